@@ -1,0 +1,17 @@
+'use strict';
+
+module.exports = (sequelize, DataTypes) => {
+  const Vote = sequelize.define(
+    'Vote',
+    {
+      user_id: { type: DataTypes.INTEGER, primaryKey: true, allowNull: false },
+      post_id: { type: DataTypes.INTEGER, primaryKey: true, allowNull: false },
+    },
+    { tableName: 'votes', timestamps: false },
+  );
+  Vote.associate = (models) => {
+    Vote.belongsTo(models.User, { foreignKey: 'user_id', onDelete: 'CASCADE' });
+    Vote.belongsTo(models.Post, { foreignKey: 'post_id', onDelete: 'CASCADE' });
+  };
+  return Vote;
+};

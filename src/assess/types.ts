@@ -1,0 +1,74 @@
+import type { Change } from '../diff/index.js';
+import type { MigrationErrorInfo, Statement } from '../migrate/runner.js';
+import type { MigrationChange } from '../plan/index.js';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+/** One run of a migration's `up` or `down` (the contract's `up` / `down` / `reup` objects). */
+export interface StepReport {
+  ok: boolean;
+  ms: number;
+  statements: Statement[];
+  error: MigrationErrorInfo | null;
+}
+
+export interface MigrationReport {
+  /** As stored in SequelizeMeta. */
+  name: string;
+  /** Path relative to the repository root. */
+  file: string;
+  change: MigrationChange;
+  up: StepReport | null;
+  down: StepReport | null;
+  reup: StepReport | null;
+  /** `down` restored the exact pre-`up` schema; null when not judged (not run). */
+  reversible: boolean | null;
+  /** What `down` left different from the pre-`up` schema. */
+  residue: Change[];
+  /** What the second `up` produced differently from the first (should be empty). */
+  reupDiff?: Change[];
+  /** Why this migration was not round-tripped, when it was not. */
+  skipped?: string;
+}
+
+export interface Finding {
+  rule: string;
+  severity: Severity;
+  migration?: string;
+  file?: string;
+  line?: number;
+  message: string;
+  /** One line on how to fix it. */
+  fix?: string;
+}
+
+/** The JSON report (`schemaVersion: 1`): the assessed result of a check. */
+export interface CheckReport {
+  schemaVersion: 1;
+  mode: 'check';
+  ok: boolean;
+  postgres: { version: string; provider: string };
+  base: { ref: string; sha: string } | null;
+  head: { sha: string | null };
+  migrationsPath: string;
+  migrations: MigrationReport[];
+  changes: Change[];
+  findings: Finding[];
+  summary: {
+    checked: number;
+    failed: number;
+    irreversible: number;
+    changes: number;
+    errors: number;
+    warnings: number;
+  };
+  durationMs: number;
+}
+
+/** A migration that had already succeeded but failed when replayed to build a starting state. */
+export interface ReplayFailure {
+  name: string;
+  step: StepReport;
+  /** `base`: replaying the base branch; `rebuild`: restoring the state after a leaky `down`. */
+  phase: 'base' | 'rebuild';
+}

@@ -1,0 +1,155 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { runCheck } from '../modes/check.js';
+import { runDiff } from '../modes/diff.js';
+import type { ProviderChoice } from '../postgres/index.js';
+import { renderMarkdown } from '../report/markdown.js';
+import { COLOUR, PLAIN, renderTerminal } from '../report/terminal.js';
+import { renderDiffTerminal } from '../report/diff.js';
+import { isEnvironmentError, UsageError } from './errors.js';
+
+const VERSION = '0.1.0';
+
+function majorVersion(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 10 || n > 99)
+    throw new InvalidArgumentError('expected a PostgreSQL major version such as 15');
+  return n;
+}
+
+function positiveMs(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError('expected a number of seconds greater than 0');
+  return n * 1000;
+}
+
+function postgresOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option('--postgres <provider>', 'where the throwaway PostgreSQL comes from')
+        .choices(['auto', 'testcontainers', 'local', 'url'])
+        .default('auto'),
+    )
+    .option('--postgres-version <major>', 'PostgreSQL major version (14-18)', majorVersion)
+    .option(
+      '--postgres-url <url>',
+      'an existing server for --postgres url (a throwaway database is created and dropped)',
+    )
+    .option(
+      '--postgres-image <image>',
+      'container image for --postgres testcontainers (default postgres:<major>-alpine)',
+    );
+}
+
+interface PostgresFlags {
+  postgres: ProviderChoice;
+  postgresVersion?: number;
+  postgresUrl?: string;
+  postgresImage?: string;
+}
+
+function checkPostgresFlags(flags: PostgresFlags): void {
+  if (flags.postgres === 'url' && !flags.postgresUrl) {
+    throw new UsageError('--postgres url needs --postgres-url postgres://user:password@host:port/database.');
+  }
+}
+
+/** Writes a file, or stdout for "-". */
+function output(file: string, text: string): void {
+  if (file === '-') process.stdout.write(text);
+  else writeFileSync(file, text);
+}
+
+export function buildProgram(io: { exit: (code: number) => void }): Command {
+  const useColour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+  const program = new Command('schemabot')
+    .description(
+      'Proves Sequelize migrations on a throwaway PostgreSQL: up, down, up again, and the schema diff.',
+    )
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (str, write) => write(str) });
+
+  postgresOptions(
+    program
+      .command('check')
+      .description(
+        'Run every new migration up, down and up again on a throwaway PostgreSQL and report what it did.',
+      )
+      .option('--cwd <dir>', 'project folder (with .sequelizerc or migrations/)', '.')
+      .option('--base <ref>', 'git ref of the base branch; without it every migration is new (a full audit)')
+      .option('--migrations-path <dir>', 'migrations folder (overrides .sequelizerc)')
+      .option('--timeout <seconds>', 'time limit for one migration step', positiveMs)
+      .option('--json <file>', 'write the JSON report to FILE ("-" for stdout)')
+      .option('--markdown <file>', 'write the Markdown report to FILE ("-" for stdout)'),
+  ).action(
+    async (
+      flags: PostgresFlags & {
+        cwd: string;
+        base?: string;
+        migrationsPath?: string;
+        timeout?: number;
+        json?: string;
+        markdown?: string;
+      },
+    ) => {
+      checkPostgresFlags(flags);
+      const toStdout = flags.json === '-' || flags.markdown === '-';
+      const report = await runCheck({
+        cwd: resolve(flags.cwd),
+        base: flags.base,
+        migrationsPath: flags.migrationsPath,
+        postgres: flags.postgres,
+        postgresVersion: flags.postgresVersion,
+        postgresUrl: flags.postgresUrl,
+        postgresImage: flags.postgresImage,
+        timeoutMs: flags.timeout,
+        log: (line) => process.stderr.write(`${line}\n`),
+      });
+      if (flags.json) output(flags.json, JSON.stringify(report, null, 2) + '\n');
+      if (flags.markdown) output(flags.markdown, renderMarkdown(report));
+      const text = renderTerminal(report, useColour && !toStdout ? COLOUR : PLAIN);
+      (toStdout ? process.stderr : process.stdout).write(text);
+      io.exit(report.ok ? 0 : 1);
+    },
+  );
+
+  program
+    .command('diff')
+    .description('Compare the schemas of two databases (exit 0 when equal, 1 when different).')
+    .argument('<from-url>', 'connection URL of the database before')
+    .argument('<to-url>', 'connection URL of the database after')
+    .option('--json <file>', 'write the changes as JSON to FILE ("-" for stdout)')
+    .action(async (fromUrl: string, toUrl: string, flags: { json?: string }) => {
+      const result = await runDiff(fromUrl, toUrl);
+      if (flags.json) output(flags.json, JSON.stringify(result, null, 2) + '\n');
+      (flags.json === '-' ? process.stderr : process.stdout).write(renderDiffTerminal(result.changes));
+      io.exit(result.changes.length ? 1 : 0);
+    });
+
+  return program;
+}
+
+/** Runs the CLI; resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = buildProgram({ exit: (c) => (code = c) });
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0; every parsing problem is a usage error.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (isEnvironmentError(err)) {
+      process.stderr.write(`schemabot: ${(err as Error).message}\n`);
+      return 2;
+    }
+    process.stderr.write(`schemabot: unexpected error: ${(err as Error).stack ?? String(err)}\n`);
+    return 2;
+  }
+}

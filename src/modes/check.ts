@@ -1,0 +1,176 @@
+import pg from 'pg';
+import { relative } from 'node:path';
+import { assess } from '../assess/index.js';
+import type { CheckReport, MigrationReport, ReplayFailure, StepReport } from '../assess/types.js';
+import { diffSnapshots, type Change } from '../diff/index.js';
+import { takeSnapshot, type Snapshot } from '../inspect/index.js';
+import type { MigrationFile } from '../migrate/discover.js';
+import { loadProject, type Project } from '../migrate/project.js';
+import { MigrationRunner } from '../migrate/runner.js';
+import { planMigrations, type Plan, type PlannedMigration } from '../plan/index.js';
+import { startPostgres, type PostgresServer } from '../postgres/index.js';
+import type { CheckOptions } from './options.js';
+
+/**
+ * One database being migrated: a runner for the migrations and a plain client for snapshots.
+ * `rebuild` replaces it with a fresh database brought to a known state by replaying `up`s.
+ */
+class Workspace {
+  private constructor(
+    private readonly server: PostgresServer,
+    private readonly project: Project,
+    private readonly timeoutMs: number | undefined,
+    public database: string,
+    public runner: MigrationRunner,
+    private client: pg.Client,
+  ) {}
+
+  static async open(server: PostgresServer, project: Project, timeoutMs?: number): Promise<Workspace> {
+    const database = await server.createDatabase();
+    const runner = await MigrationRunner.open(server.url(database), project, { timeoutMs });
+    const client = new pg.Client({ connectionString: server.url(database) });
+    await client.connect();
+    return new Workspace(server, project, timeoutMs, database, runner, client);
+  }
+
+  snapshot(): Promise<Snapshot> {
+    const { schema, table } = this.project.meta;
+    return takeSnapshot(this.client, { exclude: [{ schema: schema ?? 'public', name: table }] });
+  }
+
+  async close(): Promise<void> {
+    await this.runner.close().catch(() => undefined);
+    await this.client.end().catch(() => undefined);
+    await this.server.dropDatabase(this.database).catch(() => undefined);
+  }
+
+  /** A fresh database with `ups` applied in order; returns the first failure, if any. */
+  async rebuild(ups: MigrationFile[]): Promise<{ name: string; step: StepReport } | null> {
+    await this.close();
+    const next = await Workspace.open(this.server, this.project, this.timeoutMs);
+    Object.assign(this, { database: next.database, runner: next.runner, client: next.client });
+    for (const m of ups) {
+      const step = await this.runner.up(m);
+      if (!step.ok) return { name: m.name, step };
+    }
+    return null;
+  }
+}
+
+function notRun(m: PlannedMigration, reason?: string): MigrationReport {
+  return {
+    name: m.name,
+    file: m.file,
+    change: m.change,
+    up: null,
+    down: null,
+    reup: null,
+    reversible: null,
+    residue: [],
+    ...(reason ? { skipped: reason } : {}),
+  };
+}
+
+/**
+ * The round trip: replay the base migrations, then for each new migration `up`, `down` (must
+ * restore the exact pre-`up` schema) and `up` again (must succeed and produce the same schema).
+ * A failed or leaky `down` does not poison later verdicts: the database is rebuilt to the exact
+ * state after that migration's `up` before the next one runs.
+ */
+export async function runCheck(options: CheckOptions): Promise<CheckReport> {
+  const started = performance.now();
+  const log = options.log ?? (() => undefined);
+  const project = await loadProject({ cwd: options.cwd, migrationsPath: options.migrationsPath });
+  const plan = await planMigrations({
+    cwd: project.cwd,
+    migrationsDir: project.migrationsDir,
+    baseRef: options.base,
+  });
+  try {
+    await using server = await startPostgres({
+      provider: options.postgres,
+      version: options.postgresVersion,
+      url: options.postgresUrl,
+      image: options.postgresImage,
+      cwd: project.cwd,
+      log,
+    });
+    const reports = new Map<string, MigrationReport>(plan.migrations.map((m) => [m.name, notRun(m)]));
+    const replayFailures: ReplayFailure[] = [];
+    const ws = await Workspace.open(server, project, options.timeoutMs);
+    try {
+      const { initial, final } = await roundTrip(ws, plan, reports, replayFailures, log);
+      const changes = diffSnapshots(initial, final);
+      return assess({
+        plan,
+        migrations: plan.migrations.map((m) => reports.get(m.name)!),
+        changes,
+        replayFailures,
+        postgres: { version: server.version, provider: server.provider },
+        migrationsPath: relative(project.cwd, project.migrationsDir) || '.',
+        durationMs: performance.now() - started,
+      });
+    } finally {
+      await ws.close();
+    }
+  } finally {
+    await plan.baseTree?.remove();
+  }
+}
+
+async function roundTrip(
+  ws: Workspace,
+  plan: Plan,
+  reports: Map<string, MigrationReport>,
+  replayFailures: ReplayFailure[],
+  log: (line: string) => void,
+): Promise<{ initial: Snapshot; final: Snapshot }> {
+  if (plan.baseMigrations.length) log(`Replaying ${plan.baseMigrations.length} base migrations`);
+  for (const m of plan.baseMigrations) {
+    const step = await ws.runner.up(m);
+    if (!step.ok) {
+      replayFailures.push({ name: m.name, step, phase: 'base' });
+      const initial = await ws.snapshot();
+      return { initial, final: initial };
+    }
+  }
+  const initial = await ws.snapshot();
+  const added = plan.migrations.filter((m) => m.change === 'added');
+  const applied: MigrationFile[] = [...plan.baseMigrations];
+  let current = initial;
+  for (const [i, m] of added.entries()) {
+    const file = m.head!;
+    const report = reports.get(m.name)!;
+    log(`[${i + 1}/${added.length}] ${m.name}`);
+    const up = (report.up = await ws.runner.up(file));
+    if (!up.ok) {
+      for (const rest of added.slice(i + 1)) {
+        reports.set(rest.name, notRun(rest, `not run: ${m.name} failed its up`));
+      }
+      current = await ws.snapshot();
+      break;
+    }
+    const afterUp = await ws.snapshot();
+    const down = (report.down = await ws.runner.down(file));
+    const afterDown = await ws.snapshot();
+    report.residue = diffSnapshots(current, afterDown);
+    report.reversible = down.ok && report.residue.length === 0;
+    const reup = (report.reup = await ws.runner.up(file));
+    let reupDiff: Change[] = [];
+    if (reup.ok) {
+      reupDiff = diffSnapshots(afterUp, await ws.snapshot());
+      if (reupDiff.length) report.reupDiff = reupDiff;
+    }
+    applied.push(file);
+    if (!report.reversible || !reup.ok || reupDiff.length) {
+      // Continue from the exact schema this migration's first `up` produced.
+      const failure = await ws.rebuild(applied);
+      if (failure) {
+        replayFailures.push({ ...failure, phase: 'rebuild' });
+        break;
+      }
+    }
+    current = afterUp;
+  }
+  return { initial, final: current };
+}

@@ -1,0 +1,60 @@
+import type { Change } from '../diff/index.js';
+import type { CheckReport, MigrationReport, StepReport } from '../assess/types.js';
+
+/** "12 ms", "1.4 s". */
+export function duration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+export function shortSha(sha: string | null | undefined): string {
+  return sha ? sha.slice(0, 7) : 'working tree';
+}
+
+export function stepStatus(step: StepReport | null): 'ok' | 'failed' | 'not run' {
+  return !step ? 'not run' : step.ok ? 'ok' : 'failed';
+}
+
+/** Migrations the report judges (new ones and those with something to say). */
+export function shownMigrations(report: CheckReport): MigrationReport[] {
+  return report.migrations.filter((m) => m.change !== 'unchanged');
+}
+
+export function verdictLine(report: CheckReport): string {
+  const s = report.summary;
+  const parts = [
+    `${s.checked} migration${s.checked === 1 ? '' : 's'} checked`,
+    `${s.errors} error${s.errors === 1 ? '' : 's'}`,
+    `${s.warnings} warning${s.warnings === 1 ? '' : 's'}`,
+    `${s.changes} schema change${s.changes === 1 ? '' : 's'}`,
+  ];
+  return parts.join(' · ');
+}
+
+const SIGN: Record<string, string> = { added: '+', removed: '-', changed: '~', renamed: '>' };
+
+/** One line per change, for diff blocks and terminals. */
+export function changeLine(c: Change): string {
+  const head = `${SIGN[c.action] ?? '~'} ${c.kind.replace('_', ' ')} ${c.action === 'renamed' && c.from ? `${c.from} → ${c.name}` : c.name}`;
+  if (c.action === 'changed' && c.details) {
+    const fields = Object.entries(c.details).map(([k, v]) => `${k}: ${fmt(v.from)} → ${fmt(v.to)}`);
+    return `${head} (${fields.join(', ')})`;
+  }
+  const detail = c.action === 'added' ? describe(c.after) : c.action === 'removed' ? '' : '';
+  return detail ? `${head} ${detail}` : head;
+}
+
+function fmt(v: unknown): string {
+  if (v === null || v === undefined) return 'none';
+  if (typeof v === 'string') return v;
+  return JSON.stringify(v);
+}
+
+/** A short description of a column-like object: `text NOT NULL DEFAULT 'x'`. */
+function describe(v: unknown): string {
+  if (!v || typeof v !== 'object') return '';
+  const o = v as Record<string, unknown>;
+  if (typeof o.type !== 'string') return '';
+  return [o.type, o.nullable === false ? 'NOT NULL' : '', o.default ? `DEFAULT ${String(o.default)}` : '']
+    .filter(Boolean)
+    .join(' ');
+}
