@@ -1,0 +1,209 @@
+import type { PostgresServer } from '../../src/postgres/index.js';
+import type { StepResult } from '../../src/migrate/index.js';
+import { startTestPostgres } from '../helpers/postgres.js';
+import { buildBundle, type Bundle } from './bundle.js';
+import { cjsMigration, fixtureProject, type FixtureProject } from './fixture.js';
+
+let server: PostgresServer;
+let bundle: Bundle;
+const projects: FixtureProject[] = [];
+
+beforeAll(async () => {
+  [server, bundle] = await Promise.all([startTestPostgres(), buildBundle()]);
+});
+afterAll(async () => {
+  for (const p of projects) p.remove();
+  bundle?.remove();
+  await server?.stop();
+});
+
+function project(files: Record<string, string>, nodeModules = true): FixtureProject {
+  const p = fixtureProject(files, { nodeModules });
+  projects.push(p);
+  return p;
+}
+
+test('a migration that crashes the process is reported, and the run goes on with its handlers removed', async () => {
+  const p = project({
+    'migrations/20260101000000-table.js': cjsMigration(
+      `await queryInterface.createTable('events', { id: Sequelize.INTEGER });`,
+    ),
+    'migrations/20260102000000-forgot-await.js': cjsMigration(
+      [
+        "queryInterface.sequelize.query('INSERT INTO events (id, missing) VALUES (1, 2)');",
+        "await queryInterface.addColumn('events', 'kind', Sequelize.TEXT);",
+      ].join('\n'),
+    ),
+    'migrations/20260103000000-after-commit.js': cjsMigration(
+      [
+        'const transaction = await queryInterface.sequelize.transaction();',
+        "await queryInterface.addColumn('events', 'at', Sequelize.DATE, { transaction });",
+        'await transaction.commit();',
+        "queryInterface.addColumn('events', 'late', Sequelize.TEXT, { transaction });",
+      ].join('\n'),
+    ),
+    'migrations/20260104000000-timer-throws.js': cjsMigration(
+      [
+        "setTimeout(() => { throw new Error('thrown from a timer'); }, 5);",
+        'await new Promise((resolve) => setTimeout(resolve, 50));',
+      ].join('\n'),
+    ),
+    'migrations/20260105000000-fine.js': cjsMigration(
+      `await queryInterface.addColumn('events', 'ok', Sequelize.BOOLEAN);`,
+    ),
+  });
+  const url = server.url(await server.createDatabase());
+  const { results } = await bundle.run({
+    url,
+    cwd: p.dir,
+    ops: [
+      ['listeners'],
+      ['up', '20260101000000-table.js'],
+      ['up', '20260102000000-forgot-await.js'],
+      ['up', '20260103000000-after-commit.js'],
+      ['up', '20260104000000-timer-throws.js'],
+      ['up', '20260105000000-fine.js'],
+      ['listeners'],
+      ['applied'],
+    ],
+  });
+  const [before, table, forgot, afterCommit, timer, fine, after, applied] = results as [
+    unknown,
+    StepResult,
+    StepResult,
+    StepResult,
+    StepResult,
+    StepResult,
+    unknown,
+    string[],
+  ];
+  expect(table.ok).toBe(true);
+
+  expect(forgot.ok).toBe(false);
+  expect(forgot.error).toMatchObject({
+    code: '42703',
+    sql: 'INSERT INTO events (id, missing) VALUES (1, 2)',
+    file: 'migrations/20260102000000-forgot-await.js',
+    line: 4,
+  });
+  expect(forgot.error!.message).toMatch(
+    /^It crashed the process: column "missing" of relation "events" does not exist/,
+  );
+  expect(forgot.statements.map((s) => s.sql)).toEqual([
+    'INSERT INTO events (id, missing) VALUES (1, 2)',
+    'ALTER TABLE "public"."events" ADD COLUMN "kind" TEXT;',
+  ]);
+
+  expect(afterCommit.ok).toBe(false);
+  expect(afterCommit.error!.message).toMatch(/commit has been called on this transaction/);
+  expect(afterCommit.error).toMatchObject({ file: 'migrations/20260103000000-after-commit.js', line: 7 });
+
+  expect(timer.ok).toBe(false);
+  expect(timer.error).toMatchObject({ file: 'migrations/20260104000000-timer-throws.js', line: 4 });
+  expect(timer.error!.message).toMatch(/thrown from a timer/);
+
+  expect(fine.ok).toBe(true);
+  expect(after).toEqual(before);
+  expect(applied).toEqual(['20260101000000-table.js', '20260105000000-fine.js']);
+});
+
+test('TypeScript migrations run through the project tsx; without a loader the error says what to install', async () => {
+  const files = {
+    'migrations/20260101000000-typed.ts': [
+      "import type { QueryInterface } from 'sequelize';",
+      'interface Column { type: unknown }',
+      'export async function up(queryInterface: QueryInterface, Sequelize: { INTEGER: unknown }): Promise<void> {',
+      '  const id: Column = { type: Sequelize.INTEGER };',
+      "  await queryInterface.createTable('typed', { id } as never);",
+      '}',
+      'export async function down(queryInterface: QueryInterface): Promise<void> {',
+      "  await queryInterface.dropTable('typed');",
+      '}',
+    ].join('\n'),
+    'migrations/20260102000000-common.cts': [
+      "import type { QueryInterface } from 'sequelize';",
+      'export = {',
+      "  up: async (queryInterface: QueryInterface): Promise<void> => { await queryInterface.sequelize.query('CREATE TABLE common (id int)'); },",
+      '};',
+    ].join('\n'),
+    'migrations/20260103000000-broken.ts': 'export async function up(: number) {}\n',
+  };
+  const withTsx = project(files);
+  const url = server.url(await server.createDatabase());
+  const ran = await bundle.run({
+    url,
+    cwd: withTsx.dir,
+    ops: [
+      ['up', '20260101000000-typed.ts'],
+      ['up', '20260102000000-common.cts'],
+      ['up', '20260103000000-broken.ts'],
+      ['down', '20260101000000-typed.ts'],
+      ['applied'],
+    ],
+  });
+  expect(ran.sequelizeSource).toBe('project');
+  const [typed, common, broken, typedDown, applied] = ran.results as StepResult[];
+  expect(typed!.error).toBeNull();
+  expect(typed!.statements.map((s) => s.sql)).toEqual(['CREATE TABLE IF NOT EXISTS "typed" ("id" INTEGER);']);
+  expect(common!.error).toBeNull();
+  expect(broken!.ok).toBe(false);
+  expect(broken!.error).toMatchObject({ file: 'migrations/20260103000000-broken.ts', line: 1 });
+  expect(broken!.error!.message).toMatch(/Syntax error/);
+  expect(typedDown!.ok).toBe(true);
+  expect(applied).toEqual(['20260102000000-common.cts']);
+
+  // No node_modules: Schemabot's bundled Sequelize runs the JavaScript, TypeScript needs a loader.
+  const bare = project(
+    {
+      ...files,
+      'migrations/20260100000000-plain.js': cjsMigration(
+        `await queryInterface.createTable('plain', { id: Sequelize.INTEGER });`,
+      ),
+    },
+    false,
+  );
+  const bareRun = await bundle.run({
+    url: server.url(await server.createDatabase()),
+    cwd: bare.dir,
+    ops: [['up', '20260100000000-plain.js'], ['up', '20260101000000-typed.ts'], ['applied']],
+  });
+  expect(bareRun.sequelizeSource).toBe('bundled');
+  const [plain, noLoader, bareApplied] = bareRun.results as [StepResult, StepResult, string[]];
+  expect(plain.error).toBeNull();
+  expect(noLoader.ok).toBe(false);
+  expect(noLoader.error!.message).toContain('npm i -D tsx');
+  expect(noLoader.error!.file).toBe('migrations/20260101000000-typed.ts');
+  expect(bareApplied).toEqual(['20260100000000-plain.js']);
+});
+
+test('ES module .js migrations in a "type": "module" package, and a missing module with its line', async () => {
+  const p = project({
+    'package.json': JSON.stringify({ name: 'esm-app', type: 'module' }),
+    'lib/names.js': "export const table = 'esm_items';\n",
+    'migrations/20260101000000-esm.js': [
+      "import { table } from '../lib/names.js';",
+      'export default {',
+      '  async up(queryInterface, Sequelize) { await queryInterface.createTable(table, { id: Sequelize.INTEGER }); },',
+      '  async down(queryInterface) { await queryInterface.dropTable(table); },',
+      '};',
+    ].join('\n'),
+    'migrations/20260102000000-missing.cjs':
+      "const helper = require('./does-not-exist');\nmodule.exports = { async up() {} };\n",
+  });
+  const { results } = await bundle.run({
+    url: server.url(await server.createDatabase()),
+    cwd: p.dir,
+    ops: [['up', '20260101000000-esm.js'], ['up', '20260102000000-missing.cjs'], ['applied']],
+  });
+  const [esm, missing, applied] = results as [StepResult, StepResult, string[]];
+  expect(esm.error).toBeNull();
+  expect(esm.statements.map((s) => s.sql)).toEqual([
+    'CREATE TABLE IF NOT EXISTS "esm_items" ("id" INTEGER);',
+  ]);
+  expect(missing.ok).toBe(false);
+  expect(missing.error).toMatchObject({ file: 'migrations/20260102000000-missing.cjs', line: 1 });
+  expect(missing.error!.message).toMatch(
+    /Cannot find module '\.\/does-not-exist'.*Install the package or fix the path/,
+  );
+  expect(applied).toEqual(['20260101000000-esm.js']);
+});

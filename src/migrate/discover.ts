@@ -1,0 +1,23 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** One migration file. `name` is what sequelize-cli stores in SequelizeMeta: the file name with extension. */
+export interface MigrationFile {
+  name: string;
+  path: string;
+}
+
+/**
+ * sequelize-cli 6's pattern (`lib/core/migrator.js`): `.js`, `.cjs`, `.ts`, `.cts`, never `.d.ts`; Schemabot
+ * also runs `.mjs`, which sequelize-cli cannot load.
+ */
+export const MIGRATION_FILE_PATTERN = /^(?!.*\.d\.ts$).*\.(cjs|js|cts|ts|mjs)$/;
+
+/** The migrations in `dir`, filtered and ordered like umzug 2 (plain string order of the file names). */
+export function discoverMigrations(dir: string): MigrationFile[] {
+  const names = readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => !entry.isDirectory() && MIGRATION_FILE_PATTERN.test(entry.name))
+    .map((entry) => entry.name);
+  names.sort((a, b) => (a > b ? 1 : a < b ? -1 : 0));
+  return names.map((name) => ({ name, path: join(dir, name) }));
+}

@@ -1,0 +1,108 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import pg from 'pg';
+import { Sequelize as BundledSequelize, type Options } from 'sequelize';
+import type { Project } from './project.js';
+
+export type SequelizeClass = typeof BundledSequelize;
+
+/** The Sequelize that migrations receive: the project's own when it has one, else Schemabot's. */
+export interface ResolvedSequelize {
+  Sequelize: SequelizeClass;
+  source: 'project' | 'bundled';
+  /** Path of the project's `sequelize` package entry, when used. */
+  path?: string;
+  version?: string;
+  /** pg for Sequelize when the project's Sequelize cannot load its own. */
+  dialectModule?: unknown;
+}
+
+/** Resolves `sequelize` from the project root, as sequelize-cli does (`helpers/generic-helper.js`). */
+export function resolveSequelize(project: Project): ResolvedSequelize {
+  const req = createRequire(join(project.cwd, 'package.json'));
+  let path: string;
+  try {
+    path = req.resolve('sequelize');
+  } catch {
+    return { Sequelize: BundledSequelize, source: 'bundled', version: bundledVersion(), dialectModule: pg };
+  }
+  const Sequelize = req(path) as SequelizeClass;
+  const fromSequelize = createRequire(path);
+  let dialectModule: unknown;
+  try {
+    fromSequelize.resolve('pg');
+  } catch {
+    dialectModule = pg;
+  }
+  let version: string | undefined;
+  try {
+    version = (req('sequelize/package.json') as { version?: string }).version;
+  } catch {
+    version = (Sequelize as unknown as { version?: string }).version;
+  }
+  return { Sequelize, source: 'project', path: dirname(path), version, dialectModule };
+}
+
+function bundledVersion(): string | undefined {
+  return (BundledSequelize as unknown as { version?: string }).version;
+}
+
+/** Config keys that name the connection target: the caller's URL replaces them. */
+const CONNECTION_KEYS = [
+  'url',
+  'use_env_variable',
+  'username',
+  'user',
+  'password',
+  'database',
+  'host',
+  'port',
+  'protocol',
+  'dialect',
+  'dialectModule',
+  'dialectModulePath',
+  'storage',
+  'replication',
+  'logging',
+  'benchmark',
+  'logQueryParameters',
+];
+
+/**
+ * Sequelize options for the runner: the project's environment section (dialectOptions such as ssl,
+ * define, pool, timezone, ...) minus the connection target, which always comes from `databaseUrl`.
+ */
+export function sequelizeOptions(
+  project: Project,
+  applicationName: string,
+  resolved: ResolvedSequelize,
+): Options & Record<string, unknown> {
+  const options: Record<string, unknown> = { ...project.config };
+  for (const key of CONNECTION_KEYS) delete options[key];
+  for (const key of Object.keys(options)) {
+    if (/^(migration|seeder)Storage/.test(key) || key === 'migrationTimestamps') delete options[key];
+  }
+  const dialectOptions = {
+    ...((project.config.dialectOptions as Record<string, unknown> | undefined) ?? {}),
+    application_name: applicationName,
+  };
+  return {
+    ...options,
+    dialect: 'postgres',
+    dialectOptions,
+    ...(resolved.dialectModule ? { dialectModule: resolved.dialectModule } : {}),
+    logging: false,
+  };
+}
+
+/** The URL without `application_name`, which must stay the runner's own to find its backends. */
+export function urlWithoutApplicationName(databaseUrl: string): string {
+  try {
+    const url = new URL(databaseUrl);
+    if (!url.searchParams.has('application_name')) return databaseUrl;
+    url.searchParams.delete('application_name');
+    return url.toString();
+  } catch {
+    return databaseUrl;
+  }
+}
