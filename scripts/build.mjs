@@ -3,13 +3,20 @@
 import { build } from 'esbuild';
 import { existsSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 
-if (process.argv.includes('--if-missing') && existsSync('dist/cli.js') && existsSync('dist/index.js')) {
+// --outdir DIR builds elsewhere (tests run the bundle from a folder without node_modules).
+const at = process.argv.indexOf('--outdir');
+const outdir = at > 0 ? process.argv[at + 1] : 'dist';
+if (
+  process.argv.includes('--if-missing') &&
+  existsSync(`${outdir}/cli.js`) &&
+  existsSync(`${outdir}/index.js`)
+) {
   process.exit(0);
 }
-rmSync('dist', { recursive: true, force: true });
+rmSync(outdir, { recursive: true, force: true });
 await build({
   entryPoints: { index: 'src/index.ts', cli: 'src/cli.ts' },
-  outdir: 'dist',
+  outdir,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -26,6 +33,6 @@ await build({
     js: "import { createRequire as __schemabotCreateRequire } from 'node:module'; const require = __schemabotCreateRequire(import.meta.url);",
   },
 });
-const cli = 'dist/cli.js';
+const cli = `${outdir}/cli.js`;
 writeFileSync(cli, '#!/usr/bin/env node\n' + readFileSync(cli, 'utf8'));
 chmodSync(cli, 0o755);

@@ -9,6 +9,7 @@ export interface AssessInput {
   migrations: MigrationReport[];
   changes: Change[];
   replayFailures: ReplayFailure[];
+  baseReplay: CheckReport['baseReplay'];
   postgres: { version: string; provider: string };
   migrationsPath: string;
   durationMs: number;
@@ -182,6 +183,7 @@ export function assess(input: AssessInput): CheckReport {
     base: input.plan.base,
     head: input.plan.head,
     migrationsPath: input.migrationsPath,
+    baseReplay: input.baseReplay,
     migrations: input.migrations,
     changes: input.changes,
     findings,

@@ -51,6 +51,8 @@ export interface CheckReport {
   base: { ref: string; sha: string } | null;
   head: { sha: string | null };
   migrationsPath: string;
+  /** Replaying the base branch's migrations to build the starting schema. */
+  baseReplay: { migrations: number; ms: number; statementMs: number };
   migrations: MigrationReport[];
   changes: Change[];
   findings: Finding[];

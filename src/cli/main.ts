@@ -70,6 +70,7 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
     )
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
+    .exitOverride() // before the subcommands, which inherit it: parse errors become exit code 2
     .configureOutput({ outputError: (str, write) => write(str) });
 
   postgresOptions(
@@ -136,7 +137,6 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
   const program = buildProgram({ exit: (c) => (code = c) });
-  program.exitOverride();
   try {
     await program.parseAsync(argv, { from: 'user' });
     return code;

@@ -99,13 +99,15 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     const replayFailures: ReplayFailure[] = [];
     const ws = await Workspace.open(server, project, options.timeoutMs);
     try {
-      const { initial, final } = await roundTrip(ws, plan, reports, replayFailures, log);
+      const baseReplay = { migrations: 0, ms: 0, statementMs: 0 };
+      const { initial, final } = await roundTrip(ws, plan, reports, replayFailures, baseReplay, log);
       const changes = diffSnapshots(initial, final);
       return assess({
         plan,
         migrations: plan.migrations.map((m) => reports.get(m.name)!),
         changes,
         replayFailures,
+        baseReplay: { ...baseReplay, ms: Math.round(baseReplay.ms), statementMs: Math.round(baseReplay.statementMs) },
         postgres: { version: server.version, provider: server.provider },
         migrationsPath: relative(project.cwd, project.migrationsDir) || '.',
         durationMs: performance.now() - started,
@@ -123,11 +125,15 @@ async function roundTrip(
   plan: Plan,
   reports: Map<string, MigrationReport>,
   replayFailures: ReplayFailure[],
+  baseReplay: CheckReport['baseReplay'],
   log: (line: string) => void,
 ): Promise<{ initial: Snapshot; final: Snapshot }> {
   if (plan.baseMigrations.length) log(`Replaying ${plan.baseMigrations.length} base migrations`);
   for (const m of plan.baseMigrations) {
     const step = await ws.runner.up(m);
+    baseReplay.migrations++;
+    baseReplay.ms += step.ms;
+    baseReplay.statementMs += step.statements.reduce((sum, s) => sum + s.ms, 0);
     if (!step.ok) {
       replayFailures.push({ name: m.name, step, phase: 'base' });
       const initial = await ws.snapshot();

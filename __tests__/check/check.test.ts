@@ -1,0 +1,280 @@
+import { runCheck } from '../../src/modes/check.js';
+import type { CheckReport, MigrationReport } from '../../src/assess/types.js';
+import { CREATE_USERS, FixtureRepo, migration } from '../helpers/repo.js';
+
+const USERS = 'migrations/20260101000000-create-users.js';
+
+function check(repo: FixtureRepo, base?: string): Promise<CheckReport> {
+  return runCheck({ cwd: repo.dir, base, postgres: 'local', timeoutMs: 20_000 });
+}
+
+function verdict(m: MigrationReport | undefined) {
+  if (!m) throw new Error('migration missing from the report');
+  return {
+    change: m.change,
+    up: m.up?.ok ?? null,
+    down: m.down?.ok ?? null,
+    reup: m.reup?.ok ?? null,
+    reversible: m.reversible,
+  };
+}
+
+const byName = (r: CheckReport, name: string) => r.migrations.find((m) => m.name === name);
+const rules = (r: CheckReport) => r.findings.map((f) => `${f.severity}:${f.rule}:${f.migration}`).sort();
+const changes = (r: CheckReport) => r.changes.map((c) => `${c.kind} ${c.action} ${c.name}`);
+
+const repos: FixtureRepo[] = [];
+function repoWithUsers(extra: Record<string, string> = {}): { repo: FixtureRepo; base: string } {
+  const repo = new FixtureRepo();
+  repos.push(repo);
+  const base = repo.commit({ [USERS]: CREATE_USERS, ...extra }, 'base');
+  return { repo, base };
+}
+afterAll(() => repos.forEach((r) => r.remove()));
+
+test('a clean add-column PR is reversible and shows one column added', async () => {
+  const { repo, base } = repoWithUsers();
+  repo.commit({
+    'migrations/20260102000000-add-phone.js': migration(
+      `await queryInterface.addColumn('users', 'phone', { type: Sequelize.STRING(20), allowNull: true });`,
+      `await queryInterface.removeColumn('users', 'phone');`,
+    ),
+  });
+  const r = await check(repo, base);
+  expect(r.ok).toBe(true);
+  expect(verdict(byName(r, '20260101000000-create-users.js'))).toEqual({
+    change: 'unchanged',
+    up: null,
+    down: null,
+    reup: null,
+    reversible: null,
+  });
+  expect(verdict(byName(r, '20260102000000-add-phone.js'))).toEqual({
+    change: 'added',
+    up: true,
+    down: true,
+    reup: true,
+    reversible: true,
+  });
+  expect(byName(r, '20260102000000-add-phone.js')!.residue).toEqual([]);
+  expect(changes(r)).toEqual(['column added public.users.phone']);
+  expect(r.findings).toEqual([]);
+  const up = byName(r, '20260102000000-add-phone.js')!.up!;
+  expect(up.statements.map((s) => s.sql).join('\n')).toMatch(
+    /ALTER TABLE "public"."users" ADD COLUMN "phone" VARCHAR\(20\)/,
+  );
+  expect(r.base?.sha).toBe(base);
+});
+
+test('the ENUM type a down leaves behind is caught by name', async () => {
+  const { repo, base } = repoWithUsers();
+  repo.commit({
+    'migrations/20260102000000-add-status.js': migration(
+      `await queryInterface.addColumn('users', 'status', { type: Sequelize.ENUM('active', 'banned'), allowNull: false, defaultValue: 'active' });`,
+      `await queryInterface.removeColumn('users', 'status');`,
+    ),
+  });
+  const r = await check(repo, base);
+  expect(r.ok).toBe(false);
+  const m = byName(r, '20260102000000-add-status.js')!;
+  // Sequelize 6 recreates the type with `EXCEPTION WHEN duplicate_object THEN null`, so the second
+  // up succeeds silently on the stale type: only the schema comparison can see what down left behind.
+  expect(verdict(m)).toEqual({ change: 'added', up: true, down: true, reup: true, reversible: false });
+  expect(m.residue.map((c) => `${c.kind} ${c.action} ${c.name}`)).toEqual([
+    'enum added public.enum_users_status',
+  ]);
+  expect(rules(r)).toEqual(['error:enum-left-behind:20260102000000-add-status.js']);
+  expect(r.findings[0]!.message).toContain('public.enum_users_status');
+  expect(r.findings[0]!.fix).toContain('DROP TYPE IF EXISTS "public"."enum_users_status"');
+});
+
+test('a down that does nothing is irreversible, with the residue listed', async () => {
+  const { repo, base } = repoWithUsers();
+  repo.commit({
+    'migrations/20260102000000-create-posts.js': migration(
+      `await queryInterface.createTable('posts', { id: { type: Sequelize.INTEGER, primaryKey: true } });`,
+      '',
+    ),
+  });
+  const r = await check(repo, base);
+  const m = byName(r, '20260102000000-create-posts.js')!;
+  // createTable is CREATE TABLE IF NOT EXISTS, so the second up "succeeds" on the leftover table.
+  expect(verdict(m)).toEqual({ change: 'added', up: true, down: true, reup: true, reversible: false });
+  expect(m.residue.map((c) => `${c.kind} ${c.action} ${c.name}`)).toEqual(['table added public.posts']);
+  expect(rules(r)).toEqual(['error:irreversible:20260102000000-create-posts.js']);
+  expect(changes(r)).toEqual(['table added public.posts']);
+});
+
+test('a down that throws is reported, and the next migration is still judged on a clean state', async () => {
+  const { repo, base } = repoWithUsers();
+  repo.commit({
+    'migrations/20260102000000-create-posts.js': migration(
+      `await queryInterface.createTable('posts', { id: { type: Sequelize.INTEGER, primaryKey: true } });`,
+      `throw new Error('this migration cannot be undone');`,
+    ),
+    'migrations/20260103000000-add-title.js': migration(
+      `await queryInterface.addColumn('posts', 'title', { type: Sequelize.TEXT });`,
+      `await queryInterface.removeColumn('posts', 'title');`,
+    ),
+  });
+  const r = await check(repo, base);
+  const bad = byName(r, '20260102000000-create-posts.js')!;
+  expect(verdict(bad)).toEqual({ change: 'added', up: true, down: false, reup: false, reversible: false });
+  expect(bad.down!.error!.message).toContain('this migration cannot be undone');
+  expect(bad.down!.error!.line).toBe(7);
+  expect(verdict(byName(r, '20260103000000-add-title.js'))).toEqual({
+    change: 'added',
+    up: true,
+    down: true,
+    reup: true,
+    reversible: true,
+  });
+  expect(rules(r)).toEqual(['error:down-failed:20260102000000-create-posts.js']);
+  expect(changes(r)).toEqual(['table added public.posts']);
+});
+
+test('an up that fails halfway names the failing statement and skips what comes after', async () => {
+  const { repo, base } = repoWithUsers();
+  repo.commit({
+    'migrations/20260102000000-half.js': migration(
+      `await queryInterface.addColumn('users', 'nickname', { type: Sequelize.TEXT });
+    await queryInterface.sequelize.query('ALTER TABLE users ADD COLUMN score integer REFERENCES nowhere(id)');`,
+      `await queryInterface.removeColumn('users', 'nickname');`,
+    ),
+    'migrations/20260103000000-after.js': migration(`await queryInterface.sequelize.query('SELECT 1');`, ''),
+  });
+  const r = await check(repo, base);
+  const m = byName(r, '20260102000000-half.js')!;
+  expect(verdict(m)).toEqual({ change: 'added', up: false, down: null, reup: null, reversible: null });
+  expect(m.up!.error).toMatchObject({
+    code: '42P01',
+    sql: expect.stringContaining('REFERENCES nowhere(id)'),
+  });
+  expect(m.up!.error!.message).toContain('relation "nowhere" does not exist');
+  expect(byName(r, '20260103000000-after.js')!.skipped).toContain('20260102000000-half.js');
+  expect(rules(r)).toEqual(['error:up-failed:20260102000000-half.js']);
+  // What a deploy would leave behind: the first statement's column.
+  expect(changes(r)).toEqual(['column added public.users.nickname']);
+});
+
+test('an edited base migration and an out-of-order new one are errors', async () => {
+  const { repo, base } = repoWithUsers({
+    'migrations/20260105000000-add-age.js': migration(
+      `await queryInterface.addColumn('users', 'age', { type: Sequelize.INTEGER });`,
+      `await queryInterface.removeColumn('users', 'age');`,
+    ),
+  });
+  repo.commit({
+    'migrations/20260105000000-add-age.js': migration(
+      `await queryInterface.addColumn('users', 'age', { type: Sequelize.BIGINT });`,
+      `await queryInterface.removeColumn('users', 'age');`,
+    ),
+    'migrations/20260103000000-add-name.js': migration(
+      `await queryInterface.addColumn('users', 'name', { type: Sequelize.TEXT });`,
+      `await queryInterface.removeColumn('users', 'name');`,
+    ),
+  });
+  const r = await check(repo, base);
+  expect(byName(r, '20260105000000-add-age.js')!.change).toBe('modified');
+  expect(verdict(byName(r, '20260103000000-add-name.js'))).toMatchObject({
+    change: 'added',
+    reversible: true,
+  });
+  expect(rules(r)).toEqual([
+    'error:edited-migration:20260105000000-add-age.js',
+    'error:out-of-order:20260103000000-add-name.js',
+  ]);
+  expect(r.ok).toBe(false);
+});
+
+test('deleted and renamed base migrations are errors', async () => {
+  const extra = migration(
+    `await queryInterface.sequelize.query('CREATE TABLE tags (id int)');`,
+    `await queryInterface.dropTable('tags');`,
+  );
+  const { repo, base } = repoWithUsers({
+    'migrations/20260102000000-tags.js': extra,
+    'migrations/20260103000000-noop.js': migration(`await queryInterface.sequelize.query('SELECT 1');`, ''),
+  });
+  repo.commit({
+    'migrations/20260102000000-tags.js': null,
+    'migrations/20260102000001-create-tags.js': extra,
+    'migrations/20260103000000-noop.js': null,
+  });
+  const r = await check(repo, base);
+  expect(rules(r)).toEqual(
+    expect.arrayContaining([
+      'error:renamed-migration:20260102000001-create-tags.js',
+      'error:deleted-migration:20260103000000-noop.js',
+    ]),
+  );
+});
+
+test('.cjs files, promise-returning migrations and helpers required from ../lib all run', async () => {
+  const { repo, base } = repoWithUsers();
+  repo.commit({
+    'lib/columns.js': 'module.exports.audit = (S) => ({ created_by: { type: S.TEXT, allowNull: true } });\n',
+    'migrations/20260102000000-audit.cjs': `'use strict';
+const { audit } = require('../lib/columns');
+module.exports = {
+  up(queryInterface, Sequelize) {
+    return queryInterface.addColumn('users', 'created_by', audit(Sequelize).created_by);
+  },
+  down(queryInterface) {
+    return queryInterface.removeColumn('users', 'created_by');
+  },
+};
+`,
+  });
+  const r = await check(repo, base);
+  expect(verdict(byName(r, '20260102000000-audit.cjs'))).toEqual({
+    change: 'added',
+    up: true,
+    down: true,
+    reup: true,
+    reversible: true,
+  });
+  expect(r.ok).toBe(true);
+});
+
+test('.sequelizerc elsewhere and a custom storage table: the bookkeeping table is not a schema change', async () => {
+  const repo = new FixtureRepo();
+  repos.push(repo);
+  const files = {
+    '.sequelizerc': `const path = require('path');
+module.exports = { config: path.resolve('db', 'config.json'), 'migrations-path': path.resolve('db', 'migrate') };
+`,
+    'db/config.json': JSON.stringify({
+      development: { dialect: 'postgres', migrationStorageTableName: 'schema_migrations' },
+    }),
+    'db/migrate/20260101000000-create-users.js': CREATE_USERS,
+  };
+  const base = repo.commit(files);
+  repo.commit({
+    'db/migrate/20260102000000-idx.js': migration(
+      `await queryInterface.addIndex('users', ['email'], { name: 'users_email_lower', unique: false });`,
+      `await queryInterface.removeIndex('users', 'users_email_lower');`,
+    ),
+  });
+  const r = await check(repo, base);
+  expect(r.migrationsPath).toBe('db/migrate');
+  expect(verdict(byName(r, '20260102000000-idx.js'))).toMatchObject({ reversible: true, reup: true });
+  expect(changes(r)).toEqual(['index added public.users_email_lower']);
+});
+
+test('without a base every migration is new: a full audit of the sample project passes', async () => {
+  const { PROJECT_ROOT } = await import('../helpers/repo.js');
+  const r = await runCheck({ cwd: PROJECT_ROOT, postgres: 'local' });
+  expect(r.base).toBeNull();
+  expect(r.migrations.length).toBeGreaterThanOrEqual(6);
+  expect(r.migrations.every((m) => m.change === 'added' && m.reversible === true)).toBe(true);
+  expect(r.ok).toBe(true);
+  expect(changes(r)).toEqual(
+    expect.arrayContaining([
+      'table added public.users',
+      'table added public.posts',
+      'table added public.votes',
+      'enum added public.enum_posts_status',
+    ]),
+  );
+});

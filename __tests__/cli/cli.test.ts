@@ -1,0 +1,171 @@
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CheckReport } from '../../src/assess/types.js';
+import { buildBundle, runCli } from '../helpers/bundle.js';
+import { startTestPostgres } from '../helpers/postgres.js';
+import { CREATE_USERS, FixtureRepo, PROJECT_ROOT, migration } from '../helpers/repo.js';
+import type { PostgresServer } from '../../src/postgres/index.js';
+
+let bundle: string;
+const repos: FixtureRepo[] = [];
+beforeAll(() => {
+  bundle = buildBundle();
+});
+afterAll(() => {
+  rmSync(bundle, { recursive: true, force: true });
+  repos.forEach((r) => r.remove());
+});
+
+function fixture(): { repo: FixtureRepo; base: string } {
+  const repo = new FixtureRepo();
+  repos.push(repo);
+  return { repo, base: repo.commit({ 'migrations/20260101000000-create-users.js': CREATE_USERS }) };
+}
+
+test('the sample project passes a full audit: exit 0, JSON and Markdown written', () => {
+  const json = join(bundle, 'sample.json');
+  const md = join(bundle, 'sample.md');
+  const r = runCli(bundle, [
+    'check',
+    '--cwd',
+    PROJECT_ROOT,
+    '--postgres',
+    'local',
+    '--json',
+    json,
+    '--markdown',
+    md,
+  ]);
+  expect(r.stderr).not.toMatch(/unexpected error/);
+  expect(r.code).toBe(0);
+  const report = JSON.parse(readFileSync(json, 'utf8')) as CheckReport;
+  expect(report).toMatchObject({ schemaVersion: 1, ok: true, base: null, postgres: { provider: 'local' } });
+  expect(report.migrations.every((m) => m.reversible)).toBe(true);
+  expect(r.stdout).toContain('✔ OK');
+  expect(readFileSync(md, 'utf8')).toMatch(/^### ✅ Schemabot/);
+});
+
+test('a failing down exits 1 and says which file and line', () => {
+  const { repo, base } = fixture();
+  repo.commit({
+    'migrations/20260102000000-bad.js': migration(
+      `await queryInterface.addColumn('users', 'x', { type: Sequelize.TEXT });`,
+      `await queryInterface.removeColumn('users', 'no_such_column');`,
+    ),
+  });
+  const r = runCli(bundle, [
+    'check',
+    '--cwd',
+    repo.dir,
+    '--base',
+    base,
+    '--postgres',
+    'local',
+    '--json',
+    '-',
+  ]);
+  expect(r.code).toBe(1);
+  const report = JSON.parse(r.stdout) as CheckReport;
+  expect(report.ok).toBe(false);
+  expect(report.findings[0]).toMatchObject({
+    rule: 'down-failed',
+    file: 'migrations/20260102000000-bad.js',
+    line: 7,
+  });
+  expect(r.stderr).toContain('down-failed');
+});
+
+test('TypeScript migrations run through the project’s tsx in the bundled CLI', () => {
+  const { repo, base } = fixture();
+  repo.commit({
+    'migrations/20260102000000-typed.ts': `import type { QueryInterface } from 'sequelize';
+type S = typeof import('sequelize');
+export async function up(queryInterface: QueryInterface, Sequelize: S): Promise<void> {
+  await queryInterface.addColumn('users', 'bio', { type: Sequelize.TEXT });
+}
+export async function down(queryInterface: QueryInterface): Promise<void> {
+  await queryInterface.removeColumn('users', 'bio');
+}
+`,
+  });
+  const r = runCli(bundle, [
+    'check',
+    '--cwd',
+    repo.dir,
+    '--base',
+    base,
+    '--postgres',
+    'local',
+    '--json',
+    '-',
+  ]);
+  expect(r.code).toBe(0);
+  const report = JSON.parse(r.stdout) as CheckReport;
+  const m = report.migrations.find((x) => x.name === '20260102000000-typed.ts')!;
+  expect([m.up?.ok, m.down?.ok, m.reup?.ok, m.reversible]).toEqual([true, true, true, true]);
+  expect(report.changes.map((c) => `${c.kind} ${c.action} ${c.name}`)).toEqual([
+    'column added public.users.bio',
+  ]);
+});
+
+describe('usage and environment errors exit 2 with a message that says what to do', () => {
+  test('no migrations folder', () => {
+    const repo = new FixtureRepo();
+    repos.push(repo);
+    const r = runCli(bundle, ['check', '--cwd', repo.dir, '--postgres', 'local']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/migrations/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+  test('an unknown base ref', () => {
+    const { repo } = fixture();
+    const r = runCli(bundle, ['check', '--cwd', repo.dir, '--base', 'no-such-branch', '--postgres', 'local']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no-such-branch');
+    expect(r.stderr).toContain('fetch');
+  });
+  test('a bad flag and a bad provider', () => {
+    expect(runCli(bundle, ['check', '--no-such-flag']).code).toBe(2);
+    expect(runCli(bundle, ['check', '--postgres', 'oracle']).code).toBe(2);
+    const r = runCli(bundle, ['check', '--postgres', 'url']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--postgres-url');
+  });
+  test('an unreachable server never prints its password', () => {
+    const url = 'postgres://app:s3cr3t-pw@127.0.0.1:1/app';
+    const r = runCli(bundle, ['diff', url, url]);
+    expect(r.code).toBe(2);
+    expect(r.stderr + r.stdout).not.toContain('s3cr3t-pw');
+    expect(r.stderr).toContain('127.0.0.1:1');
+  });
+  test('--help works on every command', () => {
+    for (const cmd of [[], ['check'], ['diff']]) {
+      const r = runCli(bundle, [...cmd, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('Usage: schemabot');
+    }
+  });
+});
+
+describe('schemabot diff', () => {
+  let server: PostgresServer;
+  beforeAll(async () => {
+    server = await startTestPostgres();
+  });
+  afterAll(() => server.stop());
+
+  test('exit 0 when equal, 1 with the changes when different', async () => {
+    const a = await server.createDatabase();
+    const b = await server.createDatabase();
+    expect(runCli(bundle, ['diff', server.url(a), server.url(b)]).code).toBe(0);
+    const pg = (await import('pg')).default;
+    const c = new pg.Client({ connectionString: server.url(b) });
+    await c.connect();
+    await c.query('CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL)');
+    await c.end();
+    const r = runCli(bundle, ['diff', server.url(a), server.url(b), '--json', '-']);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as { changes: { kind: string; action: string; name: string }[] };
+    expect(out.changes.map((x) => `${x.kind} ${x.action} ${x.name}`)).toEqual(['table added public.items']);
+  });
+});

@@ -1,0 +1,43 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from './repo.js';
+
+/**
+ * Builds the bundle exactly as `npm run build` does, into a fresh folder with no node_modules
+ * anywhere above it, the way GitHub runs an action's `dist/`.
+ */
+export function buildBundle(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'schemabot-bundle-'));
+  execFileSync(
+    process.execPath,
+    [join(PROJECT_ROOT, 'scripts', 'build.mjs'), '--outdir', join(dir, 'dist')],
+    {
+      cwd: PROJECT_ROOT,
+      stdio: 'pipe',
+    },
+  );
+  return dir;
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node dist/cli.js ARGS` from the bundle folder. */
+export function runCli(
+  bundle: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): CliResult {
+  const r = spawnSync(process.execPath, [join(bundle, 'dist', 'cli.js'), ...args], {
+    cwd: options.cwd ?? bundle,
+    env: { ...process.env, NODE_ENV: '', ...options.env },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}

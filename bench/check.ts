@@ -1,0 +1,181 @@
+/**
+ * PR check and full audit: Schemabot against the by-hand script a user would write today
+ * (sequelize-cli + pg_dump --schema-only + diff), on the same PostgreSQL server in the same run.
+ * Prints ratios (Schemabot wall time / by-hand wall time) and Schemabot's wall time as a multiple of
+ * the time PostgreSQL spent executing the migrations' statements (the floor).
+ *
+ *   npx tsx bench/check.ts [--sizes 50,300] [--runs 3]
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startPostgres } from '../src/postgres/index.js';
+import { generateMigrations } from './generate.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const CLI = join(ROOT, 'dist', 'cli.js');
+const SEQUELIZE = join(ROOT, 'node_modules', 'sequelize-cli', 'lib', 'sequelize');
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1]! : fallback;
+};
+const SIZES = arg('sizes', '50,300').split(',').map(Number);
+const RUNS = Number(arg('runs', '3'));
+
+const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
+
+function makeRepo(files: Record<string, string>, next: Record<string, string>): { dir: string; base: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'schemabot-bench-'));
+  const write = (f: Record<string, string>) => {
+    for (const [p, t] of Object.entries(f)) {
+      mkdirSync(dirname(join(dir, p)), { recursive: true });
+      writeFileSync(join(dir, p), t);
+    }
+  };
+  const git = (...a: string[]) => execFileSync('git', a, { cwd: dir, env: GIT_ENV, encoding: 'utf8' }).trim();
+  git('init', '-q', '-b', 'main');
+  write({
+    'package.json': '{"name":"bench-app","private":true}',
+    '.gitignore': 'node_modules\n',
+    'config/config.json': JSON.stringify({ development: { dialect: 'postgres', logging: false } }),
+    ...files,
+  });
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  git('add', '-A');
+  git('commit', '-qm', 'base');
+  const base = git('rev-parse', 'HEAD');
+  write(next);
+  git('add', '-A');
+  git('commit', '-qm', 'head');
+  return { dir, base };
+}
+
+function time(fn: () => void): number {
+  const t = performance.now();
+  fn();
+  return performance.now() - t;
+}
+
+function sh(script: string, env: Record<string, string>): void {
+  const r = spawnSync('bash', ['-ec', script], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`by-hand script failed: ${r.stderr}`);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+const BY_HAND_PR = `
+psql -q "$ADMIN" -c "CREATE DATABASE $DB"
+git -C "$REPO" worktree add -q --detach "$WT" "$BASE"
+ln -s "$REPO/node_modules" "$WT/node_modules"
+cli() { node "$SEQ" "$@" --url "$URL" >/dev/null; }
+(cd "$WT" && cli db:migrate)
+pg_dump --schema-only "$URL" > "$OUT/base.sql"
+cd "$REPO"
+cli db:migrate
+pg_dump --schema-only "$URL" > "$OUT/head.sql"
+cli db:migrate:undo
+cli db:migrate:undo
+pg_dump --schema-only "$URL" > "$OUT/undone.sql"
+cli db:migrate
+pg_dump --schema-only "$URL" > "$OUT/redone.sql"
+diff "$OUT/base.sql" "$OUT/undone.sql" > /dev/null || true
+diff "$OUT/head.sql" "$OUT/redone.sql" > /dev/null || true
+git -C "$REPO" worktree remove --force "$WT"
+psql -q "$ADMIN" -c "DROP DATABASE $DB"
+`;
+
+const BY_HAND_AUDIT = `
+psql -q "$ADMIN" -c "CREATE DATABASE $DB"
+cd "$REPO"
+cli() { node "$SEQ" "$@" --url "$URL" >/dev/null; }
+pg_dump --schema-only "$URL" > "$OUT/empty.sql"
+cli db:migrate
+pg_dump --schema-only "$URL" > "$OUT/all.sql"
+cli db:migrate:undo:all
+pg_dump --schema-only "$URL" > "$OUT/undone.sql"
+cli db:migrate
+pg_dump --schema-only "$URL" > "$OUT/redone.sql"
+diff "$OUT/empty.sql" "$OUT/undone.sql" > /dev/null || true
+diff "$OUT/all.sql" "$OUT/redone.sql" > /dev/null || true
+psql -q "$ADMIN" -c "DROP DATABASE $DB"
+`;
+
+interface Row {
+  scenario: string;
+  n: number;
+  schemabotVsByHand: number;
+  schemabotVsFloor: number;
+  ok: boolean;
+}
+
+async function main(): Promise<void> {
+  const server = await startPostgres({ provider: 'local', version: 15 });
+  const rows: Row[] = [];
+  try {
+    for (const n of SIZES) {
+      const { dir, base } = makeRepo(generateMigrations(n), generateMigrations(2, n));
+      const out = mkdtempSync(join(tmpdir(), 'schemabot-bench-out-'));
+      for (const scenario of ['pr-check', 'full-audit'] as const) {
+        const ours: number[] = [];
+        const theirs: number[] = [];
+        let floor = 0;
+        let ok = true;
+        for (let r = 0; r < RUNS; r++) {
+          const db = `bench_${process.pid}_${r}`;
+          const env = {
+            ADMIN: server.url(),
+            URL: server.url(db),
+            DB: db,
+            REPO: dir,
+            BASE: base,
+            WT: join(out, `wt${r}`),
+            OUT: out,
+            SEQ: SEQUELIZE,
+          };
+          theirs.push(time(() => sh(scenario === 'pr-check' ? BY_HAND_PR : BY_HAND_AUDIT, env)));
+          const json = join(out, 'report.json');
+          const args = [CLI, 'check', '--cwd', dir, '--postgres', 'url', '--postgres-url', server.url(), '--json', json];
+          if (scenario === 'pr-check') args.push('--base', base);
+          ours.push(
+            time(() => {
+              const res = spawnSync(process.execPath, args, { encoding: 'utf8' });
+              if (res.status === 2) throw new Error(res.stderr);
+            }),
+          );
+          type Step = { statements: { ms: number }[] } | null;
+          const report = JSON.parse(readFileSync(json, 'utf8')) as {
+            ok: boolean;
+            baseReplay: { statementMs: number };
+            migrations: { up: Step; down: Step; reup: Step }[];
+          };
+          ok &&= report.ok;
+          const statementMs = (st: Step) => (st ? st.statements.reduce((a, x) => a + x.ms, 0) : 0);
+          floor =
+            report.baseReplay.statementMs +
+            report.migrations.reduce((s, m) => s + statementMs(m.up) + statementMs(m.down) + statementMs(m.reup), 0);
+        }
+        const row = {
+          scenario,
+          n,
+          schemabotVsByHand: median(ours) / median(theirs),
+          schemabotVsFloor: median(ours) / floor,
+          ok,
+        };
+        rows.push(row);
+        console.log(
+          `${scenario.padEnd(10)} N=${String(n).padStart(3)}  Schemabot / by-hand = ${row.schemabotVsByHand.toFixed(2)}×` +
+            `  Schemabot / statement floor = ${row.schemabotVsFloor.toFixed(1)}×  (verdict ok: ${ok})`,
+        );
+      }
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(out, { recursive: true, force: true });
+    }
+  } finally {
+    await server.stop();
+  }
+  console.log(JSON.stringify({ bench: 'check', runs: RUNS, rows }));
+}
+
+await main();
