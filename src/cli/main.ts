@@ -8,6 +8,7 @@ import { renderMarkdown } from '../report/markdown.js';
 import { COLOUR, PLAIN, renderTerminal } from '../report/terminal.js';
 import { renderDiffTerminal } from '../report/diff.js';
 import { isEnvironmentError, UsageError } from './errors.js';
+import { registerProductionCommands } from './production.js';
 
 const VERSION = '0.1.0';
 
@@ -130,6 +131,7 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
       io.exit(result.changes.length ? 1 : 0);
     });
 
+  registerProductionCommands(program, io);
   return program;
 }
 

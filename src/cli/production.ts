@@ -1,0 +1,273 @@
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { renderProduction } from '../modes/production/render.js';
+import type { ProductionReport } from '../modes/production/types.js';
+import { runRollback } from '../modes/rollback.js';
+import { runStamp } from '../modes/stamp.js';
+import { runStatus } from '../modes/status.js';
+import { runUpgrade, type DriftPolicy } from '../modes/upgrade.js';
+import type { ProviderChoice } from '../postgres/index.js';
+import { COLOUR, PLAIN } from '../report/terminal.js';
+import { UsageError } from './errors.js';
+
+function seconds(allowZero: boolean) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) {
+      throw new InvalidArgumentError(`expected a number of seconds${allowZero ? '' : ' greater than 0'}`);
+    }
+    return Math.round(n * 1000);
+  };
+}
+
+function count(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number, 0 or more');
+  return n;
+}
+
+function positiveCount(value: string): number {
+  const n = count(value);
+  if (n < 1) throw new InvalidArgumentError('expected a whole number, 1 or more');
+  return n;
+}
+
+function majorVersion(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 10 || n > 99)
+    throw new InvalidArgumentError('expected a PostgreSQL major version such as 15');
+  return n;
+}
+
+interface CommonFlags {
+  databaseUrl: string;
+  cwd: string;
+  migrationsPath?: string;
+  json?: string;
+}
+
+interface RehearsalFlags {
+  postgres: ProviderChoice;
+  postgresVersion?: number;
+  postgresUrl?: string;
+  postgresImage?: string;
+}
+
+interface SafetyFlags {
+  lockWait: number;
+  lockTimeout: number;
+  statementTimeout?: number;
+  retries: number;
+  retryDelay: number;
+}
+
+function common(cmd: Command): Command {
+  return cmd
+    .requiredOption(
+      '--database-url <url>',
+      'the database to work on: postgres://USER:PASSWORD@HOST:PORT/DATABASE',
+    )
+    .option('--cwd <dir>', 'project folder (with .sequelizerc or migrations/)', '.')
+    .option('--migrations-path <dir>', 'migrations folder (overrides .sequelizerc)')
+    .option('--json <file>', 'write the JSON report to FILE ("-" for stdout)');
+}
+
+function rehearsalOptions(cmd: Command, what: string): Command {
+  return cmd
+    .addOption(
+      new Option('--postgres <provider>', `where the throwaway PostgreSQL for ${what} comes from`)
+        .choices(['auto', 'testcontainers', 'local', 'url'])
+        .default('auto'),
+    )
+    .option(
+      '--postgres-version <major>',
+      'PostgreSQL major version of the throwaway server (default: the production one when available)',
+      majorVersion,
+    )
+    .option(
+      '--postgres-url <url>',
+      'an existing server for --postgres url (a throwaway database is created and dropped)',
+    )
+    .option('--postgres-image <image>', 'container image for --postgres testcontainers');
+}
+
+/** An option in seconds, held in milliseconds; its default shown in seconds. */
+function secondsOption(flags: string, description: string, defaultSeconds?: number): Option {
+  const option = new Option(flags, description).argParser(seconds(defaultSeconds !== undefined));
+  return defaultSeconds === undefined ? option : option.default(defaultSeconds * 1000, `${defaultSeconds}`);
+}
+
+function lockWaitOption(): Option {
+  return secondsOption(
+    '--lock-wait <seconds>',
+    'how long to wait for another job holding the migration lock',
+    60,
+  );
+}
+
+function safetyOptions(cmd: Command): Command {
+  return cmd
+    .addOption(lockWaitOption())
+    .addOption(
+      secondsOption('--lock-timeout <seconds>', 'lock_timeout of each migration statement (0: none)', 5),
+    )
+    .addOption(
+      secondsOption(
+        '--statement-timeout <seconds>',
+        "statement_timeout of each migration statement (default: the server's)",
+      ),
+    )
+    .option('--retries <n>', 'retries of a migration whose lock was not granted in time', count, 3)
+    .addOption(
+      secondsOption('--retry-delay <seconds>', 'wait before the first retry (doubles each time)', 1),
+    );
+}
+
+function checkRehearsalFlags(flags: RehearsalFlags): void {
+  if (flags.postgres === 'url' && !flags.postgresUrl) {
+    throw new UsageError('--postgres url needs --postgres-url postgres://user:password@host:port/database.');
+  }
+}
+
+/**
+ * Adds `status`, `upgrade`, `rollback` and `stamp` (the modes that work on a production database) to
+ * the `schemabot` program. Exit codes through `io.exit`: 0 all good, 1 a problem the run was asked to
+ * judge; usage and environment errors are thrown (the caller turns them into exit code 2).
+ */
+export function registerProductionCommands(program: Command, io: { exit(code: number): void }): void {
+  const useColour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  const finish = (report: ProductionReport, json: string | undefined): void => {
+    const text = JSON.stringify(report, null, 2) + '\n';
+    if (json === '-') process.stdout.write(text);
+    else if (json) writeFileSync(json, text);
+    const human = renderProduction(report, useColour && json !== '-' ? COLOUR : PLAIN);
+    (json === '-' ? process.stderr : process.stdout).write(human);
+    io.exit(report.ok ? 0 : 1);
+  };
+  const base = (flags: CommonFlags) => ({
+    databaseUrl: flags.databaseUrl,
+    cwd: resolve(flags.cwd),
+    migrationsPath: flags.migrationsPath,
+    log,
+  });
+  const rehearsal = (flags: RehearsalFlags) => ({
+    postgres: flags.postgres,
+    postgresVersion: flags.postgresVersion,
+    postgresUrl: flags.postgresUrl,
+    postgresImage: flags.postgresImage,
+  });
+  const safety = (flags: SafetyFlags) => ({
+    lockWaitMs: flags.lockWait,
+    lockTimeoutMs: flags.lockTimeout,
+    statementTimeoutMs: flags.statementTimeout,
+    retries: flags.retries,
+    retryDelayMs: flags.retryDelay,
+  });
+
+  rehearsalOptions(
+    common(
+      program
+        .command('status')
+        .description(
+          'Show applied, pending, missing and out-of-order migrations of a database (read-only); --drift also compares its schema with the applied migrations replayed on a throwaway PostgreSQL.',
+        ),
+    ).option('--drift', 'look for schema changes made outside the migrations'),
+    'the drift replay',
+  ).action(async (flags: CommonFlags & RehearsalFlags & { drift?: boolean }) => {
+    checkRehearsalFlags(flags);
+    finish(await runStatus({ ...base(flags), ...rehearsal(flags), drift: flags.drift }), flags.json);
+  });
+
+  safetyOptions(
+    rehearsalOptions(
+      common(
+        program
+          .command('upgrade')
+          .description(
+            'Apply the pending migrations to a database: under an advisory lock, rehearsed first on a throwaway PostgreSQL, each in one transaction with its SequelizeMeta row.',
+          ),
+      )
+        .option(
+          '--dry-run',
+          'rehearse and print the plan and the SQL of each pending migration; change nothing',
+        )
+        .option('--allow-out-of-order', 'apply pending migrations that sort before the newest applied one')
+        .addOption(
+          new Option('--drift <policy>', 'when the live schema differs from the replayed migrations')
+            .choices(['fail', 'warn', 'ignore'])
+            .default('warn'),
+        ),
+      'the rehearsal',
+    ),
+  ).action(
+    async (
+      flags: CommonFlags &
+        RehearsalFlags &
+        SafetyFlags & { dryRun?: boolean; allowOutOfOrder?: boolean; drift: DriftPolicy },
+    ) => {
+      checkRehearsalFlags(flags);
+      const report = await runUpgrade({
+        ...base(flags),
+        ...rehearsal(flags),
+        ...safety(flags),
+        dryRun: flags.dryRun,
+        allowOutOfOrder: flags.allowOutOfOrder,
+        drift: flags.drift,
+      });
+      finish(report, flags.json);
+    },
+  );
+
+  safetyOptions(
+    rehearsalOptions(
+      common(
+        program
+          .command('rollback')
+          .description(
+            'Revert applied migrations (--to NAME keeps NAME applied; --steps N reverts the newest N): rehearsed first on a throwaway PostgreSQL, each down in one transaction.',
+          ),
+      )
+        .option('--to <name>', 'revert every migration applied after NAME (NAME stays applied)')
+        .option('--steps <n>', 'revert the newest N applied migrations', positiveCount)
+        .option('--dry-run', 'rehearse and print the plan and the SQL of each down; change nothing')
+        .option('--allow-data-loss', 'run downs that drop tables or columns holding data'),
+      'the rehearsal',
+    ),
+  ).action(
+    async (
+      flags: CommonFlags &
+        RehearsalFlags &
+        SafetyFlags & { to?: string; steps?: number; dryRun?: boolean; allowDataLoss?: boolean },
+    ) => {
+      checkRehearsalFlags(flags);
+      if ((flags.to === undefined) === (flags.steps === undefined)) {
+        throw new UsageError('rollback needs exactly one of --to NAME or --steps N.');
+      }
+      const report = await runRollback({
+        ...base(flags),
+        ...rehearsal(flags),
+        ...safety(flags),
+        to: flags.to,
+        steps: flags.steps,
+        dryRun: flags.dryRun,
+        allowDataLoss: flags.allowDataLoss,
+      });
+      finish(report, flags.json);
+    },
+  );
+
+  common(
+    program
+      .command('stamp')
+      .description(
+        'Record migrations as applied without running them (every file up to and including --to), to adopt Schemabot on an existing database.',
+      ),
+  )
+    .requiredOption('--to <name>', 'the newest migration file to mark as applied')
+    .addOption(lockWaitOption())
+    .action(async (flags: CommonFlags & { to: string; lockWait: number }) => {
+      finish(await runStamp({ ...base(flags), to: flags.to, lockWaitMs: flags.lockWait }), flags.json);
+    });
+}

@@ -1,0 +1,76 @@
+import pg from 'pg';
+import { UsageError } from '../../cli/errors.js';
+import { metaTableSql } from '../../migrate/meta.js';
+import type { Project } from '../../migrate/project.js';
+import { addUrlSecret, redact } from '../../migrate/redact.js';
+import { PostgresUnavailableError, redactText, redactUrl } from '../../postgres/index.js';
+import { passwordOf } from '../../postgres/redact.js';
+
+/** Checks that `url` is a PostgreSQL connection URL and remembers its password for redaction. */
+export function checkDatabaseUrl(url: string | undefined): string {
+  if (!url) {
+    throw new UsageError(
+      '--database-url is required: postgres://USER:PASSWORD@HOST:PORT/DATABASE of the database to work on.',
+    );
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(
+      `--database-url ${redactUrl(url)} is not a URL: use postgres://USER:PASSWORD@HOST:PORT/DATABASE.`,
+    );
+  }
+  addUrlSecret(url);
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new UsageError(`--database-url ${redactUrl(url)} must start with postgres:// or postgresql://.`);
+  }
+  return url;
+}
+
+/** Any text with the URL's password, and any `user:password@` part, masked. */
+export function safeText(text: string, url: string): string {
+  return redact(redactText(text, [passwordOf(url)]));
+}
+
+/** Opens a plain connection to the production database; failures are environment errors naming the flag. */
+export async function connect(url: string, applicationName: string): Promise<pg.Client> {
+  const client = new pg.Client({
+    connectionString: url,
+    application_name: applicationName,
+    connectionTimeoutMillis: 15_000,
+  });
+  // A terminated idle connection emits 'error': it must not crash the process (queries then fail).
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw new PostgresUnavailableError(
+      `Cannot connect to the database given by --database-url (${redactUrl(url)}): ` +
+        `${safeText((error as Error).message ?? String(error), url)}. ` +
+        'Check the URL, that the server is running and reachable from here, and the credentials.',
+    );
+  }
+  return client;
+}
+
+/** Names recorded in the project's meta table, in code-point order (like the files); [] when it does not exist. */
+export async function readApplied(client: pg.ClientBase, project: Project): Promise<string[]> {
+  const table = metaTableSql(project.meta);
+  const exists = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [table]);
+  if (!exists.rows[0]?.t) return [];
+  const rows = await client.query<{ name: string }>(
+    `SELECT name FROM ${table} ORDER BY name COLLATE "C" ASC`,
+  );
+  return rows.rows.map((r) => r.name);
+}
+
+/** `server_version` without the distributor suffix, and the major version. */
+export async function serverVersion(client: pg.ClientBase): Promise<{ version: string; major: number }> {
+  const r = await client.query<{ v: string; n: string }>(
+    "SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n",
+  );
+  const version = r.rows[0]!.v.split(' ')[0]!;
+  return { version, major: Math.floor(Number(r.rows[0]!.n) / 10000) };
+}

@@ -1,0 +1,164 @@
+import { summarizeChange, type Change } from '../../diff/index.js';
+import type { Style } from '../../report/terminal.js';
+import type {
+  MigrationState,
+  ProductionReport,
+  ProductionStep,
+  RehearsalReport,
+  RollbackReport,
+  StampReport,
+  StatusReport,
+  UpgradeReport,
+} from './types.js';
+
+function ms(n: number): string {
+  return n >= 1000 ? `${(n / 1000).toFixed(1)} s` : `${Math.round(n)} ms`;
+}
+
+function header(report: ProductionReport, st: Style): string {
+  const pg = report.postgres ? ` (PostgreSQL ${report.postgres.version})` : '';
+  return st.bold(`schemabot ${report.mode}`) + ` ${report.database}${pg}`;
+}
+
+function stateLines(state: MigrationState, st: Style): string[] {
+  const out = [`Current: ${state.current ?? st.dim('none (no migration applied)')}`];
+  out.push(`Applied (${state.applied.length}):`);
+  const missing = new Set(state.missing);
+  for (const name of state.applied) {
+    out.push(
+      missing.has(name)
+        ? `  ${st.red('✖')} ${name} ${st.red('(file missing)')}`
+        : `  ${st.green('✔')} ${name}`,
+    );
+  }
+  out.push(`Pending (${state.pending.length}):`);
+  const late = new Set(state.outOfOrder);
+  for (const name of state.pending) {
+    out.push(
+      `  ${st.yellow('·')} ${name}${late.has(name) ? st.yellow(' (out of order: sorts before the current one)') : ''}`,
+    );
+  }
+  return out;
+}
+
+function changeLines(title: string, changes: Change[]): string[] {
+  if (!changes.length) return [`${title}: none`];
+  return [`${title} (${changes.length}):`, ...changes.map((c) => `  ${summarizeChange(c)}`)];
+}
+
+/** The SQL each rehearsed step ran, like Alembic's offline `--sql`. */
+function sqlLines(rehearsal: RehearsalReport | null): string[] {
+  if (!rehearsal) return [];
+  const out: string[] = [];
+  for (const s of rehearsal.steps) {
+    const how = s.transaction ? 'in a transaction' : `outside a transaction: ${s.outsideTransaction ?? ''}`;
+    out.push(`-- ${s.name} (${s.direction}, ${how})`);
+    if (!s.statements.length) out.push('-- (no statements)');
+    for (const q of s.statements)
+      out.push(q.sql.trimEnd().endsWith(';') ? q.sql.trimEnd() : `${q.sql.trimEnd()};`);
+    out.push('');
+  }
+  return out;
+}
+
+function stepLine(s: ProductionStep, verb: string, st: Style): string {
+  const notes = [
+    ms(s.ms),
+    s.transaction
+      ? 'one transaction'
+      : st.yellow(`outside a transaction (${s.outsideTransaction ?? 'as planned'})`),
+    ...(s.attempts > 1 ? [`${s.attempts} attempts`] : []),
+    `${s.statements.length} statement(s)`,
+  ];
+  return `  ${st.green('✔')} ${verb} ${s.name} ${st.dim(notes.join(' · '))}`;
+}
+
+function failureLines(report: UpgradeReport | RollbackReport, st: Style): string[] {
+  const f = report.failed;
+  if (!f) return [];
+  const out = [
+    st.red(`  ✖ ${f.migration} FAILED`) +
+      (f.rolledBack ? ' (its transaction was rolled back)' : st.red(' (NOT rolled back)')),
+  ];
+  out.push(`    ${f.error.message}`);
+  if (f.error.sql) out.push(`    statement: ${f.error.sql}`);
+  if (f.error.file) out.push(`    at ${f.error.file}${f.error.line ? `:${f.error.line}` : ''}`);
+  return out;
+}
+
+function verdict(report: ProductionReport, st: Style): string[] {
+  if (report.ok && !report.error) return [st.green(`OK (${ms(report.durationMs)})`)];
+  return [st.red(`FAILED: ${report.error ?? 'see above'}`)];
+}
+
+function renderStatus(r: StatusReport, st: Style): string[] {
+  const out = stateLines(r, st);
+  if (r.missing.length) out.push(st.red(`Missing files (${r.missing.length}): ${r.missing.join(', ')}`));
+  if (r.drift !== null) out.push(...changeLines('Drift (live schema vs replayed migrations)', r.drift));
+  return out;
+}
+
+function renderUpgrade(r: UpgradeReport, st: Style): string[] {
+  const out: string[] = [];
+  if (r.drift?.length)
+    out.push(...changeLines(st.yellow('Drift (live schema vs replayed migrations)'), r.drift));
+  if (r.dryRun) {
+    out.push(`Plan: apply ${r.pending.before.length} migration(s) (dry run: nothing was changed)`);
+    out.push(...sqlLines(r.rehearsal));
+    out.push(...changeLines('Schema changes (rehearsed)', r.changes));
+  } else {
+    for (const s of r.applied) out.push(stepLine(s, 'applied', st));
+    out.push(...failureLines(r, st));
+    if (r.applied.length || r.failed) out.push(...changeLines('Schema changes', r.changes));
+  }
+  if (r.rehearsal && !r.rehearsal.ok && r.rehearsal.error)
+    out.push(st.red(`Rehearsal: ${r.rehearsal.error}`));
+  out.push(...stateLines(r.state, st));
+  return out;
+}
+
+function renderRollback(r: RollbackReport, st: Style): string[] {
+  const out = [`Target: ${r.target ?? 'none (revert every applied migration)'}`];
+  out.push(`Plan: revert ${r.plan.length} migration(s)${r.plan.length ? `: ${r.plan.join(', ')}` : ''}`);
+  if (r.dataLoss.length) {
+    out.push(st.yellow(`Data deleted by the downs (${r.dataLoss.length}):`));
+    for (const l of r.dataLoss) {
+      out.push(
+        `  ${l.kind} ${l.name}${l.rows === null ? '' : ` (${l.rows}${l.rows >= 1_000_000 ? '+' : ''} row(s) with data)`}`,
+      );
+    }
+  }
+  if (r.dryRun) {
+    out.push('(dry run: nothing was changed)');
+    out.push(...sqlLines(r.rehearsal));
+    out.push(...changeLines('Schema changes (rehearsed)', r.changes));
+  } else {
+    for (const s of r.reverted) out.push(stepLine(s, 'reverted', st));
+    out.push(...failureLines(r, st));
+    if (r.reverted.length || r.failed) out.push(...changeLines('Schema changes', r.changes));
+  }
+  if (r.rehearsal && !r.rehearsal.ok && r.rehearsal.error)
+    out.push(st.red(`Rehearsal: ${r.rehearsal.error}`));
+  out.push(...stateLines(r.state, st));
+  return out;
+}
+
+function renderStamp(r: StampReport, st: Style): string[] {
+  const out = [r.added.length ? `Stamped as applied (${r.added.length}):` : `Nothing to stamp up to ${r.to}`];
+  for (const name of r.added) out.push(`  ${st.green('+')} ${name}`);
+  out.push(...stateLines(r.state, st));
+  return out;
+}
+
+/** The report of a production mode for a person at a terminal. */
+export function renderProduction(report: ProductionReport, st: Style): string {
+  const body =
+    report.mode === 'status'
+      ? renderStatus(report, st)
+      : report.mode === 'upgrade'
+        ? renderUpgrade(report, st)
+        : report.mode === 'rollback'
+          ? renderRollback(report, st)
+          : renderStamp(report, st);
+  return [header(report, st), ...body, ...verdict(report, st)].join('\n') + '\n';
+}

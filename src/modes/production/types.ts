@@ -1,0 +1,176 @@
+import type { Change } from '../../diff/index.js';
+import type { MigrationErrorInfo, Statement } from '../../migrate/index.js';
+import type { ProviderChoice } from '../../postgres/index.js';
+
+/** Settings shared by the modes that work on a production database. */
+export interface ProductionOptions {
+  /** The database to work on (never printed unredacted). */
+  databaseUrl: string;
+  cwd: string;
+  migrationsPath?: string;
+  /** Progress lines for people (never contain the password). */
+  log?: (line: string) => void;
+}
+
+/** Where rehearsals (and `status --drift`) get their throwaway PostgreSQL. */
+export interface RehearsalServerOptions {
+  postgres?: ProviderChoice;
+  postgresVersion?: number;
+  postgresUrl?: string;
+  postgresImage?: string;
+}
+
+/** Advisory lock, timeouts and retries for the modes that change the database. */
+export interface SafetyOptions {
+  /** How long to wait for another job's advisory lock (ms, default 60 s). */
+  lockWaitMs?: number;
+  /** `lock_timeout` for each migration statement (ms, default 5 s; 0 disables). */
+  lockTimeoutMs?: number;
+  /** `statement_timeout` for each migration statement (ms; default: the server's). */
+  statementTimeoutMs?: number;
+  /** How many times a migration is retried after a lock timeout (default 3). */
+  retries?: number;
+  /** First wait before a retry (ms, default 1 s; doubles each time). */
+  retryDelayMs?: number;
+}
+
+/** The migration state of a database: what its meta table says against the migration files. */
+export interface MigrationState {
+  /** Names recorded in the meta table, in its order. */
+  applied: string[];
+  /** Files not recorded, in file order. */
+  pending: string[];
+  /** Recorded, but the file is gone (sequelize-cli and umzug ignore these silently). */
+  missing: string[];
+  /** Pending files that sort before the newest applied migration. */
+  outOfOrder: string[];
+  /** The newest applied migration. */
+  current: string | null;
+}
+
+/** A migration step as run on the production database. */
+export interface ProductionStep {
+  name: string;
+  file: string | null;
+  direction: 'up' | 'down';
+  ok: boolean;
+  ms: number;
+  /** ISO time the (last) attempt started and ended. */
+  startedAt: string;
+  finishedAt: string;
+  /** 1 + the retries after lock timeouts. */
+  attempts: number;
+  /** It ran in one transaction with its meta-table row. */
+  transaction: boolean;
+  /** Why it ran outside a transaction, when it did. */
+  outsideTransaction?: string;
+  statements: Statement[];
+  error: MigrationErrorInfo | null;
+}
+
+/** A migration step as rehearsed on the throwaway database. */
+export interface RehearsedStep {
+  name: string;
+  direction: 'up' | 'down';
+  ok: boolean;
+  ms: number;
+  transaction: boolean;
+  outsideTransaction?: string;
+  statements: Statement[];
+  error: MigrationErrorInfo | null;
+}
+
+export interface RehearsalReport {
+  ok: boolean;
+  postgres: { version: string; provider: string } | null;
+  /** Applied migrations replayed to rebuild the production schema. */
+  replayed: number;
+  steps: RehearsedStep[];
+  /** What went wrong (replay failure, failing step, residue), when not ok. */
+  error: string | null;
+}
+
+export interface Failure {
+  migration: string;
+  /** Its transaction was rolled back: nothing of it stays in the database. */
+  rolledBack: boolean;
+  error: MigrationErrorInfo;
+  /** The failed step: its statements (the failing one marked), times and attempts. */
+  step?: ProductionStep;
+}
+
+interface ReportBase {
+  schemaVersion: 1;
+  ok: boolean;
+  /** The database, password masked. */
+  database: string;
+  postgres: { version: string } | null;
+  /** Why the run stopped or refused, for people; null when all went well. */
+  error: string | null;
+  durationMs: number;
+}
+
+export interface StatusReport extends ReportBase, MigrationState {
+  mode: 'status';
+  /** Live schema vs the applied migrations replayed on a throwaway database; null when not asked. */
+  drift: Change[] | null;
+  rehearsal?: RehearsalReport;
+}
+
+export interface UpgradeReport extends ReportBase {
+  mode: 'upgrade';
+  dryRun: boolean;
+  pending: { before: string[]; after: string[] };
+  /** Migrations applied by this run, in order. */
+  applied: ProductionStep[];
+  current: string | null;
+  /** Live schema before vs after the run (dry run: the rehearsal's). */
+  changes: Change[];
+  failed: Failure | null;
+  /** The database's migration state after the run. */
+  state: MigrationState;
+  drift: Change[] | null;
+  rehearsal: RehearsalReport | null;
+  lock: LockReport | null;
+}
+
+export interface DataLoss {
+  kind: 'table' | 'column';
+  name: string;
+  /** Rows (for a column: non-null values) in production, up to a cap; null when not counted. */
+  rows: number | null;
+}
+
+export interface RollbackReport extends ReportBase {
+  mode: 'rollback';
+  dryRun: boolean;
+  /** The newest migration that stays applied (null: none). */
+  target: string | null;
+  /** Planned downs, newest first. */
+  plan: string[];
+  reverted: ProductionStep[];
+  current: string | null;
+  changes: Change[];
+  dataLoss: DataLoss[];
+  failed: Failure | null;
+  state: MigrationState;
+  rehearsal: RehearsalReport | null;
+  lock: LockReport | null;
+}
+
+export interface StampReport extends ReportBase {
+  mode: 'stamp';
+  to: string;
+  /** Meta-table rows added. */
+  added: string[];
+  current: string | null;
+  state: MigrationState;
+  lock: LockReport | null;
+}
+
+export interface LockReport {
+  key: string;
+  waitedMs: number;
+}
+
+export type ProductionReport = StatusReport | UpgradeReport | RollbackReport | StampReport;

@@ -1,0 +1,84 @@
+import { UsageError } from '../cli/errors.js';
+import { runInTransaction } from '../migrate/transaction.js';
+import { DEFAULTS } from './production/apply.js';
+import { LockBusyError, MigrationLock } from './production/lock.js';
+import { elapsed, ProductionSession } from './production/session.js';
+import type { ProductionOptions, StampReport } from './production/types.js';
+
+export interface StampOptions extends ProductionOptions {
+  /** Mark every migration file up to and including this one as applied. */
+  to: string;
+  lockWaitMs?: number;
+}
+
+/**
+ * Alembic's `stamp`: records migrations as applied without running them (adopting Schemabot on a
+ * database built some other way). Every migration file up to and including `to` that is not yet
+ * recorded gets its meta-table row, in one transaction, under the migration lock.
+ */
+export async function runStamp(options: StampOptions): Promise<StampReport> {
+  const started = performance.now();
+  const log = options.log ?? (() => undefined);
+  await using session = await ProductionSession.open(options, 'schemabot-stamp');
+  const index = session.files.findIndex((f) => f.name === options.to);
+  if (index < 0) {
+    throw new UsageError(
+      `--to ${options.to} is not a migration file in ${session.project.migrationsDir}: use a file name as it ` +
+        `appears there (with its extension), e.g. ${session.files.at(-1)?.name ?? '20260101000000-name.js'}.`,
+    );
+  }
+  const report: StampReport = {
+    schemaVersion: 1,
+    mode: 'stamp',
+    ok: false,
+    database: session.database,
+    postgres: { version: session.postgres.version },
+    to: options.to,
+    added: [],
+    current: null,
+    state: { applied: [], pending: [], missing: [], outOfOrder: [], current: null },
+    lock: null,
+    error: null,
+    durationMs: 0,
+  };
+  let lock: MigrationLock | undefined;
+  try {
+    try {
+      lock = await MigrationLock.acquire(session.url, session.project, {
+        waitMs: options.lockWaitMs ?? DEFAULTS.lockWaitMs,
+        log,
+      });
+      report.lock = lock.report();
+    } catch (error) {
+      if (!(error instanceof LockBusyError)) throw error;
+      report.error = error.message;
+    }
+    if (lock) {
+      const applied = new Set((await session.state()).applied);
+      const add = session.files.slice(0, index + 1).filter((f) => !applied.has(f.name));
+      if (add.length) {
+        const runner = await session.runner();
+        try {
+          await runInTransaction(runner, async () => {
+            for (const f of add) await runner.record(f.name);
+          });
+        } finally {
+          await runner.close();
+        }
+      }
+      report.added = add.map((f) => f.name);
+      log(
+        add.length
+          ? `Stamped ${add.length} migration(s) as applied`
+          : `Nothing to stamp: ${options.to} and everything before it are applied`,
+      );
+    }
+    report.state = await session.state();
+    report.current = report.state.current;
+    report.ok = report.error === null;
+    report.durationMs = elapsed(started);
+    return report;
+  } finally {
+    await lock?.release();
+  }
+}

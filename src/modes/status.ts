@@ -1,0 +1,79 @@
+import { diffSnapshots, type Change } from '../diff/index.js';
+import { Rehearsal } from './production/rehearsal.js';
+import { elapsed, ProductionSession } from './production/session.js';
+import { appliedFiles } from './production/state.js';
+import type {
+  ProductionOptions,
+  RehearsalReport,
+  RehearsalServerOptions,
+  StatusReport,
+} from './production/types.js';
+
+export interface StatusOptions extends ProductionOptions, RehearsalServerOptions {
+  /** Replay the applied migrations on a throwaway PostgreSQL and compare with the live schema. */
+  drift?: boolean;
+}
+
+/**
+ * Alembic's `current`/`history` for a Sequelize database, read-only: applied, pending, missing (recorded
+ * but the file is gone) and out-of-order migrations, and with `drift` the schema changes made by hand
+ * (live schema vs the applied migrations replayed on a throwaway PostgreSQL). Not ok on missing or drift.
+ */
+export async function runStatus(options: StatusOptions): Promise<StatusReport> {
+  const started = performance.now();
+  const log = options.log ?? (() => undefined);
+  await using session = await ProductionSession.open(options, 'schemabot-status');
+  const state = await session.state();
+  let drift: Change[] | null = null;
+  let rehearsal: RehearsalReport | undefined;
+  let error: string | null = null;
+  if (state.missing.length) {
+    error =
+      `${state.missing.length} applied migration(s) have no file in ${session.project.migrationsDir}: ` +
+      `${state.missing.join(', ')}. Restore the file(s) from version control before upgrading or rolling back.`;
+  }
+  if (options.drift) {
+    if (state.missing.length) {
+      error += ' Drift was not checked: the applied migrations cannot be replayed without their files.';
+    } else {
+      log('Replaying the applied migrations on a throwaway PostgreSQL to look for drift');
+      await using r = await Rehearsal.start(session.project, {
+        ...options,
+        productionMajor: session.postgres.major,
+        log,
+      });
+      const failure = await r.replay(appliedFiles(session.files, state.applied));
+      rehearsal = {
+        ok: !failure,
+        postgres: r.postgres,
+        replayed: state.applied.length,
+        steps: [],
+        error: null,
+      };
+      if (failure) {
+        rehearsal.error = `Replaying ${failure.name} failed: ${failure.message}`;
+        error = `Drift was not checked: ${rehearsal.error}`;
+      } else {
+        drift = diffSnapshots(await r.snapshot(), await session.snapshot());
+        if (drift.length) {
+          error =
+            (error ? `${error} ` : '') +
+            `The live schema differs from what the applied migrations build (${drift.length} change(s)): ` +
+            'someone changed the database by hand, or a migration was edited after it ran.';
+        }
+      }
+    }
+  }
+  return {
+    schemaVersion: 1,
+    mode: 'status',
+    ok: state.missing.length === 0 && (drift === null || drift.length === 0) && !rehearsal?.error,
+    database: session.database,
+    postgres: { version: session.postgres.version },
+    ...state,
+    drift,
+    ...(rehearsal ? { rehearsal } : {}),
+    error,
+    durationMs: elapsed(started),
+  };
+}

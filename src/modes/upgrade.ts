@@ -1,0 +1,221 @@
+import { diffSnapshots } from '../diff/index.js';
+import type { Snapshot } from '../inspect/index.js';
+import { applyStep, DEFAULTS } from './production/apply.js';
+import { LockBusyError, LockLostError, MigrationLock } from './production/lock.js';
+import { Rehearsal } from './production/rehearsal.js';
+import { elapsed, errorText, ProductionSession } from './production/session.js';
+import { appliedFiles } from './production/state.js';
+import type {
+  MigrationState,
+  ProductionOptions,
+  RehearsalServerOptions,
+  RehearsalReport,
+  RehearsedStep,
+  SafetyOptions,
+  UpgradeReport,
+} from './production/types.js';
+
+export type DriftPolicy = 'fail' | 'warn' | 'ignore';
+
+export interface UpgradeOptions extends ProductionOptions, RehearsalServerOptions, SafetyOptions {
+  /** Rehearse and print the plan and SQL; change nothing. */
+  dryRun?: boolean;
+  /** Apply pending migrations that sort before the newest applied one. */
+  allowOutOfOrder?: boolean;
+  /** What a live schema that differs from the replayed migrations does (default warn). */
+  drift?: DriftPolicy;
+}
+
+const EMPTY_STATE: MigrationState = {
+  applied: [],
+  pending: [],
+  missing: [],
+  outOfOrder: [],
+  current: null,
+};
+
+/**
+ * Alembic's `upgrade head` for Sequelize migrations, made safe for production: under an advisory lock,
+ * refusing missing and out-of-order migrations, rehearsed first on a throwaway PostgreSQL rebuilt from
+ * the applied migrations (a failing rehearsal leaves production untouched), then each pending migration
+ * applied in one transaction with its meta-table row, with `lock_timeout`, retries and
+ * `statement_timeout`. Stops at the first failure; every earlier migration stays applied and recorded.
+ */
+export async function runUpgrade(options: UpgradeOptions): Promise<UpgradeReport> {
+  const started = performance.now();
+  const log = options.log ?? (() => undefined);
+  await using session = await ProductionSession.open(options, 'schemabot-upgrade');
+  const report: UpgradeReport = {
+    schemaVersion: 1,
+    mode: 'upgrade',
+    ok: false,
+    database: session.database,
+    postgres: { version: session.postgres.version },
+    dryRun: Boolean(options.dryRun),
+    pending: { before: [], after: [] },
+    applied: [],
+    current: null,
+    changes: [],
+    failed: null,
+    state: EMPTY_STATE,
+    drift: null,
+    rehearsal: null,
+    lock: null,
+    error: null,
+    durationMs: 0,
+  };
+  const done = async (error: string | null): Promise<UpgradeReport> => {
+    report.error = error;
+    report.state = await session.state();
+    report.pending.after = report.state.pending;
+    report.current = report.state.current;
+    report.ok = error === null && report.failed === null;
+    report.durationMs = elapsed(started);
+    return report;
+  };
+
+  let lock: MigrationLock | undefined;
+  try {
+    if (!options.dryRun) {
+      try {
+        lock = await MigrationLock.acquire(session.url, session.project, {
+          waitMs: options.lockWaitMs ?? DEFAULTS.lockWaitMs,
+          log,
+        });
+        report.lock = lock.report();
+      } catch (error) {
+        if (error instanceof LockBusyError) return await done(error.message);
+        throw error;
+      }
+    }
+    // Read under the lock: a job that waited sees what the previous one applied.
+    const state = await session.state();
+    report.pending.before = state.pending;
+    if (state.missing.length) {
+      return await done(
+        `Refusing to upgrade: ${state.missing.length} applied migration(s) have no file: ${state.missing.join(', ')}. ` +
+          'Restore them from version control (or, if they were removed on purpose, delete their rows from the ' +
+          'meta table), then run again.',
+      );
+    }
+    if (state.outOfOrder.length && !options.allowOutOfOrder) {
+      return await done(
+        `Refusing to upgrade: pending migration(s) sort before the newest applied one (${state.current}): ` +
+          `${state.outOfOrder.join(', ')}. They were probably merged from an older branch; check they do not ` +
+          'depend on later migrations, then rerun with --allow-out-of-order.',
+      );
+    }
+    if (!state.pending.length) {
+      log('Nothing to upgrade: every migration is applied');
+      return await done(null);
+    }
+    const pendingFiles = state.pending.map((name) => session.file(name)!);
+    const before = await session.snapshot();
+
+    log(`Rehearsing ${pendingFiles.length} pending migration(s) on a throwaway PostgreSQL`);
+    const plan = new Map<string, RehearsedStep>();
+    {
+      await using rehearsal = await Rehearsal.start(session.project, {
+        ...options,
+        productionMajor: session.postgres.major,
+        log,
+      });
+      const rep: RehearsalReport = (report.rehearsal = {
+        ok: false,
+        postgres: rehearsal.postgres,
+        replayed: state.applied.length,
+        steps: [],
+        error: null,
+      });
+      const failure = await rehearsal.replay(appliedFiles(session.files, state.applied));
+      if (failure) {
+        rep.error = `Replaying the applied migration ${failure.name} failed: ${failure.message}`;
+        return await done(
+          `The rehearsal could not rebuild the production schema: ${rep.error}. Production was not touched.`,
+        );
+      }
+      const replayed: Snapshot = await rehearsal.snapshot();
+      if (options.drift !== 'ignore') {
+        const drift = (report.drift = diffSnapshots(replayed, before));
+        if (drift.length) {
+          const text =
+            `The live schema differs from what the applied migrations build (${drift.length} change(s)): ` +
+            'someone changed the database by hand, or a migration was edited after it ran.';
+          if (options.drift === 'fail') {
+            return await done(
+              `Refusing to upgrade (--drift fail): ${text} Run \`schemabot status --drift\` to see them.`,
+            );
+          }
+          log(`Warning: ${text}`);
+        }
+      }
+      for (const m of pendingFiles) {
+        const step = await rehearsal.step(m, 'up');
+        rep.steps.push(step);
+        plan.set(m.name, step);
+        log(
+          `  rehearsed ${m.name}: ${step.ok ? 'ok' : 'FAILED'}${step.transaction ? '' : ' (outside a transaction)'}`,
+        );
+        if (!step.ok) {
+          rep.error = `${m.name} failed: ${step.error?.message ?? 'failed'}`;
+          return await done(`The rehearsal failed, production was not touched: ${rep.error}`);
+        }
+      }
+      rep.ok = true;
+      report.changes = diffSnapshots(replayed, await rehearsal.snapshot());
+    }
+    if (options.dryRun) return await done(null);
+
+    log(`Applying ${pendingFiles.length} migration(s)`);
+    const runner = await session.runner();
+    let stopped: string | null = null;
+    try {
+      for (const m of pendingFiles) {
+        try {
+          await lock!.assertHeld();
+        } catch (error) {
+          if (!(error instanceof LockLostError)) throw error;
+          stopped = `${error.message} Stopped before ${m.name}; the migrations listed as applied are committed.`;
+          break;
+        }
+        const rehearsed = plan.get(m.name)!;
+        const step = await applyStep(runner, m, 'up', {
+          ...options,
+          transaction: rehearsed.transaction,
+          outsideTransaction: rehearsed.outsideTransaction,
+          log,
+        });
+        const { rolledBack, commitUnknown, ...production } = step;
+        if (step.ok) {
+          log(
+            `  applied ${m.name} (${Math.round(step.ms)} ms${step.transaction ? '' : ', outside a transaction'})`,
+          );
+          report.applied.push(production);
+          continue;
+        }
+        let undone = rolledBack === true;
+        if (commitUnknown) undone = !(await session.state()).applied.includes(m.name);
+        report.failed = { migration: m.name, rolledBack: undone, error: step.error!, step: production };
+        stopped =
+          `${m.name} failed: ${step.error?.message ?? 'failed'}. ` +
+          (undone
+            ? 'Its transaction was rolled back: nothing of it stays. '
+            : 'It ran outside a transaction: the statements before the failing one stay applied; fix them by hand. ') +
+          (report.applied.length
+            ? `The ${report.applied.length} migration(s) before it stay applied and recorded.`
+            : '');
+        break;
+      }
+    } finally {
+      await runner.close();
+    }
+    try {
+      report.changes = diffSnapshots(before, await session.snapshot());
+    } catch (error) {
+      log(`Could not read the schema after the run: ${errorText(error, session.url)}`);
+    }
+    return await done(stopped);
+  } finally {
+    await lock?.release();
+  }
+}
