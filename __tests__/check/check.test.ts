@@ -278,3 +278,54 @@ test('without a base every migration is new: a full audit of the sample project 
     ]),
   );
 });
+
+describe('full audit (no base)', () => {
+  test('a do-nothing down is caught even when an earlier down drops the whole table', async () => {
+    const repo = new FixtureRepo();
+    repos.push(repo);
+    repo.commit({
+      [USERS]: CREATE_USERS,
+      'migrations/20260102000000-add-phone.js': migration(
+        `await queryInterface.addColumn('users', 'phone', { type: Sequelize.TEXT });`,
+        '',
+      ),
+      'migrations/20260103000000-add-index.js': migration(
+        `await queryInterface.addIndex('users', ['phone'], { name: 'users_phone' });`,
+        `await queryInterface.removeIndex('users', 'users_phone');`,
+      ),
+    });
+    const r = await check(repo);
+    expect(r.migrations.map((m) => [m.name, m.reversible])).toEqual([
+      ['20260101000000-create-users.js', true],
+      ['20260102000000-add-phone.js', false],
+      ['20260103000000-add-index.js', true],
+    ]);
+    expect(
+      byName(r, '20260102000000-add-phone.js')!.residue.map((c) => `${c.kind} ${c.action} ${c.name}`),
+    ).toEqual(['column added public.users.phone']);
+    expect(rules(r)).toEqual(['error:irreversible:20260102000000-add-phone.js']);
+  });
+
+  test('a clean set gets every step timed with its statements, in one pass', async () => {
+    const repo = new FixtureRepo();
+    repos.push(repo);
+    repo.commit({
+      [USERS]: CREATE_USERS,
+      'migrations/20260102000000-add-phone.js': migration(
+        `await queryInterface.addColumn('users', 'phone', { type: Sequelize.TEXT });`,
+        `await queryInterface.removeColumn('users', 'phone');`,
+      ),
+    });
+    const r = await check(repo);
+    expect(r.ok).toBe(true);
+    for (const m of r.migrations) {
+      expect([m.up?.ok, m.down?.ok, m.reup?.ok, m.reversible]).toEqual([true, true, true, true]);
+      expect(m.up!.statements.length).toBeGreaterThan(0);
+      expect(m.down!.statements.length).toBeGreaterThan(0);
+    }
+    expect(byName(r, '20260102000000-add-phone.js')!.down!.statements[0]!.sql).toContain(
+      'DROP COLUMN "phone"',
+    );
+    expect(changes(r).sort()).toEqual(['table added public.users']);
+  });
+});

@@ -4,6 +4,7 @@ import { assess } from '../assess/index.js';
 import type { CheckReport, MigrationReport, ReplayFailure, StepReport } from '../assess/types.js';
 import { diffSnapshots, type Change } from '../diff/index.js';
 import { takeSnapshot, type Snapshot } from '../inspect/index.js';
+import { takeFingerprint } from '../inspect/fingerprint.js';
 import type { MigrationFile } from '../migrate/discover.js';
 import { loadProject, type Project } from '../migrate/project.js';
 import { MigrationRunner } from '../migrate/runner.js';
@@ -33,9 +34,17 @@ class Workspace {
     return new Workspace(server, project, timeoutMs, database, runner, client);
   }
 
+  private get meta() {
+    return { schema: this.project.meta.schema ?? 'public', name: this.project.meta.table };
+  }
+
   snapshot(): Promise<Snapshot> {
-    const { schema, table } = this.project.meta;
-    return takeSnapshot(this.client, { exclude: [{ schema: schema ?? 'public', name: table }] });
+    return takeSnapshot(this.client, { exclude: [this.meta] });
+  }
+
+  /** A cheap "is the schema exactly as it was?" check (see `takeFingerprint`). */
+  fingerprint(): Promise<string> {
+    return takeFingerprint(this.client, this.meta);
   }
 
   async close(): Promise<void> {
@@ -107,7 +116,11 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
         migrations: plan.migrations.map((m) => reports.get(m.name)!),
         changes,
         replayFailures,
-        baseReplay: { ...baseReplay, ms: Math.round(baseReplay.ms), statementMs: Math.round(baseReplay.statementMs) },
+        baseReplay: {
+          ...baseReplay,
+          ms: Math.round(baseReplay.ms),
+          statementMs: Math.round(baseReplay.statementMs),
+        },
         postgres: { version: server.version, provider: server.provider },
         migrationsPath: relative(project.cwd, project.migrationsDir) || '.',
         durationMs: performance.now() - started,
@@ -118,6 +131,59 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   } finally {
     await plan.baseTree?.remove();
   }
+}
+
+/**
+ * A full audit in three passes over the whole set: every `up`, every `down` in reverse, every
+ * `up` again, with a catalog fingerprint after each step so that each `down` is still checked
+ * against the exact schema before its own `up` (a later `down` dropping a table cannot hide an
+ * earlier `down` that did nothing). It costs about what `db:migrate`, `db:migrate:undo:all` and
+ * `db:migrate` cost by hand. Returns false, leaving the reports untouched, when anything is not
+ * clean: the caller then runs the per-migration round trip, which pinpoints and explains it.
+ */
+async function fastAudit(
+  ws: Workspace,
+  added: PlannedMigration[],
+  reports: Map<string, MigrationReport>,
+  log: (line: string) => void,
+): Promise<{ initial: Snapshot; final: Snapshot } | null> {
+  const files = added.map((m) => m.head!);
+  const ups: StepReport[] = [];
+  const downs: StepReport[] = [];
+  const reups: StepReport[] = [];
+  const initial = await ws.snapshot();
+  const marks = [await ws.fingerprint()];
+  log(`Applying ${files.length} migrations`);
+  for (const f of files) {
+    const step = await ws.runner.up(f);
+    if (!step.ok) return null;
+    ups.push(step);
+    marks.push(await ws.fingerprint());
+  }
+  const final = await ws.snapshot();
+  log(`Reverting ${files.length} migrations`);
+  for (let i = files.length - 1; i >= 0; i--) {
+    const step = await ws.runner.down(files[i]!);
+    if (!step.ok || (await ws.fingerprint()) !== marks[i]) return null;
+    downs[i] = step;
+  }
+  log(`Applying ${files.length} migrations again`);
+  for (const f of files) {
+    const step = await ws.runner.up(f);
+    if (!step.ok) return null;
+    reups.push(step);
+  }
+  if (diffSnapshots(final, await ws.snapshot()).length) return null;
+  added.forEach((m, i) => {
+    Object.assign(reports.get(m.name)!, {
+      up: ups[i],
+      down: downs[i],
+      reup: reups[i],
+      reversible: true,
+      residue: [],
+    });
+  });
+  return { initial, final };
 }
 
 async function roundTrip(
@@ -140,8 +206,15 @@ async function roundTrip(
       return { initial, final: initial };
     }
   }
-  const initial = await ws.snapshot();
   const added = plan.migrations.filter((m) => m.change === 'added');
+  if (!plan.base && added.length > 1) {
+    const fast = await fastAudit(ws, added, reports, log);
+    if (fast) return fast;
+    log('Something did not round-trip cleanly: checking each migration on its own');
+    const failure = await ws.rebuild(plan.baseMigrations);
+    if (failure) throw new Error(`Could not rebuild an empty database: ${failure.name} failed`);
+  }
+  const initial = await ws.snapshot();
   const applied: MigrationFile[] = [...plan.baseMigrations];
   let current = initial;
   for (const [i, m] of added.entries()) {
