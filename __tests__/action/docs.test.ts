@@ -1,0 +1,66 @@
+import { expect, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { PROJECT_ROOT } from '../helpers/repo.js';
+
+interface ActionYml {
+  inputs: Record<string, { description?: string; default?: unknown }>;
+  outputs: Record<string, { description?: string }>;
+  runs: { using: string; main: string };
+}
+
+const read = (path: string) => readFileSync(join(PROJECT_ROOT, path), 'utf8');
+const action = parse(read('action.yml')) as ActionYml;
+const docs = read('docs/action.md');
+
+test('action.yml is valid YAML that runs dist/index.js on node24, every input and output described', () => {
+  expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' });
+  for (const [name, spec] of [...Object.entries(action.inputs), ...Object.entries(action.outputs)]) {
+    expect([name, typeof spec.description]).toEqual([name, 'string']);
+    expect(spec.description!.length).toBeGreaterThan(20);
+  }
+});
+
+test('action.yml declares exactly the inputs the action reads and the outputs it sets', () => {
+  const inputs = read('src/action/inputs.ts');
+  const read_ = new Set([
+    ...[...inputs.matchAll(/getInput\('([a-z-]+)'\)/g)].map((m) => m[1]!),
+    ...[...inputs.matchAll(/oneOf\(\s*'([a-z-]+)'/g)].map((m) => m[1]!),
+  ]);
+  expect(new Set(Object.keys(action.inputs))).toEqual(read_);
+  const set = new Set(
+    [...read('src/action/publish.ts').matchAll(/setOutput\('([a-z-]+)'/g)].map((m) => m[1]!),
+  );
+  expect(new Set(Object.keys(action.outputs))).toEqual(set);
+});
+
+test('docs/action.md: every workflow parses, uses only real inputs, and the tables list every input and output', () => {
+  const blocks = [...docs.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  expect(blocks.length).toBeGreaterThanOrEqual(5);
+  let uses = 0;
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (!node || typeof node !== 'object') return;
+    const step = node as { uses?: string; with?: Record<string, unknown> };
+    if (step.uses === '<owner>/schemabot@v1') {
+      uses++;
+      for (const key of Object.keys(step.with ?? {})) expect(Object.keys(action.inputs)).toContain(key);
+    }
+    Object.values(node).forEach(visit);
+  };
+  for (const block of blocks) visit(parse(block));
+  expect(uses).toBeGreaterThanOrEqual(4);
+  // The PR-check workflows ask for the permissions the action needs.
+  expect(docs).toContain('permissions:\n  contents: read\n  pull-requests: write\n  statuses: write');
+  expect(docs).toContain('pull_request_target');
+  for (const name of Object.keys(action.inputs))
+    expect(docs).toMatch(new RegExp(`^\\| \`${name}\` +\\|`, 'm'));
+  for (const name of Object.keys(action.outputs))
+    expect(docs).toMatch(new RegExp(`^\\| \`${name}\` +\\|`, 'm'));
+});
+
+test('docs/action.md shows the golden comment of the tests, unchanged', () => {
+  const sample = /<!-- prettier-ignore-start -->\n\n([\s\S]*)\n<!-- prettier-ignore-end -->/.exec(docs)?.[1];
+  expect(sample).toBe(read('__tests__/fixtures/golden/comment.md'));
+});

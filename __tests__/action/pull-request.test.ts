@@ -1,0 +1,176 @@
+import { afterAll, afterEach, beforeAll, expect, test } from '@jest/globals';
+import { readFileSync, rmSync } from 'node:fs';
+import { GitHubApiServer } from '../helpers/github-server.js';
+import { CREATE_USERS, FixtureRepo, migration } from '../helpers/repo.js';
+import {
+  OWNER,
+  REPO,
+  actionFolder,
+  pullRequestEvent,
+  removeRunnerTemps,
+  runAction,
+  type ActionRun,
+} from './runner.js';
+
+const USERS = 'migrations/20260101000000-create-users.js';
+const ADD_STATUS = 'migrations/20260102000000-add-status.js';
+
+let folder: string;
+let server: GitHubApiServer;
+const repos: FixtureRepo[] = [];
+
+beforeAll(async () => {
+  folder = actionFolder();
+  server = await GitHubApiServer.start();
+});
+afterAll(async () => {
+  await server.stop();
+  rmSync(folder, { recursive: true, force: true });
+  repos.forEach((r) => r.remove());
+  removeRunnerTemps();
+});
+afterEach(() => {
+  expect(server.violations.splice(0)).toEqual([]);
+});
+
+function fixture(): { repo: FixtureRepo; base: string } {
+  const repo = new FixtureRepo();
+  repos.push(repo);
+  return { repo, base: repo.commit({ [USERS]: CREATE_USERS }, 'base') };
+}
+
+function check(
+  repo: FixtureRepo,
+  pr: { number: number; base: string; head: string; action?: 'opened' | 'synchronize' },
+  inputs: Record<string, string> = {},
+): Promise<ActionRun> {
+  return runAction(folder, {
+    eventName: 'pull_request',
+    event: pullRequestEvent(pr.action ?? 'opened', { number: pr.number, headSha: pr.head, baseSha: pr.base }),
+    workspace: repo.dir,
+    sha: pr.head,
+    apiUrl: server.url,
+    inputs: { postgres: 'local', 'github-token': server.token, ...inputs },
+  });
+}
+
+const stripMarker = (body: string) => body.slice(body.indexOf('\n') + 1);
+
+test('a pull request run comments once, updates that comment on the next push, and sets status, outputs, summary', async () => {
+  const { repo, base } = fixture();
+  const head1 = repo.commit({
+    [ADD_STATUS]: migration(
+      `await queryInterface.addColumn('users', 'status', { type: Sequelize.ENUM('active', 'banned'), allowNull: false, defaultValue: 'active' });`,
+      `await queryInterface.removeColumn('users', 'status');`,
+    ),
+  });
+  const first = await check(repo, { number: 7, base, head: head1 });
+  expect(first.stderr).toBe('');
+  // enum-left-behind is an error: the step fails (fail-on: error), but everything is published.
+  expect(first.code).toBe(1);
+  expect(first.commands).toContainEqual(
+    expect.objectContaining({ level: 'error', message: expect.stringMatching(/^Schemabot: 1 error/) }),
+  );
+  const annotation = first.commands.find((c) => c.properties.includes('title=Schemabot: enum-left-behind'));
+  expect(annotation?.properties).toContain(`file=${ADD_STATUS}`);
+
+  const comments = server.comments(OWNER, REPO, 7);
+  expect(comments).toHaveLength(1);
+  const body = comments[0]!.body;
+  expect(body.split('\n')[0]).toBe('<!-- schemabot:check folder=migrations pg=15 -->');
+  expect(body).toMatch(
+    /^### ❌ Schemabot: 1 migration checked · 1 error · 0 warnings · \d+ schema changes? · PostgreSQL 15\.\d+ · /m,
+  );
+  expect(body).toContain(`<code>${base.slice(0, 7)}</code> → <code>${head1.slice(0, 7)}</code>`);
+  expect(body).toContain('**enum-left-behind** (error)');
+  expect(body).toContain('+   enum public.enum_users_status');
+  expect(body).toContain('```mermaid\nerDiagram');
+  expect(body).toContain('<details><summary>SQL run by <code>20260102000000-add-status.js</code></summary>');
+
+  // The summary is the same report; the outputs say what the report says.
+  expect(first.summary).toBe(stripMarker(body));
+  expect(first.outputs).toMatchObject({
+    ok: 'false',
+    changed: 'true',
+    reversible: 'false',
+    migrations: '1',
+    'comment-id': String(comments[0]!.id),
+    'comment-url': `https://github.com/${OWNER}/${REPO}/pull/7#issuecomment-${comments[0]!.id}`,
+  });
+  const report = JSON.parse(readFileSync(first.outputs['report-path']!, 'utf8')) as Record<string, unknown>;
+  expect(report).toMatchObject({
+    schemaVersion: 1,
+    ok: false,
+    pr: { number: 7, headSha: head1, baseSha: base },
+  });
+
+  expect(server.statuses(OWNER, REPO, head1)).toEqual([
+    expect.objectContaining({
+      context: 'schemabot/check (migrations, pg 15)',
+      state: 'failure',
+      description: expect.stringMatching(/^Schemabot: 1 migration checked · 1 error/),
+      targetUrl: `https://github.com/${OWNER}/${REPO}/actions/runs/4242`,
+    }),
+  ]);
+
+  // The next push fixes the down: the same comment is edited in place.
+  const head2 = repo.commit({
+    [ADD_STATUS]: migration(
+      `await queryInterface.addColumn('users', 'status', { type: Sequelize.ENUM('active', 'banned'), allowNull: false, defaultValue: 'active' });`,
+      `await queryInterface.removeColumn('users', 'status');
+    await queryInterface.sequelize.query('DROP TYPE "enum_users_status"');`,
+    ),
+  });
+  const second = await check(repo, { number: 7, base, head: head2, action: 'synchronize' });
+  expect(second.code).toBe(0);
+  const after = server.comments(OWNER, REPO, 7);
+  expect(after).toHaveLength(1);
+  expect(after[0]!.id).toBe(comments[0]!.id);
+  expect(after[0]!.body).toMatch(/^### ✅ Schemabot: 1 migration checked · 0 errors/m);
+  expect(second.outputs).toMatchObject({
+    ok: 'true',
+    reversible: 'true',
+    'comment-id': String(comments[0]!.id),
+  });
+  expect(server.statuses(OWNER, REPO, head2)[0]).toMatchObject({
+    state: 'success',
+    context: 'schemabot/check (migrations, pg 15)',
+  });
+
+  // A later push takes the migration out again: the comment says so instead of going stale.
+  const head3 = repo.commit({ [ADD_STATUS]: null, 'README.md': 'docs only\n' });
+  const third = await check(repo, { number: 7, base, head: head3, action: 'synchronize' });
+  expect(third.code).toBe(0);
+  const last = server.comments(OWNER, REPO, 7);
+  expect(last).toHaveLength(1);
+  expect(stripMarker(last[0]!.body)).toMatch(/^### ✅ Schemabot: no migration changes any more\n/);
+  expect(last[0]!.body).toContain(`as of <code>${head3.slice(0, 7)}</code>`);
+  expect(third.outputs).toMatchObject({ changed: 'false', migrations: '0' });
+  expect(server.statuses(OWNER, REPO, head3)[0]).toMatchObject({
+    state: 'success',
+    description: 'Schemabot: no migration changes',
+  });
+});
+
+test('comment: on-change creates no comment for a pull request without migration changes', async () => {
+  const { repo, base } = fixture();
+  const head = repo.commit({ 'README.md': 'hello\n' });
+  const run = await check(repo, { number: 8, base, head });
+  expect(run.code).toBe(0);
+  expect(server.comments(OWNER, REPO, 8)).toEqual([]);
+  expect(run.outputs['comment-id']).toBe('');
+  expect(run.summary).toContain('Schemabot');
+});
+
+test('modes that are not in this version fail with a message that says what to use', async () => {
+  const { repo, base } = fixture();
+  const run = await check(repo, { number: 9, base, head: base }, { mode: 'upgrade' });
+  expect(run.code).toBe(1);
+  expect(run.commands).toEqual([
+    expect.objectContaining({
+      level: 'error',
+      message: expect.stringMatching(/^mode "upgrade" is not available in this version .*use mode: check/),
+    }),
+  ]);
+  expect(server.comments(OWNER, REPO, 9)).toEqual([]);
+});

@@ -1,0 +1,146 @@
+import { afterAll, expect, test } from '@jest/globals';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { micromark } from 'micromark';
+import { gfm, gfmHtml } from 'micromark-extension-gfm';
+import type { CheckReport } from '../../src/assess/types.js';
+import { commentMarker, withMarker } from '../../src/github/index.js';
+import { runCheck } from '../../src/modes/check.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
+import { CREATE_USERS, FixtureRepo, migration } from '../helpers/repo.js';
+
+const golden = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'golden');
+const repos: FixtureRepo[] = [];
+afterAll(() => repos.forEach((r) => r.remove()));
+
+/** GitHub-flavoured Markdown to HTML, raw HTML kept (as GitHub keeps the tags it allows). */
+function html(markdown: string): string {
+  return micromark(markdown, {
+    allowDangerousHtml: true,
+    extensions: [gfm()],
+    htmlExtensions: [gfmHtml()],
+  });
+}
+
+function tableRows(rendered: string): number[] {
+  return [...rendered.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map(
+    (m) => (m[1]!.match(/<t[dh][ >]/g) ?? []).length,
+  );
+}
+
+const report = JSON.parse(readFileSync(join(golden, 'report.json'), 'utf8')) as CheckReport;
+
+test('the committed report (from real runs) covers every change kind and every finding rule', () => {
+  expect(new Set(report.changes.map((c) => c.kind))).toEqual(
+    new Set([
+      'schema',
+      'extension',
+      'table',
+      'column',
+      'constraint',
+      'index',
+      'enum',
+      'domain',
+      'type',
+      'sequence',
+      'view',
+      'materialized_view',
+      'function',
+      'trigger',
+      'policy',
+      'comment',
+      'privilege',
+    ]),
+  );
+  expect(new Set(report.changes.map((c) => c.action))).toEqual(
+    new Set(['added', 'removed', 'changed', 'renamed']),
+  );
+  expect(new Set(report.findings.map((f) => f.rule))).toEqual(
+    new Set([
+      'up-failed',
+      'missing-down',
+      'down-failed',
+      'enum-left-behind',
+      'irreversible',
+      'reup-failed',
+      'reup-differs',
+      'base-migration-failed',
+      'replay-failed',
+      'edited-migration',
+      'renamed-migration',
+      'deleted-migration',
+      'out-of-order',
+      'duplicate-migration',
+    ]),
+  );
+});
+
+test('the comment for that report matches the golden file', () => {
+  const markdown = renderMarkdown(report);
+  const file = join(golden, 'comment.md');
+  if (process.env.UPDATE_GOLDEN) writeFileSync(file, markdown);
+  expect(markdown).toBe(readFileSync(file, 'utf8'));
+});
+
+test('the golden comment renders as GitHub-flavoured Markdown with the layout the README promises', () => {
+  const rendered = html(readFileSync(join(golden, 'comment.md'), 'utf8'));
+  // One verdict heading, then the sections in order.
+  const headings = [...rendered.matchAll(/<h([34])>(.*?)<\/h\1>/g)].map((m) => m[2]!.replace(/<[^>]+>/g, ''));
+  expect(headings[0]).toMatch(
+    /^❌ Schemabot: 9 migrations checked · 13 errors · 1 warning · 24 schema changes · PostgreSQL 15\.\d+ · \w{7} → \w{7}$/,
+  );
+  expect(headings.slice(1)).toEqual([
+    'Schema changes (24)',
+    'Tables touched and their foreign keys',
+    'Findings',
+    'Errors',
+  ]);
+  // The migrations table: a header and one row per new, edited or deleted migration, six cells each.
+  const shown = report.migrations.filter((m) => m.change !== 'unchanged').length;
+  expect(tableRows(rendered)).toEqual(Array(shown + 1).fill(6));
+  expect(rendered).toContain('<pre><code class="language-diff">');
+  expect(rendered).toContain('<pre><code class="language-mermaid">erDiagram');
+  expect((rendered.match(/<li>/g) ?? []).length).toBe(report.findings.length);
+  expect((rendered.match(/<details><summary>SQL run by/g) ?? []).length).toBeGreaterThan(5);
+});
+
+test('identifiers with backticks, pipes and <!-- cannot break or spoof the comment', async () => {
+  const repo = new FixtureRepo();
+  repos.push(repo);
+  const base = repo.commit({ 'migrations/20260101000000-create-users.js': CREATE_USERS });
+  const hostile = 'x`|<!-- y @all #1 **z**';
+  const file = '20260102000000-a|b`c<!--d.js';
+  repo.commit({
+    [`migrations/${file}`]: migration(
+      `await queryInterface.createTable(${JSON.stringify(hostile)}, { [${JSON.stringify('c|`<!--')}]: { type: Sequelize.TEXT } });
+    await queryInterface.addColumn('users', ${JSON.stringify(hostile)}, { type: Sequelize.TEXT });`,
+      `await queryInterface.dropTable(${JSON.stringify(hostile)});
+    await queryInterface.removeColumn('users', ${JSON.stringify(hostile + '-missing')});`,
+    ),
+  });
+  const r = await runCheck({ cwd: repo.dir, base, postgres: 'local', timeoutMs: 20_000 });
+  expect(r.findings.map((f) => f.rule)).toEqual(['down-failed']);
+  const marker = commentMarker({ folder: 'migrations', postgresMajor: 15 });
+  const body = withMarker(marker, renderMarkdown(r));
+  // The marker is the only HTML comment: nothing after it can open another or hide text.
+  expect(body.indexOf('<!--', 1)).toBe(-1);
+  const rendered = html(body);
+  expect(rendered.match(/<!--/g)).toEqual(['<!--']);
+  // The table keeps its six cells per row; the file name is shown whole, as text.
+  expect(tableRows(rendered)).toEqual([6, 6]);
+  expect(rendered).toContain('<code>20260102000000-a|b`c&lt;!--d.js</code>');
+  // No emphasis, links or stray code from the names; they appear as typed.
+  expect(rendered).not.toMatch(/<(strong|em)>z<\/\1>/);
+  expect(rendered).not.toMatch(/<a /);
+  expect(rendered).toContain('x`|&lt;!-- y @all #1 **z**');
+  // Every fenced block is closed: the findings and errors come after the diff, as headings.
+  expect(rendered).toMatch(/<h4>Findings<\/h4>[\s\S]*<h4>Errors<\/h4>/);
+  // The diagram holds only safe Mermaid tokens.
+  const diagram = /```mermaid\n([\s\S]*?)\n```/.exec(body)![1]!;
+  for (const line of diagram.split('\n').slice(1)) {
+    expect(line).toMatch(
+      /^(\s+("[^"%\\`<>]*"( \{| \}o--[o|]\| "[^"%\\`<>]*" : "[^"%\\`<>]*")?|[A-Za-z][\w-]* [A-Za-z][\w-]*( (PK|FK|UK))?( "[^"%\\`<>]*")?|\}))?$/,
+    );
+  }
+});

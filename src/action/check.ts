@@ -1,0 +1,67 @@
+import * as core from '@actions/core';
+import * as github from '@actions/github';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { artifactPayload, annotations, emitAnnotations } from '../github/index.js';
+import { runCheck } from '../modes/check.js';
+import { renderTerminal } from '../report/terminal.js';
+import { ensureBaseCommit } from './base.js';
+import type { ActionInputs } from './inputs.js';
+import { githubClient, isFailing, publishResult, setOutputs, stickyFolder, writeSummary } from './publish.js';
+
+interface PullRequestPayload {
+  number?: number;
+  head?: { sha?: string };
+  base?: { sha?: string };
+}
+
+/**
+ * `mode: check`: prove the pull request's migrations, write the JSON report (with the pull request it is
+ * about, so a `workflow_run` job can post it for forks), then the job summary, annotations, the sticky
+ * comment and the commit status.
+ */
+export async function actionCheck(inputs: ActionInputs): Promise<void> {
+  const { owner, repo } = github.context.repo;
+  const pr = github.context.payload.pull_request as PullRequestPayload | undefined;
+  let base = inputs.base;
+  if (base) base = await ensureBaseCommit(inputs.workingDirectory, base, (line) => core.info(line));
+  const report = await runCheck({
+    cwd: inputs.workingDirectory,
+    base,
+    migrationsPath: inputs.migrationsPath,
+    postgres: inputs.postgres,
+    postgresVersion: inputs.postgresVersion,
+    postgresUrl: inputs.postgresUrl,
+    postgresImage: inputs.postgresImage,
+    log: (line) => core.info(line),
+  });
+  const headSha = pr?.head?.sha ?? github.context.sha ?? null;
+  const data =
+    pr?.number && pr.head?.sha && pr.base?.sha
+      ? artifactPayload(report, {
+          number: pr.number,
+          headSha: pr.head.sha,
+          baseSha: pr.base.sha,
+          repo: `${owner}/${repo}`,
+        })
+      : report;
+  mkdirSync(dirname(inputs.reportPath), { recursive: true });
+  writeFileSync(inputs.reportPath, JSON.stringify(data, null, 2) + '\n');
+  core.info(renderTerminal(report));
+  emitAnnotations(annotations(report.findings));
+  await writeSummary(report, inputs.reportPath);
+  const published = await publishResult(report, inputs, {
+    client: githubClient(inputs),
+    owner,
+    repo,
+    pullRequest: pr?.number ?? null,
+    statusSha: headSha && /^[0-9a-f]{40}$/.test(headSha) ? headSha : null,
+    folder: stickyFolder(report, inputs.workingDirectory),
+  });
+  setOutputs(report, inputs.reportPath, published);
+  if (isFailing(report, inputs.failOn)) {
+    core.setFailed(
+      `Schemabot: ${report.summary.errors} error(s), ${report.summary.warnings} warning(s) in the migrations (fail-on: ${inputs.failOn}).`,
+    );
+  }
+}
