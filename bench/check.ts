@@ -24,9 +24,18 @@ const arg = (name: string, fallback: string) => {
 const SIZES = arg('sizes', '50,300').split(',').map(Number);
 const RUNS = Number(arg('runs', '3'));
 
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'b',
+  GIT_AUTHOR_EMAIL: 'b@b',
+  GIT_COMMITTER_NAME: 'b',
+  GIT_COMMITTER_EMAIL: 'b@b',
+};
 
-function makeRepo(files: Record<string, string>, next: Record<string, string>): { dir: string; base: string } {
+function makeRepo(
+  files: Record<string, string>,
+  next: Record<string, string>,
+): { dir: string; base: string } {
   const dir = mkdtempSync(join(tmpdir(), 'schemabot-bench-'));
   const write = (f: Record<string, string>) => {
     for (const [p, t] of Object.entries(f)) {
@@ -136,7 +145,18 @@ async function main(): Promise<void> {
           };
           theirs.push(time(() => sh(scenario === 'pr-check' ? BY_HAND_PR : BY_HAND_AUDIT, env)));
           const json = join(out, 'report.json');
-          const args = [CLI, 'check', '--cwd', dir, '--postgres', 'url', '--postgres-url', server.url(), '--json', json];
+          const args = [
+            CLI,
+            'check',
+            '--cwd',
+            dir,
+            '--postgres',
+            'url',
+            '--postgres-url',
+            server.url(),
+            '--json',
+            json,
+          ];
           if (scenario === 'pr-check') args.push('--base', base);
           ours.push(
             time(() => {
@@ -154,7 +174,10 @@ async function main(): Promise<void> {
           const statementMs = (st: Step) => (st ? st.statements.reduce((a, x) => a + x.ms, 0) : 0);
           floor =
             report.baseReplay.statementMs +
-            report.migrations.reduce((s, m) => s + statementMs(m.up) + statementMs(m.down) + statementMs(m.reup), 0);
+            report.migrations.reduce(
+              (s, m) => s + statementMs(m.up) + statementMs(m.down) + statementMs(m.reup),
+              0,
+            );
         }
         const row = {
           scenario,

@@ -1,7 +1,7 @@
 // Bundles the action (dist/index.js) and the CLI (dist/cli.js) into self-contained ESM that runs
 // from a folder without node_modules. Heavy optional parts (testcontainers) become lazy chunks.
 import { build } from 'esbuild';
-import { existsSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 // --outdir DIR builds elsewhere (tests run the bundle from a folder without node_modules).
 const at = process.argv.indexOf('--outdir');
@@ -30,9 +30,19 @@ await build({
   // Native and optional modules that a plain Node install may lack; their callers handle absence.
   external: ['pg-native', 'cpu-features', '*.node', 'tsx', 'tsx/*', 'ts-node'],
   banner: {
-    js: "import { createRequire as __schemabotCreateRequire } from 'node:module'; const require = __schemabotCreateRequire(import.meta.url);",
+    // CommonJS code inside the bundle expects require, __filename and __dirname (the WebAssembly
+    // SQL parser finds its .wasm file through __dirname).
+    js: [
+      "import { createRequire as __schemabotCreateRequire } from 'node:module';",
+      "import { fileURLToPath as __schemabotFileURLToPath } from 'node:url';",
+      'const require = __schemabotCreateRequire(import.meta.url);',
+      'const __filename = __schemabotFileURLToPath(import.meta.url);',
+      "const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
+    ].join(' '),
   },
 });
+// The SQL parser's WebAssembly lives beside the chunk that loads it.
+copyFileSync('node_modules/libpg-query/wasm/libpg-query.wasm', `${outdir}/chunks/libpg-query.wasm`);
 const cli = `${outdir}/cli.js`;
 writeFileSync(cli, '#!/usr/bin/env node\n' + readFileSync(cli, 'utf8'));
 chmodSync(cli, 0o755);

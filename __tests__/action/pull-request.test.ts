@@ -79,10 +79,14 @@ test('a pull request run comments once, updates that comment on the next push, a
   const body = comments[0]!.body;
   expect(body.split('\n')[0]).toBe('<!-- schemabot:check folder=migrations pg=15 -->');
   expect(body).toMatch(
-    /^### ❌ Schemabot: 1 migration checked · 1 error · 0 warnings · \d+ schema changes? · PostgreSQL 15\.\d+ · /m,
+    /^### ❌ Schemabot: 1 migration checked · 1 error · 1 warning · \d+ schema changes? · PostgreSQL 15\.\d+ · /m,
   );
   expect(body).toContain(`<code>${base.slice(0, 7)}</code> → <code>${head1.slice(0, 7)}</code>`);
   expect(body).toContain('**enum-left-behind** (error)');
+  expect(body).toContain('**missing-lock-timeout** (warning)');
+  expect(body).toMatch(
+    /#### What it locks and rewrites\n\n- <code>20260102000000-add-status.js<\/code>: 🔒 AccessExclusiveLock on public.users/,
+  );
   expect(body).toContain('+   enum public.enum_users_status');
   expect(body).toContain('```mermaid\nerDiagram');
   expect(body).toContain('<details><summary>SQL run by <code>20260102000000-add-status.js</code></summary>');
@@ -126,7 +130,7 @@ test('a pull request run comments once, updates that comment on the next push, a
   const after = server.comments(OWNER, REPO, 7);
   expect(after).toHaveLength(1);
   expect(after[0]!.id).toBe(comments[0]!.id);
-  expect(after[0]!.body).toMatch(/^### ✅ Schemabot: 1 migration checked · 0 errors/m);
+  expect(after[0]!.body).toMatch(/^### ⚠️ Schemabot: 1 migration checked · 0 errors · 1 warning/m);
   expect(second.outputs).toMatchObject({
     ok: 'true',
     reversible: 'true',

@@ -58,7 +58,19 @@ test('a clean add-column PR is reversible and shows one column added', async () 
   });
   expect(byName(r, '20260102000000-add-phone.js')!.residue).toEqual([]);
   expect(changes(r)).toEqual(['column added public.users.phone']);
-  expect(r.findings).toEqual([]);
+  // ADD COLUMN takes an ACCESS EXCLUSIVE lock on a table that exists in production: measured on a
+  // replay of the statement, and flagged because the migration sets no lock_timeout.
+  expect(rules(r)).toEqual([
+    'info:access-exclusive-lock:20260102000000-add-phone.js',
+    'warning:missing-lock-timeout:20260102000000-add-phone.js',
+  ]);
+  const observed = byName(r, '20260102000000-add-phone.js')!.observation!.statements[0]!;
+  expect(observed.locks).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({ relation: 'public.users', mode: 'AccessExclusiveLock' }),
+    ]),
+  );
+  expect(observed.rewrites).toEqual([]);
   const up = byName(r, '20260102000000-add-phone.js')!.up!;
   expect(up.statements.map((s) => s.sql).join('\n')).toMatch(
     /ALTER TABLE "public"."users" ADD COLUMN "phone" VARCHAR\(20\)/,
@@ -83,9 +95,14 @@ test('the ENUM type a down leaves behind is caught by name', async () => {
   expect(m.residue.map((c) => `${c.kind} ${c.action} ${c.name}`)).toEqual([
     'enum added public.enum_users_status',
   ]);
-  expect(rules(r)).toEqual(['error:enum-left-behind:20260102000000-add-status.js']);
-  expect(r.findings[0]!.message).toContain('public.enum_users_status');
-  expect(r.findings[0]!.fix).toContain('DROP TYPE IF EXISTS "public"."enum_users_status"');
+  expect(rules(r)).toEqual([
+    'error:enum-left-behind:20260102000000-add-status.js',
+    'info:access-exclusive-lock:20260102000000-add-status.js',
+    'warning:missing-lock-timeout:20260102000000-add-status.js',
+  ]);
+  const enumFinding = r.findings.find((f) => f.rule === 'enum-left-behind')!;
+  expect(enumFinding.message).toContain('public.enum_users_status');
+  expect(enumFinding.fix).toContain('DROP TYPE IF EXISTS "public"."enum_users_status"');
 });
 
 test('a down that does nothing is irreversible, with the residue listed', async () => {
@@ -119,7 +136,7 @@ test('a down that throws is reported, and the next migration is still judged on 
   });
   const r = await check(repo, base);
   const bad = byName(r, '20260102000000-create-posts.js')!;
-  expect(verdict(bad)).toEqual({ change: 'added', up: true, down: false, reup: false, reversible: false });
+  expect(verdict(bad)).toEqual({ change: 'added', up: true, down: false, reup: null, reversible: false });
   expect(bad.down!.error!.message).toContain('this migration cannot be undone');
   expect(bad.down!.error!.line).toBe(7);
   expect(verdict(byName(r, '20260103000000-add-title.js'))).toEqual({
@@ -129,7 +146,11 @@ test('a down that throws is reported, and the next migration is still judged on 
     reup: true,
     reversible: true,
   });
-  expect(rules(r)).toEqual(['error:down-failed:20260102000000-create-posts.js']);
+  expect(rules(r)).toEqual([
+    'error:down-failed:20260102000000-create-posts.js',
+    'info:access-exclusive-lock:20260103000000-add-title.js',
+    'warning:missing-lock-timeout:20260103000000-add-title.js',
+  ]);
   expect(changes(r)).toEqual(['table added public.posts']);
 });
 
@@ -183,6 +204,8 @@ test('an edited base migration and an out-of-order new one are errors', async ()
   expect(rules(r)).toEqual([
     'error:edited-migration:20260105000000-add-age.js',
     'error:out-of-order:20260103000000-add-name.js',
+    'info:access-exclusive-lock:20260103000000-add-name.js',
+    'warning:missing-lock-timeout:20260103000000-add-name.js',
   ]);
   expect(r.ok).toBe(false);
 });
@@ -328,4 +351,26 @@ describe('full audit (no base)', () => {
     );
     expect(changes(r).sort()).toEqual(['table added public.users']);
   });
+});
+
+test('.schemabot.yml and schemabot-ignore comments shape the hazard findings, shown not hidden', async () => {
+  const { repo, base } = repoWithUsers({
+    '.schemabot.yml': 'rules:\n  access-exclusive-lock: off\n  drop-column: warning\n',
+  });
+  repo.commit({
+    'migrations/20260102000000-drop-email.js':
+      '// schemabot-ignore: missing-lock-timeout the table is tiny and has no traffic yet\n' +
+      migration(
+        `await queryInterface.removeColumn('users', 'email');`,
+        `await queryInterface.addColumn('users', 'email', { type: Sequelize.STRING, allowNull: false, unique: true });`,
+      ),
+  });
+  const r = await check(repo, base);
+  const hazards = r.findings.filter((f) => f.migration === '20260102000000-drop-email.js');
+  expect(hazards.map((f) => [f.rule, f.severity, f.suppressed?.reason ?? null])).toEqual([
+    ['drop-column', 'warning', null],
+    ['missing-lock-timeout', 'warning', 'the table is tiny and has no traffic yet'],
+  ]);
+  expect(r.summary.warnings).toBe(1);
+  expect(r.ok).toBe(true);
 });

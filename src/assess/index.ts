@@ -1,5 +1,6 @@
 import type { Change } from '../diff/index.js';
 import type { Plan } from '../plan/index.js';
+import { applyConfig, failingFindings, type HazardConfig } from './config.js';
 import type { CheckReport, Finding, MigrationReport, ReplayFailure, StepReport } from './types.js';
 
 export * from './types.js';
@@ -10,6 +11,12 @@ export interface AssessInput {
   changes: Change[];
   replayFailures: ReplayFailure[];
   baseReplay: CheckReport['baseReplay'];
+  /** Findings from the hazard rules (locks, rewrites, data loss), per migration. */
+  hazards: Finding[];
+  /** `.schemabot.yml`: severities, disabled rules, fail-on. */
+  config: HazardConfig;
+  /** Migration file (as in findings) → its text, for `schemabot-ignore` comments. */
+  sources: Map<string, string>;
   postgres: { version: string; provider: string };
   migrationsPath: string;
   durationMs: number;
@@ -163,22 +170,25 @@ const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
 /** Turns the round trip's observations into findings and a verdict. Pure: no I/O. */
 export function assess(input: AssessInput): CheckReport {
   const fileOf = new Map(input.plan.migrations.map((m) => [m.name, m.file]));
-  const findings: Finding[] = [
+  const raw: Finding[] = [
     ...input.replayFailures.map((f) => replayFinding(f, fileOf.get(f.name))),
     ...input.plan.findings.map((f) => ({ ...f })),
     ...input.migrations.flatMap(migrationFindings),
+    ...input.hazards,
   ];
+  const findings: Finding[] = applyConfig(raw, input.config, input.sources);
   findings.sort(
     (a, b) =>
       SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
       (a.migration ?? '').localeCompare(b.migration ?? ''),
   );
   const judged = input.migrations.filter((m) => m.up);
-  const errors = findings.filter((f) => f.severity === 'error').length;
+  const active = findings.filter((f) => !f.suppressed);
+  const errors = active.filter((f) => f.severity === 'error').length;
   return {
     schemaVersion: 1,
     mode: 'check',
-    ok: errors === 0,
+    ok: failingFindings(findings, input.config).length === 0,
     postgres: input.postgres,
     base: input.plan.base,
     head: input.plan.head,
@@ -193,7 +203,7 @@ export function assess(input: AssessInput): CheckReport {
       irreversible: judged.filter((m) => m.reversible === false).length,
       changes: input.changes.length,
       errors,
-      warnings: findings.filter((f) => f.severity === 'warning').length,
+      warnings: active.filter((f) => f.severity === 'warning').length,
     },
     durationMs: Math.round(input.durationMs),
   };

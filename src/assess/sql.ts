@@ -1,14 +1,4 @@
-import {
-  loadModule,
-  parseSync,
-  type A_Const,
-  type AlterTableCmd,
-  type ColumnDef,
-  type Constraint,
-  type Node,
-  type RangeVar,
-  type TypeName,
-} from 'libpg-query';
+import type { A_Const, AlterTableCmd, ColumnDef, Constraint, Node, RangeVar, TypeName } from 'libpg-query';
 
 /**
  * What a migration's SQL does, read with PostgreSQL's own parser (libpg-query): the operations the
@@ -59,10 +49,14 @@ export interface ParsedSql {
 
 let loaded: Promise<void> | undefined;
 let ready = false;
+/** Loaded on first use: the parser is WebAssembly that initialises when imported. */
+let parseSync: (typeof import('libpg-query'))['parseSync'];
 
 /** Loads the parser (WebAssembly) once; `parseSql` needs it. */
 export function loadSqlParser(): Promise<void> {
-  loaded ??= loadModule().then(() => {
+  loaded ??= import('libpg-query').then(async (lib) => {
+    await lib.loadModule();
+    parseSync = lib.parseSync;
     ready = true;
   });
   return loaded;

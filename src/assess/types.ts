@@ -1,6 +1,7 @@
 import type { Change } from '../diff/index.js';
 import type { MigrationErrorInfo, Statement } from '../migrate/runner.js';
 import type { MigrationChange } from '../plan/index.js';
+import type { MigrationObservation } from '../inspect/locks.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -27,6 +28,11 @@ export interface MigrationReport {
   residue: Change[];
   /** What the second `up` produced differently from the first (should be empty). */
   reupDiff?: Change[];
+  /**
+   * What the `up` did to relations that existed before it, measured by replaying its statements on
+   * a copy of the pre-`up` database: locks (mode, what they block, how long), rewrites, scans.
+   */
+  observation?: MigrationObservation;
   /** Why this migration was not round-tripped, when it was not. */
   skipped?: string;
 }
@@ -40,6 +46,8 @@ export interface Finding {
   message: string;
   /** One line on how to fix it. */
   fix?: string;
+  /** Silenced by a `// schemabot-ignore: RULE reason` comment in the migration: shown, never failing. */
+  suppressed?: { reason: string };
 }
 
 /** The JSON report (`schemaVersion: 1`): the assessed result of a check. */

@@ -1,6 +1,7 @@
 import { GitError } from '../plan/git.js';
 import { PostgresUnavailableError } from '../postgres/index.js';
 import { ProjectError } from '../migrate/project.js';
+import { ConfigError } from '../assess/config.js';
 
 /** A bad flag or value: exit code 2. */
 export class UsageError extends Error {
@@ -16,6 +17,7 @@ export function isEnvironmentError(err: unknown): boolean {
     err instanceof UsageError ||
     err instanceof ProjectError ||
     err instanceof PostgresUnavailableError ||
-    err instanceof GitError
+    err instanceof GitError ||
+    err instanceof ConfigError
   );
 }

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { CheckReport, Finding, MigrationReport, StepReport } from '../assess/types.js';
 import type { Change } from '../diff/index.js';
+import type { MigrationObservation } from '../inspect/locks.js';
 import type { GitHubClient } from './client.js';
 
 /**
@@ -283,7 +284,59 @@ function readMigration(r: Reader): MigrationReport {
   if (reupDiff) migration.reupDiff = reupDiff.array(ARTIFACT_LIMITS.changes, readChange);
   const skipped = o.optional('skipped');
   if (skipped) migration.skipped = skipped.string(ARTIFACT_LIMITS.text);
+  const observation = o.optional('observation');
+  if (observation) migration.observation = readObservation(observation);
   return migration;
+}
+
+const RELATION_KINDS = ['table', 'index', 'sequence', 'other'] as const;
+
+function readObservation(r: Reader): MigrationObservation {
+  const o = r.object();
+  const names = (key: string) => o.get(key).array(ARTIFACT_LIMITS.changes, (n) => n.string());
+  return {
+    postgresMajor: o.int('postgresMajor'),
+    statements: o.get('statements').array(ARTIFACT_LIMITS.statements, (sr) => {
+      const st = sr.object();
+      const text = (key: string, max = ARTIFACT_LIMITS.text) =>
+        st.has(key) ? { [key]: st.string(key, max) } : {};
+      const flag = (key: string) => (st.has(key) ? { [key]: st.boolean(key) } : {});
+      return {
+        index: st.int('index'),
+        sql: st.string('sql', ARTIFACT_LIMITS.sql),
+        ms: st.number('ms'),
+        locks: st.get('locks').array(ARTIFACT_LIMITS.changes, (lr) => {
+          const l = lr.object();
+          return {
+            relation: l.string('relation'),
+            kind: l.get('kind').oneOf(RELATION_KINDS),
+            mode: l.string('mode', 64),
+            blocks: l.get('blocks').array(2, (b) => b.oneOf(['reads', 'writes'] as const)),
+            ms: l.number('ms'),
+            ...(l.has('releasedBy') ? { releasedBy: l.int('releasedBy') } : {}),
+          };
+        }),
+        rewrites: st.get('rewrites').array(ARTIFACT_LIMITS.changes, (n) => n.string()),
+        scans: st.get('scans').array(ARTIFACT_LIMITS.changes, (n) => n.string()),
+        inTransaction: st.boolean('inTransaction'),
+        ...flag('migrationTransaction'),
+        ...flag('control'),
+        ...text('error'),
+        ...text('code', 16),
+      };
+    }),
+    before: o.get('before').array(ARTIFACT_LIMITS.changes, (br) => {
+      const b = br.object();
+      return {
+        name: b.string('name'),
+        schema: b.string('schema'),
+        relname: b.string('relname'),
+        kind: b.get('kind').oneOf(RELATION_KINDS),
+      };
+    }),
+    created: names('created'),
+    dropped: names('dropped'),
+  };
 }
 
 function readFinding(r: Reader): Finding {
@@ -296,6 +349,9 @@ function readFinding(r: Reader): Finding {
     ...(o.has('file') ? { file: o.string('file') } : {}),
     ...(o.has('line') ? { line: o.int('line') } : {}),
     ...(o.has('fix') ? { fix: o.string('fix', ARTIFACT_LIMITS.text) } : {}),
+    ...(o.has('suppressed')
+      ? { suppressed: { reason: o.get('suppressed').object().string('reason', ARTIFACT_LIMITS.text) } }
+      : {}),
   };
 }
 

@@ -1,6 +1,12 @@
 import pg from 'pg';
+import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { assess } from '../assess/index.js';
+import { loadConfig } from '../assess/config.js';
+import { hazardFindings } from '../assess/hazards.js';
+import { loadSqlParser } from '../assess/sql.js';
+import type { Finding } from '../assess/types.js';
+import { observeStatements, type MigrationObservation } from '../inspect/locks.js';
 import type { CheckReport, MigrationReport, ReplayFailure, StepReport } from '../assess/types.js';
 import { diffSnapshots, type Change } from '../diff/index.js';
 import { takeSnapshot, type Snapshot } from '../inspect/index.js';
@@ -26,6 +32,10 @@ class Workspace {
     private client: pg.Client,
   ) {}
 
+  get postgresMajor(): number {
+    return this.server.major;
+  }
+
   static async open(server: PostgresServer, project: Project, timeoutMs?: number): Promise<Workspace> {
     const database = await server.createDatabase();
     const runner = await MigrationRunner.open(server.url(database), project, { timeoutMs });
@@ -45,6 +55,31 @@ class Workspace {
   /** A cheap "is the schema exactly as it was?" check (see `takeFingerprint`). */
   fingerprint(): Promise<string> {
     return takeFingerprint(this.client, this.meta);
+  }
+
+  /**
+   * A copy of the database as it is now (for replaying a migration's statements under observation).
+   * PostgreSQL copies only a database nobody is connected to, so the connections are reopened.
+   */
+  async copy(): Promise<string> {
+    await this.runner.close();
+    await this.client.end();
+    const copy = await this.server.createDatabase({ template: this.database });
+    this.runner = await MigrationRunner.open(this.server.url(this.database), this.project, {
+      timeoutMs: this.timeoutMs,
+    });
+    this.client = new pg.Client({ connectionString: this.server.url(this.database) });
+    await this.client.connect();
+    return copy;
+  }
+
+  /** Replays statements on a copy made by `copy()`, observing locks and rewrites, then drops it. */
+  async observe(copy: string, statements: string[]): Promise<MigrationObservation | undefined> {
+    try {
+      return await observeStatements(this.server.url(copy), statements);
+    } finally {
+      await this.server.dropDatabase(copy).catch(() => undefined);
+    }
   }
 
   async close(): Promise<void> {
@@ -90,6 +125,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   const started = performance.now();
   const log = options.log ?? (() => undefined);
   const project = await loadProject({ cwd: options.cwd, migrationsPath: options.migrationsPath });
+  const config = await loadConfig(project.cwd);
   const plan = await planMigrations({
     cwd: project.cwd,
     migrationsDir: project.migrationsDir,
@@ -111,9 +147,14 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
       const baseReplay = { migrations: 0, ms: 0, statementMs: 0 };
       const { initial, final } = await roundTrip(ws, plan, reports, replayFailures, baseReplay, log);
       const changes = diffSnapshots(initial, final);
+      const migrations = plan.migrations.map((m) => reports.get(m.name)!);
+      const { hazards, sources } = await readHazards(plan, migrations, server.major);
       return assess({
+        hazards,
+        config,
+        sources,
         plan,
-        migrations: plan.migrations.map((m) => reports.get(m.name)!),
+        migrations,
         changes,
         replayFailures,
         baseReplay: {
@@ -131,6 +172,37 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   } finally {
     await plan.baseTree?.remove();
   }
+}
+
+/**
+ * The hazard rules for a PR's new migrations, on the measured replay of each one's statements
+ * against the schema it finds (the SQL alone where the replay could not run).
+ */
+async function readHazards(
+  plan: Plan,
+  migrations: MigrationReport[],
+  postgresMajor: number,
+): Promise<{ hazards: Finding[]; sources: Map<string, string> }> {
+  const sources = new Map<string, string>();
+  for (const m of plan.migrations) {
+    const path = m.head?.path ?? m.base?.path;
+    if (path) sources.set(m.file, readFileSync(path, 'utf8'));
+  }
+  // A full audit starts from an empty database: there is no live table for a lock to block.
+  if (!plan.base) return { hazards: [], sources };
+  const judged = migrations.filter((m) => m.up?.ok && m.up.statements.length);
+  if (!judged.length) return { hazards: [], sources };
+  await loadSqlParser();
+  const hazards = judged.flatMap((m) =>
+    hazardFindings({
+      migration: m.name,
+      file: m.file,
+      statements: m.up!.statements.map((s) => ({ sql: s.sql })),
+      observation: m.observation,
+      postgresMajor,
+    }),
+  );
+  return { hazards, sources };
 }
 
 /**
@@ -221,7 +293,19 @@ async function roundTrip(
     const file = m.head!;
     const report = reports.get(m.name)!;
     log(`[${i + 1}/${added.length}] ${m.name}`);
+    // Locks and rewrites are measured against the tables a PR's migration finds in place: replay
+    // its statements on a copy of the database as it is before its `up`.
+    const preUp = plan.base ? await ws.copy() : undefined;
     const up = (report.up = await ws.runner.up(file));
+    if (preUp) {
+      report.observation = up.ok
+        ? await ws.observe(
+            preUp,
+            up.statements.map((s) => s.sql),
+          )
+        : undefined;
+      if (!up.ok) await ws.observe(preUp, []);
+    }
     if (!up.ok) {
       for (const rest of added.slice(i + 1)) {
         reports.set(rest.name, notRun(rest, `not run: ${m.name} failed its up`));
@@ -234,22 +318,27 @@ async function roundTrip(
     const afterDown = await ws.snapshot();
     report.residue = diffSnapshots(current, afterDown);
     report.reversible = down.ok && report.residue.length === 0;
-    const reup = (report.reup = await ws.runner.up(file));
+    // After a failed down the migration is still recorded as applied: running up again would only
+    // measure that, so re-up is judged only when down itself succeeded.
+    const reup = down.ok ? (report.reup = await ws.runner.up(file)) : null;
     let reupDiff: Change[] = [];
-    if (reup.ok) {
+    if (reup?.ok) {
       reupDiff = diffSnapshots(afterUp, await ws.snapshot());
       if (reupDiff.length) report.reupDiff = reupDiff;
     }
     applied.push(file);
-    if (!report.reversible || !reup.ok || reupDiff.length) {
+    current = afterUp;
+    if (!report.reversible || !reup?.ok || reupDiff.length) {
       // Continue from the exact schema this migration's first `up` produced.
       const failure = await ws.rebuild(applied);
       if (failure) {
         replayFailures.push({ ...failure, phase: 'rebuild' });
         break;
       }
+      // A migration that is not deterministic rebuilds differently: judge the next one against
+      // the database it will actually run on.
+      current = await ws.snapshot();
     }
-    current = afterUp;
   }
   return { initial, final: current };
 }

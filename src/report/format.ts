@@ -58,3 +58,40 @@ function describe(v: unknown): string {
     .filter(Boolean)
     .join(' ');
 }
+
+function lockMs(ms: number): string {
+  return ms >= 100 ? `${Math.round(ms)} ms` : `${Math.round(ms * 10) / 10} ms`;
+}
+
+/**
+ * What a migration's `up` did to relations that existed before it, as measured on the replay:
+ * `🔒 AccessExclusiveLock on public.posts (3 ms) · ♻️ rewrote public.posts`. Empty when nothing.
+ */
+export function impactParts(m: MigrationReport): string[] {
+  const o = m.observation;
+  if (!o) return [];
+  const locks = new Map<string, { mode: string; ms: number; blocks: string[] }>();
+  const rank = (mode: string) =>
+    ['AccessExclusiveLock', 'ExclusiveLock', 'ShareRowExclusiveLock', 'ShareLock'].indexOf(mode);
+  for (const s of o.statements) {
+    for (const l of s.locks) {
+      if (l.kind !== 'table' || !l.blocks.length) continue;
+      const seen = locks.get(l.relation);
+      const stronger =
+        !seen || (rank(l.mode) !== -1 && (rank(seen.mode) === -1 || rank(l.mode) < rank(seen.mode)));
+      locks.set(l.relation, {
+        mode: stronger ? l.mode : seen!.mode,
+        ms: (seen?.ms ?? 0) + l.ms,
+        blocks: stronger ? l.blocks : seen!.blocks,
+      });
+    }
+  }
+  const parts = [...locks].map(
+    ([rel, l]) => `🔒 ${l.mode} on ${rel} (${lockMs(l.ms)}, blocks ${l.blocks.join(' and ')})`,
+  );
+  const rewrites = [...new Set(o.statements.flatMap((s) => s.rewrites))];
+  if (rewrites.length) parts.push(`♻️ rewrote ${rewrites.join(', ')}`);
+  const scans = [...new Set(o.statements.flatMap((s) => s.scans))].filter((t) => !rewrites.includes(t));
+  if (scans.length) parts.push(`🔎 scanned ${scans.join(', ')} under lock`);
+  return parts;
+}

@@ -1,5 +1,5 @@
 import type { CheckReport, Finding, MigrationReport, StepReport } from '../assess/types.js';
-import { duration, shortSha, shownMigrations, verdictLine } from './format.js';
+import { duration, impactParts, shortSha, shownMigrations, verdictLine } from './format.js';
 import { erDiagram } from './mermaid.js';
 import { schemaDiffLines } from './schema-diff.js';
 
@@ -31,7 +31,7 @@ export function fence(body: string, lang = ''): string {
 /** One part of the comment; `fitComment` drops the lowest priorities first when the comment is too long. */
 export interface MarkdownSection {
   /** What the section is (for tests and for the note that says what was left out). */
-  id: 'verdict' | 'migrations' | 'changes' | 'diagram' | 'findings' | 'errors' | 'sql';
+  id: 'verdict' | 'migrations' | 'impact' | 'changes' | 'diagram' | 'findings' | 'errors' | 'sql';
   text: string;
   priority: number;
 }
@@ -49,6 +49,7 @@ export const SECTION_PRIORITY = {
   findings: 95,
   migrations: 90,
   errors: 80,
+  impact: 70,
   changes: 50,
   diagram: 30,
   sql: 10,
@@ -205,12 +206,22 @@ function sqlSections(report: CheckReport): string[] {
     });
 }
 
+/** Locks, rewrites and scans each migration's `up` caused on existing tables (measured). */
+function impactSection(report: CheckReport): string {
+  const lines = shownMigrations(report)
+    .map((m) => [m, impactParts(m)] as const)
+    .filter(([, parts]) => parts.length)
+    .map(([m, parts]) => `- ${code(m.name)}: ${parts.map(escapeMarkdown).join(' · ')}`);
+  return lines.length ? ['#### What it locks and rewrites', '', ...lines].join('\n') : '';
+}
+
 /** The comment / job summary as prioritised sections, in the order they appear. */
 export function markdownSections(report: CheckReport, options: MarkdownOptions = {}): MarkdownSection[] {
   const detail = options.detail ?? 'full';
   const sections: MarkdownSection[] = [
     { id: 'verdict', text: verdict(report), priority: SECTION_PRIORITY.verdict },
     { id: 'migrations', text: migrationsTable(report), priority: SECTION_PRIORITY.migrations },
+    { id: 'impact', text: impactSection(report), priority: SECTION_PRIORITY.impact },
     { id: 'changes', text: changesSection(report, detail !== 'compact'), priority: SECTION_PRIORITY.changes },
     ...(detail === 'compact'
       ? []

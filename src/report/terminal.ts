@@ -1,5 +1,5 @@
 import type { CheckReport, MigrationReport, StepReport } from '../assess/types.js';
-import { changeLine, duration, shortSha, shownMigrations, verdictLine } from './format.js';
+import { changeLine, duration, impactParts, shortSha, shownMigrations, verdictLine } from './format.js';
 
 export interface Style {
   red(s: string): string;
@@ -48,7 +48,11 @@ export function renderTerminal(report: CheckReport, st: Style = PLAIN): string {
   out.push('');
   const shown = shownMigrations(report);
   out.push(shown.length ? 'Migrations:' : 'No new or changed migrations.');
-  for (const m of shown) out.push(migrationLine(m, st));
+  for (const m of shown) {
+    out.push(migrationLine(m, st));
+    const impact = impactParts(m);
+    if (impact.length) out.push(`      ${impact.join(' · ')}`);
+  }
   if (report.changes.length) {
     out.push('', `Schema changes (${report.base ? 'base → head' : 'empty → head'}):`);
     for (const c of report.changes) {
