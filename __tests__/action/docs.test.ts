@@ -64,3 +64,11 @@ test('docs/action.md shows the golden comment of the tests, unchanged', () => {
   const sample = /<!-- prettier-ignore-start -->\n\n([\s\S]*)\n<!-- prettier-ignore-end -->/.exec(docs)?.[1];
   expect(sample).toBe(read('__tests__/fixtures/golden/comment.md'));
 });
+
+test('the README carries the action section, workflows and sample comment included, unchanged', () => {
+  const readme = read('README.md');
+  for (const block of [...docs.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!)) {
+    expect(readme).toContain(block);
+  }
+  for (const heading of docs.match(/^### .*$/gm) ?? []) expect(readme).toContain(heading);
+});

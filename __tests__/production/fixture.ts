@@ -2,11 +2,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { build } from 'esbuild';
 import pg from 'pg';
 import type { PostgresServer } from '../../src/postgres/index.js';
+import { buildBundle } from '../helpers/bundle.js';
 import { startTestPostgres } from '../helpers/postgres.js';
-import { FixtureRepo, PROJECT_ROOT } from '../helpers/repo.js';
+import { FixtureRepo } from '../helpers/repo.js';
 
 /** The production role's password: no output of any test may contain it. */
 export const PASSWORD = 'Pr0d-s3cret-Pa55word';
@@ -22,32 +22,14 @@ export function expectNoPasswordLeak(): void {
   if (leaks.length) throw new Error(`The password leaked into ${leaks.length} output(s):\n${leaks[0]}`);
 }
 
-/** Bundles the CLI (with the production commands) like `npm run build`, into a folder without node_modules. */
+/** The real CLI bundle (`npm run build` into a folder without node_modules); returns its cli.js. */
 export async function buildCli(): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'schemabot-prod-cli-'));
-  await build({
-    entryPoints: { cli: join(PROJECT_ROOT, '__tests__', 'production', 'cli-entry.ts') },
-    outdir: dir,
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node22',
-    chunkNames: 'chunks/[name]-[hash]',
-    mainFields: ['module', 'main'],
-    conditions: ['node'],
-    logLevel: 'error',
-    external: ['pg-native', 'cpu-features', '*.node', 'tsx', 'tsx/*', 'ts-node'],
-    banner: {
-      js: "import { createRequire as __schemabotCreateRequire } from 'node:module'; const require = __schemabotCreateRequire(import.meta.url);",
-    },
-  });
-  return join(dir, 'cli.js');
+  return join(buildBundle(), 'dist', 'cli.js');
 }
 
 /** Removes a bundle made by `buildCli`. */
 export function removeCli(bundle: string | undefined): void {
-  if (bundle) rmSync(dirname(bundle), { recursive: true, force: true });
+  if (bundle) rmSync(dirname(dirname(bundle)), { recursive: true, force: true });
 }
 
 export interface Run {
