@@ -3,6 +3,7 @@ import * as github from '@actions/github';
 import { actionCheck } from './action/check.js';
 import { actionComment } from './action/comment.js';
 import { InputError, readInputs } from './action/inputs.js';
+import { actionRollback, actionStatus, actionUpgrade } from './action/production.js';
 import { isEnvironmentError } from './cli/errors.js';
 import { ArtifactError } from './github/index.js';
 
@@ -13,9 +14,9 @@ export async function run(): Promise<void> {
     const inputs = readInputs(github.context.eventName, pr?.base?.sha);
     if (inputs.mode === 'check') return await actionCheck(inputs);
     if (inputs.mode === 'comment') return await actionComment(inputs);
-    throw new InputError(
-      `mode "${inputs.mode}" is not available in this version of the Schemabot action; use mode: check (pull_request) or mode: comment (workflow_run). The CLI's \`schemabot ${inputs.mode}\` can run it meanwhile.`,
-    );
+    if (inputs.mode === 'upgrade') return await actionUpgrade(inputs);
+    if (inputs.mode === 'rollback') return await actionRollback(inputs);
+    return await actionStatus(inputs);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     core.setFailed(

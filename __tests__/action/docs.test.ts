@@ -30,7 +30,9 @@ test('action.yml declares exactly the inputs the action reads and the outputs it
   ]);
   expect(new Set(Object.keys(action.inputs))).toEqual(read_);
   const set = new Set(
-    [...read('src/action/publish.ts').matchAll(/setOutput\('([a-z-]+)'/g)].map((m) => m[1]!),
+    ['src/action/publish.ts', 'src/action/production.ts'].flatMap((f) =>
+      [...read(f).matchAll(/setOutput\('([a-z-]+)'/g)].map((m) => m[1]!),
+    ),
   );
   expect(new Set(Object.keys(action.outputs))).toEqual(set);
 });
@@ -54,10 +56,12 @@ test('docs/action.md: every workflow parses, uses only real inputs, and the tabl
   // The PR-check workflows ask for the permissions the action needs.
   expect(docs).toContain('permissions:\n  contents: read\n  pull-requests: write\n  statuses: write');
   expect(docs).toContain('pull_request_target');
+  // The production inputs and outputs are documented with the production workflows.
+  const tables = docs + read('docs/production.md');
   for (const name of Object.keys(action.inputs))
-    expect(docs).toMatch(new RegExp(`^\\| \`${name}\` +\\|`, 'm'));
+    expect(tables).toMatch(new RegExp(`^\\| \`${name}\` +\\|`, 'm'));
   for (const name of Object.keys(action.outputs))
-    expect(docs).toMatch(new RegExp(`^\\| \`${name}\` +\\|`, 'm'));
+    expect(tables).toMatch(new RegExp(`^\\| \`${name}\` +\\|`, 'm'));
 });
 
 test('docs/action.md shows the golden comment of the tests, unchanged', () => {
@@ -65,9 +69,10 @@ test('docs/action.md shows the golden comment of the tests, unchanged', () => {
   expect(sample).toBe(read('__tests__/fixtures/golden/comment.md'));
 });
 
-test('the README carries the action section, workflows and sample comment included, unchanged', () => {
+test('the README carries the action and production sections, workflows and sample comment included, unchanged', () => {
   const readme = read('README.md');
-  for (const block of [...docs.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!)) {
+  const production = read('docs/production.md');
+  for (const block of [...(docs + production).matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!)) {
     expect(readme).toContain(block);
   }
   for (const heading of docs.match(/^### .*$/gm) ?? []) expect(readme).toContain(heading);

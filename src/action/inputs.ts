@@ -17,6 +17,21 @@ export interface ActionInputs {
   failOn: 'error' | 'warning' | 'never';
   reportPath: string;
   githubToken?: string;
+  /** upgrade, rollback, status: the database to work on (registered as a secret, never printed). */
+  databaseUrl?: string;
+  /** rollback: revert everything applied after this migration. */
+  to?: string;
+  /** rollback: revert the newest N applied migrations. */
+  steps?: number;
+  dryRun: boolean;
+  lockTimeoutMs?: number;
+  lockWaitMs?: number;
+  statementTimeoutMs?: number;
+  allowOutOfOrder: boolean;
+  allowDataLoss: boolean;
+  drift?: 'fail' | 'warn' | 'ignore';
+  /** upgrade: refuse unless the merged pull request's `schemabot/check` statuses are success. */
+  requireCheck: boolean;
 }
 
 /** A bad input value: the message names the input and the accepted values. */
@@ -36,6 +51,43 @@ function oneOf<T extends string>(name: string, allowed: readonly T[], fallback: 
   return value as T;
 }
 
+/** `raw` is `core.getInput(name)`, read at the call site so every input read is visible there. */
+function bool(name: string, raw: string, fallback: boolean): boolean {
+  const value = raw.trim().toLowerCase();
+  if (!value) return fallback;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new InputError(`Input "${name}" is "${value}"; expected true or false.`);
+}
+
+/** A number of seconds held in milliseconds; undefined when the input is empty. */
+function seconds(name: string, raw: string, allowZero: boolean): number | undefined {
+  const value = raw.trim();
+  if (!value) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) {
+    throw new InputError(
+      `Input "${name}" is "${value}"; expected a number of seconds${allowZero ? '' : ' greater than 0'}.`,
+    );
+  }
+  return Math.round(n * 1000);
+}
+
+/** Registers the URL and its password (as written and decoded) as secrets the runner masks. */
+function databaseUrlSecret(url: string): void {
+  core.setSecret(url);
+  try {
+    const password = new URL(url).password;
+    if (password) {
+      core.setSecret(password);
+      const decoded = decodeURIComponent(password);
+      if (decoded !== password) core.setSecret(decoded);
+    }
+  } catch {
+    // Not a URL: the mode says so (without printing it).
+  }
+}
+
 /** Reads the `INPUT_*` variables the runner sets (hyphens kept) into one options object. */
 export function readInputs(eventName: string, prBaseSha: string | undefined): ActionInputs {
   const defaultMode: Mode =
@@ -52,6 +104,13 @@ export function readInputs(eventName: string, prBaseSha: string | undefined): Ac
   }
   const postgresUrl = core.getInput('postgres-url').trim() || undefined;
   if (postgresUrl) core.setSecret(postgresUrl);
+  const databaseUrl = core.getInput('database-url').trim() || undefined;
+  if (databaseUrl) databaseUrlSecret(databaseUrl);
+  const steps = core.getInput('steps').trim();
+  if (steps && !/^[1-9]\d*$/.test(steps)) {
+    throw new InputError(`Input "steps" is "${steps}"; expected a whole number, 1 or more.`);
+  }
+  const drift = core.getInput('drift').trim();
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   const workingDirectory = resolve(workspace, core.getInput('working-directory').trim() || '.');
   return {
@@ -69,5 +128,16 @@ export function readInputs(eventName: string, prBaseSha: string | undefined): Ac
       core.getInput('report-path').trim() ||
       join(process.env.RUNNER_TEMP ?? workingDirectory, 'schemabot-report.json'),
     githubToken: core.getInput('github-token').trim() || undefined,
+    databaseUrl,
+    to: core.getInput('to').trim() || undefined,
+    steps: steps ? Number(steps) : undefined,
+    dryRun: bool('dry-run', core.getInput('dry-run'), false),
+    lockTimeoutMs: seconds('lock-timeout', core.getInput('lock-timeout'), true),
+    lockWaitMs: seconds('lock-wait', core.getInput('lock-wait'), true),
+    statementTimeoutMs: seconds('statement-timeout', core.getInput('statement-timeout'), false),
+    allowOutOfOrder: bool('allow-out-of-order', core.getInput('allow-out-of-order'), false),
+    allowDataLoss: bool('allow-data-loss', core.getInput('allow-data-loss'), false),
+    drift: drift ? oneOf<'fail' | 'warn' | 'ignore'>('drift', ['fail', 'warn', 'ignore'], 'warn') : undefined,
+    requireCheck: bool('require-check', core.getInput('require-check'), true),
   };
 }

@@ -1,0 +1,252 @@
+import * as core from '@actions/core';
+import * as github from '@actions/github';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  isPermissionError,
+  isRateLimitError,
+  permissionWarning,
+  type GitHubClient,
+} from '../github/index.js';
+import { mergeGate, type MergeGateResult } from '../github/gate.js';
+import { renderProduction } from '../modes/production/render.js';
+import type { ProductionReport, UpgradeReport } from '../modes/production/types.js';
+import { runRollback } from '../modes/rollback.js';
+import { runStatus } from '../modes/status.js';
+import { runUpgrade } from '../modes/upgrade.js';
+import { PLAIN } from '../report/terminal.js';
+import { SUMMARY_LIMIT_BYTES } from './body.js';
+import { InputError, type ActionInputs } from './inputs.js';
+import { githubClient, runUrl } from './publish.js';
+
+type ProductionMode = 'upgrade' | 'rollback' | 'status';
+
+/** The options every production mode shares, built exactly as the CLI builds them. */
+function baseOptions(inputs: ActionInputs, mode: ProductionMode) {
+  if (!inputs.databaseUrl) {
+    throw new InputError(
+      `mode ${mode} needs the database-url input: postgres://USER:PASSWORD@HOST:PORT/DATABASE, from a secret ` +
+        '(database-url: ${{ secrets.DATABASE_URL }}), in a job with `environment: production`.',
+    );
+  }
+  return {
+    databaseUrl: inputs.databaseUrl,
+    cwd: inputs.workingDirectory,
+    migrationsPath: inputs.migrationsPath,
+    log: (line: string) => core.info(line),
+    postgres: inputs.postgres,
+    postgresVersion: inputs.postgresVersion,
+    postgresUrl: inputs.postgresUrl,
+    postgresImage: inputs.postgresImage,
+  };
+}
+
+function safetyOptions(inputs: ActionInputs) {
+  return {
+    lockWaitMs: inputs.lockWaitMs,
+    lockTimeoutMs: inputs.lockTimeoutMs,
+    statementTimeoutMs: inputs.statementTimeoutMs,
+  };
+}
+
+/** The Markdown job summary: a verdict line, the gate's word (upgrade) and the report as the CLI prints it. */
+export function productionSummary(report: ProductionReport, gate: string | null): string {
+  const dry = 'dryRun' in report && report.dryRun ? ' (dry run)' : '';
+  let text = renderProduction(report, PLAIN).replace(/~~~/g, '~ ~ ~');
+  const head = [`### ${report.ok ? '✅' : '❌'} Schemabot ${report.mode}${dry}`, ''];
+  if (gate) head.push(gate, '');
+  if (report.error) head.push(`**${report.error}**`, '');
+  const fixed = head.join('\n') + '\n~~~text\n\n~~~\n';
+  const room = SUMMARY_LIMIT_BYTES - Buffer.byteLength(fixed, 'utf8') - 200;
+  if (Buffer.byteLength(text, 'utf8') > room) {
+    text =
+      Buffer.from(text, 'utf8')
+        .subarray(0, room)
+        .toString('utf8')
+        .replace(/\uFFFD$/, '') +
+      '\n… (shortened to fit the 1 MiB job summary; the whole report is the JSON file at report-path)';
+  }
+  return head.join('\n') + '\n~~~text\n' + text.replace(/\n$/, '') + '\n~~~\n';
+}
+
+async function writeSummaryText(markdown: string): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY || !existsSync(process.env.GITHUB_STEP_SUMMARY)) return;
+  await core.summary.addRaw(markdown).write();
+}
+
+function counts(report: ProductionReport): { applied: number; pending: number; current: string | null } {
+  switch (report.mode) {
+    case 'upgrade':
+      return {
+        applied: report.applied.filter((s) => s.ok).length,
+        pending: report.state.pending.length,
+        current: report.current,
+      };
+    case 'rollback':
+      return {
+        applied: report.reverted.filter((s) => s.ok).length,
+        pending: report.state.pending.length,
+        current: report.current,
+      };
+    case 'status':
+      return { applied: report.applied.length, pending: report.pending.length, current: report.current };
+    default:
+      return { applied: report.added.length, pending: report.state.pending.length, current: report.current };
+  }
+}
+
+/** JSON report, log, job summary and outputs; fails the step when the report is not ok (unless `warnOnly`). */
+async function finish(
+  report: ProductionReport,
+  inputs: ActionInputs,
+  gate: string | null,
+  warnOnly = false,
+): Promise<void> {
+  mkdirSync(dirname(inputs.reportPath), { recursive: true });
+  writeFileSync(inputs.reportPath, JSON.stringify(report, null, 2) + '\n');
+  core.info(renderProduction(report, PLAIN));
+  await writeSummaryText(productionSummary(report, gate));
+  const c = counts(report);
+  core.setOutput('ok', String(report.ok));
+  core.setOutput('report-path', inputs.reportPath);
+  core.setOutput('applied-count', String(c.applied));
+  core.setOutput('pending-count', String(c.pending));
+  core.setOutput('current', c.current ?? '');
+  if (report.ok) return;
+  const why =
+    report.error ??
+    ('failed' in report && report.failed
+      ? `migration ${report.failed.migration} failed: ${report.failed.error.message}`
+      : `schemabot ${report.mode} did not finish cleanly; see the job summary`);
+  if (warnOnly) core.warning(`Schemabot ${report.mode}: ${why}`);
+  else core.setFailed(`Schemabot ${report.mode}: ${why}`);
+}
+
+/** The pushed commit and branch of the event (push: `after` and `ref`; otherwise GITHUB_SHA and GITHUB_REF). */
+function pushedCommit(): { sha: string; branch?: string } {
+  const payload = github.context.payload as { after?: string; ref?: string };
+  const ref = payload.ref ?? github.context.ref;
+  const branch = ref?.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined;
+  return { sha: payload.after ?? github.context.sha, branch };
+}
+
+async function runGate(inputs: ActionInputs, client: GitHubClient | null): Promise<MergeGateResult | null> {
+  if (!inputs.requireCheck) {
+    core.info('Merge gate: off (require-check: false).');
+    return null;
+  }
+  const { sha, branch } = pushedCommit();
+  if (!client) {
+    throw new InputError(
+      'Merge gate: require-check is on but there is no github-token to read the pull request and its ' +
+        'commit statuses with; pass github-token (the default ${{ github.token }} works with ' +
+        '`permissions: contents: read, pull-requests: write, statuses: read`), or set require-check: false.',
+    );
+  }
+  if (!/^[0-9a-f]{40}$/.test(sha)) {
+    throw new InputError(
+      `Merge gate: the event carries no commit SHA (got "${sha}"); run mode upgrade on push to the default branch.`,
+    );
+  }
+  const { owner, repo } = github.context.repo;
+  return await mergeGate(client, { owner, repo, sha, branch });
+}
+
+async function commentOnPullRequests(
+  client: GitHubClient,
+  gate: MergeGateResult,
+  report: UpgradeReport,
+): Promise<void> {
+  const applied = report.applied.filter((s) => s.ok);
+  if (!applied.length || report.dryRun) return;
+  const { owner, repo } = github.context.repo;
+  const url = runUrl();
+  const body = [
+    `### ✅ Schemabot upgrade: ${applied.length} migration${applied.length === 1 ? '' : 's'} applied to ${report.database}`,
+    '',
+    ...applied.map((s) => `- <code>${s.name}</code> (${Math.round(s.ms)} ms)`),
+    '',
+    `Now at <code>${report.current ?? 'none'}</code>${report.state.pending.length ? `, ${report.state.pending.length} still pending` : ''}.` +
+      (url ? ` [Workflow run](${url})` : ''),
+  ].join('\n');
+  for (const pr of gate.pullRequests) {
+    try {
+      const { data } = await client.rest.issues.createComment({
+        owner,
+        repo,
+        issue_number: pr.number,
+        body,
+      });
+      core.info(`Commented on pull request #${pr.number}: ${data.html_url}`);
+    } catch (err) {
+      if (isPermissionError(err) || isRateLimitError(err)) {
+        core.warning(permissionWarning(`comment on pull request #${pr.number}`, err));
+      } else {
+        core.warning(
+          `Schemabot could not comment on pull request #${pr.number}: ${(err as Error).message}. The upgrade stands.`,
+        );
+      }
+    }
+  }
+}
+
+/** `mode: upgrade`: the merge gate, then the pending migrations applied exactly as `schemabot upgrade` does. */
+export async function actionUpgrade(inputs: ActionInputs): Promise<void> {
+  const options = baseOptions(inputs, 'upgrade');
+  const client = githubClient(inputs);
+  const gate = await runGate(inputs, client);
+  if (gate) {
+    if (!gate.ok) {
+      await writeSummaryText(`### ❌ Schemabot upgrade refused\n\n${gate.message}\n`);
+      core.setOutput('ok', 'false');
+      core.setFailed(gate.message);
+      return;
+    }
+    core.info(gate.message);
+  }
+  const report = await runUpgrade({
+    ...options,
+    ...safetyOptions(inputs),
+    dryRun: inputs.dryRun,
+    allowOutOfOrder: inputs.allowOutOfOrder,
+    drift: inputs.drift ?? 'warn',
+  });
+  await finish(report, inputs, gate?.message ?? null);
+  if (report.ok && gate && client) await commentOnPullRequests(client, gate, report);
+}
+
+/** `mode: rollback` (workflow_dispatch): revert with `to` or `steps` exactly as `schemabot rollback` does. */
+export async function actionRollback(inputs: ActionInputs): Promise<void> {
+  const options = baseOptions(inputs, 'rollback');
+  if ((inputs.to === undefined) === (inputs.steps === undefined)) {
+    throw new InputError(
+      'mode rollback needs exactly one of the inputs to (the migration that stays applied) or steps (how many to revert).',
+    );
+  }
+  const report = await runRollback({
+    ...options,
+    ...safetyOptions(inputs),
+    to: inputs.to,
+    steps: inputs.steps,
+    dryRun: inputs.dryRun,
+    allowDataLoss: inputs.allowDataLoss,
+  });
+  await finish(report, inputs, null);
+}
+
+/**
+ * `mode: status`: applied, pending, missing and out-of-order migrations (read-only). `drift: fail` or
+ * `warn` also compares the live schema with the applied migrations replayed; with `warn`, drift alone is
+ * a warning.
+ */
+export async function actionStatus(inputs: ActionInputs): Promise<void> {
+  const options = baseOptions(inputs, 'status');
+  const drift = inputs.drift === 'fail' || inputs.drift === 'warn';
+  const report = await runStatus({ ...options, drift });
+  const driftOnly = !report.ok && report.missing.length === 0 && (report.drift?.length ?? 0) > 0;
+  await finish(report, inputs, null, driftOnly && inputs.drift === 'warn');
+}
+
+export function isProductionMode(mode: string): mode is ProductionMode {
+  return mode === 'upgrade' || mode === 'rollback' || mode === 'status';
+}
