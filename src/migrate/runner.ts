@@ -440,6 +440,16 @@ export class MigrationRunner implements AsyncDisposable {
     await this.connect();
   }
 
+  /**
+   * Closes the pool's idle connections and keeps the runner usable: the next step connects again.
+   * PostgreSQL copies a database (`CREATE DATABASE … TEMPLATE`) only while nobody is connected to it.
+   */
+  async disconnect(): Promise<void> {
+    const manager = this.session?.sequelize.connectionManager as unknown as
+      { pool?: { destroyAllNow(): Promise<void> } } | undefined;
+    await manager?.pool?.destroyAllNow();
+  }
+
   /** Closes the connection pool. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;

@@ -62,12 +62,9 @@ class Workspace {
    * PostgreSQL copies only a database nobody is connected to, so the connections are reopened.
    */
   async copy(): Promise<string> {
-    await this.runner.close();
+    await this.runner.disconnect();
     await this.client.end();
     const copy = await this.server.createDatabase({ template: this.database });
-    this.runner = await MigrationRunner.open(this.server.url(this.database), this.project, {
-      timeoutMs: this.timeoutMs,
-    });
     this.client = new pg.Client({ connectionString: this.server.url(this.database) });
     await this.client.connect();
     return copy;
