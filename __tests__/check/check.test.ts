@@ -57,6 +57,7 @@ test('a clean add-column PR is reversible and shows one column added', async () 
     reversible: true,
   });
   expect(byName(r, '20260102000000-add-phone.js')!.residue).toEqual([]);
+  const up = byName(r, '20260102000000-add-phone.js')!.up!;
   expect(changes(r)).toEqual(['column added public.users.phone']);
   // ADD COLUMN takes an ACCESS EXCLUSIVE lock on a table that exists in production: measured on a
   // replay of the statement, and flagged because the migration sets no lock_timeout.
@@ -71,7 +72,9 @@ test('a clean add-column PR is reversible and shows one column added', async () 
     ]),
   );
   expect(observed.rewrites).toEqual([]);
-  const up = byName(r, '20260102000000-add-phone.js')!.up!;
+  // The finding points at the line of the migration that sent the statement.
+  expect(r.findings.find((f) => f.rule === 'missing-lock-timeout')!.line).toBe(4);
+  expect(up.statements[0]!.line).toBe(4);
   expect(up.statements.map((s) => s.sql).join('\n')).toMatch(
     /ALTER TABLE "public"."users" ADD COLUMN "phone" VARCHAR\(20\)/,
   );

@@ -33,6 +33,8 @@ export interface Statement {
   failed?: boolean;
   /** Still running when the migration was stopped (timeout). */
   unfinished?: boolean;
+  /** Line of the migration file that sent it, when the call site was found. */
+  line?: number;
 }
 
 /** The outcome of running one migration in one direction. */
@@ -52,6 +54,9 @@ const DEFAULT_TIMEOUT_MS = 10 * 60 * 1000;
 /** Sequelize re-reads type OIDs after creating enums: housekeeping, not the migration's SQL. */
 const INTERNAL_SQL = /^WITH ranges AS \(\s*SELECT pg_range\.rngtypid/;
 const CALL_STACK = Symbol.for('schemabot.migrate.callStack');
+
+/** Options key carrying the stack of the call that sent a query. */
+const CALL_SITE = Symbol('schemabot.callSite');
 
 interface QueryLike {
   sql?: unknown;
@@ -74,7 +79,7 @@ class Capture {
   /** Call stacks of queries in flight, in issue order (for the line of a timed-out statement). */
   readonly pendingStacks = new Map<Promise<unknown>, string | undefined>();
 
-  statements(now: number): Statement[] {
+  statements(now: number, lineOf: (stack: string | undefined) => number | undefined): Statement[] {
     const out: Statement[] = [];
     for (const e of this.entries) {
       const sql = e.sql ?? (typeof e.query?.sql === 'string' ? e.query.sql : undefined);
@@ -82,6 +87,8 @@ class Capture {
       const s: Statement = { sql: redact(stripLogPrefix(sql)), ms: round(e.ms ?? now - e.start) };
       if (e.failed) s.failed = true;
       if (e.ms === undefined) s.unfinished = true;
+      const line = lineOf(e.stack);
+      if (line !== undefined) s.line = line;
       out.push(s);
     }
     return out;
@@ -190,10 +197,15 @@ export class MigrationRunner implements AsyncDisposable {
     const hooks = sequelize as unknown as {
       addHook: (name: string, fn: (options: unknown, query: QueryLike) => void) => void;
     };
-    hooks.addHook('beforeQuery', (_options, query) => {
+    hooks.addHook('beforeQuery', (options, query) => {
       const capture = this.capture;
       if (!capture || !query) return;
-      const entry: Entry = { query, start: performance.now() };
+      const stack = (options as Record<symbol, unknown> | undefined)?.[CALL_SITE];
+      const entry: Entry = {
+        query,
+        start: performance.now(),
+        ...(typeof stack === 'string' ? { stack } : {}),
+      };
       capture.entries.push(entry);
       capture.byQuery.set(query, entry);
       const run = (query as { run?: unknown }).run;
@@ -220,7 +232,11 @@ export class MigrationRunner implements AsyncDisposable {
       const capture = currentCapture();
       if (!capture) return original.apply(this, args);
       const stack = new Error('query issued here').stack;
-      const inner = original.apply(this, args);
+      // The call site travels with the query's options to the beforeQuery hook (statement lines).
+      const [sql, options, ...rest] = args;
+      const tagged =
+        options && typeof options === 'object' ? { ...options, [CALL_SITE]: stack } : { [CALL_SITE]: stack };
+      const inner = original.apply(this, [sql, tagged, ...rest]);
       capture.pending.add(inner);
       capture.pendingStacks.set(inner, stack);
       const done = (): void => {
@@ -283,7 +299,9 @@ export class MigrationRunner implements AsyncDisposable {
     const finish = (error: MigrationErrorInfo | null): StepResult => ({
       ok: error === null,
       ms: round(performance.now() - started),
-      statements: capture.statements(performance.now()),
+      statements: capture.statements(performance.now(), (stack) =>
+        stack ? locate([stack], m.path, this.project.cwd)?.line : undefined,
+      ),
       error,
     });
 

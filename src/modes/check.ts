@@ -194,7 +194,7 @@ async function readHazards(
     hazardFindings({
       migration: m.name,
       file: m.file,
-      statements: m.up!.statements.map((s) => ({ sql: s.sql })),
+      statements: m.up!.statements.map((s) => ({ sql: s.sql, line: s.line })),
       observation: m.observation,
       postgresMajor,
     }),
