@@ -80,6 +80,8 @@ export class MetaTable {
   }
 
   /** sequelize-cli creates a custom `migrationStorageTableSchema` (only that one) before using it. */
+  private tableReady = false;
+
   private async ensureSchema(): Promise<void> {
     const configured = this.project.config.migrationStorageTableSchema;
     const schema = typeof configured === 'string' ? configured : undefined;
@@ -88,10 +90,18 @@ export class MetaTable {
     this.schemaReady = true;
   }
 
+  /**
+   * The model, its table created like sequelize-cli creates it (`sync`) when missing. sequelize-cli
+   * syncs before every write; after the first sync one existence check is enough (a migration could
+   * drop the table), which spares each step Sequelize's index introspection queries.
+   */
   private async synced(): Promise<ModelStatic<Model>> {
     await this.ensureSchema();
     const model = await this.getModel();
-    await model.sync({ logging: false });
+    if (!this.tableReady || !(await this.exists())) {
+      await model.sync({ logging: false });
+      this.tableReady = true;
+    }
     return model;
   }
 
