@@ -1,0 +1,7 @@
+import { createRequire as __schemabotCreateRequire } from 'node:module'; import { fileURLToPath as __schemabotFileURLToPath } from 'node:url'; const require = __schemabotCreateRequire(import.meta.url); const __filename = __schemabotFileURLToPath(import.meta.url); const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));
+import {
+  require_build
+} from "./chunk-63PHCPCD.js";
+import "./chunk-TCHQFJFW.js";
+import "./chunk-CHXII7AT.js";
+export default require_build();
