@@ -3,8 +3,6 @@ import { createRequire as __schemabotCreateRequire } from 'node:module'; import 
 import {
   COLOUR,
   DEFAULTS,
-  LockBusyError,
-  MigrationLock,
   PLAIN,
   ProductionSession,
   UsageError,
@@ -20,8 +18,9 @@ import {
   runRollback,
   runStatus,
   runUpgrade,
+  takeLock,
   takeSnapshot
-} from "./chunks/chunk-7SZRAZKA.js";
+} from "./chunks/chunk-SLFPJ6FJ.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-TCHQFJFW.js";
 import {
@@ -3554,16 +3553,13 @@ async function runStamp(options) {
     };
     let lock;
     try {
-      try {
-        lock = await MigrationLock.acquire(session.url, session.project, {
-          waitMs: options.lockWaitMs ?? DEFAULTS.lockWaitMs,
-          log
-        });
-        report.lock = lock.report();
-      } catch (error) {
-        if (!(error instanceof LockBusyError)) throw error;
-        report.error = error.message;
-      }
+      const taken = await takeLock(session.url, session.project, {
+        waitMs: options.lockWaitMs ?? DEFAULTS.lockWaitMs,
+        log
+      });
+      lock = taken.lock;
+      if (lock) report.lock = lock.report();
+      else report.error = taken.busy;
       if (lock) {
         const applied = new Set((await session.state()).applied);
         const add = session.files.slice(0, index + 1).filter((f) => !applied.has(f.name));

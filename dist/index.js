@@ -12,7 +12,7 @@ import {
   runStatus,
   runUpgrade,
   verdictLine
-} from "./chunks/chunk-7SZRAZKA.js";
+} from "./chunks/chunk-SLFPJ6FJ.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-TCHQFJFW.js";
 import "./chunks/chunk-ZB5GAX6C.js";

@@ -4,7 +4,7 @@ import { diffSnapshots, type Change } from '../diff/index.js';
 import type { Snapshot } from '../inspect/index.js';
 import { loadMigration } from '../migrate/loader.js';
 import { applyStep, DEFAULTS } from './production/apply.js';
-import { LockBusyError, LockLostError, MigrationLock } from './production/lock.js';
+import { LockLostError, takeLock, type MigrationLock } from './production/lock.js';
 import { Rehearsal } from './production/rehearsal.js';
 import { elapsed, errorText, ProductionSession } from './production/session.js';
 import { appliedFiles } from './production/state.js';
@@ -114,16 +114,13 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackRep
   let lock: MigrationLock | undefined;
   try {
     if (!options.dryRun) {
-      try {
-        lock = await MigrationLock.acquire(session.url, session.project, {
-          waitMs: options.lockWaitMs ?? DEFAULTS.lockWaitMs,
-          log,
-        });
-        report.lock = lock.report();
-      } catch (error) {
-        if (error instanceof LockBusyError) return await done(error.message);
-        throw error;
-      }
+      const taken = await takeLock(session.url, session.project, {
+        waitMs: options.lockWaitMs ?? DEFAULTS.lockWaitMs,
+        log,
+      });
+      if (taken.busy !== undefined) return await done(taken.busy);
+      lock = taken.lock;
+      report.lock = lock.report();
     }
     const state = await session.state();
     const applied = state.applied;

@@ -1,7 +1,7 @@
 import { UsageError } from '../cli/errors.js';
 import { runInTransaction } from '../migrate/transaction.js';
 import { DEFAULTS } from './production/apply.js';
-import { LockBusyError, MigrationLock } from './production/lock.js';
+import { takeLock, type MigrationLock } from './production/lock.js';
 import { elapsed, ProductionSession } from './production/session.js';
 import type { ProductionOptions, StampReport } from './production/types.js';
 
@@ -43,16 +43,13 @@ export async function runStamp(options: StampOptions): Promise<StampReport> {
   };
   let lock: MigrationLock | undefined;
   try {
-    try {
-      lock = await MigrationLock.acquire(session.url, session.project, {
-        waitMs: options.lockWaitMs ?? DEFAULTS.lockWaitMs,
-        log,
-      });
-      report.lock = lock.report();
-    } catch (error) {
-      if (!(error instanceof LockBusyError)) throw error;
-      report.error = error.message;
-    }
+    const taken = await takeLock(session.url, session.project, {
+      waitMs: options.lockWaitMs ?? DEFAULTS.lockWaitMs,
+      log,
+    });
+    lock = taken.lock;
+    if (lock) report.lock = lock.report();
+    else report.error = taken.busy!;
     if (lock) {
       const applied = new Set((await session.state()).applied);
       const add = session.files.slice(0, index + 1).filter((f) => !applied.has(f.name));

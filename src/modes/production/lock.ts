@@ -137,3 +137,20 @@ async function describeHolder(client: pg.Client, key: bigint): Promise<string> {
     return '';
   }
 }
+
+/**
+ * Takes the migration lock for a mode. Another job holding it is not an error but the run's
+ * answer: `busy` carries the message that says who holds it and that nothing was changed.
+ */
+export async function takeLock(
+  url: string,
+  project: Project,
+  options: { waitMs: number; log?: (line: string) => void },
+): Promise<{ lock: MigrationLock; busy?: undefined } | { lock?: undefined; busy: string }> {
+  try {
+    return { lock: await MigrationLock.acquire(url, project, options) };
+  } catch (error) {
+    if (error instanceof LockBusyError) return { busy: error.message };
+    throw error;
+  }
+}

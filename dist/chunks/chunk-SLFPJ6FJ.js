@@ -56188,6 +56188,14 @@ async function describeHolder(client, key) {
     return "";
   }
 }
+async function takeLock(url, project, options) {
+  try {
+    return { lock: await MigrationLock.acquire(url, project, options) };
+  } catch (error) {
+    if (error instanceof LockBusyError) return { busy: error.message };
+    throw error;
+  }
+}
 
 // src/modes/production/state.ts
 function compare(a, b) {
@@ -56357,16 +56365,13 @@ async function runRollback(options) {
     let lock;
     try {
       if (!options.dryRun) {
-        try {
-          lock = await MigrationLock.acquire(session.url, session.project, {
-            waitMs: options.lockWaitMs ?? DEFAULTS.lockWaitMs,
-            log
-          });
-          report.lock = lock.report();
-        } catch (error) {
-          if (error instanceof LockBusyError) return await done(error.message);
-          throw error;
-        }
+        const taken = await takeLock(session.url, session.project, {
+          waitMs: options.lockWaitMs ?? DEFAULTS.lockWaitMs,
+          log
+        });
+        if (taken.busy !== void 0) return await done(taken.busy);
+        lock = taken.lock;
+        report.lock = lock.report();
       }
       const state = await session.state();
       const applied = state.applied;
@@ -56653,16 +56658,13 @@ async function runUpgrade(options) {
     let lock;
     try {
       if (!options.dryRun) {
-        try {
-          lock = await MigrationLock.acquire(session.url, session.project, {
-            waitMs: options.lockWaitMs ?? DEFAULTS.lockWaitMs,
-            log
-          });
-          report.lock = lock.report();
-        } catch (error) {
-          if (error instanceof LockBusyError) return await done(error.message);
-          throw error;
-        }
+        const taken = await takeLock(session.url, session.project, {
+          waitMs: options.lockWaitMs ?? DEFAULTS.lockWaitMs,
+          log
+        });
+        if (taken.busy !== void 0) return await done(taken.busy);
+        lock = taken.lock;
+        report.lock = lock.report();
       }
       const state = await session.state();
       report.pending.before = state.pending;
@@ -56812,8 +56814,7 @@ export {
   isEnvironmentError,
   runInTransaction,
   DEFAULTS,
-  LockBusyError,
-  MigrationLock,
+  takeLock,
   ProductionSession,
   elapsed,
   runRollback,
