@@ -20,7 +20,7 @@ import {
   runUpgrade,
   takeLock,
   takeSnapshot
-} from "./chunks/chunk-SLFPJ6FJ.js";
+} from "./chunks/chunk-FPZPO6DF.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-TCHQFJFW.js";
 import {

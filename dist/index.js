@@ -1,9 +1,11 @@
 import { createRequire as __schemabotCreateRequire } from 'node:module'; import { fileURLToPath as __schemabotFileURLToPath } from 'node:url'; const require = __schemabotCreateRequire(import.meta.url); const __filename = __schemabotFileURLToPath(import.meta.url); const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));
 import {
   PLAIN,
+  gateRefusedSummary,
   hasMigrationChanges,
   isEnvironmentError,
   markdownSections,
+  productionSummary,
   renderNoMigrationChanges,
   renderProduction,
   renderTerminal,
@@ -11,8 +13,9 @@ import {
   runRollback,
   runStatus,
   runUpgrade,
+  upgradeComment,
   verdictLine
-} from "./chunks/chunk-SLFPJ6FJ.js";
+} from "./chunks/chunk-FPZPO6DF.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-TCHQFJFW.js";
 import "./chunks/chunk-ZB5GAX6C.js";
@@ -26370,6 +26373,16 @@ async function upsertStickyComment(client, target) {
   });
   return { id: data.id, url: data.html_url, action: "updated" };
 }
+async function postComment(client, target) {
+  if (target.body.length > COMMENT_BODY_LIMIT) throw new CommentTooLongError(target.body.length);
+  const { data } = await client.rest.issues.createComment({
+    owner: target.owner,
+    repo: target.repo,
+    issue_number: target.issueNumber,
+    body: target.body
+  });
+  return data.html_url;
+}
 
 // src/github/status.ts
 var STATUS_DESCRIPTION_LIMIT = 140;
@@ -27487,19 +27500,6 @@ function safetyOptions(inputs) {
     statementTimeoutMs: inputs.statementTimeoutMs
   };
 }
-function productionSummary(report, gate) {
-  const dry = "dryRun" in report && report.dryRun ? " (dry run)" : "";
-  let text = renderProduction(report, PLAIN).replace(/~~~/g, "~ ~ ~");
-  const head = [`### ${report.ok ? "\u2705" : "\u274C"} Schemabot ${report.mode}${dry}`, ""];
-  if (gate) head.push(gate, "");
-  if (report.error) head.push(`**${report.error}**`, "");
-  const fixed = head.join("\n") + "\n~~~text\n\n~~~\n";
-  const room = SUMMARY_LIMIT_BYTES - Buffer.byteLength(fixed, "utf8") - 200;
-  if (Buffer.byteLength(text, "utf8") > room) {
-    text = Buffer.from(text, "utf8").subarray(0, room).toString("utf8").replace(/\uFFFD$/, "") + "\n\u2026 (shortened to fit the 1 MiB job summary; the whole report is the JSON file at report-path)";
-  }
-  return head.join("\n") + "\n~~~text\n" + text.replace(/\n$/, "") + "\n~~~\n";
-}
 async function writeSummaryText(markdown) {
   if (!process.env.GITHUB_STEP_SUMMARY || !existsSync5(process.env.GITHUB_STEP_SUMMARY)) return;
   await summary.addRaw(markdown).write();
@@ -27528,7 +27528,7 @@ async function finish(report, inputs, gate, warnOnly = false) {
   mkdirSync2(dirname2(inputs.reportPath), { recursive: true });
   writeFileSync2(inputs.reportPath, JSON.stringify(report, null, 2) + "\n");
   info(renderProduction(report, PLAIN));
-  await writeSummaryText(productionSummary(report, gate));
+  await writeSummaryText(productionSummary(report, gate, SUMMARY_LIMIT_BYTES));
   const c = counts(report);
   setOutput("ok", String(report.ok));
   setOutput("report-path", inputs.reportPath);
@@ -27566,26 +27566,13 @@ async function runGate(inputs, client) {
   return await mergeGate(client, { owner, repo, sha, branch });
 }
 async function commentOnPullRequests(client, gate, report) {
-  const applied = report.applied.filter((s) => s.ok);
-  if (!applied.length || report.dryRun) return;
+  if (!report.applied.some((s) => s.ok) || report.dryRun) return;
   const { owner, repo } = context2.repo;
-  const url = runUrl();
-  const body = [
-    `### \u2705 Schemabot upgrade: ${applied.length} migration${applied.length === 1 ? "" : "s"} applied to ${report.database}`,
-    "",
-    ...applied.map((s) => `- <code>${s.name}</code> (${Math.round(s.ms)} ms)`),
-    "",
-    `Now at <code>${report.current ?? "none"}</code>${report.state.pending.length ? `, ${report.state.pending.length} still pending` : ""}.` + (url ? ` [Workflow run](${url})` : "")
-  ].join("\n");
+  const body = upgradeComment(report, runUrl());
   for (const pr of gate.pullRequests) {
     try {
-      const { data } = await client.rest.issues.createComment({
-        owner,
-        repo,
-        issue_number: pr.number,
-        body
-      });
-      info(`Commented on pull request #${pr.number}: ${data.html_url}`);
+      const url = await postComment(client, { owner, repo, issueNumber: pr.number, body });
+      info(`Commented on pull request #${pr.number}: ${url}`);
     } catch (err) {
       if (isPermissionError(err) || isRateLimitError(err)) {
         warning(permissionWarning(`comment on pull request #${pr.number}`, err));
@@ -27603,10 +27590,7 @@ async function actionUpgrade(inputs) {
   const gate = await runGate(inputs, client);
   if (gate) {
     if (!gate.ok) {
-      await writeSummaryText(`### \u274C Schemabot upgrade refused
-
-${gate.message}
-`);
+      await writeSummaryText(gateRefusedSummary(gate.message));
       setOutput("ok", "false");
       setFailed(gate.message);
       return;

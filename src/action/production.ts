@@ -6,14 +6,20 @@ import {
   isPermissionError,
   isRateLimitError,
   permissionWarning,
+  postComment,
   type GitHubClient,
 } from '../github/index.js';
 import { mergeGate, type MergeGateResult } from '../github/gate.js';
-import { renderProduction } from '../modes/production/render.js';
 import type { ProductionReport, UpgradeReport } from '../modes/production/types.js';
 import { runRollback } from '../modes/rollback.js';
 import { runStatus } from '../modes/status.js';
 import { runUpgrade } from '../modes/upgrade.js';
+import {
+  gateRefusedSummary,
+  productionSummary,
+  renderProduction,
+  upgradeComment,
+} from '../report/production.js';
 import { PLAIN } from '../report/terminal.js';
 import { SUMMARY_LIMIT_BYTES } from './body.js';
 import { InputError, type ActionInputs } from './inputs.js';
@@ -47,26 +53,6 @@ function safetyOptions(inputs: ActionInputs) {
     lockTimeoutMs: inputs.lockTimeoutMs,
     statementTimeoutMs: inputs.statementTimeoutMs,
   };
-}
-
-/** The Markdown job summary: a verdict line, the gate's word (upgrade) and the report as the CLI prints it. */
-export function productionSummary(report: ProductionReport, gate: string | null): string {
-  const dry = 'dryRun' in report && report.dryRun ? ' (dry run)' : '';
-  let text = renderProduction(report, PLAIN).replace(/~~~/g, '~ ~ ~');
-  const head = [`### ${report.ok ? '✅' : '❌'} Schemabot ${report.mode}${dry}`, ''];
-  if (gate) head.push(gate, '');
-  if (report.error) head.push(`**${report.error}**`, '');
-  const fixed = head.join('\n') + '\n~~~text\n\n~~~\n';
-  const room = SUMMARY_LIMIT_BYTES - Buffer.byteLength(fixed, 'utf8') - 200;
-  if (Buffer.byteLength(text, 'utf8') > room) {
-    text =
-      Buffer.from(text, 'utf8')
-        .subarray(0, room)
-        .toString('utf8')
-        .replace(/\uFFFD$/, '') +
-      '\n… (shortened to fit the 1 MiB job summary; the whole report is the JSON file at report-path)';
-  }
-  return head.join('\n') + '\n~~~text\n' + text.replace(/\n$/, '') + '\n~~~\n';
 }
 
 async function writeSummaryText(markdown: string): Promise<void> {
@@ -105,7 +91,7 @@ async function finish(
   mkdirSync(dirname(inputs.reportPath), { recursive: true });
   writeFileSync(inputs.reportPath, JSON.stringify(report, null, 2) + '\n');
   core.info(renderProduction(report, PLAIN));
-  await writeSummaryText(productionSummary(report, gate));
+  await writeSummaryText(productionSummary(report, gate, SUMMARY_LIMIT_BYTES));
   const c = counts(report);
   core.setOutput('ok', String(report.ok));
   core.setOutput('report-path', inputs.reportPath);
@@ -157,27 +143,13 @@ async function commentOnPullRequests(
   gate: MergeGateResult,
   report: UpgradeReport,
 ): Promise<void> {
-  const applied = report.applied.filter((s) => s.ok);
-  if (!applied.length || report.dryRun) return;
+  if (!report.applied.some((s) => s.ok) || report.dryRun) return;
   const { owner, repo } = github.context.repo;
-  const url = runUrl();
-  const body = [
-    `### ✅ Schemabot upgrade: ${applied.length} migration${applied.length === 1 ? '' : 's'} applied to ${report.database}`,
-    '',
-    ...applied.map((s) => `- <code>${s.name}</code> (${Math.round(s.ms)} ms)`),
-    '',
-    `Now at <code>${report.current ?? 'none'}</code>${report.state.pending.length ? `, ${report.state.pending.length} still pending` : ''}.` +
-      (url ? ` [Workflow run](${url})` : ''),
-  ].join('\n');
+  const body = upgradeComment(report, runUrl());
   for (const pr of gate.pullRequests) {
     try {
-      const { data } = await client.rest.issues.createComment({
-        owner,
-        repo,
-        issue_number: pr.number,
-        body,
-      });
-      core.info(`Commented on pull request #${pr.number}: ${data.html_url}`);
+      const url = await postComment(client, { owner, repo, issueNumber: pr.number, body });
+      core.info(`Commented on pull request #${pr.number}: ${url}`);
     } catch (err) {
       if (isPermissionError(err) || isRateLimitError(err)) {
         core.warning(permissionWarning(`comment on pull request #${pr.number}`, err));
@@ -197,7 +169,7 @@ export async function actionUpgrade(inputs: ActionInputs): Promise<void> {
   const gate = await runGate(inputs, client);
   if (gate) {
     if (!gate.ok) {
-      await writeSummaryText(`### ❌ Schemabot upgrade refused\n\n${gate.message}\n`);
+      await writeSummaryText(gateRefusedSummary(gate.message));
       core.setOutput('ok', 'false');
       core.setFailed(gate.message);
       return;

@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { renderProduction } from '../modes/production/render.js';
+import { renderProduction } from '../report/production.js';
 import type { ProductionReport } from '../modes/production/types.js';
 import { runRollback } from '../modes/rollback.js';
 import { runStamp } from '../modes/stamp.js';

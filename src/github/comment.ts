@@ -162,3 +162,18 @@ export async function upsertStickyComment(
   });
   return { id: data.id, url: data.html_url, action: 'updated' };
 }
+
+/** Posts a one-off (not sticky) comment on an issue or pull request; returns its URL. */
+export async function postComment(
+  client: GitHubClient,
+  target: { owner: string; repo: string; issueNumber: number; body: string },
+): Promise<string> {
+  if (target.body.length > COMMENT_BODY_LIMIT) throw new CommentTooLongError(target.body.length);
+  const { data } = await client.rest.issues.createComment({
+    owner: target.owner,
+    repo: target.repo,
+    issue_number: target.issueNumber,
+    body: target.body,
+  });
+  return data.html_url;
+}

@@ -11,6 +11,7 @@ export {
   COMMENT_BODY_LIMIT,
   CommentTooLongError,
   commentMarker,
+  postComment,
   findStickyComment,
   resolveIdentity,
   upsertStickyComment,

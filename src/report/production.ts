@@ -1,5 +1,5 @@
-import { summarizeChange, type Change } from '../../diff/index.js';
-import type { Style } from '../../report/terminal.js';
+import { summarizeChange, type Change } from '../diff/index.js';
+import { PLAIN, type Style } from './terminal.js';
 import type {
   MigrationState,
   ProductionReport,
@@ -9,7 +9,7 @@ import type {
   StampReport,
   StatusReport,
   UpgradeReport,
-} from './types.js';
+} from '../modes/production/types.js';
 
 function ms(n: number): string {
   return n >= 1000 ? `${(n / 1000).toFixed(1)} s` : `${Math.round(n)} ms`;
@@ -161,4 +161,45 @@ export function renderProduction(report: ProductionReport, st: Style): string {
           ? renderRollback(report, st)
           : renderStamp(report, st);
   return [header(report, st), ...body, ...verdict(report, st)].join('\n') + '\n';
+}
+
+/**
+ * The Markdown job summary of a production run: a verdict line, the merge gate's word (upgrade)
+ * and the report as the CLI prints it, cut to fit `limitBytes`.
+ */
+export function productionSummary(report: ProductionReport, gate: string | null, limitBytes: number): string {
+  const dry = 'dryRun' in report && report.dryRun ? ' (dry run)' : '';
+  let text = renderProduction(report, PLAIN).replace(/~~~/g, '~ ~ ~');
+  const head = [`### ${report.ok ? '✅' : '❌'} Schemabot ${report.mode}${dry}`, ''];
+  if (gate) head.push(gate, '');
+  if (report.error) head.push(`**${report.error}**`, '');
+  const fixed = head.join('\n') + '\n~~~text\n\n~~~\n';
+  const room = limitBytes - Buffer.byteLength(fixed, 'utf8') - 200;
+  if (Buffer.byteLength(text, 'utf8') > room) {
+    text =
+      Buffer.from(text, 'utf8')
+        .subarray(0, room)
+        .toString('utf8')
+        .replace(/\uFFFD$/, '') +
+      '\n… (shortened to fit the 1 MiB job summary; the whole report is the JSON file at report-path)';
+  }
+  return head.join('\n') + '\n~~~text\n' + text.replace(/\n$/, '') + '\n~~~\n';
+}
+
+/** The job summary when the merge gate refuses an upgrade. */
+export function gateRefusedSummary(message: string): string {
+  return `### ❌ Schemabot upgrade refused\n\n${message}\n`;
+}
+
+/** The comment on a merged pull request whose migrations an upgrade applied. */
+export function upgradeComment(report: UpgradeReport, runUrl: string | undefined): string {
+  const applied = report.applied.filter((s) => s.ok);
+  return [
+    `### ✅ Schemabot upgrade: ${applied.length} migration${applied.length === 1 ? '' : 's'} applied to ${report.database}`,
+    '',
+    ...applied.map((s) => `- <code>${s.name}</code> (${Math.round(s.ms)} ms)`),
+    '',
+    `Now at <code>${report.current ?? 'none'}</code>${report.state.pending.length ? `, ${report.state.pending.length} still pending` : ''}.` +
+      (runUrl ? ` [Workflow run](${runUrl})` : ''),
+  ].join('\n');
 }

@@ -55569,133 +55569,6 @@ function isEnvironmentError(err) {
   return err instanceof UsageError || err instanceof ProjectError || err instanceof PostgresUnavailableError || err instanceof GitError || err instanceof ConfigError;
 }
 
-// src/modes/production/render.ts
-function ms(n) {
-  return n >= 1e3 ? `${(n / 1e3).toFixed(1)} s` : `${Math.round(n)} ms`;
-}
-function header(report, st) {
-  const pg = report.postgres ? ` (PostgreSQL ${report.postgres.version})` : "";
-  return st.bold(`schemabot ${report.mode}`) + ` ${report.database}${pg}`;
-}
-function stateLines(state, st) {
-  const out = [`Current: ${state.current ?? st.dim("none (no migration applied)")}`];
-  out.push(`Applied (${state.applied.length}):`);
-  const missing = new Set(state.missing);
-  for (const name of state.applied) {
-    out.push(
-      missing.has(name) ? `  ${st.red("\u2716")} ${name} ${st.red("(file missing)")}` : `  ${st.green("\u2714")} ${name}`
-    );
-  }
-  out.push(`Pending (${state.pending.length}):`);
-  const late = new Set(state.outOfOrder);
-  for (const name of state.pending) {
-    out.push(
-      `  ${st.yellow("\xB7")} ${name}${late.has(name) ? st.yellow(" (out of order: sorts before the current one)") : ""}`
-    );
-  }
-  return out;
-}
-function changeLines(title, changes) {
-  if (!changes.length) return [`${title}: none`];
-  return [`${title} (${changes.length}):`, ...changes.map((c) => `  ${summarizeChange(c)}`)];
-}
-function sqlLines(rehearsal) {
-  if (!rehearsal) return [];
-  const out = [];
-  for (const s of rehearsal.steps) {
-    const how = s.transaction ? "in a transaction" : `outside a transaction: ${s.outsideTransaction ?? ""}`;
-    out.push(`-- ${s.name} (${s.direction}, ${how})`);
-    if (!s.statements.length) out.push("-- (no statements)");
-    for (const q of s.statements)
-      out.push(q.sql.trimEnd().endsWith(";") ? q.sql.trimEnd() : `${q.sql.trimEnd()};`);
-    out.push("");
-  }
-  return out;
-}
-function stepLine(s, verb, st) {
-  const notes = [
-    ms(s.ms),
-    s.transaction ? "one transaction" : st.yellow(`outside a transaction (${s.outsideTransaction ?? "as planned"})`),
-    ...s.attempts > 1 ? [`${s.attempts} attempts`] : [],
-    `${s.statements.length} statement(s)`
-  ];
-  return `  ${st.green("\u2714")} ${verb} ${s.name} ${st.dim(notes.join(" \xB7 "))}`;
-}
-function failureLines(report, st) {
-  const f = report.failed;
-  if (!f) return [];
-  const out = [
-    st.red(`  \u2716 ${f.migration} FAILED`) + (f.rolledBack ? " (its transaction was rolled back)" : st.red(" (NOT rolled back)"))
-  ];
-  out.push(`    ${f.error.message}`);
-  if (f.error.sql) out.push(`    statement: ${f.error.sql}`);
-  if (f.error.file) out.push(`    at ${f.error.file}${f.error.line ? `:${f.error.line}` : ""}`);
-  return out;
-}
-function verdict2(report, st) {
-  if (report.ok && !report.error) return [st.green(`OK (${ms(report.durationMs)})`)];
-  return [st.red(`FAILED: ${report.error ?? "see above"}`)];
-}
-function renderStatus(r, st) {
-  const out = stateLines(r, st);
-  if (r.missing.length) out.push(st.red(`Missing files (${r.missing.length}): ${r.missing.join(", ")}`));
-  if (r.drift !== null) out.push(...changeLines("Drift (live schema vs replayed migrations)", r.drift));
-  return out;
-}
-function renderUpgrade(r, st) {
-  const out = [];
-  if (r.drift?.length)
-    out.push(...changeLines(st.yellow("Drift (live schema vs replayed migrations)"), r.drift));
-  if (r.dryRun) {
-    out.push(`Plan: apply ${r.pending.before.length} migration(s) (dry run: nothing was changed)`);
-    out.push(...sqlLines(r.rehearsal));
-    out.push(...changeLines("Schema changes (rehearsed)", r.changes));
-  } else {
-    for (const s of r.applied) out.push(stepLine(s, "applied", st));
-    out.push(...failureLines(r, st));
-    if (r.applied.length || r.failed) out.push(...changeLines("Schema changes", r.changes));
-  }
-  if (r.rehearsal && !r.rehearsal.ok && r.rehearsal.error)
-    out.push(st.red(`Rehearsal: ${r.rehearsal.error}`));
-  out.push(...stateLines(r.state, st));
-  return out;
-}
-function renderRollback(r, st) {
-  const out = [`Target: ${r.target ?? "none (revert every applied migration)"}`];
-  out.push(`Plan: revert ${r.plan.length} migration(s)${r.plan.length ? `: ${r.plan.join(", ")}` : ""}`);
-  if (r.dataLoss.length) {
-    out.push(st.yellow(`Data deleted by the downs (${r.dataLoss.length}):`));
-    for (const l of r.dataLoss) {
-      out.push(
-        `  ${l.kind} ${l.name}${l.rows === null ? "" : ` (${l.rows}${l.rows >= 1e6 ? "+" : ""} row(s) with data)`}`
-      );
-    }
-  }
-  if (r.dryRun) {
-    out.push("(dry run: nothing was changed)");
-    out.push(...sqlLines(r.rehearsal));
-    out.push(...changeLines("Schema changes (rehearsed)", r.changes));
-  } else {
-    for (const s of r.reverted) out.push(stepLine(s, "reverted", st));
-    out.push(...failureLines(r, st));
-    if (r.reverted.length || r.failed) out.push(...changeLines("Schema changes", r.changes));
-  }
-  if (r.rehearsal && !r.rehearsal.ok && r.rehearsal.error)
-    out.push(st.red(`Rehearsal: ${r.rehearsal.error}`));
-  out.push(...stateLines(r.state, st));
-  return out;
-}
-function renderStamp(r, st) {
-  const out = [r.added.length ? `Stamped as applied (${r.added.length}):` : `Nothing to stamp up to ${r.to}`];
-  for (const name of r.added) out.push(`  ${st.green("+")} ${name}`);
-  out.push(...stateLines(r.state, st));
-  return out;
-}
-function renderProduction(report, st) {
-  const body = report.mode === "status" ? renderStatus(report, st) : report.mode === "upgrade" ? renderUpgrade(report, st) : report.mode === "rollback" ? renderRollback(report, st) : renderStamp(report, st);
-  return [header(report, st), ...body, ...verdict2(report, st)].join("\n") + "\n";
-}
-
 // src/migrate/transaction.ts
 var OUTSIDE_TRANSACTION_CODES = {
   "25001": "a statement that cannot run inside a transaction block (CREATE INDEX CONCURRENTLY, VACUUM, ...)",
@@ -56796,6 +56669,162 @@ async function runUpgrade(options) {
   }
 }
 
+// src/report/production.ts
+function ms(n) {
+  return n >= 1e3 ? `${(n / 1e3).toFixed(1)} s` : `${Math.round(n)} ms`;
+}
+function header(report, st) {
+  const pg = report.postgres ? ` (PostgreSQL ${report.postgres.version})` : "";
+  return st.bold(`schemabot ${report.mode}`) + ` ${report.database}${pg}`;
+}
+function stateLines(state, st) {
+  const out = [`Current: ${state.current ?? st.dim("none (no migration applied)")}`];
+  out.push(`Applied (${state.applied.length}):`);
+  const missing = new Set(state.missing);
+  for (const name of state.applied) {
+    out.push(
+      missing.has(name) ? `  ${st.red("\u2716")} ${name} ${st.red("(file missing)")}` : `  ${st.green("\u2714")} ${name}`
+    );
+  }
+  out.push(`Pending (${state.pending.length}):`);
+  const late = new Set(state.outOfOrder);
+  for (const name of state.pending) {
+    out.push(
+      `  ${st.yellow("\xB7")} ${name}${late.has(name) ? st.yellow(" (out of order: sorts before the current one)") : ""}`
+    );
+  }
+  return out;
+}
+function changeLines(title, changes) {
+  if (!changes.length) return [`${title}: none`];
+  return [`${title} (${changes.length}):`, ...changes.map((c) => `  ${summarizeChange(c)}`)];
+}
+function sqlLines(rehearsal) {
+  if (!rehearsal) return [];
+  const out = [];
+  for (const s of rehearsal.steps) {
+    const how = s.transaction ? "in a transaction" : `outside a transaction: ${s.outsideTransaction ?? ""}`;
+    out.push(`-- ${s.name} (${s.direction}, ${how})`);
+    if (!s.statements.length) out.push("-- (no statements)");
+    for (const q of s.statements)
+      out.push(q.sql.trimEnd().endsWith(";") ? q.sql.trimEnd() : `${q.sql.trimEnd()};`);
+    out.push("");
+  }
+  return out;
+}
+function stepLine(s, verb, st) {
+  const notes = [
+    ms(s.ms),
+    s.transaction ? "one transaction" : st.yellow(`outside a transaction (${s.outsideTransaction ?? "as planned"})`),
+    ...s.attempts > 1 ? [`${s.attempts} attempts`] : [],
+    `${s.statements.length} statement(s)`
+  ];
+  return `  ${st.green("\u2714")} ${verb} ${s.name} ${st.dim(notes.join(" \xB7 "))}`;
+}
+function failureLines(report, st) {
+  const f = report.failed;
+  if (!f) return [];
+  const out = [
+    st.red(`  \u2716 ${f.migration} FAILED`) + (f.rolledBack ? " (its transaction was rolled back)" : st.red(" (NOT rolled back)"))
+  ];
+  out.push(`    ${f.error.message}`);
+  if (f.error.sql) out.push(`    statement: ${f.error.sql}`);
+  if (f.error.file) out.push(`    at ${f.error.file}${f.error.line ? `:${f.error.line}` : ""}`);
+  return out;
+}
+function verdict2(report, st) {
+  if (report.ok && !report.error) return [st.green(`OK (${ms(report.durationMs)})`)];
+  return [st.red(`FAILED: ${report.error ?? "see above"}`)];
+}
+function renderStatus(r, st) {
+  const out = stateLines(r, st);
+  if (r.missing.length) out.push(st.red(`Missing files (${r.missing.length}): ${r.missing.join(", ")}`));
+  if (r.drift !== null) out.push(...changeLines("Drift (live schema vs replayed migrations)", r.drift));
+  return out;
+}
+function renderUpgrade(r, st) {
+  const out = [];
+  if (r.drift?.length)
+    out.push(...changeLines(st.yellow("Drift (live schema vs replayed migrations)"), r.drift));
+  if (r.dryRun) {
+    out.push(`Plan: apply ${r.pending.before.length} migration(s) (dry run: nothing was changed)`);
+    out.push(...sqlLines(r.rehearsal));
+    out.push(...changeLines("Schema changes (rehearsed)", r.changes));
+  } else {
+    for (const s of r.applied) out.push(stepLine(s, "applied", st));
+    out.push(...failureLines(r, st));
+    if (r.applied.length || r.failed) out.push(...changeLines("Schema changes", r.changes));
+  }
+  if (r.rehearsal && !r.rehearsal.ok && r.rehearsal.error)
+    out.push(st.red(`Rehearsal: ${r.rehearsal.error}`));
+  out.push(...stateLines(r.state, st));
+  return out;
+}
+function renderRollback(r, st) {
+  const out = [`Target: ${r.target ?? "none (revert every applied migration)"}`];
+  out.push(`Plan: revert ${r.plan.length} migration(s)${r.plan.length ? `: ${r.plan.join(", ")}` : ""}`);
+  if (r.dataLoss.length) {
+    out.push(st.yellow(`Data deleted by the downs (${r.dataLoss.length}):`));
+    for (const l of r.dataLoss) {
+      out.push(
+        `  ${l.kind} ${l.name}${l.rows === null ? "" : ` (${l.rows}${l.rows >= 1e6 ? "+" : ""} row(s) with data)`}`
+      );
+    }
+  }
+  if (r.dryRun) {
+    out.push("(dry run: nothing was changed)");
+    out.push(...sqlLines(r.rehearsal));
+    out.push(...changeLines("Schema changes (rehearsed)", r.changes));
+  } else {
+    for (const s of r.reverted) out.push(stepLine(s, "reverted", st));
+    out.push(...failureLines(r, st));
+    if (r.reverted.length || r.failed) out.push(...changeLines("Schema changes", r.changes));
+  }
+  if (r.rehearsal && !r.rehearsal.ok && r.rehearsal.error)
+    out.push(st.red(`Rehearsal: ${r.rehearsal.error}`));
+  out.push(...stateLines(r.state, st));
+  return out;
+}
+function renderStamp(r, st) {
+  const out = [r.added.length ? `Stamped as applied (${r.added.length}):` : `Nothing to stamp up to ${r.to}`];
+  for (const name of r.added) out.push(`  ${st.green("+")} ${name}`);
+  out.push(...stateLines(r.state, st));
+  return out;
+}
+function renderProduction(report, st) {
+  const body = report.mode === "status" ? renderStatus(report, st) : report.mode === "upgrade" ? renderUpgrade(report, st) : report.mode === "rollback" ? renderRollback(report, st) : renderStamp(report, st);
+  return [header(report, st), ...body, ...verdict2(report, st)].join("\n") + "\n";
+}
+function productionSummary(report, gate, limitBytes) {
+  const dry = "dryRun" in report && report.dryRun ? " (dry run)" : "";
+  let text = renderProduction(report, PLAIN).replace(/~~~/g, "~ ~ ~");
+  const head = [`### ${report.ok ? "\u2705" : "\u274C"} Schemabot ${report.mode}${dry}`, ""];
+  if (gate) head.push(gate, "");
+  if (report.error) head.push(`**${report.error}**`, "");
+  const fixed = head.join("\n") + "\n~~~text\n\n~~~\n";
+  const room = limitBytes - Buffer.byteLength(fixed, "utf8") - 200;
+  if (Buffer.byteLength(text, "utf8") > room) {
+    text = Buffer.from(text, "utf8").subarray(0, room).toString("utf8").replace(/\uFFFD$/, "") + "\n\u2026 (shortened to fit the 1 MiB job summary; the whole report is the JSON file at report-path)";
+  }
+  return head.join("\n") + "\n~~~text\n" + text.replace(/\n$/, "") + "\n~~~\n";
+}
+function gateRefusedSummary(message) {
+  return `### \u274C Schemabot upgrade refused
+
+${message}
+`;
+}
+function upgradeComment(report, runUrl) {
+  const applied = report.applied.filter((s) => s.ok);
+  return [
+    `### \u2705 Schemabot upgrade: ${applied.length} migration${applied.length === 1 ? "" : "s"} applied to ${report.database}`,
+    "",
+    ...applied.map((s) => `- <code>${s.name}</code> (${Math.round(s.ms)} ms)`),
+    "",
+    `Now at <code>${report.current ?? "none"}</code>${report.state.pending.length ? `, ${report.state.pending.length} still pending` : ""}.` + (runUrl ? ` [Workflow run](${runUrl})` : "")
+  ].join("\n");
+}
+
 export {
   diffSnapshots,
   takeSnapshot,
@@ -56809,7 +56838,6 @@ export {
   markdownSections,
   renderMarkdown,
   renderNoMigrationChanges,
-  renderProduction,
   UsageError,
   isEnvironmentError,
   runInTransaction,
@@ -56819,5 +56847,9 @@ export {
   elapsed,
   runRollback,
   runStatus,
-  runUpgrade
+  runUpgrade,
+  renderProduction,
+  productionSummary,
+  gateRefusedSummary,
+  upgradeComment
 };
