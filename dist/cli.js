@@ -3,24 +3,41 @@ import { createRequire as __schemabotCreateRequire } from 'node:module'; import 
 import {
   COLOUR,
   DEFAULTS,
+  MigrationRunner,
+  ModelsError,
   PLAIN,
   ProductionSession,
   UsageError,
   changeLine,
+  compareModels,
   diffSnapshots,
+  discoverMigrations,
+  duration,
   elapsed,
   isEnvironmentError,
+  loadProject,
+  loadSqlParser,
+  localName,
+  migrateAll,
+  parentName,
+  plainIndex,
   renderMarkdown,
   renderProduction,
   renderTerminal,
+  resolveModelsEntry,
   runCheck,
   runInTransaction,
+  runModels,
   runRollback,
   runStatus,
   runUpgrade,
+  snapshotOf,
+  splitName,
+  startPostgres,
+  syncModels,
   takeLock,
   takeSnapshot
-} from "./chunks/chunk-FPZPO6DF.js";
+} from "./chunks/chunk-ZWVJV6QB.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-TCHQFJFW.js";
 import {
@@ -3480,11 +3497,11 @@ var {
 } = import_index.default;
 
 // src/cli/main.ts
-import { writeFileSync as writeFileSync2 } from "node:fs";
+import { writeFileSync as writeFileSync3 } from "node:fs";
 import { resolve as resolve2 } from "node:path";
 
 // src/modes/diff.ts
-async function snapshotOf(url) {
+async function snapshotOf2(url) {
   const client = new esm_default.Client({ connectionString: url });
   try {
     await client.connect();
@@ -3501,7 +3518,7 @@ async function snapshotOf(url) {
   }
 }
 async function runDiff(fromUrl, toUrl) {
-  const [a, b] = await Promise.all([snapshotOf(fromUrl), snapshotOf(toUrl)]);
+  const [a, b] = await Promise.all([snapshotOf2(fromUrl), snapshotOf2(toUrl)]);
   return {
     schemaVersion: 1,
     mode: "diff",
@@ -3772,6 +3789,750 @@ function registerProductionCommands(program2, io) {
   });
 }
 
+// src/modes/generate.ts
+import { existsSync, readFileSync, writeFileSync as writeFileSync2 } from "node:fs";
+import { dirname, join, relative } from "node:path";
+
+// src/generate/migration.ts
+var I = "    ";
+function unquote(part) {
+  return part.startsWith('"') ? part.slice(1, -1).replace(/""/g, '"') : part;
+}
+function js(value) {
+  return JSON.stringify(value);
+}
+function tableRef(qualified) {
+  const [schema, table] = splitName(qualified).map(unquote);
+  return schema === "public" ? js(table) : `{ schema: ${js(schema)}, tableName: ${js(table)} }`;
+}
+function columnName(qualifiedColumn) {
+  return unquote(localName(qualifiedColumn));
+}
+var SIMPLE_TYPES = {
+  text: "TEXT",
+  integer: "INTEGER",
+  bigint: "BIGINT",
+  smallint: "SMALLINT",
+  boolean: "BOOLEAN",
+  real: "REAL",
+  "double precision": "DOUBLE",
+  "timestamp with time zone": "DATE",
+  date: "DATEONLY",
+  "time without time zone": "TIME",
+  uuid: "UUID",
+  json: "JSON",
+  jsonb: "JSONB",
+  bytea: "BLOB",
+  inet: "INET",
+  cidr: "CIDR",
+  macaddr: "MACADDR",
+  citext: "CITEXT",
+  tsvector: "TSVECTOR",
+  numeric: "DECIMAL",
+  "character varying": "STRING"
+};
+function enumOf(type, snapshot) {
+  if (snapshot.enums[type]) return type;
+  if (snapshot.enums[`public.${type}`]) return `public.${type}`;
+  return null;
+}
+function dataType(type, table, column, snapshot) {
+  if (type.endsWith("[]")) return `Sequelize.ARRAY(${dataType(type.slice(0, -2), table, column, snapshot)})`;
+  const simple = SIMPLE_TYPES[type];
+  if (simple) return simple === "STRING" ? js("VARCHAR") : `Sequelize.${simple}`;
+  let m = /^character varying\((\d+)\)$/.exec(type);
+  if (m) return m[1] === "255" ? "Sequelize.STRING" : `Sequelize.STRING(${m[1]})`;
+  m = /^character\((\d+)\)$/.exec(type);
+  if (m) return `Sequelize.CHAR(${m[1]})`;
+  m = /^numeric\((\d+),(\d+)\)$/.exec(type);
+  if (m) return `Sequelize.DECIMAL(${m[1]}, ${m[2]})`;
+  m = /^timestamp\((\d)\) with time zone$/.exec(type);
+  if (m) return `Sequelize.DATE(${m[1]})`;
+  const e = enumOf(type, snapshot);
+  if (e) {
+    const [schema, tableName] = splitName(table).map(unquote);
+    const expected = `${schema === "public" ? "" : `${schema}_`}enum_${tableName}_${column}`;
+    if (unquote(localName(e)) === expected) {
+      return `Sequelize.ENUM(${snapshot.enums[e].labels.map(js).join(", ")})`;
+    }
+  }
+  return js(type);
+}
+function literalDefault(expr) {
+  const s = /^'((?:[^']|'')*)'(?:::[\w". ]+(?:\(\d+\))?)?$/.exec(expr);
+  if (s) return s[1].replace(/''/g, "'");
+  if (expr === "true" || expr === "false") return expr === "true";
+  if (/^-?\d+(\.\d+)?$/.test(expr) && Number.isSafeInteger(Math.trunc(Number(expr)))) return Number(expr);
+  return null;
+}
+function isSerial(c) {
+  return c.identity === null && c.default !== null && /^nextval\('.*'::regclass\)$/.test(c.default);
+}
+function attribute(table, c, snapshot, options = {}) {
+  const name = unquote(c.name);
+  const parts = [`type: ${dataType(c.type, table, name, snapshot)}`, `allowNull: ${c.nullable}`];
+  if (options.primaryKey) parts.push("primaryKey: true");
+  if (c.identity) {
+    parts.push("autoIncrement: true", "autoIncrementIdentity: true");
+  } else if (isSerial(c) && !options.forChange) {
+    parts.push("autoIncrement: true");
+  } else if (c.default !== null) {
+    const value = literalDefault(c.default);
+    parts.push(`defaultValue: ${value === null ? `Sequelize.literal(${js(c.default)})` : js(value)}`);
+  }
+  return `{ ${parts.join(", ")} }`;
+}
+function primaryKeyColumns(t) {
+  return Object.values(t.constraints).find((c) => c.type === "primary key")?.columns ?? [];
+}
+function tableAttributes(qualified, t, snapshot) {
+  const pk = new Set(primaryKeyColumns(t));
+  return Object.values(t.columns).sort((a, b) => a.position - b.position).map(
+    (c) => `${I}  ${js(unquote(c.name))}: ${attribute(qualified, c, snapshot, { primaryKey: pk.has(c.name) })},`
+  );
+}
+function enumsOnlyIn(t, snapshot, other) {
+  const out = [];
+  for (const c of Object.values(t.columns)) {
+    const e = enumOf(c.type.replace(/\[\]$/, ""), snapshot);
+    if (e && !other.enums[e] && !out.includes(e)) out.push(e);
+  }
+  return out;
+}
+function createEnum(name, labels) {
+  const list = labels.map((l) => `'${l.replace(/'/g, "''")}'`).join(", ");
+  return `${I}await queryInterface.sequelize.query(${js(`CREATE TYPE ${name} AS ENUM (${list});`)});`;
+}
+function dropEnum(name) {
+  return `${I}await queryInterface.sequelize.query(${js(`DROP TYPE IF EXISTS ${name};`)});`;
+}
+function constraintOptions(table, c) {
+  const fields = c.columns.map(unquote);
+  const name = js(unquote(c.name));
+  switch (c.type) {
+    case "primary key":
+      return `{ type: 'primary key', name: ${name}, fields: ${js(fields)} }`;
+    case "unique":
+      if (c.deferrable || !/^UNIQUE \(/.test(c.definition)) return null;
+      return `{ type: 'unique', name: ${name}, fields: ${js(fields)} }`;
+    case "foreign key": {
+      if (c.match && c.match !== "SIMPLE") return null;
+      const ref = c.referencedTable;
+      const parts = [
+        `type: 'foreign key'`,
+        `name: ${name}`,
+        `fields: ${js(fields)}`,
+        `references: { table: ${tableRef(ref)}, fields: ${js(c.referencedColumns.map(unquote))} }`
+      ];
+      if (c.onDelete && c.onDelete !== "NO ACTION") parts.push(`onDelete: ${js(c.onDelete)}`);
+      if (c.onUpdate && c.onUpdate !== "NO ACTION") parts.push(`onUpdate: ${js(c.onUpdate)}`);
+      if (c.deferrable) {
+        parts.push(
+          `deferrable: Sequelize.Deferrable.${c.deferred ? "INITIALLY_DEFERRED" : "INITIALLY_IMMEDIATE"}`
+        );
+      }
+      void table;
+      return `{ ${parts.join(", ")} }`;
+    }
+    default:
+      return null;
+  }
+}
+function addConstraint(table, c) {
+  const options = constraintOptions(table, c);
+  if (options) return `${I}await queryInterface.addConstraint(${tableRef(table)}, ${options});`;
+  return `${I}await queryInterface.sequelize.query(${js(`ALTER TABLE ${table} ADD CONSTRAINT ${c.name} ${c.definition};`)});`;
+}
+function removeConstraint(table, c) {
+  return `${I}await queryInterface.removeConstraint(${tableRef(table)}, ${js(unquote(c.name))});`;
+}
+function addIndex(i) {
+  const plain = plainIndex(i.definition);
+  if (!plain) return `${I}await queryInterface.sequelize.query(${js(i.definition + ";")});`;
+  const fields = plain.columns.map(
+    (c) => c.order ? `{ name: ${js(c.name)}, order: ${js(c.order)} }` : js(c.name)
+  );
+  const options = [`name: ${js(unquote(localName(i.name)))}`];
+  if (plain.unique) options.push("unique: true");
+  if (plain.method !== "btree") options.push(`using: ${js(plain.method.toUpperCase())}`);
+  return `${I}await queryInterface.addIndex(${tableRef(i.table)}, [${fields.join(", ")}], { ${options.join(", ")} });`;
+}
+function removeIndex(i) {
+  return `${I}await queryInterface.removeIndex(${tableRef(i.table)}, ${js(unquote(localName(i.name)))});`;
+}
+function createTable(qualified, t, snapshot) {
+  return [
+    `${I}await queryInterface.createTable(${tableRef(qualified)}, {`,
+    ...tableAttributes(qualified, t, snapshot),
+    `${I}});`
+  ];
+}
+function tableExtras(qualified, t) {
+  const up = [];
+  for (const c of Object.values(t.constraints)) {
+    if (c.type === "unique" || c.type === "check" || c.type === "exclusion")
+      up.push(addConstraint(qualified, c));
+  }
+  for (const i of Object.values(t.indexes)) up.push(addIndex(i));
+  return { up, down: [] };
+}
+function recreateEnum(name, labels, target, columns) {
+  const old = `${parentName(name)}.${quoteIdentPart(`${unquote(localName(name))}_old`)}`;
+  const sql = [
+    `ALTER TYPE ${name} RENAME TO ${localName(old)};`,
+    `CREATE TYPE ${name} AS ENUM (${labels.map((l) => `'${l.replace(/'/g, "''")}'`).join(", ")});`
+  ];
+  for (const { table, column } of columns) {
+    const array = column.type.endsWith("[]") ? "[]" : "";
+    if (column.default !== null) sql.push(`ALTER TABLE ${table} ALTER COLUMN ${column.name} DROP DEFAULT;`);
+    sql.push(
+      `ALTER TABLE ${table} ALTER COLUMN ${column.name} TYPE ${name}${array} USING ${column.name}::text${array}::${name}${array};`
+    );
+    const after = target.tables[table]?.columns[column.name];
+    if (after?.default)
+      sql.push(`ALTER TABLE ${table} ALTER COLUMN ${column.name} SET DEFAULT ${after.default};`);
+  }
+  sql.push(`DROP TYPE ${old};`);
+  return sql.map((s) => `${I}await queryInterface.sequelize.query(${js(s)});`);
+}
+function quoteIdentPart(name) {
+  return /^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+function enumColumns(name, snapshot) {
+  const out = [];
+  for (const [table, t] of Object.entries(snapshot.tables)) {
+    for (const column of Object.values(t.columns)) {
+      if (enumOf(column.type.replace(/\[\]$/, ""), snapshot) === name) out.push({ table, column });
+    }
+  }
+  return out;
+}
+function enumLabels(name, input, fromLabels, toLabels) {
+  const addOnly = (a, b) => a.every((l, i) => b.filter((x) => a.includes(x))[i] === l);
+  const step = (a, b, target, source) => {
+    if (addOnly(a, b)) {
+      return b.map((label, i) => ({ label, i })).filter(({ label }) => !a.includes(label)).map(({ label, i }) => {
+        const anchor = b.slice(0, i).reverse().find((x) => a.includes(x) || b.indexOf(x) < i);
+        const where = anchor ? ` AFTER '${anchor.replace(/'/g, "''")}'` : "";
+        return `${I}await queryInterface.sequelize.query(${js(`ALTER TYPE ${name} ADD VALUE '${label.replace(/'/g, "''")}'${where};`)});`;
+      });
+    }
+    return recreateEnum(name, b, target, enumColumns(name, source));
+  };
+  return {
+    note: `enum ${name}: (${fromLabels.join(", ")}) \u2192 (${toLabels.join(", ")})`,
+    up: step(fromLabels, toLabels, input.to, input.from),
+    down: step(toLabels, fromLabels, input.from, input.to)
+  };
+}
+function changeColumn(table, c, other, input, snapshot) {
+  const typeChanged = c.type !== other.type;
+  const cast = typeChanged && !input.assignableTypes.has(`${other.type}\u2192${c.type}`);
+  const enumType = enumOf(c.type.replace(/\[\]$/, ""), snapshot);
+  if (cast || typeChanged && enumType) {
+    const sql = [];
+    if (other.default !== null) sql.push(`ALTER TABLE ${table} ALTER COLUMN ${c.name} DROP DEFAULT;`);
+    sql.push(`ALTER TABLE ${table} ALTER COLUMN ${c.name} TYPE ${c.type} USING ${c.name}::${c.type};`);
+    if (c.default !== null) sql.push(`ALTER TABLE ${table} ALTER COLUMN ${c.name} SET DEFAULT ${c.default};`);
+    sql.push(`ALTER TABLE ${table} ALTER COLUMN ${c.name} ${c.nullable ? "DROP" : "SET"} NOT NULL;`);
+    return sql.map((s) => `${I}await queryInterface.sequelize.query(${js(s)});`);
+  }
+  const def = attribute(table, c, snapshot, { forChange: true }).replace(
+    /type: Sequelize\.ENUM\([^)]*\)/,
+    `type: ${js(enumType ?? c.type)}`
+  );
+  return [`${I}await queryInterface.changeColumn(${tableRef(table)}, ${js(unquote(c.name))}, ${def});`];
+}
+function todo(lines) {
+  return lines.map((l) => `${I}// ${l}`);
+}
+function generateMigration(input) {
+  const { from, to } = input;
+  const byKind = (kind, action) => input.changes.filter((c) => c.kind === kind && c.action === action);
+  const todos = [];
+  const todoOps = [];
+  const removedTables = byKind("table", "removed");
+  const addedTables = byKind("table", "added");
+  const ambiguousTables = removedTables.length && addedTables.length;
+  const removedColumns = byKind("column", "removed");
+  const addedColumns = byKind("column", "added");
+  const ambiguousColumnTables = new Set(
+    removedColumns.map((c) => parentName(c.name)).filter((t) => addedColumns.some((a) => parentName(a.name) === t))
+  );
+  for (const c of input.changes.filter(
+    (x) => x.action === "renamed" && (x.kind === "table" || x.kind === "column")
+  )) {
+    const line = `${c.kind} ${c.from} (migrations) and ${c.name} (models) look like one ${c.kind} renamed. Schemabot does not guess renames: write renameColumn/renameTable, or a remove and an add.`;
+    todos.push(line);
+    todoOps.push({ up: todo([`TODO: ${line}`]), down: todo([`TODO: undo the decision above.`]) });
+  }
+  if (ambiguousTables) {
+    const line = `the models drop table(s) ${removedTables.map((c) => c.name).join(", ")} and add ${addedTables.map((c) => c.name).join(", ")}: a rename or a drop and a create? Schemabot does not guess; write renameTable, or dropTable and createTable.`;
+    todos.push(line);
+    todoOps.push({ up: todo([`TODO: ${line}`]), down: todo(["TODO: undo the decision above."]) });
+  }
+  for (const t of ambiguousColumnTables) {
+    const gone = removedColumns.filter((c) => parentName(c.name) === t).map((c) => localName(c.name));
+    const added = addedColumns.filter((c) => parentName(c.name) === t).map((c) => localName(c.name));
+    const line = `table ${t} loses column(s) ${gone.join(", ")} and gains ${added.join(", ")}: a rename or a drop and an add? Schemabot does not guess; write renameColumn, or removeColumn and addColumn.`;
+    todos.push(line);
+    todoOps.push({ up: todo([`TODO: ${line}`]), down: todo(["TODO: undo the decision above."]) });
+  }
+  const ops = [];
+  const createdByColumns = /* @__PURE__ */ new Set();
+  const newColumns = [
+    ...addedTables.flatMap(
+      (t) => Object.values(to.tables[t.name].columns).map((column) => ({ table: t.name, column }))
+    ),
+    ...addedColumns.map((c) => ({ table: parentName(c.name), column: c.after }))
+  ];
+  for (const { table, column } of newColumns) {
+    if (dataType(column.type, table, unquote(column.name), to).includes("Sequelize.ENUM(")) {
+      const e = enumOf(column.type.replace(/\[\]$/, ""), to);
+      if (e) createdByColumns.add(e);
+    }
+  }
+  for (const c of byKind("enum", "added")) {
+    if (createdByColumns.has(c.name)) continue;
+    ops.push({ up: [createEnum(c.name, to.enums[c.name].labels)], down: [dropEnum(c.name)] });
+  }
+  for (const c of byKind("enum", "changed")) {
+    const a = from.enums[c.name];
+    const b = to.enums[c.name];
+    ops.push(enumLabels(c.name, input, a.labels, b.labels));
+  }
+  const newForeignKeys = [];
+  if (!ambiguousTables) {
+    for (const c of addedTables) {
+      const t = to.tables[c.name];
+      const extras = tableExtras(c.name, t);
+      ops.push({
+        note: `table ${c.name}`,
+        up: [...createTable(c.name, t, to), ...extras.up],
+        down: [
+          `${I}await queryInterface.dropTable(${tableRef(c.name)});`,
+          ...enumsOnlyIn(t, to, from).map(dropEnum)
+        ]
+      });
+      for (const k of Object.values(t.constraints)) {
+        if (k.type === "foreign key") newForeignKeys.push({ table: c.name, c: k });
+      }
+    }
+  }
+  for (const c of addedColumns) {
+    const table = parentName(c.name);
+    if (ambiguousColumnTables.has(table)) continue;
+    const column = c.after;
+    const e = enumOf(column.type.replace(/\[\]$/, ""), to);
+    ops.push({
+      up: [
+        `${I}await queryInterface.addColumn(${tableRef(table)}, ${js(columnName(c.name))}, ${attribute(table, column, to)});`
+      ],
+      down: [
+        `${I}await queryInterface.removeColumn(${tableRef(table)}, ${js(columnName(c.name))});`,
+        ...e && !from.enums[e] ? [dropEnum(e)] : []
+      ]
+    });
+  }
+  for (const c of byKind("column", "changed")) {
+    const table = parentName(c.name);
+    const before = c.before;
+    const after = c.after;
+    ops.push({
+      note: `${c.name}: ${Object.keys(c.details ?? {}).join(", ")}`,
+      up: changeColumn(table, after, before, input, to),
+      down: changeColumn(table, before, after, input, from)
+    });
+  }
+  const keyOps = (action) => {
+    for (const c of input.changes.filter((x) => x.kind === "constraint" && x.action === action)) {
+      const table = parentName(c.name);
+      const before = c.before;
+      const after = c.after;
+      ops.push({
+        up: [
+          ...before ? [removeConstraint(table, before)] : [],
+          ...after ? [addConstraint(table, after)] : []
+        ],
+        down: [
+          ...after ? [removeConstraint(table, after)] : [],
+          ...before ? [addConstraint(table, before)] : []
+        ]
+      });
+    }
+    for (const c of input.changes.filter((x) => x.kind === "index" && x.action === action)) {
+      const before = c.before;
+      const after = c.after;
+      ops.push({
+        up: [...before ? [removeIndex(before)] : [], ...after ? [addIndex(after)] : []],
+        down: [...after ? [removeIndex(after)] : [], ...before ? [addIndex(before)] : []]
+      });
+    }
+  };
+  keyOps("removed");
+  keyOps("changed");
+  const droppedForeignKeys = [];
+  if (!ambiguousTables) {
+    for (const c of removedTables) {
+      const t = from.tables[c.name];
+      for (const k of Object.values(t.constraints)) {
+        if (k.type === "foreign key") {
+          droppedForeignKeys.push({ up: [removeConstraint(c.name, k)], down: [addConstraint(c.name, k)] });
+        }
+      }
+    }
+  }
+  ops.push(...droppedForeignKeys);
+  for (const c of removedColumns) {
+    const table = parentName(c.name);
+    if (ambiguousColumnTables.has(table)) continue;
+    const column = c.before;
+    const e = enumOf(column.type.replace(/\[\]$/, ""), from);
+    ops.push({
+      note: `drops column ${c.name} and its data`,
+      up: [
+        `${I}await queryInterface.removeColumn(${tableRef(table)}, ${js(columnName(c.name))});`,
+        ...e && !to.enums[e] ? [dropEnum(e)] : []
+      ],
+      down: [
+        `${I}await queryInterface.addColumn(${tableRef(table)}, ${js(columnName(c.name))}, ${attribute(table, column, from)});`
+      ]
+    });
+  }
+  if (!ambiguousTables) {
+    for (const c of removedTables) {
+      const t = from.tables[c.name];
+      const extras = tableExtras(c.name, t);
+      ops.push({
+        note: `drops table ${c.name} and its data`,
+        up: [
+          `${I}await queryInterface.dropTable(${tableRef(c.name)});`,
+          ...enumsOnlyIn(t, from, to).map(dropEnum)
+        ],
+        down: [...createTable(c.name, t, from), ...extras.up]
+      });
+    }
+  }
+  keyOps("added");
+  for (const { table, c } of newForeignKeys) {
+    ops.push({ up: [addConstraint(table, c)], down: [removeConstraint(table, c)] });
+  }
+  const dropped = new Set(ops.flatMap((op) => op.up).filter((l) => l.includes("DROP TYPE IF EXISTS")));
+  for (const c of byKind("enum", "removed")) {
+    if ([...dropped].some((l) => l.includes(`DROP TYPE IF EXISTS ${c.name};`))) continue;
+    ops.push({ up: [dropEnum(c.name)], down: [createEnum(c.name, from.enums[c.name].labels)] });
+  }
+  const all = [...todoOps, ...ops];
+  const body = (steps) => steps.flat().join("\n");
+  const up = body(all.map((op) => [...op.note ? [`${I}// ${op.note}`] : [], ...op.up]));
+  const down = body([...all].reverse().map((op) => op.down));
+  const header = [
+    "// Written by `schemabot generate` from the difference between the models and the migrations.",
+    "// Review it before committing: it brings the migrated schema to what the models declare, and back.",
+    ...todos.length ? [`// ${todos.length} TODO${todos.length > 1 ? "s" : ""} below need a decision.`] : []
+  ];
+  const methods = `  async up(queryInterface, Sequelize) {
+${up}
+  },
+
+  async down(queryInterface, Sequelize) {
+${down}
+  },
+`;
+  const source = input.format === "esm" ? `${header.join("\n")}
+
+/** @type {import('sequelize-cli').Migration} */
+export default {
+${methods}};
+` : `'use strict';
+
+${header.join("\n")}
+
+/** @type {import('sequelize-cli').Migration} */
+module.exports = {
+${methods}};
+`;
+  return { source, operations: ops.length, todos };
+}
+
+// src/modes/generate.ts
+function two(n) {
+  return String(n).padStart(2, "0");
+}
+function timestampAfter(now, existing) {
+  let stamp = `${now.getUTCFullYear()}${two(now.getUTCMonth() + 1)}${two(now.getUTCDate())}${two(now.getUTCHours())}${two(now.getUTCMinutes())}${two(now.getUTCSeconds())}`;
+  const newest = existing.map((n) => /^(\d{14})-/.exec(n)?.[1]).filter((x) => !!x).sort().pop();
+  if (newest && stamp <= newest) stamp = String(BigInt(newest) + 1n);
+  return stamp;
+}
+function fileStyle(project) {
+  const files = discoverMigrations(project.migrationsDir).map((m) => m.name);
+  const last = files[files.length - 1] ?? "";
+  if (last.endsWith(".mjs")) return { ext: "mjs", format: "esm" };
+  if (last.endsWith(".cjs")) return { ext: "cjs", format: "commonjs" };
+  return { ext: "js", format: packageIsModule(project.migrationsDir) ? "esm" : "commonjs" };
+}
+function packageIsModule(dir) {
+  for (let d = dir; ; d = dirname(d)) {
+    const pkg = join(d, "package.json");
+    if (existsSync(pkg)) {
+      try {
+        return JSON.parse(readFileSync(pkg, "utf8")).type === "module";
+      } catch {
+        return false;
+      }
+    }
+    if (dirname(d) === d) return false;
+  }
+}
+async function assignableTypes(url, changes) {
+  const pairs = changes.filter((c) => c.kind === "column" && c.action === "changed" && c.details?.type).flatMap((c) => {
+    const { from, to } = c.details.type;
+    return [
+      [from, to],
+      [to, from]
+    ];
+  });
+  const out = /* @__PURE__ */ new Set();
+  if (!pairs.length) return out;
+  const client = new esm_default.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const [a, b] of pairs) {
+      try {
+        const r = await client.query(
+          `SELECT $1::regtype = $2::regtype OR EXISTS (
+             SELECT 1 FROM pg_cast WHERE castsource = $1::regtype AND casttarget = $2::regtype
+               AND castcontext IN ('a', 'i')) AS ok`,
+          [a, b]
+        );
+        if (r.rows[0]?.ok) out.add(`${a}\u2192${b}`);
+      } catch {
+      }
+    }
+  } finally {
+    await client.end().catch(() => void 0);
+  }
+  return out;
+}
+var NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+async function runGenerate(options) {
+  var _stack = [];
+  try {
+    const started = performance.now();
+    const log = options.log ?? (() => void 0);
+    if (!NAME.test(options.name)) {
+      throw new ModelsError(
+        `"${options.name}" is not a usable migration name: use letters, digits, "-", "_" and ".", for example add-status-to-posts.`
+      );
+    }
+    const project = await loadProject({ cwd: options.cwd, migrationsPath: options.migrationsPath });
+    const entry = await resolveModelsEntry(project, options.models);
+    if (!entry) {
+      throw new ModelsError(
+        `No models found in ${project.cwd}: generate writes the migration from your models. Pass --models with the module that exports your Sequelize instance, or set "models-path" in .sequelizerc.`
+      );
+    }
+    const server = __using(_stack, await startPostgres({
+      provider: options.postgres,
+      version: options.postgresVersion,
+      url: options.postgresUrl,
+      image: options.postgresImage,
+      cwd: project.cwd,
+      log
+    }), true);
+    const postgres = { version: server.version, provider: server.provider };
+    const done = (report) => ({
+      schemaVersion: 1,
+      mode: "generate",
+      postgres,
+      ...report,
+      durationMs: Math.round(performance.now() - started)
+    });
+    const migrated = await migrateAll(server, project, { timeoutMs: options.timeoutMs, log });
+    try {
+      if (migrated.failure) {
+        const f = migrated.failure;
+        return done({
+          ok: false,
+          file: null,
+          changes: [],
+          operations: 0,
+          todos: [],
+          proof: null,
+          findings: [
+            {
+              rule: "up-failed",
+              severity: "error",
+              migration: f.name,
+              file: f.file,
+              message: `up failed: ${f.message.split("\n")[0]}. Nothing was generated: the migrations must run first.`,
+              fix: "Fix the migration first (`schemabot check` shows what it does)."
+            }
+          ]
+        });
+      }
+      log(`Syncing the models from ${relative(project.cwd, entry.path) || "."}`);
+      const models = await syncModels(server, project, entry, migrated.snapshot);
+      const { changes } = compareModels(migrated.snapshot, models.snapshot, models.tables);
+      if (!changes.length) {
+        return done({ ok: true, file: null, changes, operations: 0, todos: [], proof: null, findings: [] });
+      }
+      await loadSqlParser();
+      const style = fileStyle(project);
+      const url = server.url(migrated.database);
+      const generated = generateMigration({
+        changes,
+        from: migrated.snapshot,
+        to: models.snapshot,
+        assignableTypes: await assignableTypes(url, changes),
+        format: style.format
+      });
+      const existing = discoverMigrations(project.migrationsDir).map((m) => m.name);
+      const name = `${timestampAfter(options.now ?? /* @__PURE__ */ new Date(), existing)}-${options.name}.${style.ext}`;
+      const path = join(project.migrationsDir, name);
+      if (existsSync(path))
+        throw new ModelsError(`${relative(project.cwd, path)} already exists; nothing was written.`);
+      writeFileSync2(path, generated.source, { flag: "wx" });
+      log(`Wrote ${relative(project.cwd, path)}: ${generated.operations} operations`);
+      const proof = await prove(url, project, { name, path }, migrated.snapshot, models, options.timeoutMs);
+      const findings = generated.todos.map((t) => ({
+        rule: "generate-todo",
+        severity: "warning",
+        migration: name,
+        file: relative(project.cwd, path),
+        message: t,
+        fix: "Decide, edit the TODO in the file, then run `schemabot check`."
+      }));
+      const file = relative(project.cwd, path);
+      const fail = (message, fix) => findings.push({ rule: "generate-unproven", severity: "error", migration: name, file, message, fix });
+      if (!proof.up?.ok)
+        fail(
+          `the generated up failed: ${proof.up?.error?.message.split("\n")[0] ?? "not run"}.`,
+          "Edit the generated migration (or the model) until it runs."
+        );
+      else if (!proof.down?.ok)
+        fail(
+          `the generated down failed: ${proof.down?.error?.message.split("\n")[0]}.`,
+          "Edit the generated down until it runs."
+        );
+      else if (!proof.reversible)
+        fail(
+          `the generated down did not restore the schema (${proof.residue.length} differences).`,
+          "Edit the generated down."
+        );
+      if (proof.up?.ok && proof.remaining.length && !generated.todos.length) {
+        fail(
+          `after the generated up, ${proof.remaining.length} differences remain between the models and the migrations.`,
+          "Complete the migration by hand; `schemabot models` lists them."
+        );
+      }
+      return done({
+        ok: findings.length === 0,
+        file,
+        changes,
+        operations: generated.operations,
+        todos: generated.todos,
+        proof,
+        findings
+      });
+    } finally {
+      await server.dropDatabase(migrated.database).catch(() => void 0);
+    }
+  } catch (_) {
+    var _error = _, _hasError = true;
+  } finally {
+    var _promise = __callDispose(_stack, _error, _hasError);
+    _promise && await _promise;
+  }
+}
+async function prove(url, project, file, before, models, timeoutMs) {
+  var _stack = [];
+  try {
+    const runner = __using(_stack, await MigrationRunner.open(url, project, { timeoutMs }), true);
+    const proof = {
+      up: null,
+      down: null,
+      reup: null,
+      reversible: null,
+      residue: [],
+      remaining: []
+    };
+    proof.up = await runner.up(file);
+    if (!proof.up.ok) return proof;
+    const afterUp = await snapshotOf(url, project);
+    proof.remaining = compareModels(afterUp, models.snapshot, models.tables).changes;
+    proof.down = await runner.down(file);
+    if (!proof.down.ok) return proof;
+    proof.residue = diffSnapshots(before, await snapshotOf(url, project));
+    proof.reversible = proof.residue.length === 0;
+    proof.reup = await runner.up(file);
+    return proof;
+  } catch (_) {
+    var _error = _, _hasError = true;
+  } finally {
+    var _promise = __callDispose(_stack, _error, _hasError);
+    _promise && await _promise;
+  }
+}
+
+// src/report/models.ts
+function findingLine(f, st) {
+  const mark = f.severity === "error" ? st.red("\u2716") : f.severity === "warning" ? st.yellow("!") : st.dim("i");
+  const where = f.file ? st.dim(` ${f.file}${f.line ? `:${f.line}` : ""}`) : "";
+  return `  ${mark} ${f.rule}${where}: ${f.message}${f.fix ? `
+      ${st.dim(`fix: ${f.fix}`)}` : ""}`;
+}
+function renderModelsTerminal(report, st = PLAIN) {
+  const out = [
+    `Schemabot models \xB7 PostgreSQL ${report.postgres.version} (${report.postgres.provider}) \xB7 ${report.models.tables} model tables from ${report.models.source} vs ${report.migrations.applied} migrations`,
+    ""
+  ];
+  if (report.changes.length) {
+    out.push("Migrations \u2192 models (+ only the models declare it, - only the migrations create it):");
+    out.push(...report.changes.map((c) => `  ${changeLine(c)}`), "");
+  }
+  if (report.findings.length) out.push("Findings:", ...report.findings.map((f) => findingLine(f, st)), "");
+  out.push(
+    report.ok ? st.green(`\u2714 The models and the migrations agree \xB7 ${duration(report.durationMs)}`) : st.red(
+      report.migrations.failed ? `\u2716 Migration ${report.migrations.failed} failed: nothing compared \xB7 ${duration(report.durationMs)}` : `\u2716 ${report.changes.length} difference${report.changes.length === 1 ? "" : "s"} between the models and the migrations \xB7 run \`schemabot generate NAME\` to write the migration \xB7 ${duration(report.durationMs)}`
+    )
+  );
+  return out.join("\n") + "\n";
+}
+function renderGenerateTerminal(report, st = PLAIN) {
+  const out = [
+    `Schemabot generate \xB7 PostgreSQL ${report.postgres.version} (${report.postgres.provider})`,
+    ""
+  ];
+  if (!report.file) {
+    out.push(
+      report.ok ? st.green("\u2714 The models and the migrations agree: nothing to generate.") : st.red("\u2716 Nothing was generated.")
+    );
+    if (report.findings.length) out.push("", ...report.findings.map((f) => findingLine(f, st)));
+    return out.join("\n") + "\n";
+  }
+  out.push(`Wrote ${report.file} (${report.operations} operations) for:`);
+  out.push(...report.changes.map((c) => `  ${changeLine(c)}`), "");
+  const p = report.proof;
+  if (p) {
+    const s = (label, step) => !step ? st.dim(`${label} \u2013`) : step.ok ? `${label} ${duration(step.ms)}` : st.red(`${label} FAILED`);
+    out.push(
+      `Proof on the migrated schema: ${[s("up", p.up), s("down", p.down), s("re-up", p.reup)].join(" \xB7 ")}` + (p.reversible === null ? "" : p.reversible ? " \xB7 reversible" : st.red(" \xB7 NOT reversible")) + (p.up?.ok ? p.remaining.length ? st.red(` \xB7 ${p.remaining.length} differences left`) : " \xB7 no drift left" : ""),
+      ""
+    );
+  }
+  if (report.findings.length) out.push("Findings:", ...report.findings.map((f) => findingLine(f, st)), "");
+  out.push(
+    report.ok ? st.green(
+      `\u2714 ${report.file} brings the migrations to the models, and back \xB7 ${duration(report.durationMs)}`
+    ) : st.red(
+      `\u2716 ${report.file} needs work before it is committed (see the findings) \xB7 ${duration(report.durationMs)}`
+    )
+  );
+  return out.join("\n") + "\n";
+}
+
 // src/cli/main.ts
 var VERSION = "0.1.0";
 function majorVersion2(value) {
@@ -3804,7 +4565,7 @@ function checkPostgresFlags(flags) {
 }
 function output(file, text) {
   if (file === "-") process.stdout.write(text);
-  else writeFileSync2(file, text);
+  else writeFileSync3(file, text);
 }
 function buildProgram(io) {
   const useColour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
@@ -3843,6 +4604,53 @@ function buildProgram(io) {
     if (flags.json) output(flags.json, JSON.stringify(result, null, 2) + "\n");
     (flags.json === "-" ? process.stderr : process.stdout).write(renderDiffTerminal(result.changes));
     io.exit(result.changes.length ? 1 : 0);
+  });
+  const modelsCommand = (cmd) => postgresOptions(
+    cmd.option("--cwd <dir>", "project folder (with .sequelizerc or migrations/)", ".").option("--migrations-path <dir>", "migrations folder (overrides .sequelizerc)").option(
+      "--models <path>",
+      'module exporting your Sequelize instance, or the models folder (default: .schemabot.yml "models", else .sequelizerc "models-path")'
+    ).option("--timeout <seconds>", "time limit for one migration step", positiveMs).option("--json <file>", 'write the JSON report to FILE ("-" for stdout)')
+  );
+  const modelsRequest = (flags) => {
+    checkPostgresFlags(flags);
+    return {
+      cwd: resolve2(flags.cwd),
+      migrationsPath: flags.migrationsPath,
+      models: flags.models,
+      postgres: flags.postgres,
+      postgresVersion: flags.postgresVersion,
+      postgresUrl: flags.postgresUrl,
+      postgresImage: flags.postgresImage,
+      timeoutMs: flags.timeout,
+      log: (line) => process.stderr.write(`${line}
+`)
+    };
+  };
+  modelsCommand(
+    program2.command("models").description(
+      "Compare the models with the migrations (Alembic's check): sync the models into one throwaway database, migrate another, diff (exit 1 on drift)."
+    )
+  ).action(async (flags) => {
+    const report = await runModels(modelsRequest(flags));
+    if (flags.json) output(flags.json, JSON.stringify(report, null, 2) + "\n");
+    const toStdout = flags.json === "-";
+    (toStdout ? process.stderr : process.stdout).write(
+      renderModelsTerminal(report, useColour && !toStdout ? COLOUR : PLAIN)
+    );
+    io.exit(report.ok ? 0 : 1);
+  });
+  modelsCommand(
+    program2.command("generate").description(
+      "Write a migration from the difference between the models and the migrations (autogenerate), then prove it: up, down, up, and no drift left."
+    ).argument("<name>", "the migration name after the timestamp, e.g. add-status-to-posts")
+  ).action(async (name, flags) => {
+    const report = await runGenerate({ ...modelsRequest(flags), name });
+    if (flags.json) output(flags.json, JSON.stringify(report, null, 2) + "\n");
+    const toStdout = flags.json === "-";
+    (toStdout ? process.stderr : process.stdout).write(
+      renderGenerateTerminal(report, useColour && !toStdout ? COLOUR : PLAIN)
+    );
+    io.exit(report.ok ? 0 : 1);
   });
   registerProductionCommands(program2, io);
   return program2;

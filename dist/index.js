@@ -15,7 +15,7 @@ import {
   runUpgrade,
   upgradeComment,
   verdictLine
-} from "./chunks/chunk-FPZPO6DF.js";
+} from "./chunks/chunk-ZWVJV6QB.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-TCHQFJFW.js";
 import "./chunks/chunk-ZB5GAX6C.js";
@@ -26412,9 +26412,11 @@ function toAnnotation(finding) {
   const where = finding.migration && !finding.file ? ` (${finding.migration})` : "";
   const fix = finding.fix ? `
 Fix: ${finding.fix}` : "";
+  const quiet = finding.suppressed ? `
+Suppressed: ${finding.suppressed.reason}` : "";
   return {
-    level: levelOf[finding.severity],
-    message: `${finding.message}${where}${fix}`,
+    level: finding.suppressed ? "notice" : levelOf[finding.severity],
+    message: `${finding.message}${where}${finding.suppressed ? quiet : fix}`,
     title: `Schemabot: ${finding.rule}`,
     ...finding.file ? { file: finding.file } : {},
     ...finding.file && finding.line && finding.line > 0 ? { startLine: finding.line } : {}
@@ -26837,6 +26839,15 @@ function readFinding(r) {
     ...o.has("suppressed") ? { suppressed: { reason: o.get("suppressed").object().string("reason", ARTIFACT_LIMITS.text) } } : {}
   };
 }
+function readModels(r) {
+  const o = r.object();
+  return {
+    source: o.string("source"),
+    tables: o.int("tables"),
+    changes: o.get("changes").array(ARTIFACT_LIMITS.changes, readChange),
+    ...o.has("error") ? { error: o.string("error", ARTIFACT_LIMITS.text) } : {}
+  };
+}
 function parseArtifact(data) {
   const o = new Reader(data, "artifact").object();
   if (o.get("schemaVersion").int() !== 1) {
@@ -26866,6 +26877,7 @@ function parseArtifact(data) {
     migrations: o.get("migrations").array(ARTIFACT_LIMITS.migrations, readMigration),
     changes: o.get("changes").array(ARTIFACT_LIMITS.changes, readChange),
     findings: o.get("findings").array(ARTIFACT_LIMITS.findings, readFinding),
+    ...o.has("models") ? { models: readModels(o.get("models")) } : {},
     summary: {
       checked: summary2.int("checked"),
       failed: summary2.int("failed"),
@@ -27187,7 +27199,7 @@ ${trimNote(trimmed, options.where, options.limitName)}`;
 // src/action/publish.ts
 function isFailing(report, failOn) {
   if (failOn === "never") return false;
-  if (failOn === "warning") return report.findings.some((f) => f.severity !== "info");
+  if (failOn === "warning") return report.findings.some((f) => !f.suppressed && f.severity !== "info");
   return !report.ok;
 }
 function postgresMajor(version) {

@@ -23,7 +23,11 @@ module.exports = (sequelize, DataTypes) => {
     },
   );
   Post.associate = (models) => {
-    Post.belongsTo(models.User, { foreignKey: { name: 'owner_id', allowNull: false }, onDelete: 'CASCADE' });
+    Post.belongsTo(models.User, {
+      foreignKey: { name: 'owner_id', allowNull: false },
+      onDelete: 'CASCADE',
+      onUpdate: 'NO ACTION',
+    });
   };
   return Post;
 };

@@ -13,7 +13,7 @@ module.exports = (sequelize, DataTypes) => {
     { tableName: 'users', timestamps: false },
   );
   User.associate = (models) => {
-    User.hasMany(models.Post, { foreignKey: 'owner_id', onDelete: 'CASCADE' });
+    User.hasMany(models.Post, { foreignKey: 'owner_id', onDelete: 'CASCADE', onUpdate: 'NO ACTION' });
   };
   return User;
 };

@@ -10,8 +10,8 @@ module.exports = (sequelize, DataTypes) => {
     { tableName: 'votes', timestamps: false },
   );
   Vote.associate = (models) => {
-    Vote.belongsTo(models.User, { foreignKey: 'user_id', onDelete: 'CASCADE' });
-    Vote.belongsTo(models.Post, { foreignKey: 'post_id', onDelete: 'CASCADE' });
+    Vote.belongsTo(models.User, { foreignKey: 'user_id', onDelete: 'CASCADE', onUpdate: 'NO ACTION' });
+    Vote.belongsTo(models.Post, { foreignKey: 'post_id', onDelete: 'CASCADE', onUpdate: 'NO ACTION' });
   };
   return Vote;
 };

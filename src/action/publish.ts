@@ -22,7 +22,7 @@ import type { ActionInputs } from './inputs.js';
 /** What the check decided, by `fail-on`. */
 export function isFailing(report: CheckReport, failOn: ActionInputs['failOn']): boolean {
   if (failOn === 'never') return false;
-  if (failOn === 'warning') return report.findings.some((f) => f.severity !== 'info');
+  if (failOn === 'warning') return report.findings.some((f) => !f.suppressed && f.severity !== 'info');
   return !report.ok;
 }
 

@@ -13,6 +13,7 @@ import type { Finding, Severity } from './types.js';
  * rules:
  *   drop-column: warning    # error | warning | info | off
  *   access-exclusive-lock: off
+ * models: src/db/index.js   # the module exporting the app's Sequelize instance, or false
  * ```
  */
 
@@ -26,6 +27,11 @@ export interface HazardConfig {
   rules: Record<string, RuleSetting>;
   /** The file the settings came from, relative to the project; absent when there is none. */
   file?: string;
+  /**
+   * Where the models are (a module exporting the Sequelize instance, or a folder), relative to the
+   * project; `false` turns the models comparison off; absent: `models-path` of `.sequelizerc`.
+   */
+  models?: string | false;
 }
 
 /** A finding after configuration: suppressed ones stay in the report, marked, and never fail the check. */
@@ -47,13 +53,15 @@ export const ENGINE_RULES = [
   'renamed-migration',
   'deleted-migration',
   'out-of-order',
+  'model-drift',
+  'models-not-loaded',
 ] as const;
 
 export const CONFIG_FILES = ['.schemabot.yml', '.schemabot.yaml'];
 const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
 const RULE_SETTINGS: readonly RuleSetting[] = [...SEVERITIES, 'off'];
 const FAIL_ON: readonly FailOn[] = [...SEVERITIES, 'never'];
-const TOP_LEVEL_KEYS = ['fail-on', 'rules'];
+const TOP_LEVEL_KEYS = ['fail-on', 'rules', 'models'];
 
 export const DEFAULT_CONFIG: HazardConfig = { failOn: 'error', rules: {} };
 
@@ -126,6 +134,16 @@ export function parseConfig(text: string, file: string, knownRules: Iterable<str
         );
       }
       config.failOn = v as FailOn;
+    } else if (key === 'models') {
+      const v = isScalar(value) ? value.value : undefined;
+      if (v !== false && (typeof v !== 'string' || v === '')) {
+        throw new ConfigError(
+          `${at(value ?? (pair.key as YamlNode))}: "models" must be the path of the module that exports your Sequelize instance (or of your models folder), or false (got ${JSON.stringify(v ?? null)}).`,
+          file,
+          'models',
+        );
+      }
+      config.models = v as string | false;
     } else if (key === 'rules') {
       if (value === null || (isScalar(value) && value.value === null)) continue;
       if (!isMap(value)) {

@@ -1,7 +1,14 @@
 import type { Change } from '../diff/index.js';
 import type { Plan } from '../plan/index.js';
 import { applyConfig, failingFindings, type HazardConfig } from './config.js';
-import type { CheckReport, Finding, MigrationReport, ReplayFailure, StepReport } from './types.js';
+import type {
+  CheckReport,
+  Finding,
+  MigrationReport,
+  ModelsSection,
+  ReplayFailure,
+  StepReport,
+} from './types.js';
 
 export * from './types.js';
 
@@ -13,6 +20,8 @@ export interface AssessInput {
   baseReplay: CheckReport['baseReplay'];
   /** Findings from the hazard rules (locks, rewrites, data loss), per migration. */
   hazards: Finding[];
+  /** Models vs the head's migrations, with its findings (`model-drift`, `models-not-loaded`). */
+  models?: { section: ModelsSection; findings: Finding[] };
   /** `.schemabot.yml`: severities, disabled rules, fail-on. */
   config: HazardConfig;
   /** Migration file (as in findings) → its text, for `schemabot-ignore` comments. */
@@ -175,6 +184,7 @@ export function assess(input: AssessInput): CheckReport {
     ...input.plan.findings.map((f) => ({ ...f })),
     ...input.migrations.flatMap(migrationFindings),
     ...input.hazards,
+    ...(input.models?.findings ?? []),
   ];
   const findings: Finding[] = applyConfig(raw, input.config, input.sources);
   findings.sort(
@@ -197,6 +207,7 @@ export function assess(input: AssessInput): CheckReport {
     migrations: input.migrations,
     changes: input.changes,
     findings,
+    ...(input.models ? { models: input.models.section } : {}),
     summary: {
       checked: judged.length,
       failed: judged.filter((m) => !m.up!.ok || (m.down && !m.down.ok) || (m.reup && !m.reup.ok)).length,

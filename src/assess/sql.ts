@@ -312,3 +312,41 @@ export function parseSql(sql: string): ParsedSql {
   }
   return { actions, literals };
 }
+
+/** An index on plain columns, as `queryInterface.addIndex` can create it. */
+export interface PlainIndex {
+  columns: { name: string; order?: 'ASC' | 'DESC' }[];
+  unique: boolean;
+  method: string;
+}
+
+/**
+ * Reads a `pg_get_indexdef` definition with PostgreSQL's parser; the index's columns when every
+ * key is a plain column (no expression, operator class, collation, NULLS order, INCLUDE, predicate
+ * or NULLS NOT DISTINCT), else null. Requires `loadSqlParser()` to have finished.
+ */
+export function plainIndex(definition: string): PlainIndex | null {
+  if (!ready) throw new Error('The SQL parser is not loaded: await loadSqlParser() first.');
+  let stmt: Node | undefined;
+  try {
+    stmt = parseSync(definition).stmts?.[0]?.stmt;
+  } catch {
+    return null;
+  }
+  const index = stmt && 'IndexStmt' in stmt ? stmt.IndexStmt : undefined;
+  if (!index || index.whereClause || index.indexIncludingParams?.length || index.nulls_not_distinct)
+    return null;
+  const columns: PlainIndex['columns'] = [];
+  for (const param of index.indexParams ?? []) {
+    const e = 'IndexElem' in param ? param.IndexElem : undefined;
+    if (!e?.name || e.expr || e.opclass?.length || e.collation?.length) return null;
+    if (e.nulls_ordering && e.nulls_ordering !== 'SORTBY_NULLS_DEFAULT') return null;
+    if (e.ordering === 'SORTBY_DESC') columns.push({ name: e.name, order: 'DESC' });
+    else if (!e.ordering || e.ordering === 'SORTBY_DEFAULT' || e.ordering === 'SORTBY_ASC')
+      columns.push({ name: e.name });
+    else return null;
+  }
+  return columns.length
+    ? { columns, unique: Boolean(index.unique), method: index.accessMethod ?? 'btree' }
+    : null;
+}

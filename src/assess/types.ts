@@ -64,6 +64,11 @@ export interface CheckReport {
   migrations: MigrationReport[];
   changes: Change[];
   findings: Finding[];
+  /**
+   * The models compared with the head's migrations (when the project has models and every
+   * migration ran): the differences (`added`: only the models declare it), or why it could not run.
+   */
+  models?: ModelsSection;
   summary: {
     checked: number;
     failed: number;
@@ -73,6 +78,15 @@ export interface CheckReport {
     warnings: number;
   };
   durationMs: number;
+}
+
+export interface ModelsSection {
+  /** The models module or folder, relative to the project. */
+  source: string;
+  tables: number;
+  changes: Change[];
+  /** Set when the models could not be loaded or synced (then `changes` is empty). */
+  error?: string;
 }
 
 /** A migration that had already succeeded but failed when replayed to build a starting state. */

@@ -2,6 +2,7 @@ import { GitError } from '../plan/git.js';
 import { PostgresUnavailableError } from '../postgres/index.js';
 import { ProjectError } from '../migrate/project.js';
 import { ConfigError } from '../assess/config.js';
+import { ModelsError } from '../migrate/models.js';
 
 /** A bad flag or value: exit code 2. */
 export class UsageError extends Error {
@@ -18,6 +19,7 @@ export function isEnvironmentError(err: unknown): boolean {
     err instanceof ProjectError ||
     err instanceof PostgresUnavailableError ||
     err instanceof GitError ||
-    err instanceof ConfigError
+    err instanceof ConfigError ||
+    err instanceof ModelsError
   );
 }

@@ -9,6 +9,9 @@ import { COLOUR, PLAIN, renderTerminal } from '../report/terminal.js';
 import { renderDiffTerminal } from '../report/diff.js';
 import { isEnvironmentError, UsageError } from './errors.js';
 import { registerProductionCommands } from './production.js';
+import { runModels } from '../modes/models.js';
+import { runGenerate } from '../modes/generate.js';
+import { renderGenerateTerminal, renderModelsTerminal } from '../report/models.js';
 
 const VERSION = '0.1.0';
 
@@ -130,6 +133,73 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
       (flags.json === '-' ? process.stderr : process.stdout).write(renderDiffTerminal(result.changes));
       io.exit(result.changes.length ? 1 : 0);
     });
+
+  interface ModelsFlags extends PostgresFlags {
+    cwd: string;
+    migrationsPath?: string;
+    models?: string;
+    timeout?: number;
+    json?: string;
+  }
+  const modelsCommand = (cmd: Command): Command =>
+    postgresOptions(
+      cmd
+        .option('--cwd <dir>', 'project folder (with .sequelizerc or migrations/)', '.')
+        .option('--migrations-path <dir>', 'migrations folder (overrides .sequelizerc)')
+        .option(
+          '--models <path>',
+          'module exporting your Sequelize instance, or the models folder (default: .schemabot.yml "models", else .sequelizerc "models-path")',
+        )
+        .option('--timeout <seconds>', 'time limit for one migration step', positiveMs)
+        .option('--json <file>', 'write the JSON report to FILE ("-" for stdout)'),
+    );
+  const modelsRequest = (flags: ModelsFlags) => {
+    checkPostgresFlags(flags);
+    return {
+      cwd: resolve(flags.cwd),
+      migrationsPath: flags.migrationsPath,
+      models: flags.models,
+      postgres: flags.postgres,
+      postgresVersion: flags.postgresVersion,
+      postgresUrl: flags.postgresUrl,
+      postgresImage: flags.postgresImage,
+      timeoutMs: flags.timeout,
+      log: (line: string) => process.stderr.write(`${line}\n`),
+    };
+  };
+
+  modelsCommand(
+    program
+      .command('models')
+      .description(
+        "Compare the models with the migrations (Alembic's check): sync the models into one throwaway database, migrate another, diff (exit 1 on drift).",
+      ),
+  ).action(async (flags: ModelsFlags) => {
+    const report = await runModels(modelsRequest(flags));
+    if (flags.json) output(flags.json, JSON.stringify(report, null, 2) + '\n');
+    const toStdout = flags.json === '-';
+    (toStdout ? process.stderr : process.stdout).write(
+      renderModelsTerminal(report, useColour && !toStdout ? COLOUR : PLAIN),
+    );
+    io.exit(report.ok ? 0 : 1);
+  });
+
+  modelsCommand(
+    program
+      .command('generate')
+      .description(
+        'Write a migration from the difference between the models and the migrations (autogenerate), then prove it: up, down, up, and no drift left.',
+      )
+      .argument('<name>', 'the migration name after the timestamp, e.g. add-status-to-posts'),
+  ).action(async (name: string, flags: ModelsFlags) => {
+    const report = await runGenerate({ ...modelsRequest(flags), name });
+    if (flags.json) output(flags.json, JSON.stringify(report, null, 2) + '\n');
+    const toStdout = flags.json === '-';
+    (toStdout ? process.stderr : process.stdout).write(
+      renderGenerateTerminal(report, useColour && !toStdout ? COLOUR : PLAIN),
+    );
+    io.exit(report.ok ? 0 : 1);
+  });
 
   registerProductionCommands(program, io);
   return program;

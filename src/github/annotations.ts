@@ -24,9 +24,11 @@ const rank: Record<AnnotationLevel, number> = { error: 0, warning: 1, notice: 2 
 function toAnnotation(finding: Finding): Annotation {
   const where = finding.migration && !finding.file ? ` (${finding.migration})` : '';
   const fix = finding.fix ? `\nFix: ${finding.fix}` : '';
+  // A suppressed finding is acknowledged in the migration file: a notice, never an error.
+  const quiet = finding.suppressed ? `\nSuppressed: ${finding.suppressed.reason}` : '';
   return {
-    level: levelOf[finding.severity],
-    message: `${finding.message}${where}${fix}`,
+    level: finding.suppressed ? 'notice' : levelOf[finding.severity],
+    message: `${finding.message}${where}${finding.suppressed ? quiet : fix}`,
     title: `Schemabot: ${finding.rule}`,
     ...(finding.file ? { file: finding.file } : {}),
     ...(finding.file && finding.line && finding.line > 0 ? { startLine: finding.line } : {}),

@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import type { CheckReport, Finding, MigrationReport, StepReport } from '../assess/types.js';
+import type { CheckReport, Finding, MigrationReport, ModelsSection, StepReport } from '../assess/types.js';
 import type { Change } from '../diff/index.js';
 import type { MigrationObservation } from '../inspect/locks.js';
 import type { GitHubClient } from './client.js';
@@ -355,6 +355,16 @@ function readFinding(r: Reader): Finding {
   };
 }
 
+function readModels(r: Reader): ModelsSection {
+  const o = r.object();
+  return {
+    source: o.string('source'),
+    tables: o.int('tables'),
+    changes: o.get('changes').array(ARTIFACT_LIMITS.changes, readChange),
+    ...(o.has('error') ? { error: o.string('error', ARTIFACT_LIMITS.text) } : {}),
+  };
+}
+
 /** Validates parsed artifact JSON and rebuilds it from the known fields only. */
 export function parseArtifact(data: unknown): ReportArtifact {
   const o = new Reader(data, 'artifact').object();
@@ -388,6 +398,7 @@ export function parseArtifact(data: unknown): ReportArtifact {
     migrations: o.get('migrations').array(ARTIFACT_LIMITS.migrations, readMigration),
     changes: o.get('changes').array(ARTIFACT_LIMITS.changes, readChange),
     findings: o.get('findings').array(ARTIFACT_LIMITS.findings, readFinding),
+    ...(o.has('models') ? { models: readModels(o.get('models')) } : {}),
     summary: {
       checked: summary.int('checked'),
       failed: summary.int('failed'),

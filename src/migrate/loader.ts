@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isEsmSyntaxError } from './project.js';
 
@@ -62,9 +62,12 @@ function packageType(file: string): 'module' | 'commonjs' {
   }
 }
 
-async function importEsm(file: string): Promise<unknown> {
+let freshLoads = 0;
+
+async function importEsm(file: string, fresh = false): Promise<unknown> {
   const url = pathToFileURL(file);
   if (changedSinceLastLoad(file)) url.search = `?v=${encodeURIComponent(stampOf(file))}`;
+  if (fresh) url.search = `?load=${++freshLoads}`;
   return import(url.href);
 }
 
@@ -204,28 +207,43 @@ function pick(module: unknown, method: 'up' | 'down'): Fn {
 }
 
 /**
- * Loads a migration like umzug 2 (`require`), extended to ES modules (`.mjs`, `.js` in `"type": "module"`
- * packages or with ESM syntax) and TypeScript through the project's tsx or ts-node.
+ * Loads a module of the project like umzug 2 loads a migration (`require`), extended to ES modules
+ * (`.mjs`, `.js` in `"type": "module"` packages or with ESM syntax) and TypeScript through the
+ * project's tsx or ts-node. Errors name the file and the line where Node found the problem.
  */
-export async function loadMigration(file: string, projectRoot: string): Promise<LoadedMigration> {
-  let module: unknown;
+export async function loadProjectModule(
+  file: string,
+  projectRoot: string,
+  options: { fresh?: boolean } = {},
+): Promise<unknown> {
+  // A fresh load runs the module's code again (a models loader builds a new Sequelize each time).
+  if (options.fresh) forgetProjectModules(projectRoot);
   try {
-    if (file.endsWith('.mjs')) {
-      module = await importEsm(file);
-    } else if (file.endsWith('.ts') || file.endsWith('.cts')) {
-      module = await importTypeScript(file, projectRoot);
-    } else if (file.endsWith('.js') && packageType(file) === 'module') {
-      module = await importEsm(file);
-    } else {
-      try {
-        module = requireCjs(file);
-      } catch (error) {
-        if (!isEsmSyntaxError(error) || file.endsWith('.cjs')) throw error;
-        module = await importEsm(file);
-      }
+    if (file.endsWith('.mjs')) return await importEsm(file, options.fresh);
+    if (file.endsWith('.ts') || file.endsWith('.cts')) return await importTypeScript(file, projectRoot);
+    if (file.endsWith('.js') && packageType(file) === 'module') return await importEsm(file, options.fresh);
+    try {
+      return requireCjs(file);
+    } catch (error) {
+      if (!isEsmSyntaxError(error) || file.endsWith('.cjs')) throw error;
+      return await importEsm(file, options.fresh);
     }
   } catch (error) {
     throw explainLoadError(error, file);
   }
+}
+
+/** Drops the project's own CommonJS modules (not its packages) from Node's module cache. */
+function forgetProjectModules(projectRoot: string): void {
+  const cache = createRequire(join(projectRoot, 'package.json')).cache;
+  const root = projectRoot.endsWith(sep) ? projectRoot : projectRoot + sep;
+  for (const key of Object.keys(cache)) {
+    if (key.startsWith(root) && !key.includes(`${sep}node_modules${sep}`)) delete cache[key];
+  }
+}
+
+/** Loads a migration and picks the `up` and `down` umzug would call. */
+export async function loadMigration(file: string, projectRoot: string): Promise<LoadedMigration> {
+  const module = await loadProjectModule(file, projectRoot);
   return { module, up: pick(module, 'up'), down: pick(module, 'down') };
 }

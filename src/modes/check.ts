@@ -7,7 +7,16 @@ import { hazardFindings } from '../assess/hazards.js';
 import { loadSqlParser } from '../assess/sql.js';
 import type { Finding } from '../assess/types.js';
 import { observeStatements, type MigrationObservation } from '../inspect/locks.js';
-import type { CheckReport, MigrationReport, ReplayFailure, StepReport } from '../assess/types.js';
+import type {
+  CheckReport,
+  MigrationReport,
+  ModelsSection,
+  ReplayFailure,
+  StepReport,
+} from '../assess/types.js';
+import { modelDriftFindings } from '../assess/models.js';
+import { ModelsError, type ModelsEntry } from '../migrate/models.js';
+import { compareWithModels, resolveModelsEntry } from './models.js';
 import { diffSnapshots, type Change } from '../diff/index.js';
 import { takeSnapshot, type Snapshot } from '../inspect/index.js';
 import { takeFingerprint } from '../inspect/fingerprint.js';
@@ -146,8 +155,12 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
       const changes = diffSnapshots(initial, final);
       const migrations = plan.migrations.map((m) => reports.get(m.name)!);
       const { hazards, sources } = await readHazards(plan, migrations, server.major);
+      const models = allRan(migrations, replayFailures)
+        ? await modelsSection(server, project, final, log)
+        : undefined;
       return assess({
         hazards,
+        models,
         config,
         sources,
         plan,
@@ -169,6 +182,57 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   } finally {
     await plan.baseTree?.remove();
   }
+}
+
+/** Every new migration went up and nothing failed to replay: the database holds the head's schema. */
+function allRan(migrations: MigrationReport[], replayFailures: ReplayFailure[]): boolean {
+  return !replayFailures.length && migrations.every((m) => m.change !== 'added' || m.up?.ok);
+}
+
+/**
+ * The project's models compared with the head's migrations (`final`), when it has models. A model
+ * that cannot be loaded is a warning of its own, never a failed check of the migrations.
+ */
+async function modelsSection(
+  server: PostgresServer,
+  project: Project,
+  final: Snapshot,
+  log: (line: string) => void,
+): Promise<{ section: ModelsSection; findings: Finding[] } | undefined> {
+  let entry: ModelsEntry | null;
+  try {
+    entry = await resolveModelsEntry(project);
+  } catch (error) {
+    if (!(error instanceof ModelsError)) throw error;
+    return notLoaded('.', error);
+  }
+  if (!entry) return undefined;
+  const source = relative(project.cwd, entry.path) || '.';
+  log(`Comparing the models (${source}) with the migrations`);
+  try {
+    const { comparison, schema } = await compareWithModels(server, project, entry, final);
+    return {
+      section: { source, tables: schema.tables.length, changes: comparison.changes },
+      findings: modelDriftFindings(comparison.changes, schema.tables, 'warning'),
+    };
+  } catch (error) {
+    if (!(error instanceof ModelsError)) throw error;
+    return notLoaded(source, error);
+  }
+}
+
+function notLoaded(source: string, error: ModelsError): { section: ModelsSection; findings: Finding[] } {
+  return {
+    section: { source, tables: 0, changes: [], error: error.message },
+    findings: [
+      {
+        rule: 'models-not-loaded',
+        severity: 'warning',
+        message: `The models were not compared with the migrations: ${error.message}`,
+        fix: 'Make the models loadable without the app running, point .schemabot.yml "models" at the module that exports the Sequelize instance, or set "models: false".',
+      },
+    ],
+  };
 }
 
 /**

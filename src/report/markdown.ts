@@ -31,7 +31,7 @@ export function fence(body: string, lang = ''): string {
 /** One part of the comment; `fitComment` drops the lowest priorities first when the comment is too long. */
 export interface MarkdownSection {
   /** What the section is (for tests and for the note that says what was left out). */
-  id: 'verdict' | 'migrations' | 'impact' | 'changes' | 'diagram' | 'findings' | 'errors' | 'sql';
+  id: 'verdict' | 'migrations' | 'impact' | 'changes' | 'models' | 'diagram' | 'findings' | 'errors' | 'sql';
   text: string;
   priority: number;
 }
@@ -51,6 +51,7 @@ export const SECTION_PRIORITY = {
   errors: 80,
   impact: 70,
   changes: 50,
+  models: 40,
   diagram: 30,
   sql: 10,
 } as const;
@@ -121,6 +122,24 @@ function changesSection(report: CheckReport, perObject: boolean): string {
   ].join('\n');
 }
 
+/** The models compared with the head's migrations: agreement, the differences, or why it did not run. */
+function modelsSection(report: CheckReport, perObject: boolean): string {
+  const m = report.models;
+  if (!m) return '';
+  const head = `#### Models vs migrations (${code(m.source)})`;
+  if (m.error) return [head, '', `⚠️ Not compared: ${escapeMarkdown(m.error)}`].join('\n');
+  if (!m.changes.length)
+    return [head, '', `✅ The ${m.tables} model tables match what the migrations create.`].join('\n');
+  return [
+    head,
+    '',
+    `⚠️ ${m.changes.length} difference${m.changes.length === 1 ? '' : 's'}: \`+\` only the models declare it, \`-\` only the migrations create it. ` +
+      `${code('schemabot generate NAME')} drafts the migration.`,
+    '',
+    fence(schemaDiffLines(m.changes, { perObject }).join('\n'), 'diff'),
+  ].join('\n');
+}
+
 function diagramSection(report: CheckReport): string {
   const diagram = erDiagram(report.changes);
   if (!diagram) return '';
@@ -134,6 +153,9 @@ function findingLine(f: Finding): string {
       ? ` · ${code(f.migration)}`
       : '';
   const fix = f.fix ? `<br>Fix: ${escapeMarkdown(f.fix)}` : '';
+  if (f.suppressed) {
+    return `- 🔕 ~~**${escapeMarkdown(f.rule)}**~~ (${f.severity}, suppressed: ${escapeMarkdown(f.suppressed.reason)})${where}: ${escapeMarkdown(f.message)}`;
+  }
   return `- ${ICON[f.severity]} **${escapeMarkdown(f.rule)}** (${f.severity})${where}: ${escapeMarkdown(f.message)}${fix}`;
 }
 
@@ -223,6 +245,7 @@ export function markdownSections(report: CheckReport, options: MarkdownOptions =
     { id: 'migrations', text: migrationsTable(report), priority: SECTION_PRIORITY.migrations },
     { id: 'impact', text: impactSection(report), priority: SECTION_PRIORITY.impact },
     { id: 'changes', text: changesSection(report, detail !== 'compact'), priority: SECTION_PRIORITY.changes },
+    { id: 'models', text: modelsSection(report, detail !== 'compact'), priority: SECTION_PRIORITY.models },
     ...(detail === 'compact'
       ? []
       : [{ id: 'diagram' as const, text: diagramSection(report), priority: SECTION_PRIORITY.diagram }]),

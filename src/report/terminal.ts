@@ -62,13 +62,28 @@ export function renderTerminal(report: CheckReport, st: Style = PLAIN): string {
       );
     }
   }
+  if (report.models) {
+    const m = report.models;
+    out.push(
+      '',
+      m.error
+        ? st.yellow(`Models (${m.source}): not compared: ${m.error}`)
+        : m.changes.length
+          ? st.yellow(
+              `Models (${m.source}) vs migrations: ${m.changes.length} difference${m.changes.length === 1 ? '' : 's'} (+ only the models declare it, - only the migrations create it):`,
+            )
+          : `Models (${m.source}): the ${m.tables} model tables match the migrations.`,
+    );
+    for (const c of m.changes) out.push('  ' + changeLine(c));
+  }
   if (report.findings.length) {
     out.push('', 'Findings:');
     for (const f of report.findings) {
       const sev =
         f.severity === 'error' ? st.red('error') : f.severity === 'warning' ? st.yellow('warning') : 'info';
       const loc = f.file ? st.dim(` ${f.file}${f.line ? `:${f.line}` : ''}`) : '';
-      out.push(`  ${sev} ${st.bold(f.rule)}${loc}`);
+      const quiet = f.suppressed ? st.dim(` (suppressed: ${f.suppressed.reason})`) : '';
+      out.push(`  ${f.suppressed ? st.dim('suppressed') : sev} ${st.bold(f.rule)}${loc}${quiet}`);
       out.push(`    ${f.message}`);
       if (f.fix) out.push(st.dim(`    fix: ${f.fix}`));
     }

@@ -87,7 +87,7 @@ var require_dist2 = __commonJS({
         options.match = [options.match];
       if (options.report)
         options.report("Trying " + options.name + " #" + options.$current + " at " + (/* @__PURE__ */ new Date()).toLocaleTimeString(), options);
-      return new Promise(function(resolve2, reject) {
+      return new Promise(function(resolve3, reject) {
         let timeout;
         let backoffTimeout;
         let lastError;
@@ -98,7 +98,7 @@ var require_dist2 = __commonJS({
             reject(new TimeoutError2(options.name + " timed out", lastError));
           }, options.timeout);
         }
-        Promise.resolve(callback({ current: options.$current })).then(resolve2).then(function() {
+        Promise.resolve(callback({ current: options.$current })).then(resolve3).then(function() {
           if (timeout)
             clearTimeout(timeout);
           if (backoffTimeout)
@@ -131,10 +131,10 @@ var require_dist2 = __commonJS({
             if (options.report)
               options.report(`Delaying retry of ${options.name} by ${retryDelay}`, options);
             backoffTimeout = setTimeout(function() {
-              retryAsPromised(callback, options).then(resolve2).catch(reject);
+              retryAsPromised(callback, options).then(resolve3).catch(reject);
             }, retryDelay);
           } else {
-            retryAsPromised(callback, options).then(resolve2).catch(reject);
+            retryAsPromised(callback, options).then(resolve3).catch(reject);
           }
         });
       });
@@ -1198,7 +1198,7 @@ var require_lodash = __commonJS({
             (key == "length" || // Node.js 0.10 has enumerable non-index properties on buffers.
             isBuff && (key == "offset" || key == "parent") || // PhantomJS 2 has enumerable non-index properties on typed arrays.
             isType && (key == "buffer" || key == "byteLength" || key == "byteOffset") || // Skip index properties.
-            isIndex(key, length)))) {
+            isIndex2(key, length)))) {
               result2.push(key);
             }
           }
@@ -1776,7 +1776,7 @@ var require_lodash = __commonJS({
             return;
           }
           n += n < 0 ? length : 0;
-          return isIndex(n, length) ? array[n] : undefined2;
+          return isIndex2(n, length) ? array[n] : undefined2;
         }
         function baseOrderBy(collection, iteratees, orders) {
           if (iteratees.length) {
@@ -1848,7 +1848,7 @@ var require_lodash = __commonJS({
             var index = indexes[length];
             if (length == lastIndex || index !== previous) {
               var previous = index;
-              if (isIndex(index)) {
+              if (isIndex2(index)) {
                 splice.call(array, index, 1);
               } else {
                 baseUnset(array, index);
@@ -1909,7 +1909,7 @@ var require_lodash = __commonJS({
               var objValue = nested[key];
               newValue = customizer ? customizer(objValue, key, nested) : undefined2;
               if (newValue === undefined2) {
-                newValue = isObject(objValue) ? objValue : isIndex(path[index + 1]) ? [] : {};
+                newValue = isObject(objValue) ? objValue : isIndex2(path[index + 1]) ? [] : {};
               }
             }
             assignValue(nested, key, newValue);
@@ -2991,7 +2991,7 @@ var require_lodash = __commonJS({
             return result2;
           }
           length = object == null ? 0 : object.length;
-          return !!length && isLength(length) && isIndex(key, length) && (isArray(object) || isArguments(object));
+          return !!length && isLength(length) && isIndex2(key, length) && (isArray(object) || isArguments(object));
         }
         function initCloneArray(array) {
           var length = array.length, result2 = new array.constructor(length);
@@ -3050,7 +3050,7 @@ var require_lodash = __commonJS({
         function isFlattenable(value) {
           return isArray(value) || isArguments(value) || !!(spreadableSymbol && value && value[spreadableSymbol]);
         }
-        function isIndex(value, length) {
+        function isIndex2(value, length) {
           var type = typeof value;
           length = length == null ? MAX_SAFE_INTEGER : length;
           return !!length && (type == "number" || type != "symbol" && reIsUint.test(value)) && (value > -1 && value % 1 == 0 && value < length);
@@ -3060,7 +3060,7 @@ var require_lodash = __commonJS({
             return false;
           }
           var type = typeof index;
-          if (type == "number" ? isArrayLike(object) && isIndex(index, object.length) : type == "string" && index in object) {
+          if (type == "number" ? isArrayLike(object) && isIndex2(index, object.length) : type == "string" && index in object) {
             return eq(object[index], value);
           }
           return false;
@@ -3190,7 +3190,7 @@ var require_lodash = __commonJS({
           var arrLength = array.length, length = nativeMin(indexes.length, arrLength), oldArray = copyArray(array);
           while (length--) {
             var index = indexes[length];
-            array[length] = isIndex(index, arrLength) ? oldArray[index] : undefined2;
+            array[length] = isIndex2(index, arrLength) ? oldArray[index] : undefined2;
           }
           return array;
         }
@@ -3461,7 +3461,7 @@ var require_lodash = __commonJS({
           }
           return mapped.length && mapped[0] === arrays[0] ? baseIntersection(mapped, undefined2, comparator) : [];
         });
-        function join10(array, separator) {
+        function join11(array, separator) {
           return array == null ? "" : nativeJoin.call(array, separator);
         }
         function last(array) {
@@ -3496,7 +3496,7 @@ var require_lodash = __commonJS({
         var pullAt = flatRest(function(array, indexes) {
           var length = array == null ? 0 : array.length, result2 = baseAt(array, indexes);
           basePullAt(array, arrayMap(indexes, function(index) {
-            return isIndex(index, length) ? +index : index;
+            return isIndex2(index, length) ? +index : index;
           }).sort(compareAscending));
           return result2;
         });
@@ -3696,7 +3696,7 @@ var require_lodash = __commonJS({
           var length = paths.length, start = length ? paths[0] : 0, value = this.__wrapped__, interceptor = function(object) {
             return baseAt(object, paths);
           };
-          if (length > 1 || this.__actions__.length || !(value instanceof LazyWrapper) || !isIndex(start)) {
+          if (length > 1 || this.__actions__.length || !(value instanceof LazyWrapper) || !isIndex2(start)) {
             return this.thru(interceptor);
           }
           value = value.slice(start, +start + (length ? 1 : 0));
@@ -5385,7 +5385,7 @@ var require_lodash = __commonJS({
         lodash.isUndefined = isUndefined;
         lodash.isWeakMap = isWeakMap;
         lodash.isWeakSet = isWeakSet;
-        lodash.join = join10;
+        lodash.join = join11;
         lodash.kebabCase = kebabCase;
         lodash.last = last;
         lodash.lastIndexOf = lastIndexOf;
@@ -8588,13 +8588,13 @@ var require_async_queue = __commonJS({
         this.rejectCurrent(new import_connection_error.default(new AsyncQueueError2("the connection was closed before this query could finish executing")));
       }
       enqueue(asyncFunction) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           this.previous = this.previous.then(() => {
             this.rejectCurrent = reject;
             if (this.closed) {
               return reject(new import_connection_error.default(new AsyncQueueError2("the connection was closed before this query could be executed")));
             }
-            return asyncFunction().then(resolve2, reject);
+            return asyncFunction().then(resolve3, reject);
           });
         });
       }
@@ -36135,9 +36135,9 @@ var require_Deferred = __commonJS({
     var TimeoutError_1 = require_TimeoutError();
     var Deferred = class {
       constructor() {
-        this._promise = new Promise((resolve2, reject) => {
+        this._promise = new Promise((resolve3, reject) => {
           this._reject = reject;
-          this._resolve = resolve2;
+          this._resolve = resolve3;
         });
       }
       registerTimeout(timeoutInMillis, callback) {
@@ -36422,7 +36422,7 @@ var require_Pool = __commonJS({
           }
           callback();
         };
-        return new Promise((resolve2) => check(resolve2));
+        return new Promise((resolve3) => check(resolve3));
       }
       async destroyAllNow() {
         this._log("force destroying all objects", "info");
@@ -38673,9 +38673,9 @@ var require_query_generator = __commonJS({
             }
             return `json_unquote(json_extract(${quotedColumn},${pathStr}))`;
           case "postgres":
-            const join10 = isJson ? "#>" : "#>>";
+            const join11 = isJson ? "#>" : "#>>";
             pathStr = this.escape(`{${paths.join(",")}}`);
-            return `(${quotedColumn}${join10}${pathStr})`;
+            return `(${quotedColumn}${join11}${pathStr})`;
           default:
             throw new Error(`Unsupported ${this.dialect} for JSON operations`);
         }
@@ -39363,7 +39363,7 @@ https://github.com/sequelize/sequelize/discussions/15694`);
           const isBelongsTo = topAssociation.associationType === "BelongsTo";
           const sourceField = isBelongsTo ? topAssociation.identifierField : topAssociation.sourceKeyField || topParent.model.primaryKeyField;
           const targetField = isBelongsTo ? topAssociation.sourceKeyField || topInclude.model.primaryKeyField : topAssociation.identifierField;
-          const join10 = [
+          const join11 = [
             `${this.quoteIdentifier(topInclude.as)}.${this.quoteIdentifier(targetField)}`,
             `${this.quoteTable(topParent.as || topParent.model.name)}.${this.quoteIdentifier(sourceField)}`
           ].join(" = ");
@@ -39374,7 +39374,7 @@ https://github.com/sequelize/sequelize/discussions/15694`);
             where: {
               [Op2.and]: [
                 topInclude.where,
-                { [Op2.join]: this.sequelize.literal(join10) }
+                { [Op2.join]: this.sequelize.literal(join11) }
               ]
             },
             limit: 1,
@@ -40739,7 +40739,7 @@ var require_connection_manager3 = __commonJS({
           Object.assign(connectionConfig.options, config.dialectOptions.options);
         }
         try {
-          return await new Promise((resolve2, reject) => {
+          return await new Promise((resolve3, reject) => {
             const connection = new this.lib.Connection(connectionConfig);
             if (connection.state === connection.STATE.INITIALIZED) {
               connection.connect();
@@ -40752,7 +40752,7 @@ var require_connection_manager3 = __commonJS({
               if (error)
                 return reject(error);
               debug("connection acquired");
-              resolve2(connection);
+              resolve3(connection);
             };
             const endHandler = () => {
               connection.removeListener("connect", connectHandler);
@@ -40818,8 +40818,8 @@ var require_connection_manager3 = __commonJS({
           return;
         }
         connection.queue.close();
-        return new Promise((resolve2) => {
-          connection.on("end", resolve2);
+        return new Promise((resolve3) => {
+          connection.on("end", resolve3);
           connection.close();
           debug("connection closed");
         });
@@ -40890,21 +40890,21 @@ var require_query3 = __commonJS({
         this.sql = sql;
         const { options } = this;
         const complete = this._logQuery(sql, debug, parameters);
-        const query = new Promise((resolve2, reject) => {
+        const query = new Promise((resolve3, reject) => {
           if (sql.startsWith("BEGIN TRANSACTION")) {
-            return connection.beginTransaction((error) => error ? reject(error) : resolve2([]), options.transaction.name, connection.lib.ISOLATION_LEVEL[options.isolationLevel]);
+            return connection.beginTransaction((error) => error ? reject(error) : resolve3([]), options.transaction.name, connection.lib.ISOLATION_LEVEL[options.isolationLevel]);
           }
           if (sql.startsWith("COMMIT TRANSACTION")) {
-            return connection.commitTransaction((error) => error ? reject(error) : resolve2([]));
+            return connection.commitTransaction((error) => error ? reject(error) : resolve3([]));
           }
           if (sql.startsWith("ROLLBACK TRANSACTION")) {
-            return connection.rollbackTransaction((error) => error ? reject(error) : resolve2([]), options.transaction.name);
+            return connection.rollbackTransaction((error) => error ? reject(error) : resolve3([]), options.transaction.name);
           }
           if (sql.startsWith("SAVE TRANSACTION")) {
-            return connection.saveTransaction((error) => error ? reject(error) : resolve2([]), options.transaction.name);
+            return connection.saveTransaction((error) => error ? reject(error) : resolve3([]), options.transaction.name);
           }
           const rows2 = [];
-          const request2 = new connection.lib.Request(sql, (err, rowCount2) => err ? reject(err) : resolve2([rows2, rowCount2]));
+          const request2 = new connection.lib.Request(sql, (err, rowCount2) => err ? reject(err) : resolve3([rows2, rowCount2]));
           if (parameters) {
             _.forOwn(parameters, (value, key) => {
               const paramType = this.getSQLTypeFromJsType(value, connection.lib.TYPES);
@@ -42206,7 +42206,7 @@ var require_connection_manager4 = __commonJS({
           supportBigNumbers: true
         }, config.dialectOptions);
         try {
-          const connection = await new Promise((resolve2, reject) => {
+          const connection = await new Promise((resolve3, reject) => {
             const connection2 = this.lib.createConnection(connectionConfig);
             const errorHandler = (e) => {
               connection2.removeListener("connect", connectHandler);
@@ -42215,7 +42215,7 @@ var require_connection_manager4 = __commonJS({
             };
             const connectHandler = () => {
               connection2.removeListener("error", errorHandler);
-              resolve2(connection2);
+              resolve3(connection2);
             };
             connection2.on("error", errorHandler);
             connection2.once("connect", connectHandler);
@@ -42327,12 +42327,12 @@ var require_query4 = __commonJS({
         const errForStack = new Error();
         try {
           if (parameters && parameters.length) {
-            results = await new Promise((resolve2, reject) => {
-              connection.execute(sql, parameters, (error, result) => error ? reject(error) : resolve2(result)).setMaxListeners(100);
+            results = await new Promise((resolve3, reject) => {
+              connection.execute(sql, parameters, (error, result) => error ? reject(error) : resolve3(result)).setMaxListeners(100);
             });
           } else {
-            results = await new Promise((resolve2, reject) => {
-              connection.query({ sql }, (error, result) => error ? reject(error) : resolve2(result)).setMaxListeners(100);
+            results = await new Promise((resolve3, reject) => {
+              connection.query({ sql }, (error, result) => error ? reject(error) : resolve3(result)).setMaxListeners(100);
             });
           }
         } catch (error) {
@@ -44446,7 +44446,7 @@ var require_connection_manager6 = __commonJS({
             "stream"
           ]));
         }
-        const connection = await new Promise((resolve2, reject) => {
+        const connection = await new Promise((resolve3, reject) => {
           let responded = false;
           const connection2 = new this.lib.Client(connectionConfig);
           const parameterHandler = (message) => {
@@ -44502,7 +44502,7 @@ var require_connection_manager6 = __commonJS({
             } else {
               debug("connection acquired");
               connection2.removeListener("end", endHandler);
-              resolve2(connection2);
+              resolve3(connection2);
             }
           });
         });
@@ -44644,7 +44644,7 @@ var require_query6 = __commonJS({
           });
         }
         this.sql = sql;
-        const query = parameters && parameters.length ? new Promise((resolve2, reject) => connection.query(sql, parameters, (error, result) => error ? reject(error) : resolve2(result))) : new Promise((resolve2, reject) => connection.query(sql, (error, result) => error ? reject(error) : resolve2(result)));
+        const query = parameters && parameters.length ? new Promise((resolve3, reject) => connection.query(sql, parameters, (error, result) => error ? reject(error) : resolve3(result))) : new Promise((resolve3, reject) => connection.query(sql, (error, result) => error ? reject(error) : resolve3(result)));
         const complete = this._logQuery(sql, debug, parameters);
         let queryResult;
         const errForStack = new Error();
@@ -45908,12 +45908,12 @@ var require_connection_manager7 = __commonJS({
         if (!options.inMemory && (options.readWriteMode & this.lib.OPEN_CREATE) !== 0) {
           fs.mkdirSync(path.dirname(options.storage), { recursive: true });
         }
-        const connection = await new Promise((resolve2, reject) => {
+        const connection = await new Promise((resolve3, reject) => {
           this.connections[options.inMemory || options.uuid] = new this.lib.Database(options.storage, options.readWriteMode, (err) => {
             if (err)
               return reject(new sequelizeErrors.ConnectionError(err));
             debug(`connection acquired ${options.uuid}`);
-            resolve2(this.connections[options.inMemory || options.uuid]);
+            resolve3(this.connections[options.inMemory || options.uuid]);
           });
         });
         if (this.sequelize.config.password) {
@@ -46125,18 +46125,18 @@ var require_query7 = __commonJS({
         this.sql = sql;
         const method = this.getDatabaseMethod();
         const complete = this._logQuery(sql, debug, parameters);
-        return new Promise((resolve2, reject) => conn.serialize(async () => {
+        return new Promise((resolve3, reject) => conn.serialize(async () => {
           const columnTypes = {};
           const errForStack = new Error();
           const executeSql = () => {
             if (sql.startsWith("-- ")) {
-              return resolve2();
+              return resolve3();
             }
             const query = this;
             function afterExecute(executionError, results) {
               try {
                 complete();
-                resolve2(query._handleQueryResponse(this, columnTypes, executionError, results, errForStack.stack));
+                resolve3(query._handleQueryResponse(this, columnTypes, executionError, results, errForStack.stack));
                 return;
               } catch (error) {
                 reject(error);
@@ -46967,7 +46967,7 @@ var require_connection_manager8 = __commonJS({
           }
         }
         try {
-          const connection = await new Promise((resolve2, reject) => {
+          const connection = await new Promise((resolve3, reject) => {
             const connection2 = new this.lib.Database();
             connection2.lib = this.lib;
             connection2.open(connectionConfig, (error) => {
@@ -46977,7 +46977,7 @@ var require_connection_manager8 = __commonJS({
                 }
                 return reject(new sequelizeErrors.ConnectionError(error));
               }
-              return resolve2(connection2);
+              return resolve3(connection2);
             });
           });
           return connection;
@@ -47045,13 +47045,13 @@ var require_query8 = __commonJS({
           this.sequelize.log(`Executing (${this.connection.uuid || "default"}): ${this.sql}`, this.options);
         }
         const errStack = new Error().stack;
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           if (_.startsWith(this.sql, "BEGIN TRANSACTION")) {
             connection.beginTransaction((err) => {
               if (err) {
                 reject(this.formatError(err, errStack));
               } else {
-                resolve2(this.formatResults());
+                resolve3(this.formatResults());
               }
             });
           } else if (_.startsWith(this.sql, "COMMIT TRANSACTION")) {
@@ -47059,7 +47059,7 @@ var require_query8 = __commonJS({
               if (err) {
                 reject(this.formatError(err, errStack));
               } else {
-                resolve2(this.formatResults());
+                resolve3(this.formatResults());
               }
             });
           } else if (_.startsWith(this.sql, "ROLLBACK TRANSACTION")) {
@@ -47067,7 +47067,7 @@ var require_query8 = __commonJS({
               if (err) {
                 reject(this.formatError(err, errStack));
               } else {
-                resolve2(this.formatResults());
+                resolve3(this.formatResults());
               }
             });
           } else if (_.startsWith(this.sql, "SAVE TRANSACTION")) {
@@ -47079,7 +47079,7 @@ var require_query8 = __commonJS({
                   if (err2) {
                     reject(this.formatError(err2, errStack));
                   } else {
-                    resolve2(this.formatResults());
+                    resolve3(this.formatResults());
                   }
                 });
               }
@@ -47113,7 +47113,7 @@ var require_query8 = __commonJS({
                   err2 = this.filterSQLError(err2, this.sql, connection);
                   if (err2 === null) {
                     stmt.closeSync();
-                    resolve2(this.formatResults([], 0));
+                    resolve3(this.formatResults([], 0));
                   }
                 }
                 if (err2) {
@@ -47160,9 +47160,9 @@ var require_query8 = __commonJS({
                     if (outparams && outparams.length) {
                       data.unshift(outparams);
                     }
-                    resolve2(this.formatResults(data, datalen, metadata, connection));
+                    resolve3(this.formatResults(data, datalen, metadata, connection));
                   } else {
-                    resolve2(this.formatResults(data, affectedRows));
+                    resolve3(this.formatResults(data, affectedRows));
                   }
                 }
               });
@@ -48416,13 +48416,13 @@ var require_connection_manager9 = __commonJS({
           role: config.role
         }, config.dialectOptions);
         try {
-          const connection = await new Promise((resolve2, reject) => {
+          const connection = await new Promise((resolve3, reject) => {
             this.lib.createConnection(connectionConfig).connect((err, conn) => {
               if (err) {
                 console.log(err);
                 reject(err);
               } else {
-                resolve2(conn);
+                resolve3(conn);
               }
             });
           });
@@ -48431,7 +48431,7 @@ var require_connection_manager9 = __commonJS({
             const tzOffset = this.sequelize.options.timezone === "+00:00" ? "Etc/UTC" : this.sequelize.options.timezone;
             const isNamedTzOffset = /\//.test(tzOffset);
             if (isNamedTzOffset) {
-              await new Promise((resolve2, reject) => {
+              await new Promise((resolve3, reject) => {
                 connection.execute({
                   sqlText: `ALTER SESSION SET timezone = '${tzOffset}'`,
                   complete(err) {
@@ -48439,7 +48439,7 @@ var require_connection_manager9 = __commonJS({
                       console.log(err);
                       reject(err);
                     } else {
-                      resolve2();
+                      resolve3();
                     }
                   }
                 });
@@ -48471,14 +48471,14 @@ var require_connection_manager9 = __commonJS({
           debug("connection tried to disconnect but was already at CLOSED state");
           return;
         }
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           connection.destroy((err) => {
             if (err) {
               console.error(`Unable to disconnect: ${err.message}`);
               reject(err);
             } else {
               console.log(`Disconnected connection with id: ${connection.getId()}`);
-              resolve2(connection.getId());
+              resolve3(connection.getId());
             }
           });
         });
@@ -48529,7 +48529,7 @@ var require_query9 = __commonJS({
         }
         let results;
         try {
-          results = await new Promise((resolve2, reject) => {
+          results = await new Promise((resolve3, reject) => {
             connection.execute({
               sqlText: sql,
               binds: parameters,
@@ -48537,7 +48537,7 @@ var require_query9 = __commonJS({
                 if (err) {
                   reject(err);
                 } else {
-                  resolve2(rows);
+                  resolve3(rows);
                 }
               }
             });
@@ -50393,9 +50393,8 @@ var require_lib3 = __commonJS({
   }
 });
 
-// src/modes/check.ts
-import { readFileSync as readFileSync6 } from "node:fs";
-import { relative as relative5 } from "node:path";
+// src/modes/models.ts
+import { relative as relative4 } from "node:path";
 
 // src/assess/config.ts
 var import_yaml = __toESM(require_dist(), 1);
@@ -50645,6 +50644,29 @@ function parseSql(sql) {
     });
   }
   return { actions, literals };
+}
+function plainIndex(definition) {
+  if (!ready) throw new Error("The SQL parser is not loaded: await loadSqlParser() first.");
+  let stmt;
+  try {
+    stmt = parseSync2(definition).stmts?.[0]?.stmt;
+  } catch {
+    return null;
+  }
+  const index = stmt && "IndexStmt" in stmt ? stmt.IndexStmt : void 0;
+  if (!index || index.whereClause || index.indexIncludingParams?.length || index.nulls_not_distinct)
+    return null;
+  const columns = [];
+  for (const param of index.indexParams ?? []) {
+    const e = "IndexElem" in param ? param.IndexElem : void 0;
+    if (!e?.name || e.expr || e.opclass?.length || e.collation?.length) return null;
+    if (e.nulls_ordering && e.nulls_ordering !== "SORTBY_NULLS_DEFAULT") return null;
+    if (e.ordering === "SORTBY_DESC") columns.push({ name: e.name, order: "DESC" });
+    else if (!e.ordering || e.ordering === "SORTBY_DEFAULT" || e.ordering === "SORTBY_ASC")
+      columns.push({ name: e.name });
+    else return null;
+  }
+  return columns.length ? { columns, unique: Boolean(index.unique), method: index.accessMethod ?? "btree" } : null;
 }
 
 // src/assess/hazards.ts
@@ -51051,13 +51073,15 @@ var ENGINE_RULES = [
   "edited-migration",
   "renamed-migration",
   "deleted-migration",
-  "out-of-order"
+  "out-of-order",
+  "model-drift",
+  "models-not-loaded"
 ];
 var CONFIG_FILES = [".schemabot.yml", ".schemabot.yaml"];
 var SEVERITIES = ["error", "warning", "info"];
 var RULE_SETTINGS = [...SEVERITIES, "off"];
 var FAIL_ON = [...SEVERITIES, "never"];
-var TOP_LEVEL_KEYS = ["fail-on", "rules"];
+var TOP_LEVEL_KEYS = ["fail-on", "rules", "models"];
 var DEFAULT_CONFIG = { failOn: "error", rules: {} };
 var ConfigError = class extends Error {
   constructor(message, file, key) {
@@ -51119,6 +51143,16 @@ function parseConfig(text, file, knownRules) {
         );
       }
       config.failOn = v;
+    } else if (key === "models") {
+      const v = (0, import_yaml.isScalar)(value) ? value.value : void 0;
+      if (v !== false && (typeof v !== "string" || v === "")) {
+        throw new ConfigError(
+          `${at(value ?? pair.key)}: "models" must be the path of the module that exports your Sequelize instance (or of your models folder), or false (got ${JSON.stringify(v ?? null)}).`,
+          file,
+          "models"
+        );
+      }
+      config.models = v;
     } else if (key === "rules") {
       if (value === null || (0, import_yaml.isScalar)(value) && value.value === null) continue;
       if (!(0, import_yaml.isMap)(value)) {
@@ -51185,451 +51219,6 @@ function failingFindings(findings, config) {
   if (config.failOn === "never") return [];
   const limit = RANK[config.failOn];
   return findings.filter((f) => !f.suppressed && RANK[f.severity] <= limit);
-}
-
-// src/assess/index.ts
-var DUPLICATE_OBJECT = "42710";
-function firstLine(text) {
-  return text.split("\n")[0].trim();
-}
-function describeError(step2) {
-  const e = step2.error;
-  if (!e) return "failed";
-  return firstLine(e.message) + (e.sql ? ` (statement: ${truncate2(e.sql, 200)})` : "");
-}
-function truncate2(text, max) {
-  const one = text.replace(/\s+/g, " ").trim();
-  return one.length > max ? one.slice(0, max - 1) + "\u2026" : one;
-}
-function where(m, step2) {
-  return { migration: m.name, file: m.file, ...step2?.error?.line ? { line: step2.error.line } : {} };
-}
-function enumsLeftBehind(m) {
-  return m.residue.filter((c) => c.kind === "enum" && c.action === "added").map((c) => c.name);
-}
-function migrationFindings(m) {
-  const out = [];
-  if (m.up && !m.up.ok) {
-    out.push({
-      rule: "up-failed",
-      severity: "error",
-      ...where(m, m.up),
-      message: `up failed: ${describeError(m.up)}`,
-      fix: "Fix the failing statement; the database was left with whatever the migration did before it failed."
-    });
-    return out;
-  }
-  if (!m.down) return out;
-  const enums = enumsLeftBehind(m);
-  if (!m.down.ok) {
-    const missing = /no down/i.test(m.down.error?.message ?? "");
-    out.push(
-      missing ? {
-        rule: "missing-down",
-        severity: "error",
-        ...where(m, null),
-        message: "has no down function, so it cannot be rolled back.",
-        fix: "Add a down that reverses up exactly (or throw a clear error in down if it truly cannot be undone)."
-      } : {
-        rule: "down-failed",
-        severity: "error",
-        ...where(m, m.down),
-        message: `down failed: ${describeError(m.down)}`,
-        fix: "Fix down so that it runs on the schema up produced."
-      }
-    );
-  } else if (enums.length) {
-    out.push({
-      rule: "enum-left-behind",
-      severity: "error",
-      ...where(m, m.reup),
-      message: `down left the enum type${enums.length > 1 ? "s" : ""} ${enums.join(", ")} behind` + (m.reup && !m.reup.ok ? `, so up failed again: ${describeError(m.reup)}` : "") + ".",
-      fix: `In down, after dropping the table or column: DROP TYPE IF EXISTS ${enums.map(quoteEnumName).join(", ")};`
-    });
-  }
-  const otherResidue = m.residue.filter(
-    (c) => !(c.kind === "enum" && c.action === "added" && enums.includes(c.name))
-  );
-  if (m.down.ok && otherResidue.length) {
-    out.push({
-      rule: "irreversible",
-      severity: "error",
-      ...where(m, null),
-      message: `down did not restore the schema: ${otherResidue.length} difference${otherResidue.length > 1 ? "s" : ""} (${otherResidue.slice(0, 5).map(
-        (c) => `${c.kind} ${c.name} ${c.action === "added" ? "left behind" : c.action === "removed" ? "dropped" : c.action}`
-      ).join("; ")}${otherResidue.length > 5 ? "; \u2026" : ""}).`,
-      fix: "Make down undo exactly what up did, no more and no less."
-    });
-  }
-  if (m.reup && !m.reup.ok && m.down.ok && !enums.length && !otherResidue.length) {
-    const dup = m.reup.error?.code === DUPLICATE_OBJECT;
-    out.push({
-      rule: "reup-failed",
-      severity: "error",
-      ...where(m, m.reup),
-      message: `up failed when run again after down: ${describeError(m.reup)}`,
-      fix: dup ? "down leaves an object behind that the schema snapshot does not show; drop it in down." : "Make up repeatable after down."
-    });
-  }
-  if (m.reupDiff?.length) {
-    out.push({
-      rule: "reup-differs",
-      severity: "warning",
-      ...where(m, null),
-      message: `up produced a different schema the second time (${m.reupDiff.map((c) => `${c.kind} ${c.name}`).join(", ")}).`,
-      fix: "Make up deterministic (no generated names or time-dependent DDL)."
-    });
-  }
-  return out;
-}
-function quoteEnumName(name) {
-  return name.includes('"') ? name : name.split(".").map((p) => `"${p}"`).join(".");
-}
-function replayFinding(f, file) {
-  return f.phase === "base" ? {
-    rule: "base-migration-failed",
-    severity: "error",
-    migration: f.name,
-    ...file ? { file } : {},
-    message: `the base branch's migration ${f.name} failed when replayed from an empty database: ${describeError(f.step)}. Nothing in this change could be checked.`,
-    fix: "Fix the base branch first: its migrations must run from an empty database."
-  } : {
-    rule: "replay-failed",
-    severity: "error",
-    migration: f.name,
-    ...file ? { file } : {},
-    message: `${f.name} succeeded once but failed when replayed on a fresh database: ${describeError(f.step)}. Later migrations were not checked.`,
-    fix: "Make the migration deterministic: it must succeed every time it runs on the same schema."
-  };
-}
-var SEVERITY_ORDER = { error: 0, warning: 1, info: 2 };
-function assess(input) {
-  const fileOf = new Map(input.plan.migrations.map((m) => [m.name, m.file]));
-  const raw = [
-    ...input.replayFailures.map((f) => replayFinding(f, fileOf.get(f.name))),
-    ...input.plan.findings.map((f) => ({ ...f })),
-    ...input.migrations.flatMap(migrationFindings),
-    ...input.hazards
-  ];
-  const findings = applyConfig(raw, input.config, input.sources);
-  findings.sort(
-    (a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || (a.migration ?? "").localeCompare(b.migration ?? "")
-  );
-  const judged = input.migrations.filter((m) => m.up);
-  const active = findings.filter((f) => !f.suppressed);
-  const errors = active.filter((f) => f.severity === "error").length;
-  return {
-    schemaVersion: 1,
-    mode: "check",
-    ok: failingFindings(findings, input.config).length === 0,
-    postgres: input.postgres,
-    base: input.plan.base,
-    head: input.plan.head,
-    migrationsPath: input.migrationsPath,
-    baseReplay: input.baseReplay,
-    migrations: input.migrations,
-    changes: input.changes,
-    findings,
-    summary: {
-      checked: judged.length,
-      failed: judged.filter((m) => !m.up.ok || m.down && !m.down.ok || m.reup && !m.reup.ok).length,
-      irreversible: judged.filter((m) => m.reversible === false).length,
-      changes: input.changes.length,
-      errors,
-      warnings: active.filter((f) => f.severity === "warning").length
-    },
-    durationMs: Math.round(input.durationMs)
-  };
-}
-
-// src/inspect/locks.ts
-import { performance as performance2 } from "node:perf_hooks";
-
-// src/inspect/observe-transactions.ts
-var CONTROL = /* @__PURE__ */ new Set([
-  "TRANS_STMT_BEGIN",
-  "TRANS_STMT_START",
-  "TRANS_STMT_COMMIT",
-  "TRANS_STMT_ROLLBACK",
-  "TRANS_STMT_PREPARE",
-  "TRANS_STMT_COMMIT_PREPARED",
-  "TRANS_STMT_ROLLBACK_PREPARED"
-]);
-var SAVEPOINT = /* @__PURE__ */ new Set(["TRANS_STMT_SAVEPOINT", "TRANS_STMT_RELEASE", "TRANS_STMT_ROLLBACK_TO"]);
-var loaded2;
-function loadParser() {
-  loaded2 ??= loadModule();
-  return loaded2;
-}
-function transactionEffect(sql) {
-  const effect = { control: false, savepoint: false };
-  let stmts;
-  try {
-    stmts = parseSync(sql).stmts ?? [];
-  } catch {
-    return effect;
-  }
-  for (const { stmt } of stmts) {
-    const kind = stmt?.TransactionStmt?.kind;
-    if (!kind) continue;
-    if (CONTROL.has(kind)) effect.control = true;
-    if (SAVEPOINT.has(kind)) effect.savepoint = true;
-  }
-  return effect;
-}
-
-// src/inspect/locks.ts
-var LOCK_MODES = [
-  "AccessShareLock",
-  "RowShareLock",
-  "RowExclusiveLock",
-  "ShareUpdateExclusiveLock",
-  "ShareLock",
-  "ShareRowExclusiveLock",
-  "ExclusiveLock",
-  "AccessExclusiveLock"
-];
-function lockBlocks(mode) {
-  switch (mode) {
-    case "AccessExclusiveLock":
-      return ["reads", "writes"];
-    case "ShareLock":
-    case "ShareRowExclusiveLock":
-    case "ExclusiveLock":
-      return ["writes"];
-    default:
-      return [];
-  }
-}
-function rank(mode) {
-  return LOCK_MODES.indexOf(mode);
-}
-function kindOf(relkind) {
-  if (relkind === "r" || relkind === "p") return "table";
-  if (relkind === "i" || relkind === "I") return "index";
-  if (relkind === "S") return "sequence";
-  return "other";
-}
-var RELATIONS_QUERY = `
-SELECT c.oid, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name, n.nspname, c.relname,
-       c.relkind, c.relfilenode
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
-  AND n.nspname NOT LIKE 'pg\\_temp\\_%'`;
-var STATE_QUERY = `
-SELECT
-  (SELECT coalesce(json_agg(json_build_array(l.relation, l.mode)), '[]')
-     FROM pg_locks l
-    WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
-      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS locks,
-  (SELECT coalesce(json_agg(json_build_array(c.oid, c.relfilenode,
-            CASE WHEN c.relkind IN ('r', 'm', 't') THEN pg_stat_get_xact_numscans(c.oid) ELSE 0 END)), '[]')
-     FROM pg_class c WHERE c.oid = ANY($1::oid[])) AS relations`;
-var OUTSIDE_TRANSACTION = "25001";
-async function observeStatements(url, statements) {
-  await loadParser();
-  const client = new esm_default.Client({ connectionString: url, application_name: "schemabot-observe" });
-  client.on("error", () => void 0);
-  client.on("notice", () => void 0);
-  await client.connect();
-  try {
-    return await replay(client, statements);
-  } finally {
-    await client.end().catch(() => void 0);
-  }
-}
-async function relations(client) {
-  const { rows } = await client.query(RELATIONS_QUERY);
-  return new Map(
-    rows.map((r) => [
-      Number(r.oid),
-      {
-        name: r.name,
-        schema: r.nspname,
-        relname: r.relname,
-        relkind: r.relkind,
-        kind: kindOf(r.relkind),
-        file: Number(r.relfilenode)
-      }
-    ])
-  );
-}
-function round(ms2) {
-  return Math.round(ms2 * 1e3) / 1e3;
-}
-async function replay(client, statements) {
-  const { rows } = await client.query("SELECT current_setting('server_version_num') AS v");
-  const postgresMajor = Math.floor(Number(rows[0].v) / 1e4);
-  const before = await relations(client);
-  const oids = [...before.keys()];
-  const files = new Map([...before].map(([oid, r]) => [oid, r.file]));
-  const held = /* @__PURE__ */ new Map();
-  let clock = 0;
-  const readState = async () => {
-    const res = await client.query(
-      STATE_QUERY,
-      [oids]
-    );
-    const row = res.rows[0];
-    const locks = /* @__PURE__ */ new Map();
-    for (const [oid, mode] of row.locks) {
-      const o = Number(oid);
-      if (!before.has(o)) continue;
-      const known = locks.get(o);
-      if (known === void 0 || rank(mode) > rank(known)) locks.set(o, mode);
-    }
-    return {
-      locks,
-      files: new Map(row.relations.map(([oid, file]) => [Number(oid), Number(file)])),
-      scans: new Map(row.relations.map(([oid, , scans]) => [Number(oid), Number(scans)]))
-    };
-  };
-  const rewritten = (now) => {
-    const out = [];
-    for (const [oid, file] of now) {
-      const old = files.get(oid);
-      if (old !== void 0 && file !== 0 && old !== 0 && file !== old) out.push(before.get(oid).name);
-      files.set(oid, file);
-    }
-    return out;
-  };
-  const scanned = (from, to) => [...to.scans].filter(([oid, n]) => n > (from.scans.get(oid) ?? 0) && before.get(oid).kind === "table").map(([oid]) => before.get(oid).name);
-  const taken = (state, since) => {
-    const out = [];
-    for (const [oid, mode] of state.locks) {
-      const r = rank(mode);
-      const previous = held.get(oid);
-      if (previous && previous.rank >= r) continue;
-      const rel = before.get(oid);
-      const lock = {
-        relation: rel.name,
-        kind: rel.kind,
-        mode,
-        blocks: lockBlocks(mode),
-        ms: 0
-      };
-      held.set(oid, { lock, rank: r, since });
-      out.push(lock);
-    }
-    return out;
-  };
-  const release = (by) => {
-    for (const h of held.values()) {
-      h.lock.ms = round(clock - h.since);
-      if (by !== void 0) h.lock.releasedBy = by;
-    }
-    held.clear();
-  };
-  const run = async (sql) => {
-    const started = performance2.now();
-    try {
-      await client.query(sql);
-      return { ms: performance2.now() - started };
-    } catch (e) {
-      const err = e;
-      return {
-        ms: performance2.now() - started,
-        error: { message: String(err.message ?? e), ...err.code ? { code: err.code } : {} }
-      };
-    }
-  };
-  const observations = [];
-  for (const [index, sql] of statements.entries()) {
-    const effect = transactionEffect(sql);
-    const migrationTransaction = client.getTransactionStatus() !== "I";
-    const obs = {
-      index,
-      sql,
-      ms: 0,
-      locks: [],
-      rewrites: [],
-      scans: [],
-      inTransaction: true,
-      ...migrationTransaction ? { migrationTransaction } : {}
-    };
-    observations.push(obs);
-    if (effect.control || migrationTransaction && effect.savepoint) {
-      obs.control = true;
-      const result2 = await run(sql);
-      obs.ms = round(result2.ms);
-      clock += result2.ms;
-      if (result2.error) Object.assign(obs, errorFields(result2.error));
-      if (client.getTransactionStatus() === "I") release(index);
-      continue;
-    }
-    if (client.getTransactionStatus() === "E") {
-      const result2 = await run(sql);
-      obs.ms = round(result2.ms);
-      clock += result2.ms;
-      if (result2.error) Object.assign(obs, errorFields(result2.error));
-      continue;
-    }
-    if (migrationTransaction) {
-      const start2 = await readState();
-      await client.query("SAVEPOINT schemabot_observe");
-      const result2 = await run(sql);
-      obs.ms = round(result2.ms);
-      const since = clock;
-      clock += result2.ms;
-      if (result2.error) {
-        Object.assign(obs, errorFields(result2.error));
-        await client.query("ROLLBACK TO SAVEPOINT schemabot_observe; RELEASE SAVEPOINT schemabot_observe");
-        continue;
-      }
-      await client.query("RELEASE SAVEPOINT schemabot_observe");
-      const end = await readState();
-      obs.locks = taken(end, since);
-      obs.rewrites = rewritten(end.files);
-      obs.scans = scanned(start2, end);
-      continue;
-    }
-    await client.query("BEGIN");
-    const start = await readState();
-    const result = await run(sql);
-    obs.ms = round(result.ms);
-    if (!result.error) {
-      const since = clock;
-      clock += result.ms;
-      const end = await readState();
-      obs.locks = taken(end, since);
-      obs.rewrites = rewritten(end.files);
-      obs.scans = scanned(start, end);
-      const commit = await run("COMMIT");
-      clock += commit.ms;
-      release();
-      if (commit.error) Object.assign(obs, errorFields(commit.error));
-      continue;
-    }
-    await client.query("ROLLBACK");
-    held.clear();
-    if (result.error.code !== OUTSIDE_TRANSACTION) {
-      clock += result.ms;
-      Object.assign(obs, errorFields(result.error));
-      continue;
-    }
-    obs.inTransaction = false;
-    const outside = await run(sql);
-    obs.ms = round(outside.ms);
-    clock += outside.ms;
-    if (outside.error) Object.assign(obs, errorFields(outside.error));
-    obs.rewrites = rewritten((await readState()).files);
-  }
-  if (client.getTransactionStatus() !== "I") {
-    release(statements.length - 1);
-    await client.query("ROLLBACK").catch(() => void 0);
-  }
-  const after = new Set([...(await relations(client)).values()].map((r) => r.name));
-  const names = new Set([...before.values()].map((r) => r.name));
-  return {
-    postgresMajor,
-    statements: observations,
-    before: [...before.values()].map(({ name, schema, relname, kind }) => ({ name, schema, relname, kind })),
-    created: [...after].filter((n) => !names.has(n)),
-    dropped: [...names].filter((n) => !after.has(n))
-  };
-}
-function errorFields(error) {
-  return { error: error.message, ...error.code ? { code: error.code } : {} };
 }
 
 // src/diff/names.ts
@@ -52341,6 +51930,215 @@ function compareChanges(a, b) {
   return actionOrder.indexOf(a.action) - actionOrder.indexOf(b.action);
 }
 
+// src/assess/models.ts
+function quoteLiteralName(text) {
+  return `"${text.replace(/"/g, '""')}"`;
+}
+function canonicalName(definition) {
+  return quoteLiteralName(definition);
+}
+function uniqueConstraintAsIndex(table, c) {
+  if (c.type !== "unique" || c.deferrable || c.indexMethod !== "btree" || c.indexOptions.length) return null;
+  const m = /^UNIQUE (NULLS NOT DISTINCT )?\((.*)\)$/.exec(c.definition);
+  if (!m || m[2].includes(") INCLUDE (")) return null;
+  return `CREATE UNIQUE INDEX ON ${table} USING btree (${m[2]})${m[1] ? " NULLS NOT DISTINCT" : ""}`;
+}
+function indexWithoutName(i) {
+  const local = localName(i.name);
+  const head = `INDEX ${local} ON `;
+  const at = i.definition.indexOf(head);
+  return at < 0 ? i.definition : i.definition.slice(0, at) + "INDEX ON " + i.definition.slice(at + head.length);
+}
+function schemaOf2(table) {
+  return parentName(table);
+}
+function normaliseTable(qualified2, t, clientDefaults, names) {
+  const columns = {};
+  for (const [key, c] of Object.entries(t.columns)) {
+    columns[key] = {
+      ...c,
+      default: clientDefaults.has(`${qualified2}.${c.name}`) ? null : c.default,
+      collation: null,
+      storage: null,
+      compression: null,
+      statistics: null,
+      options: [],
+      comment: null,
+      privileges: {}
+    };
+  }
+  const constraints = {};
+  const indexes = {};
+  const schema = schemaOf2(qualified2);
+  const addIndex = (definition, unique, real2) => {
+    const name = `${schema}.${canonicalName(definition)}`;
+    names.set(name, real2);
+    indexes[name] = {
+      name,
+      table: qualified2,
+      definition,
+      unique,
+      method: "btree",
+      predicate: null,
+      valid: true,
+      clustered: false,
+      comment: null
+    };
+  };
+  for (const c of Object.values(t.constraints)) {
+    if (c.type !== "primary key" && c.type !== "unique" && c.type !== "foreign key") continue;
+    const asIndex = uniqueConstraintAsIndex(qualified2, c);
+    if (asIndex) {
+      addIndex(asIndex, true, c);
+      continue;
+    }
+    const name = canonicalName(`${c.type} ${c.definition}`);
+    names.set(`${qualified2}.${name}`, c);
+    constraints[name] = { ...c, name, indexOptions: [], clustered: false, comment: null };
+  }
+  for (const i of Object.values(t.indexes)) {
+    const definition = indexWithoutName(i);
+    const name = `${schema}.${canonicalName(definition)}`;
+    names.set(name, i);
+    indexes[name] = { ...i, name, definition, valid: true, clustered: false, comment: null };
+  }
+  return {
+    ...t,
+    rowSecurity: false,
+    forceRowSecurity: false,
+    replicaIdentity: "default",
+    options: [],
+    comment: null,
+    privileges: {},
+    columns,
+    constraints,
+    indexes,
+    triggers: {},
+    policies: {},
+    sequences: {}
+  };
+}
+function normalise(s, clientDefaults, names) {
+  const tables = {};
+  for (const [qualified2, t] of Object.entries(s.tables)) {
+    tables[qualified2] = normaliseTable(qualified2, t, clientDefaults, names);
+  }
+  const enums = {};
+  for (const [name, e] of Object.entries(s.enums)) enums[name] = { ...e, comment: null, privileges: {} };
+  return {
+    formatVersion: 1,
+    schemas: {},
+    extensions: {},
+    tables,
+    views: {},
+    materializedViews: {},
+    sequences: {},
+    enums,
+    domains: {},
+    types: {},
+    functions: {}
+  };
+}
+function withRealNames(c, before, after) {
+  if (c.kind !== "constraint" && c.kind !== "index") return c;
+  const b = before.get(c.from ?? c.name);
+  const a = after.get(c.name);
+  const compared = c.after ?? c.before;
+  const table = c.kind === "index" ? compared.table : parentName(c.name);
+  const realName = (o) => o === void 0 ? void 0 : isIndex(o) ? o.name : `${table}.${o.name}`;
+  const shown = a ?? b;
+  return {
+    ...c,
+    kind: shown && !isIndex(shown) ? "constraint" : "index",
+    name: realName(shown) ?? c.name,
+    before: c.action === "added" ? null : b ?? c.before,
+    after: c.action === "removed" ? null : a ?? c.after,
+    ...c.from !== void 0 ? { from: realName(b) ?? c.from } : {}
+  };
+}
+function isIndex(o) {
+  return "table" in o;
+}
+function compareModels(migrated, models, tables) {
+  const clientDefaults = new Set(tables.flatMap((t) => t.clientDefaults.map((c) => `${t.table}.${c}`)));
+  const beforeNames = /* @__PURE__ */ new Map();
+  const afterNames = /* @__PURE__ */ new Map();
+  const a = normalise(migrated, clientDefaults, beforeNames);
+  const b = normalise(models, clientDefaults, afterNames);
+  const changes = pairByName(diffSnapshots(a, b).map((c) => withRealNames(c, beforeNames, afterNames)));
+  return { changes, migrated: a, models: b };
+}
+function definingFields(o) {
+  if (isIndex(o))
+    return { definition: indexWithoutName(o), unique: o.unique, method: o.method, predicate: o.predicate };
+  const { name: _n, comment: _c, indexOptions: _i, clustered: _k, ...rest } = o;
+  return rest;
+}
+function pairByName(changes) {
+  const added = /* @__PURE__ */ new Map();
+  for (const c of changes) {
+    if ((c.kind === "constraint" || c.kind === "index") && c.action === "added")
+      added.set(`${c.kind}\0${c.name}`, c);
+  }
+  const used = /* @__PURE__ */ new Set();
+  const out = [];
+  for (const c of changes) {
+    if (used.has(c)) continue;
+    const twin = (c.kind === "constraint" || c.kind === "index") && c.action === "removed" ? added.get(`${c.kind}\0${c.name}`) : void 0;
+    if (!twin) {
+      out.push(c);
+      continue;
+    }
+    used.add(twin);
+    const from = definingFields(c.before);
+    const to = definingFields(twin.after);
+    const details = {};
+    for (const k of /* @__PURE__ */ new Set([...Object.keys(from), ...Object.keys(to)])) {
+      if (JSON.stringify(from[k] ?? null) !== JSON.stringify(to[k] ?? null)) {
+        details[k] = { from: from[k] ?? null, to: to[k] ?? null };
+      }
+    }
+    if (Object.keys(details).length > 1) delete details.definition;
+    out.push({ kind: c.kind, action: "changed", name: c.name, before: c.before, after: twin.after, details });
+  }
+  return out.filter((c) => !used.has(c));
+}
+function modelOf(table, tables) {
+  return tables.find((t) => t.table === table)?.model;
+}
+function tableOfChange(c) {
+  if (c.kind === "table") return c.name;
+  if (c.kind === "index") return (c.after ?? c.before).table;
+  return parentName(c.name);
+}
+function describeModelDrift(c, tables) {
+  const table = c.kind === "enum" ? null : tableOfChange(c);
+  const model = table ? modelOf(table, tables) : void 0;
+  const what = summarizeChange(c).replace(/^[-+~>] /, "");
+  const byModel = model ? `model ${model}` : "the models";
+  switch (c.action) {
+    case "added":
+      return `${byModel} declare${model ? "s" : ""} ${what}, which the migrations do not create`;
+    case "removed":
+      return `the migrations create ${what}, which ${model ? `model ${model} does` : "no model"} not declare`.replace(
+        "which no model not declare",
+        "which no model declares"
+      );
+    case "renamed":
+      return `${byModel} call${model ? "s" : ""} it ${c.name}, the migrations create ${c.from}`;
+    case "changed":
+      return `${what} (migrations \u2192 models)`;
+  }
+}
+function modelDriftFindings(changes, tables, severity) {
+  return changes.map((c) => ({
+    rule: "model-drift",
+    severity,
+    message: describeModelDrift(c, tables) + ".",
+    fix: c.action === "removed" ? "Declare it in the model, or write a migration that drops it (`schemabot generate NAME`)." : "Write the migration (`schemabot generate NAME` drafts it), or change the model to match the migrations."
+  }));
+}
+
 // src/inspect/queries.ts
 var userSchema = (n) => `${n}.nspname NOT IN ('pg_catalog', 'information_schema') AND ${n}.nspname NOT LIKE 'pg\\_toast%' AND ${n}.nspname NOT LIKE 'pg\\_temp\\_%'`;
 var notFromExtension = (catalog, oid) => `NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '${catalog}'::regclass AND e.objid = ${oid} AND e.deptype = 'e')`;
@@ -52916,95 +52714,30 @@ function assemble(results, options) {
   return snapshot;
 }
 
-// src/inspect/fingerprint.ts
-var USER_NS = `(SELECT oid FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema')
-  AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp\\_%')`;
-function fingerprintQuery(excludeTable) {
-  const meta = excludeTable ? `to_regclass(${literal(`${ident(excludeTable.schema)}.${ident(excludeTable.name)}`)})` : "NULL::regclass";
-  return `
-WITH meta AS (SELECT ${meta} AS oid),
-rels AS (SELECT c.oid FROM pg_class c WHERE c.relnamespace IN ${USER_NS}
-         AND c.oid IS DISTINCT FROM (SELECT oid FROM meta)
-         AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indexrelid = c.oid AND i.indrelid = (SELECT oid FROM meta))
-         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass
-                         AND d.refobjid = (SELECT oid FROM meta)))
-SELECT md5(string_agg(x, E'\\n' ORDER BY x)) AS fingerprint FROM (
-  SELECT 'n' || row(n.nspname, n.nspacl)::text FROM pg_namespace n WHERE n.oid IN ${USER_NS}
-  UNION ALL
-  SELECT 'x' || row(x.extname, x.extversion, x.extnamespace::regnamespace)::text FROM pg_extension x
-  UNION ALL
-  SELECT 'c' || row(c.oid::regclass, c.relkind, c.relpersistence, c.reloftype::regtype, c.relispartition,
-    c.relrowsecurity, c.relforcerowsecurity, c.relreplident, c.reloptions, c.relacl, pg_get_expr(c.relpartbound, c.oid))::text
-    FROM pg_class c WHERE c.oid IN (SELECT oid FROM rels)
-  UNION ALL
-  SELECT 'a' || row(a.attrelid::regclass, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-    a.attidentity, a.attgenerated, a.attcollation::regcollation, a.attndims, a.attacl, a.attoptions,
-    pg_get_expr(d.adbin, d.adrelid))::text
-    FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-    WHERE a.attrelid IN (SELECT oid FROM rels) AND a.attnum > 0 AND NOT a.attisdropped
-  UNION ALL
-  SELECT 'k' || row(k.conrelid::regclass, k.contypid::regtype, k.conname, k.contype, k.condeferrable, k.condeferred,
-    k.convalidated, k.connoinherit, pg_get_constraintdef(k.oid))::text
-    FROM pg_constraint k WHERE k.connamespace IN ${USER_NS} AND k.conrelid IS DISTINCT FROM (SELECT oid FROM meta)
-  UNION ALL
-  SELECT 'i' || row(i.indexrelid::regclass, i.indisvalid, i.indisreplident, i.indisclustered, pg_get_indexdef(i.indexrelid))::text
-    FROM pg_index i WHERE i.indexrelid IN (SELECT oid FROM rels)
-  UNION ALL
-  SELECT 't' || row(t.oid::regtype, t.typtype, t.typbasetype::regtype, t.typtypmod, t.typnotnull, t.typdefault,
-    t.typcollation::regcollation, t.typacl,
-    (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid),
-    (SELECT row(r.rngsubtype::regtype, r.rngcollation::regcollation, r.rngsubopc::regclass) FROM pg_range r WHERE r.rngtypid = t.oid))::text
-    FROM pg_type t WHERE t.typnamespace IN ${USER_NS} AND t.typelem = 0
-      AND (t.typrelid = 0 OR t.typrelid IN (SELECT oid FROM rels))
-      AND t.oid IS DISTINCT FROM (SELECT reltype FROM pg_class WHERE oid = (SELECT oid FROM meta))
-  UNION ALL
-  SELECT 'p' || row(p.oid::regprocedure, p.prokind, p.prorettype::regtype, p.prolang, p.provolatile, p.prosecdef,
-    p.proisstrict, p.proleakproof, p.proparallel, p.proconfig, p.proacl, md5(p.prosrc), p.probin)::text
-    FROM pg_proc p WHERE p.pronamespace IN ${USER_NS}
-  UNION ALL
-  SELECT 'g' || row(g.tgrelid::regclass, g.tgname, g.tgenabled, pg_get_triggerdef(g.oid))::text
-    FROM pg_trigger g WHERE NOT g.tgisinternal AND g.tgrelid IN (SELECT oid FROM rels)
-  UNION ALL
-  SELECT 'v' || row(r.ev_class::regclass, r.rulename, r.ev_type, r.ev_enabled, r.is_instead, md5(r.ev_action::text),
-    md5(coalesce(r.ev_qual::text, '')))::text
-    FROM pg_rewrite r WHERE r.ev_class IN (SELECT oid FROM rels)
-  UNION ALL
-  SELECT 'y' || row(y.polrelid::regclass, y.polname, y.polcmd, y.polpermissive, y.polroles::text,
-    pg_get_expr(y.polqual, y.polrelid), pg_get_expr(y.polwithcheck, y.polrelid))::text
-    FROM pg_policy y WHERE y.polrelid IN (SELECT oid FROM rels)
-  UNION ALL
-  SELECT 's' || row(s.seqrelid::regclass, s.seqtypid::regtype, s.seqstart, s.seqincrement, s.seqmax, s.seqmin,
-    s.seqcache, s.seqcycle)::text FROM pg_sequence s WHERE s.seqrelid IN (SELECT oid FROM rels)
-  UNION ALL
-  SELECT 'o' || row(d.objid::regclass, d.refobjid::regclass, d.refobjsubid, d.deptype)::text
-    FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
-      AND d.deptype IN ('a', 'i') AND d.objid IN (SELECT oid FROM pg_class WHERE relkind = 'S' AND oid IN (SELECT oid FROM rels))
-  UNION ALL
-  SELECT 'h' || row(h.inhrelid::regclass, h.inhparent::regclass, h.inhseqno)::text
-    FROM pg_inherits h WHERE h.inhrelid IN (SELECT oid FROM rels)
-  UNION ALL
-  SELECT 'q' || row(q.partrelid::regclass, q.partstrat, q.partattrs::text, pg_get_partkeydef(q.partrelid))::text
-    FROM pg_partitioned_table q WHERE q.partrelid IN (SELECT oid FROM rels)
-  UNION ALL
-  SELECT 'd' || row(d.classoid::regclass, d.objoid, d.objsubid, d.description)::text
-    FROM pg_description d WHERE d.objoid >= 16384
-) s(x)`;
+// src/migrate/discover.ts
+import { readdirSync } from "node:fs";
+import { join as join2 } from "node:path";
+var MIGRATION_FILE_PATTERN = /^(?!.*\.d\.ts$).*\.(cjs|js|cts|ts|mjs)$/;
+function discoverMigrations(dir) {
+  const names = readdirSync(dir, { withFileTypes: true }).filter((entry) => !entry.isDirectory() && MIGRATION_FILE_PATTERN.test(entry.name)).map((entry) => entry.name);
+  names.sort((a, b) => a > b ? 1 : a < b ? -1 : 0);
+  return names.map((name) => ({ name, path: join2(dir, name) }));
 }
-function ident(name) {
-  return '"' + name.replace(/"/g, '""') + '"';
-}
-function literal(text) {
-  return "'" + text.replace(/'/g, "''") + "'";
-}
-async function takeFingerprint(client, excludeTable) {
-  const r = await client.query(fingerprintQuery(excludeTable));
-  return r.rows[0]?.fingerprint ?? "";
-}
+
+// src/migrate/models.ts
+import { existsSync as existsSync3, readdirSync as readdirSync2, statSync as statSync3 } from "node:fs";
+import { basename, join as join6, relative as relative2, resolve as resolve2 } from "node:path";
+
+// src/migrate/loader.ts
+import { existsSync as existsSync2, readFileSync as readFileSync2, statSync as statSync2 } from "node:fs";
+import { createRequire as createRequire2 } from "node:module";
+import { dirname, join as join4, sep } from "node:path";
+import { pathToFileURL as pathToFileURL2 } from "node:url";
 
 // src/migrate/project.ts
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
-import { isAbsolute, join as join2, relative, resolve } from "node:path";
+import { isAbsolute, join as join3, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
 // src/migrate/redact.ts
@@ -53043,7 +52776,7 @@ async function loadProject(options) {
   if (!existsSync(cwd) || !statSync(cwd).isDirectory()) {
     throw new ProjectError(`Project folder ${cwd} does not exist. Check --cwd.`, { setting: "--cwd" });
   }
-  const rcFile = join2(cwd, ".sequelizerc");
+  const rcFile = join3(cwd, ".sequelizerc");
   const rc = existsSync(rcFile) ? readRcFile(rcFile, cwd) : {};
   const optionsPath = rcString(rc, "options-path");
   if (optionsPath) Object.assign(rc, readJsonOptions(resolve(cwd, optionsPath)));
@@ -53057,7 +52790,7 @@ async function loadProject(options) {
     migrationsDir = resolve(cwd, rcString(rc, "migrations-path"));
     migrationsSetting = '.sequelizerc "migrations-path"';
   } else {
-    migrationsDir = join2(cwd, "migrations");
+    migrationsDir = join3(cwd, "migrations");
     migrationsSetting = 'the default "migrations" folder (set "migrations-path" in .sequelizerc to change it)';
   }
   if (!existsSync(migrationsDir) || !statSync(migrationsDir).isDirectory()) {
@@ -53067,7 +52800,7 @@ async function loadProject(options) {
     );
   }
   const modelsPath = rcString(rc, "models-path");
-  const defaultModels = join2(cwd, "models");
+  const defaultModels = join3(cwd, "models");
   const modelsDir = modelsPath !== void 0 ? resolve(cwd, modelsPath) : existsSync(defaultModels) ? defaultModels : void 0;
   const configFile = findConfigFile(cwd, rc);
   const config = configFile ? await readConfig(configFile, cwd, env) : {};
@@ -53153,9 +52886,9 @@ function findConfigFile(cwd, rc) {
     }
     return file;
   }
-  const js = join2(cwd, "config", "config.js");
+  const js = join3(cwd, "config", "config.js");
   if (existsSync(js)) return js;
-  const json2 = join2(cwd, "config", "config.json");
+  const json2 = join3(cwd, "config", "config.json");
   return existsSync(json2) ? json2 : void 0;
 }
 function errorMessage(error) {
@@ -53213,116 +52946,7 @@ async function readConfig(file, cwd, env) {
   return { ...section };
 }
 
-// src/migrate/runner.ts
-import { randomBytes } from "node:crypto";
-import { performance as performance3 } from "node:perf_hooks";
-
-// src/migrate/errors.ts
-import { realpathSync } from "node:fs";
-import { isAbsolute as isAbsolute2, relative as relative2, sep } from "node:path";
-import { fileURLToPath } from "node:url";
-function stackFrames(stack) {
-  if (!stack) return [];
-  const frames = [];
-  for (const raw of stack.split("\n")) {
-    const match = /^\s*at (?:.*?\()?((?:file:\/\/)?[^():]+):(\d+):\d+\)?\s*$/.exec(raw);
-    if (!match) continue;
-    let file = match[1];
-    if (file.startsWith("file://")) {
-      try {
-        file = fileURLToPath(file.split("?")[0]);
-      } catch {
-        continue;
-      }
-    }
-    if (!isAbsolute2(file)) continue;
-    frames.push({ file, line: Number(match[2]) });
-  }
-  return frames;
-}
-function real(path) {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
-}
-function locate(stacks, migrationPath, projectRoot) {
-  const target = /* @__PURE__ */ new Set([migrationPath, real(migrationPath)]);
-  const frames = stacks.flatMap((s) => stackFrames(s));
-  const inMigration = frames.find((f) => target.has(f.file) || target.has(real(f.file)));
-  if (inMigration) return inMigration;
-  const root = real(projectRoot) + sep;
-  return frames.find((f) => {
-    const file = real(f.file);
-    return (file.startsWith(root) || f.file.startsWith(projectRoot + sep)) && !file.includes(`${sep}node_modules${sep}`);
-  });
-}
-function projectRelative(file, projectRoot) {
-  const rel = relative2(projectRoot, file);
-  const shown = rel.startsWith("..") || isAbsolute2(rel) ? relative2(real(projectRoot), real(file)) : rel;
-  return (shown.startsWith("..") ? file : shown).split(sep).join("/");
-}
-function asErrorLike(value) {
-  return value && typeof value === "object" ? value : void 0;
-}
-function str(value) {
-  return typeof value === "string" && value !== "" ? value : void 0;
-}
-function chain(error) {
-  const out = [];
-  const seen = /* @__PURE__ */ new Set();
-  let current = error;
-  while (current && typeof current === "object" && !seen.has(current) && out.length < 10) {
-    seen.add(current);
-    const e = current;
-    out.push(e);
-    current = e.original ?? e.parent ?? e.cause;
-  }
-  return out;
-}
-function messageOf(error) {
-  const e = asErrorLike(error);
-  if (e && typeof e.message === "string" && e.message !== "") return e.message;
-  if (e && typeof e.name === "string") return e.name;
-  try {
-    return typeof error === "string" ? error : JSON.stringify(error) ?? String(error);
-  } catch {
-    return String(error);
-  }
-}
-function describeError2(error, migrationPath, projectRoot, extraStacks = []) {
-  const links = chain(error);
-  const pgError = links.find((e) => typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code));
-  const withSql = links.find((e) => str(e.sql) !== void 0);
-  const info = { message: redact(messageOf(pgError ?? error)) };
-  const first = links[0];
-  if (first && Array.isArray(first.errors) && first.errors.length > 0 && info.message.length < 200) {
-    const parts = first.errors.map((e) => messageOf(e)).filter((m) => !info.message.includes(m));
-    if (parts.length > 0) info.message += `: ${redact(parts.join("; "))}`;
-  }
-  if (withSql) info.sql = redact(str(withSql.sql));
-  if (pgError) {
-    info.code = pgError.code;
-    const detail = str(pgError.detail);
-    const hint = str(pgError.hint);
-    if (detail) info.detail = redact(detail);
-    if (hint) info.hint = redact(hint);
-    const position = Number(pgError.position);
-    if (Number.isInteger(position) && position > 0) info.position = position;
-  }
-  const stacks = [...links.map((e) => typeof e.stack === "string" ? e.stack : void 0), ...extraStacks];
-  const frame = locate(stacks, migrationPath, projectRoot);
-  info.file = projectRelative(frame?.file ?? migrationPath, projectRoot);
-  if (frame) info.line = frame.line;
-  return info;
-}
-
 // src/migrate/loader.ts
-import { existsSync as existsSync2, readFileSync as readFileSync2, statSync as statSync2 } from "node:fs";
-import { createRequire as createRequire2 } from "node:module";
-import { dirname, join as join3 } from "node:path";
-import { pathToFileURL as pathToFileURL2 } from "node:url";
 var MigrationLoadError = class extends Error {
   file;
   line;
@@ -53347,7 +52971,7 @@ function changedSinceLastLoad(file) {
 function packageType(file) {
   let dir = dirname(file);
   for (; ; ) {
-    const pkg = join3(dir, "package.json");
+    const pkg = join4(dir, "package.json");
     if (existsSync2(pkg)) {
       try {
         return JSON.parse(readFileSync2(pkg, "utf8")).type === "module" ? "module" : "commonjs";
@@ -53360,9 +52984,11 @@ function packageType(file) {
     dir = parent;
   }
 }
-async function importEsm(file) {
+var freshLoads = 0;
+async function importEsm(file, fresh = false) {
   const url = pathToFileURL2(file);
   if (changedSinceLastLoad(file)) url.search = `?v=${encodeURIComponent(stampOf(file))}`;
+  if (fresh) url.search = `?load=${++freshLoads}`;
   return import(url.href);
 }
 function requireCjs(file) {
@@ -53372,7 +52998,7 @@ function requireCjs(file) {
 }
 var tsNodeRegistered = false;
 async function importTypeScript(file, projectRoot) {
-  const fromProject = createRequire2(join3(projectRoot, "package.json"));
+  const fromProject = createRequire2(join4(projectRoot, "package.json"));
   const has = (id2) => {
     try {
       fromProject.resolve(id2);
@@ -53474,27 +53100,547 @@ function pick(module, method) {
   const value = fromDefault ?? m[method];
   return typeof value === "function" ? value : void 0;
 }
-async function loadMigration(file, projectRoot) {
-  let module;
+async function loadProjectModule(file, projectRoot, options = {}) {
+  if (options.fresh) forgetProjectModules(projectRoot);
   try {
-    if (file.endsWith(".mjs")) {
-      module = await importEsm(file);
-    } else if (file.endsWith(".ts") || file.endsWith(".cts")) {
-      module = await importTypeScript(file, projectRoot);
-    } else if (file.endsWith(".js") && packageType(file) === "module") {
-      module = await importEsm(file);
-    } else {
-      try {
-        module = requireCjs(file);
-      } catch (error) {
-        if (!isEsmSyntaxError(error) || file.endsWith(".cjs")) throw error;
-        module = await importEsm(file);
-      }
+    if (file.endsWith(".mjs")) return await importEsm(file, options.fresh);
+    if (file.endsWith(".ts") || file.endsWith(".cts")) return await importTypeScript(file, projectRoot);
+    if (file.endsWith(".js") && packageType(file) === "module") return await importEsm(file, options.fresh);
+    try {
+      return requireCjs(file);
+    } catch (error) {
+      if (!isEsmSyntaxError(error) || file.endsWith(".cjs")) throw error;
+      return await importEsm(file, options.fresh);
     }
   } catch (error) {
     throw explainLoadError(error, file);
   }
+}
+function forgetProjectModules(projectRoot) {
+  const cache = createRequire2(join4(projectRoot, "package.json")).cache;
+  const root = projectRoot.endsWith(sep) ? projectRoot : projectRoot + sep;
+  for (const key of Object.keys(cache)) {
+    if (key.startsWith(root) && !key.includes(`${sep}node_modules${sep}`)) delete cache[key];
+  }
+}
+async function loadMigration(file, projectRoot) {
+  const module = await loadProjectModule(file, projectRoot);
   return { module, up: pick(module, "up"), down: pick(module, "down") };
+}
+
+// src/migrate/sequelize.ts
+import { createRequire as createRequire3 } from "node:module";
+import { dirname as dirname2, join as join5 } from "node:path";
+
+// node_modules/sequelize/lib/index.mjs
+var import_index = __toESM(require_lib3(), 1);
+var Sequelize = import_index.default.Sequelize;
+var fn = import_index.default.fn;
+var col = import_index.default.col;
+var cast = import_index.default.cast;
+var literal = import_index.default.literal;
+var and = import_index.default.and;
+var or = import_index.default.or;
+var json = import_index.default.json;
+var where = import_index.default.where;
+var QueryInterface = import_index.default.QueryInterface;
+var ABSTRACT = import_index.default.ABSTRACT;
+var STRING = import_index.default.STRING;
+var CHAR = import_index.default.CHAR;
+var TEXT = import_index.default.TEXT;
+var NUMBER = import_index.default.NUMBER;
+var TINYINT = import_index.default.TINYINT;
+var SMALLINT = import_index.default.SMALLINT;
+var MEDIUMINT = import_index.default.MEDIUMINT;
+var INTEGER = import_index.default.INTEGER;
+var BIGINT = import_index.default.BIGINT;
+var FLOAT = import_index.default.FLOAT;
+var TIME = import_index.default.TIME;
+var DATE = import_index.default.DATE;
+var DATEONLY = import_index.default.DATEONLY;
+var BOOLEAN = import_index.default.BOOLEAN;
+var NOW = import_index.default.NOW;
+var BLOB = import_index.default.BLOB;
+var DECIMAL = import_index.default.DECIMAL;
+var NUMERIC = import_index.default.NUMERIC;
+var UUID = import_index.default.UUID;
+var UUIDV1 = import_index.default.UUIDV1;
+var UUIDV4 = import_index.default.UUIDV4;
+var HSTORE = import_index.default.HSTORE;
+var JSON2 = import_index.default.JSON;
+var JSONB = import_index.default.JSONB;
+var VIRTUAL = import_index.default.VIRTUAL;
+var ARRAY = import_index.default.ARRAY;
+var ENUM = import_index.default.ENUM;
+var RANGE = import_index.default.RANGE;
+var REAL = import_index.default.REAL;
+var DOUBLE = import_index.default.DOUBLE;
+var GEOMETRY = import_index.default.GEOMETRY;
+var GEOGRAPHY = import_index.default.GEOGRAPHY;
+var CIDR = import_index.default.CIDR;
+var INET = import_index.default.INET;
+var MACADDR = import_index.default.MACADDR;
+var CITEXT = import_index.default.CITEXT;
+var TSVECTOR = import_index.default.TSVECTOR;
+var Model = import_index.default.Model;
+var Transaction = import_index.default.Transaction;
+var Association = import_index.default.Association;
+var BelongsTo = import_index.default.BelongsTo;
+var HasOne = import_index.default.HasOne;
+var HasMany = import_index.default.HasMany;
+var BelongsToMany = import_index.default.BelongsToMany;
+var BaseError = import_index.default.BaseError;
+var AggregateError2 = import_index.default.AggregateError;
+var AsyncQueueError = import_index.default.AsyncQueueError;
+var AssociationError = import_index.default.AssociationError;
+var BulkRecordError = import_index.default.BulkRecordError;
+var ConnectionError = import_index.default.ConnectionError;
+var DatabaseError = import_index.default.DatabaseError;
+var EagerLoadingError = import_index.default.EagerLoadingError;
+var EmptyResultError = import_index.default.EmptyResultError;
+var InstanceError = import_index.default.InstanceError;
+var OptimisticLockError = import_index.default.OptimisticLockError;
+var QueryError = import_index.default.QueryError;
+var SequelizeScopeError = import_index.default.SequelizeScopeError;
+var ValidationError = import_index.default.ValidationError;
+var ValidationErrorItem = import_index.default.ValidationErrorItem;
+var AccessDeniedError = import_index.default.AccessDeniedError;
+var ConnectionAcquireTimeoutError = import_index.default.ConnectionAcquireTimeoutError;
+var ConnectionRefusedError = import_index.default.ConnectionRefusedError;
+var ConnectionTimedOutError = import_index.default.ConnectionTimedOutError;
+var HostNotFoundError = import_index.default.HostNotFoundError;
+var HostNotReachableError = import_index.default.HostNotReachableError;
+var InvalidConnectionError = import_index.default.InvalidConnectionError;
+var ExclusionConstraintError = import_index.default.ExclusionConstraintError;
+var ForeignKeyConstraintError = import_index.default.ForeignKeyConstraintError;
+var TimeoutError = import_index.default.TimeoutError;
+var UnknownConstraintError = import_index.default.UnknownConstraintError;
+var UniqueConstraintError = import_index.default.UniqueConstraintError;
+var Error2 = import_index.default.Error;
+var useInflection = import_index.default.useInflection;
+var Utils = import_index.default.Utils;
+var QueryTypes = import_index.default.QueryTypes;
+var Op = import_index.default.Op;
+var TableHints = import_index.default.TableHints;
+var IndexHints = import_index.default.IndexHints;
+var DataTypes = import_index.default.DataTypes;
+var Deferrable = import_index.default.Deferrable;
+var Validator = import_index.default.Validator;
+var ValidationErrorItemOrigin = import_index.default.ValidationErrorItemOrigin;
+var ValidationErrorItemType = import_index.default.ValidationErrorItemType;
+
+// src/migrate/sequelize.ts
+function resolveSequelize(project) {
+  const req = createRequire3(join5(project.cwd, "package.json"));
+  let path;
+  try {
+    path = req.resolve("sequelize");
+  } catch {
+    return { Sequelize, source: "bundled", version: bundledVersion(), dialectModule: esm_default };
+  }
+  const Sequelize2 = req(path);
+  const fromSequelize = createRequire3(path);
+  let dialectModule;
+  try {
+    fromSequelize.resolve("pg");
+  } catch {
+    dialectModule = esm_default;
+  }
+  let version;
+  try {
+    version = req("sequelize/package.json").version;
+  } catch {
+    version = Sequelize2.version;
+  }
+  return { Sequelize: Sequelize2, source: "project", path: dirname2(path), version, dialectModule };
+}
+function bundledVersion() {
+  return Sequelize.version;
+}
+var CONNECTION_KEYS = [
+  "url",
+  "use_env_variable",
+  "username",
+  "user",
+  "password",
+  "database",
+  "host",
+  "port",
+  "protocol",
+  "dialect",
+  "dialectModule",
+  "dialectModulePath",
+  "storage",
+  "replication",
+  "logging",
+  "benchmark",
+  "logQueryParameters"
+];
+function sequelizeOptions(project, applicationName, resolved) {
+  const options = { ...project.config };
+  for (const key of CONNECTION_KEYS) delete options[key];
+  for (const key of Object.keys(options)) {
+    if (/^(migration|seeder)Storage/.test(key) || key === "migrationTimestamps") delete options[key];
+  }
+  const dialectOptions = {
+    ...project.config.dialectOptions ?? {},
+    application_name: applicationName
+  };
+  return {
+    ...options,
+    dialect: "postgres",
+    dialectOptions,
+    ...resolved.dialectModule ? { dialectModule: resolved.dialectModule } : {},
+    logging: false
+  };
+}
+function urlWithoutApplicationName(databaseUrl) {
+  try {
+    const url = new URL(databaseUrl);
+    if (!url.searchParams.has("application_name")) return databaseUrl;
+    url.searchParams.delete("application_name");
+    return url.toString();
+  } catch {
+    return databaseUrl;
+  }
+}
+
+// src/migrate/models.ts
+var ModelsError = class extends Error {
+  file;
+  constructor(message, options = {}) {
+    super(message, options.cause === void 0 ? void 0 : { cause: options.cause });
+    this.name = "ModelsError";
+    this.file = options.file;
+  }
+};
+var MODULE_EXTENSIONS = [".js", ".cjs", ".mjs", ".ts", ".cts"];
+var MODEL_FILE = /^[^.].*\.(c?js|mjs|c?ts)$/;
+function findModels(project, explicit) {
+  if (explicit) {
+    const path = resolve2(project.cwd, explicit);
+    if (!existsSync3(path)) {
+      throw new ModelsError(
+        `Models not found: ${relative2(project.cwd, path) || path} does not exist. Point the models setting at a module exporting your Sequelize instance (for example models/index.js) or at your models folder.`,
+        { file: path }
+      );
+    }
+    return statSync3(path).isDirectory() ? entryInFolder(path) : { kind: "module", path };
+  }
+  const dir = project.modelsDir;
+  if (!dir || !existsSync3(dir) || !statSync3(dir).isDirectory()) return null;
+  return entryInFolder(dir);
+}
+function entryInFolder(dir) {
+  for (const ext of MODULE_EXTENSIONS) {
+    const index = join6(dir, `index${ext}`);
+    if (existsSync3(index)) return { kind: "module", path: index };
+  }
+  return modelFiles(dir).length ? { kind: "folder", path: dir } : null;
+}
+function modelFiles(dir) {
+  return readdirSync2(dir).filter((f) => MODEL_FILE.test(f) && !/\.d\.c?ts$/.test(f) && !/\.(test|spec)\.[cm]?[jt]s$/.test(f)).filter((f) => !/^index\.[cm]?[jt]s$/.test(f)).sort().map((f) => join6(dir, f));
+}
+function isSequelize(value) {
+  const v = value;
+  return !!v && typeof v === "object" && typeof v.define === "function" && typeof v.sync === "function" && typeof v.getQueryInterface === "function" && !!v.models;
+}
+function instanceIn(module) {
+  const m = module;
+  const candidates = [
+    m,
+    m?.sequelize,
+    m?.default,
+    m?.default?.sequelize
+  ];
+  return candidates.find(isSequelize);
+}
+function targetOf(databaseUrl) {
+  const url = new URL(databaseUrl);
+  return {
+    host: url.hostname,
+    port: Number(url.port || 5432),
+    database: decodeURIComponent(url.pathname.replace(/^\//, "")),
+    username: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password)
+  };
+}
+async function withProjectEnv(project, databaseUrl, fn2) {
+  const names = [project.urlEnvVariable ?? "DATABASE_URL", "NODE_ENV"];
+  const saved = names.map((n) => process.env[n]);
+  process.env[names[0]] = databaseUrl;
+  process.env.NODE_ENV = project.env;
+  try {
+    return await fn2();
+  } finally {
+    names.forEach((n, i) => {
+      if (saved[i] === void 0) delete process.env[n];
+      else process.env[n] = saved[i];
+    });
+  }
+}
+function repoint(sequelize, target, file) {
+  const s = sequelize;
+  if (s.getDialect() !== "postgres") {
+    throw new ModelsError(
+      `${file} builds a Sequelize instance for ${s.getDialect()}; Schemabot compares models with PostgreSQL migrations only.`,
+      { file }
+    );
+  }
+  if (s.connectionManager.config.replication) {
+    throw new ModelsError(
+      `${file} configures read replication; Schemabot cannot point such an instance at a throwaway database. Point the models setting at a module that builds a plain instance.`,
+      { file }
+    );
+  }
+  Object.assign(s.config, target);
+  Object.assign(s.connectionManager.config, target);
+  s.options.logging = false;
+}
+function describe2(error) {
+  return redact(error instanceof Error ? error.message.split("\n")[0] : String(error));
+}
+async function loadModule2(file, project) {
+  try {
+    return await loadProjectModule(file, project.cwd, { fresh: true });
+  } catch (error) {
+    const where3 = relative2(project.cwd, file) || file;
+    const line2 = error instanceof MigrationLoadError && error.line ? ` (line ${error.line})` : "";
+    throw new ModelsError(
+      `Could not load the models from ${where3}${line2}: ${describe2(error instanceof MigrationLoadError ? error.cause ?? error : error)}. Schemabot loads them as your app does; fix the error, or point the models setting at a module that exports your Sequelize instance.`,
+      { file, cause: error }
+    );
+  }
+}
+async function loadFolder(dir, project, databaseUrl) {
+  const resolved = resolveSequelize(project);
+  const SequelizeClass = resolved.Sequelize;
+  const sequelize = new SequelizeClass(databaseUrl, sequelizeOptions(project, "schemabot-models", resolved));
+  const dataTypes = SequelizeClass.DataTypes;
+  for (const file of modelFiles(dir)) {
+    const module = await loadModule2(file, project);
+    const factory = typeof module === "function" ? module : module?.default;
+    if (typeof factory !== "function") continue;
+    try {
+      if (!/^class\s/.test(Function.prototype.toString.call(factory))) factory(sequelize, dataTypes);
+    } catch (error) {
+      throw new ModelsError(
+        `${relative2(project.cwd, file)} failed while defining its model: ${describe2(error)}.`,
+        {
+          file,
+          cause: error
+        }
+      );
+    }
+  }
+  const models = sequelize.models;
+  for (const [name, model] of Object.entries(models)) {
+    try {
+      model.associate?.(models);
+    } catch (error) {
+      throw new ModelsError(`The associations of model ${name} failed: ${describe2(error)}.`, {
+        cause: error
+      });
+    }
+  }
+  return sequelize;
+}
+async function loadModels(project, databaseUrl, entry) {
+  const target = targetOf(databaseUrl);
+  const shown = relative2(project.cwd, entry.path) || basename(entry.path);
+  const sequelize = await withProjectEnv(project, databaseUrl, async () => {
+    if (entry.kind === "folder") return loadFolder(entry.path, project, databaseUrl);
+    const module = await loadModule2(entry.path, project);
+    const instance = instanceIn(module);
+    if (!instance) {
+      throw new ModelsError(
+        `${shown} does not export a Sequelize instance (as the module itself, \`sequelize\`, or \`default\`). Export it, as the models/index.js of \`sequelize-cli init\` does (\`db.sequelize = sequelize\`).`,
+        { file: entry.path }
+      );
+    }
+    return instance;
+  });
+  repoint(sequelize, target, shown);
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await sequelize.close().catch(() => void 0);
+  };
+  return {
+    entry,
+    sequelize,
+    close,
+    [Symbol.asyncDispose]: close,
+    async sync() {
+      const [where3] = await sequelize.query(
+        "SELECT current_database() AS database, inet_server_port() AS port",
+        { type: "SELECT" }
+      );
+      if (where3?.database !== target.database) {
+        throw new ModelsError(
+          `The models' Sequelize instance is connected to database "${where3?.database}", not the throwaway database "${target.database}"; Schemabot refuses to sync into it.`,
+          { file: entry.path }
+        );
+      }
+      if (!Object.keys(sequelize.models).length) {
+        throw new ModelsError(
+          `${shown} defines no models. Point the models setting at the module that defines them.`,
+          {
+            file: entry.path
+          }
+        );
+      }
+      try {
+        await sequelize.sync();
+      } catch (error) {
+        const sql = error.sql;
+        throw new ModelsError(
+          `sync() of the models from ${shown} failed: ${describe2(error)}` + (typeof sql === "string" ? ` (statement: ${redact(sql).slice(0, 300)})` : "") + ". The models must be valid for PostgreSQL.",
+          { file: entry.path, cause: error }
+        );
+      }
+      return modelTables(sequelize);
+    }
+  };
+}
+function isClientDefault(attribute, S) {
+  if (attribute._autoGenerated) return true;
+  const value = attribute.defaultValue;
+  if (value === void 0) return false;
+  if (typeof value === "function") return true;
+  for (const name of ["NOW", "UUIDV1", "UUIDV4"]) {
+    const type = S[name];
+    if (type && value instanceof type) return true;
+  }
+  return false;
+}
+async function modelTables(sequelize) {
+  const S = sequelize.constructor ?? {};
+  const raw = Object.values(sequelize.models).map((model) => {
+    const t = model.getTableName();
+    const schema = typeof t === "string" ? model.options.schema ?? "public" : t.schema ?? "public";
+    const table = typeof t === "string" ? t : t.tableName;
+    const attributes = model.getAttributes();
+    const clientDefaults = Object.entries(attributes).filter(([, a]) => isClientDefault(a, S)).map(([key, a]) => a.field ?? key);
+    return { model: model.name, schema, table, clientDefaults };
+  });
+  const names = [...new Set(raw.flatMap((r) => [r.schema, r.table, ...r.clientDefaults]))];
+  const [rows] = await sequelize.query("SELECT n, quote_ident(n) AS q FROM unnest($1::text[]) AS n", {
+    bind: [names]
+  });
+  const quoted2 = new Map(rows.map((r) => [r.n, r.q]));
+  const q = (name) => quoted2.get(name) ?? name;
+  return raw.map((r) => ({
+    model: r.model,
+    table: `${q(r.schema)}.${q(r.table)}`,
+    clientDefaults: r.clientDefaults.map(q)
+  }));
+}
+
+// src/migrate/runner.ts
+import { randomBytes } from "node:crypto";
+import { performance as performance2 } from "node:perf_hooks";
+
+// src/migrate/errors.ts
+import { realpathSync } from "node:fs";
+import { isAbsolute as isAbsolute2, relative as relative3, sep as sep2 } from "node:path";
+import { fileURLToPath } from "node:url";
+function stackFrames(stack) {
+  if (!stack) return [];
+  const frames = [];
+  for (const raw of stack.split("\n")) {
+    const match = /^\s*at (?:.*?\()?((?:file:\/\/)?[^():]+):(\d+):\d+\)?\s*$/.exec(raw);
+    if (!match) continue;
+    let file = match[1];
+    if (file.startsWith("file://")) {
+      try {
+        file = fileURLToPath(file.split("?")[0]);
+      } catch {
+        continue;
+      }
+    }
+    if (!isAbsolute2(file)) continue;
+    frames.push({ file, line: Number(match[2]) });
+  }
+  return frames;
+}
+function real(path) {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+function locate(stacks, migrationPath, projectRoot) {
+  const target = /* @__PURE__ */ new Set([migrationPath, real(migrationPath)]);
+  const frames = stacks.flatMap((s) => stackFrames(s));
+  const inMigration = frames.find((f) => target.has(f.file) || target.has(real(f.file)));
+  if (inMigration) return inMigration;
+  const root = real(projectRoot) + sep2;
+  return frames.find((f) => {
+    const file = real(f.file);
+    return (file.startsWith(root) || f.file.startsWith(projectRoot + sep2)) && !file.includes(`${sep2}node_modules${sep2}`);
+  });
+}
+function projectRelative(file, projectRoot) {
+  const rel = relative3(projectRoot, file);
+  const shown = rel.startsWith("..") || isAbsolute2(rel) ? relative3(real(projectRoot), real(file)) : rel;
+  return (shown.startsWith("..") ? file : shown).split(sep2).join("/");
+}
+function asErrorLike(value) {
+  return value && typeof value === "object" ? value : void 0;
+}
+function str(value) {
+  return typeof value === "string" && value !== "" ? value : void 0;
+}
+function chain(error) {
+  const out = [];
+  const seen = /* @__PURE__ */ new Set();
+  let current = error;
+  while (current && typeof current === "object" && !seen.has(current) && out.length < 10) {
+    seen.add(current);
+    const e = current;
+    out.push(e);
+    current = e.original ?? e.parent ?? e.cause;
+  }
+  return out;
+}
+function messageOf(error) {
+  const e = asErrorLike(error);
+  if (e && typeof e.message === "string" && e.message !== "") return e.message;
+  if (e && typeof e.name === "string") return e.name;
+  try {
+    return typeof error === "string" ? error : JSON.stringify(error) ?? String(error);
+  } catch {
+    return String(error);
+  }
+}
+function describeError(error, migrationPath, projectRoot, extraStacks = []) {
+  const links = chain(error);
+  const pgError = links.find((e) => typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code));
+  const withSql = links.find((e) => str(e.sql) !== void 0);
+  const info = { message: redact(messageOf(pgError ?? error)) };
+  const first = links[0];
+  if (first && Array.isArray(first.errors) && first.errors.length > 0 && info.message.length < 200) {
+    const parts = first.errors.map((e) => messageOf(e)).filter((m) => !info.message.includes(m));
+    if (parts.length > 0) info.message += `: ${redact(parts.join("; "))}`;
+  }
+  if (withSql) info.sql = redact(str(withSql.sql));
+  if (pgError) {
+    info.code = pgError.code;
+    const detail = str(pgError.detail);
+    const hint = str(pgError.hint);
+    if (detail) info.detail = redact(detail);
+    if (hint) info.hint = redact(hint);
+    const position = Number(pgError.position);
+    if (Number.isInteger(position) && position > 0) info.position = position;
+  }
+  const stacks = [...links.map((e) => typeof e.stack === "string" ? e.stack : void 0), ...extraStacks];
+  const frame = locate(stacks, migrationPath, projectRoot);
+  info.file = projectRelative(frame?.file ?? migrationPath, projectRoot);
+  if (frame) info.line = frame.line;
+  return info;
 }
 
 // src/migrate/meta.ts
@@ -53602,183 +53748,6 @@ var MetaTable = class {
   }
 };
 
-// src/migrate/sequelize.ts
-import { createRequire as createRequire3 } from "node:module";
-import { dirname as dirname2, join as join4 } from "node:path";
-
-// node_modules/sequelize/lib/index.mjs
-var import_index = __toESM(require_lib3(), 1);
-var Sequelize = import_index.default.Sequelize;
-var fn = import_index.default.fn;
-var col = import_index.default.col;
-var cast = import_index.default.cast;
-var literal2 = import_index.default.literal;
-var and = import_index.default.and;
-var or = import_index.default.or;
-var json = import_index.default.json;
-var where2 = import_index.default.where;
-var QueryInterface = import_index.default.QueryInterface;
-var ABSTRACT = import_index.default.ABSTRACT;
-var STRING = import_index.default.STRING;
-var CHAR = import_index.default.CHAR;
-var TEXT = import_index.default.TEXT;
-var NUMBER = import_index.default.NUMBER;
-var TINYINT = import_index.default.TINYINT;
-var SMALLINT = import_index.default.SMALLINT;
-var MEDIUMINT = import_index.default.MEDIUMINT;
-var INTEGER = import_index.default.INTEGER;
-var BIGINT = import_index.default.BIGINT;
-var FLOAT = import_index.default.FLOAT;
-var TIME = import_index.default.TIME;
-var DATE = import_index.default.DATE;
-var DATEONLY = import_index.default.DATEONLY;
-var BOOLEAN = import_index.default.BOOLEAN;
-var NOW = import_index.default.NOW;
-var BLOB = import_index.default.BLOB;
-var DECIMAL = import_index.default.DECIMAL;
-var NUMERIC = import_index.default.NUMERIC;
-var UUID = import_index.default.UUID;
-var UUIDV1 = import_index.default.UUIDV1;
-var UUIDV4 = import_index.default.UUIDV4;
-var HSTORE = import_index.default.HSTORE;
-var JSON2 = import_index.default.JSON;
-var JSONB = import_index.default.JSONB;
-var VIRTUAL = import_index.default.VIRTUAL;
-var ARRAY = import_index.default.ARRAY;
-var ENUM = import_index.default.ENUM;
-var RANGE = import_index.default.RANGE;
-var REAL = import_index.default.REAL;
-var DOUBLE = import_index.default.DOUBLE;
-var GEOMETRY = import_index.default.GEOMETRY;
-var GEOGRAPHY = import_index.default.GEOGRAPHY;
-var CIDR = import_index.default.CIDR;
-var INET = import_index.default.INET;
-var MACADDR = import_index.default.MACADDR;
-var CITEXT = import_index.default.CITEXT;
-var TSVECTOR = import_index.default.TSVECTOR;
-var Model = import_index.default.Model;
-var Transaction = import_index.default.Transaction;
-var Association = import_index.default.Association;
-var BelongsTo = import_index.default.BelongsTo;
-var HasOne = import_index.default.HasOne;
-var HasMany = import_index.default.HasMany;
-var BelongsToMany = import_index.default.BelongsToMany;
-var BaseError = import_index.default.BaseError;
-var AggregateError2 = import_index.default.AggregateError;
-var AsyncQueueError = import_index.default.AsyncQueueError;
-var AssociationError = import_index.default.AssociationError;
-var BulkRecordError = import_index.default.BulkRecordError;
-var ConnectionError = import_index.default.ConnectionError;
-var DatabaseError = import_index.default.DatabaseError;
-var EagerLoadingError = import_index.default.EagerLoadingError;
-var EmptyResultError = import_index.default.EmptyResultError;
-var InstanceError = import_index.default.InstanceError;
-var OptimisticLockError = import_index.default.OptimisticLockError;
-var QueryError = import_index.default.QueryError;
-var SequelizeScopeError = import_index.default.SequelizeScopeError;
-var ValidationError = import_index.default.ValidationError;
-var ValidationErrorItem = import_index.default.ValidationErrorItem;
-var AccessDeniedError = import_index.default.AccessDeniedError;
-var ConnectionAcquireTimeoutError = import_index.default.ConnectionAcquireTimeoutError;
-var ConnectionRefusedError = import_index.default.ConnectionRefusedError;
-var ConnectionTimedOutError = import_index.default.ConnectionTimedOutError;
-var HostNotFoundError = import_index.default.HostNotFoundError;
-var HostNotReachableError = import_index.default.HostNotReachableError;
-var InvalidConnectionError = import_index.default.InvalidConnectionError;
-var ExclusionConstraintError = import_index.default.ExclusionConstraintError;
-var ForeignKeyConstraintError = import_index.default.ForeignKeyConstraintError;
-var TimeoutError = import_index.default.TimeoutError;
-var UnknownConstraintError = import_index.default.UnknownConstraintError;
-var UniqueConstraintError = import_index.default.UniqueConstraintError;
-var Error2 = import_index.default.Error;
-var useInflection = import_index.default.useInflection;
-var Utils = import_index.default.Utils;
-var QueryTypes = import_index.default.QueryTypes;
-var Op = import_index.default.Op;
-var TableHints = import_index.default.TableHints;
-var IndexHints = import_index.default.IndexHints;
-var DataTypes = import_index.default.DataTypes;
-var Deferrable = import_index.default.Deferrable;
-var Validator = import_index.default.Validator;
-var ValidationErrorItemOrigin = import_index.default.ValidationErrorItemOrigin;
-var ValidationErrorItemType = import_index.default.ValidationErrorItemType;
-
-// src/migrate/sequelize.ts
-function resolveSequelize(project) {
-  const req = createRequire3(join4(project.cwd, "package.json"));
-  let path;
-  try {
-    path = req.resolve("sequelize");
-  } catch {
-    return { Sequelize, source: "bundled", version: bundledVersion(), dialectModule: esm_default };
-  }
-  const Sequelize2 = req(path);
-  const fromSequelize = createRequire3(path);
-  let dialectModule;
-  try {
-    fromSequelize.resolve("pg");
-  } catch {
-    dialectModule = esm_default;
-  }
-  let version;
-  try {
-    version = req("sequelize/package.json").version;
-  } catch {
-    version = Sequelize2.version;
-  }
-  return { Sequelize: Sequelize2, source: "project", path: dirname2(path), version, dialectModule };
-}
-function bundledVersion() {
-  return Sequelize.version;
-}
-var CONNECTION_KEYS = [
-  "url",
-  "use_env_variable",
-  "username",
-  "user",
-  "password",
-  "database",
-  "host",
-  "port",
-  "protocol",
-  "dialect",
-  "dialectModule",
-  "dialectModulePath",
-  "storage",
-  "replication",
-  "logging",
-  "benchmark",
-  "logQueryParameters"
-];
-function sequelizeOptions(project, applicationName, resolved) {
-  const options = { ...project.config };
-  for (const key of CONNECTION_KEYS) delete options[key];
-  for (const key of Object.keys(options)) {
-    if (/^(migration|seeder)Storage/.test(key) || key === "migrationTimestamps") delete options[key];
-  }
-  const dialectOptions = {
-    ...project.config.dialectOptions ?? {},
-    application_name: applicationName
-  };
-  return {
-    ...options,
-    dialect: "postgres",
-    dialectOptions,
-    ...resolved.dialectModule ? { dialectModule: resolved.dialectModule } : {},
-    logging: false
-  };
-}
-function urlWithoutApplicationName(databaseUrl) {
-  try {
-    const url = new URL(databaseUrl);
-    if (!url.searchParams.has("application_name")) return databaseUrl;
-    url.searchParams.delete("application_name");
-    return url.toString();
-  } catch {
-    return databaseUrl;
-  }
-}
-
 // src/migrate/runner.ts
 var DEFAULT_TIMEOUT_MS = 10 * 60 * 1e3;
 var INTERNAL_SQL = /^WITH ranges AS \(\s*SELECT pg_range\.rngtypid/;
@@ -53795,7 +53764,7 @@ var Capture = class {
     for (const e of this.entries) {
       const sql = e.sql ?? (typeof e.query?.sql === "string" ? e.query.sql : void 0);
       if (!sql || INTERNAL_SQL.test(sql)) continue;
-      const s = { sql: redact(stripLogPrefix(sql)), ms: round2(e.ms ?? now - e.start) };
+      const s = { sql: redact(stripLogPrefix(sql)), ms: round(e.ms ?? now - e.start) };
       if (e.failed) s.failed = true;
       if (e.ms === void 0) s.unfinished = true;
       const line2 = lineOf(e.stack);
@@ -53812,14 +53781,14 @@ var Capture = class {
 function stripLogPrefix(sql) {
   return sql.replace(/^Execut(?:ed|ing) \([^)]*\): /, "");
 }
-function round2(ms2) {
+function round(ms2) {
   return Math.round(ms2 * 1e3) / 1e3;
 }
 function delay(ms2) {
-  return new Promise((resolve2) => setTimeout(() => resolve2("timeout"), Math.max(0, ms2)).unref?.());
+  return new Promise((resolve3) => setTimeout(() => resolve3("timeout"), Math.max(0, ms2)).unref?.());
 }
 function nextTurn() {
-  return new Promise((resolve2) => setImmediate(resolve2));
+  return new Promise((resolve3) => setImmediate(resolve3));
 }
 var MigrationRunner = class _MigrationRunner {
   constructor(databaseUrl, project, resolved, options) {
@@ -53885,7 +53854,7 @@ var MigrationRunner = class _MigrationRunner {
       const stack = options?.[CALL_SITE];
       const entry = {
         query,
-        start: performance3.now(),
+        start: performance2.now(),
         ...typeof stack === "string" ? { stack } : {}
       };
       capture.entries.push(entry);
@@ -53905,7 +53874,7 @@ var MigrationRunner = class _MigrationRunner {
     hooks.addHook("afterQuery", (_options, query) => {
       const entry = this.capture?.byQuery.get(query);
       if (!entry) return;
-      entry.ms = performance3.now() - entry.start;
+      entry.ms = performance2.now() - entry.start;
       entry.sql = typeof query.sql === "string" ? query.sql : void 0;
     });
     const original = sequelize.query;
@@ -53965,14 +53934,14 @@ var MigrationRunner = class _MigrationRunner {
   }
   async step(m, direction) {
     const session = this.current();
-    const started = performance3.now();
+    const started = performance2.now();
     const capture = new Capture();
     const file = projectRelative(m.path, this.project.cwd);
     const finish = (error) => ({
       ok: error === null,
-      ms: round2(performance3.now() - started),
+      ms: round(performance2.now() - started),
       statements: capture.statements(
-        performance3.now(),
+        performance2.now(),
         (stack) => stack ? locate([stack], m.path, this.project.cwd)?.line : void 0
       ),
       error
@@ -53999,7 +53968,7 @@ var MigrationRunner = class _MigrationRunner {
     }
     const crashes = [];
     let crashed = () => void 0;
-    const crashSignal = new Promise((resolve2) => crashed = resolve2);
+    const crashSignal = new Promise((resolve3) => crashed = resolve3);
     const onCrash = (reason) => {
       crashes.push(reason);
       crashed();
@@ -54022,12 +53991,12 @@ var MigrationRunner = class _MigrationRunner {
         () => ({ kind: "done" }),
         (error) => ({ kind: "threw", error })
       );
-      const first = await Promise.race([settled, delay(deadline - performance3.now())]);
+      const first = await Promise.race([settled, delay(deadline - performance2.now())]);
       outcome = first === "timeout" ? { kind: "timeout" } : first;
       if (outcome.kind !== "timeout") {
         const drained = await Promise.race([
           Promise.allSettled([...capture.pending]).then(() => "drained"),
-          delay(deadline - performance3.now())
+          delay(deadline - performance2.now())
         ]);
         if (drained === "timeout") outcome = { kind: "timeout" };
         await nextTurn();
@@ -54057,7 +54026,7 @@ var MigrationRunner = class _MigrationRunner {
       await this.bookkeeping((s) => direction === "up" ? s.meta.log(m.name) : s.meta.unlog(m.name));
     } catch (error) {
       const table = this.project.meta.schema ? `${this.project.meta.schema}.${this.project.meta.table}` : this.project.meta.table;
-      const info = describeError2(error, m.path, this.project.cwd);
+      const info = describeError(error, m.path, this.project.cwd);
       info.message = `The migration ran but could not be ${direction === "up" ? "recorded in" : "removed from"} ${table}: ${info.message}`;
       return finish(info);
     }
@@ -54072,10 +54041,10 @@ var MigrationRunner = class _MigrationRunner {
       const c = current;
       current = c.original ?? c.parent ?? c.cause;
     }
-    return describeError2(error, m.path, this.project.cwd, stacks);
+    return describeError(error, m.path, this.project.cwd, stacks);
   }
   timeoutInfo(m, direction, capture) {
-    const seconds = this.timeoutMs >= 1e3 ? `${round2(this.timeoutMs / 1e3)} s` : `${this.timeoutMs} ms`;
+    const seconds = this.timeoutMs >= 1e3 ? `${round(this.timeoutMs / 1e3)} s` : `${this.timeoutMs} ms`;
     const running = capture.running();
     const sql = running && typeof running.query?.sql === "string" ? redact(running.query.sql) : void 0;
     const frame = locate([...capture.pendingStacks.values()].reverse(), m.path, this.project.cwd);
@@ -54143,271 +54112,33 @@ function sanitized(error) {
   return copy;
 }
 function invoke(fn2, module, params, name) {
-  return new Promise((resolve2, reject) => {
+  return new Promise((resolve3, reject) => {
     const result = fn2.apply(module, params);
     if (!result || typeof result.then !== "function") {
       throw new Error(
         `Migration ${name} (or wrapper) didn't return a promise. Make the function async, or return the promise of its queries.`
       );
     }
-    result.then(resolve2, reject);
+    result.then(resolve3, reject);
   });
 }
 
-// src/plan/index.ts
-import { readFileSync as readFileSync3 } from "node:fs";
-import { basename, join as join7, relative as relative4 } from "node:path";
-
-// src/migrate/discover.ts
-import { readdirSync } from "node:fs";
-import { join as join5 } from "node:path";
-var MIGRATION_FILE_PATTERN = /^(?!.*\.d\.ts$).*\.(cjs|js|cts|ts|mjs)$/;
-function discoverMigrations(dir) {
-  const names = readdirSync(dir, { withFileTypes: true }).filter((entry) => !entry.isDirectory() && MIGRATION_FILE_PATTERN.test(entry.name)).map((entry) => entry.name);
-  names.sort((a, b) => a > b ? 1 : a < b ? -1 : 0);
-  return names.map((name) => ({ name, path: join5(dir, name) }));
-}
-
-// src/plan/git.ts
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
-var exec = promisify(execFile);
-var GitError = class extends Error {
-  constructor(message, options) {
-    super(message, options);
-    this.name = "GitError";
-  }
-};
-async function git(cwd, args) {
-  try {
-    const { stdout } = await exec("git", args, { cwd, maxBuffer: 64 * 1024 * 1024, encoding: "utf8" });
-    return stdout;
-  } catch (err) {
-    const e = err;
-    throw new GitError(`git ${args.join(" ")} failed: ${(e.stderr || e.message).trim()}`, { cause: err });
-  }
-}
-async function repoRoot(cwd) {
-  try {
-    return (await git(cwd, ["rev-parse", "--show-toplevel"])).trim();
-  } catch (err) {
-    throw new GitError(
-      `${cwd} is not inside a git repository, so --base cannot be compared. Run from a clone, or omit --base for a full audit.`,
-      { cause: err }
-    );
-  }
-}
-async function resolveCommit(root, ref) {
-  try {
-    return (await git(root, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`])).trim();
-  } catch (err) {
-    throw new GitError(
-      `The base ref "${ref}" is not a commit in this clone. Fetch it first (git fetch origin ${ref}; in GitHub Actions use actions/checkout with fetch-depth: 0), or pass another --base.`,
-      { cause: err }
-    );
-  }
-}
-async function headCommit(root) {
-  try {
-    return (await git(root, ["rev-parse", "--verify", "--quiet", "HEAD"])).trim() || null;
-  } catch {
-    return null;
-  }
-}
-
-// src/plan/worktree.ts
-import { existsSync as existsSync3, mkdtempSync, rmSync, symlinkSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname as dirname3, join as join6, relative as relative3, sep as sep2 } from "node:path";
-async function checkoutBase(root, sha, projectDir) {
-  const dir = mkdtempSync(join6(tmpdir(), "schemabot-base-"));
-  await git(root, ["worktree", "add", "--detach", "--force", dir, sha]);
-  const rel = relative3(root, projectDir);
-  const levels = rel ? rel.split(sep2) : [];
-  for (let i = 0; i <= levels.length; i++) {
-    const sub = levels.slice(0, i).join(sep2);
-    const real2 = join6(root, sub, "node_modules");
-    const link = join6(dir, sub, "node_modules");
-    if (existsSync3(real2) && !existsSync3(link)) {
-      mkdirSync(dirname3(link), { recursive: true });
-      symlinkSync(real2, link, "dir");
-    }
-  }
-  let removed = false;
-  const remove = async () => {
-    if (removed) return;
-    removed = true;
-    await git(root, ["worktree", "remove", "--force", dir]).catch(() => void 0);
-    rmSync(dir, { recursive: true, force: true });
-    await git(root, ["worktree", "prune"]).catch(() => void 0);
-  };
-  return { dir, sha, remove, [Symbol.asyncDispose]: remove };
-}
-
-// src/plan/index.ts
-function stem(name) {
-  return name.replace(/\.d\.ts$/, "").replace(/\.[^.]+$/, "");
-}
-function contents2(path) {
-  return readFileSync3(path);
-}
-async function planMigrations(options) {
-  const headFiles = discoverMigrations(options.migrationsDir);
-  if (!options.baseRef) {
-    let head2 = null;
-    let relTo = options.cwd;
-    try {
-      relTo = await repoRoot(options.cwd);
-      head2 = await headCommit(relTo);
-    } catch {
-    }
-    const migrations = headFiles.map((m) => ({
-      name: m.name,
-      change: "added",
-      file: relative4(relTo, m.path),
-      head: m
-    }));
-    return {
-      base: null,
-      head: { sha: head2 },
-      baseMigrations: [],
-      migrations,
-      findings: duplicateStems(migrations),
-      baseTree: null
-    };
-  }
-  const root = await repoRoot(options.cwd);
-  const sha = await resolveCommit(root, options.baseRef);
-  const head = await headCommit(root);
-  const tree = await checkoutBase(root, sha, options.cwd);
-  try {
-    const rel = relative4(root, options.migrationsDir);
-    const baseFiles = discoverMigrations(join7(tree.dir, rel));
-    const baseByName = new Map(baseFiles.map((m) => [m.name, m]));
-    const headByName = new Map(headFiles.map((m) => [m.name, m]));
-    const names = [.../* @__PURE__ */ new Set([...baseByName.keys(), ...headByName.keys()])].sort();
-    const migrations = names.map((name) => {
-      const b = baseByName.get(name);
-      const h = headByName.get(name);
-      const file = join7(rel, name);
-      if (b && h) {
-        const same = contents2(b.path).equals(contents2(h.path));
-        return { name, change: same ? "unchanged" : "modified", file, head: h, base: b };
-      }
-      return b ? { name, change: "deleted", file, base: b } : { name, change: "added", file, head: h };
-    });
-    return {
-      base: { ref: options.baseRef, sha },
-      head: { sha: head },
-      baseMigrations: baseFiles,
-      migrations,
-      findings: fileFindings(migrations),
-      baseTree: tree
-    };
-  } catch (err) {
-    await tree.remove();
-    throw err;
-  }
-}
-function duplicateStems(migrations) {
-  const byStem = /* @__PURE__ */ new Map();
-  for (const m of migrations) {
-    if (m.change === "deleted") continue;
-    const list = byStem.get(stem(m.name)) ?? [];
-    list.push(m);
-    byStem.set(stem(m.name), list);
-  }
-  const findings = [];
-  for (const list of byStem.values()) {
-    if (list.length < 2) continue;
-    for (const m of list.slice(1)) {
-      findings.push({
-        rule: "duplicate-migration",
-        severity: "error",
-        migration: m.name,
-        file: m.file,
-        message: `${m.name} and ${list[0].name} differ only by extension; sequelize-cli runs both. Delete the one that is not the source (often compiled output).`
-      });
-    }
-  }
-  return findings;
-}
-function fileFindings(migrations) {
-  const findings = duplicateStems(migrations);
-  const added = migrations.filter((m) => m.change === "added");
-  const deleted = migrations.filter((m) => m.change === "deleted");
-  const renamedFrom = /* @__PURE__ */ new Map();
-  for (const d of deleted) {
-    const twin = added.find(
-      (a) => !renamedFrom.has(a.name) && contents2(a.head.path).equals(contents2(d.base.path))
-    );
-    if (twin) renamedFrom.set(twin.name, d);
-  }
-  for (const m of migrations) {
-    if (m.change === "modified") {
-      findings.push({
-        rule: "edited-migration",
-        severity: "error",
-        migration: m.name,
-        file: m.file,
-        message: `${m.name} exists on the base branch and was edited. Databases that already ran it will never run the new text; revert the edit and add a new migration instead.`
-      });
-    }
-  }
-  for (const d of deleted) {
-    const twin = [...renamedFrom.entries()].find(([, from]) => from === d)?.[0];
-    findings.push(
-      twin ? {
-        rule: "renamed-migration",
-        severity: "error",
-        migration: twin,
-        file: migrations.find((m) => m.name === twin).file,
-        message: `${d.name} was renamed to ${twin}. Databases record migrations by name, so they would run it a second time; keep the old name.`
-      } : {
-        rule: "deleted-migration",
-        severity: "error",
-        migration: d.name,
-        file: d.file,
-        message: `${d.name} exists on the base branch and was deleted. Databases that ran it keep it recorded with no file to undo it; restore the file (write a new migration to reverse it instead).`
-      }
-    );
-  }
-  const newestBase = migrations.filter((m) => m.change !== "added").at(-1)?.name;
-  for (const m of added) {
-    if (renamedFrom.has(m.name)) continue;
-    if (newestBase && m.name < newestBase) {
-      findings.push({
-        rule: "out-of-order",
-        severity: "error",
-        migration: m.name,
-        file: m.file,
-        message: `${m.name} sorts before ${newestBase}, which is already on the base branch. sequelize-cli would run it out of order on databases that are up to date; give it a newer timestamp (e.g. rename it to ${newTimestampName(m.name)}).`
-      });
-    }
-  }
-  return findings;
-}
-function newTimestampName(name) {
-  const now = (/* @__PURE__ */ new Date()).toISOString().replace(/[-:T]/g, "").slice(0, 14);
-  return /^\d{14}/.test(name) ? now + name.slice(14) : `${now}-${basename(name)}`;
-}
-
 // src/postgres/index.ts
-import { existsSync as existsSync5, readFileSync as readFileSync5 } from "node:fs";
+import { existsSync as existsSync5, readFileSync as readFileSync4 } from "node:fs";
 import { fileURLToPath as fileURLToPath2 } from "node:url";
-import { dirname as dirname4, join as join9 } from "node:path";
+import { dirname as dirname3, join as join8 } from "node:path";
 
 // src/postgres/docker.ts
-import { existsSync as existsSync4, readFileSync as readFileSync4 } from "node:fs";
+import { existsSync as existsSync4, readFileSync as readFileSync3 } from "node:fs";
 import { request } from "node:http";
 import { connect } from "node:net";
 import { homedir, userInfo } from "node:os";
-import { join as join8 } from "node:path";
+import { join as join7 } from "node:path";
 function testcontainersProperties() {
-  const file = join8(homedir(), ".testcontainers.properties");
+  const file = join7(homedir(), ".testcontainers.properties");
   if (!existsSync4(file)) return {};
   const props = {};
-  for (const line2 of readFileSync4(file, "utf8").split("\n")) {
+  for (const line2 of readFileSync3(file, "utf8").split("\n")) {
     const m = /^\s*([\w.]+)\s*[=:]\s*(.*?)\s*$/.exec(line2);
     if (m) props[m[1]] = m[2];
   }
@@ -54421,36 +54152,36 @@ function dockerEndpoints(env = process.env) {
   else if (props["docker.host"])
     out.push({ uri: props["docker.host"], from: "~/.testcontainers.properties docker.host" });
   const sockets = ["/var/run/docker.sock"];
-  if (env.XDG_RUNTIME_DIR) sockets.push(join8(env.XDG_RUNTIME_DIR, "docker.sock"));
-  sockets.push(join8(homedir(), ".docker", "run", "docker.sock"));
-  sockets.push(join8(homedir(), ".docker", "desktop", "docker.sock"));
-  sockets.push(join8("/run", "user", String(userInfo().uid), "docker.sock"));
+  if (env.XDG_RUNTIME_DIR) sockets.push(join7(env.XDG_RUNTIME_DIR, "docker.sock"));
+  sockets.push(join7(homedir(), ".docker", "run", "docker.sock"));
+  sockets.push(join7(homedir(), ".docker", "desktop", "docker.sock"));
+  sockets.push(join7("/run", "user", String(userInfo().uid), "docker.sock"));
   for (const s of sockets) out.push({ uri: `unix://${s}`, from: "default socket" });
   return out;
 }
 function pingUnix(socketPath, timeoutMs) {
-  return new Promise((resolve2) => {
+  return new Promise((resolve3) => {
     const req = request({ socketPath, path: "/_ping", method: "GET", timeout: timeoutMs }, (res) => {
       res.resume();
-      resolve2(res.statusCode === 200 ? void 0 : `answered HTTP ${res.statusCode}`);
+      resolve3(res.statusCode === 200 ? void 0 : `answered HTTP ${res.statusCode}`);
     });
     req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on("error", (err) => resolve2(err.message));
+    req.on("error", (err) => resolve3(err.message));
     req.end();
   });
 }
 function connectTcp(host, port, timeoutMs) {
-  return new Promise((resolve2) => {
+  return new Promise((resolve3) => {
     const socket = connect({ host, port, timeout: timeoutMs });
     socket.on("connect", () => {
       socket.destroy();
-      resolve2(void 0);
+      resolve3(void 0);
     });
     socket.on("timeout", () => {
       socket.destroy();
-      resolve2(`no answer within ${timeoutMs} ms`);
+      resolve3(`no answer within ${timeoutMs} ms`);
     });
-    socket.on("error", (err) => resolve2(err.message));
+    socket.on("error", (err) => resolve3(err.message));
   });
 }
 async function probeOne(endpoint, timeoutMs) {
@@ -54646,12 +54377,12 @@ var UrlPostgres = class _UrlPostgres {
 
 // src/postgres/index.ts
 function ownPackageRoot() {
-  let dir = dirname4(fileURLToPath2(import.meta.url));
-  for (let i = 0; i < 5; i++, dir = dirname4(dir)) {
-    const pkg = join9(dir, "package.json");
-    if (existsSync5(pkg) && /"name":\s*"schemabot"/.test(readFileSync5(pkg, "utf8"))) return dir;
+  let dir = dirname3(fileURLToPath2(import.meta.url));
+  for (let i = 0; i < 5; i++, dir = dirname3(dir)) {
+    const pkg = join8(dir, "package.json");
+    if (existsSync5(pkg) && /"name":\s*"schemabot"/.test(readFileSync4(pkg, "utf8"))) return dir;
   }
-  return dirname4(fileURLToPath2(import.meta.url));
+  return dirname3(fileURLToPath2(import.meta.url));
 }
 var SUPPORTED_MAJORS = { min: 14, max: 18 };
 function checkVersion(version) {
@@ -54720,6 +54451,935 @@ async function startPostgres(request2) {
         `Unknown PostgreSQL provider "${String(request2.provider)}": use auto, testcontainers, local or url.`
       );
   }
+}
+
+// src/modes/models.ts
+function metaTable(project) {
+  return { schema: project.meta.schema ?? "public", name: project.meta.table };
+}
+async function resolveModelsEntry(project, explicit) {
+  if (explicit) return findModels(project, explicit);
+  const config = await loadConfig(project.cwd);
+  if (config.models === false) return null;
+  return findModels(project, config.models);
+}
+async function migrateAll(server, project, options = {}) {
+  const database = await server.createDatabase();
+  const files = discoverMigrations(project.migrationsDir);
+  options.log?.(`Applying ${files.length} migrations`);
+  let applied = 0;
+  let failure = null;
+  {
+    var _stack = [];
+    try {
+      const runner = __using(_stack, await MigrationRunner.open(server.url(database), project, {
+        timeoutMs: options.timeoutMs
+      }), true);
+      for (const file of files) {
+        const step2 = await runner.up(file);
+        if (!step2.ok) {
+          failure = {
+            name: file.name,
+            message: step2.error?.message ?? "failed",
+            file: relative4(project.cwd, file.path),
+            ...step2.error?.line ? { line: step2.error.line } : {}
+          };
+          break;
+        }
+        applied++;
+      }
+    } catch (_) {
+      var _error = _, _hasError = true;
+    } finally {
+      var _promise = __callDispose(_stack, _error, _hasError);
+      _promise && await _promise;
+    }
+  }
+  const snapshot = await snapshotOf(server.url(database), project);
+  return { database, snapshot, applied, failure };
+}
+async function snapshotOf(url, project) {
+  const client = new esm_default.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await takeSnapshot(client, { exclude: [metaTable(project)] });
+  } finally {
+    await client.end().catch(() => void 0);
+  }
+}
+function quoteIdent3(name) {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+async function syncModels(server, project, entry, migrated) {
+  const database = await server.createDatabase();
+  try {
+    const client = new esm_default.Client({ connectionString: server.url(database) });
+    await client.connect();
+    try {
+      for (const schema of Object.values(migrated.schemas)) {
+        if (schema.name !== "public") await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema.name}`);
+      }
+      for (const ext of Object.values(migrated.extensions)) {
+        await client.query(
+          `CREATE EXTENSION IF NOT EXISTS ${quoteIdent3(ext.name)} WITH SCHEMA ${ext.schema}`
+        );
+      }
+      let tables;
+      {
+        var _stack = [];
+        try {
+          const models = __using(_stack, await loadModels(project, server.url(database), entry), true);
+          tables = await models.sync();
+        } catch (_) {
+          var _error = _, _hasError = true;
+        } finally {
+          var _promise = __callDispose(_stack, _error, _hasError);
+          _promise && await _promise;
+        }
+      }
+      const snapshot = await takeSnapshot(client, { exclude: [metaTable(project)] });
+      return { snapshot, tables, source: relative4(project.cwd, entry.path) || "." };
+    } finally {
+      await client.end().catch(() => void 0);
+    }
+  } finally {
+    await server.dropDatabase(database).catch(() => void 0);
+  }
+}
+async function compareWithModels(server, project, entry, migrated) {
+  const schema = await syncModels(server, project, entry, migrated);
+  return { comparison: compareModels(migrated, schema.snapshot, schema.tables), schema };
+}
+async function runModels(options) {
+  var _stack = [];
+  try {
+    const started = performance.now();
+    const log = options.log ?? (() => void 0);
+    const project = await loadProject({ cwd: options.cwd, migrationsPath: options.migrationsPath });
+    const entry = await resolveModelsEntry(project, options.models);
+    if (!entry) {
+      throw new ModelsError(
+        `No models found in ${project.cwd}: there is no models folder (.sequelizerc "models-path", default models/) with model files or an index loader, or .schemabot.yml sets "models: false". Pass --models with the module that exports your Sequelize instance.`
+      );
+    }
+    const server = __using(_stack, await startPostgres({
+      provider: options.postgres,
+      version: options.postgresVersion,
+      url: options.postgresUrl,
+      image: options.postgresImage,
+      cwd: project.cwd,
+      log
+    }), true);
+    const migrated = await migrateAll(server, project, { timeoutMs: options.timeoutMs, log });
+    await server.dropDatabase(migrated.database).catch(() => void 0);
+    const source = relative4(project.cwd, entry.path) || ".";
+    const base = {
+      schemaVersion: 1,
+      mode: "models",
+      postgres: { version: server.version, provider: server.provider },
+      migrations: { applied: migrated.applied, failed: migrated.failure?.name ?? null }
+    };
+    if (migrated.failure) {
+      const f = migrated.failure;
+      return {
+        ...base,
+        ok: false,
+        models: { source, tables: 0 },
+        changes: [],
+        findings: [
+          {
+            rule: "up-failed",
+            severity: "error",
+            migration: f.name,
+            file: f.file,
+            ...f.line ? { line: f.line } : {},
+            message: `up failed: ${f.message.split("\n")[0]}. The models cannot be compared with migrations that do not run.`,
+            fix: "Fix the migration first (`schemabot check` shows what it does)."
+          }
+        ],
+        durationMs: Math.round(performance.now() - started)
+      };
+    }
+    log(`Syncing the models from ${source}`);
+    const { comparison, schema } = await compareWithModels(server, project, entry, migrated.snapshot);
+    return {
+      ...base,
+      ok: comparison.changes.length === 0,
+      models: { source, tables: schema.tables.length },
+      changes: comparison.changes,
+      findings: modelDriftFindings(comparison.changes, schema.tables, "error"),
+      durationMs: Math.round(performance.now() - started)
+    };
+  } catch (_) {
+    var _error = _, _hasError = true;
+  } finally {
+    var _promise = __callDispose(_stack, _error, _hasError);
+    _promise && await _promise;
+  }
+}
+
+// src/modes/check.ts
+import { readFileSync as readFileSync6 } from "node:fs";
+import { relative as relative7 } from "node:path";
+
+// src/assess/index.ts
+var DUPLICATE_OBJECT = "42710";
+function firstLine(text) {
+  return text.split("\n")[0].trim();
+}
+function describeError2(step2) {
+  const e = step2.error;
+  if (!e) return "failed";
+  return firstLine(e.message) + (e.sql ? ` (statement: ${truncate2(e.sql, 200)})` : "");
+}
+function truncate2(text, max) {
+  const one = text.replace(/\s+/g, " ").trim();
+  return one.length > max ? one.slice(0, max - 1) + "\u2026" : one;
+}
+function where2(m, step2) {
+  return { migration: m.name, file: m.file, ...step2?.error?.line ? { line: step2.error.line } : {} };
+}
+function enumsLeftBehind(m) {
+  return m.residue.filter((c) => c.kind === "enum" && c.action === "added").map((c) => c.name);
+}
+function migrationFindings(m) {
+  const out = [];
+  if (m.up && !m.up.ok) {
+    out.push({
+      rule: "up-failed",
+      severity: "error",
+      ...where2(m, m.up),
+      message: `up failed: ${describeError2(m.up)}`,
+      fix: "Fix the failing statement; the database was left with whatever the migration did before it failed."
+    });
+    return out;
+  }
+  if (!m.down) return out;
+  const enums = enumsLeftBehind(m);
+  if (!m.down.ok) {
+    const missing = /no down/i.test(m.down.error?.message ?? "");
+    out.push(
+      missing ? {
+        rule: "missing-down",
+        severity: "error",
+        ...where2(m, null),
+        message: "has no down function, so it cannot be rolled back.",
+        fix: "Add a down that reverses up exactly (or throw a clear error in down if it truly cannot be undone)."
+      } : {
+        rule: "down-failed",
+        severity: "error",
+        ...where2(m, m.down),
+        message: `down failed: ${describeError2(m.down)}`,
+        fix: "Fix down so that it runs on the schema up produced."
+      }
+    );
+  } else if (enums.length) {
+    out.push({
+      rule: "enum-left-behind",
+      severity: "error",
+      ...where2(m, m.reup),
+      message: `down left the enum type${enums.length > 1 ? "s" : ""} ${enums.join(", ")} behind` + (m.reup && !m.reup.ok ? `, so up failed again: ${describeError2(m.reup)}` : "") + ".",
+      fix: `In down, after dropping the table or column: DROP TYPE IF EXISTS ${enums.map(quoteEnumName).join(", ")};`
+    });
+  }
+  const otherResidue = m.residue.filter(
+    (c) => !(c.kind === "enum" && c.action === "added" && enums.includes(c.name))
+  );
+  if (m.down.ok && otherResidue.length) {
+    out.push({
+      rule: "irreversible",
+      severity: "error",
+      ...where2(m, null),
+      message: `down did not restore the schema: ${otherResidue.length} difference${otherResidue.length > 1 ? "s" : ""} (${otherResidue.slice(0, 5).map(
+        (c) => `${c.kind} ${c.name} ${c.action === "added" ? "left behind" : c.action === "removed" ? "dropped" : c.action}`
+      ).join("; ")}${otherResidue.length > 5 ? "; \u2026" : ""}).`,
+      fix: "Make down undo exactly what up did, no more and no less."
+    });
+  }
+  if (m.reup && !m.reup.ok && m.down.ok && !enums.length && !otherResidue.length) {
+    const dup = m.reup.error?.code === DUPLICATE_OBJECT;
+    out.push({
+      rule: "reup-failed",
+      severity: "error",
+      ...where2(m, m.reup),
+      message: `up failed when run again after down: ${describeError2(m.reup)}`,
+      fix: dup ? "down leaves an object behind that the schema snapshot does not show; drop it in down." : "Make up repeatable after down."
+    });
+  }
+  if (m.reupDiff?.length) {
+    out.push({
+      rule: "reup-differs",
+      severity: "warning",
+      ...where2(m, null),
+      message: `up produced a different schema the second time (${m.reupDiff.map((c) => `${c.kind} ${c.name}`).join(", ")}).`,
+      fix: "Make up deterministic (no generated names or time-dependent DDL)."
+    });
+  }
+  return out;
+}
+function quoteEnumName(name) {
+  return name.includes('"') ? name : name.split(".").map((p) => `"${p}"`).join(".");
+}
+function replayFinding(f, file) {
+  return f.phase === "base" ? {
+    rule: "base-migration-failed",
+    severity: "error",
+    migration: f.name,
+    ...file ? { file } : {},
+    message: `the base branch's migration ${f.name} failed when replayed from an empty database: ${describeError2(f.step)}. Nothing in this change could be checked.`,
+    fix: "Fix the base branch first: its migrations must run from an empty database."
+  } : {
+    rule: "replay-failed",
+    severity: "error",
+    migration: f.name,
+    ...file ? { file } : {},
+    message: `${f.name} succeeded once but failed when replayed on a fresh database: ${describeError2(f.step)}. Later migrations were not checked.`,
+    fix: "Make the migration deterministic: it must succeed every time it runs on the same schema."
+  };
+}
+var SEVERITY_ORDER = { error: 0, warning: 1, info: 2 };
+function assess(input) {
+  const fileOf = new Map(input.plan.migrations.map((m) => [m.name, m.file]));
+  const raw = [
+    ...input.replayFailures.map((f) => replayFinding(f, fileOf.get(f.name))),
+    ...input.plan.findings.map((f) => ({ ...f })),
+    ...input.migrations.flatMap(migrationFindings),
+    ...input.hazards,
+    ...input.models?.findings ?? []
+  ];
+  const findings = applyConfig(raw, input.config, input.sources);
+  findings.sort(
+    (a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || (a.migration ?? "").localeCompare(b.migration ?? "")
+  );
+  const judged = input.migrations.filter((m) => m.up);
+  const active = findings.filter((f) => !f.suppressed);
+  const errors = active.filter((f) => f.severity === "error").length;
+  return {
+    schemaVersion: 1,
+    mode: "check",
+    ok: failingFindings(findings, input.config).length === 0,
+    postgres: input.postgres,
+    base: input.plan.base,
+    head: input.plan.head,
+    migrationsPath: input.migrationsPath,
+    baseReplay: input.baseReplay,
+    migrations: input.migrations,
+    changes: input.changes,
+    findings,
+    ...input.models ? { models: input.models.section } : {},
+    summary: {
+      checked: judged.length,
+      failed: judged.filter((m) => !m.up.ok || m.down && !m.down.ok || m.reup && !m.reup.ok).length,
+      irreversible: judged.filter((m) => m.reversible === false).length,
+      changes: input.changes.length,
+      errors,
+      warnings: active.filter((f) => f.severity === "warning").length
+    },
+    durationMs: Math.round(input.durationMs)
+  };
+}
+
+// src/inspect/locks.ts
+import { performance as performance3 } from "node:perf_hooks";
+
+// src/inspect/observe-transactions.ts
+var CONTROL = /* @__PURE__ */ new Set([
+  "TRANS_STMT_BEGIN",
+  "TRANS_STMT_START",
+  "TRANS_STMT_COMMIT",
+  "TRANS_STMT_ROLLBACK",
+  "TRANS_STMT_PREPARE",
+  "TRANS_STMT_COMMIT_PREPARED",
+  "TRANS_STMT_ROLLBACK_PREPARED"
+]);
+var SAVEPOINT = /* @__PURE__ */ new Set(["TRANS_STMT_SAVEPOINT", "TRANS_STMT_RELEASE", "TRANS_STMT_ROLLBACK_TO"]);
+var loaded2;
+function loadParser() {
+  loaded2 ??= loadModule();
+  return loaded2;
+}
+function transactionEffect(sql) {
+  const effect = { control: false, savepoint: false };
+  let stmts;
+  try {
+    stmts = parseSync(sql).stmts ?? [];
+  } catch {
+    return effect;
+  }
+  for (const { stmt } of stmts) {
+    const kind = stmt?.TransactionStmt?.kind;
+    if (!kind) continue;
+    if (CONTROL.has(kind)) effect.control = true;
+    if (SAVEPOINT.has(kind)) effect.savepoint = true;
+  }
+  return effect;
+}
+
+// src/inspect/locks.ts
+var LOCK_MODES = [
+  "AccessShareLock",
+  "RowShareLock",
+  "RowExclusiveLock",
+  "ShareUpdateExclusiveLock",
+  "ShareLock",
+  "ShareRowExclusiveLock",
+  "ExclusiveLock",
+  "AccessExclusiveLock"
+];
+function lockBlocks(mode) {
+  switch (mode) {
+    case "AccessExclusiveLock":
+      return ["reads", "writes"];
+    case "ShareLock":
+    case "ShareRowExclusiveLock":
+    case "ExclusiveLock":
+      return ["writes"];
+    default:
+      return [];
+  }
+}
+function rank(mode) {
+  return LOCK_MODES.indexOf(mode);
+}
+function kindOf(relkind) {
+  if (relkind === "r" || relkind === "p") return "table";
+  if (relkind === "i" || relkind === "I") return "index";
+  if (relkind === "S") return "sequence";
+  return "other";
+}
+var RELATIONS_QUERY = `
+SELECT c.oid, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name, n.nspname, c.relname,
+       c.relkind, c.relfilenode
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
+  AND n.nspname NOT LIKE 'pg\\_temp\\_%'`;
+var STATE_QUERY = `
+SELECT
+  (SELECT coalesce(json_agg(json_build_array(l.relation, l.mode)), '[]')
+     FROM pg_locks l
+    WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
+      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS locks,
+  (SELECT coalesce(json_agg(json_build_array(c.oid, c.relfilenode,
+            CASE WHEN c.relkind IN ('r', 'm', 't') THEN pg_stat_get_xact_numscans(c.oid) ELSE 0 END)), '[]')
+     FROM pg_class c WHERE c.oid = ANY($1::oid[])) AS relations`;
+var OUTSIDE_TRANSACTION = "25001";
+async function observeStatements(url, statements) {
+  await loadParser();
+  const client = new esm_default.Client({ connectionString: url, application_name: "schemabot-observe" });
+  client.on("error", () => void 0);
+  client.on("notice", () => void 0);
+  await client.connect();
+  try {
+    return await replay(client, statements);
+  } finally {
+    await client.end().catch(() => void 0);
+  }
+}
+async function relations(client) {
+  const { rows } = await client.query(RELATIONS_QUERY);
+  return new Map(
+    rows.map((r) => [
+      Number(r.oid),
+      {
+        name: r.name,
+        schema: r.nspname,
+        relname: r.relname,
+        relkind: r.relkind,
+        kind: kindOf(r.relkind),
+        file: Number(r.relfilenode)
+      }
+    ])
+  );
+}
+function round2(ms2) {
+  return Math.round(ms2 * 1e3) / 1e3;
+}
+async function replay(client, statements) {
+  const { rows } = await client.query("SELECT current_setting('server_version_num') AS v");
+  const postgresMajor = Math.floor(Number(rows[0].v) / 1e4);
+  const before = await relations(client);
+  const oids = [...before.keys()];
+  const files = new Map([...before].map(([oid, r]) => [oid, r.file]));
+  const held = /* @__PURE__ */ new Map();
+  let clock = 0;
+  const readState = async () => {
+    const res = await client.query(
+      STATE_QUERY,
+      [oids]
+    );
+    const row = res.rows[0];
+    const locks = /* @__PURE__ */ new Map();
+    for (const [oid, mode] of row.locks) {
+      const o = Number(oid);
+      if (!before.has(o)) continue;
+      const known = locks.get(o);
+      if (known === void 0 || rank(mode) > rank(known)) locks.set(o, mode);
+    }
+    return {
+      locks,
+      files: new Map(row.relations.map(([oid, file]) => [Number(oid), Number(file)])),
+      scans: new Map(row.relations.map(([oid, , scans]) => [Number(oid), Number(scans)]))
+    };
+  };
+  const rewritten = (now) => {
+    const out = [];
+    for (const [oid, file] of now) {
+      const old = files.get(oid);
+      if (old !== void 0 && file !== 0 && old !== 0 && file !== old) out.push(before.get(oid).name);
+      files.set(oid, file);
+    }
+    return out;
+  };
+  const scanned = (from, to) => [...to.scans].filter(([oid, n]) => n > (from.scans.get(oid) ?? 0) && before.get(oid).kind === "table").map(([oid]) => before.get(oid).name);
+  const taken = (state, since) => {
+    const out = [];
+    for (const [oid, mode] of state.locks) {
+      const r = rank(mode);
+      const previous = held.get(oid);
+      if (previous && previous.rank >= r) continue;
+      const rel = before.get(oid);
+      const lock = {
+        relation: rel.name,
+        kind: rel.kind,
+        mode,
+        blocks: lockBlocks(mode),
+        ms: 0
+      };
+      held.set(oid, { lock, rank: r, since });
+      out.push(lock);
+    }
+    return out;
+  };
+  const release = (by) => {
+    for (const h of held.values()) {
+      h.lock.ms = round2(clock - h.since);
+      if (by !== void 0) h.lock.releasedBy = by;
+    }
+    held.clear();
+  };
+  const run = async (sql) => {
+    const started = performance3.now();
+    try {
+      await client.query(sql);
+      return { ms: performance3.now() - started };
+    } catch (e) {
+      const err = e;
+      return {
+        ms: performance3.now() - started,
+        error: { message: String(err.message ?? e), ...err.code ? { code: err.code } : {} }
+      };
+    }
+  };
+  const observations = [];
+  for (const [index, sql] of statements.entries()) {
+    const effect = transactionEffect(sql);
+    const migrationTransaction = client.getTransactionStatus() !== "I";
+    const obs = {
+      index,
+      sql,
+      ms: 0,
+      locks: [],
+      rewrites: [],
+      scans: [],
+      inTransaction: true,
+      ...migrationTransaction ? { migrationTransaction } : {}
+    };
+    observations.push(obs);
+    if (effect.control || migrationTransaction && effect.savepoint) {
+      obs.control = true;
+      const result2 = await run(sql);
+      obs.ms = round2(result2.ms);
+      clock += result2.ms;
+      if (result2.error) Object.assign(obs, errorFields(result2.error));
+      if (client.getTransactionStatus() === "I") release(index);
+      continue;
+    }
+    if (client.getTransactionStatus() === "E") {
+      const result2 = await run(sql);
+      obs.ms = round2(result2.ms);
+      clock += result2.ms;
+      if (result2.error) Object.assign(obs, errorFields(result2.error));
+      continue;
+    }
+    if (migrationTransaction) {
+      const start2 = await readState();
+      await client.query("SAVEPOINT schemabot_observe");
+      const result2 = await run(sql);
+      obs.ms = round2(result2.ms);
+      const since = clock;
+      clock += result2.ms;
+      if (result2.error) {
+        Object.assign(obs, errorFields(result2.error));
+        await client.query("ROLLBACK TO SAVEPOINT schemabot_observe; RELEASE SAVEPOINT schemabot_observe");
+        continue;
+      }
+      await client.query("RELEASE SAVEPOINT schemabot_observe");
+      const end = await readState();
+      obs.locks = taken(end, since);
+      obs.rewrites = rewritten(end.files);
+      obs.scans = scanned(start2, end);
+      continue;
+    }
+    await client.query("BEGIN");
+    const start = await readState();
+    const result = await run(sql);
+    obs.ms = round2(result.ms);
+    if (!result.error) {
+      const since = clock;
+      clock += result.ms;
+      const end = await readState();
+      obs.locks = taken(end, since);
+      obs.rewrites = rewritten(end.files);
+      obs.scans = scanned(start, end);
+      const commit = await run("COMMIT");
+      clock += commit.ms;
+      release();
+      if (commit.error) Object.assign(obs, errorFields(commit.error));
+      continue;
+    }
+    await client.query("ROLLBACK");
+    held.clear();
+    if (result.error.code !== OUTSIDE_TRANSACTION) {
+      clock += result.ms;
+      Object.assign(obs, errorFields(result.error));
+      continue;
+    }
+    obs.inTransaction = false;
+    const outside = await run(sql);
+    obs.ms = round2(outside.ms);
+    clock += outside.ms;
+    if (outside.error) Object.assign(obs, errorFields(outside.error));
+    obs.rewrites = rewritten((await readState()).files);
+  }
+  if (client.getTransactionStatus() !== "I") {
+    release(statements.length - 1);
+    await client.query("ROLLBACK").catch(() => void 0);
+  }
+  const after = new Set([...(await relations(client)).values()].map((r) => r.name));
+  const names = new Set([...before.values()].map((r) => r.name));
+  return {
+    postgresMajor,
+    statements: observations,
+    before: [...before.values()].map(({ name, schema, relname, kind }) => ({ name, schema, relname, kind })),
+    created: [...after].filter((n) => !names.has(n)),
+    dropped: [...names].filter((n) => !after.has(n))
+  };
+}
+function errorFields(error) {
+  return { error: error.message, ...error.code ? { code: error.code } : {} };
+}
+
+// src/inspect/fingerprint.ts
+var USER_NS = `(SELECT oid FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema')
+  AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp\\_%')`;
+function fingerprintQuery(excludeTable) {
+  const meta = excludeTable ? `to_regclass(${literal2(`${ident(excludeTable.schema)}.${ident(excludeTable.name)}`)})` : "NULL::regclass";
+  return `
+WITH meta AS (SELECT ${meta} AS oid),
+rels AS (SELECT c.oid FROM pg_class c WHERE c.relnamespace IN ${USER_NS}
+         AND c.oid IS DISTINCT FROM (SELECT oid FROM meta)
+         AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indexrelid = c.oid AND i.indrelid = (SELECT oid FROM meta))
+         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass
+                         AND d.refobjid = (SELECT oid FROM meta)))
+SELECT md5(string_agg(x, E'\\n' ORDER BY x)) AS fingerprint FROM (
+  SELECT 'n' || row(n.nspname, n.nspacl)::text FROM pg_namespace n WHERE n.oid IN ${USER_NS}
+  UNION ALL
+  SELECT 'x' || row(x.extname, x.extversion, x.extnamespace::regnamespace)::text FROM pg_extension x
+  UNION ALL
+  SELECT 'c' || row(c.oid::regclass, c.relkind, c.relpersistence, c.reloftype::regtype, c.relispartition,
+    c.relrowsecurity, c.relforcerowsecurity, c.relreplident, c.reloptions, c.relacl, pg_get_expr(c.relpartbound, c.oid))::text
+    FROM pg_class c WHERE c.oid IN (SELECT oid FROM rels)
+  UNION ALL
+  SELECT 'a' || row(a.attrelid::regclass, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+    a.attidentity, a.attgenerated, a.attcollation::regcollation, a.attndims, a.attacl, a.attoptions,
+    pg_get_expr(d.adbin, d.adrelid))::text
+    FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+    WHERE a.attrelid IN (SELECT oid FROM rels) AND a.attnum > 0 AND NOT a.attisdropped
+  UNION ALL
+  SELECT 'k' || row(k.conrelid::regclass, k.contypid::regtype, k.conname, k.contype, k.condeferrable, k.condeferred,
+    k.convalidated, k.connoinherit, pg_get_constraintdef(k.oid))::text
+    FROM pg_constraint k WHERE k.connamespace IN ${USER_NS} AND k.conrelid IS DISTINCT FROM (SELECT oid FROM meta)
+  UNION ALL
+  SELECT 'i' || row(i.indexrelid::regclass, i.indisvalid, i.indisreplident, i.indisclustered, pg_get_indexdef(i.indexrelid))::text
+    FROM pg_index i WHERE i.indexrelid IN (SELECT oid FROM rels)
+  UNION ALL
+  SELECT 't' || row(t.oid::regtype, t.typtype, t.typbasetype::regtype, t.typtypmod, t.typnotnull, t.typdefault,
+    t.typcollation::regcollation, t.typacl,
+    (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid),
+    (SELECT row(r.rngsubtype::regtype, r.rngcollation::regcollation, r.rngsubopc::regclass) FROM pg_range r WHERE r.rngtypid = t.oid))::text
+    FROM pg_type t WHERE t.typnamespace IN ${USER_NS} AND t.typelem = 0
+      AND (t.typrelid = 0 OR t.typrelid IN (SELECT oid FROM rels))
+      AND t.oid IS DISTINCT FROM (SELECT reltype FROM pg_class WHERE oid = (SELECT oid FROM meta))
+  UNION ALL
+  SELECT 'p' || row(p.oid::regprocedure, p.prokind, p.prorettype::regtype, p.prolang, p.provolatile, p.prosecdef,
+    p.proisstrict, p.proleakproof, p.proparallel, p.proconfig, p.proacl, md5(p.prosrc), p.probin)::text
+    FROM pg_proc p WHERE p.pronamespace IN ${USER_NS}
+  UNION ALL
+  SELECT 'g' || row(g.tgrelid::regclass, g.tgname, g.tgenabled, pg_get_triggerdef(g.oid))::text
+    FROM pg_trigger g WHERE NOT g.tgisinternal AND g.tgrelid IN (SELECT oid FROM rels)
+  UNION ALL
+  SELECT 'v' || row(r.ev_class::regclass, r.rulename, r.ev_type, r.ev_enabled, r.is_instead, md5(r.ev_action::text),
+    md5(coalesce(r.ev_qual::text, '')))::text
+    FROM pg_rewrite r WHERE r.ev_class IN (SELECT oid FROM rels)
+  UNION ALL
+  SELECT 'y' || row(y.polrelid::regclass, y.polname, y.polcmd, y.polpermissive, y.polroles::text,
+    pg_get_expr(y.polqual, y.polrelid), pg_get_expr(y.polwithcheck, y.polrelid))::text
+    FROM pg_policy y WHERE y.polrelid IN (SELECT oid FROM rels)
+  UNION ALL
+  SELECT 's' || row(s.seqrelid::regclass, s.seqtypid::regtype, s.seqstart, s.seqincrement, s.seqmax, s.seqmin,
+    s.seqcache, s.seqcycle)::text FROM pg_sequence s WHERE s.seqrelid IN (SELECT oid FROM rels)
+  UNION ALL
+  SELECT 'o' || row(d.objid::regclass, d.refobjid::regclass, d.refobjsubid, d.deptype)::text
+    FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+      AND d.deptype IN ('a', 'i') AND d.objid IN (SELECT oid FROM pg_class WHERE relkind = 'S' AND oid IN (SELECT oid FROM rels))
+  UNION ALL
+  SELECT 'h' || row(h.inhrelid::regclass, h.inhparent::regclass, h.inhseqno)::text
+    FROM pg_inherits h WHERE h.inhrelid IN (SELECT oid FROM rels)
+  UNION ALL
+  SELECT 'q' || row(q.partrelid::regclass, q.partstrat, q.partattrs::text, pg_get_partkeydef(q.partrelid))::text
+    FROM pg_partitioned_table q WHERE q.partrelid IN (SELECT oid FROM rels)
+  UNION ALL
+  SELECT 'd' || row(d.classoid::regclass, d.objoid, d.objsubid, d.description)::text
+    FROM pg_description d WHERE d.objoid >= 16384
+) s(x)`;
+}
+function ident(name) {
+  return '"' + name.replace(/"/g, '""') + '"';
+}
+function literal2(text) {
+  return "'" + text.replace(/'/g, "''") + "'";
+}
+async function takeFingerprint(client, excludeTable) {
+  const r = await client.query(fingerprintQuery(excludeTable));
+  return r.rows[0]?.fingerprint ?? "";
+}
+
+// src/plan/index.ts
+import { readFileSync as readFileSync5 } from "node:fs";
+import { basename as basename2, join as join10, relative as relative6 } from "node:path";
+
+// src/plan/git.ts
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+var exec = promisify(execFile);
+var GitError = class extends Error {
+  constructor(message, options) {
+    super(message, options);
+    this.name = "GitError";
+  }
+};
+async function git(cwd, args) {
+  try {
+    const { stdout } = await exec("git", args, { cwd, maxBuffer: 64 * 1024 * 1024, encoding: "utf8" });
+    return stdout;
+  } catch (err) {
+    const e = err;
+    throw new GitError(`git ${args.join(" ")} failed: ${(e.stderr || e.message).trim()}`, { cause: err });
+  }
+}
+async function repoRoot(cwd) {
+  try {
+    return (await git(cwd, ["rev-parse", "--show-toplevel"])).trim();
+  } catch (err) {
+    throw new GitError(
+      `${cwd} is not inside a git repository, so --base cannot be compared. Run from a clone, or omit --base for a full audit.`,
+      { cause: err }
+    );
+  }
+}
+async function resolveCommit(root, ref) {
+  try {
+    return (await git(root, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`])).trim();
+  } catch (err) {
+    throw new GitError(
+      `The base ref "${ref}" is not a commit in this clone. Fetch it first (git fetch origin ${ref}; in GitHub Actions use actions/checkout with fetch-depth: 0), or pass another --base.`,
+      { cause: err }
+    );
+  }
+}
+async function headCommit(root) {
+  try {
+    return (await git(root, ["rev-parse", "--verify", "--quiet", "HEAD"])).trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+// src/plan/worktree.ts
+import { existsSync as existsSync6, mkdtempSync, rmSync, symlinkSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname as dirname4, join as join9, relative as relative5, sep as sep3 } from "node:path";
+async function checkoutBase(root, sha, projectDir) {
+  const dir = mkdtempSync(join9(tmpdir(), "schemabot-base-"));
+  await git(root, ["worktree", "add", "--detach", "--force", dir, sha]);
+  const rel = relative5(root, projectDir);
+  const levels = rel ? rel.split(sep3) : [];
+  for (let i = 0; i <= levels.length; i++) {
+    const sub = levels.slice(0, i).join(sep3);
+    const real2 = join9(root, sub, "node_modules");
+    const link = join9(dir, sub, "node_modules");
+    if (existsSync6(real2) && !existsSync6(link)) {
+      mkdirSync(dirname4(link), { recursive: true });
+      symlinkSync(real2, link, "dir");
+    }
+  }
+  let removed = false;
+  const remove = async () => {
+    if (removed) return;
+    removed = true;
+    await git(root, ["worktree", "remove", "--force", dir]).catch(() => void 0);
+    rmSync(dir, { recursive: true, force: true });
+    await git(root, ["worktree", "prune"]).catch(() => void 0);
+  };
+  return { dir, sha, remove, [Symbol.asyncDispose]: remove };
+}
+
+// src/plan/index.ts
+function stem(name) {
+  return name.replace(/\.d\.ts$/, "").replace(/\.[^.]+$/, "");
+}
+function contents2(path) {
+  return readFileSync5(path);
+}
+async function planMigrations(options) {
+  const headFiles = discoverMigrations(options.migrationsDir);
+  if (!options.baseRef) {
+    let head2 = null;
+    let relTo = options.cwd;
+    try {
+      relTo = await repoRoot(options.cwd);
+      head2 = await headCommit(relTo);
+    } catch {
+    }
+    const migrations = headFiles.map((m) => ({
+      name: m.name,
+      change: "added",
+      file: relative6(relTo, m.path),
+      head: m
+    }));
+    return {
+      base: null,
+      head: { sha: head2 },
+      baseMigrations: [],
+      migrations,
+      findings: duplicateStems(migrations),
+      baseTree: null
+    };
+  }
+  const root = await repoRoot(options.cwd);
+  const sha = await resolveCommit(root, options.baseRef);
+  const head = await headCommit(root);
+  const tree = await checkoutBase(root, sha, options.cwd);
+  try {
+    const rel = relative6(root, options.migrationsDir);
+    const baseFiles = discoverMigrations(join10(tree.dir, rel));
+    const baseByName = new Map(baseFiles.map((m) => [m.name, m]));
+    const headByName = new Map(headFiles.map((m) => [m.name, m]));
+    const names = [.../* @__PURE__ */ new Set([...baseByName.keys(), ...headByName.keys()])].sort();
+    const migrations = names.map((name) => {
+      const b = baseByName.get(name);
+      const h = headByName.get(name);
+      const file = join10(rel, name);
+      if (b && h) {
+        const same = contents2(b.path).equals(contents2(h.path));
+        return { name, change: same ? "unchanged" : "modified", file, head: h, base: b };
+      }
+      return b ? { name, change: "deleted", file, base: b } : { name, change: "added", file, head: h };
+    });
+    return {
+      base: { ref: options.baseRef, sha },
+      head: { sha: head },
+      baseMigrations: baseFiles,
+      migrations,
+      findings: fileFindings(migrations),
+      baseTree: tree
+    };
+  } catch (err) {
+    await tree.remove();
+    throw err;
+  }
+}
+function duplicateStems(migrations) {
+  const byStem = /* @__PURE__ */ new Map();
+  for (const m of migrations) {
+    if (m.change === "deleted") continue;
+    const list = byStem.get(stem(m.name)) ?? [];
+    list.push(m);
+    byStem.set(stem(m.name), list);
+  }
+  const findings = [];
+  for (const list of byStem.values()) {
+    if (list.length < 2) continue;
+    for (const m of list.slice(1)) {
+      findings.push({
+        rule: "duplicate-migration",
+        severity: "error",
+        migration: m.name,
+        file: m.file,
+        message: `${m.name} and ${list[0].name} differ only by extension; sequelize-cli runs both. Delete the one that is not the source (often compiled output).`
+      });
+    }
+  }
+  return findings;
+}
+function fileFindings(migrations) {
+  const findings = duplicateStems(migrations);
+  const added = migrations.filter((m) => m.change === "added");
+  const deleted = migrations.filter((m) => m.change === "deleted");
+  const renamedFrom = /* @__PURE__ */ new Map();
+  for (const d of deleted) {
+    const twin = added.find(
+      (a) => !renamedFrom.has(a.name) && contents2(a.head.path).equals(contents2(d.base.path))
+    );
+    if (twin) renamedFrom.set(twin.name, d);
+  }
+  for (const m of migrations) {
+    if (m.change === "modified") {
+      findings.push({
+        rule: "edited-migration",
+        severity: "error",
+        migration: m.name,
+        file: m.file,
+        message: `${m.name} exists on the base branch and was edited. Databases that already ran it will never run the new text; revert the edit and add a new migration instead.`
+      });
+    }
+  }
+  for (const d of deleted) {
+    const twin = [...renamedFrom.entries()].find(([, from]) => from === d)?.[0];
+    findings.push(
+      twin ? {
+        rule: "renamed-migration",
+        severity: "error",
+        migration: twin,
+        file: migrations.find((m) => m.name === twin).file,
+        message: `${d.name} was renamed to ${twin}. Databases record migrations by name, so they would run it a second time; keep the old name.`
+      } : {
+        rule: "deleted-migration",
+        severity: "error",
+        migration: d.name,
+        file: d.file,
+        message: `${d.name} exists on the base branch and was deleted. Databases that ran it keep it recorded with no file to undo it; restore the file (write a new migration to reverse it instead).`
+      }
+    );
+  }
+  const newestBase = migrations.filter((m) => m.change !== "added").at(-1)?.name;
+  for (const m of added) {
+    if (renamedFrom.has(m.name)) continue;
+    if (newestBase && m.name < newestBase) {
+      findings.push({
+        rule: "out-of-order",
+        severity: "error",
+        migration: m.name,
+        file: m.file,
+        message: `${m.name} sorts before ${newestBase}, which is already on the base branch. sequelize-cli would run it out of order on databases that are up to date; give it a newer timestamp (e.g. rename it to ${newTimestampName(m.name)}).`
+      });
+    }
+  }
+  return findings;
+}
+function newTimestampName(name) {
+  const now = (/* @__PURE__ */ new Date()).toISOString().replace(/[-:T]/g, "").slice(0, 14);
+  return /^\d{14}/.test(name) ? now + name.slice(14) : `${now}-${basename2(name)}`;
 }
 
 // src/modes/check.ts
@@ -54838,8 +55498,10 @@ async function runCheck(options) {
         const changes = diffSnapshots(initial, final);
         const migrations = plan.migrations.map((m) => reports.get(m.name));
         const { hazards, sources } = await readHazards(plan, migrations, server.major);
+        const models = allRan(migrations, replayFailures) ? await modelsSection(server, project, final, log) : void 0;
         return assess({
           hazards,
+          models,
           config,
           sources,
           plan,
@@ -54852,7 +55514,7 @@ async function runCheck(options) {
             statementMs: Math.round(baseReplay.statementMs)
           },
           postgres: { version: server.version, provider: server.provider },
-          migrationsPath: relative5(project.cwd, project.migrationsDir) || ".",
+          migrationsPath: relative7(project.cwd, project.migrationsDir) || ".",
           durationMs: performance.now() - started
         });
       } finally {
@@ -54867,6 +55529,44 @@ async function runCheck(options) {
   } finally {
     await plan.baseTree?.remove();
   }
+}
+function allRan(migrations, replayFailures) {
+  return !replayFailures.length && migrations.every((m) => m.change !== "added" || m.up?.ok);
+}
+async function modelsSection(server, project, final, log) {
+  let entry;
+  try {
+    entry = await resolveModelsEntry(project);
+  } catch (error) {
+    if (!(error instanceof ModelsError)) throw error;
+    return notLoaded(".", error);
+  }
+  if (!entry) return void 0;
+  const source = relative7(project.cwd, entry.path) || ".";
+  log(`Comparing the models (${source}) with the migrations`);
+  try {
+    const { comparison, schema } = await compareWithModels(server, project, entry, final);
+    return {
+      section: { source, tables: schema.tables.length, changes: comparison.changes },
+      findings: modelDriftFindings(comparison.changes, schema.tables, "warning")
+    };
+  } catch (error) {
+    if (!(error instanceof ModelsError)) throw error;
+    return notLoaded(source, error);
+  }
+}
+function notLoaded(source, error) {
+  return {
+    section: { source, tables: 0, changes: [], error: error.message },
+    findings: [
+      {
+        rule: "models-not-loaded",
+        severity: "warning",
+        message: `The models were not compared with the migrations: ${error.message}`,
+        fix: 'Make the models loadable without the app running, point .schemabot.yml "models" at the module that exports the Sequelize instance, or set "models: false".'
+      }
+    ]
+  };
 }
 async function readHazards(plan, migrations, postgresMajor) {
   const sources = /* @__PURE__ */ new Map();
@@ -55024,7 +55724,7 @@ function changeLine(c) {
     const fields = Object.entries(c.details).map(([k, v]) => `${k}: ${fmt(v.from)} \u2192 ${fmt(v.to)}`);
     return `${head} (${fields.join(", ")})`;
   }
-  const detail = c.action === "added" ? describe2(c.after) : c.action === "removed" ? "" : "";
+  const detail = c.action === "added" ? describe3(c.after) : c.action === "removed" ? "" : "";
   return detail ? `${head} ${detail}` : head;
 }
 function fmt(v) {
@@ -55032,7 +55732,7 @@ function fmt(v) {
   if (typeof v === "string") return v;
   return JSON.stringify(v);
 }
-function describe2(v) {
+function describe3(v) {
   if (!v || typeof v !== "object") return "";
   const o = v;
   if (typeof o.type !== "string") return "";
@@ -55116,12 +55816,23 @@ function renderTerminal(report, st = PLAIN) {
       );
     }
   }
+  if (report.models) {
+    const m = report.models;
+    out.push(
+      "",
+      m.error ? st.yellow(`Models (${m.source}): not compared: ${m.error}`) : m.changes.length ? st.yellow(
+        `Models (${m.source}) vs migrations: ${m.changes.length} difference${m.changes.length === 1 ? "" : "s"} (+ only the models declare it, - only the migrations create it):`
+      ) : `Models (${m.source}): the ${m.tables} model tables match the migrations.`
+    );
+    for (const c of m.changes) out.push("  " + changeLine(c));
+  }
   if (report.findings.length) {
     out.push("", "Findings:");
     for (const f of report.findings) {
       const sev = f.severity === "error" ? st.red("error") : f.severity === "warning" ? st.yellow("warning") : "info";
       const loc = f.file ? st.dim(` ${f.file}${f.line ? `:${f.line}` : ""}`) : "";
-      out.push(`  ${sev} ${st.bold(f.rule)}${loc}`);
+      const quiet = f.suppressed ? st.dim(` (suppressed: ${f.suppressed.reason})`) : "";
+      out.push(`  ${f.suppressed ? st.dim("suppressed") : sev} ${st.bold(f.rule)}${loc}${quiet}`);
       out.push(`    ${f.message}`);
       if (f.fix) out.push(st.dim(`    fix: ${f.fix}`));
     }
@@ -55398,6 +56109,7 @@ var SECTION_PRIORITY = {
   errors: 80,
   impact: 70,
   changes: 50,
+  models: 40,
   diagram: 30,
   sql: 10
 };
@@ -55453,6 +56165,21 @@ function changesSection(report, perObject) {
     fence(schemaDiffLines(report.changes, { perObject }).join("\n"), "diff")
   ].join("\n");
 }
+function modelsSection2(report, perObject) {
+  const m = report.models;
+  if (!m) return "";
+  const head = `#### Models vs migrations (${code(m.source)})`;
+  if (m.error) return [head, "", `\u26A0\uFE0F Not compared: ${escapeMarkdown(m.error)}`].join("\n");
+  if (!m.changes.length)
+    return [head, "", `\u2705 The ${m.tables} model tables match what the migrations create.`].join("\n");
+  return [
+    head,
+    "",
+    `\u26A0\uFE0F ${m.changes.length} difference${m.changes.length === 1 ? "" : "s"}: \`+\` only the models declare it, \`-\` only the migrations create it. ${code("schemabot generate NAME")} drafts the migration.`,
+    "",
+    fence(schemaDiffLines(m.changes, { perObject }).join("\n"), "diff")
+  ].join("\n");
+}
 function diagramSection(report) {
   const diagram = erDiagram(report.changes);
   if (!diagram) return "";
@@ -55461,6 +56188,9 @@ function diagramSection(report) {
 function findingLine(f) {
   const where3 = f.file ? ` \xB7 ${code(`${f.file}${f.line ? `:${f.line}` : ""}`)}` : f.migration ? ` \xB7 ${code(f.migration)}` : "";
   const fix = f.fix ? `<br>Fix: ${escapeMarkdown(f.fix)}` : "";
+  if (f.suppressed) {
+    return `- \u{1F515} ~~**${escapeMarkdown(f.rule)}**~~ (${f.severity}, suppressed: ${escapeMarkdown(f.suppressed.reason)})${where3}: ${escapeMarkdown(f.message)}`;
+  }
   return `- ${ICON[f.severity]} **${escapeMarkdown(f.rule)}** (${f.severity})${where3}: ${escapeMarkdown(f.message)}${fix}`;
 }
 function findingsSections(report) {
@@ -55531,6 +56261,7 @@ function markdownSections(report, options = {}) {
     { id: "migrations", text: migrationsTable(report), priority: SECTION_PRIORITY.migrations },
     { id: "impact", text: impactSection(report), priority: SECTION_PRIORITY.impact },
     { id: "changes", text: changesSection(report, detail !== "compact"), priority: SECTION_PRIORITY.changes },
+    { id: "models", text: modelsSection2(report, detail !== "compact"), priority: SECTION_PRIORITY.models },
     ...detail === "compact" ? [] : [{ id: "diagram", text: diagramSection(report), priority: SECTION_PRIORITY.diagram }],
     ...findingsSections(report).map((text) => ({
       id: "findings",
@@ -55566,7 +56297,7 @@ var UsageError = class extends Error {
   }
 };
 function isEnvironmentError(err) {
-  return err instanceof UsageError || err instanceof ProjectError || err instanceof PostgresUnavailableError || err instanceof GitError || err instanceof ConfigError;
+  return err instanceof UsageError || err instanceof ProjectError || err instanceof PostgresUnavailableError || err instanceof GitError || err instanceof ConfigError || err instanceof ModelsError;
 }
 
 // src/migrate/transaction.ts
@@ -55617,15 +56348,15 @@ async function withPinnedConnection(runner, fn2) {
     const callback = args.at(-1);
     if (typeof callback !== "function") return original.apply(connection, args);
     tail2 = tail2.then(
-      () => new Promise((resolve2) => {
+      () => new Promise((resolve3) => {
         args[args.length - 1] = (...results) => {
-          resolve2();
+          resolve3();
           callback(...results);
         };
         try {
           original.apply(connection, args);
         } catch (error) {
-          resolve2();
+          resolve3();
           callback(error);
         }
       })
@@ -55633,7 +56364,7 @@ async function withPinnedConnection(runner, fn2) {
     return void 0;
   };
   const raw = (sql) => new Promise(
-    (resolve2, reject) => original.call(connection, sql, (error) => error ? reject(error) : resolve2())
+    (resolve3, reject) => original.call(connection, sql, (error) => error ? reject(error) : resolve3())
   );
   manager.getConnection = async () => connection;
   manager.releaseConnection = () => void 0;
@@ -55868,7 +56599,7 @@ async function applyStep(runner, m, direction, options) {
       log(
         `  ${m.name}: a lock was not granted within lock_timeout (the table is busy); nothing was changed, retrying in ${Math.round(wait / 100) / 10} s (${attempts}/${retries})`
       );
-      await new Promise((resolve2) => setTimeout(resolve2, wait));
+      await new Promise((resolve3) => setTimeout(resolve3, wait));
       wait *= 2;
       continue;
     }
@@ -56007,7 +56738,7 @@ var MigrationLock = class _MigrationLock {
           options.log?.(`Waiting for the migration lock: another job holds it${holder}`);
           told = true;
         }
-        await new Promise((resolve2) => setTimeout(resolve2, POLL_MS));
+        await new Promise((resolve3) => setTimeout(resolve3, POLL_MS));
       }
     } catch (error) {
       await client.end().catch(() => void 0);
@@ -56171,7 +56902,7 @@ function errorText(error, url) {
 
 // src/modes/rollback.ts
 var ROW_COUNT_CAP = 1e6;
-function quoteIdent3(name) {
+function quoteIdent4(name) {
   return `"${name.replace(/"/g, '""')}"`;
 }
 function dataLossOf(changes) {
@@ -56181,12 +56912,12 @@ async function countRows(client, loss) {
   const parts = loss.name.split(".");
   const [schema, table, column] = loss.kind === "table" ? [parts[0], parts.slice(1).join("."), void 0] : [parts[0], parts[1], parts.slice(2).join(".")];
   if (!schema || !table) return null;
-  const where3 = column ? ` WHERE ${quoteIdent3(column)} IS NOT NULL` : "";
+  const where3 = column ? ` WHERE ${quoteIdent4(column)} IS NOT NULL` : "";
   try {
     await client.query("BEGIN READ ONLY");
     await client.query("SET LOCAL statement_timeout = '5s'");
     const r = await client.query(
-      `SELECT count(*) AS n FROM (SELECT 1 FROM ${quoteIdent3(schema)}.${quoteIdent3(table)}${where3} LIMIT ${ROW_COUNT_CAP}) s`
+      `SELECT count(*) AS n FROM (SELECT 1 FROM ${quoteIdent4(schema)}.${quoteIdent4(table)}${where3} LIMIT ${ROW_COUNT_CAP}) s`
     );
     return Number(r.rows[0].n);
   } catch {
@@ -56826,9 +57557,26 @@ function upgradeComment(report, runUrl) {
 }
 
 export {
+  loadSqlParser,
+  plainIndex,
+  splitName,
+  localName,
+  parentName,
   diffSnapshots,
+  compareModels,
+  loadProject,
+  ModelsError,
   takeSnapshot,
+  discoverMigrations,
+  MigrationRunner,
+  startPostgres,
+  resolveModelsEntry,
+  migrateAll,
+  snapshotOf,
+  syncModels,
+  runModels,
   runCheck,
+  duration,
   verdictLine,
   changeLine,
   COLOUR,

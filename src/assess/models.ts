@@ -1,0 +1,292 @@
+import { diffSnapshots, summarizeChange, type Change } from '../diff/index.js';
+import { localName, parentName } from '../diff/names.js';
+import type { ColumnInfo, ConstraintInfo, IndexInfo, Snapshot, TableInfo } from '../inspect/index.js';
+import type { ModelTable } from '../migrate/models.js';
+import type { Finding } from './types.js';
+
+/**
+ * Models vs migrations (Alembic's `check`): what the models declare that the migrations do not
+ * create, and the reverse. Only what a Sequelize model can declare is compared — tables, columns
+ * (type, nullability, default, identity), primary, unique and foreign keys, indexes and ENUM labels —
+ * and the equivalences Sequelize itself relies on are not drift:
+ * - names of keys and indexes (a unique constraint and a unique index on the same columns are one fact);
+ * - a default Sequelize fills in itself (`DataTypes.NOW`, `UUIDV4`, a function, the `timestamps`
+ *   columns) never reaches the database, so a database default in the migrations is not drift;
+ * - comments, grants, triggers, policies, views, functions, check constraints and extensions, which
+ *   models cannot declare.
+ */
+export interface ModelsComparison {
+  /** Differences from the migrated schema to the models' schema (`added`: only the models have it). */
+  changes: Change[];
+  /** The two sides as compared (normalised), for tools that build on the comparison. */
+  migrated: Snapshot;
+  models: Snapshot;
+}
+
+/** A key or index as compared: its definition without its name, and the real objects on each side. */
+interface Named {
+  canonical: string;
+  real: ConstraintInfo | IndexInfo;
+}
+
+/**
+ * Real names behind canonical ones, per side. `table.canonical` for constraints, `schema.canonical`
+ * for indexes, as the diff names them.
+ */
+type RealNames = Map<string, Named['real']>;
+
+function quoteLiteralName(text: string): string {
+  return `"${text.replace(/"/g, '""')}"`;
+}
+
+/** A stable name for a definition (quoted, so any text is a valid name part). */
+function canonicalName(definition: string): string {
+  return quoteLiteralName(definition);
+}
+
+/** `CREATE UNIQUE INDEX ON public.t USING btree (a, b)` for a plain `UNIQUE (a, b)` constraint. */
+function uniqueConstraintAsIndex(table: string, c: ConstraintInfo): string | null {
+  if (c.type !== 'unique' || c.deferrable || c.indexMethod !== 'btree' || c.indexOptions.length) return null;
+  const m = /^UNIQUE (NULLS NOT DISTINCT )?\((.*)\)$/.exec(c.definition);
+  if (!m || m[2]!.includes(') INCLUDE (')) return null;
+  return `CREATE UNIQUE INDEX ON ${table} USING btree (${m[2]})${m[1] ? ' NULLS NOT DISTINCT' : ''}`;
+}
+
+/** pg_get_indexdef without the index's own name. */
+function indexWithoutName(i: IndexInfo): string {
+  const local = localName(i.name);
+  const head = `INDEX ${local} ON `;
+  const at = i.definition.indexOf(head);
+  return at < 0
+    ? i.definition
+    : i.definition.slice(0, at) + 'INDEX ON ' + i.definition.slice(at + head.length);
+}
+
+function schemaOf(table: string): string {
+  return parentName(table);
+}
+
+function normaliseTable(
+  qualified: string,
+  t: TableInfo,
+  clientDefaults: Set<string>,
+  names: RealNames,
+): TableInfo {
+  const columns: Record<string, ColumnInfo> = {};
+  for (const [key, c] of Object.entries(t.columns)) {
+    columns[key] = {
+      ...c,
+      default: clientDefaults.has(`${qualified}.${c.name}`) ? null : c.default,
+      collation: null,
+      storage: null,
+      compression: null,
+      statistics: null,
+      options: [],
+      comment: null,
+      privileges: {},
+    };
+  }
+  const constraints: Record<string, ConstraintInfo> = {};
+  const indexes: Record<string, IndexInfo> = {};
+  const schema = schemaOf(qualified);
+  const addIndex = (definition: string, unique: boolean, real: IndexInfo | ConstraintInfo) => {
+    const name = `${schema}.${canonicalName(definition)}`;
+    names.set(name, real);
+    indexes[name] = {
+      name,
+      table: qualified,
+      definition,
+      unique,
+      method: 'btree',
+      predicate: null,
+      valid: true,
+      clustered: false,
+      comment: null,
+    };
+  };
+  for (const c of Object.values(t.constraints)) {
+    if (c.type !== 'primary key' && c.type !== 'unique' && c.type !== 'foreign key') continue;
+    const asIndex = uniqueConstraintAsIndex(qualified, c);
+    if (asIndex) {
+      addIndex(asIndex, true, c);
+      continue;
+    }
+    const name = canonicalName(`${c.type} ${c.definition}`);
+    names.set(`${qualified}.${name}`, c);
+    constraints[name] = { ...c, name, indexOptions: [], clustered: false, comment: null };
+  }
+  for (const i of Object.values(t.indexes)) {
+    const definition = indexWithoutName(i);
+    const name = `${schema}.${canonicalName(definition)}`;
+    names.set(name, i);
+    indexes[name] = { ...i, name, definition, valid: true, clustered: false, comment: null };
+  }
+  return {
+    ...t,
+    rowSecurity: false,
+    forceRowSecurity: false,
+    replicaIdentity: 'default',
+    options: [],
+    comment: null,
+    privileges: {},
+    columns,
+    constraints,
+    indexes,
+    triggers: {},
+    policies: {},
+    sequences: {},
+  };
+}
+
+function normalise(s: Snapshot, clientDefaults: Set<string>, names: RealNames): Snapshot {
+  const tables: Record<string, TableInfo> = {};
+  for (const [qualified, t] of Object.entries(s.tables)) {
+    tables[qualified] = normaliseTable(qualified, t, clientDefaults, names);
+  }
+  const enums: Snapshot['enums'] = {};
+  for (const [name, e] of Object.entries(s.enums)) enums[name] = { ...e, comment: null, privileges: {} };
+  return {
+    formatVersion: 1,
+    schemas: {},
+    extensions: {},
+    tables,
+    views: {},
+    materializedViews: {},
+    sequences: {},
+    enums,
+    domains: {},
+    types: {},
+    functions: {},
+  };
+}
+
+/** The change with the real names and objects behind canonical key and index names. */
+function withRealNames(c: Change, before: RealNames, after: RealNames): Change {
+  if (c.kind !== 'constraint' && c.kind !== 'index') return c;
+  const b = before.get(c.from ?? c.name);
+  const a = after.get(c.name);
+  // The table: a normalised index carries it; a constraint's name starts with it.
+  const compared = (c.after ?? c.before) as { table?: string };
+  const table = c.kind === 'index' ? compared.table! : parentName(c.name);
+  const realName = (o: Named['real'] | undefined): string | undefined =>
+    o === undefined ? undefined : isIndex(o) ? o.name : `${table}.${o.name}`;
+  const shown = a ?? b;
+  return {
+    ...c,
+    kind: shown && !isIndex(shown) ? 'constraint' : 'index',
+    name: realName(shown) ?? c.name,
+    before: c.action === 'added' ? null : (b ?? c.before),
+    after: c.action === 'removed' ? null : (a ?? c.after),
+    ...(c.from !== undefined ? { from: realName(b) ?? c.from } : {}),
+  };
+}
+
+function isIndex(o: Named['real']): o is IndexInfo {
+  return 'table' in o;
+}
+
+/** Compares the schema the migrations build with the one the models `sync()`. */
+export function compareModels(migrated: Snapshot, models: Snapshot, tables: ModelTable[]): ModelsComparison {
+  const clientDefaults = new Set(tables.flatMap((t) => t.clientDefaults.map((c) => `${t.table}.${c}`)));
+  const beforeNames: RealNames = new Map();
+  const afterNames: RealNames = new Map();
+  const a = normalise(migrated, clientDefaults, beforeNames);
+  const b = normalise(models, clientDefaults, afterNames);
+  const changes = pairByName(diffSnapshots(a, b).map((c) => withRealNames(c, beforeNames, afterNames)));
+  return { changes, migrated: a, models: b };
+}
+
+/** Fields of a key or index that say what it is (not its name or bookkeeping). */
+function definingFields(o: Named['real']): Record<string, unknown> {
+  if (isIndex(o))
+    return { definition: indexWithoutName(o), unique: o.unique, method: o.method, predicate: o.predicate };
+  const { name: _n, comment: _c, indexOptions: _i, clustered: _k, ...rest } = o;
+  return rest;
+}
+
+/**
+ * A key or index removed and one of the same kind and name added is one object whose definition
+ * changed (e.g. `ON UPDATE CASCADE` only in the model): one `changed` change with the details.
+ */
+function pairByName(changes: Change[]): Change[] {
+  const added = new Map<string, Change>();
+  for (const c of changes) {
+    if ((c.kind === 'constraint' || c.kind === 'index') && c.action === 'added')
+      added.set(`${c.kind}\u0000${c.name}`, c);
+  }
+  const used = new Set<Change>();
+  const out: Change[] = [];
+  for (const c of changes) {
+    if (used.has(c)) continue;
+    const twin =
+      (c.kind === 'constraint' || c.kind === 'index') && c.action === 'removed'
+        ? added.get(`${c.kind}\u0000${c.name}`)
+        : undefined;
+    if (!twin) {
+      out.push(c);
+      continue;
+    }
+    used.add(twin);
+    const from = definingFields(c.before as Named['real']);
+    const to = definingFields(twin.after as Named['real']);
+    const details: Record<string, { from: unknown; to: unknown }> = {};
+    for (const k of new Set([...Object.keys(from), ...Object.keys(to)])) {
+      if (JSON.stringify(from[k] ?? null) !== JSON.stringify(to[k] ?? null)) {
+        details[k] = { from: from[k] ?? null, to: to[k] ?? null };
+      }
+    }
+    // The deparsed definition repeats what the other fields say: keep it only when it is all there is.
+    if (Object.keys(details).length > 1) delete details.definition;
+    out.push({ kind: c.kind, action: 'changed', name: c.name, before: c.before, after: twin.after, details });
+  }
+  return out.filter((c) => !used.has(c));
+}
+
+/** The model that declares `table`, for messages. */
+function modelOf(table: string, tables: ModelTable[]): string | undefined {
+  return tables.find((t) => t.table === table)?.model;
+}
+
+function tableOfChange(c: Change): string {
+  if (c.kind === 'table') return c.name;
+  if (c.kind === 'index') return ((c.after ?? c.before) as IndexInfo).table;
+  return parentName(c.name);
+}
+
+/** One sentence per difference, saying which side has what. */
+export function describeModelDrift(c: Change, tables: ModelTable[]): string {
+  const table = c.kind === 'enum' ? null : tableOfChange(c);
+  const model = table ? modelOf(table, tables) : undefined;
+  const what = summarizeChange(c).replace(/^[-+~>] /, '');
+  const byModel = model ? `model ${model}` : 'the models';
+  switch (c.action) {
+    case 'added':
+      return `${byModel} declare${model ? 's' : ''} ${what}, which the migrations do not create`;
+    case 'removed':
+      return `the migrations create ${what}, which ${model ? `model ${model} does` : 'no model'} not declare`.replace(
+        'which no model not declare',
+        'which no model declares',
+      );
+    case 'renamed':
+      return `${byModel} call${model ? 's' : ''} it ${c.name}, the migrations create ${c.from}`;
+    case 'changed':
+      return `${what} (migrations → models)`;
+  }
+}
+
+/** Findings for a comparison: one `model-drift` per difference. */
+export function modelDriftFindings(
+  changes: Change[],
+  tables: ModelTable[],
+  severity: Finding['severity'],
+): Finding[] {
+  return changes.map((c) => ({
+    rule: 'model-drift',
+    severity,
+    message: describeModelDrift(c, tables) + '.',
+    fix:
+      c.action === 'removed'
+        ? 'Declare it in the model, or write a migration that drops it (`schemabot generate NAME`).'
+        : 'Write the migration (`schemabot generate NAME` drafts it), or change the model to match the migrations.',
+  }));
+}

@@ -1,0 +1,291 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import pg from 'pg';
+import { compareModels } from '../assess/models.js';
+import { loadSqlParser } from '../assess/sql.js';
+import type { Finding, StepReport } from '../assess/types.js';
+import { diffSnapshots, type Change } from '../diff/index.js';
+import { generateMigration } from '../generate/migration.js';
+import type { Snapshot } from '../inspect/index.js';
+import { discoverMigrations } from '../migrate/discover.js';
+import { ModelsError } from '../migrate/models.js';
+import { loadProject, type Project } from '../migrate/project.js';
+import { MigrationRunner } from '../migrate/runner.js';
+import { startPostgres } from '../postgres/index.js';
+import { migrateAll, resolveModelsEntry, snapshotOf, syncModels, type ModelsOptions } from './models.js';
+
+export interface GenerateOptions extends ModelsOptions {
+  /** The migration's name after the timestamp (`add-status-to-posts`). */
+  name: string;
+  /** The clock for the file name's timestamp (tests). */
+  now?: Date;
+}
+
+/** The JSON report of `schemabot generate` (`schemaVersion: 1`). */
+export interface GenerateReport {
+  schemaVersion: 1;
+  mode: 'generate';
+  /** A migration was written, it round-trips, and the models show no drift after it (or there was none). */
+  ok: boolean;
+  postgres: { version: string; provider: string };
+  /** The file written, relative to the project; null when there was nothing to write. */
+  file: string | null;
+  /** The differences the migration covers (migrated schema → models). */
+  changes: Change[];
+  operations: number;
+  /** What needs a person's decision (also TODO comments in the file). */
+  todos: string[];
+  /** The generated migration run up, down and up again on the migrated schema. */
+  proof: {
+    up: StepReport | null;
+    down: StepReport | null;
+    reup: StepReport | null;
+    /** down restored the schema before up. */
+    reversible: boolean | null;
+    residue: Change[];
+    /** Differences between the models and the migrations left after the generated up. */
+    remaining: Change[];
+  } | null;
+  findings: Finding[];
+  durationMs: number;
+}
+
+function two(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/** sequelize-cli's `YYYYMMDDHHmmss` (UTC), moved past the newest existing migration if the clock is behind it. */
+function timestampAfter(now: Date, existing: string[]): string {
+  let stamp =
+    `${now.getUTCFullYear()}${two(now.getUTCMonth() + 1)}${two(now.getUTCDate())}` +
+    `${two(now.getUTCHours())}${two(now.getUTCMinutes())}${two(now.getUTCSeconds())}`;
+  const newest = existing
+    .map((n) => /^(\d{14})-/.exec(n)?.[1])
+    .filter((x): x is string => !!x)
+    .sort()
+    .pop();
+  if (newest && stamp <= newest) stamp = String(BigInt(newest) + 1n);
+  return stamp;
+}
+
+/** The file's module format and extension, following the migrations already there. */
+function fileStyle(project: Project): { ext: string; format: 'commonjs' | 'esm' } {
+  const files = discoverMigrations(project.migrationsDir).map((m) => m.name);
+  const last = files[files.length - 1] ?? '';
+  if (last.endsWith('.mjs')) return { ext: 'mjs', format: 'esm' };
+  if (last.endsWith('.cjs')) return { ext: 'cjs', format: 'commonjs' };
+  return { ext: 'js', format: packageIsModule(project.migrationsDir) ? 'esm' : 'commonjs' };
+}
+
+function packageIsModule(dir: string): boolean {
+  for (let d = dir; ; d = dirname(d)) {
+    const pkg = join(d, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        return (JSON.parse(readFileSync(pkg, 'utf8')) as { type?: string }).type === 'module';
+      } catch {
+        return false;
+      }
+    }
+    if (dirname(d) === d) return false;
+  }
+}
+
+/** Which column type changes PostgreSQL makes without USING, asked of the migrated database. */
+async function assignableTypes(url: string, changes: Change[]): Promise<Set<string>> {
+  const pairs = changes
+    .filter((c) => c.kind === 'column' && c.action === 'changed' && c.details?.type)
+    .flatMap((c) => {
+      const { from, to } = c.details!.type as { from: string; to: string };
+      return [
+        [from, to],
+        [to, from],
+      ];
+    });
+  const out = new Set<string>();
+  if (!pairs.length) return out;
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const [a, b] of pairs) {
+      try {
+        const r = await client.query<{ ok: boolean }>(
+          `SELECT $1::regtype = $2::regtype OR EXISTS (
+             SELECT 1 FROM pg_cast WHERE castsource = $1::regtype AND casttarget = $2::regtype
+               AND castcontext IN ('a', 'i')) AS ok`,
+          [a!, b!],
+        );
+        if (r.rows[0]?.ok) out.add(`${a}→${b}`);
+      } catch {
+        // A type this database does not have yet (a new enum): needs USING.
+      }
+    }
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  return out;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/**
+ * `schemabot generate NAME` (Alembic's `--autogenerate`): write the migration that brings the
+ * migrated schema to the models' schema, then prove it on a throwaway PostgreSQL: up, down (must
+ * restore the schema), up again, and no drift left between the models and the migrations.
+ */
+export async function runGenerate(options: GenerateOptions): Promise<GenerateReport> {
+  const started = performance.now();
+  const log = options.log ?? (() => undefined);
+  if (!NAME.test(options.name)) {
+    throw new ModelsError(
+      `"${options.name}" is not a usable migration name: use letters, digits, "-", "_" and ".", for example add-status-to-posts.`,
+    );
+  }
+  const project = await loadProject({ cwd: options.cwd, migrationsPath: options.migrationsPath });
+  const entry = await resolveModelsEntry(project, options.models);
+  if (!entry) {
+    throw new ModelsError(
+      `No models found in ${project.cwd}: generate writes the migration from your models. Pass --models with ` +
+        'the module that exports your Sequelize instance, or set "models-path" in .sequelizerc.',
+    );
+  }
+  await using server = await startPostgres({
+    provider: options.postgres,
+    version: options.postgresVersion,
+    url: options.postgresUrl,
+    image: options.postgresImage,
+    cwd: project.cwd,
+    log,
+  });
+  const postgres = { version: server.version, provider: server.provider };
+  const done = (
+    report: Omit<GenerateReport, 'schemaVersion' | 'mode' | 'postgres' | 'durationMs'>,
+  ): GenerateReport => ({
+    schemaVersion: 1,
+    mode: 'generate',
+    postgres,
+    ...report,
+    durationMs: Math.round(performance.now() - started),
+  });
+  const migrated = await migrateAll(server, project, { timeoutMs: options.timeoutMs, log });
+  try {
+    if (migrated.failure) {
+      const f = migrated.failure;
+      return done({
+        ok: false,
+        file: null,
+        changes: [],
+        operations: 0,
+        todos: [],
+        proof: null,
+        findings: [
+          {
+            rule: 'up-failed',
+            severity: 'error',
+            migration: f.name,
+            file: f.file,
+            message: `up failed: ${f.message.split('\n')[0]}. Nothing was generated: the migrations must run first.`,
+            fix: 'Fix the migration first (`schemabot check` shows what it does).',
+          },
+        ],
+      });
+    }
+    log(`Syncing the models from ${relative(project.cwd, entry.path) || '.'}`);
+    const models = await syncModels(server, project, entry, migrated.snapshot);
+    const { changes } = compareModels(migrated.snapshot, models.snapshot, models.tables);
+    if (!changes.length) {
+      return done({ ok: true, file: null, changes, operations: 0, todos: [], proof: null, findings: [] });
+    }
+    await loadSqlParser();
+    const style = fileStyle(project);
+    const url = server.url(migrated.database);
+    const generated = generateMigration({
+      changes,
+      from: migrated.snapshot,
+      to: models.snapshot,
+      assignableTypes: await assignableTypes(url, changes),
+      format: style.format,
+    });
+    const existing = discoverMigrations(project.migrationsDir).map((m) => m.name);
+    const name = `${timestampAfter(options.now ?? new Date(), existing)}-${options.name}.${style.ext}`;
+    const path = join(project.migrationsDir, name);
+    if (existsSync(path))
+      throw new ModelsError(`${relative(project.cwd, path)} already exists; nothing was written.`);
+    writeFileSync(path, generated.source, { flag: 'wx' });
+    log(`Wrote ${relative(project.cwd, path)}: ${generated.operations} operations`);
+    const proof = await prove(url, project, { name, path }, migrated.snapshot, models, options.timeoutMs);
+    const findings: Finding[] = generated.todos.map((t) => ({
+      rule: 'generate-todo',
+      severity: 'warning',
+      migration: name,
+      file: relative(project.cwd, path),
+      message: t,
+      fix: 'Decide, edit the TODO in the file, then run `schemabot check`.',
+    }));
+    const file = relative(project.cwd, path);
+    const fail = (message: string, fix: string) =>
+      findings.push({ rule: 'generate-unproven', severity: 'error', migration: name, file, message, fix });
+    if (!proof.up?.ok)
+      fail(
+        `the generated up failed: ${proof.up?.error?.message.split('\n')[0] ?? 'not run'}.`,
+        'Edit the generated migration (or the model) until it runs.',
+      );
+    else if (!proof.down?.ok)
+      fail(
+        `the generated down failed: ${proof.down?.error?.message.split('\n')[0]}.`,
+        'Edit the generated down until it runs.',
+      );
+    else if (!proof.reversible)
+      fail(
+        `the generated down did not restore the schema (${proof.residue.length} differences).`,
+        'Edit the generated down.',
+      );
+    if (proof.up?.ok && proof.remaining.length && !generated.todos.length) {
+      fail(
+        `after the generated up, ${proof.remaining.length} differences remain between the models and the migrations.`,
+        'Complete the migration by hand; `schemabot models` lists them.',
+      );
+    }
+    return done({
+      ok: findings.length === 0,
+      file,
+      changes,
+      operations: generated.operations,
+      todos: generated.todos,
+      proof,
+      findings,
+    });
+  } finally {
+    await server.dropDatabase(migrated.database).catch(() => undefined);
+  }
+}
+
+/** Runs the new migration up, down and up on the migrated database, comparing each state. */
+async function prove(
+  url: string,
+  project: Project,
+  file: { name: string; path: string },
+  before: Snapshot,
+  models: { snapshot: Snapshot; tables: Parameters<typeof compareModels>[2] },
+  timeoutMs?: number,
+): Promise<NonNullable<GenerateReport['proof']>> {
+  await using runner = await MigrationRunner.open(url, project, { timeoutMs });
+  const proof: NonNullable<GenerateReport['proof']> = {
+    up: null,
+    down: null,
+    reup: null,
+    reversible: null,
+    residue: [],
+    remaining: [],
+  };
+  proof.up = await runner.up(file);
+  if (!proof.up.ok) return proof;
+  const afterUp = await snapshotOf(url, project);
+  proof.remaining = compareModels(afterUp, models.snapshot, models.tables).changes;
+  proof.down = await runner.down(file);
+  if (!proof.down.ok) return proof;
+  proof.residue = diffSnapshots(before, await snapshotOf(url, project));
+  proof.reversible = proof.residue.length === 0;
+  proof.reup = await runner.up(file);
+  return proof;
+}
