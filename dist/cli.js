@@ -37,7 +37,7 @@ import {
   syncModels,
   takeLock,
   takeSnapshot
-} from "./chunks/chunk-ZWVJV6QB.js";
+} from "./chunks/chunk-DSKEPAPN.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-TCHQFJFW.js";
 import {
@@ -3501,7 +3501,11 @@ import { writeFileSync as writeFileSync3 } from "node:fs";
 import { resolve as resolve2 } from "node:path";
 
 // src/modes/diff.ts
-async function snapshotOf2(url) {
+var DEFAULT_META_TABLES = [
+  { schema: "public", name: "SequelizeMeta" },
+  { schema: "public", name: "SequelizeData" }
+];
+async function snapshotOf2(url, exclude) {
   const client = new esm_default.Client({ connectionString: url });
   try {
     await client.connect();
@@ -3512,13 +3516,13 @@ async function snapshotOf2(url) {
     );
   }
   try {
-    return await takeSnapshot(client);
+    return await takeSnapshot(client, { exclude });
   } finally {
     await client.end().catch(() => void 0);
   }
 }
-async function runDiff(fromUrl, toUrl) {
-  const [a, b] = await Promise.all([snapshotOf2(fromUrl), snapshotOf2(toUrl)]);
+async function runDiff(fromUrl, toUrl, exclude = DEFAULT_META_TABLES) {
+  const [a, b] = await Promise.all([snapshotOf2(fromUrl, exclude), snapshotOf2(toUrl, exclude)]);
   return {
     schemaVersion: 1,
     mode: "diff",
@@ -4492,7 +4496,8 @@ function renderModelsTerminal(report, st = PLAIN) {
     out.push("Migrations \u2192 models (+ only the models declare it, - only the migrations create it):");
     out.push(...report.changes.map((c) => `  ${changeLine(c)}`), "");
   }
-  if (report.findings.length) out.push("Findings:", ...report.findings.map((f) => findingLine(f, st)), "");
+  const other = report.findings.filter((f) => f.rule !== "model-drift");
+  if (other.length) out.push("Findings:", ...other.map((f) => findingLine(f, st)), "");
   out.push(
     report.ok ? st.green(`\u2714 The models and the migrations agree \xB7 ${duration(report.durationMs)}`) : st.red(
       report.migrations.failed ? `\u2716 Migration ${report.migrations.failed} failed: nothing compared \xB7 ${duration(report.durationMs)}` : `\u2716 ${report.changes.length} difference${report.changes.length === 1 ? "" : "s"} between the models and the migrations \xB7 run \`schemabot generate NAME\` to write the migration \xB7 ${duration(report.durationMs)}`
@@ -4599,8 +4604,16 @@ function buildProgram(io) {
       io.exit(report.ok ? 0 : 1);
     }
   );
-  program2.command("diff").description("Compare the schemas of two databases (exit 0 when equal, 1 when different).").argument("<from-url>", "connection URL of the database before").argument("<to-url>", "connection URL of the database after").option("--json <file>", 'write the changes as JSON to FILE ("-" for stdout)').action(async (fromUrl, toUrl, flags) => {
-    const result = await runDiff(fromUrl, toUrl);
+  program2.command("diff").description("Compare the schemas of two databases (exit 0 when equal, 1 when different).").argument("<from-url>", "connection URL of the database before").argument("<to-url>", "connection URL of the database after").option("--json <file>", 'write the changes as JSON to FILE ("-" for stdout)').option(
+    "--meta-table <name>",
+    "the applied-migrations table to leave out, as TABLE or SCHEMA.TABLE (default: SequelizeMeta and SequelizeData in public)"
+  ).action(async (fromUrl, toUrl, flags) => {
+    const meta = flags.metaTable?.split(".");
+    const result = await runDiff(
+      fromUrl,
+      toUrl,
+      meta ? [meta.length > 1 ? { schema: meta[0], name: meta.slice(1).join(".") } : { schema: "public", name: meta[0] }] : void 0
+    );
     if (flags.json) output(flags.json, JSON.stringify(result, null, 2) + "\n");
     (flags.json === "-" ? process.stderr : process.stdout).write(renderDiffTerminal(result.changes));
     io.exit(result.changes.length ? 1 : 0);

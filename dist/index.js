@@ -15,7 +15,7 @@ import {
   runUpgrade,
   upgradeComment,
   verdictLine
-} from "./chunks/chunk-ZWVJV6QB.js";
+} from "./chunks/chunk-DSKEPAPN.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-TCHQFJFW.js";
 import "./chunks/chunk-ZB5GAX6C.js";
@@ -27101,6 +27101,7 @@ function readInputs(eventName, prBaseSha) {
     lockTimeoutMs: seconds("lock-timeout", getInput("lock-timeout"), true),
     lockWaitMs: seconds("lock-wait", getInput("lock-wait"), true),
     statementTimeoutMs: seconds("statement-timeout", getInput("statement-timeout"), false),
+    migrationTimeoutMs: seconds("migration-timeout", getInput("migration-timeout"), false),
     allowOutOfOrder: bool("allow-out-of-order", getInput("allow-out-of-order"), false),
     allowDataLoss: bool("allow-data-loss", getInput("allow-data-loss"), false),
     drift: drift ? oneOf("drift", ["fail", "warn", "ignore"], "warn") : void 0,
@@ -27329,6 +27330,7 @@ async function actionCheck(inputs) {
     postgresVersion: inputs.postgresVersion,
     postgresUrl: inputs.postgresUrl,
     postgresImage: inputs.postgresImage,
+    timeoutMs: inputs.migrationTimeoutMs,
     log: (line) => info(line)
   });
   const headSha = pr?.head?.sha ?? context2.sha ?? null;

@@ -32,6 +32,23 @@ function repoWithUsers(extra: Record<string, string> = {}): { repo: FixtureRepo;
 }
 afterAll(() => repos.forEach((r) => r.remove()));
 
+test('a pull request that adds the first migrations (no migrations folder on base) checks them all', async () => {
+  const repo = new FixtureRepo();
+  repos.push(repo);
+  const base = repo.commit({ 'README.md': 'an app without migrations yet\n' }, 'base');
+  repo.commit({ [USERS]: CREATE_USERS });
+  const r = await check(repo, base);
+  expect(r.ok).toBe(true);
+  expect(verdict(byName(r, '20260101000000-create-users.js'))).toEqual({
+    change: 'added',
+    up: true,
+    down: true,
+    reup: true,
+    reversible: true,
+  });
+  expect(changes(r)).toEqual(['table added public.users']);
+});
+
 test('a clean add-column PR is reversible and shows one column added', async () => {
   const { repo, base } = repoWithUsers();
   repo.commit({

@@ -162,10 +162,19 @@ describe('schemabot diff', () => {
     const c = new pg.Client({ connectionString: server.url(b) });
     await c.connect();
     await c.query('CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL)');
+    // Migration bookkeeping is not schema: sequelize-cli's table is left out, a custom one by name.
+    await c.query('CREATE TABLE "SequelizeMeta" (name varchar(255) PRIMARY KEY)');
+    await c.query('CREATE TABLE migrations_log (name varchar(255) PRIMARY KEY)');
     await c.end();
     const r = runCli(bundle, ['diff', server.url(a), server.url(b), '--json', '-']);
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout) as { changes: { kind: string; action: string; name: string }[] };
-    expect(out.changes.map((x) => `${x.kind} ${x.action} ${x.name}`)).toEqual(['table added public.items']);
+    expect(out.changes.map((x) => `${x.kind} ${x.action} ${x.name}`)).toEqual([
+      'table added public.items',
+      'table added public.migrations_log',
+    ]);
+    const custom = runCli(bundle, ['diff', server.url(a), server.url(b), '--json', '-', '--meta-table', 'public.migrations_log']);
+    const names = (JSON.parse(custom.stdout) as { changes: { name: string }[] }).changes.map((x) => x.name);
+    expect(names).toEqual(['public."SequelizeMeta"', 'public.items']);
   });
 });

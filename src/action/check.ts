@@ -33,6 +33,7 @@ export async function actionCheck(inputs: ActionInputs): Promise<void> {
     postgresVersion: inputs.postgresVersion,
     postgresUrl: inputs.postgresUrl,
     postgresImage: inputs.postgresImage,
+    timeoutMs: inputs.migrationTimeoutMs,
     log: (line) => core.info(line),
   });
   const headSha = pr?.head?.sha ?? github.context.sha ?? null;

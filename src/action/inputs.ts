@@ -27,6 +27,8 @@ export interface ActionInputs {
   lockTimeoutMs?: number;
   lockWaitMs?: number;
   statementTimeoutMs?: number;
+  /** mode check: how long one migration step may run before it is stopped and reported. */
+  migrationTimeoutMs?: number;
   allowOutOfOrder: boolean;
   allowDataLoss: boolean;
   drift?: 'fail' | 'warn' | 'ignore';
@@ -135,6 +137,7 @@ export function readInputs(eventName: string, prBaseSha: string | undefined): Ac
     lockTimeoutMs: seconds('lock-timeout', core.getInput('lock-timeout'), true),
     lockWaitMs: seconds('lock-wait', core.getInput('lock-wait'), true),
     statementTimeoutMs: seconds('statement-timeout', core.getInput('statement-timeout'), false),
+    migrationTimeoutMs: seconds('migration-timeout', core.getInput('migration-timeout'), false),
     allowOutOfOrder: bool('allow-out-of-order', core.getInput('allow-out-of-order'), false),
     allowDataLoss: bool('allow-data-loss', core.getInput('allow-data-loss'), false),
     drift: drift ? oneOf<'fail' | 'warn' | 'ignore'>('drift', ['fail', 'warn', 'ignore'], 'warn') : undefined,

@@ -127,8 +127,19 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
     .argument('<from-url>', 'connection URL of the database before')
     .argument('<to-url>', 'connection URL of the database after')
     .option('--json <file>', 'write the changes as JSON to FILE ("-" for stdout)')
-    .action(async (fromUrl: string, toUrl: string, flags: { json?: string }) => {
-      const result = await runDiff(fromUrl, toUrl);
+    .option(
+      '--meta-table <name>',
+      'the applied-migrations table to leave out, as TABLE or SCHEMA.TABLE (default: SequelizeMeta and SequelizeData in public)',
+    )
+    .action(async (fromUrl: string, toUrl: string, flags: { json?: string; metaTable?: string }) => {
+      const meta = flags.metaTable?.split('.');
+      const result = await runDiff(
+        fromUrl,
+        toUrl,
+        meta
+          ? [meta.length > 1 ? { schema: meta[0]!, name: meta.slice(1).join('.') } : { schema: 'public', name: meta[0]! }]
+          : undefined,
+      );
       if (flags.json) output(flags.json, JSON.stringify(result, null, 2) + '\n');
       (flags.json === '-' ? process.stderr : process.stdout).write(renderDiffTerminal(result.changes));
       io.exit(result.changes.length ? 1 : 0);

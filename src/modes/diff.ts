@@ -12,7 +12,13 @@ export interface DiffResult {
   changes: Change[];
 }
 
-async function snapshotOf(url: string) {
+/** Migration bookkeeping that is not schema: sequelize-cli's default tables for migrations and seeders. */
+export const DEFAULT_META_TABLES = [
+  { schema: 'public', name: 'SequelizeMeta' },
+  { schema: 'public', name: 'SequelizeData' },
+];
+
+async function snapshotOf(url: string, exclude: { schema: string; name: string }[]) {
   const client = new pg.Client({ connectionString: url });
   try {
     await client.connect();
@@ -23,15 +29,22 @@ async function snapshotOf(url: string) {
     );
   }
   try {
-    return await takeSnapshot(client);
+    return await takeSnapshot(client, { exclude });
   } finally {
     await client.end().catch(() => undefined);
   }
 }
 
-/** Schema of FROM vs schema of TO, as typed changes. */
-export async function runDiff(fromUrl: string, toUrl: string): Promise<DiffResult> {
-  const [a, b] = await Promise.all([snapshotOf(fromUrl), snapshotOf(toUrl)]);
+/**
+ * Schema of FROM vs schema of TO, as typed changes. The migration bookkeeping tables (`exclude`,
+ * by default sequelize-cli's `SequelizeMeta` and `SequelizeData`) are not part of the schema.
+ */
+export async function runDiff(
+  fromUrl: string,
+  toUrl: string,
+  exclude: { schema: string; name: string }[] = DEFAULT_META_TABLES,
+): Promise<DiffResult> {
+  const [a, b] = await Promise.all([snapshotOf(fromUrl, exclude), snapshotOf(toUrl, exclude)]);
   return {
     schemaVersion: 1,
     mode: 'diff',

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { discoverMigrations, type MigrationFile } from '../migrate/discover.js';
 import { headCommit, repoRoot, resolveCommit } from './git.js';
@@ -86,7 +86,9 @@ export async function planMigrations(options: {
   const tree = await checkoutBase(root, sha, options.cwd);
   try {
     const rel = relative(root, options.migrationsDir);
-    const baseFiles = discoverMigrations(join(tree.dir, rel));
+    // A pull request that adds the project's first migrations has no migrations folder on base.
+    const baseDir = join(tree.dir, rel);
+    const baseFiles = existsSync(baseDir) ? discoverMigrations(baseDir) : [];
     const baseByName = new Map(baseFiles.map((m) => [m.name, m]));
     const headByName = new Map(headFiles.map((m) => [m.name, m]));
     const names = [...new Set([...baseByName.keys(), ...headByName.keys()])].sort();

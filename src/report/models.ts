@@ -21,7 +21,9 @@ export function renderModelsTerminal(report: ModelsReport, st: Style = PLAIN): s
     out.push('Migrations → models (+ only the models declare it, - only the migrations create it):');
     out.push(...report.changes.map((c) => `  ${changeLine(c)}`), '');
   }
-  if (report.findings.length) out.push('Findings:', ...report.findings.map((f) => findingLine(f, st)), '');
+  // Each difference is a `model-drift` finding too; the list above already says it.
+  const other = report.findings.filter((f) => f.rule !== 'model-drift');
+  if (other.length) out.push('Findings:', ...other.map((f) => findingLine(f, st)), '');
   out.push(
     report.ok
       ? st.green(`✔ The models and the migrations agree · ${duration(report.durationMs)}`)

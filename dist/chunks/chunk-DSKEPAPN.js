@@ -55155,7 +55155,7 @@ async function takeFingerprint(client, excludeTable) {
 }
 
 // src/plan/index.ts
-import { readFileSync as readFileSync5 } from "node:fs";
+import { existsSync as existsSync7, readFileSync as readFileSync5 } from "node:fs";
 import { basename as basename2, join as join10, relative as relative6 } from "node:path";
 
 // src/plan/git.ts
@@ -55272,7 +55272,8 @@ async function planMigrations(options) {
   const tree = await checkoutBase(root, sha, options.cwd);
   try {
     const rel = relative6(root, options.migrationsDir);
-    const baseFiles = discoverMigrations(join10(tree.dir, rel));
+    const baseDir = join10(tree.dir, rel);
+    const baseFiles = existsSync7(baseDir) ? discoverMigrations(baseDir) : [];
     const baseByName = new Map(baseFiles.map((m) => [m.name, m]));
     const headByName = new Map(headFiles.map((m) => [m.name, m]));
     const names = [.../* @__PURE__ */ new Set([...baseByName.keys(), ...headByName.keys()])].sort();
