@@ -72,8 +72,22 @@ test('the committed report (from real runs) covers every change kind and every f
       'deleted-migration',
       'out-of-order',
       'duplicate-migration',
+      // Hazard rules measured on the replay of the new migrations (one of them suppressed in its file).
+      'missing-lock-timeout',
+      'check-without-not-valid',
+      'rename-column',
+      'rename-table',
+      'non-concurrent-index',
+      'access-exclusive-lock',
+      // The models section.
+      'model-drift',
     ]),
   );
+  expect(report.findings.filter((f) => f.suppressed).map((f) => f.rule)).toEqual(['rename-column']);
+  expect(report.models?.changes.map((c) => `${c.kind} ${c.action} ${c.name}`)).toEqual([
+    'column added public.users.avatar_url',
+  ]);
+  expect(report.migrations.some((m) => m.observation?.statements.length)).toBe(true);
 });
 
 test('the comment for that report matches the golden file', () => {
@@ -88,10 +102,12 @@ test('the golden comment renders as GitHub-flavoured Markdown with the layout th
   // One verdict heading, then the sections in order.
   const headings = [...rendered.matchAll(/<h([34])>(.*?)<\/h\1>/g)].map((m) => m[2]!.replace(/<[^>]+>/g, ''));
   expect(headings[0]).toMatch(
-    /^❌ Schemabot: 9 migrations checked · 13 errors · 1 warning · 24 schema changes · PostgreSQL 15\.\d+ · \w{7} → \w{7}$/,
+    /^❌ Schemabot: 9 migrations checked · 13 errors · 9 warnings · 24 schema changes · PostgreSQL 15\.\d+ · \w{7} → \w{7}$/,
   );
   expect(headings.slice(1)).toEqual([
+    'What it locks and rewrites',
     'Schema changes (24)',
+    'Models vs migrations (models)',
     'Tables touched and their foreign keys',
     'Findings',
     'Errors',
@@ -101,7 +117,13 @@ test('the golden comment renders as GitHub-flavoured Markdown with the layout th
   expect(tableRows(rendered)).toEqual(Array(shown + 1).fill(6));
   expect(rendered).toContain('<pre><code class="language-diff">');
   expect(rendered).toContain('<pre><code class="language-mermaid">erDiagram');
-  expect((rendered.match(/<li>/g) ?? []).length).toBe(report.findings.length);
+  const findingsPart = rendered.slice(
+    rendered.indexOf('<h4>Findings</h4>'),
+    rendered.indexOf('<h4>Errors</h4>'),
+  );
+  expect((findingsPart.match(/<li>/g) ?? []).length).toBe(report.findings.length);
+  // A suppressed finding is shown, struck through with its reason, not as a live one.
+  expect(findingsPart).toContain('suppressed: the app reads both names since release 3.1');
   expect((rendered.match(/<details><summary>SQL run by/g) ?? []).length).toBeGreaterThan(5);
 });
 
