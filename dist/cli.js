@@ -2,18 +2,15 @@
 import { createRequire as __schemabotCreateRequire } from 'node:module'; import { fileURLToPath as __schemabotFileURLToPath } from 'node:url'; const require = __schemabotCreateRequire(import.meta.url); const __filename = __schemabotFileURLToPath(import.meta.url); const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));
 import {
   COLOUR,
-  DEFAULTS,
   MigrationRunner,
   ModelsError,
   PLAIN,
-  ProductionSession,
   UsageError,
   changeLine,
   compareModels,
   diffSnapshots,
   discoverMigrations,
   duration,
-  elapsed,
   isEnvironmentError,
   loadProject,
   loadSqlParser,
@@ -26,18 +23,18 @@ import {
   renderTerminal,
   resolveModelsEntry,
   runCheck,
-  runInTransaction,
   runModels,
   runRollback,
+  runStamp,
   runStatus,
   runUpgrade,
   snapshotOf,
   splitName,
   startPostgres,
   syncModels,
-  takeLock,
-  takeSnapshot
-} from "./chunks/chunk-DSKEPAPN.js";
+  takeSnapshot,
+  withCaFile
+} from "./chunks/chunk-GYLI34SV.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-TCHQFJFW.js";
 import {
@@ -3544,78 +3541,6 @@ ${changes.length} difference${changes.length === 1 ? "" : "s"}.
 // src/cli/production.ts
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-
-// src/modes/stamp.ts
-async function runStamp(options) {
-  var _stack = [];
-  try {
-    const started = performance.now();
-    const log = options.log ?? (() => void 0);
-    const session = __using(_stack, await ProductionSession.open(options, "schemabot-stamp"), true);
-    const index = session.files.findIndex((f) => f.name === options.to);
-    if (index < 0) {
-      throw new UsageError(
-        `--to ${options.to} is not a migration file in ${session.project.migrationsDir}: use a file name as it appears there (with its extension), e.g. ${session.files.at(-1)?.name ?? "20260101000000-name.js"}.`
-      );
-    }
-    const report = {
-      schemaVersion: 1,
-      mode: "stamp",
-      ok: false,
-      database: session.database,
-      postgres: { version: session.postgres.version },
-      to: options.to,
-      added: [],
-      current: null,
-      state: { applied: [], pending: [], missing: [], outOfOrder: [], current: null },
-      lock: null,
-      error: null,
-      durationMs: 0
-    };
-    let lock;
-    try {
-      const taken = await takeLock(session.url, session.project, {
-        waitMs: options.lockWaitMs ?? DEFAULTS.lockWaitMs,
-        log
-      });
-      lock = taken.lock;
-      if (lock) report.lock = lock.report();
-      else report.error = taken.busy;
-      if (lock) {
-        const applied = new Set((await session.state()).applied);
-        const add = session.files.slice(0, index + 1).filter((f) => !applied.has(f.name));
-        if (add.length) {
-          const runner = await session.runner();
-          try {
-            await runInTransaction(runner, async () => {
-              for (const f of add) await runner.record(f.name);
-            });
-          } finally {
-            await runner.close();
-          }
-        }
-        report.added = add.map((f) => f.name);
-        log(
-          add.length ? `Stamped ${add.length} migration(s) as applied` : `Nothing to stamp: ${options.to} and everything before it are applied`
-        );
-      }
-      report.state = await session.state();
-      report.current = report.state.current;
-      report.ok = report.error === null;
-      report.durationMs = elapsed(started);
-      return report;
-    } finally {
-      await lock?.release();
-    }
-  } catch (_) {
-    var _error = _, _hasError = true;
-  } finally {
-    var _promise = __callDispose(_stack, _error, _hasError);
-    _promise && await _promise;
-  }
-}
-
-// src/cli/production.ts
 function seconds(allowZero) {
   return (value) => {
     const n = Number(value);
@@ -3645,6 +3570,9 @@ function common(cmd) {
   return cmd.requiredOption(
     "--database-url <url>",
     "the database to work on: postgres://USER:PASSWORD@HOST:PORT/DATABASE"
+  ).option(
+    "--database-ca <file>",
+    "PEM file of the CA that signed the server's certificate (TLS, verify-full unless the URL sets sslmode)"
   ).option("--cwd <dir>", "project folder (with .sequelizerc or migrations/)", ".").option("--migrations-path <dir>", "migrations folder (overrides .sequelizerc)").option("--json <file>", 'write the JSON report to FILE ("-" for stdout)');
 }
 function rehearsalOptions(cmd, what) {
@@ -3700,7 +3628,7 @@ function registerProductionCommands(program2, io) {
     io.exit(report.ok ? 0 : 1);
   };
   const base = (flags) => ({
-    databaseUrl: flags.databaseUrl,
+    databaseUrl: withCaFile(flags.databaseUrl, flags.databaseCa),
     cwd: resolve(flags.cwd),
     migrationsPath: flags.migrationsPath,
     log
@@ -4016,8 +3944,10 @@ function enumLabels(name, input, fromLabels, toLabels) {
   const step = (a, b, target, source) => {
     if (addOnly(a, b)) {
       return b.map((label, i) => ({ label, i })).filter(({ label }) => !a.includes(label)).map(({ label, i }) => {
-        const anchor = b.slice(0, i).reverse().find((x) => a.includes(x) || b.indexOf(x) < i);
-        const where = anchor ? ` AFTER '${anchor.replace(/'/g, "''")}'` : "";
+        const after = b[i - 1];
+        const before = after === void 0 ? a[0] : void 0;
+        const quote = (l) => `'${l.replace(/'/g, "''")}'`;
+        const where = after !== void 0 ? ` AFTER ${quote(after)}` : before !== void 0 ? ` BEFORE ${quote(before)}` : "";
         return `${I}await queryInterface.sequelize.query(${js(`ALTER TYPE ${name} ADD VALUE '${label.replace(/'/g, "''")}'${where};`)});`;
       });
     }
@@ -4233,7 +4163,7 @@ function generateMigration(input) {
   const header = [
     "// Written by `schemabot generate` from the difference between the models and the migrations.",
     "// Review it before committing: it brings the migrated schema to what the models declare, and back.",
-    ...todos.length ? [`// ${todos.length} TODO${todos.length > 1 ? "s" : ""} below need a decision.`] : []
+    ...todos.length ? [`// ${todos.length} TODO${todos.length > 1 ? "s below need" : " below needs"} a decision.`] : []
   ];
   const methods = `  async up(queryInterface, Sequelize) {
 ${up}
@@ -4612,7 +4542,9 @@ function buildProgram(io) {
     const result = await runDiff(
       fromUrl,
       toUrl,
-      meta ? [meta.length > 1 ? { schema: meta[0], name: meta.slice(1).join(".") } : { schema: "public", name: meta[0] }] : void 0
+      meta ? [
+        meta.length > 1 ? { schema: meta[0], name: meta.slice(1).join(".") } : { schema: "public", name: meta[0] }
+      ] : void 0
     );
     if (flags.json) output(flags.json, JSON.stringify(result, null, 2) + "\n");
     (flags.json === "-" ? process.stderr : process.stdout).write(renderDiffTerminal(result.changes));

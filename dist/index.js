@@ -11,11 +11,14 @@ import {
   renderTerminal,
   runCheck,
   runRollback,
+  runStamp,
   runStatus,
   runUpgrade,
   upgradeComment,
-  verdictLine
-} from "./chunks/chunk-DSKEPAPN.js";
+  verdictLine,
+  withCaFile,
+  writeCaFile
+} from "./chunks/chunk-GYLI34SV.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-TCHQFJFW.js";
 import "./chunks/chunk-ZB5GAX6C.js";
@@ -27082,7 +27085,7 @@ function readInputs(eventName, prBaseSha) {
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   const workingDirectory = resolve(workspace, getInput("working-directory").trim() || ".");
   return {
-    mode: oneOf("mode", ["check", "upgrade", "rollback", "status", "comment"], defaultMode),
+    mode: oneOf("mode", ["check", "upgrade", "rollback", "status", "stamp", "comment"], defaultMode),
     workingDirectory,
     migrationsPath: getInput("migrations-path").trim() || void 0,
     base: getInput("base").trim() || prBaseSha,
@@ -27095,6 +27098,7 @@ function readInputs(eventName, prBaseSha) {
     reportPath: getInput("report-path").trim() || join(process.env.RUNNER_TEMP ?? workingDirectory, "schemabot-report.json"),
     githubToken: getInput("github-token").trim() || void 0,
     databaseUrl,
+    databaseCa: getInput("database-ca").trim() || void 0,
     to: getInput("to").trim() || void 0,
     steps: steps ? Number(steps) : void 0,
     dryRun: bool("dry-run", getInput("dry-run"), false),
@@ -27440,6 +27444,7 @@ function combined(reports) {
 // src/action/production.ts
 import { existsSync as existsSync5, mkdirSync as mkdirSync2, writeFileSync as writeFileSync2 } from "node:fs";
 import { dirname as dirname2 } from "node:path";
+import { tmpdir } from "node:os";
 
 // src/github/gate.ts
 var CHECK_CONTEXT_PREFIX = "schemabot/check";
@@ -27496,8 +27501,9 @@ function baseOptions(inputs, mode) {
       `mode ${mode} needs the database-url input: postgres://USER:PASSWORD@HOST:PORT/DATABASE, from a secret (database-url: \${{ secrets.DATABASE_URL }}), in a job with \`environment: production\`.`
     );
   }
+  const ca = inputs.databaseCa ? writeCaFile(inputs.databaseCa, process.env.RUNNER_TEMP ?? tmpdir()) : void 0;
   return {
-    databaseUrl: inputs.databaseUrl,
+    databaseUrl: withCaFile(inputs.databaseUrl, ca),
     cwd: inputs.workingDirectory,
     migrationsPath: inputs.migrationsPath,
     log: (line) => info(line),
@@ -27645,6 +27651,14 @@ async function actionStatus(inputs) {
   const driftOnly = !report.ok && report.missing.length === 0 && (report.drift?.length ?? 0) > 0;
   await finish(report, inputs, null, driftOnly && inputs.drift === "warn");
 }
+async function actionStamp(inputs) {
+  const options = baseOptions(inputs, "stamp");
+  if (!inputs.to) {
+    throw new InputError("mode stamp needs the input to: the newest migration file to record as applied.");
+  }
+  const report = await runStamp({ ...options, to: inputs.to, lockWaitMs: safetyOptions(inputs).lockWaitMs });
+  await finish(report, inputs, null);
+}
 
 // src/main.ts
 async function run() {
@@ -27655,6 +27669,7 @@ async function run() {
     if (inputs.mode === "comment") return await actionComment(inputs);
     if (inputs.mode === "upgrade") return await actionUpgrade(inputs);
     if (inputs.mode === "rollback") return await actionRollback(inputs);
+    if (inputs.mode === "stamp") return await actionStamp(inputs);
     return await actionStatus(inputs);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

@@ -3,7 +3,7 @@ import * as github from '@actions/github';
 import { actionCheck } from './action/check.js';
 import { actionComment } from './action/comment.js';
 import { InputError, readInputs } from './action/inputs.js';
-import { actionRollback, actionStatus, actionUpgrade } from './action/production.js';
+import { actionRollback, actionStamp, actionStatus, actionUpgrade } from './action/production.js';
 import { isEnvironmentError } from './cli/errors.js';
 import { ArtifactError } from './github/index.js';
 
@@ -16,6 +16,7 @@ export async function run(): Promise<void> {
     if (inputs.mode === 'comment') return await actionComment(inputs);
     if (inputs.mode === 'upgrade') return await actionUpgrade(inputs);
     if (inputs.mode === 'rollback') return await actionRollback(inputs);
+    if (inputs.mode === 'stamp') return await actionStamp(inputs);
     return await actionStatus(inputs);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

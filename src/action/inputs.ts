@@ -2,7 +2,7 @@ import * as core from '@actions/core';
 import { join, resolve } from 'node:path';
 import type { ProviderChoice } from '../postgres/index.js';
 
-export type Mode = 'check' | 'upgrade' | 'rollback' | 'status' | 'comment';
+export type Mode = 'check' | 'upgrade' | 'rollback' | 'status' | 'stamp' | 'comment';
 
 export interface ActionInputs {
   mode: Mode;
@@ -27,6 +27,8 @@ export interface ActionInputs {
   lockTimeoutMs?: number;
   lockWaitMs?: number;
   statementTimeoutMs?: number;
+  /** The PEM text of the CA that signed the production server's certificate. */
+  databaseCa?: string;
   /** mode check: how long one migration step may run before it is stopped and reported. */
   migrationTimeoutMs?: number;
   allowOutOfOrder: boolean;
@@ -116,7 +118,7 @@ export function readInputs(eventName: string, prBaseSha: string | undefined): Ac
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   const workingDirectory = resolve(workspace, core.getInput('working-directory').trim() || '.');
   return {
-    mode: oneOf('mode', ['check', 'upgrade', 'rollback', 'status', 'comment'], defaultMode),
+    mode: oneOf('mode', ['check', 'upgrade', 'rollback', 'status', 'stamp', 'comment'], defaultMode),
     workingDirectory,
     migrationsPath: core.getInput('migrations-path').trim() || undefined,
     base: core.getInput('base').trim() || prBaseSha,
@@ -131,6 +133,7 @@ export function readInputs(eventName: string, prBaseSha: string | undefined): Ac
       join(process.env.RUNNER_TEMP ?? workingDirectory, 'schemabot-report.json'),
     githubToken: core.getInput('github-token').trim() || undefined,
     databaseUrl,
+    databaseCa: core.getInput('database-ca').trim() || undefined,
     to: core.getInput('to').trim() || undefined,
     steps: steps ? Number(steps) : undefined,
     dryRun: bool('dry-run', core.getInput('dry-run'), false),

@@ -2,6 +2,8 @@ import * as core from '@actions/core';
 import * as github from '@actions/github';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { tmpdir } from 'node:os';
+import { withCaFile, writeCaFile } from '../modes/production/database.js';
 import {
   isPermissionError,
   isRateLimitError,
@@ -12,6 +14,7 @@ import {
 import { mergeGate, type MergeGateResult } from '../github/gate.js';
 import type { ProductionReport, UpgradeReport } from '../modes/production/types.js';
 import { runRollback } from '../modes/rollback.js';
+import { runStamp } from '../modes/stamp.js';
 import { runStatus } from '../modes/status.js';
 import { runUpgrade } from '../modes/upgrade.js';
 import {
@@ -25,7 +28,7 @@ import { SUMMARY_LIMIT_BYTES } from './body.js';
 import { InputError, type ActionInputs } from './inputs.js';
 import { githubClient, runUrl } from './publish.js';
 
-type ProductionMode = 'upgrade' | 'rollback' | 'status';
+type ProductionMode = 'upgrade' | 'rollback' | 'status' | 'stamp';
 
 /** The options every production mode shares, built exactly as the CLI builds them. */
 function baseOptions(inputs: ActionInputs, mode: ProductionMode) {
@@ -35,8 +38,11 @@ function baseOptions(inputs: ActionInputs, mode: ProductionMode) {
         '(database-url: ${{ secrets.DATABASE_URL }}), in a job with `environment: production`.',
     );
   }
+  const ca = inputs.databaseCa
+    ? writeCaFile(inputs.databaseCa, process.env.RUNNER_TEMP ?? tmpdir())
+    : undefined;
   return {
-    databaseUrl: inputs.databaseUrl,
+    databaseUrl: withCaFile(inputs.databaseUrl, ca),
     cwd: inputs.workingDirectory,
     migrationsPath: inputs.migrationsPath,
     log: (line: string) => core.info(line),
@@ -219,6 +225,19 @@ export async function actionStatus(inputs: ActionInputs): Promise<void> {
   await finish(report, inputs, null, driftOnly && inputs.drift === 'warn');
 }
 
+/**
+ * `mode: stamp` (workflow_dispatch): record every migration up to and including `to` as applied
+ * without running it, exactly as `schemabot stamp` does (adopting Schemabot on an existing database).
+ */
+export async function actionStamp(inputs: ActionInputs): Promise<void> {
+  const options = baseOptions(inputs, 'stamp');
+  if (!inputs.to) {
+    throw new InputError('mode stamp needs the input to: the newest migration file to record as applied.');
+  }
+  const report = await runStamp({ ...options, to: inputs.to, lockWaitMs: safetyOptions(inputs).lockWaitMs });
+  await finish(report, inputs, null);
+}
+
 export function isProductionMode(mode: string): mode is ProductionMode {
-  return mode === 'upgrade' || mode === 'rollback' || mode === 'status';
+  return mode === 'upgrade' || mode === 'rollback' || mode === 'status' || mode === 'stamp';
 }

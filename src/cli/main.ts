@@ -137,7 +137,11 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
         fromUrl,
         toUrl,
         meta
-          ? [meta.length > 1 ? { schema: meta[0]!, name: meta.slice(1).join('.') } : { schema: 'public', name: meta[0]! }]
+          ? [
+              meta.length > 1
+                ? { schema: meta[0]!, name: meta.slice(1).join('.') }
+                : { schema: 'public', name: meta[0]! },
+            ]
           : undefined,
       );
       if (flags.json) output(flags.json, JSON.stringify(result, null, 2) + '\n');

@@ -10,6 +10,7 @@ import { runUpgrade, type DriftPolicy } from '../modes/upgrade.js';
 import type { ProviderChoice } from '../postgres/index.js';
 import { COLOUR, PLAIN } from '../report/terminal.js';
 import { UsageError } from './errors.js';
+import { withCaFile } from '../modes/production/database.js';
 
 function seconds(allowZero: boolean) {
   return (value: string): number => {
@@ -42,6 +43,7 @@ function majorVersion(value: string): number {
 
 interface CommonFlags {
   databaseUrl: string;
+  databaseCa?: string;
   cwd: string;
   migrationsPath?: string;
   json?: string;
@@ -67,6 +69,10 @@ function common(cmd: Command): Command {
     .requiredOption(
       '--database-url <url>',
       'the database to work on: postgres://USER:PASSWORD@HOST:PORT/DATABASE',
+    )
+    .option(
+      '--database-ca <file>',
+      "PEM file of the CA that signed the server's certificate (TLS, verify-full unless the URL sets sslmode)",
     )
     .option('--cwd <dir>', 'project folder (with .sequelizerc or migrations/)', '.')
     .option('--migrations-path <dir>', 'migrations folder (overrides .sequelizerc)')
@@ -147,7 +153,7 @@ export function registerProductionCommands(program: Command, io: { exit(code: nu
     io.exit(report.ok ? 0 : 1);
   };
   const base = (flags: CommonFlags) => ({
-    databaseUrl: flags.databaseUrl,
+    databaseUrl: withCaFile(flags.databaseUrl, flags.databaseCa),
     cwd: resolve(flags.cwd),
     migrationsPath: flags.migrationsPath,
     log,

@@ -175,7 +175,7 @@ export class MigrationRunner implements AsyncDisposable {
 
   private async connect(): Promise<void> {
     const { Sequelize: SequelizeCtor } = this.resolved;
-    const options = sequelizeOptions(this.project, this.applicationName, this.resolved);
+    const options = sequelizeOptions(this.project, this.applicationName, this.resolved, this.databaseUrl);
     let sequelize: Sequelize;
     try {
       sequelize = new SequelizeCtor(urlWithoutApplicationName(this.databaseUrl), options);

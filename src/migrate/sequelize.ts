@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
+import { parse as parseConnectionString } from 'pg-connection-string';
 import { Sequelize as BundledSequelize, type Options } from 'sequelize';
 import type { Project } from './project.js';
 
@@ -76,14 +77,19 @@ export function sequelizeOptions(
   project: Project,
   applicationName: string,
   resolved: ResolvedSequelize,
+  databaseUrl?: string,
 ): Options & Record<string, unknown> {
   const options: Record<string, unknown> = { ...project.config };
   for (const key of CONNECTION_KEYS) delete options[key];
   for (const key of Object.keys(options)) {
     if (/^(migration|seeder)Storage/.test(key) || key === 'migrationTimestamps') delete options[key];
   }
+  const configured = (project.config.dialectOptions as Record<string, unknown> | undefined) ?? {};
+  // Sequelize ignores the URL's sslmode/sslrootcert: carry them to pg as `ssl` (the config's own wins).
+  const ssl = configured.ssl === undefined && databaseUrl ? sslFromUrl(databaseUrl) : undefined;
   const dialectOptions = {
-    ...((project.config.dialectOptions as Record<string, unknown> | undefined) ?? {}),
+    ...configured,
+    ...(ssl !== undefined ? { ssl } : {}),
     application_name: applicationName,
   };
   return {
@@ -93,6 +99,20 @@ export function sequelizeOptions(
     ...(resolved.dialectModule ? { dialectModule: resolved.dialectModule } : {}),
     logging: false,
   };
+}
+
+/**
+ * The TLS settings of a connection URL (`sslmode`, `sslrootcert`, `sslcert`, `sslkey`) as pg's
+ * `ssl` option, read by pg's own parser; undefined when the URL sets none.
+ */
+export function sslFromUrl(databaseUrl: string): unknown {
+  try {
+    const url = new URL(databaseUrl);
+    if (![...url.searchParams.keys()].some((k) => k.startsWith('ssl'))) return undefined;
+    return parseConnectionString(databaseUrl).ssl ?? undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The URL without `application_name`, which must stay the runner's own to find its backends. */

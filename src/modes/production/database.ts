@@ -1,3 +1,5 @@
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { UsageError } from '../../cli/errors.js';
 import { metaTableSql } from '../../migrate/meta.js';
@@ -26,6 +28,35 @@ export function checkDatabaseUrl(url: string | undefined): string {
     throw new UsageError(`--database-url ${redactUrl(url)} must start with postgres:// or postgresql://.`);
   }
   return url;
+}
+
+/**
+ * The URL with a CA certificate file for TLS: `sslrootcert=FILE`, and `sslmode=verify-full` unless the
+ * URL chose a mode. Every connection (pg and the migrations' Sequelize) then verifies the server.
+ */
+export function withCaFile(url: string, caFile: string | undefined): string {
+  if (!caFile) return url;
+  if (!existsSync(caFile)) {
+    throw new UsageError(
+      `--database-ca ${caFile} does not exist: give the PEM file of the CA that signed the server's certificate.`,
+    );
+  }
+  const parsed = new URL(url);
+  parsed.searchParams.set('sslrootcert', caFile);
+  if (!parsed.searchParams.has('sslmode')) parsed.searchParams.set('sslmode', 'verify-full');
+  return parsed.toString();
+}
+
+/** Writes a CA certificate given as text (an action input from a secret) to a private file. */
+export function writeCaFile(pem: string, dir: string): string {
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new UsageError(
+      'database-ca must be the PEM text of the CA certificate (-----BEGIN CERTIFICATE----- ...).',
+    );
+  }
+  const file = join(mkdtempSync(join(dir, 'schemabot-ca-')), 'ca.pem');
+  writeFileSync(file, pem.trim() + '\n', { mode: 0o600 });
+  return file;
 }
 
 /** Any text with the URL's password, and any `user:password@` part, masked. */

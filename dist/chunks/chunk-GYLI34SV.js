@@ -3461,7 +3461,7 @@ var require_lodash = __commonJS({
           }
           return mapped.length && mapped[0] === arrays[0] ? baseIntersection(mapped, undefined2, comparator) : [];
         });
-        function join11(array, separator) {
+        function join12(array, separator) {
           return array == null ? "" : nativeJoin.call(array, separator);
         }
         function last(array) {
@@ -5385,7 +5385,7 @@ var require_lodash = __commonJS({
         lodash.isUndefined = isUndefined;
         lodash.isWeakMap = isWeakMap;
         lodash.isWeakSet = isWeakSet;
-        lodash.join = join11;
+        lodash.join = join12;
         lodash.kebabCase = kebabCase;
         lodash.last = last;
         lodash.lastIndexOf = lastIndexOf;
@@ -22955,12 +22955,12 @@ var require_hstore = __commonJS({
       return hstore.stringify(data);
     }
     exports.stringify = stringify;
-    function parse(value) {
+    function parse2(value) {
       if (value === null)
         return null;
       return hstore.parse(value);
     }
-    exports.parse = parse;
+    exports.parse = parse2;
   }
 });
 
@@ -23022,7 +23022,7 @@ var require_range = __commonJS({
       return `${(data.inclusive[0] ? "[" : "(") + lowerBound},${upperBound}${data.inclusive[1] ? "]" : ")"}`;
     }
     exports.stringify = stringify;
-    function parse(value, parser) {
+    function parse2(value, parser) {
       if (value === null)
         return null;
       if (value === "empty") {
@@ -23039,7 +23039,7 @@ var require_range = __commonJS({
       });
       return result;
     }
-    exports.parse = parse;
+    exports.parse = parse2;
   }
 });
 
@@ -23221,7 +23221,7 @@ var require_data_types = __commonJS({
           removeUnsupportedIntegerOptions(this);
         }
       }
-      INTEGER2.parse = function parse(value) {
+      INTEGER2.parse = function parse2(value) {
         return parseInt(value, 10);
       };
       BaseTypes.INTEGER.types.postgres = ["int4"];
@@ -25876,7 +25876,7 @@ var require_parse = __commonJS({
     function _interopRequireDefault(obj3) {
       return obj3 && obj3.__esModule ? obj3 : { default: obj3 };
     }
-    function parse(uuid) {
+    function parse2(uuid) {
       if (!(0, _validate.default)(uuid)) {
         throw TypeError("Invalid UUID");
       }
@@ -25900,7 +25900,7 @@ var require_parse = __commonJS({
       arr[15] = v & 255;
       return arr;
     }
-    var _default = parse;
+    var _default = parse2;
     exports.default = _default;
   }
 });
@@ -34377,7 +34377,7 @@ var require_parse2 = __commonJS({
   "node_modules/semver/functions/parse.js"(exports, module) {
     "use strict";
     var SemVer = require_semver();
-    var parse = (version, options, throwErrors = false) => {
+    var parse2 = (version, options, throwErrors = false) => {
       if (version instanceof SemVer) {
         return version;
       }
@@ -34390,7 +34390,7 @@ var require_parse2 = __commonJS({
         throw er;
       }
     };
-    module.exports = parse;
+    module.exports = parse2;
   }
 });
 
@@ -34398,9 +34398,9 @@ var require_parse2 = __commonJS({
 var require_valid = __commonJS({
   "node_modules/semver/functions/valid.js"(exports, module) {
     "use strict";
-    var parse = require_parse2();
+    var parse2 = require_parse2();
     var valid = (version, options) => {
-      const v = parse(version, options);
+      const v = parse2(version, options);
       return v ? v.version : null;
     };
     module.exports = valid;
@@ -34411,9 +34411,9 @@ var require_valid = __commonJS({
 var require_clean = __commonJS({
   "node_modules/semver/functions/clean.js"(exports, module) {
     "use strict";
-    var parse = require_parse2();
+    var parse2 = require_parse2();
     var clean = (version, options) => {
-      const s = parse(version.trim().replace(/^[=v]+/, ""), options);
+      const s = parse2(version.trim().replace(/^[=v]+/, ""), options);
       return s ? s.version : null;
     };
     module.exports = clean;
@@ -34448,10 +34448,10 @@ var require_inc = __commonJS({
 var require_diff = __commonJS({
   "node_modules/semver/functions/diff.js"(exports, module) {
     "use strict";
-    var parse = require_parse2();
+    var parse2 = require_parse2();
     var diff = (version1, version2) => {
-      const v1 = parse(version1, null, true);
-      const v2 = parse(version2, null, true);
+      const v1 = parse2(version1, null, true);
+      const v2 = parse2(version2, null, true);
       const comparison = v1.compare(v2);
       if (comparison === 0) {
         return null;
@@ -34522,9 +34522,9 @@ var require_patch = __commonJS({
 var require_prerelease = __commonJS({
   "node_modules/semver/functions/prerelease.js"(exports, module) {
     "use strict";
-    var parse = require_parse2();
+    var parse2 = require_parse2();
     var prerelease = (version, options) => {
-      const parsed = parse(version, options);
+      const parsed = parse2(version, options);
       return parsed && parsed.prerelease.length ? parsed.prerelease : null;
     };
     module.exports = prerelease;
@@ -34710,7 +34710,7 @@ var require_coerce = __commonJS({
   "node_modules/semver/functions/coerce.js"(exports, module) {
     "use strict";
     var SemVer = require_semver();
-    var parse = require_parse2();
+    var parse2 = require_parse2();
     var { safeRe: re, t } = require_re();
     var coerce = (version, options) => {
       if (version instanceof SemVer) {
@@ -34745,7 +34745,7 @@ var require_coerce = __commonJS({
       const patch = match[4] || "0";
       const prerelease = options.includePrerelease && match[5] ? `-${match[5]}` : "";
       const build = options.includePrerelease && match[6] ? `+${match[6]}` : "";
-      return parse(`${major}.${minor}.${patch}${prerelease}${build}`, options);
+      return parse2(`${major}.${minor}.${patch}${prerelease}${build}`, options);
     };
     module.exports = coerce;
   }
@@ -34755,7 +34755,7 @@ var require_coerce = __commonJS({
 var require_truncate = __commonJS({
   "node_modules/semver/functions/truncate.js"(exports, module) {
     "use strict";
-    var parse = require_parse2();
+    var parse2 = require_parse2();
     var constants = require_constants();
     var SemVer = require_semver();
     var truncate3 = (version, truncation, options) => {
@@ -34767,7 +34767,7 @@ var require_truncate = __commonJS({
     };
     var cloneInputVersion = (version, options) => {
       const versionStringToParse = version instanceof SemVer ? version.version : version;
-      return parse(versionStringToParse, options);
+      return parse2(versionStringToParse, options);
     };
     var doTruncation = (version, truncation) => {
       if (isPrerelease(truncation)) {
@@ -36002,7 +36002,7 @@ var require_semver2 = __commonJS({
     var constants = require_constants();
     var SemVer = require_semver();
     var identifiers = require_identifiers();
-    var parse = require_parse2();
+    var parse2 = require_parse2();
     var valid = require_valid();
     var clean = require_clean();
     var inc = require_inc();
@@ -36041,7 +36041,7 @@ var require_semver2 = __commonJS({
     var simplifyRange = require_simplify();
     var subset = require_subset();
     module.exports = {
-      parse,
+      parse: parse2,
       valid,
       clean,
       inc,
@@ -38673,9 +38673,9 @@ var require_query_generator = __commonJS({
             }
             return `json_unquote(json_extract(${quotedColumn},${pathStr}))`;
           case "postgres":
-            const join11 = isJson ? "#>" : "#>>";
+            const join12 = isJson ? "#>" : "#>>";
             pathStr = this.escape(`{${paths.join(",")}}`);
-            return `(${quotedColumn}${join11}${pathStr})`;
+            return `(${quotedColumn}${join12}${pathStr})`;
           default:
             throw new Error(`Unsupported ${this.dialect} for JSON operations`);
         }
@@ -39363,7 +39363,7 @@ https://github.com/sequelize/sequelize/discussions/15694`);
           const isBelongsTo = topAssociation.associationType === "BelongsTo";
           const sourceField = isBelongsTo ? topAssociation.identifierField : topAssociation.sourceKeyField || topParent.model.primaryKeyField;
           const targetField = isBelongsTo ? topAssociation.sourceKeyField || topInclude.model.primaryKeyField : topAssociation.identifierField;
-          const join11 = [
+          const join12 = [
             `${this.quoteIdentifier(topInclude.as)}.${this.quoteIdentifier(targetField)}`,
             `${this.quoteTable(topParent.as || topParent.model.name)}.${this.quoteIdentifier(sourceField)}`
           ].join(" = ");
@@ -39374,7 +39374,7 @@ https://github.com/sequelize/sequelize/discussions/15694`);
             where: {
               [Op2.and]: [
                 topInclude.where,
-                { [Op2.join]: this.sequelize.literal(join11) }
+                { [Op2.join]: this.sequelize.literal(join12) }
               ]
             },
             limit: 1,
@@ -40930,10 +40930,10 @@ var require_query3 = __commonJS({
             const row = {};
             for (const column of columns) {
               const typeid = column.metadata.type.id;
-              const parse = parserStore.get(typeid);
+              const parse2 = parserStore.get(typeid);
               let value = column.value;
-              if (value !== null & !!parse) {
-                value = parse(value);
+              if (value !== null & !!parse2) {
+                value = parse2(value);
               }
               row[column.metadata.colName] = value;
             }
@@ -43029,9 +43029,9 @@ var require_query5 = __commonJS({
                 if (typeid.indexOf("(") > -1 && this.model.rawAttributes[key].type.key !== "BOOLEAN") {
                   typeid = typeid.substr(0, typeid.indexOf("("));
                 }
-                const parse = parserStore.get(typeid);
-                if (value !== null & !!parse) {
-                  value = parse(value);
+                const parse2 = parserStore.get(typeid);
+                if (value !== null & !!parse2) {
+                  value = parse2(value);
                 }
               }
               return value;
@@ -46229,9 +46229,9 @@ var require_query7 = __commonJS({
         }
         type = type.replace("UNSIGNED", "").replace("ZEROFILL", "");
         type = type.trim().toUpperCase();
-        const parse = parserStore.get(type);
-        if (value !== null && parse) {
-          return parse(value, { timezone: this.sequelize.options.timezone });
+        const parse2 = parserStore.get(type);
+        if (value !== null && parse2) {
+          return parse2(value, { timezone: this.sequelize.options.timezone });
         }
         return value;
       }
@@ -47142,11 +47142,11 @@ var require_query8 = __commonJS({
                     }
                     for (let i = 0; i < datalen; i++) {
                       for (const column in data[i]) {
-                        const parse = parserStore.get(coltypes[column]);
+                        const parse2 = parserStore.get(coltypes[column]);
                         const value = data[i][column];
                         if (value !== null) {
-                          if (parse) {
-                            data[i][column] = parse(value);
+                          if (parse2) {
+                            data[i][column] = parse2(value);
                           } else if (coltypes[column] === "TIMESTAMP") {
                             data[i][column] = new Date(moment.utc(value));
                           } else if (coltypes[column] === "BLOB") {
@@ -53132,6 +53132,13 @@ async function loadMigration(file, projectRoot) {
 import { createRequire as createRequire3 } from "node:module";
 import { dirname as dirname2, join as join5 } from "node:path";
 
+// node_modules/pg-connection-string/esm/index.mjs
+var import__ = __toESM(require_pg_connection_string(), 1);
+var esm_default2 = import__.default.parse;
+var parse = import__.default.parse;
+var toClientConfig = import__.default.toClientConfig;
+var parseIntoClientConfig = import__.default.parseIntoClientConfig;
+
 // node_modules/sequelize/lib/index.mjs
 var import_index = __toESM(require_lib3(), 1);
 var Sequelize = import_index.default.Sequelize;
@@ -53276,14 +53283,17 @@ var CONNECTION_KEYS = [
   "benchmark",
   "logQueryParameters"
 ];
-function sequelizeOptions(project, applicationName, resolved) {
+function sequelizeOptions(project, applicationName, resolved, databaseUrl) {
   const options = { ...project.config };
   for (const key of CONNECTION_KEYS) delete options[key];
   for (const key of Object.keys(options)) {
     if (/^(migration|seeder)Storage/.test(key) || key === "migrationTimestamps") delete options[key];
   }
+  const configured = project.config.dialectOptions ?? {};
+  const ssl = configured.ssl === void 0 && databaseUrl ? sslFromUrl(databaseUrl) : void 0;
   const dialectOptions = {
-    ...project.config.dialectOptions ?? {},
+    ...configured,
+    ...ssl !== void 0 ? { ssl } : {},
     application_name: applicationName
   };
   return {
@@ -53293,6 +53303,15 @@ function sequelizeOptions(project, applicationName, resolved) {
     ...resolved.dialectModule ? { dialectModule: resolved.dialectModule } : {},
     logging: false
   };
+}
+function sslFromUrl(databaseUrl) {
+  try {
+    const url = new URL(databaseUrl);
+    if (![...url.searchParams.keys()].some((k) => k.startsWith("ssl"))) return void 0;
+    return parse(databaseUrl).ssl ?? void 0;
+  } catch {
+    return void 0;
+  }
 }
 function urlWithoutApplicationName(databaseUrl) {
   try {
@@ -53829,7 +53848,7 @@ var MigrationRunner = class _MigrationRunner {
   }
   async connect() {
     const { Sequelize: SequelizeCtor } = this.resolved;
-    const options = sequelizeOptions(this.project, this.applicationName, this.resolved);
+    const options = sequelizeOptions(this.project, this.applicationName, this.resolved, this.databaseUrl);
     let sequelize;
     try {
       sequelize = new SequelizeCtor(urlWithoutApplicationName(this.databaseUrl), options);
@@ -56301,6 +56320,88 @@ function isEnvironmentError(err) {
   return err instanceof UsageError || err instanceof ProjectError || err instanceof PostgresUnavailableError || err instanceof GitError || err instanceof ConfigError || err instanceof ModelsError;
 }
 
+// src/modes/production/database.ts
+import { existsSync as existsSync8, mkdtempSync as mkdtempSync2, writeFileSync } from "node:fs";
+import { join as join11 } from "node:path";
+function checkDatabaseUrl(url) {
+  if (!url) {
+    throw new UsageError(
+      "--database-url is required: postgres://USER:PASSWORD@HOST:PORT/DATABASE of the database to work on."
+    );
+  }
+  let parsed;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(
+      `--database-url ${redactUrl(url)} is not a URL: use postgres://USER:PASSWORD@HOST:PORT/DATABASE.`
+    );
+  }
+  addUrlSecret(url);
+  if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {
+    throw new UsageError(`--database-url ${redactUrl(url)} must start with postgres:// or postgresql://.`);
+  }
+  return url;
+}
+function withCaFile(url, caFile) {
+  if (!caFile) return url;
+  if (!existsSync8(caFile)) {
+    throw new UsageError(
+      `--database-ca ${caFile} does not exist: give the PEM file of the CA that signed the server's certificate.`
+    );
+  }
+  const parsed = new URL(url);
+  parsed.searchParams.set("sslrootcert", caFile);
+  if (!parsed.searchParams.has("sslmode")) parsed.searchParams.set("sslmode", "verify-full");
+  return parsed.toString();
+}
+function writeCaFile(pem, dir) {
+  if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new UsageError(
+      "database-ca must be the PEM text of the CA certificate (-----BEGIN CERTIFICATE----- ...)."
+    );
+  }
+  const file = join11(mkdtempSync2(join11(dir, "schemabot-ca-")), "ca.pem");
+  writeFileSync(file, pem.trim() + "\n", { mode: 384 });
+  return file;
+}
+function safeText(text, url) {
+  return redact(redactText(text, [passwordOf(url)]));
+}
+async function connect2(url, applicationName) {
+  const client = new esm_default.Client({
+    connectionString: url,
+    application_name: applicationName,
+    connectionTimeoutMillis: 15e3
+  });
+  client.on("error", () => void 0);
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => void 0);
+    throw new PostgresUnavailableError(
+      `Cannot connect to the database given by --database-url (${redactUrl(url)}): ${safeText(error.message ?? String(error), url)}. Check the URL, that the server is running and reachable from here, and the credentials.`
+    );
+  }
+  return client;
+}
+async function readApplied(client, project) {
+  const table = metaTableSql(project.meta);
+  const exists = await client.query("SELECT to_regclass($1)::text AS t", [table]);
+  if (!exists.rows[0]?.t) return [];
+  const rows = await client.query(
+    `SELECT name FROM ${table} ORDER BY name COLLATE "C" ASC`
+  );
+  return rows.rows.map((r) => r.name);
+}
+async function serverVersion(client) {
+  const r = await client.query(
+    "SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n"
+  );
+  const version = r.rows[0].v.split(" ")[0];
+  return { version, major: Math.floor(Number(r.rows[0].n) / 1e4) };
+}
+
 // src/migrate/transaction.ts
 var OUTSIDE_TRANSACTION_CODES = {
   "25001": "a statement that cannot run inside a transaction block (CREATE INDEX CONCURRENTLY, VACUUM, ...)",
@@ -56628,66 +56729,6 @@ async function applyStep(runner, m, direction, options) {
 
 // src/modes/production/lock.ts
 import { createHash } from "node:crypto";
-
-// src/modes/production/database.ts
-function checkDatabaseUrl(url) {
-  if (!url) {
-    throw new UsageError(
-      "--database-url is required: postgres://USER:PASSWORD@HOST:PORT/DATABASE of the database to work on."
-    );
-  }
-  let parsed;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new UsageError(
-      `--database-url ${redactUrl(url)} is not a URL: use postgres://USER:PASSWORD@HOST:PORT/DATABASE.`
-    );
-  }
-  addUrlSecret(url);
-  if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {
-    throw new UsageError(`--database-url ${redactUrl(url)} must start with postgres:// or postgresql://.`);
-  }
-  return url;
-}
-function safeText(text, url) {
-  return redact(redactText(text, [passwordOf(url)]));
-}
-async function connect2(url, applicationName) {
-  const client = new esm_default.Client({
-    connectionString: url,
-    application_name: applicationName,
-    connectionTimeoutMillis: 15e3
-  });
-  client.on("error", () => void 0);
-  try {
-    await client.connect();
-  } catch (error) {
-    await client.end().catch(() => void 0);
-    throw new PostgresUnavailableError(
-      `Cannot connect to the database given by --database-url (${redactUrl(url)}): ${safeText(error.message ?? String(error), url)}. Check the URL, that the server is running and reachable from here, and the credentials.`
-    );
-  }
-  return client;
-}
-async function readApplied(client, project) {
-  const table = metaTableSql(project.meta);
-  const exists = await client.query("SELECT to_regclass($1)::text AS t", [table]);
-  if (!exists.rows[0]?.t) return [];
-  const rows = await client.query(
-    `SELECT name FROM ${table} ORDER BY name COLLATE "C" ASC`
-  );
-  return rows.rows.map((r) => r.name);
-}
-async function serverVersion(client) {
-  const r = await client.query(
-    "SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n"
-  );
-  const version = r.rows[0].v.split(" ")[0];
-  return { version, major: Math.floor(Number(r.rows[0].n) / 1e4) };
-}
-
-// src/modes/production/lock.ts
 var LockBusyError = class extends Error {
   constructor(message) {
     super(message);
@@ -57147,6 +57188,76 @@ async function runRollback(options) {
   }
 }
 
+// src/modes/stamp.ts
+async function runStamp(options) {
+  var _stack = [];
+  try {
+    const started = performance.now();
+    const log = options.log ?? (() => void 0);
+    const session = __using(_stack, await ProductionSession.open(options, "schemabot-stamp"), true);
+    const index = session.files.findIndex((f) => f.name === options.to);
+    if (index < 0) {
+      throw new UsageError(
+        `--to ${options.to} is not a migration file in ${session.project.migrationsDir}: use a file name as it appears there (with its extension), e.g. ${session.files.at(-1)?.name ?? "20260101000000-name.js"}.`
+      );
+    }
+    const report = {
+      schemaVersion: 1,
+      mode: "stamp",
+      ok: false,
+      database: session.database,
+      postgres: { version: session.postgres.version },
+      to: options.to,
+      added: [],
+      current: null,
+      state: { applied: [], pending: [], missing: [], outOfOrder: [], current: null },
+      lock: null,
+      error: null,
+      durationMs: 0
+    };
+    let lock;
+    try {
+      const taken = await takeLock(session.url, session.project, {
+        waitMs: options.lockWaitMs ?? DEFAULTS.lockWaitMs,
+        log
+      });
+      lock = taken.lock;
+      if (lock) report.lock = lock.report();
+      else report.error = taken.busy;
+      if (lock) {
+        const applied = new Set((await session.state()).applied);
+        const add = session.files.slice(0, index + 1).filter((f) => !applied.has(f.name));
+        if (add.length) {
+          const runner = await session.runner();
+          try {
+            await runInTransaction(runner, async () => {
+              for (const f of add) await runner.record(f.name);
+            });
+          } finally {
+            await runner.close();
+          }
+        }
+        report.added = add.map((f) => f.name);
+        log(
+          add.length ? `Stamped ${add.length} migration(s) as applied` : `Nothing to stamp: ${options.to} and everything before it are applied`
+        );
+      }
+      report.state = await session.state();
+      report.current = report.state.current;
+      report.ok = report.error === null;
+      report.durationMs = elapsed(started);
+      return report;
+    } finally {
+      await lock?.release();
+    }
+  } catch (_) {
+    var _error = _, _hasError = true;
+  } finally {
+    var _promise = __callDispose(_stack, _error, _hasError);
+    _promise && await _promise;
+  }
+}
+
 // src/modes/status.ts
 async function runStatus(options) {
   var _stack2 = [];
@@ -57589,12 +57700,10 @@ export {
   renderNoMigrationChanges,
   UsageError,
   isEnvironmentError,
-  runInTransaction,
-  DEFAULTS,
-  takeLock,
-  ProductionSession,
-  elapsed,
+  withCaFile,
+  writeCaFile,
   runRollback,
+  runStamp,
   runStatus,
   runUpgrade,
   renderProduction,
