@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, expect, test } from '@jest/globals';
 import { readFileSync, rmSync } from 'node:fs';
 import { GitHubApiServer } from '../helpers/github-server.js';
+import { startTestPostgres } from '../helpers/postgres.js';
 import { CREATE_USERS, FixtureRepo, migration } from '../helpers/repo.js';
 import {
   OWNER,
@@ -174,4 +175,66 @@ test('a production mode without its database input fails with a message naming t
     expect.objectContaining({ level: 'error', message: expect.stringContaining('database-url') }),
   ]);
   expect(server.comments(OWNER, REPO, 9)).toEqual([]);
+});
+
+test('working-directory, postgres url with postgres-url, fail-on, comment always/never and migration-timeout work as documented', async () => {
+  // A monorepo: the Sequelize project lives in services/api.
+  const repo = new FixtureRepo();
+  repos.push(repo);
+  const base = repo.commit({ [`services/api/${USERS}`]: CREATE_USERS }, 'base');
+  const head = repo.commit({
+    // A warning-level hazard (no lock_timeout before locking an existing table), and nothing worse.
+    [`services/api/${ADD_STATUS}`]: migration(
+      `await queryInterface.addColumn('users', 'status', { type: Sequelize.TEXT });`,
+      `await queryInterface.removeColumn('users', 'status');`,
+    ),
+  });
+  const postgres = await startTestPostgres();
+  try {
+    const inputs = {
+      'working-directory': 'services/api',
+      postgres: 'url',
+      'postgres-url': postgres.url('postgres'),
+      'migration-timeout': '30',
+    };
+    // fail-on: warning turns the warning into a failed step; comment: never posts nothing.
+    const strict = await check(
+      repo,
+      { number: 41, base, head },
+      { ...inputs, 'fail-on': 'warning', comment: 'never' },
+    );
+    expect(strict.code).toBe(1);
+    expect(strict.outputs.ok).toBe('true');
+    expect(strict.outputs.migrations).toBe('1');
+    expect(server.comments(OWNER, REPO, 41)).toHaveLength(0);
+    expect(server.statuses(OWNER, REPO, head)[0]).toMatchObject({ state: 'failure' });
+    // The throwaway databases on the given server were created and dropped by the run.
+    const { default: pg } = await import('pg');
+    const admin = new pg.Client({ connectionString: postgres.url('postgres') });
+    await admin.connect();
+    const left = await admin.query("SELECT datname FROM pg_database WHERE datname LIKE 'schemabot%'");
+    await admin.end();
+    expect(left.rows).toEqual([]);
+
+    // fail-on: error passes the same report; comment: always comments even without an error.
+    const lenient = await check(
+      repo,
+      { number: 42, base, head },
+      { ...inputs, 'fail-on': 'error', comment: 'always' },
+    );
+    expect(lenient.code).toBe(0);
+    expect(server.comments(OWNER, REPO, 42)).toHaveLength(1);
+    expect(server.comments(OWNER, REPO, 42)[0]!.body.split('\n')[0]).toBe(
+      '<!-- schemabot:check folder=services/api/migrations pg=15 -->',
+    );
+
+    // A bad value is named with what is allowed.
+    const bad = await check(repo, { number: 43, base, head }, { ...inputs, 'migration-timeout': 'soon' });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain(
+      'Input "migration-timeout" is "soon"; expected a number of seconds greater than 0.',
+    );
+  } finally {
+    await postgres.stop();
+  }
 });
