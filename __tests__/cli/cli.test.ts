@@ -139,12 +139,54 @@ describe('usage and environment errors exit 2 with a message that says what to d
     expect(r.stderr).toContain('127.0.0.1:1');
   });
   test('--help works on every command', () => {
-    for (const cmd of [[], ['check'], ['diff']]) {
+    for (const cmd of [
+      [],
+      ['check'],
+      ['diff'],
+      ['models'],
+      ['generate'],
+      ['status'],
+      ['upgrade'],
+      ['rollback'],
+      ['stamp'],
+    ]) {
       const r = runCli(bundle, [...cmd, '--help']);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain('Usage: schemabot');
     }
   });
+});
+
+test('schemabot models and generate from the bundle: 0 when the sample agrees, 1 on drift with a proven migration, 2 without models', () => {
+  expect(runCli(bundle, ['models', '--cwd', PROJECT_ROOT, '--postgres', 'local']).code).toBe(0);
+  // No models folder: a configuration error that says what to pass.
+  const { repo } = fixture();
+  const none = runCli(bundle, ['models', '--cwd', repo.dir, '--postgres', 'local']);
+  expect(none.code).toBe(2);
+  expect(none.stderr).toMatch(/No models found in .*Pass --models/);
+  // A model with a column the migrations lack: drift (exit 1), then generate writes and proves it.
+  repo.commit({
+    'models/user.js': `module.exports = (sequelize, DataTypes) => sequelize.define('User', {
+  id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true },
+  email: { type: DataTypes.STRING, allowNull: false, unique: true },
+  nickname: { type: DataTypes.STRING(40) },
+}, { tableName: 'users', timestamps: false });
+`,
+  });
+  const drift = runCli(bundle, ['models', '--cwd', repo.dir, '--postgres', 'local', '--json', '-']);
+  expect(drift.code).toBe(1);
+  const report = JSON.parse(drift.stdout) as {
+    ok: boolean;
+    changes: { kind: string; action: string; name: string }[];
+  };
+  expect(report.changes.map((c) => `${c.kind} ${c.action} ${c.name}`)).toEqual([
+    'column added public.users.nickname',
+  ]);
+  const generated = runCli(bundle, ['generate', 'add-nickname', '--cwd', repo.dir, '--postgres', 'local']);
+  expect(generated.code).toBe(0);
+  expect(generated.stdout).toMatch(/Wrote migrations\/\d{14}-add-nickname\.js/);
+  expect(runCli(bundle, ['models', '--cwd', repo.dir, '--postgres', 'local']).code).toBe(0);
+  expect(runCli(bundle, ['generate', 'bad name!', '--cwd', repo.dir, '--postgres', 'local']).code).toBe(2);
 });
 
 describe('schemabot diff', () => {
@@ -173,8 +215,53 @@ describe('schemabot diff', () => {
       'table added public.items',
       'table added public.migrations_log',
     ]);
-    const custom = runCli(bundle, ['diff', server.url(a), server.url(b), '--json', '-', '--meta-table', 'public.migrations_log']);
+    const custom = runCli(bundle, [
+      'diff',
+      server.url(a),
+      server.url(b),
+      '--json',
+      '-',
+      '--meta-table',
+      'public.migrations_log',
+    ]);
     const names = (JSON.parse(custom.stdout) as { changes: { name: string }[] }).changes.map((x) => x.name);
     expect(names).toEqual(['public."SequelizeMeta"', 'public.items']);
   });
+});
+
+test('SIGTERM during a check (a cancelled workflow) leaves no base checkout behind', async () => {
+  const { repo, base } = fixture();
+  repo.commit({
+    'migrations/20260102000000-slow.js': migration(
+      `await queryInterface.sequelize.query('SELECT pg_sleep(60)');`,
+      '',
+    ),
+  });
+  const { spawn } = await import('node:child_process');
+  const child = spawn(
+    process.execPath,
+    [join(bundle, 'dist', 'cli.js'), 'check', '--cwd', repo.dir, '--base', base, '--postgres', 'local'],
+    { cwd: bundle, env: { ...process.env, NODE_ENV: '' } },
+  );
+  let stderr = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the slow migration never started: ${stderr}`)), 60_000);
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes('[1/1] 20260102000000-slow.js')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  // The base checkout exists while the check runs...
+  expect(repo.git('worktree', 'list')).toMatch(/schemabot-base-/);
+  const code = await new Promise<number | null>((resolve) => {
+    child.on('exit', (c) => resolve(c));
+    child.kill('SIGTERM');
+  });
+  expect(code).toBe(143);
+  // ...and is gone, from the disk and from git's list, once the process has stopped.
+  repo.git('worktree', 'prune');
+  expect(repo.git('worktree', 'list')).not.toMatch(/schemabot-base-/);
 });

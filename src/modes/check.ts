@@ -287,7 +287,8 @@ async function fastAudit(
   const initial = await ws.snapshot();
   const marks = [await ws.fingerprint()];
   log(`Applying ${files.length} migrations`);
-  for (const f of files) {
+  for (const [i, f] of files.entries()) {
+    log(`[${i + 1}/${files.length}] ${f.name}`);
     const step = await ws.runner.up(f);
     if (!step.ok) return null;
     ups.push(step);

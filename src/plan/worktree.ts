@@ -1,6 +1,8 @@
 import { existsSync, mkdtempSync, rmSync, symlinkSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { track } from '../postgres/cleanup.js';
 import { git } from './git.js';
 
 /** The base commit checked out beside the working tree, removed by `remove()`. */
@@ -32,9 +34,19 @@ export async function checkoutBase(root: string, sha: string, projectDir: string
     }
   }
   let removed = false;
+  // Ctrl-C or a cancelled workflow must not leave the checkout (or git's record of it) behind.
+  const untrack = track({
+    stop: () => remove(),
+    killNow: () => {
+      if (removed) return;
+      rmSync(dir, { recursive: true, force: true });
+      spawnSync('git', ['worktree', 'prune'], { cwd: root, stdio: 'ignore' });
+    },
+  });
   const remove = async () => {
     if (removed) return;
     removed = true;
+    untrack();
     await git(root, ['worktree', 'remove', '--force', dir]).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
     await git(root, ['worktree', 'prune']).catch(() => undefined);
