@@ -230,6 +230,20 @@ test('an edited base migration and an out-of-order new one are errors', async ()
   expect(r.ok).toBe(false);
 });
 
+test('two new files that differ only by extension (source and compiled output) are an error', async () => {
+  const { repo, base } = repoWithUsers();
+  const add = migration(
+    `await queryInterface.addColumn('users', 'bio', { type: Sequelize.TEXT });`,
+    `await queryInterface.removeColumn('users', 'bio');`,
+  );
+  repo.commit({ 'migrations/20260102000000-add-bio.cjs': add, 'migrations/20260102000000-add-bio.js': add });
+  const r = await check(repo, base);
+  const duplicate = r.findings.find((f) => f.rule === 'duplicate-migration');
+  expect(duplicate).toMatchObject({ severity: 'error', migration: '20260102000000-add-bio.js' });
+  expect(duplicate!.message).toContain('differ only by extension');
+  expect(r.ok).toBe(false);
+});
+
 test('deleted and renamed base migrations are errors', async () => {
   const extra = migration(
     `await queryInterface.sequelize.query('CREATE TABLE tags (id int)');`,
