@@ -30,18 +30,18 @@ import {
   runUpgrade,
   snapshotOf,
   splitName,
-  startPostgres,
+  startThrowaway,
   syncModels,
   takeSnapshot,
   withCaFile
-} from "./chunks/chunk-GYLI34SV.js";
+} from "./chunks/chunk-POKEI5PP.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-TCHQFJFW.js";
 import {
   PostgresUnavailableError,
   esm_default,
   redactUrl
-} from "./chunks/chunk-ZB5GAX6C.js";
+} from "./chunks/chunk-UNWZKMCP.js";
 import {
   __callDispose,
   __commonJS,
@@ -4267,14 +4267,7 @@ async function runGenerate(options) {
         `No models found in ${project.cwd}: generate writes the migration from your models. Pass --models with the module that exports your Sequelize instance, or set "models-path" in .sequelizerc.`
       );
     }
-    const server = __using(_stack, await startPostgres({
-      provider: options.postgres,
-      version: options.postgresVersion,
-      url: options.postgresUrl,
-      image: options.postgresImage,
-      cwd: project.cwd,
-      log
-    }), true);
+    const server = __using(_stack, await startThrowaway(options, project.cwd, log), true);
     const postgres = { version: server.version, provider: server.provider };
     const done = (report) => ({
       schemaVersion: 1,

@@ -18,10 +18,10 @@ import {
   verdictLine,
   withCaFile,
   writeCaFile
-} from "./chunks/chunk-GYLI34SV.js";
+} from "./chunks/chunk-POKEI5PP.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-TCHQFJFW.js";
-import "./chunks/chunk-ZB5GAX6C.js";
+import "./chunks/chunk-UNWZKMCP.js";
 import {
   __commonJS,
   __require,

@@ -132,7 +132,10 @@ export interface DriftCase {
 export const CASES: DriftCase[] = [
   { name: 'added table', options: { models: { 'tag.js': TAG_MODEL } } },
   { name: 'removed table', options: { migrations: CREATE_ARCHIVE } },
-  { name: 'added column', options: { users: { age: '{ type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 }' } } },
+  {
+    name: 'added column',
+    options: { users: { age: '{ type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 }' } },
+  },
   { name: 'removed column', options: { users: { legacy: undefined } } },
   { name: 'varchar length', options: { users: { name: '{ type: DataTypes.STRING(80) }' } } },
   { name: 'type needing USING', options: { users: { score: '{ type: DataTypes.INTEGER }' } } },
@@ -152,9 +155,95 @@ export const CASES: DriftCase[] = [
     name: 'enum value added',
     options: {
       posts: {
-        status: "{ type: DataTypes.ENUM('draft', 'published', 'archived'), allowNull: false, defaultValue: 'draft' }",
+        status:
+          "{ type: DataTypes.ENUM('draft', 'published', 'archived'), allowNull: false, defaultValue: 'draft' }",
       },
     },
   },
   { name: 'enum value removed', options: { posts: { kind: "{ type: DataTypes.ENUM('a', 'b') }" } } },
 ];
+
+/**
+ * Every difference but a removed table at once (a table removed beside one added would be an
+ * ambiguous rename), each independent of the others: what `generate` must write in one file.
+ */
+export const ALL_AT_ONCE: BaseOptions = {
+  models: { 'tag.js': TAG_MODEL },
+  users: {
+    legacy: undefined,
+    name: '{ type: DataTypes.STRING(80) }',
+    score: '{ type: DataTypes.INTEGER }',
+    nickname: '{ type: DataTypes.STRING, allowNull: false, unique: true }',
+    bio: "{ type: DataTypes.TEXT, defaultValue: 'bye' }",
+  },
+  posts: {
+    views: '{ type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 }',
+    status:
+      "{ type: DataTypes.ENUM('draft', 'published', 'archived'), allowNull: false, defaultValue: 'draft' }",
+    kind: "{ type: DataTypes.ENUM('a', 'b') }",
+  },
+  postIndexes: "[{ name: 'posts_created_at', fields: ['created_at'] }]",
+  onDelete: 'RESTRICT',
+};
+
+/** Migrations and models that say the same thing in the different ways Sequelize allows. */
+export const EQUIVALENT = {
+  migrations: {
+    '20260101000000-create-accounts.js': createTable(
+      'accounts',
+      `      id: { type: Sequelize.INTEGER, primaryKey: true, autoIncrement: true },
+      email: { type: 'VARCHAR(255)', allowNull: false },
+      handle: { type: Sequelize.STRING(255), allowNull: false, unique: true },
+      joined_at: { type: Sequelize.DATE, allowNull: false, defaultValue: Sequelize.fn('now') },
+      token: { type: Sequelize.UUID, allowNull: false, defaultValue: Sequelize.literal('gen_random_uuid()') },
+      createdAt: { type: Sequelize.DATE, allowNull: false },
+      updatedAt: { type: Sequelize.DATE, allowNull: false },`,
+      `await queryInterface.addIndex('accounts', ['email'], { unique: true, name: 'accounts_email_unique_idx' });`,
+    ),
+    '20260101000100-create-sessions.js': createTable(
+      'sessions',
+      `      id: { type: Sequelize.INTEGER, primaryKey: true, autoIncrement: true },
+      account_id: { type: Sequelize.INTEGER, allowNull: false },
+      device: { type: Sequelize.STRING, allowNull: false },`,
+      `await queryInterface.addConstraint('sessions', {
+      type: 'foreign key',
+      name: 'fk_sessions_account',
+      fields: ['account_id'],
+      references: { table: 'accounts', field: 'id' },
+      onDelete: 'CASCADE',
+      onUpdate: 'CASCADE',
+    });
+    await queryInterface.addConstraint('sessions', { type: 'unique', name: 'one_session_per_device', fields: ['account_id', 'device'] });
+    await queryInterface.addIndex('sessions', ['device'], { name: 'my_own_index_name' });`,
+    ),
+  },
+  models: {
+    'account.js': `'use strict';
+module.exports = (sequelize, DataTypes) => {
+  const Account = sequelize.define('Account', {
+    email: { type: DataTypes.STRING, allowNull: false, unique: true },
+    handle: { type: DataTypes.STRING, allowNull: false, unique: true },
+    joined_at: { type: DataTypes.DATE, allowNull: false, defaultValue: DataTypes.NOW },
+    token: { type: DataTypes.UUID, allowNull: false, defaultValue: DataTypes.UUIDV4 },
+  }, { tableName: 'accounts', timestamps: true });
+  Account.associate = (models) => {
+    Account.hasMany(models.Session, { foreignKey: { name: 'account_id', allowNull: false }, onDelete: 'CASCADE' });
+  };
+  return Account;
+};
+`,
+    'session.js': `'use strict';
+module.exports = (sequelize, DataTypes) => {
+  const Session = sequelize.define('Session', {
+    account_id: { type: DataTypes.INTEGER, allowNull: false },
+    device: { type: DataTypes.STRING, allowNull: false },
+  }, {
+    tableName: 'sessions',
+    timestamps: false,
+    indexes: [{ unique: true, fields: ['account_id', 'device'] }, { fields: ['device'] }],
+  });
+  return Session;
+};
+`,
+  },
+};

@@ -269,8 +269,14 @@ export function describeModelDrift(c: Change, tables: ModelTable[]): string {
       );
     case 'renamed':
       return `${byModel} call${model ? 's' : ''} it ${c.name}, the migrations create ${c.from}`;
-    case 'changed':
+    case 'changed': {
+      // The summary shortens long values; an enum's labels are the whole point: all of them.
+      const labels = c.kind === 'enum' ? c.details?.labels : undefined;
+      if (labels && Object.keys(c.details!).length === 1) {
+        return `enum ${c.name}: labels ${JSON.stringify(labels.from)} → ${JSON.stringify(labels.to)} (migrations → models)`;
+      }
       return `${what} (migrations → models)`;
+    }
   }
 }
 

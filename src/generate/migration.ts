@@ -313,11 +313,17 @@ function enumLabels(name: string, input: GenerateInput, fromLabels: string[], to
         .map((label, i) => ({ label, i }))
         .filter(({ label }) => !a.includes(label))
         .map(({ label, i }) => {
-          const anchor = b
-            .slice(0, i)
-            .reverse()
-            .find((x) => a.includes(x) || b.indexOf(x) < i);
-          const where = anchor ? ` AFTER '${anchor.replace(/'/g, "''")}'` : '';
+          // After the label before it (already there: old, or added by the step before); a label
+          // ahead of every old one goes before the first old one (ADD VALUE alone appends).
+          const after = b[i - 1];
+          const before = after === undefined ? a[0] : undefined;
+          const quote = (l: string) => `'${l.replace(/'/g, "''")}'`;
+          const where =
+            after !== undefined
+              ? ` AFTER ${quote(after)}`
+              : before !== undefined
+                ? ` BEFORE ${quote(before)}`
+                : '';
           return `${I}await queryInterface.sequelize.query(${js(`ALTER TYPE ${name} ADD VALUE '${label.replace(/'/g, "''")}'${where};`)});`;
         });
     }
@@ -560,7 +566,9 @@ export function generateMigration(input: GenerateInput): GeneratedMigration {
   const header = [
     '// Written by `schemabot generate` from the difference between the models and the migrations.',
     '// Review it before committing: it brings the migrated schema to what the models declare, and back.',
-    ...(todos.length ? [`// ${todos.length} TODO${todos.length > 1 ? 's' : ''} below need a decision.`] : []),
+    ...(todos.length
+      ? [`// ${todos.length} TODO${todos.length > 1 ? 's below need' : ' below needs'} a decision.`]
+      : []),
   ];
   const methods = `  async up(queryInterface, Sequelize) {\n${up}\n  },\n\n  async down(queryInterface, Sequelize) {\n${down}\n  },\n`;
   const source =

@@ -232,6 +232,9 @@ async function loadFolder(dir: string, project: Project, databaseUrl: string): P
   return sequelize;
 }
 
+/** Instances a models module returned, which Schemabot then closed. */
+const loadedInstances = new WeakSet<object>();
+
 /**
  * Loads the project's models into a Sequelize instance connected to `databaseUrl` (a throwaway
  * database): with the project's own loader when it has one, with the connection settings it reads
@@ -255,6 +258,17 @@ export async function loadModels(
         { file: entry.path },
       );
     }
+    if (loadedInstances.has(instance)) {
+      // Schemabot closes every instance it syncs: one seen before comes from a module cache the
+      // fresh load could not clear, closed and with the models as they were then.
+      throw new ModelsError(
+        `${shown} returned the Sequelize instance of an earlier load in this process: its module came from a ` +
+          "cache Schemabot cannot clear (a test runner's module registry, or a package outside the project), so " +
+          'it is closed and its models may be out of date. Run Schemabot in a fresh process.',
+        { file: entry.path },
+      );
+    }
+    loadedInstances.add(instance);
     return instance;
   });
   repoint(sequelize, target, shown);

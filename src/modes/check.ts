@@ -24,8 +24,8 @@ import type { MigrationFile } from '../migrate/discover.js';
 import { loadProject, type Project } from '../migrate/project.js';
 import { MigrationRunner } from '../migrate/runner.js';
 import { planMigrations, type Plan, type PlannedMigration } from '../plan/index.js';
-import { startPostgres, type PostgresServer } from '../postgres/index.js';
-import type { CheckOptions } from './options.js';
+import type { PostgresServer } from '../postgres/index.js';
+import { startThrowaway, type CheckOptions } from './options.js';
 
 /**
  * One database being migrated: a runner for the migrations and a plain client for snapshots.
@@ -138,14 +138,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     baseRef: options.base,
   });
   try {
-    await using server = await startPostgres({
-      provider: options.postgres,
-      version: options.postgresVersion,
-      url: options.postgresUrl,
-      image: options.postgresImage,
-      cwd: project.cwd,
-      log,
-    });
+    await using server = await startThrowaway(options, project.cwd, log);
     const reports = new Map<string, MigrationReport>(plan.migrations.map((m) => [m.name, notRun(m)]));
     const replayFailures: ReplayFailure[] = [];
     const ws = await Workspace.open(server, project, options.timeoutMs);

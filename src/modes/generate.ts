@@ -11,7 +11,7 @@ import { discoverMigrations } from '../migrate/discover.js';
 import { ModelsError } from '../migrate/models.js';
 import { loadProject, type Project } from '../migrate/project.js';
 import { MigrationRunner } from '../migrate/runner.js';
-import { startPostgres } from '../postgres/index.js';
+import { startThrowaway } from './options.js';
 import { migrateAll, resolveModelsEntry, snapshotOf, syncModels, type ModelsOptions } from './models.js';
 
 export interface GenerateOptions extends ModelsOptions {
@@ -149,14 +149,7 @@ export async function runGenerate(options: GenerateOptions): Promise<GenerateRep
         'the module that exports your Sequelize instance, or set "models-path" in .sequelizerc.',
     );
   }
-  await using server = await startPostgres({
-    provider: options.postgres,
-    version: options.postgresVersion,
-    url: options.postgresUrl,
-    image: options.postgresImage,
-    cwd: project.cwd,
-    log,
-  });
+  await using server = await startThrowaway(options, project.cwd, log);
   const postgres = { version: server.version, provider: server.provider };
   const done = (
     report: Omit<GenerateReport, 'schemaVersion' | 'mode' | 'postgres' | 'durationMs'>,

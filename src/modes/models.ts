@@ -9,19 +9,12 @@ import { discoverMigrations } from '../migrate/discover.js';
 import { findModels, loadModels, ModelsError, type ModelsEntry, type ModelTable } from '../migrate/models.js';
 import { loadProject, type Project } from '../migrate/project.js';
 import { MigrationRunner } from '../migrate/runner.js';
-import { startPostgres, type PostgresServer, type ProviderChoice } from '../postgres/index.js';
+import type { PostgresServer } from '../postgres/index.js';
+import { startThrowaway, type CheckOptions } from './options.js';
 
-export interface ModelsOptions {
-  cwd: string;
-  migrationsPath?: string;
+export interface ModelsOptions extends Omit<CheckOptions, 'base'> {
   /** The models module or folder (overrides `.schemabot.yml` `models` and `.sequelizerc`). */
   models?: string;
-  postgres: ProviderChoice;
-  postgresVersion?: number;
-  postgresUrl?: string;
-  postgresImage?: string;
-  timeoutMs?: number;
-  log?: (line: string) => void;
 }
 
 /** The JSON report of `schemabot models` (`schemaVersion: 1`). */
@@ -183,14 +176,7 @@ export async function runModels(options: ModelsOptions): Promise<ModelsReport> {
         'with the module that exports your Sequelize instance.',
     );
   }
-  await using server = await startPostgres({
-    provider: options.postgres,
-    version: options.postgresVersion,
-    url: options.postgresUrl,
-    image: options.postgresImage,
-    cwd: project.cwd,
-    log,
-  });
+  await using server = await startThrowaway(options, project.cwd, log);
   const migrated = await migrateAll(server, project, { timeoutMs: options.timeoutMs, log });
   await server.dropDatabase(migrated.database).catch(() => undefined);
   const source = relative(project.cwd, entry.path) || '.';

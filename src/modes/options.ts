@@ -1,14 +1,34 @@
-import type { ProviderChoice } from '../postgres/index.js';
+import { startPostgres, type PostgresServer, type ProviderChoice } from '../postgres/index.js';
 
-/** Everything a check needs, whether it came from CLI flags or action inputs. */
-export interface CheckOptions {
-  cwd: string;
-  base?: string;
-  migrationsPath?: string;
+/** Where the throwaway PostgreSQL comes from: the same flags and inputs for every command that needs one. */
+export interface PostgresChoice {
   postgres: ProviderChoice;
   postgresVersion?: number;
   postgresUrl?: string;
   postgresImage?: string;
+}
+
+/** Starts the throwaway PostgreSQL a command asked for (for a project in `cwd`). */
+export function startThrowaway(
+  choice: PostgresChoice,
+  cwd: string,
+  log: (line: string) => void,
+): Promise<PostgresServer> {
+  return startPostgres({
+    provider: choice.postgres,
+    version: choice.postgresVersion,
+    url: choice.postgresUrl,
+    image: choice.postgresImage,
+    cwd,
+    log,
+  });
+}
+
+/** Everything a check needs, whether it came from CLI flags or action inputs. */
+export interface CheckOptions extends PostgresChoice {
+  cwd: string;
+  base?: string;
+  migrationsPath?: string;
   /** Per-migration time limit. */
   timeoutMs?: number;
   /** Progress lines for people. */

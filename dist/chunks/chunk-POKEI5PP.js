@@ -24,7 +24,7 @@ import {
   throwawayName,
   track,
   withDatabase
-} from "./chunk-ZB5GAX6C.js";
+} from "./chunk-UNWZKMCP.js";
 import {
   __callDispose,
   __commonJS,
@@ -52126,8 +52126,13 @@ function describeModelDrift(c, tables) {
       );
     case "renamed":
       return `${byModel} call${model ? "s" : ""} it ${c.name}, the migrations create ${c.from}`;
-    case "changed":
+    case "changed": {
+      const labels = c.kind === "enum" ? c.details?.labels : void 0;
+      if (labels && Object.keys(c.details).length === 1) {
+        return `enum ${c.name}: labels ${JSON.stringify(labels.from)} \u2192 ${JSON.stringify(labels.to)} (migrations \u2192 models)`;
+      }
       return `${what} (migrations \u2192 models)`;
+    }
   }
 }
 function modelDriftFindings(changes, tables, severity) {
@@ -53464,6 +53469,7 @@ async function loadFolder(dir, project, databaseUrl) {
   }
   return sequelize;
 }
+var loadedInstances = /* @__PURE__ */ new WeakSet();
 async function loadModels(project, databaseUrl, entry) {
   const target = targetOf(databaseUrl);
   const shown = relative2(project.cwd, entry.path) || basename(entry.path);
@@ -53477,6 +53483,13 @@ async function loadModels(project, databaseUrl, entry) {
         { file: entry.path }
       );
     }
+    if (loadedInstances.has(instance)) {
+      throw new ModelsError(
+        `${shown} returned the Sequelize instance of an earlier load in this process: its module came from a cache Schemabot cannot clear (a test runner's module registry, or a package outside the project), so it is closed and its models may be out of date. Run Schemabot in a fresh process.`,
+        { file: entry.path }
+      );
+    }
+    loadedInstances.add(instance);
     return instance;
   });
   repoint(sequelize, target, shown);
@@ -54413,7 +54426,7 @@ function checkVersion(version) {
   }
 }
 async function startContainer(request2) {
-  const { ContainerPostgres } = await import("./container-VG4UGRO4.js");
+  const { ContainerPostgres } = await import("./container-PRGFYSC6.js");
   return ContainerPostgres.start({ version: request2.version, image: request2.image, log: request2.log });
 }
 async function startAuto(request2, searchFrom) {
@@ -54470,6 +54483,18 @@ async function startPostgres(request2) {
         `Unknown PostgreSQL provider "${String(request2.provider)}": use auto, testcontainers, local or url.`
       );
   }
+}
+
+// src/modes/options.ts
+function startThrowaway(choice, cwd, log) {
+  return startPostgres({
+    provider: choice.postgres,
+    version: choice.postgresVersion,
+    url: choice.postgresUrl,
+    image: choice.postgresImage,
+    cwd,
+    log
+  });
 }
 
 // src/modes/models.ts
@@ -54581,14 +54606,7 @@ async function runModels(options) {
         `No models found in ${project.cwd}: there is no models folder (.sequelizerc "models-path", default models/) with model files or an index loader, or .schemabot.yml sets "models: false". Pass --models with the module that exports your Sequelize instance.`
       );
     }
-    const server = __using(_stack, await startPostgres({
-      provider: options.postgres,
-      version: options.postgresVersion,
-      url: options.postgresUrl,
-      image: options.postgresImage,
-      cwd: project.cwd,
-      log
-    }), true);
+    const server = __using(_stack, await startThrowaway(options, project.cwd, log), true);
     const migrated = await migrateAll(server, project, { timeoutMs: options.timeoutMs, log });
     await server.dropDatabase(migrated.database).catch(() => void 0);
     const source = relative4(project.cwd, entry.path) || ".";
@@ -55228,6 +55246,7 @@ async function headCommit(root) {
 import { existsSync as existsSync6, mkdtempSync, rmSync, symlinkSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname as dirname4, join as join9, relative as relative5, sep as sep3 } from "node:path";
+import { spawnSync } from "node:child_process";
 async function checkoutBase(root, sha, projectDir) {
   const dir = mkdtempSync(join9(tmpdir(), "schemabot-base-"));
   await git(root, ["worktree", "add", "--detach", "--force", dir, sha]);
@@ -55243,9 +55262,18 @@ async function checkoutBase(root, sha, projectDir) {
     }
   }
   let removed = false;
+  const untrack = track({
+    stop: () => remove(),
+    killNow: () => {
+      if (removed) return;
+      rmSync(dir, { recursive: true, force: true });
+      spawnSync("git", ["worktree", "prune"], { cwd: root, stdio: "ignore" });
+    }
+  });
   const remove = async () => {
     if (removed) return;
     removed = true;
+    untrack();
     await git(root, ["worktree", "remove", "--force", dir]).catch(() => void 0);
     rmSync(dir, { recursive: true, force: true });
     await git(root, ["worktree", "prune"]).catch(() => void 0);
@@ -55501,14 +55529,7 @@ async function runCheck(options) {
   try {
     var _stack = [];
     try {
-      const server = __using(_stack, await startPostgres({
-        provider: options.postgres,
-        version: options.postgresVersion,
-        url: options.postgresUrl,
-        image: options.postgresImage,
-        cwd: project.cwd,
-        log
-      }), true);
+      const server = __using(_stack, await startThrowaway(options, project.cwd, log), true);
       const reports = new Map(plan.migrations.map((m) => [m.name, notRun(m)]));
       const replayFailures = [];
       const ws = await Workspace.open(server, project, options.timeoutMs);
@@ -55617,7 +55638,8 @@ async function fastAudit(ws, added, reports, log) {
   const initial = await ws.snapshot();
   const marks = [await ws.fingerprint()];
   log(`Applying ${files.length} migrations`);
-  for (const f of files) {
+  for (const [i, f] of files.entries()) {
+    log(`[${i + 1}/${files.length}] ${f.name}`);
     const step2 = await ws.runner.up(f);
     if (!step2.ok) return null;
     ups.push(step2);
@@ -57681,7 +57703,7 @@ export {
   takeSnapshot,
   discoverMigrations,
   MigrationRunner,
-  startPostgres,
+  startThrowaway,
   resolveModelsEntry,
   migrateAll,
   snapshotOf,

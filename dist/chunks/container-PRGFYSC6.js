@@ -10,7 +10,7 @@ import {
   track,
   waitForConnection,
   withDatabase
-} from "./chunk-ZB5GAX6C.js";
+} from "./chunk-UNWZKMCP.js";
 import "./chunk-CHXII7AT.js";
 
 // src/postgres/container.ts
