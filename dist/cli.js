@@ -34,14 +34,15 @@ import {
   syncModels,
   takeSnapshot,
   withCaFile
-} from "./chunks/chunk-POKEI5PP.js";
+} from "./chunks/chunk-2ZLKCI3S.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-TCHQFJFW.js";
 import {
   PostgresUnavailableError,
   esm_default,
-  redactUrl
-} from "./chunks/chunk-UNWZKMCP.js";
+  redactUrl,
+  signalExitCode
+} from "./chunks/chunk-CL6SQG7X.js";
 import {
   __callDispose,
   __commonJS,
@@ -60,11 +61,11 @@ var require_error = __commonJS({
        * @param {string} code an id string representing the error
        * @param {string} message human-readable description of the error
        */
-      constructor(exitCode, code, message) {
+      constructor(exitCode, code2, message) {
         super(message);
         Error.captureStackTrace(this, this.constructor);
         this.name = this.constructor.name;
-        this.code = code;
+        this.code = code2;
         this.exitCode = exitCode;
         this.nestedError = void 0;
       }
@@ -1658,9 +1659,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return never
        * @private
        */
-      _exit(exitCode, code, message) {
+      _exit(exitCode, code2, message) {
         if (this._exitCallback) {
-          this._exitCallback(new CommanderError2(exitCode, code, message));
+          this._exitCallback(new CommanderError2(exitCode, code2, message));
         }
         process2.exit(exitCode);
       }
@@ -2298,14 +2299,14 @@ Expecting one of '${allowedValues.join("', '")}'`);
           });
         }
         const exitCallback = this._exitCallback;
-        proc.on("close", (code) => {
-          code = code ?? 1;
+        proc.on("close", (code2) => {
+          code2 = code2 ?? 1;
           if (!exitCallback) {
-            process2.exit(code);
+            process2.exit(code2);
           } else {
             exitCallback(
               new CommanderError2(
-                code,
+                code2,
                 "commander.executeSubCommandAsync",
                 "(close)"
               )
@@ -2812,8 +2813,8 @@ Expecting one of '${allowedValues.join("', '")}'`);
         }
         const config = errorOptions || {};
         const exitCode = config.exitCode || 1;
-        const code = config.code || "commander.error";
-        this._exit(exitCode, code, message);
+        const code2 = config.code || "commander.error";
+        this._exit(exitCode, code2, message);
       }
       /**
        * Apply any option related environment variables, if option does
@@ -4594,11 +4595,11 @@ function buildProgram(io) {
   return program2;
 }
 async function main(argv) {
-  let code = 0;
-  const program2 = buildProgram({ exit: (c) => code = c });
+  let code2 = 0;
+  const program2 = buildProgram({ exit: (c) => code2 = c });
   try {
     await program2.parseAsync(argv, { from: "user" });
-    return code;
+    return code2;
   } catch (err) {
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? 0 : 2;
@@ -4615,4 +4616,5 @@ async function main(argv) {
 }
 
 // src/cli.ts
-process.exitCode = await main(process.argv.slice(2));
+var code = await main(process.argv.slice(2));
+process.exitCode = signalExitCode() ?? code;

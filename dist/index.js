@@ -18,10 +18,10 @@ import {
   verdictLine,
   withCaFile,
   writeCaFile
-} from "./chunks/chunk-POKEI5PP.js";
+} from "./chunks/chunk-2ZLKCI3S.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-TCHQFJFW.js";
-import "./chunks/chunk-UNWZKMCP.js";
+import "./chunks/chunk-CL6SQG7X.js";
 import {
   __commonJS,
   __require,

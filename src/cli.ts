@@ -1,3 +1,5 @@
 import { main } from './cli/main.js';
+import { signalExitCode } from './postgres/cleanup.js';
 
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+process.exitCode = signalExitCode() ?? code;

@@ -10,12 +10,24 @@ interface Disposable {
 
 const live = new Set<Disposable>();
 let installed = false;
+let signalCode: number | undefined;
+
+/** 130 or 143 once SIGINT or SIGTERM arrived: the process must end with it, whatever else finishes. */
+export function signalExitCode(): number | undefined {
+  return signalCode;
+}
 
 function install(): void {
   if (installed) return;
   installed = true;
   const onSignal = (signal: NodeJS.Signals) => {
     const code = signal === 'SIGINT' ? 130 : 143;
+    // The work in flight fails once its server is gone and may finish first: the signal's code wins.
+    signalCode = code;
+    process.exitCode = code;
+    // Connections of the work in flight break as their server goes: expected now, not a crash.
+    process.on('uncaughtException', () => undefined);
+    process.on('unhandledRejection', () => undefined);
     void Promise.allSettled([...live].map((d) => d.stop())).finally(() => process.exit(code));
   };
   process.once('SIGINT', onSignal);

@@ -10,7 +10,7 @@ import {
   track,
   waitForConnection,
   withDatabase
-} from "./chunk-UNWZKMCP.js";
+} from "./chunk-CL6SQG7X.js";
 import "./chunk-CHXII7AT.js";
 
 // src/postgres/container.ts

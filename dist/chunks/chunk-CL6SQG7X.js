@@ -5404,11 +5404,19 @@ async function waitForConnection(url, options) {
 // src/postgres/cleanup.ts
 var live = /* @__PURE__ */ new Set();
 var installed = false;
+var signalCode;
+function signalExitCode() {
+  return signalCode;
+}
 function install() {
   if (installed) return;
   installed = true;
   const onSignal = (signal) => {
     const code = signal === "SIGINT" ? 130 : 143;
+    signalCode = code;
+    process.exitCode = code;
+    process.on("uncaughtException", () => void 0);
+    process.on("unhandledRejection", () => void 0);
     void Promise.allSettled([...live].map((d) => d.stop())).finally(() => process.exit(code));
   };
   process.once("SIGINT", onSignal);
@@ -5804,6 +5812,7 @@ export {
   createDatabase,
   dropDatabase,
   waitForConnection,
+  signalExitCode,
   track,
   PostgresUnavailableError,
   THROWAWAY_SETTINGS,

@@ -24,7 +24,7 @@ import {
   throwawayName,
   track,
   withDatabase
-} from "./chunk-UNWZKMCP.js";
+} from "./chunk-CL6SQG7X.js";
 import {
   __callDispose,
   __commonJS,
@@ -54426,7 +54426,7 @@ function checkVersion(version) {
   }
 }
 async function startContainer(request2) {
-  const { ContainerPostgres } = await import("./container-PRGFYSC6.js");
+  const { ContainerPostgres } = await import("./container-C67NYA7L.js");
   return ContainerPostgres.start({ version: request2.version, image: request2.image, log: request2.log });
 }
 async function startAuto(request2, searchFrom) {
