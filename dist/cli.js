@@ -34,7 +34,7 @@ import {
   syncModels,
   takeSnapshot,
   withCaFile
-} from "./chunks/chunk-2ZLKCI3S.js";
+} from "./chunks/chunk-QOC6GLLF.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-TCHQFJFW.js";
 import {

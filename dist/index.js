@@ -18,7 +18,7 @@ import {
   verdictLine,
   withCaFile,
   writeCaFile
-} from "./chunks/chunk-2ZLKCI3S.js";
+} from "./chunks/chunk-QOC6GLLF.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-TCHQFJFW.js";
 import "./chunks/chunk-CL6SQG7X.js";
@@ -27586,7 +27586,7 @@ async function runGate(inputs, client) {
   return await mergeGate(client, { owner, repo, sha, branch });
 }
 async function commentOnPullRequests(client, gate, report) {
-  if (!report.applied.some((s) => s.ok) || report.dryRun) return;
+  if (report.dryRun || !report.applied.some((s) => s.ok) && !report.failed) return;
   const { owner, repo } = context2.repo;
   const body = upgradeComment(report, runUrl());
   for (const pr of gate.pullRequests) {
@@ -27624,8 +27624,8 @@ async function actionUpgrade(inputs) {
     allowOutOfOrder: inputs.allowOutOfOrder,
     drift: inputs.drift ?? "warn"
   });
+  if (gate && client) await commentOnPullRequests(client, gate, report);
   await finish(report, inputs, gate?.message ?? null);
-  if (report.ok && gate && client) await commentOnPullRequests(client, gate, report);
 }
 async function actionRollback(inputs) {
   const options = baseOptions(inputs, "rollback");

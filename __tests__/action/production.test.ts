@@ -323,6 +323,50 @@ test('rollback on workflow_dispatch with steps: 1 reverts the newest migration; 
   expectNoPassword(status, db.url);
 }, 60_000);
 
+test('an upgrade that fails in production tells the merged pull request where it stopped and what stays', async () => {
+  const { repo, sha } = fixture();
+  const db = await production();
+  const first = await run(repo, 'push', pushEvent(sha), sha, {
+    'database-url': db.url,
+    'require-check': 'false',
+  });
+  expect(first.code).toBe(0);
+  // Production has rows the rehearsal's empty copy does not: a NOT NULL column without a default fails there only.
+  const admin = new pg.Client({ connectionString: postgres.url(db.name) });
+  await admin.connect();
+  await admin.query("INSERT INTO users (email) VALUES ('a@example.com')");
+  await admin.end();
+  const nickname = '20260104000000-require-nickname.js';
+  const head = repo.commit({
+    [`migrations/${nickname}`]: migration(
+      `await queryInterface.addColumn('users', 'nickname', { type: Sequelize.TEXT, allowNull: false });`,
+      `await queryInterface.removeColumn('users', 'nickname');`,
+    ),
+  });
+  server.seedPullRequest({
+    owner: OWNER,
+    repo: REPO,
+    number: 33,
+    headSha: head,
+    baseSha: sha,
+    state: 'closed',
+  });
+  await setStatus(head, 'schemabot/check (migrations, pg 15)', 'success', 'Schemabot: ok');
+  const r = await run(repo, 'push', pushEvent(head), head, { 'database-url': db.url });
+  expect(r.code).toBe(1);
+  expect(await applied(db.name)).toEqual([USERS, POSTS, STATUS]);
+  const comments = server.comments(OWNER, REPO, 33);
+  expect(comments).toHaveLength(1);
+  const body = comments[0]!.body;
+  expect(body.split('\n')[0]).toMatch(
+    new RegExp(`^### ❌ Schemabot upgrade stopped at <code>${nickname.replace(/[.-]/g, '\\$&')}</code> on `),
+  );
+  expect(body).toContain('its transaction was rolled back: nothing of it stays in the database');
+  expect(body).toContain('contains null values');
+  expect(body).toContain(`Now at <code>${STATUS}</code>, 1 still pending.`);
+  expect(body).not.toContain(PASSWORD);
+}, 60_000);
+
 test('a refused comment on the merged pull request is a warning: the upgrade stands', async () => {
   const { repo, sha } = fixture();
   const db = await production();

@@ -149,7 +149,8 @@ async function commentOnPullRequests(
   gate: MergeGateResult,
   report: UpgradeReport,
 ): Promise<void> {
-  if (!report.applied.some((s) => s.ok) || report.dryRun) return;
+  // Nothing to tell the pull request about: a dry run, or a run that neither applied nor failed anything.
+  if (report.dryRun || (!report.applied.some((s) => s.ok) && !report.failed)) return;
   const { owner, repo } = github.context.repo;
   const body = upgradeComment(report, runUrl());
   for (const pr of gate.pullRequests) {
@@ -189,8 +190,9 @@ export async function actionUpgrade(inputs: ActionInputs): Promise<void> {
     allowOutOfOrder: inputs.allowOutOfOrder,
     drift: inputs.drift ?? 'warn',
   });
+  // The pull requests that brought the migrations hear how production took them, success or failure.
+  if (gate && client) await commentOnPullRequests(client, gate, report);
   await finish(report, inputs, gate?.message ?? null);
-  if (report.ok && gate && client) await commentOnPullRequests(client, gate, report);
 }
 
 /** `mode: rollback` (workflow_dispatch): revert with `to` or `steps` exactly as `schemabot rollback` does. */

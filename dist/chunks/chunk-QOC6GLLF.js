@@ -57681,13 +57681,25 @@ ${message}
 }
 function upgradeComment(report, runUrl) {
   const applied = report.applied.filter((s) => s.ok);
-  return [
-    `### \u2705 Schemabot upgrade: ${applied.length} migration${applied.length === 1 ? "" : "s"} applied to ${report.database}`,
-    "",
-    ...applied.map((s) => `- <code>${s.name}</code> (${Math.round(s.ms)} ms)`),
-    "",
-    `Now at <code>${report.current ?? "none"}</code>${report.state.pending.length ? `, ${report.state.pending.length} still pending` : ""}.` + (runUrl ? ` [Workflow run](${runUrl})` : "")
-  ].join("\n");
+  const f = report.failed;
+  const heading = f ? `### \u274C Schemabot upgrade stopped at ${code(f.migration)} on ${escapeMarkdown(report.database)}` : `### \u2705 Schemabot upgrade: ${applied.length} migration${applied.length === 1 ? "" : "s"} applied to ${escapeMarkdown(report.database)}`;
+  const lines = [heading, ""];
+  if (applied.length) {
+    if (f) lines.push(`Applied and recorded before it (${applied.length}):`, "");
+    lines.push(...applied.map((s) => `- ${code(s.name)} (${Math.round(s.ms)} ms)`), "");
+  }
+  if (f) {
+    lines.push(
+      f.rolledBack ? `${code(f.migration)} failed and its transaction was rolled back: nothing of it stays in the database, and it is not recorded as applied.` : `${code(f.migration)} failed outside a transaction (it has statements PostgreSQL runs only outside one): what ran before the failing statement stays. It is not recorded as applied; check the schema before running it again.`,
+      "",
+      fence(f.error.message.trim()),
+      ""
+    );
+  }
+  lines.push(
+    `Now at ${code(report.current ?? "none")}${report.state.pending.length ? `, ${report.state.pending.length} still pending` : ""}.` + (runUrl ? ` [Workflow run](${runUrl})` : "")
+  );
+  return lines.join("\n");
 }
 
 export {
