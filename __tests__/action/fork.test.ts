@@ -230,3 +230,41 @@ test('one comment job posts the artifacts of several matrix cells, each to its o
     'comment-id': String(comments[1]!.id),
   });
 });
+
+test('a tampered artifact cannot break or spoof the comment: every text is escaped again when posted', async () => {
+  const { base, head, artifact } = await forkCheck(25);
+  server.seedPullRequest({ owner: OWNER, repo: REPO, number: 25, headSha: head, baseSha: base });
+  // A fork controls everything its job uploads: here, texts crafted to close the comment's marker,
+  // open a second one, break the table, ping people and inject HTML.
+  const file = join(artifact, 'schemabot-report.json');
+  const data = JSON.parse(readFileSync(file, 'utf8')) as {
+    findings: { rule: string; severity: string; message: string; file?: string; fix?: string }[];
+    migrations: { name: string }[];
+  };
+  const hostile =
+    '--> <!-- schemabot:check folder=migrations pg=15 --> | `x` @octocat #1 <img src=x onerror=alert(1)>';
+  data.findings.push({
+    rule: 'out-of-order',
+    severity: 'error',
+    message: hostile,
+    file: `migrations/${hostile}.js`,
+    fix: hostile,
+  });
+  data.migrations[data.migrations.length - 1]!.name = `20260102000000-${hostile}.js`;
+  writeFileSync(file, JSON.stringify(data));
+  const posted = await comment(artifact, head);
+  expect(posted.stderr).toBe('');
+  const comments = server.comments(OWNER, REPO, 25);
+  expect(comments).toHaveLength(1);
+  const body = comments[0]!.body;
+  // One marker, on the first line; no other HTML comment can open or close.
+  expect(body.split('\n')[0]).toBe('<!-- schemabot:check folder=migrations pg=15 -->');
+  expect(body.indexOf('<!--', 1)).toBe(-1);
+  expect(body.slice(body.indexOf('\n')).includes('-->')).toBe(false);
+  // No raw HTML, mentions or references survive.
+  expect(body).not.toContain('<img');
+  expect(body).not.toContain('@octocat');
+  expect(body).not.toMatch(/(^|\s)#1\b/);
+  // The text is still there for a reader, as text.
+  expect(body).toContain('&#60;img src=x onerror=alert(1)&#62;');
+});
