@@ -189,6 +189,33 @@ test('schemabot models and generate from the bundle: 0 when the sample agrees, 1
   expect(runCli(bundle, ['generate', 'bad name!', '--cwd', repo.dir, '--postgres', 'local']).code).toBe(2);
 });
 
+test('TypeScript models load through the project’s tsx in the bundled CLI', () => {
+  const { repo } = fixture();
+  repo.commit({
+    'models/user.ts': `import type { Sequelize, DataTypes as Types } from 'sequelize';
+
+interface UserAttributes { email: string; nickname?: string | null }
+
+export default (sequelize: Sequelize, DataTypes: typeof Types) =>
+  sequelize.define<any, UserAttributes>('User', {
+    id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true },
+    email: { type: DataTypes.STRING, allowNull: false, unique: true },
+    nickname: { type: DataTypes.STRING(30) },
+  }, { tableName: 'users', timestamps: false });
+`,
+  });
+  const r = runCli(bundle, ['models', '--cwd', repo.dir, '--postgres', 'local', '--json', '-']);
+  expect(r.code).toBe(1);
+  const report = JSON.parse(r.stdout) as {
+    models: { source: string };
+    changes: { kind: string; action: string; name: string }[];
+  };
+  expect(report.models.source).toBe('models');
+  expect(report.changes.map((c) => `${c.kind} ${c.action} ${c.name}`)).toEqual([
+    'column added public.users.nickname',
+  ]);
+});
+
 describe('schemabot diff', () => {
   let server: PostgresServer;
   beforeAll(async () => {
