@@ -34,7 +34,7 @@ import {
   syncModels,
   takeSnapshot,
   withCaFile
-} from "./chunks/chunk-QOC6GLLF.js";
+} from "./chunks/chunk-OEOBFAGR.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-TCHQFJFW.js";
 import {
@@ -42,7 +42,7 @@ import {
   esm_default,
   redactUrl,
   signalExitCode
-} from "./chunks/chunk-CL6SQG7X.js";
+} from "./chunks/chunk-EC5YMBFI.js";
 import {
   __callDispose,
   __commonJS,

@@ -18,10 +18,10 @@ import {
   verdictLine,
   withCaFile,
   writeCaFile
-} from "./chunks/chunk-QOC6GLLF.js";
+} from "./chunks/chunk-OEOBFAGR.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-TCHQFJFW.js";
-import "./chunks/chunk-CL6SQG7X.js";
+import "./chunks/chunk-EC5YMBFI.js";
 import {
   __commonJS,
   __require,

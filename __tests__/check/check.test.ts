@@ -363,6 +363,73 @@ describe('full audit (no base)', () => {
     expect(rules(r)).toEqual(['error:irreversible:20260102000000-add-phone.js']);
   });
 
+  test('migrations at fault are explained in the pass, with the verdicts of a per-migration round trip', async () => {
+    const repo = new FixtureRepo();
+    repos.push(repo);
+    // The same set, checked once as a full audit (one pass) and once against an empty base commit
+    // (the per-migration round trip): every verdict, residue and engine finding must agree.
+    const empty = repo.commit({ 'README.md': 'no migrations yet\n' }, 'empty');
+    repo.commit({
+      [USERS]: CREATE_USERS,
+      'migrations/20260102000000-add-phone.js': migration(
+        `await queryInterface.addColumn('users', 'phone', { type: Sequelize.TEXT });`,
+        '',
+      ),
+      'migrations/20260103000000-add-mood.js': migration(
+        `await queryInterface.addColumn('users', 'mood', { type: Sequelize.ENUM('ok', 'meh') });`,
+        `await queryInterface.removeColumn('users', 'mood');`,
+      ),
+      'migrations/20260104000000-add-index.js': migration(
+        `await queryInterface.addIndex('users', ['phone'], { name: 'users_phone' });`,
+        `throw new Error('cannot go back');`,
+      ),
+      'migrations/20260105000000-add-age.js': migration(
+        `await queryInterface.addColumn('users', 'age', { type: Sequelize.INTEGER });`,
+        `await queryInterface.removeColumn('users', 'age');`,
+      ),
+    });
+    const engine = new Set([
+      'up-failed',
+      'down-failed',
+      'enum-left-behind',
+      'irreversible',
+      'reup-failed',
+      'reup-differs',
+    ]);
+    const summary = (r: CheckReport) => ({
+      migrations: r.migrations
+        .filter((m) => m.change === 'added')
+        .map((m) => ({
+          name: m.name,
+          up: m.up?.ok ?? null,
+          down: m.down?.ok ?? null,
+          reup: m.reup?.ok ?? null,
+          reversible: m.reversible,
+          residue: m.residue.map((c) => `${c.kind} ${c.action} ${c.name}`),
+        })),
+      findings: r.findings
+        .filter((f) => engine.has(f.rule))
+        .map((f) => `${f.severity}:${f.rule}:${f.migration}`)
+        .sort(),
+      changes: changes(r),
+    });
+    const audit = summary(await check(repo));
+    const perMigration = summary(await check(repo, empty));
+    expect(audit).toEqual(perMigration);
+    expect(audit.migrations.map((m) => [m.name, m.reversible])).toEqual([
+      ['20260101000000-create-users.js', true],
+      ['20260102000000-add-phone.js', false],
+      ['20260103000000-add-mood.js', false],
+      ['20260104000000-add-index.js', false],
+      ['20260105000000-add-age.js', true],
+    ]);
+    expect(audit.findings).toEqual([
+      'error:down-failed:20260104000000-add-index.js',
+      'error:enum-left-behind:20260103000000-add-mood.js',
+      'error:irreversible:20260102000000-add-phone.js',
+    ]);
+  });
+
   test('a clean set gets every step timed with its statements, in one pass', async () => {
     const repo = new FixtureRepo();
     repos.push(repo);

@@ -23,6 +23,7 @@ import { takeFingerprint } from '../inspect/fingerprint.js';
 import type { MigrationFile } from '../migrate/discover.js';
 import { loadProject, type Project } from '../migrate/project.js';
 import { MigrationRunner } from '../migrate/runner.js';
+import { resolveSequelize } from '../migrate/sequelize.js';
 import { planMigrations, type Plan, type PlannedMigration } from '../plan/index.js';
 import type { PostgresServer } from '../postgres/index.js';
 import { startThrowaway, type CheckOptions } from './options.js';
@@ -79,13 +80,20 @@ class Workspace {
     return copy;
   }
 
-  /** Replays statements on a copy made by `copy()`, observing locks and rewrites, then drops it. */
+  /**
+   * Replays statements on a copy made by `copy()`, observing locks and rewrites. The replay changes the
+   * copy as the migration changed the database, so the next migration's statements can follow on it.
+   */
   async observe(copy: string, statements: string[]): Promise<MigrationObservation | undefined> {
     try {
       return await observeStatements(this.server.url(copy), statements);
-    } finally {
-      await this.server.dropDatabase(copy).catch(() => undefined);
+    } catch {
+      return undefined;
     }
+  }
+
+  dropCopy(copy: string): Promise<void> {
+    return this.server.dropDatabase(copy).catch(() => undefined);
   }
 
   async close(): Promise<void> {
@@ -132,13 +140,32 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   const log = options.log ?? (() => undefined);
   const project = await loadProject({ cwd: options.cwd, migrationsPath: options.migrationsPath });
   const config = await loadConfig(project.cwd);
-  const plan = await planMigrations({
+  // The git work and the server's start do not depend on each other: run them side by side.
+  const planning = planMigrations({
     cwd: project.cwd,
     migrationsDir: project.migrationsDir,
     baseRef: options.base,
   });
+  const starting = startThrowaway(options, project.cwd, log);
+  // Each is awaited below; until then a failure of one must not count as unhandled.
+  planning.catch(() => undefined);
+  starting.catch(() => undefined);
+  if (options.base) void loadSqlParser().catch(() => undefined);
+  // Loading the project's Sequelize takes a while and blocks: do it while the server boots.
   try {
-    await using server = await startThrowaway(options, project.cwd, log);
+    resolveSequelize(project);
+  } catch {
+    // The runner reports it with the migration it concerns.
+  }
+  let plan: Plan;
+  try {
+    plan = await planning;
+  } catch (error) {
+    await starting.then((server) => server.stop()).catch(() => undefined);
+    throw error;
+  }
+  try {
+    await using server = await starting;
     const reports = new Map<string, MigrationReport>(plan.migrations.map((m) => [m.name, notRun(m)]));
     const replayFailures: ReplayFailure[] = [];
     const ws = await Workspace.open(server, project, options.timeoutMs);
@@ -264,8 +291,12 @@ async function readHazards(
  * `up` again, with a catalog fingerprint after each step so that each `down` is still checked
  * against the exact schema before its own `up` (a later `down` dropping a table cannot hide an
  * earlier `down` that did nothing). It costs about what `db:migrate`, `db:migrate:undo:all` and
- * `db:migrate` cost by hand. Returns false, leaving the reports untouched, when anything is not
- * clean: the caller then runs the per-migration round trip, which pinpoints and explains it.
+ * `db:migrate` cost by hand. A `down` that fails or leaves something behind is explained on the
+ * spot — its residue, and `up` run again on what it left, as the per-migration round trip does —
+ * and the database is rebuilt to the exact state before that migration's `up` for the pass to go
+ * on: only the migrations at fault cost more than the pass. Returns null, leaving the reports
+ * untouched, when something else is off (an `up` fails, a rebuild or the second `up` differs): the
+ * caller then runs the per-migration round trip, which pinpoints and explains it.
  */
 async function fastAudit(
   ws: Workspace,
@@ -277,6 +308,8 @@ async function fastAudit(
   const ups: StepReport[] = [];
   const downs: StepReport[] = [];
   const reups: StepReport[] = [];
+  /** Migrations whose down was not clean, explained during the reverse pass. */
+  const explained = new Map<number, Pick<MigrationReport, 'reup' | 'reversible' | 'residue'>>();
   const initial = await ws.snapshot();
   const marks = [await ws.fingerprint()];
   log(`Applying ${files.length} migrations`);
@@ -291,23 +324,33 @@ async function fastAudit(
   log(`Reverting ${files.length} migrations`);
   for (let i = files.length - 1; i >= 0; i--) {
     const step = await ws.runner.down(files[i]!);
-    if (!step.ok || (await ws.fingerprint()) !== marks[i]) return null;
     downs[i] = step;
+    if (step.ok && (await ws.fingerprint()) === marks[i]) continue;
+    // Not clean: what did it leave, and does up run again on that (the enum-left-behind trap)?
+    log(
+      `${files[i]!.name}: down did not restore the schema; explaining it and rebuilding the state before it`,
+    );
+    const afterDown = await ws.snapshot();
+    const reup = step.ok ? await ws.runner.up(files[i]!) : null;
+    // A second up that succeeds on the leftovers needs the per-migration comparison of its schema.
+    if (reup?.ok) return null;
+    const failure = await ws.rebuild(files.slice(0, i));
+    if (failure || (await ws.fingerprint()) !== marks[i]) return null;
+    const residue = diffSnapshots(await ws.snapshot(), afterDown);
+    explained.set(i, { reup, reversible: step.ok && residue.length === 0, residue });
   }
   log(`Applying ${files.length} migrations again`);
-  for (const f of files) {
+  for (const [i, f] of files.entries()) {
     const step = await ws.runner.up(f);
     if (!step.ok) return null;
-    reups.push(step);
+    reups[i] = step;
   }
   if (diffSnapshots(final, await ws.snapshot()).length) return null;
   added.forEach((m, i) => {
     Object.assign(reports.get(m.name)!, {
       up: ups[i],
       down: downs[i],
-      reup: reups[i],
-      reversible: true,
-      residue: [],
+      ...(explained.get(i) ?? { reup: reups[i], reversible: true, residue: [] }),
     });
   });
   return { initial, final };
@@ -344,56 +387,64 @@ async function roundTrip(
   const initial = await ws.snapshot();
   const applied: MigrationFile[] = [...plan.baseMigrations];
   let current = initial;
-  for (const [i, m] of added.entries()) {
-    const file = m.head!;
-    const report = reports.get(m.name)!;
-    log(`[${i + 1}/${added.length}] ${m.name}`);
-    // Locks and rewrites are measured against the tables a PR's migration finds in place: replay
-    // its statements on a copy of the database as it is before its `up`.
-    const preUp = plan.base ? await ws.copy() : undefined;
-    const up = (report.up = await ws.runner.up(file));
-    if (preUp) {
-      report.observation = up.ok
-        ? await ws.observe(
-            preUp,
-            up.statements.map((s) => s.sql),
-          )
-        : undefined;
-      if (!up.ok) await ws.observe(preUp, []);
-    }
-    if (!up.ok) {
-      for (const rest of added.slice(i + 1)) {
-        reports.set(rest.name, notRun(rest, `not run: ${m.name} failed its up`));
+  // Locks and rewrites are measured against the tables a PR's migration finds in place: its statements
+  // are replayed on a copy of the database as it was before its `up`. One copy serves them all: taken
+  // before the first new migration, it follows each one's replay. If a replay does not go through as
+  // the migration did, the copy no longer matches and the later migrations are judged by their SQL.
+  let observer = plan.base && added.length ? await ws.copy() : undefined;
+  const stopObserving = async () => {
+    if (observer) await ws.dropCopy(observer);
+    observer = undefined;
+  };
+  try {
+    for (const [i, m] of added.entries()) {
+      const file = m.head!;
+      const report = reports.get(m.name)!;
+      log(`[${i + 1}/${added.length}] ${m.name}`);
+      const up = (report.up = await ws.runner.up(file));
+      if (observer && up.ok) {
+        report.observation = await ws.observe(
+          observer,
+          up.statements.map((s) => s.sql),
+        );
+        if (!report.observation || report.observation.statements.some((s) => s.error)) await stopObserving();
       }
-      current = await ws.snapshot();
-      break;
-    }
-    const afterUp = await ws.snapshot();
-    const down = (report.down = await ws.runner.down(file));
-    const afterDown = await ws.snapshot();
-    report.residue = diffSnapshots(current, afterDown);
-    report.reversible = down.ok && report.residue.length === 0;
-    // After a failed down the migration is still recorded as applied: running up again would only
-    // measure that, so re-up is judged only when down itself succeeded.
-    const reup = down.ok ? (report.reup = await ws.runner.up(file)) : null;
-    let reupDiff: Change[] = [];
-    if (reup?.ok) {
-      reupDiff = diffSnapshots(afterUp, await ws.snapshot());
-      if (reupDiff.length) report.reupDiff = reupDiff;
-    }
-    applied.push(file);
-    current = afterUp;
-    if (!report.reversible || !reup?.ok || reupDiff.length) {
-      // Continue from the exact schema this migration's first `up` produced.
-      const failure = await ws.rebuild(applied);
-      if (failure) {
-        replayFailures.push({ ...failure, phase: 'rebuild' });
+      if (!up.ok) {
+        for (const rest of added.slice(i + 1)) {
+          reports.set(rest.name, notRun(rest, `not run: ${m.name} failed its up`));
+        }
+        current = await ws.snapshot();
         break;
       }
-      // A migration that is not deterministic rebuilds differently: judge the next one against
-      // the database it will actually run on.
-      current = await ws.snapshot();
+      const afterUp = await ws.snapshot();
+      const down = (report.down = await ws.runner.down(file));
+      const afterDown = await ws.snapshot();
+      report.residue = diffSnapshots(current, afterDown);
+      report.reversible = down.ok && report.residue.length === 0;
+      // After a failed down the migration is still recorded as applied: running up again would only
+      // measure that, so re-up is judged only when down itself succeeded.
+      const reup = down.ok ? (report.reup = await ws.runner.up(file)) : null;
+      let reupDiff: Change[] = [];
+      if (reup?.ok) {
+        reupDiff = diffSnapshots(afterUp, await ws.snapshot());
+        if (reupDiff.length) report.reupDiff = reupDiff;
+      }
+      applied.push(file);
+      current = afterUp;
+      if (!report.reversible || !reup?.ok || reupDiff.length) {
+        // Continue from the exact schema this migration's first `up` produced.
+        const failure = await ws.rebuild(applied);
+        if (failure) {
+          replayFailures.push({ ...failure, phase: 'rebuild' });
+          break;
+        }
+        // A migration that is not deterministic rebuilds differently: judge the next one against
+        // the database it will actually run on.
+        current = await ws.snapshot();
+      }
     }
+  } finally {
+    await stopObserving();
   }
   return { initial, final: current };
 }

@@ -74,7 +74,7 @@ function aliasedInstalls(nodeModules: string, name: string): string[] {
 export function findPostgresBinaries(searchFrom: string[]): PostgresBinaries[] {
   const found: PostgresBinaries[] = [];
   const seen = new Set<string>();
-  const add = (dir: string, source: PostgresBinaries['source']) => {
+  const add = (dir: string, source: PostgresBinaries['source'], known?: string) => {
     let real: string;
     try {
       real = dirname(realpathSync(join(dir, 'postgres')));
@@ -83,7 +83,7 @@ export function findPostgresBinaries(searchFrom: string[]): PostgresBinaries[] {
     }
     if (seen.has(real)) return;
     seen.add(real);
-    const b = probe(real, source);
+    const b = known ? fromPackageVersion(real, known) : probe(real, source);
     if (b) found.push(b);
   };
   for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir) add(dir, 'PATH');
@@ -94,6 +94,22 @@ export function findPostgresBinaries(searchFrom: string[]): PostgresBinaries[] {
       .sort((a, b) => Number(b) - Number(a));
     for (const d of majors) add(join(system, d, 'bin'), 'system');
   }
-  for (const pkg of embeddedPackageDirs(searchFrom)) add(join(pkg, 'native', 'bin'), 'embedded');
+  // The embedded package's version is its PostgreSQL's (17.10.0-beta.17 is 17.10): no need to run it.
+  for (const pkg of embeddedPackageDirs(searchFrom))
+    add(join(pkg, 'native', 'bin'), 'embedded', packageVersion(pkg));
   return found;
+}
+
+function packageVersion(dir: string): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version?: string }).version;
+  } catch {
+    return undefined;
+  }
+}
+
+function fromPackageVersion(binDir: string, version: string): PostgresBinaries | undefined {
+  const m = /^(\d+)\.(\d+)/.exec(version);
+  if (!m || !existsSync(join(binDir, 'initdb'))) return undefined;
+  return { binDir, major: Number(m[1]), version: `${m[1]}.${m[2]}`, source: 'embedded' };
 }

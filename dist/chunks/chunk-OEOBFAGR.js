@@ -24,7 +24,7 @@ import {
   throwawayName,
   track,
   withDatabase
-} from "./chunk-CL6SQG7X.js";
+} from "./chunk-EC5YMBFI.js";
 import {
   __callDispose,
   __commonJS,
@@ -54426,7 +54426,7 @@ function checkVersion(version) {
   }
 }
 async function startContainer(request2) {
-  const { ContainerPostgres } = await import("./container-C67NYA7L.js");
+  const { ContainerPostgres } = await import("./container-QK3O6ETD.js");
   return ContainerPostgres.start({ version: request2.version, image: request2.image, log: request2.log });
 }
 async function startAuto(request2, searchFrom) {
@@ -55478,13 +55478,19 @@ var Workspace = class _Workspace {
     await this.client.connect();
     return copy;
   }
-  /** Replays statements on a copy made by `copy()`, observing locks and rewrites, then drops it. */
+  /**
+   * Replays statements on a copy made by `copy()`, observing locks and rewrites. The replay changes the
+   * copy as the migration changed the database, so the next migration's statements can follow on it.
+   */
   async observe(copy, statements) {
     try {
       return await observeStatements(this.server.url(copy), statements);
-    } finally {
-      await this.server.dropDatabase(copy).catch(() => void 0);
+    } catch {
+      return void 0;
     }
+  }
+  dropCopy(copy) {
+    return this.server.dropDatabase(copy).catch(() => void 0);
   }
   async close() {
     await this.runner.close().catch(() => void 0);
@@ -55521,15 +55527,30 @@ async function runCheck(options) {
   const log = options.log ?? (() => void 0);
   const project = await loadProject({ cwd: options.cwd, migrationsPath: options.migrationsPath });
   const config = await loadConfig(project.cwd);
-  const plan = await planMigrations({
+  const planning = planMigrations({
     cwd: project.cwd,
     migrationsDir: project.migrationsDir,
     baseRef: options.base
   });
+  const starting = startThrowaway(options, project.cwd, log);
+  planning.catch(() => void 0);
+  starting.catch(() => void 0);
+  if (options.base) void loadSqlParser().catch(() => void 0);
+  try {
+    resolveSequelize(project);
+  } catch {
+  }
+  let plan;
+  try {
+    plan = await planning;
+  } catch (error) {
+    await starting.then((server) => server.stop()).catch(() => void 0);
+    throw error;
+  }
   try {
     var _stack = [];
     try {
-      const server = __using(_stack, await startThrowaway(options, project.cwd, log), true);
+      const server = __using(_stack, await starting, true);
       const reports = new Map(plan.migrations.map((m) => [m.name, notRun(m)]));
       const replayFailures = [];
       const ws = await Workspace.open(server, project, options.timeoutMs);
@@ -55635,6 +55656,7 @@ async function fastAudit(ws, added, reports, log) {
   const ups = [];
   const downs = [];
   const reups = [];
+  const explained = /* @__PURE__ */ new Map();
   const initial = await ws.snapshot();
   const marks = [await ws.fingerprint()];
   log(`Applying ${files.length} migrations`);
@@ -55649,23 +55671,31 @@ async function fastAudit(ws, added, reports, log) {
   log(`Reverting ${files.length} migrations`);
   for (let i = files.length - 1; i >= 0; i--) {
     const step2 = await ws.runner.down(files[i]);
-    if (!step2.ok || await ws.fingerprint() !== marks[i]) return null;
     downs[i] = step2;
+    if (step2.ok && await ws.fingerprint() === marks[i]) continue;
+    log(
+      `${files[i].name}: down did not restore the schema; explaining it and rebuilding the state before it`
+    );
+    const afterDown = await ws.snapshot();
+    const reup = step2.ok ? await ws.runner.up(files[i]) : null;
+    if (reup?.ok) return null;
+    const failure = await ws.rebuild(files.slice(0, i));
+    if (failure || await ws.fingerprint() !== marks[i]) return null;
+    const residue = diffSnapshots(await ws.snapshot(), afterDown);
+    explained.set(i, { reup, reversible: step2.ok && residue.length === 0, residue });
   }
   log(`Applying ${files.length} migrations again`);
-  for (const f of files) {
+  for (const [i, f] of files.entries()) {
     const step2 = await ws.runner.up(f);
     if (!step2.ok) return null;
-    reups.push(step2);
+    reups[i] = step2;
   }
   if (diffSnapshots(final, await ws.snapshot()).length) return null;
   added.forEach((m, i) => {
     Object.assign(reports.get(m.name), {
       up: ups[i],
       down: downs[i],
-      reup: reups[i],
-      reversible: true,
-      residue: []
+      ...explained.get(i) ?? { reup: reups[i], reversible: true, residue: [] }
     });
   });
   return { initial, final };
@@ -55694,47 +55724,55 @@ async function roundTrip(ws, plan, reports, replayFailures, baseReplay, log) {
   const initial = await ws.snapshot();
   const applied = [...plan.baseMigrations];
   let current = initial;
-  for (const [i, m] of added.entries()) {
-    const file = m.head;
-    const report = reports.get(m.name);
-    log(`[${i + 1}/${added.length}] ${m.name}`);
-    const preUp = plan.base ? await ws.copy() : void 0;
-    const up = report.up = await ws.runner.up(file);
-    if (preUp) {
-      report.observation = up.ok ? await ws.observe(
-        preUp,
-        up.statements.map((s) => s.sql)
-      ) : void 0;
-      if (!up.ok) await ws.observe(preUp, []);
-    }
-    if (!up.ok) {
-      for (const rest of added.slice(i + 1)) {
-        reports.set(rest.name, notRun(rest, `not run: ${m.name} failed its up`));
+  let observer = plan.base && added.length ? await ws.copy() : void 0;
+  const stopObserving = async () => {
+    if (observer) await ws.dropCopy(observer);
+    observer = void 0;
+  };
+  try {
+    for (const [i, m] of added.entries()) {
+      const file = m.head;
+      const report = reports.get(m.name);
+      log(`[${i + 1}/${added.length}] ${m.name}`);
+      const up = report.up = await ws.runner.up(file);
+      if (observer && up.ok) {
+        report.observation = await ws.observe(
+          observer,
+          up.statements.map((s) => s.sql)
+        );
+        if (!report.observation || report.observation.statements.some((s) => s.error)) await stopObserving();
       }
-      current = await ws.snapshot();
-      break;
-    }
-    const afterUp = await ws.snapshot();
-    const down = report.down = await ws.runner.down(file);
-    const afterDown = await ws.snapshot();
-    report.residue = diffSnapshots(current, afterDown);
-    report.reversible = down.ok && report.residue.length === 0;
-    const reup = down.ok ? report.reup = await ws.runner.up(file) : null;
-    let reupDiff = [];
-    if (reup?.ok) {
-      reupDiff = diffSnapshots(afterUp, await ws.snapshot());
-      if (reupDiff.length) report.reupDiff = reupDiff;
-    }
-    applied.push(file);
-    current = afterUp;
-    if (!report.reversible || !reup?.ok || reupDiff.length) {
-      const failure = await ws.rebuild(applied);
-      if (failure) {
-        replayFailures.push({ ...failure, phase: "rebuild" });
+      if (!up.ok) {
+        for (const rest of added.slice(i + 1)) {
+          reports.set(rest.name, notRun(rest, `not run: ${m.name} failed its up`));
+        }
+        current = await ws.snapshot();
         break;
       }
-      current = await ws.snapshot();
+      const afterUp = await ws.snapshot();
+      const down = report.down = await ws.runner.down(file);
+      const afterDown = await ws.snapshot();
+      report.residue = diffSnapshots(current, afterDown);
+      report.reversible = down.ok && report.residue.length === 0;
+      const reup = down.ok ? report.reup = await ws.runner.up(file) : null;
+      let reupDiff = [];
+      if (reup?.ok) {
+        reupDiff = diffSnapshots(afterUp, await ws.snapshot());
+        if (reupDiff.length) report.reupDiff = reupDiff;
+      }
+      applied.push(file);
+      current = afterUp;
+      if (!report.reversible || !reup?.ok || reupDiff.length) {
+        const failure = await ws.rebuild(applied);
+        if (failure) {
+          replayFailures.push({ ...failure, phase: "rebuild" });
+          break;
+        }
+        current = await ws.snapshot();
+      }
     }
+  } finally {
+    await stopObserving();
   }
   return { initial, final: current };
 }

@@ -10,7 +10,7 @@ import {
   track,
   waitForConnection,
   withDatabase
-} from "./chunk-CL6SQG7X.js";
+} from "./chunk-EC5YMBFI.js";
 import "./chunk-CHXII7AT.js";
 
 // src/postgres/container.ts

@@ -5510,7 +5510,7 @@ function aliasedInstalls(nodeModules, name) {
 function findPostgresBinaries(searchFrom) {
   const found = [];
   const seen = /* @__PURE__ */ new Set();
-  const add = (dir, source) => {
+  const add = (dir, source, known) => {
     let real;
     try {
       real = dirname(realpathSync(join(dir, "postgres")));
@@ -5519,7 +5519,7 @@ function findPostgresBinaries(searchFrom) {
     }
     if (seen.has(real)) return;
     seen.add(real);
-    const b = probe(real, source);
+    const b = known ? fromPackageVersion(real, known) : probe(real, source);
     if (b) found.push(b);
   };
   for (const dir of (process.env.PATH ?? "").split(delimiter)) if (dir) add(dir, "PATH");
@@ -5528,8 +5528,21 @@ function findPostgresBinaries(searchFrom) {
     const majors = readdirSync(system).filter((d) => /^\d+$/.test(d) && statSync(join(system, d)).isDirectory()).sort((a, b) => Number(b) - Number(a));
     for (const d of majors) add(join(system, d, "bin"), "system");
   }
-  for (const pkg of embeddedPackageDirs(searchFrom)) add(join(pkg, "native", "bin"), "embedded");
+  for (const pkg of embeddedPackageDirs(searchFrom))
+    add(join(pkg, "native", "bin"), "embedded", packageVersion(pkg));
   return found;
+}
+function packageVersion(dir) {
+  try {
+    return JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).version;
+  } catch {
+    return void 0;
+  }
+}
+function fromPackageVersion(binDir, version) {
+  const m = /^(\d+)\.(\d+)/.exec(version);
+  if (!m || !existsSync(join(binDir, "initdb"))) return void 0;
+  return { binDir, major: Number(m[1]), version: `${m[1]}.${m[2]}`, source: "embedded" };
 }
 
 // src/postgres/local.ts
