@@ -34,7 +34,7 @@ import {
   syncModels,
   takeSnapshot,
   withCaFile
-} from "./chunks/chunk-OEOBFAGR.js";
+} from "./chunks/chunk-FLSBSTAK.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-TCHQFJFW.js";
 import {

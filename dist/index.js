@@ -18,7 +18,7 @@ import {
   verdictLine,
   withCaFile,
   writeCaFile
-} from "./chunks/chunk-OEOBFAGR.js";
+} from "./chunks/chunk-FLSBSTAK.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-TCHQFJFW.js";
 import "./chunks/chunk-EC5YMBFI.js";

@@ -96,10 +96,11 @@ class Workspace {
     return this.server.dropDatabase(copy).catch(() => undefined);
   }
 
-  async close(): Promise<void> {
+  /** Closes the connections and drops the database (unless the server's `stop()` is about to). */
+  async close(options: { keepDatabase?: boolean } = {}): Promise<void> {
     await this.runner.close().catch(() => undefined);
     await this.client.end().catch(() => undefined);
-    await this.server.dropDatabase(this.database).catch(() => undefined);
+    if (!options.keepDatabase) await this.server.dropDatabase(this.database).catch(() => undefined);
   }
 
   /** A fresh database with `ups` applied in order; returns the first failure, if any. */
@@ -164,6 +165,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     await starting.then((server) => server.stop()).catch(() => undefined);
     throw error;
   }
+  let removingTree: Promise<void> | undefined;
   try {
     await using server = await starting;
     const reports = new Map<string, MigrationReport>(plan.migrations.map((m) => [m.name, notRun(m)]));
@@ -197,10 +199,13 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
         durationMs: performance.now() - started,
       });
     } finally {
-      await ws.close();
+      // The server's stop() drops every database it created (and a local or container server goes
+      // whole); the base checkout goes meanwhile.
+      await ws.close({ keepDatabase: true });
+      removingTree = plan.baseTree?.remove();
     }
   } finally {
-    await plan.baseTree?.remove();
+    await (removingTree ?? plan.baseTree?.remove());
   }
 }
 

@@ -55492,10 +55492,11 @@ var Workspace = class _Workspace {
   dropCopy(copy) {
     return this.server.dropDatabase(copy).catch(() => void 0);
   }
-  async close() {
+  /** Closes the connections and drops the database (unless the server's `stop()` is about to). */
+  async close(options = {}) {
     await this.runner.close().catch(() => void 0);
     await this.client.end().catch(() => void 0);
-    await this.server.dropDatabase(this.database).catch(() => void 0);
+    if (!options.keepDatabase) await this.server.dropDatabase(this.database).catch(() => void 0);
   }
   /** A fresh database with `ups` applied in order; returns the first failure, if any. */
   async rebuild(ups) {
@@ -55547,6 +55548,7 @@ async function runCheck(options) {
     await starting.then((server) => server.stop()).catch(() => void 0);
     throw error;
   }
+  let removingTree;
   try {
     var _stack = [];
     try {
@@ -55580,7 +55582,8 @@ async function runCheck(options) {
           durationMs: performance.now() - started
         });
       } finally {
-        await ws.close();
+        await ws.close({ keepDatabase: true });
+        removingTree = plan.baseTree?.remove();
       }
     } catch (_) {
       var _error = _, _hasError = true;
@@ -55589,7 +55592,7 @@ async function runCheck(options) {
       _promise && await _promise;
     }
   } finally {
-    await plan.baseTree?.remove();
+    await (removingTree ?? plan.baseTree?.remove());
   }
 }
 function allRan(migrations, replayFailures) {
