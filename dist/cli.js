@@ -34,15 +34,16 @@ import {
   syncModels,
   takeSnapshot,
   withCaFile
-} from "./chunks/chunk-FLSBSTAK.js";
+} from "./chunks/chunk-TTIFGTRJ.js";
 import "./chunks/chunk-C36D5FHX.js";
-import "./chunks/chunk-TCHQFJFW.js";
+import "./chunks/chunk-B4AAWQME.js";
 import {
   PostgresUnavailableError,
   esm_default,
   redactUrl,
   signalExitCode
-} from "./chunks/chunk-EC5YMBFI.js";
+} from "./chunks/chunk-6OXWSKHA.js";
+import "./chunks/chunk-H3F4CYK2.js";
 import {
   __callDispose,
   __commonJS,

@@ -18,10 +18,11 @@ import {
   verdictLine,
   withCaFile,
   writeCaFile
-} from "./chunks/chunk-FLSBSTAK.js";
+} from "./chunks/chunk-TTIFGTRJ.js";
 import "./chunks/chunk-C36D5FHX.js";
-import "./chunks/chunk-TCHQFJFW.js";
-import "./chunks/chunk-EC5YMBFI.js";
+import "./chunks/chunk-B4AAWQME.js";
+import "./chunks/chunk-6OXWSKHA.js";
+import "./chunks/chunk-H3F4CYK2.js";
 import {
   __commonJS,
   __require,

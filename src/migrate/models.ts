@@ -197,7 +197,7 @@ async function loadModule(file: string, project: Project): Promise<unknown> {
 
 /** A folder of `(sequelize, DataTypes) => Model` files, loaded the way sequelize-cli's `models/index.js` does. */
 async function loadFolder(dir: string, project: Project, databaseUrl: string): Promise<Sequelize> {
-  const resolved = resolveSequelize(project);
+  const resolved = await resolveSequelize(project);
   const SequelizeClass = resolved.Sequelize;
   const sequelize = new SequelizeClass(databaseUrl, sequelizeOptions(project, 'schemabot-models', resolved));
   const dataTypes = (SequelizeClass as unknown as { DataTypes: unknown }).DataTypes;

