@@ -6,6 +6,7 @@ import {
   ModelsError,
   PLAIN,
   UsageError,
+  assignableTypeChanges,
   changeLine,
   compareModels,
   diffSnapshots,
@@ -15,7 +16,9 @@ import {
   loadProject,
   loadSqlParser,
   localName,
+  metaTableOf,
   migrateAll,
+  packageType,
   parentName,
   plainIndex,
   renderMarkdown,
@@ -23,26 +26,24 @@ import {
   renderTerminal,
   resolveModelsEntry,
   runCheck,
+  runDiff,
   runModels,
   runRollback,
   runStamp,
   runStatus,
   runUpgrade,
-  snapshotOf,
+  snapshotAt,
   splitName,
   startThrowaway,
   syncModels,
-  takeSnapshot,
   withCaFile
-} from "./chunks/chunk-TTIFGTRJ.js";
+} from "./chunks/chunk-V7VQJYKU.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
-  PostgresUnavailableError,
   esm_default,
-  redactUrl,
   signalExitCode
-} from "./chunks/chunk-6OXWSKHA.js";
+} from "./chunks/chunk-5TPQXEYJ.js";
 import "./chunks/chunk-H3F4CYK2.js";
 import {
   __callDispose,
@@ -3499,38 +3500,6 @@ var {
 import { writeFileSync as writeFileSync3 } from "node:fs";
 import { resolve as resolve2 } from "node:path";
 
-// src/modes/diff.ts
-var DEFAULT_META_TABLES = [
-  { schema: "public", name: "SequelizeMeta" },
-  { schema: "public", name: "SequelizeData" }
-];
-async function snapshotOf2(url, exclude) {
-  const client = new esm_default.Client({ connectionString: url });
-  try {
-    await client.connect();
-  } catch (err) {
-    throw new PostgresUnavailableError(
-      `Cannot connect to ${redactUrl(url)}: ${err.message}. Check the URL, that the server is running, and the credentials.`,
-      { cause: err }
-    );
-  }
-  try {
-    return await takeSnapshot(client, { exclude });
-  } finally {
-    await client.end().catch(() => void 0);
-  }
-}
-async function runDiff(fromUrl, toUrl, exclude = DEFAULT_META_TABLES) {
-  const [a, b] = await Promise.all([snapshotOf2(fromUrl, exclude), snapshotOf2(toUrl, exclude)]);
-  return {
-    schemaVersion: 1,
-    mode: "diff",
-    from: redactUrl(fromUrl),
-    to: redactUrl(toUrl),
-    changes: diffSnapshots(a, b)
-  };
-}
-
 // src/report/diff.ts
 function renderDiffTerminal(changes) {
   if (!changes.length) return "The schemas are identical.\n";
@@ -3724,8 +3693,8 @@ function registerProductionCommands(program2, io) {
 }
 
 // src/modes/generate.ts
-import { existsSync, readFileSync, writeFileSync as writeFileSync2 } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { existsSync, writeFileSync as writeFileSync2 } from "node:fs";
+import { join, relative } from "node:path";
 
 // src/generate/migration.ts
 var I = "    ";
@@ -3840,7 +3809,7 @@ function createEnum(name, labels) {
 function dropEnum(name) {
   return `${I}await queryInterface.sequelize.query(${js(`DROP TYPE IF EXISTS ${name};`)});`;
 }
-function constraintOptions(table, c) {
+function constraintOptions(c) {
   const fields = c.columns.map(unquote);
   const name = js(unquote(c.name));
   switch (c.type) {
@@ -3865,7 +3834,6 @@ function constraintOptions(table, c) {
           `deferrable: Sequelize.Deferrable.${c.deferred ? "INITIALLY_DEFERRED" : "INITIALLY_IMMEDIATE"}`
         );
       }
-      void table;
       return `{ ${parts.join(", ")} }`;
     }
     default:
@@ -3873,7 +3841,7 @@ function constraintOptions(table, c) {
   }
 }
 function addConstraint(table, c) {
-  const options = constraintOptions(table, c);
+  const options = constraintOptions(c);
   if (options) return `${I}await queryInterface.addConstraint(${tableRef(table)}, ${options});`;
   return `${I}await queryInterface.sequelize.query(${js(`ALTER TABLE ${table} ADD CONSTRAINT ${c.name} ${c.definition};`)});`;
 }
@@ -3908,7 +3876,7 @@ function tableExtras(qualified, t) {
       up.push(addConstraint(qualified, c));
   }
   for (const i of Object.values(t.indexes)) up.push(addIndex(i));
-  return { up, down: [] };
+  return up;
 }
 function recreateEnum(name, labels, target, columns) {
   const old = `${parentName(name)}.${quoteIdentPart(`${unquote(localName(name))}_old`)}`;
@@ -4041,10 +4009,9 @@ function generateMigration(input) {
   if (!ambiguousTables) {
     for (const c of addedTables) {
       const t = to.tables[c.name];
-      const extras = tableExtras(c.name, t);
       ops.push({
         note: `table ${c.name}`,
-        up: [...createTable(c.name, t, to), ...extras.up],
+        up: [...createTable(c.name, t, to), ...tableExtras(c.name, t)],
         down: [
           `${I}await queryInterface.dropTable(${tableRef(c.name)});`,
           ...enumsOnlyIn(t, to, from).map(dropEnum)
@@ -4138,14 +4105,13 @@ function generateMigration(input) {
   if (!ambiguousTables) {
     for (const c of removedTables) {
       const t = from.tables[c.name];
-      const extras = tableExtras(c.name, t);
       ops.push({
         note: `drops table ${c.name} and its data`,
         up: [
           `${I}await queryInterface.dropTable(${tableRef(c.name)});`,
           ...enumsOnlyIn(t, from, to).map(dropEnum)
         ],
-        down: [...createTable(c.name, t, from), ...extras.up]
+        down: [...createTable(c.name, t, from), ...tableExtras(c.name, t)]
       });
     }
   }
@@ -4206,20 +4172,10 @@ function fileStyle(project) {
   const last = files[files.length - 1] ?? "";
   if (last.endsWith(".mjs")) return { ext: "mjs", format: "esm" };
   if (last.endsWith(".cjs")) return { ext: "cjs", format: "commonjs" };
-  return { ext: "js", format: packageIsModule(project.migrationsDir) ? "esm" : "commonjs" };
-}
-function packageIsModule(dir) {
-  for (let d = dir; ; d = dirname(d)) {
-    const pkg = join(d, "package.json");
-    if (existsSync(pkg)) {
-      try {
-        return JSON.parse(readFileSync(pkg, "utf8")).type === "module";
-      } catch {
-        return false;
-      }
-    }
-    if (dirname(d) === d) return false;
-  }
+  return {
+    ext: "js",
+    format: packageType(join(project.migrationsDir, "new.js")) === "module" ? "esm" : "commonjs"
+  };
 }
 async function assignableTypes(url, changes) {
   const pairs = changes.filter((c) => c.kind === "column" && c.action === "changed" && c.details?.type).flatMap((c) => {
@@ -4229,27 +4185,14 @@ async function assignableTypes(url, changes) {
       [to, from]
     ];
   });
-  const out = /* @__PURE__ */ new Set();
-  if (!pairs.length) return out;
+  if (!pairs.length) return /* @__PURE__ */ new Set();
   const client = new esm_default.Client({ connectionString: url });
   await client.connect();
   try {
-    for (const [a, b] of pairs) {
-      try {
-        const r = await client.query(
-          `SELECT $1::regtype = $2::regtype OR EXISTS (
-             SELECT 1 FROM pg_cast WHERE castsource = $1::regtype AND casttarget = $2::regtype
-               AND castcontext IN ('a', 'i')) AS ok`,
-          [a, b]
-        );
-        if (r.rows[0]?.ok) out.add(`${a}\u2192${b}`);
-      } catch {
-      }
-    }
+    return await assignableTypeChanges(client, pairs);
   } finally {
     await client.end().catch(() => void 0);
   }
-  return out;
 }
 var NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 async function runGenerate(options) {
@@ -4389,11 +4332,11 @@ async function prove(url, project, file, before, models, timeoutMs) {
     };
     proof.up = await runner.up(file);
     if (!proof.up.ok) return proof;
-    const afterUp = await snapshotOf(url, project);
+    const afterUp = await snapshotAt(url, [metaTableOf(project)]);
     proof.remaining = compareModels(afterUp, models.snapshot, models.tables).changes;
     proof.down = await runner.down(file);
     if (!proof.down.ok) return proof;
-    proof.residue = diffSnapshots(before, await snapshotOf(url, project));
+    proof.residue = diffSnapshots(before, await snapshotAt(url, [metaTableOf(project)]));
     proof.reversible = proof.residue.length === 0;
     proof.reup = await runner.up(file);
     return proof;

@@ -18,10 +18,10 @@ import {
   verdictLine,
   withCaFile,
   writeCaFile
-} from "./chunks/chunk-TTIFGTRJ.js";
+} from "./chunks/chunk-V7VQJYKU.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
-import "./chunks/chunk-6OXWSKHA.js";
+import "./chunks/chunk-5TPQXEYJ.js";
 import "./chunks/chunk-H3F4CYK2.js";
 import {
   __commonJS,

@@ -35,13 +35,9 @@ interface Named {
  */
 type RealNames = Map<string, Named['real']>;
 
-function quoteLiteralName(text: string): string {
-  return `"${text.replace(/"/g, '""')}"`;
-}
-
 /** A stable name for a definition (quoted, so any text is a valid name part). */
 function canonicalName(definition: string): string {
-  return quoteLiteralName(definition);
+  return `"${definition.replace(/"/g, '""')}"`;
 }
 
 /** `CREATE UNIQUE INDEX ON public.t USING btree (a, b)` for a plain `UNIQUE (a, b)` constraint. */
@@ -60,10 +56,6 @@ function indexWithoutName(i: IndexInfo): string {
   return at < 0
     ? i.definition
     : i.definition.slice(0, at) + 'INDEX ON ' + i.definition.slice(at + head.length);
-}
-
-function schemaOf(table: string): string {
-  return parentName(table);
 }
 
 function normaliseTable(
@@ -88,7 +80,7 @@ function normaliseTable(
   }
   const constraints: Record<string, ConstraintInfo> = {};
   const indexes: Record<string, IndexInfo> = {};
-  const schema = schemaOf(qualified);
+  const schema = parentName(qualified);
   const addIndex = (definition: string, unique: boolean, real: IndexInfo | ConstraintInfo) => {
     const name = `${schema}.${canonicalName(definition)}`;
     names.set(name, real);
@@ -263,10 +255,7 @@ export function describeModelDrift(c: Change, tables: ModelTable[]): string {
     case 'added':
       return `${byModel} declare${model ? 's' : ''} ${what}, which the migrations do not create`;
     case 'removed':
-      return `the migrations create ${what}, which ${model ? `model ${model} does` : 'no model'} not declare`.replace(
-        'which no model not declare',
-        'which no model declares',
-      );
+      return `the migrations create ${what}, which ${model ? `model ${model} does not declare` : 'no model declares'}`;
     case 'renamed':
       return `${byModel} call${model ? 's' : ''} it ${c.name}, the migrations create ${c.from}`;
     case 'changed': {

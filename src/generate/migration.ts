@@ -184,7 +184,7 @@ function dropEnum(name: string): string {
   return `${I}await queryInterface.sequelize.query(${js(`DROP TYPE IF EXISTS ${name};`)});`;
 }
 
-function constraintOptions(table: string, c: ConstraintInfo): string | null {
+function constraintOptions(c: ConstraintInfo): string | null {
   const fields = c.columns.map(unquote);
   const name = js(unquote(c.name));
   switch (c.type) {
@@ -209,7 +209,6 @@ function constraintOptions(table: string, c: ConstraintInfo): string | null {
           `deferrable: Sequelize.Deferrable.${c.deferred ? 'INITIALLY_DEFERRED' : 'INITIALLY_IMMEDIATE'}`,
         );
       }
-      void table;
       return `{ ${parts.join(', ')} }`;
     }
     default:
@@ -218,7 +217,7 @@ function constraintOptions(table: string, c: ConstraintInfo): string | null {
 }
 
 function addConstraint(table: string, c: ConstraintInfo): string {
-  const options = constraintOptions(table, c);
+  const options = constraintOptions(c);
   if (options) return `${I}await queryInterface.addConstraint(${tableRef(table)}, ${options});`;
   return `${I}await queryInterface.sequelize.query(${js(`ALTER TABLE ${table} ADD CONSTRAINT ${c.name} ${c.definition};`)});`;
 }
@@ -252,14 +251,14 @@ function createTable(qualified: string, t: TableInfo, snapshot: Snapshot): strin
 }
 
 /** Keys and indexes of a table created as a whole, except foreign keys (added once every table exists). */
-function tableExtras(qualified: string, t: TableInfo): { up: string[]; down: string[] } {
+function tableExtras(qualified: string, t: TableInfo): string[] {
   const up: string[] = [];
   for (const c of Object.values(t.constraints)) {
     if (c.type === 'unique' || c.type === 'check' || c.type === 'exclusion')
       up.push(addConstraint(qualified, c));
   }
   for (const i of Object.values(t.indexes)) up.push(addIndex(i));
-  return { up, down: [] };
+  return up;
 }
 
 /** The SQL that recreates an enum type with `labels`, converting the columns that use it. */
@@ -435,10 +434,9 @@ export function generateMigration(input: GenerateInput): GeneratedMigration {
   if (!ambiguousTables) {
     for (const c of addedTables) {
       const t = to.tables[c.name]!;
-      const extras = tableExtras(c.name, t);
       ops.push({
         note: `table ${c.name}`,
-        up: [...createTable(c.name, t, to), ...extras.up],
+        up: [...createTable(c.name, t, to), ...tableExtras(c.name, t)],
         down: [
           `${I}await queryInterface.dropTable(${tableRef(c.name)});`,
           ...enumsOnlyIn(t, to, from).map(dropEnum),
@@ -537,14 +535,13 @@ export function generateMigration(input: GenerateInput): GeneratedMigration {
   if (!ambiguousTables) {
     for (const c of removedTables) {
       const t = from.tables[c.name]!;
-      const extras = tableExtras(c.name, t);
       ops.push({
         note: `drops table ${c.name} and its data`,
         up: [
           `${I}await queryInterface.dropTable(${tableRef(c.name)});`,
           ...enumsOnlyIn(t, from, to).map(dropEnum),
         ],
-        down: [...createTable(c.name, t, from), ...extras.up],
+        down: [...createTable(c.name, t, from), ...tableExtras(c.name, t)],
       });
     }
   }

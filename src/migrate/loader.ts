@@ -43,7 +43,7 @@ function changedSinceLastLoad(file: string): boolean {
 }
 
 /** The nearest package.json `type`, which decides how Node treats `.js` and `.ts`. */
-function packageType(file: string): 'module' | 'commonjs' {
+export function packageType(file: string): 'module' | 'commonjs' {
   let dir = dirname(file);
   for (;;) {
     const pkg = join(dir, 'package.json');

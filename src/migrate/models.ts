@@ -18,6 +18,14 @@ export interface ModelsEntry {
   path: string;
 }
 
+/** A model's table as Sequelize names it (unquoted), and its columns with defaults filled in by Sequelize. */
+export interface DeclaredTable {
+  model: string;
+  schema: string;
+  table: string;
+  clientDefaults: string[];
+}
+
 /** What the comparison needs to know of one model beyond what its table looks like. */
 export interface ModelTable {
   /** The model's name (`Post`). */
@@ -33,7 +41,7 @@ export interface LoadedModels extends AsyncDisposable {
   entry: ModelsEntry;
   sequelize: Sequelize;
   /** Creates the models' tables, enums, indexes and keys in the throwaway database (`sync()`). */
-  sync(): Promise<ModelTable[]>;
+  sync(): Promise<DeclaredTable[]>;
   close(): Promise<void>;
 }
 
@@ -284,10 +292,9 @@ export async function loadModels(
     close,
     [Symbol.asyncDispose]: close,
     async sync() {
-      const [where] = (await sequelize.query(
-        'SELECT current_database() AS database, inet_server_port() AS port',
-        { type: 'SELECT' as never },
-      )) as unknown as [{ database: string; port: number | null }];
+      const [where] = (await sequelize.query('SELECT current_database() AS database', {
+        type: 'SELECT' as never,
+      })) as unknown as [{ database: string }];
       if (where?.database !== target.database) {
         throw new ModelsError(
           `The models' Sequelize instance is connected to database "${where?.database}", not the throwaway ` +
@@ -314,7 +321,7 @@ export async function loadModels(
           { file: entry.path, cause: error },
         );
       }
-      return modelTables(sequelize);
+      return declaredTables(sequelize);
     },
   };
 }
@@ -338,9 +345,9 @@ function isClientDefault(attribute: RawAttribute, S: Record<string, unknown>): b
   return false;
 }
 
-async function modelTables(sequelize: Sequelize): Promise<ModelTable[]> {
+function declaredTables(sequelize: Sequelize): DeclaredTable[] {
   const S = (sequelize.constructor as unknown as Record<string, unknown>) ?? {};
-  const raw = Object.values(sequelize.models).map((model) => {
+  return Object.values(sequelize.models).map((model) => {
     const t = model.getTableName() as unknown as string | { tableName: string; schema?: string };
     const schema = typeof t === 'string' ? (model.options.schema ?? 'public') : (t.schema ?? 'public');
     const table = typeof t === 'string' ? t : t.tableName;
@@ -350,16 +357,4 @@ async function modelTables(sequelize: Sequelize): Promise<ModelTable[]> {
       .map(([key, a]) => a.field ?? key);
     return { model: model.name, schema, table, clientDefaults };
   });
-  // Names as the snapshot writes them: PostgreSQL's own quote_ident.
-  const names = [...new Set(raw.flatMap((r) => [r.schema, r.table, ...r.clientDefaults]))];
-  const [rows] = (await sequelize.query('SELECT n, quote_ident(n) AS q FROM unnest($1::text[]) AS n', {
-    bind: [names],
-  } as never)) as unknown as [{ n: string; q: string }[]];
-  const quoted = new Map(rows.map((r) => [r.n, r.q]));
-  const q = (name: string) => quoted.get(name) ?? name;
-  return raw.map((r) => ({
-    model: r.model,
-    table: `${q(r.schema)}.${q(r.table)}`,
-    clientDefaults: r.clientDefaults.map(q),
-  }));
 }

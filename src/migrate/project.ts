@@ -124,6 +124,11 @@ export async function loadProject(options: LoadProjectOptions): Promise<Project>
   };
 }
 
+/** The applied-migrations table as schema and name (it is state, not schema: snapshots leave it out). */
+export function metaTableOf(project: Project): { schema: string; name: string } {
+  return { schema: project.meta.schema ?? 'public', name: project.meta.table };
+}
+
 function nonEmptyString(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }

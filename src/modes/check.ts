@@ -21,7 +21,7 @@ import { diffSnapshots, type Change } from '../diff/index.js';
 import { takeSnapshot, type Snapshot } from '../inspect/index.js';
 import { takeFingerprint } from '../inspect/fingerprint.js';
 import type { MigrationFile } from '../migrate/discover.js';
-import { loadProject, type Project } from '../migrate/project.js';
+import { loadProject, metaTableOf, type Project } from '../migrate/project.js';
 import { MigrationRunner } from '../migrate/runner.js';
 import { resolveSequelize } from '../migrate/sequelize.js';
 import { planMigrations, type Plan, type PlannedMigration } from '../plan/index.js';
@@ -55,7 +55,7 @@ class Workspace {
   }
 
   private get meta() {
-    return { schema: this.project.meta.schema ?? 'public', name: this.project.meta.table };
+    return metaTableOf(this.project);
   }
 
   snapshot(): Promise<Snapshot> {

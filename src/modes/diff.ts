@@ -18,7 +18,8 @@ export const DEFAULT_META_TABLES = [
   { schema: 'public', name: 'SequelizeData' },
 ];
 
-async function snapshotOf(url: string, exclude: { schema: string; name: string }[]) {
+/** The snapshot of the database at `url`, without the `exclude`d tables; an unreachable URL is exit code 2. */
+export async function snapshotAt(url: string, exclude: { schema: string; name: string }[]) {
   const client = new pg.Client({ connectionString: url });
   try {
     await client.connect();
@@ -44,7 +45,7 @@ export async function runDiff(
   toUrl: string,
   exclude: { schema: string; name: string }[] = DEFAULT_META_TABLES,
 ): Promise<DiffResult> {
-  const [a, b] = await Promise.all([snapshotOf(fromUrl, exclude), snapshotOf(toUrl, exclude)]);
+  const [a, b] = await Promise.all([snapshotAt(fromUrl, exclude), snapshotAt(toUrl, exclude)]);
   return {
     schemaVersion: 1,
     mode: 'diff',

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import pg from 'pg';
 import { compareModels } from '../assess/models.js';
 import { loadSqlParser } from '../assess/sql.js';
@@ -12,7 +12,11 @@ import { ModelsError } from '../migrate/models.js';
 import { loadProject, type Project } from '../migrate/project.js';
 import { MigrationRunner } from '../migrate/runner.js';
 import { startThrowaway } from './options.js';
-import { migrateAll, resolveModelsEntry, snapshotOf, syncModels, type ModelsOptions } from './models.js';
+import { migrateAll, resolveModelsEntry, syncModels, type ModelsOptions } from './models.js';
+import { snapshotAt } from './diff.js';
+import { assignableTypeChanges } from '../inspect/names.js';
+import { packageType } from '../migrate/loader.js';
+import { metaTableOf } from '../migrate/project.js';
 
 export interface GenerateOptions extends ModelsOptions {
   /** The migration's name after the timestamp (`add-status-to-posts`). */
@@ -74,56 +78,32 @@ function fileStyle(project: Project): { ext: string; format: 'commonjs' | 'esm' 
   const last = files[files.length - 1] ?? '';
   if (last.endsWith('.mjs')) return { ext: 'mjs', format: 'esm' };
   if (last.endsWith('.cjs')) return { ext: 'cjs', format: 'commonjs' };
-  return { ext: 'js', format: packageIsModule(project.migrationsDir) ? 'esm' : 'commonjs' };
-}
-
-function packageIsModule(dir: string): boolean {
-  for (let d = dir; ; d = dirname(d)) {
-    const pkg = join(d, 'package.json');
-    if (existsSync(pkg)) {
-      try {
-        return (JSON.parse(readFileSync(pkg, 'utf8')) as { type?: string }).type === 'module';
-      } catch {
-        return false;
-      }
-    }
-    if (dirname(d) === d) return false;
-  }
+  // A new file in the folder is read as the nearest package.json says.
+  return {
+    ext: 'js',
+    format: packageType(join(project.migrationsDir, 'new.js')) === 'module' ? 'esm' : 'commonjs',
+  };
 }
 
 /** Which column type changes PostgreSQL makes without USING, asked of the migrated database. */
 async function assignableTypes(url: string, changes: Change[]): Promise<Set<string>> {
   const pairs = changes
     .filter((c) => c.kind === 'column' && c.action === 'changed' && c.details?.type)
-    .flatMap((c) => {
+    .flatMap((c): [string, string][] => {
       const { from, to } = c.details!.type as { from: string; to: string };
       return [
         [from, to],
         [to, from],
       ];
     });
-  const out = new Set<string>();
-  if (!pairs.length) return out;
+  if (!pairs.length) return new Set();
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    for (const [a, b] of pairs) {
-      try {
-        const r = await client.query<{ ok: boolean }>(
-          `SELECT $1::regtype = $2::regtype OR EXISTS (
-             SELECT 1 FROM pg_cast WHERE castsource = $1::regtype AND casttarget = $2::regtype
-               AND castcontext IN ('a', 'i')) AS ok`,
-          [a!, b!],
-        );
-        if (r.rows[0]?.ok) out.add(`${a}→${b}`);
-      } catch {
-        // A type this database does not have yet (a new enum): needs USING.
-      }
-    }
+    return await assignableTypeChanges(client, pairs);
   } finally {
     await client.end().catch(() => undefined);
   }
-  return out;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -273,11 +253,11 @@ async function prove(
   };
   proof.up = await runner.up(file);
   if (!proof.up.ok) return proof;
-  const afterUp = await snapshotOf(url, project);
+  const afterUp = await snapshotAt(url, [metaTableOf(project)]);
   proof.remaining = compareModels(afterUp, models.snapshot, models.tables).changes;
   proof.down = await runner.down(file);
   if (!proof.down.ok) return proof;
-  proof.residue = diffSnapshots(before, await snapshotOf(url, project));
+  proof.residue = diffSnapshots(before, await snapshotAt(url, [metaTableOf(project)]));
   proof.reversible = proof.residue.length === 0;
   proof.reup = await runner.up(file);
   return proof;

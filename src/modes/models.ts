@@ -5,9 +5,19 @@ import { compareModels, modelDriftFindings, type ModelsComparison } from '../ass
 import type { Finding } from '../assess/types.js';
 import type { Change } from '../diff/index.js';
 import { takeSnapshot, type Snapshot } from '../inspect/index.js';
+import { quoteIdentifiers } from '../inspect/names.js';
+import { quoteIdent } from '../postgres/admin.js';
+import { snapshotAt } from './diff.js';
 import { discoverMigrations } from '../migrate/discover.js';
-import { findModels, loadModels, ModelsError, type ModelsEntry, type ModelTable } from '../migrate/models.js';
-import { loadProject, type Project } from '../migrate/project.js';
+import {
+  findModels,
+  loadModels,
+  ModelsError,
+  type DeclaredTable,
+  type ModelsEntry,
+  type ModelTable,
+} from '../migrate/models.js';
+import { loadProject, metaTableOf, type Project } from '../migrate/project.js';
 import { MigrationRunner } from '../migrate/runner.js';
 import type { PostgresServer } from '../postgres/index.js';
 import { startThrowaway, type CheckOptions } from './options.js';
@@ -30,11 +40,6 @@ export interface ModelsReport {
   changes: Change[];
   findings: Finding[];
   durationMs: number;
-}
-
-/** The table Schemabot must leave out of every comparison: the applied-migrations bookkeeping. */
-export function metaTable(project: Project): { schema: string; name: string } {
-  return { schema: project.meta.schema ?? 'public', name: project.meta.table };
 }
 
 /**
@@ -86,22 +91,8 @@ export async function migrateAll(
       applied++;
     }
   }
-  const snapshot = await snapshotOf(server.url(database), project);
+  const snapshot = await snapshotAt(server.url(database), [metaTableOf(project)]);
   return { database, snapshot, applied, failure };
-}
-
-export async function snapshotOf(url: string, project: Project): Promise<Snapshot> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await takeSnapshot(client, { exclude: [metaTable(project)] });
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }
 
 /** What `sync()` of the models built, as a snapshot, and which tables the models declare. */
@@ -134,12 +125,23 @@ export async function syncModels(
           `CREATE EXTENSION IF NOT EXISTS ${quoteIdent(ext.name)} WITH SCHEMA ${ext.schema}`,
         );
       }
-      let tables: ModelTable[];
+      let declared: DeclaredTable[];
       {
         await using models = await loadModels(project, server.url(database), entry);
-        tables = await models.sync();
+        declared = await models.sync();
       }
-      const snapshot = await takeSnapshot(client, { exclude: [metaTable(project)] });
+      // Names as the snapshot writes them, to match the models to its tables and columns.
+      const quoted = await quoteIdentifiers(
+        client,
+        declared.flatMap((t) => [t.schema, t.table, ...t.clientDefaults]),
+      );
+      const q = (name: string) => quoted.get(name) ?? name;
+      const tables: ModelTable[] = declared.map((t) => ({
+        model: t.model,
+        table: `${q(t.schema)}.${q(t.table)}`,
+        clientDefaults: t.clientDefaults.map(q),
+      }));
+      const snapshot = await takeSnapshot(client, { exclude: [metaTableOf(project)] });
       return { snapshot, tables, source: relative(project.cwd, entry.path) || '.' };
     } finally {
       await client.end().catch(() => undefined);

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { takeSnapshot, type Snapshot } from '../../inspect/index.js';
 import type { MigrationFile } from '../../migrate/discover.js';
-import type { Project } from '../../migrate/project.js';
+import { metaTableOf, type Project } from '../../migrate/project.js';
 import { MigrationRunner } from '../../migrate/runner.js';
 import { OUTSIDE_TRANSACTION_CODES, runPinnedStep } from '../../migrate/transaction.js';
 import { PostgresUnavailableError, startPostgres, type PostgresServer } from '../../postgres/index.js';
@@ -9,7 +9,7 @@ import type { RehearsalServerOptions, RehearsedStep } from './types.js';
 
 /** The snapshot options that leave the meta table out (its rows are state, not schema). */
 export function snapshotOptions(project: Project): { exclude: { schema: string; name: string }[] } {
-  return { exclude: [{ schema: project.meta.schema ?? 'public', name: project.meta.table }] };
+  return { exclude: [metaTableOf(project)] };
 }
 
 /** Why a migration must run outside a transaction, from the error its transactional attempt got. */

@@ -5216,6 +5216,39 @@ async function waitForConnection(url, options) {
   }
 }
 
+// src/postgres/redact.ts
+var MASK = "***";
+function redactUrl(url) {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = MASK;
+    for (const key of [...u.searchParams.keys()]) {
+      if (/^(password|sslpassword)$/i.test(key)) u.searchParams.set(key, MASK);
+    }
+    return u.toString();
+  } catch {
+    return url.replace(/(\/\/[^/:@\s]*:)[^@\s]*@/g, `$1${MASK}@`).replace(/(password=)[^&\s]*/gi, `$1${MASK}`);
+  }
+}
+function redactText(text, secrets = []) {
+  let out = text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s'"<>]+/gi, (m) => redactUrl(m));
+  for (const secret of secrets) {
+    if (!secret) continue;
+    out = out.split(secret).join(MASK);
+    const encoded = encodeURIComponent(secret);
+    if (encoded !== secret) out = out.split(encoded).join(MASK);
+  }
+  return out;
+}
+function passwordOf(url) {
+  try {
+    const p = new URL(url).password;
+    return p ? decodeURIComponent(p) : void 0;
+  } catch {
+    return void 0;
+  }
+}
+
 // src/postgres/cleanup.ts
 var live = /* @__PURE__ */ new Set();
 var installed = false;
@@ -5596,42 +5629,8 @@ var LocalPostgres = class _LocalPostgres {
   }
 };
 
-// src/postgres/redact.ts
-var MASK = "***";
-function redactUrl(url) {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = MASK;
-    for (const key of [...u.searchParams.keys()]) {
-      if (/^(password|sslpassword)$/i.test(key)) u.searchParams.set(key, MASK);
-    }
-    return u.toString();
-  } catch {
-    return url.replace(/(\/\/[^/:@\s]*:)[^@\s]*@/g, `$1${MASK}@`).replace(/(password=)[^&\s]*/gi, `$1${MASK}`);
-  }
-}
-function redactText(text, secrets = []) {
-  let out = text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s'"<>]+/gi, (m) => redactUrl(m));
-  for (const secret of secrets) {
-    if (!secret) continue;
-    out = out.split(secret).join(MASK);
-    const encoded = encodeURIComponent(secret);
-    if (encoded !== secret) out = out.split(encoded).join(MASK);
-  }
-  return out;
-}
-function passwordOf(url) {
-  try {
-    const p = new URL(url).password;
-    return p ? decodeURIComponent(p) : void 0;
-  } catch {
-    return void 0;
-  }
-}
-
 export {
   esm_default,
-  findPostgresBinaries,
   quoteIdent,
   throwawayName,
   withDatabase,
@@ -5639,12 +5638,13 @@ export {
   createDatabase,
   dropDatabase,
   waitForConnection,
+  redactUrl,
+  redactText,
+  passwordOf,
+  findPostgresBinaries,
   signalExitCode,
   track,
   PostgresUnavailableError,
   THROWAWAY_SETTINGS,
-  LocalPostgres,
-  redactUrl,
-  redactText,
-  passwordOf
+  LocalPostgres
 };

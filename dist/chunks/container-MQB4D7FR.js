@@ -10,7 +10,7 @@ import {
   track,
   waitForConnection,
   withDatabase
-} from "./chunk-6OXWSKHA.js";
+} from "./chunk-5TPQXEYJ.js";
 import "./chunk-H3F4CYK2.js";
 import "./chunk-CHXII7AT.js";
 

