@@ -55,13 +55,16 @@ export const ENGINE_RULES = [
   'out-of-order',
   'model-drift',
   'models-not-loaded',
+  'unawaited-work',
 ] as const;
 
 export const CONFIG_FILES = ['.schemabot.yml', '.schemabot.yaml'];
 const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
 const RULE_SETTINGS: readonly RuleSetting[] = [...SEVERITIES, 'off'];
 const FAIL_ON: readonly FailOn[] = [...SEVERITIES, 'never'];
-const TOP_LEVEL_KEYS = ['fail-on', 'rules', 'models'];
+// `env`, `loader`, `config` and `baseline` are read by the migrate stage (how the project's code runs).
+const RUNNER_KEYS = ['env', 'loader', 'config', 'baseline'];
+const TOP_LEVEL_KEYS = ['fail-on', 'rules', 'models', ...RUNNER_KEYS];
 
 export const DEFAULT_CONFIG: HazardConfig = { failOn: 'error', rules: {} };
 
@@ -172,7 +175,7 @@ export function parseConfig(text: string, file: string, knownRules: Iterable<str
         }
         config.rules[name] = v as RuleSetting;
       }
-    } else {
+    } else if (!RUNNER_KEYS.includes(key)) {
       throw new ConfigError(
         `${at(pair.key as YamlNode)}: unknown key "${key}"; allowed keys: ${allowed(TOP_LEVEL_KEYS)}.`,
         file,
