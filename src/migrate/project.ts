@@ -5,7 +5,7 @@ import { PLACEHOLDER_URL, spawnEnvironment } from './environment.js';
 import { ModelsError } from './models.js';
 import type { ProjectInfo, WorkerFailure } from './protocol.js';
 import { redact } from './redact.js';
-import { readRunnerSettings, type RunnerSettings } from './settings.js';
+import { loaderSpec, readRunnerSettings, type RunnerSettings } from './settings.js';
 import { sequelizeWorkerArgs } from './worker-command.js';
 import { WorkerProcess, WorkerRequestError, type WorkerCommand } from './worker-process.js';
 
@@ -27,6 +27,8 @@ export interface LoadProjectOptions {
   log?: (line: string) => void;
   /** URLs whose passwords the worker must never see (a dry run's production URL). */
   protectedUrls?: (string | undefined)[];
+  /** A module Node loads before the project's code (the `loader` input or `--loader`). */
+  loader?: string;
 }
 
 /** A configuration problem a person must fix (exit code 2). */
@@ -108,6 +110,7 @@ export async function loadProject(options: LoadProjectOptions): Promise<Project>
     throw new ProjectError(`Project folder ${cwd} does not exist. Check --cwd.`, { setting: '--cwd' });
   }
   const settings = readRunnerSettings(cwd);
+  if (options.loader) settings.loaders.push(loaderSpec(options.loader));
   const partial = { cwd, settings, loadOptions: { ...options, cwd } };
   const worker = new WorkerProcess(workerCommand(partial, 'throwaway', PLACEHOLDER_URL));
   const info = await loadInWorker(worker, partial);

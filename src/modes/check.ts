@@ -82,7 +82,12 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   let project: Project;
   let plan: Plan;
   try {
-    project = await loadProject({ cwd: options.cwd, migrationsPath: options.migrationsPath, log });
+    project = await loadProject({
+      cwd: options.cwd,
+      migrationsPath: options.migrationsPath,
+      loader: options.loader,
+      log,
+    });
     if (options.base) void loadSqlParser().catch(() => undefined);
     plan = await planMigrations({
       cwd: project.cwd,

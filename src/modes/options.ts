@@ -31,6 +31,8 @@ export interface CheckOptions extends PostgresChoice {
   migrationsPath?: string;
   /** Per-migration time limit. */
   timeoutMs?: number;
+  /** A module Node loads before the project's code, after the `loader:` settings of `.schemabot.yml`. */
+  loader?: string;
   /** Progress lines for people. */
   log?: (line: string) => void;
 }
