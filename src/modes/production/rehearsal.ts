@@ -73,13 +73,19 @@ export class Rehearsal implements AsyncDisposable {
 
   static async start(
     project: Project,
-    options: RehearsalServerOptions & { productionMajor?: number; log?: (line: string) => void },
+    options: RehearsalServerOptions & {
+      productionMajor?: number;
+      log?: (line: string) => void;
+      migrationTimeoutMs?: number;
+    },
   ): Promise<Rehearsal> {
     const log = options.log ?? (() => undefined);
     const server = await startServer(project, options, options.productionMajor, log);
     try {
       const database = await server.createDatabase();
-      const runner = await MigrationRunner.open(server.url(database), project);
+      const runner = await MigrationRunner.open(server.url(database), project, {
+        timeoutMs: options.migrationTimeoutMs,
+      });
       const client = new pg.Client({ connectionString: server.url(database) });
       client.on('error', () => undefined);
       await client.connect();
@@ -111,21 +117,95 @@ export class Rehearsal implements AsyncDisposable {
     return takeSnapshot(this.client, snapshotOptions(this.project));
   }
 
-  /** Runs one step in a transaction, or outside one when PostgreSQL refuses it inside. */
+  /**
+   * Runs one step in a transaction, or outside one when PostgreSQL refuses it inside. Meanwhile a
+   * watchdog looks for a migration waiting on itself: a connection of the migration blocked by
+   * another of its own (`pg_blocking_pids`); it cancels the waiting statement, and the step fails
+   * with both named (in production it would hang holding its locks).
+   */
   async step(m: MigrationFile, direction: 'up' | 'down'): Promise<RehearsedStep> {
-    const first = await runPinnedStep(this.runner, m, direction, { transaction: true });
-    const reason = outsideTransactionReason(first);
-    const result = reason ? await runPinnedStep(this.runner, m, direction, { transaction: false }) : first;
-    return {
-      name: m.name,
-      direction,
-      ok: result.ok,
-      ms: result.ms,
-      transaction: result.transaction,
-      ...(reason ? { outsideTransaction: reason } : {}),
-      statements: result.statements,
-      error: result.error,
+    const watch = this.watchSelfWait();
+    try {
+      const first = await runPinnedStep(this.runner, m, direction, { transaction: true });
+      const reason = outsideTransactionReason(first);
+      const result =
+        reason && !watch.found ? await runPinnedStep(this.runner, m, direction, { transaction: false }) : first;
+      const selfWait = watch.found;
+      return {
+        name: m.name,
+        direction,
+        ok: result.ok && !selfWait,
+        ms: result.ms,
+        transaction: result.transaction,
+        ...(reason ? { outsideTransaction: reason } : {}),
+        statements: result.statements,
+        error: selfWait
+          ? {
+              ...(result.error ?? {}),
+              message:
+                `${m.name} (${direction}) waits on itself: its connection pid ${selfWait.pid} ("${selfWait.query}") ` +
+                `waited for a lock held by pid ${selfWait.blockerPid}, the migration's own connection ` +
+                `("${selfWait.blockerQuery}"). In production it would hang holding that lock. Run every ` +
+                'statement through the queryInterface (the transaction Schemabot opens), not a second connection.',
+            }
+          : result.error,
+      };
+    } finally {
+      watch.stop();
+    }
+  }
+
+  /** Polls for a backend of this database blocked by one of the runner's (every backend here is the run's own). */
+  private watchSelfWait(): {
+    found: { pid: number; query: string; blockerPid: number; blockerQuery: string } | null;
+    stop(): void;
+  } {
+    const state: ReturnType<Rehearsal['watchSelfWait']> = {
+      found: null,
+      stop: () => clearInterval(timer),
     };
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy || state.found) return;
+      busy = true;
+      this.client
+        .query<{ pid: number; q: string; bpid: number; bq: string }>(
+          `SELECT w.pid, left(w.query, 160) AS q, b.pid AS bpid, left(b.query, 160) AS bq
+             FROM pg_stat_activity w
+             CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS bp(pid)
+             JOIN pg_stat_activity b ON b.pid = bp.pid
+            WHERE w.datname = current_database() AND b.datname = current_database()
+              AND w.pid <> pg_backend_pid() AND b.pid <> pg_backend_pid()
+              AND (b.application_name LIKE $1 OR w.application_name LIKE $1)
+            LIMIT 1`,
+          [`${this.runner.applicationName}%`],
+        )
+        .then(async (r) => {
+          const row = r.rows[0];
+          if (!row) return;
+          state.found = {
+            pid: row.pid,
+            query: row.q.replace(/\s+/g, ' ').trim(),
+            blockerPid: row.bpid,
+            blockerQuery: row.bq.replace(/\s+/g, ' ').trim(),
+          };
+          await this.client.query('SELECT pg_cancel_backend($1)', [row.pid]);
+        })
+        .catch(() => undefined)
+        .finally(() => (busy = false));
+    }, 300);
+    timer.unref();
+    return state;
+  }
+
+  /** Cancels what the rehearsal's runner is running (the run was cancelled). */
+  async cancelRunning(): Promise<void> {
+    await this.client
+      .query(
+        `SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'`,
+      )
+      .catch(() => undefined);
   }
 
   async close(): Promise<void> {
