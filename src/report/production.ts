@@ -193,12 +193,21 @@ export function gateRefusedSummary(message: string): string {
 }
 
 /** The comment on a merged pull request whose migrations an upgrade applied. */
-export function upgradeComment(report: UpgradeReport, runUrl: string | undefined): string {
+/**
+ * The comment on a merged pull request. It names the target by its environment name only: a pull
+ * request may be public, and the connection (host, port, user, database) is nobody's business there.
+ */
+export function upgradeComment(
+  report: UpgradeReport,
+  runUrl: string | undefined,
+  environment = 'production',
+): string {
   const applied = report.applied.filter((s) => s.ok);
   const f = report.failed;
+  const target = code(environment);
   const heading = f
-    ? `### ❌ Schemabot upgrade stopped at ${code(f.migration)} on ${escapeMarkdown(report.database)}`
-    : `### ✅ Schemabot upgrade: ${applied.length} migration${applied.length === 1 ? '' : 's'} applied to ${escapeMarkdown(report.database)}`;
+    ? `### ❌ Schemabot upgrade stopped at ${code(f.migration)} on ${target}`
+    : `### ✅ Schemabot upgrade: ${applied.length} migration${applied.length === 1 ? '' : 's'} applied to ${target}`;
   const lines = [heading, ''];
   if (applied.length) {
     if (f) lines.push(`Applied and recorded before it (${applied.length}):`, '');
