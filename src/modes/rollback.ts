@@ -18,7 +18,7 @@ import type {
   RollbackReport,
   SafetyOptions,
 } from './production/types.js';
-import { knob, rerunWith } from './production/wording.js';
+import { knob, rerunWith, withHint } from './production/wording.js';
 
 export interface RollbackOptions extends ProductionOptions, RehearsalServerOptions, SafetyOptions {
   /** What a live schema that differs from the replayed migrations does (default fail). */
@@ -225,7 +225,7 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackRep
         log(`  rehearsed ${m.name} down: ${step.ok ? 'ok' : 'FAILED'}`);
         if (!step.ok) {
           if (cancel.requested) return await cancelled();
-          rep.error = `${m.name} (down) failed: ${step.error?.message ?? 'failed'}`;
+          rep.error = `${m.name} (down) failed: ${withHint(step.error)}`;
           return await done(`The rehearsal failed, production was not touched: ${rep.error}`);
         }
       }
@@ -297,7 +297,7 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackRep
         if (commitUnknown) undone = (await session.state()).applied.includes(m.name);
         report.failed = { migration: m.name, rolledBack: undone, error: step.error!, step: production };
         stopped =
-          `${m.name} (down) failed: ${step.error?.message ?? 'failed'}. ` +
+          `${m.name} (down) failed: ${withHint(step.error)}. ` +
           (undone
             ? 'Its transaction was rolled back: it is still applied. '
             : 'It ran outside a transaction: the statements before the failing one stay; fix them by hand. ') +

@@ -17,7 +17,7 @@ import type {
   SafetyOptions,
   UpgradeReport,
 } from './production/types.js';
-import { knob, rerunWith } from './production/wording.js';
+import { knob, rerunWith, withHint } from './production/wording.js';
 
 export type DriftPolicy = 'fail' | 'warn' | 'ignore';
 
@@ -195,7 +195,7 @@ export async function runUpgrade(options: UpgradeOptions): Promise<UpgradeReport
         );
         if (!step.ok) {
           if (cancel.requested) return await cancelled();
-          rep.error = `${m.name} failed: ${step.error?.message ?? 'failed'}`;
+          rep.error = `${m.name} failed: ${withHint(step.error)}`;
           return await done(`The rehearsal failed, production was not touched: ${rep.error}`);
         }
       }
@@ -259,7 +259,7 @@ export async function runUpgrade(options: UpgradeOptions): Promise<UpgradeReport
         if (commitUnknown) undone = !(await session.state()).applied.includes(m.name);
         report.failed = { migration: m.name, rolledBack: undone, error: step.error!, step: production };
         stopped =
-          `${m.name} failed: ${step.error?.message ?? 'failed'}. ` +
+          `${m.name} failed: ${withHint(step.error)}. ` +
           (undone
             ? 'Its transaction was rolled back: nothing of it stays. '
             : 'It ran outside a transaction: the statements before the failing one stay applied; fix them by hand. ') +

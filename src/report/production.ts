@@ -82,6 +82,8 @@ function failureLines(report: UpgradeReport | RollbackReport, st: Style): string
       (f.rolledBack ? ' (its transaction was rolled back)' : st.red(' (NOT rolled back)')),
   ];
   out.push(`    ${f.error.message}`);
+  if (f.error.detail) out.push(`    DETAIL: ${f.error.detail}`);
+  if (f.error.hint) out.push(`    HINT: ${f.error.hint}`);
   if (f.error.sql) out.push(`    statement: ${f.error.sql}`);
   if (f.error.file) out.push(`    at ${f.error.file}${f.error.line ? `:${f.error.line}` : ''}`);
   return out;
@@ -114,21 +116,33 @@ function renderUpgrade(r: UpgradeReport, st: Style): string[] {
   }
   if (r.rehearsal && !r.rehearsal.ok && r.rehearsal.error)
     out.push(st.red(`Rehearsal: ${r.rehearsal.error}`));
+  out.push(...dataLossLines(r, 'the pending migrations', st));
+  out.push(...cancelLines(r, st));
   out.push(...stateLines(r.state, st));
   return out;
+}
+
+function dataLossLines(r: UpgradeReport | RollbackReport, what: string, st: Style): string[] {
+  if (!r.dataLoss?.length) return [];
+  const out = [st.yellow(`Data destroyed by ${what} (${r.dataLoss.length}):`)];
+  for (const l of r.dataLoss) {
+    const rows =
+      l.rows === null
+        ? 'not counted'
+        : `${l.rows}${l.rows >= 1_000_000 ? '+' : ''} ${l.kind === 'column' ? 'value(s)' : 'row(s)'} in production`;
+    out.push(`  ${l.kind} ${l.name}: ${rows}${l.operation ? ` — ${l.migration ? `${l.migration} ` : ''}${l.operation}` : ''}`);
+  }
+  return out;
+}
+
+function cancelLines(r: ProductionReport, st: Style): string[] {
+  return 'cancelled' in r && r.cancelled ? [st.red(r.cancelled.message)] : [];
 }
 
 function renderRollback(r: RollbackReport, st: Style): string[] {
   const out = [`Target: ${r.target ?? 'none (revert every applied migration)'}`];
   out.push(`Plan: revert ${r.plan.length} migration(s)${r.plan.length ? `: ${r.plan.join(', ')}` : ''}`);
-  if (r.dataLoss.length) {
-    out.push(st.yellow(`Data deleted by the downs (${r.dataLoss.length}):`));
-    for (const l of r.dataLoss) {
-      out.push(
-        `  ${l.kind} ${l.name}${l.rows === null ? '' : ` (${l.rows}${l.rows >= 1_000_000 ? '+' : ''} row(s) with data)`}`,
-      );
-    }
-  }
+  out.push(...dataLossLines(r, 'the downs', st));
   if (r.dryRun) {
     out.push('(dry run: nothing was changed)');
     out.push(...sqlLines(r.rehearsal));
@@ -140,6 +154,7 @@ function renderRollback(r: RollbackReport, st: Style): string[] {
   }
   if (r.rehearsal && !r.rehearsal.ok && r.rehearsal.error)
     out.push(st.red(`Rehearsal: ${r.rehearsal.error}`));
+  out.push(...cancelLines(r, st));
   out.push(...stateLines(r.state, st));
   return out;
 }

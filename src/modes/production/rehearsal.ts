@@ -6,6 +6,7 @@ import { MigrationRunner } from '../../migrate/runner.js';
 import { OUTSIDE_TRANSACTION_CODES, runPinnedStep } from '../../migrate/transaction.js';
 import { PostgresUnavailableError, startPostgres, type PostgresServer } from '../../postgres/index.js';
 import type { RehearsalServerOptions, RehearsedStep } from './types.js';
+import { withHint } from './wording.js';
 
 /** The snapshot options that leave the meta table out (its rows are state, not schema). */
 export function snapshotOptions(project: Project): { exclude: { schema: string; name: string }[] } {
@@ -107,7 +108,7 @@ export class Rehearsal implements AsyncDisposable {
   ): Promise<{ name: string; message: string } | null> {
     for (const m of ups) {
       const step = await this.runner.up(m);
-      if (!step.ok) return { name: m.name, message: step.error?.message ?? 'failed' };
+      if (!step.ok) return { name: m.name, message: withHint(step.error) };
       if (after) await after(m);
     }
     return null;
