@@ -1,9 +1,10 @@
 import { diffSnapshots, type Change } from '../diff/index.js';
 import { Rehearsal } from './production/rehearsal.js';
-import { elapsed, ProductionSession } from './production/session.js';
+import { elapsed, ProductionSession, ReadTimeoutError } from './production/session.js';
 import { appliedFiles } from './production/state.js';
 import { newestMatching, notMigratedMessage, tableCount } from './production/adopt.js';
 import type {
+  MigrationState,
   ProductionOptions,
   RehearsalReport,
   RehearsalServerOptions,
@@ -28,7 +29,27 @@ export async function runStatus(options: StatusOptions): Promise<StatusReport> {
   const started = performance.now();
   const log = options.log ?? (() => undefined);
   await using session = await ProductionSession.open(options, 'schemabot-status');
-  const state = await session.state();
+  let state: MigrationState;
+  try {
+    state = await session.state();
+  } catch (e) {
+    if (!(e instanceof ReadTimeoutError)) throw e;
+    return {
+      schemaVersion: 1,
+      mode: 'status',
+      ok: false,
+      database: session.database,
+      postgres: { version: session.postgres.version },
+      applied: [],
+      pending: [],
+      missing: [],
+      outOfOrder: [],
+      current: null,
+      drift: null,
+      error: e.message,
+      durationMs: elapsed(started),
+    };
+  }
   let drift: Change[] | null = null;
   let rehearsal: RehearsalReport | undefined;
   let error: string | null = null;

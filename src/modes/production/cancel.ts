@@ -1,3 +1,4 @@
+import { beforeSignalExit } from '../../postgres/cleanup.js';
 import type { Rehearsal } from './rehearsal.js';
 import type { ProductionSession } from './session.js';
 import type { CancelReport } from './types.js';
@@ -8,9 +9,10 @@ export type CancelSignal = 'SIGTERM' | 'SIGINT';
 export const SIGNAL_EXIT: Record<CancelSignal, number> = { SIGTERM: 143, SIGINT: 130 };
 
 /**
- * SIGTERM and SIGINT (a cancelled workflow, Ctrl-C) abort the returned signal instead of killing the
- * process: the mode then cancels its own statements, waits for their rollback, releases the
- * migration lock and writes its report. A second signal exits at once.
+ * SIGTERM and SIGINT (a cancelled workflow, Ctrl-C) abort the returned signal before the process
+ * ends: the mode then cancels its own statements, waits for their rollback, releases the migration
+ * lock and writes its report; `finished()` (or `dispose()`) lets the process exit with 143 or 130.
+ * A second signal ends it at once.
  */
 export function cancelOnSignals(log: (line: string) => void): {
   signal: AbortSignal;
@@ -19,24 +21,23 @@ export function cancelOnSignals(log: (line: string) => void): {
 } {
   const controller = new AbortController();
   let received: CancelSignal | null = null;
-  const handler = (name: CancelSignal) => () => {
-    if (received) process.exit(SIGNAL_EXIT[name]);
+  let finished!: () => void;
+  const done = new Promise<void>((resolve) => (finished = resolve));
+  const off = beforeSignalExit(async (name) => {
     received = name;
     log(
       `Received ${name}: cancelling the running statements, waiting for their rollback, then releasing the lock`,
     );
     controller.abort(name);
-  };
-  const onTerm = handler('SIGTERM');
-  const onInt = handler('SIGINT');
-  process.on('SIGTERM', onTerm);
-  process.on('SIGINT', onInt);
+    // The mode's report is written before the process ends (bounded: a stuck server must not hold it).
+    await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 60_000).unref())]);
+  });
   return {
     signal: controller.signal,
     received: () => received,
     dispose: () => {
-      process.off('SIGTERM', onTerm);
-      process.off('SIGINT', onInt);
+      finished();
+      off();
     },
   };
 }

@@ -127,7 +127,7 @@ export class ProductionSession implements AsyncDisposable {
    * a `ReadTimeoutError` that says behind which session it waited.
    */
   private async query<T>(what: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-    const retries = this.options.retries ?? 3;
+    const retries = this.options.retries ?? 1;
     let wait = this.options.retryDelayMs ?? 1_000;
     for (let attempt = 1; ; attempt++) {
       try {

@@ -25,6 +25,10 @@ function oneLine(text: string): string {
 
 /** "pid 123 (application "psql", idle in transaction: "LOCK TABLE posts …")". */
 export function describeBlocker(b: Wait['blocker']): string {
+  // Another role's sessions are hidden unless this one has pg_read_all_stats.
+  if (b.query === '<insufficient privilege>' || (!b.state && !b.query)) {
+    return `pid ${b.pid} (another role's session: its query is visible only with pg_read_all_stats)`;
+  }
   const app = b.application ? `application "${b.application}", ` : '';
   return `pid ${b.pid} (${app}${b.state || 'unknown state'}${b.query ? `: "${oneLine(b.query)}"` : ''})`;
 }
