@@ -205,8 +205,11 @@ export async function actionUpgrade(inputs: ActionInputs): Promise<void> {
   const options = baseOptions(inputs, 'upgrade');
   const status = await runStatus({ ...options, lockTimeoutMs: inputs.lockTimeoutMs, retries: inputs.retries });
   if (status.ok && status.pending.length === 0) {
-    core.info(`Nothing to migrate: every migration is applied (current: ${status.current ?? 'none'}).`);
-    await finish(status, inputs, null);
+    core.info(
+      `Nothing to migrate: every migration is applied (current: ${status.current ?? 'none'}); the merge gate is not needed.`,
+    );
+    // Read again under the migration lock (a job that just finished is seen), applying nothing.
+    await finish(await runUpgrade({ ...options, ...safetyOptions(inputs) }), inputs, null);
     return;
   }
   const client = githubClient(inputs);
