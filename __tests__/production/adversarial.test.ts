@@ -449,6 +449,40 @@ describe('6, 7, 11: the rehearsal catches what would hang or fail in production'
   }, 120_000);
 });
 
+describe('12: the rehearsal runs with the production user\'s privileges', () => {
+  test('a role without CREATE on the schema fails in the rehearsal, not in production', async () => {
+    const TAGS = '20260102000000-create-tags.js';
+    const repo = project({ [USERS]: CREATE_USERS });
+    const db = await prod.database();
+    expect((await run('upgrade', db.url, repo.dir)).code).toBe(0);
+    // The DBA keeps the schema: the application's role owns its tables but may not create new ones.
+    await sql(db.adminUrl, 'ALTER SCHEMA public OWNER TO CURRENT_USER; REVOKE CREATE ON SCHEMA public FROM PUBLIC');
+    repo.write({
+      [`migrations/${TAGS}`]: migration(
+        `await queryInterface.createTable('tags', { id: { type: Sequelize.INTEGER, primaryKey: true } });`,
+      ),
+    });
+    const r = await run('upgrade', db.url, repo.dir);
+    expect(r.code).toBe(1);
+    expect(r.report!.error).toContain('The rehearsal failed, production was not touched');
+    expect(r.report!.error).toContain('permission denied for schema public');
+    expect(r.report!.failed).toBeNull();
+    expect(await metaRows(db.adminUrl)).toEqual([USERS]);
+    // Still allowed: what the role may do (it owns users) passes the rehearsal and production.
+    repo.remove();
+    const FLAG = '20260102000000-add-flag.js';
+    const allowed = project({
+      [USERS]: CREATE_USERS,
+      [FLAG]: migration(`await queryInterface.addColumn('users', 'flag', { type: Sequelize.BOOLEAN });`),
+    });
+    const ok = await run('upgrade', db.url, allowed.dir);
+    expect(ok.code).toBe(0);
+    expect(await metaRows(db.adminUrl)).toEqual([USERS, FLAG]);
+    const roles = await sql(db.adminUrl, "SELECT rolname FROM pg_roles WHERE rolname LIKE 'schemabot_rehearsal_%'");
+    expect(roles).toEqual([]);
+  }, 120_000);
+});
+
 test('no output contains the production password', () => {
   expectNoPasswordLeak();
 });

@@ -5,6 +5,7 @@ import { loadMigration } from '../migrate/loader.js';
 import { newestMatching, notMigratedMessage, tableCount } from './production/adopt.js';
 import { applyStep, DEFAULTS } from './production/apply.js';
 import { Cancellation } from './production/cancel.js';
+import { readPrivileges } from './production/privileges.js';
 import { dataLossOf, describeLosses, losing } from './production/data-loss.js';
 import { LockLostError, takeLock, type MigrationLock } from './production/lock.js';
 import { Rehearsal } from './production/rehearsal.js';
@@ -217,6 +218,8 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackRep
           for (const line of list) log(`  drift: ${line}`);
         }
       }
+      // Rehearse as production will run: with the production user's privileges, not as superuser.
+      await rehearsal.actAs(await readPrivileges(session.client), log);
       for (const m of revertFiles) {
         if (cancel.requested) return await cancelled();
         const step = await rehearsal.step(m, 'down');

@@ -3,6 +3,7 @@ import type { Snapshot } from '../inspect/index.js';
 import { newestMatching, notMigratedMessage, tableCount } from './production/adopt.js';
 import { applyStep, DEFAULTS } from './production/apply.js';
 import { Cancellation } from './production/cancel.js';
+import { readPrivileges } from './production/privileges.js';
 import { dataLossOf, describeLosses, losing } from './production/data-loss.js';
 import { LockLostError, takeLock, type MigrationLock } from './production/lock.js';
 import { Rehearsal } from './production/rehearsal.js';
@@ -185,6 +186,8 @@ export async function runUpgrade(options: UpgradeOptions): Promise<UpgradeReport
           for (const line of list) log(`  drift: ${line}`);
         }
       }
+      // Rehearse as production will run: with the production user's privileges, not as superuser.
+      await rehearsal.actAs(await readPrivileges(session.client), log);
       for (const m of pendingFiles) {
         if (cancel.requested) return await cancelled();
         const step = await rehearsal.step(m, 'up');

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { takeSnapshot, type Snapshot } from '../../inspect/index.js';
 import type { MigrationFile } from '../../migrate/discover.js';
@@ -6,6 +7,7 @@ import { MigrationRunner } from '../../migrate/runner.js';
 import { OUTSIDE_TRANSACTION_CODES, runPinnedStep } from '../../migrate/transaction.js';
 import { PostgresUnavailableError, startPostgres, type PostgresServer } from '../../postgres/index.js';
 import type { RehearsalServerOptions, RehearsedStep } from './types.js';
+import { mirrorStatements, type ProductionPrivileges } from './privileges.js';
 import { withHint } from './wording.js';
 
 /** The snapshot options that leave the meta table out (its rows are state, not schema). */
@@ -22,6 +24,20 @@ export function outsideTransactionReason(step: {
   if (step.ok || !code) return null;
   const reason = OUTSIDE_TRANSACTION_CODES[code];
   return reason ? `PostgreSQL refused it inside a transaction (${code}): ${reason}` : null;
+}
+
+/** Drops the rehearsal's role (a `--postgres url` server outlives the rehearsal). */
+async function dropRole(server: PostgresServer, role: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: server.url() });
+  admin.on('error', () => undefined);
+  try {
+    await admin.connect();
+    await admin.query(`DROP ROLE IF EXISTS "${role}"`);
+  } catch {
+    // The server goes anyway (local and container providers), or keeps an unused NOLOGIN role.
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
 }
 
 /** Starts the throwaway server: the production major version when available, else the provider's choice. */
@@ -199,6 +215,42 @@ export class Rehearsal implements AsyncDisposable {
     return state;
   }
 
+  /** The role the steps run as (the production user's privileges), dropped with the rehearsal. */
+  private role: string | null = null;
+
+  /**
+   * From now on the runner's sessions act as a role holding the production user's relevant privileges
+   * (superuser or not, CREATE on the database and schemas, ownership of schemas, tables, sequences and
+   * types, table grants), so a step production would refuse fails here. The replay ran as the
+   * server's superuser; the database's `role` setting applies to the runner's next connections, and
+   * its current ones are ended so that the pool opens new ones. False (and a log line) when the
+   * server does not allow it.
+   */
+  async actAs(privileges: ProductionPrivileges, log: (line: string) => void): Promise<boolean> {
+    if (privileges.superuser) return true;
+    const role = `schemabot_rehearsal_${randomBytes(6).toString('hex')}`;
+    try {
+      const statements = mirrorStatements(privileges, role, this.database);
+      await this.client.query(statements[0]!);
+      this.role = role;
+      for (const sql of statements.slice(1)) await this.client.query(sql).catch(() => undefined);
+      await this.client.query(`ALTER DATABASE "${this.database.replace(/"/g, '""')}" SET role = '${role}'`);
+      await this.client.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+      );
+      // The pool notices its ended connections (an 'error' each) before the next step asks for one.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      log(`  the steps run with the privileges of the production user ${privileges.user} (not superuser)`);
+      return true;
+    } catch (error) {
+      log(
+        `  Could not rehearse with the production user's privileges (${(error as Error).message}); the steps run as the rehearsal server's superuser`,
+      );
+      return false;
+    }
+  }
+
   /** Cancels what the rehearsal's runner is running (the run was cancelled). */
   async cancelRunning(): Promise<void> {
     await this.client
@@ -213,6 +265,7 @@ export class Rehearsal implements AsyncDisposable {
     await this.runner.close().catch(() => undefined);
     await this.client.end().catch(() => undefined);
     await this.server.dropDatabase(this.database).catch(() => undefined);
+    if (this.role) await dropRole(this.server, this.role);
     await this.server.stop().catch(() => undefined);
   }
 
