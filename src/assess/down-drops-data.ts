@@ -1,5 +1,5 @@
 import type { Node, RangeVar, TypeName } from 'libpg-query';
-import { loadSqlParser } from './sql.js';
+import { loadSqlParser, parseSql } from './sql.js';
 import type { Finding, MigrationReport } from './types.js';
 
 /**
@@ -167,21 +167,39 @@ export function describeOperation(op: DestructiveOp): string {
   return WHAT[op.kind](op);
 }
 
+/** Tables and columns (`table.column`) the up created: dropping them again is the plain inverse. */
+function createdByUp(m: MigrationReport): Set<string> {
+  const created = new Set<string>();
+  for (const s of m.up?.statements ?? []) {
+    for (const a of parseSql(s.sql).actions) {
+      if (a.kind === 'create-table') created.add(a.table.name);
+      if (a.kind === 'add-column') created.add(`${a.table.name}.${a.column}`);
+    }
+  }
+  return created;
+}
+
 /**
- * Rule `down-drops-data` (warning): a `down` whose statements destroy data — a drop, even when the
- * same table or column is created again, a TRUNCATE, a DELETE or UPDATE without WHERE, a type change
- * with USING. Reviewers see before merging what a rollback would cost; `schemabot rollback` refuses
- * such a down on tables holding rows unless allowed. Type changes without USING are left to the
- * production run, which compares them with the live column.
+ * Rule `down-drops-data` (warning): a `down` whose statements destroy data the `up` did not create —
+ * a table or column that existed before it (dropped, even when created again with the same shape, or
+ * renamed by the up and dropped by the down), a TRUNCATE, a DELETE or UPDATE without WHERE, a type
+ * change with USING. A down dropping what its own up created is the plain inverse and is not reported.
+ * Reviewers see before merging what a rollback would cost; `schemabot rollback` refuses such a down
+ * on tables holding rows unless allowed.
  */
 export function downDropsDataFindings(m: MigrationReport): Finding[] {
   const statements = m.down?.ok ? m.down.statements : [];
   if (!statements.length || !parse) return [];
+  const created = createdByUp(m);
   const seen = new Set<string>();
   const findings: Finding[] = [];
   for (const s of statements) {
     for (const op of destructiveOperations(s.sql)) {
       if (op.kind === 'alter-type' && !op.using) continue;
+      if (op.kind === 'drop-table' && created.has(op.name)) continue;
+      if (op.kind === 'drop-column' && (created.has(op.name) || created.has(`${op.name}.${op.column}`))) continue;
+      if ((op.kind === 'truncate' || op.kind === 'delete-all' || op.kind === 'update-all') && created.has(op.name))
+        continue;
       const what = describeOperation(op);
       if (seen.has(what)) continue;
       seen.add(what);
@@ -191,8 +209,8 @@ export function downDropsDataFindings(m: MigrationReport): Finding[] {
         migration: m.name,
         file: m.file,
         ...(s.line !== undefined ? { line: s.line } : {}),
-        message: `down ${what}: rolling back deletes that data, even though the schema may look the same afterwards.`,
-        fix: 'Keep the data (rename instead of drop, or copy it first), or accept it knowingly: `schemabot rollback` refuses it on tables holding rows unless allowed (--allow-data-loss / the allow-data-loss input).',
+        message: `down ${what}, which its up did not create: rolling back deletes that data, even when the schema looks the same afterwards.`,
+        fix: 'Keep the data (rename back instead of drop and add, copy it first), or accept it knowingly: `schemabot rollback` refuses it on tables holding rows unless allowed (--allow-data-loss, or the allow-data-loss input).',
       });
     }
   }
