@@ -436,7 +436,10 @@ test('status with drift: a column added by hand fails with drift: fail and is a 
 test('a direct push with nothing pending: exit 0, "nothing to migrate", whatever the merge gate would say', async () => {
   const { repo, sha } = fixture();
   const db = await production();
-  const first = await run(repo, 'push', pushEvent(sha), sha, { 'database-url': db.url, 'require-check': 'false' });
+  const first = await run(repo, 'push', pushEvent(sha), sha, {
+    'database-url': db.url,
+    'require-check': 'false',
+  });
   expect(first.code).toBe(0);
   expect(await applied(db.name)).toEqual([USERS, POSTS, STATUS]);
   // No pull request brought this commit: the gate would refuse, but there is nothing to migrate.
@@ -445,21 +448,33 @@ test('a direct push with nothing pending: exit 0, "nothing to migrate", whatever
   expect(direct.code).toBe(0);
   expect(direct.stdout).toContain('Nothing to migrate');
   expect(direct.stdout).not.toContain('Merge gate');
-  expect(direct.outputs).toMatchObject({ ok: 'true', 'applied-count': '0', 'pending-count': '0', current: STATUS });
+  expect(direct.outputs).toMatchObject({
+    ok: 'true',
+    'applied-count': '0',
+    'pending-count': '0',
+    current: STATUS,
+  });
   expect(await applied(db.name)).toEqual([USERS, POSTS, STATUS]);
 }, 60_000);
 
 test('rollback refused for data loss names the allow-data-loss input; the dry run fails the same way; the input allows it', async () => {
   const { repo, sha } = fixture();
   const db = await production();
-  const up = await run(repo, 'push', pushEvent(sha), sha, { 'database-url': db.url, 'require-check': 'false' });
+  const up = await run(repo, 'push', pushEvent(sha), sha, {
+    'database-url': db.url,
+    'require-check': 'false',
+  });
   expect(up.code).toBe(0);
   const admin = new pg.Client({ connectionString: postgres.url(db.name) });
   await admin.connect();
   await admin.query("INSERT INTO users (email, status) VALUES ('a@example.com', 'active')");
   await admin.end();
   const rollback = (extra: Record<string, string>) =>
-    run(repo, 'workflow_dispatch', dispatchEvent({ steps: '1' }), sha, { 'database-url': db.url, steps: '1', ...extra });
+    run(repo, 'workflow_dispatch', dispatchEvent({ steps: '1' }), sha, {
+      'database-url': db.url,
+      steps: '1',
+      ...extra,
+    });
 
   const dry = await rollback({ 'dry-run': 'true' });
   expect(dry.code).toBe(1);

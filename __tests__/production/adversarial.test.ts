@@ -63,10 +63,11 @@ async function count(url: string, table: string, where = ''): Promise<number> {
 }
 
 async function columnExists(url: string, table: string, column: string): Promise<boolean> {
-  const rows = await sql(url, 'SELECT 1 FROM information_schema.columns WHERE table_name = $1 AND column_name = $2', [
-    table,
-    column,
-  ]);
+  const rows = await sql(
+    url,
+    'SELECT 1 FROM information_schema.columns WHERE table_name = $1 AND column_name = $2',
+    [table, column],
+  );
   return rows.length > 0;
 }
 
@@ -112,7 +113,12 @@ describe('1, 9: data loss is judged from the statements, not the schema diff', (
     expect(refused.code).toBe(1);
     expect(refused.report!.error).toMatch(/^Refusing to roll back: the downs destroy data in production/);
     expect(refused.report!.dataLoss).toEqual([
-      expect.objectContaining({ kind: 'column', name: 'public.users.phone_number', rows: 2, migration: RENAME }),
+      expect.objectContaining({
+        kind: 'column',
+        name: 'public.users.phone_number',
+        rows: 2,
+        migration: RENAME,
+      }),
     ]);
     expect(await count(db.adminUrl, 'users', 'WHERE phone_number IS NOT NULL')).toBe(2);
     expect(await metaRows(db.adminUrl)).toEqual([USERS, RENAME]);
@@ -159,7 +165,10 @@ describe('1, 9: data loss is judged from the statements, not the schema diff', (
     const repo = project({ [USERS]: CREATE_USERS });
     const db = await prod.database();
     expect((await run('upgrade', db.url, repo.dir)).code).toBe(0);
-    await sql(db.adminUrl, "INSERT INTO users (email) VALUES ('a@example.com'), ('b@example.com'), ('c@example.com')");
+    await sql(
+      db.adminUrl,
+      "INSERT INTO users (email) VALUES ('a@example.com'), ('b@example.com'), ('c@example.com')",
+    );
     repo.write({
       [`migrations/${NARROW}`]: migration(
         `await queryInterface.changeColumn('users', 'email', { type: Sequelize.STRING(20), allowNull: false });
@@ -216,7 +225,9 @@ describe('2: never build on a schema that was not verified', () => {
     expect((await run('upgrade', db.url, repo.dir)).code).toBe(0);
     await sql(db.adminUrl, 'ALTER TABLE users ADD COLUMN nickname text');
     repo.write({
-      [`migrations/${FLAG}`]: migration(`await queryInterface.addColumn('users', 'flag', { type: Sequelize.BOOLEAN });`),
+      [`migrations/${FLAG}`]: migration(
+        `await queryInterface.addColumn('users', 'flag', { type: Sequelize.BOOLEAN });`,
+      ),
     });
     const refused = await run('upgrade', db.url, repo.dir);
     expect(refused.code).toBe(1);
@@ -238,7 +249,9 @@ describe('3: bounded waits, with the blocker named', () => {
     const db = await prod.database();
     expect((await run('upgrade', db.url, repo.dir)).code).toBe(0);
     repo.write({
-      [`migrations/${FLAG}`]: migration(`await queryInterface.addColumn('users', 'flag', { type: Sequelize.BOOLEAN });`),
+      [`migrations/${FLAG}`]: migration(
+        `await queryInterface.addColumn('users', 'flag', { type: Sequelize.BOOLEAN });`,
+      ),
     });
     // Another session of the application's role (its query is visible to the same role).
     const holder = new pg.Client({ connectionString: db.url, application_name: 'report-job' });
@@ -248,7 +261,17 @@ describe('3: bounded waits, with the blocker named', () => {
       await holder.query('LOCK TABLE users, "SequelizeMeta" IN ACCESS EXCLUSIVE MODE');
       const holderPid = (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
       const started = Date.now();
-      const upgrade = await run('upgrade', db.url, repo.dir, '--lock-timeout', '1', '--retries', '1', '--retry-delay', '0.2');
+      const upgrade = await run(
+        'upgrade',
+        db.url,
+        repo.dir,
+        '--lock-timeout',
+        '1',
+        '--retries',
+        '1',
+        '--retry-delay',
+        '0.2',
+      );
       const upgradeMs = Date.now() - started;
       expect(upgrade.code).toBe(1);
       expect(upgrade.report!.error).toContain('waited longer than lock_timeout (1 s)');
@@ -290,7 +313,17 @@ describe('4: a cancelled job cancels what it started', () => {
     const jsonFile = join(dir, 'report.json');
     const child = spawn(
       process.execPath,
-      [bundle, 'upgrade', '--database-url', db.url, '--cwd', repo.dir, ...prod.rehearsalFlags, '--json', jsonFile],
+      [
+        bundle,
+        'upgrade',
+        '--database-url',
+        db.url,
+        '--cwd',
+        repo.dir,
+        ...prod.rehearsalFlags,
+        '--json',
+        jsonFile,
+      ],
       { env: { ...process.env, NODE_ENV: '', NO_COLOR: '1' } },
     );
     let stderr = '';
@@ -342,7 +375,10 @@ describe('5: the lock is kept', () => {
     const repo = project({ [USERS]: CREATE_USERS });
     const db = await prod.database();
     expect((await run('upgrade', db.url, repo.dir)).code).toBe(0);
-    await sql(db.adminUrl, `ALTER ROLE schemabot_app IN DATABASE "${db.name}" SET idle_session_timeout = '1s'`);
+    await sql(
+      db.adminUrl,
+      `ALTER ROLE schemabot_app IN DATABASE "${db.name}" SET idle_session_timeout = '1s'`,
+    );
     repo.write({
       [`migrations/${A}`]: migration(`${onlyOn(db.name, 'PERFORM pg_sleep(2.5)')}
     await queryInterface.addColumn('users', 'a', { type: Sequelize.BOOLEAN });`),
@@ -365,7 +401,9 @@ describe('5: the lock is kept', () => {
     repo.write({
       [`migrations/${A}`]: migration(`${onlyOn(db.name, 'PERFORM pg_sleep(3)')}
     await queryInterface.addColumn('users', 'a', { type: Sequelize.BOOLEAN });`),
-      [`migrations/${B}`]: migration(`await queryInterface.addColumn('users', 'b', { type: Sequelize.BOOLEAN });`),
+      [`migrations/${B}`]: migration(
+        `await queryInterface.addColumn('users', 'b', { type: Sequelize.BOOLEAN });`,
+      ),
     });
     const running = run('upgrade', db.url, repo.dir);
     await waitFor(async () => {
@@ -449,14 +487,17 @@ describe('6, 7, 11: the rehearsal catches what would hang or fail in production'
   }, 120_000);
 });
 
-describe('12: the rehearsal runs with the production user\'s privileges', () => {
+describe("12: the rehearsal runs with the production user's privileges", () => {
   test('a role without CREATE on the schema fails in the rehearsal, not in production', async () => {
     const TAGS = '20260102000000-create-tags.js';
     const repo = project({ [USERS]: CREATE_USERS });
     const db = await prod.database();
     expect((await run('upgrade', db.url, repo.dir)).code).toBe(0);
     // The DBA keeps the schema: the application's role owns its tables but may not create new ones.
-    await sql(db.adminUrl, 'ALTER SCHEMA public OWNER TO CURRENT_USER; REVOKE CREATE ON SCHEMA public FROM PUBLIC');
+    await sql(
+      db.adminUrl,
+      'ALTER SCHEMA public OWNER TO CURRENT_USER; REVOKE CREATE ON SCHEMA public FROM PUBLIC',
+    );
     repo.write({
       [`migrations/${TAGS}`]: migration(
         `await queryInterface.createTable('tags', { id: { type: Sequelize.INTEGER, primaryKey: true } });`,
@@ -478,7 +519,10 @@ describe('12: the rehearsal runs with the production user\'s privileges', () => 
     const ok = await run('upgrade', db.url, allowed.dir);
     expect(ok.code).toBe(0);
     expect(await metaRows(db.adminUrl)).toEqual([USERS, FLAG]);
-    const roles = await sql(db.adminUrl, "SELECT rolname FROM pg_roles WHERE rolname LIKE 'schemabot_rehearsal_%'");
+    const roles = await sql(
+      db.adminUrl,
+      "SELECT rolname FROM pg_roles WHERE rolname LIKE 'schemabot_rehearsal_%'",
+    );
     expect(roles).toEqual([]);
   }, 120_000);
 });

@@ -203,7 +203,11 @@ async function commentOnPullRequests(
  */
 export async function actionUpgrade(inputs: ActionInputs): Promise<void> {
   const options = baseOptions(inputs, 'upgrade');
-  const status = await runStatus({ ...options, lockTimeoutMs: inputs.lockTimeoutMs, retries: inputs.retries });
+  const status = await runStatus({
+    ...options,
+    lockTimeoutMs: inputs.lockTimeoutMs,
+    retries: inputs.retries,
+  });
   if (status.ok && status.pending.length === 0) {
     core.info(
       `Nothing to migrate: every migration is applied (current: ${status.current ?? 'none'}); the merge gate is not needed.`,

@@ -81,7 +81,9 @@ function opsOf(stmt: Node, sql: string): DestructiveOp[] {
     }
     if (cascade && s.removeType === 'OBJECT_SCHEMA') {
       return (s.objects ?? []).flatMap((o) =>
-        'String' in o && o.String.sval ? [{ kind: 'drop-schema-cascade' as const, name: o.String.sval, sql }] : [],
+        'String' in o && o.String.sval
+          ? [{ kind: 'drop-schema-cascade' as const, name: o.String.sval, sql }]
+          : [],
       );
     }
     if (cascade && (s.removeType === 'OBJECT_TYPE' || s.removeType === 'OBJECT_DOMAIN')) {
@@ -113,7 +115,8 @@ function opsOf(stmt: Node, sql: string): DestructiveOp[] {
     return (s.cmds ?? []).flatMap((c): DestructiveOp[] => {
       if (!('AlterTableCmd' in c)) return [];
       const cmd = c.AlterTableCmd;
-      if (cmd.subtype === 'AT_DropColumn' && cmd.name) return [{ kind: 'drop-column', ...n, column: cmd.name, sql }];
+      if (cmd.subtype === 'AT_DropColumn' && cmd.name)
+        return [{ kind: 'drop-column', ...n, column: cmd.name, sql }];
       if (cmd.subtype === 'AT_AlterColumnType' && cmd.name && cmd.def && 'ColumnDef' in cmd.def) {
         const def = cmd.def.ColumnDef;
         return [
@@ -197,8 +200,12 @@ export function downDropsDataFindings(m: MigrationReport): Finding[] {
     for (const op of destructiveOperations(s.sql)) {
       if (op.kind === 'alter-type' && !op.using) continue;
       if (op.kind === 'drop-table' && created.has(op.name)) continue;
-      if (op.kind === 'drop-column' && (created.has(op.name) || created.has(`${op.name}.${op.column}`))) continue;
-      if ((op.kind === 'truncate' || op.kind === 'delete-all' || op.kind === 'update-all') && created.has(op.name))
+      if (op.kind === 'drop-column' && (created.has(op.name) || created.has(`${op.name}.${op.column}`)))
+        continue;
+      if (
+        (op.kind === 'truncate' || op.kind === 'delete-all' || op.kind === 'update-all') &&
+        created.has(op.name)
+      )
         continue;
       const what = describeOperation(op);
       if (seen.has(what)) continue;

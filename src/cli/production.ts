@@ -129,9 +129,7 @@ function safetyOptions(cmd: Command): Command {
       ),
     )
     .option('--retries <n>', 'retries of a migration whose lock was not granted in time', count, 3)
-    .addOption(
-      secondsOption('--retry-delay <seconds>', 'wait before the first retry (doubles each time)', 1),
-    )
+    .addOption(secondsOption('--retry-delay <seconds>', 'wait before the first retry (doubles each time)', 1))
     .addOption(
       secondsOption(
         '--migration-timeout <seconds>',
@@ -238,9 +236,7 @@ export function registerProductionCommands(program: Command, io: { exit(code: nu
     ),
   ).action(
     async (
-      flags: CommonFlags &
-        RehearsalFlags &
-        SafetyFlags & { dryRun?: boolean; allowOutOfOrder?: boolean },
+      flags: CommonFlags & RehearsalFlags & SafetyFlags & { dryRun?: boolean; allowOutOfOrder?: boolean },
     ) => {
       checkRehearsalFlags(flags);
       const report = await runUpgrade({
@@ -271,9 +267,7 @@ export function registerProductionCommands(program: Command, io: { exit(code: nu
     ),
   ).action(
     async (
-      flags: CommonFlags &
-        RehearsalFlags &
-        SafetyFlags & { to?: string; steps?: number; dryRun?: boolean },
+      flags: CommonFlags & RehearsalFlags & SafetyFlags & { to?: string; steps?: number; dryRun?: boolean },
     ) => {
       checkRehearsalFlags(flags);
       if ((flags.to === undefined) === (flags.steps === undefined)) {

@@ -13,7 +13,8 @@ import type {
 } from './production/types.js';
 
 export interface StatusOptions
-  extends ProductionOptions,
+  extends
+    ProductionOptions,
     RehearsalServerOptions,
     Pick<SafetyOptions, 'lockTimeoutMs' | 'statementTimeoutMs' | 'retries' | 'retryDelayMs'> {
   /** Replay the applied migrations on a throwaway PostgreSQL and compare with the live schema. */
@@ -71,7 +72,10 @@ export async function runStatus(options: StatusOptions): Promise<StatusReport> {
       }
       error = notMigratedMessage('upgrade', session.project, tableCount(live), match, options.frontEnd)
         .replace(/^Refusing to upgrade: /, '')
-        .replace(' Nothing was changed.', options.drift ? '' : ' (status --drift names the migration it matches.)');
+        .replace(
+          ' Nothing was changed.',
+          options.drift ? '' : ' (status --drift names the migration it matches.)',
+        );
     }
   }
   if (notMigrated) {

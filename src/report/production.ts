@@ -1,5 +1,5 @@
 import { summarizeChange, type Change } from '../diff/index.js';
-import { code, escapeMarkdown, fence } from './markdown.js';
+import { code, fence } from './markdown.js';
 import { PLAIN, type Style } from './terminal.js';
 import type {
   MigrationState,
@@ -130,7 +130,9 @@ function dataLossLines(r: UpgradeReport | RollbackReport, what: string, st: Styl
       l.rows === null
         ? 'not counted'
         : `${l.rows}${l.rows >= 1_000_000 ? '+' : ''} ${l.kind === 'column' ? 'value(s)' : 'row(s)'} in production`;
-    out.push(`  ${l.kind} ${l.name}: ${rows}${l.operation ? ` — ${l.migration ? `${l.migration} ` : ''}${l.operation}` : ''}`);
+    out.push(
+      `  ${l.kind} ${l.name}: ${rows}${l.operation ? ` — ${l.migration ? `${l.migration} ` : ''}${l.operation}` : ''}`,
+    );
   }
   return out;
 }

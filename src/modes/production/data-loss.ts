@@ -182,10 +182,11 @@ export async function dataLossOf(
   removed: Change[],
 ): Promise<DataLoss[]> {
   await loadDestructiveParser();
-  const schema = (await readOnly(client, async () => {
-    const r = await client.query<{ s: string | null }>('SELECT current_schema() AS s');
-    return r.rows[0]?.s ?? null;
-  })) ?? 'public';
+  const schema =
+    (await readOnly(client, async () => {
+      const r = await client.query<{ s: string | null }>('SELECT current_schema() AS s');
+      return r.rows[0]?.s ?? null;
+    })) ?? 'public';
   const out: DataLoss[] = [];
   const seen = new Set<string>();
   const add = (loss: DataLoss): void => {
@@ -235,7 +236,12 @@ export async function dataLossOf(
   // Whatever else the schema diff shows removed (a drop the parser could not attribute).
   for (const c of removed) {
     if (c.action !== 'removed' || (c.kind !== 'table' && c.kind !== 'column')) continue;
-    if (out.some((l) => l.name === c.name || (c.kind === 'column' && l.kind === 'table' && c.name.startsWith(`${l.name}.`))))
+    if (
+      out.some(
+        (l) =>
+          l.name === c.name || (c.kind === 'column' && l.kind === 'table' && c.name.startsWith(`${l.name}.`)),
+      )
+    )
       continue;
     const parts = c.name.split('.');
     const t: Target =

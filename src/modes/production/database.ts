@@ -144,7 +144,8 @@ export async function idleSessionTimeout(client: pg.ClientBase): Promise<string 
 export function boundedUrl(url: string, bounds: SessionBounds, major: number): string {
   const settings: string[] = [];
   if (bounds.lockTimeoutMs !== undefined) settings.push(`-c lock_timeout=${bounds.lockTimeoutMs}`);
-  if (bounds.statementTimeoutMs !== undefined) settings.push(`-c statement_timeout=${bounds.statementTimeoutMs}`);
+  if (bounds.statementTimeoutMs !== undefined)
+    settings.push(`-c statement_timeout=${bounds.statementTimeoutMs}`);
   if (major >= 14) settings.push('-c idle_session_timeout=0');
   if (!settings.length) return url;
   const parsed = new URL(url);

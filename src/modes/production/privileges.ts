@@ -85,7 +85,12 @@ function ident(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-const ALTER: Record<string, string> = { S: 'SEQUENCE', v: 'VIEW', m: 'MATERIALIZED VIEW', f: 'FOREIGN TABLE' };
+const ALTER: Record<string, string> = {
+  S: 'SEQUENCE',
+  v: 'VIEW',
+  m: 'MATERIALIZED VIEW',
+  f: 'FOREIGN TABLE',
+};
 
 /**
  * The statements that give `role`, on the rehearsal's database `database`, the production user's
@@ -117,7 +122,9 @@ export function mirrorStatements(p: ProductionPrivileges, role: string, database
     const kind = ALTER[rel.kind] ?? 'TABLE';
     if (rel.owns) out.push(`ALTER ${kind} ${name} OWNER TO ${r}`);
     else if (rel.privileges.length) {
-      out.push(`GRANT ${rel.privileges.join(', ')} ON ${rel.kind === 'S' ? 'SEQUENCE' : 'TABLE'} ${name} TO ${r}`);
+      out.push(
+        `GRANT ${rel.privileges.join(', ')} ON ${rel.kind === 'S' ? 'SEQUENCE' : 'TABLE'} ${name} TO ${r}`,
+      );
     }
   }
   return out;

@@ -146,7 +146,9 @@ export class Rehearsal implements AsyncDisposable {
       const first = await runPinnedStep(this.runner, m, direction, { transaction: true });
       const reason = outsideTransactionReason(first);
       const result =
-        reason && !watch.found ? await runPinnedStep(this.runner, m, direction, { transaction: false }) : first;
+        reason && !watch.found
+          ? await runPinnedStep(this.runner, m, direction, { transaction: false })
+          : first;
       const selfWait = watch.found;
       return {
         name: m.name,

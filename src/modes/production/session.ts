@@ -184,13 +184,17 @@ export class ProductionSession implements AsyncDisposable {
 
   /** The migration state now (read again on a fresh connection if the session's own was lost). */
   async state(): Promise<MigrationState> {
-    const applied = await this.query('Reading the migration table', (client) => readApplied(client, this.project));
+    const applied = await this.query('Reading the migration table', (client) =>
+      readApplied(client, this.project),
+    );
     return migrationState(this.files, applied);
   }
 
   /** The live schema, without the meta table. */
   snapshot(): Promise<Snapshot> {
-    return this.query('Reading the live schema', (client) => takeSnapshot(client, snapshotOptions(this.project)));
+    return this.query('Reading the live schema', (client) =>
+      takeSnapshot(client, snapshotOptions(this.project)),
+    );
   }
 
   /**
@@ -230,7 +234,10 @@ export class ProductionSession implements AsyncDisposable {
     const { pids, patterns } = this.backends();
     let client: pg.Client | undefined;
     try {
-      client = await connect(this.url, 'schemabot-cancel', { lockTimeoutMs: 1_000, statementTimeoutMs: 10_000 });
+      client = await connect(this.url, 'schemabot-cancel', {
+        lockTimeoutMs: 1_000,
+        statementTimeoutMs: 10_000,
+      });
       const mine = `(pid = ANY($1::int[]) OR application_name LIKE ANY($2::text[])) AND pid <> pg_backend_pid()`;
       const r = await client.query<{ pid: number }>(
         `SELECT pid FROM pg_stat_activity WHERE ${mine} AND state <> 'idle' AND pg_cancel_backend(pid)`,

@@ -64,7 +64,10 @@ export class WaitWatcher {
   }
 
   async waits(): Promise<Wait[]> {
-    this.client ??= await connect(this.url, 'schemabot-watch', { lockTimeoutMs: 2_000, statementTimeoutMs: 5_000 });
+    this.client ??= await connect(this.url, 'schemabot-watch', {
+      lockTimeoutMs: 2_000,
+      statementTimeoutMs: 5_000,
+    });
     const r = await this.client.query<{
       pid: number;
       query: string;

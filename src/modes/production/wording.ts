@@ -14,7 +14,9 @@ export function rerunWith(name: string, frontEnd: FrontEnd | undefined, value = 
 }
 
 /** PostgreSQL's message with its DETAIL and HINT, which often say what to do (`max_locks_per_transaction`). */
-export function withHint(error: { message: string; detail?: string; hint?: string } | null | undefined): string {
+export function withHint(
+  error: { message: string; detail?: string; hint?: string } | null | undefined,
+): string {
   if (!error) return 'failed';
   const detail = error.detail && !error.message.includes(error.detail) ? ` DETAIL: ${error.detail}` : '';
   const hint = error.hint && !error.message.includes(error.hint) ? ` HINT: ${error.hint}` : '';
