@@ -283,6 +283,12 @@ describe('3: bounded waits, with the blocker named', () => {
       const statusMs = Date.now() - statusStarted;
       expect(status.code).toBe(1);
       expect(status.report!.error).toContain(`pid ${holderPid}`);
+      // Never silent: progress lines while it waits, naming the blocker.
+      expect(status.stderr).toMatch(
+        new RegExp(
+          `waiting \\d+ s for a lock: ".*SequelizeMeta.*" \\(pid \\d+\\) is blocked by pid ${holderPid} \\(application "report-job"`,
+        ),
+      );
       expect(statusMs).toBeLessThan(20_000);
       outputs.push(`measured: upgrade ${upgradeMs} ms, status ${statusMs} ms behind the lock`);
       process.stdout.write(`measured: upgrade ${upgradeMs} ms, status ${statusMs} ms behind the lock\n`);
@@ -421,6 +427,7 @@ describe('5: the lock is kept', () => {
     expect(r.code).toBe(1);
     expect(r.report!.error).toContain('The migration lock was lost');
     expect(r.report!.error).toContain(`${A} is applied and recorded`);
+    expect(r.report!.error).toContain(`Stopped before ${B}`);
     expect(await metaRows(db.adminUrl)).toEqual([USERS, A]);
     expect(await columnExists(db.adminUrl, 'users', 'b')).toBe(false);
   }, 120_000);

@@ -249,9 +249,10 @@ export async function runUpgrade(options: UpgradeOptions): Promise<UpgradeReport
             await lock!.assertHeld();
           } catch (error) {
             if (!(error instanceof LockLostError)) throw error;
+            const next = pendingFiles[pendingFiles.indexOf(m) + 1];
             stopped = lockLost(
-              `${error.message} It was lost while ${m.name} ran (${m.name} is applied and recorded); stopped ` +
-                'before the next migration: another job may have taken the lock.',
+              `${error.message} It was lost while ${m.name} ran (${m.name} is applied and recorded). ` +
+                (next ? `Stopped before ${next.name}: another job may have taken the lock.` : ''),
             );
             break;
           }
