@@ -357,14 +357,19 @@ test('an upgrade that fails in production tells the merged pull request where it
     state: 'closed',
   });
   await setStatus(head, 'schemabot/check (migrations, pg 15)', 'success', 'Schemabot: ok');
-  const r = await run(repo, 'push', pushEvent(head), head, { 'database-url': db.url });
+  const r = await run(repo, 'push', pushEvent(head), head, {
+    'database-url': db.url,
+    environment: 'production-eu',
+  });
   expect(r.code).toBe(1);
   expect(await applied(db.name)).toEqual([USERS, POSTS, STATUS]);
   const comments = server.comments(OWNER, REPO, 33);
   expect(comments).toHaveLength(1);
   const body = comments[0]!.body;
   expect(body.split('\n')[0]).toMatch(
-    new RegExp(`^### ❌ Schemabot upgrade stopped at <code>${nickname.replace(/[.-]/g, '\\$&')}</code> on `),
+    new RegExp(
+      `^### ❌ Schemabot upgrade stopped at <code>${nickname.replace(/[.-]/g, '\\$&')}</code> on <code>production-eu</code>$`,
+    ),
   );
   expect(body).toContain('its transaction was rolled back: nothing of it stays in the database');
   expect(body).toContain('contains null values');
