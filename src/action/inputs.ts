@@ -38,6 +38,12 @@ export interface ActionInputs {
   requireCheck: boolean;
   /** A module Node loads before the project's code (`tsx`, `@babel/register`, `--import NAME`). */
   loader?: string;
+  /** upgrade, rollback: retries of a migration (or read) whose lock was not granted in time. */
+  retries?: number;
+  /** upgrade, rollback: first wait before a retry (doubles each time). */
+  retryDelayMs?: number;
+  /** upgrade: the name the merged pull request's comment gives the target database. */
+  environment: string;
 }
 
 /** A bad input value: the message names the input and the accepted values. */
@@ -117,6 +123,10 @@ export function readInputs(eventName: string, prBaseSha: string | undefined): Ac
     throw new InputError(`Input "steps" is "${steps}"; expected a whole number, 1 or more.`);
   }
   const drift = core.getInput('drift').trim();
+  const retries = core.getInput('retries').trim();
+  if (retries && !/^\d+$/.test(retries)) {
+    throw new InputError(`Input "retries" is "${retries}"; expected a whole number, 0 or more.`);
+  }
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   const workingDirectory = resolve(workspace, core.getInput('working-directory').trim() || '.');
   return {
@@ -148,5 +158,9 @@ export function readInputs(eventName: string, prBaseSha: string | undefined): Ac
     drift: drift ? oneOf<'fail' | 'warn' | 'ignore'>('drift', ['fail', 'warn', 'ignore'], 'warn') : undefined,
     requireCheck: bool('require-check', core.getInput('require-check'), true),
     loader: core.getInput('loader').trim() || undefined,
+    retries: retries ? Number(retries) : undefined,
+    retryDelayMs: seconds('retry-delay', core.getInput('retry-delay'), true),
+    environment:
+      core.getInput('environment').trim() || process.env.GITHUB_ENVIRONMENT?.trim() || 'production',
   };
 }

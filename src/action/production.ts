@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { withCaFile, writeCaFile } from '../modes/production/database.js';
+import { cancelOnSignals, SIGNAL_EXIT } from '../modes/production/cancel.js';
 import {
   isPermissionError,
   isRateLimitError,
@@ -46,6 +47,7 @@ function baseOptions(inputs: ActionInputs, mode: ProductionMode) {
     cwd: inputs.workingDirectory,
     migrationsPath: inputs.migrationsPath,
     log: (line: string) => core.info(line),
+    frontEnd: 'action' as const,
     postgres: inputs.postgres,
     postgresVersion: inputs.postgresVersion,
     postgresUrl: inputs.postgresUrl,
@@ -53,12 +55,36 @@ function baseOptions(inputs: ActionInputs, mode: ProductionMode) {
   };
 }
 
+/** The inputs that mirror the CLI's safety flags one for one. */
 function safetyOptions(inputs: ActionInputs) {
   return {
     lockWaitMs: inputs.lockWaitMs,
     lockTimeoutMs: inputs.lockTimeoutMs,
     statementTimeoutMs: inputs.statementTimeoutMs,
+    retries: inputs.retries,
+    retryDelayMs: inputs.retryDelayMs,
+    migrationTimeoutMs: inputs.migrationTimeoutMs,
+    allowDataLoss: inputs.allowDataLoss,
+    drift: inputs.drift,
   };
+}
+
+/**
+ * Runs a mode that a cancelled workflow (SIGINT, then SIGTERM) must stop cleanly: its statements
+ * cancelled and rolled back, the lock released, the report written; then the signal's exit code.
+ */
+async function cancellable<T>(run: (signal: AbortSignal) => Promise<T>, after: (result: T) => Promise<void>) {
+  const signals = cancelOnSignals((line) => core.info(line));
+  try {
+    await after(await run(signals.signal));
+  } finally {
+    const received = signals.received();
+    signals.dispose();
+    if (received) {
+      core.setFailed(`Schemabot was cancelled (${received}); the report says what state the database is in.`);
+      process.exitCode = SIGNAL_EXIT[received];
+    }
+  }
 }
 
 async function writeSummaryText(markdown: string): Promise<void> {
@@ -148,11 +174,12 @@ async function commentOnPullRequests(
   client: GitHubClient,
   gate: MergeGateResult,
   report: UpgradeReport,
+  environment: string,
 ): Promise<void> {
   // Nothing to tell the pull request about: a dry run, or a run that neither applied nor failed anything.
   if (report.dryRun || (!report.applied.some((s) => s.ok) && !report.failed)) return;
   const { owner, repo } = github.context.repo;
-  const body = upgradeComment(report, runUrl());
+  const body = upgradeComment(report, runUrl(), environment);
   for (const pr of gate.pullRequests) {
     try {
       const url = await postComment(client, { owner, repo, issueNumber: pr.number, body });
@@ -169,9 +196,26 @@ async function commentOnPullRequests(
   }
 }
 
-/** `mode: upgrade`: the merge gate, then the pending migrations applied exactly as `schemabot upgrade` does. */
+/**
+ * `mode: upgrade`: the pending check first (nothing pending: exit 0, "nothing to migrate", whatever
+ * the gate would say), then the merge gate, then the pending migrations applied exactly as
+ * `schemabot upgrade` does.
+ */
 export async function actionUpgrade(inputs: ActionInputs): Promise<void> {
   const options = baseOptions(inputs, 'upgrade');
+  const status = await runStatus({
+    ...options,
+    lockTimeoutMs: inputs.lockTimeoutMs,
+    retries: inputs.retries,
+  });
+  if (status.ok && status.pending.length === 0) {
+    core.info(
+      `Nothing to migrate: every migration is applied (current: ${status.current ?? 'none'}); the merge gate is not needed.`,
+    );
+    // Read again under the migration lock (a job that just finished is seen), applying nothing.
+    await finish(await runUpgrade({ ...options, ...safetyOptions(inputs) }), inputs, null);
+    return;
+  }
   const client = githubClient(inputs);
   const gate = await runGate(inputs, client);
   if (gate) {
@@ -183,16 +227,21 @@ export async function actionUpgrade(inputs: ActionInputs): Promise<void> {
     }
     core.info(gate.message);
   }
-  const report = await runUpgrade({
-    ...options,
-    ...safetyOptions(inputs),
-    dryRun: inputs.dryRun,
-    allowOutOfOrder: inputs.allowOutOfOrder,
-    drift: inputs.drift ?? 'warn',
-  });
-  // The pull requests that brought the migrations hear how production took them, success or failure.
-  if (gate && client) await commentOnPullRequests(client, gate, report);
-  await finish(report, inputs, gate?.message ?? null);
+  await cancellable(
+    (signal) =>
+      runUpgrade({
+        ...options,
+        ...safetyOptions(inputs),
+        signal,
+        dryRun: inputs.dryRun,
+        allowOutOfOrder: inputs.allowOutOfOrder,
+      }),
+    async (report) => {
+      // The pull requests that brought the migrations hear how production took them, success or failure.
+      if (gate && client) await commentOnPullRequests(client, gate, report, inputs.environment);
+      await finish(report, inputs, gate?.message ?? null);
+    },
+  );
 }
 
 /** `mode: rollback` (workflow_dispatch): revert with `to` or `steps` exactly as `schemabot rollback` does. */
@@ -203,15 +252,18 @@ export async function actionRollback(inputs: ActionInputs): Promise<void> {
       'mode rollback needs exactly one of the inputs to (the migration that stays applied) or steps (how many to revert).',
     );
   }
-  const report = await runRollback({
-    ...options,
-    ...safetyOptions(inputs),
-    to: inputs.to,
-    steps: inputs.steps,
-    dryRun: inputs.dryRun,
-    allowDataLoss: inputs.allowDataLoss,
-  });
-  await finish(report, inputs, null);
+  await cancellable(
+    (signal) =>
+      runRollback({
+        ...options,
+        ...safetyOptions(inputs),
+        signal,
+        to: inputs.to,
+        steps: inputs.steps,
+        dryRun: inputs.dryRun,
+      }),
+    (report) => finish(report, inputs, null),
+  );
 }
 
 /**
