@@ -1,8 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { PROJECT_ROOT } from './repo.js';
+import { expectValidReportFile } from './report-schema.js';
 
 /**
  * A bundle folder of this test's own (it may add files or remove it) in a fresh folder with no
@@ -46,5 +47,11 @@ export function runCli(
     encoding: 'utf8',
     timeout: 120_000,
   });
+  // A report asked for with `--json FILE` follows docs/report.schema.json.
+  const json = args[args.indexOf('--json') + 1];
+  if (args.includes('--json') && json && json !== '-') {
+    const cwd = options.cwd ?? bundle;
+    expectValidReportFile(isAbsolute(json) ? json : join(cwd, json));
+  }
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
