@@ -1,6 +1,6 @@
 /**
  * The lint rule that keeps the pipeline's stage order (eslint.config.js, DESIGN.md): a backward import
- * fails `npm run lint`, a forward one passes, and the source tree has none.
+ * fails `npm run lint` (which CI runs on the whole tree), a forward one passes.
  */
 import { expect, test } from '@jest/globals';
 import { ESLint } from 'eslint';
@@ -54,13 +54,3 @@ test.each([
 ])('a forward import passes: %s, %j', async (file, code) => {
   expect(await boundaryErrors(file, code)).toEqual([]);
 });
-
-test('the source tree keeps the stage order', async () => {
-  const results = await eslint.lintFiles(['src']);
-  const errors = results.flatMap((r) =>
-    r.messages
-      .filter((m) => m.ruleId === 'no-restricted-imports')
-      .map((m) => `${r.filePath}:${m.line} ${m.message}`),
-  );
-  expect(errors).toEqual([]);
-}, 120_000);
