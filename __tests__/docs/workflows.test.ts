@@ -277,7 +277,7 @@ async function runJob(
   return result;
 }
 
-/** A Schemabot step that did its job: exit 0, no error annotation, a valid report. */
+/** A Schemabot step that did its job: exit 0, no error annotation (its report is validated by runAction). */
 function expectSuccess(run: ActionRun): void {
   expect({
     code: run.code,
@@ -289,10 +289,6 @@ function expectSuccess(run: ActionRun): void {
     stderr: '',
   });
   expect(run.outputs.ok).toBe('true');
-  const report = run.outputs['report-path'];
-  if (report && !report.endsWith('/schemabot') && readdirSync(join(report, '..')).length > 0) {
-    expectValidReport(JSON.parse(readFileSync(report, 'utf8')));
-  }
 }
 
 /** A pull request of the sample project: a check (from a fork when `fork`), and a comment workflow after it. */
