@@ -7,4 +7,7 @@ export default {
   testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
   testTimeout: 180000,
   maxWorkers: 2,
+  // The bundle (dist/) is built once per run; tests copy it (buildBundle()).
+  globalSetup: '<rootDir>/__tests__/setup/bundle.mjs',
+  reporters: ['default', '<rootDir>/__tests__/setup/slowest-files.mjs'],
 };

@@ -5,8 +5,10 @@ import {
   MigrationRunner,
   ModelsError,
   PLAIN,
+  SIGNAL_EXIT,
   UsageError,
   assignableTypeChanges,
+  cancelOnSignals,
   changeLine,
   compareModels,
   diffSnapshots,
@@ -37,12 +39,12 @@ import {
   startThrowaway,
   syncModels,
   withCaFile
-} from "./chunks/chunk-OREKK3RI.js";
+} from "./chunks/chunk-Y75PD7W3.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
   signalExitCode
-} from "./chunks/chunk-55HOYEVG.js";
+} from "./chunks/chunk-XS3RXJWH.js";
 import {
   esm_default
 } from "./chunks/chunk-NEOG2NI4.js";
@@ -3579,8 +3581,16 @@ function safetyOptions(cmd) {
       "--statement-timeout <seconds>",
       "statement_timeout of each migration statement (default: the server's)"
     )
-  ).option("--retries <n>", "retries of a migration whose lock was not granted in time", count, 3).addOption(
-    secondsOption("--retry-delay <seconds>", "wait before the first retry (doubles each time)", 1)
+  ).option("--retries <n>", "retries of a migration whose lock was not granted in time", count, 3).addOption(secondsOption("--retry-delay <seconds>", "wait before the first retry (doubles each time)", 1)).addOption(
+    secondsOption(
+      "--migration-timeout <seconds>",
+      "how long one migration may run, in the rehearsal and in production (default 600)"
+    )
+  ).option(
+    "--allow-data-loss",
+    "run migrations whose statements destroy data (DROP, TRUNCATE, DELETE/UPDATE without WHERE, narrowing type changes) in tables holding rows"
+  ).addOption(
+    new Option("--drift <policy>", "when the live schema differs from the replayed migrations").choices(["fail", "warn", "ignore"]).default("fail")
   );
 }
 function checkRehearsalFlags(flags) {
@@ -3592,13 +3602,20 @@ function registerProductionCommands(program2, io) {
   const useColour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
   const log = (line) => void process.stderr.write(`${line}
 `);
+  let signals;
+  const cancellable = () => {
+    signals ??= cancelOnSignals(log);
+    return { signal: signals.signal, frontEnd: "cli" };
+  };
   const finish = (report, json) => {
     const text = JSON.stringify(report, null, 2) + "\n";
     if (json === "-") process.stdout.write(text);
     else if (json) writeFileSync(json, text);
     const human = renderProduction(report, useColour && json !== "-" ? COLOUR : PLAIN);
     (json === "-" ? process.stderr : process.stdout).write(human);
-    io.exit(report.ok ? 0 : 1);
+    const received = signals?.received();
+    signals?.dispose();
+    io.exit(received ? SIGNAL_EXIT[received] : report.ok ? 0 : 1);
   };
   const base = (flags) => ({
     databaseUrl: withCaFile(flags.databaseUrl, flags.databaseCa),
@@ -3617,7 +3634,10 @@ function registerProductionCommands(program2, io) {
     lockTimeoutMs: flags.lockTimeout,
     statementTimeoutMs: flags.statementTimeout,
     retries: flags.retries,
-    retryDelayMs: flags.retryDelay
+    retryDelayMs: flags.retryDelay,
+    migrationTimeoutMs: flags.migrationTimeout,
+    allowDataLoss: flags.allowDataLoss,
+    drift: flags.drift
   });
   rehearsalOptions(
     common(
@@ -3628,7 +3648,10 @@ function registerProductionCommands(program2, io) {
     "the drift replay"
   ).action(async (flags) => {
     checkRehearsalFlags(flags);
-    finish(await runStatus({ ...base(flags), ...rehearsal(flags), drift: flags.drift }), flags.json);
+    finish(
+      await runStatus({ ...base(flags), ...rehearsal(flags), ...cancellable(), drift: flags.drift }),
+      flags.json
+    );
   });
   safetyOptions(
     rehearsalOptions(
@@ -3639,9 +3662,7 @@ function registerProductionCommands(program2, io) {
       ).option(
         "--dry-run",
         "rehearse and print the plan and the SQL of each pending migration; change nothing"
-      ).option("--allow-out-of-order", "apply pending migrations that sort before the newest applied one").addOption(
-        new Option("--drift <policy>", "when the live schema differs from the replayed migrations").choices(["fail", "warn", "ignore"]).default("warn")
-      ),
+      ).option("--allow-out-of-order", "apply pending migrations that sort before the newest applied one"),
       "the rehearsal"
     )
   ).action(
@@ -3651,9 +3672,9 @@ function registerProductionCommands(program2, io) {
         ...base(flags),
         ...rehearsal(flags),
         ...safety(flags),
+        ...cancellable(),
         dryRun: flags.dryRun,
-        allowOutOfOrder: flags.allowOutOfOrder,
-        drift: flags.drift
+        allowOutOfOrder: flags.allowOutOfOrder
       });
       finish(report, flags.json);
     }
@@ -3664,7 +3685,7 @@ function registerProductionCommands(program2, io) {
         program2.command("rollback").description(
           "Revert applied migrations (--to NAME keeps NAME applied; --steps N reverts the newest N): rehearsed first on a throwaway PostgreSQL, each down in one transaction."
         )
-      ).option("--to <name>", "revert every migration applied after NAME (NAME stays applied)").option("--steps <n>", "revert the newest N applied migrations", positiveCount).option("--dry-run", "rehearse and print the plan and the SQL of each down; change nothing").option("--allow-data-loss", "run downs that drop tables or columns holding data"),
+      ).option("--to <name>", "revert every migration applied after NAME (NAME stays applied)").option("--steps <n>", "revert the newest N applied migrations", positiveCount).option("--dry-run", "rehearse and print the plan and the SQL of each down; change nothing"),
       "the rehearsal"
     )
   ).action(
@@ -3677,10 +3698,10 @@ function registerProductionCommands(program2, io) {
         ...base(flags),
         ...rehearsal(flags),
         ...safety(flags),
+        ...cancellable(),
         to: flags.to,
         steps: flags.steps,
-        dryRun: flags.dryRun,
-        allowDataLoss: flags.allowDataLoss
+        dryRun: flags.dryRun
       });
       finish(report, flags.json);
     }
@@ -3690,7 +3711,10 @@ function registerProductionCommands(program2, io) {
       "Record migrations as applied without running them (every file up to and including --to), to adopt Schemabot on an existing database."
     )
   ).requiredOption("--to <name>", "the newest migration file to mark as applied").addOption(lockWaitOption()).action(async (flags) => {
-    finish(await runStamp({ ...base(flags), to: flags.to, lockWaitMs: flags.lockWait }), flags.json);
+    finish(
+      await runStamp({ ...base(flags), ...cancellable(), to: flags.to, lockWaitMs: flags.lockWait }),
+      flags.json
+    );
   });
 }
 

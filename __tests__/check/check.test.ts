@@ -1,11 +1,14 @@
 import { runCheck } from '../../src/modes/check.js';
 import type { CheckReport, MigrationReport } from '../../src/assess/types.js';
 import { CREATE_USERS, FixtureRepo, migration } from '../helpers/repo.js';
+import { expectValidReport } from '../helpers/report-schema.js';
 
 const USERS = 'migrations/20260101000000-create-users.js';
 
-function check(repo: FixtureRepo, base?: string): Promise<CheckReport> {
-  return runCheck({ cwd: repo.dir, base, postgres: 'local', timeoutMs: 20_000 });
+async function check(repo: FixtureRepo, base?: string): Promise<CheckReport> {
+  const report = await runCheck({ cwd: repo.dir, base, postgres: 'local', timeoutMs: 20_000 });
+  expectValidReport(report);
+  return report;
 }
 
 function verdict(m: MigrationReport | undefined) {

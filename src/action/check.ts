@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { artifactPayload, annotations, emitAnnotations } from '../github/index.js';
 import { runCheck } from '../modes/check.js';
 import { renderTerminal } from '../report/terminal.js';
-import { isEnvironmentError } from '../cli/errors.js';
+import { isEnvironmentError } from '../modes/errors.js';
 import { ensureBaseCommit } from './base.js';
 import { publishSetupError } from './setup-error.js';
 import type { ActionInputs } from './inputs.js';

@@ -1,3 +1,4 @@
+import { EnvironmentError } from '../shared/errors.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
@@ -69,7 +70,7 @@ const TOP_LEVEL_KEYS = ['fail-on', 'rules', 'models', ...RUNNER_KEYS];
 export const DEFAULT_CONFIG: HazardConfig = { failOn: 'error', rules: {} };
 
 /** The configuration file is not valid: names the file, the key, and what is allowed (exit code 2). */
-export class ConfigError extends Error {
+export class ConfigError extends EnvironmentError {
   constructor(
     message: string,
     readonly file: string,

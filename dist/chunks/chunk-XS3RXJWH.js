@@ -108,6 +108,7 @@ function passwordOf(url) {
 
 // src/postgres/cleanup.ts
 var live = /* @__PURE__ */ new Set();
+var graceful = /* @__PURE__ */ new Set();
 var installed = false;
 var signalCode;
 function signalExitCode() {
@@ -122,7 +123,7 @@ function install() {
     process.exitCode = code;
     process.on("uncaughtException", () => void 0);
     process.on("unhandledRejection", () => void 0);
-    void Promise.allSettled([...live].map((d) => d.stop())).finally(() => process.exit(code));
+    void Promise.allSettled([...graceful].map((fn) => fn(signal === "SIGINT" ? "SIGINT" : "SIGTERM"))).then(() => Promise.allSettled([...live].map((d) => d.stop()))).finally(() => process.exit(code));
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
@@ -135,9 +136,25 @@ function track(d) {
   live.add(d);
   return () => live.delete(d);
 }
+function beforeSignalExit(fn) {
+  install();
+  graceful.add(fn);
+  return () => graceful.delete(fn);
+}
+
+// src/shared/errors.ts
+var EnvironmentError = class extends Error {
+  /** The setting, flag or input involved, when one is. */
+  setting;
+  constructor(message, options) {
+    super(message, options?.cause === void 0 ? void 0 : { cause: options.cause });
+    this.name = "EnvironmentError";
+    if (options?.setting) this.setting = options.setting;
+  }
+};
 
 // src/postgres/types.ts
-var PostgresUnavailableError = class extends Error {
+var PostgresUnavailableError = class extends EnvironmentError {
   constructor(message, options) {
     super(message, options);
     this.name = "PostgresUnavailableError";
@@ -487,6 +504,7 @@ var LocalPostgres = class _LocalPostgres {
 };
 
 export {
+  EnvironmentError,
   quoteIdent,
   throwawayName,
   withDatabase,
@@ -500,6 +518,7 @@ export {
   findPostgresBinaries,
   signalExitCode,
   track,
+  beforeSignalExit,
   PostgresUnavailableError,
   THROWAWAY_SETTINGS,
   LocalPostgres

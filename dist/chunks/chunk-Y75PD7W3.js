@@ -7,8 +7,10 @@ import {
   require_dist
 } from "./chunk-B4AAWQME.js";
 import {
+  EnvironmentError,
   LocalPostgres,
   PostgresUnavailableError,
+  beforeSignalExit,
   createDatabase,
   dropDatabase,
   findPostgresBinaries,
@@ -19,7 +21,7 @@ import {
   throwawayName,
   track,
   withDatabase
-} from "./chunk-55HOYEVG.js";
+} from "./chunk-XS3RXJWH.js";
 import {
   esm_default
 } from "./chunk-NEOG2NI4.js";
@@ -1046,10 +1048,10 @@ function flatten(snapshot2) {
   for (const t of Object.values(snapshot2.types)) object("type", "type", t.name, t);
   for (const s of Object.values(snapshot2.sequences)) object("sequence", "sequence", s.name, s);
   for (const f of Object.values(snapshot2.functions)) object("function", f.kind, f.name, f);
-  const relationChildren = (key, qualified2, rel) => {
-    for (const i of Object.values(rel.indexes))
+  const relationChildren = (key, qualified2, rel2) => {
+    for (const i of Object.values(rel2.indexes))
       object("index", "index", i.name, i, { parent: key, table: qualified2 });
-    for (const t of Object.values(rel.triggers)) {
+    for (const t of Object.values(rel2.triggers)) {
       object("trigger", "trigger", `${qualified2}.${t.name}`, t, { parent: key, table: qualified2 });
     }
   };
@@ -1928,9 +1930,9 @@ function assemble(results, options) {
   const columnNames = /* @__PURE__ */ new Map();
   const columnName = (relation, number) => columnNames.get(String(relation))?.[number];
   for (const c of columns) {
-    const rel = String(c.relation);
-    let names = columnNames.get(rel);
-    if (!names) columnNames.set(rel, names = []);
+    const rel2 = String(c.relation);
+    let names = columnNames.get(rel2);
+    if (!names) columnNames.set(rel2, names = []);
     names[c.number] = c.name;
   }
   for (const r of relations2) {
@@ -2007,13 +2009,13 @@ function assemble(results, options) {
   let position = 0;
   let lastRelation = "";
   for (const c of columns) {
-    const rel = String(c.relation);
-    if (rel !== lastRelation) {
-      lastRelation = rel;
+    const rel2 = String(c.relation);
+    if (rel2 !== lastRelation) {
+      lastRelation = rel2;
       position = 0;
     }
     position++;
-    const table = tables.get(rel);
+    const table = tables.get(rel2);
     if (table) {
       const column = {
         name: c.name,
@@ -2028,14 +2030,14 @@ function assemble(results, options) {
         compression: c.compression,
         statistics: c.statistics,
         options: c.options,
-        comment: comment("class", rel, c.number),
+        comment: comment("class", rel2, c.number),
         privileges: privs(c.privileges)
       };
       table.columns[c.name] = column;
     } else {
-      const view = views.get(rel);
+      const view = views.get(rel2);
       if (view)
-        view.columns[c.name] = { name: c.name, type: c.type, comment: comment("class", rel, c.number) };
+        view.columns[c.name] = { name: c.name, type: c.type, comment: comment("class", rel2, c.number) };
     }
   }
   for (const c of constraints) {
@@ -2064,12 +2066,12 @@ function assemble(results, options) {
     table.constraints[c.name] = constraint;
   }
   for (const i of indexes) {
-    const rel = String(i.relation);
-    const owner = tables.get(rel) ?? views.get(rel);
+    const rel2 = String(i.relation);
+    const owner = tables.get(rel2) ?? views.get(rel2);
     if (!owner) continue;
     const index = {
       name: i.name,
-      table: qname(relByOid.get(rel)),
+      table: qname(relByOid.get(rel2)),
       definition: i.definition,
       unique: i.unique,
       method: i.method,
@@ -2081,13 +2083,13 @@ function assemble(results, options) {
     owner.indexes[i.name] = index;
   }
   for (const t of triggers) {
-    const rel = String(t.relation);
-    const owner = tables.get(rel) ?? views.get(rel);
+    const rel2 = String(t.relation);
+    const owner = tables.get(rel2) ?? views.get(rel2);
     if (!owner) continue;
     const type = Number(t.type);
     const trigger = {
       name: t.name,
-      table: qname(relByOid.get(rel)),
+      table: qname(relByOid.get(rel2)),
       timing: type & 2 ? "BEFORE" : type & 64 ? "INSTEAD OF" : "AFTER",
       events: triggerEvents.filter(([bit]) => type & bit).map(([, event]) => event),
       level: type & 1 ? "ROW" : "STATEMENT",
@@ -2099,12 +2101,12 @@ function assemble(results, options) {
     owner.triggers[t.name] = trigger;
   }
   for (const p of policies) {
-    const rel = String(p.relation);
-    const table = tables.get(rel);
+    const rel2 = String(p.relation);
+    const table = tables.get(rel2);
     if (!table) continue;
     const policy = {
       name: p.name,
-      table: qname(relByOid.get(rel)),
+      table: qname(relByOid.get(rel2)),
       command: p.command,
       permissive: p.permissive,
       roles: p.roles ?? [],
@@ -2440,7 +2442,7 @@ function checkVersion(version) {
   }
 }
 async function startContainer(request2) {
-  const { ContainerPostgres } = await import("./container-MKFAJUL6.js");
+  const { ContainerPostgres } = await import("./container-YLJP4CT5.js");
   return ContainerPostgres.start({ version: request2.version, image: request2.image, log: request2.log });
 }
 async function startAuto(request2, searchFrom) {
@@ -2551,8 +2553,8 @@ function loadSqlParser() {
   });
   return loaded;
 }
-function relLabel(rel) {
-  return rel.schema ? `${rel.schema}.${rel.name}` : rel.name;
+function relLabel(rel2) {
+  return rel2.schema ? `${rel2.schema}.${rel2.name}` : rel2.name;
 }
 function rangeVar(rv) {
   if (!rv?.relname) return void 0;
@@ -2917,11 +2919,11 @@ function hazardFindings(input, config = { failOn: "error", rules: {} }) {
   for (const o of input.observation?.statements ?? []) obsByIndex.set(o.index, o);
   const before = input.observation?.before;
   const created = new Set(input.createdInMigration ?? []);
-  const isCreated = (rel) => created.has(relLabel(rel)) || !rel.schema && created.has(`public.${rel.name}`);
-  const existing = (rel, kind) => {
-    if (!before) return isCreated(rel) ? void 0 : { name: relLabel(rel) };
+  const isCreated = (rel2) => created.has(relLabel(rel2)) || !rel2.schema && created.has(`public.${rel2.name}`);
+  const existing = (rel2, kind) => {
+    if (!before) return isCreated(rel2) ? void 0 : { name: relLabel(rel2) };
     const candidates = before.filter(
-      (r) => r.relname === rel.name && (!rel.schema || r.schema === rel.schema) && (!kind || r.kind === kind)
+      (r) => r.relname === rel2.name && (!rel2.schema || r.schema === rel2.schema) && (!kind || r.kind === kind)
     );
     return candidates.find((r) => r.schema === "public") ?? candidates[0];
   };
@@ -2955,20 +2957,20 @@ function hazardFindings(input, config = { failOn: "error", rules: {} }) {
       for (const t of tables) covered.add(t);
       emit(rule, index, line2, message);
     };
-    const tableRewritten = (rel) => {
-      const r = existing(rel, "table");
+    const tableRewritten = (rel2) => {
+      const r = existing(rel2, "table");
       return r && rewritesMeasured?.rewrites.includes(r.name) ? r.name : void 0;
     };
-    const scanned = (rel) => {
-      const r = existing(rel, "table");
+    const scanned = (rel2) => {
+      const r = existing(rel2, "table");
       return Boolean(r && measured?.scans.includes(r.name));
     };
-    const lockOn = (rel) => {
-      const r = existing(rel, "table");
+    const lockOn = (rel2) => {
+      const r = existing(rel2, "table");
       return r ? measured?.locks.find((l) => l.relation === r.name) : void 0;
     };
-    const lockNote = (rel) => {
-      const l = lockOn(rel);
+    const lockNote = (rel2) => {
+      const l = lockOn(rel2);
       return l ? `; it took ${lockText(l)}` : "";
     };
     const indexesRewritten = (rewritesMeasured?.rewrites ?? []).filter(
@@ -3170,8 +3172,8 @@ function hazardFindings(input, config = { failOn: "error", rules: {} }) {
       );
     }
     for (const name of rewritesMeasured?.rewrites ?? []) {
-      const rel = before?.find((r) => r.name === name);
-      if (rel?.kind !== "table" || explained.has(name)) continue;
+      const rel2 = before?.find((r) => r.name === name);
+      if (rel2?.kind !== "table" || explained.has(name)) continue;
       const l = measured?.locks.find((x) => x.relation === name);
       at("table-rewrite", `${rewriteText(name)}${l ? `; it took ${lockText(l)}` : ""}`, name);
     }
@@ -3223,7 +3225,7 @@ var FAIL_ON = [...SEVERITIES, "never"];
 var RUNNER_KEYS = ["env", "loader", "config", "baseline"];
 var TOP_LEVEL_KEYS = ["fail-on", "rules", "models", ...RUNNER_KEYS];
 var DEFAULT_CONFIG = { failOn: "error", rules: {} };
-var ConfigError = class extends Error {
+var ConfigError = class extends EnvironmentError {
   constructor(message, file, key) {
     super(message);
     this.file = file;
@@ -3619,7 +3621,7 @@ function packageType(file) {
 // src/migrate/models.ts
 import { existsSync as existsSync4, readdirSync as readdirSync2, statSync } from "node:fs";
 import { join as join5, relative, resolve } from "node:path";
-var ModelsError = class extends Error {
+var ModelsError = class extends EnvironmentError {
   file;
   constructor(message, options = {}) {
     super(message, options.cause === void 0 ? void 0 : { cause: options.cause });
@@ -3669,17 +3671,6 @@ function metaTableOf(project) {
 // src/migrate/project.ts
 import { existsSync as existsSync7, statSync as statSync2 } from "node:fs";
 import { resolve as resolve2 } from "node:path";
-
-// src/shared/errors.ts
-var EnvironmentError = class extends Error {
-  /** The setting, flag or input involved, when one is. */
-  setting;
-  constructor(message, options) {
-    super(message, options?.cause === void 0 ? void 0 : { cause: options.cause });
-    this.name = "EnvironmentError";
-    if (options?.setting) this.setting = options.setting;
-  }
-};
 
 // src/migrate/environment.ts
 var PLACEHOLDER_URL = "postgres://schemabot:schemabot@127.0.0.1:9/schemabot_pending";
@@ -4132,8 +4123,8 @@ function real(path) {
   }
 }
 function projectRelative(file, projectRoot) {
-  const rel = relative2(projectRoot, file);
-  const shown = rel.startsWith("..") || isAbsolute(rel) ? relative2(real(projectRoot), real(file)) : rel;
+  const rel2 = relative2(projectRoot, file);
+  const shown = rel2.startsWith("..") || isAbsolute(rel2) ? relative2(real(projectRoot), real(file)) : rel2;
   return (shown.startsWith("..") ? file : shown).split(sep).join("/");
 }
 
@@ -4723,6 +4714,165 @@ async function runModels(options) {
 import { readFileSync as readFileSync6 } from "node:fs";
 import { relative as relative7 } from "node:path";
 
+// src/assess/down-drops-data.ts
+var parse;
+var ready2 = loadSqlParser().then(async () => {
+  parse = (await import("./wasm-X5S24AIY.js")).parseSync;
+});
+ready2.catch(() => void 0);
+function loadDestructiveParser() {
+  return ready2;
+}
+function strings2(nodes) {
+  return (nodes ?? []).flatMap((n) => "String" in n && n.String.sval !== void 0 ? [n.String.sval] : []);
+}
+function rel(rv) {
+  if (!rv?.relname) return void 0;
+  return rv.schemaname ? { schema: rv.schemaname, name: rv.relname } : { name: rv.relname };
+}
+function dotted(parts) {
+  const name = parts.at(-1);
+  if (!name) return void 0;
+  return parts.length > 1 ? { schema: parts.at(-2), name } : { name };
+}
+function typeOf(t) {
+  const names = strings2(t?.names).filter((n) => n !== "pg_catalog");
+  const typmods = (t?.typmods ?? []).flatMap(
+    (m) => "A_Const" in m && m.A_Const.ival ? [m.A_Const.ival.ival ?? 0] : []
+  );
+  return { name: names.join("."), typmods, array: Boolean(t?.arrayBounds?.length) };
+}
+function opsOf(stmt, sql) {
+  if ("DropStmt" in stmt) {
+    const s = stmt.DropStmt;
+    const cascade = s.behavior === "DROP_CASCADE";
+    if (s.removeType === "OBJECT_TABLE") {
+      return (s.objects ?? []).flatMap((o) => {
+        const n = "List" in o ? dotted(strings2(o.List.items)) : void 0;
+        return n ? [{ kind: "drop-table", ...n, sql }] : [];
+      });
+    }
+    if (cascade && s.removeType === "OBJECT_SCHEMA") {
+      return (s.objects ?? []).flatMap(
+        (o) => "String" in o && o.String.sval ? [{ kind: "drop-schema-cascade", name: o.String.sval, sql }] : []
+      );
+    }
+    if (cascade && (s.removeType === "OBJECT_TYPE" || s.removeType === "OBJECT_DOMAIN")) {
+      return (s.objects ?? []).flatMap((o) => {
+        const n = "TypeName" in o ? dotted(strings2(o.TypeName.names)) : void 0;
+        return n ? [{ kind: "drop-type-cascade", ...n, sql }] : [];
+      });
+    }
+    return [];
+  }
+  if ("TruncateStmt" in stmt) {
+    return (stmt.TruncateStmt.relations ?? []).flatMap((r) => {
+      const n = "RangeVar" in r ? rel(r.RangeVar) : void 0;
+      return n ? [{ kind: "truncate", ...n, sql }] : [];
+    });
+  }
+  if ("DeleteStmt" in stmt) {
+    const n = rel(stmt.DeleteStmt.relation);
+    return n && !stmt.DeleteStmt.whereClause ? [{ kind: "delete-all", ...n, sql }] : [];
+  }
+  if ("UpdateStmt" in stmt) {
+    const n = rel(stmt.UpdateStmt.relation);
+    return n && !stmt.UpdateStmt.whereClause ? [{ kind: "update-all", ...n, sql }] : [];
+  }
+  if ("AlterTableStmt" in stmt) {
+    const s = stmt.AlterTableStmt;
+    const n = rel(s.relation);
+    if (!n || s.objtype && s.objtype !== "OBJECT_TABLE") return [];
+    return (s.cmds ?? []).flatMap((c) => {
+      if (!("AlterTableCmd" in c)) return [];
+      const cmd = c.AlterTableCmd;
+      if (cmd.subtype === "AT_DropColumn" && cmd.name)
+        return [{ kind: "drop-column", ...n, column: cmd.name, sql }];
+      if (cmd.subtype === "AT_AlterColumnType" && cmd.name && cmd.def && "ColumnDef" in cmd.def) {
+        const def = cmd.def.ColumnDef;
+        return [
+          {
+            kind: "alter-type",
+            ...n,
+            column: cmd.name,
+            type: typeOf(def.typeName),
+            using: Boolean(def.raw_default),
+            sql
+          }
+        ];
+      }
+      return [];
+    });
+  }
+  return [];
+}
+function destructiveOperations(sql) {
+  if (!parse) throw new Error("The SQL parser is not loaded: await loadDestructiveParser() first.");
+  let stmts;
+  try {
+    stmts = parse(sql).stmts ?? [];
+  } catch {
+    return [];
+  }
+  return stmts.flatMap(({ stmt }) => stmt ? opsOf(stmt, sql) : []);
+}
+var WHAT = {
+  "drop-table": (op) => `drops table ${label(op)}`,
+  "drop-column": (op) => `drops column ${label(op)}.${op.column}`,
+  truncate: (op) => `truncates ${label(op)}`,
+  "delete-all": (op) => `deletes every row of ${label(op)} (DELETE without WHERE)`,
+  "update-all": (op) => `overwrites every row of ${label(op)} (UPDATE without WHERE)`,
+  "drop-schema-cascade": (op) => `drops schema ${op.name} with CASCADE (and every table in it)`,
+  "drop-type-cascade": (op) => `drops type ${label(op)} with CASCADE (and every column of that type)`,
+  "alter-type": (op) => `changes the type of ${label(op)}.${op.column} to ${op.type?.name}${op.type?.typmods.length ? `(${op.type.typmods.join(",")})` : ""}${op.using ? " USING an expression" : ""}`
+};
+function label(op) {
+  return op.schema ? `${op.schema}.${op.name}` : op.name;
+}
+function describeOperation(op) {
+  return WHAT[op.kind](op);
+}
+function createdByUp(m) {
+  const created = /* @__PURE__ */ new Set();
+  for (const s of m.up?.statements ?? []) {
+    for (const a of parseSql(s.sql).actions) {
+      if (a.kind === "create-table") created.add(a.table.name);
+      if (a.kind === "add-column") created.add(`${a.table.name}.${a.column}`);
+    }
+  }
+  return created;
+}
+function downDropsDataFindings(m) {
+  const statements = m.down?.ok ? m.down.statements : [];
+  if (!statements.length || !parse) return [];
+  const created = createdByUp(m);
+  const seen = /* @__PURE__ */ new Set();
+  const findings = [];
+  for (const s of statements) {
+    for (const op of destructiveOperations(s.sql)) {
+      if (op.kind === "alter-type" && !op.using) continue;
+      if (op.kind === "drop-table" && created.has(op.name)) continue;
+      if (op.kind === "drop-column" && (created.has(op.name) || created.has(`${op.name}.${op.column}`)))
+        continue;
+      if ((op.kind === "truncate" || op.kind === "delete-all" || op.kind === "update-all") && created.has(op.name))
+        continue;
+      const what = describeOperation(op);
+      if (seen.has(what)) continue;
+      seen.add(what);
+      findings.push({
+        rule: "down-drops-data",
+        severity: "warning",
+        migration: m.name,
+        file: m.file,
+        ...s.line !== void 0 ? { line: s.line } : {},
+        message: `down ${what}, which its up did not create: rolling back deletes that data, even when the schema looks the same afterwards.`,
+        fix: "Keep the data (rename back instead of drop and add, copy it first), or accept it knowingly: `schemabot rollback` refuses it on tables holding rows unless allowed (--allow-data-loss, or the allow-data-loss input)."
+      });
+    }
+  }
+  return findings;
+}
+
 // src/assess/unawaited.ts
 function unawaitedFindings(m) {
   const findings = [];
@@ -4873,6 +5023,7 @@ function assess(input) {
     ...input.plan.findings.map((f) => ({ ...f })),
     ...input.migrations.flatMap(migrationFindings),
     ...input.migrations.flatMap(unawaitedFindings),
+    ...input.migrations.flatMap(downDropsDataFindings),
     ...input.hazards,
     ...input.models?.findings ?? []
   ];
@@ -5066,10 +5217,10 @@ async function replay(client, statements) {
       const r = rank(mode);
       const previous = held.get(oid);
       if (previous && previous.rank >= r) continue;
-      const rel = before.get(oid);
+      const rel2 = before.get(oid);
       const lock = {
-        relation: rel.name,
-        kind: rel.kind,
+        relation: rel2.name,
+        kind: rel2.kind,
         mode,
         blocks: lockBlocks(mode),
         ms: 0
@@ -5291,7 +5442,7 @@ import { basename, join as join10, relative as relative6 } from "node:path";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 var exec = promisify(execFile);
-var GitError = class extends Error {
+var GitError = class extends EnvironmentError {
   constructor(message, options) {
     super(message, options);
     this.name = "GitError";
@@ -5342,8 +5493,8 @@ import { spawnSync } from "node:child_process";
 async function checkoutBase(root, sha, projectDir) {
   const dir = mkdtempSync(join9(tmpdir(), "schemabot-base-"));
   await git(root, ["worktree", "add", "--detach", "--force", dir, sha]);
-  const rel = relative5(root, projectDir);
-  const levels = rel ? rel.split(sep2) : [];
+  const rel2 = relative5(root, projectDir);
+  const levels = rel2 ? rel2.split(sep2) : [];
   for (let i = 0; i <= levels.length; i++) {
     const sub = levels.slice(0, i).join(sep2);
     const real2 = join9(root, sub, "node_modules");
@@ -5410,8 +5561,8 @@ async function planMigrations(options) {
   const head = await headCommit(root);
   const tree = await checkoutBase(root, sha, options.cwd);
   try {
-    const rel = relative6(root, options.migrationsDir);
-    const baseDir = join10(tree.dir, rel);
+    const rel2 = relative6(root, options.migrationsDir);
+    const baseDir = join10(tree.dir, rel2);
     const baseFiles = existsSync9(baseDir) ? discoverMigrations(baseDir) : [];
     const baseByName = new Map(baseFiles.map((m) => [m.name, m]));
     const headByName = new Map(headFiles.map((m) => [m.name, m]));
@@ -5419,7 +5570,7 @@ async function planMigrations(options) {
     const migrations = names.map((name) => {
       const b = baseByName.get(name);
       const h = headByName.get(name);
-      const file = join10(rel, name);
+      const file = join10(rel2, name);
       if (b && h) {
         const same = contents2(b.path).equals(contents2(h.path));
         return { name, change: same ? "unchanged" : "modified", file, head: h, base: b };
@@ -5874,7 +6025,7 @@ function impactParts(m) {
     }
   }
   const parts = [...locks].map(
-    ([rel, l]) => `\u{1F512} ${l.mode} on ${rel} (${lockMs(l.ms)}, blocks ${l.blocks.join(" and ")})`
+    ([rel2, l]) => `\u{1F512} ${l.mode} on ${rel2} (${lockMs(l.ms)}, blocks ${l.blocks.join(" and ")})`
   );
   const rewrites = [...new Set(o.statements.flatMap((s) => s.rewrites))];
   if (rewrites.length) parts.push(`\u267B\uFE0F rewrote ${rewrites.join(", ")}`);
@@ -5894,9 +6045,9 @@ var COLOUR = {
 };
 var id = (s) => s;
 var PLAIN = { red: id, green: id, yellow: id, dim: id, bold: id };
-function step(label, s, st) {
-  if (!s) return st.dim(`${label} \u2013`);
-  return s.ok ? `${label} ${duration(s.ms)}` : st.red(`${label} FAILED`);
+function step(label2, s, st) {
+  if (!s) return st.dim(`${label2} \u2013`);
+  return s.ok ? `${label2} ${duration(s.ms)}` : st.red(`${label2} FAILED`);
 }
 function migrationLine(m, st) {
   if (m.change !== "added") return `  ${st.yellow("!")} ${m.name} ${st.dim(`(${m.change})`)}`;
@@ -5958,15 +6109,15 @@ function renderTerminal(report, st = PLAIN) {
   return out.join("\n") + "\n";
 }
 
-// src/cli/errors.ts
-var UsageError = class extends Error {
+// src/modes/errors.ts
+var UsageError = class extends EnvironmentError {
   constructor(message) {
     super(message);
     this.name = "UsageError";
   }
 };
 function isEnvironmentError(err) {
-  return err instanceof EnvironmentError || err instanceof UsageError || err instanceof ProjectError || err instanceof PostgresUnavailableError || err instanceof GitError || err instanceof ConfigError || err instanceof ModelsError;
+  return err instanceof EnvironmentError;
 }
 
 // src/report/schema-diff.ts
@@ -6177,10 +6328,10 @@ function erDiagram(changes, options = {}) {
   const ids = /* @__PURE__ */ new Map();
   const used = /* @__PURE__ */ new Set();
   for (const e of shown) {
-    let label = display(e.name) + (e.added ? " (new)" : "");
-    while (used.has(label)) label += "_";
-    used.add(label);
-    ids.set(e.name, quoted(label));
+    let label2 = display(e.name) + (e.added ? " (new)" : "");
+    while (used.has(label2)) label2 += "_";
+    used.add(label2);
+    ids.set(e.name, quoted(label2));
   }
   const out = ["erDiagram"];
   for (const e of shown) {
@@ -6333,16 +6484,16 @@ function quote(text) {
 function errorsSection(report) {
   const blocks = [];
   for (const m of shownMigrations(report)) {
-    for (const [label, step2] of [
+    for (const [label2, step2] of [
       ["up", m.up],
       ["down", m.down],
       ["re-up", m.reup]
     ]) {
       const e = step2?.error;
-      if (!e || label === "re-up" && m.down && !m.down.ok) continue;
+      if (!e || label2 === "re-up" && m.down && !m.down.ok) continue;
       const file = e.file ?? m.file;
       const lines = [
-        `**${code(`${file}${e.line ? `:${e.line}` : ""}`)}** (${label})${e.code ? ", PostgreSQL said" : ""}:`,
+        `**${code(`${file}${e.line ? `:${e.line}` : ""}`)}** (${label2})${e.code ? ", PostgreSQL said" : ""}:`,
         "",
         quote(e.message + (e.code ? ` (SQLSTATE ${e.code})` : ""))
       ];
@@ -6463,15 +6614,28 @@ function writeCaFile(pem, dir) {
 function safeText(text, url) {
   return redact(redactText(text, [passwordOf(url)]));
 }
-async function connect2(url, applicationName) {
+var READ_BOUNDS = { lockTimeoutMs: 5e3, statementTimeoutMs: 6e4 };
+async function connect2(url, applicationName, bounds = {}) {
   const client = new esm_default.Client({
     connectionString: url,
     application_name: applicationName,
-    connectionTimeoutMillis: 15e3
+    connectionTimeoutMillis: 15e3,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 1e4
   });
   client.on("error", () => void 0);
   try {
     await client.connect();
+    await client.query(
+      "SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)",
+      [
+        `${bounds.lockTimeoutMs ?? READ_BOUNDS.lockTimeoutMs}ms`,
+        `${bounds.statementTimeoutMs ?? READ_BOUNDS.statementTimeoutMs}ms`
+      ]
+    );
+    await client.query(
+      "SELECT set_config(name, '0', false) FROM pg_settings WHERE name = 'idle_session_timeout'"
+    );
   } catch (error) {
     await client.end().catch(() => void 0);
     throw new PostgresUnavailableError(
@@ -6479,6 +6643,31 @@ async function connect2(url, applicationName) {
     );
   }
   return client;
+}
+async function idleSessionTimeout(client) {
+  try {
+    const r = await client.query(
+      "SELECT reset_val, unit, source FROM pg_settings WHERE name = 'idle_session_timeout'"
+    );
+    const row = r.rows[0];
+    if (!row || row.reset_val === "0") return null;
+    const unit = row.unit ?? "";
+    return `idle_session_timeout = ${row.reset_val}${unit}`;
+  } catch {
+    return null;
+  }
+}
+function boundedUrl(url, bounds, major) {
+  const settings = [];
+  if (bounds.lockTimeoutMs !== void 0) settings.push(`-c lock_timeout=${bounds.lockTimeoutMs}`);
+  if (bounds.statementTimeoutMs !== void 0)
+    settings.push(`-c statement_timeout=${bounds.statementTimeoutMs}`);
+  if (major >= 14) settings.push("-c idle_session_timeout=0");
+  if (!settings.length) return url;
+  const parsed = new URL(url);
+  const existing = parsed.searchParams.get("options");
+  parsed.searchParams.set("options", [existing, ...settings].filter(Boolean).join(" "));
+  return parsed.toString();
 }
 async function readApplied(client, project) {
   const table = metaTableSql(project.meta);
@@ -6495,6 +6684,77 @@ async function serverVersion(client) {
   );
   const version = r.rows[0].v.split(" ")[0];
   return { version, major: Math.floor(Number(r.rows[0].n) / 1e4) };
+}
+
+// src/modes/production/cancel.ts
+var SIGNAL_EXIT = { SIGTERM: 143, SIGINT: 130 };
+function cancelOnSignals(log) {
+  const controller = new AbortController();
+  let received = null;
+  let finished;
+  const done = new Promise((resolve3) => finished = resolve3);
+  const off = beforeSignalExit(async (name) => {
+    received = name;
+    log(
+      `Received ${name}: cancelling the running statements, waiting for their rollback, then releasing the lock`
+    );
+    controller.abort(name);
+    await Promise.race([done, new Promise((resolve3) => setTimeout(resolve3, 6e4).unref())]);
+  });
+  return {
+    signal: controller.signal,
+    received: () => received,
+    dispose: () => {
+      finished();
+      off();
+    }
+  };
+}
+var Cancellation = class {
+  constructor(signal, session) {
+    this.signal = signal;
+    this.session = session;
+    signal?.addEventListener("abort", () => this.cancel(), { once: true });
+  }
+  signal;
+  session;
+  rehearsal = null;
+  cancelling = null;
+  get requested() {
+    return this.signal?.aborted === true;
+  }
+  cancel() {
+    this.cancelling = this.session.cancelRunning();
+    void this.rehearsal?.cancelRunning();
+  }
+  /** Waits for the cancelled statements to roll back; the report's `cancelled` section. */
+  async settle(state) {
+    const { pids, settled } = await this.cancelling ?? { pids: [], settled: true };
+    const name = this.signal?.reason === "SIGINT" ? "SIGINT" : "SIGTERM";
+    return {
+      signal: name,
+      cancelledBackends: pids,
+      rolledBack: settled,
+      message: `Cancelled by ${name}. ` + (pids.length ? `The running statement${pids.length === 1 ? "" : "s"} (backend${pids.length === 1 ? "" : "s"} ${pids.join(", ")}) ${settled ? "were cancelled and rolled back" : "were cancelled; the rollback was still running when Schemabot stopped waiting"}. ` : "Nothing was running on production. ") + state
+    };
+  }
+};
+
+// src/modes/production/adopt.ts
+function tableCount(snapshot2) {
+  return Object.keys(snapshot2.tables).length;
+}
+async function newestMatching(rehearsal, files, live) {
+  let match = null;
+  await rehearsal.replay(files, async (m) => {
+    if (diffSnapshots(await rehearsal.snapshot(), live).length === 0) match = m.name;
+  });
+  return match;
+}
+function notMigratedMessage(mode, project, tables, match, frontEnd) {
+  const meta = metaTableOf(project);
+  const stamp = (name) => frontEnd === "action" ? `mode \`stamp\` with the input \`to: ${name}\`` : `\`stamp --to ${name}\``;
+  return `Refusing to ${mode}: this database was not migrated by these migrations: it has ${tables} table(s) but no migration is recorded in ${meta.schema}.${meta.name}. ` + (match ? `Adopt it with ${stamp(match)}: ${match} is the newest migration whose replay matches the live schema. ` : `Adopt it with ${stamp("NAME")}, NAME being the newest migration already in it: no migration's replay matches the live schema exactly, so look at \`schemabot status --drift\` after stamping. `) + "Nothing was changed.";
 }
 
 // src/migrate/transaction.ts
@@ -6515,6 +6775,118 @@ async function runPinnedStep(runner, m, direction, options = {}) {
 
 // src/modes/production/rehearsal.ts
 import { join as join12 } from "node:path";
+import { randomBytes as randomBytes2 } from "node:crypto";
+
+// src/modes/production/privileges.ts
+var SYSTEM = `n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'`;
+async function readPrivileges(client) {
+  const role = await client.query(
+    `SELECT current_user AS user, r.rolsuper AS superuser, r.rolcreaterole AS createrole, r.rolcreatedb AS createdb,
+            pg_has_role(d.datdba, 'USAGE') AS owns_db,
+            has_database_privilege(current_database(), 'CREATE') AS db_create,
+            has_database_privilege(current_database(), 'TEMP') AS db_temp
+       FROM pg_roles r, pg_database d WHERE r.rolname = current_user AND d.datname = current_database()`
+  );
+  const r = role.rows[0];
+  const schemas = await client.query(
+    `SELECT n.nspname AS name, pg_has_role(n.nspowner, 'USAGE') AS owns,
+            has_schema_privilege(n.oid, 'USAGE') AS usage, has_schema_privilege(n.oid, 'CREATE') AS create
+       FROM pg_namespace n WHERE ${SYSTEM}`
+  );
+  const relations2 = await client.query(
+    `SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS kind, pg_has_role(c.relowner, 'USAGE') AS owns,
+            CASE WHEN c.relkind = 'S' THEN
+              array_remove(ARRAY[
+                CASE WHEN has_sequence_privilege(c.oid, 'USAGE') THEN 'USAGE' END,
+                CASE WHEN has_sequence_privilege(c.oid, 'SELECT') THEN 'SELECT' END,
+                CASE WHEN has_sequence_privilege(c.oid, 'UPDATE') THEN 'UPDATE' END], NULL)
+            ELSE
+              array_remove(ARRAY[
+                CASE WHEN has_table_privilege(c.oid, 'SELECT') THEN 'SELECT' END,
+                CASE WHEN has_table_privilege(c.oid, 'INSERT') THEN 'INSERT' END,
+                CASE WHEN has_table_privilege(c.oid, 'UPDATE') THEN 'UPDATE' END,
+                CASE WHEN has_table_privilege(c.oid, 'DELETE') THEN 'DELETE' END,
+                CASE WHEN has_table_privilege(c.oid, 'TRUNCATE') THEN 'TRUNCATE' END,
+                CASE WHEN has_table_privilege(c.oid, 'REFERENCES') THEN 'REFERENCES' END,
+                CASE WHEN has_table_privilege(c.oid, 'TRIGGER') THEN 'TRIGGER' END], NULL)
+            END AS privileges
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND ${SYSTEM}`
+  );
+  const types = await client.query(
+    `SELECT n.nspname AS schema, t.typname AS name, pg_has_role(t.typowner, 'USAGE') AS owns
+       FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+      WHERE t.typtype IN ('e', 'd', 'c', 'r') AND ${SYSTEM}
+        AND (t.typrelid = 0 OR (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c')`
+  );
+  return {
+    user: r.user,
+    superuser: r.superuser,
+    createRole: r.createrole,
+    createDb: r.createdb,
+    ownsDatabase: r.owns_db,
+    database: { create: r.db_create, temp: r.db_temp },
+    schemas: schemas.rows,
+    relations: relations2.rows,
+    types: types.rows
+  };
+}
+function ident2(name) {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+var ALTER = {
+  S: "SEQUENCE",
+  v: "VIEW",
+  m: "MATERIALIZED VIEW",
+  f: "FOREIGN TABLE"
+};
+function mirrorStatements(p, role, database) {
+  const r = ident2(role);
+  const out = [
+    `CREATE ROLE ${r} NOLOGIN${p.superuser ? " SUPERUSER" : ""}${p.createDb ? " CREATEDB" : ""}${p.createRole ? " CREATEROLE" : ""}`
+  ];
+  if (p.superuser) return out;
+  if (p.ownsDatabase) out.push(`ALTER DATABASE ${ident2(database)} OWNER TO ${r}`);
+  const db = [...p.database.create ? ["CREATE"] : [], ...p.database.temp ? ["TEMP"] : [], "CONNECT"];
+  out.push(`GRANT ${db.join(", ")} ON DATABASE ${ident2(database)} TO ${r}`);
+  for (const s of p.schemas) {
+    out.push(`ALTER SCHEMA ${ident2(s.name)} OWNER TO ${s.owns ? r : "CURRENT_USER"}`);
+    if (!s.create) out.push(`REVOKE CREATE ON SCHEMA ${ident2(s.name)} FROM PUBLIC`);
+    if (!s.usage) out.push(`REVOKE USAGE ON SCHEMA ${ident2(s.name)} FROM PUBLIC`);
+    const grants = [...s.usage ? ["USAGE"] : [], ...s.create ? ["CREATE"] : []];
+    if (grants.length) out.push(`GRANT ${grants.join(", ")} ON SCHEMA ${ident2(s.name)} TO ${r}`);
+  }
+  for (const t of p.types) {
+    if (t.owns) out.push(`ALTER TYPE ${ident2(t.schema)}.${ident2(t.name)} OWNER TO ${r}`);
+  }
+  for (const rel2 of p.relations) {
+    const name = `${ident2(rel2.schema)}.${ident2(rel2.name)}`;
+    const kind = ALTER[rel2.kind] ?? "TABLE";
+    if (rel2.owns) out.push(`ALTER ${kind} ${name} OWNER TO ${r}`);
+    else if (rel2.privileges.length) {
+      out.push(
+        `GRANT ${rel2.privileges.join(", ")} ON ${rel2.kind === "S" ? "SEQUENCE" : "TABLE"} ${name} TO ${r}`
+      );
+    }
+  }
+  return out;
+}
+
+// src/modes/production/wording.ts
+function knob(name, frontEnd) {
+  return frontEnd === "action" ? `the input \`${name}\`` : `--${name}`;
+}
+function rerunWith(name, frontEnd, value = "true") {
+  return frontEnd === "action" ? `run again with the input \`${name}: ${value}\`` : `rerun with --${name}${value === "true" ? "" : ` ${value}`}`;
+}
+function withHint(error) {
+  if (!error) return "failed";
+  const detail = error.detail && !error.message.includes(error.detail) ? ` DETAIL: ${error.detail}` : "";
+  const hint = error.hint && !error.message.includes(error.hint) ? ` HINT: ${error.hint}` : "";
+  return `${error.message}${detail}${hint}`;
+}
+
+// src/modes/production/rehearsal.ts
 function snapshotOptions(project) {
   return { exclude: [metaTableOf(project)] };
 }
@@ -6523,6 +6895,17 @@ function outsideTransactionReason(step2) {
   if (step2.ok || !code2) return null;
   const reason = OUTSIDE_TRANSACTION_CODES[code2];
   return reason ? `PostgreSQL refused it inside a transaction (${code2}): ${reason}` : null;
+}
+async function dropRole(server, role) {
+  const admin = new esm_default.Client({ connectionString: server.url() });
+  admin.on("error", () => void 0);
+  try {
+    await admin.connect();
+    await admin.query(`DROP ROLE IF EXISTS "${role}"`);
+  } catch {
+  } finally {
+    await admin.end().catch(() => void 0);
+  }
 }
 async function startServer(project, options, productionMajor, log) {
   const request2 = {
@@ -6566,7 +6949,9 @@ var Rehearsal = class _Rehearsal {
       if (project.settings.baseline) {
         await applyBaseline(server.url(database), join12(project.cwd, project.settings.baseline), project.cwd);
       }
-      const runner = await MigrationRunner.open(server.url(database), project);
+      const runner = await MigrationRunner.open(server.url(database), project, {
+        timeoutMs: options.migrationTimeoutMs
+      });
       const client = new esm_default.Client({ connectionString: server.url(database) });
       client.on("error", () => void 0);
       await client.connect();
@@ -6583,7 +6968,7 @@ var Rehearsal = class _Rehearsal {
   async replay(ups, after) {
     for (const m of ups) {
       const step2 = await this.runner.up(m);
-      if (!step2.ok) return { name: m.name, message: step2.error?.message ?? "failed" };
+      if (!step2.ok) return { name: m.name, message: withHint(step2.error) };
       if (after) await after(m);
     }
     return null;
@@ -6591,26 +6976,117 @@ var Rehearsal = class _Rehearsal {
   snapshot() {
     return takeSnapshot(this.client, snapshotOptions(this.project));
   }
-  /** Runs one step in a transaction, or outside one when PostgreSQL refuses it inside. */
+  /**
+   * Runs one step in a transaction, or outside one when PostgreSQL refuses it inside. Meanwhile a
+   * watchdog looks for a migration waiting on itself: a connection of the migration blocked by
+   * another of its own (`pg_blocking_pids`); it cancels the waiting statement, and the step fails
+   * with both named (in production it would hang holding its locks).
+   */
   async step(m, direction) {
-    const first = await runPinnedStep(this.runner, m, direction, { transaction: true });
-    const reason = outsideTransactionReason(first);
-    const result = reason ? await runPinnedStep(this.runner, m, direction, { transaction: false }) : first;
-    return {
-      name: m.name,
-      direction,
-      ok: result.ok,
-      ms: result.ms,
-      transaction: result.transaction,
-      ...reason ? { outsideTransaction: reason } : {},
-      statements: result.statements,
-      error: result.error
+    const watch = this.watchSelfWait();
+    try {
+      const first = await runPinnedStep(this.runner, m, direction, { transaction: true });
+      const reason = outsideTransactionReason(first);
+      const result = reason && !watch.found ? await runPinnedStep(this.runner, m, direction, { transaction: false }) : first;
+      const selfWait = watch.found;
+      return {
+        name: m.name,
+        direction,
+        ok: result.ok && !selfWait,
+        ms: result.ms,
+        transaction: result.transaction,
+        ...reason ? { outsideTransaction: reason } : {},
+        statements: result.statements,
+        error: selfWait ? {
+          ...result.error ?? {},
+          message: `${m.name} (${direction}) waits on itself: its connection pid ${selfWait.pid} ("${selfWait.query}") waited for a lock held by pid ${selfWait.blockerPid}, the migration's own connection ("${selfWait.blockerQuery}"). In production it would hang holding that lock. Run every statement through the queryInterface (the transaction Schemabot opens), not a second connection.`
+        } : result.error
+      };
+    } finally {
+      watch.stop();
+    }
+  }
+  /** Polls for a backend of this database blocked by one of the runner's (every backend here is the run's own). */
+  watchSelfWait() {
+    const state = {
+      found: null,
+      stop: () => clearInterval(timer)
     };
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy || state.found) return;
+      busy = true;
+      this.client.query(
+        `SELECT w.pid, left(w.query, 160) AS q, b.pid AS bpid, left(b.query, 160) AS bq
+             FROM pg_stat_activity w
+             CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS bp(pid)
+             JOIN pg_stat_activity b ON b.pid = bp.pid
+            WHERE w.datname = current_database() AND b.datname = current_database()
+              AND w.pid <> pg_backend_pid() AND b.pid <> pg_backend_pid()
+              AND (b.application_name LIKE $1 OR w.application_name LIKE $1)
+            LIMIT 1`,
+        [`${this.runner.applicationName}%`]
+      ).then(async (r) => {
+        const row = r.rows[0];
+        if (!row) return;
+        state.found = {
+          pid: row.pid,
+          query: row.q.replace(/\s+/g, " ").trim(),
+          blockerPid: row.bpid,
+          blockerQuery: row.bq.replace(/\s+/g, " ").trim()
+        };
+        await this.client.query("SELECT pg_cancel_backend($1)", [row.pid]);
+      }).catch(() => void 0).finally(() => busy = false);
+    }, 300);
+    timer.unref();
+    return state;
+  }
+  /** The role the steps run as (the production user's privileges), dropped with the rehearsal. */
+  role = null;
+  /**
+   * From now on the runner's sessions act as a role holding the production user's relevant privileges
+   * (superuser or not, CREATE on the database and schemas, ownership of schemas, tables, sequences and
+   * types, table grants), so a step production would refuse fails here. The replay ran as the
+   * server's superuser; the database's `role` setting applies to the runner's next connections, and
+   * its current ones are ended so that the pool opens new ones. False (and a log line) when the
+   * server does not allow it.
+   */
+  async actAs(privileges2, log) {
+    if (privileges2.superuser) return true;
+    const role = `schemabot_rehearsal_${randomBytes2(6).toString("hex")}`;
+    try {
+      const statements = mirrorStatements(privileges2, role, this.database);
+      await this.client.query(statements[0]);
+      this.role = role;
+      for (const sql of statements.slice(1)) await this.client.query(sql).catch(() => void 0);
+      await this.client.query(`ALTER DATABASE "${this.database.replace(/"/g, '""')}" SET role = '${role}'`);
+      await this.runner.disconnect();
+      await this.client.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid()`
+      );
+      await new Promise((resolve3) => setTimeout(resolve3, 200));
+      log(`  the steps run with the privileges of the production user ${privileges2.user} (not superuser)`);
+      return true;
+    } catch (error) {
+      log(
+        `  Could not rehearse with the production user's privileges (${error.message}); the steps run as the rehearsal server's superuser`
+      );
+      return false;
+    }
+  }
+  /** Cancels what the rehearsal's runner is running (the run was cancelled). */
+  async cancelRunning() {
+    await this.client.query(
+      `SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'`
+    ).catch(() => void 0);
   }
   async close() {
     await this.runner.close().catch(() => void 0);
     await this.client.end().catch(() => void 0);
     await this.server.dropDatabase(this.database).catch(() => void 0);
+    if (this.role) await dropRole(this.server, this.role);
     await this.server.stop().catch(() => void 0);
   }
   async [Symbol.asyncDispose]() {
@@ -6684,6 +7160,214 @@ async function applyStep(runner, m, direction, options) {
       ...step2.commitUnknown ? { commitUnknown: true } : {}
     };
   }
+}
+
+// src/modes/production/data-loss.ts
+var ROW_COUNT_CAP = 1e6;
+function quoteIdent3(name) {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+async function readOnly(client, fn) {
+  try {
+    await client.query("BEGIN READ ONLY");
+    await client.query("SET LOCAL statement_timeout = '5s'");
+    return await fn();
+  } catch {
+    return null;
+  } finally {
+    await client.query("ROLLBACK").catch(() => void 0);
+  }
+}
+async function countRows(client, t) {
+  return readOnly(client, async () => {
+    const exists = await client.query(
+      `SELECT EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+          JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')
+           AND ($3::text IS NULL OR (a.attname = $3 AND a.attnum > 0 AND NOT a.attisdropped))) AS ok`,
+      [t.schema, t.table, t.column ?? null]
+    );
+    if (!exists.rows[0]?.ok) return 0;
+    const where2 = t.column ? ` WHERE ${quoteIdent3(t.column)} IS NOT NULL` : "";
+    const r = await client.query(
+      `SELECT count(*) AS n FROM (SELECT 1 FROM ${quoteIdent3(t.schema)}.${quoteIdent3(t.table)}${where2} LIMIT ${ROW_COUNT_CAP}) s`
+    );
+    return Number(r.rows[0].n);
+  });
+}
+var ALIASES = {
+  int: "int4",
+  integer: "int4",
+  serial: "int4",
+  smallint: "int2",
+  smallserial: "int2",
+  bigint: "int8",
+  bigserial: "int8",
+  "character varying": "varchar",
+  character: "bpchar",
+  char: "bpchar",
+  decimal: "numeric",
+  real: "float4",
+  float: "float8",
+  "double precision": "float8",
+  boolean: "bool",
+  timestamptz: "timestamptz"
+};
+var WIDENING = {
+  int2: ["int4", "int8", "numeric", "float8", "text"],
+  int4: ["int8", "numeric", "text"],
+  int8: ["numeric", "text"],
+  float4: ["float8", "text"],
+  varchar: ["text"],
+  bpchar: ["text"],
+  bool: ["text"],
+  date: ["timestamp", "timestamptz", "text"],
+  timestamp: ["timestamptz", "text"],
+  uuid: ["text"]
+};
+function narrows(current, target) {
+  const to = ALIASES[target.name.toLowerCase()] ?? target.name.toLowerCase();
+  const from = current.typname;
+  const unlimitedText = (name, typmods) => name === "text" || name === "varchar" && typmods.length === 0;
+  if (unlimitedText(to, target.typmods) && (from === "text" || from === "varchar" || from === "bpchar"))
+    return false;
+  if (to === from) {
+    if (!target.typmods.length) return false;
+    if (from === "varchar" || from === "bpchar" || from === "bit" || from === "varbit") {
+      const length = current.typmod >= 4 ? current.typmod - 4 : current.typmod;
+      return current.typmod < 0 || target.typmods[0] < length;
+    }
+    if (from === "numeric") {
+      if (current.typmod < 0) return true;
+      const precision = current.typmod - 4 >> 16 & 65535;
+      const scale = current.typmod - 4 & 65535;
+      return target.typmods[0] < precision || (target.typmods[1] ?? 0) < scale;
+    }
+    if (from === "timestamp" || from === "timestamptz" || from === "time" || from === "interval") {
+      return current.typmod < 0 || target.typmods[0] < current.typmod;
+    }
+    return false;
+  }
+  if (to === "varchar" && !target.typmods.length) return !(WIDENING[from] ?? []).includes("text");
+  return !(WIDENING[from] ?? []).includes(to);
+}
+async function columnType(client, t) {
+  return readOnly(client, async () => {
+    const r = await client.query(
+      `SELECT t.typname, a.atttypmod AS typmod FROM pg_attribute a
+          JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+          JOIN pg_type t ON t.oid = a.atttypid
+        WHERE n.nspname = $1 AND c.relname = $2 AND a.attname = $3 AND a.attnum > 0 AND NOT a.attisdropped`,
+      [t.schema, t.table, t.column]
+    );
+    return r.rows[0] ?? null;
+  });
+}
+async function reachedByCascade(client, op, schema) {
+  const rows = await readOnly(client, async () => {
+    if (op.kind === "drop-schema-cascade") {
+      const r2 = await client.query(
+        `SELECT c.relname AS table FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY 1`,
+        [op.name]
+      );
+      return r2.rows.map((row) => ({ schema: op.name, table: row.table }));
+    }
+    const r = await client.query(
+      `SELECT n.nspname AS schema, c.relname AS table, a.attname AS column
+         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace tn ON tn.oid = t.typnamespace
+        WHERE tn.nspname = $1 AND t.typname = $2 AND c.relkind IN ('r', 'p') AND a.attnum > 0
+          AND NOT a.attisdropped ORDER BY 1, 2, 3`,
+      [op.schema ?? schema, op.name]
+    );
+    return r.rows;
+  });
+  return rows ?? [];
+}
+function lossOf(t, rows, migration, operation, sql) {
+  return {
+    kind: t.column ? "column" : "table",
+    name: [t.schema, t.table, ...t.column ? [t.column] : []].join("."),
+    rows,
+    migration,
+    operation,
+    sql
+  };
+}
+async function dataLossOf(client, steps, removed) {
+  await loadDestructiveParser();
+  const schema = await readOnly(client, async () => {
+    const r = await client.query("SELECT current_schema() AS s");
+    return r.rows[0]?.s ?? null;
+  }) ?? "public";
+  const out = [];
+  const seen = /* @__PURE__ */ new Set();
+  const add = (loss) => {
+    const key = `${loss.name}\0${loss.operation}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push(loss);
+  };
+  for (const step2 of steps) {
+    for (const s of step2.statements) {
+      if (s.failed) continue;
+      for (const op of destructiveOperations(s.sql)) {
+        const what = describeOperation(op);
+        const table = { schema: op.schema ?? schema, table: op.name };
+        switch (op.kind) {
+          case "drop-table":
+          case "truncate":
+          case "delete-all":
+            add(lossOf(table, await countRows(client, table), step2.name, what, s.sql));
+            break;
+          case "update-all":
+            add(lossOf(table, await countRows(client, table), step2.name, what, s.sql));
+            break;
+          case "drop-column": {
+            const t = { ...table, column: op.column };
+            add(lossOf(t, await countRows(client, t), step2.name, what, s.sql));
+            break;
+          }
+          case "alter-type": {
+            const t = { ...table, column: op.column };
+            const current = await columnType(client, t);
+            if (!current) break;
+            if (!op.using && !narrows(current, op.type)) break;
+            add(lossOf(t, await countRows(client, t), step2.name, what, s.sql));
+            break;
+          }
+          case "drop-schema-cascade":
+          case "drop-type-cascade":
+            for (const t of await reachedByCascade(client, op, schema)) {
+              add(lossOf(t, await countRows(client, t), step2.name, what, s.sql));
+            }
+            break;
+        }
+      }
+    }
+  }
+  for (const c of removed) {
+    if (c.action !== "removed" || c.kind !== "table" && c.kind !== "column") continue;
+    if (out.some(
+      (l) => l.name === c.name || c.kind === "column" && l.kind === "table" && c.name.startsWith(`${l.name}.`)
+    ))
+      continue;
+    const parts = c.name.split(".");
+    const t = c.kind === "table" ? { schema: parts[0], table: parts.slice(1).join(".") } : { schema: parts[0], table: parts[1], column: parts.slice(2).join(".") };
+    add(lossOf(t, await countRows(client, t), "", `removes ${c.kind} ${c.name}`, ""));
+  }
+  return out;
+}
+function losing(losses) {
+  return losses.filter((l) => l.rows !== 0);
+}
+function describeLosses(losses) {
+  return losses.map((l) => {
+    const n = l.rows === null ? "rows not counted" : l.kind === "column" ? `${l.rows} non-null value${l.rows === 1 ? "" : "s"}` : `${l.rows} row${l.rows === 1 ? "" : "s"}`;
+    const cap = l.rows === ROW_COUNT_CAP ? " or more" : "";
+    return `${l.migration ? `${l.migration} ` : ""}${l.operation ?? `removes ${l.kind} ${l.name}`} (${l.name}: ${n}${cap})`;
+  }).join("; ");
 }
 
 // src/modes/production/lock.ts
@@ -6824,20 +7508,124 @@ function appliedFiles(files, applied) {
   return files.filter((f) => done.has(f.name));
 }
 
+// src/modes/production/waits.ts
+var WAITS_SQL = `
+  SELECT w.pid, left(w.query, 160) AS query, extract(epoch FROM now() - w.query_start)::float8 AS seconds,
+         b.pid AS bpid, coalesce(b.application_name, '') AS bapp, coalesce(b.state, '') AS bstate,
+         left(coalesce(b.query, ''), 160) AS bquery
+    FROM pg_stat_activity w
+    CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS bp(pid)
+    JOIN pg_stat_activity b ON b.pid = bp.pid
+   WHERE (w.pid = ANY($1::int[]) OR w.application_name LIKE ANY($2::text[])) AND w.pid <> pg_backend_pid()
+   ORDER BY w.query_start`;
+function oneLine2(text) {
+  return text.replace(/\s+/g, " ").trim();
+}
+function describeBlocker(b) {
+  if (b.query === "<insufficient privilege>" || !b.state && !b.query) {
+    return `pid ${b.pid} (another role's session: its query is visible only with pg_read_all_stats)`;
+  }
+  const app = b.application ? `application "${b.application}", ` : "";
+  return `pid ${b.pid} (${app}${b.state || "unknown state"}${b.query ? `: "${oneLine2(b.query)}"` : ""})`;
+}
+var WaitWatcher = class {
+  constructor(url, backends, log, everyMs = 2e3) {
+    this.url = url;
+    this.backends = backends;
+    this.log = log;
+    this.everyMs = everyMs;
+  }
+  url;
+  backends;
+  log;
+  everyMs;
+  /** The newest wait seen (for the message of a read or step that then timed out). */
+  last = null;
+  timer;
+  client;
+  busy = false;
+  start() {
+    this.timer = setInterval(() => void this.poll(), this.everyMs);
+    this.timer.unref();
+    return this;
+  }
+  async waits() {
+    this.client ??= await connect2(this.url, "schemabot-watch", {
+      lockTimeoutMs: 2e3,
+      statementTimeoutMs: 5e3
+    });
+    const r = await this.client.query(WAITS_SQL, [this.backends.pids(), this.backends.patterns()]);
+    return r.rows.map((row) => ({
+      pid: row.pid,
+      query: oneLine2(row.query),
+      seconds: row.seconds,
+      blocker: { pid: row.bpid, application: row.bapp, state: row.bstate, query: row.bquery }
+    }));
+  }
+  async poll() {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const seen = /* @__PURE__ */ new Set();
+      for (const w of await this.waits()) {
+        if (seen.has(w.pid)) continue;
+        seen.add(w.pid);
+        this.last = w;
+        this.log(
+          `  waiting ${Math.round(w.seconds)} s for a lock: "${w.query}" (pid ${w.pid}) is blocked by ` + describeBlocker(w.blocker)
+        );
+      }
+    } catch {
+      await this.client?.end().catch(() => void 0);
+      this.client = void 0;
+    } finally {
+      this.busy = false;
+    }
+  }
+  async stop() {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = void 0;
+    await this.client?.end().catch(() => void 0);
+    this.client = void 0;
+  }
+};
+
 // src/modes/production/session.ts
+var LOCK_NOT_AVAILABLE2 = "55P03";
+var QUERY_CANCELED = "57014";
+var ReadTimeoutError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "ReadTimeoutError";
+  }
+};
 var ProductionSession = class _ProductionSession {
-  constructor(url, project, files, client, postgres) {
+  constructor(url, project, files, client, postgres, options, applicationName) {
     this.url = url;
     this.project = project;
     this.files = files;
     this.client = client;
     this.postgres = postgres;
+    this.options = options;
+    this.applicationName = applicationName;
+    this.watcher = new WaitWatcher(
+      url,
+      { pids: () => this.pids(), patterns: () => this.runnerNames.map((n) => `${n}%`) },
+      options.log ?? (() => void 0)
+    ).start();
   }
   url;
   project;
   files;
   client;
   postgres;
+  options;
+  applicationName;
+  /** The role-level (or database-level) `idle_session_timeout`, when not 0. */
+  idleTimeout = null;
+  /** Application names (LIKE patterns) of runners this run opened on production. */
+  runnerNames = [];
+  watcher;
   static async open(options, applicationName) {
     const url = checkDatabaseUrl(options.databaseUrl);
     const project = await loadProject({
@@ -6846,13 +7634,48 @@ var ProductionSession = class _ProductionSession {
       protectedUrls: [url]
     });
     const files = discoverMigrations(project.migrationsDir);
-    const client = await connect2(url, applicationName);
+    const client = await connect2(url, applicationName, _ProductionSession.readBounds(options));
     try {
-      return new _ProductionSession(url, project, files, client, await serverVersion(client));
+      const session = new _ProductionSession(
+        url,
+        project,
+        files,
+        client,
+        await serverVersion(client),
+        options,
+        applicationName
+      );
+      session.idleTimeout = await idleSessionTimeout(client);
+      if (session.idleTimeout) {
+        options.log?.(
+          `Note: this role's sessions get ${session.idleTimeout} (ALTER ROLE/DATABASE \u2026 SET); Schemabot sets it to 0 on its own sessions so that none is ended while migrations run.`
+        );
+      }
+      return session;
     } catch (error) {
       await client.end().catch(() => void 0);
       throw error;
     }
+  }
+  /** Bounds of Schemabot's own reads: the run's lock_timeout (a read must not wait longer than a migration). */
+  static readBounds(options) {
+    return {
+      lockTimeoutMs: options.lockTimeoutMs || READ_BOUNDS.lockTimeoutMs,
+      statementTimeoutMs: Math.max(options.statementTimeoutMs ?? 0, READ_BOUNDS.statementTimeoutMs)
+    };
+  }
+  pids() {
+    const pid = this.client.processID;
+    return typeof pid === "number" ? [pid] : [];
+  }
+  /** The backends of this run on production (its reads and its runners), for cancelling. */
+  backends() {
+    return { pids: this.pids(), patterns: this.runnerNames.map((n) => `${n}%`) };
+  }
+  /** The wait the watcher saw last, for messages. */
+  get lastWait() {
+    const w = this.watcher.last;
+    return w ? `behind ${describeBlocker(w.blocker)}` : null;
   }
   get database() {
     return redactUrl(this.url);
@@ -6860,38 +7683,136 @@ var ProductionSession = class _ProductionSession {
   file(name) {
     return this.files.find((f) => f.name === name);
   }
-  /** Runs `fn` on the session's connection, reconnecting once if that connection was lost. */
-  async query(fn) {
+  /**
+   * Runs `fn` on the session's connection, reconnecting once if that connection was lost, and trying
+   * again (`retries`, doubling `retryDelay`) when a lock was not granted within `lock_timeout`; then
+   * a `ReadTimeoutError` that says behind which session it waited.
+   */
+  async query(what, fn) {
+    const retries = this.options.retries ?? 1;
+    let wait = this.options.retryDelayMs ?? 1e3;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once(fn);
+      } catch (error) {
+        const code2 = error.code;
+        if (code2 !== LOCK_NOT_AVAILABLE2 && code2 !== QUERY_CANCELED) throw error;
+        if (this.options.signal?.aborted) throw error;
+        const bounds = _ProductionSession.readBounds(this.options);
+        const limit = code2 === LOCK_NOT_AVAILABLE2 ? `lock_timeout (${bounds.lockTimeoutMs / 1e3} s)` : `statement_timeout (${bounds.statementTimeoutMs / 1e3} s)`;
+        const blocker = this.lastWait ?? await this.blockerNow();
+        if (code2 === LOCK_NOT_AVAILABLE2 && attempt <= retries) {
+          this.options.log?.(
+            `  ${what} waited longer than ${limit}${blocker ? ` ${blocker}` : ""}; trying again in ${wait / 1e3} s (${attempt}/${retries})`
+          );
+          await new Promise((resolve3) => setTimeout(resolve3, wait));
+          wait *= 2;
+          continue;
+        }
+        throw new ReadTimeoutError(
+          `${what} waited longer than ${limit}${code2 === LOCK_NOT_AVAILABLE2 ? `, ${attempt} attempt(s)` : ""}${blocker ? ` ${blocker}` : " (another session holds a lock it needs)"}. Nothing was changed. Run again when that session is done, or raise ${knob("lock-timeout", this.options.frontEnd)} / ${knob("retries", this.options.frontEnd)}.`
+        );
+      }
+    }
+  }
+  async once(fn) {
     try {
       return await fn(this.client);
     } catch (error) {
       const code2 = error.code;
       if (typeof code2 === "string" && !/^(08|57P0)/.test(code2)) throw error;
       await this.client.end().catch(() => void 0);
-      this.client = await connect2(this.url, "schemabot-state");
+      this.client = await connect2(this.url, this.applicationName, _ProductionSession.readBounds(this.options));
       return fn(this.client);
+    }
+  }
+  /** Who blocks a lock on the meta table or the catalog right now (when the watcher had no tick yet). */
+  async blockerNow() {
+    try {
+      const waits = await this.watcher.waits();
+      return waits[0] ? `behind ${describeBlocker(waits[0].blocker)}` : null;
+    } catch {
+      return null;
     }
   }
   /** The migration state now (read again on a fresh connection if the session's own was lost). */
   async state() {
-    const applied = await this.query((client) => readApplied(client, this.project));
+    const applied = await this.query(
+      "Reading the migration table",
+      (client) => readApplied(client, this.project)
+    );
     return migrationState(this.files, applied);
   }
   /** The live schema, without the meta table. */
   snapshot() {
-    return this.query((client) => takeSnapshot(client, snapshotOptions(this.project)));
+    return this.query(
+      "Reading the live schema",
+      (client) => takeSnapshot(client, snapshotOptions(this.project))
+    );
   }
-  /** A migration runner on the production database (its own pool; the caller closes it). */
+  /**
+   * A migration runner on the production database (its own pool; the caller closes it): its
+   * sessions carry the run's lock_timeout, statement_timeout and idle_session_timeout = 0, and a
+   * migration may run `migrationTimeoutMs` at most.
+   */
   async runner() {
     try {
-      return await MigrationRunner.open(this.url, this.project, { target: "production" });
+      const url = boundedUrl(
+        this.url,
+        {
+          lockTimeoutMs: this.options.lockTimeoutMs ?? READ_BOUNDS.lockTimeoutMs,
+          statementTimeoutMs: this.options.statementTimeoutMs
+        },
+        this.postgres.major
+      );
+      const runner = await MigrationRunner.open(url, this.project, {
+        timeoutMs: this.options.migrationTimeoutMs,
+        target: "production"
+      });
+      this.runnerNames.push(runner.applicationName);
+      return runner;
     } catch (error) {
       throw new PostgresUnavailableError(
         `Cannot open the migration runner on the database given by --database-url (${this.database}): ${safeText(error.message, this.url)}.`
       );
     }
   }
+  /**
+   * Cancels the running statements of this run's production sessions (`pg_cancel_backend`, found by
+   * pid and by the runners' `application_name`), then waits until none of them is inside a
+   * transaction any more (the rollback is done). The pids cancelled.
+   */
+  async cancelRunning(waitMs = 3e4) {
+    const { pids, patterns } = this.backends();
+    let client;
+    try {
+      client = await connect2(this.url, "schemabot-cancel", {
+        lockTimeoutMs: 1e3,
+        statementTimeoutMs: 1e4
+      });
+      const mine = `(pid = ANY($1::int[]) OR application_name LIKE ANY($2::text[])) AND pid <> pg_backend_pid()`;
+      const r = await client.query(
+        `SELECT pid FROM pg_stat_activity WHERE ${mine} AND state <> 'idle' AND pg_cancel_backend(pid)`,
+        [pids, patterns]
+      );
+      const deadline = Date.now() + waitMs;
+      for (; ; ) {
+        const busy = await client.query(
+          `SELECT count(*) AS n FROM pg_stat_activity WHERE ${mine} AND (state = 'active' OR state LIKE 'idle in transaction%')`,
+          [pids, patterns]
+        );
+        if (busy.rows[0].n === "0") return { pids: r.rows.map((row) => row.pid), settled: true };
+        if (Date.now() > deadline) return { pids: r.rows.map((row) => row.pid), settled: false };
+        await new Promise((resolve3) => setTimeout(resolve3, 100));
+      }
+    } catch {
+      return { pids: [], settled: false };
+    } finally {
+      await client?.end().catch(() => void 0);
+    }
+  }
   async close() {
+    await this.watcher.stop();
     await this.client.end().catch(() => void 0);
   }
   async [Symbol.asyncDispose]() {
@@ -6906,33 +7827,8 @@ function errorText(error, url) {
 }
 
 // src/modes/rollback.ts
-var ROW_COUNT_CAP = 1e6;
-function quoteIdent3(name) {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-function dataLossOf(changes) {
-  return changes.filter((c) => c.action === "removed" && (c.kind === "table" || c.kind === "column")).map((c) => ({ kind: c.kind, name: c.name, rows: null }));
-}
-async function countRows(client, loss) {
-  const parts = loss.name.split(".");
-  const [schema, table, column] = loss.kind === "table" ? [parts[0], parts.slice(1).join("."), void 0] : [parts[0], parts[1], parts.slice(2).join(".")];
-  if (!schema || !table) return null;
-  const where2 = column ? ` WHERE ${quoteIdent3(column)} IS NOT NULL` : "";
-  try {
-    await client.query("BEGIN READ ONLY");
-    await client.query("SET LOCAL statement_timeout = '5s'");
-    const r = await client.query(
-      `SELECT count(*) AS n FROM (SELECT 1 FROM ${quoteIdent3(schema)}.${quoteIdent3(table)}${where2} LIMIT ${ROW_COUNT_CAP}) s`
-    );
-    return Number(r.rows[0].n);
-  } catch {
-    return null;
-  } finally {
-    await client.query("ROLLBACK").catch(() => void 0);
-  }
-}
 async function runRollback(options) {
-  var _stack2 = [];
+  var _stack3 = [];
   try {
     const started = performance.now();
     const log = options.log ?? (() => void 0);
@@ -6942,7 +7838,9 @@ async function runRollback(options) {
     if (options.steps !== void 0 && (!Number.isInteger(options.steps) || options.steps < 1)) {
       throw new UsageError("--steps must be a whole number of migrations, 1 or more.");
     }
-    const session = __using(_stack2, await ProductionSession.open(options, "schemabot-rollback"), true);
+    const fe = options.frontEnd;
+    const session = __using(_stack3, await ProductionSession.open(options, "schemabot-rollback"), true);
+    const cancel = new Cancellation(options.signal, session);
     const report = {
       schemaVersion: 1,
       mode: "rollback",
@@ -6965,11 +7863,22 @@ async function runRollback(options) {
     };
     const done = async (error) => {
       report.error = error;
-      report.state = await session.state();
+      try {
+        report.state = await session.state();
+      } catch (e) {
+        report.error ??= errorText(e, session.url);
+      }
       report.current = report.state.current;
-      report.ok = error === null && report.failed === null;
+      report.ok = report.error === null && report.failed === null && !report.cancelled;
       report.durationMs = elapsed(started);
       return report;
+    };
+    const cancelled = async () => {
+      const reverted = report.reverted.filter((s) => s.ok).map((s) => s.name);
+      report.cancelled = await cancel.settle(
+        reverted.length ? `${reverted.length} migration(s) were reverted before: ${reverted.join(", ")}; the rest stay applied.` : "No migration was reverted: production is as it was."
+      );
+      return done(report.cancelled.message);
     };
     let lock;
     try {
@@ -6984,6 +7893,27 @@ async function runRollback(options) {
       }
       const state = await session.state();
       const applied = state.applied;
+      if (!applied.length) {
+        const live = await session.snapshot();
+        if (tableCount(live) > 0) {
+          var _stack = [];
+          try {
+            log("The database has tables but no recorded migration: looking for the migration it matches");
+            const rehearsal = __using(_stack, await Rehearsal.start(session.project, {
+              ...options,
+              productionMajor: session.postgres.major,
+              log
+            }), true);
+            const match = await newestMatching(rehearsal, session.files, live);
+            return await done(notMigratedMessage("rollback", session.project, tableCount(live), match, fe));
+          } catch (_) {
+            var _error = _, _hasError = true;
+          } finally {
+            var _promise = __callDispose(_stack, _error, _hasError);
+            _promise && await _promise;
+          }
+        }
+      }
       let keep;
       if (options.to !== void 0) {
         keep = applied.indexOf(options.to) + 1;
@@ -7038,13 +7968,14 @@ async function runRollback(options) {
       const plan = /* @__PURE__ */ new Map();
       log(`Rehearsing ${revert.length} down(s) on a throwaway PostgreSQL`);
       {
-        var _stack = [];
+        var _stack2 = [];
         try {
-          const rehearsal = __using(_stack, await Rehearsal.start(session.project, {
+          const rehearsal = __using(_stack2, await Rehearsal.start(session.project, {
             ...options,
             productionMajor: session.postgres.major,
             log
           }), true);
+          cancel.rehearsal = rehearsal;
           const rep = report.rehearsal = {
             ok: false,
             postgres: rehearsal.postgres,
@@ -7063,13 +7994,32 @@ async function runRollback(options) {
             );
           }
           const full = await rehearsal.snapshot();
+          const policy = options.drift ?? "fail";
+          if (policy !== "ignore") {
+            const drift = diffSnapshots(full, await session.snapshot());
+            if (drift.length) {
+              const list = drift.map((c) => `${c.kind} ${c.name} ${c.action}`);
+              const text = `The live schema differs from what the applied migrations build (${drift.length} change(s): ${list.slice(0, 10).join(", ")}${list.length > 10 ? ", \u2026" : ""}): someone changed the database by hand, or a migration was edited after it ran.`;
+              if (policy === "fail") {
+                rep.error = "drift";
+                return await done(
+                  `Refusing to roll back: ${text} Nothing was changed. Run \`schemabot status --drift\` to see each difference; fix the database or the migrations, or accept it with ${knob("drift", fe)} warn.`
+                );
+              }
+              log(`Warning (${knob("drift", fe)} warn): ${text}`);
+              for (const line2 of list) log(`  drift: ${line2}`);
+            }
+          }
+          await rehearsal.actAs(await readPrivileges(session.client), log);
           for (const m of revertFiles) {
+            if (cancel.requested) return await cancelled();
             const step2 = await rehearsal.step(m, "down");
             rep.steps.push(step2);
             plan.set(m.name, step2);
             log(`  rehearsed ${m.name} down: ${step2.ok ? "ok" : "FAILED"}`);
             if (!step2.ok) {
-              rep.error = `${m.name} (down) failed: ${step2.error?.message ?? "failed"}`;
+              if (cancel.requested) return await cancelled();
+              rep.error = `${m.name} (down) failed: ${withHint(step2.error)}`;
               return await done(`The rehearsal failed, production was not touched: ${rep.error}`);
             }
           }
@@ -7083,24 +8033,22 @@ async function runRollback(options) {
           }
           rep.ok = true;
           report.changes = diffSnapshots(full, after);
-        } catch (_) {
-          var _error = _, _hasError = true;
+        } catch (_2) {
+          var _error2 = _2, _hasError2 = true;
         } finally {
-          var _promise = __callDispose(_stack, _error, _hasError);
-          _promise && await _promise;
+          var _promise2 = __callDispose(_stack2, _error2, _hasError2);
+          _promise2 && await _promise2;
         }
       }
-      report.dataLoss = dataLossOf(report.changes);
-      for (const loss of report.dataLoss) loss.rows = await countRows(session.client, loss);
-      if (options.dryRun) return await done(null);
-      const losing = report.dataLoss.filter((l) => l.rows !== 0);
-      if (losing.length && !options.allowDataLoss) {
+      report.dataLoss = await dataLossOf(session.client, report.rehearsal.steps, report.changes);
+      const lost = losing(report.dataLoss);
+      if (lost.length && !options.allowDataLoss) {
         return await done(
-          `Refusing to roll back: the downs delete data in ${losing.map(
-            (l) => `${l.kind} ${l.name}${l.rows === null ? "" : ` (${l.rows} row${l.rows === 1 ? "" : "s"})`}`
-          ).join(", ")}. Back it up, then rerun with --allow-data-loss.`
+          `${options.dryRun ? "Dry run: the real run would be refused" : "Refusing to roll back"}: the downs destroy data in production: ${describeLosses(lost)}. Nothing was changed. Back the data up, then ${rerunWith("allow-data-loss", fe)}.`
         );
       }
+      if (options.dryRun) return await done(null);
+      if (cancel.requested) return await cancelled();
       const before = await session.snapshot();
       log(`Reverting ${revert.length} migration(s)`);
       const runner = await session.runner();
@@ -7111,7 +8059,7 @@ async function runRollback(options) {
             await lock.assertHeld();
           } catch (error) {
             if (!(error instanceof LockLostError)) throw error;
-            stopped = `${error.message} Stopped before reverting ${m.name}.`;
+            stopped = `${error.message} Stopped before reverting ${m.name}.${session.idleTimeout ? ` This role's sessions get ${session.idleTimeout} (set with ALTER ROLE/DATABASE); it ends idle connections.` : ""}`;
             break;
           }
           const rehearsed = plan.get(m.name);
@@ -7125,31 +8073,45 @@ async function runRollback(options) {
           if (step2.ok) {
             log(`  reverted ${m.name} (${Math.round(step2.ms)} ms)`);
             report.reverted.push(production);
+            if (cancel.requested) break;
+            try {
+              await lock.assertHeld();
+            } catch (error) {
+              if (!(error instanceof LockLostError)) throw error;
+              stopped = `${error.message} It was lost while ${m.name} was reverted (it is reverted); stopped before the next down.`;
+              break;
+            }
             continue;
           }
+          if (cancel.requested) break;
           let undone = rolledBack === true;
           if (commitUnknown) undone = (await session.state()).applied.includes(m.name);
           report.failed = { migration: m.name, rolledBack: undone, error: step2.error, step: production };
-          stopped = `${m.name} (down) failed: ${step2.error?.message ?? "failed"}. ` + (undone ? "Its transaction was rolled back: it is still applied. " : "It ran outside a transaction: the statements before the failing one stay; fix them by hand. ") + (report.reverted.length ? `The ${report.reverted.length} down(s) before it stay reverted.` : "");
+          stopped = `${m.name} (down) failed: ${withHint(step2.error)}. ` + (undone ? "Its transaction was rolled back: it is still applied. " : "It ran outside a transaction: the statements before the failing one stay; fix them by hand. ") + (report.reverted.length ? `The ${report.reverted.length} down(s) before it stay reverted.` : "");
           break;
         }
       } finally {
         await runner.close();
       }
+      if (cancel.requested) return await cancelled();
       try {
         report.changes = diffSnapshots(before, await session.snapshot());
       } catch (error) {
         log(`Could not read the schema after the run: ${errorText(error, session.url)}`);
       }
       return await done(stopped);
+    } catch (error) {
+      if (error instanceof ReadTimeoutError) return await done(error.message);
+      if (cancel.requested) return await cancelled();
+      throw error;
     } finally {
       await lock?.release();
     }
-  } catch (_2) {
-    var _error2 = _2, _hasError2 = true;
+  } catch (_3) {
+    var _error3 = _3, _hasError3 = true;
   } finally {
-    var _promise2 = __callDispose(_stack2, _error2, _hasError2);
-    _promise2 && await _promise2;
+    var _promise3 = __callDispose(_stack3, _error3, _hasError3);
+    _promise3 && await _promise3;
   }
 }
 
@@ -7223,26 +8185,76 @@ async function runStamp(options) {
 
 // src/modes/status.ts
 async function runStatus(options) {
-  var _stack2 = [];
+  var _stack3 = [];
   try {
     const started = performance.now();
     const log = options.log ?? (() => void 0);
-    const session = __using(_stack2, await ProductionSession.open(options, "schemabot-status"), true);
-    const state = await session.state();
+    const session = __using(_stack3, await ProductionSession.open(options, "schemabot-status"), true);
+    let state;
+    try {
+      state = await session.state();
+    } catch (e) {
+      if (!(e instanceof ReadTimeoutError)) throw e;
+      return {
+        schemaVersion: 1,
+        mode: "status",
+        ok: false,
+        database: session.database,
+        postgres: { version: session.postgres.version },
+        applied: [],
+        pending: [],
+        missing: [],
+        outOfOrder: [],
+        current: null,
+        drift: null,
+        error: e.message,
+        durationMs: elapsed(started)
+      };
+    }
     let drift = null;
     let rehearsal;
     let error = null;
-    if (state.missing.length) {
+    let notMigrated = false;
+    if (!state.applied.length) {
+      const live = await session.snapshot();
+      if (tableCount(live) > 0) {
+        notMigrated = true;
+        let match = null;
+        if (options.drift) {
+          var _stack = [];
+          try {
+            log("The database has tables but no recorded migration: looking for the migration it matches");
+            const r = __using(_stack, await Rehearsal.start(session.project, {
+              ...options,
+              productionMajor: session.postgres.major,
+              log
+            }), true);
+            match = await newestMatching(r, session.files, live);
+          } catch (_) {
+            var _error = _, _hasError = true;
+          } finally {
+            var _promise = __callDispose(_stack, _error, _hasError);
+            _promise && await _promise;
+          }
+        }
+        error = notMigratedMessage("upgrade", session.project, tableCount(live), match, options.frontEnd).replace(/^Refusing to upgrade: /, "").replace(
+          " Nothing was changed.",
+          options.drift ? "" : " (status --drift names the migration it matches.)"
+        );
+      }
+    }
+    if (notMigrated) {
+    } else if (state.missing.length) {
       error = `${state.missing.length} applied migration(s) have no file in ${session.project.migrationsDir}: ${state.missing.join(", ")}. Restore the file(s) from version control before upgrading or rolling back.`;
     }
-    if (options.drift) {
+    if (options.drift && !notMigrated) {
       if (state.missing.length) {
         error += " Drift was not checked: the applied migrations cannot be replayed without their files.";
       } else {
-        var _stack = [];
+        var _stack2 = [];
         try {
           log("Replaying the applied migrations on a throwaway PostgreSQL to look for drift");
-          const r = __using(_stack, await Rehearsal.start(session.project, {
+          const r = __using(_stack2, await Rehearsal.start(session.project, {
             ...options,
             productionMajor: session.postgres.major,
             log
@@ -7264,18 +8276,18 @@ async function runStatus(options) {
               error = (error ? `${error} ` : "") + `The live schema differs from what the applied migrations build (${drift.length} change(s)): someone changed the database by hand, or a migration was edited after it ran.`;
             }
           }
-        } catch (_) {
-          var _error = _, _hasError = true;
+        } catch (_2) {
+          var _error2 = _2, _hasError2 = true;
         } finally {
-          var _promise = __callDispose(_stack, _error, _hasError);
-          _promise && await _promise;
+          var _promise2 = __callDispose(_stack2, _error2, _hasError2);
+          _promise2 && await _promise2;
         }
       }
     }
     return {
       schemaVersion: 1,
       mode: "status",
-      ok: state.missing.length === 0 && (drift === null || drift.length === 0) && !rehearsal?.error,
+      ok: !notMigrated && state.missing.length === 0 && (drift === null || drift.length === 0) && !rehearsal?.error,
       database: session.database,
       postgres: { version: session.postgres.version },
       ...state,
@@ -7284,11 +8296,11 @@ async function runStatus(options) {
       error,
       durationMs: elapsed(started)
     };
-  } catch (_2) {
-    var _error2 = _2, _hasError2 = true;
+  } catch (_3) {
+    var _error3 = _3, _hasError3 = true;
   } finally {
-    var _promise2 = __callDispose(_stack2, _error2, _hasError2);
-    _promise2 && await _promise2;
+    var _promise3 = __callDispose(_stack3, _error3, _hasError3);
+    _promise3 && await _promise3;
   }
 }
 
@@ -7305,7 +8317,9 @@ async function runUpgrade(options) {
   try {
     const started = performance.now();
     const log = options.log ?? (() => void 0);
+    const fe = options.frontEnd;
     const session = __using(_stack2, await ProductionSession.open(options, "schemabot-upgrade"), true);
+    const cancel = new Cancellation(options.signal, session);
     const report = {
       schemaVersion: 1,
       mode: "upgrade",
@@ -7320,6 +8334,7 @@ async function runUpgrade(options) {
       failed: null,
       state: EMPTY_STATE,
       drift: null,
+      dataLoss: [],
       rehearsal: null,
       lock: null,
       error: null,
@@ -7327,13 +8342,25 @@ async function runUpgrade(options) {
     };
     const done = async (error) => {
       report.error = error;
-      report.state = await session.state();
+      try {
+        report.state = await session.state();
+      } catch (e) {
+        report.error ??= errorText(e, session.url);
+      }
       report.pending.after = report.state.pending;
       report.current = report.state.current;
-      report.ok = error === null && report.failed === null;
+      report.ok = report.error === null && report.failed === null && !report.cancelled;
       report.durationMs = elapsed(started);
       return report;
     };
+    const cancelled = async () => {
+      const applied = report.applied.filter((s) => s.ok).map((s) => s.name);
+      report.cancelled = await cancel.settle(
+        applied.length ? `${applied.length} migration(s) were applied and recorded before: ${applied.join(", ")}; the rest stay pending.` : "No migration was applied: production is as it was."
+      );
+      return done(report.cancelled.message);
+    };
+    const lockLost = (message) => message + (session.idleTimeout ? ` This role's sessions get ${session.idleTimeout} (set with ALTER ROLE/DATABASE); it ends idle connections.` : "");
     let lock;
     try {
       if (!options.dryRun) {
@@ -7354,7 +8381,7 @@ async function runUpgrade(options) {
       }
       if (state.outOfOrder.length && !options.allowOutOfOrder) {
         return await done(
-          `Refusing to upgrade: pending migration(s) sort before the newest applied one (${state.current}): ${state.outOfOrder.join(", ")}. They were probably merged from an older branch; check they do not depend on later migrations, then rerun with --allow-out-of-order.`
+          `Refusing to upgrade: pending migration(s) sort before the newest applied one (${state.current}): ${state.outOfOrder.join(", ")}. They were probably merged from an older branch; check they do not depend on later migrations, then ${rerunWith("allow-out-of-order", fe)}.`
         );
       }
       if (!state.pending.length) {
@@ -7363,6 +8390,7 @@ async function runUpgrade(options) {
       }
       const pendingFiles = state.pending.map((name) => session.file(name));
       const before = await session.snapshot();
+      if (cancel.requested) return await cancelled();
       log(`Rehearsing ${pendingFiles.length} pending migration(s) on a throwaway PostgreSQL`);
       const plan = /* @__PURE__ */ new Map();
       {
@@ -7373,6 +8401,7 @@ async function runUpgrade(options) {
             productionMajor: session.postgres.major,
             log
           }), true);
+          cancel.rehearsal = rehearsal;
           const rep = report.rehearsal = {
             ok: false,
             postgres: rehearsal.postgres,
@@ -7380,6 +8409,11 @@ async function runUpgrade(options) {
             steps: [],
             error: null
           };
+          if (!state.applied.length && tableCount(before) > 0) {
+            const match = await newestMatching(rehearsal, session.files, before);
+            rep.error = "the database has tables but no recorded migration";
+            return await done(notMigratedMessage("upgrade", session.project, tableCount(before), match, fe));
+          }
           const failure = await rehearsal.replay(appliedFiles(session.files, state.applied));
           if (failure) {
             rep.error = `Replaying the applied migration ${failure.name} failed: ${failure.message}`;
@@ -7388,19 +8422,25 @@ async function runUpgrade(options) {
             );
           }
           const replayed = await rehearsal.snapshot();
-          if (options.drift !== "ignore") {
+          const policy = options.drift ?? "fail";
+          if (policy !== "ignore") {
             const drift = report.drift = diffSnapshots(replayed, before);
             if (drift.length) {
-              const text = `The live schema differs from what the applied migrations build (${drift.length} change(s)): someone changed the database by hand, or a migration was edited after it ran.`;
-              if (options.drift === "fail") {
+              const list = drift.map((c) => `${c.kind} ${c.name} ${c.action}`);
+              const text = `The live schema differs from what the applied migrations build (${drift.length} change(s): ${list.slice(0, 10).join(", ")}${list.length > 10 ? ", \u2026" : ""}): someone changed the database by hand, or a migration was edited after it ran.`;
+              if (policy === "fail") {
+                rep.error = "drift";
                 return await done(
-                  `Refusing to upgrade (--drift fail): ${text} Run \`schemabot status --drift\` to see them.`
+                  `Refusing to upgrade: ${text} Nothing was changed. Run \`schemabot status --drift\` to see each difference; fix the database or the migrations, or accept it with ${knob("drift", fe)} warn.`
                 );
               }
-              log(`Warning: ${text}`);
+              log(`Warning (${knob("drift", fe)} warn): ${text}`);
+              for (const line2 of list) log(`  drift: ${line2}`);
             }
           }
+          await rehearsal.actAs(await readPrivileges(session.client), log);
           for (const m of pendingFiles) {
+            if (cancel.requested) return await cancelled();
             const step2 = await rehearsal.step(m, "up");
             rep.steps.push(step2);
             plan.set(m.name, step2);
@@ -7408,7 +8448,8 @@ async function runUpgrade(options) {
               `  rehearsed ${m.name}: ${step2.ok ? "ok" : "FAILED"}${step2.transaction ? "" : " (outside a transaction)"}`
             );
             if (!step2.ok) {
-              rep.error = `${m.name} failed: ${step2.error?.message ?? "failed"}`;
+              if (cancel.requested) return await cancelled();
+              rep.error = `${m.name} failed: ${withHint(step2.error)}`;
               return await done(`The rehearsal failed, production was not touched: ${rep.error}`);
             }
           }
@@ -7421,7 +8462,15 @@ async function runUpgrade(options) {
           _promise && await _promise;
         }
       }
+      report.dataLoss = await dataLossOf(session.client, report.rehearsal.steps, report.changes);
+      const lost = losing(report.dataLoss);
+      if (lost.length && !options.allowDataLoss) {
+        return await done(
+          `${options.dryRun ? "Dry run: the real run would be refused" : "Refusing to upgrade"}: the pending migrations destroy data in production: ${describeLosses(lost)}. Nothing was changed. Back the data up, then ${rerunWith("allow-data-loss", fe)}.`
+        );
+      }
       if (options.dryRun) return await done(null);
+      if (cancel.requested) return await cancelled();
       log(`Applying ${pendingFiles.length} migration(s)`);
       const runner = await session.runner();
       let stopped = null;
@@ -7431,7 +8480,9 @@ async function runUpgrade(options) {
             await lock.assertHeld();
           } catch (error) {
             if (!(error instanceof LockLostError)) throw error;
-            stopped = `${error.message} Stopped before ${m.name}; the migrations listed as applied are committed.`;
+            stopped = lockLost(
+              `${error.message} Stopped before ${m.name}; the migrations listed as applied are committed.`
+            );
             break;
           }
           const rehearsed = plan.get(m.name);
@@ -7447,23 +8498,40 @@ async function runUpgrade(options) {
               `  applied ${m.name} (${Math.round(step2.ms)} ms${step2.transaction ? "" : ", outside a transaction"})`
             );
             report.applied.push(production);
+            if (cancel.requested) break;
+            try {
+              await lock.assertHeld();
+            } catch (error) {
+              if (!(error instanceof LockLostError)) throw error;
+              const next = pendingFiles[pendingFiles.indexOf(m) + 1];
+              stopped = lockLost(
+                `${error.message} It was lost while ${m.name} ran (${m.name} is applied and recorded). ` + (next ? `Stopped before ${next.name}: another job may have taken the lock.` : "")
+              );
+              break;
+            }
             continue;
           }
+          if (cancel.requested) break;
           let undone = rolledBack === true;
           if (commitUnknown) undone = !(await session.state()).applied.includes(m.name);
           report.failed = { migration: m.name, rolledBack: undone, error: step2.error, step: production };
-          stopped = `${m.name} failed: ${step2.error?.message ?? "failed"}. ` + (undone ? "Its transaction was rolled back: nothing of it stays. " : "It ran outside a transaction: the statements before the failing one stay applied; fix them by hand. ") + (report.applied.length ? `The ${report.applied.length} migration(s) before it stay applied and recorded.` : "");
+          stopped = `${m.name} failed: ${withHint(step2.error)}. ` + (undone ? "Its transaction was rolled back: nothing of it stays. " : "It ran outside a transaction: the statements before the failing one stay applied; fix them by hand. ") + (report.applied.length ? `The ${report.applied.length} migration(s) before it stay applied and recorded.` : "");
           break;
         }
       } finally {
         await runner.close();
       }
+      if (cancel.requested) return await cancelled();
       try {
         report.changes = diffSnapshots(before, await session.snapshot());
       } catch (error) {
         log(`Could not read the schema after the run: ${errorText(error, session.url)}`);
       }
       return await done(stopped);
+    } catch (error) {
+      if (error instanceof ReadTimeoutError) return await done(error.message);
+      if (cancel.requested) return await cancelled();
+      throw error;
     } finally {
       await lock?.release();
     }
@@ -7534,6 +8602,8 @@ function failureLines(report, st) {
     st.red(`  \u2716 ${f.migration} FAILED`) + (f.rolledBack ? " (its transaction was rolled back)" : st.red(" (NOT rolled back)"))
   ];
   out.push(`    ${f.error.message}`);
+  if (f.error.detail) out.push(`    DETAIL: ${f.error.detail}`);
+  if (f.error.hint) out.push(`    HINT: ${f.error.hint}`);
   if (f.error.sql) out.push(`    statement: ${f.error.sql}`);
   if (f.error.file) out.push(`    at ${f.error.file}${f.error.line ? `:${f.error.line}` : ""}`);
   return out;
@@ -7563,20 +8633,29 @@ function renderUpgrade(r, st) {
   }
   if (r.rehearsal && !r.rehearsal.ok && r.rehearsal.error)
     out.push(st.red(`Rehearsal: ${r.rehearsal.error}`));
+  out.push(...dataLossLines(r, "the pending migrations", st));
+  out.push(...cancelLines(r, st));
   out.push(...stateLines(r.state, st));
   return out;
+}
+function dataLossLines(r, what, st) {
+  if (!r.dataLoss?.length) return [];
+  const out = [st.yellow(`Data destroyed by ${what} (${r.dataLoss.length}):`)];
+  for (const l of r.dataLoss) {
+    const rows = l.rows === null ? "not counted" : `${l.rows}${l.rows >= 1e6 ? "+" : ""} ${l.kind === "column" ? "value(s)" : "row(s)"} in production`;
+    out.push(
+      `  ${l.kind} ${l.name}: ${rows}${l.operation ? ` \u2014 ${l.migration ? `${l.migration} ` : ""}${l.operation}` : ""}`
+    );
+  }
+  return out;
+}
+function cancelLines(r, st) {
+  return "cancelled" in r && r.cancelled ? [st.red(r.cancelled.message)] : [];
 }
 function renderRollback(r, st) {
   const out = [`Target: ${r.target ?? "none (revert every applied migration)"}`];
   out.push(`Plan: revert ${r.plan.length} migration(s)${r.plan.length ? `: ${r.plan.join(", ")}` : ""}`);
-  if (r.dataLoss.length) {
-    out.push(st.yellow(`Data deleted by the downs (${r.dataLoss.length}):`));
-    for (const l of r.dataLoss) {
-      out.push(
-        `  ${l.kind} ${l.name}${l.rows === null ? "" : ` (${l.rows}${l.rows >= 1e6 ? "+" : ""} row(s) with data)`}`
-      );
-    }
-  }
+  out.push(...dataLossLines(r, "the downs", st));
   if (r.dryRun) {
     out.push("(dry run: nothing was changed)");
     out.push(...sqlLines(r.rehearsal));
@@ -7588,6 +8667,7 @@ function renderRollback(r, st) {
   }
   if (r.rehearsal && !r.rehearsal.ok && r.rehearsal.error)
     out.push(st.red(`Rehearsal: ${r.rehearsal.error}`));
+  out.push(...cancelLines(r, st));
   out.push(...stateLines(r.state, st));
   return out;
 }
@@ -7620,10 +8700,11 @@ function gateRefusedSummary(message) {
 ${message}
 `;
 }
-function upgradeComment(report, runUrl) {
+function upgradeComment(report, runUrl, environment = "production") {
   const applied = report.applied.filter((s) => s.ok);
   const f = report.failed;
-  const heading = f ? `### \u274C Schemabot upgrade stopped at ${code(f.migration)} on ${escapeMarkdown(report.database)}` : `### \u2705 Schemabot upgrade: ${applied.length} migration${applied.length === 1 ? "" : "s"} applied to ${escapeMarkdown(report.database)}`;
+  const target = code(environment);
+  const heading = f ? `### \u274C Schemabot upgrade stopped at ${code(f.migration)} on ${target}` : `### \u2705 Schemabot upgrade: ${applied.length} migration${applied.length === 1 ? "" : "s"} applied to ${target}`;
   const lines = [heading, ""];
   if (applied.length) {
     if (f) lines.push(`Applied and recorded before it (${applied.length}):`, "");
@@ -7680,6 +8761,8 @@ export {
   renderNoMigrationChanges,
   withCaFile,
   writeCaFile,
+  SIGNAL_EXIT,
+  cancelOnSignals,
   runRollback,
   runStamp,
   runStatus,

@@ -10,7 +10,7 @@ import {
   track,
   waitForConnection,
   withDatabase
-} from "./chunk-55HOYEVG.js";
+} from "./chunk-XS3RXJWH.js";
 import "./chunk-NEOG2NI4.js";
 import "./chunk-H3F4CYK2.js";
 import "./chunk-CHXII7AT.js";
