@@ -33,8 +33,23 @@ export default tseslint.config(
     files: ['src/report/models.ts', 'src/report/production.ts'],
     rules: boundary(['cli', 'action', 'github']),
   },
+  // The worker runs the project's code in its own process: it imports nothing of Schemabot's but the
+  // protocol's types.
   {
-    files: ['src/modes/rollback.ts', 'src/modes/stamp.ts', 'src/modes/production/database.ts'],
-    rules: boundary(['action']),
+    files: ['src/migrate/worker/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./(?!protocol\\.js$)|(\\.\\./){2,})',
+              message:
+                "The worker runs the project's code in a process of its own: it may import only ../protocol.js of Schemabot.",
+            },
+          ],
+        },
+      ],
+    },
   },
 );

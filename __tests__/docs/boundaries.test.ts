@@ -54,3 +54,27 @@ test.each([
 ])('a forward import passes: %s, %j', async (file, code) => {
   expect(await boundaryErrors(file, code)).toEqual([]);
 });
+
+test('the worker imports nothing of Schemabot but the protocol', async () => {
+  const file = 'src/migrate/worker/extra.ts';
+  expect(
+    await boundaryErrors(file, "import { redact } from '../redact.js';\nexport const x = redact;\n"),
+  ).toEqual([
+    "The worker runs the project's code in a process of its own: it may import only ../protocol.js of Schemabot.",
+  ]);
+  expect(
+    await boundaryErrors(
+      file,
+      "import { takeSnapshot } from '../../inspect/index.js';\nexport const x = takeSnapshot;\n",
+    ),
+  ).toHaveLength(1);
+  expect(
+    await boundaryErrors(
+      file,
+      "import type { WorkerRequest } from '../protocol.js';\nexport type X = WorkerRequest;\n",
+    ),
+  ).toEqual([]);
+  expect(
+    await boundaryErrors(file, "import { LocalRunner } from './runner.js';\nexport const x = LocalRunner;\n"),
+  ).toEqual([]);
+});

@@ -1,4 +1,4 @@
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from './errors.js';
 import { diffSnapshots } from '../diff/index.js';
 import type { Snapshot } from '../inspect/index.js';
 import { migrationFunctions } from '../migrate/project.js';

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { UsageError } from '../../cli/errors.js';
+import { UsageError } from '../errors.js';
 import { metaTableSql } from '../../migrate/meta.js';
 import type { Project } from '../../migrate/project.js';
 import { addUrlSecret, redact } from '../../migrate/redact.js';
