@@ -57,11 +57,12 @@ test.each([
 
 test('the worker imports nothing of Schemabot but the protocol', async () => {
   const file = 'src/migrate/worker/extra.ts';
-  expect(
-    await boundaryErrors(file, "import { redact } from '../redact.js';\nexport const x = redact;\n"),
-  ).toEqual([
-    "The worker runs the project's code in a process of its own: it may import only ../protocol.js of Schemabot.",
-  ]);
+  const errors = await boundaryErrors(
+    file,
+    "import { redact } from '../redact.js';\nexport const x = redact;\n",
+  );
+  expect(errors).toHaveLength(1);
+  expect(errors[0]).toContain('it may import only ../protocol.js of Schemabot');
   expect(
     await boundaryErrors(
       file,

@@ -131,11 +131,10 @@ const definitions: Record<string, Schema> = {
     ['before', 'after', 'details', 'from', 'evidence'],
     'One schema change: `before`/`after` are the catalog snapshot of the object (null when absent).',
   ),
-  Statement: object({ sql: str(REPORT_LIMITS.sql), ms: num, failed: bool, unfinished: bool, line: int(1) }, [
-    'failed',
-    'unfinished',
-    'line',
-  ]),
+  Statement: object(
+    { sql: str(REPORT_LIMITS.sql), ms: num, failed: bool, unfinished: bool, line: int(1), late: bool },
+    ['failed', 'unfinished', 'line', 'late'],
+  ),
   MigrationError: object(
     {
       message: str(REPORT_LIMITS.text),
@@ -149,11 +148,32 @@ const definitions: Record<string, Schema> = {
     },
     ['file', 'line', 'sql', 'code', 'detail', 'hint', 'position'],
   ),
-  StepReport: object({
-    ok: bool,
-    ms: num,
-    statements: list(ref('Statement'), REPORT_LIMITS.statements),
-    error: nullable(ref('MigrationError')),
+  StepReport: object(
+    {
+      ok: bool,
+      ms: num,
+      statements: list(ref('Statement'), REPORT_LIMITS.statements),
+      error: nullable(ref('MigrationError')),
+      unawaited: object({ sql: str(REPORT_LIMITS.sql), line: int(1) }, ['line']),
+    },
+    ['unawaited'],
+  ),
+  DataLoss: object(
+    {
+      kind: oneOf('table', 'column'),
+      name: str(),
+      rows: nullable(int()),
+      migration: str(),
+      operation: str(),
+      sql: str(REPORT_LIMITS.sql),
+    },
+    ['migration', 'operation', 'sql'],
+  ),
+  Cancelled: object({
+    signal: oneOf('SIGTERM', 'SIGINT'),
+    cancelledBackends: list(int(), REPORT_LIMITS.migrations),
+    rolledBack: bool,
+    message: str(REPORT_LIMITS.text),
   }),
   MigrationObservation: object({
     postgresMajor: int(),
@@ -379,10 +399,12 @@ const definitions: Record<string, Schema> = {
       failed: nullable(ref('Failure')),
       state: ref('MigrationState'),
       drift: nullable(list(ref('Change'))),
+      dataLoss: list(ref('DataLoss'), REPORT_LIMITS.migrations),
       rehearsal: nullable(ref('Rehearsal')),
       lock: nullable(ref('Lock')),
+      cancelled: ref('Cancelled'),
     },
-    [],
+    ['cancelled'],
     '`schemabot upgrade --json`, and the action’s `report-path` (mode upgrade).',
   ),
   RollbackReport: object(
@@ -395,13 +417,14 @@ const definitions: Record<string, Schema> = {
       reverted: list(ref('ProductionStep'), REPORT_LIMITS.migrations),
       current: nullable(str()),
       changes: list(ref('Change')),
-      dataLoss: list(object({ kind: oneOf('table', 'column'), name: str(), rows: nullable(int()) })),
+      dataLoss: list(ref('DataLoss'), REPORT_LIMITS.migrations),
       failed: nullable(ref('Failure')),
       state: ref('MigrationState'),
       rehearsal: nullable(ref('Rehearsal')),
       lock: nullable(ref('Lock')),
+      cancelled: ref('Cancelled'),
     },
-    [],
+    ['cancelled'],
     '`schemabot rollback --json`, and the action’s `report-path` (mode rollback).',
   ),
   StampReport: object(
