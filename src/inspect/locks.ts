@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import type { PostgresServer } from '../postgres/index.js';
+import { parseSync } from 'libpg-query';
 import { loadParser, transactionEffect } from './observe-transactions.js';
 
 /**
@@ -34,6 +35,12 @@ export interface RelationLock {
 export interface StatementObservation {
   /** Position in the migration's statements (0-based). */
   index: number;
+  /**
+   * When the captured query held several statements (Sequelize sends `CREATE TYPE` and `ALTER TABLE`
+   * as one), it is replayed and measured statement by statement: which one this is (0-based), and
+   * `sql` is that statement alone. Absent for a query of one statement.
+   */
+  part?: number;
   sql: string;
   /** Replay duration of the statement itself, in milliseconds. */
   ms: number;
@@ -164,6 +171,32 @@ interface Held {
 }
 
 const OUTSIDE_TRANSACTION = '25001';
+
+/**
+ * The statements of one captured query by the parser's boundaries (one element when it holds one, or
+ * when the parser rejects it: PostgreSQL then rejects it whole). Locations count UTF-8 bytes.
+ */
+export function splitQuery(sql: string): string[] {
+  let stmts: { stmt_location?: number; stmt_len?: number }[];
+  try {
+    stmts = (parseSync(sql) as { stmts?: { stmt_location?: number; stmt_len?: number }[] }).stmts ?? [];
+  } catch {
+    return [sql];
+  }
+  if (stmts.length <= 1) return [sql];
+  const bytes = Buffer.from(sql, 'utf8');
+  const parts = stmts
+    .map((s) => {
+      const from = s.stmt_location ?? 0;
+      const to = s.stmt_len ? from + s.stmt_len : bytes.length;
+      return bytes.subarray(from, to).toString('utf8').trim();
+    })
+    .filter((p) => p.length > 0);
+  // A query that opens or ends a transaction itself is replayed as it was sent.
+  return parts.length > 1 && !parts.some((p) => transactionEffect(p).control || transactionEffect(p).savepoint)
+    ? parts
+    : [sql];
+}
 
 /**
  * Replays `statements` in order on the database at `url` (a copy of the database as it was before the
@@ -320,8 +353,59 @@ async function replay(client: pg.Client, statements: string[]): Promise<Migratio
     }
   };
 
+  /**
+   * One statement inside an open transaction (the migration's, or the one a multi-statement query runs
+   * in): a savepoint lets the replay go on past a rejected statement.
+   */
+  const inOpenTransaction = async (obs: StatementObservation, sql: string): Promise<void> => {
+    const start = await readState();
+    await client.query('SAVEPOINT schemabot_observe');
+    const result = await run(sql);
+    obs.ms = round(result.ms);
+    const since = clock;
+    clock += result.ms;
+    if (result.error) {
+      Object.assign(obs, errorFields(result.error));
+      await client.query('ROLLBACK TO SAVEPOINT schemabot_observe; RELEASE SAVEPOINT schemabot_observe');
+      return;
+    }
+    await client.query('RELEASE SAVEPOINT schemabot_observe');
+    const end = await readState();
+    obs.locks = taken(end, since);
+    obs.rewrites = rewritten(end.files);
+    obs.scans = scanned(start, end);
+  };
+
   const observations: StatementObservation[] = [];
   for (const [index, sql] of statements.entries()) {
+    const parts = splitQuery(sql);
+    if (parts.length > 1 && client.getTransactionStatus() !== 'E') {
+      // PostgreSQL runs a multi-statement query in one implicit transaction (unless the migration
+      // opened one): each statement is measured, and locks last until the query's end.
+      const implicit = client.getTransactionStatus() === 'I';
+      if (implicit) await client.query('BEGIN');
+      for (const [part, text] of parts.entries()) {
+        const obs: StatementObservation = {
+          index,
+          part,
+          sql: text,
+          ms: 0,
+          locks: [],
+          rewrites: [],
+          scans: [],
+          inTransaction: true,
+          ...(implicit ? {} : { migrationTransaction: true }),
+        };
+        observations.push(obs);
+        await inOpenTransaction(obs, text);
+      }
+      if (implicit) {
+        const commit = await run('COMMIT');
+        clock += commit.ms;
+        release();
+      }
+      continue;
+    }
     const effect = transactionEffect(sql);
     const migrationTransaction = client.getTransactionStatus() !== 'I';
     const obs: StatementObservation = {
@@ -357,23 +441,7 @@ async function replay(client: pg.Client, statements: string[]): Promise<Migratio
     }
 
     if (migrationTransaction) {
-      // Inside the migration's transaction: a savepoint lets the replay go on past a rejected statement.
-      const start = await readState();
-      await client.query('SAVEPOINT schemabot_observe');
-      const result = await run(sql);
-      obs.ms = round(result.ms);
-      const since = clock;
-      clock += result.ms;
-      if (result.error) {
-        Object.assign(obs, errorFields(result.error));
-        await client.query('ROLLBACK TO SAVEPOINT schemabot_observe; RELEASE SAVEPOINT schemabot_observe');
-        continue;
-      }
-      await client.query('RELEASE SAVEPOINT schemabot_observe');
-      const end = await readState();
-      obs.locks = taken(end, since);
-      obs.rewrites = rewritten(end.files);
-      obs.scans = scanned(start, end);
+      await inOpenTransaction(obs, sql);
       continue;
     }
 
