@@ -9,7 +9,14 @@ import type {
   TransactionState,
   Unit,
 } from './rules/index.js';
-import { loadedSqlParser, relLabel, type ParsedSql, type RelName, type SqlAction, type SqlParser } from './sql.js';
+import {
+  loadedSqlParser,
+  relLabel,
+  type ParsedSql,
+  type RelName,
+  type SqlAction,
+  type SqlParser,
+} from './sql.js';
 import type { Finding } from './types.js';
 
 /**
@@ -106,7 +113,7 @@ function exclusiveTarget(action: SqlAction): RelName[] {
     case 'cluster':
       return action.table ? [action.table] : [];
     case 'drop-index':
-      return action.indexes;
+      return action.concurrent ? [] : action.indexes;
     default:
       return [];
   }
@@ -134,7 +141,10 @@ function unitsOf(input: HazardInput, parser: SqlParser): { units: Unit[]; parsed
     else {
       parts = parser.split(statement.sql);
       // A query that opens or ends a transaction itself stays whole (as the replay keeps it).
-      if (parts.length > 1 && parts.some((p) => parser.parse(p).actions.some((a) => a.kind === 'transaction')))
+      if (
+        parts.length > 1 &&
+        parts.some((p) => parser.parse(p).actions.some((a) => a.kind === 'transaction'))
+      )
         parts = [statement.sql];
     }
     for (const [part, sql] of parts.entries()) {
@@ -174,7 +184,12 @@ export function hazardFindings(
     return setting !== 'off' && (!r.optIn || setting !== undefined);
   });
   const scratch = new Map<string, unknown>();
-  const tx: TransactionState = { open: false, sessionTimeout: false, localTimeout: false, exclusive: new Map() };
+  const tx: TransactionState = {
+    open: false,
+    sessionTimeout: false,
+    localTimeout: false,
+    exclusive: new Map(),
+  };
 
   const label = (unit: Unit): string =>
     unit.number !== undefined ? `statement ${unit.number}` : 'a catalog read';
@@ -269,8 +284,7 @@ export function hazardFindings(
     let exclusiveByParse: string | undefined;
     for (const action of parsed.actions) {
       for (const rel of exclusiveTarget(action)) {
-        const r =
-          action.kind === 'drop-index' ? existing(rel, 'index') : existing(rel, 'table');
+        const r = action.kind === 'drop-index' ? existing(rel, 'index') : existing(rel, 'table');
         if (r) exclusiveByParse ??= r.name;
       }
     }
@@ -311,6 +325,7 @@ export function hazardFindings(
         report(rule, unit, message, tables);
       },
       explain: (table) => explained.add(table),
+      cover: (table) => covered.add(table),
       explained,
       covered,
       ...(exclusiveByParse ? { exclusiveByParse } : {}),
@@ -340,7 +355,9 @@ export function hazardFindings(
 
     // What the transaction now holds exclusively (for the rules about later statements in it).
     const exclusiveNow = measured
-      ? measured.locks.filter((l) => l.kind === 'table' && l.mode === 'AccessExclusiveLock').map((l) => l.relation)
+      ? measured.locks
+          .filter((l) => l.kind === 'table' && l.mode === 'AccessExclusiveLock')
+          .map((l) => l.relation)
       : parsed.actions.flatMap((a) =>
           exclusiveTarget(a)
             .filter(() => a.kind !== 'drop-index')

@@ -204,9 +204,7 @@ function alterTableActions(table: RelName, cmd: AlterTableCmd): SqlAction[] {
         column: col.colname ?? '',
         type,
         notNull:
-          primaryKey ||
-          col.is_not_null === true ||
-          constraints.some((c) => c.contype === 'CONSTR_NOTNULL'),
+          primaryKey || col.is_not_null === true || constraints.some((c) => c.contype === 'CONSTR_NOTNULL'),
         primaryKey,
       };
       const generated = constraints.find(

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { assess } from '../assess/index.js';
-import { loadConfig } from '../assess/config.js';
+import { loadConfig, type HazardConfig } from '../assess/config.js';
 import { hazardFindings } from '../assess/hazards.js';
 import { loadSqlParser } from '../assess/sql.js';
 import type { Finding } from '../assess/types.js';
@@ -173,7 +173,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
       const { initial, final } = await roundTrip(ws, plan, reports, replayFailures, baseReplay, log);
       const changes = diffSnapshots(initial, final);
       const migrations = plan.migrations.map((m) => reports.get(m.name)!);
-      const { hazards, sources } = await readHazards(plan, migrations, server.major);
+      const { hazards, sources } = await readHazards(plan, migrations, server.major, config);
       const models = allRan(migrations, replayFailures)
         ? await modelsSection(server, project, final, log)
         : undefined;
@@ -265,6 +265,7 @@ async function readHazards(
   plan: Plan,
   migrations: MigrationReport[],
   postgresMajor: number,
+  config: HazardConfig,
 ): Promise<{ hazards: Finding[]; sources: Map<string, string> }> {
   const sources = new Map<string, string>();
   for (const m of plan.migrations) {
@@ -275,15 +276,19 @@ async function readHazards(
   if (!plan.base) return { hazards: [], sources };
   const judged = migrations.filter((m) => m.up?.ok && m.up.statements.length);
   if (!judged.length) return { hazards: [], sources };
-  await loadSqlParser();
+  const parser = await loadSqlParser();
   const hazards = judged.flatMap((m) =>
-    hazardFindings({
-      migration: m.name,
-      file: m.file,
-      statements: m.up!.statements.map((s) => ({ sql: s.sql, line: s.line })),
-      observation: m.observation,
-      postgresMajor,
-    }),
+    hazardFindings(
+      {
+        parser,
+        migration: m.name,
+        file: m.file,
+        statements: m.up!.statements.map((s) => ({ sql: s.sql, line: s.line })),
+        observation: m.observation,
+        postgresMajor,
+      },
+      config,
+    ),
   );
   return { hazards, sources };
 }

@@ -22,7 +22,10 @@ export const backfillInDdlTransaction: HazardRule = {
     const name = t?.name ?? relLabel(action.table);
     const taker = ctx.tx.exclusive.get(name);
     if (!t || !taker || taker === ctx.unit) return;
-    const took = ctx.unit.observed && !ctx.unit.observed.error ? `; it took ${ms(ctx.unit.observed.ms)} in the replay, on its rows` : '';
+    const took =
+      ctx.unit.observed && !ctx.unit.observed.error
+        ? `; it took ${ms(ctx.unit.observed.ms)} in the replay, on its rows`
+        : '';
     ctx.at(
       this,
       `${action.verb} on ${t.name} runs while the transaction holds AccessExclusiveLock on it since ${ctx.label(taker)} (${quote(taker.sql)})${took}: every row it touches keeps the table locked longer`,

@@ -11,12 +11,19 @@ export const cluster: HazardRule = {
   onAction(action, ctx) {
     if (action.kind !== 'cluster') return;
     if (!action.table) {
-      ctx.at(this, 'CLUSTER of every previously clustered table takes AccessExclusiveLock (blocks reads and writes) on each in turn while rewriting it');
+      ctx.at(
+        this,
+        'CLUSTER of every previously clustered table takes AccessExclusiveLock (blocks reads and writes) on each in turn while rewriting it',
+      );
       return;
     }
     const t = ctx.existing(action.table, 'table');
     if (!t) return;
     ctx.explain(t.name);
-    ctx.at(this, `CLUSTER ${t.name} rewrites it under AccessExclusiveLock (blocks reads and writes) for the whole run${ctx.lockNote(action.table)}`, t.name);
+    ctx.at(
+      this,
+      `CLUSTER ${t.name} rewrites it under AccessExclusiveLock (blocks reads and writes) for the whole run${ctx.lockNote(action.table)}`,
+      t.name,
+    );
   },
 };

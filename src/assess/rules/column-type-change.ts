@@ -4,8 +4,7 @@ import type { HazardRule } from './types.js';
 export const columnTypeChange: HazardRule = {
   name: 'column-type-change',
   severity: 'warning',
-  summary:
-    'Changing a column’s type rewrote the table (and rebuilt its indexes) under AccessExclusiveLock.',
+  summary: 'Changing a column’s type rewrote the table (and rebuilt its indexes) under AccessExclusiveLock.',
   fix: 'Add a column of the new type, backfill in batches, switch the application, drop the old one; binary-compatible changes (varchar(n) to text or a larger n) need no rewrite.',
   docs: 'docs/rules/column-type-change.md',
   onAction(action, ctx) {

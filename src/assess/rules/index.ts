@@ -27,8 +27,8 @@ export type * from './types.js';
 
 /**
  * Every hazard rule, in the order they run on a statement. Rules that explain a rewrite (and so keep
- * `table-rewrite` quiet) or name a table (and so keep `access-exclusive-lock` quiet) come before
- * those two; `missing-lock-timeout` reads the whole statement and goes last.
+ * `table-rewrite` quiet) or name a table (and so keep `access-exclusive-lock` quiet, as
+ * `missing-lock-timeout` does for the lock it reports) come before those.
  */
 export const RULES: readonly HazardRule[] = [
   nonConcurrentIndex,
@@ -52,6 +52,6 @@ export const RULES: readonly HazardRule[] = [
   preferTimestamptz,
   banCharField,
   tableRewrite,
-  accessExclusiveLock,
   missingLockTimeout,
+  accessExclusiveLock,
 ];

@@ -20,7 +20,10 @@ export const missingLockTimeout: HazardRule = {
     if (found.first || ctx.tx.sessionTimeout || ctx.tx.localTimeout) return;
     const lock = ctx.measured?.locks.find((l) => l.kind === 'table' && l.mode === 'AccessExclusiveLock');
     const table = ctx.measured ? lock?.relation : ctx.exclusiveByParse;
-    if (table) found.first = { unit: ctx.unit, table, ...(lock ? { lock } : {}) };
+    if (!table) return;
+    found.first = { unit: ctx.unit, table, ...(lock ? { lock } : {}) };
+    // This finding names the table and its lock: no access-exclusive-lock repeats it.
+    ctx.cover(table);
   },
   onEnd(ctx) {
     const first = ctx.state<{ first?: First }>(this, () => ({})).first;

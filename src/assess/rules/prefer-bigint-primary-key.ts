@@ -19,7 +19,10 @@ export const preferBigintPrimaryKey: HazardRule = {
         ctx.at(this, `${tableName(action.table)}.${c.name} is a ${readableType(c.type)} primary key`);
       }
     } else if (action.kind === 'add-column' && action.primaryKey && SMALL_KEYS.has(action.type)) {
-      ctx.at(this, `${tableName(action.table)}.${action.column} is a ${readableType(action.type)} primary key`);
+      ctx.at(
+        this,
+        `${tableName(action.table)}.${action.column} is a ${readableType(action.type)} primary key`,
+      );
     }
   },
 };

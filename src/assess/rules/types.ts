@@ -105,6 +105,8 @@ export interface StatementContext extends MigrationContext {
   at(rule: RuleMeta, message: string, ...tables: string[]): void;
   /** A rewrite of `table` a specific rule explains (no generic table-rewrite for it). */
   explain(table: string): void;
+  /** A table another finding speaks of (no separate access-exclusive-lock for it). */
+  cover(table: string): void;
   explained: ReadonlySet<string>;
   covered: ReadonlySet<string>;
   /** First table the SQL says this statement locks exclusively (when nothing was measured). */

@@ -11,14 +11,21 @@ export const vacuumFull: HazardRule = {
   onAction(action, ctx) {
     if (action.kind !== 'vacuum-full') return;
     if (!action.tables.length) {
-      ctx.at(this, 'VACUUM FULL of every table in the database takes AccessExclusiveLock (blocks reads and writes) on each in turn while rewriting it');
+      ctx.at(
+        this,
+        'VACUUM FULL of every table in the database takes AccessExclusiveLock (blocks reads and writes) on each in turn while rewriting it',
+      );
       return;
     }
     for (const rel of action.tables) {
       const t = ctx.existing(rel, 'table');
       if (!t) continue;
       ctx.explain(t.name);
-      ctx.at(this, `VACUUM FULL ${t.name} rewrites it under AccessExclusiveLock (blocks reads and writes) for the whole run`, t.name);
+      ctx.at(
+        this,
+        `VACUUM FULL ${t.name} rewrites it under AccessExclusiveLock (blocks reads and writes) for the whole run`,
+        t.name,
+      );
     }
   },
 };
