@@ -7,7 +7,15 @@ import { runCheck } from '../modes/check.js';
 import { renderTerminal } from '../report/terminal.js';
 import { ensureBaseCommit } from './base.js';
 import type { ActionInputs } from './inputs.js';
-import { githubClient, isFailing, publishResult, setOutputs, stickyFolder, writeSummary } from './publish.js';
+import {
+  githubClient,
+  isFailing,
+  markdownLinks,
+  publishResult,
+  setOutputs,
+  stickyFolder,
+  writeSummary,
+} from './publish.js';
 
 interface PullRequestPayload {
   number?: number;
@@ -50,13 +58,17 @@ export async function actionCheck(inputs: ActionInputs): Promise<void> {
   writeFileSync(inputs.reportPath, JSON.stringify(data, null, 2) + '\n');
   core.info(renderTerminal(report));
   emitAnnotations(annotations(report.findings));
-  await writeSummary(report, inputs.reportPath);
+  const statusSha = headSha && /^[0-9a-f]{40}$/.test(headSha) ? headSha : null;
+  await writeSummary(report, inputs.reportPath, undefined, {
+    ...markdownLinks(statusSha),
+    failOn: inputs.failOn,
+  });
   const published = await publishResult(report, inputs, {
     client: githubClient(inputs),
     owner,
     repo,
     pullRequest: pr?.number ?? null,
-    statusSha: headSha && /^[0-9a-f]{40}$/.test(headSha) ? headSha : null,
+    statusSha,
     folder: stickyFolder(report, inputs.workingDirectory),
   });
   setOutputs(report, inputs.reportPath, published);

@@ -176,6 +176,8 @@ export function hazardFindings(
   const parser = input.parser ?? loadedSqlParser();
   const out: Finding[] = [];
   const seen = new Set<string>();
+  /** Tables some finding of this migration names (an info finding does not repeat them). */
+  const named = new Set<string>();
   const before = input.observation?.before;
   const created = new Set(input.createdInMigration ?? []);
   const { units, parsed: parsedUnits } = unitsOf(input, parser);
@@ -229,6 +231,7 @@ export function hazardFindings(
     const key = `${rule.name}\u0000${unitOrder.get(unit)}\u0000${[...tables].sort().join(',')}`;
     if (seen.has(key)) return;
     seen.add(key);
+    for (const t of tables) named.add(t);
     const setting = config.rules[rule.name];
     out.push({
       rule: rule.name,
@@ -238,6 +241,7 @@ export function hazardFindings(
       ...(unit.line !== undefined ? { line: unit.line } : {}),
       message: `${message} (${label(unit)}: ${truncate(unit.sql)})`,
       fix: rule.fix,
+      docs: rule.docs,
     });
   };
 
@@ -325,7 +329,11 @@ export function hazardFindings(
         report(rule, unit, message, tables);
       },
       explain: (table) => explained.add(table),
-      cover: (table) => covered.add(table),
+      cover: (table) => {
+        covered.add(table);
+        named.add(table);
+      },
+      named,
       explained,
       covered,
       ...(exclusiveByParse ? { exclusiveByParse } : {}),

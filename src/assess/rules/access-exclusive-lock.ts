@@ -1,6 +1,6 @@
 import type { HazardRule } from './types.js';
 
-/** A measured AccessExclusiveLock on an existing table that no other finding of the statement names. */
+/** A measured AccessExclusiveLock on an existing table that no other finding of the migration names. */
 export const accessExclusiveLock: HazardRule = {
   name: 'access-exclusive-lock',
   severity: 'info',
@@ -10,7 +10,7 @@ export const accessExclusiveLock: HazardRule = {
   docs: 'docs/rules/access-exclusive-lock.md',
   onStatement(ctx) {
     const exclusive = (ctx.measured?.locks ?? []).filter(
-      (l) => l.kind === 'table' && l.mode === 'AccessExclusiveLock' && !ctx.covered.has(l.relation),
+      (l) => l.kind === 'table' && l.mode === 'AccessExclusiveLock' && !ctx.named.has(l.relation),
     );
     if (exclusive.length)
       ctx.at(

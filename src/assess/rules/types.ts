@@ -109,6 +109,8 @@ export interface StatementContext extends MigrationContext {
   cover(table: string): void;
   explained: ReadonlySet<string>;
   covered: ReadonlySet<string>;
+  /** Tables a finding of this migration (this statement or an earlier one) already names. */
+  named: ReadonlySet<string>;
   /** First table the SQL says this statement locks exclusively (when nothing was measured). */
   exclusiveByParse?: string;
   /** Relations the migration has created so far (exempt from the rules about live tables). */
