@@ -39,17 +39,17 @@ export interface ErDiagramOptions {
 const obj = (v: unknown): Obj => (v && typeof v === 'object' ? (v as Obj) : {});
 
 /**
- * A column type as Mermaid accepts it (a letter, then letters, digits, `_`, `-`, parentheses and
- * brackets) and as the migration wrote it: `varchar(255)`, `bigint`, an enum by its own name.
+ * A column type as Mermaid accepts it (a letter, then letters, digits, `_`, `-`, `,`, parentheses
+ * and brackets; no spaces) and as the migration wrote it: `varchar(255)`, `bigint`, an enum by its own name.
  */
 function typeWord(type: string): string {
   const t = readableType(type)
     .split('.')
     .map((p) => p.replace(/^"|"$/g, ''))
     .pop()!
-    .replace(/,\s*/g, '-')
+    .replace(/,\s+/g, ',')
     .replace(/\s+/g, '_')
-    .replace(/[^A-Za-z0-9_()[\]-]+/g, '_');
+    .replace(/[^A-Za-z0-9_()[\],-]+/g, '_');
   return /^[A-Za-z]/.test(t) ? t : `t_${t}`;
 }
 
