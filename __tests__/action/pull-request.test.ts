@@ -185,6 +185,16 @@ test('comment: on-change creates no comment for a pull request without migration
   expect(run.summary).toContain('Schemabot');
 });
 
+test('comment: on-change: a finding about something else than migrations goes to the job summary only', async () => {
+  const { repo, base } = fixture();
+  // A model that cannot be loaded: a models-not-loaded warning, but no migration changed.
+  const head = repo.commit({ 'models/index.js': "throw new Error('needs the app running');\n" });
+  const run = await check(repo, { number: 10, base, head });
+  expect(run.code).toBe(0);
+  expect(server.comments(OWNER, REPO, 10)).toEqual([]);
+  expect(run.summary).toContain('models-not-loaded');
+});
+
 test('a production mode without its database input fails with a message naming the input', async () => {
   const { repo, base } = fixture();
   const run = await check(repo, { number: 9, base, head: base }, { mode: 'upgrade' });

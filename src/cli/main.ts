@@ -205,9 +205,14 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
       .description(
         'Write a migration from the difference between the models and the migrations (autogenerate), then prove it: up, down, up, and no drift left.',
       )
-      .argument('<name>', 'the migration name after the timestamp, e.g. add-status-to-posts'),
-  ).action(async (name: string, flags: ModelsFlags) => {
-    const report = await runGenerate({ ...modelsRequest(flags), name });
+      .argument('<name>', 'the migration name after the timestamp, e.g. add-status-to-posts')
+      .option('--keep-unproven', 'keep the written migration even when its proof (up, down, up) fails'),
+  ).action(async (name: string, flags: ModelsFlags & { keepUnproven?: boolean }) => {
+    const report = await runGenerate({
+      ...modelsRequest(flags),
+      name,
+      ...(flags.keepUnproven ? { keepUnproven: true } : {}),
+    });
     if (flags.json) output(flags.json, JSON.stringify(report, null, 2) + '\n');
     const toStdout = flags.json === '-';
     (toStdout ? process.stderr : process.stdout).write(

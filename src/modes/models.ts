@@ -159,7 +159,8 @@ export async function compareWithModels(
   migrated: Snapshot,
 ): Promise<{ comparison: ModelsComparison; schema: ModelsSchema }> {
   const schema = await syncModels(server, project, entry, migrated);
-  return { comparison: compareModels(migrated, schema.snapshot, schema.tables), schema };
+  const scope = (await loadConfig(project.cwd)).modelsScope ?? 'declared';
+  return { comparison: compareModels(migrated, schema.snapshot, schema.tables, scope), schema };
 }
 
 /**
