@@ -25,3 +25,14 @@ describe.each(Object.values(HAZARD_RULES))('$name', (rule) => {
 test('the name the worker rules will use stays free', () => {
   expect(Object.keys(HAZARD_RULES)).not.toContain('unawaited-work');
 });
+
+test('the index page lists every rule with its default', () => {
+  const index = readFileSync('docs/rules/README.md', 'utf8');
+  for (const rule of Object.values(HAZARD_RULES)) {
+    expect(index).toMatch(
+      new RegExp(
+        `\\| \\[\`${rule.name}\`\\]\\(${rule.name}\\.md\\) +\\| ${rule.optIn ? 'off \\(design rule\\)' : rule.severity} `,
+      ),
+    );
+  }
+});
