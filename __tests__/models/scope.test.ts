@@ -3,7 +3,9 @@ import { parseConfig } from '../../src/assess/config.js';
 import { compareModels } from '../../src/assess/models.js';
 import { takeSnapshot, type Snapshot } from '../../src/inspect/index.js';
 import type { PostgresServer } from '../../src/postgres/index.js';
+import { runCheck } from '../../src/modes/check.js';
 import { startTestPostgres } from '../helpers/postgres.js';
+import { CREATE_USERS, FixtureRepo } from '../helpers/repo.js';
 
 /**
  * What the models comparison covers: by default the tables some model declares (models that cover a
@@ -75,4 +77,51 @@ test('.schemabot.yml models: off | on | strict', () => {
   expect(() => parseConfig('models: 3\n', '.schemabot.yml', known)).toThrow(
     /"models" must be off, on, strict/,
   );
+});
+
+describe('check: the models input / --models flag, per matrix cell', () => {
+  const repos: FixtureRepo[] = [];
+  afterAll(() => repos.forEach((r) => r.remove()));
+
+  /** A cell whose migrations create users; the models also declare invoices, another folder's table. */
+  function cell(): { dir: string; base: string } {
+    const repo = new FixtureRepo();
+    repos.push(repo);
+    const base = repo.commit({ 'migrations/20260101000000-create-users.js': CREATE_USERS });
+    repo.commit({
+      'models/user.js': `module.exports = (sequelize, DataTypes) =>
+  sequelize.define('User', {
+    id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true },
+    email: { type: DataTypes.STRING, allowNull: false, unique: true },
+  }, { tableName: 'users', timestamps: false });
+`,
+      'models/invoice.js': `module.exports = (sequelize, DataTypes) =>
+  sequelize.define('Invoice', { total: DataTypes.DECIMAL }, { tableName: 'invoices', timestamps: false });
+`,
+    });
+    return { dir: repo.dir, base };
+  }
+
+  test.each([
+    [undefined, ['table added public.invoices']],
+    ['on' as const, []],
+    ['strict' as const, ['table added public.invoices']],
+  ])('models %s', async (modelsMode, expected) => {
+    const { dir, base } = cell();
+    const r = await runCheck({
+      cwd: dir,
+      base,
+      postgres: 'local',
+      timeoutMs: 20_000,
+      ...(modelsMode ? { modelsMode } : {}),
+    });
+    expect(names(r.models!.changes)).toEqual(expected);
+    expect(r.findings.filter((f) => f.rule === 'model-drift')).toHaveLength(expected.length);
+  });
+
+  test('models off: no comparison', async () => {
+    const { dir, base } = cell();
+    const r = await runCheck({ cwd: dir, base, postgres: 'local', timeoutMs: 20_000, modelsMode: 'off' });
+    expect(r.models).toBeUndefined();
+  });
 });

@@ -42,6 +42,7 @@ export async function actionCheck(inputs: ActionInputs): Promise<void> {
     postgresUrl: inputs.postgresUrl,
     postgresImage: inputs.postgresImage,
     timeoutMs: inputs.migrationTimeoutMs,
+    ...(inputs.models ? { modelsMode: inputs.models } : {}),
     log: (line) => core.info(line),
   });
   const headSha = pr?.head?.sha ?? github.context.sha ?? null;

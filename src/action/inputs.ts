@@ -15,6 +15,8 @@ export interface ActionInputs {
   postgresUrl?: string;
   comment: 'always' | 'on-change' | 'never';
   failOn: 'error' | 'warning' | 'never';
+  /** The models comparison of mode check; absent: `.schemabot.yml` `models`. */
+  models?: 'off' | 'on' | 'strict';
   reportPath: string;
   githubToken?: string;
   /** upgrade, rollback, status: the database to work on (registered as a secret, never printed). */
@@ -115,6 +117,7 @@ export function readInputs(eventName: string, prBaseSha: string | undefined): Ac
     throw new InputError(`Input "steps" is "${steps}"; expected a whole number, 1 or more.`);
   }
   const drift = core.getInput('drift').trim();
+  const models = core.getInput('models').trim();
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   const workingDirectory = resolve(workspace, core.getInput('working-directory').trim() || '.');
   return {
@@ -128,6 +131,7 @@ export function readInputs(eventName: string, prBaseSha: string | undefined): Ac
     postgresUrl,
     comment: oneOf('comment', ['always', 'on-change', 'never'], 'on-change'),
     failOn: oneOf('fail-on', ['error', 'warning', 'never'], 'error'),
+    ...(models ? { models: oneOf<'off' | 'on' | 'strict'>('models', ['off', 'on', 'strict'], 'on') } : {}),
     reportPath:
       core.getInput('report-path').trim() ||
       join(process.env.RUNNER_TEMP ?? workingDirectory, 'schemabot-report.json'),

@@ -88,7 +88,13 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
       .option('--migrations-path <dir>', 'migrations folder (overrides .sequelizerc)')
       .option('--timeout <seconds>', 'time limit for one migration step', positiveMs)
       .option('--json <file>', 'write the JSON report to FILE ("-" for stdout)')
-      .option('--markdown <file>', 'write the Markdown report to FILE ("-" for stdout)'),
+      .option('--markdown <file>', 'write the Markdown report to FILE ("-" for stdout)')
+      .addOption(
+        new Option(
+          '--models <mode>',
+          'models comparison: off; on (only the tables these migrations create); strict (every table)',
+        ).choices(['off', 'on', 'strict']),
+      ),
   ).action(
     async (
       flags: PostgresFlags & {
@@ -98,6 +104,7 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
         timeout?: number;
         json?: string;
         markdown?: string;
+        models?: 'off' | 'on' | 'strict';
       },
     ) => {
       checkPostgresFlags(flags);
@@ -111,6 +118,7 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
         postgresUrl: flags.postgresUrl,
         postgresImage: flags.postgresImage,
         timeoutMs: flags.timeout,
+        ...(flags.models ? { modelsMode: flags.models } : {}),
         log: (line) => process.stderr.write(`${line}\n`),
       });
       if (flags.json) output(flags.json, JSON.stringify(report, null, 2) + '\n');

@@ -174,9 +174,10 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
       const changes = diffSnapshots(initial, final);
       const migrations = plan.migrations.map((m) => reports.get(m.name)!);
       const { hazards, sources } = await readHazards(plan, migrations, server.major, config);
-      const models = allRan(migrations, replayFailures)
-        ? await modelsSection(server, project, final, log)
-        : undefined;
+      const models =
+        allRan(migrations, replayFailures) && options.modelsMode !== 'off'
+          ? await modelsSection(server, project, final, log, options.modelsMode)
+          : undefined;
       return assess({
         hazards,
         models,
@@ -220,6 +221,7 @@ async function modelsSection(
   project: Project,
   final: Snapshot,
   log: (line: string) => void,
+  scope?: 'on' | 'strict',
 ): Promise<{ section: ModelsSection; findings: Finding[] } | undefined> {
   let entry: ModelsEntry | null;
   try {
@@ -232,7 +234,13 @@ async function modelsSection(
   const source = relative(project.cwd, entry.path) || '.';
   log(`Comparing the models (${source}) with the migrations`);
   try {
-    const { comparison, schema } = await compareWithModels(server, project, entry, final);
+    const { comparison, schema } = await compareWithModels(
+      server,
+      project,
+      entry,
+      final,
+      scope && (scope === 'on' ? 'migrated' : 'strict'),
+    );
     return {
       section: { source, tables: schema.tables.length, changes: comparison.changes },
       findings: modelDriftFindings(comparison.changes, schema.tables, 'warning'),

@@ -1,7 +1,12 @@
 import pg from 'pg';
 import { relative } from 'node:path';
 import { loadConfig } from '../assess/config.js';
-import { compareModels, modelDriftFindings, type ModelsComparison } from '../assess/models.js';
+import {
+  compareModels,
+  modelDriftFindings,
+  type ModelsComparison,
+  type ModelsScope,
+} from '../assess/models.js';
 import type { Finding } from '../assess/types.js';
 import type { Change } from '../diff/index.js';
 import { takeSnapshot, type Snapshot } from '../inspect/index.js';
@@ -157,9 +162,10 @@ export async function compareWithModels(
   project: Project,
   entry: ModelsEntry,
   migrated: Snapshot,
+  override?: ModelsScope,
 ): Promise<{ comparison: ModelsComparison; schema: ModelsSchema }> {
   const schema = await syncModels(server, project, entry, migrated);
-  const scope = (await loadConfig(project.cwd)).modelsScope ?? 'declared';
+  const scope = override ?? (await loadConfig(project.cwd)).modelsScope ?? 'declared';
   return { comparison: compareModels(migrated, schema.snapshot, schema.tables, scope), schema };
 }
 
