@@ -44,6 +44,19 @@ const CONTROLS: [string, string[]][] = [
     ],
   ],
   [
+    'an enum value placed before another, outside a transaction',
+    ["ALTER TYPE mood ADD VALUE 'meh' BEFORE 'sad'"],
+  ],
+  [
+    'a new column with a foreign key added NOT VALID, then validated',
+    [
+      "SET lock_timeout = '2s'",
+      'ALTER TABLE posts ADD COLUMN editor_id integer',
+      'ALTER TABLE posts ADD CONSTRAINT posts_editor_fk FOREIGN KEY (editor_id) REFERENCES users (id) NOT VALID',
+      'ALTER TABLE posts VALIDATE CONSTRAINT posts_editor_fk',
+    ],
+  ],
+  [
     'a new table with good types',
     ['CREATE TABLE drafts (id bigserial PRIMARY KEY, at timestamptz, code varchar(3))'],
   ],
