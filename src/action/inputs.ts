@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import { join, resolve } from 'node:path';
-import type { ProviderChoice } from '../postgres/index.js';
+import { SUPPORTED_MAJORS, type ProviderChoice } from '../postgres/index.js';
 
 export type Mode = 'check' | 'upgrade' | 'rollback' | 'status' | 'stamp' | 'comment';
 
@@ -107,6 +107,12 @@ export function readInputs(eventName: string, prBaseSha: string | undefined): Ac
   const version = core.getInput('postgres-version').trim();
   if (version && !/^\d{2}$/.test(version)) {
     throw new InputError(`Input "postgres-version" is "${version}"; expected a major version such as 17.`);
+  }
+  // Said here, in the action's words (the provider's own message names the CLI flag).
+  if (version && (Number(version) < SUPPORTED_MAJORS.min || Number(version) > SUPPORTED_MAJORS.max)) {
+    throw new InputError(
+      `Input "postgres-version" is ${version}, which is not supported: use a major version from ${SUPPORTED_MAJORS.min} to ${SUPPORTED_MAJORS.max}.`,
+    );
   }
   const postgresUrl = core.getInput('postgres-url').trim() || undefined;
   if (postgresUrl) core.setSecret(postgresUrl);
