@@ -9,7 +9,15 @@ import { isEnvironmentError } from '../modes/errors.js';
 import { ensureBaseCommit } from './base.js';
 import { publishSetupError } from './setup-error.js';
 import type { ActionInputs } from './inputs.js';
-import { githubClient, isFailing, publishResult, setOutputs, stickyFolder, writeSummary } from './publish.js';
+import {
+  githubClient,
+  isFailing,
+  markdownLinks,
+  publishResult,
+  setOutputs,
+  stickyFolder,
+  writeSummary,
+} from './publish.js';
 
 interface PullRequestPayload {
   number?: number;
@@ -41,6 +49,7 @@ export async function actionCheck(inputs: ActionInputs): Promise<void> {
       postgresImage: inputs.postgresImage,
       timeoutMs: inputs.migrationTimeoutMs,
       ...(inputs.loader ? { loader: inputs.loader } : {}),
+      ...(inputs.models ? { modelsMode: inputs.models } : {}),
       log: (line) => core.info(line),
     });
   } catch (error) {
@@ -63,7 +72,10 @@ export async function actionCheck(inputs: ActionInputs): Promise<void> {
   writeFileSync(inputs.reportPath, JSON.stringify(data, null, 2) + '\n');
   core.info(renderTerminal(report));
   emitAnnotations(annotations(report.findings));
-  await writeSummary(report, inputs.reportPath);
+  await writeSummary(report, inputs.reportPath, undefined, {
+    ...markdownLinks(statusSha),
+    failOn: inputs.failOn,
+  });
   const published = await publishResult(report, inputs, {
     client: githubClient(inputs),
     owner,

@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import { ArtifactError, loadArtifact, verifyArtifactTarget, workflowRunContext } from '../github/index.js';
 import { SUMMARY_LIMIT_BYTES } from './body.js';
 import { InputError, type ActionInputs } from './inputs.js';
-import { githubClient, publishResult, setOutputs, stickyFolder, writeSummary } from './publish.js';
+import {
+  githubClient,
+  markdownLinks,
+  publishResult,
+  setOutputs,
+  stickyFolder,
+  writeSummary,
+} from './publish.js';
 
 const REPORT = 'schemabot-report.json';
 
@@ -69,7 +76,10 @@ export async function actionComment(inputs: ActionInputs): Promise<void> {
   let published = {};
   for (const { file, report, pr } of verified) {
     core.info(`${file} is about pull request #${pr.number} at ${pr.headSha}; posting it.`);
-    await writeSummary(report, file, Math.floor(SUMMARY_LIMIT_BYTES / verified.length));
+    await writeSummary(report, file, Math.floor(SUMMARY_LIMIT_BYTES / verified.length), {
+      ...markdownLinks(pr.headSha),
+      failOn: inputs.failOn,
+    });
     published = await publishResult(report, inputs, {
       client,
       owner: run.owner,

@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import { join, resolve } from 'node:path';
-import type { ProviderChoice } from '../postgres/index.js';
+import { SUPPORTED_MAJORS, type ProviderChoice } from '../postgres/index.js';
 
 export type Mode = 'check' | 'upgrade' | 'rollback' | 'status' | 'stamp' | 'comment';
 
@@ -15,6 +15,8 @@ export interface ActionInputs {
   postgresUrl?: string;
   comment: 'always' | 'on-change' | 'never';
   failOn: 'error' | 'warning' | 'never';
+  /** The models comparison of mode check; absent: `.schemabot.yml` `models`. */
+  models?: 'off' | 'on' | 'strict';
   reportPath: string;
   githubToken?: string;
   /** upgrade, rollback, status: the database to work on (registered as a secret, never printed). */
@@ -114,6 +116,12 @@ export function readInputs(eventName: string, prBaseSha: string | undefined): Ac
   if (version && !/^\d{2}$/.test(version)) {
     throw new InputError(`Input "postgres-version" is "${version}"; expected a major version such as 17.`);
   }
+  // Said here, in the action's words (the provider's own message names the CLI flag).
+  if (version && (Number(version) < SUPPORTED_MAJORS.min || Number(version) > SUPPORTED_MAJORS.max)) {
+    throw new InputError(
+      `Input "postgres-version" is ${version}, which is not supported: use a major version from ${SUPPORTED_MAJORS.min} to ${SUPPORTED_MAJORS.max}.`,
+    );
+  }
   const postgresUrl = core.getInput('postgres-url').trim() || undefined;
   if (postgresUrl) core.setSecret(postgresUrl);
   const databaseUrl = core.getInput('database-url').trim() || undefined;
@@ -127,6 +135,7 @@ export function readInputs(eventName: string, prBaseSha: string | undefined): Ac
   if (retries && !/^\d+$/.test(retries)) {
     throw new InputError(`Input "retries" is "${retries}"; expected a whole number, 0 or more.`);
   }
+  const models = core.getInput('models').trim();
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   const workingDirectory = resolve(workspace, core.getInput('working-directory').trim() || '.');
   return {
@@ -140,6 +149,7 @@ export function readInputs(eventName: string, prBaseSha: string | undefined): Ac
     postgresUrl,
     comment: oneOf('comment', ['always', 'on-change', 'never'], 'on-change'),
     failOn: oneOf('fail-on', ['error', 'warning', 'never'], 'error'),
+    ...(models ? { models: oneOf<'off' | 'on' | 'strict'>('models', ['off', 'on', 'strict'], 'on') } : {}),
     reportPath:
       core.getInput('report-path').trim() ||
       join(process.env.RUNNER_TEMP ?? workingDirectory, 'schemabot-report.json'),

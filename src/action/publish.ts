@@ -15,7 +15,7 @@ import {
   type GitHubClient,
 } from '../github/index.js';
 import { verdictLine } from '../report/format.js';
-import { hasMigrationChanges, renderNoMigrationChanges } from '../report/markdown.js';
+import { hasMigrationChanges, renderNoMigrationChanges, type MarkdownOptions } from '../report/markdown.js';
 import { fitReport, SUMMARY_LIMIT_BYTES } from './body.js';
 import type { ActionInputs } from './inputs.js';
 
@@ -65,14 +65,32 @@ export function githubClient(inputs: ActionInputs): GitHubClient | null {
   });
 }
 
+/**
+ * Links for the Markdown: the repository (commit, file and line links), the pull request's head commit,
+ * and Schemabot's own docs at the version that runs (`GITHUB_ACTION_REPOSITORY` at `GITHUB_ACTION_REF`).
+ */
+export function markdownLinks(headSha: string | null): Omit<MarkdownOptions, 'detail' | 'audience'> {
+  const server = (process.env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, '');
+  const repository = process.env.GITHUB_REPOSITORY;
+  const action = process.env.GITHUB_ACTION_REPOSITORY;
+  const ref = process.env.GITHUB_ACTION_REF;
+  return {
+    ...(repository ? { repositoryUrl: `${server}/${repository}` } : {}),
+    ...(headSha ? { headSha } : {}),
+    ...(action && ref ? { docsUrl: `${server}/${action}/blob/${ref}/` } : {}),
+  };
+}
+
 /** Writes the report to the job summary, fitted under GitHub's 1 MiB per step. */
 export async function writeSummary(
   report: CheckReport,
   reportPath: string,
   limit = SUMMARY_LIMIT_BYTES,
+  markdown: Omit<MarkdownOptions, 'detail'> = {},
 ): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY || !existsSync(process.env.GITHUB_STEP_SUMMARY)) return;
   const { body, trimmed } = fitReport(report, {
+    markdown: { ...markdown, audience: 'summary' },
     limit,
     measure: (t) => Buffer.byteLength(t, 'utf8'),
     limitName: 'the 1 MiB job summary limit',
@@ -124,6 +142,7 @@ export async function publishResult(
   if (target.pullRequest !== null && inputs.comment !== 'never') {
     if (changes) {
       const { body, trimmed } = fitReport(report, {
+        markdown: { ...markdownLinks(target.statusSha), audience: 'comment', failOn: inputs.failOn },
         limit,
         limitName: 'GitHub’s 65,536-character comment limit',
         where: `The whole report is in the job summary${runUrl() ? ` of [the workflow run](${runUrl()})` : ''} and in the JSON report (report-path).`,

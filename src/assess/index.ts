@@ -203,6 +203,7 @@ export function assess(input: AssessInput): CheckReport {
     schemaVersion: 1,
     mode: 'check',
     ok: failingFindings(findings, input.config).length === 0,
+    failOn: input.config.failOn,
     postgres: input.postgres,
     base: input.plan.base,
     head: input.plan.head,

@@ -92,7 +92,13 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
         'a module Node loads before the project\'s code (tsx, @babel/register, "--import NAME")',
       )
       .option('--json <file>', 'write the JSON report to FILE ("-" for stdout)')
-      .option('--markdown <file>', 'write the Markdown report to FILE ("-" for stdout)'),
+      .option('--markdown <file>', 'write the Markdown report to FILE ("-" for stdout)')
+      .addOption(
+        new Option(
+          '--models <mode>',
+          'models comparison: off; on (only the tables these migrations create); strict (every table)',
+        ).choices(['off', 'on', 'strict']),
+      ),
   ).action(
     async (
       flags: PostgresFlags & {
@@ -103,6 +109,7 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
         loader?: string;
         json?: string;
         markdown?: string;
+        models?: 'off' | 'on' | 'strict';
       },
     ) => {
       checkPostgresFlags(flags);
@@ -117,6 +124,7 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
         postgresImage: flags.postgresImage,
         timeoutMs: flags.timeout,
         loader: flags.loader,
+        ...(flags.models ? { modelsMode: flags.models } : {}),
         log: (line) => process.stderr.write(`${line}\n`),
       });
       if (flags.json) output(flags.json, JSON.stringify(report, null, 2) + '\n');
@@ -217,9 +225,14 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
       .description(
         'Write a migration from the difference between the models and the migrations (autogenerate), then prove it: up, down, up, and no drift left.',
       )
-      .argument('<name>', 'the migration name after the timestamp, e.g. add-status-to-posts'),
-  ).action(async (name: string, flags: ModelsFlags) => {
-    const report = await runGenerate({ ...modelsRequest(flags), name });
+      .argument('<name>', 'the migration name after the timestamp, e.g. add-status-to-posts')
+      .option('--keep-unproven', 'keep the written migration even when its proof (up, down, up) fails'),
+  ).action(async (name: string, flags: ModelsFlags & { keepUnproven?: boolean }) => {
+    const report = await runGenerate({
+      ...modelsRequest(flags),
+      name,
+      ...(flags.keepUnproven ? { keepUnproven: true } : {}),
+    });
     if (flags.json) output(flags.json, JSON.stringify(report, null, 2) + '\n');
     const toStdout = flags.json === '-';
     (toStdout ? process.stderr : process.stdout).write(

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { assess } from '../assess/index.js';
-import { loadConfig } from '../assess/config.js';
+import { loadConfig, type HazardConfig } from '../assess/config.js';
 import { hazardFindings } from '../assess/hazards.js';
 import { loadSqlParser } from '../assess/sql.js';
 import type { Finding } from '../assess/types.js';
@@ -115,10 +115,11 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
       const { initial, final } = await roundTrip(ws, plan, reports, replayFailures, baseReplay, log);
       const changes = diffSnapshots(initial, final);
       const migrations = plan.migrations.map((m) => reports.get(m.name)!);
-      const { hazards, sources } = await readHazards(plan, migrations, server.major);
-      const models = allRan(migrations, replayFailures)
-        ? await modelsSection(server, project, final, log)
-        : undefined;
+      const { hazards, sources } = await readHazards(plan, migrations, server.major, config);
+      const models =
+        allRan(migrations, replayFailures) && options.modelsMode !== 'off'
+          ? await modelsSection(server, project, final, log, options.modelsMode)
+          : undefined;
       return assess({
         hazards,
         models,
@@ -162,6 +163,7 @@ async function modelsSection(
   project: Project,
   final: Snapshot,
   log: (line: string) => void,
+  scope?: 'on' | 'strict',
 ): Promise<{ section: ModelsSection; findings: Finding[] } | undefined> {
   let entry: ModelsEntry | null;
   try {
@@ -174,7 +176,13 @@ async function modelsSection(
   const source = relative(project.cwd, entry.path) || '.';
   log(`Comparing the models (${source}) with the migrations`);
   try {
-    const { comparison, schema } = await compareWithModels(server, project, entry, final);
+    const { comparison, schema } = await compareWithModels(
+      server,
+      project,
+      entry,
+      final,
+      scope && (scope === 'on' ? 'migrated' : 'strict'),
+    );
     return {
       section: { source, tables: schema.tables.length, changes: comparison.changes },
       findings: modelDriftFindings(comparison.changes, schema.tables, 'warning'),
@@ -207,6 +215,7 @@ async function readHazards(
   plan: Plan,
   migrations: MigrationReport[],
   postgresMajor: number,
+  config: HazardConfig,
 ): Promise<{ hazards: Finding[]; sources: Map<string, string> }> {
   const sources = new Map<string, string>();
   for (const m of plan.migrations) {
@@ -217,15 +226,19 @@ async function readHazards(
   if (!plan.base) return { hazards: [], sources };
   const judged = migrations.filter((m) => m.up?.ok && m.up.statements.length);
   if (!judged.length) return { hazards: [], sources };
-  await loadSqlParser();
+  const parser = await loadSqlParser();
   const hazards = judged.flatMap((m) =>
-    hazardFindings({
-      migration: m.name,
-      file: m.file,
-      statements: m.up!.statements.map((s) => ({ sql: s.sql, line: s.line })),
-      observation: m.observation,
-      postgresMajor,
-    }),
+    hazardFindings(
+      {
+        parser,
+        migration: m.name,
+        file: m.file,
+        statements: m.up!.statements.map((s) => ({ sql: s.sql, line: s.line })),
+        observation: m.observation,
+        postgresMajor,
+      },
+      config,
+    ),
   );
   return { hazards, sources };
 }

@@ -21,7 +21,8 @@ function ownPackageRoot(): string {
   return dirname(fileURLToPath(import.meta.url));
 }
 
-const SUPPORTED_MAJORS = { min: 14, max: 18 };
+/** The PostgreSQL major versions Schemabot starts (the action and the CLI check against it). */
+export const SUPPORTED_MAJORS = { min: 14, max: 18 };
 
 function checkVersion(version: number | undefined): void {
   if (version === undefined) return;
