@@ -15,6 +15,7 @@ import {
   discoverMigrations,
   duration,
   isEnvironmentError,
+  loadConfig,
   loadProject,
   loadSqlParser,
   localName,
@@ -39,7 +40,7 @@ import {
   startThrowaway,
   syncModels,
   withCaFile
-} from "./chunks/chunk-Y75PD7W3.js";
+} from "./chunks/chunk-XYVAFHV3.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -3719,7 +3720,7 @@ function registerProductionCommands(program2, io) {
 }
 
 // src/modes/generate.ts
-import { existsSync, writeFileSync as writeFileSync2 } from "node:fs";
+import { existsSync, rmSync, writeFileSync as writeFileSync2 } from "node:fs";
 import { join, relative } from "node:path";
 
 // src/generate/migration.ts
@@ -4277,7 +4278,8 @@ async function runGenerate(options) {
       }
       log(`Syncing the models from ${relative(project.cwd, entry.path) || "."}`);
       const models = await syncModels(server, project, entry, migrated.snapshot);
-      const { changes } = compareModels(migrated.snapshot, models.snapshot, models.tables);
+      const scope = (await loadConfig(project.cwd)).modelsScope ?? "declared";
+      const { changes } = compareModels(migrated.snapshot, models.snapshot, models.tables, scope);
       if (!changes.length) {
         return done({ ok: true, file: null, changes, operations: 0, todos: [], proof: null, findings: [] });
       }
@@ -4298,7 +4300,15 @@ async function runGenerate(options) {
         throw new ModelsError(`${relative(project.cwd, path)} already exists; nothing was written.`);
       writeFileSync2(path, generated.source, { flag: "wx" });
       log(`Wrote ${relative(project.cwd, path)}: ${generated.operations} operations`);
-      const proof = await prove(url, project, { name, path }, migrated.snapshot, models, options.timeoutMs);
+      const proof = await prove(
+        url,
+        project,
+        { name, path },
+        migrated.snapshot,
+        models,
+        options.timeoutMs,
+        scope
+      );
       const findings = generated.todos.map((t) => ({
         rule: "generate-todo",
         severity: "warning",
@@ -4330,9 +4340,14 @@ async function runGenerate(options) {
           "Complete the migration by hand; `schemabot models` lists them."
         );
       }
+      const unproven = findings.some((f) => f.rule === "generate-unproven");
+      if (unproven && !options.keepUnproven) {
+        rmSync(path, { force: true });
+        log(`Removed ${file}: its proof failed (--keep-unproven keeps it to edit)`);
+      }
       return done({
         ok: findings.length === 0,
-        file,
+        file: unproven && !options.keepUnproven ? null : file,
         changes,
         operations: generated.operations,
         todos: generated.todos,
@@ -4349,7 +4364,7 @@ async function runGenerate(options) {
     _promise && await _promise;
   }
 }
-async function prove(url, project, file, before, models, timeoutMs) {
+async function prove(url, project, file, before, models, timeoutMs, scope) {
   var _stack = [];
   try {
     const runner = __using(_stack, await MigrationRunner.open(url, project, { timeoutMs }), true);
@@ -4364,7 +4379,7 @@ async function prove(url, project, file, before, models, timeoutMs) {
     const up = proof.up = await runner.up(file);
     if (!up.ok) return proof;
     const afterUp = await snapshotAt(url, [metaTableOf(project)]);
-    proof.remaining = compareModels(afterUp, models.snapshot, models.tables).changes;
+    proof.remaining = compareModels(afterUp, models.snapshot, models.tables, scope).changes;
     const down = proof.down = await runner.down(file);
     if (!down.ok) return proof;
     proof.residue = diffSnapshots(before, await snapshotAt(url, [metaTableOf(project)]));
@@ -4482,7 +4497,12 @@ function buildProgram(io) {
     ).option("--cwd <dir>", "project folder (with .sequelizerc or migrations/)", ".").option("--base <ref>", "git ref of the base branch; without it every migration is new (a full audit)").option("--migrations-path <dir>", "migrations folder (overrides .sequelizerc)").option("--timeout <seconds>", "time limit for one migration step", positiveMs).option(
       "--loader <module>",
       `a module Node loads before the project's code (tsx, @babel/register, "--import NAME")`
-    ).option("--json <file>", 'write the JSON report to FILE ("-" for stdout)').option("--markdown <file>", 'write the Markdown report to FILE ("-" for stdout)')
+    ).option("--json <file>", 'write the JSON report to FILE ("-" for stdout)').option("--markdown <file>", 'write the Markdown report to FILE ("-" for stdout)').addOption(
+      new Option(
+        "--models <mode>",
+        "models comparison: off; on (only the tables these migrations create); strict (every table)"
+      ).choices(["off", "on", "strict"])
+    )
   ).action(
     async (flags) => {
       checkPostgresFlags(flags);
@@ -4497,6 +4517,7 @@ function buildProgram(io) {
         postgresImage: flags.postgresImage,
         timeoutMs: flags.timeout,
         loader: flags.loader,
+        ...flags.models ? { modelsMode: flags.models } : {},
         log: (line) => process.stderr.write(`${line}
 `)
       });
@@ -4564,9 +4585,13 @@ function buildProgram(io) {
   modelsCommand(
     program2.command("generate").description(
       "Write a migration from the difference between the models and the migrations (autogenerate), then prove it: up, down, up, and no drift left."
-    ).argument("<name>", "the migration name after the timestamp, e.g. add-status-to-posts")
+    ).argument("<name>", "the migration name after the timestamp, e.g. add-status-to-posts").option("--keep-unproven", "keep the written migration even when its proof (up, down, up) fails")
   ).action(async (name, flags) => {
-    const report = await runGenerate({ ...modelsRequest(flags), name });
+    const report = await runGenerate({
+      ...modelsRequest(flags),
+      name,
+      ...flags.keepUnproven ? { keepUnproven: true } : {}
+    });
     if (flags.json) output(flags.json, JSON.stringify(report, null, 2) + "\n");
     const toStdout = flags.json === "-";
     (toStdout ? process.stderr : process.stdout).write(

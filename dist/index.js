@@ -2,6 +2,7 @@ import { createRequire as __schemabotCreateRequire } from 'node:module'; import 
 import {
   PLAIN,
   SIGNAL_EXIT,
+  SUPPORTED_MAJORS,
   cancelOnSignals,
   gateRefusedSummary,
   hasMigrationChanges,
@@ -20,7 +21,7 @@ import {
   verdictLine,
   withCaFile,
   writeCaFile
-} from "./chunks/chunk-Y75PD7W3.js";
+} from "./chunks/chunk-XYVAFHV3.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import "./chunks/chunk-XS3RXJWH.js";
@@ -33494,6 +33495,7 @@ var checkFields = {
   schemaVersion: { const: SCHEMA_VERSION },
   mode: { const: "check" },
   ok: bool,
+  failOn: oneOf("error", "warning", "info", "never"),
   postgres,
   base: nullable(object({ ref: str(), sha: str(64) })),
   head: object({ sha: nullable(str(64)) }),
@@ -33564,11 +33566,10 @@ var definitions = {
     ["before", "after", "details", "from", "evidence"],
     "One schema change: `before`/`after` are the catalog snapshot of the object (null when absent)."
   ),
-  Statement: object({ sql: str(REPORT_LIMITS.sql), ms: num, failed: bool, unfinished: bool, line: int(1) }, [
-    "failed",
-    "unfinished",
-    "line"
-  ]),
+  Statement: object(
+    { sql: str(REPORT_LIMITS.sql), ms: num, failed: bool, unfinished: bool, line: int(1), late: bool },
+    ["failed", "unfinished", "line", "late"]
+  ),
   MigrationError: object(
     {
       message: str(REPORT_LIMITS.text),
@@ -33582,11 +33583,32 @@ var definitions = {
     },
     ["file", "line", "sql", "code", "detail", "hint", "position"]
   ),
-  StepReport: object({
-    ok: bool,
-    ms: num,
-    statements: list(ref("Statement"), REPORT_LIMITS.statements),
-    error: nullable(ref("MigrationError"))
+  StepReport: object(
+    {
+      ok: bool,
+      ms: num,
+      statements: list(ref("Statement"), REPORT_LIMITS.statements),
+      error: nullable(ref("MigrationError")),
+      unawaited: object({ sql: str(REPORT_LIMITS.sql), line: int(1) }, ["line"])
+    },
+    ["unawaited"]
+  ),
+  DataLoss: object(
+    {
+      kind: oneOf("table", "column"),
+      name: str(),
+      rows: nullable(int()),
+      migration: str(),
+      operation: str(),
+      sql: str(REPORT_LIMITS.sql)
+    },
+    ["migration", "operation", "sql"]
+  ),
+  Cancelled: object({
+    signal: oneOf("SIGTERM", "SIGINT"),
+    cancelledBackends: list(int(), REPORT_LIMITS.migrations),
+    rolledBack: bool,
+    message: str(REPORT_LIMITS.text)
   }),
   MigrationObservation: object({
     postgresMajor: int(),
@@ -33594,6 +33616,7 @@ var definitions = {
       object(
         {
           index: int(),
+          part: int(),
           sql: str(REPORT_LIMITS.sql),
           ms: num,
           locks: list(
@@ -33617,7 +33640,7 @@ var definitions = {
           error: str(REPORT_LIMITS.text),
           code: str(16)
         },
-        ["migrationTransaction", "control", "error", "code"]
+        ["part", "migrationTransaction", "control", "error", "code"]
       ),
       REPORT_LIMITS.statements
     ),
@@ -33657,9 +33680,10 @@ var definitions = {
       line: int(),
       message: str(REPORT_LIMITS.text),
       fix: str(REPORT_LIMITS.text),
+      docs: str(),
       suppressed: object({ reason: str(REPORT_LIMITS.text) })
     },
-    ["migration", "file", "line", "fix", "suppressed"]
+    ["migration", "file", "line", "fix", "docs", "suppressed"]
   ),
   ModelsSection: object(
     { source: str(), tables: int(), changes: list(ref("Change")), error: str(REPORT_LIMITS.text) },
@@ -33667,7 +33691,7 @@ var definitions = {
   ),
   CheckReport: object(
     checkFields,
-    ["models"],
+    ["models", "failOn"],
     "`schemabot check --json`, and the action\u2019s `report-path` (mode check)."
   ),
   PullRequestRef: object(
@@ -33686,7 +33710,7 @@ var definitions = {
   ),
   ForkArtifact: object(
     { ...checkFields, pr: ref("PullRequestRef") },
-    ["models"],
+    ["models", "failOn"],
     "What the pull_request job of the fork-safe pair uploads and the workflow_run job (mode comment) reads."
   ),
   ModelsReport: object(
@@ -33812,10 +33836,12 @@ var definitions = {
       failed: nullable(ref("Failure")),
       state: ref("MigrationState"),
       drift: nullable(list(ref("Change"))),
+      dataLoss: list(ref("DataLoss"), REPORT_LIMITS.migrations),
       rehearsal: nullable(ref("Rehearsal")),
-      lock: nullable(ref("Lock"))
+      lock: nullable(ref("Lock")),
+      cancelled: ref("Cancelled")
     },
-    [],
+    ["cancelled"],
     "`schemabot upgrade --json`, and the action\u2019s `report-path` (mode upgrade)."
   ),
   RollbackReport: object(
@@ -33828,13 +33854,14 @@ var definitions = {
       reverted: list(ref("ProductionStep"), REPORT_LIMITS.migrations),
       current: nullable(str()),
       changes: list(ref("Change")),
-      dataLoss: list(object({ kind: oneOf("table", "column"), name: str(), rows: nullable(int()) })),
+      dataLoss: list(ref("DataLoss"), REPORT_LIMITS.migrations),
       failed: nullable(ref("Failure")),
       state: ref("MigrationState"),
       rehearsal: nullable(ref("Rehearsal")),
-      lock: nullable(ref("Lock"))
+      lock: nullable(ref("Lock")),
+      cancelled: ref("Cancelled")
     },
-    [],
+    ["cancelled"],
     "`schemabot rollback --json`, and the action\u2019s `report-path` (mode rollback)."
   ),
   StampReport: object(
@@ -34183,6 +34210,11 @@ function readInputs(eventName, prBaseSha) {
   if (version && !/^\d{2}$/.test(version)) {
     throw new InputError(`Input "postgres-version" is "${version}"; expected a major version such as 17.`);
   }
+  if (version && (Number(version) < SUPPORTED_MAJORS.min || Number(version) > SUPPORTED_MAJORS.max)) {
+    throw new InputError(
+      `Input "postgres-version" is ${version}, which is not supported: use a major version from ${SUPPORTED_MAJORS.min} to ${SUPPORTED_MAJORS.max}.`
+    );
+  }
   const postgresUrl = getInput("postgres-url").trim() || void 0;
   if (postgresUrl) setSecret(postgresUrl);
   const databaseUrl = getInput("database-url").trim() || void 0;
@@ -34196,6 +34228,7 @@ function readInputs(eventName, prBaseSha) {
   if (retries && !/^\d+$/.test(retries)) {
     throw new InputError(`Input "retries" is "${retries}"; expected a whole number, 0 or more.`);
   }
+  const models = getInput("models").trim();
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   const workingDirectory = resolve(workspace, getInput("working-directory").trim() || ".");
   return {
@@ -34209,6 +34242,7 @@ function readInputs(eventName, prBaseSha) {
     postgresUrl,
     comment: oneOf2("comment", ["always", "on-change", "never"], "on-change"),
     failOn: oneOf2("fail-on", ["error", "warning", "never"], "error"),
+    ...models ? { models: oneOf2("models", ["off", "on", "strict"], "on") } : {},
     reportPath: getInput("report-path").trim() || join(process.env.RUNNER_TEMP ?? workingDirectory, "schemabot-report.json"),
     githubToken: getInput("github-token").trim() || void 0,
     databaseUrl,
@@ -34303,7 +34337,7 @@ function fitReport(report, options) {
     ["compact", "detail"]
   ];
   for (const [detail, trimmed] of levels) {
-    const text = markdownSections(report, { detail }).map((s) => s.text).join("\n\n");
+    const text = markdownSections(report, { ...options.markdown, detail }).map((s) => s.text).join("\n\n");
     const note2 = trimmed === "none" ? "" : `
 
 ${trimNote(trimmed, options.where, options.limitName)}`;
@@ -34311,7 +34345,7 @@ ${trimNote(trimmed, options.where, options.limitName)}`;
 `;
     if (measure(body) <= options.limit) return { body, trimmed };
   }
-  const sections = markdownSections(report, { detail: "compact" });
+  const sections = markdownSections(report, { ...options.markdown, detail: "compact" });
   const note = trimNote("sections", options.where, options.limitName);
   let chars = options.limit - 1;
   for (; ; ) {
@@ -34352,9 +34386,21 @@ function githubClient(inputs) {
     log: { info: (m) => info(m), warning: (m) => warning(m), debug: (m) => debug(m) }
   });
 }
-async function writeSummary(report, reportPath, limit = SUMMARY_LIMIT_BYTES) {
+function markdownLinks(headSha) {
+  const server = (process.env.GITHUB_SERVER_URL ?? "https://github.com").replace(/\/+$/, "");
+  const repository = process.env.GITHUB_REPOSITORY;
+  const action = process.env.GITHUB_ACTION_REPOSITORY;
+  const ref2 = process.env.GITHUB_ACTION_REF;
+  return {
+    ...repository ? { repositoryUrl: `${server}/${repository}` } : {},
+    ...headSha ? { headSha } : {},
+    ...action && ref2 ? { docsUrl: `${server}/${action}/blob/${ref2}/` } : {}
+  };
+}
+async function writeSummary(report, reportPath, limit = SUMMARY_LIMIT_BYTES, markdown = {}) {
   if (!process.env.GITHUB_STEP_SUMMARY || !existsSync3(process.env.GITHUB_STEP_SUMMARY)) return;
   const { body, trimmed } = fitReport(report, {
+    markdown: { ...markdown, audience: "summary" },
     limit,
     measure: (t) => Buffer.byteLength(t, "utf8"),
     limitName: "the 1 MiB job summary limit",
@@ -34380,6 +34426,7 @@ async function publishResult(report, inputs, target) {
   if (target.pullRequest !== null && inputs.comment !== "never") {
     if (changes) {
       const { body, trimmed } = fitReport(report, {
+        markdown: { ...markdownLinks(target.statusSha), audience: "comment", failOn: inputs.failOn },
         limit,
         limitName: "GitHub\u2019s 65,536-character comment limit",
         where: `The whole report is in the job summary${runUrl() ? ` of [the workflow run](${runUrl()})` : ""} and in the JSON report (report-path).`
@@ -34505,6 +34552,7 @@ async function actionCheck(inputs) {
       postgresImage: inputs.postgresImage,
       timeoutMs: inputs.migrationTimeoutMs,
       ...inputs.loader ? { loader: inputs.loader } : {},
+      ...inputs.models ? { modelsMode: inputs.models } : {},
       log: (line) => info(line)
     });
   } catch (error2) {
@@ -34524,7 +34572,10 @@ async function actionCheck(inputs) {
   writeFileSync(inputs.reportPath, JSON.stringify(data, null, 2) + "\n");
   info(renderTerminal(report));
   emitAnnotations(annotations(report.findings));
-  await writeSummary(report, inputs.reportPath);
+  await writeSummary(report, inputs.reportPath, void 0, {
+    ...markdownLinks(statusSha),
+    failOn: inputs.failOn
+  });
   const published = await publishResult(report, inputs, {
     client: githubClient(inputs),
     owner,
@@ -34589,7 +34640,10 @@ async function actionComment(inputs) {
   let published = {};
   for (const { file, report, pr } of verified) {
     info(`${file} is about pull request #${pr.number} at ${pr.headSha}; posting it.`);
-    await writeSummary(report, file, Math.floor(SUMMARY_LIMIT_BYTES / verified.length));
+    await writeSummary(report, file, Math.floor(SUMMARY_LIMIT_BYTES / verified.length), {
+      ...markdownLinks(pr.headSha),
+      failOn: inputs.failOn
+    });
     published = await publishResult(report, inputs, {
       client,
       owner: run2.owner,

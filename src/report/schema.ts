@@ -58,6 +58,7 @@ const checkFields: Record<string, Schema> = {
   schemaVersion: { const: SCHEMA_VERSION },
   mode: { const: 'check' },
   ok: bool,
+  failOn: oneOf('error', 'warning', 'info', 'never'),
   postgres,
   base: nullable(object({ ref: str(), sha: str(64) })),
   head: object({ sha: nullable(str(64)) }),
@@ -181,6 +182,7 @@ const definitions: Record<string, Schema> = {
       object(
         {
           index: int(),
+          part: int(),
           sql: str(REPORT_LIMITS.sql),
           ms: num,
           locks: list(
@@ -204,7 +206,7 @@ const definitions: Record<string, Schema> = {
           error: str(REPORT_LIMITS.text),
           code: str(16),
         },
-        ['migrationTransaction', 'control', 'error', 'code'],
+        ['part', 'migrationTransaction', 'control', 'error', 'code'],
       ),
       REPORT_LIMITS.statements,
     ),
@@ -244,9 +246,10 @@ const definitions: Record<string, Schema> = {
       line: int(),
       message: str(REPORT_LIMITS.text),
       fix: str(REPORT_LIMITS.text),
+      docs: str(),
       suppressed: object({ reason: str(REPORT_LIMITS.text) }),
     },
-    ['migration', 'file', 'line', 'fix', 'suppressed'],
+    ['migration', 'file', 'line', 'fix', 'docs', 'suppressed'],
   ),
   ModelsSection: object(
     { source: str(), tables: int(), changes: list(ref('Change')), error: str(REPORT_LIMITS.text) },
@@ -254,7 +257,7 @@ const definitions: Record<string, Schema> = {
   ),
   CheckReport: object(
     checkFields,
-    ['models'],
+    ['models', 'failOn'],
     '`schemabot check --json`, and the action’s `report-path` (mode check).',
   ),
   PullRequestRef: object(
@@ -273,7 +276,7 @@ const definitions: Record<string, Schema> = {
   ),
   ForkArtifact: object(
     { ...checkFields, pr: ref('PullRequestRef') },
-    ['models'],
+    ['models', 'failOn'],
     'What the pull_request job of the fork-safe pair uploads and the workflow_run job (mode comment) reads.',
   ),
   ModelsReport: object(

@@ -995,6 +995,14 @@ function omit(value, keys) {
   return out;
 }
 var OWN = ["name", "comment", "privileges"];
+var NULL_DEFAULT = /^\(*\s*NULL\s*\)*(?:\s*::\s*[^:]+?)*\s*$/i;
+function comparableDefault(value) {
+  return value !== null && NULL_DEFAULT.test(value) ? null : value;
+}
+function comparableBody(definition) {
+  if (definition === null) return null;
+  return definition.replace(/\r\n?/g, "\n").split("\n").map((line2) => line2.replace(/[ \t]+$/, "")).join("\n").replace(/\n+$/, "").replace(/\n+(\$[A-Za-z_0-9]*\$)$/, "\n$1");
+}
 function flatten(snapshot2) {
   const entries = /* @__PURE__ */ new Map();
   const add = (e) => {
@@ -1047,7 +1055,10 @@ function flatten(snapshot2) {
   for (const d of Object.values(snapshot2.domains)) object("domain", "domain", d.name, d);
   for (const t of Object.values(snapshot2.types)) object("type", "type", t.name, t);
   for (const s of Object.values(snapshot2.sequences)) object("sequence", "sequence", s.name, s);
-  for (const f of Object.values(snapshot2.functions)) object("function", f.kind, f.name, f);
+  for (const f of Object.values(snapshot2.functions)) {
+    const key = object("function", f.kind, f.name, f);
+    entries.get(key).fields.definition = comparableBody(f.definition);
+  }
   const relationChildren = (key, qualified2, rel2) => {
     for (const i of Object.values(rel2.indexes))
       object("index", "index", i.name, i, { parent: key, table: qualified2 });
@@ -1059,11 +1070,12 @@ function flatten(snapshot2) {
     const nested = ["schema", "columns", "constraints", "indexes", "triggers", "policies", "sequences"];
     const key = object("table", "table", qualified2, t, { drop: nested, full: omit(t, ["name", "schema"]) });
     for (const c of Object.values(t.columns)) {
-      object("column", "column", `${qualified2}.${c.name}`, c, {
+      const column = object("column", "column", `${qualified2}.${c.name}`, c, {
         parent: key,
         table: qualified2,
         drop: ["position"]
       });
+      entries.get(column).fields.default = comparableDefault(c.default);
     }
     for (const c of Object.values(t.constraints)) {
       object("constraint", "constraint", `${qualified2}.${c.name}`, c, { parent: key, table: qualified2 });
@@ -2541,17 +2553,130 @@ var import_yaml = __toESM(require_dist(), 1);
 import { readFile } from "node:fs/promises";
 import { join as join3 } from "node:path";
 
+// src/assess/rules/access-exclusive-lock.ts
+var accessExclusiveLock = {
+  name: "access-exclusive-lock",
+  severity: "info",
+  summary: "The statement took AccessExclusiveLock on an existing table: no reads or writes until its transaction ends.",
+  fix: "Keep the transaction short, set lock_timeout, and keep slow work (backfills, validation) out of it.",
+  docs: "docs/rules/access-exclusive-lock.md",
+  onStatement(ctx) {
+    const exclusive = (ctx.measured?.locks ?? []).filter(
+      (l) => l.kind === "table" && l.mode === "AccessExclusiveLock" && !ctx.named.has(l.relation)
+    );
+    if (exclusive.length)
+      ctx.at(
+        this,
+        `took ${exclusive.map((l) => ctx.lockText(l, ctx.unit)).join("; ")}`,
+        ...exclusive.map((l) => l.relation)
+      );
+  }
+};
+
+// src/assess/rules/add-column-volatile-default.ts
+var VOLATILE_FUNCTIONS = /* @__PURE__ */ new Set([
+  "random",
+  "gen_random_uuid",
+  "uuid_generate_v1",
+  "uuid_generate_v1mc",
+  "uuid_generate_v4",
+  "uuidv4",
+  "uuidv7",
+  "clock_timestamp",
+  "timeofday",
+  "nextval"
+]);
+var addColumnVolatileDefault = {
+  name: "add-column-volatile-default",
+  severity: "warning",
+  summary: "ADD COLUMN with a volatile default (random(), gen_random_uuid(), clock_timestamp(), a serial) rewrites the table.",
+  fix: "Add the column without a default (or with a constant one), then SET DEFAULT and backfill existing rows in batches.",
+  docs: "docs/rules/add-column-volatile-default.md",
+  onAction(action, ctx) {
+    if (action.kind !== "add-column" || !action.default) return;
+    const t = ctx.existing(action.table, "table");
+    if (!t) return;
+    const rewritten = ctx.tableRewritten(action.table);
+    const volatile = ctx.rewritesMeasured !== void 0 ? rewritten !== void 0 : ctx.postgresMajor < 11 || action.default.functions.some((f) => VOLATILE_FUNCTIONS.has(f));
+    if (!volatile) return;
+    ctx.explain(t.name);
+    const what = action.default.generated === "serial" ? `${action.type} ` : "";
+    const key = action.primaryKey ? "; its PRIMARY KEY index is built while the table is locked (CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT \u2026 USING INDEX)" : "";
+    ctx.at(
+      this,
+      `ADD COLUMN ${action.column} ${what}with a default ` + (rewritten ? `${ctx.rewriteText(rewritten)}${ctx.lockNote(action.table)}` : `that is evaluated per row rewrites ${t.name} on PostgreSQL ${ctx.postgresMajor}`) + key,
+      t.name
+    );
+  }
+};
+
+// src/assess/rules/adding-required-field.ts
+var addingRequiredField = {
+  name: "adding-required-field",
+  severity: "error",
+  summary: "A NOT NULL column without a default on an existing table fails on the first row: an existing one, or the first insert of the application version still running.",
+  fix: "Add the column as nullable (or NOT NULL with a constant default and keep the default); backfill in batches; SET NOT NULL in a later release once every writer sets it.",
+  docs: "docs/rules/adding-required-field.md",
+  onAction(action, ctx) {
+    const withDefault = ctx.state(this, () => /* @__PURE__ */ new Map());
+    if (action.kind === "add-column") {
+      const t = ctx.existing(action.table, "table");
+      if (!t || !action.notNull) return;
+      if (action.default) {
+        withDefault.set(`${t.name}.${action.column}`, ctx.label(ctx.unit));
+        return;
+      }
+      const refused = ctx.unit.observed?.code === "23502";
+      ctx.at(
+        this,
+        `adds ${t.name}.${action.column} ${action.type} NOT NULL without a default: ` + (refused ? "PostgreSQL refused it on the rows the table already had" : "it fails on the first existing row, and inserts of the running application version fail"),
+        t.name
+      );
+    } else if (action.kind === "drop-default") {
+      const t = ctx.existing(action.table, "table");
+      const added = t && withDefault.get(`${t.name}.${action.column}`);
+      if (!t || !added) return;
+      ctx.at(
+        this,
+        `drops the default of ${t.name}.${action.column}, added NOT NULL in ${added}: inserts of the running application version, which does not set it, fail`,
+        t.name
+      );
+    }
+  }
+};
+
 // src/assess/sql.ts
 var loaded;
 var ready = false;
 var parseSync2;
+var PARSER = { parse: (sql) => parseSql(sql), split: (sql) => splitSql(sql) };
 function loadSqlParser() {
   loaded ??= import("./wasm-X5S24AIY.js").then(async (lib) => {
     await lib.loadModule();
     parseSync2 = lib.parseSync;
     ready = true;
   });
-  return loaded;
+  return loaded.then(() => PARSER);
+}
+function loadedSqlParser() {
+  if (!ready) throw new Error("The SQL parser is not loaded: await loadSqlParser() first.");
+  return PARSER;
+}
+function splitSql(sql) {
+  if (!ready) throw new Error("The SQL parser is not loaded: await loadSqlParser() first.");
+  let stmts;
+  try {
+    stmts = parseSync2(sql).stmts ?? [];
+  } catch {
+    return [sql];
+  }
+  if (stmts.length <= 1) return [sql];
+  const bytes = Buffer.from(sql, "utf8");
+  return stmts.map((s) => {
+    const from = s.stmt_location ?? 0;
+    const to = s.stmt_len ? from + s.stmt_len : bytes.length;
+    return bytes.subarray(from, to).toString("utf8").trim();
+  }).filter((part) => part.length > 0);
 }
 function relLabel(rel2) {
   return rel2.schema ? `${rel2.schema}.${rel2.name}` : rel2.name;
@@ -2596,6 +2721,7 @@ function functionsIn(expr) {
   });
   return out;
 }
+var SERIAL_TYPES = /* @__PURE__ */ new Set(["serial", "serial4", "bigserial", "serial8", "smallserial", "serial2"]);
 function constraintsOf(def) {
   return (def.constraints ?? []).flatMap((c) => "Constraint" in c ? [c.Constraint] : []);
 }
@@ -2607,14 +2733,30 @@ function alterTableActions(table, cmd) {
       const col = def.ColumnDef;
       const constraints = constraintsOf(col);
       const dflt = constraints.find((c) => c.contype === "CONSTR_DEFAULT");
+      const primaryKey = constraints.some((c) => c.contype === "CONSTR_PRIMARY");
+      const type = typeLabel(col.typeName);
       const action = {
         kind: "add-column",
         table,
         column: col.colname ?? "",
-        notNull: col.is_not_null === true || constraints.some((c) => c.contype === "CONSTR_NOTNULL")
+        type,
+        notNull: primaryKey || col.is_not_null === true || constraints.some((c) => c.contype === "CONSTR_NOTNULL"),
+        primaryKey
       };
-      if (dflt) action.default = { functions: functionsIn(dflt.raw_expr) };
+      const generated = constraints.find(
+        (c) => c.contype === "CONSTR_IDENTITY" || c.contype === "CONSTR_GENERATED"
+      );
+      if (SERIAL_TYPES.has(type)) action.default = { functions: ["nextval"], generated: "serial" };
+      else if (generated)
+        action.default = {
+          functions: functionsIn(generated.raw_expr),
+          generated: generated.contype === "CONSTR_IDENTITY" ? "identity" : "expression"
+        };
+      else if (dflt) action.default = { functions: functionsIn(dflt.raw_expr) };
       return [action];
+    }
+    case "AT_ColumnDefault": {
+      return def ? [] : [{ kind: "drop-default", table, column: cmd.name ?? "" }];
     }
     case "AT_SetNotNull":
       return [{ kind: "set-not-null", table, column: cmd.name ?? "" }];
@@ -2662,14 +2804,83 @@ function lockTimeoutValue(args) {
   if (c.sval) return !/^\s*0+\s*(?:ms|s|min|h|d)?\s*$/i.test(c.sval.sval ?? "");
   return true;
 }
+var DML = [
+  ["InsertStmt", "INSERT"],
+  ["UpdateStmt", "UPDATE"],
+  ["DeleteStmt", "DELETE"],
+  ["MergeStmt", "MERGE"]
+];
+function isFalse(arg) {
+  if (!arg) return false;
+  if ("Boolean" in arg) return arg.Boolean.boolval !== true;
+  if ("Integer" in arg) return (arg.Integer.ival ?? 0) === 0;
+  if ("String" in arg) return /^(false|off|0|no)$/i.test(arg.String.sval ?? "");
+  return false;
+}
+function tableColumns(elements) {
+  const keys = /* @__PURE__ */ new Set();
+  for (const e of elements ?? []) {
+    if ("Constraint" in e && e.Constraint.contype === "CONSTR_PRIMARY")
+      for (const k of strings(e.Constraint.keys)) keys.add(k);
+  }
+  return (elements ?? []).flatMap((e) => {
+    if (!("ColumnDef" in e)) return [];
+    const col = e.ColumnDef;
+    const name = col.colname ?? "";
+    const primaryKey = keys.has(name) || constraintsOf(col).some((c) => c.contype === "CONSTR_PRIMARY");
+    return [{ name, type: typeLabel(col.typeName), primaryKey }];
+  });
+}
+function isCatalogSelect(stmt) {
+  if (!("SelectStmt" in stmt) || stmt.SelectStmt.intoClause || stmt.SelectStmt.lockingClause?.length)
+    return false;
+  let relations2 = 0;
+  let user = false;
+  let calls = false;
+  walk2(stmt, (key, node) => {
+    if (key === "RangeVar") {
+      relations2++;
+      const rv = node;
+      const system = rv.schemaname === "pg_catalog" || rv.schemaname === "information_schema" || !rv.schemaname && (rv.relname ?? "").startsWith("pg_");
+      if (!system) user = true;
+    }
+    if (key === "FuncCall") {
+      const names = strings(node.funcname);
+      if (names[names.length - 1]?.toLowerCase() === "set_config") calls = true;
+    }
+  });
+  return relations2 > 0 && !user && !calls;
+}
 function statementActions(stmt) {
   if ("CreateStmt" in stmt) {
     const table = rangeVar(stmt.CreateStmt.relation);
-    return table ? [{ kind: "create-table", table }] : [];
+    return table ? [{ kind: "create-table", table, columns: tableColumns(stmt.CreateStmt.tableElts) }] : [];
   }
   if ("CreateTableAsStmt" in stmt) {
     const table = rangeVar(stmt.CreateTableAsStmt.into?.rel);
-    return table ? [{ kind: "create-table", table }] : [];
+    return table ? [{ kind: "create-table", table, columns: [] }] : [];
+  }
+  if ("VacuumStmt" in stmt) {
+    const s = stmt.VacuumStmt;
+    const full = (s.options ?? []).some(
+      (o) => "DefElem" in o && o.DefElem.defname === "full" && !isFalse(o.DefElem.arg)
+    );
+    if (!full || s.is_vacuumcmd === false) return [];
+    const tables = (s.rels ?? []).flatMap((r) => {
+      const n = "VacuumRelation" in r ? rangeVar(r.VacuumRelation.relation) : void 0;
+      return n ? [n] : [];
+    });
+    return [{ kind: "vacuum-full", tables }];
+  }
+  if ("ClusterStmt" in stmt) {
+    const table = rangeVar(stmt.ClusterStmt.relation);
+    return [table ? { kind: "cluster", table } : { kind: "cluster" }];
+  }
+  for (const [key, verb] of DML) {
+    if (key in stmt) {
+      const table = rangeVar(stmt[key].relation);
+      return table ? [{ kind: "dml", verb, table }] : [];
+    }
   }
   if ("IndexStmt" in stmt) {
     const s = stmt.IndexStmt;
@@ -2774,6 +2985,7 @@ function parseSql(sql) {
   }
   const actions = [];
   const literals = [];
+  const catalog = stmts.length > 0 && stmts.every(({ stmt }) => stmt && isCatalogSelect(stmt));
   for (const { stmt } of stmts) {
     if (!stmt) continue;
     actions.push(...statementActions(stmt));
@@ -2783,7 +2995,7 @@ function parseSql(sql) {
       if (value !== void 0) literals.push(value);
     });
   }
-  return { actions, literals };
+  return { actions, literals, ...catalog ? { catalog } : {} };
 }
 function plainIndex(definition) {
   if (!ready) throw new Error("The SQL parser is not loaded: await loadSqlParser() first.");
@@ -2809,116 +3021,655 @@ function plainIndex(definition) {
   return columns.length ? { columns, unique: Boolean(index.unique), method: index.accessMethod ?? "btree" } : null;
 }
 
-// src/assess/hazards.ts
-var HAZARD_RULES = {
-  "non-concurrent-index": {
-    severity: "warning",
-    summary: "CREATE INDEX or DROP INDEX without CONCURRENTLY on an existing table blocks its writes (DROP: reads too) for the whole operation.",
-    fix: "Use CREATE/DROP INDEX CONCURRENTLY (addIndex/removeIndex with { concurrently: true }) in a migration that does not open a transaction."
-  },
-  "table-rewrite": {
-    severity: "warning",
-    summary: "The statement replaced the table\u2019s data file (relfilenode changed): every row is copied under AccessExclusiveLock.",
-    fix: "Find a rewrite-free form (see the other rules), or add a new column, backfill it in batches and switch over."
-  },
-  "access-exclusive-lock": {
-    severity: "info",
-    summary: "The statement took AccessExclusiveLock on an existing table: no reads or writes until its transaction ends.",
-    fix: "Keep the transaction short, set lock_timeout, and keep slow work (backfills, validation) out of it."
-  },
-  "add-column-volatile-default": {
-    severity: "warning",
-    summary: "ADD COLUMN with a volatile default (random(), gen_random_uuid(), clock_timestamp(), a serial) rewrites the table.",
-    fix: "Add the column without a default (or with a constant one), then SET DEFAULT and backfill existing rows in batches."
-  },
-  "set-not-null-scan": {
-    severity: "warning",
-    summary: "SET NOT NULL read the whole table under AccessExclusiveLock to check for NULLs.",
-    fix: "ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID; VALIDATE CONSTRAINT c (separate step); then SET NOT NULL (no scan) and DROP CONSTRAINT c."
-  },
-  "fk-without-not-valid": {
-    severity: "warning",
-    summary: "Adding a validated FOREIGN KEY checks every row while blocking writes to both tables.",
-    fix: "ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID, then ALTER TABLE ... VALIDATE CONSTRAINT in a later step (ShareUpdateExclusiveLock only)."
-  },
-  "check-without-not-valid": {
-    severity: "warning",
-    summary: "Adding a validated CHECK constraint reads every row under AccessExclusiveLock.",
-    fix: "ADD CONSTRAINT ... CHECK (...) NOT VALID, then ALTER TABLE ... VALIDATE CONSTRAINT in a later step."
-  },
-  "unique-constraint-lock": {
-    severity: "warning",
-    summary: "ADD CONSTRAINT UNIQUE / PRIMARY KEY builds its index under AccessExclusiveLock: no reads or writes meanwhile.",
-    fix: "CREATE UNIQUE INDEX CONCURRENTLY, then ALTER TABLE ... ADD CONSTRAINT name UNIQUE USING INDEX index_name."
-  },
-  "column-type-change": {
-    severity: "warning",
-    summary: "Changing a column\u2019s type rewrote the table (and rebuilt its indexes) under AccessExclusiveLock.",
-    fix: "Add a column of the new type, backfill in batches, switch the application, drop the old one; binary-compatible changes (varchar(n) to text or a larger n) need no rewrite."
-  },
-  "drop-column": {
-    severity: "error",
-    summary: "Dropping a column loses its data, and the application version still running selects it until the deploy ends.",
-    fix: "First release code that no longer uses the column (remove it from the model), then drop it in a later migration."
-  },
-  "drop-table": {
-    severity: "error",
-    summary: "Dropping a table loses its data, and the application version still running uses it until the deploy ends.",
-    fix: "First release code that no longer uses the table, back it up if needed, then drop it in a later migration."
-  },
-  "rename-column": {
-    severity: "warning",
-    summary: "Renaming a column breaks the application version still running during the deploy (it uses the old name).",
-    fix: "Expand and contract: add the new column, write both, backfill, switch reads, then drop the old column later."
-  },
-  "rename-table": {
-    severity: "warning",
-    summary: "Renaming a table breaks the application version still running during the deploy (it uses the old name).",
-    fix: "Rename, then create a view with the old name for the deploy window (or copy and switch over), and drop it later."
-  },
-  "enum-value-in-transaction": {
-    severity: "error",
-    summary: "ALTER TYPE ... ADD VALUE inside a transaction block (refused before PostgreSQL 12), or the new value used in the transaction that added it (refused on every version).",
-    fix: "Add the enum value in its own migration without a transaction, and use it in a later one."
-  },
-  "missing-lock-timeout": {
-    severity: "warning",
-    summary: "The migration takes AccessExclusiveLock on an existing table without setting lock_timeout first: while it waits behind a long query, every other query on the table queues behind it.",
-    fix: "SET lock_timeout = '5s' (SET LOCAL inside the migration's transaction) before the first such statement, and retry on timeout."
+// src/assess/rules/backfill-in-ddl-transaction.ts
+function ms(value) {
+  return value >= 1e3 ? `${(value / 1e3).toFixed(2)} s` : `${Math.round(value * 10) / 10} ms`;
+}
+var backfillInDdlTransaction = {
+  name: "backfill-in-ddl-transaction",
+  severity: "warning",
+  summary: "A backfill (UPDATE/INSERT/DELETE) runs in the transaction that holds AccessExclusiveLock on its table: the table stays locked for the whole backfill.",
+  fix: "Commit the DDL first (its own migration or transaction), then backfill in batches outside it; each batch takes only row locks.",
+  docs: "docs/rules/backfill-in-ddl-transaction.md",
+  onAction(action, ctx) {
+    if (action.kind !== "dml") return;
+    const t = ctx.existing(action.table, "table");
+    const name = t?.name ?? relLabel(action.table);
+    const taker = ctx.tx.exclusive.get(name);
+    if (!t || !taker || taker === ctx.unit) return;
+    const took = ctx.unit.observed && !ctx.unit.observed.error ? `; it took ${ms(ctx.unit.observed.ms)} in the replay, on its rows` : "";
+    ctx.at(
+      this,
+      `${action.verb} on ${t.name} runs while the transaction holds AccessExclusiveLock on it since ${ctx.label(taker)} (${quote(taker.sql)})${took}: every row it touches keeps the table locked longer`,
+      t.name
+    );
   }
 };
-var VOLATILE_FUNCTIONS = /* @__PURE__ */ new Set([
-  "random",
-  "gen_random_uuid",
-  "uuid_generate_v1",
-  "uuid_generate_v1mc",
-  "uuid_generate_v4",
-  "uuidv4",
-  "uuidv7",
-  "clock_timestamp",
-  "timeofday",
-  "nextval"
-]);
+function quote(sql) {
+  const one = sql.replace(/\s+/g, " ").trim();
+  return one.length > 60 ? one.slice(0, 59) + "\u2026" : one;
+}
+
+// src/assess/rules/design.ts
+var READABLE = {
+  int2: "smallint",
+  int4: "integer",
+  int8: "bigint",
+  serial4: "serial",
+  serial2: "smallserial",
+  bpchar: "char",
+  timestamp: "timestamp"
+};
+function readableType(type) {
+  const m = /^([a-z0-9_]+)(.*)$/.exec(type);
+  if (!m) return type;
+  return (READABLE[m[1]] ?? m[1]) + m[2];
+}
+function tableName(rel2) {
+  return relLabel(rel2);
+}
+
+// src/assess/rules/ban-char-field.ts
+var isChar = (type) => /^bpchar(\(|\[|$)/.test(type);
+var banCharField = {
+  name: "ban-char-field",
+  severity: "warning",
+  optIn: true,
+  summary: "char(n) pads values with spaces, compares them ignoring the padding and is no faster than text or varchar.",
+  fix: "Use text (or varchar(n), or text with a CHECK on its length).",
+  docs: "docs/rules/ban-char-field.md",
+  onAction(action, ctx) {
+    if (action.kind === "create-table") {
+      for (const c of action.columns)
+        if (isChar(c.type)) ctx.at(this, `${tableName(action.table)}.${c.name} is ${readableType(c.type)}`);
+    } else if (action.kind === "add-column" && isChar(action.type)) {
+      ctx.at(this, `${tableName(action.table)}.${action.column} is ${readableType(action.type)}`);
+    } else if (action.kind === "alter-column-type" && isChar(action.type)) {
+      ctx.at(this, `${tableName(action.table)}.${action.column} becomes ${readableType(action.type)}`);
+    }
+  }
+};
+
+// src/assess/rules/check-without-not-valid.ts
+var checkWithoutNotValid = {
+  name: "check-without-not-valid",
+  severity: "warning",
+  summary: "Adding a validated CHECK constraint reads every row under AccessExclusiveLock.",
+  fix: "ADD CONSTRAINT ... CHECK (...) NOT VALID, then ALTER TABLE ... VALIDATE CONSTRAINT in a later step.",
+  docs: "docs/rules/check-without-not-valid.md",
+  onAction(action, ctx) {
+    if (action.kind !== "add-check" || !action.validated) return;
+    const t = ctx.existing(action.table, "table");
+    if (!t) return;
+    ctx.at(
+      this,
+      `CHECK constraint ${action.name ?? ""} on ${t.name} added without NOT VALID` + (ctx.scanned(action.table) ? ": every row was read (sequential scan measured)" : ": every row is read") + ctx.lockNote(action.table),
+      t.name
+    );
+  }
+};
+
+// src/assess/rules/cluster.ts
+var cluster = {
+  name: "cluster",
+  severity: "warning",
+  summary: "CLUSTER rewrites the table in index order under AccessExclusiveLock: no reads or writes for the whole run.",
+  fix: "Use pg_repack (which orders rows online) outside the migration, or leave the physical order alone.",
+  docs: "docs/rules/cluster.md",
+  onAction(action, ctx) {
+    if (action.kind !== "cluster") return;
+    if (!action.table) {
+      ctx.at(
+        this,
+        "CLUSTER of every previously clustered table takes AccessExclusiveLock (blocks reads and writes) on each in turn while rewriting it"
+      );
+      return;
+    }
+    const t = ctx.existing(action.table, "table");
+    if (!t) return;
+    ctx.explain(t.name);
+    ctx.at(
+      this,
+      `CLUSTER ${t.name} rewrites it under AccessExclusiveLock (blocks reads and writes) for the whole run${ctx.lockNote(action.table)}`,
+      t.name
+    );
+  }
+};
+
+// src/assess/rules/column-type-change.ts
+var columnTypeChange = {
+  name: "column-type-change",
+  severity: "warning",
+  summary: "Changing a column\u2019s type rewrote the table (and rebuilt its indexes) under AccessExclusiveLock.",
+  fix: "Add a column of the new type, backfill in batches, switch the application, drop the old one; binary-compatible changes (varchar(n) to text or a larger n) need no rewrite.",
+  docs: "docs/rules/column-type-change.md",
+  onAction(action, ctx) {
+    if (action.kind !== "alter-column-type") return;
+    const t = ctx.existing(action.table, "table");
+    if (!t) return;
+    const rewritten = ctx.tableRewritten(action.table);
+    if (ctx.rewritesMeasured && !rewritten) return;
+    ctx.explain(t.name);
+    ctx.at(
+      this,
+      `changing ${t.name}.${action.column} to ${action.type} ` + (rewritten ? `${ctx.rewriteText(rewritten)}${ctx.lockNote(action.table)}` : "rewrites the table unless the types are binary compatible"),
+      t.name
+    );
+  }
+};
+
+// src/assess/rules/drop-column.ts
+var dropColumn = {
+  name: "drop-column",
+  severity: "error",
+  summary: "Dropping a column loses its data, and the application version still running selects it until the deploy ends.",
+  fix: "First release code that no longer uses the column (remove it from the model), then drop it in a later migration.",
+  docs: "docs/rules/drop-column.md",
+  onAction(action, ctx) {
+    if (action.kind !== "drop-column") return;
+    const t = ctx.existing(action.table, "table");
+    if (t) ctx.at(this, `drops column ${t.name}.${action.column} and its data`, t.name);
+  }
+};
+
+// src/assess/rules/drop-table.ts
+var dropTable = {
+  name: "drop-table",
+  severity: "error",
+  summary: "Dropping a table loses its data, and the application version still running uses it until the deploy ends.",
+  fix: "First release code that no longer uses the table, back it up if needed, then drop it in a later migration.",
+  docs: "docs/rules/drop-table.md",
+  onAction(action, ctx) {
+    if (action.kind !== "drop-table") return;
+    const tables = action.tables.map((r) => ctx.existing(r, "table")).filter((r) => r !== void 0);
+    if (!tables.length) return;
+    ctx.at(
+      this,
+      `drops ${tables.map((r) => r.name).join(", ")} and ${tables.length > 1 ? "their" : "its"} data`,
+      ...tables.map((r) => r.name)
+    );
+  }
+};
+
+// src/assess/rules/enum-value-in-transaction.ts
+var enumValueInTransaction = {
+  name: "enum-value-in-transaction",
+  severity: "error",
+  summary: "ALTER TYPE ... ADD VALUE inside a transaction block (refused before PostgreSQL 12), or the new value used in the transaction that added it (refused on every version).",
+  fix: "Add the enum value in its own migration without a transaction, and use it in a later one.",
+  docs: "docs/rules/enum-value-in-transaction.md",
+  onAction(action, ctx) {
+    const added = ctx.state(this, () => []);
+    if (action.kind === "transaction" && (action.what === "commit" || action.what === "rollback")) {
+      added.length = 0;
+    }
+    if (action.kind !== "add-enum-value" || !ctx.tx.open) return;
+    if (ctx.postgresMajor < 12) {
+      ctx.at(
+        this,
+        `ALTER TYPE ${action.type} ADD VALUE '${action.value}' runs inside a transaction block, which PostgreSQL ${ctx.postgresMajor} refuses`
+      );
+    }
+    added.push({ type: action.type, value: action.value, unit: ctx.unit, reported: false });
+  },
+  onStatement(ctx) {
+    const observed = ctx.unit.observed;
+    const refused = observed?.code === "55P04";
+    for (const add of ctx.state(this, () => [])) {
+      if (add.unit === ctx.unit || add.reported) continue;
+      const uses = refused || !observed && ctx.parsed.literals.includes(add.value);
+      if (!uses) continue;
+      add.reported = true;
+      ctx.at(
+        this,
+        `uses the enum value '${add.value}' in the transaction that added it (${ctx.label(add.unit)})` + (refused ? `; PostgreSQL refused it: ${observed.error}` : "")
+      );
+    }
+  }
+};
+
+// src/assess/rules/fk-without-not-valid.ts
+var fkWithoutNotValid = {
+  name: "fk-without-not-valid",
+  severity: "warning",
+  summary: "Adding a validated FOREIGN KEY checks every row while blocking writes to both tables.",
+  fix: "ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID, then ALTER TABLE ... VALIDATE CONSTRAINT in a later step (ShareUpdateExclusiveLock only).",
+  docs: "docs/rules/fk-without-not-valid.md",
+  onAction(action, ctx) {
+    if (action.kind !== "add-foreign-key" || !action.validated) return;
+    const t = ctx.existing(action.table, "table");
+    if (!t) return;
+    const ref = ctx.existing(action.references, "table");
+    const locks = (ctx.measured?.locks ?? []).filter((l) => l.kind === "table");
+    ctx.at(
+      this,
+      `FOREIGN KEY ${action.name ?? ""} from ${t.name} to ${ref?.name ?? relLabel(action.references)} added without NOT VALID` + (ctx.scanned(action.table) ? ": every row was checked (sequential scan measured)" : ": every row is checked") + (locks.length ? `; it took ${locks.map((l) => ctx.lockText(l, ctx.unit)).join("; ")}` : ""),
+      ...locks.map((l) => l.relation)
+    );
+  }
+};
+
+// src/assess/rules/missing-lock-timeout.ts
+var missingLockTimeout = {
+  name: "missing-lock-timeout",
+  severity: "warning",
+  summary: "The migration takes AccessExclusiveLock on an existing table without setting lock_timeout first: while it waits behind a long query, every other query on the table queues behind it.",
+  fix: "SET lock_timeout = '5s' (SET LOCAL inside the migration's transaction) before the first such statement, and retry on timeout.",
+  docs: "docs/rules/missing-lock-timeout.md",
+  onStatement(ctx) {
+    const found = ctx.state(this, () => ({}));
+    if (found.first || ctx.tx.sessionTimeout || ctx.tx.localTimeout) return;
+    const lock = ctx.measured?.locks.find((l) => l.kind === "table" && l.mode === "AccessExclusiveLock");
+    const table = ctx.measured ? lock?.relation : ctx.exclusiveByParse;
+    if (!table) return;
+    found.first = { unit: ctx.unit, table, ...lock ? { lock } : {} };
+    ctx.cover(table);
+  },
+  onEnd(ctx) {
+    const first = ctx.state(this, () => ({})).first;
+    if (!first) return;
+    ctx.report(
+      this,
+      first.unit,
+      first.lock ? `takes ${ctx.lockText(first.lock, first.unit)}, without setting lock_timeout first` : `takes AccessExclusiveLock on ${first.table} without setting lock_timeout first`,
+      [first.table]
+    );
+  }
+};
+
+// src/assess/rules/non-concurrent-index.ts
+var nonConcurrentIndex = {
+  name: "non-concurrent-index",
+  severity: "warning",
+  summary: "CREATE INDEX or DROP INDEX without CONCURRENTLY on an existing table blocks its writes (DROP: reads too) for the whole operation.",
+  fix: "Use CREATE/DROP INDEX CONCURRENTLY (addIndex/removeIndex with { concurrently: true }) in a migration that does not open a transaction.",
+  docs: "docs/rules/non-concurrent-index.md",
+  onAction(action, ctx) {
+    if (action.kind === "create-index") {
+      const t = ctx.existing(action.table, "table");
+      if (!t || action.concurrent) return;
+      ctx.at(
+        this,
+        `CREATE ${action.unique ? "UNIQUE " : ""}INDEX${action.index ? ` ${action.index}` : ""} on ${t.name} without CONCURRENTLY${ctx.lockNote(action.table)}; writes to the table wait for the whole index build`,
+        t.name
+      );
+    } else if (action.kind === "drop-index") {
+      if (action.concurrent) return;
+      const idx = action.indexes.map((i) => ctx.existing(i, "index")).filter((i) => i !== void 0);
+      if (!idx.length) return;
+      const tableLocks = (ctx.measured?.locks ?? []).filter(
+        (l) => l.kind === "table" && l.mode === "AccessExclusiveLock"
+      );
+      ctx.at(
+        this,
+        `DROP INDEX ${idx.map((i) => i.name).join(", ")} without CONCURRENTLY` + (tableLocks.length ? `; it took ${tableLocks.map((l) => ctx.lockText(l, ctx.unit)).join("; ")}` : "; it locks the table"),
+        ...tableLocks.map((l) => l.relation)
+      );
+    }
+  }
+};
+
+// src/assess/rules/prefer-bigint-primary-key.ts
+var SMALL_KEYS = /* @__PURE__ */ new Set(["int2", "int4", "serial", "serial4", "smallserial", "serial2"]);
+var preferBigintPrimaryKey = {
+  name: "prefer-bigint-primary-key",
+  severity: "warning",
+  optIn: true,
+  summary: "An integer (32-bit) primary key runs out at 2,147,483,647 rows; changing it later rewrites the table and every referencing one.",
+  fix: "Declare the key bigint (Sequelize: DataTypes.BIGINT with autoIncrement, or bigserial / GENERATED AS IDENTITY on bigint).",
+  docs: "docs/rules/prefer-bigint-primary-key.md",
+  onAction(action, ctx) {
+    if (action.kind === "create-table") {
+      for (const c of action.columns) {
+        if (!c.primaryKey || !SMALL_KEYS.has(c.type)) continue;
+        ctx.at(this, `${tableName(action.table)}.${c.name} is a ${readableType(c.type)} primary key`);
+      }
+    } else if (action.kind === "add-column" && action.primaryKey && SMALL_KEYS.has(action.type)) {
+      ctx.at(
+        this,
+        `${tableName(action.table)}.${action.column} is a ${readableType(action.type)} primary key`
+      );
+    }
+  }
+};
+
+// src/assess/rules/prefer-timestamptz.ts
+var isTimestamp = (type) => /^timestamp(\(|\[|$)/.test(type);
+var preferTimestamptz = {
+  name: "prefer-timestamptz",
+  severity: "warning",
+  optIn: true,
+  summary: "timestamp without time zone stores wall-clock time with no zone: values shift silently when servers or sessions change zone.",
+  fix: "Use timestamptz (timestamp with time zone; Sequelize DataTypes.DATE).",
+  docs: "docs/rules/prefer-timestamptz.md",
+  onAction(action, ctx) {
+    if (action.kind === "create-table") {
+      for (const c of action.columns)
+        if (isTimestamp(c.type))
+          ctx.at(this, `${tableName(action.table)}.${c.name} is timestamp without time zone`);
+    } else if (action.kind === "add-column" && isTimestamp(action.type)) {
+      ctx.at(this, `${tableName(action.table)}.${action.column} is timestamp without time zone`);
+    } else if (action.kind === "alter-column-type" && isTimestamp(action.type)) {
+      ctx.at(this, `${tableName(action.table)}.${action.column} becomes timestamp without time zone`);
+    }
+  }
+};
+
+// src/assess/rules/rename-column.ts
+var renameColumn = {
+  name: "rename-column",
+  severity: "warning",
+  summary: "Renaming a column breaks the application version still running during the deploy (it uses the old name).",
+  fix: "Expand and contract: add the new column, write both, backfill, switch reads, then drop the old column later.",
+  docs: "docs/rules/rename-column.md",
+  onAction(action, ctx) {
+    if (action.kind !== "rename-column") return;
+    const t = ctx.existing(action.table, "table");
+    if (t) ctx.at(this, `renames ${t.name}.${action.from} to ${action.to}`, t.name);
+  }
+};
+
+// src/assess/rules/rename-table.ts
+var renameTable = {
+  name: "rename-table",
+  severity: "warning",
+  summary: "Renaming a table breaks the application version still running during the deploy (it uses the old name).",
+  fix: "Rename, then create a view with the old name for the deploy window (or copy and switch over), and drop it later.",
+  docs: "docs/rules/rename-table.md",
+  onAction(action, ctx) {
+    if (action.kind !== "rename-table") return;
+    const t = ctx.existing(action.table, "table");
+    if (t) ctx.at(this, `renames ${t.name} to ${action.to}`, t.name);
+  }
+};
+
+// src/assess/rules/set-not-null-scan.ts
+var setNotNullScan = {
+  name: "set-not-null-scan",
+  severity: "warning",
+  summary: "SET NOT NULL read the whole table under AccessExclusiveLock to check for NULLs.",
+  fix: "ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID; VALIDATE CONSTRAINT c (separate step); then SET NOT NULL (no scan) and DROP CONSTRAINT c.",
+  docs: "docs/rules/set-not-null-scan.md",
+  onAction(action, ctx) {
+    if (action.kind !== "set-not-null") return;
+    const t = ctx.existing(action.table, "table");
+    if (!t) return;
+    if (ctx.measured && !ctx.scanned(action.table)) return;
+    ctx.at(
+      this,
+      `SET NOT NULL on ${t.name}.${action.column} ` + (ctx.measured ? `read the whole table (sequential scan measured)${ctx.lockNote(action.table)}` : "reads the whole table to check for NULLs"),
+      t.name
+    );
+  }
+};
+
+// src/assess/rules/table-rewrite.ts
+var tableRewrite = {
+  name: "table-rewrite",
+  severity: "warning",
+  summary: "The statement replaced the table\u2019s data file (relfilenode changed): every row is copied under AccessExclusiveLock.",
+  fix: "Find a rewrite-free form (see the other rules), or add a new column, backfill it in batches and switch over.",
+  docs: "docs/rules/table-rewrite.md",
+  onStatement(ctx) {
+    const before = ctx.observation?.before;
+    for (const name of ctx.rewritesMeasured?.rewrites ?? []) {
+      const rel2 = before?.find((r) => r.name === name);
+      if (rel2?.kind !== "table" || ctx.explained.has(name)) continue;
+      const l = ctx.measured?.locks.find((x) => x.relation === name);
+      ctx.at(this, `${ctx.rewriteText(name)}${l ? `; it took ${ctx.lockText(l, ctx.unit)}` : ""}`, name);
+    }
+  }
+};
+
+// src/assess/rules/truncate-table.ts
+var truncateTable = {
+  name: "truncate-table",
+  severity: "error",
+  summary: "TRUNCATE deletes every row of an existing table (no down can bring them back) and holds AccessExclusiveLock meanwhile.",
+  fix: "Delete the rows you mean to delete with a bounded DELETE in batches, or drop the table in a later release once nothing uses it; never empty a live table in a migration.",
+  docs: "docs/rules/truncate-table.md",
+  onAction(action, ctx) {
+    if (action.kind !== "truncate") return;
+    for (const rel2 of action.tables) {
+      const t = ctx.existing(rel2, "table");
+      if (!t) continue;
+      ctx.explain(t.name);
+      ctx.at(this, `empties ${t.name}: every row is deleted${ctx.lockNote(rel2)}`, t.name);
+    }
+  }
+};
+
+// src/assess/rules/unique-constraint-lock.ts
+var uniqueConstraintLock = {
+  name: "unique-constraint-lock",
+  severity: "warning",
+  summary: "ADD CONSTRAINT UNIQUE / PRIMARY KEY builds its index under AccessExclusiveLock: no reads or writes meanwhile.",
+  fix: "CREATE UNIQUE INDEX CONCURRENTLY, then ALTER TABLE ... ADD CONSTRAINT name UNIQUE USING INDEX index_name.",
+  docs: "docs/rules/unique-constraint-lock.md",
+  onAction(action, ctx) {
+    if (action.kind !== "add-unique" || action.usingIndex) return;
+    const t = ctx.existing(action.table, "table");
+    if (!t) return;
+    ctx.at(
+      this,
+      `ADD CONSTRAINT ${action.name ?? ""} ${action.primaryKey ? "PRIMARY KEY" : "UNIQUE"} on ${t.name} builds its index while the table is locked${ctx.lockNote(action.table)}`,
+      t.name
+    );
+  }
+};
+
+// src/assess/rules/vacuum-full.ts
+var vacuumFull = {
+  name: "vacuum-full",
+  severity: "warning",
+  summary: "VACUUM FULL rewrites the table under AccessExclusiveLock: no reads or writes for the whole run (it cannot run in a transaction, so lock_timeout must be set for the session).",
+  fix: "Leave space reclaim to autovacuum, or use pg_repack / pg_squeeze outside the migration; never in a deploy.",
+  docs: "docs/rules/vacuum-full.md",
+  onAction(action, ctx) {
+    if (action.kind !== "vacuum-full") return;
+    if (!action.tables.length) {
+      ctx.at(
+        this,
+        "VACUUM FULL of every table in the database takes AccessExclusiveLock (blocks reads and writes) on each in turn while rewriting it"
+      );
+      return;
+    }
+    for (const rel2 of action.tables) {
+      const t = ctx.existing(rel2, "table");
+      if (!t) continue;
+      ctx.explain(t.name);
+      ctx.at(
+        this,
+        `VACUUM FULL ${t.name} rewrites it under AccessExclusiveLock (blocks reads and writes) for the whole run`,
+        t.name
+      );
+    }
+  }
+};
+
+// src/assess/rules/index.ts
+var RULES = [
+  nonConcurrentIndex,
+  addColumnVolatileDefault,
+  addingRequiredField,
+  setNotNullScan,
+  checkWithoutNotValid,
+  fkWithoutNotValid,
+  uniqueConstraintLock,
+  columnTypeChange,
+  dropColumn,
+  dropTable,
+  renameColumn,
+  renameTable,
+  truncateTable,
+  vacuumFull,
+  cluster,
+  backfillInDdlTransaction,
+  enumValueInTransaction,
+  preferBigintPrimaryKey,
+  preferTimestamptz,
+  banCharField,
+  tableRewrite,
+  missingLockTimeout,
+  accessExclusiveLock
+];
+
+// src/assess/hazards.ts
+var HAZARD_RULES = Object.fromEntries(
+  RULES.map(({ name, severity, optIn, summary, fix, docs }) => [
+    name,
+    { name, severity, ...optIn ? { optIn } : {}, summary, fix, docs }
+  ])
+);
 function truncate(text, max = 120) {
   const one = text.replace(/\s+/g, " ").trim();
   return one.length > max ? one.slice(0, max - 1) + "\u2026" : one;
 }
-function formatMs(ms2) {
-  return ms2 >= 100 ? `${Math.round(ms2)} ms` : `${Math.round(ms2 * 10) / 10} ms`;
+function formatMs(ms3) {
+  if (ms3 >= 1e3) return `${(ms3 / 1e3).toFixed(2)} s`;
+  return ms3 >= 100 ? `${Math.round(ms3)} ms` : `${Math.round(ms3 * 10) / 10} ms`;
 }
 function blocksText(lock) {
   return lock.blocks.length ? `blocks ${lock.blocks.join(" and ")}` : "blocks neither reads nor writes";
 }
-function lockText(lock) {
-  const until = lock.releasedBy !== void 0 ? ` until the migration's COMMIT (statement ${lock.releasedBy + 1})` : "";
-  return `${lock.mode} on ${lock.relation} (${blocksText(lock)}), held ${formatMs(lock.ms)}${until} in the replay`;
+function exclusiveTarget(action) {
+  switch (action.kind) {
+    case "add-column":
+    case "drop-default":
+    case "set-not-null":
+    case "add-check":
+    case "add-unique":
+    case "alter-column-type":
+    case "drop-column":
+    case "rename-column":
+    case "rename-table":
+      return [action.table];
+    case "drop-table":
+    case "truncate":
+    case "vacuum-full":
+      return action.tables;
+    case "cluster":
+      return action.table ? [action.table] : [];
+    case "drop-index":
+      return action.concurrent ? [] : action.indexes;
+    default:
+      return [];
+  }
+}
+function unitsOf(input, parser) {
+  const byIndex = /* @__PURE__ */ new Map();
+  for (const o of input.observation?.statements ?? []) {
+    const list = byIndex.get(o.index) ?? [];
+    list.push(o);
+    byIndex.set(o.index, list);
+  }
+  const units = [];
+  const parsed = [];
+  let number = 0;
+  for (const [index, statement] of input.statements.entries()) {
+    const observed = byIndex.get(index) ?? [];
+    let parts;
+    if (observed.some((o) => o.part !== void 0)) parts = observed.map((o) => o.sql);
+    else if (observed.length) parts = [statement.sql];
+    else {
+      parts = parser.split(statement.sql);
+      if (parts.length > 1 && parts.some((p) => parser.parse(p).actions.some((a) => a.kind === "transaction")))
+        parts = [statement.sql];
+    }
+    for (const [part, sql] of parts.entries()) {
+      const p = parser.parse(sql);
+      const o = parts.length > 1 ? observed.find((x) => x.part === part) : observed[0];
+      const unit = {
+        index,
+        ...parts.length > 1 ? { part } : {},
+        sql,
+        ...statement.line !== void 0 ? { line: statement.line } : {},
+        ...p.catalog ? {} : { number: ++number },
+        ...o && o.sql === (parts.length > 1 ? sql : statement.sql) ? { observed: o } : {}
+      };
+      units.push(unit);
+      parsed.push(p);
+    }
+  }
+  return { units, parsed };
 }
 function hazardFindings(input, config = { failOn: "error", rules: {} }) {
+  const parser = input.parser ?? loadedSqlParser();
   const out = [];
-  const obsByIndex = /* @__PURE__ */ new Map();
-  for (const o of input.observation?.statements ?? []) obsByIndex.set(o.index, o);
+  const seen = /* @__PURE__ */ new Set();
+  const named = /* @__PURE__ */ new Set();
   const before = input.observation?.before;
   const created = new Set(input.createdInMigration ?? []);
+  const { units, parsed: parsedUnits } = unitsOf(input, parser);
+  const active = RULES.filter((r) => {
+    const setting = config.rules[r.name];
+    return setting !== "off" && (!r.optIn || setting !== void 0);
+  });
+  const scratch = /* @__PURE__ */ new Map();
+  const tx = {
+    open: false,
+    sessionTimeout: false,
+    localTimeout: false,
+    exclusive: /* @__PURE__ */ new Map()
+  };
+  const label2 = (unit) => unit.number !== void 0 ? `statement ${unit.number}` : "a catalog read";
+  const unitOrder = new Map(units.map((u, i) => [u, i]));
+  const lockText = (lock, taker) => {
+    let until = "";
+    let longest = "";
+    if (lock.releasedBy !== void 0) {
+      const commit2 = units.find((u) => u.index === lock.releasedBy);
+      until = ` until the migration's COMMIT${commit2 ? ` (${label2(commit2)})` : ""}`;
+    }
+    if (taker) {
+      const from = unitOrder.get(taker);
+      const later = units.filter(
+        (u, i) => i > from && (lock.releasedBy !== void 0 ? u.index <= lock.releasedBy : u.index === taker.index) && u.observed && !u.observed.control && u.number !== void 0
+      );
+      const slowest = later.reduce(
+        (a, u) => !a || u.observed.ms > a.observed.ms ? u : a,
+        void 0
+      );
+      const own = taker.observed?.ms ?? 0;
+      if (slowest && slowest.observed.ms > own) {
+        longest = `; most of it was ${label2(slowest)} (${truncate(slowest.sql, 60)}, ${formatMs(slowest.observed.ms)})`;
+      }
+    }
+    return `${lock.mode} on ${lock.relation} (${blocksText(lock)}), held ${formatMs(lock.ms)}${until} in the replay${longest}`;
+  };
+  const report = (rule, unit, message, tables = []) => {
+    const key = `${rule.name}\0${unitOrder.get(unit)}\0${[...tables].sort().join(",")}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    for (const t of tables) named.add(t);
+    const setting = config.rules[rule.name];
+    out.push({
+      rule: rule.name,
+      severity: setting && setting !== "off" ? setting : rule.severity,
+      migration: input.migration,
+      file: input.file,
+      ...unit.line !== void 0 ? { line: unit.line } : {},
+      message: `${message} (${label2(unit)}: ${truncate(unit.sql)})`,
+      fix: rule.fix,
+      docs: rule.docs
+    });
+  };
+  const base = {
+    migration: input.migration,
+    file: input.file,
+    postgresMajor: input.postgresMajor,
+    ...input.observation ? { observation: input.observation } : {},
+    parser,
+    units,
+    tx,
+    state(rule, init) {
+      if (!scratch.has(rule.name)) scratch.set(rule.name, init());
+      return scratch.get(rule.name);
+    },
+    report,
+    label: label2,
+    lockText
+  };
   const isCreated = (rel2) => created.has(relLabel(rel2)) || !rel2.schema && created.has(`public.${rel2.name}`);
   const existing = (rel2, kind) => {
     if (!before) return isCreated(rel2) ? void 0 : { name: relLabel(rel2) };
@@ -2927,274 +3678,95 @@ function hazardFindings(input, config = { failOn: "error", rules: {} }) {
     );
     return candidates.find((r) => r.schema === "public") ?? candidates[0];
   };
-  const emit = (rule, index, line2, message) => {
-    const setting = config.rules[rule];
-    if (setting === "off") return;
-    out.push({
-      rule,
-      severity: setting ?? HAZARD_RULES[rule].severity,
-      migration: input.migration,
-      file: input.file,
-      ...line2 !== void 0 ? { line: line2 } : {},
-      message: `${message} (statement ${index + 1}: ${truncate(input.statements[index].sql)})`,
-      fix: HAZARD_RULES[rule].fix
-    });
-  };
-  let inTransaction = false;
-  let sessionTimeout = false;
-  let localTimeout = false;
-  let lockTimeoutMissing;
-  let enumAdds = [];
-  for (const [index, statement] of input.statements.entries()) {
-    const parsed = parseSql(statement.sql);
-    const o = obsByIndex.get(index);
-    const observed = o && o.sql === statement.sql ? o : void 0;
+  let lastIndex = -1;
+  for (const [i, unit] of units.entries()) {
+    const parsed = parsedUnits[i];
+    const observed = unit.observed;
     const measured = observed && !observed.error && observed.inTransaction && !observed.control ? observed : void 0;
     const rewritesMeasured = observed && !observed.error && !observed.control ? observed : void 0;
-    const line2 = statement.line;
+    if (!tx.open && unit.index !== lastIndex) tx.exclusive.clear();
+    lastIndex = unit.index;
+    const explained = /* @__PURE__ */ new Set();
     const covered = /* @__PURE__ */ new Set();
-    const at = (rule, message, ...tables) => {
-      for (const t of tables) covered.add(t);
-      emit(rule, index, line2, message);
-    };
+    let exclusiveByParse;
+    for (const action of parsed.actions) {
+      for (const rel2 of exclusiveTarget(action)) {
+        const r = action.kind === "drop-index" ? existing(rel2, "index") : existing(rel2, "table");
+        if (r) exclusiveByParse ??= r.name;
+      }
+    }
     const tableRewritten = (rel2) => {
       const r = existing(rel2, "table");
       return r && rewritesMeasured?.rewrites.includes(r.name) ? r.name : void 0;
     };
-    const scanned = (rel2) => {
-      const r = existing(rel2, "table");
-      return Boolean(r && measured?.scans.includes(r.name));
-    };
+    const indexesRewritten = (rewritesMeasured?.rewrites ?? []).filter(
+      (n) => before?.find((r) => r.name === n)?.kind === "index"
+    ).length;
     const lockOn = (rel2) => {
       const r = existing(rel2, "table");
       return r ? measured?.locks.find((l) => l.relation === r.name) : void 0;
     };
-    const lockNote = (rel2) => {
-      const l = lockOn(rel2);
-      return l ? `; it took ${lockText(l)}` : "";
+    const ctx = {
+      ...base,
+      unit,
+      parsed,
+      ...measured ? { measured } : {},
+      ...rewritesMeasured ? { rewritesMeasured } : {},
+      existing,
+      tableRewritten,
+      scanned: (rel2) => {
+        const r = existing(rel2, "table");
+        return Boolean(r && measured?.scans.includes(r.name));
+      },
+      lockOn,
+      lockNote: (rel2) => {
+        const l = lockOn(rel2);
+        return l ? `; it took ${lockText(l, unit)}` : "";
+      },
+      rewriteText: (table) => {
+        const n = indexesRewritten;
+        return `rewrote ${table}${n ? ` and rebuilt ${n} index${n > 1 ? "es" : ""}` : ""} (relfilenode changed)`;
+      },
+      at: (rule, message, ...tables) => {
+        for (const t of tables) covered.add(t);
+        report(rule, unit, message, tables);
+      },
+      explain: (table) => explained.add(table),
+      cover: (table) => {
+        covered.add(table);
+        named.add(table);
+      },
+      named,
+      explained,
+      covered,
+      ...exclusiveByParse ? { exclusiveByParse } : {},
+      created
     };
-    const indexesRewritten = (rewritesMeasured?.rewrites ?? []).filter(
-      (n) => before?.find((r) => r.name === n)?.kind === "index"
-    ).length;
-    const rewriteText = (table) => {
-      const n = indexesRewritten;
-      return `rewrote ${table}${n ? ` and rebuilt ${n} index${n > 1 ? "es" : ""}` : ""} (relfilenode changed)`;
-    };
-    const explained = /* @__PURE__ */ new Set();
-    let exclusiveByParse;
     for (const action of parsed.actions) {
-      switch (action.kind) {
-        case "create-table":
-          created.add(relLabel(action.table));
-          break;
-        case "transaction":
-          if (action.what === "begin") inTransaction = true;
-          if (action.what === "commit" || action.what === "rollback") {
-            inTransaction = false;
-            localTimeout = false;
-            enumAdds = [];
-          }
-          break;
-        case "lock-timeout":
-          if (action.local) localTimeout = inTransaction && action.set;
-          else sessionTimeout = action.set;
-          break;
-        case "create-index": {
-          if (action.index)
-            created.add(action.table.schema ? `${action.table.schema}.${action.index}` : action.index);
-          const t = existing(action.table, "table");
-          if (t && !action.concurrent) {
-            at(
-              "non-concurrent-index",
-              `CREATE ${action.unique ? "UNIQUE " : ""}INDEX${action.index ? ` ${action.index}` : ""} on ${t.name} without CONCURRENTLY${lockNote(action.table)}; writes to the table wait for the whole index build`,
-              t.name
-            );
-          }
-          break;
+      if (action.kind === "create-table") created.add(relLabel(action.table));
+      if (action.kind === "create-index" && action.index)
+        created.add(action.table.schema ? `${action.table.schema}.${action.index}` : action.index);
+      if (action.kind === "transaction") {
+        if (action.what === "begin") tx.open = true;
+        if (action.what === "commit" || action.what === "rollback") {
+          tx.open = false;
+          tx.localTimeout = false;
+          tx.exclusive.clear();
         }
-        case "drop-index": {
-          if (action.concurrent) break;
-          const idx = action.indexes.map((i) => existing(i, "index")).filter((i) => i !== void 0);
-          if (!idx.length) break;
-          const tableLocks = (measured?.locks ?? []).filter(
-            (l) => l.kind === "table" && l.mode === "AccessExclusiveLock"
-          );
-          exclusiveByParse ??= idx[0].name;
-          at(
-            "non-concurrent-index",
-            `DROP INDEX ${idx.map((i) => i.name).join(", ")} without CONCURRENTLY` + (tableLocks.length ? `; it took ${tableLocks.map(lockText).join("; ")}` : "; it locks the table"),
-            ...tableLocks.map((l) => l.relation)
-          );
-          break;
-        }
-        case "add-column": {
-          const t = existing(action.table, "table");
-          if (!t) break;
-          exclusiveByParse ??= t.name;
-          if (!action.default) break;
-          const rewritten = tableRewritten(action.table);
-          const volatile = rewritesMeasured !== void 0 ? rewritten !== void 0 : input.postgresMajor < 11 || action.default.functions.some((f) => VOLATILE_FUNCTIONS.has(f));
-          if (volatile) {
-            explained.add(t.name);
-            at(
-              "add-column-volatile-default",
-              `ADD COLUMN ${action.column} with a default ` + (rewritten ? `${rewriteText(rewritten)}${lockNote(action.table)}` : `that is evaluated per row rewrites ${t.name} on PostgreSQL ${input.postgresMajor}`),
-              t.name
-            );
-          }
-          break;
-        }
-        case "set-not-null": {
-          const t = existing(action.table, "table");
-          if (!t) break;
-          exclusiveByParse ??= t.name;
-          if (measured && !scanned(action.table)) break;
-          at(
-            "set-not-null-scan",
-            `SET NOT NULL on ${t.name}.${action.column} ` + (measured ? `read the whole table (sequential scan measured)${lockNote(action.table)}` : "reads the whole table to check for NULLs"),
-            t.name
-          );
-          break;
-        }
-        case "add-check": {
-          const t = existing(action.table, "table");
-          if (!t) break;
-          exclusiveByParse ??= t.name;
-          if (!action.validated) break;
-          at(
-            "check-without-not-valid",
-            `CHECK constraint ${action.name ?? ""} on ${t.name} added without NOT VALID` + (scanned(action.table) ? ": every row was read (sequential scan measured)" : ": every row is read") + lockNote(action.table),
-            t.name
-          );
-          break;
-        }
-        case "add-foreign-key": {
-          const t = existing(action.table, "table");
-          if (!t || !action.validated) break;
-          const ref = existing(action.references, "table");
-          const locks = (measured?.locks ?? []).filter((l) => l.kind === "table");
-          at(
-            "fk-without-not-valid",
-            `FOREIGN KEY ${action.name ?? ""} from ${t.name} to ${ref?.name ?? relLabel(action.references)} added without NOT VALID` + (scanned(action.table) ? ": every row was checked (sequential scan measured)" : ": every row is checked") + (locks.length ? `; it took ${locks.map(lockText).join("; ")}` : ""),
-            ...locks.map((l) => l.relation)
-          );
-          break;
-        }
-        case "add-unique": {
-          const t = existing(action.table, "table");
-          if (!t) break;
-          exclusiveByParse ??= t.name;
-          if (action.usingIndex) break;
-          at(
-            "unique-constraint-lock",
-            `ADD CONSTRAINT ${action.name ?? ""} ${action.primaryKey ? "PRIMARY KEY" : "UNIQUE"} on ${t.name} builds its index while the table is locked${lockNote(action.table)}`,
-            t.name
-          );
-          break;
-        }
-        case "alter-column-type": {
-          const t = existing(action.table, "table");
-          if (!t) break;
-          exclusiveByParse ??= t.name;
-          const rewritten = tableRewritten(action.table);
-          if (rewritesMeasured && !rewritten) break;
-          explained.add(t.name);
-          at(
-            "column-type-change",
-            `changing ${t.name}.${action.column} to ${action.type} ` + (rewritten ? `${rewriteText(rewritten)}${lockNote(action.table)}` : "rewrites the table unless the types are binary compatible"),
-            t.name
-          );
-          break;
-        }
-        case "drop-column": {
-          const t = existing(action.table, "table");
-          if (!t) break;
-          exclusiveByParse ??= t.name;
-          at("drop-column", `drops column ${t.name}.${action.column} and its data`, t.name);
-          break;
-        }
-        case "drop-table": {
-          const tables = action.tables.map((r) => existing(r, "table")).filter((r) => r !== void 0);
-          if (tables.length) {
-            exclusiveByParse ??= tables[0].name;
-            at(
-              "drop-table",
-              `drops ${tables.map((r) => r.name).join(", ")} and ${tables.length > 1 ? "their" : "its"} data`,
-              ...tables.map((r) => r.name)
-            );
-          }
-          break;
-        }
-        case "rename-column": {
-          const t = existing(action.table, "table");
-          if (!t) break;
-          exclusiveByParse ??= t.name;
-          at("rename-column", `renames ${t.name}.${action.from} to ${action.to}`, t.name);
-          break;
-        }
-        case "rename-table": {
-          const t = existing(action.table, "table");
-          if (!t) break;
-          exclusiveByParse ??= t.name;
-          at("rename-table", `renames ${t.name} to ${action.to}`, t.name);
-          break;
-        }
-        case "truncate":
-          for (const r of action.tables) {
-            const t = existing(r, "table");
-            if (t) {
-              explained.add(t.name);
-              exclusiveByParse ??= t.name;
-            }
-          }
-          break;
-        case "add-enum-value":
-          if (inTransaction && input.postgresMajor < 12) {
-            at(
-              "enum-value-in-transaction",
-              `ALTER TYPE ${action.type} ADD VALUE '${action.value}' runs inside a transaction block, which PostgreSQL ${input.postgresMajor} refuses`
-            );
-          }
-          if (inTransaction)
-            enumAdds.push({ type: action.type, value: action.value, index, reported: false });
-          break;
       }
+      if (action.kind === "lock-timeout") {
+        if (action.local) tx.localTimeout = tx.open && action.set;
+        else tx.sessionTimeout = action.set;
+      }
+      for (const rule of active) rule.onAction?.call(rule, action, ctx);
     }
-    const unsafe = observed?.code === "55P04";
-    for (const add of enumAdds) {
-      if (add.index === index || add.reported) continue;
-      const uses = unsafe || !observed && parsed.literals.includes(add.value);
-      if (!uses) continue;
-      add.reported = true;
-      at(
-        "enum-value-in-transaction",
-        `uses the enum value '${add.value}' in the transaction that added it (statement ${add.index + 1})` + (unsafe ? `; PostgreSQL refused it: ${observed.error}` : "")
-      );
-    }
-    for (const name of rewritesMeasured?.rewrites ?? []) {
-      const rel2 = before?.find((r) => r.name === name);
-      if (rel2?.kind !== "table" || explained.has(name)) continue;
-      const l = measured?.locks.find((x) => x.relation === name);
-      at("table-rewrite", `${rewriteText(name)}${l ? `; it took ${lockText(l)}` : ""}`, name);
-    }
-    const exclusive = (measured?.locks ?? []).filter(
-      (l) => l.kind === "table" && l.mode === "AccessExclusiveLock" && !covered.has(l.relation)
+    for (const rule of active) rule.onStatement?.call(rule, ctx);
+    const exclusiveNow = measured ? measured.locks.filter((l) => l.kind === "table" && l.mode === "AccessExclusiveLock").map((l) => l.relation) : parsed.actions.flatMap(
+      (a) => exclusiveTarget(a).filter(() => a.kind !== "drop-index").map((rel2) => existing(rel2, "table")?.name).filter((n) => n !== void 0)
     );
-    if (exclusive.length) at("access-exclusive-lock", `took ${exclusive.map(lockText).join("; ")}`);
-    const takesExclusive = measured ? measured.locks.find((l) => l.kind === "table" && l.mode === "AccessExclusiveLock")?.relation ?? void 0 : exclusiveByParse;
-    if (takesExclusive && !lockTimeoutMissing && !sessionTimeout && !localTimeout) {
-      lockTimeoutMissing = { index, ...line2 !== void 0 ? { line: line2 } : {}, what: takesExclusive };
-    }
+    for (const name of exclusiveNow) if (!tx.exclusive.has(name)) tx.exclusive.set(name, unit);
   }
-  if (lockTimeoutMissing) {
-    const m = lockTimeoutMissing;
-    emit(
-      "missing-lock-timeout",
-      m.index,
-      m.line,
-      `takes AccessExclusiveLock on ${m.what} without setting lock_timeout first`
-    );
-  }
+  for (const rule of active) rule.onEnd?.call(rule, base);
   return out;
 }
 
@@ -3287,9 +3859,14 @@ function parseConfig(text, file, knownRules) {
       config.failOn = v;
     } else if (key === "models") {
       const v = (0, import_yaml.isScalar)(value) ? value.value : void 0;
+      if (v === "off" || v === "on" || v === "strict") {
+        if (v === "off") config.models = false;
+        else config.modelsScope = v === "on" ? "migrated" : "strict";
+        continue;
+      }
       if (v !== false && (typeof v !== "string" || v === "")) {
         throw new ConfigError(
-          `${at(value ?? pair.key)}: "models" must be the path of the module that exports your Sequelize instance (or of your models folder), or false (got ${JSON.stringify(v ?? null)}).`,
+          `${at(value ?? pair.key)}: "models" must be off, on, strict, false, or the path of the module that exports your Sequelize instance (or of your models folder) (got ${JSON.stringify(v ?? null)}).`,
           file,
           "models"
         );
@@ -3486,13 +4063,28 @@ function withRealNames(c, before, after) {
 function isIndex(o) {
   return "table" in o;
 }
-function compareModels(migrated, models, tables) {
+function enumsOf(snapshot2, tables) {
+  const out = /* @__PURE__ */ new Set();
+  for (const [name, t] of Object.entries(snapshot2.tables)) {
+    if (!tables.has(name)) continue;
+    for (const c of Object.values(t.columns)) out.add(c.type.replace(/\[\]$/, ""));
+  }
+  return out;
+}
+function compareModels(migrated, models, tables, scope = "declared") {
   const clientDefaults = new Set(tables.flatMap((t) => t.clientDefaults.map((c) => `${t.table}.${c}`)));
   const beforeNames = /* @__PURE__ */ new Map();
   const afterNames = /* @__PURE__ */ new Map();
   const a = normalise(migrated, clientDefaults, beforeNames);
   const b = normalise(models, clientDefaults, afterNames);
-  const changes = pairByName(diffSnapshots(a, b).map((c) => withRealNames(c, beforeNames, afterNames)));
+  let changes = pairByName(diffSnapshots(a, b).map((c) => withRealNames(c, beforeNames, afterNames)));
+  if (scope !== "strict") {
+    const covered = new Set(scope === "declared" ? tables.map((t) => t.table) : Object.keys(migrated.tables));
+    const enums = /* @__PURE__ */ new Set([...enumsOf(migrated, covered), ...enumsOf(models, covered)]);
+    changes = changes.filter(
+      (c) => c.kind === "enum" ? enums.has(c.name) : c.kind === "schema" || covered.has(tableOfChange(c))
+    );
+  }
   return { changes, migrated: a, models: b };
 }
 function definingFields(o) {
@@ -4225,12 +4817,12 @@ var MigrationRunner = class _MigrationRunner {
     } finally {
       clearTimeout(timer);
     }
-    const ms2 = Math.round((performance.now() - started) * 1e3) / 1e3;
+    const ms3 = Math.round((performance.now() - started) * 1e3) / 1e3;
     const file = projectRelative(m.path, this.project.cwd);
     if (outcome === "killed") {
       await this.replaceWorker();
       const seconds = this.timeoutMs >= 1e3 ? `${this.timeoutMs / 1e3} s` : `${this.timeoutMs} ms`;
-      return failedStep(ms2, {
+      return failedStep(ms3, {
         message: `Migration ${m.name} (${direction}) did not finish within ${seconds} and never gave control back (a synchronous loop?): its worker process was stopped and its connections terminated.`,
         file
       });
@@ -4240,7 +4832,7 @@ var MigrationRunner = class _MigrationRunner {
       await this.replaceWorker();
       const how = outcome.signal ? `was killed by ${outcome.signal}` : `exited with code ${outcome.exitCode}`;
       const tail2 = outcome.stderrTail.length ? ` Its last output: ${outcome.stderrTail.slice(-3).join(" | ")}` : "";
-      return failedStep(ms2, {
+      return failedStep(ms3, {
         message: `Migration ${m.name} (${direction}) ended the process it ran in: it ${how} (process.exit() in the migration, or a crash?).${tail2}`,
         file
       });
@@ -4290,10 +4882,10 @@ var MigrationRunner = class _MigrationRunner {
     await this.close();
   }
 };
-function failedStep(ms2, error) {
+function failedStep(ms3, error) {
   return {
     ok: false,
-    ms: ms2,
+    ms: ms3,
     statements: [],
     error: { ...error, message: redact(error.message) }
   };
@@ -4640,9 +5232,10 @@ async function syncModels(server, project, entry, migrated) {
     await server.dropDatabase(database).catch(() => void 0);
   }
 }
-async function compareWithModels(server, project, entry, migrated) {
+async function compareWithModels(server, project, entry, migrated, override) {
   const schema = await syncModels(server, project, entry, migrated);
-  return { comparison: compareModels(migrated, schema.snapshot, schema.tables), schema };
+  const scope = override ?? (await loadConfig(project.cwd)).modelsScope ?? "declared";
+  return { comparison: compareModels(migrated, schema.snapshot, schema.tables, scope), schema };
 }
 async function runModels(options) {
   var _stack = [];
@@ -5038,6 +5631,7 @@ function assess(input) {
     schemaVersion: 1,
     mode: "check",
     ok: failingFindings(findings, input.config).length === 0,
+    failOn: input.config.failOn,
     postgres: input.postgres,
     base: input.plan.base,
     head: input.plan.head,
@@ -5141,8 +5735,28 @@ SELECT
       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS locks,
   (SELECT coalesce(json_agg(json_build_array(c.oid, c.relfilenode,
             CASE WHEN c.relkind IN ('r', 'm', 't') THEN pg_stat_get_xact_numscans(c.oid) ELSE 0 END)), '[]')
-     FROM pg_class c WHERE c.oid = ANY($1::oid[])) AS relations`;
+     FROM pg_class c WHERE c.oid = ANY($1::oid[])) AS relations,
+  (SELECT coalesce(json_agg(json_build_array(quote_ident(n.nspname) || '.' || quote_ident(c.relname), c.oid, c.relfilenode)), '[]')
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('i', 'I') AND NOT c.oid = ANY($1::oid[])
+      AND quote_ident(n.nspname) || '.' || quote_ident(c.relname) = ANY($2::text[])) AS renewed`;
 var OUTSIDE_TRANSACTION = "25001";
+function splitQuery(sql) {
+  let stmts;
+  try {
+    stmts = parseSync(sql).stmts ?? [];
+  } catch {
+    return [sql];
+  }
+  if (stmts.length <= 1) return [sql];
+  const bytes = Buffer.from(sql, "utf8");
+  const parts = stmts.map((s) => {
+    const from = s.stmt_location ?? 0;
+    const to = s.stmt_len ? from + s.stmt_len : bytes.length;
+    return bytes.subarray(from, to).toString("utf8").trim();
+  }).filter((p) => p.length > 0);
+  return parts.length > 1 && !parts.some((p) => transactionEffect(p).control || transactionEffect(p).savepoint) ? parts : [sql];
+}
 async function observeStatements(url, statements) {
   await loadParser();
   const client = new esm_default.Client({ connectionString: url, application_name: "schemabot-observe" });
@@ -5171,8 +5785,8 @@ async function relations(client) {
     ])
   );
 }
-function round(ms2) {
-  return Math.round(ms2 * 1e3) / 1e3;
+function round(ms3) {
+  return Math.round(ms3 * 1e3) / 1e3;
 }
 async function replay(client, statements) {
   const { rows } = await client.query("SELECT current_setting('server_version_num') AS v");
@@ -5180,13 +5794,13 @@ async function replay(client, statements) {
   const before = await relations(client);
   const oids = [...before.keys()];
   const files = new Map([...before].map(([oid, r]) => [oid, r.file]));
+  const indexNames = [...before.values()].filter((r) => r.kind === "index").map((r) => r.name);
+  const fileByName = new Map([...before.values()].map((r) => [r.name, r.file]));
+  const renewedSeen = /* @__PURE__ */ new Set();
   const held = /* @__PURE__ */ new Map();
   let clock = 0;
   const readState = async () => {
-    const res = await client.query(
-      STATE_QUERY,
-      [oids]
-    );
+    const res = await client.query(STATE_QUERY, [oids, indexNames]);
     const row = res.rows[0];
     const locks = /* @__PURE__ */ new Map();
     for (const [oid, mode] of row.locks) {
@@ -5196,17 +5810,26 @@ async function replay(client, statements) {
       if (known === void 0 || rank(mode) > rank(known)) locks.set(o, mode);
     }
     return {
+      // Kept storage (a binary-compatible type change re-creates the index on the same file): no rebuild.
+      renewed: new Map(
+        row.renewed.filter(([name, , file]) => fileByName.get(name) !== Number(file)).map(([name, oid]) => [Number(oid), name])
+      ),
       locks,
       files: new Map(row.relations.map(([oid, file]) => [Number(oid), Number(file)])),
       scans: new Map(row.relations.map(([oid, , scans]) => [Number(oid), Number(scans)]))
     };
   };
-  const rewritten = (now) => {
+  const rewritten = (state) => {
     const out = [];
-    for (const [oid, file] of now) {
+    for (const [oid, file] of state.files) {
       const old = files.get(oid);
       if (old !== void 0 && file !== 0 && old !== 0 && file !== old) out.push(before.get(oid).name);
       files.set(oid, file);
+    }
+    for (const [oid, name] of state.renewed) {
+      if (renewedSeen.has(oid)) continue;
+      renewedSeen.add(oid);
+      if (!out.includes(name)) out.push(name);
     }
     return out;
   };
@@ -5250,8 +5873,52 @@ async function replay(client, statements) {
       };
     }
   };
+  const inOpenTransaction = async (obs, sql) => {
+    const start = await readState();
+    await client.query("SAVEPOINT schemabot_observe");
+    const result = await run(sql);
+    obs.ms = round(result.ms);
+    const since = clock;
+    clock += result.ms;
+    if (result.error) {
+      Object.assign(obs, errorFields(result.error));
+      await client.query("ROLLBACK TO SAVEPOINT schemabot_observe; RELEASE SAVEPOINT schemabot_observe");
+      return;
+    }
+    await client.query("RELEASE SAVEPOINT schemabot_observe");
+    const end = await readState();
+    obs.locks = taken(end, since);
+    obs.rewrites = rewritten(end);
+    obs.scans = scanned(start, end);
+  };
   const observations = [];
   for (const [index, sql] of statements.entries()) {
+    const parts = splitQuery(sql);
+    if (parts.length > 1 && client.getTransactionStatus() !== "E") {
+      const implicit = client.getTransactionStatus() === "I";
+      if (implicit) await client.query("BEGIN");
+      for (const [part, text] of parts.entries()) {
+        const obs2 = {
+          index,
+          part,
+          sql: text,
+          ms: 0,
+          locks: [],
+          rewrites: [],
+          scans: [],
+          inTransaction: true,
+          ...implicit ? {} : { migrationTransaction: true }
+        };
+        observations.push(obs2);
+        await inOpenTransaction(obs2, text);
+      }
+      if (implicit) {
+        const commit2 = await run("COMMIT");
+        clock += commit2.ms;
+        release();
+      }
+      continue;
+    }
     const effect = transactionEffect(sql);
     const migrationTransaction = client.getTransactionStatus() !== "I";
     const obs = {
@@ -5282,22 +5949,7 @@ async function replay(client, statements) {
       continue;
     }
     if (migrationTransaction) {
-      const start2 = await readState();
-      await client.query("SAVEPOINT schemabot_observe");
-      const result2 = await run(sql);
-      obs.ms = round(result2.ms);
-      const since = clock;
-      clock += result2.ms;
-      if (result2.error) {
-        Object.assign(obs, errorFields(result2.error));
-        await client.query("ROLLBACK TO SAVEPOINT schemabot_observe; RELEASE SAVEPOINT schemabot_observe");
-        continue;
-      }
-      await client.query("RELEASE SAVEPOINT schemabot_observe");
-      const end = await readState();
-      obs.locks = taken(end, since);
-      obs.rewrites = rewritten(end.files);
-      obs.scans = scanned(start2, end);
+      await inOpenTransaction(obs, sql);
       continue;
     }
     await client.query("BEGIN");
@@ -5309,12 +5961,12 @@ async function replay(client, statements) {
       clock += result.ms;
       const end = await readState();
       obs.locks = taken(end, since);
-      obs.rewrites = rewritten(end.files);
+      obs.rewrites = rewritten(end);
       obs.scans = scanned(start, end);
-      const commit = await run("COMMIT");
-      clock += commit.ms;
+      const commit2 = await run("COMMIT");
+      clock += commit2.ms;
       release();
-      if (commit.error) Object.assign(obs, errorFields(commit.error));
+      if (commit2.error) Object.assign(obs, errorFields(commit2.error));
       continue;
     }
     await client.query("ROLLBACK");
@@ -5329,7 +5981,7 @@ async function replay(client, statements) {
     obs.ms = round(outside.ms);
     clock += outside.ms;
     if (outside.error) Object.assign(obs, errorFields(outside.error));
-    obs.rewrites = rewritten((await readState()).files);
+    obs.rewrites = rewritten(await readState());
   }
   if (client.getTransactionStatus() !== "I") {
     release(statements.length - 1);
@@ -5743,8 +6395,8 @@ async function runCheck(options) {
         const { initial, final } = await roundTrip(ws, plan, reports, replayFailures, baseReplay, log);
         const changes = diffSnapshots(initial, final);
         const migrations = plan.migrations.map((m) => reports.get(m.name));
-        const { hazards, sources } = await readHazards(plan, migrations, server.major);
-        const models = allRan(migrations, replayFailures) ? await modelsSection(server, project, final, log) : void 0;
+        const { hazards, sources } = await readHazards(plan, migrations, server.major, config);
+        const models = allRan(migrations, replayFailures) && options.modelsMode !== "off" ? await modelsSection(server, project, final, log, options.modelsMode) : void 0;
         return assess({
           hazards,
           models,
@@ -5780,7 +6432,7 @@ async function runCheck(options) {
 function allRan(migrations, replayFailures) {
   return !replayFailures.length && migrations.every((m) => m.change !== "added" || m.up?.ok);
 }
-async function modelsSection(server, project, final, log) {
+async function modelsSection(server, project, final, log, scope) {
   let entry;
   try {
     entry = await resolveModelsEntry(project);
@@ -5792,7 +6444,13 @@ async function modelsSection(server, project, final, log) {
   const source = relative7(project.cwd, entry.path) || ".";
   log(`Comparing the models (${source}) with the migrations`);
   try {
-    const { comparison, schema } = await compareWithModels(server, project, entry, final);
+    const { comparison, schema } = await compareWithModels(
+      server,
+      project,
+      entry,
+      final,
+      scope && (scope === "on" ? "migrated" : "strict")
+    );
     return {
       section: { source, tables: schema.tables.length, changes: comparison.changes },
       findings: modelDriftFindings(comparison.changes, schema.tables, "warning")
@@ -5815,7 +6473,7 @@ function notLoaded(source, error) {
     ]
   };
 }
-async function readHazards(plan, migrations, postgresMajor) {
+async function readHazards(plan, migrations, postgresMajor, config) {
   const sources = /* @__PURE__ */ new Map();
   for (const m of plan.migrations) {
     const path = m.head?.path ?? m.base?.path;
@@ -5824,15 +6482,19 @@ async function readHazards(plan, migrations, postgresMajor) {
   if (!plan.base) return { hazards: [], sources };
   const judged = migrations.filter((m) => m.up?.ok && m.up.statements.length);
   if (!judged.length) return { hazards: [], sources };
-  await loadSqlParser();
+  const parser = await loadSqlParser();
   const hazards = judged.flatMap(
-    (m) => hazardFindings({
-      migration: m.name,
-      file: m.file,
-      statements: m.up.statements.map((s) => ({ sql: s.sql, line: s.line })),
-      observation: m.observation,
-      postgresMajor
-    })
+    (m) => hazardFindings(
+      {
+        parser,
+        migration: m.name,
+        file: m.file,
+        statements: m.up.statements.map((s) => ({ sql: s.sql, line: s.line })),
+        observation: m.observation,
+        postgresMajor
+      },
+      config
+    )
   );
   return { hazards, sources };
 }
@@ -5964,8 +6626,8 @@ async function roundTrip(ws, plan, reports, replayFailures, baseReplay, log) {
 }
 
 // src/report/format.ts
-function duration(ms2) {
-  return ms2 < 1e3 ? `${Math.round(ms2)} ms` : `${(ms2 / 1e3).toFixed(1)} s`;
+function duration(ms3) {
+  return ms3 < 1e3 ? `${Math.round(ms3)} ms` : `${(ms3 / 1e3).toFixed(1)} s`;
 }
 function shortSha(sha) {
   return sha ? sha.slice(0, 7) : "working tree";
@@ -6004,8 +6666,8 @@ function describe2(v) {
   if (typeof o.type !== "string") return "";
   return [o.type, o.nullable === false ? "NOT NULL" : "", o.default ? `DEFAULT ${String(o.default)}` : ""].filter(Boolean).join(" ");
 }
-function lockMs(ms2) {
-  return ms2 >= 100 ? `${Math.round(ms2)} ms` : `${Math.round(ms2 * 10) / 10} ms`;
+function lockMs(ms3) {
+  return ms3 >= 100 ? `${Math.round(ms3)} ms` : `${Math.round(ms3 * 10) / 10} ms`;
 }
 function impactParts(m) {
   const o = m.observation;
@@ -6027,11 +6689,34 @@ function impactParts(m) {
   const parts = [...locks].map(
     ([rel2, l]) => `\u{1F512} ${l.mode} on ${rel2} (${lockMs(l.ms)}, blocks ${l.blocks.join(" and ")})`
   );
+  const kind = new Map(o.before.map((r) => [r.name, r.kind]));
   const rewrites = [...new Set(o.statements.flatMap((s) => s.rewrites))];
-  if (rewrites.length) parts.push(`\u267B\uFE0F rewrote ${rewrites.join(", ")}`);
-  const scans = [...new Set(o.statements.flatMap((s) => s.scans))].filter((t) => !rewrites.includes(t));
+  const tables = rewrites.filter((r) => kind.get(r) === "table");
+  const indexes = rewrites.filter((r) => kind.get(r) === "index").length;
+  if (tables.length) {
+    parts.push(
+      `\u267B\uFE0F rewrote ${tables.join(", ")}${indexes ? ` (rebuilt ${indexes} index${indexes === 1 ? "" : "es"})` : ""}`
+    );
+  } else if (indexes) {
+    parts.push(`\u267B\uFE0F rebuilt ${indexes} index${indexes === 1 ? "" : "es"}`);
+  }
+  const scans = [...new Set(o.statements.flatMap((s) => s.scans))].filter((t) => !tables.includes(t));
   if (scans.length) parts.push(`\u{1F50E} scanned ${scans.join(", ")} under lock`);
   return parts;
+}
+function effectiveFailOn(report, input) {
+  const configured = report.failOn ?? "error";
+  if (input === "never") return "never";
+  if (input === "warning" && (configured === "error" || configured === "never")) return "warning";
+  if (input === "info") return "info";
+  return configured;
+}
+var SEVERITY_RANK = { error: 0, warning: 1, info: 2 };
+function fails(severity, failOn) {
+  return failOn !== "never" && SEVERITY_RANK[severity] <= SEVERITY_RANK[failOn];
+}
+function readableType2(type) {
+  return type.replace(/\bcharacter varying\b/g, "varchar").replace(/\btimestamp(\(\d+\))? with time zone\b/g, "timestamptz$1").replace(/\btimestamp(\(\d+\))? without time zone\b/g, "timestamp$1").replace(/\btime(\(\d+\))? with time zone\b/g, "timetz$1").replace(/\btime(\(\d+\))? without time zone\b/g, "time$1").replace(/\bcharacter\b(?! varying)/g, "char").replace(/\bint8\b/g, "bigint").replace(/\bint4\b/g, "integer").replace(/\bint2\b/g, "smallint").replace(/\bbool\b/g, "boolean").replace(/\bfloat8\b/g, "double precision");
 }
 
 // src/report/terminal.ts
@@ -6094,13 +6779,15 @@ function renderTerminal(report, st = PLAIN) {
   }
   if (report.findings.length) {
     out.push("", "Findings:");
+    const fixed = /* @__PURE__ */ new Set();
     for (const f of report.findings) {
       const sev = f.severity === "error" ? st.red("error") : f.severity === "warning" ? st.yellow("warning") : "info";
       const loc = f.file ? st.dim(` ${f.file}${f.line ? `:${f.line}` : ""}`) : "";
       const quiet = f.suppressed ? st.dim(` (suppressed: ${f.suppressed.reason})`) : "";
       out.push(`  ${f.suppressed ? st.dim("suppressed") : sev} ${st.bold(f.rule)}${loc}${quiet}`);
       out.push(`    ${f.message}`);
-      if (f.fix) out.push(st.dim(`    fix: ${f.fix}`));
+      if (f.fix && !fixed.has(`${f.rule}\0${f.fix}`)) out.push(st.dim(`    fix: ${f.fix}`));
+      if (f.fix) fixed.add(`${f.rule}\0${f.fix}`);
     }
   }
   out.push("");
@@ -6135,6 +6822,7 @@ var GROUP_TITLES = {
   function: "functions"
 };
 var MAX_LINE = 240;
+var WIDTH = 100;
 function obj(value) {
   return value && typeof value === "object" ? value : {};
 }
@@ -6170,12 +6858,46 @@ function oneLine(text) {
   const line2 = text.replace(/[\r\n\u2028\u2029]+/g, "\u2424");
   return line2.length > MAX_LINE ? `${line2.slice(0, MAX_LINE - 1)}\u2026` : line2;
 }
+function fold(text, sign2, indent) {
+  if (text.length <= WIDTH) return [text];
+  const lead = `${sign2} ${indent}      `;
+  const out = [];
+  let rest = text;
+  let first = true;
+  while (rest.length > (first ? WIDTH : WIDTH - lead.length)) {
+    const room = first ? WIDTH : WIDTH - lead.length;
+    let at = rest.lastIndexOf(" ", room);
+    if (at <= room / 3) at = room;
+    out.push((first ? "" : lead) + rest.slice(0, at).trimEnd());
+    rest = rest.slice(at).trimStart();
+    first = false;
+  }
+  if (rest) out.push(lead + rest);
+  return out;
+}
+function serialColumn(rest) {
+  const m = /^ (smallint|integer|bigint) NOT NULL DEFAULT nextval\('[^']*'::regclass\)(.*)$/.exec(rest);
+  if (!m) return rest;
+  const serial = { smallint: "smallserial", integer: "serial", bigint: "bigserial" }[m[1]];
+  return ` ${serial}${m[2]}`;
+}
+function indexDefinition(definition) {
+  const m = /^\s*CREATE (UNIQUE )?INDEX .*? ON (?:ONLY )?.*? USING (.*)$/s.exec(definition);
+  return m ? `${m[1] ?? ""}${m[2]}` : definition;
+}
 function line(c, shownName, indent) {
   let rest = tail(c);
   if (c.action === "renamed") rest = ` (renamed from ${c.from ?? "?"})`;
+  const o = obj(c.action === "removed" ? c.before : c.after);
+  if (c.kind === "index" && (c.action === "added" || c.action === "removed") && typeof o.definition === "string")
+    rest = ` ${indexDefinition(o.definition)}${o.valid === false ? " INVALID" : ""}`;
+  if (c.kind === "trigger" && typeof o.definition === "string")
+    rest = rest.replace(/^ CREATE (?:CONSTRAINT )?TRIGGER \S+ /, " ");
+  if (c.kind === "column" && (c.action === "added" || c.action === "removed")) rest = serialColumn(rest);
+  if (c.kind === "column" || c.kind === "constraint" || c.kind === "sequence") rest = readableType2(rest);
   if (c.kind === "comment" || c.kind === "privilege") rest = rest.replace(/^ [^:]*:/, ":");
   const kind = c.kind === "comment" || c.kind === "privilege" ? `${c.kind} on ${String(obj(c.after ?? c.before).on ?? "")}` : c.kind.replace("_", " ");
-  return oneLine(`${SIGN2[c.action]} ${indent}${kind} ${shownName}${rest}`);
+  return fold(oneLine(`${SIGN2[c.action]} ${indent}${kind} ${shownName}${rest}`), SIGN2[c.action], indent);
 }
 function tableContents(table) {
   const t = obj(table.after);
@@ -6222,7 +6944,7 @@ function schemaDiffLines(changes, options = {}) {
     const list = byRelation.get(relation);
     const table = list.find((c) => c.kind === "table");
     const rest = list.filter((c) => c !== table);
-    if (table) out.push(line(table, table.name, ""));
+    if (table) out.push(...line(table, table.name, ""));
     else out.push(oneLine(`  table ${relation}`));
     if (!perObject) {
       if (rest.length) {
@@ -6235,20 +6957,24 @@ function schemaDiffLines(changes, options = {}) {
     const ordered = [...inside].sort(
       (a, b) => Number(NESTED.has(b.kind)) - Number(NESTED.has(a.kind)) || kindOrder.indexOf(a.kind) - kindOrder.indexOf(b.kind)
     );
-    for (const c of ordered) out.push(line(c, shortName(c, relation), "  "));
+    for (const c of ordered) out.push(...line(c, shortName(c, relation), "  "));
   }
   const titles = [.../* @__PURE__ */ new Set([...kindOrder.map((k) => GROUP_TITLES[k]), "other objects"])].filter(
     (t) => t !== void 0 && others.has(t)
   );
   for (const title of titles) {
     out.push(`  ${title}`);
-    for (const c of others.get(title)) out.push(line(c, c.name, "  "));
+    for (const c of others.get(title)) out.push(...line(c, c.name, "  "));
   }
   return out;
 }
 
 // src/report/mermaid.ts
 var obj2 = (v) => v && typeof v === "object" ? v : {};
+function typeWord(type) {
+  const t = readableType2(type).split(".").map((p) => p.replace(/^"|"$/g, "")).pop().replace(/,\s+/g, ",").replace(/\s+/g, "_").replace(/[^A-Za-z0-9_()[\],-]+/g, "_");
+  return /^[A-Za-z]/.test(t) ? t : `t_${t}`;
+}
 function word(text, prefix) {
   const w = text.replace(/^"|"$/g, "").replace(/[^A-Za-z0-9_-]+/g, "_").replace(/^_+|_+$/g, "");
   return /^[A-Za-z]/.test(w) ? w : `${prefix}${w}`;
@@ -6298,28 +7024,38 @@ function erDiagram(changes, options = {}) {
       });
     }
   };
+  const isKey = (v) => ["primary key", "foreign key", "unique"].includes(String(obj2(v).type));
   for (const c of changes) {
     const relation = relationOf(c);
     if (relation === null || removed.has(relation) || c.action === "removed" && c.kind === "table")
       continue;
-    if (!["table", "column", "constraint"].includes(c.kind)) {
-      if (c.kind === "index" || c.kind === "trigger" || c.kind === "policy") entity(relation, true);
-      continue;
-    }
-    const e = entity(relation, true);
-    if (c.kind === "table") {
+    if (c.kind === "table" && c.action === "added") {
+      const e = entity(relation, true);
       const t = obj2(c.after);
-      e.added ||= c.action === "added";
-      for (const col of Object.values(obj2(t.columns))) column(e, col, c.action === "added" ? "new" : null);
+      e.added = true;
+      for (const col of Object.values(obj2(t.columns))) column(e, col, "new");
       for (const k of Object.values(obj2(t.constraints))) constraint(e, k);
-    } else if (c.kind === "column" && c.action !== "removed") {
-      column(e, c.after, c.action === "added" ? "new" : "changed");
-    } else if (c.kind === "constraint" && c.action !== "removed") {
-      constraint(e, c.after);
+    } else if (c.kind === "column" && (c.action === "added" || c.action === "removed")) {
+      const e = entity(relation, true);
+      column(e, c.action === "added" ? c.after : c.before, c.action === "added" ? "new" : "removed");
+    } else if (c.kind === "constraint" && (c.action === "added" || c.action === "removed") && isKey(c.after ?? c.before)) {
+      const e = entity(relation, true);
+      if (c.action === "added") constraint(e, c.after);
     }
   }
   if (entities.size === 0) return null;
-  for (const edge of edges.values()) entity(edge.to, false);
+  for (const [key, edge] of edges) {
+    if (entities.has(edge.to)) continue;
+    const e = entities.get(edge.from);
+    for (const c of edge.columns) {
+      const col = e.columns.get(c);
+      if (col) col.references = display(edge.to);
+    }
+    edges.delete(key);
+  }
+  for (const [name, e] of entities) if (!e.columns.size) entities.delete(name);
+  for (const [key, edge] of edges) if (!entities.has(edge.from) || !entities.has(edge.to)) edges.delete(key);
+  if (entities.size === 0) return null;
   const ordered = [...entities.values()].sort(
     (a, b) => Number(b.touched) - Number(a.touched) || a.name.localeCompare(b.name)
   );
@@ -6343,9 +7079,11 @@ function erDiagram(changes, options = {}) {
     out.push(`  ${ids.get(e.name)} {`);
     for (const c of columns.slice(0, maxColumns)) {
       const key = e.keys.get(c.name);
-      const note = c.mark ?? "";
+      const notes = [e.added ? "" : c.mark ?? "", c.references ? `references ${c.references}` : ""].filter(
+        Boolean
+      );
       out.push(
-        `    ${word(c.type || "unknown", "t_")} ${word(display(localName(c.name)), "c_")}${key ? ` ${key}` : ""}${note ? ` ${quoted(note)}` : ""}`
+        `    ${typeWord(c.type || "unknown")} ${word(display(localName(c.name)), "c_")}${key ? ` ${key}` : ""}${notes.length ? ` ${quoted(notes.join(", "))}` : ""}`
       );
     }
     if (columns.length > maxColumns)
@@ -6392,15 +7130,39 @@ var SECTION_PRIORITY = {
 };
 var ICON = { error: "\u274C", warning: "\u26A0\uFE0F", info: "\u2139\uFE0F" };
 function hasMigrationChanges(report) {
-  return shownMigrations(report).length > 0 || report.findings.length > 0 || report.changes.length > 0;
+  return shownMigrations(report).length > 0 || report.changes.length > 0;
 }
-function verdictIcon(report) {
-  return !report.ok ? "\u274C" : report.summary.warnings ? "\u26A0\uFE0F" : "\u2705";
+function failing(report, failOn) {
+  return report.findings.filter((f) => !f.suppressed && fails(f.severity, failOn));
 }
-function range(report) {
-  return report.base ? `${code(shortSha(report.base.sha))} \u2192 ${code(shortSha(report.head.sha))}` : `full audit at ${code(shortSha(report.head.sha))}`;
+function verdictIcon(report, failOn) {
+  if (!report.ok || failing(report, failOn).length) return "\u274C";
+  return report.summary.warnings ? "\u26A0\uFE0F" : "\u2705";
 }
-function verdict(report) {
+function commit(sha, options) {
+  const short2 = code(shortSha(sha));
+  return sha && options.repositoryUrl && /^[0-9a-f]{7,40}$/.test(sha) ? `[${short2}](${options.repositoryUrl}/commit/${sha})` : short2;
+}
+function range(report, options = {}) {
+  const head = commit(options.headSha ?? report.head.sha, options);
+  return report.base ? `head ${head}` : `full audit at ${head}`;
+}
+function plural2(n, word2) {
+  return `${n} ${word2}${n === 1 ? "" : "s"}`;
+}
+function failOnSentence(report, failOn) {
+  const setting = `(\`fail-on: ${failOn}\`)`;
+  const active = report.findings.filter((f) => !f.suppressed);
+  const count = (sev) => active.filter((f) => f.severity === sev).length;
+  const counted = (sevs) => sevs.map((sev) => [sev, count(sev)]).filter(([, n]) => n > 0).map(([sev, n]) => plural2(n, sev === "info" ? "info finding" : sev));
+  const rule = failOn === "never" ? "Findings never fail this check" : failOn === "error" ? "Errors fail this check; warnings and info do not" : failOn === "warning" ? "Errors and warnings fail this check; info does not" : "Every finding fails this check";
+  const blocking = failOn === "never" ? [] : counted(["error", "warning", "info"].filter((s) => fails(s, failOn)));
+  const engine = !report.ok && !blocking.length ? " A migration failed its round trip, which fails it." : "";
+  const now = blocking.length ? ` Here ${blocking.join(" and ")} ${blocking.length === 1 && /^1 /.test(blocking[0]) ? "fails" : "fail"} it.` : engine || (active.length ? " Nothing here fails it." : "");
+  return `${rule} ${setting}.${now}`;
+}
+function verdict(report, options = {}) {
+  const failOn = effectiveFailOn(report, options.failOn);
   const meta = [
     `Migrations folder ${code(report.migrationsPath)}`,
     `${escapeMarkdown(report.postgres.provider)} server`,
@@ -6408,7 +7170,9 @@ function verdict(report) {
     `took ${duration(report.durationMs)}`
   ];
   return [
-    `### ${verdictIcon(report)} Schemabot: ${verdictLine(report)} \xB7 PostgreSQL ${escapeMarkdown(report.postgres.version)} \xB7 ${range(report)}`,
+    `### ${verdictIcon(report, failOn)} Schemabot: ${verdictLine(report)} \xB7 PostgreSQL ${escapeMarkdown(report.postgres.version)} \xB7 ${range(report, options)}`,
+    "",
+    failOnSentence(report, failOn),
     "",
     meta.join(" \xB7 ")
   ].join("\n");
@@ -6460,25 +7224,97 @@ function modelsSection2(report, perObject) {
 function diagramSection(report) {
   const diagram = erDiagram(report.changes);
   if (!diagram) return "";
-  return ["#### Tables touched and their foreign keys", "", fence(diagram, "mermaid")].join("\n");
+  const tables = diagram.split("\n").filter((l) => /^ {2}"/.test(l) && !/ : "/.test(l)).length;
+  return [
+    `<details><summary>Diagram: ${tables === 1 ? "1 table that gains or loses" : `${tables} tables that gain or lose`} columns, keys or foreign keys</summary>`,
+    "",
+    fence(diagram, "mermaid"),
+    "",
+    "</details>"
+  ].join("\n");
 }
-function findingLine(f) {
-  const where2 = f.file ? ` \xB7 ${code(`${f.file}${f.line ? `:${f.line}` : ""}`)}` : f.migration ? ` \xB7 ${code(f.migration)}` : "";
-  const fix = f.fix ? `<br>Fix: ${escapeMarkdown(f.fix)}` : "";
+function ruleLink(rule, docs, options) {
+  const name = code(rule);
+  return options.docsUrl && docs && /^docs\/rules\/[a-z0-9-]+\.md$/.test(docs) ? `[${name}](${options.docsUrl}${docs})` : name;
+}
+function fileLink(f, report, options) {
+  if (!f.file) return f.migration ? code(f.migration) : "";
+  const text = code(`${f.file}${f.line ? `:${f.line}` : ""}`);
+  const sha = options.headSha ?? report.head.sha;
+  if (!options.repositoryUrl || !sha || !/^[0-9a-f]{7,40}$/.test(sha)) return text;
+  const path = f.file.split("/").map(encodeURIComponent).join("/");
+  return `[${text}](${options.repositoryUrl}/blob/${sha}/${path}${f.line ? `#L${f.line}` : ""})`;
+}
+function findingLine(f, report, options) {
+  const where2 = fileLink(f, report, options);
+  const at = where2 ? ` \xB7 ${where2}` : "";
   if (f.suppressed) {
-    return `- \u{1F515} ~~**${escapeMarkdown(f.rule)}**~~ (${f.severity}, suppressed: ${escapeMarkdown(f.suppressed.reason)})${where2}: ${escapeMarkdown(f.message)}`;
+    return `- \u{1F515} ~~${ruleLink(f.rule, f.docs, options)}~~ (suppressed: ${escapeMarkdown(f.suppressed.reason)})${at} \xB7 ${escapeMarkdown(f.message)}`;
   }
-  return `- ${ICON[f.severity]} **${escapeMarkdown(f.rule)}** (${f.severity})${where2}: ${escapeMarkdown(f.message)}${fix}`;
+  return `- ${ICON[f.severity]} ${ruleLink(f.rule, f.docs, options)}${at} \xB7 ${escapeMarkdown(f.message)}`;
 }
-function findingsSections(report) {
+var RANK2 = { error: 0, warning: 1, info: 2 };
+function byMigration(findings) {
+  const groups = /* @__PURE__ */ new Map();
+  for (const f of findings) {
+    const list = groups.get(f.migration ?? null);
+    if (list) list.push(f);
+    else groups.set(f.migration ?? null, [f]);
+  }
+  const worst = (list) => Math.min(...list.filter((f) => !f.suppressed).map((f) => RANK2[f.severity]), 3);
+  const order = (f) => f.suppressed ? 3 : RANK2[f.severity];
+  return [...groups].map(([m, list]) => [m, [...list].sort((a, b) => order(a) - order(b))]).sort(
+    ([a, la], [b, lb]) => Number(a === null) - Number(b === null) || worst(la) - worst(lb) || (a ?? "").localeCompare(b ?? "")
+  );
+}
+function findingsSections(report, options) {
+  if (!report.findings.length) return [];
+  const comment = options.audience === "comment";
   const out = [];
-  for (let i = 0; i < report.findings.length; i += 25) {
-    const lines = report.findings.slice(i, i + 25).map(findingLine);
-    out.push((i === 0 ? ["#### Findings", "", ...lines] : lines).join("\n"));
+  for (const [migration, list] of byMigration(report.findings)) {
+    const shown = comment ? list.filter((f) => f.severity !== "info" || f.suppressed) : list;
+    const folded = comment ? list.filter((f) => f.severity === "info" && !f.suppressed) : [];
+    const title = migration ? `**${code(migration)}**` : "**Other findings**";
+    const lines = shown.map((f) => findingLine(f, report, options));
+    for (let i = 0; i < Math.max(lines.length, 1); i += 25) {
+      const chunk = lines.slice(i, i + 25);
+      out.push((i === 0 ? [title, "", ...chunk] : chunk).join("\n"));
+    }
+    if (folded.length) {
+      out.push(
+        [
+          `<details><summary>\u2139\uFE0F ${plural2(folded.length, "info finding")}</summary>`,
+          "",
+          ...folded.map((f) => findingLine(f, report, options)),
+          "",
+          "</details>"
+        ].join("\n")
+      );
+    }
+  }
+  out[0] = `#### Findings
+
+${out[0]}`;
+  const fixes = /* @__PURE__ */ new Map();
+  for (const f of report.findings)
+    if (f.fix && !fixes.has(`${f.rule}\0${f.fix}`)) fixes.set(`${f.rule}\0${f.fix}`, f);
+  if (fixes.size) {
+    const rules = new Set([...fixes.values()].map((f) => f.rule)).size;
+    out.push(
+      [
+        `<details><summary>How to fix (${plural2(rules, "rule")})</summary>`,
+        "",
+        ...[...fixes.values()].map(
+          (f) => `- ${ruleLink(f.rule, f.docs, options)}: ${escapeMarkdown(f.fix)}`
+        ),
+        "",
+        "</details>"
+      ].join("\n")
+    );
   }
   return out;
 }
-function quote(text) {
+function quote2(text) {
   return text.split(/\r?\n/).map((l) => `> ${escapeMarkdown(l)}`).join("\n");
 }
 function errorsSection(report) {
@@ -6495,10 +7331,10 @@ function errorsSection(report) {
       const lines = [
         `**${code(`${file}${e.line ? `:${e.line}` : ""}`)}** (${label2})${e.code ? ", PostgreSQL said" : ""}:`,
         "",
-        quote(e.message + (e.code ? ` (SQLSTATE ${e.code})` : ""))
+        quote2(e.message + (e.code ? ` (SQLSTATE ${e.code})` : ""))
       ];
-      if (e.detail) lines.push(">", quote(`Detail: ${e.detail}`));
-      if (e.hint) lines.push(">", quote(`Hint: ${e.hint}`));
+      if (e.detail) lines.push(">", quote2(`Detail: ${e.detail}`));
+      if (e.hint) lines.push(">", quote2(`Hint: ${e.hint}`));
       if (e.sql) lines.push("", "Statement:", "", fence(e.sql.trim(), "sql"));
       blocks.push(lines.join("\n"));
     }
@@ -6533,14 +7369,15 @@ function impactSection(report) {
 }
 function markdownSections(report, options = {}) {
   const detail = options.detail ?? "full";
+  const impact = options.audience === "comment" ? "" : impactSection(report);
   const sections = [
-    { id: "verdict", text: verdict(report), priority: SECTION_PRIORITY.verdict },
+    { id: "verdict", text: verdict(report, options), priority: SECTION_PRIORITY.verdict },
     { id: "migrations", text: migrationsTable(report), priority: SECTION_PRIORITY.migrations },
-    { id: "impact", text: impactSection(report), priority: SECTION_PRIORITY.impact },
+    { id: "impact", text: impact, priority: SECTION_PRIORITY.impact },
     { id: "changes", text: changesSection(report, detail !== "compact"), priority: SECTION_PRIORITY.changes },
     { id: "models", text: modelsSection2(report, detail !== "compact"), priority: SECTION_PRIORITY.models },
     ...detail === "compact" ? [] : [{ id: "diagram", text: diagramSection(report), priority: SECTION_PRIORITY.diagram }],
-    ...findingsSections(report).map((text) => ({
+    ...findingsSections(report, options).map((text) => ({
       id: "findings",
       text,
       priority: SECTION_PRIORITY.findings
@@ -8544,7 +9381,7 @@ async function runUpgrade(options) {
 }
 
 // src/report/production.ts
-function ms(n) {
+function ms2(n) {
   return n >= 1e3 ? `${(n / 1e3).toFixed(1)} s` : `${Math.round(n)} ms`;
 }
 function header(report, st) {
@@ -8588,7 +9425,7 @@ function sqlLines(rehearsal) {
 }
 function stepLine(s, verb, st) {
   const notes = [
-    ms(s.ms),
+    ms2(s.ms),
     s.transaction ? "one transaction" : st.yellow(`outside a transaction (${s.outsideTransaction ?? "as planned"})`),
     ...s.attempts > 1 ? [`${s.attempts} attempts`] : [],
     `${s.statements.length} statement(s)`
@@ -8609,7 +9446,7 @@ function failureLines(report, st) {
   return out;
 }
 function verdict2(report, st) {
-  if (report.ok && !report.error) return [st.green(`OK (${ms(report.durationMs)})`)];
+  if (report.ok && !report.error) return [st.green(`OK (${ms2(report.durationMs)})`)];
   return [st.red(`FAILED: ${report.error ?? "see above"}`)];
 }
 function renderStatus(r, st) {
@@ -8727,6 +9564,7 @@ function upgradeComment(report, runUrl, environment = "production") {
 export {
   loadSqlParser,
   plainIndex,
+  loadConfig,
   splitName,
   localName,
   parentName,
@@ -8734,6 +9572,7 @@ export {
   compareModels,
   ModelsError,
   assignableTypeChanges,
+  SUPPORTED_MAJORS,
   snapshotAt,
   runDiff,
   discoverMigrations,
