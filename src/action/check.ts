@@ -7,6 +7,7 @@ import { runCheck } from '../modes/check.js';
 import { renderTerminal } from '../report/terminal.js';
 import { ensureBaseCommit } from './base.js';
 import type { ActionInputs } from './inputs.js';
+import { redactDeep } from '../shared/secrets.js';
 import { githubClient, isFailing, publishResult, setOutputs, stickyFolder, writeSummary } from './publish.js';
 
 interface PullRequestPayload {
@@ -47,7 +48,7 @@ export async function actionCheck(inputs: ActionInputs): Promise<void> {
         })
       : report;
   mkdirSync(dirname(inputs.reportPath), { recursive: true });
-  writeFileSync(inputs.reportPath, JSON.stringify(data, null, 2) + '\n');
+  writeFileSync(inputs.reportPath, JSON.stringify(redactDeep(data), null, 2) + '\n');
   core.info(renderTerminal(report));
   emitAnnotations(annotations(report.findings));
   await writeSummary(report, inputs.reportPath);

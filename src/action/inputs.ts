@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { join, resolve } from 'node:path';
 import type { ProviderChoice } from '../postgres/index.js';
+import { registerUrl } from '../shared/secrets.js';
 
 export type Mode = 'check' | 'upgrade' | 'rollback' | 'status' | 'stamp' | 'comment';
 
@@ -77,20 +78,6 @@ function seconds(name: string, raw: string, allowZero: boolean): number | undefi
   return Math.round(n * 1000);
 }
 
-/** Registers the URL and its password (as written and decoded) as secrets the runner masks. */
-function databaseUrlSecret(url: string): void {
-  core.setSecret(url);
-  try {
-    const password = new URL(url).password;
-    if (password) {
-      core.setSecret(password);
-      const decoded = decodeURIComponent(password);
-      if (decoded !== password) core.setSecret(decoded);
-    }
-  } catch {
-    // Not a URL: the mode says so (without printing it).
-  }
-}
 
 /** Reads the `INPUT_*` variables the runner sets (hyphens kept) into one options object. */
 export function readInputs(eventName: string, prBaseSha: string | undefined): ActionInputs {
@@ -107,9 +94,11 @@ export function readInputs(eventName: string, prBaseSha: string | undefined): Ac
     throw new InputError(`Input "postgres-version" is "${version}"; expected a major version such as 17.`);
   }
   const postgresUrl = core.getInput('postgres-url').trim() || undefined;
-  if (postgresUrl) core.setSecret(postgresUrl);
+  // Registered before anything else reads them: the URLs and their passwords (as written, decoded and
+  // percent-encoded) are masked in every output, and passed to the runner's masking (`::add-mask::`).
+  if (postgresUrl) registerUrl(postgresUrl);
   const databaseUrl = core.getInput('database-url').trim() || undefined;
-  if (databaseUrl) databaseUrlSecret(databaseUrl);
+  if (databaseUrl) registerUrl(databaseUrl);
   const steps = core.getInput('steps').trim();
   if (steps && !/^[1-9]\d*$/.test(steps)) {
     throw new InputError(`Input "steps" is "${steps}"; expected a whole number, 1 or more.`);

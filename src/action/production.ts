@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { redact, redactDeep } from '../shared/secrets.js';
 import * as github from '@actions/github';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -63,7 +64,7 @@ function safetyOptions(inputs: ActionInputs) {
 
 async function writeSummaryText(markdown: string): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY || !existsSync(process.env.GITHUB_STEP_SUMMARY)) return;
-  await core.summary.addRaw(markdown).write();
+  await core.summary.addRaw(redact(markdown)).write();
 }
 
 function counts(report: ProductionReport): { applied: number; pending: number; current: string | null } {
@@ -95,7 +96,7 @@ async function finish(
   warnOnly = false,
 ): Promise<void> {
   mkdirSync(dirname(inputs.reportPath), { recursive: true });
-  writeFileSync(inputs.reportPath, JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(inputs.reportPath, JSON.stringify(redactDeep(report), null, 2) + '\n');
   core.info(renderProduction(report, PLAIN));
   await writeSummaryText(productionSummary(report, gate, SUMMARY_LIMIT_BYTES));
   const c = counts(report);

@@ -18,6 +18,7 @@ import { verdictLine } from '../report/format.js';
 import { hasMigrationChanges, renderNoMigrationChanges } from '../report/markdown.js';
 import { fitReport, SUMMARY_LIMIT_BYTES } from './body.js';
 import type { ActionInputs } from './inputs.js';
+import { redact } from '../shared/secrets.js';
 
 /** What the check decided, by `fail-on`. */
 export function isFailing(report: CheckReport, failOn: ActionInputs['failOn']): boolean {
@@ -79,7 +80,7 @@ export async function writeSummary(
     where: `The whole report is the JSON file written to report-path (${reportPath}).`,
   });
   if (trimmed !== 'none') core.info(`The job summary was shortened to fit 1 MiB (${trimmed}).`);
-  await core.summary.addRaw(body).write();
+  await core.summary.addRaw(redact(body)).write();
 }
 
 export interface PublishTarget {
@@ -185,11 +186,12 @@ async function existingComment(
 }
 
 export function setOutputs(report: CheckReport, reportPath: string, published: Published): void {
-  core.setOutput('ok', String(report.ok));
-  core.setOutput('changed', String(report.changes.length > 0));
-  core.setOutput('reversible', String(report.migrations.every((m) => m.reversible !== false)));
-  core.setOutput('migrations', String(report.summary.checked));
-  core.setOutput('report-path', reportPath);
-  core.setOutput('comment-id', published.commentId === undefined ? '' : String(published.commentId));
-  core.setOutput('comment-url', published.commentUrl ?? '');
+  const set = (name: string, value: string) => core.setOutput(name, redact(value));
+  set('ok', String(report.ok));
+  set('changed', String(report.changes.length > 0));
+  set('reversible', String(report.migrations.every((m) => m.reversible !== false)));
+  set('migrations', String(report.summary.checked));
+  set('report-path', reportPath);
+  set('comment-id', published.commentId === undefined ? '' : String(published.commentId));
+  set('comment-url', published.commentUrl ?? '');
 }
