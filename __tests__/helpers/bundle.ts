@@ -1,7 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { recordFile, recordOutput } from './outputs.js';
 import { PROJECT_ROOT } from './repo.js';
 
 /**
@@ -39,5 +40,12 @@ export function runCli(
     encoding: 'utf8',
     timeout: 120_000,
   });
+  recordOutput(`cli ${args[0] ?? ''} stdout`, r.stdout);
+  recordOutput(`cli ${args[0] ?? ''} stderr`, r.stderr);
+  for (const flag of ['--json', '--markdown']) {
+    const at = args.indexOf(flag);
+    if (at !== -1)
+      recordFile(`cli ${args[0] ?? ''} ${flag}`, resolve(options.cwd ?? bundle, args[at + 1] ?? '-'));
+  }
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

@@ -78,7 +78,6 @@ function seconds(name: string, raw: string, allowZero: boolean): number | undefi
   return Math.round(n * 1000);
 }
 
-
 /** Reads the `INPUT_*` variables the runner sets (hyphens kept) into one options object. */
 export function readInputs(eventName: string, prBaseSha: string | undefined): ActionInputs {
   const defaultMode: Mode =

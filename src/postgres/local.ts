@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import {
   accessSync,
   constants,
@@ -17,7 +17,7 @@ import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
-import { registerSecret } from '../shared/secrets.js';
+import { newPassword, registerSecret } from '../shared/secrets.js';
 import { findPostgresBinaries, type PostgresBinaries } from './binaries.js';
 import { createDatabase, dropDatabase, serverInfo, throwawayName, waitForConnection } from './admin.js';
 import { track } from './cleanup.js';
@@ -479,11 +479,6 @@ export class LocalPostgres implements PostgresServer {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
   }
-}
-
-/** 24 random bytes, URL-safe: nothing to percent-encode in a connection URL. */
-function newPassword(): string {
-  return randomBytes(24).toString('base64url');
 }
 
 function killQuietly(pid: number): void {

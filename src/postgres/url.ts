@@ -36,6 +36,11 @@ export function parsePostgresUrl(url: string, setting: string): URL {
   if (!url.slice(scheme.length + 1).startsWith('//')) {
     throw fail(`"${scheme}:" must be followed by "//"; ${EXPECTED}.`);
   }
+  const authority = /^\/\/([^/?#]*)/.exec(url.slice(scheme.length + 1))![1]!;
+  const host = authority.slice(authority.lastIndexOf('@') + 1).replace(/:\d*$/, '');
+  if (!host && !/[?&]host=[^&]/.test(url)) {
+    throw fail(`has no host; ${EXPECTED}.`);
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -8,6 +8,8 @@
  * well-formed URL or not, and `password=...`) is masked even when the secret was never registered.
  */
 
+import { randomBytes } from 'node:crypto';
+
 /** Replacement shown wherever a password would have been printed. */
 export const MASK = '***';
 
@@ -67,7 +69,9 @@ export function registerSecret(value: string | undefined | null): void {
   remember(plain);
   remember(encodeURIComponent(plain));
   // RFC 3986 also reserves !'()*, which encodeURIComponent leaves as they are.
-  remember(encodeURIComponent(plain).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`));
+  remember(
+    encodeURIComponent(plain).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
+  );
 }
 
 /**
@@ -103,6 +107,21 @@ export function registerEnvironment(env: NodeJS.ProcessEnv = process.env): void 
     if (name === 'DATABASE_URL' || /^[a-z][a-z0-9+.-]*:/i.test(value)) registerUrl(value);
     if (/(^|_)(PASSWORD|PGPASSWORD)$/i.test(name)) registerSecret(value);
   }
+}
+
+/**
+ * A fresh password for a throwaway server: 24 random bytes, URL-safe (nothing to percent-encode). With
+ * `SCHEMABOT_PASSWORD_CANARY=WORD` every one starts with WORD, so that a leak check can search any output
+ * for it (Schemabot's own test suite does; so can anyone auditing their logs). Registered as a secret.
+ */
+export function newPassword(env: NodeJS.ProcessEnv = process.env): string {
+  const canary = env.SCHEMABOT_PASSWORD_CANARY ?? '';
+  if (!/^[A-Za-z0-9_-]{0,64}$/.test(canary)) {
+    throw new Error('SCHEMABOT_PASSWORD_CANARY may hold only letters, digits, _ and - (at most 64).');
+  }
+  const password = canary + randomBytes(24).toString('base64url');
+  registerSecret(password);
+  return password;
 }
 
 /** Every registered bare secret (for tests and for passing on to a child's masking). */
