@@ -3,7 +3,7 @@
  * summaries, outputs, request bodies sent to the fake GitHub) in the folder the Jest config names, for
  * the leak check that runs when the suite ends (`leak-check.js`).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 let count = 0;
@@ -17,7 +17,12 @@ export function recordOutput(kind: string, text: string | Buffer | undefined | n
   writeFileSync(join(dir, name), text);
 }
 
-/** Records a file Schemabot wrote (a report), if it exists. */
+/** Records a file Schemabot wrote (a report), or every file of a folder of them, if it exists. */
 export function recordFile(kind: string, path: string | undefined): void {
-  if (path && path !== '-' && existsSync(path)) recordOutput(kind, readFileSync(path));
+  if (!path || path === '-' || !existsSync(path)) return;
+  if (!statSync(path).isDirectory()) return recordOutput(kind, readFileSync(path));
+  for (const entry of readdirSync(path, { recursive: true, encoding: 'utf8' })) {
+    const file = join(path, entry);
+    if (statSync(file).isFile()) recordOutput(kind, readFileSync(file));
+  }
 }

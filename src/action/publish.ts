@@ -92,6 +92,12 @@ export interface PublishTarget {
   /** The commit the status goes on (the pull request's head). */
   statusSha: string | null;
   folder: string;
+  /**
+   * For a report another run made (the fork-safe comment job): `failed` when that run did not succeed
+   * (the status is then `failure`, whatever the report and `fail-on` say), `label` after "Schemabot" in the
+   * status description (a fork's status is as reported by the fork's own run).
+   */
+  trust?: { failed: boolean; label?: string };
 }
 
 export interface Published {
@@ -113,7 +119,7 @@ export async function publishResult(
     core.warning('No github-token: the comment and the commit status were not published.');
     return {};
   }
-  const failing = isFailing(report, inputs.failOn);
+  const failing = isFailing(report, inputs.failOn) || target.trust?.failed === true;
   const changes = hasMigrationChanges(report);
   const marker = commentMarker({
     folder: target.folder,
@@ -142,7 +148,8 @@ export async function publishResult(
       }
     }
   }
-  const description = changes ? `Schemabot: ${verdictLine(report)}` : 'Schemabot: no migration changes';
+  const who = target.trust?.label ? `Schemabot (${target.trust.label})` : 'Schemabot';
+  const description = changes ? `${who}: ${verdictLine(report)}` : `${who}: no migration changes`;
   const result = await publish(client, {
     owner: target.owner,
     repo: target.repo,

@@ -253,7 +253,10 @@ async function lockDown(
       await probe.connect();
       await probe.end().catch(() => undefined);
     } catch {
-      return; // refused without a password: the locked pg_hba.conf is in force
+      // Refused without a password: the locked pg_hba.conf is in force. Close the socket now, or the
+      // server keeps a backend waiting for the password until authentication_timeout (60 s).
+      await probe.end().catch(() => undefined);
+      return;
     }
     await new Promise((r) => setTimeout(r, 5));
   }
