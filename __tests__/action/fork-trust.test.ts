@@ -80,7 +80,11 @@ afterEach(() => {
 });
 
 /** Uploads `report` as the artifact and runs the workflow_run job for a run that concluded `conclusion`. */
-async function commentJob(report: Record<string, unknown>, conclusion: string) {
+async function commentJob(
+  report: Record<string, unknown>,
+  conclusion: string,
+  inputs: Record<string, string> = {},
+) {
   const artifact = mkdtempSync(join(downloads, 'artifact-'));
   writeFileSync(join(artifact, 'schemabot-report.json'), JSON.stringify(report));
   const event = workflowRunEvent({ headSha: head, fork: true });
@@ -90,7 +94,7 @@ async function commentJob(report: Record<string, unknown>, conclusion: string) {
     event,
     workspace: mkdtempSync(join(downloads, 'workspace-')),
     apiUrl: server.url,
-    inputs: { 'github-token': server.token, 'report-path': artifact },
+    inputs: { 'github-token': server.token, 'report-path': artifact, ...inputs },
   });
   return { run, artifact };
 }
@@ -128,7 +132,7 @@ test('a failing fork run whose uploaded report says ok: true gets a failure stat
 });
 
 test('a cancelled run cannot pass either, even with fail-on: never in the comment job', async () => {
-  const { run } = await commentJob(forged(), 'cancelled');
+  const { run } = await commentJob(forged(), 'cancelled', { 'fail-on': 'never' });
   expect(run.code).toBe(0);
   expect(latestStatus()).toMatchObject({ state: 'failure' });
 });

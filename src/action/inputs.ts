@@ -1,7 +1,6 @@
 import * as core from '@actions/core';
 import { join, resolve } from 'node:path';
-import type { ProviderChoice } from '../postgres/index.js';
-import { registerUrl } from '../shared/secrets.js';
+import { parsePostgresUrl, type ProviderChoice } from '../postgres/index.js';
 
 export type Mode = 'check' | 'upgrade' | 'rollback' | 'status' | 'stamp' | 'comment';
 
@@ -93,11 +92,12 @@ export function readInputs(eventName: string, prBaseSha: string | undefined): Ac
     throw new InputError(`Input "postgres-version" is "${version}"; expected a major version such as 17.`);
   }
   const postgresUrl = core.getInput('postgres-url').trim() || undefined;
-  // Registered before anything else reads them: the URLs and their passwords (as written, decoded and
-  // percent-encoded) are masked in every output, and passed to the runner's masking (`::add-mask::`).
-  if (postgresUrl) registerUrl(postgresUrl);
+  // Registered before anything else reads them (parsePostgresUrl does first): the URLs and their passwords,
+  // as written, decoded and percent-encoded, are masked in every output and passed to `::add-mask::`.
+  // A URL that is not one is refused here, before anything else runs (no connection, no checkout).
+  if (postgresUrl) parsePostgresUrl(postgresUrl, 'Input "postgres-url"');
   const databaseUrl = core.getInput('database-url').trim() || undefined;
-  if (databaseUrl) registerUrl(databaseUrl);
+  if (databaseUrl) parsePostgresUrl(databaseUrl, 'Input "database-url"');
   const steps = core.getInput('steps').trim();
   if (steps && !/^[1-9]\d*$/.test(steps)) {
     throw new InputError(`Input "steps" is "${steps}"; expected a whole number, 1 or more.`);

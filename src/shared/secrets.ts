@@ -85,8 +85,16 @@ export function passwordInUrl(url: string): string | undefined {
   } catch {
     // not a URL: look for user info below
   }
-  const m = USER_INFO_ONCE.exec(url);
-  if (m) return m[2];
+  // Malformed (`postgres:app:PW@host`, `postgres:/app:PW@host`, `app:PW@host`): the user info runs from
+  // after the scheme and its slashes to the last `@` of the authority; the password follows its first `:`.
+  const authority = url.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/*/, '').split(/[/?#\s]/)[0]!;
+  const at = authority.lastIndexOf('@');
+  if (at > 0) {
+    const info = authority.slice(0, at);
+    const colon = info.indexOf(':');
+    const password = colon === -1 ? (USER_INFO_ONCE.test(url) ? info : undefined) : info.slice(colon + 1);
+    if (password) return password;
+  }
   const q = /(?:^|[?&\s])(?:ssl)?password=([^&\s'"]+)/i.exec(url);
   return q ? q[1] : undefined;
 }
