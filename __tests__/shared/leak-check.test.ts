@@ -7,7 +7,10 @@ import leakCheck, { scanForCanary } from '../helpers/leak-check.js';
 test('the leak check finds a canary in any recorded output and fails the suite on it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'schemabot-leak-'));
   try {
-    writeFileSync(join(dir, 'clean'), 'postgres://postgres:***@127.0.0.1:5432/db\n::add-mask::TestCanary-abc\n');
+    writeFileSync(
+      join(dir, 'clean'),
+      'postgres://postgres:***@127.0.0.1:5432/db\n::add-mask::TestCanary-abc\n',
+    );
     writeFileSync(join(dir, 'leaky'), 'error: pw TestCanary-abc and again TestCanary-abc');
     expect(scanForCanary(dir, 'TestCanary')).toEqual({
       scanned: 2,

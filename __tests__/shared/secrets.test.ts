@@ -41,7 +41,7 @@ test('the migrate and postgres views share the one registry', () => {
   addSecret('Shared-Pw-1');
   addUrlSecret('postgres://x:Shared-Pw-2@h/db');
   expect(redactText('Shared-Pw-1 and Shared-Pw-2')).toBe('*** and ***');
-  expect(migrateRedact('Shared-Pw-1 and Shared-Pw-2')).toBe('*** and ***');
+  expect(migrateRedact('Shared-Pw-1 and Shared-Pw-2')).toBe('***** and *****');
   expect(redactUrl('postgres://u:Other-Pw@h/db?password=Q1w2e3')).toBe('postgres://u:***@h/db?password=***');
   expect(passwordOf('postgres://u:p%40ss@h/db')).toBe('p@ss');
 });

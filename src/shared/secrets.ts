@@ -18,28 +18,24 @@ const MIN_LENGTH = 3;
 
 /** Bare secrets (passwords in each of their forms). */
 const secrets = new Set<string>();
-/** Whole URLs, each with the form shown instead. */
-const urls = new Map<string, string>();
+/** Whole URLs (shown with their credentials masked). */
+const urls = new Set<string>();
 /** Both, longest first, rebuilt on change: a longer secret must be replaced before any part of it. */
-let ordered: { secret: string; shown: string }[] = [];
+let ordered: { secret: string; url: boolean }[] = [];
 const listeners: ((secret: string) => void)[] = [];
 
 function reorder(): void {
   ordered = [
-    ...[...urls].map(([secret, shown]) => ({ secret, shown })),
-    ...[...secrets].map((secret) => ({ secret, shown: MASK })),
+    ...[...urls].map((secret) => ({ secret, url: true })),
+    ...[...secrets].map((secret) => ({ secret, url: false })),
   ].sort((a, b) => b.secret.length - a.secret.length);
 }
 
-function remember(value: string, shown?: string): void {
+function remember(value: string, url = false): void {
   if (value.length < MIN_LENGTH) return;
-  if (shown === undefined) {
-    if (secrets.has(value)) return;
-    secrets.add(value);
-  } else {
-    if (urls.has(value)) return;
-    urls.set(value, shown);
-  }
+  const set = url ? urls : secrets;
+  if (set.has(value)) return;
+  set.add(value);
   reorder();
   for (const listener of listeners) listener(value);
 }
@@ -104,7 +100,7 @@ export function registerUrl(url: string | undefined | null): void {
   if (!url) return;
   const password = passwordInUrl(url);
   if (!password) return; // nothing secret in it
-  remember(url, maskCredentials(url));
+  remember(url, true);
   registerSecret(password);
 }
 
@@ -143,10 +139,10 @@ const USER_INFO_ONCE = new RegExp(USER_INFO.source);
 const PASSWORD_PARAM = /((?:ssl)?password=)([^&\s'"<>`]+)/gi;
 
 /** Masks anything shaped like credentials, known or not: `user:pass@host` and `password=...`. */
-export function maskCredentials(text: string): string {
+export function maskCredentials(text: string, mask = MASK): string {
   return text
-    .replace(USER_INFO, (_m, user: string) => `${user}:${MASK}@`)
-    .replace(PASSWORD_PARAM, `$1${MASK}`);
+    .replace(USER_INFO, (_m, user: string) => `${user}:${mask}@`)
+    .replace(PASSWORD_PARAM, (_m, key: string) => `${key}${mask}`);
 }
 
 /**
@@ -157,14 +153,14 @@ export function redactUrl(url: string): string {
   return redact(url);
 }
 
-/** Hides every registered secret and anything that looks like credentials. */
-export function redact(text: string): string {
+/** Hides every registered secret and anything that looks like credentials, each replaced by `mask`. */
+export function redact(text: string, mask = MASK): string {
   if (!text) return text;
   let out = text;
-  for (const { secret, shown } of ordered) {
-    if (out.includes(secret)) out = out.split(secret).join(shown);
+  for (const { secret, url } of ordered) {
+    if (out.includes(secret)) out = out.split(secret).join(url ? maskCredentials(secret, mask) : mask);
   }
-  return maskCredentials(out);
+  return maskCredentials(out, mask);
 }
 
 /** `redact`, plus the given secrets (and their encoded forms), which are registered too. */
