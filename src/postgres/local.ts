@@ -19,7 +19,7 @@ import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { newPassword, registerSecret } from '../shared/secrets.js';
 import { findPostgresBinaries, type PostgresBinaries } from './binaries.js';
-import { createDatabase, dropDatabase, serverInfo, throwawayName, waitForConnection } from './admin.js';
+import { createDatabase, dropDatabase, serverInfo, throwawayName } from './admin.js';
 import { track } from './cleanup.js';
 import { reapOrphans, writeOwner } from './reap.js';
 import { PostgresUnavailableError, type PostgresServer } from './types.js';
@@ -230,14 +230,13 @@ function socketClient(socketDir: string, port: number): pg.Client {
  * passwords only and waits until the server applies it (a peer login over the socket is refused).
  */
 async function lockDown(
+  client: pg.Client,
   dataDir: string,
   socketDir: string,
   port: number,
   password: string,
   runAs: RunAs | undefined,
 ) {
-  const client = socketClient(socketDir, port);
-  await client.connect();
   try {
     await client.query("SET password_encryption = 'scram-sha-256'");
     await client.query(`ALTER ROLE postgres PASSWORD '${password}'`);
@@ -378,11 +377,15 @@ export class LocalPostgres implements PostgresServer {
         });
         supervisor.once('exit', () => resolvePid(0));
       });
+      let info: { version: string; major: number };
       const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
       try {
-        await waitForSocket(socketDir, port, { timeoutMs: 60_000, stillStarting: () => exited });
-        await lockDown(dataDir, socketDir, port, password, runAs);
-        await waitForConnection(url, { timeoutMs: 10_000, stillStarting: () => exited });
+        const bootstrap = await waitForSocket(socketDir, port, {
+          timeoutMs: 60_000,
+          stillStarting: () => exited,
+        });
+        await lockDown(bootstrap, dataDir, socketDir, port, password, runAs);
+        info = await serverInfo(url); // the first login with the password
       } catch (err) {
         supervisor.stdin!.end();
         if (postmasterPid) killQuietly(postmasterPid);
@@ -407,7 +410,6 @@ export class LocalPostgres implements PostgresServer {
       supervisor.stderr!.removeAllListeners('data');
       supervisor.stderr!.resume();
       supervisor.stdout!.resume();
-      const info = await serverInfo(url);
       options.log?.(
         `Started PostgreSQL ${info.version} (${bin.source}: ${bin.binDir}) on 127.0.0.1:${port}, password-only (SCRAM), socket in a private directory`,
       );
@@ -493,12 +495,15 @@ function killQuietly(pid: number): void {
   }
 }
 
-/** Polls until the server accepts the superuser over its socket (bootstrap, peer authentication). */
+/**
+ * Polls until the server accepts the superuser over its socket (bootstrap, peer authentication); returns
+ * that connection.
+ */
 async function waitForSocket(
   socketDir: string,
   port: number,
   options: { timeoutMs: number; stillStarting: () => string | undefined },
-): Promise<void> {
+): Promise<pg.Client> {
   const deadline = Date.now() + options.timeoutMs;
   let last: unknown;
   for (let delay = 5; ; delay = Math.min(delay * 1.5, 50)) {
@@ -508,8 +513,7 @@ async function waitForSocket(
     client.on('error', () => undefined);
     try {
       await client.connect();
-      await client.end();
-      return;
+      return client;
     } catch (err) {
       last = err;
       await client.end().catch(() => undefined);
