@@ -5,7 +5,7 @@ import { redactUrl, redactText } from '../../src/postgres/redact.js';
 import type { UrlPostgres } from '../../src/postgres/url.js';
 import { startTestPostgres } from '../helpers/postgres.js';
 
-const PASSWORD = 'Tr0ub4dor-s3cret';
+const PASSWORD = `${process.env.SCHEMABOT_PASSWORD_CANARY ?? ''}Tr0ub4dor-s3cret`;
 const ROLE = 'schemabot_ci';
 
 let host: PostgresServer;

@@ -104,12 +104,15 @@ export function registerUrl(url: string | undefined | null): void {
   registerSecret(password);
 }
 
-/** Registers `DATABASE_URL` and every other variable of `env` whose value is a URL with a password. */
+/**
+ * Registers `DATABASE_URL`, every other variable of `env` whose value is a URL with a password, and
+ * `PGPASSWORD` (libpq's password variable, which the project's code may read).
+ */
 export function registerEnvironment(env: NodeJS.ProcessEnv = process.env): void {
   for (const [name, value] of Object.entries(env)) {
     if (!value) continue;
     if (name === 'DATABASE_URL' || /^[a-z][a-z0-9+.-]*:/i.test(value)) registerUrl(value);
-    if (/(^|_)(PASSWORD|PGPASSWORD)$/i.test(name)) registerSecret(value);
+    if (name === 'PGPASSWORD') registerSecret(value);
   }
 }
 
