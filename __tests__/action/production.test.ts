@@ -66,7 +66,7 @@ function dispatchEvent(inputs: Record<string, string>): Payload {
 }
 
 const ROLE = 'deployer';
-const PASSWORD = `pw-${Math.random().toString(36).slice(2)}-Zq9`;
+const PASSWORD = `${process.env.SCHEMABOT_PASSWORD_CANARY ?? ''}pw-${Math.random().toString(36).slice(2)}-Zq9`;
 
 let folder: string;
 let server: GitHubApiServer;

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { buildBundle } from '../helpers/bundle.js';
+import { recordFile, recordOutput } from '../helpers/outputs.js';
 import { PROJECT_ROOT } from '../helpers/repo.js';
 import { expectValidReportFile } from '../helpers/report-schema.js';
 
@@ -201,6 +202,11 @@ export async function runAction(folder: string, options: RunOptions): Promise<Ac
         resolve(c ?? -1);
       });
     });
+    recordOutput('action stdout', stdout);
+    recordOutput('action stderr', stderr);
+    recordFile('action GITHUB_OUTPUT', outputPath);
+    recordFile('action GITHUB_STEP_SUMMARY', summaryPath);
+    recordFile('action report', parseOutputs(readFileSync(outputPath, 'utf8'))['report-path']);
     const commands = [...stdout.matchAll(/^::(error|warning|notice)( [^:]*)?::(.*)$/gm)].map((m) => ({
       level: m[1]!,
       properties: unescapeCommand((m[2] ?? '').trim()),

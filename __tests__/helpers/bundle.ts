@@ -1,7 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
+import { recordFile, recordOutput } from './outputs.js';
 import { PROJECT_ROOT } from './repo.js';
 import { expectValidReportFile } from './report-schema.js';
 
@@ -52,6 +53,13 @@ export function runCli(
   if (args.includes('--json') && json && json !== '-') {
     const cwd = options.cwd ?? bundle;
     expectValidReportFile(isAbsolute(json) ? json : join(cwd, json));
+  }
+  recordOutput(`cli ${args[0] ?? ''} stdout`, r.stdout);
+  recordOutput(`cli ${args[0] ?? ''} stderr`, r.stderr);
+  for (const flag of ['--json', '--markdown']) {
+    const at = args.indexOf(flag);
+    if (at !== -1)
+      recordFile(`cli ${args[0] ?? ''} ${flag}`, resolve(options.cwd ?? bundle, args[at + 1] ?? '-'));
   }
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

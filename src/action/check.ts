@@ -9,6 +9,7 @@ import { isEnvironmentError } from '../modes/errors.js';
 import { ensureBaseCommit } from './base.js';
 import { publishSetupError } from './setup-error.js';
 import type { ActionInputs } from './inputs.js';
+import { redactDeep } from '../shared/secrets.js';
 import {
   githubClient,
   isFailing,
@@ -69,7 +70,7 @@ export async function actionCheck(inputs: ActionInputs): Promise<void> {
         })
       : report;
   mkdirSync(dirname(inputs.reportPath), { recursive: true });
-  writeFileSync(inputs.reportPath, JSON.stringify(data, null, 2) + '\n');
+  writeFileSync(inputs.reportPath, JSON.stringify(redactDeep(data), null, 2) + '\n');
   core.info(renderTerminal(report));
   emitAnnotations(annotations(report.findings));
   await writeSummary(report, inputs.reportPath, undefined, {

@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import { join, resolve } from 'node:path';
-import { SUPPORTED_MAJORS, type ProviderChoice } from '../postgres/index.js';
+import { parsePostgresUrl, SUPPORTED_MAJORS, type ProviderChoice } from '../postgres/index.js';
 
 export type Mode = 'check' | 'upgrade' | 'rollback' | 'status' | 'stamp' | 'comment';
 
@@ -87,21 +87,6 @@ function seconds(name: string, raw: string, allowZero: boolean): number | undefi
   return Math.round(n * 1000);
 }
 
-/** Registers the URL and its password (as written and decoded) as secrets the runner masks. */
-function databaseUrlSecret(url: string): void {
-  core.setSecret(url);
-  try {
-    const password = new URL(url).password;
-    if (password) {
-      core.setSecret(password);
-      const decoded = decodeURIComponent(password);
-      if (decoded !== password) core.setSecret(decoded);
-    }
-  } catch {
-    // Not a URL: the mode says so (without printing it).
-  }
-}
-
 /** Reads the `INPUT_*` variables the runner sets (hyphens kept) into one options object. */
 export function readInputs(eventName: string, prBaseSha: string | undefined): ActionInputs {
   const defaultMode: Mode =
@@ -123,9 +108,12 @@ export function readInputs(eventName: string, prBaseSha: string | undefined): Ac
     );
   }
   const postgresUrl = core.getInput('postgres-url').trim() || undefined;
-  if (postgresUrl) core.setSecret(postgresUrl);
+  // Registered before anything else reads them (parsePostgresUrl does first): the URLs and their passwords,
+  // as written, decoded and percent-encoded, are masked in every output and passed to `::add-mask::`.
+  // A URL that is not one is refused here, before anything else runs (no connection, no checkout).
+  if (postgresUrl) parsePostgresUrl(postgresUrl, 'Input "postgres-url"');
   const databaseUrl = core.getInput('database-url').trim() || undefined;
-  if (databaseUrl) databaseUrlSecret(databaseUrl);
+  if (databaseUrl) parsePostgresUrl(databaseUrl, 'Input "database-url"');
   const steps = core.getInput('steps').trim();
   if (steps && !/^[1-9]\d*$/.test(steps)) {
     throw new InputError(`Input "steps" is "${steps}"; expected a whole number, 1 or more.`);

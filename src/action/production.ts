@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { redact, redactDeep } from '../shared/secrets.js';
 import * as github from '@actions/github';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -89,7 +90,7 @@ async function cancellable<T>(run: (signal: AbortSignal) => Promise<T>, after: (
 
 async function writeSummaryText(markdown: string): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY || !existsSync(process.env.GITHUB_STEP_SUMMARY)) return;
-  await core.summary.addRaw(markdown).write();
+  await core.summary.addRaw(redact(markdown)).write();
 }
 
 function counts(report: ProductionReport): { applied: number; pending: number; current: string | null } {
@@ -121,7 +122,7 @@ async function finish(
   warnOnly = false,
 ): Promise<void> {
   mkdirSync(dirname(inputs.reportPath), { recursive: true });
-  writeFileSync(inputs.reportPath, JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(inputs.reportPath, JSON.stringify(redactDeep(report), null, 2) + '\n');
   core.info(renderProduction(report, PLAIN));
   await writeSummaryText(productionSummary(report, gate, SUMMARY_LIMIT_BYTES));
   const c = counts(report);

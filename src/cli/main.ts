@@ -3,10 +3,11 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { runCheck } from '../modes/check.js';
 import { runDiff } from '../modes/diff.js';
-import type { ProviderChoice } from '../postgres/index.js';
+import { parsePostgresUrl, type ProviderChoice } from '../postgres/index.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { COLOUR, PLAIN, renderTerminal } from '../report/terminal.js';
 import { renderDiffTerminal } from '../report/diff.js';
+import { redact, redactDeep } from '../shared/secrets.js';
 import { isEnvironmentError, UsageError } from './errors.js';
 import { registerProductionCommands } from './production.js';
 import { runModels } from '../modes/models.js';
@@ -58,12 +59,13 @@ function checkPostgresFlags(flags: PostgresFlags): void {
   if (flags.postgres === 'url' && !flags.postgresUrl) {
     throw new UsageError('--postgres url needs --postgres-url postgres://user:password@host:port/database.');
   }
+  if (flags.postgresUrl) parsePostgresUrl(flags.postgresUrl, '--postgres-url');
 }
 
-/** Writes a file, or stdout for "-". */
-function output(file: string, text: string): void {
+/** Writes a file, or stdout for "-" (JSON comes redacted value by value: see `redactDeep`). */
+function output(file: string, text: string, json = false): void {
   if (file === '-') process.stdout.write(text);
-  else writeFileSync(file, text);
+  else writeFileSync(file, json ? text : redact(text));
 }
 
 export function buildProgram(io: { exit: (code: number) => void }): Command {
@@ -127,7 +129,7 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
         ...(flags.models ? { modelsMode: flags.models } : {}),
         log: (line) => process.stderr.write(`${line}\n`),
       });
-      if (flags.json) output(flags.json, JSON.stringify(report, null, 2) + '\n');
+      if (flags.json) output(flags.json, JSON.stringify(redactDeep(report), null, 2) + '\n', true);
       if (flags.markdown) output(flags.markdown, renderMarkdown(report));
       const text = renderTerminal(report, useColour && !toStdout ? COLOUR : PLAIN);
       (toStdout ? process.stderr : process.stdout).write(text);
@@ -146,6 +148,8 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
       'the applied-migrations table to leave out, as TABLE or SCHEMA.TABLE (default: SequelizeMeta and SequelizeData in public)',
     )
     .action(async (fromUrl: string, toUrl: string, flags: { json?: string; metaTable?: string }) => {
+      parsePostgresUrl(fromUrl, 'FROM_URL');
+      parsePostgresUrl(toUrl, 'TO_URL');
       const meta = flags.metaTable?.split('.');
       const result = await runDiff(
         fromUrl,
@@ -158,7 +162,7 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
             ]
           : undefined,
       );
-      if (flags.json) output(flags.json, JSON.stringify(result, null, 2) + '\n');
+      if (flags.json) output(flags.json, JSON.stringify(redactDeep(result), null, 2) + '\n', true);
       (flags.json === '-' ? process.stderr : process.stdout).write(renderDiffTerminal(result.changes));
       io.exit(result.changes.length ? 1 : 0);
     });
@@ -211,7 +215,7 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
       ),
   ).action(async (flags: ModelsFlags) => {
     const report = await runModels(modelsRequest(flags));
-    if (flags.json) output(flags.json, JSON.stringify(report, null, 2) + '\n');
+    if (flags.json) output(flags.json, JSON.stringify(redactDeep(report), null, 2) + '\n', true);
     const toStdout = flags.json === '-';
     (toStdout ? process.stderr : process.stdout).write(
       renderModelsTerminal(report, useColour && !toStdout ? COLOUR : PLAIN),
@@ -233,7 +237,7 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
       name,
       ...(flags.keepUnproven ? { keepUnproven: true } : {}),
     });
-    if (flags.json) output(flags.json, JSON.stringify(report, null, 2) + '\n');
+    if (flags.json) output(flags.json, JSON.stringify(redactDeep(report), null, 2) + '\n', true);
     const toStdout = flags.json === '-';
     (toStdout ? process.stderr : process.stdout).write(
       renderGenerateTerminal(report, useColour && !toStdout ? COLOUR : PLAIN),

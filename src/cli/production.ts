@@ -7,10 +7,11 @@ import { runRollback } from '../modes/rollback.js';
 import { runStamp } from '../modes/stamp.js';
 import { runStatus } from '../modes/status.js';
 import { runUpgrade, type DriftPolicy } from '../modes/upgrade.js';
-import type { ProviderChoice } from '../postgres/index.js';
+import { parsePostgresUrl, type ProviderChoice } from '../postgres/index.js';
+import { redactDeep } from '../shared/secrets.js';
 import { COLOUR, PLAIN } from '../report/terminal.js';
 import { UsageError } from './errors.js';
-import { withCaFile } from '../modes/production/database.js';
+import { checkDatabaseUrl, withCaFile } from '../modes/production/database.js';
 import { cancelOnSignals, SIGNAL_EXIT } from '../modes/production/cancel.js';
 
 function seconds(allowZero: boolean) {
@@ -151,6 +152,7 @@ function checkRehearsalFlags(flags: RehearsalFlags): void {
   if (flags.postgres === 'url' && !flags.postgresUrl) {
     throw new UsageError('--postgres url needs --postgres-url postgres://user:password@host:port/database.');
   }
+  if (flags.postgresUrl) parsePostgresUrl(flags.postgresUrl, '--postgres-url');
 }
 
 /**
@@ -169,7 +171,8 @@ export function registerProductionCommands(program: Command, io: { exit(code: nu
     return { signal: signals.signal, frontEnd: 'cli' as const };
   };
   const finish = (report: ProductionReport, json: string | undefined): void => {
-    const text = JSON.stringify(report, null, 2) + '\n';
+    // Values only: a weak password that is also a word must not rename the report's fields.
+    const text = JSON.stringify(redactDeep(report), null, 2) + '\n';
     if (json === '-') process.stdout.write(text);
     else if (json) writeFileSync(json, text);
     const human = renderProduction(report, useColour && json !== '-' ? COLOUR : PLAIN);
@@ -179,7 +182,7 @@ export function registerProductionCommands(program: Command, io: { exit(code: nu
     io.exit(received ? SIGNAL_EXIT[received] : report.ok ? 0 : 1);
   };
   const base = (flags: CommonFlags) => ({
-    databaseUrl: withCaFile(flags.databaseUrl, flags.databaseCa),
+    databaseUrl: withCaFile(checkDatabaseUrl(flags.databaseUrl), flags.databaseCa),
     cwd: resolve(flags.cwd),
     migrationsPath: flags.migrationsPath,
     log,

@@ -214,3 +214,46 @@ export async function verifyArtifactTarget(
     headSha: run.headSha,
   });
 }
+
+/**
+ * How far the comment job may trust the verdict of the run that uploaded a report. A report is data the
+ * run wrote, so it can never be better than the run itself: when the run did not conclude `success`, the
+ * verdict is a failure whatever the report says. A fork's run is the fork's own (its author controls the
+ * workflow it ran, even the workflow file), so its verdict is advisory and labelled as such.
+ */
+export interface RunTrust {
+  /** The run did not succeed: the status is `failure`, the comment says why. */
+  failed: boolean;
+  /** Why, for the comment and the log (undefined when the run succeeded). */
+  reason?: string;
+  /** The pull request comes from a fork: its status is as reported by the fork's own run. */
+  fork: boolean;
+}
+
+export function runTrust(run: WorkflowRunContext, pr: VerifiedPullRequest): RunTrust {
+  const here = `${run.owner}/${run.repo}`.toLowerCase();
+  const from = (pr.headRepository ?? run.headRepository)?.toLowerCase();
+  const fork = from !== here;
+  if (run.conclusion === 'success') return { failed: false, fork };
+  return {
+    failed: true,
+    fork,
+    reason:
+      `The pull_request workflow run ${run.runId} that uploaded this report concluded ` +
+      `${run.conclusion ?? 'without a conclusion'}, not success: its report cannot pass, whatever it says.`,
+  };
+}
+
+/**
+ * Every commit the comment shows must be the pull request's: the report's head must be the pull request's
+ * head, its base the pull request's base. Returns what does not match (the report is then not shown).
+ */
+export function reportShaMismatch(report: CheckReport, pr: VerifiedPullRequest): string | undefined {
+  if (report.head.sha !== null && report.head.sha !== pr.headSha) {
+    return `the report names head commit ${report.head.sha}, but pull request #${pr.number} is at ${pr.headSha}.`;
+  }
+  if (report.base !== null && report.base.sha !== pr.baseSha) {
+    return `the report names base commit ${report.base.sha}, but pull request #${pr.number} is based on ${pr.baseSha}.`;
+  }
+  return undefined;
+}

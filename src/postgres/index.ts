@@ -9,6 +9,7 @@ import { PostgresUnavailableError, type PostgresRequest, type PostgresServer } f
 
 export * from './types.js';
 export { redactUrl, redactText } from './redact.js';
+export { parsePostgresUrl, UrlError } from './url.js';
 export { probeDocker, type DockerProbe } from './docker.js';
 
 /** Where Schemabot itself is installed: its node_modules may hold the embedded PostgreSQL. */

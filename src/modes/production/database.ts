@@ -4,8 +4,8 @@ import pg from 'pg';
 import { UsageError } from '../errors.js';
 import { metaTableSql } from '../../migrate/meta.js';
 import type { Project } from '../../migrate/project.js';
-import { addUrlSecret, redact } from '../../migrate/redact.js';
-import { PostgresUnavailableError, redactText, redactUrl } from '../../postgres/index.js';
+import { redact } from '../../migrate/redact.js';
+import { parsePostgresUrl, PostgresUnavailableError, redactText, redactUrl } from '../../postgres/index.js';
 import { passwordOf } from '../../postgres/redact.js';
 
 /** Checks that `url` is a PostgreSQL connection URL and remembers its password for redaction. */
@@ -15,18 +15,7 @@ export function checkDatabaseUrl(url: string | undefined): string {
       '--database-url is required: postgres://USER:PASSWORD@HOST:PORT/DATABASE of the database to work on.',
     );
   }
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new UsageError(
-      `--database-url ${redactUrl(url)} is not a URL: use postgres://USER:PASSWORD@HOST:PORT/DATABASE.`,
-    );
-  }
-  addUrlSecret(url);
-  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw new UsageError(`--database-url ${redactUrl(url)} must start with postgres:// or postgresql://.`);
-  }
+  parsePostgresUrl(url, '--database-url');
   return url;
 }
 
