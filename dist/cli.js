@@ -10,6 +10,7 @@ import {
   assignableTypeChanges,
   cancelOnSignals,
   changeLine,
+  checkDatabaseUrl,
   compareModels,
   diffSnapshots,
   discoverMigrations,
@@ -23,6 +24,7 @@ import {
   migrateAll,
   packageType,
   parentName,
+  parsePostgresUrl,
   plainIndex,
   renderMarkdown,
   renderProduction,
@@ -40,12 +42,16 @@ import {
   startThrowaway,
   syncModels,
   withCaFile
-} from "./chunks/chunk-XYVAFHV3.js";
+} from "./chunks/chunk-DB3AV6YY.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
+  redact,
+  redactDeep,
+  redactStandardStreams,
+  registerEnvironment,
   signalExitCode
-} from "./chunks/chunk-XS3RXJWH.js";
+} from "./chunks/chunk-SKJYDN23.js";
 import {
   esm_default
 } from "./chunks/chunk-NEOG2NI4.js";
@@ -3598,6 +3604,7 @@ function checkRehearsalFlags(flags) {
   if (flags.postgres === "url" && !flags.postgresUrl) {
     throw new UsageError("--postgres url needs --postgres-url postgres://user:password@host:port/database.");
   }
+  if (flags.postgresUrl) parsePostgresUrl(flags.postgresUrl, "--postgres-url");
 }
 function registerProductionCommands(program2, io) {
   const useColour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
@@ -3609,7 +3616,7 @@ function registerProductionCommands(program2, io) {
     return { signal: signals.signal, frontEnd: "cli" };
   };
   const finish = (report, json) => {
-    const text = JSON.stringify(report, null, 2) + "\n";
+    const text = JSON.stringify(redactDeep(report), null, 2) + "\n";
     if (json === "-") process.stdout.write(text);
     else if (json) writeFileSync(json, text);
     const human = renderProduction(report, useColour && json !== "-" ? COLOUR : PLAIN);
@@ -3619,7 +3626,7 @@ function registerProductionCommands(program2, io) {
     io.exit(received ? SIGNAL_EXIT[received] : report.ok ? 0 : 1);
   };
   const base = (flags) => ({
-    databaseUrl: withCaFile(flags.databaseUrl, flags.databaseCa),
+    databaseUrl: withCaFile(checkDatabaseUrl(flags.databaseUrl), flags.databaseCa),
     cwd: resolve(flags.cwd),
     migrationsPath: flags.migrationsPath,
     log
@@ -4481,10 +4488,11 @@ function checkPostgresFlags(flags) {
   if (flags.postgres === "url" && !flags.postgresUrl) {
     throw new UsageError("--postgres url needs --postgres-url postgres://user:password@host:port/database.");
   }
+  if (flags.postgresUrl) parsePostgresUrl(flags.postgresUrl, "--postgres-url");
 }
-function output(file, text) {
+function output(file, text, json = false) {
   if (file === "-") process.stdout.write(text);
-  else writeFileSync3(file, text);
+  else writeFileSync3(file, json ? text : redact(text));
 }
 function buildProgram(io) {
   const useColour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
@@ -4521,7 +4529,7 @@ function buildProgram(io) {
         log: (line) => process.stderr.write(`${line}
 `)
       });
-      if (flags.json) output(flags.json, JSON.stringify(report, null, 2) + "\n");
+      if (flags.json) output(flags.json, JSON.stringify(redactDeep(report), null, 2) + "\n", true);
       if (flags.markdown) output(flags.markdown, renderMarkdown(report));
       const text = renderTerminal(report, useColour && !toStdout ? COLOUR : PLAIN);
       (toStdout ? process.stderr : process.stdout).write(text);
@@ -4532,6 +4540,8 @@ function buildProgram(io) {
     "--meta-table <name>",
     "the applied-migrations table to leave out, as TABLE or SCHEMA.TABLE (default: SequelizeMeta and SequelizeData in public)"
   ).action(async (fromUrl, toUrl, flags) => {
+    parsePostgresUrl(fromUrl, "FROM_URL");
+    parsePostgresUrl(toUrl, "TO_URL");
     const meta = flags.metaTable?.split(".");
     const result = await runDiff(
       fromUrl,
@@ -4540,7 +4550,7 @@ function buildProgram(io) {
         meta.length > 1 ? { schema: meta[0], name: meta.slice(1).join(".") } : { schema: "public", name: meta[0] }
       ] : void 0
     );
-    if (flags.json) output(flags.json, JSON.stringify(result, null, 2) + "\n");
+    if (flags.json) output(flags.json, JSON.stringify(redactDeep(result), null, 2) + "\n", true);
     (flags.json === "-" ? process.stderr : process.stdout).write(renderDiffTerminal(result.changes));
     io.exit(result.changes.length ? 1 : 0);
   });
@@ -4575,7 +4585,7 @@ function buildProgram(io) {
     )
   ).action(async (flags) => {
     const report = await runModels(modelsRequest(flags));
-    if (flags.json) output(flags.json, JSON.stringify(report, null, 2) + "\n");
+    if (flags.json) output(flags.json, JSON.stringify(redactDeep(report), null, 2) + "\n", true);
     const toStdout = flags.json === "-";
     (toStdout ? process.stderr : process.stdout).write(
       renderModelsTerminal(report, useColour && !toStdout ? COLOUR : PLAIN)
@@ -4592,7 +4602,7 @@ function buildProgram(io) {
       name,
       ...flags.keepUnproven ? { keepUnproven: true } : {}
     });
-    if (flags.json) output(flags.json, JSON.stringify(report, null, 2) + "\n");
+    if (flags.json) output(flags.json, JSON.stringify(redactDeep(report), null, 2) + "\n", true);
     const toStdout = flags.json === "-";
     (toStdout ? process.stderr : process.stdout).write(
       renderGenerateTerminal(report, useColour && !toStdout ? COLOUR : PLAIN)
@@ -4624,5 +4634,7 @@ async function main(argv) {
 }
 
 // src/cli.ts
+registerEnvironment(process.env);
+redactStandardStreams();
 var code = await main(process.argv.slice(2));
 process.exitCode = signalExitCode() ?? code;

@@ -8,6 +8,7 @@ import {
   hasMigrationChanges,
   isEnvironmentError,
   markdownSections,
+  parsePostgresUrl,
   productionSummary,
   renderNoMigrationChanges,
   renderProduction,
@@ -21,10 +22,16 @@ import {
   verdictLine,
   withCaFile,
   writeCaFile
-} from "./chunks/chunk-XYVAFHV3.js";
+} from "./chunks/chunk-DB3AV6YY.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
-import "./chunks/chunk-XS3RXJWH.js";
+import {
+  onSecret,
+  redact,
+  redactDeep,
+  redactStandardStreams,
+  registerEnvironment
+} from "./chunks/chunk-SKJYDN23.js";
 import "./chunks/chunk-NEOG2NI4.js";
 import "./chunks/chunk-H3F4CYK2.js";
 import {
@@ -33165,7 +33172,7 @@ function createGitHubClient(options) {
     return true;
   };
   const spacing = options.writeSpacing === false ? { write: unspacedGroup(), notifications: unspacedGroup() } : {};
-  return new SchemabotOctokit({
+  const client = new SchemabotOctokit({
     auth: token,
     baseUrl: (options.baseUrl ?? defaultApiUrl()).replace(/\/+$/, ""),
     userAgent: "schemabot",
@@ -33190,7 +33197,15 @@ function createGitHubClient(options) {
       ...spacing
     }
   });
+  client.hook.before("request", (request2) => {
+    const fields = request2;
+    for (const [key, value] of Object.entries(fields)) {
+      if (!NOT_CONTENT.has(key)) fields[key] = redactDeep(value);
+    }
+  });
+  return client;
 }
+var NOT_CONTENT = /* @__PURE__ */ new Set(["method", "url", "baseUrl", "headers", "request", "mediaType", "data"]);
 
 // src/github/comment.ts
 var COMMENT_BODY_LIMIT = 65536;
@@ -34113,6 +34128,26 @@ async function verifyArtifactTarget(client, artifact, run2) {
     headSha: run2.headSha
   });
 }
+function runTrust(run2, pr) {
+  const here = `${run2.owner}/${run2.repo}`.toLowerCase();
+  const from = (pr.headRepository ?? run2.headRepository)?.toLowerCase();
+  const fork = from !== here;
+  if (run2.conclusion === "success") return { failed: false, fork };
+  return {
+    failed: true,
+    fork,
+    reason: `The pull_request workflow run ${run2.runId} that uploaded this report concluded ${run2.conclusion ?? "without a conclusion"}, not success: its report cannot pass, whatever it says.`
+  };
+}
+function reportShaMismatch(report, pr) {
+  if (report.head.sha !== null && report.head.sha !== pr.headSha) {
+    return `the report names head commit ${report.head.sha}, but pull request #${pr.number} is at ${pr.headSha}.`;
+  }
+  if (report.base !== null && report.base.sha !== pr.baseSha) {
+    return `the report names base commit ${report.base.sha}, but pull request #${pr.number} is based on ${pr.baseSha}.`;
+  }
+  return void 0;
+}
 
 // src/github/trim.ts
 var DEFAULT_TRIM_NOTE = "_This comment was shortened to fit GitHub\u2019s limit. The full report is in the job summary and in the report artifact._";
@@ -34192,18 +34227,6 @@ function seconds(name, raw, allowZero) {
   }
   return Math.round(n * 1e3);
 }
-function databaseUrlSecret(url) {
-  setSecret(url);
-  try {
-    const password = new URL(url).password;
-    if (password) {
-      setSecret(password);
-      const decoded = decodeURIComponent(password);
-      if (decoded !== password) setSecret(decoded);
-    }
-  } catch {
-  }
-}
 function readInputs(eventName, prBaseSha) {
   const defaultMode = eventName === "workflow_run" ? "comment" : eventName === "workflow_dispatch" ? "rollback" : eventName === "push" ? "upgrade" : "check";
   const version = getInput("postgres-version").trim();
@@ -34216,9 +34239,9 @@ function readInputs(eventName, prBaseSha) {
     );
   }
   const postgresUrl = getInput("postgres-url").trim() || void 0;
-  if (postgresUrl) setSecret(postgresUrl);
+  if (postgresUrl) parsePostgresUrl(postgresUrl, 'Input "postgres-url"');
   const databaseUrl = getInput("database-url").trim() || void 0;
-  if (databaseUrl) databaseUrlSecret(databaseUrl);
+  if (databaseUrl) parsePostgresUrl(databaseUrl, 'Input "database-url"');
   const steps = getInput("steps").trim();
   if (steps && !/^[1-9]\d*$/.test(steps)) {
     throw new InputError(`Input "steps" is "${steps}"; expected a whole number, 1 or more.`);
@@ -34407,7 +34430,7 @@ async function writeSummary(report, reportPath, limit = SUMMARY_LIMIT_BYTES, mar
     where: `The whole report is the JSON file written to report-path (${reportPath}).`
   });
   if (trimmed !== "none") info(`The job summary was shortened to fit 1 MiB (${trimmed}).`);
-  await summary.addRaw(body).write();
+  await summary.addRaw(redact(body)).write();
 }
 async function publishResult(report, inputs, target) {
   const { client } = target;
@@ -34415,7 +34438,7 @@ async function publishResult(report, inputs, target) {
     warning("No github-token: the comment and the commit status were not published.");
     return {};
   }
-  const failing = isFailing(report, inputs.failOn);
+  const failing = isFailing(report, inputs.failOn) || target.trust?.failed === true;
   const changes = hasMigrationChanges(report);
   const marker = commentMarker({
     folder: target.folder,
@@ -34443,7 +34466,8 @@ async function publishResult(report, inputs, target) {
       }
     }
   }
-  const description = changes ? `Schemabot: ${verdictLine(report)}` : "Schemabot: no migration changes";
+  const who = target.trust?.label ? `Schemabot (${target.trust.label})` : "Schemabot";
+  const description = changes ? `${who}: ${verdictLine(report)}` : `${who}: no migration changes`;
   const result = await publish(client, {
     owner: target.owner,
     repo: target.repo,
@@ -34479,13 +34503,14 @@ async function existingComment(client, target, marker) {
   }
 }
 function setOutputs(report, reportPath, published) {
-  setOutput("ok", String(report.ok));
-  setOutput("changed", String(report.changes.length > 0));
-  setOutput("reversible", String(report.migrations.every((m) => m.reversible !== false)));
-  setOutput("migrations", String(report.summary.checked));
-  setOutput("report-path", reportPath);
-  setOutput("comment-id", published.commentId === void 0 ? "" : String(published.commentId));
-  setOutput("comment-url", published.commentUrl ?? "");
+  const set = (name, value) => setOutput(name, redact(value));
+  set("ok", String(report.ok));
+  set("changed", String(report.changes.length > 0));
+  set("reversible", String(report.migrations.every((m) => m.reversible !== false)));
+  set("migrations", String(report.summary.checked));
+  set("report-path", reportPath);
+  set("comment-id", published.commentId === void 0 ? "" : String(published.commentId));
+  set("comment-url", published.commentUrl ?? "");
 }
 
 // src/action/setup-error.ts
@@ -34569,7 +34594,7 @@ async function actionCheck(inputs) {
     repo: `${owner}/${repo}`
   }) : report;
   mkdirSync(dirname(inputs.reportPath), { recursive: true });
-  writeFileSync(inputs.reportPath, JSON.stringify(data, null, 2) + "\n");
+  writeFileSync(inputs.reportPath, JSON.stringify(redactDeep(data), null, 2) + "\n");
   info(renderTerminal(report));
   emitAnnotations(annotations(report.findings));
   await writeSummary(report, inputs.reportPath, void 0, {
@@ -34635,11 +34660,20 @@ async function actionComment(inputs) {
     const pr = await verifyArtifactTarget(client, artifact, run2);
     const { pr: _about, ...report } = artifact;
     void _about;
-    verified.push({ file, report, pr });
+    const mismatch = reportShaMismatch(report, pr);
+    if (mismatch) {
+      notice(
+        `${file} was not posted: ${mismatch} A report may show only the pull request's own commits.`
+      );
+      continue;
+    }
+    const trust = runTrust(run2, pr);
+    verified.push({ file, report: trust.failed ? failedRun(report, trust) : report, pr, trust });
   }
   let published = {};
-  for (const { file, report, pr } of verified) {
+  for (const { file, report, pr, trust } of verified) {
     info(`${file} is about pull request #${pr.number} at ${pr.headSha}; posting it.`);
+    if (trust.reason) warning(trust.reason);
     await writeSummary(report, file, Math.floor(SUMMARY_LIMIT_BYTES / verified.length), {
       ...markdownLinks(pr.headSha),
       failOn: inputs.failOn
@@ -34650,15 +34684,28 @@ async function actionComment(inputs) {
       repo: run2.repo,
       pullRequest: pr.number,
       statusSha: pr.headSha,
-      folder: stickyFolder(report, inputs.workingDirectory)
+      folder: stickyFolder(report, inputs.workingDirectory),
+      trust: { failed: trust.failed, ...trust.fork ? { label: "as reported by the fork's own run" } : {} }
     });
   }
+  if (verified.length === 0) return;
   const reports = verified.map((v) => v.report);
   setOutputs(
     reports.length === 1 ? reports[0] : combined(reports),
     verified.length === 1 ? verified[0].file : inputs.reportPath,
     published
   );
+}
+function failedRun(report, trust) {
+  return {
+    ...report,
+    ok: false,
+    findings: [
+      { rule: "workflow-run-failed", severity: "error", message: trust.reason },
+      ...report.findings
+    ],
+    summary: { ...report.summary, errors: report.summary.errors + 1 }
+  };
 }
 function combined(reports) {
   const first = reports[0];
@@ -34771,7 +34818,7 @@ async function cancellable(run2, after) {
 }
 async function writeSummaryText(markdown) {
   if (!process.env.GITHUB_STEP_SUMMARY || !existsSync5(process.env.GITHUB_STEP_SUMMARY)) return;
-  await summary.addRaw(markdown).write();
+  await summary.addRaw(redact(markdown)).write();
 }
 function counts(report) {
   switch (report.mode) {
@@ -34795,7 +34842,7 @@ function counts(report) {
 }
 async function finish(report, inputs, gate, warnOnly = false) {
   mkdirSync2(dirname2(inputs.reportPath), { recursive: true });
-  writeFileSync2(inputs.reportPath, JSON.stringify(report, null, 2) + "\n");
+  writeFileSync2(inputs.reportPath, JSON.stringify(redactDeep(report), null, 2) + "\n");
   info(renderProduction(report, PLAIN));
   await writeSummaryText(productionSummary(report, gate, SUMMARY_LIMIT_BYTES));
   const c = counts(report);
@@ -34947,4 +34994,7 @@ async function run() {
 }
 
 // src/index.ts
+onSecret((secret) => setSecret(secret));
+registerEnvironment(process.env);
+redactStandardStreams();
 void run();

@@ -500,3 +500,80 @@ test('rollback refused for data loss names the allow-data-loss input; the dry ru
   expect(allowed.code).toBe(0);
   expect(await applied(db.name)).toEqual([USERS, POSTS]);
 }, 90_000);
+
+test('a merged pull request from a fork is re-proved after the merge: its forged success does not let a leaky down reach production', async () => {
+  const repo = new FixtureRepo();
+  repos.push(repo);
+  const base = repo.commit({ [`migrations/${USERS}`]: CREATE_USERS }, 'base');
+  const ENUM = '20260104000000-add-role.js';
+  const merged = repo.commit(
+    {
+      // Its down drops the column and leaves the enum type behind: up fails when it runs again.
+      [`migrations/${ENUM}`]: migration(
+        `await queryInterface.addColumn('users', 'role', { type: Sequelize.ENUM('admin', 'member') });`,
+        `await queryInterface.removeColumn('users', 'role');`,
+      ),
+    },
+    'merge pull request #41 from forker/add-role',
+  );
+  const db = await production();
+  // Production is at the base: the users table, recorded.
+  const admin = new pg.Client({ connectionString: postgres.url(db.name) });
+  await admin.connect();
+  await admin.query('CREATE TABLE users (id serial PRIMARY KEY, email varchar(255) NOT NULL UNIQUE)');
+  await admin.query(
+    `CREATE TABLE "SequelizeMeta" (name varchar(255) PRIMARY KEY); INSERT INTO "SequelizeMeta" VALUES ('${USERS}')`,
+  );
+  await admin.query(`ALTER TABLE users OWNER TO ${ROLE}; ALTER TABLE "SequelizeMeta" OWNER TO ${ROLE}`);
+  await admin.end();
+  server.seedPullRequest({
+    owner: OWNER,
+    repo: REPO,
+    number: 41,
+    headSha: merged,
+    baseSha: base,
+    headRepo: `forker/${REPO}`,
+    state: 'closed',
+  });
+  // The fork's own run set this: it proves nothing.
+  await setStatus(merged, 'schemabot/check (migrations, pg 15)', 'success', 'Schemabot: ok');
+  const event = { ...pushEvent(merged), before: base };
+  const refused = await run(repo, 'push', event, merged, { 'database-url': db.url });
+  expect(refused.code).toBe(1);
+  const error = refused.commands.find((c) => c.level === 'error')!.message;
+  expect(error).toMatch(
+    /^Merge gate: pull request #41 comes from a fork, whose check status is only what the fork's own run reported; re-proved here, its migrations fail: /,
+  );
+  expect(error).toContain(`(${ENUM})`);
+  expect(error).toContain('Production was not touched');
+  expect(await applied(db.name)).toEqual([USERS]);
+
+  // The same fork pull request with a down that drops the type too passes the re-proof and is applied.
+  const fixed = repo.commit({
+    [`migrations/${ENUM}`]: migration(
+      `await queryInterface.addColumn('users', 'role', { type: Sequelize.ENUM('admin', 'member') });`,
+      `await queryInterface.removeColumn('users', 'role');
+    await queryInterface.sequelize.query('DROP TYPE "enum_users_role"');`,
+    ),
+  });
+  server.seedPullRequest({
+    owner: OWNER,
+    repo: REPO,
+    number: 42,
+    headSha: fixed,
+    baseSha: base,
+    headRepo: `forker/${REPO}`,
+    state: 'closed',
+  });
+  const ok = await run(repo, 'push', { ...pushEvent(fixed), before: base }, fixed, {
+    'database-url': db.url,
+  });
+  expect(ok.code).toBe(0);
+  expect(ok.stdout).toContain(
+    'pull request #42 comes from a fork: its status is advisory, its migrations are re-proved here',
+  );
+  expect(ok.stdout).toMatch(
+    /Re-proof of pull request #42: 1 migration\(s\) went up, down and up again cleanly/,
+  );
+  expect(await applied(db.name)).toEqual([USERS, ENUM]);
+}, 120_000);

