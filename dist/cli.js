@@ -42,7 +42,7 @@ import {
   startThrowaway,
   syncModels,
   withCaFile
-} from "./chunks/chunk-DB3AV6YY.js";
+} from "./chunks/chunk-KPFKSQ6P.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {

@@ -22,7 +22,7 @@ import {
   verdictLine,
   withCaFile,
   writeCaFile
-} from "./chunks/chunk-DB3AV6YY.js";
+} from "./chunks/chunk-KPFKSQ6P.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -34742,6 +34742,7 @@ async function mergeGate(client, target) {
       ok: false,
       sha: target.sha,
       pullRequests: [],
+      reproofNeeded: [],
       message: `Merge gate: no merged pull request brought commit ${short}${target.branch ? ` to ${target.branch}` : ""}${associated.length ? ` (GitHub associates it only with ${associated.map((p) => `#${p.number} (${p.state}${p.merged_at ? ", merged" : ""})`).join(", ")})` : ""}, so no ${prefix} result vouches for its migrations. Merge changes through a pull request that ran the check, or set require-check: false to upgrade without it.`
     };
   }
@@ -34756,19 +34757,24 @@ async function mergeGate(client, target) {
     const statuses = data.statuses.filter((s) => s.context.startsWith(prefix)).map((s) => ({ context: s.context, state: s.state, description: s.description ?? null }));
     const bad = statuses.filter((s) => s.state !== "success");
     const head = `its head commit ${pr.head.sha.slice(0, 7)}`;
-    const problem = !statuses.length ? `${head} has no ${prefix}\u2026 status` : bad.length ? `on ${head}, ` + bad.map((s) => `${s.context} is ${s.state}${s.description ? ` ("${s.description}")` : ""}`).join(", ") : null;
+    const fork = pr.head.repo?.full_name !== `${target.owner}/${target.repo}`;
+    const problem = fork ? null : !statuses.length ? `${head} has no ${prefix}\u2026 status` : bad.length ? `on ${head}, ` + bad.map((s) => `${s.context} is ${s.state}${s.description ? ` ("${s.description}")` : ""}`).join(", ") : null;
     pullRequests.push({
       number: pr.number,
       htmlUrl: pr.html_url,
       headSha: pr.head.sha,
       statuses,
+      fork,
       ok: problem === null,
       problem
     });
   }
   const refused = pullRequests.filter((p) => !p.ok);
-  const message = refused.length ? `Merge gate: refusing to upgrade from ${short}: ` + refused.map((p) => `pull request #${p.number} (${p.htmlUrl}): ${p.problem}`).join("; ") + `. Every ${prefix} status of the merged pull request must be success: fix the migrations in a new pull request (or re-run its check), then merge again.` : `Merge gate: ${pullRequests.map((p) => `pull request #${p.number} passed ${p.statuses.map((s) => s.context).join(", ")}`).join("; ")}.`;
-  return { ok: refused.length === 0, sha: target.sha, pullRequests, message };
+  const reproofNeeded = pullRequests.filter((p) => p.fork && p.ok).map((p) => p.number);
+  const message = refused.length ? `Merge gate: refusing to upgrade from ${short}: ` + refused.map((p) => `pull request #${p.number} (${p.htmlUrl}): ${p.problem}`).join("; ") + `. Every ${prefix} status of the merged pull request must be success: fix the migrations in a new pull request (or re-run its check), then merge again.` : `Merge gate: ${pullRequests.map(
+    (p) => p.fork ? `pull request #${p.number} comes from a fork: its status is advisory, its migrations are re-proved here` : `pull request #${p.number} passed ${p.statuses.map((s) => s.context).join(", ")}`
+  ).join("; ")}.`;
+  return { ok: refused.length === 0, sha: target.sha, pullRequests, message, reproofNeeded };
 }
 
 // src/action/production.ts
@@ -34900,6 +34906,34 @@ async function commentOnPullRequests(client, gate, report, environment) {
     }
   }
 }
+async function reprove(inputs, gate) {
+  const prs = gate.reproofNeeded.map((n) => `#${n}`).join(", ");
+  const before = context2.payload.before;
+  const base = before && /^[0-9a-f]{40}$/.test(before) && !/^0+$/.test(before) ? await ensureBaseCommit(inputs.workingDirectory, before, (line) => info(line)) : void 0;
+  info(
+    `Re-proving the migrations of pull request ${prs} (from a fork) ${base ? `since ${base.slice(0, 7)}` : "(a full audit)"}`
+  );
+  const report = await runCheck({
+    cwd: inputs.workingDirectory,
+    base,
+    migrationsPath: inputs.migrationsPath,
+    postgres: inputs.postgres,
+    postgresVersion: inputs.postgresVersion,
+    postgresUrl: inputs.postgresUrl,
+    postgresImage: inputs.postgresImage,
+    timeoutMs: inputs.migrationTimeoutMs,
+    ...inputs.loader ? { loader: inputs.loader } : {},
+    log: (line) => info(line)
+  });
+  const errors = report.findings.filter((f) => f.severity === "error" && !f.suppressed);
+  if (report.ok) {
+    info(
+      `Re-proof of pull request ${prs}: ${report.summary.checked} migration(s) went up, down and up again cleanly.`
+    );
+    return null;
+  }
+  return `Merge gate: pull request ${prs} comes from a fork, whose check status is only what the fork's own run reported; re-proved here, its migrations fail: ` + errors.slice(0, 5).map((f) => `${f.rule}${f.migration ? ` (${f.migration})` : ""}: ${f.message.split("\n")[0]}`).join("; ") + `${errors.length > 5 ? `; and ${errors.length - 5} more` : ""}. Production was not touched. Fix the migrations in a new pull request and merge it.`;
+}
 async function actionUpgrade(inputs) {
   const options = baseOptions(inputs, "upgrade");
   const status = await runStatus({
@@ -34924,6 +34958,15 @@ async function actionUpgrade(inputs) {
       return;
     }
     info(gate.message);
+    if (gate.reproofNeeded.length) {
+      const refusal = await reprove(inputs, gate);
+      if (refusal) {
+        await writeSummaryText(gateRefusedSummary(refusal));
+        setOutput("ok", "false");
+        setFailed(refusal);
+        return;
+      }
+    }
   }
   await cancellable(
     (signal) => runUpgrade({

@@ -161,6 +161,9 @@ export class MigrationRunner implements AsyncDisposable {
       });
     }
     if (outcome instanceof Error) {
+      if (outcome instanceof WorkerRequestError) {
+        throw fromFailure({ ...outcome.failure, message: redact(outcome.failure.message) });
+      }
       if (!(outcome instanceof WorkerExitedError)) throw outcome;
       await this.replaceWorker();
       const how = outcome.signal ? `was killed by ${outcome.signal}` : `exited with code ${outcome.exitCode}`;

@@ -4843,6 +4843,9 @@ var MigrationRunner = class _MigrationRunner {
       });
     }
     if (outcome instanceof Error) {
+      if (outcome instanceof WorkerRequestError) {
+        throw fromFailure({ ...outcome.failure, message: redact2(outcome.failure.message) });
+      }
       if (!(outcome instanceof WorkerExitedError)) throw outcome;
       await this.replaceWorker();
       const how = outcome.signal ? `was killed by ${outcome.signal}` : `exited with code ${outcome.exitCode}`;
