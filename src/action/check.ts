@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { artifactPayload, annotations, emitAnnotations } from '../github/index.js';
 import { runCheck } from '../modes/check.js';
+import type { CheckOptions } from '../modes/options.js';
 import { renderTerminal } from '../report/terminal.js';
 import { isEnvironmentError } from '../modes/errors.js';
 import { ensureBaseCommit } from './base.js';
@@ -26,6 +27,23 @@ interface PullRequestPayload {
   base?: { sha?: string };
 }
 
+/** The check the inputs ask for, from `base` (a full audit without one). */
+export function checkRequest(inputs: ActionInputs, base: string | undefined): CheckOptions {
+  return {
+    cwd: inputs.workingDirectory,
+    base,
+    migrationsPath: inputs.migrationsPath,
+    postgres: inputs.postgres,
+    postgresVersion: inputs.postgresVersion,
+    postgresUrl: inputs.postgresUrl,
+    postgresImage: inputs.postgresImage,
+    timeoutMs: inputs.migrationTimeoutMs,
+    ...(inputs.loader ? { loader: inputs.loader } : {}),
+    ...(inputs.models ? { modelsMode: inputs.models } : {}),
+    log: (line) => core.info(line),
+  };
+}
+
 /**
  * `mode: check`: prove the pull request's migrations, write the JSON report (with the pull request it is
  * about, so a `workflow_run` job can post it for forks), then the job summary, annotations, the sticky
@@ -40,19 +58,7 @@ export async function actionCheck(inputs: ActionInputs): Promise<void> {
   const statusSha = headSha && /^[0-9a-f]{40}$/.test(headSha) ? headSha : null;
   let report;
   try {
-    report = await runCheck({
-      cwd: inputs.workingDirectory,
-      base,
-      migrationsPath: inputs.migrationsPath,
-      postgres: inputs.postgres,
-      postgresVersion: inputs.postgresVersion,
-      postgresUrl: inputs.postgresUrl,
-      postgresImage: inputs.postgresImage,
-      timeoutMs: inputs.migrationTimeoutMs,
-      ...(inputs.loader ? { loader: inputs.loader } : {}),
-      ...(inputs.models ? { modelsMode: inputs.models } : {}),
-      log: (line) => core.info(line),
-    });
+    report = await runCheck(checkRequest(inputs, base));
   } catch (error) {
     if (isEnvironmentError(error)) {
       const target = { owner, repo, pullRequest: pr?.number ?? null, statusSha };

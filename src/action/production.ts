@@ -16,6 +16,7 @@ import {
 import { mergeGate, type MergeGateResult } from '../github/gate.js';
 import { runCheck } from '../modes/check.js';
 import { ensureBaseCommit } from './base.js';
+import { checkRequest } from './check.js';
 import type { ProductionReport, UpgradeReport } from '../modes/production/types.js';
 import { runRollback } from '../modes/rollback.js';
 import { runStamp } from '../modes/stamp.js';
@@ -215,18 +216,7 @@ async function reprove(inputs: ActionInputs, gate: MergeGateResult): Promise<str
   core.info(
     `Re-proving the migrations of pull request ${prs} (from a fork) ${base ? `since ${base.slice(0, 7)}` : '(a full audit)'}`,
   );
-  const report = await runCheck({
-    cwd: inputs.workingDirectory,
-    base,
-    migrationsPath: inputs.migrationsPath,
-    postgres: inputs.postgres,
-    postgresVersion: inputs.postgresVersion,
-    postgresUrl: inputs.postgresUrl,
-    postgresImage: inputs.postgresImage,
-    timeoutMs: inputs.migrationTimeoutMs,
-    ...(inputs.loader ? { loader: inputs.loader } : {}),
-    log: (line) => core.info(line),
-  });
+  const report = await runCheck(checkRequest(inputs, base));
   const errors = report.findings.filter((f) => f.severity === 'error' && !f.suppressed);
   if (report.ok) {
     core.info(
