@@ -1,8 +1,5 @@
+import { quoteIdent } from '../postgres/admin.js';
 import type { ProjectInfo } from './protocol.js';
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
 
 /** `"schema"."table"` or `"table"`: the applied-migrations table in SQL. */
 export function metaTableSql(meta: ProjectInfo['meta']): string {

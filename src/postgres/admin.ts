@@ -35,13 +35,16 @@ export interface ServerInfo {
 }
 
 export async function serverInfo(url: string): Promise<ServerInfo> {
-  return withClient(url, async (c) => {
-    const r = await c.query<{ v: string; n: string }>(
-      "SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n",
-    );
-    const row = r.rows[0]!;
-    return { version: row.v.split(' ')[0]!, major: Math.floor(Number(row.n) / 10000) };
-  });
+  return withClient(url, (c) => serverVersion(c));
+}
+
+/** `server_version` without the distributor suffix ("15.18"), and the major version, on a connection. */
+export async function serverVersion(client: pg.ClientBase): Promise<ServerInfo> {
+  const r = await client.query<{ v: string; n: string }>(
+    "SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n",
+  );
+  const row = r.rows[0]!;
+  return { version: row.v.split(' ')[0]!, major: Math.floor(Number(row.n) / 10000) };
 }
 
 export async function createDatabase(adminUrl: string, name: string, template?: string): Promise<void> {

@@ -11,6 +11,7 @@ export * from './types.js';
 export { redactUrl, redactText } from './redact.js';
 export { parsePostgresUrl, UrlError } from './url.js';
 export { probeDocker, type DockerProbe } from './docker.js';
+export { quoteIdent, serverVersion } from './admin.js';
 
 /** Where Schemabot itself is installed: its node_modules may hold the embedded PostgreSQL. */
 function ownPackageRoot(): string {

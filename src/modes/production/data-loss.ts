@@ -1,3 +1,4 @@
+import { quoteIdent } from '../../postgres/index.js';
 import type pg from 'pg';
 import {
   describeOperation,
@@ -10,10 +11,6 @@ import type { DataLoss, RehearsedStep } from './types.js';
 
 /** Counts stop here: enough to say "there is data", cheap enough for production. */
 const ROW_COUNT_CAP = 1_000_000;
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
 
 /** Runs `fn` in a read-only transaction with a short statement_timeout; null when it fails. */
 async function readOnly<T>(client: pg.ClientBase, fn: () => Promise<T>): Promise<T | null> {

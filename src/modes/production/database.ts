@@ -154,11 +154,5 @@ export async function readApplied(client: pg.ClientBase, project: Project): Prom
   return rows.rows.map((r) => r.name);
 }
 
-/** `server_version` without the distributor suffix, and the major version. */
-export async function serverVersion(client: pg.ClientBase): Promise<{ version: string; major: number }> {
-  const r = await client.query<{ v: string; n: string }>(
-    "SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n",
-  );
-  const version = r.rows[0]!.v.split(' ')[0]!;
-  return { version, major: Math.floor(Number(r.rows[0]!.n) / 10000) };
-}
+/** `server_version` without the distributor suffix, and the major version (one query for all stages). */
+export { serverVersion } from '../../postgres/index.js';
