@@ -42,7 +42,7 @@ import {
   startThrowaway,
   syncModels,
   withCaFile
-} from "./chunks/chunk-KPFKSQ6P.js";
+} from "./chunks/chunk-EWD45KIK.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -51,7 +51,7 @@ import {
   redactStandardStreams,
   registerEnvironment,
   signalExitCode
-} from "./chunks/chunk-SKJYDN23.js";
+} from "./chunks/chunk-GG7E65X4.js";
 import {
   esm_default
 } from "./chunks/chunk-NEOG2NI4.js";

@@ -22,7 +22,7 @@ import {
   verdictLine,
   withCaFile,
   writeCaFile
-} from "./chunks/chunk-KPFKSQ6P.js";
+} from "./chunks/chunk-EWD45KIK.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -31,7 +31,7 @@ import {
   redactDeep,
   redactStandardStreams,
   registerEnvironment
-} from "./chunks/chunk-SKJYDN23.js";
+} from "./chunks/chunk-GG7E65X4.js";
 import "./chunks/chunk-NEOG2NI4.js";
 import "./chunks/chunk-H3F4CYK2.js";
 import {
@@ -34558,6 +34558,21 @@ async function publishSetupError(inputs, target, message) {
 }
 
 // src/action/check.ts
+function checkRequest(inputs, base) {
+  return {
+    cwd: inputs.workingDirectory,
+    base,
+    migrationsPath: inputs.migrationsPath,
+    postgres: inputs.postgres,
+    postgresVersion: inputs.postgresVersion,
+    postgresUrl: inputs.postgresUrl,
+    postgresImage: inputs.postgresImage,
+    timeoutMs: inputs.migrationTimeoutMs,
+    ...inputs.loader ? { loader: inputs.loader } : {},
+    ...inputs.models ? { modelsMode: inputs.models } : {},
+    log: (line) => info(line)
+  };
+}
 async function actionCheck(inputs) {
   const { owner, repo } = context2.repo;
   const pr = context2.payload.pull_request;
@@ -34567,19 +34582,7 @@ async function actionCheck(inputs) {
   const statusSha = headSha && /^[0-9a-f]{40}$/.test(headSha) ? headSha : null;
   let report;
   try {
-    report = await runCheck({
-      cwd: inputs.workingDirectory,
-      base,
-      migrationsPath: inputs.migrationsPath,
-      postgres: inputs.postgres,
-      postgresVersion: inputs.postgresVersion,
-      postgresUrl: inputs.postgresUrl,
-      postgresImage: inputs.postgresImage,
-      timeoutMs: inputs.migrationTimeoutMs,
-      ...inputs.loader ? { loader: inputs.loader } : {},
-      ...inputs.models ? { modelsMode: inputs.models } : {},
-      log: (line) => info(line)
-    });
+    report = await runCheck(checkRequest(inputs, base));
   } catch (error2) {
     if (isEnvironmentError(error2)) {
       const target = { owner, repo, pullRequest: pr?.number ?? null, statusSha };
@@ -34913,18 +34916,7 @@ async function reprove(inputs, gate) {
   info(
     `Re-proving the migrations of pull request ${prs} (from a fork) ${base ? `since ${base.slice(0, 7)}` : "(a full audit)"}`
   );
-  const report = await runCheck({
-    cwd: inputs.workingDirectory,
-    base,
-    migrationsPath: inputs.migrationsPath,
-    postgres: inputs.postgres,
-    postgresVersion: inputs.postgresVersion,
-    postgresUrl: inputs.postgresUrl,
-    postgresImage: inputs.postgresImage,
-    timeoutMs: inputs.migrationTimeoutMs,
-    ...inputs.loader ? { loader: inputs.loader } : {},
-    log: (line) => info(line)
-  });
+  const report = await runCheck(checkRequest(inputs, base));
   const errors = report.findings.filter((f) => f.severity === "error" && !f.suppressed);
   if (report.ok) {
     info(

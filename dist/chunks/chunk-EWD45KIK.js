@@ -20,10 +20,11 @@ import {
   redactText,
   redactUrl,
   registerUrl,
+  serverVersion,
   throwawayName,
   track,
   withDatabase
-} from "./chunk-SKJYDN23.js";
+} from "./chunk-GG7E65X4.js";
 import {
   esm_default
 } from "./chunk-NEOG2NI4.js";
@@ -1185,7 +1186,7 @@ function checkVersion(version) {
   }
 }
 async function startContainer(request2) {
-  const { ContainerPostgres } = await import("./container-UBECQGSS.js");
+  const { ContainerPostgres } = await import("./container-4MS4LRER.js");
   return ContainerPostgres.start({ version: request2.version, image: request2.image, log: request2.log });
 }
 async function startAuto(request2, searchFrom) {
@@ -4277,11 +4278,8 @@ function entryInFolder(dir) {
 }
 
 // src/migrate/meta.ts
-function quoteIdent2(name) {
-  return `"${name.replace(/"/g, '""')}"`;
-}
 function metaTableSql(meta) {
-  return meta.schema ? `${quoteIdent2(meta.schema)}.${quoteIdent2(meta.table)}` : quoteIdent2(meta.table);
+  return meta.schema ? `${quoteIdent(meta.schema)}.${quoteIdent(meta.table)}` : quoteIdent(meta.table);
 }
 function metaTableOf(project) {
   return { schema: project.meta.schema ?? "public", name: project.meta.table };
@@ -7522,13 +7520,6 @@ async function readApplied(client, project) {
   );
   return rows.rows.map((r) => r.name);
 }
-async function serverVersion(client) {
-  const r = await client.query(
-    "SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n"
-  );
-  const version = r.rows[0].v.split(" ")[0];
-  return { version, major: Math.floor(Number(r.rows[0].n) / 1e4) };
-}
 
 // src/modes/production/cancel.ts
 var SIGNAL_EXIT = { SIGTERM: 143, SIGINT: 130 };
@@ -8008,9 +7999,6 @@ async function applyStep(runner, m, direction, options) {
 
 // src/modes/production/data-loss.ts
 var ROW_COUNT_CAP = 1e6;
-function quoteIdent3(name) {
-  return `"${name.replace(/"/g, '""')}"`;
-}
 async function readOnly(client, fn) {
   try {
     await client.query("BEGIN READ ONLY");
@@ -8032,9 +8020,9 @@ async function countRows(client, t) {
       [t.schema, t.table, t.column ?? null]
     );
     if (!exists.rows[0]?.ok) return 0;
-    const where2 = t.column ? ` WHERE ${quoteIdent3(t.column)} IS NOT NULL` : "";
+    const where2 = t.column ? ` WHERE ${quoteIdent(t.column)} IS NOT NULL` : "";
     const r = await client.query(
-      `SELECT count(*) AS n FROM (SELECT 1 FROM ${quoteIdent3(t.schema)}.${quoteIdent3(t.table)}${where2} LIMIT ${ROW_COUNT_CAP}) s`
+      `SELECT count(*) AS n FROM (SELECT 1 FROM ${quoteIdent(t.schema)}.${quoteIdent(t.table)}${where2} LIMIT ${ROW_COUNT_CAP}) s`
     );
     return Number(r.rows[0].n);
   });

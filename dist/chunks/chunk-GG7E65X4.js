@@ -155,13 +155,14 @@ async function withClient(url, fn) {
   }
 }
 async function serverInfo(url) {
-  return withClient(url, async (c) => {
-    const r = await c.query(
-      "SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n"
-    );
-    const row = r.rows[0];
-    return { version: row.v.split(" ")[0], major: Math.floor(Number(row.n) / 1e4) };
-  });
+  return withClient(url, (c) => serverVersion(c));
+}
+async function serverVersion(client) {
+  const r = await client.query(
+    "SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n"
+  );
+  const row = r.rows[0];
+  return { version: row.v.split(" ")[0], major: Math.floor(Number(row.n) / 1e4) };
 }
 async function createDatabase(adminUrl, name, template) {
   await withClient(
@@ -916,6 +917,7 @@ export {
   throwawayName,
   withDatabase,
   serverInfo,
+  serverVersion,
   createDatabase,
   dropDatabase,
   waitForConnection,

@@ -11,7 +11,7 @@ import {
   track,
   waitForConnection,
   withDatabase
-} from "./chunk-SKJYDN23.js";
+} from "./chunk-GG7E65X4.js";
 import "./chunk-NEOG2NI4.js";
 import "./chunk-H3F4CYK2.js";
 import "./chunk-CHXII7AT.js";
