@@ -39,9 +39,19 @@ async function startUrl(url: string, version?: number): Promise<{ server: UrlPos
   return { server, logs };
 }
 
-async function failure(url: string, version?: number): Promise<{ error: Error; logs: string[] }> {
+async function failure(
+  url: string,
+  version?: number,
+  frontEnd?: 'cli' | 'action',
+): Promise<{ error: Error; logs: string[] }> {
   const logs: string[] = [];
-  const error = await startPostgres({ provider: 'url', url, version, log: (m) => logs.push(m) }).then(
+  const error = await startPostgres({
+    provider: 'url',
+    url,
+    version,
+    frontEnd,
+    log: (m) => logs.push(m),
+  }).then(
     () => new Error('started unexpectedly'),
     (e: Error) => e,
   );
@@ -138,9 +148,20 @@ test('a wrong password fails clearly, naming the setting, without the password',
   const wrong = 'not-the-Right-one';
   const { error, logs } = await failure(`postgres://${ROLE}:${wrong}@127.0.0.1:${port}/postgres`);
   expect(error).toBeInstanceOf(PostgresUnavailableError);
-  expect(error.message).toContain('--postgres-url');
-  expect(error.message).toContain('postgres-url`');
+  expect(error.message).toMatch(/^--postgres-url /);
   expect(error.message).toMatch(/could not connect: password authentication failed for user "schemabot_ci"/);
+  // The action's run names its input, not the CLI's flag.
+  const inAction = await failure(
+    `postgres://${ROLE}:${wrong}@127.0.0.1:${port}/postgres`,
+    undefined,
+    'action',
+  );
+  expect(inAction.error.message).toMatch(/^the input `postgres-url` /);
+  expect(inAction.error.message).not.toContain('--postgres');
+  const version = await failure(host.url(), 13, 'action');
+  expect(version.error.message).toBe(
+    'the input `postgres-version: 13` is not supported: use a major version from 14 to 18.',
+  );
   expect(error.message).toContain(`postgres://${ROLE}:***@127.0.0.1:${port}/postgres`);
   for (const text of [error.message, String(error.stack), ...logs]) {
     expect(text).not.toContain(wrong);

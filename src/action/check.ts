@@ -37,6 +37,7 @@ export function checkRequest(inputs: ActionInputs, base: string | undefined): Ch
     postgresVersion: inputs.postgresVersion,
     postgresUrl: inputs.postgresUrl,
     postgresImage: inputs.postgresImage,
+    frontEnd: 'action',
     timeoutMs: inputs.migrationTimeoutMs,
     ...(inputs.loader ? { loader: inputs.loader } : {}),
     ...(inputs.models ? { modelsMode: inputs.models } : {}),

@@ -1,8 +1,11 @@
+import type { FrontEnd } from '../shared/wording.js';
 import { startPostgres, type PostgresServer, type ProviderChoice } from '../postgres/index.js';
 
 /** Where the throwaway PostgreSQL comes from: the same flags and inputs for every command that needs one. */
 export interface PostgresChoice {
   postgres: ProviderChoice;
+  /** Messages name the CLI's flags (default) or the action's inputs. */
+  frontEnd?: FrontEnd;
   postgresVersion?: number;
   postgresUrl?: string;
   postgresImage?: string;
@@ -19,6 +22,7 @@ export function startThrowaway(
     version: choice.postgresVersion,
     url: choice.postgresUrl,
     image: choice.postgresImage,
+    frontEnd: choice.frontEnd,
     cwd,
     log,
   });

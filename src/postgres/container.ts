@@ -1,3 +1,4 @@
+import { knob, knobValue, type FrontEnd } from '../shared/wording.js';
 import { execFileSync } from 'node:child_process';
 import type { StartedPostgreSqlContainer } from '@testcontainers/postgresql';
 import type { BoundPorts, WaitStrategy } from 'testcontainers';
@@ -132,6 +133,7 @@ export class ContainerPostgres implements PostgresServer {
     /** Server settings (`-c name=value`) added to the throwaway ones. */
     settings?: Record<string, string>;
     log?: (m: string) => void;
+    frontEnd?: FrontEnd;
   }): Promise<ContainerPostgres> {
     const image = options.image ?? defaultImage(options.version ?? DEFAULT_MAJOR);
     const imageMajor = majorOfImage(image);
@@ -165,7 +167,8 @@ export class ContainerPostgres implements PostgresServer {
       throw new PostgresUnavailableError(
         redactText(
           `Could not start PostgreSQL in a container from image ${image} with testcontainers: ${(err as Error).message}. ` +
-            'Check that Docker is running and the image can be pulled (or is present), or use --postgres local / --postgres url.',
+            'Check that Docker is running and the image can be pulled (or is present), or use ' +
+            `${knobValue('postgres', 'local', options.frontEnd)} or ${knobValue('postgres', 'url', options.frontEnd)}.`,
           [password],
         ),
         { cause: err },
@@ -189,7 +192,8 @@ export class ContainerPostgres implements PostgresServer {
       await container.stop().catch(() => undefined);
       throw new PostgresUnavailableError(
         `PostgreSQL ${options.version} was requested but image ${image} runs ${info.version}. ` +
-          `Use an image of that major version (e.g. ${defaultImage(options.version)}) or drop --postgres-version.`,
+          `Use an image of that major version (e.g. ${defaultImage(options.version)}) or drop ` +
+          `${knob('postgres-version', options.frontEnd)}.`,
       );
     }
     options.log?.(

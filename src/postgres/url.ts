@@ -1,3 +1,4 @@
+import { knob, type FrontEnd } from '../shared/wording.js';
 import pg from 'pg';
 import { createDatabase, dropDatabase, quoteIdent, throwawayName, withDatabase } from './admin.js';
 import { track } from './cleanup.js';
@@ -80,14 +81,16 @@ export class UrlPostgres implements PostgresServer {
     url: string;
     version?: number;
     log?: (m: string) => void;
+    frontEnd?: FrontEnd;
   }): Promise<UrlPostgres> {
     const { url } = options;
+    const setting = knob('postgres-url', options.frontEnd);
     const secret = passwordOf(url);
     const shown = redactUrl(url);
     const fail = (what: string, cause?: unknown): PostgresUnavailableError =>
-      new PostgresUnavailableError(redactText(`${SETTING} ${shown}: ${what}`, [secret]), { cause });
+      new PostgresUnavailableError(redactText(`${setting} ${shown}: ${what}`, [secret]), { cause });
 
-    parsePostgresUrl(url, SETTING);
+    parsePostgresUrl(url, setting);
 
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
     let row: { v: string; n: string; createdb: boolean; recovery: boolean; who: string };
@@ -128,8 +131,9 @@ export class UrlPostgres implements PostgresServer {
     const major = Math.floor(Number(row.n) / 10000);
     if (options.version !== undefined && options.version !== major) {
       throw fail(
-        `PostgreSQL ${options.version} was requested (--postgres-version) but this server runs ${version}. ` +
-          'Point the URL at a server of that version or drop --postgres-version.',
+        `PostgreSQL ${options.version} was requested (${knob('postgres-version', options.frontEnd)}) but this ` +
+          `server runs ${version}. Point the URL at a server of that version or drop ` +
+          `${knob('postgres-version', options.frontEnd)}.`,
       );
     }
     options.log?.(`Using the existing PostgreSQL ${version} at ${shown} (throwaway databases only)`);

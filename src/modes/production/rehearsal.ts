@@ -54,6 +54,7 @@ async function startServer(
     provider: options.postgres ?? 'auto',
     url: options.postgresUrl,
     image: options.postgresImage,
+    frontEnd: options.frontEnd,
     cwd: project.cwd,
     log,
   };

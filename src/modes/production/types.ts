@@ -23,6 +23,8 @@ export interface RehearsalServerOptions {
   postgresVersion?: number;
   postgresUrl?: string;
   postgresImage?: string;
+  /** Messages name the CLI's flags (default) or the action's inputs. */
+  frontEnd?: FrontEnd;
 }
 
 /** Advisory lock, timeouts and retries for the modes that change the database. */

@@ -1,10 +1,6 @@
-/** Which front end runs the mode: messages name its own knobs. */
-export type FrontEnd = 'cli' | 'action';
+import type { FrontEnd } from '../../shared/wording.js';
 
-/** `--allow-data-loss` for the CLI, "the input `allow-data-loss`" for the action. */
-export function knob(name: string, frontEnd: FrontEnd | undefined): string {
-  return frontEnd === 'action' ? `the input \`${name}\`` : `--${name}`;
-}
+export { knob, type FrontEnd } from '../../shared/wording.js';
 
 /** "rerun with --allow-data-loss" / "run again with the input `allow-data-loss: true`". */
 export function rerunWith(name: string, frontEnd: FrontEnd | undefined, value = 'true'): string {

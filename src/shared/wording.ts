@@ -1,0 +1,12 @@
+/** Which front end runs Schemabot: a message names its own knobs (CLI flags or action inputs). */
+export type FrontEnd = 'cli' | 'action';
+
+/** `--allow-data-loss` for the CLI, "the input `allow-data-loss`" for the action. */
+export function knob(name: string, frontEnd: FrontEnd | undefined): string {
+  return frontEnd === 'action' ? `the input \`${name}\`` : `--${name}`;
+}
+
+/** A knob with a value: `--postgres local` for the CLI, the input `postgres: local` for the action. */
+export function knobValue(name: string, value: string, frontEnd: FrontEnd | undefined): string {
+  return frontEnd === 'action' ? `the input \`${name}: ${value}\`` : `--${name} ${value}`;
+}
