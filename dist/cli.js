@@ -42,7 +42,7 @@ import {
   startThrowaway,
   syncModels,
   withCaFile
-} from "./chunks/chunk-EWD45KIK.js";
+} from "./chunks/chunk-TZ2BVS7I.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -51,7 +51,7 @@ import {
   redactStandardStreams,
   registerEnvironment,
   signalExitCode
-} from "./chunks/chunk-GG7E65X4.js";
+} from "./chunks/chunk-KYWW6HR7.js";
 import {
   esm_default
 } from "./chunks/chunk-NEOG2NI4.js";
@@ -4460,7 +4460,7 @@ function renderGenerateTerminal(report, st = PLAIN) {
 }
 
 // src/cli/main.ts
-var VERSION = "0.1.0";
+var VERSION = true ? "0.1.0" : createRequire(import.meta.url)("../../package.json").version;
 function majorVersion2(value) {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 10 || n > 99)

@@ -22,7 +22,7 @@ import {
   verdictLine,
   withCaFile,
   writeCaFile
-} from "./chunks/chunk-EWD45KIK.js";
+} from "./chunks/chunk-TZ2BVS7I.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -31,7 +31,7 @@ import {
   redactDeep,
   redactStandardStreams,
   registerEnvironment
-} from "./chunks/chunk-GG7E65X4.js";
+} from "./chunks/chunk-KYWW6HR7.js";
 import "./chunks/chunk-NEOG2NI4.js";
 import "./chunks/chunk-H3F4CYK2.js";
 import {
@@ -34567,6 +34567,7 @@ function checkRequest(inputs, base) {
     postgresVersion: inputs.postgresVersion,
     postgresUrl: inputs.postgresUrl,
     postgresImage: inputs.postgresImage,
+    frontEnd: "action",
     timeoutMs: inputs.migrationTimeoutMs,
     ...inputs.loader ? { loader: inputs.loader } : {},
     ...inputs.models ? { modelsMode: inputs.models } : {},

@@ -26,6 +26,8 @@ await build({
   mainFields: ['module', 'main'],
   conditions: ['node'],
   legalComments: 'none',
+  // One version, package.json's, for `schemabot --version`.
+  define: { __SCHEMABOT_VERSION__: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
   logLevel: 'warning',
   // Native and optional modules that a plain Node install may lack; their callers handle absence.
   external: ['pg-native', 'cpu-features', '*.node', 'tsx', 'tsx/*', 'ts-node'],

@@ -340,7 +340,3 @@ export async function actionStamp(inputs: ActionInputs): Promise<void> {
   const report = await runStamp({ ...options, to: inputs.to, lockWaitMs: safetyOptions(inputs).lockWaitMs });
   await finish(report, inputs, null);
 }
-
-export function isProductionMode(mode: string): mode is ProductionMode {
-  return mode === 'upgrade' || mode === 'rollback' || mode === 'status' || mode === 'stamp';
-}

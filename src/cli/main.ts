@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -14,7 +15,12 @@ import { runModels } from '../modes/models.js';
 import { runGenerate } from '../modes/generate.js';
 import { renderGenerateTerminal, renderModelsTerminal } from '../report/models.js';
 
-const VERSION = '0.1.0';
+/** package.json's version, put in by the build (`scripts/build.mjs`); read from the file when run from source. */
+declare const __SCHEMABOT_VERSION__: string | undefined;
+const VERSION =
+  typeof __SCHEMABOT_VERSION__ === 'string'
+    ? __SCHEMABOT_VERSION__
+    : (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 function majorVersion(value: string): number {
   const n = Number(value);

