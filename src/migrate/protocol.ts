@@ -228,5 +228,4 @@ export interface WorkerFailure {
 }
 
 export type WorkerResponse =
-  | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: WorkerFailure };
+  { id: number; ok: true; result: unknown } | { id: number; ok: false; error: WorkerFailure };
