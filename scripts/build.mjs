@@ -15,7 +15,7 @@ if (
 }
 rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: { index: 'src/index.ts', cli: 'src/cli.ts' },
+  entryPoints: { index: 'src/index.ts', cli: 'src/cli.ts', worker: 'src/migrate/worker/main.ts' },
   outdir,
   bundle: true,
   splitting: true,

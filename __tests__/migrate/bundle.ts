@@ -60,21 +60,27 @@ function withoutNodeEnv(): NodeJS.ProcessEnv {
 
 export async function buildBundle(): Promise<Bundle> {
   const dir = mkdtempSync(join(tmpdir(), 'schemabot-bundle-'));
-  await build({
-    entryPoints: [join(repoRoot, 'src', 'migrate', 'index.ts')],
-    outfile: join(dir, 'migrate.mjs'),
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node22',
-    mainFields: ['module', 'main'],
-    conditions: ['node'],
-    logLevel: 'error',
-    external: ['pg-native', 'cpu-features', '*.node', 'tsx', 'tsx/*', 'ts-node'],
-    banner: {
-      js: "import { createRequire as __schemabotCreateRequire } from 'node:module'; const require = __schemabotCreateRequire(import.meta.url);",
-    },
-  });
+  // The migrate stage, and beside it the worker that runs the project's code (as dist/ has them).
+  for (const [entry, outfile] of [
+    [join(repoRoot, 'src', 'migrate', 'index.ts'), join(dir, 'migrate.mjs')],
+    [join(repoRoot, 'src', 'migrate', 'worker', 'main.ts'), join(dir, 'worker.js')],
+  ] as const) {
+    await build({
+      entryPoints: [entry],
+      outfile,
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node22',
+      mainFields: ['module', 'main'],
+      conditions: ['node'],
+      logLevel: 'error',
+      external: ['pg-native', 'cpu-features', '*.node', 'tsx', 'tsx/*', 'ts-node'],
+      banner: {
+        js: "import { createRequire as __schemabotCreateRequire } from 'node:module'; const require = __schemabotCreateRequire(import.meta.url);",
+      },
+    });
+  }
   writeFileSync(join(dir, 'driver.mjs'), DRIVER);
   return {
     dir,

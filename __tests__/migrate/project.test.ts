@@ -141,7 +141,7 @@ test('configuration problems are ProjectErrors that name the folder or file and 
   const configError = await loadProject({ cwd: brokenConfig.dir }).catch((e: unknown) => e);
   expect(configError).toBeInstanceOf(ProjectError);
   expect((configError as Error).message).toMatch(
-    /^Error reading "config\/config.js": cannot reach postgres:\/\/app:\*\*\*\*\*@/,
+    /^config\/config.js failed while loading: cannot reach postgres:\/\/app:\*\*\*\*\*@/,
   );
   expect((configError as Error).message).not.toContain('hunter2secret');
 

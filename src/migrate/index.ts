@@ -8,5 +8,5 @@ export {
   type StepResult,
 } from './runner.js';
 export { MigrationError, type MigrationErrorInfo, type Direction } from './errors.js';
-export { MigrationLoadError } from './loader.js';
+export { metaTableOf, metaTableSql } from './meta.js';
 export { redact } from './redact.js';

@@ -97,6 +97,21 @@ export interface ProjectInfo {
   librarySource?: 'project' | 'bundled';
 }
 
+/** Where a project's models come from: a module exporting its Sequelize instance, or a folder of model files. */
+export interface ModelsEntry {
+  kind: 'module' | 'folder';
+  /** Absolute path of the module or folder. */
+  path: string;
+}
+
+/** A model's table as the ORM names it (unquoted), and its columns whose defaults the ORM fills in. */
+export interface DeclaredTable {
+  model: string;
+  schema: string;
+  table: string;
+  clientDefaults: string[];
+}
+
 /** `load`: read the project's configuration (`.sequelizerc`, config file / `alembic.ini`, `env.py`). */
 export interface LoadRequest {
   op: 'load';
@@ -149,7 +164,9 @@ export type WorkerRequestBody =
   /** Close every connection but keep the worker usable (a database is copied only while unused). */
   | { op: 'disconnect' }
   /** Load the project's models and create their tables (`sync()`) in the open database. */
-  | { op: 'sync-models'; entry: { kind: 'module' | 'folder'; path: string } }
+  | { op: 'sync-models'; entry: ModelsEntry }
+  /** Which of these migrations define `up` and `down` (loading them, running nothing). */
+  | { op: 'functions'; migrations: WorkerMigration[] }
   /** Close everything; the worker then exits 0. */
   | { op: 'close' }
   | AlembicRequestBody;
@@ -216,11 +233,16 @@ export type WorkerRequest = WorkerRequestBody & { id: number };
 
 /** Why a request failed (not a migration's failure: those are `WorkerStepResult`s). */
 export interface WorkerFailure {
-  /** `project`: a configuration problem a person must fix (exit 2); `runtime`: anything else. */
-  kind: 'project' | 'runtime';
+  /**
+   * `project`: a configuration problem a person must fix (exit 2); `models`: the models cannot be
+   * found or loaded (exit 2); `runtime`: anything else.
+   */
+  kind: 'project' | 'models' | 'runtime';
   message: string;
   /** The setting involved, e.g. `.sequelizerc "migrations-path"`. */
   setting?: string;
+  /** The file involved, when one is. */
+  file?: string;
   /** Environment variables the failing file read that were not set. */
   unsetEnv?: string[];
   /** PostgreSQL SQLSTATE, when a database error. */

@@ -1,268 +1,113 @@
 import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import type { Sequelize } from 'sequelize';
-import {
-  describeError,
-  locate,
-  messageOf,
-  MigrationError,
-  projectRelative,
-  type Direction,
-} from './errors.js';
-import type { MigrationErrorInfo } from './errors.js';
+import { targetVariables, type TargetKind } from './environment.js';
 import type { MigrationFile } from './discover.js';
-import { loadMigration, MigrationLoadError, type MigrationFunction } from './loader.js';
-import { MetaTable } from './meta.js';
-import type { Project } from './project.js';
-import { addSecret, addUrlSecret, redact } from './redact.js';
-import {
-  resolveSequelize,
-  sequelizeOptions,
-  urlWithoutApplicationName,
-  type ResolvedSequelize,
-} from './sequelize.js';
+import { MigrationError, projectRelative, type MigrationErrorInfo } from './errors.js';
+import { fromFailure, loadInWorker, takeSpareWorker, workerCommand, type Project } from './project.js';
+import type {
+  DeclaredTable,
+  Direction,
+  ModelsEntry,
+  PinnedOptions,
+  WorkerStatement,
+  WorkerStepResult,
+} from './protocol.js';
+import { addUrlSecret, redact } from './redact.js';
+import { WorkerExitedError, WorkerProcess, WorkerRequestError } from './worker-process.js';
 
 export { MigrationError, type MigrationErrorInfo } from './errors.js';
 
 /** One SQL statement a migration sent, with its duration in milliseconds. */
-export interface Statement {
-  sql: string;
-  ms: number;
-  /** PostgreSQL rejected it (it is then also the error's `sql`). */
-  failed?: boolean;
-  /** Still running when the migration was stopped (timeout). */
-  unfinished?: boolean;
-  /** Line of the migration file that sent it, when the call site was found. */
-  line?: number;
-}
+export type Statement = WorkerStatement;
 
 /** The outcome of running one migration in one direction. */
-export interface StepResult {
-  ok: boolean;
-  ms: number;
-  statements: Statement[];
-  error: MigrationErrorInfo | null;
-}
+export type StepResult = WorkerStepResult;
 
 export interface RunnerOptions {
   /** How long one migration may run before it is stopped (default 10 minutes). */
   timeoutMs?: number;
+  /**
+   * `production`: the worker sees the step's whole environment, pointed at `url` (a real upgrade or
+   * rollback). Default `throwaway`: no production password reaches the worker.
+   */
+  target?: TargetKind;
 }
 
 const DEFAULT_TIMEOUT_MS = 10 * 60 * 1000;
-/** Sequelize re-reads type OIDs after creating enums: housekeeping, not the migration's SQL. */
-const INTERNAL_SQL = /^WITH ranges AS \(\s*SELECT pg_range\.rngtypid/;
-const CALL_STACK = Symbol.for('schemabot.migrate.callStack');
-
-/** Options key carrying the stack of the call that sent a query. */
-const CALL_SITE = Symbol('schemabot.callSite');
-
-interface QueryLike {
-  sql?: unknown;
-}
-
-interface Entry {
-  query?: QueryLike;
-  sql?: string;
-  start: number;
-  ms?: number;
-  failed?: boolean;
-  stack?: string;
-}
-
-/** Statements and in-flight queries of the migration that is running. */
-class Capture {
-  readonly entries: Entry[] = [];
-  readonly byQuery = new Map<QueryLike, Entry>();
-  readonly pending = new Set<Promise<unknown>>();
-  /** Call stacks of queries in flight, in issue order (for the line of a timed-out statement). */
-  readonly pendingStacks = new Map<Promise<unknown>, string | undefined>();
-
-  statements(now: number, lineOf: (stack: string | undefined) => number | undefined): Statement[] {
-    const out: Statement[] = [];
-    for (const e of this.entries) {
-      const sql = e.sql ?? (typeof e.query?.sql === 'string' ? e.query.sql : undefined);
-      if (!sql || INTERNAL_SQL.test(sql)) continue;
-      const s: Statement = { sql: redact(stripLogPrefix(sql)), ms: round(e.ms ?? now - e.start) };
-      if (e.failed) s.failed = true;
-      if (e.ms === undefined) s.unfinished = true;
-      const line = lineOf(e.stack);
-      if (line !== undefined) s.line = line;
-      out.push(s);
-    }
-    return out;
-  }
-
-  /** The statement still running, if any (the last one issued). */
-  running(): Entry | undefined {
-    return [...this.entries].reverse().find((e) => e.ms === undefined);
-  }
-}
-
-function stripLogPrefix(sql: string): string {
-  return sql.replace(/^Execut(?:ed|ing) \([^)]*\): /, '');
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
-}
-
-function delay(ms: number): Promise<'timeout'> {
-  return new Promise((resolve) => setTimeout(() => resolve('timeout'), Math.max(0, ms)).unref?.());
-}
-
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-interface Session {
-  sequelize: Sequelize;
-  meta: MetaTable;
-}
-
-type Outcome = { kind: 'done' } | { kind: 'threw'; error: unknown } | { kind: 'timeout' };
+/** How long past its own time limit a worker may take to report a stopped migration before it is killed. */
+const KILL_GRACE_MS = 3000;
 
 /**
- * Runs sequelize-cli migrations one at a time, in this process, on the database at `databaseUrl`:
- * `up`/`down` call the migration's functions with `(queryInterface, Sequelize)` from the project's own
- * Sequelize, capture every statement, and keep the applied-migrations table exactly like sequelize-cli.
+ * Runs a project's migrations one at a time on the database at `url`, in a worker process: `up` and
+ * `down` call the migration's functions with the project's own Sequelize, capture every statement,
+ * and keep the applied-migrations table exactly like sequelize-cli. A migration that never yields is
+ * stopped by killing its worker; a worker that dies is that migration's failure, and the next step
+ * gets a new worker on the same database.
  */
 export class MigrationRunner implements AsyncDisposable {
-  /** The `application_name` of the runner's connections (unique per runner). */
+  /** The `application_name` of every connection the worker opens (its backends are found by it). */
   readonly applicationName: string;
-  readonly sequelizeSource: 'project' | 'bundled';
-  readonly sequelizeVersion?: string;
-  private session?: Session;
-  private capture: Capture | null = null;
+  sequelizeSource: 'project' | 'bundled' = 'project';
+  sequelizeVersion?: string;
+  private worker!: WorkerProcess;
   private closed = false;
   private readonly timeoutMs: number;
+  private readonly kind: TargetKind;
 
   private constructor(
-    private readonly databaseUrl: string,
+    private readonly url: string,
     readonly project: Project,
-    private readonly resolved: ResolvedSequelize,
     options: RunnerOptions,
   ) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.kind = options.target ?? 'throwaway';
     this.applicationName = `schemabot-migrate-${process.pid}-${randomBytes(4).toString('hex')}`;
-    this.sequelizeSource = resolved.source;
-    this.sequelizeVersion = resolved.version;
   }
 
-  /** Connects to `databaseUrl` (always the caller's: the project config never picks the target). */
-  static async open(
-    databaseUrl: string,
-    project: Project,
-    options: RunnerOptions = {},
-  ): Promise<MigrationRunner> {
-    addUrlSecret(databaseUrl);
-    if (typeof project.config.password === 'string') addSecret(project.config.password);
-    const runner = new MigrationRunner(databaseUrl, project, await resolveSequelize(project), options);
-    await runner.connect();
+  /** Starts (or takes the project's waiting) worker and connects it to `url`. */
+  static async open(url: string, project: Project, options: RunnerOptions = {}): Promise<MigrationRunner> {
+    addUrlSecret(url);
+    const runner = new MigrationRunner(url, project, options);
+    await runner.start();
     return runner;
   }
 
-  /** The Sequelize instance migrations run on (for callers that need the same connection settings). */
-  get sequelize(): Sequelize {
-    return this.current().sequelize;
-  }
-
-  private current(): Session {
-    if (this.closed || !this.session) throw new Error('The migration runner is closed.');
-    return this.session;
-  }
-
-  private async connect(): Promise<void> {
-    const { Sequelize: SequelizeCtor } = this.resolved;
-    const options = sequelizeOptions(this.project, this.applicationName, this.resolved, this.databaseUrl);
-    let sequelize: Sequelize;
+  private async start(): Promise<void> {
+    const spare = this.kind === 'throwaway' ? takeSpareWorker(this.project) : undefined;
+    const worker = spare ?? new WorkerProcess(workerCommand(this.project, this.kind, this.url));
+    if (!spare) await loadInWorker(worker, this.project);
     try {
-      sequelize = new SequelizeCtor(urlWithoutApplicationName(this.databaseUrl), options);
+      const opened = await worker.request<{ sequelizeSource: 'project' | 'bundled'; sequelizeVersion: string | null }>(
+        {
+          op: 'open',
+          url: this.url,
+          env: targetVariables(this.url, this.project.settings, {
+            urlEnvVariable: this.project.urlEnvVariable,
+            applicationName: this.applicationName,
+          }),
+          applicationName: this.applicationName,
+          timeoutMs: this.timeoutMs,
+        },
+      );
+      this.sequelizeSource = opened.sequelizeSource;
+      if (opened.sequelizeVersion) this.sequelizeVersion = opened.sequelizeVersion;
     } catch (error) {
-      throw safeError('Could not set up Sequelize for the project', error);
-    }
-    this.instrument(sequelize);
-    try {
-      await sequelize.authenticate({ logging: false });
-    } catch (error) {
-      await sequelize.close().catch(() => undefined);
-      throw safeError('Could not connect to the database', error);
-    }
-    this.session = { sequelize, meta: new MetaTable(sequelize, SequelizeCtor, this.project) };
-  }
-
-  /** Records the statements of the running migration (query hooks) and each query's call site. */
-  private instrument(sequelize: Sequelize): void {
-    const hooks = sequelize as unknown as {
-      addHook: (name: string, fn: (options: unknown, query: QueryLike) => void) => void;
-    };
-    hooks.addHook('beforeQuery', (options, query) => {
-      const capture = this.capture;
-      if (!capture || !query) return;
-      const stack = (options as Record<symbol, unknown> | undefined)?.[CALL_SITE];
-      const entry: Entry = {
-        query,
-        start: performance.now(),
-        ...(typeof stack === 'string' ? { stack } : {}),
-      };
-      capture.entries.push(entry);
-      capture.byQuery.set(query, entry);
-      const run = (query as { run?: unknown }).run;
-      if (typeof run === 'function') {
-        (query as { run: unknown }).run = async function (this: unknown, ...args: unknown[]) {
-          try {
-            return await (run as (...a: unknown[]) => Promise<unknown>).apply(this, args);
-          } catch (error) {
-            entry.failed = true;
-            throw error;
-          }
-        };
+      await worker.kill();
+      if (error instanceof WorkerRequestError) {
+        throw fromFailure({ ...error.failure, message: redact(error.failure.message) });
       }
-    });
-    hooks.addHook('afterQuery', (_options, query) => {
-      const entry = this.capture?.byQuery.get(query);
-      if (!entry) return;
-      entry.ms = performance.now() - entry.start;
-      entry.sql = typeof query.sql === 'string' ? query.sql : undefined;
-    });
-    const original = sequelize.query as unknown as (...args: unknown[]) => Promise<unknown>;
-    const currentCapture = (): Capture | null => this.capture;
-    const wrapped = function (this: unknown, ...args: unknown[]): Promise<unknown> {
-      const capture = currentCapture();
-      if (!capture) return original.apply(this, args);
-      const stack = new Error('query issued here').stack;
-      // The call site travels with the query's options to the beforeQuery hook (statement lines).
-      const [sql, options, ...rest] = args;
-      const tagged =
-        options && typeof options === 'object' ? { ...options, [CALL_SITE]: stack } : { [CALL_SITE]: stack };
-      const inner = original.apply(this, [sql, tagged, ...rest]);
-      capture.pending.add(inner);
-      capture.pendingStacks.set(inner, stack);
-      const done = (): void => {
-        capture.pending.delete(inner);
-        capture.pendingStacks.delete(inner);
-      };
-      inner.then(done, done);
-      // The caller gets its own promise: forgetting to await it is still an unhandled rejection.
-      return inner.then(undefined, (error: unknown) => {
-        if (error && typeof error === 'object' && !(CALL_STACK in error)) {
-          Object.defineProperty(error, CALL_STACK, { value: stack, enumerable: false });
-        }
-        throw error;
-      });
-    };
-    (sequelize as unknown as { query: typeof wrapped }).query = wrapped;
+      throw error;
+    }
+    this.worker = worker;
   }
 
-  /** Runs the runner's own queries (meta table) outside any migration's statements. */
-  private async bookkeeping<T>(fn: (session: Session) => Promise<T>): Promise<T> {
-    const saved = this.capture;
-    this.capture = null;
+  private async request<T>(body: Parameters<WorkerProcess['request']>[0]): Promise<T> {
+    if (this.closed) throw new Error('The migration runner is closed.');
     try {
-      return await fn(this.current());
-    } finally {
-      this.capture = saved;
+      return await this.worker.request<T>(body);
+    } catch (error) {
+      if (error instanceof WorkerRequestError) throw fromFailure({ ...error.failure, message: redact(error.failure.message) });
+      throw error;
     }
   }
 
@@ -276,205 +121,103 @@ export class MigrationRunner implements AsyncDisposable {
     return this.step(m, 'down');
   }
 
-  /** Names recorded in the meta table, in umzug's order; [] when the table does not exist. */
-  applied(): Promise<string[]> {
-    return this.bookkeeping((s) => s.meta.executed());
-  }
-
-  /** Records `name` as applied without running it (like `stamp`). */
-  record(name: string): Promise<void> {
-    return this.bookkeeping((s) => s.meta.log(name));
-  }
-
-  /** Deletes the meta row of `name` without running anything. */
-  unrecord(name: string): Promise<void> {
-    return this.bookkeeping((s) => s.meta.unlog(name));
-  }
-
-  private async step(m: MigrationFile, direction: Direction): Promise<StepResult> {
-    const session = this.current();
+  /**
+   * One step. The worker stops a migration at its time limit itself; one that never yields to the
+   * event loop (a synchronous loop) cannot be, so past the limit the worker is killed, its backends
+   * terminated, and a new worker takes over for the next step.
+   */
+  async step(m: MigrationFile, direction: Direction, pinned?: PinnedOptions): Promise<StepResult> {
+    if (this.closed) throw new Error('The migration runner is closed.');
     const started = performance.now();
-    const capture = new Capture();
-    const file = projectRelative(m.path, this.project.cwd);
-    const finish = (error: MigrationErrorInfo | null): StepResult => ({
-      ok: error === null,
-      ms: round(performance.now() - started),
-      statements: capture.statements(performance.now(), (stack) =>
-        stack ? locate([stack], m.path, this.project.cwd)?.line : undefined,
-      ),
-      error,
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<'killed'>((resolve) => {
+      timer = setTimeout(() => resolve('killed'), this.timeoutMs + KILL_GRACE_MS);
     });
-
-    let fn: MigrationFunction | undefined;
-    let module: unknown;
+    const request = this.worker.request<StepResult>({
+      op: 'step',
+      migration: { name: m.name, path: m.path },
+      direction,
+      ...(pinned ? { pinned } : {}),
+    });
+    request.catch(() => undefined);
+    let outcome: StepResult | 'killed' | WorkerExitedError;
     try {
-      const loaded = await loadMigration(m.path, this.project.cwd);
-      fn = loaded[direction];
-      module = loaded.module;
-    } catch (error) {
-      const e = error instanceof MigrationLoadError ? error : undefined;
-      return finish({
-        message: redact(e ? e.message : String(error)),
-        file: projectRelative(e?.file ?? m.path, this.project.cwd),
-        ...(e?.line ? { line: e.line } : {}),
-      });
+      outcome = await Promise.race([request.catch((e: unknown) => e as WorkerExitedError), limit]);
+    } finally {
+      clearTimeout(timer);
     }
-    if (!fn) {
-      return finish({
+    const ms = Math.round((performance.now() - started) * 1000) / 1000;
+    const file = projectRelative(m.path, this.project.cwd);
+    if (outcome === 'killed') {
+      await this.replaceWorker();
+      const seconds = this.timeoutMs >= 1000 ? `${this.timeoutMs / 1000} s` : `${this.timeoutMs} ms`;
+      return failedStep(ms, {
         message:
-          `Migration ${m.name} has no ${direction} function` +
-          (direction === 'down' ? ': it cannot be reverted. Add a down() that undoes up().' : '.'),
+          `Migration ${m.name} (${direction}) did not finish within ${seconds} and never gave control back ` +
+          '(a synchronous loop?): its worker process was stopped and its connections terminated.',
         file,
       });
     }
-
-    const crashes: unknown[] = [];
-    let crashed: () => void = () => undefined;
-    const crashSignal = new Promise<void>((resolve) => (crashed = resolve));
-    const onCrash = (reason: unknown): void => {
-      crashes.push(reason);
-      crashed();
-    };
-    process.on('unhandledRejection', onCrash);
-    process.on('uncaughtException', onCrash);
-    const stackLimit = Error.stackTraceLimit;
-    Error.stackTraceLimit = Math.max(stackLimit, 50);
-    this.capture = capture;
-    const deadline = started + this.timeoutMs;
-    let outcome: Outcome;
-    try {
-      const call = invoke(
-        fn,
-        module,
-        [session.sequelize.getQueryInterface(), this.resolved.Sequelize],
-        m.name,
-      );
-      const settled: Promise<Outcome> = call.then(
-        (): Outcome => ({ kind: 'done' }),
-        (error: unknown): Outcome => ({ kind: 'threw', error }),
-      );
-      const first = await Promise.race([settled, delay(deadline - performance.now())]);
-      outcome = first === 'timeout' ? { kind: 'timeout' } : first;
-      if (outcome.kind !== 'timeout') {
-        // Queries it started but did not await still belong to it (and may fail unhandled).
-        const drained = await Promise.race([
-          Promise.allSettled([...capture.pending]).then(() => 'drained' as const),
-          delay(deadline - performance.now()),
-        ]);
-        if (drained === 'timeout') outcome = { kind: 'timeout' };
-        await nextTurn();
-        await nextTurn();
-      }
-      if (outcome.kind === 'timeout') {
-        const result = finish(this.timeoutInfo(m, direction, capture));
-        await this.stopRunningQueries();
-        await Promise.race([crashSignal, nextTurn()]);
-        return result;
-      }
-    } finally {
-      this.capture = null;
-      Error.stackTraceLimit = stackLimit;
-      process.off('unhandledRejection', onCrash);
-      process.off('uncaughtException', onCrash);
+    if (outcome instanceof Error) {
+      if (!(outcome instanceof WorkerExitedError)) throw outcome;
+      await this.replaceWorker();
+      const how = outcome.signal ? `was killed by ${outcome.signal}` : `exited with code ${outcome.exitCode}`;
+      const tail = outcome.stderrTail.length ? ` Its last output: ${outcome.stderrTail.slice(-3).join(' | ')}` : '';
+      return failedStep(ms, {
+        message:
+          `Migration ${m.name} (${direction}) ended the process it ran in: it ${how} ` +
+          `(process.exit() in the migration, or a crash?).${tail}`,
+        file,
+      });
     }
-
-    if (outcome.kind === 'threw') {
-      return finish(this.errorInfo(outcome.error, m));
-    }
-    if (crashes.length > 0) {
-      const info = this.errorInfo(crashes[0], m);
-      info.message =
-        `It crashed the process: ${info.message} (an unhandled rejection or exception while the migration ran; ` +
-        'is a promise not awaited, or a transaction used after commit?)';
-      return finish(info);
-    }
-    try {
-      await this.bookkeeping((s) => (direction === 'up' ? s.meta.log(m.name) : s.meta.unlog(m.name)));
-    } catch (error) {
-      const table = this.project.meta.schema
-        ? `${this.project.meta.schema}.${this.project.meta.table}`
-        : this.project.meta.table;
-      const info = describeError(error, m.path, this.project.cwd);
-      info.message = `The migration ran but could not be ${direction === 'up' ? 'recorded in' : 'removed from'} ${table}: ${info.message}`;
-      return finish(info);
-    }
-    return finish(null);
+    return redactStep(outcome);
   }
 
-  private errorInfo(error: unknown, m: MigrationFile): MigrationErrorInfo {
-    const stacks: (string | undefined)[] = [];
-    let current: unknown = error;
-    for (let i = 0; i < 5 && current && typeof current === 'object'; i++) {
-      const stack = (current as Record<symbol, unknown>)[CALL_STACK];
-      if (typeof stack === 'string') stacks.push(stack);
-      const c = current as { original?: unknown; parent?: unknown; cause?: unknown };
-      current = c.original ?? c.parent ?? c.cause;
-    }
-    return describeError(error, m.path, this.project.cwd, stacks);
+  /** After a kill or a crash: the old worker's backends terminated, a new worker on the same database. */
+  private async replaceWorker(): Promise<void> {
+    await this.worker.kill();
+    await terminateBackends(this.url, this.applicationName);
+    await this.start();
   }
 
-  private timeoutInfo(m: MigrationFile, direction: Direction, capture: Capture): MigrationErrorInfo {
-    const seconds = this.timeoutMs >= 1000 ? `${round(this.timeoutMs / 1000)} s` : `${this.timeoutMs} ms`;
-    const running = capture.running();
-    const sql = running && typeof running.query?.sql === 'string' ? redact(running.query.sql) : undefined;
-    const frame = locate([...capture.pendingStacks.values()].reverse(), m.path, this.project.cwd);
-    const info: MigrationErrorInfo = {
-      message:
-        `Migration ${m.name} (${direction}) did not finish within ${seconds} and was stopped` +
-        (sql
-          ? ` while this statement was running (waiting for a lock, or a long rewrite?).`
-          : ': it awaits something that never settles (a promise never resolved, or a transaction never committed?).'),
-      file: projectRelative(frame?.file ?? m.path, this.project.cwd),
-    };
-    if (frame) info.line = frame.line;
-    if (sql) info.sql = sql;
-    return info;
+  /** Names recorded in the meta table, in umzug's order; [] when the table does not exist. */
+  applied(): Promise<string[]> {
+    return this.request<string[]>({ op: 'applied' });
+  }
+
+  /** Records names as applied without running them (like `stamp`), all in one transaction. */
+  async record(names: string | string[]): Promise<void> {
+    await this.request({ op: 'record', names: typeof names === 'string' ? [names] : names });
+  }
+
+  /** Deletes the meta rows of names without running anything, all in one transaction. */
+  async unrecord(names: string | string[]): Promise<void> {
+    await this.request({ op: 'unrecord', names: typeof names === 'string' ? [names] : names });
+  }
+
+  /** Loads the project's models in the worker and creates their tables in the runner's database. */
+  syncModels(entry: ModelsEntry): Promise<DeclaredTable[]> {
+    return this.request<DeclaredTable[]>({ op: 'sync-models', entry });
+  }
+
+  /** Which of `files` define `up` and `down` (loading them in the worker, running nothing). */
+  functions(files: MigrationFile[]): Promise<{ name: string; up: boolean; down: boolean; error?: string }[]> {
+    return this.request({ op: 'functions', migrations: files.map((f) => ({ name: f.name, path: f.path })) });
   }
 
   /**
-   * After a timeout: terminates the runner's backends (found by `application_name`), so nothing keeps
-   * running or holds locks, and starts a fresh connection pool for the next migration.
-   */
-  private async stopRunningQueries(): Promise<void> {
-    const old = this.session;
-    const client = new pg.Client({
-      connectionString: this.databaseUrl,
-      application_name: `${this.applicationName}-stop`,
-      connectionTimeoutMillis: 10_000,
-    });
-    try {
-      await client.connect();
-      await client.query(
-        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()',
-        [this.applicationName],
-      );
-    } catch {
-      // the pool is replaced below either way
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-    this.session = undefined;
-    if (old) await Promise.race([old.sequelize.close().catch(() => undefined), delay(2000)]);
-    await this.connect();
-  }
-
-  /**
-   * Closes the pool's idle connections and keeps the runner usable: the next step connects again.
-   * PostgreSQL copies a database (`CREATE DATABASE … TEMPLATE`) only while nobody is connected to it.
+   * Closes the worker's connections (it stays usable: the next step connects again). PostgreSQL
+   * copies a database (`CREATE DATABASE … TEMPLATE`) only while nobody is connected to it.
    */
   async disconnect(): Promise<void> {
-    const manager = this.session?.sequelize.connectionManager as unknown as
-      { pool?: { destroyAllNow(): Promise<void> } } | undefined;
-    await manager?.pool?.destroyAllNow();
+    await this.request({ op: 'disconnect' });
   }
 
-  /** Closes the connection pool. Idempotent. */
+  /** Closes the worker. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const session = this.session;
-    this.session = undefined;
-    if (session) await Promise.race([session.sequelize.close().catch(() => undefined), delay(5000)]);
+    await this.worker?.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -482,39 +225,41 @@ export class MigrationRunner implements AsyncDisposable {
   }
 }
 
-/** `prefix: message` with passwords removed; the cause is a redacted copy (see `sanitized`). */
-function safeError(prefix: string, error: unknown): Error {
-  return new Error(`${prefix}: ${redact(messageOf(error))}`, { cause: sanitized(error) });
+function failedStep(ms: number, error: MigrationErrorInfo): StepResult {
+  return { ok: false, ms, statements: [], error: { ...error, message: redact(error.message) }, unawaited: null };
 }
 
-/**
- * A copy of a connection error that is safe to log: its message redacted, its SQLSTATE/errno code kept, and
- * nothing else (driver errors may carry the connection options, `TypeError: Invalid URL` its input).
- */
-function sanitized(error: unknown): Error {
-  const copy = new Error(redact(messageOf(error)));
-  const code =
-    (error as { code?: unknown; original?: { code?: unknown } } | null)?.code ??
-    (error as { original?: { code?: unknown } } | null)?.original?.code;
-  if (typeof code === 'string') Object.assign(copy, { code });
-  copy.name =
-    (error as { name?: unknown } | null)?.name === undefined
-      ? 'Error'
-      : String((error as { name: unknown }).name);
-  return copy;
+/** Everything a worker reports passes through the secret redaction before anyone sees it. */
+function redactStep(step: StepResult): StepResult {
+  const error = step.error
+    ? Object.fromEntries(
+        Object.entries(step.error).map(([k, v]) => [k, typeof v === 'string' && k !== 'file' ? redact(v) : v]),
+      )
+    : null;
+  return {
+    ...step,
+    statements: step.statements.map((s) => ({ ...s, sql: redact(s.sql) })),
+    error: error as MigrationErrorInfo | null,
+    ...(step.unawaited ? { unawaited: { ...step.unawaited, sql: redact(step.unawaited.sql) } } : {}),
+  };
 }
 
-/** umzug 2's `_exec`: calls the function with the module as `this` and requires a promise back. */
-function invoke(fn: MigrationFunction, module: unknown, params: unknown[], name: string): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const result = fn.apply(module, params) as { then?: unknown } | undefined;
-    if (!result || typeof result.then !== 'function') {
-      throw new Error(
-        `Migration ${name} (or wrapper) didn't return a promise. Make the function async, or return the promise of its queries.`,
-      );
-    }
-    (result as Promise<unknown>).then(resolve, reject);
-  });
+/** Terminates every backend whose `application_name` is the worker's (or starts with it). */
+export async function terminateBackends(url: string, applicationName: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, application_name: `${applicationName}-stop`, connectionTimeoutMillis: 10_000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE (application_name = $1 OR application_name LIKE $1 || '-%') AND pid <> pg_backend_pid()`,
+      [applicationName],
+    );
+  } catch {
+    // the server is gone or refuses: nothing of the worker can be running there either
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 /** Throws the umzug-style error for a failed step (for callers that prefer exceptions). */

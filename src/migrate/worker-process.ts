@@ -111,10 +111,19 @@ export class WorkerProcess implements AsyncDisposable {
         done(null, null);
       });
     });
-    // The worker never keeps Schemabot's process alive by itself.
-    this.child.unref();
-    for (const s of [this.child.stdout, this.child.stderr, answers])
-      (s as { unref?: () => void } | null)?.unref?.();
+    this.answers = answers;
+    // An idle worker never keeps Schemabot's process alive; one with a request pending does.
+    this.setRef(false);
+  }
+
+  private readonly answers: Readable | null;
+
+  private setRef(on: boolean): void {
+    const handles = [this.child, this.child.stdout, this.child.stderr, this.answers] as (
+      | { ref?: () => void; unref?: () => void }
+      | null
+    )[];
+    for (const h of handles) (on ? h?.ref : h?.unref)?.call(h);
   }
 
   get pid(): number | undefined {
@@ -136,6 +145,7 @@ export class WorkerProcess implements AsyncDisposable {
     const p = this.pending.get(message.id);
     if (!p) return;
     this.pending.delete(message.id);
+    if (this.pending.size === 0) this.setRef(false);
     if (message.ok) p.resolve(message.result);
     else p.reject(new WorkerRequestError(message.error));
   }
@@ -146,6 +156,7 @@ export class WorkerProcess implements AsyncDisposable {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.setRef(true);
       (this.child.stdin as Writable).write(JSON.stringify({ ...body, id }) + '\n');
     });
   }

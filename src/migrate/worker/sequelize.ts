@@ -106,6 +106,7 @@ export function sequelizeOptions(
   };
   return {
     ...options,
+    pool: workerPool(options.pool),
     dialect: 'postgres',
     dialectOptions,
     ...(resolved.dialectModule ? { dialectModule: resolved.dialectModule } : {}),
@@ -137,4 +138,22 @@ export function urlWithoutApplicationName(databaseUrl: string): string {
   } catch {
     return databaseUrl;
   }
+}
+
+/**
+ * The project's pool settings made safe for a worker: `min` is always 0 (an idle connection kept open
+ * would stop PostgreSQL from copying the database), and values that are not finite numbers (a setting
+ * read from an unset variable) are dropped so Sequelize's defaults apply.
+ */
+export function workerPool(configured: unknown): Record<string, number> {
+  const pool: Record<string, number> = {};
+  if (configured && typeof configured === 'object') {
+    for (const [key, value] of Object.entries(configured as Record<string, unknown>)) {
+      const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+      if (typeof n === 'number' && Number.isFinite(n) && n >= 0) pool[key] = n;
+    }
+  }
+  pool.min = 0;
+  if (pool.max !== undefined && pool.max < 1) delete pool.max;
+  return pool;
 }

@@ -1,0 +1,45 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { LoaderSpec } from './settings.js';
+
+/**
+ * Where the Sequelize worker's entry is: `worker.js` beside the bundle (`dist/`), or its TypeScript
+ * source when Schemabot itself runs from source (then under Schemabot's own tsx).
+ */
+function workerEntry(): { script: string; fromSource: boolean } {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const candidate of [join(here, 'worker.js'), join(here, '..', 'worker.js')]) {
+    if (existsSync(candidate)) return { script: candidate, fromSource: false };
+  }
+  const source = join(here, 'worker', 'main.ts');
+  if (existsSync(source)) return { script: source, fromSource: true };
+  throw new Error(`The migration worker is missing beside ${here}: reinstall Schemabot or rebuild dist/.`);
+}
+
+/** The project's tsx, when it has one: the worker then runs under it, as the project's own scripts do. */
+function projectTsx(cwd: string): string | undefined {
+  try {
+    return pathToFileURL(createRequire(join(cwd, 'package.json')).resolve('tsx')).href;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The Node arguments that start the Sequelize worker for the project at `cwd`: the project's tsx when
+ * it has one (TypeScript and ES-module syntax load as in the project), then the `loader:` settings.
+ */
+export function sequelizeWorkerArgs(cwd: string, loaders: LoaderSpec[]): string[] {
+  const { script, fromSource } = workerEntry();
+  const args: string[] = [];
+  const tsx = projectTsx(cwd);
+  if (tsx) args.push('--import', tsx);
+  else if (fromSource) {
+    args.push('--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href);
+  }
+  for (const loader of loaders) args.push(loader.flag, loader.module);
+  args.push(script);
+  return args;
+}
