@@ -21,6 +21,9 @@ import threading
 import time
 import traceback
 
+# The project's checkout stays as it was: no __pycache__ folders written into it.
+sys.dont_write_bytecode = True
+
 # The project's modules (env.py imports its models) are found from the project's root, as with
 # ``python -m alembic``; this file's own folder has nothing the project should import.
 if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.abspath(__file__)):
