@@ -32,8 +32,8 @@ function project(
   return p;
 }
 
-/** SQLAlchemy names the scheme `postgresql`. */
-const sqlalchemyUrl = (url: string): string => url.replace(/^postgres:/, 'postgresql:');
+/** SQLAlchemy's name of the scheme, with the driver both Pythons of the tests have. */
+const sqlalchemyUrl = (url: string): string => url.replace(/^postgres:/, 'postgresql+psycopg2:');
 
 async function query<T = Record<string, unknown>>(
   url: string,

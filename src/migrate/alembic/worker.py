@@ -786,24 +786,26 @@ OPS = {
 
 
 def sqlalchemy_url(url):
-    """Schemabot's `postgres://` URL as SQLAlchemy names it, with a driver the project has."""
+    """Schemabot's `postgres://` URL as SQLAlchemy names it, with a driver the project has installed
+    (SQLAlchemy's default driver differs between versions: psycopg2 up to 2.0, psycopg from 2.1)."""
     scheme, sep, rest = url.partition("://")
-    if not sep:
+    if not sep or scheme not in ("postgres", "postgresql"):
         return url
-    if scheme in ("postgres", "postgresql"):
-        driver = "postgresql"
+    major_minor = tuple(int(p) for p in re.findall(r"\d+", sa.__version__)[:2])
+    drivers = [("psycopg2", "psycopg2")]
+    if major_minor >= (2, 0):
+        drivers.append(("psycopg", "psycopg"))
+    for module, dialect in drivers:
         try:
-            import psycopg2  # noqa: F401
+            __import__(module)
         except ImportError:
-            try:
-                import psycopg  # noqa: F401
-
-                if int(sa.__version__.split(".")[0]) >= 2:
-                    driver = "postgresql+psycopg"
-            except ImportError:
-                pass
-        return driver + "://" + rest
-    return url
+            continue
+        return "postgresql+%s://%s" % (dialect, rest)
+    raise ProjectError(
+        "%s has no PostgreSQL driver for SQLAlchemy. Add one to the project's requirements "
+        "(pip install psycopg2-binary%s)." % (sys.executable, ", or psycopg[binary]" if major_minor >= (2, 0) else ""),
+        setting="requirements.txt",
+    )
 
 
 def relative(path, cwd):
