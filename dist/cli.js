@@ -37,13 +37,15 @@ import {
   startThrowaway,
   syncModels,
   withCaFile
-} from "./chunks/chunk-V7VQJYKU.js";
+} from "./chunks/chunk-7HFVM2BD.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
-  esm_default,
   signalExitCode
-} from "./chunks/chunk-5TPQXEYJ.js";
+} from "./chunks/chunk-55HOYEVG.js";
+import {
+  esm_default
+} from "./chunks/chunk-NEOG2NI4.js";
 import "./chunks/chunk-H3F4CYK2.js";
 import {
   __callDispose,
@@ -4330,12 +4332,12 @@ async function prove(url, project, file, before, models, timeoutMs) {
       residue: [],
       remaining: []
     };
-    proof.up = await runner.up(file);
-    if (!proof.up.ok) return proof;
+    const up = proof.up = await runner.up(file);
+    if (!up.ok) return proof;
     const afterUp = await snapshotAt(url, [metaTableOf(project)]);
     proof.remaining = compareModels(afterUp, models.snapshot, models.tables).changes;
-    proof.down = await runner.down(file);
-    if (!proof.down.ok) return proof;
+    const down = proof.down = await runner.down(file);
+    if (!down.ok) return proof;
     proof.residue = diffSnapshots(before, await snapshotAt(url, [metaTableOf(project)]));
     proof.reversible = proof.residue.length === 0;
     proof.reup = await runner.up(file);

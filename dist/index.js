@@ -18,10 +18,11 @@ import {
   verdictLine,
   withCaFile,
   writeCaFile
-} from "./chunks/chunk-V7VQJYKU.js";
+} from "./chunks/chunk-7HFVM2BD.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
-import "./chunks/chunk-5TPQXEYJ.js";
+import "./chunks/chunk-55HOYEVG.js";
+import "./chunks/chunk-NEOG2NI4.js";
 import "./chunks/chunk-H3F4CYK2.js";
 import {
   __commonJS,

@@ -447,7 +447,7 @@ test("connects with the project's dialectOptions and its own application_name, w
     probe,
     cjsMigration(
       "await queryInterface.sequelize.query('CREATE TABLE probe AS SELECT current_database() AS db, " +
-        "current_setting($$statement_timeout$$) AS timeout, application_name AS app FROM pg_stat_activity " +
+        'current_setting($$statement_timeout$$) AS timeout, application_name AS app FROM pg_stat_activity ' +
         "WHERE pid = pg_backend_pid()');",
     ),
   );

@@ -1,5 +1,5 @@
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /** One migration file. `name` is what sequelize-cli stores in SequelizeMeta: the file name with extension. */
 export interface MigrationFile {
@@ -20,4 +20,21 @@ export function discoverMigrations(dir: string): MigrationFile[] {
     .map((entry) => entry.name);
   names.sort((a, b) => (a > b ? 1 : a < b ? -1 : 0));
   return names.map((name) => ({ name, path: join(dir, name) }));
+}
+
+/** The nearest package.json `type`, which decides how Node treats `.js` and `.ts` (for writing a new file). */
+export function packageType(file: string): 'module' | 'commonjs' {
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        return (JSON.parse(readFileSync(pkg, 'utf8')) as { type?: string }).type === 'module'
+          ? 'module'
+          : 'commonjs';
+      } catch {
+        return 'commonjs';
+      }
+    }
+    if (dirname(dir) === dir) return 'commonjs';
+  }
 }

@@ -14,10 +14,20 @@ export type TargetKind = 'throwaway' | 'production';
 export const PLACEHOLDER_URL = 'postgres://schemabot:schemabot@127.0.0.1:9/schemabot_pending';
 
 const LIBPQ_TARGET = ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE'];
-const LIBPQ_INDIRECT = ['PGSERVICE', 'PGSERVICEFILE', 'PGPASSFILE', 'PGSSLMODE', 'PGSSLROOTCERT', 'PGSSLCERT', 'PGSSLKEY'];
+const LIBPQ_INDIRECT = [
+  'PGSERVICE',
+  'PGSERVICEFILE',
+  'PGPASSFILE',
+  'PGSSLMODE',
+  'PGSSLROOTCERT',
+  'PGSSLCERT',
+  'PGSSLKEY',
+];
 
 /** The parts of a connection URL, for the `{host}`-style placeholders. */
-export function urlParts(url: string): Record<'url' | 'host' | 'port' | 'user' | 'password' | 'database', string> {
+export function urlParts(
+  url: string,
+): Record<'url' | 'host' | 'port' | 'user' | 'password' | 'database', string> {
   const u = new URL(url);
   return {
     url,
@@ -32,7 +42,10 @@ export function urlParts(url: string): Record<'url' | 'host' | 'port' | 'user' |
 /** `value` with its placeholders filled in from `url`. */
 export function fillPlaceholders(value: string, url: string): string {
   const parts = urlParts(url);
-  return value.replace(/\{(url|host|port|user|password|database)\}/g, (_m, key: keyof typeof parts) => parts[key]);
+  return value.replace(
+    /\{(url|host|port|user|password|database)\}/g,
+    (_m, key: keyof typeof parts) => parts[key],
+  );
 }
 
 /** Passwords of the step's environment that may reach a real database: any URL's, and `PGPASSWORD`. */

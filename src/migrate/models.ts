@@ -33,7 +33,10 @@ const MODEL_FILE = /^[^.].*\.(c?js|mjs|c?ts)$/;
  * else the folder's model files. Null when the project has no models. Reads the folder only: the
  * models' code runs in the worker.
  */
-export function findModels(project: Pick<ProjectInfo, 'cwd' | 'modelsDir'>, explicit?: string): ModelsEntry | null {
+export function findModels(
+  project: Pick<ProjectInfo, 'cwd' | 'modelsDir'>,
+  explicit?: string,
+): ModelsEntry | null {
   if (explicit) {
     const path = resolve(project.cwd, explicit);
     if (!existsSync(path)) {

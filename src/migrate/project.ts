@@ -71,7 +71,10 @@ export function workerCommand(
 }
 
 /** Sends `load` to a fresh worker; the worker's failure becomes a `ProjectError`. */
-export async function loadInWorker(worker: WorkerProcess, project: Pick<Project, 'settings' | 'loadOptions'>): Promise<ProjectInfo> {
+export async function loadInWorker(
+  worker: WorkerProcess,
+  project: Pick<Project, 'settings' | 'loadOptions'>,
+): Promise<ProjectInfo> {
   const o = project.loadOptions;
   try {
     return await worker.request<ProjectInfo>({
@@ -123,4 +126,29 @@ export function takeSpareWorker(project: Project): WorkerProcess | undefined {
 /** Ends the spare worker of a project that will not open a database after all. */
 export async function releaseProject(project: Project): Promise<void> {
   await takeSpareWorker(project)?.close();
+}
+
+/**
+ * Which of `files` define `up` and `down`, loading them in a worker (the project's waiting one, or a
+ * new one with a throwaway environment) and running nothing.
+ */
+export async function migrationFunctions(
+  project: Project,
+  files: { name: string; path: string }[],
+): Promise<{ name: string; up: boolean; down: boolean; error?: string }[]> {
+  let worker = takeSpareWorker(project);
+  if (!worker) {
+    worker = new WorkerProcess(workerCommand(project, 'throwaway', PLACEHOLDER_URL));
+    await loadInWorker(worker, project);
+  }
+  try {
+    const result = await worker.request<{ name: string; up: boolean; down: boolean; error?: string }[]>({
+      op: 'functions',
+      migrations: files.map((f) => ({ name: f.name, path: f.path })),
+    });
+    return result.map((r) => (r.error ? { ...r, error: redact(r.error) } : r));
+  } finally {
+    // Still loaded and without a database: it can serve the project's first runner.
+    if (!worker.ended && !spares.has(project)) spares.set(project, worker);
+  }
 }

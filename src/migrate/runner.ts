@@ -77,18 +77,19 @@ export class MigrationRunner implements AsyncDisposable {
     const worker = spare ?? new WorkerProcess(workerCommand(this.project, this.kind, this.url));
     if (!spare) await loadInWorker(worker, this.project);
     try {
-      const opened = await worker.request<{ sequelizeSource: 'project' | 'bundled'; sequelizeVersion: string | null }>(
-        {
-          op: 'open',
-          url: this.url,
-          env: targetVariables(this.url, this.project.settings, {
-            urlEnvVariable: this.project.urlEnvVariable,
-            applicationName: this.applicationName,
-          }),
+      const opened = await worker.request<{
+        sequelizeSource: 'project' | 'bundled';
+        sequelizeVersion: string | null;
+      }>({
+        op: 'open',
+        url: this.url,
+        env: targetVariables(this.url, this.project.settings, {
+          urlEnvVariable: this.project.urlEnvVariable,
           applicationName: this.applicationName,
-          timeoutMs: this.timeoutMs,
-        },
-      );
+        }),
+        applicationName: this.applicationName,
+        timeoutMs: this.timeoutMs,
+      });
       this.sequelizeSource = opened.sequelizeSource;
       if (opened.sequelizeVersion) this.sequelizeVersion = opened.sequelizeVersion;
     } catch (error) {
@@ -106,7 +107,8 @@ export class MigrationRunner implements AsyncDisposable {
     try {
       return await this.worker.request<T>(body);
     } catch (error) {
-      if (error instanceof WorkerRequestError) throw fromFailure({ ...error.failure, message: redact(error.failure.message) });
+      if (error instanceof WorkerRequestError)
+        throw fromFailure({ ...error.failure, message: redact(error.failure.message) });
       throw error;
     }
   }
@@ -162,7 +164,9 @@ export class MigrationRunner implements AsyncDisposable {
       if (!(outcome instanceof WorkerExitedError)) throw outcome;
       await this.replaceWorker();
       const how = outcome.signal ? `was killed by ${outcome.signal}` : `exited with code ${outcome.exitCode}`;
-      const tail = outcome.stderrTail.length ? ` Its last output: ${outcome.stderrTail.slice(-3).join(' | ')}` : '';
+      const tail = outcome.stderrTail.length
+        ? ` Its last output: ${outcome.stderrTail.slice(-3).join(' | ')}`
+        : '';
       return failedStep(ms, {
         message:
           `Migration ${m.name} (${direction}) ended the process it ran in: it ${how} ` +
@@ -226,14 +230,23 @@ export class MigrationRunner implements AsyncDisposable {
 }
 
 function failedStep(ms: number, error: MigrationErrorInfo): StepResult {
-  return { ok: false, ms, statements: [], error: { ...error, message: redact(error.message) }, unawaited: null };
+  return {
+    ok: false,
+    ms,
+    statements: [],
+    error: { ...error, message: redact(error.message) },
+    unawaited: null,
+  };
 }
 
 /** Everything a worker reports passes through the secret redaction before anyone sees it. */
 function redactStep(step: StepResult): StepResult {
   const error = step.error
     ? Object.fromEntries(
-        Object.entries(step.error).map(([k, v]) => [k, typeof v === 'string' && k !== 'file' ? redact(v) : v]),
+        Object.entries(step.error).map(([k, v]) => [
+          k,
+          typeof v === 'string' && k !== 'file' ? redact(v) : v,
+        ]),
       )
     : null;
   return {
@@ -246,7 +259,11 @@ function redactStep(step: StepResult): StepResult {
 
 /** Terminates every backend whose `application_name` is the worker's (or starts with it). */
 export async function terminateBackends(url: string, applicationName: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url, application_name: `${applicationName}-stop`, connectionTimeoutMillis: 10_000 });
+  const client = new pg.Client({
+    connectionString: url,
+    application_name: `${applicationName}-stop`,
+    connectionTimeoutMillis: 10_000,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();

@@ -58,22 +58,27 @@ export function readRunnerSettings(cwd: string): RunnerSettings {
           bad('env', `value of ${k} must be a string (placeholders: {${PLACEHOLDERS.join('} {')}}).`);
         }
         const v = String((item.value as { value: unknown }).value);
-        const unknown = [...v.matchAll(/\{([a-z_]+)\}/g)].map((x) => x[1]!).find(
-          (p) => !(PLACEHOLDERS as readonly string[]).includes(p),
-        );
-        if (unknown) bad('env', `value of ${k} uses {${unknown}}; placeholders are {${PLACEHOLDERS.join('} {')}}.`);
+        const unknown = [...v.matchAll(/\{([a-z_]+)\}/g)]
+          .map((x) => x[1]!)
+          .find((p) => !(PLACEHOLDERS as readonly string[]).includes(p));
+        if (unknown)
+          bad('env', `value of ${k} uses {${unknown}}; placeholders are {${PLACEHOLDERS.join('} {')}}.`);
         settings.env[k] = v;
       }
     } else if (key === 'loader') {
       const items = isSeq(value) ? value.items : [value];
       for (const item of items) {
         if (!isScalar(item) || typeof item.value !== 'string' || item.value.trim() === '') {
-          bad('loader', 'must name a module Node loads first (e.g. `loader: tsx` or `loader: "--require @babel/register"`).');
+          bad(
+            'loader',
+            'must name a module Node loads first (e.g. `loader: tsx` or `loader: "--require @babel/register"`).',
+          );
         }
         settings.loaders.push(loaderSpec(String((item as { value: unknown }).value)));
       }
     } else if (key === 'config') {
-      if (!isScalar(value) || value.value !== 'none') bad('config', 'accepts only `none` (run without the config file).');
+      if (!isScalar(value) || value.value !== 'none')
+        bad('config', 'accepts only `none` (run without the config file).');
       settings.config = 'none';
     } else if (key === 'baseline') {
       if (!isScalar(value) || typeof value.value !== 'string' || value.value === '') {

@@ -119,10 +119,10 @@ export class WorkerProcess implements AsyncDisposable {
   private readonly answers: Readable | null;
 
   private setRef(on: boolean): void {
-    const handles = [this.child, this.child.stdout, this.child.stderr, this.answers] as (
-      | { ref?: () => void; unref?: () => void }
-      | null
-    )[];
+    const handles = [this.child, this.child.stdout, this.child.stderr, this.answers] as ({
+      ref?: () => void;
+      unref?: () => void;
+    } | null)[];
     for (const h of handles) (on ? h?.ref : h?.unref)?.call(h);
   }
 

@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { assess } from '../assess/index.js';
@@ -21,98 +20,35 @@ import { diffSnapshots, type Change } from '../diff/index.js';
 import { takeSnapshot, type Snapshot } from '../inspect/index.js';
 import { takeFingerprint } from '../inspect/fingerprint.js';
 import type { MigrationFile } from '../migrate/discover.js';
-import { loadProject, metaTableOf, type Project } from '../migrate/project.js';
-import { MigrationRunner } from '../migrate/runner.js';
-import { resolveSequelize } from '../migrate/sequelize.js';
+import { loadProject, releaseProject, type Project } from '../migrate/project.js';
+import { Workspace } from '../migrate/workspace.js';
 import { planMigrations, type Plan, type PlannedMigration } from '../plan/index.js';
 import type { PostgresServer } from '../postgres/index.js';
 import { startThrowaway, type CheckOptions } from './options.js';
 
+/** The workspace's schema now, without the meta table. */
+function snapshot(ws: Workspace): Promise<Snapshot> {
+  return takeSnapshot(ws.client, { exclude: [ws.meta] });
+}
+
+/** A cheap "is the schema exactly as it was?" check (see `takeFingerprint`). */
+function fingerprint(ws: Workspace): Promise<string> {
+  return takeFingerprint(ws.client, ws.meta);
+}
+
 /**
- * One database being migrated: a runner for the migrations and a plain client for snapshots.
- * `rebuild` replaces it with a fresh database brought to a known state by replaying `up`s.
+ * Replays statements on a copy made by `ws.copy()`, observing locks and rewrites. The replay changes
+ * the copy as the migration changed the database, so the next migration's statements can follow on it.
  */
-class Workspace {
-  private constructor(
-    private readonly server: PostgresServer,
-    private readonly project: Project,
-    private readonly timeoutMs: number | undefined,
-    public database: string,
-    public runner: MigrationRunner,
-    private client: pg.Client,
-  ) {}
-
-  get postgresMajor(): number {
-    return this.server.major;
-  }
-
-  static async open(server: PostgresServer, project: Project, timeoutMs?: number): Promise<Workspace> {
-    const database = await server.createDatabase();
-    const runner = await MigrationRunner.open(server.url(database), project, { timeoutMs });
-    const client = new pg.Client({ connectionString: server.url(database) });
-    await client.connect();
-    return new Workspace(server, project, timeoutMs, database, runner, client);
-  }
-
-  private get meta() {
-    return metaTableOf(this.project);
-  }
-
-  snapshot(): Promise<Snapshot> {
-    return takeSnapshot(this.client, { exclude: [this.meta] });
-  }
-
-  /** A cheap "is the schema exactly as it was?" check (see `takeFingerprint`). */
-  fingerprint(): Promise<string> {
-    return takeFingerprint(this.client, this.meta);
-  }
-
-  /**
-   * A copy of the database as it is now (for replaying a migration's statements under observation).
-   * PostgreSQL copies only a database nobody is connected to, so the connections are reopened.
-   */
-  async copy(): Promise<string> {
-    await this.runner.disconnect();
-    await this.client.end();
-    const copy = await this.server.createDatabase({ template: this.database });
-    this.client = new pg.Client({ connectionString: this.server.url(this.database) });
-    await this.client.connect();
-    return copy;
-  }
-
-  /**
-   * Replays statements on a copy made by `copy()`, observing locks and rewrites. The replay changes the
-   * copy as the migration changed the database, so the next migration's statements can follow on it.
-   */
-  async observe(copy: string, statements: string[]): Promise<MigrationObservation | undefined> {
-    try {
-      return await observeStatements(this.server.url(copy), statements);
-    } catch {
-      return undefined;
-    }
-  }
-
-  dropCopy(copy: string): Promise<void> {
-    return this.server.dropDatabase(copy).catch(() => undefined);
-  }
-
-  /** Closes the connections and drops the database (unless the server's `stop()` is about to). */
-  async close(options: { keepDatabase?: boolean } = {}): Promise<void> {
-    await this.runner.close().catch(() => undefined);
-    await this.client.end().catch(() => undefined);
-    if (!options.keepDatabase) await this.server.dropDatabase(this.database).catch(() => undefined);
-  }
-
-  /** A fresh database with `ups` applied in order; returns the first failure, if any. */
-  async rebuild(ups: MigrationFile[]): Promise<{ name: string; step: StepReport } | null> {
-    await this.close();
-    const next = await Workspace.open(this.server, this.project, this.timeoutMs);
-    Object.assign(this, { database: next.database, runner: next.runner, client: next.client });
-    for (const m of ups) {
-      const step = await this.runner.up(m);
-      if (!step.ok) return { name: m.name, step };
-    }
-    return null;
+async function observe(
+  ws: Workspace,
+  copy: string,
+  statements: string[],
+): Promise<MigrationObservation | undefined> {
+  try {
+    return await observeStatements(ws.urlOf(copy), statements);
+  } catch {
+    return undefined;
   }
 }
 
@@ -139,35 +75,36 @@ function notRun(m: PlannedMigration, reason?: string): MigrationReport {
 export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   const started = performance.now();
   const log = options.log ?? (() => undefined);
-  const project = await loadProject({ cwd: options.cwd, migrationsPath: options.migrationsPath });
-  const config = await loadConfig(project.cwd);
-  // The git work and the server's start do not depend on each other: run them side by side.
-  const planning = planMigrations({
-    cwd: project.cwd,
-    migrationsDir: project.migrationsDir,
-    baseRef: options.base,
-  });
-  const starting = startThrowaway(options, project.cwd, log);
-  // Each is awaited below; until then a failure of one must not count as unhandled.
-  planning.catch(() => undefined);
+  // The server's start does not depend on the project: it boots while the worker loads the project
+  // and git works out the plan.
+  const starting = startThrowaway(options, options.cwd, log);
   starting.catch(() => undefined);
-  if (options.base) void loadSqlParser().catch(() => undefined);
-  // Loading the project's Sequelize takes a while and blocks: do it while the server boots (the
-  // runner reports any problem with it, with the migration it concerns).
-  void resolveSequelize(project).catch(() => undefined);
+  let project: Project;
   let plan: Plan;
   try {
-    plan = await planning;
+    project = await loadProject({ cwd: options.cwd, migrationsPath: options.migrationsPath, log });
+    if (options.base) void loadSqlParser().catch(() => undefined);
+    plan = await planMigrations({
+      cwd: project.cwd,
+      migrationsDir: project.migrationsDir,
+      baseRef: options.base,
+    });
   } catch (error) {
     await starting.then((server) => server.stop()).catch(() => undefined);
     throw error;
   }
+  const config = await loadConfig(project.cwd).catch(async (error: unknown) => {
+    await releaseProject(project);
+    await starting.then((server) => server.stop()).catch(() => undefined);
+    await plan.baseTree?.remove();
+    throw error;
+  });
   let removingTree: Promise<void> | undefined;
   try {
     await using server = await starting;
     const reports = new Map<string, MigrationReport>(plan.migrations.map((m) => [m.name, notRun(m)]));
     const replayFailures: ReplayFailure[] = [];
-    const ws = await Workspace.open(server, project, options.timeoutMs);
+    const ws = await Workspace.open(server, project, { timeoutMs: options.timeoutMs });
     try {
       const baseReplay = { migrations: 0, ms: 0, statementMs: 0 };
       const { initial, final } = await roundTrip(ws, plan, reports, replayFailures, baseReplay, log);
@@ -312,33 +249,33 @@ async function fastAudit(
   const reups: StepReport[] = [];
   /** Migrations whose down was not clean, explained during the reverse pass. */
   const explained = new Map<number, Pick<MigrationReport, 'reup' | 'reversible' | 'residue'>>();
-  const initial = await ws.snapshot();
-  const marks = [await ws.fingerprint()];
+  const initial = await snapshot(ws);
+  const marks = [await fingerprint(ws)];
   log(`Applying ${files.length} migrations`);
   for (const [i, f] of files.entries()) {
     log(`[${i + 1}/${files.length}] ${f.name}`);
     const step = await ws.runner.up(f);
     if (!step.ok) return null;
     ups.push(step);
-    marks.push(await ws.fingerprint());
+    marks.push(await fingerprint(ws));
   }
-  const final = await ws.snapshot();
+  const final = await snapshot(ws);
   log(`Reverting ${files.length} migrations`);
   for (let i = files.length - 1; i >= 0; i--) {
     const step = await ws.runner.down(files[i]!);
     downs[i] = step;
-    if (step.ok && (await ws.fingerprint()) === marks[i]) continue;
+    if (step.ok && (await fingerprint(ws)) === marks[i]) continue;
     // Not clean: what did it leave, and does up run again on that (the enum-left-behind trap)?
     log(
       `${files[i]!.name}: down did not restore the schema; explaining it and rebuilding the state before it`,
     );
-    const afterDown = await ws.snapshot();
+    const afterDown = await snapshot(ws);
     const reup = step.ok ? await ws.runner.up(files[i]!) : null;
     // A second up that succeeds on the leftovers needs the per-migration comparison of its schema.
     if (reup?.ok) return null;
     const failure = await ws.rebuild(files.slice(0, i));
-    if (failure || (await ws.fingerprint()) !== marks[i]) return null;
-    const residue = diffSnapshots(await ws.snapshot(), afterDown);
+    if (failure || (await fingerprint(ws)) !== marks[i]) return null;
+    const residue = diffSnapshots(await snapshot(ws), afterDown);
     explained.set(i, { reup, reversible: step.ok && residue.length === 0, residue });
   }
   log(`Applying ${files.length} migrations again`);
@@ -347,7 +284,7 @@ async function fastAudit(
     if (!step.ok) return null;
     reups[i] = step;
   }
-  if (diffSnapshots(final, await ws.snapshot()).length) return null;
+  if (diffSnapshots(final, await snapshot(ws)).length) return null;
   added.forEach((m, i) => {
     Object.assign(reports.get(m.name)!, {
       up: ups[i],
@@ -374,7 +311,7 @@ async function roundTrip(
     baseReplay.statementMs += step.statements.reduce((sum, s) => sum + s.ms, 0);
     if (!step.ok) {
       replayFailures.push({ name: m.name, step, phase: 'base' });
-      const initial = await ws.snapshot();
+      const initial = await snapshot(ws);
       return { initial, final: initial };
     }
   }
@@ -386,7 +323,7 @@ async function roundTrip(
     const failure = await ws.rebuild(plan.baseMigrations);
     if (failure) throw new Error(`Could not rebuild an empty database: ${failure.name} failed`);
   }
-  const initial = await ws.snapshot();
+  const initial = await snapshot(ws);
   const applied: MigrationFile[] = [...plan.baseMigrations];
   let current = initial;
   // Locks and rewrites are measured against the tables a PR's migration finds in place: its statements
@@ -405,7 +342,8 @@ async function roundTrip(
       log(`[${i + 1}/${added.length}] ${m.name}`);
       const up = (report.up = await ws.runner.up(file));
       if (observer && up.ok) {
-        report.observation = await ws.observe(
+        report.observation = await observe(
+          ws,
           observer,
           up.statements.map((s) => s.sql),
         );
@@ -415,12 +353,12 @@ async function roundTrip(
         for (const rest of added.slice(i + 1)) {
           reports.set(rest.name, notRun(rest, `not run: ${m.name} failed its up`));
         }
-        current = await ws.snapshot();
+        current = await snapshot(ws);
         break;
       }
-      const afterUp = await ws.snapshot();
+      const afterUp = await snapshot(ws);
       const down = (report.down = await ws.runner.down(file));
-      const afterDown = await ws.snapshot();
+      const afterDown = await snapshot(ws);
       report.residue = diffSnapshots(current, afterDown);
       report.reversible = down.ok && report.residue.length === 0;
       // After a failed down the migration is still recorded as applied: running up again would only
@@ -428,7 +366,7 @@ async function roundTrip(
       const reup = down.ok ? (report.reup = await ws.runner.up(file)) : null;
       let reupDiff: Change[] = [];
       if (reup?.ok) {
-        reupDiff = diffSnapshots(afterUp, await ws.snapshot());
+        reupDiff = diffSnapshots(afterUp, await snapshot(ws));
         if (reupDiff.length) report.reupDiff = reupDiff;
       }
       applied.push(file);
@@ -442,7 +380,7 @@ async function roundTrip(
         }
         // A migration that is not deterministic rebuilds differently: judge the next one against
         // the database it will actually run on.
-        current = await ws.snapshot();
+        current = await snapshot(ws);
       }
     }
   } finally {

@@ -15,8 +15,8 @@ import { startThrowaway } from './options.js';
 import { migrateAll, resolveModelsEntry, syncModels, type ModelsOptions } from './models.js';
 import { snapshotAt } from './diff.js';
 import { assignableTypeChanges } from '../inspect/names.js';
-import { packageType } from '../migrate/loader.js';
-import { metaTableOf } from '../migrate/project.js';
+import { packageType } from '../migrate/discover.js';
+import { metaTableOf } from '../migrate/meta.js';
 
 export interface GenerateOptions extends ModelsOptions {
   /** The migration's name after the timestamp (`add-status-to-posts`). */
@@ -251,12 +251,12 @@ async function prove(
     residue: [],
     remaining: [],
   };
-  proof.up = await runner.up(file);
-  if (!proof.up.ok) return proof;
+  const up = (proof.up = await runner.up(file));
+  if (!up.ok) return proof;
   const afterUp = await snapshotAt(url, [metaTableOf(project)]);
   proof.remaining = compareModels(afterUp, models.snapshot, models.tables).changes;
-  proof.down = await runner.down(file);
-  if (!proof.down.ok) return proof;
+  const down = (proof.down = await runner.down(file));
+  if (!down.ok) return proof;
   proof.residue = diffSnapshots(before, await snapshotAt(url, [metaTableOf(project)]));
   proof.reversible = proof.residue.length === 0;
   proof.reup = await runner.up(file);

@@ -11,14 +11,15 @@ import { snapshotAt } from './diff.js';
 import { discoverMigrations } from '../migrate/discover.js';
 import {
   findModels,
-  loadModels,
   ModelsError,
   type DeclaredTable,
   type ModelsEntry,
   type ModelTable,
 } from '../migrate/models.js';
-import { loadProject, metaTableOf, type Project } from '../migrate/project.js';
+import { metaTableOf } from '../migrate/meta.js';
+import { loadProject, type Project } from '../migrate/project.js';
 import { MigrationRunner } from '../migrate/runner.js';
+import { Workspace } from '../migrate/workspace.js';
 import type { PostgresServer } from '../postgres/index.js';
 import { startThrowaway, type CheckOptions } from './options.js';
 
@@ -68,17 +69,15 @@ export async function migrateAll(
   project: Project,
   options: { timeoutMs?: number; log?: (line: string) => void } = {},
 ): Promise<MigratedDatabase> {
-  const database = await server.createDatabase();
   const files = discoverMigrations(project.migrationsDir);
   options.log?.(`Applying ${files.length} migrations`);
   let applied = 0;
   let failure: MigratedDatabase['failure'] = null;
-  {
-    await using runner = await MigrationRunner.open(server.url(database), project, {
-      timeoutMs: options.timeoutMs,
-    });
+  const ws = await Workspace.open(server, project, { timeoutMs: options.timeoutMs });
+  const database = ws.database;
+  try {
     for (const file of files) {
-      const step = await runner.up(file);
+      const step = await ws.runner.up(file);
       if (!step.ok) {
         failure = {
           name: file.name,
@@ -90,6 +89,8 @@ export async function migrateAll(
       }
       applied++;
     }
+  } finally {
+    await ws.close({ keepDatabase: true });
   }
   const snapshot = await snapshotAt(server.url(database), [metaTableOf(project)]);
   return { database, snapshot, applied, failure };
@@ -127,8 +128,9 @@ export async function syncModels(
       }
       let declared: DeclaredTable[];
       {
-        await using models = await loadModels(project, server.url(database), entry);
-        declared = await models.sync();
+        // The models' code runs in a worker of its own, pointed at this database.
+        await using runner = await MigrationRunner.open(server.url(database), project);
+        declared = await runner.syncModels(entry);
       }
       // Names as the snapshot writes them, to match the models to its tables and columns.
       const quoted = await quoteIdentifiers(

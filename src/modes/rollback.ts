@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { UsageError } from '../cli/errors.js';
 import { diffSnapshots, type Change } from '../diff/index.js';
 import type { Snapshot } from '../inspect/index.js';
-import { loadMigration } from '../migrate/loader.js';
+import { migrationFunctions } from '../migrate/project.js';
 import { applyStep, DEFAULTS } from './production/apply.js';
 import { LockLostError, takeLock, type MigrationLock } from './production/lock.js';
 import { Rehearsal } from './production/rehearsal.js';
@@ -154,15 +154,17 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackRep
       );
     }
     const noDown: string[] = [];
-    for (const name of revert) {
-      try {
-        const loaded = await loadMigration(session.file(name)!.path, session.project.cwd);
-        if (!loaded.down) noDown.push(name);
-      } catch (error) {
+    const functions = await migrationFunctions(
+      session.project,
+      revert.map((name) => session.file(name)!),
+    );
+    for (const f of functions) {
+      if (f.error) {
         return await done(
-          `Refusing to roll back: ${name} cannot be loaded: ${errorText(error, session.url)}`,
+          `Refusing to roll back: ${f.name} cannot be loaded: ${errorText(f.error, session.url)}`,
         );
       }
+      if (!f.down) noDown.push(f.name);
     }
     if (noDown.length) {
       return await done(

@@ -1,5 +1,4 @@
 import { UsageError } from '../cli/errors.js';
-import { runInTransaction } from '../migrate/transaction.js';
 import { DEFAULTS } from './production/apply.js';
 import { takeLock, type MigrationLock } from './production/lock.js';
 import { elapsed, ProductionSession } from './production/session.js';
@@ -56,9 +55,8 @@ export async function runStamp(options: StampOptions): Promise<StampReport> {
       if (add.length) {
         const runner = await session.runner();
         try {
-          await runInTransaction(runner, async () => {
-            for (const f of add) await runner.record(f.name);
-          });
+          // All of them in one transaction.
+          await runner.record(add.map((f) => f.name));
         } finally {
           await runner.close();
         }

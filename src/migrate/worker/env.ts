@@ -11,7 +11,8 @@ export async function recordingUnsetEnv<T>(fn: () => Promise<T> | T): Promise<{ 
   process.env = new Proxy(original, {
     get(target, key, receiver) {
       const value = Reflect.get(target, key, receiver) as unknown;
-      if (value === undefined && typeof key === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) unset.add(key);
+      if (value === undefined && typeof key === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+        unset.add(key);
       return value;
     },
   });
@@ -38,7 +39,7 @@ export function unsetEnvAdvice(unset: string[]): string {
   const shown = unset.slice(0, 8).join(', ') + (unset.length > 8 ? `, and ${unset.length - 8} more` : '');
   return (
     ` It read these environment variables, which are not set: ${shown}.` +
-    ' Set them in the step\'s `env:`, map them to the throwaway database in .schemabot.yml ' +
+    " Set them in the step's `env:`, map them to the throwaway database in .schemabot.yml " +
     `(\`env: { ${unset[0]}: "{url}" }\`; placeholders {url} {host} {port} {user} {password} {database}), ` +
     'or run without the config file with `config: none` (the defaults of `sequelize-cli --url` then apply).'
   );

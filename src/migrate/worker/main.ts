@@ -97,7 +97,8 @@ async function handle(request: WorkerRequest): Promise<unknown> {
     case 'step': {
       const r = current();
       const m = request.migration;
-      if (request.pinned) return (await runPinnedStep(r, m, request.direction, request.pinned)) as WorkerStepResult;
+      if (request.pinned)
+        return (await runPinnedStep(r, m, request.direction, request.pinned)) as WorkerStepResult;
       return request.direction === 'up' ? r.up(m) : r.down(m);
     }
     case 'applied':

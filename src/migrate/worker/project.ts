@@ -160,7 +160,13 @@ async function readRcFile(rcFile: string, cwd: string): Promise<RcOptions> {
  * A file of the project's configuration that threw while loading, explained: a package that is not
  * installed, a build output that does not exist yet, the environment variables it wanted.
  */
-function loadFailure(error: unknown, setting: string, file: string, cwd: string, fallback: string): ProjectError {
+function loadFailure(
+  error: unknown,
+  setting: string,
+  file: string,
+  cwd: string,
+  fallback: string,
+): ProjectError {
   const shown = relative(cwd, file) || file;
   const unsetEnv = unsetEnvOf(error);
   const pkg = missingPackage(error);
@@ -185,7 +191,8 @@ function loadFailure(error: unknown, setting: string, file: string, cwd: string,
   }
   const first = errorMessage(error).split('\n')[0];
   return new ProjectError(
-    `${shown} failed while loading: ${first}.` + (unsetEnv.length ? unsetEnvAdvice(unsetEnv) : ` ${fallback}`),
+    `${shown} failed while loading: ${first}.` +
+      (unsetEnv.length ? unsetEnvAdvice(unsetEnv) : ` ${fallback}`),
     { cause: error, setting, unsetEnv },
   );
 }

@@ -1,7 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import type { Sequelize } from 'sequelize';
-import type { Direction, StepError, WorkerMigration, WorkerStatement, WorkerStepResult } from '../protocol.js';
+import type {
+  Direction,
+  StepError,
+  WorkerMigration,
+  WorkerStatement,
+  WorkerStepResult,
+} from '../protocol.js';
 import { describeError, locate, messageOf, projectRelative } from './errors.js';
 import { loadMigration, MigrationLoadError, type MigrationFunction } from './loader.js';
 import { MetaTable } from './meta.js';
@@ -429,8 +435,7 @@ export class LocalRunner implements AsyncDisposable {
   /** Connections of the runner's pool that are borrowed (a transaction in progress, a query queued). */
   private poolBusy(): boolean {
     const manager = this.session?.sequelize.connectionManager as unknown as
-      | { pool?: { using?: number; waiting?: number } }
-      | undefined;
+      { pool?: { using?: number; waiting?: number } } | undefined;
     const pool = manager?.pool;
     if (!pool || typeof pool.using !== 'number') return false;
     return pool.using - this.exemptPids.size > 0 || (pool.waiting ?? 0) > 0;

@@ -1,7 +1,10 @@
+import { join } from 'node:path';
 import pg from 'pg';
 import { takeSnapshot, type Snapshot } from '../../inspect/index.js';
 import type { MigrationFile } from '../../migrate/discover.js';
-import { metaTableOf, type Project } from '../../migrate/project.js';
+import { applyBaseline } from '../../migrate/baseline.js';
+import { metaTableOf } from '../../migrate/meta.js';
+import type { Project } from '../../migrate/project.js';
 import { MigrationRunner } from '../../migrate/runner.js';
 import { OUTSIDE_TRANSACTION_CODES, runPinnedStep } from '../../migrate/transaction.js';
 import { PostgresUnavailableError, startPostgres, type PostgresServer } from '../../postgres/index.js';
@@ -79,6 +82,10 @@ export class Rehearsal implements AsyncDisposable {
     const server = await startServer(project, options, options.productionMajor, log);
     try {
       const database = await server.createDatabase();
+      // A history that starts from a dump starts there in the rehearsal too.
+      if (project.settings.baseline) {
+        await applyBaseline(server.url(database), join(project.cwd, project.settings.baseline), project.cwd);
+      }
       const runner = await MigrationRunner.open(server.url(database), project);
       const client = new pg.Client({ connectionString: server.url(database) });
       client.on('error', () => undefined);

@@ -21,7 +21,12 @@ export class ProductionSession implements AsyncDisposable {
 
   static async open(options: ProductionOptions, applicationName: string): Promise<ProductionSession> {
     const url = checkDatabaseUrl(options.databaseUrl);
-    const project = await loadProject({ cwd: options.cwd, migrationsPath: options.migrationsPath });
+    // The production URL's password never reaches the worker that loads the project and rehearses.
+    const project = await loadProject({
+      cwd: options.cwd,
+      migrationsPath: options.migrationsPath,
+      protectedUrls: [url],
+    });
     const files = discoverMigrations(project.migrationsDir);
     const client = await connect(url, applicationName);
     try {
@@ -67,7 +72,7 @@ export class ProductionSession implements AsyncDisposable {
   /** A migration runner on the production database (its own pool; the caller closes it). */
   async runner(): Promise<MigrationRunner> {
     try {
-      return await MigrationRunner.open(this.url, this.project);
+      return await MigrationRunner.open(this.url, this.project, { target: 'production' });
     } catch (error) {
       throw new PostgresUnavailableError(
         `Cannot open the migration runner on the database given by --database-url (${this.database}): ` +

@@ -11,7 +11,6 @@ import {
   PostgresUnavailableError,
   createDatabase,
   dropDatabase,
-  esm_default,
   findPostgresBinaries,
   passwordOf,
   quoteIdent,
@@ -20,15 +19,871 @@ import {
   throwawayName,
   track,
   withDatabase
-} from "./chunk-5TPQXEYJ.js";
+} from "./chunk-55HOYEVG.js";
 import {
-  require_pg_connection_string
-} from "./chunk-H3F4CYK2.js";
+  esm_default
+} from "./chunk-NEOG2NI4.js";
 import {
   __callDispose,
+  __commonJS,
+  __require,
   __toESM,
   __using
 } from "./chunk-CHXII7AT.js";
+
+// node_modules/pg-copy-streams/obuf.js
+var require_obuf = __commonJS({
+  "node_modules/pg-copy-streams/obuf.js"(exports, module) {
+    var Buffer2 = __require("buffer").Buffer;
+    function OffsetBuffer() {
+      this.offset = 0;
+      this.size = 0;
+      this.buffers = [];
+    }
+    module.exports = OffsetBuffer;
+    OffsetBuffer.prototype.isEmpty = function isEmpty() {
+      return this.size === 0;
+    };
+    OffsetBuffer.prototype.clone = function clone(size) {
+      const r = new OffsetBuffer();
+      r.offset = this.offset;
+      r.size = size;
+      r.buffers = this.buffers.slice();
+      return r;
+    };
+    OffsetBuffer.prototype.toChunks = function toChunks() {
+      if (this.size === 0) return [];
+      if (this.offset !== 0) {
+        this.buffers[0] = this.buffers[0].slice(this.offset);
+        this.offset = 0;
+      }
+      const chunks = [];
+      let off = 0;
+      let i;
+      for (i = 0; off <= this.size && i < this.buffers.length; i++) {
+        let buf = this.buffers[i];
+        off += buf.length;
+        if (off > this.size) {
+          buf = buf.slice(0, buf.length - (off - this.size));
+          this.buffers[i] = buf;
+        }
+        chunks.push(buf);
+      }
+      if (i < this.buffers.length) this.buffers.length = i;
+      return chunks;
+    };
+    OffsetBuffer.prototype.toString = function toString(enc) {
+      return this.toChunks().map(function(c) {
+        return c.toString(enc);
+      }).join("");
+    };
+    OffsetBuffer.prototype.use = function use(buf, off, n) {
+      this.buffers = [buf];
+      this.offset = off;
+      this.size = n;
+    };
+    OffsetBuffer.prototype.push = function push(data) {
+      if (data.length === 0) return;
+      this.size += data.length;
+      this.buffers.push(data);
+    };
+    OffsetBuffer.prototype.has = function has(n) {
+      return this.size >= n;
+    };
+    OffsetBuffer.prototype.skip = function skip(n) {
+      if (this.size === 0) return;
+      this.size -= n;
+      if (this.offset + n < this.buffers[0].length) {
+        this.offset += n;
+        return;
+      }
+      let left = n - (this.buffers[0].length - this.offset);
+      this.offset = 0;
+      let shift;
+      for (shift = 1; left > 0 && shift < this.buffers.length; shift++) {
+        const buf = this.buffers[shift];
+        if (buf.length > left) {
+          this.offset = left;
+          break;
+        }
+        left -= buf.length;
+      }
+      this.buffers = this.buffers.slice(shift);
+    };
+    OffsetBuffer.prototype.copy = function copy(target, targetOff, off, n) {
+      if (this.size === 0) return;
+      if (off !== 0) throw new Error("Unsupported offset in .copy()");
+      let toff = targetOff;
+      const first = this.buffers[0];
+      const toCopy = Math.min(n, first.length - this.offset);
+      first.copy(target, toff, this.offset, this.offset + toCopy);
+      toff += toCopy;
+      let left = n - toCopy;
+      for (let i = 1; left > 0 && i < this.buffers.length; i++) {
+        const buf = this.buffers[i];
+        const toCopy2 = Math.min(left, buf.length);
+        buf.copy(target, toff, 0, toCopy2);
+        toff += toCopy2;
+        left -= toCopy2;
+      }
+    };
+    OffsetBuffer.prototype.take = function take(n) {
+      if (n === 0) return Buffer2.alloc(0);
+      this.size -= n;
+      const first = this.buffers[0].length - this.offset;
+      if (first === n) {
+        let r = this.buffers.shift();
+        if (this.offset !== 0) {
+          r = r.slice(this.offset);
+          this.offset = 0;
+        }
+        return r;
+      } else if (first > n) {
+        const r = this.buffers[0].slice(this.offset, this.offset + n);
+        this.offset += n;
+        return r;
+      }
+      const out = Buffer2.alloc(n);
+      let toOff = 0;
+      let startOff = this.offset;
+      let i;
+      for (i = 0; toOff !== n && i < this.buffers.length; i++) {
+        const buf = this.buffers[i];
+        const toCopy = Math.min(buf.length - startOff, n - toOff);
+        buf.copy(out, toOff, startOff, startOff + toCopy);
+        if (startOff + toCopy < buf.length) {
+          this.offset = startOff + toCopy;
+          break;
+        } else {
+          toOff += toCopy;
+          startOff = 0;
+        }
+      }
+      this.buffers = this.buffers.slice(i);
+      if (this.buffers.length === 0) this.offset = 0;
+      return out;
+    };
+    OffsetBuffer.prototype.peekUInt8 = function peekUInt8() {
+      return this.buffers[0][this.offset];
+    };
+    OffsetBuffer.prototype.readUInt8 = function readUInt8() {
+      this.size -= 1;
+      const first = this.buffers[0];
+      const r = first[this.offset];
+      if (++this.offset === first.length) {
+        this.offset = 0;
+        this.buffers.shift();
+      }
+      return r;
+    };
+    OffsetBuffer.prototype.readUInt16LE = function readUInt16LE() {
+      const first = this.buffers[0];
+      this.size -= 2;
+      let r;
+      let shift;
+      if (first.length - this.offset >= 2) {
+        r = first.readUInt16LE(this.offset);
+        shift = 0;
+        this.offset += 2;
+      } else {
+        r = first[this.offset] | this.buffers[1][0] << 8;
+        shift = 1;
+        this.offset = 1;
+      }
+      if (this.offset === this.buffers[shift].length) {
+        this.offset = 0;
+        shift++;
+      }
+      if (shift !== 0) this.buffers = this.buffers.slice(shift);
+      return r;
+    };
+    OffsetBuffer.prototype.readUInt24LE = function readUInt24LE() {
+      const first = this.buffers[0];
+      let r;
+      let shift;
+      const firstHas = first.length - this.offset;
+      if (firstHas >= 3) {
+        r = first.readUInt16LE(this.offset) | first[this.offset + 2] << 16;
+        shift = 0;
+        this.offset += 3;
+      } else if (firstHas >= 2) {
+        r = first.readUInt16LE(this.offset) | this.buffers[1][0] << 16;
+        shift = 1;
+        this.offset = 1;
+      } else {
+        r = first[this.offset];
+        this.offset = 0;
+        this.buffers.shift();
+        this.size -= 1;
+        r |= this.readUInt16LE() << 8;
+        return r;
+      }
+      this.size -= 3;
+      if (this.offset === this.buffers[shift].length) {
+        this.offset = 0;
+        shift++;
+      }
+      if (shift !== 0) this.buffers = this.buffers.slice(shift);
+      return r;
+    };
+    OffsetBuffer.prototype.readUInt32LE = function readUInt32LE() {
+      const first = this.buffers[0];
+      let r;
+      let shift;
+      const firstHas = first.length - this.offset;
+      if (firstHas >= 4) {
+        r = first.readUInt32LE(this.offset);
+        shift = 0;
+        this.offset += 4;
+      } else if (firstHas >= 3) {
+        r = (first.readUInt16LE(this.offset) | first[this.offset + 2] << 16) + this.buffers[1][0] * 16777216;
+        shift = 1;
+        this.offset = 1;
+      } else if (firstHas >= 2) {
+        r = first.readUInt16LE(this.offset);
+        this.offset = 0;
+        this.buffers.shift();
+        this.size -= 2;
+        r += this.readUInt16LE() * 65536;
+        return r;
+      } else {
+        r = first[this.offset];
+        this.offset = 0;
+        this.buffers.shift();
+        this.size -= 1;
+        r += this.readUInt24LE() * 256;
+        return r;
+      }
+      this.size -= 4;
+      if (this.offset === this.buffers[shift].length) {
+        this.offset = 0;
+        shift++;
+      }
+      if (shift !== 0) this.buffers = this.buffers.slice(shift);
+      return r;
+    };
+    OffsetBuffer.prototype.readUInt16BE = function readUInt16BE() {
+      const r = this.readUInt16LE();
+      return (r & 255) << 8 | r >> 8;
+    };
+    OffsetBuffer.prototype.readUInt24BE = function readUInt24BE() {
+      const r = this.readUInt24LE();
+      return (r & 255) << 16 | (r >> 8 & 255) << 8 | r >> 16;
+    };
+    OffsetBuffer.prototype.readUInt32BE = function readUInt32BE() {
+      const r = this.readUInt32LE();
+      return ((r & 255) << 24 | (r >>> 8 & 255) << 16 | (r >>> 16 & 255) << 8 | r >>> 24) >>> 0;
+    };
+    function signedInt8(num) {
+      if (num >= 128) return -(255 ^ num) - 1;
+      else return num;
+    }
+    OffsetBuffer.prototype.peekInt8 = function peekInt8() {
+      return signedInt8(this.peekUInt8());
+    };
+    OffsetBuffer.prototype.readInt8 = function readInt8() {
+      return signedInt8(this.readUInt8());
+    };
+    function signedInt16(num) {
+      if (num >= 32768) return -(65535 ^ num) - 1;
+      else return num;
+    }
+    OffsetBuffer.prototype.readInt16BE = function readInt16BE() {
+      return signedInt16(this.readUInt16BE());
+    };
+    OffsetBuffer.prototype.readInt16LE = function readInt16LE() {
+      return signedInt16(this.readUInt16LE());
+    };
+    function signedInt24(num) {
+      if (num >= 8388608) return -(16777215 ^ num) - 1;
+      else return num;
+    }
+    OffsetBuffer.prototype.readInt24BE = function readInt24BE() {
+      return signedInt24(this.readUInt24BE());
+    };
+    OffsetBuffer.prototype.readInt24LE = function readInt24LE() {
+      return signedInt24(this.readUInt24LE());
+    };
+    function signedInt32(num) {
+      if (num >= 2147483648) return -(4294967295 ^ num) - 1;
+      else return num;
+    }
+    OffsetBuffer.prototype.readInt32BE = function readInt32BE() {
+      return signedInt32(this.readUInt32BE());
+    };
+    OffsetBuffer.prototype.readInt32LE = function readInt32LE() {
+      return signedInt32(this.readUInt32LE());
+    };
+  }
+});
+
+// node_modules/pg-copy-streams/message-formats.js
+var require_message_formats = __commonJS({
+  "node_modules/pg-copy-streams/message-formats.js"(exports, module) {
+    module.exports = {
+      ErrorResponse: 69,
+      // E
+      CopyInResponse: 71,
+      // G
+      CopyOutResponse: 72,
+      // H
+      CopyBothResponse: 87,
+      // W
+      CopyDone: 99,
+      // c
+      CopyData: 100,
+      // d
+      CopyFail: 102,
+      // f
+      CommandComplete: 67,
+      // C
+      ReadyForQuery: 90,
+      // Z
+      // It is possible for NoticeResponse and ParameterStatus messages to be interspersed between CopyData messages;
+      // frontends must handle these cases, and should be prepared for other asynchronous message types as well
+      // (see Section 50.2.6).
+      // Otherwise, any message type other than CopyData or CopyDone may be treated as terminating copy-out mode.
+      NotificationResponse: 65,
+      // A
+      NoticeResponse: 78,
+      // N
+      ParameterStatus: 83
+      // S
+    };
+  }
+});
+
+// node_modules/pg-copy-streams/copy-to.js
+var require_copy_to = __commonJS({
+  "node_modules/pg-copy-streams/copy-to.js"(exports, module) {
+    "use strict";
+    module.exports = function(txt, options) {
+      return new CopyStreamQuery(txt, options);
+    };
+    var { Readable: Readable2 } = __require("stream");
+    var assert = __require("assert");
+    var BufferList = require_obuf();
+    var code2 = require_message_formats();
+    var PG_CODE = 0;
+    var PG_LENGTH = 1;
+    var PG_MESSAGE = 2;
+    var CopyStreamQuery = class extends Readable2 {
+      constructor(text, options) {
+        super(options);
+        this.text = text;
+        this.rowCount = 0;
+        this._state = PG_CODE;
+        this._buffer = new BufferList();
+        this._unreadMessageContentLength = 0;
+        this._copyDataChunks = new BufferList();
+        this._pgDataHandler = null;
+        this._drained = false;
+        this._forwarding = false;
+        this._onReadableEvent = this._onReadable.bind(this);
+      }
+      submit(connection) {
+        this.connection = connection;
+        this._attach();
+        connection.query(this.text);
+      }
+      _attach() {
+        const connectionStream = this.connection.stream;
+        const pgDataListeners = connectionStream.listeners("data");
+        assert(pgDataListeners.length == 1);
+        this._pgDataHandler = pgDataListeners.pop();
+        connectionStream.removeListener("data", this._pgDataHandler);
+        connectionStream.pause();
+        this._forward();
+        connectionStream.on("readable", this._onReadableEvent);
+      }
+      _detach() {
+        const connectionStream = this.connection.stream;
+        const unreadBuffer = this._buffer.take(this._buffer.size);
+        connectionStream.removeListener("readable", this._onReadableEvent);
+        connectionStream.addListener("data", this._pgDataHandler);
+        this._pgDataHandler(unreadBuffer);
+        process.nextTick(function() {
+          connectionStream.resume();
+        });
+      }
+      _cleanup() {
+        this._buffer = null;
+        this._copyDataChunks = null;
+        this._pgDataHandler = null;
+        this._onReadableEvent = null;
+      }
+      _onReadable() {
+        this._forward();
+      }
+      _read() {
+        this._drained = true;
+        this._forward();
+      }
+      _forward() {
+        if (this._forwarding || !this._drained || !this.connection) return;
+        this._forwarding = true;
+        const connectionStream = this.connection.stream;
+        let chunk;
+        while (this._drained && (chunk = connectionStream.read()) !== null) {
+          this._drained = this._parse(chunk);
+        }
+        this._forwarding = false;
+      }
+      _parse(chunk) {
+        let done = false;
+        let drained = true;
+        this._buffer.push(chunk);
+        while (!done && this._buffer.size > 0) {
+          if (PG_CODE === this._state) {
+            if (!this._buffer.has(1)) break;
+            this._code = this._buffer.peekUInt8();
+            if (this._code === code2.ErrorResponse) {
+              this._detach();
+              return;
+            }
+            this._buffer.readUInt8();
+            this._state = PG_LENGTH;
+          }
+          if (PG_LENGTH === this._state) {
+            if (!this._buffer.has(4)) break;
+            this._unreadMessageContentLength = this._buffer.readUInt32BE() - 4;
+            this._state = PG_MESSAGE;
+          }
+          if (PG_MESSAGE === this._state) {
+            if (this._unreadMessageContentLength > 0 && this._buffer.size > 0) {
+              const n = Math.min(this._buffer.size, this._unreadMessageContentLength);
+              const messageContentChunk = this._buffer.take(n);
+              this._unreadMessageContentLength -= n;
+              if (this._code === code2.CopyData) {
+                this._copyDataChunks.push(messageContentChunk);
+              }
+            }
+            if (this._unreadMessageContentLength === 0) {
+              switch (this._code) {
+                case code2.CopyOutResponse:
+                case code2.CopyData:
+                // standard interspersed messages.
+                // see https://www.postgresql.org/docs/9.6/protocol-flow.html#PROTOCOL-COPY
+                case code2.ParameterStatus:
+                case code2.NoticeResponse:
+                case code2.NotificationResponse:
+                  break;
+                case code2.CopyDone:
+                default:
+                  done = true;
+                  break;
+              }
+              this._state = PG_CODE;
+            }
+          }
+        }
+        const len = this._copyDataChunks.size;
+        if (len > 0) {
+          drained = this.push(this._copyDataChunks.take(len));
+        }
+        if (done) {
+          this._detach();
+          this.push(null);
+          this._cleanup();
+        }
+        return drained;
+      }
+      handleError(err) {
+        this.emit("error", err);
+        this._cleanup();
+      }
+      handleCommandComplete(msg) {
+        const match = /COPY (\d+)/.exec((msg || {}).text);
+        if (match) {
+          this.rowCount = parseInt(match[1], 10);
+        }
+      }
+      handleReadyForQuery() {
+      }
+    };
+  }
+});
+
+// node_modules/pg-copy-streams/copy-from.js
+var require_copy_from = __commonJS({
+  "node_modules/pg-copy-streams/copy-from.js"(exports, module) {
+    "use strict";
+    module.exports = function(txt, options) {
+      return new CopyStreamQuery(txt, options);
+    };
+    var { Writable } = __require("stream");
+    var code2 = require_message_formats();
+    var CopyStreamQuery = class extends Writable {
+      constructor(text, options) {
+        super(options);
+        this.text = text;
+        this.rowCount = 0;
+        this._gotCopyInResponse = false;
+        this.chunks = [];
+        this.cb_CopyInResponse = null;
+        this.cb_ReadyForQuery = null;
+        this.cb_destroy = null;
+        this.cork();
+      }
+      submit(connection) {
+        this.connection = connection;
+        connection.query(this.text);
+      }
+      callback() {
+      }
+      _write(chunk, enc, cb) {
+        this.chunks.push({ chunk, encoding: enc });
+        if (this._gotCopyInResponse) {
+          return this.flush(cb);
+        }
+        this.cb_CopyInResponse = cb;
+      }
+      _writev(chunks, cb) {
+        if (this.chunks.length == 0) {
+          this.chunks = chunks;
+        } else {
+          const QUANTUM = 125e3;
+          for (let i = 0; i < chunks.length; i += QUANTUM) {
+            this.chunks.push(...chunks.slice(i, Math.min(i + QUANTUM, chunks.length)));
+          }
+        }
+        if (this._gotCopyInResponse) {
+          return this.flush(cb);
+        }
+        this.cb_CopyInResponse = cb;
+      }
+      _destroy(err, cb) {
+        if (this.cb_ReadyForQuery) return cb(err);
+        this.cb_destroy = cb;
+        const msg = err ? err.message : "NODE-PG-COPY-STREAMS destroy() was called";
+        const self = this;
+        const done = function() {
+          self.connection.sendCopyFail(msg);
+        };
+        this.chunks = [];
+        if (this._gotCopyInResponse) {
+          return this.flush(done);
+        }
+        this.cb_CopyInResponse = done;
+      }
+      _final(cb) {
+        this.cb_ReadyForQuery = cb;
+        const self = this;
+        const done = function() {
+          const Int32Len = 4;
+          const finBuffer = Buffer.from([code2.CopyDone, 0, 0, 0, Int32Len]);
+          self.connection.stream.write(finBuffer);
+        };
+        if (this._gotCopyInResponse) {
+          return this.flush(done);
+        }
+        this.cb_CopyInResponse = done;
+      }
+      flush(callback) {
+        let chunk;
+        let ok = true;
+        while (ok && (chunk = this.chunks.shift())) {
+          ok = this.flushChunk(chunk.chunk);
+        }
+        if (callback) {
+          if (ok) {
+            callback();
+          } else {
+            if (this.chunks.length) {
+              this.connection.stream.once("drain", this.flush.bind(this, callback));
+            } else {
+              this.connection.stream.once("drain", callback);
+            }
+          }
+        }
+      }
+      flushChunk(chunk) {
+        const Int32Len = 4;
+        const lenBuffer = Buffer.from([code2.CopyData, 0, 0, 0, 0]);
+        lenBuffer.writeUInt32BE(chunk.length + Int32Len, 1);
+        this.connection.stream.write(lenBuffer);
+        return this.connection.stream.write(chunk);
+      }
+      handleError(e) {
+        this.callback();
+        if (this.cb_destroy) {
+          const cb = this.cb_destroy;
+          this.cb_destroy = null;
+          cb(e);
+        } else {
+          this.emit("error", e);
+        }
+        this.connection = null;
+      }
+      handleCopyInResponse(connection) {
+        this._gotCopyInResponse = true;
+        if (!this.destroyed) {
+          this.uncork();
+        }
+        const cb = this.cb_CopyInResponse || function() {
+        };
+        this.cb_CopyInResponse = null;
+        this.flush(cb);
+      }
+      handleCommandComplete(msg) {
+        const match = /COPY (\d+)/.exec((msg || {}).text);
+        if (match) {
+          this.rowCount = parseInt(match[1], 10);
+        }
+      }
+      handleReadyForQuery() {
+        this.callback();
+        this.cb_ReadyForQuery();
+        this.connection = null;
+      }
+    };
+  }
+});
+
+// node_modules/pg-copy-streams/copy-both.js
+var require_copy_both = __commonJS({
+  "node_modules/pg-copy-streams/copy-both.js"(exports, module) {
+    "use strict";
+    module.exports = function(txt, options) {
+      return new CopyStreamQuery(txt, options);
+    };
+    var { Duplex } = __require("stream");
+    var assert = __require("assert");
+    var BufferList = require_obuf();
+    var code2 = require_message_formats();
+    var PG_CODE = 0;
+    var PG_LENGTH = 1;
+    var PG_MESSAGE = 2;
+    var CopyStreamQuery = class extends Duplex {
+      constructor(text, options) {
+        super(options);
+        this.text = text;
+        this._state = PG_CODE;
+        this._buffer = new BufferList();
+        this._unreadMessageContentLength = 0;
+        this._copyDataChunks = new BufferList();
+        this._pgDataHandler = null;
+        this._drained = false;
+        this._forwarding = false;
+        this._onReadableEvent = this._onReadable.bind(this);
+        this.alignOnCopyDataFrame = options ? options.alignOnCopyDataFrame === true : false;
+        this._gotCopyInResponse = false;
+        this.chunks = [];
+        this.cb = null;
+        this.cork();
+      }
+      submit(connection) {
+        this.connection = connection;
+        this._attach();
+        connection.query(this.text);
+      }
+      /* Readable implementation */
+      _attach() {
+        const connectionStream = this.connection.stream;
+        const pgDataListeners = connectionStream.listeners("data");
+        assert(pgDataListeners.length == 1);
+        this._pgDataHandler = pgDataListeners.pop();
+        connectionStream.removeListener("data", this._pgDataHandler);
+        connectionStream.pause();
+        this._forward();
+        connectionStream.on("readable", this._onReadableEvent);
+      }
+      _detach() {
+        const connectionStream = this.connection.stream;
+        const unreadBuffer = this._buffer.take(this._buffer.size);
+        connectionStream.removeListener("readable", this._onReadableEvent);
+        connectionStream.addListener("data", this._pgDataHandler);
+        this._pgDataHandler(unreadBuffer);
+        process.nextTick(function() {
+          connectionStream.resume();
+        });
+      }
+      _cleanup() {
+        this._buffer = null;
+        this._copyDataChunks = null;
+        this._pgDataHandler = null;
+        this._onReadableEvent = null;
+      }
+      _onReadable() {
+        this._forward();
+      }
+      _read() {
+        this._drained = true;
+        this._forward();
+      }
+      _forward() {
+        if (this._forwarding || !this._drained || !this.connection) return;
+        this._forwarding = true;
+        const connectionStream = this.connection.stream;
+        let chunk;
+        while (this._drained && (chunk = connectionStream.read()) !== null) {
+          this._drained = this._parse(chunk);
+        }
+        this._forwarding = false;
+      }
+      _parse(chunk) {
+        let done = false;
+        let drained = true;
+        this._buffer.push(chunk);
+        while (!done && this._buffer.size > 0) {
+          if (PG_CODE === this._state) {
+            if (!this._buffer.has(1)) break;
+            this._code = this._buffer.peekUInt8();
+            if (this._code === code2.ErrorResponse) {
+              this._detach();
+              return;
+            }
+            this._buffer.readUInt8();
+            this._state = PG_LENGTH;
+          }
+          if (PG_LENGTH === this._state) {
+            if (!this._buffer.has(4)) break;
+            this._unreadMessageContentLength = this._buffer.readUInt32BE() - 4;
+            this._state = PG_MESSAGE;
+          }
+          if (PG_MESSAGE === this._state) {
+            if (this._unreadMessageContentLength > 0 && this._buffer.size > 0) {
+              const n = Math.min(this._buffer.size, this._unreadMessageContentLength);
+              const messageContentChunk = this._buffer.take(n);
+              this._unreadMessageContentLength -= n;
+              if (this._code === code2.CopyData) {
+                this._copyDataChunks.push(messageContentChunk);
+              }
+            }
+            if (this._unreadMessageContentLength === 0) {
+              switch (this._code) {
+                case code2.CopyBothResponse:
+                  this._startCopyIn();
+                  break;
+                case code2.CopyData:
+                  if (this.alignOnCopyDataFrame) {
+                    drained = this._flushCopyData();
+                  }
+                  break;
+                // standard interspersed messages.
+                // see https://www.postgresql.org/docs/9.6/protocol-flow.html#PROTOCOL-COPY
+                case code2.ParameterStatus:
+                case code2.NoticeResponse:
+                case code2.NotificationResponse:
+                  break;
+                case code2.CopyDone:
+                default:
+                  done = true;
+                  break;
+              }
+              this._state = PG_CODE;
+            }
+          }
+        }
+        if (!this.alignOnCopyDataFrame) {
+          drained = this._flushCopyData();
+        }
+        if (done) {
+          this._detach();
+          this.push(null);
+          this._cleanup();
+        }
+        return drained;
+      }
+      _flushCopyData() {
+        let drained = true;
+        const len = this._copyDataChunks.size;
+        if (len > 0) {
+          drained = this.push(this._copyDataChunks.take(len));
+        }
+        return drained;
+      }
+      /* Writable implementation */
+      _write(chunk, enc, cb) {
+        this.chunks.push({ chunk, encoding: enc });
+        if (this._gotCopyInResponse) {
+          return this.flush(cb);
+        }
+        this.cb = cb;
+      }
+      _writev(chunks, cb) {
+        this.chunks.push(...chunks);
+        if (this._gotCopyInResponse) {
+          return this.flush(cb);
+        }
+        this.cb = cb;
+      }
+      _final(cb) {
+        this.flush();
+        const Int32Len = 4;
+        const finBuffer = Buffer.from([code2.CopyDone, 0, 0, 0, Int32Len]);
+        this.connection.stream.write(finBuffer);
+        this.cb_flush = cb;
+      }
+      flush(callback) {
+        let chunk;
+        let ok = true;
+        while (ok && (chunk = this.chunks.shift())) {
+          ok = this.flushChunk(chunk.chunk);
+        }
+        if (callback) {
+          if (ok) {
+            callback();
+          } else {
+            if (this.chunks.length) {
+              this.connection.stream.once("drain", this.flush.bind(this, callback));
+            } else {
+              this.connection.stream.once("drain", callback);
+            }
+          }
+        }
+      }
+      flushChunk(chunk) {
+        const Int32Len = 4;
+        const lenBuffer = Buffer.from([code2.CopyData, 0, 0, 0, 0]);
+        lenBuffer.writeUInt32BE(chunk.length + Int32Len, 1);
+        this.connection.stream.write(lenBuffer);
+        return this.connection.stream.write(chunk);
+      }
+      _startCopyIn() {
+        this._gotCopyInResponse = true;
+        this.uncork();
+        this.flush();
+        if (this.cb) {
+          const { cb } = this;
+          this.cb = null;
+          cb();
+        }
+      }
+      handleError(err) {
+        this.emit("error", err);
+        this._cleanup();
+      }
+      handleCopyData(chunk) {
+      }
+      handleCommandComplete() {
+      }
+      handleReadyForQuery() {
+        this.connection = null;
+        this.cb_flush();
+      }
+    };
+  }
+});
+
+// node_modules/pg-copy-streams/index.js
+var require_pg_copy_streams = __commonJS({
+  "node_modules/pg-copy-streams/index.js"(exports) {
+    "use strict";
+    var CopyToQueryStream = require_copy_to();
+    var CopyFromQueryStream = require_copy_from();
+    var CopyBothQueryStream = require_copy_both();
+    exports.to = function copyTo(txt, options) {
+      return new CopyToQueryStream(txt, options);
+    };
+    exports.from = function copyFrom2(txt, options) {
+      return new CopyFromQueryStream(txt, options);
+    };
+    exports.both = function copyBoth(txt, options) {
+      return new CopyBothQueryStream(txt, options);
+    };
+  }
+});
 
 // src/diff/names.ts
 function splitName(name) {
@@ -138,7 +993,7 @@ function omit(value, keys) {
   return out;
 }
 var OWN = ["name", "comment", "privileges"];
-function flatten(snapshot) {
+function flatten(snapshot2) {
   const entries = /* @__PURE__ */ new Map();
   const add = (e) => {
     const key = keyOf(e);
@@ -184,13 +1039,13 @@ function flatten(snapshot) {
     }
     return key;
   };
-  for (const s of Object.values(snapshot.schemas)) object("schema", "schema", s.name, s);
-  for (const x of Object.values(snapshot.extensions)) object("extension", "extension", x.name, x);
-  for (const e of Object.values(snapshot.enums)) object("enum", "type", e.name, e);
-  for (const d of Object.values(snapshot.domains)) object("domain", "domain", d.name, d);
-  for (const t of Object.values(snapshot.types)) object("type", "type", t.name, t);
-  for (const s of Object.values(snapshot.sequences)) object("sequence", "sequence", s.name, s);
-  for (const f of Object.values(snapshot.functions)) object("function", f.kind, f.name, f);
+  for (const s of Object.values(snapshot2.schemas)) object("schema", "schema", s.name, s);
+  for (const x of Object.values(snapshot2.extensions)) object("extension", "extension", x.name, x);
+  for (const e of Object.values(snapshot2.enums)) object("enum", "type", e.name, e);
+  for (const d of Object.values(snapshot2.domains)) object("domain", "domain", d.name, d);
+  for (const t of Object.values(snapshot2.types)) object("type", "type", t.name, t);
+  for (const s of Object.values(snapshot2.sequences)) object("sequence", "sequence", s.name, s);
+  for (const f of Object.values(snapshot2.functions)) object("function", f.kind, f.name, f);
   const relationChildren = (key, qualified2, rel) => {
     for (const i of Object.values(rel.indexes))
       object("index", "index", i.name, i, { parent: key, table: qualified2 });
@@ -198,7 +1053,7 @@ function flatten(snapshot) {
       object("trigger", "trigger", `${qualified2}.${t.name}`, t, { parent: key, table: qualified2 });
     }
   };
-  for (const [qualified2, t] of Object.entries(snapshot.tables)) {
+  for (const [qualified2, t] of Object.entries(snapshot2.tables)) {
     const nested = ["schema", "columns", "constraints", "indexes", "triggers", "policies", "sequences"];
     const key = object("table", "table", qualified2, t, { drop: nested, full: omit(t, ["name", "schema"]) });
     for (const c of Object.values(t.columns)) {
@@ -243,8 +1098,8 @@ function flatten(snapshot) {
       relationChildren(key, v.name, v);
     }
   };
-  views("view", snapshot.views);
-  views("materialized_view", snapshot.materializedViews);
+  views("view", snapshot2.views);
+  views("materialized_view", snapshot2.materializedViews);
   return entries;
 }
 
@@ -382,18 +1237,18 @@ function detectRenames(before, after, original) {
   }
   return { before: current, renames };
 }
-function referencedByBaseName(kind, name, snapshot) {
+function referencedByBaseName(kind, name, snapshot2) {
   if (kind !== "function") return false;
   const base = functionBaseName(name);
-  const overloads = Object.keys(snapshot.functions).filter((f) => functionBaseName(f) === base).length;
+  const overloads = Object.keys(snapshot2.functions).filter((f) => functionBaseName(f) === base).length;
   const collections2 = [
-    snapshot.tables,
-    snapshot.views,
-    snapshot.materializedViews,
-    snapshot.sequences,
-    snapshot.enums,
-    snapshot.domains,
-    snapshot.types
+    snapshot2.tables,
+    snapshot2.views,
+    snapshot2.materializedViews,
+    snapshot2.sequences,
+    snapshot2.enums,
+    snapshot2.domains,
+    snapshot2.types
   ];
   const relationOrType = collections2.some((collection) => base in collection);
   return overloads === 1 && !relationOrType;
@@ -1033,7 +1888,7 @@ function assemble(results, options) {
   }
   const comment = (catalog, oid, sub = 0) => commented.has(String(oid)) ? comments.get(`pg_${catalog}:${String(oid)}:${sub}`) ?? null : null;
   const privs = (value) => value ?? {};
-  const snapshot = {
+  const snapshot2 = {
     formatVersion: 1,
     schemas: {},
     extensions: {},
@@ -1047,14 +1902,14 @@ function assemble(results, options) {
     functions: {}
   };
   for (const s of schemas) {
-    snapshot.schemas[s.name] = {
+    snapshot2.schemas[s.name] = {
       name: s.name,
       comment: comment("namespace", s.oid),
       privileges: privs(s.privileges)
     };
   }
   for (const x of extensions) {
-    snapshot.extensions[x.name] = {
+    snapshot2.extensions[x.name] = {
       name: x.name,
       schema: x.schema,
       version: x.version,
@@ -1107,7 +1962,7 @@ function assemble(results, options) {
         sequences: {}
       };
       tables.set(oid, table);
-      snapshot.tables[qname(r)] = table;
+      snapshot2.tables[qname(r)] = table;
     } else if (r.kind === "v" || r.kind === "m") {
       const view = {
         name: qname(r),
@@ -1120,7 +1975,7 @@ function assemble(results, options) {
         triggers: {}
       };
       views.set(oid, view);
-      (r.kind === "v" ? snapshot.views : snapshot.materializedViews)[view.name] = view;
+      (r.kind === "v" ? snapshot2.views : snapshot2.materializedViews)[view.name] = view;
     }
   }
   for (const r of relations2) {
@@ -1147,7 +2002,7 @@ function assemble(results, options) {
       comment: comment("class", oid),
       privileges: privs(r.privileges)
     };
-    (ownerTable ? ownerTable.sequences : snapshot.sequences)[sequence.name] = sequence;
+    (ownerTable ? ownerTable.sequences : snapshot2.sequences)[sequence.name] = sequence;
   }
   let position = 0;
   let lastRelation = "";
@@ -1263,7 +2118,7 @@ function assemble(results, options) {
     const base = { name: t.name, comment: comment("type", t.oid), privileges: privs(t.privileges) };
     if (t.kind === "e") {
       const info = { ...base, labels: t.labels ?? [] };
-      snapshot.enums[t.name] = info;
+      snapshot2.enums[t.name] = info;
     } else if (t.kind === "d") {
       const info = {
         ...base,
@@ -1273,7 +2128,7 @@ function assemble(results, options) {
         collation: t.collation,
         constraints: t.constraints
       };
-      snapshot.domains[t.name] = info;
+      snapshot2.domains[t.name] = info;
     } else {
       const composite = t.kind === "c";
       const info = {
@@ -1286,7 +2141,7 @@ function assemble(results, options) {
         canonical: composite ? null : t.canonical,
         subtypeDiff: composite ? null : t.subtype_diff
       };
-      snapshot.types[t.name] = info;
+      snapshot2.types[t.name] = info;
     }
   }
   for (const f of functions) {
@@ -1309,9 +2164,9 @@ function assemble(results, options) {
       comment: comment("proc", f.oid),
       privileges: privs(f.privileges)
     };
-    snapshot.functions[f.name] = info;
+    snapshot2.functions[f.name] = info;
   }
-  return snapshot;
+  return snapshot2;
 }
 
 // src/postgres/index.ts
@@ -1585,7 +2440,7 @@ function checkVersion(version) {
   }
 }
 async function startContainer(request2) {
-  const { ContainerPostgres } = await import("./container-MQB4D7FR.js");
+  const { ContainerPostgres } = await import("./container-MKFAJUL6.js");
   return ContainerPostgres.start({ version: request2.version, image: request2.image, log: request2.log });
 }
 async function startAuto(request2, searchFrom) {
@@ -2737,30 +3592,161 @@ async function assignableTypeChanges(client, pairs) {
 }
 
 // src/migrate/discover.ts
-import { readdirSync } from "node:fs";
-import { join as join4 } from "node:path";
+import { existsSync as existsSync3, readdirSync, readFileSync as readFileSync3 } from "node:fs";
+import { dirname as dirname2, join as join4 } from "node:path";
 var MIGRATION_FILE_PATTERN = /^(?!.*\.d\.ts$).*\.(cjs|js|cts|ts|mjs)$/;
 function discoverMigrations(dir) {
   const names = readdirSync(dir, { withFileTypes: true }).filter((entry) => !entry.isDirectory() && MIGRATION_FILE_PATTERN.test(entry.name)).map((entry) => entry.name);
   names.sort((a, b) => a > b ? 1 : a < b ? -1 : 0);
   return names.map((name) => ({ name, path: join4(dir, name) }));
 }
+function packageType(file) {
+  for (let dir = dirname2(file); ; dir = dirname2(dir)) {
+    const pkg = join4(dir, "package.json");
+    if (existsSync3(pkg)) {
+      try {
+        return JSON.parse(readFileSync3(pkg, "utf8")).type === "module" ? "module" : "commonjs";
+      } catch {
+        return "commonjs";
+      }
+    }
+    if (dirname2(dir) === dir) return "commonjs";
+  }
+}
 
 // src/migrate/models.ts
-import { existsSync as existsSync5, readdirSync as readdirSync2, statSync as statSync3 } from "node:fs";
-import { basename, join as join8, relative as relative2, resolve as resolve2 } from "node:path";
+import { existsSync as existsSync4, readdirSync as readdirSync2, statSync } from "node:fs";
+import { join as join5, relative, resolve } from "node:path";
+var ModelsError = class extends Error {
+  file;
+  constructor(message, options = {}) {
+    super(message, options.cause === void 0 ? void 0 : { cause: options.cause });
+    this.name = "ModelsError";
+    this.file = options.file;
+  }
+};
+var MODULE_EXTENSIONS = [".js", ".cjs", ".mjs", ".ts", ".cts"];
+var MODEL_FILE = /^[^.].*\.(c?js|mjs|c?ts)$/;
+function findModels(project, explicit) {
+  if (explicit) {
+    const path = resolve(project.cwd, explicit);
+    if (!existsSync4(path)) {
+      throw new ModelsError(
+        `Models not found: ${relative(project.cwd, path) || path} does not exist. Point the models setting at a module exporting your Sequelize instance (for example models/index.js) or at your models folder.`,
+        { file: path }
+      );
+    }
+    return statSync(path).isDirectory() ? entryInFolder(path) : { kind: "module", path };
+  }
+  const dir = project.modelsDir;
+  if (!dir || !existsSync4(dir) || !statSync(dir).isDirectory()) return null;
+  return entryInFolder(dir);
+}
+function entryInFolder(dir) {
+  for (const ext of MODULE_EXTENSIONS) {
+    const index = join5(dir, `index${ext}`);
+    if (existsSync4(index)) return { kind: "module", path: index };
+  }
+  const files = readdirSync2(dir).filter(
+    (f) => MODEL_FILE.test(f) && !/\.d\.c?ts$/.test(f) && !/^index\.[cm]?[jt]s$/.test(f)
+  );
+  return files.length ? { kind: "folder", path: dir } : null;
+}
 
-// src/migrate/loader.ts
-import { existsSync as existsSync4, readFileSync as readFileSync4, statSync as statSync2 } from "node:fs";
-import { createRequire as createRequire2 } from "node:module";
-import { dirname as dirname2, join as join6, sep } from "node:path";
-import { pathToFileURL as pathToFileURL2 } from "node:url";
+// src/migrate/meta.ts
+function quoteIdent2(name) {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+function metaTableSql(meta) {
+  return meta.schema ? `${quoteIdent2(meta.schema)}.${quoteIdent2(meta.table)}` : quoteIdent2(meta.table);
+}
+function metaTableOf(project) {
+  return { schema: project.meta.schema ?? "public", name: project.meta.table };
+}
 
 // src/migrate/project.ts
-import { existsSync as existsSync3, readFileSync as readFileSync3, statSync } from "node:fs";
-import { createRequire } from "node:module";
-import { isAbsolute, join as join5, relative, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { existsSync as existsSync7, statSync as statSync2 } from "node:fs";
+import { resolve as resolve2 } from "node:path";
+
+// src/shared/errors.ts
+var EnvironmentError = class extends Error {
+  /** The setting, flag or input involved, when one is. */
+  setting;
+  constructor(message, options) {
+    super(message, options?.cause === void 0 ? void 0 : { cause: options.cause });
+    this.name = "EnvironmentError";
+    if (options?.setting) this.setting = options.setting;
+  }
+};
+
+// src/migrate/environment.ts
+var PLACEHOLDER_URL = "postgres://schemabot:schemabot@127.0.0.1:9/schemabot_pending";
+var LIBPQ_TARGET = ["PGHOST", "PGHOSTADDR", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"];
+var LIBPQ_INDIRECT = ["PGSERVICE", "PGSERVICEFILE", "PGPASSFILE", "PGSSLMODE", "PGSSLROOTCERT", "PGSSLCERT", "PGSSLKEY"];
+function urlParts(url) {
+  const u = new URL(url);
+  return {
+    url,
+    host: u.hostname.replace(/^\[|\]$/g, ""),
+    port: u.port || "5432",
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+    database: decodeURIComponent(u.pathname.replace(/^\//, ""))
+  };
+}
+function fillPlaceholders(value, url) {
+  const parts = urlParts(url);
+  return value.replace(/\{(url|host|port|user|password|database)\}/g, (_m, key) => parts[key]);
+}
+function outsidePasswords(env, extraUrls = []) {
+  const out = /* @__PURE__ */ new Set();
+  const add = (password) => {
+    if (password && password.length >= 3) out.add(password);
+  };
+  for (const value of [...Object.values(env), ...extraUrls]) {
+    if (!value || !value.includes("@")) continue;
+    for (const m of value.matchAll(/[a-z][a-z0-9+.-]*:\/\/[^\s/@]*@[^\s]*/gi)) {
+      try {
+        const u = new URL(m[0]);
+        add(u.password);
+        add(decodeURIComponent(u.password));
+      } catch {
+      }
+    }
+  }
+  add(env.PGPASSWORD);
+  return [...out];
+}
+function targetVariables(url, settings, options) {
+  const parts = urlParts(url);
+  const vars = {
+    DATABASE_URL: url,
+    PGHOST: parts.host,
+    PGPORT: parts.port,
+    PGUSER: parts.user,
+    PGPASSWORD: parts.password,
+    PGDATABASE: parts.database
+  };
+  if (options.urlEnvVariable) vars[options.urlEnvVariable] = url;
+  if (options.applicationName) vars.PGAPPNAME = options.applicationName;
+  for (const [name, value] of Object.entries(settings.env)) vars[name] = fillPlaceholders(value, url);
+  return vars;
+}
+function spawnEnvironment(kind, url, settings, options = {}) {
+  const env = { ...process.env };
+  if (kind === "throwaway") {
+    const secrets2 = outsidePasswords(process.env, options.protectedUrls ?? []);
+    const urls = (options.protectedUrls ?? []).filter((u) => Boolean(u));
+    for (const [name, value] of Object.entries(env)) {
+      if (!value) continue;
+      if (secrets2.some((s) => value.includes(s)) || urls.some((u) => value.includes(u))) delete env[name];
+    }
+    for (const name of [...LIBPQ_TARGET, ...LIBPQ_INDIRECT]) delete env[name];
+  }
+  delete env.NODE_V8_COVERAGE;
+  Object.assign(env, targetVariables(url, settings, { urlEnvVariable: options.urlEnvVariable }));
+  return env;
+}
 
 // src/migrate/redact.ts
 var secrets = /* @__PURE__ */ new Set();
@@ -2783,738 +3769,344 @@ function redact(text) {
   return out;
 }
 
-// src/migrate/project.ts
-var ProjectError = class extends Error {
-  /** The setting involved, e.g. `.sequelizerc "migrations-path"`. */
-  setting;
-  constructor(message, options) {
-    super(message, options?.cause === void 0 ? void 0 : { cause: options.cause });
-    this.name = "ProjectError";
-    this.setting = options?.setting;
-  }
-};
-async function loadProject(options) {
-  const cwd = resolve(options.cwd);
-  if (!existsSync3(cwd) || !statSync(cwd).isDirectory()) {
-    throw new ProjectError(`Project folder ${cwd} does not exist. Check --cwd.`, { setting: "--cwd" });
-  }
-  const rcFile = join5(cwd, ".sequelizerc");
-  const rc = existsSync3(rcFile) ? readRcFile(rcFile, cwd) : {};
-  const optionsPath = rcString(rc, "options-path");
-  if (optionsPath) Object.assign(rc, readJsonOptions(resolve(cwd, optionsPath)));
-  const env = options.env || rcString(rc, "env") || process.env.NODE_ENV || "development";
-  let migrationsDir;
-  let migrationsSetting;
-  if (options.migrationsPath !== void 0) {
-    migrationsDir = resolve(cwd, options.migrationsPath);
-    migrationsSetting = "--migrations-path";
-  } else if (rcString(rc, "migrations-path") !== void 0) {
-    migrationsDir = resolve(cwd, rcString(rc, "migrations-path"));
-    migrationsSetting = '.sequelizerc "migrations-path"';
-  } else {
-    migrationsDir = join5(cwd, "migrations");
-    migrationsSetting = 'the default "migrations" folder (set "migrations-path" in .sequelizerc to change it)';
-  }
-  if (!existsSync3(migrationsDir) || !statSync(migrationsDir).isDirectory()) {
-    throw new ProjectError(
-      `Migrations folder not found: ${migrationsDir} (from ${migrationsSetting}). Point --migrations-path or .sequelizerc "migrations-path" at the folder that holds your migrations.`,
-      { setting: migrationsSetting }
-    );
-  }
-  const modelsPath = rcString(rc, "models-path");
-  const defaultModels = join5(cwd, "models");
-  const modelsDir = modelsPath !== void 0 ? resolve(cwd, modelsPath) : existsSync3(defaultModels) ? defaultModels : void 0;
-  const configFile = findConfigFile(cwd, rc);
-  const config = configFile ? await readConfig(configFile, cwd, env) : {};
-  const storage = config.migrationStorage;
-  if (storage !== void 0 && storage !== "sequelize") {
-    throw new ProjectError(
-      `${relative(cwd, configFile)} sets migrationStorage to ${JSON.stringify(storage)}; Schemabot records migrations in the database only ("sequelize" storage, the sequelize-cli default). Remove the setting.`,
-      { setting: "migrationStorage" }
-    );
-  }
-  const table = nonEmptyString(config.migrationStorageTableName) ?? "SequelizeMeta";
-  const define = config.define && typeof config.define === "object" ? config.define : {};
-  const schema = nonEmptyString(config.migrationStorageTableSchema) ?? nonEmptyString(define.schema);
-  const urlEnvVariable = nonEmptyString(config.use_env_variable);
-  return {
-    cwd,
-    migrationsDir,
-    modelsDir,
-    configFile,
-    env,
-    config,
-    meta: schema ? { schema, table } : { table },
-    rcFile: existsSync3(rcFile) ? rcFile : void 0,
-    urlEnvVariable
+// src/migrate/settings.ts
+var import_yaml2 = __toESM(require_dist(), 1);
+import { existsSync as existsSync5, readFileSync as readFileSync4 } from "node:fs";
+import { join as join6 } from "node:path";
+var FILES = [".schemabot.yml", ".schemabot.yaml"];
+var PLACEHOLDERS = ["url", "host", "port", "user", "password", "database"];
+function loaderSpec(value) {
+  const m = /^(--import|--require|-r)[\s=]+(.+)$/.exec(value.trim());
+  if (m) return { flag: m[1] === "--import" ? "--import" : "--require", module: m[2].trim() };
+  const module = value.trim();
+  const esm = module === "tsx" || module.endsWith(".mjs") || /\/esm$/.test(module);
+  return { flag: esm ? "--import" : "--require", module };
+}
+function readRunnerSettings(cwd) {
+  const settings = { env: {}, loaders: [] };
+  const name = FILES.find((f) => existsSync5(join6(cwd, f)));
+  if (!name) return settings;
+  const doc = (0, import_yaml2.parseDocument)(readFileSync4(join6(cwd, name), "utf8"));
+  if (doc.errors.length || !(0, import_yaml2.isMap)(doc.contents)) return settings;
+  const bad = (key, what) => {
+    throw new EnvironmentError(`${name}: "${key}" ${what}`, { setting: `${name} "${key}"` });
   };
-}
-function metaTableOf(project) {
-  return { schema: project.meta.schema ?? "public", name: project.meta.table };
-}
-function nonEmptyString(value) {
-  return typeof value === "string" && value !== "" ? value : void 0;
-}
-function rcString(rc, kebab) {
-  const camel = kebab.replace(/-([a-z])/g, (_m, c) => c.toUpperCase());
-  const value = rc[kebab] ?? rc[camel];
-  return typeof value === "string" ? value : void 0;
-}
-function inFolder(dir, fn) {
-  let previous;
-  try {
-    previous = process.cwd();
-    process.chdir(dir);
-  } catch {
-    previous = void 0;
-  }
-  try {
-    return fn();
-  } finally {
-    if (previous !== void 0) process.chdir(previous);
-  }
-}
-function readRcFile(rcFile, cwd) {
-  const req = createRequire(rcFile);
-  try {
-    const resolved = req.resolve(rcFile);
-    delete req.cache[resolved];
-    const value = inFolder(cwd, () => req(rcFile));
-    const plain = JSON.parse(JSON.stringify(value ?? {}));
-    return plain && typeof plain === "object" ? plain : {};
-  } catch (error) {
-    throw new ProjectError(`Could not read ${rcFile}: ${redact(errorMessage(error))}. Fix the file.`, {
-      cause: error,
-      setting: ".sequelizerc"
-    });
-  }
-}
-function readJsonOptions(file) {
-  try {
-    return JSON.parse(readFileSync3(file, "utf8"));
-  } catch (error) {
-    throw new ProjectError(`Could not read the options file ${file} named by .sequelizerc "options-path".`, {
-      cause: error,
-      setting: '.sequelizerc "options-path"'
-    });
-  }
-}
-function findConfigFile(cwd, rc) {
-  const configured = rcString(rc, "config");
-  if (configured !== void 0) {
-    const file = resolve(cwd, configured);
-    if (!existsSync3(file)) {
-      throw new ProjectError(
-        `Config file not found: ${file} (from .sequelizerc "config"). Fix the path or remove the setting.`,
-        { setting: '.sequelizerc "config"' }
-      );
-    }
-    return file;
-  }
-  const js = join5(cwd, "config", "config.js");
-  if (existsSync3(js)) return js;
-  const json = join5(cwd, "config", "config.json");
-  return existsSync3(json) ? json : void 0;
-}
-function errorMessage(error) {
-  return error instanceof Error ? error.message : String(error);
-}
-async function importConfigModule(file, cwd) {
-  if (file.endsWith(".json")) {
-    return JSON.parse(readFileSync3(file, "utf8"));
-  }
-  if (/\.(cjs|js)$/.test(file)) {
-    const req = createRequire(file);
-    try {
-      delete req.cache[req.resolve(file)];
-      return inFolder(cwd, () => req(file));
-    } catch (error) {
-      if (!isEsmSyntaxError(error)) throw error;
+  for (const pair of doc.contents.items) {
+    const key = (0, import_yaml2.isScalar)(pair.key) ? String(pair.key.value) : "";
+    const value = pair.value;
+    if (key === "env") {
+      if (!(0, import_yaml2.isMap)(value)) bad("env", 'must map variable names to values, e.g. `env: { DB_URI: "{url}" }`.');
+      for (const item of value.items) {
+        const k = (0, import_yaml2.isScalar)(item.key) ? String(item.key.value) : "";
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) bad("env", `has a key that is not a variable name: "${k}".`);
+        if (!(0, import_yaml2.isScalar)(item.value) || item.value.value === null || typeof item.value.value === "object") {
+          bad("env", `value of ${k} must be a string (placeholders: {${PLACEHOLDERS.join("} {")}}).`);
+        }
+        const v = String(item.value.value);
+        const unknown = [...v.matchAll(/\{([a-z_]+)\}/g)].map((x) => x[1]).find(
+          (p) => !PLACEHOLDERS.includes(p)
+        );
+        if (unknown) bad("env", `value of ${k} uses {${unknown}}; placeholders are {${PLACEHOLDERS.join("} {")}}.`);
+        settings.env[k] = v;
+      }
+    } else if (key === "loader") {
+      const items = (0, import_yaml2.isSeq)(value) ? value.items : [value];
+      for (const item of items) {
+        if (!(0, import_yaml2.isScalar)(item) || typeof item.value !== "string" || item.value.trim() === "") {
+          bad("loader", 'must name a module Node loads first (e.g. `loader: tsx` or `loader: "--require @babel/register"`).');
+        }
+        settings.loaders.push(loaderSpec(String(item.value)));
+      }
+    } else if (key === "config") {
+      if (!(0, import_yaml2.isScalar)(value) || value.value !== "none") bad("config", "accepts only `none` (run without the config file).");
+      settings.config = "none";
+    } else if (key === "baseline") {
+      if (!(0, import_yaml2.isScalar)(value) || typeof value.value !== "string" || value.value === "") {
+        bad("baseline", "must name a SQL file (pg_dump output), relative to the project.");
+      }
+      const file = String(value.value);
+      if (!existsSync5(join6(cwd, file))) {
+        bad("baseline", `names ${file}, which does not exist. Fix the path (relative to ${name}'s folder).`);
+      }
+      settings.baseline = file;
     }
   }
-  const ns = await import(pathToFileURL(file).href);
-  return ns.default ?? ns;
-}
-function isEsmSyntaxError(error) {
-  const code2 = error?.code;
-  if (code2 === "ERR_REQUIRE_ESM" || code2 === "ERR_REQUIRE_ASYNC_MODULE") return true;
-  return error instanceof Error && error.name === "SyntaxError" && /Cannot use import statement|Unexpected token 'export'|import\.meta|await is only valid/.test(
-    error.message
-  );
-}
-async function readConfig(file, cwd, env) {
-  const shown = isAbsolute(file) ? relative(cwd, file) || file : file;
-  let raw;
-  try {
-    raw = await importConfigModule(file, cwd);
-    if (typeof raw === "function") {
-      const fn = raw;
-      raw = fn.length === 1 ? await new Promise(
-        (ok, fail) => inFolder(cwd, () => fn((err, value) => err ? fail(err) : ok(value)))
-      ) : await inFolder(cwd, () => fn());
-    } else {
-      raw = await raw;
-    }
-  } catch (error) {
-    throw new ProjectError(`Error reading "${shown}": ${redact(errorMessage(error))}. Fix the config file.`, {
-      cause: error,
-      setting: "config"
-    });
-  }
-  if (!raw || typeof raw !== "object") {
-    throw new ProjectError(`Config must be an object or a promise for an object: ${shown}.`, {
-      setting: "config"
-    });
-  }
-  const all = raw;
-  const section = all[env] && typeof all[env] === "object" ? all[env] : all;
-  return { ...section };
+  return settings;
 }
 
-// src/migrate/loader.ts
-var MigrationLoadError = class extends Error {
-  file;
-  line;
-  constructor(message, file, line2, cause) {
-    super(message, { cause });
-    this.name = "MigrationLoadError";
-    this.file = file;
-    this.line = line2;
-  }
-};
-var loadedStamps = /* @__PURE__ */ new Map();
-function stampOf(file) {
-  const st = statSync2(file);
-  return `${st.mtimeMs}-${st.size}`;
-}
-function changedSinceLastLoad(file) {
-  const stamp = stampOf(file);
-  const previous = loadedStamps.get(file);
-  loadedStamps.set(file, stamp);
-  return previous !== void 0 && previous !== stamp;
-}
-function packageType(file) {
-  let dir = dirname2(file);
-  for (; ; ) {
-    const pkg = join6(dir, "package.json");
-    if (existsSync4(pkg)) {
-      try {
-        return JSON.parse(readFileSync4(pkg, "utf8")).type === "module" ? "module" : "commonjs";
-      } catch {
-        return "commonjs";
-      }
-    }
-    const parent = dirname2(dir);
-    if (parent === dir) return "commonjs";
-    dir = parent;
-  }
-}
-var freshLoads = 0;
-async function importEsm(file, fresh = false) {
-  const url = pathToFileURL2(file);
-  if (changedSinceLastLoad(file)) url.search = `?v=${encodeURIComponent(stampOf(file))}`;
-  if (fresh) url.search = `?load=${++freshLoads}`;
-  return import(url.href);
-}
-function requireCjs(file) {
-  const req = createRequire2(file);
-  if (changedSinceLastLoad(file)) delete req.cache[file];
-  return req(file);
-}
-var tsNodeRegistered = false;
-async function importTypeScript(file, projectRoot) {
-  const fromProject = createRequire2(join6(projectRoot, "package.json"));
-  const has = (id2) => {
-    try {
-      fromProject.resolve(id2);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (has("tsx/cjs/api")) {
-    const esm = file.endsWith(".ts") && packageType(file) === "module";
-    if (!esm) {
-      const tsx2 = fromProject("tsx/cjs/api");
-      try {
-        return tsx2.require(file, file);
-      } catch (error) {
-        if (!isEsmSyntaxError(error)) throw error;
-      }
-    }
-    const tsx = fromProject("tsx/esm/api");
-    return tsx.tsImport(pathToFileURL2(file).href, { parentURL: pathToFileURL2(file).href });
-  }
-  if (has("ts-node")) {
-    if (!tsNodeRegistered) {
-      fromProject("ts-node").register({ transpileOnly: true });
-      tsNodeRegistered = true;
-    }
-    return requireCjs(file);
-  }
-  throw new MigrationLoadError(
-    `TypeScript migration ${file} needs a TypeScript loader installed in the project: run \`npm i -D tsx\` (ts-node works too).`,
-    file,
-    void 0
-  );
-}
-function syntaxErrorLine(error, file) {
-  const stack = error?.stack;
-  if (typeof stack !== "string") return void 0;
-  const url = pathToFileURL2(file).href;
-  for (const line2 of stack.split("\n")) {
-    for (const prefix of [file, url]) {
-      if (line2.startsWith(prefix + ":")) {
-        const n = Number(/^:(\d+)$/.exec(line2.slice(prefix.length))?.[1]);
-        if (Number.isInteger(n) && n > 0) return n;
-      }
-    }
-  }
-  const message = error.message;
-  if (typeof message === "string") {
-    const m = /:(\d+):\d+: ERROR:/.exec(message);
-    if (m) return Number(m[1]);
-  }
-  return void 0;
-}
-function firstFrameIn(error, file) {
-  const stack = error?.stack;
-  if (typeof stack !== "string") return void 0;
-  for (const prefix of [file, pathToFileURL2(file).href]) {
-    const at = stack.indexOf(prefix + ":");
-    if (at >= 0) {
-      const n = Number(/^:(\d+)/.exec(stack.slice(at + prefix.length))?.[1]);
-      if (Number.isInteger(n) && n > 0) return n;
-    }
-  }
-  return void 0;
-}
-function explainLoadError(error, file) {
-  if (error instanceof MigrationLoadError) return error;
-  const e = error;
-  const message = typeof e?.message === "string" ? e.message.split("\n")[0] : String(error);
-  if (e?.name === "SyntaxError" || /Transform failed|ERROR: /.test(message)) {
-    const line2 = syntaxErrorLine(error, file);
-    return new MigrationLoadError(
-      `Syntax error in ${file}${line2 ? ` at line ${line2}` : ""}: ${message}. Fix the syntax and run again.`,
-      file,
-      line2,
-      error
-    );
-  }
-  if (e?.code === "MODULE_NOT_FOUND" || e?.code === "ERR_MODULE_NOT_FOUND") {
-    return new MigrationLoadError(
-      `${file} requires a module that cannot be found: ${message}. Install the package or fix the path.`,
-      file,
-      firstFrameIn(error, file),
-      error
-    );
-  }
-  return new MigrationLoadError(
-    `${file} failed while loading: ${message}. Fix the code that runs when the file is loaded.`,
-    file,
-    firstFrameIn(error, file),
-    error
-  );
-}
-function pick(module, method) {
-  const m = module;
-  if (!m || typeof m !== "object" && typeof m !== "function") return void 0;
-  const dflt = m.default;
-  const fromDefault = dflt && (typeof dflt === "object" || typeof dflt === "function") ? dflt[method] : void 0;
-  const value = fromDefault ?? m[method];
-  return typeof value === "function" ? value : void 0;
-}
-async function loadProjectModule(file, projectRoot, options = {}) {
-  if (options.fresh) forgetProjectModules(projectRoot);
-  try {
-    if (file.endsWith(".mjs")) return await importEsm(file, options.fresh);
-    if (file.endsWith(".ts") || file.endsWith(".cts")) return await importTypeScript(file, projectRoot);
-    if (file.endsWith(".js") && packageType(file) === "module") return await importEsm(file, options.fresh);
-    try {
-      return requireCjs(file);
-    } catch (error) {
-      if (!isEsmSyntaxError(error) || file.endsWith(".cjs")) throw error;
-      return await importEsm(file, options.fresh);
-    }
-  } catch (error) {
-    throw explainLoadError(error, file);
-  }
-}
-function forgetProjectModules(projectRoot) {
-  const cache = createRequire2(join6(projectRoot, "package.json")).cache;
-  const root = projectRoot.endsWith(sep) ? projectRoot : projectRoot + sep;
-  for (const key of Object.keys(cache)) {
-    if (key.startsWith(root) && !key.includes(`${sep}node_modules${sep}`)) delete cache[key];
-  }
-}
-async function loadMigration(file, projectRoot) {
-  const module = await loadProjectModule(file, projectRoot);
-  return { module, up: pick(module, "up"), down: pick(module, "down") };
-}
-
-// src/migrate/sequelize.ts
-import { createRequire as createRequire3 } from "node:module";
+// src/migrate/worker-command.ts
+import { existsSync as existsSync6 } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname as dirname3, join as join7 } from "node:path";
-
-// node_modules/pg-connection-string/esm/index.mjs
-var import__ = __toESM(require_pg_connection_string(), 1);
-var esm_default2 = import__.default.parse;
-var parse = import__.default.parse;
-var toClientConfig = import__.default.toClientConfig;
-var parseIntoClientConfig = import__.default.parseIntoClientConfig;
-
-// src/migrate/sequelize.ts
-var bundled;
-function bundledSequelize() {
-  bundled ??= import("./lib-U4FVFLPT.js").then((m) => {
-    const ns = m;
-    return ns.Sequelize ?? ns.default?.Sequelize;
-  });
-  return bundled;
+import { fileURLToPath as fileURLToPath2, pathToFileURL } from "node:url";
+function workerEntry() {
+  const here = dirname3(fileURLToPath2(import.meta.url));
+  for (const candidate of [join7(here, "worker.js"), join7(here, "..", "worker.js")]) {
+    if (existsSync6(candidate)) return { script: candidate, fromSource: false };
+  }
+  const source = join7(here, "worker", "main.ts");
+  if (existsSync6(source)) return { script: source, fromSource: true };
+  throw new Error(`The migration worker is missing beside ${here}: reinstall Schemabot or rebuild dist/.`);
 }
-async function resolveSequelize(project) {
-  const req = createRequire3(join7(project.cwd, "package.json"));
-  let path;
+function projectTsx(cwd) {
   try {
-    path = req.resolve("sequelize");
-  } catch {
-    const Sequelize2 = await bundledSequelize();
-    const version2 = Sequelize2.version;
-    return { Sequelize: Sequelize2, source: "bundled", version: version2, dialectModule: esm_default };
-  }
-  const Sequelize = req(path);
-  const fromSequelize = createRequire3(path);
-  let dialectModule;
-  try {
-    fromSequelize.resolve("pg");
-  } catch {
-    dialectModule = esm_default;
-  }
-  let version;
-  try {
-    version = req("sequelize/package.json").version;
-  } catch {
-    version = Sequelize.version;
-  }
-  return { Sequelize, source: "project", path: dirname3(path), version, dialectModule };
-}
-var CONNECTION_KEYS = [
-  "url",
-  "use_env_variable",
-  "username",
-  "user",
-  "password",
-  "database",
-  "host",
-  "port",
-  "protocol",
-  "dialect",
-  "dialectModule",
-  "dialectModulePath",
-  "storage",
-  "replication",
-  "logging",
-  "benchmark",
-  "logQueryParameters"
-];
-function sequelizeOptions(project, applicationName, resolved, databaseUrl) {
-  const options = { ...project.config };
-  for (const key of CONNECTION_KEYS) delete options[key];
-  for (const key of Object.keys(options)) {
-    if (/^(migration|seeder)Storage/.test(key) || key === "migrationTimestamps") delete options[key];
-  }
-  const configured = project.config.dialectOptions ?? {};
-  const ssl = configured.ssl === void 0 && databaseUrl ? sslFromUrl(databaseUrl) : void 0;
-  const dialectOptions = {
-    ...configured,
-    ...ssl !== void 0 ? { ssl } : {},
-    application_name: applicationName
-  };
-  return {
-    ...options,
-    dialect: "postgres",
-    dialectOptions,
-    ...resolved.dialectModule ? { dialectModule: resolved.dialectModule } : {},
-    logging: false
-  };
-}
-function sslFromUrl(databaseUrl) {
-  try {
-    const url = new URL(databaseUrl);
-    if (![...url.searchParams.keys()].some((k) => k.startsWith("ssl"))) return void 0;
-    return parse(databaseUrl).ssl ?? void 0;
+    return pathToFileURL(createRequire(join7(cwd, "package.json")).resolve("tsx")).href;
   } catch {
     return void 0;
   }
 }
-function urlWithoutApplicationName(databaseUrl) {
-  try {
-    const url = new URL(databaseUrl);
-    if (!url.searchParams.has("application_name")) return databaseUrl;
-    url.searchParams.delete("application_name");
-    return url.toString();
-  } catch {
-    return databaseUrl;
+function sequelizeWorkerArgs(cwd, loaders) {
+  const { script, fromSource } = workerEntry();
+  const args = [];
+  const tsx = projectTsx(cwd);
+  if (tsx) args.push("--import", tsx);
+  else if (fromSource) {
+    args.push("--import", pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href);
   }
+  for (const loader of loaders) args.push(loader.flag, loader.module);
+  args.push(script);
+  return args;
 }
 
-// src/migrate/models.ts
-var ModelsError = class extends Error {
-  file;
-  constructor(message, options = {}) {
-    super(message, options.cause === void 0 ? void 0 : { cause: options.cause });
-    this.name = "ModelsError";
-    this.file = options.file;
+// src/migrate/worker-process.ts
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+var WorkerRequestError = class extends Error {
+  failure;
+  constructor(failure) {
+    super(failure.message);
+    this.name = "WorkerRequestError";
+    this.failure = failure;
   }
 };
-var MODULE_EXTENSIONS = [".js", ".cjs", ".mjs", ".ts", ".cts"];
-var MODEL_FILE = /^[^.].*\.(c?js|mjs|c?ts)$/;
-function findModels(project, explicit) {
-  if (explicit) {
-    const path = resolve2(project.cwd, explicit);
-    if (!existsSync5(path)) {
-      throw new ModelsError(
-        `Models not found: ${relative2(project.cwd, path) || path} does not exist. Point the models setting at a module exporting your Sequelize instance (for example models/index.js) or at your models folder.`,
-        { file: path }
-      );
+var WorkerExitedError = class extends Error {
+  exitCode;
+  signal;
+  /** The last lines the worker wrote to stderr (redacted), for the message. */
+  stderrTail;
+  constructor(code2, signal, stderrTail, killedOnPurpose) {
+    const how = signal ? `was killed by ${signal}` : `exited with code ${code2}`;
+    const tail2 = stderrTail.length ? ` Its last output: ${stderrTail.slice(-3).join(" | ")}` : "";
+    super(`${killedOnPurpose ? "The worker was stopped" : `The migration worker ${how}`}.${tail2}`);
+    this.name = "WorkerExitedError";
+    this.exitCode = code2;
+    this.signal = signal;
+    this.stderrTail = stderrTail;
+  }
+};
+var WorkerProcess = class {
+  child;
+  pending = /* @__PURE__ */ new Map();
+  nextId = 1;
+  exited;
+  killedOnPurpose = false;
+  stderrTail = [];
+  exitPromise;
+  constructor(spec) {
+    this.child = spawn(spec.command, spec.args, {
+      cwd: spec.cwd,
+      env: spec.env,
+      stdio: ["pipe", "pipe", "pipe", "pipe"],
+      // Its own process group: a stop reaches whatever the migration code started too.
+      detached: true
+    });
+    const log = spec.log ?? (() => void 0);
+    const relay = (stream, isErr) => {
+      if (!stream) return;
+      createInterface({ input: stream }).on("line", (line2) => {
+        const safe = redact(line2);
+        if (isErr) {
+          this.stderrTail.push(safe);
+          if (this.stderrTail.length > 20) this.stderrTail.shift();
+        }
+        log(safe);
+      });
+    };
+    relay(this.child.stdout, false);
+    relay(this.child.stderr, true);
+    const answers = this.child.stdio[3];
+    if (answers) {
+      createInterface({ input: answers }).on("line", (line2) => this.onAnswer(line2));
     }
-    return statSync3(path).isDirectory() ? entryInFolder(path) : { kind: "module", path };
+    this.child.stdin?.on("error", () => void 0);
+    this.exitPromise = new Promise((resolve3) => {
+      const done = (code2, signal) => {
+        if (!this.exited)
+          this.exited = new WorkerExitedError(code2, signal, [...this.stderrTail], this.killedOnPurpose);
+        for (const p of this.pending.values()) p.reject(this.exited);
+        this.pending.clear();
+        resolve3();
+      };
+      this.child.once("exit", done);
+      this.child.once("error", (error) => {
+        this.exited = Object.assign(new WorkerExitedError(null, null, [String(error.message)], false), {
+          message: `The migration worker could not be started (${spec.command}): ${error.message}`
+        });
+        done(null, null);
+      });
+    });
+    this.answers = answers;
+    this.setRef(false);
   }
-  const dir = project.modelsDir;
-  if (!dir || !existsSync5(dir) || !statSync3(dir).isDirectory()) return null;
-  return entryInFolder(dir);
-}
-function entryInFolder(dir) {
-  for (const ext of MODULE_EXTENSIONS) {
-    const index = join8(dir, `index${ext}`);
-    if (existsSync5(index)) return { kind: "module", path: index };
+  answers;
+  setRef(on) {
+    const handles = [this.child, this.child.stdout, this.child.stderr, this.answers];
+    for (const h of handles) (on ? h?.ref : h?.unref)?.call(h);
   }
-  return modelFiles(dir).length ? { kind: "folder", path: dir } : null;
-}
-function modelFiles(dir) {
-  return readdirSync2(dir).filter((f) => MODEL_FILE.test(f) && !/\.d\.c?ts$/.test(f) && !/\.(test|spec)\.[cm]?[jt]s$/.test(f)).filter((f) => !/^index\.[cm]?[jt]s$/.test(f)).sort().map((f) => join8(dir, f));
-}
-function isSequelize(value) {
-  const v = value;
-  return !!v && typeof v === "object" && typeof v.define === "function" && typeof v.sync === "function" && typeof v.getQueryInterface === "function" && !!v.models;
-}
-function instanceIn(module) {
-  const m = module;
-  const candidates = [
-    m,
-    m?.sequelize,
-    m?.default,
-    m?.default?.sequelize
-  ];
-  return candidates.find(isSequelize);
-}
-function targetOf(databaseUrl) {
-  const url = new URL(databaseUrl);
-  return {
-    host: url.hostname,
-    port: Number(url.port || 5432),
-    database: decodeURIComponent(url.pathname.replace(/^\//, "")),
-    username: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password)
-  };
-}
-async function withProjectEnv(project, databaseUrl, fn) {
-  const names = [project.urlEnvVariable ?? "DATABASE_URL", "NODE_ENV"];
-  const saved = names.map((n) => process.env[n]);
-  process.env[names[0]] = databaseUrl;
-  process.env.NODE_ENV = project.env;
-  try {
-    return await fn();
-  } finally {
-    names.forEach((n, i) => {
-      if (saved[i] === void 0) delete process.env[n];
-      else process.env[n] = saved[i];
+  get pid() {
+    return this.child.pid;
+  }
+  /** True once the process has ended. */
+  get ended() {
+    return this.exited !== void 0;
+  }
+  onAnswer(line2) {
+    let message;
+    try {
+      message = JSON.parse(line2);
+    } catch {
+      return;
+    }
+    const p = this.pending.get(message.id);
+    if (!p) return;
+    this.pending.delete(message.id);
+    if (this.pending.size === 0) this.setRef(false);
+    if (message.ok) p.resolve(message.result);
+    else p.reject(new WorkerRequestError(message.error));
+  }
+  /** Sends one request and waits for its answer. Rejects with `WorkerExitedError` if the worker ends first. */
+  request(body) {
+    if (this.exited) return Promise.reject(this.exited);
+    const id2 = this.nextId++;
+    return new Promise((resolve3, reject) => {
+      this.pending.set(id2, { resolve: resolve3, reject });
+      this.setRef(true);
+      this.child.stdin.write(JSON.stringify({ ...body, id: id2 }) + "\n");
     });
   }
-}
-function repoint(sequelize, target, file) {
-  const s = sequelize;
-  if (s.getDialect() !== "postgres") {
-    throw new ModelsError(
-      `${file} builds a Sequelize instance for ${s.getDialect()}; Schemabot compares models with PostgreSQL migrations only.`,
-      { file }
-    );
-  }
-  if (s.connectionManager.config.replication) {
-    throw new ModelsError(
-      `${file} configures read replication; Schemabot cannot point such an instance at a throwaway database. Point the models setting at a module that builds a plain instance.`,
-      { file }
-    );
-  }
-  Object.assign(s.config, target);
-  Object.assign(s.connectionManager.config, target);
-  s.options.logging = false;
-}
-function describe2(error) {
-  return redact(error instanceof Error ? error.message.split("\n")[0] : String(error));
-}
-async function loadModule2(file, project) {
-  try {
-    return await loadProjectModule(file, project.cwd, { fresh: true });
-  } catch (error) {
-    const where2 = relative2(project.cwd, file) || file;
-    const line2 = error instanceof MigrationLoadError && error.line ? ` (line ${error.line})` : "";
-    throw new ModelsError(
-      `Could not load the models from ${where2}${line2}: ${describe2(error instanceof MigrationLoadError ? error.cause ?? error : error)}. Schemabot loads them as your app does; fix the error, or point the models setting at a module that exports your Sequelize instance.`,
-      { file, cause: error }
-    );
-  }
-}
-async function loadFolder(dir, project, databaseUrl) {
-  const resolved = await resolveSequelize(project);
-  const SequelizeClass = resolved.Sequelize;
-  const sequelize = new SequelizeClass(databaseUrl, sequelizeOptions(project, "schemabot-models", resolved));
-  const dataTypes = SequelizeClass.DataTypes;
-  for (const file of modelFiles(dir)) {
-    const module = await loadModule2(file, project);
-    const factory = typeof module === "function" ? module : module?.default;
-    if (typeof factory !== "function") continue;
+  /** Ends the worker at once (SIGKILL to its whole process group) and waits for it to be gone. */
+  async kill() {
+    if (this.exited) return;
+    this.killedOnPurpose = true;
+    const pid = this.child.pid;
     try {
-      if (!/^class\s/.test(Function.prototype.toString.call(factory))) factory(sequelize, dataTypes);
-    } catch (error) {
-      throw new ModelsError(
-        `${relative2(project.cwd, file)} failed while defining its model: ${describe2(error)}.`,
-        {
-          file,
-          cause: error
-        }
-      );
+      if (pid !== void 0) process.kill(-pid, "SIGKILL");
+    } catch {
+      this.child.kill("SIGKILL");
     }
+    await this.exitPromise;
   }
-  const models = sequelize.models;
-  for (const [name, model] of Object.entries(models)) {
-    try {
-      model.associate?.(models);
-    } catch (error) {
-      throw new ModelsError(`The associations of model ${name} failed: ${describe2(error)}.`, {
-        cause: error
-      });
-    }
+  /** Asks the worker to close its connections and exit; kills it if it does not within `graceMs`. */
+  async close(graceMs = 5e3) {
+    if (this.exited) return;
+    let timer;
+    const closing = this.request({ op: "close" }).catch(() => void 0);
+    const late = new Promise((resolve3) => timer = setTimeout(() => resolve3("late"), graceMs));
+    const first = await Promise.race([this.exitPromise.then(() => "exited"), late]);
+    clearTimeout(timer);
+    void closing;
+    if (first === "late") await this.kill();
   }
-  return sequelize;
+  async [Symbol.asyncDispose]() {
+    await this.close();
+  }
+};
+
+// src/migrate/project.ts
+var ProjectError = class extends EnvironmentError {
+  /** Environment variables the failing file read that were not set. */
+  unsetEnv;
+  constructor(message, options) {
+    super(message, options);
+    this.name = "ProjectError";
+    if (options?.unsetEnv?.length) this.unsetEnv = options.unsetEnv;
+  }
+};
+function fromFailure(failure) {
+  if (failure.kind === "project") {
+    return new ProjectError(failure.message, { setting: failure.setting, unsetEnv: failure.unsetEnv });
+  }
+  if (failure.kind === "models") return new ModelsError(failure.message, { file: failure.file });
+  return Object.assign(new Error(failure.message), failure.code ? { code: failure.code } : {});
 }
-var loadedInstances = /* @__PURE__ */ new WeakSet();
-async function loadModels(project, databaseUrl, entry) {
-  const target = targetOf(databaseUrl);
-  const shown = relative2(project.cwd, entry.path) || basename(entry.path);
-  const sequelize = await withProjectEnv(project, databaseUrl, async () => {
-    if (entry.kind === "folder") return loadFolder(entry.path, project, databaseUrl);
-    const module = await loadModule2(entry.path, project);
-    const instance = instanceIn(module);
-    if (!instance) {
-      throw new ModelsError(
-        `${shown} does not export a Sequelize instance (as the module itself, \`sequelize\`, or \`default\`). Export it, as the models/index.js of \`sequelize-cli init\` does (\`db.sequelize = sequelize\`).`,
-        { file: entry.path }
-      );
-    }
-    if (loadedInstances.has(instance)) {
-      throw new ModelsError(
-        `${shown} returned the Sequelize instance of an earlier load in this process: its module came from a cache Schemabot cannot clear (a test runner's module registry, or a package outside the project), so it is closed and its models may be out of date. Run Schemabot in a fresh process.`,
-        { file: entry.path }
-      );
-    }
-    loadedInstances.add(instance);
-    return instance;
-  });
-  repoint(sequelize, target, shown);
-  let closed = false;
-  const close = async () => {
-    if (closed) return;
-    closed = true;
-    await sequelize.close().catch(() => void 0);
-  };
+var spares = /* @__PURE__ */ new WeakMap();
+function workerCommand(project, kind, url) {
   return {
-    entry,
-    sequelize,
-    close,
-    [Symbol.asyncDispose]: close,
-    async sync() {
-      const [where2] = await sequelize.query("SELECT current_database() AS database", {
-        type: "SELECT"
-      });
-      if (where2?.database !== target.database) {
-        throw new ModelsError(
-          `The models' Sequelize instance is connected to database "${where2?.database}", not the throwaway database "${target.database}"; Schemabot refuses to sync into it.`,
-          { file: entry.path }
-        );
-      }
-      if (!Object.keys(sequelize.models).length) {
-        throw new ModelsError(
-          `${shown} defines no models. Point the models setting at the module that defines them.`,
-          {
-            file: entry.path
-          }
-        );
-      }
-      try {
-        await sequelize.sync();
-      } catch (error) {
-        const sql = error.sql;
-        throw new ModelsError(
-          `sync() of the models from ${shown} failed: ${describe2(error)}` + (typeof sql === "string" ? ` (statement: ${redact(sql).slice(0, 300)})` : "") + ". The models must be valid for PostgreSQL.",
-          { file: entry.path, cause: error }
-        );
-      }
-      return declaredTables(sequelize);
-    }
+    command: process.execPath,
+    args: sequelizeWorkerArgs(project.cwd, project.settings.loaders),
+    cwd: project.cwd,
+    env: spawnEnvironment(kind, url, project.settings, {
+      urlEnvVariable: project.urlEnvVariable,
+      protectedUrls: project.loadOptions.protectedUrls
+    }),
+    log: project.loadOptions.log
   };
 }
-function isClientDefault(attribute, S) {
-  if (attribute._autoGenerated) return true;
-  const value = attribute.defaultValue;
-  if (value === void 0) return false;
-  if (typeof value === "function") return true;
-  for (const name of ["NOW", "UUIDV1", "UUIDV4"]) {
-    const type = S[name];
-    if (type && value instanceof type) return true;
+async function loadInWorker(worker, project) {
+  const o = project.loadOptions;
+  try {
+    return await worker.request({
+      op: "load",
+      cwd: resolve2(o.cwd),
+      ...o.migrationsPath !== void 0 ? { migrationsPath: o.migrationsPath } : {},
+      ...o.env ? { nodeEnv: o.env } : {},
+      ...project.settings.config ? { config: project.settings.config } : {}
+    });
+  } catch (error) {
+    await worker.kill();
+    if (error instanceof WorkerRequestError) {
+      throw fromFailure({ ...error.failure, message: redact(error.failure.message) });
+    }
+    throw new ProjectError(
+      `The project's code could not be loaded: ${error.message} Check that Node can run the project (its dependencies installed with \`npm ci\`, a \`loader:\` in .schemabot.yml if it needs one).`,
+      { cause: error }
+    );
   }
-  return false;
 }
-function declaredTables(sequelize) {
-  const S = sequelize.constructor ?? {};
-  return Object.values(sequelize.models).map((model) => {
-    const t = model.getTableName();
-    const schema = typeof t === "string" ? model.options.schema ?? "public" : t.schema ?? "public";
-    const table = typeof t === "string" ? t : t.tableName;
-    const attributes = model.getAttributes();
-    const clientDefaults = Object.entries(attributes).filter(([, a]) => isClientDefault(a, S)).map(([key, a]) => a.field ?? key);
-    return { model: model.name, schema, table, clientDefaults };
-  });
+async function loadProject(options) {
+  const cwd = resolve2(options.cwd);
+  if (!existsSync7(cwd) || !statSync2(cwd).isDirectory()) {
+    throw new ProjectError(`Project folder ${cwd} does not exist. Check --cwd.`, { setting: "--cwd" });
+  }
+  const settings = readRunnerSettings(cwd);
+  const partial = { cwd, settings, loadOptions: { ...options, cwd } };
+  const worker = new WorkerProcess(workerCommand(partial, "throwaway", PLACEHOLDER_URL));
+  const info = await loadInWorker(worker, partial);
+  const project = { ...info, settings, loadOptions: partial.loadOptions };
+  spares.set(project, worker);
+  return project;
+}
+function takeSpareWorker(project) {
+  const worker = spares.get(project);
+  spares.delete(project);
+  return worker && !worker.ended ? worker : void 0;
+}
+async function releaseProject(project) {
+  await takeSpareWorker(project)?.close();
+}
+async function migrationFunctions(project, files) {
+  let worker = takeSpareWorker(project);
+  if (!worker) {
+    worker = new WorkerProcess(workerCommand(project, "throwaway", PLACEHOLDER_URL));
+    await loadInWorker(worker, project);
+  }
+  try {
+    const result = await worker.request({
+      op: "functions",
+      migrations: files.map((f) => ({ name: f.name, path: f.path }))
+    });
+    return result.map((r) => r.error ? { ...r, error: redact(r.error) } : r);
+  } finally {
+    if (!worker.ended && !spares.has(project)) spares.set(project, worker);
+  }
 }
 
 // src/migrate/runner.ts
 import { randomBytes } from "node:crypto";
-import { performance as performance2 } from "node:perf_hooks";
 
 // src/migrate/errors.ts
 import { realpathSync } from "node:fs";
-import { isAbsolute as isAbsolute2, relative as relative3, sep as sep2 } from "node:path";
-import { fileURLToPath as fileURLToPath2 } from "node:url";
-function stackFrames(stack) {
-  if (!stack) return [];
-  const frames = [];
-  for (const raw of stack.split("\n")) {
-    const match = /^\s*at (?:.*?\()?((?:file:\/\/)?[^():]+):(\d+):\d+\)?\s*$/.exec(raw);
-    if (!match) continue;
-    let file = match[1];
-    if (file.startsWith("file://")) {
-      try {
-        file = fileURLToPath2(file.split("?")[0]);
-      } catch {
-        continue;
-      }
-    }
-    if (!isAbsolute2(file)) continue;
-    frames.push({ file, line: Number(match[2]) });
-  }
-  return frames;
-}
+import { isAbsolute, relative as relative2, sep } from "node:path";
 function real(path) {
   try {
     return realpathSync(path);
@@ -3522,344 +4114,75 @@ function real(path) {
     return path;
   }
 }
-function locate(stacks, migrationPath, projectRoot) {
-  const target = /* @__PURE__ */ new Set([migrationPath, real(migrationPath)]);
-  const frames = stacks.flatMap((s) => stackFrames(s));
-  const inMigration = frames.find((f) => target.has(f.file) || target.has(real(f.file)));
-  if (inMigration) return inMigration;
-  const root = real(projectRoot) + sep2;
-  return frames.find((f) => {
-    const file = real(f.file);
-    return (file.startsWith(root) || f.file.startsWith(projectRoot + sep2)) && !file.includes(`${sep2}node_modules${sep2}`);
-  });
-}
 function projectRelative(file, projectRoot) {
-  const rel = relative3(projectRoot, file);
-  const shown = rel.startsWith("..") || isAbsolute2(rel) ? relative3(real(projectRoot), real(file)) : rel;
-  return (shown.startsWith("..") ? file : shown).split(sep2).join("/");
+  const rel = relative2(projectRoot, file);
+  const shown = rel.startsWith("..") || isAbsolute(rel) ? relative2(real(projectRoot), real(file)) : rel;
+  return (shown.startsWith("..") ? file : shown).split(sep).join("/");
 }
-function asErrorLike(value) {
-  return value && typeof value === "object" ? value : void 0;
-}
-function str(value) {
-  return typeof value === "string" && value !== "" ? value : void 0;
-}
-function chain(error) {
-  const out = [];
-  const seen = /* @__PURE__ */ new Set();
-  let current = error;
-  while (current && typeof current === "object" && !seen.has(current) && out.length < 10) {
-    seen.add(current);
-    const e = current;
-    out.push(e);
-    current = e.original ?? e.parent ?? e.cause;
-  }
-  return out;
-}
-function messageOf(error) {
-  const e = asErrorLike(error);
-  if (e && typeof e.message === "string" && e.message !== "") return e.message;
-  if (e && typeof e.name === "string") return e.name;
-  try {
-    return typeof error === "string" ? error : JSON.stringify(error) ?? String(error);
-  } catch {
-    return String(error);
-  }
-}
-function describeError(error, migrationPath, projectRoot, extraStacks = []) {
-  const links = chain(error);
-  const pgError = links.find((e) => typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code));
-  const withSql = links.find((e) => str(e.sql) !== void 0);
-  const info = { message: redact(messageOf(pgError ?? error)) };
-  const first = links[0];
-  if (first && Array.isArray(first.errors) && first.errors.length > 0 && info.message.length < 200) {
-    const parts = first.errors.map((e) => messageOf(e)).filter((m) => !info.message.includes(m));
-    if (parts.length > 0) info.message += `: ${redact(parts.join("; "))}`;
-  }
-  if (withSql) info.sql = redact(str(withSql.sql));
-  if (pgError) {
-    info.code = pgError.code;
-    const detail = str(pgError.detail);
-    const hint = str(pgError.hint);
-    if (detail) info.detail = redact(detail);
-    if (hint) info.hint = redact(hint);
-    const position = Number(pgError.position);
-    if (Number.isInteger(position) && position > 0) info.position = position;
-  }
-  const stacks = [...links.map((e) => typeof e.stack === "string" ? e.stack : void 0), ...extraStacks];
-  const frame = locate(stacks, migrationPath, projectRoot);
-  info.file = projectRelative(frame?.file ?? migrationPath, projectRoot);
-  if (frame) info.line = frame.line;
-  return info;
-}
-
-// src/migrate/meta.ts
-var MODEL_NAME = "SequelizeMeta";
-var COLUMN = "name";
-function quoteIdent2(name) {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-function metaTableSql(meta) {
-  return meta.schema ? `${quoteIdent2(meta.schema)}.${quoteIdent2(meta.table)}` : quoteIdent2(meta.table);
-}
-var MetaTable = class {
-  constructor(sequelize, SequelizeCtor, project) {
-    this.sequelize = sequelize;
-    this.SequelizeCtor = SequelizeCtor;
-    this.project = project;
-  }
-  sequelize;
-  SequelizeCtor;
-  project;
-  model;
-  schemaReady = false;
-  /** Does the table exist? (No side effects: `applied()` must not create it.) */
-  async exists() {
-    const [rows] = await this.sequelize.query('SELECT to_regclass(?) IS NOT NULL AS "exists"', {
-      replacements: [metaTableSql(this.project.meta)],
-      raw: true,
-      logging: false
-    });
-    return Boolean(rows[0]?.exists);
-  }
-  async columns() {
-    const [rows] = await this.sequelize.query(
-      "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(?) AND attnum > 0 AND NOT attisdropped",
-      { replacements: [metaTableSql(this.project.meta)], raw: true, logging: false }
-    );
-    return rows.map((r) => r.attname);
-  }
-  async getModel() {
-    if (this.model) return this.model;
-    const config = this.project.config;
-    let timestamps = Boolean(config.migrationTimestamps);
-    if (!timestamps && await this.exists()) timestamps = (await this.columns()).includes("createdAt");
-    const S = this.SequelizeCtor;
-    this.model = this.sequelize.define(
-      MODEL_NAME,
-      {
-        [COLUMN]: {
-          type: S.STRING,
-          allowNull: false,
-          unique: true,
-          primaryKey: true,
-          autoIncrement: false
-        }
-      },
-      {
-        tableName: this.project.meta.table,
-        schema: this.project.meta.schema,
-        timestamps,
-        charset: "utf8",
-        collate: "utf8_unicode_ci"
-      }
-    );
-    return this.model;
-  }
-  /** sequelize-cli creates a custom `migrationStorageTableSchema` (only that one) before using it. */
-  tableReady = false;
-  async ensureSchema() {
-    const configured = this.project.config.migrationStorageTableSchema;
-    const schema = typeof configured === "string" ? configured : void 0;
-    if (this.schemaReady || !schema || schema === "public") return;
-    await this.sequelize.createSchema(schema, { logging: false });
-    this.schemaReady = true;
-  }
-  /**
-   * The model, its table created like sequelize-cli creates it (`sync`) when missing. sequelize-cli
-   * syncs before every write; after the first sync one existence check is enough (a migration could
-   * drop the table), which spares each step Sequelize's index introspection queries.
-   */
-  async synced() {
-    await this.ensureSchema();
-    const model = await this.getModel();
-    if (!this.tableReady || !await this.exists()) {
-      await model.sync({ logging: false });
-      this.tableReady = true;
-    }
-    return model;
-  }
-  /** Records a migration as applied (umzug `logMigration`). */
-  async log(name) {
-    const model = await this.synced();
-    await model.create({ [COLUMN]: name }, { logging: false });
-  }
-  /** Removes a migration's row (umzug `unlogMigration`). */
-  async unlog(name) {
-    const model = await this.synced();
-    await model.destroy({ where: { [COLUMN]: name }, logging: false });
-  }
-  /** Applied migration names in umzug's order (`ORDER BY name ASC`, the database's collation). */
-  async executed() {
-    if (!await this.exists()) return [];
-    const model = await this.getModel();
-    const rows = await model.findAll({ order: [[COLUMN, "ASC"]], logging: false });
-    return rows.map((row) => row.get(COLUMN));
-  }
-};
 
 // src/migrate/runner.ts
 var DEFAULT_TIMEOUT_MS = 10 * 60 * 1e3;
-var INTERNAL_SQL = /^WITH ranges AS \(\s*SELECT pg_range\.rngtypid/;
-var CALL_STACK = /* @__PURE__ */ Symbol.for("schemabot.migrate.callStack");
-var CALL_SITE = /* @__PURE__ */ Symbol("schemabot.callSite");
-var Capture = class {
-  entries = [];
-  byQuery = /* @__PURE__ */ new Map();
-  pending = /* @__PURE__ */ new Set();
-  /** Call stacks of queries in flight, in issue order (for the line of a timed-out statement). */
-  pendingStacks = /* @__PURE__ */ new Map();
-  statements(now, lineOf) {
-    const out = [];
-    for (const e of this.entries) {
-      const sql = e.sql ?? (typeof e.query?.sql === "string" ? e.query.sql : void 0);
-      if (!sql || INTERNAL_SQL.test(sql)) continue;
-      const s = { sql: redact(stripLogPrefix(sql)), ms: round(e.ms ?? now - e.start) };
-      if (e.failed) s.failed = true;
-      if (e.ms === void 0) s.unfinished = true;
-      const line2 = lineOf(e.stack);
-      if (line2 !== void 0) s.line = line2;
-      out.push(s);
-    }
-    return out;
-  }
-  /** The statement still running, if any (the last one issued). */
-  running() {
-    return [...this.entries].reverse().find((e) => e.ms === void 0);
-  }
-};
-function stripLogPrefix(sql) {
-  return sql.replace(/^Execut(?:ed|ing) \([^)]*\): /, "");
-}
-function round(ms2) {
-  return Math.round(ms2 * 1e3) / 1e3;
-}
-function delay(ms2) {
-  return new Promise((resolve3) => setTimeout(() => resolve3("timeout"), Math.max(0, ms2)).unref?.());
-}
-function nextTurn() {
-  return new Promise((resolve3) => setImmediate(resolve3));
-}
+var KILL_GRACE_MS = 3e3;
 var MigrationRunner = class _MigrationRunner {
-  constructor(databaseUrl, project, resolved, options) {
-    this.databaseUrl = databaseUrl;
+  constructor(url, project, options) {
+    this.url = url;
     this.project = project;
-    this.resolved = resolved;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.kind = options.target ?? "throwaway";
     this.applicationName = `schemabot-migrate-${process.pid}-${randomBytes(4).toString("hex")}`;
-    this.sequelizeSource = resolved.source;
-    this.sequelizeVersion = resolved.version;
   }
-  databaseUrl;
+  url;
   project;
-  resolved;
-  /** The `application_name` of the runner's connections (unique per runner). */
+  /** The `application_name` of every connection the worker opens (its backends are found by it). */
   applicationName;
-  sequelizeSource;
+  sequelizeSource = "project";
   sequelizeVersion;
-  session;
-  capture = null;
+  worker;
   closed = false;
   timeoutMs;
-  /** Connects to `databaseUrl` (always the caller's: the project config never picks the target). */
-  static async open(databaseUrl, project, options = {}) {
-    addUrlSecret(databaseUrl);
-    if (typeof project.config.password === "string") addSecret(project.config.password);
-    const runner = new _MigrationRunner(databaseUrl, project, await resolveSequelize(project), options);
-    await runner.connect();
+  kind;
+  /** Starts (or takes the project's waiting) worker and connects it to `url`. */
+  static async open(url, project, options = {}) {
+    addUrlSecret(url);
+    const runner = new _MigrationRunner(url, project, options);
+    await runner.start();
     return runner;
   }
-  /** The Sequelize instance migrations run on (for callers that need the same connection settings). */
-  get sequelize() {
-    return this.current().sequelize;
-  }
-  current() {
-    if (this.closed || !this.session) throw new Error("The migration runner is closed.");
-    return this.session;
-  }
-  async connect() {
-    const { Sequelize: SequelizeCtor } = this.resolved;
-    const options = sequelizeOptions(this.project, this.applicationName, this.resolved, this.databaseUrl);
-    let sequelize;
+  async start() {
+    const spare = this.kind === "throwaway" ? takeSpareWorker(this.project) : void 0;
+    const worker = spare ?? new WorkerProcess(workerCommand(this.project, this.kind, this.url));
+    if (!spare) await loadInWorker(worker, this.project);
     try {
-      sequelize = new SequelizeCtor(urlWithoutApplicationName(this.databaseUrl), options);
-    } catch (error) {
-      throw safeError("Could not set up Sequelize for the project", error);
-    }
-    this.instrument(sequelize);
-    try {
-      await sequelize.authenticate({ logging: false });
-    } catch (error) {
-      await sequelize.close().catch(() => void 0);
-      throw safeError("Could not connect to the database", error);
-    }
-    this.session = { sequelize, meta: new MetaTable(sequelize, SequelizeCtor, this.project) };
-  }
-  /** Records the statements of the running migration (query hooks) and each query's call site. */
-  instrument(sequelize) {
-    const hooks = sequelize;
-    hooks.addHook("beforeQuery", (options, query) => {
-      const capture = this.capture;
-      if (!capture || !query) return;
-      const stack = options?.[CALL_SITE];
-      const entry = {
-        query,
-        start: performance2.now(),
-        ...typeof stack === "string" ? { stack } : {}
-      };
-      capture.entries.push(entry);
-      capture.byQuery.set(query, entry);
-      const run = query.run;
-      if (typeof run === "function") {
-        query.run = async function(...args) {
-          try {
-            return await run.apply(this, args);
-          } catch (error) {
-            entry.failed = true;
-            throw error;
-          }
-        };
-      }
-    });
-    hooks.addHook("afterQuery", (_options, query) => {
-      const entry = this.capture?.byQuery.get(query);
-      if (!entry) return;
-      entry.ms = performance2.now() - entry.start;
-      entry.sql = typeof query.sql === "string" ? query.sql : void 0;
-    });
-    const original = sequelize.query;
-    const currentCapture = () => this.capture;
-    const wrapped = function(...args) {
-      const capture = currentCapture();
-      if (!capture) return original.apply(this, args);
-      const stack = new Error("query issued here").stack;
-      const [sql, options, ...rest] = args;
-      const tagged = options && typeof options === "object" ? { ...options, [CALL_SITE]: stack } : { [CALL_SITE]: stack };
-      const inner = original.apply(this, [sql, tagged, ...rest]);
-      capture.pending.add(inner);
-      capture.pendingStacks.set(inner, stack);
-      const done = () => {
-        capture.pending.delete(inner);
-        capture.pendingStacks.delete(inner);
-      };
-      inner.then(done, done);
-      return inner.then(void 0, (error) => {
-        if (error && typeof error === "object" && !(CALL_STACK in error)) {
-          Object.defineProperty(error, CALL_STACK, { value: stack, enumerable: false });
+      const opened = await worker.request(
+        {
+          op: "open",
+          url: this.url,
+          env: targetVariables(this.url, this.project.settings, {
+            urlEnvVariable: this.project.urlEnvVariable,
+            applicationName: this.applicationName
+          }),
+          applicationName: this.applicationName,
+          timeoutMs: this.timeoutMs
         }
-        throw error;
-      });
-    };
-    sequelize.query = wrapped;
+      );
+      this.sequelizeSource = opened.sequelizeSource;
+      if (opened.sequelizeVersion) this.sequelizeVersion = opened.sequelizeVersion;
+    } catch (error) {
+      await worker.kill();
+      if (error instanceof WorkerRequestError) {
+        throw fromFailure({ ...error.failure, message: redact(error.failure.message) });
+      }
+      throw error;
+    }
+    this.worker = worker;
   }
-  /** Runs the runner's own queries (meta table) outside any migration's statements. */
-  async bookkeeping(fn) {
-    const saved = this.capture;
-    this.capture = null;
+  async request(body) {
+    if (this.closed) throw new Error("The migration runner is closed.");
     try {
-      return await fn(this.current());
-    } finally {
-      this.capture = saved;
+      return await this.worker.request(body);
+    } catch (error) {
+      if (error instanceof WorkerRequestError) throw fromFailure({ ...error.failure, message: redact(error.failure.message) });
+      throw error;
     }
   }
   /** Runs the migration's `up()`; on success records it in the meta table (created like sequelize-cli). */
@@ -3870,208 +4193,338 @@ var MigrationRunner = class _MigrationRunner {
   down(m) {
     return this.step(m, "down");
   }
-  /** Names recorded in the meta table, in umzug's order; [] when the table does not exist. */
-  applied() {
-    return this.bookkeeping((s) => s.meta.executed());
-  }
-  /** Records `name` as applied without running it (like `stamp`). */
-  record(name) {
-    return this.bookkeeping((s) => s.meta.log(name));
-  }
-  /** Deletes the meta row of `name` without running anything. */
-  unrecord(name) {
-    return this.bookkeeping((s) => s.meta.unlog(name));
-  }
-  async step(m, direction) {
-    const session = this.current();
-    const started = performance2.now();
-    const capture = new Capture();
-    const file = projectRelative(m.path, this.project.cwd);
-    const finish = (error) => ({
-      ok: error === null,
-      ms: round(performance2.now() - started),
-      statements: capture.statements(
-        performance2.now(),
-        (stack) => stack ? locate([stack], m.path, this.project.cwd)?.line : void 0
-      ),
-      error
+  /**
+   * One step. The worker stops a migration at its time limit itself; one that never yields to the
+   * event loop (a synchronous loop) cannot be, so past the limit the worker is killed, its backends
+   * terminated, and a new worker takes over for the next step.
+   */
+  async step(m, direction, pinned) {
+    if (this.closed) throw new Error("The migration runner is closed.");
+    const started = performance.now();
+    let timer;
+    const limit = new Promise((resolve3) => {
+      timer = setTimeout(() => resolve3("killed"), this.timeoutMs + KILL_GRACE_MS);
     });
-    let fn;
-    let module;
+    const request2 = this.worker.request({
+      op: "step",
+      migration: { name: m.name, path: m.path },
+      direction,
+      ...pinned ? { pinned } : {}
+    });
+    request2.catch(() => void 0);
+    let outcome;
     try {
-      const loaded3 = await loadMigration(m.path, this.project.cwd);
-      fn = loaded3[direction];
-      module = loaded3.module;
-    } catch (error) {
-      const e = error instanceof MigrationLoadError ? error : void 0;
-      return finish({
-        message: redact(e ? e.message : String(error)),
-        file: projectRelative(e?.file ?? m.path, this.project.cwd),
-        ...e?.line ? { line: e.line } : {}
-      });
+      outcome = await Promise.race([request2.catch((e) => e), limit]);
+    } finally {
+      clearTimeout(timer);
     }
-    if (!fn) {
-      return finish({
-        message: `Migration ${m.name} has no ${direction} function` + (direction === "down" ? ": it cannot be reverted. Add a down() that undoes up()." : "."),
+    const ms2 = Math.round((performance.now() - started) * 1e3) / 1e3;
+    const file = projectRelative(m.path, this.project.cwd);
+    if (outcome === "killed") {
+      await this.replaceWorker();
+      const seconds = this.timeoutMs >= 1e3 ? `${this.timeoutMs / 1e3} s` : `${this.timeoutMs} ms`;
+      return failedStep(ms2, {
+        message: `Migration ${m.name} (${direction}) did not finish within ${seconds} and never gave control back (a synchronous loop?): its worker process was stopped and its connections terminated.`,
         file
       });
     }
-    const crashes = [];
-    let crashed = () => void 0;
-    const crashSignal = new Promise((resolve3) => crashed = resolve3);
-    const onCrash = (reason) => {
-      crashes.push(reason);
-      crashed();
-    };
-    process.on("unhandledRejection", onCrash);
-    process.on("uncaughtException", onCrash);
-    const stackLimit = Error.stackTraceLimit;
-    Error.stackTraceLimit = Math.max(stackLimit, 50);
-    this.capture = capture;
-    const deadline = started + this.timeoutMs;
-    let outcome;
-    try {
-      const call = invoke(
-        fn,
-        module,
-        [session.sequelize.getQueryInterface(), this.resolved.Sequelize],
-        m.name
-      );
-      const settled = call.then(
-        () => ({ kind: "done" }),
-        (error) => ({ kind: "threw", error })
-      );
-      const first = await Promise.race([settled, delay(deadline - performance2.now())]);
-      outcome = first === "timeout" ? { kind: "timeout" } : first;
-      if (outcome.kind !== "timeout") {
-        const drained = await Promise.race([
-          Promise.allSettled([...capture.pending]).then(() => "drained"),
-          delay(deadline - performance2.now())
-        ]);
-        if (drained === "timeout") outcome = { kind: "timeout" };
-        await nextTurn();
-        await nextTurn();
-      }
-      if (outcome.kind === "timeout") {
-        const result = finish(this.timeoutInfo(m, direction, capture));
-        await this.stopRunningQueries();
-        await Promise.race([crashSignal, nextTurn()]);
-        return result;
-      }
-    } finally {
-      this.capture = null;
-      Error.stackTraceLimit = stackLimit;
-      process.off("unhandledRejection", onCrash);
-      process.off("uncaughtException", onCrash);
+    if (outcome instanceof Error) {
+      if (!(outcome instanceof WorkerExitedError)) throw outcome;
+      await this.replaceWorker();
+      const how = outcome.signal ? `was killed by ${outcome.signal}` : `exited with code ${outcome.exitCode}`;
+      const tail2 = outcome.stderrTail.length ? ` Its last output: ${outcome.stderrTail.slice(-3).join(" | ")}` : "";
+      return failedStep(ms2, {
+        message: `Migration ${m.name} (${direction}) ended the process it ran in: it ${how} (process.exit() in the migration, or a crash?).${tail2}`,
+        file
+      });
     }
-    if (outcome.kind === "threw") {
-      return finish(this.errorInfo(outcome.error, m));
-    }
-    if (crashes.length > 0) {
-      const info = this.errorInfo(crashes[0], m);
-      info.message = `It crashed the process: ${info.message} (an unhandled rejection or exception while the migration ran; is a promise not awaited, or a transaction used after commit?)`;
-      return finish(info);
-    }
-    try {
-      await this.bookkeeping((s) => direction === "up" ? s.meta.log(m.name) : s.meta.unlog(m.name));
-    } catch (error) {
-      const table = this.project.meta.schema ? `${this.project.meta.schema}.${this.project.meta.table}` : this.project.meta.table;
-      const info = describeError(error, m.path, this.project.cwd);
-      info.message = `The migration ran but could not be ${direction === "up" ? "recorded in" : "removed from"} ${table}: ${info.message}`;
-      return finish(info);
-    }
-    return finish(null);
+    return redactStep(outcome);
   }
-  errorInfo(error, m) {
-    const stacks = [];
-    let current = error;
-    for (let i = 0; i < 5 && current && typeof current === "object"; i++) {
-      const stack = current[CALL_STACK];
-      if (typeof stack === "string") stacks.push(stack);
-      const c = current;
-      current = c.original ?? c.parent ?? c.cause;
-    }
-    return describeError(error, m.path, this.project.cwd, stacks);
+  /** After a kill or a crash: the old worker's backends terminated, a new worker on the same database. */
+  async replaceWorker() {
+    await this.worker.kill();
+    await terminateBackends(this.url, this.applicationName);
+    await this.start();
   }
-  timeoutInfo(m, direction, capture) {
-    const seconds = this.timeoutMs >= 1e3 ? `${round(this.timeoutMs / 1e3)} s` : `${this.timeoutMs} ms`;
-    const running = capture.running();
-    const sql = running && typeof running.query?.sql === "string" ? redact(running.query.sql) : void 0;
-    const frame = locate([...capture.pendingStacks.values()].reverse(), m.path, this.project.cwd);
-    const info = {
-      message: `Migration ${m.name} (${direction}) did not finish within ${seconds} and was stopped` + (sql ? ` while this statement was running (waiting for a lock, or a long rewrite?).` : ": it awaits something that never settles (a promise never resolved, or a transaction never committed?)."),
-      file: projectRelative(frame?.file ?? m.path, this.project.cwd)
-    };
-    if (frame) info.line = frame.line;
-    if (sql) info.sql = sql;
-    return info;
+  /** Names recorded in the meta table, in umzug's order; [] when the table does not exist. */
+  applied() {
+    return this.request({ op: "applied" });
+  }
+  /** Records names as applied without running them (like `stamp`), all in one transaction. */
+  async record(names) {
+    await this.request({ op: "record", names: typeof names === "string" ? [names] : names });
+  }
+  /** Deletes the meta rows of names without running anything, all in one transaction. */
+  async unrecord(names) {
+    await this.request({ op: "unrecord", names: typeof names === "string" ? [names] : names });
+  }
+  /** Loads the project's models in the worker and creates their tables in the runner's database. */
+  syncModels(entry) {
+    return this.request({ op: "sync-models", entry });
+  }
+  /** Which of `files` define `up` and `down` (loading them in the worker, running nothing). */
+  functions(files) {
+    return this.request({ op: "functions", migrations: files.map((f) => ({ name: f.name, path: f.path })) });
   }
   /**
-   * After a timeout: terminates the runner's backends (found by `application_name`), so nothing keeps
-   * running or holds locks, and starts a fresh connection pool for the next migration.
-   */
-  async stopRunningQueries() {
-    const old = this.session;
-    const client = new esm_default.Client({
-      connectionString: this.databaseUrl,
-      application_name: `${this.applicationName}-stop`,
-      connectionTimeoutMillis: 1e4
-    });
-    try {
-      await client.connect();
-      await client.query(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()",
-        [this.applicationName]
-      );
-    } catch {
-    } finally {
-      await client.end().catch(() => void 0);
-    }
-    this.session = void 0;
-    if (old) await Promise.race([old.sequelize.close().catch(() => void 0), delay(2e3)]);
-    await this.connect();
-  }
-  /**
-   * Closes the pool's idle connections and keeps the runner usable: the next step connects again.
-   * PostgreSQL copies a database (`CREATE DATABASE … TEMPLATE`) only while nobody is connected to it.
+   * Closes the worker's connections (it stays usable: the next step connects again). PostgreSQL
+   * copies a database (`CREATE DATABASE … TEMPLATE`) only while nobody is connected to it.
    */
   async disconnect() {
-    const manager = this.session?.sequelize.connectionManager;
-    await manager?.pool?.destroyAllNow();
+    await this.request({ op: "disconnect" });
   }
-  /** Closes the connection pool. Idempotent. */
+  /** Closes the worker. Idempotent. */
   async close() {
     if (this.closed) return;
     this.closed = true;
-    const session = this.session;
-    this.session = void 0;
-    if (session) await Promise.race([session.sequelize.close().catch(() => void 0), delay(5e3)]);
+    await this.worker?.close();
   }
   async [Symbol.asyncDispose]() {
     await this.close();
   }
 };
-function safeError(prefix, error) {
-  return new Error(`${prefix}: ${redact(messageOf(error))}`, { cause: sanitized(error) });
+function failedStep(ms2, error) {
+  return { ok: false, ms: ms2, statements: [], error: { ...error, message: redact(error.message) }, unawaited: null };
 }
-function sanitized(error) {
-  const copy = new Error(redact(messageOf(error)));
-  const code2 = error?.code ?? error?.original?.code;
-  if (typeof code2 === "string") Object.assign(copy, { code: code2 });
-  copy.name = error?.name === void 0 ? "Error" : String(error.name);
-  return copy;
+function redactStep(step2) {
+  const error = step2.error ? Object.fromEntries(
+    Object.entries(step2.error).map(([k, v]) => [k, typeof v === "string" && k !== "file" ? redact(v) : v])
+  ) : null;
+  return {
+    ...step2,
+    statements: step2.statements.map((s) => ({ ...s, sql: redact(s.sql) })),
+    error,
+    ...step2.unawaited ? { unawaited: { ...step2.unawaited, sql: redact(step2.unawaited.sql) } } : {}
+  };
 }
-function invoke(fn, module, params, name) {
-  return new Promise((resolve3, reject) => {
-    const result = fn.apply(module, params);
-    if (!result || typeof result.then !== "function") {
-      throw new Error(
-        `Migration ${name} (or wrapper) didn't return a promise. Make the function async, or return the promise of its queries.`
+async function terminateBackends(url, applicationName) {
+  const client = new esm_default.Client({ connectionString: url, application_name: `${applicationName}-stop`, connectionTimeoutMillis: 1e4 });
+  client.on("error", () => void 0);
+  try {
+    await client.connect();
+    await client.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE (application_name = $1 OR application_name LIKE $1 || '-%') AND pid <> pg_backend_pid()`,
+      [applicationName]
+    );
+  } catch {
+  } finally {
+    await client.end().catch(() => void 0);
+  }
+}
+
+// src/migrate/workspace.ts
+import { join as join8 } from "node:path";
+
+// src/migrate/baseline.ts
+import { createReadStream } from "node:fs";
+import { relative as relative3 } from "node:path";
+import { createInterface as createInterface2 } from "node:readline";
+import { pipeline } from "node:stream/promises";
+import { Readable } from "node:stream";
+var import_pg_copy_streams = __toESM(require_pg_copy_streams(), 1);
+var BaselineError = class extends EnvironmentError {
+  constructor(message, options) {
+    super(message, { ...options, setting: '.schemabot.yml "baseline"' });
+    this.name = "BaselineError";
+  }
+};
+var COPY_FROM_STDIN = /^COPY\s.+\sFROM\s+stdin\s*;\s*$/i;
+async function applyBaseline(url, file, cwd) {
+  const shown = relative3(cwd, file) || file;
+  const client = new esm_default.Client({ connectionString: url, application_name: "schemabot-baseline" });
+  client.on("error", () => void 0);
+  await client.connect();
+  let sql = [];
+  let sqlLine = 1;
+  let lineNo = 0;
+  let statements = 0;
+  let rows = 0;
+  const flush = async () => {
+    const text = sql.join("\n");
+    sql = [];
+    if (!text.trim()) return;
+    try {
+      await client.query(text);
+      statements++;
+    } catch (error) {
+      throw new BaselineError(
+        `The baseline ${shown} failed near line ${sqlLine}: ${redact(error.message)}. It must be plain SQL as \`pg_dump --schema-only\` (or with data) writes it, for the PostgreSQL version Schemabot runs.`,
+        { cause: error }
       );
     }
-    result.then(resolve3, reject);
-  });
+  };
+  try {
+    const lines = createInterface2({ input: createReadStream(file, "utf8"), crlfDelay: Infinity });
+    const iterator = lines[Symbol.asyncIterator]();
+    for (; ; ) {
+      const next = await iterator.next();
+      if (next.done) break;
+      const line2 = next.value;
+      lineNo++;
+      if (sql.length === 0) sqlLine = lineNo;
+      if (line2.startsWith("\\")) {
+        if (/^\\(c|connect)\b/.test(line2)) {
+          throw new BaselineError(
+            `The baseline ${shown} switches databases at line ${lineNo} (\\connect): dump one database, without --create.`
+          );
+        }
+        continue;
+      }
+      if (sql.length === 0 && COPY_FROM_STDIN.test(line2)) {
+        const copyLine = lineNo;
+        const data = [];
+        for (; ; ) {
+          const row = await iterator.next();
+          if (row.done) {
+            throw new BaselineError(`The baseline ${shown} ends inside the COPY of line ${copyLine} (no "\\." line).`);
+          }
+          lineNo++;
+          if (row.value === "\\.") break;
+          data.push(row.value + "\n");
+        }
+        try {
+          await pipeline(Readable.from(data), client.query((0, import_pg_copy_streams.from)(line2.replace(/;\s*$/, ""))));
+        } catch (error) {
+          throw new BaselineError(
+            `The baseline ${shown} failed in the COPY of line ${copyLine}: ${redact(error.message)}.`,
+            { cause: error }
+          );
+        }
+        rows += data.length;
+        continue;
+      }
+      sql.push(line2);
+      if (/;\s*$/.test(line2) && complete(sql)) await flush();
+    }
+    await flush();
+  } finally {
+    await client.end().catch(() => void 0);
+  }
+  return { statements, rows };
 }
+function complete(lines) {
+  let text = lines.join("\n");
+  const tags = text.match(/\$[A-Za-z_]*\$/g) ?? [];
+  if (tags.length % 2 !== 0) return false;
+  text = text.replace(/(\$[A-Za-z_]*\$)[\s\S]*?\1/g, "");
+  return (text.match(/'/g) ?? []).length % 2 === 0;
+}
+
+// src/migrate/workspace.ts
+var Workspace = class _Workspace {
+  constructor(server, project, options, database, runner, connection) {
+    this.server = server;
+    this.project = project;
+    this.options = options;
+    this.database = database;
+    this.runner = runner;
+    this.connection = connection;
+  }
+  server;
+  project;
+  options;
+  database;
+  runner;
+  connection;
+  /** A new database on `server` (the baseline applied, when the project has one) with a worker on it. */
+  static async open(server, project, options = {}) {
+    const database = await server.createDatabase();
+    const url = server.url(database);
+    try {
+      if (project.settings.baseline && options.baseline !== false) {
+        await applyBaseline(url, join8(project.cwd, project.settings.baseline), project.cwd);
+      }
+      const runner = await MigrationRunner.open(url, project, { timeoutMs: options.timeoutMs });
+      const client = new esm_default.Client({ connectionString: url, application_name: "schemabot-inspect" });
+      client.on("error", () => void 0);
+      await client.connect();
+      return new _Workspace(server, project, options, database, runner, client);
+    } catch (error) {
+      await server.dropDatabase(database).catch(() => void 0);
+      throw error;
+    }
+  }
+  /** A plain connection to the workspace's database (for snapshots: never the migrations' own). */
+  get client() {
+    return this.connection;
+  }
+  get url() {
+    return this.server.url(this.database);
+  }
+  /** The URL of another database on the workspace's server (a copy). */
+  urlOf(database) {
+    return this.server.url(database);
+  }
+  get postgresMajor() {
+    return this.server.major;
+  }
+  /** The applied-migrations table: state, not schema (snapshots leave it out). */
+  get meta() {
+    return metaTableOf(this.project);
+  }
+  /**
+   * A copy of the database as it is now. PostgreSQL copies only a database nobody is connected to:
+   * the worker's pools are closed, and every other session on it (a project's own Sequelize instance
+   * with `pool.min`, a client it forgot to close) is terminated first.
+   */
+  async copy() {
+    await this.runner.disconnect();
+    await this.connection.end();
+    await this.terminateSessions();
+    try {
+      return await this.server.createDatabase({ template: this.database });
+    } finally {
+      this.connection = new esm_default.Client({ connectionString: this.url, application_name: "schemabot-inspect" });
+      this.connection.on("error", () => void 0);
+      await this.connection.connect();
+    }
+  }
+  async terminateSessions() {
+    const admin = new esm_default.Client({ connectionString: this.server.url(), application_name: "schemabot-admin" });
+    admin.on("error", () => void 0);
+    await admin.connect();
+    try {
+      await admin.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+        [this.database]
+      );
+      for (let i = 0; i < 100; i++) {
+        const { rows } = await admin.query(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1",
+          [this.database]
+        );
+        if (!rows[0]?.n) return;
+        await new Promise((resolve3) => setTimeout(resolve3, 10));
+      }
+    } finally {
+      await admin.end().catch(() => void 0);
+    }
+  }
+  dropCopy(copy) {
+    return this.server.dropDatabase(copy).catch(() => void 0);
+  }
+  /** Closes the worker and the connection, and drops the database (unless the server's `stop()` is about to). */
+  async close(options = {}) {
+    await this.runner.close().catch(() => void 0);
+    await this.connection.end().catch(() => void 0);
+    if (!options.keepDatabase) await this.server.dropDatabase(this.database).catch(() => void 0);
+  }
+  async [Symbol.asyncDispose]() {
+    await this.close();
+  }
+  /** A fresh database with `ups` applied in order, and a new worker on it; the first failure, if any. */
+  async rebuild(ups) {
+    await this.close();
+    const next = await _Workspace.open(this.server, this.project, this.options);
+    Object.assign(this, { database: next.database, runner: next.runner, connection: next.connection });
+    for (const m of ups) {
+      const step2 = await this.runner.up(m);
+      if (!step2.ok) return { name: m.name, step: step2 };
+    }
+    return null;
+  }
+};
 
 // src/modes/options.ts
 function startThrowaway(choice, cwd, log) {
@@ -4093,39 +4546,31 @@ async function resolveModelsEntry(project, explicit) {
   return findModels(project, config.models);
 }
 async function migrateAll(server, project, options = {}) {
-  const database = await server.createDatabase();
   const files = discoverMigrations(project.migrationsDir);
   options.log?.(`Applying ${files.length} migrations`);
   let applied = 0;
   let failure = null;
-  {
-    var _stack = [];
-    try {
-      const runner = __using(_stack, await MigrationRunner.open(server.url(database), project, {
-        timeoutMs: options.timeoutMs
-      }), true);
-      for (const file of files) {
-        const step2 = await runner.up(file);
-        if (!step2.ok) {
-          failure = {
-            name: file.name,
-            message: step2.error?.message ?? "failed",
-            file: relative4(project.cwd, file.path),
-            ...step2.error?.line ? { line: step2.error.line } : {}
-          };
-          break;
-        }
-        applied++;
+  const ws = await Workspace.open(server, project, { timeoutMs: options.timeoutMs });
+  const database = ws.database;
+  try {
+    for (const file of files) {
+      const step2 = await ws.runner.up(file);
+      if (!step2.ok) {
+        failure = {
+          name: file.name,
+          message: step2.error?.message ?? "failed",
+          file: relative4(project.cwd, file.path),
+          ...step2.error?.line ? { line: step2.error.line } : {}
+        };
+        break;
       }
-    } catch (_) {
-      var _error = _, _hasError = true;
-    } finally {
-      var _promise = __callDispose(_stack, _error, _hasError);
-      _promise && await _promise;
+      applied++;
     }
+  } finally {
+    await ws.close({ keepDatabase: true });
   }
-  const snapshot = await snapshotAt(server.url(database), [metaTableOf(project)]);
-  return { database, snapshot, applied, failure };
+  const snapshot2 = await snapshotAt(server.url(database), [metaTableOf(project)]);
+  return { database, snapshot: snapshot2, applied, failure };
 }
 async function syncModels(server, project, entry, migrated) {
   const database = await server.createDatabase();
@@ -4145,8 +4590,8 @@ async function syncModels(server, project, entry, migrated) {
       {
         var _stack = [];
         try {
-          const models = __using(_stack, await loadModels(project, server.url(database), entry), true);
-          declared = await models.sync();
+          const runner = __using(_stack, await MigrationRunner.open(server.url(database), project), true);
+          declared = await runner.syncModels(entry);
         } catch (_) {
           var _error = _, _hasError = true;
         } finally {
@@ -4164,8 +4609,8 @@ async function syncModels(server, project, entry, migrated) {
         table: `${q(t.schema)}.${q(t.table)}`,
         clientDefaults: t.clientDefaults.map(q)
       }));
-      const snapshot = await takeSnapshot(client, { exclude: [metaTableOf(project)] });
-      return { snapshot, tables, source: relative4(project.cwd, entry.path) || "." };
+      const snapshot2 = await takeSnapshot(client, { exclude: [metaTableOf(project)] });
+      return { snapshot: snapshot2, tables, source: relative4(project.cwd, entry.path) || "." };
     } finally {
       await client.end().catch(() => void 0);
     }
@@ -4247,7 +4692,7 @@ var DUPLICATE_OBJECT = "42710";
 function firstLine(text) {
   return text.split("\n")[0].trim();
 }
-function describeError2(step2) {
+function describeError(step2) {
   const e = step2.error;
   if (!e) return "failed";
   return firstLine(e.message) + (e.sql ? ` (statement: ${truncate2(e.sql, 200)})` : "");
@@ -4269,7 +4714,7 @@ function migrationFindings(m) {
       rule: "up-failed",
       severity: "error",
       ...where(m, m.up),
-      message: `up failed: ${describeError2(m.up)}`,
+      message: `up failed: ${describeError(m.up)}`,
       fix: "Fix the failing statement; the database was left with whatever the migration did before it failed."
     });
     return out;
@@ -4289,7 +4734,7 @@ function migrationFindings(m) {
         rule: "down-failed",
         severity: "error",
         ...where(m, m.down),
-        message: `down failed: ${describeError2(m.down)}`,
+        message: `down failed: ${describeError(m.down)}`,
         fix: "Fix down so that it runs on the schema up produced."
       }
     );
@@ -4298,7 +4743,7 @@ function migrationFindings(m) {
       rule: "enum-left-behind",
       severity: "error",
       ...where(m, m.reup),
-      message: `down left the enum type${enums.length > 1 ? "s" : ""} ${enums.join(", ")} behind` + (m.reup && !m.reup.ok ? `, so up failed again: ${describeError2(m.reup)}` : "") + ".",
+      message: `down left the enum type${enums.length > 1 ? "s" : ""} ${enums.join(", ")} behind` + (m.reup && !m.reup.ok ? `, so up failed again: ${describeError(m.reup)}` : "") + ".",
       fix: `In down, after dropping the table or column: DROP TYPE IF EXISTS ${enums.map(quoteEnumName).join(", ")};`
     });
   }
@@ -4322,7 +4767,7 @@ function migrationFindings(m) {
       rule: "reup-failed",
       severity: "error",
       ...where(m, m.reup),
-      message: `up failed when run again after down: ${describeError2(m.reup)}`,
+      message: `up failed when run again after down: ${describeError(m.reup)}`,
       fix: dup ? "down leaves an object behind that the schema snapshot does not show; drop it in down." : "Make up repeatable after down."
     });
   }
@@ -4346,14 +4791,14 @@ function replayFinding(f, file) {
     severity: "error",
     migration: f.name,
     ...file ? { file } : {},
-    message: `the base branch's migration ${f.name} failed when replayed from an empty database: ${describeError2(f.step)}. Nothing in this change could be checked.`,
+    message: `the base branch's migration ${f.name} failed when replayed from an empty database: ${describeError(f.step)}. Nothing in this change could be checked.`,
     fix: "Fix the base branch first: its migrations must run from an empty database."
   } : {
     rule: "replay-failed",
     severity: "error",
     migration: f.name,
     ...file ? { file } : {},
-    message: `${f.name} succeeded once but failed when replayed on a fresh database: ${describeError2(f.step)}. Later migrations were not checked.`,
+    message: `${f.name} succeeded once but failed when replayed on a fresh database: ${describeError(f.step)}. Later migrations were not checked.`,
     fix: "Make the migration deterministic: it must succeed every time it runs on the same schema."
   };
 }
@@ -4400,7 +4845,7 @@ function assess(input) {
 }
 
 // src/inspect/locks.ts
-import { performance as performance3 } from "node:perf_hooks";
+import { performance as performance2 } from "node:perf_hooks";
 
 // src/inspect/observe-transactions.ts
 var CONTROL = /* @__PURE__ */ new Set([
@@ -4511,7 +4956,7 @@ async function relations(client) {
     ])
   );
 }
-function round2(ms2) {
+function round(ms2) {
   return Math.round(ms2 * 1e3) / 1e3;
 }
 async function replay(client, statements) {
@@ -4572,20 +5017,20 @@ async function replay(client, statements) {
   };
   const release = (by) => {
     for (const h of held.values()) {
-      h.lock.ms = round2(clock - h.since);
+      h.lock.ms = round(clock - h.since);
       if (by !== void 0) h.lock.releasedBy = by;
     }
     held.clear();
   };
   const run = async (sql) => {
-    const started = performance3.now();
+    const started = performance2.now();
     try {
       await client.query(sql);
-      return { ms: performance3.now() - started };
+      return { ms: performance2.now() - started };
     } catch (e) {
       const err = e;
       return {
-        ms: performance3.now() - started,
+        ms: performance2.now() - started,
         error: { message: String(err.message ?? e), ...err.code ? { code: err.code } : {} }
       };
     }
@@ -4608,7 +5053,7 @@ async function replay(client, statements) {
     if (effect.control || migrationTransaction && effect.savepoint) {
       obs.control = true;
       const result2 = await run(sql);
-      obs.ms = round2(result2.ms);
+      obs.ms = round(result2.ms);
       clock += result2.ms;
       if (result2.error) Object.assign(obs, errorFields(result2.error));
       if (client.getTransactionStatus() === "I") release(index);
@@ -4616,7 +5061,7 @@ async function replay(client, statements) {
     }
     if (client.getTransactionStatus() === "E") {
       const result2 = await run(sql);
-      obs.ms = round2(result2.ms);
+      obs.ms = round(result2.ms);
       clock += result2.ms;
       if (result2.error) Object.assign(obs, errorFields(result2.error));
       continue;
@@ -4625,7 +5070,7 @@ async function replay(client, statements) {
       const start2 = await readState();
       await client.query("SAVEPOINT schemabot_observe");
       const result2 = await run(sql);
-      obs.ms = round2(result2.ms);
+      obs.ms = round(result2.ms);
       const since = clock;
       clock += result2.ms;
       if (result2.error) {
@@ -4643,7 +5088,7 @@ async function replay(client, statements) {
     await client.query("BEGIN");
     const start = await readState();
     const result = await run(sql);
-    obs.ms = round2(result.ms);
+    obs.ms = round(result.ms);
     if (!result.error) {
       const since = clock;
       clock += result.ms;
@@ -4666,7 +5111,7 @@ async function replay(client, statements) {
     }
     obs.inTransaction = false;
     const outside = await run(sql);
-    obs.ms = round2(outside.ms);
+    obs.ms = round(outside.ms);
     clock += outside.ms;
     if (outside.error) Object.assign(obs, errorFields(outside.error));
     obs.rewrites = rewritten((await readState()).files);
@@ -4775,8 +5220,8 @@ async function takeFingerprint(client, excludeTable) {
 }
 
 // src/plan/index.ts
-import { existsSync as existsSync7, readFileSync as readFileSync5 } from "node:fs";
-import { basename as basename2, join as join10, relative as relative6 } from "node:path";
+import { existsSync as existsSync9, readFileSync as readFileSync5 } from "node:fs";
+import { basename, join as join10, relative as relative6 } from "node:path";
 
 // src/plan/git.ts
 import { execFile } from "node:child_process";
@@ -4826,20 +5271,20 @@ async function headCommit(root) {
 }
 
 // src/plan/worktree.ts
-import { existsSync as existsSync6, mkdtempSync, rmSync, symlinkSync, mkdirSync } from "node:fs";
+import { existsSync as existsSync8, mkdtempSync, rmSync, symlinkSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname as dirname4, join as join9, relative as relative5, sep as sep3 } from "node:path";
+import { dirname as dirname4, join as join9, relative as relative5, sep as sep2 } from "node:path";
 import { spawnSync } from "node:child_process";
 async function checkoutBase(root, sha, projectDir) {
   const dir = mkdtempSync(join9(tmpdir(), "schemabot-base-"));
   await git(root, ["worktree", "add", "--detach", "--force", dir, sha]);
   const rel = relative5(root, projectDir);
-  const levels = rel ? rel.split(sep3) : [];
+  const levels = rel ? rel.split(sep2) : [];
   for (let i = 0; i <= levels.length; i++) {
-    const sub = levels.slice(0, i).join(sep3);
+    const sub = levels.slice(0, i).join(sep2);
     const real2 = join9(root, sub, "node_modules");
     const link = join9(dir, sub, "node_modules");
-    if (existsSync6(real2) && !existsSync6(link)) {
+    if (existsSync8(real2) && !existsSync8(link)) {
       mkdirSync(dirname4(link), { recursive: true });
       symlinkSync(real2, link, "dir");
     }
@@ -4903,7 +5348,7 @@ async function planMigrations(options) {
   try {
     const rel = relative6(root, options.migrationsDir);
     const baseDir = join10(tree.dir, rel);
-    const baseFiles = existsSync7(baseDir) ? discoverMigrations(baseDir) : [];
+    const baseFiles = existsSync9(baseDir) ? discoverMigrations(baseDir) : [];
     const baseByName = new Map(baseFiles.map((m) => [m.name, m]));
     const headByName = new Map(headFiles.map((m) => [m.name, m]));
     const names = [.../* @__PURE__ */ new Set([...baseByName.keys(), ...headByName.keys()])].sort();
@@ -5010,89 +5455,23 @@ function fileFindings(migrations) {
 }
 function newTimestampName(name) {
   const now = (/* @__PURE__ */ new Date()).toISOString().replace(/[-:T]/g, "").slice(0, 14);
-  return /^\d{14}/.test(name) ? now + name.slice(14) : `${now}-${basename2(name)}`;
+  return /^\d{14}/.test(name) ? now + name.slice(14) : `${now}-${basename(name)}`;
 }
 
 // src/modes/check.ts
-var Workspace = class _Workspace {
-  constructor(server, project, timeoutMs, database, runner, client) {
-    this.server = server;
-    this.project = project;
-    this.timeoutMs = timeoutMs;
-    this.database = database;
-    this.runner = runner;
-    this.client = client;
+function snapshot(ws) {
+  return takeSnapshot(ws.client, { exclude: [ws.meta] });
+}
+function fingerprint(ws) {
+  return takeFingerprint(ws.client, ws.meta);
+}
+async function observe(ws, copy, statements) {
+  try {
+    return await observeStatements(ws.urlOf(copy), statements);
+  } catch {
+    return void 0;
   }
-  server;
-  project;
-  timeoutMs;
-  database;
-  runner;
-  client;
-  get postgresMajor() {
-    return this.server.major;
-  }
-  static async open(server, project, timeoutMs) {
-    const database = await server.createDatabase();
-    const runner = await MigrationRunner.open(server.url(database), project, { timeoutMs });
-    const client = new esm_default.Client({ connectionString: server.url(database) });
-    await client.connect();
-    return new _Workspace(server, project, timeoutMs, database, runner, client);
-  }
-  get meta() {
-    return metaTableOf(this.project);
-  }
-  snapshot() {
-    return takeSnapshot(this.client, { exclude: [this.meta] });
-  }
-  /** A cheap "is the schema exactly as it was?" check (see `takeFingerprint`). */
-  fingerprint() {
-    return takeFingerprint(this.client, this.meta);
-  }
-  /**
-   * A copy of the database as it is now (for replaying a migration's statements under observation).
-   * PostgreSQL copies only a database nobody is connected to, so the connections are reopened.
-   */
-  async copy() {
-    await this.runner.disconnect();
-    await this.client.end();
-    const copy = await this.server.createDatabase({ template: this.database });
-    this.client = new esm_default.Client({ connectionString: this.server.url(this.database) });
-    await this.client.connect();
-    return copy;
-  }
-  /**
-   * Replays statements on a copy made by `copy()`, observing locks and rewrites. The replay changes the
-   * copy as the migration changed the database, so the next migration's statements can follow on it.
-   */
-  async observe(copy, statements) {
-    try {
-      return await observeStatements(this.server.url(copy), statements);
-    } catch {
-      return void 0;
-    }
-  }
-  dropCopy(copy) {
-    return this.server.dropDatabase(copy).catch(() => void 0);
-  }
-  /** Closes the connections and drops the database (unless the server's `stop()` is about to). */
-  async close(options = {}) {
-    await this.runner.close().catch(() => void 0);
-    await this.client.end().catch(() => void 0);
-    if (!options.keepDatabase) await this.server.dropDatabase(this.database).catch(() => void 0);
-  }
-  /** A fresh database with `ups` applied in order; returns the first failure, if any. */
-  async rebuild(ups) {
-    await this.close();
-    const next = await _Workspace.open(this.server, this.project, this.timeoutMs);
-    Object.assign(this, { database: next.database, runner: next.runner, client: next.client });
-    for (const m of ups) {
-      const step2 = await this.runner.up(m);
-      if (!step2.ok) return { name: m.name, step: step2 };
-    }
-    return null;
-  }
-};
+}
 function notRun(m, reason) {
   return {
     name: m.name,
@@ -5109,25 +5488,24 @@ function notRun(m, reason) {
 async function runCheck(options) {
   const started = performance.now();
   const log = options.log ?? (() => void 0);
-  const project = await loadProject({ cwd: options.cwd, migrationsPath: options.migrationsPath });
-  const config = await loadConfig(project.cwd);
-  const planning = planMigrations({
-    cwd: project.cwd,
-    migrationsDir: project.migrationsDir,
-    baseRef: options.base
-  });
-  const starting = startThrowaway(options, project.cwd, log);
-  planning.catch(() => void 0);
+  const starting = startThrowaway(options, options.cwd, log);
   starting.catch(() => void 0);
-  if (options.base) void loadSqlParser().catch(() => void 0);
-  void resolveSequelize(project).catch(() => void 0);
+  let project;
   let plan;
   try {
-    plan = await planning;
+    project = await loadProject({ cwd: options.cwd, migrationsPath: options.migrationsPath, log });
+    if (options.base) void loadSqlParser().catch(() => void 0);
+    plan = await planMigrations({ cwd: project.cwd, migrationsDir: project.migrationsDir, baseRef: options.base });
   } catch (error) {
     await starting.then((server) => server.stop()).catch(() => void 0);
     throw error;
   }
+  const config = await loadConfig(project.cwd).catch(async (error) => {
+    await releaseProject(project);
+    await starting.then((server) => server.stop()).catch(() => void 0);
+    await plan.baseTree?.remove();
+    throw error;
+  });
   let removingTree;
   try {
     var _stack = [];
@@ -5135,7 +5513,7 @@ async function runCheck(options) {
       const server = __using(_stack, await starting, true);
       const reports = new Map(plan.migrations.map((m) => [m.name, notRun(m)]));
       const replayFailures = [];
-      const ws = await Workspace.open(server, project, options.timeoutMs);
+      const ws = await Workspace.open(server, project, { timeoutMs: options.timeoutMs });
       try {
         const baseReplay = { migrations: 0, ms: 0, statementMs: 0 };
         const { initial, final } = await roundTrip(ws, plan, reports, replayFailures, baseReplay, log);
@@ -5240,31 +5618,31 @@ async function fastAudit(ws, added, reports, log) {
   const downs = [];
   const reups = [];
   const explained = /* @__PURE__ */ new Map();
-  const initial = await ws.snapshot();
-  const marks = [await ws.fingerprint()];
+  const initial = await snapshot(ws);
+  const marks = [await fingerprint(ws)];
   log(`Applying ${files.length} migrations`);
   for (const [i, f] of files.entries()) {
     log(`[${i + 1}/${files.length}] ${f.name}`);
     const step2 = await ws.runner.up(f);
     if (!step2.ok) return null;
     ups.push(step2);
-    marks.push(await ws.fingerprint());
+    marks.push(await fingerprint(ws));
   }
-  const final = await ws.snapshot();
+  const final = await snapshot(ws);
   log(`Reverting ${files.length} migrations`);
   for (let i = files.length - 1; i >= 0; i--) {
     const step2 = await ws.runner.down(files[i]);
     downs[i] = step2;
-    if (step2.ok && await ws.fingerprint() === marks[i]) continue;
+    if (step2.ok && await fingerprint(ws) === marks[i]) continue;
     log(
       `${files[i].name}: down did not restore the schema; explaining it and rebuilding the state before it`
     );
-    const afterDown = await ws.snapshot();
+    const afterDown = await snapshot(ws);
     const reup = step2.ok ? await ws.runner.up(files[i]) : null;
     if (reup?.ok) return null;
     const failure = await ws.rebuild(files.slice(0, i));
-    if (failure || await ws.fingerprint() !== marks[i]) return null;
-    const residue = diffSnapshots(await ws.snapshot(), afterDown);
+    if (failure || await fingerprint(ws) !== marks[i]) return null;
+    const residue = diffSnapshots(await snapshot(ws), afterDown);
     explained.set(i, { reup, reversible: step2.ok && residue.length === 0, residue });
   }
   log(`Applying ${files.length} migrations again`);
@@ -5273,7 +5651,7 @@ async function fastAudit(ws, added, reports, log) {
     if (!step2.ok) return null;
     reups[i] = step2;
   }
-  if (diffSnapshots(final, await ws.snapshot()).length) return null;
+  if (diffSnapshots(final, await snapshot(ws)).length) return null;
   added.forEach((m, i) => {
     Object.assign(reports.get(m.name), {
       up: ups[i],
@@ -5292,7 +5670,7 @@ async function roundTrip(ws, plan, reports, replayFailures, baseReplay, log) {
     baseReplay.statementMs += step2.statements.reduce((sum, s) => sum + s.ms, 0);
     if (!step2.ok) {
       replayFailures.push({ name: m.name, step: step2, phase: "base" });
-      const initial2 = await ws.snapshot();
+      const initial2 = await snapshot(ws);
       return { initial: initial2, final: initial2 };
     }
   }
@@ -5304,7 +5682,7 @@ async function roundTrip(ws, plan, reports, replayFailures, baseReplay, log) {
     const failure = await ws.rebuild(plan.baseMigrations);
     if (failure) throw new Error(`Could not rebuild an empty database: ${failure.name} failed`);
   }
-  const initial = await ws.snapshot();
+  const initial = await snapshot(ws);
   const applied = [...plan.baseMigrations];
   let current = initial;
   let observer = plan.base && added.length ? await ws.copy() : void 0;
@@ -5319,7 +5697,8 @@ async function roundTrip(ws, plan, reports, replayFailures, baseReplay, log) {
       log(`[${i + 1}/${added.length}] ${m.name}`);
       const up = report.up = await ws.runner.up(file);
       if (observer && up.ok) {
-        report.observation = await ws.observe(
+        report.observation = await observe(
+          ws,
           observer,
           up.statements.map((s) => s.sql)
         );
@@ -5329,18 +5708,18 @@ async function roundTrip(ws, plan, reports, replayFailures, baseReplay, log) {
         for (const rest of added.slice(i + 1)) {
           reports.set(rest.name, notRun(rest, `not run: ${m.name} failed its up`));
         }
-        current = await ws.snapshot();
+        current = await snapshot(ws);
         break;
       }
-      const afterUp = await ws.snapshot();
+      const afterUp = await snapshot(ws);
       const down = report.down = await ws.runner.down(file);
-      const afterDown = await ws.snapshot();
+      const afterDown = await snapshot(ws);
       report.residue = diffSnapshots(current, afterDown);
       report.reversible = down.ok && report.residue.length === 0;
       const reup = down.ok ? report.reup = await ws.runner.up(file) : null;
       let reupDiff = [];
       if (reup?.ok) {
-        reupDiff = diffSnapshots(afterUp, await ws.snapshot());
+        reupDiff = diffSnapshots(afterUp, await snapshot(ws));
         if (reupDiff.length) report.reupDiff = reupDiff;
       }
       applied.push(file);
@@ -5351,7 +5730,7 @@ async function roundTrip(ws, plan, reports, replayFailures, baseReplay, log) {
           replayFailures.push({ ...failure, phase: "rebuild" });
           break;
         }
-        current = await ws.snapshot();
+        current = await snapshot(ws);
       }
     }
   } finally {
@@ -5387,7 +5766,7 @@ function changeLine(c) {
     const fields = Object.entries(c.details).map(([k, v]) => `${k}: ${fmt(v.from)} \u2192 ${fmt(v.to)}`);
     return `${head} (${fields.join(", ")})`;
   }
-  const detail = c.action === "added" ? describe3(c.after) : c.action === "removed" ? "" : "";
+  const detail = c.action === "added" ? describe2(c.after) : c.action === "removed" ? "" : "";
   return detail ? `${head} ${detail}` : head;
 }
 function fmt(v) {
@@ -5395,7 +5774,7 @@ function fmt(v) {
   if (typeof v === "string") return v;
   return JSON.stringify(v);
 }
-function describe3(v) {
+function describe2(v) {
   if (!v || typeof v !== "object") return "";
   const o = v;
   if (typeof o.type !== "string") return "";
@@ -5960,11 +6339,11 @@ var UsageError = class extends Error {
   }
 };
 function isEnvironmentError(err) {
-  return err instanceof UsageError || err instanceof ProjectError || err instanceof PostgresUnavailableError || err instanceof GitError || err instanceof ConfigError || err instanceof ModelsError;
+  return err instanceof EnvironmentError || err instanceof UsageError || err instanceof ProjectError || err instanceof PostgresUnavailableError || err instanceof GitError || err instanceof ConfigError || err instanceof ModelsError;
 }
 
 // src/modes/production/database.ts
-import { existsSync as existsSync8, mkdtempSync as mkdtempSync2, writeFileSync } from "node:fs";
+import { existsSync as existsSync10, mkdtempSync as mkdtempSync2, writeFileSync } from "node:fs";
 import { join as join11 } from "node:path";
 function checkDatabaseUrl(url) {
   if (!url) {
@@ -5988,7 +6367,7 @@ function checkDatabaseUrl(url) {
 }
 function withCaFile(url, caFile) {
   if (!caFile) return url;
-  if (!existsSync8(caFile)) {
+  if (!existsSync10(caFile)) {
     throw new UsageError(
       `--database-ca ${caFile} does not exist: give the PEM file of the CA that signed the server's certificate.`
     );
@@ -6050,158 +6429,19 @@ var OUTSIDE_TRANSACTION_CODES = {
   "25001": "a statement that cannot run inside a transaction block (CREATE INDEX CONCURRENTLY, VACUUM, ...)",
   "55P04": "a new enum value used in the transaction that added it (ALTER TYPE ... ADD VALUE)"
 };
-var START = /^\s*START TRANSACTION\s*;?\s*$/i;
-var COMMIT = /^\s*COMMIT\s*;?\s*$/i;
-var ROLLBACK = /^\s*ROLLBACK\s*;?\s*$/i;
-var ISOLATION = /^\s*SET TRANSACTION ISOLATION LEVEL\b/i;
-async function withPinnedConnection(runner, fn) {
-  const sequelize = runner.sequelize;
-  const manager = sequelize.connectionManager;
-  const connection = await manager.getConnection({ type: "write" });
-  const original = connection.query;
-  const saved = {
-    getConnection: manager.getConnection,
-    releaseConnection: manager.releaseConnection,
-    destroyConnection: manager.destroyConnection
-  };
-  const savepoints = [];
-  let counter = 0;
-  const rewrite = (sql) => {
-    if (START.test(sql)) {
-      const name = `schemabot_nested_${++counter}`;
-      savepoints.push(name);
-      return `SAVEPOINT ${name}`;
-    }
-    if (COMMIT.test(sql)) {
-      const name = savepoints.pop();
-      return name ? `RELEASE SAVEPOINT ${name}` : sql;
-    }
-    if (ROLLBACK.test(sql)) {
-      const name = savepoints.pop();
-      return name ? `ROLLBACK TO SAVEPOINT ${name}; RELEASE SAVEPOINT ${name}` : sql;
-    }
-    if (ISOLATION.test(sql)) return "SELECT 1";
-    return sql;
-  };
-  let tail2 = Promise.resolve();
-  connection.query = function(...args) {
-    if (typeof args[0] === "string") args[0] = rewrite(args[0]);
-    else if (args[0] && typeof args[0] === "object" && typeof args[0].text === "string") {
-      const config = args[0];
-      args[0] = { ...config, text: rewrite(config.text) };
-    }
-    const callback = args.at(-1);
-    if (typeof callback !== "function") return original.apply(connection, args);
-    tail2 = tail2.then(
-      () => new Promise((resolve3) => {
-        args[args.length - 1] = (...results) => {
-          resolve3();
-          callback(...results);
-        };
-        try {
-          original.apply(connection, args);
-        } catch (error) {
-          resolve3();
-          callback(error);
-        }
-      })
-    );
-    return void 0;
-  };
-  const raw = (sql) => new Promise(
-    (resolve3, reject) => original.call(connection, sql, (error) => error ? reject(error) : resolve3())
-  );
-  manager.getConnection = async () => connection;
-  manager.releaseConnection = () => void 0;
-  manager.destroyConnection = async () => void 0;
-  try {
-    return await fn(raw, connection);
-  } finally {
-    Object.assign(manager, saved);
-    connection.query = original;
-    if (connection._invalid || connection._ending) {
-      await saved.destroyConnection.call(manager, connection).catch(() => void 0);
-    } else {
-      try {
-        await raw("RESET lock_timeout; RESET statement_timeout");
-        saved.releaseConnection.call(manager, connection);
-      } catch {
-        await saved.destroyConnection.call(manager, connection).catch(() => void 0);
-      }
-    }
-  }
-}
-function settings(options, local) {
-  const scope = local ? "SET LOCAL" : "SET";
-  const parts = [];
-  if (options.lockTimeoutMs) parts.push(`${scope} lock_timeout = ${Math.round(options.lockTimeoutMs)}`);
-  if (options.statementTimeoutMs) {
-    parts.push(`${scope} statement_timeout = ${Math.round(options.statementTimeoutMs)}`);
-  }
-  return parts.join("; ");
-}
-function messageOf2(error) {
-  return redact(error instanceof Error ? error.message : String(error));
-}
 async function runPinnedStep(runner, m, direction, options = {}) {
   const transaction = options.transaction ?? true;
-  return withPinnedConnection(runner, async (raw) => {
-    const setup = settings(options, transaction);
-    try {
-      if (transaction) await raw("BEGIN");
-      if (setup) await raw(setup);
-    } catch (error) {
-      if (transaction) await raw("ROLLBACK").catch(() => void 0);
-      return {
-        ok: false,
-        ms: 0,
-        statements: [],
-        error: { message: `Could not start the migration's transaction: ${messageOf2(error)}` },
-        transaction,
-        rolledBack: transaction ? true : false
-      };
-    }
-    const step2 = direction === "up" ? await runner.up(m) : await runner.down(m);
-    if (!transaction) return { ...step2, transaction, rolledBack: step2.ok ? null : false };
-    if (!step2.ok) {
-      await raw("ROLLBACK").catch(() => void 0);
-      return { ...step2, transaction, rolledBack: true };
-    }
-    try {
-      await raw("COMMIT");
-      return { ...step2, transaction, rolledBack: null };
-    } catch (error) {
-      const code2 = error.code;
-      const lost = typeof code2 !== "string" || /^(08|57P0)/.test(code2);
-      return {
-        ...step2,
-        ok: false,
-        error: {
-          message: lost ? `The connection was lost while committing: ${messageOf2(error)}` : `COMMIT failed, the transaction was rolled back: ${messageOf2(error)}`,
-          ...typeof code2 === "string" ? { code: code2 } : {}
-        },
-        transaction,
-        rolledBack: !lost,
-        ...lost ? { commitUnknown: true } : {}
-      };
-    }
-  });
-}
-async function runInTransaction(runner, fn) {
-  return withPinnedConnection(runner, async (raw) => {
-    await raw("BEGIN");
-    try {
-      const result = await fn();
-      await raw("COMMIT");
-      return result;
-    } catch (error) {
-      await raw("ROLLBACK").catch(() => void 0);
-      throw error;
-    }
-  });
+  const step2 = await runner.step(m, direction, { ...options, transaction });
+  return {
+    ...step2,
+    transaction: step2.transaction ?? transaction,
+    rolledBack: step2.rolledBack !== void 0 ? step2.rolledBack : step2.ok ? null : transaction,
+    ...step2.commitUnknown ? { commitUnknown: true } : {}
+  };
 }
 
 // src/modes/production/rehearsal.ts
+import { join as join12 } from "node:path";
 function snapshotOptions(project) {
   return { exclude: [metaTableOf(project)] };
 }
@@ -6250,6 +6490,9 @@ var Rehearsal = class _Rehearsal {
     const server = await startServer(project, options, options.productionMajor, log);
     try {
       const database = await server.createDatabase();
+      if (project.settings.baseline) {
+        await applyBaseline(server.url(database), join12(project.cwd, project.settings.baseline), project.cwd);
+      }
       const runner = await MigrationRunner.open(server.url(database), project);
       const client = new esm_default.Client({ connectionString: server.url(database) });
       client.on("error", () => void 0);
@@ -6524,7 +6767,11 @@ var ProductionSession = class _ProductionSession {
   postgres;
   static async open(options, applicationName) {
     const url = checkDatabaseUrl(options.databaseUrl);
-    const project = await loadProject({ cwd: options.cwd, migrationsPath: options.migrationsPath });
+    const project = await loadProject({
+      cwd: options.cwd,
+      migrationsPath: options.migrationsPath,
+      protectedUrls: [url]
+    });
     const files = discoverMigrations(project.migrationsDir);
     const client = await connect2(url, applicationName);
     try {
@@ -6564,7 +6811,7 @@ var ProductionSession = class _ProductionSession {
   /** A migration runner on the production database (its own pool; the caller closes it). */
   async runner() {
     try {
-      return await MigrationRunner.open(this.url, this.project);
+      return await MigrationRunner.open(this.url, this.project, { target: "production" });
     } catch (error) {
       throw new PostgresUnavailableError(
         `Cannot open the migration runner on the database given by --database-url (${this.database}): ${safeText(error.message, this.url)}.`
@@ -6692,15 +6939,15 @@ async function runRollback(options) {
         );
       }
       const noDown = [];
-      for (const name of revert) {
-        try {
-          const loaded3 = await loadMigration(session.file(name).path, session.project.cwd);
-          if (!loaded3.down) noDown.push(name);
-        } catch (error) {
-          return await done(
-            `Refusing to roll back: ${name} cannot be loaded: ${errorText(error, session.url)}`
-          );
+      const functions = await migrationFunctions(
+        session.project,
+        revert.map((name) => session.file(name))
+      );
+      for (const f of functions) {
+        if (f.error) {
+          return await done(`Refusing to roll back: ${f.name} cannot be loaded: ${errorText(f.error, session.url)}`);
         }
+        if (!f.down) noDown.push(f.name);
       }
       if (noDown.length) {
         return await done(
@@ -6873,9 +7120,7 @@ async function runStamp(options) {
         if (add.length) {
           const runner = await session.runner();
           try {
-            await runInTransaction(runner, async () => {
-              for (const f of add) await runner.record(f.name);
-            });
+            await runner.record(add.map((f) => f.name));
           } finally {
             await runner.close();
           }
@@ -7331,14 +7576,14 @@ export {
   parentName,
   diffSnapshots,
   compareModels,
-  loadProject,
-  metaTableOf,
-  packageType,
   ModelsError,
   assignableTypeChanges,
   snapshotAt,
   runDiff,
   discoverMigrations,
+  packageType,
+  metaTableOf,
+  loadProject,
   MigrationRunner,
   startThrowaway,
   resolveModelsEntry,

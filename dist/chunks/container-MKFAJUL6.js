@@ -10,7 +10,8 @@ import {
   track,
   waitForConnection,
   withDatabase
-} from "./chunk-5TPQXEYJ.js";
+} from "./chunk-55HOYEVG.js";
+import "./chunk-NEOG2NI4.js";
 import "./chunk-H3F4CYK2.js";
 import "./chunk-CHXII7AT.js";
 
@@ -44,7 +45,7 @@ var ConnectionWaitStrategy = class {
   timeoutMs = 12e4;
   timeoutSet = false;
   async waitUntilReady(container, boundPorts) {
-    const { getContainerRuntimeClient } = await import("./build-4WQKUBJS.js");
+    const { getContainerRuntimeClient } = await import("./build-JOLB5MMJ.js");
     const host = (await getContainerRuntimeClient()).info.containerRuntime.host;
     const url = this.urlFor(host, boundPorts.getBinding(POSTGRES_PORT));
     let exited;
@@ -103,7 +104,7 @@ var ContainerPostgres = class _ContainerPostgres {
   static async start(options) {
     const image = options.image ?? defaultImage(options.version ?? DEFAULT_MAJOR);
     const imageMajor = majorOfImage(image);
-    const { PostgreSqlContainer } = await import("./build-VSRI7X34.js");
+    const { PostgreSqlContainer } = await import("./build-WAM6J5IA.js");
     const password = randomBytes(12).toString("hex");
     const dataMount = (imageMajor ?? 0) >= 18 ? "/var/lib/postgresql" : "/var/lib/postgresql/data";
     const settings = Object.entries({ ...THROWAWAY_SETTINGS, ...options.settings }).flatMap(([k, v]) => [

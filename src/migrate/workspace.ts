@@ -1,0 +1,145 @@
+import { join } from 'node:path';
+import pg from 'pg';
+import type { PostgresServer } from '../postgres/index.js';
+import { applyBaseline } from './baseline.js';
+import type { MigrationFile } from './discover.js';
+import { metaTableOf } from './meta.js';
+import type { Project } from './project.js';
+import { MigrationRunner, type StepResult } from './runner.js';
+
+export interface WorkspaceOptions {
+  /** How long one migration may run (the runner's `timeoutMs`). */
+  timeoutMs?: number;
+  /** Apply the project's `baseline:` dump to the new database (default true). */
+  baseline?: boolean;
+}
+
+/**
+ * One throwaway database with a worker on it: the project's migrations run there, and a plain
+ * connection reads it. `copy()` clones it (for observing a migration's statements), `rebuild()`
+ * replaces it with a fresh one brought to a known state. Disposable: `await using`.
+ */
+export class Workspace implements AsyncDisposable {
+  private constructor(
+    private readonly server: PostgresServer,
+    readonly project: Project,
+    private readonly options: WorkspaceOptions,
+    public database: string,
+    public runner: MigrationRunner,
+    private connection: pg.Client,
+  ) {}
+
+  /** A new database on `server` (the baseline applied, when the project has one) with a worker on it. */
+  static async open(
+    server: PostgresServer,
+    project: Project,
+    options: WorkspaceOptions = {},
+  ): Promise<Workspace> {
+    const database = await server.createDatabase();
+    const url = server.url(database);
+    try {
+      if (project.settings.baseline && options.baseline !== false) {
+        await applyBaseline(url, join(project.cwd, project.settings.baseline), project.cwd);
+      }
+      const runner = await MigrationRunner.open(url, project, { timeoutMs: options.timeoutMs });
+      const client = new pg.Client({ connectionString: url, application_name: 'schemabot-inspect' });
+      client.on('error', () => undefined);
+      await client.connect();
+      return new Workspace(server, project, options, database, runner, client);
+    } catch (error) {
+      await server.dropDatabase(database).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** A plain connection to the workspace's database (for snapshots: never the migrations' own). */
+  get client(): pg.Client {
+    return this.connection;
+  }
+
+  get url(): string {
+    return this.server.url(this.database);
+  }
+
+  /** The URL of another database on the workspace's server (a copy). */
+  urlOf(database: string): string {
+    return this.server.url(database);
+  }
+
+  get postgresMajor(): number {
+    return this.server.major;
+  }
+
+  /** The applied-migrations table: state, not schema (snapshots leave it out). */
+  get meta(): { schema: string; name: string } {
+    return metaTableOf(this.project);
+  }
+
+  /**
+   * A copy of the database as it is now. PostgreSQL copies only a database nobody is connected to:
+   * the worker's pools are closed, and every other session on it (a project's own Sequelize instance
+   * with `pool.min`, a client it forgot to close) is terminated first.
+   */
+  async copy(): Promise<string> {
+    await this.runner.disconnect();
+    await this.connection.end();
+    await this.terminateSessions();
+    try {
+      return await this.server.createDatabase({ template: this.database });
+    } finally {
+      this.connection = new pg.Client({ connectionString: this.url, application_name: 'schemabot-inspect' });
+      this.connection.on('error', () => undefined);
+      await this.connection.connect();
+    }
+  }
+
+  private async terminateSessions(): Promise<void> {
+    const admin = new pg.Client({ connectionString: this.server.url(), application_name: 'schemabot-admin' });
+    admin.on('error', () => undefined);
+    await admin.connect();
+    try {
+      await admin.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+        [this.database],
+      );
+      // Terminated backends leave the database a moment later.
+      for (let i = 0; i < 100; i++) {
+        const { rows } = await admin.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
+          [this.database],
+        );
+        if (!rows[0]?.n) return;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    } finally {
+      await admin.end().catch(() => undefined);
+    }
+  }
+
+  dropCopy(copy: string): Promise<void> {
+    return this.server.dropDatabase(copy).catch(() => undefined);
+  }
+
+  /** Closes the worker and the connection, and drops the database (unless the server's `stop()` is about to). */
+  async close(options: { keepDatabase?: boolean } = {}): Promise<void> {
+    await this.runner.close().catch(() => undefined);
+    await this.connection.end().catch(() => undefined);
+    if (!options.keepDatabase) await this.server.dropDatabase(this.database).catch(() => undefined);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** A fresh database with `ups` applied in order, and a new worker on it; the first failure, if any. */
+  async rebuild(ups: MigrationFile[]): Promise<{ name: string; step: StepResult } | null> {
+    await this.close();
+    const next = await Workspace.open(this.server, this.project, this.options);
+    Object.assign(this, { database: next.database, runner: next.runner, connection: next.connection });
+    for (const m of ups) {
+      const step = await this.runner.up(m);
+      if (!step.ok) return { name: m.name, step };
+    }
+    return null;
+  }
+}
