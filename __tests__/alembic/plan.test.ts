@@ -1,16 +1,24 @@
 import { startAlembicWorker, listRevisions } from '../../src/migrate/alembic/index.js';
 import type { WorkerProcess } from '../../src/migrate/worker-process.js';
-import { planRevisions, type ListRevisions } from '../../src/plan/alembic.js';
+import { planRevisions, type AlembicPlan, type ListRevisions } from '../../src/plan/alembic.js';
 import { FixtureRepo } from '../helpers/repo.js';
 import { PYTHON, alembicIni, envPy, revision } from './fixture.js';
 
 const repos: FixtureRepo[] = [];
 const workers: WorkerProcess[] = [];
+const plans: AlembicPlan[] = [];
 
 afterAll(async () => {
+  for (const p of plans) await p.baseTree?.remove();
   for (const w of workers) await w.close();
   for (const r of repos) r.remove();
 });
+
+async function planOf(options: Parameters<typeof planRevisions>[0]): Promise<AlembicPlan> {
+  const p = await planRevisions(options);
+  plans.push(p);
+  return p;
+}
 
 function repo(): FixtureRepo {
   const r = new FixtureRepo({ 'alembic.ini': alembicIni(), 'migrations/env.py': envPy() });
@@ -48,7 +56,7 @@ test('two branches that each add a revision on the same parent, merged: multiple
   // The votes pull request as GitHub checks it: its merge commit with the base branch.
   r.git('merge', '-q', '--no-ff', '-m', 'Merge votes', 'votes');
 
-  const plan = await planRevisions({ cwd: r.dir, baseRef: 'HEAD^1', listRevisions: await lister(r.dir) });
+  const plan = await planOf({ cwd: r.dir, baseRef: 'HEAD^1', listRevisions: await lister(r.dir) });
   expect(plan.base?.graph.heads).toEqual(['2000']);
   expect(plan.head.graph.heads).toEqual(['2000', '3000']);
   expect(plan.multipleHeads).toEqual({
@@ -84,7 +92,7 @@ test('two branches that each add a revision on the same parent, merged: multiple
     },
     'merge heads',
   );
-  const merged = await planRevisions({ cwd: r.dir, baseRef: 'HEAD~2', listRevisions: await lister(r.dir) });
+  const merged = await planOf({ cwd: r.dir, baseRef: 'HEAD~2', listRevisions: await lister(r.dir) });
   expect(merged.head.graph.heads).toEqual(['4000']);
   expect(merged.multipleHeads).toBeNull();
   expect(merged.findings.map((f) => f.rule)).toEqual(['branch-off-old-revision']);
@@ -125,7 +133,7 @@ test('edited, moved and deleted revisions are found by id; a full audit has ever
     'edit, move, delete',
   );
   const list = await lister(r.dir);
-  const plan = await planRevisions({ cwd: r.dir, baseRef: 'main', listRevisions: list });
+  const plan = await planOf({ cwd: r.dir, baseRef: 'main', listRevisions: list });
   expect(plan.revisions.map((x) => [x.id, x.change, x.file, x.movedFrom])).toEqual([
     ['aaa', 'modified', 'migrations/versions/aaa_users.py', undefined],
     ['bbb', 'unchanged', 'migrations/versions/bbb_create_posts.py', 'migrations/versions/bbb_posts.py'],
@@ -146,7 +154,7 @@ test('edited, moved and deleted revisions are found by id; a full audit has ever
   expect(plan.findings[0]!.message).toMatch(/base branch's head is ccc/);
   expect(plan.newOrder).toEqual(['aaa', 'ddd']);
 
-  const audit = await planRevisions({ cwd: r.dir, listRevisions: list });
+  const audit = await planOf({ cwd: r.dir, listRevisions: list });
   expect(audit.base).toBeNull();
   expect(audit.revisions.map((x) => [x.id, x.change])).toEqual([
     ['aaa', 'added'],
@@ -168,7 +176,7 @@ test('a base commit without Alembic yet: every revision of the pull request is n
     },
     'alembic',
   );
-  const plan = await planRevisions({ cwd: r.dir, baseRef: 'HEAD~1', listRevisions: await lister(r.dir) });
+  const plan = await planOf({ cwd: r.dir, baseRef: 'HEAD~1', listRevisions: await lister(r.dir) });
   expect(plan.base?.graph.revisions).toEqual([]);
   expect(plan.revisions.map((x) => [x.id, x.change])).toEqual([['aaa', 'added']]);
   expect(plan.findings).toEqual([]);

@@ -55,13 +55,17 @@ export const ENGINE_RULES = [
   'out-of-order',
   'model-drift',
   'models-not-loaded',
+  'multiple-heads',
+  'branch-off-old-revision',
 ] as const;
 
 export const CONFIG_FILES = ['.schemabot.yml', '.schemabot.yaml'];
+/** Keys of how the project's code runs: read and validated by the migrate stage (`readRunnerSettings`). */
+const RUNNER_KEYS = ['env', 'loader', 'config', 'baseline'];
 const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
 const RULE_SETTINGS: readonly RuleSetting[] = [...SEVERITIES, 'off'];
 const FAIL_ON: readonly FailOn[] = [...SEVERITIES, 'never'];
-const TOP_LEVEL_KEYS = ['fail-on', 'rules', 'models'];
+const TOP_LEVEL_KEYS = ['fail-on', 'rules', 'models', ...RUNNER_KEYS];
 
 export const DEFAULT_CONFIG: HazardConfig = { failOn: 'error', rules: {} };
 
@@ -172,6 +176,8 @@ export function parseConfig(text: string, file: string, knownRules: Iterable<str
         }
         config.rules[name] = v as RuleSetting;
       }
+    } else if (RUNNER_KEYS.includes(key)) {
+      continue;
     } else {
       throw new ConfigError(
         `${at(pair.key as YamlNode)}: unknown key "${key}"; allowed keys: ${allowed(TOP_LEVEL_KEYS)}.`,

@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { RunnerChoice } from '../migrate/alembic/index.js';
 import { runCheck } from '../modes/check.js';
 import { runDiff } from '../modes/diff.js';
 import type { ProviderChoice } from '../postgres/index.js';
@@ -88,7 +89,13 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
       .option('--migrations-path <dir>', 'migrations folder (overrides .sequelizerc)')
       .option('--timeout <seconds>', 'time limit for one migration step', positiveMs)
       .option('--json <file>', 'write the JSON report to FILE ("-" for stdout)')
-      .option('--markdown <file>', 'write the Markdown report to FILE ("-" for stdout)'),
+      .option('--markdown <file>', 'write the Markdown report to FILE ("-" for stdout)')
+      .addOption(
+        new Option('--runner <runner>', 'sequelize or alembic (auto: alembic when alembic.ini is in --cwd)')
+          .choices(['auto', 'sequelize', 'alembic'])
+          .default('auto'),
+      )
+      .option('--python <path>', 'the Python that runs an Alembic project (default: python3 on PATH)'),
   ).action(
     async (
       flags: PostgresFlags & {
@@ -98,6 +105,8 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
         timeout?: number;
         json?: string;
         markdown?: string;
+        runner: RunnerChoice;
+        python?: string;
       },
     ) => {
       checkPostgresFlags(flags);
@@ -111,6 +120,8 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
         postgresUrl: flags.postgresUrl,
         postgresImage: flags.postgresImage,
         timeoutMs: flags.timeout,
+        runner: flags.runner,
+        python: flags.python,
         log: (line) => process.stderr.write(`${line}\n`),
       });
       if (flags.json) output(flags.json, JSON.stringify(report, null, 2) + '\n');

@@ -20,9 +20,10 @@ import { diffSnapshots, type Change } from '../diff/index.js';
 import { takeSnapshot, type Snapshot } from '../inspect/index.js';
 import { takeFingerprint } from '../inspect/fingerprint.js';
 import type { MigrationFile } from '../migrate/discover.js';
-import { loadProject, releaseProject, type Project } from '../migrate/project.js';
+import { alembicRevisions, loadProject, releaseProject, type Project } from '../migrate/project.js';
 import { Workspace } from '../migrate/workspace.js';
 import { planMigrations, type Plan, type PlannedMigration } from '../plan/index.js';
+import { planRevisions, revisionPlan } from '../plan/alembic.js';
 import type { PostgresServer } from '../postgres/index.js';
 import { startThrowaway, type CheckOptions } from './options.js';
 
@@ -82,13 +83,29 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   let project: Project;
   let plan: Plan;
   try {
-    project = await loadProject({ cwd: options.cwd, migrationsPath: options.migrationsPath, log });
-    if (options.base) void loadSqlParser().catch(() => undefined);
-    plan = await planMigrations({
-      cwd: project.cwd,
-      migrationsDir: project.migrationsDir,
-      baseRef: options.base,
+    project = await loadProject({
+      cwd: options.cwd,
+      migrationsPath: options.migrationsPath,
+      runner: options.runner,
+      python: options.python,
+      log,
     });
+    if (options.base) void loadSqlParser().catch(() => undefined);
+    const loaded = project;
+    plan =
+      project.runner === 'alembic'
+        ? revisionPlan(
+            await planRevisions({
+              cwd: project.cwd,
+              baseRef: options.base,
+              listRevisions: (dir) => alembicRevisions(loaded, dir),
+            }),
+          )
+        : await planMigrations({
+            cwd: project.cwd,
+            migrationsDir: project.migrationsDir,
+            baseRef: options.base,
+          });
   } catch (error) {
     await starting.then((server) => server.stop()).catch(() => undefined);
     throw error;
@@ -111,9 +128,11 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
       const changes = diffSnapshots(initial, final);
       const migrations = plan.migrations.map((m) => reports.get(m.name)!);
       const { hazards, sources } = await readHazards(plan, migrations, server.major);
-      const models = allRan(migrations, replayFailures)
-        ? await modelsSection(server, project, final, log)
-        : undefined;
+      // Alembic's models (target_metadata) are compared by the worker's compare-models, not by a sync.
+      const models =
+        project.runner !== 'alembic' && allRan(migrations, replayFailures)
+          ? await modelsSection(server, project, final, log)
+          : undefined;
       return assess({
         hazards,
         models,

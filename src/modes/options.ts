@@ -1,3 +1,4 @@
+import type { RunnerChoice } from '../migrate/alembic/index.js';
 import { startPostgres, type PostgresServer, type ProviderChoice } from '../postgres/index.js';
 
 /** Where the throwaway PostgreSQL comes from: the same flags and inputs for every command that needs one. */
@@ -31,6 +32,10 @@ export interface CheckOptions extends PostgresChoice {
   migrationsPath?: string;
   /** Per-migration time limit. */
   timeoutMs?: number;
+  /** `--runner`: Sequelize or Alembic (`auto`: Alembic when the project has `alembic.ini`). */
+  runner?: RunnerChoice;
+  /** `--python`: the Python that runs an Alembic project. */
+  python?: string;
   /** Progress lines for people. */
   log?: (line: string) => void;
 }

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { AlembicRevision, AlembicRevisions } from '../migrate/protocol.js';
 import { headCommit, repoRoot, resolveCommit } from './git.js';
-import type { FileFinding, MigrationChange } from './index.js';
-import { checkoutBase } from './worktree.js';
+import type { FileFinding, MigrationChange, Plan, PlannedMigration } from './index.js';
+import { checkoutBase, type BaseTree } from './worktree.js';
 
 /**
  * Reads every revision of an Alembic project folder (Alembic's own `ScriptDirectory`, through the
@@ -61,6 +61,8 @@ export interface RevisionGraph {
 }
 
 export interface AlembicPlan {
+  /** The repository root (the project folder without git): every `file` is relative to it. */
+  root: string;
   base: { ref: string; sha: string; graph: RevisionGraph } | null;
   head: { sha: string | null; graph: RevisionGraph };
   /** Every revision id of either side: those on base, then new ones (each in apply order), deleted last. */
@@ -72,6 +74,8 @@ export interface AlembicPlan {
   multipleHeads: MultipleHeads | null;
   branchOffOldRevisions: BranchOffOldRevision[];
   findings: FileFinding[];
+  /** The base checkout (its files are read for the report); the caller removes it when done. */
+  baseTree: BaseTree | null;
 }
 
 function toPlanned(rev: AlembicRevision, tree: string): PlannedRevision {
@@ -118,15 +122,46 @@ export async function planRevisions(options: {
   let base: AlembicPlan['base'] = null;
   if (options.baseRef) {
     const sha = await resolveCommit(root, options.baseRef);
-    await using tree = await checkoutBase(root, sha, options.cwd);
-    const listed = await options.listRevisions(join(tree.dir, relative(root, options.cwd)));
-    const graph = graphOf(listed, tree.dir);
-    // Contents are read while the checkout exists.
-    const contents = new Map(graph.revisions.map((r) => [r.id, readFileSync(join(tree.dir, r.file))]));
-    base = { ref: options.baseRef, sha, graph };
-    return assemble(base, head, headGraph, root, contents);
+    const tree = await checkoutBase(root, sha, options.cwd);
+    try {
+      const listed = await options.listRevisions(join(tree.dir, relative(root, options.cwd)));
+      const graph = graphOf(listed, tree.dir);
+      const contents = new Map(graph.revisions.map((r) => [r.id, readFileSync(join(tree.dir, r.file))]));
+      base = { ref: options.baseRef, sha, graph };
+      return { root, ...assemble(base, head, headGraph, root, contents), baseTree: tree };
+    } catch (err) {
+      await tree.remove();
+      throw err;
+    }
   }
-  return assemble(base, head, headGraph, root, new Map());
+  return { root, ...assemble(base, head, headGraph, root, new Map()), baseTree: null };
+}
+
+/**
+ * The plan as the round trip reads it (the shape the Sequelize plan has): a migration is a revision,
+ * its name the revision id, its file the revision's. Base revisions are replayed in Alembic's order;
+ * the worker runs every revision from the working tree's scripts, so one deleted by the pull request
+ * is not replayed (nothing on head could run or revert it).
+ */
+export function revisionPlan(plan: AlembicPlan): Plan {
+  const root = plan.root;
+  const fileOf = (tree: string, rev: PlannedRevision) => ({ name: rev.id, path: join(tree, rev.file) });
+  const migrations: PlannedMigration[] = plan.revisions.map((r) => ({
+    name: r.id,
+    change: r.change,
+    file: r.file,
+    ...(r.head ? { head: fileOf(root, r.head) } : {}),
+    ...(r.base && plan.baseTree ? { base: fileOf(plan.baseTree.dir, r.base) } : {}),
+  }));
+  const onHead = new Map(plan.revisions.filter((r) => r.head).map((r) => [r.id, r.head!]));
+  return {
+    base: plan.base ? { ref: plan.base.ref, sha: plan.base.sha } : null,
+    head: { sha: plan.head.sha },
+    baseMigrations: plan.baseOrder.filter((id) => onHead.has(id)).map((id) => fileOf(root, onHead.get(id)!)),
+    migrations,
+    findings: plan.findings,
+    baseTree: plan.baseTree,
+  };
 }
 
 /** Revisions in the order Alembic applies them: every parent (and dependency) before its children. */
@@ -153,7 +188,7 @@ function assemble(
   headGraph: RevisionGraph,
   root: string,
   baseContents: Map<string, Buffer>,
-): AlembicPlan {
+): Omit<AlembicPlan, 'baseTree' | 'root'> {
   const baseById = new Map((base?.graph.revisions ?? []).map((r) => [r.id, r]));
   const headById = new Map(headGraph.revisions.map((r) => [r.id, r]));
   const revisions: RevisionChange[] = [];

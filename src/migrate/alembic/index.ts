@@ -4,6 +4,19 @@ import { fileURLToPath } from 'node:url';
 import type { AlembicRevisions } from '../protocol.js';
 import { WorkerProcess } from '../worker-process.js';
 
+/** Which runner drives a project: `auto` decides by the project's files. */
+export type RunnerChoice = 'auto' | 'sequelize' | 'alembic';
+
+/** The runner for the project in `cwd`: the one asked for, else Alembic when `alembic.ini` is there. */
+export function resolveRunner(cwd: string, choice: RunnerChoice = 'auto'): 'sequelize' | 'alembic' {
+  if (choice !== 'auto') return choice;
+  const ini = process.env.ALEMBIC_CONFIG ?? 'alembic.ini';
+  return existsSync(join(cwd, ini)) ? 'alembic' : 'sequelize';
+}
+
+/** The project's Python: `--python` / the `python` input, else `python3` on PATH. */
+export const DEFAULT_PYTHON = 'python3';
+
 /** The file name of the Alembic worker beside the bundle (`dist/`), where the build copies it. */
 export const BUNDLED_WORKER_NAME = 'alembic-worker.py';
 
@@ -41,7 +54,7 @@ export interface AlembicWorkerOptions {
 /** Starts the Python worker that runs the project's Alembic revisions (protocol of `protocol.ts`). */
 export function startAlembicWorker(options: AlembicWorkerOptions): WorkerProcess {
   return new WorkerProcess({
-    command: options.python ?? 'python3',
+    command: options.python ?? DEFAULT_PYTHON,
     args: [alembicWorkerPath()],
     cwd: options.cwd,
     env: options.env,

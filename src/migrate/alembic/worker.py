@@ -324,7 +324,7 @@ class Worker(object):
                 conn.execute(sa.text("SELECT 1"))
         finally:
             engine.dispose()
-        return None
+        return {"library": "alembic", "libraryVersion": getattr(alembic, "__version__", None)}
 
     def listen(self):
         if self.listening:
