@@ -123,3 +123,34 @@ test('two pull requests on the same head, the second checked on its merge commit
   expect(old).toMatchObject({ severity: 'warning', migration: 'dd44ee55ff66' });
   expect(old.message).toContain("base branch's head is aa11bb22cc33");
 });
+
+test('an edited base revision: base replays it as committed, and the edit is an error', async () => {
+  const r = sampleRepo();
+  r.git('checkout', '-q', '-b', 'edit');
+  const file = 'alembic/versions/7a9c1e3f5b84_add_phone_number_to_users.py';
+  const edited = readFileSync(join(r.dir, file), 'utf8').replace(
+    'op.add_column("users", sa.Column("phone_number", sa.String(), nullable=True))',
+    'op.add_column("users", sa.Column("phone_number", sa.String(), nullable=True))\n' +
+      '    op.add_column("users", sa.Column("nickname", sa.String(), nullable=True))',
+  );
+  expect(edited).toContain('nickname');
+  r.commit({
+    [file]: edited,
+    'alembic/versions/0a1b2c3d4e5f_index_nicknames.py': revision({
+      id: '0a1b2c3d4e5f',
+      down: HEAD,
+      upgrade: "op.create_index('users_nickname_idx', 'users', ['nickname'])",
+      downgrade: "op.drop_index('users_nickname_idx', table_name='users')",
+    }),
+  });
+  const report = await check(r.dir, 'main');
+  expect(report.ok).toBe(false);
+  expect(report.findings.find((f) => f.rule === 'edited-migration')).toMatchObject({
+    severity: 'error',
+    migration: '7a9c1e3f5b84',
+    file,
+  });
+  // Databases that ran the committed revision have no nickname column: neither has the replay.
+  const index = report.migrations.find((m) => m.name === '0a1b2c3d4e5f')!;
+  expect(index.up).toMatchObject({ ok: false, error: { message: 'column "nickname" does not exist' } });
+});

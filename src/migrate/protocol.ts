@@ -221,11 +221,12 @@ export interface AlembicModelDifference {
 
 export type AlembicRequestBody =
   /**
-   * Every revision of the script directory (no database needed). With `cwd`, those of the
-   * `alembic.ini` in that folder (another checkout of the project, e.g. the base commit);
-   * `scriptLocation` overrides its `script_location`. Answers `AlembicRevisions`.
+   * Every revision of the script directory (no database needed). With `cwd`, those of the same
+   * project folder in another checkout (e.g. the base commit's): its `alembic.ini`, or the loaded
+   * `migrationsPath`. Answers `AlembicRevisions`. (A `step` whose `migration.path` is in such a
+   * checkout runs that checkout's revision and `env.py`: base revisions replay as committed.)
    */
-  | { op: 'revisions'; cwd?: string; scriptLocation?: string }
+  | { op: 'revisions'; cwd?: string }
   /** `env.py`'s `target_metadata` compared with the open database; answers `AlembicModelDifference[]`. */
   | { op: 'compare-models' };
 

@@ -139,9 +139,9 @@ export async function planRevisions(options: {
 
 /**
  * The plan as the round trip reads it (the shape the Sequelize plan has): a migration is a revision,
- * its name the revision id, its file the revision's. Base revisions are replayed in Alembic's order;
- * the worker runs every revision from the working tree's scripts, so one deleted by the pull request
- * is not replayed (nothing on head could run or revert it).
+ * its name the revision id, its file the revision's. Base revisions are replayed from the base
+ * checkout in Alembic's order, exactly as they were committed (the worker runs a revision from the
+ * checkout its path is in); new ones from the working tree.
  */
 export function revisionPlan(plan: AlembicPlan): Plan {
   const root = plan.root;
@@ -153,11 +153,13 @@ export function revisionPlan(plan: AlembicPlan): Plan {
     ...(r.head ? { head: fileOf(root, r.head) } : {}),
     ...(r.base && plan.baseTree ? { base: fileOf(plan.baseTree.dir, r.base) } : {}),
   }));
-  const onHead = new Map(plan.revisions.filter((r) => r.head).map((r) => [r.id, r.head!]));
+  const onBase = new Map((plan.base?.graph.revisions ?? []).map((r) => [r.id, r]));
   return {
     base: plan.base ? { ref: plan.base.ref, sha: plan.base.sha } : null,
     head: { sha: plan.head.sha },
-    baseMigrations: plan.baseOrder.filter((id) => onHead.has(id)).map((id) => fileOf(root, onHead.get(id)!)),
+    baseMigrations: plan.baseTree
+      ? plan.baseOrder.map((id) => fileOf(plan.baseTree!.dir, onBase.get(id)!))
+      : [],
     migrations,
     findings: plan.findings,
     baseTree: plan.baseTree,

@@ -139,6 +139,8 @@ class Worker(object):
         self.engines = []
         self.backends = set()
         self.listening = False
+        self.checkouts = {}
+        self.location_override = None
 
     # --- framing -------------------------------------------------------------------------------
 
@@ -230,6 +232,7 @@ class Worker(object):
             self.ini_file = ini_path
         if migrations_path:
             cfg.set_main_option("script_location", migrations_path.replace("%", "%%"))
+            self.location_override = migrations_path
         location = cfg.get_main_option("script_location")
         if not location:
             raise ProjectError(
@@ -277,18 +280,69 @@ class Worker(object):
             info["configFile"] = self.ini_file
         return info
 
-    def script(self):
+    def script(self, cfg=None):
         from alembic.script import ScriptDirectory
         from alembic.util import CommandError
 
+        cfg = cfg or self.config()
         try:
-            return ScriptDirectory.from_config(self.config())
+            return ScriptDirectory.from_config(cfg)
         except CommandError as error:
             raise ProjectError(
                 "Alembic cannot read the script location %r: %s. Fix script_location in %s."
-                % (self.cfg.get_main_option("script_location"), error, os.path.basename(self.ini_file or "alembic.ini")),
+                % (cfg.get_main_option("script_location"), error, os.path.basename(self.ini_file or "alembic.ini")),
                 setting="script_location",
             )
+
+    def checkout_config(self, root):
+        """The Config of the same project in another checkout (`root`: its project folder, e.g. the
+        base commit's), with the open database's URL; None when that checkout has no Alembic setup."""
+        from alembic.config import Config
+
+        root = os.path.abspath(root)
+        cached = self.checkouts.get(root)
+        if cached is not None:
+            return cached
+        ini = os.path.join(root, os.path.basename(self.ini_file or "alembic.ini"))
+        if os.path.isfile(ini):
+            cfg = Config(ini, ini_section=self.section)
+        else:
+            cfg = Config()
+        location = self.location_override or cfg.get_main_option("script_location")
+        if not location:
+            return None
+        if not os.path.isabs(location) and ":" not in location:
+            location = os.path.join(root, location)
+        if not os.path.isdir(location):
+            return None
+        cfg.set_main_option("script_location", location.replace("%", "%%"))
+        versions = cfg.get_main_option("version_locations")
+        if versions:
+            paths = [v if os.path.isabs(v) else os.path.join(root, v) for v in versions.split()]
+            cfg.set_main_option("version_locations", " ".join(paths).replace("%", "%%"))
+        if self.url is not None:
+            cfg.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        self.checkouts[root] = cfg
+        return cfg
+
+    def config_of(self, path):
+        """The Config whose scripts hold the revision file `path`: the project's, or (a path in
+        another checkout of the project, e.g. the base commit's) that checkout's."""
+        head = self.config()
+        if not path:
+            return head
+        path = real(path)
+        if path.startswith(real(self.cwd) + os.sep):
+            return head
+        folder = os.path.dirname(path)
+        ini = os.path.basename(self.ini_file or "alembic.ini")
+        while True:
+            if os.path.isfile(os.path.join(folder, ini)):
+                return self.checkout_config(folder) or head
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                return head
+            folder = parent
 
     def config(self):
         if self.cfg is None:
@@ -316,6 +370,8 @@ class Worker(object):
         self.timeout_ms = int(request.get("timeoutMs") or 0)
         # ConfigParser interpolation: a percent-encoded password must not be read as %(name)s.
         cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+        for other in self.checkouts.values():
+            other.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
         self.listen()
         # Connect once now: a wrong URL or a missing driver is found here, not in the first step.
         engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
@@ -432,12 +488,13 @@ class Worker(object):
         """Runs the project's env.py with `fn` as the migration function (what every command does)."""
         from alembic.runtime.environment import EnvironmentContext
 
-        script = options.pop("script", None) or self.script()
-        with EnvironmentContext(self.config(), script, fn=fn, **options):
+        cfg = options.pop("cfg", None) or self.config()
+        script = options.pop("script", None) or self.script(cfg)
+        with EnvironmentContext(cfg, script, fn=fn, **options):
             script.run_env()
         return script
 
-    def current(self, script=None):
+    def current(self, script=None, cfg=None):
         """The version table's rows and where the table is, as env.py configures it."""
         seen = {}
 
@@ -448,7 +505,7 @@ class Worker(object):
             return []
 
         try:
-            self.run_env(read, dont_mutate=True, script=script)
+            self.run_env(read, dont_mutate=True, script=script, cfg=cfg)
         finally:
             self.release()
         if "heads" not in seen:
@@ -472,9 +529,11 @@ class Worker(object):
         self.require_open()
         name = request["migration"]["name"]
         direction = request["direction"]
-        script = self.script()
+        # A base revision replays from the base commit's checkout, exactly as it was committed.
+        cfg = self.config_of(request["migration"].get("path"))
+        script = self.script(cfg)
         revision = get_revision(script, name)
-        heads = self.current(script)["heads"]
+        heads = self.current(script, cfg)["heads"]
         applied = ancestors(script, heads)
         parents = down_revisions(revision)
         file = relative(revision.path, self.cwd)
@@ -532,9 +591,9 @@ class Worker(object):
             if timer:
                 timer.start()
             if direction == "up":
-                command.upgrade(self.config(), target)
+                command.upgrade(cfg, target)
             else:
-                command.downgrade(self.config(), target)
+                command.downgrade(cfg, target)
         except BaseException as raised:  # the project's code may raise anything
             if isinstance(raised, KeyboardInterrupt):
                 raise
@@ -676,28 +735,10 @@ class Worker(object):
         script = self.script()
         other = request.get("cwd")
         if other:
-            from alembic.config import Config
-            from alembic.script import ScriptDirectory
-
-            other = os.path.abspath(other)
-            ini = os.path.join(other, os.path.basename(self.ini_file or "alembic.ini"))
-            location = request.get("scriptLocation")
-            if os.path.isfile(ini):
-                cfg = Config(ini, ini_section=self.section)
-                location = location or cfg.get_main_option("script_location")
-            else:
-                cfg = Config()
-            if not location:
+            cfg = self.checkout_config(other)
+            if cfg is None:
                 return {"revisions": [], "heads": [], "bases": []}
-            if not os.path.isabs(location) and ":" not in location:
-                location = os.path.join(other, location)
-            cfg.set_main_option("script_location", location.replace("%", "%%"))
-            versions = cfg.get_main_option("version_locations")
-            if versions:
-                cfg.set_main_option("version_locations", versions.replace("%(here)s", other).replace("%", "%%"))
-            if not os.path.isdir(location):
-                return {"revisions": [], "heads": [], "bases": []}
-            script = ScriptDirectory.from_config(cfg)
+            script = self.script(cfg)
         from alembic.util import CommandError
 
         try:
