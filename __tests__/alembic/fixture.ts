@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -97,6 +97,44 @@ if context.is_offline_mode():
 else:
     run_migrations_online()
 `;
+}
+
+/** env.py for an async engine (`alembic init -t async`): the migrations run through `run_sync`. */
+export function asyncEnvPy(): string {
+  return `import asyncio
+
+from sqlalchemy import pool
+from sqlalchemy.ext.asyncio import async_engine_from_config
+
+from alembic import context
+
+config = context.config
+
+
+def run(connection):
+    context.configure(connection=connection, target_metadata=None)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def main():
+    engine = async_engine_from_config(
+        config.get_section(config.config_ini_section, {}),
+        prefix="sqlalchemy.",
+        poolclass=pool.NullPool,
+    )
+    async with engine.connect() as connection:
+        await connection.run_sync(run)
+    await engine.dispose()
+
+
+asyncio.run(main())
+`;
+}
+
+/** True when `python` can import every module named. */
+export function pythonHas(python: string, ...modules: string[]): boolean {
+  return spawnSync(python, ['-c', `import ${modules.join(', ')}`], { stdio: 'ignore' }).status === 0;
 }
 
 /** A revision file as `alembic revision` writes it. `down` is a parent id, a list (merge) or null. */

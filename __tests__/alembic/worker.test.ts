@@ -8,7 +8,16 @@ import type {
 } from '../../src/migrate/protocol.js';
 import { WorkerRequestError, type WorkerProcess } from '../../src/migrate/worker-process.js';
 import { startTestPostgres } from '../helpers/postgres.js';
-import { AlembicProject, alembicIni, currentIds, envPy, revision } from './fixture.js';
+import {
+  AlembicProject,
+  PYTHON,
+  alembicIni,
+  asyncEnvPy,
+  currentIds,
+  envPy,
+  pythonHas,
+  revision,
+} from './fixture.js';
 
 let server: PostgresServer;
 const projects: AlembicProject[] = [];
@@ -407,3 +416,37 @@ people = sa.Table(
   expect(await w.request({ op: 'applied' })).toEqual(['0001']);
   await w.close();
 });
+
+// Debian has no asyncpg package: this runs with a Python that has it (SCHEMABOT_TEST_PYTHON).
+const withAsyncpg = pythonHas(PYTHON, 'asyncpg', 'sqlalchemy.ext.asyncio') ? test : test.skip;
+if (withAsyncpg === test.skip) {
+  console.warn(`${PYTHON} has no asyncpg: the async env.py test is skipped.`);
+}
+
+withAsyncpg(
+  'an async env.py keeps its asyncpg driver; statements are captured through run_sync',
+  async () => {
+    const url = server.url(await server.createDatabase());
+    const p = project(
+      { 'migrations/versions/a1b2c3d4e5f6_people.py': MOODS },
+      { ini: alembicIni('postgresql+asyncpg://app@db.invalid/app'), env: asyncEnvPy() },
+    );
+    const w = await opened(p, url);
+    const up = await step(w, 'a1b2c3d4e5f6', 'up');
+    expect(up.error).toBeNull();
+    expect(up.statements.map((s) => [s.sql.split(' (')[0], s.line])).toEqual([
+      ['CREATE TYPE mood AS ENUM', 17],
+      ['CREATE TABLE people', 17],
+    ]);
+    expect(await w.request({ op: 'applied' })).toEqual(['a1b2c3d4e5f6']);
+    const names = await query<{ name: string }>(
+      url,
+      "SELECT DISTINCT application_name AS name FROM pg_stat_activity WHERE application_name LIKE 'schemabot%'",
+    );
+    expect(names).toEqual([]); // every connection of the step is closed again
+    expect((await step(w, 'a1b2c3d4e5f6', 'down')).statements.map((s) => s.sql)).toEqual([
+      'DROP TABLE people',
+    ]);
+    await w.close();
+  },
+);

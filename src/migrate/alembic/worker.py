@@ -138,6 +138,7 @@ class Worker(object):
         self.pinned = None
         self.engines = []
         self.backends = set()
+        self.sync_url = None
         self.listening = False
         self.checkouts = {}
         self.location_override = None
@@ -358,14 +359,17 @@ class Worker(object):
             os.environ[key] = str(value)
             if "PASSWORD" in key.upper() or "SECRET" in key.upper():
                 SECRETS.add(str(value))
-        url = sqlalchemy_url(url)
+        sync_url = sqlalchemy_url(url)
         try:
-            parsed = sa.engine.make_url(url)
+            parsed = sa.engine.make_url(sync_url)
             if parsed.password:
                 SECRETS.add(str(parsed.password))
         except Exception:
             pass
+        # The driver the project configured (e.g. asyncpg for an async env.py) stays its driver.
+        url = with_driver_of(configured_url(cfg), sync_url)
         self.url = url
+        self.sync_url = sync_url
         self.application_name = request.get("applicationName") or "schemabot-alembic"
         self.timeout_ms = int(request.get("timeoutMs") or 0)
         # ConfigParser interpolation: a percent-encoded password must not be read as %(name)s.
@@ -374,7 +378,7 @@ class Worker(object):
             other.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
         self.listen()
         # Connect once now: a wrong URL or a missing driver is found here, not in the first step.
-        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        engine = sa.create_engine(sync_url, poolclass=sa.pool.NullPool)
         try:
             with engine.connect() as conn:
                 conn.execute(sa.text("SELECT 1"))
@@ -393,19 +397,22 @@ class Worker(object):
 
         def on_connect(dbapi_connection, _record):
             # Every connection env.py opens is named, so Schemabot finds its backends.
+            # Literal SQL, no parameters: every driver's paramstyle accepts it.
+            settings = [("application_name", worker.application_name)]
+            pinned = worker.pinned or {}
+            if pinned.get("lockTimeoutMs"):
+                settings.append(("lock_timeout", "%dms" % int(pinned["lockTimeoutMs"])))
+            if pinned.get("statementTimeoutMs"):
+                settings.append(("statement_timeout", "%dms" % int(pinned["statementTimeoutMs"])))
+            sql = "SELECT pg_backend_pid(), " + ", ".join(
+                "set_config(%s, %s, false)" % (literal(name), literal(value)) for name, value in settings
+            )
             try:
                 cursor = dbapi_connection.cursor()
-                cursor.execute("SELECT set_config('application_name', %s, false), pg_backend_pid()", (worker.application_name,))
+                cursor.execute(sql)
                 row = cursor.fetchone()
                 if row:
-                    worker.backends.add(row[1])
-                pinned = worker.pinned or {}
-                if pinned.get("lockTimeoutMs"):
-                    cursor.execute("SELECT set_config('lock_timeout', %s, false)", ("%dms" % int(pinned["lockTimeoutMs"]),))
-                if pinned.get("statementTimeoutMs"):
-                    cursor.execute(
-                        "SELECT set_config('statement_timeout', %s, false)", ("%dms" % int(pinned["statementTimeoutMs"]),)
-                    )
+                    worker.backends.add(row[0])
                 cursor.close()
                 dbapi_connection.commit()
             except Exception:
@@ -637,7 +644,7 @@ class Worker(object):
         flag.append(True)
         if not self.backends:
             return
-        engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
+        engine = sa.create_engine(self.sync_url, poolclass=sa.pool.NullPool)
         try:
             with engine.connect() as conn:
                 conn.execute(
@@ -847,6 +854,29 @@ def sqlalchemy_url(url):
         "(pip install psycopg2-binary%s)." % (sys.executable, ", or psycopg[binary]" if major_minor >= (2, 0) else ""),
         setting="requirements.txt",
     )
+
+
+def literal(text):
+    """A SQL string literal."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def configured_url(cfg):
+    """The `sqlalchemy.url` the project's ini file sets, or None (it may be absent or not resolvable)."""
+    try:
+        return cfg.get_main_option("sqlalchemy.url")
+    except Exception:
+        return None
+
+
+def with_driver_of(configured, url):
+    """`url` with the PostgreSQL driver named in the project's own URL (`postgresql+asyncpg://...`)."""
+    if not configured:
+        return url
+    scheme = configured.partition("://")[0]
+    if not scheme.startswith("postgresql+"):
+        return url
+    return scheme + "://" + url.partition("://")[2]
 
 
 def relative(path, cwd):
