@@ -139,8 +139,10 @@ class Worker(object):
         self.engines = []
         self.backends = set()
         self.sync_url = None
+        self.engine = None
         self.listening = False
         self.checkouts = {}
+        self.version_tables = {}  # id(Config) -> (schema, table), as env.py configured it
         self.location_override = None
 
     # --- framing -------------------------------------------------------------------------------
@@ -378,12 +380,9 @@ class Worker(object):
             other.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
         self.listen()
         # Connect once now: a wrong URL or a missing driver is found here, not in the first step.
-        engine = sa.create_engine(sync_url, poolclass=sa.pool.NullPool)
-        try:
-            with engine.connect() as conn:
-                conn.execute(sa.text("SELECT 1"))
-        finally:
-            engine.dispose()
+        self.engine = None
+        with self.own_engine().connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
         return {"library": "alembic", "libraryVersion": getattr(alembic, "__version__", None)}
 
     def listen(self):
@@ -501,6 +500,29 @@ class Worker(object):
             script.run_env()
         return script
 
+    def heads(self, script=None, cfg=None):
+        """The version table's rows. The first read runs env.py (which decides the table's name and
+        schema); later reads query that table directly, which costs a query instead of a whole env.py."""
+        cfg = cfg or self.config()
+        where = self.version_tables.get(id(cfg))
+        if where is None:
+            seen = self.current(script, cfg)
+            self.version_tables[id(cfg)] = (seen["schema"], seen["table"])
+            return seen["heads"]
+        schema, table = where
+        name = (quote_ident(schema) + "." if schema else "") + quote_ident(table)
+        with self.own_engine().connect() as conn:
+            exists = conn.execute(sa.text("SELECT to_regclass(:name) IS NOT NULL"), {"name": name}).scalar()
+            if not exists:
+                return ()
+            return tuple(row[0] for row in conn.execute(sa.text("SELECT version_num FROM " + name)))
+
+    def own_engine(self):
+        """The worker's own engine (no pool: it keeps no connection open between uses)."""
+        if self.engine is None:
+            self.engine = sa.create_engine(self.sync_url, poolclass=sa.pool.NullPool)
+        return self.engine
+
     def current(self, script=None, cfg=None):
         """The version table's rows and where the table is, as env.py configures it."""
         seen = {}
@@ -525,7 +547,7 @@ class Worker(object):
     def applied(self, _request):
         self.require_open()
         script = self.script()
-        heads = self.current(script)["heads"]
+        heads = self.heads(script)
         return ordered(script, heads)
 
     # --- one step ------------------------------------------------------------------------------
@@ -540,7 +562,7 @@ class Worker(object):
         cfg = self.config_of(request["migration"].get("path"))
         script = self.script(cfg)
         revision = get_revision(script, name)
-        heads = self.current(script, cfg)["heads"]
+        heads = self.heads(script, cfg)
         applied = ancestors(script, heads)
         parents = down_revisions(revision)
         file = relative(revision.path, self.cwd)
@@ -644,17 +666,14 @@ class Worker(object):
         flag.append(True)
         if not self.backends:
             return
-        engine = sa.create_engine(self.sync_url, poolclass=sa.pool.NullPool)
         try:
-            with engine.connect() as conn:
+            with self.own_engine().connect() as conn:
                 conn.execute(
                     sa.text("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = :name AND pid <> pg_backend_pid()"),
                     {"name": self.application_name},
                 )
         except Exception:
             pass
-        finally:
-            engine.dispose()
 
     def error_info(self, error, revision, capture):
         info = {"message": describe_exception(error)}
@@ -719,7 +738,7 @@ class Worker(object):
         script = self.script()
         for name in names:
             get_revision(script, name)
-        heads = self.current(script)["heads"]
+        heads = self.heads(script)
         applied = ancestors(script, heads)
         if add:
             wanted = applied | ancestors(script, names)
@@ -854,6 +873,11 @@ def sqlalchemy_url(url):
         "(pip install psycopg2-binary%s)." % (sys.executable, ", or psycopg[binary]" if major_minor >= (2, 0) else ""),
         setting="requirements.txt",
     )
+
+
+def quote_ident(name):
+    """A SQL identifier, quoted."""
+    return '"' + str(name).replace('"', '""') + '"'
 
 
 def literal(text):
