@@ -11,7 +11,7 @@ import type {
   WorkerStepResult,
 } from '../../src/migrate/protocol.js';
 import { readRunnerSettings } from '../../src/migrate/settings.js';
-import type { WorkerProcess } from '../../src/migrate/worker-process.js';
+import { WorkerRequestError, type WorkerProcess } from '../../src/migrate/worker-process.js';
 import type { PostgresServer } from '../../src/postgres/index.js';
 import { startTestPostgres } from '../helpers/postgres.js';
 import { PROJECT_ROOT, PYTHON } from './fixture.js';
@@ -118,5 +118,31 @@ test("the sample's revisions run up, down and up again, each down restoring the 
 
   // The models agree with the migrated schema (`alembic check` finds nothing to generate).
   expect(await worker.request<AlembicModelDifference[]>({ op: 'compare-models' })).toEqual([]);
+  await worker.close();
+});
+
+test('without the env: mapping, env.py fails and the failure names the variables to map', async () => {
+  const url = server.url(await server.createDatabase());
+  const worker = startAlembicWorker({
+    python: PYTHON,
+    cwd: SAMPLE,
+    env: { PATH: process.env.PATH ?? '/usr/bin' },
+  });
+  workers.push(worker);
+  await worker.request({ op: 'load', cwd: SAMPLE });
+  // `open` runs env.py once: the problem is told before any revision runs.
+  const error = (await worker
+    .request({ op: 'open', url, env: {}, applicationName: 'schemabot-sample-test', timeoutMs: 60_000 })
+    .catch((e: unknown) => e)) as WorkerRequestError;
+  expect(error).toBeInstanceOf(WorkerRequestError);
+  expect(error.failure).toMatchObject({
+    kind: 'project',
+    setting: 'env.py',
+    unsetEnv: ['DATABASE_HOSTNAME'],
+  });
+  expect(error.message).toMatch(
+    /^Alembic's env\.py failed before any revision ran \(app\/config\.py:\d+\): MissingSetting: DATABASE_HOSTNAME is not set\./,
+  );
+  expect(error.message).toContain('.schemabot.yml (env: { DATABASE_HOSTNAME: "{host}"');
   await worker.close();
 });

@@ -68,6 +68,45 @@ class Secrets(object):
 SECRETS = Secrets()
 
 
+class RecordingEnviron(os._Environ):
+    """`os.environ` that remembers the variables the project's own code asked for and did not find
+    (while `missing` is a list): the names a failing env.py needs from the `env:` mapping."""
+
+    missing = None
+
+    def __getitem__(self, key):
+        try:
+            return os._Environ.__getitem__(self, key)
+        except KeyError:
+            if RecordingEnviron.missing is not None and asked_by_project():
+                RecordingEnviron.missing.append(key)
+            raise
+
+
+PROJECT_ROOT = [None]
+
+
+def asked_by_project():
+    """The lookup comes from a file of the project (not from a library or the standard library)."""
+    root = PROJECT_ROOT[0]
+    if root is None:
+        return False
+    frame = sys._getframe(2)
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if not name.endswith(("os.py", "_collections_abc.py")):
+            path = real(name)
+            return path.startswith(root + os.sep) and "site-packages" not in path and "dist-packages" not in path
+        frame = frame.f_back
+    return False
+
+
+try:
+    os.environ.__class__ = RecordingEnviron
+except TypeError:
+    pass  # an unusual Python: unset variables are then not named
+
+
 def ms_since(start):
     return round((time.perf_counter() - start) * 1000, 3)
 
@@ -106,7 +145,6 @@ class Capture(object):
         self.statements = []
         self.open = []  # statements sent and not yet answered (innermost last)
         self.transactions = []  # 'begin' / 'commit' / 'rollback', in order
-        self.first_statement_at = None
 
     def owner_line(self, frame):
         """The line of the revision file on the stack that sent a statement, or None (bookkeeping)."""
@@ -197,6 +235,7 @@ class Worker(object):
         if not os.path.isdir(cwd):
             raise ProjectError("The project folder %s does not exist." % cwd)
         os.chdir(cwd)
+        PROJECT_ROOT[0] = real(cwd)
         if cwd not in sys.path:
             sys.path.insert(0, cwd)
         self.cwd = cwd
@@ -383,6 +422,10 @@ class Worker(object):
         self.engine = None
         with self.own_engine().connect() as conn:
             conn.execute(sa.text("SELECT 1"))
+        # env.py runs once now, reading the version table: a problem in it (a setting the env:
+        # mapping does not set) is a configuration problem told before the first revision.
+        self.version_tables = {}
+        self.heads()
         return {"library": "alembic", "libraryVersion": getattr(alembic, "__version__", None)}
 
     def listen(self):
@@ -428,8 +471,6 @@ class Worker(object):
             if line is None:
                 return
             entry = Statement(statement, line)
-            if capture.first_statement_at is None:
-                capture.first_statement_at = len(capture.transactions)
             capture.statements.append(entry)
             capture.open.append(entry)
 
@@ -491,14 +532,53 @@ class Worker(object):
     # --- reading the database through env.py ---------------------------------------------------
 
     def run_env(self, fn, **options):
-        """Runs the project's env.py with `fn` as the migration function (what every command does)."""
+        """Runs the project's env.py with `fn` as the migration function (what every command does).
+        env.py failing before `fn` ran is a configuration problem: told with its file, line and the
+        environment variables it read that are not set."""
         from alembic.runtime.environment import EnvironmentContext
 
         cfg = options.pop("cfg", None) or self.config()
         script = options.pop("script", None) or self.script(cfg)
-        with EnvironmentContext(cfg, script, fn=fn, **options):
-            script.run_env()
+        called = []
+
+        def wrapped(rev, context):
+            called.append(True)
+            return fn(rev, context)
+
+        unset = []
+        RecordingEnviron.missing = unset
+        try:
+            with EnvironmentContext(cfg, script, fn=wrapped, **options):
+                script.run_env()
+        except Exception as error:
+            if called:
+                raise
+            raise self.env_failure(error, script, unset)
+        finally:
+            RecordingEnviron.missing = None
         return script
+
+    def env_failure(self, error, script, unset):
+        env_py = os.path.join(script.dir, "env.py")
+        place = None
+        for frame in traceback.extract_tb(error.__traceback__):
+            path = real(frame.filename)
+            if path.startswith(real(self.cwd) + os.sep) or path == real(env_py):
+                if "site-packages" not in path and "dist-packages" not in path:
+                    place = frame
+        where = "%s:%d" % (relative(place.filename, self.cwd), place.lineno) if place else relative(env_py, self.cwd)
+        names = sorted(set(unset))
+        message = "Alembic's env.py failed before any revision ran (%s): %s" % (where, describe_exception(error))
+        message = message.rstrip(".") + "."
+        if names:
+            message += (
+                " It read %s, which %s not set: if env.py builds its database URL from these, map them to "
+                "Schemabot's database in .schemabot.yml (env: { %s: \"{host}\", ... }; placeholders {url} {host} "
+                "{port} {user} {password} {database})." % (", ".join(names), "is" if len(names) == 1 else "are", names[0])
+            )
+        else:
+            message += " Check that env.py runs with `alembic current` on a database you can reach."
+        return ProjectError(message, setting="env.py", unset_env=names or None)
 
     def heads(self, script=None, cfg=None):
         """The version table's rows. The first read runs env.py (which decides the table's name and
