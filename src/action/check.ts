@@ -5,7 +5,9 @@ import { dirname } from 'node:path';
 import { artifactPayload, annotations, emitAnnotations } from '../github/index.js';
 import { runCheck } from '../modes/check.js';
 import { renderTerminal } from '../report/terminal.js';
+import { isEnvironmentError } from '../cli/errors.js';
 import { ensureBaseCommit } from './base.js';
+import { publishSetupError } from './setup-error.js';
 import type { ActionInputs } from './inputs.js';
 import { githubClient, isFailing, publishResult, setOutputs, stickyFolder, writeSummary } from './publish.js';
 
@@ -25,18 +27,29 @@ export async function actionCheck(inputs: ActionInputs): Promise<void> {
   const pr = github.context.payload.pull_request as PullRequestPayload | undefined;
   let base = inputs.base;
   if (base) base = await ensureBaseCommit(inputs.workingDirectory, base, (line) => core.info(line));
-  const report = await runCheck({
-    cwd: inputs.workingDirectory,
-    base,
-    migrationsPath: inputs.migrationsPath,
-    postgres: inputs.postgres,
-    postgresVersion: inputs.postgresVersion,
-    postgresUrl: inputs.postgresUrl,
-    postgresImage: inputs.postgresImage,
-    timeoutMs: inputs.migrationTimeoutMs,
-    log: (line) => core.info(line),
-  });
   const headSha = pr?.head?.sha ?? github.context.sha ?? null;
+  const statusSha = headSha && /^[0-9a-f]{40}$/.test(headSha) ? headSha : null;
+  let report;
+  try {
+    report = await runCheck({
+      cwd: inputs.workingDirectory,
+      base,
+      migrationsPath: inputs.migrationsPath,
+      postgres: inputs.postgres,
+      postgresVersion: inputs.postgresVersion,
+      postgresUrl: inputs.postgresUrl,
+      postgresImage: inputs.postgresImage,
+      timeoutMs: inputs.migrationTimeoutMs,
+      ...(inputs.loader ? { loader: inputs.loader } : {}),
+      log: (line) => core.info(line),
+    });
+  } catch (error) {
+    if (isEnvironmentError(error)) {
+      const target = { owner, repo, pullRequest: pr?.number ?? null, statusSha };
+      await publishSetupError(inputs, target, (error as Error).message);
+    }
+    throw error;
+  }
   const data =
     pr?.number && pr.head?.sha && pr.base?.sha
       ? artifactPayload(report, {
@@ -56,7 +69,7 @@ export async function actionCheck(inputs: ActionInputs): Promise<void> {
     owner,
     repo,
     pullRequest: pr?.number ?? null,
-    statusSha: headSha && /^[0-9a-f]{40}$/.test(headSha) ? headSha : null,
+    statusSha,
     folder: stickyFolder(report, inputs.workingDirectory),
   });
   setOutputs(report, inputs.reportPath, published);

@@ -36,6 +36,8 @@ export interface ActionInputs {
   drift?: 'fail' | 'warn' | 'ignore';
   /** upgrade: refuse unless the merged pull request's `schemabot/check` statuses are success. */
   requireCheck: boolean;
+  /** A module Node loads before the project's code (`tsx`, `@babel/register`, `--import NAME`). */
+  loader?: string;
 }
 
 /** A bad input value: the message names the input and the accepted values. */
@@ -145,5 +147,6 @@ export function readInputs(eventName: string, prBaseSha: string | undefined): Ac
     allowDataLoss: bool('allow-data-loss', core.getInput('allow-data-loss'), false),
     drift: drift ? oneOf<'fail' | 'warn' | 'ignore'>('drift', ['fail', 'warn', 'ignore'], 'warn') : undefined,
     requireCheck: bool('require-check', core.getInput('require-check'), true),
+    loader: core.getInput('loader').trim() || undefined,
   };
 }

@@ -55,16 +55,17 @@ export const ENGINE_RULES = [
   'out-of-order',
   'model-drift',
   'models-not-loaded',
+  'unawaited-work',
   'multiple-heads',
   'branch-off-old-revision',
 ] as const;
 
 export const CONFIG_FILES = ['.schemabot.yml', '.schemabot.yaml'];
-/** Keys of how the project's code runs: read and validated by the migrate stage (`readRunnerSettings`). */
-const RUNNER_KEYS = ['env', 'loader', 'config', 'baseline'];
 const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
 const RULE_SETTINGS: readonly RuleSetting[] = [...SEVERITIES, 'off'];
 const FAIL_ON: readonly FailOn[] = [...SEVERITIES, 'never'];
+// `env`, `loader`, `config` and `baseline` are read by the migrate stage (how the project's code runs).
+const RUNNER_KEYS = ['env', 'loader', 'config', 'baseline'];
 const TOP_LEVEL_KEYS = ['fail-on', 'rules', 'models', ...RUNNER_KEYS];
 
 export const DEFAULT_CONFIG: HazardConfig = { failOn: 'error', rules: {} };
@@ -176,9 +177,7 @@ export function parseConfig(text: string, file: string, knownRules: Iterable<str
         }
         config.rules[name] = v as RuleSetting;
       }
-    } else if (RUNNER_KEYS.includes(key)) {
-      continue;
-    } else {
+    } else if (!RUNNER_KEYS.includes(key)) {
       throw new ConfigError(
         `${at(pair.key as YamlNode)}: unknown key "${key}"; allowed keys: ${allowed(TOP_LEVEL_KEYS)}.`,
         file,

@@ -9,6 +9,7 @@ import type {
   ReplayFailure,
   StepReport,
 } from './types.js';
+import { unawaitedFindings } from './unawaited.js';
 
 export * from './types.js';
 
@@ -183,6 +184,7 @@ export function assess(input: AssessInput): CheckReport {
     ...input.replayFailures.map((f) => replayFinding(f, fileOf.get(f.name))),
     ...input.plan.findings.map((f) => ({ ...f })),
     ...input.migrations.flatMap(migrationFindings),
+    ...input.migrations.flatMap(unawaitedFindings),
     ...input.hazards,
     ...(input.models?.findings ?? []),
   ];

@@ -11,6 +11,8 @@ export interface StepReport {
   ms: number;
   statements: Statement[];
   error: MigrationErrorInfo | null;
+  /** The first statement that ran after the migration's function had resolved (work it did not await). */
+  unawaited?: { sql: string; line?: number };
 }
 
 export interface MigrationReport {

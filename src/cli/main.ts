@@ -88,6 +88,10 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
       .option('--base <ref>', 'git ref of the base branch; without it every migration is new (a full audit)')
       .option('--migrations-path <dir>', 'migrations folder (overrides .sequelizerc)')
       .option('--timeout <seconds>', 'time limit for one migration step', positiveMs)
+      .option(
+        '--loader <module>',
+        'a module Node loads before the project\'s code (tsx, @babel/register, "--import NAME")',
+      )
       .option('--json <file>', 'write the JSON report to FILE ("-" for stdout)')
       .option('--markdown <file>', 'write the Markdown report to FILE ("-" for stdout)')
       .addOption(
@@ -103,6 +107,7 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
         base?: string;
         migrationsPath?: string;
         timeout?: number;
+        loader?: string;
         json?: string;
         markdown?: string;
         runner: RunnerChoice;
@@ -120,6 +125,7 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
         postgresUrl: flags.postgresUrl,
         postgresImage: flags.postgresImage,
         timeoutMs: flags.timeout,
+        loader: flags.loader,
         runner: flags.runner,
         python: flags.python,
         log: (line) => process.stderr.write(`${line}\n`),
@@ -165,6 +171,7 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
     migrationsPath?: string;
     models?: string;
     timeout?: number;
+    loader?: string;
     json?: string;
   }
   const modelsCommand = (cmd: Command): Command =>
@@ -177,6 +184,10 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
           'module exporting your Sequelize instance, or the models folder (default: .schemabot.yml "models", else .sequelizerc "models-path")',
         )
         .option('--timeout <seconds>', 'time limit for one migration step', positiveMs)
+        .option(
+          '--loader <module>',
+          'a module Node loads before the project\'s code (tsx, @babel/register, "--import NAME")',
+        )
         .option('--json <file>', 'write the JSON report to FILE ("-" for stdout)'),
     );
   const modelsRequest = (flags: ModelsFlags) => {
@@ -190,6 +201,7 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
       postgresUrl: flags.postgresUrl,
       postgresImage: flags.postgresImage,
       timeoutMs: flags.timeout,
+      loader: flags.loader,
       log: (line: string) => process.stderr.write(`${line}\n`),
     };
   };

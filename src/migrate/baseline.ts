@@ -70,7 +70,8 @@ export async function applyBaseline(
         }
         continue; // psql meta-commands (\restrict, \unrestrict, \set, ...)
       }
-      if (sql.length === 0 && COPY_FROM_STDIN.test(line)) {
+      if (COPY_FROM_STDIN.test(line) && complete(sql)) {
+        await flush(); // comments and blank lines before it
         const copyLine = lineNo;
         const data: string[] = [];
         for (;;) {

@@ -6,7 +6,7 @@ import { PLACEHOLDER_URL, spawnEnvironment } from './environment.js';
 import { ModelsError } from './models.js';
 import type { AlembicRevisions, ProjectInfo, WorkerFailure } from './protocol.js';
 import { redact } from './redact.js';
-import { readRunnerSettings, type RunnerSettings } from './settings.js';
+import { loaderSpec, readRunnerSettings, type RunnerSettings } from './settings.js';
 import { sequelizeWorkerArgs } from './worker-command.js';
 import { WorkerProcess, WorkerRequestError, type WorkerCommand } from './worker-process.js';
 
@@ -28,6 +28,8 @@ export interface LoadProjectOptions {
   log?: (line: string) => void;
   /** URLs whose passwords the worker must never see (a dry run's production URL). */
   protectedUrls?: (string | undefined)[];
+  /** A module Node loads before the project's code (the `loader` input or `--loader`). */
+  loader?: string;
   /** `--runner`: which worker runs the project (`auto`: Alembic when `alembic.ini` is there). */
   runner?: RunnerChoice;
   /** `--python`: the Python that runs an Alembic project (default `python3` on PATH). */
@@ -131,6 +133,7 @@ export async function loadProject(options: LoadProjectOptions): Promise<Project>
     throw new ProjectError(`Project folder ${cwd} does not exist. Check --cwd.`, { setting: '--cwd' });
   }
   const settings = readRunnerSettings(cwd);
+  if (options.loader) settings.loaders.push(loaderSpec(options.loader));
   const runner = resolveRunner(cwd, options.runner);
   const partial = { cwd, settings, loadOptions: { ...options, cwd, runner } };
   const worker = new WorkerProcess(workerCommand(partial, 'throwaway', PLACEHOLDER_URL));

@@ -51,9 +51,9 @@ export interface WorkerStepResult {
   error: StepError | null;
   /**
    * Work the migration started but did not await: the first statement that ran after its function
-   * resolved. The step's verdicts are taken only after that work settled.
+   * resolved (absent when there was none). The step's verdicts are taken only after that work settled.
    */
-  unawaited?: { sql: string; line?: number } | null;
+  unawaited?: { sql: string; line?: number };
   /** Pinned (production) steps: the migration and its record ran in one transaction. */
   transaction?: boolean;
   /** Pinned steps, on failure: the transaction was rolled back; null on success. */

@@ -235,7 +235,6 @@ function failedStep(ms: number, error: MigrationErrorInfo): StepResult {
     ms,
     statements: [],
     error: { ...error, message: redact(error.message) },
-    unawaited: null,
   };
 }
 

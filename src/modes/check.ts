@@ -86,6 +86,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     project = await loadProject({
       cwd: options.cwd,
       migrationsPath: options.migrationsPath,
+      loader: options.loader,
       runner: options.runner,
       python: options.python,
       log,

@@ -121,7 +121,12 @@ export async function runGenerate(options: GenerateOptions): Promise<GenerateRep
       `"${options.name}" is not a usable migration name: use letters, digits, "-", "_" and ".", for example add-status-to-posts.`,
     );
   }
-  const project = await loadProject({ cwd: options.cwd, migrationsPath: options.migrationsPath });
+  const project = await loadProject({
+    cwd: options.cwd,
+    migrationsPath: options.migrationsPath,
+    loader: options.loader,
+    log: options.log,
+  });
   const entry = await resolveModelsEntry(project, options.models);
   if (!entry) {
     throw new ModelsError(

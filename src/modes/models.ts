@@ -171,7 +171,12 @@ export async function compareWithModels(
 export async function runModels(options: ModelsOptions): Promise<ModelsReport> {
   const started = performance.now();
   const log = options.log ?? (() => undefined);
-  const project = await loadProject({ cwd: options.cwd, migrationsPath: options.migrationsPath });
+  const project = await loadProject({
+    cwd: options.cwd,
+    migrationsPath: options.migrationsPath,
+    loader: options.loader,
+    log: options.log,
+  });
   const entry = await resolveModelsEntry(project, options.models);
   if (!entry) {
     throw new ModelsError(

@@ -32,6 +32,8 @@ export interface CheckOptions extends PostgresChoice {
   migrationsPath?: string;
   /** Per-migration time limit. */
   timeoutMs?: number;
+  /** A module Node loads before the project's code, after the `loader:` settings of `.schemabot.yml`. */
+  loader?: string;
   /** `--runner`: Sequelize or Alembic (`auto`: Alembic when the project has `alembic.ini`). */
   runner?: RunnerChoice;
   /** `--python`: the Python that runs an Alembic project. */

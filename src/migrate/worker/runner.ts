@@ -310,7 +310,7 @@ export class LocalRunner implements AsyncDisposable {
         ms: round(performance.now() - started),
         statements,
         error,
-        unawaited: late ? { sql: late.sql, ...(late.line ? { line: late.line } : {}) } : null,
+        ...(late ? { unawaited: { sql: late.sql, ...(late.line ? { line: late.line } : {}) } } : {}),
       };
     };
 

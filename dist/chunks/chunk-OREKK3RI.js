@@ -3213,13 +3213,15 @@ var ENGINE_RULES = [
   "deleted-migration",
   "out-of-order",
   "model-drift",
-  "models-not-loaded"
+  "models-not-loaded",
+  "unawaited-work"
 ];
 var CONFIG_FILES = [".schemabot.yml", ".schemabot.yaml"];
 var SEVERITIES = ["error", "warning", "info"];
 var RULE_SETTINGS = [...SEVERITIES, "off"];
 var FAIL_ON = [...SEVERITIES, "never"];
-var TOP_LEVEL_KEYS = ["fail-on", "rules", "models"];
+var RUNNER_KEYS = ["env", "loader", "config", "baseline"];
+var TOP_LEVEL_KEYS = ["fail-on", "rules", "models", ...RUNNER_KEYS];
 var DEFAULT_CONFIG = { failOn: "error", rules: {} };
 var ConfigError = class extends Error {
   constructor(message, file, key) {
@@ -3319,7 +3321,7 @@ function parseConfig(text, file, knownRules) {
         }
         config.rules[name] = v;
       }
-    } else {
+    } else if (!RUNNER_KEYS.includes(key)) {
       throw new ConfigError(
         `${at(pair.key)}: unknown key "${key}"; allowed keys: ${allowed(TOP_LEVEL_KEYS)}.`,
         file,
@@ -3682,7 +3684,15 @@ var EnvironmentError = class extends Error {
 // src/migrate/environment.ts
 var PLACEHOLDER_URL = "postgres://schemabot:schemabot@127.0.0.1:9/schemabot_pending";
 var LIBPQ_TARGET = ["PGHOST", "PGHOSTADDR", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"];
-var LIBPQ_INDIRECT = ["PGSERVICE", "PGSERVICEFILE", "PGPASSFILE", "PGSSLMODE", "PGSSLROOTCERT", "PGSSLCERT", "PGSSLKEY"];
+var LIBPQ_INDIRECT = [
+  "PGSERVICE",
+  "PGSERVICEFILE",
+  "PGPASSFILE",
+  "PGSSLMODE",
+  "PGSSLROOTCERT",
+  "PGSSLCERT",
+  "PGSSLKEY"
+];
 function urlParts(url) {
   const u = new URL(url);
   return {
@@ -3696,7 +3706,10 @@ function urlParts(url) {
 }
 function fillPlaceholders(value, url) {
   const parts = urlParts(url);
-  return value.replace(/\{(url|host|port|user|password|database)\}/g, (_m, key) => parts[key]);
+  return value.replace(
+    /\{(url|host|port|user|password|database)\}/g,
+    (_m, key) => parts[key]
+  );
 }
 function outsidePasswords(env, extraUrls = []) {
   const out = /* @__PURE__ */ new Set();
@@ -3803,22 +3816,25 @@ function readRunnerSettings(cwd) {
           bad("env", `value of ${k} must be a string (placeholders: {${PLACEHOLDERS.join("} {")}}).`);
         }
         const v = String(item.value.value);
-        const unknown = [...v.matchAll(/\{([a-z_]+)\}/g)].map((x) => x[1]).find(
-          (p) => !PLACEHOLDERS.includes(p)
-        );
-        if (unknown) bad("env", `value of ${k} uses {${unknown}}; placeholders are {${PLACEHOLDERS.join("} {")}}.`);
+        const unknown = [...v.matchAll(/\{([a-z_]+)\}/g)].map((x) => x[1]).find((p) => !PLACEHOLDERS.includes(p));
+        if (unknown)
+          bad("env", `value of ${k} uses {${unknown}}; placeholders are {${PLACEHOLDERS.join("} {")}}.`);
         settings.env[k] = v;
       }
     } else if (key === "loader") {
       const items = (0, import_yaml2.isSeq)(value) ? value.items : [value];
       for (const item of items) {
         if (!(0, import_yaml2.isScalar)(item) || typeof item.value !== "string" || item.value.trim() === "") {
-          bad("loader", 'must name a module Node loads first (e.g. `loader: tsx` or `loader: "--require @babel/register"`).');
+          bad(
+            "loader",
+            'must name a module Node loads first (e.g. `loader: tsx` or `loader: "--require @babel/register"`).'
+          );
         }
         settings.loaders.push(loaderSpec(String(item.value)));
       }
     } else if (key === "config") {
-      if (!(0, import_yaml2.isScalar)(value) || value.value !== "none") bad("config", "accepts only `none` (run without the config file).");
+      if (!(0, import_yaml2.isScalar)(value) || value.value !== "none")
+        bad("config", "accepts only `none` (run without the config file).");
       settings.config = "none";
     } else if (key === "baseline") {
       if (!(0, import_yaml2.isScalar)(value) || typeof value.value !== "string" || value.value === "") {
@@ -4069,6 +4085,7 @@ async function loadProject(options) {
     throw new ProjectError(`Project folder ${cwd} does not exist. Check --cwd.`, { setting: "--cwd" });
   }
   const settings = readRunnerSettings(cwd);
+  if (options.loader) settings.loaders.push(loaderSpec(options.loader));
   const partial = { cwd, settings, loadOptions: { ...options, cwd } };
   const worker = new WorkerProcess(workerCommand(partial, "throwaway", PLACEHOLDER_URL));
   const info = await loadInWorker(worker, partial);
@@ -4153,18 +4170,16 @@ var MigrationRunner = class _MigrationRunner {
     const worker = spare ?? new WorkerProcess(workerCommand(this.project, this.kind, this.url));
     if (!spare) await loadInWorker(worker, this.project);
     try {
-      const opened = await worker.request(
-        {
-          op: "open",
-          url: this.url,
-          env: targetVariables(this.url, this.project.settings, {
-            urlEnvVariable: this.project.urlEnvVariable,
-            applicationName: this.applicationName
-          }),
-          applicationName: this.applicationName,
-          timeoutMs: this.timeoutMs
-        }
-      );
+      const opened = await worker.request({
+        op: "open",
+        url: this.url,
+        env: targetVariables(this.url, this.project.settings, {
+          urlEnvVariable: this.project.urlEnvVariable,
+          applicationName: this.applicationName
+        }),
+        applicationName: this.applicationName,
+        timeoutMs: this.timeoutMs
+      });
       this.sequelizeSource = opened.sequelizeSource;
       if (opened.sequelizeVersion) this.sequelizeVersion = opened.sequelizeVersion;
     } catch (error) {
@@ -4181,7 +4196,8 @@ var MigrationRunner = class _MigrationRunner {
     try {
       return await this.worker.request(body);
     } catch (error) {
-      if (error instanceof WorkerRequestError) throw fromFailure({ ...error.failure, message: redact(error.failure.message) });
+      if (error instanceof WorkerRequestError)
+        throw fromFailure({ ...error.failure, message: redact(error.failure.message) });
       throw error;
     }
   }
@@ -4284,11 +4300,19 @@ var MigrationRunner = class _MigrationRunner {
   }
 };
 function failedStep(ms2, error) {
-  return { ok: false, ms: ms2, statements: [], error: { ...error, message: redact(error.message) }, unawaited: null };
+  return {
+    ok: false,
+    ms: ms2,
+    statements: [],
+    error: { ...error, message: redact(error.message) }
+  };
 }
 function redactStep(step2) {
   const error = step2.error ? Object.fromEntries(
-    Object.entries(step2.error).map(([k, v]) => [k, typeof v === "string" && k !== "file" ? redact(v) : v])
+    Object.entries(step2.error).map(([k, v]) => [
+      k,
+      typeof v === "string" && k !== "file" ? redact(v) : v
+    ])
   ) : null;
   return {
     ...step2,
@@ -4298,7 +4322,11 @@ function redactStep(step2) {
   };
 }
 async function terminateBackends(url, applicationName) {
-  const client = new esm_default.Client({ connectionString: url, application_name: `${applicationName}-stop`, connectionTimeoutMillis: 1e4 });
+  const client = new esm_default.Client({
+    connectionString: url,
+    application_name: `${applicationName}-stop`,
+    connectionTimeoutMillis: 1e4
+  });
   client.on("error", () => void 0);
   try {
     await client.connect();
@@ -4371,13 +4399,16 @@ async function applyBaseline(url, file, cwd) {
         }
         continue;
       }
-      if (sql.length === 0 && COPY_FROM_STDIN.test(line2)) {
+      if (COPY_FROM_STDIN.test(line2) && complete(sql)) {
+        await flush();
         const copyLine = lineNo;
         const data = [];
         for (; ; ) {
           const row = await iterator.next();
           if (row.done) {
-            throw new BaselineError(`The baseline ${shown} ends inside the COPY of line ${copyLine} (no "\\." line).`);
+            throw new BaselineError(
+              `The baseline ${shown} ends inside the COPY of line ${copyLine} (no "\\." line).`
+            );
           }
           lineNo++;
           if (row.value === "\\.") break;
@@ -4627,7 +4658,12 @@ async function runModels(options) {
   try {
     const started = performance.now();
     const log = options.log ?? (() => void 0);
-    const project = await loadProject({ cwd: options.cwd, migrationsPath: options.migrationsPath });
+    const project = await loadProject({
+      cwd: options.cwd,
+      migrationsPath: options.migrationsPath,
+      loader: options.loader,
+      log: options.log
+    });
     const entry = await resolveModelsEntry(project, options.models);
     if (!entry) {
       throw new ModelsError(
@@ -4686,6 +4722,33 @@ async function runModels(options) {
 // src/modes/check.ts
 import { readFileSync as readFileSync6 } from "node:fs";
 import { relative as relative7 } from "node:path";
+
+// src/assess/unawaited.ts
+function unawaitedFindings(m) {
+  const findings = [];
+  const seen = /* @__PURE__ */ new Set();
+  const steps = [
+    ["up", m.up],
+    ["down", m.down],
+    ["up", m.reup]
+  ];
+  for (const [direction, step2] of steps) {
+    const late = step2?.unawaited;
+    if (!late || seen.has(direction)) continue;
+    seen.add(direction);
+    const sql = late.sql.length > 160 ? `${late.sql.slice(0, 157)}...` : late.sql;
+    findings.push({
+      rule: "unawaited-work",
+      severity: "error",
+      migration: m.name,
+      file: m.file,
+      ...late.line ? { line: late.line } : {},
+      message: `${direction} returned before its work was done: \`${sql}\` ran after the migration's function had resolved. sequelize-cli would record the migration as applied while that work still runs (and may fail).`,
+      fix: "Await (or return) every query and every `queryInterface.sequelize.transaction(...)` in the migration, e.g. `await queryInterface.sequelize.transaction(async (t) => { ... })`."
+    });
+  }
+  return findings;
+}
 
 // src/assess/index.ts
 var DUPLICATE_OBJECT = "42710";
@@ -4809,6 +4872,7 @@ function assess(input) {
     ...input.replayFailures.map((f) => replayFinding(f, fileOf.get(f.name))),
     ...input.plan.findings.map((f) => ({ ...f })),
     ...input.migrations.flatMap(migrationFindings),
+    ...input.migrations.flatMap(unawaitedFindings),
     ...input.hazards,
     ...input.models?.findings ?? []
   ];
@@ -5493,9 +5557,18 @@ async function runCheck(options) {
   let project;
   let plan;
   try {
-    project = await loadProject({ cwd: options.cwd, migrationsPath: options.migrationsPath, log });
+    project = await loadProject({
+      cwd: options.cwd,
+      migrationsPath: options.migrationsPath,
+      loader: options.loader,
+      log
+    });
     if (options.base) void loadSqlParser().catch(() => void 0);
-    plan = await planMigrations({ cwd: project.cwd, migrationsDir: project.migrationsDir, baseRef: options.base });
+    plan = await planMigrations({
+      cwd: project.cwd,
+      migrationsDir: project.migrationsDir,
+      baseRef: options.base
+    });
   } catch (error) {
     await starting.then((server) => server.stop()).catch(() => void 0);
     throw error;
@@ -5883,6 +5956,17 @@ function renderTerminal(report, st = PLAIN) {
   const verdict3 = report.ok ? st.green("\u2714 OK") : st.red("\u2716 FAILED");
   out.push(`${verdict3} \xB7 ${verdictLine(report)} \xB7 ${duration(report.durationMs)}`);
   return out.join("\n") + "\n";
+}
+
+// src/cli/errors.ts
+var UsageError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "UsageError";
+  }
+};
+function isEnvironmentError(err) {
+  return err instanceof EnvironmentError || err instanceof UsageError || err instanceof ProjectError || err instanceof PostgresUnavailableError || err instanceof GitError || err instanceof ConfigError || err instanceof ModelsError;
 }
 
 // src/report/schema-diff.ts
@@ -6329,17 +6413,6 @@ function renderNoMigrationChanges(report, options) {
     what,
     ""
   ].join("\n");
-}
-
-// src/cli/errors.ts
-var UsageError = class extends Error {
-  constructor(message) {
-    super(message);
-    this.name = "UsageError";
-  }
-};
-function isEnvironmentError(err) {
-  return err instanceof EnvironmentError || err instanceof UsageError || err instanceof ProjectError || err instanceof PostgresUnavailableError || err instanceof GitError || err instanceof ConfigError || err instanceof ModelsError;
 }
 
 // src/modes/production/database.ts
@@ -6945,7 +7018,9 @@ async function runRollback(options) {
       );
       for (const f of functions) {
         if (f.error) {
-          return await done(`Refusing to roll back: ${f.name} cannot be loaded: ${errorText(f.error, session.url)}`);
+          return await done(
+            `Refusing to roll back: ${f.name} cannot be loaded: ${errorText(f.error, session.url)}`
+          );
         }
         if (!f.down) noDown.push(f.name);
       }
@@ -7597,12 +7672,12 @@ export {
   COLOUR,
   PLAIN,
   renderTerminal,
+  UsageError,
+  isEnvironmentError,
   hasMigrationChanges,
   markdownSections,
   renderMarkdown,
   renderNoMigrationChanges,
-  UsageError,
-  isEnvironmentError,
   withCaFile,
   writeCaFile,
   runRollback,
