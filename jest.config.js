@@ -1,3 +1,13 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+// The leak check (globalTeardown): every throwaway server's password starts with this canary, and the
+// test helpers record everything Schemabot writes in this folder; the teardown scans it for the canary.
+// Set here, in Jest's main process, so that every worker and every process a test starts inherits them.
+process.env.SCHEMABOT_PASSWORD_CANARY ??= 'SbCanaryPw';
+process.env.SCHEMABOT_TEST_OUTPUTS ??= mkdtempSync(join(tmpdir(), 'schemabot-test-outputs-'));
+
 /** Jest runs as native ESM (the GitHub toolkit packages are ESM-only). */
 export default {
   testEnvironment: 'node',
@@ -7,4 +17,8 @@ export default {
   testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
   testTimeout: 180000,
   maxWorkers: 2,
+  // The bundle (dist/) is built once per run; tests copy it (buildBundle()).
+  globalSetup: '<rootDir>/__tests__/setup/bundle.mjs',
+  reporters: ['default', '<rootDir>/__tests__/setup/slowest-files.mjs'],
+  globalTeardown: '<rootDir>/__tests__/helpers/leak-check.js',
 };

@@ -5,14 +5,18 @@ import {
   MigrationRunner,
   ModelsError,
   PLAIN,
+  SIGNAL_EXIT,
   UsageError,
   assignableTypeChanges,
+  cancelOnSignals,
   changeLine,
+  checkDatabaseUrl,
   compareModels,
   diffSnapshots,
   discoverMigrations,
   duration,
   isEnvironmentError,
+  loadConfig,
   loadProject,
   loadSqlParser,
   localName,
@@ -20,6 +24,7 @@ import {
   migrateAll,
   packageType,
   parentName,
+  parsePostgresUrl,
   plainIndex,
   renderMarkdown,
   renderProduction,
@@ -37,12 +42,16 @@ import {
   startThrowaway,
   syncModels,
   withCaFile
-} from "./chunks/chunk-OREKK3RI.js";
+} from "./chunks/chunk-DB3AV6YY.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
+  redact,
+  redactDeep,
+  redactStandardStreams,
+  registerEnvironment,
   signalExitCode
-} from "./chunks/chunk-55HOYEVG.js";
+} from "./chunks/chunk-SKJYDN23.js";
 import {
   esm_default
 } from "./chunks/chunk-NEOG2NI4.js";
@@ -3579,29 +3588,45 @@ function safetyOptions(cmd) {
       "--statement-timeout <seconds>",
       "statement_timeout of each migration statement (default: the server's)"
     )
-  ).option("--retries <n>", "retries of a migration whose lock was not granted in time", count, 3).addOption(
-    secondsOption("--retry-delay <seconds>", "wait before the first retry (doubles each time)", 1)
+  ).option("--retries <n>", "retries of a migration whose lock was not granted in time", count, 3).addOption(secondsOption("--retry-delay <seconds>", "wait before the first retry (doubles each time)", 1)).addOption(
+    secondsOption(
+      "--migration-timeout <seconds>",
+      "how long one migration may run, in the rehearsal and in production (default 600)"
+    )
+  ).option(
+    "--allow-data-loss",
+    "run migrations whose statements destroy data (DROP, TRUNCATE, DELETE/UPDATE without WHERE, narrowing type changes) in tables holding rows"
+  ).addOption(
+    new Option("--drift <policy>", "when the live schema differs from the replayed migrations").choices(["fail", "warn", "ignore"]).default("fail")
   );
 }
 function checkRehearsalFlags(flags) {
   if (flags.postgres === "url" && !flags.postgresUrl) {
     throw new UsageError("--postgres url needs --postgres-url postgres://user:password@host:port/database.");
   }
+  if (flags.postgresUrl) parsePostgresUrl(flags.postgresUrl, "--postgres-url");
 }
 function registerProductionCommands(program2, io) {
   const useColour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
   const log = (line) => void process.stderr.write(`${line}
 `);
+  let signals;
+  const cancellable = () => {
+    signals ??= cancelOnSignals(log);
+    return { signal: signals.signal, frontEnd: "cli" };
+  };
   const finish = (report, json) => {
-    const text = JSON.stringify(report, null, 2) + "\n";
+    const text = JSON.stringify(redactDeep(report), null, 2) + "\n";
     if (json === "-") process.stdout.write(text);
     else if (json) writeFileSync(json, text);
     const human = renderProduction(report, useColour && json !== "-" ? COLOUR : PLAIN);
     (json === "-" ? process.stderr : process.stdout).write(human);
-    io.exit(report.ok ? 0 : 1);
+    const received = signals?.received();
+    signals?.dispose();
+    io.exit(received ? SIGNAL_EXIT[received] : report.ok ? 0 : 1);
   };
   const base = (flags) => ({
-    databaseUrl: withCaFile(flags.databaseUrl, flags.databaseCa),
+    databaseUrl: withCaFile(checkDatabaseUrl(flags.databaseUrl), flags.databaseCa),
     cwd: resolve(flags.cwd),
     migrationsPath: flags.migrationsPath,
     log
@@ -3617,7 +3642,10 @@ function registerProductionCommands(program2, io) {
     lockTimeoutMs: flags.lockTimeout,
     statementTimeoutMs: flags.statementTimeout,
     retries: flags.retries,
-    retryDelayMs: flags.retryDelay
+    retryDelayMs: flags.retryDelay,
+    migrationTimeoutMs: flags.migrationTimeout,
+    allowDataLoss: flags.allowDataLoss,
+    drift: flags.drift
   });
   rehearsalOptions(
     common(
@@ -3628,7 +3656,10 @@ function registerProductionCommands(program2, io) {
     "the drift replay"
   ).action(async (flags) => {
     checkRehearsalFlags(flags);
-    finish(await runStatus({ ...base(flags), ...rehearsal(flags), drift: flags.drift }), flags.json);
+    finish(
+      await runStatus({ ...base(flags), ...rehearsal(flags), ...cancellable(), drift: flags.drift }),
+      flags.json
+    );
   });
   safetyOptions(
     rehearsalOptions(
@@ -3639,9 +3670,7 @@ function registerProductionCommands(program2, io) {
       ).option(
         "--dry-run",
         "rehearse and print the plan and the SQL of each pending migration; change nothing"
-      ).option("--allow-out-of-order", "apply pending migrations that sort before the newest applied one").addOption(
-        new Option("--drift <policy>", "when the live schema differs from the replayed migrations").choices(["fail", "warn", "ignore"]).default("warn")
-      ),
+      ).option("--allow-out-of-order", "apply pending migrations that sort before the newest applied one"),
       "the rehearsal"
     )
   ).action(
@@ -3651,9 +3680,9 @@ function registerProductionCommands(program2, io) {
         ...base(flags),
         ...rehearsal(flags),
         ...safety(flags),
+        ...cancellable(),
         dryRun: flags.dryRun,
-        allowOutOfOrder: flags.allowOutOfOrder,
-        drift: flags.drift
+        allowOutOfOrder: flags.allowOutOfOrder
       });
       finish(report, flags.json);
     }
@@ -3664,7 +3693,7 @@ function registerProductionCommands(program2, io) {
         program2.command("rollback").description(
           "Revert applied migrations (--to NAME keeps NAME applied; --steps N reverts the newest N): rehearsed first on a throwaway PostgreSQL, each down in one transaction."
         )
-      ).option("--to <name>", "revert every migration applied after NAME (NAME stays applied)").option("--steps <n>", "revert the newest N applied migrations", positiveCount).option("--dry-run", "rehearse and print the plan and the SQL of each down; change nothing").option("--allow-data-loss", "run downs that drop tables or columns holding data"),
+      ).option("--to <name>", "revert every migration applied after NAME (NAME stays applied)").option("--steps <n>", "revert the newest N applied migrations", positiveCount).option("--dry-run", "rehearse and print the plan and the SQL of each down; change nothing"),
       "the rehearsal"
     )
   ).action(
@@ -3677,10 +3706,10 @@ function registerProductionCommands(program2, io) {
         ...base(flags),
         ...rehearsal(flags),
         ...safety(flags),
+        ...cancellable(),
         to: flags.to,
         steps: flags.steps,
-        dryRun: flags.dryRun,
-        allowDataLoss: flags.allowDataLoss
+        dryRun: flags.dryRun
       });
       finish(report, flags.json);
     }
@@ -3690,12 +3719,15 @@ function registerProductionCommands(program2, io) {
       "Record migrations as applied without running them (every file up to and including --to), to adopt Schemabot on an existing database."
     )
   ).requiredOption("--to <name>", "the newest migration file to mark as applied").addOption(lockWaitOption()).action(async (flags) => {
-    finish(await runStamp({ ...base(flags), to: flags.to, lockWaitMs: flags.lockWait }), flags.json);
+    finish(
+      await runStamp({ ...base(flags), ...cancellable(), to: flags.to, lockWaitMs: flags.lockWait }),
+      flags.json
+    );
   });
 }
 
 // src/modes/generate.ts
-import { existsSync, writeFileSync as writeFileSync2 } from "node:fs";
+import { existsSync, rmSync, writeFileSync as writeFileSync2 } from "node:fs";
 import { join, relative } from "node:path";
 
 // src/generate/migration.ts
@@ -4253,7 +4285,8 @@ async function runGenerate(options) {
       }
       log(`Syncing the models from ${relative(project.cwd, entry.path) || "."}`);
       const models = await syncModels(server, project, entry, migrated.snapshot);
-      const { changes } = compareModels(migrated.snapshot, models.snapshot, models.tables);
+      const scope = (await loadConfig(project.cwd)).modelsScope ?? "declared";
+      const { changes } = compareModels(migrated.snapshot, models.snapshot, models.tables, scope);
       if (!changes.length) {
         return done({ ok: true, file: null, changes, operations: 0, todos: [], proof: null, findings: [] });
       }
@@ -4274,7 +4307,15 @@ async function runGenerate(options) {
         throw new ModelsError(`${relative(project.cwd, path)} already exists; nothing was written.`);
       writeFileSync2(path, generated.source, { flag: "wx" });
       log(`Wrote ${relative(project.cwd, path)}: ${generated.operations} operations`);
-      const proof = await prove(url, project, { name, path }, migrated.snapshot, models, options.timeoutMs);
+      const proof = await prove(
+        url,
+        project,
+        { name, path },
+        migrated.snapshot,
+        models,
+        options.timeoutMs,
+        scope
+      );
       const findings = generated.todos.map((t) => ({
         rule: "generate-todo",
         severity: "warning",
@@ -4306,9 +4347,14 @@ async function runGenerate(options) {
           "Complete the migration by hand; `schemabot models` lists them."
         );
       }
+      const unproven = findings.some((f) => f.rule === "generate-unproven");
+      if (unproven && !options.keepUnproven) {
+        rmSync(path, { force: true });
+        log(`Removed ${file}: its proof failed (--keep-unproven keeps it to edit)`);
+      }
       return done({
         ok: findings.length === 0,
-        file,
+        file: unproven && !options.keepUnproven ? null : file,
         changes,
         operations: generated.operations,
         todos: generated.todos,
@@ -4325,7 +4371,7 @@ async function runGenerate(options) {
     _promise && await _promise;
   }
 }
-async function prove(url, project, file, before, models, timeoutMs) {
+async function prove(url, project, file, before, models, timeoutMs, scope) {
   var _stack = [];
   try {
     const runner = __using(_stack, await MigrationRunner.open(url, project, { timeoutMs }), true);
@@ -4340,7 +4386,7 @@ async function prove(url, project, file, before, models, timeoutMs) {
     const up = proof.up = await runner.up(file);
     if (!up.ok) return proof;
     const afterUp = await snapshotAt(url, [metaTableOf(project)]);
-    proof.remaining = compareModels(afterUp, models.snapshot, models.tables).changes;
+    proof.remaining = compareModels(afterUp, models.snapshot, models.tables, scope).changes;
     const down = proof.down = await runner.down(file);
     if (!down.ok) return proof;
     proof.residue = diffSnapshots(before, await snapshotAt(url, [metaTableOf(project)]));
@@ -4442,10 +4488,11 @@ function checkPostgresFlags(flags) {
   if (flags.postgres === "url" && !flags.postgresUrl) {
     throw new UsageError("--postgres url needs --postgres-url postgres://user:password@host:port/database.");
   }
+  if (flags.postgresUrl) parsePostgresUrl(flags.postgresUrl, "--postgres-url");
 }
-function output(file, text) {
+function output(file, text, json = false) {
   if (file === "-") process.stdout.write(text);
-  else writeFileSync3(file, text);
+  else writeFileSync3(file, json ? text : redact(text));
 }
 function buildProgram(io) {
   const useColour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
@@ -4458,7 +4505,12 @@ function buildProgram(io) {
     ).option("--cwd <dir>", "project folder (with .sequelizerc or migrations/)", ".").option("--base <ref>", "git ref of the base branch; without it every migration is new (a full audit)").option("--migrations-path <dir>", "migrations folder (overrides .sequelizerc)").option("--timeout <seconds>", "time limit for one migration step", positiveMs).option(
       "--loader <module>",
       `a module Node loads before the project's code (tsx, @babel/register, "--import NAME")`
-    ).option("--json <file>", 'write the JSON report to FILE ("-" for stdout)').option("--markdown <file>", 'write the Markdown report to FILE ("-" for stdout)')
+    ).option("--json <file>", 'write the JSON report to FILE ("-" for stdout)').option("--markdown <file>", 'write the Markdown report to FILE ("-" for stdout)').addOption(
+      new Option(
+        "--models <mode>",
+        "models comparison: off; on (only the tables these migrations create); strict (every table)"
+      ).choices(["off", "on", "strict"])
+    )
   ).action(
     async (flags) => {
       checkPostgresFlags(flags);
@@ -4473,10 +4525,11 @@ function buildProgram(io) {
         postgresImage: flags.postgresImage,
         timeoutMs: flags.timeout,
         loader: flags.loader,
+        ...flags.models ? { modelsMode: flags.models } : {},
         log: (line) => process.stderr.write(`${line}
 `)
       });
-      if (flags.json) output(flags.json, JSON.stringify(report, null, 2) + "\n");
+      if (flags.json) output(flags.json, JSON.stringify(redactDeep(report), null, 2) + "\n", true);
       if (flags.markdown) output(flags.markdown, renderMarkdown(report));
       const text = renderTerminal(report, useColour && !toStdout ? COLOUR : PLAIN);
       (toStdout ? process.stderr : process.stdout).write(text);
@@ -4487,6 +4540,8 @@ function buildProgram(io) {
     "--meta-table <name>",
     "the applied-migrations table to leave out, as TABLE or SCHEMA.TABLE (default: SequelizeMeta and SequelizeData in public)"
   ).action(async (fromUrl, toUrl, flags) => {
+    parsePostgresUrl(fromUrl, "FROM_URL");
+    parsePostgresUrl(toUrl, "TO_URL");
     const meta = flags.metaTable?.split(".");
     const result = await runDiff(
       fromUrl,
@@ -4495,7 +4550,7 @@ function buildProgram(io) {
         meta.length > 1 ? { schema: meta[0], name: meta.slice(1).join(".") } : { schema: "public", name: meta[0] }
       ] : void 0
     );
-    if (flags.json) output(flags.json, JSON.stringify(result, null, 2) + "\n");
+    if (flags.json) output(flags.json, JSON.stringify(redactDeep(result), null, 2) + "\n", true);
     (flags.json === "-" ? process.stderr : process.stdout).write(renderDiffTerminal(result.changes));
     io.exit(result.changes.length ? 1 : 0);
   });
@@ -4530,7 +4585,7 @@ function buildProgram(io) {
     )
   ).action(async (flags) => {
     const report = await runModels(modelsRequest(flags));
-    if (flags.json) output(flags.json, JSON.stringify(report, null, 2) + "\n");
+    if (flags.json) output(flags.json, JSON.stringify(redactDeep(report), null, 2) + "\n", true);
     const toStdout = flags.json === "-";
     (toStdout ? process.stderr : process.stdout).write(
       renderModelsTerminal(report, useColour && !toStdout ? COLOUR : PLAIN)
@@ -4540,10 +4595,14 @@ function buildProgram(io) {
   modelsCommand(
     program2.command("generate").description(
       "Write a migration from the difference between the models and the migrations (autogenerate), then prove it: up, down, up, and no drift left."
-    ).argument("<name>", "the migration name after the timestamp, e.g. add-status-to-posts")
+    ).argument("<name>", "the migration name after the timestamp, e.g. add-status-to-posts").option("--keep-unproven", "keep the written migration even when its proof (up, down, up) fails")
   ).action(async (name, flags) => {
-    const report = await runGenerate({ ...modelsRequest(flags), name });
-    if (flags.json) output(flags.json, JSON.stringify(report, null, 2) + "\n");
+    const report = await runGenerate({
+      ...modelsRequest(flags),
+      name,
+      ...flags.keepUnproven ? { keepUnproven: true } : {}
+    });
+    if (flags.json) output(flags.json, JSON.stringify(redactDeep(report), null, 2) + "\n", true);
     const toStdout = flags.json === "-";
     (toStdout ? process.stderr : process.stdout).write(
       renderGenerateTerminal(report, useColour && !toStdout ? COLOUR : PLAIN)
@@ -4575,5 +4634,7 @@ async function main(argv) {
 }
 
 // src/cli.ts
+registerEnvironment(process.env);
+redactStandardStreams();
 var code = await main(process.argv.slice(2));
 process.exitCode = signalExitCode() ?? code;

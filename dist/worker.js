@@ -1514,13 +1514,15 @@ var LocalRunner = class _LocalRunner {
         continue;
       }
       await nextTurn();
-      const busy = capture.pending.size > 0 || this.poolBusy() || await this.serverBusy();
-      if (!busy) {
-        if (++quiet >= 2) return true;
-      } else {
+      if (capture.pending.size > 0 || this.poolBusy()) {
         quiet = 0;
-        await delay(capture.pending.size > 0 ? 0 : 5);
+        await delay(0);
+        continue;
       }
+      if (quiet++ === 0) continue;
+      if (!await this.serverBusy()) return true;
+      quiet = 0;
+      await delay(5);
     }
     return false;
   }

@@ -111,9 +111,20 @@ test('fork pull requests: check warns instead of failing on a read-only token, t
   expect(comments).toHaveLength(1);
   const body = comments[0]!.body;
   expect(body.split('\n')[0]).toBe('<!-- schemabot:check folder=migrations pg=15 -->');
-  // Exactly what the check job rendered for its own summary, rebuilt from the validated artifact.
-  expect(body.slice(body.indexOf('\n') + 1)).toBe(run.summary);
+  // Exactly what the check job rendered, rebuilt from the validated artifact: the same summary, and the
+  // comment is the reviewer's cut of it (the lock list stays in the summary).
   expect(posted.summary).toBe(run.summary);
+  const posted_ = body.slice(body.indexOf('\n') + 1);
+  expect(posted_).toContain(
+    `head [<code>${head.slice(0, 7)}</code>](https://github.com/${OWNER}/${REPO}/commit/${head})`,
+  );
+  expect(run.summary).toContain('#### What it locks and rewrites');
+  expect(posted_).not.toContain('#### What it locks and rewrites');
+  expect(posted_.replace(/\n\n#### Schema changes[\s\S]*/, '')).toBe(
+    run.summary
+      .replace(/\n\n#### What it locks and rewrites[\s\S]*/, '')
+      .replace(/\n\n#### Schema changes[\s\S]*/, ''),
+  );
   expect(server.statuses(OWNER, REPO, head)).toEqual([
     expect.objectContaining({ context: 'schemabot/check (migrations, pg 15)', state: 'success' }),
   ]);

@@ -66,7 +66,7 @@ function dispatchEvent(inputs: Record<string, string>): Payload {
 }
 
 const ROLE = 'deployer';
-const PASSWORD = `pw-${Math.random().toString(36).slice(2)}-Zq9`;
+const PASSWORD = `${process.env.SCHEMABOT_PASSWORD_CANARY ?? ''}pw-${Math.random().toString(36).slice(2)}-Zq9`;
 
 let folder: string;
 let server: GitHubApiServer;
@@ -243,6 +243,11 @@ test('upgrade on push: the merge gate refuses without a merged pull request, wit
   expect(comments[0]!.body).toMatch(/^### ✅ Schemabot upgrade: 3 migrations applied to /);
   expect(comments[0]!.body).toContain(`<code>${STATUS}</code>`);
   expect(comments[0]!.body).not.toContain(PASSWORD);
+  // The target is named by its environment, never by its connection (the pull request may be public).
+  expect(comments[0]!.body).toContain('applied to <code>production</code>');
+  for (const part of [db.name, ROLE, new URL(db.url).hostname, `:${new URL(db.url).port}`]) {
+    expect(comments[0]!.body).not.toContain(part);
+  }
 
   // Nothing left: a second run applies nothing and comments nothing.
   const again = await upgrade();
@@ -352,14 +357,19 @@ test('an upgrade that fails in production tells the merged pull request where it
     state: 'closed',
   });
   await setStatus(head, 'schemabot/check (migrations, pg 15)', 'success', 'Schemabot: ok');
-  const r = await run(repo, 'push', pushEvent(head), head, { 'database-url': db.url });
+  const r = await run(repo, 'push', pushEvent(head), head, {
+    'database-url': db.url,
+    environment: 'production-eu',
+  });
   expect(r.code).toBe(1);
   expect(await applied(db.name)).toEqual([USERS, POSTS, STATUS]);
   const comments = server.comments(OWNER, REPO, 33);
   expect(comments).toHaveLength(1);
   const body = comments[0]!.body;
   expect(body.split('\n')[0]).toMatch(
-    new RegExp(`^### ❌ Schemabot upgrade stopped at <code>${nickname.replace(/[.-]/g, '\\$&')}</code> on `),
+    new RegExp(
+      `^### ❌ Schemabot upgrade stopped at <code>${nickname.replace(/[.-]/g, '\\$&')}</code> on <code>production-eu</code>$`,
+    ),
   );
   expect(body).toContain('its transaction was rolled back: nothing of it stays in the database');
   expect(body).toContain('contains null values');
@@ -427,3 +437,143 @@ test('status with drift: a column added by hand fails with drift: fail and is a 
   );
   expectNoPassword(warned, db.url);
 }, 30_000);
+
+test('a direct push with nothing pending: exit 0, "nothing to migrate", whatever the merge gate would say', async () => {
+  const { repo, sha } = fixture();
+  const db = await production();
+  const first = await run(repo, 'push', pushEvent(sha), sha, {
+    'database-url': db.url,
+    'require-check': 'false',
+  });
+  expect(first.code).toBe(0);
+  expect(await applied(db.name)).toEqual([USERS, POSTS, STATUS]);
+  // No pull request brought this commit: the gate would refuse, but there is nothing to migrate.
+  const direct = await run(repo, 'push', pushEvent(sha), sha, { 'database-url': db.url });
+  expect(direct.stderr).toBe('');
+  expect(direct.code).toBe(0);
+  expect(direct.stdout).toContain('Nothing to migrate');
+  expect(direct.stdout).not.toContain('Merge gate');
+  expect(direct.outputs).toMatchObject({
+    ok: 'true',
+    'applied-count': '0',
+    'pending-count': '0',
+    current: STATUS,
+  });
+  expect(await applied(db.name)).toEqual([USERS, POSTS, STATUS]);
+}, 60_000);
+
+test('rollback refused for data loss names the allow-data-loss input; the dry run fails the same way; the input allows it', async () => {
+  const { repo, sha } = fixture();
+  const db = await production();
+  const up = await run(repo, 'push', pushEvent(sha), sha, {
+    'database-url': db.url,
+    'require-check': 'false',
+  });
+  expect(up.code).toBe(0);
+  const admin = new pg.Client({ connectionString: postgres.url(db.name) });
+  await admin.connect();
+  await admin.query("INSERT INTO users (email, status) VALUES ('a@example.com', 'active')");
+  await admin.end();
+  const rollback = (extra: Record<string, string>) =>
+    run(repo, 'workflow_dispatch', dispatchEvent({ steps: '1' }), sha, {
+      'database-url': db.url,
+      steps: '1',
+      ...extra,
+    });
+
+  const dry = await rollback({ 'dry-run': 'true' });
+  expect(dry.code).toBe(1);
+  const dryError = dry.commands.find((c) => c.level === 'error')!.message;
+  expect(dryError).toContain('Dry run: the real run would be refused');
+  expect(dryError).toContain('run again with the input `allow-data-loss: true`');
+  expect(dryError).not.toContain('--allow-data-loss');
+
+  const refused = await rollback({});
+  expect(refused.code).toBe(1);
+  const error = refused.commands.find((c) => c.level === 'error')!.message;
+  expect(error).toContain('drops column public.users.status');
+  expect(error).toContain('1 non-null value');
+  expect(error).toContain('the input `allow-data-loss: true`');
+  expect(await applied(db.name)).toEqual([USERS, POSTS, STATUS]);
+
+  const allowed = await rollback({ 'allow-data-loss': 'true' });
+  expect(allowed.code).toBe(0);
+  expect(await applied(db.name)).toEqual([USERS, POSTS]);
+}, 90_000);
+
+test('a merged pull request from a fork is re-proved after the merge: its forged success does not let a leaky down reach production', async () => {
+  const repo = new FixtureRepo();
+  repos.push(repo);
+  const base = repo.commit({ [`migrations/${USERS}`]: CREATE_USERS }, 'base');
+  const ENUM = '20260104000000-add-role.js';
+  const merged = repo.commit(
+    {
+      // Its down drops the column and leaves the enum type behind: up fails when it runs again.
+      [`migrations/${ENUM}`]: migration(
+        `await queryInterface.addColumn('users', 'role', { type: Sequelize.ENUM('admin', 'member') });`,
+        `await queryInterface.removeColumn('users', 'role');`,
+      ),
+    },
+    'merge pull request #41 from forker/add-role',
+  );
+  const db = await production();
+  // Production is at the base: the users table, recorded.
+  const admin = new pg.Client({ connectionString: postgres.url(db.name) });
+  await admin.connect();
+  await admin.query('CREATE TABLE users (id serial PRIMARY KEY, email varchar(255) NOT NULL UNIQUE)');
+  await admin.query(
+    `CREATE TABLE "SequelizeMeta" (name varchar(255) PRIMARY KEY); INSERT INTO "SequelizeMeta" VALUES ('${USERS}')`,
+  );
+  await admin.query(`ALTER TABLE users OWNER TO ${ROLE}; ALTER TABLE "SequelizeMeta" OWNER TO ${ROLE}`);
+  await admin.end();
+  server.seedPullRequest({
+    owner: OWNER,
+    repo: REPO,
+    number: 41,
+    headSha: merged,
+    baseSha: base,
+    headRepo: `forker/${REPO}`,
+    state: 'closed',
+  });
+  // The fork's own run set this: it proves nothing.
+  await setStatus(merged, 'schemabot/check (migrations, pg 15)', 'success', 'Schemabot: ok');
+  const event = { ...pushEvent(merged), before: base };
+  const refused = await run(repo, 'push', event, merged, { 'database-url': db.url });
+  expect(refused.code).toBe(1);
+  const error = refused.commands.find((c) => c.level === 'error')!.message;
+  expect(error).toMatch(
+    /^Merge gate: pull request #41 comes from a fork, whose check status is only what the fork's own run reported; re-proved here, its migrations fail: /,
+  );
+  expect(error).toContain(`(${ENUM})`);
+  expect(error).toContain('Production was not touched');
+  expect(await applied(db.name)).toEqual([USERS]);
+
+  // The same fork pull request with a down that drops the type too passes the re-proof and is applied.
+  const fixed = repo.commit({
+    [`migrations/${ENUM}`]: migration(
+      `await queryInterface.addColumn('users', 'role', { type: Sequelize.ENUM('admin', 'member') });`,
+      `await queryInterface.removeColumn('users', 'role');
+    await queryInterface.sequelize.query('DROP TYPE "enum_users_role"');`,
+    ),
+  });
+  server.seedPullRequest({
+    owner: OWNER,
+    repo: REPO,
+    number: 42,
+    headSha: fixed,
+    baseSha: base,
+    headRepo: `forker/${REPO}`,
+    state: 'closed',
+  });
+  const ok = await run(repo, 'push', { ...pushEvent(fixed), before: base }, fixed, {
+    'database-url': db.url,
+  });
+  expect(ok.code).toBe(0);
+  expect(ok.stdout).toContain(
+    'pull request #42 comes from a fork: its status is advisory, its migrations are re-proved here',
+  );
+  expect(ok.stdout).toMatch(
+    /Re-proof of pull request #42: 1 migration\(s\) went up, down and up again cleanly/,
+  );
+  expect(await applied(db.name)).toEqual([USERS, ENUM]);
+}, 120_000);

@@ -82,18 +82,36 @@ test('a pull request run comments once, updates that comment on the next push, a
   expect(body).toMatch(
     /^### ❌ Schemabot: 1 migration checked · 1 error · 1 warning · \d+ schema changes? · PostgreSQL 15\.\d+ · /m,
   );
-  expect(body).toContain(`<code>${base.slice(0, 7)}</code> → <code>${head1.slice(0, 7)}</code>`);
-  expect(body).toContain('**enum-left-behind** (error)');
-  expect(body).toContain('**missing-lock-timeout** (warning)');
-  expect(body).toMatch(
-    /#### What it locks and rewrites\n\n- <code>20260102000000-add-status.js<\/code>: 🔒 AccessExclusiveLock on public.users/,
+  // The header names the pull request's head commit (not the merge commit checked), linked.
+  expect(body).toContain(
+    `head [<code>${head1.slice(0, 7)}</code>](https://github.com/${OWNER}/${REPO}/commit/${head1})`,
   );
+  expect(body).toContain(
+    'Errors fail this check; warnings and info do not (`fail-on: error`). Here 1 error fails it.',
+  );
+  // Findings by migration, one line each, the file and line linked at the head commit.
+  const fileLink = `https://github.com/${OWNER}/${REPO}/blob/${head1}/migrations/20260102000000-add-status.js`;
+  expect(body).toContain(
+    `**<code>20260102000000-add-status.js</code>**\n\n- ❌ <code>enum-left-behind</code> · [<code>${ADD_STATUS}</code>](${fileLink})`,
+  );
+  expect(body).toMatch(
+    /- ⚠️ <code>missing-lock-timeout<\/code> · \[[^\]]+\]\([^)]+#L\d+\) · takes AccessExclusiveLock on public\.users/,
+  );
+  // Lock facts are in the finding that names the table, not in a list of their own.
+  expect(body).not.toContain('#### What it locks and rewrites');
   expect(body).toContain('+   enum public.enum_users_status');
-  expect(body).toContain('```mermaid\nerDiagram');
+  expect(body).toContain(
+    '<details><summary>Diagram: 1 table that gains or loses columns, keys or foreign keys</summary>\n\n```mermaid\nerDiagram',
+  );
   expect(body).toContain('<details><summary>SQL run by <code>20260102000000-add-status.js</code></summary>');
 
-  // The summary is the same report; the outputs say what the report says.
-  expect(first.summary).toBe(stripMarker(body));
+  // The summary is the same report in full: the lock facts too; the outputs say what the report says.
+  expect(first.summary).toContain(
+    `- ❌ <code>enum-left-behind</code> · [<code>${ADD_STATUS}</code>](${fileLink})`,
+  );
+  expect(first.summary).toMatch(
+    /#### What it locks and rewrites\n\n- <code>20260102000000-add-status.js<\/code>: 🔒 AccessExclusiveLock on public.users/,
+  );
   expect(first.outputs).toMatchObject({
     ok: 'false',
     changed: 'true',
@@ -193,6 +211,16 @@ test('a configuration error still posts an error status and a short comment, and
   const [comment] = server.comments(OWNER, REPO, 12);
   expect(comment!.body).toContain('Schemabot could not check the migrations');
   expect(comment!.body).toContain('DB_URI');
+});
+
+test('comment: on-change: a finding about something else than migrations goes to the job summary only', async () => {
+  const { repo, base } = fixture();
+  // A model that cannot be loaded: a models-not-loaded warning, but no migration changed.
+  const head = repo.commit({ 'models/index.js': "throw new Error('needs the app running');\n" });
+  const run = await check(repo, { number: 10, base, head });
+  expect(run.code).toBe(0);
+  expect(server.comments(OWNER, REPO, 10)).toEqual([]);
+  expect(run.summary).toContain('models-not-loaded');
 });
 
 test('a production mode without its database input fails with a message naming the input', async () => {

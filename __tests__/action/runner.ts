@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { buildBundle } from '../helpers/bundle.js';
+import { recordFile, recordOutput } from '../helpers/outputs.js';
 import { PROJECT_ROOT } from '../helpers/repo.js';
+import { expectValidReportFile } from '../helpers/report-schema.js';
 
 export const OWNER = 'Codertocat';
 export const REPO = 'Hello-World';
@@ -38,13 +40,13 @@ type Examples = { name: string; examples: Payload[] }[];
 
 const webhooks = createRequire(import.meta.url)('@octokit/webhooks-examples') as Examples;
 
-function example(event: string, match: (e: Payload) => boolean): Payload {
+export function example(event: string, match: (e: Payload) => boolean): Payload {
   const found = webhooks.find((d) => d.name === event)?.examples.find(match);
   if (!found) throw new Error(`no ${event} example`);
   return structuredClone(found);
 }
 
-function setRepository(payload: Payload, owner: string, repo: string): void {
+export function setRepository(payload: Payload, owner: string, repo: string): void {
   const r = payload.repository as Payload & { owner: Payload };
   Object.assign(r, { name: repo, full_name: `${owner}/${repo}` });
   r.owner.login = owner;
@@ -126,12 +128,14 @@ function unescapeCommand(text: string): string {
 }
 
 export interface RunOptions {
-  eventName: 'pull_request' | 'workflow_run' | 'push';
+  eventName: 'pull_request' | 'workflow_run' | 'push' | 'workflow_dispatch';
   event: Payload;
   workspace: string;
   inputs: Record<string, string>;
   apiUrl: string;
   sha?: string;
+  /** The job's RUNNER_TEMP, when its other steps use it too (`${{ runner.temp }}`); default a fresh one. */
+  runnerTemp?: string;
 }
 
 const temps: string[] = [];
@@ -142,7 +146,7 @@ export function removeRunnerTemps(): void {
 
 /** Runs `node dist/index.js` asynchronously (the GitHub API server lives in this process). */
 export async function runAction(folder: string, options: RunOptions): Promise<ActionRun> {
-  const temp = mkdtempSync(join(tmpdir(), 'schemabot-runner-'));
+  const temp = options.runnerTemp ?? mkdtempSync(join(tmpdir(), 'schemabot-runner-'));
   temps.push(temp);
   {
     const eventPath = join(temp, 'event.json');
@@ -198,16 +202,26 @@ export async function runAction(folder: string, options: RunOptions): Promise<Ac
         resolve(c ?? -1);
       });
     });
+    recordOutput('action stdout', stdout);
+    recordOutput('action stderr', stderr);
+    recordFile('action GITHUB_OUTPUT', outputPath);
+    recordFile('action GITHUB_STEP_SUMMARY', summaryPath);
+    recordFile('action report', parseOutputs(readFileSync(outputPath, 'utf8'))['report-path']);
     const commands = [...stdout.matchAll(/^::(error|warning|notice)( [^:]*)?::(.*)$/gm)].map((m) => ({
       level: m[1]!,
       properties: unescapeCommand((m[2] ?? '').trim()),
       message: unescapeCommand(m[3]!),
     }));
+    const outputs = parseOutputs(readFileSync(outputPath, 'utf8'));
+    // Every report the action writes follows docs/report.schema.json (comment mode's report-path is the
+    // artifact it read: untrusted input, which tests may have made invalid on purpose).
+    const mode = options.inputs.mode ?? (options.eventName === 'workflow_run' ? 'comment' : '');
+    if (mode !== 'comment') expectValidReportFile(outputs['report-path']);
     return {
       code,
       stdout,
       stderr,
-      outputs: parseOutputs(readFileSync(outputPath, 'utf8')),
+      outputs,
       summary: readFileSync(summaryPath, 'utf8'),
       runnerTemp: temp,
       commands,

@@ -163,7 +163,7 @@ test('a report too long for a comment is trimmed under GitHub’s limit; the sum
   const [comment] = server.comments(OWNER, REPO, 34);
   expect(comment!.body.length).toBeLessThanOrEqual(COMMENT_BODY_LIMIT);
   expect(comment!.body).toMatch(/^### ❌ Schemabot: 1 migration checked · 1 error/m);
-  expect(comment!.body).toContain('**missing-down** (error)');
+  expect(comment!.body).toContain('- ❌ <code>missing-down</code>');
   expect(comment!.body).toContain(
     'This report was shortened to fit GitHub’s 65,536-character comment limit: the SQL and the per-object detail of the schema diff were left out.',
   );

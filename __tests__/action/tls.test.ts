@@ -25,7 +25,7 @@ import { OWNER, REPO, actionFolder, removeRunnerTemps, runAction, type RunOption
  * bookkeeping and the project's Sequelize for the migrations — and verify the server against the CA.
  */
 const ROLE = 'tls_deployer';
-const PASSWORD = `pw-${Math.random().toString(36).slice(2)}-Tls`;
+const PASSWORD = `${process.env.SCHEMABOT_PASSWORD_CANARY ?? ''}pw-${Math.random().toString(36).slice(2)}-Tls`;
 
 let postgres: PostgresServer;
 let folder: string;

@@ -56,8 +56,9 @@ test('locks, rewrites and scans per statement, on relations that existed before'
   expect(addColumn!.rewrites).toEqual([]);
   expect(index!.locks.map((l) => [l.relation, l.mode])).toEqual([['public.accounts', 'ShareLock']]);
   expect(index!.scans).toEqual(['public.accounts']);
-  // The table gets a new data file; the index on the changed column is rebuilt as a new relation.
-  expect(typeChange!.rewrites).toEqual(['public.accounts']);
+  // The table gets a new data file; the index on the changed column is rebuilt as a new relation
+  // under the same name, and counts as rebuilt.
+  expect(typeChange!.rewrites).toEqual(['public.accounts', 'public.accounts_pkey']);
   expect(typeChange!.locks).toContainEqual(
     expect.objectContaining({ relation: 'public.accounts_pkey', kind: 'index', mode: 'AccessExclusiveLock' }),
   );

@@ -1,15 +1,24 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
+import { recordFile, recordOutput } from './outputs.js';
 import { PROJECT_ROOT } from './repo.js';
+import { expectValidReportFile } from './report-schema.js';
 
 /**
- * Builds the bundle exactly as `npm run build` does, into a fresh folder with no node_modules
- * anywhere above it, the way GitHub runs an action's `dist/`.
+ * A bundle folder of this test's own (it may add files or remove it) in a fresh folder with no
+ * node_modules anywhere above it, the way GitHub runs an action's `dist/`. The bundle is built once
+ * per Jest run (`__tests__/setup/bundle.mjs`) and copied here; outside Jest it is built as
+ * `npm run build` does.
  */
 export function buildBundle(): string {
   const dir = mkdtempSync(join(tmpdir(), 'schemabot-bundle-'));
+  const shared = process.env.SCHEMABOT_TEST_BUNDLE;
+  if (shared) {
+    cpSync(join(shared, 'dist'), join(dir, 'dist'), { recursive: true });
+    return dir;
+  }
   execFileSync(
     process.execPath,
     [join(PROJECT_ROOT, 'scripts', 'build.mjs'), '--outdir', join(dir, 'dist')],
@@ -39,5 +48,18 @@ export function runCli(
     encoding: 'utf8',
     timeout: 120_000,
   });
+  // A report asked for with `--json FILE` follows docs/report.schema.json.
+  const json = args[args.indexOf('--json') + 1];
+  if (args.includes('--json') && json && json !== '-') {
+    const cwd = options.cwd ?? bundle;
+    expectValidReportFile(isAbsolute(json) ? json : join(cwd, json));
+  }
+  recordOutput(`cli ${args[0] ?? ''} stdout`, r.stdout);
+  recordOutput(`cli ${args[0] ?? ''} stderr`, r.stderr);
+  for (const flag of ['--json', '--markdown']) {
+    const at = args.indexOf(flag);
+    if (at !== -1)
+      recordFile(`cli ${args[0] ?? ''} ${flag}`, resolve(options.cwd ?? bundle, args[at + 1] ?? '-'));
+  }
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

@@ -6,6 +6,7 @@
  * or body violate the schema, is answered 404/422 and recorded in `violations`, so a test that ends with
  * `expect(server.violations).toEqual([])` fails on it.
  */
+import { recordOutput } from './outputs.js';
 import { Ajv, type ValidateFunction, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { randomUUID } from 'node:crypto';
@@ -443,6 +444,7 @@ export class GitHubApiServer {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
+    recordOutput(`github ${method} request body`, raw);
     const record: RecordedRequest = { method, path, query, body: undefined, status: 0, at, operation: null };
     this.requests.push(record);
 

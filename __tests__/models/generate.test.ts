@@ -150,8 +150,10 @@ test('one migration for every supported difference at once round-trips and leave
 });
 
 /** A copy of the sample project whose models drifted: Vote gone, a new Post.status label, a shorter User.phone_number. */
-function driftedSample(): { dir: string } {
+function driftedSample(settings = 'models: strict\n'): { dir: string } {
   const copy = sampleCopy();
+  // strict: the table the removed model declared (votes) counts as drift too.
+  if (settings) writeFileSync(join(copy.dir, '.schemabot.yml'), settings);
   rmSync(join(copy.dir, 'models', 'vote.js'));
   const edit = (file: string, from: string, to: string) => {
     const path = join(copy.dir, 'models', file);
@@ -201,6 +203,18 @@ test('the sample project needs no migration; a drifted copy is caught and genera
     'enum public.enum_posts_status: labels ["draft","published","archived"] → ["draft","published","archived","hidden"] (migrations → models).',
     'the migrations create table public.votes (2 columns), which no model declares.',
   ]);
+
+  // By default the comparison covers the tables some model declares: models for part of the schema
+  // say nothing of votes, and generate writes no dropTable for it.
+  const partial = await models(driftedSample('').dir);
+  expect(kinds(partial.changes)).toEqual([
+    'column changed public.users.phone_number',
+    'enum changed public.enum_posts_status',
+  ]);
+  const partialCopy = driftedSample('');
+  const p = await generate(partialCopy.dir, 'phone', new Date('2026-03-01T00:00:00Z'));
+  expectProven(p);
+  expect(read(partialCopy.dir, p.file!)).not.toContain('dropTable');
 
   const copy = driftedSample();
   const g = await generate(copy.dir, 'drop-votes', new Date('2026-03-01T00:00:00Z'));

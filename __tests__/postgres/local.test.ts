@@ -107,7 +107,7 @@ test('stop() ends the server process and removes its data directory', async () =
   expect(existsSync(server.dataDir)).toBe(true);
   await server.stop();
   expect(await waitGone(pid)).toBe(true);
-  expect(existsSync(server.dataDir)).toBe(false);
+  expect(existsSync(server.runDir)).toBe(false);
   await server.stop(); // idempotent
 });
 
@@ -159,12 +159,12 @@ describe('the cached cluster', () => {
     expect(owned[0]).toMatch(/^cluster-15-[0-9a-f]{12}$/);
     const second = (await startPostgres({ provider: 'local', version: 15 })) as LocalPostgres;
     try {
-      expect(second.dataDir.startsWith(scratch)).toBe(true);
+      expect(second.runDir.startsWith(scratch)).toBe(true);
       expect(
         readdirSync(scratch)
           .flatMap((d) => readdirSync(join(scratch, d)))
           .sort(),
-      ).toEqual([owned[0], basename(second.dataDir)].sort());
+      ).toEqual([owned[0], basename(second.runDir)].sort());
     } finally {
       await second.stop();
     }

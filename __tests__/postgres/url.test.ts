@@ -5,7 +5,7 @@ import { redactUrl, redactText } from '../../src/postgres/redact.js';
 import type { UrlPostgres } from '../../src/postgres/url.js';
 import { startTestPostgres } from '../helpers/postgres.js';
 
-const PASSWORD = 'Tr0ub4dor-s3cret';
+const PASSWORD = `${process.env.SCHEMABOT_PASSWORD_CANARY ?? ''}Tr0ub4dor-s3cret`;
 const ROLE = 'schemabot_ci';
 
 let host: PostgresServer;
@@ -52,7 +52,7 @@ beforeAll(async () => {
   host = await startTestPostgres();
   port = new URL(host.url()).port;
   await sql(host.url(), `CREATE ROLE ${ROLE} LOGIN CREATEDB PASSWORD '${PASSWORD}'`);
-  await sql(host.url(), 'CREATE ROLE nocreate LOGIN');
+  await sql(host.url(), "CREATE ROLE nocreate LOGIN PASSWORD 'nocreate-pw-1'");
   await sql(host.url(), `CREATE DATABASE pre_existing OWNER ${ROLE}`);
   // The throwaway cluster trusts every connection: make this role log in with its password.
   const [hba] = await sql<{ f: string }>(host.url(), "SELECT current_setting('hba_file') AS f");
@@ -166,7 +166,7 @@ test('an unreachable server fails clearly without the password', async () => {
 
 test('a role that may not create databases is refused before anything is created', async () => {
   const before = await databaseNames();
-  const { error } = await failure(`postgres://nocreate@127.0.0.1:${port}/postgres`);
+  const { error } = await failure(`postgres://nocreate:nocreate-pw-1@127.0.0.1:${port}/postgres`);
   expect(error).toBeInstanceOf(PostgresUnavailableError);
   expect(error.message).toMatch(/--postgres-url .*role "nocreate" may not create databases.*CREATEDB/);
   expect(await databaseNames()).toEqual(before);

@@ -90,9 +90,19 @@ describe('rollback', () => {
     const r = refused.report as unknown as RollbackJson;
     expect(r.plan).toEqual([POSTS]);
     expect(r.target).toBe(INDEX);
-    expect(r.dataLoss).toEqual([{ kind: 'table', name: 'public.posts', rows: 2 }]);
+    expect(r.dataLoss).toEqual([
+      {
+        kind: 'table',
+        name: 'public.posts',
+        rows: 2,
+        migration: POSTS,
+        operation: 'drops table posts',
+        sql: 'DROP TABLE IF EXISTS "posts";',
+      },
+    ]);
     expect(r.error).toBe(
-      'Refusing to roll back: the downs delete data in table public.posts (2 rows). Back it up, then rerun with --allow-data-loss.',
+      `Refusing to roll back: the downs destroy data in production: ${POSTS} drops table posts (public.posts: 2 rows). ` +
+        'Nothing was changed. Back the data up, then rerun with --allow-data-loss.',
     );
     expect(await metaRows(db.adminUrl)).toEqual([USERS, NAME, INDEX, POSTS]);
 
@@ -114,8 +124,18 @@ describe('rollback', () => {
     expect(r.plan).toEqual([POSTS, INDEX, NAME]);
     // Empty in production: listed, with 0 rows, and no flag needed.
     expect(r.dataLoss).toEqual([
-      { kind: 'table', name: 'public.posts', rows: 0 },
-      { kind: 'column', name: 'public.users.name', rows: 0 },
+      expect.objectContaining({
+        kind: 'table',
+        name: 'public.posts',
+        rows: 0,
+        operation: 'drops table posts',
+      }),
+      expect.objectContaining({
+        kind: 'column',
+        name: 'public.users.name',
+        rows: 0,
+        operation: 'drops column public.users.name',
+      }),
     ]);
     expect(dry.stdout).toContain(`-- ${POSTS} (down, in a transaction)`);
     expect(dry.stdout).toContain('DROP TABLE IF EXISTS "posts";');

@@ -239,24 +239,28 @@ describe('upgrade', () => {
     repo.remove();
   });
 
-  test('drift: --drift fail refuses a hand-changed schema, the default warns and proceeds', async () => {
+  test('drift: the default (fail) refuses a hand-changed schema, --drift warn names it and proceeds', async () => {
     const repo = project({ [USERS]: CREATE_USERS });
     const db = await prod.database();
     expect((await upgrade(db.url, repo.dir)).code).toBe(0);
     await sql(db.adminUrl, 'ALTER TABLE users ADD COLUMN hotfix integer');
     repo.write({ [`migrations/${NAME}`]: ADD_NAME });
 
-    const refused = await upgrade(db.url, repo.dir, '--drift', 'fail');
+    const refused = await upgrade(db.url, repo.dir);
     expect(refused.code).toBe(1);
-    expect(refused.report!.error).toMatch(/--drift fail/);
+    expect(refused.report!.error).toMatch(
+      /^Refusing to upgrade: The live schema differs .*column public\.users\.hotfix added/,
+    );
+    expect(refused.report!.error).toContain('or accept it with --drift warn');
     expect(refused.report!.drift).toEqual([
       expect.objectContaining({ kind: 'column', name: 'public.users.hotfix', action: 'added' }),
     ]);
     expect(await metaRows(db.adminUrl)).toEqual([USERS]);
 
-    const warned = await upgrade(db.url, repo.dir);
+    const warned = await upgrade(db.url, repo.dir, '--drift', 'warn');
     expect(warned.code).toBe(0);
-    expect(warned.stderr).toContain('Warning: The live schema differs');
+    expect(warned.stderr).toContain('Warning (--drift warn): The live schema differs');
+    expect(warned.stderr).toContain('drift: column public.users.hotfix added');
     expect(await metaRows(db.adminUrl)).toEqual([USERS, NAME]);
     repo.remove();
   });

@@ -33,7 +33,14 @@ export function trimNote(
  */
 export function fitReport(
   report: CheckReport,
-  options: { limit: number; measure?: (text: string) => number; where: string; limitName: string },
+  options: {
+    limit: number;
+    measure?: (text: string) => number;
+    where: string;
+    limitName: string;
+    /** Audience, links and `fail-on` for the Markdown (see `MarkdownOptions`). */
+    markdown?: Omit<MarkdownOptions, 'detail'>;
+  },
 ): FittedBody {
   const measure = options.measure ?? ((t: string) => t.length);
   const levels: [MarkdownOptions['detail'], FittedBody['trimmed']][] = [
@@ -42,14 +49,14 @@ export function fitReport(
     ['compact', 'detail'],
   ];
   for (const [detail, trimmed] of levels) {
-    const text = markdownSections(report, { detail })
+    const text = markdownSections(report, { ...options.markdown, detail })
       .map((s) => s.text)
       .join('\n\n');
     const note = trimmed === 'none' ? '' : `\n\n${trimNote(trimmed, options.where, options.limitName)}`;
     const body = `${text}${note}\n`;
     if (measure(body) <= options.limit) return { body, trimmed };
   }
-  const sections = markdownSections(report, { detail: 'compact' });
+  const sections = markdownSections(report, { ...options.markdown, detail: 'compact' });
   const note = trimNote('sections', options.where, options.limitName);
   let chars = options.limit - 1;
   for (;;) {

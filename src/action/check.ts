@@ -5,11 +5,20 @@ import { dirname } from 'node:path';
 import { artifactPayload, annotations, emitAnnotations } from '../github/index.js';
 import { runCheck } from '../modes/check.js';
 import { renderTerminal } from '../report/terminal.js';
-import { isEnvironmentError } from '../cli/errors.js';
+import { isEnvironmentError } from '../modes/errors.js';
 import { ensureBaseCommit } from './base.js';
 import { publishSetupError } from './setup-error.js';
 import type { ActionInputs } from './inputs.js';
-import { githubClient, isFailing, publishResult, setOutputs, stickyFolder, writeSummary } from './publish.js';
+import { redactDeep } from '../shared/secrets.js';
+import {
+  githubClient,
+  isFailing,
+  markdownLinks,
+  publishResult,
+  setOutputs,
+  stickyFolder,
+  writeSummary,
+} from './publish.js';
 
 interface PullRequestPayload {
   number?: number;
@@ -41,6 +50,7 @@ export async function actionCheck(inputs: ActionInputs): Promise<void> {
       postgresImage: inputs.postgresImage,
       timeoutMs: inputs.migrationTimeoutMs,
       ...(inputs.loader ? { loader: inputs.loader } : {}),
+      ...(inputs.models ? { modelsMode: inputs.models } : {}),
       log: (line) => core.info(line),
     });
   } catch (error) {
@@ -60,10 +70,13 @@ export async function actionCheck(inputs: ActionInputs): Promise<void> {
         })
       : report;
   mkdirSync(dirname(inputs.reportPath), { recursive: true });
-  writeFileSync(inputs.reportPath, JSON.stringify(data, null, 2) + '\n');
+  writeFileSync(inputs.reportPath, JSON.stringify(redactDeep(data), null, 2) + '\n');
   core.info(renderTerminal(report));
   emitAnnotations(annotations(report.findings));
-  await writeSummary(report, inputs.reportPath);
+  await writeSummary(report, inputs.reportPath, undefined, {
+    ...markdownLinks(statusSha),
+    failOn: inputs.failOn,
+  });
   const published = await publishResult(report, inputs, {
     client: githubClient(inputs),
     owner,

@@ -3,10 +3,25 @@ import * as github from '@actions/github';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import type { CheckReport } from '../assess/types.js';
 import { join } from 'node:path';
-import { ArtifactError, loadArtifact, verifyArtifactTarget, workflowRunContext } from '../github/index.js';
+import {
+  ArtifactError,
+  loadArtifact,
+  reportShaMismatch,
+  runTrust,
+  verifyArtifactTarget,
+  workflowRunContext,
+  type RunTrust,
+} from '../github/index.js';
 import { SUMMARY_LIMIT_BYTES } from './body.js';
 import { InputError, type ActionInputs } from './inputs.js';
-import { githubClient, publishResult, setOutputs, stickyFolder, writeSummary } from './publish.js';
+import {
+  githubClient,
+  markdownLinks,
+  publishResult,
+  setOutputs,
+  stickyFolder,
+  writeSummary,
+} from './publish.js';
 
 const REPORT = 'schemabot-report.json';
 
@@ -44,6 +59,11 @@ export function artifactFiles(path: string): string[] {
  * pair). An artifact is data from an untrusted run: it is validated field by field and rebuilt, every word
  * of the comment is rendered and escaped from it here, and the pull request it names must be at the head
  * SHA GitHub reports for the run. Nothing is posted unless every report passes.
+ *
+ * The verdict is never better than the run's: a run that did not conclude `success` gives a `failure`
+ * status and a failing comment whatever its report claims. Every commit the comment shows is checked
+ * against the pull request (a report naming other commits is not shown, with a notice naming its file).
+ * A fork's status is labelled as what it is: the verdict of the fork's own run, advisory.
  */
 export async function actionComment(inputs: ActionInputs): Promise<void> {
   if (github.context.eventName !== 'workflow_run') {
@@ -64,12 +84,24 @@ export async function actionComment(inputs: ActionInputs): Promise<void> {
     const pr = await verifyArtifactTarget(client, artifact, run);
     const { pr: _about, ...report } = artifact;
     void _about;
-    verified.push({ file, report, pr });
+    const mismatch = reportShaMismatch(report, pr);
+    if (mismatch) {
+      core.notice(
+        `${file} was not posted: ${mismatch} A report may show only the pull request's own commits.`,
+      );
+      continue;
+    }
+    const trust = runTrust(run, pr);
+    verified.push({ file, report: trust.failed ? failedRun(report, trust) : report, pr, trust });
   }
   let published = {};
-  for (const { file, report, pr } of verified) {
+  for (const { file, report, pr, trust } of verified) {
     core.info(`${file} is about pull request #${pr.number} at ${pr.headSha}; posting it.`);
-    await writeSummary(report, file, Math.floor(SUMMARY_LIMIT_BYTES / verified.length));
+    if (trust.reason) core.warning(trust.reason);
+    await writeSummary(report, file, Math.floor(SUMMARY_LIMIT_BYTES / verified.length), {
+      ...markdownLinks(pr.headSha),
+      failOn: inputs.failOn,
+    });
     published = await publishResult(report, inputs, {
       client,
       owner: run.owner,
@@ -77,14 +109,29 @@ export async function actionComment(inputs: ActionInputs): Promise<void> {
       pullRequest: pr.number,
       statusSha: pr.headSha,
       folder: stickyFolder(report, inputs.workingDirectory),
+      trust: { failed: trust.failed, ...(trust.fork ? { label: "as reported by the fork's own run" } : {}) },
     });
   }
+  if (verified.length === 0) return;
   const reports = verified.map((v) => v.report);
   setOutputs(
     reports.length === 1 ? reports[0]! : combined(reports),
     verified.length === 1 ? verified[0]!.file : inputs.reportPath,
     published,
   );
+}
+
+/** The report of a run that did not succeed: failing, with a finding that says why. */
+function failedRun(report: CheckReport, trust: RunTrust): CheckReport {
+  return {
+    ...report,
+    ok: false,
+    findings: [
+      { rule: 'workflow-run-failed', severity: 'error', message: trust.reason! },
+      ...report.findings,
+    ],
+    summary: { ...report.summary, errors: report.summary.errors + 1 },
+  };
 }
 
 /** The outputs' view of several reports (matrix cells): ok and reversible when all are. */

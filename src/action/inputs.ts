@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import { join, resolve } from 'node:path';
-import type { ProviderChoice } from '../postgres/index.js';
+import { parsePostgresUrl, SUPPORTED_MAJORS, type ProviderChoice } from '../postgres/index.js';
 
 export type Mode = 'check' | 'upgrade' | 'rollback' | 'status' | 'stamp' | 'comment';
 
@@ -15,6 +15,8 @@ export interface ActionInputs {
   postgresUrl?: string;
   comment: 'always' | 'on-change' | 'never';
   failOn: 'error' | 'warning' | 'never';
+  /** The models comparison of mode check; absent: `.schemabot.yml` `models`. */
+  models?: 'off' | 'on' | 'strict';
   reportPath: string;
   githubToken?: string;
   /** upgrade, rollback, status: the database to work on (registered as a secret, never printed). */
@@ -38,6 +40,12 @@ export interface ActionInputs {
   requireCheck: boolean;
   /** A module Node loads before the project's code (`tsx`, `@babel/register`, `--import NAME`). */
   loader?: string;
+  /** upgrade, rollback: retries of a migration (or read) whose lock was not granted in time. */
+  retries?: number;
+  /** upgrade, rollback: first wait before a retry (doubles each time). */
+  retryDelayMs?: number;
+  /** upgrade: the name the merged pull request's comment gives the target database. */
+  environment: string;
 }
 
 /** A bad input value: the message names the input and the accepted values. */
@@ -79,21 +87,6 @@ function seconds(name: string, raw: string, allowZero: boolean): number | undefi
   return Math.round(n * 1000);
 }
 
-/** Registers the URL and its password (as written and decoded) as secrets the runner masks. */
-function databaseUrlSecret(url: string): void {
-  core.setSecret(url);
-  try {
-    const password = new URL(url).password;
-    if (password) {
-      core.setSecret(password);
-      const decoded = decodeURIComponent(password);
-      if (decoded !== password) core.setSecret(decoded);
-    }
-  } catch {
-    // Not a URL: the mode says so (without printing it).
-  }
-}
-
 /** Reads the `INPUT_*` variables the runner sets (hyphens kept) into one options object. */
 export function readInputs(eventName: string, prBaseSha: string | undefined): ActionInputs {
   const defaultMode: Mode =
@@ -108,15 +101,29 @@ export function readInputs(eventName: string, prBaseSha: string | undefined): Ac
   if (version && !/^\d{2}$/.test(version)) {
     throw new InputError(`Input "postgres-version" is "${version}"; expected a major version such as 17.`);
   }
+  // Said here, in the action's words (the provider's own message names the CLI flag).
+  if (version && (Number(version) < SUPPORTED_MAJORS.min || Number(version) > SUPPORTED_MAJORS.max)) {
+    throw new InputError(
+      `Input "postgres-version" is ${version}, which is not supported: use a major version from ${SUPPORTED_MAJORS.min} to ${SUPPORTED_MAJORS.max}.`,
+    );
+  }
   const postgresUrl = core.getInput('postgres-url').trim() || undefined;
-  if (postgresUrl) core.setSecret(postgresUrl);
+  // Registered before anything else reads them (parsePostgresUrl does first): the URLs and their passwords,
+  // as written, decoded and percent-encoded, are masked in every output and passed to `::add-mask::`.
+  // A URL that is not one is refused here, before anything else runs (no connection, no checkout).
+  if (postgresUrl) parsePostgresUrl(postgresUrl, 'Input "postgres-url"');
   const databaseUrl = core.getInput('database-url').trim() || undefined;
-  if (databaseUrl) databaseUrlSecret(databaseUrl);
+  if (databaseUrl) parsePostgresUrl(databaseUrl, 'Input "database-url"');
   const steps = core.getInput('steps').trim();
   if (steps && !/^[1-9]\d*$/.test(steps)) {
     throw new InputError(`Input "steps" is "${steps}"; expected a whole number, 1 or more.`);
   }
   const drift = core.getInput('drift').trim();
+  const retries = core.getInput('retries').trim();
+  if (retries && !/^\d+$/.test(retries)) {
+    throw new InputError(`Input "retries" is "${retries}"; expected a whole number, 0 or more.`);
+  }
+  const models = core.getInput('models').trim();
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   const workingDirectory = resolve(workspace, core.getInput('working-directory').trim() || '.');
   return {
@@ -130,6 +137,7 @@ export function readInputs(eventName: string, prBaseSha: string | undefined): Ac
     postgresUrl,
     comment: oneOf('comment', ['always', 'on-change', 'never'], 'on-change'),
     failOn: oneOf('fail-on', ['error', 'warning', 'never'], 'error'),
+    ...(models ? { models: oneOf<'off' | 'on' | 'strict'>('models', ['off', 'on', 'strict'], 'on') } : {}),
     reportPath:
       core.getInput('report-path').trim() ||
       join(process.env.RUNNER_TEMP ?? workingDirectory, 'schemabot-report.json'),
@@ -148,5 +156,9 @@ export function readInputs(eventName: string, prBaseSha: string | undefined): Ac
     drift: drift ? oneOf<'fail' | 'warn' | 'ignore'>('drift', ['fail', 'warn', 'ignore'], 'warn') : undefined,
     requireCheck: bool('require-check', core.getInput('require-check'), true),
     loader: core.getInput('loader').trim() || undefined,
+    retries: retries ? Number(retries) : undefined,
+    retryDelayMs: seconds('retry-delay', core.getInput('retry-delay'), true),
+    environment:
+      core.getInput('environment').trim() || process.env.GITHUB_ENVIRONMENT?.trim() || 'production',
   };
 }

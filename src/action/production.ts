@@ -1,9 +1,11 @@
 import * as core from '@actions/core';
+import { redact, redactDeep } from '../shared/secrets.js';
 import * as github from '@actions/github';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { withCaFile, writeCaFile } from '../modes/production/database.js';
+import { cancelOnSignals, SIGNAL_EXIT } from '../modes/production/cancel.js';
 import {
   isPermissionError,
   isRateLimitError,
@@ -12,6 +14,8 @@ import {
   type GitHubClient,
 } from '../github/index.js';
 import { mergeGate, type MergeGateResult } from '../github/gate.js';
+import { runCheck } from '../modes/check.js';
+import { ensureBaseCommit } from './base.js';
 import type { ProductionReport, UpgradeReport } from '../modes/production/types.js';
 import { runRollback } from '../modes/rollback.js';
 import { runStamp } from '../modes/stamp.js';
@@ -46,6 +50,7 @@ function baseOptions(inputs: ActionInputs, mode: ProductionMode) {
     cwd: inputs.workingDirectory,
     migrationsPath: inputs.migrationsPath,
     log: (line: string) => core.info(line),
+    frontEnd: 'action' as const,
     postgres: inputs.postgres,
     postgresVersion: inputs.postgresVersion,
     postgresUrl: inputs.postgresUrl,
@@ -53,17 +58,41 @@ function baseOptions(inputs: ActionInputs, mode: ProductionMode) {
   };
 }
 
+/** The inputs that mirror the CLI's safety flags one for one. */
 function safetyOptions(inputs: ActionInputs) {
   return {
     lockWaitMs: inputs.lockWaitMs,
     lockTimeoutMs: inputs.lockTimeoutMs,
     statementTimeoutMs: inputs.statementTimeoutMs,
+    retries: inputs.retries,
+    retryDelayMs: inputs.retryDelayMs,
+    migrationTimeoutMs: inputs.migrationTimeoutMs,
+    allowDataLoss: inputs.allowDataLoss,
+    drift: inputs.drift,
   };
+}
+
+/**
+ * Runs a mode that a cancelled workflow (SIGINT, then SIGTERM) must stop cleanly: its statements
+ * cancelled and rolled back, the lock released, the report written; then the signal's exit code.
+ */
+async function cancellable<T>(run: (signal: AbortSignal) => Promise<T>, after: (result: T) => Promise<void>) {
+  const signals = cancelOnSignals((line) => core.info(line));
+  try {
+    await after(await run(signals.signal));
+  } finally {
+    const received = signals.received();
+    signals.dispose();
+    if (received) {
+      core.setFailed(`Schemabot was cancelled (${received}); the report says what state the database is in.`);
+      process.exitCode = SIGNAL_EXIT[received];
+    }
+  }
 }
 
 async function writeSummaryText(markdown: string): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY || !existsSync(process.env.GITHUB_STEP_SUMMARY)) return;
-  await core.summary.addRaw(markdown).write();
+  await core.summary.addRaw(redact(markdown)).write();
 }
 
 function counts(report: ProductionReport): { applied: number; pending: number; current: string | null } {
@@ -95,7 +124,7 @@ async function finish(
   warnOnly = false,
 ): Promise<void> {
   mkdirSync(dirname(inputs.reportPath), { recursive: true });
-  writeFileSync(inputs.reportPath, JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(inputs.reportPath, JSON.stringify(redactDeep(report), null, 2) + '\n');
   core.info(renderProduction(report, PLAIN));
   await writeSummaryText(productionSummary(report, gate, SUMMARY_LIMIT_BYTES));
   const c = counts(report);
@@ -148,11 +177,12 @@ async function commentOnPullRequests(
   client: GitHubClient,
   gate: MergeGateResult,
   report: UpgradeReport,
+  environment: string,
 ): Promise<void> {
   // Nothing to tell the pull request about: a dry run, or a run that neither applied nor failed anything.
   if (report.dryRun || (!report.applied.some((s) => s.ok) && !report.failed)) return;
   const { owner, repo } = github.context.repo;
-  const body = upgradeComment(report, runUrl());
+  const body = upgradeComment(report, runUrl(), environment);
   for (const pr of gate.pullRequests) {
     try {
       const url = await postComment(client, { owner, repo, issueNumber: pr.number, body });
@@ -169,9 +199,73 @@ async function commentOnPullRequests(
   }
 }
 
-/** `mode: upgrade`: the merge gate, then the pending migrations applied exactly as `schemabot upgrade` does. */
+/**
+ * The trusted gate for pull requests from forks: a fork controls its own `pull_request` run (even its
+ * workflow file), so the status it set proves nothing. The post-merge run, which runs this
+ * repository's workflow, proves the pushed migrations itself: every migration the push added, up, down
+ * and up again on a throwaway server, before any rehearsal. Returns why it refuses, or null.
+ */
+async function reprove(inputs: ActionInputs, gate: MergeGateResult): Promise<string | null> {
+  const prs = gate.reproofNeeded.map((n) => `#${n}`).join(', ');
+  const before = (github.context.payload as { before?: string }).before;
+  const base =
+    before && /^[0-9a-f]{40}$/.test(before) && !/^0+$/.test(before)
+      ? await ensureBaseCommit(inputs.workingDirectory, before, (line) => core.info(line))
+      : undefined;
+  core.info(
+    `Re-proving the migrations of pull request ${prs} (from a fork) ${base ? `since ${base.slice(0, 7)}` : '(a full audit)'}`,
+  );
+  const report = await runCheck({
+    cwd: inputs.workingDirectory,
+    base,
+    migrationsPath: inputs.migrationsPath,
+    postgres: inputs.postgres,
+    postgresVersion: inputs.postgresVersion,
+    postgresUrl: inputs.postgresUrl,
+    postgresImage: inputs.postgresImage,
+    timeoutMs: inputs.migrationTimeoutMs,
+    ...(inputs.loader ? { loader: inputs.loader } : {}),
+    log: (line) => core.info(line),
+  });
+  const errors = report.findings.filter((f) => f.severity === 'error' && !f.suppressed);
+  if (report.ok) {
+    core.info(
+      `Re-proof of pull request ${prs}: ${report.summary.checked} migration(s) went up, down and up again cleanly.`,
+    );
+    return null;
+  }
+  return (
+    `Merge gate: pull request ${prs} comes from a fork, whose check status is only what the fork's own run ` +
+    `reported; re-proved here, its migrations fail: ` +
+    errors
+      .slice(0, 5)
+      .map((f) => `${f.rule}${f.migration ? ` (${f.migration})` : ''}: ${f.message.split('\n')[0]}`)
+      .join('; ') +
+    `${errors.length > 5 ? `; and ${errors.length - 5} more` : ''}. Production was not touched. Fix the ` +
+    'migrations in a new pull request and merge it.'
+  );
+}
+
+/**
+ * `mode: upgrade`: the pending check first (nothing pending: exit 0, "nothing to migrate", whatever
+ * the gate would say), then the merge gate, then the pending migrations applied exactly as
+ * `schemabot upgrade` does.
+ */
 export async function actionUpgrade(inputs: ActionInputs): Promise<void> {
   const options = baseOptions(inputs, 'upgrade');
+  const status = await runStatus({
+    ...options,
+    lockTimeoutMs: inputs.lockTimeoutMs,
+    retries: inputs.retries,
+  });
+  if (status.ok && status.pending.length === 0) {
+    core.info(
+      `Nothing to migrate: every migration is applied (current: ${status.current ?? 'none'}); the merge gate is not needed.`,
+    );
+    // Read again under the migration lock (a job that just finished is seen), applying nothing.
+    await finish(await runUpgrade({ ...options, ...safetyOptions(inputs) }), inputs, null);
+    return;
+  }
   const client = githubClient(inputs);
   const gate = await runGate(inputs, client);
   if (gate) {
@@ -182,17 +276,31 @@ export async function actionUpgrade(inputs: ActionInputs): Promise<void> {
       return;
     }
     core.info(gate.message);
+    if (gate.reproofNeeded.length) {
+      const refusal = await reprove(inputs, gate);
+      if (refusal) {
+        await writeSummaryText(gateRefusedSummary(refusal));
+        core.setOutput('ok', 'false');
+        core.setFailed(refusal);
+        return;
+      }
+    }
   }
-  const report = await runUpgrade({
-    ...options,
-    ...safetyOptions(inputs),
-    dryRun: inputs.dryRun,
-    allowOutOfOrder: inputs.allowOutOfOrder,
-    drift: inputs.drift ?? 'warn',
-  });
-  // The pull requests that brought the migrations hear how production took them, success or failure.
-  if (gate && client) await commentOnPullRequests(client, gate, report);
-  await finish(report, inputs, gate?.message ?? null);
+  await cancellable(
+    (signal) =>
+      runUpgrade({
+        ...options,
+        ...safetyOptions(inputs),
+        signal,
+        dryRun: inputs.dryRun,
+        allowOutOfOrder: inputs.allowOutOfOrder,
+      }),
+    async (report) => {
+      // The pull requests that brought the migrations hear how production took them, success or failure.
+      if (gate && client) await commentOnPullRequests(client, gate, report, inputs.environment);
+      await finish(report, inputs, gate?.message ?? null);
+    },
+  );
 }
 
 /** `mode: rollback` (workflow_dispatch): revert with `to` or `steps` exactly as `schemabot rollback` does. */
@@ -203,15 +311,18 @@ export async function actionRollback(inputs: ActionInputs): Promise<void> {
       'mode rollback needs exactly one of the inputs to (the migration that stays applied) or steps (how many to revert).',
     );
   }
-  const report = await runRollback({
-    ...options,
-    ...safetyOptions(inputs),
-    to: inputs.to,
-    steps: inputs.steps,
-    dryRun: inputs.dryRun,
-    allowDataLoss: inputs.allowDataLoss,
-  });
-  await finish(report, inputs, null);
+  await cancellable(
+    (signal) =>
+      runRollback({
+        ...options,
+        ...safetyOptions(inputs),
+        signal,
+        to: inputs.to,
+        steps: inputs.steps,
+        dryRun: inputs.dryRun,
+      }),
+    (report) => finish(report, inputs, null),
+  );
 }
 
 /**

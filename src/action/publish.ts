@@ -15,9 +15,10 @@ import {
   type GitHubClient,
 } from '../github/index.js';
 import { verdictLine } from '../report/format.js';
-import { hasMigrationChanges, renderNoMigrationChanges } from '../report/markdown.js';
+import { hasMigrationChanges, renderNoMigrationChanges, type MarkdownOptions } from '../report/markdown.js';
 import { fitReport, SUMMARY_LIMIT_BYTES } from './body.js';
 import type { ActionInputs } from './inputs.js';
+import { redact } from '../shared/secrets.js';
 
 /** What the check decided, by `fail-on`. */
 export function isFailing(report: CheckReport, failOn: ActionInputs['failOn']): boolean {
@@ -65,21 +66,39 @@ export function githubClient(inputs: ActionInputs): GitHubClient | null {
   });
 }
 
+/**
+ * Links for the Markdown: the repository (commit, file and line links), the pull request's head commit,
+ * and Schemabot's own docs at the version that runs (`GITHUB_ACTION_REPOSITORY` at `GITHUB_ACTION_REF`).
+ */
+export function markdownLinks(headSha: string | null): Omit<MarkdownOptions, 'detail' | 'audience'> {
+  const server = (process.env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, '');
+  const repository = process.env.GITHUB_REPOSITORY;
+  const action = process.env.GITHUB_ACTION_REPOSITORY;
+  const ref = process.env.GITHUB_ACTION_REF;
+  return {
+    ...(repository ? { repositoryUrl: `${server}/${repository}` } : {}),
+    ...(headSha ? { headSha } : {}),
+    ...(action && ref ? { docsUrl: `${server}/${action}/blob/${ref}/` } : {}),
+  };
+}
+
 /** Writes the report to the job summary, fitted under GitHub's 1 MiB per step. */
 export async function writeSummary(
   report: CheckReport,
   reportPath: string,
   limit = SUMMARY_LIMIT_BYTES,
+  markdown: Omit<MarkdownOptions, 'detail'> = {},
 ): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY || !existsSync(process.env.GITHUB_STEP_SUMMARY)) return;
   const { body, trimmed } = fitReport(report, {
+    markdown: { ...markdown, audience: 'summary' },
     limit,
     measure: (t) => Buffer.byteLength(t, 'utf8'),
     limitName: 'the 1 MiB job summary limit',
     where: `The whole report is the JSON file written to report-path (${reportPath}).`,
   });
   if (trimmed !== 'none') core.info(`The job summary was shortened to fit 1 MiB (${trimmed}).`);
-  await core.summary.addRaw(body).write();
+  await core.summary.addRaw(redact(body)).write();
 }
 
 export interface PublishTarget {
@@ -91,6 +110,12 @@ export interface PublishTarget {
   /** The commit the status goes on (the pull request's head). */
   statusSha: string | null;
   folder: string;
+  /**
+   * For a report another run made (the fork-safe comment job): `failed` when that run did not succeed
+   * (the status is then `failure`, whatever the report and `fail-on` say), `label` after "Schemabot" in the
+   * status description (a fork's status is as reported by the fork's own run).
+   */
+  trust?: { failed: boolean; label?: string };
 }
 
 export interface Published {
@@ -112,7 +137,7 @@ export async function publishResult(
     core.warning('No github-token: the comment and the commit status were not published.');
     return {};
   }
-  const failing = isFailing(report, inputs.failOn);
+  const failing = isFailing(report, inputs.failOn) || target.trust?.failed === true;
   const changes = hasMigrationChanges(report);
   const marker = commentMarker({
     folder: target.folder,
@@ -124,6 +149,7 @@ export async function publishResult(
   if (target.pullRequest !== null && inputs.comment !== 'never') {
     if (changes) {
       const { body, trimmed } = fitReport(report, {
+        markdown: { ...markdownLinks(target.statusSha), audience: 'comment', failOn: inputs.failOn },
         limit,
         limitName: 'GitHub’s 65,536-character comment limit',
         where: `The whole report is in the job summary${runUrl() ? ` of [the workflow run](${runUrl()})` : ''} and in the JSON report (report-path).`,
@@ -141,7 +167,8 @@ export async function publishResult(
       }
     }
   }
-  const description = changes ? `Schemabot: ${verdictLine(report)}` : 'Schemabot: no migration changes';
+  const who = target.trust?.label ? `Schemabot (${target.trust.label})` : 'Schemabot';
+  const description = changes ? `${who}: ${verdictLine(report)}` : `${who}: no migration changes`;
   const result = await publish(client, {
     owner: target.owner,
     repo: target.repo,
@@ -185,11 +212,12 @@ async function existingComment(
 }
 
 export function setOutputs(report: CheckReport, reportPath: string, published: Published): void {
-  core.setOutput('ok', String(report.ok));
-  core.setOutput('changed', String(report.changes.length > 0));
-  core.setOutput('reversible', String(report.migrations.every((m) => m.reversible !== false)));
-  core.setOutput('migrations', String(report.summary.checked));
-  core.setOutput('report-path', reportPath);
-  core.setOutput('comment-id', published.commentId === undefined ? '' : String(published.commentId));
-  core.setOutput('comment-url', published.commentUrl ?? '');
+  const set = (name: string, value: string) => core.setOutput(name, redact(value));
+  set('ok', String(report.ok));
+  set('changed', String(report.changes.length > 0));
+  set('reversible', String(report.migrations.every((m) => m.reversible !== false)));
+  set('migrations', String(report.summary.checked));
+  set('report-path', reportPath);
+  set('comment-id', published.commentId === undefined ? '' : String(published.commentId));
+  set('comment-url', published.commentUrl ?? '');
 }

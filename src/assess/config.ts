@@ -1,3 +1,4 @@
+import { EnvironmentError } from '../shared/errors.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
@@ -32,6 +33,12 @@ export interface HazardConfig {
    * project; `false` turns the models comparison off; absent: `models-path` of `.sequelizerc`.
    */
   models?: string | false;
+  /**
+   * What the models comparison covers (`models: on | strict`): `migrated` (`on`) only the tables these
+   * migrations create, for a matrix over migration folders; `strict` everything; absent: the tables
+   * some model declares. `models: off` is `models: false`.
+   */
+  modelsScope?: 'migrated' | 'strict';
 }
 
 /** A finding after configuration: suppressed ones stay in the report, marked, and never fail the check. */
@@ -71,7 +78,7 @@ const TOP_LEVEL_KEYS = ['fail-on', 'rules', 'models', ...RUNNER_KEYS];
 export const DEFAULT_CONFIG: HazardConfig = { failOn: 'error', rules: {} };
 
 /** The configuration file is not valid: names the file, the key, and what is allowed (exit code 2). */
-export class ConfigError extends Error {
+export class ConfigError extends EnvironmentError {
   constructor(
     message: string,
     readonly file: string,
@@ -141,9 +148,14 @@ export function parseConfig(text: string, file: string, knownRules: Iterable<str
       config.failOn = v as FailOn;
     } else if (key === 'models') {
       const v = isScalar(value) ? value.value : undefined;
+      if (v === 'off' || v === 'on' || v === 'strict') {
+        if (v === 'off') config.models = false;
+        else config.modelsScope = v === 'on' ? 'migrated' : 'strict';
+        continue;
+      }
       if (v !== false && (typeof v !== 'string' || v === '')) {
         throw new ConfigError(
-          `${at(value ?? (pair.key as YamlNode))}: "models" must be the path of the module that exports your Sequelize instance (or of your models folder), or false (got ${JSON.stringify(v ?? null)}).`,
+          `${at(value ?? (pair.key as YamlNode))}: "models" must be off, on, strict, false, or the path of the module that exports your Sequelize instance (or of your models folder) (got ${JSON.stringify(v ?? null)}).`,
           file,
           'models',
         );

@@ -1,6 +1,7 @@
 import type { Change } from '../diff/index.js';
 import type { Plan } from '../plan/index.js';
 import { applyConfig, failingFindings, type HazardConfig } from './config.js';
+import { downDropsDataFindings } from './down-drops-data.js';
 import type {
   CheckReport,
   Finding,
@@ -185,6 +186,7 @@ export function assess(input: AssessInput): CheckReport {
     ...input.plan.findings.map((f) => ({ ...f })),
     ...input.migrations.flatMap(migrationFindings),
     ...input.migrations.flatMap(unawaitedFindings),
+    ...input.migrations.flatMap(downDropsDataFindings),
     ...input.hazards,
     ...(input.models?.findings ?? []),
   ];
@@ -201,6 +203,7 @@ export function assess(input: AssessInput): CheckReport {
     schemaVersion: 1,
     mode: 'check',
     ok: failingFindings(findings, input.config).length === 0,
+    failOn: input.config.failOn,
     postgres: input.postgres,
     base: input.plan.base,
     head: input.plan.head,

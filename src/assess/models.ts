@@ -177,14 +177,47 @@ function isIndex(o: Named['real']): o is IndexInfo {
   return 'table' in o;
 }
 
+/**
+ * Which tables the comparison covers:
+ * - `declared` (the default): the tables some model declares. Models that cover a few tables of a
+ *   larger schema say nothing about the others, so those are not drift.
+ * - `migrated` (`models: on`, for a matrix over migration folders): the tables these migrations
+ *   create; the models of the other folders' tables are not this cell's business.
+ * - `strict`: everything, both ways.
+ * Enum types follow their tables: compared when a compared table uses them (always under `strict`).
+ */
+export type ModelsScope = 'declared' | 'migrated' | 'strict';
+
+/** The enum types the columns of `tables` use, in `snapshot`. */
+function enumsOf(snapshot: Snapshot, tables: Set<string>): Set<string> {
+  const out = new Set<string>();
+  for (const [name, t] of Object.entries(snapshot.tables)) {
+    if (!tables.has(name)) continue;
+    for (const c of Object.values(t.columns)) out.add(c.type.replace(/\[\]$/, ''));
+  }
+  return out;
+}
+
 /** Compares the schema the migrations build with the one the models `sync()`. */
-export function compareModels(migrated: Snapshot, models: Snapshot, tables: ModelTable[]): ModelsComparison {
+export function compareModels(
+  migrated: Snapshot,
+  models: Snapshot,
+  tables: ModelTable[],
+  scope: ModelsScope = 'declared',
+): ModelsComparison {
   const clientDefaults = new Set(tables.flatMap((t) => t.clientDefaults.map((c) => `${t.table}.${c}`)));
   const beforeNames: RealNames = new Map();
   const afterNames: RealNames = new Map();
   const a = normalise(migrated, clientDefaults, beforeNames);
   const b = normalise(models, clientDefaults, afterNames);
-  const changes = pairByName(diffSnapshots(a, b).map((c) => withRealNames(c, beforeNames, afterNames)));
+  let changes = pairByName(diffSnapshots(a, b).map((c) => withRealNames(c, beforeNames, afterNames)));
+  if (scope !== 'strict') {
+    const covered = new Set(scope === 'declared' ? tables.map((t) => t.table) : Object.keys(migrated.tables));
+    const enums = new Set([...enumsOf(migrated, covered), ...enumsOf(models, covered)]);
+    changes = changes.filter((c) =>
+      c.kind === 'enum' ? enums.has(c.name) : c.kind === 'schema' || covered.has(tableOfChange(c)),
+    );
+  }
   return { changes, migrated: a, models: b };
 }
 

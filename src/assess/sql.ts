@@ -11,11 +11,28 @@ export interface RelName {
   name: string;
 }
 
+/** A column as a CREATE TABLE or ADD COLUMN writes it. */
+export interface ColumnSpec {
+  name: string;
+  /** The type as PostgreSQL's parser names it, e.g. `int4`, `timestamp`, `bpchar(3)`, `serial`. */
+  type: string;
+  primaryKey: boolean;
+}
+
 export type SqlAction =
-  | { kind: 'create-table'; table: RelName }
+  | { kind: 'create-table'; table: RelName; columns: ColumnSpec[] }
   | { kind: 'create-index'; table: RelName; index?: string; concurrent: boolean; unique: boolean }
   | { kind: 'drop-index'; indexes: RelName[]; concurrent: boolean }
-  | { kind: 'add-column'; table: RelName; column: string; default?: ColumnDefault; notNull: boolean }
+  | {
+      kind: 'add-column';
+      table: RelName;
+      column: string;
+      type: string;
+      default?: ColumnDefault;
+      notNull: boolean;
+      primaryKey: boolean;
+    }
+  | { kind: 'drop-default'; table: RelName; column: string }
   | { kind: 'set-not-null'; table: RelName; column: string }
   | { kind: 'add-check'; table: RelName; name?: string; validated: boolean }
   | { kind: 'add-foreign-key'; table: RelName; references: RelName; name?: string; validated: boolean }
@@ -26,6 +43,9 @@ export type SqlAction =
   | { kind: 'rename-column'; table: RelName; from: string; to: string }
   | { kind: 'rename-table'; table: RelName; to: string }
   | { kind: 'truncate'; tables: RelName[] }
+  | { kind: 'vacuum-full'; tables: RelName[] }
+  | { kind: 'cluster'; table?: RelName }
+  | { kind: 'dml'; verb: 'INSERT' | 'UPDATE' | 'DELETE' | 'MERGE'; table: RelName }
   | { kind: 'add-enum-value'; type: string; value: string }
   | {
       kind: 'lock-timeout';
@@ -37,6 +57,8 @@ export type SqlAction =
 export interface ColumnDefault {
   /** Names of the functions the default expression calls (lower case, without schema). */
   functions: string[];
+  /** A default that is the same for every row (`'draft'`, `0`, `now()`): no rewrite since PostgreSQL 11. */
+  generated?: 'serial' | 'identity' | 'expression';
 }
 
 export interface ParsedSql {
@@ -45,6 +67,18 @@ export interface ParsedSql {
   literals: string[];
   /** The parser's message when it rejected the SQL. */
   error?: string;
+  /**
+   * A read-only SELECT of the system catalogs (Sequelize's own introspection before `addColumn`,
+   * `changeColumn`, ...): shown with the SQL but not one of the migration's statements.
+   */
+  catalog?: boolean;
+}
+
+/** PostgreSQL's parser, loaded: what the hazard rules read the SQL with (see `loadSqlParser`). */
+export interface SqlParser {
+  parse(sql: string): ParsedSql;
+  /** The statements of a query string, each as its own text (one element when it holds one). */
+  split(sql: string): string[];
 }
 
 let loaded: Promise<void> | undefined;
@@ -52,14 +86,46 @@ let ready = false;
 /** Loaded on first use: the parser is WebAssembly that initialises when imported. */
 let parseSync: (typeof import('libpg-query'))['parseSync'];
 
-/** Loads the parser (WebAssembly) once; `parseSql` needs it. */
-export function loadSqlParser(): Promise<void> {
+const PARSER: SqlParser = { parse: (sql) => parseSql(sql), split: (sql) => splitSql(sql) };
+
+/** Loads the parser (WebAssembly) once; `parseSql` needs it. Resolves to the loaded parser. */
+export function loadSqlParser(): Promise<SqlParser> {
   loaded ??= import('libpg-query').then(async (lib) => {
     await lib.loadModule();
     parseSync = lib.parseSync;
     ready = true;
   });
-  return loaded;
+  return loaded.then(() => PARSER);
+}
+
+/** The parser, when `loadSqlParser()` has finished (else a message that says to await it). */
+export function loadedSqlParser(): SqlParser {
+  if (!ready) throw new Error('The SQL parser is not loaded: await loadSqlParser() first.');
+  return PARSER;
+}
+
+/**
+ * The statements of `sql` as PostgreSQL would run them (by the parser's own statement boundaries),
+ * each trimmed, without its `;`. SQL the parser rejects stays one piece. Requires `loadSqlParser()`.
+ */
+export function splitSql(sql: string): string[] {
+  if (!ready) throw new Error('The SQL parser is not loaded: await loadSqlParser() first.');
+  let stmts: { stmt_location?: number; stmt_len?: number }[];
+  try {
+    stmts = parseSync(sql).stmts ?? [];
+  } catch {
+    return [sql];
+  }
+  if (stmts.length <= 1) return [sql];
+  // Locations count bytes of the UTF-8 text.
+  const bytes = Buffer.from(sql, 'utf8');
+  return stmts
+    .map((s) => {
+      const from = s.stmt_location ?? 0;
+      const to = s.stmt_len ? from + s.stmt_len : bytes.length;
+      return bytes.subarray(from, to).toString('utf8').trim();
+    })
+    .filter((part) => part.length > 0);
 }
 
 /** `schema.name`, or `name` when the SQL does not name a schema. */
@@ -115,6 +181,9 @@ function functionsIn(expr: Node | undefined): string[] {
   return out;
 }
 
+/** Types that are an integer column with a `nextval` default (and a sequence). */
+const SERIAL_TYPES = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallserial', 'serial2']);
+
 function constraintsOf(def: ColumnDef): Constraint[] {
   return (def.constraints ?? []).flatMap((c) => ('Constraint' in c ? [c.Constraint] : []));
 }
@@ -127,14 +196,32 @@ function alterTableActions(table: RelName, cmd: AlterTableCmd): SqlAction[] {
       const col = def.ColumnDef;
       const constraints = constraintsOf(col);
       const dflt = constraints.find((c) => c.contype === 'CONSTR_DEFAULT');
+      const primaryKey = constraints.some((c) => c.contype === 'CONSTR_PRIMARY');
+      const type = typeLabel(col.typeName);
       const action: SqlAction = {
         kind: 'add-column',
         table,
         column: col.colname ?? '',
-        notNull: col.is_not_null === true || constraints.some((c) => c.contype === 'CONSTR_NOTNULL'),
+        type,
+        notNull:
+          primaryKey || col.is_not_null === true || constraints.some((c) => c.contype === 'CONSTR_NOTNULL'),
+        primaryKey,
       };
-      if (dflt) action.default = { functions: functionsIn(dflt.raw_expr) };
+      const generated = constraints.find(
+        (c) => c.contype === 'CONSTR_IDENTITY' || c.contype === 'CONSTR_GENERATED',
+      );
+      if (SERIAL_TYPES.has(type)) action.default = { functions: ['nextval'], generated: 'serial' };
+      else if (generated)
+        action.default = {
+          functions: functionsIn(generated.raw_expr),
+          generated: generated.contype === 'CONSTR_IDENTITY' ? 'identity' : 'expression',
+        };
+      else if (dflt) action.default = { functions: functionsIn(dflt.raw_expr) };
       return [action];
+    }
+    case 'AT_ColumnDefault': {
+      // Without an expression: DROP DEFAULT.
+      return def ? [] : [{ kind: 'drop-default', table, column: cmd.name ?? '' }];
     }
     case 'AT_SetNotNull':
       return [{ kind: 'set-not-null', table, column: cmd.name ?? '' }];
@@ -184,14 +271,93 @@ function lockTimeoutValue(args: Node[] | undefined): boolean {
   return true;
 }
 
+const DML = [
+  ['InsertStmt', 'INSERT'],
+  ['UpdateStmt', 'UPDATE'],
+  ['DeleteStmt', 'DELETE'],
+  ['MergeStmt', 'MERGE'],
+] as const;
+
+/** `FULL false` / `FULL 0` / `FULL off`. */
+function isFalse(arg: Node | undefined): boolean {
+  if (!arg) return false;
+  if ('Boolean' in arg) return arg.Boolean.boolval !== true;
+  if ('Integer' in arg) return (arg.Integer.ival ?? 0) === 0;
+  if ('String' in arg) return /^(false|off|0|no)$/i.test(arg.String.sval ?? '');
+  return false;
+}
+
+/** The columns of a CREATE TABLE, with the primary key (inline or as a table constraint). */
+function tableColumns(elements: Node[] | undefined): ColumnSpec[] {
+  const keys = new Set<string>();
+  for (const e of elements ?? []) {
+    if ('Constraint' in e && e.Constraint.contype === 'CONSTR_PRIMARY')
+      for (const k of strings(e.Constraint.keys)) keys.add(k);
+  }
+  return (elements ?? []).flatMap((e) => {
+    if (!('ColumnDef' in e)) return [];
+    const col = e.ColumnDef;
+    const name = col.colname ?? '';
+    const primaryKey = keys.has(name) || constraintsOf(col).some((c) => c.contype === 'CONSTR_PRIMARY');
+    return [{ name, type: typeLabel(col.typeName), primaryKey }];
+  });
+}
+
+/** A SELECT that reads nothing but the system catalogs (and changes nothing). */
+function isCatalogSelect(stmt: Node): boolean {
+  if (!('SelectStmt' in stmt) || stmt.SelectStmt.intoClause || stmt.SelectStmt.lockingClause?.length)
+    return false;
+  let relations = 0;
+  let user = false;
+  let calls = false;
+  walk(stmt, (key, node) => {
+    if (key === 'RangeVar') {
+      relations++;
+      const rv = node as RangeVar;
+      const system =
+        rv.schemaname === 'pg_catalog' ||
+        rv.schemaname === 'information_schema' ||
+        (!rv.schemaname && (rv.relname ?? '').startsWith('pg_'));
+      if (!system) user = true;
+    }
+    if (key === 'FuncCall') {
+      const names = strings((node as { funcname?: Node[] }).funcname);
+      if (names[names.length - 1]?.toLowerCase() === 'set_config') calls = true;
+    }
+  });
+  return relations > 0 && !user && !calls;
+}
+
 function statementActions(stmt: Node): SqlAction[] {
   if ('CreateStmt' in stmt) {
     const table = rangeVar(stmt.CreateStmt.relation);
-    return table ? [{ kind: 'create-table', table }] : [];
+    return table ? [{ kind: 'create-table', table, columns: tableColumns(stmt.CreateStmt.tableElts) }] : [];
   }
   if ('CreateTableAsStmt' in stmt) {
     const table = rangeVar(stmt.CreateTableAsStmt.into?.rel);
-    return table ? [{ kind: 'create-table', table }] : [];
+    return table ? [{ kind: 'create-table', table, columns: [] }] : [];
+  }
+  if ('VacuumStmt' in stmt) {
+    const s = stmt.VacuumStmt;
+    const full = (s.options ?? []).some(
+      (o) => 'DefElem' in o && o.DefElem.defname === 'full' && !isFalse(o.DefElem.arg),
+    );
+    if (!full || s.is_vacuumcmd === false) return [];
+    const tables = (s.rels ?? []).flatMap((r) => {
+      const n = 'VacuumRelation' in r ? rangeVar(r.VacuumRelation.relation) : undefined;
+      return n ? [n] : [];
+    });
+    return [{ kind: 'vacuum-full', tables }];
+  }
+  if ('ClusterStmt' in stmt) {
+    const table = rangeVar(stmt.ClusterStmt.relation);
+    return [table ? { kind: 'cluster', table } : { kind: 'cluster' }];
+  }
+  for (const [key, verb] of DML) {
+    if (key in stmt) {
+      const table = rangeVar((stmt as Record<string, { relation?: RangeVar }>)[key]!.relation);
+      return table ? [{ kind: 'dml', verb, table }] : [];
+    }
   }
   if ('IndexStmt' in stmt) {
     const s = stmt.IndexStmt;
@@ -301,6 +467,7 @@ export function parseSql(sql: string): ParsedSql {
   }
   const actions: SqlAction[] = [];
   const literals: string[] = [];
+  const catalog = stmts.length > 0 && stmts.every(({ stmt }) => stmt && isCatalogSelect(stmt));
   for (const { stmt } of stmts) {
     if (!stmt) continue;
     actions.push(...statementActions(stmt));
@@ -310,7 +477,7 @@ export function parseSql(sql: string): ParsedSql {
       if (value !== undefined) literals.push(value);
     });
   }
-  return { actions, literals };
+  return { actions, literals, ...(catalog ? { catalog } : {}) };
 }
 
 /** An index on plain columns, as `queryInterface.addIndex` can create it. */

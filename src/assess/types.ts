@@ -48,6 +48,8 @@ export interface Finding {
   message: string;
   /** One line on how to fix it. */
   fix?: string;
+  /** The rule's page in Schemabot's repository (`docs/rules/<rule>.md`), for rules that have one. */
+  docs?: string;
   /** Silenced by a `// schemabot-ignore: RULE reason` comment in the migration: shown, never failing. */
   suppressed?: { reason: string };
 }
@@ -57,6 +59,8 @@ export interface CheckReport {
   schemaVersion: 1;
   mode: 'check';
   ok: boolean;
+  /** `fail-on` of `.schemabot.yml` the verdict was judged with (absent in reports written before it). */
+  failOn?: 'error' | 'warning' | 'info' | 'never';
   postgres: { version: string; provider: string };
   base: { ref: string; sha: string } | null;
   head: { sha: string | null };

@@ -4,10 +4,11 @@ import { resolve } from 'node:path';
 import type { RunnerChoice } from '../migrate/alembic/index.js';
 import { runCheck } from '../modes/check.js';
 import { runDiff } from '../modes/diff.js';
-import type { ProviderChoice } from '../postgres/index.js';
+import { parsePostgresUrl, type ProviderChoice } from '../postgres/index.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { COLOUR, PLAIN, renderTerminal } from '../report/terminal.js';
 import { renderDiffTerminal } from '../report/diff.js';
+import { redact, redactDeep } from '../shared/secrets.js';
 import { isEnvironmentError, UsageError } from './errors.js';
 import { registerProductionCommands } from './production.js';
 import { runModels } from '../modes/models.js';
@@ -59,12 +60,13 @@ function checkPostgresFlags(flags: PostgresFlags): void {
   if (flags.postgres === 'url' && !flags.postgresUrl) {
     throw new UsageError('--postgres url needs --postgres-url postgres://user:password@host:port/database.');
   }
+  if (flags.postgresUrl) parsePostgresUrl(flags.postgresUrl, '--postgres-url');
 }
 
-/** Writes a file, or stdout for "-". */
-function output(file: string, text: string): void {
+/** Writes a file, or stdout for "-" (JSON comes redacted value by value: see `redactDeep`). */
+function output(file: string, text: string, json = false): void {
   if (file === '-') process.stdout.write(text);
-  else writeFileSync(file, text);
+  else writeFileSync(file, json ? text : redact(text));
 }
 
 export function buildProgram(io: { exit: (code: number) => void }): Command {
@@ -99,7 +101,13 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
           .choices(['auto', 'sequelize', 'alembic'])
           .default('auto'),
       )
-      .option('--python <path>', 'the Python that runs an Alembic project (default: python3 on PATH)'),
+      .option('--python <path>', 'the Python that runs an Alembic project (default: python3 on PATH)')
+      .addOption(
+        new Option(
+          '--models <mode>',
+          'models comparison: off; on (only the tables these migrations create); strict (every table)',
+        ).choices(['off', 'on', 'strict']),
+      ),
   ).action(
     async (
       flags: PostgresFlags & {
@@ -112,6 +120,7 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
         markdown?: string;
         runner: RunnerChoice;
         python?: string;
+        models?: 'off' | 'on' | 'strict';
       },
     ) => {
       checkPostgresFlags(flags);
@@ -128,9 +137,10 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
         loader: flags.loader,
         runner: flags.runner,
         python: flags.python,
+        ...(flags.models ? { modelsMode: flags.models } : {}),
         log: (line) => process.stderr.write(`${line}\n`),
       });
-      if (flags.json) output(flags.json, JSON.stringify(report, null, 2) + '\n');
+      if (flags.json) output(flags.json, JSON.stringify(redactDeep(report), null, 2) + '\n', true);
       if (flags.markdown) output(flags.markdown, renderMarkdown(report));
       const text = renderTerminal(report, useColour && !toStdout ? COLOUR : PLAIN);
       (toStdout ? process.stderr : process.stdout).write(text);
@@ -149,6 +159,8 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
       'the applied-migrations table to leave out, as TABLE or SCHEMA.TABLE (default: SequelizeMeta and SequelizeData in public)',
     )
     .action(async (fromUrl: string, toUrl: string, flags: { json?: string; metaTable?: string }) => {
+      parsePostgresUrl(fromUrl, 'FROM_URL');
+      parsePostgresUrl(toUrl, 'TO_URL');
       const meta = flags.metaTable?.split('.');
       const result = await runDiff(
         fromUrl,
@@ -161,7 +173,7 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
             ]
           : undefined,
       );
-      if (flags.json) output(flags.json, JSON.stringify(result, null, 2) + '\n');
+      if (flags.json) output(flags.json, JSON.stringify(redactDeep(result), null, 2) + '\n', true);
       (flags.json === '-' ? process.stderr : process.stdout).write(renderDiffTerminal(result.changes));
       io.exit(result.changes.length ? 1 : 0);
     });
@@ -214,7 +226,7 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
       ),
   ).action(async (flags: ModelsFlags) => {
     const report = await runModels(modelsRequest(flags));
-    if (flags.json) output(flags.json, JSON.stringify(report, null, 2) + '\n');
+    if (flags.json) output(flags.json, JSON.stringify(redactDeep(report), null, 2) + '\n', true);
     const toStdout = flags.json === '-';
     (toStdout ? process.stderr : process.stdout).write(
       renderModelsTerminal(report, useColour && !toStdout ? COLOUR : PLAIN),
@@ -228,10 +240,15 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
       .description(
         'Write a migration from the difference between the models and the migrations (autogenerate), then prove it: up, down, up, and no drift left.',
       )
-      .argument('<name>', 'the migration name after the timestamp, e.g. add-status-to-posts'),
-  ).action(async (name: string, flags: ModelsFlags) => {
-    const report = await runGenerate({ ...modelsRequest(flags), name });
-    if (flags.json) output(flags.json, JSON.stringify(report, null, 2) + '\n');
+      .argument('<name>', 'the migration name after the timestamp, e.g. add-status-to-posts')
+      .option('--keep-unproven', 'keep the written migration even when its proof (up, down, up) fails'),
+  ).action(async (name: string, flags: ModelsFlags & { keepUnproven?: boolean }) => {
+    const report = await runGenerate({
+      ...modelsRequest(flags),
+      name,
+      ...(flags.keepUnproven ? { keepUnproven: true } : {}),
+    });
+    if (flags.json) output(flags.json, JSON.stringify(redactDeep(report), null, 2) + '\n', true);
     const toStdout = flags.json === '-';
     (toStdout ? process.stderr : process.stdout).write(
       renderGenerateTerminal(report, useColour && !toStdout ? COLOUR : PLAIN),

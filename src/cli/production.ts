@@ -7,10 +7,12 @@ import { runRollback } from '../modes/rollback.js';
 import { runStamp } from '../modes/stamp.js';
 import { runStatus } from '../modes/status.js';
 import { runUpgrade, type DriftPolicy } from '../modes/upgrade.js';
-import type { ProviderChoice } from '../postgres/index.js';
+import { parsePostgresUrl, type ProviderChoice } from '../postgres/index.js';
+import { redactDeep } from '../shared/secrets.js';
 import { COLOUR, PLAIN } from '../report/terminal.js';
 import { UsageError } from './errors.js';
-import { withCaFile } from '../modes/production/database.js';
+import { checkDatabaseUrl, withCaFile } from '../modes/production/database.js';
+import { cancelOnSignals, SIGNAL_EXIT } from '../modes/production/cancel.js';
 
 function seconds(allowZero: boolean) {
   return (value: string): number => {
@@ -62,6 +64,9 @@ interface SafetyFlags {
   statementTimeout?: number;
   retries: number;
   retryDelay: number;
+  migrationTimeout?: number;
+  allowDataLoss?: boolean;
+  drift: DriftPolicy;
 }
 
 function common(cmd: Command): Command {
@@ -125,8 +130,21 @@ function safetyOptions(cmd: Command): Command {
       ),
     )
     .option('--retries <n>', 'retries of a migration whose lock was not granted in time', count, 3)
+    .addOption(secondsOption('--retry-delay <seconds>', 'wait before the first retry (doubles each time)', 1))
     .addOption(
-      secondsOption('--retry-delay <seconds>', 'wait before the first retry (doubles each time)', 1),
+      secondsOption(
+        '--migration-timeout <seconds>',
+        'how long one migration may run, in the rehearsal and in production (default 600)',
+      ),
+    )
+    .option(
+      '--allow-data-loss',
+      'run migrations whose statements destroy data (DROP, TRUNCATE, DELETE/UPDATE without WHERE, narrowing type changes) in tables holding rows',
+    )
+    .addOption(
+      new Option('--drift <policy>', 'when the live schema differs from the replayed migrations')
+        .choices(['fail', 'warn', 'ignore'])
+        .default('fail'),
     );
 }
 
@@ -134,6 +152,7 @@ function checkRehearsalFlags(flags: RehearsalFlags): void {
   if (flags.postgres === 'url' && !flags.postgresUrl) {
     throw new UsageError('--postgres url needs --postgres-url postgres://user:password@host:port/database.');
   }
+  if (flags.postgresUrl) parsePostgresUrl(flags.postgresUrl, '--postgres-url');
 }
 
 /**
@@ -144,16 +163,26 @@ function checkRehearsalFlags(flags: RehearsalFlags): void {
 export function registerProductionCommands(program: Command, io: { exit(code: number): void }): void {
   const useColour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  // SIGTERM/SIGINT cancel the run's own statements, wait for the rollback, release the lock and
+  // still write the report; the exit code then says which signal (143, 130).
+  let signals: ReturnType<typeof cancelOnSignals> | undefined;
+  const cancellable = () => {
+    signals ??= cancelOnSignals(log);
+    return { signal: signals.signal, frontEnd: 'cli' as const };
+  };
   const finish = (report: ProductionReport, json: string | undefined): void => {
-    const text = JSON.stringify(report, null, 2) + '\n';
+    // Values only: a weak password that is also a word must not rename the report's fields.
+    const text = JSON.stringify(redactDeep(report), null, 2) + '\n';
     if (json === '-') process.stdout.write(text);
     else if (json) writeFileSync(json, text);
     const human = renderProduction(report, useColour && json !== '-' ? COLOUR : PLAIN);
     (json === '-' ? process.stderr : process.stdout).write(human);
-    io.exit(report.ok ? 0 : 1);
+    const received = signals?.received();
+    signals?.dispose();
+    io.exit(received ? SIGNAL_EXIT[received] : report.ok ? 0 : 1);
   };
   const base = (flags: CommonFlags) => ({
-    databaseUrl: withCaFile(flags.databaseUrl, flags.databaseCa),
+    databaseUrl: withCaFile(checkDatabaseUrl(flags.databaseUrl), flags.databaseCa),
     cwd: resolve(flags.cwd),
     migrationsPath: flags.migrationsPath,
     log,
@@ -170,6 +199,9 @@ export function registerProductionCommands(program: Command, io: { exit(code: nu
     statementTimeoutMs: flags.statementTimeout,
     retries: flags.retries,
     retryDelayMs: flags.retryDelay,
+    migrationTimeoutMs: flags.migrationTimeout,
+    allowDataLoss: flags.allowDataLoss,
+    drift: flags.drift,
   });
 
   rehearsalOptions(
@@ -183,7 +215,10 @@ export function registerProductionCommands(program: Command, io: { exit(code: nu
     'the drift replay',
   ).action(async (flags: CommonFlags & RehearsalFlags & { drift?: boolean }) => {
     checkRehearsalFlags(flags);
-    finish(await runStatus({ ...base(flags), ...rehearsal(flags), drift: flags.drift }), flags.json);
+    finish(
+      await runStatus({ ...base(flags), ...rehearsal(flags), ...cancellable(), drift: flags.drift }),
+      flags.json,
+    );
   });
 
   safetyOptions(
@@ -199,28 +234,21 @@ export function registerProductionCommands(program: Command, io: { exit(code: nu
           '--dry-run',
           'rehearse and print the plan and the SQL of each pending migration; change nothing',
         )
-        .option('--allow-out-of-order', 'apply pending migrations that sort before the newest applied one')
-        .addOption(
-          new Option('--drift <policy>', 'when the live schema differs from the replayed migrations')
-            .choices(['fail', 'warn', 'ignore'])
-            .default('warn'),
-        ),
+        .option('--allow-out-of-order', 'apply pending migrations that sort before the newest applied one'),
       'the rehearsal',
     ),
   ).action(
     async (
-      flags: CommonFlags &
-        RehearsalFlags &
-        SafetyFlags & { dryRun?: boolean; allowOutOfOrder?: boolean; drift: DriftPolicy },
+      flags: CommonFlags & RehearsalFlags & SafetyFlags & { dryRun?: boolean; allowOutOfOrder?: boolean },
     ) => {
       checkRehearsalFlags(flags);
       const report = await runUpgrade({
         ...base(flags),
         ...rehearsal(flags),
         ...safety(flags),
+        ...cancellable(),
         dryRun: flags.dryRun,
         allowOutOfOrder: flags.allowOutOfOrder,
-        drift: flags.drift,
       });
       finish(report, flags.json);
     },
@@ -237,15 +265,12 @@ export function registerProductionCommands(program: Command, io: { exit(code: nu
       )
         .option('--to <name>', 'revert every migration applied after NAME (NAME stays applied)')
         .option('--steps <n>', 'revert the newest N applied migrations', positiveCount)
-        .option('--dry-run', 'rehearse and print the plan and the SQL of each down; change nothing')
-        .option('--allow-data-loss', 'run downs that drop tables or columns holding data'),
+        .option('--dry-run', 'rehearse and print the plan and the SQL of each down; change nothing'),
       'the rehearsal',
     ),
   ).action(
     async (
-      flags: CommonFlags &
-        RehearsalFlags &
-        SafetyFlags & { to?: string; steps?: number; dryRun?: boolean; allowDataLoss?: boolean },
+      flags: CommonFlags & RehearsalFlags & SafetyFlags & { to?: string; steps?: number; dryRun?: boolean },
     ) => {
       checkRehearsalFlags(flags);
       if ((flags.to === undefined) === (flags.steps === undefined)) {
@@ -255,10 +280,10 @@ export function registerProductionCommands(program: Command, io: { exit(code: nu
         ...base(flags),
         ...rehearsal(flags),
         ...safety(flags),
+        ...cancellable(),
         to: flags.to,
         steps: flags.steps,
         dryRun: flags.dryRun,
-        allowDataLoss: flags.allowDataLoss,
       });
       finish(report, flags.json);
     },
@@ -274,6 +299,9 @@ export function registerProductionCommands(program: Command, io: { exit(code: nu
     .requiredOption('--to <name>', 'the newest migration file to mark as applied')
     .addOption(lockWaitOption())
     .action(async (flags: CommonFlags & { to: string; lockWait: number }) => {
-      finish(await runStamp({ ...base(flags), to: flags.to, lockWaitMs: flags.lockWait }), flags.json);
+      finish(
+        await runStamp({ ...base(flags), ...cancellable(), to: flags.to, lockWaitMs: flags.lockWait }),
+        flags.json,
+      );
     });
 }

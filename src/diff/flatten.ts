@@ -38,6 +38,32 @@ function omit(value: object, keys: string[]): Record<string, unknown> {
 
 const OWN = ['name', 'comment', 'privileges'];
 
+/** `NULL`, `NULL::character varying`, `(NULL)::text`: a default of NULL is no default. */
+const NULL_DEFAULT = /^\(*\s*NULL\s*\)*(?:\s*::\s*[^:]+?)*\s*$/i;
+
+/** A column's default as compared: a default of NULL (with any cast) equals none. */
+export function comparableDefault(value: string | null): string | null {
+  return value !== null && NULL_DEFAULT.test(value) ? null : value;
+}
+
+/**
+ * A function definition as compared: trailing whitespace on each line, line endings and trailing blank
+ * lines do not count (an editor's or a driver's doing, not a change of the function).
+ */
+export function comparableBody(definition: string | null): string | null {
+  if (definition === null) return null;
+  return (
+    definition
+      .replace(/\r\n?/g, '\n')
+      .split('\n')
+      .map((line) => line.replace(/[ \t]+$/, ''))
+      .join('\n')
+      .replace(/\n+$/, '')
+      // Blank lines at the end of the body, before its closing dollar quote.
+      .replace(/\n+(\$[A-Za-z_0-9]*\$)$/, '\n$1')
+  );
+}
+
 /** Flattens a snapshot into entries keyed by kind and name. */
 export function flatten(snapshot: Snapshot): Map<string, Entry> {
   const entries = new Map<string, Entry>();
@@ -99,7 +125,10 @@ export function flatten(snapshot: Snapshot): Map<string, Entry> {
   for (const d of Object.values(snapshot.domains)) object('domain', 'domain', d.name, d);
   for (const t of Object.values(snapshot.types)) object('type', 'type', t.name, t);
   for (const s of Object.values(snapshot.sequences)) object('sequence', 'sequence', s.name, s);
-  for (const f of Object.values(snapshot.functions)) object('function', f.kind, f.name, f);
+  for (const f of Object.values(snapshot.functions)) {
+    const key = object('function', f.kind, f.name, f);
+    entries.get(key)!.fields.definition = comparableBody(f.definition);
+  }
 
   const relationChildren = (key: string, qualified: string, rel: TableInfo | ViewInfo): void => {
     for (const i of Object.values(rel.indexes))
@@ -113,11 +142,12 @@ export function flatten(snapshot: Snapshot): Map<string, Entry> {
     const nested = ['schema', 'columns', 'constraints', 'indexes', 'triggers', 'policies', 'sequences'];
     const key = object('table', 'table', qualified, t, { drop: nested, full: omit(t, ['name', 'schema']) });
     for (const c of Object.values(t.columns)) {
-      object('column', 'column', `${qualified}.${c.name}`, c, {
+      const column = object('column', 'column', `${qualified}.${c.name}`, c, {
         parent: key,
         table: qualified,
         drop: ['position'],
       });
+      entries.get(column)!.fields.default = comparableDefault(c.default);
     }
     for (const c of Object.values(t.constraints)) {
       object('constraint', 'constraint', `${qualified}.${c.name}`, c, { parent: key, table: qualified });

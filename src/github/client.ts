@@ -1,6 +1,7 @@
 import { retry } from '@octokit/plugin-retry';
 import { throttling, type ThrottlingOptions } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
+import { redactDeep } from '../shared/secrets.js';
 
 /** Where the GitHub layer reports retries and waits (the action passes `core`, the CLI its logger). */
 export interface GitHubLogger {
@@ -93,7 +94,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   const spacing =
     options.writeSpacing === false ? { write: unspacedGroup(), notifications: unspacedGroup() } : {};
 
-  return new SchemabotOctokit({
+  const client = new SchemabotOctokit({
     auth: token,
     baseUrl: (options.baseUrl ?? defaultApiUrl()).replace(/\/+$/, ''),
     userAgent: 'schemabot',
@@ -118,4 +119,16 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       ...spacing,
     },
   });
+  // Every text sent to GitHub (comment bodies, status descriptions, check output) passes through the
+  // secret registry: nothing Schemabot writes there can carry a password.
+  client.hook.before('request', (request) => {
+    const fields = request as unknown as Record<string, unknown>;
+    for (const [key, value] of Object.entries(fields)) {
+      if (!NOT_CONTENT.has(key)) fields[key] = redactDeep(value);
+    }
+  });
+  return client;
 }
+
+/** Request options that are not content: where the request goes and how. */
+const NOT_CONTENT = new Set(['method', 'url', 'baseUrl', 'headers', 'request', 'mediaType', 'data']);

@@ -15,6 +15,12 @@ export interface GatePullRequest {
   headSha: string;
   /** The latest status of each `schemabot/check…` context on the head commit. */
   statuses: GateStatus[];
+  /**
+   * The pull request came from a fork: its statuses were set by the fork's own run, which the fork
+   * controls, so they are advisory. Such a pull request passes the gate only through the re-proof the
+   * post-merge run makes itself (`reproved`).
+   */
+  fork: boolean;
   ok: boolean;
   /** What was wrong, for people; null when ok. */
   problem: string | null;
@@ -26,6 +32,8 @@ export interface MergeGateResult {
   pullRequests: GatePullRequest[];
   /** One paragraph that says what the gate saw and, when it refuses, what to do. */
   message: string;
+  /** Pull requests from forks, whose statuses do not count: the caller must re-prove their migrations. */
+  reproofNeeded: number[];
 }
 
 export interface MergeGateTarget {
@@ -64,6 +72,7 @@ export async function mergeGate(client: GitHubClient, target: MergeGateTarget): 
       ok: false,
       sha: target.sha,
       pullRequests: [],
+      reproofNeeded: [],
       message:
         `Merge gate: no merged pull request brought commit ${short}${target.branch ? ` to ${target.branch}` : ''}` +
         `${associated.length ? ` (GitHub associates it only with ${associated.map((p) => `#${p.number} (${p.state}${p.merged_at ? ', merged' : ''})`).join(', ')})` : ''}, ` +
@@ -84,31 +93,40 @@ export async function mergeGate(client: GitHubClient, target: MergeGateTarget): 
       .map((s) => ({ context: s.context, state: s.state, description: s.description ?? null }));
     const bad = statuses.filter((s) => s.state !== 'success');
     const head = `its head commit ${pr.head.sha.slice(0, 7)}`;
-    const problem = !statuses.length
-      ? `${head} has no ${prefix}… status`
-      : bad.length
-        ? `on ${head}, ` +
-          bad
-            .map((s) => `${s.context} is ${s.state}${s.description ? ` ("${s.description}")` : ''}`)
-            .join(', ')
-        : null;
+    const fork = pr.head.repo?.full_name !== `${target.owner}/${target.repo}`;
+    const problem = fork
+      ? null
+      : !statuses.length
+        ? `${head} has no ${prefix}… status`
+        : bad.length
+          ? `on ${head}, ` +
+            bad
+              .map((s) => `${s.context} is ${s.state}${s.description ? ` ("${s.description}")` : ''}`)
+              .join(', ')
+          : null;
     pullRequests.push({
       number: pr.number,
       htmlUrl: pr.html_url,
       headSha: pr.head.sha,
       statuses,
+      fork,
       ok: problem === null,
       problem,
     });
   }
   const refused = pullRequests.filter((p) => !p.ok);
+  const reproofNeeded = pullRequests.filter((p) => p.fork && p.ok).map((p) => p.number);
   const message = refused.length
     ? `Merge gate: refusing to upgrade from ${short}: ` +
       refused.map((p) => `pull request #${p.number} (${p.htmlUrl}): ${p.problem}`).join('; ') +
       `. Every ${prefix} status of the merged pull request must be success: fix the migrations in a new ` +
       'pull request (or re-run its check), then merge again.'
     : `Merge gate: ${pullRequests
-        .map((p) => `pull request #${p.number} passed ${p.statuses.map((s) => s.context).join(', ')}`)
+        .map((p) =>
+          p.fork
+            ? `pull request #${p.number} comes from a fork: its status is advisory, its migrations are re-proved here`
+            : `pull request #${p.number} passed ${p.statuses.map((s) => s.context).join(', ')}`,
+        )
         .join('; ')}.`;
-  return { ok: refused.length === 0, sha: target.sha, pullRequests, message };
+  return { ok: refused.length === 0, sha: target.sha, pullRequests, message, reproofNeeded };
 }

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import type { PostgresServer } from '../postgres/index.js';
+import { parseSync } from 'libpg-query';
 import { loadParser, transactionEffect } from './observe-transactions.js';
 
 /**
@@ -34,6 +35,12 @@ export interface RelationLock {
 export interface StatementObservation {
   /** Position in the migration's statements (0-based). */
   index: number;
+  /**
+   * When the captured query held several statements (Sequelize sends `CREATE TYPE` and `ALTER TABLE`
+   * as one), it is replayed and measured statement by statement: which one this is (0-based), and
+   * `sql` is that statement alone. Absent for a query of one statement.
+   */
+  part?: number;
   sql: string;
   /** Replay duration of the statement itself, in milliseconds. */
   ms: number;
@@ -141,7 +148,11 @@ SELECT
       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS locks,
   (SELECT coalesce(json_agg(json_build_array(c.oid, c.relfilenode,
             CASE WHEN c.relkind IN ('r', 'm', 't') THEN pg_stat_get_xact_numscans(c.oid) ELSE 0 END)), '[]')
-     FROM pg_class c WHERE c.oid = ANY($1::oid[])) AS relations`;
+     FROM pg_class c WHERE c.oid = ANY($1::oid[])) AS relations,
+  (SELECT coalesce(json_agg(json_build_array(quote_ident(n.nspname) || '.' || quote_ident(c.relname), c.oid, c.relfilenode)), '[]')
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('i', 'I') AND NOT c.oid = ANY($1::oid[])
+      AND quote_ident(n.nspname) || '.' || quote_ident(c.relname) = ANY($2::text[])) AS renewed`;
 
 interface Relation {
   name: string;
@@ -152,6 +163,8 @@ interface Relation {
 }
 
 interface State {
+  /** Indexes of the same name as one that existed before, with a new oid: rebuilt (ALTER COLUMN TYPE). */
+  renewed: Map<number, string>;
   locks: Map<number, string>;
   files: Map<number, number>;
   scans: Map<number, number>;
@@ -164,6 +177,33 @@ interface Held {
 }
 
 const OUTSIDE_TRANSACTION = '25001';
+
+/**
+ * The statements of one captured query by the parser's boundaries (one element when it holds one, or
+ * when the parser rejects it: PostgreSQL then rejects it whole). Locations count UTF-8 bytes.
+ */
+export function splitQuery(sql: string): string[] {
+  let stmts: { stmt_location?: number; stmt_len?: number }[];
+  try {
+    stmts = (parseSync(sql) as { stmts?: { stmt_location?: number; stmt_len?: number }[] }).stmts ?? [];
+  } catch {
+    return [sql];
+  }
+  if (stmts.length <= 1) return [sql];
+  const bytes = Buffer.from(sql, 'utf8');
+  const parts = stmts
+    .map((s) => {
+      const from = s.stmt_location ?? 0;
+      const to = s.stmt_len ? from + s.stmt_len : bytes.length;
+      return bytes.subarray(from, to).toString('utf8').trim();
+    })
+    .filter((p) => p.length > 0);
+  // A query that opens or ends a transaction itself is replayed as it was sent.
+  return parts.length > 1 &&
+    !parts.some((p) => transactionEffect(p).control || transactionEffect(p).savepoint)
+    ? parts
+    : [sql];
+}
 
 /**
  * Replays `statements` in order on the database at `url` (a copy of the database as it was before the
@@ -238,14 +278,19 @@ async function replay(client: pg.Client, statements: string[]): Promise<Migratio
   const before = await relations(client);
   const oids = [...before.keys()];
   const files = new Map([...before].map(([oid, r]) => [oid, r.file]));
+  const indexNames = [...before.values()].filter((r) => r.kind === 'index').map((r) => r.name);
+  const fileByName = new Map([...before.values()].map((r) => [r.name, r.file]));
+  /** Rebuilt indexes already reported (by their new oid). */
+  const renewedSeen = new Set<number>();
   const held = new Map<number, Held>();
   let clock = 0;
 
   const readState = async (): Promise<State> => {
-    const res = await client.query<{ locks: [number, string][]; relations: [number, number, number][] }>(
-      STATE_QUERY,
-      [oids],
-    );
+    const res = await client.query<{
+      locks: [number, string][];
+      relations: [number, number, number][];
+      renewed: [string, number, number][];
+    }>(STATE_QUERY, [oids, indexNames]);
     const row = res.rows[0]!;
     const locks = new Map<number, string>();
     for (const [oid, mode] of row.locks) {
@@ -255,19 +300,34 @@ async function replay(client: pg.Client, statements: string[]): Promise<Migratio
       if (known === undefined || rank(mode) > rank(known)) locks.set(o, mode);
     }
     return {
+      // Kept storage (a binary-compatible type change re-creates the index on the same file): no rebuild.
+      renewed: new Map(
+        row.renewed
+          .filter(([name, , file]) => fileByName.get(name) !== Number(file))
+          .map(([name, oid]) => [Number(oid), name]),
+      ),
       locks,
       files: new Map(row.relations.map(([oid, file]) => [Number(oid), Number(file)])),
       scans: new Map(row.relations.map(([oid, , scans]) => [Number(oid), Number(scans)])),
     };
   };
 
-  /** Relations whose data file changed since the last look (and remembers the new files). */
-  const rewritten = (now: Map<number, number>): string[] => {
+  /**
+   * Relations whose data file changed since the last look (and remembers the new files), and indexes
+   * PostgreSQL dropped and built again under the same name (a column type change does that to the
+   * indexes on the column: new oid, so only the name tells).
+   */
+  const rewritten = (state: Pick<State, 'files' | 'renewed'>): string[] => {
     const out: string[] = [];
-    for (const [oid, file] of now) {
+    for (const [oid, file] of state.files) {
       const old = files.get(oid);
       if (old !== undefined && file !== 0 && old !== 0 && file !== old) out.push(before.get(oid)!.name);
       files.set(oid, file);
+    }
+    for (const [oid, name] of state.renewed) {
+      if (renewedSeen.has(oid)) continue;
+      renewedSeen.add(oid);
+      if (!out.includes(name)) out.push(name);
     }
     return out;
   };
@@ -320,8 +380,59 @@ async function replay(client: pg.Client, statements: string[]): Promise<Migratio
     }
   };
 
+  /**
+   * One statement inside an open transaction (the migration's, or the one a multi-statement query runs
+   * in): a savepoint lets the replay go on past a rejected statement.
+   */
+  const inOpenTransaction = async (obs: StatementObservation, sql: string): Promise<void> => {
+    const start = await readState();
+    await client.query('SAVEPOINT schemabot_observe');
+    const result = await run(sql);
+    obs.ms = round(result.ms);
+    const since = clock;
+    clock += result.ms;
+    if (result.error) {
+      Object.assign(obs, errorFields(result.error));
+      await client.query('ROLLBACK TO SAVEPOINT schemabot_observe; RELEASE SAVEPOINT schemabot_observe');
+      return;
+    }
+    await client.query('RELEASE SAVEPOINT schemabot_observe');
+    const end = await readState();
+    obs.locks = taken(end, since);
+    obs.rewrites = rewritten(end);
+    obs.scans = scanned(start, end);
+  };
+
   const observations: StatementObservation[] = [];
   for (const [index, sql] of statements.entries()) {
+    const parts = splitQuery(sql);
+    if (parts.length > 1 && client.getTransactionStatus() !== 'E') {
+      // PostgreSQL runs a multi-statement query in one implicit transaction (unless the migration
+      // opened one): each statement is measured, and locks last until the query's end.
+      const implicit = client.getTransactionStatus() === 'I';
+      if (implicit) await client.query('BEGIN');
+      for (const [part, text] of parts.entries()) {
+        const obs: StatementObservation = {
+          index,
+          part,
+          sql: text,
+          ms: 0,
+          locks: [],
+          rewrites: [],
+          scans: [],
+          inTransaction: true,
+          ...(implicit ? {} : { migrationTransaction: true }),
+        };
+        observations.push(obs);
+        await inOpenTransaction(obs, text);
+      }
+      if (implicit) {
+        const commit = await run('COMMIT');
+        clock += commit.ms;
+        release();
+      }
+      continue;
+    }
     const effect = transactionEffect(sql);
     const migrationTransaction = client.getTransactionStatus() !== 'I';
     const obs: StatementObservation = {
@@ -357,23 +468,7 @@ async function replay(client: pg.Client, statements: string[]): Promise<Migratio
     }
 
     if (migrationTransaction) {
-      // Inside the migration's transaction: a savepoint lets the replay go on past a rejected statement.
-      const start = await readState();
-      await client.query('SAVEPOINT schemabot_observe');
-      const result = await run(sql);
-      obs.ms = round(result.ms);
-      const since = clock;
-      clock += result.ms;
-      if (result.error) {
-        Object.assign(obs, errorFields(result.error));
-        await client.query('ROLLBACK TO SAVEPOINT schemabot_observe; RELEASE SAVEPOINT schemabot_observe');
-        continue;
-      }
-      await client.query('RELEASE SAVEPOINT schemabot_observe');
-      const end = await readState();
-      obs.locks = taken(end, since);
-      obs.rewrites = rewritten(end.files);
-      obs.scans = scanned(start, end);
+      await inOpenTransaction(obs, sql);
       continue;
     }
 
@@ -386,7 +481,7 @@ async function replay(client: pg.Client, statements: string[]): Promise<Migratio
       clock += result.ms;
       const end = await readState();
       obs.locks = taken(end, since);
-      obs.rewrites = rewritten(end.files);
+      obs.rewrites = rewritten(end);
       obs.scans = scanned(start, end);
       const commit = await run('COMMIT');
       clock += commit.ms;
@@ -407,7 +502,7 @@ async function replay(client: pg.Client, statements: string[]): Promise<Migratio
     obs.ms = round(outside.ms);
     clock += outside.ms;
     if (outside.error) Object.assign(obs, errorFields(outside.error));
-    obs.rewrites = rewritten((await readState()).files);
+    obs.rewrites = rewritten(await readState());
   }
   if (client.getTransactionStatus() !== 'I') {
     // The migration left its transaction open: its locks were held to the end.

@@ -1,3 +1,4 @@
+import { EnvironmentError } from '../shared/errors.js';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { DeclaredTable, ModelsEntry, ProjectInfo } from './protocol.js';
@@ -15,7 +16,7 @@ export interface ModelTable {
 }
 
 /** The models cannot be found or loaded: names the file and what to do (exit code 2). */
-export class ModelsError extends Error {
+export class ModelsError extends EnvironmentError {
   readonly file?: string;
   constructor(message: string, options: { file?: string; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

@@ -1,26 +1,23 @@
-const secrets = new Set<string>();
+/**
+ * Secret redaction for the migration runner: a thin view of the process-wide secret registry
+ * (`src/shared/secrets.ts`), kept for the modules that import it from here.
+ */
+import { redact as redactAll, registerSecret, registerUrl } from '../shared/secrets.js';
 
 /** Remembers a password so that `redact` removes it from any text (error messages, SQL, logs). */
 export function addSecret(secret: string | undefined | null): void {
-  if (secret && secret.length >= 3) secrets.add(secret);
+  registerSecret(secret);
 }
 
-/** Remembers the password of a connection URL. */
+/** Remembers a connection URL and its password (as written, decoded and percent-encoded). */
 export function addUrlSecret(url: string): void {
-  try {
-    const password = new URL(url).password;
-    if (password) {
-      addSecret(password);
-      addSecret(decodeURIComponent(password));
-    }
-  } catch {
-    // not a URL: nothing to remember
-  }
+  registerUrl(url);
 }
 
-/** Hides passwords: any `scheme://user:password@` and every remembered secret. */
+/** The migration runner's mask (its reports and tests have always shown five stars). */
+const MIGRATE_MASK = '*****';
+
+/** Hides passwords: every registered secret and anything shaped like `user:password@` or `password=`. */
 export function redact(text: string): string {
-  let out = text.replace(/\b([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*):[^@/\s]*@/gi, '$1:*****@');
-  for (const secret of secrets) out = out.split(secret).join('*****');
-  return out;
+  return redactAll(text, MIGRATE_MASK);
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { assess } from '../assess/index.js';
-import { loadConfig } from '../assess/config.js';
+import { loadConfig, type HazardConfig } from '../assess/config.js';
 import { hazardFindings } from '../assess/hazards.js';
 import { loadSqlParser } from '../assess/sql.js';
 import type { Finding } from '../assess/types.js';
@@ -128,11 +128,11 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
       const { initial, final } = await roundTrip(ws, plan, reports, replayFailures, baseReplay, log);
       const changes = diffSnapshots(initial, final);
       const migrations = plan.migrations.map((m) => reports.get(m.name)!);
-      const { hazards, sources } = await readHazards(plan, migrations, server.major);
+      const { hazards, sources } = await readHazards(plan, migrations, server.major, config);
       // Alembic's models (target_metadata) are compared by the worker's compare-models, not by a sync.
       const models =
-        project.runner !== 'alembic' && allRan(migrations, replayFailures)
-          ? await modelsSection(server, project, final, log)
+        project.runner !== 'alembic' && allRan(migrations, replayFailures) && options.modelsMode !== 'off'
+          ? await modelsSection(server, project, final, log, options.modelsMode)
           : undefined;
       return assess({
         hazards,
@@ -177,6 +177,7 @@ async function modelsSection(
   project: Project,
   final: Snapshot,
   log: (line: string) => void,
+  scope?: 'on' | 'strict',
 ): Promise<{ section: ModelsSection; findings: Finding[] } | undefined> {
   let entry: ModelsEntry | null;
   try {
@@ -189,7 +190,13 @@ async function modelsSection(
   const source = relative(project.cwd, entry.path) || '.';
   log(`Comparing the models (${source}) with the migrations`);
   try {
-    const { comparison, schema } = await compareWithModels(server, project, entry, final);
+    const { comparison, schema } = await compareWithModels(
+      server,
+      project,
+      entry,
+      final,
+      scope && (scope === 'on' ? 'migrated' : 'strict'),
+    );
     return {
       section: { source, tables: schema.tables.length, changes: comparison.changes },
       findings: modelDriftFindings(comparison.changes, schema.tables, 'warning'),
@@ -222,6 +229,7 @@ async function readHazards(
   plan: Plan,
   migrations: MigrationReport[],
   postgresMajor: number,
+  config: HazardConfig,
 ): Promise<{ hazards: Finding[]; sources: Map<string, string> }> {
   const sources = new Map<string, string>();
   for (const m of plan.migrations) {
@@ -232,15 +240,19 @@ async function readHazards(
   if (!plan.base) return { hazards: [], sources };
   const judged = migrations.filter((m) => m.up?.ok && m.up.statements.length);
   if (!judged.length) return { hazards: [], sources };
-  await loadSqlParser();
+  const parser = await loadSqlParser();
   const hazards = judged.flatMap((m) =>
-    hazardFindings({
-      migration: m.name,
-      file: m.file,
-      statements: m.up!.statements.map((s) => ({ sql: s.sql, line: s.line })),
-      observation: m.observation,
-      postgresMajor,
-    }),
+    hazardFindings(
+      {
+        parser,
+        migration: m.name,
+        file: m.file,
+        statements: m.up!.statements.map((s) => ({ sql: s.sql, line: s.line })),
+        observation: m.observation,
+        postgresMajor,
+      },
+      config,
+    ),
   );
   return { hazards, sources };
 }

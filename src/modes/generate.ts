@@ -1,6 +1,7 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import pg from 'pg';
+import { loadConfig } from '../assess/config.js';
 import { compareModels } from '../assess/models.js';
 import { loadSqlParser } from '../assess/sql.js';
 import type { Finding, StepReport } from '../assess/types.js';
@@ -23,6 +24,8 @@ export interface GenerateOptions extends ModelsOptions {
   name: string;
   /** The clock for the file name's timestamp (tests). */
   now?: Date;
+  /** Keep the migration on disk even when its proof fails (`--keep-unproven`); by default it is removed. */
+  keepUnproven?: boolean;
 }
 
 /** The JSON report of `schemabot generate` (`schemaVersion: 1`). */
@@ -170,7 +173,8 @@ export async function runGenerate(options: GenerateOptions): Promise<GenerateRep
     }
     log(`Syncing the models from ${relative(project.cwd, entry.path) || '.'}`);
     const models = await syncModels(server, project, entry, migrated.snapshot);
-    const { changes } = compareModels(migrated.snapshot, models.snapshot, models.tables);
+    const scope = (await loadConfig(project.cwd)).modelsScope ?? 'declared';
+    const { changes } = compareModels(migrated.snapshot, models.snapshot, models.tables, scope);
     if (!changes.length) {
       return done({ ok: true, file: null, changes, operations: 0, todos: [], proof: null, findings: [] });
     }
@@ -191,7 +195,15 @@ export async function runGenerate(options: GenerateOptions): Promise<GenerateRep
       throw new ModelsError(`${relative(project.cwd, path)} already exists; nothing was written.`);
     writeFileSync(path, generated.source, { flag: 'wx' });
     log(`Wrote ${relative(project.cwd, path)}: ${generated.operations} operations`);
-    const proof = await prove(url, project, { name, path }, migrated.snapshot, models, options.timeoutMs);
+    const proof = await prove(
+      url,
+      project,
+      { name, path },
+      migrated.snapshot,
+      models,
+      options.timeoutMs,
+      scope,
+    );
     const findings: Finding[] = generated.todos.map((t) => ({
       rule: 'generate-todo',
       severity: 'warning',
@@ -224,9 +236,15 @@ export async function runGenerate(options: GenerateOptions): Promise<GenerateRep
         'Complete the migration by hand; `schemabot models` lists them.',
       );
     }
+    // Only a proven migration stays on disk (the proof needs it in the migrations folder to run it).
+    const unproven = findings.some((f) => f.rule === 'generate-unproven');
+    if (unproven && !options.keepUnproven) {
+      rmSync(path, { force: true });
+      log(`Removed ${file}: its proof failed (--keep-unproven keeps it to edit)`);
+    }
     return done({
       ok: findings.length === 0,
-      file,
+      file: unproven && !options.keepUnproven ? null : file,
       changes,
       operations: generated.operations,
       todos: generated.todos,
@@ -246,6 +264,7 @@ async function prove(
   before: Snapshot,
   models: { snapshot: Snapshot; tables: Parameters<typeof compareModels>[2] },
   timeoutMs?: number,
+  scope?: Parameters<typeof compareModels>[3],
 ): Promise<NonNullable<GenerateReport['proof']>> {
   await using runner = await MigrationRunner.open(url, project, { timeoutMs });
   const proof: NonNullable<GenerateReport['proof']> = {
@@ -259,7 +278,7 @@ async function prove(
   const up = (proof.up = await runner.up(file));
   if (!up.ok) return proof;
   const afterUp = await snapshotAt(url, [metaTableOf(project)]);
-  proof.remaining = compareModels(afterUp, models.snapshot, models.tables).changes;
+  proof.remaining = compareModels(afterUp, models.snapshot, models.tables, scope).changes;
   const down = (proof.down = await runner.down(file));
   if (!down.ok) return proof;
   proof.residue = diffSnapshots(before, await snapshotAt(url, [metaTableOf(project)]));

@@ -1,7 +1,12 @@
 import pg from 'pg';
 import { relative } from 'node:path';
 import { loadConfig } from '../assess/config.js';
-import { compareModels, modelDriftFindings, type ModelsComparison } from '../assess/models.js';
+import {
+  compareModels,
+  modelDriftFindings,
+  type ModelsComparison,
+  type ModelsScope,
+} from '../assess/models.js';
 import type { Finding } from '../assess/types.js';
 import type { Change } from '../diff/index.js';
 import { takeSnapshot, type Snapshot } from '../inspect/index.js';
@@ -159,9 +164,11 @@ export async function compareWithModels(
   project: Project,
   entry: ModelsEntry,
   migrated: Snapshot,
+  override?: ModelsScope,
 ): Promise<{ comparison: ModelsComparison; schema: ModelsSchema }> {
   const schema = await syncModels(server, project, entry, migrated);
-  return { comparison: compareModels(migrated, schema.snapshot, schema.tables), schema };
+  const scope = override ?? (await loadConfig(project.cwd)).modelsScope ?? 'declared';
+  return { comparison: compareModels(migrated, schema.snapshot, schema.tables, scope), schema };
 }
 
 /**

@@ -40,4 +40,10 @@ export interface CheckOptions extends PostgresChoice {
   python?: string;
   /** Progress lines for people. */
   log?: (line: string) => void;
+  /**
+   * The models comparison (`models` input, `--models`): `off`; `on` only the tables these migrations
+   * create (a cell of a matrix over migration folders); `strict` everything. Absent: `.schemabot.yml`
+   * `models`, else the tables some model declares.
+   */
+  modelsMode?: 'off' | 'on' | 'strict';
 }

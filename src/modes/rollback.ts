@@ -1,15 +1,17 @@
-import type pg from 'pg';
-import { UsageError } from '../cli/errors.js';
-import { diffSnapshots, type Change } from '../diff/index.js';
+import { UsageError } from './errors.js';
+import { diffSnapshots } from '../diff/index.js';
 import type { Snapshot } from '../inspect/index.js';
 import { migrationFunctions } from '../migrate/project.js';
+import { newestMatching, notMigratedMessage, tableCount } from './production/adopt.js';
 import { applyStep, DEFAULTS } from './production/apply.js';
+import { Cancellation } from './production/cancel.js';
+import { readPrivileges } from './production/privileges.js';
+import { dataLossOf, describeLosses, losing } from './production/data-loss.js';
 import { LockLostError, takeLock, type MigrationLock } from './production/lock.js';
 import { Rehearsal } from './production/rehearsal.js';
-import { elapsed, errorText, ProductionSession } from './production/session.js';
+import { elapsed, errorText, ProductionSession, ReadTimeoutError } from './production/session.js';
 import { appliedFiles } from './production/state.js';
 import type {
-  DataLoss,
   ProductionOptions,
   RehearsalServerOptions,
   RehearsalReport,
@@ -17,52 +19,16 @@ import type {
   RollbackReport,
   SafetyOptions,
 } from './production/types.js';
+import { knob, rerunWith, withHint } from './production/wording.js';
 
 export interface RollbackOptions extends ProductionOptions, RehearsalServerOptions, SafetyOptions {
+  /** What a live schema that differs from the replayed migrations does (default fail). */
+  drift?: 'fail' | 'warn' | 'ignore';
   /** Revert everything applied after this migration (it stays applied). */
   to?: string;
   /** Revert the newest N applied migrations. */
   steps?: number;
   dryRun?: boolean;
-  /** Run downs that drop tables or columns (their data is lost). */
-  allowDataLoss?: boolean;
-}
-
-/** Counts stop here: enough to say "there is data", cheap enough for production. */
-const ROW_COUNT_CAP = 1_000_000;
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-/** Tables and columns the downs remove (their data goes with them), from the rehearsal's diff. */
-export function dataLossOf(changes: Change[]): DataLoss[] {
-  return changes
-    .filter((c) => c.action === 'removed' && (c.kind === 'table' || c.kind === 'column'))
-    .map((c) => ({ kind: c.kind as 'table' | 'column', name: c.name, rows: null }));
-}
-
-/** Rows (tables) or non-null values (columns) in production, capped; null when unknown. */
-async function countRows(client: pg.Client, loss: DataLoss): Promise<number | null> {
-  const parts = loss.name.split('.');
-  const [schema, table, column] =
-    loss.kind === 'table'
-      ? [parts[0], parts.slice(1).join('.'), undefined]
-      : [parts[0], parts[1], parts.slice(2).join('.')];
-  if (!schema || !table) return null;
-  const where = column ? ` WHERE ${quoteIdent(column)} IS NOT NULL` : '';
-  try {
-    await client.query('BEGIN READ ONLY');
-    await client.query("SET LOCAL statement_timeout = '5s'");
-    const r = await client.query<{ n: string }>(
-      `SELECT count(*) AS n FROM (SELECT 1 FROM ${quoteIdent(schema)}.${quoteIdent(table)}${where} LIMIT ${ROW_COUNT_CAP}) s`,
-    );
-    return Number(r.rows[0]!.n);
-  } catch {
-    return null;
-  } finally {
-    await client.query('ROLLBACK').catch(() => undefined);
-  }
 }
 
 /**
@@ -81,7 +47,9 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackRep
   if (options.steps !== undefined && (!Number.isInteger(options.steps) || options.steps < 1)) {
     throw new UsageError('--steps must be a whole number of migrations, 1 or more.');
   }
+  const fe = options.frontEnd;
   await using session = await ProductionSession.open(options, 'schemabot-rollback');
+  const cancel = new Cancellation(options.signal, session);
   const report: RollbackReport = {
     schemaVersion: 1,
     mode: 'rollback',
@@ -104,11 +72,24 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackRep
   };
   const done = async (error: string | null): Promise<RollbackReport> => {
     report.error = error;
-    report.state = await session.state();
+    try {
+      report.state = await session.state();
+    } catch (e) {
+      report.error ??= errorText(e, session.url);
+    }
     report.current = report.state.current;
-    report.ok = error === null && report.failed === null;
+    report.ok = report.error === null && report.failed === null && !report.cancelled;
     report.durationMs = elapsed(started);
     return report;
+  };
+  const cancelled = async (): Promise<RollbackReport> => {
+    const reverted = report.reverted.filter((s) => s.ok).map((s) => s.name);
+    report.cancelled = await cancel.settle(
+      reverted.length
+        ? `${reverted.length} migration(s) were reverted before: ${reverted.join(', ')}; the rest stay applied.`
+        : 'No migration was reverted: production is as it was.',
+    );
+    return done(report.cancelled.message);
   };
 
   let lock: MigrationLock | undefined;
@@ -124,6 +105,19 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackRep
     }
     const state = await session.state();
     const applied = state.applied;
+    if (!applied.length) {
+      const live = await session.snapshot();
+      if (tableCount(live) > 0) {
+        log('The database has tables but no recorded migration: looking for the migration it matches');
+        await using rehearsal = await Rehearsal.start(session.project, {
+          ...options,
+          productionMajor: session.postgres.major,
+          log,
+        });
+        const match = await newestMatching(rehearsal, session.files, live);
+        return await done(notMigratedMessage('rollback', session.project, tableCount(live), match, fe));
+      }
+    }
     let keep: number;
     if (options.to !== undefined) {
       keep = applied.indexOf(options.to) + 1;
@@ -187,6 +181,7 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackRep
         productionMajor: session.postgres.major,
         log,
       });
+      cancel.rehearsal = rehearsal;
       const rep: RehearsalReport = (report.rehearsal = {
         ok: false,
         postgres: rehearsal.postgres,
@@ -205,13 +200,37 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackRep
         );
       }
       const full = await rehearsal.snapshot();
+      const policy = options.drift ?? 'fail';
+      if (policy !== 'ignore') {
+        const drift = diffSnapshots(full, await session.snapshot());
+        if (drift.length) {
+          const list = drift.map((c) => `${c.kind} ${c.name} ${c.action}`);
+          const text =
+            `The live schema differs from what the applied migrations build (${drift.length} change(s): ` +
+            `${list.slice(0, 10).join(', ')}${list.length > 10 ? ', …' : ''}): someone changed the database ` +
+            'by hand, or a migration was edited after it ran.';
+          if (policy === 'fail') {
+            rep.error = 'drift';
+            return await done(
+              `Refusing to roll back: ${text} Nothing was changed. Run \`schemabot status --drift\` to see each ` +
+                `difference; fix the database or the migrations, or accept it with ${knob('drift', fe)} warn.`,
+            );
+          }
+          log(`Warning (${knob('drift', fe)} warn): ${text}`);
+          for (const line of list) log(`  drift: ${line}`);
+        }
+      }
+      // Rehearse as production will run: with the production user's privileges, not as superuser.
+      await rehearsal.actAs(await readPrivileges(session.client), log);
       for (const m of revertFiles) {
+        if (cancel.requested) return await cancelled();
         const step = await rehearsal.step(m, 'down');
         rep.steps.push(step);
         plan.set(m.name, step);
         log(`  rehearsed ${m.name} down: ${step.ok ? 'ok' : 'FAILED'}`);
         if (!step.ok) {
-          rep.error = `${m.name} (down) failed: ${step.error?.message ?? 'failed'}`;
+          if (cancel.requested) return await cancelled();
+          rep.error = `${m.name} (down) failed: ${withHint(step.error)}`;
           return await done(`The rehearsal failed, production was not touched: ${rep.error}`);
         }
       }
@@ -231,21 +250,18 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackRep
       rep.ok = true;
       report.changes = diffSnapshots(full, after);
     }
-    report.dataLoss = dataLossOf(report.changes);
-    for (const loss of report.dataLoss) loss.rows = await countRows(session.client, loss);
-    if (options.dryRun) return await done(null);
+    report.dataLoss = await dataLossOf(session.client, report.rehearsal.steps, report.changes);
     // A table or column that is empty in production loses nothing; unknown counts are treated as data.
-    const losing = report.dataLoss.filter((l) => l.rows !== 0);
-    if (losing.length && !options.allowDataLoss) {
+    const lost = losing(report.dataLoss);
+    if (lost.length && !options.allowDataLoss) {
       return await done(
-        `Refusing to roll back: the downs delete data in ${losing
-          .map(
-            (l) =>
-              `${l.kind} ${l.name}${l.rows === null ? '' : ` (${l.rows} row${l.rows === 1 ? '' : 's'})`}`,
-          )
-          .join(', ')}. Back it up, then rerun with --allow-data-loss.`,
+        `${options.dryRun ? 'Dry run: the real run would be refused' : 'Refusing to roll back'}: the downs ` +
+          `destroy data in production: ${describeLosses(lost)}. Nothing was changed. Back the data up, then ` +
+          `${rerunWith('allow-data-loss', fe)}.`,
       );
     }
+    if (options.dryRun) return await done(null);
+    if (cancel.requested) return await cancelled();
 
     const before = await session.snapshot();
     log(`Reverting ${revert.length} migration(s)`);
@@ -257,7 +273,7 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackRep
           await lock!.assertHeld();
         } catch (error) {
           if (!(error instanceof LockLostError)) throw error;
-          stopped = `${error.message} Stopped before reverting ${m.name}.`;
+          stopped = `${error.message} Stopped before reverting ${m.name}.${session.idleTimeout ? ` This role's sessions get ${session.idleTimeout} (set with ALTER ROLE/DATABASE); it ends idle connections.` : ''}`;
           break;
         }
         const rehearsed = plan.get(m.name)!;
@@ -271,13 +287,22 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackRep
         if (step.ok) {
           log(`  reverted ${m.name} (${Math.round(step.ms)} ms)`);
           report.reverted.push(production);
+          if (cancel.requested) break;
+          try {
+            await lock!.assertHeld();
+          } catch (error) {
+            if (!(error instanceof LockLostError)) throw error;
+            stopped = `${error.message} It was lost while ${m.name} was reverted (it is reverted); stopped before the next down.`;
+            break;
+          }
           continue;
         }
+        if (cancel.requested) break;
         let undone = rolledBack === true;
         if (commitUnknown) undone = (await session.state()).applied.includes(m.name);
         report.failed = { migration: m.name, rolledBack: undone, error: step.error!, step: production };
         stopped =
-          `${m.name} (down) failed: ${step.error?.message ?? 'failed'}. ` +
+          `${m.name} (down) failed: ${withHint(step.error)}. ` +
           (undone
             ? 'Its transaction was rolled back: it is still applied. '
             : 'It ran outside a transaction: the statements before the failing one stay; fix them by hand. ') +
@@ -287,12 +312,17 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackRep
     } finally {
       await runner.close();
     }
+    if (cancel.requested) return await cancelled();
     try {
       report.changes = diffSnapshots(before, await session.snapshot());
     } catch (error) {
       log(`Could not read the schema after the run: ${errorText(error, session.url)}`);
     }
     return await done(stopped);
+  } catch (error) {
+    if (error instanceof ReadTimeoutError) return await done(error.message);
+    if (cancel.requested) return await cancelled();
+    throw error;
   } finally {
     await lock?.release();
   }

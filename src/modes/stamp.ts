@@ -1,4 +1,4 @@
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from './errors.js';
 import { DEFAULTS } from './production/apply.js';
 import { takeLock, type MigrationLock } from './production/lock.js';
 import { elapsed, ProductionSession } from './production/session.js';

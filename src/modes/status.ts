@@ -1,15 +1,22 @@
 import { diffSnapshots, type Change } from '../diff/index.js';
 import { Rehearsal } from './production/rehearsal.js';
-import { elapsed, ProductionSession } from './production/session.js';
+import { elapsed, ProductionSession, ReadTimeoutError } from './production/session.js';
 import { appliedFiles } from './production/state.js';
+import { newestMatching, notMigratedMessage, tableCount } from './production/adopt.js';
 import type {
+  MigrationState,
   ProductionOptions,
   RehearsalReport,
   RehearsalServerOptions,
+  SafetyOptions,
   StatusReport,
 } from './production/types.js';
 
-export interface StatusOptions extends ProductionOptions, RehearsalServerOptions {
+export interface StatusOptions
+  extends
+    ProductionOptions,
+    RehearsalServerOptions,
+    Pick<SafetyOptions, 'lockTimeoutMs' | 'statementTimeoutMs' | 'retries' | 'retryDelayMs'> {
   /** Replay the applied migrations on a throwaway PostgreSQL and compare with the live schema. */
   drift?: boolean;
 }
@@ -23,16 +30,62 @@ export async function runStatus(options: StatusOptions): Promise<StatusReport> {
   const started = performance.now();
   const log = options.log ?? (() => undefined);
   await using session = await ProductionSession.open(options, 'schemabot-status');
-  const state = await session.state();
+  let state: MigrationState;
+  try {
+    state = await session.state();
+  } catch (e) {
+    if (!(e instanceof ReadTimeoutError)) throw e;
+    return {
+      schemaVersion: 1,
+      mode: 'status',
+      ok: false,
+      database: session.database,
+      postgres: { version: session.postgres.version },
+      applied: [],
+      pending: [],
+      missing: [],
+      outOfOrder: [],
+      current: null,
+      drift: null,
+      error: e.message,
+      durationMs: elapsed(started),
+    };
+  }
   let drift: Change[] | null = null;
   let rehearsal: RehearsalReport | undefined;
   let error: string | null = null;
-  if (state.missing.length) {
+  // Tables but no recorded migration: pending is not what `upgrade` would do here.
+  let notMigrated = false;
+  if (!state.applied.length) {
+    const live = await session.snapshot();
+    if (tableCount(live) > 0) {
+      notMigrated = true;
+      let match: string | null = null;
+      if (options.drift) {
+        log('The database has tables but no recorded migration: looking for the migration it matches');
+        await using r = await Rehearsal.start(session.project, {
+          ...options,
+          productionMajor: session.postgres.major,
+          log,
+        });
+        match = await newestMatching(r, session.files, live);
+      }
+      error = notMigratedMessage('upgrade', session.project, tableCount(live), match, options.frontEnd)
+        .replace(/^Refusing to upgrade: /, '')
+        .replace(
+          ' Nothing was changed.',
+          options.drift ? '' : ' (status --drift names the migration it matches.)',
+        );
+    }
+  }
+  if (notMigrated) {
+    // Nothing else to say: the replay of the recorded migrations is an empty database.
+  } else if (state.missing.length) {
     error =
       `${state.missing.length} applied migration(s) have no file in ${session.project.migrationsDir}: ` +
       `${state.missing.join(', ')}. Restore the file(s) from version control before upgrading or rolling back.`;
   }
-  if (options.drift) {
+  if (options.drift && !notMigrated) {
     if (state.missing.length) {
       error += ' Drift was not checked: the applied migrations cannot be replayed without their files.';
     } else {
@@ -67,7 +120,11 @@ export async function runStatus(options: StatusOptions): Promise<StatusReport> {
   return {
     schemaVersion: 1,
     mode: 'status',
-    ok: state.missing.length === 0 && (drift === null || drift.length === 0) && !rehearsal?.error,
+    ok:
+      !notMigrated &&
+      state.missing.length === 0 &&
+      (drift === null || drift.length === 0) &&
+      !rehearsal?.error,
     database: session.database,
     postgres: { version: session.postgres.version },
     ...state,

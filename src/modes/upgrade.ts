@@ -1,9 +1,13 @@
 import { diffSnapshots } from '../diff/index.js';
 import type { Snapshot } from '../inspect/index.js';
+import { newestMatching, notMigratedMessage, tableCount } from './production/adopt.js';
 import { applyStep, DEFAULTS } from './production/apply.js';
+import { Cancellation } from './production/cancel.js';
+import { readPrivileges } from './production/privileges.js';
+import { dataLossOf, describeLosses, losing } from './production/data-loss.js';
 import { LockLostError, takeLock, type MigrationLock } from './production/lock.js';
 import { Rehearsal } from './production/rehearsal.js';
-import { elapsed, errorText, ProductionSession } from './production/session.js';
+import { elapsed, errorText, ProductionSession, ReadTimeoutError } from './production/session.js';
 import { appliedFiles } from './production/state.js';
 import type {
   MigrationState,
@@ -14,6 +18,7 @@ import type {
   SafetyOptions,
   UpgradeReport,
 } from './production/types.js';
+import { knob, rerunWith, withHint } from './production/wording.js';
 
 export type DriftPolicy = 'fail' | 'warn' | 'ignore';
 
@@ -22,7 +27,7 @@ export interface UpgradeOptions extends ProductionOptions, RehearsalServerOption
   dryRun?: boolean;
   /** Apply pending migrations that sort before the newest applied one. */
   allowOutOfOrder?: boolean;
-  /** What a live schema that differs from the replayed migrations does (default warn). */
+  /** What a live schema that differs from the replayed migrations does (default fail). */
   drift?: DriftPolicy;
 }
 
@@ -44,7 +49,9 @@ const EMPTY_STATE: MigrationState = {
 export async function runUpgrade(options: UpgradeOptions): Promise<UpgradeReport> {
   const started = performance.now();
   const log = options.log ?? (() => undefined);
+  const fe = options.frontEnd;
   await using session = await ProductionSession.open(options, 'schemabot-upgrade');
+  const cancel = new Cancellation(options.signal, session);
   const report: UpgradeReport = {
     schemaVersion: 1,
     mode: 'upgrade',
@@ -59,6 +66,7 @@ export async function runUpgrade(options: UpgradeOptions): Promise<UpgradeReport
     failed: null,
     state: EMPTY_STATE,
     drift: null,
+    dataLoss: [],
     rehearsal: null,
     lock: null,
     error: null,
@@ -66,13 +74,31 @@ export async function runUpgrade(options: UpgradeOptions): Promise<UpgradeReport
   };
   const done = async (error: string | null): Promise<UpgradeReport> => {
     report.error = error;
-    report.state = await session.state();
+    try {
+      report.state = await session.state();
+    } catch (e) {
+      report.error ??= errorText(e, session.url);
+    }
     report.pending.after = report.state.pending;
     report.current = report.state.current;
-    report.ok = error === null && report.failed === null;
+    report.ok = report.error === null && report.failed === null && !report.cancelled;
     report.durationMs = elapsed(started);
     return report;
   };
+  const cancelled = async (): Promise<UpgradeReport> => {
+    const applied = report.applied.filter((s) => s.ok).map((s) => s.name);
+    report.cancelled = await cancel.settle(
+      applied.length
+        ? `${applied.length} migration(s) were applied and recorded before: ${applied.join(', ')}; the rest stay pending.`
+        : 'No migration was applied: production is as it was.',
+    );
+    return done(report.cancelled.message);
+  };
+  const lockLost = (message: string): string =>
+    message +
+    (session.idleTimeout
+      ? ` This role's sessions get ${session.idleTimeout} (set with ALTER ROLE/DATABASE); it ends idle connections.`
+      : '');
 
   let lock: MigrationLock | undefined;
   try {
@@ -99,7 +125,7 @@ export async function runUpgrade(options: UpgradeOptions): Promise<UpgradeReport
       return await done(
         `Refusing to upgrade: pending migration(s) sort before the newest applied one (${state.current}): ` +
           `${state.outOfOrder.join(', ')}. They were probably merged from an older branch; check they do not ` +
-          'depend on later migrations, then rerun with --allow-out-of-order.',
+          `depend on later migrations, then ${rerunWith('allow-out-of-order', fe)}.`,
       );
     }
     if (!state.pending.length) {
@@ -108,6 +134,7 @@ export async function runUpgrade(options: UpgradeOptions): Promise<UpgradeReport
     }
     const pendingFiles = state.pending.map((name) => session.file(name)!);
     const before = await session.snapshot();
+    if (cancel.requested) return await cancelled();
 
     log(`Rehearsing ${pendingFiles.length} pending migration(s) on a throwaway PostgreSQL`);
     const plan = new Map<string, RehearsedStep>();
@@ -117,6 +144,7 @@ export async function runUpgrade(options: UpgradeOptions): Promise<UpgradeReport
         productionMajor: session.postgres.major,
         log,
       });
+      cancel.rehearsal = rehearsal;
       const rep: RehearsalReport = (report.rehearsal = {
         ok: false,
         postgres: rehearsal.postgres,
@@ -124,6 +152,12 @@ export async function runUpgrade(options: UpgradeOptions): Promise<UpgradeReport
         steps: [],
         error: null,
       });
+      // Tables but no recorded migration: the replay of nothing is an empty database, not this one.
+      if (!state.applied.length && tableCount(before) > 0) {
+        const match = await newestMatching(rehearsal, session.files, before);
+        rep.error = 'the database has tables but no recorded migration';
+        return await done(notMigratedMessage('upgrade', session.project, tableCount(before), match, fe));
+      }
       const failure = await rehearsal.replay(appliedFiles(session.files, state.applied));
       if (failure) {
         rep.error = `Replaying the applied migration ${failure.name} failed: ${failure.message}`;
@@ -132,21 +166,30 @@ export async function runUpgrade(options: UpgradeOptions): Promise<UpgradeReport
         );
       }
       const replayed: Snapshot = await rehearsal.snapshot();
-      if (options.drift !== 'ignore') {
+      const policy = options.drift ?? 'fail';
+      if (policy !== 'ignore') {
         const drift = (report.drift = diffSnapshots(replayed, before));
         if (drift.length) {
+          const list = drift.map((c) => `${c.kind} ${c.name} ${c.action}`);
           const text =
-            `The live schema differs from what the applied migrations build (${drift.length} change(s)): ` +
-            'someone changed the database by hand, or a migration was edited after it ran.';
-          if (options.drift === 'fail') {
+            `The live schema differs from what the applied migrations build (${drift.length} change(s): ` +
+            `${list.slice(0, 10).join(', ')}${list.length > 10 ? ', …' : ''}): someone changed the database ` +
+            'by hand, or a migration was edited after it ran.';
+          if (policy === 'fail') {
+            rep.error = 'drift';
             return await done(
-              `Refusing to upgrade (--drift fail): ${text} Run \`schemabot status --drift\` to see them.`,
+              `Refusing to upgrade: ${text} Nothing was changed. Run \`schemabot status --drift\` to see each ` +
+                `difference; fix the database or the migrations, or accept it with ${knob('drift', fe)} warn.`,
             );
           }
-          log(`Warning: ${text}`);
+          log(`Warning (${knob('drift', fe)} warn): ${text}`);
+          for (const line of list) log(`  drift: ${line}`);
         }
       }
+      // Rehearse as production will run: with the production user's privileges, not as superuser.
+      await rehearsal.actAs(await readPrivileges(session.client), log);
       for (const m of pendingFiles) {
+        if (cancel.requested) return await cancelled();
         const step = await rehearsal.step(m, 'up');
         rep.steps.push(step);
         plan.set(m.name, step);
@@ -154,14 +197,25 @@ export async function runUpgrade(options: UpgradeOptions): Promise<UpgradeReport
           `  rehearsed ${m.name}: ${step.ok ? 'ok' : 'FAILED'}${step.transaction ? '' : ' (outside a transaction)'}`,
         );
         if (!step.ok) {
-          rep.error = `${m.name} failed: ${step.error?.message ?? 'failed'}`;
+          if (cancel.requested) return await cancelled();
+          rep.error = `${m.name} failed: ${withHint(step.error)}`;
           return await done(`The rehearsal failed, production was not touched: ${rep.error}`);
         }
       }
       rep.ok = true;
       report.changes = diffSnapshots(replayed, await rehearsal.snapshot());
     }
+    report.dataLoss = await dataLossOf(session.client, report.rehearsal.steps, report.changes);
+    const lost = losing(report.dataLoss);
+    if (lost.length && !options.allowDataLoss) {
+      return await done(
+        `${options.dryRun ? 'Dry run: the real run would be refused' : 'Refusing to upgrade'}: the pending ` +
+          `migrations destroy data in production: ${describeLosses(lost)}. Nothing was changed. Back the data ` +
+          `up, then ${rerunWith('allow-data-loss', fe)}.`,
+      );
+    }
     if (options.dryRun) return await done(null);
+    if (cancel.requested) return await cancelled();
 
     log(`Applying ${pendingFiles.length} migration(s)`);
     const runner = await session.runner();
@@ -172,7 +226,9 @@ export async function runUpgrade(options: UpgradeOptions): Promise<UpgradeReport
           await lock!.assertHeld();
         } catch (error) {
           if (!(error instanceof LockLostError)) throw error;
-          stopped = `${error.message} Stopped before ${m.name}; the migrations listed as applied are committed.`;
+          stopped = lockLost(
+            `${error.message} Stopped before ${m.name}; the migrations listed as applied are committed.`,
+          );
           break;
         }
         const rehearsed = plan.get(m.name)!;
@@ -188,13 +244,26 @@ export async function runUpgrade(options: UpgradeOptions): Promise<UpgradeReport
             `  applied ${m.name} (${Math.round(step.ms)} ms${step.transaction ? '' : ', outside a transaction'})`,
           );
           report.applied.push(production);
+          if (cancel.requested) break;
+          try {
+            await lock!.assertHeld();
+          } catch (error) {
+            if (!(error instanceof LockLostError)) throw error;
+            const next = pendingFiles[pendingFiles.indexOf(m) + 1];
+            stopped = lockLost(
+              `${error.message} It was lost while ${m.name} ran (${m.name} is applied and recorded). ` +
+                (next ? `Stopped before ${next.name}: another job may have taken the lock.` : ''),
+            );
+            break;
+          }
           continue;
         }
+        if (cancel.requested) break;
         let undone = rolledBack === true;
         if (commitUnknown) undone = !(await session.state()).applied.includes(m.name);
         report.failed = { migration: m.name, rolledBack: undone, error: step.error!, step: production };
         stopped =
-          `${m.name} failed: ${step.error?.message ?? 'failed'}. ` +
+          `${m.name} failed: ${withHint(step.error)}. ` +
           (undone
             ? 'Its transaction was rolled back: nothing of it stays. '
             : 'It ran outside a transaction: the statements before the failing one stay applied; fix them by hand. ') +
@@ -206,12 +275,17 @@ export async function runUpgrade(options: UpgradeOptions): Promise<UpgradeReport
     } finally {
       await runner.close();
     }
+    if (cancel.requested) return await cancelled();
     try {
       report.changes = diffSnapshots(before, await session.snapshot());
     } catch (error) {
       log(`Could not read the schema after the run: ${errorText(error, session.url)}`);
     }
     return await done(stopped);
+  } catch (error) {
+    if (error instanceof ReadTimeoutError) return await done(error.message);
+    if (cancel.requested) return await cancelled();
+    throw error;
   } finally {
     await lock?.release();
   }

@@ -1,10 +1,11 @@
+import { EnvironmentError } from '../shared/errors.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
 const exec = promisify(execFile);
 
 /** An error from git that a person must fix (a missing base ref, not a git repository). */
-export class GitError extends Error {
+export class GitError extends EnvironmentError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'GitError';

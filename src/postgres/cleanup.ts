@@ -9,6 +9,8 @@ interface Disposable {
 }
 
 const live = new Set<Disposable>();
+/** Work that must finish before a signal ends the process (a production run cancelling its statements). */
+const graceful = new Set<(signal: 'SIGINT' | 'SIGTERM') => Promise<void>>();
 let installed = false;
 let signalCode: number | undefined;
 
@@ -28,7 +30,9 @@ function install(): void {
     // Connections of the work in flight break as their server goes: expected now, not a crash.
     process.on('uncaughtException', () => undefined);
     process.on('unhandledRejection', () => undefined);
-    void Promise.allSettled([...live].map((d) => d.stop())).finally(() => process.exit(code));
+    void Promise.allSettled([...graceful].map((fn) => fn(signal === 'SIGINT' ? 'SIGINT' : 'SIGTERM')))
+      .then(() => Promise.allSettled([...live].map((d) => d.stop())))
+      .finally(() => process.exit(code));
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -41,4 +45,14 @@ export function track(d: Disposable): () => void {
   install();
   live.add(d);
   return () => live.delete(d);
+}
+
+/**
+ * Runs `fn` when SIGINT or SIGTERM arrives, before the servers stop and the process exits (a second
+ * signal still ends it at once). Returns the function that unregisters it.
+ */
+export function beforeSignalExit(fn: (signal: 'SIGINT' | 'SIGTERM') => Promise<void>): () => void {
+  install();
+  graceful.add(fn);
+  return () => graceful.delete(fn);
 }

@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import type { StartedPostgreSqlContainer } from '@testcontainers/postgresql';
 import type { BoundPorts, WaitStrategy } from 'testcontainers';
 import {
@@ -12,6 +11,7 @@ import {
 } from './admin.js';
 import { track } from './cleanup.js';
 import { THROWAWAY_SETTINGS } from './local.js';
+import { newPassword } from '../shared/secrets.js';
 import { redactText } from './redact.js';
 import { PostgresUnavailableError, type PostgresServer } from './types.js';
 
@@ -137,7 +137,7 @@ export class ContainerPostgres implements PostgresServer {
     const imageMajor = majorOfImage(image);
     // Loaded only here: the CLI starts fast and a machine without Docker never pays for it.
     const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
-    const password = randomBytes(12).toString('hex');
+    const password = newPassword();
     // PostgreSQL 18's official image keeps its data one level up (/var/lib/postgresql/18/docker).
     const dataMount = (imageMajor ?? 0) >= 18 ? '/var/lib/postgresql' : '/var/lib/postgresql/data';
     const settings = Object.entries({ ...THROWAWAY_SETTINGS, ...options.settings }).flatMap(([k, v]) => [

@@ -9,6 +9,7 @@ import { PostgresUnavailableError, type PostgresRequest, type PostgresServer } f
 
 export * from './types.js';
 export { redactUrl, redactText } from './redact.js';
+export { parsePostgresUrl, UrlError } from './url.js';
 export { probeDocker, type DockerProbe } from './docker.js';
 
 /** Where Schemabot itself is installed: its node_modules may hold the embedded PostgreSQL. */
@@ -21,7 +22,8 @@ function ownPackageRoot(): string {
   return dirname(fileURLToPath(import.meta.url));
 }
 
-const SUPPORTED_MAJORS = { min: 14, max: 18 };
+/** The PostgreSQL major versions Schemabot starts (the action and the CLI check against it). */
+export const SUPPORTED_MAJORS = { min: 14, max: 18 };
 
 function checkVersion(version: number | undefined): void {
   if (version === undefined) return;

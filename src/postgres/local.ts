@@ -10,13 +10,18 @@ import {
   rmSync,
   chownSync,
   statSync,
+  writeFileSync,
+  chmodSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import pg from 'pg';
+import { newPassword, registerSecret } from '../shared/secrets.js';
 import { findPostgresBinaries, type PostgresBinaries } from './binaries.js';
-import { createDatabase, dropDatabase, serverInfo, throwawayName, waitForConnection } from './admin.js';
+import { createDatabase, dropDatabase, serverInfo, throwawayName } from './admin.js';
 import { track } from './cleanup.js';
+import { reapOrphans, writeOwner } from './reap.js';
 import { PostgresUnavailableError, type PostgresServer } from './types.js';
 
 /** Settings for a throwaway server: durability off (nothing here must survive a crash). */
@@ -48,7 +53,6 @@ function runAsUser(): RunAs | undefined {
   );
 }
 
-/** tmpfs when available: file creation there is an order of magnitude faster than on disk. */
 /** Whether `user` may enter `dir` and every directory above it (the server runs as that user). */
 function traversableBy(dir: string, user: RunAs): boolean {
   for (let d = resolve(dir); ; d = dirname(d)) {
@@ -60,6 +64,7 @@ function traversableBy(dir: string, user: RunAs): boolean {
   }
 }
 
+/** tmpfs when available: file creation there is an order of magnitude faster than on disk. */
 function scratchRoot(runAs: RunAs | undefined): string {
   const explicit = process.env.SCHEMABOT_TMPDIR;
   const candidates = [explicit, '/dev/shm', tmpdir()].filter(Boolean) as string[];
@@ -72,6 +77,7 @@ function scratchRoot(runAs: RunAs | undefined): string {
       const root = join(dir, `schemabot-${process.getuid?.() ?? 'user'}`);
       mkdirSync(root, { recursive: true, mode: 0o700 });
       if (runAs) chownSync(root, runAs.uid, runAs.gid);
+      chmodSync(root, 0o700);
       return root;
     } catch (err) {
       if (dir === explicit) {
@@ -121,7 +127,8 @@ function run(cmd: string, args: string[], runAs: RunAs | undefined): void {
  * directory on tmpfs takes a fraction of what `initdb` takes.
  */
 function cachedCluster(bin: PostgresBinaries, root: string, runAs: RunAs | undefined): string {
-  const key = createHash('sha256').update(`${bin.binDir}\0${bin.version}`).digest('hex').slice(0, 12);
+  // `locked`: clusters that let nobody in until a run sets its password (older caches used trust).
+  const key = createHash('sha256').update(`${bin.binDir}\0${bin.version}\0locked`).digest('hex').slice(0, 12);
   const dir = join(root, `cluster-${bin.major}-${key}`);
   if (existsSync(join(dir, 'PG_VERSION')) && existsSync(join(dir, '.schemabot-ready'))) return dir;
   const tmp = `${dir}.init-${process.pid}-${Date.now()}`;
@@ -132,7 +139,9 @@ function cachedCluster(bin: PostgresBinaries, root: string, runAs: RunAs | undef
       tmp,
       '-U',
       'postgres',
-      '--auth=trust',
+      // Nobody gets in before a run sets its own password and pg_hba.conf (see `lockDown`).
+      '--auth-local=reject',
+      '--auth-host=reject',
       '-E',
       'UTF8',
       '--locale=C',
@@ -151,16 +160,121 @@ function cachedCluster(bin: PostgresBinaries, root: string, runAs: RunAs | undef
   return dir;
 }
 
+/** A run's files: `data/` (the cluster), `socket/` (private, 0700) and the owner's pid file. */
+function dataDirOf(runDir: string): string {
+  return join(runDir, 'data');
+}
+
+/**
+ * The wrapper that ties the server's life to Schemabot's: it starts the server, prints its pid, and
+ * watches its stdin, a pipe whose other end only Schemabot holds. When that end closes — `stop()`, or
+ * Schemabot dying in any way, SIGKILL included — the server gets SIGQUIT (immediate shutdown), and once it
+ * has exited the run directory is removed. `$1` is the run directory, the rest the server's command.
+ */
+const SUPERVISOR = `
+dir=$1; shift
+exec 3<&0
+"$@" </dev/null >/dev/null 3<&- &
+server=$!
+echo "$server"
+( read -r _ <&3; kill -QUIT "$server" 2>/dev/null ) &
+watcher=$!
+wait "$server"; code=$?
+kill "$watcher" 2>/dev/null
+rm -rf "$dir"
+exit $code
+`;
+
+/** pg_hba.conf while the run sets its password: only Schemabot's own OS user, over the private socket. */
+function bootstrapHba(): string {
+  return [
+    '# Schemabot throwaway server, while it sets its password: its owner over the private socket only.',
+    'local all postgres peer map=owner',
+    'local all all reject',
+    'host all all 0.0.0.0/0 reject',
+    'host all all ::/0 reject',
+    '',
+  ].join('\n');
+}
+
+/** pg_hba.conf from then on: a password (SCRAM) over the private socket or loopback; nothing else. */
+function lockedHba(): string {
+  return [
+    '# Schemabot throwaway server: SCRAM password over the private socket or 127.0.0.1; nothing else.',
+    'local all all scram-sha-256',
+    'host all all 127.0.0.1/32 scram-sha-256',
+    'host all all 0.0.0.0/0 reject',
+    'host all all ::/0 reject',
+    '',
+  ].join('\n');
+}
+
+function writeAs(file: string, text: string, runAs: RunAs | undefined): void {
+  writeFileSync(file, text, { mode: 0o600 });
+  if (runAs) chownSync(file, runAs.uid, runAs.gid);
+}
+
+function makePrivateDir(dir: string, runAs: RunAs | undefined): void {
+  mkdirSync(dir, { mode: 0o700 });
+  chmodSync(dir, 0o700);
+  if (runAs) chownSync(dir, runAs.uid, runAs.gid);
+}
+
+/** A client of the superuser over the private socket (peer authentication: only while bootstrapping). */
+function socketClient(socketDir: string, port: number): pg.Client {
+  return new pg.Client({ host: socketDir, port, user: 'postgres', database: 'postgres' });
+}
+
+/**
+ * Sets the run's random superuser password (stored as a SCRAM verifier), then switches pg_hba.conf to
+ * passwords only and waits until the server applies it (a peer login over the socket is refused).
+ */
+async function lockDown(
+  client: pg.Client,
+  dataDir: string,
+  socketDir: string,
+  port: number,
+  password: string,
+  runAs: RunAs | undefined,
+) {
+  try {
+    await client.query("SET password_encryption = 'scram-sha-256'");
+    await client.query(`ALTER ROLE postgres PASSWORD '${password}'`);
+    writeAs(join(dataDir, 'pg_hba.conf'), lockedHba(), runAs);
+    await client.query('SELECT pg_reload_conf()');
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  for (let i = 0; i < 400; i++) {
+    const probe = socketClient(socketDir, port);
+    probe.on('error', () => undefined);
+    try {
+      await probe.connect();
+      await probe.end().catch(() => undefined);
+    } catch {
+      // Refused without a password: the locked pg_hba.conf is in force. Close the socket now, or the
+      // server keeps a backend waiting for the password until authentication_timeout (60 s).
+      await probe.end().catch(() => undefined);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error('the server did not apply its locked-down pg_hba.conf within 2 s');
+}
+
 export class LocalPostgres implements PostgresServer {
   readonly provider = 'local' as const;
   private stopped = false;
   private readonly untrack: () => void;
 
   private constructor(
-    private readonly child: ChildProcess,
-    /** The server's own data directory (a copy of the cached cluster); removed by `stop()`. */
-    readonly dataDir: string,
+    /** The supervisor (see SUPERVISOR): closing its stdin stops the server. */
+    private readonly supervisor: ChildProcess,
+    private readonly postmasterPid: number,
+    /** Everything of this run: `data/`, `socket/`, the owner file; removed by `stop()`. */
+    readonly runDir: string,
     private readonly port: number,
+    private readonly password: string,
     readonly version: string,
     readonly major: number,
     readonly binaries: PostgresBinaries,
@@ -168,11 +282,15 @@ export class LocalPostgres implements PostgresServer {
     this.untrack = track(this);
   }
 
-  /** Starts a server from the installation matching `version` (or the preferred one). */
+  /**
+   * Starts a server from the installation matching `version` (or the preferred one). `password` is for
+   * tests that plant a known canary; by default each run draws its own.
+   */
   static async start(options: {
     version?: number;
     searchFrom: string[];
     log?: (m: string) => void;
+    password?: string;
   }): Promise<LocalPostgres> {
     const all = findPostgresBinaries(options.searchFrom);
     const bin = options.version ? all.find((b) => b.major === options.version) : all[0];
@@ -188,69 +306,147 @@ export class LocalPostgres implements PostgresServer {
     }
     const runAs = runAsUser();
     const root = scratchRoot(runAs);
+    const reaped = reapOrphans(root, dataDirOf);
+    if (reaped.length) options.log?.(`Removed ${reaped.length} throwaway PostgreSQL(s) left by ended runs`);
     const template = cachedCluster(bin, root, runAs);
-    const dataDir = join(
+    const password = options.password ?? newPassword();
+    if (!/^[A-Za-z0-9._~-]{16,}$/.test(password)) {
+      throw new PostgresUnavailableError(
+        'A throwaway server password must be at least 16 characters of A-Z a-z 0-9 . _ ~ -.',
+      );
+    }
+    registerSecret(password);
+    const runDir = join(
       root,
       `run-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
     );
-    run('cp', ['-a', template, dataDir], runAs);
+    makePrivateDir(runDir, runAs);
+    writeOwner(runDir);
+    const dataDir = dataDirOf(runDir);
+    const socketDir = join(runDir, 'socket');
+    try {
+      run('cp', ['-a', template, dataDir], runAs);
+      makePrivateDir(socketDir, runAs);
+      writeAs(join(dataDir, 'pg_hba.conf'), bootstrapHba(), runAs);
+      writeAs(join(dataDir, 'pg_ident.conf'), `owner ${userInfo().username} postgres\n`, runAs);
+    } catch (err) {
+      rmSync(runDir, { recursive: true, force: true });
+      throw err;
+    }
 
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
       const settings = {
         ...THROWAWAY_SETTINGS,
         listen_addresses: '127.0.0.1',
-        unix_socket_directories: '',
+        unix_socket_directories: socketDir,
+        unix_socket_permissions: '0700',
+        password_encryption: 'scram-sha-256',
         port: String(port),
       };
       const args = ['-D', dataDir, ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
-      const child = spawn(join(bin.binDir, 'postgres'), args, {
-        stdio: ['ignore', 'ignore', 'pipe'],
-        uid: runAs?.uid,
-        gid: runAs?.gid,
-        env: { ...process.env, LC_ALL: 'C' },
-      });
+      const supervisor = spawn(
+        '/bin/sh',
+        ['-c', SUPERVISOR, 'schemabot-postgres', runDir, join(bin.binDir, 'postgres'), ...args],
+        {
+          stdio: ['pipe', 'pipe', 'pipe'],
+          uid: runAs?.uid,
+          gid: runAs?.gid,
+          env: { ...process.env, LC_ALL: 'C' },
+          // Its own session: a Ctrl-C in the terminal reaches Schemabot, which stops the server in order.
+          detached: true,
+        },
+      );
       let stderr = '';
       let exited: string | undefined;
-      child.stderr!.on('data', (d: Buffer) => {
+      supervisor.stderr!.on('data', (d: Buffer) => {
         stderr = (stderr + d.toString()).slice(-8000);
       });
-      child.on('exit', (code, signal) => {
+      supervisor.on('exit', (code, signal) => {
         exited = `PostgreSQL exited during startup (${signal ?? `code ${code}`}): ${stderr.trim()}`;
       });
-      child.on('error', (err) => {
+      supervisor.on('error', (err) => {
         exited = `Could not start ${join(bin.binDir, 'postgres')}: ${err.message}`;
       });
-      const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+      supervisor.stdin!.on('error', () => undefined); // a closed pipe once the supervisor is gone
+      const postmasterPid = await new Promise<number>((resolvePid) => {
+        let out = '';
+        supervisor.stdout!.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('\n')) resolvePid(Number(out.split('\n')[0]));
+        });
+        supervisor.once('exit', () => resolvePid(0));
+      });
+      let info: { version: string; major: number };
+      const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
       try {
-        await waitForConnection(url, { timeoutMs: 60_000, stillStarting: () => exited });
+        const bootstrap = await waitForSocket(socketDir, port, {
+          timeoutMs: 60_000,
+          stillStarting: () => exited,
+        });
+        await lockDown(bootstrap, dataDir, socketDir, port, password, runAs);
+        info = await serverInfo(url); // the first login with the password
       } catch (err) {
-        child.kill('SIGKILL');
-        if (attempt < 3 && /could not bind|Address already in use/i.test(String((err as Error).message)))
+        supervisor.stdin!.end();
+        if (postmasterPid) killQuietly(postmasterPid);
+        if (attempt < 3 && /could not bind|Address already in use/i.test(String((err as Error).message))) {
+          await new Promise<void>((r) =>
+            supervisor.exitCode !== null ? r() : supervisor.once('exit', () => r()),
+          );
+          makePrivateDir(runDir, runAs);
+          writeOwner(runDir);
+          run('cp', ['-a', template, dataDir], runAs);
+          makePrivateDir(socketDir, runAs);
+          writeAs(join(dataDir, 'pg_hba.conf'), bootstrapHba(), runAs);
+          writeAs(join(dataDir, 'pg_ident.conf'), `owner ${userInfo().username} postgres\n`, runAs);
           continue;
-        rmSync(dataDir, { recursive: true, force: true });
+        }
+        rmSync(runDir, { recursive: true, force: true });
         throw new PostgresUnavailableError(
           `Local PostgreSQL ${bin.version} from ${bin.binDir} did not start: ${(err as Error).message}`,
-          {
-            cause: err,
-          },
+          { cause: err },
         );
       }
-      child.stderr!.removeAllListeners('data');
-      child.stderr!.resume();
-      const info = await serverInfo(url);
-      options.log?.(`Started PostgreSQL ${info.version} (${bin.source}: ${bin.binDir}) on 127.0.0.1:${port}`);
-      return new LocalPostgres(child, dataDir, port, info.version, info.major, bin);
+      supervisor.stderr!.removeAllListeners('data');
+      supervisor.stderr!.resume();
+      supervisor.stdout!.resume();
+      options.log?.(
+        `Started PostgreSQL ${info.version} (${bin.source}: ${bin.binDir}) on 127.0.0.1:${port}, password-only (SCRAM), socket in a private directory`,
+      );
+      return new LocalPostgres(
+        supervisor,
+        postmasterPid,
+        runDir,
+        port,
+        password,
+        info.version,
+        info.major,
+        bin,
+      );
     }
   }
 
   /** Process id of the postmaster. */
   get pid(): number | undefined {
-    return this.child.pid;
+    return this.postmasterPid || undefined;
+  }
+
+  /** The server's data directory (inside `runDir`). */
+  get dataDir(): string {
+    return dataDirOf(this.runDir);
+  }
+
+  /** The private directory holding the server's Unix socket. */
+  get socketDir(): string {
+    return join(this.runDir, 'socket');
+  }
+
+  get tcpPort(): number {
+    return this.port;
   }
 
   url(database = 'postgres'): string {
-    return `postgres://postgres@127.0.0.1:${this.port}/${encodeURIComponent(database)}`;
+    return `postgres://postgres:${this.password}@127.0.0.1:${this.port}/${encodeURIComponent(database)}`;
   }
 
   async createDatabase(options: { name?: string; template?: string } = {}): Promise<string> {
@@ -267,28 +463,66 @@ export class LocalPostgres implements PostgresServer {
     if (this.stopped) return;
     this.stopped = true;
     this.untrack();
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-      this.child.kill('SIGQUIT'); // immediate shutdown: the data is thrown away anyway
-      const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
+    const s = this.supervisor;
+    if (s.exitCode === null && s.signalCode === null) {
+      const exited = new Promise<void>((resolve) => s.once('exit', () => resolve()));
+      s.stdin!.end(); // the supervisor sends SIGQUIT (immediate shutdown): the data is thrown away anyway
+      const timer = setTimeout(() => killQuietly(this.postmasterPid), 5000);
       await exited;
       clearTimeout(timer);
     }
-    rmSync(this.dataDir, { recursive: true, force: true });
+    rmSync(this.runDir, { recursive: true, force: true });
   }
 
   killNow(): void {
     if (this.stopped) return;
     this.stopped = true;
-    try {
-      this.child.kill('SIGKILL');
-    } catch {
-      /* already gone */
-    }
-    rmSync(this.dataDir, { recursive: true, force: true });
+    killQuietly(this.postmasterPid);
+    rmSync(this.runDir, { recursive: true, force: true });
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
+  }
+}
+
+function killQuietly(pid: number): void {
+  if (!pid) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
+}
+
+/**
+ * Polls until the server accepts the superuser over its socket (bootstrap, peer authentication); returns
+ * that connection.
+ */
+async function waitForSocket(
+  socketDir: string,
+  port: number,
+  options: { timeoutMs: number; stillStarting: () => string | undefined },
+): Promise<pg.Client> {
+  const deadline = Date.now() + options.timeoutMs;
+  let last: unknown;
+  for (let delay = 5; ; delay = Math.min(delay * 1.5, 50)) {
+    const reason = options.stillStarting();
+    if (reason) throw new Error(reason);
+    const client = socketClient(socketDir, port);
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      return client;
+    } catch (err) {
+      last = err;
+      await client.end().catch(() => undefined);
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`PostgreSQL did not accept connections within ${options.timeoutMs} ms`, {
+        cause: last,
+      });
+    }
+    await new Promise((r) => setTimeout(r, delay));
   }
 }

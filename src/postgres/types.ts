@@ -1,3 +1,4 @@
+import { EnvironmentError } from '../shared/errors.js';
 /** The ways Schemabot can get a throwaway PostgreSQL. `auto` picks the first that works. */
 export type ProviderKind = 'testcontainers' | 'local' | 'url';
 export type ProviderChoice = ProviderKind | 'auto';
@@ -33,7 +34,7 @@ export interface PostgresServer extends AsyncDisposable {
 }
 
 /** An environment problem a person must fix (exit code 2): no binaries, no Docker, bad URL. */
-export class PostgresUnavailableError extends Error {
+export class PostgresUnavailableError extends EnvironmentError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'PostgresUnavailableError';

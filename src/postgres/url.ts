@@ -1,10 +1,57 @@
 import pg from 'pg';
 import { createDatabase, dropDatabase, quoteIdent, throwawayName, withDatabase } from './admin.js';
 import { track } from './cleanup.js';
+import { registerUrl } from '../shared/secrets.js';
 import { passwordOf, redactText, redactUrl } from './redact.js';
 import { PostgresUnavailableError, type PostgresServer } from './types.js';
 
 const SETTING = '--postgres-url (action input `postgres-url`)';
+
+/** A connection URL that is not one: a usage error (exit code 2), raised before any connection. */
+export class UrlError extends PostgresUnavailableError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UrlError';
+  }
+}
+
+const EXPECTED = 'expected postgres://USER:PASSWORD@HOST:PORT/DATABASE';
+
+/**
+ * Checks that `url` is a PostgreSQL connection URL a person meant: the `postgres:` or `postgresql:`
+ * scheme, `//` after it, and a host (or a `host=` parameter naming a socket directory). Anything else
+ * would let the driver fall back to 127.0.0.1:5432, a different server than the one meant. The URL and
+ * its password are registered as secrets first; every message shows the URL with its password masked.
+ * `setting` names where the URL came from (`--database-url`, `DATABASE_URL`, ...).
+ */
+export function parsePostgresUrl(url: string, setting: string): URL {
+  registerUrl(url);
+  const fail = (what: string): UrlError => new UrlError(`${setting} ${redactUrl(url)}: ${what}`);
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(url)?.[1];
+  if (!scheme || !/^postgres(ql)?$/i.test(scheme)) {
+    throw fail(
+      `must start with postgres:// or postgresql://${scheme ? ` (unsupported scheme "${scheme}:")` : ''}; ${EXPECTED}.`,
+    );
+  }
+  if (!url.slice(scheme.length + 1).startsWith('//')) {
+    throw fail(`"${scheme}:" must be followed by "//"; ${EXPECTED}.`);
+  }
+  const authority = /^\/\/([^/?#]*)/.exec(url.slice(scheme.length + 1))![1]!;
+  const host = authority.slice(authority.lastIndexOf('@') + 1).replace(/:\d*$/, '');
+  if (!host && !/[?&]host=[^&]/.test(url)) {
+    throw fail(`has no host; ${EXPECTED}.`);
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw fail(`is not a valid URL; ${EXPECTED} (percent-encode special characters in the password).`);
+  }
+  if (!parsed.hostname && !parsed.searchParams.get('host')) {
+    throw fail(`has no host; ${EXPECTED}.`);
+  }
+  return parsed;
+}
 
 /**
  * An existing PostgreSQL server given by URL (for example a GitHub Actions `services: postgres`
@@ -40,17 +87,7 @@ export class UrlPostgres implements PostgresServer {
     const fail = (what: string, cause?: unknown): PostgresUnavailableError =>
       new PostgresUnavailableError(redactText(`${SETTING} ${shown}: ${what}`, [secret]), { cause });
 
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw fail('not a valid URL; expected postgres://USER:PASSWORD@HOST:PORT/DATABASE.');
-    }
-    if (!/^postgres(ql)?:$/.test(parsed.protocol)) {
-      throw fail(
-        `unsupported scheme "${parsed.protocol}"; expected postgres://USER:PASSWORD@HOST:PORT/DATABASE.`,
-      );
-    }
+    parsePostgresUrl(url, SETTING);
 
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
     let row: { v: string; n: string; createdb: boolean; recovery: boolean; who: string };

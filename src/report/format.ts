@@ -65,7 +65,8 @@ function lockMs(ms: number): string {
 
 /**
  * What a migration's `up` did to relations that existed before it, as measured on the replay:
- * `🔒 AccessExclusiveLock on public.posts (3 ms) · ♻️ rewrote public.posts`. Empty when nothing.
+ * `🔒 AccessExclusiveLock on public.posts (3 ms, blocks reads and writes) · ♻️ rewrote public.posts
+ * (rebuilt 3 indexes)`. Empty when nothing.
  */
 export function impactParts(m: MigrationReport): string[] {
   const o = m.observation;
@@ -89,9 +90,56 @@ export function impactParts(m: MigrationReport): string[] {
   const parts = [...locks].map(
     ([rel, l]) => `🔒 ${l.mode} on ${rel} (${lockMs(l.ms)}, blocks ${l.blocks.join(' and ')})`,
   );
+  const kind = new Map(o.before.map((r) => [r.name, r.kind]));
   const rewrites = [...new Set(o.statements.flatMap((s) => s.rewrites))];
-  if (rewrites.length) parts.push(`♻️ rewrote ${rewrites.join(', ')}`);
-  const scans = [...new Set(o.statements.flatMap((s) => s.scans))].filter((t) => !rewrites.includes(t));
+  const tables = rewrites.filter((r) => kind.get(r) === 'table');
+  const indexes = rewrites.filter((r) => kind.get(r) === 'index').length;
+  if (tables.length) {
+    parts.push(
+      `♻️ rewrote ${tables.join(', ')}${indexes ? ` (rebuilt ${indexes} index${indexes === 1 ? '' : 'es'})` : ''}`,
+    );
+  } else if (indexes) {
+    parts.push(`♻️ rebuilt ${indexes} index${indexes === 1 ? '' : 'es'}`);
+  }
+  const scans = [...new Set(o.statements.flatMap((s) => s.scans))].filter((t) => !tables.includes(t));
   if (scans.length) parts.push(`🔎 scanned ${scans.join(', ')} under lock`);
   return parts;
+}
+
+/** What fails a check: findings at this severity or above (`never`: nothing). */
+export type FailOn = 'error' | 'warning' | 'info' | 'never';
+
+/**
+ * The `fail-on` in force: the report's (from `.schemabot.yml`), made stricter by the action's
+ * `fail-on: warning` or switched off by its `fail-on: never`.
+ */
+export function effectiveFailOn(report: CheckReport, input?: FailOn): FailOn {
+  const configured: FailOn = report.failOn ?? 'error';
+  if (input === 'never') return 'never';
+  if (input === 'warning' && (configured === 'error' || configured === 'never')) return 'warning';
+  if (input === 'info') return 'info';
+  return configured;
+}
+
+const SEVERITY_RANK = { error: 0, warning: 1, info: 2 } as const;
+
+/** Whether a finding of `severity` (not suppressed) fails the check under `failOn`. */
+export function fails(severity: keyof typeof SEVERITY_RANK, failOn: FailOn): boolean {
+  return failOn !== 'never' && SEVERITY_RANK[severity] <= SEVERITY_RANK[failOn];
+}
+
+/** PostgreSQL's long type names as a migration writes them: `character varying(255)` → `varchar(255)`. */
+export function readableType(type: string): string {
+  return type
+    .replace(/\bcharacter varying\b/g, 'varchar')
+    .replace(/\btimestamp(\(\d+\))? with time zone\b/g, 'timestamptz$1')
+    .replace(/\btimestamp(\(\d+\))? without time zone\b/g, 'timestamp$1')
+    .replace(/\btime(\(\d+\))? with time zone\b/g, 'timetz$1')
+    .replace(/\btime(\(\d+\))? without time zone\b/g, 'time$1')
+    .replace(/\bcharacter\b(?! varying)/g, 'char')
+    .replace(/\bint8\b/g, 'bigint')
+    .replace(/\bint4\b/g, 'integer')
+    .replace(/\bint2\b/g, 'smallint')
+    .replace(/\bbool\b/g, 'boolean')
+    .replace(/\bfloat8\b/g, 'double precision');
 }

@@ -1,5 +1,14 @@
 import type { CheckReport, Finding, MigrationReport, StepReport } from '../assess/types.js';
-import { duration, impactParts, shortSha, shownMigrations, verdictLine } from './format.js';
+import {
+  duration,
+  effectiveFailOn,
+  fails,
+  impactParts,
+  shortSha,
+  shownMigrations,
+  verdictLine,
+  type FailOn,
+} from './format.js';
 import { erDiagram } from './mermaid.js';
 import { schemaDiffLines } from './schema-diff.js';
 
@@ -42,6 +51,22 @@ export interface MarkdownOptions {
    * detail of the schema diff and the diagram (one line per table and object).
    */
   detail?: 'full' | 'no-sql' | 'compact';
+  /**
+   * `comment`: what a reviewer reads in the pull request (info findings folded, lock facts only in the
+   * findings that name their table); `summary` (default): the job summary and `--markdown`, everything.
+   */
+  audience?: 'comment' | 'summary';
+  /** The pull request's head commit (`pull_request.head.sha`), shown instead of the merge commit checked. */
+  headSha?: string;
+  /** `https://github.com/OWNER/REPO`: links the head commit and each finding's file and line. */
+  repositoryUrl?: string;
+  /**
+   * Base URL of Schemabot's own repository files at the version that ran (`https://github.com/OWNER/
+   * schemabot/blob/v1/`): a finding whose rule has a page (`docs`) links to it.
+   */
+  docsUrl?: string;
+  /** The action's `fail-on` input, when it makes the check stricter than `.schemabot.yml` does. */
+  failOn?: FailOn;
 }
 
 export const SECTION_PRIORITY = {
@@ -58,22 +83,71 @@ export const SECTION_PRIORITY = {
 
 const ICON = { error: '❌', warning: '⚠️', info: 'ℹ️' } as const;
 
-/** Whether the report has anything to say about this pull request (new, edited or deleted migrations). */
+/**
+ * Whether the pull request adds, edits or deletes migrations (what `comment: on-change` comments on).
+ * Findings about anything else (the models, the configuration) go to the job summary only.
+ */
 export function hasMigrationChanges(report: CheckReport): boolean {
-  return shownMigrations(report).length > 0 || report.findings.length > 0 || report.changes.length > 0;
+  return shownMigrations(report).length > 0 || report.changes.length > 0;
 }
 
-function verdictIcon(report: CheckReport): string {
-  return !report.ok ? '❌' : report.summary.warnings ? '⚠️' : '✅';
+function failing(report: CheckReport, failOn: FailOn): Finding[] {
+  return report.findings.filter((f) => !f.suppressed && fails(f.severity, failOn));
 }
 
-function range(report: CheckReport): string {
-  return report.base
-    ? `${code(shortSha(report.base.sha))} → ${code(shortSha(report.head.sha))}`
-    : `full audit at ${code(shortSha(report.head.sha))}`;
+function verdictIcon(report: CheckReport, failOn: FailOn): string {
+  if (!report.ok || failing(report, failOn).length) return '❌';
+  return report.summary.warnings ? '⚠️' : '✅';
 }
 
-function verdict(report: CheckReport): string {
+/** A commit: its short SHA, linked when the repository is known. */
+function commit(sha: string | null, options: MarkdownOptions): string {
+  const short = code(shortSha(sha));
+  return sha && options.repositoryUrl && /^[0-9a-f]{7,40}$/.test(sha)
+    ? `[${short}](${options.repositoryUrl}/commit/${sha})`
+    : short;
+}
+
+function range(report: CheckReport, options: MarkdownOptions = {}): string {
+  const head = commit(options.headSha ?? report.head.sha, options);
+  return report.base ? `head ${head}` : `full audit at ${head}`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** One sentence: what fails this check under `fail-on`, and what here does or does not. */
+export function failOnSentence(report: CheckReport, failOn: FailOn): string {
+  const setting = `(\`fail-on: ${failOn}\`)`;
+  const active = report.findings.filter((f) => !f.suppressed);
+  const count = (sev: Finding['severity']) => active.filter((f) => f.severity === sev).length;
+  const counted = (sevs: Finding['severity'][]) =>
+    sevs
+      .map((sev) => [sev, count(sev)] as const)
+      .filter(([, n]) => n > 0)
+      .map(([sev, n]) => plural(n, sev === 'info' ? 'info finding' : sev));
+  const rule =
+    failOn === 'never'
+      ? 'Findings never fail this check'
+      : failOn === 'error'
+        ? 'Errors fail this check; warnings and info do not'
+        : failOn === 'warning'
+          ? 'Errors and warnings fail this check; info does not'
+          : 'Every finding fails this check';
+  const blocking =
+    failOn === 'never'
+      ? []
+      : counted((['error', 'warning', 'info'] as const).filter((s) => fails(s, failOn)));
+  const engine = !report.ok && !blocking.length ? ' A migration failed its round trip, which fails it.' : '';
+  const now = blocking.length
+    ? ` Here ${blocking.join(' and ')} ${blocking.length === 1 && /^1 /.test(blocking[0]!) ? 'fails' : 'fail'} it.`
+    : engine || (active.length ? ' Nothing here fails it.' : '');
+  return `${rule} ${setting}.${now}`;
+}
+
+function verdict(report: CheckReport, options: MarkdownOptions = {}): string {
+  const failOn = effectiveFailOn(report, options.failOn);
   const meta = [
     `Migrations folder ${code(report.migrationsPath)}`,
     `${escapeMarkdown(report.postgres.provider)} server`,
@@ -83,7 +157,9 @@ function verdict(report: CheckReport): string {
     `took ${duration(report.durationMs)}`,
   ];
   return [
-    `### ${verdictIcon(report)} Schemabot: ${verdictLine(report)} · PostgreSQL ${escapeMarkdown(report.postgres.version)} · ${range(report)}`,
+    `### ${verdictIcon(report, failOn)} Schemabot: ${verdictLine(report)} · PostgreSQL ${escapeMarkdown(report.postgres.version)} · ${range(report, options)}`,
+    '',
+    failOnSentence(report, failOn),
     '',
     meta.join(' · '),
   ].join('\n');
@@ -140,31 +216,116 @@ function modelsSection(report: CheckReport, perObject: boolean): string {
   ].join('\n');
 }
 
+/** The diagram, folded: clients without Mermaid (e-mail, some apps) show one line instead of its code. */
 function diagramSection(report: CheckReport): string {
   const diagram = erDiagram(report.changes);
   if (!diagram) return '';
-  return ['#### Tables touched and their foreign keys', '', fence(diagram, 'mermaid')].join('\n');
+  const tables = diagram.split('\n').filter((l) => /^ {2}"/.test(l) && !/ : "/.test(l)).length;
+  return [
+    `<details><summary>Diagram: ${tables === 1 ? '1 table that gains or loses' : `${tables} tables that gain or lose`} columns, keys or foreign keys</summary>`,
+    '',
+    fence(diagram, 'mermaid'),
+    '',
+    '</details>',
+  ].join('\n');
 }
 
-function findingLine(f: Finding): string {
-  const where = f.file
-    ? ` · ${code(`${f.file}${f.line ? `:${f.line}` : ''}`)}`
-    : f.migration
-      ? ` · ${code(f.migration)}`
-      : '';
-  const fix = f.fix ? `<br>Fix: ${escapeMarkdown(f.fix)}` : '';
+/** The rule's name, linked to its page when it has one and the docs' address is known. */
+function ruleLink(rule: string, docs: string | undefined, options: MarkdownOptions): string {
+  const name = code(rule);
+  return options.docsUrl && docs && /^docs\/rules\/[a-z0-9-]+\.md$/.test(docs)
+    ? `[${name}](${options.docsUrl}${docs})`
+    : name;
+}
+
+/** `file:line`, linked at the head commit when the repository is known. */
+function fileLink(f: Finding, report: CheckReport, options: MarkdownOptions): string {
+  if (!f.file) return f.migration ? code(f.migration) : '';
+  const text = code(`${f.file}${f.line ? `:${f.line}` : ''}`);
+  const sha = options.headSha ?? report.head.sha;
+  if (!options.repositoryUrl || !sha || !/^[0-9a-f]{7,40}$/.test(sha)) return text;
+  const path = f.file.split('/').map(encodeURIComponent).join('/');
+  return `[${text}](${options.repositoryUrl}/blob/${sha}/${path}${f.line ? `#L${f.line}` : ''})`;
+}
+
+function findingLine(f: Finding, report: CheckReport, options: MarkdownOptions): string {
+  const where = fileLink(f, report, options);
+  const at = where ? ` · ${where}` : '';
   if (f.suppressed) {
-    return `- 🔕 ~~**${escapeMarkdown(f.rule)}**~~ (${f.severity}, suppressed: ${escapeMarkdown(f.suppressed.reason)})${where}: ${escapeMarkdown(f.message)}`;
+    return `- 🔕 ~~${ruleLink(f.rule, f.docs, options)}~~ (suppressed: ${escapeMarkdown(f.suppressed.reason)})${at} · ${escapeMarkdown(f.message)}`;
   }
-  return `- ${ICON[f.severity]} **${escapeMarkdown(f.rule)}** (${f.severity})${where}: ${escapeMarkdown(f.message)}${fix}`;
+  return `- ${ICON[f.severity]} ${ruleLink(f.rule, f.docs, options)}${at} · ${escapeMarkdown(f.message)}`;
 }
 
-/** The findings, 25 to a section, so a very long list is shortened from its end rather than dropped. */
-function findingsSections(report: CheckReport): string[] {
+const RANK = { error: 0, warning: 1, info: 2 } as const;
+
+/** Findings by migration (the worst first), errors first inside each; those of no migration last. */
+function byMigration(findings: Finding[]): [string | null, Finding[]][] {
+  const groups = new Map<string | null, Finding[]>();
+  for (const f of findings) {
+    const list = groups.get(f.migration ?? null);
+    if (list) list.push(f);
+    else groups.set(f.migration ?? null, [f]);
+  }
+  const worst = (list: Finding[]) =>
+    Math.min(...list.filter((f) => !f.suppressed).map((f) => RANK[f.severity]), 3);
+  const order = (f: Finding) => (f.suppressed ? 3 : RANK[f.severity]);
+  return [...groups]
+    .map(([m, list]) => [m, [...list].sort((a, b) => order(a) - order(b))] as [string | null, Finding[]])
+    .sort(
+      ([a, la], [b, lb]) =>
+        Number(a === null) - Number(b === null) || worst(la) - worst(lb) || (a ?? '').localeCompare(b ?? ''),
+    );
+}
+
+/**
+ * The findings, grouped by migration, one line each (rule, file and line, what and where), each rule's
+ * fix once at the end. In the comment, info findings are folded. Long lists become several sections so
+ * that `fitComment` shortens them from the end rather than dropping them all.
+ */
+function findingsSections(report: CheckReport, options: MarkdownOptions): string[] {
+  if (!report.findings.length) return [];
+  const comment = options.audience === 'comment';
   const out: string[] = [];
-  for (let i = 0; i < report.findings.length; i += 25) {
-    const lines = report.findings.slice(i, i + 25).map(findingLine);
-    out.push((i === 0 ? ['#### Findings', '', ...lines] : lines).join('\n'));
+  for (const [migration, list] of byMigration(report.findings)) {
+    const shown = comment ? list.filter((f) => f.severity !== 'info' || f.suppressed) : list;
+    const folded = comment ? list.filter((f) => f.severity === 'info' && !f.suppressed) : [];
+    const title = migration ? `**${code(migration)}**` : '**Other findings**';
+    const lines = shown.map((f) => findingLine(f, report, options));
+    for (let i = 0; i < Math.max(lines.length, 1); i += 25) {
+      const chunk = lines.slice(i, i + 25);
+      out.push((i === 0 ? [title, '', ...chunk] : chunk).join('\n'));
+    }
+    if (folded.length) {
+      out.push(
+        [
+          `<details><summary>ℹ️ ${plural(folded.length, 'info finding')}</summary>`,
+          '',
+          ...folded.map((f) => findingLine(f, report, options)),
+          '',
+          '</details>',
+        ].join('\n'),
+      );
+    }
+  }
+  out[0] = `#### Findings\n\n${out[0]!}`;
+  // Each fix once (a rule whose fix names the object, like enum-left-behind, has one per object).
+  const fixes = new Map<string, Finding>();
+  for (const f of report.findings)
+    if (f.fix && !fixes.has(`${f.rule}\u0000${f.fix}`)) fixes.set(`${f.rule}\u0000${f.fix}`, f);
+  if (fixes.size) {
+    const rules = new Set([...fixes.values()].map((f) => f.rule)).size;
+    out.push(
+      [
+        `<details><summary>How to fix (${plural(rules, 'rule')})</summary>`,
+        '',
+        ...[...fixes.values()].map(
+          (f) => `- ${ruleLink(f.rule, f.docs, options)}: ${escapeMarkdown(f.fix!)}`,
+        ),
+        '',
+        '</details>',
+      ].join('\n'),
+    );
   }
   return out;
 }
@@ -240,16 +401,18 @@ function impactSection(report: CheckReport): string {
 /** The comment / job summary as prioritised sections, in the order they appear. */
 export function markdownSections(report: CheckReport, options: MarkdownOptions = {}): MarkdownSection[] {
   const detail = options.detail ?? 'full';
+  // In the comment, lock facts go with the findings that name their tables (see the hazard rules).
+  const impact = options.audience === 'comment' ? '' : impactSection(report);
   const sections: MarkdownSection[] = [
-    { id: 'verdict', text: verdict(report), priority: SECTION_PRIORITY.verdict },
+    { id: 'verdict', text: verdict(report, options), priority: SECTION_PRIORITY.verdict },
     { id: 'migrations', text: migrationsTable(report), priority: SECTION_PRIORITY.migrations },
-    { id: 'impact', text: impactSection(report), priority: SECTION_PRIORITY.impact },
+    { id: 'impact', text: impact, priority: SECTION_PRIORITY.impact },
     { id: 'changes', text: changesSection(report, detail !== 'compact'), priority: SECTION_PRIORITY.changes },
     { id: 'models', text: modelsSection(report, detail !== 'compact'), priority: SECTION_PRIORITY.models },
     ...(detail === 'compact'
       ? []
       : [{ id: 'diagram' as const, text: diagramSection(report), priority: SECTION_PRIORITY.diagram }]),
-    ...findingsSections(report).map((text) => ({
+    ...findingsSections(report, options).map((text) => ({
       id: 'findings' as const,
       text,
       priority: SECTION_PRIORITY.findings,

@@ -1,5 +1,6 @@
 import type { Change } from '../diff/index.js';
 import { localName, splitName } from '../diff/names.js';
+import { readableType } from './format.js';
 import { relationOf } from './schema-diff.js';
 
 type Obj = Record<string, unknown>;
@@ -8,7 +9,9 @@ interface Column {
   name: string;
   type: string;
   nullable: boolean;
-  mark: 'new' | 'changed' | null;
+  mark: 'new' | 'changed' | 'removed' | null;
+  /** The table and column a foreign key on this column points to, when that table is not drawn. */
+  references?: string;
 }
 
 interface Entity {
@@ -35,6 +38,21 @@ export interface ErDiagramOptions {
 
 const obj = (v: unknown): Obj => (v && typeof v === 'object' ? (v as Obj) : {});
 
+/**
+ * A column type as Mermaid accepts it (a letter, then letters, digits, `_`, `-`, `,`, parentheses
+ * and brackets; no spaces) and as the migration wrote it: `varchar(255)`, `bigint`, an enum by its own name.
+ */
+function typeWord(type: string): string {
+  const t = readableType(type)
+    .split('.')
+    .map((p) => p.replace(/^"|"$/g, ''))
+    .pop()!
+    .replace(/,\s+/g, ',')
+    .replace(/\s+/g, '_')
+    .replace(/[^A-Za-z0-9_()[\],-]+/g, '_');
+  return /^[A-Za-z]/.test(t) ? t : `t_${t}`;
+}
+
 /** A Mermaid identifier: letters, digits, `_` and `-`, starting with a letter. */
 function word(text: string, prefix: string): string {
   const w = text
@@ -56,9 +74,9 @@ function quoted(text: string): string {
 }
 
 /**
- * A Mermaid `erDiagram` of the tables the changes touch and their foreign-key neighbours, new tables and
- * columns marked, or null when no table is touched. It is drawn from what the changes carry: new and
- * changed tables with all their columns, existing tables with the columns that changed.
+ * A Mermaid `erDiagram` of the tables that gain or lose a column, a key or a foreign key (new tables
+ * with all their columns, existing ones with the columns that came or went), or null when there is
+ * none. Foreign keys between drawn tables are lines; one to a table not drawn is a note on its column.
  */
 export function erDiagram(changes: readonly Change[], options: ErDiagramOptions = {}): string | null {
   const maxTables = options.maxTables ?? 12;
@@ -103,30 +121,47 @@ export function erDiagram(changes: readonly Change[], options: ErDiagramOptions 
     }
   };
 
+  // Only tables that gain or lose a column, a key or a foreign key (or are new) are drawn: an index,
+  // a trigger or a changed default adds nothing a diagram shows better than the diff.
+  const isKey = (v: unknown) => ['primary key', 'foreign key', 'unique'].includes(String(obj(v).type));
   for (const c of changes) {
     const relation = relationOf(c);
     if (relation === null || removed.has(relation) || (c.action === 'removed' && c.kind === 'table'))
       continue;
-    if (!['table', 'column', 'constraint'].includes(c.kind)) {
-      if (c.kind === 'index' || c.kind === 'trigger' || c.kind === 'policy') entity(relation, true);
-      continue;
-    }
-    const e = entity(relation, true);
-    if (c.kind === 'table') {
+    if (c.kind === 'table' && c.action === 'added') {
+      const e = entity(relation, true);
       const t = obj(c.after);
-      e.added ||= c.action === 'added';
-      for (const col of Object.values(obj(t.columns))) column(e, col, c.action === 'added' ? 'new' : null);
+      e.added = true;
+      for (const col of Object.values(obj(t.columns))) column(e, col, 'new');
       for (const k of Object.values(obj(t.constraints))) constraint(e, k);
-    } else if (c.kind === 'column' && c.action !== 'removed') {
-      column(e, c.after, c.action === 'added' ? 'new' : 'changed');
-    } else if (c.kind === 'constraint' && c.action !== 'removed') {
-      constraint(e, c.after);
+    } else if (c.kind === 'column' && (c.action === 'added' || c.action === 'removed')) {
+      const e = entity(relation, true);
+      column(e, c.action === 'added' ? c.after : c.before, c.action === 'added' ? 'new' : 'removed');
+    } else if (
+      c.kind === 'constraint' &&
+      (c.action === 'added' || c.action === 'removed') &&
+      isKey(c.after ?? c.before)
+    ) {
+      const e = entity(relation, true);
+      if (c.action === 'added') constraint(e, c.after);
     }
   }
   if (entities.size === 0) return null;
-  // Neighbours: tables a touched table references, drawn without columns (the changes do not hold them).
-  for (const edge of edges.values()) entity(edge.to, false);
+  // A foreign key to a table that is not drawn is said on its column instead of an empty box.
+  for (const [key, edge] of edges) {
+    if (entities.has(edge.to)) continue;
+    const e = entities.get(edge.from)!;
+    for (const c of edge.columns) {
+      const col = e.columns.get(c);
+      if (col) col.references = display(edge.to);
+    }
+    edges.delete(key);
+  }
 
+  // A table that only lost a key has no column to draw: the diff says it better than an empty box.
+  for (const [name, e] of entities) if (!e.columns.size) entities.delete(name);
+  for (const [key, edge] of edges) if (!entities.has(edge.from) || !entities.has(edge.to)) edges.delete(key);
+  if (entities.size === 0) return null;
   const ordered = [...entities.values()].sort(
     (a, b) => Number(b.touched) - Number(a.touched) || a.name.localeCompare(b.name),
   );
@@ -151,9 +186,11 @@ export function erDiagram(changes: readonly Change[], options: ErDiagramOptions 
     out.push(`  ${ids.get(e.name)!} {`);
     for (const c of columns.slice(0, maxColumns)) {
       const key = e.keys.get(c.name);
-      const note = c.mark ?? '';
+      const notes = [e.added ? '' : (c.mark ?? ''), c.references ? `references ${c.references}` : ''].filter(
+        Boolean,
+      );
       out.push(
-        `    ${word(c.type || 'unknown', 't_')} ${word(display(localName(c.name)), 'c_')}${key ? ` ${key}` : ''}${note ? ` ${quoted(note)}` : ''}`,
+        `    ${typeWord(c.type || 'unknown')} ${word(display(localName(c.name)), 'c_')}${key ? ` ${key}` : ''}${notes.length ? ` ${quoted(notes.join(', '))}` : ''}`,
       );
     }
     if (columns.length > maxColumns)

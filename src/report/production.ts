@@ -1,5 +1,5 @@
 import { summarizeChange, type Change } from '../diff/index.js';
-import { code, escapeMarkdown, fence } from './markdown.js';
+import { code, fence } from './markdown.js';
 import { PLAIN, type Style } from './terminal.js';
 import type {
   MigrationState,
@@ -82,6 +82,8 @@ function failureLines(report: UpgradeReport | RollbackReport, st: Style): string
       (f.rolledBack ? ' (its transaction was rolled back)' : st.red(' (NOT rolled back)')),
   ];
   out.push(`    ${f.error.message}`);
+  if (f.error.detail) out.push(`    DETAIL: ${f.error.detail}`);
+  if (f.error.hint) out.push(`    HINT: ${f.error.hint}`);
   if (f.error.sql) out.push(`    statement: ${f.error.sql}`);
   if (f.error.file) out.push(`    at ${f.error.file}${f.error.line ? `:${f.error.line}` : ''}`);
   return out;
@@ -114,21 +116,35 @@ function renderUpgrade(r: UpgradeReport, st: Style): string[] {
   }
   if (r.rehearsal && !r.rehearsal.ok && r.rehearsal.error)
     out.push(st.red(`Rehearsal: ${r.rehearsal.error}`));
+  out.push(...dataLossLines(r, 'the pending migrations', st));
+  out.push(...cancelLines(r, st));
   out.push(...stateLines(r.state, st));
   return out;
+}
+
+function dataLossLines(r: UpgradeReport | RollbackReport, what: string, st: Style): string[] {
+  if (!r.dataLoss?.length) return [];
+  const out = [st.yellow(`Data destroyed by ${what} (${r.dataLoss.length}):`)];
+  for (const l of r.dataLoss) {
+    const rows =
+      l.rows === null
+        ? 'not counted'
+        : `${l.rows}${l.rows >= 1_000_000 ? '+' : ''} ${l.kind === 'column' ? 'value(s)' : 'row(s)'} in production`;
+    out.push(
+      `  ${l.kind} ${l.name}: ${rows}${l.operation ? ` — ${l.migration ? `${l.migration} ` : ''}${l.operation}` : ''}`,
+    );
+  }
+  return out;
+}
+
+function cancelLines(r: ProductionReport, st: Style): string[] {
+  return 'cancelled' in r && r.cancelled ? [st.red(r.cancelled.message)] : [];
 }
 
 function renderRollback(r: RollbackReport, st: Style): string[] {
   const out = [`Target: ${r.target ?? 'none (revert every applied migration)'}`];
   out.push(`Plan: revert ${r.plan.length} migration(s)${r.plan.length ? `: ${r.plan.join(', ')}` : ''}`);
-  if (r.dataLoss.length) {
-    out.push(st.yellow(`Data deleted by the downs (${r.dataLoss.length}):`));
-    for (const l of r.dataLoss) {
-      out.push(
-        `  ${l.kind} ${l.name}${l.rows === null ? '' : ` (${l.rows}${l.rows >= 1_000_000 ? '+' : ''} row(s) with data)`}`,
-      );
-    }
-  }
+  out.push(...dataLossLines(r, 'the downs', st));
   if (r.dryRun) {
     out.push('(dry run: nothing was changed)');
     out.push(...sqlLines(r.rehearsal));
@@ -140,6 +156,7 @@ function renderRollback(r: RollbackReport, st: Style): string[] {
   }
   if (r.rehearsal && !r.rehearsal.ok && r.rehearsal.error)
     out.push(st.red(`Rehearsal: ${r.rehearsal.error}`));
+  out.push(...cancelLines(r, st));
   out.push(...stateLines(r.state, st));
   return out;
 }
@@ -193,12 +210,21 @@ export function gateRefusedSummary(message: string): string {
 }
 
 /** The comment on a merged pull request whose migrations an upgrade applied. */
-export function upgradeComment(report: UpgradeReport, runUrl: string | undefined): string {
+/**
+ * The comment on a merged pull request. It names the target by its environment name only: a pull
+ * request may be public, and the connection (host, port, user, database) is nobody's business there.
+ */
+export function upgradeComment(
+  report: UpgradeReport,
+  runUrl: string | undefined,
+  environment = 'production',
+): string {
   const applied = report.applied.filter((s) => s.ok);
   const f = report.failed;
+  const target = code(environment);
   const heading = f
-    ? `### ❌ Schemabot upgrade stopped at ${code(f.migration)} on ${escapeMarkdown(report.database)}`
-    : `### ✅ Schemabot upgrade: ${applied.length} migration${applied.length === 1 ? '' : 's'} applied to ${escapeMarkdown(report.database)}`;
+    ? `### ❌ Schemabot upgrade stopped at ${code(f.migration)} on ${target}`
+    : `### ✅ Schemabot upgrade: ${applied.length} migration${applied.length === 1 ? '' : 's'} applied to ${target}`;
   const lines = [heading, ''];
   if (applied.length) {
     if (f) lines.push(`Applied and recorded before it (${applied.length}):`, '');

@@ -1,6 +1,7 @@
 import { summarizeChange, type Change } from '../diff/index.js';
 import { kindOrder } from '../diff/types.js';
 import { localName, parentName } from '../diff/names.js';
+import { readableType } from './format.js';
 
 type Obj = Record<string, unknown>;
 
@@ -21,7 +22,10 @@ const GROUP_TITLES: Partial<Record<Change['kind'], string>> = {
   function: 'functions',
 };
 
+/** Longest text of one change; longer ones end in `…` (the JSON report has them whole). */
 const MAX_LINE = 240;
+/** Width of a line in the diff block: wider ones fold onto continuation lines (GitHub's box is ~100). */
+const WIDTH = 100;
 
 function obj(value: unknown): Obj {
   return value && typeof value === 'object' ? (value as Obj) : {};
@@ -64,16 +68,66 @@ function oneLine(text: string): string {
   return line.length > MAX_LINE ? `${line.slice(0, MAX_LINE - 1)}…` : line;
 }
 
-/** One line of the block: sign, indentation, kind, the name as it reads in its group, and the detail. */
-function line(c: Change, shownName: string, indent: string): string {
+/**
+ * A line folded at spaces to at most `WIDTH` characters; continuation lines keep the sign (so the
+ * diff colours them alike) and are indented under the text.
+ */
+export function fold(text: string, sign: string, indent: string): string[] {
+  if (text.length <= WIDTH) return [text];
+  const lead = `${sign} ${indent}      `;
+  const out: string[] = [];
+  let rest = text;
+  let first = true;
+  while (rest.length > (first ? WIDTH : WIDTH - lead.length)) {
+    const room = first ? WIDTH : WIDTH - lead.length;
+    let at = rest.lastIndexOf(' ', room);
+    if (at <= room / 3) at = room;
+    out.push((first ? '' : lead) + rest.slice(0, at).trimEnd());
+    rest = rest.slice(at).trimStart();
+    first = false;
+  }
+  if (rest) out.push(lead + rest);
+  return out;
+}
+
+/** `integer NOT NULL DEFAULT nextval('…_seq'::regclass)` as the migration wrote it: `serial`. */
+function serialColumn(rest: string): string {
+  const m = /^ (smallint|integer|bigint) NOT NULL DEFAULT nextval\('[^']*'::regclass\)(.*)$/.exec(rest);
+  if (!m) return rest;
+  const serial = { smallint: 'smallserial', integer: 'serial', bigint: 'bigserial' }[m[1] as 'integer'];
+  return ` ${serial}${m[2]!}`;
+}
+
+/**
+ * An index's definition without what the line already says (`CREATE INDEX name ON table USING`):
+ * `btree (user_id)`, `UNIQUE btree (email) WHERE …`.
+ */
+function indexDefinition(definition: string): string {
+  const m = /^\s*CREATE (UNIQUE )?INDEX .*? ON (?:ONLY )?.*? USING (.*)$/s.exec(definition);
+  return m ? `${m[1] ?? ''}${m[2]!}` : definition;
+}
+
+/** The lines of one change: sign, indentation, kind, the name as it reads in its group, and the detail. */
+function line(c: Change, shownName: string, indent: string): string[] {
   let rest = tail(c);
   if (c.action === 'renamed') rest = ` (renamed from ${c.from ?? '?'})`;
+  const o = obj(c.action === 'removed' ? c.before : c.after);
+  if (
+    c.kind === 'index' &&
+    (c.action === 'added' || c.action === 'removed') &&
+    typeof o.definition === 'string'
+  )
+    rest = ` ${indexDefinition(o.definition)}${o.valid === false ? ' INVALID' : ''}`;
+  if (c.kind === 'trigger' && typeof o.definition === 'string')
+    rest = rest.replace(/^ CREATE (?:CONSTRAINT )?TRIGGER \S+ /, ' ');
+  if (c.kind === 'column' && (c.action === 'added' || c.action === 'removed')) rest = serialColumn(rest);
+  if (c.kind === 'column' || c.kind === 'constraint' || c.kind === 'sequence') rest = readableType(rest);
   if (c.kind === 'comment' || c.kind === 'privilege') rest = rest.replace(/^ [^:]*:/, ':');
   const kind =
     c.kind === 'comment' || c.kind === 'privilege'
       ? `${c.kind} on ${String(obj(c.after ?? c.before).on ?? '')}`
       : c.kind.replace('_', ' ');
-  return oneLine(`${SIGN[c.action]} ${indent}${kind} ${shownName}${rest}`);
+  return fold(oneLine(`${SIGN[c.action]} ${indent}${kind} ${shownName}${rest}`), SIGN[c.action], indent);
 }
 
 /** The columns, constraints, indexes, triggers and policies a new table comes with, as added changes. */
@@ -134,7 +188,7 @@ export function schemaDiffLines(changes: readonly Change[], options: { perObject
     const list = byRelation.get(relation)!;
     const table = list.find((c) => c.kind === 'table');
     const rest = list.filter((c) => c !== table);
-    if (table) out.push(line(table, table.name, ''));
+    if (table) out.push(...line(table, table.name, ''));
     else out.push(oneLine(`  table ${relation}`));
     if (!perObject) {
       if (rest.length) {
@@ -152,14 +206,14 @@ export function schemaDiffLines(changes: readonly Change[], options: { perObject
         Number(NESTED.has(b.kind)) - Number(NESTED.has(a.kind)) ||
         kindOrder.indexOf(a.kind) - kindOrder.indexOf(b.kind),
     );
-    for (const c of ordered) out.push(line(c, shortName(c, relation), '  '));
+    for (const c of ordered) out.push(...line(c, shortName(c, relation), '  '));
   }
   const titles = [...new Set([...kindOrder.map((k) => GROUP_TITLES[k]), 'other objects'])].filter(
     (t): t is string => t !== undefined && others.has(t),
   );
   for (const title of titles) {
     out.push(`  ${title}`);
-    for (const c of others.get(title)!) out.push(line(c, c.name, '  '));
+    for (const c of others.get(title)!) out.push(...line(c, c.name, '  '));
   }
   return out;
 }

@@ -78,6 +78,8 @@ export function renderTerminal(report: CheckReport, st: Style = PLAIN): string {
   }
   if (report.findings.length) {
     out.push('', 'Findings:');
+    // Each fix once: a rule that fires in many places says how to fix it the first time.
+    const fixed = new Set<string>();
     for (const f of report.findings) {
       const sev =
         f.severity === 'error' ? st.red('error') : f.severity === 'warning' ? st.yellow('warning') : 'info';
@@ -85,7 +87,8 @@ export function renderTerminal(report: CheckReport, st: Style = PLAIN): string {
       const quiet = f.suppressed ? st.dim(` (suppressed: ${f.suppressed.reason})`) : '';
       out.push(`  ${f.suppressed ? st.dim('suppressed') : sev} ${st.bold(f.rule)}${loc}${quiet}`);
       out.push(`    ${f.message}`);
-      if (f.fix) out.push(st.dim(`    fix: ${f.fix}`));
+      if (f.fix && !fixed.has(`${f.rule}\u0000${f.fix}`)) out.push(st.dim(`    fix: ${f.fix}`));
+      if (f.fix) fixed.add(`${f.rule}\u0000${f.fix}`);
     }
   }
   out.push('');

@@ -421,13 +421,16 @@ export class LocalRunner implements AsyncDisposable {
         continue;
       }
       await nextTurn();
-      const busy = capture.pending.size > 0 || this.poolBusy() || (await this.serverBusy());
-      if (!busy) {
-        if (++quiet >= 2) return true;
-      } else {
+      if (capture.pending.size > 0 || this.poolBusy()) {
         quiet = 0;
-        await delay(capture.pending.size > 0 ? 0 : 5);
+        await delay(0);
+        continue;
       }
+      // The first quiet look is local only; the second one asks the server too (one query a step).
+      if (quiet++ === 0) continue;
+      if (!(await this.serverBusy())) return true;
+      quiet = 0;
+      await delay(5);
     }
     return false;
   }

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { takeSnapshot, type Snapshot } from '../../inspect/index.js';
 import type { MigrationFile } from '../../migrate/discover.js';
@@ -9,6 +10,8 @@ import { MigrationRunner } from '../../migrate/runner.js';
 import { OUTSIDE_TRANSACTION_CODES, runPinnedStep } from '../../migrate/transaction.js';
 import { PostgresUnavailableError, startPostgres, type PostgresServer } from '../../postgres/index.js';
 import type { RehearsalServerOptions, RehearsedStep } from './types.js';
+import { mirrorStatements, type ProductionPrivileges } from './privileges.js';
+import { withHint } from './wording.js';
 
 /** The snapshot options that leave the meta table out (its rows are state, not schema). */
 export function snapshotOptions(project: Project): { exclude: { schema: string; name: string }[] } {
@@ -24,6 +27,20 @@ export function outsideTransactionReason(step: {
   if (step.ok || !code) return null;
   const reason = OUTSIDE_TRANSACTION_CODES[code];
   return reason ? `PostgreSQL refused it inside a transaction (${code}): ${reason}` : null;
+}
+
+/** Drops the rehearsal's role (a `--postgres url` server outlives the rehearsal). */
+async function dropRole(server: PostgresServer, role: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: server.url() });
+  admin.on('error', () => undefined);
+  try {
+    await admin.connect();
+    await admin.query(`DROP ROLE IF EXISTS "${role}"`);
+  } catch {
+    // The server goes anyway (local and container providers), or keeps an unused NOLOGIN role.
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
 }
 
 /** Starts the throwaway server: the production major version when available, else the provider's choice. */
@@ -76,7 +93,11 @@ export class Rehearsal implements AsyncDisposable {
 
   static async start(
     project: Project,
-    options: RehearsalServerOptions & { productionMajor?: number; log?: (line: string) => void },
+    options: RehearsalServerOptions & {
+      productionMajor?: number;
+      log?: (line: string) => void;
+      migrationTimeoutMs?: number;
+    },
   ): Promise<Rehearsal> {
     const log = options.log ?? (() => undefined);
     const server = await startServer(project, options, options.productionMajor, log);
@@ -86,7 +107,9 @@ export class Rehearsal implements AsyncDisposable {
       if (project.settings.baseline) {
         await applyBaseline(server.url(database), join(project.cwd, project.settings.baseline), project.cwd);
       }
-      const runner = await MigrationRunner.open(server.url(database), project);
+      const runner = await MigrationRunner.open(server.url(database), project, {
+        timeoutMs: options.migrationTimeoutMs,
+      });
       const client = new pg.Client({ connectionString: server.url(database) });
       client.on('error', () => undefined);
       await client.connect();
@@ -108,7 +131,7 @@ export class Rehearsal implements AsyncDisposable {
   ): Promise<{ name: string; message: string } | null> {
     for (const m of ups) {
       const step = await this.runner.up(m);
-      if (!step.ok) return { name: m.name, message: step.error?.message ?? 'failed' };
+      if (!step.ok) return { name: m.name, message: withHint(step.error) };
       if (after) await after(m);
     }
     return null;
@@ -118,27 +141,142 @@ export class Rehearsal implements AsyncDisposable {
     return takeSnapshot(this.client, snapshotOptions(this.project));
   }
 
-  /** Runs one step in a transaction, or outside one when PostgreSQL refuses it inside. */
+  /**
+   * Runs one step in a transaction, or outside one when PostgreSQL refuses it inside. Meanwhile a
+   * watchdog looks for a migration waiting on itself: a connection of the migration blocked by
+   * another of its own (`pg_blocking_pids`); it cancels the waiting statement, and the step fails
+   * with both named (in production it would hang holding its locks).
+   */
   async step(m: MigrationFile, direction: 'up' | 'down'): Promise<RehearsedStep> {
-    const first = await runPinnedStep(this.runner, m, direction, { transaction: true });
-    const reason = outsideTransactionReason(first);
-    const result = reason ? await runPinnedStep(this.runner, m, direction, { transaction: false }) : first;
-    return {
-      name: m.name,
-      direction,
-      ok: result.ok,
-      ms: result.ms,
-      transaction: result.transaction,
-      ...(reason ? { outsideTransaction: reason } : {}),
-      statements: result.statements,
-      error: result.error,
+    const watch = this.watchSelfWait();
+    try {
+      const first = await runPinnedStep(this.runner, m, direction, { transaction: true });
+      const reason = outsideTransactionReason(first);
+      const result =
+        reason && !watch.found
+          ? await runPinnedStep(this.runner, m, direction, { transaction: false })
+          : first;
+      const selfWait = watch.found;
+      return {
+        name: m.name,
+        direction,
+        ok: result.ok && !selfWait,
+        ms: result.ms,
+        transaction: result.transaction,
+        ...(reason ? { outsideTransaction: reason } : {}),
+        statements: result.statements,
+        error: selfWait
+          ? {
+              ...(result.error ?? {}),
+              message:
+                `${m.name} (${direction}) waits on itself: its connection pid ${selfWait.pid} ("${selfWait.query}") ` +
+                `waited for a lock held by pid ${selfWait.blockerPid}, the migration's own connection ` +
+                `("${selfWait.blockerQuery}"). In production it would hang holding that lock. Run every ` +
+                'statement through the queryInterface (the transaction Schemabot opens), not a second connection.',
+            }
+          : result.error,
+      };
+    } finally {
+      watch.stop();
+    }
+  }
+
+  /** Polls for a backend of this database blocked by one of the runner's (every backend here is the run's own). */
+  private watchSelfWait(): {
+    found: { pid: number; query: string; blockerPid: number; blockerQuery: string } | null;
+    stop(): void;
+  } {
+    const state: ReturnType<Rehearsal['watchSelfWait']> = {
+      found: null,
+      stop: () => clearInterval(timer),
     };
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy || state.found) return;
+      busy = true;
+      this.client
+        .query<{ pid: number; q: string; bpid: number; bq: string }>(
+          `SELECT w.pid, left(w.query, 160) AS q, b.pid AS bpid, left(b.query, 160) AS bq
+             FROM pg_stat_activity w
+             CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS bp(pid)
+             JOIN pg_stat_activity b ON b.pid = bp.pid
+            WHERE w.datname = current_database() AND b.datname = current_database()
+              AND w.pid <> pg_backend_pid() AND b.pid <> pg_backend_pid()
+              AND (b.application_name LIKE $1 OR w.application_name LIKE $1)
+            LIMIT 1`,
+          [`${this.runner.applicationName}%`],
+        )
+        .then(async (r) => {
+          const row = r.rows[0];
+          if (!row) return;
+          state.found = {
+            pid: row.pid,
+            query: row.q.replace(/\s+/g, ' ').trim(),
+            blockerPid: row.bpid,
+            blockerQuery: row.bq.replace(/\s+/g, ' ').trim(),
+          };
+          await this.client.query('SELECT pg_cancel_backend($1)', [row.pid]);
+        })
+        .catch(() => undefined)
+        .finally(() => (busy = false));
+    }, 300);
+    timer.unref();
+    return state;
+  }
+
+  /** The role the steps run as (the production user's privileges), dropped with the rehearsal. */
+  private role: string | null = null;
+
+  /**
+   * From now on the runner's sessions act as a role holding the production user's relevant privileges
+   * (superuser or not, CREATE on the database and schemas, ownership of schemas, tables, sequences and
+   * types, table grants), so a step production would refuse fails here. The replay ran as the
+   * server's superuser; the database's `role` setting applies to the runner's next connections, and
+   * its current ones are ended so that the pool opens new ones. False (and a log line) when the
+   * server does not allow it.
+   */
+  async actAs(privileges: ProductionPrivileges, log: (line: string) => void): Promise<boolean> {
+    if (privileges.superuser) return true;
+    const role = `schemabot_rehearsal_${randomBytes(6).toString('hex')}`;
+    try {
+      const statements = mirrorStatements(privileges, role, this.database);
+      await this.client.query(statements[0]!);
+      this.role = role;
+      for (const sql of statements.slice(1)) await this.client.query(sql).catch(() => undefined);
+      await this.client.query(`ALTER DATABASE "${this.database.replace(/"/g, '""')}" SET role = '${role}'`);
+      // The worker's next connections start as that role; its open ones close now.
+      await this.runner.disconnect();
+      await this.client.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+      );
+      // The pool notices its ended connections (an 'error' each) before the next step asks for one.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      log(`  the steps run with the privileges of the production user ${privileges.user} (not superuser)`);
+      return true;
+    } catch (error) {
+      log(
+        `  Could not rehearse with the production user's privileges (${(error as Error).message}); the steps run as the rehearsal server's superuser`,
+      );
+      return false;
+    }
+  }
+
+  /** Cancels what the rehearsal's runner is running (the run was cancelled). */
+  async cancelRunning(): Promise<void> {
+    await this.client
+      .query(
+        `SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'`,
+      )
+      .catch(() => undefined);
   }
 
   async close(): Promise<void> {
     await this.runner.close().catch(() => undefined);
     await this.client.end().catch(() => undefined);
     await this.server.dropDatabase(this.database).catch(() => undefined);
+    if (this.role) await dropRole(this.server, this.role);
     await this.server.stop().catch(() => undefined);
   }
 

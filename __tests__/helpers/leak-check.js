@@ -1,0 +1,44 @@
+/**
+ * Jest global teardown: scans everything the suite recorded (see `outputs.ts`) for the canary that
+ * starts every throwaway server's password (`SCHEMABOT_PASSWORD_CANARY`, set in jest.config.js) and
+ * fails the suite on any hit, naming the output and where in it.
+ */
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Every recorded output holding `canary` (outside `::add-mask::` lines): its name and the offsets of the hits. */
+export function scanForCanary(dir, canary) {
+  let names;
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return { scanned: 0, hits: [] };
+  }
+  const hits = [];
+  for (const name of names) {
+    // `::add-mask::` carries the secret to the runner on purpose: the runner never shows that line.
+    const text = readFileSync(join(dir, name), 'latin1').replace(/^::add-mask::.*$/gm, '');
+    const offsets = [];
+    for (let i = text.indexOf(canary); i !== -1; i = text.indexOf(canary, i + 1)) offsets.push(i);
+    if (offsets.length) hits.push({ name, offsets });
+  }
+  return { scanned: names.length, hits };
+}
+
+export default function leakCheck() {
+  const dir = process.env.SCHEMABOT_TEST_OUTPUTS;
+  const canary = process.env.SCHEMABOT_PASSWORD_CANARY;
+  if (!dir || !canary) return;
+  const { scanned, hits } = scanForCanary(dir, canary);
+  if (hits.length) {
+    const list = hits.map((h) => `  ${join(dir, h.name)} at ${h.offsets.slice(0, 5).join(', ')}`).join('\n');
+    throw new Error(
+      `Leak check: the canary password appears in ${hits.length} of ${scanned} outputs of the suite:\n${list}\n` +
+        'Every writer must pass its text through src/shared/secrets.ts (redact).',
+    );
+  }
+  process.stdout.write(
+    `\nLeak check: scanned ${scanned} outputs of the suite for the canary password: 0 hits.\n`,
+  );
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,20 @@
+import { expect } from '@jest/globals';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { validateReport } from '../../src/report/validate.js';
+
+/**
+ * Every report a test produces follows the published schema (docs/report.schema.json): the check,
+ * models, generate and diff reports, the production reports and the fork artifact. Fields the schema
+ * does not list fail here, so a new field reaches the schema (and its documentation) with the code.
+ */
+export function expectValidReport(report: unknown): void {
+  // As written to a file: fields set to undefined are absent.
+  const result = validateReport(JSON.parse(JSON.stringify(report)), { root: 'report' });
+  expect(result.problem).toBe('');
+}
+
+/** The report at `path` (a report file the CLI or the action wrote), when there is one. */
+export function expectValidReportFile(path: string | undefined): void {
+  if (!path || !existsSync(path) || !statSync(path).isFile()) return;
+  expectValidReport(JSON.parse(readFileSync(path, 'utf8')));
+}

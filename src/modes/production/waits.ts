@@ -1,0 +1,117 @@
+import type pg from 'pg';
+import { connect } from './database.js';
+
+/** One backend of this run waiting for a lock, and who holds it up (from `pg_blocking_pids`). */
+export interface Wait {
+  pid: number;
+  query: string;
+  seconds: number;
+  blocker: { pid: number; application: string; state: string; query: string };
+}
+
+const WAITS_SQL = `
+  SELECT w.pid, left(w.query, 160) AS query, extract(epoch FROM now() - w.query_start)::float8 AS seconds,
+         b.pid AS bpid, coalesce(b.application_name, '') AS bapp, coalesce(b.state, '') AS bstate,
+         left(coalesce(b.query, ''), 160) AS bquery
+    FROM pg_stat_activity w
+    CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS bp(pid)
+    JOIN pg_stat_activity b ON b.pid = bp.pid
+   WHERE (w.pid = ANY($1::int[]) OR w.application_name LIKE ANY($2::text[])) AND w.pid <> pg_backend_pid()
+   ORDER BY w.query_start`;
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/** "pid 123 (application "psql", idle in transaction: "LOCK TABLE posts …")". */
+export function describeBlocker(b: Wait['blocker']): string {
+  // Another role's sessions are hidden unless this one has pg_read_all_stats.
+  if (b.query === '<insufficient privilege>' || (!b.state && !b.query)) {
+    return `pid ${b.pid} (another role's session: its query is visible only with pg_read_all_stats)`;
+  }
+  const app = b.application ? `application "${b.application}", ` : '';
+  return `pid ${b.pid} (${app}${b.state || 'unknown state'}${b.query ? `: "${oneLine(b.query)}"` : ''})`;
+}
+
+/** Which backends belong to this run: their pids and `application_name` patterns (LIKE). */
+export interface RunBackends {
+  pids(): number[];
+  patterns(): string[];
+}
+
+/**
+ * Watches this run's backends on production every few seconds: while one waits for a lock, a progress
+ * line says what it runs and which pid (application, state, query) holds it up. Never silent.
+ */
+export class WaitWatcher {
+  /** The newest wait seen (for the message of a read or step that then timed out). */
+  last: Wait | null = null;
+  private timer: NodeJS.Timeout | undefined;
+  private client: pg.Client | undefined;
+  private busy = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly backends: RunBackends,
+    private readonly log: (line: string) => void,
+    private readonly everyMs = 2_000,
+  ) {}
+
+  start(): this {
+    this.timer = setInterval(() => void this.poll(), this.everyMs);
+    this.timer.unref();
+    return this;
+  }
+
+  async waits(): Promise<Wait[]> {
+    this.client ??= await connect(this.url, 'schemabot-watch', {
+      lockTimeoutMs: 2_000,
+      statementTimeoutMs: 5_000,
+    });
+    const r = await this.client.query<{
+      pid: number;
+      query: string;
+      seconds: number;
+      bpid: number;
+      bapp: string;
+      bstate: string;
+      bquery: string;
+    }>(WAITS_SQL, [this.backends.pids(), this.backends.patterns()]);
+    return r.rows.map((row) => ({
+      pid: row.pid,
+      query: oneLine(row.query),
+      seconds: row.seconds,
+      blocker: { pid: row.bpid, application: row.bapp, state: row.bstate, query: row.bquery },
+    }));
+  }
+
+  private async poll(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const seen = new Set<number>();
+      for (const w of await this.waits()) {
+        if (seen.has(w.pid)) continue;
+        seen.add(w.pid);
+        this.last = w;
+        this.log(
+          `  waiting ${Math.round(w.seconds)} s for a lock: "${w.query}" (pid ${w.pid}) is blocked by ` +
+            describeBlocker(w.blocker),
+        );
+      }
+    } catch {
+      // The watcher only informs; a failing poll is tried again at the next tick.
+      await this.client?.end().catch(() => undefined);
+      this.client = undefined;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.client?.end().catch(() => undefined);
+    this.client = undefined;
+  }
+}

@@ -1,0 +1,132 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * Who owns a throwaway server's run directory: a pid file with the owner's pid and that process's start
+ * time, so that a later run can tell a live owner from a dead one whose pid was reused.
+ */
+export interface Owner {
+  pid: number;
+  /** Start time of the owner process as the system reports it (jiffies since boot on Linux). */
+  start: string;
+}
+
+export const OWNER_FILE = 'owner.json';
+
+/** A run directory younger than this without an owner file may be one being created right now. */
+const GRACE_MS = 60_000;
+
+/** The start time of process `pid`, or undefined when no such process runs. */
+export function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 22 (starttime), counted after the command name, which may itself hold spaces or parentheses.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] === 'Z') return undefined; // a zombie has ended
+    return fields[19];
+  } catch {
+    if (existsSync('/proc/self/stat')) return undefined;
+  }
+  try {
+    const out = execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', timeout: 5000 });
+    return out.trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeOwner(runDir: string): void {
+  const owner: Owner = { pid: process.pid, start: processStart(process.pid) ?? '' };
+  writeFileSync(join(runDir, OWNER_FILE), JSON.stringify(owner) + '\n', { mode: 0o600 });
+}
+
+function readOwner(runDir: string): Owner | undefined {
+  try {
+    const o = JSON.parse(readFileSync(join(runDir, OWNER_FILE), 'utf8')) as Partial<Owner>;
+    return typeof o.pid === 'number' && typeof o.start === 'string'
+      ? { pid: o.pid, start: o.start }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function ownerAlive(owner: Owner): boolean {
+  const start = processStart(owner.pid);
+  return start !== undefined && (owner.start === '' || start === owner.start);
+}
+
+/** The postmaster of `dataDir` when it still runs: its pid file's pid, whose command line names the directory. */
+function runningPostmaster(dataDir: string): number | undefined {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return undefined;
+  }
+  if (!Number.isInteger(pid) || pid <= 1 || processStart(pid) === undefined) return undefined;
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return cmdline.includes(dataDir) ? pid : undefined;
+  } catch {
+    return undefined; // cannot prove it is ours: leave the process alone
+  }
+}
+
+function olderThan(path: string, ms: number): boolean {
+  try {
+    return Date.now() - statSync(path).mtimeMs > ms;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Removes what dead runs left in `root`: for every run directory whose owner is gone (not running, or its
+ * pid now belongs to a process that started at another time), kills the server still running from it and
+ * removes the directory; half-made cluster caches of dead `initdb` runs too. Returns the directories removed.
+ */
+export function reapOrphans(root: string, dataDirOf: (runDir: string) => string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(root);
+  } catch {
+    return [];
+  }
+  const reaped: string[] = [];
+  for (const entry of entries) {
+    const dir = join(root, entry);
+    let dead: boolean;
+    if (entry.startsWith('run-')) {
+      const owner = readOwner(dir);
+      if (owner) dead = !ownerAlive(owner);
+      else {
+        // No owner file: one being made right now, or left by a version that wrote none (pid in the name).
+        const pid = Number(/^run-(\d+)-/.exec(entry)?.[1]);
+        dead = olderThan(dir, GRACE_MS) && (!pid || processStart(pid) === undefined);
+      }
+    } else if (/^cluster-.*\.init-\d+-/.test(entry)) {
+      const pid = Number(/\.init-(\d+)-/.exec(entry)![1]);
+      dead = processStart(pid) === undefined && olderThan(dir, GRACE_MS);
+    } else continue;
+    if (!dead) continue;
+    for (const dataDir of [dataDirOf(dir), dir]) {
+      const postmaster = runningPostmaster(dataDir);
+      if (postmaster) {
+        try {
+          process.kill(postmaster, 'SIGKILL');
+        } catch {
+          /* gone meanwhile */
+        }
+      }
+    }
+    try {
+      rmSync(dir, { recursive: true, force: true });
+      reaped.push(dir);
+    } catch {
+      /* another run reaps it */
+    }
+  }
+  return reaped;
+}
