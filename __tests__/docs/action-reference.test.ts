@@ -37,7 +37,7 @@ test('action.yml declares exactly the inputs the action reads and the outputs it
   expect(new Set(Object.keys(action.inputs))).toEqual(read_);
   const set = new Set(
     ['src/action/publish.ts', 'src/action/production.ts'].flatMap((f) =>
-      [...read(f).matchAll(/setOutput\('([a-z-]+)'/g)].map((m) => m[1]!),
+      [...read(f).matchAll(/(?:setOutput|\bset)\('([a-z-]+)'/g)].map((m) => m[1]!),
     ),
   );
   expect(new Set(Object.keys(action.outputs))).toEqual(set);

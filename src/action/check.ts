@@ -50,6 +50,8 @@ export async function actionCheck(inputs: ActionInputs): Promise<void> {
       postgresImage: inputs.postgresImage,
       timeoutMs: inputs.migrationTimeoutMs,
       ...(inputs.loader ? { loader: inputs.loader } : {}),
+      runner: inputs.runner,
+      ...(inputs.python ? { python: inputs.python } : {}),
       ...(inputs.models ? { modelsMode: inputs.models } : {}),
       log: (line) => core.info(line),
     });

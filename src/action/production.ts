@@ -225,6 +225,8 @@ async function reprove(inputs: ActionInputs, gate: MergeGateResult): Promise<str
     postgresImage: inputs.postgresImage,
     timeoutMs: inputs.migrationTimeoutMs,
     ...(inputs.loader ? { loader: inputs.loader } : {}),
+    runner: inputs.runner,
+    ...(inputs.python ? { python: inputs.python } : {}),
     log: (line) => core.info(line),
   });
   const errors = report.findings.filter((f) => f.severity === 'error' && !f.suppressed);
