@@ -69,6 +69,14 @@ function output(file: string, text: string, json = false): void {
   else writeFileSync(file, json ? text : redact(text));
 }
 
+const PYTHON_HELP = 'the Python that runs an Alembic project (default: python3 on PATH)';
+
+function runnerOption(): Option {
+  return new Option('--runner <runner>', 'sequelize or alembic (auto: alembic when alembic.ini is in --cwd)')
+    .choices(['auto', 'sequelize', 'alembic'])
+    .default('auto');
+}
+
 export function buildProgram(io: { exit: (code: number) => void }): Command {
   const useColour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
   const program = new Command('schemabot')
@@ -96,12 +104,8 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
       )
       .option('--json <file>', 'write the JSON report to FILE ("-" for stdout)')
       .option('--markdown <file>', 'write the Markdown report to FILE ("-" for stdout)')
-      .addOption(
-        new Option('--runner <runner>', 'sequelize or alembic (auto: alembic when alembic.ini is in --cwd)')
-          .choices(['auto', 'sequelize', 'alembic'])
-          .default('auto'),
-      )
-      .option('--python <path>', 'the Python that runs an Alembic project (default: python3 on PATH)')
+      .addOption(runnerOption())
+      .option('--python <path>', PYTHON_HELP)
       .addOption(
         new Option(
           '--models <mode>',
@@ -185,6 +189,8 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
     timeout?: number;
     loader?: string;
     json?: string;
+    runner: RunnerChoice;
+    python?: string;
   }
   const modelsCommand = (cmd: Command): Command =>
     postgresOptions(
@@ -200,7 +206,9 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
           '--loader <module>',
           'a module Node loads before the project\'s code (tsx, @babel/register, "--import NAME")',
         )
-        .option('--json <file>', 'write the JSON report to FILE ("-" for stdout)'),
+        .option('--json <file>', 'write the JSON report to FILE ("-" for stdout)')
+        .addOption(runnerOption())
+        .option('--python <path>', PYTHON_HELP),
     );
   const modelsRequest = (flags: ModelsFlags) => {
     checkPostgresFlags(flags);
@@ -214,6 +222,8 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
       postgresImage: flags.postgresImage,
       timeoutMs: flags.timeout,
       loader: flags.loader,
+      runner: flags.runner,
+      python: flags.python,
       log: (line: string) => process.stderr.write(`${line}\n`),
     };
   };

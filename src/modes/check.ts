@@ -26,6 +26,7 @@ import { planMigrations, type Plan, type PlannedMigration } from '../plan/index.
 import { planRevisions, revisionPlan } from '../plan/alembic.js';
 import type { PostgresServer } from '../postgres/index.js';
 import { startThrowaway, type CheckOptions } from './options.js';
+import { alembicModelsSection, alembicModelsSource, isMissingMetadata } from './alembic.js';
 
 /** The workspace's schema now, without the meta table. */
 function snapshot(ws: Workspace): Promise<Snapshot> {
@@ -129,11 +130,12 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
       const changes = diffSnapshots(initial, final);
       const migrations = plan.migrations.map((m) => reports.get(m.name)!);
       const { hazards, sources } = await readHazards(plan, migrations, server.major, config);
-      // Alembic's models (target_metadata) are compared by the worker's compare-models, not by a sync.
       const models =
-        project.runner !== 'alembic' && allRan(migrations, replayFailures) && options.modelsMode !== 'off'
-          ? await modelsSection(server, project, final, log, options.modelsMode)
-          : undefined;
+        !allRan(migrations, replayFailures) || options.modelsMode === 'off'
+          ? undefined
+          : project.runner === 'alembic'
+            ? await alembicModels(ws, final, config.models !== false, log)
+            : await modelsSection(server, project, final, log, options.modelsMode);
       return assess({
         hazards,
         models,
@@ -204,6 +206,26 @@ async function modelsSection(
   } catch (error) {
     if (!(error instanceof ModelsError)) throw error;
     return notLoaded(source, error);
+  }
+}
+
+/**
+ * Alembic: `env.py`'s `target_metadata` against the head's schema, on the workspace the revisions ran
+ * on (`alembic check`'s comparison); nothing when env.py sets no `target_metadata` or models are off.
+ */
+async function alembicModels(
+  ws: Workspace,
+  final: Snapshot,
+  enabled: boolean,
+  log: (line: string) => void,
+): Promise<{ section: ModelsSection; findings: Finding[] } | undefined> {
+  if (!enabled) return undefined;
+  log(`Comparing target_metadata (${alembicModelsSource(ws.project)}) with the migrations`);
+  try {
+    return await alembicModelsSection(ws.runner, ws.project, final, 'warning');
+  } catch (error) {
+    if (isMissingMetadata(error)) return undefined;
+    return notLoaded(alembicModelsSource(ws.project), new ModelsError((error as Error).message));
   }
 }
 
