@@ -228,7 +228,19 @@ export type AlembicRequestBody =
    */
   | { op: 'revisions'; cwd?: string }
   /** `env.py`'s `target_metadata` compared with the open database; answers `AlembicModelDifference[]`. */
-  | { op: 'compare-models' };
+  | { op: 'compare-models' }
+  /**
+   * `alembic revision --autogenerate -m MESSAGE` against the open database, which must be at the head
+   * (else a runtime failure); writes the revision into the project and answers `AlembicGenerated`.
+   */
+  | { op: 'autogenerate'; message: string };
+
+/** The revision `autogenerate` wrote. */
+export interface AlembicGenerated {
+  id: string;
+  /** Absolute path of the new file. */
+  path: string;
+}
 
 export type WorkerRequest = WorkerRequestBody & { id: number };
 

@@ -915,6 +915,36 @@ class Worker(object):
         return out
 
 
+    def autogenerate(self, request):
+        """`alembic revision --autogenerate -m MESSAGE` against the open database, which must be at the
+        head: the new revision holds what target_metadata has that the revisions do not create."""
+        from alembic import command
+        from alembic.util import CommandError
+
+        self.require_open()
+        cfg = self.config()
+        script = self.script(cfg)
+        at = set(self.heads(script, cfg))
+        heads = set(script.get_heads())
+        if at != heads:
+            raise StateError(
+                "The database is at %s, not at the head %s: autogenerate compares the models with the head's schema."
+                % (", ".join(sorted(at)) or "base", ", ".join(sorted(heads)))
+            )
+        try:
+            written = command.revision(cfg, message=request["message"], autogenerate=True)
+        except CommandError as error:
+            raise ProjectError(
+                "alembic revision --autogenerate refused: %s. Set target_metadata = Base.metadata (your models' "
+                "MetaData) in env.py." % (error,),
+                setting="env.py target_metadata",
+            )
+        finally:
+            self.release()
+        if isinstance(written, (list, tuple)):
+            written = written[0]
+        return {"id": written.revision, "path": os.path.abspath(written.path)}
+
 OPS = {
     "load": Worker.load,
     "open": Worker.open,
@@ -926,6 +956,7 @@ OPS = {
     "close": Worker.close,
     "revisions": Worker.revisions,
     "compare-models": Worker.compare_models,
+    "autogenerate": Worker.autogenerate,
 }
 
 
