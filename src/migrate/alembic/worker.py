@@ -915,6 +915,19 @@ class Worker(object):
         return out
 
 
+    def functions(self, request):
+        """Which revisions can run up and down, reading them and running nothing: a downgrade() that
+        is only `pass` or only raises cannot revert its revision."""
+        out = []
+        for item in request.get("migrations") or []:
+            name = item["name"]
+            try:
+                revision = get_revision(self.script(self.config_of(item.get("path"))), name)
+                out.append({"name": name, "up": True, "down": not missing_downgrade(revision.path)})
+            except Exception as error:  # a revision file that does not load
+                out.append({"name": name, "up": False, "down": False, "error": SECRETS.redact(describe_exception(error))})
+        return out
+
     def autogenerate(self, request):
         """`alembic revision --autogenerate -m MESSAGE` against the open database, which must be at the
         head: the new revision holds what target_metadata has that the revisions do not create."""
@@ -957,6 +970,7 @@ OPS = {
     "revisions": Worker.revisions,
     "compare-models": Worker.compare_models,
     "autogenerate": Worker.autogenerate,
+    "functions": Worker.functions,
 }
 
 

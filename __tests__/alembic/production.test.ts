@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { fillPlaceholders } from '../../src/migrate/environment.js';
+import { readRunnerSettings } from '../../src/migrate/settings.js';
+import { runRollback } from '../../src/modes/rollback.js';
+import { runStamp } from '../../src/modes/stamp.js';
+import { runStatus } from '../../src/modes/status.js';
+import { runUpgrade } from '../../src/modes/upgrade.js';
+import type { PostgresServer } from '../../src/postgres/index.js';
+import { startTestPostgres } from '../helpers/postgres.js';
+import { AlembicProject, currentIds, PROJECT_ROOT, PYTHON, revision } from './fixture.js';
+
+const SAMPLE = join(PROJECT_ROOT, 'examples', 'fastapi-alembic');
+const HEAD = 'c2e4a6b8d0f7';
+const NEW = 'f1a2b3c4d5e6';
+
+let server: PostgresServer;
+let dir: string;
+let url: string;
+
+beforeAll(async () => {
+  server = await startTestPostgres();
+  dir = mkdtempSync(join(tmpdir(), 'schemabot-alembic-production-'));
+  cpSync(SAMPLE, dir, { recursive: true, filter: (src) => !src.includes('__pycache__') });
+  url = server.url(await server.createDatabase());
+});
+afterAll(async () => {
+  await server?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Alembic's own command line in the copy of the sample, its env.py pointed at the database by its settings. */
+async function alembic(...args: string[]): Promise<string> {
+  const env = Object.fromEntries(
+    Object.entries(readRunnerSettings(dir).env).map(([k, v]) => [k, fillPlaceholders(v, url)]),
+  );
+  const project = Object.assign(Object.create(AlembicProject.prototype) as AlembicProject, { dir });
+  return project.alembic(args, env);
+}
+
+async function columns(table: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const r = await client.query<{ c: string }>(
+      'SELECT column_name AS c FROM information_schema.columns WHERE table_name = $1 ORDER BY 1',
+      [table],
+    );
+    return r.rows.map((row) => row.c);
+  } finally {
+    await client.end();
+  }
+}
+
+const common = () => ({ databaseUrl: url, cwd: dir, python: PYTHON, postgres: 'local' as const });
+
+test('status, upgrade, rollback --steps 1 and stamp on a database Alembic migrated itself: alembic current agrees after each', async () => {
+  await alembic('upgrade', 'head');
+  expect(currentIds(await alembic('current'))).toEqual([HEAD]);
+  // A pull request merged since: one new revision.
+  writeFileSync(
+    join(dir, 'alembic', 'versions', `${NEW}_add_rating_to_posts.py`),
+    revision({
+      id: NEW,
+      down: HEAD,
+      message: 'add rating to posts',
+      upgrade: "op.add_column('posts', sa.Column('rating', sa.Integer(), nullable=True))",
+      downgrade: "op.drop_column('posts', 'rating')",
+    }),
+  );
+
+  const status = await runStatus(common());
+  expect(status).toMatchObject({ ok: true, current: HEAD, pending: [NEW], missing: [], error: null });
+  expect(status.applied).toHaveLength(8);
+  expect(status.applied.at(-1)).toBe(HEAD);
+  expect(status.applied[0]).toBe('d6b4a1c0f2e1');
+
+  const upgrade = await runUpgrade(common());
+  expect(upgrade.error).toBeNull();
+  expect(upgrade).toMatchObject({ ok: true, current: NEW });
+  expect(upgrade.applied.map((s) => [s.name, s.ok])).toEqual([[NEW, true]]);
+  // Locked, rehearsed on a throwaway copy first, the revision and its version row in one transaction.
+  expect(upgrade.lock).not.toBeNull();
+  expect(upgrade.rehearsal).toMatchObject({ ok: true, replayed: 8 });
+  expect(upgrade.applied[0]).toMatchObject({
+    file: `alembic/versions/${NEW}_add_rating_to_posts.py`,
+    transaction: true,
+    statements: [
+      expect.objectContaining({ sql: expect.stringMatching(/ALTER TABLE posts ADD COLUMN rating INTEGER/) }),
+    ],
+  });
+  expect(upgrade.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual([
+    'added column public.posts.rating',
+  ]);
+  expect(currentIds(await alembic('current'))).toEqual([NEW]);
+  expect(await columns('posts')).toContain('rating');
+
+  const rollback = await runRollback({ ...common(), steps: 1 });
+  expect(rollback.error).toBeNull();
+  expect(rollback).toMatchObject({ ok: true, target: HEAD, plan: [NEW], current: HEAD });
+  expect(currentIds(await alembic('current'))).toEqual([HEAD]);
+  expect(await columns('posts')).not.toContain('rating');
+
+  const stamp = await runStamp({ ...common(), to: NEW });
+  expect(stamp).toMatchObject({ ok: true, added: [NEW], current: NEW });
+  expect(currentIds(await alembic('current'))).toEqual([NEW]);
+  // Recorded, not run.
+  expect(await columns('posts')).not.toContain('rating');
+  expect(await runStatus(common())).toMatchObject({ current: NEW, pending: [] });
+});
