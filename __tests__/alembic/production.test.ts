@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -10,6 +10,7 @@ import { runStamp } from '../../src/modes/stamp.js';
 import { runStatus } from '../../src/modes/status.js';
 import { runUpgrade } from '../../src/modes/upgrade.js';
 import type { PostgresServer } from '../../src/postgres/index.js';
+import { buildBundle, runCli } from '../helpers/bundle.js';
 import { startTestPostgres } from '../helpers/postgres.js';
 import { AlembicProject, currentIds, PROJECT_ROOT, PYTHON, revision } from './fixture.js';
 
@@ -20,6 +21,7 @@ const NEW = 'f1a2b3c4d5e6';
 let server: PostgresServer;
 let dir: string;
 let url: string;
+let bundle: string | undefined;
 
 beforeAll(async () => {
   server = await startTestPostgres();
@@ -30,6 +32,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
+  if (bundle) rmSync(bundle, { recursive: true, force: true });
 });
 
 /** Alembic's own command line in the copy of the sample, its env.py pointed at the database by its settings. */
@@ -73,7 +76,14 @@ test('status, upgrade, rollback --steps 1 and stamp on a database Alembic migrat
   );
 
   const status = await runStatus(common());
-  expect(status).toMatchObject({ ok: true, current: HEAD, pending: [NEW], missing: [], error: null });
+  expect(status).toMatchObject({
+    ok: true,
+    current: HEAD,
+    heads: [NEW],
+    pending: [NEW],
+    missing: [],
+    error: null,
+  });
   expect(status.applied).toHaveLength(8);
   expect(status.applied.at(-1)).toBe(HEAD);
   expect(status.applied[0]).toBe('d6b4a1c0f2e1');
@@ -110,4 +120,49 @@ test('status, upgrade, rollback --steps 1 and stamp on a database Alembic migrat
   // Recorded, not run.
   expect(await columns('posts')).not.toContain('rating');
   expect(await runStatus(common())).toMatchObject({ current: NEW, pending: [] });
+});
+
+test('the CLI on an Alembic project: rollback --to REV keeps REV applied, status --json says what alembic current says', async () => {
+  // A database Alembic brought to the head, the new revision included.
+  url = server.url(await server.createDatabase());
+  await alembic('upgrade', 'head');
+  expect(currentIds(await alembic('current'))).toEqual([NEW]);
+  bundle = buildBundle();
+  const cli = (...args: string[]) =>
+    runCli(bundle!, [...args, '--database-url', url, '--cwd', dir, '--python', PYTHON], { cwd: dir });
+
+  const rollback = cli(
+    'rollback',
+    '--to',
+    HEAD,
+    '--postgres',
+    'local',
+    '--json',
+    join(bundle, 'rollback.json'),
+  );
+  expect(rollback.stderr).not.toMatch(/unexpected error/i);
+  expect(rollback.code).toBe(0);
+  expect(JSON.parse(readFileSync(join(bundle, 'rollback.json'), 'utf8'))).toMatchObject({
+    ok: true,
+    target: HEAD,
+    plan: [NEW],
+    current: HEAD,
+  });
+  expect(currentIds(await alembic('current'))).toEqual([HEAD]);
+
+  const status = cli('status', '--json', join(bundle, 'status.json'));
+  expect(status.code).toBe(0);
+  expect(status.stdout).toContain(`Heads (1): ${NEW}`);
+  expect(status.stdout).toContain(`Current: ${HEAD}`);
+  const report = JSON.parse(readFileSync(join(bundle, 'status.json'), 'utf8')) as {
+    current: string;
+    pending: string[];
+  };
+  expect(report).toMatchObject({ current: HEAD, pending: [NEW] });
+  expect([report.current]).toEqual(currentIds(await alembic('current')));
+
+  // A revision id that is not one is a usage error naming what to pass.
+  const bad = cli('stamp', '--to', 'nope');
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toMatch(/--to nope is not a revision in .*: use a full revision id/);
 });

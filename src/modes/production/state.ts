@@ -33,6 +33,14 @@ export interface RevisionNode {
   dependsOn: string[] | null;
 }
 
+/** The revisions no other revision builds on (`alembic heads`), in the graph's order. */
+export function revisionHeads(revisions: RevisionNode[]): string[] {
+  const below = new Set(
+    revisions.flatMap((r) => (r.downRevision === null ? [] : ([] as string[]).concat(r.downRevision))),
+  );
+  return revisions.filter((r) => !below.has(r.id)).map((r) => r.id);
+}
+
 /** `names` and every revision they need (parents and `depends_on`), as ids. */
 export function revisionAncestors(revisions: RevisionNode[], names: string[]): Set<string> {
   const byId = new Map(revisions.map((r) => [r.id, r]));

@@ -129,6 +129,8 @@ export interface StatusReport extends ReportBase, MigrationState {
   /** Live schema vs the applied migrations replayed on a throwaway database; null when not asked. */
   drift: Change[] | null;
   rehearsal?: RehearsalReport;
+  /** Alembic projects: the revision graph's heads (`alembic heads`); pending is what leads to them. */
+  heads?: string[];
 }
 
 export interface UpgradeReport extends ReportBase {
