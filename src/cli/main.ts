@@ -160,7 +160,7 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
     .option('--json <file>', 'write the changes as JSON to FILE ("-" for stdout)')
     .option(
       '--meta-table <name>',
-      'the applied-migrations table to leave out, as TABLE or SCHEMA.TABLE (default: SequelizeMeta and SequelizeData in public)',
+      'the applied-migrations table to leave out, as TABLE or SCHEMA.TABLE (default: SequelizeMeta, SequelizeData and alembic_version in public)',
     )
     .action(async (fromUrl: string, toUrl: string, flags: { json?: string; metaTable?: string }) => {
       parsePostgresUrl(fromUrl, 'FROM_URL');
