@@ -58,12 +58,8 @@ async function columns(table: string): Promise<string[]> {
   }
 }
 
-const common = () => ({ databaseUrl: url, cwd: dir, python: PYTHON, postgres: 'local' as const });
-
-test('status, upgrade, rollback --steps 1 and stamp on a database Alembic migrated itself: alembic current agrees after each', async () => {
-  await alembic('upgrade', 'head');
-  expect(currentIds(await alembic('current'))).toEqual([HEAD]);
-  // A pull request merged since: one new revision.
+/** The revision of a pull request merged after the database was migrated. */
+function writeNew(): void {
   writeFileSync(
     join(dir, 'alembic', 'versions', `${NEW}_add_rating_to_posts.py`),
     revision({
@@ -74,6 +70,15 @@ test('status, upgrade, rollback --steps 1 and stamp on a database Alembic migrat
       downgrade: "op.drop_column('posts', 'rating')",
     }),
   );
+}
+
+const common = () => ({ databaseUrl: url, cwd: dir, python: PYTHON, postgres: 'local' as const });
+
+test('status, upgrade, rollback --steps 1 and stamp on a database Alembic migrated itself: alembic current agrees after each', async () => {
+  await alembic('upgrade', 'head');
+  expect(currentIds(await alembic('current'))).toEqual([HEAD]);
+  // A pull request merged since: one new revision.
+  writeNew();
 
   const status = await runStatus(common());
   expect(status).toMatchObject({
@@ -165,4 +170,30 @@ test('the CLI on an Alembic project: rollback --to REV keeps REV applied, status
   const bad = cli('stamp', '--to', 'nope');
   expect(bad.code).toBe(2);
   expect(bad.stderr).toMatch(/--to nope is not a revision in .*: use a full revision id/);
+});
+
+test('rollback refuses a revision whose downgrade() is only pass, before anything runs', async () => {
+  url = server.url(await server.createDatabase());
+  const lazy = 'a0b1c2d3e4f5';
+  const file = join(dir, 'alembic', 'versions', `${lazy}_add_slug_to_posts.py`);
+  writeFileSync(
+    file,
+    revision({
+      id: lazy,
+      down: NEW,
+      message: 'add slug to posts',
+      upgrade: "op.add_column('posts', sa.Column('slug', sa.Text(), nullable=True))",
+      downgrade: 'pass',
+    }),
+  );
+  writeNew();
+  try {
+    await alembic('upgrade', 'head');
+    const rollback = await runRollback({ ...common(), steps: 1 });
+    expect(rollback).toMatchObject({ ok: false, plan: [lazy], reverted: [], rehearsal: null });
+    expect(rollback.error).toBe(`Refusing to roll back: ${lazy} has no down(): it cannot be reverted.`);
+    expect(currentIds(await alembic('current'))).toEqual([lazy]);
+  } finally {
+    rmSync(file);
+  }
 });
