@@ -165,7 +165,10 @@ export type WorkerRequestBody =
   | { op: 'disconnect' }
   /** Load the project's models and create their tables (`sync()`) in the open database. */
   | { op: 'sync-models'; entry: ModelsEntry }
-  /** Which of these migrations define `up` and `down` (loading them, running nothing). */
+  /**
+   * Which of these migrations define `up` and `down` (loading them, running nothing). Alembic: `down`
+   * is false for a revision whose `downgrade()` is only `pass` or only raises.
+   */
   | { op: 'functions'; migrations: WorkerMigration[] }
   /** Close everything; the worker then exits 0. */
   | { op: 'close' }
