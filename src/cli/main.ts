@@ -250,7 +250,10 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
       .description(
         'Write a migration from the difference between the models and the migrations (autogenerate), then prove it: up, down, up, and no drift left.',
       )
-      .argument('<name>', 'the migration name after the timestamp, e.g. add-status-to-posts')
+      .argument(
+        '<name>',
+        'the migration name after the timestamp (Alembic: the revision message), e.g. add-status-to-posts',
+      )
       .option('--keep-unproven', 'keep the written migration even when its proof (up, down, up) fails'),
   ).action(async (name: string, flags: ModelsFlags & { keepUnproven?: boolean }) => {
     const report = await runGenerate({
