@@ -125,6 +125,12 @@ test('status, upgrade, rollback --steps 1 and stamp on a database Alembic migrat
   // Recorded, not run.
   expect(await columns('posts')).not.toContain('rating');
   expect(await runStatus(common())).toMatchObject({ current: NEW, pending: [] });
+  // status --drift replays the applied revisions: the stamped one's column is not in the live schema.
+  const drift = await runStatus({ ...common(), drift: true });
+  expect(drift.ok).toBe(false);
+  expect(drift.drift?.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual([
+    'removed column public.posts.rating',
+  ]);
 });
 
 test('the CLI on an Alembic project: rollback --to REV keeps REV applied, status --json says what alembic current says', async () => {
