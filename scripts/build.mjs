@@ -45,6 +45,8 @@ await build({
 });
 // The SQL parser's WebAssembly lives beside the chunk that loads it.
 copyFileSync('node_modules/libpg-query/wasm/libpg-query.wasm', `${outdir}/chunks/libpg-query.wasm`);
+// The Alembic worker runs with the project's Python, from beside the bundle.
+copyFileSync('src/migrate/alembic/worker.py', `${outdir}/alembic-worker.py`);
 const cli = `${outdir}/cli.js`;
 writeFileSync(cli, '#!/usr/bin/env node\n' + readFileSync(cli, 'utf8'));
 chmodSync(cli, 0o755);

@@ -23,3 +23,17 @@ test('the models input: off, on or strict, named when wrong', () => {
   set('models', 'all');
   expect(() => readInputs('pull_request', undefined)).toThrow(/Input "models"/);
 });
+
+test('runner: auto, sequelize or alembic, named when wrong; python: the interpreter, as written', () => {
+  expect(readInputs('pull_request', undefined)).toMatchObject({ runner: 'auto', python: undefined });
+  set('runner', 'alembic');
+  set('python', ' /opt/venv/bin/python ');
+  expect(readInputs('pull_request', undefined)).toMatchObject({
+    runner: 'alembic',
+    python: '/opt/venv/bin/python',
+  });
+  set('runner', 'django');
+  expect(() => readInputs('pull_request', undefined)).toThrow(
+    'Input "runner" is "django"; expected one of: auto, sequelize, alembic.',
+  );
+});

@@ -26,6 +26,7 @@ import { startTestPostgres } from '../helpers/postgres.js';
 import { NODE_MODULES, PROJECT_ROOT } from '../helpers/repo.js';
 import { expectValidReport } from '../helpers/report-schema.js';
 import { docPages, fencedBlocks } from './markdown.js';
+import { PYTHON } from '../alembic/fixture.js';
 
 const COMMAND = /^(?:npx )?schemabot\s/;
 
@@ -50,6 +51,8 @@ beforeAll(async () => {
   writeFileSync(join(bin, 'npx'), `#!/bin/sh\n[ "$1" = schemabot ] && shift\nexec "${bin}/schemabot" "$@"\n`);
   chmodSync(join(bin, 'schemabot'), 0o755);
   chmodSync(join(bin, 'npx'), 0o755);
+  // `pip install -r requirements.txt` of the Alembic page: python3 is the Python that has them.
+  symlinkSync(PYTHON, join(bin, 'python3'));
   postgres = await startTestPostgres();
 }, 60_000);
 afterAll(async () => {
@@ -62,7 +65,7 @@ afterAll(async () => {
 function sampleProject(): string {
   const dir = mkdtempSync(join(tmpdir(), 'schemabot-docs-project-'));
   temps.push(dir);
-  for (const part of ['migrations', 'models', 'config', '.sequelizerc']) {
+  for (const part of ['migrations', 'models', 'config', '.sequelizerc', 'examples']) {
     cpSync(join(PROJECT_ROOT, part), join(dir, part), { recursive: true });
   }
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'sample-app', private: true }));

@@ -9,7 +9,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -33,6 +33,7 @@ import { runCli } from '../helpers/bundle.js';
 import { findPostgresBinaries } from '../../src/postgres/binaries.js';
 import { docPages, fencedBlocks, type FencedBlock } from './markdown.js';
 import { expectValidReport } from '../helpers/report-schema.js';
+import { PYTHON } from '../alembic/fixture.js';
 
 type Payload = Record<string, unknown>;
 interface Step {
@@ -59,6 +60,22 @@ const SCHEMABOT = '<owner>/schemabot@v1';
 const SAMPLE_MIGRATIONS = readdirSync(join(PROJECT_ROOT, 'migrations'))
   .filter((f) => f.endsWith('.js'))
   .sort();
+
+/** The Alembic sample: its base has the first five revisions, the pull request adds the last three. */
+const ALEMBIC_SAMPLE = join(PROJECT_ROOT, 'examples', 'fastapi-alembic');
+const ALEMBIC_NEW = [
+  'e4f6a8c0b2d5_add_votes_table.py',
+  '7a9c1e3f5b84_add_phone_number_to_users.py',
+  'c2e4a6b8d0f7_add_role_to_users.py',
+].map((f) => `alembic/versions/${f}`);
+const ALEMBIC_HEAD = 'c2e4a6b8d0f7';
+
+/** A workflow whose Schemabot step runs an Alembic project. */
+function isAlembic(w: Workflow): boolean {
+  return Object.values(w.jobs).some((j) =>
+    j.steps.some((s) => s.uses === SCHEMABOT && s.with?.runner === 'alembic'),
+  );
+}
 
 /**
  * What a person types into the form of a `workflow_dispatch` workflow (by the workflow's file), and
@@ -192,6 +209,22 @@ function sampleRepo(migrationsPath: string): { repo: FixtureRepo; base: string; 
   return { repo, base, head };
 }
 
+/** The Alembic sample in a git repository: the base without the last three revisions, the head with them. */
+function alembicRepo(): { repo: FixtureRepo; base: string; head: string } {
+  const repo = new FixtureRepo();
+  repos.push(repo);
+  cpSync(ALEMBIC_SAMPLE, repo.dir, {
+    recursive: true,
+    filter: (src) => !src.includes('__pycache__') && !ALEMBIC_NEW.some((f) => src.endsWith(f)),
+  });
+  const base = repo.commit({}, 'base');
+  const head = repo.commit(
+    Object.fromEntries(ALEMBIC_NEW.map((f) => [f, readFileSync(join(ALEMBIC_SAMPLE, f), 'utf8')])),
+    'head',
+  );
+  return { repo, base, head };
+}
+
 interface JobRun {
   schemabot: ActionRun[];
   logs: string[];
@@ -225,7 +258,22 @@ async function runJob(
   };
   const result: JobRun = { schemabot: [], logs: [] };
   if (!condition(job!.if, ctx)) throw new Error(`the job of "${workflow.name}" would not run on this event`);
-  for (const step of job!.steps) {
+  const path = process.env.PATH;
+  try {
+    await runSteps(job!, ctx, options, result);
+  } finally {
+    process.env.PATH = path;
+  }
+  return result;
+}
+
+async function runSteps(
+  job: Job,
+  ctx: Context,
+  options: Parameters<typeof runJob>[1],
+  result: JobRun,
+): Promise<void> {
+  for (const step of job.steps) {
     if (!condition(step.if, ctx)) continue;
     const inputs = Object.fromEntries(
       Object.entries(step.with ?? {}).map(([k, v]) => [k, substitute(v, ctx)]),
@@ -238,7 +286,7 @@ async function runJob(
         workspace: options.workspace,
         sha: options.sha,
         apiUrl: server.url,
-        runnerTemp,
+        runnerTemp: ctx.runnerTemp,
         // The runner fills action.yml's `${{ github.token }}` default.
         inputs: { 'github-token': server.token, ...inputs },
       });
@@ -246,6 +294,14 @@ async function runJob(
       if (step.id) ctx.steps[step.id] = { outputs: { ...run.outputs } };
     } else if (action === 'actions/checkout' || action === 'actions/setup-node') {
       // The workspace is the checkout, with its packages and Node.
+    } else if (action === 'actions/setup-python') {
+      // python and python3 on PATH, as setup-python puts them: here the Python that has the sample's
+      // requirements installed (what the `pip install -r requirements.txt` step after it gives).
+      const bin = mkdtempSync(join(tmpdir(), 'schemabot-docs-python-'));
+      temps.push(bin);
+      symlinkSync(PYTHON, join(bin, 'python3'));
+      symlinkSync(PYTHON, join(bin, 'python'));
+      process.env.PATH = `${bin}:${process.env.PATH}`;
     } else if (action === 'actions/upload-artifact') {
       options.artifacts.set(inputs.name!, inputs.path!);
     } else if (action === 'actions/download-artifact') {
@@ -263,7 +319,7 @@ async function runJob(
         cpSync(from, join(into, from.split('/').pop()!));
       }
     } else if (step.run !== undefined) {
-      if (/^npm /.test(step.run.trim())) continue;
+      if (/^(npm|pip) /.test(step.run.trim())) continue;
       result.logs.push(
         execFileSync('bash', ['-eo', 'pipefail', '-c', substitute(step.run, ctx)], {
           cwd: options.workspace,
@@ -274,7 +330,6 @@ async function runJob(
       throw new Error(`the test does not know how to run the step ${JSON.stringify(step)}`);
     }
   }
-  return result;
 }
 
 /** A Schemabot step that did its job: exit 0, no error annotation (its report is validated by runAction). */
@@ -299,7 +354,7 @@ async function runPullRequest(check: Workflow, comment: Workflow | undefined): P
   const path = step.with?.['migrations-path']
     ? substitute(step.with['migrations-path'], { matrix } as unknown as Context)
     : 'migrations';
-  const { repo, base, head } = sampleRepo(path);
+  const { repo, base, head } = isAlembic(check) ? alembicRepo() : sampleRepo(path);
   const number = nextPull++;
   const fork = comment !== undefined;
   const artifacts = new Map<string, string>();
@@ -364,7 +419,7 @@ async function runPullRequest(check: Workflow, comment: Workflow | undefined): P
 /** A production workflow on the sample project, against a real database. */
 async function runProduction(file: string, workflow: Workflow): Promise<JobRun> {
   const eventName = eventOf(workflow);
-  const { repo, head } = sampleRepo('migrations');
+  const { repo, head } = isAlembic(workflow) ? alembicRepo() : sampleRepo('migrations');
   const database = await postgres.createDatabase();
   const url = postgres.url(database);
   const dispatch = DISPATCH[file];
@@ -530,9 +585,10 @@ describe.each(all.map((e) => [`${e.page}:${e.line} (${e.file})`, e] as const))('
       const job = await runProduction(e.file, e.workflow);
       const run = job.schemabot[0]!;
       const { mode } = JSON.parse(readFileSync(run.outputs['report-path']!, 'utf8')) as { mode: string };
-      const last = SAMPLE_MIGRATIONS.at(-1)!;
+      const last = isAlembic(e.workflow) ? ALEMBIC_HEAD : SAMPLE_MIGRATIONS.at(-1)!;
       if (mode === 'upgrade') {
-        expect(run.outputs).toMatchObject({ 'applied-count': '7', 'pending-count': '0', current: last });
+        const count = isAlembic(e.workflow) ? '8' : '7';
+        expect(run.outputs).toMatchObject({ 'applied-count': count, 'pending-count': '0', current: last });
       }
       if (mode === 'stamp') expect(run.outputs.current).toBe(DISPATCH[e.file]!.inputs.to);
       if (mode === 'status') expect(job.logs).toEqual([`0 pending, at ${last}\n`]);

@@ -40,6 +40,8 @@ export function checkRequest(inputs: ActionInputs, base: string | undefined): Ch
     frontEnd: 'action',
     timeoutMs: inputs.migrationTimeoutMs,
     ...(inputs.loader ? { loader: inputs.loader } : {}),
+    runner: inputs.runner,
+    ...(inputs.python ? { python: inputs.python } : {}),
     ...(inputs.models ? { modelsMode: inputs.models } : {}),
     log: (line) => core.info(line),
   };

@@ -40,6 +40,10 @@ export interface ActionInputs {
   requireCheck: boolean;
   /** A module Node loads before the project's code (`tsx`, `@babel/register`, `--import NAME`). */
   loader?: string;
+  /** Which worker runs the project: `auto` (Alembic when `alembic.ini` is in working-directory), sequelize, alembic. */
+  runner: 'auto' | 'sequelize' | 'alembic';
+  /** The Python that runs an Alembic project (default `python3` on PATH). */
+  python?: string;
   /** upgrade, rollback: retries of a migration (or read) whose lock was not granted in time. */
   retries?: number;
   /** upgrade, rollback: first wait before a retry (doubles each time). */
@@ -156,6 +160,8 @@ export function readInputs(eventName: string, prBaseSha: string | undefined): Ac
     drift: drift ? oneOf<'fail' | 'warn' | 'ignore'>('drift', ['fail', 'warn', 'ignore'], 'warn') : undefined,
     requireCheck: bool('require-check', core.getInput('require-check'), true),
     loader: core.getInput('loader').trim() || undefined,
+    runner: oneOf('runner', ['auto', 'sequelize', 'alembic'], 'auto'),
+    python: core.getInput('python').trim() || undefined,
     retries: retries ? Number(retries) : undefined,
     retryDelayMs: seconds('retry-delay', core.getInput('retry-delay'), true),
     environment:

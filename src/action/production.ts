@@ -50,6 +50,8 @@ function baseOptions(inputs: ActionInputs, mode: ProductionMode) {
     databaseUrl: withCaFile(inputs.databaseUrl, ca),
     cwd: inputs.workingDirectory,
     migrationsPath: inputs.migrationsPath,
+    runner: inputs.runner,
+    ...(inputs.python ? { python: inputs.python } : {}),
     log: (line: string) => core.info(line),
     frontEnd: 'action' as const,
     postgres: inputs.postgres,

@@ -63,6 +63,8 @@ export const ENGINE_RULES = [
   'model-drift',
   'models-not-loaded',
   'unawaited-work',
+  'multiple-heads',
+  'branch-off-old-revision',
 ] as const;
 
 export const CONFIG_FILES = ['.schemabot.yml', '.schemabot.yaml'];

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { RunnerChoice } from '../migrate/alembic/index.js';
 import { runCheck } from '../modes/check.js';
 import { runDiff } from '../modes/diff.js';
 import { parsePostgresUrl, type ProviderChoice } from '../postgres/index.js';
@@ -74,6 +75,14 @@ function output(file: string, text: string, json = false): void {
   else writeFileSync(file, json ? text : redact(text));
 }
 
+const PYTHON_HELP = 'the Python that runs an Alembic project (default: python3 on PATH)';
+
+function runnerOption(): Option {
+  return new Option('--runner <runner>', 'sequelize or alembic (auto: alembic when alembic.ini is in --cwd)')
+    .choices(['auto', 'sequelize', 'alembic'])
+    .default('auto');
+}
+
 export function buildProgram(io: { exit: (code: number) => void }): Command {
   const useColour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
   const program = new Command('schemabot')
@@ -101,6 +110,8 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
       )
       .option('--json <file>', 'write the JSON report to FILE ("-" for stdout)')
       .option('--markdown <file>', 'write the Markdown report to FILE ("-" for stdout)')
+      .addOption(runnerOption())
+      .option('--python <path>', PYTHON_HELP)
       .addOption(
         new Option(
           '--models <mode>',
@@ -117,6 +128,8 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
         loader?: string;
         json?: string;
         markdown?: string;
+        runner: RunnerChoice;
+        python?: string;
         models?: 'off' | 'on' | 'strict';
       },
     ) => {
@@ -132,6 +145,8 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
         postgresImage: flags.postgresImage,
         timeoutMs: flags.timeout,
         loader: flags.loader,
+        runner: flags.runner,
+        python: flags.python,
         ...(flags.models ? { modelsMode: flags.models } : {}),
         log: (line) => process.stderr.write(`${line}\n`),
       });
@@ -151,7 +166,7 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
     .option('--json <file>', 'write the changes as JSON to FILE ("-" for stdout)')
     .option(
       '--meta-table <name>',
-      'the applied-migrations table to leave out, as TABLE or SCHEMA.TABLE (default: SequelizeMeta and SequelizeData in public)',
+      'the applied-migrations table to leave out, as TABLE or SCHEMA.TABLE (default: SequelizeMeta, SequelizeData and alembic_version in public)',
     )
     .action(async (fromUrl: string, toUrl: string, flags: { json?: string; metaTable?: string }) => {
       parsePostgresUrl(fromUrl, 'FROM_URL');
@@ -180,6 +195,8 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
     timeout?: number;
     loader?: string;
     json?: string;
+    runner: RunnerChoice;
+    python?: string;
   }
   const modelsCommand = (cmd: Command): Command =>
     postgresOptions(
@@ -195,7 +212,9 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
           '--loader <module>',
           'a module Node loads before the project\'s code (tsx, @babel/register, "--import NAME")',
         )
-        .option('--json <file>', 'write the JSON report to FILE ("-" for stdout)'),
+        .option('--json <file>', 'write the JSON report to FILE ("-" for stdout)')
+        .addOption(runnerOption())
+        .option('--python <path>', PYTHON_HELP),
     );
   const modelsRequest = (flags: ModelsFlags) => {
     checkPostgresFlags(flags);
@@ -209,6 +228,8 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
       postgresImage: flags.postgresImage,
       timeoutMs: flags.timeout,
       loader: flags.loader,
+      runner: flags.runner,
+      python: flags.python,
       log: (line: string) => process.stderr.write(`${line}\n`),
     };
   };
@@ -235,7 +256,10 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
       .description(
         'Write a migration from the difference between the models and the migrations (autogenerate), then prove it: up, down, up, and no drift left.',
       )
-      .argument('<name>', 'the migration name after the timestamp, e.g. add-status-to-posts')
+      .argument(
+        '<name>',
+        'the migration name after the timestamp (Alembic: the revision message), e.g. add-status-to-posts',
+      )
       .option('--keep-unproven', 'keep the written migration even when its proof (up, down, up) fails'),
   ).action(async (name: string, flags: ModelsFlags & { keepUnproven?: boolean }) => {
     const report = await runGenerate({

@@ -11,6 +11,7 @@ import { parsePostgresUrl, type ProviderChoice } from '../postgres/index.js';
 import { redactDeep } from '../shared/secrets.js';
 import { COLOUR, PLAIN } from '../report/terminal.js';
 import { UsageError } from './errors.js';
+import type { RunnerChoice } from '../migrate/alembic/index.js';
 import { checkDatabaseUrl, withCaFile } from '../modes/production/database.js';
 import { cancelOnSignals, SIGNAL_EXIT } from '../modes/production/cancel.js';
 
@@ -49,6 +50,8 @@ interface CommonFlags {
   cwd: string;
   migrationsPath?: string;
   json?: string;
+  runner: RunnerChoice;
+  python?: string;
 }
 
 interface RehearsalFlags {
@@ -81,7 +84,13 @@ function common(cmd: Command): Command {
     )
     .option('--cwd <dir>', 'project folder (with .sequelizerc or migrations/)', '.')
     .option('--migrations-path <dir>', 'migrations folder (overrides .sequelizerc)')
-    .option('--json <file>', 'write the JSON report to FILE ("-" for stdout)');
+    .option('--json <file>', 'write the JSON report to FILE ("-" for stdout)')
+    .addOption(
+      new Option('--runner <runner>', 'sequelize or alembic (auto: alembic when alembic.ini is in --cwd)')
+        .choices(['auto', 'sequelize', 'alembic'])
+        .default('auto'),
+    )
+    .option('--python <path>', 'the Python that runs an Alembic project (default: python3 on PATH)');
 }
 
 function rehearsalOptions(cmd: Command, what: string): Command {
@@ -185,6 +194,8 @@ export function registerProductionCommands(program: Command, io: { exit(code: nu
     databaseUrl: withCaFile(checkDatabaseUrl(flags.databaseUrl), flags.databaseCa),
     cwd: resolve(flags.cwd),
     migrationsPath: flags.migrationsPath,
+    runner: flags.runner,
+    ...(flags.python ? { python: flags.python } : {}),
     log,
   });
   const rehearsal = (flags: RehearsalFlags) => ({

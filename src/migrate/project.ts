@@ -1,9 +1,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EnvironmentError } from '../shared/errors.js';
+import { alembicWorkerPath, DEFAULT_PYTHON, resolveRunner, type RunnerChoice } from './alembic/index.js';
 import { PLACEHOLDER_URL, spawnEnvironment } from './environment.js';
 import { ModelsError } from './models.js';
-import type { ProjectInfo, WorkerFailure } from './protocol.js';
+import type { AlembicRevisions, ProjectInfo, WorkerFailure } from './protocol.js';
 import { redact } from './redact.js';
 import { loaderSpec, readRunnerSettings, type RunnerSettings } from './settings.js';
 import { sequelizeWorkerArgs } from './worker-command.js';
@@ -29,6 +30,10 @@ export interface LoadProjectOptions {
   protectedUrls?: (string | undefined)[];
   /** A module Node loads before the project's code (the `loader` input or `--loader`). */
   loader?: string;
+  /** `--runner`: which worker runs the project (`auto`: Alembic when `alembic.ini` is there). */
+  runner?: RunnerChoice;
+  /** `--python`: the Python that runs an Alembic project (default `python3` on PATH). */
+  python?: string;
 }
 
 /** A configuration problem a person must fix (exit code 2). */
@@ -60,14 +65,24 @@ export function workerCommand(
   kind: 'throwaway' | 'production',
   url: string,
 ): WorkerCommand {
+  const env = spawnEnvironment(kind, url, project.settings, {
+    urlEnvVariable: project.urlEnvVariable,
+    protectedUrls: project.loadOptions.protectedUrls,
+  });
+  if (project.loadOptions.runner === 'alembic') {
+    return {
+      command: project.loadOptions.python ?? DEFAULT_PYTHON,
+      args: [alembicWorkerPath()],
+      cwd: project.cwd,
+      env,
+      log: project.loadOptions.log,
+    };
+  }
   return {
     command: process.execPath,
     args: sequelizeWorkerArgs(project.cwd, project.settings.loaders),
     cwd: project.cwd,
-    env: spawnEnvironment(kind, url, project.settings, {
-      urlEnvVariable: project.urlEnvVariable,
-      protectedUrls: project.loadOptions.protectedUrls,
-    }),
+    env,
     log: project.loadOptions.log,
   };
 }
@@ -91,6 +106,14 @@ export async function loadInWorker(
     if (error instanceof WorkerRequestError) {
       throw fromFailure({ ...error.failure, message: redact(error.failure.message) });
     }
+    if (o.runner === 'alembic') {
+      throw new ProjectError(
+        `The Alembic project could not be loaded: ${(error as Error).message} Check that ` +
+          `${o.python ?? DEFAULT_PYTHON} runs and has the project's requirements installed ` +
+          '(pip install -r requirements.txt), or name the Python that has them with --python / the python input.',
+        { cause: error, setting: '--python' },
+      );
+    }
     throw new ProjectError(
       `The project's code could not be loaded: ${(error as Error).message} Check that Node can run the ` +
         'project (its dependencies installed with `npm ci`, a `loader:` in .schemabot.yml if it needs one).',
@@ -111,7 +134,8 @@ export async function loadProject(options: LoadProjectOptions): Promise<Project>
   }
   const settings = readRunnerSettings(cwd);
   if (options.loader) settings.loaders.push(loaderSpec(options.loader));
-  const partial = { cwd, settings, loadOptions: { ...options, cwd } };
+  const runner = resolveRunner(cwd, options.runner);
+  const partial = { cwd, settings, loadOptions: { ...options, cwd, runner } };
   const worker = new WorkerProcess(workerCommand(partial, 'throwaway', PLACEHOLDER_URL));
   const info = await loadInWorker(worker, partial);
   const project: Project = { ...info, settings, loadOptions: partial.loadOptions };
@@ -152,6 +176,30 @@ export async function migrationFunctions(
     return result.map((r) => (r.error ? { ...r, error: redact(r.error) } : r));
   } finally {
     // Still loaded and without a database: it can serve the project's first runner.
+    if (!worker.ended && !spares.has(project)) spares.set(project, worker);
+  }
+}
+
+/**
+ * Every revision of an Alembic project, or of another checkout of it (`dir`: the base commit's
+ * project folder), read by Alembic's `ScriptDirectory` in the project's waiting worker (or a new one).
+ */
+export async function alembicRevisions(project: Project, dir?: string): Promise<AlembicRevisions> {
+  let worker = takeSpareWorker(project);
+  if (!worker) {
+    worker = new WorkerProcess(workerCommand(project, 'throwaway', PLACEHOLDER_URL));
+    await loadInWorker(worker, project);
+  }
+  try {
+    return await worker.request<AlembicRevisions>(
+      dir && resolve(dir) !== project.cwd ? { op: 'revisions', cwd: resolve(dir) } : { op: 'revisions' },
+    );
+  } catch (error) {
+    if (error instanceof WorkerRequestError) {
+      throw fromFailure({ ...error.failure, message: redact(error.failure.message) });
+    }
+    throw error;
+  } finally {
     if (!worker.ended && !spares.has(project)) spares.set(project, worker);
   }
 }

@@ -165,10 +165,85 @@ export type WorkerRequestBody =
   | { op: 'disconnect' }
   /** Load the project's models and create their tables (`sync()`) in the open database. */
   | { op: 'sync-models'; entry: ModelsEntry }
-  /** Which of these migrations define `up` and `down` (loading them, running nothing). */
+  /**
+   * Which of these migrations define `up` and `down` (loading them, running nothing). Alembic: `down`
+   * is false for a revision whose `downgrade()` is only `pass` or only raises.
+   */
   | { op: 'functions'; migrations: WorkerMigration[] }
   /** Close everything; the worker then exits 0. */
-  | { op: 'close' };
+  | { op: 'close' }
+  | AlembicRequestBody;
+
+// --- Alembic only (answered by `src/migrate/alembic/worker.py`) -------------------------------------
+
+/** One Alembic revision as `ScriptDirectory` reads it. */
+export interface AlembicRevision {
+  /** The revision id (what `alembic_version` records). */
+  id: string;
+  /** Its parent; a list for a merge point; null for a base revision. */
+  downRevision: string | string[] | null;
+  branchLabels: string[];
+  /** `depends_on`: revisions (or branch labels) it needs besides its parents; null when none. */
+  dependsOn: string[] | null;
+  /** Absolute path of its file. */
+  path: string;
+  /** The revision message (its docstring's first line). */
+  doc: string;
+}
+
+/** The answer of `revisions`: every revision, base first, and the graph's heads and bases. */
+export interface AlembicRevisions {
+  revisions: AlembicRevision[];
+  heads: string[];
+  bases: string[];
+}
+
+/** One difference between `target_metadata` and the database (`compare_metadata`, as `alembic check`). */
+export interface AlembicModelDifference {
+  /** Alembic's operation name: `add_table`, `remove_column`, `modify_nullable`, `add_fk`, ... */
+  op: string;
+  schema?: string;
+  table?: string;
+  /** The column, index or constraint. */
+  name?: string;
+  /** The column's SQL type (added or removed columns). */
+  type?: string;
+  nullable?: boolean;
+  columns?: string[];
+  /** The table a foreign key refers to. */
+  references?: string;
+  /** `modify_*`: the database's value and the model's. */
+  before?: unknown;
+  after?: unknown;
+  existing?: unknown;
+  /** Any other operation's arguments, as text. */
+  args?: unknown[];
+  /** A one-line description, e.g. `add_column public.posts.rating`. */
+  text: string;
+}
+
+export type AlembicRequestBody =
+  /**
+   * Every revision of the script directory (no database needed). With `cwd`, those of the same
+   * project folder in another checkout (e.g. the base commit's): its `alembic.ini`, or the loaded
+   * `migrationsPath`. Answers `AlembicRevisions`. (A `step` whose `migration.path` is in such a
+   * checkout runs that checkout's revision and `env.py`: base revisions replay as committed.)
+   */
+  | { op: 'revisions'; cwd?: string }
+  /** `env.py`'s `target_metadata` compared with the open database; answers `AlembicModelDifference[]`. */
+  | { op: 'compare-models' }
+  /**
+   * `alembic revision --autogenerate -m MESSAGE` against the open database, which must be at the head
+   * (else a runtime failure); writes the revision into the project and answers `AlembicGenerated`.
+   */
+  | { op: 'autogenerate'; message: string };
+
+/** The revision `autogenerate` wrote. */
+export interface AlembicGenerated {
+  id: string;
+  /** Absolute path of the new file. */
+  path: string;
+}
 
 export type WorkerRequest = WorkerRequestBody & { id: number };
 

@@ -5,6 +5,8 @@ import type { MigrationFile } from './discover.js';
 import { MigrationError, projectRelative, type MigrationErrorInfo } from './errors.js';
 import { fromFailure, loadInWorker, takeSpareWorker, workerCommand, type Project } from './project.js';
 import type {
+  AlembicGenerated,
+  AlembicModelDifference,
   DeclaredTable,
   Direction,
   ModelsEntry,
@@ -205,6 +207,16 @@ export class MigrationRunner implements AsyncDisposable {
   /** Loads the project's models in the worker and creates their tables in the runner's database. */
   syncModels(entry: ModelsEntry): Promise<DeclaredTable[]> {
     return this.request<DeclaredTable[]>({ op: 'sync-models', entry });
+  }
+
+  /** Alembic: `env.py`'s `target_metadata` compared with the runner's database (as `alembic check`). */
+  compareModels(): Promise<AlembicModelDifference[]> {
+    return this.request<AlembicModelDifference[]>({ op: 'compare-models' });
+  }
+
+  /** Alembic: `alembic revision --autogenerate -m MESSAGE` against the runner's database (at the head). */
+  autogenerate(message: string): Promise<AlembicGenerated> {
+    return this.request<AlembicGenerated>({ op: 'autogenerate', message });
   }
 
   /** Which of `files` define `up` and `down` (loading them in the worker, running nothing). */

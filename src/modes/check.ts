@@ -20,11 +20,13 @@ import { diffSnapshots, type Change } from '../diff/index.js';
 import { takeSnapshot, type Snapshot } from '../inspect/index.js';
 import { takeFingerprint } from '../inspect/fingerprint.js';
 import type { MigrationFile } from '../migrate/discover.js';
-import { loadProject, releaseProject, type Project } from '../migrate/project.js';
+import { alembicRevisions, loadProject, releaseProject, type Project } from '../migrate/project.js';
 import { Workspace } from '../migrate/workspace.js';
 import { planMigrations, type Plan, type PlannedMigration } from '../plan/index.js';
+import { planRevisions, revisionPlan } from '../plan/alembic.js';
 import type { PostgresServer } from '../postgres/index.js';
 import { startThrowaway, type CheckOptions } from './options.js';
+import { alembicModelsSection, alembicModelsSource, isMissingMetadata } from './alembic.js';
 
 /** The workspace's schema now, without the meta table. */
 function snapshot(ws: Workspace): Promise<Snapshot> {
@@ -86,14 +88,26 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
       cwd: options.cwd,
       migrationsPath: options.migrationsPath,
       loader: options.loader,
+      runner: options.runner,
+      python: options.python,
       log,
     });
     if (options.base) void loadSqlParser().catch(() => undefined);
-    plan = await planMigrations({
-      cwd: project.cwd,
-      migrationsDir: project.migrationsDir,
-      baseRef: options.base,
-    });
+    const loaded = project;
+    plan =
+      project.runner === 'alembic'
+        ? revisionPlan(
+            await planRevisions({
+              cwd: project.cwd,
+              baseRef: options.base,
+              listRevisions: (dir) => alembicRevisions(loaded, dir),
+            }),
+          )
+        : await planMigrations({
+            cwd: project.cwd,
+            migrationsDir: project.migrationsDir,
+            baseRef: options.base,
+          });
   } catch (error) {
     await starting.then((server) => server.stop()).catch(() => undefined);
     throw error;
@@ -117,9 +131,11 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
       const migrations = plan.migrations.map((m) => reports.get(m.name)!);
       const { hazards, sources } = await readHazards(plan, migrations, server.major, config);
       const models =
-        allRan(migrations, replayFailures) && options.modelsMode !== 'off'
-          ? await modelsSection(server, project, final, log, options.modelsMode)
-          : undefined;
+        !allRan(migrations, replayFailures) || options.modelsMode === 'off'
+          ? undefined
+          : project.runner === 'alembic'
+            ? await alembicModels(ws, final, config.models !== false, log)
+            : await modelsSection(server, project, final, log, options.modelsMode);
       return assess({
         hazards,
         models,
@@ -190,6 +206,26 @@ async function modelsSection(
   } catch (error) {
     if (!(error instanceof ModelsError)) throw error;
     return notLoaded(source, error);
+  }
+}
+
+/**
+ * Alembic: `env.py`'s `target_metadata` against the head's schema, on the workspace the revisions ran
+ * on (`alembic check`'s comparison); nothing when env.py sets no `target_metadata` or models are off.
+ */
+async function alembicModels(
+  ws: Workspace,
+  final: Snapshot,
+  enabled: boolean,
+  log: (line: string) => void,
+): Promise<{ section: ModelsSection; findings: Finding[] } | undefined> {
+  if (!enabled) return undefined;
+  log(`Comparing target_metadata (${alembicModelsSource(ws.project)}) with the migrations`);
+  try {
+    return await alembicModelsSection(ws.runner, ws.project, final, 'warning');
+  } catch (error) {
+    if (isMissingMetadata(error)) return undefined;
+    return notLoaded(alembicModelsSource(ws.project), new ModelsError((error as Error).message));
   }
 }
 

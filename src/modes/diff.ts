@@ -12,10 +12,14 @@ export interface DiffResult {
   changes: Change[];
 }
 
-/** Migration bookkeeping that is not schema: sequelize-cli's default tables for migrations and seeders. */
+/**
+ * Migration bookkeeping that is not schema: sequelize-cli's default tables for migrations and seeders,
+ * and Alembic's default version table.
+ */
 export const DEFAULT_META_TABLES = [
   { schema: 'public', name: 'SequelizeMeta' },
   { schema: 'public', name: 'SequelizeData' },
+  { schema: 'public', name: 'alembic_version' },
 ];
 
 /** The snapshot of the database at `url`, without the `exclude`d tables; an unreachable URL is exit code 2. */

@@ -10,7 +10,11 @@ import { generateMigration } from '../generate/migration.js';
 import type { Snapshot } from '../inspect/index.js';
 import { discoverMigrations } from '../migrate/discover.js';
 import { ModelsError } from '../migrate/models.js';
-import { loadProject, type Project } from '../migrate/project.js';
+import { loadProject, releaseProject, type Project } from '../migrate/project.js';
+import { Workspace } from '../migrate/workspace.js';
+import { takeSnapshot } from '../inspect/index.js';
+import { alembicDriftChanges } from '../assess/alembic-models.js';
+import { alembicModelsSource, revisionFiles } from './alembic.js';
 import { MigrationRunner } from '../migrate/runner.js';
 import { startThrowaway } from './options.js';
 import { migrateAll, resolveModelsEntry, syncModels, type ModelsOptions } from './models.js';
@@ -128,8 +132,19 @@ export async function runGenerate(options: GenerateOptions): Promise<GenerateRep
     cwd: options.cwd,
     migrationsPath: options.migrationsPath,
     loader: options.loader,
+    runner: options.runner,
+    python: options.python,
     log: options.log,
   });
+  if (project.runner === 'alembic') {
+    if (options.models) {
+      await releaseProject(project);
+      throw new ModelsError(
+        `--models names Sequelize models; the models of an Alembic project are the target_metadata its ${alembicModelsSource(project)} sets. Leave --models out.`,
+      );
+    }
+    return runAlembicGenerate(project, options, started, log);
+  }
   const entry = await resolveModelsEntry(project, options.models);
   if (!entry) {
     throw new ModelsError(
@@ -204,44 +219,17 @@ export async function runGenerate(options: GenerateOptions): Promise<GenerateRep
       options.timeoutMs,
       scope,
     );
+    const file = relative(project.cwd, path);
     const findings: Finding[] = generated.todos.map((t) => ({
       rule: 'generate-todo',
       severity: 'warning',
       migration: name,
-      file: relative(project.cwd, path),
+      file,
       message: t,
       fix: 'Decide, edit the TODO in the file, then run `schemabot check`.',
     }));
-    const file = relative(project.cwd, path);
-    const fail = (message: string, fix: string) =>
-      findings.push({ rule: 'generate-unproven', severity: 'error', migration: name, file, message, fix });
-    if (!proof.up?.ok)
-      fail(
-        `the generated up failed: ${proof.up?.error?.message.split('\n')[0] ?? 'not run'}.`,
-        'Edit the generated migration (or the model) until it runs.',
-      );
-    else if (!proof.down?.ok)
-      fail(
-        `the generated down failed: ${proof.down?.error?.message.split('\n')[0]}.`,
-        'Edit the generated down until it runs.',
-      );
-    else if (!proof.reversible)
-      fail(
-        `the generated down did not restore the schema (${proof.residue.length} differences).`,
-        'Edit the generated down.',
-      );
-    if (proof.up?.ok && proof.remaining.length && !generated.todos.length) {
-      fail(
-        `after the generated up, ${proof.remaining.length} differences remain between the models and the migrations.`,
-        'Complete the migration by hand; `schemabot models` lists them.',
-      );
-    }
-    // Only a proven migration stays on disk (the proof needs it in the migrations folder to run it).
-    const unproven = findings.some((f) => f.rule === 'generate-unproven');
-    if (unproven && !options.keepUnproven) {
-      rmSync(path, { force: true });
-      log(`Removed ${file}: its proof failed (--keep-unproven keeps it to edit)`);
-    }
+    findings.push(...proofFindings(proof, name, file, generated.todos.length > 0));
+    const unproven = keepOnlyProven(path, file, findings, options, log);
     return done({
       ok: findings.length === 0,
       file: unproven && !options.keepUnproven ? null : file,
@@ -254,6 +242,61 @@ export async function runGenerate(options: GenerateOptions): Promise<GenerateRep
   } finally {
     await server.dropDatabase(migrated.database).catch(() => undefined);
   }
+}
+
+/** What the proof of a generated migration (or revision) failed: `generate-unproven` errors. */
+function proofFindings(
+  proof: NonNullable<GenerateReport['proof']>,
+  name: string,
+  file: string,
+  hasTodos: boolean,
+): Finding[] {
+  const findings: Finding[] = [];
+  const fail = (message: string, fix: string) =>
+    findings.push({ rule: 'generate-unproven', severity: 'error', migration: name, file, message, fix });
+  if (!proof.up?.ok)
+    fail(
+      `the generated up failed: ${proof.up?.error?.message.split('\n')[0] ?? 'not run'}.`,
+      'Edit the generated migration (or the model) until it runs.',
+    );
+  else if (!proof.down?.ok)
+    fail(
+      `the generated down failed: ${proof.down?.error?.message.split('\n')[0]}.`,
+      'Edit the generated down until it runs.',
+    );
+  else if (!proof.reversible)
+    fail(
+      `the generated down did not restore the schema (${proof.residue.length} differences${proof.residue.length ? `: ${proof.residue.map((c) => `${c.action} ${c.kind} ${c.name}`).join(', ')}` : ''}).`,
+      'Edit the generated down.',
+    );
+  else if (proof.reup && !proof.reup.ok)
+    fail(
+      `the generated up failed when run again after its down: ${proof.reup.error?.message.split('\n')[0]}.`,
+      'Edit the generated down so that it undoes everything up does.',
+    );
+  if (proof.up?.ok && proof.remaining.length && !hasTodos) {
+    fail(
+      `after the generated up, ${proof.remaining.length} differences remain between the models and the migrations.`,
+      'Complete the migration by hand; `schemabot models` lists them.',
+    );
+  }
+  return findings;
+}
+
+/** Only a proven migration stays on disk (the proof needs it in the migrations folder to run it). */
+function keepOnlyProven(
+  path: string,
+  file: string,
+  findings: Finding[],
+  options: Pick<GenerateOptions, 'keepUnproven'>,
+  log: (line: string) => void,
+): boolean {
+  const unproven = findings.some((f) => f.rule === 'generate-unproven');
+  if (unproven && !options.keepUnproven) {
+    rmSync(path, { force: true });
+    log(`Removed ${file}: its proof failed (--keep-unproven keeps it to edit)`);
+  }
+  return unproven;
 }
 
 /** Runs the new migration up, down and up on the migrated database, comparing each state. */
@@ -285,4 +328,97 @@ async function prove(
   proof.reversible = proof.residue.length === 0;
   proof.reup = await runner.up(file);
   return proof;
+}
+
+/**
+ * `schemabot generate NAME` for an Alembic project: every revision applied to a throwaway database,
+ * then `alembic revision --autogenerate -m NAME` against it, and the new revision proven like a
+ * Sequelize migration: up, down (must restore the schema), up again, no drift left. The file is kept
+ * only when that proof passes.
+ */
+async function runAlembicGenerate(
+  project: Project,
+  options: GenerateOptions,
+  started: number,
+  log: (line: string) => void,
+): Promise<GenerateReport> {
+  const files = await revisionFiles(project);
+  await using server = await startThrowaway(options, project.cwd, log);
+  const done = (
+    report: Omit<GenerateReport, 'schemaVersion' | 'mode' | 'postgres' | 'durationMs'>,
+  ): GenerateReport => ({
+    schemaVersion: 1,
+    mode: 'generate',
+    postgres: { version: server.version, provider: server.provider },
+    ...report,
+    durationMs: Math.round(performance.now() - started),
+  });
+  const ws = await Workspace.open(server, project, { timeoutMs: options.timeoutMs });
+  try {
+    log(`Applying ${files.length} revisions`);
+    for (const f of files) {
+      const step = await ws.runner.up(f);
+      if (step.ok) continue;
+      return done({
+        ok: false,
+        file: null,
+        changes: [],
+        operations: 0,
+        todos: [],
+        proof: null,
+        findings: [
+          {
+            rule: 'up-failed',
+            severity: 'error',
+            migration: f.name,
+            file: relative(project.cwd, f.path),
+            message: `up failed: ${(step.error?.message ?? 'failed').split('\n')[0]}. Nothing was generated: the revisions must run first.`,
+            fix: 'Fix the revision first (`schemabot check` shows what it does).',
+          },
+        ],
+      });
+    }
+    const snapshot = () => takeSnapshot(ws.client, { exclude: [ws.meta] });
+    const before = await snapshot();
+    const diffs = await ws.runner.compareModels();
+    const changes = alembicDriftChanges(diffs);
+    if (!changes.length) {
+      return done({ ok: true, file: null, changes, operations: 0, todos: [], proof: null, findings: [] });
+    }
+    const written = await ws.runner.autogenerate(options.name);
+    const file = relative(project.cwd, written.path);
+    log(`Wrote ${file} (alembic revision --autogenerate): ${diffs.length} operations`);
+    const revision = { name: written.id, path: written.path };
+    const proof: NonNullable<GenerateReport['proof']> = {
+      up: null,
+      down: null,
+      reup: null,
+      reversible: null,
+      residue: [],
+      remaining: [],
+    };
+    const up = (proof.up = await ws.runner.up(revision));
+    if (up.ok) {
+      proof.remaining = alembicDriftChanges(await ws.runner.compareModels());
+      const down = (proof.down = await ws.runner.down(revision));
+      if (down.ok) {
+        proof.residue = diffSnapshots(before, await snapshot());
+        proof.reversible = proof.residue.length === 0;
+        proof.reup = await ws.runner.up(revision);
+      }
+    }
+    const findings = proofFindings(proof, written.id, file, false);
+    const unproven = keepOnlyProven(written.path, file, findings, options, log);
+    return done({
+      ok: findings.length === 0,
+      file: unproven && !options.keepUnproven ? null : file,
+      changes,
+      operations: diffs.length,
+      todos: [],
+      proof,
+      findings,
+    });
+  } finally {
+    await ws.close();
+  }
 }

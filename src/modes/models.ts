@@ -22,7 +22,8 @@ import {
   type ModelTable,
 } from '../migrate/models.js';
 import { metaTableOf } from '../migrate/meta.js';
-import { loadProject, type Project } from '../migrate/project.js';
+import { loadProject, releaseProject, type Project } from '../migrate/project.js';
+import { alembicModelsSection, alembicModelsSource, revisionFiles } from './alembic.js';
 import { MigrationRunner } from '../migrate/runner.js';
 import { Workspace } from '../migrate/workspace.js';
 import type { PostgresServer } from '../postgres/index.js';
@@ -182,8 +183,19 @@ export async function runModels(options: ModelsOptions): Promise<ModelsReport> {
     cwd: options.cwd,
     migrationsPath: options.migrationsPath,
     loader: options.loader,
+    runner: options.runner,
+    python: options.python,
     log: options.log,
   });
+  if (project.runner === 'alembic') {
+    if (options.models) {
+      await releaseProject(project);
+      throw new ModelsError(
+        `--models names Sequelize models; the models of an Alembic project are the target_metadata its ${alembicModelsSource(project)} sets. Leave --models out.`,
+      );
+    }
+    return runAlembicModels(project, options, started, log);
+  }
   const entry = await resolveModelsEntry(project, options.models);
   if (!entry) {
     throw new ModelsError(
@@ -202,27 +214,7 @@ export async function runModels(options: ModelsOptions): Promise<ModelsReport> {
     postgres: { version: server.version, provider: server.provider },
     migrations: { applied: migrated.applied, failed: migrated.failure?.name ?? null },
   };
-  if (migrated.failure) {
-    const f = migrated.failure;
-    return {
-      ...base,
-      ok: false,
-      models: { source, tables: 0 },
-      changes: [],
-      findings: [
-        {
-          rule: 'up-failed',
-          severity: 'error',
-          migration: f.name,
-          file: f.file,
-          ...(f.line ? { line: f.line } : {}),
-          message: `up failed: ${f.message.split('\n')[0]}. The models cannot be compared with migrations that do not run.`,
-          fix: 'Fix the migration first (`schemabot check` shows what it does).',
-        },
-      ],
-      durationMs: Math.round(performance.now() - started),
-    };
-  }
+  if (migrated.failure) return upFailed(base, source, migrated.failure, started);
   log(`Syncing the models from ${source}`);
   const { comparison, schema } = await compareWithModels(server, project, entry, migrated.snapshot);
   return {
@@ -233,4 +225,87 @@ export async function runModels(options: ModelsOptions): Promise<ModelsReport> {
     findings: modelDriftFindings(comparison.changes, schema.tables, 'error'),
     durationMs: Math.round(performance.now() - started),
   };
+}
+
+type ReportBase = Pick<ModelsReport, 'schemaVersion' | 'mode' | 'postgres' | 'migrations'>;
+
+/** The report of a comparison that could not run: a migration failed its `up`. */
+function upFailed(
+  base: ReportBase,
+  source: string,
+  f: NonNullable<MigratedDatabase['failure']>,
+  started: number,
+): ModelsReport {
+  return {
+    ...base,
+    ok: false,
+    models: { source, tables: 0 },
+    changes: [],
+    findings: [
+      {
+        rule: 'up-failed',
+        severity: 'error',
+        migration: f.name,
+        file: f.file,
+        ...(f.line ? { line: f.line } : {}),
+        message: `up failed: ${f.message.split('\n')[0]}. The models cannot be compared with migrations that do not run.`,
+        fix: 'Fix the migration first (`schemabot check` shows what it does).',
+      },
+    ],
+    durationMs: Math.round(performance.now() - started),
+  };
+}
+
+/**
+ * `schemabot models` for an Alembic project: every revision applied to a throwaway database, then
+ * `env.py`'s `target_metadata` compared with it by Alembic's `compare_metadata` (`alembic check`).
+ */
+async function runAlembicModels(
+  project: Project,
+  options: ModelsOptions,
+  started: number,
+  log: (line: string) => void,
+): Promise<ModelsReport> {
+  const files = await revisionFiles(project);
+  const source = alembicModelsSource(project);
+  await using server = await startThrowaway(options, project.cwd, log);
+  const ws = await Workspace.open(server, project, { timeoutMs: options.timeoutMs });
+  try {
+    log(`Applying ${files.length} revisions`);
+    let failure: MigratedDatabase['failure'] = null;
+    let applied = 0;
+    for (const file of files) {
+      const step = await ws.runner.up(file);
+      if (!step.ok) {
+        failure = {
+          name: file.name,
+          message: step.error?.message ?? 'failed',
+          file: relative(project.cwd, file.path),
+          ...(step.error?.line ? { line: step.error.line } : {}),
+        };
+        break;
+      }
+      applied++;
+    }
+    const base: ReportBase = {
+      schemaVersion: 1,
+      mode: 'models',
+      postgres: { version: server.version, provider: server.provider },
+      migrations: { applied, failed: failure?.name ?? null },
+    };
+    if (failure) return upFailed(base, source, failure, started);
+    log(`Comparing target_metadata (${source}) with the migrated schema`);
+    const migrated = await takeSnapshot(ws.client, { exclude: [ws.meta] });
+    const { section, findings } = await alembicModelsSection(ws.runner, project, migrated, 'error');
+    return {
+      ...base,
+      ok: section.changes.length === 0,
+      models: { source, tables: section.tables },
+      changes: section.changes,
+      findings,
+      durationMs: Math.round(performance.now() - started),
+    };
+  } finally {
+    await ws.close();
+  }
 }

@@ -1,4 +1,5 @@
 import type { FrontEnd } from '../shared/wording.js';
+import type { RunnerChoice } from '../migrate/alembic/index.js';
 import { startPostgres, type PostgresServer, type ProviderChoice } from '../postgres/index.js';
 
 /** Where the throwaway PostgreSQL comes from: the same flags and inputs for every command that needs one. */
@@ -37,6 +38,10 @@ export interface CheckOptions extends PostgresChoice {
   timeoutMs?: number;
   /** A module Node loads before the project's code, after the `loader:` settings of `.schemabot.yml`. */
   loader?: string;
+  /** `--runner`: Sequelize or Alembic (`auto`: Alembic when the project has `alembic.ini`). */
+  runner?: RunnerChoice;
+  /** `--python`: the Python that runs an Alembic project. */
+  python?: string;
   /** Progress lines for people. */
   log?: (line: string) => void;
   /**

@@ -2,6 +2,7 @@ import { UsageError } from './errors.js';
 import { DEFAULTS } from './production/apply.js';
 import { takeLock, type MigrationLock } from './production/lock.js';
 import { elapsed, ProductionSession } from './production/session.js';
+import { revisionAncestors } from './production/state.js';
 import type { ProductionOptions, StampReport } from './production/types.js';
 
 export interface StampOptions extends ProductionOptions {
@@ -22,8 +23,10 @@ export async function runStamp(options: StampOptions): Promise<StampReport> {
   const index = session.files.findIndex((f) => f.name === options.to);
   if (index < 0) {
     throw new UsageError(
-      `--to ${options.to} is not a migration file in ${session.project.migrationsDir}: use a file name as it ` +
-        `appears there (with its extension), e.g. ${session.files.at(-1)?.name ?? '20260101000000-name.js'}.`,
+      session.revisions
+        ? `--to ${options.to} is not a revision in ${session.project.migrationsDir}: use a full revision id, e.g. ${session.files.at(-1)?.name ?? 'the head'} (alembic heads lists them).`
+        : `--to ${options.to} is not a migration file in ${session.project.migrationsDir}: use a file name as it ` +
+            `appears there (with its extension), e.g. ${session.files.at(-1)?.name ?? '20260101000000-name.js'}.`,
     );
   }
   const report: StampReport = {
@@ -51,7 +54,11 @@ export async function runStamp(options: StampOptions): Promise<StampReport> {
     else report.error = taken.busy!;
     if (lock) {
       const applied = new Set((await session.state()).applied);
-      const add = session.files.slice(0, index + 1).filter((f) => !applied.has(f.name));
+      // Alembic: the revision and every revision it needs (not the other branches' revisions before it).
+      const needed = session.revisions ? revisionAncestors(session.revisions, [options.to]) : undefined;
+      const add = (
+        needed ? session.files.filter((f) => needed.has(f.name)) : session.files.slice(0, index + 1)
+      ).filter((f) => !applied.has(f.name));
       if (add.length) {
         const runner = await session.runner();
         try {

@@ -1,7 +1,7 @@
 import { diffSnapshots, type Change } from '../diff/index.js';
 import { Rehearsal } from './production/rehearsal.js';
 import { elapsed, ProductionSession, ReadTimeoutError } from './production/session.js';
-import { appliedFiles } from './production/state.js';
+import { appliedFiles, revisionHeads } from './production/state.js';
 import { newestMatching, notMigratedMessage, tableCount } from './production/adopt.js';
 import type {
   MigrationState,
@@ -128,6 +128,7 @@ export async function runStatus(options: StatusOptions): Promise<StatusReport> {
     database: session.database,
     postgres: { version: session.postgres.version },
     ...state,
+    ...(session.revisions ? { heads: revisionHeads(session.revisions) } : {}),
     drift,
     ...(rehearsal ? { rehearsal } : {}),
     error,

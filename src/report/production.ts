@@ -96,6 +96,7 @@ function verdict(report: ProductionReport, st: Style): string[] {
 
 function renderStatus(r: StatusReport, st: Style): string[] {
   const out = stateLines(r, st);
+  if (r.heads) out.push(`Heads (${r.heads.length}): ${r.heads.join(', ')}`);
   if (r.missing.length) out.push(st.red(`Missing files (${r.missing.length}): ${r.missing.join(', ')}`));
   if (r.drift !== null) out.push(...changeLines('Drift (live schema vs replayed migrations)', r.drift));
   return out;

@@ -383,8 +383,9 @@ const definitions: Record<string, Schema> = {
       ...migrationState,
       drift: nullable(list(ref('Change'))),
       rehearsal: ref('Rehearsal'),
+      heads: list(str(), REPORT_LIMITS.migrations),
     },
-    ['rehearsal'],
+    ['rehearsal', 'heads'],
     '`schemabot status --json`, and the action’s `report-path` (mode status).',
   ),
   UpgradeReport: object(

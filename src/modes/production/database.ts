@@ -154,5 +154,14 @@ export async function readApplied(client: pg.ClientBase, project: Project): Prom
   return rows.rows.map((r) => r.name);
 }
 
+/** The rows of an Alembic project's version table (`alembic current`); [] when it does not exist. */
+export async function readAlembicVersion(client: pg.ClientBase, project: Project): Promise<string[]> {
+  const table = metaTableSql(project.meta);
+  const exists = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [table]);
+  if (!exists.rows[0]?.t) return [];
+  const rows = await client.query<{ v: string }>(`SELECT version_num AS v FROM ${table}`);
+  return rows.rows.map((r) => r.v);
+}
+
 /** `server_version` without the distributor suffix, and the major version (one query for all stages). */
 export { serverVersion } from '../../postgres/index.js';

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { takeSnapshot, type Snapshot } from '../../inspect/index.js';
 import { discoverMigrations, type MigrationFile } from '../../migrate/discover.js';
-import { loadProject, type Project } from '../../migrate/project.js';
+import { alembicRevisions, loadProject, type Project } from '../../migrate/project.js';
 import { MigrationRunner } from '../../migrate/runner.js';
 import { PostgresUnavailableError, redactUrl } from '../../postgres/index.js';
 import {
@@ -9,6 +9,7 @@ import {
   checkDatabaseUrl,
   connect,
   idleSessionTimeout,
+  readAlembicVersion,
   readApplied,
   READ_BOUNDS,
   safeText,
@@ -16,7 +17,7 @@ import {
   type SessionBounds,
 } from './database.js';
 import { snapshotOptions } from './rehearsal.js';
-import { migrationState } from './state.js';
+import { migrationState, revisionState, type RevisionNode } from './state.js';
 import type { MigrationState, ProductionOptions, SafetyOptions } from './types.js';
 import { describeBlocker, WaitWatcher } from './waits.js';
 import { knob } from './wording.js';
@@ -49,6 +50,8 @@ export class ProductionSession implements AsyncDisposable {
     readonly postgres: { version: string; major: number },
     private readonly options: ProductionOptions & SafetyOptions,
     private readonly applicationName: string,
+    /** Alembic projects: the revision graph `alembic_version`'s rows are read against. */
+    readonly revisions?: RevisionNode[],
   ) {
     this.watcher = new WaitWatcher(
       url,
@@ -67,8 +70,14 @@ export class ProductionSession implements AsyncDisposable {
       cwd: options.cwd,
       migrationsPath: options.migrationsPath,
       protectedUrls: [url],
+      ...(options.runner ? { runner: options.runner } : {}),
+      ...(options.python ? { python: options.python } : {}),
     });
-    const files = discoverMigrations(project.migrationsDir);
+    // Alembic: the revisions, parents first (the order they are applied in); Sequelize: the files.
+    const revisions = project.runner === 'alembic' ? (await alembicRevisions(project)).revisions : undefined;
+    const files = revisions
+      ? revisions.map((r) => ({ name: r.id, path: r.path }))
+      : discoverMigrations(project.migrationsDir);
     const client = await connect(url, applicationName, ProductionSession.readBounds(options));
     try {
       const session = new ProductionSession(
@@ -79,6 +88,7 @@ export class ProductionSession implements AsyncDisposable {
         await serverVersion(client),
         options,
         applicationName,
+        revisions,
       );
       session.idleTimeout = await idleSessionTimeout(client);
       if (session.idleTimeout) {
@@ -189,6 +199,13 @@ export class ProductionSession implements AsyncDisposable {
 
   /** The migration state now (read again on a fresh connection if the session's own was lost). */
   async state(): Promise<MigrationState> {
+    if (this.revisions) {
+      const revisions = this.revisions;
+      const rows = await this.query('Reading the version table', (client) =>
+        readAlembicVersion(client, this.project),
+      );
+      return revisionState(revisions, rows);
+    }
     const applied = await this.query('Reading the migration table', (client) =>
       readApplied(client, this.project),
     );

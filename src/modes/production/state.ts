@@ -25,3 +25,50 @@ export function appliedFiles(files: MigrationFile[], applied: string[]): Migrati
   const done = new Set(applied);
   return files.filter((f) => done.has(f.name));
 }
+
+/** What `alembic_version`'s rows mean, given the revision graph (`AlembicRevision`s, parents first). */
+export interface RevisionNode {
+  id: string;
+  downRevision: string | string[] | null;
+  dependsOn: string[] | null;
+}
+
+/** The revisions no other revision builds on (`alembic heads`), in the graph's order. */
+export function revisionHeads(revisions: RevisionNode[]): string[] {
+  const below = new Set(
+    revisions.flatMap((r) => (r.downRevision === null ? [] : ([] as string[]).concat(r.downRevision))),
+  );
+  return revisions.filter((r) => !below.has(r.id)).map((r) => r.id);
+}
+
+/** `names` and every revision they need (parents and `depends_on`), as ids. */
+export function revisionAncestors(revisions: RevisionNode[], names: string[]): Set<string> {
+  const byId = new Map(revisions.map((r) => [r.id, r]));
+  const seen = new Set<string>();
+  const todo = [...names];
+  while (todo.length) {
+    const rev = byId.get(todo.pop()!);
+    if (!rev || seen.has(rev.id)) continue;
+    seen.add(rev.id);
+    const down = rev.downRevision === null ? [] : ([] as string[]).concat(rev.downRevision);
+    todo.push(...down, ...(rev.dependsOn ?? []));
+  }
+  return seen;
+}
+
+/**
+ * The state of an Alembic database, like `alembic current` and `alembic history`: `rows` are the
+ * version table's (its heads); applied is every revision they stand for, in the history's order;
+ * missing the rows no revision file has; current the rows themselves (several for several branches).
+ */
+export function revisionState(revisions: RevisionNode[], rows: string[]): MigrationState {
+  const applied = revisionAncestors(revisions, rows);
+  const known = new Set(revisions.map((r) => r.id));
+  return {
+    applied: revisions.filter((r) => applied.has(r.id)).map((r) => r.id),
+    pending: revisions.filter((r) => !applied.has(r.id)).map((r) => r.id),
+    missing: rows.filter((row) => !known.has(row)),
+    outOfOrder: [],
+    current: rows.length ? [...rows].sort().join(', ') : null,
+  };
+}

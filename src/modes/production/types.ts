@@ -1,3 +1,4 @@
+import type { RunnerChoice } from '../../migrate/alembic/index.js';
 import type { Change } from '../../diff/index.js';
 import type { MigrationErrorInfo, Statement } from '../../migrate/index.js';
 import type { ProviderChoice } from '../../postgres/index.js';
@@ -15,6 +16,10 @@ export interface ProductionOptions {
   frontEnd?: FrontEnd;
   /** Aborted on SIGTERM/SIGINT: the run cancels its statements, writes its report and stops. */
   signal?: AbortSignal;
+  /** `--runner` / the runner input (`auto`: Alembic when the project has `alembic.ini`). */
+  runner?: RunnerChoice;
+  /** `--python` / the python input: the Python that runs an Alembic project. */
+  python?: string;
 }
 
 /** Where rehearsals (and `status --drift`) get their throwaway PostgreSQL. */
@@ -126,6 +131,8 @@ export interface StatusReport extends ReportBase, MigrationState {
   /** Live schema vs the applied migrations replayed on a throwaway database; null when not asked. */
   drift: Change[] | null;
   rehearsal?: RehearsalReport;
+  /** Alembic projects: the revision graph's heads (`alembic heads`); pending is what leads to them. */
+  heads?: string[];
 }
 
 export interface UpgradeReport extends ReportBase {
