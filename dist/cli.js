@@ -7,6 +7,9 @@ import {
   PLAIN,
   SIGNAL_EXIT,
   UsageError,
+  Workspace,
+  alembicDriftChanges,
+  alembicModelsSource,
   assignableTypeChanges,
   cancelOnSignals,
   changeLine,
@@ -26,10 +29,12 @@ import {
   parentName,
   parsePostgresUrl,
   plainIndex,
+  releaseProject,
   renderMarkdown,
   renderProduction,
   renderTerminal,
   resolveModelsEntry,
+  revisionFiles,
   runCheck,
   runDiff,
   runModels,
@@ -41,8 +46,9 @@ import {
   splitName,
   startThrowaway,
   syncModels,
+  takeSnapshot,
   withCaFile
-} from "./chunks/chunk-TZ2BVS7I.js";
+} from "./chunks/chunk-VQP6P64R.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -3555,7 +3561,9 @@ function common(cmd) {
   ).option(
     "--database-ca <file>",
     "PEM file of the CA that signed the server's certificate (TLS, verify-full unless the URL sets sslmode)"
-  ).option("--cwd <dir>", "project folder (with .sequelizerc or migrations/)", ".").option("--migrations-path <dir>", "migrations folder (overrides .sequelizerc)").option("--json <file>", 'write the JSON report to FILE ("-" for stdout)');
+  ).option("--cwd <dir>", "project folder (with .sequelizerc or migrations/)", ".").option("--migrations-path <dir>", "migrations folder (overrides .sequelizerc)").option("--json <file>", 'write the JSON report to FILE ("-" for stdout)').addOption(
+    new Option("--runner <runner>", "sequelize or alembic (auto: alembic when alembic.ini is in --cwd)").choices(["auto", "sequelize", "alembic"]).default("auto")
+  ).option("--python <path>", "the Python that runs an Alembic project (default: python3 on PATH)");
 }
 function rehearsalOptions(cmd, what) {
   return cmd.addOption(
@@ -3629,6 +3637,8 @@ function registerProductionCommands(program2, io) {
     databaseUrl: withCaFile(checkDatabaseUrl(flags.databaseUrl), flags.databaseCa),
     cwd: resolve(flags.cwd),
     migrationsPath: flags.migrationsPath,
+    runner: flags.runner,
+    ...flags.python ? { python: flags.python } : {},
     log
   });
   const rehearsal = (flags) => ({
@@ -4243,8 +4253,19 @@ async function runGenerate(options) {
       cwd: options.cwd,
       migrationsPath: options.migrationsPath,
       loader: options.loader,
+      runner: options.runner,
+      python: options.python,
       log: options.log
     });
+    if (project.runner === "alembic") {
+      if (options.models) {
+        await releaseProject(project);
+        throw new ModelsError(
+          `--models names Sequelize models; the models of an Alembic project are the target_metadata its ${alembicModelsSource(project)} sets. Leave --models out.`
+        );
+      }
+      return runAlembicGenerate(project, options, started, log);
+    }
     const entry = await resolveModelsEntry(project, options.models);
     if (!entry) {
       throw new ModelsError(
@@ -4316,42 +4337,17 @@ async function runGenerate(options) {
         options.timeoutMs,
         scope
       );
+      const file = relative(project.cwd, path);
       const findings = generated.todos.map((t) => ({
         rule: "generate-todo",
         severity: "warning",
         migration: name,
-        file: relative(project.cwd, path),
+        file,
         message: t,
         fix: "Decide, edit the TODO in the file, then run `schemabot check`."
       }));
-      const file = relative(project.cwd, path);
-      const fail = (message, fix) => findings.push({ rule: "generate-unproven", severity: "error", migration: name, file, message, fix });
-      if (!proof.up?.ok)
-        fail(
-          `the generated up failed: ${proof.up?.error?.message.split("\n")[0] ?? "not run"}.`,
-          "Edit the generated migration (or the model) until it runs."
-        );
-      else if (!proof.down?.ok)
-        fail(
-          `the generated down failed: ${proof.down?.error?.message.split("\n")[0]}.`,
-          "Edit the generated down until it runs."
-        );
-      else if (!proof.reversible)
-        fail(
-          `the generated down did not restore the schema (${proof.residue.length} differences).`,
-          "Edit the generated down."
-        );
-      if (proof.up?.ok && proof.remaining.length && !generated.todos.length) {
-        fail(
-          `after the generated up, ${proof.remaining.length} differences remain between the models and the migrations.`,
-          "Complete the migration by hand; `schemabot models` lists them."
-        );
-      }
-      const unproven = findings.some((f) => f.rule === "generate-unproven");
-      if (unproven && !options.keepUnproven) {
-        rmSync(path, { force: true });
-        log(`Removed ${file}: its proof failed (--keep-unproven keeps it to edit)`);
-      }
+      findings.push(...proofFindings(proof, name, file, generated.todos.length > 0));
+      const unproven = keepOnlyProven(path, file, findings, options, log);
       return done({
         ok: findings.length === 0,
         file: unproven && !options.keepUnproven ? null : file,
@@ -4370,6 +4366,45 @@ async function runGenerate(options) {
     var _promise = __callDispose(_stack, _error, _hasError);
     _promise && await _promise;
   }
+}
+function proofFindings(proof, name, file, hasTodos) {
+  const findings = [];
+  const fail = (message, fix) => findings.push({ rule: "generate-unproven", severity: "error", migration: name, file, message, fix });
+  if (!proof.up?.ok)
+    fail(
+      `the generated up failed: ${proof.up?.error?.message.split("\n")[0] ?? "not run"}.`,
+      "Edit the generated migration (or the model) until it runs."
+    );
+  else if (!proof.down?.ok)
+    fail(
+      `the generated down failed: ${proof.down?.error?.message.split("\n")[0]}.`,
+      "Edit the generated down until it runs."
+    );
+  else if (!proof.reversible)
+    fail(
+      `the generated down did not restore the schema (${proof.residue.length} differences${proof.residue.length ? `: ${proof.residue.map((c) => `${c.action} ${c.kind} ${c.name}`).join(", ")}` : ""}).`,
+      "Edit the generated down."
+    );
+  else if (proof.reup && !proof.reup.ok)
+    fail(
+      `the generated up failed when run again after its down: ${proof.reup.error?.message.split("\n")[0]}.`,
+      "Edit the generated down so that it undoes everything up does."
+    );
+  if (proof.up?.ok && proof.remaining.length && !hasTodos) {
+    fail(
+      `after the generated up, ${proof.remaining.length} differences remain between the models and the migrations.`,
+      "Complete the migration by hand; `schemabot models` lists them."
+    );
+  }
+  return findings;
+}
+function keepOnlyProven(path, file, findings, options, log) {
+  const unproven = findings.some((f) => f.rule === "generate-unproven");
+  if (unproven && !options.keepUnproven) {
+    rmSync(path, { force: true });
+    log(`Removed ${file}: its proof failed (--keep-unproven keeps it to edit)`);
+  }
+  return unproven;
 }
 async function prove(url, project, file, before, models, timeoutMs, scope) {
   var _stack = [];
@@ -4393,6 +4428,93 @@ async function prove(url, project, file, before, models, timeoutMs, scope) {
     proof.reversible = proof.residue.length === 0;
     proof.reup = await runner.up(file);
     return proof;
+  } catch (_) {
+    var _error = _, _hasError = true;
+  } finally {
+    var _promise = __callDispose(_stack, _error, _hasError);
+    _promise && await _promise;
+  }
+}
+async function runAlembicGenerate(project, options, started, log) {
+  var _stack = [];
+  try {
+    const files = await revisionFiles(project);
+    const server = __using(_stack, await startThrowaway(options, project.cwd, log), true);
+    const done = (report) => ({
+      schemaVersion: 1,
+      mode: "generate",
+      postgres: { version: server.version, provider: server.provider },
+      ...report,
+      durationMs: Math.round(performance.now() - started)
+    });
+    const ws = await Workspace.open(server, project, { timeoutMs: options.timeoutMs });
+    try {
+      log(`Applying ${files.length} revisions`);
+      for (const f of files) {
+        const step = await ws.runner.up(f);
+        if (step.ok) continue;
+        return done({
+          ok: false,
+          file: null,
+          changes: [],
+          operations: 0,
+          todos: [],
+          proof: null,
+          findings: [
+            {
+              rule: "up-failed",
+              severity: "error",
+              migration: f.name,
+              file: relative(project.cwd, f.path),
+              message: `up failed: ${(step.error?.message ?? "failed").split("\n")[0]}. Nothing was generated: the revisions must run first.`,
+              fix: "Fix the revision first (`schemabot check` shows what it does)."
+            }
+          ]
+        });
+      }
+      const snapshot = () => takeSnapshot(ws.client, { exclude: [ws.meta] });
+      const before = await snapshot();
+      const diffs = await ws.runner.compareModels();
+      const changes = alembicDriftChanges(diffs);
+      if (!changes.length) {
+        return done({ ok: true, file: null, changes, operations: 0, todos: [], proof: null, findings: [] });
+      }
+      const written = await ws.runner.autogenerate(options.name);
+      const file = relative(project.cwd, written.path);
+      log(`Wrote ${file} (alembic revision --autogenerate): ${diffs.length} operations`);
+      const revision = { name: written.id, path: written.path };
+      const proof = {
+        up: null,
+        down: null,
+        reup: null,
+        reversible: null,
+        residue: [],
+        remaining: []
+      };
+      const up = proof.up = await ws.runner.up(revision);
+      if (up.ok) {
+        proof.remaining = alembicDriftChanges(await ws.runner.compareModels());
+        const down = proof.down = await ws.runner.down(revision);
+        if (down.ok) {
+          proof.residue = diffSnapshots(before, await snapshot());
+          proof.reversible = proof.residue.length === 0;
+          proof.reup = await ws.runner.up(revision);
+        }
+      }
+      const findings = proofFindings(proof, written.id, file, false);
+      const unproven = keepOnlyProven(written.path, file, findings, options, log);
+      return done({
+        ok: findings.length === 0,
+        file: unproven && !options.keepUnproven ? null : file,
+        changes,
+        operations: diffs.length,
+        todos: [],
+        proof,
+        findings
+      });
+    } finally {
+      await ws.close();
+    }
   } catch (_) {
     var _error = _, _hasError = true;
   } finally {
@@ -4494,6 +4616,10 @@ function output(file, text, json = false) {
   if (file === "-") process.stdout.write(text);
   else writeFileSync3(file, json ? text : redact(text));
 }
+var PYTHON_HELP = "the Python that runs an Alembic project (default: python3 on PATH)";
+function runnerOption() {
+  return new Option("--runner <runner>", "sequelize or alembic (auto: alembic when alembic.ini is in --cwd)").choices(["auto", "sequelize", "alembic"]).default("auto");
+}
 function buildProgram(io) {
   const useColour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
   const program2 = new Command("schemabot").description(
@@ -4505,7 +4631,7 @@ function buildProgram(io) {
     ).option("--cwd <dir>", "project folder (with .sequelizerc or migrations/)", ".").option("--base <ref>", "git ref of the base branch; without it every migration is new (a full audit)").option("--migrations-path <dir>", "migrations folder (overrides .sequelizerc)").option("--timeout <seconds>", "time limit for one migration step", positiveMs).option(
       "--loader <module>",
       `a module Node loads before the project's code (tsx, @babel/register, "--import NAME")`
-    ).option("--json <file>", 'write the JSON report to FILE ("-" for stdout)').option("--markdown <file>", 'write the Markdown report to FILE ("-" for stdout)').addOption(
+    ).option("--json <file>", 'write the JSON report to FILE ("-" for stdout)').option("--markdown <file>", 'write the Markdown report to FILE ("-" for stdout)').addOption(runnerOption()).option("--python <path>", PYTHON_HELP).addOption(
       new Option(
         "--models <mode>",
         "models comparison: off; on (only the tables these migrations create); strict (every table)"
@@ -4525,6 +4651,8 @@ function buildProgram(io) {
         postgresImage: flags.postgresImage,
         timeoutMs: flags.timeout,
         loader: flags.loader,
+        runner: flags.runner,
+        python: flags.python,
         ...flags.models ? { modelsMode: flags.models } : {},
         log: (line) => process.stderr.write(`${line}
 `)
@@ -4538,7 +4666,7 @@ function buildProgram(io) {
   );
   program2.command("diff").description("Compare the schemas of two databases (exit 0 when equal, 1 when different).").argument("<from-url>", "connection URL of the database before").argument("<to-url>", "connection URL of the database after").option("--json <file>", 'write the changes as JSON to FILE ("-" for stdout)').option(
     "--meta-table <name>",
-    "the applied-migrations table to leave out, as TABLE or SCHEMA.TABLE (default: SequelizeMeta and SequelizeData in public)"
+    "the applied-migrations table to leave out, as TABLE or SCHEMA.TABLE (default: SequelizeMeta, SequelizeData and alembic_version in public)"
   ).action(async (fromUrl, toUrl, flags) => {
     parsePostgresUrl(fromUrl, "FROM_URL");
     parsePostgresUrl(toUrl, "TO_URL");
@@ -4561,7 +4689,7 @@ function buildProgram(io) {
     ).option("--timeout <seconds>", "time limit for one migration step", positiveMs).option(
       "--loader <module>",
       `a module Node loads before the project's code (tsx, @babel/register, "--import NAME")`
-    ).option("--json <file>", 'write the JSON report to FILE ("-" for stdout)')
+    ).option("--json <file>", 'write the JSON report to FILE ("-" for stdout)').addOption(runnerOption()).option("--python <path>", PYTHON_HELP)
   );
   const modelsRequest = (flags) => {
     checkPostgresFlags(flags);
@@ -4575,6 +4703,8 @@ function buildProgram(io) {
       postgresImage: flags.postgresImage,
       timeoutMs: flags.timeout,
       loader: flags.loader,
+      runner: flags.runner,
+      python: flags.python,
       log: (line) => process.stderr.write(`${line}
 `)
     };
@@ -4595,7 +4725,10 @@ function buildProgram(io) {
   modelsCommand(
     program2.command("generate").description(
       "Write a migration from the difference between the models and the migrations (autogenerate), then prove it: up, down, up, and no drift left."
-    ).argument("<name>", "the migration name after the timestamp, e.g. add-status-to-posts").option("--keep-unproven", "keep the written migration even when its proof (up, down, up) fails")
+    ).argument(
+      "<name>",
+      "the migration name after the timestamp (Alembic: the revision message), e.g. add-status-to-posts"
+    ).option("--keep-unproven", "keep the written migration even when its proof (up, down, up) fails")
   ).action(async (name, flags) => {
     const report = await runGenerate({
       ...modelsRequest(flags),

@@ -22,7 +22,7 @@ import {
   verdictLine,
   withCaFile,
   writeCaFile
-} from "./chunks/chunk-TZ2BVS7I.js";
+} from "./chunks/chunk-VQP6P64R.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -33831,9 +33831,10 @@ var definitions = {
       mode: { const: "status" },
       ...migrationState,
       drift: nullable(list(ref("Change"))),
-      rehearsal: ref("Rehearsal")
+      rehearsal: ref("Rehearsal"),
+      heads: list(str(), REPORT_LIMITS.migrations)
     },
-    ["rehearsal"],
+    ["rehearsal", "heads"],
     "`schemabot status --json`, and the action\u2019s `report-path` (mode status)."
   ),
   UpgradeReport: object(
@@ -34282,6 +34283,8 @@ function readInputs(eventName, prBaseSha) {
     drift: drift ? oneOf2("drift", ["fail", "warn", "ignore"], "warn") : void 0,
     requireCheck: bool2("require-check", getInput("require-check"), true),
     loader: getInput("loader").trim() || void 0,
+    runner: oneOf2("runner", ["auto", "sequelize", "alembic"], "auto"),
+    python: getInput("python").trim() || void 0,
     retries: retries ? Number(retries) : void 0,
     retryDelayMs: seconds("retry-delay", getInput("retry-delay"), true),
     environment: getInput("environment").trim() || process.env.GITHUB_ENVIRONMENT?.trim() || "production"
@@ -34570,6 +34573,8 @@ function checkRequest(inputs, base) {
     frontEnd: "action",
     timeoutMs: inputs.migrationTimeoutMs,
     ...inputs.loader ? { loader: inputs.loader } : {},
+    runner: inputs.runner,
+    ...inputs.python ? { python: inputs.python } : {},
     ...inputs.models ? { modelsMode: inputs.models } : {},
     log: (line) => info(line)
   };
@@ -34793,6 +34798,8 @@ function baseOptions(inputs, mode) {
     databaseUrl: withCaFile(inputs.databaseUrl, ca),
     cwd: inputs.workingDirectory,
     migrationsPath: inputs.migrationsPath,
+    runner: inputs.runner,
+    ...inputs.python ? { python: inputs.python } : {},
     log: (line) => info(line),
     frontEnd: "action",
     postgres: inputs.postgres,

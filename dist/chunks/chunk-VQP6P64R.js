@@ -2562,7 +2562,8 @@ function assemble(results, options) {
 // src/modes/diff.ts
 var DEFAULT_META_TABLES = [
   { schema: "public", name: "SequelizeMeta" },
-  { schema: "public", name: "SequelizeData" }
+  { schema: "public", name: "SequelizeData" },
+  { schema: "public", name: "alembic_version" }
 ];
 async function snapshotAt(url, exclude) {
   const client = new esm_default.Client({ connectionString: url });
@@ -2592,7 +2593,7 @@ async function runDiff(fromUrl, toUrl, exclude = DEFAULT_META_TABLES) {
 }
 
 // src/modes/models.ts
-import { relative as relative4 } from "node:path";
+import { relative as relative5 } from "node:path";
 
 // src/assess/config.ts
 var import_yaml = __toESM(require_dist(), 1);
@@ -3605,9 +3606,9 @@ function exclusiveTarget(action) {
 function unitsOf(input, parser) {
   const byIndex = /* @__PURE__ */ new Map();
   for (const o of input.observation?.statements ?? []) {
-    const list = byIndex.get(o.index) ?? [];
-    list.push(o);
-    byIndex.set(o.index, list);
+    const list2 = byIndex.get(o.index) ?? [];
+    list2.push(o);
+    byIndex.set(o.index, list2);
   }
   const units = [];
   const parsed = [];
@@ -3834,7 +3835,9 @@ var ENGINE_RULES = [
   "out-of-order",
   "model-drift",
   "models-not-loaded",
-  "unawaited-work"
+  "unawaited-work",
+  "multiple-heads",
+  "branch-off-old-revision"
 ];
 var CONFIG_FILES = [".schemabot.yml", ".schemabot.yaml"];
 var SEVERITIES = ["error", "warning", "info"];
@@ -4304,88 +4307,17 @@ function metaTableOf(project) {
 }
 
 // src/migrate/project.ts
-import { existsSync as existsSync7, statSync as statSync2 } from "node:fs";
+import { existsSync as existsSync8, statSync as statSync2 } from "node:fs";
 import { resolve as resolve2 } from "node:path";
 
-// src/migrate/environment.ts
-var PLACEHOLDER_URL = "postgres://schemabot:schemabot@127.0.0.1:9/schemabot_pending";
-var LIBPQ_TARGET = ["PGHOST", "PGHOSTADDR", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"];
-var LIBPQ_INDIRECT = [
-  "PGSERVICE",
-  "PGSERVICEFILE",
-  "PGPASSFILE",
-  "PGSSLMODE",
-  "PGSSLROOTCERT",
-  "PGSSLCERT",
-  "PGSSLKEY"
-];
-function urlParts(url) {
-  const u = new URL(url);
-  return {
-    url,
-    host: u.hostname.replace(/^\[|\]$/g, ""),
-    port: u.port || "5432",
-    user: decodeURIComponent(u.username),
-    password: decodeURIComponent(u.password),
-    database: decodeURIComponent(u.pathname.replace(/^\//, ""))
-  };
-}
-function fillPlaceholders(value, url) {
-  const parts = urlParts(url);
-  return value.replace(
-    /\{(url|host|port|user|password|database)\}/g,
-    (_m, key) => parts[key]
-  );
-}
-function outsidePasswords(env, extraUrls = []) {
-  const out = /* @__PURE__ */ new Set();
-  const add = (password) => {
-    if (password && password.length >= 3) out.add(password);
-  };
-  for (const value of [...Object.values(env), ...extraUrls]) {
-    if (!value || !value.includes("@")) continue;
-    for (const m of value.matchAll(/[a-z][a-z0-9+.-]*:\/\/[^\s/@]*@[^\s]*/gi)) {
-      try {
-        const u = new URL(m[0]);
-        add(u.password);
-        add(decodeURIComponent(u.password));
-      } catch {
-      }
-    }
-  }
-  add(env.PGPASSWORD);
-  return [...out];
-}
-function targetVariables(url, settings, options) {
-  const parts = urlParts(url);
-  const vars = {
-    DATABASE_URL: url,
-    PGHOST: parts.host,
-    PGPORT: parts.port,
-    PGUSER: parts.user,
-    PGPASSWORD: parts.password,
-    PGDATABASE: parts.database
-  };
-  if (options.urlEnvVariable) vars[options.urlEnvVariable] = url;
-  if (options.applicationName) vars.PGAPPNAME = options.applicationName;
-  for (const [name, value] of Object.entries(settings.env)) vars[name] = fillPlaceholders(value, url);
-  return vars;
-}
-function spawnEnvironment(kind, url, settings, options = {}) {
-  const env = { ...process.env };
-  if (kind === "throwaway") {
-    const secrets = outsidePasswords(process.env, options.protectedUrls ?? []);
-    const urls = (options.protectedUrls ?? []).filter((u) => Boolean(u));
-    for (const [name, value] of Object.entries(env)) {
-      if (!value) continue;
-      if (secrets.some((s) => value.includes(s)) || urls.some((u) => value.includes(u))) delete env[name];
-    }
-    for (const name of [...LIBPQ_TARGET, ...LIBPQ_INDIRECT]) delete env[name];
-  }
-  delete env.NODE_V8_COVERAGE;
-  Object.assign(env, targetVariables(url, settings, { urlEnvVariable: options.urlEnvVariable }));
-  return env;
-}
+// src/migrate/alembic/index.ts
+import { existsSync as existsSync5 } from "node:fs";
+import { dirname as dirname3, join as join6 } from "node:path";
+import { fileURLToPath as fileURLToPath2 } from "node:url";
+
+// src/migrate/worker-process.ts
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 
 // src/migrate/redact.ts
 function addUrlSecret(url) {
@@ -4396,111 +4328,7 @@ function redact2(text) {
   return redact(text, MIGRATE_MASK);
 }
 
-// src/migrate/settings.ts
-var import_yaml2 = __toESM(require_dist(), 1);
-import { existsSync as existsSync5, readFileSync as readFileSync4 } from "node:fs";
-import { join as join6 } from "node:path";
-var FILES = [".schemabot.yml", ".schemabot.yaml"];
-var PLACEHOLDERS = ["url", "host", "port", "user", "password", "database"];
-function loaderSpec(value) {
-  const m = /^(--import|--require|-r)[\s=]+(.+)$/.exec(value.trim());
-  if (m) return { flag: m[1] === "--import" ? "--import" : "--require", module: m[2].trim() };
-  const module = value.trim();
-  const esm = module === "tsx" || module.endsWith(".mjs") || /\/esm$/.test(module);
-  return { flag: esm ? "--import" : "--require", module };
-}
-function readRunnerSettings(cwd) {
-  const settings = { env: {}, loaders: [] };
-  const name = FILES.find((f) => existsSync5(join6(cwd, f)));
-  if (!name) return settings;
-  const doc = (0, import_yaml2.parseDocument)(readFileSync4(join6(cwd, name), "utf8"));
-  if (doc.errors.length || !(0, import_yaml2.isMap)(doc.contents)) return settings;
-  const bad = (key, what) => {
-    throw new EnvironmentError(`${name}: "${key}" ${what}`, { setting: `${name} "${key}"` });
-  };
-  for (const pair of doc.contents.items) {
-    const key = (0, import_yaml2.isScalar)(pair.key) ? String(pair.key.value) : "";
-    const value = pair.value;
-    if (key === "env") {
-      if (!(0, import_yaml2.isMap)(value)) bad("env", 'must map variable names to values, e.g. `env: { DB_URI: "{url}" }`.');
-      for (const item of value.items) {
-        const k = (0, import_yaml2.isScalar)(item.key) ? String(item.key.value) : "";
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) bad("env", `has a key that is not a variable name: "${k}".`);
-        if (!(0, import_yaml2.isScalar)(item.value) || item.value.value === null || typeof item.value.value === "object") {
-          bad("env", `value of ${k} must be a string (placeholders: {${PLACEHOLDERS.join("} {")}}).`);
-        }
-        const v = String(item.value.value);
-        const unknown = [...v.matchAll(/\{([a-z_]+)\}/g)].map((x) => x[1]).find((p) => !PLACEHOLDERS.includes(p));
-        if (unknown)
-          bad("env", `value of ${k} uses {${unknown}}; placeholders are {${PLACEHOLDERS.join("} {")}}.`);
-        settings.env[k] = v;
-      }
-    } else if (key === "loader") {
-      const items = (0, import_yaml2.isSeq)(value) ? value.items : [value];
-      for (const item of items) {
-        if (!(0, import_yaml2.isScalar)(item) || typeof item.value !== "string" || item.value.trim() === "") {
-          bad(
-            "loader",
-            'must name a module Node loads first (e.g. `loader: tsx` or `loader: "--require @babel/register"`).'
-          );
-        }
-        settings.loaders.push(loaderSpec(String(item.value)));
-      }
-    } else if (key === "config") {
-      if (!(0, import_yaml2.isScalar)(value) || value.value !== "none")
-        bad("config", "accepts only `none` (run without the config file).");
-      settings.config = "none";
-    } else if (key === "baseline") {
-      if (!(0, import_yaml2.isScalar)(value) || typeof value.value !== "string" || value.value === "") {
-        bad("baseline", "must name a SQL file (pg_dump output), relative to the project.");
-      }
-      const file = String(value.value);
-      if (!existsSync5(join6(cwd, file))) {
-        bad("baseline", `names ${file}, which does not exist. Fix the path (relative to ${name}'s folder).`);
-      }
-      settings.baseline = file;
-    }
-  }
-  return settings;
-}
-
-// src/migrate/worker-command.ts
-import { existsSync as existsSync6 } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname as dirname3, join as join7 } from "node:path";
-import { fileURLToPath as fileURLToPath2, pathToFileURL } from "node:url";
-function workerEntry() {
-  const here = dirname3(fileURLToPath2(import.meta.url));
-  for (const candidate of [join7(here, "worker.js"), join7(here, "..", "worker.js")]) {
-    if (existsSync6(candidate)) return { script: candidate, fromSource: false };
-  }
-  const source = join7(here, "worker", "main.ts");
-  if (existsSync6(source)) return { script: source, fromSource: true };
-  throw new Error(`The migration worker is missing beside ${here}: reinstall Schemabot or rebuild dist/.`);
-}
-function projectTsx(cwd) {
-  try {
-    return pathToFileURL(createRequire(join7(cwd, "package.json")).resolve("tsx")).href;
-  } catch {
-    return void 0;
-  }
-}
-function sequelizeWorkerArgs(cwd, loaders) {
-  const { script, fromSource } = workerEntry();
-  const args = [];
-  const tsx = projectTsx(cwd);
-  if (tsx) args.push("--import", tsx);
-  else if (fromSource) {
-    args.push("--import", pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href);
-  }
-  for (const loader of loaders) args.push(loader.flag, loader.module);
-  args.push(script);
-  return args;
-}
-
 // src/migrate/worker-process.ts
-import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
 var WorkerRequestError = class extends Error {
   failure;
   constructor(failure) {
@@ -4642,6 +4470,212 @@ var WorkerProcess = class {
   }
 };
 
+// src/migrate/alembic/index.ts
+function resolveRunner(cwd, choice = "auto") {
+  if (choice !== "auto") return choice;
+  const ini = process.env.ALEMBIC_CONFIG ?? "alembic.ini";
+  return existsSync5(join6(cwd, ini)) ? "alembic" : "sequelize";
+}
+var DEFAULT_PYTHON = "python3";
+var BUNDLED_WORKER_NAME = "alembic-worker.py";
+function alembicWorkerPath() {
+  const here = dirname3(fileURLToPath2(import.meta.url));
+  const candidates = [
+    join6(here, "worker.py"),
+    join6(here, BUNDLED_WORKER_NAME),
+    join6(here, "..", BUNDLED_WORKER_NAME)
+  ];
+  const found = candidates.find((path) => existsSync5(path));
+  if (!found) {
+    throw new Error(
+      `The Alembic worker (${BUNDLED_WORKER_NAME}) is missing beside Schemabot's code in ${here}; reinstall Schemabot or rebuild it (npm run build).`
+    );
+  }
+  return found;
+}
+
+// src/migrate/environment.ts
+var PLACEHOLDER_URL = "postgres://schemabot:schemabot@127.0.0.1:9/schemabot_pending";
+var LIBPQ_TARGET = ["PGHOST", "PGHOSTADDR", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"];
+var LIBPQ_INDIRECT = [
+  "PGSERVICE",
+  "PGSERVICEFILE",
+  "PGPASSFILE",
+  "PGSSLMODE",
+  "PGSSLROOTCERT",
+  "PGSSLCERT",
+  "PGSSLKEY"
+];
+function urlParts(url) {
+  const u = new URL(url);
+  return {
+    url,
+    host: u.hostname.replace(/^\[|\]$/g, ""),
+    port: u.port || "5432",
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+    database: decodeURIComponent(u.pathname.replace(/^\//, ""))
+  };
+}
+function fillPlaceholders(value, url) {
+  const parts = urlParts(url);
+  return value.replace(
+    /\{(url|host|port|user|password|database)\}/g,
+    (_m, key) => parts[key]
+  );
+}
+function outsidePasswords(env, extraUrls = []) {
+  const out = /* @__PURE__ */ new Set();
+  const add = (password) => {
+    if (password && password.length >= 3) out.add(password);
+  };
+  for (const value of [...Object.values(env), ...extraUrls]) {
+    if (!value || !value.includes("@")) continue;
+    for (const m of value.matchAll(/[a-z][a-z0-9+.-]*:\/\/[^\s/@]*@[^\s]*/gi)) {
+      try {
+        const u = new URL(m[0]);
+        add(u.password);
+        add(decodeURIComponent(u.password));
+      } catch {
+      }
+    }
+  }
+  add(env.PGPASSWORD);
+  return [...out];
+}
+function targetVariables(url, settings, options) {
+  const parts = urlParts(url);
+  const vars = {
+    DATABASE_URL: url,
+    PGHOST: parts.host,
+    PGPORT: parts.port,
+    PGUSER: parts.user,
+    PGPASSWORD: parts.password,
+    PGDATABASE: parts.database
+  };
+  if (options.urlEnvVariable) vars[options.urlEnvVariable] = url;
+  if (options.applicationName) vars.PGAPPNAME = options.applicationName;
+  for (const [name, value] of Object.entries(settings.env)) vars[name] = fillPlaceholders(value, url);
+  return vars;
+}
+function spawnEnvironment(kind, url, settings, options = {}) {
+  const env = { ...process.env };
+  if (kind === "throwaway") {
+    const secrets = outsidePasswords(process.env, options.protectedUrls ?? []);
+    const urls = (options.protectedUrls ?? []).filter((u) => Boolean(u));
+    for (const [name, value] of Object.entries(env)) {
+      if (!value) continue;
+      if (secrets.some((s) => value.includes(s)) || urls.some((u) => value.includes(u))) delete env[name];
+    }
+    for (const name of [...LIBPQ_TARGET, ...LIBPQ_INDIRECT]) delete env[name];
+  }
+  delete env.NODE_V8_COVERAGE;
+  Object.assign(env, targetVariables(url, settings, { urlEnvVariable: options.urlEnvVariable }));
+  return env;
+}
+
+// src/migrate/settings.ts
+var import_yaml2 = __toESM(require_dist(), 1);
+import { existsSync as existsSync6, readFileSync as readFileSync4 } from "node:fs";
+import { join as join7 } from "node:path";
+var FILES = [".schemabot.yml", ".schemabot.yaml"];
+var PLACEHOLDERS = ["url", "host", "port", "user", "password", "database"];
+function loaderSpec(value) {
+  const m = /^(--import|--require|-r)[\s=]+(.+)$/.exec(value.trim());
+  if (m) return { flag: m[1] === "--import" ? "--import" : "--require", module: m[2].trim() };
+  const module = value.trim();
+  const esm = module === "tsx" || module.endsWith(".mjs") || /\/esm$/.test(module);
+  return { flag: esm ? "--import" : "--require", module };
+}
+function readRunnerSettings(cwd) {
+  const settings = { env: {}, loaders: [] };
+  const name = FILES.find((f) => existsSync6(join7(cwd, f)));
+  if (!name) return settings;
+  const doc = (0, import_yaml2.parseDocument)(readFileSync4(join7(cwd, name), "utf8"));
+  if (doc.errors.length || !(0, import_yaml2.isMap)(doc.contents)) return settings;
+  const bad = (key, what) => {
+    throw new EnvironmentError(`${name}: "${key}" ${what}`, { setting: `${name} "${key}"` });
+  };
+  for (const pair of doc.contents.items) {
+    const key = (0, import_yaml2.isScalar)(pair.key) ? String(pair.key.value) : "";
+    const value = pair.value;
+    if (key === "env") {
+      if (!(0, import_yaml2.isMap)(value)) bad("env", 'must map variable names to values, e.g. `env: { DB_URI: "{url}" }`.');
+      for (const item of value.items) {
+        const k = (0, import_yaml2.isScalar)(item.key) ? String(item.key.value) : "";
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) bad("env", `has a key that is not a variable name: "${k}".`);
+        if (!(0, import_yaml2.isScalar)(item.value) || item.value.value === null || typeof item.value.value === "object") {
+          bad("env", `value of ${k} must be a string (placeholders: {${PLACEHOLDERS.join("} {")}}).`);
+        }
+        const v = String(item.value.value);
+        const unknown = [...v.matchAll(/\{([a-z_]+)\}/g)].map((x) => x[1]).find((p) => !PLACEHOLDERS.includes(p));
+        if (unknown)
+          bad("env", `value of ${k} uses {${unknown}}; placeholders are {${PLACEHOLDERS.join("} {")}}.`);
+        settings.env[k] = v;
+      }
+    } else if (key === "loader") {
+      const items = (0, import_yaml2.isSeq)(value) ? value.items : [value];
+      for (const item of items) {
+        if (!(0, import_yaml2.isScalar)(item) || typeof item.value !== "string" || item.value.trim() === "") {
+          bad(
+            "loader",
+            'must name a module Node loads first (e.g. `loader: tsx` or `loader: "--require @babel/register"`).'
+          );
+        }
+        settings.loaders.push(loaderSpec(String(item.value)));
+      }
+    } else if (key === "config") {
+      if (!(0, import_yaml2.isScalar)(value) || value.value !== "none")
+        bad("config", "accepts only `none` (run without the config file).");
+      settings.config = "none";
+    } else if (key === "baseline") {
+      if (!(0, import_yaml2.isScalar)(value) || typeof value.value !== "string" || value.value === "") {
+        bad("baseline", "must name a SQL file (pg_dump output), relative to the project.");
+      }
+      const file = String(value.value);
+      if (!existsSync6(join7(cwd, file))) {
+        bad("baseline", `names ${file}, which does not exist. Fix the path (relative to ${name}'s folder).`);
+      }
+      settings.baseline = file;
+    }
+  }
+  return settings;
+}
+
+// src/migrate/worker-command.ts
+import { existsSync as existsSync7 } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname as dirname4, join as join8 } from "node:path";
+import { fileURLToPath as fileURLToPath3, pathToFileURL } from "node:url";
+function workerEntry() {
+  const here = dirname4(fileURLToPath3(import.meta.url));
+  for (const candidate of [join8(here, "worker.js"), join8(here, "..", "worker.js")]) {
+    if (existsSync7(candidate)) return { script: candidate, fromSource: false };
+  }
+  const source = join8(here, "worker", "main.ts");
+  if (existsSync7(source)) return { script: source, fromSource: true };
+  throw new Error(`The migration worker is missing beside ${here}: reinstall Schemabot or rebuild dist/.`);
+}
+function projectTsx(cwd) {
+  try {
+    return pathToFileURL(createRequire(join8(cwd, "package.json")).resolve("tsx")).href;
+  } catch {
+    return void 0;
+  }
+}
+function sequelizeWorkerArgs(cwd, loaders) {
+  const { script, fromSource } = workerEntry();
+  const args = [];
+  const tsx = projectTsx(cwd);
+  if (tsx) args.push("--import", tsx);
+  else if (fromSource) {
+    args.push("--import", pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href);
+  }
+  for (const loader of loaders) args.push(loader.flag, loader.module);
+  args.push(script);
+  return args;
+}
+
 // src/migrate/project.ts
 var ProjectError = class extends EnvironmentError {
   /** Environment variables the failing file read that were not set. */
@@ -4661,14 +4695,24 @@ function fromFailure(failure) {
 }
 var spares = /* @__PURE__ */ new WeakMap();
 function workerCommand(project, kind, url) {
+  const env = spawnEnvironment(kind, url, project.settings, {
+    urlEnvVariable: project.urlEnvVariable,
+    protectedUrls: project.loadOptions.protectedUrls
+  });
+  if (project.loadOptions.runner === "alembic") {
+    return {
+      command: project.loadOptions.python ?? DEFAULT_PYTHON,
+      args: [alembicWorkerPath()],
+      cwd: project.cwd,
+      env,
+      log: project.loadOptions.log
+    };
+  }
   return {
     command: process.execPath,
     args: sequelizeWorkerArgs(project.cwd, project.settings.loaders),
     cwd: project.cwd,
-    env: spawnEnvironment(kind, url, project.settings, {
-      urlEnvVariable: project.urlEnvVariable,
-      protectedUrls: project.loadOptions.protectedUrls
-    }),
+    env,
     log: project.loadOptions.log
   };
 }
@@ -4687,6 +4731,12 @@ async function loadInWorker(worker, project) {
     if (error instanceof WorkerRequestError) {
       throw fromFailure({ ...error.failure, message: redact2(error.failure.message) });
     }
+    if (o.runner === "alembic") {
+      throw new ProjectError(
+        `The Alembic project could not be loaded: ${error.message} Check that ${o.python ?? DEFAULT_PYTHON} runs and has the project's requirements installed (pip install -r requirements.txt), or name the Python that has them with --python / the python input.`,
+        { cause: error, setting: "--python" }
+      );
+    }
     throw new ProjectError(
       `The project's code could not be loaded: ${error.message} Check that Node can run the project (its dependencies installed with \`npm ci\`, a \`loader:\` in .schemabot.yml if it needs one).`,
       { cause: error }
@@ -4695,12 +4745,13 @@ async function loadInWorker(worker, project) {
 }
 async function loadProject(options) {
   const cwd = resolve2(options.cwd);
-  if (!existsSync7(cwd) || !statSync2(cwd).isDirectory()) {
+  if (!existsSync8(cwd) || !statSync2(cwd).isDirectory()) {
     throw new ProjectError(`Project folder ${cwd} does not exist. Check --cwd.`, { setting: "--cwd" });
   }
   const settings = readRunnerSettings(cwd);
   if (options.loader) settings.loaders.push(loaderSpec(options.loader));
-  const partial = { cwd, settings, loadOptions: { ...options, cwd } };
+  const runner = resolveRunner(cwd, options.runner);
+  const partial = { cwd, settings, loadOptions: { ...options, cwd, runner } };
   const worker = new WorkerProcess(workerCommand(partial, "throwaway", PLACEHOLDER_URL));
   const info = await loadInWorker(worker, partial);
   const project = { ...info, settings, loadOptions: partial.loadOptions };
@@ -4731,13 +4782,112 @@ async function migrationFunctions(project, files) {
     if (!worker.ended && !spares.has(project)) spares.set(project, worker);
   }
 }
+async function alembicRevisions(project, dir) {
+  let worker = takeSpareWorker(project);
+  if (!worker) {
+    worker = new WorkerProcess(workerCommand(project, "throwaway", PLACEHOLDER_URL));
+    await loadInWorker(worker, project);
+  }
+  try {
+    return await worker.request(
+      dir && resolve2(dir) !== project.cwd ? { op: "revisions", cwd: resolve2(dir) } : { op: "revisions" }
+    );
+  } catch (error) {
+    if (error instanceof WorkerRequestError) {
+      throw fromFailure({ ...error.failure, message: redact2(error.failure.message) });
+    }
+    throw error;
+  } finally {
+    if (!worker.ended && !spares.has(project)) spares.set(project, worker);
+  }
+}
+
+// src/modes/alembic.ts
+import { dirname as dirname5, join as join9, relative as relative2 } from "node:path";
+
+// src/assess/alembic-models.ts
+var ACTIONS = { add: "added", remove: "removed", modify: "changed" };
+var KINDS = {
+  table: "table",
+  column: "column",
+  index: "index",
+  constraint: "constraint",
+  fk: "constraint",
+  nullable: "column",
+  type: "column",
+  default: "column",
+  comment: "column",
+  table_comment: "table"
+};
+function alembicDriftChanges(diffs) {
+  return diffs.map((d) => {
+    const [verb, ...rest] = d.op.split("_");
+    const object = rest.join("_");
+    const action = ACTIONS[verb] ?? "changed";
+    const kind = KINDS[object] ?? "table";
+    const schema = d.schema ?? "public";
+    const table = `${schema}.${d.table ?? "?"}`;
+    const name = kind === "table" ? table : kind === "index" ? `${schema}.${d.name ?? "(unnamed)"}` : `${table}.${d.name ?? "(unnamed)"}`;
+    if (verb === "modify" || !ACTIONS[verb]) {
+      const field = verb === "modify" ? object : d.op;
+      return {
+        kind,
+        action: "changed",
+        name,
+        before: null,
+        after: null,
+        details: { [field]: { from: d.before ?? null, to: d.after ?? d.args ?? null } }
+      };
+    }
+    const facts = {};
+    if (d.type !== void 0) facts.type = d.type;
+    if (d.nullable !== void 0) facts.nullable = d.nullable;
+    if (d.columns) facts.columns = d.columns;
+    if (d.references) facts.references = d.references;
+    return {
+      kind,
+      action,
+      name,
+      before: action === "removed" ? facts : null,
+      after: action === "added" ? facts : null
+    };
+  });
+}
+function declaredTableCount(migratedTables, diffs) {
+  const count = (op) => diffs.filter((d) => d.op === op).length;
+  return migratedTables - count("remove_table") + count("add_table");
+}
+
+// src/modes/alembic.ts
+async function revisionFiles(project) {
+  const { revisions } = await alembicRevisions(project);
+  return revisions.map((r) => ({ name: r.id, path: r.path }));
+}
+function alembicModelsSource(project) {
+  return relative2(project.cwd, join9(dirname5(project.migrationsDir), "env.py"));
+}
+async function alembicModelsSection(runner, project, migrated, severity) {
+  const diffs = await runner.compareModels();
+  const changes = alembicDriftChanges(diffs);
+  return {
+    section: {
+      source: alembicModelsSource(project),
+      tables: declaredTableCount(Object.keys(migrated.tables).length, diffs),
+      changes
+    },
+    findings: modelDriftFindings(changes, [], severity)
+  };
+}
+function isMissingMetadata(error) {
+  return error instanceof ProjectError && /target_metadata/.test(error.message);
+}
 
 // src/migrate/runner.ts
 import { randomBytes } from "node:crypto";
 
 // src/migrate/errors.ts
 import { realpathSync } from "node:fs";
-import { isAbsolute, relative as relative2, sep } from "node:path";
+import { isAbsolute, relative as relative3, sep } from "node:path";
 function real(path) {
   try {
     return realpathSync(path);
@@ -4746,8 +4896,8 @@ function real(path) {
   }
 }
 function projectRelative(file, projectRoot) {
-  const rel2 = relative2(projectRoot, file);
-  const shown = rel2.startsWith("..") || isAbsolute(rel2) ? relative2(real(projectRoot), real(file)) : rel2;
+  const rel2 = relative3(projectRoot, file);
+  const shown = rel2.startsWith("..") || isAbsolute(rel2) ? relative3(real(projectRoot), real(file)) : rel2;
   return (shown.startsWith("..") ? file : shown).split(sep).join("/");
 }
 
@@ -4895,6 +5045,14 @@ var MigrationRunner = class _MigrationRunner {
   syncModels(entry) {
     return this.request({ op: "sync-models", entry });
   }
+  /** Alembic: `env.py`'s `target_metadata` compared with the runner's database (as `alembic check`). */
+  compareModels() {
+    return this.request({ op: "compare-models" });
+  }
+  /** Alembic: `alembic revision --autogenerate -m MESSAGE` against the runner's database (at the head). */
+  autogenerate(message) {
+    return this.request({ op: "autogenerate", message });
+  }
   /** Which of `files` define `up` and `down` (loading them in the worker, running nothing). */
   functions(files) {
     return this.request({ op: "functions", migrations: files.map((f) => ({ name: f.name, path: f.path })) });
@@ -4959,11 +5117,11 @@ async function terminateBackends(url, applicationName) {
 }
 
 // src/migrate/workspace.ts
-import { join as join8 } from "node:path";
+import { join as join10 } from "node:path";
 
 // src/migrate/baseline.ts
 import { createReadStream } from "node:fs";
-import { relative as relative3 } from "node:path";
+import { relative as relative4 } from "node:path";
 import { createInterface as createInterface2 } from "node:readline";
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
@@ -4976,7 +5134,7 @@ var BaselineError = class extends EnvironmentError {
 };
 var COPY_FROM_STDIN = /^COPY\s.+\sFROM\s+stdin\s*;\s*$/i;
 async function applyBaseline(url, file, cwd) {
-  const shown = relative3(cwd, file) || file;
+  const shown = relative4(cwd, file) || file;
   const client = new esm_default.Client({ connectionString: url, application_name: "schemabot-baseline" });
   client.on("error", () => void 0);
   await client.connect();
@@ -5081,7 +5239,7 @@ var Workspace = class _Workspace {
     const url = server.url(database);
     try {
       if (project.settings.baseline && options.baseline !== false) {
-        await applyBaseline(url, join8(project.cwd, project.settings.baseline), project.cwd);
+        await applyBaseline(url, join10(project.cwd, project.settings.baseline), project.cwd);
       }
       const runner = await MigrationRunner.open(url, project, { timeoutMs: options.timeoutMs });
       const client = new esm_default.Client({ connectionString: url, application_name: "schemabot-inspect" });
@@ -5208,7 +5366,7 @@ async function migrateAll(server, project, options = {}) {
         failure = {
           name: file.name,
           message: step2.error?.message ?? "failed",
-          file: relative4(project.cwd, file.path),
+          file: relative5(project.cwd, file.path),
           ...step2.error?.line ? { line: step2.error.line } : {}
         };
         break;
@@ -5259,7 +5417,7 @@ async function syncModels(server, project, entry, migrated) {
         clientDefaults: t.clientDefaults.map(q)
       }));
       const snapshot2 = await takeSnapshot(client, { exclude: [metaTableOf(project)] });
-      return { snapshot: snapshot2, tables, source: relative4(project.cwd, entry.path) || "." };
+      return { snapshot: snapshot2, tables, source: relative5(project.cwd, entry.path) || "." };
     } finally {
       await client.end().catch(() => void 0);
     }
@@ -5281,8 +5439,19 @@ async function runModels(options) {
       cwd: options.cwd,
       migrationsPath: options.migrationsPath,
       loader: options.loader,
+      runner: options.runner,
+      python: options.python,
       log: options.log
     });
+    if (project.runner === "alembic") {
+      if (options.models) {
+        await releaseProject(project);
+        throw new ModelsError(
+          `--models names Sequelize models; the models of an Alembic project are the target_metadata its ${alembicModelsSource(project)} sets. Leave --models out.`
+        );
+      }
+      return runAlembicModels(project, options, started, log);
+    }
     const entry = await resolveModelsEntry(project, options.models);
     if (!entry) {
       throw new ModelsError(
@@ -5292,34 +5461,14 @@ async function runModels(options) {
     const server = __using(_stack, await startThrowaway(options, project.cwd, log), true);
     const migrated = await migrateAll(server, project, { timeoutMs: options.timeoutMs, log });
     await server.dropDatabase(migrated.database).catch(() => void 0);
-    const source = relative4(project.cwd, entry.path) || ".";
+    const source = relative5(project.cwd, entry.path) || ".";
     const base = {
       schemaVersion: 1,
       mode: "models",
       postgres: { version: server.version, provider: server.provider },
       migrations: { applied: migrated.applied, failed: migrated.failure?.name ?? null }
     };
-    if (migrated.failure) {
-      const f = migrated.failure;
-      return {
-        ...base,
-        ok: false,
-        models: { source, tables: 0 },
-        changes: [],
-        findings: [
-          {
-            rule: "up-failed",
-            severity: "error",
-            migration: f.name,
-            file: f.file,
-            ...f.line ? { line: f.line } : {},
-            message: `up failed: ${f.message.split("\n")[0]}. The models cannot be compared with migrations that do not run.`,
-            fix: "Fix the migration first (`schemabot check` shows what it does)."
-          }
-        ],
-        durationMs: Math.round(performance.now() - started)
-      };
-    }
+    if (migrated.failure) return upFailed(base, source, migrated.failure, started);
     log(`Syncing the models from ${source}`);
     const { comparison, schema } = await compareWithModels(server, project, entry, migrated.snapshot);
     return {
@@ -5337,10 +5486,82 @@ async function runModels(options) {
     _promise && await _promise;
   }
 }
+function upFailed(base, source, f, started) {
+  return {
+    ...base,
+    ok: false,
+    models: { source, tables: 0 },
+    changes: [],
+    findings: [
+      {
+        rule: "up-failed",
+        severity: "error",
+        migration: f.name,
+        file: f.file,
+        ...f.line ? { line: f.line } : {},
+        message: `up failed: ${f.message.split("\n")[0]}. The models cannot be compared with migrations that do not run.`,
+        fix: "Fix the migration first (`schemabot check` shows what it does)."
+      }
+    ],
+    durationMs: Math.round(performance.now() - started)
+  };
+}
+async function runAlembicModels(project, options, started, log) {
+  var _stack = [];
+  try {
+    const files = await revisionFiles(project);
+    const source = alembicModelsSource(project);
+    const server = __using(_stack, await startThrowaway(options, project.cwd, log), true);
+    const ws = await Workspace.open(server, project, { timeoutMs: options.timeoutMs });
+    try {
+      log(`Applying ${files.length} revisions`);
+      let failure = null;
+      let applied = 0;
+      for (const file of files) {
+        const step2 = await ws.runner.up(file);
+        if (!step2.ok) {
+          failure = {
+            name: file.name,
+            message: step2.error?.message ?? "failed",
+            file: relative5(project.cwd, file.path),
+            ...step2.error?.line ? { line: step2.error.line } : {}
+          };
+          break;
+        }
+        applied++;
+      }
+      const base = {
+        schemaVersion: 1,
+        mode: "models",
+        postgres: { version: server.version, provider: server.provider },
+        migrations: { applied, failed: failure?.name ?? null }
+      };
+      if (failure) return upFailed(base, source, failure, started);
+      log(`Comparing target_metadata (${source}) with the migrated schema`);
+      const migrated = await takeSnapshot(ws.client, { exclude: [ws.meta] });
+      const { section, findings } = await alembicModelsSection(ws.runner, project, migrated, "error");
+      return {
+        ...base,
+        ok: section.changes.length === 0,
+        models: { source, tables: section.tables },
+        changes: section.changes,
+        findings,
+        durationMs: Math.round(performance.now() - started)
+      };
+    } finally {
+      await ws.close();
+    }
+  } catch (_) {
+    var _error = _, _hasError = true;
+  } finally {
+    var _promise = __callDispose(_stack, _error, _hasError);
+    _promise && await _promise;
+  }
+}
 
 // src/modes/check.ts
-import { readFileSync as readFileSync6 } from "node:fs";
-import { relative as relative7 } from "node:path";
+import { readFileSync as readFileSync7 } from "node:fs";
+import { relative as relative9 } from "node:path";
 
 // src/assess/down-drops-data.ts
 var parse;
@@ -6122,8 +6343,8 @@ async function takeFingerprint(client, excludeTable) {
 }
 
 // src/plan/index.ts
-import { existsSync as existsSync9, readFileSync as readFileSync5 } from "node:fs";
-import { basename, join as join10, relative as relative6 } from "node:path";
+import { existsSync as existsSync10, readFileSync as readFileSync5 } from "node:fs";
+import { basename, join as join12, relative as relative7 } from "node:path";
 
 // src/plan/git.ts
 import { execFile } from "node:child_process";
@@ -6173,21 +6394,21 @@ async function headCommit(root) {
 }
 
 // src/plan/worktree.ts
-import { existsSync as existsSync8, mkdtempSync, rmSync, symlinkSync, mkdirSync } from "node:fs";
+import { existsSync as existsSync9, mkdtempSync, rmSync, symlinkSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname as dirname4, join as join9, relative as relative5, sep as sep2 } from "node:path";
+import { dirname as dirname6, join as join11, relative as relative6, sep as sep2 } from "node:path";
 import { spawnSync } from "node:child_process";
 async function checkoutBase(root, sha, projectDir) {
-  const dir = mkdtempSync(join9(tmpdir(), "schemabot-base-"));
+  const dir = mkdtempSync(join11(tmpdir(), "schemabot-base-"));
   await git(root, ["worktree", "add", "--detach", "--force", dir, sha]);
-  const rel2 = relative5(root, projectDir);
+  const rel2 = relative6(root, projectDir);
   const levels = rel2 ? rel2.split(sep2) : [];
   for (let i = 0; i <= levels.length; i++) {
     const sub = levels.slice(0, i).join(sep2);
-    const real2 = join9(root, sub, "node_modules");
-    const link = join9(dir, sub, "node_modules");
-    if (existsSync8(real2) && !existsSync8(link)) {
-      mkdirSync(dirname4(link), { recursive: true });
+    const real2 = join11(root, sub, "node_modules");
+    const link = join11(dir, sub, "node_modules");
+    if (existsSync9(real2) && !existsSync9(link)) {
+      mkdirSync(dirname6(link), { recursive: true });
       symlinkSync(real2, link, "dir");
     }
   }
@@ -6231,7 +6452,7 @@ async function planMigrations(options) {
     const migrations = headFiles.map((m) => ({
       name: m.name,
       change: "added",
-      file: relative6(relTo, m.path),
+      file: relative7(relTo, m.path),
       head: m
     }));
     return {
@@ -6248,16 +6469,16 @@ async function planMigrations(options) {
   const head = await headCommit(root);
   const tree = await checkoutBase(root, sha, options.cwd);
   try {
-    const rel2 = relative6(root, options.migrationsDir);
-    const baseDir = join10(tree.dir, rel2);
-    const baseFiles = existsSync9(baseDir) ? discoverMigrations(baseDir) : [];
+    const rel2 = relative7(root, options.migrationsDir);
+    const baseDir = join12(tree.dir, rel2);
+    const baseFiles = existsSync10(baseDir) ? discoverMigrations(baseDir) : [];
     const baseByName = new Map(baseFiles.map((m) => [m.name, m]));
     const headByName = new Map(headFiles.map((m) => [m.name, m]));
     const names = [.../* @__PURE__ */ new Set([...baseByName.keys(), ...headByName.keys()])].sort();
     const migrations = names.map((name) => {
       const b = baseByName.get(name);
       const h = headByName.get(name);
-      const file = join10(rel2, name);
+      const file = join12(rel2, name);
       if (b && h) {
         const same = contents2(b.path).equals(contents2(h.path));
         return { name, change: same ? "unchanged" : "modified", file, head: h, base: b };
@@ -6281,20 +6502,20 @@ function duplicateStems(migrations) {
   const byStem = /* @__PURE__ */ new Map();
   for (const m of migrations) {
     if (m.change === "deleted") continue;
-    const list = byStem.get(stem(m.name)) ?? [];
-    list.push(m);
-    byStem.set(stem(m.name), list);
+    const list2 = byStem.get(stem(m.name)) ?? [];
+    list2.push(m);
+    byStem.set(stem(m.name), list2);
   }
   const findings = [];
-  for (const list of byStem.values()) {
-    if (list.length < 2) continue;
-    for (const m of list.slice(1)) {
+  for (const list2 of byStem.values()) {
+    if (list2.length < 2) continue;
+    for (const m of list2.slice(1)) {
       findings.push({
         rule: "duplicate-migration",
         severity: "error",
         migration: m.name,
         file: m.file,
-        message: `${m.name} and ${list[0].name} differ only by extension; sequelize-cli runs both. Delete the one that is not the source (often compiled output).`
+        message: `${m.name} and ${list2[0].name} differ only by extension; sequelize-cli runs both. Delete the one that is not the source (often compiled output).`
       });
     }
   }
@@ -6360,6 +6581,189 @@ function newTimestampName(name) {
   return /^\d{14}/.test(name) ? now + name.slice(14) : `${now}-${basename(name)}`;
 }
 
+// src/plan/alembic.ts
+import { readFileSync as readFileSync6 } from "node:fs";
+import { join as join13, relative as relative8 } from "node:path";
+function toPlanned(rev, tree) {
+  const down = rev.downRevision;
+  return {
+    id: rev.id,
+    parents: down === null ? [] : Array.isArray(down) ? down : [down],
+    downRevision: down,
+    branchLabels: rev.branchLabels,
+    dependsOn: rev.dependsOn ?? [],
+    file: relative8(tree, rev.path),
+    doc: rev.doc
+  };
+}
+function graphOf(listed, tree) {
+  return {
+    revisions: listed.revisions.map((r) => toPlanned(r, tree)),
+    heads: [...listed.heads].sort(),
+    bases: [...listed.bases].sort()
+  };
+}
+async function planRevisions(options) {
+  let root = options.cwd;
+  let head = null;
+  try {
+    root = await repoRoot(options.cwd);
+    head = await headCommit(root);
+  } catch (err) {
+    if (options.baseRef) throw err;
+  }
+  const headGraph = graphOf(await options.listRevisions(options.cwd), root);
+  let base = null;
+  if (options.baseRef) {
+    const sha = await resolveCommit(root, options.baseRef);
+    const tree = await checkoutBase(root, sha, options.cwd);
+    try {
+      const listed = await options.listRevisions(join13(tree.dir, relative8(root, options.cwd)));
+      const graph = graphOf(listed, tree.dir);
+      const contents3 = new Map(graph.revisions.map((r) => [r.id, readFileSync6(join13(tree.dir, r.file))]));
+      base = { ref: options.baseRef, sha, graph };
+      return { root, ...assemble2(base, head, headGraph, root, contents3), baseTree: tree };
+    } catch (err) {
+      await tree.remove();
+      throw err;
+    }
+  }
+  return { root, ...assemble2(base, head, headGraph, root, /* @__PURE__ */ new Map()), baseTree: null };
+}
+function revisionPlan(plan) {
+  const root = plan.root;
+  const fileOf = (tree, rev) => ({ name: rev.id, path: join13(tree, rev.file) });
+  const migrations = plan.revisions.map((r) => ({
+    name: r.id,
+    change: r.change,
+    file: r.file,
+    ...r.head ? { head: fileOf(root, r.head) } : {},
+    ...r.base && plan.baseTree ? { base: fileOf(plan.baseTree.dir, r.base) } : {}
+  }));
+  const onBase = new Map((plan.base?.graph.revisions ?? []).map((r) => [r.id, r]));
+  return {
+    base: plan.base ? { ref: plan.base.ref, sha: plan.base.sha } : null,
+    head: { sha: plan.head.sha },
+    baseMigrations: plan.baseTree ? plan.baseOrder.map((id2) => fileOf(plan.baseTree.dir, onBase.get(id2))) : [],
+    migrations,
+    findings: plan.findings,
+    baseTree: plan.baseTree
+  };
+}
+function applyOrder(graph) {
+  const byId = new Map(graph.revisions.map((r) => [r.id, r]));
+  const order = [];
+  const seen = /* @__PURE__ */ new Set();
+  const visit = (id2) => {
+    if (seen.has(id2)) return;
+    seen.add(id2);
+    const r = byId.get(id2);
+    if (!r) return;
+    for (const p of [...r.parents, ...r.dependsOn]) visit(p);
+    order.push(id2);
+  };
+  for (const r of graph.revisions) visit(r.id);
+  return order;
+}
+function assemble2(base, head, headGraph, root, baseContents) {
+  const baseById = new Map((base?.graph.revisions ?? []).map((r) => [r.id, r]));
+  const headById = new Map(headGraph.revisions.map((r) => [r.id, r]));
+  const revisions = [];
+  const order = applyOrder(headGraph);
+  for (const id2 of [...order.filter((id3) => baseById.has(id3)), ...order.filter((id3) => !baseById.has(id3))]) {
+    const h = headById.get(id2);
+    const b = baseById.get(id2);
+    if (!b) {
+      revisions.push({ id: id2, change: "added", file: h.file, head: h });
+      continue;
+    }
+    const same = baseContents.get(id2)?.equals(readFileSync6(join13(root, h.file))) ?? false;
+    revisions.push({
+      id: id2,
+      change: same ? "unchanged" : "modified",
+      file: h.file,
+      ...b.file !== h.file ? { movedFrom: b.file } : {},
+      head: h,
+      base: b
+    });
+  }
+  for (const b of base?.graph.revisions ?? []) {
+    if (!headById.has(b.id)) revisions.push({ id: b.id, change: "deleted", file: b.file, base: b });
+  }
+  const multipleHeads = headGraph.heads.length > 1 ? { heads: headGraph.heads, files: headGraph.heads.map((id2) => headById.get(id2)?.file ?? "") } : null;
+  const branchOffOldRevisions = [];
+  if (base) {
+    const baseHeads = new Set(base.graph.heads);
+    for (const r of revisions) {
+      if (r.change !== "added") continue;
+      const old = r.head.parents.filter((p) => baseById.has(p) && !baseHeads.has(p));
+      if (old.length) {
+        branchOffOldRevisions.push({
+          revision: r.id,
+          file: r.file,
+          parents: old,
+          baseHeads: base.graph.heads
+        });
+      }
+    }
+  }
+  const findings = revisionFindings(revisions, multipleHeads, branchOffOldRevisions);
+  const baseOrder = base ? applyOrder(base.graph) : [];
+  const newOrder = revisions.filter((r) => r.change === "added" || r.change === "modified").map((r) => r.id);
+  return {
+    base,
+    head: { sha: head, graph: headGraph },
+    revisions,
+    baseOrder,
+    newOrder,
+    multipleHeads,
+    branchOffOldRevisions,
+    findings
+  };
+}
+var list = (ids) => ids.length <= 1 ? ids[0] ?? "" : `${ids.slice(0, -1).join(", ")} and ${ids.at(-1)}`;
+function revisionFindings(revisions, multipleHeads, branchOffs) {
+  const findings = [];
+  if (multipleHeads) {
+    findings.push({
+      rule: "multiple-heads",
+      severity: "error",
+      migration: multipleHeads.heads.join(", "),
+      file: multipleHeads.files[0],
+      message: `The revisions have ${multipleHeads.heads.length} heads: ${list(multipleHeads.heads)}. \`alembic upgrade head\` refuses to run until they are joined: run \`alembic merge heads -m "merge heads"\` and commit the merge revision it writes (or point one revision's down_revision at the other).`
+    });
+  }
+  for (const b of branchOffs) {
+    findings.push({
+      rule: "branch-off-old-revision",
+      severity: "warning",
+      migration: b.revision,
+      file: b.file,
+      message: `${b.revision} is built on ${list(b.parents)}, but the base branch's head is ${list(b.baseHeads) || "empty"}. Once both are merged Alembic has two heads; set its down_revision to '${b.baseHeads[0] ?? ""}' (rebase onto the base head) before merging.`
+    });
+  }
+  for (const r of revisions) {
+    if (r.change === "modified") {
+      findings.push({
+        rule: "edited-migration",
+        severity: "error",
+        migration: r.id,
+        file: r.file,
+        message: `Revision ${r.id} exists on the base branch and was edited. Databases that already ran it will never run the new text; revert the edit and add a new revision instead (alembic revision -m "...").`
+      });
+    } else if (r.change === "deleted") {
+      findings.push({
+        rule: "deleted-migration",
+        severity: "error",
+        migration: r.id,
+        file: r.file,
+        message: `Revision ${r.id} exists on the base branch and was deleted. Databases that ran it keep it in alembic_version with no file to go on from; restore ${r.file} (write a new revision to reverse it instead).`
+      });
+    }
+  }
+  return findings;
+}
+
 // src/modes/check.ts
 function snapshot(ws) {
   return takeSnapshot(ws.client, { exclude: [ws.meta] });
@@ -6399,10 +6803,19 @@ async function runCheck(options) {
       cwd: options.cwd,
       migrationsPath: options.migrationsPath,
       loader: options.loader,
+      runner: options.runner,
+      python: options.python,
       log
     });
     if (options.base) void loadSqlParser().catch(() => void 0);
-    plan = await planMigrations({
+    const loaded3 = project;
+    plan = project.runner === "alembic" ? revisionPlan(
+      await planRevisions({
+        cwd: project.cwd,
+        baseRef: options.base,
+        listRevisions: (dir) => alembicRevisions(loaded3, dir)
+      })
+    ) : await planMigrations({
       cwd: project.cwd,
       migrationsDir: project.migrationsDir,
       baseRef: options.base
@@ -6431,7 +6844,7 @@ async function runCheck(options) {
         const changes = diffSnapshots(initial, final);
         const migrations = plan.migrations.map((m) => reports.get(m.name));
         const { hazards, sources } = await readHazards(plan, migrations, server.major, config);
-        const models = allRan(migrations, replayFailures) && options.modelsMode !== "off" ? await modelsSection(server, project, final, log, options.modelsMode) : void 0;
+        const models = !allRan(migrations, replayFailures) || options.modelsMode === "off" ? void 0 : project.runner === "alembic" ? await alembicModels(ws, final, config.models !== false, log) : await modelsSection(server, project, final, log, options.modelsMode);
         return assess({
           hazards,
           models,
@@ -6447,7 +6860,7 @@ async function runCheck(options) {
             statementMs: Math.round(baseReplay.statementMs)
           },
           postgres: { version: server.version, provider: server.provider },
-          migrationsPath: relative7(project.cwd, project.migrationsDir) || ".",
+          migrationsPath: relative9(project.cwd, project.migrationsDir) || ".",
           durationMs: performance.now() - started
         });
       } finally {
@@ -6476,7 +6889,7 @@ async function modelsSection(server, project, final, log, scope) {
     return notLoaded(".", error);
   }
   if (!entry) return void 0;
-  const source = relative7(project.cwd, entry.path) || ".";
+  const source = relative9(project.cwd, entry.path) || ".";
   log(`Comparing the models (${source}) with the migrations`);
   try {
     const { comparison, schema } = await compareWithModels(
@@ -6493,6 +6906,16 @@ async function modelsSection(server, project, final, log, scope) {
   } catch (error) {
     if (!(error instanceof ModelsError)) throw error;
     return notLoaded(source, error);
+  }
+}
+async function alembicModels(ws, final, enabled, log) {
+  if (!enabled) return void 0;
+  log(`Comparing target_metadata (${alembicModelsSource(ws.project)}) with the migrations`);
+  try {
+    return await alembicModelsSection(ws.runner, ws.project, final, "warning");
+  } catch (error) {
+    if (isMissingMetadata(error)) return void 0;
+    return notLoaded(alembicModelsSource(ws.project), new ModelsError(error.message));
   }
 }
 function notLoaded(source, error) {
@@ -6512,7 +6935,7 @@ async function readHazards(plan, migrations, postgresMajor, config) {
   const sources = /* @__PURE__ */ new Map();
   for (const m of plan.migrations) {
     const path = m.head?.path ?? m.base?.path;
-    if (path) sources.set(m.file, readFileSync6(path, "utf8"));
+    if (path) sources.set(m.file, readFileSync7(path, "utf8"));
   }
   if (!plan.base) return { hazards: [], sources };
   const judged = migrations.filter((m) => m.up?.ok && m.up.statements.length);
@@ -6976,9 +7399,9 @@ function schemaDiffLines(changes, options = {}) {
   }
   const out = [];
   for (const relation of [...byRelation.keys()].sort()) {
-    const list = byRelation.get(relation);
-    const table = list.find((c) => c.kind === "table");
-    const rest = list.filter((c) => c !== table);
+    const list2 = byRelation.get(relation);
+    const table = list2.find((c) => c.kind === "table");
+    const rest = list2.filter((c) => c !== table);
     if (table) out.push(...line(table, table.name, ""));
     else out.push(oneLine(`  table ${relation}`));
     if (!perObject) {
@@ -7292,13 +7715,13 @@ var RANK2 = { error: 0, warning: 1, info: 2 };
 function byMigration(findings) {
   const groups = /* @__PURE__ */ new Map();
   for (const f of findings) {
-    const list = groups.get(f.migration ?? null);
-    if (list) list.push(f);
+    const list2 = groups.get(f.migration ?? null);
+    if (list2) list2.push(f);
     else groups.set(f.migration ?? null, [f]);
   }
-  const worst = (list) => Math.min(...list.filter((f) => !f.suppressed).map((f) => RANK2[f.severity]), 3);
+  const worst = (list2) => Math.min(...list2.filter((f) => !f.suppressed).map((f) => RANK2[f.severity]), 3);
   const order = (f) => f.suppressed ? 3 : RANK2[f.severity];
-  return [...groups].map(([m, list]) => [m, [...list].sort((a, b) => order(a) - order(b))]).sort(
+  return [...groups].map(([m, list2]) => [m, [...list2].sort((a, b) => order(a) - order(b))]).sort(
     ([a, la], [b, lb]) => Number(a === null) - Number(b === null) || worst(la) - worst(lb) || (a ?? "").localeCompare(b ?? "")
   );
 }
@@ -7306,9 +7729,9 @@ function findingsSections(report, options) {
   if (!report.findings.length) return [];
   const comment = options.audience === "comment";
   const out = [];
-  for (const [migration, list] of byMigration(report.findings)) {
-    const shown = comment ? list.filter((f) => f.severity !== "info" || f.suppressed) : list;
-    const folded = comment ? list.filter((f) => f.severity === "info" && !f.suppressed) : [];
+  for (const [migration, list2] of byMigration(report.findings)) {
+    const shown = comment ? list2.filter((f) => f.severity !== "info" || f.suppressed) : list2;
+    const folded = comment ? list2.filter((f) => f.severity === "info" && !f.suppressed) : [];
     const title = migration ? `**${code(migration)}**` : "**Other findings**";
     const lines = shown.map((f) => findingLine(f, report, options));
     for (let i = 0; i < Math.max(lines.length, 1); i += 25) {
@@ -7439,8 +7862,8 @@ function renderNoMigrationChanges(report, options) {
 }
 
 // src/modes/production/database.ts
-import { existsSync as existsSync10, mkdtempSync as mkdtempSync2, writeFileSync } from "node:fs";
-import { join as join11 } from "node:path";
+import { existsSync as existsSync11, mkdtempSync as mkdtempSync2, writeFileSync } from "node:fs";
+import { join as join14 } from "node:path";
 function checkDatabaseUrl(url) {
   if (!url) {
     throw new UsageError(
@@ -7452,7 +7875,7 @@ function checkDatabaseUrl(url) {
 }
 function withCaFile(url, caFile) {
   if (!caFile) return url;
-  if (!existsSync10(caFile)) {
+  if (!existsSync11(caFile)) {
     throw new UsageError(
       `--database-ca ${caFile} does not exist: give the PEM file of the CA that signed the server's certificate.`
     );
@@ -7468,7 +7891,7 @@ function writeCaFile(pem, dir) {
       "database-ca must be the PEM text of the CA certificate (-----BEGIN CERTIFICATE----- ...)."
     );
   }
-  const file = join11(mkdtempSync2(join11(dir, "schemabot-ca-")), "ca.pem");
+  const file = join14(mkdtempSync2(join14(dir, "schemabot-ca-")), "ca.pem");
   writeFileSync(file, pem.trim() + "\n", { mode: 384 });
   return file;
 }
@@ -7538,6 +7961,13 @@ async function readApplied(client, project) {
     `SELECT name FROM ${table} ORDER BY name COLLATE "C" ASC`
   );
   return rows.rows.map((r) => r.name);
+}
+async function readAlembicVersion(client, project) {
+  const table = metaTableSql(project.meta);
+  const exists = await client.query("SELECT to_regclass($1)::text AS t", [table]);
+  if (!exists.rows[0]?.t) return [];
+  const rows = await client.query(`SELECT version_num AS v FROM ${table}`);
+  return rows.rows.map((r) => r.v);
 }
 
 // src/modes/production/cancel.ts
@@ -7628,7 +8058,7 @@ async function runPinnedStep(runner, m, direction, options = {}) {
 }
 
 // src/modes/production/rehearsal.ts
-import { join as join12 } from "node:path";
+import { join as join15 } from "node:path";
 import { randomBytes as randomBytes2 } from "node:crypto";
 
 // src/modes/production/privileges.ts
@@ -7799,7 +8229,7 @@ var Rehearsal = class _Rehearsal {
     try {
       const database = await server.createDatabase();
       if (project.settings.baseline) {
-        await applyBaseline(server.url(database), join12(project.cwd, project.settings.baseline), project.cwd);
+        await applyBaseline(server.url(database), join15(project.cwd, project.settings.baseline), project.cwd);
       }
       const runner = await MigrationRunner.open(server.url(database), project, {
         timeoutMs: options.migrationTimeoutMs
@@ -8356,6 +8786,36 @@ function appliedFiles(files, applied) {
   const done = new Set(applied);
   return files.filter((f) => done.has(f.name));
 }
+function revisionHeads(revisions) {
+  const below = new Set(
+    revisions.flatMap((r) => r.downRevision === null ? [] : [].concat(r.downRevision))
+  );
+  return revisions.filter((r) => !below.has(r.id)).map((r) => r.id);
+}
+function revisionAncestors(revisions, names) {
+  const byId = new Map(revisions.map((r) => [r.id, r]));
+  const seen = /* @__PURE__ */ new Set();
+  const todo = [...names];
+  while (todo.length) {
+    const rev = byId.get(todo.pop());
+    if (!rev || seen.has(rev.id)) continue;
+    seen.add(rev.id);
+    const down = rev.downRevision === null ? [] : [].concat(rev.downRevision);
+    todo.push(...down, ...rev.dependsOn ?? []);
+  }
+  return seen;
+}
+function revisionState(revisions, rows) {
+  const applied = revisionAncestors(revisions, rows);
+  const known = new Set(revisions.map((r) => r.id));
+  return {
+    applied: revisions.filter((r) => applied.has(r.id)).map((r) => r.id),
+    pending: revisions.filter((r) => !applied.has(r.id)).map((r) => r.id),
+    missing: rows.filter((row) => !known.has(row)),
+    outOfOrder: [],
+    current: rows.length ? [...rows].sort().join(", ") : null
+  };
+}
 
 // src/modes/production/waits.ts
 var WAITS_SQL = `
@@ -8449,7 +8909,7 @@ var ReadTimeoutError = class extends Error {
   }
 };
 var ProductionSession = class _ProductionSession {
-  constructor(url, project, files, client, postgres, options, applicationName) {
+  constructor(url, project, files, client, postgres, options, applicationName, revisions) {
     this.url = url;
     this.project = project;
     this.files = files;
@@ -8457,6 +8917,7 @@ var ProductionSession = class _ProductionSession {
     this.postgres = postgres;
     this.options = options;
     this.applicationName = applicationName;
+    this.revisions = revisions;
     this.watcher = new WaitWatcher(
       url,
       { pids: () => this.pids(), patterns: () => this.runnerNames.map((n) => `${n}%`) },
@@ -8470,6 +8931,7 @@ var ProductionSession = class _ProductionSession {
   postgres;
   options;
   applicationName;
+  revisions;
   /** The role-level (or database-level) `idle_session_timeout`, when not 0. */
   idleTimeout = null;
   /** Application names (LIKE patterns) of runners this run opened on production. */
@@ -8480,9 +8942,12 @@ var ProductionSession = class _ProductionSession {
     const project = await loadProject({
       cwd: options.cwd,
       migrationsPath: options.migrationsPath,
-      protectedUrls: [url]
+      protectedUrls: [url],
+      ...options.runner ? { runner: options.runner } : {},
+      ...options.python ? { python: options.python } : {}
     });
-    const files = discoverMigrations(project.migrationsDir);
+    const revisions = project.runner === "alembic" ? (await alembicRevisions(project)).revisions : void 0;
+    const files = revisions ? revisions.map((r) => ({ name: r.id, path: r.path })) : discoverMigrations(project.migrationsDir);
     const client = await connect2(url, applicationName, _ProductionSession.readBounds(options));
     try {
       const session = new _ProductionSession(
@@ -8492,7 +8957,8 @@ var ProductionSession = class _ProductionSession {
         client,
         await serverVersion(client),
         options,
-        applicationName
+        applicationName,
+        revisions
       );
       session.idleTimeout = await idleSessionTimeout(client);
       if (session.idleTimeout) {
@@ -8586,6 +9052,14 @@ var ProductionSession = class _ProductionSession {
   }
   /** The migration state now (read again on a fresh connection if the session's own was lost). */
   async state() {
+    if (this.revisions) {
+      const revisions = this.revisions;
+      const rows = await this.query(
+        "Reading the version table",
+        (client) => readAlembicVersion(client, this.project)
+      );
+      return revisionState(revisions, rows);
+    }
     const applied = await this.query(
       "Reading the migration table",
       (client) => readApplied(client, this.project)
@@ -8847,8 +9321,8 @@ async function runRollback(options) {
           if (policy !== "ignore") {
             const drift = diffSnapshots(full, await session.snapshot());
             if (drift.length) {
-              const list = drift.map((c) => `${c.kind} ${c.name} ${c.action}`);
-              const text = `The live schema differs from what the applied migrations build (${drift.length} change(s): ${list.slice(0, 10).join(", ")}${list.length > 10 ? ", \u2026" : ""}): someone changed the database by hand, or a migration was edited after it ran.`;
+              const list2 = drift.map((c) => `${c.kind} ${c.name} ${c.action}`);
+              const text = `The live schema differs from what the applied migrations build (${drift.length} change(s): ${list2.slice(0, 10).join(", ")}${list2.length > 10 ? ", \u2026" : ""}): someone changed the database by hand, or a migration was edited after it ran.`;
               if (policy === "fail") {
                 rep.error = "drift";
                 return await done(
@@ -8856,7 +9330,7 @@ async function runRollback(options) {
                 );
               }
               log(`Warning (${knob("drift", fe)} warn): ${text}`);
-              for (const line2 of list) log(`  drift: ${line2}`);
+              for (const line2 of list2) log(`  drift: ${line2}`);
             }
           }
           await rehearsal.actAs(await readPrivileges(session.client), log);
@@ -8974,7 +9448,7 @@ async function runStamp(options) {
     const index = session.files.findIndex((f) => f.name === options.to);
     if (index < 0) {
       throw new UsageError(
-        `--to ${options.to} is not a migration file in ${session.project.migrationsDir}: use a file name as it appears there (with its extension), e.g. ${session.files.at(-1)?.name ?? "20260101000000-name.js"}.`
+        session.revisions ? `--to ${options.to} is not a revision in ${session.project.migrationsDir}: use a full revision id, e.g. ${session.files.at(-1)?.name ?? "the head"} (alembic heads lists them).` : `--to ${options.to} is not a migration file in ${session.project.migrationsDir}: use a file name as it appears there (with its extension), e.g. ${session.files.at(-1)?.name ?? "20260101000000-name.js"}.`
       );
     }
     const report = {
@@ -9002,7 +9476,8 @@ async function runStamp(options) {
       else report.error = taken.busy;
       if (lock) {
         const applied = new Set((await session.state()).applied);
-        const add = session.files.slice(0, index + 1).filter((f) => !applied.has(f.name));
+        const needed = session.revisions ? revisionAncestors(session.revisions, [options.to]) : void 0;
+        const add = (needed ? session.files.filter((f) => needed.has(f.name)) : session.files.slice(0, index + 1)).filter((f) => !applied.has(f.name));
         if (add.length) {
           const runner = await session.runner();
           try {
@@ -9140,6 +9615,7 @@ async function runStatus(options) {
       database: session.database,
       postgres: { version: session.postgres.version },
       ...state,
+      ...session.revisions ? { heads: revisionHeads(session.revisions) } : {},
       drift,
       ...rehearsal ? { rehearsal } : {},
       error,
@@ -9275,8 +9751,8 @@ async function runUpgrade(options) {
           if (policy !== "ignore") {
             const drift = report.drift = diffSnapshots(replayed, before);
             if (drift.length) {
-              const list = drift.map((c) => `${c.kind} ${c.name} ${c.action}`);
-              const text = `The live schema differs from what the applied migrations build (${drift.length} change(s): ${list.slice(0, 10).join(", ")}${list.length > 10 ? ", \u2026" : ""}): someone changed the database by hand, or a migration was edited after it ran.`;
+              const list2 = drift.map((c) => `${c.kind} ${c.name} ${c.action}`);
+              const text = `The live schema differs from what the applied migrations build (${drift.length} change(s): ${list2.slice(0, 10).join(", ")}${list2.length > 10 ? ", \u2026" : ""}): someone changed the database by hand, or a migration was edited after it ran.`;
               if (policy === "fail") {
                 rep.error = "drift";
                 return await done(
@@ -9284,7 +9760,7 @@ async function runUpgrade(options) {
                 );
               }
               log(`Warning (${knob("drift", fe)} warn): ${text}`);
-              for (const line2 of list) log(`  drift: ${line2}`);
+              for (const line2 of list2) log(`  drift: ${line2}`);
             }
           }
           await rehearsal.actAs(await readPrivileges(session.client), log);
@@ -9463,6 +9939,7 @@ function verdict2(report, st) {
 }
 function renderStatus(r, st) {
   const out = stateLines(r, st);
+  if (r.heads) out.push(`Heads (${r.heads.length}): ${r.heads.join(", ")}`);
   if (r.missing.length) out.push(st.red(`Missing files (${r.missing.length}): ${r.missing.join(", ")}`));
   if (r.drift !== null) out.push(...changeLines("Drift (live schema vs replayed migrations)", r.drift));
   return out;
@@ -9583,6 +10060,7 @@ export {
   diffSnapshots,
   compareModels,
   ModelsError,
+  takeSnapshot,
   assignableTypeChanges,
   parsePostgresUrl,
   SUPPORTED_MAJORS,
@@ -9592,7 +10070,12 @@ export {
   packageType,
   metaTableOf,
   loadProject,
+  releaseProject,
+  alembicDriftChanges,
+  revisionFiles,
+  alembicModelsSource,
   MigrationRunner,
+  Workspace,
   startThrowaway,
   resolveModelsEntry,
   migrateAll,
