@@ -56,9 +56,11 @@ function makeRepo(
   git('add', '-A');
   git('commit', '-qm', 'base');
   const base = git('rev-parse', 'HEAD');
-  write(next);
-  git('add', '-A');
-  git('commit', '-qm', 'head');
+  if (Object.keys(next).length) {
+    write(next);
+    git('add', '-A');
+    git('commit', '-qm', 'head');
+  }
   return { dir, base };
 }
 

@@ -66,7 +66,7 @@ export function shapeCounts(count: number): Record<DownShape, number> {
  * nothing later depends on) are replaced, spread over the whole history, by the downs real projects
  * accumulate: a `dropTable` that leaves its ENUM type behind (Sequelize 6's `createTable` then quietly
  * reuses it on the next up), a `removeColumn` whose down re-adds the column (it comes back last), a
- * down that fails (a misspelt index name) and a down that refuses on purpose (after a data backfill).
+ * down that fails (a misspelt column name) and a down that refuses on purpose (after a data backfill).
  * Returns the files and, for each replaced migration, its shape.
  */
 export function generateRealMigrations(count: number): {
@@ -106,8 +106,8 @@ export function generateRealMigrations(count: number): {
         down = `await queryInterface.addColumn('${table}', 'body', { type: Sequelize.TEXT });`;
         break;
       case 'down-fails':
-        up = `await queryInterface.addIndex('${table}', ['name'], { name: '${table}_name' });`;
-        down = `await queryInterface.removeIndex('${table}', '${table}_nmae');`;
+        up = `await queryInterface.addColumn('${table}', 'slug', { type: Sequelize.STRING(80) });`;
+        down = `await queryInterface.removeColumn('${table}', 'sulg');`;
         break;
       default:
         up = `await queryInterface.sequelize.query("UPDATE ${table} SET name = trim(name) WHERE name <> trim(name)");`;
