@@ -489,8 +489,19 @@ describe('full audit (no base)', () => {
       'migrations/20260110000000-add-b.js': add('users', 'b'),
       'migrations/20260111000000-add-c.js': add('posts', 'c'),
       'migrations/20260112000000-add-d.js': add('posts', 'd'),
-      'migrations/20260113000000-create-labels.js': tags('labels'),
-      'migrations/20260114000000-add-e.js': add('users', 'e'),
+      'migrations/20260113000000-add-f.js': add('users', 'f'),
+      'migrations/20260114000000-add-g.js': add('users', 'g'),
+      'migrations/20260115000000-add-h.js': add('users', 'h'),
+      'migrations/20260116000000-add-i.js': add('users', 'i'),
+      'migrations/20260117000000-add-j.js': add('users', 'j'),
+      'migrations/20260118000000-add-k.js': add('users', 'k'),
+      'migrations/20260119000000-add-l.js': add('users', 'l'),
+      'migrations/20260120000000-add-m.js': add('users', 'm'),
+      'migrations/20260121000000-add-n.js': add('users', 'n'),
+      'migrations/20260122000000-add-o.js': add('users', 'o'),
+      // Past the first saved copy of the database: explained from there, not from the start.
+      'migrations/20260123000000-create-labels.js': tags('labels'),
+      'migrations/20260124000000-add-e.js': add('users', 'e'),
     });
     const lines: string[] = [];
     const report = await runCheck({
@@ -509,7 +520,7 @@ describe('full audit (no base)', () => {
       '20260106000000-add-slug.js',
       '20260107000000-trim-emails.js',
       '20260108000000-create-notes.js',
-      '20260113000000-create-labels.js',
+      '20260123000000-create-labels.js',
     ]);
     expect(audit.migrations.find((m) => m.name === '20260104000000-create-tags.js')).toMatchObject({
       reup: true,

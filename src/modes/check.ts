@@ -272,7 +272,10 @@ async function fastAudit(
   const explained = new Map<number, Pick<MigrationReport, 'reup' | 'reversible' | 'residue' | 'reupDiff'>>();
   /** Copies of the database after the first `j` ups, by `j`: where a restore starts. */
   const saved = new Map<number, string>();
-  const every = Math.max(10, Math.ceil(Math.sqrt(files.length)));
+  // A copy costs about as much as a few dozen ups (the worker and the inspection connection must let go
+  // of the database); a restore replays half the distance between copies on average. Copies every
+  // 2·√N migrations keep both small next to the passes, clean history or not.
+  const every = Math.max(20, Math.ceil(2 * Math.sqrt(files.length)));
   /** Brings the database to the state after the first `j` ups (checked against the first pass). */
   const restoreTo = async (j: number): Promise<boolean> => {
     const from = Math.max(...[...saved.keys()].filter((k) => k <= j));
