@@ -6,12 +6,13 @@
  *
  *   npx tsx bench/check.ts [--sizes 50,300] [--runs 3]
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPostgres } from '../src/postgres/index.js';
+import { run } from './child.js';
 import { generateMigrations, generateRealMigrations } from './generate.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -64,15 +65,10 @@ function makeRepo(
   return { dir, base };
 }
 
-function time(fn: () => void): number {
-  const t = performance.now();
-  fn();
-  return performance.now() - t;
-}
-
-function sh(script: string, env: Record<string, string>): void {
-  const r = spawnSync('bash', ['-ec', script], { env: { ...process.env, ...env }, encoding: 'utf8' });
+async function sh(script: string, env: Record<string, string>): Promise<number> {
+  const r = await run('bash', ['-ec', script], { ...process.env, ...env });
   if (r.status !== 0) throw new Error(`by-hand script failed: ${r.stderr}`);
+  return r.ms;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -184,7 +180,7 @@ async function main(): Promise<void> {
             OUT: out,
             SEQ: SEQUELIZE,
           };
-          theirs.push(time(() => sh(BY_HAND[scenario]!, env)));
+          theirs.push(await sh(BY_HAND[scenario]!, env));
           const json = join(out, 'report.json');
           const args = [
             CLI,
@@ -199,13 +195,10 @@ async function main(): Promise<void> {
             json,
           ];
           if (scenario === 'pr-check') args.push('--base', base);
-          ours.push(
-            time(() => {
-              const res = spawnSync(process.execPath, args, { encoding: 'utf8' });
-              if (res.status === 2) throw new Error(res.stderr);
-              fellBack ||= /checking each migration on its own/.test(res.stderr + res.stdout);
-            }),
-          );
+          const res = await run(process.execPath, args);
+          if (res.status === 2) throw new Error(res.stderr);
+          fellBack ||= /checking each migration on its own/.test(res.stderr + res.stdout);
+          ours.push(res.ms);
           type Step = { statements: { ms: number }[] } | null;
           const report = JSON.parse(readFileSync(json, 'utf8')) as {
             ok: boolean;

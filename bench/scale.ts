@@ -5,12 +5,13 @@
  *
  *   npx tsx bench/scale.ts [--scale 250,2000] [--runs 1]
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPostgres } from '../src/postgres/index.js';
+import { run } from './child.js';
 import { generateMigrations } from './generate.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -61,13 +62,19 @@ async function main(): Promise<void> {
       const times: number[] = [];
       for (let r = 0; r < RUNS; r++) {
         const json = join(dir, 'report.json');
-        const t = performance.now();
-        const res = spawnSync(
-          process.execPath,
-          [CLI, 'check', '--cwd', dir, '--postgres', 'url', '--postgres-url', server.url(), '--json', json],
-          { encoding: 'utf8' },
-        );
-        times.push(performance.now() - t);
+        const res = await run(process.execPath, [
+          CLI,
+          'check',
+          '--cwd',
+          dir,
+          '--postgres',
+          'url',
+          '--postgres-url',
+          server.url(),
+          '--json',
+          json,
+        ]);
+        times.push(res.ms);
         if (res.status !== 0)
           throw new Error(`full audit of ${n} failed (exit ${res.status}): ${res.stderr}`);
         if (!(JSON.parse(readFileSync(json, 'utf8')) as { ok: boolean }).ok)
