@@ -6,13 +6,14 @@
  *
  *   npx tsx bench/check.ts [--sizes 50,300] [--runs 3]
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPostgres } from '../src/postgres/index.js';
-import { generateMigrations } from './generate.js';
+import { run } from './child.js';
+import { generateMigrations, generateRealMigrations } from './generate.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -23,6 +24,7 @@ const arg = (name: string, fallback: string) => {
 };
 const SIZES = arg('sizes', '50,300').split(',').map(Number);
 const RUNS = Number(arg('runs', '3'));
+const SCENARIOS = arg('scenarios', 'pr-check,full-audit,full-audit-real').split(',');
 
 const GIT_ENV = {
   ...process.env,
@@ -55,21 +57,18 @@ function makeRepo(
   git('add', '-A');
   git('commit', '-qm', 'base');
   const base = git('rev-parse', 'HEAD');
-  write(next);
-  git('add', '-A');
-  git('commit', '-qm', 'head');
+  if (Object.keys(next).length) {
+    write(next);
+    git('add', '-A');
+    git('commit', '-qm', 'head');
+  }
   return { dir, base };
 }
 
-function time(fn: () => void): number {
-  const t = performance.now();
-  fn();
-  return performance.now() - t;
-}
-
-function sh(script: string, env: Record<string, string>): void {
-  const r = spawnSync('bash', ['-ec', script], { env: { ...process.env, ...env }, encoding: 'utf8' });
+async function sh(script: string, env: Record<string, string>): Promise<number> {
+  const r = await run('bash', ['-ec', script], { ...process.env, ...env });
   if (r.status !== 0) throw new Error(`by-hand script failed: ${r.stderr}`);
+  return r.ms;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -111,12 +110,44 @@ diff "$OUT/all.sql" "$OUT/redone.sql" > /dev/null || true
 psql -q "$ADMIN" -c "DROP DATABASE $DB"
 `;
 
+// A real history's downs fail (by mistake or on purpose), and its re-ups then fail where such a down
+// left its objects: by hand, each failure is stepped past in the meta table so the run goes on.
+const BY_HAND_AUDIT_STEPPING = `
+psql -q "$ADMIN" -c "CREATE DATABASE $DB"
+cd "$REPO"
+cli() { node "$SEQ" "$@" --url "$URL" >/dev/null 2>&1; }
+meta() { psql -qtA "$URL" -c "$1"; }
+pending() { comm -23 <(ls migrations | sort) <(meta 'SELECT name FROM "SequelizeMeta" ORDER BY name') | head -1; }
+migrate() { until cli db:migrate; do meta "INSERT INTO \\"SequelizeMeta\\" VALUES ('$(pending)')" >/dev/null; done; }
+pg_dump --schema-only "$URL" > "$OUT/empty.sql"
+migrate
+pg_dump --schema-only "$URL" > "$OUT/all.sql"
+until cli db:migrate:undo:all; do
+  meta 'DELETE FROM "SequelizeMeta" WHERE name = (SELECT max(name) FROM "SequelizeMeta")' >/dev/null
+done
+pg_dump --schema-only "$URL" > "$OUT/undone.sql"
+migrate
+pg_dump --schema-only "$URL" > "$OUT/redone.sql"
+diff "$OUT/empty.sql" "$OUT/undone.sql" > /dev/null || true
+diff "$OUT/all.sql" "$OUT/redone.sql" > /dev/null || true
+psql -q "$ADMIN" -c "DROP DATABASE $DB"
+`;
+
+const BY_HAND: Record<string, string> = {
+  'pr-check': BY_HAND_PR,
+  'full-audit': BY_HAND_AUDIT,
+  'full-audit-real': BY_HAND_AUDIT_STEPPING,
+};
+
 interface Row {
   scenario: string;
   n: number;
   schemabotVsByHand: number;
   schemabotVsFloor: number;
   ok: boolean;
+  /** Migrations judged not reversible, and whether the audit had to check each migration on its own. */
+  irreversible: number;
+  fellBack: boolean;
 }
 
 async function main(): Promise<void> {
@@ -124,13 +155,19 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   try {
     for (const n of SIZES) {
-      const { dir, base } = makeRepo(generateMigrations(n), generateMigrations(2, n));
+      const clean = makeRepo(generateMigrations(n), generateMigrations(2, n));
+      const real = SCENARIOS.includes('full-audit-real')
+        ? makeRepo(generateRealMigrations(n).files, {})
+        : undefined;
       const out = mkdtempSync(join(tmpdir(), 'schemabot-bench-out-'));
-      for (const scenario of ['pr-check', 'full-audit'] as const) {
+      for (const scenario of SCENARIOS) {
+        const { dir, base } = scenario === 'full-audit-real' ? real! : clean;
         const ours: number[] = [];
         const theirs: number[] = [];
         let floor = 0;
         let ok = true;
+        let irreversible = 0;
+        let fellBack = false;
         for (let r = 0; r < RUNS; r++) {
           const db = `bench_${process.pid}_${r}`;
           const env = {
@@ -143,7 +180,7 @@ async function main(): Promise<void> {
             OUT: out,
             SEQ: SEQUELIZE,
           };
-          theirs.push(time(() => sh(scenario === 'pr-check' ? BY_HAND_PR : BY_HAND_AUDIT, env)));
+          theirs.push(await sh(BY_HAND[scenario]!, env));
           const json = join(out, 'report.json');
           const args = [
             CLI,
@@ -158,19 +195,18 @@ async function main(): Promise<void> {
             json,
           ];
           if (scenario === 'pr-check') args.push('--base', base);
-          ours.push(
-            time(() => {
-              const res = spawnSync(process.execPath, args, { encoding: 'utf8' });
-              if (res.status === 2) throw new Error(res.stderr);
-            }),
-          );
+          const res = await run(process.execPath, args);
+          if (res.status === 2) throw new Error(res.stderr);
+          fellBack ||= /checking each migration on its own/.test(res.stderr + res.stdout);
+          ours.push(res.ms);
           type Step = { statements: { ms: number }[] } | null;
           const report = JSON.parse(readFileSync(json, 'utf8')) as {
             ok: boolean;
             baseReplay: { statementMs: number };
-            migrations: { up: Step; down: Step; reup: Step }[];
+            migrations: { up: Step; down: Step; reup: Step; reversible: boolean | null }[];
           };
           ok &&= report.ok;
+          irreversible = report.migrations.filter((m) => m.reversible === false).length;
           const statementMs = (st: Step) => (st ? st.statements.reduce((a, x) => a + x.ms, 0) : 0);
           floor =
             report.baseReplay.statementMs +
@@ -179,20 +215,24 @@ async function main(): Promise<void> {
               0,
             );
         }
-        const row = {
+        const row: Row = {
           scenario,
           n,
           schemabotVsByHand: median(ours) / median(theirs),
           schemabotVsFloor: median(ours) / floor,
           ok,
+          irreversible,
+          fellBack,
         };
         rows.push(row);
         console.log(
           `${scenario.padEnd(10)} N=${String(n).padStart(3)}  Schemabot / by-hand = ${row.schemabotVsByHand.toFixed(2)}×` +
-            `  Schemabot / statement floor = ${row.schemabotVsFloor.toFixed(1)}×  (verdict ok: ${ok})`,
+            `  Schemabot / statement floor = ${row.schemabotVsFloor.toFixed(1)}×  (verdict ok: ${ok}, ` +
+            `not reversible: ${irreversible}, per-migration fallback: ${fellBack})` +
+            `  [${(median(ours) / 1000).toFixed(1)} s vs ${(median(theirs) / 1000).toFixed(1)} s]`,
         );
       }
-      rmSync(dir, { recursive: true, force: true });
+      for (const repo of [clean, real]) if (repo) rmSync(repo.dir, { recursive: true, force: true });
       rmSync(out, { recursive: true, force: true });
     }
   } finally {

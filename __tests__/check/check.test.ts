@@ -334,6 +334,34 @@ test('without a base every migration is new: a full audit of the sample project 
   );
 });
 
+/** What the round trip decided, for comparing a full audit's fast path with the per-migration one. */
+const engine = new Set([
+  'up-failed',
+  'down-failed',
+  'enum-left-behind',
+  'irreversible',
+  'reup-failed',
+  'reup-differs',
+]);
+const summary = (r: CheckReport) => ({
+  migrations: r.migrations
+    .filter((m) => m.change === 'added')
+    .map((m) => ({
+      name: m.name,
+      up: m.up?.ok ?? null,
+      down: m.down?.ok ?? null,
+      reup: m.reup?.ok ?? null,
+      reversible: m.reversible,
+      residue: m.residue.map((c) => `${c.kind} ${c.action} ${c.name}`),
+      reupDiff: (m.reupDiff ?? []).map((c) => `${c.kind} ${c.action} ${c.name}`),
+    })),
+  findings: r.findings
+    .filter((f) => engine.has(f.rule))
+    .map((f) => `${f.severity}:${f.rule}:${f.migration}`)
+    .sort(),
+  changes: changes(r),
+});
+
 describe('full audit (no base)', () => {
   test('a do-nothing down is caught even when an earlier down drops the whole table', async () => {
     const repo = new FixtureRepo();
@@ -386,31 +414,6 @@ describe('full audit (no base)', () => {
         `await queryInterface.removeColumn('users', 'age');`,
       ),
     });
-    const engine = new Set([
-      'up-failed',
-      'down-failed',
-      'enum-left-behind',
-      'irreversible',
-      'reup-failed',
-      'reup-differs',
-    ]);
-    const summary = (r: CheckReport) => ({
-      migrations: r.migrations
-        .filter((m) => m.change === 'added')
-        .map((m) => ({
-          name: m.name,
-          up: m.up?.ok ?? null,
-          down: m.down?.ok ?? null,
-          reup: m.reup?.ok ?? null,
-          reversible: m.reversible,
-          residue: m.residue.map((c) => `${c.kind} ${c.action} ${c.name}`),
-        })),
-      findings: r.findings
-        .filter((f) => engine.has(f.rule))
-        .map((f) => `${f.severity}:${f.rule}:${f.migration}`)
-        .sort(),
-      changes: changes(r),
-    });
     const audit = summary(await check(repo));
     const perMigration = summary(await check(repo, empty));
     expect(audit).toEqual(perMigration);
@@ -426,6 +429,107 @@ describe('full audit (no base)', () => {
       'error:enum-left-behind:20260103000000-add-mood.js',
       'error:irreversible:20260102000000-add-phone.js',
     ]);
+  });
+
+  test('real histories stay on the fast path: leaky, re-added, failing and refusing downs, same verdicts', async () => {
+    const repo = new FixtureRepo();
+    repos.push(repo);
+    const empty = repo.commit({ 'README.md': 'no migrations yet\n' }, 'empty');
+    const add = (table: string, column: string) =>
+      migration(
+        `await queryInterface.addColumn('${table}', '${column}', { type: Sequelize.INTEGER });`,
+        `await queryInterface.removeColumn('${table}', '${column}');`,
+      );
+    const tags = (table: string) =>
+      migration(
+        `await queryInterface.createTable('${table}', {
+      id: { type: Sequelize.INTEGER, primaryKey: true, autoIncrement: true },
+      kind: { type: Sequelize.ENUM('plain', 'pinned'), allowNull: false },
+    });`,
+        `await queryInterface.dropTable('${table}');`,
+      );
+    repo.commit({
+      [USERS]: CREATE_USERS,
+      'migrations/20260102000000-create-posts.js': migration(
+        `await queryInterface.createTable('posts', {
+      id: { type: Sequelize.INTEGER, primaryKey: true, autoIncrement: true },
+      title: { type: Sequelize.STRING },
+      body: { type: Sequelize.TEXT },
+      user_id: { type: Sequelize.INTEGER, references: { model: 'users', key: 'id' } },
+    });`,
+        `await queryInterface.dropTable('posts');`,
+      ),
+      'migrations/20260103000000-add-phone.js': add('users', 'phone'),
+      // Leaves its ENUM type behind, which createTable quietly reuses on the next up.
+      'migrations/20260104000000-create-tags.js': tags('tags'),
+      // Puts the column back last: the order differs, nothing else.
+      'migrations/20260105000000-drop-body.js': migration(
+        `await queryInterface.removeColumn('posts', 'body');`,
+        `await queryInterface.addColumn('posts', 'body', { type: Sequelize.TEXT });`,
+      ),
+      // Fails: a misspelt column.
+      'migrations/20260106000000-add-slug.js': migration(
+        `await queryInterface.addColumn('posts', 'slug', { type: Sequelize.STRING });`,
+        `await queryInterface.removeColumn('posts', 'sulg');`,
+      ),
+      // Refuses on purpose after a backfill.
+      'migrations/20260107000000-trim-emails.js': migration(
+        `await queryInterface.sequelize.query("UPDATE users SET email = trim(email)");`,
+        `throw new Error('irreversible');`,
+      ),
+      // Leaves the table behind without its column: up again skips the existing table.
+      'migrations/20260108000000-create-notes.js': migration(
+        `await queryInterface.createTable('notes', {
+      id: { type: Sequelize.INTEGER, primaryKey: true, autoIncrement: true },
+      body: { type: Sequelize.TEXT },
+    });`,
+        `await queryInterface.removeColumn('notes', 'body');`,
+      ),
+      'migrations/20260109000000-add-a.js': add('users', 'a'),
+      'migrations/20260110000000-add-b.js': add('users', 'b'),
+      'migrations/20260111000000-add-c.js': add('posts', 'c'),
+      'migrations/20260112000000-add-d.js': add('posts', 'd'),
+      'migrations/20260113000000-add-f.js': add('users', 'f'),
+      'migrations/20260114000000-add-g.js': add('users', 'g'),
+      'migrations/20260115000000-add-h.js': add('users', 'h'),
+      'migrations/20260116000000-add-i.js': add('users', 'i'),
+      'migrations/20260117000000-add-j.js': add('users', 'j'),
+      'migrations/20260118000000-add-k.js': add('users', 'k'),
+      'migrations/20260119000000-add-l.js': add('users', 'l'),
+      'migrations/20260120000000-add-m.js': add('users', 'm'),
+      'migrations/20260121000000-add-n.js': add('users', 'n'),
+      'migrations/20260122000000-add-o.js': add('users', 'o'),
+      // Past the first saved copy of the database: explained from there, not from the start.
+      'migrations/20260123000000-create-labels.js': tags('labels'),
+      'migrations/20260124000000-add-e.js': add('users', 'e'),
+    });
+    const lines: string[] = [];
+    const report = await runCheck({
+      cwd: repo.dir,
+      postgres: 'local',
+      timeoutMs: 20_000,
+      log: (l) => lines.push(l),
+    });
+    expectValidReport(report);
+    expect(lines.filter((l) => /each migration on its own/.test(l))).toEqual([]);
+    const audit = summary(report);
+    const perMigration = summary(await check(repo, empty));
+    expect(audit).toEqual(perMigration);
+    expect(audit.migrations.filter((m) => m.reversible === false).map((m) => m.name)).toEqual([
+      '20260104000000-create-tags.js',
+      '20260106000000-add-slug.js',
+      '20260107000000-trim-emails.js',
+      '20260108000000-create-notes.js',
+      '20260123000000-create-labels.js',
+    ]);
+    expect(audit.migrations.find((m) => m.name === '20260104000000-create-tags.js')).toMatchObject({
+      reup: true,
+      residue: ['enum added public.enum_tags_kind'],
+    });
+    expect(audit.migrations.find((m) => m.name === '20260108000000-create-notes.js')).toMatchObject({
+      reup: true,
+      reupDiff: ['column removed public.notes.body'],
+    });
   });
 
   test('a clean set gets every step timed with its statements, in one pass', async () => {

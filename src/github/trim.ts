@@ -36,14 +36,22 @@ export function fitComment(
     .map((section, index) => ({ section, index }))
     .sort((a, b) => a.section.priority - b.section.priority || b.index - a.index);
   const kept = new Set(sections.map((_, index) => index));
+  // The joined length is kept as a running sum (text plus one separator per non-empty section beyond
+  // the first), so dropping sections costs one subtraction each, not a join of all that is left.
+  const present = (i: number) => sections[i]!.text.length > 0;
+  let nonEmpty = sections.filter((s) => s.text.length > 0).length;
+  let textLength = sections.reduce((sum, s) => sum + s.text.length, 0);
+  const joinedLength = () => textLength + Math.max(0, nonEmpty - 1) * separator.length;
   for (const { index } of dropOrder) {
-    if (join(sections.filter((_, i) => kept.has(i))).length <= budget) break;
+    if (joinedLength() <= budget) break;
     kept.delete(index);
     // Never drop everything: the last one standing is cut below instead.
     if (kept.size === 0) {
       kept.add(index);
       break;
     }
+    textLength -= sections[index]!.text.length;
+    if (present(index)) nonEmpty--;
   }
   let body = join(sections.filter((_, i) => kept.has(i)));
   if (body.length > budget) {

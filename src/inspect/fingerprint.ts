@@ -11,10 +11,12 @@ const USER_NS = `(SELECT oid FROM pg_namespace WHERE nspname NOT IN ('pg_catalog
  *
  * It is stricter than snapshot equality, never looser: it reads (nearly) every column of the rows
  * a snapshot is built from, leaving out only a row's own OID, storage details (relfilenode, page
- * statistics, dropped-column slots) and nothing a schema difference could hide in. Equal
- * fingerprints therefore mean equal snapshots; different fingerprints may still be equal schemas
- * (an object dropped and recreated identically gets new OIDs), so a difference must be confirmed
- * with a full snapshot before it is reported.
+ * statistics, dropped-column slots) and nothing a schema difference could hide in. Objects are named,
+ * never numbered: a column is known by its name, not its position (a column dropped and added again
+ * comes back last, which the schema diff does not count as a difference either), and a view's rule
+ * and a comment's object are read as PostgreSQL prints them, not by OID or attribute number. Equal
+ * fingerprints therefore mean equal snapshots; different fingerprints may still be equal schemas,
+ * so a difference must be confirmed with a full snapshot before it is reported.
  */
 export function fingerprintQuery(excludeTable?: { schema: string; name: string }): string {
   const meta = excludeTable
@@ -36,7 +38,7 @@ SELECT md5(string_agg(x, E'\\n' ORDER BY x)) AS fingerprint FROM (
     c.relrowsecurity, c.relforcerowsecurity, c.relreplident, c.reloptions, c.relacl, pg_get_expr(c.relpartbound, c.oid))::text
     FROM pg_class c WHERE c.oid IN (SELECT oid FROM rels)
   UNION ALL
-  SELECT 'a' || row(a.attrelid::regclass, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+  SELECT 'a' || row(a.attrelid::regclass, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
     a.attidentity, a.attgenerated, a.attcollation::regcollation, a.attndims, a.attacl, a.attoptions,
     pg_get_expr(d.adbin, d.adrelid))::text
     FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -64,8 +66,7 @@ SELECT md5(string_agg(x, E'\\n' ORDER BY x)) AS fingerprint FROM (
   SELECT 'g' || row(g.tgrelid::regclass, g.tgname, g.tgenabled, pg_get_triggerdef(g.oid))::text
     FROM pg_trigger g WHERE NOT g.tgisinternal AND g.tgrelid IN (SELECT oid FROM rels)
   UNION ALL
-  SELECT 'v' || row(r.ev_class::regclass, r.rulename, r.ev_type, r.ev_enabled, r.is_instead, md5(r.ev_action::text),
-    md5(coalesce(r.ev_qual::text, '')))::text
+  SELECT 'v' || row(r.ev_class::regclass, r.rulename, r.ev_type, r.ev_enabled, r.is_instead, md5(pg_get_ruledef(r.oid)))::text
     FROM pg_rewrite r WHERE r.ev_class IN (SELECT oid FROM rels)
   UNION ALL
   SELECT 'y' || row(y.polrelid::regclass, y.polname, y.polcmd, y.polpermissive, y.polroles::text,
@@ -75,17 +76,18 @@ SELECT md5(string_agg(x, E'\\n' ORDER BY x)) AS fingerprint FROM (
   SELECT 's' || row(s.seqrelid::regclass, s.seqtypid::regtype, s.seqstart, s.seqincrement, s.seqmax, s.seqmin,
     s.seqcache, s.seqcycle)::text FROM pg_sequence s WHERE s.seqrelid IN (SELECT oid FROM rels)
   UNION ALL
-  SELECT 'o' || row(d.objid::regclass, d.refobjid::regclass, d.refobjsubid, d.deptype)::text
+  SELECT 'o' || row(d.objid::regclass, d.refobjid::regclass,
+    (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = d.refobjid AND a.attnum = d.refobjsubid), d.deptype)::text
     FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
       AND d.deptype IN ('a', 'i') AND d.objid IN (SELECT oid FROM pg_class WHERE relkind = 'S' AND oid IN (SELECT oid FROM rels))
   UNION ALL
   SELECT 'h' || row(h.inhrelid::regclass, h.inhparent::regclass, h.inhseqno)::text
     FROM pg_inherits h WHERE h.inhrelid IN (SELECT oid FROM rels)
   UNION ALL
-  SELECT 'q' || row(q.partrelid::regclass, q.partstrat, q.partattrs::text, pg_get_partkeydef(q.partrelid))::text
+  SELECT 'q' || row(q.partrelid::regclass, q.partstrat, pg_get_partkeydef(q.partrelid))::text
     FROM pg_partitioned_table q WHERE q.partrelid IN (SELECT oid FROM rels)
   UNION ALL
-  SELECT 'd' || row(d.classoid::regclass, d.objoid, d.objsubid, d.description)::text
+  SELECT 'd' || row(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text
     FROM pg_description d WHERE d.objoid >= 16384
 ) s(x)`;
 }

@@ -281,15 +281,18 @@ async function readHazards(
 
 /**
  * A full audit in three passes over the whole set: every `up`, every `down` in reverse, every
- * `up` again, with a catalog fingerprint after each step so that each `down` is still checked
- * against the exact schema before its own `up` (a later `down` dropping a table cannot hide an
- * earlier `down` that did nothing). It costs about what `db:migrate`, `db:migrate:undo:all` and
- * `db:migrate` cost by hand. A `down` that fails or leaves something behind is explained on the
- * spot — its residue, and `up` run again on what it left, as the per-migration round trip does —
- * and the database is rebuilt to the exact state before that migration's `up` for the pass to go
- * on: only the migrations at fault cost more than the pass. Returns null, leaving the reports
- * untouched, when something else is off (an `up` fails, a rebuild or the second `up` differs): the
- * caller then runs the per-migration round trip, which pinpoints and explains it.
+ * `up` again, with a catalog fingerprint after each `up` of the first pass compared with one after
+ * each `down` of the second, so that each `down` is checked against the exact schema before its own
+ * `up` (a later `down` dropping a table cannot hide an earlier `down` that did nothing). It costs
+ * about what `db:migrate`, `db:migrate:undo:all` and `db:migrate` cost by hand. The fingerprint
+ * ignores column order as the schema diff does, so a `down` that re-adds a column (which comes back
+ * last) passes as it does in the per-migration round trip. A `down` that fails or leaves something
+ * behind is explained on the spot — its residue, and `up` run again on what it left, as the
+ * per-migration round trip does — and the pass goes on from the state before that migration's `up`,
+ * restored from a copy of the database saved during the first pass (one every few migrations) and
+ * the few `up`s since: only the migrations at fault cost more than the pass. Returns null, leaving
+ * the reports untouched, when something else is off (an `up` fails, a restored state or the second
+ * pass differs): the caller then runs the per-migration round trip, which pinpoints and explains it.
  */
 async function fastAudit(
   ws: Workspace,
@@ -302,51 +305,88 @@ async function fastAudit(
   const downs: StepReport[] = [];
   const reups: StepReport[] = [];
   /** Migrations whose down was not clean, explained during the reverse pass. */
-  const explained = new Map<number, Pick<MigrationReport, 'reup' | 'reversible' | 'residue'>>();
+  const explained = new Map<number, Pick<MigrationReport, 'reup' | 'reversible' | 'residue' | 'reupDiff'>>();
+  /** Copies of the database after the first `j` ups, by `j`: where a restore starts. */
+  const saved = new Map<number, string>();
+  // A copy costs about as much as a few dozen ups (the worker and the inspection connection must let go
+  // of the database); a restore replays half the distance between copies on average. Copies every
+  // 2·√N migrations keep both small next to the passes, clean history or not.
+  const every = Math.max(20, Math.ceil(2 * Math.sqrt(files.length)));
+  /** Brings the database to the state after the first `j` ups (checked against the first pass). */
+  const restoreTo = async (j: number): Promise<boolean> => {
+    const from = Math.max(...[...saved.keys()].filter((k) => k <= j));
+    await ws.restore(saved.get(from)!);
+    for (let k = from; k < j; k++) {
+      if (!(await ws.runner.up(files[k]!)).ok) return false;
+    }
+    return (await fingerprint(ws)) === marks[j];
+  };
   const initial = await snapshot(ws);
   const marks = [await fingerprint(ws)];
-  log(`Applying ${files.length} migrations`);
-  for (const [i, f] of files.entries()) {
-    log(`[${i + 1}/${files.length}] ${f.name}`);
-    const step = await ws.runner.up(f);
-    if (!step.ok) return null;
-    ups.push(step);
-    marks.push(await fingerprint(ws));
-  }
-  const final = await snapshot(ws);
-  log(`Reverting ${files.length} migrations`);
-  for (let i = files.length - 1; i >= 0; i--) {
-    const step = await ws.runner.down(files[i]!);
-    downs[i] = step;
-    if (step.ok && (await fingerprint(ws)) === marks[i]) continue;
-    // Not clean: what did it leave, and does up run again on that (the enum-left-behind trap)?
-    log(
-      `${files[i]!.name}: down did not restore the schema; explaining it and rebuilding the state before it`,
-    );
-    const afterDown = await snapshot(ws);
-    const reup = step.ok ? await ws.runner.up(files[i]!) : null;
-    // A second up that succeeds on the leftovers needs the per-migration comparison of its schema.
-    if (reup?.ok) return null;
-    const failure = await ws.rebuild(files.slice(0, i));
-    if (failure || (await fingerprint(ws)) !== marks[i]) return null;
-    const residue = diffSnapshots(await snapshot(ws), afterDown);
-    explained.set(i, { reup, reversible: step.ok && residue.length === 0, residue });
-  }
-  log(`Applying ${files.length} migrations again`);
-  for (const [i, f] of files.entries()) {
-    const step = await ws.runner.up(f);
-    if (!step.ok) return null;
-    reups[i] = step;
-  }
-  if (diffSnapshots(final, await snapshot(ws)).length) return null;
-  added.forEach((m, i) => {
-    Object.assign(reports.get(m.name)!, {
-      up: ups[i],
-      down: downs[i],
-      ...(explained.get(i) ?? { reup: reups[i], reversible: true, residue: [] }),
+  try {
+    saved.set(0, await ws.copy());
+    log(`Applying ${files.length} migrations`);
+    for (const [i, f] of files.entries()) {
+      log(`[${i + 1}/${files.length}] ${f.name}`);
+      const step = await ws.runner.up(f);
+      if (!step.ok) return null;
+      ups.push(step);
+      marks.push(await fingerprint(ws));
+      if ((i + 1) % every === 0 && i + 1 < files.length) saved.set(i + 1, await ws.copy());
+    }
+    const final = await snapshot(ws);
+    log(`Reverting ${files.length} migrations`);
+    for (let i = files.length - 1; i >= 0; i--) {
+      const step = await ws.runner.down(files[i]!);
+      downs[i] = step;
+      if (step.ok && (await fingerprint(ws)) === marks[i]) continue;
+      // Not clean: what did it leave, and does up run again on that (the enum-left-behind trap)?
+      log(
+        `${files[i]!.name}: down did not restore the schema; explaining it and restoring the state before it`,
+      );
+      const afterDown = await snapshot(ws);
+      const reup = step.ok ? await ws.runner.up(files[i]!) : null;
+      let reupDiff: Change[] = [];
+      if (reup?.ok && (await fingerprint(ws)) !== marks[i + 1]) {
+        // Up went through on the leftovers to something else than the first time: by how much?
+        const again = await snapshot(ws);
+        if (!(await restoreTo(i + 1))) return null;
+        reupDiff = diffSnapshots(await snapshot(ws), again);
+      }
+      if (!(await restoreTo(i))) return null;
+      const residue = diffSnapshots(await snapshot(ws), afterDown);
+      explained.set(i, {
+        reup,
+        reversible: step.ok && residue.length === 0,
+        residue,
+        ...(reupDiff.length ? { reupDiff } : {}),
+      });
+      // The copies past this point are of no more use: the pass only goes further back.
+      for (const [j, copy] of saved) {
+        if (j > i) {
+          saved.delete(j);
+          await ws.dropCopy(copy);
+        }
+      }
+    }
+    log(`Applying ${files.length} migrations again`);
+    for (const [i, f] of files.entries()) {
+      const step = await ws.runner.up(f);
+      if (!step.ok) return null;
+      reups[i] = step;
+    }
+    if (diffSnapshots(final, await snapshot(ws)).length) return null;
+    added.forEach((m, i) => {
+      Object.assign(reports.get(m.name)!, {
+        up: ups[i],
+        down: downs[i],
+        ...(explained.get(i) ?? { reup: reups[i], reversible: true, residue: [] }),
+      });
     });
-  });
-  return { initial, final };
+    return { initial, final };
+  } finally {
+    for (const copy of saved.values()) await ws.dropCopy(copy);
+  }
 }
 
 async function roundTrip(
