@@ -22,7 +22,7 @@ import {
   verdictLine,
   withCaFile,
   writeCaFile
-} from "./chunks/chunk-VQP6P64R.js";
+} from "./chunks/chunk-4DKXFIB5.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -34162,13 +34162,19 @@ function fitComment(sections, limit = COMMENT_BODY_LIMIT, note = DEFAULT_TRIM_NO
   if (budget <= 0) return note.slice(0, limit);
   const dropOrder = sections.map((section, index) => ({ section, index })).sort((a, b) => a.section.priority - b.section.priority || b.index - a.index);
   const kept = new Set(sections.map((_, index) => index));
+  const present = (i) => sections[i].text.length > 0;
+  let nonEmpty = sections.filter((s) => s.text.length > 0).length;
+  let textLength = sections.reduce((sum, s) => sum + s.text.length, 0);
+  const joinedLength = () => textLength + Math.max(0, nonEmpty - 1) * separator.length;
   for (const { index } of dropOrder) {
-    if (join3(sections.filter((_, i) => kept.has(i))).length <= budget) break;
+    if (joinedLength() <= budget) break;
     kept.delete(index);
     if (kept.size === 0) {
       kept.add(index);
       break;
     }
+    textLength -= sections[index].text.length;
+    if (present(index)) nonEmpty--;
   }
   let body = join3(sections.filter((_, i) => kept.has(i)));
   if (body.length > budget) {

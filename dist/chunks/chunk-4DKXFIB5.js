@@ -5307,6 +5307,23 @@ var Workspace = class _Workspace {
       await admin.end().catch(() => void 0);
     }
   }
+  /**
+   * Puts the database back as `copy` (made by `copy()`) holds it, under the same name so that the
+   * worker stays and only reconnects: the cost of a file copy, not of replaying the migrations.
+   */
+  async restore(copy) {
+    await this.runner.disconnect();
+    await this.connection.end();
+    await this.terminateSessions();
+    try {
+      await this.server.dropDatabase(this.database);
+      await this.server.createDatabase({ name: this.database, template: copy });
+    } finally {
+      this.connection = new esm_default.Client({ connectionString: this.url, application_name: "schemabot-inspect" });
+      this.connection.on("error", () => void 0);
+      await this.connection.connect();
+    }
+  }
   dropCopy(copy) {
     return this.server.dropDatabase(copy).catch(() => void 0);
   }
@@ -6278,7 +6295,7 @@ SELECT md5(string_agg(x, E'\\n' ORDER BY x)) AS fingerprint FROM (
     c.relrowsecurity, c.relforcerowsecurity, c.relreplident, c.reloptions, c.relacl, pg_get_expr(c.relpartbound, c.oid))::text
     FROM pg_class c WHERE c.oid IN (SELECT oid FROM rels)
   UNION ALL
-  SELECT 'a' || row(a.attrelid::regclass, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+  SELECT 'a' || row(a.attrelid::regclass, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
     a.attidentity, a.attgenerated, a.attcollation::regcollation, a.attndims, a.attacl, a.attoptions,
     pg_get_expr(d.adbin, d.adrelid))::text
     FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -6306,8 +6323,7 @@ SELECT md5(string_agg(x, E'\\n' ORDER BY x)) AS fingerprint FROM (
   SELECT 'g' || row(g.tgrelid::regclass, g.tgname, g.tgenabled, pg_get_triggerdef(g.oid))::text
     FROM pg_trigger g WHERE NOT g.tgisinternal AND g.tgrelid IN (SELECT oid FROM rels)
   UNION ALL
-  SELECT 'v' || row(r.ev_class::regclass, r.rulename, r.ev_type, r.ev_enabled, r.is_instead, md5(r.ev_action::text),
-    md5(coalesce(r.ev_qual::text, '')))::text
+  SELECT 'v' || row(r.ev_class::regclass, r.rulename, r.ev_type, r.ev_enabled, r.is_instead, md5(pg_get_ruledef(r.oid)))::text
     FROM pg_rewrite r WHERE r.ev_class IN (SELECT oid FROM rels)
   UNION ALL
   SELECT 'y' || row(y.polrelid::regclass, y.polname, y.polcmd, y.polpermissive, y.polroles::text,
@@ -6317,17 +6333,18 @@ SELECT md5(string_agg(x, E'\\n' ORDER BY x)) AS fingerprint FROM (
   SELECT 's' || row(s.seqrelid::regclass, s.seqtypid::regtype, s.seqstart, s.seqincrement, s.seqmax, s.seqmin,
     s.seqcache, s.seqcycle)::text FROM pg_sequence s WHERE s.seqrelid IN (SELECT oid FROM rels)
   UNION ALL
-  SELECT 'o' || row(d.objid::regclass, d.refobjid::regclass, d.refobjsubid, d.deptype)::text
+  SELECT 'o' || row(d.objid::regclass, d.refobjid::regclass,
+    (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = d.refobjid AND a.attnum = d.refobjsubid), d.deptype)::text
     FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
       AND d.deptype IN ('a', 'i') AND d.objid IN (SELECT oid FROM pg_class WHERE relkind = 'S' AND oid IN (SELECT oid FROM rels))
   UNION ALL
   SELECT 'h' || row(h.inhrelid::regclass, h.inhparent::regclass, h.inhseqno)::text
     FROM pg_inherits h WHERE h.inhrelid IN (SELECT oid FROM rels)
   UNION ALL
-  SELECT 'q' || row(q.partrelid::regclass, q.partstrat, q.partattrs::text, pg_get_partkeydef(q.partrelid))::text
+  SELECT 'q' || row(q.partrelid::regclass, q.partstrat, pg_get_partkeydef(q.partrelid))::text
     FROM pg_partitioned_table q WHERE q.partrelid IN (SELECT oid FROM rels)
   UNION ALL
-  SELECT 'd' || row(d.classoid::regclass, d.objoid, d.objsubid, d.description)::text
+  SELECT 'd' || row(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text
     FROM pg_description d WHERE d.objoid >= 16384
 ) s(x)`;
 }
@@ -6962,48 +6979,79 @@ async function fastAudit(ws, added, reports, log) {
   const downs = [];
   const reups = [];
   const explained = /* @__PURE__ */ new Map();
+  const saved = /* @__PURE__ */ new Map();
+  const every = Math.max(20, Math.ceil(2 * Math.sqrt(files.length)));
+  const restoreTo = async (j) => {
+    const from = Math.max(...[...saved.keys()].filter((k) => k <= j));
+    await ws.restore(saved.get(from));
+    for (let k = from; k < j; k++) {
+      if (!(await ws.runner.up(files[k])).ok) return false;
+    }
+    return await fingerprint(ws) === marks[j];
+  };
   const initial = await snapshot(ws);
   const marks = [await fingerprint(ws)];
-  log(`Applying ${files.length} migrations`);
-  for (const [i, f] of files.entries()) {
-    log(`[${i + 1}/${files.length}] ${f.name}`);
-    const step2 = await ws.runner.up(f);
-    if (!step2.ok) return null;
-    ups.push(step2);
-    marks.push(await fingerprint(ws));
-  }
-  const final = await snapshot(ws);
-  log(`Reverting ${files.length} migrations`);
-  for (let i = files.length - 1; i >= 0; i--) {
-    const step2 = await ws.runner.down(files[i]);
-    downs[i] = step2;
-    if (step2.ok && await fingerprint(ws) === marks[i]) continue;
-    log(
-      `${files[i].name}: down did not restore the schema; explaining it and rebuilding the state before it`
-    );
-    const afterDown = await snapshot(ws);
-    const reup = step2.ok ? await ws.runner.up(files[i]) : null;
-    if (reup?.ok) return null;
-    const failure = await ws.rebuild(files.slice(0, i));
-    if (failure || await fingerprint(ws) !== marks[i]) return null;
-    const residue = diffSnapshots(await snapshot(ws), afterDown);
-    explained.set(i, { reup, reversible: step2.ok && residue.length === 0, residue });
-  }
-  log(`Applying ${files.length} migrations again`);
-  for (const [i, f] of files.entries()) {
-    const step2 = await ws.runner.up(f);
-    if (!step2.ok) return null;
-    reups[i] = step2;
-  }
-  if (diffSnapshots(final, await snapshot(ws)).length) return null;
-  added.forEach((m, i) => {
-    Object.assign(reports.get(m.name), {
-      up: ups[i],
-      down: downs[i],
-      ...explained.get(i) ?? { reup: reups[i], reversible: true, residue: [] }
+  try {
+    saved.set(0, await ws.copy());
+    log(`Applying ${files.length} migrations`);
+    for (const [i, f] of files.entries()) {
+      log(`[${i + 1}/${files.length}] ${f.name}`);
+      const step2 = await ws.runner.up(f);
+      if (!step2.ok) return null;
+      ups.push(step2);
+      marks.push(await fingerprint(ws));
+      if ((i + 1) % every === 0 && i + 1 < files.length) saved.set(i + 1, await ws.copy());
+    }
+    const final = await snapshot(ws);
+    log(`Reverting ${files.length} migrations`);
+    for (let i = files.length - 1; i >= 0; i--) {
+      const step2 = await ws.runner.down(files[i]);
+      downs[i] = step2;
+      if (step2.ok && await fingerprint(ws) === marks[i]) continue;
+      log(
+        `${files[i].name}: down did not restore the schema; explaining it and restoring the state before it`
+      );
+      const afterDown = await snapshot(ws);
+      const reup = step2.ok ? await ws.runner.up(files[i]) : null;
+      let reupDiff = [];
+      if (reup?.ok && await fingerprint(ws) !== marks[i + 1]) {
+        const again = await snapshot(ws);
+        if (!await restoreTo(i + 1)) return null;
+        reupDiff = diffSnapshots(await snapshot(ws), again);
+      }
+      if (!await restoreTo(i)) return null;
+      const residue = diffSnapshots(await snapshot(ws), afterDown);
+      explained.set(i, {
+        reup,
+        reversible: step2.ok && residue.length === 0,
+        residue,
+        ...reupDiff.length ? { reupDiff } : {}
+      });
+      for (const [j, copy] of saved) {
+        if (j > i) {
+          saved.delete(j);
+          await ws.dropCopy(copy);
+        }
+      }
+    }
+    log(`Applying ${files.length} migrations again`);
+    for (const [i, f] of files.entries()) {
+      const step2 = await ws.runner.up(f);
+      if (!step2.ok) return null;
+      reups[i] = step2;
+    }
+    if (diffSnapshots(final, await snapshot(ws)).length) return null;
+    added.forEach((m, i) => {
+      Object.assign(reports.get(m.name), {
+        up: ups[i],
+        down: downs[i],
+        ...explained.get(i) ?? { reup: reups[i], reversible: true, residue: [] }
+      });
     });
-  });
-  return { initial, final };
+    return { initial, final };
+  } finally {
+    for (const copy of saved.values()) await ws.dropCopy(copy);
+  }
 }
 async function roundTrip(ws, plan, reports, replayFailures, baseReplay, log) {
   if (plan.baseMigrations.length) log(`Replaying ${plan.baseMigrations.length} base migrations`);
