@@ -48,7 +48,7 @@ import {
   syncModels,
   takeSnapshot,
   withCaFile
-} from "./chunks/chunk-4DKXFIB5.js";
+} from "./chunks/chunk-ZOLI7KNO.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {

@@ -22,7 +22,7 @@ import {
   verdictLine,
   withCaFile,
   writeCaFile
-} from "./chunks/chunk-4DKXFIB5.js";
+} from "./chunks/chunk-ZOLI7KNO.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {

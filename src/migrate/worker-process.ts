@@ -101,6 +101,7 @@ export class WorkerProcess implements AsyncDisposable {
           this.exited = new WorkerExitedError(code, signal, [...this.stderrTail], this.killedOnPurpose);
         for (const p of this.pending.values()) p.reject(this.exited);
         this.pending.clear();
+        this.setRef(false);
         resolve();
       };
       this.child.once('exit', done);

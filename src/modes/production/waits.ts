@@ -49,6 +49,9 @@ export class WaitWatcher {
   private timer: NodeJS.Timeout | undefined;
   private client: pg.Client | undefined;
   private busy = false;
+  private stopped = false;
+  /** The poll in progress: `stop()` waits for it, so no connection it opens outlives the watcher. */
+  private polling: Promise<void> | undefined;
 
   constructor(
     private readonly url: string,
@@ -58,16 +61,26 @@ export class WaitWatcher {
   ) {}
 
   start(): this {
-    this.timer = setInterval(() => void this.poll(), this.everyMs);
+    this.timer = setInterval(() => {
+      this.polling = this.poll();
+    }, this.everyMs);
     this.timer.unref();
     return this;
   }
 
   async waits(): Promise<Wait[]> {
-    this.client ??= await connect(this.url, 'schemabot-watch', {
-      lockTimeoutMs: 2_000,
-      statementTimeoutMs: 5_000,
-    });
+    if (!this.client) {
+      const client = await connect(this.url, 'schemabot-watch', {
+        lockTimeoutMs: 2_000,
+        statementTimeoutMs: 5_000,
+      });
+      // Stopped while connecting: this connection would keep the process alive once the run is over.
+      if (this.stopped) {
+        await client.end().catch(() => undefined);
+        throw new Error('the wait watcher was stopped');
+      }
+      this.client = client;
+    }
     const r = await this.client.query<{
       pid: number;
       query: string;
@@ -109,8 +122,10 @@ export class WaitWatcher {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    await this.polling?.catch(() => undefined);
     await this.client?.end().catch(() => undefined);
     this.client = undefined;
   }

@@ -4393,6 +4393,7 @@ var WorkerProcess = class {
           this.exited = new WorkerExitedError(code2, signal, [...this.stderrTail], this.killedOnPurpose);
         for (const p of this.pending.values()) p.reject(this.exited);
         this.pending.clear();
+        this.setRef(false);
         resolve3();
       };
       this.child.once("exit", done);
@@ -8901,16 +8902,28 @@ var WaitWatcher = class {
   timer;
   client;
   busy = false;
+  stopped = false;
+  /** The poll in progress: `stop()` waits for it, so no connection it opens outlives the watcher. */
+  polling;
   start() {
-    this.timer = setInterval(() => void this.poll(), this.everyMs);
+    this.timer = setInterval(() => {
+      this.polling = this.poll();
+    }, this.everyMs);
     this.timer.unref();
     return this;
   }
   async waits() {
-    this.client ??= await connect2(this.url, "schemabot-watch", {
-      lockTimeoutMs: 2e3,
-      statementTimeoutMs: 5e3
-    });
+    if (!this.client) {
+      const client = await connect2(this.url, "schemabot-watch", {
+        lockTimeoutMs: 2e3,
+        statementTimeoutMs: 5e3
+      });
+      if (this.stopped) {
+        await client.end().catch(() => void 0);
+        throw new Error("the wait watcher was stopped");
+      }
+      this.client = client;
+    }
     const r = await this.client.query(WAITS_SQL, [this.backends.pids(), this.backends.patterns()]);
     return r.rows.map((row) => ({
       pid: row.pid,
@@ -8940,8 +8953,10 @@ var WaitWatcher = class {
     }
   }
   async stop() {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = void 0;
+    await this.polling?.catch(() => void 0);
     await this.client?.end().catch(() => void 0);
     this.client = void 0;
   }
