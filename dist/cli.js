@@ -48,7 +48,7 @@ import {
   syncModels,
   takeSnapshot,
   withCaFile
-} from "./chunks/chunk-ZOLI7KNO.js";
+} from "./chunks/chunk-IIH4YIFA.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -57,7 +57,7 @@ import {
   redactStandardStreams,
   registerEnvironment,
   signalExitCode
-} from "./chunks/chunk-KYWW6HR7.js";
+} from "./chunks/chunk-BS2EAEBD.js";
 import {
   esm_default
 } from "./chunks/chunk-NEOG2NI4.js";

@@ -22,7 +22,7 @@ import {
   verdictLine,
   withCaFile,
   writeCaFile
-} from "./chunks/chunk-ZOLI7KNO.js";
+} from "./chunks/chunk-IIH4YIFA.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -31,7 +31,7 @@ import {
   redactDeep,
   redactStandardStreams,
   registerEnvironment
-} from "./chunks/chunk-KYWW6HR7.js";
+} from "./chunks/chunk-BS2EAEBD.js";
 import "./chunks/chunk-NEOG2NI4.js";
 import "./chunks/chunk-H3F4CYK2.js";
 import {

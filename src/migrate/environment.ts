@@ -1,3 +1,4 @@
+import { passwordInUrl } from '../shared/secrets.js';
 import type { RunnerSettings } from './settings.js';
 
 /**
@@ -57,13 +58,9 @@ export function outsidePasswords(env: NodeJS.ProcessEnv, extraUrls: (string | un
   for (const value of [...Object.values(env), ...extraUrls]) {
     if (!value || !value.includes('@')) continue;
     for (const m of value.matchAll(/[a-z][a-z0-9+.-]*:\/\/[^\s/@]*@[^\s]*/gi)) {
-      try {
-        const u = new URL(m[0]);
-        add(u.password);
-        add(decodeURIComponent(u.password));
-      } catch {
-        // not a URL
-      }
+      const password = passwordInUrl(m[0]);
+      add(password);
+      if (password) add(safeDecode(password));
     }
   }
   add(env.PGPASSWORD);
@@ -116,4 +113,12 @@ export function spawnEnvironment(
   delete env.NODE_V8_COVERAGE;
   Object.assign(env, targetVariables(url, settings, { urlEnvVariable: options.urlEnvVariable }));
   return env;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }

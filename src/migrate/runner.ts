@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import { terminateSessions } from '../postgres/admin.js';
 import { targetVariables, type TargetKind } from './environment.js';
 import type { MigrationFile } from './discover.js';
 import { MigrationError, projectRelative, type MigrationErrorInfo } from './errors.js';
@@ -185,7 +185,7 @@ export class MigrationRunner implements AsyncDisposable {
   /** After a kill or a crash: the old worker's backends terminated, a new worker on the same database. */
   private async replaceWorker(): Promise<void> {
     await this.worker.kill();
-    await terminateBackends(this.url, this.applicationName);
+    await terminateSessions(this.url, { applicationName: this.applicationName });
     await this.start();
   }
 
@@ -269,28 +269,6 @@ function redactStep(step: StepResult): StepResult {
     error: error as MigrationErrorInfo | null,
     ...(step.unawaited ? { unawaited: { ...step.unawaited, sql: redact(step.unawaited.sql) } } : {}),
   };
-}
-
-/** Terminates every backend whose `application_name` is the worker's (or starts with it). */
-export async function terminateBackends(url: string, applicationName: string): Promise<void> {
-  const client = new pg.Client({
-    connectionString: url,
-    application_name: `${applicationName}-stop`,
-    connectionTimeoutMillis: 10_000,
-  });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.query(
-      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-        WHERE (application_name = $1 OR application_name LIKE $1 || '-%') AND pid <> pg_backend_pid()`,
-      [applicationName],
-    );
-  } catch {
-    // the server is gone or refuses: nothing of the worker can be running there either
-  } finally {
-    await client.end().catch(() => undefined);
-  }
 }
 
 /** Throws the umzug-style error for a failed step (for callers that prefer exceptions). */

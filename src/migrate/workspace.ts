@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import pg from 'pg';
+import { terminateSessions } from '../postgres/admin.js';
 import type { PostgresServer } from '../postgres/index.js';
 import { applyBaseline } from './baseline.js';
 import type { MigrationFile } from './discover.js';
@@ -80,53 +81,28 @@ export class Workspace implements AsyncDisposable {
    * the worker's pools are closed, and every other session on it (a project's own Sequelize instance
    * with `pool.min`, a client it forgot to close) is terminated first.
    */
-  async copy(): Promise<string> {
-    await this.runner.disconnect();
-    await this.connection.end();
-    await this.terminateSessions();
-    try {
-      return await this.server.createDatabase({ template: this.database });
-    } finally {
-      this.connection = new pg.Client({ connectionString: this.url, application_name: 'schemabot-inspect' });
-      this.connection.on('error', () => undefined);
-      await this.connection.connect();
-    }
-  }
-
-  private async terminateSessions(): Promise<void> {
-    const admin = new pg.Client({ connectionString: this.server.url(), application_name: 'schemabot-admin' });
-    admin.on('error', () => undefined);
-    await admin.connect();
-    try {
-      await admin.query(
-        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
-        [this.database],
-      );
-      // Terminated backends leave the database a moment later.
-      for (let i = 0; i < 100; i++) {
-        const { rows } = await admin.query<{ n: number }>(
-          'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
-          [this.database],
-        );
-        if (!rows[0]?.n) return;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    } finally {
-      await admin.end().catch(() => undefined);
-    }
+  copy(): Promise<string> {
+    return this.withoutSessions(() => this.server.createDatabase({ template: this.database }));
   }
 
   /**
    * Puts the database back as `copy` (made by `copy()`) holds it, under the same name so that the
    * worker stays and only reconnects: the cost of a file copy, not of replaying the migrations.
    */
-  async restore(copy: string): Promise<void> {
-    await this.runner.disconnect();
-    await this.connection.end();
-    await this.terminateSessions();
-    try {
+  restore(copy: string): Promise<void> {
+    return this.withoutSessions(async () => {
       await this.server.dropDatabase(this.database);
       await this.server.createDatabase({ name: this.database, template: copy });
+    });
+  }
+
+  /** Runs `fn` while no session is connected to the workspace's database, then reconnects. */
+  private async withoutSessions<T>(fn: () => Promise<T>): Promise<T> {
+    await this.runner.disconnect();
+    await this.connection.end();
+    await terminateSessions(this.server.url(), { database: this.database });
+    try {
+      return await fn();
     } finally {
       this.connection = new pg.Client({ connectionString: this.url, application_name: 'schemabot-inspect' });
       this.connection.on('error', () => undefined);

@@ -93,3 +93,36 @@ export async function waitForConnection(
     await new Promise((r) => setTimeout(r, delay));
   }
 }
+
+/**
+ * Ends the sessions of one database (all of them, so it can be copied or dropped) or of one
+ * application (`application_name` and its `-suffix`ed helpers), on the server at `url`, and waits
+ * until they are gone. Never throws: a server that is gone or refuses has no session left to end.
+ */
+export async function terminateSessions(
+  url: string,
+  target: { database: string } | { applicationName: string },
+): Promise<void> {
+  const byDatabase = 'database' in target;
+  const where = byDatabase ? 'datname = $1' : "(application_name = $1 OR application_name LIKE $1 || '-%')";
+  const value = byDatabase ? target.database : target.applicationName;
+  try {
+    await withClient(url, async (c) => {
+      await c.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE ${where} AND pid <> pg_backend_pid()`,
+        [value],
+      );
+      // Terminated backends leave a moment later.
+      for (let i = 0; i < 100; i++) {
+        const { rows } = await c.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE ${where} AND pid <> pg_backend_pid()`,
+          [value],
+        );
+        if (!rows[0]?.n) return;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    });
+  } catch {
+    // nothing left to end
+  }
+}

@@ -202,6 +202,28 @@ async function waitForConnection(url, options) {
     await new Promise((r) => setTimeout(r, delay));
   }
 }
+async function terminateSessions(url, target) {
+  const byDatabase = "database" in target;
+  const where = byDatabase ? "datname = $1" : "(application_name = $1 OR application_name LIKE $1 || '-%')";
+  const value = byDatabase ? target.database : target.applicationName;
+  try {
+    await withClient(url, async (c) => {
+      await c.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE ${where} AND pid <> pg_backend_pid()`,
+        [value]
+      );
+      for (let i = 0; i < 100; i++) {
+        const { rows } = await c.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE ${where} AND pid <> pg_backend_pid()`,
+          [value]
+        );
+        if (!rows[0]?.n) return;
+        await new Promise((resolve2) => setTimeout(resolve2, 10));
+      }
+    });
+  } catch {
+  }
+}
 
 // src/postgres/redact.ts
 function redactText(text, secrets2 = []) {
@@ -913,6 +935,7 @@ function knobValue(name, value, frontEnd) {
 
 export {
   onSecret,
+  passwordInUrl,
   registerUrl,
   registerEnvironment,
   newPassword,
@@ -929,6 +952,7 @@ export {
   createDatabase,
   dropDatabase,
   waitForConnection,
+  terminateSessions,
   redactText,
   passwordOf,
   findPostgresBinaries,

@@ -16,6 +16,7 @@ import {
   findPostgresBinaries,
   knob,
   knobValue,
+  passwordInUrl,
   passwordOf,
   quoteIdent,
   redact,
@@ -23,10 +24,11 @@ import {
   redactUrl,
   registerUrl,
   serverVersion,
+  terminateSessions,
   throwawayName,
   track,
   withDatabase
-} from "./chunk-KYWW6HR7.js";
+} from "./chunk-BS2EAEBD.js";
 import {
   esm_default
 } from "./chunk-NEOG2NI4.js";
@@ -1189,7 +1191,7 @@ function checkVersion(version, frontEnd) {
   }
 }
 async function startContainer(request2) {
-  const { ContainerPostgres } = await import("./container-RMA2ARFL.js");
+  const { ContainerPostgres } = await import("./container-DF34EQBO.js");
   return ContainerPostgres.start({
     version: request2.version,
     image: request2.image,
@@ -4533,12 +4535,9 @@ function outsidePasswords(env, extraUrls = []) {
   for (const value of [...Object.values(env), ...extraUrls]) {
     if (!value || !value.includes("@")) continue;
     for (const m of value.matchAll(/[a-z][a-z0-9+.-]*:\/\/[^\s/@]*@[^\s]*/gi)) {
-      try {
-        const u = new URL(m[0]);
-        add(u.password);
-        add(decodeURIComponent(u.password));
-      } catch {
-      }
+      const password = passwordInUrl(m[0]);
+      add(password);
+      if (password) add(safeDecode(password));
     }
   }
   add(env.PGPASSWORD);
@@ -4573,6 +4572,13 @@ function spawnEnvironment(kind, url, settings, options = {}) {
   delete env.NODE_V8_COVERAGE;
   Object.assign(env, targetVariables(url, settings, { urlEnvVariable: options.urlEnvVariable }));
   return env;
+}
+function safeDecode(text) {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 // src/migrate/settings.ts
@@ -5027,7 +5033,7 @@ var MigrationRunner = class _MigrationRunner {
   /** After a kill or a crash: the old worker's backends terminated, a new worker on the same database. */
   async replaceWorker() {
     await this.worker.kill();
-    await terminateBackends(this.url, this.applicationName);
+    await terminateSessions(this.url, { applicationName: this.applicationName });
     await this.start();
   }
   /** Names recorded in the meta table, in umzug's order; [] when the table does not exist. */
@@ -5096,25 +5102,6 @@ function redactStep(step2) {
     error,
     ...step2.unawaited ? { unawaited: { ...step2.unawaited, sql: redact2(step2.unawaited.sql) } } : {}
   };
-}
-async function terminateBackends(url, applicationName) {
-  const client = new esm_default.Client({
-    connectionString: url,
-    application_name: `${applicationName}-stop`,
-    connectionTimeoutMillis: 1e4
-  });
-  client.on("error", () => void 0);
-  try {
-    await client.connect();
-    await client.query(
-      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-        WHERE (application_name = $1 OR application_name LIKE $1 || '-%') AND pid <> pg_backend_pid()`,
-      [applicationName]
-    );
-  } catch {
-  } finally {
-    await client.end().catch(() => void 0);
-  }
 }
 
 // src/migrate/workspace.ts
@@ -5275,50 +5262,26 @@ var Workspace = class _Workspace {
    * the worker's pools are closed, and every other session on it (a project's own Sequelize instance
    * with `pool.min`, a client it forgot to close) is terminated first.
    */
-  async copy() {
-    await this.runner.disconnect();
-    await this.connection.end();
-    await this.terminateSessions();
-    try {
-      return await this.server.createDatabase({ template: this.database });
-    } finally {
-      this.connection = new esm_default.Client({ connectionString: this.url, application_name: "schemabot-inspect" });
-      this.connection.on("error", () => void 0);
-      await this.connection.connect();
-    }
-  }
-  async terminateSessions() {
-    const admin = new esm_default.Client({ connectionString: this.server.url(), application_name: "schemabot-admin" });
-    admin.on("error", () => void 0);
-    await admin.connect();
-    try {
-      await admin.query(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
-        [this.database]
-      );
-      for (let i = 0; i < 100; i++) {
-        const { rows } = await admin.query(
-          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1",
-          [this.database]
-        );
-        if (!rows[0]?.n) return;
-        await new Promise((resolve3) => setTimeout(resolve3, 10));
-      }
-    } finally {
-      await admin.end().catch(() => void 0);
-    }
+  copy() {
+    return this.withoutSessions(() => this.server.createDatabase({ template: this.database }));
   }
   /**
    * Puts the database back as `copy` (made by `copy()`) holds it, under the same name so that the
    * worker stays and only reconnects: the cost of a file copy, not of replaying the migrations.
    */
-  async restore(copy) {
-    await this.runner.disconnect();
-    await this.connection.end();
-    await this.terminateSessions();
-    try {
+  restore(copy) {
+    return this.withoutSessions(async () => {
       await this.server.dropDatabase(this.database);
       await this.server.createDatabase({ name: this.database, template: copy });
+    });
+  }
+  /** Runs `fn` while no session is connected to the workspace's database, then reconnects. */
+  async withoutSessions(fn) {
+    await this.runner.disconnect();
+    await this.connection.end();
+    await terminateSessions(this.server.url(), { database: this.database });
+    try {
+      return await fn();
     } finally {
       this.connection = new esm_default.Client({ connectionString: this.url, application_name: "schemabot-inspect" });
       this.connection.on("error", () => void 0);

@@ -13,7 +13,7 @@ import {
   track,
   waitForConnection,
   withDatabase
-} from "./chunk-KYWW6HR7.js";
+} from "./chunk-BS2EAEBD.js";
 import "./chunk-NEOG2NI4.js";
 import "./chunk-H3F4CYK2.js";
 import "./chunk-CHXII7AT.js";
