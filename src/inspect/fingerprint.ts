@@ -1,95 +1,411 @@
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 
+/**
+ * The schema a fingerprint watch keeps its event triggers' log in, while a full audit runs. It is not
+ * a user schema: snapshots and fingerprints leave it out.
+ */
+export const WATCH_SCHEMA = 'schemabot_watch';
+
 /** Schemas that hold user objects. */
-const USER_NS = `(SELECT oid FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema')
+const USER_NS = `(SELECT oid FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema', '${WATCH_SCHEMA}')
   AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp\\_%')`;
 
 /**
- * One hash of every catalog row that describes the user schema, computed in the server in a
- * single query: far cheaper than a full snapshot, for checking "is the schema exactly as it was?"
- * after each step of a long run.
+ * The catalog rows that describe the user schema, grouped by the object they belong to: a relation
+ * (with its columns, defaults, constraints, indexes, triggers, rules, policies, row type, comments and,
+ * for a sequence, its settings and owner), a type (with its enum labels, range or domain constraints),
+ * a function, or the one "global" group (schemas, extensions, other comments). Each group comes back
+ * with its name and one hash of its rows, and the catalog entries it is made of (`classid:oid`), so
+ * that a dropped entry can be traced back to its group.
  *
- * It is stricter than snapshot equality, never looser: it reads (nearly) every column of the rows
- * a snapshot is built from, leaving out only a row's own OID, storage details (relfilenode, page
- * statistics, dropped-column slots) and nothing a schema difference could hide in. Objects are named,
- * never numbered: a column is known by its name, not its position (a column dropped and added again
- * comes back last, which the schema diff does not count as a difference either), and a view's rule
- * and a comment's object are read as PostgreSQL prints them, not by OID or attribute number. Equal
- * fingerprints therefore mean equal snapshots; different fingerprints may still be equal schemas,
- * so a difference must be confirmed with a full snapshot before it is reported.
+ * It is stricter than snapshot equality, never looser: it reads (nearly) every column of the rows a
+ * snapshot is built from, leaving out only a row's own OID, storage details and nothing a schema
+ * difference could hide in. Objects are named, never numbered: a column is known by its name, not its
+ * position (a column dropped and added again comes back last, which the schema diff does not count as
+ * a difference either), and a view's rule and a comment's object are read as PostgreSQL prints them.
+ * Equal fingerprints therefore mean equal snapshots; different fingerprints may still be equal
+ * schemas, so a difference must be confirmed with a full snapshot before it is reported.
+ *
+ * `$1`, `$2`, `$3`: the relation, type and function groups to read (NULL: all of them); `$4`: whether
+ * to read the global group.
  */
 export function fingerprintQuery(excludeTable?: { schema: string; name: string }): string {
   const meta = excludeTable
     ? `to_regclass(${literal(`${ident(excludeTable.schema)}.${ident(excludeTable.name)}`)})`
     : 'NULL::regclass';
+  // A relation's group: the table an index belongs to, else the relation itself.
   return `
 WITH meta AS (SELECT ${meta} AS oid),
-rels AS (SELECT c.oid FROM pg_class c WHERE c.relnamespace IN ${USER_NS}
-         AND c.oid IS DISTINCT FROM (SELECT oid FROM meta)
-         AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indexrelid = c.oid AND i.indrelid = (SELECT oid FROM meta))
-         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass
-                         AND d.refobjid = (SELECT oid FROM meta)))
-SELECT md5(string_agg(x, E'\\n' ORDER BY x)) AS fingerprint FROM (
-  SELECT 'n' || row(n.nspname, n.nspacl)::text FROM pg_namespace n WHERE n.oid IN ${USER_NS}
+rels AS MATERIALIZED (
+  SELECT c.oid, c.relkind, coalesce(i.indrelid, c.oid) AS grp FROM pg_class c
+    LEFT JOIN pg_index i ON i.indexrelid = c.oid
+  WHERE c.relnamespace IN ${USER_NS}
+    AND c.oid IS DISTINCT FROM (SELECT oid FROM meta)
+    AND i.indrelid IS DISTINCT FROM (SELECT oid FROM meta)
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass
+                    AND d.refobjid = (SELECT oid FROM meta))
+    AND ($1::oid[] IS NULL OR coalesce(i.indrelid, c.oid) = ANY($1::oid[]))),
+types AS MATERIALIZED (
+  SELECT t.oid FROM pg_type t WHERE t.typnamespace IN ${USER_NS} AND t.typelem = 0 AND t.typrelid = 0
+    AND ($2::oid[] IS NULL OR t.oid = ANY($2::oid[]))),
+procs AS MATERIALIZED (
+  SELECT p.oid FROM pg_proc p WHERE p.pronamespace IN ${USER_NS} AND ($3::oid[] IS NULL OR p.oid = ANY($3::oid[]))),
+rows(kind, grp, member, x) AS (
+  SELECT 'g', 0::oid, NULL, 'n' || row(n.nspname, n.nspacl)::text FROM pg_namespace n WHERE $4 AND n.oid IN ${USER_NS}
   UNION ALL
-  SELECT 'x' || row(x.extname, x.extversion, x.extnamespace::regnamespace)::text FROM pg_extension x
+  SELECT 'g', 0, NULL, 'x' || row(x.extname, x.extversion, x.extnamespace::regnamespace)::text FROM pg_extension x WHERE $4
   UNION ALL
-  SELECT 'c' || row(c.oid::regclass, c.relkind, c.relpersistence, c.reloftype::regtype, c.relispartition,
-    c.relrowsecurity, c.relforcerowsecurity, c.relreplident, c.reloptions, c.relacl, pg_get_expr(c.relpartbound, c.oid))::text
-    FROM pg_class c WHERE c.oid IN (SELECT oid FROM rels)
+  SELECT 'r', r.grp, 'pg_class:' || c.oid, 'c' || row(c.oid::regclass, c.relkind, c.relpersistence, c.reloftype::regtype,
+    c.relispartition, c.relrowsecurity, c.relforcerowsecurity, c.relreplident, c.reloptions, c.relacl,
+    pg_get_expr(c.relpartbound, c.oid))::text
+    FROM rels r JOIN pg_class c ON c.oid = r.oid
   UNION ALL
-  SELECT 'a' || row(a.attrelid::regclass, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-    a.attidentity, a.attgenerated, a.attcollation::regcollation, a.attndims, a.attacl, a.attoptions,
+  SELECT 'r', r.grp, 'pg_attrdef:' || d.oid, 'a' || row(a.attrelid::regclass, a.attname, format_type(a.atttypid, a.atttypmod),
+    a.attnotnull, a.attidentity, a.attgenerated, a.attcollation::regcollation, a.attndims, a.attacl, a.attoptions,
     pg_get_expr(d.adbin, d.adrelid))::text
-    FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-    WHERE a.attrelid IN (SELECT oid FROM rels) AND a.attnum > 0 AND NOT a.attisdropped
+    FROM rels r JOIN pg_attribute a ON a.attrelid = r.oid
+      LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+    WHERE a.attnum > 0 AND NOT a.attisdropped
   UNION ALL
-  SELECT 'k' || row(k.conrelid::regclass, k.contypid::regtype, k.conname, k.contype, k.condeferrable, k.condeferred,
-    k.convalidated, k.connoinherit, pg_get_constraintdef(k.oid))::text
-    FROM pg_constraint k WHERE k.connamespace IN ${USER_NS} AND k.conrelid IS DISTINCT FROM (SELECT oid FROM meta)
+  SELECT 'r', r.grp, 'pg_constraint:' || k.oid, 'k' || row(k.conrelid::regclass, k.conname, k.contype, k.condeferrable,
+    k.condeferred, k.convalidated, k.connoinherit, pg_get_constraintdef(k.oid))::text
+    FROM rels r JOIN pg_constraint k ON k.conrelid = r.oid
   UNION ALL
-  SELECT 'i' || row(i.indexrelid::regclass, i.indisvalid, i.indisreplident, i.indisclustered, pg_get_indexdef(i.indexrelid))::text
-    FROM pg_index i WHERE i.indexrelid IN (SELECT oid FROM rels)
+  SELECT 'r', r.grp, NULL, 'i' || row(i.indexrelid::regclass, i.indisvalid, i.indisreplident, i.indisclustered,
+    pg_get_indexdef(i.indexrelid))::text
+    FROM rels r JOIN pg_index i ON i.indexrelid = r.oid
   UNION ALL
-  SELECT 't' || row(t.oid::regtype, t.typtype, t.typbasetype::regtype, t.typtypmod, t.typnotnull, t.typdefault,
-    t.typcollation::regcollation, t.typacl,
+  SELECT 'r', r.grp, NULL, 't' || row(t.oid::regtype, t.typtype, t.typacl)::text
+    FROM rels r JOIN pg_type t ON t.typrelid = r.oid AND t.typelem = 0
+  UNION ALL
+  SELECT 't', t.oid, NULL, 't' || row(t.oid::regtype, t.typtype, t.typbasetype::regtype, t.typtypmod, t.typnotnull,
+    t.typdefault, t.typcollation::regcollation, t.typacl,
     (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid),
     (SELECT row(r.rngsubtype::regtype, r.rngcollation::regcollation, r.rngsubopc::regclass) FROM pg_range r WHERE r.rngtypid = t.oid))::text
-    FROM pg_type t WHERE t.typnamespace IN ${USER_NS} AND t.typelem = 0
-      AND (t.typrelid = 0 OR t.typrelid IN (SELECT oid FROM rels))
-      AND t.oid IS DISTINCT FROM (SELECT reltype FROM pg_class WHERE oid = (SELECT oid FROM meta))
+    FROM types s JOIN pg_type t ON t.oid = s.oid
   UNION ALL
-  SELECT 'p' || row(p.oid::regprocedure, p.prokind, p.prorettype::regtype, p.prolang, p.provolatile, p.prosecdef,
-    p.proisstrict, p.proleakproof, p.proparallel, p.proconfig, p.proacl, md5(p.prosrc), p.probin)::text
-    FROM pg_proc p WHERE p.pronamespace IN ${USER_NS}
+  SELECT 't', s.oid, 'pg_constraint:' || k.oid, 'k' || row(k.contypid::regtype, k.conname, k.contype, k.convalidated,
+    pg_get_constraintdef(k.oid))::text
+    FROM types s JOIN pg_constraint k ON k.contypid = s.oid
   UNION ALL
-  SELECT 'g' || row(g.tgrelid::regclass, g.tgname, g.tgenabled, pg_get_triggerdef(g.oid))::text
-    FROM pg_trigger g WHERE NOT g.tgisinternal AND g.tgrelid IN (SELECT oid FROM rels)
+  SELECT 'p', p.oid, NULL, 'p' || row(p.oid::regprocedure, p.prokind, p.prorettype::regtype, p.prolang, p.provolatile,
+    p.prosecdef, p.proisstrict, p.proleakproof, p.proparallel, p.proconfig, p.proacl, md5(p.prosrc), p.probin)::text
+    FROM procs s JOIN pg_proc p ON p.oid = s.oid
   UNION ALL
-  SELECT 'v' || row(r.ev_class::regclass, r.rulename, r.ev_type, r.ev_enabled, r.is_instead, md5(pg_get_ruledef(r.oid)))::text
-    FROM pg_rewrite r WHERE r.ev_class IN (SELECT oid FROM rels)
+  SELECT 'r', r.grp, 'pg_trigger:' || g.oid, 'g' || row(g.tgrelid::regclass, g.tgname, g.tgenabled, pg_get_triggerdef(g.oid))::text
+    FROM rels r JOIN pg_trigger g ON g.tgrelid = r.oid WHERE NOT g.tgisinternal
   UNION ALL
-  SELECT 'y' || row(y.polrelid::regclass, y.polname, y.polcmd, y.polpermissive, y.polroles::text,
-    pg_get_expr(y.polqual, y.polrelid), pg_get_expr(y.polwithcheck, y.polrelid))::text
-    FROM pg_policy y WHERE y.polrelid IN (SELECT oid FROM rels)
+  SELECT 'r', r.grp, 'pg_rewrite:' || w.oid, 'v' || row(w.ev_class::regclass, w.rulename, w.ev_type, w.ev_enabled,
+    w.is_instead, md5(pg_get_ruledef(w.oid)))::text
+    FROM rels r JOIN pg_rewrite w ON w.ev_class = r.oid
   UNION ALL
-  SELECT 's' || row(s.seqrelid::regclass, s.seqtypid::regtype, s.seqstart, s.seqincrement, s.seqmax, s.seqmin,
-    s.seqcache, s.seqcycle)::text FROM pg_sequence s WHERE s.seqrelid IN (SELECT oid FROM rels)
+  SELECT 'r', r.grp, 'pg_policy:' || y.oid, 'y' || row(y.polrelid::regclass, y.polname, y.polcmd, y.polpermissive,
+    y.polroles::text, pg_get_expr(y.polqual, y.polrelid), pg_get_expr(y.polwithcheck, y.polrelid))::text
+    FROM rels r JOIN pg_policy y ON y.polrelid = r.oid
   UNION ALL
-  SELECT 'o' || row(d.objid::regclass, d.refobjid::regclass,
+  SELECT 'r', r.grp, NULL, 's' || row(s.seqrelid::regclass, s.seqtypid::regtype, s.seqstart, s.seqincrement, s.seqmax,
+    s.seqmin, s.seqcache, s.seqcycle)::text
+    FROM rels r JOIN pg_sequence s ON s.seqrelid = r.oid
+  UNION ALL
+  SELECT 'r', r.grp, NULL, 'o' || row(d.objid::regclass, d.refobjid::regclass,
     (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = d.refobjid AND a.attnum = d.refobjsubid), d.deptype)::text
-    FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
-      AND d.deptype IN ('a', 'i') AND d.objid IN (SELECT oid FROM pg_class WHERE relkind = 'S' AND oid IN (SELECT oid FROM rels))
+    FROM rels r JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = r.oid
+    WHERE r.relkind = 'S' AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
   UNION ALL
-  SELECT 'h' || row(h.inhrelid::regclass, h.inhparent::regclass, h.inhseqno)::text
-    FROM pg_inherits h WHERE h.inhrelid IN (SELECT oid FROM rels)
+  SELECT 'r', r.grp, NULL, 'h' || row(h.inhrelid::regclass, h.inhparent::regclass, h.inhseqno)::text
+    FROM rels r JOIN pg_inherits h ON h.inhrelid = r.oid
   UNION ALL
-  SELECT 'q' || row(q.partrelid::regclass, q.partstrat, pg_get_partkeydef(q.partrelid))::text
-    FROM pg_partitioned_table q WHERE q.partrelid IN (SELECT oid FROM rels)
+  SELECT 'r', r.grp, NULL, 'q' || row(q.partrelid::regclass, q.partstrat, pg_get_partkeydef(q.partrelid))::text
+    FROM rels r JOIN pg_partitioned_table q ON q.partrelid = r.oid
   UNION ALL
-  SELECT 'd' || row(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text
-    FROM pg_description d WHERE d.objoid >= 16384
-) s(x)`;
+  SELECT 'r', r.grp, NULL, 'd' || row(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text
+    FROM rels r JOIN pg_description d ON d.classoid = 'pg_class'::regclass AND d.objoid = r.oid
+  UNION ALL
+  SELECT 'r', r.grp, NULL, 'd' || row(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text
+    FROM rels r JOIN pg_constraint k ON k.conrelid = r.oid
+      JOIN pg_description d ON d.classoid = 'pg_constraint'::regclass AND d.objoid = k.oid
+  UNION ALL
+  SELECT 'r', r.grp, NULL, 'd' || row(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text
+    FROM rels r JOIN pg_trigger g ON g.tgrelid = r.oid
+      JOIN pg_description d ON d.classoid = 'pg_trigger'::regclass AND d.objoid = g.oid
+  UNION ALL
+  SELECT 't', s.oid, NULL, 'd' || row(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text
+    FROM types s JOIN pg_description d ON d.classoid = 'pg_type'::regclass AND d.objoid = s.oid
+  UNION ALL
+  SELECT 'p', s.oid, NULL, 'd' || row(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text
+    FROM procs s JOIN pg_description d ON d.classoid = 'pg_proc'::regclass AND d.objoid = s.oid
+  UNION ALL
+  SELECT 'g', 0, NULL, 'd' || row(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text
+    FROM pg_description d WHERE $4 AND d.objoid >= 16384
+      AND d.classoid NOT IN ('pg_class'::regclass, 'pg_constraint'::regclass, 'pg_trigger'::regclass,
+                             'pg_type'::regclass, 'pg_proc'::regclass)
+)
+SELECT kind, grp, CASE kind WHEN 'r' THEN grp::regclass::text WHEN 't' THEN grp::regtype::text
+    WHEN 'p' THEN grp::regprocedure::text ELSE '' END AS name,
+  md5(string_agg(x, E'\\n' ORDER BY x)) AS hash,
+  array_remove(array_agg(member), NULL) AS members
+FROM rows GROUP BY kind, grp`;
+}
+
+/**
+ * The groups that objects touched by DDL belong to, plus the groups of whatever depends on them (a
+ * table's rename changes how a foreign key to it, a view on it or a sequence it owns is printed).
+ * `$1`: the touched entries as `classid:oid` strings.
+ */
+const GROUPS_OF = `
+WITH touched AS (SELECT split_part(t, ':', 1)::oid AS classid, split_part(t, ':', 2)::oid AS objid FROM unnest($1::text[]) t),
+objects AS (
+  SELECT classid, objid FROM touched
+  UNION
+  SELECT d.classid, d.objid FROM pg_depend d JOIN touched t ON d.refclassid = t.classid AND d.refobjid = t.objid
+)
+SELECT 'r' AS kind, coalesce(i.indrelid, c.oid) AS grp FROM objects o JOIN pg_class c ON o.classid = 'pg_class'::regclass AND c.oid = o.objid
+  LEFT JOIN pg_index i ON i.indexrelid = c.oid
+UNION SELECT 'r', a.adrelid FROM objects o JOIN pg_attrdef a ON o.classid = 'pg_attrdef'::regclass AND a.oid = o.objid
+UNION SELECT CASE WHEN k.conrelid <> 0 THEN 'r' ELSE 't' END, CASE WHEN k.conrelid <> 0 THEN k.conrelid ELSE k.contypid END
+  FROM objects o JOIN pg_constraint k ON o.classid = 'pg_constraint'::regclass AND k.oid = o.objid
+UNION SELECT CASE WHEN t.typrelid <> 0 THEN 'r' ELSE 't' END, CASE WHEN t.typrelid <> 0 THEN t.typrelid ELSE t.oid END
+  FROM objects o JOIN pg_type t ON o.classid = 'pg_type'::regclass AND t.oid = o.objid
+UNION SELECT 'p', p.oid FROM objects o JOIN pg_proc p ON o.classid = 'pg_proc'::regclass AND p.oid = o.objid
+UNION SELECT 'r', g.tgrelid FROM objects o JOIN pg_trigger g ON o.classid = 'pg_trigger'::regclass AND g.oid = o.objid
+UNION SELECT 'r', w.ev_class FROM objects o JOIN pg_rewrite w ON o.classid = 'pg_rewrite'::regclass AND w.oid = o.objid
+UNION SELECT 'r', y.polrelid FROM objects o JOIN pg_policy y ON o.classid = 'pg_policy'::regclass AND y.oid = o.objid`;
+
+/** Catalogs whose entries belong to a group; DDL on anything else (a schema, an extension, a GRANT) re-reads all. */
+const GROUPED = new Set([
+  'pg_class',
+  'pg_attrdef',
+  'pg_constraint',
+  'pg_type',
+  'pg_proc',
+  'pg_trigger',
+  'pg_rewrite',
+  'pg_policy',
+]);
+
+const TRIGGERS = [`${WATCH_SCHEMA}_ended`, `${WATCH_SCHEMA}_dropped`];
+
+const INSTALL = `
+CREATE SCHEMA ${WATCH_SCHEMA};
+CREATE UNLOGGED TABLE ${WATCH_SCHEMA}.touched (entry text);
+CREATE FUNCTION ${WATCH_SCHEMA}.ended() RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = pg_catalog AS $$
+BEGIN
+  INSERT INTO ${WATCH_SCHEMA}.touched
+    SELECT CASE WHEN coalesce(objid, 0) = 0 THEN '*' ELSE classid::regclass::text || ':' || objid END
+    FROM pg_event_trigger_ddl_commands();
+END $$;
+CREATE FUNCTION ${WATCH_SCHEMA}.dropped() RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = pg_catalog AS $$
+BEGIN
+  INSERT INTO ${WATCH_SCHEMA}.touched
+    SELECT CASE WHEN coalesce(objid, 0) = 0 THEN '*' ELSE classid::regclass::text || ':' || objid END
+    FROM pg_event_trigger_dropped_objects();
+END $$;
+CREATE EVENT TRIGGER ${TRIGGERS[0]} ON ddl_command_end EXECUTE FUNCTION ${WATCH_SCHEMA}.ended();
+CREATE EVENT TRIGGER ${TRIGGERS[1]} ON sql_drop EXECUTE FUNCTION ${WATCH_SCHEMA}.dropped();
+ALTER EVENT TRIGGER ${TRIGGERS[0]} ENABLE ALWAYS;
+ALTER EVENT TRIGGER ${TRIGGERS[1]} ENABLE ALWAYS;`;
+
+/** Reads and empties the log, and says whether both triggers are still in place and enabled. */
+const DRAIN = `
+WITH drained AS (DELETE FROM ${WATCH_SCHEMA}.touched RETURNING entry)
+SELECT (SELECT count(*)::int FROM pg_event_trigger WHERE evtname = ANY($1::text[]) AND evtenabled = 'A') AS armed,
+  coalesce((SELECT array_agg(DISTINCT entry) FROM drained), '{}') AS entries`;
+
+interface Group {
+  digest: Buffer;
+  members: string[];
+}
+
+/**
+ * A fingerprint of the user schema (see `fingerprintQuery`) kept up to date step by step. On a
+ * database where Schemabot may create event triggers (the throwaway server's superuser), the triggers
+ * log every object that DDL creates, alters or drops, and each fingerprint re-reads only the groups
+ * of those objects and of what depends on them: its cost follows what a migration changed, not the
+ * size of the schema. A GRANT, a schema or an extension, a log that cannot be read or a trigger that
+ * was dropped or disabled makes it re-read everything, as it does where triggers cannot be created.
+ *
+ * The fingerprint is an XOR of one digest per group (of its name and rows), so adding, changing or
+ * removing a group updates it in constant time.
+ */
+export class SchemaWatch {
+  private readonly groups = new Map<string, Group>();
+  /** Catalog entry (`pg_constraint:16418`) → the group it was last read in. */
+  private readonly owners = new Map<string, string>();
+  private readonly total = Buffer.alloc(16);
+  private stale = true;
+
+  private constructor(
+    private readonly connect: () => pg.ClientBase,
+    private readonly query: string,
+    private readonly incremental: boolean,
+  ) {}
+
+  /**
+   * Starts watching the database `client()` is connected to (the function is asked again at each
+   * step: the workspace replaces its connection when it copies or restores the database).
+   */
+  static async start(
+    client: () => pg.ClientBase,
+    excludeTable?: { schema: string; name: string },
+  ): Promise<SchemaWatch> {
+    const query = fingerprintQuery(excludeTable);
+    let incremental = false;
+    try {
+      const { rows } = await client().query<{ rolsuper: boolean }>(
+        'SELECT rolsuper FROM pg_roles WHERE rolname = current_user',
+      );
+      if (rows[0]?.rolsuper) {
+        await client().query(`BEGIN; ${INSTALL}; COMMIT`);
+        incremental = true;
+      }
+    } catch {
+      await client()
+        .query('ROLLBACK')
+        .catch(() => undefined);
+    }
+    return new SchemaWatch(client, query, incremental);
+  }
+
+  /** Whether the event triggers are in place (each step then reads only what it touched). */
+  get watching(): boolean {
+    return this.incremental;
+  }
+
+  /** A watch that reads everything at every step (no triggers are created). */
+  static once(client: pg.ClientBase, excludeTable?: { schema: string; name: string }): SchemaWatch {
+    return new SchemaWatch(() => client, fingerprintQuery(excludeTable), false);
+  }
+
+  /** The fingerprint of the schema now. */
+  async take(): Promise<string> {
+    const client = this.connect();
+    let entries: string[] | null = null;
+    if (this.incremental) {
+      try {
+        const { rows } = await client.query<{ armed: number; entries: string[] }>(DRAIN, [TRIGGERS]);
+        if (rows[0]!.armed === TRIGGERS.length) entries = rows[0]!.entries;
+      } catch {
+        entries = null;
+      }
+    }
+    if (this.stale || !entries || entries.some((e) => e === '*' || !GROUPED.has(e.split(':')[0]!))) {
+      await this.readAll(client);
+    } else if (entries.length) {
+      await this.readTouched(client, entries);
+    }
+    return `${this.total.toString('hex')}/${this.groups.size}`;
+  }
+
+  /**
+   * The database was replaced (restored from a copy, rebuilt): the next fingerprint reads everything.
+   * The log the copy holds is emptied then.
+   */
+  reset(): void {
+    this.stale = true;
+  }
+
+  /** Removes the triggers and their schema. */
+  async stop(): Promise<void> {
+    if (!this.incremental) return;
+    await this.connect()
+      .query(
+        `DROP EVENT TRIGGER IF EXISTS ${TRIGGERS[0]}; DROP EVENT TRIGGER IF EXISTS ${TRIGGERS[1]};` +
+          ` DROP SCHEMA IF EXISTS ${WATCH_SCHEMA} CASCADE`,
+      )
+      .catch(() => undefined);
+  }
+
+  private async readAll(client: pg.ClientBase): Promise<void> {
+    const { rows } = await client.query<GroupRow>(this.query, [null, null, null, true]);
+    this.groups.clear();
+    this.owners.clear();
+    this.total.fill(0);
+    for (const row of rows) this.put(row);
+    this.stale = false;
+  }
+
+  private async readTouched(client: pg.ClientBase, entries: string[]): Promise<void> {
+    // Groups of entries that still exist (and of their dependents), and of entries that were dropped.
+    const wanted = { r: new Set<string>(), t: new Set<string>(), p: new Set<string>() };
+    const { rows } = await client.query<{ kind: 'r' | 't' | 'p'; grp: string }>(GROUPS_OF, [
+      entries.map(withClassOid),
+    ]);
+    for (const r of rows) wanted[r.kind].add(r.grp);
+    for (const e of entries) {
+      const key = this.owners.get(e) ?? this.groupKeyOf(e);
+      if (!key) continue;
+      const [kind, grp] = key.split(':') as ['r' | 't' | 'p' | 'g', string];
+      if (kind !== 'g') wanted[kind].add(grp);
+    }
+    const keys = [...wanted.r].map((g) => `r:${g}`);
+    keys.push(...[...wanted.t].map((g) => `t:${g}`), ...[...wanted.p].map((g) => `p:${g}`));
+    if (!keys.length) return;
+    const read = await client.query<GroupRow>(this.query, [[...wanted.r], [...wanted.t], [...wanted.p], false]);
+    for (const key of keys) this.drop(key);
+    for (const row of read.rows) this.put(row);
+  }
+
+  /** A relation, type or function entry is its own group's key when it was a group of its own. */
+  private groupKeyOf(entry: string): string | undefined {
+    const [catalog, oid] = entry.split(':');
+    const kind = catalog === 'pg_class' ? 'r' : catalog === 'pg_type' ? 't' : catalog === 'pg_proc' ? 'p' : null;
+    return kind && this.groups.has(`${kind}:${oid}`) ? `${kind}:${oid}` : undefined;
+  }
+
+  private put(row: GroupRow): void {
+    const key = `${row.kind}:${row.grp}`;
+    const digest = createHash('md5').update(`${row.kind}\u0000${row.name}\u0000${row.hash}`).digest();
+    this.drop(key);
+    const members = [...row.members, ...(row.kind === 'g' ? [] : [`${catalogOf(row.kind)}:${row.grp}`])];
+    this.groups.set(key, { digest, members });
+    for (const m of members) this.owners.set(m, key);
+    xor(this.total, digest);
+  }
+
+  private drop(key: string): void {
+    const group = this.groups.get(key);
+    if (!group) return;
+    this.groups.delete(key);
+    for (const m of group.members) if (this.owners.get(m) === key) this.owners.delete(m);
+    xor(this.total, group.digest);
+  }
+}
+
+interface GroupRow {
+  kind: 'r' | 't' | 'p' | 'g';
+  grp: string;
+  name: string;
+  hash: string;
+  members: string[];
+}
+
+function catalogOf(kind: 'r' | 't' | 'p'): string {
+  return kind === 'r' ? 'pg_class' : kind === 't' ? 'pg_type' : 'pg_proc';
+}
+
+/** `pg_class:16402` → `1259:16402`, as GROUPS_OF joins on catalog OIDs. */
+function withClassOid(entry: string): string {
+  const [catalog, oid] = entry.split(':');
+  return `${CATALOG_OIDS[catalog!] ?? 0}:${oid}`;
+}
+
+/** The fixed OIDs of the catalogs an entry can name (they are the same in every PostgreSQL). */
+const CATALOG_OIDS: Record<string, number> = {
+  pg_class: 1259,
+  pg_attrdef: 2604,
+  pg_constraint: 2606,
+  pg_type: 1247,
+  pg_proc: 1255,
+  pg_trigger: 2620,
+  pg_rewrite: 2618,
+  pg_policy: 3256,
+};
+
+function xor(into: Buffer, digest: Buffer): void {
+  for (let i = 0; i < into.length; i++) into[i]! ^= digest[i]!;
 }
 
 function ident(name: string): string {
@@ -100,10 +416,10 @@ function literal(text: string): string {
   return "'" + text.replace(/'/g, "''") + "'";
 }
 
-export async function takeFingerprint(
+/** One full fingerprint of the database `client` is connected to (no triggers). */
+export function takeFingerprint(
   client: pg.ClientBase,
   excludeTable?: { schema: string; name: string },
 ): Promise<string> {
-  const r = await client.query<{ fingerprint: string | null }>(fingerprintQuery(excludeTable));
-  return r.rows[0]?.fingerprint ?? '';
+  return SchemaWatch.once(client, excludeTable).take();
 }

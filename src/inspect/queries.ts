@@ -6,9 +6,11 @@
  * OIDs are selected only to join rows in memory; they never reach the snapshot.
  */
 
+import { WATCH_SCHEMA } from './fingerprint.js';
+
 /** A schema that holds user objects (not the system's, not a temporary or TOAST schema). */
 const userSchema = (n: string): string =>
-  `${n}.nspname NOT IN ('pg_catalog', 'information_schema') AND ${n}.nspname NOT LIKE 'pg\\_toast%' AND ${n}.nspname NOT LIKE 'pg\\_temp\\_%'`;
+  `${n}.nspname NOT IN ('pg_catalog', 'information_schema', '${WATCH_SCHEMA}') AND ${n}.nspname NOT LIKE 'pg\\_toast%' AND ${n}.nspname NOT LIKE 'pg\\_temp\\_%'`;
 
 /** The object is not a member of an extension (`pg_depend.deptype = 'e'`). */
 const notFromExtension = (catalog: string, oid: string): string =>

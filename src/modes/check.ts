@@ -18,7 +18,7 @@ import { ModelsError, type ModelsEntry } from '../migrate/models.js';
 import { compareWithModels, resolveModelsEntry } from './models.js';
 import { diffSnapshots, type Change } from '../diff/index.js';
 import { takeSnapshot, type Snapshot } from '../inspect/index.js';
-import { takeFingerprint } from '../inspect/fingerprint.js';
+import { SchemaWatch } from '../inspect/fingerprint.js';
 import type { MigrationFile } from '../migrate/discover.js';
 import { alembicRevisions, loadProject, releaseProject, type Project } from '../migrate/project.js';
 import { Workspace } from '../migrate/workspace.js';
@@ -31,11 +31,6 @@ import { alembicModelsSection, alembicModelsSource, isMissingMetadata } from './
 /** The workspace's schema now, without the meta table. */
 function snapshot(ws: Workspace): Promise<Snapshot> {
   return takeSnapshot(ws.client, { exclude: [ws.meta] });
-}
-
-/** A cheap "is the schema exactly as it was?" check (see `takeFingerprint`). */
-function fingerprint(ws: Workspace): Promise<string> {
-  return takeFingerprint(ws.client, ws.meta);
 }
 
 /**
@@ -316,13 +311,16 @@ async function fastAudit(
   const restoreTo = async (j: number): Promise<boolean> => {
     const from = Math.max(...[...saved.keys()].filter((k) => k <= j));
     await ws.restore(saved.get(from)!);
+    watch.reset();
     for (let k = from; k < j; k++) {
       if (!(await ws.runner.up(files[k]!)).ok) return false;
     }
-    return (await fingerprint(ws)) === marks[j];
+    return (await watch.take()) === marks[j];
   };
   const initial = await snapshot(ws);
-  const marks = [await fingerprint(ws)];
+  // Event triggers log what each step touches, so a fingerprint costs what the step changed.
+  const watch = await SchemaWatch.start(() => ws.client, ws.meta);
+  const marks = [await watch.take()];
   try {
     saved.set(0, await ws.copy());
     log(`Applying ${files.length} migrations`);
@@ -331,7 +329,7 @@ async function fastAudit(
       const step = await ws.runner.up(f);
       if (!step.ok) return null;
       ups.push(step);
-      marks.push(await fingerprint(ws));
+      marks.push(await watch.take());
       if ((i + 1) % every === 0 && i + 1 < files.length) saved.set(i + 1, await ws.copy());
     }
     const final = await snapshot(ws);
@@ -339,7 +337,7 @@ async function fastAudit(
     for (let i = files.length - 1; i >= 0; i--) {
       const step = await ws.runner.down(files[i]!);
       downs[i] = step;
-      if (step.ok && (await fingerprint(ws)) === marks[i]) continue;
+      if (step.ok && (await watch.take()) === marks[i]) continue;
       // Not clean: what did it leave, and does up run again on that (the enum-left-behind trap)?
       log(
         `${files[i]!.name}: down did not restore the schema; explaining it and restoring the state before it`,
@@ -347,7 +345,7 @@ async function fastAudit(
       const afterDown = await snapshot(ws);
       const reup = step.ok ? await ws.runner.up(files[i]!) : null;
       let reupDiff: Change[] = [];
-      if (reup?.ok && (await fingerprint(ws)) !== marks[i + 1]) {
+      if (reup?.ok && (await watch.take()) !== marks[i + 1]) {
         // Up went through on the leftovers to something else than the first time: by how much?
         const again = await snapshot(ws);
         if (!(await restoreTo(i + 1))) return null;
@@ -385,6 +383,7 @@ async function fastAudit(
     });
     return { initial, final };
   } finally {
+    await watch.stop();
     for (const copy of saved.values()) await ws.dropCopy(copy);
   }
 }

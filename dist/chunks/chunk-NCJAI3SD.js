@@ -1986,8 +1986,333 @@ function compareChanges(a, b) {
   return actionOrder.indexOf(a.action) - actionOrder.indexOf(b.action);
 }
 
+// src/inspect/fingerprint.ts
+import { createHash } from "node:crypto";
+var WATCH_SCHEMA = "schemabot_watch";
+var USER_NS = `(SELECT oid FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema', '${WATCH_SCHEMA}')
+  AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp\\_%')`;
+function fingerprintQuery(excludeTable) {
+  const meta = excludeTable ? `to_regclass(${literal(`${ident(excludeTable.schema)}.${ident(excludeTable.name)}`)})` : "NULL::regclass";
+  return `
+WITH meta AS (SELECT ${meta} AS oid),
+rels AS MATERIALIZED (
+  SELECT c.oid, c.relkind, coalesce(i.indrelid, c.oid) AS grp FROM pg_class c
+    LEFT JOIN pg_index i ON i.indexrelid = c.oid
+  WHERE c.relnamespace IN ${USER_NS}
+    AND c.oid IS DISTINCT FROM (SELECT oid FROM meta)
+    AND i.indrelid IS DISTINCT FROM (SELECT oid FROM meta)
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass
+                    AND d.refobjid = (SELECT oid FROM meta))
+    AND ($1::oid[] IS NULL OR coalesce(i.indrelid, c.oid) = ANY($1::oid[]))),
+types AS MATERIALIZED (
+  SELECT t.oid FROM pg_type t WHERE t.typnamespace IN ${USER_NS} AND t.typelem = 0 AND t.typrelid = 0
+    AND ($2::oid[] IS NULL OR t.oid = ANY($2::oid[]))),
+procs AS MATERIALIZED (
+  SELECT p.oid FROM pg_proc p WHERE p.pronamespace IN ${USER_NS} AND ($3::oid[] IS NULL OR p.oid = ANY($3::oid[]))),
+rows(kind, grp, member, x) AS (
+  SELECT 'g', 0::oid, NULL, 'n' || row(n.nspname, n.nspacl)::text FROM pg_namespace n WHERE $4 AND n.oid IN ${USER_NS}
+  UNION ALL
+  SELECT 'g', 0, NULL, 'x' || row(x.extname, x.extversion, x.extnamespace::regnamespace)::text FROM pg_extension x WHERE $4
+  UNION ALL
+  SELECT 'r', r.grp, 'pg_class:' || c.oid, 'c' || row(c.oid::regclass, c.relkind, c.relpersistence, c.reloftype::regtype,
+    c.relispartition, c.relrowsecurity, c.relforcerowsecurity, c.relreplident, c.reloptions, c.relacl,
+    pg_get_expr(c.relpartbound, c.oid))::text
+    FROM rels r JOIN pg_class c ON c.oid = r.oid
+  UNION ALL
+  SELECT 'r', r.grp, 'pg_attrdef:' || d.oid, 'a' || row(a.attrelid::regclass, a.attname, format_type(a.atttypid, a.atttypmod),
+    a.attnotnull, a.attidentity, a.attgenerated, a.attcollation::regcollation, a.attndims, a.attacl, a.attoptions,
+    pg_get_expr(d.adbin, d.adrelid))::text
+    FROM rels r JOIN pg_attribute a ON a.attrelid = r.oid
+      LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+    WHERE a.attnum > 0 AND NOT a.attisdropped
+  UNION ALL
+  SELECT 'r', r.grp, 'pg_constraint:' || k.oid, 'k' || row(k.conrelid::regclass, k.conname, k.contype, k.condeferrable,
+    k.condeferred, k.convalidated, k.connoinherit, pg_get_constraintdef(k.oid))::text
+    FROM rels r JOIN pg_constraint k ON k.conrelid = r.oid
+  UNION ALL
+  SELECT 'r', r.grp, NULL, 'i' || row(i.indexrelid::regclass, i.indisvalid, i.indisreplident, i.indisclustered,
+    pg_get_indexdef(i.indexrelid))::text
+    FROM rels r JOIN pg_index i ON i.indexrelid = r.oid
+  UNION ALL
+  SELECT 'r', r.grp, NULL, 't' || row(t.oid::regtype, t.typtype, t.typacl)::text
+    FROM rels r JOIN pg_type t ON t.typrelid = r.oid AND t.typelem = 0
+  UNION ALL
+  SELECT 't', t.oid, NULL, 't' || row(t.oid::regtype, t.typtype, t.typbasetype::regtype, t.typtypmod, t.typnotnull,
+    t.typdefault, t.typcollation::regcollation, t.typacl,
+    (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid),
+    (SELECT row(r.rngsubtype::regtype, r.rngcollation::regcollation, r.rngsubopc::regclass) FROM pg_range r WHERE r.rngtypid = t.oid))::text
+    FROM types s JOIN pg_type t ON t.oid = s.oid
+  UNION ALL
+  SELECT 't', s.oid, 'pg_constraint:' || k.oid, 'k' || row(k.contypid::regtype, k.conname, k.contype, k.convalidated,
+    pg_get_constraintdef(k.oid))::text
+    FROM types s JOIN pg_constraint k ON k.contypid = s.oid
+  UNION ALL
+  SELECT 'p', p.oid, NULL, 'p' || row(p.oid::regprocedure, p.prokind, p.prorettype::regtype, p.prolang, p.provolatile,
+    p.prosecdef, p.proisstrict, p.proleakproof, p.proparallel, p.proconfig, p.proacl, md5(p.prosrc), p.probin)::text
+    FROM procs s JOIN pg_proc p ON p.oid = s.oid
+  UNION ALL
+  SELECT 'r', r.grp, 'pg_trigger:' || g.oid, 'g' || row(g.tgrelid::regclass, g.tgname, g.tgenabled, pg_get_triggerdef(g.oid))::text
+    FROM rels r JOIN pg_trigger g ON g.tgrelid = r.oid WHERE NOT g.tgisinternal
+  UNION ALL
+  SELECT 'r', r.grp, 'pg_rewrite:' || w.oid, 'v' || row(w.ev_class::regclass, w.rulename, w.ev_type, w.ev_enabled,
+    w.is_instead, md5(pg_get_ruledef(w.oid)))::text
+    FROM rels r JOIN pg_rewrite w ON w.ev_class = r.oid
+  UNION ALL
+  SELECT 'r', r.grp, 'pg_policy:' || y.oid, 'y' || row(y.polrelid::regclass, y.polname, y.polcmd, y.polpermissive,
+    y.polroles::text, pg_get_expr(y.polqual, y.polrelid), pg_get_expr(y.polwithcheck, y.polrelid))::text
+    FROM rels r JOIN pg_policy y ON y.polrelid = r.oid
+  UNION ALL
+  SELECT 'r', r.grp, NULL, 's' || row(s.seqrelid::regclass, s.seqtypid::regtype, s.seqstart, s.seqincrement, s.seqmax,
+    s.seqmin, s.seqcache, s.seqcycle)::text
+    FROM rels r JOIN pg_sequence s ON s.seqrelid = r.oid
+  UNION ALL
+  SELECT 'r', r.grp, NULL, 'o' || row(d.objid::regclass, d.refobjid::regclass,
+    (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = d.refobjid AND a.attnum = d.refobjsubid), d.deptype)::text
+    FROM rels r JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = r.oid
+    WHERE r.relkind = 'S' AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+  UNION ALL
+  SELECT 'r', r.grp, NULL, 'h' || row(h.inhrelid::regclass, h.inhparent::regclass, h.inhseqno)::text
+    FROM rels r JOIN pg_inherits h ON h.inhrelid = r.oid
+  UNION ALL
+  SELECT 'r', r.grp, NULL, 'q' || row(q.partrelid::regclass, q.partstrat, pg_get_partkeydef(q.partrelid))::text
+    FROM rels r JOIN pg_partitioned_table q ON q.partrelid = r.oid
+  UNION ALL
+  SELECT 'r', r.grp, NULL, 'd' || row(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text
+    FROM rels r JOIN pg_description d ON d.classoid = 'pg_class'::regclass AND d.objoid = r.oid
+  UNION ALL
+  SELECT 'r', r.grp, NULL, 'd' || row(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text
+    FROM rels r JOIN pg_constraint k ON k.conrelid = r.oid
+      JOIN pg_description d ON d.classoid = 'pg_constraint'::regclass AND d.objoid = k.oid
+  UNION ALL
+  SELECT 'r', r.grp, NULL, 'd' || row(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text
+    FROM rels r JOIN pg_trigger g ON g.tgrelid = r.oid
+      JOIN pg_description d ON d.classoid = 'pg_trigger'::regclass AND d.objoid = g.oid
+  UNION ALL
+  SELECT 't', s.oid, NULL, 'd' || row(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text
+    FROM types s JOIN pg_description d ON d.classoid = 'pg_type'::regclass AND d.objoid = s.oid
+  UNION ALL
+  SELECT 'p', s.oid, NULL, 'd' || row(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text
+    FROM procs s JOIN pg_description d ON d.classoid = 'pg_proc'::regclass AND d.objoid = s.oid
+  UNION ALL
+  SELECT 'g', 0, NULL, 'd' || row(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text
+    FROM pg_description d WHERE $4 AND d.objoid >= 16384
+      AND d.classoid NOT IN ('pg_class'::regclass, 'pg_constraint'::regclass, 'pg_trigger'::regclass,
+                             'pg_type'::regclass, 'pg_proc'::regclass)
+)
+SELECT kind, grp, CASE kind WHEN 'r' THEN grp::regclass::text WHEN 't' THEN grp::regtype::text
+    WHEN 'p' THEN grp::regprocedure::text ELSE '' END AS name,
+  md5(string_agg(x, E'\\n' ORDER BY x)) AS hash,
+  array_remove(array_agg(member), NULL) AS members
+FROM rows GROUP BY kind, grp`;
+}
+var GROUPS_OF = `
+WITH touched AS (SELECT split_part(t, ':', 1)::oid AS classid, split_part(t, ':', 2)::oid AS objid FROM unnest($1::text[]) t),
+objects AS (
+  SELECT classid, objid FROM touched
+  UNION
+  SELECT d.classid, d.objid FROM pg_depend d JOIN touched t ON d.refclassid = t.classid AND d.refobjid = t.objid
+)
+SELECT 'r' AS kind, coalesce(i.indrelid, c.oid) AS grp FROM objects o JOIN pg_class c ON o.classid = 'pg_class'::regclass AND c.oid = o.objid
+  LEFT JOIN pg_index i ON i.indexrelid = c.oid
+UNION SELECT 'r', a.adrelid FROM objects o JOIN pg_attrdef a ON o.classid = 'pg_attrdef'::regclass AND a.oid = o.objid
+UNION SELECT CASE WHEN k.conrelid <> 0 THEN 'r' ELSE 't' END, CASE WHEN k.conrelid <> 0 THEN k.conrelid ELSE k.contypid END
+  FROM objects o JOIN pg_constraint k ON o.classid = 'pg_constraint'::regclass AND k.oid = o.objid
+UNION SELECT CASE WHEN t.typrelid <> 0 THEN 'r' ELSE 't' END, CASE WHEN t.typrelid <> 0 THEN t.typrelid ELSE t.oid END
+  FROM objects o JOIN pg_type t ON o.classid = 'pg_type'::regclass AND t.oid = o.objid
+UNION SELECT 'p', p.oid FROM objects o JOIN pg_proc p ON o.classid = 'pg_proc'::regclass AND p.oid = o.objid
+UNION SELECT 'r', g.tgrelid FROM objects o JOIN pg_trigger g ON o.classid = 'pg_trigger'::regclass AND g.oid = o.objid
+UNION SELECT 'r', w.ev_class FROM objects o JOIN pg_rewrite w ON o.classid = 'pg_rewrite'::regclass AND w.oid = o.objid
+UNION SELECT 'r', y.polrelid FROM objects o JOIN pg_policy y ON o.classid = 'pg_policy'::regclass AND y.oid = o.objid`;
+var GROUPED = /* @__PURE__ */ new Set([
+  "pg_class",
+  "pg_attrdef",
+  "pg_constraint",
+  "pg_type",
+  "pg_proc",
+  "pg_trigger",
+  "pg_rewrite",
+  "pg_policy"
+]);
+var TRIGGERS = [`${WATCH_SCHEMA}_ended`, `${WATCH_SCHEMA}_dropped`];
+var INSTALL = `
+CREATE SCHEMA ${WATCH_SCHEMA};
+CREATE UNLOGGED TABLE ${WATCH_SCHEMA}.touched (entry text);
+CREATE FUNCTION ${WATCH_SCHEMA}.ended() RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = pg_catalog AS $$
+BEGIN
+  INSERT INTO ${WATCH_SCHEMA}.touched
+    SELECT CASE WHEN coalesce(objid, 0) = 0 THEN '*' ELSE classid::regclass::text || ':' || objid END
+    FROM pg_event_trigger_ddl_commands();
+END $$;
+CREATE FUNCTION ${WATCH_SCHEMA}.dropped() RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = pg_catalog AS $$
+BEGIN
+  INSERT INTO ${WATCH_SCHEMA}.touched
+    SELECT CASE WHEN coalesce(objid, 0) = 0 THEN '*' ELSE classid::regclass::text || ':' || objid END
+    FROM pg_event_trigger_dropped_objects();
+END $$;
+CREATE EVENT TRIGGER ${TRIGGERS[0]} ON ddl_command_end EXECUTE FUNCTION ${WATCH_SCHEMA}.ended();
+CREATE EVENT TRIGGER ${TRIGGERS[1]} ON sql_drop EXECUTE FUNCTION ${WATCH_SCHEMA}.dropped();
+ALTER EVENT TRIGGER ${TRIGGERS[0]} ENABLE ALWAYS;
+ALTER EVENT TRIGGER ${TRIGGERS[1]} ENABLE ALWAYS;`;
+var DRAIN = `
+WITH drained AS (DELETE FROM ${WATCH_SCHEMA}.touched RETURNING entry)
+SELECT (SELECT count(*)::int FROM pg_event_trigger WHERE evtname = ANY($1::text[]) AND evtenabled = 'A') AS armed,
+  coalesce((SELECT array_agg(DISTINCT entry) FROM drained), '{}') AS entries`;
+var SchemaWatch = class _SchemaWatch {
+  constructor(connect3, query, incremental) {
+    this.connect = connect3;
+    this.query = query;
+    this.incremental = incremental;
+  }
+  connect;
+  query;
+  incremental;
+  groups = /* @__PURE__ */ new Map();
+  /** Catalog entry (`pg_constraint:16418`) → the group it was last read in. */
+  owners = /* @__PURE__ */ new Map();
+  total = Buffer.alloc(16);
+  stale = true;
+  /**
+   * Starts watching the database `client()` is connected to (the function is asked again at each
+   * step: the workspace replaces its connection when it copies or restores the database).
+   */
+  static async start(client, excludeTable) {
+    const query = fingerprintQuery(excludeTable);
+    let incremental = false;
+    try {
+      const { rows } = await client().query(
+        "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
+      );
+      if (rows[0]?.rolsuper) {
+        await client().query(`BEGIN; ${INSTALL}; COMMIT`);
+        incremental = true;
+      }
+    } catch {
+      await client().query("ROLLBACK").catch(() => void 0);
+    }
+    return new _SchemaWatch(client, query, incremental);
+  }
+  /** Whether the event triggers are in place (each step then reads only what it touched). */
+  get watching() {
+    return this.incremental;
+  }
+  /** A watch that reads everything at every step (no triggers are created). */
+  static once(client, excludeTable) {
+    return new _SchemaWatch(() => client, fingerprintQuery(excludeTable), false);
+  }
+  /** The fingerprint of the schema now. */
+  async take() {
+    const client = this.connect();
+    let entries = null;
+    if (this.incremental) {
+      try {
+        const { rows } = await client.query(DRAIN, [TRIGGERS]);
+        if (rows[0].armed === TRIGGERS.length) entries = rows[0].entries;
+      } catch {
+        entries = null;
+      }
+    }
+    if (this.stale || !entries || entries.some((e) => e === "*" || !GROUPED.has(e.split(":")[0]))) {
+      await this.readAll(client);
+    } else if (entries.length) {
+      await this.readTouched(client, entries);
+    }
+    return `${this.total.toString("hex")}/${this.groups.size}`;
+  }
+  /**
+   * The database was replaced (restored from a copy, rebuilt): the next fingerprint reads everything.
+   * The log the copy holds is emptied then.
+   */
+  reset() {
+    this.stale = true;
+  }
+  /** Removes the triggers and their schema. */
+  async stop() {
+    if (!this.incremental) return;
+    await this.connect().query(
+      `DROP EVENT TRIGGER IF EXISTS ${TRIGGERS[0]}; DROP EVENT TRIGGER IF EXISTS ${TRIGGERS[1]}; DROP SCHEMA IF EXISTS ${WATCH_SCHEMA} CASCADE`
+    ).catch(() => void 0);
+  }
+  async readAll(client) {
+    const { rows } = await client.query(this.query, [null, null, null, true]);
+    this.groups.clear();
+    this.owners.clear();
+    this.total.fill(0);
+    for (const row of rows) this.put(row);
+    this.stale = false;
+  }
+  async readTouched(client, entries) {
+    const wanted = { r: /* @__PURE__ */ new Set(), t: /* @__PURE__ */ new Set(), p: /* @__PURE__ */ new Set() };
+    const { rows } = await client.query(GROUPS_OF, [
+      entries.map(withClassOid)
+    ]);
+    for (const r of rows) wanted[r.kind].add(r.grp);
+    for (const e of entries) {
+      const key = this.owners.get(e) ?? this.groupKeyOf(e);
+      if (!key) continue;
+      const [kind, grp] = key.split(":");
+      if (kind !== "g") wanted[kind].add(grp);
+    }
+    const keys = [...wanted.r].map((g) => `r:${g}`);
+    keys.push(...[...wanted.t].map((g) => `t:${g}`), ...[...wanted.p].map((g) => `p:${g}`));
+    if (!keys.length) return;
+    const read = await client.query(this.query, [[...wanted.r], [...wanted.t], [...wanted.p], false]);
+    for (const key of keys) this.drop(key);
+    for (const row of read.rows) this.put(row);
+  }
+  /** A relation, type or function entry is its own group's key when it was a group of its own. */
+  groupKeyOf(entry) {
+    const [catalog, oid] = entry.split(":");
+    const kind = catalog === "pg_class" ? "r" : catalog === "pg_type" ? "t" : catalog === "pg_proc" ? "p" : null;
+    return kind && this.groups.has(`${kind}:${oid}`) ? `${kind}:${oid}` : void 0;
+  }
+  put(row) {
+    const key = `${row.kind}:${row.grp}`;
+    const digest = createHash("md5").update(`${row.kind}\0${row.name}\0${row.hash}`).digest();
+    this.drop(key);
+    const members = [...row.members, ...row.kind === "g" ? [] : [`${catalogOf(row.kind)}:${row.grp}`]];
+    this.groups.set(key, { digest, members });
+    for (const m of members) this.owners.set(m, key);
+    xor(this.total, digest);
+  }
+  drop(key) {
+    const group = this.groups.get(key);
+    if (!group) return;
+    this.groups.delete(key);
+    for (const m of group.members) if (this.owners.get(m) === key) this.owners.delete(m);
+    xor(this.total, group.digest);
+  }
+};
+function catalogOf(kind) {
+  return kind === "r" ? "pg_class" : kind === "t" ? "pg_type" : "pg_proc";
+}
+function withClassOid(entry) {
+  const [catalog, oid] = entry.split(":");
+  return `${CATALOG_OIDS[catalog] ?? 0}:${oid}`;
+}
+var CATALOG_OIDS = {
+  pg_class: 1259,
+  pg_attrdef: 2604,
+  pg_constraint: 2606,
+  pg_type: 1247,
+  pg_proc: 1255,
+  pg_trigger: 2620,
+  pg_rewrite: 2618,
+  pg_policy: 3256
+};
+function xor(into, digest) {
+  for (let i = 0; i < into.length; i++) into[i] ^= digest[i];
+}
+function ident(name) {
+  return '"' + name.replace(/"/g, '""') + '"';
+}
+function literal(text) {
+  return "'" + text.replace(/'/g, "''") + "'";
+}
+
 // src/inspect/queries.ts
-var userSchema = (n) => `${n}.nspname NOT IN ('pg_catalog', 'information_schema') AND ${n}.nspname NOT LIKE 'pg\\_toast%' AND ${n}.nspname NOT LIKE 'pg\\_temp\\_%'`;
+var userSchema = (n) => `${n}.nspname NOT IN ('pg_catalog', 'information_schema', '${WATCH_SCHEMA}') AND ${n}.nspname NOT LIKE 'pg\\_toast%' AND ${n}.nspname NOT LIKE 'pg\\_temp\\_%'`;
 var notFromExtension = (catalog, oid) => `NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '${catalog}'::regclass AND e.objid = ${oid} AND e.deptype = 'e')`;
 var qualified = (n, name) => `quote_ident(${n}.nspname) || '.' || quote_ident(${name})`;
 var privileges = (acl, kind, owner) => kind === "r" || kind === "s" || kind === "n" || kind === "c" ? (
@@ -6238,91 +6563,6 @@ function errorFields(error) {
   return { error: error.message, ...error.code ? { code: error.code } : {} };
 }
 
-// src/inspect/fingerprint.ts
-var USER_NS = `(SELECT oid FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema')
-  AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp\\_%')`;
-function fingerprintQuery(excludeTable) {
-  const meta = excludeTable ? `to_regclass(${literal(`${ident(excludeTable.schema)}.${ident(excludeTable.name)}`)})` : "NULL::regclass";
-  return `
-WITH meta AS (SELECT ${meta} AS oid),
-rels AS (SELECT c.oid FROM pg_class c WHERE c.relnamespace IN ${USER_NS}
-         AND c.oid IS DISTINCT FROM (SELECT oid FROM meta)
-         AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indexrelid = c.oid AND i.indrelid = (SELECT oid FROM meta))
-         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass
-                         AND d.refobjid = (SELECT oid FROM meta)))
-SELECT md5(string_agg(x, E'\\n' ORDER BY x)) AS fingerprint FROM (
-  SELECT 'n' || row(n.nspname, n.nspacl)::text FROM pg_namespace n WHERE n.oid IN ${USER_NS}
-  UNION ALL
-  SELECT 'x' || row(x.extname, x.extversion, x.extnamespace::regnamespace)::text FROM pg_extension x
-  UNION ALL
-  SELECT 'c' || row(c.oid::regclass, c.relkind, c.relpersistence, c.reloftype::regtype, c.relispartition,
-    c.relrowsecurity, c.relforcerowsecurity, c.relreplident, c.reloptions, c.relacl, pg_get_expr(c.relpartbound, c.oid))::text
-    FROM pg_class c WHERE c.oid IN (SELECT oid FROM rels)
-  UNION ALL
-  SELECT 'a' || row(a.attrelid::regclass, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-    a.attidentity, a.attgenerated, a.attcollation::regcollation, a.attndims, a.attacl, a.attoptions,
-    pg_get_expr(d.adbin, d.adrelid))::text
-    FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-    WHERE a.attrelid IN (SELECT oid FROM rels) AND a.attnum > 0 AND NOT a.attisdropped
-  UNION ALL
-  SELECT 'k' || row(k.conrelid::regclass, k.contypid::regtype, k.conname, k.contype, k.condeferrable, k.condeferred,
-    k.convalidated, k.connoinherit, pg_get_constraintdef(k.oid))::text
-    FROM pg_constraint k WHERE k.connamespace IN ${USER_NS} AND k.conrelid IS DISTINCT FROM (SELECT oid FROM meta)
-  UNION ALL
-  SELECT 'i' || row(i.indexrelid::regclass, i.indisvalid, i.indisreplident, i.indisclustered, pg_get_indexdef(i.indexrelid))::text
-    FROM pg_index i WHERE i.indexrelid IN (SELECT oid FROM rels)
-  UNION ALL
-  SELECT 't' || row(t.oid::regtype, t.typtype, t.typbasetype::regtype, t.typtypmod, t.typnotnull, t.typdefault,
-    t.typcollation::regcollation, t.typacl,
-    (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid),
-    (SELECT row(r.rngsubtype::regtype, r.rngcollation::regcollation, r.rngsubopc::regclass) FROM pg_range r WHERE r.rngtypid = t.oid))::text
-    FROM pg_type t WHERE t.typnamespace IN ${USER_NS} AND t.typelem = 0
-      AND (t.typrelid = 0 OR t.typrelid IN (SELECT oid FROM rels))
-      AND t.oid IS DISTINCT FROM (SELECT reltype FROM pg_class WHERE oid = (SELECT oid FROM meta))
-  UNION ALL
-  SELECT 'p' || row(p.oid::regprocedure, p.prokind, p.prorettype::regtype, p.prolang, p.provolatile, p.prosecdef,
-    p.proisstrict, p.proleakproof, p.proparallel, p.proconfig, p.proacl, md5(p.prosrc), p.probin)::text
-    FROM pg_proc p WHERE p.pronamespace IN ${USER_NS}
-  UNION ALL
-  SELECT 'g' || row(g.tgrelid::regclass, g.tgname, g.tgenabled, pg_get_triggerdef(g.oid))::text
-    FROM pg_trigger g WHERE NOT g.tgisinternal AND g.tgrelid IN (SELECT oid FROM rels)
-  UNION ALL
-  SELECT 'v' || row(r.ev_class::regclass, r.rulename, r.ev_type, r.ev_enabled, r.is_instead, md5(pg_get_ruledef(r.oid)))::text
-    FROM pg_rewrite r WHERE r.ev_class IN (SELECT oid FROM rels)
-  UNION ALL
-  SELECT 'y' || row(y.polrelid::regclass, y.polname, y.polcmd, y.polpermissive, y.polroles::text,
-    pg_get_expr(y.polqual, y.polrelid), pg_get_expr(y.polwithcheck, y.polrelid))::text
-    FROM pg_policy y WHERE y.polrelid IN (SELECT oid FROM rels)
-  UNION ALL
-  SELECT 's' || row(s.seqrelid::regclass, s.seqtypid::regtype, s.seqstart, s.seqincrement, s.seqmax, s.seqmin,
-    s.seqcache, s.seqcycle)::text FROM pg_sequence s WHERE s.seqrelid IN (SELECT oid FROM rels)
-  UNION ALL
-  SELECT 'o' || row(d.objid::regclass, d.refobjid::regclass,
-    (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = d.refobjid AND a.attnum = d.refobjsubid), d.deptype)::text
-    FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
-      AND d.deptype IN ('a', 'i') AND d.objid IN (SELECT oid FROM pg_class WHERE relkind = 'S' AND oid IN (SELECT oid FROM rels))
-  UNION ALL
-  SELECT 'h' || row(h.inhrelid::regclass, h.inhparent::regclass, h.inhseqno)::text
-    FROM pg_inherits h WHERE h.inhrelid IN (SELECT oid FROM rels)
-  UNION ALL
-  SELECT 'q' || row(q.partrelid::regclass, q.partstrat, pg_get_partkeydef(q.partrelid))::text
-    FROM pg_partitioned_table q WHERE q.partrelid IN (SELECT oid FROM rels)
-  UNION ALL
-  SELECT 'd' || row(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text
-    FROM pg_description d WHERE d.objoid >= 16384
-) s(x)`;
-}
-function ident(name) {
-  return '"' + name.replace(/"/g, '""') + '"';
-}
-function literal(text) {
-  return "'" + text.replace(/'/g, "''") + "'";
-}
-async function takeFingerprint(client, excludeTable) {
-  const r = await client.query(fingerprintQuery(excludeTable));
-  return r.rows[0]?.fingerprint ?? "";
-}
-
 // src/plan/index.ts
 import { existsSync as existsSync10, readFileSync as readFileSync5 } from "node:fs";
 import { basename, join as join12, relative as relative7 } from "node:path";
@@ -6749,9 +6989,6 @@ function revisionFindings(revisions, multipleHeads, branchOffs) {
 function snapshot(ws) {
   return takeSnapshot(ws.client, { exclude: [ws.meta] });
 }
-function fingerprint(ws) {
-  return takeFingerprint(ws.client, ws.meta);
-}
 async function observe(ws, copy, statements) {
   try {
     return await observeStatements(ws.urlOf(copy), statements);
@@ -6948,13 +7185,15 @@ async function fastAudit(ws, added, reports, log) {
   const restoreTo = async (j) => {
     const from = Math.max(...[...saved.keys()].filter((k) => k <= j));
     await ws.restore(saved.get(from));
+    watch.reset();
     for (let k = from; k < j; k++) {
       if (!(await ws.runner.up(files[k])).ok) return false;
     }
-    return await fingerprint(ws) === marks[j];
+    return await watch.take() === marks[j];
   };
   const initial = await snapshot(ws);
-  const marks = [await fingerprint(ws)];
+  const watch = await SchemaWatch.start(() => ws.client, ws.meta);
+  const marks = [await watch.take()];
   try {
     saved.set(0, await ws.copy());
     log(`Applying ${files.length} migrations`);
@@ -6963,7 +7202,7 @@ async function fastAudit(ws, added, reports, log) {
       const step2 = await ws.runner.up(f);
       if (!step2.ok) return null;
       ups.push(step2);
-      marks.push(await fingerprint(ws));
+      marks.push(await watch.take());
       if ((i + 1) % every === 0 && i + 1 < files.length) saved.set(i + 1, await ws.copy());
     }
     const final = await snapshot(ws);
@@ -6971,14 +7210,14 @@ async function fastAudit(ws, added, reports, log) {
     for (let i = files.length - 1; i >= 0; i--) {
       const step2 = await ws.runner.down(files[i]);
       downs[i] = step2;
-      if (step2.ok && await fingerprint(ws) === marks[i]) continue;
+      if (step2.ok && await watch.take() === marks[i]) continue;
       log(
         `${files[i].name}: down did not restore the schema; explaining it and restoring the state before it`
       );
       const afterDown = await snapshot(ws);
       const reup = step2.ok ? await ws.runner.up(files[i]) : null;
       let reupDiff = [];
-      if (reup?.ok && await fingerprint(ws) !== marks[i + 1]) {
+      if (reup?.ok && await watch.take() !== marks[i + 1]) {
         const again = await snapshot(ws);
         if (!await restoreTo(i + 1)) return null;
         reupDiff = diffSnapshots(await snapshot(ws), again);
@@ -7014,6 +7253,7 @@ async function fastAudit(ws, added, reports, log) {
     });
     return { initial, final };
   } finally {
+    await watch.stop();
     for (const copy of saved.values()) await ws.dropCopy(copy);
   }
 }
@@ -8662,7 +8902,7 @@ function describeLosses(losses) {
 }
 
 // src/modes/production/lock.ts
-import { createHash } from "node:crypto";
+import { createHash as createHash2 } from "node:crypto";
 var LockBusyError = class extends Error {
   constructor(message) {
     super(message);
@@ -8676,7 +8916,7 @@ var LockLostError = class extends Error {
   }
 };
 function lockKey(project) {
-  const digest = createHash("sha256").update(`schemabot:migrations:${metaTableSql(project.meta)}`).digest();
+  const digest = createHash2("sha256").update(`schemabot:migrations:${metaTableSql(project.meta)}`).digest();
   return digest.readBigInt64BE(0);
 }
 var POLL_MS = 250;
