@@ -1,0 +1,259 @@
+import type { CheckReport, MigrationReport, ReplayFailure, StepReport } from './types.js';
+import { observeStatements, type MigrationObservation } from '../inspect/locks.js';
+import { diffSnapshots, type Change } from '../diff/index.js';
+import { takeSnapshot, type Snapshot } from '../inspect/index.js';
+import { SchemaWatch } from '../inspect/fingerprint.js';
+import type { MigrationFile } from '../migrate/discover.js';
+import type { Workspace } from '../migrate/workspace.js';
+import type { Plan, PlannedMigration } from '../plan/index.js';
+
+/** The workspace's schema now, without the meta table. */
+function snapshot(ws: Workspace): Promise<Snapshot> {
+  return takeSnapshot(ws.client, { exclude: [ws.meta] });
+}
+
+/**
+ * Replays statements on a copy made by `ws.copy()`, observing locks and rewrites. The replay changes
+ * the copy as the migration changed the database, so the next migration's statements can follow on it.
+ */
+async function observe(
+  ws: Workspace,
+  copy: string,
+  statements: string[],
+): Promise<MigrationObservation | undefined> {
+  try {
+    return await observeStatements(ws.urlOf(copy), statements);
+  } catch {
+    return undefined;
+  }
+}
+
+export function notRun(m: PlannedMigration, reason?: string): MigrationReport {
+  return {
+    name: m.name,
+    file: m.file,
+    change: m.change,
+    up: null,
+    down: null,
+    reup: null,
+    reversible: null,
+    residue: [],
+    ...(reason ? { skipped: reason } : {}),
+  };
+}
+
+/**
+ * A full audit in three passes over the whole set: every `up`, every `down` in reverse, every
+ * `up` again, with a catalog fingerprint after each `up` of the first pass compared with one after
+ * each `down` of the second, so that each `down` is checked against the exact schema before its own
+ * `up` (a later `down` dropping a table cannot hide an earlier `down` that did nothing). It costs
+ * about what `db:migrate`, `db:migrate:undo:all` and `db:migrate` cost by hand. The fingerprint
+ * ignores column order as the schema diff does, so a `down` that re-adds a column (which comes back
+ * last) passes as it does in the per-migration round trip. A `down` that fails or leaves something
+ * behind is explained on the spot — its residue, and `up` run again on what it left, as the
+ * per-migration round trip does — and the pass goes on from the state before that migration's `up`,
+ * restored from a copy of the database saved during the first pass (one every few migrations) and
+ * the few `up`s since: only the migrations at fault cost more than the pass. Returns null, leaving
+ * the reports untouched, when something else is off (an `up` fails, a restored state or the second
+ * pass differs): the caller then runs the per-migration round trip, which pinpoints and explains it.
+ */
+async function fastAudit(
+  ws: Workspace,
+  added: PlannedMigration[],
+  reports: Map<string, MigrationReport>,
+  log: (line: string) => void,
+): Promise<{ initial: Snapshot; final: Snapshot } | null> {
+  const files = added.map((m) => m.head!);
+  const ups: StepReport[] = [];
+  const downs: StepReport[] = [];
+  const reups: StepReport[] = [];
+  /** Migrations whose down was not clean, explained during the reverse pass. */
+  const explained = new Map<number, Pick<MigrationReport, 'reup' | 'reversible' | 'residue' | 'reupDiff'>>();
+  /** Copies of the database after the first `j` ups, by `j`: where a restore starts. */
+  const saved = new Map<number, string>();
+  // A copy costs about as much as a few dozen ups (the worker and the inspection connection must let go
+  // of the database); a restore replays half the distance between copies on average. Copies every
+  // 2·√N migrations keep both small next to the passes, clean history or not.
+  const every = Math.max(20, Math.ceil(2 * Math.sqrt(files.length)));
+  /** Brings the database to the state after the first `j` ups (checked against the first pass). */
+  const restoreTo = async (j: number): Promise<boolean> => {
+    const from = Math.max(...[...saved.keys()].filter((k) => k <= j));
+    await ws.restore(saved.get(from)!);
+    watch.reset();
+    for (let k = from; k < j; k++) {
+      if (!(await ws.runner.up(files[k]!)).ok) return false;
+    }
+    return (await watch.take()) === marks[j];
+  };
+  const initial = await snapshot(ws);
+  // Event triggers log what each step touches, so a fingerprint costs what the step changed.
+  const watch = await SchemaWatch.start(() => ws.client, ws.meta);
+  const marks = [await watch.take()];
+  try {
+    saved.set(0, await ws.copy());
+    log(`Applying ${files.length} migrations`);
+    for (const [i, f] of files.entries()) {
+      log(`[${i + 1}/${files.length}] ${f.name}`);
+      const step = await ws.runner.up(f);
+      if (!step.ok) return null;
+      ups.push(step);
+      marks.push(await watch.take());
+      if ((i + 1) % every === 0 && i + 1 < files.length) saved.set(i + 1, await ws.copy());
+    }
+    const final = await snapshot(ws);
+    log(`Reverting ${files.length} migrations`);
+    for (let i = files.length - 1; i >= 0; i--) {
+      const step = await ws.runner.down(files[i]!);
+      downs[i] = step;
+      if (step.ok && (await watch.take()) === marks[i]) continue;
+      // Not clean: what did it leave, and does up run again on that (the enum-left-behind trap)?
+      log(
+        `${files[i]!.name}: down did not restore the schema; explaining it and restoring the state before it`,
+      );
+      const afterDown = await snapshot(ws);
+      const reup = step.ok ? await ws.runner.up(files[i]!) : null;
+      let reupDiff: Change[] = [];
+      if (reup?.ok && (await watch.take()) !== marks[i + 1]) {
+        // Up went through on the leftovers to something else than the first time: by how much?
+        const again = await snapshot(ws);
+        if (!(await restoreTo(i + 1))) return null;
+        reupDiff = diffSnapshots(await snapshot(ws), again);
+      }
+      if (!(await restoreTo(i))) return null;
+      const residue = diffSnapshots(await snapshot(ws), afterDown);
+      explained.set(i, {
+        reup,
+        reversible: step.ok && residue.length === 0,
+        residue,
+        ...(reupDiff.length ? { reupDiff } : {}),
+      });
+      // The copies past this point are of no more use: the pass only goes further back.
+      for (const [j, copy] of saved) {
+        if (j > i) {
+          saved.delete(j);
+          await ws.dropCopy(copy);
+        }
+      }
+    }
+    log(`Applying ${files.length} migrations again`);
+    for (const [i, f] of files.entries()) {
+      const step = await ws.runner.up(f);
+      if (!step.ok) return null;
+      reups[i] = step;
+    }
+    if (diffSnapshots(final, await snapshot(ws)).length) return null;
+    added.forEach((m, i) => {
+      Object.assign(reports.get(m.name)!, {
+        up: ups[i],
+        down: downs[i],
+        ...(explained.get(i) ?? { reup: reups[i], reversible: true, residue: [] }),
+      });
+    });
+    return { initial, final };
+  } finally {
+    await watch.stop();
+    for (const copy of saved.values()) await ws.dropCopy(copy);
+  }
+}
+
+/**
+ * The round trip: replay the base migrations, then for each new migration `up`, `down` (must
+ * restore the exact pre-`up` schema) and `up` again (must succeed and produce the same schema).
+ * A failed or leaky `down` does not poison later verdicts: the database is rebuilt to the exact
+ * state after that migration's `up` before the next one runs. Without a base, several new migrations
+ * go through the three-pass audit first (see `fastAudit`). Fills `reports` (one per planned migration,
+ * made with `notRun`); returns the schema before the new migrations and after them.
+ */
+export async function roundTrip(
+  ws: Workspace,
+  plan: Plan,
+  reports: Map<string, MigrationReport>,
+  replayFailures: ReplayFailure[],
+  baseReplay: CheckReport['baseReplay'],
+  log: (line: string) => void,
+): Promise<{ initial: Snapshot; final: Snapshot }> {
+  if (plan.baseMigrations.length) log(`Replaying ${plan.baseMigrations.length} base migrations`);
+  for (const m of plan.baseMigrations) {
+    const step = await ws.runner.up(m);
+    baseReplay.migrations++;
+    baseReplay.ms += step.ms;
+    baseReplay.statementMs += step.statements.reduce((sum, s) => sum + s.ms, 0);
+    if (!step.ok) {
+      replayFailures.push({ name: m.name, step, phase: 'base' });
+      const initial = await snapshot(ws);
+      return { initial, final: initial };
+    }
+  }
+  const added = plan.migrations.filter((m) => m.change === 'added');
+  if (!plan.base && added.length > 1) {
+    const fast = await fastAudit(ws, added, reports, log);
+    if (fast) return fast;
+    log('Something did not round-trip cleanly: checking each migration on its own');
+    const failure = await ws.rebuild(plan.baseMigrations);
+    if (failure) throw new Error(`Could not rebuild an empty database: ${failure.name} failed`);
+  }
+  const initial = await snapshot(ws);
+  const applied: MigrationFile[] = [...plan.baseMigrations];
+  let current = initial;
+  // Locks and rewrites are measured against the tables a PR's migration finds in place: its statements
+  // are replayed on a copy of the database as it was before its `up`. One copy serves them all: taken
+  // before the first new migration, it follows each one's replay. If a replay does not go through as
+  // the migration did, the copy no longer matches and the later migrations are judged by their SQL.
+  let observer = plan.base && added.length ? await ws.copy() : undefined;
+  const stopObserving = async () => {
+    if (observer) await ws.dropCopy(observer);
+    observer = undefined;
+  };
+  try {
+    for (const [i, m] of added.entries()) {
+      const file = m.head!;
+      const report = reports.get(m.name)!;
+      log(`[${i + 1}/${added.length}] ${m.name}`);
+      const up = (report.up = await ws.runner.up(file));
+      if (observer && up.ok) {
+        report.observation = await observe(
+          ws,
+          observer,
+          up.statements.map((s) => s.sql),
+        );
+        if (!report.observation || report.observation.statements.some((s) => s.error)) await stopObserving();
+      }
+      if (!up.ok) {
+        for (const rest of added.slice(i + 1)) {
+          reports.set(rest.name, notRun(rest, `not run: ${m.name} failed its up`));
+        }
+        current = await snapshot(ws);
+        break;
+      }
+      const afterUp = await snapshot(ws);
+      const down = (report.down = await ws.runner.down(file));
+      const afterDown = await snapshot(ws);
+      report.residue = diffSnapshots(current, afterDown);
+      report.reversible = down.ok && report.residue.length === 0;
+      // After a failed down the migration is still recorded as applied: running up again would only
+      // measure that, so re-up is judged only when down itself succeeded.
+      const reup = down.ok ? (report.reup = await ws.runner.up(file)) : null;
+      let reupDiff: Change[] = [];
+      if (reup?.ok) {
+        reupDiff = diffSnapshots(afterUp, await snapshot(ws));
+        if (reupDiff.length) report.reupDiff = reupDiff;
+      }
+      applied.push(file);
+      current = afterUp;
+      if (!report.reversible || !reup?.ok || reupDiff.length) {
+        // Continue from the exact schema this migration's first `up` produced.
+        const failure = await ws.rebuild(applied);
+        if (failure) {
+          replayFailures.push({ ...failure, phase: 'rebuild' });
+          break;
+        }
+        // A migration that is not deterministic rebuilds differently: judge the next one against
+        // the database it will actually run on.
+        current = await snapshot(ws);
+      }
+    }
+  } finally {
+    await stopObserving();
+  }
+  return { initial, final: current };
+}
