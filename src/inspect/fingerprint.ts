@@ -27,34 +27,41 @@ const USER_NS = `(SELECT oid FROM pg_namespace WHERE nspname NOT IN ('pg_catalog
  * Equal fingerprints therefore mean equal snapshots; different fingerprints may still be equal
  * schemas, so a difference must be confirmed with a full snapshot before it is reported.
  *
- * `$1`, `$2`, `$3`: the relation, type and function groups to read (NULL: all of them); `$4`: whether
- * to read the global group.
+ * With `some`, only the relation, type and function groups whose OIDs are `$1`, `$2` and `$3` are
+ * read (and not the global group); without it, all of them.
  */
-export function fingerprintQuery(excludeTable?: { schema: string; name: string }): string {
+export function fingerprintQuery(excludeTable?: { schema: string; name: string }, some = false): string {
   const meta = excludeTable
     ? `to_regclass(${literal(`${ident(excludeTable.schema)}.${ident(excludeTable.name)}`)})`
     : 'NULL::regclass';
-  // A relation's group: the table an index belongs to, else the relation itself.
+  // The relations to read: every one in a user schema, or the groups asked for and their indexes
+  // (looked up by OID, so that a step's fingerprint does not scan the catalogs).
+  const relations = some
+    ? `(SELECT DISTINCT unnest($1::oid[])) g(grp) CROSS JOIN LATERAL
+         (SELECT g.grp AS oid UNION ALL SELECT indexrelid FROM pg_index WHERE indrelid = g.grp) m
+         JOIN pg_class c ON c.oid = m.oid`
+    : 'pg_class c';
+  const global = some ? 'false' : 'true';
   return `
 WITH meta AS (SELECT ${meta} AS oid),
 rels AS MATERIALIZED (
-  SELECT c.oid, c.relkind, coalesce(i.indrelid, c.oid) AS grp FROM pg_class c
+  SELECT c.oid, c.relkind, coalesce(i.indrelid, c.oid) AS grp FROM ${relations}
     LEFT JOIN pg_index i ON i.indexrelid = c.oid
   WHERE c.relnamespace IN ${USER_NS}
     AND c.oid IS DISTINCT FROM (SELECT oid FROM meta)
-    AND i.indrelid IS DISTINCT FROM (SELECT oid FROM meta)
+    AND (i.indrelid IS NULL OR i.indrelid IS DISTINCT FROM (SELECT oid FROM meta))
     AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass
-                    AND d.refobjid = (SELECT oid FROM meta))
-    AND ($1::oid[] IS NULL OR coalesce(i.indrelid, c.oid) = ANY($1::oid[]))),
+                    AND d.refobjid = (SELECT oid FROM meta))),
 types AS MATERIALIZED (
-  SELECT t.oid FROM pg_type t WHERE t.typnamespace IN ${USER_NS} AND t.typelem = 0 AND t.typrelid = 0
-    AND ($2::oid[] IS NULL OR t.oid = ANY($2::oid[]))),
+  SELECT t.oid FROM ${some ? '(SELECT DISTINCT unnest($2::oid[])) g(oid) JOIN pg_type t ON t.oid = g.oid' : 'pg_type t'}
+  WHERE t.typnamespace IN ${USER_NS} AND t.typelem = 0 AND t.typrelid = 0),
 procs AS MATERIALIZED (
-  SELECT p.oid FROM pg_proc p WHERE p.pronamespace IN ${USER_NS} AND ($3::oid[] IS NULL OR p.oid = ANY($3::oid[]))),
+  SELECT p.oid FROM ${some ? '(SELECT DISTINCT unnest($3::oid[])) g(oid) JOIN pg_proc p ON p.oid = g.oid' : 'pg_proc p'}
+  WHERE p.pronamespace IN ${USER_NS}),
 rows(kind, grp, member, x) AS (
-  SELECT 'g', 0::oid, NULL, 'n' || row(n.nspname, n.nspacl)::text FROM pg_namespace n WHERE $4 AND n.oid IN ${USER_NS}
+  SELECT 'g', 0::oid, NULL, 'n' || row(n.nspname, n.nspacl)::text FROM pg_namespace n WHERE ${global} AND n.oid IN ${USER_NS}
   UNION ALL
-  SELECT 'g', 0, NULL, 'x' || row(x.extname, x.extversion, x.extnamespace::regnamespace)::text FROM pg_extension x WHERE $4
+  SELECT 'g', 0, NULL, 'x' || row(x.extname, x.extversion, x.extnamespace::regnamespace)::text FROM pg_extension x WHERE ${global}
   UNION ALL
   SELECT 'r', r.grp, 'pg_class:' || c.oid, 'c' || row(c.oid::regclass, c.relkind, c.relpersistence, c.reloftype::regtype,
     c.relispartition, c.relrowsecurity, c.relforcerowsecurity, c.relreplident, c.reloptions, c.relacl,
@@ -77,7 +84,7 @@ rows(kind, grp, member, x) AS (
     FROM rels r JOIN pg_index i ON i.indexrelid = r.oid
   UNION ALL
   SELECT 'r', r.grp, NULL, 't' || row(t.oid::regtype, t.typtype, t.typacl)::text
-    FROM rels r JOIN pg_type t ON t.typrelid = r.oid AND t.typelem = 0
+    FROM rels r JOIN pg_class c ON c.oid = r.oid JOIN pg_type t ON t.oid = c.reltype
   UNION ALL
   SELECT 't', t.oid, NULL, 't' || row(t.oid::regtype, t.typtype, t.typbasetype::regtype, t.typtypmod, t.typnotnull,
     t.typdefault, t.typcollation::regcollation, t.typacl,
@@ -137,7 +144,7 @@ rows(kind, grp, member, x) AS (
     FROM procs s JOIN pg_description d ON d.classoid = 'pg_proc'::regclass AND d.objoid = s.oid
   UNION ALL
   SELECT 'g', 0, NULL, 'd' || row(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text
-    FROM pg_description d WHERE $4 AND d.objoid >= 16384
+    FROM pg_description d WHERE ${global} AND d.objoid >= 16384
       AND d.classoid NOT IN ('pg_class'::regclass, 'pg_constraint'::regclass, 'pg_trigger'::regclass,
                              'pg_type'::regclass, 'pg_proc'::regclass)
 )
@@ -153,24 +160,30 @@ FROM rows GROUP BY kind, grp`;
  * table's rename changes how a foreign key to it, a view on it or a sequence it owns is printed).
  * `$1`: the touched entries as `classid:oid` strings.
  */
+
 const GROUPS_OF = `
-WITH touched AS (SELECT split_part(t, ':', 1)::oid AS classid, split_part(t, ':', 2)::oid AS objid FROM unnest($1::text[]) t),
-objects AS (
+WITH touched AS MATERIALIZED (
+  SELECT split_part(t, ':', 1)::oid AS classid, split_part(t, ':', 2)::oid AS objid FROM unnest($1::text[]) t),
+objects AS MATERIALIZED (
   SELECT classid, objid FROM touched
   UNION
-  SELECT d.classid, d.objid FROM pg_depend d JOIN touched t ON d.refclassid = t.classid AND d.refobjid = t.objid
+  SELECT d.classid, d.objid FROM touched t CROSS JOIN LATERAL
+    (SELECT classid, objid FROM pg_depend WHERE refclassid = t.classid AND refobjid = t.objid) d
 )
-SELECT 'r' AS kind, coalesce(i.indrelid, c.oid) AS grp FROM objects o JOIN pg_class c ON o.classid = 'pg_class'::regclass AND c.oid = o.objid
-  LEFT JOIN pg_index i ON i.indexrelid = c.oid
-UNION SELECT 'r', a.adrelid FROM objects o JOIN pg_attrdef a ON o.classid = 'pg_attrdef'::regclass AND a.oid = o.objid
-UNION SELECT CASE WHEN k.conrelid <> 0 THEN 'r' ELSE 't' END, CASE WHEN k.conrelid <> 0 THEN k.conrelid ELSE k.contypid END
-  FROM objects o JOIN pg_constraint k ON o.classid = 'pg_constraint'::regclass AND k.oid = o.objid
-UNION SELECT CASE WHEN t.typrelid <> 0 THEN 'r' ELSE 't' END, CASE WHEN t.typrelid <> 0 THEN t.typrelid ELSE t.oid END
-  FROM objects o JOIN pg_type t ON o.classid = 'pg_type'::regclass AND t.oid = o.objid
-UNION SELECT 'p', p.oid FROM objects o JOIN pg_proc p ON o.classid = 'pg_proc'::regclass AND p.oid = o.objid
-UNION SELECT 'r', g.tgrelid FROM objects o JOIN pg_trigger g ON o.classid = 'pg_trigger'::regclass AND g.oid = o.objid
-UNION SELECT 'r', w.ev_class FROM objects o JOIN pg_rewrite w ON o.classid = 'pg_rewrite'::regclass AND w.oid = o.objid
-UNION SELECT 'r', y.polrelid FROM objects o JOIN pg_policy y ON o.classid = 'pg_policy'::regclass AND y.oid = o.objid`;
+SELECT g.kind, g.grp FROM objects o CROSS JOIN LATERAL (
+  SELECT 'r', coalesce((SELECT indrelid FROM pg_index WHERE indexrelid = c.oid), c.oid)
+    FROM pg_class c WHERE o.classid = 'pg_class'::regclass AND c.oid = o.objid
+  UNION ALL SELECT 'r', adrelid FROM pg_attrdef WHERE o.classid = 'pg_attrdef'::regclass AND oid = o.objid
+  UNION ALL SELECT CASE WHEN conrelid <> 0 THEN 'r' ELSE 't' END, CASE WHEN conrelid <> 0 THEN conrelid ELSE contypid END
+    FROM pg_constraint WHERE o.classid = 'pg_constraint'::regclass AND oid = o.objid
+  UNION ALL SELECT CASE WHEN typrelid <> 0 THEN 'r' ELSE 't' END, CASE WHEN typrelid <> 0 THEN typrelid ELSE oid END
+    FROM pg_type WHERE o.classid = 'pg_type'::regclass AND oid = o.objid
+  UNION ALL SELECT 'p', oid FROM pg_proc WHERE o.classid = 'pg_proc'::regclass AND oid = o.objid
+  UNION ALL SELECT 'r', tgrelid FROM pg_trigger WHERE o.classid = 'pg_trigger'::regclass AND oid = o.objid
+  UNION ALL SELECT 'r', ev_class FROM pg_rewrite WHERE o.classid = 'pg_rewrite'::regclass AND oid = o.objid
+  UNION ALL SELECT 'r', polrelid FROM pg_policy WHERE o.classid = 'pg_policy'::regclass AND oid = o.objid
+) g(kind, grp)
+GROUP BY 1, 2`;
 
 /** Catalogs whose entries belong to a group; DDL on anything else (a schema, an extension, a GRANT) re-reads all. */
 const GROUPED = new Set([
@@ -236,12 +249,15 @@ export class SchemaWatch {
   private readonly owners = new Map<string, string>();
   private readonly total = Buffer.alloc(16);
   private stale = true;
+  private readonly someQuery: string;
 
   private constructor(
     private readonly connect: () => pg.ClientBase,
-    private readonly query: string,
+    private readonly excludeTable: { schema: string; name: string } | undefined,
     private readonly incremental: boolean,
-  ) {}
+  ) {
+    this.someQuery = fingerprintQuery(excludeTable, true);
+  }
 
   /**
    * Starts watching the database `client()` is connected to (the function is asked again at each
@@ -251,7 +267,6 @@ export class SchemaWatch {
     client: () => pg.ClientBase,
     excludeTable?: { schema: string; name: string },
   ): Promise<SchemaWatch> {
-    const query = fingerprintQuery(excludeTable);
     let incremental = false;
     try {
       const { rows } = await client().query<{ rolsuper: boolean }>(
@@ -266,7 +281,7 @@ export class SchemaWatch {
         .query('ROLLBACK')
         .catch(() => undefined);
     }
-    return new SchemaWatch(client, query, incremental);
+    return new SchemaWatch(client, excludeTable, incremental);
   }
 
   /** Whether the event triggers are in place (each step then reads only what it touched). */
@@ -276,7 +291,7 @@ export class SchemaWatch {
 
   /** A watch that reads everything at every step (no triggers are created). */
   static once(client: pg.ClientBase, excludeTable?: { schema: string; name: string }): SchemaWatch {
-    return new SchemaWatch(() => client, fingerprintQuery(excludeTable), false);
+    return new SchemaWatch(() => client, excludeTable, false);
   }
 
   /** The fingerprint of the schema now. */
@@ -285,7 +300,11 @@ export class SchemaWatch {
     let entries: string[] | null = null;
     if (this.incremental) {
       try {
-        const { rows } = await client.query<{ armed: number; entries: string[] }>(DRAIN, [TRIGGERS]);
+        const { rows } = await client.query<{ armed: number; entries: string[] }>({
+          name: 'schemabot-watch-drain',
+          text: DRAIN,
+          values: [TRIGGERS],
+        });
         if (rows[0]!.armed === TRIGGERS.length) entries = rows[0]!.entries;
       } catch {
         entries = null;
@@ -319,7 +338,7 @@ export class SchemaWatch {
   }
 
   private async readAll(client: pg.ClientBase): Promise<void> {
-    const { rows } = await client.query<GroupRow>(this.query, [null, null, null, true]);
+    const { rows } = await client.query<GroupRow>(fingerprintQuery(this.excludeTable));
     this.groups.clear();
     this.owners.clear();
     this.total.fill(0);
@@ -330,10 +349,12 @@ export class SchemaWatch {
   private async readTouched(client: pg.ClientBase, entries: string[]): Promise<void> {
     // Groups of entries that still exist (and of their dependents), and of entries that were dropped.
     const wanted = { r: new Set<string>(), t: new Set<string>(), p: new Set<string>() };
-    const { rows } = await client.query<{ kind: 'r' | 't' | 'p'; grp: string }>(GROUPS_OF, [
-      entries.map(withClassOid),
-    ]);
-    for (const r of rows) wanted[r.kind].add(r.grp);
+    const { rows } = await client.query<{ kind: 'r' | 't' | 'p'; grp: string }>({
+      name: 'schemabot-watch-groups',
+      text: GROUPS_OF,
+      values: [entries.map(withClassOid)],
+    });
+    for (const r of rows) wanted[r.kind].add(String(r.grp));
     for (const e of entries) {
       const key = this.owners.get(e) ?? this.groupKeyOf(e);
       if (!key) continue;
@@ -343,7 +364,12 @@ export class SchemaWatch {
     const keys = [...wanted.r].map((g) => `r:${g}`);
     keys.push(...[...wanted.t].map((g) => `t:${g}`), ...[...wanted.p].map((g) => `p:${g}`));
     if (!keys.length) return;
-    const read = await client.query<GroupRow>(this.query, [[...wanted.r], [...wanted.t], [...wanted.p], false]);
+    // Prepared once per connection: planning this query costs more than running it on a few groups.
+    const read = await client.query<GroupRow>({
+      name: `schemabot-watch-${createHash('md5').update(this.someQuery).digest('hex').slice(0, 12)}`,
+      text: this.someQuery,
+      values: [[...wanted.r], [...wanted.t], [...wanted.p]],
+    });
     for (const key of keys) this.drop(key);
     for (const row of read.rows) this.put(row);
   }
@@ -351,7 +377,8 @@ export class SchemaWatch {
   /** A relation, type or function entry is its own group's key when it was a group of its own. */
   private groupKeyOf(entry: string): string | undefined {
     const [catalog, oid] = entry.split(':');
-    const kind = catalog === 'pg_class' ? 'r' : catalog === 'pg_type' ? 't' : catalog === 'pg_proc' ? 'p' : null;
+    const kind =
+      catalog === 'pg_class' ? 'r' : catalog === 'pg_type' ? 't' : catalog === 'pg_proc' ? 'p' : null;
     return kind && this.groups.has(`${kind}:${oid}`) ? `${kind}:${oid}` : undefined;
   }
 
