@@ -1,7 +1,8 @@
 /**
  * Growth with the history: a full audit of generated histories of increasing length, each step's
- * statements trivial, so that what grows faster than the number of migrations shows. Prints each
- * size's wall time, its time per migration and the ratio of the largest to the smallest.
+ * statements trivial, so that what grows faster than the number of migrations shows, and a PR check
+ * that adds one migration to each history. Prints each size's wall time, its time per migration, the
+ * peak resident memory of Schemabot's whole process tree, and the ratio of the largest to the smallest.
  *
  *   npx tsx bench/scale.ts [--scale 250,2000] [--runs 1]
  */
@@ -10,7 +11,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startPostgres } from '../src/postgres/index.js';
+import { startPostgres, type PostgresServer } from '../src/postgres/index.js';
 import { run } from './child.js';
 import { generateMigrations } from './generate.js';
 
@@ -24,7 +25,8 @@ const SIZES = arg('scale', '250,2000').split(',').map(Number);
 const RUNS = Number(arg('runs', '1'));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-function makeRepo(n: number): string {
+/** A repository whose first commit holds all but the last migration, and the second that one. */
+function makeRepo(n: number): { dir: string; base: string } {
   const dir = mkdtempSync(join(tmpdir(), 'schemabot-scale-'));
   const files: Record<string, string> = {
     'package.json': '{"name":"bench-app","private":true}',
@@ -32,6 +34,12 @@ function makeRepo(n: number): string {
     'config/config.json': JSON.stringify({ development: { dialect: 'postgres', logging: false } }),
     ...generateMigrations(n),
   };
+  const last = Object.keys(files)
+    .filter((p) => p.startsWith('migrations/'))
+    .sort()
+    .pop()!;
+  const lastText = files[last]!;
+  delete files[last];
   for (const [p, t] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, p)), { recursive: true });
     writeFileSync(join(dir, p), t);
@@ -44,47 +52,78 @@ function makeRepo(n: number): string {
     GIT_COMMITTER_NAME: 'b',
     GIT_COMMITTER_EMAIL: 'b@b',
   };
-  for (const a of [
-    ['init', '-q'],
-    ['add', '-A'],
-    ['commit', '-qm', 'history'],
-  ])
-    execFileSync('git', a, { cwd: dir, env });
-  return dir;
+  const git = (...a: string[]) => execFileSync('git', a, { cwd: dir, env, encoding: 'utf8' }).trim();
+  git('init', '-q');
+  git('add', '-A');
+  git('commit', '-qm', 'history');
+  const base = git('rev-parse', 'HEAD');
+  writeFileSync(join(dir, last), lastText);
+  git('add', '-A');
+  git('commit', '-qm', 'one more');
+  return { dir, base };
+}
+
+interface Row {
+  n: number;
+  ms: number;
+  msPerMigration: number;
+  peakRssMiB: number;
+  prCheckMs: number;
+  prCheckPeakRssMiB: number;
+}
+
+async function check(
+  server: PostgresServer,
+  dir: string,
+  base?: string,
+): Promise<{ ms: number; rss: number }> {
+  const json = join(dir, 'report.json');
+  const args = [
+    CLI,
+    'check',
+    '--cwd',
+    dir,
+    '--postgres',
+    'url',
+    '--postgres-url',
+    server.url(),
+    '--json',
+    json,
+  ];
+  if (base) args.push('--base', base);
+  const res = await run(process.execPath, args);
+  if (res.status !== 0) throw new Error(`check failed (exit ${res.status}): ${res.stderr}`);
+  if (!(JSON.parse(readFileSync(json, 'utf8')) as { ok: boolean }).ok) throw new Error('verdict not ok');
+  return { ms: res.ms, rss: res.peakRssMiB };
 }
 
 async function main(): Promise<void> {
   const server = await startPostgres({ provider: 'local', version: 15 });
-  const rows: { n: number; ms: number; msPerMigration: number }[] = [];
+  const rows: Row[] = [];
   try {
     for (const n of SIZES) {
-      const dir = makeRepo(n);
-      const times: number[] = [];
+      const { dir, base } = makeRepo(n);
+      const audits: { ms: number; rss: number }[] = [];
+      const prs: { ms: number; rss: number }[] = [];
       for (let r = 0; r < RUNS; r++) {
-        const json = join(dir, 'report.json');
-        const res = await run(process.execPath, [
-          CLI,
-          'check',
-          '--cwd',
-          dir,
-          '--postgres',
-          'url',
-          '--postgres-url',
-          server.url(),
-          '--json',
-          json,
-        ]);
-        times.push(res.ms);
-        if (res.status !== 0)
-          throw new Error(`full audit of ${n} failed (exit ${res.status}): ${res.stderr}`);
-        if (!(JSON.parse(readFileSync(json, 'utf8')) as { ok: boolean }).ok)
-          throw new Error('verdict not ok');
+        audits.push(await check(server, dir));
+        prs.push(await check(server, dir, base));
       }
       rmSync(dir, { recursive: true, force: true });
-      const ms = median(times);
-      rows.push({ n, ms, msPerMigration: ms / n });
+      const ms = median(audits.map((a) => a.ms));
+      const row: Row = {
+        n,
+        ms,
+        msPerMigration: ms / n,
+        peakRssMiB: Math.max(...audits.map((a) => a.rss)),
+        prCheckMs: median(prs.map((a) => a.ms)),
+        prCheckPeakRssMiB: Math.max(...prs.map((a) => a.rss)),
+      };
+      rows.push(row);
       console.log(
-        `full audit N=${String(n).padStart(5)}  ${(ms / 1000).toFixed(1)} s  (${(ms / n).toFixed(1)} ms per migration)`,
+        `N=${String(n).padStart(5)}  full audit ${(ms / 1000).toFixed(1)} s (${(ms / n).toFixed(1)} ms per migration, ` +
+          `peak ${row.peakRssMiB.toFixed(0)} MiB) · PR check adding 1: ${(row.prCheckMs / 1000).toFixed(1)} s ` +
+          `(peak ${row.prCheckPeakRssMiB.toFixed(0)} MiB)`,
       );
     }
   } finally {

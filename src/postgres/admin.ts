@@ -47,11 +47,22 @@ export async function serverVersion(client: pg.ClientBase): Promise<ServerInfo> 
   return { version: row.v.split(' ')[0]!, major: Math.floor(Number(row.n) / 10000) };
 }
 
-export async function createDatabase(adminUrl: string, name: string, template?: string): Promise<void> {
+/**
+ * Creates `name`, empty or as a copy of `template`. `fileCopy`: the server is a throwaway one run
+ * without fsync (PostgreSQL 15 and later), where copying the template's files is about twice as fast as
+ * the default of writing every block through the WAL (whose gain, no checkpoint, is nil without fsync).
+ */
+export async function createDatabase(
+  adminUrl: string,
+  name: string,
+  template?: string,
+  options: { fileCopy?: boolean } = {},
+): Promise<void> {
   await withClient(adminUrl, (c) =>
     c.query(
       `CREATE DATABASE ${quoteIdent(name)}` +
-        (template ? ` TEMPLATE ${quoteIdent(template)}` : ' TEMPLATE template0'),
+        (template ? ` TEMPLATE ${quoteIdent(template)}` : ' TEMPLATE template0') +
+        (template && options.fileCopy ? ' STRATEGY FILE_COPY' : ''),
     ),
   );
 }

@@ -209,7 +209,7 @@ export class ContainerPostgres implements PostgresServer {
 
   async createDatabase(options: { name?: string; template?: string } = {}): Promise<string> {
     const name = options.name ?? throwawayName();
-    await createDatabase(this.maintenanceUrl, name, options.template);
+    await createDatabase(this.maintenanceUrl, name, options.template, { fileCopy: this.major >= 15 });
     return name;
   }
 

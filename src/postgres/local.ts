@@ -451,7 +451,7 @@ export class LocalPostgres implements PostgresServer {
 
   async createDatabase(options: { name?: string; template?: string } = {}): Promise<string> {
     const name = options.name ?? throwawayName();
-    await createDatabase(this.url(), name, options.template);
+    await createDatabase(this.url(), name, options.template, { fileCopy: this.major >= 15 });
     return name;
   }
 

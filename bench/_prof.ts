@@ -1,0 +1,22 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync, mkdirSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { startPostgres } from '../src/postgres/index.js';
+import { generateMigrations } from './generate.js';
+const n = Number(process.argv[2] ?? 300);
+const dir = mkdtempSync(join(tmpdir(), 'sb-prof-'));
+const files = { 'package.json': '{"name":"x","private":true}', 'config/config.json': JSON.stringify({ development: { dialect: 'postgres', logging: false } }), ...generateMigrations(n) };
+for (const [p, t] of Object.entries(files)) { mkdirSync(dirname(join(dir, p)), { recursive: true }); writeFileSync(join(dir, p), t as string); }
+symlinkSync(join(process.cwd(), 'node_modules'), join(dir, 'node_modules'));
+execFileSync('git', ['init', '-q'], { cwd: dir }); execFileSync('git', ['add', '-A'], { cwd: dir }); execFileSync('git', ['-c', 'user.name=a', '-c', 'user.email=a@a', 'commit', '-qm', 'x'], { cwd: dir });
+const server = await startPostgres({ provider: 'local', version: 15 });
+const t0 = performance.now();
+const args = [...(process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof/cpu'] : []), 'dist/cli.js', 'check', '--cwd', dir, '--postgres', 'url', '--postgres-url', server.url(), '--json', join(dir, 'r.json')];
+const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+let last = '';
+const onLine = (d: Buffer) => { for (const l of d.toString().split('\n')) if (l && !/^\[\d+\//.test(l)) console.log(((performance.now() - t0) / 1000).toFixed(2).padStart(7), l.slice(0, 120)); };
+child.stdout.on('data', onLine); child.stderr.on('data', onLine);
+await new Promise((r) => child.on('exit', r));
+console.log('total', ((performance.now() - t0) / 1000).toFixed(2));
+await server.stop();
