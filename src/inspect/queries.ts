@@ -7,6 +7,10 @@
  */
 
 import { WATCH_SCHEMA } from './fingerprint.js';
+import type { ConstraintType, DomainInfo, FunctionInfo, PolicyInfo, Privileges, TypeInfo } from './types.js';
+
+/** An OID as `pg` returns it (a number); compared as a string. */
+export type Oid = number | string;
 
 /** A schema that holds user objects (not the system's, not a temporary or TOAST schema). */
 const userSchema = (n: string): string =>
@@ -44,10 +48,24 @@ FROM pg_namespace n
 WHERE ${userSchema('n')} AND ${notFromExtension('pg_namespace', 'n.oid')}
 ORDER BY n.nspname COLLATE "C"`;
 
+/** A row of `schemasQuery`. OIDs come back as numbers; they only join rows. */
+export interface SchemaRow {
+  oid: Oid;
+  name: string;
+  privileges: Privileges | null;
+}
+
 export const extensionsQuery = `
 SELECT x.oid, quote_ident(x.extname) AS name, quote_ident(n.nspname) AS schema, x.extversion AS version
 FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace
 ORDER BY x.extname COLLATE "C"`;
+
+export interface ExtensionRow {
+  oid: Oid;
+  name: string;
+  schema: string;
+  version: string;
+}
 
 export const relationsQuery = `
 SELECT c.oid, c.relkind AS kind, n.nspname AS raw_schema, c.relname AS raw_name,
@@ -82,6 +100,36 @@ LEFT JOIN LATERAL (SELECT d.refobjid, d.refobjsubid FROM pg_depend d
                    LIMIT 1) own ON true
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S') AND ${userSchema('n')} AND ${notFromExtension('pg_class', 'c.oid')}
 ORDER BY n.nspname COLLATE "C", c.relname COLLATE "C"`;
+
+/** A table, partitioned table, view, materialized view or sequence (`kind`), with its sequence settings. */
+export interface RelationRow {
+  oid: Oid;
+  kind: 'r' | 'p' | 'v' | 'm' | 'S';
+  raw_schema: string;
+  raw_name: string;
+  schema: string;
+  name: string;
+  unlogged: boolean;
+  row_security: boolean;
+  force_row_security: boolean;
+  replica_identity: string;
+  options: string[];
+  partition_key: string | null;
+  partition_bound: string | null;
+  is_partition: boolean;
+  parents: Oid[];
+  view_definition: string | null;
+  privileges: Privileges | null;
+  seq_type: string | null;
+  seq_start: string | null;
+  seq_increment: string | null;
+  seq_min: string | null;
+  seq_max: string | null;
+  seq_cache: string | null;
+  seq_cycle: boolean | null;
+  owner_relation: Oid | null;
+  owner_column: number | null;
+}
 
 /** Columns of tables, views and materialized views; each distinct type is formatted once. */
 export const columnsQuery = `
@@ -118,6 +166,23 @@ JOIN pg_type t ON t.oid = col.atttypid
 LEFT JOIN pg_attrdef ad ON ad.adrelid = col.attrelid AND ad.adnum = col.attnum
 ORDER BY col.attrelid, col.attnum`;
 
+export interface ColumnRow {
+  relation: Oid;
+  number: number;
+  name: string;
+  type: string;
+  nullable: boolean;
+  default: string | null;
+  identity: 'always' | 'by default' | null;
+  generated: string | null;
+  collation: string | null;
+  storage: string | null;
+  compression: string | null;
+  statistics: number | null;
+  options: string[];
+  privileges: Privileges | null;
+}
+
 const fkAction = (col: string): string =>
   `CASE ${col} WHEN 'a' THEN 'NO ACTION' WHEN 'r' THEN 'RESTRICT' WHEN 'c' THEN 'CASCADE' WHEN 'n' THEN 'SET NULL'
    WHEN 'd' THEN 'SET DEFAULT' END`;
@@ -153,6 +218,28 @@ WHERE con.contype IN ('p', 'u', 'f', 'c', 'x') AND con.conparentid = 0
   AND (con.conislocal OR con.coninhcount = 0) AND ${userSchema('n')}
 ORDER BY con.conname COLLATE "C"`;
 
+export interface ConstraintRow {
+  oid: Oid;
+  relation: Oid;
+  name: string;
+  type: ConstraintType;
+  definition: string;
+  column_numbers: number[] | null;
+  referenced_relation: Oid;
+  referenced_numbers: number[] | null;
+  referenced_table: string | null;
+  on_update: string | null;
+  on_delete: string | null;
+  match: string | null;
+  deferrable: boolean;
+  deferred: boolean;
+  validated: boolean;
+  no_inherit: boolean;
+  index_method: string | null;
+  index_options: string[];
+  clustered: boolean;
+}
+
 /** Indexes that do not back a constraint and are not partitions of a partitioned index. */
 export const indexesQuery = `
 SELECT ic.oid, i.indrelid AS relation, ${qualified('n', 'ic.relname')} AS name,
@@ -166,6 +253,18 @@ WHERE NOT ic.relispartition AND ${userSchema('n')}
   AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid
                   AND con.contype IN ('p', 'u', 'x'))
 ORDER BY n.nspname COLLATE "C", ic.relname COLLATE "C"`;
+
+export interface IndexRow {
+  oid: Oid;
+  relation: Oid;
+  name: string;
+  definition: string;
+  unique: boolean;
+  method: string;
+  predicate: string | null;
+  valid: boolean;
+  clustered: boolean;
+}
 
 /** User triggers: not the internal ones behind foreign keys, not clones on partitions. */
 export const triggersQuery = `
@@ -181,6 +280,17 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND ${userSchema('n')}
 ORDER BY t.tgname COLLATE "C"`;
 
+export interface TriggerRow {
+  oid: Oid;
+  relation: Oid;
+  name: string;
+  /** `tgtype`: the bits of timing, events and level. */
+  type: number;
+  function: string;
+  enabled: string;
+  definition: string;
+}
+
 export const policiesQuery = `
 SELECT p.oid, p.polrelid AS relation, quote_ident(p.polname) AS name,
        CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE'
@@ -195,6 +305,17 @@ JOIN pg_class c ON c.oid = p.polrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE ${userSchema('n')}
 ORDER BY p.polname COLLATE "C"`;
+
+export interface PolicyRow {
+  oid: Oid;
+  relation: Oid;
+  name: string;
+  command: PolicyInfo['command'];
+  permissive: boolean;
+  roles: string[] | null;
+  using: string | null;
+  with_check: string | null;
+}
 
 /** Enums, domains, composite types (not a table's row type) and range types. */
 export const typesQuery = `
@@ -242,6 +363,27 @@ WHERE t.typtype IN ('e', 'd', 'c', 'r') AND ${userSchema('n')} AND ${notFromExte
   AND (t.typtype <> 'c' OR (SELECT tc.relkind FROM pg_class tc WHERE tc.oid = t.typrelid) = 'c')
 ORDER BY n.nspname COLLATE "C", t.typname COLLATE "C"`;
 
+/** An enum (`e`), domain (`d`), composite (`c`) or range (`r`) type; the columns of other kinds are null. */
+export interface TypeRow {
+  oid: Oid;
+  kind: 'e' | 'd' | 'c' | 'r';
+  name: string;
+  privileges: Privileges | null;
+  labels: string[] | null;
+  base_type: string | null;
+  default: string | null;
+  not_null: boolean;
+  collation: string | null;
+  constraints: DomainInfo['constraints'] | null;
+  attributes: TypeInfo['attributes'] | null;
+  subtype: string | null;
+  subtype_opclass: string | null;
+  range_collation: string | null;
+  canonical: string | null;
+  subtype_diff: string | null;
+  relation: Oid;
+}
+
 export const functionsQuery = `
 SELECT p.oid, ${qualified('n', 'p.proname')} || '(' || oidvectortypes(p.proargtypes) || ')' AS name,
        CASE p.prokind WHEN 'f' THEN 'function' WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate'
@@ -271,7 +413,35 @@ WHERE ${userSchema('n')} AND ${notFromExtension('pg_proc', 'p.oid')}
                   AND d.deptype = 'i')
 ORDER BY n.nspname COLLATE "C", p.proname COLLATE "C", oidvectortypes(p.proargtypes) COLLATE "C"`;
 
+export interface FunctionRow {
+  oid: Oid;
+  name: string;
+  kind: FunctionInfo['kind'];
+  arguments: string;
+  returns: string | null;
+  language: string;
+  volatility: FunctionInfo['volatility'];
+  strict: boolean;
+  security_definer: boolean;
+  leakproof: boolean;
+  parallel: FunctionInfo['parallel'];
+  cost: number;
+  rows: number;
+  config: string[];
+  definition: string | null;
+  aggregate: Record<string, unknown> | null;
+  privileges: Privileges | null;
+}
+
 /** Comments on user objects (OIDs from 16384 on are never the system's). */
 export const commentsQuery = `
 SELECT d.classoid::regclass::text AS catalog, d.objoid AS oid, d.objsubid AS sub, d.description AS text
 FROM pg_description d WHERE d.objoid >= 16384`;
+
+export interface CommentRow {
+  /** The catalog of the commented object, as `regclass` prints it (`pg_class`). */
+  catalog: string;
+  oid: Oid;
+  sub: number;
+  text: string;
+}
