@@ -1,3 +1,7 @@
+import { readFileSync } from 'node:fs';
+import type { Plan } from '../plan/index.js';
+import { loadSqlParser } from './sql.js';
+import type { MigrationReport } from './types.js';
 import type { MigrationObservation, RelationLock, StatementObservation } from '../inspect/locks.js';
 import type { HazardConfig } from './config.js';
 import { RULES } from './rules/index.js';
@@ -376,4 +380,40 @@ export function hazardFindings(
   }
   for (const rule of active) rule.onEnd?.call(rule, base);
   return out;
+}
+
+/**
+ * The hazard rules for a PR's new migrations, on the measured replay of each one's statements
+ * against the schema it finds (the SQL alone where the replay could not run).
+ */
+export async function migrationHazards(
+  plan: Plan,
+  migrations: MigrationReport[],
+  postgresMajor: number,
+  config: HazardConfig,
+): Promise<{ hazards: Finding[]; sources: Map<string, string> }> {
+  const sources = new Map<string, string>();
+  for (const m of plan.migrations) {
+    const path = m.head?.path ?? m.base?.path;
+    if (path) sources.set(m.file, readFileSync(path, 'utf8'));
+  }
+  // A full audit starts from an empty database: there is no live table for a lock to block.
+  if (!plan.base) return { hazards: [], sources };
+  const judged = migrations.filter((m) => m.up?.ok && m.up.statements.length);
+  if (!judged.length) return { hazards: [], sources };
+  const parser = await loadSqlParser();
+  const hazards = judged.flatMap((m) =>
+    hazardFindings(
+      {
+        parser,
+        migration: m.name,
+        file: m.file,
+        statements: m.up!.statements.map((s) => ({ sql: s.sql, line: s.line })),
+        observation: m.observation,
+        postgresMajor,
+      },
+      config,
+    ),
+  );
+  return { hazards, sources };
 }

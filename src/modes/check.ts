@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { assess } from '../assess/index.js';
-import { loadConfig, type HazardConfig } from '../assess/config.js';
-import { hazardFindings } from '../assess/hazards.js';
+import { loadConfig } from '../assess/config.js';
+import { migrationHazards } from '../assess/hazards.js';
 import { loadSqlParser } from '../assess/sql.js';
 import type { Finding } from '../assess/types.js';
 import type { CheckReport, MigrationReport, ModelsSection, ReplayFailure } from '../assess/types.js';
@@ -80,7 +79,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
       const { initial, final } = await roundTrip(ws, plan, reports, replayFailures, baseReplay, log);
       const changes = diffSnapshots(initial, final);
       const migrations = plan.migrations.map((m) => reports.get(m.name)!);
-      const { hazards, sources } = await readHazards(plan, migrations, server.major, config);
+      const { hazards, sources } = await migrationHazards(plan, migrations, server.major, config);
       const models =
         !allRan(migrations, replayFailures) || options.modelsMode === 'off'
           ? undefined
@@ -192,40 +191,4 @@ function notLoaded(source: string, error: ModelsError): { section: ModelsSection
       },
     ],
   };
-}
-
-/**
- * The hazard rules for a PR's new migrations, on the measured replay of each one's statements
- * against the schema it finds (the SQL alone where the replay could not run).
- */
-async function readHazards(
-  plan: Plan,
-  migrations: MigrationReport[],
-  postgresMajor: number,
-  config: HazardConfig,
-): Promise<{ hazards: Finding[]; sources: Map<string, string> }> {
-  const sources = new Map<string, string>();
-  for (const m of plan.migrations) {
-    const path = m.head?.path ?? m.base?.path;
-    if (path) sources.set(m.file, readFileSync(path, 'utf8'));
-  }
-  // A full audit starts from an empty database: there is no live table for a lock to block.
-  if (!plan.base) return { hazards: [], sources };
-  const judged = migrations.filter((m) => m.up?.ok && m.up.statements.length);
-  if (!judged.length) return { hazards: [], sources };
-  const parser = await loadSqlParser();
-  const hazards = judged.flatMap((m) =>
-    hazardFindings(
-      {
-        parser,
-        migration: m.name,
-        file: m.file,
-        statements: m.up!.statements.map((s) => ({ sql: s.sql, line: s.line })),
-        observation: m.observation,
-        postgresMajor,
-      },
-      config,
-    ),
-  );
-  return { hazards, sources };
 }
