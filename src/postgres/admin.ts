@@ -18,15 +18,45 @@ export function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-/** Runs `fn` with a short-lived client; always closes it. */
-export async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
+/**
+ * Admin connections, one small pool per server URL: creating, copying and dropping throwaway databases
+ * happens dozens of times in a long run, and a new connection (SCRAM authentication included) costs
+ * about ten times the statement it runs. Idle connections close after a few seconds and never keep the
+ * process alive.
+ */
+const pools = new Map<string, pg.Pool>();
+
+function adminPool(url: string): pg.Pool {
+  let pool = pools.get(url);
+  if (!pool) {
+    pool = new pg.Pool({ connectionString: url, max: 2, idleTimeoutMillis: 3000, allowExitOnIdle: true });
+    // A server stopped under an idle connection: the pool drops it; the next call connects anew.
+    pool.on('error', () => undefined);
+    pools.set(url, pool);
+  }
+  return pool;
+}
+
+/** Runs `fn` on an admin connection to `url` (pooled per URL, released afterwards). */
+export async function withClient<T>(url: string, fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {
+  const client = await adminPool(url).connect();
+  let broken: Error | undefined;
   try {
     return await fn(client);
+  } catch (error) {
+    // A connection that failed mid-statement is not reused.
+    broken = error instanceof Error ? error : new Error(String(error));
+    throw error;
   } finally {
-    await client.end().catch(() => undefined);
+    client.release(broken);
   }
+}
+
+/** Closes the admin connections to `url` (its server is going away). */
+export async function releaseAdmin(url: string): Promise<void> {
+  const pool = pools.get(url);
+  pools.delete(url);
+  await pool?.end().catch(() => undefined);
 }
 
 export interface ServerInfo {

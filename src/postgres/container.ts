@@ -5,6 +5,7 @@ import type { BoundPorts, WaitStrategy } from 'testcontainers';
 import {
   createDatabase,
   dropDatabase,
+  releaseAdmin,
   serverInfo,
   throwawayName,
   waitForConnection,
@@ -221,6 +222,7 @@ export class ContainerPostgres implements PostgresServer {
     if (this.stopped) return;
     this.stopped = true;
     this.untrack();
+    await releaseAdmin(this.maintenanceUrl);
     await this.container.stop({ timeout: 0, remove: true });
   }
 

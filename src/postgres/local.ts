@@ -19,7 +19,7 @@ import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { newPassword, registerSecret } from '../shared/secrets.js';
 import { findPostgresBinaries, type PostgresBinaries } from './binaries.js';
-import { createDatabase, dropDatabase, serverInfo, throwawayName } from './admin.js';
+import { createDatabase, dropDatabase, releaseAdmin, serverInfo, throwawayName } from './admin.js';
 import { track } from './cleanup.js';
 import { reapOrphans, writeOwner } from './reap.js';
 import { PostgresUnavailableError, type PostgresServer } from './types.js';
@@ -463,6 +463,7 @@ export class LocalPostgres implements PostgresServer {
     if (this.stopped) return;
     this.stopped = true;
     this.untrack();
+    await releaseAdmin(this.url());
     const s = this.supervisor;
     if (s.exitCode === null && s.signalCode === null) {
       const exited = new Promise<void>((resolve) => s.once('exit', () => resolve()));

@@ -1,6 +1,13 @@
 import { knob, type FrontEnd } from '../shared/wording.js';
 import pg from 'pg';
-import { createDatabase, dropDatabase, quoteIdent, throwawayName, withDatabase } from './admin.js';
+import {
+  createDatabase,
+  dropDatabase,
+  quoteIdent,
+  releaseAdmin,
+  throwawayName,
+  withDatabase,
+} from './admin.js';
 import { track } from './cleanup.js';
 import { registerUrl } from '../shared/secrets.js';
 import { passwordOf, redactText, redactUrl } from './redact.js';
@@ -192,6 +199,7 @@ export class UrlPostgres implements PostgresServer {
         errors.push(this.scrubbed(err));
       }
     }
+    await releaseAdmin(this.maintenanceUrl);
     if (errors.length) {
       throw new AggregateError(
         errors,
