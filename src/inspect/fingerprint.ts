@@ -27,23 +27,31 @@ const USER_NS = `(SELECT oid FROM pg_namespace WHERE nspname NOT IN ('pg_catalog
  * Equal fingerprints therefore mean equal snapshots; different fingerprints may still be equal
  * schemas, so a difference must be confirmed with a full snapshot before it is reported.
  *
- * With `some`, only the relation, type and function groups whose OIDs are `$1`, `$2` and `$3` are
- * read (and not the global group); without it, all of them.
+ * With `some`, only the groups a CTE `wanted(kind, grp)` names are read (not the global group), that
+ * CTE and any others it needs being `some.wanted`; `some.after` adds rows to the result.
  */
-export function fingerprintQuery(excludeTable?: { schema: string; name: string }, some = false): string {
+export function fingerprintQuery(
+  excludeTable?: { schema: string; name: string },
+  some?: { wanted: string; after?: string },
+): string {
   const meta = excludeTable
     ? `to_regclass(${literal(`${ident(excludeTable.schema)}.${ident(excludeTable.name)}`)})`
     : 'NULL::regclass';
   // The relations to read: every one in a user schema, or the groups asked for and their indexes
   // (looked up by OID, so that a step's fingerprint does not scan the catalogs).
   const relations = some
-    ? `(SELECT DISTINCT unnest($1::oid[])) g(grp) CROSS JOIN LATERAL
+    ? `(SELECT DISTINCT grp FROM wanted WHERE kind = 'r') g(grp) CROSS JOIN LATERAL
          (SELECT g.grp AS oid UNION ALL SELECT indexrelid FROM pg_index WHERE indrelid = g.grp) m
          JOIN pg_class c ON c.oid = m.oid`
     : 'pg_class c';
   const global = some ? 'false' : 'true';
   return `
-WITH meta AS (SELECT ${meta} AS oid),
+WITH ${
+    some
+      ? `${some.wanted},
+`
+      : ''
+  }meta AS (SELECT ${meta} AS oid),
 rels AS MATERIALIZED (
   SELECT c.oid, c.relkind, coalesce(i.indrelid, c.oid) AS grp FROM ${relations}
     LEFT JOIN pg_index i ON i.indexrelid = c.oid
@@ -53,10 +61,10 @@ rels AS MATERIALIZED (
     AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass
                     AND d.refobjid = (SELECT oid FROM meta))),
 types AS MATERIALIZED (
-  SELECT t.oid FROM ${some ? '(SELECT DISTINCT unnest($2::oid[])) g(oid) JOIN pg_type t ON t.oid = g.oid' : 'pg_type t'}
+  SELECT t.oid FROM ${some ? "(SELECT DISTINCT grp FROM wanted WHERE kind = 't') g(oid) JOIN pg_type t ON t.oid = g.oid" : 'pg_type t'}
   WHERE t.typnamespace IN ${USER_NS} AND t.typelem = 0 AND t.typrelid = 0),
 procs AS MATERIALIZED (
-  SELECT p.oid FROM ${some ? '(SELECT DISTINCT unnest($3::oid[])) g(oid) JOIN pg_proc p ON p.oid = g.oid' : 'pg_proc p'}
+  SELECT p.oid FROM ${some ? "(SELECT DISTINCT grp FROM wanted WHERE kind = 'p') g(oid) JOIN pg_proc p ON p.oid = g.oid" : 'pg_proc p'}
   WHERE p.pronamespace IN ${USER_NS}),
 rows(kind, grp, member, x) AS (
   SELECT 'g', 0::oid, NULL, 'n' || row(n.nspname, n.nspacl)::text FROM pg_namespace n WHERE ${global} AND n.oid IN ${USER_NS}
@@ -152,38 +160,54 @@ SELECT kind, grp, CASE kind WHEN 'r' THEN grp::regclass::text WHEN 't' THEN grp:
     WHEN 'p' THEN grp::regprocedure::text ELSE '' END AS name,
   md5(string_agg(x, E'\\n' ORDER BY x)) AS hash,
   array_remove(array_agg(member), NULL) AS members
-FROM rows GROUP BY kind, grp`;
+FROM rows GROUP BY kind, grp${some?.after ?? ''}`;
 }
 
 /**
- * The groups that objects touched by DDL belong to, plus the groups of whatever depends on them (a
- * table's rename changes how a foreign key to it, a view on it or a sequence it owns is printed).
- * `$1`: the touched entries as `classid:oid` strings.
+ * One step's read, in one statement: empties the triggers' log, finds the groups of the objects it
+ * names and of what depends on them (a table's rename changes how a foreign key to it, a view on it
+ * or a sequence it owns is printed), plus the groups `$3` names (`r:16402`: groups of dropped entries
+ * the caller knows), and reads those. Two more rows: `m`, whether both triggers are still armed
+ * (`hash`) and the log's entries (`members`); `w`, the groups that were asked for (one that returns
+ * no row is gone).
  */
-
-const GROUPS_OF = `
-WITH touched AS MATERIALIZED (
-  SELECT split_part(t, ':', 1)::oid AS classid, split_part(t, ':', 2)::oid AS objid FROM unnest($1::text[]) t),
+function stepQuery(excludeTable?: { schema: string; name: string }): string {
+  return fingerprintQuery(excludeTable, {
+    wanted: `drained AS (DELETE FROM ${WATCH_SCHEMA}.touched RETURNING entry),
+touched AS MATERIALIZED (
+  SELECT DISTINCT split_part(entry, ':', 1)::regclass::oid AS classid, split_part(entry, ':', 2)::oid AS objid
+  FROM drained WHERE split_part(entry, ':', 1) = ANY($2::text[])),
 objects AS MATERIALIZED (
   SELECT classid, objid FROM touched
   UNION
   SELECT d.classid, d.objid FROM touched t CROSS JOIN LATERAL
-    (SELECT classid, objid FROM pg_depend WHERE refclassid = t.classid AND refobjid = t.objid) d
-)
-SELECT g.kind, g.grp FROM objects o CROSS JOIN LATERAL (
-  SELECT 'r', coalesce((SELECT indrelid FROM pg_index WHERE indexrelid = c.oid), c.oid)
-    FROM pg_class c WHERE o.classid = 'pg_class'::regclass AND c.oid = o.objid
-  UNION ALL SELECT 'r', adrelid FROM pg_attrdef WHERE o.classid = 'pg_attrdef'::regclass AND oid = o.objid
-  UNION ALL SELECT CASE WHEN conrelid <> 0 THEN 'r' ELSE 't' END, CASE WHEN conrelid <> 0 THEN conrelid ELSE contypid END
-    FROM pg_constraint WHERE o.classid = 'pg_constraint'::regclass AND oid = o.objid
-  UNION ALL SELECT CASE WHEN typrelid <> 0 THEN 'r' ELSE 't' END, CASE WHEN typrelid <> 0 THEN typrelid ELSE oid END
-    FROM pg_type WHERE o.classid = 'pg_type'::regclass AND oid = o.objid
-  UNION ALL SELECT 'p', oid FROM pg_proc WHERE o.classid = 'pg_proc'::regclass AND oid = o.objid
-  UNION ALL SELECT 'r', tgrelid FROM pg_trigger WHERE o.classid = 'pg_trigger'::regclass AND oid = o.objid
-  UNION ALL SELECT 'r', ev_class FROM pg_rewrite WHERE o.classid = 'pg_rewrite'::regclass AND oid = o.objid
-  UNION ALL SELECT 'r', polrelid FROM pg_policy WHERE o.classid = 'pg_policy'::regclass AND oid = o.objid
-) g(kind, grp)
-GROUP BY 1, 2`;
+    (SELECT classid, objid FROM pg_depend WHERE refclassid = t.classid AND refobjid = t.objid OFFSET 0) d
+),
+wanted AS MATERIALIZED (
+  SELECT g.kind, g.grp FROM objects o CROSS JOIN LATERAL (
+    SELECT 'r', coalesce((SELECT indrelid FROM pg_index WHERE indexrelid = c.oid), c.oid)
+      FROM pg_class c WHERE o.classid = 'pg_class'::regclass AND c.oid = o.objid
+    UNION ALL SELECT 'r', adrelid FROM pg_attrdef WHERE o.classid = 'pg_attrdef'::regclass AND oid = o.objid
+    UNION ALL SELECT CASE WHEN conrelid <> 0 THEN 'r' ELSE 't' END, CASE WHEN conrelid <> 0 THEN conrelid ELSE contypid END
+      FROM pg_constraint WHERE o.classid = 'pg_constraint'::regclass AND oid = o.objid
+    UNION ALL SELECT CASE WHEN typrelid <> 0 THEN 'r' ELSE 't' END, CASE WHEN typrelid <> 0 THEN typrelid ELSE oid END
+      FROM pg_type WHERE o.classid = 'pg_type'::regclass AND oid = o.objid
+    UNION ALL SELECT 'p', oid FROM pg_proc WHERE o.classid = 'pg_proc'::regclass AND oid = o.objid
+    UNION ALL SELECT 'r', tgrelid FROM pg_trigger WHERE o.classid = 'pg_trigger'::regclass AND oid = o.objid
+    UNION ALL SELECT 'r', ev_class FROM pg_rewrite WHERE o.classid = 'pg_rewrite'::regclass AND oid = o.objid
+    UNION ALL SELECT 'r', polrelid FROM pg_policy WHERE o.classid = 'pg_policy'::regclass AND oid = o.objid
+  ) g(kind, grp)
+  UNION
+  SELECT split_part(w, ':', 1), split_part(w, ':', 2)::oid FROM unnest($3::text[]) w
+)`,
+    after: `
+UNION ALL
+SELECT 'm', 0, '', (SELECT count(*)::int FROM pg_event_trigger WHERE evtname = ANY($1::text[]) AND evtenabled = 'A')::text,
+  coalesce((SELECT array_agg(DISTINCT entry) FROM drained), '{}')
+UNION ALL
+SELECT 'w', 0, '', '', coalesce((SELECT array_agg(DISTINCT kind || ':' || grp) FROM wanted), '{}')`,
+  });
+}
 
 /** Catalogs whose entries belong to a group; DDL on anything else (a schema, an extension, a GRANT) re-reads all. */
 const GROUPED = new Set([
@@ -221,12 +245,6 @@ CREATE EVENT TRIGGER ${TRIGGERS[1]} ON sql_drop EXECUTE FUNCTION ${WATCH_SCHEMA}
 ALTER EVENT TRIGGER ${TRIGGERS[0]} ENABLE ALWAYS;
 ALTER EVENT TRIGGER ${TRIGGERS[1]} ENABLE ALWAYS;`;
 
-/** Reads and empties the log, and says whether both triggers are still in place and enabled. */
-const DRAIN = `
-WITH drained AS (DELETE FROM ${WATCH_SCHEMA}.touched RETURNING entry)
-SELECT (SELECT count(*)::int FROM pg_event_trigger WHERE evtname = ANY($1::text[]) AND evtenabled = 'A') AS armed,
-  coalesce((SELECT array_agg(DISTINCT entry) FROM drained), '{}') AS entries`;
-
 interface Group {
   digest: Buffer;
   members: string[];
@@ -243,20 +261,25 @@ interface Group {
  * The fingerprint is an XOR of one digest per group (of its name and rows), so adding, changing or
  * removing a group updates it in constant time.
  */
+/** Connections already set to keep one plan for the step statement. */
+const generic = new WeakSet<pg.ClientBase>();
+
 export class SchemaWatch {
   private readonly groups = new Map<string, Group>();
   /** Catalog entry (`pg_constraint:16418`) → the group it was last read in. */
   private readonly owners = new Map<string, string>();
   private readonly total = Buffer.alloc(16);
   private stale = true;
-  private readonly someQuery: string;
+  private readonly stepText: string;
+  private readonly stepName: string;
 
   private constructor(
     private readonly connect: () => pg.ClientBase,
     private readonly excludeTable: { schema: string; name: string } | undefined,
     private readonly incremental: boolean,
   ) {
-    this.someQuery = fingerprintQuery(excludeTable, true);
+    this.stepText = stepQuery(excludeTable);
+    this.stepName = `schemabot-watch-${createHash('md5').update(this.stepText).digest('hex').slice(0, 12)}`;
   }
 
   /**
@@ -297,23 +320,38 @@ export class SchemaWatch {
   /** The fingerprint of the schema now. */
   async take(): Promise<string> {
     const client = this.connect();
-    let entries: string[] | null = null;
-    if (this.incremental) {
-      try {
-        const { rows } = await client.query<{ armed: number; entries: string[] }>({
-          name: 'schemabot-watch-drain',
-          text: DRAIN,
-          values: [TRIGGERS],
-        });
-        if (rows[0]!.armed === TRIGGERS.length) entries = rows[0]!.entries;
-      } catch {
-        entries = null;
-      }
-    }
-    if (this.stale || !entries || entries.some((e) => e === '*' || !GROUPED.has(e.split(':')[0]!))) {
+    if (!this.incremental) {
       await this.readAll(client);
-    } else if (entries.length) {
-      await this.readTouched(client, entries);
+    } else {
+      const read = await this.step(client, []).catch(() => null);
+      const meta = read?.find((r) => r.kind === 'm');
+      const entries = meta?.members ?? [];
+      if (
+        this.stale ||
+        !read ||
+        Number(meta?.hash) !== TRIGGERS.length ||
+        entries.some((e) => e === '*' || !GROUPED.has(e.split(':')[0]!))
+      ) {
+        await this.readAll(client);
+      } else if (entries.length) {
+        // Entries that were dropped are gone from the catalog: their groups are known from the last read.
+        const asked = new Set(read.find((r) => r.kind === 'w')?.members ?? []);
+        const more = new Set<string>();
+        for (const e of entries) {
+          const key = this.owners.get(e) ?? this.groupKeyOf(e);
+          if (!key || key.startsWith('g:') || asked.has(key)) continue;
+          // A dropped relation, type or function that was a group of its own: the group goes.
+          if (key === entryKey(e)) this.drop(key);
+          else more.add(key);
+        }
+        if (more.size) {
+          const again = await this.step(client, [...more]);
+          for (const key of more) asked.add(key);
+          read.push(...again.filter((r) => r.kind !== 'm' && r.kind !== 'w'));
+        }
+        for (const key of asked) this.drop(key);
+        for (const row of read) if (row.kind !== 'm' && row.kind !== 'w') this.put(row);
+      }
     }
     return `${this.total.toString('hex')}/${this.groups.size}`;
   }
@@ -337,6 +375,22 @@ export class SchemaWatch {
       .catch(() => undefined);
   }
 
+  /** One step's read (see `stepQuery`), prepared once per connection: planning it costs more than running it. */
+  private async step(client: pg.ClientBase, extra: string[]): Promise<GroupRow[]> {
+    if (!generic.has(client)) {
+      // One plan for every step: the default re-plans it for each step's parameters, and planning
+      // this statement costs several times what running it does.
+      await client.query('SET plan_cache_mode = force_generic_plan');
+      generic.add(client);
+    }
+    const { rows } = await client.query<GroupRow>({
+      name: this.stepName,
+      text: this.stepText,
+      values: [TRIGGERS, [...GROUPED], extra],
+    });
+    return rows;
+  }
+
   private async readAll(client: pg.ClientBase): Promise<void> {
     const { rows } = await client.query<GroupRow>(fingerprintQuery(this.excludeTable));
     this.groups.clear();
@@ -344,34 +398,6 @@ export class SchemaWatch {
     this.total.fill(0);
     for (const row of rows) this.put(row);
     this.stale = false;
-  }
-
-  private async readTouched(client: pg.ClientBase, entries: string[]): Promise<void> {
-    // Groups of entries that still exist (and of their dependents), and of entries that were dropped.
-    const wanted = { r: new Set<string>(), t: new Set<string>(), p: new Set<string>() };
-    const { rows } = await client.query<{ kind: 'r' | 't' | 'p'; grp: string }>({
-      name: 'schemabot-watch-groups',
-      text: GROUPS_OF,
-      values: [entries.map(withClassOid)],
-    });
-    for (const r of rows) wanted[r.kind].add(String(r.grp));
-    for (const e of entries) {
-      const key = this.owners.get(e) ?? this.groupKeyOf(e);
-      if (!key) continue;
-      const [kind, grp] = key.split(':') as ['r' | 't' | 'p' | 'g', string];
-      if (kind !== 'g') wanted[kind].add(grp);
-    }
-    const keys = [...wanted.r].map((g) => `r:${g}`);
-    keys.push(...[...wanted.t].map((g) => `t:${g}`), ...[...wanted.p].map((g) => `p:${g}`));
-    if (!keys.length) return;
-    // Prepared once per connection: planning this query costs more than running it on a few groups.
-    const read = await client.query<GroupRow>({
-      name: `schemabot-watch-${createHash('md5').update(this.someQuery).digest('hex').slice(0, 12)}`,
-      text: this.someQuery,
-      values: [[...wanted.r], [...wanted.t], [...wanted.p]],
-    });
-    for (const key of keys) this.drop(key);
-    for (const row of read.rows) this.put(row);
   }
 
   /** A relation, type or function entry is its own group's key when it was a group of its own. */
@@ -402,34 +428,23 @@ export class SchemaWatch {
 }
 
 interface GroupRow {
-  kind: 'r' | 't' | 'p' | 'g';
+  /** A group's kind, or `m` / `w`: the step query's rows about the log and the groups asked for. */
+  kind: 'r' | 't' | 'p' | 'g' | 'm' | 'w';
   grp: string;
   name: string;
   hash: string;
   members: string[];
 }
 
-function catalogOf(kind: 'r' | 't' | 'p'): string {
+function catalogOf(kind: GroupRow['kind']): string {
   return kind === 'r' ? 'pg_class' : kind === 't' ? 'pg_type' : 'pg_proc';
 }
 
-/** `pg_class:16402` → `1259:16402`, as GROUPS_OF joins on catalog OIDs. */
-function withClassOid(entry: string): string {
+/** `pg_class:16402` → `r:16402`: the key of the group the entry would be, were it one. */
+function entryKey(entry: string): string {
   const [catalog, oid] = entry.split(':');
-  return `${CATALOG_OIDS[catalog!] ?? 0}:${oid}`;
+  return `${catalog === 'pg_class' ? 'r' : catalog === 'pg_type' ? 't' : catalog === 'pg_proc' ? 'p' : '?'}:${oid}`;
 }
-
-/** The fixed OIDs of the catalogs an entry can name (they are the same in every PostgreSQL). */
-const CATALOG_OIDS: Record<string, number> = {
-  pg_class: 1259,
-  pg_attrdef: 2604,
-  pg_constraint: 2606,
-  pg_type: 1247,
-  pg_proc: 1255,
-  pg_trigger: 2620,
-  pg_rewrite: 2618,
-  pg_policy: 3256,
-};
 
 function xor(into: Buffer, digest: Buffer): void {
   for (let i = 0; i < into.length; i++) into[i]! ^= digest[i]!;
