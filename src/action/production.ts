@@ -17,7 +17,7 @@ import { mergeGate, type MergeGateResult } from '../github/gate.js';
 import { runCheck } from '../modes/check.js';
 import { ensureBaseCommit } from './base.js';
 import { checkRequest } from './check.js';
-import type { ProductionReport, UpgradeReport } from '../modes/production/types.js';
+import type { ProductionReport, UpgradeReport } from '../report/contract/production.js';
 import { runRollback } from '../modes/rollback.js';
 import { runStamp } from '../modes/stamp.js';
 import { runStatus } from '../modes/status.js';

@@ -17,7 +17,7 @@ import {
   type SqlAction,
   type SqlParser,
 } from './sql.js';
-import type { Finding } from './types.js';
+import type { Finding } from '../report/contract/check.js';
 
 /**
  * The hazard engine: what a new migration would do to a live production table. It walks the

@@ -2,7 +2,7 @@ import { diffSnapshots, summarizeChange, type Change } from '../diff/index.js';
 import { localName, parentName } from '../diff/names.js';
 import type { ColumnInfo, ConstraintInfo, IndexInfo, Snapshot, TableInfo } from '../inspect/index.js';
 import type { ModelTable } from '../migrate/models.js';
-import type { Finding } from './types.js';
+import type { Finding } from '../report/contract/check.js';
 
 /**
  * Models vs migrations (Alembic's `check`): what the models declare that the migrations do not

@@ -2,7 +2,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { renderProduction } from '../report/production.js';
-import type { ProductionReport } from '../modes/production/types.js';
+import type { ProductionReport } from '../report/contract/production.js';
 import { runRollback } from '../modes/rollback.js';
 import { runStamp } from '../modes/stamp.js';
 import { runStatus } from '../modes/status.js';

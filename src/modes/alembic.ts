@@ -1,7 +1,7 @@
 import { dirname, join, relative } from 'node:path';
 import { alembicDriftChanges, declaredTableCount } from '../assess/alembic-models.js';
 import { modelDriftFindings } from '../assess/models.js';
-import type { Finding, ModelsSection } from '../assess/types.js';
+import type { Finding, ModelsSection } from '../report/contract/check.js';
 import type { Snapshot } from '../inspect/index.js';
 import type { MigrationFile } from '../migrate/discover.js';
 import { alembicRevisions, type Project } from '../migrate/project.js';

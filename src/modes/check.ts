@@ -4,7 +4,7 @@ import { assess } from '../assess/index.js';
 import { loadConfig, type HazardConfig } from '../assess/config.js';
 import { hazardFindings } from '../assess/hazards.js';
 import { loadSqlParser } from '../assess/sql.js';
-import type { Finding } from '../assess/types.js';
+import type { Finding } from '../report/contract/check.js';
 import { observeStatements, type MigrationObservation } from '../inspect/locks.js';
 import type {
   CheckReport,
@@ -12,7 +12,7 @@ import type {
   ModelsSection,
   ReplayFailure,
   StepReport,
-} from '../assess/types.js';
+} from '../report/contract/check.js';
 import { modelDriftFindings } from '../assess/models.js';
 import { ModelsError, type ModelsEntry } from '../migrate/models.js';
 import { compareWithModels, resolveModelsEntry } from './models.js';

@@ -4,7 +4,8 @@ import pg from 'pg';
 import { loadConfig } from '../assess/config.js';
 import { compareModels } from '../assess/models.js';
 import { loadSqlParser } from '../assess/sql.js';
-import type { Finding, StepReport } from '../assess/types.js';
+import type { Finding } from '../report/contract/check.js';
+import type { GenerateReport } from '../report/contract/models.js';
 import { diffSnapshots, type Change } from '../diff/index.js';
 import { generateMigration } from '../generate/migration.js';
 import type { Snapshot } from '../inspect/index.js';
@@ -30,35 +31,6 @@ export interface GenerateOptions extends ModelsOptions {
   now?: Date;
   /** Keep the migration on disk even when its proof fails (`--keep-unproven`); by default it is removed. */
   keepUnproven?: boolean;
-}
-
-/** The JSON report of `schemabot generate` (`schemaVersion: 1`). */
-export interface GenerateReport {
-  schemaVersion: 1;
-  mode: 'generate';
-  /** A migration was written, it round-trips, and the models show no drift after it (or there was none). */
-  ok: boolean;
-  postgres: { version: string; provider: string };
-  /** The file written, relative to the project; null when there was nothing to write. */
-  file: string | null;
-  /** The differences the migration covers (migrated schema → models). */
-  changes: Change[];
-  operations: number;
-  /** What needs a person's decision (also TODO comments in the file). */
-  todos: string[];
-  /** The generated migration run up, down and up again on the migrated schema. */
-  proof: {
-    up: StepReport | null;
-    down: StepReport | null;
-    reup: StepReport | null;
-    /** down restored the schema before up. */
-    reversible: boolean | null;
-    residue: Change[];
-    /** Differences between the models and the migrations left after the generated up. */
-    remaining: Change[];
-  } | null;
-  findings: Finding[];
-  durationMs: number;
 }
 
 function two(n: number): string {

@@ -7,8 +7,7 @@ import {
   type ModelsComparison,
   type ModelsScope,
 } from '../assess/models.js';
-import type { Finding } from '../assess/types.js';
-import type { Change } from '../diff/index.js';
+import type { ModelsReport } from '../report/contract/models.js';
 import { takeSnapshot, type Snapshot } from '../inspect/index.js';
 import { quoteIdentifiers } from '../inspect/names.js';
 import { quoteIdent } from '../postgres/admin.js';
@@ -32,21 +31,6 @@ import { startThrowaway, type CheckOptions } from './options.js';
 export interface ModelsOptions extends Omit<CheckOptions, 'base'> {
   /** The models module or folder (overrides `.schemabot.yml` `models` and `.sequelizerc`). */
   models?: string;
-}
-
-/** The JSON report of `schemabot models` (`schemaVersion: 1`). */
-export interface ModelsReport {
-  schemaVersion: 1;
-  mode: 'models';
-  /** False when the models and the migrations disagree or a migration failed (exit code 1). */
-  ok: boolean;
-  postgres: { version: string; provider: string };
-  models: { source: string; tables: number };
-  migrations: { applied: number; failed: string | null };
-  /** Migrated schema → models' schema: `added` only the models declare, `removed` only the migrations create. */
-  changes: Change[];
-  findings: Finding[];
-  durationMs: number;
 }
 
 /**

@@ -11,14 +11,8 @@ import { LockLostError, takeLock, type MigrationLock } from './production/lock.j
 import { Rehearsal } from './production/rehearsal.js';
 import { elapsed, errorText, ProductionSession, ReadTimeoutError } from './production/session.js';
 import { appliedFiles } from './production/state.js';
-import type {
-  ProductionOptions,
-  RehearsalServerOptions,
-  RehearsalReport,
-  RehearsedStep,
-  RollbackReport,
-  SafetyOptions,
-} from './production/types.js';
+import type { ProductionOptions, RehearsalServerOptions, SafetyOptions } from './production/options.js';
+import type { RehearsalReport, RehearsedStep, RollbackReport } from '../report/contract/production.js';
 import { knob, rerunWith, withHint } from './production/wording.js';
 
 export interface RollbackOptions extends ProductionOptions, RehearsalServerOptions, SafetyOptions {

@@ -3,7 +3,8 @@ import { DEFAULTS } from './production/apply.js';
 import { takeLock, type MigrationLock } from './production/lock.js';
 import { elapsed, ProductionSession } from './production/session.js';
 import { revisionAncestors } from './production/state.js';
-import type { ProductionOptions, StampReport } from './production/types.js';
+import type { ProductionOptions } from './production/options.js';
+import type { StampReport } from '../report/contract/production.js';
 
 export interface StampOptions extends ProductionOptions {
   /** Mark every migration file up to and including this one as applied. */

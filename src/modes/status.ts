@@ -3,14 +3,8 @@ import { Rehearsal } from './production/rehearsal.js';
 import { elapsed, ProductionSession, ReadTimeoutError } from './production/session.js';
 import { appliedFiles, revisionHeads } from './production/state.js';
 import { newestMatching, notMigratedMessage, tableCount } from './production/adopt.js';
-import type {
-  MigrationState,
-  ProductionOptions,
-  RehearsalReport,
-  RehearsalServerOptions,
-  SafetyOptions,
-  StatusReport,
-} from './production/types.js';
+import type { MigrationState, RehearsalReport, StatusReport } from '../report/contract/production.js';
+import type { ProductionOptions, RehearsalServerOptions, SafetyOptions } from './production/options.js';
 
 export interface StatusOptions
   extends

@@ -11,13 +11,11 @@ import { elapsed, errorText, ProductionSession, ReadTimeoutError } from './produ
 import { appliedFiles } from './production/state.js';
 import type {
   MigrationState,
-  ProductionOptions,
-  RehearsalServerOptions,
   RehearsalReport,
   RehearsedStep,
-  SafetyOptions,
   UpgradeReport,
-} from './production/types.js';
+} from '../report/contract/production.js';
+import type { ProductionOptions, RehearsalServerOptions, SafetyOptions } from './production/options.js';
 import { knob, rerunWith, withHint } from './production/wording.js';
 
 export type DriftPolicy = 'fail' | 'warn' | 'ignore';

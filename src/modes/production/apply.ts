@@ -3,7 +3,8 @@ import { projectRelative } from '../../migrate/errors.js';
 import type { MigrationRunner } from '../../migrate/runner.js';
 import { runPinnedStep, type PinnedStepResult } from '../../migrate/transaction.js';
 import { outsideTransactionReason } from './rehearsal.js';
-import type { ProductionStep, SafetyOptions } from './types.js';
+import type { ProductionStep } from '../../report/contract/production.js';
+import type { SafetyOptions } from './options.js';
 
 export const DEFAULTS = {
   lockWaitMs: 60_000,

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { metaTableSql } from '../../migrate/meta.js';
 import type { Project } from '../../migrate/project.js';
 import { connect } from './database.js';
-import type { LockReport } from './types.js';
+import type { LockReport } from '../../report/contract/production.js';
 
 /** Another job holds the migration lock of this database (the run stops with exit code 1). */
 export class LockBusyError extends Error {

@@ -9,7 +9,8 @@ import type { Project } from '../../migrate/project.js';
 import { MigrationRunner } from '../../migrate/runner.js';
 import { OUTSIDE_TRANSACTION_CODES, runPinnedStep } from '../../migrate/transaction.js';
 import { PostgresUnavailableError, startPostgres, type PostgresServer } from '../../postgres/index.js';
-import type { RehearsalServerOptions, RehearsedStep } from './types.js';
+import type { RehearsalServerOptions } from './options.js';
+import type { RehearsedStep } from '../../report/contract/production.js';
 import { mirrorStatements, type ProductionPrivileges } from './privileges.js';
 import { withHint } from './wording.js';
 

@@ -18,7 +18,8 @@ import {
 } from './database.js';
 import { snapshotOptions } from './rehearsal.js';
 import { migrationState, revisionState, type RevisionNode } from './state.js';
-import type { MigrationState, ProductionOptions, SafetyOptions } from './types.js';
+import type { MigrationState } from '../../report/contract/production.js';
+import type { ProductionOptions, SafetyOptions } from './options.js';
 import { describeBlocker, WaitWatcher } from './waits.js';
 import { knob } from './wording.js';
 
