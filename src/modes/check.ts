@@ -15,7 +15,7 @@ import type {
 } from '../report/contract/check.js';
 import { modelDriftFindings } from '../assess/models.js';
 import { ModelsError, type ModelsEntry } from '../migrate/models.js';
-import { compareWithModels, resolveModelsEntry } from './models.js';
+import { compareWithModels, resolveModelsEntry } from '../assess/models.js';
 import { diffSnapshots, type Change } from '../diff/index.js';
 import { takeSnapshot, type Snapshot } from '../inspect/index.js';
 import { SchemaWatch } from '../inspect/fingerprint.js';
@@ -26,7 +26,8 @@ import { planMigrations, type Plan, type PlannedMigration } from '../plan/index.
 import { planRevisions, revisionPlan } from '../plan/alembic.js';
 import type { PostgresServer } from '../postgres/index.js';
 import { startThrowaway, type CheckOptions } from './options.js';
-import { alembicModelsSection, alembicModelsSource, isMissingMetadata } from './alembic.js';
+import { alembicModelsSection, isMissingMetadata } from '../assess/alembic-models.js';
+import { alembicModelsSource } from '../migrate/alembic/files.js';
 
 /** The workspace's schema now, without the meta table. */
 function snapshot(ws: Workspace): Promise<Snapshot> {

@@ -31,16 +31,19 @@ export interface GenerateReport {
   /** What needs a person's decision (also TODO comments in the file). */
   todos: string[];
   /** The generated migration run up, down and up again on the migrated schema. */
-  proof: {
-    up: StepReport | null;
-    down: StepReport | null;
-    reup: StepReport | null;
-    /** down restored the schema before up. */
-    reversible: boolean | null;
-    residue: Change[];
-    /** Differences between the models and the migrations left after the generated up. */
-    remaining: Change[];
-  } | null;
+  proof: GenerateProof | null;
   findings: Finding[];
   durationMs: number;
+}
+
+/** A generated migration run up, down and up again on the migrated schema. */
+export interface GenerateProof {
+  up: StepReport | null;
+  down: StepReport | null;
+  reup: StepReport | null;
+  /** down restored the schema before up. */
+  reversible: boolean | null;
+  residue: Change[];
+  /** Differences between the models and the migrations left after the generated up. */
+  remaining: Change[];
 }
