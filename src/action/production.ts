@@ -4,8 +4,8 @@ import * as github from '@actions/github';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { tmpdir } from 'node:os';
-import { withCaFile, writeCaFile } from '../modes/production/database.js';
-import { cancelOnSignals, SIGNAL_EXIT } from '../modes/production/cancel.js';
+import { withCaFile, writeCaFile } from '../migrate/production/database.js';
+import { cancelOnSignals, SIGNAL_EXIT } from '../migrate/production/cancel.js';
 import {
   isPermissionError,
   isRateLimitError,

@@ -12,8 +12,8 @@ import { redactDeep } from '../shared/secrets.js';
 import { COLOUR, PLAIN } from '../report/terminal.js';
 import { UsageError } from './errors.js';
 import type { RunnerChoice } from '../migrate/alembic/index.js';
-import { checkDatabaseUrl, withCaFile } from '../modes/production/database.js';
-import { cancelOnSignals, SIGNAL_EXIT } from '../modes/production/cancel.js';
+import { checkDatabaseUrl, withCaFile } from '../migrate/production/database.js';
+import { cancelOnSignals, SIGNAL_EXIT } from '../migrate/production/cancel.js';
 
 function seconds(allowZero: boolean) {
   return (value: string): number => {

@@ -1,19 +1,24 @@
-import { UsageError } from './errors.js';
+import { UsageError } from '../shared/errors.js';
 import { diffSnapshots } from '../diff/index.js';
 import type { Snapshot } from '../inspect/index.js';
 import { migrationFunctions } from '../migrate/project.js';
-import { newestMatching, notMigratedMessage, tableCount } from './production/adopt.js';
-import { applyStep, DEFAULTS } from './production/apply.js';
-import { Cancellation } from './production/cancel.js';
-import { readPrivileges } from './production/privileges.js';
-import { dataLossOf, describeLosses, losing } from './production/data-loss.js';
-import { LockLostError, takeLock, type MigrationLock } from './production/lock.js';
-import { Rehearsal } from './production/rehearsal.js';
-import { elapsed, errorText, ProductionSession, ReadTimeoutError } from './production/session.js';
-import { appliedFiles } from './production/state.js';
-import type { ProductionOptions, RehearsalServerOptions, SafetyOptions } from './production/options.js';
+import { newestMatching, notMigratedMessage, tableCount } from '../migrate/production/adopt.js';
+import { applyStep, DEFAULTS } from '../migrate/production/apply.js';
+import { Cancellation } from '../migrate/production/cancel.js';
+import { readPrivileges } from '../migrate/production/privileges.js';
+import { dataLossOf, describeLosses, losing } from '../assess/data-loss.js';
+import { LockLostError, takeLock, type MigrationLock } from '../migrate/production/lock.js';
+import { Rehearsal } from '../migrate/production/rehearsal.js';
+import { elapsed, errorText, ProductionSession, ReadTimeoutError } from '../migrate/production/session.js';
+import { appliedFiles } from '../migrate/production/state.js';
+import type {
+  ProductionOptions,
+  RehearsalServerOptions,
+  SafetyOptions,
+} from '../migrate/production/options.js';
 import type { RehearsalReport, RehearsedStep, RollbackReport } from '../report/contract/production.js';
-import { knob, rerunWith, withHint } from './production/wording.js';
+import { knob, withHint } from '../shared/wording.js';
+import { rerunWith } from '../report/production-wording.js';
 
 export interface RollbackOptions extends ProductionOptions, RehearsalServerOptions, SafetyOptions {
   /** What a live schema that differs from the replayed migrations does (default fail). */

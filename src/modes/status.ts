@@ -1,10 +1,14 @@
 import { diffSnapshots, type Change } from '../diff/index.js';
-import { Rehearsal } from './production/rehearsal.js';
-import { elapsed, ProductionSession, ReadTimeoutError } from './production/session.js';
-import { appliedFiles, revisionHeads } from './production/state.js';
-import { newestMatching, notMigratedMessage, tableCount } from './production/adopt.js';
+import { Rehearsal } from '../migrate/production/rehearsal.js';
+import { elapsed, ProductionSession, ReadTimeoutError } from '../migrate/production/session.js';
+import { appliedFiles, revisionHeads } from '../migrate/production/state.js';
+import { newestMatching, notMigratedMessage, tableCount } from '../migrate/production/adopt.js';
 import type { MigrationState, RehearsalReport, StatusReport } from '../report/contract/production.js';
-import type { ProductionOptions, RehearsalServerOptions, SafetyOptions } from './production/options.js';
+import type {
+  ProductionOptions,
+  RehearsalServerOptions,
+  SafetyOptions,
+} from '../migrate/production/options.js';
 
 export interface StatusOptions
   extends

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { metaTableSql } from '../../migrate/meta.js';
-import type { Project } from '../../migrate/project.js';
+import { metaTableSql } from '../meta.js';
+import type { Project } from '../project.js';
 import { connect } from './database.js';
 import type { LockReport } from '../../report/contract/production.js';
 

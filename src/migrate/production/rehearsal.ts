@@ -2,17 +2,17 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { takeSnapshot, type Snapshot } from '../../inspect/index.js';
-import type { MigrationFile } from '../../migrate/discover.js';
-import { applyBaseline } from '../../migrate/baseline.js';
-import { metaTableOf } from '../../migrate/meta.js';
-import type { Project } from '../../migrate/project.js';
-import { MigrationRunner } from '../../migrate/runner.js';
-import { OUTSIDE_TRANSACTION_CODES, runPinnedStep } from '../../migrate/transaction.js';
+import type { MigrationFile } from '../discover.js';
+import { applyBaseline } from '../baseline.js';
+import { metaTableOf } from '../meta.js';
+import type { Project } from '../project.js';
+import { MigrationRunner } from '../runner.js';
+import { OUTSIDE_TRANSACTION_CODES, runPinnedStep } from '../transaction.js';
 import { PostgresUnavailableError, startPostgres, type PostgresServer } from '../../postgres/index.js';
 import type { RehearsalServerOptions } from './options.js';
 import type { RehearsedStep } from '../../report/contract/production.js';
 import { mirrorStatements, type ProductionPrivileges } from './privileges.js';
-import { withHint } from './wording.js';
+import { withHint } from '../../shared/wording.js';
 
 /** The snapshot options that leave the meta table out (its rows are state, not schema). */
 export function snapshotOptions(project: Project): { exclude: { schema: string; name: string }[] } {

@@ -1,10 +1,10 @@
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { UsageError } from '../errors.js';
-import { metaTableSql } from '../../migrate/meta.js';
-import type { Project } from '../../migrate/project.js';
-import { redact } from '../../migrate/redact.js';
+import { UsageError } from '../../shared/errors.js';
+import { metaTableSql } from '../meta.js';
+import type { Project } from '../project.js';
+import { redact } from '../redact.js';
 import { parsePostgresUrl, PostgresUnavailableError, redactText, redactUrl } from '../../postgres/index.js';
 import { passwordOf } from '../../postgres/redact.js';
 

@@ -1,4 +1,4 @@
-import type { MigrationFile } from '../../migrate/discover.js';
+import type { MigrationFile } from '../discover.js';
 import type { MigrationState } from '../../report/contract/production.js';
 
 function compare(a: string, b: string): number {

@@ -1,6 +1,6 @@
-import type { RunnerChoice } from '../../migrate/alembic/index.js';
+import type { RunnerChoice } from '../alembic/index.js';
 import type { ProviderChoice } from '../../postgres/index.js';
-import type { FrontEnd } from './wording.js';
+import type { FrontEnd } from '../../shared/wording.js';
 
 /** Settings shared by the modes that work on a production database. */
 export interface ProductionOptions {

@@ -1,7 +1,7 @@
-import type { MigrationFile } from '../../migrate/discover.js';
-import { projectRelative } from '../../migrate/errors.js';
-import type { MigrationRunner } from '../../migrate/runner.js';
-import { runPinnedStep, type PinnedStepResult } from '../../migrate/transaction.js';
+import type { MigrationFile } from '../discover.js';
+import { projectRelative } from '../errors.js';
+import type { MigrationRunner } from '../runner.js';
+import { runPinnedStep, type PinnedStepResult } from '../transaction.js';
 import { outsideTransactionReason } from './rehearsal.js';
 import type { ProductionStep } from '../../report/contract/production.js';
 import type { SafetyOptions } from './options.js';

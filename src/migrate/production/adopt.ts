@@ -1,10 +1,10 @@
 import { diffSnapshots } from '../../diff/index.js';
 import type { Snapshot } from '../../inspect/index.js';
-import type { MigrationFile } from '../../migrate/discover.js';
-import type { Project } from '../../migrate/project.js';
-import { metaTableOf } from '../../migrate/meta.js';
+import type { MigrationFile } from '../discover.js';
+import type { Project } from '../project.js';
+import { metaTableOf } from '../meta.js';
 import type { Rehearsal } from './rehearsal.js';
-import type { FrontEnd } from './wording.js';
+import type { FrontEnd } from '../../shared/wording.js';
 
 /** Tables of a live schema (the meta table is already left out of snapshots). */
 export function tableCount(snapshot: Snapshot): number {

@@ -1,13 +1,13 @@
-import { quoteIdent } from '../../postgres/index.js';
+import { quoteIdent } from '../postgres/index.js';
 import type pg from 'pg';
 import {
   describeOperation,
   destructiveOperations,
   loadDestructiveParser,
   type DestructiveOp,
-} from '../../assess/down-drops-data.js';
-import type { Change } from '../../diff/index.js';
-import type { DataLoss, RehearsedStep } from '../../report/contract/production.js';
+} from './down-drops-data.js';
+import type { Change } from '../diff/index.js';
+import type { DataLoss, RehearsedStep } from '../report/contract/production.js';
 
 /** Counts stop here: enough to say "there is data", cheap enough for production. */
 const ROW_COUNT_CAP = 1_000_000;
