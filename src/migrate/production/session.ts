@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { takeSnapshot, type Snapshot } from '../../inspect/index.js';
 import { discoverMigrations, type MigrationFile } from '../discover.js';
+import { readAlembicVersion, readApplied } from '../meta.js';
 import { alembicRevisions, loadProject, type Project } from '../project.js';
 import { MigrationRunner } from '../runner.js';
 import { PostgresUnavailableError, redactUrl } from '../../postgres/index.js';
@@ -9,8 +10,6 @@ import {
   checkDatabaseUrl,
   connect,
   idleSessionTimeout,
-  readAlembicVersion,
-  readApplied,
   READ_BOUNDS,
   safeText,
   serverVersion,
