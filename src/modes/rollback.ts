@@ -113,5 +113,5 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackRep
     report.changes = (await run.changesSince(before)) ?? report.changes;
     return stop && applyStopped('rollback', stop, report.reverted.length, session.idleTimeout);
   };
-  return run.run(report, rollback, () => cancelledState('rollback', report.reverted));
+  return await run.run(report, rollback, () => cancelledState('rollback', report.reverted));
 }

@@ -94,5 +94,5 @@ export async function runUpgrade(options: UpgradeOptions): Promise<UpgradeReport
     report.changes = (await run.changesSince(before)) ?? report.changes;
     return stop && applyStopped('upgrade', stop, report.applied.length, session.idleTimeout);
   };
-  return run.run(report, upgrade, () => cancelledState('upgrade', report.applied));
+  return await run.run(report, upgrade, () => cancelledState('upgrade', report.applied));
 }

@@ -172,7 +172,7 @@ export async function matchLive(
   log: Log,
 ): Promise<string | null> {
   await using rehearsal = await startRehearsal(session, options, log);
-  return newestMatching(rehearsal, session.files, live);
+  return await newestMatching(rehearsal, session.files, live);
 }
 
 /**
