@@ -17,6 +17,8 @@ const folder = (names) => ({
   message: `The pipeline runs one way (DESIGN.md): this folder may not import ${names.map((n) => `${n}/`).join(', ')}. Move what both sides need to the stage that owns it, or pass it in as plain data.`,
 });
 const boundary = (names) => ({ 'no-restricted-imports': ['error', { patterns: [folder(names)] }] });
+// A stage's subfolders follow its rule: `migrate/production/` is migrate, `report/contract/` is report (and
+// has a rule of its own below).
 const STAGES = ['plan', 'postgres', 'migrate', 'inspect', 'diff', 'assess', 'github', 'shared', 'generate'];
 /** The stages the report's contract is on the right of: they may import its types, nothing else of `report/`. */
 const LEFT_OF_REPORT = ['plan', 'postgres', 'migrate', 'inspect', 'diff', 'assess', 'shared', 'generate'];

@@ -50,6 +50,18 @@ test.each([
     'src/report/contract/extra.ts',
     "import { diffSnapshots } from '../../diff/index.js';\nexport const x = diffSnapshots;\n",
   ],
+  [
+    'src/report/contract/extra.ts',
+    "import type { UpgradeOptions } from '../../modes/upgrade.js';\nexport type X = UpgradeOptions;\n",
+  ],
+  [
+    'src/migrate/production/extra.ts',
+    "import { runUpgrade } from '../../modes/upgrade.js';\nexport const x = runUpgrade;\n",
+  ],
+  [
+    'src/migrate/production/extra.ts',
+    "import { rerunWith } from '../../report/production-wording.js';\nexport const x = rerunWith;\n",
+  ],
 ])('a backward import fails the lint: %s, %j', async (file, code) => {
   const errors = await boundaryErrors(file, code);
   expect(errors).toHaveLength(1);
@@ -75,6 +87,10 @@ test.each([
   [
     'src/report/contract/extra.ts',
     "import type { Change } from '../../diff/index.js';\nexport type X = Change[];\n",
+  ],
+  [
+    'src/migrate/production/extra.ts',
+    "import type { UpgradeReport } from '../../report/contract/production.js';\nexport type X = UpgradeReport;\n",
   ],
   [
     'src/github/extra.ts',
