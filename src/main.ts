@@ -4,7 +4,7 @@ import { actionCheck } from './action/check.js';
 import { actionComment } from './action/comment.js';
 import { InputError, readInputs } from './action/inputs.js';
 import { actionRollback, actionStamp, actionStatus, actionUpgrade } from './action/production.js';
-import { isEnvironmentError } from './modes/errors.js';
+import { isEnvironmentError } from './shared/errors.js';
 import { ArtifactError } from './github/index.js';
 
 /** The action's entry point: every failure ends in `core.setFailed` with a message for people. */

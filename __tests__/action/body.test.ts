@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fitReport, SUMMARY_LIMIT_BYTES } from '../../src/action/body.js';
-import type { CheckReport } from '../../src/assess/types.js';
+import type { CheckReport } from '../../src/report/contract/check.js';
 import { COMMENT_BODY_LIMIT } from '../../src/github/index.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 

@@ -1,6 +1,6 @@
 import { cpSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CheckReport } from '../../src/assess/types.js';
+import type { CheckReport } from '../../src/report/contract/check.js';
 import { runCheck } from '../../src/modes/check.js';
 import { buildBundle, runCli } from '../helpers/bundle.js';
 import { FixtureRepo } from '../helpers/repo.js';

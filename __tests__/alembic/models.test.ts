@@ -2,7 +2,7 @@ import { afterAll, expect, test } from '@jest/globals';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ModelsReport } from '../../src/modes/models.js';
+import type { ModelsReport } from '../../src/report/contract/models.js';
 import { runCheck } from '../../src/modes/check.js';
 import { buildBundle, runCli } from '../helpers/bundle.js';
 import { PROJECT_ROOT, PYTHON } from './fixture.js';

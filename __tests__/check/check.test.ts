@@ -1,5 +1,5 @@
 import { runCheck } from '../../src/modes/check.js';
-import type { CheckReport, MigrationReport } from '../../src/assess/types.js';
+import type { CheckReport, MigrationReport } from '../../src/report/contract/check.js';
 import { CREATE_USERS, FixtureRepo, migration } from '../helpers/repo.js';
 import { expectValidReport } from '../helpers/report-schema.js';
 

@@ -1,6 +1,6 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CheckReport } from '../../src/assess/types.js';
+import type { CheckReport } from '../../src/report/contract/check.js';
 import { buildBundle, runCli } from '../helpers/bundle.js';
 import { startTestPostgres } from '../helpers/postgres.js';
 import { CREATE_USERS, FixtureRepo, PROJECT_ROOT, migration } from '../helpers/repo.js';

@@ -11,7 +11,11 @@ const eslint = new ESLint({ cwd: PROJECT_ROOT });
 
 async function boundaryErrors(file: string, code: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath: join(PROJECT_ROOT, file) });
-  return result!.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+  return result!.messages
+    .filter(
+      (m) => m.ruleId === 'no-restricted-imports' || m.ruleId === '@typescript-eslint/no-restricted-imports',
+    )
+    .map((m) => m.message);
 }
 
 test.each([
@@ -34,6 +38,30 @@ test.each([
     'src/inspect/extra.ts',
     "import { readInputs } from '../action/inputs.js';\nexport const x = readInputs;\n",
   ],
+  [
+    'src/assess/extra.ts',
+    "import { renderMarkdown } from '../report/markdown.js';\nexport const x = renderMarkdown;\n",
+  ],
+  [
+    'src/migrate/extra.ts',
+    "import { REPORT_LIMITS } from '../report/contract/schema.js';\nexport const x = REPORT_LIMITS;\n",
+  ],
+  [
+    'src/report/contract/extra.ts',
+    "import { diffSnapshots } from '../../diff/index.js';\nexport const x = diffSnapshots;\n",
+  ],
+  [
+    'src/report/contract/extra.ts',
+    "import type { UpgradeOptions } from '../../modes/upgrade.js';\nexport type X = UpgradeOptions;\n",
+  ],
+  [
+    'src/migrate/production/extra.ts',
+    "import { runUpgrade } from '../../modes/upgrade.js';\nexport const x = runUpgrade;\n",
+  ],
+  [
+    'src/migrate/production/extra.ts',
+    "import { rerunWith } from '../../report/production-wording.js';\nexport const x = rerunWith;\n",
+  ],
 ])('a backward import fails the lint: %s, %j', async (file, code) => {
   const errors = await boundaryErrors(file, code);
   expect(errors).toHaveLength(1);
@@ -43,7 +71,7 @@ test.each([
 test.each([
   [
     'src/report/summary.ts',
-    "import type { CheckReport } from '../assess/types.js';\nexport type X = CheckReport;\n",
+    "import type { CheckReport } from './contract/check.js';\nexport type X = CheckReport;\n",
   ],
   [
     'src/modes/plan.ts',
@@ -51,6 +79,23 @@ test.each([
   ],
   ['src/main.ts', "import { runCheck } from './modes/check.js';\nexport const x = runCheck;\n"],
   ['src/cli/extra.ts', "import { runCheck } from '../modes/check.js';\nexport const x = runCheck;\n"],
+  // The report's contract: its types reach every stage, and it reads other stages' types only.
+  [
+    'src/migrate/extra.ts',
+    "import type { MigrationState } from '../report/contract/production.js';\nexport type X = MigrationState;\n",
+  ],
+  [
+    'src/report/contract/extra.ts',
+    "import type { Change } from '../../diff/index.js';\nexport type X = Change[];\n",
+  ],
+  [
+    'src/migrate/production/extra.ts',
+    "import type { UpgradeReport } from '../../report/contract/production.js';\nexport type X = UpgradeReport;\n",
+  ],
+  [
+    'src/github/extra.ts',
+    "import { REPORT_LIMITS } from '../report/contract/schema.js';\nexport const x = REPORT_LIMITS;\n",
+  ],
 ])('a forward import passes: %s, %j', async (file, code) => {
   expect(await boundaryErrors(file, code)).toEqual([]);
 });

@@ -1,7 +1,7 @@
 import { expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPORT_SCHEMA, SCHEMA_VERSION } from '../../src/report/schema.js';
+import { REPORT_SCHEMA, SCHEMA_VERSION } from '../../src/report/contract/schema.js';
 import { validateReport } from '../../src/report/validate.js';
 import { PROJECT_ROOT } from '../helpers/repo.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import type { Finding } from '../../src/assess/types.js';
+import type { Finding } from '../../src/report/contract/check.js';
 import { annotations, emitAnnotations } from '../../src/github/annotations.js';
 
 function finding(severity: Finding['severity'], i: number, extra: Partial<Finding> = {}): Finding {

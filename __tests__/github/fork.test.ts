@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import type { CheckReport } from '../../src/assess/types.js';
+import type { CheckReport } from '../../src/report/contract/check.js';
 import { createGitHubClient, type GitHubClient } from '../../src/github/client.js';
 import {
   ARTIFACT_LIMITS,

@@ -10,7 +10,7 @@ import {
   suppressionsIn,
 } from '../../src/assess/config.js';
 import { HAZARD_RULES } from '../../src/assess/hazards.js';
-import type { Finding } from '../../src/assess/types.js';
+import type { Finding } from '../../src/report/contract/check.js';
 
 let dir: string;
 

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { DataTypes, Sequelize, type QueryInterface } from 'sequelize';
 import { hazardFindings } from '../../src/assess/hazards.js';
 import { loadSqlParser } from '../../src/assess/sql.js';
-import type { Finding } from '../../src/assess/types.js';
+import type { Finding } from '../../src/report/contract/check.js';
 import { observeOnCopy, type MigrationObservation } from '../../src/inspect/locks.js';
 import type { PostgresServer } from '../../src/postgres/index.js';
 

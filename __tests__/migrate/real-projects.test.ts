@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readlinkSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import type { CheckReport } from '../../src/assess/types.js';
+import type { CheckReport } from '../../src/report/contract/check.js';
 import { loadProject, ProjectError } from '../../src/migrate/project.js';
 import { runCheck } from '../../src/modes/check.js';
 import { runUpgrade } from '../../src/modes/upgrade.js';

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Change } from '../../src/diff/index.js';
-import type { ModelsReport } from '../../src/modes/models.js';
+import type { ModelsReport } from '../../src/report/contract/models.js';
 import { runModels } from '../../src/modes/models.js';
 import { FixtureRepo, NODE_MODULES, PROJECT_ROOT, migration } from '../helpers/repo.js';
 

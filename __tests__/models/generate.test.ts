@@ -2,7 +2,8 @@ import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelsError } from '../../src/migrate/models.js';
 import { runCheck } from '../../src/modes/check.js';
-import { runGenerate, type GenerateReport } from '../../src/modes/generate.js';
+import { runGenerate } from '../../src/modes/generate.js';
+import type { GenerateReport } from '../../src/report/contract/models.js';
 import { ALL_AT_ONCE, baseProject, POSTS_MODEL } from './cases.js';
 import { kinds, migrationFiles, models, read, removeProjects, sampleCopy } from './fixture.js';
 

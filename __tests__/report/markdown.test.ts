@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { micromark } from 'micromark';
 import { gfm, gfmHtml } from 'micromark-extension-gfm';
-import type { CheckReport } from '../../src/assess/types.js';
+import type { CheckReport } from '../../src/report/contract/check.js';
 import { commentMarker, withMarker } from '../../src/github/index.js';
 import { runCheck } from '../../src/modes/check.js';
 import { escapeMarkdown, renderMarkdown } from '../../src/report/markdown.js';

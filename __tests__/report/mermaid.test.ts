@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CheckReport } from '../../src/assess/types.js';
+import type { CheckReport } from '../../src/report/contract/check.js';
 import type { Change } from '../../src/diff/index.js';
 import { erDiagram } from '../../src/report/mermaid.js';
 import { mermaidParse } from '../helpers/mermaid.js';

@@ -1,4 +1,4 @@
-import type { CheckReport } from '../assess/types.js';
+import type { CheckReport } from '../report/contract/check.js';
 import { fitComment } from '../github/index.js';
 import { markdownSections, type MarkdownOptions } from '../report/markdown.js';
 

@@ -6,7 +6,7 @@ import { artifactPayload, annotations, emitAnnotations } from '../github/index.j
 import { runCheck } from '../modes/check.js';
 import type { CheckOptions } from '../modes/options.js';
 import { renderTerminal } from '../report/terminal.js';
-import { isEnvironmentError } from '../modes/errors.js';
+import { isEnvironmentError } from '../shared/errors.js';
 import { ensureBaseCommit } from './base.js';
 import { publishSetupError } from './setup-error.js';
 import type { ActionInputs } from './inputs.js';

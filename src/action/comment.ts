@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import * as github from '@actions/github';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import type { CheckReport } from '../assess/types.js';
+import type { CheckReport } from '../report/contract/check.js';
 import { join } from 'node:path';
 import {
   ArtifactError,

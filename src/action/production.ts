@@ -4,8 +4,8 @@ import * as github from '@actions/github';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { tmpdir } from 'node:os';
-import { withCaFile, writeCaFile } from '../modes/production/database.js';
-import { cancelOnSignals, SIGNAL_EXIT } from '../modes/production/cancel.js';
+import { withCaFile, writeCaFile } from '../migrate/production/database.js';
+import { cancelOnSignals, SIGNAL_EXIT } from '../migrate/production/cancel.js';
 import {
   isPermissionError,
   isRateLimitError,
@@ -17,7 +17,7 @@ import { mergeGate, type MergeGateResult } from '../github/gate.js';
 import { runCheck } from '../modes/check.js';
 import { ensureBaseCommit } from './base.js';
 import { checkRequest } from './check.js';
-import type { ProductionReport, UpgradeReport } from '../modes/production/types.js';
+import type { ProductionReport, UpgradeReport } from '../report/contract/production.js';
 import { runRollback } from '../modes/rollback.js';
 import { runStamp } from '../modes/stamp.js';
 import { runStatus } from '../modes/status.js';

@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import { existsSync } from 'node:fs';
 import { posix } from 'node:path';
-import type { CheckReport } from '../assess/types.js';
+import type { CheckReport } from '../report/contract/check.js';
 import {
   COMMENT_BODY_LIMIT,
   commentMarker,

@@ -1,5 +1,11 @@
 import type { Change } from '../diff/index.js';
+import type { Snapshot } from '../inspect/index.js';
+import { alembicModelsSource } from '../migrate/alembic/files.js';
+import { ProjectError, type Project } from '../migrate/project.js';
 import type { AlembicModelDifference } from '../migrate/protocol.js';
+import type { MigrationRunner } from '../migrate/runner.js';
+import type { Finding, ModelsSection } from '../report/contract/check.js';
+import { modelDriftFindings } from './models.js';
 
 /** `add_column` → `added`, `remove_fk` → `removed`: Alembic's verb is the direction models → database needs. */
 const ACTIONS: Record<string, Change['action']> = { add: 'added', remove: 'removed', modify: 'changed' };
@@ -68,4 +74,31 @@ export function alembicDriftChanges(diffs: AlembicModelDifference[]): Change[] {
 export function declaredTableCount(migratedTables: number, diffs: AlembicModelDifference[]): number {
   const count = (op: string) => diffs.filter((d) => d.op === op).length;
   return migratedTables - count('remove_table') + count('add_table');
+}
+
+/**
+ * `target_metadata` compared with the database the runner is on (all revisions applied), as
+ * `alembic check` compares them: one `model-drift` finding per difference.
+ */
+export async function alembicModelsSection(
+  runner: MigrationRunner,
+  project: Project,
+  migrated: Snapshot,
+  severity: Finding['severity'],
+): Promise<{ section: ModelsSection; findings: Finding[] }> {
+  const diffs = await runner.compareModels();
+  const changes = alembicDriftChanges(diffs);
+  return {
+    section: {
+      source: alembicModelsSource(project),
+      tables: declaredTableCount(Object.keys(migrated.tables).length, diffs),
+      changes,
+    },
+    findings: modelDriftFindings(changes, [], severity),
+  };
+}
+
+/** A model comparison that cannot run: `env.py` sets no `target_metadata` is exit 2, said in these words. */
+export function isMissingMetadata(error: unknown): boolean {
+  return error instanceof ProjectError && /target_metadata/.test(error.message);
 }

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { HAZARD_RULES } from './hazards.js';
-import type { Finding, Severity } from './types.js';
+import type { Finding, Severity } from '../report/contract/check.js';
 
 /**
  * The project's `.schemabot.yml`: per-rule severities (or `off`) and the severity that fails the

@@ -1,6 +1,6 @@
 import type { Node, RangeVar, TypeName } from 'libpg-query';
 import { loadSqlParser, parseSql } from './sql.js';
-import type { Finding, MigrationReport } from './types.js';
+import type { Finding, MigrationReport } from '../report/contract/check.js';
 
 /**
  * Statements that destroy data, read with PostgreSQL's own parser: what they are, not what the schema

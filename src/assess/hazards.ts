@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Plan } from '../plan/index.js';
 import { loadSqlParser } from './sql.js';
-import type { MigrationReport } from './types.js';
 import type { MigrationObservation, RelationLock, StatementObservation } from '../inspect/locks.js';
 import type { HazardConfig } from './config.js';
 import { RULES } from './rules/index.js';
@@ -21,7 +20,7 @@ import {
   type SqlAction,
   type SqlParser,
 } from './sql.js';
-import type { Finding } from './types.js';
+import type { Finding, MigrationReport } from '../report/contract/check.js';
 
 /**
  * The hazard engine: what a new migration would do to a live production table. It walks the

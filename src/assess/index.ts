@@ -9,10 +9,8 @@ import type {
   ModelsSection,
   ReplayFailure,
   StepReport,
-} from './types.js';
+} from '../report/contract/check.js';
 import { unawaitedFindings } from './unawaited.js';
-
-export * from './types.js';
 
 export interface AssessInput {
   plan: Plan;

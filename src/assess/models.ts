@@ -1,8 +1,22 @@
 import { diffSnapshots, summarizeChange, type Change } from '../diff/index.js';
 import { localName, parentName } from '../diff/names.js';
-import type { ColumnInfo, ConstraintInfo, IndexInfo, Snapshot, TableInfo } from '../inspect/index.js';
-import type { ModelTable } from '../migrate/models.js';
-import type { Finding } from './types.js';
+import { relative } from 'node:path';
+import {
+  takeSnapshot,
+  type ColumnInfo,
+  type ConstraintInfo,
+  type IndexInfo,
+  type Snapshot,
+  type TableInfo,
+} from '../inspect/index.js';
+import { quoteIdentifiers } from '../inspect/names.js';
+import type { MigrationFailure } from '../migrate/migrate-all.js';
+import { findModels, syncModels, type ModelsEntry, type ModelTable } from '../migrate/models.js';
+import type { Project } from '../migrate/project.js';
+import { Workspace } from '../migrate/workspace.js';
+import type { PostgresServer } from '../postgres/index.js';
+import type { Finding } from '../report/contract/check.js';
+import { loadConfig } from './config.js';
 
 /**
  * Models vs migrations (Alembic's `check`): what the models declare that the migrations do not
@@ -317,4 +331,82 @@ export function modelDriftFindings(
         ? 'Declare it in the model, or write a migration that drops it (`schemabot generate NAME`).'
         : 'Write the migration (`schemabot generate NAME` drafts it), or change the model to match the migrations.',
   }));
+}
+
+/**
+ * The project's models entry: `explicit`, else `.schemabot.yml` `models`, else `.sequelizerc`
+ * `models-path`. Null when there are none or the configuration turns the comparison off.
+ */
+export async function resolveModelsEntry(project: Project, explicit?: string): Promise<ModelsEntry | null> {
+  if (explicit) return findModels(project, explicit);
+  const config = await loadConfig(project.cwd);
+  if (config.models === false) return null;
+  return findModels(project, config.models);
+}
+
+/** What `sync()` of the models built, as a snapshot, and which tables the models declare. */
+export interface ModelsSchema {
+  snapshot: Snapshot;
+  tables: ModelTable[];
+  source: string;
+}
+
+/** Syncs the models into a workspace of their own on `server` (no baseline) and snapshots it. */
+export async function modelsSchema(
+  server: PostgresServer,
+  project: Project,
+  entry: ModelsEntry,
+  migrated: Snapshot,
+): Promise<ModelsSchema> {
+  await using ws = await Workspace.open(server, project, { baseline: false });
+  const declared = await syncModels(ws, entry, {
+    schemas: Object.values(migrated.schemas).map((s) => s.name),
+    extensions: Object.values(migrated.extensions).map((e) => ({ name: e.name, schema: e.schema })),
+  });
+  // Names as the snapshot writes them, to match the models to its tables and columns.
+  const quoted = await quoteIdentifiers(
+    ws.client,
+    declared.flatMap((t) => [t.schema, t.table, ...t.clientDefaults]),
+  );
+  const q = (name: string) => quoted.get(name) ?? name;
+  const tables: ModelTable[] = declared.map((t) => ({
+    model: t.model,
+    table: `${q(t.schema)}.${q(t.table)}`,
+    clientDefaults: t.clientDefaults.map(q),
+  }));
+  const snapshot = await takeSnapshot(ws.client, { exclude: [ws.meta] });
+  return { snapshot, tables, source: relative(project.cwd, entry.path) || '.' };
+}
+
+/** The models' schema against `migrated`, on `server`, in the scope asked for (else `.schemabot.yml`'s). */
+export async function compareWithModels(
+  server: PostgresServer,
+  project: Project,
+  entry: ModelsEntry,
+  migrated: Snapshot,
+  override?: ModelsScope,
+): Promise<{ comparison: ModelsComparison; schema: ModelsSchema; scope: ModelsScope }> {
+  const schema = await modelsSchema(server, project, entry, migrated);
+  const scope = override ?? (await loadConfig(project.cwd)).modelsScope ?? 'declared';
+  return { comparison: compareModels(migrated, schema.snapshot, schema.tables, scope), schema, scope };
+}
+
+/**
+ * A migration (or revision) whose `up` failed before the models could be compared or a migration
+ * generated: an `up-failed` error that says what could not be done (`consequence`).
+ */
+export function upFailedFinding(
+  failure: MigrationFailure,
+  consequence: string,
+  subject: 'migration' | 'revision' = 'migration',
+): Finding {
+  return {
+    rule: 'up-failed',
+    severity: 'error',
+    migration: failure.name,
+    file: failure.file,
+    ...(failure.line ? { line: failure.line } : {}),
+    message: `up failed: ${failure.message.split('\n')[0]}. ${consequence}`,
+    fix: `Fix the ${subject} first (\`schemabot check\` shows what it does).`,
+  };
 }

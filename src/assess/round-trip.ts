@@ -1,4 +1,4 @@
-import type { CheckReport, MigrationReport, ReplayFailure, StepReport } from './types.js';
+import type { CheckReport, MigrationReport, ReplayFailure, StepReport } from '../report/contract/check.js';
 import { observeStatements, type MigrationObservation } from '../inspect/locks.js';
 import { diffSnapshots, type Change } from '../diff/index.js';
 import { takeSnapshot, type Snapshot } from '../inspect/index.js';

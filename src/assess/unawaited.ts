@@ -1,4 +1,4 @@
-import type { Finding, MigrationReport, StepReport } from './types.js';
+import type { Finding, MigrationReport, StepReport } from '../report/contract/check.js';
 
 /**
  * `unawaited-work`: a migration whose function resolved while its work was still running (a query

@@ -1,2 +1,2 @@
-// The exit-code-2 errors belong to the modes (the action uses them too); the CLI's name for them stays.
-export { UsageError, isEnvironmentError } from '../modes/errors.js';
+// The exit-code-2 errors are shared by every stage and both front ends; the CLI's name for them stays.
+export { UsageError, isEnvironmentError } from '../shared/errors.js';

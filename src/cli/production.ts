@@ -2,7 +2,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { renderProduction } from '../report/production.js';
-import type { ProductionReport } from '../modes/production/types.js';
+import type { ProductionReport } from '../report/contract/production.js';
 import { runRollback } from '../modes/rollback.js';
 import { runStamp } from '../modes/stamp.js';
 import { runStatus } from '../modes/status.js';
@@ -12,8 +12,8 @@ import { redactDeep } from '../shared/secrets.js';
 import { COLOUR, PLAIN } from '../report/terminal.js';
 import { UsageError } from './errors.js';
 import type { RunnerChoice } from '../migrate/alembic/index.js';
-import { checkDatabaseUrl, withCaFile } from '../modes/production/database.js';
-import { cancelOnSignals, SIGNAL_EXIT } from '../modes/production/cancel.js';
+import { checkDatabaseUrl, withCaFile } from '../migrate/production/database.js';
+import { cancelOnSignals, SIGNAL_EXIT } from '../migrate/production/cancel.js';
 
 function seconds(allowZero: boolean) {
   return (value: string): number => {

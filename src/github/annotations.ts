@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import type { Finding, Severity } from '../assess/types.js';
+import type { Finding, Severity } from '../report/contract/check.js';
 
 export type AnnotationLevel = 'error' | 'warning' | 'notice';
 

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
-import type { CheckReport } from '../assess/types.js';
-import { REPORT_LIMITS } from '../report/schema.js';
+import type { CheckReport } from '../report/contract/check.js';
+import { REPORT_LIMITS } from '../report/contract/schema.js';
 import { validateReport } from '../report/validate.js';
 import type { GitHubClient } from './client.js';
 

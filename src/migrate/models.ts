@@ -1,7 +1,9 @@
 import { EnvironmentError } from '../shared/errors.js';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { quoteIdent } from '../postgres/admin.js';
 import type { DeclaredTable, ModelsEntry, ProjectInfo } from './protocol.js';
+import type { Workspace } from './workspace.js';
 
 export type { DeclaredTable, ModelsEntry };
 
@@ -63,4 +65,30 @@ function entryInFolder(dir: string): ModelsEntry | null {
     (f) => MODEL_FILE.test(f) && !/\.d\.c?ts$/.test(f) && !/^index\.[cm]?[jt]s$/.test(f),
   );
   return files.length ? { kind: 'folder', path: dir } : null;
+}
+
+/** What the models' sync needs first: the schemas and extensions the migrations create. */
+export interface SyncPrerequisites {
+  schemas: string[];
+  extensions: { name: string; schema: string }[];
+}
+
+/**
+ * Syncs the models into the workspace's database: the tables the models declare, as the ORM names
+ * them. The schemas and extensions the migrations create are created first: models can live in them
+ * but cannot create them.
+ */
+export async function syncModels(
+  ws: Workspace,
+  entry: ModelsEntry,
+  needs: SyncPrerequisites,
+): Promise<DeclaredTable[]> {
+  for (const schema of needs.schemas) {
+    if (schema !== 'public') await ws.client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  }
+  for (const ext of needs.extensions) {
+    await ws.client.query(`CREATE EXTENSION IF NOT EXISTS ${quoteIdent(ext.name)} WITH SCHEMA ${ext.schema}`);
+  }
+  // The models' code runs in the workspace's worker, pointed at this database.
+  return ws.runner.syncModels(entry);
 }

@@ -22,7 +22,7 @@ export interface WorkspaceOptions {
  */
 export class Workspace implements AsyncDisposable {
   private constructor(
-    private readonly server: PostgresServer,
+    readonly server: PostgresServer,
     readonly project: Project,
     private readonly options: WorkspaceOptions,
     public database: string,

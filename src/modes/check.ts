@@ -3,21 +3,15 @@ import { assess } from '../assess/index.js';
 import { loadConfig } from '../assess/config.js';
 import { migrationHazards } from '../assess/hazards.js';
 import { loadSqlParser } from '../assess/sql.js';
-import type { Finding } from '../assess/types.js';
-import type { CheckReport, MigrationReport, ModelsSection, ReplayFailure } from '../assess/types.js';
-import { modelDriftFindings } from '../assess/models.js';
-import { ModelsError, type ModelsEntry } from '../migrate/models.js';
-import { compareWithModels, resolveModelsEntry } from './models.js';
+import type { CheckReport, MigrationReport, ReplayFailure } from '../report/contract/check.js';
+import { checkModels } from '../assess/check-models.js';
 import { diffSnapshots } from '../diff/index.js';
-import type { Snapshot } from '../inspect/index.js';
 import { notRun, roundTrip } from '../assess/round-trip.js';
 import { alembicRevisions, loadProject, releaseProject, type Project } from '../migrate/project.js';
 import { Workspace } from '../migrate/workspace.js';
 import { planMigrations, type Plan } from '../plan/index.js';
 import { planRevisions, revisionPlan } from '../plan/alembic.js';
-import type { PostgresServer } from '../postgres/index.js';
 import { startThrowaway, type CheckOptions } from './options.js';
-import { alembicModelsSection, alembicModelsSource, isMissingMetadata } from './alembic.js';
 
 /**
  * `schemabot check`: the plan from git, a throwaway server, the round trip of the new migrations
@@ -83,9 +77,11 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
       const models =
         !allRan(migrations, replayFailures) || options.modelsMode === 'off'
           ? undefined
-          : project.runner === 'alembic'
-            ? await alembicModels(ws, final, config.models !== false, log)
-            : await modelsSection(server, project, final, log, options.modelsMode);
+          : await checkModels(ws, final, {
+              enabled: config.models !== false,
+              scope: options.modelsMode,
+              log,
+            });
       return assess({
         hazards,
         models,
@@ -118,77 +114,4 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
 /** Every new migration went up and nothing failed to replay: the database holds the head's schema. */
 function allRan(migrations: MigrationReport[], replayFailures: ReplayFailure[]): boolean {
   return !replayFailures.length && migrations.every((m) => m.change !== 'added' || m.up?.ok);
-}
-
-/**
- * The project's models compared with the head's migrations (`final`), when it has models. A model
- * that cannot be loaded is a warning of its own, never a failed check of the migrations.
- */
-async function modelsSection(
-  server: PostgresServer,
-  project: Project,
-  final: Snapshot,
-  log: (line: string) => void,
-  scope?: 'on' | 'strict',
-): Promise<{ section: ModelsSection; findings: Finding[] } | undefined> {
-  let entry: ModelsEntry | null;
-  try {
-    entry = await resolveModelsEntry(project);
-  } catch (error) {
-    if (!(error instanceof ModelsError)) throw error;
-    return notLoaded('.', error);
-  }
-  if (!entry) return undefined;
-  const source = relative(project.cwd, entry.path) || '.';
-  log(`Comparing the models (${source}) with the migrations`);
-  try {
-    const { comparison, schema } = await compareWithModels(
-      server,
-      project,
-      entry,
-      final,
-      scope && (scope === 'on' ? 'migrated' : 'strict'),
-    );
-    return {
-      section: { source, tables: schema.tables.length, changes: comparison.changes },
-      findings: modelDriftFindings(comparison.changes, schema.tables, 'warning'),
-    };
-  } catch (error) {
-    if (!(error instanceof ModelsError)) throw error;
-    return notLoaded(source, error);
-  }
-}
-
-/**
- * Alembic: `env.py`'s `target_metadata` against the head's schema, on the workspace the revisions ran
- * on (`alembic check`'s comparison); nothing when env.py sets no `target_metadata` or models are off.
- */
-async function alembicModels(
-  ws: Workspace,
-  final: Snapshot,
-  enabled: boolean,
-  log: (line: string) => void,
-): Promise<{ section: ModelsSection; findings: Finding[] } | undefined> {
-  if (!enabled) return undefined;
-  log(`Comparing target_metadata (${alembicModelsSource(ws.project)}) with the migrations`);
-  try {
-    return await alembicModelsSection(ws.runner, ws.project, final, 'warning');
-  } catch (error) {
-    if (isMissingMetadata(error)) return undefined;
-    return notLoaded(alembicModelsSource(ws.project), new ModelsError((error as Error).message));
-  }
-}
-
-function notLoaded(source: string, error: ModelsError): { section: ModelsSection; findings: Finding[] } {
-  return {
-    section: { source, tables: 0, changes: [], error: error.message },
-    findings: [
-      {
-        rule: 'models-not-loaded',
-        severity: 'warning',
-        message: `The models were not compared with the migrations: ${error.message}`,
-        fix: 'Make the models loadable without the app running, point .schemabot.yml "models" at the module that exports the Sequelize instance, or set "models: false".',
-      },
-    ],
-  };
 }

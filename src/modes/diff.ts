@@ -1,16 +1,9 @@
 import pg from 'pg';
-import { diffSnapshots, type Change } from '../diff/index.js';
+import { diffSnapshots } from '../diff/index.js';
+import type { DiffResult } from '../report/contract/diff.js';
 import { takeSnapshot } from '../inspect/index.js';
 import { redactUrl } from '../postgres/redact.js';
 import { PostgresUnavailableError } from '../postgres/index.js';
-
-export interface DiffResult {
-  schemaVersion: 1;
-  mode: 'diff';
-  from: string;
-  to: string;
-  changes: Change[];
-}
 
 /**
  * Migration bookkeeping that is not schema: sequelize-cli's default tables for migrations and seeders,

@@ -1,9 +1,10 @@
-import { UsageError } from './errors.js';
-import { DEFAULTS } from './production/apply.js';
-import { takeLock, type MigrationLock } from './production/lock.js';
-import { elapsed, ProductionSession } from './production/session.js';
-import { revisionAncestors } from './production/state.js';
-import type { ProductionOptions, StampReport } from './production/types.js';
+import { UsageError } from '../shared/errors.js';
+import { DEFAULTS } from '../migrate/production/apply.js';
+import { takeLock, type MigrationLock } from '../migrate/production/lock.js';
+import { elapsed, ProductionSession } from '../migrate/production/session.js';
+import { revisionAncestors } from '../migrate/production/state.js';
+import type { ProductionOptions } from '../migrate/production/options.js';
+import type { StampReport } from '../report/contract/production.js';
 
 export interface StampOptions extends ProductionOptions {
   /** Mark every migration file up to and including this one as applied. */

@@ -1,16 +1,15 @@
-import { diffSnapshots, type Change } from '../diff/index.js';
-import { Rehearsal } from './production/rehearsal.js';
-import { elapsed, ProductionSession, ReadTimeoutError } from './production/session.js';
-import { appliedFiles, revisionHeads } from './production/state.js';
-import { newestMatching, notMigratedMessage, tableCount } from './production/adopt.js';
+import type { Change } from '../diff/index.js';
+import { tableCount } from '../migrate/production/adopt.js';
 import type {
-  MigrationState,
   ProductionOptions,
-  RehearsalReport,
   RehearsalServerOptions,
   SafetyOptions,
-  StatusReport,
-} from './production/types.js';
+} from '../migrate/production/options.js';
+import { matchLive, replayDrift } from '../migrate/production/rehearse.js';
+import { elapsed, ProductionSession, ReadTimeoutError } from '../migrate/production/session.js';
+import { revisionHeads } from '../migrate/production/state.js';
+import type { MigrationState, RehearsalReport, StatusReport } from '../report/contract/production.js';
+import { notMigratedMessage } from '../report/production-wording.js';
 
 export interface StatusOptions
   extends
@@ -30,26 +29,29 @@ export async function runStatus(options: StatusOptions): Promise<StatusReport> {
   const started = performance.now();
   const log = options.log ?? (() => undefined);
   await using session = await ProductionSession.open(options, 'schemabot-status');
+  const report = (
+    state: MigrationState,
+    fields: Pick<StatusReport, 'ok' | 'heads' | 'drift' | 'rehearsal' | 'error'>,
+  ): StatusReport => ({
+    schemaVersion: 1,
+    mode: 'status',
+    ok: fields.ok,
+    database: session.database,
+    postgres: { version: session.postgres.version },
+    ...state,
+    ...(fields.heads ? { heads: fields.heads } : {}),
+    drift: fields.drift,
+    ...(fields.rehearsal ? { rehearsal: fields.rehearsal } : {}),
+    error: fields.error,
+    durationMs: elapsed(started),
+  });
   let state: MigrationState;
   try {
     state = await session.state();
   } catch (e) {
     if (!(e instanceof ReadTimeoutError)) throw e;
-    return {
-      schemaVersion: 1,
-      mode: 'status',
-      ok: false,
-      database: session.database,
-      postgres: { version: session.postgres.version },
-      applied: [],
-      pending: [],
-      missing: [],
-      outOfOrder: [],
-      current: null,
-      drift: null,
-      error: e.message,
-      durationMs: elapsed(started),
-    };
+    const none = { applied: [], pending: [], missing: [], outOfOrder: [], current: null };
+    return report(none, { ok: false, drift: null, error: e.message });
   }
   let drift: Change[] | null = null;
   let rehearsal: RehearsalReport | undefined;
@@ -63,12 +65,7 @@ export async function runStatus(options: StatusOptions): Promise<StatusReport> {
       let match: string | null = null;
       if (options.drift) {
         log('The database has tables but no recorded migration: looking for the migration it matches');
-        await using r = await Rehearsal.start(session.project, {
-          ...options,
-          productionMajor: session.postgres.major,
-          log,
-        });
-        match = await newestMatching(r, session.files, live);
+        match = await matchLive(session, live, options, log);
       }
       error = notMigratedMessage('upgrade', session.project, tableCount(live), match, options.frontEnd)
         .replace(/^Refusing to upgrade: /, '')
@@ -90,48 +87,18 @@ export async function runStatus(options: StatusOptions): Promise<StatusReport> {
       error += ' Drift was not checked: the applied migrations cannot be replayed without their files.';
     } else {
       log('Replaying the applied migrations on a throwaway PostgreSQL to look for drift');
-      await using r = await Rehearsal.start(session.project, {
-        ...options,
-        productionMajor: session.postgres.major,
-        log,
-      });
-      const failure = await r.replay(appliedFiles(session.files, state.applied));
-      rehearsal = {
-        ok: !failure,
-        postgres: r.postgres,
-        replayed: state.applied.length,
-        steps: [],
-        error: null,
-      };
-      if (failure) {
-        rehearsal.error = `Replaying ${failure.name} failed: ${failure.message}`;
+      ({ rehearsal, drift } = await replayDrift(session, state.applied, options, log));
+      if (!drift) {
         error = `Drift was not checked: ${rehearsal.error}`;
-      } else {
-        drift = diffSnapshots(await r.snapshot(), await session.snapshot());
-        if (drift.length) {
-          error =
-            (error ? `${error} ` : '') +
-            `The live schema differs from what the applied migrations build (${drift.length} change(s)): ` +
-            'someone changed the database by hand, or a migration was edited after it ran.';
-        }
+      } else if (drift.length) {
+        error =
+          (error ? `${error} ` : '') +
+          `The live schema differs from what the applied migrations build (${drift.length} change(s)): ` +
+          'someone changed the database by hand, or a migration was edited after it ran.';
       }
     }
   }
-  return {
-    schemaVersion: 1,
-    mode: 'status',
-    ok:
-      !notMigrated &&
-      state.missing.length === 0 &&
-      (drift === null || drift.length === 0) &&
-      !rehearsal?.error,
-    database: session.database,
-    postgres: { version: session.postgres.version },
-    ...state,
-    ...(session.revisions ? { heads: revisionHeads(session.revisions) } : {}),
-    drift,
-    ...(rehearsal ? { rehearsal } : {}),
-    error,
-    durationMs: elapsed(started),
-  };
+  const ok = !notMigrated && !state.missing.length && (drift === null || !drift.length) && !rehearsal?.error;
+  const heads = session.revisions ? revisionHeads(session.revisions) : undefined;
+  return report(state, { ok, heads, drift, rehearsal, error });
 }

@@ -1,5 +1,5 @@
 import type { Change } from '../diff/index.js';
-import type { CheckReport, MigrationReport } from '../assess/types.js';
+import type { CheckReport, MigrationReport } from './contract/check.js';
 
 /** "12 ms", "1.4 s". */
 export function duration(ms: number): string {

@@ -1,4 +1,4 @@
-import type { CheckReport, Finding, MigrationReport, StepReport } from '../assess/types.js';
+import type { CheckReport, Finding, MigrationReport, StepReport } from './contract/check.js';
 import {
   duration,
   effectiveFailOn,

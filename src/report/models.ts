@@ -1,6 +1,6 @@
-import type { Finding } from '../assess/types.js';
-import type { GenerateReport } from '../modes/generate.js';
-import type { ModelsReport } from '../modes/models.js';
+import type { Finding } from './contract/check.js';
+import type { GenerateReport } from './contract/models.js';
+import type { ModelsReport } from './contract/models.js';
 import { changeLine, duration } from './format.js';
 import { PLAIN, type Style } from './terminal.js';
 

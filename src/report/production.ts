@@ -10,7 +10,7 @@ import type {
   StampReport,
   StatusReport,
   UpgradeReport,
-} from '../modes/production/types.js';
+} from './contract/production.js';
 
 function ms(n: number): string {
   return n >= 1000 ? `${(n / 1000).toFixed(1)} s` : `${Math.round(n)} ms`;

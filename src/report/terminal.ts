@@ -1,4 +1,4 @@
-import type { CheckReport, MigrationReport, StepReport } from '../assess/types.js';
+import type { CheckReport, MigrationReport, StepReport } from './contract/check.js';
 import { changeLine, duration, impactParts, shortSha, shownMigrations, verdictLine } from './format.js';
 
 export interface Style {

@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { REPORT_SCHEMA, REPORT_SCHEMA_ID } from './schema.js';
+import { REPORT_SCHEMA, REPORT_SCHEMA_ID } from './contract/schema.js';
 
 /**
  * Validation against the report schema (`docs/report.schema.json`), with messages for people: the path

@@ -11,3 +11,19 @@ export class EnvironmentError extends Error {
     if (options?.setting) this.setting = options.setting;
   }
 }
+
+/** A bad flag or value: exit code 2. */
+export class UsageError extends EnvironmentError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/**
+ * Usage, configuration and environment problems are exit code 2 (every one extends
+ * `EnvironmentError`); everything else is a bug.
+ */
+export function isEnvironmentError(err: unknown): boolean {
+  return err instanceof EnvironmentError;
+}

@@ -1,6 +1,6 @@
 import type { MigrationObservation, RelationLock, StatementObservation } from '../../inspect/locks.js';
 import type { ParsedSql, RelName, SqlAction, SqlParser } from '../sql.js';
-import type { Severity } from '../types.js';
+import type { Severity } from '../../report/contract/check.js';
 
 /**
  * The contract between the hazard engine (`../hazards.ts`) and its rules, one file per rule in this

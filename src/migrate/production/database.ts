@@ -1,10 +1,8 @@
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { UsageError } from '../errors.js';
-import { metaTableSql } from '../../migrate/meta.js';
-import type { Project } from '../../migrate/project.js';
-import { redact } from '../../migrate/redact.js';
+import { UsageError } from '../../shared/errors.js';
+import { redact } from '../redact.js';
 import { parsePostgresUrl, PostgresUnavailableError, redactText, redactUrl } from '../../postgres/index.js';
 import { passwordOf } from '../../postgres/redact.js';
 
@@ -141,26 +139,6 @@ export function boundedUrl(url: string, bounds: SessionBounds, major: number): s
   const existing = parsed.searchParams.get('options');
   parsed.searchParams.set('options', [existing, ...settings].filter(Boolean).join(' '));
   return parsed.toString();
-}
-
-/** Names recorded in the project's meta table, in code-point order (like the files); [] when it does not exist. */
-export async function readApplied(client: pg.ClientBase, project: Project): Promise<string[]> {
-  const table = metaTableSql(project.meta);
-  const exists = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [table]);
-  if (!exists.rows[0]?.t) return [];
-  const rows = await client.query<{ name: string }>(
-    `SELECT name FROM ${table} ORDER BY name COLLATE "C" ASC`,
-  );
-  return rows.rows.map((r) => r.name);
-}
-
-/** The rows of an Alembic project's version table (`alembic current`); [] when it does not exist. */
-export async function readAlembicVersion(client: pg.ClientBase, project: Project): Promise<string[]> {
-  const table = metaTableSql(project.meta);
-  const exists = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [table]);
-  if (!exists.rows[0]?.t) return [];
-  const rows = await client.query<{ v: string }>(`SELECT version_num AS v FROM ${table}`);
-  return rows.rows.map((r) => r.v);
 }
 
 /** `server_version` without the distributor suffix, and the major version (one query for all stages). */

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { metaTableSql } from '../../migrate/meta.js';
-import type { Project } from '../../migrate/project.js';
+import { metaTableSql } from '../meta.js';
+import type { Project } from '../project.js';
 import { connect } from './database.js';
-import type { LockReport } from './types.js';
+import type { LockReport } from '../../report/contract/production.js';
 
 /** Another job holds the migration lock of this database (the run stops with exit code 1). */
 export class LockBusyError extends Error {

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { connect } from './database.js';
+import { connect } from '../migrate/production/database.js';
 
 /** One backend of this run waiting for a lock, and who holds it up (from `pg_blocking_pids`). */
 export interface Wait {

@@ -1,5 +1,5 @@
-import type { MigrationFile } from '../../migrate/discover.js';
-import type { MigrationState } from './types.js';
+import type { MigrationFile } from '../discover.js';
+import type { MigrationState } from '../../report/contract/production.js';
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

@@ -1,16 +1,15 @@
 import type pg from 'pg';
 import { takeSnapshot, type Snapshot } from '../../inspect/index.js';
-import { discoverMigrations, type MigrationFile } from '../../migrate/discover.js';
-import { alembicRevisions, loadProject, type Project } from '../../migrate/project.js';
-import { MigrationRunner } from '../../migrate/runner.js';
+import { discoverMigrations, type MigrationFile } from '../discover.js';
+import { readAlembicVersion, readApplied } from '../meta.js';
+import { alembicRevisions, loadProject, type Project } from '../project.js';
+import { MigrationRunner } from '../runner.js';
 import { PostgresUnavailableError, redactUrl } from '../../postgres/index.js';
 import {
   boundedUrl,
   checkDatabaseUrl,
   connect,
   idleSessionTimeout,
-  readAlembicVersion,
-  readApplied,
   READ_BOUNDS,
   safeText,
   serverVersion,
@@ -18,9 +17,10 @@ import {
 } from './database.js';
 import { snapshotOptions } from './rehearsal.js';
 import { migrationState, revisionState, type RevisionNode } from './state.js';
-import type { MigrationState, ProductionOptions, SafetyOptions } from './types.js';
-import { describeBlocker, WaitWatcher } from './waits.js';
-import { knob } from './wording.js';
+import type { MigrationState } from '../../report/contract/production.js';
+import type { ProductionOptions, SafetyOptions } from './options.js';
+import { describeBlocker, WaitWatcher } from '../../inspect/waits.js';
+import { knob } from '../../shared/wording.js';
 
 /** SQLSTATE of a lock wait cut by `lock_timeout`, and of a statement cut by `statement_timeout` (or a cancel). */
 const LOCK_NOT_AVAILABLE = '55P03';

@@ -1,17 +1,17 @@
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { takeSnapshot, type Snapshot } from '../../inspect/index.js';
-import type { MigrationFile } from '../../migrate/discover.js';
-import { applyBaseline } from '../../migrate/baseline.js';
-import { metaTableOf } from '../../migrate/meta.js';
-import type { Project } from '../../migrate/project.js';
-import { MigrationRunner } from '../../migrate/runner.js';
-import { OUTSIDE_TRANSACTION_CODES, runPinnedStep } from '../../migrate/transaction.js';
+import type { MigrationFile } from '../discover.js';
+import { metaTableOf } from '../meta.js';
+import type { Project } from '../project.js';
+import type { MigrationRunner } from '../runner.js';
+import { Workspace } from '../workspace.js';
+import { OUTSIDE_TRANSACTION_CODES, runPinnedStep } from '../transaction.js';
 import { PostgresUnavailableError, startPostgres, type PostgresServer } from '../../postgres/index.js';
-import type { RehearsalServerOptions, RehearsedStep } from './types.js';
+import type { RehearsalServerOptions } from './options.js';
+import type { RehearsedStep } from '../../report/contract/production.js';
 import { mirrorStatements, type ProductionPrivileges } from './privileges.js';
-import { withHint } from './wording.js';
+import { withHint } from '../../shared/wording.js';
 
 /** The snapshot options that leave the meta table out (its rows are state, not schema). */
 export function snapshotOptions(project: Project): { exclude: { schema: string; name: string }[] } {
@@ -86,11 +86,25 @@ async function startServer(
 export class Rehearsal implements AsyncDisposable {
   private constructor(
     readonly server: PostgresServer,
-    private readonly project: Project,
-    readonly runner: MigrationRunner,
-    private readonly client: pg.Client,
-    private readonly database: string,
+    /** The throwaway database with a worker on it (the project's baseline applied, when it has one). */
+    private readonly ws: Workspace,
   ) {}
+
+  get runner(): MigrationRunner {
+    return this.ws.runner;
+  }
+
+  private get client(): pg.Client {
+    return this.ws.client;
+  }
+
+  private get database(): string {
+    return this.ws.database;
+  }
+
+  private get project(): Project {
+    return this.ws.project;
+  }
 
   static async start(
     project: Project,
@@ -103,18 +117,9 @@ export class Rehearsal implements AsyncDisposable {
     const log = options.log ?? (() => undefined);
     const server = await startServer(project, options, options.productionMajor, log);
     try {
-      const database = await server.createDatabase();
-      // A history that starts from a dump starts there in the rehearsal too.
-      if (project.settings.baseline) {
-        await applyBaseline(server.url(database), join(project.cwd, project.settings.baseline), project.cwd);
-      }
-      const runner = await MigrationRunner.open(server.url(database), project, {
-        timeoutMs: options.migrationTimeoutMs,
-      });
-      const client = new pg.Client({ connectionString: server.url(database) });
-      client.on('error', () => undefined);
-      await client.connect();
-      return new Rehearsal(server, project, runner, client, database);
+      // A history that starts from a dump starts there in the rehearsal too: the workspace applies it.
+      const ws = await Workspace.open(server, project, { timeoutMs: options.migrationTimeoutMs });
+      return new Rehearsal(server, ws);
     } catch (error) {
       await server.stop().catch(() => undefined);
       throw error;
@@ -274,9 +279,7 @@ export class Rehearsal implements AsyncDisposable {
   }
 
   async close(): Promise<void> {
-    await this.runner.close().catch(() => undefined);
-    await this.client.end().catch(() => undefined);
-    await this.server.dropDatabase(this.database).catch(() => undefined);
+    await this.ws.close();
     if (this.role) await dropRole(this.server, this.role);
     await this.server.stop().catch(() => undefined);
   }

@@ -1,7 +1,7 @@
 import { beforeSignalExit } from '../../postgres/cleanup.js';
 import type { Rehearsal } from './rehearsal.js';
 import type { ProductionSession } from './session.js';
-import type { CancelReport } from './types.js';
+import type { CancelReport } from '../../report/contract/production.js';
 
 export type CancelSignal = 'SIGTERM' | 'SIGINT';
 

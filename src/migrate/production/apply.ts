@@ -1,9 +1,12 @@
-import type { MigrationFile } from '../../migrate/discover.js';
-import { projectRelative } from '../../migrate/errors.js';
-import type { MigrationRunner } from '../../migrate/runner.js';
-import { runPinnedStep, type PinnedStepResult } from '../../migrate/transaction.js';
+import type { MigrationFile } from '../discover.js';
+import { projectRelative } from '../errors.js';
+import type { MigrationRunner } from '../runner.js';
+import { runPinnedStep, type PinnedStepResult } from '../transaction.js';
+import { LockLostError } from './lock.js';
 import { outsideTransactionReason } from './rehearsal.js';
-import type { ProductionStep, SafetyOptions } from './types.js';
+import type { ProductionRun } from './run.js';
+import type { Failure, ProductionStep, RehearsedStep } from '../../report/contract/production.js';
+import type { SafetyOptions } from './options.js';
 
 export const DEFAULTS = {
   lockWaitMs: 60_000,
@@ -95,5 +98,81 @@ export async function applyStep(
       rolledBack: step.rolledBack,
       ...(step.commitUnknown ? { commitUnknown: true } : {}),
     };
+  }
+}
+
+/** Why applying a plan stopped before its end (a cancellation is not one: the run's signal says so). */
+export type ApplyStop =
+  /** The lock was lost before `before` ran. */
+  | { kind: 'lock-lost'; message: string; before: string }
+  /** The lock was lost while `after` ran (it is done); `next` did not run. */
+  | { kind: 'lock-lost-after'; message: string; after: string; next: string | null }
+  | { kind: 'failed'; failure: Failure };
+
+/**
+ * Runs `files` on production in order, each as the rehearsal ran it (in a transaction or not), with
+ * the run's lock checked before and after each; the steps that succeed are pushed to `done`. Stops at
+ * the first failure, a lost lock, or a cancellation.
+ */
+export async function applyAll(
+  run: ProductionRun,
+  files: MigrationFile[],
+  direction: 'up' | 'down',
+  rehearsed: Map<string, RehearsedStep>,
+  options: SafetyOptions & { log?: (line: string) => void },
+  done: ProductionStep[],
+): Promise<ApplyStop | null> {
+  const log = options.log ?? (() => undefined);
+  const { session, cancel } = run;
+  const lock = run.lock!;
+  const runner = await session.runner();
+  try {
+    for (const m of files) {
+      try {
+        await lock.assertHeld();
+      } catch (error) {
+        if (!(error instanceof LockLostError)) throw error;
+        return { kind: 'lock-lost', message: error.message, before: m.name };
+      }
+      const plan = rehearsed.get(m.name)!;
+      const step = await applyStep(runner, m, direction, {
+        ...options,
+        transaction: plan.transaction,
+        outsideTransaction: plan.outsideTransaction,
+        log,
+      });
+      const { rolledBack, commitUnknown, ...production } = step;
+      if (step.ok) {
+        log(
+          direction === 'up'
+            ? `  applied ${m.name} (${Math.round(step.ms)} ms${step.transaction ? '' : ', outside a transaction'})`
+            : `  reverted ${m.name} (${Math.round(step.ms)} ms)`,
+        );
+        done.push(production);
+        if (cancel.requested) return null;
+        try {
+          await lock.assertHeld();
+        } catch (error) {
+          if (!(error instanceof LockLostError)) throw error;
+          const next = files[files.indexOf(m) + 1];
+          return { kind: 'lock-lost-after', message: error.message, after: m.name, next: next?.name ?? null };
+        }
+        continue;
+      }
+      if (cancel.requested) return null;
+      let undone = rolledBack === true;
+      if (commitUnknown) {
+        // The COMMIT's answer was lost: the meta table says whether it happened.
+        const recorded = (await session.state()).applied.includes(m.name);
+        undone = direction === 'up' ? !recorded : recorded;
+      }
+      return {
+        kind: 'failed',
+        failure: { migration: m.name, rolledBack: undone, error: step.error!, step: production },
+      };
+    }
+    return null;
+  } finally {
+    await runner.close();
   }
 }

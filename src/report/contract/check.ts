@@ -1,7 +1,7 @@
-import type { Change } from '../diff/index.js';
-import type { MigrationErrorInfo, Statement } from '../migrate/runner.js';
-import type { MigrationChange } from '../plan/index.js';
-import type { MigrationObservation } from '../inspect/locks.js';
+import type { Change } from '../../diff/index.js';
+import type { MigrationErrorInfo, Statement } from '../../migrate/runner.js';
+import type { MigrationChange } from '../../plan/index.js';
+import type { MigrationObservation } from '../../inspect/locks.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
