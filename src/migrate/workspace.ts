@@ -13,6 +13,11 @@ export interface WorkspaceOptions {
   timeoutMs?: number;
   /** Apply the project's `baseline:` dump to the new database (default true). */
   baseline?: boolean;
+  /**
+   * A base-state cache folder (`cache.ts`): the states after replaying base migrations are kept there
+   * between runs. Absent, or `cache: false` in `.schemabot.yml`: no cache.
+   */
+  cacheDir?: string;
 }
 
 /**
@@ -21,8 +26,11 @@ export interface WorkspaceOptions {
  * with `restore()`), `rebuild()` replaces it with a fresh one brought to a known state. Disposable: `await using`.
  */
 export class Workspace implements AsyncDisposable {
+  /** Work that outlives a step (saving the base state to the cache): `close()` waits for it. */
+  private readonly pending = new Set<Promise<void>>();
+
   private constructor(
-    private readonly server: PostgresServer,
+    readonly server: PostgresServer,
     readonly project: Project,
     private readonly options: WorkspaceOptions,
     public database: string,
@@ -71,6 +79,40 @@ export class Workspace implements AsyncDisposable {
     return this.server.major;
   }
 
+  /** The base-state cache folder, unless this run or the project turned the cache off. */
+  get cacheDir(): string | undefined {
+    return this.project.settings.cache === false ? undefined : this.options.cacheDir;
+  }
+
+  /** Whether a new database of this workspace starts with the project's `baseline:` dump. */
+  get hasBaseline(): boolean {
+    return Boolean(this.project.settings.baseline) && this.options.baseline !== false;
+  }
+
+  /**
+   * Replaces the database by an empty one under the same name (the worker stays and reconnects), with
+   * the project's baseline applied again when `baseline` is set and the project has one.
+   */
+  async reset(options: { baseline: boolean }): Promise<void> {
+    await this.withoutSessions(async () => {
+      await this.server.dropDatabase(this.database);
+      await this.server.createDatabase({ name: this.database });
+    });
+    if (options.baseline && this.hasBaseline) {
+      await applyBaseline(
+        this.url,
+        join(this.project.cwd, this.project.settings.baseline!),
+        this.project.cwd,
+      );
+    }
+  }
+
+  /** Runs `task` alongside the next steps; `close()` waits for it. It must not throw. */
+  defer(task: Promise<void>): void {
+    const tracked = task.catch(() => undefined).finally(() => this.pending.delete(tracked));
+    this.pending.add(tracked);
+  }
+
   /** The applied-migrations table: state, not schema (snapshots leave it out). */
   get meta(): { schema: string; name: string } {
     return metaTableOf(this.project);
@@ -114,8 +156,16 @@ export class Workspace implements AsyncDisposable {
     return this.server.dropDatabase(copy).catch(() => undefined);
   }
 
-  /** Closes the worker and the connection, and drops the database (unless the server's `stop()` is about to). */
+  /**
+   * Waits for deferred work, closes the worker and the connection, and drops the database (unless the
+   * server's `stop()` is about to).
+   */
   async close(options: { keepDatabase?: boolean } = {}): Promise<void> {
+    while (this.pending.size) await Promise.all(this.pending);
+    await this.shut(options);
+  }
+
+  private async shut(options: { keepDatabase?: boolean } = {}): Promise<void> {
     await this.runner.close().catch(() => undefined);
     await this.connection.end().catch(() => undefined);
     if (!options.keepDatabase) await this.server.dropDatabase(this.database).catch(() => undefined);
@@ -127,7 +177,7 @@ export class Workspace implements AsyncDisposable {
 
   /** A fresh database with `ups` applied in order, and a new worker on it; the first failure, if any. */
   async rebuild(ups: MigrationFile[]): Promise<{ name: string; step: StepResult } | null> {
-    await this.close();
+    await this.shut();
     const next = await Workspace.open(this.server, this.project, this.options);
     Object.assign(this, { database: next.database, runner: next.runner, connection: next.connection });
     for (const m of ups) {

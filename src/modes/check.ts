@@ -22,6 +22,7 @@ import { takeFingerprint } from '../inspect/fingerprint.js';
 import type { MigrationFile } from '../migrate/discover.js';
 import { alembicRevisions, loadProject, releaseProject, type Project } from '../migrate/project.js';
 import { Workspace } from '../migrate/workspace.js';
+import { replayBase } from '../migrate/cache.js';
 import { planMigrations, type Plan, type PlannedMigration } from '../plan/index.js';
 import { planRevisions, revisionPlan } from '../plan/alembic.js';
 import type { PostgresServer } from '../postgres/index.js';
@@ -123,7 +124,10 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     await using server = await starting;
     const reports = new Map<string, MigrationReport>(plan.migrations.map((m) => [m.name, notRun(m)]));
     const replayFailures: ReplayFailure[] = [];
-    const ws = await Workspace.open(server, project, { timeoutMs: options.timeoutMs });
+    const ws = await Workspace.open(server, project, {
+      timeoutMs: options.timeoutMs,
+      cacheDir: options.cacheDir,
+    });
     try {
       const baseReplay = { migrations: 0, ms: 0, statementMs: 0 };
       const { initial, final } = await roundTrip(ws, plan, reports, replayFailures, baseReplay, log);
@@ -397,17 +401,12 @@ async function roundTrip(
   baseReplay: CheckReport['baseReplay'],
   log: (line: string) => void,
 ): Promise<{ initial: Snapshot; final: Snapshot }> {
-  if (plan.baseMigrations.length) log(`Replaying ${plan.baseMigrations.length} base migrations`);
-  for (const m of plan.baseMigrations) {
-    const step = await ws.runner.up(m);
-    baseReplay.migrations++;
-    baseReplay.ms += step.ms;
-    baseReplay.statementMs += step.statements.reduce((sum, s) => sum + s.ms, 0);
-    if (!step.ok) {
-      replayFailures.push({ name: m.name, step, phase: 'base' });
-      const initial = await snapshot(ws);
-      return { initial, final: initial };
-    }
+  // The base state: restored from the base-state cache where it holds some of it, the rest replayed.
+  const baseFailure = await replayBase(ws, plan.baseMigrations, baseReplay, log);
+  if (baseFailure) {
+    replayFailures.push({ ...baseFailure, phase: 'base' });
+    const initial = await snapshot(ws);
+    return { initial, final: initial };
   }
   const added = plan.migrations.filter((m) => m.change === 'added');
   if (!plan.base && added.length > 1) {
