@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CheckReport } from '../../src/assess/types.js';
 import { runCheck } from '../../src/modes/check.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
 import { buildBundle, runCli } from '../helpers/bundle.js';
 import { CREATE_USERS, FixtureRepo, migration } from '../helpers/repo.js';
 import { expectValidReport } from '../helpers/report-schema.js';
@@ -164,6 +165,8 @@ test('a cold check saves the base state; a warm one restores it and reports what
   });
   expect(warmLogs.join('\n')).toMatch(/Base state restored from the cache \(3 of 3 base migrations\)/);
   expect(warmLogs.join('\n')).not.toMatch(/Replaying/);
+  expect(renderMarkdown(warm)).toContain(' · base state restored from cache (3 of 3 migrations) · ');
+  expect(renderMarkdown(cold)).toMatch(/ · 3 base migrations replayed in \d/);
   expect(comparable(cold)).toEqual(comparable(plain));
   expect(comparable(warm)).toEqual(comparable(plain));
   expect(entries(cache)).toEqual(saved);
@@ -195,6 +198,9 @@ test('a base that gained migrations restores the older state and replays only th
   const moved = await check(repo, newer, cache, logs);
   expect(moved.baseReplay).toMatchObject({ migrations: 2, cache: { hit: true, restored: 3 } });
   expect(moved.migrations.filter((m) => m.up).map((m) => m.up!.ok)).toEqual([true, true, false]);
+  expect(renderMarkdown(moved)).toMatch(
+    / · base state restored from cache \(3 of 5 migrations\), 2 migrations replayed in \d/,
+  );
   expect(logs.join('\n')).toMatch(/restored from the cache \(3 of 5 base migrations\)/);
   expect(logs.join('\n')).toMatch(/Replaying the 2 base migrations after the cached state/);
   expect(
