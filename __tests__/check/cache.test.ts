@@ -17,10 +17,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CheckReport } from '../../src/assess/types.js';
 import { runCheck } from '../../src/modes/check.js';
+import type { CheckOptions } from '../../src/modes/options.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { buildBundle, runCli } from '../helpers/bundle.js';
+import { dockerTestEngine, startTestPostgres } from '../helpers/postgres.js';
 import { CREATE_USERS, FixtureRepo, migration } from '../helpers/repo.js';
 import { expectValidReport } from '../helpers/report-schema.js';
+
+// A real Docker engine (started by .ci/testcontainers.sh in CI). Without one the testcontainers case is
+// reported as skipped, with the reason printed, never passed.
+const engine = await dockerTestEngine();
+if (!engine.ok) console.warn(`SKIPPING the testcontainers base-state cache test: ${engine.reason}`);
+const withDocker = engine.ok ? test : test.skip;
 
 const temps: string[] = [];
 const repos: FixtureRepo[] = [];
@@ -91,11 +99,12 @@ async function check(
   base: string,
   cacheDir: string | undefined,
   logs: string[] = [],
+  server: Pick<CheckOptions, 'postgres' | 'postgresUrl' | 'postgresImage'> = { postgres: 'local' },
 ): Promise<CheckReport> {
   const report = await runCheck({
     cwd: repo.dir,
     base,
-    postgres: 'local',
+    ...server,
     timeoutMs: 20_000,
     cacheDir,
     log: (line) => logs.push(line),
@@ -381,3 +390,34 @@ test('the CLI keeps the state in $XDG_CACHE_HOME/schemabot; --no-cache and cache
     baseReplay: { migrations: 0, cache: { hit: true, restored: 3 } },
   });
 });
+
+/** Cold, warm and without the cache on one provider: the same report, the state restored when warm. */
+async function provesTheSame(server: Pick<CheckOptions, 'postgres' | 'postgresUrl' | 'postgresImage'>) {
+  const { repo, base } = project();
+  const cache = tempDir('schemabot-cache-');
+  const plain = await check(repo, base, undefined, [], server);
+  const logs: string[] = [];
+  const cold = await check(repo, base, cache, logs, server);
+  expect(logs.join('\n')).toMatch(/Base state of 3 base migrations saved to the cache/);
+  const warm = await check(repo, base, cache, [], server);
+  expect(warm.postgres.provider).toBe(server.postgres);
+  expect(warm.baseReplay).toMatchObject({ migrations: 0, cache: { hit: true, restored: 3 } });
+  expect(comparable(cold)).toEqual(comparable(plain));
+  expect(comparable(warm)).toEqual(comparable(plain));
+}
+
+test('a throwaway database on an existing server (url provider) is cached the same way', async () => {
+  const server = await startTestPostgres();
+  try {
+    await provesTheSame({ postgres: 'url', postgresUrl: server.url() });
+  } finally {
+    await server.stop();
+  }
+});
+
+withDocker(
+  'a server in a container dumps with its own pg_dump; a warm check restores its state',
+  async () => {
+    await provesTheSame({ postgres: 'testcontainers', postgresImage: engine.image });
+  },
+);

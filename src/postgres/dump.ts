@@ -83,8 +83,9 @@ function withoutRestrictLines(sql: string): string {
 
 /**
  * One database of `server` as plain SQL (`pg_dump --format=plain` and `args`), ready to send to a
- * server as is. Uses a `pg_dump` of this machine at least as new as the server, else, for a server in
- * a container, the container's own. The password goes through the environment, never the command line.
+ * server as is. A server in a container runs its own `pg_dump` (of its exact version); otherwise, or
+ * when that fails, a `pg_dump` of this machine at least as new as the server. The password goes
+ * through the environment, never the command line.
  */
 export async function dumpDatabase(
   server: PostgresServer,
@@ -93,22 +94,36 @@ export async function dumpDatabase(
   options: { timeoutMs?: number; searchFrom?: string[] } = {},
 ): Promise<string> {
   const timeoutMs = options.timeoutMs ?? 300_000;
+  let failure: Error | undefined;
+  if (canExec(server)) {
+    try {
+      const run = server.exec(
+        ['pg_dump', '-U', server.superuser, '-d', database, '--format=plain', ...args],
+        {
+          user: 'postgres',
+        },
+      );
+      const r = await withTimeout(run, timeoutMs, 'pg_dump in the container');
+      if (r.exitCode === 0) return withoutRestrictLines(r.stdout);
+      failure = new Error(`pg_dump in the container failed: ${r.stderr.trim().slice(0, 2000)}`);
+    } catch (error) {
+      failure = error as Error;
+    }
+  }
   const pgDump = findPgDump(server.major, options.searchFrom);
   if (!pgDump) {
-    if (!canExec(server)) {
-      throw new Error(
+    throw (
+      failure ??
+      new Error(
         `no pg_dump of PostgreSQL ${server.major} or newer on this machine (install postgresql-client-${server.major})`,
-      );
-    }
-    const run = server.exec(['pg_dump', '-U', server.superuser, '-d', database, '--format=plain', ...args], {
-      user: 'postgres',
-    });
-    const r = await withTimeout(run, timeoutMs, 'pg_dump in the container');
-    if (r.exitCode !== 0)
-      throw new Error(`pg_dump in the container failed: ${r.stderr.trim().slice(0, 2000)}`);
-    return withoutRestrictLines(r.stdout);
+      )
+    );
   }
-  const url = new URL(server.url(database));
+  return localDump(pgDump, server.url(database), args, timeoutMs);
+}
+
+function localDump(pgDump: string, databaseUrl: string, args: string[], timeoutMs: number): Promise<string> {
+  const url = new URL(databaseUrl);
   const password = passwordOf(url.toString());
   url.password = '';
   const env: NodeJS.ProcessEnv = { ...process.env, PGCONNECT_TIMEOUT: '30' };
