@@ -40,7 +40,7 @@ import { writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import pg from 'pg';
-import { dumpDatabase } from '../postgres/dump.js';
+import { dumpDatabase, whyNoDump } from '../postgres/dump.js';
 import { SCHEMABOT_VERSION } from '../shared/version.js';
 import type { MigrationFile } from './discover.js';
 import { metaTableSql } from './meta.js';
@@ -371,7 +371,7 @@ class BaseStateCache {
     const count = this.migrations.length;
     let facts: { meta: string[]; objects: Record<string, number>; copy: string };
     try {
-      const reason = await this.notCacheable();
+      const reason = whyNoDump(this.ws.server, [this.ws.project.cwd]) ?? (await this.notCacheable());
       if (reason) {
         this.log(`Base-state cache: this base state is not saved: ${reason}`);
         return;

@@ -53,6 +53,15 @@ function candidateDirs(searchFrom: string[]): string[] {
  * itself, so the oldest one at least as new (the closest to the server's own output).
  */
 export function findPgDump(major: number, searchFrom: string[] = [process.cwd()]): string | undefined {
+  const memo = `${major}\0${searchFrom.join('\0')}`;
+  if (!found.has(memo)) found.set(memo, pickPgDump(major, searchFrom));
+  return found.get(memo);
+}
+
+/** `findPgDump`'s answers, by major and search folders (the installations do not change during a run). */
+const found = new Map<string, string | undefined>();
+
+function pickPgDump(major: number, searchFrom: string[]): string | undefined {
   let best: { file: string; major: number } | undefined;
   for (const dir of candidateDirs(searchFrom)) {
     const file = join(dir, 'pg_dump');
@@ -62,6 +71,12 @@ export function findPgDump(major: number, searchFrom: string[] = [process.cwd()]
     if (!best || found < best.major) best = { file, major: found };
   }
   return best?.file;
+}
+
+/** Why `dumpDatabase` cannot dump `server` from this machine, if it cannot (checked before any work). */
+export function whyNoDump(server: PostgresServer, searchFrom?: string[]): string | undefined {
+  if (canExec(server) || findPgDump(server.major, searchFrom)) return undefined;
+  return `no pg_dump of PostgreSQL ${server.major} or newer on this machine (install postgresql-client-${server.major})`;
 }
 
 /**
@@ -111,14 +126,7 @@ export async function dumpDatabase(
     }
   }
   const pgDump = findPgDump(server.major, options.searchFrom);
-  if (!pgDump) {
-    throw (
-      failure ??
-      new Error(
-        `no pg_dump of PostgreSQL ${server.major} or newer on this machine (install postgresql-client-${server.major})`,
-      )
-    );
-  }
+  if (!pgDump) throw failure ?? new Error(whyNoDump(server, options.searchFrom));
   return localDump(pgDump, server.url(database), args, timeoutMs);
 }
 
