@@ -172,7 +172,7 @@ test('a cold check saves the base state; a warm one restores it and reports what
     statementMs: 0,
     cache: { hit: true, restored: 3, key: cold.baseReplay.cache!.key },
   });
-  expect(warmLogs.join('\n')).toMatch(/Base state restored from the cache \(3 of 3 base migrations\)/);
+  expect(warmLogs.join('\n')).toMatch(/Base state restored from the cache \(3 of 3 migrations\)/);
   expect(warmLogs.join('\n')).not.toMatch(/Replaying/);
   expect(renderMarkdown(warm)).toContain(' · base state restored from cache (3 of 3 migrations) · ');
   expect(renderMarkdown(cold)).toMatch(/ · 3 base migrations replayed in \d/);
@@ -210,7 +210,7 @@ test('a base that gained migrations restores the older state and replays only th
   expect(renderMarkdown(moved)).toMatch(
     / · base state restored from cache \(3 of 5 migrations\), 2 migrations replayed in \d/,
   );
-  expect(logs.join('\n')).toMatch(/restored from the cache \(3 of 5 base migrations\)/);
+  expect(logs.join('\n')).toMatch(/restored from the cache \(3 of 5 migrations\)/);
   expect(logs.join('\n')).toMatch(/Replaying the 2 base migrations after the cached state/);
   expect(
     entries(cache)
@@ -222,6 +222,31 @@ test('a base that gained migrations restores the older state and replays only th
   expect(again.baseReplay).toMatchObject({ migrations: 0, cache: { restored: 5 } });
   expect(comparable(moved)).toEqual(comparable(await check(repo, newer, undefined)));
   expect(comparable(again)).toEqual(comparable(moved));
+});
+
+test('after a down that leaves something behind, the rebuild restores the base state from the cache too', async () => {
+  const repo = new FixtureRepo();
+  repos.push(repo);
+  const base = repo.commit(BASE, 'base');
+  repo.commit({
+    'migrations/20260201000000-add-bio.js': migration(
+      `await queryInterface.addColumn('users', 'bio', { type: Sequelize.TEXT });`,
+      '',
+    ),
+    'migrations/20260201000001-add-title.js': PULL['migrations/20260201000001-add-title.js']!,
+  });
+  const cache = tempDir('schemabot-cache-');
+  const plain = await check(repo, base, undefined);
+  expect(plain.migrations.find((m) => m.name === '20260201000000-add-bio.js')!.reversible).toBe(false);
+  await check(repo, base, cache);
+  const logs: string[] = [];
+  const warm = await check(repo, base, cache, logs);
+  // Once for the base, once for the rebuild after the leaky down (the base and the first new migration).
+  expect(logs.filter((l) => l.startsWith('Base state restored from the cache'))).toEqual([
+    expect.stringContaining('(3 of 3 migrations)'),
+    expect.stringContaining('(3 of 4 migrations)'),
+  ]);
+  expect(comparable(warm)).toEqual(comparable(plain));
 });
 
 test('the key is the content: a copy of the project hits, an edited base migration or config misses', async () => {
@@ -242,7 +267,7 @@ test('the key is the content: a copy of the project hits, an edited base migrati
   const logs: string[] = [];
   const missed = await check(edited.repo, edited.base, cache, logs);
   expect(missed.baseReplay).toMatchObject({ migrations: 3, cache: { hit: false, restored: 0 } });
-  expect(logs.join('\n')).toMatch(/no state saved for these 3 base migrations/);
+  expect(logs.join('\n')).toMatch(/no state saved for these 3 migrations/);
 
   const configured = project({
     ...BASE,
@@ -269,7 +294,7 @@ test('a truncated or altered entry is not used: every base migration is replayed
   const logs: string[] = [];
   const truncated = await check(repo, base, cache, logs);
   expect(logs.join('\n')).toMatch(
-    /Base-state cache: the state saved for 3 base migrations \(base-.*\.sql\) is unusable \(.*bytes instead of.*\); replaying every base migration instead/,
+    /Base-state cache: the state saved for 3 migrations \(base-.*\.sql\) is unusable \(.*bytes instead of.*\); replaying every migration instead/,
   );
   expect(truncated.baseReplay).toMatchObject({ migrations: 3, cache: { hit: false, restored: 0 } });
   expect(comparable(truncated)).toEqual(comparable(plain));
@@ -385,7 +410,7 @@ test('the CLI keeps the state in $XDG_CACHE_HOME/schemabot; --no-cache and cache
   const warm = run('--cache-dir', join(elsewhere, 'cache'), '--json', json);
   expect(warm.stderr).toMatch(/no state saved/);
   const again = run('--cache-dir', join(elsewhere, 'cache'), '--json', json);
-  expect(again.stderr).toMatch(/Base state restored from the cache \(3 of 3 base migrations\)/);
+  expect(again.stderr).toMatch(/Base state restored from the cache \(3 of 3 migrations\)/);
   expect(JSON.parse(readFileSync(json, 'utf8'))).toMatchObject({
     baseReplay: { migrations: 0, cache: { hit: true, restored: 3 } },
   });

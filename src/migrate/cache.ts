@@ -41,9 +41,11 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import pg from 'pg';
 import { dumpDatabase, whyNoDump } from '../postgres/dump.js';
+import type { PostgresServer } from '../postgres/types.js';
 import { SCHEMABOT_VERSION } from '../shared/version.js';
 import type { MigrationFile } from './discover.js';
 import { metaTableSql } from './meta.js';
+import type { Project } from './project.js';
 import type { StepResult } from './runner.js';
 import type { Workspace } from './workspace.js';
 
@@ -84,10 +86,59 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.cache'), 'schemabot');
 }
 
+/** Where a new database starts: the state of its first `restored` migrations, from the cache. */
+export interface BaseStart {
+  /** The cache of this list of migrations: it saves the state once the rest is replayed. */
+  cache: BaseStateCache;
+  restored: number;
+  /** Time spent looking up, restoring and verifying. */
+  ms: number;
+  /** A restore went through but its verification failed: the database must be emptied first. */
+  dirty: boolean;
+}
+
+/** The new, empty database `restoreBase` brings to a cached state. */
+export interface RestoreTarget {
+  server: PostgresServer;
+  url: string;
+  project: Project;
+  /** The project's `baseline:` dump is part of the state (the database is empty, not even the baseline). */
+  baseline: boolean;
+  dir: string;
+  /** The migrations to come, in order: the longest prefix the cache holds is restored. */
+  migrations: MigrationFile[];
+  log: (line: string) => void;
+}
+
 /**
- * Brings the workspace's fresh database to the state after `migrations` (the base branch's, in order):
- * from the cache when the workspace has one and holds a state for some prefix of them, replaying the
- * rest. Adds what it replayed to `replay`. Returns the first migration that failed to replay, if any.
+ * Restores into the empty database at `target.url` the cached state of the longest prefix of
+ * `target.migrations` (`Workspace.open` runs it while the worker starts). Never throws: a cache that
+ * cannot be read or a state that cannot be restored restores nothing.
+ */
+export async function restoreBase(target: RestoreTarget): Promise<BaseStart> {
+  const started = performance.now();
+  const client = new pg.Client({ connectionString: target.url, application_name: 'schemabot-cache' });
+  client.on('error', () => undefined);
+  let cache: BaseStateCache | undefined;
+  try {
+    await client.connect();
+    cache = await BaseStateCache.open(client, target);
+    const { restored, dirty } = await cache.restore(client);
+    return { cache, restored, dirty, ms: Math.round(performance.now() - started) };
+  } catch (error) {
+    target.log(`Base-state cache not used: ${(error as Error).message}`);
+    // Without its cache (no key), nothing is saved either.
+    return { cache: cache ?? BaseStateCache.none(target), restored: 0, dirty: false, ms: 0 };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Brings the workspace's database to the state after `migrations` (the base branch's, in order): what
+ * `Workspace.open` restored of them from the cache (`WorkspaceOptions.base`), then the rest replayed.
+ * Adds what it replayed to `replay` (and, with the cache on, what it restored). Once the rest replayed,
+ * the state is saved to the cache for the next runs. Returns the first migration that failed, if any.
  */
 export async function replayBase(
   ws: Workspace,
@@ -95,26 +146,11 @@ export async function replayBase(
   replay: BaseReplay,
   log: (line: string) => void,
 ): Promise<{ name: string; step: StepResult } | null> {
-  if (!migrations.length) return null;
-  const started = performance.now();
-  let cache: BaseStateCache | undefined;
-  let from = 0;
-  if (ws.cacheDir) {
-    try {
-      cache = await BaseStateCache.open(ws, ws.cacheDir, migrations, log);
-      from = await cache.restore();
-    } catch (error) {
-      log(`Base-state cache not used: ${(error as Error).message}`);
-      cache = undefined;
-    }
-  }
-  if (cache) {
-    replay.cache = {
-      hit: from > 0,
-      restored: from,
-      key: cache.key(migrations.length),
-      ms: Math.round(performance.now() - started),
-    };
+  const taken = ws.takeBaseStart();
+  const start = taken?.cache.covers(migrations) ? taken : undefined;
+  const from = start?.restored ?? 0;
+  if (start?.cache.enabled) {
+    replay.cache = { hit: from > 0, restored: from, key: start.cache.key(migrations.length), ms: start.ms };
   }
   const rest = migrations.slice(from);
   if (rest.length) {
@@ -131,7 +167,7 @@ export async function replayBase(
     replay.statementMs += step.statements.reduce((sum, s) => sum + s.ms, 0);
     if (!step.ok) return { name: m.name, step };
   }
-  if (cache && rest.length) await cache.save();
+  if (start?.cache.enabled && rest.length) await start.cache.save(ws);
   return null;
 }
 
@@ -181,31 +217,28 @@ const OBJECT_COUNTS = `SELECT
      WHERE c.relnamespace IN ${USER_NS} AND NOT t.tgisinternal)::int AS triggers,
   (SELECT count(*) FROM pg_extension)::int AS extensions`;
 
-class BaseStateCache {
+export class BaseStateCache {
   private constructor(
-    private readonly ws: Workspace,
-    private readonly dir: string,
-    private readonly migrations: MigrationFile[],
-    /** `keys[i]`: the state after the first `i` migrations. */
+    private readonly target: RestoreTarget,
+    /** `keys[i]`: the state after the first `i` migrations (empty: the cache is not usable). */
     private readonly keys: string[],
-    private readonly facts: ServerFacts,
-    private readonly log: (line: string) => void,
+    private readonly facts: ServerFacts | undefined,
   ) {}
 
-  static async open(
-    ws: Workspace,
-    dir: string,
-    migrations: MigrationFile[],
-    log: (line: string) => void,
-  ): Promise<BaseStateCache> {
-    const { rows } = await ws.client.query<ServerFacts>(
+  /** A cache that holds nothing and saves nothing (its folder or its server could not be read). */
+  static none(target: RestoreTarget): BaseStateCache {
+    return new BaseStateCache(target, [], undefined);
+  }
+
+  static async open(client: pg.Client, target: RestoreTarget): Promise<BaseStateCache> {
+    const { rows } = await client.query<ServerFacts>(
       `SELECT version() AS version, current_user AS "user", d.datcollate AS collate, d.datctype AS ctype,
          pg_encoding_to_char(d.encoding) AS encoding,
          (SELECT coalesce(array_agg(rolname::text ORDER BY rolname), '{}') FROM pg_roles) AS roles
        FROM pg_database d WHERE d.datname = current_database()`,
     );
     const facts = rows[0]!;
-    const p = ws.project;
+    const p = target.project;
     const scriptDir = p.runner === 'alembic' ? dirname(p.migrationsDir) : undefined;
     const start = sha256(
       JSON.stringify({
@@ -217,7 +250,7 @@ class BaseStateCache {
         files: {
           config: fileHash(p.configFile),
           rc: fileHash(p.rcFile),
-          baseline: ws.hasBaseline ? fileHash(join(p.cwd, p.settings.baseline!)) : null,
+          baseline: target.baseline ? fileHash(join(p.cwd, p.settings.baseline!)) : null,
           env: scriptDir ? fileHash(join(scriptDir, 'env.py')) : null,
         },
         settings: { env: p.settings.env, loaders: p.settings.loaders, config: p.settings.config ?? null },
@@ -227,10 +260,35 @@ class BaseStateCache {
       }),
     );
     const keys = [start];
-    for (const m of migrations) {
+    for (const m of target.migrations) {
       keys.push(sha256(`${keys[keys.length - 1]}\n${m.name}\n${sha256(readFileSync(m.path))}`));
     }
-    return new BaseStateCache(ws, dir, migrations, keys, facts, log);
+    return new BaseStateCache(target, keys, facts);
+  }
+
+  /** It has keys: it may restore and save. */
+  get enabled(): boolean {
+    return this.keys.length > 0;
+  }
+
+  private get dir(): string {
+    return this.target.dir;
+  }
+
+  private get migrations(): MigrationFile[] {
+    return this.target.migrations;
+  }
+
+  private get log(): (line: string) => void {
+    return this.target.log;
+  }
+
+  /** Its keys are those of exactly these migrations. */
+  covers(migrations: MigrationFile[]): boolean {
+    return (
+      migrations.length === this.migrations.length &&
+      migrations.every((m, i) => m.name === this.migrations[i]!.name && m.path === this.migrations[i]!.path)
+    );
   }
 
   /** The key of the state after the first `count` migrations, as the report shows it. */
@@ -259,33 +317,36 @@ class BaseStateCache {
   }
 
   /**
-   * Restores the longest cached prefix into the workspace's database; returns its length (0: nothing
-   * restored, the database is as `Workspace.open` made it).
+   * Restores the longest cached prefix into the empty database `client` is connected to: its length
+   * (0: nothing restored; `dirty`: something was, which did not verify, and must be emptied).
    */
-  async restore(): Promise<number> {
+  async restore(client: pg.Client): Promise<{ restored: number; dirty: boolean }> {
     const t0 = performance.now();
     const entries = this.entries();
     let count = this.migrations.length;
     while (count > 0 && !entries.has(this.key(count))) count--;
     const total = this.migrations.length;
     if (!count) {
-      this.log(`Base-state cache: no state saved for these ${total} base migrations or an earlier base`);
-      return 0;
+      this.log(`Base-state cache: no state saved for these ${total} migrations or a prefix of them`);
+      return { restored: 0, dirty: false };
     }
     const file = join(this.dir, entries.get(this.key(count))!);
+    let ran = false;
     try {
       const { manifest, sql } = this.read(file, count);
-      if (this.ws.hasBaseline) await this.ws.reset({ baseline: false });
-      await this.run(sql);
-      await this.verify(manifest, count);
+      // One query: one implicit transaction, all of it or nothing. The dump sets its own session
+      // settings (search_path among them), which RESET ALL takes back before the checks.
+      await client.query(sql);
+      ran = true;
+      await client.query('RESET ALL');
+      await this.verify(client, manifest, count);
     } catch (error) {
       this.log(
-        `Base-state cache: the state saved for ${count} base migrations (${relative(this.dir, file)}) is unusable ` +
-          `(${(error as Error).message}); replaying every base migration instead`,
+        `Base-state cache: the state saved for ${count} migrations (${relative(this.dir, file)}) is unusable ` +
+          `(${(error as Error).message}); replaying every migration instead`,
       );
       unlinkQuietly(file);
-      await this.ws.reset({ baseline: true });
-      return 0;
+      return { restored: 0, dirty: ran };
     }
     const now = new Date();
     try {
@@ -294,9 +355,9 @@ class BaseStateCache {
       // removed meanwhile by another run: it was read already
     }
     this.log(
-      `Base state restored from the cache (${count} of ${total} base migrations) in ${Math.round(performance.now() - t0)} ms`,
+      `Base state restored from the cache (${count} of ${total} migrations) in ${Math.round(performance.now() - t0)} ms`,
     );
-    return count;
+    return { restored: count, dirty: false };
   }
 
   /** The entry's SQL, after checking its header, length and checksum. */
@@ -320,79 +381,68 @@ class BaseStateCache {
     return { manifest, sql: body.toString('utf8') };
   }
 
-  /** Sends the dump as one query on a connection of its own (it sets its own search_path). */
-  private async run(sql: string): Promise<void> {
-    const client = new pg.Client({ connectionString: this.ws.url, application_name: 'schemabot-cache' });
-    client.on('error', () => undefined);
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  }
-
-  private async metaRows(): Promise<string[]> {
-    const column = this.ws.project.runner === 'alembic' ? 'version_num' : 'name';
-    const table = metaTableSql(this.ws.project.meta);
-    const { rows } = await this.ws.client.query<{ v: string }>(`SELECT ${column}::text AS v FROM ${table}`);
+  private async metaRows(client: pg.ClientBase): Promise<string[]> {
+    const project = this.target.project;
+    const column = project.runner === 'alembic' ? 'version_num' : 'name';
+    const { rows } = await client.query<{ v: string }>(
+      `SELECT ${column}::text AS v FROM ${metaTableSql(project.meta)}`,
+    );
     return rows.map((r) => r.v).sort();
   }
 
-  private async objects(): Promise<Record<string, number>> {
-    const { rows } = await this.ws.client.query<Record<string, number>>(OBJECT_COUNTS);
+  private async objects(client: pg.ClientBase): Promise<Record<string, number>> {
+    const { rows } = await client.query<Record<string, number>>(OBJECT_COUNTS);
     return rows[0]!;
   }
 
   /** The restored database holds exactly the first `count` migrations' state, as far as it can tell. */
-  private async verify(manifest: Manifest, count: number): Promise<void> {
-    const meta = await this.metaRows();
+  private async verify(client: pg.ClientBase, manifest: Manifest, count: number): Promise<void> {
+    const meta = await this.metaRows(client);
     if (JSON.stringify(meta) !== JSON.stringify(manifest.meta)) {
       throw new Error('its meta table does not list what was saved');
     }
     const prefix = this.migrations.slice(0, count).map((m) => m.name);
     const expected =
-      this.ws.project.runner === 'alembic'
+      this.target.project.runner === 'alembic'
         ? meta.includes(prefix[prefix.length - 1]!)
         : JSON.stringify([...prefix].sort()) === JSON.stringify(meta);
-    if (!expected) throw new Error(`its meta table does not list exactly the first ${count} base migrations`);
-    const objects = await this.objects();
+    if (!expected) throw new Error(`its meta table does not list exactly the first ${count} migrations`);
+    const objects = await this.objects(client);
     if (JSON.stringify(objects) !== JSON.stringify(manifest.objects)) {
       throw new Error('the restored catalog differs from the saved one');
     }
   }
 
   /**
-   * Keeps the state the workspace's database holds now (after every base migration) for the next
-   * runs: its facts are read now; a copy of the database is dumped and written while the check goes on
-   * (`Workspace.close()` waits for it). Never throws: a state that cannot be kept is only logged.
+   * Keeps the state the workspace's database holds now (after every one of the migrations) for the
+   * next runs: its facts are read now; a copy of the database is dumped and written while the check
+   * goes on (`Workspace.close()` waits for it). Never throws: a state that cannot be kept is only logged.
    */
-  async save(): Promise<void> {
+  async save(ws: Workspace): Promise<void> {
     const count = this.migrations.length;
     let facts: { meta: string[]; objects: Record<string, number>; copy: string };
     try {
-      const reason = whyNoDump(this.ws.server, [this.ws.project.cwd]) ?? (await this.notCacheable());
+      const reason = whyNoDump(ws.server, [ws.project.cwd]) ?? (await this.notCacheable(ws.client));
       if (reason) {
         this.log(`Base-state cache: this base state is not saved: ${reason}`);
         return;
       }
-      facts = { meta: await this.metaRows(), objects: await this.objects(), copy: await this.ws.copy() };
+      facts = {
+        meta: await this.metaRows(ws.client),
+        objects: await this.objects(ws.client),
+        copy: await ws.copy(),
+      };
     } catch (error) {
       this.log(`Base-state cache: could not save the base state: ${(error as Error).message}`);
       return;
     }
     const t0 = performance.now();
-    this.ws.defer(
+    ws.defer(
       (async () => {
         try {
-          const sql = await dumpDatabase(
-            this.ws.server,
-            facts.copy,
-            ['--inserts', '--rows-per-insert=1000'],
-            {
-              searchFrom: [this.ws.project.cwd],
-            },
-          );
+          const sql = await dumpDatabase(ws.server, facts.copy, ['--inserts', '--rows-per-insert=1000'], {
+            searchFrom: [ws.project.cwd],
+          });
           await this.write(count, sql, facts.meta, facts.objects);
           this.evict();
           this.log(
@@ -401,7 +451,7 @@ class BaseStateCache {
         } catch (error) {
           this.log(`Base-state cache: could not save the base state: ${(error as Error).message}`);
         } finally {
-          await this.ws.dropCopy(facts.copy);
+          await ws.dropCopy(facts.copy);
         }
       })(),
     );
@@ -412,8 +462,8 @@ class BaseStateCache {
    * did outside the database (roles are the server's) or to the database itself (its settings, comment
    * or privileges, which a dump without --create leaves out).
    */
-  private async notCacheable(): Promise<string | undefined> {
-    const { rows } = await this.ws.client.query<{
+  private async notCacheable(client: pg.ClientBase): Promise<string | undefined> {
+    const { rows } = await client.query<{
       roles: string[];
       settings: boolean;
       comment: boolean;
@@ -427,7 +477,7 @@ class BaseStateCache {
          (SELECT datacl IS NOT NULL FROM pg_database WHERE datname = current_database()) AS acl`,
     );
     const row = rows[0]!;
-    const before = new Set(this.facts.roles);
+    const before = new Set(this.facts?.roles ?? []);
     const created = row.roles.filter((r) => !before.has(r));
     if (created.length)
       return `the base migrations create roles (${created.join(', ')}), which a dump does not hold`;
@@ -456,7 +506,7 @@ class BaseStateCache {
       objects,
       bytes: body.length,
       sha256: sha256(body),
-      postgres: this.facts.version,
+      postgres: this.facts?.version ?? '',
     };
     const header = Buffer.from(`${HEADER}${JSON.stringify(manifest)}\n`, 'utf8');
     const temp = join(this.dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { terminateSessions } from '../postgres/admin.js';
 import type { PostgresServer } from '../postgres/index.js';
 import { applyBaseline } from './baseline.js';
+import { restoreBase, type BaseStart } from './cache.js';
 import type { MigrationFile } from './discover.js';
 import { metaTableOf } from './meta.js';
 import type { Project } from './project.js';
@@ -18,6 +19,14 @@ export interface WorkspaceOptions {
    * between runs. Absent, or `cache: false` in `.schemabot.yml`: no cache.
    */
   cacheDir?: string;
+  /**
+   * The migrations the new database is to be brought through first (a check's base): with `cacheDir`,
+   * the state after the longest prefix of them the cache holds is restored while the worker starts
+   * (`takeBaseStart()` says how many), and the rest is left to the caller (`replayBase()`).
+   */
+  base?: MigrationFile[];
+  /** Progress lines for people (the cache's). */
+  log?: (line: string) => void;
 }
 
 /**
@@ -28,6 +37,8 @@ export interface WorkspaceOptions {
 export class Workspace implements AsyncDisposable {
   /** Work that outlives a step (saving the base state to the cache): `close()` waits for it. */
   private readonly pending = new Set<Promise<void>>();
+  /** What `open()` restored of `options.base` from the cache (see `takeBaseStart()`). */
+  private baseStart?: BaseStart;
 
   private constructor(
     readonly server: PostgresServer,
@@ -46,19 +57,62 @@ export class Workspace implements AsyncDisposable {
   ): Promise<Workspace> {
     const database = await server.createDatabase();
     const url = server.url(database);
+    const baseline = project.settings.baseline && options.baseline !== false;
+    const applyTheBaseline = () =>
+      applyBaseline(url, join(project.cwd, project.settings.baseline!), project.cwd);
+    const dir = project.settings.cache === false ? undefined : options.cacheDir;
     try {
-      if (project.settings.baseline && options.baseline !== false) {
-        await applyBaseline(url, join(project.cwd, project.settings.baseline), project.cwd);
+      let start: BaseStart | undefined;
+      let runner: MigrationRunner;
+      const openRunner = () => MigrationRunner.open(url, project, { timeoutMs: options.timeoutMs });
+      if (dir && options.base?.length) {
+        const restoring = restoreBase({
+          server,
+          url,
+          project,
+          baseline: Boolean(baseline),
+          dir,
+          migrations: options.base,
+          log: options.log ?? (() => undefined),
+        });
+        if (baseline) {
+          // The worker connects to the database as the baseline left it, as without a cache.
+          start = await restoring;
+          if (start.dirty) await emptyDatabase(server, database);
+          if (!start.restored) await applyTheBaseline();
+          runner = await openRunner();
+        } else {
+          // Nothing else happens to the database first: the worker starts while the state is restored.
+          const opening = openRunner();
+          opening.catch(() => undefined);
+          start = await restoring;
+          runner = await opening;
+        }
+      } else {
+        if (baseline) await applyTheBaseline();
+        runner = await openRunner();
       }
-      const runner = await MigrationRunner.open(url, project, { timeoutMs: options.timeoutMs });
       const client = new pg.Client({ connectionString: url, application_name: 'schemabot-inspect' });
       client.on('error', () => undefined);
       await client.connect();
-      return new Workspace(server, project, options, database, runner, client);
+      const ws = new Workspace(server, project, options, database, runner, client);
+      if (start?.dirty && !baseline) await ws.reset({ baseline: false });
+      ws.baseStart = start && { ...start, dirty: false };
+      return ws;
     } catch (error) {
       await server.dropDatabase(database).catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * What `open()` restored from the cache for `options.base` (once: a later call gets nothing), with
+   * the cache that can save the state once the rest is replayed.
+   */
+  takeBaseStart(): BaseStart | undefined {
+    const start = this.baseStart;
+    this.baseStart = undefined;
+    return start;
   }
 
   /** A plain connection to the workspace's database (for snapshots: never the migrations' own). */
@@ -79,11 +133,6 @@ export class Workspace implements AsyncDisposable {
     return this.server.major;
   }
 
-  /** The base-state cache folder, unless this run or the project turned the cache off. */
-  get cacheDir(): string | undefined {
-    return this.project.settings.cache === false ? undefined : this.options.cacheDir;
-  }
-
   /** Whether a new database of this workspace starts with the project's `baseline:` dump. */
   get hasBaseline(): boolean {
     return Boolean(this.project.settings.baseline) && this.options.baseline !== false;
@@ -94,10 +143,7 @@ export class Workspace implements AsyncDisposable {
    * the project's baseline applied again when `baseline` is set and the project has one.
    */
   async reset(options: { baseline: boolean }): Promise<void> {
-    await this.withoutSessions(async () => {
-      await this.server.dropDatabase(this.database);
-      await this.server.createDatabase({ name: this.database });
-    });
+    await this.withoutSessions(() => emptyDatabase(this.server, this.database));
     if (options.baseline && this.hasBaseline) {
       await applyBaseline(
         this.url,
@@ -175,15 +221,25 @@ export class Workspace implements AsyncDisposable {
     await this.close();
   }
 
-  /** A fresh database with `ups` applied in order, and a new worker on it; the first failure, if any. */
+  /**
+   * A fresh database with `ups` applied in order, and a new worker on it; the first failure, if any.
+   * The state after the longest prefix of `ups` the cache holds (a base state) is restored, not replayed.
+   */
   async rebuild(ups: MigrationFile[]): Promise<{ name: string; step: StepResult } | null> {
     await this.shut();
-    const next = await Workspace.open(this.server, this.project, this.options);
+    const next = await Workspace.open(this.server, this.project, { ...this.options, base: ups });
     Object.assign(this, { database: next.database, runner: next.runner, connection: next.connection });
-    for (const m of ups) {
+    const from = next.takeBaseStart()?.restored ?? 0;
+    for (const m of ups.slice(from)) {
       const step = await this.runner.up(m);
       if (!step.ok) return { name: m.name, step };
     }
     return null;
   }
+}
+
+/** Drops `database` and creates it again, empty, under the same name (nobody may be connected). */
+async function emptyDatabase(server: PostgresServer, database: string): Promise<void> {
+  await server.dropDatabase(database);
+  await server.createDatabase({ name: database });
 }

@@ -127,6 +127,8 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     const ws = await Workspace.open(server, project, {
       timeoutMs: options.timeoutMs,
       cacheDir: options.cacheDir,
+      base: plan.baseMigrations,
+      log,
     });
     try {
       const baseReplay = { migrations: 0, ms: 0, statementMs: 0 };
