@@ -3,27 +3,30 @@
  * the migrations' schema, the rows they inserted and the meta table), kept in a folder between runs so
  * that a pull request check restores it instead of replaying every base migration.
  *
- * What is stored: one file per state, plain SQL as `pg_dump --inserts` writes it, restored in one
- * query (one implicit transaction: all of it or nothing) into the workspace's empty database. Measured
- * against `pg_restore` of a custom-format dump and against the baseline applier, it restores as fast
- * or faster and needs no client program: only saving runs `pg_dump`.
+ * What is stored: one file per state, plain SQL as `pg_dump --inserts` writes it, restored in one query
+ * (one implicit transaction: all of it or nothing) into the workspace's new, empty database while its
+ * worker starts (`Workspace.open`). Measured on 300 and 2,000 generated migrations, it restores as fast
+ * as `pg_restore --single-transaction` of a custom-format dump, faster than `psql -1` or the baseline
+ * applier (a round trip per statement), and needs no client program: only saving runs `pg_dump`.
  *
  * The key: a hash chain over the base migrations in the order they are applied. Its start covers what
  * decides how they run (Schemabot's version, the runner and its library's version, the config file,
  * `.sequelizerc`, the `baseline:` file, `.schemabot.yml`'s runner settings, `NODE_ENV`, the server's
  * full version, role and locale); each link adds one migration's name and content. A state saved at an
  * older base is the key of a prefix of today's list: the longest one found is restored and only the
- * migrations after it are replayed.
+ * migrations after it are replayed (a rebuild during the round trip restores the base state the same way).
  *
- * A restored state is verified (the file's checksum and length; after the restore, the meta table
- * holds exactly the expected migrations and the catalog the expected number of objects). Whatever goes
- * wrong — no entry, a truncated or corrupt file, a restore or a verification that fails — the database
- * is emptied and every base migration is replayed, as without a cache: the cache can make a check
- * faster, never different, and never fails it.
+ * A restored state is verified (the file's length and checksum; after the restore, the meta table holds
+ * exactly the expected migrations and the catalog the expected number of objects). Whatever goes wrong
+ * — no entry, a truncated or corrupt file, a restore or a verification that fails — the database is
+ * emptied and every migration is replayed, as without a cache: the cache can make a check faster, never
+ * different, and never fails it.
  *
- * Files are written to a temporary name in the folder, then renamed (mode 0600, folder 0700). The folder
- * is bounded: the newest `KEEP_PER_PROJECT` states of each project (same key start) and `KEEP_TOTAL`
- * states in all, by last use.
+ * Saving, after a replay (a miss, or the migrations after a cached prefix): the state's facts are read,
+ * the database is copied (`CREATE DATABASE … TEMPLATE`), and the copy is dumped and written while the
+ * round trip goes on; `Workspace.close()` waits for it. Files are written to a temporary name in the
+ * folder, then renamed (mode 0600, folder 0700). The folder is bounded: the newest `KEEP_PER_PROJECT`
+ * states of each project (same key start) and `KEEP_TOTAL` states in all, by last use.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import {

@@ -223,11 +223,17 @@ export class Workspace implements AsyncDisposable {
 
   /**
    * A fresh database with `ups` applied in order, and a new worker on it; the first failure, if any.
-   * The state after the longest prefix of `ups` the cache holds (a base state) is restored, not replayed.
+   * When `ups` starts with the workspace's base (`options.base`), the base state is restored from the
+   * cache as `open()` does, and only the rest is replayed.
    */
   async rebuild(ups: MigrationFile[]): Promise<{ name: string; step: StepResult } | null> {
     await this.shut();
-    const next = await Workspace.open(this.server, this.project, { ...this.options, base: ups });
+    const base = this.options.base ?? [];
+    const fromBase = base.every((m, i) => ups[i]?.name === m.name && ups[i]?.path === m.path);
+    const next = await Workspace.open(this.server, this.project, {
+      ...this.options,
+      base: fromBase ? base : undefined,
+    });
     Object.assign(this, { database: next.database, runner: next.runner, connection: next.connection });
     const from = next.takeBaseStart()?.restored ?? 0;
     for (const m of ups.slice(from)) {
