@@ -7,6 +7,10 @@ import { join } from 'node:path';
 // Set here, in Jest's main process, so that every worker and every process a test starts inherits them.
 process.env.SCHEMABOT_PASSWORD_CANARY ??= 'SbCanaryPw';
 process.env.SCHEMABOT_TEST_OUTPUTS ??= mkdtempSync(join(tmpdir(), 'schemabot-test-outputs-'));
+// The base-state cache of every check the suite runs without a --cache-dir of its own: a folder of this
+// run, never the user's ~/.cache; the leak check scans it too.
+process.env.SCHEMABOT_TEST_CACHE ??= mkdtempSync(join(tmpdir(), 'schemabot-test-cache-'));
+process.env.XDG_CACHE_HOME = process.env.SCHEMABOT_TEST_CACHE;
 
 /** Jest runs as native ESM (the GitHub toolkit packages are ESM-only). */
 export default {

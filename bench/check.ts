@@ -4,7 +4,10 @@
  * Prints ratios (Schemabot wall time / by-hand wall time) and Schemabot's wall time as a multiple of
  * the time PostgreSQL spent executing the migrations' statements (the floor).
  *
- *   npx tsx bench/check.ts [--sizes 50,300] [--runs 3]
+ * `pr-check` replays the base branch's migrations (`--no-cache`); `pr-check-warm` restores them from
+ * a base-state cache that one untimed run filled first (a later push to the same pull request).
+ *
+ *   npx tsx bench/check.ts [--sizes 50,300] [--runs 3] [--scenarios pr-check,pr-check-warm,...]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -24,7 +27,7 @@ const arg = (name: string, fallback: string) => {
 };
 const SIZES = arg('sizes', '50,300').split(',').map(Number);
 const RUNS = Number(arg('runs', '3'));
-const SCENARIOS = arg('scenarios', 'pr-check,full-audit,full-audit-real').split(',');
+const SCENARIOS = arg('scenarios', 'pr-check,pr-check-warm,full-audit,full-audit-real').split(',');
 
 const GIT_ENV = {
   ...process.env,
@@ -135,6 +138,7 @@ psql -q "$ADMIN" -c "DROP DATABASE $DB"
 
 const BY_HAND: Record<string, string> = {
   'pr-check': BY_HAND_PR,
+  'pr-check-warm': BY_HAND_PR,
   'full-audit': BY_HAND_AUDIT,
   'full-audit-real': BY_HAND_AUDIT_STEPPING,
 };
@@ -148,6 +152,8 @@ interface Row {
   /** Migrations judged not reversible, and whether the audit had to check each migration on its own. */
   irreversible: number;
   fellBack: boolean;
+  /** pr-check-warm: base migrations the timed runs restored from the cache (fewest of the runs). */
+  restored?: number;
 }
 
 async function main(): Promise<void> {
@@ -168,6 +174,27 @@ async function main(): Promise<void> {
         let ok = true;
         let irreversible = 0;
         let fellBack = false;
+        let restored = Infinity;
+        const cacheDir = scenario === 'pr-check-warm' ? join(out, 'cache') : undefined;
+        const schemabotArgs = (json: string) => [
+          CLI,
+          'check',
+          '--cwd',
+          dir,
+          '--postgres',
+          'url',
+          '--postgres-url',
+          server.url(),
+          '--json',
+          json,
+          ...(scenario.startsWith('pr-check') ? ['--base', base] : []),
+          ...(cacheDir ? ['--cache-dir', cacheDir] : ['--no-cache']),
+        ];
+        if (cacheDir) {
+          // The first run of a pull request fills the cache; the timed ones are its later pushes.
+          const warm = await run(process.execPath, schemabotArgs(join(out, 'warm.json')));
+          if (warm.status === 2) throw new Error(warm.stderr);
+        }
         for (let r = 0; r < RUNS; r++) {
           const db = `bench_${process.pid}_${r}`;
           const env = {
@@ -182,30 +209,18 @@ async function main(): Promise<void> {
           };
           theirs.push(await sh(BY_HAND[scenario]!, env));
           const json = join(out, 'report.json');
-          const args = [
-            CLI,
-            'check',
-            '--cwd',
-            dir,
-            '--postgres',
-            'url',
-            '--postgres-url',
-            server.url(),
-            '--json',
-            json,
-          ];
-          if (scenario === 'pr-check') args.push('--base', base);
-          const res = await run(process.execPath, args);
+          const res = await run(process.execPath, schemabotArgs(json));
           if (res.status === 2) throw new Error(res.stderr);
           fellBack ||= /checking each migration on its own/.test(res.stderr + res.stdout);
           ours.push(res.ms);
           type Step = { statements: { ms: number }[] } | null;
           const report = JSON.parse(readFileSync(json, 'utf8')) as {
             ok: boolean;
-            baseReplay: { statementMs: number };
+            baseReplay: { statementMs: number; cache?: { restored: number } };
             migrations: { up: Step; down: Step; reup: Step; reversible: boolean | null }[];
           };
           ok &&= report.ok;
+          restored = Math.min(restored, report.baseReplay.cache?.restored ?? 0);
           irreversible = report.migrations.filter((m) => m.reversible === false).length;
           const statementMs = (st: Step) => (st ? st.statements.reduce((a, x) => a + x.ms, 0) : 0);
           floor =
@@ -223,12 +238,14 @@ async function main(): Promise<void> {
           ok,
           irreversible,
           fellBack,
+          ...(cacheDir ? { restored } : {}),
         };
         rows.push(row);
         console.log(
-          `${scenario.padEnd(10)} N=${String(n).padStart(3)}  Schemabot / by-hand = ${row.schemabotVsByHand.toFixed(2)}×` +
+          `${scenario.padEnd(15)} N=${String(n).padStart(3)}  Schemabot / by-hand = ${row.schemabotVsByHand.toFixed(2)}×` +
             `  Schemabot / statement floor = ${row.schemabotVsFloor.toFixed(1)}×  (verdict ok: ${ok}, ` +
-            `not reversible: ${irreversible}, per-migration fallback: ${fellBack})` +
+            `not reversible: ${irreversible}, per-migration fallback: ${fellBack}` +
+            `${cacheDir ? `, restored from the cache: ${restored}` : ''})` +
             `  [${(median(ours) / 1000).toFixed(1)} s vs ${(median(theirs) / 1000).toFixed(1)} s]`,
         );
       }

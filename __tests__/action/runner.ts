@@ -136,6 +136,8 @@ export interface RunOptions {
   sha?: string;
   /** The job's RUNNER_TEMP, when its other steps use it too (`${{ runner.temp }}`); default a fresh one. */
   runnerTemp?: string;
+  /** Variables of the job's machine to set (a string) or to leave out (null), e.g. its HOME. */
+  env?: Record<string, string | null>;
 }
 
 const temps: string[] = [];
@@ -185,6 +187,10 @@ export async function runAction(folder: string, options: RunOptions): Promise<Ac
       RUNNER_OS: 'Linux',
       NODE_ENV: '',
     });
+    for (const [k, v] of Object.entries(options.env ?? {})) {
+      if (v === null) delete env[k];
+      else env[k] = v;
+    }
     const child = spawn(process.execPath, [join(folder, 'dist', 'index.js')], {
       cwd: options.workspace,
       env,

@@ -9,7 +9,18 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -31,8 +42,10 @@ import {
 } from '../action/runner.js';
 import { runCli } from '../helpers/bundle.js';
 import { findPostgresBinaries } from '../../src/postgres/binaries.js';
+import { findPgDump } from '../../src/postgres/dump.js';
 import { docPages, fencedBlocks, type FencedBlock } from './markdown.js';
 import { expectValidReport } from '../helpers/report-schema.js';
+import type { CheckReport } from '../../src/report/contract/check.js';
 import { PYTHON } from '../alembic/fixture.js';
 
 type Payload = Record<string, unknown>;
@@ -108,6 +121,9 @@ function fileOf(block: FencedBlock): string {
 
 interface Context {
   runnerTemp: string;
+  /** The job's machine: its HOME (`~`), and the checkout `hashFiles` reads. */
+  home: string;
+  workspace: string;
   matrix: Record<string, unknown>;
   inputs: Record<string, string>;
   secrets: Record<string, string>;
@@ -121,6 +137,7 @@ function lookup(path: string, ctx: Context): unknown {
   const [head, ...rest] = parts;
   let value: unknown;
   if (path === 'runner.temp') return ctx.runnerTemp;
+  if (path === 'runner.os') return 'Linux';
   if (path === 'github.token') return ctx.token;
   if (path === 'strategy.job-index') return 0;
   if (head === 'matrix') value = ctx.matrix;
@@ -142,9 +159,65 @@ function evaluate(expr: string, ctx: Context): unknown {
   const e = expr.trim();
   if (/^!?(cancelled|success|always|failure)\(\)$/.test(e))
     return !/^(!cancelled|success|always)\(\)$/.test(e) ? false : true;
+  const hash = /^hashFiles\((.+)\)$/.exec(e);
+  if (hash)
+    return hashFiles(
+      ctx.workspace,
+      [...hash[1]!.matchAll(/'([^']*)'/g)].map((m) => m[1]!),
+    );
   const eq = /^(.+?)\s*==\s*'([^']*)'$/.exec(e);
   if (eq) return String(lookup(eq[1]!.trim(), ctx)) === eq[2];
   return lookup(e, ctx);
+}
+
+/** `hashFiles(patterns)` as the runner computes it: one SHA-256 over the matching files' hashes, in path order. */
+function hashFiles(workspace: string, patterns: string[]): string {
+  const regex = (p: string) =>
+    new RegExp(
+      '^' +
+        p
+          .split('**')
+          .map((part) => part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*'))
+          .join('.*') +
+        '$',
+    );
+  const matchers = patterns.map(regex);
+  const files = (readdirSync(workspace, { recursive: true, encoding: 'utf8' }) as string[])
+    .filter((f) => !f.startsWith('.git/') && !f.startsWith('node_modules'))
+    .filter((f) => matchers.some((m) => m.test(f)) && statSync(join(workspace, f)).isFile())
+    .sort();
+  if (!files.length) return '';
+  const all = createHash('sha256');
+  for (const f of files)
+    all.update(
+      createHash('sha256')
+        .update(readFileSync(join(workspace, f)))
+        .digest(),
+    );
+  return all.digest('hex');
+}
+
+/**
+ * What `actions/cache` keeps between runs, as GitHub's cache service does for one repository: each key
+ * once (a save of an existing key is refused), restored by exact key or, per restore key in order, the
+ * newest entry whose key starts with it.
+ */
+const actionsCache: { key: string; dir: string }[] = [];
+
+function restoreCache(path: string, key: string, restoreKeys: string[]): string | undefined {
+  const hit =
+    actionsCache.find((c) => c.key === key) ??
+    restoreKeys.map((k) => actionsCache.findLast((c) => c.key.startsWith(k))).find(Boolean);
+  if (hit) cpSync(hit.dir, path, { recursive: true });
+  return hit?.key;
+}
+
+function saveCache(path: string, key: string): void {
+  if (!existsSync(path) || actionsCache.some((c) => c.key === key)) return;
+  const dir = mkdtempSync(join(tmpdir(), 'schemabot-docs-actions-cache-'));
+  temps.push(dir);
+  cpSync(path, dir, { recursive: true });
+  actionsCache.push({ key, dir });
 }
 
 function substitute(value: unknown, ctx: Context): string {
@@ -228,6 +301,10 @@ function alembicRepo(): { repo: FixtureRepo; base: string; head: string } {
 interface JobRun {
   schemabot: ActionRun[];
   logs: string[];
+  /** The keys actions/cache restored (undefined: a miss), in step order. */
+  cacheHits: (string | undefined)[];
+  /** Post-job steps (actions/cache saves its folder when the job ends). */
+  post: (() => void)[];
 }
 
 /** Runs the first job of a workflow (its first matrix cell) step by step. */
@@ -247,8 +324,13 @@ async function runJob(
   const matrix = Object.fromEntries(Object.entries(job!.strategy?.matrix ?? {}).map(([k, v]) => [k, v[0]]));
   const runnerTemp = mkdtempSync(join(tmpdir(), 'schemabot-docs-runner-'));
   temps.push(runnerTemp);
+  // A fresh machine for each job: what its HOME holds comes only from steps such as actions/cache.
+  const home = mkdtempSync(join(tmpdir(), 'schemabot-docs-home-'));
+  temps.push(home);
   const ctx: Context = {
     runnerTemp,
+    home,
+    workspace: options.workspace,
     matrix,
     inputs: options.inputs,
     secrets: options.secrets,
@@ -256,11 +338,12 @@ async function runJob(
     event: options.event,
     token: server.token,
   };
-  const result: JobRun = { schemabot: [], logs: [] };
+  const result: JobRun = { schemabot: [], logs: [], cacheHits: [], post: [] };
   if (!condition(job!.if, ctx)) throw new Error(`the job of "${workflow.name}" would not run on this event`);
   const path = process.env.PATH;
   try {
     await runSteps(job!, ctx, options, result);
+    for (const post of result.post) post();
   } finally {
     process.env.PATH = path;
   }
@@ -289,6 +372,8 @@ async function runSteps(
         runnerTemp: ctx.runnerTemp,
         // The runner fills action.yml's `${{ github.token }}` default.
         inputs: { 'github-token': server.token, ...inputs },
+        // The machine's HOME, where the default cache-dir is (~/.cache/schemabot), as on a runner.
+        env: { HOME: ctx.home, XDG_CACHE_HOME: null },
       });
       result.schemabot.push(run);
       if (step.id) ctx.steps[step.id] = { outputs: { ...run.outputs } };
@@ -302,6 +387,21 @@ async function runSteps(
       symlinkSync(PYTHON, join(bin, 'python3'));
       symlinkSync(PYTHON, join(bin, 'python'));
       process.env.PATH = `${bin}:${process.env.PATH}`;
+    } else if (
+      action === 'actions/cache' ||
+      action === 'actions/cache/restore' ||
+      action === 'actions/cache/save'
+    ) {
+      const path = inputs.path!.replace(/^~(?=\/)/, ctx.home);
+      if (action !== 'actions/cache/save') {
+        const restoreKeys = (inputs['restore-keys'] ?? '')
+          .split('\n')
+          .map((k) => k.trim())
+          .filter(Boolean);
+        result.cacheHits.push(restoreCache(path, inputs.key!, restoreKeys));
+      }
+      if (action === 'actions/cache') result.post.push(() => saveCache(path, inputs.key!));
+      else if (action === 'actions/cache/save') saveCache(path, inputs.key!);
     } else if (action === 'actions/upload-artifact') {
       options.artifacts.set(inputs.name!, inputs.path!);
     } else if (action === 'actions/download-artifact') {
@@ -363,9 +463,10 @@ async function runPullRequest(check: Workflow, comment: Workflow | undefined): P
     server.failNext(Infinity, 'forbidden', { method: 'POST' });
     server.failNext(Infinity, 'forbidden', { method: 'PATCH' });
   }
+  const event = pullRequestEvent('opened', { number, headSha: head, baseSha: base, fork });
   const checked = await runJob(check, {
     eventName: 'pull_request',
-    event: pullRequestEvent('opened', { number, headSha: head, baseSha: base, fork }),
+    event,
     workspace: repo.dir,
     sha: head,
     inputs: {},
@@ -381,6 +482,9 @@ async function runPullRequest(check: Workflow, comment: Workflow | undefined): P
   if (!fork) {
     expectSuccess(run);
     expect(server.comments(OWNER, REPO, number)).toHaveLength(1);
+    if (job!.steps.some((s) => s.uses?.startsWith('actions/cache'))) {
+      await runAgainFromCache(check, run, checked, { event, workspace: repo.dir, sha: head });
+    }
     return;
   }
   // The fork's run could not comment; the workflow_run run posts what it uploaded.
@@ -414,6 +518,52 @@ async function runPullRequest(check: Workflow, comment: Workflow | undefined): P
   expect(comments[0]!.body.slice(comments[0]!.body.indexOf('\n') + 1)).toBe(
     run.summary.replace(summaryOnly, ''),
   );
+}
+
+/**
+ * A workflow that carries the base-state cache with actions/cache: the same pull request checked again
+ * on a fresh machine restores the base state the first run saved, and reports the same.
+ */
+async function runAgainFromCache(
+  check: Workflow,
+  first: ActionRun,
+  firstJob: JobRun,
+  pull: { event: Payload; workspace: string; sha: string },
+): Promise<void> {
+  expect(firstJob.cacheHits).toEqual([undefined]);
+  const firstReport = JSON.parse(readFileSync(first.outputs['report-path']!, 'utf8')) as CheckReport;
+  const major = Number(firstReport.postgres.version.split('.')[0]);
+  if (!findPgDump(major)) {
+    // Saving needs a pg_dump of the server's major or newer (restoring needs none).
+    expect(first.stdout).toContain(`this base state is not saved: no pg_dump of PostgreSQL ${major}`);
+    return;
+  }
+  expect(first.stdout).toMatch(/Base state of \d+ base migrations saved to the cache/);
+  const again = await runJob(check, {
+    eventName: 'pull_request',
+    event: pull.event,
+    workspace: pull.workspace,
+    sha: pull.sha,
+    inputs: {},
+    secrets: {},
+    artifacts: new Map(),
+  });
+  expect(again.cacheHits).toHaveLength(1);
+  expect(again.cacheHits[0]).toBeDefined();
+  const run = again.schemabot[0]!;
+  expectSuccess(run);
+  const report = JSON.parse(readFileSync(run.outputs['report-path']!, 'utf8')) as CheckReport;
+  expect(report.baseReplay).toMatchObject({
+    migrations: 0,
+    cache: { hit: true, restored: firstReport.baseReplay.migrations },
+  });
+  const verdicts = (r: CheckReport) => ({
+    ok: r.ok,
+    migrations: r.migrations.map((m) => [m.name, m.change, m.up?.ok, m.down?.ok, m.reup?.ok, m.reversible]),
+    changes: r.changes,
+    findings: r.findings.map((f) => [f.rule, f.severity, f.migration]),
+  });
+  expect(verdicts(report)).toEqual(verdicts(firstReport));
 }
 
 /** A production workflow on the sample project, against a real database. */

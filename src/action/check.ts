@@ -43,6 +43,7 @@ export function checkRequest(inputs: ActionInputs, base: string | undefined): Ch
     runner: inputs.runner,
     ...(inputs.python ? { python: inputs.python } : {}),
     ...(inputs.models ? { modelsMode: inputs.models } : {}),
+    ...(inputs.cacheDir ? { cacheDir: inputs.cacheDir } : {}),
     log: (line) => core.info(line),
   };
 }

@@ -1,5 +1,7 @@
 import * as core from '@actions/core';
+import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { defaultCacheDir } from '../migrate/cache.js';
 import { parsePostgresUrl, SUPPORTED_MAJORS, type ProviderChoice } from '../postgres/index.js';
 
 export type Mode = 'check' | 'upgrade' | 'rollback' | 'status' | 'stamp' | 'comment';
@@ -44,6 +46,8 @@ export interface ActionInputs {
   runner: 'auto' | 'sequelize' | 'alembic';
   /** The Python that runs an Alembic project (default `python3` on PATH). */
   python?: string;
+  /** mode check: the base-state cache folder (`cache-dir`, default `defaultCacheDir()`); absent with `cache: false`. */
+  cacheDir?: string;
   /** upgrade, rollback: retries of a migration (or read) whose lock was not granted in time. */
   retries?: number;
   /** upgrade, rollback: first wait before a retry (doubles each time). */
@@ -129,6 +133,10 @@ export function readInputs(eventName: string, prBaseSha: string | undefined): Ac
   }
   const models = core.getInput('models').trim();
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
+  const cacheDir = core
+    .getInput('cache-dir')
+    .trim()
+    .replace(/^~(?=\/|$)/, homedir());
   const workingDirectory = resolve(workspace, core.getInput('working-directory').trim() || '.');
   return {
     mode: oneOf('mode', ['check', 'upgrade', 'rollback', 'status', 'stamp', 'comment'], defaultMode),
@@ -162,6 +170,9 @@ export function readInputs(eventName: string, prBaseSha: string | undefined): Ac
     loader: core.getInput('loader').trim() || undefined,
     runner: oneOf('runner', ['auto', 'sequelize', 'alembic'], 'auto'),
     python: core.getInput('python').trim() || undefined,
+    ...(bool('cache', core.getInput('cache'), true)
+      ? { cacheDir: cacheDir ? resolve(workspace, cacheDir) : defaultCacheDir() }
+      : {}),
     retries: retries ? Number(retries) : undefined,
     retryDelayMs: seconds('retry-delay', core.getInput('retry-delay'), true),
     environment:

@@ -71,8 +71,8 @@ export const CONFIG_FILES = ['.schemabot.yml', '.schemabot.yaml'];
 const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
 const RULE_SETTINGS: readonly RuleSetting[] = [...SEVERITIES, 'off'];
 const FAIL_ON: readonly FailOn[] = [...SEVERITIES, 'never'];
-// `env`, `loader`, `config` and `baseline` are read by the migrate stage (how the project's code runs).
-const RUNNER_KEYS = ['env', 'loader', 'config', 'baseline'];
+// `env`, `loader`, `config`, `baseline` and `cache` are read by the migrate stage (how the project's code runs).
+const RUNNER_KEYS = ['env', 'loader', 'config', 'baseline', 'cache'];
 const TOP_LEVEL_KEYS = ['fail-on', 'rules', 'models', ...RUNNER_KEYS];
 
 export const DEFAULT_CONFIG: HazardConfig = { failOn: 'error', rules: {} };

@@ -5,6 +5,7 @@ import { takeSnapshot, type Snapshot } from '../inspect/index.js';
 import { SchemaWatch } from '../inspect/fingerprint.js';
 import type { MigrationFile } from '../migrate/discover.js';
 import type { Workspace } from '../migrate/workspace.js';
+import { replayBase } from '../migrate/cache.js';
 import type { Plan, PlannedMigration } from '../plan/index.js';
 
 /** The workspace's schema now, without the meta table. */
@@ -172,17 +173,12 @@ export async function roundTrip(
   baseReplay: CheckReport['baseReplay'],
   log: (line: string) => void,
 ): Promise<{ initial: Snapshot; final: Snapshot }> {
-  if (plan.baseMigrations.length) log(`Replaying ${plan.baseMigrations.length} base migrations`);
-  for (const m of plan.baseMigrations) {
-    const step = await ws.runner.up(m);
-    baseReplay.migrations++;
-    baseReplay.ms += step.ms;
-    baseReplay.statementMs += step.statements.reduce((sum, s) => sum + s.ms, 0);
-    if (!step.ok) {
-      replayFailures.push({ name: m.name, step, phase: 'base' });
-      const initial = await snapshot(ws);
-      return { initial, final: initial };
-    }
+  // The base state: restored from the base-state cache where it holds some of it, the rest replayed.
+  const baseFailure = await replayBase(ws, plan.baseMigrations, baseReplay, log);
+  if (baseFailure) {
+    replayFailures.push({ ...baseFailure, phase: 'base' });
+    const initial = await snapshot(ws);
+    return { initial, final: initial };
   }
   const added = plan.migrations.filter((m) => m.change === 'added');
   if (!plan.base && added.length > 1) {

@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { RunnerChoice } from '../migrate/alembic/index.js';
+import { defaultCacheDir } from '../migrate/cache.js';
 import { runCheck } from '../modes/check.js';
 import { runDiff } from '../modes/diff.js';
 import { parsePostgresUrl, type ProviderChoice } from '../postgres/index.js';
@@ -110,6 +111,11 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
       )
       .option('--json <file>', 'write the JSON report to FILE ("-" for stdout)')
       .option('--markdown <file>', 'write the Markdown report to FILE ("-" for stdout)')
+      .option(
+        '--cache-dir <dir>',
+        "where the base branch's migrated state is kept between runs (default $XDG_CACHE_HOME/schemabot, else ~/.cache/schemabot)",
+      )
+      .option('--no-cache', 'replay every base migration; keep no base state')
       .addOption(runnerOption())
       .option('--python <path>', PYTHON_HELP)
       .addOption(
@@ -128,6 +134,8 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
         loader?: string;
         json?: string;
         markdown?: string;
+        cacheDir?: string;
+        cache: boolean;
         runner: RunnerChoice;
         python?: string;
         models?: 'off' | 'on' | 'strict';
@@ -148,6 +156,7 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
         runner: flags.runner,
         python: flags.python,
         ...(flags.models ? { modelsMode: flags.models } : {}),
+        ...(flags.cache ? { cacheDir: resolve(flags.cacheDir ?? defaultCacheDir()) } : {}),
         log: (line) => process.stderr.write(`${line}\n`),
       });
       if (flags.json) output(flags.json, JSON.stringify(redactDeep(report), null, 2) + '\n', true);

@@ -134,7 +134,8 @@ SELECT c.oid, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name, n
        c.relkind, c.relfilenode
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
-  AND n.nspname NOT LIKE 'pg\\_temp\\_%'`;
+  AND n.nspname NOT LIKE 'pg\\_temp\\_%'
+ORDER BY 2`; // by name, not by creation: a restored base state creates them in pg_dump's order
 
 /**
  * The replaying session's granted relation locks, and for each watched relation its data file and the

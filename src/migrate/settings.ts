@@ -13,6 +13,8 @@ export interface RunnerSettings {
   config?: 'none';
   /** A SQL file (pg_dump output) applied before the first migration, relative to the project. */
   baseline?: string;
+  /** `false`: `check` keeps no base state in the cache folder (`cache.ts`). */
+  cache?: false;
 }
 
 export interface LoaderSpec {
@@ -89,6 +91,11 @@ export function readRunnerSettings(cwd: string): RunnerSettings {
         bad('baseline', `names ${file}, which does not exist. Fix the path (relative to ${name}'s folder).`);
       }
       settings.baseline = file;
+    } else if (key === 'cache') {
+      if (!isScalar(value) || typeof value.value !== 'boolean') {
+        bad('cache', 'accepts true or false (false: keep no base state in the cache folder).');
+      }
+      if ((value as { value: unknown }).value === false) settings.cache = false;
     }
   }
   return settings;

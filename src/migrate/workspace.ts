@@ -3,6 +3,7 @@ import pg from 'pg';
 import { terminateSessions } from '../postgres/admin.js';
 import type { PostgresServer } from '../postgres/index.js';
 import { applyBaseline } from './baseline.js';
+import { restoreBase, type BaseStart } from './cache.js';
 import type { MigrationFile } from './discover.js';
 import { metaTableOf } from './meta.js';
 import type { Project } from './project.js';
@@ -13,6 +14,19 @@ export interface WorkspaceOptions {
   timeoutMs?: number;
   /** Apply the project's `baseline:` dump to the new database (default true). */
   baseline?: boolean;
+  /**
+   * A base-state cache folder (`cache.ts`): the states after replaying base migrations are kept there
+   * between runs. Absent, or `cache: false` in `.schemabot.yml`: no cache.
+   */
+  cacheDir?: string;
+  /**
+   * The migrations the new database is to be brought through first (a check's base): with `cacheDir`,
+   * the state after the longest prefix of them the cache holds is restored while the worker starts
+   * (`takeBaseStart()` says how many), and the rest is left to the caller (`replayBase()`).
+   */
+  base?: MigrationFile[];
+  /** Progress lines for people (the cache's). */
+  log?: (line: string) => void;
 }
 
 /**
@@ -21,6 +35,11 @@ export interface WorkspaceOptions {
  * with `restore()`), `rebuild()` replaces it with a fresh one brought to a known state. Disposable: `await using`.
  */
 export class Workspace implements AsyncDisposable {
+  /** Work that outlives a step (saving the base state to the cache): `close()` waits for it. */
+  private readonly pending = new Set<Promise<void>>();
+  /** What `open()` restored of `options.base` from the cache (see `takeBaseStart()`). */
+  private baseStart?: BaseStart;
+
   private constructor(
     readonly server: PostgresServer,
     readonly project: Project,
@@ -38,19 +57,62 @@ export class Workspace implements AsyncDisposable {
   ): Promise<Workspace> {
     const database = await server.createDatabase();
     const url = server.url(database);
+    const baseline = project.settings.baseline && options.baseline !== false;
+    const applyTheBaseline = () =>
+      applyBaseline(url, join(project.cwd, project.settings.baseline!), project.cwd);
+    const dir = project.settings.cache === false ? undefined : options.cacheDir;
     try {
-      if (project.settings.baseline && options.baseline !== false) {
-        await applyBaseline(url, join(project.cwd, project.settings.baseline), project.cwd);
+      let start: BaseStart | undefined;
+      let runner: MigrationRunner;
+      const openRunner = () => MigrationRunner.open(url, project, { timeoutMs: options.timeoutMs });
+      if (dir && options.base?.length) {
+        const restoring = restoreBase({
+          server,
+          url,
+          project,
+          baseline: Boolean(baseline),
+          dir,
+          migrations: options.base,
+          log: options.log ?? (() => undefined),
+        });
+        if (baseline) {
+          // The worker connects to the database as the baseline left it, as without a cache.
+          start = await restoring;
+          if (start.dirty) await emptyDatabase(server, database);
+          if (!start.restored) await applyTheBaseline();
+          runner = await openRunner();
+        } else {
+          // Nothing else happens to the database first: the worker starts while the state is restored.
+          const opening = openRunner();
+          opening.catch(() => undefined);
+          start = await restoring;
+          runner = await opening;
+        }
+      } else {
+        if (baseline) await applyTheBaseline();
+        runner = await openRunner();
       }
-      const runner = await MigrationRunner.open(url, project, { timeoutMs: options.timeoutMs });
       const client = new pg.Client({ connectionString: url, application_name: 'schemabot-inspect' });
       client.on('error', () => undefined);
       await client.connect();
-      return new Workspace(server, project, options, database, runner, client);
+      const ws = new Workspace(server, project, options, database, runner, client);
+      if (start?.dirty && !baseline) await ws.reset({ baseline: false });
+      ws.baseStart = start && { ...start, dirty: false };
+      return ws;
     } catch (error) {
       await server.dropDatabase(database).catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * What `open()` restored from the cache for `options.base` (once: a later call gets nothing), with
+   * the cache that can save the state once the rest is replayed.
+   */
+  takeBaseStart(): BaseStart | undefined {
+    const start = this.baseStart;
+    this.baseStart = undefined;
+    return start;
   }
 
   /** A plain connection to the workspace's database (for snapshots: never the migrations' own). */
@@ -69,6 +131,32 @@ export class Workspace implements AsyncDisposable {
 
   get postgresMajor(): number {
     return this.server.major;
+  }
+
+  /** Whether a new database of this workspace starts with the project's `baseline:` dump. */
+  get hasBaseline(): boolean {
+    return Boolean(this.project.settings.baseline) && this.options.baseline !== false;
+  }
+
+  /**
+   * Replaces the database by an empty one under the same name (the worker stays and reconnects), with
+   * the project's baseline applied again when `baseline` is set and the project has one.
+   */
+  async reset(options: { baseline: boolean }): Promise<void> {
+    await this.withoutSessions(() => emptyDatabase(this.server, this.database));
+    if (options.baseline && this.hasBaseline) {
+      await applyBaseline(
+        this.url,
+        join(this.project.cwd, this.project.settings.baseline!),
+        this.project.cwd,
+      );
+    }
+  }
+
+  /** Runs `task` alongside the next steps; `close()` waits for it. It must not throw. */
+  defer(task: Promise<void>): void {
+    const tracked = task.catch(() => undefined).finally(() => this.pending.delete(tracked));
+    this.pending.add(tracked);
   }
 
   /** The applied-migrations table: state, not schema (snapshots leave it out). */
@@ -114,8 +202,16 @@ export class Workspace implements AsyncDisposable {
     return this.server.dropDatabase(copy).catch(() => undefined);
   }
 
-  /** Closes the worker and the connection, and drops the database (unless the server's `stop()` is about to). */
+  /**
+   * Waits for deferred work, closes the worker and the connection, and drops the database (unless the
+   * server's `stop()` is about to).
+   */
   async close(options: { keepDatabase?: boolean } = {}): Promise<void> {
+    while (this.pending.size) await Promise.all(this.pending);
+    await this.shut(options);
+  }
+
+  private async shut(options: { keepDatabase?: boolean } = {}): Promise<void> {
     await this.runner.close().catch(() => undefined);
     await this.connection.end().catch(() => undefined);
     if (!options.keepDatabase) await this.server.dropDatabase(this.database).catch(() => undefined);
@@ -125,15 +221,31 @@ export class Workspace implements AsyncDisposable {
     await this.close();
   }
 
-  /** A fresh database with `ups` applied in order, and a new worker on it; the first failure, if any. */
+  /**
+   * A fresh database with `ups` applied in order, and a new worker on it; the first failure, if any.
+   * When `ups` starts with the workspace's base (`options.base`), the base state is restored from the
+   * cache as `open()` does, and only the rest is replayed.
+   */
   async rebuild(ups: MigrationFile[]): Promise<{ name: string; step: StepResult } | null> {
-    await this.close();
-    const next = await Workspace.open(this.server, this.project, this.options);
+    await this.shut();
+    const base = this.options.base ?? [];
+    const fromBase = base.every((m, i) => ups[i]?.name === m.name && ups[i]?.path === m.path);
+    const next = await Workspace.open(this.server, this.project, {
+      ...this.options,
+      base: fromBase ? base : undefined,
+    });
     Object.assign(this, { database: next.database, runner: next.runner, connection: next.connection });
-    for (const m of ups) {
+    const from = next.takeBaseStart()?.restored ?? 0;
+    for (const m of ups.slice(from)) {
       const step = await this.runner.up(m);
       if (!step.ok) return { name: m.name, step };
     }
     return null;
   }
+}
+
+/** Drops `database` and creates it again, empty, under the same name (nobody may be connected). */
+async function emptyDatabase(server: PostgresServer, database: string): Promise<void> {
+  await server.dropDatabase(database);
+  await server.createDatabase({ name: database });
 }

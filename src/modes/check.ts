@@ -67,7 +67,12 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     await using server = await starting;
     const reports = new Map<string, MigrationReport>(plan.migrations.map((m) => [m.name, notRun(m)]));
     const replayFailures: ReplayFailure[] = [];
-    const ws = await Workspace.open(server, project, { timeoutMs: options.timeoutMs });
+    const ws = await Workspace.open(server, project, {
+      timeoutMs: options.timeoutMs,
+      cacheDir: options.cacheDir,
+      base: plan.baseMigrations,
+      log,
+    });
     try {
       const baseReplay = { migrations: 0, ms: 0, statementMs: 0 };
       const { initial, final } = await roundTrip(ws, plan, reports, replayFailures, baseReplay, log);

@@ -45,6 +45,12 @@ export interface CheckOptions extends PostgresChoice {
   /** Progress lines for people. */
   log?: (line: string) => void;
   /**
+   * The base-state cache folder (`--cache-dir`, `cache-dir`; `defaultCacheDir()` unless `--no-cache`):
+   * a PR check restores the base branch's state from it instead of replaying every base migration.
+   * Absent: no cache.
+   */
+  cacheDir?: string;
+  /**
    * The models comparison (`models` input, `--models`): `off`; `on` only the tables these migrations
    * create (a cell of a matrix over migration folders); `strict` everything. Absent: `.schemabot.yml`
    * `models`, else the tables some model declares.

@@ -123,6 +123,18 @@ export class ContainerPostgres implements PostgresServer {
     this.untrack = track(this);
   }
 
+  /** The superuser the container's server was initialised with. */
+  readonly superuser = 'postgres';
+
+  /** Runs a program inside the container (its own `pg_dump`, of the server's version). */
+  async exec(
+    command: string[],
+    options: { user?: string } = {},
+  ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+    const r = await this.container.exec(command, options.user ? { user: options.user } : {});
+    return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+  }
+
   /** The container's id (for diagnostics). */
   get containerId(): string {
     return this.container.getId();

@@ -146,14 +146,25 @@ export function failOnSentence(report: CheckReport, failOn: FailOn): string {
   return `${rule} ${setting}.${now}`;
 }
 
+/** How the base state was built: replayed, or restored from the base-state cache and the rest replayed. */
+function baseLine(replay: CheckReport['baseReplay']): string {
+  const replayed = `${replay.migrations} base migration${replay.migrations === 1 ? '' : 's'} replayed in ${duration(replay.ms)}`;
+  if (replay.cache?.hit) {
+    const total = replay.cache.restored + replay.migrations;
+    return (
+      `base state restored from cache (${replay.cache.restored} of ${total} migrations)` +
+      (replay.migrations ? `, ${replayed.replace(' base', '')}` : '')
+    );
+  }
+  return replay.migrations ? replayed : 'no base migrations to replay';
+}
+
 function verdict(report: CheckReport, options: MarkdownOptions = {}): string {
   const failOn = effectiveFailOn(report, options.failOn);
   const meta = [
     `Migrations folder ${code(report.migrationsPath)}`,
     `${escapeMarkdown(report.postgres.provider)} server`,
-    report.baseReplay.migrations
-      ? `${report.baseReplay.migrations} base migration${report.baseReplay.migrations === 1 ? '' : 's'} replayed in ${duration(report.baseReplay.ms)}`
-      : 'no base migrations to replay',
+    baseLine(report.baseReplay),
     `took ${duration(report.durationMs)}`,
   ];
   return [

@@ -65,8 +65,16 @@ export interface CheckReport {
   base: { ref: string; sha: string } | null;
   head: { sha: string | null };
   migrationsPath: string;
-  /** Replaying the base branch's migrations to build the starting schema. */
-  baseReplay: { migrations: number; ms: number; statementMs: number };
+  /**
+   * Replaying the base branch's migrations to build the starting schema (`migrations`: those replayed;
+   * `cache`: with the base-state cache on, how many of them came from it instead).
+   */
+  baseReplay: {
+    migrations: number;
+    ms: number;
+    statementMs: number;
+    cache?: { hit: boolean; restored: number; key: string; ms: number };
+  };
   migrations: MigrationReport[];
   changes: Change[];
   findings: Finding[];

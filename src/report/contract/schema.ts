@@ -63,7 +63,19 @@ const checkFields: Record<string, Schema> = {
   base: nullable(object({ ref: str(), sha: str(64) })),
   head: object({ sha: nullable(str(64)) }),
   migrationsPath: str(),
-  baseReplay: object({ migrations: int(), ms: num, statementMs: num }),
+  baseReplay: object(
+    {
+      migrations: int(),
+      ms: num,
+      statementMs: num,
+      cache: object(
+        { hit: bool, restored: int(), key: str(64), ms: num },
+        [],
+        'The base-state cache, when it was on: how many base migrations came from it (not replayed), the key of the whole base state.',
+      ),
+    },
+    ['cache'],
+  ),
   migrations: list(ref('MigrationReport'), REPORT_LIMITS.migrations),
   changes: list(ref('Change')),
   findings: list(ref('Finding'), REPORT_LIMITS.findings),
