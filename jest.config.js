@@ -21,8 +21,8 @@ export default {
   testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
   testTimeout: 180000,
   maxWorkers: 2,
-  // The bundle (dist/) is built once per run; tests copy it (buildBundle()).
-  globalSetup: '<rootDir>/__tests__/setup/bundle.mjs',
+  // Once per run: the bundle (dist/) and the folder of the plain JavaScript fixture packages.
+  globalSetup: '<rootDir>/__tests__/setup/global.mjs',
   reporters: ['default', '<rootDir>/__tests__/setup/slowest-files.mjs'],
   globalTeardown: '<rootDir>/__tests__/helpers/leak-check.js',
 };

@@ -16,8 +16,9 @@ afterAll(() => {
   repos.forEach((r) => r.remove());
 });
 
-function fixture(): { repo: FixtureRepo; base: string } {
-  const repo = new FixtureRepo();
+/** `tsx: true`: the project has tsx (TypeScript migrations and models). */
+function fixture(options: { tsx?: boolean } = {}): { repo: FixtureRepo; base: string } {
+  const repo = new FixtureRepo({}, options);
   repos.push(repo);
   return { repo, base: repo.commit({ 'migrations/20260101000000-create-users.js': CREATE_USERS }) };
 }
@@ -76,7 +77,7 @@ test('a failing down exits 1 and says which file and line', () => {
 });
 
 test('TypeScript migrations run through the project’s tsx in the bundled CLI', () => {
-  const { repo, base } = fixture();
+  const { repo, base } = fixture({ tsx: true });
   repo.commit({
     'migrations/20260102000000-typed.ts': `import type { QueryInterface } from 'sequelize';
 type S = typeof import('sequelize');
@@ -190,7 +191,7 @@ test('schemabot models and generate from the bundle: 0 when the sample agrees, 1
 });
 
 test('TypeScript models load through the project’s tsx in the bundled CLI', () => {
-  const { repo } = fixture();
+  const { repo } = fixture({ tsx: true });
   repo.commit({
     'models/user.ts': `import type { Sequelize, DataTypes as Types } from 'sequelize';
 

@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import type { PostgresServer } from '../../src/postgres/index.js';
 import { buildBundle } from '../helpers/bundle.js';
 import { startTestPostgres } from '../helpers/postgres.js';
-import { NODE_MODULES, PROJECT_ROOT } from '../helpers/repo.js';
+import { javaScriptNodeModules, PROJECT_ROOT } from '../helpers/repo.js';
 import { expectValidReport } from '../helpers/report-schema.js';
 import { docPages, fencedBlocks } from './markdown.js';
 import { PYTHON } from '../alembic/fixture.js';
@@ -61,7 +61,10 @@ afterAll(async () => {
   temps.forEach((t) => rmSync(t, { recursive: true, force: true }));
 });
 
-/** The sample project of the repository, as a user's project: its files and its packages. */
+/**
+ * The sample project of the repository, as a user's project: its files, and the packages of a
+ * JavaScript project (its package.json names no loader).
+ */
 function sampleProject(): string {
   const dir = mkdtempSync(join(tmpdir(), 'schemabot-docs-project-'));
   temps.push(dir);
@@ -69,7 +72,7 @@ function sampleProject(): string {
     cpSync(join(PROJECT_ROOT, part), join(dir, part), { recursive: true });
   }
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'sample-app', private: true }));
-  symlinkSync(NODE_MODULES, join(dir, 'node_modules'), 'dir');
+  symlinkSync(javaScriptNodeModules(), join(dir, 'node_modules'), 'dir');
   return dir;
 }
 

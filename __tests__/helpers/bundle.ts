@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { recordFile, recordOutput } from './outputs.js';
@@ -7,16 +7,18 @@ import { PROJECT_ROOT } from './repo.js';
 import { expectValidReportFile } from './report-schema.js';
 
 /**
- * A bundle folder of this test's own (it may add files or remove it) in a fresh folder with no
- * node_modules anywhere above it, the way GitHub runs an action's `dist/`. The bundle is built once
- * per Jest run (`__tests__/setup/bundle.mjs`) and copied here; outside Jest it is built as
- * `npm run build` does.
+ * A bundle folder of this test's own (it may add files beside `dist/` or remove it) in a fresh folder
+ * with no node_modules anywhere above it, the way GitHub runs an action's `dist/`. The bundle is built
+ * once per Jest run (`__tests__/setup/global.mjs`, also in a folder with no node_modules above it) and
+ * `dist` here links to it: Node runs `dist/*.js` from where the link points, so every run of the suite
+ * runs one `worker.js` path (a project's tsx keeps its compiled copy) and nothing is copied. Outside
+ * Jest it is built as `npm run build` does.
  */
 export function buildBundle(): string {
   const dir = mkdtempSync(join(tmpdir(), 'schemabot-bundle-'));
   const shared = process.env.SCHEMABOT_TEST_BUNDLE;
   if (shared) {
-    cpSync(join(shared, 'dist'), join(dir, 'dist'), { recursive: true });
+    symlinkSync(join(shared, 'dist'), join(dir, 'dist'), 'dir');
     return dir;
   }
   execFileSync(

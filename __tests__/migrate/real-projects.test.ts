@@ -26,8 +26,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-function repo(files: Record<string, string> = {}): FixtureRepo {
-  const r = new FixtureRepo(files);
+function repo(files: Record<string, string> = {}, options: { tsx?: boolean } = {}): FixtureRepo {
+  const r = new FixtureRepo(files, options);
   repos.push(r);
   return r;
 }
@@ -367,9 +367,12 @@ test("process.exit(1) inside up is that migration's failure, and the next migrat
 });
 
 test('a TypeScript migration and a .js migration mixing import with module.exports run under the project tsx', async () => {
-  const r = repo({
-    'server/lib/logger.js': 'module.exports = { info: () => undefined };\n',
-  });
+  const r = repo(
+    {
+      'server/lib/logger.js': 'module.exports = { info: () => undefined };\n',
+    },
+    { tsx: true },
+  );
   r.commit({
     'migrations/20260101000000-create-users.ts': [
       "import type { QueryInterface } from 'sequelize';",

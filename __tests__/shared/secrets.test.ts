@@ -37,6 +37,12 @@ test('credentials in text are masked even when unknown, in well-formed and malfo
   expect(redact('mail admin@example.com at 12:30')).toBe('mail admin@example.com at 12:30');
 });
 
+test('credentials ending a word of 70,000 characters are masked; the word around them is kept', () => {
+  const long = 'x'.repeat(70_000);
+  expect(maskCredentials(`${long}/app:Unkn0wn-5@host ${long}`)).toBe(`${long}/app:***@host ${long}`);
+  expect(maskCredentials(`${long}:${long}`)).toBe(`${long}:${long}`);
+});
+
 test('the migrate and postgres views share the one registry', () => {
   addSecret('Shared-Pw-1');
   addUrlSecret('postgres://x:Shared-Pw-2@h/db');
