@@ -16,6 +16,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CheckReport } from '../../src/assess/types.js';
+import { loadConfig } from '../../src/assess/config.js';
+import { readRunnerSettings } from '../../src/migrate/settings.js';
 import { runCheck } from '../../src/modes/check.js';
 import type { CheckOptions } from '../../src/modes/options.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
@@ -446,3 +448,16 @@ withDocker(
     await provesTheSame({ postgres: 'testcontainers', postgresImage: engine.image });
   },
 );
+
+test('.schemabot.yml: cache is true or false, and the rest of the file still reads with it', async () => {
+  const dir = tempDir('schemabot-settings-');
+  writeFileSync(join(dir, '.schemabot.yml'), 'fail-on: warning\ncache: false\n');
+  expect(readRunnerSettings(dir).cache).toBe(false);
+  expect((await loadConfig(dir)).failOn).toBe('warning');
+  writeFileSync(join(dir, '.schemabot.yml'), 'cache: true\n');
+  expect(readRunnerSettings(dir).cache).toBeUndefined();
+  writeFileSync(join(dir, '.schemabot.yml'), 'cache: sometimes\n');
+  expect(() => readRunnerSettings(dir)).toThrow(
+    '.schemabot.yml: "cache" accepts true or false (false: keep no base state in the cache folder).',
+  );
+});
