@@ -5,6 +5,7 @@
  */
 import { afterAll, expect, test } from '@jest/globals';
 import {
+  cpSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -23,7 +24,8 @@ import type { CheckOptions } from '../../src/modes/options.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { buildBundle, runCli } from '../helpers/bundle.js';
 import { dockerTestEngine, startTestPostgres } from '../helpers/postgres.js';
-import { CREATE_USERS, FixtureRepo, migration } from '../helpers/repo.js';
+import { CREATE_USERS, FixtureRepo, migration, PROJECT_ROOT } from '../helpers/repo.js';
+import { PYTHON } from '../alembic/fixture.js';
 import { expectValidReport } from '../helpers/report-schema.js';
 
 // A real Docker engine (started by .ci/testcontainers.sh in CI). Without one the testcontainers case is
@@ -460,4 +462,37 @@ test('.schemabot.yml: cache is true or false, and the rest of the file still rea
   expect(() => readRunnerSettings(dir)).toThrow(
     '.schemabot.yml: "cache" accepts true or false (false: keep no base state in the cache folder).',
   );
+});
+
+test('an Alembic project: the state after the base revisions (alembic_version included) is restored', async () => {
+  const sample = join(PROJECT_ROOT, 'examples', 'fastapi-alembic');
+  // The sample's last three revisions are the pull request (as in the documentation's workflow test).
+  const newer = [
+    'e4f6a8c0b2d5_add_votes_table.py',
+    '7a9c1e3f5b84_add_phone_number_to_users.py',
+    'c2e4a6b8d0f7_add_role_to_users.py',
+  ].map((f) => `alembic/versions/${f}`);
+  const repo = new FixtureRepo();
+  repos.push(repo);
+  cpSync(sample, repo.dir, {
+    recursive: true,
+    filter: (src) => !src.includes('__pycache__') && !newer.some((f) => src.endsWith(f)),
+  });
+  const base = repo.commit({}, 'base');
+  repo.commit(Object.fromEntries(newer.map((f) => [f, readFileSync(join(sample, f), 'utf8')])), 'head');
+  const cache = tempDir('schemabot-cache-');
+  const run = (cacheDir?: string, logs: string[] = []) =>
+    runCheck({ cwd: repo.dir, base, postgres: 'local', python: PYTHON, cacheDir, log: (l) => logs.push(l) });
+  const plain = await run();
+  const coldLogs: string[] = [];
+  const cold = await run(cache, coldLogs);
+  expect(coldLogs.join('\n')).toMatch(/Base state of \d+ base migrations saved to the cache/);
+  const warm = await run(cache);
+  expectValidReport(warm);
+  expect(warm.baseReplay).toMatchObject({
+    migrations: 0,
+    cache: { hit: true, restored: cold.baseReplay.migrations },
+  });
+  expect(cold.baseReplay.migrations).toBeGreaterThan(2);
+  expect(comparable(warm)).toEqual(comparable(plain));
 });
