@@ -12,6 +12,7 @@ import {
   rmSync,
   statSync,
   truncateSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,7 @@ import { join } from 'node:path';
 import type { CheckReport } from '../../src/assess/types.js';
 import { loadConfig } from '../../src/assess/config.js';
 import { readRunnerSettings } from '../../src/migrate/settings.js';
+import { KEEP_PER_PROJECT, KEEP_TOTAL } from '../../src/migrate/cache.js';
 import { runCheck } from '../../src/modes/check.js';
 import type { CheckOptions } from '../../src/modes/options.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
@@ -495,4 +497,36 @@ test('an Alembic project: the state after the base revisions (alembic_version in
   });
   expect(cold.baseReplay.migrations).toBeGreaterThan(2);
   expect(comparable(warm)).toEqual(comparable(plain));
+});
+
+test('the folder is bounded: the newest 3 states of a project, 12 in all; temporary files of ended runs go', async () => {
+  const { repo, base } = project();
+  const cache = tempDir('schemabot-cache-');
+  await check(repo, base, cache);
+  const [real] = entries(cache);
+  const projectKey = real!.split('-')[1]!;
+  const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
+  const hoursAgo = (h: number) => new Date(Date.now() - h * 3600_000);
+  const plant = (name: string, age: number) => {
+    writeFileSync(join(cache, name), 'planted');
+    utimesSync(join(cache, name), hoursAgo(age), hoursAgo(age));
+  };
+  // Four older states of this project, twelve of other projects (older still), two temporary files.
+  for (let i = 1; i <= 4; i++) plant(`base-${projectKey}-${i}-${hex(i, 32)}.sql`, i);
+  for (let i = 1; i <= 12; i++) plant(`base-${hex(i, 16)}-7-${hex(i, 32)}.sql`, 10 + i);
+  plant('.tmp-1-stale', 2);
+  plant('.tmp-2-fresh', 0);
+  rmSync(join(cache, real!)); // a miss: the state is saved again, and the folder trimmed
+  await check(repo, base, cache);
+  const left = entries(cache);
+  expect(left.filter((f) => f.includes(`-${projectKey}-`)).sort()).toEqual(
+    [real!, `base-${projectKey}-1-${hex(1, 32)}.sql`, `base-${projectKey}-2-${hex(2, 32)}.sql`].sort(),
+  );
+  expect(left).toHaveLength(KEEP_TOTAL);
+  expect(KEEP_PER_PROJECT).toBe(3);
+  // The other projects' newest states fill the rest.
+  expect(left.filter((f) => !f.includes(`-${projectKey}-`))).toHaveLength(KEEP_TOTAL - 3);
+  expect(left).toContain(`base-${hex(1, 16)}-7-${hex(1, 32)}.sql`);
+  expect(left).not.toContain(`base-${hex(12, 16)}-7-${hex(12, 32)}.sql`);
+  expect(readdirSync(cache).filter((f) => f.startsWith('.tmp-'))).toEqual(['.tmp-2-fresh']);
 });

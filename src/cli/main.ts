@@ -17,7 +17,6 @@ import { runModels } from '../modes/models.js';
 import { runGenerate } from '../modes/generate.js';
 import { renderGenerateTerminal, renderModelsTerminal } from '../report/models.js';
 
-
 function majorVersion(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 10 || n > 99)
