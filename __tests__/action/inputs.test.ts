@@ -1,4 +1,6 @@
 import { afterEach, expect, test } from '@jest/globals';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { readInputs } from '../../src/action/inputs.js';
 
 /** Inputs as the runner passes them: `INPUT_<NAME>` with the hyphens kept. */
@@ -36,4 +38,31 @@ test('runner: auto, sequelize or alembic, named when wrong; python: the interpre
   expect(() => readInputs('pull_request', undefined)).toThrow(
     'Input "runner" is "django"; expected one of: auto, sequelize, alembic.',
   );
+});
+
+test('cache: on by default in ~/.cache/schemabot (or $XDG_CACHE_HOME/schemabot); cache-dir moves it; cache: false turns it off', () => {
+  const xdg = process.env.XDG_CACHE_HOME;
+  const workspace = process.env.GITHUB_WORKSPACE;
+  try {
+    delete process.env.XDG_CACHE_HOME;
+    expect(readInputs('pull_request', undefined).cacheDir).toBe(join(homedir(), '.cache', 'schemabot'));
+    process.env.XDG_CACHE_HOME = '/var/cache/ci';
+    expect(readInputs('pull_request', undefined).cacheDir).toBe('/var/cache/ci/schemabot');
+    set('cache-dir', '~/states');
+    expect(readInputs('pull_request', undefined).cacheDir).toBe(join(homedir(), 'states'));
+    process.env.GITHUB_WORKSPACE = '/home/runner/work/app/app';
+    set('cache-dir', '.schemabot-cache');
+    expect(readInputs('pull_request', undefined).cacheDir).toBe('/home/runner/work/app/app/.schemabot-cache');
+    set('cache', 'false');
+    expect(readInputs('pull_request', undefined).cacheDir).toBeUndefined();
+    set('cache', 'no');
+    expect(() => readInputs('pull_request', undefined)).toThrow(
+      'Input "cache" is "no"; expected true or false.',
+    );
+  } finally {
+    if (xdg === undefined) delete process.env.XDG_CACHE_HOME;
+    else process.env.XDG_CACHE_HOME = xdg;
+    if (workspace === undefined) delete process.env.GITHUB_WORKSPACE;
+    else process.env.GITHUB_WORKSPACE = workspace;
+  }
 });

@@ -5,23 +5,29 @@
  */
 import { afterAll, expect, test } from '@jest/globals';
 import {
+  cpSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
   truncateSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CheckReport } from '../../src/report/contract/check.js';
+import { loadConfig } from '../../src/assess/config.js';
+import { readRunnerSettings } from '../../src/migrate/settings.js';
+import { KEEP_PER_PROJECT, KEEP_TOTAL } from '../../src/migrate/cache.js';
 import { runCheck } from '../../src/modes/check.js';
 import type { CheckOptions } from '../../src/modes/options.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { buildBundle, runCli } from '../helpers/bundle.js';
 import { dockerTestEngine, startTestPostgres } from '../helpers/postgres.js';
-import { CREATE_USERS, FixtureRepo, migration } from '../helpers/repo.js';
+import { CREATE_USERS, FixtureRepo, migration, PROJECT_ROOT } from '../helpers/repo.js';
+import { PYTHON } from '../alembic/fixture.js';
 import { expectValidReport } from '../helpers/report-schema.js';
 
 // A real Docker engine (started by .ci/testcontainers.sh in CI). Without one the testcontainers case is
@@ -446,3 +452,81 @@ withDocker(
     await provesTheSame({ postgres: 'testcontainers', postgresImage: engine.image });
   },
 );
+
+test('.schemabot.yml: cache is true or false, and the rest of the file still reads with it', async () => {
+  const dir = tempDir('schemabot-settings-');
+  writeFileSync(join(dir, '.schemabot.yml'), 'fail-on: warning\ncache: false\n');
+  expect(readRunnerSettings(dir).cache).toBe(false);
+  expect((await loadConfig(dir)).failOn).toBe('warning');
+  writeFileSync(join(dir, '.schemabot.yml'), 'cache: true\n');
+  expect(readRunnerSettings(dir).cache).toBeUndefined();
+  writeFileSync(join(dir, '.schemabot.yml'), 'cache: sometimes\n');
+  expect(() => readRunnerSettings(dir)).toThrow(
+    '.schemabot.yml: "cache" accepts true or false (false: keep no base state in the cache folder).',
+  );
+});
+
+test('an Alembic project: the state after the base revisions (alembic_version included) is restored', async () => {
+  const sample = join(PROJECT_ROOT, 'examples', 'fastapi-alembic');
+  // The sample's last three revisions are the pull request (as in the documentation's workflow test).
+  const newer = [
+    'e4f6a8c0b2d5_add_votes_table.py',
+    '7a9c1e3f5b84_add_phone_number_to_users.py',
+    'c2e4a6b8d0f7_add_role_to_users.py',
+  ].map((f) => `alembic/versions/${f}`);
+  const repo = new FixtureRepo();
+  repos.push(repo);
+  cpSync(sample, repo.dir, {
+    recursive: true,
+    filter: (src) => !src.includes('__pycache__') && !newer.some((f) => src.endsWith(f)),
+  });
+  const base = repo.commit({}, 'base');
+  repo.commit(Object.fromEntries(newer.map((f) => [f, readFileSync(join(sample, f), 'utf8')])), 'head');
+  const cache = tempDir('schemabot-cache-');
+  const run = (cacheDir?: string, logs: string[] = []) =>
+    runCheck({ cwd: repo.dir, base, postgres: 'local', python: PYTHON, cacheDir, log: (l) => logs.push(l) });
+  const plain = await run();
+  const coldLogs: string[] = [];
+  const cold = await run(cache, coldLogs);
+  expect(coldLogs.join('\n')).toMatch(/Base state of \d+ base migrations saved to the cache/);
+  const warm = await run(cache);
+  expectValidReport(warm);
+  expect(warm.baseReplay).toMatchObject({
+    migrations: 0,
+    cache: { hit: true, restored: cold.baseReplay.migrations },
+  });
+  expect(cold.baseReplay.migrations).toBeGreaterThan(2);
+  expect(comparable(warm)).toEqual(comparable(plain));
+});
+
+test('the folder is bounded: the newest 3 states of a project, 12 in all; temporary files of ended runs go', async () => {
+  const { repo, base } = project();
+  const cache = tempDir('schemabot-cache-');
+  await check(repo, base, cache);
+  const [real] = entries(cache);
+  const projectKey = real!.split('-')[1]!;
+  const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
+  const hoursAgo = (h: number) => new Date(Date.now() - h * 3600_000);
+  const plant = (name: string, age: number) => {
+    writeFileSync(join(cache, name), 'planted');
+    utimesSync(join(cache, name), hoursAgo(age), hoursAgo(age));
+  };
+  // Four older states of this project, twelve of other projects (older still), two temporary files.
+  for (let i = 1; i <= 4; i++) plant(`base-${projectKey}-${i}-${hex(i, 32)}.sql`, i);
+  for (let i = 1; i <= 12; i++) plant(`base-${hex(i, 16)}-7-${hex(i, 32)}.sql`, 10 + i);
+  plant('.tmp-1-stale', 2);
+  plant('.tmp-2-fresh', 0);
+  rmSync(join(cache, real!)); // a miss: the state is saved again, and the folder trimmed
+  await check(repo, base, cache);
+  const left = entries(cache);
+  expect(left.filter((f) => f.includes(`-${projectKey}-`)).sort()).toEqual(
+    [real!, `base-${projectKey}-1-${hex(1, 32)}.sql`, `base-${projectKey}-2-${hex(2, 32)}.sql`].sort(),
+  );
+  expect(left).toHaveLength(KEEP_TOTAL);
+  expect(KEEP_PER_PROJECT).toBe(3);
+  // The other projects' newest states fill the rest.
+  expect(left.filter((f) => !f.includes(`-${projectKey}-`))).toHaveLength(KEEP_TOTAL - 3);
+  expect(left).toContain(`base-${hex(1, 16)}-7-${hex(1, 32)}.sql`);
+  expect(left).not.toContain(`base-${hex(12, 16)}-7-${hex(12, 32)}.sql`);
+  expect(readdirSync(cache).filter((f) => f.startsWith('.tmp-'))).toEqual(['.tmp-2-fresh']);
+});

@@ -90,7 +90,7 @@ describe('loadConfig', () => {
 
   test('unknown top-level keys and invalid YAML are refused', async () => {
     expect((await loadError('rule:\n  drop-column: off\n')).message).toBe(
-      '.schemabot.yml:1: unknown key "rule"; allowed keys: "fail-on", "rules", "models", "env", "loader", "config", "baseline".',
+      '.schemabot.yml:1: unknown key "rule"; allowed keys: "fail-on", "rules", "models", "env", "loader", "config", "baseline", "cache".',
     );
     expect((await loadError('rules: [drop-column\n')).message).toMatch(
       /^\.schemabot\.yml:\d+: not valid YAML: /,

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -11,18 +10,12 @@ import { renderMarkdown } from '../report/markdown.js';
 import { COLOUR, PLAIN, renderTerminal } from '../report/terminal.js';
 import { renderDiffTerminal } from '../report/diff.js';
 import { redact, redactDeep } from '../shared/secrets.js';
+import { SCHEMABOT_VERSION } from '../shared/version.js';
 import { isEnvironmentError, UsageError } from './errors.js';
 import { registerProductionCommands } from './production.js';
 import { runModels } from '../modes/models.js';
 import { runGenerate } from '../modes/generate.js';
 import { renderGenerateTerminal, renderModelsTerminal } from '../report/models.js';
-
-/** package.json's version, put in by the build (`scripts/build.mjs`); read from the file when run from source. */
-declare const __SCHEMABOT_VERSION__: string | undefined;
-const VERSION =
-  typeof __SCHEMABOT_VERSION__ === 'string'
-    ? __SCHEMABOT_VERSION__
-    : (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 function majorVersion(value: string): number {
   const n = Number(value);
@@ -90,7 +83,7 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
     .description(
       'Proves Sequelize migrations on a throwaway PostgreSQL: up, down, up again, and the schema diff.',
     )
-    .version(VERSION)
+    .version(SCHEMABOT_VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride() // before the subcommands, which inherit it: parse errors become exit code 2
     .configureOutput({ outputError: (str, write) => write(str) });

@@ -356,7 +356,8 @@ async function replay(client: pg.Client, statements: string[]): Promise<Migratio
       held.set(oid, { lock, rank: r, since });
       out.push(lock);
     }
-    return out;
+    // By name, as `before` is: pg_locks lists them in an order that follows the relations' OIDs.
+    return out.sort((a, b) => (a.relation < b.relation ? -1 : a.relation > b.relation ? 1 : 0));
   };
 
   const release = (by?: number): void => {

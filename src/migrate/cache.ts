@@ -149,8 +149,10 @@ export async function replayBase(
   replay: BaseReplay,
   log: (line: string) => void,
 ): Promise<{ name: string; step: StepResult } | null> {
-  const taken = ws.takeBaseStart();
-  const start = taken?.cache.covers(migrations) ? taken : undefined;
+  const start = ws.takeBaseStart();
+  if (start && !start.cache.covers(migrations)) {
+    throw new Error('The workspace was opened for other base migrations than those to replay.');
+  }
   const from = start?.restored ?? 0;
   if (start?.cache.enabled) {
     replay.cache = { hit: from > 0, restored: from, key: start.cache.key(migrations.length), ms: start.ms };

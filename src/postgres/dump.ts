@@ -37,17 +37,6 @@ function pgDumpMajor(file: string): number | undefined {
   return major;
 }
 
-/** Folders that may hold a `pg_dump`: PATH, the distribution's, and the server installations found. */
-function candidateDirs(searchFrom: string[]): string[] {
-  const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
-  const system = '/usr/lib/postgresql';
-  if (existsSync(system)) {
-    for (const d of readdirSync(system)) if (/^\d+$/.test(d)) dirs.push(join(system, d, 'bin'));
-  }
-  for (const b of findPostgresBinaries(searchFrom)) dirs.push(b.binDir);
-  return [...new Set(dirs)];
-}
-
 /**
  * The `pg_dump` on this machine that can dump a server of `major`: pg_dump refuses servers newer than
  * itself, so the oldest one at least as new (the closest to the server's own output).
@@ -63,12 +52,24 @@ const found = new Map<string, string | undefined>();
 
 function pickPgDump(major: number, searchFrom: string[]): string | undefined {
   let best: { file: string; major: number } | undefined;
-  for (const dir of candidateDirs(searchFrom)) {
+  const consider = (file: string, found: number | undefined) => {
+    if (found !== undefined && found >= major && (!best || found < best.major)) best = { file, major: found };
+  };
+  // The distribution's installations name their major: the server's own is the best there is.
+  const system = '/usr/lib/postgresql';
+  if (existsSync(system)) {
+    for (const d of readdirSync(system)) {
+      const file = join(system, d, 'bin', 'pg_dump');
+      if (/^\d+$/.test(d) && existsSync(file)) consider(file, Number(d));
+    }
+  }
+  if (best?.major === major) return best.file;
+  // Then PATH and the other installations (the embedded package's), asked their version.
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
+  for (const b of findPostgresBinaries(searchFrom)) dirs.push(b.binDir);
+  for (const dir of new Set(dirs)) {
     const file = join(dir, 'pg_dump');
-    if (!existsSync(file)) continue;
-    const found = pgDumpMajor(file);
-    if (found === undefined || found < major) continue;
-    if (!best || found < best.major) best = { file, major: found };
+    if (existsSync(file)) consider(file, pgDumpMajor(file));
   }
   return best?.file;
 }
