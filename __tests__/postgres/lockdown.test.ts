@@ -2,7 +2,8 @@
  * A throwaway server nobody else can enter, and that never outlives the Schemabot that started it.
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -194,6 +195,22 @@ test('SIGKILL of the process that started the server: the server and its files a
 });
 
 test('the next run reaps a server whose owner and supervisor were both killed', async () => {
+  // A scratch folder of this test's own: any server start in the shared one (the other test files
+  // start many) would reap the orphan before this test's next run could.
+  const scratch = mkdtempSync(join(tmpdir(), 'schemabot-reap-'));
+  chmodSync(scratch, 0o755);
+  const shared = process.env.SCHEMABOT_TMPDIR;
+  process.env.SCHEMABOT_TMPDIR = scratch;
+  try {
+    await reapedByTheNextRun();
+  } finally {
+    if (shared === undefined) delete process.env.SCHEMABOT_TMPDIR;
+    else process.env.SCHEMABOT_TMPDIR = shared;
+    rmSync(scratch, { recursive: true, force: true });
+  }
+});
+
+async function reapedByTheNextRun(): Promise<void> {
   const { child, held } = await hold();
   // Kill the supervisor and its pipe watcher first, then the owner: the server is orphaned for real.
   const parentOf = (pid: number) =>
@@ -222,4 +239,4 @@ test('the next run reaps a server whose owner and supervisor were both killed', 
   } finally {
     await next.stop();
   }
-});
+}

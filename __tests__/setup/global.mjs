@@ -1,6 +1,8 @@
 // Jest globalSetup, once per run, before any test worker starts (they inherit the variables it sets):
 // - builds the bundle as `npm run build` does, into a folder with no node_modules above it; tests use
-//   it (`buildBundle()` in __tests__/helpers/bundle.ts) instead of building their own;
+//   it (`buildBundle()` in __tests__/helpers/bundle.ts) instead of building their own, and the modes a
+//   test runs from source start its worker.js (SCHEMABOT_SOURCE_WORKER) instead of compiling the
+//   worker's source under tsx for every worker;
 // - names the folder where the node_modules of a plain JavaScript fixture project is made, once, on
 //   first use (`javaScriptNodeModules()` in __tests__/helpers/repo.ts).
 // Both folders go when Jest exits.
@@ -25,5 +27,6 @@ export default function globalSetup(config) {
     },
   );
   process.env.SCHEMABOT_TEST_BUNDLE = bundle;
+  process.env.SCHEMABOT_SOURCE_WORKER = join(bundle, 'dist', 'worker.js');
   process.env.SCHEMABOT_TEST_JS_PROJECT = jsProject;
 }

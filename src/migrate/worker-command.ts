@@ -6,13 +6,17 @@ import type { LoaderSpec } from './settings.js';
 
 /**
  * Where the Sequelize worker's entry is: `worker.js` beside the bundle (`dist/`), or its TypeScript
- * source when Schemabot itself runs from source (then under Schemabot's own tsx).
+ * source when Schemabot itself runs from source (then under Schemabot's own tsx). Running from source,
+ * `SCHEMABOT_SOURCE_WORKER` may name a `worker.js` built from that source (the test suite names the
+ * bundle it builds): plain Node starts it without compiling anything.
  */
 function workerEntry(): { script: string; fromSource: boolean } {
   const here = dirname(fileURLToPath(import.meta.url));
   for (const candidate of [join(here, 'worker.js'), join(here, '..', 'worker.js')]) {
     if (existsSync(candidate)) return { script: candidate, fromSource: false };
   }
+  const built = process.env.SCHEMABOT_SOURCE_WORKER;
+  if (built && existsSync(built)) return { script: built, fromSource: false };
   const source = join(here, 'worker', 'main.ts');
   if (existsSync(source)) return { script: source, fromSource: true };
   throw new Error(`The migration worker is missing beside ${here}: reinstall Schemabot or rebuild dist/.`);

@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { connect } from 'node:net';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +47,10 @@ export function dockerEndpoints(env: NodeJS.ProcessEnv = process.env): DockerEnd
   return out;
 }
 
-function pingUnix(socketPath: string, timeoutMs: number): Promise<string | undefined> {
+async function pingUnix(socketPath: string, timeoutMs: number): Promise<string | undefined> {
+  // Imported here, where a socket exists: importing node:http loads Node's fetch implementation
+  // (about 50 ms of CPU), which a run without Docker never needs.
+  const { request } = await import('node:http');
   return new Promise((resolve) => {
     const req = request({ socketPath, path: '/_ping', method: 'GET', timeout: timeoutMs }, (res) => {
       res.resume();
