@@ -2,29 +2,28 @@
 import { createRequire as __schemabotCreateRequire } from 'node:module'; import { fileURLToPath as __schemabotFileURLToPath } from 'node:url'; const require = __schemabotCreateRequire(import.meta.url); const __filename = __schemabotFileURLToPath(import.meta.url); const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));
 import {
   COLOUR,
-  MigrationRunner,
   ModelsError,
   PLAIN,
+  SCHEMABOT_VERSION,
   SIGNAL_EXIT,
-  UsageError,
   Workspace,
   alembicDriftChanges,
+  alembicModelsSection,
   alembicModelsSource,
   assignableTypeChanges,
   cancelOnSignals,
   changeLine,
   checkDatabaseUrl,
   compareModels,
+  compareWithModels,
+  defaultCacheDir,
   diffSnapshots,
   discoverMigrations,
   duration,
-  isEnvironmentError,
-  loadConfig,
   loadProject,
   loadSqlParser,
   localName,
-  metaTableOf,
-  migrateAll,
+  modelDriftFindings,
   packageType,
   parentName,
   parsePostgresUrl,
@@ -36,28 +35,29 @@ import {
   resolveModelsEntry,
   revisionFiles,
   runCheck,
-  runDiff,
-  runModels,
   runRollback,
   runStamp,
   runStatus,
   runUpgrade,
-  snapshotAt,
   splitName,
   startThrowaway,
-  syncModels,
   takeSnapshot,
+  upFailedFinding,
   withCaFile
-} from "./chunks/chunk-NCJAI3SD.js";
+} from "./chunks/chunk-DZ6TD3CN.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
+  PostgresUnavailableError,
+  UsageError,
+  isEnvironmentError,
   redact,
   redactDeep,
   redactStandardStreams,
+  redactUrl,
   registerEnvironment,
   signalExitCode
-} from "./chunks/chunk-BS2EAEBD.js";
+} from "./chunks/chunk-NLCMQYXV.js";
 import {
   esm_default
 } from "./chunks/chunk-NEOG2NI4.js";
@@ -3517,6 +3517,39 @@ var {
 import { writeFileSync as writeFileSync3 } from "node:fs";
 import { resolve as resolve2 } from "node:path";
 
+// src/modes/diff.ts
+var DEFAULT_META_TABLES = [
+  { schema: "public", name: "SequelizeMeta" },
+  { schema: "public", name: "SequelizeData" },
+  { schema: "public", name: "alembic_version" }
+];
+async function snapshotAt(url, exclude) {
+  const client = new esm_default.Client({ connectionString: url });
+  try {
+    await client.connect();
+  } catch (err) {
+    throw new PostgresUnavailableError(
+      `Cannot connect to ${redactUrl(url)}: ${err.message}. Check the URL, that the server is running, and the credentials.`,
+      { cause: err }
+    );
+  }
+  try {
+    return await takeSnapshot(client, { exclude });
+  } finally {
+    await client.end().catch(() => void 0);
+  }
+}
+async function runDiff(fromUrl, toUrl, exclude = DEFAULT_META_TABLES) {
+  const [a, b] = await Promise.all([snapshotAt(fromUrl, exclude), snapshotAt(toUrl, exclude)]);
+  return {
+    schemaVersion: 1,
+    mode: "diff",
+    from: redactUrl(fromUrl),
+    to: redactUrl(toUrl),
+    changes: diffSnapshots(a, b)
+  };
+}
+
 // src/report/diff.ts
 function renderDiffTerminal(changes) {
   if (!changes.length) return "The schemas are identical.\n";
@@ -3736,9 +3769,188 @@ function registerProductionCommands(program2, io) {
   });
 }
 
+// src/modes/models.ts
+import { relative as relative2 } from "node:path";
+
+// src/migrate/migrate-all.ts
+import { relative } from "node:path";
+async function migrateAll(ws, files) {
+  let applied = 0;
+  for (const file of files) {
+    const step = await ws.runner.up(file);
+    if (!step.ok) {
+      const failure = {
+        name: file.name,
+        message: step.error?.message ?? "failed",
+        file: relative(ws.project.cwd, file.path),
+        ...step.error?.line ? { line: step.error.line } : {}
+      };
+      return { applied, failure };
+    }
+    applied++;
+  }
+  return { applied, failure: null };
+}
+
+// src/modes/models.ts
+async function loadModelsProject(options) {
+  const project = await loadProject({
+    cwd: options.cwd,
+    migrationsPath: options.migrationsPath,
+    loader: options.loader,
+    runner: options.runner,
+    python: options.python,
+    log: options.log
+  });
+  if (project.runner === "alembic" && options.models) {
+    await releaseProject(project);
+    throw new ModelsError(
+      `--models names Sequelize models; the models of an Alembic project are the target_metadata its ${alembicModelsSource(project)} sets. Leave --models out.`
+    );
+  }
+  return project;
+}
+async function runModels(options) {
+  var _stack = [];
+  try {
+    const started = performance.now();
+    const log = options.log ?? (() => void 0);
+    const project = await loadModelsProject(options);
+    const alembic = project.runner === "alembic";
+    const entry = alembic ? null : await resolveModelsEntry(project, options.models);
+    if (!alembic && !entry) {
+      throw new ModelsError(
+        `No models found in ${project.cwd}: there is no models folder (.sequelizerc "models-path", default models/) with model files or an index loader, or .schemabot.yml sets "models: false". Pass --models with the module that exports your Sequelize instance.`
+      );
+    }
+    const files = alembic ? await revisionFiles(project) : discoverMigrations(project.migrationsDir);
+    const source = entry ? relative2(project.cwd, entry.path) || "." : alembicModelsSource(project);
+    const server = __using(_stack, await startThrowaway(options, project.cwd, log), true);
+    const ws = __using(_stack, await Workspace.open(server, project, { timeoutMs: options.timeoutMs }), true);
+    log(`Applying ${files.length} ${alembic ? "revisions" : "migrations"}`);
+    const { applied, failure } = await migrateAll(ws, files);
+    const report = (tables, changes, findings2) => ({
+      schemaVersion: 1,
+      mode: "models",
+      postgres: { version: server.version, provider: server.provider },
+      migrations: { applied, failed: failure?.name ?? null },
+      ok: !failure && changes.length === 0,
+      models: { source, tables },
+      changes,
+      findings: findings2,
+      durationMs: Math.round(performance.now() - started)
+    });
+    if (failure) {
+      const consequence = "The models cannot be compared with migrations that do not run.";
+      return report(0, [], [upFailedFinding(failure, consequence)]);
+    }
+    const migrated = await takeSnapshot(ws.client, { exclude: [ws.meta] });
+    if (alembic) {
+      log(`Comparing target_metadata (${source}) with the migrated schema`);
+      const { section, findings: findings2 } = await alembicModelsSection(ws.runner, project, migrated, "error");
+      return report(section.tables, section.changes, findings2);
+    }
+    await ws.close();
+    log(`Syncing the models from ${source}`);
+    const { comparison, schema } = await compareWithModels(server, project, entry, migrated);
+    const findings = modelDriftFindings(comparison.changes, schema.tables, "error");
+    return report(schema.tables.length, comparison.changes, findings);
+  } catch (_) {
+    var _error = _, _hasError = true;
+  } finally {
+    var _promise = __callDispose(_stack, _error, _hasError);
+    _promise && await _promise;
+  }
+}
+
 // src/modes/generate.ts
+import { relative as relative5 } from "node:path";
+
+// src/assess/generate.ts
+function todoFindings(todos, name, file) {
+  return todos.map((t) => ({
+    rule: "generate-todo",
+    severity: "warning",
+    migration: name,
+    file,
+    message: t,
+    fix: "Decide, edit the TODO in the file, then run `schemabot check`."
+  }));
+}
+function proofFindings(proof, name, file, hasTodos) {
+  const findings = [];
+  const fail = (message, fix) => findings.push({ rule: "generate-unproven", severity: "error", migration: name, file, message, fix });
+  if (!proof.up?.ok)
+    fail(
+      `the generated up failed: ${proof.up?.error?.message.split("\n")[0] ?? "not run"}.`,
+      "Edit the generated migration (or the model) until it runs."
+    );
+  else if (!proof.down?.ok)
+    fail(
+      `the generated down failed: ${proof.down?.error?.message.split("\n")[0]}.`,
+      "Edit the generated down until it runs."
+    );
+  else if (!proof.reversible)
+    fail(
+      `the generated down did not restore the schema (${proof.residue.length} differences${proof.residue.length ? `: ${proof.residue.map((c) => `${c.action} ${c.kind} ${c.name}`).join(", ")}` : ""}).`,
+      "Edit the generated down."
+    );
+  else if (proof.reup && !proof.reup.ok)
+    fail(
+      `the generated up failed when run again after its down: ${proof.reup.error?.message.split("\n")[0]}.`,
+      "Edit the generated down so that it undoes everything up does."
+    );
+  if (proof.up?.ok && proof.remaining.length && !hasTodos) {
+    fail(
+      `after the generated up, ${proof.remaining.length} differences remain between the models and the migrations.`,
+      "Complete the migration by hand; `schemabot models` lists them."
+    );
+  }
+  return findings;
+}
+
+// src/generate/draft.ts
+import { relative as relative4 } from "node:path";
+
+// src/generate/file.ts
 import { existsSync, rmSync, writeFileSync as writeFileSync2 } from "node:fs";
-import { join, relative } from "node:path";
+import { join, relative as relative3 } from "node:path";
+function two(n) {
+  return String(n).padStart(2, "0");
+}
+function timestampAfter(now, existing) {
+  let stamp = `${now.getUTCFullYear()}${two(now.getUTCMonth() + 1)}${two(now.getUTCDate())}${two(now.getUTCHours())}${two(now.getUTCMinutes())}${two(now.getUTCSeconds())}`;
+  const newest = existing.map((n) => /^(\d{14})-/.exec(n)?.[1]).filter((x) => !!x).sort().pop();
+  if (newest && stamp <= newest) stamp = String(BigInt(newest) + 1n);
+  return stamp;
+}
+function fileStyle(project) {
+  const files = discoverMigrations(project.migrationsDir).map((m) => m.name);
+  const last = files[files.length - 1] ?? "";
+  if (last.endsWith(".mjs")) return { ext: "mjs", format: "esm" };
+  if (last.endsWith(".cjs")) return { ext: "cjs", format: "commonjs" };
+  return {
+    ext: "js",
+    format: packageType(join(project.migrationsDir, "new.js")) === "module" ? "esm" : "commonjs"
+  };
+}
+function writeMigrationFile(project, name, ext, source, now) {
+  const existing = discoverMigrations(project.migrationsDir).map((m) => m.name);
+  const file = `${timestampAfter(now, existing)}-${name}.${ext}`;
+  const path = join(project.migrationsDir, file);
+  if (existsSync(path))
+    throw new ModelsError(`${relative3(project.cwd, path)} already exists; nothing was written.`);
+  writeFileSync2(path, source, { flag: "wx" });
+  return { name: file, path };
+}
+function keepOnlyProven(path, file, findings, options, log) {
+  const unproven = findings.some((f) => f.rule === "generate-unproven");
+  if (unproven && !options.keepUnproven) {
+    rmSync(path, { force: true });
+    log(`Removed ${file}: its proof failed (--keep-unproven keeps it to edit)`);
+  }
+  return unproven;
+}
 
 // src/generate/migration.ts
 var I = "    ";
@@ -4201,27 +4413,8 @@ ${methods}};
   return { source, operations: ops.length, todos };
 }
 
-// src/modes/generate.ts
-function two(n) {
-  return String(n).padStart(2, "0");
-}
-function timestampAfter(now, existing) {
-  let stamp = `${now.getUTCFullYear()}${two(now.getUTCMonth() + 1)}${two(now.getUTCDate())}${two(now.getUTCHours())}${two(now.getUTCMinutes())}${two(now.getUTCSeconds())}`;
-  const newest = existing.map((n) => /^(\d{14})-/.exec(n)?.[1]).filter((x) => !!x).sort().pop();
-  if (newest && stamp <= newest) stamp = String(BigInt(newest) + 1n);
-  return stamp;
-}
-function fileStyle(project) {
-  const files = discoverMigrations(project.migrationsDir).map((m) => m.name);
-  const last = files[files.length - 1] ?? "";
-  if (last.endsWith(".mjs")) return { ext: "mjs", format: "esm" };
-  if (last.endsWith(".cjs")) return { ext: "cjs", format: "commonjs" };
-  return {
-    ext: "js",
-    format: packageType(join(project.migrationsDir, "new.js")) === "module" ? "esm" : "commonjs"
-  };
-}
-async function assignableTypes(url, changes) {
+// src/generate/draft.ts
+async function assignableTypes(client, changes) {
   const pairs = changes.filter((c) => c.kind === "column" && c.action === "changed" && c.details?.type).flatMap((c) => {
     const { from, to } = c.details.type;
     return [
@@ -4230,14 +4423,81 @@ async function assignableTypes(url, changes) {
     ];
   });
   if (!pairs.length) return /* @__PURE__ */ new Set();
-  const client = new esm_default.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await assignableTypeChanges(client, pairs);
-  } finally {
-    await client.end().catch(() => void 0);
-  }
+  return assignableTypeChanges(client, pairs);
 }
+async function draftMigration(ws, server, entry, before, options, log) {
+  const project = ws.project;
+  log(`Syncing the models from ${relative4(project.cwd, entry.path) || "."}`);
+  const { comparison, schema, scope } = await compareWithModels(server, project, entry, before);
+  const { changes } = comparison;
+  const remaining = async () => compareModels(
+    await takeSnapshot(ws.client, { exclude: [ws.meta] }),
+    schema.snapshot,
+    schema.tables,
+    scope
+  ).changes;
+  if (!changes.length) return { changes, written: null, remaining };
+  await loadSqlParser();
+  const style = fileStyle(project);
+  const generated = generateMigration({
+    changes,
+    from: before,
+    to: schema.snapshot,
+    assignableTypes: await assignableTypes(ws.client, changes),
+    format: style.format
+  });
+  const file = writeMigrationFile(
+    project,
+    options.name,
+    style.ext,
+    generated.source,
+    options.now ?? /* @__PURE__ */ new Date()
+  );
+  log(`Wrote ${relative4(project.cwd, file.path)}: ${generated.operations} operations`);
+  return {
+    changes,
+    written: { ...file, operations: generated.operations, todos: generated.todos },
+    remaining
+  };
+}
+async function draftRevision(ws, name, log) {
+  const diffs = await ws.runner.compareModels();
+  const changes = alembicDriftChanges(diffs);
+  const remaining = async () => alembicDriftChanges(await ws.runner.compareModels());
+  if (!changes.length) return { changes, written: null, remaining };
+  const written = await ws.runner.autogenerate(name);
+  log(
+    `Wrote ${relative4(ws.project.cwd, written.path)} (alembic revision --autogenerate): ${diffs.length} operations`
+  );
+  return {
+    changes,
+    written: { name: written.id, path: written.path, operations: diffs.length, todos: [] },
+    remaining
+  };
+}
+
+// src/generate/prove.ts
+async function prove(ws, file, before, remaining) {
+  const proof = {
+    up: null,
+    down: null,
+    reup: null,
+    reversible: null,
+    residue: [],
+    remaining: []
+  };
+  const up = proof.up = await ws.runner.up(file);
+  if (!up.ok) return proof;
+  proof.remaining = await remaining();
+  const down = proof.down = await ws.runner.down(file);
+  if (!down.ok) return proof;
+  proof.residue = diffSnapshots(before, await takeSnapshot(ws.client, { exclude: [ws.meta] }));
+  proof.reversible = proof.residue.length === 0;
+  proof.reup = await ws.runner.up(file);
+  return proof;
+}
+
+// src/modes/generate.ts
 var NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 async function runGenerate(options) {
   var _stack = [];
@@ -4249,196 +4509,15 @@ async function runGenerate(options) {
         `"${options.name}" is not a usable migration name: use letters, digits, "-", "_" and ".", for example add-status-to-posts.`
       );
     }
-    const project = await loadProject({
-      cwd: options.cwd,
-      migrationsPath: options.migrationsPath,
-      loader: options.loader,
-      runner: options.runner,
-      python: options.python,
-      log: options.log
-    });
-    if (project.runner === "alembic") {
-      if (options.models) {
-        await releaseProject(project);
-        throw new ModelsError(
-          `--models names Sequelize models; the models of an Alembic project are the target_metadata its ${alembicModelsSource(project)} sets. Leave --models out.`
-        );
-      }
-      return runAlembicGenerate(project, options, started, log);
-    }
-    const entry = await resolveModelsEntry(project, options.models);
-    if (!entry) {
+    const project = await loadModelsProject(options);
+    const alembic = project.runner === "alembic";
+    const entry = alembic ? null : await resolveModelsEntry(project, options.models);
+    if (!alembic && !entry) {
       throw new ModelsError(
         `No models found in ${project.cwd}: generate writes the migration from your models. Pass --models with the module that exports your Sequelize instance, or set "models-path" in .sequelizerc.`
       );
     }
-    const server = __using(_stack, await startThrowaway(options, project.cwd, log), true);
-    const postgres = { version: server.version, provider: server.provider };
-    const done = (report) => ({
-      schemaVersion: 1,
-      mode: "generate",
-      postgres,
-      ...report,
-      durationMs: Math.round(performance.now() - started)
-    });
-    const migrated = await migrateAll(server, project, { timeoutMs: options.timeoutMs, log });
-    try {
-      if (migrated.failure) {
-        const f = migrated.failure;
-        return done({
-          ok: false,
-          file: null,
-          changes: [],
-          operations: 0,
-          todos: [],
-          proof: null,
-          findings: [
-            {
-              rule: "up-failed",
-              severity: "error",
-              migration: f.name,
-              file: f.file,
-              message: `up failed: ${f.message.split("\n")[0]}. Nothing was generated: the migrations must run first.`,
-              fix: "Fix the migration first (`schemabot check` shows what it does)."
-            }
-          ]
-        });
-      }
-      log(`Syncing the models from ${relative(project.cwd, entry.path) || "."}`);
-      const models = await syncModels(server, project, entry, migrated.snapshot);
-      const scope = (await loadConfig(project.cwd)).modelsScope ?? "declared";
-      const { changes } = compareModels(migrated.snapshot, models.snapshot, models.tables, scope);
-      if (!changes.length) {
-        return done({ ok: true, file: null, changes, operations: 0, todos: [], proof: null, findings: [] });
-      }
-      await loadSqlParser();
-      const style = fileStyle(project);
-      const url = server.url(migrated.database);
-      const generated = generateMigration({
-        changes,
-        from: migrated.snapshot,
-        to: models.snapshot,
-        assignableTypes: await assignableTypes(url, changes),
-        format: style.format
-      });
-      const existing = discoverMigrations(project.migrationsDir).map((m) => m.name);
-      const name = `${timestampAfter(options.now ?? /* @__PURE__ */ new Date(), existing)}-${options.name}.${style.ext}`;
-      const path = join(project.migrationsDir, name);
-      if (existsSync(path))
-        throw new ModelsError(`${relative(project.cwd, path)} already exists; nothing was written.`);
-      writeFileSync2(path, generated.source, { flag: "wx" });
-      log(`Wrote ${relative(project.cwd, path)}: ${generated.operations} operations`);
-      const proof = await prove(
-        url,
-        project,
-        { name, path },
-        migrated.snapshot,
-        models,
-        options.timeoutMs,
-        scope
-      );
-      const file = relative(project.cwd, path);
-      const findings = generated.todos.map((t) => ({
-        rule: "generate-todo",
-        severity: "warning",
-        migration: name,
-        file,
-        message: t,
-        fix: "Decide, edit the TODO in the file, then run `schemabot check`."
-      }));
-      findings.push(...proofFindings(proof, name, file, generated.todos.length > 0));
-      const unproven = keepOnlyProven(path, file, findings, options, log);
-      return done({
-        ok: findings.length === 0,
-        file: unproven && !options.keepUnproven ? null : file,
-        changes,
-        operations: generated.operations,
-        todos: generated.todos,
-        proof,
-        findings
-      });
-    } finally {
-      await server.dropDatabase(migrated.database).catch(() => void 0);
-    }
-  } catch (_) {
-    var _error = _, _hasError = true;
-  } finally {
-    var _promise = __callDispose(_stack, _error, _hasError);
-    _promise && await _promise;
-  }
-}
-function proofFindings(proof, name, file, hasTodos) {
-  const findings = [];
-  const fail = (message, fix) => findings.push({ rule: "generate-unproven", severity: "error", migration: name, file, message, fix });
-  if (!proof.up?.ok)
-    fail(
-      `the generated up failed: ${proof.up?.error?.message.split("\n")[0] ?? "not run"}.`,
-      "Edit the generated migration (or the model) until it runs."
-    );
-  else if (!proof.down?.ok)
-    fail(
-      `the generated down failed: ${proof.down?.error?.message.split("\n")[0]}.`,
-      "Edit the generated down until it runs."
-    );
-  else if (!proof.reversible)
-    fail(
-      `the generated down did not restore the schema (${proof.residue.length} differences${proof.residue.length ? `: ${proof.residue.map((c) => `${c.action} ${c.kind} ${c.name}`).join(", ")}` : ""}).`,
-      "Edit the generated down."
-    );
-  else if (proof.reup && !proof.reup.ok)
-    fail(
-      `the generated up failed when run again after its down: ${proof.reup.error?.message.split("\n")[0]}.`,
-      "Edit the generated down so that it undoes everything up does."
-    );
-  if (proof.up?.ok && proof.remaining.length && !hasTodos) {
-    fail(
-      `after the generated up, ${proof.remaining.length} differences remain between the models and the migrations.`,
-      "Complete the migration by hand; `schemabot models` lists them."
-    );
-  }
-  return findings;
-}
-function keepOnlyProven(path, file, findings, options, log) {
-  const unproven = findings.some((f) => f.rule === "generate-unproven");
-  if (unproven && !options.keepUnproven) {
-    rmSync(path, { force: true });
-    log(`Removed ${file}: its proof failed (--keep-unproven keeps it to edit)`);
-  }
-  return unproven;
-}
-async function prove(url, project, file, before, models, timeoutMs, scope) {
-  var _stack = [];
-  try {
-    const runner = __using(_stack, await MigrationRunner.open(url, project, { timeoutMs }), true);
-    const proof = {
-      up: null,
-      down: null,
-      reup: null,
-      reversible: null,
-      residue: [],
-      remaining: []
-    };
-    const up = proof.up = await runner.up(file);
-    if (!up.ok) return proof;
-    const afterUp = await snapshotAt(url, [metaTableOf(project)]);
-    proof.remaining = compareModels(afterUp, models.snapshot, models.tables, scope).changes;
-    const down = proof.down = await runner.down(file);
-    if (!down.ok) return proof;
-    proof.residue = diffSnapshots(before, await snapshotAt(url, [metaTableOf(project)]));
-    proof.reversible = proof.residue.length === 0;
-    proof.reup = await runner.up(file);
-    return proof;
-  } catch (_) {
-    var _error = _, _hasError = true;
-  } finally {
-    var _promise = __callDispose(_stack, _error, _hasError);
-    _promise && await _promise;
-  }
-}
-async function runAlembicGenerate(project, options, started, log) {
-  var _stack = [];
-  try {
-    const files = await revisionFiles(project);
+    const files = alembic ? await revisionFiles(project) : discoverMigrations(project.migrationsDir);
     const server = __using(_stack, await startThrowaway(options, project.cwd, log), true);
     const done = (report) => ({
       schemaVersion: 1,
@@ -4447,74 +4526,35 @@ async function runAlembicGenerate(project, options, started, log) {
       ...report,
       durationMs: Math.round(performance.now() - started)
     });
-    const ws = await Workspace.open(server, project, { timeoutMs: options.timeoutMs });
-    try {
-      log(`Applying ${files.length} revisions`);
-      for (const f of files) {
-        const step = await ws.runner.up(f);
-        if (step.ok) continue;
-        return done({
-          ok: false,
-          file: null,
-          changes: [],
-          operations: 0,
-          todos: [],
-          proof: null,
-          findings: [
-            {
-              rule: "up-failed",
-              severity: "error",
-              migration: f.name,
-              file: relative(project.cwd, f.path),
-              message: `up failed: ${(step.error?.message ?? "failed").split("\n")[0]}. Nothing was generated: the revisions must run first.`,
-              fix: "Fix the revision first (`schemabot check` shows what it does)."
-            }
-          ]
-        });
-      }
-      const snapshot = () => takeSnapshot(ws.client, { exclude: [ws.meta] });
-      const before = await snapshot();
-      const diffs = await ws.runner.compareModels();
-      const changes = alembicDriftChanges(diffs);
-      if (!changes.length) {
-        return done({ ok: true, file: null, changes, operations: 0, todos: [], proof: null, findings: [] });
-      }
-      const written = await ws.runner.autogenerate(options.name);
-      const file = relative(project.cwd, written.path);
-      log(`Wrote ${file} (alembic revision --autogenerate): ${diffs.length} operations`);
-      const revision = { name: written.id, path: written.path };
-      const proof = {
-        up: null,
-        down: null,
-        reup: null,
-        reversible: null,
-        residue: [],
-        remaining: []
-      };
-      const up = proof.up = await ws.runner.up(revision);
-      if (up.ok) {
-        proof.remaining = alembicDriftChanges(await ws.runner.compareModels());
-        const down = proof.down = await ws.runner.down(revision);
-        if (down.ok) {
-          proof.residue = diffSnapshots(before, await snapshot());
-          proof.reversible = proof.residue.length === 0;
-          proof.reup = await ws.runner.up(revision);
-        }
-      }
-      const findings = proofFindings(proof, written.id, file, false);
-      const unproven = keepOnlyProven(written.path, file, findings, options, log);
-      return done({
-        ok: findings.length === 0,
-        file: unproven && !options.keepUnproven ? null : file,
-        changes,
-        operations: diffs.length,
-        todos: [],
-        proof,
-        findings
-      });
-    } finally {
-      await ws.close();
+    const nothing = (ok, changes, findings2) => done({ ok, file: null, changes, operations: 0, todos: [], proof: null, findings: findings2 });
+    const ws = __using(_stack, await Workspace.open(server, project, { timeoutMs: options.timeoutMs }), true);
+    const what = alembic ? "revision" : "migration";
+    log(`Applying ${files.length} ${what}s`);
+    const { failure } = await migrateAll(ws, files);
+    if (failure) {
+      const consequence = `Nothing was generated: the ${what}s must run first.`;
+      return nothing(false, [], [upFailedFinding(failure, consequence, what)]);
     }
+    const before = await takeSnapshot(ws.client, { exclude: [ws.meta] });
+    const draft = alembic ? await draftRevision(ws, options.name, log) : await draftMigration(ws, server, entry, before, options, log);
+    if (!draft.written) return nothing(true, draft.changes, []);
+    const { name, path, operations, todos } = draft.written;
+    const file = relative5(project.cwd, path);
+    const proof = await prove(ws, { name, path }, before, draft.remaining);
+    const findings = [
+      ...todoFindings(todos, name, file),
+      ...proofFindings(proof, name, file, todos.length > 0)
+    ];
+    const unproven = keepOnlyProven(path, file, findings, options, log);
+    return done({
+      ok: findings.length === 0,
+      file: unproven && !options.keepUnproven ? null : file,
+      changes: draft.changes,
+      operations,
+      todos,
+      proof,
+      findings
+    });
   } catch (_) {
     var _error = _, _hasError = true;
   } finally {
@@ -4582,7 +4622,6 @@ function renderGenerateTerminal(report, st = PLAIN) {
 }
 
 // src/cli/main.ts
-var VERSION = true ? "0.1.0" : createRequire(import.meta.url)("../../package.json").version;
 function majorVersion2(value) {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 10 || n > 99)
@@ -4624,14 +4663,17 @@ function buildProgram(io) {
   const useColour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
   const program2 = new Command("schemabot").description(
     "Proves Sequelize migrations on a throwaway PostgreSQL: up, down, up again, and the schema diff."
-  ).version(VERSION).showHelpAfterError("(run with --help for usage)").exitOverride().configureOutput({ outputError: (str, write) => write(str) });
+  ).version(SCHEMABOT_VERSION).showHelpAfterError("(run with --help for usage)").exitOverride().configureOutput({ outputError: (str, write) => write(str) });
   postgresOptions(
     program2.command("check").description(
       "Run every new migration up, down and up again on a throwaway PostgreSQL and report what it did."
     ).option("--cwd <dir>", "project folder (with .sequelizerc or migrations/)", ".").option("--base <ref>", "git ref of the base branch; without it every migration is new (a full audit)").option("--migrations-path <dir>", "migrations folder (overrides .sequelizerc)").option("--timeout <seconds>", "time limit for one migration step", positiveMs).option(
       "--loader <module>",
       `a module Node loads before the project's code (tsx, @babel/register, "--import NAME")`
-    ).option("--json <file>", 'write the JSON report to FILE ("-" for stdout)').option("--markdown <file>", 'write the Markdown report to FILE ("-" for stdout)').addOption(runnerOption()).option("--python <path>", PYTHON_HELP).addOption(
+    ).option("--json <file>", 'write the JSON report to FILE ("-" for stdout)').option("--markdown <file>", 'write the Markdown report to FILE ("-" for stdout)').option(
+      "--cache-dir <dir>",
+      "where the base branch's migrated state is kept between runs (default $XDG_CACHE_HOME/schemabot, else ~/.cache/schemabot)"
+    ).option("--no-cache", "replay every base migration; keep no base state").addOption(runnerOption()).option("--python <path>", PYTHON_HELP).addOption(
       new Option(
         "--models <mode>",
         "models comparison: off; on (only the tables these migrations create); strict (every table)"
@@ -4654,6 +4696,7 @@ function buildProgram(io) {
         runner: flags.runner,
         python: flags.python,
         ...flags.models ? { modelsMode: flags.models } : {},
+        ...flags.cache ? { cacheDir: resolve2(flags.cacheDir ?? defaultCacheDir()) } : {},
         log: (line) => process.stderr.write(`${line}
 `)
       });

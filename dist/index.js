@@ -4,9 +4,9 @@ import {
   SIGNAL_EXIT,
   SUPPORTED_MAJORS,
   cancelOnSignals,
+  defaultCacheDir,
   gateRefusedSummary,
   hasMigrationChanges,
-  isEnvironmentError,
   markdownSections,
   parsePostgresUrl,
   productionSummary,
@@ -22,16 +22,17 @@ import {
   verdictLine,
   withCaFile,
   writeCaFile
-} from "./chunks/chunk-NCJAI3SD.js";
+} from "./chunks/chunk-DZ6TD3CN.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
+  isEnvironmentError,
   onSecret,
   redact,
   redactDeep,
   redactStandardStreams,
   registerEnvironment
-} from "./chunks/chunk-BS2EAEBD.js";
+} from "./chunks/chunk-NLCMQYXV.js";
 import "./chunks/chunk-NEOG2NI4.js";
 import "./chunks/chunk-H3F4CYK2.js";
 import {
@@ -33468,7 +33469,7 @@ async function publish(client, options) {
 // src/github/fork.ts
 import { readFile, stat as stat2 } from "node:fs/promises";
 
-// src/report/schema.ts
+// src/report/contract/schema.ts
 var SCHEMA_VERSION = 1;
 var REPORT_SCHEMA_ID = `https://schemabot.github.io/schema/report/v${SCHEMA_VERSION}.json`;
 var REPORT_LIMITS = {
@@ -33515,7 +33516,19 @@ var checkFields = {
   base: nullable(object({ ref: str(), sha: str(64) })),
   head: object({ sha: nullable(str(64)) }),
   migrationsPath: str(),
-  baseReplay: object({ migrations: int(), ms: num, statementMs: num }),
+  baseReplay: object(
+    {
+      migrations: int(),
+      ms: num,
+      statementMs: num,
+      cache: object(
+        { hit: bool, restored: int(), key: str(64), ms: num },
+        [],
+        "The base-state cache, when it was on: how many base migrations came from it (not replayed), the key of the whole base state."
+      )
+    },
+    ["cache"]
+  ),
   migrations: list(ref("MigrationReport"), REPORT_LIMITS.migrations),
   changes: list(ref("Change")),
   findings: list(ref("Finding"), REPORT_LIMITS.findings),
@@ -33944,12 +33957,14 @@ function validator(definition, strip) {
     let ajv = instances.get(strip);
     if (!ajv) {
       ajv = new import_ajv.Ajv({ removeAdditional: strip, verbose: true, strict: false, allErrors: false });
-      ajv.addSchema(REPORT_SCHEMA);
       instances.set(strip, ajv);
     }
-    validate = ajv.getSchema(
-      definition ? `${REPORT_SCHEMA_ID}#/definitions/${definition}` : REPORT_SCHEMA_ID
-    );
+    const { definitions: definitions2 } = REPORT_SCHEMA;
+    validate = definition ? ajv.compile({
+      ...definitions2[definition],
+      $id: `${REPORT_SCHEMA_ID.replace(/\.json$/, "")}/${definition}.json`,
+      definitions: definitions2
+    }) : ajv.compile(REPORT_SCHEMA);
     compiled.set(key, validate);
   }
   return validate;
@@ -34201,6 +34216,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 
 // src/action/inputs.ts
+import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 var InputError = class extends Error {
   constructor(message) {
@@ -34260,6 +34276,7 @@ function readInputs(eventName, prBaseSha) {
   }
   const models = getInput("models").trim();
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
+  const cacheDir = getInput("cache-dir").trim().replace(/^~(?=\/|$)/, homedir());
   const workingDirectory = resolve(workspace, getInput("working-directory").trim() || ".");
   return {
     mode: oneOf2("mode", ["check", "upgrade", "rollback", "status", "stamp", "comment"], defaultMode),
@@ -34291,6 +34308,7 @@ function readInputs(eventName, prBaseSha) {
     loader: getInput("loader").trim() || void 0,
     runner: oneOf2("runner", ["auto", "sequelize", "alembic"], "auto"),
     python: getInput("python").trim() || void 0,
+    ...bool2("cache", getInput("cache"), true) ? { cacheDir: cacheDir ? resolve(workspace, cacheDir) : defaultCacheDir() } : {},
     retries: retries ? Number(retries) : void 0,
     retryDelayMs: seconds("retry-delay", getInput("retry-delay"), true),
     environment: getInput("environment").trim() || process.env.GITHUB_ENVIRONMENT?.trim() || "production"
@@ -34582,6 +34600,7 @@ function checkRequest(inputs, base) {
     runner: inputs.runner,
     ...inputs.python ? { python: inputs.python } : {},
     ...inputs.models ? { modelsMode: inputs.models } : {},
+    ...inputs.cacheDir ? { cacheDir: inputs.cacheDir } : {},
     log: (line) => info(line)
   };
 }

@@ -86,11 +86,12 @@ function newPassword(env = process.env) {
   registerSecret(password);
   return password;
 }
-var USER_INFO = /([^\s:/?#@'"<>()[\]`]+):([^\s/'"<>`]+)@/g;
+var USER_INFO = /(?<![^\s:/?#@'"<>()[\]`])([^\s:/?#@'"<>()[\]`]+):([^\s/'"<>`]+)@/g;
 var USER_INFO_ONCE = new RegExp(USER_INFO.source);
 var PASSWORD_PARAM = /((?:ssl)?password=)([^&\s'"<>`]+)/gi;
 function maskCredentials(text, mask = MASK) {
-  return text.replace(USER_INFO, (_m, user) => `${user}:${mask}@`).replace(PASSWORD_PARAM, (_m, key) => `${key}${mask}`);
+  const masked = text.includes("@") ? text.replace(USER_INFO, (_m, user) => `${user}:${mask}@`) : text;
+  return masked.replace(PASSWORD_PARAM, (_m, key) => `${key}${mask}`);
 }
 function redactUrl(url) {
   return redact(url);
@@ -145,14 +146,32 @@ function withDatabase(url, database) {
   u.pathname = "/" + encodeURIComponent(database);
   return u.toString();
 }
+var pools = /* @__PURE__ */ new Map();
+function adminPool(url) {
+  let pool = pools.get(url);
+  if (!pool) {
+    pool = new esm_default.Pool({ connectionString: url, max: 2, idleTimeoutMillis: 3e3, allowExitOnIdle: true });
+    pool.on("error", () => void 0);
+    pools.set(url, pool);
+  }
+  return pool;
+}
 async function withClient(url, fn) {
-  const client = new esm_default.Client({ connectionString: url });
-  await client.connect();
+  const client = await adminPool(url).connect();
+  let broken;
   try {
     return await fn(client);
+  } catch (error) {
+    broken = error instanceof Error ? error : new Error(String(error));
+    throw error;
   } finally {
-    await client.end().catch(() => void 0);
+    client.release(broken);
   }
+}
+async function releaseAdmin(url) {
+  const pool = pools.get(url);
+  pools.delete(url);
+  await pool?.end().catch(() => void 0);
 }
 async function serverInfo(url) {
   return withClient(url, (c) => serverVersion(c));
@@ -164,11 +183,11 @@ async function serverVersion(client) {
   const row = r.rows[0];
   return { version: row.v.split(" ")[0], major: Math.floor(Number(row.n) / 1e4) };
 }
-async function createDatabase(adminUrl, name, template) {
+async function createDatabase(adminUrl, name, template, options = {}) {
   await withClient(
     adminUrl,
     (c) => c.query(
-      `CREATE DATABASE ${quoteIdent(name)}` + (template ? ` TEMPLATE ${quoteIdent(template)}` : " TEMPLATE template0")
+      `CREATE DATABASE ${quoteIdent(name)}` + (template ? ` TEMPLATE ${quoteIdent(template)}` : " TEMPLATE template0") + (template && options.fileCopy ? " STRATEGY FILE_COPY" : "")
     )
   );
 }
@@ -285,6 +304,15 @@ var EnvironmentError = class extends Error {
     if (options?.setting) this.setting = options.setting;
   }
 };
+var UsageError = class extends EnvironmentError {
+  constructor(message) {
+    super(message);
+    this.name = "UsageError";
+  }
+};
+function isEnvironmentError(err) {
+  return err instanceof EnvironmentError;
+}
 
 // src/postgres/types.ts
 var PostgresUnavailableError = class extends EnvironmentError {
@@ -864,7 +892,7 @@ var LocalPostgres = class _LocalPostgres {
   }
   async createDatabase(options = {}) {
     const name = options.name ?? throwawayName();
-    await createDatabase(this.url(), name, options.template);
+    await createDatabase(this.url(), name, options.template, { fileCopy: this.major >= 15 });
     return name;
   }
   async dropDatabase(name) {
@@ -874,6 +902,7 @@ var LocalPostgres = class _LocalPostgres {
     if (this.stopped) return;
     this.stopped = true;
     this.untrack();
+    await releaseAdmin(this.url());
     const s = this.supervisor;
     if (s.exitCode === null && s.signalCode === null) {
       const exited = new Promise((resolve2) => s.once("exit", () => resolve2()));
@@ -932,6 +961,12 @@ function knob(name, frontEnd) {
 function knobValue(name, value, frontEnd) {
   return frontEnd === "action" ? `the input \`${name}: ${value}\`` : `--${name} ${value}`;
 }
+function withHint(error) {
+  if (!error) return "failed";
+  const detail = error.detail && !error.message.includes(error.detail) ? ` DETAIL: ${error.detail}` : "";
+  const hint = error.hint && !error.message.includes(error.hint) ? ` HINT: ${error.hint}` : "";
+  return `${error.message}${detail}${hint}`;
+}
 
 export {
   onSecret,
@@ -944,18 +979,21 @@ export {
   redactDeep,
   redactStandardStreams,
   EnvironmentError,
+  UsageError,
+  isEnvironmentError,
   quoteIdent,
   throwawayName,
   withDatabase,
+  releaseAdmin,
   serverInfo,
   serverVersion,
   createDatabase,
   dropDatabase,
   waitForConnection,
   terminateSessions,
+  findPostgresBinaries,
   redactText,
   passwordOf,
-  findPostgresBinaries,
   signalExitCode,
   track,
   beforeSignalExit,
@@ -963,5 +1001,6 @@ export {
   THROWAWAY_SETTINGS,
   LocalPostgres,
   knob,
-  knobValue
+  knobValue,
+  withHint
 };

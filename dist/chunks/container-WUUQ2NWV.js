@@ -8,12 +8,13 @@ import {
   knobValue,
   newPassword,
   redactText,
+  releaseAdmin,
   serverInfo,
   throwawayName,
   track,
   waitForConnection,
   withDatabase
-} from "./chunk-BS2EAEBD.js";
+} from "./chunk-NLCMQYXV.js";
 import "./chunk-NEOG2NI4.js";
 import "./chunk-H3F4CYK2.js";
 import "./chunk-CHXII7AT.js";
@@ -99,6 +100,13 @@ var ContainerPostgres = class _ContainerPostgres {
   provider = "testcontainers";
   stopped = false;
   untrack;
+  /** The superuser the container's server was initialised with. */
+  superuser = "postgres";
+  /** Runs a program inside the container (its own `pg_dump`, of the server's version). */
+  async exec(command, options = {}) {
+    const r = await this.container.exec(command, options.user ? { user: options.user } : {});
+    return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+  }
   /** The container's id (for diagnostics). */
   get containerId() {
     return this.container.getId();
@@ -160,7 +168,7 @@ var ContainerPostgres = class _ContainerPostgres {
   }
   async createDatabase(options = {}) {
     const name = options.name ?? throwawayName();
-    await createDatabase(this.maintenanceUrl, name, options.template);
+    await createDatabase(this.maintenanceUrl, name, options.template, { fileCopy: this.major >= 15 });
     return name;
   }
   async dropDatabase(name) {
@@ -170,6 +178,7 @@ var ContainerPostgres = class _ContainerPostgres {
     if (this.stopped) return;
     this.stopped = true;
     this.untrack();
+    await releaseAdmin(this.maintenanceUrl);
     await this.container.stop({ timeout: 0, remove: true });
   }
   /** At process exit: remove the container with the docker CLI when there is one (best effort). */
