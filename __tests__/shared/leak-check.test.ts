@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // @ts-expect-error: the teardown is plain JavaScript (Jest loads it without a transform)
@@ -19,13 +19,21 @@ test('the leak check finds a canary in any recorded output and fails the suite o
     const saved = { ...process.env };
     process.env.SCHEMABOT_TEST_OUTPUTS = dir;
     process.env.SCHEMABOT_PASSWORD_CANARY = 'TestCanary';
+    // The base-state cache the suite's checks filled is scanned too (here one of this test's own).
+    const cache = mkdtempSync(join(tmpdir(), 'schemabot-leak-cache-'));
+    mkdirSync(join(cache, 'schemabot'));
+    writeFileSync(join(cache, 'schemabot', 'base-state.sql'), "INSERT INTO t VALUES ('TestCanary-abc');");
+    process.env.SCHEMABOT_TEST_CACHE = cache;
     try {
       expect(() => (leakCheck as () => void)()).toThrow(
-        /appears in 1 of 2 outputs of the suite:\n.*leaky at 10, 35/,
+        /appears in 2 of 3 outputs of the suite:\n.*leaky at 10, 35\n.*\/schemabot\/base-state\.sql at 23\n/,
       );
     } finally {
       process.env.SCHEMABOT_TEST_OUTPUTS = saved.SCHEMABOT_TEST_OUTPUTS;
       process.env.SCHEMABOT_PASSWORD_CANARY = saved.SCHEMABOT_PASSWORD_CANARY;
+      if (saved.SCHEMABOT_TEST_CACHE === undefined) delete process.env.SCHEMABOT_TEST_CACHE;
+      else process.env.SCHEMABOT_TEST_CACHE = saved.SCHEMABOT_TEST_CACHE;
+      rmSync(cache, { recursive: true, force: true });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
