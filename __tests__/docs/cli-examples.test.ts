@@ -88,7 +88,9 @@ describe.each(blocks.map((b) => [`${b.page}:${b.line}`, b] as const))('%s', (_, 
     const cwd = sampleProject();
     const database = await postgres.createDatabase();
     for (const command of block.commands) {
-      const r = spawnSync('bash', ['-c', command], {
+      // No rc file: bash reads ~/.bashrc when its stdin is a socket (as spawnSync's pipe is), and a
+      // PATH it sets there would come before the folder that holds `schemabot` and `python3`.
+      const r = spawnSync('bash', ['--noprofile', '--norc', '-c', command], {
         cwd,
         encoding: 'utf8',
         timeout: 150_000,

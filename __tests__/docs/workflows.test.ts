@@ -421,7 +421,8 @@ async function runSteps(
     } else if (step.run !== undefined) {
       if (/^(npm|pip) /.test(step.run.trim())) continue;
       result.logs.push(
-        execFileSync('bash', ['-eo', 'pipefail', '-c', substitute(step.run, ctx)], {
+        // As the runner runs a `run:` step: no profile or rc file of this machine changes PATH.
+        execFileSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', substitute(step.run, ctx)], {
           cwd: options.workspace,
           encoding: 'utf8',
         }),
