@@ -44,7 +44,7 @@ import {
   takeSnapshot,
   upFailedFinding,
   withCaFile
-} from "./chunks/chunk-DZ6TD3CN.js";
+} from "./chunks/chunk-LUR6J27J.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {

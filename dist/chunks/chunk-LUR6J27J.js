@@ -1828,11 +1828,14 @@ import { join as join5 } from "node:path";
 import { readFileSync as readFileSync4 } from "node:fs";
 
 // src/assess/sql.ts
+import { setFlagsFromString } from "node:v8";
 var loaded;
 var ready = false;
 var parseSync2;
 var PARSER = { parse: (sql) => parseSql(sql), split: (sql) => splitSql(sql) };
+var WASM_TIERING_BUDGET = "--wasm-tiering-budget=2000000000";
 function loadSqlParser() {
+  if (!loaded) setFlagsFromString(WASM_TIERING_BUDGET);
   loaded ??= import("./wasm-X5S24AIY.js").then(async (lib) => {
     await lib.loadModule();
     parseSync2 = lib.parseSync;
