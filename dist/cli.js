@@ -44,7 +44,7 @@ import {
   takeSnapshot,
   upFailedFinding,
   withCaFile
-} from "./chunks/chunk-LUR6J27J.js";
+} from "./chunks/chunk-DEZDWO4S.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {

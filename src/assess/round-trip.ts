@@ -2,7 +2,7 @@ import type { CheckReport, MigrationReport, ReplayFailure, StepReport } from '..
 import { observeStatements, type MigrationObservation } from '../inspect/locks.js';
 import { diffSnapshots, type Change } from '../diff/index.js';
 import { takeSnapshot, type Snapshot } from '../inspect/index.js';
-import { SchemaWatch } from '../inspect/fingerprint.js';
+import { SchemaWatch, type WatchState } from '../inspect/fingerprint.js';
 import type { MigrationFile } from '../migrate/discover.js';
 import type { Workspace } from '../migrate/workspace.js';
 import { replayBase } from '../migrate/cache.js';
@@ -70,8 +70,12 @@ async function fastAudit(
   const reups: StepReport[] = [];
   /** Migrations whose down was not clean, explained during the reverse pass. */
   const explained = new Map<number, Pick<MigrationReport, 'reup' | 'reversible' | 'residue' | 'reupDiff'>>();
-  /** Copies of the database after the first `j` ups, by `j`: where a restore starts. */
-  const saved = new Map<number, string>();
+  /**
+   * Copies of the database after the first `j` ups, by `j`: where a restore starts; with what the
+   * watch knew then, so that the fingerprint after a restore reads only the ups replayed since.
+   */
+  const saved = new Map<number, { copy: string; watch: WatchState | undefined }>();
+  const save = async (j: number) => saved.set(j, { watch: watch.save(), copy: await ws.copy() });
   // A copy costs about as much as a few dozen ups (the worker and the inspection connection must let go
   // of the database); a restore replays half the distance between copies on average. Copies every
   // 2·√N migrations keep both small next to the passes, clean history or not.
@@ -79,8 +83,9 @@ async function fastAudit(
   /** Brings the database to the state after the first `j` ups (checked against the first pass). */
   const restoreTo = async (j: number): Promise<boolean> => {
     const from = Math.max(...[...saved.keys()].filter((k) => k <= j));
-    await ws.restore(saved.get(from)!);
-    watch.reset();
+    const { copy, watch: state } = saved.get(from)!;
+    await ws.restore(copy);
+    watch.resume(state);
     for (let k = from; k < j; k++) {
       if (!(await ws.runner.up(files[k]!)).ok) return false;
     }
@@ -91,7 +96,7 @@ async function fastAudit(
   const watch = await SchemaWatch.start(() => ws.client, ws.meta);
   const marks = [await watch.take()];
   try {
-    saved.set(0, await ws.copy());
+    await save(0);
     log(`Applying ${files.length} migrations`);
     for (const [i, f] of files.entries()) {
       log(`[${i + 1}/${files.length}] ${f.name}`);
@@ -99,7 +104,7 @@ async function fastAudit(
       if (!step.ok) return null;
       ups.push(step);
       marks.push(await watch.take());
-      if ((i + 1) % every === 0 && i + 1 < files.length) saved.set(i + 1, await ws.copy());
+      if ((i + 1) % every === 0 && i + 1 < files.length) await save(i + 1);
     }
     const final = await snapshot(ws);
     log(`Reverting ${files.length} migrations`);
@@ -129,7 +134,7 @@ async function fastAudit(
         ...(reupDiff.length ? { reupDiff } : {}),
       });
       // The copies past this point are of no more use: the pass only goes further back.
-      for (const [j, copy] of saved) {
+      for (const [j, { copy }] of saved) {
         if (j > i) {
           saved.delete(j);
           await ws.dropCopy(copy);
@@ -153,7 +158,7 @@ async function fastAudit(
     return { initial, final };
   } finally {
     await watch.stop();
-    for (const copy of saved.values()) await ws.dropCopy(copy);
+    for (const { copy } of saved.values()) await ws.dropCopy(copy);
   }
 }
 

@@ -250,6 +250,13 @@ interface Group {
   members: string[];
 }
 
+/** What a watch knew of the schema at its last fingerprint (see `SchemaWatch.save`). */
+export interface WatchState {
+  groups: ReadonlyMap<string, Group>;
+  owners: ReadonlyMap<string, string>;
+  total: Buffer;
+}
+
 /**
  * A fingerprint of the user schema (see `fingerprintQuery`) kept up to date step by step. On a
  * database where Schemabot may create event triggers (the throwaway server's superuser), the triggers
@@ -362,6 +369,31 @@ export class SchemaWatch {
    */
   reset(): void {
     this.stale = true;
+  }
+
+  /**
+   * What the watch knows of the schema as of its last fingerprint, to `resume` from when the database
+   * is later put back as a copy made right after that fingerprint (a copy keeps the objects' OIDs and
+   * the triggers' log). Undefined when there is nothing to resume from (no triggers, or a full read due).
+   */
+  save(): WatchState | undefined {
+    if (!this.incremental || this.stale) return undefined;
+    return { groups: new Map(this.groups), owners: new Map(this.owners), total: Buffer.from(this.total) };
+  }
+
+  /**
+   * The database was put back as a copy made right after the fingerprint `state` was saved at: the
+   * next fingerprint reads only what changed since (what the copy's log holds). Without a state, as
+   * `reset`.
+   */
+  resume(state: WatchState | undefined): void {
+    if (!state) return this.reset();
+    this.groups.clear();
+    this.owners.clear();
+    for (const [key, group] of state.groups) this.groups.set(key, group);
+    for (const [entry, key] of state.owners) this.owners.set(entry, key);
+    state.total.copy(this.total);
+    this.stale = false;
   }
 
   /** Removes the triggers and their schema. */

@@ -1482,15 +1482,17 @@ function parsePostgresUrl(url, setting) {
   return parsed;
 }
 var UrlPostgres = class _UrlPostgres {
-  constructor(maintenanceUrl, version, major) {
+  constructor(maintenanceUrl, version, major, fileCopy) {
     this.maintenanceUrl = maintenanceUrl;
     this.version = version;
     this.major = major;
+    this.fileCopy = fileCopy;
     this.untrack = track(this);
   }
   maintenanceUrl;
   version;
   major;
+  fileCopy;
   provider = "url";
   created = /* @__PURE__ */ new Set();
   stopped = false;
@@ -1520,7 +1522,8 @@ var UrlPostgres = class _UrlPostgres {
     try {
       const r = await client.query(
         `SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n,
-                (r.rolcreatedb OR r.rolsuper) AS createdb, pg_is_in_recovery() AS recovery, current_user AS who
+                (r.rolcreatedb OR r.rolsuper) AS createdb, pg_is_in_recovery() AS recovery, current_user AS who,
+                current_setting('fsync') AS fsync
            FROM pg_roles r WHERE r.rolname = current_user`
       );
       row = r.rows[0];
@@ -1547,7 +1550,7 @@ var UrlPostgres = class _UrlPostgres {
       );
     }
     options.log?.(`Using the existing PostgreSQL ${version} at ${shown} (throwaway databases only)`);
-    return new _UrlPostgres(url, version, major);
+    return new _UrlPostgres(url, version, major, major >= 15 && row.fsync === "off");
   }
   /** With no argument: the maintenance URL exactly as given. */
   url(database) {
@@ -1557,7 +1560,7 @@ var UrlPostgres = class _UrlPostgres {
     if (this.stopped) throw new Error("This PostgreSQL handle is stopped.");
     const name = options.name ?? throwawayName();
     try {
-      await createDatabase(this.maintenanceUrl, name, options.template);
+      await createDatabase(this.maintenanceUrl, name, options.template, { fileCopy: this.fileCopy });
     } catch (err) {
       throw this.scrubbed(err);
     }
@@ -5162,6 +5165,29 @@ var SchemaWatch = class _SchemaWatch {
   reset() {
     this.stale = true;
   }
+  /**
+   * What the watch knows of the schema as of its last fingerprint, to `resume` from when the database
+   * is later put back as a copy made right after that fingerprint (a copy keeps the objects' OIDs and
+   * the triggers' log). Undefined when there is nothing to resume from (no triggers, or a full read due).
+   */
+  save() {
+    if (!this.incremental || this.stale) return void 0;
+    return { groups: new Map(this.groups), owners: new Map(this.owners), total: Buffer.from(this.total) };
+  }
+  /**
+   * The database was put back as a copy made right after the fingerprint `state` was saved at: the
+   * next fingerprint reads only what changed since (what the copy's log holds). Without a state, as
+   * `reset`.
+   */
+  resume(state) {
+    if (!state) return this.reset();
+    this.groups.clear();
+    this.owners.clear();
+    for (const [key, group] of state.groups) this.groups.set(key, group);
+    for (const [entry, key] of state.owners) this.owners.set(entry, key);
+    state.total.copy(this.total);
+    this.stale = false;
+  }
   /** Removes the triggers and their schema. */
   async stop() {
     if (!this.incremental) return;
@@ -7167,11 +7193,13 @@ async function fastAudit(ws, added, reports, log) {
   const reups = [];
   const explained = /* @__PURE__ */ new Map();
   const saved = /* @__PURE__ */ new Map();
+  const save = async (j) => saved.set(j, { watch: watch.save(), copy: await ws.copy() });
   const every = Math.max(20, Math.ceil(2 * Math.sqrt(files.length)));
   const restoreTo = async (j) => {
     const from = Math.max(...[...saved.keys()].filter((k) => k <= j));
-    await ws.restore(saved.get(from));
-    watch.reset();
+    const { copy, watch: state } = saved.get(from);
+    await ws.restore(copy);
+    watch.resume(state);
     for (let k = from; k < j; k++) {
       if (!(await ws.runner.up(files[k])).ok) return false;
     }
@@ -7181,7 +7209,7 @@ async function fastAudit(ws, added, reports, log) {
   const watch = await SchemaWatch.start(() => ws.client, ws.meta);
   const marks = [await watch.take()];
   try {
-    saved.set(0, await ws.copy());
+    await save(0);
     log(`Applying ${files.length} migrations`);
     for (const [i, f] of files.entries()) {
       log(`[${i + 1}/${files.length}] ${f.name}`);
@@ -7189,7 +7217,7 @@ async function fastAudit(ws, added, reports, log) {
       if (!step2.ok) return null;
       ups.push(step2);
       marks.push(await watch.take());
-      if ((i + 1) % every === 0 && i + 1 < files.length) saved.set(i + 1, await ws.copy());
+      if ((i + 1) % every === 0 && i + 1 < files.length) await save(i + 1);
     }
     const final = await snapshot(ws);
     log(`Reverting ${files.length} migrations`);
@@ -7216,7 +7244,7 @@ async function fastAudit(ws, added, reports, log) {
         residue,
         ...reupDiff.length ? { reupDiff } : {}
       });
-      for (const [j, copy] of saved) {
+      for (const [j, { copy }] of saved) {
         if (j > i) {
           saved.delete(j);
           await ws.dropCopy(copy);
@@ -7240,7 +7268,7 @@ async function fastAudit(ws, added, reports, log) {
     return { initial, final };
   } finally {
     await watch.stop();
-    for (const copy of saved.values()) await ws.dropCopy(copy);
+    for (const { copy } of saved.values()) await ws.dropCopy(copy);
   }
 }
 async function roundTrip(ws, plan, reports, replayFailures, baseReplay, log) {
