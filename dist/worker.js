@@ -1777,6 +1777,7 @@ lines.on("line", (line) => {
   } catch {
     return;
   }
+  if (request.op === "ping") return answer({ id: request.id, ok: true, result: null });
   queue = queue.then(async () => {
     try {
       answer({ id: request.id, ok: true, result: await handle(request) ?? null });

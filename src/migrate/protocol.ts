@@ -172,6 +172,11 @@ export type WorkerRequestBody =
   | { op: 'functions'; migrations: WorkerMigration[] }
   /** Close everything; the worker then exits 0. */
   | { op: 'close' }
+  /**
+   * Answered at once, out of turn, by a worker whose event loop runs (the Sequelize worker only): a
+   * step past its time limit that is not answered is a synchronous loop, and the worker is killed.
+   */
+  | { op: 'ping' }
   | AlembicRequestBody;
 
 // --- Alembic only (answered by `src/migrate/alembic/worker.py`) -------------------------------------

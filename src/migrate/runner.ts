@@ -38,6 +38,11 @@ export interface RunnerOptions {
 const DEFAULT_TIMEOUT_MS = 10 * 60 * 1000;
 /** How long past its own time limit a worker may take to report a stopped migration before it is killed. */
 const KILL_GRACE_MS = 3000;
+/**
+ * At the time limit, a worker whose event loop does not answer a ping within this is in a synchronous
+ * loop: it could never report the stop itself, so it is killed without waiting for the grace period.
+ */
+const PING_MS = 500;
 
 /**
  * Runs a project's migrations one at a time on the database at `url`, in a worker process: `up` and
@@ -134,8 +139,15 @@ export class MigrationRunner implements AsyncDisposable {
     if (this.closed) throw new Error('The migration runner is closed.');
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
+    let settled = false;
     const limit = new Promise<'killed'>((resolve) => {
-      timer = setTimeout(() => resolve('killed'), this.timeoutMs + KILL_GRACE_MS);
+      timer = setTimeout(() => {
+        void this.worker.responsive(PING_MS).then((alive) => {
+          if (settled) return;
+          if (!alive) resolve('killed');
+          else timer = setTimeout(() => resolve('killed'), KILL_GRACE_MS - PING_MS);
+        });
+      }, this.timeoutMs);
     });
     const request = this.worker.request<StepResult>({
       op: 'step',
@@ -148,6 +160,7 @@ export class MigrationRunner implements AsyncDisposable {
     try {
       outcome = await Promise.race([request.catch((e: unknown) => e as WorkerExitedError), limit]);
     } finally {
+      settled = true;
       clearTimeout(timer);
     }
     const ms = Math.round((performance.now() - started) * 1000) / 1000;

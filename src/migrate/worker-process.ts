@@ -162,6 +162,24 @@ export class WorkerProcess implements AsyncDisposable {
     });
   }
 
+  /**
+   * Whether the worker's event loop answers a ping within `withinMs` (the Sequelize worker answers it
+   * out of turn, even during a step); false when it is blocked or gone.
+   */
+  async responsive(withinMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), withinMs)));
+    const pong = this.request({ op: 'ping' }).then(
+      () => true,
+      () => false,
+    );
+    try {
+      return await Promise.race([pong, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Ends the worker at once (SIGKILL to its whole process group) and waits for it to be gone. */
   async kill(): Promise<void> {
     if (this.exited) return;

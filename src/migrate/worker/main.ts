@@ -147,6 +147,8 @@ lines.on('line', (line) => {
   } catch {
     return;
   }
+  // Out of turn: it says that the event loop runs, even while a step is in progress.
+  if (request.op === 'ping') return answer({ id: request.id, ok: true, result: null });
   queue = queue.then(async () => {
     try {
       answer({ id: request.id, ok: true, result: (await handle(request)) ?? null });

@@ -3736,6 +3736,23 @@ var WorkerProcess = class {
       this.child.stdin.write(JSON.stringify({ ...body, id: id2 }) + "\n");
     });
   }
+  /**
+   * Whether the worker's event loop answers a ping within `withinMs` (the Sequelize worker answers it
+   * out of turn, even during a step); false when it is blocked or gone.
+   */
+  async responsive(withinMs) {
+    let timer;
+    const late = new Promise((resolve3) => timer = setTimeout(() => resolve3(false), withinMs));
+    const pong = this.request({ op: "ping" }).then(
+      () => true,
+      () => false
+    );
+    try {
+      return await Promise.race([pong, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
   /** Ends the worker at once (SIGKILL to its whole process group) and waits for it to be gone. */
   async kill() {
     if (this.exited) return;
@@ -6032,6 +6049,7 @@ function projectRelative(file, projectRoot) {
 // src/migrate/runner.ts
 var DEFAULT_TIMEOUT_MS = 10 * 60 * 1e3;
 var KILL_GRACE_MS = 3e3;
+var PING_MS = 500;
 var MigrationRunner = class _MigrationRunner {
   constructor(url, project, options) {
     this.url = url;
@@ -6110,8 +6128,15 @@ var MigrationRunner = class _MigrationRunner {
     if (this.closed) throw new Error("The migration runner is closed.");
     const started = performance.now();
     let timer;
+    let settled = false;
     const limit = new Promise((resolve3) => {
-      timer = setTimeout(() => resolve3("killed"), this.timeoutMs + KILL_GRACE_MS);
+      timer = setTimeout(() => {
+        void this.worker.responsive(PING_MS).then((alive) => {
+          if (settled) return;
+          if (!alive) resolve3("killed");
+          else timer = setTimeout(() => resolve3("killed"), KILL_GRACE_MS - PING_MS);
+        });
+      }, this.timeoutMs);
     });
     const request = this.worker.request({
       op: "step",
@@ -6124,6 +6149,7 @@ var MigrationRunner = class _MigrationRunner {
     try {
       outcome = await Promise.race([request.catch((e) => e), limit]);
     } finally {
+      settled = true;
       clearTimeout(timer);
     }
     const ms3 = Math.round((performance.now() - started) * 1e3) / 1e3;
