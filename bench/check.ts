@@ -154,11 +154,19 @@ interface Row {
   fellBack: boolean;
   /** pr-check-warm: base migrations the timed runs restored from the cache (fewest of the runs). */
   restored?: number;
+  /**
+   * pr-check-warm: wall time over the statements the cold PR check's verdict rests on (the base replay
+   * and the new migrations): a warm check restores the base instead of running those statements, so its
+   * own statements are only the new migrations'.
+   */
+  schemabotVsColdFloor?: number;
 }
 
 async function main(): Promise<void> {
   const server = await startPostgres({ provider: 'local', version: 15 });
   const rows: Row[] = [];
+  /** The statement floor of the cold PR check, by history size (for pr-check-warm). */
+  const coldFloor = new Map<number, number>();
   try {
     for (const n of SIZES) {
       const clean = makeRepo(generateMigrations(n), generateMigrations(2, n));
@@ -230,6 +238,8 @@ async function main(): Promise<void> {
               0,
             );
         }
+        if (scenario === 'pr-check') coldFloor.set(n, floor);
+        const cold = coldFloor.get(n);
         const row: Row = {
           scenario,
           n,
@@ -239,13 +249,15 @@ async function main(): Promise<void> {
           irreversible,
           fellBack,
           ...(cacheDir ? { restored } : {}),
+          ...(cacheDir && cold ? { schemabotVsColdFloor: median(ours) / cold } : {}),
         };
         rows.push(row);
         console.log(
           `${scenario.padEnd(15)} N=${String(n).padStart(3)}  Schemabot / by-hand = ${row.schemabotVsByHand.toFixed(2)}×` +
             `  Schemabot / statement floor = ${row.schemabotVsFloor.toFixed(1)}×  (verdict ok: ${ok}, ` +
             `not reversible: ${irreversible}, per-migration fallback: ${fellBack}` +
-            `${cacheDir ? `, restored from the cache: ${restored}` : ''})` +
+            `${cacheDir ? `, restored from the cache: ${restored}` : ''}` +
+            `${row.schemabotVsColdFloor ? `, / the cold check's statement floor = ${row.schemabotVsColdFloor.toFixed(1)}×` : ''})` +
             `  [${(median(ours) / 1000).toFixed(1)} s vs ${(median(theirs) / 1000).toFixed(1)} s]`,
         );
       }

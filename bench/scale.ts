@@ -1,7 +1,8 @@
 /**
  * Growth with the history: a full audit of generated histories of increasing length, each step's
  * statements trivial, so that what grows faster than the number of migrations shows, and a PR check
- * that adds one migration to each history. Prints each size's wall time, its time per migration, the
+ * that adds one migration to each history: with the base replayed, and with a warm base-state cache
+ * (which should cost the same whatever the history's length). Prints each size's wall time, its time per migration, the
  * peak resident memory of Schemabot's whole process tree, and the ratio of the largest to the smallest.
  *
  *   npx tsx bench/scale.ts [--scale 250,2000] [--runs 1]
@@ -68,14 +69,19 @@ interface Row {
   ms: number;
   msPerMigration: number;
   peakRssMiB: number;
+  /** A PR check adding 1 migration, the base replayed (`--no-cache`). */
   prCheckMs: number;
   prCheckPeakRssMiB: number;
+  /** The same PR check with a warm base-state cache (a later push to the same pull request). */
+  warmPrCheckMs: number;
+  warmPrCheckPeakRssMiB: number;
 }
 
 async function check(
   server: PostgresServer,
   dir: string,
   base?: string,
+  cacheDir?: string,
 ): Promise<{ ms: number; rss: number }> {
   const json = join(dir, 'report.json');
   const args = [
@@ -91,6 +97,7 @@ async function check(
     json,
   ];
   if (base) args.push('--base', base);
+  args.push(...(cacheDir ? ['--cache-dir', cacheDir] : ['--no-cache']));
   const res = await run(process.execPath, args);
   if (res.status !== 0) throw new Error(`check failed (exit ${res.status}): ${res.stderr}`);
   if (!(JSON.parse(readFileSync(json, 'utf8')) as { ok: boolean }).ok) throw new Error('verdict not ok');
@@ -103,13 +110,19 @@ async function main(): Promise<void> {
   try {
     for (const n of SIZES) {
       const { dir, base } = makeRepo(n);
+      const cacheDir = mkdtempSync(join(tmpdir(), 'schemabot-scale-cache-'));
       const audits: { ms: number; rss: number }[] = [];
       const prs: { ms: number; rss: number }[] = [];
+      const warm: { ms: number; rss: number }[] = [];
+      // The first PR check of the pull request fills the cache; the timed warm ones are later pushes.
+      await check(server, dir, base, cacheDir);
       for (let r = 0; r < RUNS; r++) {
         audits.push(await check(server, dir));
         prs.push(await check(server, dir, base));
+        warm.push(await check(server, dir, base, cacheDir));
       }
       rmSync(dir, { recursive: true, force: true });
+      rmSync(cacheDir, { recursive: true, force: true });
       const ms = median(audits.map((a) => a.ms));
       const row: Row = {
         n,
@@ -118,12 +131,15 @@ async function main(): Promise<void> {
         peakRssMiB: Math.max(...audits.map((a) => a.rss)),
         prCheckMs: median(prs.map((a) => a.ms)),
         prCheckPeakRssMiB: Math.max(...prs.map((a) => a.rss)),
+        warmPrCheckMs: median(warm.map((a) => a.ms)),
+        warmPrCheckPeakRssMiB: Math.max(...warm.map((a) => a.rss)),
       };
       rows.push(row);
       console.log(
         `N=${String(n).padStart(5)}  full audit ${(ms / 1000).toFixed(1)} s (${(ms / n).toFixed(1)} ms per migration, ` +
           `peak ${row.peakRssMiB.toFixed(0)} MiB) · PR check adding 1: ${(row.prCheckMs / 1000).toFixed(1)} s ` +
-          `(peak ${row.prCheckPeakRssMiB.toFixed(0)} MiB)`,
+          `(peak ${row.prCheckPeakRssMiB.toFixed(0)} MiB), warm cache ${(row.warmPrCheckMs / 1000).toFixed(1)} s ` +
+          `(peak ${row.warmPrCheckPeakRssMiB.toFixed(0)} MiB)`,
       );
     }
   } finally {
@@ -132,7 +148,8 @@ async function main(): Promise<void> {
   const first = rows[0]!;
   const last = rows[rows.length - 1]!;
   console.log(
-    `N=${last.n} vs N=${first.n}: ${(last.ms / first.ms).toFixed(1)}× the time for ${(last.n / first.n).toFixed(0)}× the migrations`,
+    `N=${last.n} vs N=${first.n}: ${(last.ms / first.ms).toFixed(1)}× the time for ${(last.n / first.n).toFixed(0)}× the migrations; ` +
+      `PR check with a warm cache ${(last.warmPrCheckMs / first.warmPrCheckMs).toFixed(1)}×`,
   );
   console.log(JSON.stringify({ bench: 'scale', runs: RUNS, rows }));
 }
