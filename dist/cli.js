@@ -44,7 +44,7 @@ import {
   takeSnapshot,
   upFailedFinding,
   withCaFile
-} from "./chunks/chunk-HWFUBKGC.js";
+} from "./chunks/chunk-G5BU35CE.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {

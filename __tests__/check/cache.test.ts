@@ -163,6 +163,7 @@ test('a cold check saves the base state; a warm one restores it and reports what
     cache: { hit: false, restored: 0, key: expect.stringMatching(/^[0-9a-f]{32}$/) },
   });
   expect(coldLogs.join('\n')).toMatch(/Base state of 3 base migrations saved to the cache/);
+  expect(coldLogs.join('\n')).toMatch(/Checking out the base commit [0-9a-f]{7} to run base migrations/);
   const saved = entries(cache);
   expect(saved).toEqual([expect.stringMatching(/^base-[0-9a-f]{16}-3-[0-9a-f]{32}\.sql$/)]);
   expect(saved[0]).toContain(cold.baseReplay.cache!.key);
@@ -180,6 +181,8 @@ test('a cold check saves the base state; a warm one restores it and reports what
   });
   expect(warmLogs.join('\n')).toMatch(/Base state restored from the cache \(3 of 3 migrations\)/);
   expect(warmLogs.join('\n')).not.toMatch(/Replaying/);
+  // Nothing of the base runs: its files are never checked out (names and blob ids come from git).
+  expect(warmLogs.join('\n')).not.toMatch(/Checking out the base commit/);
   expect(renderMarkdown(warm)).toContain(' · base state restored from cache (3 of 3 migrations) · ');
   expect(renderMarkdown(cold)).toMatch(/ · 3 base migrations replayed in \d/);
   expect(comparable(cold)).toEqual(comparable(plain));

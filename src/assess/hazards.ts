@@ -393,8 +393,11 @@ export async function migrationHazards(
 ): Promise<{ hazards: Finding[]; sources: Map<string, string> }> {
   const sources = new Map<string, string>();
   for (const m of plan.migrations) {
-    const path = m.head?.path ?? m.base?.path;
-    if (path) sources.set(m.file, readFileSync(path, 'utf8'));
+    const file = m.head ?? m.base;
+    if (!file) continue;
+    // A deleted migration is only on the base commit, checked out on demand.
+    await file.materialize?.();
+    sources.set(m.file, readFileSync(file.path, 'utf8'));
   }
   // A full audit starts from an empty database: there is no live table for a lock to block.
   if (!plan.base) return { hazards: [], sources };

@@ -46,7 +46,7 @@ import pg from 'pg';
 import { dumpDatabase, whyNoDump } from '../postgres/dump.js';
 import type { PostgresServer } from '../postgres/types.js';
 import { SCHEMABOT_VERSION } from '../shared/version.js';
-import type { MigrationFile } from './discover.js';
+import { contentId, type MigrationFile } from './discover.js';
 import { metaTableSql } from './meta.js';
 import type { Project } from './project.js';
 import type { StepResult } from './runner.js';
@@ -266,7 +266,7 @@ export class BaseStateCache {
     );
     const keys = [start];
     for (const m of target.migrations) {
-      keys.push(sha256(`${keys[keys.length - 1]}\n${m.name}\n${sha256(readFileSync(m.path))}`));
+      keys.push(sha256(`${keys[keys.length - 1]}\n${m.name}\n${contentId(m)}`));
     }
     return new BaseStateCache(target, keys, facts);
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -5,6 +6,23 @@ import { dirname, join } from 'node:path';
 export interface MigrationFile {
   name: string;
   path: string;
+  /**
+   * The file's git blob id, when it was listed from a commit rather than read from disk (a base
+   * migration): then it is written to `path` only when something is to run it (`materialize`).
+   */
+  blob?: string;
+  /** Puts the file (with the rest of its commit's checkout) at `path`; absent: it is there already. */
+  materialize?: () => Promise<void>;
+}
+
+/** The id git gives a file's content (SHA-1 of `blob <length>\0` and the bytes). */
+export function blobId(content: Buffer): string {
+  return createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
+}
+
+/** The content's id of a migration file: its blob id as listed, or read from disk. */
+export function contentId(m: MigrationFile): string {
+  return m.blob ?? blobId(readFileSync(m.path));
 }
 
 /**

@@ -137,6 +137,8 @@ export class MigrationRunner implements AsyncDisposable {
    */
   async step(m: MigrationFile, direction: Direction, pinned?: PinnedOptions): Promise<StepResult> {
     if (this.closed) throw new Error('The migration runner is closed.');
+    // A base migration listed from git is checked out the first time one runs.
+    await m.materialize?.();
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
     let settled = false;

@@ -51,6 +51,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
             cwd: project.cwd,
             migrationsDir: project.migrationsDir,
             baseRef: options.base,
+            log,
           });
   } catch (error) {
     await starting.then((server) => server.stop()).catch(() => undefined);

@@ -1,5 +1,6 @@
 import { EnvironmentError } from '../shared/errors.js';
 import { execFile } from 'node:child_process';
+import { posix, sep } from 'node:path';
 import { promisify } from 'node:util';
 
 const exec = promisify(execFile);
@@ -51,4 +52,34 @@ export async function headCommit(root: string): Promise<string | null> {
   } catch {
     return null;
   }
+}
+
+/**
+ * Names of the files under folder `rel` (relative to the repository root) whose working-tree content
+ * differs from commit `sha`, as git sees it (its clean filters and line-ending rules applied).
+ */
+export async function changedSince(root: string, sha: string, rel: string): Promise<Set<string>> {
+  const folder = rel.split(sep).join(posix.sep);
+  const out = await git(root, [
+    'diff',
+    '--no-renames',
+    '--name-only',
+    '-z',
+    sha,
+    '--',
+    folder ? `${folder}/` : '.',
+  ]);
+  return new Set(
+    out
+      .split('\0')
+      .filter(Boolean)
+      .map((p) => posix.basename(p)),
+  );
+}
+
+/** The blob ids git would store for these working-tree files (`git hash-object`, filters applied). */
+export async function hashFiles(root: string, paths: string[]): Promise<string[]> {
+  if (!paths.length) return [];
+  const out = await git(root, ['hash-object', '--', ...paths]);
+  return out.split('\n').filter(Boolean);
 }

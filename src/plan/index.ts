@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { discoverMigrations, type MigrationFile } from '../migrate/discover.js';
-import { headCommit, repoRoot, resolveCommit } from './git.js';
+import { changedSince, hashFiles, headCommit, repoRoot, resolveCommit } from './git.js';
 import { checkoutBase, type BaseTree } from './worktree.js';
 
 export type MigrationChange = 'added' | 'modified' | 'deleted' | 'unchanged';
@@ -41,10 +41,6 @@ function stem(name: string): string {
   return name.replace(/\.d\.ts$/, '').replace(/\.[^.]+$/, '');
 }
 
-function contents(path: string): Buffer {
-  return readFileSync(path);
-}
-
 /**
  * Decides which migrations are base, new, edited, deleted or out of order, from git alone.
  * Without a base ref, every migration is new (a full audit from an empty database).
@@ -53,6 +49,8 @@ export async function planMigrations(options: {
   cwd: string;
   migrationsDir: string;
   baseRef?: string;
+  /** Progress lines for people (the base commit's checkout, when one is needed). */
+  log?: (line: string) => void;
 }): Promise<Plan> {
   const headFiles = discoverMigrations(options.migrationsDir);
   if (!options.baseRef) {
@@ -83,22 +81,22 @@ export async function planMigrations(options: {
   const root = await repoRoot(options.cwd);
   const sha = await resolveCommit(root, options.baseRef);
   const head = await headCommit(root);
-  const tree = await checkoutBase(root, sha, options.cwd);
+  // Checked out only if a base migration is to run (a warm base-state cache runs none of them).
+  const tree = await checkoutBase(root, sha, options.cwd, { lazy: true, log: options.log });
   try {
     const rel = relative(root, options.migrationsDir);
     // A pull request that adds the project's first migrations has no migrations folder on base.
-    const baseDir = join(tree.dir, rel);
-    const baseFiles = existsSync(baseDir) ? discoverMigrations(baseDir) : [];
+    const baseFiles = await tree.migrations(rel);
     const baseByName = new Map(baseFiles.map((m) => [m.name, m]));
     const headByName = new Map(headFiles.map((m) => [m.name, m]));
     const names = [...new Set([...baseByName.keys(), ...headByName.keys()])].sort();
+    const same = await contentComparer(root, sha, rel, baseFiles, headFiles);
     const migrations: PlannedMigration[] = names.map((name) => {
       const b = baseByName.get(name);
       const h = headByName.get(name);
       const file = join(rel, name);
       if (b && h) {
-        const same = contents(b.path).equals(contents(h.path));
-        return { name, change: same ? 'unchanged' : 'modified', file, head: h, base: b };
+        return { name, change: same(b, h) ? 'unchanged' : 'modified', file, head: h, base: b };
       }
       return b ? { name, change: 'deleted', file, base: b } : { name, change: 'added', file, head: h };
     });
@@ -107,7 +105,7 @@ export async function planMigrations(options: {
       head: { sha: head },
       baseMigrations: baseFiles,
       migrations,
-      findings: fileFindings(migrations),
+      findings: fileFindings(migrations, same),
       baseTree: tree,
     };
   } catch (err) {
@@ -140,15 +138,48 @@ function duplicateStems(migrations: PlannedMigration[]): FileFinding[] {
   return findings;
 }
 
-function fileFindings(migrations: PlannedMigration[]): FileFinding[] {
+/**
+ * Whether a working-tree migration has the content of a base one. Base files listed from git (not
+ * checked out) are compared as git compares them, clean filters and line endings applied: a file git
+ * finds unchanged since base is the same; the others (and new files, which may be renamed base ones)
+ * are hashed by git and their blob ids compared. Checked-out base files are compared byte for byte.
+ */
+async function contentComparer(
+  root: string,
+  sha: string,
+  rel: string,
+  baseFiles: MigrationFile[],
+  headFiles: MigrationFile[],
+): Promise<(base: MigrationFile, head: MigrationFile) => boolean> {
+  if (!baseFiles.every((b) => b.blob)) {
+    return (b, h) => readFileSync(b.path).equals(readFileSync(h.path));
+  }
+  const onBase = new Set(baseFiles.map((b) => b.name));
+  const changed = await changedSince(root, sha, rel);
+  const onHead = new Set(headFiles.map((h) => h.name));
+  const deleted = baseFiles.some((b) => !onHead.has(b.name));
+  const hashed = headFiles.filter((h) => (onBase.has(h.name) ? changed.has(h.name) : deleted));
+  const ids = new Map(
+    (
+      await hashFiles(
+        root,
+        hashed.map((h) => h.path),
+      )
+    ).map((id, i) => [hashed[i]!.name, id]),
+  );
+  return (b, h) => (ids.has(h.name) ? ids.get(h.name) === b.blob : !changed.has(h.name));
+}
+
+function fileFindings(
+  migrations: PlannedMigration[],
+  same: (base: MigrationFile, head: MigrationFile) => boolean,
+): FileFinding[] {
   const findings = duplicateStems(migrations);
   const added = migrations.filter((m) => m.change === 'added');
   const deleted = migrations.filter((m) => m.change === 'deleted');
   const renamedFrom = new Map<string, PlannedMigration>();
   for (const d of deleted) {
-    const twin = added.find(
-      (a) => !renamedFrom.has(a.name) && contents(a.head!.path).equals(contents(d.base!.path)),
-    );
+    const twin = added.find((a) => !renamedFrom.has(a.name) && same(d.base!, a.head!));
     if (twin) renamedFrom.set(twin.name, d);
   }
   for (const m of migrations) {

@@ -1,38 +1,63 @@
 import { existsSync, mkdtempSync, rmSync, symlinkSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, posix, relative, sep } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { track } from '../postgres/cleanup.js';
+import { discoverMigrations, MIGRATION_FILE_PATTERN, type MigrationFile } from '../migrate/discover.js';
 import { git } from './git.js';
 
-/** The base commit checked out beside the working tree, removed by `remove()`. */
+/** The base commit, checked out beside the working tree when something is to run from it. */
 export interface BaseTree extends AsyncDisposable {
   /** Root of the checkout (corresponds to the repository root). */
   dir: string;
   sha: string;
+  /** Whether the commit has been checked out (`ensure()`). */
+  readonly checkedOut: boolean;
+  /** Checks the commit out at `dir` (once; later calls wait for the first). */
+  ensure(): Promise<void>;
+  /**
+   * The migration files of folder `rel` (relative to the repository root) on the base commit, as
+   * `discoverMigrations` would find them in the checkout: listed from git with their blob ids, each
+   * checking the commit out when it is first run. [] when the folder does not exist on base.
+   */
+  migrations(rel: string): Promise<MigrationFile[]>;
   remove(): Promise<void>;
 }
 
 /**
- * Checks out `sha` in a temporary git worktree so base migrations run exactly as they were
- * committed. Migrations `require` packages: every `node_modules` folder between the repository
- * root and the project folder is linked into the checkout at the same place, so Node's module
- * resolution finds the project's own `sequelize` and helpers exactly as it does in the working tree.
+ * The base commit `sha` of the repository at `root`, checked out in a temporary git worktree (so base
+ * migrations run exactly as they were committed) only when it is first needed: a PR check whose base
+ * state comes whole from the cache reads names and blob ids from git and never checks out a file.
+ * Migrations `require` packages: every `node_modules` folder between the repository root and the
+ * project folder is linked into the checkout at the same place, so Node's module resolution finds the
+ * project's own `sequelize` and helpers exactly as it does in the working tree.
  */
-export async function checkoutBase(root: string, sha: string, projectDir: string): Promise<BaseTree> {
+export async function checkoutBase(
+  root: string,
+  sha: string,
+  projectDir: string,
+  options: { lazy?: boolean; log?: (line: string) => void } = {},
+): Promise<BaseTree> {
   const dir = mkdtempSync(join(tmpdir(), 'schemabot-base-'));
-  await git(root, ['worktree', 'add', '--detach', '--force', dir, sha]);
-  const rel = relative(root, projectDir);
-  const levels = rel ? rel.split(sep) : [];
-  for (let i = 0; i <= levels.length; i++) {
-    const sub = levels.slice(0, i).join(sep);
-    const real = join(root, sub, 'node_modules');
-    const link = join(dir, sub, 'node_modules');
-    if (existsSync(real) && !existsSync(link)) {
-      mkdirSync(dirname(link), { recursive: true });
-      symlinkSync(real, link, 'dir');
-    }
-  }
+  let checkout: Promise<void> | undefined;
+  let checkedOut = false;
+  const ensure = (): Promise<void> =>
+    (checkout ??= (async () => {
+      options.log?.(`Checking out the base commit ${sha.slice(0, 7)} to run base migrations from it`);
+      await git(root, ['worktree', 'add', '--detach', '--force', dir, sha]);
+      checkedOut = true;
+      const rel = relative(root, projectDir);
+      const levels = rel ? rel.split(sep) : [];
+      for (let i = 0; i <= levels.length; i++) {
+        const sub = levels.slice(0, i).join(sep);
+        const real = join(root, sub, 'node_modules');
+        const link = join(dir, sub, 'node_modules');
+        if (existsSync(real) && !existsSync(link)) {
+          mkdirSync(dirname(link), { recursive: true });
+          symlinkSync(real, link, 'dir');
+        }
+      }
+    })());
   let removed = false;
   // Ctrl-C or a cancelled workflow must not leave the checkout (or git's record of it) behind.
   const untrack = track({
@@ -40,16 +65,74 @@ export async function checkoutBase(root: string, sha: string, projectDir: string
     killNow: () => {
       if (removed) return;
       rmSync(dir, { recursive: true, force: true });
-      spawnSync('git', ['worktree', 'prune'], { cwd: root, stdio: 'ignore' });
+      if (checkout) spawnSync('git', ['worktree', 'prune'], { cwd: root, stdio: 'ignore' });
     },
   });
   const remove = async () => {
     if (removed) return;
     removed = true;
     untrack();
-    await git(root, ['worktree', 'remove', '--force', dir]).catch(() => undefined);
+    if (checkout) {
+      await checkout.catch(() => undefined);
+      await git(root, ['worktree', 'remove', '--force', dir]).catch(() => undefined);
+    }
     rmSync(dir, { recursive: true, force: true });
-    await git(root, ['worktree', 'prune']).catch(() => undefined);
+    if (checkout) await git(root, ['worktree', 'prune']).catch(() => undefined);
   };
-  return { dir, sha, remove, [Symbol.asyncDispose]: remove };
+  const migrations = async (rel: string): Promise<MigrationFile[]> => {
+    const listed = await listFolder(root, sha, rel);
+    // A symbolic link's blob is the path it points to, not the migration: read the checkout.
+    if (checkedOut || listed.some((e) => e.mode === '120000')) {
+      await ensure();
+      const folder = join(dir, rel);
+      return existsSync(folder) ? discoverMigrations(folder) : [];
+    }
+    return listed.map((e) => ({
+      name: e.name,
+      path: join(dir, rel, e.name),
+      blob: e.id,
+      materialize: ensure,
+    }));
+  };
+  const tree: BaseTree = {
+    dir,
+    sha,
+    get checkedOut() {
+      return checkedOut;
+    },
+    ensure,
+    migrations,
+    remove,
+    [Symbol.asyncDispose]: remove,
+  };
+  if (!options.lazy)
+    await ensure().catch(async (error: unknown) => {
+      await remove();
+      throw error;
+    });
+  return tree;
+}
+
+interface TreeEntry {
+  mode: string;
+  type: string;
+  id: string;
+  name: string;
+}
+
+/** The entries of folder `rel` on commit `sha` whose names are migration files, sorted as discovered. */
+async function listFolder(root: string, sha: string, rel: string): Promise<TreeEntry[]> {
+  const folder = rel.split(sep).join(posix.sep);
+  const out = await git(root, ['ls-tree', '-z', sha, '--', folder ? `${folder}/` : '.']);
+  const entries: TreeEntry[] = [];
+  for (const record of out.split('\0')) {
+    const tab = record.indexOf('\t');
+    if (tab < 0) continue;
+    const [mode, type, id] = record.slice(0, tab).split(' ');
+    const name = posix.basename(record.slice(tab + 1));
+    // Folders are not migrations (a submodule is listed as a commit: its checkout is a folder too).
+    if (type === 'tree' || type === 'commit' || !MIGRATION_FILE_PATTERN.test(name)) continue;
+    entries.push({ mode: mode!, type: type!, id: id!, name });
+  }
+  return entries.sort((a, b) => (a.name > b.name ? 1 : a.name < b.name ? -1 : 0));
 }

@@ -901,12 +901,12 @@ var require_pg_copy_streams = __commonJS({
 var SCHEMABOT_VERSION = true ? "0.1.0" : createRequire(import.meta.url)("../../package.json").version;
 
 // src/migrate/cache.ts
-import { createHash, randomBytes } from "node:crypto";
+import { createHash as createHash2, randomBytes } from "node:crypto";
 import {
-  existsSync as existsSync2,
+  existsSync as existsSync3,
   mkdirSync,
-  readdirSync as readdirSync2,
-  readFileSync,
+  readdirSync as readdirSync3,
+  readFileSync as readFileSync2,
   renameSync,
   statSync,
   unlinkSync,
@@ -914,7 +914,7 @@ import {
 } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
-import { dirname, isAbsolute, join as join2, relative } from "node:path";
+import { dirname as dirname2, isAbsolute, join as join3, relative } from "node:path";
 
 // src/postgres/dump.ts
 import { execFileSync, spawn } from "node:child_process";
@@ -1045,6 +1045,36 @@ function withTimeout(promise, ms3, what) {
   ]);
 }
 
+// src/migrate/discover.ts
+import { createHash } from "node:crypto";
+import { existsSync as existsSync2, readdirSync as readdirSync2, readFileSync } from "node:fs";
+import { dirname, join as join2 } from "node:path";
+function blobId(content) {
+  return createHash("sha1").update(`blob ${content.length}\0`).update(content).digest("hex");
+}
+function contentId(m) {
+  return m.blob ?? blobId(readFileSync(m.path));
+}
+var MIGRATION_FILE_PATTERN = /^(?!.*\.d\.ts$).*\.(cjs|js|cts|ts|mjs)$/;
+function discoverMigrations(dir) {
+  const names = readdirSync2(dir, { withFileTypes: true }).filter((entry) => !entry.isDirectory() && MIGRATION_FILE_PATTERN.test(entry.name)).map((entry) => entry.name);
+  names.sort((a, b) => a > b ? 1 : a < b ? -1 : 0);
+  return names.map((name) => ({ name, path: join2(dir, name) }));
+}
+function packageType(file) {
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    const pkg = join2(dir, "package.json");
+    if (existsSync2(pkg)) {
+      try {
+        return JSON.parse(readFileSync(pkg, "utf8")).type === "module" ? "module" : "commonjs";
+      } catch {
+        return "commonjs";
+      }
+    }
+    if (dirname(dir) === dir) return "commonjs";
+  }
+}
+
 // src/migrate/meta.ts
 function metaTableSql(meta) {
   return meta.schema ? `${quoteIdent(meta.schema)}.${quoteIdent(meta.table)}` : quoteIdent(meta.table);
@@ -1078,7 +1108,7 @@ var HEADER = "-- schemabot base state ";
 var ENTRY = /^base-([0-9a-f]{16})-(\d+)-([0-9a-f]{32})\.sql$/;
 function defaultCacheDir(env = process.env) {
   const xdg = env.XDG_CACHE_HOME;
-  return join2(xdg && isAbsolute(xdg) ? xdg : join2(homedir(), ".cache"), "schemabot");
+  return join3(xdg && isAbsolute(xdg) ? xdg : join3(homedir(), ".cache"), "schemabot");
 }
 async function restoreBase(target) {
   const started = performance.now();
@@ -1122,10 +1152,10 @@ async function replayBase(ws, migrations, replay2, log) {
   if (start?.cache.enabled && rest.length) await start.cache.save(ws);
   return null;
 }
-var sha256 = (data) => createHash("sha256").update(data).digest("hex");
+var sha256 = (data) => createHash2("sha256").update(data).digest("hex");
 function fileHash(path) {
-  if (!path || !existsSync2(path)) return null;
-  return sha256(readFileSync(path));
+  if (!path || !existsSync3(path)) return null;
+  return sha256(readFileSync2(path));
 }
 var USER_NS = `(SELECT oid FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema')
   AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp\\_%')`;
@@ -1162,7 +1192,7 @@ var BaseStateCache = class _BaseStateCache {
     );
     const facts = rows[0];
     const p = target.project;
-    const scriptDir = p.runner === "alembic" ? dirname(p.migrationsDir) : void 0;
+    const scriptDir = p.runner === "alembic" ? dirname2(p.migrationsDir) : void 0;
     const start = sha256(
       JSON.stringify({
         format: FORMAT,
@@ -1173,8 +1203,8 @@ var BaseStateCache = class _BaseStateCache {
         files: {
           config: fileHash(p.configFile),
           rc: fileHash(p.rcFile),
-          baseline: target.baseline ? fileHash(join2(p.cwd, p.settings.baseline)) : null,
-          env: scriptDir ? fileHash(join2(scriptDir, "env.py")) : null
+          baseline: target.baseline ? fileHash(join3(p.cwd, p.settings.baseline)) : null,
+          env: scriptDir ? fileHash(join3(scriptDir, "env.py")) : null
         },
         settings: { env: p.settings.env, loaders: p.settings.loaders, config: p.settings.config ?? null },
         environment: p.env,
@@ -1186,7 +1216,7 @@ var BaseStateCache = class _BaseStateCache {
     for (const m of target.migrations) {
       keys.push(sha256(`${keys[keys.length - 1]}
 ${m.name}
-${sha256(readFileSync(m.path))}`));
+${contentId(m)}`));
     }
     return new _BaseStateCache(target, keys, facts);
   }
@@ -1219,7 +1249,7 @@ ${sha256(readFileSync(m.path))}`));
     const found2 = /* @__PURE__ */ new Map();
     let names;
     try {
-      names = readdirSync2(this.dir);
+      names = readdirSync3(this.dir);
     } catch {
       return found2;
     }
@@ -1243,7 +1273,7 @@ ${sha256(readFileSync(m.path))}`));
       this.log(`Base-state cache: no state saved for these ${total} migrations or a prefix of them`);
       return { restored: 0, dirty: false };
     }
-    const file = join2(this.dir, entries.get(this.key(count)));
+    const file = join3(this.dir, entries.get(this.key(count)));
     let ran = false;
     try {
       const { manifest, sql } = this.read(file, count);
@@ -1270,7 +1300,7 @@ ${sha256(readFileSync(m.path))}`));
   }
   /** The entry's SQL, after checking its header, length and checksum. */
   read(file, count) {
-    const data = readFileSync(file);
+    const data = readFileSync2(file);
     const eol = data.indexOf(10);
     const first = eol < 0 ? "" : data.subarray(0, eol).toString("utf8");
     if (!first.startsWith(HEADER)) throw new Error("no header");
@@ -1399,10 +1429,10 @@ ${sha256(readFileSync(m.path))}`));
     };
     const header2 = Buffer.from(`${HEADER}${JSON.stringify(manifest)}
 `, "utf8");
-    const temp = join2(this.dir, `.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
+    const temp = join3(this.dir, `.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
     try {
       await writeFile(temp, Buffer.concat([header2, body]), { mode: 384, flag: "wx" });
-      renameSync(temp, join2(this.dir, this.fileName(count)));
+      renameSync(temp, join3(this.dir, this.fileName(count)));
     } catch (error) {
       unlinkQuietly(temp);
       throw error;
@@ -1412,8 +1442,8 @@ ${sha256(readFileSync(m.path))}`));
   evict() {
     const now = Date.now();
     const kept = [];
-    for (const name of readdirSync2(this.dir)) {
-      const path = join2(this.dir, name);
+    for (const name of readdirSync3(this.dir)) {
+      const path = join3(this.dir, name);
       let used;
       try {
         used = statSync(path).mtimeMs;
@@ -1433,7 +1463,7 @@ ${sha256(readFileSync(m.path))}`));
     for (const entry of kept) {
       const n = (perProject.get(entry.project) ?? 0) + 1;
       perProject.set(entry.project, n);
-      if (n > KEEP_PER_PROJECT || ++total > KEEP_TOTAL) unlinkQuietly(join2(this.dir, entry.name));
+      if (n > KEEP_PER_PROJECT || ++total > KEEP_TOTAL) unlinkQuietly(join3(this.dir, entry.name));
     }
   }
 };
@@ -1633,20 +1663,20 @@ var UrlPostgres = class _UrlPostgres {
 };
 
 // src/postgres/index.ts
-import { existsSync as existsSync4, readFileSync as readFileSync3 } from "node:fs";
+import { existsSync as existsSync5, readFileSync as readFileSync4 } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { dirname as dirname2, join as join4 } from "node:path";
+import { dirname as dirname3, join as join5 } from "node:path";
 
 // src/postgres/docker.ts
-import { existsSync as existsSync3, readFileSync as readFileSync2 } from "node:fs";
+import { existsSync as existsSync4, readFileSync as readFileSync3 } from "node:fs";
 import { connect } from "node:net";
 import { homedir as homedir2, userInfo } from "node:os";
-import { join as join3 } from "node:path";
+import { join as join4 } from "node:path";
 function testcontainersProperties() {
-  const file = join3(homedir2(), ".testcontainers.properties");
-  if (!existsSync3(file)) return {};
+  const file = join4(homedir2(), ".testcontainers.properties");
+  if (!existsSync4(file)) return {};
   const props = {};
-  for (const line2 of readFileSync2(file, "utf8").split("\n")) {
+  for (const line2 of readFileSync3(file, "utf8").split("\n")) {
     const m = /^\s*([\w.]+)\s*[=:]\s*(.*?)\s*$/.exec(line2);
     if (m) props[m[1]] = m[2];
   }
@@ -1660,10 +1690,10 @@ function dockerEndpoints(env = process.env) {
   else if (props["docker.host"])
     out.push({ uri: props["docker.host"], from: "~/.testcontainers.properties docker.host" });
   const sockets = ["/var/run/docker.sock"];
-  if (env.XDG_RUNTIME_DIR) sockets.push(join3(env.XDG_RUNTIME_DIR, "docker.sock"));
-  sockets.push(join3(homedir2(), ".docker", "run", "docker.sock"));
-  sockets.push(join3(homedir2(), ".docker", "desktop", "docker.sock"));
-  sockets.push(join3("/run", "user", String(userInfo().uid), "docker.sock"));
+  if (env.XDG_RUNTIME_DIR) sockets.push(join4(env.XDG_RUNTIME_DIR, "docker.sock"));
+  sockets.push(join4(homedir2(), ".docker", "run", "docker.sock"));
+  sockets.push(join4(homedir2(), ".docker", "desktop", "docker.sock"));
+  sockets.push(join4("/run", "user", String(userInfo().uid), "docker.sock"));
   for (const s of sockets) out.push({ uri: `unix://${s}`, from: "default socket" });
   return out;
 }
@@ -1697,7 +1727,7 @@ async function probeOne(endpoint, timeoutMs) {
   const uri = endpoint.uri;
   if (uri.startsWith("unix://")) {
     const path = uri.slice("unix://".length);
-    if (!existsSync3(path)) return `${path} does not exist`;
+    if (!existsSync4(path)) return `${path} does not exist`;
     return pingUnix(path, timeoutMs);
   }
   if (uri.startsWith("tcp://") || uri.startsWith("http://") || uri.startsWith("https://")) {
@@ -1728,12 +1758,12 @@ async function probeDocker(options = {}) {
 
 // src/postgres/index.ts
 function ownPackageRoot() {
-  let dir = dirname2(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++, dir = dirname2(dir)) {
-    const pkg = join4(dir, "package.json");
-    if (existsSync4(pkg) && /"name":\s*"schemabot"/.test(readFileSync3(pkg, "utf8"))) return dir;
+  let dir = dirname3(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++, dir = dirname3(dir)) {
+    const pkg = join5(dir, "package.json");
+    if (existsSync5(pkg) && /"name":\s*"schemabot"/.test(readFileSync4(pkg, "utf8"))) return dir;
   }
-  return dirname2(fileURLToPath(import.meta.url));
+  return dirname3(fileURLToPath(import.meta.url));
 }
 var SUPPORTED_MAJORS = { min: 14, max: 18 };
 function checkVersion(version, frontEnd) {
@@ -1825,10 +1855,10 @@ import { relative as relative11 } from "node:path";
 // src/assess/config.ts
 var import_yaml = __toESM(require_dist(), 1);
 import { readFile } from "node:fs/promises";
-import { join as join5 } from "node:path";
+import { join as join6 } from "node:path";
 
 // src/assess/hazards.ts
-import { readFileSync as readFileSync4 } from "node:fs";
+import { readFileSync as readFileSync5 } from "node:fs";
 
 // src/assess/sql.ts
 import { setFlagsFromString } from "node:v8";
@@ -3052,8 +3082,10 @@ function hazardFindings(input, config = { failOn: "error", rules: {} }) {
 async function migrationHazards(plan, migrations, postgresMajor, config) {
   const sources = /* @__PURE__ */ new Map();
   for (const m of plan.migrations) {
-    const path = m.head?.path ?? m.base?.path;
-    if (path) sources.set(m.file, readFileSync4(path, "utf8"));
+    const file = m.head ?? m.base;
+    if (!file) continue;
+    await file.materialize?.();
+    sources.set(m.file, readFileSync5(file.path, "utf8"));
   }
   if (!plan.base) return { hazards: [], sources };
   const judged = migrations.filter((m) => m.up?.ok && m.up.statements.length);
@@ -3118,7 +3150,7 @@ async function loadConfig(projectDir, knownRules) {
   for (const name of CONFIG_FILES) {
     let text;
     try {
-      text = await readFile(join5(projectDir, name), "utf8");
+      text = await readFile(join6(projectDir, name), "utf8");
     } catch (e) {
       if (e.code === "ENOENT") continue;
       throw new ConfigError(`${name}: cannot be read: ${e.message}`, name);
@@ -3597,15 +3629,15 @@ function assess(input) {
 import { relative as relative7 } from "node:path";
 
 // src/migrate/alembic/files.ts
-import { dirname as dirname5, join as join10, relative as relative3 } from "node:path";
+import { dirname as dirname6, join as join11, relative as relative3 } from "node:path";
 
 // src/migrate/project.ts
-import { existsSync as existsSync9, statSync as statSync3 } from "node:fs";
+import { existsSync as existsSync10, statSync as statSync3 } from "node:fs";
 import { resolve as resolve2 } from "node:path";
 
 // src/migrate/alembic/index.ts
-import { existsSync as existsSync5 } from "node:fs";
-import { dirname as dirname3, join as join6 } from "node:path";
+import { existsSync as existsSync6 } from "node:fs";
+import { dirname as dirname4, join as join7 } from "node:path";
 import { fileURLToPath as fileURLToPath2 } from "node:url";
 
 // src/migrate/worker-process.ts
@@ -3785,18 +3817,18 @@ var WorkerProcess = class {
 function resolveRunner(cwd, choice = "auto") {
   if (choice !== "auto") return choice;
   const ini = process.env.ALEMBIC_CONFIG ?? "alembic.ini";
-  return existsSync5(join6(cwd, ini)) ? "alembic" : "sequelize";
+  return existsSync6(join7(cwd, ini)) ? "alembic" : "sequelize";
 }
 var DEFAULT_PYTHON = "python3";
 var BUNDLED_WORKER_NAME = "alembic-worker.py";
 function alembicWorkerPath() {
-  const here = dirname3(fileURLToPath2(import.meta.url));
+  const here = dirname4(fileURLToPath2(import.meta.url));
   const candidates = [
-    join6(here, "worker.py"),
-    join6(here, BUNDLED_WORKER_NAME),
-    join6(here, "..", BUNDLED_WORKER_NAME)
+    join7(here, "worker.py"),
+    join7(here, BUNDLED_WORKER_NAME),
+    join7(here, "..", BUNDLED_WORKER_NAME)
   ];
-  const found2 = candidates.find((path) => existsSync5(path));
+  const found2 = candidates.find((path) => existsSync6(path));
   if (!found2) {
     throw new Error(
       `The Alembic worker (${BUNDLED_WORKER_NAME}) is missing beside Schemabot's code in ${here}; reinstall Schemabot or rebuild it (npm run build).`
@@ -3890,8 +3922,8 @@ function safeDecode(text) {
 }
 
 // src/migrate/models.ts
-import { existsSync as existsSync6, readdirSync as readdirSync3, statSync as statSync2 } from "node:fs";
-import { join as join7, relative as relative2, resolve } from "node:path";
+import { existsSync as existsSync7, readdirSync as readdirSync4, statSync as statSync2 } from "node:fs";
+import { join as join8, relative as relative2, resolve } from "node:path";
 var ModelsError = class extends EnvironmentError {
   file;
   constructor(message, options = {}) {
@@ -3905,7 +3937,7 @@ var MODEL_FILE = /^[^.].*\.(c?js|mjs|c?ts)$/;
 function findModels(project, explicit) {
   if (explicit) {
     const path = resolve(project.cwd, explicit);
-    if (!existsSync6(path)) {
+    if (!existsSync7(path)) {
       throw new ModelsError(
         `Models not found: ${relative2(project.cwd, path) || path} does not exist. Point the models setting at a module exporting your Sequelize instance (for example models/index.js) or at your models folder.`,
         { file: path }
@@ -3914,15 +3946,15 @@ function findModels(project, explicit) {
     return statSync2(path).isDirectory() ? entryInFolder(path) : { kind: "module", path };
   }
   const dir = project.modelsDir;
-  if (!dir || !existsSync6(dir) || !statSync2(dir).isDirectory()) return null;
+  if (!dir || !existsSync7(dir) || !statSync2(dir).isDirectory()) return null;
   return entryInFolder(dir);
 }
 function entryInFolder(dir) {
   for (const ext of MODULE_EXTENSIONS) {
-    const index = join7(dir, `index${ext}`);
-    if (existsSync6(index)) return { kind: "module", path: index };
+    const index = join8(dir, `index${ext}`);
+    if (existsSync7(index)) return { kind: "module", path: index };
   }
-  const files = readdirSync3(dir).filter(
+  const files = readdirSync4(dir).filter(
     (f) => MODEL_FILE.test(f) && !/\.d\.c?ts$/.test(f) && !/^index\.[cm]?[jt]s$/.test(f)
   );
   return files.length ? { kind: "folder", path: dir } : null;
@@ -3939,8 +3971,8 @@ async function syncModels(ws, entry, needs) {
 
 // src/migrate/settings.ts
 var import_yaml2 = __toESM(require_dist(), 1);
-import { existsSync as existsSync7, readFileSync as readFileSync5 } from "node:fs";
-import { join as join8 } from "node:path";
+import { existsSync as existsSync8, readFileSync as readFileSync6 } from "node:fs";
+import { join as join9 } from "node:path";
 var FILES = [".schemabot.yml", ".schemabot.yaml"];
 var PLACEHOLDERS = ["url", "host", "port", "user", "password", "database"];
 function loaderSpec(value) {
@@ -3952,9 +3984,9 @@ function loaderSpec(value) {
 }
 function readRunnerSettings(cwd) {
   const settings = { env: {}, loaders: [] };
-  const name = FILES.find((f) => existsSync7(join8(cwd, f)));
+  const name = FILES.find((f) => existsSync8(join9(cwd, f)));
   if (!name) return settings;
-  const doc = (0, import_yaml2.parseDocument)(readFileSync5(join8(cwd, name), "utf8"));
+  const doc = (0, import_yaml2.parseDocument)(readFileSync6(join9(cwd, name), "utf8"));
   if (doc.errors.length || !(0, import_yaml2.isMap)(doc.contents)) return settings;
   const bad = (key, what) => {
     throw new EnvironmentError(`${name}: "${key}" ${what}`, { setting: `${name} "${key}"` });
@@ -3996,7 +4028,7 @@ function readRunnerSettings(cwd) {
         bad("baseline", "must name a SQL file (pg_dump output), relative to the project.");
       }
       const file = String(value.value);
-      if (!existsSync7(join8(cwd, file))) {
+      if (!existsSync8(join9(cwd, file))) {
         bad("baseline", `names ${file}, which does not exist. Fix the path (relative to ${name}'s folder).`);
       }
       settings.baseline = file;
@@ -4011,24 +4043,24 @@ function readRunnerSettings(cwd) {
 }
 
 // src/migrate/worker-command.ts
-import { existsSync as existsSync8 } from "node:fs";
+import { existsSync as existsSync9 } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname as dirname4, join as join9 } from "node:path";
+import { dirname as dirname5, join as join10 } from "node:path";
 import { fileURLToPath as fileURLToPath3, pathToFileURL } from "node:url";
 function workerEntry() {
-  const here = dirname4(fileURLToPath3(import.meta.url));
-  for (const candidate of [join9(here, "worker.js"), join9(here, "..", "worker.js")]) {
-    if (existsSync8(candidate)) return { script: candidate, fromSource: false };
+  const here = dirname5(fileURLToPath3(import.meta.url));
+  for (const candidate of [join10(here, "worker.js"), join10(here, "..", "worker.js")]) {
+    if (existsSync9(candidate)) return { script: candidate, fromSource: false };
   }
   const built = process.env.SCHEMABOT_SOURCE_WORKER;
-  if (built && existsSync8(built)) return { script: built, fromSource: false };
-  const source = join9(here, "worker", "main.ts");
-  if (existsSync8(source)) return { script: source, fromSource: true };
+  if (built && existsSync9(built)) return { script: built, fromSource: false };
+  const source = join10(here, "worker", "main.ts");
+  if (existsSync9(source)) return { script: source, fromSource: true };
   throw new Error(`The migration worker is missing beside ${here}: reinstall Schemabot or rebuild dist/.`);
 }
 function projectTsx(cwd) {
   try {
-    return pathToFileURL(createRequire(join9(cwd, "package.json")).resolve("tsx")).href;
+    return pathToFileURL(createRequire(join10(cwd, "package.json")).resolve("tsx")).href;
   } catch {
     return void 0;
   }
@@ -4115,7 +4147,7 @@ async function loadInWorker(worker, project) {
 }
 async function loadProject(options) {
   const cwd = resolve2(options.cwd);
-  if (!existsSync9(cwd) || !statSync3(cwd).isDirectory()) {
+  if (!existsSync10(cwd) || !statSync3(cwd).isDirectory()) {
     throw new ProjectError(`Project folder ${cwd} does not exist. Check --cwd.`, { setting: "--cwd" });
   }
   const settings = readRunnerSettings(cwd);
@@ -4178,7 +4210,7 @@ async function revisionFiles(project) {
   return revisions.map((r) => ({ name: r.id, path: r.path }));
 }
 function alembicModelsSource(project) {
-  return relative3(project.cwd, join10(dirname5(project.migrationsDir), "env.py"));
+  return relative3(project.cwd, join11(dirname6(project.migrationsDir), "env.py"));
 }
 
 // src/diff/names.ts
@@ -4906,7 +4938,7 @@ function compareChanges(a, b) {
 import { relative as relative6 } from "node:path";
 
 // src/inspect/fingerprint.ts
-import { createHash as createHash2 } from "node:crypto";
+import { createHash as createHash3 } from "node:crypto";
 var WATCH_SCHEMA = "schemabot_watch";
 var USER_NS2 = `(SELECT oid FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema', '${WATCH_SCHEMA}')
   AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp\\_%')`;
@@ -5105,7 +5137,7 @@ var SchemaWatch = class _SchemaWatch {
     this.excludeTable = excludeTable;
     this.incremental = incremental;
     this.stepText = stepQuery(excludeTable);
-    this.stepName = `schemabot-watch-${createHash2("md5").update(this.stepText).digest("hex").slice(0, 12)}`;
+    this.stepName = `schemabot-watch-${createHash3("md5").update(this.stepText).digest("hex").slice(0, 12)}`;
   }
   connect;
   excludeTable;
@@ -5241,7 +5273,7 @@ var SchemaWatch = class _SchemaWatch {
   }
   put(row) {
     const key = `${row.kind}:${row.grp}`;
-    const digest = createHash2("md5").update(`${row.kind}\0${row.name}\0${row.hash}`).digest();
+    const digest = createHash3("md5").update(`${row.kind}\0${row.name}\0${row.hash}`).digest();
     this.drop(key);
     const members = [...row.members, ...row.kind === "g" ? [] : [`${catalogOf(row.kind)}:${row.grp}`]];
     this.groups.set(key, { digest, members });
@@ -5927,7 +5959,7 @@ async function assignableTypeChanges(client, pairs) {
 }
 
 // src/migrate/workspace.ts
-import { join as join11 } from "node:path";
+import { join as join12 } from "node:path";
 
 // src/migrate/baseline.ts
 import { createReadStream } from "node:fs";
@@ -6126,6 +6158,7 @@ var MigrationRunner = class _MigrationRunner {
    */
   async step(m, direction, pinned) {
     if (this.closed) throw new Error("The migration runner is closed.");
+    await m.materialize?.();
     const started = performance.now();
     let timer;
     let settled = false;
@@ -6276,7 +6309,7 @@ var Workspace = class _Workspace {
     const database = await server.createDatabase();
     const url = server.url(database);
     const baseline = project.settings.baseline && options.baseline !== false;
-    const applyTheBaseline = () => applyBaseline(url, join11(project.cwd, project.settings.baseline), project.cwd);
+    const applyTheBaseline = () => applyBaseline(url, join12(project.cwd, project.settings.baseline), project.cwd);
     const dir = project.settings.cache === false ? void 0 : options.cacheDir;
     try {
       let start;
@@ -6355,7 +6388,7 @@ var Workspace = class _Workspace {
     if (options.baseline && this.hasBaseline) {
       await applyBaseline(
         this.url,
-        join11(this.project.cwd, this.project.settings.baseline),
+        join12(this.project.cwd, this.project.settings.baseline),
         this.project.cwd
       );
     }
@@ -7370,34 +7403,12 @@ async function roundTrip(ws, plan, reports, replayFailures, baseReplay, log) {
 }
 
 // src/plan/index.ts
-import { existsSync as existsSync12, readFileSync as readFileSync7 } from "node:fs";
+import { readFileSync as readFileSync7 } from "node:fs";
 import { basename, join as join14, relative as relative9 } from "node:path";
-
-// src/migrate/discover.ts
-import { existsSync as existsSync10, readdirSync as readdirSync4, readFileSync as readFileSync6 } from "node:fs";
-import { dirname as dirname6, join as join12 } from "node:path";
-var MIGRATION_FILE_PATTERN = /^(?!.*\.d\.ts$).*\.(cjs|js|cts|ts|mjs)$/;
-function discoverMigrations(dir) {
-  const names = readdirSync4(dir, { withFileTypes: true }).filter((entry) => !entry.isDirectory() && MIGRATION_FILE_PATTERN.test(entry.name)).map((entry) => entry.name);
-  names.sort((a, b) => a > b ? 1 : a < b ? -1 : 0);
-  return names.map((name) => ({ name, path: join12(dir, name) }));
-}
-function packageType(file) {
-  for (let dir = dirname6(file); ; dir = dirname6(dir)) {
-    const pkg = join12(dir, "package.json");
-    if (existsSync10(pkg)) {
-      try {
-        return JSON.parse(readFileSync6(pkg, "utf8")).type === "module" ? "module" : "commonjs";
-      } catch {
-        return "commonjs";
-      }
-    }
-    if (dirname6(dir) === dir) return "commonjs";
-  }
-}
 
 // src/plan/git.ts
 import { execFile } from "node:child_process";
+import { posix, sep as sep2 } from "node:path";
 import { promisify } from "node:util";
 var exec = promisify(execFile);
 var GitError = class extends EnvironmentError {
@@ -7442,52 +7453,122 @@ async function headCommit(root) {
     return null;
   }
 }
+async function changedSince(root, sha, rel2) {
+  const folder = rel2.split(sep2).join(posix.sep);
+  const out = await git(root, [
+    "diff",
+    "--no-renames",
+    "--name-only",
+    "-z",
+    sha,
+    "--",
+    folder ? `${folder}/` : "."
+  ]);
+  return new Set(
+    out.split("\0").filter(Boolean).map((p) => posix.basename(p))
+  );
+}
+async function hashFiles(root, paths) {
+  if (!paths.length) return [];
+  const out = await git(root, ["hash-object", "--", ...paths]);
+  return out.split("\n").filter(Boolean);
+}
 
 // src/plan/worktree.ts
 import { existsSync as existsSync11, mkdtempSync, rmSync, symlinkSync, mkdirSync as mkdirSync2 } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname as dirname7, join as join13, relative as relative8, sep as sep2 } from "node:path";
+import { dirname as dirname7, join as join13, posix as posix2, relative as relative8, sep as sep3 } from "node:path";
 import { spawnSync } from "node:child_process";
-async function checkoutBase(root, sha, projectDir) {
+async function checkoutBase(root, sha, projectDir, options = {}) {
   const dir = mkdtempSync(join13(tmpdir(), "schemabot-base-"));
-  await git(root, ["worktree", "add", "--detach", "--force", dir, sha]);
-  const rel2 = relative8(root, projectDir);
-  const levels = rel2 ? rel2.split(sep2) : [];
-  for (let i = 0; i <= levels.length; i++) {
-    const sub = levels.slice(0, i).join(sep2);
-    const real2 = join13(root, sub, "node_modules");
-    const link = join13(dir, sub, "node_modules");
-    if (existsSync11(real2) && !existsSync11(link)) {
-      mkdirSync2(dirname7(link), { recursive: true });
-      symlinkSync(real2, link, "dir");
+  let checkout;
+  let checkedOut = false;
+  const ensure = () => checkout ??= (async () => {
+    options.log?.(`Checking out the base commit ${sha.slice(0, 7)} to run base migrations from it`);
+    await git(root, ["worktree", "add", "--detach", "--force", dir, sha]);
+    checkedOut = true;
+    const rel2 = relative8(root, projectDir);
+    const levels = rel2 ? rel2.split(sep3) : [];
+    for (let i = 0; i <= levels.length; i++) {
+      const sub = levels.slice(0, i).join(sep3);
+      const real2 = join13(root, sub, "node_modules");
+      const link = join13(dir, sub, "node_modules");
+      if (existsSync11(real2) && !existsSync11(link)) {
+        mkdirSync2(dirname7(link), { recursive: true });
+        symlinkSync(real2, link, "dir");
+      }
     }
-  }
+  })();
   let removed = false;
   const untrack = track({
     stop: () => remove(),
     killNow: () => {
       if (removed) return;
       rmSync(dir, { recursive: true, force: true });
-      spawnSync("git", ["worktree", "prune"], { cwd: root, stdio: "ignore" });
+      if (checkout) spawnSync("git", ["worktree", "prune"], { cwd: root, stdio: "ignore" });
     }
   });
   const remove = async () => {
     if (removed) return;
     removed = true;
     untrack();
-    await git(root, ["worktree", "remove", "--force", dir]).catch(() => void 0);
+    if (checkout) {
+      await checkout.catch(() => void 0);
+      await git(root, ["worktree", "remove", "--force", dir]).catch(() => void 0);
+    }
     rmSync(dir, { recursive: true, force: true });
-    await git(root, ["worktree", "prune"]).catch(() => void 0);
+    if (checkout) await git(root, ["worktree", "prune"]).catch(() => void 0);
   };
-  return { dir, sha, remove, [Symbol.asyncDispose]: remove };
+  const migrations = async (rel2) => {
+    const listed = await listFolder(root, sha, rel2);
+    if (checkedOut || listed.some((e) => e.mode === "120000")) {
+      await ensure();
+      const folder = join13(dir, rel2);
+      return existsSync11(folder) ? discoverMigrations(folder) : [];
+    }
+    return listed.map((e) => ({
+      name: e.name,
+      path: join13(dir, rel2, e.name),
+      blob: e.id,
+      materialize: ensure
+    }));
+  };
+  const tree = {
+    dir,
+    sha,
+    get checkedOut() {
+      return checkedOut;
+    },
+    ensure,
+    migrations,
+    remove,
+    [Symbol.asyncDispose]: remove
+  };
+  if (!options.lazy)
+    await ensure().catch(async (error) => {
+      await remove();
+      throw error;
+    });
+  return tree;
+}
+async function listFolder(root, sha, rel2) {
+  const folder = rel2.split(sep3).join(posix2.sep);
+  const out = await git(root, ["ls-tree", "-z", sha, "--", folder ? `${folder}/` : "."]);
+  const entries = [];
+  for (const record of out.split("\0")) {
+    const tab = record.indexOf("	");
+    if (tab < 0) continue;
+    const [mode, type, id2] = record.slice(0, tab).split(" ");
+    const name = posix2.basename(record.slice(tab + 1));
+    if (type === "tree" || type === "commit" || !MIGRATION_FILE_PATTERN.test(name)) continue;
+    entries.push({ mode, type, id: id2, name });
+  }
+  return entries.sort((a, b) => a.name > b.name ? 1 : a.name < b.name ? -1 : 0);
 }
 
 // src/plan/index.ts
 function stem(name) {
   return name.replace(/\.d\.ts$/, "").replace(/\.[^.]+$/, "");
-}
-function contents2(path) {
-  return readFileSync7(path);
 }
 async function planMigrations(options) {
   const headFiles = discoverMigrations(options.migrationsDir);
@@ -7517,21 +7598,20 @@ async function planMigrations(options) {
   const root = await repoRoot(options.cwd);
   const sha = await resolveCommit(root, options.baseRef);
   const head = await headCommit(root);
-  const tree = await checkoutBase(root, sha, options.cwd);
+  const tree = await checkoutBase(root, sha, options.cwd, { lazy: true, log: options.log });
   try {
     const rel2 = relative9(root, options.migrationsDir);
-    const baseDir = join14(tree.dir, rel2);
-    const baseFiles = existsSync12(baseDir) ? discoverMigrations(baseDir) : [];
+    const baseFiles = await tree.migrations(rel2);
     const baseByName = new Map(baseFiles.map((m) => [m.name, m]));
     const headByName = new Map(headFiles.map((m) => [m.name, m]));
     const names = [.../* @__PURE__ */ new Set([...baseByName.keys(), ...headByName.keys()])].sort();
+    const same = await contentComparer(root, sha, rel2, baseFiles, headFiles);
     const migrations = names.map((name) => {
       const b = baseByName.get(name);
       const h = headByName.get(name);
       const file = join14(rel2, name);
       if (b && h) {
-        const same = contents2(b.path).equals(contents2(h.path));
-        return { name, change: same ? "unchanged" : "modified", file, head: h, base: b };
+        return { name, change: same(b, h) ? "unchanged" : "modified", file, head: h, base: b };
       }
       return b ? { name, change: "deleted", file, base: b } : { name, change: "added", file, head: h };
     });
@@ -7540,7 +7620,7 @@ async function planMigrations(options) {
       head: { sha: head },
       baseMigrations: baseFiles,
       migrations,
-      findings: fileFindings(migrations),
+      findings: fileFindings(migrations, same),
       baseTree: tree
     };
   } catch (err) {
@@ -7571,15 +7651,30 @@ function duplicateStems(migrations) {
   }
   return findings;
 }
-function fileFindings(migrations) {
+async function contentComparer(root, sha, rel2, baseFiles, headFiles) {
+  if (!baseFiles.every((b) => b.blob)) {
+    return (b, h) => readFileSync7(b.path).equals(readFileSync7(h.path));
+  }
+  const onBase = new Set(baseFiles.map((b) => b.name));
+  const changed = await changedSince(root, sha, rel2);
+  const onHead = new Set(headFiles.map((h) => h.name));
+  const deleted = baseFiles.some((b) => !onHead.has(b.name));
+  const hashed = headFiles.filter((h) => onBase.has(h.name) ? changed.has(h.name) : deleted);
+  const ids = new Map(
+    (await hashFiles(
+      root,
+      hashed.map((h) => h.path)
+    )).map((id2, i) => [hashed[i].name, id2])
+  );
+  return (b, h) => ids.has(h.name) ? ids.get(h.name) === b.blob : !changed.has(h.name);
+}
+function fileFindings(migrations, same) {
   const findings = duplicateStems(migrations);
   const added = migrations.filter((m) => m.change === "added");
   const deleted = migrations.filter((m) => m.change === "deleted");
   const renamedFrom = /* @__PURE__ */ new Map();
   for (const d of deleted) {
-    const twin = added.find(
-      (a) => !renamedFrom.has(a.name) && contents2(a.head.path).equals(contents2(d.base.path))
-    );
+    const twin = added.find((a) => !renamedFrom.has(a.name) && same(d.base, a.head));
     if (twin) renamedFrom.set(twin.name, d);
   }
   for (const m of migrations) {
@@ -7670,9 +7765,9 @@ async function planRevisions(options) {
     try {
       const listed = await options.listRevisions(join15(tree.dir, relative10(root, options.cwd)));
       const graph = graphOf(listed, tree.dir);
-      const contents3 = new Map(graph.revisions.map((r) => [r.id, readFileSync8(join15(tree.dir, r.file))]));
+      const contents2 = new Map(graph.revisions.map((r) => [r.id, readFileSync8(join15(tree.dir, r.file))]));
       base = { ref: options.baseRef, sha, graph };
-      return { root, ...assemble2(base, head, headGraph, root, contents3), baseTree: tree };
+      return { root, ...assemble2(base, head, headGraph, root, contents2), baseTree: tree };
     } catch (err) {
       await tree.remove();
       throw err;
@@ -7855,7 +7950,8 @@ async function runCheck(options) {
     ) : await planMigrations({
       cwd: project.cwd,
       migrationsDir: project.migrationsDir,
-      baseRef: options.base
+      baseRef: options.base,
+      log
     });
   } catch (error) {
     await starting.then((server) => server.stop()).catch(() => void 0);
@@ -8703,7 +8799,7 @@ function renderNoMigrationChanges(report, options) {
 }
 
 // src/migrate/production/database.ts
-import { existsSync as existsSync13, mkdtempSync as mkdtempSync2, writeFileSync } from "node:fs";
+import { existsSync as existsSync12, mkdtempSync as mkdtempSync2, writeFileSync } from "node:fs";
 import { join as join16 } from "node:path";
 function checkDatabaseUrl(url) {
   if (!url) {
@@ -8716,7 +8812,7 @@ function checkDatabaseUrl(url) {
 }
 function withCaFile(url, caFile) {
   if (!caFile) return url;
-  if (!existsSync13(caFile)) {
+  if (!existsSync12(caFile)) {
     throw new UsageError(
       `--database-ca ${caFile} does not exist: give the PEM file of the CA that signed the server's certificate.`
     );
@@ -9081,7 +9177,7 @@ async function runPinnedStep(runner, m, direction, options = {}) {
 }
 
 // src/migrate/production/lock.ts
-import { createHash as createHash3 } from "node:crypto";
+import { createHash as createHash4 } from "node:crypto";
 var LockBusyError = class extends Error {
   constructor(message) {
     super(message);
@@ -9095,7 +9191,7 @@ var LockLostError = class extends Error {
   }
 };
 function lockKey(project) {
-  const digest = createHash3("sha256").update(`schemabot:migrations:${metaTableSql(project.meta)}`).digest();
+  const digest = createHash4("sha256").update(`schemabot:migrations:${metaTableSql(project.meta)}`).digest();
   return digest.readBigInt64BE(0);
 }
 var POLL_MS = 250;
@@ -10835,6 +10931,8 @@ export {
   takeSnapshot,
   assignableTypeChanges,
   SCHEMABOT_VERSION,
+  discoverMigrations,
+  packageType,
   defaultCacheDir,
   Workspace,
   compareModels,
@@ -10844,8 +10942,6 @@ export {
   upFailedFinding,
   alembicDriftChanges,
   alembicModelsSection,
-  discoverMigrations,
-  packageType,
   parsePostgresUrl,
   SUPPORTED_MAJORS,
   startThrowaway,
