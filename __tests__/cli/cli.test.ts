@@ -268,7 +268,18 @@ test('SIGTERM during a check (a cancelled workflow) leaves no base checkout behi
   const { spawn } = await import('node:child_process');
   const child = spawn(
     process.execPath,
-    [join(bundle, 'dist', 'cli.js'), 'check', '--cwd', repo.dir, '--base', base, '--postgres', 'local'],
+    // Without the cache the base migrations are replayed, from a checkout of the base commit.
+    [
+      join(bundle, 'dist', 'cli.js'),
+      'check',
+      '--cwd',
+      repo.dir,
+      '--base',
+      base,
+      '--postgres',
+      'local',
+      '--no-cache',
+    ],
     { cwd: bundle, env: { ...process.env, NODE_ENV: '' } },
   );
   let stderr = '';
