@@ -3621,6 +3621,11 @@ function lockWaitOption() {
     60
   );
 }
+function readOptions(cmd) {
+  return cmd.addOption(secondsOption("--lock-timeout <seconds>", "lock_timeout of each read of the database", 5)).option("--retries <n>", "retries of a read whose lock was not granted in time", count, 1).addOption(
+    secondsOption("--retry-delay <seconds>", "wait before the first retry (doubles each time)", 1)
+  );
+}
 function safetyOptions(cmd) {
   return cmd.addOption(lockWaitOption()).addOption(
     secondsOption("--lock-timeout <seconds>", "lock_timeout of each migration statement (0: none)", 5)
@@ -3690,20 +3695,32 @@ function registerProductionCommands(program2, io) {
     allowDataLoss: flags.allowDataLoss,
     drift: flags.drift
   });
-  rehearsalOptions(
-    common(
-      program2.command("status").description(
-        "Show applied, pending, missing and out-of-order migrations of a database (read-only); --drift also compares its schema with the applied migrations replayed on a throwaway PostgreSQL."
-      )
-    ).option("--drift", "look for schema changes made outside the migrations"),
-    "the drift replay"
-  ).action(async (flags) => {
-    checkRehearsalFlags(flags);
-    finish(
-      await runStatus({ ...base(flags), ...rehearsal(flags), ...cancellable(), drift: flags.drift }),
-      flags.json
-    );
-  });
+  readOptions(
+    rehearsalOptions(
+      common(
+        program2.command("status").description(
+          "Show applied, pending, missing and out-of-order migrations of a database (read-only); --drift also compares its schema with the applied migrations replayed on a throwaway PostgreSQL."
+        )
+      ).option("--drift", "look for schema changes made outside the migrations"),
+      "the drift replay"
+    )
+  ).action(
+    async (flags) => {
+      checkRehearsalFlags(flags);
+      finish(
+        await runStatus({
+          ...base(flags),
+          ...rehearsal(flags),
+          ...cancellable(),
+          drift: flags.drift,
+          lockTimeoutMs: flags.lockTimeout,
+          retries: flags.retries,
+          retryDelayMs: flags.retryDelay
+        }),
+        flags.json
+      );
+    }
+  );
   safetyOptions(
     rehearsalOptions(
       common(

@@ -279,10 +279,13 @@ describe('3: bounded waits, with the blocker named', () => {
       expect(upgrade.report!.error).toContain('application "report-job", idle in transaction');
       expect(upgradeMs).toBeLessThan(20_000);
       const statusStarted = Date.now();
-      const status = await run('status', db.url, repo.dir);
+      // status's reads have their own bounds, and the flags its message names are its own.
+      const status = await run('status', db.url, repo.dir, '--lock-timeout', '3', '--retries', '0');
       const statusMs = Date.now() - statusStarted;
       expect(status.code).toBe(1);
       expect(status.report!.error).toContain(`pid ${holderPid}`);
+      expect(status.report!.error).toContain('waited longer than lock_timeout (3 s), 1 attempt(s)');
+      expect(status.report!.error).toContain('raise --lock-timeout / --retries');
       // Never silent: progress lines while it waits, naming the blocker.
       expect(status.stderr).toMatch(
         new RegExp(

@@ -126,6 +126,19 @@ function lockWaitOption(): Option {
   );
 }
 
+/**
+ * The bounds of `status`'s reads: how long each waits for a lock, and how often it tries again (the
+ * flags its messages name when a read gives up).
+ */
+function readOptions(cmd: Command): Command {
+  return cmd
+    .addOption(secondsOption('--lock-timeout <seconds>', 'lock_timeout of each read of the database', 5))
+    .option('--retries <n>', 'retries of a read whose lock was not granted in time', count, 1)
+    .addOption(
+      secondsOption('--retry-delay <seconds>', 'wait before the first retry (doubles each time)', 1),
+    );
+}
+
 function safetyOptions(cmd: Command): Command {
   return cmd
     .addOption(lockWaitOption())
@@ -215,22 +228,38 @@ export function registerProductionCommands(program: Command, io: { exit(code: nu
     drift: flags.drift,
   });
 
-  rehearsalOptions(
-    common(
-      program
-        .command('status')
-        .description(
-          'Show applied, pending, missing and out-of-order migrations of a database (read-only); --drift also compares its schema with the applied migrations replayed on a throwaway PostgreSQL.',
-        ),
-    ).option('--drift', 'look for schema changes made outside the migrations'),
-    'the drift replay',
-  ).action(async (flags: CommonFlags & RehearsalFlags & { drift?: boolean }) => {
-    checkRehearsalFlags(flags);
-    finish(
-      await runStatus({ ...base(flags), ...rehearsal(flags), ...cancellable(), drift: flags.drift }),
-      flags.json,
-    );
-  });
+  readOptions(
+    rehearsalOptions(
+      common(
+        program
+          .command('status')
+          .description(
+            'Show applied, pending, missing and out-of-order migrations of a database (read-only); --drift also compares its schema with the applied migrations replayed on a throwaway PostgreSQL.',
+          ),
+      ).option('--drift', 'look for schema changes made outside the migrations'),
+      'the drift replay',
+    ),
+  ).action(
+    async (
+      flags: CommonFlags &
+        RehearsalFlags &
+        Pick<SafetyFlags, 'lockTimeout' | 'retries' | 'retryDelay'> & { drift?: boolean },
+    ) => {
+      checkRehearsalFlags(flags);
+      finish(
+        await runStatus({
+          ...base(flags),
+          ...rehearsal(flags),
+          ...cancellable(),
+          drift: flags.drift,
+          lockTimeoutMs: flags.lockTimeout,
+          retries: flags.retries,
+          retryDelayMs: flags.retryDelay,
+        }),
+        flags.json,
+      );
+    },
+  );
 
   safetyOptions(
     rehearsalOptions(
