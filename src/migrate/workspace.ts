@@ -57,46 +57,19 @@ export class Workspace implements AsyncDisposable {
   ): Promise<Workspace> {
     const database = await server.createDatabase();
     const url = server.url(database);
-    const baseline = project.settings.baseline && options.baseline !== false;
-    const applyTheBaseline = () =>
-      applyBaseline(url, join(project.cwd, project.settings.baseline!), project.cwd);
-    const dir = project.settings.cache === false ? undefined : options.cacheDir;
     try {
-      let start: BaseStart | undefined;
-      let runner: MigrationRunner;
       const openRunner = () => MigrationRunner.open(url, project, { timeoutMs: options.timeoutMs });
-      if (dir && options.base?.length) {
-        const restoring = restoreBase({
-          server,
-          url,
-          project,
-          baseline: Boolean(baseline),
-          dir,
-          migrations: options.base,
-          log: options.log ?? (() => undefined),
-        });
-        if (baseline) {
-          // The worker connects to the database as the baseline left it, as without a cache.
-          start = await restoring;
-          if (start.dirty) await emptyDatabase(server, database);
-          if (!start.restored) await applyTheBaseline();
-          runner = await openRunner();
-        } else {
-          // Nothing else happens to the database first: the worker starts while the state is restored.
-          const opening = openRunner();
-          opening.catch(() => undefined);
-          start = await restoring;
-          runner = await opening;
-        }
-      } else {
-        if (baseline) await applyTheBaseline();
-        runner = await openRunner();
-      }
+      // With a baseline, the worker connects to the database as the baseline left it; without one,
+      // nothing else happens to the database first, so the worker starts while the state is restored.
+      const early = hasBaseline(project, options) ? undefined : openRunner();
+      early?.catch(() => undefined);
+      const start = await prepare(server, project, options, database, { emptyIfDirty: !early });
+      const runner = early ? await early : await openRunner();
       const client = new pg.Client({ connectionString: url, application_name: 'schemabot-inspect' });
       client.on('error', () => undefined);
       await client.connect();
       const ws = new Workspace(server, project, options, database, runner, client);
-      if (start?.dirty && !baseline) await ws.reset({ baseline: false });
+      if (start?.dirty) await ws.reset({ baseline: false });
       ws.baseStart = start && { ...start, dirty: false };
       return ws;
     } catch (error) {
@@ -135,7 +108,7 @@ export class Workspace implements AsyncDisposable {
 
   /** Whether a new database of this workspace starts with the project's `baseline:` dump. */
   get hasBaseline(): boolean {
-    return Boolean(this.project.settings.baseline) && this.options.baseline !== false;
+    return hasBaseline(this.project, this.options);
   }
 
   /**
@@ -227,21 +200,75 @@ export class Workspace implements AsyncDisposable {
    * cache as `open()` does, and only the rest is replayed.
    */
   async rebuild(ups: MigrationFile[]): Promise<{ name: string; step: StepResult } | null> {
-    await this.shut();
     const base = this.options.base ?? [];
     const fromBase = base.every((m, i) => ups[i]?.name === m.name && ups[i]?.path === m.path);
-    const next = await Workspace.open(this.server, this.project, {
-      ...this.options,
-      base: fromBase ? base : undefined,
-    });
-    Object.assign(this, { database: next.database, runner: next.runner, connection: next.connection });
-    const from = next.takeBaseStart()?.restored ?? 0;
+    const options = { ...this.options, base: fromBase ? base : undefined };
+    let from = 0;
+    try {
+      // The worker stays (it only reconnects): the database under it is emptied and prepared again.
+      await this.withoutSessions(async () => {
+        await emptyDatabase(this.server, this.database);
+        const start = await prepare(this.server, this.project, options, this.database, {
+          emptyIfDirty: true,
+        });
+        from = start?.restored ?? 0;
+      });
+    } catch {
+      // A worker that cannot let go of its connections (it crashed, it is stuck): a new workspace.
+      await this.shut();
+      const next = await Workspace.open(this.server, this.project, options);
+      Object.assign(this, { database: next.database, runner: next.runner, connection: next.connection });
+      from = next.takeBaseStart()?.restored ?? 0;
+    }
     for (const m of ups.slice(from)) {
       const step = await this.runner.up(m);
       if (!step.ok) return { name: m.name, step };
     }
     return null;
   }
+}
+
+/** Whether a new database of the workspace starts with the project's `baseline:` dump. */
+function hasBaseline(project: Project, options: WorkspaceOptions): boolean {
+  return Boolean(project.settings.baseline) && options.baseline !== false;
+}
+
+/**
+ * Brings a new, empty `database` to where a run starts: the state after the longest prefix of
+ * `options.base` the cache holds (the baseline included), else the project's baseline. A restore that
+ * failed half-way leaves the database `dirty`; with `emptyIfDirty` (nobody is connected to it) it is
+ * emptied here, and the baseline applied.
+ */
+async function prepare(
+  server: PostgresServer,
+  project: Project,
+  options: WorkspaceOptions,
+  database: string,
+  how: { emptyIfDirty: boolean },
+): Promise<BaseStart | undefined> {
+  const url = server.url(database);
+  const baseline = hasBaseline(project, options);
+  const dir = project.settings.cache === false ? undefined : options.cacheDir;
+  let start: BaseStart | undefined;
+  if (dir && options.base?.length) {
+    start = await restoreBase({
+      server,
+      url,
+      project,
+      baseline,
+      dir,
+      migrations: options.base,
+      log: options.log ?? (() => undefined),
+    });
+    if (start.dirty && how.emptyIfDirty) {
+      await emptyDatabase(server, database);
+      start = { ...start, dirty: false };
+    }
+  }
+  if (baseline && !start?.restored) {
+    await applyBaseline(url, join(project.cwd, project.settings.baseline!), project.cwd);
+  }
+  return start;
 }
 
 /** Drops `database` and creates it again, empty, under the same name (nobody may be connected). */

@@ -6308,43 +6308,17 @@ var Workspace = class _Workspace {
   static async open(server, project, options = {}) {
     const database = await server.createDatabase();
     const url = server.url(database);
-    const baseline = project.settings.baseline && options.baseline !== false;
-    const applyTheBaseline = () => applyBaseline(url, join12(project.cwd, project.settings.baseline), project.cwd);
-    const dir = project.settings.cache === false ? void 0 : options.cacheDir;
     try {
-      let start;
-      let runner;
       const openRunner = () => MigrationRunner.open(url, project, { timeoutMs: options.timeoutMs });
-      if (dir && options.base?.length) {
-        const restoring = restoreBase({
-          server,
-          url,
-          project,
-          baseline: Boolean(baseline),
-          dir,
-          migrations: options.base,
-          log: options.log ?? (() => void 0)
-        });
-        if (baseline) {
-          start = await restoring;
-          if (start.dirty) await emptyDatabase(server, database);
-          if (!start.restored) await applyTheBaseline();
-          runner = await openRunner();
-        } else {
-          const opening = openRunner();
-          opening.catch(() => void 0);
-          start = await restoring;
-          runner = await opening;
-        }
-      } else {
-        if (baseline) await applyTheBaseline();
-        runner = await openRunner();
-      }
+      const early = hasBaseline(project, options) ? void 0 : openRunner();
+      early?.catch(() => void 0);
+      const start = await prepare(server, project, options, database, { emptyIfDirty: !early });
+      const runner = early ? await early : await openRunner();
       const client = new esm_default.Client({ connectionString: url, application_name: "schemabot-inspect" });
       client.on("error", () => void 0);
       await client.connect();
       const ws = new _Workspace(server, project, options, database, runner, client);
-      if (start?.dirty && !baseline) await ws.reset({ baseline: false });
+      if (start?.dirty) await ws.reset({ baseline: false });
       ws.baseStart = start && { ...start, dirty: false };
       return ws;
     } catch (error) {
@@ -6377,7 +6351,7 @@ var Workspace = class _Workspace {
   }
   /** Whether a new database of this workspace starts with the project's `baseline:` dump. */
   get hasBaseline() {
-    return Boolean(this.project.settings.baseline) && this.options.baseline !== false;
+    return hasBaseline(this.project, this.options);
   }
   /**
    * Replaces the database by an empty one under the same name (the worker stays and reconnects), with
@@ -6458,15 +6432,24 @@ var Workspace = class _Workspace {
    * cache as `open()` does, and only the rest is replayed.
    */
   async rebuild(ups) {
-    await this.shut();
     const base = this.options.base ?? [];
     const fromBase = base.every((m, i) => ups[i]?.name === m.name && ups[i]?.path === m.path);
-    const next = await _Workspace.open(this.server, this.project, {
-      ...this.options,
-      base: fromBase ? base : void 0
-    });
-    Object.assign(this, { database: next.database, runner: next.runner, connection: next.connection });
-    const from = next.takeBaseStart()?.restored ?? 0;
+    const options = { ...this.options, base: fromBase ? base : void 0 };
+    let from = 0;
+    try {
+      await this.withoutSessions(async () => {
+        await emptyDatabase(this.server, this.database);
+        const start = await prepare(this.server, this.project, options, this.database, {
+          emptyIfDirty: true
+        });
+        from = start?.restored ?? 0;
+      });
+    } catch {
+      await this.shut();
+      const next = await _Workspace.open(this.server, this.project, options);
+      Object.assign(this, { database: next.database, runner: next.runner, connection: next.connection });
+      from = next.takeBaseStart()?.restored ?? 0;
+    }
     for (const m of ups.slice(from)) {
       const step2 = await this.runner.up(m);
       if (!step2.ok) return { name: m.name, step: step2 };
@@ -6474,6 +6457,34 @@ var Workspace = class _Workspace {
     return null;
   }
 };
+function hasBaseline(project, options) {
+  return Boolean(project.settings.baseline) && options.baseline !== false;
+}
+async function prepare(server, project, options, database, how) {
+  const url = server.url(database);
+  const baseline = hasBaseline(project, options);
+  const dir = project.settings.cache === false ? void 0 : options.cacheDir;
+  let start;
+  if (dir && options.base?.length) {
+    start = await restoreBase({
+      server,
+      url,
+      project,
+      baseline,
+      dir,
+      migrations: options.base,
+      log: options.log ?? (() => void 0)
+    });
+    if (start.dirty && how.emptyIfDirty) {
+      await emptyDatabase(server, database);
+      start = { ...start, dirty: false };
+    }
+  }
+  if (baseline && !start?.restored) {
+    await applyBaseline(url, join12(project.cwd, project.settings.baseline), project.cwd);
+  }
+  return start;
+}
 async function emptyDatabase(server, database) {
   await server.dropDatabase(database);
   await server.createDatabase({ name: database });
