@@ -3774,16 +3774,27 @@ function registerProductionCommands(program2, io) {
       finish(report, flags.json);
     }
   );
-  common(
+  const stamp = common(
     program2.command("stamp").description(
       "Record migrations as applied without running them (every file up to and including --to), to adopt Schemabot on an existing database."
     )
-  ).requiredOption("--to <name>", "the newest migration file to mark as applied").addOption(lockWaitOption()).action(async (flags) => {
-    finish(
-      await runStamp({ ...base(flags), ...cancellable(), to: flags.to, lockWaitMs: flags.lockWait }),
-      flags.json
-    );
-  });
+  ).requiredOption("--to <name>", "the newest migration file to mark as applied").addOption(lockWaitOption());
+  readOptions(stamp).action(
+    async (flags) => {
+      finish(
+        await runStamp({
+          ...base(flags),
+          ...cancellable(),
+          to: flags.to,
+          lockWaitMs: flags.lockWait,
+          lockTimeoutMs: flags.lockTimeout,
+          retries: flags.retries,
+          retryDelayMs: flags.retryDelay
+        }),
+        flags.json
+      );
+    }
+  );
 }
 
 // src/modes/models.ts

@@ -35029,7 +35029,8 @@ async function actionRollback(inputs) {
 async function actionStatus(inputs) {
   const options = baseOptions(inputs, "status");
   const drift = inputs.drift === "fail" || inputs.drift === "warn";
-  const report = await runStatus({ ...options, drift });
+  const { lockTimeoutMs, retries, retryDelayMs } = safetyOptions(inputs);
+  const report = await runStatus({ ...options, drift, lockTimeoutMs, retries, retryDelayMs });
   const driftOnly = !report.ok && report.missing.length === 0 && (report.drift?.length ?? 0) > 0;
   await finish(report, inputs, null, driftOnly && inputs.drift === "warn");
 }
@@ -35038,7 +35039,15 @@ async function actionStamp(inputs) {
   if (!inputs.to) {
     throw new InputError("mode stamp needs the input to: the newest migration file to record as applied.");
   }
-  const report = await runStamp({ ...options, to: inputs.to, lockWaitMs: safetyOptions(inputs).lockWaitMs });
+  const { lockWaitMs, lockTimeoutMs, retries, retryDelayMs } = safetyOptions(inputs);
+  const report = await runStamp({
+    ...options,
+    to: inputs.to,
+    lockWaitMs,
+    lockTimeoutMs,
+    retries,
+    retryDelayMs
+  });
   await finish(report, inputs, null);
 }
 

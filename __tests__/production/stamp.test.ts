@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import pg from 'pg';
 import { CREATE_USERS, migration } from '../helpers/repo.js';
 import {
   buildCli,
@@ -93,6 +94,29 @@ describe('stamp', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--to 20260101000000-create-user.js is not a migration file');
     expect(await sql(db.adminUrl, `SELECT to_regclass('"SequelizeMeta"')::text AS t`)).toEqual([{ t: null }]);
+    repo.remove();
+  });
+
+  test('behind a lock on the meta table, gives up within its own --lock-timeout and --retries, adding nothing', async () => {
+    const repo = project({ [USERS]: CREATE_USERS, [NAME]: migration('') });
+    const db = await prod.database();
+    const first = await cli(bundle, ['stamp', '--database-url', db.url, '--cwd', repo.dir, '--to', USERS]);
+    expect(first.code).toBe(0);
+    const holder = new pg.Client({ connectionString: db.url, application_name: 'report-job' });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE "SequelizeMeta" IN ACCESS EXCLUSIVE MODE');
+      const args = ['--database-url', db.url, '--cwd', repo.dir, '--lock-timeout', '1', '--retries', '0'];
+      const run = await cli(bundle, ['stamp', ...args, '--to', NAME], { json: true });
+      expect(run.code).not.toBe(0);
+      expect(run.stderr + JSON.stringify(run.report ?? {})).toContain('lock_timeout (1 s), 1 attempt(s)');
+      expect(run.stderr + JSON.stringify(run.report ?? {})).toContain('raise --lock-timeout / --retries');
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+    expect(await metaRows(db.adminUrl)).toEqual([USERS]);
     repo.remove();
   });
 });

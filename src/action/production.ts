@@ -325,7 +325,8 @@ export async function actionRollback(inputs: ActionInputs): Promise<void> {
 export async function actionStatus(inputs: ActionInputs): Promise<void> {
   const options = baseOptions(inputs, 'status');
   const drift = inputs.drift === 'fail' || inputs.drift === 'warn';
-  const report = await runStatus({ ...options, drift });
+  const { lockTimeoutMs, retries, retryDelayMs } = safetyOptions(inputs);
+  const report = await runStatus({ ...options, drift, lockTimeoutMs, retries, retryDelayMs });
   const driftOnly = !report.ok && report.missing.length === 0 && (report.drift?.length ?? 0) > 0;
   await finish(report, inputs, null, driftOnly && inputs.drift === 'warn');
 }
@@ -339,6 +340,14 @@ export async function actionStamp(inputs: ActionInputs): Promise<void> {
   if (!inputs.to) {
     throw new InputError('mode stamp needs the input to: the newest migration file to record as applied.');
   }
-  const report = await runStamp({ ...options, to: inputs.to, lockWaitMs: safetyOptions(inputs).lockWaitMs });
+  const { lockWaitMs, lockTimeoutMs, retries, retryDelayMs } = safetyOptions(inputs);
+  const report = await runStamp({
+    ...options,
+    to: inputs.to,
+    lockWaitMs,
+    lockTimeoutMs,
+    retries,
+    retryDelayMs,
+  });
   await finish(report, inputs, null);
 }

@@ -127,8 +127,8 @@ function lockWaitOption(): Option {
 }
 
 /**
- * The bounds of `status`'s reads: how long each waits for a lock, and how often it tries again (the
- * flags its messages name when a read gives up).
+ * The bounds of the reads of `status` and `stamp`: how long each waits for a lock, and how often it
+ * tries again (the flags their messages name when a read gives up).
  */
 function readOptions(cmd: Command): Command {
   return cmd
@@ -329,7 +329,7 @@ export function registerProductionCommands(program: Command, io: { exit(code: nu
     },
   );
 
-  common(
+  const stamp = common(
     program
       .command('stamp')
       .description(
@@ -337,11 +337,26 @@ export function registerProductionCommands(program: Command, io: { exit(code: nu
       ),
   )
     .requiredOption('--to <name>', 'the newest migration file to mark as applied')
-    .addOption(lockWaitOption())
-    .action(async (flags: CommonFlags & { to: string; lockWait: number }) => {
+    .addOption(lockWaitOption());
+  readOptions(stamp).action(
+    async (
+      flags: CommonFlags & { to: string } & Pick<
+          SafetyFlags,
+          'lockWait' | 'lockTimeout' | 'retries' | 'retryDelay'
+        >,
+    ) => {
       finish(
-        await runStamp({ ...base(flags), ...cancellable(), to: flags.to, lockWaitMs: flags.lockWait }),
+        await runStamp({
+          ...base(flags),
+          ...cancellable(),
+          to: flags.to,
+          lockWaitMs: flags.lockWait,
+          lockTimeoutMs: flags.lockTimeout,
+          retries: flags.retries,
+          retryDelayMs: flags.retryDelay,
+        }),
         flags.json,
       );
-    });
+    },
+  );
 }

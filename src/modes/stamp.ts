@@ -3,10 +3,11 @@ import { DEFAULTS } from '../migrate/production/apply.js';
 import { takeLock, type MigrationLock } from '../migrate/production/lock.js';
 import { elapsed, ProductionSession } from '../migrate/production/session.js';
 import { revisionAncestors } from '../migrate/production/state.js';
-import type { ProductionOptions } from '../migrate/production/options.js';
+import type { ProductionOptions, SafetyOptions } from '../migrate/production/options.js';
 import type { StampReport } from '../report/contract/production.js';
 
-export interface StampOptions extends ProductionOptions {
+export interface StampOptions
+  extends ProductionOptions, Pick<SafetyOptions, 'lockTimeoutMs' | 'retries' | 'retryDelayMs'> {
   /** Mark every migration file up to and including this one as applied. */
   to: string;
   lockWaitMs?: number;
