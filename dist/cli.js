@@ -44,7 +44,7 @@ import {
   takeSnapshot,
   upFailedFinding,
   withCaFile
-} from "./chunks/chunk-N4CI6ICT.js";
+} from "./chunks/chunk-EOS5JAWZ.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -3685,6 +3685,11 @@ function registerProductionCommands(program2, io) {
     postgresUrl: flags.postgresUrl,
     postgresImage: flags.postgresImage
   });
+  const reads = (flags) => ({
+    lockTimeoutMs: flags.lockTimeout,
+    retries: flags.retries,
+    retryDelayMs: flags.retryDelay
+  });
   const safety = (flags) => ({
     lockWaitMs: flags.lockWait,
     lockTimeoutMs: flags.lockTimeout,
@@ -3712,10 +3717,8 @@ function registerProductionCommands(program2, io) {
           ...base(flags),
           ...rehearsal(flags),
           ...cancellable(),
-          drift: flags.drift,
-          lockTimeoutMs: flags.lockTimeout,
-          retries: flags.retries,
-          retryDelayMs: flags.retryDelay
+          ...reads(flags),
+          drift: flags.drift
         }),
         flags.json
       );
@@ -3785,11 +3788,9 @@ function registerProductionCommands(program2, io) {
         await runStamp({
           ...base(flags),
           ...cancellable(),
+          ...reads(flags),
           to: flags.to,
-          lockWaitMs: flags.lockWait,
-          lockTimeoutMs: flags.lockTimeout,
-          retries: flags.retries,
-          retryDelayMs: flags.retryDelay
+          lockWaitMs: flags.lockWait
         }),
         flags.json
       );

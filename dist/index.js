@@ -22,7 +22,7 @@ import {
   verdictLine,
   withCaFile,
   writeCaFile
-} from "./chunks/chunk-N4CI6ICT.js";
+} from "./chunks/chunk-EOS5JAWZ.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -34845,6 +34845,9 @@ function safetyOptions(inputs) {
     drift: inputs.drift
   };
 }
+function readBounds(inputs) {
+  return { lockTimeoutMs: inputs.lockTimeoutMs, retries: inputs.retries, retryDelayMs: inputs.retryDelayMs };
+}
 async function cancellable(run2, after) {
   const signals = cancelOnSignals((line) => info(line));
   try {
@@ -34961,11 +34964,7 @@ async function reprove(inputs, gate) {
 }
 async function actionUpgrade(inputs) {
   const options = baseOptions(inputs, "upgrade");
-  const status = await runStatus({
-    ...options,
-    lockTimeoutMs: inputs.lockTimeoutMs,
-    retries: inputs.retries
-  });
+  const status = await runStatus({ ...options, ...readBounds(inputs) });
   if (status.ok && status.pending.length === 0) {
     info(
       `Nothing to migrate: every migration is applied (current: ${status.current ?? "none"}); the merge gate is not needed.`
@@ -35029,8 +35028,7 @@ async function actionRollback(inputs) {
 async function actionStatus(inputs) {
   const options = baseOptions(inputs, "status");
   const drift = inputs.drift === "fail" || inputs.drift === "warn";
-  const { lockTimeoutMs, retries, retryDelayMs } = safetyOptions(inputs);
-  const report = await runStatus({ ...options, drift, lockTimeoutMs, retries, retryDelayMs });
+  const report = await runStatus({ ...options, ...readBounds(inputs), drift });
   const driftOnly = !report.ok && report.missing.length === 0 && (report.drift?.length ?? 0) > 0;
   await finish(report, inputs, null, driftOnly && inputs.drift === "warn");
 }
@@ -35039,14 +35037,11 @@ async function actionStamp(inputs) {
   if (!inputs.to) {
     throw new InputError("mode stamp needs the input to: the newest migration file to record as applied.");
   }
-  const { lockWaitMs, lockTimeoutMs, retries, retryDelayMs } = safetyOptions(inputs);
   const report = await runStamp({
     ...options,
+    ...readBounds(inputs),
     to: inputs.to,
-    lockWaitMs,
-    lockTimeoutMs,
-    retries,
-    retryDelayMs
+    lockWaitMs: inputs.lockWaitMs
   });
   await finish(report, inputs, null);
 }

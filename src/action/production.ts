@@ -75,6 +75,11 @@ function safetyOptions(inputs: ActionInputs) {
   };
 }
 
+/** The bounds of the reads of `status` and `stamp`: the inputs their messages name. */
+function readBounds(inputs: ActionInputs) {
+  return { lockTimeoutMs: inputs.lockTimeoutMs, retries: inputs.retries, retryDelayMs: inputs.retryDelayMs };
+}
+
 /**
  * Runs a mode that a cancelled workflow (SIGINT, then SIGTERM) must stop cleanly: its statements
  * cancelled and rolled back, the lock released, the report written; then the signal's exit code.
@@ -245,11 +250,7 @@ async function reprove(inputs: ActionInputs, gate: MergeGateResult): Promise<str
  */
 export async function actionUpgrade(inputs: ActionInputs): Promise<void> {
   const options = baseOptions(inputs, 'upgrade');
-  const status = await runStatus({
-    ...options,
-    lockTimeoutMs: inputs.lockTimeoutMs,
-    retries: inputs.retries,
-  });
+  const status = await runStatus({ ...options, ...readBounds(inputs) });
   if (status.ok && status.pending.length === 0) {
     core.info(
       `Nothing to migrate: every migration is applied (current: ${status.current ?? 'none'}); the merge gate is not needed.`,
@@ -325,8 +326,7 @@ export async function actionRollback(inputs: ActionInputs): Promise<void> {
 export async function actionStatus(inputs: ActionInputs): Promise<void> {
   const options = baseOptions(inputs, 'status');
   const drift = inputs.drift === 'fail' || inputs.drift === 'warn';
-  const { lockTimeoutMs, retries, retryDelayMs } = safetyOptions(inputs);
-  const report = await runStatus({ ...options, drift, lockTimeoutMs, retries, retryDelayMs });
+  const report = await runStatus({ ...options, ...readBounds(inputs), drift });
   const driftOnly = !report.ok && report.missing.length === 0 && (report.drift?.length ?? 0) > 0;
   await finish(report, inputs, null, driftOnly && inputs.drift === 'warn');
 }
@@ -340,14 +340,11 @@ export async function actionStamp(inputs: ActionInputs): Promise<void> {
   if (!inputs.to) {
     throw new InputError('mode stamp needs the input to: the newest migration file to record as applied.');
   }
-  const { lockWaitMs, lockTimeoutMs, retries, retryDelayMs } = safetyOptions(inputs);
   const report = await runStamp({
     ...options,
+    ...readBounds(inputs),
     to: inputs.to,
-    lockWaitMs,
-    lockTimeoutMs,
-    retries,
-    retryDelayMs,
+    lockWaitMs: inputs.lockWaitMs,
   });
   await finish(report, inputs, null);
 }

@@ -217,6 +217,12 @@ export function registerProductionCommands(program: Command, io: { exit(code: nu
     postgresUrl: flags.postgresUrl,
     postgresImage: flags.postgresImage,
   });
+  /** The bounds of the reads of `status` and `stamp` (see `readOptions`). */
+  const reads = (flags: Pick<SafetyFlags, 'lockTimeout' | 'retries' | 'retryDelay'>) => ({
+    lockTimeoutMs: flags.lockTimeout,
+    retries: flags.retries,
+    retryDelayMs: flags.retryDelay,
+  });
   const safety = (flags: SafetyFlags) => ({
     lockWaitMs: flags.lockWait,
     lockTimeoutMs: flags.lockTimeout,
@@ -251,10 +257,8 @@ export function registerProductionCommands(program: Command, io: { exit(code: nu
           ...base(flags),
           ...rehearsal(flags),
           ...cancellable(),
+          ...reads(flags),
           drift: flags.drift,
-          lockTimeoutMs: flags.lockTimeout,
-          retries: flags.retries,
-          retryDelayMs: flags.retryDelay,
         }),
         flags.json,
       );
@@ -349,11 +353,9 @@ export function registerProductionCommands(program: Command, io: { exit(code: nu
         await runStamp({
           ...base(flags),
           ...cancellable(),
+          ...reads(flags),
           to: flags.to,
           lockWaitMs: flags.lockWait,
-          lockTimeoutMs: flags.lockTimeout,
-          retries: flags.retries,
-          retryDelayMs: flags.retryDelay,
         }),
         flags.json,
       );

@@ -18,8 +18,7 @@ export async function readApplied(
   project: Pick<ProjectInfo, 'meta'>,
 ): Promise<string[]> {
   const table = metaTableSql(project.meta);
-  const exists = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [table]);
-  if (!exists.rows[0]?.t) return [];
+  if (!(await tableExists(client, table))) return [];
   const rows = await client.query<{ name: string }>(
     `SELECT name FROM ${table} ORDER BY name COLLATE "C" ASC`,
   );
@@ -32,8 +31,13 @@ export async function readAlembicVersion(
   project: Pick<ProjectInfo, 'meta'>,
 ): Promise<string[]> {
   const table = metaTableSql(project.meta);
-  const exists = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [table]);
-  if (!exists.rows[0]?.t) return [];
+  if (!(await tableExists(client, table))) return [];
   const rows = await client.query<{ v: string }>(`SELECT version_num AS v FROM ${table}`);
   return rows.rows.map((r) => r.v);
+}
+
+/** Whether `table` (SQL, quoted as `metaTableSql` quotes it) exists on the connection's search path. */
+async function tableExists(client: pg.ClientBase, table: string): Promise<boolean> {
+  const exists = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [table]);
+  return Boolean(exists.rows[0]?.t);
 }

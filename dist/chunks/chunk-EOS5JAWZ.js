@@ -1084,8 +1084,7 @@ function metaTableOf(project) {
 }
 async function readApplied(client, project) {
   const table = metaTableSql(project.meta);
-  const exists = await client.query("SELECT to_regclass($1)::text AS t", [table]);
-  if (!exists.rows[0]?.t) return [];
+  if (!await tableExists(client, table)) return [];
   const rows = await client.query(
     `SELECT name FROM ${table} ORDER BY name COLLATE "C" ASC`
   );
@@ -1093,10 +1092,13 @@ async function readApplied(client, project) {
 }
 async function readAlembicVersion(client, project) {
   const table = metaTableSql(project.meta);
-  const exists = await client.query("SELECT to_regclass($1)::text AS t", [table]);
-  if (!exists.rows[0]?.t) return [];
+  if (!await tableExists(client, table)) return [];
   const rows = await client.query(`SELECT version_num AS v FROM ${table}`);
   return rows.rows.map((r) => r.v);
+}
+async function tableExists(client, table) {
+  const exists = await client.query("SELECT to_regclass($1)::text AS t", [table]);
+  return Boolean(exists.rows[0]?.t);
 }
 
 // src/migrate/cache.ts
