@@ -44,7 +44,7 @@ import {
   takeSnapshot,
   upFailedFinding,
   withCaFile
-} from "./chunks/chunk-EOS5JAWZ.js";
+} from "./chunks/chunk-ENPY7HJX.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {

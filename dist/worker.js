@@ -626,7 +626,21 @@ function bundledSequelize() {
   });
   return bundled;
 }
-async function resolveSequelize(project2) {
+var resolving = /* @__PURE__ */ new Map();
+function resolveSequelize(project2) {
+  let resolved = resolving.get(project2.cwd);
+  if (!resolved) {
+    resolved = resolveFresh(project2);
+    resolving.set(project2.cwd, resolved);
+    resolved.catch(() => resolving.delete(project2.cwd));
+  }
+  return resolved;
+}
+async function preloadSequelize(project2) {
+  const resolved = await resolveSequelize(project2);
+  if (resolved.path && !resolved.dialectModule) createRequire3(join4(resolved.path, "index.js"))("pg");
+}
+async function resolveFresh(project2) {
   const req = createRequire3(join4(project2.cwd, "package.json"));
   let path;
   try {
@@ -1708,6 +1722,8 @@ async function handle(request) {
     case "load": {
       project = await loadProject(request);
       const info = { ...project, config: plainConfig(project.config) };
+      const loadedProject = project;
+      setImmediate(() => void preloadSequelize(loadedProject).catch(() => void 0));
       return info;
     }
     case "open": {

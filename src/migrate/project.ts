@@ -56,8 +56,11 @@ export function fromFailure(failure: WorkerFailure): Error {
   return Object.assign(new Error(failure.message), failure.code ? { code: failure.code } : {});
 }
 
-/** Workers that loaded a project and wait for their first database (one process per run). */
-const spares = new WeakMap<Project, WorkerProcess>();
+/**
+ * Workers that loaded a project and wait for a database: the one that loaded it, or one started
+ * ahead of the project's next database (`warmSpareWorker`), still loading.
+ */
+const spares = new WeakMap<Project, Promise<WorkerProcess | undefined>>();
 
 /** The command that starts a worker for the project, with the environment for `url`. */
 export function workerCommand(
@@ -139,20 +142,46 @@ export async function loadProject(options: LoadProjectOptions): Promise<Project>
   const worker = new WorkerProcess(workerCommand(partial, 'throwaway', PLACEHOLDER_URL));
   const info = await loadInWorker(worker, partial);
   const project: Project = { ...info, settings, loadOptions: partial.loadOptions };
-  spares.set(project, worker);
+  keepSpare(project, worker);
   return project;
 }
 
-/** The worker that loaded `project`, if it is still waiting for work (then it is no longer a spare). */
-export function takeSpareWorker(project: Project): WorkerProcess | undefined {
-  const worker = spares.get(project);
+function keepSpare(project: Project, worker: WorkerProcess): void {
+  if (!worker.ended && !spares.has(project)) spares.set(project, Promise.resolve(worker));
+}
+
+/**
+ * A loaded worker of `project` that waits for work, if there is one (then it is no longer a spare);
+ * one still loading is waited for. Undefined when its loading failed: a new worker says why.
+ */
+export async function takeSpareWorker(project: Project): Promise<WorkerProcess | undefined> {
+  const pending = spares.get(project);
   spares.delete(project);
+  const worker = await pending;
   return worker && !worker.ended ? worker : undefined;
+}
+
+/**
+ * Starts a worker for the project's next database now, so that it loads the project (and its
+ * Sequelize) while the current work goes on. Nothing when one already waits; `releaseProject` ends it
+ * if it is never used.
+ */
+export function warmSpareWorker(project: Project): void {
+  if (spares.has(project) || project.runner !== 'sequelize') return;
+  const worker = new WorkerProcess(workerCommand(project, 'throwaway', PLACEHOLDER_URL));
+  const loaded = loadInWorker(worker, project).then(
+    () => worker,
+    async () => {
+      await worker.kill();
+      return undefined;
+    },
+  );
+  spares.set(project, loaded);
 }
 
 /** Ends the spare worker of a project that will not open a database after all. */
 export async function releaseProject(project: Project): Promise<void> {
-  await takeSpareWorker(project)?.close();
+  await (await takeSpareWorker(project))?.close();
 }
 
 /**
@@ -163,7 +192,7 @@ export async function migrationFunctions(
   project: Project,
   files: { name: string; path: string }[],
 ): Promise<{ name: string; up: boolean; down: boolean; error?: string }[]> {
-  let worker = takeSpareWorker(project);
+  let worker = await takeSpareWorker(project);
   if (!worker) {
     worker = new WorkerProcess(workerCommand(project, 'throwaway', PLACEHOLDER_URL));
     await loadInWorker(worker, project);
@@ -176,7 +205,7 @@ export async function migrationFunctions(
     return result.map((r) => (r.error ? { ...r, error: redact(r.error) } : r));
   } finally {
     // Still loaded and without a database: it can serve the project's first runner.
-    if (!worker.ended && !spares.has(project)) spares.set(project, worker);
+    keepSpare(project, worker);
   }
 }
 
@@ -185,7 +214,7 @@ export async function migrationFunctions(
  * project folder), read by Alembic's `ScriptDirectory` in the project's waiting worker (or a new one).
  */
 export async function alembicRevisions(project: Project, dir?: string): Promise<AlembicRevisions> {
-  let worker = takeSpareWorker(project);
+  let worker = await takeSpareWorker(project);
   if (!worker) {
     worker = new WorkerProcess(workerCommand(project, 'throwaway', PLACEHOLDER_URL));
     await loadInWorker(worker, project);
@@ -200,6 +229,6 @@ export async function alembicRevisions(project: Project, dir?: string): Promise<
     }
     throw error;
   } finally {
-    if (!worker.ended && !spares.has(project)) spares.set(project, worker);
+    keepSpare(project, worker);
   }
 }

@@ -80,7 +80,7 @@ export class MigrationRunner implements AsyncDisposable {
   }
 
   private async start(): Promise<void> {
-    const spare = this.kind === 'throwaway' ? takeSpareWorker(this.project) : undefined;
+    const spare = this.kind === 'throwaway' ? await takeSpareWorker(this.project) : undefined;
     const worker = spare ?? new WorkerProcess(workerCommand(this.project, this.kind, this.url));
     if (!spare) await loadInWorker(worker, this.project);
     try {

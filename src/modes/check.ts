@@ -5,9 +5,16 @@ import { migrationHazards } from '../assess/hazards.js';
 import { loadSqlParser } from '../assess/sql.js';
 import type { CheckReport, MigrationReport, ReplayFailure } from '../report/contract/check.js';
 import { checkModels } from '../assess/check-models.js';
+import { resolveModelsEntry } from '../assess/models.js';
 import { diffSnapshots } from '../diff/index.js';
 import { notRun, roundTrip } from '../assess/round-trip.js';
-import { alembicRevisions, loadProject, releaseProject, type Project } from '../migrate/project.js';
+import {
+  alembicRevisions,
+  loadProject,
+  releaseProject,
+  warmSpareWorker,
+  type Project,
+} from '../migrate/project.js';
 import { Workspace } from '../migrate/workspace.js';
 import { planMigrations, type Plan } from '../plan/index.js';
 import { planRevisions, revisionPlan } from '../plan/alembic.js';
@@ -74,6 +81,11 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
       base: plan.baseMigrations,
       log,
     });
+    // The models are compared in a workspace of their own: its worker loads the project now, while
+    // the migrations run.
+    if (options.modelsMode !== 'off' && config.models !== false && project.runner === 'sequelize') {
+      if (await resolveModelsEntry(project).catch(() => null)) warmSpareWorker(project);
+    }
     try {
       const baseReplay = { migrations: 0, ms: 0, statementMs: 0 };
       const { initial, final } = await roundTrip(ws, plan, reports, replayFailures, baseReplay, log);
@@ -109,7 +121,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     } finally {
       // The server's stop() drops every database it created (and a local or container server goes
       // whole); the base checkout goes meanwhile.
-      await ws.close({ keepDatabase: true });
+      await Promise.all([ws.close({ keepDatabase: true }), releaseProject(project)]);
       removingTree = plan.baseTree?.remove();
     }
   } finally {

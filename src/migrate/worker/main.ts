@@ -18,6 +18,7 @@ import { loadModels, ModelsError } from './models.js';
 import { loadProject, ProjectError, type Project } from './project.js';
 import { redact } from './redact.js';
 import { LocalRunner } from './runner.js';
+import { preloadSequelize } from './sequelize.js';
 import { runPinnedStep } from './transaction.js';
 
 const ANSWERS_FD = 3;
@@ -82,6 +83,9 @@ async function handle(request: WorkerRequest): Promise<unknown> {
     case 'load': {
       project = await loadProject(request);
       const info: ProjectInfo = { ...project, config: plainConfig(project.config) };
+      // Once the answer is out: Sequelize loads while the server starts ("open" waits for it).
+      const loadedProject = project;
+      setImmediate(() => void preloadSequelize(loadedProject).catch(() => undefined));
       return info;
     }
     case 'open': {

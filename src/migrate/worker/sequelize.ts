@@ -32,8 +32,30 @@ function bundledSequelize(): Promise<SequelizeClass> {
   return bundled;
 }
 
+const resolving = new Map<string, Promise<ResolvedSequelize>>();
+
 /** Resolves `sequelize` from the project root, as sequelize-cli does (`helpers/generic-helper.js`). */
-export async function resolveSequelize(project: Project): Promise<ResolvedSequelize> {
+export function resolveSequelize(project: Project): Promise<ResolvedSequelize> {
+  let resolved = resolving.get(project.cwd);
+  if (!resolved) {
+    resolved = resolveFresh(project);
+    resolving.set(project.cwd, resolved);
+    // A failure is not kept: the next request tries again (and reports its own error).
+    resolved.catch(() => resolving.delete(project.cwd));
+  }
+  return resolved;
+}
+
+/**
+ * Loads the project's Sequelize and the pg it will load, ahead of the first database: the worker is
+ * otherwise idle while the server starts, and loading them is most of a worker's start.
+ */
+export async function preloadSequelize(project: Project): Promise<void> {
+  const resolved = await resolveSequelize(project);
+  if (resolved.path && !resolved.dialectModule) createRequire(join(resolved.path, 'index.js'))('pg');
+}
+
+async function resolveFresh(project: Project): Promise<ResolvedSequelize> {
   const req = createRequire(join(project.cwd, 'package.json'));
   let path: string;
   try {

@@ -4159,19 +4159,35 @@ async function loadProject(options) {
   const worker = new WorkerProcess(workerCommand(partial, "throwaway", PLACEHOLDER_URL));
   const info = await loadInWorker(worker, partial);
   const project = { ...info, settings, loadOptions: partial.loadOptions };
-  spares.set(project, worker);
+  keepSpare(project, worker);
   return project;
 }
-function takeSpareWorker(project) {
-  const worker = spares.get(project);
+function keepSpare(project, worker) {
+  if (!worker.ended && !spares.has(project)) spares.set(project, Promise.resolve(worker));
+}
+async function takeSpareWorker(project) {
+  const pending = spares.get(project);
   spares.delete(project);
+  const worker = await pending;
   return worker && !worker.ended ? worker : void 0;
 }
+function warmSpareWorker(project) {
+  if (spares.has(project) || project.runner !== "sequelize") return;
+  const worker = new WorkerProcess(workerCommand(project, "throwaway", PLACEHOLDER_URL));
+  const loaded3 = loadInWorker(worker, project).then(
+    () => worker,
+    async () => {
+      await worker.kill();
+      return void 0;
+    }
+  );
+  spares.set(project, loaded3);
+}
 async function releaseProject(project) {
-  await takeSpareWorker(project)?.close();
+  await (await takeSpareWorker(project))?.close();
 }
 async function migrationFunctions(project, files) {
-  let worker = takeSpareWorker(project);
+  let worker = await takeSpareWorker(project);
   if (!worker) {
     worker = new WorkerProcess(workerCommand(project, "throwaway", PLACEHOLDER_URL));
     await loadInWorker(worker, project);
@@ -4183,11 +4199,11 @@ async function migrationFunctions(project, files) {
     });
     return result.map((r) => r.error ? { ...r, error: redact2(r.error) } : r);
   } finally {
-    if (!worker.ended && !spares.has(project)) spares.set(project, worker);
+    keepSpare(project, worker);
   }
 }
 async function alembicRevisions(project, dir) {
-  let worker = takeSpareWorker(project);
+  let worker = await takeSpareWorker(project);
   if (!worker) {
     worker = new WorkerProcess(workerCommand(project, "throwaway", PLACEHOLDER_URL));
     await loadInWorker(worker, project);
@@ -4202,7 +4218,7 @@ async function alembicRevisions(project, dir) {
     }
     throw error;
   } finally {
-    if (!worker.ended && !spares.has(project)) spares.set(project, worker);
+    keepSpare(project, worker);
   }
 }
 
@@ -6110,7 +6126,7 @@ var MigrationRunner = class _MigrationRunner {
     return runner;
   }
   async start() {
-    const spare = this.kind === "throwaway" ? takeSpareWorker(this.project) : void 0;
+    const spare = this.kind === "throwaway" ? await takeSpareWorker(this.project) : void 0;
     const worker = spare ?? new WorkerProcess(workerCommand(this.project, this.kind, this.url));
     if (!spare) await loadInWorker(worker, this.project);
     try {
@@ -7989,6 +8005,9 @@ async function runCheck(options) {
         base: plan.baseMigrations,
         log
       });
+      if (options.modelsMode !== "off" && config.models !== false && project.runner === "sequelize") {
+        if (await resolveModelsEntry(project).catch(() => null)) warmSpareWorker(project);
+      }
       try {
         const baseReplay = { migrations: 0, ms: 0, statementMs: 0 };
         const { initial, final } = await roundTrip(ws, plan, reports, replayFailures, baseReplay, log);
@@ -8019,7 +8038,7 @@ async function runCheck(options) {
           durationMs: performance.now() - started
         });
       } finally {
-        await ws.close({ keepDatabase: true });
+        await Promise.all([ws.close({ keepDatabase: true }), releaseProject(project)]);
         removingTree = plan.baseTree?.remove();
       }
     } catch (_) {
