@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PostgresServer } from '../../src/postgres/index.js';
@@ -10,6 +11,7 @@ import {
   throwIfFailed,
   type StepResult,
 } from '../../src/migrate/index.js';
+import { releaseProject, warmSpareWorker } from '../../src/migrate/project.js';
 import { startTestPostgres } from '../helpers/postgres.js';
 import { cjsMigration, fixtureProject, type FixtureProject } from './fixture.js';
 
@@ -455,4 +457,47 @@ test("connects with the project's dialectOptions and its own application_name, w
   const rows = await query(server.url(db), 'SELECT * FROM probe');
   expect(rows).toEqual([{ db, timeout: '4321ms', app: runner.applicationName }]);
   expect(runner.applicationName).toMatch(/^schemabot-migrate-/);
+});
+
+test('a spare worker started ahead loads the project, serves the next database, and ends when it is not used', async () => {
+  const p = project({
+    'config/config.json': JSON.stringify({ development: { dialect: 'postgres' } }),
+    'migrations/20240101000000-a.js': cjsMigration(
+      `await queryInterface.createTable('a', { id: Sequelize.INTEGER });`,
+      `await queryInterface.dropTable('a');`,
+    ),
+  });
+  // The migration workers this test process started (Jest runs one test file at a time in it).
+  const workers = (): number => {
+    const r = spawnSync('pgrep', ['-P', String(process.pid), '-f', 'worker'], { encoding: 'utf8' });
+    return r.stdout.split('\n').filter(Boolean).length;
+  };
+  const before = workers();
+  const loaded = await loadProject({ cwd: p.dir });
+  expect(workers()).toBe(before + 1); // the one that loaded it waits for a database
+  await releaseProject(loaded);
+  expect(workers()).toBe(before);
+
+  warmSpareWorker(loaded);
+  expect(workers()).toBe(before + 1);
+  const url = server.url(await server.createDatabase());
+  const runner = await MigrationRunner.open(url, loaded);
+  expect(workers()).toBe(before + 1); // the spare took the database: no second process
+  const [file] = discoverMigrations(loaded.migrationsDir);
+  expectOk(await runner.up(file!));
+  expect(await columns(url, 'a')).toEqual(['id']);
+  await runner.close();
+  expect(workers()).toBe(before);
+
+  warmSpareWorker(loaded);
+  await releaseProject(loaded);
+  expect(workers()).toBe(before);
+
+  // A spare whose loading fails is not used: the runner starts a worker of its own, which says why.
+  p.write('config/config.json', '{ not json');
+  warmSpareWorker(loaded);
+  await expect(MigrationRunner.open(server.url(await server.createDatabase()), loaded)).rejects.toThrow(
+    /config\.json/,
+  );
+  expect(workers()).toBe(before);
 });
