@@ -43,8 +43,9 @@ import {
   startThrowaway,
   takeSnapshot,
   upFailedFinding,
+  warmSpareWorker,
   withCaFile
-} from "./chunks/chunk-ENPY7HJX.js";
+} from "./chunks/chunk-WCNX6ZK7.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -3856,6 +3857,8 @@ async function runModels(options) {
     const source = entry ? relative2(project.cwd, entry.path) || "." : alembicModelsSource(project);
     const server = __using(_stack, await startThrowaway(options, project.cwd, log), true);
     const ws = __using(_stack, await Workspace.open(server, project, { timeoutMs: options.timeoutMs }), true);
+    if (!alembic) warmSpareWorker(project);
+    const _spare = __using(_stack, { [Symbol.asyncDispose]: () => releaseProject(project) }, true);
     log(`Applying ${files.length} ${alembic ? "revisions" : "migrations"}`);
     const { applied, failure } = await migrateAll(ws, files);
     const report = (tables, changes, findings2) => ({

@@ -12,7 +12,7 @@ import { alembicModelsSource, revisionFiles } from '../migrate/alembic/files.js'
 import { discoverMigrations } from '../migrate/discover.js';
 import { migrateAll } from '../migrate/migrate-all.js';
 import { ModelsError } from '../migrate/models.js';
-import { loadProject, releaseProject, type Project } from '../migrate/project.js';
+import { loadProject, releaseProject, warmSpareWorker, type Project } from '../migrate/project.js';
 import { Workspace } from '../migrate/workspace.js';
 import type { Finding } from '../report/contract/check.js';
 import type { ModelsReport } from '../report/contract/models.js';
@@ -64,6 +64,10 @@ export async function runModels(options: ModelsOptions): Promise<ModelsReport> {
   const source = entry ? relative(project.cwd, entry.path) || '.' : alembicModelsSource(project);
   await using server = await startThrowaway(options, project.cwd, log);
   await using ws = await Workspace.open(server, project, { timeoutMs: options.timeoutMs });
+  // The models sync in a workspace of their own: its worker loads the project while the migrations run
+  // (and is ended with the run if they fail).
+  if (!alembic) warmSpareWorker(project);
+  await using _spare = { [Symbol.asyncDispose]: () => releaseProject(project) };
   log(`Applying ${files.length} ${alembic ? 'revisions' : 'migrations'}`);
   const { applied, failure } = await migrateAll(ws, files);
   const report = (tables: number, changes: Change[], findings: Finding[]): ModelsReport => ({

@@ -10953,6 +10953,7 @@ export {
   plainIndex,
   ModelsError,
   loadProject,
+  warmSpareWorker,
   releaseProject,
   revisionFiles,
   alembicModelsSource,
