@@ -4560,6 +4560,8 @@ async function runGenerate(options) {
     });
     const nothing = (ok, changes, findings2) => done({ ok, file: null, changes, operations: 0, todos: [], proof: null, findings: findings2 });
     const ws = __using(_stack, await Workspace.open(server, project, { timeoutMs: options.timeoutMs }), true);
+    if (!alembic) warmSpareWorker(project);
+    const _spare = __using(_stack, { [Symbol.asyncDispose]: () => releaseProject(project) }, true);
     const what = alembic ? "revision" : "migration";
     log(`Applying ${files.length} ${what}s`);
     const { failure } = await migrateAll(ws, files);
