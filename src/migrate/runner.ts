@@ -142,8 +142,14 @@ export class MigrationRunner implements AsyncDisposable {
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
     let settled = false;
+    // Only the Sequelize worker answers pings during a step; the Alembic one gets the whole grace period.
+    const pings = this.project.runner === 'sequelize';
     const limit = new Promise<'killed'>((resolve) => {
       timer = setTimeout(() => {
+        if (!pings) {
+          timer = setTimeout(() => resolve('killed'), KILL_GRACE_MS);
+          return;
+        }
         void this.worker.responsive(PING_MS).then((alive) => {
           if (settled) return;
           if (!alive) resolve('killed');
@@ -200,7 +206,8 @@ export class MigrationRunner implements AsyncDisposable {
   /** After a kill or a crash: the old worker's backends terminated, a new worker on the same database. */
   private async replaceWorker(): Promise<void> {
     await this.worker.kill();
-    await terminateSessions(this.url, { applicationName: this.applicationName });
+    // The runner's database may be production: no admin connection stays behind there.
+    await terminateSessions(this.url, { applicationName: this.applicationName }, { pooled: false });
     await this.start();
   }
 

@@ -37,8 +37,25 @@ function adminPool(url: string): pg.Pool {
   return pool;
 }
 
-/** Runs `fn` on an admin connection to `url` (pooled per URL, released afterwards). */
-export async function withClient<T>(url: string, fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` on an admin connection to `url`: pooled per URL and released afterwards, or (`pooled:
+ * false`, for a database the run does not own) one connection, closed afterwards.
+ */
+export async function withClient<T>(
+  url: string,
+  fn: (client: pg.ClientBase) => Promise<T>,
+  options: { pooled?: boolean } = {},
+): Promise<T> {
+  if (options.pooled === false) {
+    const client = new pg.Client({ connectionString: url });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      return await fn(client);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
   const client = await adminPool(url).connect();
   let broken: Error | undefined;
   try {
@@ -143,26 +160,31 @@ export async function waitForConnection(
 export async function terminateSessions(
   url: string,
   target: { database: string } | { applicationName: string },
+  options: { pooled?: boolean } = {},
 ): Promise<void> {
   const byDatabase = 'database' in target;
   const where = byDatabase ? 'datname = $1' : "(application_name = $1 OR application_name LIKE $1 || '-%')";
   const value = byDatabase ? target.database : target.applicationName;
   try {
-    await withClient(url, async (c) => {
-      await c.query(
-        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE ${where} AND pid <> pg_backend_pid()`,
-        [value],
-      );
-      // Terminated backends leave a moment later.
-      for (let i = 0; i < 100; i++) {
-        const { rows } = await c.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE ${where} AND pid <> pg_backend_pid()`,
+    await withClient(
+      url,
+      async (c) => {
+        await c.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE ${where} AND pid <> pg_backend_pid()`,
           [value],
         );
-        if (!rows[0]?.n) return;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    });
+        // Terminated backends leave a moment later.
+        for (let i = 0; i < 100; i++) {
+          const { rows } = await c.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE ${where} AND pid <> pg_backend_pid()`,
+            [value],
+          );
+          if (!rows[0]?.n) return;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      },
+      options,
+    );
   } catch {
     // nothing left to end
   }
