@@ -24,6 +24,7 @@ import {
   loadSqlParser,
   localName,
   modelDriftFindings,
+  modelsSource,
   packageType,
   parentName,
   parsePostgresUrl,
@@ -45,7 +46,7 @@ import {
   upFailedFinding,
   warmSpareWorker,
   withCaFile
-} from "./chunks/chunk-WCNX6ZK7.js";
+} from "./chunks/chunk-W746LBYN.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -58,7 +59,7 @@ import {
   redactUrl,
   registerEnvironment,
   signalExitCode
-} from "./chunks/chunk-NLCMQYXV.js";
+} from "./chunks/chunk-4XFH535T.js";
 import {
   esm_default
 } from "./chunks/chunk-NEOG2NI4.js";
@@ -3623,9 +3624,10 @@ function lockWaitOption() {
   );
 }
 function readOptions(cmd) {
-  return cmd.addOption(secondsOption("--lock-timeout <seconds>", "lock_timeout of each read of the database", 5)).option("--retries <n>", "retries of a read whose lock was not granted in time", count, 1).addOption(
-    secondsOption("--retry-delay <seconds>", "wait before the first retry (doubles each time)", 1)
-  );
+  return cmd.addOption(secondsOption("--lock-timeout <seconds>", "lock_timeout of each read of the database", 5)).option("--retries <n>", "retries of a read whose lock was not granted in time", count, 1).addOption(retryDelayOption());
+}
+function retryDelayOption() {
+  return secondsOption("--retry-delay <seconds>", "wait before the first retry (doubles each time)", 1);
 }
 function safetyOptions(cmd) {
   return cmd.addOption(lockWaitOption()).addOption(
@@ -3635,7 +3637,7 @@ function safetyOptions(cmd) {
       "--statement-timeout <seconds>",
       "statement_timeout of each migration statement (default: the server's)"
     )
-  ).option("--retries <n>", "retries of a migration whose lock was not granted in time", count, 3).addOption(secondsOption("--retry-delay <seconds>", "wait before the first retry (doubles each time)", 1)).addOption(
+  ).option("--retries <n>", "retries of a migration whose lock was not granted in time", count, 3).addOption(retryDelayOption()).addOption(
     secondsOption(
       "--migration-timeout <seconds>",
       "how long one migration may run, in the rehearsal and in production (default 600)"
@@ -3692,11 +3694,9 @@ function registerProductionCommands(program2, io) {
     retryDelayMs: flags.retryDelay
   });
   const safety = (flags) => ({
+    ...reads(flags),
     lockWaitMs: flags.lockWait,
-    lockTimeoutMs: flags.lockTimeout,
     statementTimeoutMs: flags.statementTimeout,
-    retries: flags.retries,
-    retryDelayMs: flags.retryDelay,
     migrationTimeoutMs: flags.migrationTimeout,
     allowDataLoss: flags.allowDataLoss,
     drift: flags.drift
@@ -3710,21 +3710,19 @@ function registerProductionCommands(program2, io) {
       ).option("--drift", "look for schema changes made outside the migrations"),
       "the drift replay"
     )
-  ).action(
-    async (flags) => {
-      checkRehearsalFlags(flags);
-      finish(
-        await runStatus({
-          ...base(flags),
-          ...rehearsal(flags),
-          ...cancellable(),
-          ...reads(flags),
-          drift: flags.drift
-        }),
-        flags.json
-      );
-    }
-  );
+  ).action(async (flags) => {
+    checkRehearsalFlags(flags);
+    finish(
+      await runStatus({
+        ...base(flags),
+        ...rehearsal(flags),
+        ...cancellable(),
+        ...reads(flags),
+        drift: flags.drift
+      }),
+      flags.json
+    );
+  });
   safetyOptions(
     rehearsalOptions(
       common(
@@ -3799,9 +3797,6 @@ function registerProductionCommands(program2, io) {
   );
 }
 
-// src/modes/models.ts
-import { relative as relative2 } from "node:path";
-
 // src/migrate/migrate-all.ts
 import { relative } from "node:path";
 async function migrateAll(ws, files) {
@@ -3854,11 +3849,10 @@ async function runModels(options) {
       );
     }
     const files = alembic ? await revisionFiles(project) : discoverMigrations(project.migrationsDir);
-    const source = entry ? relative2(project.cwd, entry.path) || "." : alembicModelsSource(project);
+    const source = entry ? modelsSource(project, entry) : alembicModelsSource(project);
     const server = __using(_stack, await startThrowaway(options, project.cwd, log), true);
     const ws = __using(_stack, await Workspace.open(server, project, { timeoutMs: options.timeoutMs }), true);
-    if (!alembic) warmSpareWorker(project);
-    const _spare = __using(_stack, { [Symbol.asyncDispose]: () => releaseProject(project) }, true);
+    const _spare = __using(_stack, warmSpareWorker(project), true);
     log(`Applying ${files.length} ${alembic ? "revisions" : "migrations"}`);
     const { applied, failure } = await migrateAll(ws, files);
     const report = (tables, changes, findings2) => ({
@@ -3896,7 +3890,7 @@ async function runModels(options) {
 }
 
 // src/modes/generate.ts
-import { relative as relative5 } from "node:path";
+import { relative as relative4 } from "node:path";
 
 // src/assess/generate.ts
 function todoFindings(todos, name, file) {
@@ -3942,11 +3936,11 @@ function proofFindings(proof, name, file, hasTodos) {
 }
 
 // src/generate/draft.ts
-import { relative as relative4 } from "node:path";
+import { relative as relative3 } from "node:path";
 
 // src/generate/file.ts
 import { existsSync, rmSync, writeFileSync as writeFileSync2 } from "node:fs";
-import { join, relative as relative3 } from "node:path";
+import { join, relative as relative2 } from "node:path";
 function two(n) {
   return String(n).padStart(2, "0");
 }
@@ -3971,7 +3965,7 @@ function writeMigrationFile(project, name, ext, source, now) {
   const file = `${timestampAfter(now, existing)}-${name}.${ext}`;
   const path = join(project.migrationsDir, file);
   if (existsSync(path))
-    throw new ModelsError(`${relative3(project.cwd, path)} already exists; nothing was written.`);
+    throw new ModelsError(`${relative2(project.cwd, path)} already exists; nothing was written.`);
   writeFileSync2(path, source, { flag: "wx" });
   return { name: file, path };
 }
@@ -4459,7 +4453,7 @@ async function assignableTypes(client, changes) {
 }
 async function draftMigration(ws, server, entry, before, options, log) {
   const project = ws.project;
-  log(`Syncing the models from ${relative4(project.cwd, entry.path) || "."}`);
+  log(`Syncing the models from ${modelsSource(project, entry)}`);
   const { comparison, schema, scope } = await compareWithModels(server, project, entry, before);
   const { changes } = comparison;
   const remaining = async () => compareModels(
@@ -4485,7 +4479,7 @@ async function draftMigration(ws, server, entry, before, options, log) {
     generated.source,
     options.now ?? /* @__PURE__ */ new Date()
   );
-  log(`Wrote ${relative4(project.cwd, file.path)}: ${generated.operations} operations`);
+  log(`Wrote ${relative3(project.cwd, file.path)}: ${generated.operations} operations`);
   return {
     changes,
     written: { ...file, operations: generated.operations, todos: generated.todos },
@@ -4499,7 +4493,7 @@ async function draftRevision(ws, name, log) {
   if (!changes.length) return { changes, written: null, remaining };
   const written = await ws.runner.autogenerate(name);
   log(
-    `Wrote ${relative4(ws.project.cwd, written.path)} (alembic revision --autogenerate): ${diffs.length} operations`
+    `Wrote ${relative3(ws.project.cwd, written.path)} (alembic revision --autogenerate): ${diffs.length} operations`
   );
   return {
     changes,
@@ -4560,8 +4554,7 @@ async function runGenerate(options) {
     });
     const nothing = (ok, changes, findings2) => done({ ok, file: null, changes, operations: 0, todos: [], proof: null, findings: findings2 });
     const ws = __using(_stack, await Workspace.open(server, project, { timeoutMs: options.timeoutMs }), true);
-    if (!alembic) warmSpareWorker(project);
-    const _spare = __using(_stack, { [Symbol.asyncDispose]: () => releaseProject(project) }, true);
+    const _spare = __using(_stack, warmSpareWorker(project), true);
     const what = alembic ? "revision" : "migration";
     log(`Applying ${files.length} ${what}s`);
     const { failure } = await migrateAll(ws, files);
@@ -4573,7 +4566,7 @@ async function runGenerate(options) {
     const draft = alembic ? await draftRevision(ws, options.name, log) : await draftMigration(ws, server, entry, before, options, log);
     if (!draft.written) return nothing(true, draft.changes, []);
     const { name, path, operations, todos } = draft.written;
-    const file = relative5(project.cwd, path);
+    const file = relative4(project.cwd, path);
     const proof = await prove(ws, { name, path }, before, draft.remaining);
     const findings = [
       ...todoFindings(todos, name, file),

@@ -22,7 +22,7 @@ import {
   verdictLine,
   withCaFile,
   writeCaFile
-} from "./chunks/chunk-WCNX6ZK7.js";
+} from "./chunks/chunk-W746LBYN.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -32,7 +32,7 @@ import {
   redactDeep,
   redactStandardStreams,
   registerEnvironment
-} from "./chunks/chunk-NLCMQYXV.js";
+} from "./chunks/chunk-4XFH535T.js";
 import "./chunks/chunk-NEOG2NI4.js";
 import "./chunks/chunk-H3F4CYK2.js";
 import {
@@ -33960,8 +33960,10 @@ function validator(definition, strip) {
       instances.set(strip, ajv);
     }
     const { definitions: definitions2 } = REPORT_SCHEMA;
+    const schema = definition ? definitions2[definition] : REPORT_SCHEMA;
+    if (!schema) throw new Error(`The report schema has no definition ${definition}.`);
     validate = definition ? ajv.compile({
-      ...definitions2[definition],
+      ...schema,
       $id: `${REPORT_SCHEMA_ID.replace(/\.json$/, "")}/${definition}.json`,
       definitions: definitions2
     }) : ajv.compile(REPORT_SCHEMA);
@@ -34835,11 +34837,9 @@ function baseOptions(inputs, mode) {
 }
 function safetyOptions(inputs) {
   return {
+    ...readBounds(inputs),
     lockWaitMs: inputs.lockWaitMs,
-    lockTimeoutMs: inputs.lockTimeoutMs,
     statementTimeoutMs: inputs.statementTimeoutMs,
-    retries: inputs.retries,
-    retryDelayMs: inputs.retryDelayMs,
     migrationTimeoutMs: inputs.migrationTimeoutMs,
     allowDataLoss: inputs.allowDataLoss,
     drift: inputs.drift

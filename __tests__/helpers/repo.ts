@@ -42,8 +42,8 @@ export function javaScriptNodeModules(): string {
   const building = mkdtempSync(join(folder, 'building-'));
   const link = (from: string, to: string) => symlinkSync(realpathSync(from), to);
   for (const name of readdirSync(NODE_MODULES)) {
-    if (name === 'tsx' || (name.startsWith('.') && name !== '.bin')) continue;
-    if (name !== '.bin') link(join(NODE_MODULES, name), join(building, name));
+    if (name === 'tsx' || name.startsWith('.')) continue;
+    link(join(NODE_MODULES, name), join(building, name));
   }
   mkdirSync(join(building, '.bin'));
   for (const name of readdirSync(join(NODE_MODULES, '.bin'))) {

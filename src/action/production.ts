@@ -64,11 +64,9 @@ function baseOptions(inputs: ActionInputs, mode: ProductionMode) {
 /** The inputs that mirror the CLI's safety flags one for one. */
 function safetyOptions(inputs: ActionInputs) {
   return {
+    ...readBounds(inputs),
     lockWaitMs: inputs.lockWaitMs,
-    lockTimeoutMs: inputs.lockTimeoutMs,
     statementTimeoutMs: inputs.statementTimeoutMs,
-    retries: inputs.retries,
-    retryDelayMs: inputs.retryDelayMs,
     migrationTimeoutMs: inputs.migrationTimeoutMs,
     allowDataLoss: inputs.allowDataLoss,
     drift: inputs.drift,

@@ -1,7 +1,6 @@
-import { relative } from 'node:path';
 import type { Snapshot } from '../inspect/index.js';
 import { alembicModelsSource } from '../migrate/alembic/files.js';
-import { ModelsError, type ModelsEntry } from '../migrate/models.js';
+import { ModelsError, modelsSource, type ModelsEntry } from '../migrate/models.js';
 import type { Project } from '../migrate/project.js';
 import type { Workspace } from '../migrate/workspace.js';
 import type { PostgresServer } from '../postgres/index.js';
@@ -43,7 +42,7 @@ async function sequelizeModels(
     return notLoaded('.', error);
   }
   if (!entry) return undefined;
-  const source = relative(project.cwd, entry.path) || '.';
+  const source = modelsSource(project, entry);
   log(`Comparing the models (${source}) with the migrations`);
   try {
     const { comparison, schema } = await compareWithModels(

@@ -1,6 +1,5 @@
 import { diffSnapshots, summarizeChange, type Change } from '../diff/index.js';
 import { localName, parentName } from '../diff/names.js';
-import { relative } from 'node:path';
 import {
   takeSnapshot,
   type ColumnInfo,
@@ -348,11 +347,10 @@ export async function resolveModelsEntry(project: Project, explicit?: string): P
 export interface ModelsSchema {
   snapshot: Snapshot;
   tables: ModelTable[];
-  source: string;
 }
 
 /** Syncs the models into a workspace of their own on `server` (no baseline) and snapshots it. */
-export async function modelsSchema(
+async function modelsSchema(
   server: PostgresServer,
   project: Project,
   entry: ModelsEntry,
@@ -375,7 +373,7 @@ export async function modelsSchema(
     clientDefaults: t.clientDefaults.map(q),
   }));
   const snapshot = await takeSnapshot(ws.client, { exclude: [ws.meta] });
-  return { snapshot, tables, source: relative(project.cwd, entry.path) || '.' };
+  return { snapshot, tables };
 }
 
 /** The models' schema against `migrated`, on `server`, in the scope asked for (else `.schemabot.yml`'s). */

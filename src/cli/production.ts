@@ -72,6 +72,9 @@ interface SafetyFlags {
   drift: DriftPolicy;
 }
 
+/** The bounds of a read (`status`, `stamp`) among the safety flags. */
+type ReadFlags = Pick<SafetyFlags, 'lockTimeout' | 'retries' | 'retryDelay'>;
+
 function common(cmd: Command): Command {
   return cmd
     .requiredOption(
@@ -134,9 +137,11 @@ function readOptions(cmd: Command): Command {
   return cmd
     .addOption(secondsOption('--lock-timeout <seconds>', 'lock_timeout of each read of the database', 5))
     .option('--retries <n>', 'retries of a read whose lock was not granted in time', count, 1)
-    .addOption(
-      secondsOption('--retry-delay <seconds>', 'wait before the first retry (doubles each time)', 1),
-    );
+    .addOption(retryDelayOption());
+}
+
+function retryDelayOption(): Option {
+  return secondsOption('--retry-delay <seconds>', 'wait before the first retry (doubles each time)', 1);
 }
 
 function safetyOptions(cmd: Command): Command {
@@ -152,7 +157,7 @@ function safetyOptions(cmd: Command): Command {
       ),
     )
     .option('--retries <n>', 'retries of a migration whose lock was not granted in time', count, 3)
-    .addOption(secondsOption('--retry-delay <seconds>', 'wait before the first retry (doubles each time)', 1))
+    .addOption(retryDelayOption())
     .addOption(
       secondsOption(
         '--migration-timeout <seconds>',
@@ -218,17 +223,15 @@ export function registerProductionCommands(program: Command, io: { exit(code: nu
     postgresImage: flags.postgresImage,
   });
   /** The bounds of the reads of `status` and `stamp` (see `readOptions`). */
-  const reads = (flags: Pick<SafetyFlags, 'lockTimeout' | 'retries' | 'retryDelay'>) => ({
+  const reads = (flags: ReadFlags) => ({
     lockTimeoutMs: flags.lockTimeout,
     retries: flags.retries,
     retryDelayMs: flags.retryDelay,
   });
   const safety = (flags: SafetyFlags) => ({
+    ...reads(flags),
     lockWaitMs: flags.lockWait,
-    lockTimeoutMs: flags.lockTimeout,
     statementTimeoutMs: flags.statementTimeout,
-    retries: flags.retries,
-    retryDelayMs: flags.retryDelay,
     migrationTimeoutMs: flags.migrationTimeout,
     allowDataLoss: flags.allowDataLoss,
     drift: flags.drift,
@@ -245,25 +248,19 @@ export function registerProductionCommands(program: Command, io: { exit(code: nu
       ).option('--drift', 'look for schema changes made outside the migrations'),
       'the drift replay',
     ),
-  ).action(
-    async (
-      flags: CommonFlags &
-        RehearsalFlags &
-        Pick<SafetyFlags, 'lockTimeout' | 'retries' | 'retryDelay'> & { drift?: boolean },
-    ) => {
-      checkRehearsalFlags(flags);
-      finish(
-        await runStatus({
-          ...base(flags),
-          ...rehearsal(flags),
-          ...cancellable(),
-          ...reads(flags),
-          drift: flags.drift,
-        }),
-        flags.json,
-      );
-    },
-  );
+  ).action(async (flags: CommonFlags & RehearsalFlags & ReadFlags & { drift?: boolean }) => {
+    checkRehearsalFlags(flags);
+    finish(
+      await runStatus({
+        ...base(flags),
+        ...rehearsal(flags),
+        ...cancellable(),
+        ...reads(flags),
+        drift: flags.drift,
+      }),
+      flags.json,
+    );
+  });
 
   safetyOptions(
     rehearsalOptions(
@@ -343,12 +340,7 @@ export function registerProductionCommands(program: Command, io: { exit(code: nu
     .requiredOption('--to <name>', 'the newest migration file to mark as applied')
     .addOption(lockWaitOption());
   readOptions(stamp).action(
-    async (
-      flags: CommonFlags & { to: string } & Pick<
-          SafetyFlags,
-          'lockWait' | 'lockTimeout' | 'retries' | 'retryDelay'
-        >,
-    ) => {
+    async (flags: CommonFlags & { to: string } & ReadFlags & Pick<SafetyFlags, 'lockWait'>) => {
       finish(
         await runStamp({
           ...base(flags),

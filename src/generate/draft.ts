@@ -6,7 +6,7 @@ import { loadSqlParser } from '../assess/sql.js';
 import type { Change } from '../diff/index.js';
 import { assignableTypeChanges } from '../inspect/names.js';
 import { takeSnapshot, type Snapshot } from '../inspect/index.js';
-import type { ModelsEntry } from '../migrate/models.js';
+import { modelsSource, type ModelsEntry } from '../migrate/models.js';
 import type { Workspace } from '../migrate/workspace.js';
 import type { PostgresServer } from '../postgres/index.js';
 import { fileStyle, writeMigrationFile } from './file.js';
@@ -50,7 +50,7 @@ export async function draftMigration(
   log: (line: string) => void,
 ): Promise<Draft> {
   const project = ws.project;
-  log(`Syncing the models from ${relative(project.cwd, entry.path) || '.'}`);
+  log(`Syncing the models from ${modelsSource(project, entry)}`);
   const { comparison, schema, scope } = await compareWithModels(server, project, entry, before);
   const { changes } = comparison;
   const remaining = async () =>

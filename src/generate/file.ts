@@ -10,7 +10,7 @@ function two(n: number): string {
 }
 
 /** sequelize-cli's `YYYYMMDDHHmmss` (UTC), moved past the newest existing migration if the clock is behind it. */
-export function timestampAfter(now: Date, existing: string[]): string {
+function timestampAfter(now: Date, existing: string[]): string {
   let stamp =
     `${now.getUTCFullYear()}${two(now.getUTCMonth() + 1)}${two(now.getUTCDate())}` +
     `${two(now.getUTCHours())}${two(now.getUTCMinutes())}${two(now.getUTCSeconds())}`;

@@ -73,7 +73,9 @@ class Context {
 
 const qualified = (r: q.RelationRow): string => `${r.schema}.${r.name}`;
 
-/** Rows arrive sorted by name (see queries.ts), so every map below is built in a stable order. */
+// Rows arrive sorted by name (see queries.ts), so every map below is built in a stable order.
+
+/** An ACL PostgreSQL leaves null (the default privileges) as an empty map. */
 const privileges = (value: Privileges | null): Privileges => value ?? {};
 
 const triggerEvents: [number, string][] = [

@@ -1,15 +1,12 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { quoteIdent } from '../postgres/index.js';
+import { userSchema, WATCH_SCHEMA } from './queries.js';
 
-/**
- * The schema a fingerprint watch keeps its event triggers' log in, while a full audit runs. It is not
- * a user schema: snapshots and fingerprints leave it out.
- */
-export const WATCH_SCHEMA = 'schemabot_watch';
+export { WATCH_SCHEMA };
 
 /** Schemas that hold user objects. */
-const USER_NS = `(SELECT oid FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema', '${WATCH_SCHEMA}')
-  AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp\\_%')`;
+const USER_NS = `(SELECT ns.oid FROM pg_namespace ns WHERE ${userSchema('ns')})`;
 
 /**
  * The catalog rows that describe the user schema, grouped by the object they belong to: a relation
@@ -30,12 +27,12 @@ const USER_NS = `(SELECT oid FROM pg_namespace WHERE nspname NOT IN ('pg_catalog
  * With `some`, only the groups a CTE `wanted(kind, grp)` names are read (not the global group), that
  * CTE and any others it needs being `some.wanted`; `some.after` adds rows to the result.
  */
-export function fingerprintQuery(
+function fingerprintQuery(
   excludeTable?: { schema: string; name: string },
   some?: { wanted: string; after?: string },
 ): string {
   const meta = excludeTable
-    ? `to_regclass(${literal(`${ident(excludeTable.schema)}.${ident(excludeTable.name)}`)})`
+    ? `to_regclass(${literal(`${quoteIdent(excludeTable.schema)}.${quoteIdent(excludeTable.name)}`)})`
     : 'NULL::regclass';
   // The relations to read: every one in a user schema, or the groups asked for and their indexes
   // (looked up by OID, so that a step's fingerprint does not scan the catalogs).
@@ -257,6 +254,9 @@ export interface WatchState {
   total: Buffer;
 }
 
+/** Connections already set to keep one plan for the step statement. */
+const generic = new WeakSet<pg.ClientBase>();
+
 /**
  * A fingerprint of the user schema (see `fingerprintQuery`) kept up to date step by step. On a
  * database where Schemabot may create event triggers (the throwaway server's superuser), the triggers
@@ -268,9 +268,6 @@ export interface WatchState {
  * The fingerprint is an XOR of one digest per group (of its name and rows), so adding, changing or
  * removing a group updates it in constant time.
  */
-/** Connections already set to keep one plan for the step statement. */
-const generic = new WeakSet<pg.ClientBase>();
-
 export class SchemaWatch {
   private readonly groups = new Map<string, Group>();
   /** Catalog entry (`pg_constraint:16418`) → the group it was last read in. */
@@ -480,10 +477,6 @@ function entryKey(entry: string): string {
 
 function xor(into: Buffer, digest: Buffer): void {
   for (let i = 0; i < into.length; i++) into[i]! ^= digest[i]!;
-}
-
-function ident(name: string): string {
-  return '"' + name.replace(/"/g, '""') + '"';
 }
 
 function literal(text: string): string {

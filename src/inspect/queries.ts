@@ -6,14 +6,19 @@
  * OIDs are selected only to join rows in memory; they never reach the snapshot.
  */
 
-import { WATCH_SCHEMA } from './fingerprint.js';
 import type { ConstraintType, DomainInfo, FunctionInfo, PolicyInfo, Privileges, TypeInfo } from './types.js';
 
 /** An OID as `pg` returns it (a number); compared as a string. */
 export type Oid = number | string;
 
+/**
+ * The schema a fingerprint watch keeps its event triggers' log in, while a full audit runs. It is not
+ * a user schema: snapshots and fingerprints leave it out.
+ */
+export const WATCH_SCHEMA = 'schemabot_watch';
+
 /** A schema that holds user objects (not the system's, not a temporary or TOAST schema). */
-const userSchema = (n: string): string =>
+export const userSchema = (n: string): string =>
   `${n}.nspname NOT IN ('pg_catalog', 'information_schema', '${WATCH_SCHEMA}') AND ${n}.nspname NOT LIKE 'pg\\_toast%' AND ${n}.nspname NOT LIKE 'pg\\_temp\\_%'`;
 
 /** The object is not a member of an extension (`pg_depend.deptype = 'e'`). */

@@ -56,6 +56,11 @@ export function findModels(
   return entryInFolder(dir);
 }
 
+/** How reports name the models: the entry's path in the project (`.` for the project folder itself). */
+export function modelsSource(project: Pick<ProjectInfo, 'cwd'>, entry: ModelsEntry): string {
+  return relative(project.cwd, entry.path) || '.';
+}
+
 function entryInFolder(dir: string): ModelsEntry | null {
   for (const ext of MODULE_EXTENSIONS) {
     const index = join(dir, `index${ext}`);

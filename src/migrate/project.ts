@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EnvironmentError } from '../shared/errors.js';
 import { alembicWorkerPath, DEFAULT_PYTHON, resolveRunner, type RunnerChoice } from './alembic/index.js';
-import { PLACEHOLDER_URL, spawnEnvironment } from './environment.js';
+import { PLACEHOLDER_URL, spawnEnvironment, type TargetKind } from './environment.js';
 import { ModelsError } from './models.js';
 import type { AlembicRevisions, ProjectInfo, WorkerFailure } from './protocol.js';
 import { redact } from './redact.js';
@@ -47,8 +47,12 @@ export class ProjectError extends EnvironmentError {
   }
 }
 
-/** A worker's failure as the error Schemabot's fronts know (configuration problems are exit 2). */
-export function fromFailure(failure: WorkerFailure): Error {
+/**
+ * A worker's failure as the error Schemabot's fronts know (configuration problems are exit 2), its
+ * message passed through the secret redaction.
+ */
+export function fromFailure(reported: WorkerFailure): Error {
+  const failure = { ...reported, message: redact(reported.message) };
   if (failure.kind === 'project') {
     return new ProjectError(failure.message, { setting: failure.setting, unsetEnv: failure.unsetEnv });
   }
@@ -63,9 +67,9 @@ export function fromFailure(failure: WorkerFailure): Error {
 const spares = new WeakMap<Project, Promise<WorkerProcess | undefined>>();
 
 /** The command that starts a worker for the project, with the environment for `url`. */
-export function workerCommand(
+function workerCommand(
   project: Pick<Project, 'cwd' | 'settings' | 'urlEnvVariable'> & { loadOptions: LoadProjectOptions },
-  kind: 'throwaway' | 'production',
+  kind: TargetKind,
   url: string,
 ): WorkerCommand {
   const env = spawnEnvironment(kind, url, project.settings, {
@@ -91,7 +95,7 @@ export function workerCommand(
 }
 
 /** Sends `load` to a fresh worker; the worker's failure becomes a `ProjectError`. */
-export async function loadInWorker(
+async function loadInWorker(
   worker: WorkerProcess,
   project: Pick<Project, 'settings' | 'loadOptions'>,
 ): Promise<ProjectInfo> {
@@ -107,7 +111,7 @@ export async function loadInWorker(
   } catch (error) {
     await worker.kill();
     if (error instanceof WorkerRequestError) {
-      throw fromFailure({ ...error.failure, message: redact(error.failure.message) });
+      throw fromFailure(error.failure);
     }
     if (o.runner === 'alembic') {
       throw new ProjectError(
@@ -146,6 +150,28 @@ export async function loadProject(options: LoadProjectOptions): Promise<Project>
   return project;
 }
 
+/** A new worker for the project, with the environment for `url`, that has loaded it. */
+export async function startWorker(
+  project: Project,
+  kind: TargetKind = 'throwaway',
+  url = PLACEHOLDER_URL,
+): Promise<WorkerProcess> {
+  const worker = new WorkerProcess(workerCommand(project, kind, url));
+  await loadInWorker(worker, project);
+  return worker;
+}
+
+/** Runs `fn` on the project's waiting worker (or a new one), which waits again afterwards. */
+async function withLoadedWorker<T>(project: Project, fn: (worker: WorkerProcess) => Promise<T>): Promise<T> {
+  const worker = (await takeSpareWorker(project)) ?? (await startWorker(project));
+  try {
+    return await fn(worker);
+  } finally {
+    // Still loaded and without a database: it can serve the project's first runner.
+    keepSpare(project, worker);
+  }
+}
+
 function keepSpare(project: Project, worker: WorkerProcess): void {
   if (!worker.ended && !spares.has(project)) spares.set(project, Promise.resolve(worker));
 }
@@ -163,20 +189,23 @@ export async function takeSpareWorker(project: Project): Promise<WorkerProcess |
 
 /**
  * Starts a worker for the project's next database now, so that it loads the project (and its
- * Sequelize) while the current work goes on. Nothing when one already waits; `releaseProject` ends it
- * if it is never used.
+ * Sequelize) while the current work goes on (a Sequelize project's: Alembic's next database reuses
+ * its worker). Nothing when one already waits. Disposing the result ends it if it was never used
+ * (`releaseProject`).
  */
-export function warmSpareWorker(project: Project): void {
-  if (spares.has(project) || project.runner !== 'sequelize') return;
-  const worker = new WorkerProcess(workerCommand(project, 'throwaway', PLACEHOLDER_URL));
-  const loaded = loadInWorker(worker, project).then(
-    () => worker,
-    async () => {
-      await worker.kill();
-      return undefined;
-    },
-  );
-  spares.set(project, loaded);
+export function warmSpareWorker(project: Project): AsyncDisposable {
+  if (!spares.has(project) && project.runner === 'sequelize') {
+    const worker = new WorkerProcess(workerCommand(project, 'throwaway', PLACEHOLDER_URL));
+    // loadInWorker kills a worker that fails to load.
+    spares.set(
+      project,
+      loadInWorker(worker, project).then(
+        () => worker,
+        () => undefined,
+      ),
+    );
+  }
+  return { [Symbol.asyncDispose]: () => releaseProject(project) };
 }
 
 /** Ends the spare worker of a project that will not open a database after all. */
@@ -192,21 +221,13 @@ export async function migrationFunctions(
   project: Project,
   files: { name: string; path: string }[],
 ): Promise<{ name: string; up: boolean; down: boolean; error?: string }[]> {
-  let worker = await takeSpareWorker(project);
-  if (!worker) {
-    worker = new WorkerProcess(workerCommand(project, 'throwaway', PLACEHOLDER_URL));
-    await loadInWorker(worker, project);
-  }
-  try {
+  return withLoadedWorker(project, async (worker) => {
     const result = await worker.request<{ name: string; up: boolean; down: boolean; error?: string }[]>({
       op: 'functions',
       migrations: files.map((f) => ({ name: f.name, path: f.path })),
     });
     return result.map((r) => (r.error ? { ...r, error: redact(r.error) } : r));
-  } finally {
-    // Still loaded and without a database: it can serve the project's first runner.
-    keepSpare(project, worker);
-  }
+  });
 }
 
 /**
@@ -214,21 +235,14 @@ export async function migrationFunctions(
  * project folder), read by Alembic's `ScriptDirectory` in the project's waiting worker (or a new one).
  */
 export async function alembicRevisions(project: Project, dir?: string): Promise<AlembicRevisions> {
-  let worker = await takeSpareWorker(project);
-  if (!worker) {
-    worker = new WorkerProcess(workerCommand(project, 'throwaway', PLACEHOLDER_URL));
-    await loadInWorker(worker, project);
-  }
-  try {
-    return await worker.request<AlembicRevisions>(
-      dir && resolve(dir) !== project.cwd ? { op: 'revisions', cwd: resolve(dir) } : { op: 'revisions' },
-    );
-  } catch (error) {
-    if (error instanceof WorkerRequestError) {
-      throw fromFailure({ ...error.failure, message: redact(error.failure.message) });
+  return withLoadedWorker(project, async (worker) => {
+    try {
+      return await worker.request<AlembicRevisions>(
+        dir && resolve(dir) !== project.cwd ? { op: 'revisions', cwd: resolve(dir) } : { op: 'revisions' },
+      );
+    } catch (error) {
+      if (error instanceof WorkerRequestError) throw fromFailure(error.failure);
+      throw error;
     }
-    throw error;
-  } finally {
-    keepSpare(project, worker);
-  }
+  });
 }

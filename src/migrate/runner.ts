@@ -3,7 +3,7 @@ import { terminateSessions } from '../postgres/admin.js';
 import { targetVariables, type TargetKind } from './environment.js';
 import type { MigrationFile } from './discover.js';
 import { MigrationError, projectRelative, type MigrationErrorInfo } from './errors.js';
-import { fromFailure, loadInWorker, takeSpareWorker, workerCommand, type Project } from './project.js';
+import { fromFailure, startWorker, takeSpareWorker, type Project } from './project.js';
 import type {
   AlembicGenerated,
   AlembicModelDifference,
@@ -80,9 +80,9 @@ export class MigrationRunner implements AsyncDisposable {
   }
 
   private async start(): Promise<void> {
-    const spare = this.kind === 'throwaway' ? await takeSpareWorker(this.project) : undefined;
-    const worker = spare ?? new WorkerProcess(workerCommand(this.project, this.kind, this.url));
-    if (!spare) await loadInWorker(worker, this.project);
+    const worker =
+      (this.kind === 'throwaway' ? await takeSpareWorker(this.project) : undefined) ??
+      (await startWorker(this.project, this.kind, this.url));
     try {
       const opened = await worker.request<{
         sequelizeSource: 'project' | 'bundled';
@@ -102,7 +102,7 @@ export class MigrationRunner implements AsyncDisposable {
     } catch (error) {
       await worker.kill();
       if (error instanceof WorkerRequestError) {
-        throw fromFailure({ ...error.failure, message: redact(error.failure.message) });
+        throw fromFailure(error.failure);
       }
       throw error;
     }
@@ -114,8 +114,7 @@ export class MigrationRunner implements AsyncDisposable {
     try {
       return await this.worker.request<T>(body);
     } catch (error) {
-      if (error instanceof WorkerRequestError)
-        throw fromFailure({ ...error.failure, message: redact(error.failure.message) });
+      if (error instanceof WorkerRequestError) throw fromFailure(error.failure);
       throw error;
     }
   }
@@ -185,7 +184,7 @@ export class MigrationRunner implements AsyncDisposable {
     }
     if (outcome instanceof Error) {
       if (outcome instanceof WorkerRequestError) {
-        throw fromFailure({ ...outcome.failure, message: redact(outcome.failure.message) });
+        throw fromFailure(outcome.failure);
       }
       if (!(outcome instanceof WorkerExitedError)) throw outcome;
       await this.replaceWorker();

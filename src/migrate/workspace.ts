@@ -39,6 +39,8 @@ export class Workspace implements AsyncDisposable {
   private readonly pending = new Set<Promise<void>>();
   /** What `open()` restored of `options.base` from the cache (see `takeBaseStart()`). */
   private baseStart?: BaseStart;
+  /** Closed already (an explicit `close()` before the disposal closes nothing twice). */
+  private closed = false;
 
   private constructor(
     readonly server: PostgresServer,
@@ -180,6 +182,8 @@ export class Workspace implements AsyncDisposable {
    * server's `stop()` is about to).
    */
   async close(options: { keepDatabase?: boolean } = {}): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     while (this.pending.size) await Promise.all(this.pending);
     await this.shut(options);
   }

@@ -16,7 +16,7 @@ export const DEFAULT_META_TABLES = [
 ];
 
 /** The snapshot of the database at `url`, without the `exclude`d tables; an unreachable URL is exit code 2. */
-export async function snapshotAt(url: string, exclude: { schema: string; name: string }[]) {
+async function snapshotAt(url: string, exclude: { schema: string; name: string }[]) {
   const client = new pg.Client({ connectionString: url });
   try {
     await client.connect();

@@ -9,7 +9,7 @@ import { takeSnapshot } from '../inspect/index.js';
 import { revisionFiles } from '../migrate/alembic/files.js';
 import { discoverMigrations } from '../migrate/discover.js';
 import { migrateAll } from '../migrate/migrate-all.js';
-import { releaseProject, warmSpareWorker } from '../migrate/project.js';
+import { warmSpareWorker } from '../migrate/project.js';
 import { ModelsError } from '../migrate/models.js';
 import { Workspace } from '../migrate/workspace.js';
 import type { Finding } from '../report/contract/check.js';
@@ -66,8 +66,7 @@ export async function runGenerate(options: GenerateOptions): Promise<GenerateRep
     done({ ok, file: null, changes, operations: 0, todos: [], proof: null, findings });
   await using ws = await Workspace.open(server, project, { timeoutMs: options.timeoutMs });
   // The models sync in a workspace of their own: its worker loads the project while the migrations run.
-  if (!alembic) warmSpareWorker(project);
-  await using _spare = { [Symbol.asyncDispose]: () => releaseProject(project) };
+  await using _spare = warmSpareWorker(project);
   const what = alembic ? 'revision' : 'migration';
   log(`Applying ${files.length} ${what}s`);
   const { failure } = await migrateAll(ws, files);

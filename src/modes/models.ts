@@ -1,4 +1,3 @@
-import { relative } from 'node:path';
 import { alembicModelsSection } from '../assess/alembic-models.js';
 import {
   compareWithModels,
@@ -11,7 +10,7 @@ import { takeSnapshot } from '../inspect/index.js';
 import { alembicModelsSource, revisionFiles } from '../migrate/alembic/files.js';
 import { discoverMigrations } from '../migrate/discover.js';
 import { migrateAll } from '../migrate/migrate-all.js';
-import { ModelsError } from '../migrate/models.js';
+import { ModelsError, modelsSource } from '../migrate/models.js';
 import { loadProject, releaseProject, warmSpareWorker, type Project } from '../migrate/project.js';
 import { Workspace } from '../migrate/workspace.js';
 import type { Finding } from '../report/contract/check.js';
@@ -61,13 +60,12 @@ export async function runModels(options: ModelsOptions): Promise<ModelsReport> {
     );
   }
   const files = alembic ? await revisionFiles(project) : discoverMigrations(project.migrationsDir);
-  const source = entry ? relative(project.cwd, entry.path) || '.' : alembicModelsSource(project);
+  const source = entry ? modelsSource(project, entry) : alembicModelsSource(project);
   await using server = await startThrowaway(options, project.cwd, log);
   await using ws = await Workspace.open(server, project, { timeoutMs: options.timeoutMs });
   // The models sync in a workspace of their own: its worker loads the project while the migrations run
   // (and is ended with the run if they fail).
-  if (!alembic) warmSpareWorker(project);
-  await using _spare = { [Symbol.asyncDispose]: () => releaseProject(project) };
+  await using _spare = warmSpareWorker(project);
   log(`Applying ${files.length} ${alembic ? 'revisions' : 'migrations'}`);
   const { applied, failure } = await migrateAll(ws, files);
   const report = (tables: number, changes: Change[], findings: Finding[]): ModelsReport => ({

@@ -6,7 +6,8 @@ import type {
   RehearsalServerOptions,
   SafetyOptions,
 } from '../migrate/production/options.js';
-import { matchLive, rehearse } from '../migrate/production/rehearse.js';
+import { matchLive, rehearse, type DriftPolicy } from '../migrate/production/rehearse.js';
+import { emptyState } from '../migrate/production/state.js';
 import { checkRevertChoice, keptCount, revertBlocker } from '../migrate/production/revert.js';
 import { CANCELLED, ProductionRun } from '../migrate/production/run.js';
 import type { RollbackReport } from '../report/contract/production.js';
@@ -21,7 +22,7 @@ import {
 
 export interface RollbackOptions extends ProductionOptions, RehearsalServerOptions, SafetyOptions {
   /** What a live schema that differs from the replayed migrations does (default fail). */
-  drift?: 'fail' | 'warn' | 'ignore';
+  drift?: DriftPolicy;
   /** Revert everything applied after this migration (it stays applied). */
   to?: string;
   /** Revert the newest N applied migrations. */
@@ -56,7 +57,7 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackRep
     changes: [],
     dataLoss: [],
     failed: null,
-    state: { applied: [], pending: [], missing: [], outOfOrder: [], current: null },
+    state: emptyState(),
     rehearsal: null,
     lock: null,
     error: null,

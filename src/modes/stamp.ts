@@ -2,7 +2,7 @@ import { UsageError } from '../shared/errors.js';
 import { DEFAULTS } from '../migrate/production/apply.js';
 import { takeLock, type MigrationLock } from '../migrate/production/lock.js';
 import { elapsed, ProductionSession } from '../migrate/production/session.js';
-import { revisionAncestors } from '../migrate/production/state.js';
+import { emptyState, revisionAncestors } from '../migrate/production/state.js';
 import type { ProductionOptions, SafetyOptions } from '../migrate/production/options.js';
 import type { StampReport } from '../report/contract/production.js';
 
@@ -40,7 +40,7 @@ export async function runStamp(options: StampOptions): Promise<StampReport> {
     to: options.to,
     added: [],
     current: null,
-    state: { applied: [], pending: [], missing: [], outOfOrder: [], current: null },
+    state: emptyState(),
     lock: null,
     error: null,
     durationMs: 0,

@@ -7,7 +7,7 @@ import type {
 } from '../migrate/production/options.js';
 import { matchLive, replayDrift } from '../migrate/production/rehearse.js';
 import { elapsed, ProductionSession, ReadTimeoutError } from '../migrate/production/session.js';
-import { revisionHeads } from '../migrate/production/state.js';
+import { emptyState, revisionHeads } from '../migrate/production/state.js';
 import type { MigrationState, RehearsalReport, StatusReport } from '../report/contract/production.js';
 import { notMigratedMessage } from '../report/production-wording.js';
 
@@ -50,7 +50,7 @@ export async function runStatus(options: StatusOptions): Promise<StatusReport> {
     state = await session.state();
   } catch (e) {
     if (!(e instanceof ReadTimeoutError)) throw e;
-    const none = { applied: [], pending: [], missing: [], outOfOrder: [], current: null };
+    const none = emptyState();
     return report(none, { ok: false, drift: null, error: e.message });
   }
   let drift: Change[] | null = null;

@@ -6,6 +6,7 @@ import type {
 } from '../migrate/production/options.js';
 import { applyAll } from '../migrate/production/apply.js';
 import { rehearse, type DriftPolicy } from '../migrate/production/rehearse.js';
+import { emptyState } from '../migrate/production/state.js';
 import { CANCELLED, ProductionRun } from '../migrate/production/run.js';
 import type { UpgradeReport } from '../report/contract/production.js';
 import {
@@ -51,7 +52,7 @@ export async function runUpgrade(options: UpgradeOptions): Promise<UpgradeReport
     current: null,
     changes: [],
     failed: null,
-    state: { applied: [], pending: [], missing: [], outOfOrder: [], current: null },
+    state: emptyState(),
     drift: null,
     dataLoss: [],
     rehearsal: null,

@@ -14,15 +14,16 @@ import { knob, withHint, type FrontEnd } from '../shared/wording.js';
 
 type Mode = 'upgrade' | 'rollback';
 
+/** "Refusing to upgrade" / "Refusing to roll back". */
+const verb = (mode: Mode): string => (mode === 'upgrade' ? 'upgrade' : 'roll back');
+
 /** "rerun with --allow-data-loss" / "run again with the input `allow-data-loss: true`". */
-export function rerunWith(name: string, frontEnd: FrontEnd | undefined, value = 'true'): string {
-  return frontEnd === 'action'
-    ? `run again with the input \`${name}: ${value}\``
-    : `rerun with --${name}${value === 'true' ? '' : ` ${value}`}`;
+export function rerunWith(name: string, frontEnd: FrontEnd | undefined): string {
+  return frontEnd === 'action' ? `run again with the input \`${name}: true\`` : `rerun with --${name}`;
 }
 
 /** "users.phone (2 values), votes (6 rows) in 20260102-…js" for messages. */
-export function describeLosses(losses: DataLoss[]): string {
+function describeLosses(losses: DataLoss[]): string {
   return losses
     .map((l) => {
       const n =
@@ -39,7 +40,7 @@ export function describeLosses(losses: DataLoss[]): string {
 
 /** The refusal for a database with tables but no recorded migration. */
 export function notMigratedMessage(
-  mode: 'upgrade' | 'rollback',
+  mode: Mode,
   project: Project,
   tables: number,
   match: string | null,
@@ -114,7 +115,7 @@ export function rehearsalStopped(
       return `The rehearsal could not rebuild the production schema: ${error}. Production was not touched.`;
     case 'drift':
       return (
-        `Refusing to ${mode === 'upgrade' ? 'upgrade' : 'roll back'}: ${stop.text} Nothing was changed. Run \`schemabot status --drift\` to see each ` +
+        `Refusing to ${verb(mode)}: ${stop.text} Nothing was changed. Run \`schemabot status --drift\` to see each ` +
         `difference; fix the database or the migrations, or accept it with ${knob('drift', frontEnd)} warn.`
       );
     case 'step':
@@ -132,7 +133,7 @@ export function dataLossRefused(
   frontEnd: FrontEnd | undefined,
 ): string {
   return (
-    `${dryRun ? 'Dry run: the real run would be refused' : `Refusing to ${mode === 'upgrade' ? 'upgrade' : 'roll back'}`}: ` +
+    `${dryRun ? 'Dry run: the real run would be refused' : `Refusing to ${verb(mode)}`}: ` +
     `${mode === 'upgrade' ? 'the pending migrations' : 'the downs'} destroy data in production: ` +
     `${describeLosses(lost)}. Nothing was changed. Back the data up, then ${rerunWith('allow-data-loss', frontEnd)}.`
   );

@@ -1,4 +1,6 @@
 import { summarizeChange, type Change } from '../diff/index.js';
+import { ROW_COUNT_CAP } from '../inspect/rows.js';
+import { duration } from './format.js';
 import { code, fence } from './markdown.js';
 import { PLAIN, type Style } from './terminal.js';
 import type {
@@ -11,10 +13,6 @@ import type {
   StatusReport,
   UpgradeReport,
 } from './contract/production.js';
-
-function ms(n: number): string {
-  return n >= 1000 ? `${(n / 1000).toFixed(1)} s` : `${Math.round(n)} ms`;
-}
 
 function header(report: ProductionReport, st: Style): string {
   const pg = report.postgres ? ` (PostgreSQL ${report.postgres.version})` : '';
@@ -64,7 +62,7 @@ function sqlLines(rehearsal: RehearsalReport | null): string[] {
 
 function stepLine(s: ProductionStep, verb: string, st: Style): string {
   const notes = [
-    ms(s.ms),
+    duration(s.ms),
     s.transaction
       ? 'one transaction'
       : st.yellow(`outside a transaction (${s.outsideTransaction ?? 'as planned'})`),
@@ -90,7 +88,7 @@ function failureLines(report: UpgradeReport | RollbackReport, st: Style): string
 }
 
 function verdict(report: ProductionReport, st: Style): string[] {
-  if (report.ok && !report.error) return [st.green(`OK (${ms(report.durationMs)})`)];
+  if (report.ok && !report.error) return [st.green(`OK (${duration(report.durationMs)})`)];
   return [st.red(`FAILED: ${report.error ?? 'see above'}`)];
 }
 
@@ -130,7 +128,7 @@ function dataLossLines(r: UpgradeReport | RollbackReport, what: string, st: Styl
     const rows =
       l.rows === null
         ? 'not counted'
-        : `${l.rows}${l.rows >= 1_000_000 ? '+' : ''} ${l.kind === 'column' ? 'value(s)' : 'row(s)'} in production`;
+        : `${l.rows}${l.rows >= ROW_COUNT_CAP ? '+' : ''} ${l.kind === 'column' ? 'value(s)' : 'row(s)'} in production`;
     out.push(
       `  ${l.kind} ${l.name}: ${rows}${l.operation ? ` — ${l.migration ? `${l.migration} ` : ''}${l.operation}` : ''}`,
     );

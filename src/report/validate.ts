@@ -34,10 +34,13 @@ function validator(definition: string | undefined, strip: boolean): ValidateFunc
     // A definition is compiled as a schema of its own, carrying the definitions its `$ref`s name:
     // reaching it as a fragment of the report schema compiles the whole report first (a few hundred
     // ms for the four fields of a PullRequestRef).
-    const { definitions } = REPORT_SCHEMA as { definitions: Record<string, object> };
+    const { definitions } = REPORT_SCHEMA as { definitions: Record<string, object | undefined> };
+    const schema = definition ? definitions[definition] : REPORT_SCHEMA;
+    // A misspelt name would otherwise compile to a schema that accepts anything.
+    if (!schema) throw new Error(`The report schema has no definition ${definition}.`);
     validate = definition
       ? ajv.compile({
-          ...definitions[definition],
+          ...schema,
           $id: `${REPORT_SCHEMA_ID.replace(/\.json$/, '')}/${definition}.json`,
           definitions,
         })

@@ -1,3 +1,5 @@
+import { quoteIdent } from '../../postgres/index.js';
+
 /**
  * What the production user may do that matters to migrations: superuser or not, CREATE on the
  * database and on each schema, and which schemas, tables, sequences, views and types it owns (only
@@ -15,10 +17,6 @@ export interface ProductionPrivileges {
   types: { schema: string; name: string; owns: boolean }[];
 }
 
-function ident(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
 const ALTER: Record<string, string> = {
   S: 'SEQUENCE',
   v: 'VIEW',
@@ -31,28 +29,28 @@ const ALTER: Record<string, string> = {
  * privileges on the objects that exist there too (each is run on its own; one that fails is skipped).
  */
 export function mirrorStatements(p: ProductionPrivileges, role: string, database: string): string[] {
-  const r = ident(role);
+  const r = quoteIdent(role);
   const out = [
     `CREATE ROLE ${r} NOLOGIN${p.superuser ? ' SUPERUSER' : ''}${p.createDb ? ' CREATEDB' : ''}${p.createRole ? ' CREATEROLE' : ''}`,
   ];
   if (p.superuser) return out;
-  if (p.ownsDatabase) out.push(`ALTER DATABASE ${ident(database)} OWNER TO ${r}`);
+  if (p.ownsDatabase) out.push(`ALTER DATABASE ${quoteIdent(database)} OWNER TO ${r}`);
   const db = [...(p.database.create ? ['CREATE'] : []), ...(p.database.temp ? ['TEMP'] : []), 'CONNECT'];
-  out.push(`GRANT ${db.join(', ')} ON DATABASE ${ident(database)} TO ${r}`);
+  out.push(`GRANT ${db.join(', ')} ON DATABASE ${quoteIdent(database)} TO ${r}`);
   for (const s of p.schemas) {
     // A schema the user does not own in production must not be its through the database's ownership
     // (PostgreSQL 15's public schema belongs to pg_database_owner), nor open to everyone.
-    out.push(`ALTER SCHEMA ${ident(s.name)} OWNER TO ${s.owns ? r : 'CURRENT_USER'}`);
-    if (!s.create) out.push(`REVOKE CREATE ON SCHEMA ${ident(s.name)} FROM PUBLIC`);
-    if (!s.usage) out.push(`REVOKE USAGE ON SCHEMA ${ident(s.name)} FROM PUBLIC`);
+    out.push(`ALTER SCHEMA ${quoteIdent(s.name)} OWNER TO ${s.owns ? r : 'CURRENT_USER'}`);
+    if (!s.create) out.push(`REVOKE CREATE ON SCHEMA ${quoteIdent(s.name)} FROM PUBLIC`);
+    if (!s.usage) out.push(`REVOKE USAGE ON SCHEMA ${quoteIdent(s.name)} FROM PUBLIC`);
     const grants = [...(s.usage ? ['USAGE'] : []), ...(s.create ? ['CREATE'] : [])];
-    if (grants.length) out.push(`GRANT ${grants.join(', ')} ON SCHEMA ${ident(s.name)} TO ${r}`);
+    if (grants.length) out.push(`GRANT ${grants.join(', ')} ON SCHEMA ${quoteIdent(s.name)} TO ${r}`);
   }
   for (const t of p.types) {
-    if (t.owns) out.push(`ALTER TYPE ${ident(t.schema)}.${ident(t.name)} OWNER TO ${r}`);
+    if (t.owns) out.push(`ALTER TYPE ${quoteIdent(t.schema)}.${quoteIdent(t.name)} OWNER TO ${r}`);
   }
   for (const rel of p.relations) {
-    const name = `${ident(rel.schema)}.${ident(rel.name)}`;
+    const name = `${quoteIdent(rel.schema)}.${quoteIdent(rel.name)}`;
     const kind = ALTER[rel.kind] ?? 'TABLE';
     if (rel.owns) out.push(`ALTER ${kind} ${name} OWNER TO ${r}`);
     else if (rel.privileges.length) {

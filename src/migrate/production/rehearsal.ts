@@ -7,7 +7,12 @@ import type { Project } from '../project.js';
 import type { MigrationRunner } from '../runner.js';
 import { Workspace } from '../workspace.js';
 import { OUTSIDE_TRANSACTION_CODES, runPinnedStep } from '../transaction.js';
-import { PostgresUnavailableError, startPostgres, type PostgresServer } from '../../postgres/index.js';
+import {
+  PostgresUnavailableError,
+  quoteIdent,
+  startPostgres,
+  type PostgresServer,
+} from '../../postgres/index.js';
 import type { RehearsalServerOptions } from './options.js';
 import type { RehearsedStep } from '../../report/contract/production.js';
 import { mirrorStatements, type ProductionPrivileges } from './privileges.js';
@@ -249,7 +254,7 @@ export class Rehearsal implements AsyncDisposable {
       await this.client.query(statements[0]!);
       this.role = role;
       for (const sql of statements.slice(1)) await this.client.query(sql).catch(() => undefined);
-      await this.client.query(`ALTER DATABASE "${this.database.replace(/"/g, '""')}" SET role = '${role}'`);
+      await this.client.query(`ALTER DATABASE ${quoteIdent(this.database)} SET role = '${role}'`);
       // The worker's next connections start as that role; its open ones close now.
       await this.runner.disconnect();
       await this.client.query(

@@ -5,6 +5,11 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** The state reported when the database could not be read (nothing applied, nothing pending). */
+export function emptyState(): MigrationState {
+  return { applied: [], pending: [], missing: [], outOfOrder: [], current: null };
+}
+
 /** The migration state: the meta table's rows against the migration files (umzug's name order). */
 export function migrationState(files: MigrationFile[], applied: string[]): MigrationState {
   const done = new Set(applied);

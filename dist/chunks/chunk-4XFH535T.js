@@ -156,7 +156,17 @@ function adminPool(url) {
   }
   return pool;
 }
-async function withClient(url, fn) {
+async function withClient(url, fn, options = {}) {
+  if (options.pooled === false) {
+    const client2 = new esm_default.Client({ connectionString: url });
+    client2.on("error", () => void 0);
+    await client2.connect();
+    try {
+      return await fn(client2);
+    } finally {
+      await client2.end().catch(() => void 0);
+    }
+  }
   const client = await adminPool(url).connect();
   let broken;
   try {
@@ -221,25 +231,29 @@ async function waitForConnection(url, options) {
     await new Promise((r) => setTimeout(r, delay));
   }
 }
-async function terminateSessions(url, target) {
+async function terminateSessions(url, target, options = {}) {
   const byDatabase = "database" in target;
   const where = byDatabase ? "datname = $1" : "(application_name = $1 OR application_name LIKE $1 || '-%')";
   const value = byDatabase ? target.database : target.applicationName;
   try {
-    await withClient(url, async (c) => {
-      await c.query(
-        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE ${where} AND pid <> pg_backend_pid()`,
-        [value]
-      );
-      for (let i = 0; i < 100; i++) {
-        const { rows } = await c.query(
-          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE ${where} AND pid <> pg_backend_pid()`,
+    await withClient(
+      url,
+      async (c) => {
+        await c.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE ${where} AND pid <> pg_backend_pid()`,
           [value]
         );
-        if (!rows[0]?.n) return;
-        await new Promise((resolve2) => setTimeout(resolve2, 10));
-      }
-    });
+        for (let i = 0; i < 100; i++) {
+          const { rows } = await c.query(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE ${where} AND pid <> pg_backend_pid()`,
+            [value]
+          );
+          if (!rows[0]?.n) return;
+          await new Promise((resolve2) => setTimeout(resolve2, 10));
+        }
+      },
+      options
+    );
   } catch {
   }
 }

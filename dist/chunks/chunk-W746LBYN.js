@@ -31,7 +31,7 @@ import {
   track,
   withDatabase,
   withHint
-} from "./chunk-NLCMQYXV.js";
+} from "./chunk-4XFH535T.js";
 import {
   esm_default
 } from "./chunk-NEOG2NI4.js";
@@ -1035,12 +1035,12 @@ function localDump(pgDump, databaseUrl, args, timeoutMs) {
     });
   });
 }
-function withTimeout(promise, ms3, what) {
+function withTimeout(promise, ms2, what) {
   let timer;
   return Promise.race([
     promise.finally(() => clearTimeout(timer)),
     new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms3 / 1e3} s`)), ms3);
+      timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms2 / 1e3} s`)), ms2);
     })
   ]);
 }
@@ -1777,7 +1777,7 @@ function checkVersion(version, frontEnd) {
   }
 }
 async function startContainer(request) {
-  const { ContainerPostgres } = await import("./container-WUUQ2NWV.js");
+  const { ContainerPostgres } = await import("./container-AQT3NN6I.js");
   return ContainerPostgres.start({
     version: request.version,
     image: request.image,
@@ -1852,7 +1852,7 @@ async function startPostgres(request) {
 }
 
 // src/modes/check.ts
-import { relative as relative11 } from "node:path";
+import { relative as relative9 } from "node:path";
 
 // src/assess/config.ts
 var import_yaml = __toESM(require_dist(), 1);
@@ -2096,10 +2096,10 @@ function statementActions(stmt) {
     const table = rangeVar(stmt.ClusterStmt.relation);
     return [table ? { kind: "cluster", table } : { kind: "cluster" }];
   }
-  for (const [key, verb] of DML) {
+  for (const [key, verb2] of DML) {
     if (key in stmt) {
       const table = rangeVar(stmt[key].relation);
-      return table ? [{ kind: "dml", verb, table }] : [];
+      return table ? [{ kind: "dml", verb: verb2, table }] : [];
     }
   }
   if ("IndexStmt" in stmt) {
@@ -2837,9 +2837,9 @@ function truncate(text, max = 120) {
   const one = text.replace(/\s+/g, " ").trim();
   return one.length > max ? one.slice(0, max - 1) + "\u2026" : one;
 }
-function formatMs(ms3) {
-  if (ms3 >= 1e3) return `${(ms3 / 1e3).toFixed(2)} s`;
-  return ms3 >= 100 ? `${Math.round(ms3)} ms` : `${Math.round(ms3 * 10) / 10} ms`;
+function formatMs(ms2) {
+  if (ms2 >= 1e3) return `${(ms2 / 1e3).toFixed(2)} s`;
+  return ms2 >= 100 ? `${Math.round(ms2)} ms` : `${Math.round(ms2 * 10) / 10} ms`;
 }
 function blocksText(lock) {
   return lock.blocks.length ? `blocks ${lock.blocks.join(" and ")}` : "blocks neither reads nor writes";
@@ -3627,9 +3627,6 @@ function assess(input) {
   };
 }
 
-// src/assess/check-models.ts
-import { relative as relative7 } from "node:path";
-
 // src/migrate/alembic/files.ts
 import { dirname as dirname6, join as join11, relative as relative3 } from "node:path";
 
@@ -3951,6 +3948,9 @@ function findModels(project, explicit) {
   if (!dir || !existsSync7(dir) || !statSync2(dir).isDirectory()) return null;
   return entryInFolder(dir);
 }
+function modelsSource(project, entry) {
+  return relative2(project.cwd, entry.path) || ".";
+}
 function entryInFolder(dir) {
   for (const ext of MODULE_EXTENSIONS) {
     const index = join8(dir, `index${ext}`);
@@ -4090,7 +4090,8 @@ var ProjectError = class extends EnvironmentError {
     if (options?.unsetEnv?.length) this.unsetEnv = options.unsetEnv;
   }
 };
-function fromFailure(failure) {
+function fromFailure(reported) {
+  const failure = { ...reported, message: redact2(reported.message) };
   if (failure.kind === "project") {
     return new ProjectError(failure.message, { setting: failure.setting, unsetEnv: failure.unsetEnv });
   }
@@ -4133,7 +4134,7 @@ async function loadInWorker(worker, project) {
   } catch (error) {
     await worker.kill();
     if (error instanceof WorkerRequestError) {
-      throw fromFailure({ ...error.failure, message: redact2(error.failure.message) });
+      throw fromFailure(error.failure);
     }
     if (o.runner === "alembic") {
       throw new ProjectError(
@@ -4162,6 +4163,19 @@ async function loadProject(options) {
   keepSpare(project, worker);
   return project;
 }
+async function startWorker(project, kind = "throwaway", url = PLACEHOLDER_URL) {
+  const worker = new WorkerProcess(workerCommand(project, kind, url));
+  await loadInWorker(worker, project);
+  return worker;
+}
+async function withLoadedWorker(project, fn) {
+  const worker = await takeSpareWorker(project) ?? await startWorker(project);
+  try {
+    return await fn(worker);
+  } finally {
+    keepSpare(project, worker);
+  }
+}
 function keepSpare(project, worker) {
   if (!worker.ended && !spares.has(project)) spares.set(project, Promise.resolve(worker));
 }
@@ -4172,54 +4186,41 @@ async function takeSpareWorker(project) {
   return worker && !worker.ended ? worker : void 0;
 }
 function warmSpareWorker(project) {
-  if (spares.has(project) || project.runner !== "sequelize") return;
-  const worker = new WorkerProcess(workerCommand(project, "throwaway", PLACEHOLDER_URL));
-  const loaded3 = loadInWorker(worker, project).then(
-    () => worker,
-    async () => {
-      await worker.kill();
-      return void 0;
-    }
-  );
-  spares.set(project, loaded3);
+  if (!spares.has(project) && project.runner === "sequelize") {
+    const worker = new WorkerProcess(workerCommand(project, "throwaway", PLACEHOLDER_URL));
+    spares.set(
+      project,
+      loadInWorker(worker, project).then(
+        () => worker,
+        () => void 0
+      )
+    );
+  }
+  return { [Symbol.asyncDispose]: () => releaseProject(project) };
 }
 async function releaseProject(project) {
   await (await takeSpareWorker(project))?.close();
 }
 async function migrationFunctions(project, files) {
-  let worker = await takeSpareWorker(project);
-  if (!worker) {
-    worker = new WorkerProcess(workerCommand(project, "throwaway", PLACEHOLDER_URL));
-    await loadInWorker(worker, project);
-  }
-  try {
+  return withLoadedWorker(project, async (worker) => {
     const result = await worker.request({
       op: "functions",
       migrations: files.map((f) => ({ name: f.name, path: f.path }))
     });
     return result.map((r) => r.error ? { ...r, error: redact2(r.error) } : r);
-  } finally {
-    keepSpare(project, worker);
-  }
+  });
 }
 async function alembicRevisions(project, dir) {
-  let worker = await takeSpareWorker(project);
-  if (!worker) {
-    worker = new WorkerProcess(workerCommand(project, "throwaway", PLACEHOLDER_URL));
-    await loadInWorker(worker, project);
-  }
-  try {
-    return await worker.request(
-      dir && resolve2(dir) !== project.cwd ? { op: "revisions", cwd: resolve2(dir) } : { op: "revisions" }
-    );
-  } catch (error) {
-    if (error instanceof WorkerRequestError) {
-      throw fromFailure({ ...error.failure, message: redact2(error.failure.message) });
+  return withLoadedWorker(project, async (worker) => {
+    try {
+      return await worker.request(
+        dir && resolve2(dir) !== project.cwd ? { op: "revisions", cwd: resolve2(dir) } : { op: "revisions" }
+      );
+    } catch (error) {
+      if (error instanceof WorkerRequestError) throw fromFailure(error.failure);
+      throw error;
     }
-    throw error;
-  } finally {
-    keepSpare(project, worker);
-  }
+  });
 }
 
 // src/migrate/alembic/files.ts
@@ -4952,378 +4953,8 @@ function compareChanges(a, b) {
   return actionOrder.indexOf(a.action) - actionOrder.indexOf(b.action);
 }
 
-// src/assess/models.ts
-import { relative as relative6 } from "node:path";
-
-// src/inspect/fingerprint.ts
-import { createHash as createHash3 } from "node:crypto";
-var WATCH_SCHEMA = "schemabot_watch";
-var USER_NS2 = `(SELECT oid FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema', '${WATCH_SCHEMA}')
-  AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp\\_%')`;
-function fingerprintQuery(excludeTable, some) {
-  const meta = excludeTable ? `to_regclass(${literal(`${ident(excludeTable.schema)}.${ident(excludeTable.name)}`)})` : "NULL::regclass";
-  const relations2 = some ? `(SELECT DISTINCT grp FROM wanted WHERE kind = 'r') g(grp) CROSS JOIN LATERAL
-         (SELECT g.grp AS oid UNION ALL SELECT indexrelid FROM pg_index WHERE indrelid = g.grp) m
-         JOIN pg_class c ON c.oid = m.oid` : "pg_class c";
-  const global = some ? "false" : "true";
-  return `
-WITH ${some ? `${some.wanted},
-` : ""}meta AS (SELECT ${meta} AS oid),
-rels AS MATERIALIZED (
-  SELECT c.oid, c.relkind, coalesce(i.indrelid, c.oid) AS grp FROM ${relations2}
-    LEFT JOIN pg_index i ON i.indexrelid = c.oid
-  WHERE c.relnamespace IN ${USER_NS2}
-    AND c.oid IS DISTINCT FROM (SELECT oid FROM meta)
-    AND (i.indrelid IS NULL OR i.indrelid IS DISTINCT FROM (SELECT oid FROM meta))
-    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass
-                    AND d.refobjid = (SELECT oid FROM meta))),
-types AS MATERIALIZED (
-  SELECT t.oid FROM ${some ? "(SELECT DISTINCT grp FROM wanted WHERE kind = 't') g(oid) JOIN pg_type t ON t.oid = g.oid" : "pg_type t"}
-  WHERE t.typnamespace IN ${USER_NS2} AND t.typelem = 0 AND t.typrelid = 0),
-procs AS MATERIALIZED (
-  SELECT p.oid FROM ${some ? "(SELECT DISTINCT grp FROM wanted WHERE kind = 'p') g(oid) JOIN pg_proc p ON p.oid = g.oid" : "pg_proc p"}
-  WHERE p.pronamespace IN ${USER_NS2}),
-rows(kind, grp, member, x) AS (
-  SELECT 'g', 0::oid, NULL, 'n' || row(n.nspname, n.nspacl)::text FROM pg_namespace n WHERE ${global} AND n.oid IN ${USER_NS2}
-  UNION ALL
-  SELECT 'g', 0, NULL, 'x' || row(x.extname, x.extversion, x.extnamespace::regnamespace)::text FROM pg_extension x WHERE ${global}
-  UNION ALL
-  SELECT 'r', r.grp, 'pg_class:' || c.oid, 'c' || row(c.oid::regclass, c.relkind, c.relpersistence, c.reloftype::regtype,
-    c.relispartition, c.relrowsecurity, c.relforcerowsecurity, c.relreplident, c.reloptions, c.relacl,
-    pg_get_expr(c.relpartbound, c.oid))::text
-    FROM rels r JOIN pg_class c ON c.oid = r.oid
-  UNION ALL
-  SELECT 'r', r.grp, 'pg_attrdef:' || d.oid, 'a' || row(a.attrelid::regclass, a.attname, format_type(a.atttypid, a.atttypmod),
-    a.attnotnull, a.attidentity, a.attgenerated, a.attcollation::regcollation, a.attndims, a.attacl, a.attoptions,
-    pg_get_expr(d.adbin, d.adrelid))::text
-    FROM rels r JOIN pg_attribute a ON a.attrelid = r.oid
-      LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-    WHERE a.attnum > 0 AND NOT a.attisdropped
-  UNION ALL
-  SELECT 'r', r.grp, 'pg_constraint:' || k.oid, 'k' || row(k.conrelid::regclass, k.conname, k.contype, k.condeferrable,
-    k.condeferred, k.convalidated, k.connoinherit, pg_get_constraintdef(k.oid))::text
-    FROM rels r JOIN pg_constraint k ON k.conrelid = r.oid
-  UNION ALL
-  SELECT 'r', r.grp, NULL, 'i' || row(i.indexrelid::regclass, i.indisvalid, i.indisreplident, i.indisclustered,
-    pg_get_indexdef(i.indexrelid))::text
-    FROM rels r JOIN pg_index i ON i.indexrelid = r.oid
-  UNION ALL
-  SELECT 'r', r.grp, NULL, 't' || row(t.oid::regtype, t.typtype, t.typacl)::text
-    FROM rels r JOIN pg_class c ON c.oid = r.oid JOIN pg_type t ON t.oid = c.reltype
-  UNION ALL
-  SELECT 't', t.oid, NULL, 't' || row(t.oid::regtype, t.typtype, t.typbasetype::regtype, t.typtypmod, t.typnotnull,
-    t.typdefault, t.typcollation::regcollation, t.typacl,
-    (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid),
-    (SELECT row(r.rngsubtype::regtype, r.rngcollation::regcollation, r.rngsubopc::regclass) FROM pg_range r WHERE r.rngtypid = t.oid))::text
-    FROM types s JOIN pg_type t ON t.oid = s.oid
-  UNION ALL
-  SELECT 't', s.oid, 'pg_constraint:' || k.oid, 'k' || row(k.contypid::regtype, k.conname, k.contype, k.convalidated,
-    pg_get_constraintdef(k.oid))::text
-    FROM types s JOIN pg_constraint k ON k.contypid = s.oid
-  UNION ALL
-  SELECT 'p', p.oid, NULL, 'p' || row(p.oid::regprocedure, p.prokind, p.prorettype::regtype, p.prolang, p.provolatile,
-    p.prosecdef, p.proisstrict, p.proleakproof, p.proparallel, p.proconfig, p.proacl, md5(p.prosrc), p.probin)::text
-    FROM procs s JOIN pg_proc p ON p.oid = s.oid
-  UNION ALL
-  SELECT 'r', r.grp, 'pg_trigger:' || g.oid, 'g' || row(g.tgrelid::regclass, g.tgname, g.tgenabled, pg_get_triggerdef(g.oid))::text
-    FROM rels r JOIN pg_trigger g ON g.tgrelid = r.oid WHERE NOT g.tgisinternal
-  UNION ALL
-  SELECT 'r', r.grp, 'pg_rewrite:' || w.oid, 'v' || row(w.ev_class::regclass, w.rulename, w.ev_type, w.ev_enabled,
-    w.is_instead, md5(pg_get_ruledef(w.oid)))::text
-    FROM rels r JOIN pg_rewrite w ON w.ev_class = r.oid
-  UNION ALL
-  SELECT 'r', r.grp, 'pg_policy:' || y.oid, 'y' || row(y.polrelid::regclass, y.polname, y.polcmd, y.polpermissive,
-    y.polroles::text, pg_get_expr(y.polqual, y.polrelid), pg_get_expr(y.polwithcheck, y.polrelid))::text
-    FROM rels r JOIN pg_policy y ON y.polrelid = r.oid
-  UNION ALL
-  SELECT 'r', r.grp, NULL, 's' || row(s.seqrelid::regclass, s.seqtypid::regtype, s.seqstart, s.seqincrement, s.seqmax,
-    s.seqmin, s.seqcache, s.seqcycle)::text
-    FROM rels r JOIN pg_sequence s ON s.seqrelid = r.oid
-  UNION ALL
-  SELECT 'r', r.grp, NULL, 'o' || row(d.objid::regclass, d.refobjid::regclass,
-    (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = d.refobjid AND a.attnum = d.refobjsubid), d.deptype)::text
-    FROM rels r JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = r.oid
-    WHERE r.relkind = 'S' AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
-  UNION ALL
-  SELECT 'r', r.grp, NULL, 'h' || row(h.inhrelid::regclass, h.inhparent::regclass, h.inhseqno)::text
-    FROM rels r JOIN pg_inherits h ON h.inhrelid = r.oid
-  UNION ALL
-  SELECT 'r', r.grp, NULL, 'q' || row(q.partrelid::regclass, q.partstrat, pg_get_partkeydef(q.partrelid))::text
-    FROM rels r JOIN pg_partitioned_table q ON q.partrelid = r.oid
-  UNION ALL
-  SELECT 'r', r.grp, NULL, 'd' || row(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text
-    FROM rels r JOIN pg_description d ON d.classoid = 'pg_class'::regclass AND d.objoid = r.oid
-  UNION ALL
-  SELECT 'r', r.grp, NULL, 'd' || row(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text
-    FROM rels r JOIN pg_constraint k ON k.conrelid = r.oid
-      JOIN pg_description d ON d.classoid = 'pg_constraint'::regclass AND d.objoid = k.oid
-  UNION ALL
-  SELECT 'r', r.grp, NULL, 'd' || row(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text
-    FROM rels r JOIN pg_trigger g ON g.tgrelid = r.oid
-      JOIN pg_description d ON d.classoid = 'pg_trigger'::regclass AND d.objoid = g.oid
-  UNION ALL
-  SELECT 't', s.oid, NULL, 'd' || row(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text
-    FROM types s JOIN pg_description d ON d.classoid = 'pg_type'::regclass AND d.objoid = s.oid
-  UNION ALL
-  SELECT 'p', s.oid, NULL, 'd' || row(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text
-    FROM procs s JOIN pg_description d ON d.classoid = 'pg_proc'::regclass AND d.objoid = s.oid
-  UNION ALL
-  SELECT 'g', 0, NULL, 'd' || row(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text
-    FROM pg_description d WHERE ${global} AND d.objoid >= 16384
-      AND d.classoid NOT IN ('pg_class'::regclass, 'pg_constraint'::regclass, 'pg_trigger'::regclass,
-                             'pg_type'::regclass, 'pg_proc'::regclass)
-)
-SELECT kind, grp, CASE kind WHEN 'r' THEN grp::regclass::text WHEN 't' THEN grp::regtype::text
-    WHEN 'p' THEN grp::regprocedure::text ELSE '' END AS name,
-  md5(string_agg(x, E'\\n' ORDER BY x)) AS hash,
-  array_remove(array_agg(member), NULL) AS members
-FROM rows GROUP BY kind, grp${some?.after ?? ""}`;
-}
-function stepQuery(excludeTable) {
-  return fingerprintQuery(excludeTable, {
-    wanted: `drained AS (DELETE FROM ${WATCH_SCHEMA}.touched RETURNING entry),
-touched AS MATERIALIZED (
-  SELECT DISTINCT split_part(entry, ':', 1)::regclass::oid AS classid, split_part(entry, ':', 2)::oid AS objid
-  FROM drained WHERE split_part(entry, ':', 1) = ANY($2::text[])),
-objects AS MATERIALIZED (
-  SELECT classid, objid FROM touched
-  UNION
-  SELECT d.classid, d.objid FROM touched t CROSS JOIN LATERAL
-    (SELECT classid, objid FROM pg_depend WHERE refclassid = t.classid AND refobjid = t.objid OFFSET 0) d
-),
-wanted AS MATERIALIZED (
-  SELECT g.kind, g.grp FROM objects o CROSS JOIN LATERAL (
-    SELECT 'r', coalesce((SELECT indrelid FROM pg_index WHERE indexrelid = c.oid), c.oid)
-      FROM pg_class c WHERE o.classid = 'pg_class'::regclass AND c.oid = o.objid
-    UNION ALL SELECT 'r', adrelid FROM pg_attrdef WHERE o.classid = 'pg_attrdef'::regclass AND oid = o.objid
-    UNION ALL SELECT CASE WHEN conrelid <> 0 THEN 'r' ELSE 't' END, CASE WHEN conrelid <> 0 THEN conrelid ELSE contypid END
-      FROM pg_constraint WHERE o.classid = 'pg_constraint'::regclass AND oid = o.objid
-    UNION ALL SELECT CASE WHEN typrelid <> 0 THEN 'r' ELSE 't' END, CASE WHEN typrelid <> 0 THEN typrelid ELSE oid END
-      FROM pg_type WHERE o.classid = 'pg_type'::regclass AND oid = o.objid
-    UNION ALL SELECT 'p', oid FROM pg_proc WHERE o.classid = 'pg_proc'::regclass AND oid = o.objid
-    UNION ALL SELECT 'r', tgrelid FROM pg_trigger WHERE o.classid = 'pg_trigger'::regclass AND oid = o.objid
-    UNION ALL SELECT 'r', ev_class FROM pg_rewrite WHERE o.classid = 'pg_rewrite'::regclass AND oid = o.objid
-    UNION ALL SELECT 'r', polrelid FROM pg_policy WHERE o.classid = 'pg_policy'::regclass AND oid = o.objid
-  ) g(kind, grp)
-  UNION
-  SELECT split_part(w, ':', 1), split_part(w, ':', 2)::oid FROM unnest($3::text[]) w
-)`,
-    after: `
-UNION ALL
-SELECT 'm', 0, '', (SELECT count(*)::int FROM pg_event_trigger WHERE evtname = ANY($1::text[]) AND evtenabled = 'A')::text,
-  coalesce((SELECT array_agg(DISTINCT entry) FROM drained), '{}')
-UNION ALL
-SELECT 'w', 0, '', '', coalesce((SELECT array_agg(DISTINCT kind || ':' || grp) FROM wanted), '{}')`
-  });
-}
-var GROUPED = /* @__PURE__ */ new Set([
-  "pg_class",
-  "pg_attrdef",
-  "pg_constraint",
-  "pg_type",
-  "pg_proc",
-  "pg_trigger",
-  "pg_rewrite",
-  "pg_policy"
-]);
-var TRIGGERS = [`${WATCH_SCHEMA}_ended`, `${WATCH_SCHEMA}_dropped`];
-var INSTALL = `
-CREATE SCHEMA ${WATCH_SCHEMA};
-CREATE UNLOGGED TABLE ${WATCH_SCHEMA}.touched (entry text);
-CREATE FUNCTION ${WATCH_SCHEMA}.ended() RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER
-  SET search_path = pg_catalog AS $$
-BEGIN
-  INSERT INTO ${WATCH_SCHEMA}.touched
-    SELECT CASE WHEN coalesce(objid, 0) = 0 THEN '*' ELSE classid::regclass::text || ':' || objid END
-    FROM pg_event_trigger_ddl_commands();
-END $$;
-CREATE FUNCTION ${WATCH_SCHEMA}.dropped() RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER
-  SET search_path = pg_catalog AS $$
-BEGIN
-  INSERT INTO ${WATCH_SCHEMA}.touched
-    SELECT CASE WHEN coalesce(objid, 0) = 0 THEN '*' ELSE classid::regclass::text || ':' || objid END
-    FROM pg_event_trigger_dropped_objects();
-END $$;
-CREATE EVENT TRIGGER ${TRIGGERS[0]} ON ddl_command_end EXECUTE FUNCTION ${WATCH_SCHEMA}.ended();
-CREATE EVENT TRIGGER ${TRIGGERS[1]} ON sql_drop EXECUTE FUNCTION ${WATCH_SCHEMA}.dropped();
-ALTER EVENT TRIGGER ${TRIGGERS[0]} ENABLE ALWAYS;
-ALTER EVENT TRIGGER ${TRIGGERS[1]} ENABLE ALWAYS;`;
-var generic = /* @__PURE__ */ new WeakSet();
-var SchemaWatch = class _SchemaWatch {
-  constructor(connect3, excludeTable, incremental) {
-    this.connect = connect3;
-    this.excludeTable = excludeTable;
-    this.incremental = incremental;
-    this.stepText = stepQuery(excludeTable);
-    this.stepName = `schemabot-watch-${createHash3("md5").update(this.stepText).digest("hex").slice(0, 12)}`;
-  }
-  connect;
-  excludeTable;
-  incremental;
-  groups = /* @__PURE__ */ new Map();
-  /** Catalog entry (`pg_constraint:16418`) → the group it was last read in. */
-  owners = /* @__PURE__ */ new Map();
-  total = Buffer.alloc(16);
-  stale = true;
-  stepText;
-  stepName;
-  /**
-   * Starts watching the database `client()` is connected to (the function is asked again at each
-   * step: the workspace replaces its connection when it copies or restores the database).
-   */
-  static async start(client, excludeTable) {
-    let incremental = false;
-    try {
-      const { rows } = await client().query(
-        "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
-      );
-      if (rows[0]?.rolsuper) {
-        await client().query(`BEGIN; ${INSTALL}; COMMIT`);
-        incremental = true;
-      }
-    } catch {
-      await client().query("ROLLBACK").catch(() => void 0);
-    }
-    return new _SchemaWatch(client, excludeTable, incremental);
-  }
-  /** Whether the event triggers are in place (each step then reads only what it touched). */
-  get watching() {
-    return this.incremental;
-  }
-  /** A watch that reads everything at every step (no triggers are created). */
-  static once(client, excludeTable) {
-    return new _SchemaWatch(() => client, excludeTable, false);
-  }
-  /** The fingerprint of the schema now. */
-  async take() {
-    const client = this.connect();
-    if (!this.incremental) {
-      await this.readAll(client);
-    } else {
-      const read = await this.step(client, []).catch(() => null);
-      const meta = read?.find((r) => r.kind === "m");
-      const entries = meta?.members ?? [];
-      if (this.stale || !read || Number(meta?.hash) !== TRIGGERS.length || entries.some((e) => e === "*" || !GROUPED.has(e.split(":")[0]))) {
-        await this.readAll(client);
-      } else if (entries.length) {
-        const asked = new Set(read.find((r) => r.kind === "w")?.members ?? []);
-        const more = /* @__PURE__ */ new Set();
-        for (const e of entries) {
-          const key = this.owners.get(e) ?? this.groupKeyOf(e);
-          if (!key || key.startsWith("g:") || asked.has(key)) continue;
-          if (key === entryKey2(e)) this.drop(key);
-          else more.add(key);
-        }
-        if (more.size) {
-          const again = await this.step(client, [...more]);
-          for (const key of more) asked.add(key);
-          read.push(...again.filter((r) => r.kind !== "m" && r.kind !== "w"));
-        }
-        for (const key of asked) this.drop(key);
-        for (const row of read) if (row.kind !== "m" && row.kind !== "w") this.put(row);
-      }
-    }
-    return `${this.total.toString("hex")}/${this.groups.size}`;
-  }
-  /**
-   * The database was replaced (restored from a copy, rebuilt): the next fingerprint reads everything.
-   * The log the copy holds is emptied then.
-   */
-  reset() {
-    this.stale = true;
-  }
-  /**
-   * What the watch knows of the schema as of its last fingerprint, to `resume` from when the database
-   * is later put back as a copy made right after that fingerprint (a copy keeps the objects' OIDs and
-   * the triggers' log). Undefined when there is nothing to resume from (no triggers, or a full read due).
-   */
-  save() {
-    if (!this.incremental || this.stale) return void 0;
-    return { groups: new Map(this.groups), owners: new Map(this.owners), total: Buffer.from(this.total) };
-  }
-  /**
-   * The database was put back as a copy made right after the fingerprint `state` was saved at: the
-   * next fingerprint reads only what changed since (what the copy's log holds). Without a state, as
-   * `reset`.
-   */
-  resume(state) {
-    if (!state) return this.reset();
-    this.groups.clear();
-    this.owners.clear();
-    for (const [key, group] of state.groups) this.groups.set(key, group);
-    for (const [entry, key] of state.owners) this.owners.set(entry, key);
-    state.total.copy(this.total);
-    this.stale = false;
-  }
-  /** Removes the triggers and their schema. */
-  async stop() {
-    if (!this.incremental) return;
-    await this.connect().query(
-      `DROP EVENT TRIGGER IF EXISTS ${TRIGGERS[0]}; DROP EVENT TRIGGER IF EXISTS ${TRIGGERS[1]}; DROP SCHEMA IF EXISTS ${WATCH_SCHEMA} CASCADE`
-    ).catch(() => void 0);
-  }
-  /** One step's read (see `stepQuery`), prepared once per connection: planning it costs more than running it. */
-  async step(client, extra) {
-    if (!generic.has(client)) {
-      await client.query("SET plan_cache_mode = force_generic_plan");
-      generic.add(client);
-    }
-    const { rows } = await client.query({
-      name: this.stepName,
-      text: this.stepText,
-      values: [TRIGGERS, [...GROUPED], extra]
-    });
-    return rows;
-  }
-  async readAll(client) {
-    const { rows } = await client.query(fingerprintQuery(this.excludeTable));
-    this.groups.clear();
-    this.owners.clear();
-    this.total.fill(0);
-    for (const row of rows) this.put(row);
-    this.stale = false;
-  }
-  /** A relation, type or function entry is its own group's key when it was a group of its own. */
-  groupKeyOf(entry) {
-    const [catalog, oid] = entry.split(":");
-    const kind = catalog === "pg_class" ? "r" : catalog === "pg_type" ? "t" : catalog === "pg_proc" ? "p" : null;
-    return kind && this.groups.has(`${kind}:${oid}`) ? `${kind}:${oid}` : void 0;
-  }
-  put(row) {
-    const key = `${row.kind}:${row.grp}`;
-    const digest = createHash3("md5").update(`${row.kind}\0${row.name}\0${row.hash}`).digest();
-    this.drop(key);
-    const members = [...row.members, ...row.kind === "g" ? [] : [`${catalogOf(row.kind)}:${row.grp}`]];
-    this.groups.set(key, { digest, members });
-    for (const m of members) this.owners.set(m, key);
-    xor(this.total, digest);
-  }
-  drop(key) {
-    const group = this.groups.get(key);
-    if (!group) return;
-    this.groups.delete(key);
-    for (const m of group.members) if (this.owners.get(m) === key) this.owners.delete(m);
-    xor(this.total, group.digest);
-  }
-};
-function catalogOf(kind) {
-  return kind === "r" ? "pg_class" : kind === "t" ? "pg_type" : "pg_proc";
-}
-function entryKey2(entry) {
-  const [catalog, oid] = entry.split(":");
-  return `${catalog === "pg_class" ? "r" : catalog === "pg_type" ? "t" : catalog === "pg_proc" ? "p" : "?"}:${oid}`;
-}
-function xor(into, digest) {
-  for (let i = 0; i < into.length; i++) into[i] ^= digest[i];
-}
-function ident(name) {
-  return '"' + name.replace(/"/g, '""') + '"';
-}
-function literal(text) {
-  return "'" + text.replace(/'/g, "''") + "'";
-}
-
 // src/inspect/queries.ts
+var WATCH_SCHEMA = "schemabot_watch";
 var userSchema = (n) => `${n}.nspname NOT IN ('pg_catalog', 'information_schema', '${WATCH_SCHEMA}') AND ${n}.nspname NOT LIKE 'pg\\_toast%' AND ${n}.nspname NOT LIKE 'pg\\_temp\\_%'`;
 var notFromExtension = (catalog, oid) => `NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '${catalog}'::regclass AND e.objid = ${oid} AND e.deptype = 'e')`;
 var qualified = (n, name) => `quote_ident(${n}.nspname) || '.' || quote_ident(${name})`;
@@ -6126,9 +5757,7 @@ var MigrationRunner = class _MigrationRunner {
     return runner;
   }
   async start() {
-    const spare = this.kind === "throwaway" ? await takeSpareWorker(this.project) : void 0;
-    const worker = spare ?? new WorkerProcess(workerCommand(this.project, this.kind, this.url));
-    if (!spare) await loadInWorker(worker, this.project);
+    const worker = (this.kind === "throwaway" ? await takeSpareWorker(this.project) : void 0) ?? await startWorker(this.project, this.kind, this.url);
     try {
       const opened = await worker.request({
         op: "open",
@@ -6145,7 +5774,7 @@ var MigrationRunner = class _MigrationRunner {
     } catch (error) {
       await worker.kill();
       if (error instanceof WorkerRequestError) {
-        throw fromFailure({ ...error.failure, message: redact2(error.failure.message) });
+        throw fromFailure(error.failure);
       }
       throw error;
     }
@@ -6156,8 +5785,7 @@ var MigrationRunner = class _MigrationRunner {
     try {
       return await this.worker.request(body);
     } catch (error) {
-      if (error instanceof WorkerRequestError)
-        throw fromFailure({ ...error.failure, message: redact2(error.failure.message) });
+      if (error instanceof WorkerRequestError) throw fromFailure(error.failure);
       throw error;
     }
   }
@@ -6180,8 +5808,13 @@ var MigrationRunner = class _MigrationRunner {
     const started = performance.now();
     let timer;
     let settled = false;
+    const pings = this.project.runner === "sequelize";
     const limit = new Promise((resolve3) => {
       timer = setTimeout(() => {
+        if (!pings) {
+          timer = setTimeout(() => resolve3("killed"), KILL_GRACE_MS);
+          return;
+        }
         void this.worker.responsive(PING_MS).then((alive) => {
           if (settled) return;
           if (!alive) resolve3("killed");
@@ -6203,25 +5836,25 @@ var MigrationRunner = class _MigrationRunner {
       settled = true;
       clearTimeout(timer);
     }
-    const ms3 = Math.round((performance.now() - started) * 1e3) / 1e3;
+    const ms2 = Math.round((performance.now() - started) * 1e3) / 1e3;
     const file = projectRelative(m.path, this.project.cwd);
     if (outcome === "killed") {
       await this.replaceWorker();
       const seconds = this.timeoutMs >= 1e3 ? `${this.timeoutMs / 1e3} s` : `${this.timeoutMs} ms`;
-      return failedStep(ms3, {
+      return failedStep(ms2, {
         message: `Migration ${m.name} (${direction}) did not finish within ${seconds} and never gave control back (a synchronous loop?): its worker process was stopped and its connections terminated.`,
         file
       });
     }
     if (outcome instanceof Error) {
       if (outcome instanceof WorkerRequestError) {
-        throw fromFailure({ ...outcome.failure, message: redact2(outcome.failure.message) });
+        throw fromFailure(outcome.failure);
       }
       if (!(outcome instanceof WorkerExitedError)) throw outcome;
       await this.replaceWorker();
       const how = outcome.signal ? `was killed by ${outcome.signal}` : `exited with code ${outcome.exitCode}`;
       const tail2 = outcome.stderrTail.length ? ` Its last output: ${outcome.stderrTail.slice(-3).join(" | ")}` : "";
-      return failedStep(ms3, {
+      return failedStep(ms2, {
         message: `Migration ${m.name} (${direction}) ended the process it ran in: it ${how} (process.exit() in the migration, or a crash?).${tail2}`,
         file
       });
@@ -6231,7 +5864,7 @@ var MigrationRunner = class _MigrationRunner {
   /** After a kill or a crash: the old worker's backends terminated, a new worker on the same database. */
   async replaceWorker() {
     await this.worker.kill();
-    await terminateSessions(this.url, { applicationName: this.applicationName });
+    await terminateSessions(this.url, { applicationName: this.applicationName }, { pooled: false });
     await this.start();
   }
   /** Names recorded in the meta table, in umzug's order; [] when the table does not exist. */
@@ -6279,10 +5912,10 @@ var MigrationRunner = class _MigrationRunner {
     await this.close();
   }
 };
-function failedStep(ms3, error) {
+function failedStep(ms2, error) {
   return {
     ok: false,
-    ms: ms3,
+    ms: ms2,
     statements: [],
     error: { ...error, message: redact2(error.message) }
   };
@@ -6322,6 +5955,8 @@ var Workspace = class _Workspace {
   pending = /* @__PURE__ */ new Set();
   /** What `open()` restored of `options.base` from the cache (see `takeBaseStart()`). */
   baseStart;
+  /** Closed already (an explicit `close()` before the disposal closes nothing twice). */
+  closed = false;
   /** A new database on `server` (the baseline applied, when the project has one) with a worker on it. */
   static async open(server, project, options = {}) {
     const database = await server.createDatabase();
@@ -6433,6 +6068,8 @@ var Workspace = class _Workspace {
    * server's `stop()` is about to).
    */
   async close(options = {}) {
+    if (this.closed) return;
+    this.closed = true;
     while (this.pending.size) await Promise.all(this.pending);
     await this.shut(options);
   }
@@ -6752,7 +6389,7 @@ async function modelsSchema(server, project, entry, migrated) {
       clientDefaults: t.clientDefaults.map(q)
     }));
     const snapshot2 = await takeSnapshot(ws.client, { exclude: [ws.meta] });
-    return { snapshot: snapshot2, tables, source: relative6(project.cwd, entry.path) || "." };
+    return { snapshot: snapshot2, tables };
   } catch (_) {
     var _error = _, _hasError = true;
   } finally {
@@ -6793,15 +6430,15 @@ var KINDS = {
 };
 function alembicDriftChanges(diffs) {
   return diffs.map((d) => {
-    const [verb, ...rest] = d.op.split("_");
+    const [verb2, ...rest] = d.op.split("_");
     const object = rest.join("_");
-    const action = ACTIONS[verb] ?? "changed";
+    const action = ACTIONS[verb2] ?? "changed";
     const kind = KINDS[object] ?? "table";
     const schema = d.schema ?? "public";
     const table = `${schema}.${d.table ?? "?"}`;
     const name = kind === "table" ? table : kind === "index" ? `${schema}.${d.name ?? "(unnamed)"}` : `${table}.${d.name ?? "(unnamed)"}`;
-    if (verb === "modify" || !ACTIONS[verb]) {
-      const field = verb === "modify" ? object : d.op;
+    if (verb2 === "modify" || !ACTIONS[verb2]) {
+      const field = verb2 === "modify" ? object : d.op;
       return {
         kind,
         action: "changed",
@@ -6858,7 +6495,7 @@ async function sequelizeModels(server, project, final, log, scope) {
     return notLoaded(".", error);
   }
   if (!entry) return void 0;
-  const source = relative7(project.cwd, entry.path) || ".";
+  const source = modelsSource(project, entry);
   log(`Comparing the models (${source}) with the migrations`);
   try {
     const { comparison, schema } = await compareWithModels(
@@ -7034,8 +6671,8 @@ async function relations(client) {
     ])
   );
 }
-function round(ms3) {
-  return Math.round(ms3 * 1e3) / 1e3;
+function round(ms2) {
+  return Math.round(ms2 * 1e3) / 1e3;
 }
 async function replay(client, statements) {
   const { rows } = await client.query("SELECT current_setting('server_version_num') AS v");
@@ -7250,6 +6887,369 @@ function errorFields(error) {
   return { error: error.message, ...error.code ? { code: error.code } : {} };
 }
 
+// src/inspect/fingerprint.ts
+import { createHash as createHash3 } from "node:crypto";
+var USER_NS2 = `(SELECT ns.oid FROM pg_namespace ns WHERE ${userSchema("ns")})`;
+function fingerprintQuery(excludeTable, some) {
+  const meta = excludeTable ? `to_regclass(${literal(`${quoteIdent(excludeTable.schema)}.${quoteIdent(excludeTable.name)}`)})` : "NULL::regclass";
+  const relations2 = some ? `(SELECT DISTINCT grp FROM wanted WHERE kind = 'r') g(grp) CROSS JOIN LATERAL
+         (SELECT g.grp AS oid UNION ALL SELECT indexrelid FROM pg_index WHERE indrelid = g.grp) m
+         JOIN pg_class c ON c.oid = m.oid` : "pg_class c";
+  const global = some ? "false" : "true";
+  return `
+WITH ${some ? `${some.wanted},
+` : ""}meta AS (SELECT ${meta} AS oid),
+rels AS MATERIALIZED (
+  SELECT c.oid, c.relkind, coalesce(i.indrelid, c.oid) AS grp FROM ${relations2}
+    LEFT JOIN pg_index i ON i.indexrelid = c.oid
+  WHERE c.relnamespace IN ${USER_NS2}
+    AND c.oid IS DISTINCT FROM (SELECT oid FROM meta)
+    AND (i.indrelid IS NULL OR i.indrelid IS DISTINCT FROM (SELECT oid FROM meta))
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass
+                    AND d.refobjid = (SELECT oid FROM meta))),
+types AS MATERIALIZED (
+  SELECT t.oid FROM ${some ? "(SELECT DISTINCT grp FROM wanted WHERE kind = 't') g(oid) JOIN pg_type t ON t.oid = g.oid" : "pg_type t"}
+  WHERE t.typnamespace IN ${USER_NS2} AND t.typelem = 0 AND t.typrelid = 0),
+procs AS MATERIALIZED (
+  SELECT p.oid FROM ${some ? "(SELECT DISTINCT grp FROM wanted WHERE kind = 'p') g(oid) JOIN pg_proc p ON p.oid = g.oid" : "pg_proc p"}
+  WHERE p.pronamespace IN ${USER_NS2}),
+rows(kind, grp, member, x) AS (
+  SELECT 'g', 0::oid, NULL, 'n' || row(n.nspname, n.nspacl)::text FROM pg_namespace n WHERE ${global} AND n.oid IN ${USER_NS2}
+  UNION ALL
+  SELECT 'g', 0, NULL, 'x' || row(x.extname, x.extversion, x.extnamespace::regnamespace)::text FROM pg_extension x WHERE ${global}
+  UNION ALL
+  SELECT 'r', r.grp, 'pg_class:' || c.oid, 'c' || row(c.oid::regclass, c.relkind, c.relpersistence, c.reloftype::regtype,
+    c.relispartition, c.relrowsecurity, c.relforcerowsecurity, c.relreplident, c.reloptions, c.relacl,
+    pg_get_expr(c.relpartbound, c.oid))::text
+    FROM rels r JOIN pg_class c ON c.oid = r.oid
+  UNION ALL
+  SELECT 'r', r.grp, 'pg_attrdef:' || d.oid, 'a' || row(a.attrelid::regclass, a.attname, format_type(a.atttypid, a.atttypmod),
+    a.attnotnull, a.attidentity, a.attgenerated, a.attcollation::regcollation, a.attndims, a.attacl, a.attoptions,
+    pg_get_expr(d.adbin, d.adrelid))::text
+    FROM rels r JOIN pg_attribute a ON a.attrelid = r.oid
+      LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+    WHERE a.attnum > 0 AND NOT a.attisdropped
+  UNION ALL
+  SELECT 'r', r.grp, 'pg_constraint:' || k.oid, 'k' || row(k.conrelid::regclass, k.conname, k.contype, k.condeferrable,
+    k.condeferred, k.convalidated, k.connoinherit, pg_get_constraintdef(k.oid))::text
+    FROM rels r JOIN pg_constraint k ON k.conrelid = r.oid
+  UNION ALL
+  SELECT 'r', r.grp, NULL, 'i' || row(i.indexrelid::regclass, i.indisvalid, i.indisreplident, i.indisclustered,
+    pg_get_indexdef(i.indexrelid))::text
+    FROM rels r JOIN pg_index i ON i.indexrelid = r.oid
+  UNION ALL
+  SELECT 'r', r.grp, NULL, 't' || row(t.oid::regtype, t.typtype, t.typacl)::text
+    FROM rels r JOIN pg_class c ON c.oid = r.oid JOIN pg_type t ON t.oid = c.reltype
+  UNION ALL
+  SELECT 't', t.oid, NULL, 't' || row(t.oid::regtype, t.typtype, t.typbasetype::regtype, t.typtypmod, t.typnotnull,
+    t.typdefault, t.typcollation::regcollation, t.typacl,
+    (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid),
+    (SELECT row(r.rngsubtype::regtype, r.rngcollation::regcollation, r.rngsubopc::regclass) FROM pg_range r WHERE r.rngtypid = t.oid))::text
+    FROM types s JOIN pg_type t ON t.oid = s.oid
+  UNION ALL
+  SELECT 't', s.oid, 'pg_constraint:' || k.oid, 'k' || row(k.contypid::regtype, k.conname, k.contype, k.convalidated,
+    pg_get_constraintdef(k.oid))::text
+    FROM types s JOIN pg_constraint k ON k.contypid = s.oid
+  UNION ALL
+  SELECT 'p', p.oid, NULL, 'p' || row(p.oid::regprocedure, p.prokind, p.prorettype::regtype, p.prolang, p.provolatile,
+    p.prosecdef, p.proisstrict, p.proleakproof, p.proparallel, p.proconfig, p.proacl, md5(p.prosrc), p.probin)::text
+    FROM procs s JOIN pg_proc p ON p.oid = s.oid
+  UNION ALL
+  SELECT 'r', r.grp, 'pg_trigger:' || g.oid, 'g' || row(g.tgrelid::regclass, g.tgname, g.tgenabled, pg_get_triggerdef(g.oid))::text
+    FROM rels r JOIN pg_trigger g ON g.tgrelid = r.oid WHERE NOT g.tgisinternal
+  UNION ALL
+  SELECT 'r', r.grp, 'pg_rewrite:' || w.oid, 'v' || row(w.ev_class::regclass, w.rulename, w.ev_type, w.ev_enabled,
+    w.is_instead, md5(pg_get_ruledef(w.oid)))::text
+    FROM rels r JOIN pg_rewrite w ON w.ev_class = r.oid
+  UNION ALL
+  SELECT 'r', r.grp, 'pg_policy:' || y.oid, 'y' || row(y.polrelid::regclass, y.polname, y.polcmd, y.polpermissive,
+    y.polroles::text, pg_get_expr(y.polqual, y.polrelid), pg_get_expr(y.polwithcheck, y.polrelid))::text
+    FROM rels r JOIN pg_policy y ON y.polrelid = r.oid
+  UNION ALL
+  SELECT 'r', r.grp, NULL, 's' || row(s.seqrelid::regclass, s.seqtypid::regtype, s.seqstart, s.seqincrement, s.seqmax,
+    s.seqmin, s.seqcache, s.seqcycle)::text
+    FROM rels r JOIN pg_sequence s ON s.seqrelid = r.oid
+  UNION ALL
+  SELECT 'r', r.grp, NULL, 'o' || row(d.objid::regclass, d.refobjid::regclass,
+    (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = d.refobjid AND a.attnum = d.refobjsubid), d.deptype)::text
+    FROM rels r JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = r.oid
+    WHERE r.relkind = 'S' AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+  UNION ALL
+  SELECT 'r', r.grp, NULL, 'h' || row(h.inhrelid::regclass, h.inhparent::regclass, h.inhseqno)::text
+    FROM rels r JOIN pg_inherits h ON h.inhrelid = r.oid
+  UNION ALL
+  SELECT 'r', r.grp, NULL, 'q' || row(q.partrelid::regclass, q.partstrat, pg_get_partkeydef(q.partrelid))::text
+    FROM rels r JOIN pg_partitioned_table q ON q.partrelid = r.oid
+  UNION ALL
+  SELECT 'r', r.grp, NULL, 'd' || row(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text
+    FROM rels r JOIN pg_description d ON d.classoid = 'pg_class'::regclass AND d.objoid = r.oid
+  UNION ALL
+  SELECT 'r', r.grp, NULL, 'd' || row(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text
+    FROM rels r JOIN pg_constraint k ON k.conrelid = r.oid
+      JOIN pg_description d ON d.classoid = 'pg_constraint'::regclass AND d.objoid = k.oid
+  UNION ALL
+  SELECT 'r', r.grp, NULL, 'd' || row(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text
+    FROM rels r JOIN pg_trigger g ON g.tgrelid = r.oid
+      JOIN pg_description d ON d.classoid = 'pg_trigger'::regclass AND d.objoid = g.oid
+  UNION ALL
+  SELECT 't', s.oid, NULL, 'd' || row(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text
+    FROM types s JOIN pg_description d ON d.classoid = 'pg_type'::regclass AND d.objoid = s.oid
+  UNION ALL
+  SELECT 'p', s.oid, NULL, 'd' || row(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text
+    FROM procs s JOIN pg_description d ON d.classoid = 'pg_proc'::regclass AND d.objoid = s.oid
+  UNION ALL
+  SELECT 'g', 0, NULL, 'd' || row(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text
+    FROM pg_description d WHERE ${global} AND d.objoid >= 16384
+      AND d.classoid NOT IN ('pg_class'::regclass, 'pg_constraint'::regclass, 'pg_trigger'::regclass,
+                             'pg_type'::regclass, 'pg_proc'::regclass)
+)
+SELECT kind, grp, CASE kind WHEN 'r' THEN grp::regclass::text WHEN 't' THEN grp::regtype::text
+    WHEN 'p' THEN grp::regprocedure::text ELSE '' END AS name,
+  md5(string_agg(x, E'\\n' ORDER BY x)) AS hash,
+  array_remove(array_agg(member), NULL) AS members
+FROM rows GROUP BY kind, grp${some?.after ?? ""}`;
+}
+function stepQuery(excludeTable) {
+  return fingerprintQuery(excludeTable, {
+    wanted: `drained AS (DELETE FROM ${WATCH_SCHEMA}.touched RETURNING entry),
+touched AS MATERIALIZED (
+  SELECT DISTINCT split_part(entry, ':', 1)::regclass::oid AS classid, split_part(entry, ':', 2)::oid AS objid
+  FROM drained WHERE split_part(entry, ':', 1) = ANY($2::text[])),
+objects AS MATERIALIZED (
+  SELECT classid, objid FROM touched
+  UNION
+  SELECT d.classid, d.objid FROM touched t CROSS JOIN LATERAL
+    (SELECT classid, objid FROM pg_depend WHERE refclassid = t.classid AND refobjid = t.objid OFFSET 0) d
+),
+wanted AS MATERIALIZED (
+  SELECT g.kind, g.grp FROM objects o CROSS JOIN LATERAL (
+    SELECT 'r', coalesce((SELECT indrelid FROM pg_index WHERE indexrelid = c.oid), c.oid)
+      FROM pg_class c WHERE o.classid = 'pg_class'::regclass AND c.oid = o.objid
+    UNION ALL SELECT 'r', adrelid FROM pg_attrdef WHERE o.classid = 'pg_attrdef'::regclass AND oid = o.objid
+    UNION ALL SELECT CASE WHEN conrelid <> 0 THEN 'r' ELSE 't' END, CASE WHEN conrelid <> 0 THEN conrelid ELSE contypid END
+      FROM pg_constraint WHERE o.classid = 'pg_constraint'::regclass AND oid = o.objid
+    UNION ALL SELECT CASE WHEN typrelid <> 0 THEN 'r' ELSE 't' END, CASE WHEN typrelid <> 0 THEN typrelid ELSE oid END
+      FROM pg_type WHERE o.classid = 'pg_type'::regclass AND oid = o.objid
+    UNION ALL SELECT 'p', oid FROM pg_proc WHERE o.classid = 'pg_proc'::regclass AND oid = o.objid
+    UNION ALL SELECT 'r', tgrelid FROM pg_trigger WHERE o.classid = 'pg_trigger'::regclass AND oid = o.objid
+    UNION ALL SELECT 'r', ev_class FROM pg_rewrite WHERE o.classid = 'pg_rewrite'::regclass AND oid = o.objid
+    UNION ALL SELECT 'r', polrelid FROM pg_policy WHERE o.classid = 'pg_policy'::regclass AND oid = o.objid
+  ) g(kind, grp)
+  UNION
+  SELECT split_part(w, ':', 1), split_part(w, ':', 2)::oid FROM unnest($3::text[]) w
+)`,
+    after: `
+UNION ALL
+SELECT 'm', 0, '', (SELECT count(*)::int FROM pg_event_trigger WHERE evtname = ANY($1::text[]) AND evtenabled = 'A')::text,
+  coalesce((SELECT array_agg(DISTINCT entry) FROM drained), '{}')
+UNION ALL
+SELECT 'w', 0, '', '', coalesce((SELECT array_agg(DISTINCT kind || ':' || grp) FROM wanted), '{}')`
+  });
+}
+var GROUPED = /* @__PURE__ */ new Set([
+  "pg_class",
+  "pg_attrdef",
+  "pg_constraint",
+  "pg_type",
+  "pg_proc",
+  "pg_trigger",
+  "pg_rewrite",
+  "pg_policy"
+]);
+var TRIGGERS = [`${WATCH_SCHEMA}_ended`, `${WATCH_SCHEMA}_dropped`];
+var INSTALL = `
+CREATE SCHEMA ${WATCH_SCHEMA};
+CREATE UNLOGGED TABLE ${WATCH_SCHEMA}.touched (entry text);
+CREATE FUNCTION ${WATCH_SCHEMA}.ended() RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = pg_catalog AS $$
+BEGIN
+  INSERT INTO ${WATCH_SCHEMA}.touched
+    SELECT CASE WHEN coalesce(objid, 0) = 0 THEN '*' ELSE classid::regclass::text || ':' || objid END
+    FROM pg_event_trigger_ddl_commands();
+END $$;
+CREATE FUNCTION ${WATCH_SCHEMA}.dropped() RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = pg_catalog AS $$
+BEGIN
+  INSERT INTO ${WATCH_SCHEMA}.touched
+    SELECT CASE WHEN coalesce(objid, 0) = 0 THEN '*' ELSE classid::regclass::text || ':' || objid END
+    FROM pg_event_trigger_dropped_objects();
+END $$;
+CREATE EVENT TRIGGER ${TRIGGERS[0]} ON ddl_command_end EXECUTE FUNCTION ${WATCH_SCHEMA}.ended();
+CREATE EVENT TRIGGER ${TRIGGERS[1]} ON sql_drop EXECUTE FUNCTION ${WATCH_SCHEMA}.dropped();
+ALTER EVENT TRIGGER ${TRIGGERS[0]} ENABLE ALWAYS;
+ALTER EVENT TRIGGER ${TRIGGERS[1]} ENABLE ALWAYS;`;
+var generic = /* @__PURE__ */ new WeakSet();
+var SchemaWatch = class _SchemaWatch {
+  constructor(connect3, excludeTable, incremental) {
+    this.connect = connect3;
+    this.excludeTable = excludeTable;
+    this.incremental = incremental;
+    this.stepText = stepQuery(excludeTable);
+    this.stepName = `schemabot-watch-${createHash3("md5").update(this.stepText).digest("hex").slice(0, 12)}`;
+  }
+  connect;
+  excludeTable;
+  incremental;
+  groups = /* @__PURE__ */ new Map();
+  /** Catalog entry (`pg_constraint:16418`) → the group it was last read in. */
+  owners = /* @__PURE__ */ new Map();
+  total = Buffer.alloc(16);
+  stale = true;
+  stepText;
+  stepName;
+  /**
+   * Starts watching the database `client()` is connected to (the function is asked again at each
+   * step: the workspace replaces its connection when it copies or restores the database).
+   */
+  static async start(client, excludeTable) {
+    let incremental = false;
+    try {
+      const { rows } = await client().query(
+        "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
+      );
+      if (rows[0]?.rolsuper) {
+        await client().query(`BEGIN; ${INSTALL}; COMMIT`);
+        incremental = true;
+      }
+    } catch {
+      await client().query("ROLLBACK").catch(() => void 0);
+    }
+    return new _SchemaWatch(client, excludeTable, incremental);
+  }
+  /** Whether the event triggers are in place (each step then reads only what it touched). */
+  get watching() {
+    return this.incremental;
+  }
+  /** A watch that reads everything at every step (no triggers are created). */
+  static once(client, excludeTable) {
+    return new _SchemaWatch(() => client, excludeTable, false);
+  }
+  /** The fingerprint of the schema now. */
+  async take() {
+    const client = this.connect();
+    if (!this.incremental) {
+      await this.readAll(client);
+    } else {
+      const read = await this.step(client, []).catch(() => null);
+      const meta = read?.find((r) => r.kind === "m");
+      const entries = meta?.members ?? [];
+      if (this.stale || !read || Number(meta?.hash) !== TRIGGERS.length || entries.some((e) => e === "*" || !GROUPED.has(e.split(":")[0]))) {
+        await this.readAll(client);
+      } else if (entries.length) {
+        const asked = new Set(read.find((r) => r.kind === "w")?.members ?? []);
+        const more = /* @__PURE__ */ new Set();
+        for (const e of entries) {
+          const key = this.owners.get(e) ?? this.groupKeyOf(e);
+          if (!key || key.startsWith("g:") || asked.has(key)) continue;
+          if (key === entryKey2(e)) this.drop(key);
+          else more.add(key);
+        }
+        if (more.size) {
+          const again = await this.step(client, [...more]);
+          for (const key of more) asked.add(key);
+          read.push(...again.filter((r) => r.kind !== "m" && r.kind !== "w"));
+        }
+        for (const key of asked) this.drop(key);
+        for (const row of read) if (row.kind !== "m" && row.kind !== "w") this.put(row);
+      }
+    }
+    return `${this.total.toString("hex")}/${this.groups.size}`;
+  }
+  /**
+   * The database was replaced (restored from a copy, rebuilt): the next fingerprint reads everything.
+   * The log the copy holds is emptied then.
+   */
+  reset() {
+    this.stale = true;
+  }
+  /**
+   * What the watch knows of the schema as of its last fingerprint, to `resume` from when the database
+   * is later put back as a copy made right after that fingerprint (a copy keeps the objects' OIDs and
+   * the triggers' log). Undefined when there is nothing to resume from (no triggers, or a full read due).
+   */
+  save() {
+    if (!this.incremental || this.stale) return void 0;
+    return { groups: new Map(this.groups), owners: new Map(this.owners), total: Buffer.from(this.total) };
+  }
+  /**
+   * The database was put back as a copy made right after the fingerprint `state` was saved at: the
+   * next fingerprint reads only what changed since (what the copy's log holds). Without a state, as
+   * `reset`.
+   */
+  resume(state) {
+    if (!state) return this.reset();
+    this.groups.clear();
+    this.owners.clear();
+    for (const [key, group] of state.groups) this.groups.set(key, group);
+    for (const [entry, key] of state.owners) this.owners.set(entry, key);
+    state.total.copy(this.total);
+    this.stale = false;
+  }
+  /** Removes the triggers and their schema. */
+  async stop() {
+    if (!this.incremental) return;
+    await this.connect().query(
+      `DROP EVENT TRIGGER IF EXISTS ${TRIGGERS[0]}; DROP EVENT TRIGGER IF EXISTS ${TRIGGERS[1]}; DROP SCHEMA IF EXISTS ${WATCH_SCHEMA} CASCADE`
+    ).catch(() => void 0);
+  }
+  /** One step's read (see `stepQuery`), prepared once per connection: planning it costs more than running it. */
+  async step(client, extra) {
+    if (!generic.has(client)) {
+      await client.query("SET plan_cache_mode = force_generic_plan");
+      generic.add(client);
+    }
+    const { rows } = await client.query({
+      name: this.stepName,
+      text: this.stepText,
+      values: [TRIGGERS, [...GROUPED], extra]
+    });
+    return rows;
+  }
+  async readAll(client) {
+    const { rows } = await client.query(fingerprintQuery(this.excludeTable));
+    this.groups.clear();
+    this.owners.clear();
+    this.total.fill(0);
+    for (const row of rows) this.put(row);
+    this.stale = false;
+  }
+  /** A relation, type or function entry is its own group's key when it was a group of its own. */
+  groupKeyOf(entry) {
+    const [catalog, oid] = entry.split(":");
+    const kind = catalog === "pg_class" ? "r" : catalog === "pg_type" ? "t" : catalog === "pg_proc" ? "p" : null;
+    return kind && this.groups.has(`${kind}:${oid}`) ? `${kind}:${oid}` : void 0;
+  }
+  put(row) {
+    const key = `${row.kind}:${row.grp}`;
+    const digest = createHash3("md5").update(`${row.kind}\0${row.name}\0${row.hash}`).digest();
+    this.drop(key);
+    const members = [...row.members, ...row.kind === "g" ? [] : [`${catalogOf(row.kind)}:${row.grp}`]];
+    this.groups.set(key, { digest, members });
+    for (const m of members) this.owners.set(m, key);
+    xor(this.total, digest);
+  }
+  drop(key) {
+    const group = this.groups.get(key);
+    if (!group) return;
+    this.groups.delete(key);
+    for (const m of group.members) if (this.owners.get(m) === key) this.owners.delete(m);
+    xor(this.total, group.digest);
+  }
+};
+function catalogOf(kind) {
+  return kind === "r" ? "pg_class" : kind === "t" ? "pg_type" : "pg_proc";
+}
+function entryKey2(entry) {
+  const [catalog, oid] = entry.split(":");
+  return `${catalog === "pg_class" ? "r" : catalog === "pg_type" ? "t" : catalog === "pg_proc" ? "p" : "?"}:${oid}`;
+}
+function xor(into, digest) {
+  for (let i = 0; i < into.length; i++) into[i] ^= digest[i];
+}
+function literal(text) {
+  return "'" + text.replace(/'/g, "''") + "'";
+}
+
 // src/assess/round-trip.ts
 function snapshot(ws) {
   return takeSnapshot(ws.client, { exclude: [ws.meta] });
@@ -7433,7 +7433,7 @@ async function roundTrip(ws, plan, reports, replayFailures, baseReplay, log) {
 
 // src/plan/index.ts
 import { readFileSync as readFileSync7 } from "node:fs";
-import { basename, join as join14, relative as relative9 } from "node:path";
+import { basename, join as join14, relative as relative7 } from "node:path";
 
 // src/plan/git.ts
 import { execFile } from "node:child_process";
@@ -7506,7 +7506,7 @@ async function hashFiles(root, paths) {
 // src/plan/worktree.ts
 import { existsSync as existsSync11, mkdtempSync, rmSync, symlinkSync, mkdirSync as mkdirSync2 } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname as dirname7, join as join13, posix as posix2, relative as relative8, sep as sep3 } from "node:path";
+import { dirname as dirname7, join as join13, posix as posix2, relative as relative6, sep as sep3 } from "node:path";
 import { spawnSync } from "node:child_process";
 async function checkoutBase(root, sha, projectDir, options = {}) {
   const dir = mkdtempSync(join13(tmpdir(), "schemabot-base-"));
@@ -7516,7 +7516,7 @@ async function checkoutBase(root, sha, projectDir, options = {}) {
     options.log?.(`Checking out the base commit ${sha.slice(0, 7)} to run base migrations from it`);
     await git(root, ["worktree", "add", "--detach", "--force", dir, sha]);
     checkedOut = true;
-    const rel2 = relative8(root, projectDir);
+    const rel2 = relative6(root, projectDir);
     const levels = rel2 ? rel2.split(sep3) : [];
     for (let i = 0; i <= levels.length; i++) {
       const sub = levels.slice(0, i).join(sep3);
@@ -7612,7 +7612,7 @@ async function planMigrations(options) {
     const migrations = headFiles.map((m) => ({
       name: m.name,
       change: "added",
-      file: relative9(relTo, m.path),
+      file: relative7(relTo, m.path),
       head: m
     }));
     return {
@@ -7629,7 +7629,7 @@ async function planMigrations(options) {
   const head = await headCommit(root);
   const tree = await checkoutBase(root, sha, options.cwd, { lazy: true, log: options.log });
   try {
-    const rel2 = relative9(root, options.migrationsDir);
+    const rel2 = relative7(root, options.migrationsDir);
     const baseFiles = await tree.migrations(rel2);
     const baseByName = new Map(baseFiles.map((m) => [m.name, m]));
     const headByName = new Map(headFiles.map((m) => [m.name, m]));
@@ -7757,7 +7757,7 @@ function newTimestampName(name) {
 
 // src/plan/alembic.ts
 import { readFileSync as readFileSync8 } from "node:fs";
-import { join as join15, relative as relative10 } from "node:path";
+import { join as join15, relative as relative8 } from "node:path";
 function toPlanned(rev, tree) {
   const down = rev.downRevision;
   return {
@@ -7766,7 +7766,7 @@ function toPlanned(rev, tree) {
     downRevision: down,
     branchLabels: rev.branchLabels,
     dependsOn: rev.dependsOn ?? [],
-    file: relative10(tree, rev.path),
+    file: relative8(tree, rev.path),
     doc: rev.doc
   };
 }
@@ -7792,7 +7792,7 @@ async function planRevisions(options) {
     const sha = await resolveCommit(root, options.baseRef);
     const tree = await checkoutBase(root, sha, options.cwd);
     try {
-      const listed = await options.listRevisions(join15(tree.dir, relative10(root, options.cwd)));
+      const listed = await options.listRevisions(join15(tree.dir, relative8(root, options.cwd)));
       const graph = graphOf(listed, tree.dir);
       const contents2 = new Map(graph.revisions.map((r) => [r.id, readFileSync8(join15(tree.dir, r.file))]));
       base = { ref: options.baseRef, sha, graph };
@@ -8034,7 +8034,7 @@ async function runCheck(options) {
             statementMs: Math.round(baseReplay.statementMs)
           },
           postgres: { version: server.version, provider: server.provider },
-          migrationsPath: relative11(project.cwd, project.migrationsDir) || ".",
+          migrationsPath: relative9(project.cwd, project.migrationsDir) || ".",
           durationMs: performance.now() - started
         });
       } finally {
@@ -8056,8 +8056,8 @@ function allRan(migrations, replayFailures) {
 }
 
 // src/report/format.ts
-function duration(ms3) {
-  return ms3 < 1e3 ? `${Math.round(ms3)} ms` : `${(ms3 / 1e3).toFixed(1)} s`;
+function duration(ms2) {
+  return ms2 < 1e3 ? `${Math.round(ms2)} ms` : `${(ms2 / 1e3).toFixed(1)} s`;
 }
 function shortSha(sha) {
   return sha ? sha.slice(0, 7) : "working tree";
@@ -8096,8 +8096,8 @@ function describe2(v) {
   if (typeof o.type !== "string") return "";
   return [o.type, o.nullable === false ? "NOT NULL" : "", o.default ? `DEFAULT ${String(o.default)}` : ""].filter(Boolean).join(" ");
 }
-function lockMs(ms3) {
-  return ms3 >= 100 ? `${Math.round(ms3)} ms` : `${Math.round(ms3 * 10) / 10} ms`;
+function lockMs(ms2) {
+  return ms2 >= 100 ? `${Math.round(ms2)} ms` : `${Math.round(ms2 * 10) / 10} ms`;
 }
 function impactParts(m) {
   const o = m.observation;
@@ -9328,9 +9328,6 @@ async function takeLock(url, project, options) {
 import { randomBytes as randomBytes3 } from "node:crypto";
 
 // src/migrate/production/privileges.ts
-function ident2(name) {
-  return `"${name.replace(/"/g, '""')}"`;
-}
 var ALTER = {
   S: "SEQUENCE",
   v: "VIEW",
@@ -9338,26 +9335,26 @@ var ALTER = {
   f: "FOREIGN TABLE"
 };
 function mirrorStatements(p, role, database) {
-  const r = ident2(role);
+  const r = quoteIdent(role);
   const out = [
     `CREATE ROLE ${r} NOLOGIN${p.superuser ? " SUPERUSER" : ""}${p.createDb ? " CREATEDB" : ""}${p.createRole ? " CREATEROLE" : ""}`
   ];
   if (p.superuser) return out;
-  if (p.ownsDatabase) out.push(`ALTER DATABASE ${ident2(database)} OWNER TO ${r}`);
+  if (p.ownsDatabase) out.push(`ALTER DATABASE ${quoteIdent(database)} OWNER TO ${r}`);
   const db = [...p.database.create ? ["CREATE"] : [], ...p.database.temp ? ["TEMP"] : [], "CONNECT"];
-  out.push(`GRANT ${db.join(", ")} ON DATABASE ${ident2(database)} TO ${r}`);
+  out.push(`GRANT ${db.join(", ")} ON DATABASE ${quoteIdent(database)} TO ${r}`);
   for (const s of p.schemas) {
-    out.push(`ALTER SCHEMA ${ident2(s.name)} OWNER TO ${s.owns ? r : "CURRENT_USER"}`);
-    if (!s.create) out.push(`REVOKE CREATE ON SCHEMA ${ident2(s.name)} FROM PUBLIC`);
-    if (!s.usage) out.push(`REVOKE USAGE ON SCHEMA ${ident2(s.name)} FROM PUBLIC`);
+    out.push(`ALTER SCHEMA ${quoteIdent(s.name)} OWNER TO ${s.owns ? r : "CURRENT_USER"}`);
+    if (!s.create) out.push(`REVOKE CREATE ON SCHEMA ${quoteIdent(s.name)} FROM PUBLIC`);
+    if (!s.usage) out.push(`REVOKE USAGE ON SCHEMA ${quoteIdent(s.name)} FROM PUBLIC`);
     const grants = [...s.usage ? ["USAGE"] : [], ...s.create ? ["CREATE"] : []];
-    if (grants.length) out.push(`GRANT ${grants.join(", ")} ON SCHEMA ${ident2(s.name)} TO ${r}`);
+    if (grants.length) out.push(`GRANT ${grants.join(", ")} ON SCHEMA ${quoteIdent(s.name)} TO ${r}`);
   }
   for (const t of p.types) {
-    if (t.owns) out.push(`ALTER TYPE ${ident2(t.schema)}.${ident2(t.name)} OWNER TO ${r}`);
+    if (t.owns) out.push(`ALTER TYPE ${quoteIdent(t.schema)}.${quoteIdent(t.name)} OWNER TO ${r}`);
   }
   for (const rel2 of p.relations) {
-    const name = `${ident2(rel2.schema)}.${ident2(rel2.name)}`;
+    const name = `${quoteIdent(rel2.schema)}.${quoteIdent(rel2.name)}`;
     const kind = ALTER[rel2.kind] ?? "TABLE";
     if (rel2.owns) out.push(`ALTER ${kind} ${name} OWNER TO ${r}`);
     else if (rel2.privileges.length) {
@@ -9540,7 +9537,7 @@ var Rehearsal = class _Rehearsal {
       await this.client.query(statements[0]);
       this.role = role;
       for (const sql of statements.slice(1)) await this.client.query(sql).catch(() => void 0);
-      await this.client.query(`ALTER DATABASE "${this.database.replace(/"/g, '""')}" SET role = '${role}'`);
+      await this.client.query(`ALTER DATABASE ${quoteIdent(this.database)} SET role = '${role}'`);
       await this.runner.disconnect();
       await this.client.query(
         `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
@@ -9751,6 +9748,9 @@ async function readPrivileges(client) {
 // src/migrate/production/state.ts
 function compare(a, b) {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+function emptyState() {
+  return { applied: [], pending: [], missing: [], outOfOrder: [], current: null };
 }
 function migrationState(files, applied) {
   const done = new Set(applied);
@@ -10385,8 +10385,9 @@ var ProductionRun = class _ProductionRun {
 };
 
 // src/report/production-wording.ts
-function rerunWith(name, frontEnd, value = "true") {
-  return frontEnd === "action" ? `run again with the input \`${name}: ${value}\`` : `rerun with --${name}${value === "true" ? "" : ` ${value}`}`;
+var verb = (mode) => mode === "upgrade" ? "upgrade" : "roll back";
+function rerunWith(name, frontEnd) {
+  return frontEnd === "action" ? `run again with the input \`${name}: true\`` : `rerun with --${name}`;
 }
 function describeLosses(losses) {
   return losses.map((l) => {
@@ -10428,7 +10429,7 @@ function rehearsalStopped(mode, stop, error, project, frontEnd) {
     case "replay":
       return `The rehearsal could not rebuild the production schema: ${error}. Production was not touched.`;
     case "drift":
-      return `Refusing to ${mode === "upgrade" ? "upgrade" : "roll back"}: ${stop.text} Nothing was changed. Run \`schemabot status --drift\` to see each difference; fix the database or the migrations, or accept it with ${knob("drift", frontEnd)} warn.`;
+      return `Refusing to ${verb(mode)}: ${stop.text} Nothing was changed. Run \`schemabot status --drift\` to see each difference; fix the database or the migrations, or accept it with ${knob("drift", frontEnd)} warn.`;
     case "step":
       return `The rehearsal failed, production was not touched: ${error}`;
     case "residue":
@@ -10436,7 +10437,7 @@ function rehearsalStopped(mode, stop, error, project, frontEnd) {
   }
 }
 function dataLossRefused(mode, dryRun, lost, frontEnd) {
-  return `${dryRun ? "Dry run: the real run would be refused" : `Refusing to ${mode === "upgrade" ? "upgrade" : "roll back"}`}: ${mode === "upgrade" ? "the pending migrations" : "the downs"} destroy data in production: ${describeLosses(lost)}. Nothing was changed. Back the data up, then ${rerunWith("allow-data-loss", frontEnd)}.`;
+  return `${dryRun ? "Dry run: the real run would be refused" : `Refusing to ${verb(mode)}`}: ${mode === "upgrade" ? "the pending migrations" : "the downs"} destroy data in production: ${describeLosses(lost)}. Nothing was changed. Back the data up, then ${rerunWith("allow-data-loss", frontEnd)}.`;
 }
 function applyStopped(mode, stop, done, idleTimeout) {
   const idle = idleTimeout ? ` This role's sessions get ${idleTimeout} (set with ALTER ROLE/DATABASE); it ends idle connections.` : "";
@@ -10490,7 +10491,7 @@ async function runRollback(options) {
       changes: [],
       dataLoss: [],
       failed: null,
-      state: { applied: [], pending: [], missing: [], outOfOrder: [], current: null },
+      state: emptyState(),
       rehearsal: null,
       lock: null,
       error: null,
@@ -10575,7 +10576,7 @@ async function runStamp(options) {
       to: options.to,
       added: [],
       current: null,
-      state: { applied: [], pending: [], missing: [], outOfOrder: [], current: null },
+      state: emptyState(),
       lock: null,
       error: null,
       durationMs: 0
@@ -10647,7 +10648,7 @@ async function runStatus(options) {
       state = await session.state();
     } catch (e) {
       if (!(e instanceof ReadTimeoutError)) throw e;
-      const none = { applied: [], pending: [], missing: [], outOfOrder: [], current: null };
+      const none = emptyState();
       return report(none, { ok: false, drift: null, error: e.message });
     }
     let drift = null;
@@ -10717,7 +10718,7 @@ async function runUpgrade(options) {
       current: null,
       changes: [],
       failed: null,
-      state: { applied: [], pending: [], missing: [], outOfOrder: [], current: null },
+      state: emptyState(),
       drift: null,
       dataLoss: [],
       rehearsal: null,
@@ -10767,9 +10768,6 @@ async function runUpgrade(options) {
 }
 
 // src/report/production.ts
-function ms2(n) {
-  return n >= 1e3 ? `${(n / 1e3).toFixed(1)} s` : `${Math.round(n)} ms`;
-}
 function header(report, st) {
   const pg = report.postgres ? ` (PostgreSQL ${report.postgres.version})` : "";
   return st.bold(`schemabot ${report.mode}`) + ` ${report.database}${pg}`;
@@ -10809,14 +10807,14 @@ function sqlLines(rehearsal) {
   }
   return out;
 }
-function stepLine(s, verb, st) {
+function stepLine(s, verb2, st) {
   const notes = [
-    ms2(s.ms),
+    duration(s.ms),
     s.transaction ? "one transaction" : st.yellow(`outside a transaction (${s.outsideTransaction ?? "as planned"})`),
     ...s.attempts > 1 ? [`${s.attempts} attempts`] : [],
     `${s.statements.length} statement(s)`
   ];
-  return `  ${st.green("\u2714")} ${verb} ${s.name} ${st.dim(notes.join(" \xB7 "))}`;
+  return `  ${st.green("\u2714")} ${verb2} ${s.name} ${st.dim(notes.join(" \xB7 "))}`;
 }
 function failureLines(report, st) {
   const f = report.failed;
@@ -10832,7 +10830,7 @@ function failureLines(report, st) {
   return out;
 }
 function verdict2(report, st) {
-  if (report.ok && !report.error) return [st.green(`OK (${ms2(report.durationMs)})`)];
+  if (report.ok && !report.error) return [st.green(`OK (${duration(report.durationMs)})`)];
   return [st.red(`FAILED: ${report.error ?? "see above"}`)];
 }
 function renderStatus(r, st) {
@@ -10866,7 +10864,7 @@ function dataLossLines(r, what, st) {
   if (!r.dataLoss?.length) return [];
   const out = [st.yellow(`Data destroyed by ${what} (${r.dataLoss.length}):`)];
   for (const l of r.dataLoss) {
-    const rows = l.rows === null ? "not counted" : `${l.rows}${l.rows >= 1e6 ? "+" : ""} ${l.kind === "column" ? "value(s)" : "row(s)"} in production`;
+    const rows = l.rows === null ? "not counted" : `${l.rows}${l.rows >= ROW_COUNT_CAP ? "+" : ""} ${l.kind === "column" ? "value(s)" : "row(s)"} in production`;
     out.push(
       `  ${l.kind} ${l.name}: ${rows}${l.operation ? ` \u2014 ${l.migration ? `${l.migration} ` : ""}${l.operation}` : ""}`
     );
@@ -10952,6 +10950,7 @@ export {
   loadSqlParser,
   plainIndex,
   ModelsError,
+  modelsSource,
   loadProject,
   warmSpareWorker,
   releaseProject,
