@@ -21,6 +21,30 @@ async function connect(url: string): Promise<pg.Client> {
 const META = { schema: 'public', name: 'SequelizeMeta' };
 
 /**
+ * `client`, noting in `reads` each read the watch sends through it: `step` for its incremental read
+ * (a prepared statement), `all` for a read of the whole catalog (session settings are not reads).
+ */
+const recorders = new WeakMap<pg.Client, pg.Client>();
+function recording(client: pg.Client, reads: string[]): pg.Client {
+  let proxy = recorders.get(client);
+  if (!proxy) {
+    proxy = new Proxy(client, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop) as unknown;
+        if (prop !== 'query') return typeof value === 'function' ? value.bind(target) : value;
+        return (q: unknown, ...rest: unknown[]) => {
+          if (typeof q === 'object' && q && 'name' in q) reads.push('step');
+          else if (typeof q === 'string' && !/^\s*SET /.test(q)) reads.push('all');
+          return (target.query as (...a: unknown[]) => unknown)(q, ...rest);
+        };
+      },
+    });
+    recorders.set(client, proxy);
+  }
+  return proxy;
+}
+
+/**
  * Every kind of DDL a migration runs, one step at a time. After each step the watched fingerprint
  * (which re-reads only what the step touched) must equal a full fingerprint read from scratch.
  */
@@ -135,6 +159,7 @@ describe('the watched fingerprint', () => {
     const db = await server.createDatabase();
     const client = await connect(server.url(db));
     const watch = await SchemaWatch.start(() => client, META);
+    expect(watch.watching).toBe(true);
     try {
       await watch.take();
       await client.query(`ALTER EVENT TRIGGER ${WATCH_SCHEMA}_ended DISABLE`);
@@ -154,7 +179,9 @@ describe('the watched fingerprint', () => {
   it('resumes from a saved state on a copy of the database: only what changed since is read, and it is exact', async () => {
     const db = await server.createDatabase();
     let client = await connect(server.url(db));
-    const watch = await SchemaWatch.start(() => client, META);
+    const reads: string[] = [];
+    const watch = await SchemaWatch.start(() => recording(client, reads), META);
+    expect(watch.watching).toBe(true);
     try {
       await client.query('CREATE TABLE users (id serial PRIMARY KEY, name text)');
       await watch.take();
@@ -173,12 +200,16 @@ describe('the watched fingerprint', () => {
       await server.dropDatabase(db);
       await server.createDatabase({ name: db, template: copy });
       client = await connect(server.url(db));
+      reads.length = 0;
       watch.resume(state);
       expect(await watch.take()).toBe(atCopy);
       expect(atCopy).toBe(await takeFingerprint(client, META));
       // Steps after the restore are read incrementally from the copy's own triggers.
       await client.query("ALTER TYPE kind ADD VALUE 'c'; ALTER TABLE users RENAME COLUMN name TO full_name");
       expect(await watch.take()).toBe(await takeFingerprint(client, META));
+      // Neither the resume nor the step after it read the whole catalog.
+      expect(reads.length).toBeGreaterThan(0);
+      expect(reads.filter((r) => r !== 'step')).toEqual([]);
       await server.dropDatabase(copy);
     } finally {
       await watch.stop();

@@ -67,8 +67,8 @@ test('line endings git converts are no edit; an uncommitted edit, a rename and a
     [`migrations/${NOTES}`]: ADD_NOTES,
     'migrations/20260103000000-drop-notes.js': migration('', ''),
   });
-  // The checkout has CRLF line endings where the committed blob has LF.
-  expect(readFileSync(join(r.dir, 'migrations', USERS), 'utf8')).toContain('\n');
+  // As written, the files have LF line endings; checked out again, CRLF where the committed blob has LF.
+  expect(readFileSync(join(r.dir, 'migrations', USERS), 'utf8')).not.toContain('\r\n');
   r.git('rm', '-q', '--cached', '-r', '.');
   r.git('reset', '-q', '--hard');
   expect(readFileSync(join(r.dir, 'migrations', USERS), 'utf8')).toContain('\r\n');
