@@ -9,16 +9,14 @@
  *
  *   npx tsx bench/check.ts [--sizes 50,300] [--runs 3] [--scenarios pr-check,pr-check-warm,...]
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { startPostgres } from '../src/postgres/index.js';
 import { run } from './child.js';
+import { makeRepo, median, ROOT } from './repo.js';
 import { generateMigrations, generateRealMigrations } from './generate.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
 const SEQUELIZE = join(ROOT, 'node_modules', 'sequelize-cli', 'lib', 'sequelize');
 const arg = (name: string, fallback: string) => {
@@ -29,52 +27,11 @@ const SIZES = arg('sizes', '50,300').split(',').map(Number);
 const RUNS = Number(arg('runs', '3'));
 const SCENARIOS = arg('scenarios', 'pr-check,pr-check-warm,full-audit,full-audit-real').split(',');
 
-const GIT_ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'b',
-  GIT_AUTHOR_EMAIL: 'b@b',
-  GIT_COMMITTER_NAME: 'b',
-  GIT_COMMITTER_EMAIL: 'b@b',
-};
-
-function makeRepo(
-  files: Record<string, string>,
-  next: Record<string, string>,
-): { dir: string; base: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'schemabot-bench-'));
-  const write = (f: Record<string, string>) => {
-    for (const [p, t] of Object.entries(f)) {
-      mkdirSync(dirname(join(dir, p)), { recursive: true });
-      writeFileSync(join(dir, p), t);
-    }
-  };
-  const git = (...a: string[]) => execFileSync('git', a, { cwd: dir, env: GIT_ENV, encoding: 'utf8' }).trim();
-  git('init', '-q', '-b', 'main');
-  write({
-    'package.json': '{"name":"bench-app","private":true}',
-    '.gitignore': 'node_modules\n',
-    'config/config.json': JSON.stringify({ development: { dialect: 'postgres', logging: false } }),
-    ...files,
-  });
-  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-  git('add', '-A');
-  git('commit', '-qm', 'base');
-  const base = git('rev-parse', 'HEAD');
-  if (Object.keys(next).length) {
-    write(next);
-    git('add', '-A');
-    git('commit', '-qm', 'head');
-  }
-  return { dir, base };
-}
-
 async function sh(script: string, env: Record<string, string>): Promise<number> {
   const r = await run('bash', ['-ec', script], { ...process.env, ...env });
   if (r.status !== 0) throw new Error(`by-hand script failed: ${r.stderr}`);
   return r.ms;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const BY_HAND_PR = `
 psql -q "$ADMIN" -c "CREATE DATABASE $DB"

@@ -6,14 +6,13 @@
  *   npx tsx bench/models.ts [--sizes 50,300] [--runs 3]
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { startPostgres } from '../src/postgres/index.js';
 import { generateMigrations } from './generate.js';
+import { median, ROOT, writeProject } from './repo.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
 const SEQUELIZE = join(ROOT, 'node_modules', 'sequelize-cli', 'lib', 'sequelize');
 const arg = (name: string, fallback: string) => {
@@ -61,19 +60,7 @@ module.exports = db;
 }
 
 function makeProject(n: number): string {
-  const dir = mkdtempSync(join(tmpdir(), 'schemabot-bench-models-'));
-  const files = {
-    'package.json': '{"name":"bench-app","private":true}',
-    'config/config.json': JSON.stringify({ development: { dialect: 'postgres', logging: false } }),
-    ...generateMigrations(n),
-    ...generateModels(n),
-  };
-  for (const [p, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, p)), { recursive: true });
-    writeFileSync(join(dir, p), text);
-  }
-  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-  return dir;
+  return writeProject('schemabot-bench-models-', { ...generateMigrations(n), ...generateModels(n) });
 }
 
 const BY_HAND = `
@@ -94,8 +81,6 @@ function time(fn: () => void): number {
   fn();
   return performance.now() - t;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
   const server = await startPostgres({ provider: 'local', version: 15 });

@@ -7,16 +7,14 @@
  *
  *   npx tsx bench/scale.ts [--scale 250,2000] [--runs 1]
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { startPostgres, type PostgresServer } from '../src/postgres/index.js';
 import { run } from './child.js';
+import { makeRepo, median, ROOT } from './repo.js';
 import { generateMigrations } from './generate.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -24,44 +22,10 @@ const arg = (name: string, fallback: string) => {
 };
 const SIZES = arg('scale', '250,2000').split(',').map(Number);
 const RUNS = Number(arg('runs', '1'));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** A repository whose first commit holds all but the last migration, and the second that one. */
-function makeRepo(n: number): { dir: string; base: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'schemabot-scale-'));
-  const files: Record<string, string> = {
-    'package.json': '{"name":"bench-app","private":true}',
-    '.gitignore': 'node_modules\n',
-    'config/config.json': JSON.stringify({ development: { dialect: 'postgres', logging: false } }),
-    ...generateMigrations(n),
-  };
-  const last = Object.keys(files)
-    .filter((p) => p.startsWith('migrations/'))
-    .sort()
-    .pop()!;
-  const lastText = files[last]!;
-  delete files[last];
-  for (const [p, t] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, p)), { recursive: true });
-    writeFileSync(join(dir, p), t);
-  }
-  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-  const env = {
-    ...process.env,
-    GIT_AUTHOR_NAME: 'b',
-    GIT_AUTHOR_EMAIL: 'b@b',
-    GIT_COMMITTER_NAME: 'b',
-    GIT_COMMITTER_EMAIL: 'b@b',
-  };
-  const git = (...a: string[]) => execFileSync('git', a, { cwd: dir, env, encoding: 'utf8' }).trim();
-  git('init', '-q');
-  git('add', '-A');
-  git('commit', '-qm', 'history');
-  const base = git('rev-parse', 'HEAD');
-  writeFileSync(join(dir, last), lastText);
-  git('add', '-A');
-  git('commit', '-qm', 'one more');
-  return { dir, base };
+/** A repository whose first commit holds all but the last of `n` migrations, and the second that one. */
+function historyRepo(n: number): { dir: string; base: string } {
+  return makeRepo(generateMigrations(n - 1), generateMigrations(1, n - 1), 'schemabot-scale-');
 }
 
 interface Row {
@@ -109,7 +73,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   try {
     for (const n of SIZES) {
-      const { dir, base } = makeRepo(n);
+      const { dir, base } = historyRepo(n);
       const cacheDir = mkdtempSync(join(tmpdir(), 'schemabot-scale-cache-'));
       const audits: { ms: number; rss: number }[] = [];
       const prs: { ms: number; rss: number }[] = [];

@@ -31,12 +31,17 @@ export function contentId(m: MigrationFile): string {
  */
 export const MIGRATION_FILE_PATTERN = /^(?!.*\.d\.ts$).*\.(cjs|js|cts|ts|mjs)$/;
 
+/** umzug 2's order of migration names: plain string order (code units, not the locale's). */
+export function compareNames(a: string, b: string): number {
+  return a > b ? 1 : a < b ? -1 : 0;
+}
+
 /** The migrations in `dir`, filtered and ordered like umzug 2 (plain string order of the file names). */
 export function discoverMigrations(dir: string): MigrationFile[] {
   const names = readdirSync(dir, { withFileTypes: true })
     .filter((entry) => !entry.isDirectory() && MIGRATION_FILE_PATTERN.test(entry.name))
     .map((entry) => entry.name);
-  names.sort((a, b) => (a > b ? 1 : a < b ? -1 : 0));
+  names.sort(compareNames);
   return names.map((name) => ({ name, path: join(dir, name) }));
 }
 

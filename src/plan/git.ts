@@ -54,21 +54,18 @@ export async function headCommit(root: string): Promise<string | null> {
   }
 }
 
+/** Git's pathspec for folder `rel` (relative to the repository root, in the platform's separators). */
+export function pathspec(rel: string): string {
+  const folder = rel.split(sep).join(posix.sep);
+  return folder ? `${folder}/` : '.';
+}
+
 /**
  * Names of the files under folder `rel` (relative to the repository root) whose working-tree content
  * differs from commit `sha`, as git sees it (its clean filters and line-ending rules applied).
  */
 export async function changedSince(root: string, sha: string, rel: string): Promise<Set<string>> {
-  const folder = rel.split(sep).join(posix.sep);
-  const out = await git(root, [
-    'diff',
-    '--no-renames',
-    '--name-only',
-    '-z',
-    sha,
-    '--',
-    folder ? `${folder}/` : '.',
-  ]);
+  const out = await git(root, ['diff', '--no-renames', '--name-only', '-z', sha, '--', pathspec(rel)]);
   return new Set(
     out
       .split('\0')

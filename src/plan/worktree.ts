@@ -3,8 +3,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join, posix, relative, sep } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { track } from '../postgres/cleanup.js';
-import { discoverMigrations, MIGRATION_FILE_PATTERN, type MigrationFile } from '../migrate/discover.js';
-import { git } from './git.js';
+import {
+  compareNames,
+  discoverMigrations,
+  MIGRATION_FILE_PATTERN,
+  type MigrationFile,
+} from '../migrate/discover.js';
+import { git, pathspec } from './git.js';
 
 /** The base commit, checked out beside the working tree when something is to run from it. */
 export interface BaseTree extends AsyncDisposable {
@@ -122,8 +127,7 @@ interface TreeEntry {
 
 /** The entries of folder `rel` on commit `sha` whose names are migration files, sorted as discovered. */
 async function listFolder(root: string, sha: string, rel: string): Promise<TreeEntry[]> {
-  const folder = rel.split(sep).join(posix.sep);
-  const out = await git(root, ['ls-tree', '-z', sha, '--', folder ? `${folder}/` : '.']);
+  const out = await git(root, ['ls-tree', '-z', sha, '--', pathspec(rel)]);
   const entries: TreeEntry[] = [];
   for (const record of out.split('\0')) {
     const tab = record.indexOf('\t');
@@ -134,5 +138,5 @@ async function listFolder(root: string, sha: string, rel: string): Promise<TreeE
     if (type === 'tree' || type === 'commit' || !MIGRATION_FILE_PATTERN.test(name)) continue;
     entries.push({ mode: mode!, type: type!, id: id!, name });
   }
-  return entries.sort((a, b) => (a.name > b.name ? 1 : a.name < b.name ? -1 : 0));
+  return entries.sort((a, b) => compareNames(a.name, b.name));
 }

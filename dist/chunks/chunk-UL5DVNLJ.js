@@ -1056,9 +1056,12 @@ function contentId(m) {
   return m.blob ?? blobId(readFileSync(m.path));
 }
 var MIGRATION_FILE_PATTERN = /^(?!.*\.d\.ts$).*\.(cjs|js|cts|ts|mjs)$/;
+function compareNames(a, b) {
+  return a > b ? 1 : a < b ? -1 : 0;
+}
 function discoverMigrations(dir) {
   const names = readdirSync2(dir, { withFileTypes: true }).filter((entry) => !entry.isDirectory() && MIGRATION_FILE_PATTERN.test(entry.name)).map((entry) => entry.name);
-  names.sort((a, b) => a > b ? 1 : a < b ? -1 : 0);
+  names.sort(compareNames);
   return names.map((name) => ({ name, path: join2(dir, name) }));
 }
 function packageType(file) {
@@ -7482,17 +7485,12 @@ async function headCommit(root) {
     return null;
   }
 }
-async function changedSince(root, sha, rel2) {
+function pathspec(rel2) {
   const folder = rel2.split(sep2).join(posix.sep);
-  const out = await git(root, [
-    "diff",
-    "--no-renames",
-    "--name-only",
-    "-z",
-    sha,
-    "--",
-    folder ? `${folder}/` : "."
-  ]);
+  return folder ? `${folder}/` : ".";
+}
+async function changedSince(root, sha, rel2) {
+  const out = await git(root, ["diff", "--no-renames", "--name-only", "-z", sha, "--", pathspec(rel2)]);
   return new Set(
     out.split("\0").filter(Boolean).map((p) => posix.basename(p))
   );
@@ -7581,8 +7579,7 @@ async function checkoutBase(root, sha, projectDir, options = {}) {
   return tree;
 }
 async function listFolder(root, sha, rel2) {
-  const folder = rel2.split(sep3).join(posix2.sep);
-  const out = await git(root, ["ls-tree", "-z", sha, "--", folder ? `${folder}/` : "."]);
+  const out = await git(root, ["ls-tree", "-z", sha, "--", pathspec(rel2)]);
   const entries = [];
   for (const record of out.split("\0")) {
     const tab = record.indexOf("	");
@@ -7592,7 +7589,7 @@ async function listFolder(root, sha, rel2) {
     if (type === "tree" || type === "commit" || !MIGRATION_FILE_PATTERN.test(name)) continue;
     entries.push({ mode, type, id: id2, name });
   }
-  return entries.sort((a, b) => a.name > b.name ? 1 : a.name < b.name ? -1 : 0);
+  return entries.sort((a, b) => compareNames(a.name, b.name));
 }
 
 // src/plan/index.ts
