@@ -1,5 +1,21 @@
 import type pg from 'pg';
-import type { ProductionPrivileges } from '../migrate/production/privileges.js';
+
+/**
+ * What the production user may do that matters to migrations: superuser or not, CREATE on the
+ * database and on each schema, and which schemas, tables, sequences, views and types it owns (only
+ * an owner may ALTER or DROP them) or may read and write.
+ */
+export interface ProductionPrivileges {
+  user: string;
+  superuser: boolean;
+  createRole: boolean;
+  createDb: boolean;
+  ownsDatabase: boolean;
+  database: { create: boolean; temp: boolean };
+  schemas: { name: string; owns: boolean; usage: boolean; create: boolean }[];
+  relations: { schema: string; name: string; kind: string; owns: boolean; privileges: string[] }[];
+  types: { schema: string; name: string; owns: boolean }[];
+}
 
 const SYSTEM = `n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'`;
 

@@ -1,5 +1,4 @@
 import type pg from 'pg';
-import { connect } from '../migrate/production/database.js';
 
 /** One backend of this run waiting for a lock, and who holds it up (from `pg_blocking_pids`). */
 export interface Wait {
@@ -21,6 +20,37 @@ const WAITS_SQL = `
 
 function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
+}
+
+/** A backend of a run blocked by another backend of the same run (a migration waiting on itself). */
+export interface SelfWait {
+  pid: number;
+  query: string;
+  blockerPid: number;
+  blockerQuery: string;
+}
+
+/**
+ * The first backend of this database that waits on a lock held by another, where either belongs to
+ * the application `applicationName` (or its `-suffix`ed helpers): on a throwaway database every
+ * backend is the run's own, so that is the run waiting on itself.
+ */
+export async function findSelfWait(client: pg.ClientBase, applicationName: string): Promise<SelfWait | null> {
+  const { rows } = await client.query<{ pid: number; q: string; bpid: number; bq: string }>(
+    `SELECT w.pid, left(w.query, 160) AS q, b.pid AS bpid, left(b.query, 160) AS bq
+       FROM pg_stat_activity w
+       CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS bp(pid)
+       JOIN pg_stat_activity b ON b.pid = bp.pid
+      WHERE w.datname = current_database() AND b.datname = current_database()
+        AND w.pid <> pg_backend_pid() AND b.pid <> pg_backend_pid()
+        AND (b.application_name LIKE $1 OR w.application_name LIKE $1)
+      LIMIT 1`,
+    [`${applicationName}%`],
+  );
+  const row = rows[0];
+  return row
+    ? { pid: row.pid, query: oneLine(row.q), blockerPid: row.bpid, blockerQuery: oneLine(row.bq) }
+    : null;
 }
 
 /** "pid 123 (application "psql", idle in transaction: "LOCK TABLE posts …")". */
@@ -54,7 +84,8 @@ export class WaitWatcher {
   private polling: Promise<void> | undefined;
 
   constructor(
-    private readonly url: string,
+    /** Opens the watcher's own connection (bounded: it must never wait long itself). */
+    private readonly connect: () => Promise<pg.Client>,
     private readonly backends: RunBackends,
     private readonly log: (line: string) => void,
     private readonly everyMs = 2_000,
@@ -70,10 +101,7 @@ export class WaitWatcher {
 
   async waits(): Promise<Wait[]> {
     if (!this.client) {
-      const client = await connect(this.url, 'schemabot-watch', {
-        lockTimeoutMs: 2_000,
-        statementTimeoutMs: 5_000,
-      });
+      const client = await this.connect();
       // Stopped while connecting: this connection would keep the process alive once the run is over.
       if (this.stopped) {
         await client.end().catch(() => undefined);

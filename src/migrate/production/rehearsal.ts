@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { takeSnapshot, type Snapshot } from '../../inspect/index.js';
+import type { ProductionPrivileges } from '../../inspect/privileges.js';
+import { findSelfWait, type SelfWait } from '../../inspect/waits.js';
 import type { MigrationFile } from '../discover.js';
 import { metaTableOf } from '../meta.js';
 import type { Project } from '../project.js';
@@ -15,7 +17,7 @@ import {
 } from '../../postgres/index.js';
 import type { RehearsalServerOptions } from './options.js';
 import type { RehearsedStep } from '../../report/contract/production.js';
-import { mirrorStatements, type ProductionPrivileges } from './privileges.js';
+import { mirrorStatements } from './privileges.js';
 import { withHint } from '../../shared/wording.js';
 
 /** The snapshot options that leave the meta table out (its rows are state, not schema). */
@@ -193,10 +195,7 @@ export class Rehearsal implements AsyncDisposable {
   }
 
   /** Polls for a backend of this database blocked by one of the runner's (every backend here is the run's own). */
-  private watchSelfWait(): {
-    found: { pid: number; query: string; blockerPid: number; blockerQuery: string } | null;
-    stop(): void;
-  } {
+  private watchSelfWait(): { found: SelfWait | null; stop(): void } {
     const state: ReturnType<Rehearsal['watchSelfWait']> = {
       found: null,
       stop: () => clearInterval(timer),
@@ -205,28 +204,11 @@ export class Rehearsal implements AsyncDisposable {
     const timer = setInterval(() => {
       if (busy || state.found) return;
       busy = true;
-      this.client
-        .query<{ pid: number; q: string; bpid: number; bq: string }>(
-          `SELECT w.pid, left(w.query, 160) AS q, b.pid AS bpid, left(b.query, 160) AS bq
-             FROM pg_stat_activity w
-             CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS bp(pid)
-             JOIN pg_stat_activity b ON b.pid = bp.pid
-            WHERE w.datname = current_database() AND b.datname = current_database()
-              AND w.pid <> pg_backend_pid() AND b.pid <> pg_backend_pid()
-              AND (b.application_name LIKE $1 OR w.application_name LIKE $1)
-            LIMIT 1`,
-          [`${this.runner.applicationName}%`],
-        )
-        .then(async (r) => {
-          const row = r.rows[0];
-          if (!row) return;
-          state.found = {
-            pid: row.pid,
-            query: row.q.replace(/\s+/g, ' ').trim(),
-            blockerPid: row.bpid,
-            blockerQuery: row.bq.replace(/\s+/g, ' ').trim(),
-          };
-          await this.client.query('SELECT pg_cancel_backend($1)', [row.pid]);
+      findSelfWait(this.client, this.runner.applicationName)
+        .then(async (found) => {
+          if (!found) return;
+          state.found = found;
+          await this.client.query('SELECT pg_cancel_backend($1)', [found.pid]);
         })
         .catch(() => undefined)
         .finally(() => (busy = false));

@@ -54,7 +54,7 @@ export class ProductionSession implements AsyncDisposable {
     readonly revisions?: RevisionNode[],
   ) {
     this.watcher = new WaitWatcher(
-      url,
+      () => connect(url, 'schemabot-watch', { lockTimeoutMs: 2_000, statementTimeoutMs: 5_000 }),
       { pids: () => this.pids(), patterns: () => this.runnerNames.map((n) => `${n}%`) },
       options.log ?? (() => undefined),
     ).start();

@@ -9324,6 +9324,114 @@ async function takeLock(url, project, options) {
 // src/migrate/production/rehearsal.ts
 import { randomBytes as randomBytes3 } from "node:crypto";
 
+// src/inspect/waits.ts
+var WAITS_SQL = `
+  SELECT w.pid, left(w.query, 160) AS query, extract(epoch FROM now() - w.query_start)::float8 AS seconds,
+         b.pid AS bpid, coalesce(b.application_name, '') AS bapp, coalesce(b.state, '') AS bstate,
+         left(coalesce(b.query, ''), 160) AS bquery
+    FROM pg_stat_activity w
+    CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS bp(pid)
+    JOIN pg_stat_activity b ON b.pid = bp.pid
+   WHERE (w.pid = ANY($1::int[]) OR w.application_name LIKE ANY($2::text[])) AND w.pid <> pg_backend_pid()
+   ORDER BY w.query_start`;
+function oneLine2(text) {
+  return text.replace(/\s+/g, " ").trim();
+}
+async function findSelfWait(client, applicationName) {
+  const { rows } = await client.query(
+    `SELECT w.pid, left(w.query, 160) AS q, b.pid AS bpid, left(b.query, 160) AS bq
+       FROM pg_stat_activity w
+       CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS bp(pid)
+       JOIN pg_stat_activity b ON b.pid = bp.pid
+      WHERE w.datname = current_database() AND b.datname = current_database()
+        AND w.pid <> pg_backend_pid() AND b.pid <> pg_backend_pid()
+        AND (b.application_name LIKE $1 OR w.application_name LIKE $1)
+      LIMIT 1`,
+    [`${applicationName}%`]
+  );
+  const row = rows[0];
+  return row ? { pid: row.pid, query: oneLine2(row.q), blockerPid: row.bpid, blockerQuery: oneLine2(row.bq) } : null;
+}
+function describeBlocker(b) {
+  if (b.query === "<insufficient privilege>" || !b.state && !b.query) {
+    return `pid ${b.pid} (another role's session: its query is visible only with pg_read_all_stats)`;
+  }
+  const app = b.application ? `application "${b.application}", ` : "";
+  return `pid ${b.pid} (${app}${b.state || "unknown state"}${b.query ? `: "${oneLine2(b.query)}"` : ""})`;
+}
+var WaitWatcher = class {
+  constructor(connect3, backends, log, everyMs = 2e3) {
+    this.connect = connect3;
+    this.backends = backends;
+    this.log = log;
+    this.everyMs = everyMs;
+  }
+  connect;
+  backends;
+  log;
+  everyMs;
+  /** The newest wait seen (for the message of a read or step that then timed out). */
+  last = null;
+  timer;
+  client;
+  busy = false;
+  stopped = false;
+  /** The poll in progress: `stop()` waits for it, so no connection it opens outlives the watcher. */
+  polling;
+  start() {
+    this.timer = setInterval(() => {
+      this.polling = this.poll();
+    }, this.everyMs);
+    this.timer.unref();
+    return this;
+  }
+  async waits() {
+    if (!this.client) {
+      const client = await this.connect();
+      if (this.stopped) {
+        await client.end().catch(() => void 0);
+        throw new Error("the wait watcher was stopped");
+      }
+      this.client = client;
+    }
+    const r = await this.client.query(WAITS_SQL, [this.backends.pids(), this.backends.patterns()]);
+    return r.rows.map((row) => ({
+      pid: row.pid,
+      query: oneLine2(row.query),
+      seconds: row.seconds,
+      blocker: { pid: row.bpid, application: row.bapp, state: row.bstate, query: row.bquery }
+    }));
+  }
+  async poll() {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const seen = /* @__PURE__ */ new Set();
+      for (const w of await this.waits()) {
+        if (seen.has(w.pid)) continue;
+        seen.add(w.pid);
+        this.last = w;
+        this.log(
+          `  waiting ${Math.round(w.seconds)} s for a lock: "${w.query}" (pid ${w.pid}) is blocked by ` + describeBlocker(w.blocker)
+        );
+      }
+    } catch {
+      await this.client?.end().catch(() => void 0);
+      this.client = void 0;
+    } finally {
+      this.busy = false;
+    }
+  }
+  async stop() {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = void 0;
+    await this.polling?.catch(() => void 0);
+    await this.client?.end().catch(() => void 0);
+    this.client = void 0;
+  }
+};
+
 // src/migrate/production/privileges.ts
 var ALTER = {
   S: "SEQUENCE",
@@ -9491,26 +9599,10 @@ var Rehearsal = class _Rehearsal {
     const timer = setInterval(() => {
       if (busy || state.found) return;
       busy = true;
-      this.client.query(
-        `SELECT w.pid, left(w.query, 160) AS q, b.pid AS bpid, left(b.query, 160) AS bq
-             FROM pg_stat_activity w
-             CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS bp(pid)
-             JOIN pg_stat_activity b ON b.pid = bp.pid
-            WHERE w.datname = current_database() AND b.datname = current_database()
-              AND w.pid <> pg_backend_pid() AND b.pid <> pg_backend_pid()
-              AND (b.application_name LIKE $1 OR w.application_name LIKE $1)
-            LIMIT 1`,
-        [`${this.runner.applicationName}%`]
-      ).then(async (r) => {
-        const row = r.rows[0];
-        if (!row) return;
-        state.found = {
-          pid: row.pid,
-          query: row.q.replace(/\s+/g, " ").trim(),
-          blockerPid: row.bpid,
-          blockerQuery: row.bq.replace(/\s+/g, " ").trim()
-        };
-        await this.client.query("SELECT pg_cancel_backend($1)", [row.pid]);
+      findSelfWait(this.client, this.runner.applicationName).then(async (found2) => {
+        if (!found2) return;
+        state.found = found2;
+        await this.client.query("SELECT pg_cancel_backend($1)", [found2.pid]);
       }).catch(() => void 0).finally(() => busy = false);
     }, 300);
     timer.unref();
@@ -9922,102 +10014,6 @@ async function replayDrift(session, applied, options, log) {
   }
 }
 
-// src/inspect/waits.ts
-var WAITS_SQL = `
-  SELECT w.pid, left(w.query, 160) AS query, extract(epoch FROM now() - w.query_start)::float8 AS seconds,
-         b.pid AS bpid, coalesce(b.application_name, '') AS bapp, coalesce(b.state, '') AS bstate,
-         left(coalesce(b.query, ''), 160) AS bquery
-    FROM pg_stat_activity w
-    CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS bp(pid)
-    JOIN pg_stat_activity b ON b.pid = bp.pid
-   WHERE (w.pid = ANY($1::int[]) OR w.application_name LIKE ANY($2::text[])) AND w.pid <> pg_backend_pid()
-   ORDER BY w.query_start`;
-function oneLine2(text) {
-  return text.replace(/\s+/g, " ").trim();
-}
-function describeBlocker(b) {
-  if (b.query === "<insufficient privilege>" || !b.state && !b.query) {
-    return `pid ${b.pid} (another role's session: its query is visible only with pg_read_all_stats)`;
-  }
-  const app = b.application ? `application "${b.application}", ` : "";
-  return `pid ${b.pid} (${app}${b.state || "unknown state"}${b.query ? `: "${oneLine2(b.query)}"` : ""})`;
-}
-var WaitWatcher = class {
-  constructor(url, backends, log, everyMs = 2e3) {
-    this.url = url;
-    this.backends = backends;
-    this.log = log;
-    this.everyMs = everyMs;
-  }
-  url;
-  backends;
-  log;
-  everyMs;
-  /** The newest wait seen (for the message of a read or step that then timed out). */
-  last = null;
-  timer;
-  client;
-  busy = false;
-  stopped = false;
-  /** The poll in progress: `stop()` waits for it, so no connection it opens outlives the watcher. */
-  polling;
-  start() {
-    this.timer = setInterval(() => {
-      this.polling = this.poll();
-    }, this.everyMs);
-    this.timer.unref();
-    return this;
-  }
-  async waits() {
-    if (!this.client) {
-      const client = await connect2(this.url, "schemabot-watch", {
-        lockTimeoutMs: 2e3,
-        statementTimeoutMs: 5e3
-      });
-      if (this.stopped) {
-        await client.end().catch(() => void 0);
-        throw new Error("the wait watcher was stopped");
-      }
-      this.client = client;
-    }
-    const r = await this.client.query(WAITS_SQL, [this.backends.pids(), this.backends.patterns()]);
-    return r.rows.map((row) => ({
-      pid: row.pid,
-      query: oneLine2(row.query),
-      seconds: row.seconds,
-      blocker: { pid: row.bpid, application: row.bapp, state: row.bstate, query: row.bquery }
-    }));
-  }
-  async poll() {
-    if (this.busy) return;
-    this.busy = true;
-    try {
-      const seen = /* @__PURE__ */ new Set();
-      for (const w of await this.waits()) {
-        if (seen.has(w.pid)) continue;
-        seen.add(w.pid);
-        this.last = w;
-        this.log(
-          `  waiting ${Math.round(w.seconds)} s for a lock: "${w.query}" (pid ${w.pid}) is blocked by ` + describeBlocker(w.blocker)
-        );
-      }
-    } catch {
-      await this.client?.end().catch(() => void 0);
-      this.client = void 0;
-    } finally {
-      this.busy = false;
-    }
-  }
-  async stop() {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = void 0;
-    await this.polling?.catch(() => void 0);
-    await this.client?.end().catch(() => void 0);
-    this.client = void 0;
-  }
-};
-
 // src/migrate/production/session.ts
 var LOCK_NOT_AVAILABLE2 = "55P03";
 var QUERY_CANCELED = "57014";
@@ -10038,7 +10034,7 @@ var ProductionSession = class _ProductionSession {
     this.applicationName = applicationName;
     this.revisions = revisions;
     this.watcher = new WaitWatcher(
-      url,
+      () => connect2(url, "schemabot-watch", { lockTimeoutMs: 2e3, statementTimeoutMs: 5e3 }),
       { pids: () => this.pids(), patterns: () => this.runnerNames.map((n) => `${n}%`) },
       options.log ?? (() => void 0)
     ).start();
