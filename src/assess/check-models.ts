@@ -1,3 +1,4 @@
+import type { HazardConfig } from './config.js';
 import type { Snapshot } from '../inspect/index.js';
 import { alembicModelsSource } from '../migrate/alembic/files.js';
 import { ModelsError, modelsSource, type ModelsEntry } from '../migrate/models.js';
@@ -16,11 +17,11 @@ import { compareWithModels, modelDriftFindings, resolveModelsEntry } from './mod
 export async function checkModels(
   ws: Workspace,
   final: Snapshot,
-  options: { enabled: boolean; scope?: 'on' | 'strict'; log: (line: string) => void },
+  options: { config: HazardConfig; scope?: 'on' | 'strict'; log: (line: string) => void },
 ): Promise<{ section: ModelsSection; findings: Finding[] } | undefined> {
   return ws.project.runner === 'alembic'
-    ? alembicModels(ws, final, options.enabled, options.log)
-    : sequelizeModels(ws.server, ws.project, final, options.log, options.scope);
+    ? alembicModels(ws, final, options.config.models !== false, options.log)
+    : sequelizeModels(ws.server, ws.project, final, options);
 }
 
 /**
@@ -31,12 +32,11 @@ async function sequelizeModels(
   server: PostgresServer,
   project: Project,
   final: Snapshot,
-  log: (line: string) => void,
-  scope?: 'on' | 'strict',
+  { config, scope, log }: { config: HazardConfig; scope?: 'on' | 'strict'; log: (line: string) => void },
 ): Promise<{ section: ModelsSection; findings: Finding[] } | undefined> {
   let entry: ModelsEntry | null;
   try {
-    entry = await resolveModelsEntry(project);
+    entry = await resolveModelsEntry(project, undefined, config);
   } catch (error) {
     if (!(error instanceof ModelsError)) throw error;
     return notLoaded('.', error);
@@ -51,6 +51,7 @@ async function sequelizeModels(
       entry,
       final,
       scope && (scope === 'on' ? 'migrated' : 'strict'),
+      config,
     );
     return {
       section: { source, tables: schema.tables.length, changes: comparison.changes },

@@ -15,7 +15,7 @@ import type { Project } from '../migrate/project.js';
 import { Workspace } from '../migrate/workspace.js';
 import type { PostgresServer } from '../postgres/index.js';
 import type { Finding } from '../report/contract/check.js';
-import { loadConfig } from './config.js';
+import { loadConfig, type HazardConfig } from './config.js';
 
 /**
  * Models vs migrations (Alembic's `check`): what the models declare that the migrations do not
@@ -336,9 +336,13 @@ export function modelDriftFindings(
  * The project's models entry: `explicit`, else `.schemabot.yml` `models`, else `.sequelizerc`
  * `models-path`. Null when there are none or the configuration turns the comparison off.
  */
-export async function resolveModelsEntry(project: Project, explicit?: string): Promise<ModelsEntry | null> {
+export async function resolveModelsEntry(
+  project: Project,
+  explicit?: string,
+  loaded?: HazardConfig,
+): Promise<ModelsEntry | null> {
   if (explicit) return findModels(project, explicit);
-  const config = await loadConfig(project.cwd);
+  const config = loaded ?? (await loadConfig(project.cwd));
   if (config.models === false) return null;
   return findModels(project, config.models);
 }
@@ -376,16 +380,20 @@ async function modelsSchema(
   return { snapshot, tables };
 }
 
-/** The models' schema against `migrated`, on `server`, in the scope asked for (else `.schemabot.yml`'s). */
+/**
+ * The models' schema against `migrated`, on `server`, in the scope asked for (else `.schemabot.yml`'s:
+ * `config` when the caller has read it already).
+ */
 export async function compareWithModels(
   server: PostgresServer,
   project: Project,
   entry: ModelsEntry,
   migrated: Snapshot,
   override?: ModelsScope,
+  config?: HazardConfig,
 ): Promise<{ comparison: ModelsComparison; schema: ModelsSchema; scope: ModelsScope }> {
   const schema = await modelsSchema(server, project, entry, migrated);
-  const scope = override ?? (await loadConfig(project.cwd)).modelsScope ?? 'declared';
+  const scope = override ?? (config ?? (await loadConfig(project.cwd))).modelsScope ?? 'declared';
   return { comparison: compareModels(migrated, schema.snapshot, schema.tables, scope), schema, scope };
 }
 

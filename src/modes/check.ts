@@ -84,7 +84,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     // The models are compared in a workspace of their own: its worker loads the project now, while
     // the migrations run.
     if (options.modelsMode !== 'off' && config.models !== false && project.runner === 'sequelize') {
-      if (await resolveModelsEntry(project).catch(() => null)) warmSpareWorker(project);
+      if (await resolveModelsEntry(project, undefined, config).catch(() => null)) warmSpareWorker(project);
     }
     try {
       const baseReplay = { migrations: 0, ms: 0, statementMs: 0 };
@@ -96,7 +96,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
         !allRan(migrations, replayFailures) || options.modelsMode === 'off'
           ? undefined
           : await checkModels(ws, final, {
-              enabled: config.models !== false,
+              config,
               scope: options.modelsMode,
               log,
             });

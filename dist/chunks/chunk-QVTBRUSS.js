@@ -6367,9 +6367,9 @@ function modelDriftFindings(changes, tables, severity) {
     fix: c.action === "removed" ? "Declare it in the model, or write a migration that drops it (`schemabot generate NAME`)." : "Write the migration (`schemabot generate NAME` drafts it), or change the model to match the migrations."
   }));
 }
-async function resolveModelsEntry(project, explicit) {
+async function resolveModelsEntry(project, explicit, loaded3) {
   if (explicit) return findModels(project, explicit);
-  const config = await loadConfig(project.cwd);
+  const config = loaded3 ?? await loadConfig(project.cwd);
   if (config.models === false) return null;
   return findModels(project, config.models);
 }
@@ -6400,9 +6400,9 @@ async function modelsSchema(server, project, entry, migrated) {
     _promise && await _promise;
   }
 }
-async function compareWithModels(server, project, entry, migrated, override) {
+async function compareWithModels(server, project, entry, migrated, override, config) {
   const schema = await modelsSchema(server, project, entry, migrated);
-  const scope = override ?? (await loadConfig(project.cwd)).modelsScope ?? "declared";
+  const scope = override ?? (config ?? await loadConfig(project.cwd)).modelsScope ?? "declared";
   return { comparison: compareModels(migrated, schema.snapshot, schema.tables, scope), schema, scope };
 }
 function upFailedFinding(failure, consequence, subject = "migration") {
@@ -6487,12 +6487,12 @@ function isMissingMetadata(error) {
 
 // src/assess/check-models.ts
 async function checkModels(ws, final, options) {
-  return ws.project.runner === "alembic" ? alembicModels(ws, final, options.enabled, options.log) : sequelizeModels(ws.server, ws.project, final, options.log, options.scope);
+  return ws.project.runner === "alembic" ? alembicModels(ws, final, options.config.models !== false, options.log) : sequelizeModels(ws.server, ws.project, final, options);
 }
-async function sequelizeModels(server, project, final, log, scope) {
+async function sequelizeModels(server, project, final, { config, scope, log }) {
   let entry;
   try {
-    entry = await resolveModelsEntry(project);
+    entry = await resolveModelsEntry(project, void 0, config);
   } catch (error) {
     if (!(error instanceof ModelsError)) throw error;
     return notLoaded(".", error);
@@ -6506,7 +6506,8 @@ async function sequelizeModels(server, project, final, log, scope) {
       project,
       entry,
       final,
-      scope && (scope === "on" ? "migrated" : "strict")
+      scope && (scope === "on" ? "migrated" : "strict"),
+      config
     );
     return {
       section: { source, tables: schema.tables.length, changes: comparison.changes },
@@ -8003,7 +8004,7 @@ async function runCheck(options) {
         log
       });
       if (options.modelsMode !== "off" && config.models !== false && project.runner === "sequelize") {
-        if (await resolveModelsEntry(project).catch(() => null)) warmSpareWorker(project);
+        if (await resolveModelsEntry(project, void 0, config).catch(() => null)) warmSpareWorker(project);
       }
       try {
         const baseReplay = { migrations: 0, ms: 0, statementMs: 0 };
@@ -8012,7 +8013,7 @@ async function runCheck(options) {
         const migrations = plan.migrations.map((m) => reports.get(m.name));
         const { hazards, sources } = await migrationHazards(plan, migrations, server.major, config);
         const models = !allRan(migrations, replayFailures) || options.modelsMode === "off" ? void 0 : await checkModels(ws, final, {
-          enabled: config.models !== false,
+          config,
           scope: options.modelsMode,
           log
         });
