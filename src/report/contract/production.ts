@@ -15,18 +15,12 @@ export interface MigrationState {
   current: string | null;
 }
 
-/** A migration step as run on the production database. */
-export interface ProductionStep {
+/** A migration step as rehearsed on the throwaway database. */
+export interface RehearsedStep {
   name: string;
-  file: string | null;
   direction: 'up' | 'down';
   ok: boolean;
   ms: number;
-  /** ISO time the (last) attempt started and ended. */
-  startedAt: string;
-  finishedAt: string;
-  /** 1 + the retries after lock timeouts. */
-  attempts: number;
   /** It ran in one transaction with its meta-table row. */
   transaction: boolean;
   /** Why it ran outside a transaction, when it did. */
@@ -35,16 +29,14 @@ export interface ProductionStep {
   error: MigrationErrorInfo | null;
 }
 
-/** A migration step as rehearsed on the throwaway database. */
-export interface RehearsedStep {
-  name: string;
-  direction: 'up' | 'down';
-  ok: boolean;
-  ms: number;
-  transaction: boolean;
-  outsideTransaction?: string;
-  statements: Statement[];
-  error: MigrationErrorInfo | null;
+/** A migration step as run on the production database: a rehearsed step's fields, and when and how often. */
+export interface ProductionStep extends RehearsedStep {
+  file: string | null;
+  /** ISO time the (last) attempt started and ended. */
+  startedAt: string;
+  finishedAt: string;
+  /** 1 + the retries after lock timeouts. */
+  attempts: number;
 }
 
 export interface RehearsalReport {
