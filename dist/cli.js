@@ -46,7 +46,7 @@ import {
   upFailedFinding,
   warmSpareWorker,
   withCaFile
-} from "./chunks/chunk-QVTBRUSS.js";
+} from "./chunks/chunk-C7GTZRQX.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -59,7 +59,7 @@ import {
   redactUrl,
   registerEnvironment,
   signalExitCode
-} from "./chunks/chunk-4XFH535T.js";
+} from "./chunks/chunk-XUVKPSSV.js";
 import {
   esm_default
 } from "./chunks/chunk-NEOG2NI4.js";

@@ -22,7 +22,7 @@ import {
   verdictLine,
   withCaFile,
   writeCaFile
-} from "./chunks/chunk-QVTBRUSS.js";
+} from "./chunks/chunk-C7GTZRQX.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -32,7 +32,7 @@ import {
   redactDeep,
   redactStandardStreams,
   registerEnvironment
-} from "./chunks/chunk-4XFH535T.js";
+} from "./chunks/chunk-XUVKPSSV.js";
 import "./chunks/chunk-NEOG2NI4.js";
 import "./chunks/chunk-H3F4CYK2.js";
 import {

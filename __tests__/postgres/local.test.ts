@@ -1,4 +1,15 @@
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statfsSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import pg from 'pg';
@@ -27,6 +38,18 @@ function processAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** The System V segment a postmaster holds (its pid file's seventh line: key and id). */
+function sysvSegment(dataDir: string): string {
+  return readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[6]!.trim().split(/\s+/)[1]!;
+}
+
+function sysvSegmentExists(id: string): boolean {
+  return readFileSync('/proc/sysvipc/shm', 'utf8')
+    .split('\n')
+    .slice(1)
+    .some((l) => l.trim().split(/\s+/)[1] === id);
 }
 
 async function waitGone(pid: number): Promise<boolean> {
@@ -111,6 +134,28 @@ test('stop() ends the server process and removes its data directory', async () =
   await server.stop(); // idempotent
 });
 
+test('a server ended at exit or killed leaves no shared memory behind', async () => {
+  const server = (await startPostgres({ provider: 'local' })) as LocalPostgres;
+  const pid = server.pid!;
+  const segment = sysvSegment(server.dataDir);
+  expect(sysvSegmentExists(segment)).toBe(true);
+  // On tmpfs the dynamic segments live in the data directory, which goes with the run whatever ends
+  // the server: POSIX ones in /dev/shm would outlive a SIGKILL until the next reboot.
+  const tmpfs = statfsSync(server.runDir).type === 0x01021994;
+  const [{ dynamic_shared_memory_type: dsm }] = await query<{ dynamic_shared_memory_type: string }>(
+    server.url(),
+    'SHOW dynamic_shared_memory_type',
+  );
+  expect(dsm).toBe(tmpfs ? 'mmap' : 'posix');
+  if (tmpfs) expect(readdirSync(join(server.dataDir, 'pg_dynshmem')).length).toBeGreaterThan(0);
+  // The process is exiting (`process.on('exit')`): the server gets SIGQUIT, whose immediate shutdown
+  // still removes its System V segment; SIGKILL would leave it.
+  server.killNow();
+  expect(await waitGone(pid)).toBe(true);
+  expect(sysvSegmentExists(segment)).toBe(false);
+  expect(existsSync(server.runDir)).toBe(false);
+});
+
 test('`await using` stops the server at the end of the scope', async () => {
   const held: { pid?: number; dataDir?: string } = {};
   {
@@ -165,6 +210,45 @@ describe('the cached cluster', () => {
           .flatMap((d) => readdirSync(join(scratch, d)))
           .sort(),
       ).toEqual([owned[0], basename(second.runDir)].sort());
+    } finally {
+      await second.stop();
+    }
+  });
+
+  test('caches of installations that are gone or were upgraded in place are removed', async () => {
+    chmodSync(scratch, 0o755);
+    process.env.SCHEMABOT_TMPDIR = scratch;
+    const first = (await startPostgres({ provider: 'local', version: 15 })) as LocalPostgres;
+    const root = join(scratch, readdirSync(scratch)[0]!);
+    const binDir = first.binaries.binDir;
+    await first.stop();
+    const [current] = readdirSync(root);
+    expect(JSON.parse(readFileSync(join(root, current!, '.schemabot-origin.json'), 'utf8'))).toEqual({
+      binDir,
+      version: first.binaries.version,
+    });
+    const cache = (name: string, origin?: object, daysOld = 0) => {
+      const dir = join(root, name);
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'PG_VERSION'), '15\n');
+      writeFileSync(join(dir, '.schemabot-ready'), '');
+      if (origin) writeFileSync(join(dir, '.schemabot-origin.json'), JSON.stringify(origin));
+      const when = new Date(Date.now() - daysOld * 86_400_000);
+      utimesSync(dir, when, when);
+    };
+    cache('cluster-15-000000000001', { binDir: join(scratch, 'removed', 'bin'), version: '15.3' });
+    cache('cluster-15-000000000002', { binDir, version: '15.1' }); // the same folder, upgraded since
+    cache('cluster-15-000000000003'); // an older Schemabot's, in use today: kept
+    cache('cluster-15-000000000004', undefined, 2); // an older Schemabot's, two days unused
+    const logs: string[] = [];
+    const second = await startPostgres({ provider: 'local', version: 15, log: (m) => logs.push(m) });
+    try {
+      expect(
+        readdirSync(root)
+          .filter((d) => d.startsWith('cluster-'))
+          .sort(),
+      ).toEqual([current, 'cluster-15-000000000003'].sort());
+      expect(logs.join('\n')).toMatch(/Removed 3 cached cluster\(s\) of PostgreSQL installations/);
     } finally {
       await second.stop();
     }

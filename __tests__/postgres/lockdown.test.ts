@@ -230,11 +230,22 @@ async function reapedByTheNextRun(): Promise<void> {
   await new Promise((r) => setTimeout(r, 300));
   expect(alive(held.pid)).toBe(true);
   expect(existsSync(held.runDir)).toBe(true);
+  // Its System V segment (the pid file's seventh line: key and id), which a SIGKILL would leave behind.
+  const segment = readFileSync(join(held.runDir, 'data', 'postmaster.pid'), 'utf8')
+    .split('\n')[6]!
+    .trim()
+    .split(/\s+/)[1];
+  const segmentExists = () =>
+    readFileSync('/proc/sysvipc/shm', 'utf8')
+      .split('\n')
+      .some((l) => l.trim().split(/\s+/)[1] === segment);
+  expect(segmentExists()).toBe(true);
   const logs: string[] = [];
   const next = await startPostgres({ provider: 'local', log: (m) => logs.push(m) });
   try {
     expect(await within(5000, () => !alive(held.pid))).toBeLessThan(5000);
     expect(existsSync(held.runDir)).toBe(false);
+    expect(segmentExists()).toBe(false);
     expect(logs.join('\n')).toMatch(/Removed \d+ throwaway PostgreSQL\(s\) left by ended runs/);
   } finally {
     await next.stop();

@@ -10,6 +10,7 @@ import {
   rmSync,
   chownSync,
   statSync,
+  statfsSync,
   writeFileSync,
   chmodSync,
 } from 'node:fs';
@@ -21,7 +22,7 @@ import { newPassword, registerSecret } from '../shared/secrets.js';
 import { findPostgresBinaries, type PostgresBinaries } from './binaries.js';
 import { createDatabase, dropDatabase, releaseAdmin, serverInfo, throwawayName } from './admin.js';
 import { track } from './cleanup.js';
-import { reapOrphans, writeOwner } from './reap.js';
+import { CLUSTER_MARKER, reapOrphans, writeOwner, type ClusterOrigin } from './reap.js';
 import { PostgresUnavailableError, type PostgresServer } from './types.js';
 
 /** Settings for a throwaway server: durability off (nothing here must survive a crash). */
@@ -130,7 +131,18 @@ function cachedCluster(bin: PostgresBinaries, root: string, runAs: RunAs | undef
   // `locked`: clusters that let nobody in until a run sets its password (older caches used trust).
   const key = createHash('sha256').update(`${bin.binDir}\0${bin.version}\0locked`).digest('hex').slice(0, 12);
   const dir = join(root, `cluster-${bin.major}-${key}`);
-  if (existsSync(join(dir, 'PG_VERSION')) && existsSync(join(dir, '.schemabot-ready'))) return dir;
+  const origin: ClusterOrigin = { binDir: bin.binDir, version: bin.version };
+  if (existsSync(join(dir, 'PG_VERSION')) && existsSync(join(dir, '.schemabot-ready'))) {
+    // Made by a Schemabot that wrote no marker: mark it, so that it is reaped once its installation goes.
+    if (!existsSync(join(dir, CLUSTER_MARKER))) {
+      try {
+        writeAs(join(dir, CLUSTER_MARKER), JSON.stringify(origin) + '\n', runAs);
+      } catch {
+        /* read-only: it stays unmarked */
+      }
+    }
+    return dir;
+  }
   const tmp = `${dir}.init-${process.pid}-${Date.now()}`;
   run(
     join(bin.binDir, 'initdb'),
@@ -150,6 +162,7 @@ function cachedCluster(bin: PostgresBinaries, root: string, runAs: RunAs | undef
     ],
     runAs,
   );
+  writeAs(join(tmp, CLUSTER_MARKER), JSON.stringify(origin) + '\n', runAs);
   run('touch', [join(tmp, '.schemabot-ready')], runAs);
   try {
     renameSync(tmp, dir);
@@ -306,9 +319,17 @@ export class LocalPostgres implements PostgresServer {
     }
     const runAs = runAsUser();
     const root = scratchRoot(runAs);
-    const reaped = reapOrphans(root, dataDirOf);
-    if (reaped.length) options.log?.(`Removed ${reaped.length} throwaway PostgreSQL(s) left by ended runs`);
-    const template = cachedCluster(bin, root, runAs);
+    const reaped = reapOrphans(root, dataDirOf, all);
+    const caches = reaped.filter((d) => /\/cluster-[^./]+$/.test(d)).length;
+    if (reaped.length > caches) {
+      options.log?.(`Removed ${reaped.length - caches} throwaway PostgreSQL(s) left by ended runs`);
+    }
+    if (caches) {
+      options.log?.(
+        `Removed ${caches} cached cluster(s) of PostgreSQL installations that are gone or were upgraded`,
+      );
+    }
+    let template = cachedCluster(bin, root, runAs);
     const password = options.password ?? newPassword();
     if (!/^[A-Za-z0-9._~-]{16,}$/.test(password)) {
       throw new PostgresUnavailableError(
@@ -325,7 +346,15 @@ export class LocalPostgres implements PostgresServer {
     const dataDir = dataDirOf(runDir);
     const socketDir = join(runDir, 'socket');
     try {
-      run('cp', ['-a', template, dataDir], runAs);
+      try {
+        run('cp', ['-a', template, dataDir], runAs);
+      } catch (err) {
+        // Reaped by another run between choosing it and copying it (see `reapOrphans`): make it again.
+        if (existsSync(template)) throw err;
+        rmSync(dataDir, { recursive: true, force: true });
+        template = cachedCluster(bin, root, runAs);
+        run('cp', ['-a', template, dataDir], runAs);
+      }
       makePrivateDir(socketDir, runAs);
       writeAs(join(dataDir, 'pg_hba.conf'), bootstrapHba(), runAs);
       writeAs(join(dataDir, 'pg_ident.conf'), `owner ${userInfo().username} postgres\n`, runAs);
@@ -343,6 +372,9 @@ export class LocalPostgres implements PostgresServer {
         unix_socket_permissions: '0700',
         password_encryption: 'scram-sha-256',
         port: String(port),
+        // On tmpfs, parallel queries' shared memory goes in the data directory, which goes with the run
+        // whatever ends the server; POSIX segments in /dev/shm outlive a killed server until a reboot.
+        ...(onTmpfs(root) ? { dynamic_shared_memory_type: 'mmap' } : {}),
       };
       const args = ['-D', dataDir, ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
       const supervisor = spawn(
@@ -388,7 +420,7 @@ export class LocalPostgres implements PostgresServer {
         info = await serverInfo(url); // the first login with the password
       } catch (err) {
         supervisor.stdin!.end();
-        if (postmasterPid) killQuietly(postmasterPid);
+        if (postmasterPid) quitQuietly(postmasterPid);
         if (attempt < 3 && /could not bind|Address already in use/i.test(String((err as Error).message))) {
           await new Promise<void>((r) =>
             supervisor.exitCode !== null ? r() : supervisor.once('exit', () => r()),
@@ -468,7 +500,7 @@ export class LocalPostgres implements PostgresServer {
     if (s.exitCode === null && s.signalCode === null) {
       const exited = new Promise<void>((resolve) => s.once('exit', () => resolve()));
       s.stdin!.end(); // the supervisor sends SIGQUIT (immediate shutdown): the data is thrown away anyway
-      const timer = setTimeout(() => killQuietly(this.postmasterPid), 5000);
+      const timer = setTimeout(() => quitQuietly(this.postmasterPid, 'SIGKILL'), 5000);
       await exited;
       clearTimeout(timer);
     }
@@ -478,7 +510,7 @@ export class LocalPostgres implements PostgresServer {
   killNow(): void {
     if (this.stopped) return;
     this.stopped = true;
-    killQuietly(this.postmasterPid);
+    quitQuietly(this.postmasterPid);
     rmSync(this.runDir, { recursive: true, force: true });
   }
 
@@ -487,12 +519,26 @@ export class LocalPostgres implements PostgresServer {
   }
 }
 
-function killQuietly(pid: number): void {
+/**
+ * SIGQUIT (immediate shutdown) ends the server and still removes its shared memory; SIGKILL is for one
+ * that did not end on it.
+ */
+function quitQuietly(pid: number, signal: 'SIGQUIT' | 'SIGKILL' = 'SIGQUIT'): void {
   if (!pid) return;
   try {
-    process.kill(pid, 'SIGKILL');
+    process.kill(pid, signal);
   } catch {
     /* already gone */
+  }
+}
+
+const TMPFS_MAGIC = 0x01021994;
+
+function onTmpfs(dir: string): boolean {
+  try {
+    return statfsSync(dir).type === TMPFS_MAGIC;
+  } catch {
+    return false;
   }
 }
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -83,11 +83,77 @@ function olderThan(path: string, ms: number): boolean {
 }
 
 /**
- * Removes what dead runs left in `root`: for every run directory whose owner is gone (not running, or its
- * pid now belongs to a process that started at another time), kills the server still running from it and
- * removes the directory; half-made cluster caches of dead `initdb` runs too. Returns the directories removed.
+ * What a cluster cache was made from (`CLUSTER_MARKER` in its directory): once that installation is gone,
+ * or now holds another version, nothing can start from the cache again.
  */
-export function reapOrphans(root: string, dataDirOf: (runDir: string) => string): string[] {
+export interface ClusterOrigin {
+  binDir: string;
+  version: string;
+}
+
+export const CLUSTER_MARKER = '.schemabot-origin.json';
+
+function readOrigin(clusterDir: string): ClusterOrigin | undefined {
+  try {
+    const o = JSON.parse(readFileSync(join(clusterDir, CLUSTER_MARKER), 'utf8')) as Partial<ClusterOrigin>;
+    return typeof o.binDir === 'string' && typeof o.version === 'string'
+      ? { binDir: o.binDir, version: o.version }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether a finished cluster cache can no longer be used: its installation's `postgres` is gone, or an
+ * installation found in the same place now has another version. One without a marker (made by an older
+ * Schemabot, which every use since would have marked) counts as stale once it is a day old.
+ */
+function staleCluster(dir: string, installed: readonly ClusterOrigin[]): boolean {
+  const origin = readOrigin(dir);
+  if (!origin) return olderThan(dir, STALE_UNMARKED_MS);
+  if (!existsSync(join(origin.binDir, 'postgres'))) return true;
+  const now = installed.find((b) => b.binDir === origin.binDir);
+  return now !== undefined && now.version !== origin.version;
+}
+
+const STALE_UNMARKED_MS = 24 * 60 * 60_000;
+
+/**
+ * Ends a postmaster with SIGQUIT (immediate shutdown), which still removes its shared memory; SIGKILL
+ * would leave its segments in /dev/shm and in the System V tables until the next reboot. SIGKILL only
+ * when it has not exited within `graceMs`.
+ */
+export function quitPostmaster(pid: number, graceMs = 2000): void {
+  try {
+    process.kill(pid, 'SIGQUIT');
+  } catch {
+    return; // already gone
+  }
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  for (const deadline = Date.now() + graceMs; Date.now() < deadline;) {
+    if (processStart(pid) === undefined) return;
+    Atomics.wait(sleeper, 0, 0, 20);
+  }
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* gone meanwhile */
+  }
+}
+
+/**
+ * Removes what dead runs left in `root`: for every run directory whose owner is gone (not running, or its
+ * pid now belongs to a process that started at another time), ends the server still running from it and
+ * removes the directory; half-made cluster caches of dead `initdb` runs too, and cluster caches of
+ * installations that are gone or were upgraded in place (`installed`: the installations found now).
+ * Returns the directories removed.
+ */
+export function reapOrphans(
+  root: string,
+  dataDirOf: (runDir: string) => string,
+  installed: readonly ClusterOrigin[] = [],
+): string[] {
   let entries: string[];
   try {
     entries = readdirSync(root);
@@ -106,20 +172,26 @@ export function reapOrphans(root: string, dataDirOf: (runDir: string) => string)
         const pid = Number(/^run-(\d+)-/.exec(entry)?.[1]);
         dead = olderThan(dir, GRACE_MS) && (!pid || processStart(pid) === undefined);
       }
-    } else if (/^cluster-.*\.init-\d+-/.test(entry)) {
-      const pid = Number(/\.init-(\d+)-/.exec(entry)![1]);
+    } else if (/^cluster-.*\.(?:init|trash)-\d+-/.test(entry)) {
+      const pid = Number(/\.(?:init|trash)-(\d+)-/.exec(entry)![1]);
       dead = processStart(pid) === undefined && olderThan(dir, GRACE_MS);
+    } else if (/^cluster-[^.]+$/.test(entry)) {
+      if (!staleCluster(dir, installed)) continue;
+      // Out of the way first, in one step: a run choosing a cluster finds it whole or not at all.
+      const trash = `${dir}.trash-${process.pid}-${Date.now()}`;
+      try {
+        renameSync(dir, trash);
+        rmSync(trash, { recursive: true, force: true });
+        reaped.push(dir);
+      } catch {
+        /* another run reaps it */
+      }
+      continue;
     } else continue;
     if (!dead) continue;
     for (const dataDir of [dataDirOf(dir), dir]) {
       const postmaster = runningPostmaster(dataDir);
-      if (postmaster) {
-        try {
-          process.kill(postmaster, 'SIGKILL');
-        } catch {
-          /* gone meanwhile */
-        }
-      }
+      if (postmaster) quitPostmaster(postmaster);
     }
     try {
       rmSync(dir, { recursive: true, force: true });

@@ -31,7 +31,7 @@ import {
   track,
   withDatabase,
   withHint
-} from "./chunk-4XFH535T.js";
+} from "./chunk-XUVKPSSV.js";
 import {
   esm_default
 } from "./chunk-NEOG2NI4.js";
@@ -1780,7 +1780,7 @@ function checkVersion(version, frontEnd) {
   }
 }
 async function startContainer(request) {
-  const { ContainerPostgres } = await import("./container-AQT3NN6I.js");
+  const { ContainerPostgres } = await import("./container-Q6YI7GSL.js");
   return ContainerPostgres.start({
     version: request.version,
     image: request.image,

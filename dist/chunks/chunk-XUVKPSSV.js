@@ -345,10 +345,11 @@ import {
   existsSync as existsSync3,
   mkdirSync,
   readFileSync as readFileSync3,
-  renameSync,
+  renameSync as renameSync2,
   rmSync as rmSync2,
   chownSync,
   statSync as statSync3,
+  statfsSync,
   writeFileSync as writeFileSync2,
   chmodSync
 } from "node:fs";
@@ -446,7 +447,7 @@ function fromPackageVersion(binDir, version) {
 
 // src/postgres/reap.ts
 import { execFileSync as execFileSync2 } from "node:child_process";
-import { existsSync as existsSync2, readdirSync as readdirSync2, readFileSync as readFileSync2, rmSync, statSync as statSync2, writeFileSync } from "node:fs";
+import { existsSync as existsSync2, readdirSync as readdirSync2, readFileSync as readFileSync2, renameSync, rmSync, statSync as statSync2, writeFileSync } from "node:fs";
 import { join as join2 } from "node:path";
 var OWNER_FILE = "owner.json";
 var GRACE_MS = 6e4;
@@ -504,7 +505,40 @@ function olderThan(path, ms) {
     return false;
   }
 }
-function reapOrphans(root, dataDirOf2) {
+var CLUSTER_MARKER = ".schemabot-origin.json";
+function readOrigin(clusterDir) {
+  try {
+    const o = JSON.parse(readFileSync2(join2(clusterDir, CLUSTER_MARKER), "utf8"));
+    return typeof o.binDir === "string" && typeof o.version === "string" ? { binDir: o.binDir, version: o.version } : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function staleCluster(dir, installed2) {
+  const origin = readOrigin(dir);
+  if (!origin) return olderThan(dir, STALE_UNMARKED_MS);
+  if (!existsSync2(join2(origin.binDir, "postgres"))) return true;
+  const now = installed2.find((b) => b.binDir === origin.binDir);
+  return now !== void 0 && now.version !== origin.version;
+}
+var STALE_UNMARKED_MS = 24 * 60 * 6e4;
+function quitPostmaster(pid, graceMs = 2e3) {
+  try {
+    process.kill(pid, "SIGQUIT");
+  } catch {
+    return;
+  }
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  for (const deadline = Date.now() + graceMs; Date.now() < deadline; ) {
+    if (processStart(pid) === void 0) return;
+    Atomics.wait(sleeper, 0, 0, 20);
+  }
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+  }
+}
+function reapOrphans(root, dataDirOf2, installed2 = []) {
   let entries;
   try {
     entries = readdirSync2(root);
@@ -522,19 +556,24 @@ function reapOrphans(root, dataDirOf2) {
         const pid = Number(/^run-(\d+)-/.exec(entry)?.[1]);
         dead = olderThan(dir, GRACE_MS) && (!pid || processStart(pid) === void 0);
       }
-    } else if (/^cluster-.*\.init-\d+-/.test(entry)) {
-      const pid = Number(/\.init-(\d+)-/.exec(entry)[1]);
+    } else if (/^cluster-.*\.(?:init|trash)-\d+-/.test(entry)) {
+      const pid = Number(/\.(?:init|trash)-(\d+)-/.exec(entry)[1]);
       dead = processStart(pid) === void 0 && olderThan(dir, GRACE_MS);
+    } else if (/^cluster-[^.]+$/.test(entry)) {
+      if (!staleCluster(dir, installed2)) continue;
+      const trash = `${dir}.trash-${process.pid}-${Date.now()}`;
+      try {
+        renameSync(dir, trash);
+        rmSync(trash, { recursive: true, force: true });
+        reaped.push(dir);
+      } catch {
+      }
+      continue;
     } else continue;
     if (!dead) continue;
     for (const dataDir of [dataDirOf2(dir), dir]) {
       const postmaster = runningPostmaster(dataDir);
-      if (postmaster) {
-        try {
-          process.kill(postmaster, "SIGKILL");
-        } catch {
-        }
-      }
+      if (postmaster) quitPostmaster(postmaster);
     }
     try {
       rmSync(dir, { recursive: true, force: true });
@@ -629,7 +668,16 @@ function run(cmd, args, runAs) {
 function cachedCluster(bin, root, runAs) {
   const key = createHash("sha256").update(`${bin.binDir}\0${bin.version}\0locked`).digest("hex").slice(0, 12);
   const dir = join3(root, `cluster-${bin.major}-${key}`);
-  if (existsSync3(join3(dir, "PG_VERSION")) && existsSync3(join3(dir, ".schemabot-ready"))) return dir;
+  const origin = { binDir: bin.binDir, version: bin.version };
+  if (existsSync3(join3(dir, "PG_VERSION")) && existsSync3(join3(dir, ".schemabot-ready"))) {
+    if (!existsSync3(join3(dir, CLUSTER_MARKER))) {
+      try {
+        writeAs(join3(dir, CLUSTER_MARKER), JSON.stringify(origin) + "\n", runAs);
+      } catch {
+      }
+    }
+    return dir;
+  }
   const tmp = `${dir}.init-${process.pid}-${Date.now()}`;
   run(
     join3(bin.binDir, "initdb"),
@@ -649,9 +697,10 @@ function cachedCluster(bin, root, runAs) {
     ],
     runAs
   );
+  writeAs(join3(tmp, CLUSTER_MARKER), JSON.stringify(origin) + "\n", runAs);
   run("touch", [join3(tmp, ".schemabot-ready")], runAs);
   try {
-    renameSync(tmp, dir);
+    renameSync2(tmp, dir);
   } catch {
     rmSync2(tmp, { recursive: true, force: true });
   }
@@ -766,9 +815,17 @@ var LocalPostgres = class _LocalPostgres {
     }
     const runAs = runAsUser();
     const root = scratchRoot(runAs);
-    const reaped = reapOrphans(root, dataDirOf);
-    if (reaped.length) options.log?.(`Removed ${reaped.length} throwaway PostgreSQL(s) left by ended runs`);
-    const template = cachedCluster(bin, root, runAs);
+    const reaped = reapOrphans(root, dataDirOf, all);
+    const caches = reaped.filter((d) => /\/cluster-[^./]+$/.test(d)).length;
+    if (reaped.length > caches) {
+      options.log?.(`Removed ${reaped.length - caches} throwaway PostgreSQL(s) left by ended runs`);
+    }
+    if (caches) {
+      options.log?.(
+        `Removed ${caches} cached cluster(s) of PostgreSQL installations that are gone or were upgraded`
+      );
+    }
+    let template = cachedCluster(bin, root, runAs);
     const password = options.password ?? newPassword();
     if (!/^[A-Za-z0-9._~-]{16,}$/.test(password)) {
       throw new PostgresUnavailableError(
@@ -785,7 +842,14 @@ var LocalPostgres = class _LocalPostgres {
     const dataDir = dataDirOf(runDir);
     const socketDir = join3(runDir, "socket");
     try {
-      run("cp", ["-a", template, dataDir], runAs);
+      try {
+        run("cp", ["-a", template, dataDir], runAs);
+      } catch (err) {
+        if (existsSync3(template)) throw err;
+        rmSync2(dataDir, { recursive: true, force: true });
+        template = cachedCluster(bin, root, runAs);
+        run("cp", ["-a", template, dataDir], runAs);
+      }
       makePrivateDir(socketDir, runAs);
       writeAs(join3(dataDir, "pg_hba.conf"), bootstrapHba(), runAs);
       writeAs(join3(dataDir, "pg_ident.conf"), `owner ${userInfo().username} postgres
@@ -802,7 +866,10 @@ var LocalPostgres = class _LocalPostgres {
         unix_socket_directories: socketDir,
         unix_socket_permissions: "0700",
         password_encryption: "scram-sha-256",
-        port: String(port)
+        port: String(port),
+        // On tmpfs, parallel queries' shared memory goes in the data directory, which goes with the run
+        // whatever ends the server; POSIX segments in /dev/shm outlive a killed server until a reboot.
+        ...onTmpfs(root) ? { dynamic_shared_memory_type: "mmap" } : {}
       };
       const args = ["-D", dataDir, ...Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`])];
       const supervisor = spawn(
@@ -848,7 +915,7 @@ var LocalPostgres = class _LocalPostgres {
         info = await serverInfo(url);
       } catch (err) {
         supervisor.stdin.end();
-        if (postmasterPid) killQuietly(postmasterPid);
+        if (postmasterPid) quitQuietly(postmasterPid);
         if (attempt < 3 && /could not bind|Address already in use/i.test(String(err.message))) {
           await new Promise(
             (r) => supervisor.exitCode !== null ? r() : supervisor.once("exit", () => r())
@@ -921,7 +988,7 @@ var LocalPostgres = class _LocalPostgres {
     if (s.exitCode === null && s.signalCode === null) {
       const exited = new Promise((resolve2) => s.once("exit", () => resolve2()));
       s.stdin.end();
-      const timer = setTimeout(() => killQuietly(this.postmasterPid), 5e3);
+      const timer = setTimeout(() => quitQuietly(this.postmasterPid, "SIGKILL"), 5e3);
       await exited;
       clearTimeout(timer);
     }
@@ -930,18 +997,26 @@ var LocalPostgres = class _LocalPostgres {
   killNow() {
     if (this.stopped) return;
     this.stopped = true;
-    killQuietly(this.postmasterPid);
+    quitQuietly(this.postmasterPid);
     rmSync2(this.runDir, { recursive: true, force: true });
   }
   async [Symbol.asyncDispose]() {
     await this.stop();
   }
 };
-function killQuietly(pid) {
+function quitQuietly(pid, signal = "SIGQUIT") {
   if (!pid) return;
   try {
-    process.kill(pid, "SIGKILL");
+    process.kill(pid, signal);
   } catch {
+  }
+}
+var TMPFS_MAGIC = 16914836;
+function onTmpfs(dir) {
+  try {
+    return statfsSync(dir).type === TMPFS_MAGIC;
+  } catch {
+    return false;
   }
 }
 async function waitForSocket(socketDir, port, options) {
