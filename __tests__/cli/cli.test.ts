@@ -132,6 +132,24 @@ describe('usage and environment errors exit 2 with a message that says what to d
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--postgres-url');
   });
+  test('a broken .sequelizerc, before any server is started: status and check name the file', () => {
+    const repo = new FixtureRepo({ '.sequelizerc': 'module.exports = {\n', 'migrations/.keep': '' });
+    repos.push(repo);
+    // Nothing else keeps the process alive while the failed worker is ended: it must still report.
+    for (const args of [
+      ['status', '--cwd', repo.dir, '--database-url', 'postgres://app@127.0.0.1:1/app'],
+      ['check', '--cwd', repo.dir, '--postgres', 'url', '--postgres-url', 'postgres://app@127.0.0.1:1/app'],
+    ]) {
+      const r = runCli(bundle, args);
+      expect({ code: r.code, stderr: r.stderr }).toEqual({
+        code: 2,
+        stderr: expect.stringContaining(
+          '.sequelizerc failed while loading: Unexpected end of input. Fix the file.',
+        ),
+      });
+      expect(r.stderr).not.toContain('unsettled top-level await');
+    }
+  });
   test('an unreachable server never prints its password', () => {
     const url = 'postgres://app:s3cr3t-pw@127.0.0.1:1/app';
     const r = runCli(bundle, ['diff', url, url]);

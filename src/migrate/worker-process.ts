@@ -184,6 +184,9 @@ export class WorkerProcess implements AsyncDisposable {
   async kill(): Promise<void> {
     if (this.exited) return;
     this.killedOnPurpose = true;
+    // Waiting for its exit keeps Schemabot's process alive: with nothing else pending (a load that
+    // failed before any server started), the process would otherwise end here without a word.
+    this.setRef(true);
     const pid = this.child.pid;
     try {
       if (pid !== undefined) process.kill(-pid, 'SIGKILL');
