@@ -1669,6 +1669,25 @@ function invoke(fn, module, params, name) {
   });
 }
 
+// src/migrate/worker/tsx.ts
+import { createRequire as createRequire4 } from "node:module";
+import { join as join6 } from "node:path";
+function registerTsxAfterSequelize(cwd, apis) {
+  const req = createRequire4(join6(cwd, "package.json"));
+  try {
+    const path = req.resolve("sequelize");
+    req(path);
+    createRequire4(path)("pg");
+  } catch {
+  }
+  try {
+    for (const api of [apis.esm, apis.cjs]) req(api).register();
+    return void 0;
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
 // src/migrate/worker/main.ts
 var ANSWERS_FD = 3;
 Error.stackTraceLimit = Math.max(Error.stackTraceLimit, 50);
@@ -1717,9 +1736,17 @@ function loaded() {
   if (!project) throw new Error('The worker has not loaded the project (send "load" first).');
   return project;
 }
+var [tsxEsm, tsxCjs] = process.argv.slice(2);
+var tsxFailure = tsxEsm && tsxCjs ? registerTsxAfterSequelize(process.cwd(), { esm: tsxEsm, cjs: tsxCjs }) : void 0;
 async function handle(request) {
   switch (request.op) {
     case "load": {
+      if (tsxFailure) {
+        throw new ProjectError(
+          `The project's tsx could not be registered (${tsxEsm}): ${messageOf(tsxFailure)}. Update tsx, or name it in .schemabot.yml (loader: tsx) to load it before anything else.`,
+          { setting: '.schemabot.yml "loader"' }
+        );
+      }
       project = await loadProject(request);
       const info = { ...project, config: plainConfig(project.config) };
       const loadedProject = project;

@@ -2,7 +2,9 @@ import type { PostgresServer } from '../../src/postgres/index.js';
 import type { StepResult } from '../../src/migrate/index.js';
 import { startTestPostgres } from '../helpers/postgres.js';
 import { buildBundle, type Bundle } from './bundle.js';
-import { cjsMigration, fixtureProject, type FixtureProject } from './fixture.js';
+import { symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { cjsMigration, fixtureProject, repoNodeModules, type FixtureProject } from './fixture.js';
 
 let server: PostgresServer;
 let bundle: Bundle;
@@ -174,6 +176,33 @@ test('TypeScript migrations run through the project tsx; without a loader the er
   expect(noLoader.error!.message).toContain('npm i -D tsx');
   expect(noLoader.error!.file).toBe('migrations/20260101000000-typed.ts');
   expect(bareApplied).toEqual(['20260100000000-plain.js']);
+});
+
+test("a project's tsx that cannot register says so, and names the loader setting", async () => {
+  // A tsx 4 whose registration fails: its packages otherwise as the project has them.
+  const p = project(
+    {
+      'migrations/20260101000000-plain.js': cjsMigration(
+        `await queryInterface.createTable('plain', { id: Sequelize.INTEGER });`,
+      ),
+      'node_modules/tsx/package.json': JSON.stringify({
+        name: 'tsx',
+        version: '4.99.0',
+        exports: { '.': './loader.mjs', './esm/api': './api.cjs', './cjs/api': './api.cjs' },
+      }),
+      'node_modules/tsx/loader.mjs': '',
+      'node_modules/tsx/api.cjs': "exports.register = () => { throw new Error('esbuild is missing'); };\n",
+    },
+    false,
+  );
+  for (const name of ['sequelize', 'pg'])
+    symlinkSync(join(repoNodeModules, name), join(p.dir, 'node_modules', name));
+  const err = await bundle
+    .run({ url: server.url(await server.createDatabase()), cwd: p.dir, ops: [['applied']] })
+    .catch((e: unknown) => e as Error & { stderr?: string });
+  expect(String((err as { stderr?: string }).stderr)).toMatch(
+    /The project's tsx could not be registered \(.*node_modules\/tsx\/api\.cjs\): esbuild is missing\. .*loader: tsx/,
+  );
 });
 
 test('ES module .js migrations in a "type": "module" package, and a missing module with its line', async () => {

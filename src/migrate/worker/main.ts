@@ -20,6 +20,7 @@ import { redact } from './redact.js';
 import { LocalRunner } from './runner.js';
 import { preloadSequelize } from './sequelize.js';
 import { runPinnedStep } from './transaction.js';
+import { registerTsxAfterSequelize } from './tsx.js';
 
 const ANSWERS_FD = 3;
 // Loaders (tsx, ts-node, babel) add frames: keep enough to reach the migration's own line.
@@ -78,9 +79,21 @@ function loaded(): Project {
   return project;
 }
 
+// The project's tsx, when Schemabot asked for it to be registered here (see `sequelizeWorkerArgs`).
+const [tsxEsm, tsxCjs] = process.argv.slice(2);
+const tsxFailure =
+  tsxEsm && tsxCjs ? registerTsxAfterSequelize(process.cwd(), { esm: tsxEsm, cjs: tsxCjs }) : undefined;
+
 async function handle(request: WorkerRequest): Promise<unknown> {
   switch (request.op) {
     case 'load': {
+      if (tsxFailure) {
+        throw new ProjectError(
+          `The project's tsx could not be registered (${tsxEsm}): ${messageOf(tsxFailure)}. ` +
+            'Update tsx, or name it in .schemabot.yml (loader: tsx) to load it before anything else.',
+          { setting: '.schemabot.yml "loader"' },
+        );
+      }
       project = await loadProject(request);
       const info: ProjectInfo = { ...project, config: plainConfig(project.config) };
       // Once the answer is out: Sequelize loads while the server starts ("open" waits for it).

@@ -3791,6 +3791,7 @@ var WorkerProcess = class {
   async kill() {
     if (this.exited) return;
     this.killedOnPurpose = true;
+    this.setRef(true);
     const pid = this.child.pid;
     try {
       if (pid !== void 0) process.kill(-pid, "SIGKILL");
@@ -4070,16 +4071,26 @@ function projectTsx(cwd) {
     return void 0;
   }
 }
+function projectTsxApis(cwd) {
+  try {
+    const req = createRequire(join10(cwd, "package.json"));
+    return { esm: req.resolve("tsx/esm/api"), cjs: req.resolve("tsx/cjs/api") };
+  } catch {
+    return void 0;
+  }
+}
 function sequelizeWorkerArgs(cwd, loaders) {
   const { script, fromSource } = workerEntry();
   const args = [];
   const tsx = projectTsx(cwd);
-  if (tsx) args.push("--import", tsx);
-  else if (fromSource) {
+  const late = tsx && !fromSource && loaders.length === 0 ? projectTsxApis(cwd) : void 0;
+  if (tsx && !late) args.push("--import", tsx);
+  else if (!tsx && fromSource) {
     args.push("--import", pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href);
   }
   for (const loader of loaders) args.push(loader.flag, loader.module);
   args.push(script);
+  if (late) args.push(late.esm, late.cjs);
   return args;
 }
 
