@@ -52,7 +52,10 @@ export function sequelizeWorkerArgs(cwd: string, loaders: LoaderSpec[]): string[
   const { script, fromSource } = workerEntry();
   const args: string[] = [];
   const tsx = projectTsx(cwd);
-  const late = tsx && !fromSource && loaders.length === 0 ? projectTsxApis(cwd) : undefined;
+  // Node 20's module.register resolves the CommonJS build's hooks in the wrong folder.
+  const nodeMajor = Number(process.versions.node.split('.')[0]);
+  const late =
+    tsx && !fromSource && loaders.length === 0 && nodeMajor >= 22 ? projectTsxApis(cwd) : undefined;
   if (tsx && !late) args.push('--import', tsx);
   else if (!tsx && fromSource) {
     args.push('--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href);

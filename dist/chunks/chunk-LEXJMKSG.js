@@ -4083,7 +4083,8 @@ function sequelizeWorkerArgs(cwd, loaders) {
   const { script, fromSource } = workerEntry();
   const args = [];
   const tsx = projectTsx(cwd);
-  const late = tsx && !fromSource && loaders.length === 0 ? projectTsxApis(cwd) : void 0;
+  const nodeMajor = Number(process.versions.node.split(".")[0]);
+  const late = tsx && !fromSource && loaders.length === 0 && nodeMajor >= 22 ? projectTsxApis(cwd) : void 0;
   if (tsx && !late) args.push("--import", tsx);
   else if (!tsx && fromSource) {
     args.push("--import", pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href);
