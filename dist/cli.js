@@ -46,7 +46,7 @@ import {
   upFailedFinding,
   warmSpareWorker,
   withCaFile
-} from "./chunks/chunk-LEXJMKSG.js";
+} from "./chunks/chunk-BHAQB6XX.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -59,7 +59,7 @@ import {
   redactUrl,
   registerEnvironment,
   signalExitCode
-} from "./chunks/chunk-XUVKPSSV.js";
+} from "./chunks/chunk-FLAJDOVN.js";
 import {
   esm_default
 } from "./chunks/chunk-NEOG2NI4.js";

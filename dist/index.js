@@ -22,7 +22,7 @@ import {
   verdictLine,
   withCaFile,
   writeCaFile
-} from "./chunks/chunk-LEXJMKSG.js";
+} from "./chunks/chunk-BHAQB6XX.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -32,7 +32,7 @@ import {
   redactDeep,
   redactStandardStreams,
   registerEnvironment
-} from "./chunks/chunk-XUVKPSSV.js";
+} from "./chunks/chunk-FLAJDOVN.js";
 import "./chunks/chunk-NEOG2NI4.js";
 import "./chunks/chunk-H3F4CYK2.js";
 import {

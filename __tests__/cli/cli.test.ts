@@ -1,5 +1,5 @@
-import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { CheckReport } from '../../src/report/contract/check.js';
 import { buildBundle, runCli } from '../helpers/bundle.js';
 import { startTestPostgres } from '../helpers/postgres.js';
@@ -320,5 +320,48 @@ test('SIGTERM during a check (a cancelled workflow) leaves no base checkout behi
   expect(code).toBe(143);
   // ...and is gone, from the disk and from git's list, once the process has stopped.
   repo.git('worktree', 'prune');
+  expect(repo.git('worktree', 'list')).not.toMatch(/schemabot-base-/);
+});
+
+test('a check killed with SIGKILL leaves a base checkout that the next check removes', async () => {
+  const { repo, base } = fixture();
+  repo.commit({
+    'migrations/20260102000000-slow.js': migration(
+      `await queryInterface.sequelize.query('SELECT pg_sleep(60)');`,
+      '',
+    ),
+  });
+  const { spawn } = await import('node:child_process');
+  const args = ['check', '--cwd', repo.dir, '--base', base, '--postgres', 'local', '--no-cache'];
+  const child = spawn(process.execPath, [join(bundle, 'dist', 'cli.js'), ...args], {
+    cwd: bundle,
+    env: { ...process.env, NODE_ENV: '' },
+  });
+  let stderr = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the slow migration never started: ${stderr}`)), 60_000);
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes('[1/1] 20260102000000-slow.js')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  const checkout = /^(\S*schemabot-base-\S*)/m.exec(repo.git('worktree', 'list'))![1]!;
+  await new Promise<void>((resolve) => {
+    child.on('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+  // Nothing could clean up: the checkout (a copy of the repository) and git's record of it stay...
+  expect(existsSync(checkout)).toBe(true);
+  repo.git('worktree', 'prune');
+  expect(repo.git('worktree', 'list')).toContain(checkout);
+  // ...until the next check that checks out a base removes them.
+  repo.commit({ 'migrations/20260102000000-slow.js': migration('', '') });
+  const next = runCli(bundle, args);
+  expect(next.code).toBe(0);
+  expect(next.stderr).toMatch(/Removed \d+ base checkout\(s\) left by ended runs/);
+  expect(existsSync(dirname(checkout))).toBe(false);
   expect(repo.git('worktree', 'list')).not.toMatch(/schemabot-base-/);
 });

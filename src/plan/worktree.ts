@@ -1,8 +1,19 @@
-import { existsSync, mkdtempSync, rmSync, symlinkSync, mkdirSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  mkdirSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix, relative, sep } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { track } from '../postgres/cleanup.js';
+import { ownerEnded, writeOwner } from '../postgres/reap.js';
 import {
   compareNames,
   discoverMigrations,
@@ -43,7 +54,13 @@ export async function checkoutBase(
   projectDir: string,
   options: { lazy?: boolean; log?: (line: string) => void } = {},
 ): Promise<BaseTree> {
-  const dir = mkdtempSync(join(tmpdir(), 'schemabot-base-'));
+  const reaped = reapBaseCheckouts();
+  if (reaped) options.log?.(`Removed ${reaped} base checkout(s) left by ended runs`);
+  // The checkout goes in `tree/`; beside it, who owns it and in which repository git records it.
+  const holder = mkdtempSync(join(tmpdir(), BASE_PREFIX));
+  writeOwner(holder);
+  writeFileSync(join(holder, REPOSITORY_FILE), root + '\n', { mode: 0o600 });
+  const dir = join(holder, 'tree');
   let checkout: Promise<void> | undefined;
   let checkedOut = false;
   const ensure = (): Promise<void> =>
@@ -69,7 +86,7 @@ export async function checkoutBase(
     stop: () => remove(),
     killNow: () => {
       if (removed) return;
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(holder, { recursive: true, force: true });
       if (checkout) spawnSync('git', ['worktree', 'prune'], { cwd: root, stdio: 'ignore' });
     },
   });
@@ -81,7 +98,7 @@ export async function checkoutBase(
       await checkout.catch(() => undefined);
       await git(root, ['worktree', 'remove', '--force', dir]).catch(() => undefined);
     }
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(holder, { recursive: true, force: true });
     if (checkout) await git(root, ['worktree', 'prune']).catch(() => undefined);
   };
   const migrations = async (rel: string): Promise<MigrationFile[]> => {
@@ -116,6 +133,47 @@ export async function checkoutBase(
       throw error;
     });
   return tree;
+}
+
+const BASE_PREFIX = 'schemabot-base-';
+const REPOSITORY_FILE = 'repository';
+/** A checkout of an older Schemabot (no owner file) is taken for abandoned once it is a day old. */
+const UNOWNED_MS = 24 * 60 * 60_000;
+
+/**
+ * Removes the base checkouts of runs that ended without removing them (a SIGKILL, a runner that lost
+ * power): a whole copy of the repository each, and an entry in the repository's `git worktree list`,
+ * which `git worktree prune` drops once the folder is gone. Returns how many were removed.
+ */
+export function reapBaseCheckouts(): number {
+  let removed = 0;
+  for (const entry of readdirSync(tmpdir())) {
+    if (!entry.startsWith(BASE_PREFIX)) continue;
+    const holder = join(tmpdir(), entry);
+    try {
+      let repository: string | undefined;
+      if (existsSync(join(holder, REPOSITORY_FILE))) {
+        if (!ownerEnded(holder)) continue;
+        repository = readFileSync(join(holder, REPOSITORY_FILE), 'utf8').trim();
+      } else {
+        // An older Schemabot checked out into the folder itself: its `.git` file names the repository.
+        if (Date.now() - statSync(holder).mtimeMs < UNOWNED_MS) continue;
+        const dotGit = join(holder, '.git');
+        const gitdir = existsSync(dotGit)
+          ? /^gitdir: (.*)$/m.exec(readFileSync(dotGit, 'utf8'))?.[1]
+          : undefined;
+        if (gitdir) repository = dirname(dirname(dirname(gitdir)));
+      }
+      rmSync(holder, { recursive: true, force: true });
+      removed++;
+      if (repository && existsSync(repository)) {
+        spawnSync('git', ['worktree', 'prune'], { cwd: repository, stdio: 'ignore' });
+      }
+    } catch {
+      /* not ours, or another run removes it */
+    }
+  }
+  return removed;
 }
 
 interface TreeEntry {

@@ -52,6 +52,12 @@ function readOwner(runDir: string): Owner | undefined {
   }
 }
 
+/** Whether the process that wrote `dir`'s owner file has ended (false while it runs, or without one). */
+export function ownerEnded(dir: string): boolean {
+  const owner = readOwner(dir);
+  return owner !== undefined && !ownerAlive(owner);
+}
+
 function ownerAlive(owner: Owner): boolean {
   const start = processStart(owner.pid);
   return start !== undefined && (owner.start === '' || start === owner.start);

@@ -479,6 +479,10 @@ function readOwner(runDir) {
     return void 0;
   }
 }
+function ownerEnded(dir) {
+  const owner = readOwner(dir);
+  return owner !== void 0 && !ownerAlive(owner);
+}
 function ownerAlive(owner) {
   const start = processStart(owner.pid);
   return start !== void 0 && (owner.start === "" || start === owner.start);
@@ -1086,6 +1090,8 @@ export {
   signalExitCode,
   track,
   beforeSignalExit,
+  writeOwner,
+  ownerEnded,
   PostgresUnavailableError,
   THROWAWAY_SETTINGS,
   LocalPostgres,

@@ -17,6 +17,7 @@ import {
   findPostgresBinaries,
   knob,
   knobValue,
+  ownerEnded,
   passwordInUrl,
   passwordOf,
   quoteIdent,
@@ -30,8 +31,9 @@ import {
   throwawayName,
   track,
   withDatabase,
-  withHint
-} from "./chunk-XUVKPSSV.js";
+  withHint,
+  writeOwner
+} from "./chunk-FLAJDOVN.js";
 import {
   esm_default
 } from "./chunk-NEOG2NI4.js";
@@ -1780,7 +1782,7 @@ function checkVersion(version, frontEnd) {
   }
 }
 async function startContainer(request) {
-  const { ContainerPostgres } = await import("./container-Q6YI7GSL.js");
+  const { ContainerPostgres } = await import("./container-KKTBAEWA.js");
   return ContainerPostgres.start({
     version: request.version,
     image: request.image,
@@ -7448,7 +7450,7 @@ async function roundTrip(ws, plan, reports, replayFailures, baseReplay, log) {
 }
 
 // src/plan/index.ts
-import { readFileSync as readFileSync7 } from "node:fs";
+import { readFileSync as readFileSync8 } from "node:fs";
 import { basename, join as join14, relative as relative7 } from "node:path";
 
 // src/plan/git.ts
@@ -7515,12 +7517,27 @@ async function hashFiles(root, paths) {
 }
 
 // src/plan/worktree.ts
-import { existsSync as existsSync11, mkdtempSync, rmSync, symlinkSync, mkdirSync as mkdirSync2 } from "node:fs";
+import {
+  existsSync as existsSync11,
+  mkdtempSync,
+  readdirSync as readdirSync5,
+  readFileSync as readFileSync7,
+  rmSync,
+  statSync as statSync4,
+  symlinkSync,
+  mkdirSync as mkdirSync2,
+  writeFileSync
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname as dirname7, join as join13, posix as posix2, relative as relative6, sep as sep3 } from "node:path";
 import { spawnSync } from "node:child_process";
 async function checkoutBase(root, sha, projectDir, options = {}) {
-  const dir = mkdtempSync(join13(tmpdir(), "schemabot-base-"));
+  const reaped = reapBaseCheckouts();
+  if (reaped) options.log?.(`Removed ${reaped} base checkout(s) left by ended runs`);
+  const holder = mkdtempSync(join13(tmpdir(), BASE_PREFIX));
+  writeOwner(holder);
+  writeFileSync(join13(holder, REPOSITORY_FILE), root + "\n", { mode: 384 });
+  const dir = join13(holder, "tree");
   let checkout;
   let checkedOut = false;
   const ensure = () => checkout ??= (async () => {
@@ -7544,7 +7561,7 @@ async function checkoutBase(root, sha, projectDir, options = {}) {
     stop: () => remove(),
     killNow: () => {
       if (removed) return;
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(holder, { recursive: true, force: true });
       if (checkout) spawnSync("git", ["worktree", "prune"], { cwd: root, stdio: "ignore" });
     }
   });
@@ -7556,7 +7573,7 @@ async function checkoutBase(root, sha, projectDir, options = {}) {
       await checkout.catch(() => void 0);
       await git(root, ["worktree", "remove", "--force", dir]).catch(() => void 0);
     }
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(holder, { recursive: true, force: true });
     if (checkout) await git(root, ["worktree", "prune"]).catch(() => void 0);
   };
   const migrations = async (rel2) => {
@@ -7590,6 +7607,35 @@ async function checkoutBase(root, sha, projectDir, options = {}) {
       throw error;
     });
   return tree;
+}
+var BASE_PREFIX = "schemabot-base-";
+var REPOSITORY_FILE = "repository";
+var UNOWNED_MS = 24 * 60 * 6e4;
+function reapBaseCheckouts() {
+  let removed = 0;
+  for (const entry of readdirSync5(tmpdir())) {
+    if (!entry.startsWith(BASE_PREFIX)) continue;
+    const holder = join13(tmpdir(), entry);
+    try {
+      let repository;
+      if (existsSync11(join13(holder, REPOSITORY_FILE))) {
+        if (!ownerEnded(holder)) continue;
+        repository = readFileSync7(join13(holder, REPOSITORY_FILE), "utf8").trim();
+      } else {
+        if (Date.now() - statSync4(holder).mtimeMs < UNOWNED_MS) continue;
+        const dotGit = join13(holder, ".git");
+        const gitdir = existsSync11(dotGit) ? /^gitdir: (.*)$/m.exec(readFileSync7(dotGit, "utf8"))?.[1] : void 0;
+        if (gitdir) repository = dirname7(dirname7(dirname7(gitdir)));
+      }
+      rmSync(holder, { recursive: true, force: true });
+      removed++;
+      if (repository && existsSync11(repository)) {
+        spawnSync("git", ["worktree", "prune"], { cwd: repository, stdio: "ignore" });
+      }
+    } catch {
+    }
+  }
+  return removed;
 }
 async function listFolder(root, sha, rel2) {
   const out = await git(root, ["ls-tree", "-z", sha, "--", pathspec(rel2)]);
@@ -7692,7 +7738,7 @@ function duplicateStems(migrations) {
 }
 async function contentComparer(root, sha, rel2, baseFiles, headFiles) {
   if (!baseFiles.every((b) => b.blob)) {
-    return (b, h) => readFileSync7(b.path).equals(readFileSync7(h.path));
+    return (b, h) => readFileSync8(b.path).equals(readFileSync8(h.path));
   }
   const onBase = new Set(baseFiles.map((b) => b.name));
   const changed = await changedSince(root, sha, rel2);
@@ -7766,7 +7812,7 @@ function newTimestampName(name) {
 }
 
 // src/plan/alembic.ts
-import { readFileSync as readFileSync8 } from "node:fs";
+import { readFileSync as readFileSync9 } from "node:fs";
 import { join as join15, relative as relative8 } from "node:path";
 function toPlanned(rev, tree) {
   const down = rev.downRevision;
@@ -7804,7 +7850,7 @@ async function planRevisions(options) {
     try {
       const listed = await options.listRevisions(join15(tree.dir, relative8(root, options.cwd)));
       const graph = graphOf(listed, tree.dir);
-      const contents2 = new Map(graph.revisions.map((r) => [r.id, readFileSync8(join15(tree.dir, r.file))]));
+      const contents2 = new Map(graph.revisions.map((r) => [r.id, readFileSync9(join15(tree.dir, r.file))]));
       base = { ref: options.baseRef, sha, graph };
       return { root, ...assemble2(base, head, headGraph, root, contents2), baseTree: tree };
     } catch (err) {
@@ -7861,7 +7907,7 @@ function assemble2(base, head, headGraph, root, baseContents) {
       revisions.push({ id: id2, change: "added", file: h.file, head: h });
       continue;
     }
-    const same = baseContents.get(id2)?.equals(readFileSync8(join15(root, h.file))) ?? false;
+    const same = baseContents.get(id2)?.equals(readFileSync9(join15(root, h.file))) ?? false;
     revisions.push({
       id: id2,
       change: same ? "unchanged" : "modified",
@@ -8841,7 +8887,7 @@ function renderNoMigrationChanges(report, options) {
 }
 
 // src/migrate/production/database.ts
-import { existsSync as existsSync12, mkdtempSync as mkdtempSync2, writeFileSync } from "node:fs";
+import { existsSync as existsSync12, mkdtempSync as mkdtempSync2, writeFileSync as writeFileSync2 } from "node:fs";
 import { join as join16 } from "node:path";
 function checkDatabaseUrl(url) {
   if (!url) {
@@ -8871,7 +8917,7 @@ function writeCaFile(pem, dir) {
     );
   }
   const file = join16(mkdtempSync2(join16(dir, "schemabot-ca-")), "ca.pem");
-  writeFileSync(file, pem.trim() + "\n", { mode: 384 });
+  writeFileSync2(file, pem.trim() + "\n", { mode: 384 });
   return file;
 }
 function safeText(text, url) {
