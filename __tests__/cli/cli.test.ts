@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { CheckReport } from '../../src/report/contract/check.js';
@@ -275,7 +276,11 @@ describe('schemabot diff', () => {
   });
 });
 
-test('SIGTERM during a check (a cancelled workflow) leaves no base checkout behind', async () => {
+/**
+ * A check of the bundled CLI whose one new migration sleeps, started and awaited until that migration
+ * runs: its base migrations were replayed from a checkout of the base commit (no cache).
+ */
+async function slowCheck(): Promise<{ repo: FixtureRepo; args: string[]; child: ChildProcess }> {
   const { repo, base } = fixture();
   repo.commit({
     'migrations/20260102000000-slow.js': migration(
@@ -283,27 +288,15 @@ test('SIGTERM during a check (a cancelled workflow) leaves no base checkout behi
       '',
     ),
   });
-  const { spawn } = await import('node:child_process');
-  const child = spawn(
-    process.execPath,
-    // Without the cache the base migrations are replayed, from a checkout of the base commit.
-    [
-      join(bundle, 'dist', 'cli.js'),
-      'check',
-      '--cwd',
-      repo.dir,
-      '--base',
-      base,
-      '--postgres',
-      'local',
-      '--no-cache',
-    ],
-    { cwd: bundle, env: { ...process.env, NODE_ENV: '' } },
-  );
+  const args = ['check', '--cwd', repo.dir, '--base', base, '--postgres', 'local', '--no-cache'];
+  const child = spawn(process.execPath, [join(bundle, 'dist', 'cli.js'), ...args], {
+    cwd: bundle,
+    env: { ...process.env, NODE_ENV: '' },
+  });
   let stderr = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the slow migration never started: ${stderr}`)), 60_000);
-    child.stderr.on('data', (d: Buffer) => {
+    child.stderr!.on('data', (d: Buffer) => {
       stderr += d.toString();
       if (stderr.includes('[1/1] 20260102000000-slow.js')) {
         clearTimeout(timer);
@@ -311,6 +304,11 @@ test('SIGTERM during a check (a cancelled workflow) leaves no base checkout behi
       }
     });
   });
+  return { repo, args, child };
+}
+
+test('SIGTERM during a check (a cancelled workflow) leaves no base checkout behind', async () => {
+  const { repo, child } = await slowCheck();
   // The base checkout exists while the check runs...
   expect(repo.git('worktree', 'list')).toMatch(/schemabot-base-/);
   const code = await new Promise<number | null>((resolve) => {
@@ -324,30 +322,7 @@ test('SIGTERM during a check (a cancelled workflow) leaves no base checkout behi
 });
 
 test('a check killed with SIGKILL leaves a base checkout that the next check removes', async () => {
-  const { repo, base } = fixture();
-  repo.commit({
-    'migrations/20260102000000-slow.js': migration(
-      `await queryInterface.sequelize.query('SELECT pg_sleep(60)');`,
-      '',
-    ),
-  });
-  const { spawn } = await import('node:child_process');
-  const args = ['check', '--cwd', repo.dir, '--base', base, '--postgres', 'local', '--no-cache'];
-  const child = spawn(process.execPath, [join(bundle, 'dist', 'cli.js'), ...args], {
-    cwd: bundle,
-    env: { ...process.env, NODE_ENV: '' },
-  });
-  let stderr = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the slow migration never started: ${stderr}`)), 60_000);
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (stderr.includes('[1/1] 20260102000000-slow.js')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
+  const { repo, args, child } = await slowCheck();
   const checkout = /^(\S*schemabot-base-\S*)/m.exec(repo.git('worktree', 'list'))![1]!;
   await new Promise<void>((resolve) => {
     child.on('exit', () => resolve());
