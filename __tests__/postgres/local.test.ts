@@ -153,6 +153,8 @@ test('a server ended at exit or killed leaves no shared memory behind', async ()
   server.killNow();
   expect(await waitGone(pid)).toBe(true);
   expect(sysvSegmentExists(segment)).toBe(false);
+  // The supervisor removes the run's directory once the server has exited.
+  for (let i = 0; i < 250 && existsSync(server.runDir); i++) await new Promise((r) => setTimeout(r, 20));
   expect(existsSync(server.runDir)).toBe(false);
 });
 

@@ -511,7 +511,10 @@ export class LocalPostgres implements PostgresServer {
     if (this.stopped) return;
     this.stopped = true;
     quitQuietly(this.postmasterPid);
-    rmSync(this.runDir, { recursive: true, force: true });
+    // The supervisor removes the directory once the server has exited: removed now, the server's exit
+    // would fail on its shared memory files and leave its System V segment behind.
+    const s = this.supervisor;
+    if (s.exitCode !== null || s.signalCode !== null) rmSync(this.runDir, { recursive: true, force: true });
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

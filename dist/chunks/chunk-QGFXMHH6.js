@@ -33,7 +33,7 @@ import {
   withDatabase,
   withHint,
   writeOwner
-} from "./chunk-FLAJDOVN.js";
+} from "./chunk-OHNI5UAA.js";
 import {
   esm_default
 } from "./chunk-NEOG2NI4.js";
@@ -1782,7 +1782,7 @@ function checkVersion(version, frontEnd) {
   }
 }
 async function startContainer(request) {
-  const { ContainerPostgres } = await import("./container-KKTBAEWA.js");
+  const { ContainerPostgres } = await import("./container-CSD2OG2M.js");
   return ContainerPostgres.start({
     version: request.version,
     image: request.image,

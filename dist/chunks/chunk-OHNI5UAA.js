@@ -1002,7 +1002,8 @@ var LocalPostgres = class _LocalPostgres {
     if (this.stopped) return;
     this.stopped = true;
     quitQuietly(this.postmasterPid);
-    rmSync2(this.runDir, { recursive: true, force: true });
+    const s = this.supervisor;
+    if (s.exitCode !== null || s.signalCode !== null) rmSync2(this.runDir, { recursive: true, force: true });
   }
   async [Symbol.asyncDispose]() {
     await this.stop();
