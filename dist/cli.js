@@ -46,7 +46,7 @@ import {
   upFailedFinding,
   warmSpareWorker,
   withCaFile
-} from "./chunks/chunk-QGFXMHH6.js";
+} from "./chunks/chunk-ZMHGNGR3.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -59,7 +59,7 @@ import {
   redactUrl,
   registerEnvironment,
   signalExitCode
-} from "./chunks/chunk-OHNI5UAA.js";
+} from "./chunks/chunk-ZEQBGOKK.js";
 import {
   esm_default
 } from "./chunks/chunk-NEOG2NI4.js";

@@ -22,17 +22,18 @@ import {
   verdictLine,
   withCaFile,
   writeCaFile
-} from "./chunks/chunk-QGFXMHH6.js";
+} from "./chunks/chunk-ZMHGNGR3.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
   isEnvironmentError,
+  makeDirs,
   onSecret,
   redact,
   redactDeep,
   redactStandardStreams,
   registerEnvironment
-} from "./chunks/chunk-OHNI5UAA.js";
+} from "./chunks/chunk-ZEQBGOKK.js";
 import "./chunks/chunk-NEOG2NI4.js";
 import "./chunks/chunk-H3F4CYK2.js";
 import {
@@ -32785,7 +32786,7 @@ var GitHub = Octokit.plugin(restEndpointMethods, paginateRest).defaults(defaults
 var context2 = new Context();
 
 // src/action/check.ts
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 
 // node_modules/@octokit/plugin-retry/dist-bundle/index.js
@@ -34629,7 +34630,7 @@ async function actionCheck(inputs) {
     baseSha: pr.base.sha,
     repo: `${owner}/${repo}`
   }) : report;
-  mkdirSync(dirname(inputs.reportPath), { recursive: true });
+  makeDirs(dirname(inputs.reportPath));
   writeFileSync(inputs.reportPath, JSON.stringify(redactDeep(data), null, 2) + "\n");
   info(renderTerminal(report));
   emitAnnotations(annotations(report.findings));
@@ -34755,7 +34756,7 @@ function combined(reports) {
 }
 
 // src/action/production.ts
-import { existsSync as existsSync5, mkdirSync as mkdirSync2, writeFileSync as writeFileSync2 } from "node:fs";
+import { existsSync as existsSync5, writeFileSync as writeFileSync2 } from "node:fs";
 import { dirname as dirname2 } from "node:path";
 import { tmpdir } from "node:os";
 
@@ -34886,7 +34887,7 @@ function counts(report) {
   }
 }
 async function finish(report, inputs, gate, warnOnly = false) {
-  mkdirSync2(dirname2(inputs.reportPath), { recursive: true });
+  makeDirs(dirname2(inputs.reportPath));
   writeFileSync2(inputs.reportPath, JSON.stringify(redactDeep(report), null, 2) + "\n");
   info(renderProduction(report, PLAIN));
   await writeSummaryText(productionSummary(report, gate, SUMMARY_LIMIT_BYTES));

@@ -423,6 +423,13 @@ test('the CLI keeps the state in $XDG_CACHE_HOME/schemabot; --no-cache and cache
   expect(JSON.parse(readFileSync(json, 'utf8'))).toMatchObject({
     baseReplay: { migrations: 0, cache: { hit: true, restored: 3 } },
   });
+
+  // A folder that cannot be made (where Node's recursive mkdir would spin for ever) costs only the save.
+  const nowhere = run('--cache-dir', '/proc/schemabot-cache');
+  expect(nowhere.code).toBe(1);
+  expect(nowhere.stderr).toContain(
+    "Base-state cache: could not save the base state: ENOENT: no such file or directory, mkdir '/proc/schemabot-cache'",
+  );
 });
 
 /** Cold, warm and without the cache on one provider: the same report, the state restored when warm. */

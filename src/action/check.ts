@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import * as github from '@actions/github';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { artifactPayload, annotations, emitAnnotations } from '../github/index.js';
 import { runCheck } from '../modes/check.js';
@@ -20,6 +20,7 @@ import {
   stickyFolder,
   writeSummary,
 } from './publish.js';
+import { makeDirs } from '../shared/fs.js';
 
 interface PullRequestPayload {
   number?: number;
@@ -79,7 +80,7 @@ export async function actionCheck(inputs: ActionInputs): Promise<void> {
           repo: `${owner}/${repo}`,
         })
       : report;
-  mkdirSync(dirname(inputs.reportPath), { recursive: true });
+  makeDirs(dirname(inputs.reportPath));
   writeFileSync(inputs.reportPath, JSON.stringify(redactDeep(data), null, 2) + '\n');
   core.info(renderTerminal(report));
   emitAnnotations(annotations(report.findings));

@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import { redact, redactDeep } from '../shared/secrets.js';
 import * as github from '@actions/github';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { withCaFile, writeCaFile } from '../migrate/production/database.js';
@@ -32,6 +32,7 @@ import { PLAIN } from '../report/terminal.js';
 import { SUMMARY_LIMIT_BYTES } from './body.js';
 import { InputError, type ActionInputs } from './inputs.js';
 import { githubClient, runUrl } from './publish.js';
+import { makeDirs } from '../shared/fs.js';
 
 type ProductionMode = 'upgrade' | 'rollback' | 'status' | 'stamp';
 
@@ -129,7 +130,7 @@ async function finish(
   gate: string | null,
   warnOnly = false,
 ): Promise<void> {
-  mkdirSync(dirname(inputs.reportPath), { recursive: true });
+  makeDirs(dirname(inputs.reportPath));
   writeFileSync(inputs.reportPath, JSON.stringify(redactDeep(report), null, 2) + '\n');
   core.info(renderProduction(report, PLAIN));
   await writeSummaryText(productionSummary(report, gate, SUMMARY_LIMIT_BYTES));

@@ -29,16 +29,7 @@
  * states of each project (same key start) and `KEEP_TOTAL` states in all, by last use.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  utimesSync,
-} from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative } from 'node:path';
@@ -51,6 +42,7 @@ import { metaTableSql } from './meta.js';
 import type { Project } from './project.js';
 import type { StepResult } from './runner.js';
 import type { Workspace } from './workspace.js';
+import { makeDirs } from '../shared/fs.js';
 
 /** Bumped whenever what a file holds or how it is restored changes: older files are never read. */
 const FORMAT = 1;
@@ -500,7 +492,7 @@ export class BaseStateCache {
     meta: string[],
     objects: Record<string, number>,
   ): Promise<void> {
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    makeDirs(this.dir, 0o700);
     const body = Buffer.from(sql, 'utf8');
     const manifest: Manifest = {
       format: FORMAT,

@@ -24,6 +24,7 @@ import { createDatabase, dropDatabase, releaseAdmin, serverInfo, throwawayName }
 import { track } from './cleanup.js';
 import { CLUSTER_MARKER, reapOrphans, writeOwner, type ClusterOrigin } from './reap.js';
 import { PostgresUnavailableError, type PostgresServer } from './types.js';
+import { makeDirs } from '../shared/fs.js';
 
 /** Settings for a throwaway server: durability off (nothing here must survive a crash). */
 export const THROWAWAY_SETTINGS: Record<string, string> = {
@@ -76,7 +77,7 @@ function scratchRoot(runAs: RunAs | undefined): string {
         throw new Error(`the ${runAs.name} user (which runs PostgreSQL) cannot enter ${dir}`);
       }
       const root = join(dir, `schemabot-${process.getuid?.() ?? 'user'}`);
-      mkdirSync(root, { recursive: true, mode: 0o700 });
+      makeDirs(root, 0o700);
       if (runAs) chownSync(root, runAs.uid, runAs.gid);
       chmodSync(root, 0o700);
       return root;

@@ -17,6 +17,7 @@ import {
   findPostgresBinaries,
   knob,
   knobValue,
+  makeDirs,
   ownerEnded,
   passwordInUrl,
   passwordOf,
@@ -33,7 +34,7 @@ import {
   withDatabase,
   withHint,
   writeOwner
-} from "./chunk-OHNI5UAA.js";
+} from "./chunk-ZEQBGOKK.js";
 import {
   esm_default
 } from "./chunk-NEOG2NI4.js";
@@ -904,16 +905,7 @@ var SCHEMABOT_VERSION = true ? "0.1.0" : createRequire(import.meta.url)("../../p
 
 // src/migrate/cache.ts
 import { createHash as createHash2, randomBytes } from "node:crypto";
-import {
-  existsSync as existsSync3,
-  mkdirSync,
-  readdirSync as readdirSync3,
-  readFileSync as readFileSync2,
-  renameSync,
-  statSync,
-  unlinkSync,
-  utimesSync
-} from "node:fs";
+import { existsSync as existsSync3, readdirSync as readdirSync3, readFileSync as readFileSync2, renameSync, statSync, unlinkSync, utimesSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname as dirname2, isAbsolute, join as join3, relative } from "node:path";
@@ -1421,7 +1413,7 @@ ${contentId(m)}`));
   }
   /** Writes the entry under a temporary name in the folder, then renames it into place. */
   async write(count, sql, meta, objects) {
-    mkdirSync(this.dir, { recursive: true, mode: 448 });
+    makeDirs(this.dir, 448);
     const body = Buffer.from(sql, "utf8");
     const manifest = {
       format: FORMAT,
@@ -1782,7 +1774,7 @@ function checkVersion(version, frontEnd) {
   }
 }
 async function startContainer(request) {
-  const { ContainerPostgres } = await import("./container-CSD2OG2M.js");
+  const { ContainerPostgres } = await import("./container-DNLXIPWS.js");
   return ContainerPostgres.start({
     version: request.version,
     image: request.image,
@@ -7525,7 +7517,7 @@ import {
   rmSync,
   statSync as statSync4,
   symlinkSync,
-  mkdirSync as mkdirSync2,
+  mkdirSync,
   writeFileSync
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7551,7 +7543,7 @@ async function checkoutBase(root, sha, projectDir, options = {}) {
       const real2 = join13(root, sub, "node_modules");
       const link = join13(dir, sub, "node_modules");
       if (existsSync11(real2) && !existsSync11(link)) {
-        mkdirSync2(dirname7(link), { recursive: true });
+        mkdirSync(dirname7(link), { recursive: true });
         symlinkSync(real2, link, "dir");
       }
     }

@@ -249,7 +249,7 @@ async function terminateSessions(url, target, options = {}) {
             [value]
           );
           if (!rows[0]?.n) return;
-          await new Promise((resolve2) => setTimeout(resolve2, 10));
+          await new Promise((resolve3) => setTimeout(resolve3, 10));
         }
       },
       options
@@ -342,8 +342,8 @@ import { createHash } from "node:crypto";
 import {
   accessSync,
   constants,
-  existsSync as existsSync3,
-  mkdirSync,
+  existsSync as existsSync4,
+  mkdirSync as mkdirSync2,
   readFileSync as readFileSync3,
   renameSync as renameSync2,
   rmSync as rmSync2,
@@ -355,7 +355,7 @@ import {
 } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
-import { dirname as dirname2, join as join3, resolve } from "node:path";
+import { dirname as dirname3, join as join3, resolve as resolve2 } from "node:path";
 
 // src/postgres/binaries.ts
 import { execFileSync } from "node:child_process";
@@ -588,6 +588,24 @@ function reapOrphans(root, dataDirOf2, installed2 = []) {
   return reaped;
 }
 
+// src/shared/fs.ts
+import { existsSync as existsSync3, mkdirSync } from "node:fs";
+import { dirname as dirname2, resolve } from "node:path";
+function makeDirs(path, mode) {
+  const missing = [];
+  for (let dir = resolve(path); !existsSync3(dir); dir = dirname2(dir)) {
+    missing.unshift(dir);
+    if (dirname2(dir) === dir) break;
+  }
+  for (const dir of missing) {
+    try {
+      mkdirSync(dir, mode === void 0 ? {} : { mode });
+    } catch (error) {
+      if (error.code !== "EEXIST") throw error;
+    }
+  }
+}
+
 // src/postgres/local.ts
 var THROWAWAY_SETTINGS = {
   fsync: "off",
@@ -609,11 +627,11 @@ function runAsUser() {
   );
 }
 function traversableBy(dir, user) {
-  for (let d = resolve(dir); ; d = dirname2(d)) {
+  for (let d = resolve2(dir); ; d = dirname3(d)) {
     const st = statSync3(d);
     const ok = st.mode & 1 || st.gid === user.gid && st.mode & 8 || st.uid === user.uid && st.mode & 64;
     if (!ok) return false;
-    if (d === dirname2(d)) return true;
+    if (d === dirname3(d)) return true;
   }
 }
 function scratchRoot(runAs) {
@@ -626,7 +644,7 @@ function scratchRoot(runAs) {
         throw new Error(`the ${runAs.name} user (which runs PostgreSQL) cannot enter ${dir}`);
       }
       const root = join3(dir, `schemabot-${process.getuid?.() ?? "user"}`);
-      mkdirSync(root, { recursive: true, mode: 448 });
+      makeDirs(root, 448);
       if (runAs) chownSync(root, runAs.uid, runAs.gid);
       chmodSync(root, 448);
       return root;
@@ -644,13 +662,13 @@ function scratchRoot(runAs) {
   );
 }
 function freePort() {
-  return new Promise((resolve2, reject) => {
+  return new Promise((resolve3, reject) => {
     const srv = createServer();
     srv.unref();
     srv.on("error", reject);
     srv.listen(0, "127.0.0.1", () => {
       const addr = srv.address();
-      srv.close(() => typeof addr === "object" && addr ? resolve2(addr.port) : reject(new Error("no port")));
+      srv.close(() => typeof addr === "object" && addr ? resolve3(addr.port) : reject(new Error("no port")));
     });
   });
 }
@@ -673,8 +691,8 @@ function cachedCluster(bin, root, runAs) {
   const key = createHash("sha256").update(`${bin.binDir}\0${bin.version}\0locked`).digest("hex").slice(0, 12);
   const dir = join3(root, `cluster-${bin.major}-${key}`);
   const origin = { binDir: bin.binDir, version: bin.version };
-  if (existsSync3(join3(dir, "PG_VERSION")) && existsSync3(join3(dir, ".schemabot-ready"))) {
-    if (!existsSync3(join3(dir, CLUSTER_MARKER))) {
+  if (existsSync4(join3(dir, "PG_VERSION")) && existsSync4(join3(dir, ".schemabot-ready"))) {
+    if (!existsSync4(join3(dir, CLUSTER_MARKER))) {
       try {
         writeAs(join3(dir, CLUSTER_MARKER), JSON.stringify(origin) + "\n", runAs);
       } catch {
@@ -751,7 +769,7 @@ function writeAs(file, text, runAs) {
   if (runAs) chownSync(file, runAs.uid, runAs.gid);
 }
 function makePrivateDir(dir, runAs) {
-  mkdirSync(dir, { mode: 448 });
+  mkdirSync2(dir, { mode: 448 });
   chmodSync(dir, 448);
   if (runAs) chownSync(dir, runAs.uid, runAs.gid);
 }
@@ -849,7 +867,7 @@ var LocalPostgres = class _LocalPostgres {
       try {
         run("cp", ["-a", template, dataDir], runAs);
       } catch (err) {
-        if (existsSync3(template)) throw err;
+        if (existsSync4(template)) throw err;
         rmSync2(dataDir, { recursive: true, force: true });
         template = cachedCluster(bin, root, runAs);
         run("cp", ["-a", template, dataDir], runAs);
@@ -990,7 +1008,7 @@ var LocalPostgres = class _LocalPostgres {
     await releaseAdmin(this.url());
     const s = this.supervisor;
     if (s.exitCode === null && s.signalCode === null) {
-      const exited = new Promise((resolve2) => s.once("exit", () => resolve2()));
+      const exited = new Promise((resolve3) => s.once("exit", () => resolve3()));
       s.stdin.end();
       const timer = setTimeout(() => quitQuietly(this.postmasterPid, "SIGKILL"), 5e3);
       await exited;
@@ -1088,6 +1106,7 @@ export {
   findPostgresBinaries,
   redactText,
   passwordOf,
+  makeDirs,
   signalExitCode,
   track,
   beforeSignalExit,

@@ -1,0 +1,22 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+
+/**
+ * `mkdir -p`, one level at a time: Node's recursive mkdir loops for ever where mkdir answers ENOENT
+ * under a folder that exists (procfs, sysfs), so a folder named there fails with that error instead
+ * of hanging the run. `mode` applies to the levels it creates.
+ */
+export function makeDirs(path: string, mode?: number): void {
+  const missing: string[] = [];
+  for (let dir = resolve(path); !existsSync(dir); dir = dirname(dir)) {
+    missing.unshift(dir);
+    if (dirname(dir) === dir) break;
+  }
+  for (const dir of missing) {
+    try {
+      mkdirSync(dir, mode === undefined ? {} : { mode });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+}
