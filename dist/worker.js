@@ -322,9 +322,12 @@ function loadFailure(error, setting, file, cwd, fallback) {
     { cause: error, setting, unsetEnv }
   );
 }
+function readJson(file) {
+  return JSON.parse(readFileSync2(file, "utf8").replace(/^\uFEFF/, ""));
+}
 function readJsonOptions(file) {
   try {
-    return JSON.parse(readFileSync2(file, "utf8"));
+    return readJson(file);
   } catch (error) {
     throw new ProjectError(`Could not read the options file ${file} named by .sequelizerc "options-path".`, {
       cause: error,
@@ -353,9 +356,7 @@ function errorMessage(error) {
   return error instanceof Error ? error.message : String(error);
 }
 async function importConfigModule(file, cwd) {
-  if (file.endsWith(".json")) {
-    return JSON.parse(readFileSync2(file, "utf8"));
-  }
+  if (file.endsWith(".json")) return readJson(file);
   if (/\.(cjs|js)$/.test(file)) {
     const req = createRequire(file);
     try {

@@ -52,6 +52,19 @@ test('defaults: migrations/, config/config.json, the environment section and Seq
   expect(Object.keys(staging.config).sort()).toEqual(['development', 'production']);
 });
 
+test('JSON written with a byte order mark (Windows editors) reads as sequelize-cli reads it', async () => {
+  const BOM = '\uFEFF';
+  const p = project({
+    'db/migrations/.keep': '',
+    'config/config.json': BOM + sections,
+    'config/options.json': BOM + JSON.stringify({ 'migrations-path': 'db/migrations' }),
+    '.sequelizerc': "module.exports = { 'options-path': 'config/options.json' };\n",
+  });
+  const loaded = await loadProject({ cwd: p.dir, env: 'development' });
+  expect(loaded.migrationsDir).toBe(join(p.dir, 'db', 'migrations'));
+  expect(loaded.meta).toEqual({ table: 'dev_meta' });
+});
+
 test('config.js wins over config.json and may export an object, a promise function or a callback function', async () => {
   const objectStyle = project({
     'migrations/.keep': '',

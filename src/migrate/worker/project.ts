@@ -197,9 +197,14 @@ function loadFailure(
   );
 }
 
+/** A JSON file as sequelize-cli's `require` reads it: a byte order mark (an editor's on Windows) skipped. */
+function readJson(file: string): unknown {
+  return JSON.parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, '')) as unknown;
+}
+
 function readJsonOptions(file: string): RcOptions {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as RcOptions;
+    return readJson(file) as RcOptions;
   } catch (error) {
     throw new ProjectError(`Could not read the options file ${file} named by .sequelizerc "options-path".`, {
       cause: error,
@@ -233,9 +238,7 @@ function errorMessage(error: unknown): string {
 }
 
 async function importConfigModule(file: string, cwd: string): Promise<unknown> {
-  if (file.endsWith('.json')) {
-    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
-  }
+  if (file.endsWith('.json')) return readJson(file);
   // sequelize-cli uses `import()`, so a CommonJS config arrives as the default export.
   if (/\.(cjs|js)$/.test(file)) {
     const req = createRequire(file);
