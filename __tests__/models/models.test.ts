@@ -3,11 +3,15 @@ import { join } from 'node:path';
 import { runCheck } from '../../src/modes/check.js';
 import { runModels } from '../../src/modes/models.js';
 import { ModelsError } from '../../src/migrate/models.js';
-import { CREATE_USERS } from '../helpers/repo.js';
+import { CREATE_USERS, FixtureRepo } from '../helpers/repo.js';
 import { baseProject, CASES, EQUIVALENT } from './cases.js';
 import { kinds, migration, models, modelsProject, removeProjects, sampleCopy } from './fixture.js';
 
-afterAll(removeProjects);
+const tsProjects: FixtureRepo[] = [];
+afterAll(() => {
+  removeProjects();
+  tsProjects.forEach((p) => p.remove());
+});
 
 const FIX_ADD =
   'Write the migration (`schemabot generate NAME` drafts it), or change the model to match the migrations.';
@@ -218,6 +222,42 @@ module.exports = { sequelize };
   expect(kinds(r.changes)).toEqual(['column added public.users.nickname']);
   expect(r.findings.map((f) => f.message)).toEqual([
     'model User declares column public.users.nickname character varying(30), which the migrations do not create.',
+  ]);
+});
+
+test('sequelize-typescript models (decorators, as NestJS apps write them) load through the project tsx', async () => {
+  const user = (
+    extra = '',
+  ) => `import { AllowNull, Column, DataType, Model, Table, Unique } from 'sequelize-typescript';
+@Table({ tableName: 'users', timestamps: false })
+export class User extends Model {
+  @Unique @AllowNull(false) @Column(DataType.STRING) email!: string;${extra}
+}
+`;
+  const p = new FixtureRepo(
+    {
+      'migrations/20260101000000-create-users.js': CREATE_USERS,
+      'tsconfig.json': JSON.stringify({
+        compilerOptions: { experimentalDecorators: true, emitDecoratorMetadata: true, module: 'commonjs' },
+      }),
+      'src/db/user.model.ts': user(),
+      'src/db/index.ts': `import 'reflect-metadata';
+import { Sequelize } from 'sequelize-typescript';
+import { User } from './user.model';
+export const sequelize = new Sequelize({ dialect: 'postgres', models: [User], logging: false });
+`,
+      '.schemabot.yml': 'models: src/db/index.ts\n',
+    },
+    { tsx: true },
+  );
+  tsProjects.push(p);
+  const agree = await runModels({ cwd: p.dir, postgres: 'local' });
+  expect(agree.models).toEqual({ source: 'src/db/index.ts', tables: 1 });
+  expect(agree.changes).toEqual([]);
+  p.commit({ 'src/db/user.model.ts': user('\n  @Column(DataType.BOOLEAN) admin!: boolean;') });
+  const drift = await runModels({ cwd: p.dir, postgres: 'local' });
+  expect(drift.findings.map((f) => f.message)).toEqual([
+    'model User declares column public.users.admin boolean, which the migrations do not create.',
   ]);
 });
 
