@@ -1,5 +1,5 @@
 import type { A_Const, AlterTableCmd, ColumnDef, Constraint, Node, RangeVar, TypeName } from 'libpg-query';
-import { setFlagsFromString } from 'node:v8';
+import { holdWasmTiering } from '../shared/wasm.js';
 
 /**
  * What a migration's SQL does, read with PostgreSQL's own parser (libpg-query): the operations the
@@ -89,17 +89,9 @@ let parseSync: (typeof import('libpg-query'))['parseSync'];
 
 const PARSER: SqlParser = { parse: (sql) => parseSql(sql), split: (sql) => splitSql(sql) };
 
-/**
- * V8 recompiles the WebAssembly functions that run most with its optimizing compiler; the parser's
- * grammar runs enough after a few statements, and recompiling it took about 0.7 s of CPU in every
- * process that parsed anything, for parsing that takes milliseconds on the baseline code. A budget
- * this large keeps the parser's code as first compiled (the flag applies to modules compiled after it).
- */
-const WASM_TIERING_BUDGET = '--wasm-tiering-budget=2000000000';
-
 /** Loads the parser (WebAssembly) once; `parseSql` needs it. Resolves to the loaded parser. */
 export function loadSqlParser(): Promise<SqlParser> {
-  if (!loaded) setFlagsFromString(WASM_TIERING_BUDGET);
+  holdWasmTiering();
   loaded ??= import('libpg-query').then(async (lib) => {
     await lib.loadModule();
     parseSync = lib.parseSync;

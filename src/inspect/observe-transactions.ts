@@ -1,4 +1,5 @@
 import { loadModule, parseSync } from 'libpg-query';
+import { holdWasmTiering } from '../shared/wasm.js';
 
 /** What a captured SQL string does to the session's transaction, read with PostgreSQL's own parser. */
 export interface TransactionEffect {
@@ -23,6 +24,7 @@ let loaded: Promise<void> | undefined;
 
 /** Loads the parser's WebAssembly module once per process. */
 export function loadParser(): Promise<void> {
+  holdWasmTiering();
   loaded ??= loadModule();
   return loaded;
 }

@@ -1859,15 +1859,23 @@ import { join as join6 } from "node:path";
 // src/assess/hazards.ts
 import { readFileSync as readFileSync5 } from "node:fs";
 
-// src/assess/sql.ts
+// src/shared/wasm.ts
 import { setFlagsFromString } from "node:v8";
+var held = false;
+function holdWasmTiering() {
+  if (held) return;
+  held = true;
+  setFlagsFromString("--wasm-tiering-budget=2147483647");
+  setFlagsFromString("--wasm-tier-up-filter=2147483647");
+}
+
+// src/assess/sql.ts
 var loaded;
 var ready = false;
 var parseSync2;
 var PARSER = { parse: (sql) => parseSql(sql), split: (sql) => splitSql(sql) };
-var WASM_TIERING_BUDGET = "--wasm-tiering-budget=2000000000";
 function loadSqlParser() {
-  if (!loaded) setFlagsFromString(WASM_TIERING_BUDGET);
+  holdWasmTiering();
   loaded ??= import("./wasm-X5S24AIY.js").then(async (lib) => {
     await lib.loadModule();
     parseSync2 = lib.parseSync;
@@ -6564,6 +6572,7 @@ var CONTROL = /* @__PURE__ */ new Set([
 var SAVEPOINT = /* @__PURE__ */ new Set(["TRANS_STMT_SAVEPOINT", "TRANS_STMT_RELEASE", "TRANS_STMT_ROLLBACK_TO"]);
 var loaded2;
 function loadParser() {
+  holdWasmTiering();
   loaded2 ??= loadModule();
   return loaded2;
 }
@@ -6693,7 +6702,7 @@ async function replay(client, statements) {
   const indexNames = [...before.values()].filter((r) => r.kind === "index").map((r) => r.name);
   const fileByName = new Map([...before.values()].map((r) => [r.name, r.file]));
   const renewedSeen = /* @__PURE__ */ new Set();
-  const held = /* @__PURE__ */ new Map();
+  const held2 = /* @__PURE__ */ new Map();
   let clock = 0;
   const readState = async () => {
     const res = await client.query(STATE_QUERY, [oids, indexNames]);
@@ -6734,7 +6743,7 @@ async function replay(client, statements) {
     const out = [];
     for (const [oid, mode] of state.locks) {
       const r = rank(mode);
-      const previous = held.get(oid);
+      const previous = held2.get(oid);
       if (previous && previous.rank >= r) continue;
       const rel2 = before.get(oid);
       const lock = {
@@ -6744,17 +6753,17 @@ async function replay(client, statements) {
         blocks: lockBlocks(mode),
         ms: 0
       };
-      held.set(oid, { lock, rank: r, since });
+      held2.set(oid, { lock, rank: r, since });
       out.push(lock);
     }
     return out.sort((a, b) => a.relation < b.relation ? -1 : a.relation > b.relation ? 1 : 0);
   };
   const release = (by) => {
-    for (const h of held.values()) {
+    for (const h of held2.values()) {
       h.lock.ms = round(clock - h.since);
       if (by !== void 0) h.lock.releasedBy = by;
     }
-    held.clear();
+    held2.clear();
   };
   const run = async (sql) => {
     const started = performance2.now();
@@ -6866,7 +6875,7 @@ async function replay(client, statements) {
       continue;
     }
     await client.query("ROLLBACK");
-    held.clear();
+    held2.clear();
     if (result.error.code !== OUTSIDE_TRANSACTION) {
       clock += result.ms;
       Object.assign(obs, errorFields(result.error));
