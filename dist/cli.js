@@ -53,6 +53,7 @@ import {
   PostgresUnavailableError,
   UsageError,
   isEnvironmentError,
+  makeDirs,
   redact,
   redactDeep,
   redactStandardStreams,
@@ -3516,8 +3517,7 @@ var {
 } = import_index.default;
 
 // src/cli/main.ts
-import { writeFileSync as writeFileSync3 } from "node:fs";
-import { resolve as resolve2 } from "node:path";
+import { resolve as resolve3 } from "node:path";
 
 // src/modes/diff.ts
 var DEFAULT_META_TABLES = [
@@ -3562,8 +3562,40 @@ ${changes.length} difference${changes.length === 1 ? "" : "s"}.
 }
 
 // src/cli/production.ts
-import { writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { resolve as resolve2 } from "node:path";
+
+// src/cli/output.ts
+import { accessSync, constants, statSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+function prepareOutput(file, flag) {
+  if (!file || file === "-") return;
+  const dir = dirname(resolve(file));
+  try {
+    makeDirs(dir);
+    if (!statSync(dir).isDirectory()) throw new Error(`${dir} is not a folder`);
+    accessSync(dir, constants.W_OK);
+  } catch (error) {
+    throw new UsageError(
+      `${flag} ${file}: its folder cannot be written (${error.message}). Name a writable path, or "-" for stdout.`
+    );
+  }
+}
+function writeOutput(file, text, flag) {
+  if (file === "-") {
+    process.stdout.write(text);
+    return;
+  }
+  try {
+    makeDirs(dirname(resolve(file)));
+    writeFileSync(file, text);
+  } catch (error) {
+    throw new UsageError(
+      `Could not write ${flag} ${file}: ${error.message}. The report printed above is this run's outcome.`
+    );
+  }
+}
+
+// src/cli/production.ts
 function seconds(allowZero) {
   return (value) => {
     const n = Number(value);
@@ -3666,22 +3698,30 @@ function registerProductionCommands(program2, io) {
   };
   const finish = (report, json) => {
     const text = JSON.stringify(redactDeep(report), null, 2) + "\n";
-    if (json === "-") process.stdout.write(text);
-    else if (json) writeFileSync(json, text);
     const human = renderProduction(report, useColour && json !== "-" ? COLOUR : PLAIN);
     (json === "-" ? process.stderr : process.stdout).write(human);
+    let written = true;
+    try {
+      if (json) writeOutput(json, text, "--json");
+    } catch (error) {
+      log(`schemabot: ${error.message}`);
+      written = false;
+    }
     const received = signals?.received();
     signals?.dispose();
-    io.exit(received ? SIGNAL_EXIT[received] : report.ok ? 0 : 1);
+    io.exit(received ? SIGNAL_EXIT[received] : !written ? 2 : report.ok ? 0 : 1);
   };
-  const base = (flags) => ({
-    databaseUrl: withCaFile(checkDatabaseUrl(flags.databaseUrl), flags.databaseCa),
-    cwd: resolve(flags.cwd),
-    migrationsPath: flags.migrationsPath,
-    runner: flags.runner,
-    ...flags.python ? { python: flags.python } : {},
-    log
-  });
+  const base = (flags) => {
+    prepareOutput(flags.json, "--json");
+    return {
+      databaseUrl: withCaFile(checkDatabaseUrl(flags.databaseUrl), flags.databaseCa),
+      cwd: resolve2(flags.cwd),
+      migrationsPath: flags.migrationsPath,
+      runner: flags.runner,
+      ...flags.python ? { python: flags.python } : {},
+      log
+    };
+  };
   const rehearsal = (flags) => ({
     postgres: flags.postgres,
     postgresVersion: flags.postgresVersion,
@@ -4678,9 +4718,8 @@ function checkPostgresFlags(flags) {
   }
   if (flags.postgresUrl) parsePostgresUrl(flags.postgresUrl, "--postgres-url");
 }
-function output(file, text, json = false) {
-  if (file === "-") process.stdout.write(text);
-  else writeFileSync3(file, json ? text : redact(text));
+function output(file, text, flag = "--json") {
+  writeOutput(file, flag === "--json" ? text : redact(text), flag);
 }
 var PYTHON_HELP = "the Python that runs an Alembic project (default: python3 on PATH)";
 function runnerOption() {
@@ -4709,9 +4748,11 @@ function buildProgram(io) {
   ).action(
     async (flags) => {
       checkPostgresFlags(flags);
+      prepareOutput(flags.json, "--json");
+      prepareOutput(flags.markdown, "--markdown");
       const toStdout = flags.json === "-" || flags.markdown === "-";
       const report = await runCheck({
-        cwd: resolve2(flags.cwd),
+        cwd: resolve3(flags.cwd),
         base: flags.base,
         migrationsPath: flags.migrationsPath,
         postgres: flags.postgres,
@@ -4723,14 +4764,14 @@ function buildProgram(io) {
         runner: flags.runner,
         python: flags.python,
         ...flags.models ? { modelsMode: flags.models } : {},
-        ...flags.cache ? { cacheDir: resolve2(flags.cacheDir ?? defaultCacheDir()) } : {},
+        ...flags.cache ? { cacheDir: resolve3(flags.cacheDir ?? defaultCacheDir()) } : {},
         log: (line) => process.stderr.write(`${line}
 `)
       });
-      if (flags.json) output(flags.json, JSON.stringify(redactDeep(report), null, 2) + "\n", true);
-      if (flags.markdown) output(flags.markdown, renderMarkdown(report));
       const text = renderTerminal(report, useColour && !toStdout ? COLOUR : PLAIN);
       (toStdout ? process.stderr : process.stdout).write(text);
+      if (flags.json) output(flags.json, JSON.stringify(redactDeep(report), null, 2) + "\n");
+      if (flags.markdown) output(flags.markdown, renderMarkdown(report), "--markdown");
       io.exit(report.ok ? 0 : 1);
     }
   );
@@ -4740,6 +4781,7 @@ function buildProgram(io) {
   ).action(async (fromUrl, toUrl, flags) => {
     parsePostgresUrl(fromUrl, "FROM_URL");
     parsePostgresUrl(toUrl, "TO_URL");
+    prepareOutput(flags.json, "--json");
     const meta = flags.metaTable?.split(".");
     const result = await runDiff(
       fromUrl,
@@ -4748,8 +4790,8 @@ function buildProgram(io) {
         meta.length > 1 ? { schema: meta[0], name: meta.slice(1).join(".") } : { schema: "public", name: meta[0] }
       ] : void 0
     );
-    if (flags.json) output(flags.json, JSON.stringify(redactDeep(result), null, 2) + "\n", true);
     (flags.json === "-" ? process.stderr : process.stdout).write(renderDiffTerminal(result.changes));
+    if (flags.json) output(flags.json, JSON.stringify(redactDeep(result), null, 2) + "\n");
     io.exit(result.changes.length ? 1 : 0);
   });
   const modelsCommand = (cmd) => postgresOptions(
@@ -4764,7 +4806,7 @@ function buildProgram(io) {
   const modelsRequest = (flags) => {
     checkPostgresFlags(flags);
     return {
-      cwd: resolve2(flags.cwd),
+      cwd: resolve3(flags.cwd),
       migrationsPath: flags.migrationsPath,
       models: flags.models,
       postgres: flags.postgres,
@@ -4784,12 +4826,13 @@ function buildProgram(io) {
       "Compare the models with the migrations (Alembic's check): sync the models into one throwaway database, migrate another, diff (exit 1 on drift)."
     )
   ).action(async (flags) => {
+    prepareOutput(flags.json, "--json");
     const report = await runModels(modelsRequest(flags));
-    if (flags.json) output(flags.json, JSON.stringify(redactDeep(report), null, 2) + "\n", true);
     const toStdout = flags.json === "-";
     (toStdout ? process.stderr : process.stdout).write(
       renderModelsTerminal(report, useColour && !toStdout ? COLOUR : PLAIN)
     );
+    if (flags.json) output(flags.json, JSON.stringify(redactDeep(report), null, 2) + "\n");
     io.exit(report.ok ? 0 : 1);
   });
   modelsCommand(
@@ -4800,16 +4843,17 @@ function buildProgram(io) {
       "the migration name after the timestamp (Alembic: the revision message), e.g. add-status-to-posts"
     ).option("--keep-unproven", "keep the written migration even when its proof (up, down, up) fails")
   ).action(async (name, flags) => {
+    prepareOutput(flags.json, "--json");
     const report = await runGenerate({
       ...modelsRequest(flags),
       name,
       ...flags.keepUnproven ? { keepUnproven: true } : {}
     });
-    if (flags.json) output(flags.json, JSON.stringify(redactDeep(report), null, 2) + "\n", true);
     const toStdout = flags.json === "-";
     (toStdout ? process.stderr : process.stdout).write(
       renderGenerateTerminal(report, useColour && !toStdout ? COLOUR : PLAIN)
     );
+    if (flags.json) output(flags.json, JSON.stringify(redactDeep(report), null, 2) + "\n");
     io.exit(report.ok ? 0 : 1);
   });
   registerProductionCommands(program2, io);

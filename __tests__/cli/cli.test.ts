@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { CheckReport } from '../../src/report/contract/check.js';
 import { buildBundle, runCli } from '../helpers/bundle.js';
@@ -150,6 +150,46 @@ describe('usage and environment errors exit 2 with a message that says what to d
       });
       expect(r.stderr).not.toContain('unsettled top-level await');
     }
+  });
+  test('a report file: a folder that is a file is refused before anything runs; a missing folder is made', () => {
+    const { repo } = fixture();
+    const blocker = join(repo.dir, 'reports');
+    writeFileSync(blocker, 'not a folder\n');
+    const refused = runCli(
+      bundle,
+      ['check', '--cwd', repo.dir, '--postgres', 'local', '--json', 'reports/check.json'],
+      { cwd: repo.dir },
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      `--json reports/check.json: its folder cannot be written (${blocker} is not a folder)`,
+    );
+    expect(refused.stderr).not.toContain('Started PostgreSQL');
+    const status = runCli(
+      bundle,
+      [
+        'status',
+        '--cwd',
+        repo.dir,
+        '--database-url',
+        'postgres://app@127.0.0.1:1/app',
+        '--json',
+        'reports/status.json',
+      ],
+      { cwd: repo.dir },
+    );
+    expect(status.code).toBe(2);
+    expect(status.stderr).toContain('--json reports/status.json: its folder cannot be written');
+    // A folder that does not exist yet is made, as the action does with report-path.
+    const made = runCli(
+      bundle,
+      ['check', '--cwd', repo.dir, '--postgres', 'local', '--json', 'out/ci/check.json'],
+      { cwd: repo.dir },
+    );
+    expect(made.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(repo.dir, 'out', 'ci', 'check.json'), 'utf8'))).toMatchObject({
+      ok: true,
+    });
   });
   test('an unreachable server never prints its password', () => {
     const url = 'postgres://app:s3cr3t-pw@127.0.0.1:1/app';

@@ -1,5 +1,4 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { RunnerChoice } from '../migrate/alembic/index.js';
 import { defaultCacheDir } from '../migrate/cache.js';
@@ -16,6 +15,7 @@ import { registerProductionCommands } from './production.js';
 import { runModels } from '../modes/models.js';
 import { runGenerate } from '../modes/generate.js';
 import { renderGenerateTerminal, renderModelsTerminal } from '../report/models.js';
+import { prepareOutput, writeOutput } from './output.js';
 
 function majorVersion(value: string): number {
   const n = Number(value);
@@ -63,10 +63,9 @@ function checkPostgresFlags(flags: PostgresFlags): void {
   if (flags.postgresUrl) parsePostgresUrl(flags.postgresUrl, '--postgres-url');
 }
 
-/** Writes a file, or stdout for "-" (JSON comes redacted value by value: see `redactDeep`). */
-function output(file: string, text: string, json = false): void {
-  if (file === '-') process.stdout.write(text);
-  else writeFileSync(file, json ? text : redact(text));
+/** Writes a report to a file, or stdout for "-" (JSON comes redacted value by value: see `redactDeep`). */
+function output(file: string, text: string, flag = '--json'): void {
+  writeOutput(file, flag === '--json' ? text : redact(text), flag);
 }
 
 const PYTHON_HELP = 'the Python that runs an Alembic project (default: python3 on PATH)';
@@ -135,6 +134,8 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
       },
     ) => {
       checkPostgresFlags(flags);
+      prepareOutput(flags.json, '--json');
+      prepareOutput(flags.markdown, '--markdown');
       const toStdout = flags.json === '-' || flags.markdown === '-';
       const report = await runCheck({
         cwd: resolve(flags.cwd),
@@ -152,10 +153,10 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
         ...(flags.cache ? { cacheDir: resolve(flags.cacheDir ?? defaultCacheDir()) } : {}),
         log: (line) => process.stderr.write(`${line}\n`),
       });
-      if (flags.json) output(flags.json, JSON.stringify(redactDeep(report), null, 2) + '\n', true);
-      if (flags.markdown) output(flags.markdown, renderMarkdown(report));
       const text = renderTerminal(report, useColour && !toStdout ? COLOUR : PLAIN);
       (toStdout ? process.stderr : process.stdout).write(text);
+      if (flags.json) output(flags.json, JSON.stringify(redactDeep(report), null, 2) + '\n');
+      if (flags.markdown) output(flags.markdown, renderMarkdown(report), '--markdown');
       io.exit(report.ok ? 0 : 1);
     },
   );
@@ -173,6 +174,7 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
     .action(async (fromUrl: string, toUrl: string, flags: { json?: string; metaTable?: string }) => {
       parsePostgresUrl(fromUrl, 'FROM_URL');
       parsePostgresUrl(toUrl, 'TO_URL');
+      prepareOutput(flags.json, '--json');
       const meta = flags.metaTable?.split('.');
       const result = await runDiff(
         fromUrl,
@@ -185,8 +187,8 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
             ]
           : undefined,
       );
-      if (flags.json) output(flags.json, JSON.stringify(redactDeep(result), null, 2) + '\n', true);
       (flags.json === '-' ? process.stderr : process.stdout).write(renderDiffTerminal(result.changes));
+      if (flags.json) output(flags.json, JSON.stringify(redactDeep(result), null, 2) + '\n');
       io.exit(result.changes.length ? 1 : 0);
     });
 
@@ -243,12 +245,13 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
         "Compare the models with the migrations (Alembic's check): sync the models into one throwaway database, migrate another, diff (exit 1 on drift).",
       ),
   ).action(async (flags: ModelsFlags) => {
+    prepareOutput(flags.json, '--json');
     const report = await runModels(modelsRequest(flags));
-    if (flags.json) output(flags.json, JSON.stringify(redactDeep(report), null, 2) + '\n', true);
     const toStdout = flags.json === '-';
     (toStdout ? process.stderr : process.stdout).write(
       renderModelsTerminal(report, useColour && !toStdout ? COLOUR : PLAIN),
     );
+    if (flags.json) output(flags.json, JSON.stringify(redactDeep(report), null, 2) + '\n');
     io.exit(report.ok ? 0 : 1);
   });
 
@@ -264,16 +267,17 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
       )
       .option('--keep-unproven', 'keep the written migration even when its proof (up, down, up) fails'),
   ).action(async (name: string, flags: ModelsFlags & { keepUnproven?: boolean }) => {
+    prepareOutput(flags.json, '--json');
     const report = await runGenerate({
       ...modelsRequest(flags),
       name,
       ...(flags.keepUnproven ? { keepUnproven: true } : {}),
     });
-    if (flags.json) output(flags.json, JSON.stringify(redactDeep(report), null, 2) + '\n', true);
     const toStdout = flags.json === '-';
     (toStdout ? process.stderr : process.stdout).write(
       renderGenerateTerminal(report, useColour && !toStdout ? COLOUR : PLAIN),
     );
+    if (flags.json) output(flags.json, JSON.stringify(redactDeep(report), null, 2) + '\n');
     io.exit(report.ok ? 0 : 1);
   });
 

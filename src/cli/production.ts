@@ -1,5 +1,4 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { renderProduction } from '../report/production.js';
 import type { ProductionReport } from '../report/contract/production.js';
@@ -14,6 +13,7 @@ import { UsageError } from './errors.js';
 import type { RunnerChoice } from '../migrate/alembic/index.js';
 import { checkDatabaseUrl, withCaFile } from '../migrate/production/database.js';
 import { cancelOnSignals, SIGNAL_EXIT } from '../migrate/production/cancel.js';
+import { prepareOutput, writeOutput } from './output.js';
 
 function seconds(allowZero: boolean) {
   return (value: string): number => {
@@ -200,22 +200,33 @@ export function registerProductionCommands(program: Command, io: { exit(code: nu
   const finish = (report: ProductionReport, json: string | undefined): void => {
     // Values only: a weak password that is also a word must not rename the report's fields.
     const text = JSON.stringify(redactDeep(report), null, 2) + '\n';
-    if (json === '-') process.stdout.write(text);
-    else if (json) writeFileSync(json, text);
     const human = renderProduction(report, useColour && json !== '-' ? COLOUR : PLAIN);
+    // What the run did is printed first: a report file that cannot be written must not hide it.
     (json === '-' ? process.stderr : process.stdout).write(human);
+    let written = true;
+    try {
+      if (json) writeOutput(json, text, '--json');
+    } catch (error) {
+      log(`schemabot: ${(error as Error).message}`);
+      written = false;
+    }
     const received = signals?.received();
     signals?.dispose();
-    io.exit(received ? SIGNAL_EXIT[received] : report.ok ? 0 : 1);
+    io.exit(received ? SIGNAL_EXIT[received] : !written ? 2 : report.ok ? 0 : 1);
   };
-  const base = (flags: CommonFlags) => ({
-    databaseUrl: withCaFile(checkDatabaseUrl(flags.databaseUrl), flags.databaseCa),
-    cwd: resolve(flags.cwd),
-    migrationsPath: flags.migrationsPath,
-    runner: flags.runner,
-    ...(flags.python ? { python: flags.python } : {}),
-    log,
-  });
+  // Every production command's options start here: a --json file whose folder cannot be written is
+  // refused before anything connects.
+  const base = (flags: CommonFlags) => {
+    prepareOutput(flags.json, '--json');
+    return {
+      databaseUrl: withCaFile(checkDatabaseUrl(flags.databaseUrl), flags.databaseCa),
+      cwd: resolve(flags.cwd),
+      migrationsPath: flags.migrationsPath,
+      runner: flags.runner,
+      ...(flags.python ? { python: flags.python } : {}),
+      log,
+    };
+  };
   const rehearsal = (flags: RehearsalFlags) => ({
     postgres: flags.postgres,
     postgresVersion: flags.postgresVersion,
