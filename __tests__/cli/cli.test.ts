@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { CheckReport } from '../../src/report/contract/check.js';
 import { buildBundle, runCli } from '../helpers/bundle.js';
@@ -9,12 +10,14 @@ import type { PostgresServer } from '../../src/postgres/index.js';
 
 let bundle: string;
 const repos: FixtureRepo[] = [];
+const temps: string[] = [];
 beforeAll(() => {
   bundle = buildBundle();
 });
 afterAll(() => {
   rmSync(bundle, { recursive: true, force: true });
   repos.forEach((r) => r.remove());
+  temps.forEach((t) => rmSync(t, { recursive: true, force: true }));
 });
 
 /** `tsx: true`: the project has tsx (TypeScript migrations and models). */
@@ -320,7 +323,9 @@ describe('schemabot diff', () => {
  * A check of the bundled CLI whose one new migration sleeps, started and awaited until that migration
  * runs: its base migrations were replayed from a checkout of the base commit (no cache).
  */
-async function slowCheck(): Promise<{ repo: FixtureRepo; args: string[]; child: ChildProcess }> {
+async function slowCheck(
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ repo: FixtureRepo; args: string[]; child: ChildProcess }> {
   const { repo, base } = fixture();
   repo.commit({
     'migrations/20260102000000-slow.js': migration(
@@ -331,7 +336,7 @@ async function slowCheck(): Promise<{ repo: FixtureRepo; args: string[]; child: 
   const args = ['check', '--cwd', repo.dir, '--base', base, '--postgres', 'local', '--no-cache'];
   const child = spawn(process.execPath, [join(bundle, 'dist', 'cli.js'), ...args], {
     cwd: bundle,
-    env: { ...process.env, NODE_ENV: '' },
+    env: { ...process.env, NODE_ENV: '', ...env },
   });
   let stderr = '';
   await new Promise<void>((resolve, reject) => {
@@ -362,7 +367,11 @@ test('SIGTERM during a check (a cancelled workflow) leaves no base checkout behi
 });
 
 test('a check killed with SIGKILL leaves a base checkout that the next check removes', async () => {
-  const { repo, args, child } = await slowCheck();
+  // A temporary folder of this test's own: a check another test file runs meanwhile would remove the
+  // killed run's checkout first.
+  const env = { TMPDIR: mkdtempSync(join(tmpdir(), 'schemabot-killed-')) };
+  temps.push(env.TMPDIR);
+  const { repo, args, child } = await slowCheck(env);
   const checkout = /^(\S*schemabot-base-\S*)/m.exec(repo.git('worktree', 'list'))![1]!;
   await new Promise<void>((resolve) => {
     child.on('exit', () => resolve());
@@ -374,7 +383,7 @@ test('a check killed with SIGKILL leaves a base checkout that the next check rem
   expect(repo.git('worktree', 'list')).toContain(checkout);
   // ...until the next check that checks out a base removes them.
   repo.commit({ 'migrations/20260102000000-slow.js': migration('', '') });
-  const next = runCli(bundle, args);
+  const next = runCli(bundle, args, { env });
   expect(next.code).toBe(0);
   expect(next.stderr).toMatch(/Removed \d+ base checkout\(s\) left by ended runs/);
   expect(existsSync(dirname(checkout))).toBe(false);
