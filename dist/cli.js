@@ -46,7 +46,7 @@ import {
   upFailedFinding,
   warmSpareWorker,
   withCaFile
-} from "./chunks/chunk-WKON6AEC.js";
+} from "./chunks/chunk-O4HCQDTP.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -60,7 +60,7 @@ import {
   redactUrl,
   registerEnvironment,
   signalExitCode
-} from "./chunks/chunk-ZEQBGOKK.js";
+} from "./chunks/chunk-3DMVSO3U.js";
 import {
   esm_default
 } from "./chunks/chunk-NEOG2NI4.js";
@@ -599,13 +599,13 @@ var require_help = __commonJS({
         function callFormatItem(term, description) {
           return helper.formatItem(term, termWidth, description, helper);
         }
-        let output2 = [
+        let output = [
           `${helper.styleTitle("Usage:")} ${helper.styleUsage(helper.commandUsage(cmd))}`,
           ""
         ];
         const commandDescription = helper.commandDescription(cmd);
         if (commandDescription.length > 0) {
-          output2 = output2.concat([
+          output = output.concat([
             helper.boxWrap(
               helper.styleCommandDescription(commandDescription),
               helpWidth
@@ -619,7 +619,7 @@ var require_help = __commonJS({
             helper.styleArgumentDescription(helper.argumentDescription(argument))
           );
         });
-        output2 = output2.concat(
+        output = output.concat(
           this.formatItemList("Arguments:", argumentList, helper)
         );
         const optionGroups = this.groupItems(
@@ -634,7 +634,7 @@ var require_help = __commonJS({
               helper.styleOptionDescription(helper.optionDescription(option))
             );
           });
-          output2 = output2.concat(this.formatItemList(group, optionList, helper));
+          output = output.concat(this.formatItemList(group, optionList, helper));
         });
         if (helper.showGlobalOptions) {
           const globalOptionList = helper.visibleGlobalOptions(cmd).map((option) => {
@@ -643,7 +643,7 @@ var require_help = __commonJS({
               helper.styleOptionDescription(helper.optionDescription(option))
             );
           });
-          output2 = output2.concat(
+          output = output.concat(
             this.formatItemList("Global Options:", globalOptionList, helper)
           );
         }
@@ -659,9 +659,9 @@ var require_help = __commonJS({
               helper.styleSubcommandDescription(helper.subcommandDescription(sub))
             );
           });
-          output2 = output2.concat(this.formatItemList(group, commandList, helper));
+          output = output.concat(this.formatItemList(group, commandList, helper));
         });
-        return output2.join("\n");
+        return output.join("\n");
       }
       /**
        * Return display width of string, ignoring ANSI escape sequences. Used in padding and wrapping calculations.
@@ -4718,8 +4718,8 @@ function checkPostgresFlags(flags) {
   }
   if (flags.postgresUrl) parsePostgresUrl(flags.postgresUrl, "--postgres-url");
 }
-function output(file, text, flag = "--json") {
-  writeOutput(file, flag === "--json" ? text : redact(text), flag);
+function jsonText(report) {
+  return JSON.stringify(redactDeep(report), null, 2) + "\n";
 }
 var PYTHON_HELP = "the Python that runs an Alembic project (default: python3 on PATH)";
 function runnerOption() {
@@ -4770,8 +4770,8 @@ function buildProgram(io) {
       });
       const text = renderTerminal(report, useColour && !toStdout ? COLOUR : PLAIN);
       (toStdout ? process.stderr : process.stdout).write(text);
-      if (flags.json) output(flags.json, JSON.stringify(redactDeep(report), null, 2) + "\n");
-      if (flags.markdown) output(flags.markdown, renderMarkdown(report), "--markdown");
+      if (flags.json) writeOutput(flags.json, jsonText(report), "--json");
+      if (flags.markdown) writeOutput(flags.markdown, redact(renderMarkdown(report)), "--markdown");
       io.exit(report.ok ? 0 : 1);
     }
   );
@@ -4791,7 +4791,7 @@ function buildProgram(io) {
       ] : void 0
     );
     (flags.json === "-" ? process.stderr : process.stdout).write(renderDiffTerminal(result.changes));
-    if (flags.json) output(flags.json, JSON.stringify(redactDeep(result), null, 2) + "\n");
+    if (flags.json) writeOutput(flags.json, jsonText(result), "--json");
     io.exit(result.changes.length ? 1 : 0);
   });
   const modelsCommand = (cmd) => postgresOptions(
@@ -4832,7 +4832,7 @@ function buildProgram(io) {
     (toStdout ? process.stderr : process.stdout).write(
       renderModelsTerminal(report, useColour && !toStdout ? COLOUR : PLAIN)
     );
-    if (flags.json) output(flags.json, JSON.stringify(redactDeep(report), null, 2) + "\n");
+    if (flags.json) writeOutput(flags.json, jsonText(report), "--json");
     io.exit(report.ok ? 0 : 1);
   });
   modelsCommand(
@@ -4853,7 +4853,7 @@ function buildProgram(io) {
     (toStdout ? process.stderr : process.stdout).write(
       renderGenerateTerminal(report, useColour && !toStdout ? COLOUR : PLAIN)
     );
-    if (flags.json) output(flags.json, JSON.stringify(redactDeep(report), null, 2) + "\n");
+    if (flags.json) writeOutput(flags.json, jsonText(report), "--json");
     io.exit(report.ok ? 0 : 1);
   });
   registerProductionCommands(program2, io);

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { join } from 'node:path';
 import { startPostgres, type PostgresServer } from '../../src/postgres/index.js';
 import { probeDocker } from '../../src/postgres/docker.js';
 
@@ -77,4 +78,17 @@ export async function dockerTestEngine(): Promise<DockerTestEngine> {
     };
   }
   return { ok: true, image, socketPath, reason: probe.reason };
+}
+
+/** The System V segment a running postmaster holds (its pid file's seventh line: key and id). */
+export function sysvSegment(dataDir: string): string {
+  return readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[6]!.trim().split(/\s+/)[1]!;
+}
+
+/** Whether System V segment `id` still exists (a killed postmaster leaves its own behind). */
+export function sysvSegmentExists(id: string): boolean {
+  return readFileSync('/proc/sysvipc/shm', 'utf8')
+    .split('\n')
+    .slice(1)
+    .some((l) => l.trim().split(/\s+/)[1] === id);
 }

@@ -15,6 +15,7 @@ import { basename, join } from 'node:path';
 import pg from 'pg';
 import { startPostgres, PostgresUnavailableError, type PostgresServer } from '../../src/postgres/index.js';
 import type { LocalPostgres } from '../../src/postgres/local.js';
+import { sysvSegment, sysvSegmentExists } from '../helpers/postgres.js';
 
 async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
@@ -38,18 +39,6 @@ function processAlive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-/** The System V segment a postmaster holds (its pid file's seventh line: key and id). */
-function sysvSegment(dataDir: string): string {
-  return readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[6]!.trim().split(/\s+/)[1]!;
-}
-
-function sysvSegmentExists(id: string): boolean {
-  return readFileSync('/proc/sysvipc/shm', 'utf8')
-    .split('\n')
-    .slice(1)
-    .some((l) => l.trim().split(/\s+/)[1] === id);
 }
 
 async function waitGone(pid: number): Promise<boolean> {

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { startPostgres } from '../../src/postgres/index.js';
 import type { LocalPostgres } from '../../src/postgres/local.js';
+import { sysvSegment, sysvSegmentExists } from '../helpers/postgres.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -230,15 +231,9 @@ async function reapedByTheNextRun(): Promise<void> {
   await new Promise((r) => setTimeout(r, 300));
   expect(alive(held.pid)).toBe(true);
   expect(existsSync(held.runDir)).toBe(true);
-  // Its System V segment (the pid file's seventh line: key and id), which a SIGKILL would leave behind.
-  const segment = readFileSync(join(held.runDir, 'data', 'postmaster.pid'), 'utf8')
-    .split('\n')[6]!
-    .trim()
-    .split(/\s+/)[1];
-  const segmentExists = () =>
-    readFileSync('/proc/sysvipc/shm', 'utf8')
-      .split('\n')
-      .some((l) => l.trim().split(/\s+/)[1] === segment);
+  // Its System V segment, which a SIGKILL would leave behind.
+  const segment = sysvSegment(join(held.runDir, 'data'));
+  const segmentExists = () => sysvSegmentExists(segment);
   expect(segmentExists()).toBe(true);
   const logs: string[] = [];
   const next = await startPostgres({ provider: 'local', log: (m) => logs.push(m) });

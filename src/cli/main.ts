@@ -63,9 +63,9 @@ function checkPostgresFlags(flags: PostgresFlags): void {
   if (flags.postgresUrl) parsePostgresUrl(flags.postgresUrl, '--postgres-url');
 }
 
-/** Writes a report to a file, or stdout for "-" (JSON comes redacted value by value: see `redactDeep`). */
-function output(file: string, text: string, flag = '--json'): void {
-  writeOutput(file, flag === '--json' ? text : redact(text), flag);
+/** A report as `--json` writes it: redacted value by value (see `redactDeep`), so no field is renamed. */
+function jsonText(report: unknown): string {
+  return JSON.stringify(redactDeep(report), null, 2) + '\n';
 }
 
 const PYTHON_HELP = 'the Python that runs an Alembic project (default: python3 on PATH)';
@@ -155,8 +155,8 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
       });
       const text = renderTerminal(report, useColour && !toStdout ? COLOUR : PLAIN);
       (toStdout ? process.stderr : process.stdout).write(text);
-      if (flags.json) output(flags.json, JSON.stringify(redactDeep(report), null, 2) + '\n');
-      if (flags.markdown) output(flags.markdown, renderMarkdown(report), '--markdown');
+      if (flags.json) writeOutput(flags.json, jsonText(report), '--json');
+      if (flags.markdown) writeOutput(flags.markdown, redact(renderMarkdown(report)), '--markdown');
       io.exit(report.ok ? 0 : 1);
     },
   );
@@ -188,7 +188,7 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
           : undefined,
       );
       (flags.json === '-' ? process.stderr : process.stdout).write(renderDiffTerminal(result.changes));
-      if (flags.json) output(flags.json, JSON.stringify(redactDeep(result), null, 2) + '\n');
+      if (flags.json) writeOutput(flags.json, jsonText(result), '--json');
       io.exit(result.changes.length ? 1 : 0);
     });
 
@@ -251,7 +251,7 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
     (toStdout ? process.stderr : process.stdout).write(
       renderModelsTerminal(report, useColour && !toStdout ? COLOUR : PLAIN),
     );
-    if (flags.json) output(flags.json, JSON.stringify(redactDeep(report), null, 2) + '\n');
+    if (flags.json) writeOutput(flags.json, jsonText(report), '--json');
     io.exit(report.ok ? 0 : 1);
   });
 
@@ -277,7 +277,7 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
     (toStdout ? process.stderr : process.stdout).write(
       renderGenerateTerminal(report, useColour && !toStdout ? COLOUR : PLAIN),
     );
-    if (flags.json) output(flags.json, JSON.stringify(redactDeep(report), null, 2) + '\n');
+    if (flags.json) writeOutput(flags.json, jsonText(report), '--json');
     io.exit(report.ok ? 0 : 1);
   });
 

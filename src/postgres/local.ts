@@ -321,13 +321,12 @@ export class LocalPostgres implements PostgresServer {
     const runAs = runAsUser();
     const root = scratchRoot(runAs);
     const reaped = reapOrphans(root, dataDirOf, all);
-    const caches = reaped.filter((d) => /\/cluster-[^./]+$/.test(d)).length;
-    if (reaped.length > caches) {
-      options.log?.(`Removed ${reaped.length - caches} throwaway PostgreSQL(s) left by ended runs`);
+    if (reaped.runs.length) {
+      options.log?.(`Removed ${reaped.runs.length} throwaway PostgreSQL(s) left by ended runs`);
     }
-    if (caches) {
+    if (reaped.caches.length) {
       options.log?.(
-        `Removed ${caches} cached cluster(s) of PostgreSQL installations that are gone or were upgraded`,
+        `Removed ${reaped.caches.length} cached cluster(s) of PostgreSQL installations that are gone or were upgraded`,
       );
     }
     let template = cachedCluster(bin, root, runAs);

@@ -153,20 +153,20 @@ export function quitPostmaster(pid: number, graceMs = 2000): void {
  * pid now belongs to a process that started at another time), ends the server still running from it and
  * removes the directory; half-made cluster caches of dead `initdb` runs too, and cluster caches of
  * installations that are gone or were upgraded in place (`installed`: the installations found now).
- * Returns the directories removed.
+ * Returns the directories removed: those of ended runs, and the stale cluster caches.
  */
 export function reapOrphans(
   root: string,
   dataDirOf: (runDir: string) => string,
   installed: readonly ClusterOrigin[] = [],
-): string[] {
+): { runs: string[]; caches: string[] } {
   let entries: string[];
   try {
     entries = readdirSync(root);
   } catch {
-    return [];
+    return { runs: [], caches: [] };
   }
-  const reaped: string[] = [];
+  const reaped = { runs: [] as string[], caches: [] as string[] };
   for (const entry of entries) {
     const dir = join(root, entry);
     let dead: boolean;
@@ -188,7 +188,7 @@ export function reapOrphans(
       try {
         renameSync(dir, trash);
         rmSync(trash, { recursive: true, force: true });
-        reaped.push(dir);
+        reaped.caches.push(dir);
       } catch {
         /* another run reaps it */
       }
@@ -201,7 +201,7 @@ export function reapOrphans(
     }
     try {
       rmSync(dir, { recursive: true, force: true });
-      reaped.push(dir);
+      reaped.runs.push(dir);
     } catch {
       /* another run reaps it */
     }

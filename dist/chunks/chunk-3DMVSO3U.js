@@ -547,9 +547,9 @@ function reapOrphans(root, dataDirOf2, installed2 = []) {
   try {
     entries = readdirSync2(root);
   } catch {
-    return [];
+    return { runs: [], caches: [] };
   }
-  const reaped = [];
+  const reaped = { runs: [], caches: [] };
   for (const entry of entries) {
     const dir = join2(root, entry);
     let dead;
@@ -569,7 +569,7 @@ function reapOrphans(root, dataDirOf2, installed2 = []) {
       try {
         renameSync(dir, trash);
         rmSync(trash, { recursive: true, force: true });
-        reaped.push(dir);
+        reaped.caches.push(dir);
       } catch {
       }
       continue;
@@ -581,7 +581,7 @@ function reapOrphans(root, dataDirOf2, installed2 = []) {
     }
     try {
       rmSync(dir, { recursive: true, force: true });
-      reaped.push(dir);
+      reaped.runs.push(dir);
     } catch {
     }
   }
@@ -838,13 +838,12 @@ var LocalPostgres = class _LocalPostgres {
     const runAs = runAsUser();
     const root = scratchRoot(runAs);
     const reaped = reapOrphans(root, dataDirOf, all);
-    const caches = reaped.filter((d) => /\/cluster-[^./]+$/.test(d)).length;
-    if (reaped.length > caches) {
-      options.log?.(`Removed ${reaped.length - caches} throwaway PostgreSQL(s) left by ended runs`);
+    if (reaped.runs.length) {
+      options.log?.(`Removed ${reaped.runs.length} throwaway PostgreSQL(s) left by ended runs`);
     }
-    if (caches) {
+    if (reaped.caches.length) {
       options.log?.(
-        `Removed ${caches} cached cluster(s) of PostgreSQL installations that are gone or were upgraded`
+        `Removed ${reaped.caches.length} cached cluster(s) of PostgreSQL installations that are gone or were upgraded`
       );
     }
     let template = cachedCluster(bin, root, runAs);
