@@ -12,14 +12,38 @@ export interface PostgresBinaries {
   source: 'PATH' | 'system' | 'embedded';
 }
 
+/**
+ * What `postgres --version` said, per program file: a run looks for installations more than once
+ * (choosing the provider, then starting the server), and each answer costs a process start. Keyed by
+ * the file's identity, so a program replaced in place (a package upgrade) is asked again.
+ */
+const versions = new Map<string, { stamp: string; version: string | undefined }>();
+
 function probe(binDir: string, source: PostgresBinaries['source']): PostgresBinaries | undefined {
   const postgres = join(binDir, 'postgres');
   if (!existsSync(postgres) || !existsSync(join(binDir, 'initdb'))) return undefined;
+  let stamp: string;
+  try {
+    const st = statSync(postgres);
+    stamp = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return undefined;
+  }
+  let known = versions.get(postgres);
+  if (known?.stamp !== stamp) {
+    known = { stamp, version: versionOf(postgres) };
+    versions.set(postgres, known);
+  }
+  const m = known.version && /^(\d+)(?:\.(\d+))?/.exec(known.version);
+  return m ? { binDir, major: Number(m[1]), version: known.version!, source } : undefined;
+}
+
+/** "15.18" from `postgres (PostgreSQL) 15.18 (Debian 15.18-1)`; undefined when it cannot run. */
+function versionOf(postgres: string): string | undefined {
   try {
     const out = execFileSync(postgres, ['--version'], { encoding: 'utf8', timeout: 10_000 });
     const m = /(\d+)(?:\.(\d+))?/.exec(out.replace(/^[^)]*\)/, ''));
-    if (!m) return undefined;
-    return { binDir, major: Number(m[1]), version: m[2] ? `${m[1]}.${m[2]}` : m[1]!, source };
+    return m ? (m[2] ? `${m[1]}.${m[2]}` : m[1]) : undefined;
   } catch {
     return undefined;
   }
