@@ -46,7 +46,7 @@ import {
   upFailedFinding,
   warmSpareWorker,
   withCaFile
-} from "./chunks/chunk-O4HCQDTP.js";
+} from "./chunks/chunk-XVP2WRTK.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -60,7 +60,7 @@ import {
   redactUrl,
   registerEnvironment,
   signalExitCode
-} from "./chunks/chunk-3DMVSO3U.js";
+} from "./chunks/chunk-NIBLQJHB.js";
 import {
   esm_default
 } from "./chunks/chunk-NEOG2NI4.js";

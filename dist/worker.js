@@ -952,6 +952,11 @@ import { performance } from "node:perf_hooks";
 // src/migrate/worker/meta.ts
 var MODEL_NAME = "SequelizeMeta";
 var COLUMN = "name";
+function missingRelation(error) {
+  const e = error;
+  const code = e?.parent?.code ?? e?.original?.code;
+  return code === "42P01" || code === "3F000";
+}
 function quoteIdent(name) {
   return `"${name.replace(/"/g, '""')}"`;
 }
@@ -1035,15 +1040,35 @@ var MetaTable = class {
     }
     return model;
   }
-  /** Records a migration as applied (umzug `logMigration`). */
-  async log(name) {
-    const model = await this.synced();
-    await model.create({ [COLUMN]: name }, { logging: false });
+  /**
+   * Records a migration as applied (umzug `logMigration`). `outsideTransaction`: see `write`.
+   */
+  async log(name, outsideTransaction = false) {
+    await this.write((model) => model.create({ [COLUMN]: name }, { logging: false }), outsideTransaction);
   }
-  /** Removes a migration's row (umzug `unlogMigration`). */
-  async unlog(name) {
-    const model = await this.synced();
-    await model.destroy({ where: { [COLUMN]: name }, logging: false });
+  /** Removes a migration's row (umzug `unlogMigration`). `outsideTransaction`: see `write`. */
+  async unlog(name, outsideTransaction = false) {
+    await this.write(
+      (model) => model.destroy({ where: { [COLUMN]: name }, logging: false }),
+      outsideTransaction
+    );
+  }
+  /**
+   * One write to the table. Outside a transaction, once the table has been made, the write goes
+   * first and the table is looked up (and made again) only when the write finds it gone: a migration
+   * that dropped it. That spares every step a round trip. Inside a transaction a failed write would
+   * abort it, so the table is looked up first, as always.
+   */
+  async write(fn, outsideTransaction) {
+    if (outsideTransaction && this.tableReady && this.model) {
+      try {
+        await fn(this.model);
+        return;
+      } catch (error) {
+        if (!missingRelation(error)) throw error;
+      }
+    }
+    await fn(await this.synced());
   }
   /** Applied migration names in umzug's order (`ORDER BY name ASC`, the database's collation). */
   async executed() {
@@ -1505,7 +1530,10 @@ var LocalRunner = class _LocalRunner {
       return finish(info);
     }
     try {
-      await this.bookkeeping((s) => direction === "up" ? s.meta.log(m.name) : s.meta.unlog(m.name));
+      const outsideTransaction = this.exemptPids.size === 0;
+      await this.bookkeeping(
+        (s) => direction === "up" ? s.meta.log(m.name, outsideTransaction) : s.meta.unlog(m.name, outsideTransaction)
+      );
     } catch (error) {
       const table = this.project.meta.schema ? `${this.project.meta.schema}.${this.project.meta.table}` : this.project.meta.table;
       const info = describeError(error, m.path, this.project.cwd);
@@ -1560,12 +1588,13 @@ var LocalRunner = class _LocalRunner {
         await watcher.connect();
         this.watcher = watcher;
       }
-      const { rows } = await this.watcher.query(
-        `SELECT count(*)::int AS busy FROM pg_stat_activity
+      const { rows } = await this.watcher.query({
+        name: "schemabot-busy",
+        text: `SELECT count(*)::int AS busy FROM pg_stat_activity
           WHERE application_name = $1 AND pid <> pg_backend_pid() AND NOT (pid = ANY($2::int[]))
             AND state IS NOT NULL AND state <> 'idle'`,
-        [this.applicationName, [...this.exemptPids]]
-      );
+        values: [this.applicationName, [...this.exemptPids]]
+      });
       return (rows[0]?.busy ?? 0) > 0;
     } catch {
       const watcher = this.watcher;

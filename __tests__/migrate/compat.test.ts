@@ -191,3 +191,44 @@ describe.each([
     }
   });
 });
+
+test('a migration that drops the meta table: the table is made again and the step recorded, as sequelize-cli does', async () => {
+  const p = fixtureProject({
+    'config/config.json': JSON.stringify({
+      development: { dialect: 'postgres', use_env_variable: 'DATABASE_URL' },
+    }),
+    'migrations/20260101000000-create-users.js': cjsMigration(
+      "await queryInterface.createTable('users', { id: { type: Sequelize.INTEGER, primaryKey: true } });",
+      "await queryInterface.dropTable('users');",
+    ),
+    // A "reset the history" migration, as some projects squash theirs; its down drops the table again.
+    'migrations/20260102000000-reset-history.js': cjsMigration(
+      "await queryInterface.dropTable('SequelizeMeta');",
+      "await queryInterface.dropTable('SequelizeMeta');",
+    ),
+    'migrations/20260103000000-index-users.js': cjsMigration(
+      "await queryInterface.addIndex('users', ['id'], { name: 'users_id_again' });",
+      "await queryInterface.removeIndex('users', 'users_id_again');",
+    ),
+  });
+  projects.push(p);
+  const theirs = server.url(await server.createDatabase());
+  const ours = server.url(await server.createDatabase());
+  await sequelizeCli(p, theirs, ['db:migrate']);
+  const runner = await MigrationRunner.open(ours, await loadProject({ cwd: p.dir }));
+  await using _r = runner;
+  const migrations = discoverMigrations(runner.project.migrationsDir);
+  for (const m of migrations) expect((await runner.up(m)).error).toBeNull();
+  const after = await describeTable(theirs, 'public', 'SequelizeMeta');
+  expect(after).toMatchObject({ rows: [{ name: migrations[1]!.name }, { name: migrations[2]!.name }] });
+  expect(await describeTable(ours, 'public', 'SequelizeMeta')).toEqual(after);
+
+  // Undone twice: the second down drops the table, and its row is removed from the table made again.
+  await sequelizeCli(p, theirs, ['db:migrate:undo']);
+  await sequelizeCli(p, theirs, ['db:migrate:undo']);
+  for (const m of migrations.slice(1).reverse()) expect((await runner.down(m)).error).toBeNull();
+  const undone = await describeTable(theirs, 'public', 'SequelizeMeta');
+  expect(undone).toMatchObject({ rows: [] });
+  expect(await describeTable(ours, 'public', 'SequelizeMeta')).toEqual(undone);
+  expect(await runner.applied()).toEqual([]);
+});

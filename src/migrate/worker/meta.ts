@@ -7,6 +7,13 @@ type SequelizeClass = typeof Sequelize;
 const MODEL_NAME = 'SequelizeMeta';
 const COLUMN = 'name';
 
+/** PostgreSQL's "relation does not exist" or "schema does not exist", through Sequelize's error. */
+function missingRelation(error: unknown): boolean {
+  const e = error as { parent?: { code?: string }; original?: { code?: string } } | undefined;
+  const code = e?.parent?.code ?? e?.original?.code;
+  return code === '42P01' || code === '3F000';
+}
+
 function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
@@ -105,16 +112,40 @@ export class MetaTable {
     return model;
   }
 
-  /** Records a migration as applied (umzug `logMigration`). */
-  async log(name: string): Promise<void> {
-    const model = await this.synced();
-    await model.create({ [COLUMN]: name }, { logging: false });
+  /**
+   * Records a migration as applied (umzug `logMigration`). `outsideTransaction`: see `write`.
+   */
+  async log(name: string, outsideTransaction = false): Promise<void> {
+    await this.write((model) => model.create({ [COLUMN]: name }, { logging: false }), outsideTransaction);
   }
 
-  /** Removes a migration's row (umzug `unlogMigration`). */
-  async unlog(name: string): Promise<void> {
-    const model = await this.synced();
-    await model.destroy({ where: { [COLUMN]: name }, logging: false });
+  /** Removes a migration's row (umzug `unlogMigration`). `outsideTransaction`: see `write`. */
+  async unlog(name: string, outsideTransaction = false): Promise<void> {
+    await this.write(
+      (model) => model.destroy({ where: { [COLUMN]: name }, logging: false }),
+      outsideTransaction,
+    );
+  }
+
+  /**
+   * One write to the table. Outside a transaction, once the table has been made, the write goes
+   * first and the table is looked up (and made again) only when the write finds it gone: a migration
+   * that dropped it. That spares every step a round trip. Inside a transaction a failed write would
+   * abort it, so the table is looked up first, as always.
+   */
+  private async write(
+    fn: (model: ModelStatic<Model>) => Promise<unknown>,
+    outsideTransaction: boolean,
+  ): Promise<void> {
+    if (outsideTransaction && this.tableReady && this.model) {
+      try {
+        await fn(this.model);
+        return;
+      } catch (error) {
+        if (!missingRelation(error)) throw error;
+      }
+    }
+    await fn(await this.synced());
   }
 
   /** Applied migration names in umzug's order (`ORDER BY name ASC`, the database's collation). */

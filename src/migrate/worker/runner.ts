@@ -394,7 +394,13 @@ export class LocalRunner implements AsyncDisposable {
       return finish(info);
     }
     try {
-      await this.bookkeeping((s) => (direction === 'up' ? s.meta.log(m.name) : s.meta.unlog(m.name)));
+      // A pinned connection (a production step's) may hold a transaction the write must not abort.
+      const outsideTransaction = this.exemptPids.size === 0;
+      await this.bookkeeping((s) =>
+        direction === 'up'
+          ? s.meta.log(m.name, outsideTransaction)
+          : s.meta.unlog(m.name, outsideTransaction),
+      );
     } catch (error) {
       const table = this.project.meta.schema
         ? `${this.project.meta.schema}.${this.project.meta.table}`
@@ -456,12 +462,14 @@ export class LocalRunner implements AsyncDisposable {
         await watcher.connect();
         this.watcher = watcher;
       }
-      const { rows } = await this.watcher.query<{ busy: number }>(
-        `SELECT count(*)::int AS busy FROM pg_stat_activity
+      // Prepared once per connection: it runs after every step.
+      const { rows } = await this.watcher.query<{ busy: number }>({
+        name: 'schemabot-busy',
+        text: `SELECT count(*)::int AS busy FROM pg_stat_activity
           WHERE application_name = $1 AND pid <> pg_backend_pid() AND NOT (pid = ANY($2::int[]))
             AND state IS NOT NULL AND state <> 'idle'`,
-        [this.applicationName, [...this.exemptPids]],
-      );
+        values: [this.applicationName, [...this.exemptPids]],
+      });
       return (rows[0]?.busy ?? 0) > 0;
     } catch {
       const watcher = this.watcher;

@@ -362,14 +362,30 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { delimiter, dirname, join } from "node:path";
+var versions = /* @__PURE__ */ new Map();
 function probe(binDir, source) {
   const postgres = join(binDir, "postgres");
   if (!existsSync(postgres) || !existsSync(join(binDir, "initdb"))) return void 0;
+  let stamp;
+  try {
+    const st = statSync(postgres);
+    stamp = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return void 0;
+  }
+  let known = versions.get(postgres);
+  if (known?.stamp !== stamp) {
+    known = { stamp, version: versionOf(postgres) };
+    versions.set(postgres, known);
+  }
+  const m = known.version && /^(\d+)(?:\.(\d+))?/.exec(known.version);
+  return m ? { binDir, major: Number(m[1]), version: known.version, source } : void 0;
+}
+function versionOf(postgres) {
   try {
     const out = execFileSync(postgres, ["--version"], { encoding: "utf8", timeout: 1e4 });
     const m = /(\d+)(?:\.(\d+))?/.exec(out.replace(/^[^)]*\)/, ""));
-    if (!m) return void 0;
-    return { binDir, major: Number(m[1]), version: m[2] ? `${m[1]}.${m[2]}` : m[1], source };
+    return m ? m[2] ? `${m[1]}.${m[2]}` : m[1] : void 0;
   } catch {
     return void 0;
   }

@@ -34,7 +34,7 @@ import {
   withDatabase,
   withHint,
   writeOwner
-} from "./chunk-3DMVSO3U.js";
+} from "./chunk-NIBLQJHB.js";
 import {
   esm_default
 } from "./chunk-NEOG2NI4.js";
@@ -1774,7 +1774,7 @@ function checkVersion(version, frontEnd) {
   }
 }
 async function startContainer(request) {
-  const { ContainerPostgres } = await import("./container-GG2EVUSP.js");
+  const { ContainerPostgres } = await import("./container-WK5GLRLS.js");
   return ContainerPostgres.start({
     version: request.version,
     image: request.image,
