@@ -1,4 +1,6 @@
+import pg from 'pg';
 import type { PostgresServer } from '../../src/postgres/index.js';
+import { sequelizeWorkerArgs, WORKER_SEMI_SPACE_MB } from '../../src/migrate/worker-command.js';
 import type { StepResult } from '../../src/migrate/index.js';
 import { startTestPostgres } from '../helpers/postgres.js';
 import { buildBundle, type Bundle } from './bundle.js';
@@ -235,4 +237,27 @@ test('ES module .js migrations in a "type": "module" package, and a missing modu
     /Cannot find module '\.\/does-not-exist'.*Install the package or fix the path/,
   );
   expect(applied).toEqual(['20260101000000-esm.js']);
+});
+
+test('the worker runs with a small young generation, unless NODE_OPTIONS sets one', async () => {
+  const p = project({
+    'migrations/20260101000000-flags.js': cjsMigration(
+      "await queryInterface.sequelize.query('CREATE TABLE flags AS SELECT CAST(:argv AS text) AS argv', { replacements: { argv: process.execArgv.join(' ') } });",
+    ),
+  });
+  const url = server.url(await server.createDatabase());
+  const { results } = await bundle.run({ url, cwd: p.dir, ops: [['up', '20260101000000-flags.js']] });
+  expect((results[0] as StepResult).ok).toBe(true);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ argv: string }>('SELECT argv FROM flags');
+    expect(rows[0]!.argv.split(' ')).toContain(`--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`);
+  } finally {
+    await client.end();
+  }
+  expect(sequelizeWorkerArgs(p.dir, [], '--max-semi-space-size=64').join(' ')).not.toMatch(/semi-space/);
+  expect(sequelizeWorkerArgs(p.dir, [], '--enable-source-maps')).toContain(
+    `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`,
+  );
 });

@@ -41,6 +41,9 @@ function projectTsxApis(cwd: string): { esm: string; cjs: string } | undefined {
   }
 }
 
+/** The worker's young-generation semi-space, in MB (see `sequelizeWorkerArgs`). */
+export const WORKER_SEMI_SPACE_MB = 8;
+
 /**
  * The Node arguments that start the Sequelize worker for the project at `cwd`: the project's tsx when
  * it has one (TypeScript and ES-module syntax load as in the project), then the `loader:` settings.
@@ -48,9 +51,17 @@ function projectTsxApis(cwd: string): { esm: string; cjs: string } | undefined {
  * once the project's Sequelize has loaded (see `registerTsxAfterSequelize`): the same hooks for every
  * file of the project, 0.15 s sooner.
  */
-export function sequelizeWorkerArgs(cwd: string, loaders: LoaderSpec[]): string[] {
+export function sequelizeWorkerArgs(
+  cwd: string,
+  loaders: LoaderSpec[],
+  nodeOptions = process.env.NODE_OPTIONS ?? '',
+): string[] {
   const { script, fromSource } = workerEntry();
   const args: string[] = [];
+  // A young generation of 8 MB instead of V8's default: a worker that replays 2,000 migrations peaks at
+  // about 120 MB instead of 160, as fast (allocation-heavy code is slower by a tenth or so). A size the
+  // user sets in NODE_OPTIONS is kept.
+  if (!/--max-semi-space-size/.test(nodeOptions)) args.push(`--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`);
   const tsx = projectTsx(cwd);
   // Node 20's module.register resolves the CommonJS build's hooks in the wrong folder.
   const nodeMajor = Number(process.versions.node.split('.')[0]);

@@ -4081,9 +4081,11 @@ function projectTsxApis(cwd) {
     return void 0;
   }
 }
-function sequelizeWorkerArgs(cwd, loaders) {
+var WORKER_SEMI_SPACE_MB = 8;
+function sequelizeWorkerArgs(cwd, loaders, nodeOptions = process.env.NODE_OPTIONS ?? "") {
   const { script, fromSource } = workerEntry();
   const args = [];
+  if (!/--max-semi-space-size/.test(nodeOptions)) args.push(`--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`);
   const tsx = projectTsx(cwd);
   const nodeMajor = Number(process.versions.node.split(".")[0]);
   const late = tsx && !fromSource && loaders.length === 0 && nodeMajor >= 22 ? projectTsxApis(cwd) : void 0;
