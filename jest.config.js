@@ -20,8 +20,8 @@ export default {
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
   testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
   testTimeout: 180000,
-  // Three on two cores: about a tenth of the suite is waiting (lock and statement timeouts, servers
-  // starting), which a third file fills; four were slower than three.
+  // Three on two cores: with two, the machine was idle a quarter of the suite (files waiting on lock and
+  // statement timeouts, servers starting, Docker), which a third file fills; four were slower than three.
   maxWorkers: 3,
   // Once per run: the bundle (dist/) and the folder of the plain JavaScript fixture packages.
   globalSetup: '<rootDir>/__tests__/setup/global.mjs',
