@@ -41,6 +41,8 @@ export class Workspace implements AsyncDisposable {
   private baseStart?: BaseStart;
   /** Closed already (an explicit `close()` before the disposal closes nothing twice). */
   private closed = false;
+  /** Why the inspection connection made after a copy or restore could not connect (see `client`). */
+  private connectionError?: unknown;
 
   private constructor(
     readonly server: PostgresServer,
@@ -92,6 +94,7 @@ export class Workspace implements AsyncDisposable {
 
   /** A plain connection to the workspace's database (for snapshots: never the migrations' own). */
   get client(): pg.Client {
+    if (this.connectionError) throw this.connectionError;
     return this.connection;
   }
 
@@ -161,15 +164,20 @@ export class Workspace implements AsyncDisposable {
 
   /** Runs `fn` while no session is connected to the workspace's database, then reconnects. */
   private async withoutSessions<T>(fn: () => Promise<T>): Promise<T> {
-    await this.runner.disconnect();
-    await this.connection.end();
+    await Promise.all([this.runner.disconnect(), this.connection.end()]);
     await terminateSessions(this.server.url(), { database: this.database });
     try {
       return await fn();
     } finally {
-      this.connection = new pg.Client({ connectionString: this.url, application_name: 'schemabot-inspect' });
-      this.connection.on('error', () => undefined);
-      await this.connection.connect();
+      // Not waited for: queries queue until it is connected, so the worker's next step runs meanwhile.
+      // A connection that fails fails the first query that needed it, with its error.
+      const client = new pg.Client({ connectionString: this.url, application_name: 'schemabot-inspect' });
+      client.on('error', () => undefined);
+      this.connection = client;
+      this.connectionError = undefined;
+      client.connect().catch((error: unknown) => {
+        if (this.connection === client) this.connectionError = error;
+      });
     }
   }
 

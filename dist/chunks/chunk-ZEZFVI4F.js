@@ -5976,6 +5976,8 @@ var Workspace = class _Workspace {
   baseStart;
   /** Closed already (an explicit `close()` before the disposal closes nothing twice). */
   closed = false;
+  /** Why the inspection connection made after a copy or restore could not connect (see `client`). */
+  connectionError;
   /** A new database on `server` (the baseline applied, when the project has one) with a worker on it. */
   static async open(server, project, options = {}) {
     const database = await server.createDatabase();
@@ -6009,6 +6011,7 @@ var Workspace = class _Workspace {
   }
   /** A plain connection to the workspace's database (for snapshots: never the migrations' own). */
   get client() {
+    if (this.connectionError) throw this.connectionError;
     return this.connection;
   }
   get url() {
@@ -6068,15 +6071,18 @@ var Workspace = class _Workspace {
   }
   /** Runs `fn` while no session is connected to the workspace's database, then reconnects. */
   async withoutSessions(fn) {
-    await this.runner.disconnect();
-    await this.connection.end();
+    await Promise.all([this.runner.disconnect(), this.connection.end()]);
     await terminateSessions(this.server.url(), { database: this.database });
     try {
       return await fn();
     } finally {
-      this.connection = new esm_default.Client({ connectionString: this.url, application_name: "schemabot-inspect" });
-      this.connection.on("error", () => void 0);
-      await this.connection.connect();
+      const client = new esm_default.Client({ connectionString: this.url, application_name: "schemabot-inspect" });
+      client.on("error", () => void 0);
+      this.connection = client;
+      this.connectionError = void 0;
+      client.connect().catch((error) => {
+        if (this.connection === client) this.connectionError = error;
+      });
     }
   }
   dropCopy(copy) {
