@@ -46,7 +46,7 @@ import {
   upFailedFinding,
   warmSpareWorker,
   withCaFile
-} from "./chunks/chunk-ZEZFVI4F.js";
+} from "./chunks/chunk-YKOYA5OI.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -55,12 +55,12 @@ import {
   isEnvironmentError,
   makeDirs,
   redact,
-  redactDeep,
   redactStandardStreams,
   redactUrl,
+  redactedJson,
   registerEnvironment,
   signalExitCode
-} from "./chunks/chunk-NIBLQJHB.js";
+} from "./chunks/chunk-RG6XVMBO.js";
 import {
   esm_default
 } from "./chunks/chunk-NEOG2NI4.js";
@@ -3697,7 +3697,7 @@ function registerProductionCommands(program2, io) {
     return { signal: signals.signal, frontEnd: "cli" };
   };
   const finish = (report, json) => {
-    const text = JSON.stringify(redactDeep(report), null, 2) + "\n";
+    const text = redactedJson(report);
     const human = renderProduction(report, useColour && json !== "-" ? COLOUR : PLAIN);
     (json === "-" ? process.stderr : process.stdout).write(human);
     let written = true;
@@ -4718,9 +4718,6 @@ function checkPostgresFlags(flags) {
   }
   if (flags.postgresUrl) parsePostgresUrl(flags.postgresUrl, "--postgres-url");
 }
-function jsonText(report) {
-  return JSON.stringify(redactDeep(report), null, 2) + "\n";
-}
 var PYTHON_HELP = "the Python that runs an Alembic project (default: python3 on PATH)";
 function runnerOption() {
   return new Option("--runner <runner>", "sequelize or alembic (auto: alembic when alembic.ini is in --cwd)").choices(["auto", "sequelize", "alembic"]).default("auto");
@@ -4770,7 +4767,7 @@ function buildProgram(io) {
       });
       const text = renderTerminal(report, useColour && !toStdout ? COLOUR : PLAIN);
       (toStdout ? process.stderr : process.stdout).write(text);
-      if (flags.json) writeOutput(flags.json, jsonText(report), "--json");
+      if (flags.json) writeOutput(flags.json, redactedJson(report), "--json");
       if (flags.markdown) writeOutput(flags.markdown, redact(renderMarkdown(report)), "--markdown");
       io.exit(report.ok ? 0 : 1);
     }
@@ -4791,7 +4788,7 @@ function buildProgram(io) {
       ] : void 0
     );
     (flags.json === "-" ? process.stderr : process.stdout).write(renderDiffTerminal(result.changes));
-    if (flags.json) writeOutput(flags.json, jsonText(result), "--json");
+    if (flags.json) writeOutput(flags.json, redactedJson(result), "--json");
     io.exit(result.changes.length ? 1 : 0);
   });
   const modelsCommand = (cmd) => postgresOptions(
@@ -4832,7 +4829,7 @@ function buildProgram(io) {
     (toStdout ? process.stderr : process.stdout).write(
       renderModelsTerminal(report, useColour && !toStdout ? COLOUR : PLAIN)
     );
-    if (flags.json) writeOutput(flags.json, jsonText(report), "--json");
+    if (flags.json) writeOutput(flags.json, redactedJson(report), "--json");
     io.exit(report.ok ? 0 : 1);
   });
   modelsCommand(
@@ -4853,7 +4850,7 @@ function buildProgram(io) {
     (toStdout ? process.stderr : process.stdout).write(
       renderGenerateTerminal(report, useColour && !toStdout ? COLOUR : PLAIN)
     );
-    if (flags.json) writeOutput(flags.json, jsonText(report), "--json");
+    if (flags.json) writeOutput(flags.json, redactedJson(report), "--json");
     io.exit(report.ok ? 0 : 1);
   });
   registerProductionCommands(program2, io);

@@ -22,7 +22,7 @@ import {
   verdictLine,
   withCaFile,
   writeCaFile
-} from "./chunks/chunk-ZEZFVI4F.js";
+} from "./chunks/chunk-YKOYA5OI.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -32,8 +32,9 @@ import {
   redact,
   redactDeep,
   redactStandardStreams,
+  redactedJson,
   registerEnvironment
-} from "./chunks/chunk-NIBLQJHB.js";
+} from "./chunks/chunk-RG6XVMBO.js";
 import "./chunks/chunk-NEOG2NI4.js";
 import "./chunks/chunk-H3F4CYK2.js";
 import {
@@ -34631,7 +34632,7 @@ async function actionCheck(inputs) {
     repo: `${owner}/${repo}`
   }) : report;
   makeDirs(dirname(inputs.reportPath));
-  writeFileSync(inputs.reportPath, JSON.stringify(redactDeep(data), null, 2) + "\n");
+  writeFileSync(inputs.reportPath, redactedJson(data));
   info(renderTerminal(report));
   emitAnnotations(annotations(report.findings));
   await writeSummary(report, inputs.reportPath, void 0, {
@@ -34888,7 +34889,7 @@ function counts(report) {
 }
 async function finish(report, inputs, gate, warnOnly = false) {
   makeDirs(dirname2(inputs.reportPath));
-  writeFileSync2(inputs.reportPath, JSON.stringify(redactDeep(report), null, 2) + "\n");
+  writeFileSync2(inputs.reportPath, redactedJson(report));
   info(renderProduction(report, PLAIN));
   await writeSummaryText(productionSummary(report, gate, SUMMARY_LIMIT_BYTES));
   const c = counts(report);

@@ -10,7 +10,7 @@ import { isEnvironmentError } from '../shared/errors.js';
 import { ensureBaseCommit } from './base.js';
 import { publishSetupError } from './setup-error.js';
 import type { ActionInputs } from './inputs.js';
-import { redactDeep } from '../shared/secrets.js';
+import { redactedJson } from '../shared/secrets.js';
 import {
   githubClient,
   isFailing,
@@ -81,7 +81,7 @@ export async function actionCheck(inputs: ActionInputs): Promise<void> {
         })
       : report;
   makeDirs(dirname(inputs.reportPath));
-  writeFileSync(inputs.reportPath, JSON.stringify(redactDeep(data), null, 2) + '\n');
+  writeFileSync(inputs.reportPath, redactedJson(data));
   core.info(renderTerminal(report));
   emitAnnotations(annotations(report.findings));
   await writeSummary(report, inputs.reportPath, undefined, {

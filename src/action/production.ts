@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { redact, redactDeep } from '../shared/secrets.js';
+import { redact, redactedJson } from '../shared/secrets.js';
 import * as github from '@actions/github';
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -131,7 +131,7 @@ async function finish(
   warnOnly = false,
 ): Promise<void> {
   makeDirs(dirname(inputs.reportPath));
-  writeFileSync(inputs.reportPath, JSON.stringify(redactDeep(report), null, 2) + '\n');
+  writeFileSync(inputs.reportPath, redactedJson(report));
   core.info(renderProduction(report, PLAIN));
   await writeSummaryText(productionSummary(report, gate, SUMMARY_LIMIT_BYTES));
   const c = counts(report);

@@ -8,7 +8,7 @@ import { parsePostgresUrl, type ProviderChoice } from '../postgres/index.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { COLOUR, PLAIN, renderTerminal } from '../report/terminal.js';
 import { renderDiffTerminal } from '../report/diff.js';
-import { redact, redactDeep } from '../shared/secrets.js';
+import { redact, redactedJson } from '../shared/secrets.js';
 import { SCHEMABOT_VERSION } from '../shared/version.js';
 import { isEnvironmentError, UsageError } from './errors.js';
 import { registerProductionCommands } from './production.js';
@@ -61,11 +61,6 @@ function checkPostgresFlags(flags: PostgresFlags): void {
     throw new UsageError('--postgres url needs --postgres-url postgres://user:password@host:port/database.');
   }
   if (flags.postgresUrl) parsePostgresUrl(flags.postgresUrl, '--postgres-url');
-}
-
-/** A report as `--json` writes it: redacted value by value (see `redactDeep`), so no field is renamed. */
-function jsonText(report: unknown): string {
-  return JSON.stringify(redactDeep(report), null, 2) + '\n';
 }
 
 const PYTHON_HELP = 'the Python that runs an Alembic project (default: python3 on PATH)';
@@ -155,7 +150,7 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
       });
       const text = renderTerminal(report, useColour && !toStdout ? COLOUR : PLAIN);
       (toStdout ? process.stderr : process.stdout).write(text);
-      if (flags.json) writeOutput(flags.json, jsonText(report), '--json');
+      if (flags.json) writeOutput(flags.json, redactedJson(report), '--json');
       if (flags.markdown) writeOutput(flags.markdown, redact(renderMarkdown(report)), '--markdown');
       io.exit(report.ok ? 0 : 1);
     },
@@ -188,7 +183,7 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
           : undefined,
       );
       (flags.json === '-' ? process.stderr : process.stdout).write(renderDiffTerminal(result.changes));
-      if (flags.json) writeOutput(flags.json, jsonText(result), '--json');
+      if (flags.json) writeOutput(flags.json, redactedJson(result), '--json');
       io.exit(result.changes.length ? 1 : 0);
     });
 
@@ -251,7 +246,7 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
     (toStdout ? process.stderr : process.stdout).write(
       renderModelsTerminal(report, useColour && !toStdout ? COLOUR : PLAIN),
     );
-    if (flags.json) writeOutput(flags.json, jsonText(report), '--json');
+    if (flags.json) writeOutput(flags.json, redactedJson(report), '--json');
     io.exit(report.ok ? 0 : 1);
   });
 
@@ -277,7 +272,7 @@ export function buildProgram(io: { exit: (code: number) => void }): Command {
     (toStdout ? process.stderr : process.stdout).write(
       renderGenerateTerminal(report, useColour && !toStdout ? COLOUR : PLAIN),
     );
-    if (flags.json) writeOutput(flags.json, jsonText(report), '--json');
+    if (flags.json) writeOutput(flags.json, redactedJson(report), '--json');
     io.exit(report.ok ? 0 : 1);
   });
 

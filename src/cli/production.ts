@@ -7,7 +7,7 @@ import { runStamp } from '../modes/stamp.js';
 import { runStatus } from '../modes/status.js';
 import { runUpgrade, type DriftPolicy } from '../modes/upgrade.js';
 import { parsePostgresUrl, type ProviderChoice } from '../postgres/index.js';
-import { redactDeep } from '../shared/secrets.js';
+import { redactedJson } from '../shared/secrets.js';
 import { COLOUR, PLAIN } from '../report/terminal.js';
 import { UsageError } from './errors.js';
 import type { RunnerChoice } from '../migrate/alembic/index.js';
@@ -198,8 +198,7 @@ export function registerProductionCommands(program: Command, io: { exit(code: nu
     return { signal: signals.signal, frontEnd: 'cli' as const };
   };
   const finish = (report: ProductionReport, json: string | undefined): void => {
-    // Values only: a weak password that is also a word must not rename the report's fields.
-    const text = JSON.stringify(redactDeep(report), null, 2) + '\n';
+    const text = redactedJson(report);
     const human = renderProduction(report, useColour && json !== '-' ? COLOUR : PLAIN);
     // What the run did is printed first: a report file that cannot be written must not hide it.
     (json === '-' ? process.stderr : process.stdout).write(human);

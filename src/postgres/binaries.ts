@@ -17,7 +17,7 @@ export interface PostgresBinaries {
  * (choosing the provider, then starting the server), and each answer costs a process start. Keyed by
  * the file's identity, so a program replaced in place (a package upgrade) is asked again.
  */
-const versions = new Map<string, { stamp: string; version: string | undefined }>();
+const versions = new Map<string, { stamp: string; found?: Pick<PostgresBinaries, 'major' | 'version'> }>();
 
 function probe(binDir: string, source: PostgresBinaries['source']): PostgresBinaries | undefined {
   const postgres = join(binDir, 'postgres');
@@ -31,19 +31,18 @@ function probe(binDir: string, source: PostgresBinaries['source']): PostgresBina
   }
   let known = versions.get(postgres);
   if (known?.stamp !== stamp) {
-    known = { stamp, version: versionOf(postgres) };
+    known = { stamp, found: versionOf(postgres) };
     versions.set(postgres, known);
   }
-  const m = known.version && /^(\d+)(?:\.(\d+))?/.exec(known.version);
-  return m ? { binDir, major: Number(m[1]), version: known.version!, source } : undefined;
+  return known.found && { binDir, ...known.found, source };
 }
 
-/** "15.18" from `postgres (PostgreSQL) 15.18 (Debian 15.18-1)`; undefined when it cannot run. */
-function versionOf(postgres: string): string | undefined {
+/** 15 and "15.18" from `postgres (PostgreSQL) 15.18 (Debian 15.18-1)`; undefined when it cannot run. */
+function versionOf(postgres: string): Pick<PostgresBinaries, 'major' | 'version'> | undefined {
   try {
     const out = execFileSync(postgres, ['--version'], { encoding: 'utf8', timeout: 10_000 });
     const m = /(\d+)(?:\.(\d+))?/.exec(out.replace(/^[^)]*\)/, ''));
-    return m ? (m[2] ? `${m[1]}.${m[2]}` : m[1]) : undefined;
+    return m ? { major: Number(m[1]), version: m[2] ? `${m[1]}.${m[2]}` : m[1]! } : undefined;
   } catch {
     return undefined;
   }

@@ -192,6 +192,14 @@ export function redactDeep<T>(value: T): T {
 }
 
 /**
+ * A report as its JSON file holds it: redacted value by value (a weak password that is also a word must
+ * not rename a field), two-space indented, one trailing newline.
+ */
+export function redactedJson(report: unknown): string {
+  return JSON.stringify(redactDeep(report), null, 2) + '\n';
+}
+
+/**
  * Makes everything the process writes to stdout and stderr pass through `redact` (terminal output, error
  * messages, and in the action every workflow command: `::error::`, annotations, logs). Idempotent.
  */

@@ -34,7 +34,7 @@ import {
   withDatabase,
   withHint,
   writeOwner
-} from "./chunk-NIBLQJHB.js";
+} from "./chunk-RG6XVMBO.js";
 import {
   esm_default
 } from "./chunk-NEOG2NI4.js";
@@ -1774,7 +1774,7 @@ function checkVersion(version, frontEnd) {
   }
 }
 async function startContainer(request) {
-  const { ContainerPostgres } = await import("./container-WK5GLRLS.js");
+  const { ContainerPostgres } = await import("./container-KIW423TF.js");
   return ContainerPostgres.start({
     version: request.version,
     image: request.image,

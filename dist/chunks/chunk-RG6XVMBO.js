@@ -118,6 +118,9 @@ function redactDeep(value) {
   }
   return value;
 }
+function redactedJson(report) {
+  return JSON.stringify(redactDeep(report), null, 2) + "\n";
+}
 function redactStandardStreams() {
   for (const stream of [process.stdout, process.stderr]) {
     const marked = stream;
@@ -375,17 +378,16 @@ function probe(binDir, source) {
   }
   let known = versions.get(postgres);
   if (known?.stamp !== stamp) {
-    known = { stamp, version: versionOf(postgres) };
+    known = { stamp, found: versionOf(postgres) };
     versions.set(postgres, known);
   }
-  const m = known.version && /^(\d+)(?:\.(\d+))?/.exec(known.version);
-  return m ? { binDir, major: Number(m[1]), version: known.version, source } : void 0;
+  return known.found && { binDir, ...known.found, source };
 }
 function versionOf(postgres) {
   try {
     const out = execFileSync(postgres, ["--version"], { encoding: "utf8", timeout: 1e4 });
     const m = /(\d+)(?:\.(\d+))?/.exec(out.replace(/^[^)]*\)/, ""));
-    return m ? m[2] ? `${m[1]}.${m[2]}` : m[1] : void 0;
+    return m ? { major: Number(m[1]), version: m[2] ? `${m[1]}.${m[2]}` : m[1] } : void 0;
   } catch {
     return void 0;
   }
@@ -1104,6 +1106,7 @@ export {
   redactUrl,
   redact,
   redactDeep,
+  redactedJson,
   redactStandardStreams,
   EnvironmentError,
   UsageError,
