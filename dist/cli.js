@@ -41,12 +41,12 @@ import {
   runStatus,
   runUpgrade,
   splitName,
-  startThrowaway,
+  startThrowawayWhile,
   takeSnapshot,
   upFailedFinding,
   warmSpareWorker,
   withCaFile
-} from "./chunks/chunk-YKOYA5OI.js";
+} from "./chunks/chunk-AFV7X7LP.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -3875,22 +3875,36 @@ async function loadModelsProject(options) {
   }
   return project;
 }
+async function loadModelsRun(options, noModels) {
+  const project = await loadModelsProject(options);
+  try {
+    const alembic = project.runner === "alembic";
+    const entry = alembic ? null : await resolveModelsEntry(project, options.models);
+    if (!alembic && !entry) throw new ModelsError(`No models found in ${project.cwd}: ${noModels}`);
+    const files = alembic ? await revisionFiles(project) : discoverMigrations(project.migrationsDir);
+    return { project, alembic, entry, files };
+  } catch (error) {
+    await releaseProject(project);
+    throw error;
+  }
+}
 async function runModels(options) {
   var _stack = [];
   try {
     const started = performance.now();
     const log = options.log ?? (() => void 0);
-    const project = await loadModelsProject(options);
-    const alembic = project.runner === "alembic";
-    const entry = alembic ? null : await resolveModelsEntry(project, options.models);
-    if (!alembic && !entry) {
-      throw new ModelsError(
-        `No models found in ${project.cwd}: there is no models folder (.sequelizerc "models-path", default models/) with model files or an index loader, or .schemabot.yml sets "models: false". Pass --models with the module that exports your Sequelize instance.`
-      );
-    }
-    const files = alembic ? await revisionFiles(project) : discoverMigrations(project.migrationsDir);
+    const { starting, prepared } = await startThrowawayWhile(
+      options,
+      options.cwd,
+      log,
+      () => loadModelsRun(
+        options,
+        'there is no models folder (.sequelizerc "models-path", default models/) with model files or an index loader, or .schemabot.yml sets "models: false". Pass --models with the module that exports your Sequelize instance.'
+      )
+    );
+    const { project, alembic, entry, files } = prepared;
     const source = entry ? modelsSource(project, entry) : alembicModelsSource(project);
-    const server = __using(_stack, await startThrowaway(options, project.cwd, log), true);
+    const server = __using(_stack, await starting, true);
     const ws = __using(_stack, await Workspace.open(server, project, { timeoutMs: options.timeoutMs }), true);
     const _spare = __using(_stack, warmSpareWorker(project), true);
     log(`Applying ${files.length} ${alembic ? "revisions" : "migrations"}`);
@@ -4575,16 +4589,17 @@ async function runGenerate(options) {
         `"${options.name}" is not a usable migration name: use letters, digits, "-", "_" and ".", for example add-status-to-posts.`
       );
     }
-    const project = await loadModelsProject(options);
-    const alembic = project.runner === "alembic";
-    const entry = alembic ? null : await resolveModelsEntry(project, options.models);
-    if (!alembic && !entry) {
-      throw new ModelsError(
-        `No models found in ${project.cwd}: generate writes the migration from your models. Pass --models with the module that exports your Sequelize instance, or set "models-path" in .sequelizerc.`
-      );
-    }
-    const files = alembic ? await revisionFiles(project) : discoverMigrations(project.migrationsDir);
-    const server = __using(_stack, await startThrowaway(options, project.cwd, log), true);
+    const { starting, prepared } = await startThrowawayWhile(
+      options,
+      options.cwd,
+      log,
+      () => loadModelsRun(
+        options,
+        'generate writes the migration from your models. Pass --models with the module that exports your Sequelize instance, or set "models-path" in .sequelizerc.'
+      )
+    );
+    const { project, alembic, entry, files } = prepared;
+    const server = __using(_stack, await starting, true);
     const done = (report) => ({
       schemaVersion: 1,
       mode: "generate",

@@ -8,17 +8,11 @@ import { checkModels } from '../assess/check-models.js';
 import { resolveModelsEntry } from '../assess/models.js';
 import { diffSnapshots } from '../diff/index.js';
 import { notRun, roundTrip } from '../assess/round-trip.js';
-import {
-  alembicRevisions,
-  loadProject,
-  releaseProject,
-  warmSpareWorker,
-  type Project,
-} from '../migrate/project.js';
+import { alembicRevisions, loadProject, releaseProject, warmSpareWorker } from '../migrate/project.js';
 import { Workspace } from '../migrate/workspace.js';
 import { planMigrations, type Plan } from '../plan/index.js';
 import { planRevisions, revisionPlan } from '../plan/alembic.js';
-import { startThrowaway, type CheckOptions } from './options.js';
+import { startThrowawayWhile, type CheckOptions } from './options.js';
 
 /**
  * `schemabot check`: the plan from git, a throwaway server, the round trip of the new migrations
@@ -28,14 +22,9 @@ import { startThrowaway, type CheckOptions } from './options.js';
 export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   const started = performance.now();
   const log = options.log ?? (() => undefined);
-  // The server's start does not depend on the project: it boots while the worker loads the project
-  // and git works out the plan.
-  const starting = startThrowaway(options, options.cwd, log);
-  starting.catch(() => undefined);
-  let project: Project;
-  let plan: Plan;
-  try {
-    project = await loadProject({
+  // The server boots while the worker loads the project and git works out the plan.
+  const { starting, prepared } = await startThrowawayWhile(options, options.cwd, log, async () => {
+    const project = await loadProject({
       cwd: options.cwd,
       migrationsPath: options.migrationsPath,
       loader: options.loader,
@@ -44,26 +33,29 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
       log,
     });
     if (options.base) void loadSqlParser().catch(() => undefined);
-    const loaded = project;
-    plan =
-      project.runner === 'alembic'
-        ? revisionPlan(
-            await planRevisions({
+    try {
+      const plan: Plan =
+        project.runner === 'alembic'
+          ? revisionPlan(
+              await planRevisions({
+                cwd: project.cwd,
+                baseRef: options.base,
+                listRevisions: (dir) => alembicRevisions(project, dir),
+              }),
+            )
+          : await planMigrations({
               cwd: project.cwd,
+              migrationsDir: project.migrationsDir,
               baseRef: options.base,
-              listRevisions: (dir) => alembicRevisions(loaded, dir),
-            }),
-          )
-        : await planMigrations({
-            cwd: project.cwd,
-            migrationsDir: project.migrationsDir,
-            baseRef: options.base,
-            log,
-          });
-  } catch (error) {
-    await starting.then((server) => server.stop()).catch(() => undefined);
-    throw error;
-  }
+              log,
+            });
+      return { project, plan };
+    } catch (error) {
+      await releaseProject(project);
+      throw error;
+    }
+  });
+  const { project, plan } = prepared;
   const config = await loadConfig(project.cwd).catch(async (error: unknown) => {
     await releaseProject(project);
     await starting.then((server) => server.stop()).catch(() => undefined);

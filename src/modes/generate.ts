@@ -1,21 +1,19 @@
 import { relative } from 'node:path';
 import { proofFindings, todoFindings } from '../assess/generate.js';
-import { resolveModelsEntry, upFailedFinding } from '../assess/models.js';
+import { upFailedFinding } from '../assess/models.js';
 import type { Change } from '../diff/index.js';
 import { draftMigration, draftRevision } from '../generate/draft.js';
 import { keepOnlyProven } from '../generate/file.js';
 import { prove } from '../generate/prove.js';
 import { takeSnapshot } from '../inspect/index.js';
-import { revisionFiles } from '../migrate/alembic/files.js';
-import { discoverMigrations } from '../migrate/discover.js';
 import { migrateAll } from '../migrate/migrate-all.js';
 import { warmSpareWorker } from '../migrate/project.js';
 import { ModelsError } from '../migrate/models.js';
 import { Workspace } from '../migrate/workspace.js';
 import type { Finding } from '../report/contract/check.js';
 import type { GenerateReport } from '../report/contract/models.js';
-import { loadModelsProject, type ModelsOptions } from './models.js';
-import { startThrowaway } from './options.js';
+import { loadModelsRun, type ModelsOptions } from './models.js';
+import { startThrowawayWhile } from './options.js';
 
 export interface GenerateOptions extends ModelsOptions {
   /** The migration's name after the timestamp (`add-status-to-posts`). */
@@ -42,17 +40,16 @@ export async function runGenerate(options: GenerateOptions): Promise<GenerateRep
       `"${options.name}" is not a usable migration name: use letters, digits, "-", "_" and ".", for example add-status-to-posts.`,
     );
   }
-  const project = await loadModelsProject(options);
-  const alembic = project.runner === 'alembic';
-  const entry = alembic ? null : await resolveModelsEntry(project, options.models);
-  if (!alembic && !entry) {
-    throw new ModelsError(
-      `No models found in ${project.cwd}: generate writes the migration from your models. Pass --models with ` +
-        'the module that exports your Sequelize instance, or set "models-path" in .sequelizerc.',
-    );
-  }
-  const files = alembic ? await revisionFiles(project) : discoverMigrations(project.migrationsDir);
-  await using server = await startThrowaway(options, project.cwd, log);
+  // The server boots while the worker loads the project.
+  const { starting, prepared } = await startThrowawayWhile(options, options.cwd, log, () =>
+    loadModelsRun(
+      options,
+      'generate writes the migration from your models. Pass --models with the module that exports your ' +
+        'Sequelize instance, or set "models-path" in .sequelizerc.',
+    ),
+  );
+  const { project, alembic, entry, files } = prepared;
+  await using server = await starting;
   const done = (
     report: Omit<GenerateReport, 'schemaVersion' | 'mode' | 'postgres' | 'durationMs'>,
   ): GenerateReport => ({

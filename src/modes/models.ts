@@ -8,14 +8,14 @@ import {
 import type { Change } from '../diff/index.js';
 import { takeSnapshot } from '../inspect/index.js';
 import { alembicModelsSource, revisionFiles } from '../migrate/alembic/files.js';
-import { discoverMigrations } from '../migrate/discover.js';
+import { discoverMigrations, type MigrationFile } from '../migrate/discover.js';
 import { migrateAll } from '../migrate/migrate-all.js';
-import { ModelsError, modelsSource } from '../migrate/models.js';
+import { ModelsError, modelsSource, type ModelsEntry } from '../migrate/models.js';
 import { loadProject, releaseProject, warmSpareWorker, type Project } from '../migrate/project.js';
 import { Workspace } from '../migrate/workspace.js';
 import type { Finding } from '../report/contract/check.js';
 import type { ModelsReport } from '../report/contract/models.js';
-import { startThrowaway, type CheckOptions } from './options.js';
+import { startThrowawayWhile, type CheckOptions } from './options.js';
 
 export interface ModelsOptions extends Omit<CheckOptions, 'base'> {
   /** The models module or folder (overrides `.schemabot.yml` `models` and `.sequelizerc`). */
@@ -41,6 +41,33 @@ export async function loadModelsProject(options: ModelsOptions): Promise<Project
   return project;
 }
 
+/** What `models` and `generate` start from: the project, its models and its migrations or revisions. */
+export interface ModelsRun {
+  project: Project;
+  alembic: boolean;
+  /** The Sequelize models (null for an Alembic project: its env.py names them). */
+  entry: ModelsEntry | null;
+  files: MigrationFile[];
+}
+
+/**
+ * Loads the project of `models` or `generate` and finds its models and migrations; `noModels` says
+ * what to do when a Sequelize project has none (a `ModelsError`, the project released).
+ */
+export async function loadModelsRun(options: ModelsOptions, noModels: string): Promise<ModelsRun> {
+  const project = await loadModelsProject(options);
+  try {
+    const alembic = project.runner === 'alembic';
+    const entry = alembic ? null : await resolveModelsEntry(project, options.models);
+    if (!alembic && !entry) throw new ModelsError(`No models found in ${project.cwd}: ${noModels}`);
+    const files = alembic ? await revisionFiles(project) : discoverMigrations(project.migrationsDir);
+    return { project, alembic, entry, files };
+  } catch (error) {
+    await releaseProject(project);
+    throw error;
+  }
+}
+
 /**
  * `schemabot models`: run every migration on one throwaway database, sync the models into another,
  * and report where they disagree (Alembic's `check`; for an Alembic project, `env.py`'s
@@ -49,19 +76,18 @@ export async function loadModelsProject(options: ModelsOptions): Promise<Project
 export async function runModels(options: ModelsOptions): Promise<ModelsReport> {
   const started = performance.now();
   const log = options.log ?? (() => undefined);
-  const project = await loadModelsProject(options);
-  const alembic = project.runner === 'alembic';
-  const entry = alembic ? null : await resolveModelsEntry(project, options.models);
-  if (!alembic && !entry) {
-    throw new ModelsError(
-      `No models found in ${project.cwd}: there is no models folder (.sequelizerc "models-path", default ` +
-        'models/) with model files or an index loader, or .schemabot.yml sets "models: false". Pass --models ' +
-        'with the module that exports your Sequelize instance.',
-    );
-  }
-  const files = alembic ? await revisionFiles(project) : discoverMigrations(project.migrationsDir);
+  // The server boots while the worker loads the project.
+  const { starting, prepared } = await startThrowawayWhile(options, options.cwd, log, () =>
+    loadModelsRun(
+      options,
+      'there is no models folder (.sequelizerc "models-path", default models/) with model files or an ' +
+        'index loader, or .schemabot.yml sets "models: false". Pass --models with the module that exports ' +
+        'your Sequelize instance.',
+    ),
+  );
+  const { project, alembic, entry, files } = prepared;
   const source = entry ? modelsSource(project, entry) : alembicModelsSource(project);
-  await using server = await startThrowaway(options, project.cwd, log);
+  await using server = await starting;
   await using ws = await Workspace.open(server, project, { timeoutMs: options.timeoutMs });
   // The models sync in a workspace of their own: its worker loads the project while the migrations run
   // (and is ended with the run if they fail).

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { FrontEnd } from '../shared/wording.js';
 import type { RunnerChoice } from '../migrate/alembic/index.js';
 import { startPostgres, type PostgresServer, type ProviderChoice } from '../postgres/index.js';
@@ -24,9 +25,31 @@ export function startThrowaway(
     url: choice.postgresUrl,
     image: choice.postgresImage,
     frontEnd: choice.frontEnd,
-    cwd,
+    cwd: resolve(cwd),
     log,
   });
+}
+
+/**
+ * Starts the throwaway PostgreSQL and runs `prepare` meanwhile (loading the project, working out the
+ * plan): the server's start depends on neither, and takes about as long. Returns the server still
+ * starting with what `prepare` returned; when `prepare` throws, the server is stopped and the error
+ * thrown.
+ */
+export async function startThrowawayWhile<T>(
+  choice: PostgresChoice,
+  cwd: string,
+  log: (line: string) => void,
+  prepare: () => Promise<T>,
+): Promise<{ starting: Promise<PostgresServer>; prepared: T }> {
+  const starting = startThrowaway(choice, cwd, log);
+  starting.catch(() => undefined);
+  try {
+    return { starting, prepared: await prepare() };
+  } catch (error) {
+    await starting.then((server) => server.stop()).catch(() => undefined);
+    throw error;
+  }
 }
 
 /** Everything a check needs, whether it came from CLI flags or action inputs. */

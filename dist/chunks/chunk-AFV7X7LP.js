@@ -1003,7 +1003,7 @@ function localDump(pgDump, databaseUrl, args, timeoutMs) {
   url.password = "";
   const env = { ...process.env, PGCONNECT_TIMEOUT: "30" };
   if (password) env.PGPASSWORD = password;
-  return new Promise((resolve3, reject) => {
+  return new Promise((resolve4, reject) => {
     const child = spawn(pgDump, ["--format=plain", "--no-password", ...args, "--dbname", url.toString()], {
       env,
       stdio: ["ignore", "pipe", "pipe"]
@@ -1019,7 +1019,7 @@ function localDump(pgDump, databaseUrl, args, timeoutMs) {
     });
     child.on("close", (code2, signal) => {
       clearTimeout(timer);
-      if (code2 === 0) resolve3(withoutRestrictLines(Buffer.concat(out).toString("utf8")));
+      if (code2 === 0) resolve4(withoutRestrictLines(Buffer.concat(out).toString("utf8")));
       else
         reject(
           new Error(
@@ -1698,28 +1698,28 @@ function dockerEndpoints(env = process.env) {
 }
 async function pingUnix(socketPath, timeoutMs) {
   const { request } = await import("node:http");
-  return new Promise((resolve3) => {
+  return new Promise((resolve4) => {
     const req = request({ socketPath, path: "/_ping", method: "GET", timeout: timeoutMs }, (res) => {
       res.resume();
-      resolve3(res.statusCode === 200 ? void 0 : `answered HTTP ${res.statusCode}`);
+      resolve4(res.statusCode === 200 ? void 0 : `answered HTTP ${res.statusCode}`);
     });
     req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on("error", (err) => resolve3(err.message));
+    req.on("error", (err) => resolve4(err.message));
     req.end();
   });
 }
 function connectTcp(host, port, timeoutMs) {
-  return new Promise((resolve3) => {
+  return new Promise((resolve4) => {
     const socket = connect({ host, port, timeout: timeoutMs });
     socket.on("connect", () => {
       socket.destroy();
-      resolve3(void 0);
+      resolve4(void 0);
     });
     socket.on("timeout", () => {
       socket.destroy();
-      resolve3(`no answer within ${timeoutMs} ms`);
+      resolve4(`no answer within ${timeoutMs} ms`);
     });
-    socket.on("error", (err) => resolve3(err.message));
+    socket.on("error", (err) => resolve4(err.message));
   });
 }
 async function probeOne(endpoint, timeoutMs) {
@@ -3716,14 +3716,14 @@ var WorkerProcess = class {
       createInterface({ input: answers }).on("line", (line2) => this.onAnswer(line2));
     }
     this.child.stdin?.on("error", () => void 0);
-    this.exitPromise = new Promise((resolve3) => {
+    this.exitPromise = new Promise((resolve4) => {
       const done = (code2, signal) => {
         if (!this.exited)
           this.exited = new WorkerExitedError(code2, signal, [...this.stderrTail], this.killedOnPurpose);
         for (const p of this.pending.values()) p.reject(this.exited);
         this.pending.clear();
         this.setRef(false);
-        resolve3();
+        resolve4();
       };
       this.child.once("exit", done);
       this.child.once("error", (error) => {
@@ -3766,8 +3766,8 @@ var WorkerProcess = class {
   request(body) {
     if (this.exited) return Promise.reject(this.exited);
     const id2 = this.nextId++;
-    return new Promise((resolve3, reject) => {
-      this.pending.set(id2, { resolve: resolve3, reject });
+    return new Promise((resolve4, reject) => {
+      this.pending.set(id2, { resolve: resolve4, reject });
       this.setRef(true);
       this.child.stdin.write(JSON.stringify({ ...body, id: id2 }) + "\n");
     });
@@ -3778,7 +3778,7 @@ var WorkerProcess = class {
    */
   async responsive(withinMs) {
     let timer;
-    const late = new Promise((resolve3) => timer = setTimeout(() => resolve3(false), withinMs));
+    const late = new Promise((resolve4) => timer = setTimeout(() => resolve4(false), withinMs));
     const pong = this.request({ op: "ping" }).then(
       () => true,
       () => false
@@ -3807,7 +3807,7 @@ var WorkerProcess = class {
     if (this.exited) return;
     let timer;
     const closing = this.request({ op: "close" }).catch(() => void 0);
-    const late = new Promise((resolve3) => timer = setTimeout(() => resolve3("late"), graceMs));
+    const late = new Promise((resolve4) => timer = setTimeout(() => resolve4("late"), graceMs));
     const first = await Promise.race([this.exitPromise.then(() => "exited"), late]);
     clearTimeout(timer);
     void closing;
@@ -5828,16 +5828,16 @@ var MigrationRunner = class _MigrationRunner {
     let timer;
     let settled = false;
     const pings = this.project.runner === "sequelize";
-    const limit = new Promise((resolve3) => {
+    const limit = new Promise((resolve4) => {
       timer = setTimeout(() => {
         if (!pings) {
-          timer = setTimeout(() => resolve3("killed"), KILL_GRACE_MS);
+          timer = setTimeout(() => resolve4("killed"), KILL_GRACE_MS);
           return;
         }
         void this.worker.responsive(PING_MS).then((alive) => {
           if (settled) return;
-          if (!alive) resolve3("killed");
-          else timer = setTimeout(() => resolve3("killed"), KILL_GRACE_MS - PING_MS);
+          if (!alive) resolve4("killed");
+          else timer = setTimeout(() => resolve4("killed"), KILL_GRACE_MS - PING_MS);
         });
       }, this.timeoutMs);
     });
@@ -8004,6 +8004,7 @@ function revisionFindings(revisions, multipleHeads, branchOffs) {
 }
 
 // src/modes/options.ts
+import { resolve as resolve3 } from "node:path";
 function startThrowaway(choice, cwd, log) {
   return startPostgres({
     provider: choice.postgres,
@@ -8011,21 +8012,27 @@ function startThrowaway(choice, cwd, log) {
     url: choice.postgresUrl,
     image: choice.postgresImage,
     frontEnd: choice.frontEnd,
-    cwd,
+    cwd: resolve3(cwd),
     log
   });
+}
+async function startThrowawayWhile(choice, cwd, log, prepare2) {
+  const starting = startThrowaway(choice, cwd, log);
+  starting.catch(() => void 0);
+  try {
+    return { starting, prepared: await prepare2() };
+  } catch (error) {
+    await starting.then((server) => server.stop()).catch(() => void 0);
+    throw error;
+  }
 }
 
 // src/modes/check.ts
 async function runCheck(options) {
   const started = performance.now();
   const log = options.log ?? (() => void 0);
-  const starting = startThrowaway(options, options.cwd, log);
-  starting.catch(() => void 0);
-  let project;
-  let plan;
-  try {
-    project = await loadProject({
+  const { starting, prepared } = await startThrowawayWhile(options, options.cwd, log, async () => {
+    const project2 = await loadProject({
       cwd: options.cwd,
       migrationsPath: options.migrationsPath,
       loader: options.loader,
@@ -8034,23 +8041,26 @@ async function runCheck(options) {
       log
     });
     if (options.base) void loadSqlParser().catch(() => void 0);
-    const loaded3 = project;
-    plan = project.runner === "alembic" ? revisionPlan(
-      await planRevisions({
-        cwd: project.cwd,
+    try {
+      const plan2 = project2.runner === "alembic" ? revisionPlan(
+        await planRevisions({
+          cwd: project2.cwd,
+          baseRef: options.base,
+          listRevisions: (dir) => alembicRevisions(project2, dir)
+        })
+      ) : await planMigrations({
+        cwd: project2.cwd,
+        migrationsDir: project2.migrationsDir,
         baseRef: options.base,
-        listRevisions: (dir) => alembicRevisions(loaded3, dir)
-      })
-    ) : await planMigrations({
-      cwd: project.cwd,
-      migrationsDir: project.migrationsDir,
-      baseRef: options.base,
-      log
-    });
-  } catch (error) {
-    await starting.then((server) => server.stop()).catch(() => void 0);
-    throw error;
-  }
+        log
+      });
+      return { project: project2, plan: plan2 };
+    } catch (error) {
+      await releaseProject(project2);
+      throw error;
+    }
+  });
+  const { project, plan } = prepared;
   const config = await loadConfig(project.cwd).catch(async (error) => {
     await releaseProject(project);
     await starting.then((server) => server.stop()).catch(() => void 0);
@@ -8994,14 +9004,14 @@ function cancelOnSignals(log) {
   const controller = new AbortController();
   let received = null;
   let finished;
-  const done = new Promise((resolve3) => finished = resolve3);
+  const done = new Promise((resolve4) => finished = resolve4);
   const off = beforeSignalExit(async (name) => {
     received = name;
     log(
       `Received ${name}: cancelling the running statements, waiting for their rollback, then releasing the lock`
     );
     controller.abort(name);
-    await Promise.race([done, new Promise((resolve3) => setTimeout(resolve3, 6e4).unref())]);
+    await Promise.race([done, new Promise((resolve4) => setTimeout(resolve4, 6e4).unref())]);
   });
   return {
     signal: controller.signal,
@@ -9326,7 +9336,7 @@ var MigrationLock = class _MigrationLock {
           options.log?.(`Waiting for the migration lock: another job holds it${holder}`);
           told = true;
         }
-        await new Promise((resolve3) => setTimeout(resolve3, POLL_MS));
+        await new Promise((resolve4) => setTimeout(resolve4, POLL_MS));
       }
     } catch (error) {
       await client.end().catch(() => void 0);
@@ -9700,7 +9710,7 @@ var Rehearsal = class _Rehearsal {
         `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
           WHERE datname = current_database() AND pid <> pg_backend_pid()`
       );
-      await new Promise((resolve3) => setTimeout(resolve3, 200));
+      await new Promise((resolve4) => setTimeout(resolve4, 200));
       log(`  the steps run with the privileges of the production user ${privileges3.user} (not superuser)`);
       return true;
     } catch (error) {
@@ -9769,7 +9779,7 @@ async function applyStep(runner, m, direction, options) {
       log(
         `  ${m.name}: a lock was not granted within lock_timeout (the table is busy); nothing was changed, retrying in ${Math.round(wait / 100) / 10} s (${attempts}/${retries})`
       );
-      await new Promise((resolve3) => setTimeout(resolve3, wait));
+      await new Promise((resolve4) => setTimeout(resolve4, wait));
       wait *= 2;
       continue;
     }
@@ -10203,7 +10213,7 @@ var ProductionSession = class _ProductionSession {
           this.options.log?.(
             `  ${what} waited longer than ${limit}${blocker ? ` ${blocker}` : ""}; trying again in ${wait / 1e3} s (${attempt}/${retries})`
           );
-          await new Promise((resolve3) => setTimeout(resolve3, wait));
+          await new Promise((resolve4) => setTimeout(resolve4, wait));
           wait *= 2;
           continue;
         }
@@ -10309,7 +10319,7 @@ var ProductionSession = class _ProductionSession {
         );
         if (busy.rows[0].n === "0") return { pids: r.rows.map((row) => row.pid), settled: true };
         if (Date.now() > deadline) return { pids: r.rows.map((row) => row.pid), settled: false };
-        await new Promise((resolve3) => setTimeout(resolve3, 100));
+        await new Promise((resolve4) => setTimeout(resolve4, 100));
       }
     } catch {
       return { pids: [], settled: false };
@@ -11037,7 +11047,7 @@ export {
   alembicModelsSection,
   parsePostgresUrl,
   SUPPORTED_MAJORS,
-  startThrowaway,
+  startThrowawayWhile,
   runCheck,
   duration,
   verdictLine,
