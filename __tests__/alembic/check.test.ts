@@ -5,6 +5,7 @@ import { runCheck } from '../../src/modes/check.js';
 import { buildBundle, runCli } from '../helpers/bundle.js';
 import { FixtureRepo } from '../helpers/repo.js';
 import { PROJECT_ROOT, PYTHON, revision } from './fixture.js';
+import { onSharedServer } from '../helpers/shared-server.js';
 
 const SAMPLE = join(PROJECT_ROOT, 'examples', 'fastapi-alembic');
 const repos: FixtureRepo[] = [];
@@ -27,8 +28,8 @@ function sampleRepo(): FixtureRepo {
 
 const HEAD = 'c2e4a6b8d0f7';
 
-const check = (cwd: string, base?: string): Promise<CheckReport> =>
-  runCheck({ cwd, base, postgres: 'local', python: PYTHON, runner: 'auto' });
+const check = async (cwd: string, base?: string): Promise<CheckReport> =>
+  runCheck({ cwd, base, ...(await onSharedServer()), python: PYTHON, runner: 'auto' });
 
 test('schemabot check --cwd examples/fastapi-alembic from the repository root: every revision reversible', () => {
   bundle = buildBundle();

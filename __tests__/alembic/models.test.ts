@@ -6,6 +6,7 @@ import type { ModelsReport } from '../../src/report/contract/models.js';
 import { runCheck } from '../../src/modes/check.js';
 import { buildBundle, runCli } from '../helpers/bundle.js';
 import { PROJECT_ROOT, PYTHON } from './fixture.js';
+import { onSharedServer } from '../helpers/shared-server.js';
 
 const SAMPLE = join(PROJECT_ROOT, 'examples', 'fastapi-alembic');
 const dirs: string[] = [];
@@ -90,7 +91,7 @@ test('schemabot models --cwd examples/fastapi-alembic: target_metadata matches t
 });
 
 test('check shows the Alembic models comparison in its models section, as a warning', async () => {
-  const report = await runCheck({ cwd: driftedSample(), postgres: 'local', python: PYTHON });
+  const report = await runCheck({ cwd: driftedSample(), ...(await onSharedServer()), python: PYTHON });
   expect(report.models).toMatchObject({
     source: 'alembic/env.py',
     tables: 3,

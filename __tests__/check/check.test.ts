@@ -2,11 +2,12 @@ import { runCheck } from '../../src/modes/check.js';
 import type { CheckReport, MigrationReport } from '../../src/report/contract/check.js';
 import { CREATE_USERS, FixtureRepo, migration } from '../helpers/repo.js';
 import { expectValidReport } from '../helpers/report-schema.js';
+import { onSharedServer } from '../helpers/shared-server.js';
 
 const USERS = 'migrations/20260101000000-create-users.js';
 
 async function check(repo: FixtureRepo, base?: string): Promise<CheckReport> {
-  const report = await runCheck({ cwd: repo.dir, base, postgres: 'local', timeoutMs: 20_000 });
+  const report = await runCheck({ cwd: repo.dir, base, ...(await onSharedServer()), timeoutMs: 20_000 });
   expectValidReport(report);
   return report;
 }
@@ -319,7 +320,7 @@ module.exports = { config: path.resolve('db', 'config.json'), 'migrations-path':
 
 test('without a base every migration is new: a full audit of the sample project passes', async () => {
   const { PROJECT_ROOT } = await import('../helpers/repo.js');
-  const r = await runCheck({ cwd: PROJECT_ROOT, postgres: 'local' });
+  const r = await runCheck({ cwd: PROJECT_ROOT, ...(await onSharedServer()) });
   expect(r.base).toBeNull();
   expect(r.migrations.length).toBeGreaterThanOrEqual(6);
   expect(r.migrations.every((m) => m.change === 'added' && m.reversible === true)).toBe(true);
@@ -506,7 +507,7 @@ describe('full audit (no base)', () => {
     const lines: string[] = [];
     const report = await runCheck({
       cwd: repo.dir,
-      postgres: 'local',
+      ...(await onSharedServer()),
       timeoutMs: 20_000,
       log: (l) => lines.push(l),
     });

@@ -3,8 +3,25 @@ import { DataTypes, Sequelize, type QueryInterface } from 'sequelize';
 import { hazardFindings } from '../../src/assess/hazards.js';
 import { loadSqlParser } from '../../src/assess/sql.js';
 import type { Finding } from '../../src/report/contract/check.js';
-import { observeOnCopy, type MigrationObservation } from '../../src/inspect/locks.js';
+import { observeStatements, type MigrationObservation } from '../../src/inspect/locks.js';
 import type { PostgresServer } from '../../src/postgres/index.js';
+
+/**
+ * `observeStatements` on a fresh copy of `template` (a database holding the pre-migration state, to
+ * which no session may be connected), dropped afterwards.
+ */
+export async function observeOnCopy(
+  server: PostgresServer,
+  template: string,
+  statements: string[],
+): Promise<MigrationObservation> {
+  const copy = await server.createDatabase({ template });
+  try {
+    return await observeStatements(server.url(copy), statements);
+  } finally {
+    await server.dropDatabase(copy).catch(() => undefined);
+  }
+}
 
 /**
  * The schema every hazard case starts from: a production-like pair of tables with rows, an index,

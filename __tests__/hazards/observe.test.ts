@@ -1,8 +1,8 @@
 import pg from 'pg';
-import { lockBlocks, LOCK_MODES, observeOnCopy, observeStatements } from '../../src/inspect/locks.js';
+import { lockBlocks, LOCK_MODES, observeStatements } from '../../src/inspect/locks.js';
 import type { PostgresServer } from '../../src/postgres/index.js';
 import { startTestPostgres } from '../helpers/postgres.js';
-import { templateDatabase } from './fixture.js';
+import { observeOnCopy, templateDatabase } from './fixture.js';
 
 let server: PostgresServer;
 let template: string;

@@ -5,6 +5,7 @@ import type { Change } from '../../src/diff/index.js';
 import type { ModelsReport } from '../../src/report/contract/models.js';
 import { runModels } from '../../src/modes/models.js';
 import { FixtureRepo, NODE_MODULES, PROJECT_ROOT, migration } from '../helpers/repo.js';
+import { onSharedServer } from '../helpers/shared-server.js';
 
 export { migration };
 
@@ -66,8 +67,8 @@ export function sampleCopy(): { dir: string; remove(): void } {
   return copy;
 }
 
-export function models(cwd: string): Promise<ModelsReport> {
-  return runModels({ cwd, postgres: 'local', timeoutMs: 20_000 });
+export async function models(cwd: string): Promise<ModelsReport> {
+  return runModels({ cwd, ...(await onSharedServer()), timeoutMs: 20_000 });
 }
 
 /** `kind action name` of each change, sorted. */

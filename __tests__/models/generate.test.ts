@@ -6,11 +6,12 @@ import { runGenerate } from '../../src/modes/generate.js';
 import type { GenerateReport } from '../../src/report/contract/models.js';
 import { ALL_AT_ONCE, baseProject, POSTS_MODEL } from './cases.js';
 import { kinds, migrationFiles, models, read, removeProjects, sampleCopy } from './fixture.js';
+import { onSharedServer } from '../helpers/shared-server.js';
 
 afterAll(removeProjects);
 
-function generate(cwd: string, name: string, now: Date): Promise<GenerateReport> {
-  return runGenerate({ cwd, name, now, postgres: 'local', timeoutMs: 20_000 });
+async function generate(cwd: string, name: string, now: Date): Promise<GenerateReport> {
+  return runGenerate({ cwd, name, now, ...(await onSharedServer()), timeoutMs: 20_000 });
 }
 
 /** The proof of a generated migration that must round-trip and leave no drift. */
@@ -138,7 +139,7 @@ test('one migration for every supported difference at once round-trips and leave
   });
 
   // Schemabot's own check of the project, the generated migration included.
-  const check = await runCheck({ cwd: p.dir, postgres: 'local', timeoutMs: 20_000 });
+  const check = await runCheck({ cwd: p.dir, ...(await onSharedServer()), timeoutMs: 20_000 });
   const m = check.migrations.find((x) => x.name === '20260301000000-sync-models.js')!;
   expect({ up: m.up?.ok, down: m.down?.ok, reup: m.reup?.ok, reversible: m.reversible }).toEqual({
     up: true,

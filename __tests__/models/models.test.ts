@@ -4,6 +4,7 @@ import { runCheck } from '../../src/modes/check.js';
 import { runModels } from '../../src/modes/models.js';
 import { ModelsError } from '../../src/migrate/models.js';
 import { CREATE_USERS, FixtureRepo } from '../helpers/repo.js';
+import { onSharedServer } from '../helpers/shared-server.js';
 import { baseProject, CASES, EQUIVALENT } from './cases.js';
 import { kinds, migration, models, modelsProject, removeProjects, sampleCopy } from './fixture.js';
 
@@ -217,7 +218,7 @@ module.exports = { sequelize };
 `,
     },
   );
-  const r = await runModels({ cwd: p.dir, postgres: 'local', models: 'db/models.js' });
+  const r = await runModels({ cwd: p.dir, ...(await onSharedServer()), models: 'db/models.js' });
   expect(r.models).toEqual({ source: 'db/models.js', tables: 1 });
   expect(kinds(r.changes)).toEqual(['column added public.users.nickname']);
   expect(r.findings.map((f) => f.message)).toEqual([
@@ -251,11 +252,11 @@ export const sequelize = new Sequelize({ dialect: 'postgres', models: [User], lo
     { tsx: true },
   );
   tsProjects.push(p);
-  const agree = await runModels({ cwd: p.dir, postgres: 'local' });
+  const agree = await runModels({ cwd: p.dir, ...(await onSharedServer()) });
   expect(agree.models).toEqual({ source: 'src/db/index.ts', tables: 1 });
   expect(agree.changes).toEqual([]);
   p.commit({ 'src/db/user.model.ts': user('\n  @Column(DataType.BOOLEAN) admin!: boolean;') });
-  const drift = await runModels({ cwd: p.dir, postgres: 'local' });
+  const drift = await runModels({ cwd: p.dir, ...(await onSharedServer()) });
   expect(drift.findings.map((f) => f.message)).toEqual([
     'model User declares column public.users.admin boolean, which the migrations do not create.',
   ]);
@@ -266,16 +267,18 @@ test('a project without models is a ModelsError: none found, a models path that 
     { '20260101000000-one.js': migration("await queryInterface.sequelize.query('SELECT 1');") },
     {},
   );
-  await expect(runModels({ cwd: bare.dir, postgres: 'local' })).rejects.toThrow(ModelsError);
-  await expect(runModels({ cwd: bare.dir, postgres: 'local' })).rejects.toThrow(/^No models found in /);
+  await expect(runModels({ cwd: bare.dir, ...(await onSharedServer()) })).rejects.toThrow(ModelsError);
+  await expect(runModels({ cwd: bare.dir, ...(await onSharedServer()) })).rejects.toThrow(
+    /^No models found in /,
+  );
   writeFileSync(join(bare.dir, '.schemabot.yml'), 'models: models/missing.js\n');
-  await expect(runModels({ cwd: bare.dir, postgres: 'local' })).rejects.toThrow(
+  await expect(runModels({ cwd: bare.dir, ...(await onSharedServer()) })).rejects.toThrow(
     /^Models not found: models\/missing\.js does not exist/,
   );
   // A project whose models are turned off has none to compare either.
   const off = baseProject();
   writeFileSync(join(off.dir, '.schemabot.yml'), 'models: false\n');
-  const error = await runModels({ cwd: off.dir, postgres: 'local' }).catch((e: unknown) => e);
+  const error = await runModels({ cwd: off.dir, ...(await onSharedServer()) }).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(ModelsError);
   expect((error as Error).message).toContain('.schemabot.yml sets "models: false"');
 });
@@ -305,7 +308,7 @@ test('check reports drifted models as a section and warnings, and stays ok', asy
   const p = baseProject({
     users: { name: '{ type: DataTypes.STRING(80) }', age: '{ type: DataTypes.INTEGER }' },
   });
-  const r = await runCheck({ cwd: p.dir, postgres: 'local', timeoutMs: 20_000 });
+  const r = await runCheck({ cwd: p.dir, ...(await onSharedServer()), timeoutMs: 20_000 });
   expect(r.ok).toBe(true);
   expect(r.models).toMatchObject({ source: 'models', tables: 2 });
   expect(r.models!.error).toBeUndefined();

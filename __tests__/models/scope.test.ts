@@ -6,6 +6,7 @@ import type { PostgresServer } from '../../src/postgres/index.js';
 import { runCheck } from '../../src/modes/check.js';
 import { startTestPostgres } from '../helpers/postgres.js';
 import { CREATE_USERS, FixtureRepo } from '../helpers/repo.js';
+import { onSharedServer } from '../helpers/shared-server.js';
 
 /**
  * What the models comparison covers: by default the tables some model declares (models that cover a
@@ -111,7 +112,7 @@ describe('check: the models input / --models flag, per matrix cell', () => {
     const r = await runCheck({
       cwd: dir,
       base,
-      postgres: 'local',
+      ...(await onSharedServer()),
       timeoutMs: 20_000,
       ...(modelsMode ? { modelsMode } : {}),
     });
@@ -121,7 +122,13 @@ describe('check: the models input / --models flag, per matrix cell', () => {
 
   test('models off: no comparison', async () => {
     const { dir, base } = cell();
-    const r = await runCheck({ cwd: dir, base, postgres: 'local', timeoutMs: 20_000, modelsMode: 'off' });
+    const r = await runCheck({
+      cwd: dir,
+      base,
+      ...(await onSharedServer()),
+      timeoutMs: 20_000,
+      modelsMode: 'off',
+    });
     expect(r.models).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, expect, test } from '@jest/globals';
 import { runCheck } from '../../src/modes/check.js';
 import { FixtureRepo, migration } from '../helpers/repo.js';
+import { onSharedServer } from '../helpers/shared-server.js';
 
 /**
  * `check` warns (rule `down-drops-data`) about a down that destroys data its up did not create, even
@@ -49,7 +50,7 @@ test('a "rename" down and a drop-and-re-create down are reported; a down droppin
       `await queryInterface.removeColumn('users', 'nickname'); await queryInterface.dropTable('tags');`,
     ),
   });
-  const r = await runCheck({ cwd: repo.dir, base, postgres: 'local', timeoutMs: 20_000 });
+  const r = await runCheck({ cwd: repo.dir, base, ...(await onSharedServer()), timeoutMs: 20_000 });
   const found = r.findings.filter((f) => f.rule === 'down-drops-data');
   expect(found.map((f) => [f.severity, f.migration, f.message])).toEqual([
     [

@@ -9,6 +9,7 @@ import { commentMarker, withMarker } from '../../src/github/index.js';
 import { runCheck } from '../../src/modes/check.js';
 import { escapeMarkdown, renderMarkdown } from '../../src/report/markdown.js';
 import { CREATE_USERS, FixtureRepo, migration } from '../helpers/repo.js';
+import { onSharedServer } from '../helpers/shared-server.js';
 
 const golden = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'golden');
 const repos: FixtureRepo[] = [];
@@ -194,7 +195,7 @@ test('the comment for one clean migration fits on one screen (at most 25 rendere
       `await queryInterface.dropTable('tags');`,
     ),
   });
-  const r = await runCheck({ cwd: repo.dir, base, postgres: 'local', timeoutMs: 20_000 });
+  const r = await runCheck({ cwd: repo.dir, base, ...(await onSharedServer()), timeoutMs: 20_000 });
   expect(r.ok).toBe(true);
   const markdown = renderMarkdown(r, { ...COMMENT_OPTIONS, headSha: r.head.sha ?? undefined });
   // What a reader sees without opening anything: lines outside <details>, blank lines and fences aside.
@@ -220,7 +221,7 @@ test('identifiers with backticks, pipes and <!-- cannot break or spoof the comme
     await queryInterface.removeColumn('users', ${JSON.stringify(hostile + '-missing')});`,
     ),
   });
-  const r = await runCheck({ cwd: repo.dir, base, postgres: 'local', timeoutMs: 20_000 });
+  const r = await runCheck({ cwd: repo.dir, base, ...(await onSharedServer()), timeoutMs: 20_000 });
   expect(r.findings.filter((f) => f.severity === 'error').map((f) => f.rule)).toEqual(['down-failed']);
   const marker = commentMarker({ folder: 'migrations', postgresMajor: 15 });
   const body = withMarker(marker, renderMarkdown(r));

@@ -2,9 +2,9 @@ import { HAZARD_RULES, hazardFindings, type HazardRuleName } from '../../src/ass
 import type { HazardConfig } from '../../src/assess/config.js';
 import { loadSqlParser, type SqlParser } from '../../src/assess/sql.js';
 import type { Finding } from '../../src/report/contract/check.js';
-import { observeOnCopy, type MigrationObservation } from '../../src/inspect/locks.js';
+import type { MigrationObservation } from '../../src/inspect/locks.js';
 import type { PostgresServer } from '../../src/postgres/index.js';
-import { BASE_SCHEMA, templateDatabase } from '../hazards/fixture.js';
+import { BASE_SCHEMA, observeOnCopy, templateDatabase } from '../hazards/fixture.js';
 import { startTestPostgres } from '../helpers/postgres.js';
 
 /**

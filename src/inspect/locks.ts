@@ -1,6 +1,5 @@
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import type { PostgresServer } from '../postgres/index.js';
 import { parseSync } from 'libpg-query';
 import { loadParser, transactionEffect } from './observe-transactions.js';
 
@@ -225,23 +224,6 @@ export async function observeStatements(url: string, statements: string[]): Prom
     return await replay(client, statements);
   } finally {
     await client.end().catch(() => undefined);
-  }
-}
-
-/**
- * `observeStatements` on a fresh copy of `template` (a database holding the pre-migration state, to
- * which no session may be connected), dropped afterwards.
- */
-export async function observeOnCopy(
-  server: PostgresServer,
-  template: string,
-  statements: string[],
-): Promise<MigrationObservation> {
-  const copy = await server.createDatabase({ template });
-  try {
-    return await observeStatements(server.url(copy), statements);
-  } finally {
-    await server.dropDatabase(copy).catch(() => undefined);
   }
 }
 
