@@ -46,7 +46,7 @@ import {
   upFailedFinding,
   warmSpareWorker,
   withCaFile
-} from "./chunks/chunk-AFV7X7LP.js";
+} from "./chunks/chunk-4H5HR4B2.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
