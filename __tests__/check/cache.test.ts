@@ -29,6 +29,7 @@ import { dockerTestEngine, startTestPostgres } from '../helpers/postgres.js';
 import { CREATE_USERS, FixtureRepo, migration, PROJECT_ROOT } from '../helpers/repo.js';
 import { PYTHON } from '../alembic/fixture.js';
 import { expectValidReport } from '../helpers/report-schema.js';
+import { onSharedServer } from '../helpers/shared-server.js';
 
 // A real Docker engine (started by .ci/testcontainers.sh in CI). Without one the testcontainers case is
 // reported as skipped, with the reason printed, never passed.
@@ -105,12 +106,12 @@ async function check(
   base: string,
   cacheDir: string | undefined,
   logs: string[] = [],
-  server: Pick<CheckOptions, 'postgres' | 'postgresUrl' | 'postgresImage'> = { postgres: 'local' },
+  server?: Pick<CheckOptions, 'postgres' | 'postgresUrl' | 'postgresImage'>,
 ): Promise<CheckReport> {
   const report = await runCheck({
     cwd: repo.dir,
     base,
-    ...server,
+    ...(server ?? (await onSharedServer())),
     timeoutMs: 20_000,
     cacheDir,
     log: (line) => logs.push(line),
@@ -145,7 +146,9 @@ const entries = (dir: string) => {
 test('a cold check saves the base state; a warm one restores it and reports what a check without the cache reports', async () => {
   const { repo, base } = project();
   const cache = join(tempDir('schemabot-cache-'), 'cache');
-  const plain = await check(repo, base, undefined);
+  // On the provider a user's machine starts (the other tests share one server: see onSharedServer).
+  const local = { postgres: 'local' } as const;
+  const plain = await check(repo, base, undefined, [], local);
   expect(plain.baseReplay).toEqual(expect.objectContaining({ migrations: 3 }));
   expect(plain.baseReplay.cache).toBeUndefined();
   // What the pull request proves depends on the base's rows and sequence being there.
@@ -157,7 +160,7 @@ test('a cold check saves the base state; a warm one restores it and reports what
   });
 
   const coldLogs: string[] = [];
-  const cold = await check(repo, base, cache, coldLogs);
+  const cold = await check(repo, base, cache, coldLogs, local);
   expect(cold.baseReplay).toMatchObject({
     migrations: 3,
     cache: { hit: false, restored: 0, key: expect.stringMatching(/^[0-9a-f]{32}$/) },
@@ -172,7 +175,7 @@ test('a cold check saves the base state; a warm one restores it and reports what
   expect(readdirSync(cache)).toEqual(saved); // no temporary file left
 
   const warmLogs: string[] = [];
-  const warm = await check(repo, base, cache, warmLogs);
+  const warm = await check(repo, base, cache, warmLogs, local);
   expect(warm.baseReplay).toMatchObject({
     migrations: 0,
     ms: 0,
@@ -347,7 +350,8 @@ test('base migrations that create a role are replayed every time: a dump does no
   });
   const cache = tempDir('schemabot-cache-');
   const logs: string[] = [];
-  const report = await check(repo, base, cache, logs);
+  // A server of its own: a role belongs to the whole server.
+  const report = await check(repo, base, cache, logs, { postgres: 'local' });
   expect(report.ok).toBe(false); // the required column, as above
   expect(logs.join('\n')).toMatch(
     /this base state is not saved: the base migrations create roles \(schemabot_reader\)/,
@@ -493,8 +497,9 @@ test('an Alembic project: the state after the base revisions (alembic_version in
   const base = repo.commit({}, 'base');
   repo.commit(Object.fromEntries(newer.map((f) => [f, readFileSync(join(sample, f), 'utf8')])), 'head');
   const cache = tempDir('schemabot-cache-');
+  const server = await onSharedServer();
   const run = (cacheDir?: string, logs: string[] = []) =>
-    runCheck({ cwd: repo.dir, base, postgres: 'local', python: PYTHON, cacheDir, log: (l) => logs.push(l) });
+    runCheck({ cwd: repo.dir, base, ...server, python: PYTHON, cacheDir, log: (l) => logs.push(l) });
   const plain = await run();
   const coldLogs: string[] = [];
   const cold = await run(cache, coldLogs);
