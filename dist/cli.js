@@ -46,7 +46,7 @@ import {
   upFailedFinding,
   warmSpareWorker,
   withCaFile
-} from "./chunks/chunk-4H5HR4B2.js";
+} from "./chunks/chunk-NW6Y4SCB.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {

@@ -28,7 +28,7 @@ import { buildBundle, runCli } from '../helpers/bundle.js';
 import { dockerTestEngine, startTestPostgres } from '../helpers/postgres.js';
 import { CREATE_USERS, FixtureRepo, migration, PROJECT_ROOT } from '../helpers/repo.js';
 import { PYTHON } from '../alembic/fixture.js';
-import { expectValidReport } from '../helpers/report-schema.js';
+import { comparable, expectValidReport } from '../helpers/report-schema.js';
 import { onSharedServer } from '../helpers/shared-server.js';
 
 // A real Docker engine (started by .ci/testcontainers.sh in CI). Without one the testcontainers case is
@@ -118,21 +118,6 @@ async function check(
   });
   expectValidReport(report);
   return report;
-}
-
-/** The report less what may differ between two runs of the same check: timings and the cache's use. */
-function comparable(report: CheckReport): unknown {
-  const strip = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(strip);
-    if (typeof value === 'string') return value.replace(/\d+(\.\d+)? ?ms\b/g, 'N ms');
-    if (!value || typeof value !== 'object') return value;
-    return Object.fromEntries(
-      Object.entries(value)
-        .filter(([k]) => k !== 'ms' && !k.endsWith('Ms') && k !== 'baseReplay')
-        .map(([k, v]) => [k, strip(v)]),
-    );
-  };
-  return strip(report);
 }
 
 const entries = (dir: string) => {

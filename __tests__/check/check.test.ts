@@ -1,8 +1,10 @@
+import pg from 'pg';
+import { SchemaWatch } from '../../src/inspect/fingerprint.js';
 import { runCheck } from '../../src/modes/check.js';
 import type { CheckReport, MigrationReport } from '../../src/report/contract/check.js';
 import { CREATE_USERS, FixtureRepo, migration } from '../helpers/repo.js';
-import { expectValidReport } from '../helpers/report-schema.js';
-import { onSharedServer } from '../helpers/shared-server.js';
+import { comparable, expectValidReport } from '../helpers/report-schema.js';
+import { onSharedServer, sharedServer } from '../helpers/shared-server.js';
 
 const USERS = 'migrations/20260101000000-create-users.js';
 
@@ -577,4 +579,94 @@ test('.schemabot.yml and schemabot-ignore comments shape the hazard findings, sh
   ]);
   expect(r.summary.warnings).toBe(1);
   expect(r.ok).toBe(true);
+});
+
+test('the fingerprint watch changes no verdict: the same pull request checked by a role that cannot install it reports the same', async () => {
+  const server = await sharedServer();
+  // The shared server's superuser installs the watch (event triggers); a role without superuser cannot,
+  // and its check takes a full snapshot after every step instead.
+  const admin = new pg.Client({ connectionString: server.url() });
+  await admin.connect();
+  const password = `${process.env.SCHEMABOT_PASSWORD_CANARY ?? ''}Plain${Date.now()}x`;
+  try {
+    const watch = await SchemaWatch.start(() => admin);
+    expect(watch.watching).toBe(true);
+    await watch.stop();
+    await admin.query(`CREATE ROLE schemabot_plain LOGIN CREATEDB PASSWORD '${password}'`);
+  } finally {
+    await admin.end();
+  }
+  const plain = new URL(server.url());
+  plain.username = 'schemabot_plain';
+  plain.password = password;
+
+  const { repo, base } = repoWithUsers({
+    'migrations/20260101000001-create-posts.js': migration(
+      `await queryInterface.createTable('posts', {
+        id: { type: Sequelize.INTEGER, primaryKey: true },
+        title: { type: Sequelize.TEXT },
+        body: { type: Sequelize.TEXT },
+      });`,
+      `await queryInterface.dropTable('posts');`,
+    ),
+  });
+  repo.commit({
+    // clean
+    'migrations/20260102000000-add-name.js': migration(
+      `await queryInterface.addColumn('users', 'name', { type: Sequelize.TEXT });`,
+      `await queryInterface.removeColumn('users', 'name');`,
+    ),
+    // leaves its enum type behind
+    'migrations/20260102000001-add-status.js': migration(
+      `await queryInterface.addColumn('users', 'status', { type: Sequelize.ENUM('active', 'banned') });`,
+      `await queryInterface.removeColumn('users', 'status');`,
+    ),
+    // down adds the column back last: another position, the same schema
+    'migrations/20260102000002-drop-title.js': migration(
+      `await queryInterface.removeColumn('posts', 'title');`,
+      `await queryInterface.addColumn('posts', 'title', { type: Sequelize.TEXT });`,
+    ),
+    // up again on what down left behind makes something else
+    'migrations/20260102000003-tags.js': migration(
+      `const [rows] = await queryInterface.sequelize.query("SELECT to_regclass('public.tags_seen') IS NOT NULL AS seen");
+      await queryInterface.sequelize.query('CREATE TABLE IF NOT EXISTS tags_seen (id integer)');
+      await queryInterface.createTable('tags', rows[0].seen
+        ? { id: { type: Sequelize.INTEGER, primaryKey: true }, label: { type: Sequelize.TEXT } }
+        : { id: { type: Sequelize.INTEGER, primaryKey: true } });`,
+      `await queryInterface.dropTable('tags');`,
+    ),
+    // down fails
+    'migrations/20260102000004-add-bio.js': migration(
+      `await queryInterface.addColumn('users', 'bio', { type: Sequelize.TEXT });`,
+      `throw new Error('no way back');`,
+    ),
+  });
+  const watched = await check(repo, base);
+  const unwatched = await runCheck({
+    cwd: repo.dir,
+    base,
+    postgres: 'url',
+    postgresUrl: plain.toString(),
+    timeoutMs: 20_000,
+  });
+  expectValidReport(unwatched);
+  expect(comparable(watched)).toEqual(comparable(unwatched));
+  const added = watched.migrations.filter((m) => m.change === 'added');
+  expect(added.map((m) => [m.name, verdict(m)])).toEqual([
+    ['20260102000000-add-name.js', { change: 'added', up: true, down: true, reup: true, reversible: true }],
+    [
+      '20260102000001-add-status.js',
+      { change: 'added', up: true, down: true, reup: true, reversible: false },
+    ],
+    ['20260102000002-drop-title.js', { change: 'added', up: true, down: true, reup: true, reversible: true }],
+    ['20260102000003-tags.js', { change: 'added', up: true, down: true, reup: true, reversible: false }],
+    ['20260102000004-add-bio.js', { change: 'added', up: true, down: false, reup: null, reversible: false }],
+  ]);
+  const tags = byName(watched, '20260102000003-tags.js')!;
+  expect(tags.residue.map((c) => `${c.kind} ${c.action} ${c.name}`)).toEqual([
+    'table added public.tags_seen',
+  ]);
+  expect(tags.reupDiff?.map((c) => `${c.kind} ${c.action} ${c.name}`)).toEqual([
+    'column added public.tags.label',
+  ]);
 });

@@ -1,5 +1,6 @@
 import { expect } from '@jest/globals';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import type { CheckReport } from '../../src/report/contract/check.js';
 import { validateReport } from '../../src/report/validate.js';
 
 /**
@@ -17,4 +18,19 @@ export function expectValidReport(report: unknown): void {
 export function expectValidReportFile(path: string | undefined): void {
   if (!path || !existsSync(path) || !statSync(path).isFile()) return;
   expectValidReport(JSON.parse(readFileSync(path, 'utf8')));
+}
+
+/** The report less what may differ between two runs of the same check: timings and the cache's use. */
+export function comparable(report: CheckReport): unknown {
+  const strip = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(strip);
+    if (typeof value === 'string') return value.replace(/\d+(\.\d+)? ?ms\b/g, 'N ms');
+    if (!value || typeof value !== 'object') return value;
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => k !== 'ms' && !k.endsWith('Ms') && k !== 'baseReplay')
+        .map(([k, v]) => [k, strip(v)]),
+    );
+  };
+  return strip(report);
 }

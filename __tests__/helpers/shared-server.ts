@@ -16,6 +16,10 @@ afterAll(async () => {
  * bundled CLI and action still starts the server a user's run would.
  */
 export async function onSharedServer(): Promise<{ postgres: 'url'; postgresUrl: string }> {
-  shared ??= startTestPostgres();
-  return { postgres: 'url', postgresUrl: (await shared).url() };
+  return { postgres: 'url', postgresUrl: (await sharedServer()).url() };
+}
+
+/** The test file's shared server itself (started on first use). */
+export function sharedServer(): Promise<PostgresServer> {
+  return (shared ??= startTestPostgres());
 }

@@ -162,6 +162,12 @@ async function fastAudit(
   }
 }
 
+/** A watch of the workspace's database whose steps read only what they touched, when it can be had. */
+async function stepWatch(ws: Workspace): Promise<SchemaWatch | undefined> {
+  const watch = await SchemaWatch.start(() => ws.client, ws.meta);
+  return watch.watching ? watch : undefined;
+}
+
 /**
  * The round trip: replay the base migrations, then for each new migration `up`, `down` (must
  * restore the exact pre-`up` schema) and `up` again (must succeed and produce the same schema).
@@ -205,11 +211,19 @@ export async function roundTrip(
     if (observer) await ws.dropCopy(observer);
     observer = undefined;
   };
+  // Whether a `down` gave back the schema before its `up`, and a re-`up` the schema of the first, is
+  // first asked of the catalog fingerprint, which reads only what the step touched (event triggers log
+  // it; installed after the observer's copy, which must not hold them). Equal fingerprints mean equal
+  // snapshots; a different one is confirmed with a full snapshot, as without the watch.
+  let watch = added.length ? await stepWatch(ws) : undefined;
+  /** The fingerprint of the database as it is now (undefined without a watch). */
+  let mark = await watch?.take();
   try {
     for (const [i, m] of added.entries()) {
       const file = m.head!;
       const report = reports.get(m.name)!;
       log(`[${i + 1}/${added.length}] ${m.name}`);
+      const before = mark;
       const up = (report.up = await ws.runner.up(file));
       if (observer && up.ok) {
         report.observation = await observe(
@@ -227,34 +241,41 @@ export async function roundTrip(
         break;
       }
       const afterUp = await snapshot(ws);
+      const upMark = await watch?.take();
       const down = (report.down = await ws.runner.down(file));
-      const afterDown = await snapshot(ws);
-      report.residue = diffSnapshots(current, afterDown);
+      mark = await watch?.take();
+      report.residue =
+        mark !== undefined && mark === before ? [] : diffSnapshots(current, await snapshot(ws));
       report.reversible = down.ok && report.residue.length === 0;
       // After a failed down the migration is still recorded as applied: running up again would only
       // measure that, so re-up is judged only when down itself succeeded.
       const reup = down.ok ? (report.reup = await ws.runner.up(file)) : null;
       let reupDiff: Change[] = [];
       if (reup?.ok) {
-        reupDiff = diffSnapshots(afterUp, await snapshot(ws));
+        mark = await watch?.take();
+        reupDiff = mark !== undefined && mark === upMark ? [] : diffSnapshots(afterUp, await snapshot(ws));
         if (reupDiff.length) report.reupDiff = reupDiff;
       }
       applied.push(file);
       current = afterUp;
       if (!report.reversible || !reup?.ok || reupDiff.length) {
         // Continue from the exact schema this migration's first `up` produced.
+        await watch?.stop();
         const failure = await ws.rebuild(applied);
         if (failure) {
+          watch = undefined;
           replayFailures.push({ ...failure, phase: 'rebuild' });
           break;
         }
         // A migration that is not deterministic rebuilds differently: judge the next one against
-        // the database it will actually run on.
+        // the database it will actually run on (a new database: the watch starts again on it).
         current = await snapshot(ws);
+        watch = i + 1 < added.length ? await stepWatch(ws) : undefined;
+        mark = await watch?.take();
       }
     }
   } finally {
-    await stopObserving();
+    await Promise.all([stopObserving(), watch?.stop()]);
   }
   return { initial, final: current };
 }

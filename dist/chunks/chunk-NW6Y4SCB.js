@@ -7386,6 +7386,10 @@ async function fastAudit(ws, added, reports, log) {
     for (const { copy } of saved.values()) await ws.dropCopy(copy);
   }
 }
+async function stepWatch(ws) {
+  const watch = await SchemaWatch.start(() => ws.client, ws.meta);
+  return watch.watching ? watch : void 0;
+}
 async function roundTrip(ws, plan, reports, replayFailures, baseReplay, log) {
   const baseFailure = await replayBase(ws, plan.baseMigrations, baseReplay, log);
   if (baseFailure) {
@@ -7409,11 +7413,14 @@ async function roundTrip(ws, plan, reports, replayFailures, baseReplay, log) {
     if (observer) await ws.dropCopy(observer);
     observer = void 0;
   };
+  let watch = added.length ? await stepWatch(ws) : void 0;
+  let mark = await watch?.take();
   try {
     for (const [i, m] of added.entries()) {
       const file = m.head;
       const report = reports.get(m.name);
       log(`[${i + 1}/${added.length}] ${m.name}`);
+      const before = mark;
       const up = report.up = await ws.runner.up(file);
       if (observer && up.ok) {
         report.observation = await observe(
@@ -7431,29 +7438,35 @@ async function roundTrip(ws, plan, reports, replayFailures, baseReplay, log) {
         break;
       }
       const afterUp = await snapshot(ws);
+      const upMark = await watch?.take();
       const down = report.down = await ws.runner.down(file);
-      const afterDown = await snapshot(ws);
-      report.residue = diffSnapshots(current, afterDown);
+      mark = await watch?.take();
+      report.residue = mark !== void 0 && mark === before ? [] : diffSnapshots(current, await snapshot(ws));
       report.reversible = down.ok && report.residue.length === 0;
       const reup = down.ok ? report.reup = await ws.runner.up(file) : null;
       let reupDiff = [];
       if (reup?.ok) {
-        reupDiff = diffSnapshots(afterUp, await snapshot(ws));
+        mark = await watch?.take();
+        reupDiff = mark !== void 0 && mark === upMark ? [] : diffSnapshots(afterUp, await snapshot(ws));
         if (reupDiff.length) report.reupDiff = reupDiff;
       }
       applied.push(file);
       current = afterUp;
       if (!report.reversible || !reup?.ok || reupDiff.length) {
+        await watch?.stop();
         const failure = await ws.rebuild(applied);
         if (failure) {
+          watch = void 0;
           replayFailures.push({ ...failure, phase: "rebuild" });
           break;
         }
         current = await snapshot(ws);
+        watch = i + 1 < added.length ? await stepWatch(ws) : void 0;
+        mark = await watch?.take();
       }
     }
   } finally {
-    await stopObserving();
+    await Promise.all([stopObserving(), watch?.stop()]);
   }
   return { initial, final: current };
 }
