@@ -670,3 +670,21 @@ test('the fingerprint watch changes no verdict: the same pull request checked by
     'column added public.tags.label',
   ]);
 });
+
+test('a schemabot-ignore comment in an unchanged base migration counts for that file’s own finding', async () => {
+  const { repo, base } = repoWithUsers({
+    'migrations/20260101000001-needs-extension.js':
+      '// schemabot-ignore: base-migration-failed needs an extension our throwaway servers lack\n' +
+      migration(`throw new Error('extension "postgis" is not available');`),
+  });
+  repo.commit({
+    'migrations/20260102000000-add-name.js': migration(
+      `await queryInterface.addColumn('users', 'name', { type: Sequelize.TEXT });`,
+      `await queryInterface.removeColumn('users', 'name');`,
+    ),
+  });
+  const r = await check(repo, base);
+  const failed = r.findings.find((f) => f.rule === 'base-migration-failed')!;
+  expect(failed.file).toBe('migrations/20260101000001-needs-extension.js');
+  expect(failed.suppressed?.reason).toBe('needs an extension our throwaway servers lack');
+});

@@ -222,21 +222,24 @@ export function suppressionsIn(source: string): Suppression[] {
  * Applies the configuration to findings (the engine's and the hazard rules' alike): rules set to
  * `off` are dropped, severities overridden, and findings whose migration file carries a
  * `// schemabot-ignore: RULE reason` comment for their rule are kept but marked `suppressed`.
- * `sources` maps a finding's `file` to that file's text.
+ * `sources` gives a finding's `file`'s text (read only for files that have a finding).
  */
 export function applyConfig(
   findings: Finding[],
   config: HazardConfig,
-  sources: Map<string, string>,
+  sources: { get(file: string): string | undefined },
 ): ConfiguredFinding[] {
   const suppressions = new Map<string, Suppression[]>();
-  for (const [file, text] of sources) suppressions.set(file, suppressionsIn(text));
+  const suppressionsOf = (file: string): Suppression[] => {
+    if (!suppressions.has(file)) suppressions.set(file, suppressionsIn(sources.get(file) ?? ''));
+    return suppressions.get(file)!;
+  };
   const out: ConfiguredFinding[] = [];
   for (const f of findings) {
     const setting = config.rules[f.rule];
     if (setting === 'off') continue;
     const configured: ConfiguredFinding = { ...f, ...(setting ? { severity: setting } : {}) };
-    const s = f.file ? suppressions.get(f.file)?.find((x) => x.rule === f.rule) : undefined;
+    const s = f.file ? suppressionsOf(f.file).find((x) => x.rule === f.rule) : undefined;
     if (s) configured.suppressed = { reason: s.reason || '(no reason given)' };
     out.push(configured);
   }

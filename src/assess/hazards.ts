@@ -385,20 +385,40 @@ export function hazardFindings(
  * The hazard rules for a PR's new migrations, on the measured replay of each one's statements
  * against the schema it finds (the SQL alone where the replay could not run).
  */
+/** A migration file's text by its path in the report (`Map` is one). */
+export interface SourceLookup {
+  get(file: string): string | undefined;
+}
+
 export async function migrationHazards(
   plan: Plan,
   migrations: MigrationReport[],
   postgresMajor: number,
   config: HazardConfig,
-): Promise<{ hazards: Finding[]; sources: Map<string, string> }> {
-  const sources = new Map<string, string>();
+): Promise<{ hazards: Finding[]; sources: SourceLookup }> {
+  // The sources are read for their `schemabot-ignore` comments, which only count in a file that has a
+  // finding: those of the migrations the change touches now (a deleted one is only on the base commit,
+  // checked out on demand), an unchanged one (a base migration that failed to replay) when asked. At
+  // 2,000 base migrations, reading every file took a third of a second.
+  const text = new Map<string, string>();
+  const unchanged = new Map<string, string>();
   for (const m of plan.migrations) {
     const file = m.head ?? m.base;
     if (!file) continue;
-    // A deleted migration is only on the base commit, checked out on demand.
+    if (m.change === 'unchanged') {
+      unchanged.set(m.file, file.path);
+      continue;
+    }
     await file.materialize?.();
-    sources.set(m.file, readFileSync(file.path, 'utf8'));
+    text.set(m.file, readFileSync(file.path, 'utf8'));
   }
+  const sources: SourceLookup = {
+    get(file) {
+      const path = unchanged.get(file);
+      if (!text.has(file) && path) text.set(file, readFileSync(path, 'utf8'));
+      return text.get(file);
+    },
+  };
   // A full audit starts from an empty database: there is no live table for a lock to block.
   if (!plan.base) return { hazards: [], sources };
   const judged = migrations.filter((m) => m.up?.ok && m.up.statements.length);

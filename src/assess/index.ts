@@ -2,6 +2,7 @@ import type { Change } from '../diff/index.js';
 import type { Plan } from '../plan/index.js';
 import { applyConfig, failingFindings, type HazardConfig } from './config.js';
 import { downDropsDataFindings } from './down-drops-data.js';
+import type { SourceLookup } from './hazards.js';
 import type {
   CheckReport,
   Finding,
@@ -24,8 +25,8 @@ export interface AssessInput {
   models?: { section: ModelsSection; findings: Finding[] };
   /** `.schemabot.yml`: severities, disabled rules, fail-on. */
   config: HazardConfig;
-  /** Migration file (as in findings) → its text, for `schemabot-ignore` comments. */
-  sources: Map<string, string>;
+  /** Migration file (as in findings) → its text, for `schemabot-ignore` comments (a `Map` will do). */
+  sources: SourceLookup;
   postgres: { version: string; provider: string };
   migrationsPath: string;
   durationMs: number;

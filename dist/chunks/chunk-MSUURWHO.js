@@ -3087,13 +3087,25 @@ function hazardFindings(input, config = { failOn: "error", rules: {} }) {
   return out;
 }
 async function migrationHazards(plan, migrations, postgresMajor, config) {
-  const sources = /* @__PURE__ */ new Map();
+  const text = /* @__PURE__ */ new Map();
+  const unchanged = /* @__PURE__ */ new Map();
   for (const m of plan.migrations) {
     const file = m.head ?? m.base;
     if (!file) continue;
+    if (m.change === "unchanged") {
+      unchanged.set(m.file, file.path);
+      continue;
+    }
     await file.materialize?.();
-    sources.set(m.file, readFileSync5(file.path, "utf8"));
+    text.set(m.file, readFileSync5(file.path, "utf8"));
   }
+  const sources = {
+    get(file) {
+      const path = unchanged.get(file);
+      if (!text.has(file) && path) text.set(file, readFileSync5(path, "utf8"));
+      return text.get(file);
+    }
+  };
   if (!plan.base) return { hazards: [], sources };
   const judged = migrations.filter((m) => m.up?.ok && m.up.statements.length);
   if (!judged.length) return { hazards: [], sources };
@@ -3267,13 +3279,16 @@ function suppressionsIn(source) {
 }
 function applyConfig(findings, config, sources) {
   const suppressions = /* @__PURE__ */ new Map();
-  for (const [file, text] of sources) suppressions.set(file, suppressionsIn(text));
+  const suppressionsOf = (file) => {
+    if (!suppressions.has(file)) suppressions.set(file, suppressionsIn(sources.get(file) ?? ""));
+    return suppressions.get(file);
+  };
   const out = [];
   for (const f of findings) {
     const setting = config.rules[f.rule];
     if (setting === "off") continue;
     const configured = { ...f, ...setting ? { severity: setting } : {} };
-    const s = f.file ? suppressions.get(f.file)?.find((x) => x.rule === f.rule) : void 0;
+    const s = f.file ? suppressionsOf(f.file).find((x) => x.rule === f.rule) : void 0;
     if (s) configured.suppressed = { reason: s.reason || "(no reason given)" };
     out.push(configured);
   }
