@@ -218,6 +218,11 @@ export function suppressionsIn(source: string): Suppression[] {
   return out;
 }
 
+/** A migration file's text by its path in the report, for its `schemabot-ignore` comments (`Map` is one). */
+export interface SourceLookup {
+  get(file: string): string | undefined;
+}
+
 /**
  * Applies the configuration to findings (the engine's and the hazard rules' alike): rules set to
  * `off` are dropped, severities overridden, and findings whose migration file carries a
@@ -227,7 +232,7 @@ export function suppressionsIn(source: string): Suppression[] {
 export function applyConfig(
   findings: Finding[],
   config: HazardConfig,
-  sources: { get(file: string): string | undefined },
+  sources: SourceLookup,
 ): ConfiguredFinding[] {
   const suppressions = new Map<string, Suppression[]>();
   const suppressionsOf = (file: string): Suppression[] => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Plan } from '../plan/index.js';
 import { loadSqlParser } from './sql.js';
 import type { MigrationObservation, RelationLock, StatementObservation } from '../inspect/locks.js';
-import type { HazardConfig } from './config.js';
+import type { HazardConfig, SourceLookup } from './config.js';
 import { RULES } from './rules/index.js';
 import type {
   Existing,
@@ -383,13 +383,9 @@ export function hazardFindings(
 
 /**
  * The hazard rules for a PR's new migrations, on the measured replay of each one's statements
- * against the schema it finds (the SQL alone where the replay could not run).
+ * against the schema it finds (the SQL alone where the replay could not run), and the migrations'
+ * sources for their `schemabot-ignore` comments.
  */
-/** A migration file's text by its path in the report (`Map` is one). */
-export interface SourceLookup {
-  get(file: string): string | undefined;
-}
-
 export async function migrationHazards(
   plan: Plan,
   migrations: MigrationReport[],

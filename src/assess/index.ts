@@ -1,8 +1,7 @@
 import type { Change } from '../diff/index.js';
 import type { Plan } from '../plan/index.js';
-import { applyConfig, failingFindings, type HazardConfig } from './config.js';
+import { applyConfig, failingFindings, type HazardConfig, type SourceLookup } from './config.js';
 import { downDropsDataFindings } from './down-drops-data.js';
-import type { SourceLookup } from './hazards.js';
 import type {
   CheckReport,
   Finding,

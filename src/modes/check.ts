@@ -33,8 +33,9 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
       log,
     });
     if (options.base) void loadSqlParser().catch(() => undefined);
+    let plan: Plan | undefined;
     try {
-      const plan: Plan =
+      plan =
         project.runner === 'alembic'
           ? revisionPlan(
               await planRevisions({
@@ -49,19 +50,14 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
               baseRef: options.base,
               log,
             });
-      return { project, plan };
+      return { project, plan, config: await loadConfig(project.cwd) };
     } catch (error) {
       await releaseProject(project);
+      await plan?.baseTree?.remove();
       throw error;
     }
   });
-  const { project, plan } = prepared;
-  const config = await loadConfig(project.cwd).catch(async (error: unknown) => {
-    await releaseProject(project);
-    await starting.then((server) => server.stop()).catch(() => undefined);
-    await plan.baseTree?.remove();
-    throw error;
-  });
+  const { project, plan, config } = prepared;
   let removingTree: Promise<void> | undefined;
   try {
     await using server = await starting;

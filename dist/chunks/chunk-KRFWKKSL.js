@@ -8069,8 +8069,9 @@ async function runCheck(options) {
       log
     });
     if (options.base) void loadSqlParser().catch(() => void 0);
+    let plan2;
     try {
-      const plan2 = project2.runner === "alembic" ? revisionPlan(
+      plan2 = project2.runner === "alembic" ? revisionPlan(
         await planRevisions({
           cwd: project2.cwd,
           baseRef: options.base,
@@ -8082,19 +8083,14 @@ async function runCheck(options) {
         baseRef: options.base,
         log
       });
-      return { project: project2, plan: plan2 };
+      return { project: project2, plan: plan2, config: await loadConfig(project2.cwd) };
     } catch (error) {
       await releaseProject(project2);
+      await plan2?.baseTree?.remove();
       throw error;
     }
   });
-  const { project, plan } = prepared;
-  const config = await loadConfig(project.cwd).catch(async (error) => {
-    await releaseProject(project);
-    await starting.then((server) => server.stop()).catch(() => void 0);
-    await plan.baseTree?.remove();
-    throw error;
-  });
+  const { project, plan, config } = prepared;
   let removingTree;
   try {
     var _stack = [];
