@@ -34254,6 +34254,14 @@ function seconds(name, raw, allowZero) {
   }
   return Math.round(n * 1e3);
 }
+var JOB_VARIABLES = ["GITHUB_EVENT_NAME", "GITHUB_REPOSITORY"];
+function checkJobEnvironment(env = process.env) {
+  const missing = JOB_VARIABLES.filter((name) => !env[name]);
+  if (!missing.length) return;
+  throw new InputError(
+    `Schemabot's action runs as a step of a GitHub Actions job, which sets ${JOB_VARIABLES.join(" and ")}; ${missing.join(" and ")} ${missing.length === 1 ? "is" : "are"} not set here. To check migrations outside a workflow, run the CLI instead: npx schemabot check --base origin/main (see docs/cli.md).`
+  );
+}
 function readInputs(eventName, prBaseSha) {
   const defaultMode = eventName === "workflow_run" ? "comment" : eventName === "workflow_dispatch" ? "rollback" : eventName === "push" ? "upgrade" : "check";
   const version = getInput("postgres-version").trim();
@@ -35051,6 +35059,7 @@ async function actionStamp(inputs) {
 // src/main.ts
 async function run() {
   try {
+    checkJobEnvironment();
     const pr = context2.payload.pull_request;
     const inputs = readInputs(context2.eventName, pr?.base?.sha);
     if (inputs.mode === "check") return await actionCheck(inputs);

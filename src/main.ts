@@ -2,7 +2,7 @@ import * as core from '@actions/core';
 import * as github from '@actions/github';
 import { actionCheck } from './action/check.js';
 import { actionComment } from './action/comment.js';
-import { InputError, readInputs } from './action/inputs.js';
+import { checkJobEnvironment, InputError, readInputs } from './action/inputs.js';
 import { actionRollback, actionStamp, actionStatus, actionUpgrade } from './action/production.js';
 import { isEnvironmentError } from './shared/errors.js';
 import { ArtifactError } from './github/index.js';
@@ -10,6 +10,7 @@ import { ArtifactError } from './github/index.js';
 /** The action's entry point: every failure ends in `core.setFailed` with a message for people. */
 export async function run(): Promise<void> {
   try {
+    checkJobEnvironment();
     const pr = github.context.payload.pull_request as { base?: { sha?: string } } | undefined;
     const inputs = readInputs(github.context.eventName, pr?.base?.sha);
     if (inputs.mode === 'check') return await actionCheck(inputs);

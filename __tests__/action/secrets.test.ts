@@ -55,3 +55,33 @@ test.each([
   const password = /:([^@]*)@/.exec(url.replace(/^postgres:\/?/, ''))![1]!;
   expect(masks).toEqual(expect.arrayContaining([password, decodeURIComponent(password)]));
 });
+
+test.each([
+  {
+    unset: ['GITHUB_ACTIONS', 'GITHUB_EVENT_NAME', 'GITHUB_EVENT_PATH', 'GITHUB_REPOSITORY'],
+    named: 'GITHUB_EVENT_NAME and GITHUB_REPOSITORY are',
+  },
+  { unset: ['GITHUB_REPOSITORY'], named: 'GITHUB_REPOSITORY is' },
+])(
+  'started outside a job ($unset unset), the action says what is missing and points at the CLI',
+  async ({ unset, named }) => {
+    const requests = server.requests.length;
+    const run = await runAction(folder, {
+      eventName: 'pull_request',
+      event: pullRequestEvent('opened', { number: 42, headSha: SHA, baseSha: SHA }),
+      workspace,
+      apiUrl: server.url,
+      inputs: {},
+      env: Object.fromEntries(unset.map((name) => [name, null])),
+    });
+    expect(run.code).toBe(1);
+    const errors = run.commands.filter((c) => c.level === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.message).toContain('runs as a step of a GitHub Actions job');
+    expect(errors[0]!.message).toContain(`${named} not set here`);
+    expect(errors[0]!.message).toContain('npx schemabot check --base origin/main');
+    expect(errors[0]!.message).not.toMatch(/Unexpected error|\n\s+at /);
+    // Nothing was started or published: no server, no request to the GitHub API.
+    expect(server.requests).toHaveLength(requests);
+  },
+);

@@ -96,6 +96,24 @@ function seconds(name: string, raw: string, allowZero: boolean): number | undefi
 }
 
 /** Reads the `INPUT_*` variables the runner sets (hyphens kept) into one options object. */
+/** What a GitHub Actions job sets and the action cannot run without: the event, and the repository. */
+const JOB_VARIABLES = ['GITHUB_EVENT_NAME', 'GITHUB_REPOSITORY'] as const;
+
+/**
+ * The action runs as a step of a GitHub Actions job (or of a runner that sets the same variables).
+ * Started anywhere else, it says so and points at the CLI, instead of failing on the first value the
+ * job would have given it.
+ */
+export function checkJobEnvironment(env: NodeJS.ProcessEnv = process.env): void {
+  const missing = JOB_VARIABLES.filter((name) => !env[name]);
+  if (!missing.length) return;
+  throw new InputError(
+    `Schemabot's action runs as a step of a GitHub Actions job, which sets ${JOB_VARIABLES.join(' and ')}; ` +
+      `${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} not set here. To check migrations ` +
+      'outside a workflow, run the CLI instead: npx schemabot check --base origin/main (see docs/cli.md).',
+  );
+}
+
 export function readInputs(eventName: string, prBaseSha: string | undefined): ActionInputs {
   const defaultMode: Mode =
     eventName === 'workflow_run'
