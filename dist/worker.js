@@ -1724,8 +1724,16 @@ Error.stackTraceLimit = Math.max(Error.stackTraceLimit, 50);
 var project;
 var runner;
 var url;
+var orphaned = false;
 function answer(response) {
-  writeSync(ANSWERS_FD, JSON.stringify(response) + "\n");
+  if (orphaned) return;
+  try {
+    writeSync(ANSWERS_FD, JSON.stringify(response) + "\n");
+  } catch (error) {
+    const code = error.code;
+    if (code !== "EPIPE" && code !== "ECONNRESET" && code !== "EBADF") throw error;
+    orphaned = true;
+  }
 }
 function failure(error) {
   if (error instanceof ProjectError) {
@@ -1861,7 +1869,7 @@ lines.on("line", (line) => {
   });
 });
 lines.on("close", () => {
-  void queue.then(async () => {
+  void queue.catch(() => void 0).then(async () => {
     await runner?.close().catch(() => void 0);
     process.exit(0);
   });

@@ -1,9 +1,13 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { startPostgres, PostgresUnavailableError, type PostgresServer } from '../../src/postgres/index.js';
 import { redactUrl, redactText } from '../../src/postgres/redact.js';
 import type { UrlPostgres } from '../../src/postgres/url.js';
 import { startTestPostgres } from '../helpers/postgres.js';
+import { buildBundle } from '../helpers/bundle.js';
+import { FixtureRepo, migration } from '../helpers/repo.js';
 
 const PASSWORD = `${process.env.SCHEMABOT_PASSWORD_CANARY ?? ''}Tr0ub4dor-s3cret`;
 const ROLE = 'schemabot_ci';
@@ -119,6 +123,135 @@ test('stop() drops exactly the databases it created (even with sessions open), a
   expect(server.databases()).toEqual([]);
   await server.stop(); // idempotent
 });
+
+/** Databases a run must never drop: not named by a lease, or of another role (the host's superuser). */
+const DISTRACTORS = [
+  'schemabot_l00000001_manual',
+  'schemabot_mx00000_0000abcd',
+  'schemabot_l00000002_mx00000_0000abcd',
+];
+
+/** The processes whose working directory is `dir` (a project's worker runs in its folder). */
+function processesIn(dir: string): string[] {
+  return readdirSync('/proc')
+    .filter((pid) => /^\d+$/.test(pid))
+    .filter((pid) => {
+      try {
+        return readlinkSync(`/proc/${pid}/cwd`) === dir;
+      } catch {
+        return false; // ended meanwhile, or not ours to read
+      }
+    });
+}
+
+/** Polls `query` on the host until `done` holds of its rows (at most 60 s). */
+async function until<T extends pg.QueryResultRow>(text: string, done: (rows: T[]) => boolean): Promise<T[]> {
+  for (const deadline = Date.now() + 60_000; ;) {
+    const rows = await sql<T>(host.url(), text);
+    if (done(rows)) return rows;
+    if (Date.now() > deadline) throw new Error(`still not done: ${text} → ${JSON.stringify(rows)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('a run killed with SIGKILL mid-step: its worker ends after the step; the next run drops the databases it left, and only those', async () => {
+  // A check of two migrations whose second waits: it is killed while the workspace and a copy exist.
+  const repo = new FixtureRepo({
+    'migrations/20260101000000-a.js': migration(
+      "await queryInterface.createTable('a', { id: Sequelize.INTEGER });",
+      "await queryInterface.dropTable('a');",
+    ),
+    'migrations/20260101000001-b.js': migration(
+      "require('fs').writeFileSync(require('path').join(__dirname, '..', 'b-started'), '');\n" +
+        '    await new Promise((r) => setTimeout(r, 1500));',
+      'await new Promise((r) => setTimeout(r, 1500));',
+    ),
+  });
+  const bundle = buildBundle();
+  const leased = "SELECT datname FROM pg_database WHERE datname LIKE 'schemabot\\_l%' ORDER BY datname";
+  const before = await databaseNames();
+  const cli = spawn(
+    process.execPath,
+    [
+      join(bundle, 'dist', 'cli.js'),
+      'check',
+      '--cwd',
+      repo.dir,
+      '--postgres',
+      'url',
+      '--postgres-url',
+      roleUrl,
+    ],
+    { env: { ...process.env, NODE_ENV: '' }, stdio: 'ignore' },
+  );
+  const exited = new Promise((resolve) => cli.on('exit', resolve));
+  try {
+    // Killed in the middle of a step: the worker's answer then finds nobody to read it.
+    for (const deadline = Date.now() + 60_000; !existsSync(join(repo.dir, 'b-started'));) {
+      if (Date.now() > deadline) throw new Error('the second migration never started');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const left = await until<{ datname: string }>(leased, (rows) => rows.length >= 2);
+    cli.kill('SIGKILL');
+    await exited;
+    // Its worker ends once the step it runs is over (Schemabot is gone): then nobody uses them.
+    for (const deadline = Date.now() + 10_000; processesIn(repo.dir).length;) {
+      if (Date.now() > deadline)
+        throw new Error(`the worker outlived its Schemabot: ${processesIn(repo.dir)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await until(
+      "SELECT pid, application_name, datname, state, query FROM pg_stat_activity WHERE application_name LIKE 'schemabot%'",
+      (r) => !r.length,
+    );
+    const abandoned = (await databaseNames()).filter((d) => !before.includes(d));
+    expect(abandoned).toEqual(expect.arrayContaining(left.map((r) => r.datname)));
+
+    // The next run on the server drops them, and says so.
+    const live = await startUrl(roleUrl);
+    expect(live.logs.join('\n')).toContain(
+      `Dropped ${abandoned.length} database(s) that Schemabot runs which ended without cleaning up`,
+    );
+    for (const name of abandoned) expect(live.logs.join('\n')).toContain(name);
+    expect(await databaseNames()).toEqual(expect.arrayContaining(before));
+    for (const gone of abandoned) expect(await databaseNames()).not.toContain(gone);
+
+    // What a run leaves alone: a live run's database (its lease is held), one in use, one of another
+    // role, and names no lease gave.
+    const alive = await live.server.createDatabase();
+    const other = (await startUrl(roleUrl)).server;
+    const busy = await other.createDatabase();
+    const user = new pg.Client({ connectionString: other.url(busy) });
+    user.on('error', () => undefined);
+    await user.connect();
+    // `other` loses its lease as a killed run does; its database stays in use.
+    await (other as unknown as { lease: pg.Client }).lease.end();
+    await sql(host.url(), `CREATE DATABASE schemabot_l00000001_manual OWNER ${ROLE}`);
+    await sql(host.url(), `CREATE DATABASE schemabot_mx00000_0000abcd OWNER ${ROLE}`);
+    await sql(host.url(), 'CREATE DATABASE schemabot_l00000002_mx00000_0000abcd');
+    const next = await startUrl(roleUrl);
+    expect(next.logs.join('\n')).not.toContain('Dropped');
+    expect(await databaseNames()).toEqual(expect.arrayContaining([alive, busy, ...DISTRACTORS]));
+    // Once nobody uses it, the database of the run that lost its lease goes with the next run.
+    await user.end();
+    const last = await startUrl(roleUrl);
+    expect(last.logs.join('\n')).toContain(`Dropped 1 database(s) that Schemabot runs`);
+    expect(await databaseNames()).not.toContain(busy);
+    expect(await databaseNames()).toContain(alive);
+    for (const server of [last.server, next.server, live.server, other]) await server.stop();
+  } finally {
+    cli.kill('SIGKILL');
+    repo.remove();
+    for (const name of [
+      'schemabot_l00000001_manual',
+      'schemabot_mx00000_0000abcd',
+      'schemabot_l00000002_mx00000_0000abcd',
+    ]) {
+      await sql(host.url(), `DROP DATABASE IF EXISTS ${name}`);
+    }
+  }
+  expect((await databaseNames()).filter((d) => !before.includes(d))).toEqual([]);
+}, 120_000);
 
 test('dropDatabase refuses a database it did not create', async () => {
   const { server } = await startUrl(roleUrl);

@@ -1,5 +1,6 @@
 import { knob, type FrontEnd } from '../shared/wording.js';
 import pg from 'pg';
+import { randomInt } from 'node:crypto';
 import {
   createDatabase,
   dropDatabase,
@@ -14,6 +15,45 @@ import { passwordOf, redactText, redactUrl } from './redact.js';
 import { PostgresUnavailableError, type PostgresServer } from './types.js';
 
 const SETTING = '--postgres-url (action input `postgres-url`)';
+
+/**
+ * The lease of a run: a session-level advisory lock `(LEASE_SPACE, id)` held on a connection of its
+ * own for as long as the run uses the server, and the id in the name of every database it creates
+ * (`leasedName`). A run that ended without dropping its databases (killed with SIGKILL, its machine
+ * gone) holds no lease any more, and the next run on the server drops them (`dropAbandoned`).
+ */
+const LEASE_SPACE = 0x5cb07;
+const LEASED = /^schemabot_l([0-9a-f]{8})_[0-9a-z]+_[0-9a-f]{8}$/;
+
+function leasedName(lease: number): string {
+  return throwawayName(`schemabot_l${lease.toString(16).padStart(8, '0')}`);
+}
+
+/**
+ * Drops the databases of ended runs: named by a lease that no session holds, connected to by nobody,
+ * and owned by this role (or a role it belongs to). Anything else — another run's, a busy one, one of
+ * another role, one not named by a lease — is left as it is. Returns the names dropped.
+ */
+async function dropAbandoned(client: pg.Client): Promise<string[]> {
+  const { rows } = await client.query<{ name: string }>(
+    `SELECT d.datname AS name FROM pg_database d
+      WHERE d.datname ~ $1 AND pg_has_role(d.datdba, 'USAGE')
+        AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datid = d.oid)
+        AND NOT EXISTS (SELECT 1 FROM pg_locks l
+                         WHERE l.locktype = 'advisory' AND l.classid = $2::oid AND l.objsubid = 2
+                           AND l.objid = ('x' || substring(d.datname from 12 for 8))::bit(32)::int::oid)`,
+    [LEASED.source, LEASE_SPACE],
+  );
+  const dropped: string[] = [];
+  for (const { name } of rows) {
+    // Without FORCE: a session that connected since is left alone, and so is its database.
+    await client
+      .query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`)
+      .then(() => dropped.push(name))
+      .catch(() => undefined);
+  }
+  return dropped;
+}
 
 /** A connection URL that is not one: a usage error (exit code 2), raised before any connection. */
 export class UrlError extends PostgresUnavailableError {
@@ -64,7 +104,8 @@ export function parsePostgresUrl(url: string, setting: string): URL {
 /**
  * An existing PostgreSQL server given by URL (for example a GitHub Actions `services: postgres`
  * container). Schemabot only creates throwaway databases on it, each with a unique name, and
- * `stop()` drops exactly those: nothing else on the server is ever touched.
+ * `stop()` drops exactly those. The one other thing it drops is what an ended run left (`dropAbandoned`):
+ * databases named by a lease nobody holds, that nobody uses, of the same role.
  */
 export class UrlPostgres implements PostgresServer {
   readonly provider = 'url' as const;
@@ -78,6 +119,9 @@ export class UrlPostgres implements PostgresServer {
     readonly major: number,
     /** Copies go file by file (see `createDatabase`): the server runs without fsync, on 15 or later. */
     private readonly fileCopy: boolean,
+    /** The connection that holds the run's lease, and its id. */
+    private readonly lease: pg.Client,
+    private readonly leaseId: number,
   ) {
     this.untrack = track(this);
   }
@@ -147,9 +191,33 @@ export class UrlPostgres implements PostgresServer {
       );
     }
     options.log?.(`Using the existing PostgreSQL ${version} at ${shown} (throwaway databases only)`);
+    const leaseId = randomInt(1, 2 ** 31);
+    const lease = new pg.Client({
+      connectionString: url,
+      connectionTimeoutMillis: 10_000,
+      application_name: 'schemabot-lease',
+      keepAlive: true,
+    });
+    lease.on('error', () => undefined);
+    try {
+      await lease.connect();
+      // Idle for the whole run: a role's idle_session_timeout must not end it (and with it the lease).
+      if (major >= 14) await lease.query('SET idle_session_timeout = 0');
+      await lease.query('SELECT pg_advisory_lock($1, $2)', [LEASE_SPACE, leaseId]);
+      const dropped = await dropAbandoned(lease);
+      if (dropped.length) {
+        options.log?.(
+          `Dropped ${dropped.length} database(s) that Schemabot runs which ended without cleaning up ` +
+            `(killed, or their machine gone) had left on this server: ${dropped.join(', ')}`,
+        );
+      }
+    } catch (err) {
+      await lease.end().catch(() => undefined);
+      throw fail(`connected, but could not take the run's lease: ${(err as Error).message}`, err);
+    }
     // A server without fsync (a CI service container or a test server run for speed) copies databases
     // faster file by file; with fsync on, the checkpoints that strategy needs would cost more.
-    return new UrlPostgres(url, version, major, major >= 15 && row.fsync === 'off');
+    return new UrlPostgres(url, version, major, major >= 15 && row.fsync === 'off', lease, leaseId);
   }
 
   /** With no argument: the maintenance URL exactly as given. */
@@ -159,7 +227,7 @@ export class UrlPostgres implements PostgresServer {
 
   async createDatabase(options: { name?: string; template?: string } = {}): Promise<string> {
     if (this.stopped) throw new Error('This PostgreSQL handle is stopped.');
-    const name = options.name ?? throwawayName();
+    const name = options.name ?? leasedName(this.leaseId);
     try {
       await createDatabase(this.maintenanceUrl, name, options.template, { fileCopy: this.fileCopy });
     } catch (err) {
@@ -205,6 +273,8 @@ export class UrlPostgres implements PostgresServer {
       }
     }
     await releaseAdmin(this.maintenanceUrl);
+    // What could not be dropped now goes with the next run on this server, once the lease is gone.
+    await this.lease.end().catch(() => undefined);
     if (errors.length) {
       throw new AggregateError(
         errors,
@@ -213,7 +283,10 @@ export class UrlPostgres implements PostgresServer {
     }
   }
 
-  /** Nothing to kill synchronously: the databases are dropped by `stop()` on a signal. */
+  /**
+   * Nothing to kill synchronously: the databases are dropped by `stop()` on a signal, and a process
+   * that ends without it (SIGKILL) ends its lease with it, so the next run drops them.
+   */
   killNow(): void {}
 
   async [Symbol.asyncDispose](): Promise<void> {

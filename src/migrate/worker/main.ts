@@ -30,8 +30,19 @@ let project: Project | undefined;
 let runner: LocalRunner | undefined;
 let url: string | undefined;
 
+/** Schemabot went away (killed): its end of the answers pipe is closed, and so is the requests'. */
+let orphaned = false;
+
 function answer(response: WorkerResponse): void {
-  writeSync(ANSWERS_FD, JSON.stringify(response) + '\n');
+  if (orphaned) return;
+  try {
+    writeSync(ANSWERS_FD, JSON.stringify(response) + '\n');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EPIPE' && code !== 'ECONNRESET' && code !== 'EBADF') throw error;
+    // Nobody reads the answers any more: the requests' pipe closes too, which ends the worker.
+    orphaned = true;
+  }
 }
 
 function failure(error: unknown): WorkerFailure {
@@ -175,10 +186,13 @@ lines.on('line', (line) => {
     if (request.op === 'close') process.exit(0);
   });
 });
-// Schemabot went away: nothing is left to answer.
+// Schemabot went away: the request in progress ends (a step within its time limit), then the worker,
+// whatever that request's outcome.
 lines.on('close', () => {
-  void queue.then(async () => {
-    await runner?.close().catch(() => undefined);
-    process.exit(0);
-  });
+  void queue
+    .catch(() => undefined)
+    .then(async () => {
+      await runner?.close().catch(() => undefined);
+      process.exit(0);
+    });
 });

@@ -1474,7 +1474,29 @@ function unlinkQuietly(path) {
 }
 
 // src/postgres/url.ts
+import { randomInt } from "node:crypto";
 var SETTING = "--postgres-url (action input `postgres-url`)";
+var LEASE_SPACE = 379655;
+var LEASED = /^schemabot_l([0-9a-f]{8})_[0-9a-z]+_[0-9a-f]{8}$/;
+function leasedName(lease) {
+  return throwawayName(`schemabot_l${lease.toString(16).padStart(8, "0")}`);
+}
+async function dropAbandoned(client) {
+  const { rows } = await client.query(
+    `SELECT d.datname AS name FROM pg_database d
+      WHERE d.datname ~ $1 AND pg_has_role(d.datdba, 'USAGE')
+        AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datid = d.oid)
+        AND NOT EXISTS (SELECT 1 FROM pg_locks l
+                         WHERE l.locktype = 'advisory' AND l.classid = $2::oid AND l.objsubid = 2
+                           AND l.objid = ('x' || substring(d.datname from 12 for 8))::bit(32)::int::oid)`,
+    [LEASED.source, LEASE_SPACE]
+  );
+  const dropped = [];
+  for (const { name } of rows) {
+    await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`).then(() => dropped.push(name)).catch(() => void 0);
+  }
+  return dropped;
+}
 var UrlError = class extends PostgresUnavailableError {
   constructor(message) {
     super(message);
@@ -1511,17 +1533,21 @@ function parsePostgresUrl(url, setting) {
   return parsed;
 }
 var UrlPostgres = class _UrlPostgres {
-  constructor(maintenanceUrl, version, major, fileCopy) {
+  constructor(maintenanceUrl, version, major, fileCopy, lease, leaseId) {
     this.maintenanceUrl = maintenanceUrl;
     this.version = version;
     this.major = major;
     this.fileCopy = fileCopy;
+    this.lease = lease;
+    this.leaseId = leaseId;
     this.untrack = track(this);
   }
   maintenanceUrl;
   version;
   major;
   fileCopy;
+  lease;
+  leaseId;
   provider = "url";
   created = /* @__PURE__ */ new Set();
   stopped = false;
@@ -1579,7 +1605,29 @@ var UrlPostgres = class _UrlPostgres {
       );
     }
     options.log?.(`Using the existing PostgreSQL ${version} at ${shown} (throwaway databases only)`);
-    return new _UrlPostgres(url, version, major, major >= 15 && row.fsync === "off");
+    const leaseId = randomInt(1, 2 ** 31);
+    const lease = new esm_default.Client({
+      connectionString: url,
+      connectionTimeoutMillis: 1e4,
+      application_name: "schemabot-lease",
+      keepAlive: true
+    });
+    lease.on("error", () => void 0);
+    try {
+      await lease.connect();
+      if (major >= 14) await lease.query("SET idle_session_timeout = 0");
+      await lease.query("SELECT pg_advisory_lock($1, $2)", [LEASE_SPACE, leaseId]);
+      const dropped = await dropAbandoned(lease);
+      if (dropped.length) {
+        options.log?.(
+          `Dropped ${dropped.length} database(s) that Schemabot runs which ended without cleaning up (killed, or their machine gone) had left on this server: ${dropped.join(", ")}`
+        );
+      }
+    } catch (err) {
+      await lease.end().catch(() => void 0);
+      throw fail(`connected, but could not take the run's lease: ${err.message}`, err);
+    }
+    return new _UrlPostgres(url, version, major, major >= 15 && row.fsync === "off", lease, leaseId);
   }
   /** With no argument: the maintenance URL exactly as given. */
   url(database) {
@@ -1587,7 +1635,7 @@ var UrlPostgres = class _UrlPostgres {
   }
   async createDatabase(options = {}) {
     if (this.stopped) throw new Error("This PostgreSQL handle is stopped.");
-    const name = options.name ?? throwawayName();
+    const name = options.name ?? leasedName(this.leaseId);
     try {
       await createDatabase(this.maintenanceUrl, name, options.template, { fileCopy: this.fileCopy });
     } catch (err) {
@@ -1630,6 +1678,7 @@ var UrlPostgres = class _UrlPostgres {
       }
     }
     await releaseAdmin(this.maintenanceUrl);
+    await this.lease.end().catch(() => void 0);
     if (errors.length) {
       throw new AggregateError(
         errors,
@@ -1637,7 +1686,10 @@ var UrlPostgres = class _UrlPostgres {
       );
     }
   }
-  /** Nothing to kill synchronously: the databases are dropped by `stop()` on a signal. */
+  /**
+   * Nothing to kill synchronously: the databases are dropped by `stop()` on a signal, and a process
+   * that ends without it (SIGKILL) ends its lease with it, so the next run drops them.
+   */
   killNow() {
   }
   async [Symbol.asyncDispose]() {
