@@ -46,7 +46,7 @@ import {
   upFailedFinding,
   warmSpareWorker,
   withCaFile
-} from "./chunks/chunk-B2PSF4VH.js";
+} from "./chunks/chunk-N377GNBE.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {

@@ -22,7 +22,7 @@ import {
   verdictLine,
   withCaFile,
   writeCaFile
-} from "./chunks/chunk-B2PSF4VH.js";
+} from "./chunks/chunk-N377GNBE.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {

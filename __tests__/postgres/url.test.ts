@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startPostgres, PostgresUnavailableError, type PostgresServer } from '../../src/postgres/index.js';
@@ -7,6 +7,7 @@ import { redactUrl, redactText } from '../../src/postgres/redact.js';
 import type { UrlPostgres } from '../../src/postgres/url.js';
 import { startTestPostgres } from '../helpers/postgres.js';
 import { buildBundle } from '../helpers/bundle.js';
+import { untilNoProcessIn } from '../helpers/processes.js';
 import { FixtureRepo, migration } from '../helpers/repo.js';
 
 const PASSWORD = `${process.env.SCHEMABOT_PASSWORD_CANARY ?? ''}Tr0ub4dor-s3cret`;
@@ -131,19 +132,6 @@ const DISTRACTORS = [
   'schemabot_l00000002_mx00000_0000abcd',
 ];
 
-/** The processes whose working directory is `dir` (a project's worker runs in its folder). */
-function processesIn(dir: string): string[] {
-  return readdirSync('/proc')
-    .filter((pid) => /^\d+$/.test(pid))
-    .filter((pid) => {
-      try {
-        return readlinkSync(`/proc/${pid}/cwd`) === dir;
-      } catch {
-        return false; // ended meanwhile, or not ours to read
-      }
-    });
-}
-
 /** Polls `query` on the host until `done` holds of its rows (at most 60 s). */
 async function until<T extends pg.QueryResultRow>(text: string, done: (rows: T[]) => boolean): Promise<T[]> {
   for (const deadline = Date.now() + 60_000; ;) {
@@ -195,11 +183,7 @@ test('a run killed with SIGKILL mid-step: its worker ends after the step; the ne
     cli.kill('SIGKILL');
     await exited;
     // Its worker ends once the step it runs is over (Schemabot is gone): then nobody uses them.
-    for (const deadline = Date.now() + 10_000; processesIn(repo.dir).length;) {
-      if (Date.now() > deadline)
-        throw new Error(`the worker outlived its Schemabot: ${processesIn(repo.dir)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await untilNoProcessIn(repo.dir, 10_000, 'the worker outlived its Schemabot');
     await until(
       "SELECT pid, application_name, datname, state, query FROM pg_stat_activity WHERE application_name LIKE 'schemabot%'",
       (r) => !r.length,

@@ -83,6 +83,7 @@ export class MigrationRunner implements AsyncDisposable {
     const worker =
       (this.kind === 'throwaway' ? await takeSpareWorker(this.project) : undefined) ??
       (await startWorker(this.project, this.kind, this.url));
+    worker.allowSteps(this.timeoutMs);
     try {
       const opened = await worker.request<{
         sequelizeSource: 'project' | 'bundled';

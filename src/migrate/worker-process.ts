@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
+import { guardWorker, releaseWorker } from './orphan-guard.js';
 import type { WorkerFailure, WorkerRequestBody, WorkerResponse } from './protocol.js';
 import { redact } from './redact.js';
 
@@ -48,6 +49,9 @@ export class WorkerExitedError extends Error {
     this.stderrTail = stderrTail;
   }
 }
+
+/** A step's time limit when the worker's command names none (the runner's default). */
+const DEFAULT_STEP_MS = 10 * 60 * 1000;
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -104,7 +108,10 @@ export class WorkerProcess implements AsyncDisposable {
         this.setRef(false);
         resolve();
       };
-      this.child.once('exit', done);
+      this.child.once('exit', (code, signal) => {
+        if (this.child.pid !== undefined) releaseWorker(this.child.pid);
+        done(code, signal);
+      });
       this.child.once('error', (error) => {
         this.exited = Object.assign(new WorkerExitedError(null, null, [String(error.message)], false), {
           message: `The migration worker could not be started (${spec.command}): ${error.message}`,
@@ -113,6 +120,7 @@ export class WorkerProcess implements AsyncDisposable {
       });
     });
     this.answers = answers;
+    if (this.child.pid !== undefined) guardWorker(this.child.pid, DEFAULT_STEP_MS);
     // An idle worker never keeps Schemabot's process alive; one with a request pending does.
     this.setRef(false);
   }
@@ -125,6 +133,11 @@ export class WorkerProcess implements AsyncDisposable {
       unref?: () => void;
     } | null)[];
     for (const h of handles) (on ? h?.ref : h?.unref)?.call(h);
+  }
+
+  /** The steps this worker runs may take `ms` each: it may outlive a killed Schemabot that long. */
+  allowSteps(ms: number): void {
+    if (this.child.pid !== undefined && !this.exited) guardWorker(this.child.pid, ms);
   }
 
   get pid(): number | undefined {

@@ -3712,8 +3712,57 @@ import { dirname as dirname4, join as join7 } from "node:path";
 import { fileURLToPath as fileURLToPath2 } from "node:url";
 
 // src/migrate/worker-process.ts
-import { spawn as spawn2 } from "node:child_process";
+import { spawn as spawn3 } from "node:child_process";
 import { createInterface } from "node:readline";
+
+// src/migrate/orphan-guard.ts
+import { spawn as spawn2 } from "node:child_process";
+var GUARD = `
+groups=' '
+without() { keep=' '; for e in $groups; do [ "\${e%%:*}" = "$1" ] || keep="$keep$e "; done; groups=$keep; }
+while read -r op group ms; do
+  case $op in
+    add) without "$group"; groups="$groups$group:$ms " ;;
+    del) without "$group" ;;
+  esac
+done
+[ "$groups" = ' ' ] && exit 0
+wait_ms=0
+for e in $groups; do [ "\${e#*:}" -gt "$wait_ms" ] && wait_ms=\${e#*:}; done
+sleep $(( wait_ms / 1000 + 1 ))
+for e in $groups; do kill -9 -"\${e%%:*}" 2>/dev/null; done
+exit 0
+`;
+var ORPHAN_MARGIN_MS = 5e3;
+var guard;
+var unavailable = process.platform === "win32";
+function send(line2) {
+  if (unavailable) return;
+  if (!guard) {
+    try {
+      guard = spawn2("/bin/sh", ["-c", GUARD, "schemabot-guard"], {
+        stdio: ["pipe", "ignore", "ignore"],
+        detached: true
+      });
+    } catch {
+      unavailable = true;
+      return;
+    }
+    guard.on("error", () => {
+      unavailable = true;
+    });
+    guard.stdin.on("error", () => void 0);
+    guard.unref();
+    guard.stdin.unref?.();
+  }
+  guard.stdin.write(line2 + "\n");
+}
+function guardWorker(group, stepMs) {
+  send(`add ${group} ${Math.ceil(stepMs + ORPHAN_MARGIN_MS)}`);
+}
+function releaseWorker(group) {
+  send(`del ${group} 0`);
+}
 
 // src/migrate/redact.ts
 function addUrlSecret(url) {
@@ -3748,6 +3797,7 @@ var WorkerExitedError = class extends Error {
     this.stderrTail = stderrTail;
   }
 };
+var DEFAULT_STEP_MS = 10 * 60 * 1e3;
 var WorkerProcess = class {
   child;
   pending = /* @__PURE__ */ new Map();
@@ -3757,7 +3807,7 @@ var WorkerProcess = class {
   stderrTail = [];
   exitPromise;
   constructor(spec) {
-    this.child = spawn2(spec.command, spec.args, {
+    this.child = spawn3(spec.command, spec.args, {
       cwd: spec.cwd,
       env: spec.env,
       stdio: ["pipe", "pipe", "pipe", "pipe"],
@@ -3792,7 +3842,10 @@ var WorkerProcess = class {
         this.setRef(false);
         resolve4();
       };
-      this.child.once("exit", done);
+      this.child.once("exit", (code2, signal) => {
+        if (this.child.pid !== void 0) releaseWorker(this.child.pid);
+        done(code2, signal);
+      });
       this.child.once("error", (error) => {
         this.exited = Object.assign(new WorkerExitedError(null, null, [String(error.message)], false), {
           message: `The migration worker could not be started (${spec.command}): ${error.message}`
@@ -3801,12 +3854,17 @@ var WorkerProcess = class {
       });
     });
     this.answers = answers;
+    if (this.child.pid !== void 0) guardWorker(this.child.pid, DEFAULT_STEP_MS);
     this.setRef(false);
   }
   answers;
   setRef(on) {
     const handles = [this.child, this.child.stdout, this.child.stderr, this.answers];
     for (const h of handles) (on ? h?.ref : h?.unref)?.call(h);
+  }
+  /** The steps this worker runs may take `ms` each: it may outlive a killed Schemabot that long. */
+  allowSteps(ms2) {
+    if (this.child.pid !== void 0 && !this.exited) guardWorker(this.child.pid, ms2);
   }
   get pid() {
     return this.child.pid;
@@ -5844,6 +5902,7 @@ var MigrationRunner = class _MigrationRunner {
   }
   async start() {
     const worker = (this.kind === "throwaway" ? await takeSpareWorker(this.project) : void 0) ?? await startWorker(this.project, this.kind, this.url);
+    worker.allowSteps(this.timeoutMs);
     try {
       const opened = await worker.request({
         op: "open",

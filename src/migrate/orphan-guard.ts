@@ -1,0 +1,66 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+/**
+ * The guard of this process's workers: a small shell, in a process group of its own, that reads the
+ * workers' process groups from a pipe only Schemabot holds. Schemabot tells it each worker it starts
+ * and each that ends. When the pipe closes with workers still listed — Schemabot killed with SIGKILL,
+ * or ended without closing them — it waits as long as a step may take, then kills what is left of
+ * those groups. A worker stuck in a synchronous loop cannot end itself: nothing else would stop it,
+ * and it would keep its connections (and, in production, the locks its migration holds). A worker whose
+ * event loop runs ends before then: it finishes its step when Schemabot is gone, then exits.
+ */
+const GUARD = `
+groups=' '
+without() { keep=' '; for e in $groups; do [ "\${e%%:*}" = "$1" ] || keep="$keep$e "; done; groups=$keep; }
+while read -r op group ms; do
+  case $op in
+    add) without "$group"; groups="$groups$group:$ms " ;;
+    del) without "$group" ;;
+  esac
+done
+[ "$groups" = ' ' ] && exit 0
+wait_ms=0
+for e in $groups; do [ "\${e#*:}" -gt "$wait_ms" ] && wait_ms=\${e#*:}; done
+sleep $(( wait_ms / 1000 + 1 ))
+for e in $groups; do kill -9 -"\${e%%:*}" 2>/dev/null; done
+exit 0
+`;
+
+/** How long after Schemabot is gone a worker's group is killed, beyond the time limit of its step. */
+export const ORPHAN_MARGIN_MS = 5000;
+
+let guard: ChildProcess | undefined;
+let unavailable = process.platform === 'win32';
+
+function send(line: string): void {
+  if (unavailable) return;
+  if (!guard) {
+    try {
+      guard = spawn('/bin/sh', ['-c', GUARD, 'schemabot-guard'], {
+        stdio: ['pipe', 'ignore', 'ignore'],
+        detached: true,
+      });
+    } catch {
+      unavailable = true;
+      return;
+    }
+    guard.on('error', () => {
+      unavailable = true;
+    });
+    guard.stdin!.on('error', () => undefined);
+    // Neither the guard nor its pipe keeps Schemabot's process alive.
+    guard.unref();
+    (guard.stdin as unknown as { unref?: () => void }).unref?.();
+  }
+  guard.stdin!.write(line + '\n');
+}
+
+/** Watches the process group `group` (a worker's) for `stepMs` (its step time limit) plus a margin. */
+export function guardWorker(group: number, stepMs: number): void {
+  send(`add ${group} ${Math.ceil(stepMs + ORPHAN_MARGIN_MS)}`);
+}
+
+/** The worker of `group` ended: nothing to kill for it. */
+export function releaseWorker(group: number): void {
+  send(`del ${group} 0`);
+}
