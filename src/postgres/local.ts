@@ -1,4 +1,4 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   accessSync,
@@ -122,6 +122,28 @@ function run(cmd: string, args: string[], runAs: RunAs | undefined): void {
       cause: err,
     });
   }
+}
+
+/**
+ * `run` without blocking: the copy of a cluster for each server, while the project loads and git plans
+ * on the same event loop.
+ */
+function runAsync(cmd: string, args: string[], runAs: RunAs | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      cmd,
+      args,
+      { uid: runAs?.uid, gid: runAs?.gid, env: { ...process.env, LC_ALL: 'C' } },
+      (err, _stdout, stderr) => {
+        if (!err) return resolve();
+        reject(
+          new PostgresUnavailableError(`${cmd} failed: ${String(stderr).trim() || err.message}`, {
+            cause: err,
+          }),
+        );
+      },
+    );
+  });
 }
 
 /**
@@ -347,13 +369,13 @@ export class LocalPostgres implements PostgresServer {
     const socketDir = join(runDir, 'socket');
     try {
       try {
-        run('cp', ['-a', template, dataDir], runAs);
+        await runAsync('cp', ['-a', template, dataDir], runAs);
       } catch (err) {
         // Reaped by another run between choosing it and copying it (see `reapOrphans`): make it again.
         if (existsSync(template)) throw err;
         rmSync(dataDir, { recursive: true, force: true });
         template = cachedCluster(bin, root, runAs);
-        run('cp', ['-a', template, dataDir], runAs);
+        await runAsync('cp', ['-a', template, dataDir], runAs);
       }
       makePrivateDir(socketDir, runAs);
       writeAs(join(dataDir, 'pg_hba.conf'), bootstrapHba(), runAs);
@@ -427,7 +449,7 @@ export class LocalPostgres implements PostgresServer {
           );
           makePrivateDir(runDir, runAs);
           writeOwner(runDir);
-          run('cp', ['-a', template, dataDir], runAs);
+          await runAsync('cp', ['-a', template, dataDir], runAs);
           makePrivateDir(socketDir, runAs);
           writeAs(join(dataDir, 'pg_hba.conf'), bootstrapHba(), runAs);
           writeAs(join(dataDir, 'pg_ident.conf'), `owner ${userInfo().username} postgres\n`, runAs);

@@ -34,7 +34,7 @@ import {
   withDatabase,
   withHint,
   writeOwner
-} from "./chunk-RG6XVMBO.js";
+} from "./chunk-MSJ377SU.js";
 import {
   esm_default
 } from "./chunk-NEOG2NI4.js";
@@ -1826,7 +1826,7 @@ function checkVersion(version, frontEnd) {
   }
 }
 async function startContainer(request) {
-  const { ContainerPostgres } = await import("./container-KIW423TF.js");
+  const { ContainerPostgres } = await import("./container-EW3IEJCA.js");
   return ContainerPostgres.start({
     version: request.version,
     image: request.image,

@@ -340,7 +340,7 @@ var PostgresUnavailableError = class extends EnvironmentError {
 };
 
 // src/postgres/local.ts
-import { spawn, execFileSync as execFileSync3 } from "node:child_process";
+import { spawn, execFile, execFileSync as execFileSync3 } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   accessSync,
@@ -705,6 +705,23 @@ function run(cmd, args, runAs) {
     });
   }
 }
+function runAsync(cmd, args, runAs) {
+  return new Promise((resolve3, reject) => {
+    execFile(
+      cmd,
+      args,
+      { uid: runAs?.uid, gid: runAs?.gid, env: { ...process.env, LC_ALL: "C" } },
+      (err, _stdout, stderr) => {
+        if (!err) return resolve3();
+        reject(
+          new PostgresUnavailableError(`${cmd} failed: ${String(stderr).trim() || err.message}`, {
+            cause: err
+          })
+        );
+      }
+    );
+  });
+}
 function cachedCluster(bin, root, runAs) {
   const key = createHash("sha256").update(`${bin.binDir}\0${bin.version}\0locked`).digest("hex").slice(0, 12);
   const dir = join3(root, `cluster-${bin.major}-${key}`);
@@ -882,12 +899,12 @@ var LocalPostgres = class _LocalPostgres {
     const socketDir = join3(runDir, "socket");
     try {
       try {
-        run("cp", ["-a", template, dataDir], runAs);
+        await runAsync("cp", ["-a", template, dataDir], runAs);
       } catch (err) {
         if (existsSync4(template)) throw err;
         rmSync2(dataDir, { recursive: true, force: true });
         template = cachedCluster(bin, root, runAs);
-        run("cp", ["-a", template, dataDir], runAs);
+        await runAsync("cp", ["-a", template, dataDir], runAs);
       }
       makePrivateDir(socketDir, runAs);
       writeAs(join3(dataDir, "pg_hba.conf"), bootstrapHba(), runAs);
@@ -961,7 +978,7 @@ var LocalPostgres = class _LocalPostgres {
           );
           makePrivateDir(runDir, runAs);
           writeOwner(runDir);
-          run("cp", ["-a", template, dataDir], runAs);
+          await runAsync("cp", ["-a", template, dataDir], runAs);
           makePrivateDir(socketDir, runAs);
           writeAs(join3(dataDir, "pg_hba.conf"), bootstrapHba(), runAs);
           writeAs(join3(dataDir, "pg_ident.conf"), `owner ${userInfo().username} postgres
