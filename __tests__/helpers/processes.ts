@@ -1,4 +1,6 @@
-import { readdirSync, readlinkSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** The processes whose working directory is `dir` (a project's migration worker runs in its folder). */
 export function processesIn(dir: string): string[] {
@@ -21,4 +23,32 @@ export async function untilNoProcessIn(dir: string, ms: number, what: string): P
     await new Promise((r) => setTimeout(r, 50));
   }
   return Date.now() - started;
+}
+
+/**
+ * Runs the bundled CLI (`bundle`/dist/cli.js) with `args` until a migration writes the file `marker`,
+ * then kills it with SIGKILL, as a runner that loses its machine would, and waits for it to be gone.
+ * `beforeKill` runs between the two.
+ */
+export async function killCliWhen(
+  bundle: string,
+  args: string[],
+  marker: string,
+  beforeKill: () => Promise<void> = async () => undefined,
+): Promise<void> {
+  const cli = spawn(process.execPath, [join(bundle, 'dist', 'cli.js'), ...args], {
+    env: { ...process.env, NODE_ENV: '' },
+    stdio: 'ignore',
+  });
+  const exited = new Promise((resolve) => cli.on('exit', resolve));
+  try {
+    for (const deadline = Date.now() + 60_000; !existsSync(marker);) {
+      if (Date.now() > deadline) throw new Error(`${marker} was never written`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await beforeKill();
+  } finally {
+    cli.kill('SIGKILL');
+    await exited;
+  }
 }

@@ -5,12 +5,10 @@
  * would, and whose connections would otherwise stay open (in production, with their locks).
  */
 import { afterAll, expect, test } from '@jest/globals';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ORPHAN_MARGIN_MS } from '../../src/migrate/orphan-guard.js';
 import { buildBundle } from '../helpers/bundle.js';
-import { processesIn, untilNoProcessIn } from '../helpers/processes.js';
+import { killCliWhen, processesIn, untilNoProcessIn } from '../helpers/processes.js';
 import { FixtureRepo, migration } from '../helpers/repo.js';
 
 const repos: FixtureRepo[] = [];
@@ -25,39 +23,16 @@ test('a worker stuck in a synchronous loop when Schemabot is killed is killed af
     ),
   });
   repos.push(repo);
-  const cli = spawn(
-    process.execPath,
-    [
-      join(buildBundle(), 'dist', 'cli.js'),
-      'check',
-      '--cwd',
-      repo.dir,
-      '--postgres',
-      'local',
-      '--timeout',
-      '1',
-    ],
-    { env: { ...process.env, NODE_ENV: '' }, stdio: 'ignore' },
+  const args = ['check', '--cwd', repo.dir, '--postgres', 'local', '--timeout', '1'];
+  await killCliWhen(buildBundle(), args, join(repo.dir, 'spinning'));
+  // Spinning, it cannot see that Schemabot is gone: it is still there right after.
+  expect(processesIn(repo.dir).length).toBeGreaterThan(0);
+  const ms = await untilNoProcessIn(
+    repo.dir,
+    1000 + ORPHAN_MARGIN_MS + 10_000,
+    'the spinning worker was never killed',
   );
-  const exited = new Promise((resolve) => cli.on('exit', resolve));
-  try {
-    for (const deadline = Date.now() + 60_000; !existsSync(join(repo.dir, 'spinning'));) {
-      if (Date.now() > deadline) throw new Error('the migration never started');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    cli.kill('SIGKILL');
-    await exited;
-    // Spinning, it cannot see that Schemabot is gone: it is still there right after.
-    expect(processesIn(repo.dir).length).toBeGreaterThan(0);
-    const ms = await untilNoProcessIn(
-      repo.dir,
-      1000 + ORPHAN_MARGIN_MS + 10_000,
-      'the spinning worker was never killed',
-    );
-    // Not before its step's time limit (1 s) and the margin have passed.
-    expect(ms).toBeGreaterThan(1000 + ORPHAN_MARGIN_MS - 1500);
-    process.stdout.write(`spinning worker killed ${ms} ms after its Schemabot\n`);
-  } finally {
-    cli.kill('SIGKILL');
-  }
+  // Not before its step's time limit (1 s) and the margin have passed.
+  expect(ms).toBeGreaterThan(1000 + ORPHAN_MARGIN_MS - 1500);
+  process.stdout.write(`spinning worker killed ${ms} ms after its Schemabot\n`);
 }, 60_000);

@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startPostgres, PostgresUnavailableError, type PostgresServer } from '../../src/postgres/index.js';
@@ -7,7 +6,7 @@ import { redactUrl, redactText } from '../../src/postgres/redact.js';
 import type { UrlPostgres } from '../../src/postgres/url.js';
 import { startTestPostgres } from '../helpers/postgres.js';
 import { buildBundle } from '../helpers/bundle.js';
-import { untilNoProcessIn } from '../helpers/processes.js';
+import { killCliWhen, untilNoProcessIn } from '../helpers/processes.js';
 import { FixtureRepo, migration } from '../helpers/repo.js';
 
 const PASSWORD = `${process.env.SCHEMABOT_PASSWORD_CANARY ?? ''}Tr0ub4dor-s3cret`;
@@ -158,34 +157,17 @@ test('a run killed with SIGKILL mid-step: its worker ends after the step; the ne
   const bundle = buildBundle();
   const leased = "SELECT datname FROM pg_database WHERE datname LIKE 'schemabot\\_l%' ORDER BY datname";
   const before = await databaseNames();
-  const cli = spawn(
-    process.execPath,
-    [
-      join(bundle, 'dist', 'cli.js'),
-      'check',
-      '--cwd',
-      repo.dir,
-      '--postgres',
-      'url',
-      '--postgres-url',
-      roleUrl,
-    ],
-    { env: { ...process.env, NODE_ENV: '' }, stdio: 'ignore' },
-  );
-  const exited = new Promise((resolve) => cli.on('exit', resolve));
   try {
+    let left: { datname: string }[] = [];
+    const args = ['check', '--cwd', repo.dir, '--postgres', 'url', '--postgres-url', roleUrl];
     // Killed in the middle of a step: the worker's answer then finds nobody to read it.
-    for (const deadline = Date.now() + 60_000; !existsSync(join(repo.dir, 'b-started'));) {
-      if (Date.now() > deadline) throw new Error('the second migration never started');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const left = await until<{ datname: string }>(leased, (rows) => rows.length >= 2);
-    cli.kill('SIGKILL');
-    await exited;
+    await killCliWhen(bundle, args, join(repo.dir, 'b-started'), async () => {
+      left = await until<{ datname: string }>(leased, (rows) => rows.length >= 2);
+    });
     // Its worker ends once the step it runs is over (Schemabot is gone): then nobody uses them.
     await untilNoProcessIn(repo.dir, 10_000, 'the worker outlived its Schemabot');
     await until(
-      "SELECT pid, application_name, datname, state, query FROM pg_stat_activity WHERE application_name LIKE 'schemabot%'",
+      "SELECT pid, application_name FROM pg_stat_activity WHERE application_name LIKE 'schemabot%'",
       (r) => !r.length,
     );
     const abandoned = (await databaseNames()).filter((d) => !before.includes(d));
@@ -224,7 +206,6 @@ test('a run killed with SIGKILL mid-step: its worker ends after the step; the ne
     expect(await databaseNames()).toContain(alive);
     for (const server of [last.server, next.server, live.server, other]) await server.stop();
   } finally {
-    cli.kill('SIGKILL');
     repo.remove();
     for (const name of [
       'schemabot_l00000001_manual',
