@@ -22,7 +22,7 @@ import {
   verdictLine,
   withCaFile,
   writeCaFile
-} from "./chunks/chunk-5OY4JBRB.js";
+} from "./chunks/chunk-JWSQMPFT.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {

@@ -191,7 +191,7 @@ export class UrlPostgres implements PostgresServer {
       );
     }
     options.log?.(`Using the existing PostgreSQL ${version} at ${shown} (throwaway databases only)`);
-    const leaseId = randomInt(1, 2 ** 31);
+    let leaseId = 0;
     const lease = new pg.Client({
       connectionString: url,
       connectionTimeoutMillis: 10_000,
@@ -203,7 +203,15 @@ export class UrlPostgres implements PostgresServer {
       await lease.connect();
       // Idle for the whole run: a role's idle_session_timeout must not end it (and with it the lease).
       if (major >= 14) await lease.query('SET idle_session_timeout = 0');
-      await lease.query('SELECT pg_advisory_lock($1, $2)', [LEASE_SPACE, leaseId]);
+      // A random id, never waited for: one another run holds (one chance in a billion) is drawn again.
+      for (let held = false; !held;) {
+        leaseId = randomInt(1, 2 ** 31);
+        const { rows } = await lease.query<{ held: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS held', [
+          LEASE_SPACE,
+          leaseId,
+        ]);
+        held = rows[0]!.held;
+      }
       const dropped = await dropAbandoned(lease);
       if (dropped.length) {
         options.log?.(

@@ -1605,7 +1605,7 @@ var UrlPostgres = class _UrlPostgres {
       );
     }
     options.log?.(`Using the existing PostgreSQL ${version} at ${shown} (throwaway databases only)`);
-    const leaseId = randomInt(1, 2 ** 31);
+    let leaseId = 0;
     const lease = new esm_default.Client({
       connectionString: url,
       connectionTimeoutMillis: 1e4,
@@ -1616,7 +1616,14 @@ var UrlPostgres = class _UrlPostgres {
     try {
       await lease.connect();
       if (major >= 14) await lease.query("SET idle_session_timeout = 0");
-      await lease.query("SELECT pg_advisory_lock($1, $2)", [LEASE_SPACE, leaseId]);
+      for (let held2 = false; !held2; ) {
+        leaseId = randomInt(1, 2 ** 31);
+        const { rows } = await lease.query("SELECT pg_try_advisory_lock($1, $2) AS held", [
+          LEASE_SPACE,
+          leaseId
+        ]);
+        held2 = rows[0].held;
+      }
       const dropped = await dropAbandoned(lease);
       if (dropped.length) {
         options.log?.(
