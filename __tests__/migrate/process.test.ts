@@ -3,8 +3,10 @@ import type { PostgresServer } from '../../src/postgres/index.js';
 import { sequelizeWorkerArgs, WORKER_SEMI_SPACE_MB } from '../../src/migrate/worker-command.js';
 import type { StepResult } from '../../src/migrate/index.js';
 import { startTestPostgres } from '../helpers/postgres.js';
+import { untilNoProcessIn } from '../helpers/processes.js';
 import { buildBundle, type Bundle } from './bundle.js';
-import { symlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cjsMigration, fixtureProject, repoNodeModules, type FixtureProject } from './fixture.js';
 
@@ -260,4 +262,29 @@ test('the worker runs with a small young generation, unless NODE_OPTIONS sets on
   expect(sequelizeWorkerArgs(p.dir, [], '--enable-source-maps')).toContain(
     `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`,
   );
+});
+
+test('a process that loads a project and never releases it still ends by itself, and so does the worker it left waiting', async () => {
+  const p = project({ 'migrations/20260101000000-t.js': cjsMigration('') });
+  // The project's worker stays loaded, waiting for a database that never comes.
+  writeFileSync(
+    join(bundle.dir, 'load-only.mjs'),
+    "import { loadProject } from './migrate.mjs';\n" +
+      'await loadProject({ cwd: process.argv[2] });\n' +
+      "process.stdout.write('loaded');\n",
+  );
+  const started = Date.now();
+  const r = spawnSync(process.execPath, [join(bundle.dir, 'load-only.mjs'), p.dir], {
+    cwd: bundle.dir,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  expect({ status: r.status, signal: r.signal, stdout: r.stdout }).toEqual({
+    status: 0,
+    signal: null,
+    stdout: 'loaded',
+  });
+  expect(Date.now() - started).toBeLessThan(30_000);
+  // Its worker saw the requests' pipe close and ended too.
+  await untilNoProcessIn(p.dir, 10_000, 'the waiting worker outlived the process that loaded it');
 });
