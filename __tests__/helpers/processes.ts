@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The processes whose working directory is `dir` (a project's migration worker runs in its folder). */
@@ -50,5 +50,35 @@ export async function killCliWhen(
   } finally {
     cli.kill('SIGKILL');
     await exited;
+  }
+}
+
+/** The processes whose environment holds `entry` (NAME=value), read from /proc. */
+export function processesWith(entry: string): string[] {
+  return readdirSync('/proc')
+    .filter((pid) => /^\d+$/.test(pid))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(entry);
+      } catch {
+        return false; // ended meanwhile, or not ours to read
+      }
+    });
+}
+
+/** Waits until no process has `entry` in its environment; throws naming them after `ms`. */
+export async function untilNoProcessWith(entry: string, ms: number, what: string): Promise<void> {
+  for (const started = Date.now(); processesWith(entry).length;) {
+    if (Date.now() - started > ms) {
+      const left = processesWith(entry).map((pid) => {
+        try {
+          return `${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0/g, ' ').slice(0, 120)}`;
+        } catch {
+          return pid;
+        }
+      });
+      throw new Error(`${what}: ${left.join('; ')}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -5,10 +5,11 @@
  * would, and whose connections would otherwise stay open (in production, with their locks).
  */
 import { afterAll, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ORPHAN_MARGIN_MS } from '../../src/migrate/orphan-guard.js';
 import { buildBundle } from '../helpers/bundle.js';
-import { killCliWhen, processesIn, untilNoProcessIn } from '../helpers/processes.js';
+import { killCliWhen, processesIn, untilNoProcessIn, untilNoProcessWith } from '../helpers/processes.js';
 import { FixtureRepo, migration } from '../helpers/repo.js';
 
 const repos: FixtureRepo[] = [];
@@ -36,3 +37,26 @@ test('a worker stuck in a synchronous loop when Schemabot is killed is killed af
   expect(ms).toBeGreaterThan(1000 + ORPHAN_MARGIN_MS - 1500);
   process.stdout.write(`spinning worker killed ${ms} ms after its Schemabot\n`);
 }, 60_000);
+
+test('a run that ends in order leaves no process behind: no worker, and no guard waiting', async () => {
+  const repo = new FixtureRepo({
+    'migrations/20260101000000-t.js': migration(
+      "await queryInterface.createTable('t', { id: Sequelize.INTEGER });",
+      "await queryInterface.dropTable('t');",
+    ),
+  });
+  repos.push(repo);
+  // Every process the run starts inherits this variable: the worker, the guard, the server's supervisor.
+  const tag = `run-${process.pid}-${Date.now()}`;
+  const r = spawnSync(
+    process.execPath,
+    [join(buildBundle(), 'dist', 'cli.js'), 'check', '--cwd', repo.dir, '--postgres', 'local'],
+    {
+      env: { ...process.env, NODE_ENV: '', SCHEMABOT_TEST_RUN_TAG: tag },
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
+  expect(r.status).toBe(0);
+  await untilNoProcessWith(`SCHEMABOT_TEST_RUN_TAG=${tag}`, 5000, 'a process of the run outlived it');
+});

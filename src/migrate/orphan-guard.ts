@@ -3,26 +3,43 @@ import { spawn, type ChildProcess } from 'node:child_process';
 /**
  * The guard of this process's workers: a small shell, in a process group of its own, that reads the
  * workers' process groups from a pipe only Schemabot holds. Schemabot tells it each worker it starts
- * and each that ends. When the pipe closes with workers still listed — Schemabot killed with SIGKILL,
- * or ended without closing them — it waits as long as a step may take, then kills what is left of
- * those groups. A worker stuck in a synchronous loop cannot end itself: nothing else would stop it,
- * and it would keep its connections (and, in production, the locks its migration holds). A worker whose
- * event loop runs ends before then: it finishes its step when Schemabot is gone, then exits.
+ * and each that ends. When the pipe closes with workers still listed — Schemabot killed with SIGKILL in
+ * the middle of a step — it waits as long as a step may take, then kills what is left of those groups.
+ * A worker stuck in a synchronous loop cannot end itself: nothing else would stop it, and it would keep
+ * its connections (and, in production, the locks its migration holds). A worker whose event loop runs
+ * ends before then: it finishes its step when Schemabot is gone, then exits.
+ *
+ * A group is killed only if its leader is still the process that was listed (same start time, from
+ * /proc, else `ps`): the number of a worker that ended meanwhile may belong to another process by then.
  */
 const GUARD = `
-groups=' '
-without() { keep=' '; for e in $groups; do [ "\${e%%:*}" = "$1" ] || keep="$keep$e "; done; groups=$keep; }
+entries=' '
+started() {
+  st=
+  if [ -r "/proc/$1/stat" ]; then
+    read -r st < "/proc/$1/stat" 2>/dev/null || st=
+    st=\${st##*) }
+    set -- $st
+    st=\${20:-}
+  else
+    st=$(ps -o lstart= -p "$1" 2>/dev/null | tr -d ' :')
+  fi
+}
+without() { keep=' '; for e in $entries; do [ "\${e%%:*}" = "$1" ] || keep="$keep$e "; done; entries=$keep; }
 while read -r op group ms; do
   case $op in
-    add) without "$group"; groups="$groups$group:$ms " ;;
+    add) without "$group"; started "$group"; [ -n "$st" ] && entries="$entries$group:$ms:$st " ;;
     del) without "$group" ;;
   esac
 done
-[ "$groups" = ' ' ] && exit 0
+[ "$entries" = ' ' ] && exit 0
 wait_ms=0
-for e in $groups; do [ "\${e#*:}" -gt "$wait_ms" ] && wait_ms=\${e#*:}; done
+for e in $entries; do ms=\${e#*:}; ms=\${ms%%:*}; [ "$ms" -gt "$wait_ms" ] && wait_ms=$ms; done
 sleep $(( wait_ms / 1000 + 1 ))
-for e in $groups; do kill -9 -"\${e%%:*}" 2>/dev/null; done
+for e in $entries; do
+  group=\${e%%:*}; started "$group"
+  [ -n "$st" ] && [ "$st" = "\${e##*:}" ] && kill -9 -"$group" 2>/dev/null
+done
 exit 0
 `;
 

@@ -3725,19 +3725,33 @@ import { createInterface } from "node:readline";
 // src/migrate/orphan-guard.ts
 import { spawn as spawn2 } from "node:child_process";
 var GUARD = `
-groups=' '
-without() { keep=' '; for e in $groups; do [ "\${e%%:*}" = "$1" ] || keep="$keep$e "; done; groups=$keep; }
+entries=' '
+started() {
+  st=
+  if [ -r "/proc/$1/stat" ]; then
+    read -r st < "/proc/$1/stat" 2>/dev/null || st=
+    st=\${st##*) }
+    set -- $st
+    st=\${20:-}
+  else
+    st=$(ps -o lstart= -p "$1" 2>/dev/null | tr -d ' :')
+  fi
+}
+without() { keep=' '; for e in $entries; do [ "\${e%%:*}" = "$1" ] || keep="$keep$e "; done; entries=$keep; }
 while read -r op group ms; do
   case $op in
-    add) without "$group"; groups="$groups$group:$ms " ;;
+    add) without "$group"; started "$group"; [ -n "$st" ] && entries="$entries$group:$ms:$st " ;;
     del) without "$group" ;;
   esac
 done
-[ "$groups" = ' ' ] && exit 0
+[ "$entries" = ' ' ] && exit 0
 wait_ms=0
-for e in $groups; do [ "\${e#*:}" -gt "$wait_ms" ] && wait_ms=\${e#*:}; done
+for e in $entries; do ms=\${e#*:}; ms=\${ms%%:*}; [ "$ms" -gt "$wait_ms" ] && wait_ms=$ms; done
 sleep $(( wait_ms / 1000 + 1 ))
-for e in $groups; do kill -9 -"\${e%%:*}" 2>/dev/null; done
+for e in $entries; do
+  group=\${e%%:*}; started "$group"
+  [ -n "$st" ] && [ "$st" = "\${e##*:}" ] && kill -9 -"$group" 2>/dev/null
+done
 exit 0
 `;
 var ORPHAN_MARGIN_MS = 5e3;
