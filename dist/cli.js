@@ -46,7 +46,7 @@ import {
   upFailedFinding,
   warmSpareWorker,
   withCaFile
-} from "./chunks/chunk-YC7G5UIS.js";
+} from "./chunks/chunk-CP2MKTXZ.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {

@@ -38,7 +38,15 @@ test('a worker stuck in a synchronous loop when Schemabot is killed is killed af
   process.stdout.write(`spinning worker killed ${ms} ms after its Schemabot\n`);
 }, 60_000);
 
-test('a run that ends in order leaves no process behind: no worker, and no guard waiting', async () => {
+test.each([
+  { what: 'a check that passes', args: ['check', '--postgres', 'local'], code: 0 },
+  // Its worker is still loading the project when the run ends on the unreachable database.
+  {
+    what: 'a status whose database is unreachable',
+    args: ['status', '--database-url', 'postgres://app:pw@127.0.0.1:1/app'],
+    code: 2,
+  },
+])('$what leaves no process of its own behind: no worker, and no guard waiting', async ({ args, code }) => {
   const repo = new FixtureRepo({
     'migrations/20260101000000-t.js': migration(
       "await queryInterface.createTable('t', { id: Sequelize.INTEGER });",
@@ -50,13 +58,13 @@ test('a run that ends in order leaves no process behind: no worker, and no guard
   const tag = `run-${process.pid}-${Date.now()}`;
   const r = spawnSync(
     process.execPath,
-    [join(buildBundle(), 'dist', 'cli.js'), 'check', '--cwd', repo.dir, '--postgres', 'local'],
+    [join(buildBundle(), 'dist', 'cli.js'), args[0]!, '--cwd', repo.dir, ...args.slice(1)],
     {
       env: { ...process.env, NODE_ENV: '', SCHEMABOT_TEST_RUN_TAG: tag },
       encoding: 'utf8',
       timeout: 120_000,
     },
   );
-  expect(r.status).toBe(0);
+  expect(r.status).toBe(code);
   await untilNoProcessWith(`SCHEMABOT_TEST_RUN_TAG=${tag}`, 5000, 'a process of the run outlived it');
 });

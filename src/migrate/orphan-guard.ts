@@ -4,13 +4,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
  * The guard of this process's workers: a small shell, in a process group of its own, that reads the
  * workers' process groups from a pipe only Schemabot holds. Schemabot tells it each worker it starts
  * and each that ends. When the pipe closes with workers still listed — Schemabot killed with SIGKILL in
- * the middle of a step — it waits as long as a step may take, then kills what is left of those groups.
- * A worker stuck in a synchronous loop cannot end itself: nothing else would stop it, and it would keep
- * its connections (and, in production, the locks its migration holds). A worker whose event loop runs
- * ends before then: it finishes its step when Schemabot is gone, then exits.
+ * the middle of a step, or ended while a worker was still starting — it waits, looking once a second,
+ * until those workers have ended by themselves (then it exits) or as long as a step may take (then it
+ * kills what is left of their groups). A worker stuck in a synchronous loop cannot end itself: nothing
+ * else would stop it, and it would keep its connections (and, in production, the locks its migration
+ * holds). A worker whose event loop runs ends before then: it finishes its step when Schemabot is gone,
+ * then exits, and an idle one exits at once.
  *
- * A group is killed only if its leader is still the process that was listed (same start time, from
- * /proc, else `ps`): the number of a worker that ended meanwhile may belong to another process by then.
+ * A worker counts as alive only while its number still belongs to the process that was listed (same
+ * start time, from /proc, else `ps`), and not as a zombie: once it ends, that number may be another
+ * process's.
  */
 const GUARD = `
 entries=' '
@@ -21,6 +24,7 @@ started() {
     st=\${st##*) }
     set -- $st
     st=\${20:-}
+    [ "$1" = Z ] && st=
   else
     st=$(ps -o lstart= -p "$1" 2>/dev/null | tr -d ' :')
   fi
@@ -32,14 +36,22 @@ while read -r op group ms; do
     del) without "$group" ;;
   esac
 done
-[ "$entries" = ' ' ] && exit 0
 wait_ms=0
 for e in $entries; do ms=\${e#*:}; ms=\${ms%%:*}; [ "$ms" -gt "$wait_ms" ] && wait_ms=$ms; done
-sleep $(( wait_ms / 1000 + 1 ))
-for e in $entries; do
-  group=\${e%%:*}; started "$group"
-  [ -n "$st" ] && [ "$st" = "\${e##*:}" ] && kill -9 -"$group" 2>/dev/null
+waited=0
+while :; do
+  alive=' '
+  for e in $entries; do
+    started "\${e%%:*}"
+    [ -n "$st" ] && [ "$st" = "\${e##*:}" ] && alive="$alive$e "
+  done
+  entries=$alive
+  [ "$entries" = ' ' ] && exit 0
+  [ $(( waited * 1000 )) -ge "$wait_ms" ] && break
+  sleep 1
+  waited=$(( waited + 1 ))
 done
+for e in $entries; do kill -9 -"\${e%%:*}" 2>/dev/null; done
 exit 0
 `;
 

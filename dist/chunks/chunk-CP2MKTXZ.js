@@ -3733,6 +3733,7 @@ started() {
     st=\${st##*) }
     set -- $st
     st=\${20:-}
+    [ "$1" = Z ] && st=
   else
     st=$(ps -o lstart= -p "$1" 2>/dev/null | tr -d ' :')
   fi
@@ -3744,14 +3745,22 @@ while read -r op group ms; do
     del) without "$group" ;;
   esac
 done
-[ "$entries" = ' ' ] && exit 0
 wait_ms=0
 for e in $entries; do ms=\${e#*:}; ms=\${ms%%:*}; [ "$ms" -gt "$wait_ms" ] && wait_ms=$ms; done
-sleep $(( wait_ms / 1000 + 1 ))
-for e in $entries; do
-  group=\${e%%:*}; started "$group"
-  [ -n "$st" ] && [ "$st" = "\${e##*:}" ] && kill -9 -"$group" 2>/dev/null
+waited=0
+while :; do
+  alive=' '
+  for e in $entries; do
+    started "\${e%%:*}"
+    [ -n "$st" ] && [ "$st" = "\${e##*:}" ] && alive="$alive$e "
+  done
+  entries=$alive
+  [ "$entries" = ' ' ] && exit 0
+  [ $(( waited * 1000 )) -ge "$wait_ms" ] && break
+  sleep 1
+  waited=$(( waited + 1 ))
 done
+for e in $entries; do kill -9 -"\${e%%:*}" 2>/dev/null; done
 exit 0
 `;
 var ORPHAN_MARGIN_MS = 5e3;
