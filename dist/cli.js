@@ -46,7 +46,7 @@ import {
   upFailedFinding,
   warmSpareWorker,
   withCaFile
-} from "./chunks/chunk-CP2MKTXZ.js";
+} from "./chunks/chunk-RFXOGRUJ.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -60,7 +60,7 @@ import {
   redactedJson,
   registerEnvironment,
   signalExitCode
-} from "./chunks/chunk-MSJ377SU.js";
+} from "./chunks/chunk-UDP2VMSZ.js";
 import {
   esm_default
 } from "./chunks/chunk-NEOG2NI4.js";

@@ -2,27 +2,56 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** The processes whose working directory is `dir` (a project's migration worker runs in its folder). */
-export function processesIn(dir: string): string[] {
+/** The processes of this machine that `test` picks (a process that ends meanwhile is not picked). */
+function processes(test: (pid: string) => boolean): string[] {
   return readdirSync('/proc')
     .filter((pid) => /^\d+$/.test(pid))
     .filter((pid) => {
       try {
-        return readlinkSync(`/proc/${pid}/cwd`) === dir;
+        return test(pid);
       } catch {
         return false; // ended meanwhile, or not ours to read
       }
     });
 }
 
-/** Waits until no process runs in `dir`; throws naming them after `ms`. Returns how long it took. */
-export async function untilNoProcessIn(dir: string, ms: number, what: string): Promise<number> {
+/** The processes whose working directory is `dir` (a project's migration worker runs in its folder). */
+export function processesIn(dir: string): string[] {
+  return processes((pid) => readlinkSync(`/proc/${pid}/cwd`) === dir);
+}
+
+/** The processes whose environment holds `entry` (NAME=value). */
+function processesWith(entry: string): string[] {
+  return processes((pid) => readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(entry));
+}
+
+/** Waits until `find` finds no process; throws naming them after `ms`. Returns how long it took. */
+async function untilNone(find: () => string[], ms: number, what: string): Promise<number> {
   const started = Date.now();
-  while (processesIn(dir).length) {
-    if (Date.now() - started > ms) throw new Error(`${what}: ${processesIn(dir).join(', ')} still running`);
+  for (let left = find(); left.length; left = find()) {
+    if (Date.now() - started > ms) {
+      const named = left.map((pid) => {
+        try {
+          return `${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0/g, ' ').slice(0, 120)}`;
+        } catch {
+          return pid;
+        }
+      });
+      throw new Error(`${what}: ${named.join('; ')}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return Date.now() - started;
+}
+
+/** Waits until no process runs in `dir` (see `untilNone`). */
+export function untilNoProcessIn(dir: string, ms: number, what: string): Promise<number> {
+  return untilNone(() => processesIn(dir), ms, what);
+}
+
+/** Waits until no process has `entry` in its environment (see `untilNone`). */
+export function untilNoProcessWith(entry: string, ms: number, what: string): Promise<number> {
+  return untilNone(() => processesWith(entry), ms, what);
 }
 
 /**
@@ -50,35 +79,5 @@ export async function killCliWhen(
   } finally {
     cli.kill('SIGKILL');
     await exited;
-  }
-}
-
-/** The processes whose environment holds `entry` (NAME=value), read from /proc. */
-export function processesWith(entry: string): string[] {
-  return readdirSync('/proc')
-    .filter((pid) => /^\d+$/.test(pid))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(entry);
-      } catch {
-        return false; // ended meanwhile, or not ours to read
-      }
-    });
-}
-
-/** Waits until no process has `entry` in its environment; throws naming them after `ms`. */
-export async function untilNoProcessWith(entry: string, ms: number, what: string): Promise<void> {
-  for (const started = Date.now(); processesWith(entry).length;) {
-    if (Date.now() - started > ms) {
-      const left = processesWith(entry).map((pid) => {
-        try {
-          return `${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0/g, ' ').slice(0, 120)}`;
-        } catch {
-          return pid;
-        }
-      });
-      throw new Error(`${what}: ${left.join('; ')}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
   }
 }

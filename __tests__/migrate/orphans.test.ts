@@ -5,10 +5,9 @@
  * would, and whose connections would otherwise stay open (in production, with their locks).
  */
 import { afterAll, expect, test } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ORPHAN_MARGIN_MS } from '../../src/migrate/orphan-guard.js';
-import { buildBundle } from '../helpers/bundle.js';
+import { buildBundle, runCli } from '../helpers/bundle.js';
 import { killCliWhen, processesIn, untilNoProcessIn, untilNoProcessWith } from '../helpers/processes.js';
 import { FixtureRepo, migration } from '../helpers/repo.js';
 
@@ -56,15 +55,9 @@ test.each([
   repos.push(repo);
   // Every process the run starts inherits this variable: the worker, the guard, the server's supervisor.
   const tag = `run-${process.pid}-${Date.now()}`;
-  const r = spawnSync(
-    process.execPath,
-    [join(buildBundle(), 'dist', 'cli.js'), args[0]!, '--cwd', repo.dir, ...args.slice(1)],
-    {
-      env: { ...process.env, NODE_ENV: '', SCHEMABOT_TEST_RUN_TAG: tag },
-      encoding: 'utf8',
-      timeout: 120_000,
-    },
-  );
-  expect(r.status).toBe(code);
+  const r = runCli(buildBundle(), [args[0]!, '--cwd', repo.dir, ...args.slice(1)], {
+    env: { SCHEMABOT_TEST_RUN_TAG: tag },
+  });
+  expect(r.code).toBe(code);
   await untilNoProcessWith(`SCHEMABOT_TEST_RUN_TAG=${tag}`, 5000, 'a process of the run outlived it');
 });

@@ -15,7 +15,12 @@ import type {
   WorkerStepResult,
 } from './protocol.js';
 import { addUrlSecret, redact } from './redact.js';
-import { WorkerExitedError, WorkerProcess, WorkerRequestError } from './worker-process.js';
+import {
+  DEFAULT_STEP_TIMEOUT_MS,
+  WorkerExitedError,
+  WorkerProcess,
+  WorkerRequestError,
+} from './worker-process.js';
 
 export { MigrationError, type MigrationErrorInfo } from './errors.js';
 
@@ -35,7 +40,6 @@ export interface RunnerOptions {
   target?: TargetKind;
 }
 
-const DEFAULT_TIMEOUT_MS = 10 * 60 * 1000;
 /** How long past its own time limit a worker may take to report a stopped migration before it is killed. */
 const KILL_GRACE_MS = 3000;
 /**
@@ -66,7 +70,7 @@ export class MigrationRunner implements AsyncDisposable {
     readonly project: Project,
     options: RunnerOptions,
   ) {
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
     this.kind = options.target ?? 'throwaway';
     this.applicationName = `schemabot-migrate-${process.pid}-${randomBytes(4).toString('hex')}`;
   }

@@ -50,8 +50,8 @@ export class WorkerExitedError extends Error {
   }
 }
 
-/** A step's time limit when the worker's command names none (the runner's default). */
-const DEFAULT_STEP_MS = 10 * 60 * 1000;
+/** A step's time limit when the run sets none (`--timeout`): the runner's, and the guard's until then. */
+export const DEFAULT_STEP_TIMEOUT_MS = 10 * 60 * 1000;
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -120,7 +120,7 @@ export class WorkerProcess implements AsyncDisposable {
       });
     });
     this.answers = answers;
-    if (this.child.pid !== undefined) guardWorker(this.child.pid, DEFAULT_STEP_MS);
+    if (this.child.pid !== undefined) guardWorker(this.child.pid, DEFAULT_STEP_TIMEOUT_MS);
     // An idle worker never keeps Schemabot's process alive; one with a request pending does.
     this.setRef(false);
   }

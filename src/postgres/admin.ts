@@ -114,9 +114,19 @@ export async function createDatabase(
   );
 }
 
-export async function dropDatabase(adminUrl: string, name: string, major: number): Promise<void> {
+/**
+ * Drops `name`, ending its sessions first (PostgreSQL 13 and later) unless `force` is false: then a
+ * database someone is connected to stays, and the call fails.
+ */
+export async function dropDatabase(
+  adminUrl: string,
+  name: string,
+  major: number,
+  options: { force?: boolean } = {},
+): Promise<void> {
+  const force = (options.force ?? true) && major >= 13;
   await withClient(adminUrl, (c) =>
-    c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}` + (major >= 13 ? ' WITH (FORCE)' : '')),
+    c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}` + (force ? ' WITH (FORCE)' : '')),
   );
 }
 

@@ -108,6 +108,17 @@ function freePort(): Promise<number> {
   });
 }
 
+/** A helper command that failed, with what it wrote to stderr. */
+function commandFailed(
+  cmd: string,
+  stderr: string | Buffer | undefined,
+  err: Error,
+): PostgresUnavailableError {
+  return new PostgresUnavailableError(`${cmd} failed: ${String(stderr ?? '').trim() || err.message}`, {
+    cause: err,
+  });
+}
+
 function run(cmd: string, args: string[], runAs: RunAs | undefined): void {
   try {
     execFileSync(cmd, args, {
@@ -117,10 +128,7 @@ function run(cmd: string, args: string[], runAs: RunAs | undefined): void {
       env: { ...process.env, LC_ALL: 'C' },
     });
   } catch (err) {
-    const e = err as { stderr?: Buffer; message: string };
-    throw new PostgresUnavailableError(`${cmd} failed: ${e.stderr?.toString().trim() || e.message}`, {
-      cause: err,
-    });
+    throw commandFailed(cmd, (err as { stderr?: Buffer }).stderr, err as Error);
   }
 }
 
@@ -134,14 +142,7 @@ function runAsync(cmd: string, args: string[], runAs: RunAs | undefined): Promis
       cmd,
       args,
       { uid: runAs?.uid, gid: runAs?.gid, env: { ...process.env, LC_ALL: 'C' } },
-      (err, _stdout, stderr) => {
-        if (!err) return resolve();
-        reject(
-          new PostgresUnavailableError(`${cmd} failed: ${String(stderr).trim() || err.message}`, {
-            cause: err,
-          }),
-        );
-      },
+      (err, _stdout, stderr) => (err ? reject(commandFailed(cmd, stderr, err)) : resolve()),
     );
   });
 }

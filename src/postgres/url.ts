@@ -23,7 +23,7 @@ const SETTING = '--postgres-url (action input `postgres-url`)';
  * gone) holds no lease any more, and the next run on the server drops them (`dropAbandoned`).
  */
 const LEASE_SPACE = 0x5cb07;
-const LEASED = /^schemabot_l([0-9a-f]{8})_[0-9a-z]+_[0-9a-f]{8}$/;
+const LEASED = /^schemabot_l[0-9a-f]{8}_[0-9a-z]+_[0-9a-f]{8}$/;
 
 function leasedName(lease: number): string {
   return throwawayName(`schemabot_l${lease.toString(16).padStart(8, '0')}`);
@@ -34,7 +34,7 @@ function leasedName(lease: number): string {
  * and owned by this role (or a role it belongs to). Anything else — another run's, a busy one, one of
  * another role, one not named by a lease — is left as it is. Returns the names dropped.
  */
-async function dropAbandoned(client: pg.Client): Promise<string[]> {
+async function dropAbandoned(client: pg.Client, url: string, major: number): Promise<string[]> {
   const { rows } = await client.query<{ name: string }>(
     `SELECT d.datname AS name FROM pg_database d
       WHERE d.datname ~ $1 AND pg_has_role(d.datdba, 'USAGE')
@@ -47,8 +47,7 @@ async function dropAbandoned(client: pg.Client): Promise<string[]> {
   const dropped: string[] = [];
   for (const { name } of rows) {
     // Without FORCE: a session that connected since is left alone, and so is its database.
-    await client
-      .query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`)
+    await dropDatabase(url, name, major, { force: false })
       .then(() => dropped.push(name))
       .catch(() => undefined);
   }
@@ -212,7 +211,7 @@ export class UrlPostgres implements PostgresServer {
         ]);
         held = rows[0]!.held;
       }
-      const dropped = await dropAbandoned(lease);
+      const dropped = await dropAbandoned(lease, url, major);
       if (dropped.length) {
         options.log?.(
           `Dropped ${dropped.length} database(s) that Schemabot runs which ended without cleaning up ` +

@@ -34,7 +34,7 @@ import {
   withDatabase,
   withHint,
   writeOwner
-} from "./chunk-MSJ377SU.js";
+} from "./chunk-UDP2VMSZ.js";
 import {
   esm_default
 } from "./chunk-NEOG2NI4.js";
@@ -1477,11 +1477,11 @@ function unlinkQuietly(path) {
 import { randomInt } from "node:crypto";
 var SETTING = "--postgres-url (action input `postgres-url`)";
 var LEASE_SPACE = 379655;
-var LEASED = /^schemabot_l([0-9a-f]{8})_[0-9a-z]+_[0-9a-f]{8}$/;
+var LEASED = /^schemabot_l[0-9a-f]{8}_[0-9a-z]+_[0-9a-f]{8}$/;
 function leasedName(lease) {
   return throwawayName(`schemabot_l${lease.toString(16).padStart(8, "0")}`);
 }
-async function dropAbandoned(client) {
+async function dropAbandoned(client, url, major) {
   const { rows } = await client.query(
     `SELECT d.datname AS name FROM pg_database d
       WHERE d.datname ~ $1 AND pg_has_role(d.datdba, 'USAGE')
@@ -1493,7 +1493,7 @@ async function dropAbandoned(client) {
   );
   const dropped = [];
   for (const { name } of rows) {
-    await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`).then(() => dropped.push(name)).catch(() => void 0);
+    await dropDatabase(url, name, major, { force: false }).then(() => dropped.push(name)).catch(() => void 0);
   }
   return dropped;
 }
@@ -1624,7 +1624,7 @@ var UrlPostgres = class _UrlPostgres {
         ]);
         held2 = rows[0].held;
       }
-      const dropped = await dropAbandoned(lease);
+      const dropped = await dropAbandoned(lease, url, major);
       if (dropped.length) {
         options.log?.(
           `Dropped ${dropped.length} database(s) that Schemabot runs which ended without cleaning up (killed, or their machine gone) had left on this server: ${dropped.join(", ")}`
@@ -1833,7 +1833,7 @@ function checkVersion(version, frontEnd) {
   }
 }
 async function startContainer(request) {
-  const { ContainerPostgres } = await import("./container-EW3IEJCA.js");
+  const { ContainerPostgres } = await import("./container-ARJFGGRD.js");
   return ContainerPostgres.start({
     version: request.version,
     image: request.image,
@@ -3827,7 +3827,7 @@ var WorkerExitedError = class extends Error {
     this.stderrTail = stderrTail;
   }
 };
-var DEFAULT_STEP_MS = 10 * 60 * 1e3;
+var DEFAULT_STEP_TIMEOUT_MS = 10 * 60 * 1e3;
 var WorkerProcess = class {
   child;
   pending = /* @__PURE__ */ new Map();
@@ -3884,7 +3884,7 @@ var WorkerProcess = class {
       });
     });
     this.answers = answers;
-    if (this.child.pid !== void 0) guardWorker(this.child.pid, DEFAULT_STEP_MS);
+    if (this.child.pid !== void 0) guardWorker(this.child.pid, DEFAULT_STEP_TIMEOUT_MS);
     this.setRef(false);
   }
   answers;
@@ -5902,14 +5902,13 @@ function projectRelative(file, projectRoot) {
 }
 
 // src/migrate/runner.ts
-var DEFAULT_TIMEOUT_MS = 10 * 60 * 1e3;
 var KILL_GRACE_MS = 3e3;
 var PING_MS = 500;
 var MigrationRunner = class _MigrationRunner {
   constructor(url, project, options) {
     this.url = url;
     this.project = project;
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
     this.kind = options.target ?? "throwaway";
     this.applicationName = `schemabot-migrate-${process.pid}-${randomBytes2(4).toString("hex")}`;
   }

@@ -204,10 +204,11 @@ async function createDatabase(adminUrl, name, template, options = {}) {
     )
   );
 }
-async function dropDatabase(adminUrl, name, major) {
+async function dropDatabase(adminUrl, name, major, options = {}) {
+  const force = (options.force ?? true) && major >= 13;
   await withClient(
     adminUrl,
-    (c) => c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}` + (major >= 13 ? " WITH (FORCE)" : ""))
+    (c) => c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}` + (force ? " WITH (FORCE)" : ""))
   );
 }
 async function waitForConnection(url, options) {
@@ -690,6 +691,11 @@ function freePort() {
     });
   });
 }
+function commandFailed(cmd, stderr, err) {
+  return new PostgresUnavailableError(`${cmd} failed: ${String(stderr ?? "").trim() || err.message}`, {
+    cause: err
+  });
+}
 function run(cmd, args, runAs) {
   try {
     execFileSync3(cmd, args, {
@@ -699,10 +705,7 @@ function run(cmd, args, runAs) {
       env: { ...process.env, LC_ALL: "C" }
     });
   } catch (err) {
-    const e = err;
-    throw new PostgresUnavailableError(`${cmd} failed: ${e.stderr?.toString().trim() || e.message}`, {
-      cause: err
-    });
+    throw commandFailed(cmd, err.stderr, err);
   }
 }
 function runAsync(cmd, args, runAs) {
@@ -711,14 +714,7 @@ function runAsync(cmd, args, runAs) {
       cmd,
       args,
       { uid: runAs?.uid, gid: runAs?.gid, env: { ...process.env, LC_ALL: "C" } },
-      (err, _stdout, stderr) => {
-        if (!err) return resolve3();
-        reject(
-          new PostgresUnavailableError(`${cmd} failed: ${String(stderr).trim() || err.message}`, {
-            cause: err
-          })
-        );
-      }
+      (err, _stdout, stderr) => err ? reject(commandFailed(cmd, stderr, err)) : resolve3()
     );
   });
 }
