@@ -7,10 +7,41 @@ import type { MigrationFile } from '../migrate/discover.js';
 import type { Workspace } from '../migrate/workspace.js';
 import { replayBase } from '../migrate/cache.js';
 import type { Plan, PlannedMigration } from '../plan/index.js';
+import pg from 'pg';
 
 /** The workspace's schema now, without the meta table. */
 function snapshot(ws: Workspace): Promise<Snapshot> {
   return takeSnapshot(ws.client, { exclude: [ws.meta] });
+}
+
+/**
+ * The schema now and the first fingerprint of a watch started on it (`start`), read at the same time:
+ * both read the whole catalog, so the snapshot runs on a connection of its own while the watch
+ * installs its triggers and takes its fingerprint on the workspace's. Neither read changes what the
+ * other sees (a snapshot leaves the watch's schema out).
+ */
+async function readState<W extends SchemaWatch | undefined>(
+  ws: Workspace,
+  start: () => Promise<W>,
+): Promise<{ snapshot: Snapshot; watch: W; mark: string | undefined }> {
+  const aside = new pg.Client({ connectionString: ws.url, application_name: 'schemabot-inspect' });
+  aside.on('error', () => undefined);
+  const watching = (async () => {
+    const watch = await start();
+    return { watch, mark: await watch?.take() };
+  })();
+  try {
+    await aside.connect();
+    const [state, { watch, mark }] = await Promise.all([
+      takeSnapshot(aside, { exclude: [ws.meta] }),
+      watching,
+    ]);
+    return { snapshot: state, watch, mark };
+  } finally {
+    // The watch's reads go on after a failed snapshot: wait for them before the caller moves on.
+    await watching.catch(() => undefined);
+    await aside.end().catch(() => undefined);
+  }
 }
 
 /**
@@ -91,10 +122,13 @@ async function fastAudit(
     }
     return (await watch.take()) === marks[j];
   };
-  const initial = await snapshot(ws);
   // Event triggers log what each step touches, so a fingerprint costs what the step changed.
-  const watch = await SchemaWatch.start(() => ws.client, ws.meta);
-  const marks = [await watch.take()];
+  const {
+    snapshot: initial,
+    watch,
+    mark: first,
+  } = await readState(ws, () => SchemaWatch.start(() => ws.client, ws.meta));
+  const marks = [first!];
   try {
     await save(0);
     log(`Applying ${files.length} migrations`);
@@ -199,9 +233,7 @@ export async function roundTrip(
     const failure = await ws.rebuild(plan.baseMigrations);
     if (failure) throw new Error(`Could not rebuild an empty database: ${failure.name} failed`);
   }
-  const initial = await snapshot(ws);
   const applied: MigrationFile[] = [...plan.baseMigrations];
-  let current = initial;
   // Locks and rewrites are measured against the tables a PR's migration finds in place: its statements
   // are replayed on a copy of the database as it was before its `up`. One copy serves them all: taken
   // before the first new migration, it follows each one's replay. If a replay does not go through as
@@ -215,9 +247,14 @@ export async function roundTrip(
   // first asked of the catalog fingerprint, which reads only what the step touched (event triggers log
   // it; installed after the observer's copy, which must not hold them). Equal fingerprints mean equal
   // snapshots; a different one is confirmed with a full snapshot, as without the watch.
-  let watch = added.length ? await stepWatch(ws) : undefined;
+  const start = added.length
+    ? await readState(ws, () => stepWatch(ws))
+    : { snapshot: await snapshot(ws), watch: undefined, mark: undefined };
+  const initial = start.snapshot;
+  let current = initial;
+  let watch = start.watch;
   /** The fingerprint of the database as it is now (undefined without a watch). */
-  let mark = await watch?.take();
+  let mark = start.mark;
   try {
     for (const [i, m] of added.entries()) {
       const file = m.head!;
@@ -225,22 +262,30 @@ export async function roundTrip(
       log(`[${i + 1}/${added.length}] ${m.name}`);
       const before = mark;
       const up = (report.up = await ws.runner.up(file));
-      if (observer && up.ok) {
-        report.observation = await observe(
-          ws,
-          observer,
-          up.statements.map((s) => s.sql),
-        );
-        if (!report.observation || report.observation.statements.some((s) => s.error)) await stopObserving();
+      const observing = up.ok ? observer : undefined;
+      // The replay on the observer's copy and the snapshot after `up` read two different databases:
+      // they run at the same time.
+      const [observation, afterUp] = await Promise.all([
+        observing
+          ? observe(
+              ws,
+              observing,
+              up.statements.map((s) => s.sql),
+            )
+          : undefined,
+        snapshot(ws),
+      ]);
+      if (observing) {
+        report.observation = observation;
+        if (!observation || observation.statements.some((s) => s.error)) await stopObserving();
       }
       if (!up.ok) {
         for (const rest of added.slice(i + 1)) {
           reports.set(rest.name, notRun(rest, `not run: ${m.name} failed its up`));
         }
-        current = await snapshot(ws);
+        current = afterUp;
         break;
       }
-      const afterUp = await snapshot(ws);
       const upMark = await watch?.take();
       const down = (report.down = await ws.runner.down(file));
       mark = await watch?.take();
@@ -269,9 +314,13 @@ export async function roundTrip(
         }
         // A migration that is not deterministic rebuilds differently: judge the next one against
         // the database it will actually run on (a new database: the watch starts again on it).
-        current = await snapshot(ws);
-        watch = i + 1 < added.length ? await stepWatch(ws) : undefined;
-        mark = await watch?.take();
+        ({
+          snapshot: current,
+          watch,
+          mark,
+        } = i + 1 < added.length
+          ? await readState(ws, () => stepWatch(ws))
+          : { snapshot: await snapshot(ws), watch: undefined, mark: undefined });
       }
     }
   } finally {

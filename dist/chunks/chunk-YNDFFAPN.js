@@ -6867,7 +6867,7 @@ async function replay(client, statements) {
   const renewedSeen = /* @__PURE__ */ new Set();
   const held2 = /* @__PURE__ */ new Map();
   let clock = 0;
-  const readState = async () => {
+  const readState2 = async () => {
     const res = await client.query(STATE_QUERY, [oids, indexNames]);
     const row = res.rows[0];
     const locks = /* @__PURE__ */ new Map();
@@ -6942,7 +6942,7 @@ async function replay(client, statements) {
     }
   };
   const inOpenTransaction = async (obs, sql) => {
-    const start = await readState();
+    const start = await readState2();
     await client.query("SAVEPOINT schemabot_observe");
     const result = await run(sql);
     obs.ms = round(result.ms);
@@ -6954,7 +6954,7 @@ async function replay(client, statements) {
       return;
     }
     await client.query("RELEASE SAVEPOINT schemabot_observe");
-    const end = await readState();
+    const end = await readState2();
     obs.locks = taken(end, since);
     obs.rewrites = rewritten(end);
     obs.scans = scanned(start, end);
@@ -7021,13 +7021,13 @@ async function replay(client, statements) {
       continue;
     }
     await client.query("BEGIN");
-    const start = await readState();
+    const start = await readState2();
     const result = await run(sql);
     obs.ms = round(result.ms);
     if (!result.error) {
       const since = clock;
       clock += result.ms;
-      const end = await readState();
+      const end = await readState2();
       obs.locks = taken(end, since);
       obs.rewrites = rewritten(end);
       obs.scans = scanned(start, end);
@@ -7049,7 +7049,7 @@ async function replay(client, statements) {
     obs.ms = round(outside.ms);
     clock += outside.ms;
     if (outside.error) Object.assign(obs, errorFields(outside.error));
-    obs.rewrites = rewritten(await readState());
+    obs.rewrites = rewritten(await readState2());
   }
   if (client.getTransactionStatus() !== "I") {
     release(statements.length - 1);
@@ -7436,6 +7436,25 @@ function literal(text) {
 function snapshot(ws) {
   return takeSnapshot(ws.client, { exclude: [ws.meta] });
 }
+async function readState(ws, start) {
+  const aside = new esm_default.Client({ connectionString: ws.url, application_name: "schemabot-inspect" });
+  aside.on("error", () => void 0);
+  const watching = (async () => {
+    const watch = await start();
+    return { watch, mark: await watch?.take() };
+  })();
+  try {
+    await aside.connect();
+    const [state, { watch, mark }] = await Promise.all([
+      takeSnapshot(aside, { exclude: [ws.meta] }),
+      watching
+    ]);
+    return { snapshot: state, watch, mark };
+  } finally {
+    await watching.catch(() => void 0);
+    await aside.end().catch(() => void 0);
+  }
+}
 async function observe(ws, copy, statements) {
   try {
     return await observeStatements(ws.urlOf(copy), statements);
@@ -7475,9 +7494,12 @@ async function fastAudit(ws, added, reports, log) {
     }
     return await watch.take() === marks[j];
   };
-  const initial = await snapshot(ws);
-  const watch = await SchemaWatch.start(() => ws.client, ws.meta);
-  const marks = [await watch.take()];
+  const {
+    snapshot: initial,
+    watch,
+    mark: first
+  } = await readState(ws, () => SchemaWatch.start(() => ws.client, ws.meta));
+  const marks = [first];
   try {
     await save(0);
     log(`Applying ${files.length} migrations`);
@@ -7560,16 +7582,17 @@ async function roundTrip(ws, plan, reports, replayFailures, baseReplay, log) {
     const failure = await ws.rebuild(plan.baseMigrations);
     if (failure) throw new Error(`Could not rebuild an empty database: ${failure.name} failed`);
   }
-  const initial = await snapshot(ws);
   const applied = [...plan.baseMigrations];
-  let current = initial;
   let observer = plan.base && added.length ? await ws.copy() : void 0;
   const stopObserving = async () => {
     if (observer) await ws.dropCopy(observer);
     observer = void 0;
   };
-  let watch = added.length ? await stepWatch(ws) : void 0;
-  let mark = await watch?.take();
+  const start = added.length ? await readState(ws, () => stepWatch(ws)) : { snapshot: await snapshot(ws), watch: void 0, mark: void 0 };
+  const initial = start.snapshot;
+  let current = initial;
+  let watch = start.watch;
+  let mark = start.mark;
   try {
     for (const [i, m] of added.entries()) {
       const file = m.head;
@@ -7577,22 +7600,26 @@ async function roundTrip(ws, plan, reports, replayFailures, baseReplay, log) {
       log(`[${i + 1}/${added.length}] ${m.name}`);
       const before = mark;
       const up = report.up = await ws.runner.up(file);
-      if (observer && up.ok) {
-        report.observation = await observe(
+      const observing = up.ok ? observer : void 0;
+      const [observation, afterUp] = await Promise.all([
+        observing ? observe(
           ws,
-          observer,
+          observing,
           up.statements.map((s) => s.sql)
-        );
-        if (!report.observation || report.observation.statements.some((s) => s.error)) await stopObserving();
+        ) : void 0,
+        snapshot(ws)
+      ]);
+      if (observing) {
+        report.observation = observation;
+        if (!observation || observation.statements.some((s) => s.error)) await stopObserving();
       }
       if (!up.ok) {
         for (const rest of added.slice(i + 1)) {
           reports.set(rest.name, notRun(rest, `not run: ${m.name} failed its up`));
         }
-        current = await snapshot(ws);
+        current = afterUp;
         break;
       }
-      const afterUp = await snapshot(ws);
       const upMark = await watch?.take();
       const down = report.down = await ws.runner.down(file);
       mark = await watch?.take();
@@ -7615,9 +7642,11 @@ async function roundTrip(ws, plan, reports, replayFailures, baseReplay, log) {
           replayFailures.push({ ...failure, phase: "rebuild" });
           break;
         }
-        current = await snapshot(ws);
-        watch = i + 1 < added.length ? await stepWatch(ws) : void 0;
-        mark = await watch?.take();
+        ({
+          snapshot: current,
+          watch,
+          mark
+        } = i + 1 < added.length ? await readState(ws, () => stepWatch(ws)) : { snapshot: await snapshot(ws), watch: void 0, mark: void 0 });
       }
     }
   } finally {
