@@ -95,7 +95,6 @@ function seconds(name: string, raw: string, allowZero: boolean): number | undefi
   return Math.round(n * 1000);
 }
 
-/** Reads the `INPUT_*` variables the runner sets (hyphens kept) into one options object. */
 /** What a GitHub Actions job sets and the action cannot run without: the event, and the repository. */
 const JOB_VARIABLES = ['GITHUB_EVENT_NAME', 'GITHUB_REPOSITORY'] as const;
 
@@ -114,6 +113,7 @@ export function checkJobEnvironment(env: NodeJS.ProcessEnv = process.env): void 
   );
 }
 
+/** Reads the `INPUT_*` variables the runner sets (hyphens kept) into one options object. */
 export function readInputs(eventName: string, prBaseSha: string | undefined): ActionInputs {
   const defaultMode: Mode =
     eventName === 'workflow_run'

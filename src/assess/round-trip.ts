@@ -7,40 +7,37 @@ import type { MigrationFile } from '../migrate/discover.js';
 import type { Workspace } from '../migrate/workspace.js';
 import { replayBase } from '../migrate/cache.js';
 import type { Plan, PlannedMigration } from '../plan/index.js';
-import pg from 'pg';
+import type pg from 'pg';
 
-/** The workspace's schema now, without the meta table. */
-function snapshot(ws: Workspace): Promise<Snapshot> {
-  return takeSnapshot(ws.client, { exclude: [ws.meta] });
+/** The workspace's schema now, without the meta table (read on `client`, by default the workspace's). */
+function snapshot(ws: Workspace, client: pg.ClientBase = ws.client): Promise<Snapshot> {
+  return takeSnapshot(client, { exclude: [ws.meta] });
 }
 
 /**
- * The schema now and the first fingerprint of a watch started on it (`start`), read at the same time:
- * both read the whole catalog, so the snapshot runs on a connection of its own while the watch
+ * The schema now and, with `start`, the first fingerprint of a watch started on it, read at the same
+ * time: both read the whole catalog, so the snapshot runs on a connection of its own while the watch
  * installs its triggers and takes its fingerprint on the workspace's. Neither read changes what the
  * other sees (a snapshot leaves the watch's schema out).
  */
 async function readState<W extends SchemaWatch | undefined>(
   ws: Workspace,
-  start: () => Promise<W>,
-): Promise<{ snapshot: Snapshot; watch: W; mark: string | undefined }> {
-  const aside = new pg.Client({ connectionString: ws.url, application_name: 'schemabot-inspect' });
-  aside.on('error', () => undefined);
+  start?: () => Promise<W>,
+): Promise<{ snapshot: Snapshot; watch: W | undefined; mark: string | undefined }> {
+  if (!start) return { snapshot: await snapshot(ws), watch: undefined, mark: undefined };
   const watching = (async () => {
     const watch = await start();
     return { watch, mark: await watch?.take() };
   })();
+  let aside: pg.Client | undefined;
   try {
-    await aside.connect();
-    const [state, { watch, mark }] = await Promise.all([
-      takeSnapshot(aside, { exclude: [ws.meta] }),
-      watching,
-    ]);
+    aside = await ws.aside();
+    const [state, { watch, mark }] = await Promise.all([snapshot(ws, aside), watching]);
     return { snapshot: state, watch, mark };
   } finally {
     // The watch's reads go on after a failed snapshot: wait for them before the caller moves on.
     await watching.catch(() => undefined);
-    await aside.end().catch(() => undefined);
+    await aside?.end().catch(() => undefined);
   }
 }
 
@@ -123,12 +120,10 @@ async function fastAudit(
     return (await watch.take()) === marks[j];
   };
   // Event triggers log what each step touches, so a fingerprint costs what the step changed.
-  const {
-    snapshot: initial,
-    watch,
-    mark: first,
-  } = await readState(ws, () => SchemaWatch.start(() => ws.client, ws.meta));
-  const marks = [first!];
+  const first = await readState(ws, () => SchemaWatch.start(() => ws.client, ws.meta));
+  const initial = first.snapshot;
+  const watch = first.watch!;
+  const marks = [first.mark!];
   try {
     await save(0);
     log(`Applying ${files.length} migrations`);
@@ -247,9 +242,7 @@ export async function roundTrip(
   // first asked of the catalog fingerprint, which reads only what the step touched (event triggers log
   // it; installed after the observer's copy, which must not hold them). Equal fingerprints mean equal
   // snapshots; a different one is confirmed with a full snapshot, as without the watch.
-  const start = added.length
-    ? await readState(ws, () => stepWatch(ws))
-    : { snapshot: await snapshot(ws), watch: undefined, mark: undefined };
+  const start = await readState(ws, added.length ? () => stepWatch(ws) : undefined);
   const initial = start.snapshot;
   let current = initial;
   let watch = start.watch;
@@ -318,9 +311,7 @@ export async function roundTrip(
           snapshot: current,
           watch,
           mark,
-        } = i + 1 < added.length
-          ? await readState(ws, () => stepWatch(ws))
-          : { snapshot: await snapshot(ws), watch: undefined, mark: undefined });
+        } = await readState(ws, i + 1 < added.length ? () => stepWatch(ws) : undefined));
       }
     }
   } finally {

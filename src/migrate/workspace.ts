@@ -69,8 +69,7 @@ export class Workspace implements AsyncDisposable {
       early?.catch(() => undefined);
       const start = await prepare(server, project, options, database, { emptyIfDirty: !early });
       const runner = early ? await early : await openRunner();
-      const client = new pg.Client({ connectionString: url, application_name: 'schemabot-inspect' });
-      client.on('error', () => undefined);
+      const client = inspection(url);
       await client.connect();
       const ws = new Workspace(server, project, options, database, runner, client);
       if (start?.dirty) await ws.reset({ baseline: false });
@@ -100,6 +99,13 @@ export class Workspace implements AsyncDisposable {
 
   get url(): string {
     return this.server.url(this.database);
+  }
+
+  /** Another plain connection to the workspace's database, connected, for a read beside `client`'s. */
+  async aside(): Promise<pg.Client> {
+    const client = inspection(this.url);
+    await client.connect();
+    return client;
   }
 
   /** The URL of another database on the workspace's server (a copy). */
@@ -171,8 +177,7 @@ export class Workspace implements AsyncDisposable {
     } finally {
       // Not waited for: queries queue until it is connected, so the worker's next step runs meanwhile.
       // A connection that fails fails the first query that needed it, with its error.
-      const client = new pg.Client({ connectionString: this.url, application_name: 'schemabot-inspect' });
-      client.on('error', () => undefined);
+      const client = inspection(this.url);
       this.connection = client;
       this.connectionError = undefined;
       client.connect().catch((error: unknown) => {
@@ -287,4 +292,11 @@ async function prepare(
 async function emptyDatabase(server: PostgresServer, database: string): Promise<void> {
   await server.dropDatabase(database);
   await server.createDatabase({ name: database });
+}
+
+/** A plain connection for reading the catalog, named as such in `pg_stat_activity` (not yet connected). */
+function inspection(url: string): pg.Client {
+  const client = new pg.Client({ connectionString: url, application_name: 'schemabot-inspect' });
+  client.on('error', () => undefined);
+  return client;
 }

@@ -119,14 +119,14 @@ function commandFailed(
   });
 }
 
+/** How a helper command runs: as the server's user, in the C locale. */
+function commandOptions(runAs: RunAs | undefined): { uid?: number; gid?: number; env: NodeJS.ProcessEnv } {
+  return { uid: runAs?.uid, gid: runAs?.gid, env: { ...process.env, LC_ALL: 'C' } };
+}
+
 function run(cmd: string, args: string[], runAs: RunAs | undefined): void {
   try {
-    execFileSync(cmd, args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      uid: runAs?.uid,
-      gid: runAs?.gid,
-      env: { ...process.env, LC_ALL: 'C' },
-    });
+    execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...commandOptions(runAs) });
   } catch (err) {
     throw commandFailed(cmd, (err as { stderr?: Buffer }).stderr, err as Error);
   }
@@ -138,11 +138,8 @@ function run(cmd: string, args: string[], runAs: RunAs | undefined): void {
  */
 function runAsync(cmd: string, args: string[], runAs: RunAs | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(
-      cmd,
-      args,
-      { uid: runAs?.uid, gid: runAs?.gid, env: { ...process.env, LC_ALL: 'C' } },
-      (err, _stdout, stderr) => (err ? reject(commandFailed(cmd, stderr, err)) : resolve()),
+    execFile(cmd, args, commandOptions(runAs), (err, _stdout, stderr) =>
+      err ? reject(commandFailed(cmd, stderr, err)) : resolve(),
     );
   });
 }

@@ -23,7 +23,8 @@ const SETTING = '--postgres-url (action input `postgres-url`)';
  * gone) holds no lease any more, and the next run on the server drops them (`dropAbandoned`).
  */
 const LEASE_SPACE = 0x5cb07;
-const LEASED = /^schemabot_l[0-9a-f]{8}_[0-9a-z]+_[0-9a-f]{8}$/;
+/** A name `leasedName` makes; its one group is the lease's id, in hex. */
+const LEASED = /^schemabot_l([0-9a-f]{8})_[0-9a-z]+_[0-9a-f]{8}$/;
 
 function leasedName(lease: number): string {
   return throwawayName(`schemabot_l${lease.toString(16).padStart(8, '0')}`);
@@ -41,7 +42,7 @@ async function dropAbandoned(client: pg.Client, url: string, major: number): Pro
         AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datid = d.oid)
         AND NOT EXISTS (SELECT 1 FROM pg_locks l
                          WHERE l.locktype = 'advisory' AND l.classid = $2::oid AND l.objsubid = 2
-                           AND l.objid = ('x' || substring(d.datname from 12 for 8))::bit(32)::int::oid)`,
+                           AND l.objid = ('x' || substring(d.datname from $1))::bit(32)::int::oid)`,
     [LEASED.source, LEASE_SPACE],
   );
   const dropped: string[] = [];

@@ -696,14 +696,12 @@ function commandFailed(cmd, stderr, err) {
     cause: err
   });
 }
+function commandOptions(runAs) {
+  return { uid: runAs?.uid, gid: runAs?.gid, env: { ...process.env, LC_ALL: "C" } };
+}
 function run(cmd, args, runAs) {
   try {
-    execFileSync3(cmd, args, {
-      stdio: ["ignore", "pipe", "pipe"],
-      uid: runAs?.uid,
-      gid: runAs?.gid,
-      env: { ...process.env, LC_ALL: "C" }
-    });
+    execFileSync3(cmd, args, { stdio: ["ignore", "pipe", "pipe"], ...commandOptions(runAs) });
   } catch (err) {
     throw commandFailed(cmd, err.stderr, err);
   }
@@ -713,7 +711,7 @@ function runAsync(cmd, args, runAs) {
     execFile(
       cmd,
       args,
-      { uid: runAs?.uid, gid: runAs?.gid, env: { ...process.env, LC_ALL: "C" } },
+      commandOptions(runAs),
       (err, _stdout, stderr) => err ? reject(commandFailed(cmd, stderr, err)) : resolve3()
     );
   });

@@ -34,7 +34,7 @@ import {
   withDatabase,
   withHint,
   writeOwner
-} from "./chunk-UDP2VMSZ.js";
+} from "./chunk-DONBXHX6.js";
 import {
   esm_default
 } from "./chunk-NEOG2NI4.js";
@@ -1477,7 +1477,7 @@ function unlinkQuietly(path) {
 import { randomInt } from "node:crypto";
 var SETTING = "--postgres-url (action input `postgres-url`)";
 var LEASE_SPACE = 379655;
-var LEASED = /^schemabot_l[0-9a-f]{8}_[0-9a-z]+_[0-9a-f]{8}$/;
+var LEASED = /^schemabot_l([0-9a-f]{8})_[0-9a-z]+_[0-9a-f]{8}$/;
 function leasedName(lease) {
   return throwawayName(`schemabot_l${lease.toString(16).padStart(8, "0")}`);
 }
@@ -1488,7 +1488,7 @@ async function dropAbandoned(client, url, major) {
         AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datid = d.oid)
         AND NOT EXISTS (SELECT 1 FROM pg_locks l
                          WHERE l.locktype = 'advisory' AND l.classid = $2::oid AND l.objsubid = 2
-                           AND l.objid = ('x' || substring(d.datname from 12 for 8))::bit(32)::int::oid)`,
+                           AND l.objid = ('x' || substring(d.datname from $1))::bit(32)::int::oid)`,
     [LEASED.source, LEASE_SPACE]
   );
   const dropped = [];
@@ -1833,7 +1833,7 @@ function checkVersion(version, frontEnd) {
   }
 }
 async function startContainer(request) {
-  const { ContainerPostgres } = await import("./container-ARJFGGRD.js");
+  const { ContainerPostgres } = await import("./container-4WLUCAUO.js");
   return ContainerPostgres.start({
     version: request.version,
     image: request.image,
@@ -6143,8 +6143,7 @@ var Workspace = class _Workspace {
       early?.catch(() => void 0);
       const start = await prepare(server, project, options, database, { emptyIfDirty: !early });
       const runner = early ? await early : await openRunner();
-      const client = new esm_default.Client({ connectionString: url, application_name: "schemabot-inspect" });
-      client.on("error", () => void 0);
+      const client = inspection(url);
       await client.connect();
       const ws = new _Workspace(server, project, options, database, runner, client);
       if (start?.dirty) await ws.reset({ baseline: false });
@@ -6171,6 +6170,12 @@ var Workspace = class _Workspace {
   }
   get url() {
     return this.server.url(this.database);
+  }
+  /** Another plain connection to the workspace's database, connected, for a read beside `client`'s. */
+  async aside() {
+    const client = inspection(this.url);
+    await client.connect();
+    return client;
   }
   /** The URL of another database on the workspace's server (a copy). */
   urlOf(database) {
@@ -6231,8 +6236,7 @@ var Workspace = class _Workspace {
     try {
       return await fn();
     } finally {
-      const client = new esm_default.Client({ connectionString: this.url, application_name: "schemabot-inspect" });
-      client.on("error", () => void 0);
+      const client = inspection(this.url);
       this.connection = client;
       this.connectionError = void 0;
       client.connect().catch((error) => {
@@ -6323,6 +6327,11 @@ async function prepare(server, project, options, database, how) {
 async function emptyDatabase(server, database) {
   await server.dropDatabase(database);
   await server.createDatabase({ name: database });
+}
+function inspection(url) {
+  const client = new esm_default.Client({ connectionString: url, application_name: "schemabot-inspect" });
+  client.on("error", () => void 0);
+  return client;
 }
 
 // src/assess/models.ts
@@ -7433,26 +7442,23 @@ function literal(text) {
 }
 
 // src/assess/round-trip.ts
-function snapshot(ws) {
-  return takeSnapshot(ws.client, { exclude: [ws.meta] });
+function snapshot(ws, client = ws.client) {
+  return takeSnapshot(client, { exclude: [ws.meta] });
 }
 async function readState(ws, start) {
-  const aside = new esm_default.Client({ connectionString: ws.url, application_name: "schemabot-inspect" });
-  aside.on("error", () => void 0);
+  if (!start) return { snapshot: await snapshot(ws), watch: void 0, mark: void 0 };
   const watching = (async () => {
     const watch = await start();
     return { watch, mark: await watch?.take() };
   })();
+  let aside;
   try {
-    await aside.connect();
-    const [state, { watch, mark }] = await Promise.all([
-      takeSnapshot(aside, { exclude: [ws.meta] }),
-      watching
-    ]);
+    aside = await ws.aside();
+    const [state, { watch, mark }] = await Promise.all([snapshot(ws, aside), watching]);
     return { snapshot: state, watch, mark };
   } finally {
     await watching.catch(() => void 0);
-    await aside.end().catch(() => void 0);
+    await aside?.end().catch(() => void 0);
   }
 }
 async function observe(ws, copy, statements) {
@@ -7494,12 +7500,10 @@ async function fastAudit(ws, added, reports, log) {
     }
     return await watch.take() === marks[j];
   };
-  const {
-    snapshot: initial,
-    watch,
-    mark: first
-  } = await readState(ws, () => SchemaWatch.start(() => ws.client, ws.meta));
-  const marks = [first];
+  const first = await readState(ws, () => SchemaWatch.start(() => ws.client, ws.meta));
+  const initial = first.snapshot;
+  const watch = first.watch;
+  const marks = [first.mark];
   try {
     await save(0);
     log(`Applying ${files.length} migrations`);
@@ -7588,7 +7592,7 @@ async function roundTrip(ws, plan, reports, replayFailures, baseReplay, log) {
     if (observer) await ws.dropCopy(observer);
     observer = void 0;
   };
-  const start = added.length ? await readState(ws, () => stepWatch(ws)) : { snapshot: await snapshot(ws), watch: void 0, mark: void 0 };
+  const start = await readState(ws, added.length ? () => stepWatch(ws) : void 0);
   const initial = start.snapshot;
   let current = initial;
   let watch = start.watch;
@@ -7646,7 +7650,7 @@ async function roundTrip(ws, plan, reports, replayFailures, baseReplay, log) {
           snapshot: current,
           watch,
           mark
-        } = i + 1 < added.length ? await readState(ws, () => stepWatch(ws)) : { snapshot: await snapshot(ws), watch: void 0, mark: void 0 });
+        } = await readState(ws, i + 1 < added.length ? () => stepWatch(ws) : void 0));
       }
     }
   } finally {
