@@ -6,7 +6,7 @@
 import { afterAll, expect, test } from '@jest/globals';
 import {
   cpSync,
-  mkdtempSync,
+  mkdirSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -15,21 +15,21 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CheckReport } from '../../src/report/contract/check.js';
 import { loadConfig } from '../../src/assess/config.js';
 import { readRunnerSettings } from '../../src/migrate/settings.js';
-import { KEEP_PER_PROJECT, KEEP_TOTAL } from '../../src/migrate/cache.js';
+import { KEEP_CLUSTERS, KEEP_PER_PROJECT, KEEP_TOTAL } from '../../src/migrate/cache.js';
 import { runCheck } from '../../src/modes/check.js';
 import type { CheckOptions } from '../../src/modes/options.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { buildBundle, runCli } from '../helpers/bundle.js';
 import { dockerTestEngine, startTestPostgres } from '../helpers/postgres.js';
-import { CREATE_USERS, FixtureRepo, migration, PROJECT_ROOT } from '../helpers/repo.js';
+import { migration, PROJECT_ROOT } from '../helpers/repo.js';
 import { PYTHON } from '../alembic/fixture.js';
 import { comparable, expectValidReport } from '../helpers/report-schema.js';
 import { onSharedServer } from '../helpers/shared-server.js';
+import { BASE, check, entries, newRepo, project, PULL, tempDir } from '../helpers/cache-fixture.js';
 
 // A real Docker engine (started by .ci/testcontainers.sh in CI). Without one the testcontainers case is
 // reported as skipped, with the reason printed, never passed.
@@ -37,96 +37,10 @@ const engine = await dockerTestEngine();
 if (!engine.ok) console.warn(`SKIPPING the testcontainers base-state cache test: ${engine.reason}`);
 const withDocker = engine.ok ? test : test.skip;
 
-const temps: string[] = [];
-const repos: FixtureRepo[] = [];
 let bundle: string | undefined;
 afterAll(() => {
-  repos.forEach((r) => r.remove());
-  temps.forEach((t) => rmSync(t, { recursive: true, force: true }));
   if (bundle) rmSync(bundle, { recursive: true, force: true });
 });
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  temps.push(dir);
-  return dir;
-}
-
-const CONFIG = JSON.stringify({ development: { dialect: 'postgres', logging: false } }, null, 2);
-
-/** The base: users with seed rows (a sequence past them), posts with a key to users, an enum. */
-const BASE: Record<string, string> = {
-  'config/config.json': CONFIG,
-  'migrations/20260101000000-create-users.js': CREATE_USERS,
-  'migrations/20260101000001-seed-users.js': migration(
-    `await queryInterface.bulkInsert('users', [{ email: 'a@example.com' }, { email: 'b@example.com' }]);`,
-    `await queryInterface.bulkDelete('users', null, {});`,
-  ),
-  'migrations/20260101000002-create-posts.js': migration(
-    `await queryInterface.createTable('posts', {
-      id: { type: Sequelize.INTEGER, primaryKey: true, autoIncrement: true },
-      user_id: { type: Sequelize.INTEGER, allowNull: false, references: { model: 'users', key: 'id' } },
-      state: { type: Sequelize.ENUM('draft', 'live'), allowNull: false, defaultValue: 'draft' },
-    });`,
-    `await queryInterface.dropTable('posts');
-    await queryInterface.sequelize.query('DROP TYPE "enum_posts_state"');`,
-  ),
-};
-
-/**
- * The pull request: a user inserted without an id (it collides with the seeds unless the sequence is
- * where the base left it), a required column on a table with rows (fails unless they are there), and
- * a clean column.
- */
-const PULL: Record<string, string> = {
-  'migrations/20260201000000-add-admin.js': migration(
-    `await queryInterface.sequelize.query("INSERT INTO users (email) VALUES ('admin@example.com')");`,
-    `await queryInterface.sequelize.query("DELETE FROM users WHERE email = 'admin@example.com'");`,
-  ),
-  'migrations/20260201000001-add-title.js': migration(
-    `await queryInterface.addColumn('posts', 'title', { type: Sequelize.TEXT, allowNull: true });`,
-    `await queryInterface.removeColumn('posts', 'title');`,
-  ),
-  'migrations/20260201000002-require-name.js': migration(
-    `await queryInterface.addColumn('users', 'name', { type: Sequelize.TEXT, allowNull: false });`,
-    `await queryInterface.removeColumn('users', 'name');`,
-  ),
-};
-
-function project(files: Record<string, string> = BASE): { repo: FixtureRepo; base: string } {
-  const repo = new FixtureRepo();
-  repos.push(repo);
-  const base = repo.commit(files, 'base');
-  repo.commit(PULL, 'pull request');
-  return { repo, base };
-}
-
-async function check(
-  repo: FixtureRepo,
-  base: string,
-  cacheDir: string | undefined,
-  logs: string[] = [],
-  server?: Pick<CheckOptions, 'postgres' | 'postgresUrl' | 'postgresImage'>,
-): Promise<CheckReport> {
-  const report = await runCheck({
-    cwd: repo.dir,
-    base,
-    ...(server ?? (await onSharedServer())),
-    timeoutMs: 20_000,
-    cacheDir,
-    log: (line) => logs.push(line),
-  });
-  expectValidReport(report);
-  return report;
-}
-
-const entries = (dir: string) => {
-  try {
-    return readdirSync(dir).filter((f) => f.endsWith('.sql'));
-  } catch {
-    return [];
-  }
-};
 
 test('a cold check saves the base state; a warm one restores it and reports what a check without the cache reports', async () => {
   const { repo, base } = project();
@@ -157,7 +71,8 @@ test('a cold check saves the base state; a warm one restores it and reports what
   expect(saved[0]).toContain(cold.baseReplay.cache!.key);
   expect(statSync(cache).mode & 0o777).toBe(0o700);
   expect(statSync(join(cache, saved[0]!)).mode & 0o777).toBe(0o600);
-  expect(readdirSync(cache)).toEqual(saved); // no temporary file left
+  // No temporary file left; beside the dump, the local server's kept cluster (kept-cluster.test.ts).
+  expect(readdirSync(cache).sort()).toEqual([saved[0], expect.stringMatching(/^cluster-[0-9a-f]{16}$/)]);
 
   const warmLogs: string[] = [];
   const warm = await check(repo, base, cache, warmLogs, local);
@@ -179,8 +94,7 @@ test('a cold check saves the base state; a warm one restores it and reports what
 });
 
 test('a base that gained migrations restores the older state and replays only the new ones', async () => {
-  const repo = new FixtureRepo();
-  repos.push(repo);
+  const repo = newRepo();
   const cache = tempDir('schemabot-cache-');
   const older = repo.commit(BASE, 'base');
   const newer = repo.commit(
@@ -222,8 +136,7 @@ test('a base that gained migrations restores the older state and replays only th
 });
 
 test('after a down that leaves something behind, the rebuild restores the base state from the cache too', async () => {
-  const repo = new FixtureRepo();
-  repos.push(repo);
+  const repo = newRepo();
   const base = repo.commit(BASE, 'base');
   repo.commit({
     'migrations/20260201000000-add-bio.js': migration(
@@ -473,8 +386,7 @@ test('an Alembic project: the state after the base revisions (alembic_version in
     '7a9c1e3f5b84_add_phone_number_to_users.py',
     'c2e4a6b8d0f7_add_role_to_users.py',
   ].map((f) => `alembic/versions/${f}`);
-  const repo = new FixtureRepo();
-  repos.push(repo);
+  const repo = newRepo();
   cpSync(sample, repo.dir, {
     recursive: true,
     filter: (src) => !src.includes('__pycache__') && !newer.some((f) => src.endsWith(f)),
@@ -499,7 +411,7 @@ test('an Alembic project: the state after the base revisions (alembic_version in
   expect(comparable(warm)).toEqual(comparable(plain));
 });
 
-test('the folder is bounded: the newest 3 states of a project, 12 in all; temporary files of ended runs go', async () => {
+test('the folder is bounded: the newest 3 states of a project, 12 in all, 2 kept clusters; temporary files of ended runs go', async () => {
   const { repo, base } = project();
   const cache = tempDir('schemabot-cache-');
   await check(repo, base, cache);
@@ -516,6 +428,16 @@ test('the folder is bounded: the newest 3 states of a project, 12 in all; tempor
   for (let i = 1; i <= 12; i++) plant(`base-${hex(i, 16)}-7-${hex(i, 32)}.sql`, 10 + i);
   plant('.tmp-1-stale', 2);
   plant('.tmp-2-fresh', 0);
+  // Three kept clusters (by the last use of their kept.json), and two folders of runs that were
+  // keeping one when they ended (or are keeping one now).
+  const plantCluster = (name: string, age: number) => {
+    mkdirSync(join(cache, name, 'data'), { recursive: true });
+    plant(join(name, 'kept.json'), age);
+    utimesSync(join(cache, name), hoursAgo(age), hoursAgo(age));
+  };
+  for (let i = 1; i <= 3; i++) plantCluster(`cluster-${hex(i, 16)}`, i);
+  plantCluster(`cluster-${hex(9, 16)}.tmp-1-stale`, 2);
+  plantCluster(`cluster-${hex(9, 16)}.tmp-2-fresh`, 0);
   rmSync(join(cache, real!)); // a miss: the state is saved again, and the folder trimmed
   await check(repo, base, cache);
   const left = entries(cache);
@@ -529,4 +451,10 @@ test('the folder is bounded: the newest 3 states of a project, 12 in all; tempor
   expect(left).toContain(`base-${hex(1, 16)}-7-${hex(1, 32)}.sql`);
   expect(left).not.toContain(`base-${hex(12, 16)}-7-${hex(12, 32)}.sql`);
   expect(readdirSync(cache).filter((f) => f.startsWith('.tmp-'))).toEqual(['.tmp-2-fresh']);
+  expect(
+    readdirSync(cache)
+      .filter((f) => f.startsWith('cluster-'))
+      .sort(),
+  ).toEqual([`cluster-${hex(1, 16)}`, `cluster-${hex(2, 16)}`, `cluster-${hex(9, 16)}.tmp-2-fresh`].sort());
+  expect(KEEP_CLUSTERS).toBe(2);
 });

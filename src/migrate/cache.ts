@@ -29,10 +29,19 @@
  * states of each project (same key start) and `KEEP_TOTAL` states in all, by last use.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync } from 'node:fs';
+import {
+  existsSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+} from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, isAbsolute, join, relative } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import pg from 'pg';
 import { dumpDatabase, whyNoDump } from '../postgres/dump.js';
 import type { PostgresServer } from '../postgres/types.js';
@@ -49,6 +58,9 @@ const FORMAT = 1;
 /** States kept per project (the same key start), and in the whole folder, by last use. */
 export const KEEP_PER_PROJECT = 3;
 export const KEEP_TOTAL = 12;
+/** Kept clusters (one per project folder, tens of megabytes each) in the whole folder, by last use. */
+export const KEEP_CLUSTERS = 2;
+const CLUSTER = /^cluster-[0-9a-f]{16}$/;
 /** A temporary file older than this was left by a run that ended while writing it. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
 const HEADER = '-- schemabot base state ';
@@ -127,6 +139,68 @@ export async function restoreBase(target: RestoreTarget): Promise<BaseStart> {
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/** The folder of the cluster kept for the project in `cwd` (`local` provider: see `takeKeptBase`). */
+export function clusterFolder(cacheDir: string, cwd: string): string {
+  return join(cacheDir, `cluster-${sha256(resolve(cwd)).slice(0, 16)}`);
+}
+
+/** What a kept cluster's database holds, as `save` noted it (`PostgresServer.keepAtStop`). */
+interface KeptNote {
+  format: number;
+  key: string;
+  migrations: number;
+  meta: string[];
+  objects: Record<string, number>;
+}
+
+/**
+ * The fastest form of the cache, for a server that started on a cluster kept by an earlier run (the
+ * `local` provider): when the kept database holds the state of a prefix of `target.migrations` (its key
+ * is today's, its meta table and catalog are what was noted), that database becomes the workspace's:
+ * nothing is restored, nothing copied. Once taken it holds the workspace's state, not the base's: a
+ * rebuild restores the base state from the dump as usual. Undefined when it cannot be used: the caller
+ * creates an empty database and restores the state as usual (`restoreBase`). Never throws for a kept
+ * state it cannot use.
+ */
+export async function takeKeptBase(
+  target: Omit<RestoreTarget, 'url'>,
+): Promise<{ database: string; start: BaseStart } | undefined> {
+  const kept = target.server.kept;
+  if (!kept) return undefined;
+  const started = performance.now();
+  const client = new pg.Client({
+    connectionString: target.server.url(kept.database),
+    application_name: 'schemabot-cache',
+  });
+  client.on('error', () => undefined);
+  let cache: BaseStateCache;
+  let count: number;
+  try {
+    const note = JSON.parse(kept.note) as KeptNote;
+    await client.connect();
+    cache = await BaseStateCache.open(client, { ...target, url: target.server.url(kept.database) });
+    count = note.migrations;
+    if (note.format !== FORMAT || !cache.holds(count, note.key)) {
+      target.log('Base-state cache: the kept cluster holds the state of other base migrations');
+      return undefined;
+    }
+    if (cache.longestSaved() > count) return undefined; // a dump of a longer prefix replays less
+
+    await cache.verify(client, note, count);
+  } catch (error) {
+    target.log(`Base-state cache: the kept cluster's base state is unusable (${(error as Error).message})`);
+    return undefined;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  const ms = Math.round(performance.now() - started);
+  target.log(
+    `Base state restored from the cache (${count} of ${target.migrations.length} migrations) in ${ms} ms: ` +
+      'the database of the kept cluster',
+  );
+  return { database: kept.database, start: { cache, restored: count, dirty: false, ms } };
 }
 
 /**
@@ -280,6 +354,11 @@ export class BaseStateCache {
     return this.target.log;
   }
 
+  /** `key` is that of the state after the first `count` migrations. */
+  holds(count: number, key: string): boolean {
+    return count > 0 && count < this.keys.length && this.keys[count] === key;
+  }
+
   /** Its keys are those of exactly these migrations. */
   covers(migrations: MigrationFile[]): boolean {
     return (
@@ -313,6 +392,13 @@ export class BaseStateCache {
     return found;
   }
 
+  /** The length of the longest prefix of the migrations whose state the folder holds (0: none). */
+  longestSaved(entries = this.entries()): number {
+    let count = this.migrations.length;
+    while (count > 0 && !entries.has(this.key(count))) count--;
+    return count;
+  }
+
   /**
    * Restores the longest cached prefix into the empty database `client` is connected to: its length
    * (0: nothing restored; `dirty`: something was, which did not verify, and must be emptied).
@@ -320,8 +406,7 @@ export class BaseStateCache {
   async restore(client: pg.Client): Promise<{ restored: number; dirty: boolean }> {
     const t0 = performance.now();
     const entries = this.entries();
-    let count = this.migrations.length;
-    while (count > 0 && !entries.has(this.key(count))) count--;
+    const count = this.longestSaved(entries);
     const total = this.migrations.length;
     if (!count) {
       this.log(`Base-state cache: no state saved for these ${total} migrations or a prefix of them`);
@@ -393,7 +478,11 @@ export class BaseStateCache {
   }
 
   /** The restored database holds exactly the first `count` migrations' state, as far as it can tell. */
-  private async verify(client: pg.ClientBase, manifest: Manifest, count: number): Promise<void> {
+  async verify(
+    client: pg.ClientBase,
+    manifest: Pick<Manifest, 'meta' | 'objects'>,
+    count: number,
+  ): Promise<void> {
     const meta = await this.metaRows(client);
     if (JSON.stringify(meta) !== JSON.stringify(manifest.meta)) {
       throw new Error('its meta table does not list what was saved');
@@ -434,6 +523,15 @@ export class BaseStateCache {
       return;
     }
     const t0 = performance.now();
+    // A server that keeps its cluster (the `local` provider) keeps the copy in it for the next run.
+    const note: KeptNote = {
+      format: FORMAT,
+      key: this.keys[count]!,
+      migrations: count,
+      meta: facts.meta,
+      objects: facts.objects,
+    };
+    const kept = ws.server.keepAtStop?.(facts.copy, JSON.stringify(note)) ?? false;
     ws.defer(
       (async () => {
         try {
@@ -448,7 +546,7 @@ export class BaseStateCache {
         } catch (error) {
           this.log(`Base-state cache: could not save the base state: ${(error as Error).message}`);
         } finally {
-          await ws.dropCopy(facts.copy);
+          if (!kept) await ws.dropCopy(facts.copy);
         }
       })(),
     );
@@ -520,6 +618,7 @@ export class BaseStateCache {
   private evict(): void {
     const now = Date.now();
     const kept: { name: string; project: string; used: number }[] = [];
+    const clusters: { name: string; used: number }[] = [];
     for (const name of readdirSync(this.dir)) {
       const path = join(this.dir, name);
       let used: number;
@@ -530,6 +629,15 @@ export class BaseStateCache {
       }
       if (name.startsWith('.tmp-')) {
         if (now - used > STALE_TEMP_MS) unlinkQuietly(path);
+        continue;
+      }
+      if (CLUSTER.test(name)) {
+        clusters.push({ name, used: lastUse(join(path, 'kept.json')) ?? used });
+        continue;
+      }
+      if (name.startsWith('cluster-')) {
+        // Left by a run that ended while keeping its cluster.
+        if (now - used > STALE_TEMP_MS) rmSync(path, { recursive: true, force: true });
         continue;
       }
       const m = ENTRY.exec(name);
@@ -543,6 +651,18 @@ export class BaseStateCache {
       perProject.set(entry.project, n);
       if (n > KEEP_PER_PROJECT || ++total > KEEP_TOTAL) unlinkQuietly(join(this.dir, entry.name));
     }
+    clusters.sort((a, b) => b.used - a.used);
+    for (const { name } of clusters.slice(KEEP_CLUSTERS)) {
+      rmSync(join(this.dir, name), { recursive: true, force: true });
+    }
+  }
+}
+
+function lastUse(path: string): number | undefined {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return undefined;
   }
 }
 

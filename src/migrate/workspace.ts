@@ -3,7 +3,7 @@ import pg from 'pg';
 import { terminateSessions } from '../postgres/admin.js';
 import type { PostgresServer } from '../postgres/index.js';
 import { applyBaseline } from './baseline.js';
-import { restoreBase, type BaseStart } from './cache.js';
+import { restoreBase, takeKeptBase, type BaseStart } from './cache.js';
 import type { MigrationFile } from './discover.js';
 import { metaTableOf } from './meta.js';
 import type { Project } from './project.js';
@@ -59,15 +59,18 @@ export class Workspace implements AsyncDisposable {
     project: Project,
     options: WorkspaceOptions = {},
   ): Promise<Workspace> {
-    const database = await server.createDatabase();
+    const kept = await keptStart(server, project, options);
+    const database = kept?.database ?? (await server.createDatabase());
     const url = server.url(database);
     try {
       const openRunner = () => MigrationRunner.open(url, project, { timeoutMs: options.timeoutMs });
-      // With a baseline, the worker connects to the database as the baseline left it; without one,
-      // nothing else happens to the database first, so the worker starts while the state is restored.
-      const early = hasBaseline(project, options) ? undefined : openRunner();
+      // With a baseline, the worker connects to the database as the baseline left it; without one (or
+      // copied from a kept cluster), nothing else happens to the database first, so the worker starts
+      // while the state is restored.
+      const early = hasBaseline(project, options) && !kept ? undefined : openRunner();
       early?.catch(() => undefined);
-      const start = await prepare(server, project, options, database, { emptyIfDirty: !early });
+      const start =
+        kept?.start ?? (await prepare(server, project, options, database, { emptyIfDirty: !early }));
       const runner = early ? await early : await openRunner();
       const client = inspection(url);
       await client.connect();
@@ -265,7 +268,7 @@ async function prepare(
 ): Promise<BaseStart | undefined> {
   const url = server.url(database);
   const baseline = hasBaseline(project, options);
-  const dir = project.settings.cache === false ? undefined : options.cacheDir;
+  const dir = cacheFolder(project, options);
   let start: BaseStart | undefined;
   if (dir && options.base?.length) {
     start = await restoreBase({
@@ -286,6 +289,36 @@ async function prepare(
     await applyBaseline(url, join(project.cwd, project.settings.baseline!), project.cwd);
   }
   return start;
+}
+
+/** Servers whose kept database a workspace took as its own (it holds the workspace's state now). */
+const taken = new WeakSet<PostgresServer>();
+
+/**
+ * The kept cluster's base state as the new workspace's database, when the server started on one that
+ * holds a prefix of `options.base` and no workspace took it yet (`takeKeptBase`); undefined otherwise.
+ */
+async function keptStart(
+  server: PostgresServer,
+  project: Project,
+  options: WorkspaceOptions,
+): Promise<{ database: string; start: BaseStart } | undefined> {
+  const dir = cacheFolder(project, options);
+  if (!server.kept || taken.has(server) || !dir || !options.base?.length) return undefined;
+  taken.add(server);
+  return takeKeptBase({
+    server,
+    project,
+    baseline: hasBaseline(project, options),
+    dir,
+    migrations: options.base,
+    log: options.log ?? (() => undefined),
+  });
+}
+
+/** The base-state cache's folder, unless the project turned the cache off (`cache: false`). */
+function cacheFolder(project: Project, options: WorkspaceOptions): string | undefined {
+  return project.settings.cache === false ? undefined : options.cacheDir;
 }
 
 /** Drops `database` and creates it again, empty, under the same name (nobody may be connected). */

@@ -10,6 +10,7 @@ import { diffSnapshots } from '../diff/index.js';
 import { notRun, roundTrip } from '../assess/round-trip.js';
 import { alembicRevisions, loadProject, releaseProject, warmSpareWorker } from '../migrate/project.js';
 import { Workspace } from '../migrate/workspace.js';
+import { clusterFolder } from '../migrate/cache.js';
 import { planMigrations, type Plan } from '../plan/index.js';
 import { planRevisions, revisionPlan } from '../plan/alembic.js';
 import { startThrowawayWhile, type CheckOptions } from './options.js';
@@ -23,40 +24,46 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   const started = performance.now();
   const log = options.log ?? (() => undefined);
   // The server boots while the worker loads the project and git works out the plan.
-  const { starting, prepared } = await startThrowawayWhile(options, options.cwd, log, async () => {
-    const project = await loadProject({
-      cwd: options.cwd,
-      migrationsPath: options.migrationsPath,
-      loader: options.loader,
-      runner: options.runner,
-      python: options.python,
-      log,
-    });
-    if (options.base) void loadSqlParser().catch(() => undefined);
-    let plan: Plan | undefined;
-    try {
-      plan =
-        project.runner === 'alembic'
-          ? revisionPlan(
-              await planRevisions({
+  const { starting, prepared } = await startThrowawayWhile(
+    options,
+    options.cwd,
+    log,
+    async () => {
+      const project = await loadProject({
+        cwd: options.cwd,
+        migrationsPath: options.migrationsPath,
+        loader: options.loader,
+        runner: options.runner,
+        python: options.python,
+        log,
+      });
+      if (options.base) void loadSqlParser().catch(() => undefined);
+      let plan: Plan | undefined;
+      try {
+        plan =
+          project.runner === 'alembic'
+            ? revisionPlan(
+                await planRevisions({
+                  cwd: project.cwd,
+                  baseRef: options.base,
+                  listRevisions: (dir) => alembicRevisions(project, dir),
+                }),
+              )
+            : await planMigrations({
                 cwd: project.cwd,
+                migrationsDir: project.migrationsDir,
                 baseRef: options.base,
-                listRevisions: (dir) => alembicRevisions(project, dir),
-              }),
-            )
-          : await planMigrations({
-              cwd: project.cwd,
-              migrationsDir: project.migrationsDir,
-              baseRef: options.base,
-              log,
-            });
-      return { project, plan, config: await loadConfig(project.cwd) };
-    } catch (error) {
-      await releaseProject(project);
-      await plan?.baseTree?.remove();
-      throw error;
-    }
-  });
+                log,
+              });
+        return { project, plan, config: await loadConfig(project.cwd) };
+      } catch (error) {
+        await releaseProject(project);
+        await plan?.baseTree?.remove();
+        throw error;
+      }
+    },
+    options.cacheDir && clusterFolder(options.cacheDir, options.cwd),
+  );
   const { project, plan, config } = prepared;
   let removingTree: Promise<void> | undefined;
   try {

@@ -13,13 +13,18 @@ export interface PostgresChoice {
   postgresImage?: string;
 }
 
-/** Starts the throwaway PostgreSQL a command asked for (for a project in `cwd`). */
+/**
+ * Starts the throwaway PostgreSQL a command asked for (for a project in `cwd`); a `local` one on the
+ * cluster kept in `cluster` by an earlier run, when there is one.
+ */
 export function startThrowaway(
   choice: PostgresChoice,
   cwd: string,
   log: (line: string) => void,
+  cluster?: string,
 ): Promise<PostgresServer> {
   return startPostgres({
+    cluster,
     provider: choice.postgres,
     version: choice.postgresVersion,
     url: choice.postgresUrl,
@@ -41,8 +46,9 @@ export async function startThrowawayWhile<T>(
   cwd: string,
   log: (line: string) => void,
   prepare: () => Promise<T>,
+  cluster?: string,
 ): Promise<{ starting: Promise<PostgresServer>; prepared: T }> {
-  const starting = startThrowaway(choice, cwd, log);
+  const starting = startThrowaway(choice, cwd, log, cluster);
   starting.catch(() => undefined);
   try {
     return { starting, prepared: await prepare() };

@@ -74,14 +74,24 @@ async function startAuto(request: PostgresRequest, searchFrom: string[]): Promis
         `The container did not start (${(err as Error).message}); ` +
           `falling back to local PostgreSQL ${match.version} in ${match.binDir}`,
       );
-      return LocalPostgres.start({ version: request.version, searchFrom, log: request.log });
+      return LocalPostgres.start({
+        version: request.version,
+        searchFrom,
+        log: request.log,
+        cluster: request.cluster,
+      });
     }
   }
   if (match) {
     log(
       `PostgreSQL provider: local (auto: ${docker.reason}; found PostgreSQL ${match.version} in ${match.binDir})`,
     );
-    return LocalPostgres.start({ version: request.version, searchFrom, log: request.log });
+    return LocalPostgres.start({
+      version: request.version,
+      searchFrom,
+      log: request.log,
+      cluster: request.cluster,
+    });
   }
   const found = local.length
     ? `local server binaries found: ${local.map((b) => `${b.version} (${b.binDir})`).join(', ')}, but not ${request.version}`
@@ -102,7 +112,12 @@ export async function startPostgres(request: PostgresRequest & { cwd?: string })
   checkVersion(request.version, request.frontEnd);
   switch (request.provider) {
     case 'local':
-      return LocalPostgres.start({ version: request.version, searchFrom, log: request.log });
+      return LocalPostgres.start({
+        version: request.version,
+        searchFrom,
+        log: request.log,
+        cluster: request.cluster,
+      });
     case 'url':
       if (!request.url) {
         throw new PostgresUnavailableError(

@@ -11,6 +11,7 @@ import {
   chownSync,
   statSync,
   statfsSync,
+  utimesSync,
   writeFileSync,
   chmodSync,
 } from 'node:fs';
@@ -20,10 +21,17 @@ import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { newPassword, registerSecret } from '../shared/secrets.js';
 import { findPostgresBinaries, type PostgresBinaries } from './binaries.js';
-import { createDatabase, dropDatabase, releaseAdmin, serverInfo, throwawayName } from './admin.js';
+import {
+  createDatabase,
+  dropDatabase,
+  releaseAdmin,
+  serverInfo,
+  throwawayName,
+  withClient,
+} from './admin.js';
 import { track } from './cleanup.js';
 import { CLUSTER_MARKER, reapOrphans, writeOwner, type ClusterOrigin } from './reap.js';
-import { PostgresUnavailableError, type PostgresServer } from './types.js';
+import { PostgresUnavailableError, type KeptDatabase, type PostgresServer } from './types.js';
 import { makeDirs } from '../shared/fs.js';
 
 /** Settings for a throwaway server: durability off (nothing here must survive a crash). */
@@ -31,6 +39,9 @@ export const THROWAWAY_SETTINGS: Record<string, string> = {
   fsync: 'off',
   synchronous_commit: 'off',
   full_page_writes: 'off',
+  // WAL files a checkpoint no longer needs are removed, not kept for reuse: with the clusters' 1 MB WAL
+  // files (see `cachedCluster`), a cluster kept for the next run holds one or two of them.
+  wal_recycle: 'off',
 };
 
 interface RunAs {
@@ -149,8 +160,12 @@ function runAsync(cmd: string, args: string[], runAs: RunAs | undefined): Promis
  * directory on tmpfs takes a fraction of what `initdb` takes.
  */
 function cachedCluster(bin: PostgresBinaries, root: string, runAs: RunAs | undefined): string {
-  // `locked`: clusters that let nobody in until a run sets its password (older caches used trust).
-  const key = createHash('sha256').update(`${bin.binDir}\0${bin.version}\0locked`).digest('hex').slice(0, 12);
+  // `locked`: clusters that let nobody in until a run sets its password (older caches used trust);
+  // `wal1`: 1 MB WAL files (copied with every run's cluster, and kept with it: see `keepAtStop`).
+  const key = createHash('sha256')
+    .update(`${bin.binDir}\0${bin.version}\0locked\0wal1`)
+    .digest('hex')
+    .slice(0, 12);
   const dir = join(root, `cluster-${bin.major}-${key}`);
   const origin: ClusterOrigin = { binDir: bin.binDir, version: bin.version };
   if (existsSync(join(dir, 'PG_VERSION')) && existsSync(join(dir, '.schemabot-ready'))) {
@@ -180,6 +195,7 @@ function cachedCluster(bin: PostgresBinaries, root: string, runAs: RunAs | undef
       '--locale=C',
       '--no-sync',
       '--no-instructions',
+      '--wal-segsize=1',
     ],
     runAs,
   );
@@ -215,9 +231,52 @@ echo "$server"
 watcher=$!
 wait "$server"; code=$?
 kill "$watcher" 2>/dev/null
-rm -rf "$dir"
+[ -e "$dir/keep" ] || rm -rf "$dir"
 exit $code
 `;
+
+/** In a kept cluster's folder: the cluster (`data/`) and what it was kept with (this file). */
+const KEPT_FILE = 'kept.json';
+
+interface KeptCluster extends KeptDatabase {
+  /** The installation that made it: another one does not start on it. */
+  binDir: string;
+  version: string;
+}
+
+/** Marks `file` as just used (the cache folder's bound goes by last use). */
+function touch(file: string): void {
+  const now = new Date();
+  try {
+    utimesSync(file, now, now);
+  } catch {
+    /* removed meanwhile: it was read already */
+  }
+}
+
+/** The cluster kept in `folder` when this installation made it (else undefined: start as usual). */
+function readKept(
+  folder: string | undefined,
+  bin: PostgresBinaries,
+): (KeptDatabase & { data: string }) | undefined {
+  if (!folder) return undefined;
+  try {
+    const kept = JSON.parse(readFileSync(join(folder, KEPT_FILE), 'utf8')) as Partial<KeptCluster>;
+    const data = join(folder, 'data');
+    if (
+      kept.binDir !== bin.binDir ||
+      kept.version !== bin.version ||
+      typeof kept.database !== 'string' ||
+      typeof kept.note !== 'string' ||
+      !existsSync(join(data, 'PG_VERSION'))
+    ) {
+      return undefined;
+    }
+    return { database: kept.database, note: kept.note, data };
+  } catch {
+    return undefined;
+  }
+}
 
 /** pg_hba.conf while the run sets its password: only Schemabot's own OS user, over the private socket. */
 function bootstrapHba(): string {
@@ -312,8 +371,21 @@ export class LocalPostgres implements PostgresServer {
     readonly version: string,
     readonly major: number,
     readonly binaries: PostgresBinaries,
+    readonly kept: KeptDatabase | undefined,
+    /** Where `keepAtStop` keeps the cluster. */
+    private readonly cluster: string | undefined,
+    private readonly log: ((m: string) => void) | undefined,
   ) {
     this.untrack = track(this);
+  }
+
+  /** What `stop()` keeps (see `PostgresServer.keepAtStop`). */
+  private keeping?: KeptDatabase;
+
+  keepAtStop(database: string, note: string): boolean {
+    if (!this.cluster || this.stopped) return false;
+    this.keeping = { database, note };
+    return true;
   }
 
   /**
@@ -325,6 +397,8 @@ export class LocalPostgres implements PostgresServer {
     searchFrom: string[];
     log?: (m: string) => void;
     password?: string;
+    /** See `PostgresRequest.cluster`. */
+    cluster?: string;
   }): Promise<LocalPostgres> {
     const all = findPostgresBinaries(options.searchFrom);
     const bin = options.version ? all.find((b) => b.major === options.version) : all[0];
@@ -365,19 +439,38 @@ export class LocalPostgres implements PostgresServer {
     writeOwner(runDir);
     const dataDir = dataDirOf(runDir);
     const socketDir = join(runDir, 'socket');
-    try {
-      try {
-        await runAsync('cp', ['-a', template, dataDir], runAs);
-      } catch (err) {
-        // Reaped by another run between choosing it and copying it (see `reapOrphans`): make it again.
-        if (existsSync(template)) throw err;
-        rmSync(dataDir, { recursive: true, force: true });
-        template = cachedCluster(bin, root, runAs);
-        await runAsync('cp', ['-a', template, dataDir], runAs);
+    let kept = readKept(options.cluster, bin);
+    /** The run's data directory as a copy of the kept cluster, or of the installation's new one. */
+    const seed = async () => {
+      if (kept) {
+        try {
+          // As Schemabot's own user, who owns the cache folder; `-a` keeps the server user's ownership.
+          await runAsync('cp', ['-a', kept.data, dataDir], undefined);
+        } catch (err) {
+          options.log?.(
+            `The kept cluster could not be copied (${(err as Error).message}); starting a new one`,
+          );
+          rmSync(dataDir, { recursive: true, force: true });
+          kept = undefined;
+        }
+      }
+      if (!kept) {
+        try {
+          await runAsync('cp', ['-a', template, dataDir], runAs);
+        } catch (err) {
+          // Reaped by another run between choosing it and copying it (see `reapOrphans`): make it again.
+          if (existsSync(template)) throw err;
+          rmSync(dataDir, { recursive: true, force: true });
+          template = cachedCluster(bin, root, runAs);
+          await runAsync('cp', ['-a', template, dataDir], runAs);
+        }
       }
       makePrivateDir(socketDir, runAs);
       writeAs(join(dataDir, 'pg_hba.conf'), bootstrapHba(), runAs);
       writeAs(join(dataDir, 'pg_ident.conf'), `owner ${userInfo().username} postgres\n`, runAs);
+    };
+    try {
+      await seed();
     } catch (err) {
       rmSync(runDir, { recursive: true, force: true });
       throw err;
@@ -441,16 +534,22 @@ export class LocalPostgres implements PostgresServer {
       } catch (err) {
         supervisor.stdin!.end();
         if (postmasterPid) quitQuietly(postmasterPid);
-        if (attempt < 3 && /could not bind|Address already in use/i.test(String((err as Error).message))) {
+        const busy = /could not bind|Address already in use/i.test(String((err as Error).message));
+        if ((busy && attempt < 3) || kept) {
+          if (!busy) {
+            // A kept cluster that does not start (damaged, or left by a crash) costs a new one, not the run.
+            options.log?.(
+              `The kept cluster in ${options.cluster} did not start (${(err as Error).message}); starting a new one`,
+            );
+            rmSync(options.cluster!, { recursive: true, force: true });
+            kept = undefined;
+          }
           await new Promise<void>((r) =>
             supervisor.exitCode !== null ? r() : supervisor.once('exit', () => r()),
           );
           makePrivateDir(runDir, runAs);
           writeOwner(runDir);
-          await runAsync('cp', ['-a', template, dataDir], runAs);
-          makePrivateDir(socketDir, runAs);
-          writeAs(join(dataDir, 'pg_hba.conf'), bootstrapHba(), runAs);
-          writeAs(join(dataDir, 'pg_ident.conf'), `owner ${userInfo().username} postgres\n`, runAs);
+          await seed();
           continue;
         }
         rmSync(runDir, { recursive: true, force: true });
@@ -463,8 +562,10 @@ export class LocalPostgres implements PostgresServer {
       supervisor.stderr!.resume();
       supervisor.stdout!.resume();
       options.log?.(
-        `Started PostgreSQL ${info.version} (${bin.source}: ${bin.binDir}) on 127.0.0.1:${port}, password-only (SCRAM), socket in a private directory`,
+        `Started PostgreSQL ${info.version} (${bin.source}: ${bin.binDir}) on 127.0.0.1:${port}, password-only (SCRAM), socket in a private directory` +
+          (kept ? ', on the cluster kept by an earlier run' : ''),
       );
+      if (kept) touch(join(options.cluster!, KEPT_FILE));
       return new LocalPostgres(
         supervisor,
         postmasterPid,
@@ -474,6 +575,9 @@ export class LocalPostgres implements PostgresServer {
         info.version,
         info.major,
         bin,
+        kept && { database: kept.database, note: kept.note },
+        options.cluster,
+        options.log,
       );
     }
   }
@@ -515,8 +619,15 @@ export class LocalPostgres implements PostgresServer {
     if (this.stopped) return;
     this.stopped = true;
     this.untrack();
-    await releaseAdmin(this.url());
     const s = this.supervisor;
+    if (this.keeping && s.exitCode === null && s.signalCode === null) {
+      try {
+        await this.keepCluster(this.keeping);
+      } catch (error) {
+        this.log?.(`The cluster could not be kept for the next run: ${(error as Error).message}`);
+      }
+    }
+    await releaseAdmin(this.url());
     if (s.exitCode === null && s.signalCode === null) {
       const exited = new Promise<void>((resolve) => s.once('exit', () => resolve()));
       s.stdin!.end(); // the supervisor sends SIGQUIT (immediate shutdown): the data is thrown away anyway
@@ -525,6 +636,51 @@ export class LocalPostgres implements PostgresServer {
       clearTimeout(timer);
     }
     rmSync(this.runDir, { recursive: true, force: true });
+  }
+
+  /**
+   * Keeps the cluster for the next run: every database but `keep.database` dropped, a clean shutdown
+   * (its checkpoint leaves a data directory that starts without recovery), then the data directory copied
+   * next to the folder and swapped into place. The server is stopped when it returns or throws.
+   */
+  private async keepCluster(keep: KeptDatabase): Promise<void> {
+    const t0 = performance.now();
+    const folder = this.cluster!;
+    const others = await withClient(this.url(), async (c) => {
+      const { rows } = await c.query<{ name: string }>(
+        `SELECT datname AS name FROM pg_database WHERE datname NOT IN ('postgres', 'template0', 'template1', $1)`,
+        [keep.database],
+      );
+      return rows.map((r) => r.name);
+    });
+    for (const name of others) await this.dropDatabase(name);
+    await releaseAdmin(this.url());
+    // The supervisor leaves the run directory to us once the server has exited.
+    writeFileSync(join(this.runDir, 'keep'), '', { mode: 0o600 });
+    const s = this.supervisor;
+    const exited = new Promise<void>((resolve) => s.once('exit', () => resolve()));
+    quitQuietly(this.postmasterPid, 'SIGINT'); // fast shutdown: sessions end, then a checkpoint
+    const timer = setTimeout(() => s.stdin!.end(), 30_000); // then SIGQUIT, and nothing is kept
+    await exited;
+    clearTimeout(timer);
+    if (existsSync(join(this.dataDir, 'postmaster.pid')))
+      throw new Error('the server did not shut down cleanly');
+    makeDirs(dirname(folder), 0o700);
+    const temp = `${folder}.tmp-${process.pid}-${Date.now().toString(36)}`;
+    try {
+      makeDirs(temp, 0o700);
+      execFileSync('cp', ['-a', this.dataDir, join(temp, 'data')], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const kept: KeptCluster = { ...keep, binDir: this.binaries.binDir, version: this.binaries.version };
+      writeFileSync(join(temp, KEPT_FILE), JSON.stringify(kept) + '\n', { mode: 0o600 });
+      const old = `${folder}.old-${process.pid}-${Date.now().toString(36)}`;
+      if (existsSync(folder)) renameSync(folder, old);
+      renameSync(temp, folder);
+      rmSync(old, { recursive: true, force: true });
+    } catch (error) {
+      rmSync(temp, { recursive: true, force: true });
+      throw error;
+    }
+    this.log?.(`Cluster kept for the next run in ${Math.round(performance.now() - t0)} ms`);
   }
 
   killNow(): void {
@@ -544,9 +700,9 @@ export class LocalPostgres implements PostgresServer {
 
 /**
  * SIGQUIT (immediate shutdown) ends the server and still removes its shared memory; SIGKILL is for one
- * that did not end on it.
+ * that did not end on it; SIGINT (fast shutdown) ends it with a checkpoint.
  */
-function quitQuietly(pid: number, signal: 'SIGQUIT' | 'SIGKILL' = 'SIGQUIT'): void {
+function quitQuietly(pid: number, signal: 'SIGINT' | 'SIGQUIT' | 'SIGKILL' = 'SIGQUIT'): void {
   if (!pid) return;
   try {
     process.kill(pid, signal);

@@ -16,6 +16,17 @@ export interface PostgresRequest {
   log?: (message: string) => void;
   /** Messages name the CLI's flags, or the action's inputs. */
   frontEnd?: FrontEnd;
+  /**
+   * `local` only: a folder that may hold a cluster kept by an earlier run (`PostgresServer.keepAtStop`).
+   * The server starts on a copy of it when it was made by the same installation, else as usual.
+   */
+  cluster?: string;
+}
+
+/** The database a server's kept cluster holds, with the note it was kept with (see `keepAtStop`). */
+export interface KeptDatabase {
+  database: string;
+  note: string;
 }
 
 /**
@@ -32,6 +43,14 @@ export interface PostgresServer extends AsyncDisposable {
   /** Creates a database (optionally as a copy of `template`) and returns its name. */
   createDatabase(options?: { name?: string; template?: string }): Promise<string>;
   dropDatabase(name: string): Promise<void>;
+  /** The database of the kept cluster this server started on (`PostgresRequest.cluster`), if it did. */
+  readonly kept?: KeptDatabase;
+  /**
+   * `local` only: at `stop()`, the server shuts down cleanly with no database of the run left but
+   * `database`, and its data directory is kept in the request's `cluster` folder with `note`, for the
+   * next run to start on. False when it cannot (no folder asked for): then nothing is kept.
+   */
+  keepAtStop?(database: string, note: string): boolean;
   /** Stops the server (or drops the throwaway databases) and removes its files. Idempotent. */
   stop(): Promise<void>;
 }

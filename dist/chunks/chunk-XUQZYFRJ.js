@@ -34,7 +34,7 @@ import {
   withDatabase,
   withHint,
   writeOwner
-} from "./chunk-DONBXHX6.js";
+} from "./chunk-XWHFD7EP.js";
 import {
   esm_default
 } from "./chunk-NEOG2NI4.js";
@@ -905,10 +905,19 @@ var SCHEMABOT_VERSION = true ? "0.1.0" : createRequire(import.meta.url)("../../p
 
 // src/migrate/cache.ts
 import { createHash as createHash2, randomBytes } from "node:crypto";
-import { existsSync as existsSync3, readdirSync as readdirSync3, readFileSync as readFileSync2, renameSync, statSync, unlinkSync, utimesSync } from "node:fs";
+import {
+  existsSync as existsSync3,
+  readdirSync as readdirSync3,
+  readFileSync as readFileSync2,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  utimesSync
+} from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
-import { dirname as dirname2, isAbsolute, join as join3, relative } from "node:path";
+import { dirname as dirname2, isAbsolute, join as join3, relative, resolve } from "node:path";
 
 // src/postgres/dump.ts
 import { execFileSync, spawn } from "node:child_process";
@@ -1003,7 +1012,7 @@ function localDump(pgDump, databaseUrl, args, timeoutMs) {
   url.password = "";
   const env = { ...process.env, PGCONNECT_TIMEOUT: "30" };
   if (password) env.PGPASSWORD = password;
-  return new Promise((resolve4, reject) => {
+  return new Promise((resolve5, reject) => {
     const child = spawn(pgDump, ["--format=plain", "--no-password", ...args, "--dbname", url.toString()], {
       env,
       stdio: ["ignore", "pipe", "pipe"]
@@ -1019,7 +1028,7 @@ function localDump(pgDump, databaseUrl, args, timeoutMs) {
     });
     child.on("close", (code2, signal) => {
       clearTimeout(timer);
-      if (code2 === 0) resolve4(withoutRestrictLines(Buffer.concat(out).toString("utf8")));
+      if (code2 === 0) resolve5(withoutRestrictLines(Buffer.concat(out).toString("utf8")));
       else
         reject(
           new Error(
@@ -1102,6 +1111,8 @@ async function tableExists(client, table) {
 var FORMAT = 1;
 var KEEP_PER_PROJECT = 3;
 var KEEP_TOTAL = 12;
+var KEEP_CLUSTERS = 2;
+var CLUSTER = /^cluster-[0-9a-f]{16}$/;
 var STALE_TEMP_MS = 60 * 60 * 1e3;
 var HEADER = "-- schemabot base state ";
 var ENTRY = /^base-([0-9a-f]{16})-(\d+)-([0-9a-f]{32})\.sql$/;
@@ -1125,6 +1136,43 @@ async function restoreBase(target) {
   } finally {
     await client.end().catch(() => void 0);
   }
+}
+function clusterFolder(cacheDir, cwd) {
+  return join3(cacheDir, `cluster-${sha256(resolve(cwd)).slice(0, 16)}`);
+}
+async function takeKeptBase(target) {
+  const kept = target.server.kept;
+  if (!kept) return void 0;
+  const started = performance.now();
+  const client = new esm_default.Client({
+    connectionString: target.server.url(kept.database),
+    application_name: "schemabot-cache"
+  });
+  client.on("error", () => void 0);
+  let cache;
+  let count;
+  try {
+    const note = JSON.parse(kept.note);
+    await client.connect();
+    cache = await BaseStateCache.open(client, { ...target, url: target.server.url(kept.database) });
+    count = note.migrations;
+    if (note.format !== FORMAT || !cache.holds(count, note.key)) {
+      target.log("Base-state cache: the kept cluster holds the state of other base migrations");
+      return void 0;
+    }
+    if (cache.longestSaved() > count) return void 0;
+    await cache.verify(client, note, count);
+  } catch (error) {
+    target.log(`Base-state cache: the kept cluster's base state is unusable (${error.message})`);
+    return void 0;
+  } finally {
+    await client.end().catch(() => void 0);
+  }
+  const ms2 = Math.round(performance.now() - started);
+  target.log(
+    `Base state restored from the cache (${count} of ${target.migrations.length} migrations) in ${ms2} ms: the database of the kept cluster`
+  );
+  return { database: kept.database, start: { cache, restored: count, dirty: false, ms: ms2 } };
 }
 async function replayBase(ws, migrations, replay2, log) {
   const start = ws.takeBaseStart();
@@ -1232,6 +1280,10 @@ ${contentId(m)}`));
   get log() {
     return this.target.log;
   }
+  /** `key` is that of the state after the first `count` migrations. */
+  holds(count, key) {
+    return count > 0 && count < this.keys.length && this.keys[count] === key;
+  }
   /** Its keys are those of exactly these migrations. */
   covers(migrations) {
     return migrations.length === this.migrations.length && migrations.every((m, i) => m.name === this.migrations[i].name && m.path === this.migrations[i].path);
@@ -1258,6 +1310,12 @@ ${contentId(m)}`));
     }
     return found2;
   }
+  /** The length of the longest prefix of the migrations whose state the folder holds (0: none). */
+  longestSaved(entries = this.entries()) {
+    let count = this.migrations.length;
+    while (count > 0 && !entries.has(this.key(count))) count--;
+    return count;
+  }
   /**
    * Restores the longest cached prefix into the empty database `client` is connected to: its length
    * (0: nothing restored; `dirty`: something was, which did not verify, and must be emptied).
@@ -1265,8 +1323,7 @@ ${contentId(m)}`));
   async restore(client) {
     const t0 = performance.now();
     const entries = this.entries();
-    let count = this.migrations.length;
-    while (count > 0 && !entries.has(this.key(count))) count--;
+    const count = this.longestSaved(entries);
     const total = this.migrations.length;
     if (!count) {
       this.log(`Base-state cache: no state saved for these ${total} migrations or a prefix of them`);
@@ -1367,6 +1424,14 @@ ${contentId(m)}`));
       return;
     }
     const t0 = performance.now();
+    const note = {
+      format: FORMAT,
+      key: this.keys[count],
+      migrations: count,
+      meta: facts.meta,
+      objects: facts.objects
+    };
+    const kept = ws.server.keepAtStop?.(facts.copy, JSON.stringify(note)) ?? false;
     ws.defer(
       (async () => {
         try {
@@ -1381,7 +1446,7 @@ ${contentId(m)}`));
         } catch (error) {
           this.log(`Base-state cache: could not save the base state: ${error.message}`);
         } finally {
-          await ws.dropCopy(facts.copy);
+          if (!kept) await ws.dropCopy(facts.copy);
         }
       })()
     );
@@ -1441,6 +1506,7 @@ ${contentId(m)}`));
   evict() {
     const now = Date.now();
     const kept = [];
+    const clusters = [];
     for (const name of readdirSync3(this.dir)) {
       const path = join3(this.dir, name);
       let used;
@@ -1451,6 +1517,14 @@ ${contentId(m)}`));
       }
       if (name.startsWith(".tmp-")) {
         if (now - used > STALE_TEMP_MS) unlinkQuietly(path);
+        continue;
+      }
+      if (CLUSTER.test(name)) {
+        clusters.push({ name, used: lastUse(join3(path, "kept.json")) ?? used });
+        continue;
+      }
+      if (name.startsWith("cluster-")) {
+        if (now - used > STALE_TEMP_MS) rmSync(path, { recursive: true, force: true });
         continue;
       }
       const m = ENTRY.exec(name);
@@ -1464,8 +1538,19 @@ ${contentId(m)}`));
       perProject.set(entry.project, n);
       if (n > KEEP_PER_PROJECT || ++total > KEEP_TOTAL) unlinkQuietly(join3(this.dir, entry.name));
     }
+    clusters.sort((a, b) => b.used - a.used);
+    for (const { name } of clusters.slice(KEEP_CLUSTERS)) {
+      rmSync(join3(this.dir, name), { recursive: true, force: true });
+    }
   }
 };
+function lastUse(path) {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return void 0;
+  }
+}
 function unlinkQuietly(path) {
   try {
     unlinkSync(path);
@@ -1757,28 +1842,28 @@ function dockerEndpoints(env = process.env) {
 }
 async function pingUnix(socketPath, timeoutMs) {
   const { request } = await import("node:http");
-  return new Promise((resolve4) => {
+  return new Promise((resolve5) => {
     const req = request({ socketPath, path: "/_ping", method: "GET", timeout: timeoutMs }, (res) => {
       res.resume();
-      resolve4(res.statusCode === 200 ? void 0 : `answered HTTP ${res.statusCode}`);
+      resolve5(res.statusCode === 200 ? void 0 : `answered HTTP ${res.statusCode}`);
     });
     req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on("error", (err) => resolve4(err.message));
+    req.on("error", (err) => resolve5(err.message));
     req.end();
   });
 }
 function connectTcp(host, port, timeoutMs) {
-  return new Promise((resolve4) => {
+  return new Promise((resolve5) => {
     const socket = connect({ host, port, timeout: timeoutMs });
     socket.on("connect", () => {
       socket.destroy();
-      resolve4(void 0);
+      resolve5(void 0);
     });
     socket.on("timeout", () => {
       socket.destroy();
-      resolve4(`no answer within ${timeoutMs} ms`);
+      resolve5(`no answer within ${timeoutMs} ms`);
     });
-    socket.on("error", (err) => resolve4(err.message));
+    socket.on("error", (err) => resolve5(err.message));
   });
 }
 async function probeOne(endpoint, timeoutMs) {
@@ -1833,7 +1918,7 @@ function checkVersion(version, frontEnd) {
   }
 }
 async function startContainer(request) {
-  const { ContainerPostgres } = await import("./container-4WLUCAUO.js");
+  const { ContainerPostgres } = await import("./container-SQWRBB2J.js");
   return ContainerPostgres.start({
     version: request.version,
     image: request.image,
@@ -1864,14 +1949,24 @@ async function startAuto(request, searchFrom) {
       log(
         `The container did not start (${err.message}); falling back to local PostgreSQL ${match.version} in ${match.binDir}`
       );
-      return LocalPostgres.start({ version: request.version, searchFrom, log: request.log });
+      return LocalPostgres.start({
+        version: request.version,
+        searchFrom,
+        log: request.log,
+        cluster: request.cluster
+      });
     }
   }
   if (match) {
     log(
       `PostgreSQL provider: local (auto: ${docker.reason}; found PostgreSQL ${match.version} in ${match.binDir})`
     );
-    return LocalPostgres.start({ version: request.version, searchFrom, log: request.log });
+    return LocalPostgres.start({
+      version: request.version,
+      searchFrom,
+      log: request.log,
+      cluster: request.cluster
+    });
   }
   const found2 = local.length ? `local server binaries found: ${local.map((b) => `${b.version} (${b.binDir})`).join(", ")}, but not ${request.version}` : "no local PostgreSQL server binaries (initdb, postgres) found";
   throw new PostgresUnavailableError(
@@ -1883,7 +1978,12 @@ async function startPostgres(request) {
   checkVersion(request.version, request.frontEnd);
   switch (request.provider) {
     case "local":
-      return LocalPostgres.start({ version: request.version, searchFrom, log: request.log });
+      return LocalPostgres.start({
+        version: request.version,
+        searchFrom,
+        log: request.log,
+        cluster: request.cluster
+      });
     case "url":
       if (!request.url) {
         throw new PostgresUnavailableError(
@@ -3711,7 +3811,7 @@ import { dirname as dirname6, join as join11, relative as relative3 } from "node
 
 // src/migrate/project.ts
 import { existsSync as existsSync10, statSync as statSync3 } from "node:fs";
-import { resolve as resolve2 } from "node:path";
+import { resolve as resolve3 } from "node:path";
 
 // src/migrate/alembic/index.ts
 import { existsSync as existsSync6 } from "node:fs";
@@ -3863,14 +3963,14 @@ var WorkerProcess = class {
       createInterface({ input: answers }).on("line", (line2) => this.onAnswer(line2));
     }
     this.child.stdin?.on("error", () => void 0);
-    this.exitPromise = new Promise((resolve4) => {
+    this.exitPromise = new Promise((resolve5) => {
       const done = (code2, signal) => {
         if (!this.exited)
           this.exited = new WorkerExitedError(code2, signal, [...this.stderrTail], this.killedOnPurpose);
         for (const p of this.pending.values()) p.reject(this.exited);
         this.pending.clear();
         this.setRef(false);
-        resolve4();
+        resolve5();
       };
       this.child.once("exit", (code2, signal) => {
         if (this.child.pid !== void 0) releaseWorker(this.child.pid);
@@ -3921,8 +4021,8 @@ var WorkerProcess = class {
   request(body) {
     if (this.exited) return Promise.reject(this.exited);
     const id2 = this.nextId++;
-    return new Promise((resolve4, reject) => {
-      this.pending.set(id2, { resolve: resolve4, reject });
+    return new Promise((resolve5, reject) => {
+      this.pending.set(id2, { resolve: resolve5, reject });
       this.setRef(true);
       this.child.stdin.write(JSON.stringify({ ...body, id: id2 }) + "\n");
     });
@@ -3933,7 +4033,7 @@ var WorkerProcess = class {
    */
   async responsive(withinMs) {
     let timer;
-    const late = new Promise((resolve4) => timer = setTimeout(() => resolve4(false), withinMs));
+    const late = new Promise((resolve5) => timer = setTimeout(() => resolve5(false), withinMs));
     const pong = this.request({ op: "ping" }).then(
       () => true,
       () => false
@@ -3962,7 +4062,7 @@ var WorkerProcess = class {
     if (this.exited) return;
     let timer;
     const closing = this.request({ op: "close" }).catch(() => void 0);
-    const late = new Promise((resolve4) => timer = setTimeout(() => resolve4("late"), graceMs));
+    const late = new Promise((resolve5) => timer = setTimeout(() => resolve5("late"), graceMs));
     const first = await Promise.race([this.exitPromise.then(() => "exited"), late]);
     clearTimeout(timer);
     void closing;
@@ -4083,7 +4183,7 @@ function safeDecode(text) {
 
 // src/migrate/models.ts
 import { existsSync as existsSync7, readdirSync as readdirSync4, statSync as statSync2 } from "node:fs";
-import { join as join8, relative as relative2, resolve } from "node:path";
+import { join as join8, relative as relative2, resolve as resolve2 } from "node:path";
 var ModelsError = class extends EnvironmentError {
   file;
   constructor(message, options = {}) {
@@ -4096,7 +4196,7 @@ var MODULE_EXTENSIONS = [".js", ".cjs", ".mjs", ".ts", ".cts"];
 var MODEL_FILE = /^[^.].*\.(c?js|mjs|c?ts)$/;
 function findModels(project, explicit) {
   if (explicit) {
-    const path = resolve(project.cwd, explicit);
+    const path = resolve2(project.cwd, explicit);
     if (!existsSync7(path)) {
       throw new ModelsError(
         `Models not found: ${relative2(project.cwd, path) || path} does not exist. Point the models setting at a module exporting your Sequelize instance (for example models/index.js) or at your models folder.`,
@@ -4300,7 +4400,7 @@ async function loadInWorker(worker, project) {
   try {
     return await worker.request({
       op: "load",
-      cwd: resolve2(o.cwd),
+      cwd: resolve3(o.cwd),
       ...o.migrationsPath !== void 0 ? { migrationsPath: o.migrationsPath } : {},
       ...o.env ? { nodeEnv: o.env } : {},
       ...project.settings.config ? { config: project.settings.config } : {}
@@ -4323,7 +4423,7 @@ async function loadInWorker(worker, project) {
   }
 }
 async function loadProject(options) {
-  const cwd = resolve2(options.cwd);
+  const cwd = resolve3(options.cwd);
   if (!existsSync10(cwd) || !statSync3(cwd).isDirectory()) {
     throw new ProjectError(`Project folder ${cwd} does not exist. Check --cwd.`, { setting: "--cwd" });
   }
@@ -4388,7 +4488,7 @@ async function alembicRevisions(project, dir) {
   return withLoadedWorker(project, async (worker) => {
     try {
       return await worker.request(
-        dir && resolve2(dir) !== project.cwd ? { op: "revisions", cwd: resolve2(dir) } : { op: "revisions" }
+        dir && resolve3(dir) !== project.cwd ? { op: "revisions", cwd: resolve3(dir) } : { op: "revisions" }
       );
     } catch (error) {
       if (error instanceof WorkerRequestError) throw fromFailure(error.failure);
@@ -5983,16 +6083,16 @@ var MigrationRunner = class _MigrationRunner {
     let timer;
     let settled = false;
     const pings = this.project.runner === "sequelize";
-    const limit = new Promise((resolve4) => {
+    const limit = new Promise((resolve5) => {
       timer = setTimeout(() => {
         if (!pings) {
-          timer = setTimeout(() => resolve4("killed"), KILL_GRACE_MS);
+          timer = setTimeout(() => resolve5("killed"), KILL_GRACE_MS);
           return;
         }
         void this.worker.responsive(PING_MS).then((alive) => {
           if (settled) return;
-          if (!alive) resolve4("killed");
-          else timer = setTimeout(() => resolve4("killed"), KILL_GRACE_MS - PING_MS);
+          if (!alive) resolve5("killed");
+          else timer = setTimeout(() => resolve5("killed"), KILL_GRACE_MS - PING_MS);
         });
       }, this.timeoutMs);
     });
@@ -6135,13 +6235,14 @@ var Workspace = class _Workspace {
   connectionError;
   /** A new database on `server` (the baseline applied, when the project has one) with a worker on it. */
   static async open(server, project, options = {}) {
-    const database = await server.createDatabase();
+    const kept = await keptStart(server, project, options);
+    const database = kept?.database ?? await server.createDatabase();
     const url = server.url(database);
     try {
       const openRunner = () => MigrationRunner.open(url, project, { timeoutMs: options.timeoutMs });
-      const early = hasBaseline(project, options) ? void 0 : openRunner();
+      const early = hasBaseline(project, options) && !kept ? void 0 : openRunner();
       early?.catch(() => void 0);
-      const start = await prepare(server, project, options, database, { emptyIfDirty: !early });
+      const start = kept?.start ?? await prepare(server, project, options, database, { emptyIfDirty: !early });
       const runner = early ? await early : await openRunner();
       const client = inspection(url);
       await client.connect();
@@ -6302,7 +6403,7 @@ function hasBaseline(project, options) {
 async function prepare(server, project, options, database, how) {
   const url = server.url(database);
   const baseline = hasBaseline(project, options);
-  const dir = project.settings.cache === false ? void 0 : options.cacheDir;
+  const dir = cacheFolder(project, options);
   let start;
   if (dir && options.base?.length) {
     start = await restoreBase({
@@ -6323,6 +6424,23 @@ async function prepare(server, project, options, database, how) {
     await applyBaseline(url, join12(project.cwd, project.settings.baseline), project.cwd);
   }
   return start;
+}
+var taken = /* @__PURE__ */ new WeakSet();
+async function keptStart(server, project, options) {
+  const dir = cacheFolder(project, options);
+  if (!server.kept || taken.has(server) || !dir || !options.base?.length) return void 0;
+  taken.add(server);
+  return takeKeptBase({
+    server,
+    project,
+    baseline: hasBaseline(project, options),
+    dir,
+    migrations: options.base,
+    log: options.log ?? (() => void 0)
+  });
+}
+function cacheFolder(project, options) {
+  return project.settings.cache === false ? void 0 : options.cacheDir;
 }
 async function emptyDatabase(server, database) {
   await server.dropDatabase(database);
@@ -6911,7 +7029,7 @@ async function replay(client, statements) {
     return out;
   };
   const scanned = (from, to) => [...to.scans].filter(([oid, n]) => n > (from.scans.get(oid) ?? 0) && before.get(oid).kind === "table").map(([oid]) => before.get(oid).name);
-  const taken = (state, since) => {
+  const taken2 = (state, since) => {
     const out = [];
     for (const [oid, mode] of state.locks) {
       const r = rank(mode);
@@ -6964,7 +7082,7 @@ async function replay(client, statements) {
     }
     await client.query("RELEASE SAVEPOINT schemabot_observe");
     const end = await readState2();
-    obs.locks = taken(end, since);
+    obs.locks = taken2(end, since);
     obs.rewrites = rewritten(end);
     obs.scans = scanned(start, end);
   };
@@ -7037,7 +7155,7 @@ async function replay(client, statements) {
       const since = clock;
       clock += result.ms;
       const end = await readState2();
-      obs.locks = taken(end, since);
+      obs.locks = taken2(end, since);
       obs.rewrites = rewritten(end);
       obs.scans = scanned(start, end);
       const commit2 = await run("COMMIT");
@@ -7732,7 +7850,7 @@ import {
   mkdtempSync,
   readdirSync as readdirSync5,
   readFileSync as readFileSync7,
-  rmSync,
+  rmSync as rmSync2,
   statSync as statSync4,
   symlinkSync,
   mkdirSync,
@@ -7771,7 +7889,7 @@ async function checkoutBase(root, sha, projectDir, options = {}) {
     stop: () => remove(),
     killNow: () => {
       if (removed) return;
-      rmSync(holder, { recursive: true, force: true });
+      rmSync2(holder, { recursive: true, force: true });
       if (checkout) spawnSync("git", ["worktree", "prune"], { cwd: root, stdio: "ignore" });
     }
   });
@@ -7783,7 +7901,7 @@ async function checkoutBase(root, sha, projectDir, options = {}) {
       await checkout.catch(() => void 0);
       await git(root, ["worktree", "remove", "--force", dir]).catch(() => void 0);
     }
-    rmSync(holder, { recursive: true, force: true });
+    rmSync2(holder, { recursive: true, force: true });
     if (checkout) await git(root, ["worktree", "prune"]).catch(() => void 0);
   };
   const migrations = async (rel2) => {
@@ -7837,7 +7955,7 @@ function reapBaseCheckouts() {
         const gitdir = existsSync11(dotGit) ? /^gitdir: (.*)$/m.exec(readFileSync7(dotGit, "utf8"))?.[1] : void 0;
         if (gitdir) repository = dirname7(dirname7(dirname7(gitdir)));
       }
-      rmSync(holder, { recursive: true, force: true });
+      rmSync2(holder, { recursive: true, force: true });
       removed++;
       if (repository && existsSync11(repository)) {
         spawnSync("git", ["worktree", "prune"], { cwd: repository, stdio: "ignore" });
@@ -8205,20 +8323,21 @@ function revisionFindings(revisions, multipleHeads, branchOffs) {
 }
 
 // src/modes/options.ts
-import { resolve as resolve3 } from "node:path";
-function startThrowaway(choice, cwd, log) {
+import { resolve as resolve4 } from "node:path";
+function startThrowaway(choice, cwd, log, cluster2) {
   return startPostgres({
+    cluster: cluster2,
     provider: choice.postgres,
     version: choice.postgresVersion,
     url: choice.postgresUrl,
     image: choice.postgresImage,
     frontEnd: choice.frontEnd,
-    cwd: resolve3(cwd),
+    cwd: resolve4(cwd),
     log
   });
 }
-async function startThrowawayWhile(choice, cwd, log, prepare2) {
-  const starting = startThrowaway(choice, cwd, log);
+async function startThrowawayWhile(choice, cwd, log, prepare2, cluster2) {
+  const starting = startThrowaway(choice, cwd, log, cluster2);
   starting.catch(() => void 0);
   try {
     return { starting, prepared: await prepare2() };
@@ -8232,37 +8351,43 @@ async function startThrowawayWhile(choice, cwd, log, prepare2) {
 async function runCheck(options) {
   const started = performance.now();
   const log = options.log ?? (() => void 0);
-  const { starting, prepared } = await startThrowawayWhile(options, options.cwd, log, async () => {
-    const project2 = await loadProject({
-      cwd: options.cwd,
-      migrationsPath: options.migrationsPath,
-      loader: options.loader,
-      runner: options.runner,
-      python: options.python,
-      log
-    });
-    if (options.base) void loadSqlParser().catch(() => void 0);
-    let plan2;
-    try {
-      plan2 = project2.runner === "alembic" ? revisionPlan(
-        await planRevisions({
-          cwd: project2.cwd,
-          baseRef: options.base,
-          listRevisions: (dir) => alembicRevisions(project2, dir)
-        })
-      ) : await planMigrations({
-        cwd: project2.cwd,
-        migrationsDir: project2.migrationsDir,
-        baseRef: options.base,
+  const { starting, prepared } = await startThrowawayWhile(
+    options,
+    options.cwd,
+    log,
+    async () => {
+      const project2 = await loadProject({
+        cwd: options.cwd,
+        migrationsPath: options.migrationsPath,
+        loader: options.loader,
+        runner: options.runner,
+        python: options.python,
         log
       });
-      return { project: project2, plan: plan2, config: await loadConfig(project2.cwd) };
-    } catch (error) {
-      await releaseProject(project2);
-      await plan2?.baseTree?.remove();
-      throw error;
-    }
-  });
+      if (options.base) void loadSqlParser().catch(() => void 0);
+      let plan2;
+      try {
+        plan2 = project2.runner === "alembic" ? revisionPlan(
+          await planRevisions({
+            cwd: project2.cwd,
+            baseRef: options.base,
+            listRevisions: (dir) => alembicRevisions(project2, dir)
+          })
+        ) : await planMigrations({
+          cwd: project2.cwd,
+          migrationsDir: project2.migrationsDir,
+          baseRef: options.base,
+          log
+        });
+        return { project: project2, plan: plan2, config: await loadConfig(project2.cwd) };
+      } catch (error) {
+        await releaseProject(project2);
+        await plan2?.baseTree?.remove();
+        throw error;
+      }
+    },
+    options.cacheDir && clusterFolder(options.cacheDir, options.cwd)
+  );
   const { project, plan, config } = prepared;
   let removingTree;
   try {
@@ -9201,14 +9326,14 @@ function cancelOnSignals(log) {
   const controller = new AbortController();
   let received = null;
   let finished;
-  const done = new Promise((resolve4) => finished = resolve4);
+  const done = new Promise((resolve5) => finished = resolve5);
   const off = beforeSignalExit(async (name) => {
     received = name;
     log(
       `Received ${name}: cancelling the running statements, waiting for their rollback, then releasing the lock`
     );
     controller.abort(name);
-    await Promise.race([done, new Promise((resolve4) => setTimeout(resolve4, 6e4).unref())]);
+    await Promise.race([done, new Promise((resolve5) => setTimeout(resolve5, 6e4).unref())]);
   });
   return {
     signal: controller.signal,
@@ -9533,7 +9658,7 @@ var MigrationLock = class _MigrationLock {
           options.log?.(`Waiting for the migration lock: another job holds it${holder}`);
           told = true;
         }
-        await new Promise((resolve4) => setTimeout(resolve4, POLL_MS));
+        await new Promise((resolve5) => setTimeout(resolve5, POLL_MS));
       }
     } catch (error) {
       await client.end().catch(() => void 0);
@@ -9907,7 +10032,7 @@ var Rehearsal = class _Rehearsal {
         `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
           WHERE datname = current_database() AND pid <> pg_backend_pid()`
       );
-      await new Promise((resolve4) => setTimeout(resolve4, 200));
+      await new Promise((resolve5) => setTimeout(resolve5, 200));
       log(`  the steps run with the privileges of the production user ${privileges3.user} (not superuser)`);
       return true;
     } catch (error) {
@@ -9976,7 +10101,7 @@ async function applyStep(runner, m, direction, options) {
       log(
         `  ${m.name}: a lock was not granted within lock_timeout (the table is busy); nothing was changed, retrying in ${Math.round(wait / 100) / 10} s (${attempts}/${retries})`
       );
-      await new Promise((resolve4) => setTimeout(resolve4, wait));
+      await new Promise((resolve5) => setTimeout(resolve5, wait));
       wait *= 2;
       continue;
     }
@@ -10410,7 +10535,7 @@ var ProductionSession = class _ProductionSession {
           this.options.log?.(
             `  ${what} waited longer than ${limit}${blocker ? ` ${blocker}` : ""}; trying again in ${wait / 1e3} s (${attempt}/${retries})`
           );
-          await new Promise((resolve4) => setTimeout(resolve4, wait));
+          await new Promise((resolve5) => setTimeout(resolve5, wait));
           wait *= 2;
           continue;
         }
@@ -10516,7 +10641,7 @@ var ProductionSession = class _ProductionSession {
         );
         if (busy.rows[0].n === "0") return { pids: r.rows.map((row) => row.pid), settled: true };
         if (Date.now() > deadline) return { pids: r.rows.map((row) => row.pid), settled: false };
-        await new Promise((resolve4) => setTimeout(resolve4, 100));
+        await new Promise((resolve5) => setTimeout(resolve5, 100));
       }
     } catch {
       return { pids: [], settled: false };
@@ -10620,12 +10745,12 @@ var ProductionRun = class _ProductionRun {
     };
     try {
       if (!this.options.dryRun) {
-        const taken = await takeLock(session.url, session.project, {
+        const taken2 = await takeLock(session.url, session.project, {
           waitMs: this.options.lockWaitMs ?? DEFAULTS.lockWaitMs,
           log: this.options.log ?? (() => void 0)
         });
-        if (taken.busy !== void 0) return await done(taken.busy);
-        this.lock = taken.lock;
+        if (taken2.busy !== void 0) return await done(taken2.busy);
+        this.lock = taken2.lock;
         report.lock = this.lock.report();
       }
       const outcome = await body();
@@ -10851,13 +10976,13 @@ async function runStamp(options) {
     };
     let lock;
     try {
-      const taken = await takeLock(session.url, session.project, {
+      const taken2 = await takeLock(session.url, session.project, {
         waitMs: options.lockWaitMs ?? DEFAULTS.lockWaitMs,
         log
       });
-      lock = taken.lock;
+      lock = taken2.lock;
       if (lock) report.lock = lock.report();
-      else report.error = taken.busy;
+      else report.error = taken2.busy;
       if (lock) {
         const applied = new Set((await session.state()).applied);
         const needed = session.revisions ? revisionAncestors(session.revisions, [options.to]) : void 0;

@@ -354,6 +354,7 @@ import {
   chownSync,
   statSync as statSync3,
   statfsSync,
+  utimesSync,
   writeFileSync as writeFileSync2,
   chmodSync
 } from "node:fs";
@@ -629,7 +630,10 @@ function makeDirs(path, mode) {
 var THROWAWAY_SETTINGS = {
   fsync: "off",
   synchronous_commit: "off",
-  full_page_writes: "off"
+  full_page_writes: "off",
+  // WAL files a checkpoint no longer needs are removed, not kept for reuse: with the clusters' 1 MB WAL
+  // files (see `cachedCluster`), a cluster kept for the next run holds one or two of them.
+  wal_recycle: "off"
 };
 function runAsUser() {
   if (typeof process.getuid !== "function" || process.getuid() !== 0) return void 0;
@@ -717,7 +721,7 @@ function runAsync(cmd, args, runAs) {
   });
 }
 function cachedCluster(bin, root, runAs) {
-  const key = createHash("sha256").update(`${bin.binDir}\0${bin.version}\0locked`).digest("hex").slice(0, 12);
+  const key = createHash("sha256").update(`${bin.binDir}\0${bin.version}\0locked\0wal1`).digest("hex").slice(0, 12);
   const dir = join3(root, `cluster-${bin.major}-${key}`);
   const origin = { binDir: bin.binDir, version: bin.version };
   if (existsSync4(join3(dir, "PG_VERSION")) && existsSync4(join3(dir, ".schemabot-ready"))) {
@@ -744,7 +748,8 @@ function cachedCluster(bin, root, runAs) {
       "UTF8",
       "--locale=C",
       "--no-sync",
-      "--no-instructions"
+      "--no-instructions",
+      "--wal-segsize=1"
     ],
     runAs
   );
@@ -770,9 +775,30 @@ echo "$server"
 watcher=$!
 wait "$server"; code=$?
 kill "$watcher" 2>/dev/null
-rm -rf "$dir"
+[ -e "$dir/keep" ] || rm -rf "$dir"
 exit $code
 `;
+var KEPT_FILE = "kept.json";
+function touch(file) {
+  const now = /* @__PURE__ */ new Date();
+  try {
+    utimesSync(file, now, now);
+  } catch {
+  }
+}
+function readKept(folder, bin) {
+  if (!folder) return void 0;
+  try {
+    const kept = JSON.parse(readFileSync3(join3(folder, KEPT_FILE), "utf8"));
+    const data = join3(folder, "data");
+    if (kept.binDir !== bin.binDir || kept.version !== bin.version || typeof kept.database !== "string" || typeof kept.note !== "string" || !existsSync4(join3(data, "PG_VERSION"))) {
+      return void 0;
+    }
+    return { database: kept.database, note: kept.note, data };
+  } catch {
+    return void 0;
+  }
+}
 function bootstrapHba() {
   return [
     "# Schemabot throwaway server, while it sets its password: its owner over the private socket only.",
@@ -829,7 +855,7 @@ async function lockDown(client, dataDir, socketDir, port, password, runAs) {
   throw new Error("the server did not apply its locked-down pg_hba.conf within 2 s");
 }
 var LocalPostgres = class _LocalPostgres {
-  constructor(supervisor, postmasterPid, runDir, port, password, version, major, binaries) {
+  constructor(supervisor, postmasterPid, runDir, port, password, version, major, binaries, kept, cluster, log) {
     this.supervisor = supervisor;
     this.postmasterPid = postmasterPid;
     this.runDir = runDir;
@@ -838,6 +864,9 @@ var LocalPostgres = class _LocalPostgres {
     this.version = version;
     this.major = major;
     this.binaries = binaries;
+    this.kept = kept;
+    this.cluster = cluster;
+    this.log = log;
     this.untrack = track(this);
   }
   supervisor;
@@ -848,9 +877,19 @@ var LocalPostgres = class _LocalPostgres {
   version;
   major;
   binaries;
+  kept;
+  cluster;
+  log;
   provider = "local";
   stopped = false;
   untrack;
+  /** What `stop()` keeps (see `PostgresServer.keepAtStop`). */
+  keeping;
+  keepAtStop(database, note) {
+    if (!this.cluster || this.stopped) return false;
+    this.keeping = { database, note };
+    return true;
+  }
   /**
    * Starts a server from the installation matching `version` (or the preferred one). `password` is for
    * tests that plant a known canary; by default each run draws its own.
@@ -891,19 +930,36 @@ var LocalPostgres = class _LocalPostgres {
     writeOwner(runDir);
     const dataDir = dataDirOf(runDir);
     const socketDir = join3(runDir, "socket");
-    try {
-      try {
-        await runAsync("cp", ["-a", template, dataDir], runAs);
-      } catch (err) {
-        if (existsSync4(template)) throw err;
-        rmSync2(dataDir, { recursive: true, force: true });
-        template = cachedCluster(bin, root, runAs);
-        await runAsync("cp", ["-a", template, dataDir], runAs);
+    let kept = readKept(options.cluster, bin);
+    const seed = async () => {
+      if (kept) {
+        try {
+          await runAsync("cp", ["-a", kept.data, dataDir], void 0);
+        } catch (err) {
+          options.log?.(
+            `The kept cluster could not be copied (${err.message}); starting a new one`
+          );
+          rmSync2(dataDir, { recursive: true, force: true });
+          kept = void 0;
+        }
+      }
+      if (!kept) {
+        try {
+          await runAsync("cp", ["-a", template, dataDir], runAs);
+        } catch (err) {
+          if (existsSync4(template)) throw err;
+          rmSync2(dataDir, { recursive: true, force: true });
+          template = cachedCluster(bin, root, runAs);
+          await runAsync("cp", ["-a", template, dataDir], runAs);
+        }
       }
       makePrivateDir(socketDir, runAs);
       writeAs(join3(dataDir, "pg_hba.conf"), bootstrapHba(), runAs);
       writeAs(join3(dataDir, "pg_ident.conf"), `owner ${userInfo().username} postgres
 `, runAs);
+    };
+    try {
+      await seed();
     } catch (err) {
       rmSync2(runDir, { recursive: true, force: true });
       throw err;
@@ -966,17 +1022,21 @@ var LocalPostgres = class _LocalPostgres {
       } catch (err) {
         supervisor.stdin.end();
         if (postmasterPid) quitQuietly(postmasterPid);
-        if (attempt < 3 && /could not bind|Address already in use/i.test(String(err.message))) {
+        const busy = /could not bind|Address already in use/i.test(String(err.message));
+        if (busy && attempt < 3 || kept) {
+          if (!busy) {
+            options.log?.(
+              `The kept cluster in ${options.cluster} did not start (${err.message}); starting a new one`
+            );
+            rmSync2(options.cluster, { recursive: true, force: true });
+            kept = void 0;
+          }
           await new Promise(
             (r) => supervisor.exitCode !== null ? r() : supervisor.once("exit", () => r())
           );
           makePrivateDir(runDir, runAs);
           writeOwner(runDir);
-          await runAsync("cp", ["-a", template, dataDir], runAs);
-          makePrivateDir(socketDir, runAs);
-          writeAs(join3(dataDir, "pg_hba.conf"), bootstrapHba(), runAs);
-          writeAs(join3(dataDir, "pg_ident.conf"), `owner ${userInfo().username} postgres
-`, runAs);
+          await seed();
           continue;
         }
         rmSync2(runDir, { recursive: true, force: true });
@@ -989,8 +1049,9 @@ var LocalPostgres = class _LocalPostgres {
       supervisor.stderr.resume();
       supervisor.stdout.resume();
       options.log?.(
-        `Started PostgreSQL ${info.version} (${bin.source}: ${bin.binDir}) on 127.0.0.1:${port}, password-only (SCRAM), socket in a private directory`
+        `Started PostgreSQL ${info.version} (${bin.source}: ${bin.binDir}) on 127.0.0.1:${port}, password-only (SCRAM), socket in a private directory` + (kept ? ", on the cluster kept by an earlier run" : "")
       );
+      if (kept) touch(join3(options.cluster, KEPT_FILE));
       return new _LocalPostgres(
         supervisor,
         postmasterPid,
@@ -999,7 +1060,10 @@ var LocalPostgres = class _LocalPostgres {
         password,
         info.version,
         info.major,
-        bin
+        bin,
+        kept && { database: kept.database, note: kept.note },
+        options.cluster,
+        options.log
       );
     }
   }
@@ -1033,8 +1097,15 @@ var LocalPostgres = class _LocalPostgres {
     if (this.stopped) return;
     this.stopped = true;
     this.untrack();
-    await releaseAdmin(this.url());
     const s = this.supervisor;
+    if (this.keeping && s.exitCode === null && s.signalCode === null) {
+      try {
+        await this.keepCluster(this.keeping);
+      } catch (error) {
+        this.log?.(`The cluster could not be kept for the next run: ${error.message}`);
+      }
+    }
+    await releaseAdmin(this.url());
     if (s.exitCode === null && s.signalCode === null) {
       const exited = new Promise((resolve3) => s.once("exit", () => resolve3()));
       s.stdin.end();
@@ -1043,6 +1114,49 @@ var LocalPostgres = class _LocalPostgres {
       clearTimeout(timer);
     }
     rmSync2(this.runDir, { recursive: true, force: true });
+  }
+  /**
+   * Keeps the cluster for the next run: every database but `keep.database` dropped, a clean shutdown
+   * (its checkpoint leaves a data directory that starts without recovery), then the data directory copied
+   * next to the folder and swapped into place. The server is stopped when it returns or throws.
+   */
+  async keepCluster(keep) {
+    const t0 = performance.now();
+    const folder = this.cluster;
+    const others = await withClient(this.url(), async (c) => {
+      const { rows } = await c.query(
+        `SELECT datname AS name FROM pg_database WHERE datname NOT IN ('postgres', 'template0', 'template1', $1)`,
+        [keep.database]
+      );
+      return rows.map((r) => r.name);
+    });
+    for (const name of others) await this.dropDatabase(name);
+    await releaseAdmin(this.url());
+    writeFileSync2(join3(this.runDir, "keep"), "", { mode: 384 });
+    const s = this.supervisor;
+    const exited = new Promise((resolve3) => s.once("exit", () => resolve3()));
+    quitQuietly(this.postmasterPid, "SIGINT");
+    const timer = setTimeout(() => s.stdin.end(), 3e4);
+    await exited;
+    clearTimeout(timer);
+    if (existsSync4(join3(this.dataDir, "postmaster.pid")))
+      throw new Error("the server did not shut down cleanly");
+    makeDirs(dirname3(folder), 448);
+    const temp = `${folder}.tmp-${process.pid}-${Date.now().toString(36)}`;
+    try {
+      makeDirs(temp, 448);
+      execFileSync3("cp", ["-a", this.dataDir, join3(temp, "data")], { stdio: ["ignore", "ignore", "pipe"] });
+      const kept = { ...keep, binDir: this.binaries.binDir, version: this.binaries.version };
+      writeFileSync2(join3(temp, KEPT_FILE), JSON.stringify(kept) + "\n", { mode: 384 });
+      const old = `${folder}.old-${process.pid}-${Date.now().toString(36)}`;
+      if (existsSync4(folder)) renameSync2(folder, old);
+      renameSync2(temp, folder);
+      rmSync2(old, { recursive: true, force: true });
+    } catch (error) {
+      rmSync2(temp, { recursive: true, force: true });
+      throw error;
+    }
+    this.log?.(`Cluster kept for the next run in ${Math.round(performance.now() - t0)} ms`);
   }
   killNow() {
     if (this.stopped) return;
