@@ -2,7 +2,8 @@
  * Growth with the history: a full audit of generated histories of increasing length, each step's
  * statements trivial, so that what grows faster than the number of migrations shows, and a PR check
  * that adds one migration to each history: with the base replayed, and with a warm base-state cache
- * (which should cost the same whatever the history's length). Prints each size's wall time, its time per migration, the
+ * (which should cost the same whatever the history's length), on the shared server (`url`: the dump is
+ * restored) and on a server of its own (`local`: it starts on the kept cluster). Prints each size's wall time, its time per migration, the
  * peak resident memory of Schemabot's whole process tree, and the ratio of the largest to the smallest.
  *
  *   npx tsx bench/scale.ts [--scale 250,2000] [--runs 1]
@@ -39,27 +40,23 @@ interface Row {
   /** The same PR check with a warm base-state cache (a later push to the same pull request). */
   warmPrCheckMs: number;
   warmPrCheckPeakRssMiB: number;
+  /** The warm PR check on a `local` server of its own, started on the cluster kept by the first. */
+  warmLocalPrCheckMs: number;
+  warmLocalPrCheckPeakRssMiB: number;
 }
 
+/** A check on `server` (`url`), or on a `local` server of its own when `server` is 'local'. */
 async function check(
-  server: PostgresServer,
+  server: PostgresServer | 'local',
   dir: string,
   base?: string,
   cacheDir?: string,
 ): Promise<{ ms: number; rss: number }> {
   const json = join(dir, 'report.json');
-  const args = [
-    CLI,
-    'check',
-    '--cwd',
-    dir,
-    '--postgres',
-    'url',
-    '--postgres-url',
-    server.url(),
-    '--json',
-    json,
-  ];
+  const args = [CLI, 'check', '--cwd', dir, '--json', json];
+  args.push(
+    ...(server === 'local' ? ['--postgres', 'local'] : ['--postgres', 'url', '--postgres-url', server.url()]),
+  );
   if (base) args.push('--base', base);
   args.push(...(cacheDir ? ['--cache-dir', cacheDir] : ['--no-cache']));
   const res = await run(process.execPath, args);
@@ -77,16 +74,21 @@ async function main(): Promise<void> {
       const cacheDir = mkdtempSync(join(tmpdir(), 'schemabot-scale-cache-'));
       const audits: { ms: number; rss: number }[] = [];
       const prs: { ms: number; rss: number }[] = [];
+      const localCacheDir = mkdtempSync(join(tmpdir(), 'schemabot-scale-cache-'));
       const warm: { ms: number; rss: number }[] = [];
+      const warmLocal: { ms: number; rss: number }[] = [];
       // The first PR check of the pull request fills the cache; the timed warm ones are later pushes.
       await check(server, dir, base, cacheDir);
+      await check('local', dir, base, localCacheDir);
       for (let r = 0; r < RUNS; r++) {
         audits.push(await check(server, dir));
         prs.push(await check(server, dir, base));
         warm.push(await check(server, dir, base, cacheDir));
+        warmLocal.push(await check('local', dir, base, localCacheDir));
       }
       rmSync(dir, { recursive: true, force: true });
       rmSync(cacheDir, { recursive: true, force: true });
+      rmSync(localCacheDir, { recursive: true, force: true });
       const ms = median(audits.map((a) => a.ms));
       const row: Row = {
         n,
@@ -97,13 +99,16 @@ async function main(): Promise<void> {
         prCheckPeakRssMiB: Math.max(...prs.map((a) => a.rss)),
         warmPrCheckMs: median(warm.map((a) => a.ms)),
         warmPrCheckPeakRssMiB: Math.max(...warm.map((a) => a.rss)),
+        warmLocalPrCheckMs: median(warmLocal.map((a) => a.ms)),
+        warmLocalPrCheckPeakRssMiB: Math.max(...warmLocal.map((a) => a.rss)),
       };
       rows.push(row);
       console.log(
         `N=${String(n).padStart(5)}  full audit ${(ms / 1000).toFixed(1)} s (${(ms / n).toFixed(1)} ms per migration, ` +
           `peak ${row.peakRssMiB.toFixed(0)} MiB) · PR check adding 1: ${(row.prCheckMs / 1000).toFixed(1)} s ` +
           `(peak ${row.prCheckPeakRssMiB.toFixed(0)} MiB), warm cache ${(row.warmPrCheckMs / 1000).toFixed(1)} s ` +
-          `(peak ${row.warmPrCheckPeakRssMiB.toFixed(0)} MiB)`,
+          `(peak ${row.warmPrCheckPeakRssMiB.toFixed(0)} MiB), warm cache on its own local server ` +
+          `${(row.warmLocalPrCheckMs / 1000).toFixed(1)} s (peak ${row.warmLocalPrCheckPeakRssMiB.toFixed(0)} MiB)`,
       );
     }
   } finally {
@@ -113,7 +118,8 @@ async function main(): Promise<void> {
   const last = rows[rows.length - 1]!;
   console.log(
     `N=${last.n} vs N=${first.n}: ${(last.ms / first.ms).toFixed(1)}× the time for ${(last.n / first.n).toFixed(0)}× the migrations; ` +
-      `PR check with a warm cache ${(last.warmPrCheckMs / first.warmPrCheckMs).toFixed(1)}×`,
+      `PR check with a warm cache ${(last.warmPrCheckMs / first.warmPrCheckMs).toFixed(1)}× (url), ` +
+      `${(last.warmLocalPrCheckMs / first.warmLocalPrCheckMs).toFixed(2)}× (local, on the kept cluster)`,
   );
   console.log(JSON.stringify({ bench: 'scale', runs: RUNS, rows }));
 }

@@ -46,7 +46,7 @@ import {
   upFailedFinding,
   warmSpareWorker,
   withCaFile
-} from "./chunks/chunk-XUQZYFRJ.js";
+} from "./chunks/chunk-PL23ISVA.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -60,7 +60,7 @@ import {
   redactedJson,
   registerEnvironment,
   signalExitCode
-} from "./chunks/chunk-XWHFD7EP.js";
+} from "./chunks/chunk-UITM2PON.js";
 import {
   esm_default
 } from "./chunks/chunk-NEOG2NI4.js";

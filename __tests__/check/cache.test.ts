@@ -72,7 +72,7 @@ test('a cold check saves the base state; a warm one restores it and reports what
   expect(statSync(cache).mode & 0o777).toBe(0o700);
   expect(statSync(join(cache, saved[0]!)).mode & 0o777).toBe(0o600);
   // No temporary file left; beside the dump, the local server's kept cluster (kept-cluster.test.ts).
-  expect(readdirSync(cache).sort()).toEqual([saved[0], expect.stringMatching(/^cluster-[0-9a-f]{16}$/)]);
+  expect(readdirSync(cache).sort()).toEqual([saved[0], expect.stringMatching(/^cluster-[0-9a-f]{16}-15$/)]);
 
   const warmLogs: string[] = [];
   const warm = await check(repo, base, cache, warmLogs, local);
@@ -435,9 +435,9 @@ test('the folder is bounded: the newest 3 states of a project, 12 in all, 2 kept
     plant(join(name, 'kept.json'), age);
     utimesSync(join(cache, name), hoursAgo(age), hoursAgo(age));
   };
-  for (let i = 1; i <= 3; i++) plantCluster(`cluster-${hex(i, 16)}`, i);
-  plantCluster(`cluster-${hex(9, 16)}.tmp-1-stale`, 2);
-  plantCluster(`cluster-${hex(9, 16)}.tmp-2-fresh`, 0);
+  for (let i = 1; i <= 3; i++) plantCluster(`cluster-${hex(i, 16)}-15`, i);
+  plantCluster(`cluster-${hex(9, 16)}-15.tmp-1-stale`, 2);
+  plantCluster(`cluster-${hex(9, 16)}-15.tmp-2-fresh`, 0);
   rmSync(join(cache, real!)); // a miss: the state is saved again, and the folder trimmed
   await check(repo, base, cache);
   const left = entries(cache);
@@ -455,6 +455,8 @@ test('the folder is bounded: the newest 3 states of a project, 12 in all, 2 kept
     readdirSync(cache)
       .filter((f) => f.startsWith('cluster-'))
       .sort(),
-  ).toEqual([`cluster-${hex(1, 16)}`, `cluster-${hex(2, 16)}`, `cluster-${hex(9, 16)}.tmp-2-fresh`].sort());
+  ).toEqual(
+    [`cluster-${hex(1, 16)}-15`, `cluster-${hex(2, 16)}-15`, `cluster-${hex(9, 16)}-15.tmp-2-fresh`].sort(),
+  );
   expect(KEEP_CLUSTERS).toBe(2);
 });

@@ -11,7 +11,6 @@ import {
   chownSync,
   statSync,
   statfsSync,
-  utimesSync,
   writeFileSync,
   chmodSync,
 } from 'node:fs';
@@ -32,7 +31,7 @@ import {
 import { track } from './cleanup.js';
 import { CLUSTER_MARKER, reapOrphans, writeOwner, type ClusterOrigin } from './reap.js';
 import { PostgresUnavailableError, type KeptDatabase, type PostgresServer } from './types.js';
-import { makeDirs } from '../shared/fs.js';
+import { makeDirs, touch } from '../shared/fs.js';
 
 /** Settings for a throwaway server: durability off (nothing here must survive a crash). */
 export const THROWAWAY_SETTINGS: Record<string, string> = {
@@ -244,13 +243,13 @@ interface KeptCluster extends KeptDatabase {
   version: string;
 }
 
-/** Marks `file` as just used (the cache folder's bound goes by last use). */
-function touch(file: string): void {
-  const now = new Date();
+/** The identity of a folder (device and inode), or undefined when it is gone. */
+function folderId(dir: string): string | undefined {
   try {
-    utimesSync(file, now, now);
+    const st = statSync(dir);
+    return `${st.dev}:${st.ino}`;
   } catch {
-    /* removed meanwhile: it was read already */
+    return undefined;
   }
 }
 
@@ -439,13 +438,19 @@ export class LocalPostgres implements PostgresServer {
     writeOwner(runDir);
     const dataDir = dataDirOf(runDir);
     const socketDir = join(runDir, 'socket');
-    let kept = readKept(options.cluster, bin);
+    // One kept cluster per major version: a project checked on several keeps one of each.
+    const cluster = options.cluster && `${options.cluster}-${bin.major}`;
+    let kept = readKept(cluster, bin);
     /** The run's data directory as a copy of the kept cluster, or of the installation's new one. */
     const seed = async () => {
       if (kept) {
         try {
           // As Schemabot's own user, who owns the cache folder; `-a` keeps the server user's ownership.
+          // The folder is only ever replaced or removed by renaming it first: the same folder before and
+          // after the copy means the copy is whole, not parts of two clusters or of a removed one.
+          const before = folderId(cluster!);
           await runAsync('cp', ['-a', kept.data, dataDir], undefined);
+          if (folderId(cluster!) !== before) throw new Error('it was replaced while being copied');
         } catch (err) {
           options.log?.(
             `The kept cluster could not be copied (${(err as Error).message}); starting a new one`,
@@ -539,9 +544,9 @@ export class LocalPostgres implements PostgresServer {
           if (!busy) {
             // A kept cluster that does not start (damaged, or left by a crash) costs a new one, not the run.
             options.log?.(
-              `The kept cluster in ${options.cluster} did not start (${(err as Error).message}); starting a new one`,
+              `The kept cluster in ${cluster} did not start (${(err as Error).message}); starting a new one`,
             );
-            rmSync(options.cluster!, { recursive: true, force: true });
+            rmSync(cluster!, { recursive: true, force: true });
             kept = undefined;
           }
           await new Promise<void>((r) =>
@@ -565,7 +570,7 @@ export class LocalPostgres implements PostgresServer {
         `Started PostgreSQL ${info.version} (${bin.source}: ${bin.binDir}) on 127.0.0.1:${port}, password-only (SCRAM), socket in a private directory` +
           (kept ? ', on the cluster kept by an earlier run' : ''),
       );
-      if (kept) touch(join(options.cluster!, KEPT_FILE));
+      if (kept) touch(join(cluster!, KEPT_FILE));
       return new LocalPostgres(
         supervisor,
         postmasterPid,
@@ -576,7 +581,7 @@ export class LocalPostgres implements PostgresServer {
         info.major,
         bin,
         kept && { database: kept.database, note: kept.note },
-        options.cluster,
+        cluster,
         options.log,
       );
     }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, utimesSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 /**
@@ -18,5 +18,15 @@ export function makeDirs(path: string, mode?: number): void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
+  }
+}
+
+/** Marks `file` as just used (caches bounded by last use read its time); gone meanwhile: nothing. */
+export function touch(file: string): void {
+  const now = new Date();
+  try {
+    utimesSync(file, now, now);
+  } catch {
+    // removed meanwhile by another run: it was read already
   }
 }

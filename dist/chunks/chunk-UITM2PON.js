@@ -354,7 +354,6 @@ import {
   chownSync,
   statSync as statSync3,
   statfsSync,
-  utimesSync,
   writeFileSync as writeFileSync2,
   chmodSync
 } from "node:fs";
@@ -609,7 +608,7 @@ function reapOrphans(root, dataDirOf2, installed2 = []) {
 }
 
 // src/shared/fs.ts
-import { existsSync as existsSync3, mkdirSync } from "node:fs";
+import { existsSync as existsSync3, mkdirSync, utimesSync } from "node:fs";
 import { dirname as dirname2, resolve } from "node:path";
 function makeDirs(path, mode) {
   const missing = [];
@@ -623,6 +622,13 @@ function makeDirs(path, mode) {
     } catch (error) {
       if (error.code !== "EEXIST") throw error;
     }
+  }
+}
+function touch(file) {
+  const now = /* @__PURE__ */ new Date();
+  try {
+    utimesSync(file, now, now);
+  } catch {
   }
 }
 
@@ -779,11 +785,12 @@ kill "$watcher" 2>/dev/null
 exit $code
 `;
 var KEPT_FILE = "kept.json";
-function touch(file) {
-  const now = /* @__PURE__ */ new Date();
+function folderId(dir) {
   try {
-    utimesSync(file, now, now);
+    const st = statSync3(dir);
+    return `${st.dev}:${st.ino}`;
   } catch {
+    return void 0;
   }
 }
 function readKept(folder, bin) {
@@ -930,11 +937,14 @@ var LocalPostgres = class _LocalPostgres {
     writeOwner(runDir);
     const dataDir = dataDirOf(runDir);
     const socketDir = join3(runDir, "socket");
-    let kept = readKept(options.cluster, bin);
+    const cluster = options.cluster && `${options.cluster}-${bin.major}`;
+    let kept = readKept(cluster, bin);
     const seed = async () => {
       if (kept) {
         try {
+          const before = folderId(cluster);
           await runAsync("cp", ["-a", kept.data, dataDir], void 0);
+          if (folderId(cluster) !== before) throw new Error("it was replaced while being copied");
         } catch (err) {
           options.log?.(
             `The kept cluster could not be copied (${err.message}); starting a new one`
@@ -1026,9 +1036,9 @@ var LocalPostgres = class _LocalPostgres {
         if (busy && attempt < 3 || kept) {
           if (!busy) {
             options.log?.(
-              `The kept cluster in ${options.cluster} did not start (${err.message}); starting a new one`
+              `The kept cluster in ${cluster} did not start (${err.message}); starting a new one`
             );
-            rmSync2(options.cluster, { recursive: true, force: true });
+            rmSync2(cluster, { recursive: true, force: true });
             kept = void 0;
           }
           await new Promise(
@@ -1051,7 +1061,7 @@ var LocalPostgres = class _LocalPostgres {
       options.log?.(
         `Started PostgreSQL ${info.version} (${bin.source}: ${bin.binDir}) on 127.0.0.1:${port}, password-only (SCRAM), socket in a private directory` + (kept ? ", on the cluster kept by an earlier run" : "")
       );
-      if (kept) touch(join3(options.cluster, KEPT_FILE));
+      if (kept) touch(join3(cluster, KEPT_FILE));
       return new _LocalPostgres(
         supervisor,
         postmasterPid,
@@ -1062,7 +1072,7 @@ var LocalPostgres = class _LocalPostgres {
         info.major,
         bin,
         kept && { database: kept.database, note: kept.note },
-        options.cluster,
+        cluster,
         options.log
       );
     }
@@ -1250,6 +1260,7 @@ export {
   redactText,
   passwordOf,
   makeDirs,
+  touch,
   signalExitCode,
   track,
   beforeSignalExit,

@@ -30,11 +30,12 @@ import {
   serverVersion,
   terminateSessions,
   throwawayName,
+  touch,
   track,
   withDatabase,
   withHint,
   writeOwner
-} from "./chunk-XWHFD7EP.js";
+} from "./chunk-UITM2PON.js";
 import {
   esm_default
 } from "./chunk-NEOG2NI4.js";
@@ -905,16 +906,7 @@ var SCHEMABOT_VERSION = true ? "0.1.0" : createRequire(import.meta.url)("../../p
 
 // src/migrate/cache.ts
 import { createHash as createHash2, randomBytes } from "node:crypto";
-import {
-  existsSync as existsSync3,
-  readdirSync as readdirSync3,
-  readFileSync as readFileSync2,
-  renameSync,
-  rmSync,
-  statSync,
-  unlinkSync,
-  utimesSync
-} from "node:fs";
+import { existsSync as existsSync3, readdirSync as readdirSync3, readFileSync as readFileSync2, renameSync, rmSync, statSync, unlinkSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname as dirname2, isAbsolute, join as join3, relative, resolve } from "node:path";
@@ -1112,7 +1104,7 @@ var FORMAT = 1;
 var KEEP_PER_PROJECT = 3;
 var KEEP_TOTAL = 12;
 var KEEP_CLUSTERS = 2;
-var CLUSTER = /^cluster-[0-9a-f]{16}$/;
+var CLUSTER = /^cluster-[0-9a-f]{16}-\d+$/;
 var STALE_TEMP_MS = 60 * 60 * 1e3;
 var HEADER = "-- schemabot base state ";
 var ENTRY = /^base-([0-9a-f]{16})-(\d+)-([0-9a-f]{32})\.sql$/;
@@ -1344,11 +1336,7 @@ ${contentId(m)}`));
       unlinkQuietly(file);
       return { restored: 0, dirty: ran };
     }
-    const now = /* @__PURE__ */ new Date();
-    try {
-      utimesSync(file, now, now);
-    } catch {
-    }
+    touch(file);
     this.log(
       `Base state restored from the cache (${count} of ${total} migrations) in ${Math.round(performance.now() - t0)} ms`
     );
@@ -1540,7 +1528,12 @@ ${contentId(m)}`));
     }
     clusters.sort((a, b) => b.used - a.used);
     for (const { name } of clusters.slice(KEEP_CLUSTERS)) {
-      rmSync(join3(this.dir, name), { recursive: true, force: true });
+      const gone = join3(this.dir, `${name}.old-${process.pid}-${randomBytes(4).toString("hex")}`);
+      try {
+        renameSync(join3(this.dir, name), gone);
+        rmSync(gone, { recursive: true, force: true });
+      } catch {
+      }
     }
   }
 };
@@ -1918,7 +1911,7 @@ function checkVersion(version, frontEnd) {
   }
 }
 async function startContainer(request) {
-  const { ContainerPostgres } = await import("./container-SQWRBB2J.js");
+  const { ContainerPostgres } = await import("./container-I5A2JWJO.js");
   return ContainerPostgres.start({
     version: request.version,
     image: request.image,
