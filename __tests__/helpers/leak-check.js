@@ -4,16 +4,27 @@
  * fails the suite on any hit, naming the output and where in it.
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
-/** Every recorded output holding `canary` (outside `::add-mask::` lines): its name and the offsets of the hits. */
-export function scanForCanary(dir, canary) {
-  let names;
+/** The files below `dir`, by their path from it (none when it does not exist). */
+function filesBelow(dir) {
   try {
-    names = readdirSync(dir);
+    return readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
+      .sort();
   } catch {
-    return { scanned: 0, hits: [] };
+    return [];
   }
+}
+
+/**
+ * Every file below `dir` holding `canary` (outside `::add-mask::` lines): its path from `dir` and the
+ * offsets of the hits. Recorded outputs are files of `dir`; the base-state cache also holds kept
+ * clusters (a server's whole data directory: its catalog, WAL and settings files).
+ */
+export function scanForCanary(dir, canary) {
+  const names = filesBelow(dir);
   const hits = [];
   for (const name of names) {
     // `::add-mask::` carries the secret to the runner on purpose: the runner never shows that line.
