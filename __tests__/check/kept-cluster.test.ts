@@ -1,20 +1,38 @@
 /**
- * The kept cluster, the `local` provider's form of the base-state cache: a check that saved the base
- * state keeps its server's data directory with that state's database in it; the next check starts its
- * server on a copy of it and takes that database instead of restoring the dump, and reports what a
- * check without the cache reports. Anything wrong with a kept cluster costs the dump's restore (or a
- * replay), never the check, and a kept cluster lets nobody in with an earlier run's password.
+ * The kept cluster, the `local` provider's form of the base-state cache for large bases: a check that
+ * saved a base state of 1,000 relations or more keeps its server's data directory with that state's
+ * database in it (a smaller one is not kept: cache.test.ts); the next check starts its server on a
+ * copy of it and takes that database instead of restoring the dump, and reports what a check without
+ * the cache reports. Anything wrong with a kept cluster costs the dump's restore (or a replay), never
+ * the check, and a kept cluster lets nobody in with an earlier run's password.
  */
 import { expect, test } from '@jest/globals';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { KEEP_CLUSTER_FROM } from '../../src/migrate/cache.js';
 import { startPostgres } from '../../src/postgres/index.js';
 import { BASE, check, entries, newRepo, project, PULL, tempDir } from '../helpers/cache-fixture.js';
 import { migration } from '../helpers/repo.js';
 import { comparable } from '../helpers/report-schema.js';
 
 const local = { postgres: 'local' } as const;
+
+/**
+ * The cache fixture's base with 340 more tables first (each with its sequence and key index: 1,020
+ * relations), large enough for its cluster to be kept (`KEEP_CLUSTER_FROM`).
+ */
+const LARGE_BASE: Record<string, string> = {
+  'migrations/20251231000000-fillers.js': migration(
+    `await queryInterface.sequelize.query(\`DO $$ BEGIN FOR i IN 1..340 LOOP
+      EXECUTE format('CREATE TABLE filler_%s (id serial PRIMARY KEY)', i);
+    END LOOP; END $$\`);`,
+    `await queryInterface.sequelize.query(\`DO $$ BEGIN FOR i IN 1..340 LOOP
+      EXECUTE format('DROP TABLE filler_%s', i);
+    END LOOP; END $$\`);`,
+  ),
+  ...BASE,
+};
 
 /** The kept clusters in a cache folder. */
 const clustersIn = (cache: string) =>
@@ -39,7 +57,8 @@ async function login(url: string, password: string, database = 'postgres'): Prom
 }
 
 test('a cold check keeps its cluster; a warm one starts on a copy of it, takes its database and reports the same', async () => {
-  const { repo, base } = project();
+  expect(KEEP_CLUSTER_FROM).toBe(1000);
+  const { repo, base } = project(LARGE_BASE);
   const cache = tempDir('schemabot-kept-');
   const plain = await check(repo, base, undefined, [], local);
 
@@ -67,12 +86,12 @@ test('a cold check keeps its cluster; a warm one starts on a copy of it, takes i
     const text = logs.join('\n');
     expect(text).toMatch(/Started PostgreSQL .* on the cluster kept by an earlier run/);
     expect(text).toMatch(
-      /Base state restored from the cache \(3 of 3 migrations\) in \d+ ms: the database of the kept cluster/,
+      /Base state restored from the cache \(4 of 4 migrations\) in \d+ ms: the database of the kept cluster/,
     );
     expect(text).not.toMatch(/Replaying|Cluster kept/); // nothing replayed, nothing new to keep
     expect(warm.baseReplay).toMatchObject({
       migrations: 0,
-      cache: { hit: true, restored: 3, key: cold.baseReplay.cache!.key },
+      cache: { hit: true, restored: 4, key: cold.baseReplay.cache!.key },
     });
     expect(comparable(warm)).toEqual(comparable(plain));
     // A run on a copy leaves the kept cluster as it was: the second warm run takes it again.
@@ -84,7 +103,7 @@ test('a cold check keeps its cluster; a warm one starts on a copy of it, takes i
 test('a base that gained migrations starts on the kept state and keeps the newer one; an edited base does not use it', async () => {
   const repo = newRepo();
   const cache = tempDir('schemabot-kept-');
-  const older = repo.commit(BASE, 'base');
+  const older = repo.commit(LARGE_BASE, 'base');
   const newer = repo.commit(
     {
       'migrations/20260101000003-add-bio.js': migration(
@@ -100,14 +119,14 @@ test('a base that gained migrations starts on the kept state and keeps the newer
 
   const logs: string[] = [];
   const moved = await check(repo, newer, cache, logs, local);
-  expect(logs.join('\n')).toMatch(/\(3 of 4 migrations\) in \d+ ms: the database of the kept cluster/);
+  expect(logs.join('\n')).toMatch(/\(4 of 5 migrations\) in \d+ ms: the database of the kept cluster/);
   expect(logs.join('\n')).toMatch(/Replaying the 1 base migration after the cached state/);
   expect(logs.join('\n')).toMatch(/Cluster kept for the next run/);
-  expect(moved.baseReplay).toMatchObject({ migrations: 1, cache: { hit: true, restored: 3 } });
+  expect(moved.baseReplay).toMatchObject({ migrations: 1, cache: { hit: true, restored: 4 } });
   expect(comparable(moved)).toEqual(comparable(await check(repo, newer, undefined, [], local)));
   const [folder] = clustersIn(cache);
   expect(JSON.parse(JSON.parse(readFileSync(join(folder!, 'kept.json'), 'utf8')).note)).toMatchObject({
-    migrations: 4,
+    migrations: 5,
   });
 
   // The same pull request on a base whose last migration is another: neither the kept state nor a
@@ -126,17 +145,17 @@ test('a base that gained migrations starts on the kept state and keeps the newer
   const editedLogs: string[] = [];
   const fresh = await check(repo, edited, cache, editedLogs, local);
   expect(editedLogs.join('\n')).toMatch(/the kept cluster holds the state of other base migrations/);
-  expect(fresh.baseReplay).toMatchObject({ migrations: 4, cache: { hit: false, restored: 0 } });
+  expect(fresh.baseReplay).toMatchObject({ migrations: 5, cache: { hit: false, restored: 0 } });
 });
 
 test('a kept cluster that does not verify, does not start or is of another installation costs only the restore of the dump', async () => {
-  const { repo, base } = project();
+  const { repo, base } = project(LARGE_BASE);
   const cache = tempDir('schemabot-kept-');
   const cold = await check(repo, base, cache, [], local);
   const [folder] = clustersIn(cache);
   const keptFile = join(folder!, 'kept.json');
   const kept = readFileSync(keptFile, 'utf8');
-  const fromTheDump = /Base state restored from the cache \(3 of 3 migrations\) in \d+ ms$/m;
+  const fromTheDump = /Base state restored from the cache \(4 of 4 migrations\) in \d+ ms$/m;
 
   // Its meta table does not list what was noted (as if its database had been changed since).
   const record = JSON.parse(kept) as { note: string };
@@ -151,7 +170,7 @@ test('a kept cluster that does not verify, does not start or is of another insta
     /the kept cluster's base state is unusable \(its meta table does not list what was saved\)/,
   );
   expect(altered.join('\n')).toMatch(fromTheDump);
-  expect(unverified.baseReplay).toMatchObject({ migrations: 0, cache: { hit: true, restored: 3 } });
+  expect(unverified.baseReplay).toMatchObject({ migrations: 0, cache: { hit: true, restored: 4 } });
   expect(comparable(unverified)).toEqual(comparable(cold));
 
   // A data directory the server cannot start on: a new cluster, and the folder goes.

@@ -1104,6 +1104,7 @@ var FORMAT = 1;
 var KEEP_PER_PROJECT = 3;
 var KEEP_TOTAL = 12;
 var KEEP_CLUSTERS = 2;
+var KEEP_CLUSTER_FROM = 1e3;
 var CLUSTER = /^cluster-[0-9a-f]{16}-\d+$/;
 var STALE_TEMP_MS = 60 * 60 * 1e3;
 var HEADER = "-- schemabot base state ";
@@ -1419,7 +1420,7 @@ ${contentId(m)}`));
       meta: facts.meta,
       objects: facts.objects
     };
-    const kept = ws.server.keepAtStop?.(facts.copy, JSON.stringify(note)) ?? false;
+    const kept = (facts.objects.relations ?? 0) >= KEEP_CLUSTER_FROM && (ws.server.keepAtStop?.(facts.copy, JSON.stringify(note)) ?? false);
     ws.defer(
       (async () => {
         try {
