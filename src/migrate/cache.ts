@@ -28,14 +28,14 @@
  * folder, then renamed (mode 0600, folder 0700). The folder is bounded: the newest `KEEP_PER_PROJECT`
  * states of each project (same key start) and `KEEP_TOTAL` states in all, by last use.
  *
- * The kept cluster, with the `local` provider and a state of `KEEP_CLUSTER_FROM` relations or more (below,
- * restoring the dump is about as fast as copying a cluster): the copy made for the dump stays in the server, which at
- * its stop keeps its whole data directory in the folder (`cluster-<project folder's hash>-<major>`, the newest
- * `KEEP_CLUSTERS` in all) with a note of the state's key, meta table and catalog. The next check's
- * server starts on a copy of it (`PostgresRequest.cluster`), and its workspace takes that database as its
- * own when the note's key is a prefix of today's and the database still matches the note
- * (`takeKeptBase`): no statement of the dump runs, where a restore at 2,000 migrations was a third of a
- * warm check.
+ * The kept cluster, with the `local` provider and a state of `KEEP_CLUSTER_FROM` relations or more
+ * (below, restoring the dump is about as fast as copying a cluster): the copy made for the dump stays
+ * in the server, which at its stop keeps its whole data directory in the folder (`cluster-<project
+ * folder's hash>-<major>`, the newest `KEEP_CLUSTERS` in all) with a note of the state's key, meta
+ * table and catalog. The next check's server starts on a copy of it (`PostgresRequest.cluster`), and
+ * its workspace takes that database as its own when the note's key is a prefix of today's and the
+ * database still matches the note (`takeKeptBase`): no statement of the dump runs, where a restore at
+ * 2,000 migrations was a third of a warm check.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
@@ -58,13 +58,13 @@ const FORMAT = 1;
 /** States kept per project (the same key start), and in the whole folder, by last use. */
 export const KEEP_PER_PROJECT = 3;
 export const KEEP_TOTAL = 12;
-/** Kept clusters (one per project folder and major, tens of megabytes each) in the whole folder, by last use. */
+/** Kept clusters (one per project folder and major, tens of MB each) in the whole folder, by last use. */
 export const KEEP_CLUSTERS = 2;
 /**
  * The relations (tables, indexes, sequences, views) from which a base state's cluster is kept. Keeping
  * one adds about 0.65 s to the run that keeps it (a clean shutdown, and its files copied into the
  * folder). Measured on generated histories (one relation per migration), warm checks took 2.71 s on the
- * kept cluster vs 2.77 s restoring the dump at 600, 2.61 vs 2.99 s at 1,000 and 3.1 vs 3.6 s at 2,000.
+ * kept cluster vs 2.77 s restoring the dump at 600, 2.61 vs 2.99 s at 1,000 and 3.2 vs 4.3 s at 2,000.
  */
 export const KEEP_CLUSTER_FROM = 1000;
 const CLUSTER = /^cluster-[0-9a-f]{16}-\d+$/;
@@ -194,7 +194,6 @@ export async function takeKeptBase(
       return undefined;
     }
     if (cache.longestSaved() > count) return undefined; // a dump of a longer prefix replays less
-
     await cache.verify(client, note, count);
   } catch (error) {
     target.log(`Base-state cache: the kept cluster's base state is unusable (${(error as Error).message})`);

@@ -24,46 +24,42 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   const started = performance.now();
   const log = options.log ?? (() => undefined);
   // The server boots while the worker loads the project and git works out the plan.
-  const { starting, prepared } = await startThrowawayWhile(
-    options,
-    options.cwd,
-    log,
-    async () => {
-      const project = await loadProject({
-        cwd: options.cwd,
-        migrationsPath: options.migrationsPath,
-        loader: options.loader,
-        runner: options.runner,
-        python: options.python,
-        log,
-      });
-      if (options.base) void loadSqlParser().catch(() => undefined);
-      let plan: Plan | undefined;
-      try {
-        plan =
-          project.runner === 'alembic'
-            ? revisionPlan(
-                await planRevisions({
-                  cwd: project.cwd,
-                  baseRef: options.base,
-                  listRevisions: (dir) => alembicRevisions(project, dir),
-                }),
-              )
-            : await planMigrations({
+  // A local server starts on the cluster the last check kept, when it kept one (see `clusterFolder`).
+  const choice = { ...options, cluster: options.cacheDir && clusterFolder(options.cacheDir, options.cwd) };
+  const { starting, prepared } = await startThrowawayWhile(choice, options.cwd, log, async () => {
+    const project = await loadProject({
+      cwd: options.cwd,
+      migrationsPath: options.migrationsPath,
+      loader: options.loader,
+      runner: options.runner,
+      python: options.python,
+      log,
+    });
+    if (options.base) void loadSqlParser().catch(() => undefined);
+    let plan: Plan | undefined;
+    try {
+      plan =
+        project.runner === 'alembic'
+          ? revisionPlan(
+              await planRevisions({
                 cwd: project.cwd,
-                migrationsDir: project.migrationsDir,
                 baseRef: options.base,
-                log,
-              });
-        return { project, plan, config: await loadConfig(project.cwd) };
-      } catch (error) {
-        await releaseProject(project);
-        await plan?.baseTree?.remove();
-        throw error;
-      }
-    },
-    options.cacheDir && clusterFolder(options.cacheDir, options.cwd),
-  );
+                listRevisions: (dir) => alembicRevisions(project, dir),
+              }),
+            )
+          : await planMigrations({
+              cwd: project.cwd,
+              migrationsDir: project.migrationsDir,
+              baseRef: options.base,
+              log,
+            });
+      return { project, plan, config: await loadConfig(project.cwd) };
+    } catch (error) {
+      await releaseProject(project);
+      await plan?.baseTree?.remove();
+      throw error;
+    }
+  });
   const { project, plan, config } = prepared;
   let removingTree: Promise<void> | undefined;
   try {

@@ -11,20 +11,18 @@ export interface PostgresChoice {
   postgresVersion?: number;
   postgresUrl?: string;
   postgresImage?: string;
+  /** `local`: the folder of a cluster kept by an earlier run to start on (a check's, see `clusterFolder`). */
+  cluster?: string;
 }
 
-/**
- * Starts the throwaway PostgreSQL a command asked for (for a project in `cwd`); a `local` one on the
- * cluster kept in `cluster` by an earlier run, when there is one.
- */
+/** Starts the throwaway PostgreSQL a command asked for (for a project in `cwd`). */
 export function startThrowaway(
   choice: PostgresChoice,
   cwd: string,
   log: (line: string) => void,
-  cluster?: string,
 ): Promise<PostgresServer> {
   return startPostgres({
-    cluster,
+    cluster: choice.cluster,
     provider: choice.postgres,
     version: choice.postgresVersion,
     url: choice.postgresUrl,
@@ -46,9 +44,8 @@ export async function startThrowawayWhile<T>(
   cwd: string,
   log: (line: string) => void,
   prepare: () => Promise<T>,
-  cluster?: string,
 ): Promise<{ starting: Promise<PostgresServer>; prepared: T }> {
-  const starting = startThrowaway(choice, cwd, log, cluster);
+  const starting = startThrowaway(choice, cwd, log);
   starting.catch(() => undefined);
   try {
     return { starting, prepared: await prepare() };

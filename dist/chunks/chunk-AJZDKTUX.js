@@ -8318,9 +8318,9 @@ function revisionFindings(revisions, multipleHeads, branchOffs) {
 
 // src/modes/options.ts
 import { resolve as resolve4 } from "node:path";
-function startThrowaway(choice, cwd, log, cluster2) {
+function startThrowaway(choice, cwd, log) {
   return startPostgres({
-    cluster: cluster2,
+    cluster: choice.cluster,
     provider: choice.postgres,
     version: choice.postgresVersion,
     url: choice.postgresUrl,
@@ -8330,8 +8330,8 @@ function startThrowaway(choice, cwd, log, cluster2) {
     log
   });
 }
-async function startThrowawayWhile(choice, cwd, log, prepare2, cluster2) {
-  const starting = startThrowaway(choice, cwd, log, cluster2);
+async function startThrowawayWhile(choice, cwd, log, prepare2) {
+  const starting = startThrowaway(choice, cwd, log);
   starting.catch(() => void 0);
   try {
     return { starting, prepared: await prepare2() };
@@ -8345,43 +8345,38 @@ async function startThrowawayWhile(choice, cwd, log, prepare2, cluster2) {
 async function runCheck(options) {
   const started = performance.now();
   const log = options.log ?? (() => void 0);
-  const { starting, prepared } = await startThrowawayWhile(
-    options,
-    options.cwd,
-    log,
-    async () => {
-      const project2 = await loadProject({
-        cwd: options.cwd,
-        migrationsPath: options.migrationsPath,
-        loader: options.loader,
-        runner: options.runner,
-        python: options.python,
+  const choice = { ...options, cluster: options.cacheDir && clusterFolder(options.cacheDir, options.cwd) };
+  const { starting, prepared } = await startThrowawayWhile(choice, options.cwd, log, async () => {
+    const project2 = await loadProject({
+      cwd: options.cwd,
+      migrationsPath: options.migrationsPath,
+      loader: options.loader,
+      runner: options.runner,
+      python: options.python,
+      log
+    });
+    if (options.base) void loadSqlParser().catch(() => void 0);
+    let plan2;
+    try {
+      plan2 = project2.runner === "alembic" ? revisionPlan(
+        await planRevisions({
+          cwd: project2.cwd,
+          baseRef: options.base,
+          listRevisions: (dir) => alembicRevisions(project2, dir)
+        })
+      ) : await planMigrations({
+        cwd: project2.cwd,
+        migrationsDir: project2.migrationsDir,
+        baseRef: options.base,
         log
       });
-      if (options.base) void loadSqlParser().catch(() => void 0);
-      let plan2;
-      try {
-        plan2 = project2.runner === "alembic" ? revisionPlan(
-          await planRevisions({
-            cwd: project2.cwd,
-            baseRef: options.base,
-            listRevisions: (dir) => alembicRevisions(project2, dir)
-          })
-        ) : await planMigrations({
-          cwd: project2.cwd,
-          migrationsDir: project2.migrationsDir,
-          baseRef: options.base,
-          log
-        });
-        return { project: project2, plan: plan2, config: await loadConfig(project2.cwd) };
-      } catch (error) {
-        await releaseProject(project2);
-        await plan2?.baseTree?.remove();
-        throw error;
-      }
-    },
-    options.cacheDir && clusterFolder(options.cacheDir, options.cwd)
-  );
+      return { project: project2, plan: plan2, config: await loadConfig(project2.cwd) };
+    } catch (error) {
+      await releaseProject(project2);
+      await plan2?.baseTree?.remove();
+      throw error;
+    }
+  });
   const { project, plan, config } = prepared;
   let removingTree;
   try {
