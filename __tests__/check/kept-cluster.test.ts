@@ -13,6 +13,7 @@ import pg from 'pg';
 import { KEEP_CLUSTER_FROM } from '../../src/migrate/cache.js';
 import { startPostgres } from '../../src/postgres/index.js';
 import { BASE, check, entries, newRepo, project, PULL, tempDir } from '../helpers/cache-fixture.js';
+import { refusal } from '../helpers/postgres.js';
 import { migration } from '../helpers/repo.js';
 import { comparable } from '../helpers/report-schema.js';
 
@@ -40,20 +41,12 @@ const clustersIn = (cache: string) =>
     .filter((f) => /^cluster-[0-9a-f]{16}-1[4-8]$/.test(f))
     .map((f) => join(cache, f));
 
-/** Whether a login with `password` to `database` on `url`'s server gets in, else PostgreSQL's refusal. */
-async function login(url: string, password: string, database = 'postgres'): Promise<string> {
+/** A login with `password` to `database` on `url`'s server: 'connected', else PostgreSQL's refusal. */
+function login(url: string, password: string, database = 'postgres'): Promise<string> {
   const target = new URL(url);
   target.password = password;
   target.pathname = `/${database}`;
-  const client = new pg.Client({ connectionString: target.toString(), connectionTimeoutMillis: 5000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-  } catch (error) {
-    return (error as Error).message;
-  }
-  await client.end();
-  return 'connected';
+  return refusal({ connectionString: target.toString() });
 }
 
 test('a cold check keeps its cluster; a warm one starts on a copy of it, takes its database and reports the same', async () => {

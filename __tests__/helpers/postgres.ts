@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import pg from 'pg';
 import { startPostgres, type PostgresServer } from '../../src/postgres/index.js';
 import { probeDocker } from '../../src/postgres/docker.js';
 
@@ -11,6 +12,19 @@ import { probeDocker } from '../../src/postgres/docker.js';
 export async function startTestPostgres(version?: number): Promise<PostgresServer> {
   const env = process.env.SCHEMABOT_TEST_PG_VERSION;
   return startPostgres({ provider: 'local', version: version ?? (env ? Number(env) : undefined) });
+}
+
+/** 'connected' when a login with `config` gets in (and closes again), else PostgreSQL's refusal. */
+export async function refusal(config: pg.ClientConfig): Promise<string> {
+  const client = new pg.Client({ ...config, connectionTimeoutMillis: 5000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (err) {
+    return (err as Error).message;
+  }
+  await client.end();
+  return 'connected';
 }
 
 /** The env file `.ci/testcontainers.sh` writes (DOCKER_HOST, TESTCONTAINERS_*, SCHEMABOT_TEST_PG_IMAGE). */

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { startPostgres } from '../../src/postgres/index.js';
 import type { LocalPostgres } from '../../src/postgres/local.js';
-import { sysvSegment, sysvSegmentExists } from '../helpers/postgres.js';
+import { refusal, sysvSegment, sysvSegmentExists } from '../helpers/postgres.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -18,18 +18,6 @@ const script = join(here, 'fixtures', 'hold-server.ts');
 const PSQL = ['/usr/lib/postgresql/15/bin', ...(process.env.PATH ?? '').split(':')]
   .map((d) => join(d, 'psql'))
   .find((p) => existsSync(p));
-
-async function refusal(config: pg.ClientConfig): Promise<string> {
-  const client = new pg.Client({ ...config, connectionTimeoutMillis: 5000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-  } catch (err) {
-    return (err as Error).message;
-  }
-  await client.end();
-  return 'connected';
-}
 
 function alive(pid: number): boolean {
   try {
