@@ -46,7 +46,7 @@ import {
   upFailedFinding,
   warmSpareWorker,
   withCaFile
-} from "./chunks/chunk-AJZDKTUX.js";
+} from "./chunks/chunk-N7RV6ECY.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -60,7 +60,7 @@ import {
   redactedJson,
   registerEnvironment,
   signalExitCode
-} from "./chunks/chunk-UITM2PON.js";
+} from "./chunks/chunk-ZCBJPAVE.js";
 import {
   esm_default
 } from "./chunks/chunk-NEOG2NI4.js";

@@ -22,7 +22,7 @@ import {
   verdictLine,
   withCaFile,
   writeCaFile
-} from "./chunks/chunk-AJZDKTUX.js";
+} from "./chunks/chunk-N7RV6ECY.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -34,7 +34,7 @@ import {
   redactStandardStreams,
   redactedJson,
   registerEnvironment
-} from "./chunks/chunk-UITM2PON.js";
+} from "./chunks/chunk-ZCBJPAVE.js";
 import "./chunks/chunk-NEOG2NI4.js";
 import "./chunks/chunk-H3F4CYK2.js";
 import {

@@ -44,7 +44,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import pg from 'pg';
 import { dumpDatabase, whyNoDump } from '../postgres/dump.js';
-import type { PostgresServer } from '../postgres/types.js';
+import { KEPT_FILE, type PostgresServer } from '../postgres/types.js';
 import { SCHEMABOT_VERSION } from '../shared/version.js';
 import { contentId, type MigrationFile } from './discover.js';
 import { metaTableSql } from './meta.js';
@@ -131,8 +131,7 @@ export interface RestoreTarget {
  */
 export async function restoreBase(target: RestoreTarget): Promise<BaseStart> {
   const started = performance.now();
-  const client = new pg.Client({ connectionString: target.url, application_name: 'schemabot-cache' });
-  client.on('error', () => undefined);
+  const client = cacheClient(target.url);
   let cache: BaseStateCache | undefined;
   try {
     await client.connect();
@@ -146,6 +145,13 @@ export async function restoreBase(target: RestoreTarget): Promise<BaseStart> {
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/** A connection of the cache's own, named as such in `pg_stat_activity` (not yet connected). */
+function cacheClient(url: string): pg.Client {
+  const client = new pg.Client({ connectionString: url, application_name: 'schemabot-cache' });
+  client.on('error', () => undefined);
+  return client;
 }
 
 /** The folder of the cluster kept for the project in `cwd` (`local` provider: see `takeKeptBase`). */
@@ -177,11 +183,7 @@ export async function takeKeptBase(
   const kept = target.server.kept;
   if (!kept) return undefined;
   const started = performance.now();
-  const client = new pg.Client({
-    connectionString: target.server.url(kept.database),
-    application_name: 'schemabot-cache',
-  });
-  client.on('error', () => undefined);
+  const client = cacheClient(target.server.url(kept.database));
   let cache: BaseStateCache;
   let count: number;
   try {
@@ -636,7 +638,7 @@ export class BaseStateCache {
         continue;
       }
       if (CLUSTER.test(name)) {
-        clusters.push({ name, used: lastUse(join(path, 'kept.json')) ?? used });
+        clusters.push({ name, used: lastUse(join(path, KEPT_FILE)) ?? used });
         continue;
       }
       if (name.startsWith('cluster-')) {

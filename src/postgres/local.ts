@@ -30,7 +30,7 @@ import {
 } from './admin.js';
 import { track } from './cleanup.js';
 import { CLUSTER_MARKER, reapOrphans, writeOwner, type ClusterOrigin } from './reap.js';
-import { PostgresUnavailableError, type KeptDatabase, type PostgresServer } from './types.js';
+import { KEPT_FILE, PostgresUnavailableError, type KeptDatabase, type PostgresServer } from './types.js';
 import { makeDirs, touch } from '../shared/fs.js';
 
 /** Settings for a throwaway server: durability off (nothing here must survive a crash). */
@@ -233,9 +233,6 @@ kill "$watcher" 2>/dev/null
 [ -e "$dir/keep" ] || rm -rf "$dir"
 exit $code
 `;
-
-/** In a kept cluster's folder: the cluster (`data/`) and what it was kept with (this file). */
-const KEPT_FILE = 'kept.json';
 
 interface KeptCluster extends KeptDatabase {
   /** The installation that made it: another one does not start on it. */
@@ -674,7 +671,7 @@ export class LocalPostgres implements PostgresServer {
     const temp = `${folder}.tmp-${process.pid}-${Date.now().toString(36)}`;
     try {
       makeDirs(temp, 0o700);
-      execFileSync('cp', ['-a', this.dataDir, join(temp, 'data')], { stdio: ['ignore', 'ignore', 'pipe'] });
+      await runAsync('cp', ['-a', this.dataDir, join(temp, 'data')], undefined);
       const kept: KeptCluster = { ...keep, binDir: this.binaries.binDir, version: this.binaries.version };
       writeFileSync(join(temp, KEPT_FILE), JSON.stringify(kept) + '\n', { mode: 0o600 });
       const old = `${folder}.old-${process.pid}-${Date.now().toString(36)}`;

@@ -23,6 +23,9 @@ export interface PostgresRequest {
   cluster?: string;
 }
 
+/** In a kept cluster's folder, beside its data directory: what it was kept with (its last use, too). */
+export const KEPT_FILE = 'kept.json';
+
 /** The database a server's kept cluster holds, with the note it was kept with (see `keepAtStop`). */
 export interface KeptDatabase {
   database: string;

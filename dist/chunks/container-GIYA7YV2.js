@@ -14,7 +14,7 @@ import {
   track,
   waitForConnection,
   withDatabase
-} from "./chunk-UITM2PON.js";
+} from "./chunk-ZCBJPAVE.js";
 import "./chunk-NEOG2NI4.js";
 import "./chunk-H3F4CYK2.js";
 import "./chunk-CHXII7AT.js";

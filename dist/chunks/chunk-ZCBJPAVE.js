@@ -276,6 +276,35 @@ function passwordOf(url) {
   }
 }
 
+// src/shared/errors.ts
+var EnvironmentError = class extends Error {
+  /** The setting, flag or input involved, when one is. */
+  setting;
+  constructor(message, options) {
+    super(message, options?.cause === void 0 ? void 0 : { cause: options.cause });
+    this.name = "EnvironmentError";
+    if (options?.setting) this.setting = options.setting;
+  }
+};
+var UsageError = class extends EnvironmentError {
+  constructor(message) {
+    super(message);
+    this.name = "UsageError";
+  }
+};
+function isEnvironmentError(err) {
+  return err instanceof EnvironmentError;
+}
+
+// src/postgres/types.ts
+var KEPT_FILE = "kept.json";
+var PostgresUnavailableError = class extends EnvironmentError {
+  constructor(message, options) {
+    super(message, options);
+    this.name = "PostgresUnavailableError";
+  }
+};
+
 // src/postgres/cleanup.ts
 var live = /* @__PURE__ */ new Set();
 var graceful = /* @__PURE__ */ new Set();
@@ -311,34 +340,6 @@ function beforeSignalExit(fn) {
   graceful.add(fn);
   return () => graceful.delete(fn);
 }
-
-// src/shared/errors.ts
-var EnvironmentError = class extends Error {
-  /** The setting, flag or input involved, when one is. */
-  setting;
-  constructor(message, options) {
-    super(message, options?.cause === void 0 ? void 0 : { cause: options.cause });
-    this.name = "EnvironmentError";
-    if (options?.setting) this.setting = options.setting;
-  }
-};
-var UsageError = class extends EnvironmentError {
-  constructor(message) {
-    super(message);
-    this.name = "UsageError";
-  }
-};
-function isEnvironmentError(err) {
-  return err instanceof EnvironmentError;
-}
-
-// src/postgres/types.ts
-var PostgresUnavailableError = class extends EnvironmentError {
-  constructor(message, options) {
-    super(message, options);
-    this.name = "PostgresUnavailableError";
-  }
-};
 
 // src/postgres/local.ts
 import { spawn, execFile, execFileSync as execFileSync3 } from "node:child_process";
@@ -784,7 +785,6 @@ kill "$watcher" 2>/dev/null
 [ -e "$dir/keep" ] || rm -rf "$dir"
 exit $code
 `;
-var KEPT_FILE = "kept.json";
 function folderId(dir) {
   try {
     const st = statSync3(dir);
@@ -1155,7 +1155,7 @@ var LocalPostgres = class _LocalPostgres {
     const temp = `${folder}.tmp-${process.pid}-${Date.now().toString(36)}`;
     try {
       makeDirs(temp, 448);
-      execFileSync3("cp", ["-a", this.dataDir, join3(temp, "data")], { stdio: ["ignore", "ignore", "pipe"] });
+      await runAsync("cp", ["-a", this.dataDir, join3(temp, "data")], void 0);
       const kept = { ...keep, binDir: this.binaries.binDir, version: this.binaries.version };
       writeFileSync2(join3(temp, KEPT_FILE), JSON.stringify(kept) + "\n", { mode: 384 });
       const old = `${folder}.old-${process.pid}-${Date.now().toString(36)}`;
@@ -1259,6 +1259,8 @@ export {
   findPostgresBinaries,
   redactText,
   passwordOf,
+  KEPT_FILE,
+  PostgresUnavailableError,
   makeDirs,
   touch,
   signalExitCode,
@@ -1266,7 +1268,6 @@ export {
   beforeSignalExit,
   writeOwner,
   ownerEnded,
-  PostgresUnavailableError,
   THROWAWAY_SETTINGS,
   LocalPostgres,
   knob,

@@ -8,6 +8,7 @@ import {
 } from "./chunk-B4AAWQME.js";
 import {
   EnvironmentError,
+  KEPT_FILE,
   LocalPostgres,
   PostgresUnavailableError,
   UsageError,
@@ -35,7 +36,7 @@ import {
   withDatabase,
   withHint,
   writeOwner
-} from "./chunk-UITM2PON.js";
+} from "./chunk-ZCBJPAVE.js";
 import {
   esm_default
 } from "./chunk-NEOG2NI4.js";
@@ -1115,8 +1116,7 @@ function defaultCacheDir(env = process.env) {
 }
 async function restoreBase(target) {
   const started = performance.now();
-  const client = new esm_default.Client({ connectionString: target.url, application_name: "schemabot-cache" });
-  client.on("error", () => void 0);
+  const client = cacheClient(target.url);
   let cache;
   try {
     await client.connect();
@@ -1130,6 +1130,11 @@ async function restoreBase(target) {
     await client.end().catch(() => void 0);
   }
 }
+function cacheClient(url) {
+  const client = new esm_default.Client({ connectionString: url, application_name: "schemabot-cache" });
+  client.on("error", () => void 0);
+  return client;
+}
 function clusterFolder(cacheDir, cwd) {
   return join3(cacheDir, `cluster-${sha256(resolve(cwd)).slice(0, 16)}`);
 }
@@ -1137,11 +1142,7 @@ async function takeKeptBase(target) {
   const kept = target.server.kept;
   if (!kept) return void 0;
   const started = performance.now();
-  const client = new esm_default.Client({
-    connectionString: target.server.url(kept.database),
-    application_name: "schemabot-cache"
-  });
-  client.on("error", () => void 0);
+  const client = cacheClient(target.server.url(kept.database));
   let cache;
   let count;
   try {
@@ -1509,7 +1510,7 @@ ${contentId(m)}`));
         continue;
       }
       if (CLUSTER.test(name)) {
-        clusters.push({ name, used: lastUse(join3(path, "kept.json")) ?? used });
+        clusters.push({ name, used: lastUse(join3(path, KEPT_FILE)) ?? used });
         continue;
       }
       if (name.startsWith("cluster-")) {
@@ -1912,7 +1913,7 @@ function checkVersion(version, frontEnd) {
   }
 }
 async function startContainer(request) {
-  const { ContainerPostgres } = await import("./container-I5A2JWJO.js");
+  const { ContainerPostgres } = await import("./container-GIYA7YV2.js");
   return ContainerPostgres.start({
     version: request.version,
     image: request.image,
