@@ -1286,6 +1286,7 @@ var LocalRunner = class _LocalRunner {
     this.resolved = resolved;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.applicationName = options.applicationName;
+    this.watchUrl = options.watchUrl ?? databaseUrl;
     this.sequelizeSource = resolved.source;
     this.sequelizeVersion = resolved.version;
   }
@@ -1304,6 +1305,7 @@ var LocalRunner = class _LocalRunner {
   exemptPids = /* @__PURE__ */ new Set();
   /** A connection of the runner's own that watches the database's backends (never part of a migration). */
   watcher;
+  watchUrl;
   /** Connects to `databaseUrl` (always the caller's: the project config never picks the target). */
   static async open(databaseUrl, project2, options) {
     rememberUrlSecret(databaseUrl);
@@ -1581,7 +1583,7 @@ var LocalRunner = class _LocalRunner {
     try {
       if (!this.watcher) {
         const watcher = new esm_default.Client({
-          connectionString: urlWithoutApplicationName(this.databaseUrl),
+          connectionString: urlWithoutApplicationName(this.watchUrl),
           application_name: `${this.applicationName}-watch`
         });
         watcher.on("error", () => void 0);
@@ -1657,11 +1659,10 @@ var LocalRunner = class _LocalRunner {
    * PostgreSQL copies a database (`CREATE DATABASE … TEMPLATE`) only while nobody is connected to it.
    */
   async disconnect() {
-    const watcher = this.watcher;
-    this.watcher = void 0;
-    await watcher?.end().catch(() => void 0);
+    const watcher = this.watchUrl === this.databaseUrl ? this.watcher : void 0;
+    if (watcher) this.watcher = void 0;
     const manager = this.session?.sequelize.connectionManager;
-    await manager?.pool?.destroyAllNow();
+    await Promise.all([watcher?.end().catch(() => void 0), manager?.pool?.destroyAllNow()]);
   }
   /** Closes the connection pool. Idempotent. */
   async close() {
@@ -1797,7 +1798,8 @@ async function handle(request) {
       await runner?.close();
       runner = await LocalRunner.open(request.url, loaded(), {
         timeoutMs: request.timeoutMs,
-        applicationName: request.applicationName
+        applicationName: request.applicationName,
+        ...request.watchUrl ? { watchUrl: request.watchUrl } : {}
       });
       return { sequelizeSource: runner.sequelizeSource, sequelizeVersion: runner.sequelizeVersion ?? null };
     }

@@ -22,7 +22,8 @@ const META = { schema: 'public', name: 'SequelizeMeta' };
 
 /**
  * `client`, noting in `reads` each read the watch sends through it: `step` for its incremental read
- * (a prepared statement), `all` for a read of the whole catalog (session settings are not reads).
+ * (a prepared statement), `all` for a read of the whole catalog (session settings and transaction
+ * boundaries are not reads).
  */
 const recorders = new WeakMap<pg.Client, pg.Client>();
 function recording(client: pg.Client, reads: string[]): pg.Client {
@@ -34,7 +35,7 @@ function recording(client: pg.Client, reads: string[]): pg.Client {
         if (prop !== 'query') return typeof value === 'function' ? value.bind(target) : value;
         return (q: unknown, ...rest: unknown[]) => {
           if (typeof q === 'object' && q && 'name' in q) reads.push('step');
-          else if (typeof q === 'string' && !/^\s*SET /.test(q)) reads.push('all');
+          else if (typeof q === 'string' && !/^\s*(SET|BEGIN|ROLLBACK)\b/.test(q)) reads.push('all');
           return (target.query as (...a: unknown[]) => unknown)(q, ...rest);
         };
       },
@@ -213,6 +214,47 @@ describe('the watched fingerprint', () => {
       await server.dropDatabase(copy);
     } finally {
       await watch.stop();
+      await client.end();
+    }
+  });
+
+  it('readies a new connection ahead of its next fingerprint without taking what the log holds', async () => {
+    const db = await server.createDatabase();
+    let client = await connect(server.url(db));
+    const reads: string[] = [];
+    const listeners = new Set<(c: pg.ClientBase) => void>();
+    const watch = await SchemaWatch.start(
+      () => recording(client, reads),
+      META,
+      (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    );
+    expect(listeners.size).toBe(1);
+    const other = await connect(server.url(db));
+    try {
+      await client.query('CREATE TABLE users (id serial PRIMARY KEY, name text)');
+      await watch.take();
+      // A step the watch has not read yet, then the connection replaced as a copy or restore does.
+      await other.query('CREATE TABLE posts (id int, title text)');
+      await client.end();
+      client = await connect(server.url(db));
+      reads.length = 0;
+      for (const listener of listeners) listener(recording(client, reads));
+      const mark = await watch.take();
+      // The warm-up prepared the step's statement on the new connection and ran it once, before the
+      // fingerprint's own step...
+      expect(reads).toEqual(['step', 'step']);
+      const { rows } = await client.query<{ name: string }>('SELECT name FROM pg_prepared_statements');
+      expect(rows.map((r) => r.name)).toEqual([expect.stringMatching(/^schemabot-watch-/)]);
+      // ...rolled back: the fingerprint after it still read the new table, as a full read does.
+      expect(mark).toBe(await takeFingerprint(other, META));
+      await watch.stop();
+      expect(listeners.size).toBe(0);
+    } finally {
+      await watch.stop();
+      await other.end();
       await client.end();
     }
   });

@@ -459,6 +459,47 @@ test("connects with the project's dialectOptions and its own application_name, w
   expect(runner.applicationName).toMatch(/^schemabot-migrate-/);
 });
 
+test("the worker's watch of its own backends stays open on another database through a copy", async () => {
+  const p = project({
+    'config/config.json': JSON.stringify({ development: { dialect: 'postgres' } }),
+    'migrations/20240101000000-a.js': cjsMigration(
+      `await queryInterface.createTable('a', { id: Sequelize.INTEGER });`,
+      `await queryInterface.dropTable('a');`,
+    ),
+    'migrations/20240102000000-b.js': cjsMigration(
+      `await queryInterface.createTable('b', { id: Sequelize.INTEGER });`,
+      `await queryInterface.dropTable('b');`,
+    ),
+  });
+  const loaded = await loadProject({ cwd: p.dir });
+  const [a, b] = discoverMigrations(loaded.migrationsDir);
+  const backends = (name: string) =>
+    query<{ pid: number; datname: string; app: string }>(
+      server.url(),
+      'SELECT pid, datname, application_name AS app FROM pg_stat_activity WHERE application_name LIKE $1 ORDER BY app',
+      [`${name}%`],
+    );
+  const maintenance = decodeURIComponent(new URL(server.url()).pathname.slice(1));
+  for (const watchUrl of [server.url(), undefined]) {
+    const db = await server.createDatabase();
+    await using runner = await MigrationRunner.open(server.url(db), loaded, { watchUrl });
+    expectOk(await runner.up(a!));
+    const watcher = (await backends(runner.applicationName)).find((r) => r.app.endsWith('-watch'));
+    expect(watcher?.datname).toBe(watchUrl ? maintenance : db);
+    await runner.disconnect();
+    // Nothing of the worker is left on its database, so it can be copied at once.
+    expect((await backends(runner.applicationName)).filter((r) => r.datname === db)).toEqual([]);
+    const copy = await server.createDatabase({ template: db });
+    expectOk(await runner.up(b!));
+    const after = (await backends(runner.applicationName)).find((r) => r.app.endsWith('-watch'));
+    // The watch on another database is the same connection; one on the database itself is a new one.
+    if (watchUrl) expect(after).toEqual(watcher);
+    else expect(after?.pid).not.toBe(watcher?.pid);
+    await runner.close();
+    await server.dropDatabase(copy);
+  }
+});
+
 test('a spare worker started ahead loads the project, serves the next database, and ends when it is not used', async () => {
   const p = project({
     'config/config.json': JSON.stringify({ development: { dialect: 'postgres' } }),

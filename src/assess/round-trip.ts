@@ -120,7 +120,13 @@ async function fastAudit(
     return (await watch.take()) === marks[j];
   };
   // Event triggers log what each step touches, so a fingerprint costs what the step changed.
-  const first = await readState(ws, () => SchemaWatch.start(() => ws.client, ws.meta));
+  const first = await readState(ws, () =>
+    SchemaWatch.start(
+      () => ws.client,
+      ws.meta,
+      (l) => ws.onReconnect(l),
+    ),
+  );
   const initial = first.snapshot;
   const watch = first.watch!;
   const marks = [first.mark!];
@@ -193,7 +199,11 @@ async function fastAudit(
 
 /** A watch of the workspace's database whose steps read only what they touched, when it can be had. */
 async function stepWatch(ws: Workspace): Promise<SchemaWatch | undefined> {
-  const watch = await SchemaWatch.start(() => ws.client, ws.meta);
+  const watch = await SchemaWatch.start(
+    () => ws.client,
+    ws.meta,
+    (l) => ws.onReconnect(l),
+  );
   return watch.watching ? watch : undefined;
 }
 

@@ -276,6 +276,10 @@ export class SchemaWatch {
   private stale = true;
   private readonly stepText: string;
   private readonly stepName: string;
+  /** Stops the warming of new connections (see `start`). */
+  private unsubscribe?: () => void;
+  /** A new connection being warmed (see `warm`). */
+  private warming?: Promise<void>;
 
   private constructor(
     private readonly connect: () => pg.ClientBase,
@@ -289,10 +293,13 @@ export class SchemaWatch {
   /**
    * Starts watching the database `client()` is connected to (the function is asked again at each
    * step: the workspace replaces its connection when it copies or restores the database).
+   * `onReconnect` subscribes to those replacements, so that each new connection is readied (`warm`)
+   * while the worker goes on; `stop()` unsubscribes.
    */
   static async start(
     client: () => pg.ClientBase,
     excludeTable?: { schema: string; name: string },
+    onReconnect?: (listener: (client: pg.ClientBase) => void) => () => void,
   ): Promise<SchemaWatch> {
     let incremental = false;
     try {
@@ -308,7 +315,9 @@ export class SchemaWatch {
         .query('ROLLBACK')
         .catch(() => undefined);
     }
-    return new SchemaWatch(client, excludeTable, incremental);
+    const watch = new SchemaWatch(client, excludeTable, incremental);
+    if (incremental && onReconnect) watch.unsubscribe = onReconnect((c) => watch.warm(c));
+    return watch;
   }
 
   /** Whether the event triggers are in place (each step then reads only what it touched). */
@@ -323,6 +332,7 @@ export class SchemaWatch {
 
   /** The fingerprint of the schema now. */
   async take(): Promise<string> {
+    await this.warming;
     const client = this.connect();
     if (!this.incremental) {
       await this.readAll(client);
@@ -393,8 +403,31 @@ export class SchemaWatch {
     this.stale = false;
   }
 
+  /**
+   * Readies a new connection for the next fingerprint: a new backend reads the catalogs cold and must
+   * plan the step's statement, which costs several steps' worth. Run while the worker goes on, the
+   * statement is prepared and run once inside a transaction rolled back, so the log stays as it is;
+   * the next fingerprint waits for it. Never throws.
+   */
+  private warm(client: pg.ClientBase): void {
+    if (!this.incremental || generic.has(client)) return;
+    const warming = (async () => {
+      try {
+        await this.step(client, [], { dryRun: true });
+      } catch {
+        // the fingerprint that follows reads on its own
+      }
+    })();
+    this.warming = warming;
+    void warming.finally(() => {
+      if (this.warming === warming) this.warming = undefined;
+    });
+  }
+
   /** Removes the triggers and their schema. */
   async stop(): Promise<void> {
+    this.unsubscribe?.();
+    await this.warming;
     if (!this.incremental) return;
     await this.connect()
       .query(
@@ -405,19 +438,25 @@ export class SchemaWatch {
   }
 
   /** One step's read (see `stepQuery`), prepared once per connection: planning it costs more than running it. */
-  private async step(client: pg.ClientBase, extra: string[]): Promise<GroupRow[]> {
+  private async step(
+    client: pg.ClientBase,
+    extra: string[],
+    options: { dryRun?: boolean } = {},
+  ): Promise<GroupRow[]> {
     if (!generic.has(client)) {
       // One plan for every step: the default re-plans it for each step's parameters, and planning
       // this statement costs several times what running it does.
-      await client.query('SET plan_cache_mode = force_generic_plan');
       generic.add(client);
+      await client.query('SET plan_cache_mode = force_generic_plan');
     }
-    const { rows } = await client.query<GroupRow>({
-      name: this.stepName,
-      text: this.stepText,
-      values: [TRIGGERS, [...GROUPED], extra],
-    });
-    return rows;
+    const statement = { name: this.stepName, text: this.stepText, values: [TRIGGERS, [...GROUPED], extra] };
+    if (!options.dryRun) return (await client.query<GroupRow>(statement)).rows;
+    await client.query('BEGIN');
+    try {
+      return (await client.query<GroupRow>(statement)).rows;
+    } finally {
+      await client.query('ROLLBACK');
+    }
   }
 
   private async readAll(client: pg.ClientBase): Promise<void> {

@@ -134,6 +134,12 @@ export interface OpenRequest {
   applicationName: string;
   /** How long one migration may run before the worker stops it itself (milliseconds). */
   timeoutMs: number;
+  /**
+   * Another database of the same server for the connection that watches the worker's backends (a
+   * throwaway server's maintenance database): it then stays open while the database is copied or
+   * restored. Without it, that connection is to `url`.
+   */
+  watchUrl?: string;
 }
 
 /** Options of a production step: one pinned connection, the step and its record in one transaction. */

@@ -38,6 +38,8 @@ export interface RunnerOptions {
    * rollback). Default `throwaway`: no production password reaches the worker.
    */
   target?: TargetKind;
+  /** See `OpenRequest.watchUrl` (a throwaway server only). */
+  watchUrl?: string;
 }
 
 /** How long past its own time limit a worker may take to report a stopped migration before it is killed. */
@@ -64,6 +66,7 @@ export class MigrationRunner implements AsyncDisposable {
   private closed = false;
   private readonly timeoutMs: number;
   private readonly kind: TargetKind;
+  private readonly watchUrl?: string;
 
   private constructor(
     private readonly url: string,
@@ -72,6 +75,7 @@ export class MigrationRunner implements AsyncDisposable {
   ) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
     this.kind = options.target ?? 'throwaway';
+    this.watchUrl = this.kind === 'throwaway' ? options.watchUrl : undefined;
     this.applicationName = `schemabot-migrate-${process.pid}-${randomBytes(4).toString('hex')}`;
   }
 
@@ -101,6 +105,7 @@ export class MigrationRunner implements AsyncDisposable {
         }),
         applicationName: this.applicationName,
         timeoutMs: this.timeoutMs,
+        ...(this.watchUrl ? { watchUrl: this.watchUrl } : {}),
       });
       this.sequelizeSource = opened.sequelizeSource;
       if (opened.sequelizeVersion) this.sequelizeVersion = opened.sequelizeVersion;

@@ -43,6 +43,8 @@ export class Workspace implements AsyncDisposable {
   private closed = false;
   /** Why the inspection connection made after a copy or restore could not connect (see `client`). */
   private connectionError?: unknown;
+  /** Called with each new connection after a copy or restore (see `onReconnect`). */
+  private readonly reconnected = new Set<(client: pg.Client) => void>();
 
   private constructor(
     readonly server: PostgresServer,
@@ -63,7 +65,9 @@ export class Workspace implements AsyncDisposable {
     const database = kept?.database ?? (await server.createDatabase());
     const url = server.url(database);
     try {
-      const openRunner = () => MigrationRunner.open(url, project, { timeoutMs: options.timeoutMs });
+      // The worker's watch of its own backends stays on the maintenance database through copies.
+      const openRunner = () =>
+        MigrationRunner.open(url, project, { timeoutMs: options.timeoutMs, watchUrl: server.url() });
       // With a baseline, the worker connects to the database as the baseline left it; without one (or
       // copied from a kept cluster), nothing else happens to the database first, so the worker starts
       // while the state is restored.
@@ -102,6 +106,16 @@ export class Workspace implements AsyncDisposable {
 
   get url(): string {
     return this.server.url(this.database);
+  }
+
+  /**
+   * Calls `listener` with the new connection, once connected, each time a copy or restore replaces
+   * `client` (to warm what a new backend reads cold while the worker goes on). Returns the function
+   * that stops it.
+   */
+  onReconnect(listener: (client: pg.Client) => void): () => void {
+    this.reconnected.add(listener);
+    return () => this.reconnected.delete(listener);
   }
 
   /** Another plain connection to the workspace's database, connected, for a read beside `client`'s. */
@@ -183,9 +197,14 @@ export class Workspace implements AsyncDisposable {
       const client = inspection(this.url);
       this.connection = client;
       this.connectionError = undefined;
-      client.connect().catch((error: unknown) => {
-        if (this.connection === client) this.connectionError = error;
-      });
+      client.connect().then(
+        () => {
+          if (this.connection === client) for (const listener of this.reconnected) listener(client);
+        },
+        (error: unknown) => {
+          if (this.connection === client) this.connectionError = error;
+        },
+      );
     }
   }
 

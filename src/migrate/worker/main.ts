@@ -119,6 +119,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       runner = await LocalRunner.open(request.url, loaded(), {
         timeoutMs: request.timeoutMs,
         applicationName: request.applicationName,
+        ...(request.watchUrl ? { watchUrl: request.watchUrl } : {}),
       });
       return { sequelizeSource: runner.sequelizeSource, sequelizeVersion: runner.sequelizeVersion ?? null };
     }

@@ -31,6 +31,8 @@ export interface RunnerOptions {
   timeoutMs?: number;
   /** The `application_name` of the runner's connections (the parent finds its backends by it). */
   applicationName: string;
+  /** Where the watching connection goes when not to the migrations' database (see `OpenRequest`). */
+  watchUrl?: string;
 }
 
 const DEFAULT_TIMEOUT_MS = 10 * 60 * 1000;
@@ -129,6 +131,7 @@ export class LocalRunner implements AsyncDisposable {
   readonly exemptPids = new Set<number>();
   /** A connection of the runner's own that watches the database's backends (never part of a migration). */
   private watcher?: pg.Client;
+  private readonly watchUrl: string;
 
   private constructor(
     private readonly databaseUrl: string,
@@ -138,6 +141,7 @@ export class LocalRunner implements AsyncDisposable {
   ) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.applicationName = options.applicationName;
+    this.watchUrl = options.watchUrl ?? databaseUrl;
     this.sequelizeSource = resolved.source;
     this.sequelizeVersion = resolved.version;
   }
@@ -455,7 +459,7 @@ export class LocalRunner implements AsyncDisposable {
     try {
       if (!this.watcher) {
         const watcher = new pg.Client({
-          connectionString: urlWithoutApplicationName(this.databaseUrl),
+          connectionString: urlWithoutApplicationName(this.watchUrl),
           application_name: `${this.applicationName}-watch`,
         });
         watcher.on('error', () => undefined);
@@ -541,12 +545,12 @@ export class LocalRunner implements AsyncDisposable {
    * PostgreSQL copies a database (`CREATE DATABASE … TEMPLATE`) only while nobody is connected to it.
    */
   async disconnect(): Promise<void> {
-    const watcher = this.watcher;
-    this.watcher = undefined;
-    await watcher?.end().catch(() => undefined);
+    // A watcher on another database (`watchUrl`) stays; the connections to this one end together.
+    const watcher = this.watchUrl === this.databaseUrl ? this.watcher : undefined;
+    if (watcher) this.watcher = undefined;
     const manager = this.session?.sequelize.connectionManager as unknown as
       { pool?: { destroyAllNow(): Promise<void> } } | undefined;
-    await manager?.pool?.destroyAllNow();
+    await Promise.all([watcher?.end().catch(() => undefined), manager?.pool?.destroyAllNow()]);
   }
 
   /** Closes the connection pool. Idempotent. */

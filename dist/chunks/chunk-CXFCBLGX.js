@@ -6005,6 +6005,7 @@ var MigrationRunner = class _MigrationRunner {
     this.project = project;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
     this.kind = options.target ?? "throwaway";
+    this.watchUrl = this.kind === "throwaway" ? options.watchUrl : void 0;
     this.applicationName = `schemabot-migrate-${process.pid}-${randomBytes2(4).toString("hex")}`;
   }
   url;
@@ -6017,6 +6018,7 @@ var MigrationRunner = class _MigrationRunner {
   closed = false;
   timeoutMs;
   kind;
+  watchUrl;
   /** Starts (or takes the project's waiting) worker and connects it to `url`. */
   static async open(url, project, options = {}) {
     addUrlSecret(url);
@@ -6036,7 +6038,8 @@ var MigrationRunner = class _MigrationRunner {
           applicationName: this.applicationName
         }),
         applicationName: this.applicationName,
-        timeoutMs: this.timeoutMs
+        timeoutMs: this.timeoutMs,
+        ...this.watchUrl ? { watchUrl: this.watchUrl } : {}
       });
       this.sequelizeSource = opened.sequelizeSource;
       if (opened.sequelizeVersion) this.sequelizeVersion = opened.sequelizeVersion;
@@ -6228,13 +6231,15 @@ var Workspace = class _Workspace {
   closed = false;
   /** Why the inspection connection made after a copy or restore could not connect (see `client`). */
   connectionError;
+  /** Called with each new connection after a copy or restore (see `onReconnect`). */
+  reconnected = /* @__PURE__ */ new Set();
   /** A new database on `server` (the baseline applied, when the project has one) with a worker on it. */
   static async open(server, project, options = {}) {
     const kept = await keptStart(server, project, options);
     const database = kept?.database ?? await server.createDatabase();
     const url = server.url(database);
     try {
-      const openRunner = () => MigrationRunner.open(url, project, { timeoutMs: options.timeoutMs });
+      const openRunner = () => MigrationRunner.open(url, project, { timeoutMs: options.timeoutMs, watchUrl: server.url() });
       const early = hasBaseline(project, options) && !kept ? void 0 : openRunner();
       early?.catch(() => void 0);
       const start = kept?.start ?? await prepare(server, project, options, database, { emptyIfDirty: !early });
@@ -6266,6 +6271,15 @@ var Workspace = class _Workspace {
   }
   get url() {
     return this.server.url(this.database);
+  }
+  /**
+   * Calls `listener` with the new connection, once connected, each time a copy or restore replaces
+   * `client` (to warm what a new backend reads cold while the worker goes on). Returns the function
+   * that stops it.
+   */
+  onReconnect(listener) {
+    this.reconnected.add(listener);
+    return () => this.reconnected.delete(listener);
   }
   /** Another plain connection to the workspace's database, connected, for a read beside `client`'s. */
   async aside() {
@@ -6335,9 +6349,14 @@ var Workspace = class _Workspace {
       const client = inspection(this.url);
       this.connection = client;
       this.connectionError = void 0;
-      client.connect().catch((error) => {
-        if (this.connection === client) this.connectionError = error;
-      });
+      client.connect().then(
+        () => {
+          if (this.connection === client) for (const listener of this.reconnected) listener(client);
+        },
+        (error) => {
+          if (this.connection === client) this.connectionError = error;
+        }
+      );
     }
   }
   dropCopy(copy) {
@@ -7401,11 +7420,17 @@ var SchemaWatch = class _SchemaWatch {
   stale = true;
   stepText;
   stepName;
+  /** Stops the warming of new connections (see `start`). */
+  unsubscribe;
+  /** A new connection being warmed (see `warm`). */
+  warming;
   /**
    * Starts watching the database `client()` is connected to (the function is asked again at each
    * step: the workspace replaces its connection when it copies or restores the database).
+   * `onReconnect` subscribes to those replacements, so that each new connection is readied (`warm`)
+   * while the worker goes on; `stop()` unsubscribes.
    */
-  static async start(client, excludeTable) {
+  static async start(client, excludeTable, onReconnect) {
     let incremental = false;
     try {
       const { rows } = await client().query(
@@ -7418,7 +7443,9 @@ var SchemaWatch = class _SchemaWatch {
     } catch {
       await client().query("ROLLBACK").catch(() => void 0);
     }
-    return new _SchemaWatch(client, excludeTable, incremental);
+    const watch = new _SchemaWatch(client, excludeTable, incremental);
+    if (incremental && onReconnect) watch.unsubscribe = onReconnect((c) => watch.warm(c));
+    return watch;
   }
   /** Whether the event triggers are in place (each step then reads only what it touched). */
   get watching() {
@@ -7430,6 +7457,7 @@ var SchemaWatch = class _SchemaWatch {
   }
   /** The fingerprint of the schema now. */
   async take() {
+    await this.warming;
     const client = this.connect();
     if (!this.incremental) {
       await this.readAll(client);
@@ -7489,25 +7517,48 @@ var SchemaWatch = class _SchemaWatch {
     state.total.copy(this.total);
     this.stale = false;
   }
+  /**
+   * Readies a new connection for the next fingerprint: a new backend reads the catalogs cold and must
+   * plan the step's statement, which costs several steps' worth. Run while the worker goes on, the
+   * statement is prepared and run once inside a transaction rolled back, so the log stays as it is;
+   * the next fingerprint waits for it. Never throws.
+   */
+  warm(client) {
+    if (!this.incremental || generic.has(client)) return;
+    const warming = (async () => {
+      try {
+        await this.step(client, [], { dryRun: true });
+      } catch {
+      }
+    })();
+    this.warming = warming;
+    void warming.finally(() => {
+      if (this.warming === warming) this.warming = void 0;
+    });
+  }
   /** Removes the triggers and their schema. */
   async stop() {
+    this.unsubscribe?.();
+    await this.warming;
     if (!this.incremental) return;
     await this.connect().query(
       `DROP EVENT TRIGGER IF EXISTS ${TRIGGERS[0]}; DROP EVENT TRIGGER IF EXISTS ${TRIGGERS[1]}; DROP SCHEMA IF EXISTS ${WATCH_SCHEMA} CASCADE`
     ).catch(() => void 0);
   }
   /** One step's read (see `stepQuery`), prepared once per connection: planning it costs more than running it. */
-  async step(client, extra) {
+  async step(client, extra, options = {}) {
     if (!generic.has(client)) {
-      await client.query("SET plan_cache_mode = force_generic_plan");
       generic.add(client);
+      await client.query("SET plan_cache_mode = force_generic_plan");
     }
-    const { rows } = await client.query({
-      name: this.stepName,
-      text: this.stepText,
-      values: [TRIGGERS, [...GROUPED], extra]
-    });
-    return rows;
+    const statement = { name: this.stepName, text: this.stepText, values: [TRIGGERS, [...GROUPED], extra] };
+    if (!options.dryRun) return (await client.query(statement)).rows;
+    await client.query("BEGIN");
+    try {
+      return (await client.query(statement)).rows;
+    } finally {
+      await client.query("ROLLBACK");
+    }
   }
   async readAll(client) {
     const { rows } = await client.query(fingerprintQuery(this.excludeTable));
@@ -7613,7 +7664,14 @@ async function fastAudit(ws, added, reports, log) {
     }
     return await watch.take() === marks[j];
   };
-  const first = await readState(ws, () => SchemaWatch.start(() => ws.client, ws.meta));
+  const first = await readState(
+    ws,
+    () => SchemaWatch.start(
+      () => ws.client,
+      ws.meta,
+      (l) => ws.onReconnect(l)
+    )
+  );
   const initial = first.snapshot;
   const watch = first.watch;
   const marks = [first.mark];
@@ -7681,7 +7739,11 @@ async function fastAudit(ws, added, reports, log) {
   }
 }
 async function stepWatch(ws) {
-  const watch = await SchemaWatch.start(() => ws.client, ws.meta);
+  const watch = await SchemaWatch.start(
+    () => ws.client,
+    ws.meta,
+    (l) => ws.onReconnect(l)
+  );
   return watch.watching ? watch : void 0;
 }
 async function roundTrip(ws, plan, reports, replayFailures, baseReplay, log) {
