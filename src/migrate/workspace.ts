@@ -61,24 +61,40 @@ export class Workspace implements AsyncDisposable {
     project: Project,
     options: WorkspaceOptions = {},
   ): Promise<Workspace> {
+    // The worker connects to the database of a kept cluster while that database is verified: it is
+    // nearly always the one the run keeps (if not, that worker goes and another opens on a new one).
+    const openRunner = (database: string) =>
+      // Its watch of its own backends stays on the maintenance database through copies.
+      MigrationRunner.open(server.url(database), project, {
+        timeoutMs: options.timeoutMs,
+        watchUrl: server.url(),
+      });
+    const candidate = keptCandidate(server, project, options);
+    let early = candidate === undefined ? undefined : openRunner(candidate);
+    early?.catch(() => undefined);
     const kept = await keptStart(server, project, options);
+    if (early && !kept) {
+      await early.then((runner) => runner.close()).catch(() => undefined);
+      early = undefined;
+    }
     const database = kept?.database ?? (await server.createDatabase());
     const url = server.url(database);
     try {
-      // The worker's watch of its own backends stays on the maintenance database through copies.
-      const openRunner = () =>
-        MigrationRunner.open(url, project, { timeoutMs: options.timeoutMs, watchUrl: server.url() });
       // With a baseline, the worker connects to the database as the baseline left it; without one (or
       // copied from a kept cluster), nothing else happens to the database first, so the worker starts
       // while the state is restored.
-      const early = hasBaseline(project, options) && !kept ? undefined : openRunner();
+      early ??= hasBaseline(project, options) && !kept ? undefined : openRunner(database);
       early?.catch(() => undefined);
       const start =
         kept?.start ?? (await prepare(server, project, options, database, { emptyIfDirty: !early }));
-      const runner = early ? await early : await openRunner();
       const client = inspection(url);
-      await client.connect();
-      const ws = new Workspace(server, project, options, database, runner, client);
+      const [opened, connected] = await Promise.allSettled([early ?? openRunner(database), client.connect()]);
+      if (opened.status === 'rejected' || connected.status === 'rejected') {
+        if (opened.status === 'fulfilled') await opened.value.close().catch(() => undefined);
+        await client.end().catch(() => undefined);
+        throw opened.status === 'rejected' ? opened.reason : (connected as PromiseRejectedResult).reason;
+      }
+      const ws = new Workspace(server, project, options, database, opened.value, client);
       if (start?.dirty) await ws.reset({ baseline: false });
       ws.baseStart = start && { ...start, dirty: false };
       return ws;
@@ -317,13 +333,25 @@ const taken = new WeakSet<PostgresServer>();
  * The kept cluster's base state as the new workspace's database, when the server started on one that
  * holds a prefix of `options.base` and no workspace took it yet (`takeKeptBase`); undefined otherwise.
  */
+/** The database of the server's kept cluster, when this workspace is the one to try it. */
+function keptCandidate(
+  server: PostgresServer,
+  project: Project,
+  options: WorkspaceOptions,
+): string | undefined {
+  if (!server.kept || taken.has(server) || !cacheFolder(project, options) || !options.base?.length) {
+    return undefined;
+  }
+  return server.kept.database;
+}
+
 async function keptStart(
   server: PostgresServer,
   project: Project,
   options: WorkspaceOptions,
 ): Promise<{ database: string; start: BaseStart } | undefined> {
   const dir = cacheFolder(project, options);
-  if (!server.kept || taken.has(server) || !dir || !options.base?.length) return undefined;
+  if (keptCandidate(server, project, options) === undefined || !dir || !options.base) return undefined;
   taken.add(server);
   return takeKeptBase({
     server,

@@ -6235,18 +6235,35 @@ var Workspace = class _Workspace {
   reconnected = /* @__PURE__ */ new Set();
   /** A new database on `server` (the baseline applied, when the project has one) with a worker on it. */
   static async open(server, project, options = {}) {
+    const openRunner = (database2) => (
+      // Its watch of its own backends stays on the maintenance database through copies.
+      MigrationRunner.open(server.url(database2), project, {
+        timeoutMs: options.timeoutMs,
+        watchUrl: server.url()
+      })
+    );
+    const candidate = keptCandidate(server, project, options);
+    let early = candidate === void 0 ? void 0 : openRunner(candidate);
+    early?.catch(() => void 0);
     const kept = await keptStart(server, project, options);
+    if (early && !kept) {
+      await early.then((runner) => runner.close()).catch(() => void 0);
+      early = void 0;
+    }
     const database = kept?.database ?? await server.createDatabase();
     const url = server.url(database);
     try {
-      const openRunner = () => MigrationRunner.open(url, project, { timeoutMs: options.timeoutMs, watchUrl: server.url() });
-      const early = hasBaseline(project, options) && !kept ? void 0 : openRunner();
+      early ??= hasBaseline(project, options) && !kept ? void 0 : openRunner(database);
       early?.catch(() => void 0);
       const start = kept?.start ?? await prepare(server, project, options, database, { emptyIfDirty: !early });
-      const runner = early ? await early : await openRunner();
       const client = inspection(url);
-      await client.connect();
-      const ws = new _Workspace(server, project, options, database, runner, client);
+      const [opened, connected] = await Promise.allSettled([early ?? openRunner(database), client.connect()]);
+      if (opened.status === "rejected" || connected.status === "rejected") {
+        if (opened.status === "fulfilled") await opened.value.close().catch(() => void 0);
+        await client.end().catch(() => void 0);
+        throw opened.status === "rejected" ? opened.reason : connected.reason;
+      }
+      const ws = new _Workspace(server, project, options, database, opened.value, client);
       if (start?.dirty) await ws.reset({ baseline: false });
       ws.baseStart = start && { ...start, dirty: false };
       return ws;
@@ -6440,9 +6457,15 @@ async function prepare(server, project, options, database, how) {
   return start;
 }
 var taken = /* @__PURE__ */ new WeakSet();
+function keptCandidate(server, project, options) {
+  if (!server.kept || taken.has(server) || !cacheFolder(project, options) || !options.base?.length) {
+    return void 0;
+  }
+  return server.kept.database;
+}
 async function keptStart(server, project, options) {
   const dir = cacheFolder(project, options);
-  if (!server.kept || taken.has(server) || !dir || !options.base?.length) return void 0;
+  if (keptCandidate(server, project, options) === void 0 || !dir || !options.base) return void 0;
   taken.add(server);
   return takeKeptBase({
     server,
