@@ -120,13 +120,7 @@ async function fastAudit(
     return (await watch.take()) === marks[j];
   };
   // Event triggers log what each step touches, so a fingerprint costs what the step changed.
-  const first = await readState(ws, () =>
-    SchemaWatch.start(
-      () => ws.client,
-      ws.meta,
-      (l) => ws.onReconnect(l),
-    ),
-  );
+  const first = await readState(ws, () => watchOf(ws));
   const initial = first.snapshot;
   const watch = first.watch!;
   const marks = [first.mark!];
@@ -197,13 +191,18 @@ async function fastAudit(
   }
 }
 
-/** A watch of the workspace's database whose steps read only what they touched, when it can be had. */
-async function stepWatch(ws: Workspace): Promise<SchemaWatch | undefined> {
-  const watch = await SchemaWatch.start(
+/** A watch of the workspace's database that readies each connection a copy or restore makes. */
+function watchOf(ws: Workspace): Promise<SchemaWatch> {
+  return SchemaWatch.start(
     () => ws.client,
     ws.meta,
-    (l) => ws.onReconnect(l),
+    (listener) => ws.onReconnect(listener),
   );
+}
+
+/** A watch of the workspace's database whose steps read only what they touched, when it can be had. */
+async function stepWatch(ws: Workspace): Promise<SchemaWatch | undefined> {
+  const watch = await watchOf(ws);
   return watch.watching ? watch : undefined;
 }
 

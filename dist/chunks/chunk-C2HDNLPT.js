@@ -7687,14 +7687,7 @@ async function fastAudit(ws, added, reports, log) {
     }
     return await watch.take() === marks[j];
   };
-  const first = await readState(
-    ws,
-    () => SchemaWatch.start(
-      () => ws.client,
-      ws.meta,
-      (l) => ws.onReconnect(l)
-    )
-  );
+  const first = await readState(ws, () => watchOf(ws));
   const initial = first.snapshot;
   const watch = first.watch;
   const marks = [first.mark];
@@ -7761,12 +7754,15 @@ async function fastAudit(ws, added, reports, log) {
     for (const { copy } of saved.values()) await ws.dropCopy(copy);
   }
 }
-async function stepWatch(ws) {
-  const watch = await SchemaWatch.start(
+function watchOf(ws) {
+  return SchemaWatch.start(
     () => ws.client,
     ws.meta,
-    (l) => ws.onReconnect(l)
+    (listener) => ws.onReconnect(listener)
   );
+}
+async function stepWatch(ws) {
+  const watch = await watchOf(ws);
   return watch.watching ? watch : void 0;
 }
 async function roundTrip(ws, plan, reports, replayFailures, baseReplay, log) {
