@@ -46,7 +46,7 @@ import {
   upFailedFinding,
   warmSpareWorker,
   withCaFile
-} from "./chunks/chunk-C2HDNLPT.js";
+} from "./chunks/chunk-LKRBLIHW.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -60,7 +60,7 @@ import {
   redactedJson,
   registerEnvironment,
   signalExitCode
-} from "./chunks/chunk-ZCBJPAVE.js";
+} from "./chunks/chunk-P5G7HUQM.js";
 import {
   esm_default
 } from "./chunks/chunk-NEOG2NI4.js";

@@ -234,6 +234,26 @@ test('dropDatabase refuses a database it did not create', async () => {
   expect(await databaseNames()).toContain('pre_existing');
 });
 
+test('renameDatabase renames only what it created, and what it renamed is still its own to drop', async () => {
+  const { server } = await startUrl(roleUrl);
+  try {
+    await expect(server.renameDatabase('pre_existing', 'taken_over')).rejects.toThrow(
+      /Refusing to rename database "pre_existing".*--postgres-url.*did not create it/,
+    );
+    const mine = await server.createDatabase();
+    const staged = await server.createDatabase({ template: mine });
+    await server.dropDatabase(mine);
+    await server.renameDatabase(staged, mine);
+    expect(server.databases()).toEqual([mine]);
+    expect(await databaseNames()).toContain(mine);
+    expect(await databaseNames()).not.toContain(staged);
+  } finally {
+    await server.stop();
+  }
+  expect(await databaseNames()).toContain('pre_existing');
+  expect(server.databases()).toEqual([]);
+});
+
 test('a name that already exists on the server is not adopted and so never dropped', async () => {
   const { server } = await startUrl(roleUrl);
   await expect(server.createDatabase({ name: 'pre_existing' })).rejects.toThrow(/already exists/);

@@ -108,11 +108,31 @@ async function fastAudit(
   // of the database); a restore replays half the distance between copies on average. Copies every
   // 2·√N migrations keep both small next to the passes, clean history or not.
   const every = Math.max(20, Math.ceil(2 * Math.sqrt(files.length)));
+  /** The newest saved state at or before the first `j` ups. */
+  const savedBefore = (j: number) => Math.max(...[...saved.keys()].filter((k) => k <= j));
+  /**
+   * A copy of a saved state made ahead of the restore that needs it (see `Workspace.stage`): started
+   * as soon as a `down` is found at fault, it is made while that `down` is explained.
+   */
+  let staged: { from: number; database: Promise<string | undefined> } | undefined;
+  const stage = (j: number) => {
+    const from = savedBefore(j);
+    staged = { from, database: ws.stage(saved.get(from)!.copy).catch(() => undefined) };
+  };
+  /** The staged copy of the saved state `from`, if there is one; any other goes. */
+  const takeStaged = async (from: number): Promise<string | undefined> => {
+    const taken = staged;
+    staged = undefined;
+    const database = await taken?.database;
+    if (database && taken!.from === from) return database;
+    if (database) ws.defer(ws.dropCopy(database));
+    return undefined;
+  };
   /** Brings the database to the state after the first `j` ups (checked against the first pass). */
   const restoreTo = async (j: number): Promise<boolean> => {
-    const from = Math.max(...[...saved.keys()].filter((k) => k <= j));
+    const from = savedBefore(j);
     const { copy, watch: state } = saved.get(from)!;
-    await ws.restore(copy);
+    await ws.restore(copy, await takeStaged(from));
     watch.resume(state);
     for (let k = from; k < j; k++) {
       if (!(await ws.runner.up(files[k]!)).ok) return false;
@@ -145,6 +165,7 @@ async function fastAudit(
       log(
         `${files[i]!.name}: down did not restore the schema; explaining it and restoring the state before it`,
       );
+      stage(i);
       const afterDown = await snapshot(ws);
       const reup = step.ok ? await ws.runner.up(files[i]!) : null;
       let reupDiff: Change[] = [];
@@ -166,7 +187,7 @@ async function fastAudit(
       for (const [j, { copy }] of saved) {
         if (j > i) {
           saved.delete(j);
-          await ws.dropCopy(copy);
+          ws.defer(ws.dropCopy(copy));
         }
       }
     }
@@ -187,6 +208,7 @@ async function fastAudit(
     return { initial, final };
   } finally {
     await watch.stop();
+    await takeStaged(-1);
     for (const { copy } of saved.values()) await ws.dropCopy(copy);
   }
 }

@@ -192,13 +192,23 @@ export class Workspace implements AsyncDisposable {
 
   /**
    * Puts the database back as `copy` (made by `copy()`) holds it, under the same name so that the
-   * worker stays and only reconnects: the cost of a file copy, not of replaying the migrations.
+   * worker stays and only reconnects: the cost of a file copy, not of replaying the migrations. With
+   * `staged` (made by `stage(copy)` while the workspace went on), the database is only swapped for it.
    */
-  restore(copy: string): Promise<void> {
-    return this.withoutSessions(async () => {
+  async restore(copy: string, staged?: string): Promise<void> {
+    const replacement = staged ?? (await this.stage(copy));
+    await this.withoutSessions(async () => {
       await this.server.dropDatabase(this.database);
-      await this.server.createDatabase({ name: this.database, template: copy });
+      await this.server.renameDatabase(replacement, this.database);
     });
+  }
+
+  /**
+   * A new copy of `copy`, to `restore` from later: made while the workspace goes on (nobody is
+   * connected to a copy, so the worker and the inspection connection stay where they are).
+   */
+  stage(copy: string): Promise<string> {
+    return this.server.createDatabase({ template: copy });
   }
 
   /** Runs `fn` while no session is connected to the workspace's database, then reconnects. */

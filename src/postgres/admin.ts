@@ -114,6 +114,13 @@ export async function createDatabase(
   );
 }
 
+/** Renames the database `from` to `to` (nobody may be connected to `from`). */
+export async function renameDatabase(adminUrl: string, from: string, to: string): Promise<void> {
+  await withClient(adminUrl, (c) =>
+    c.query(`ALTER DATABASE ${quoteIdent(from)} RENAME TO ${quoteIdent(to)}`),
+  );
+}
+
 /**
  * Drops `name`, ending its sessions first (PostgreSQL 13 and later) unless `force` is false: then a
  * database someone is connected to stays, and the call fails.

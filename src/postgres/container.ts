@@ -5,6 +5,7 @@ import type { BoundPorts, WaitStrategy } from 'testcontainers';
 import {
   createDatabase,
   dropDatabase,
+  renameDatabase,
   releaseAdmin,
   serverInfo,
   throwawayName,
@@ -228,6 +229,10 @@ export class ContainerPostgres implements PostgresServer {
 
   async dropDatabase(name: string): Promise<void> {
     await dropDatabase(this.maintenanceUrl, name, this.major);
+  }
+
+  async renameDatabase(from: string, to: string): Promise<void> {
+    await renameDatabase(this.maintenanceUrl, from, to);
   }
 
   async stop(): Promise<void> {

@@ -23,6 +23,7 @@ import { findPostgresBinaries, type PostgresBinaries } from './binaries.js';
 import {
   createDatabase,
   dropDatabase,
+  renameDatabase,
   releaseAdmin,
   serverInfo,
   throwawayName,
@@ -615,6 +616,10 @@ export class LocalPostgres implements PostgresServer {
 
   async dropDatabase(name: string): Promise<void> {
     await dropDatabase(this.url(), name, this.major);
+  }
+
+  async renameDatabase(from: string, to: string): Promise<void> {
+    await renameDatabase(this.url(), from, to);
   }
 
   async stop(): Promise<void> {

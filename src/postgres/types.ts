@@ -46,6 +46,8 @@ export interface PostgresServer extends AsyncDisposable {
   /** Creates a database (optionally as a copy of `template`) and returns its name. */
   createDatabase(options?: { name?: string; template?: string }): Promise<string>;
   dropDatabase(name: string): Promise<void>;
+  /** Renames a database this server's handle created (nobody may be connected to it). */
+  renameDatabase(from: string, to: string): Promise<void>;
   /** The database of the kept cluster this server started on (`PostgresRequest.cluster`), if it did. */
   readonly kept?: KeptDatabase;
   /**

@@ -6,6 +6,7 @@ import {
   dropDatabase,
   quoteIdent,
   releaseAdmin,
+  renameDatabase,
   throwawayName,
   withDatabase,
 } from './admin.js';
@@ -258,6 +259,22 @@ export class UrlPostgres implements PostgresServer {
       throw this.scrubbed(err);
     }
     this.created.delete(name);
+  }
+
+  /** Renames a database this handle created; any other name is refused. */
+  async renameDatabase(from: string, to: string): Promise<void> {
+    if (!this.created.has(from)) {
+      throw new Error(
+        `Refusing to rename database "${from}" on the server given by ${SETTING}: Schemabot did not create it.`,
+      );
+    }
+    try {
+      await renameDatabase(this.maintenanceUrl, from, to);
+    } catch (err) {
+      throw this.scrubbed(err);
+    }
+    this.created.delete(from);
+    this.created.add(to);
   }
 
   /** Names of the databases created through this handle and not dropped yet. */

@@ -204,6 +204,12 @@ async function createDatabase(adminUrl, name, template, options = {}) {
     )
   );
 }
+async function renameDatabase(adminUrl, from, to) {
+  await withClient(
+    adminUrl,
+    (c) => c.query(`ALTER DATABASE ${quoteIdent(from)} RENAME TO ${quoteIdent(to)}`)
+  );
+}
 async function dropDatabase(adminUrl, name, major, options = {}) {
   const force = (options.force ?? true) && major >= 13;
   await withClient(
@@ -1103,6 +1109,9 @@ var LocalPostgres = class _LocalPostgres {
   async dropDatabase(name) {
     await dropDatabase(this.url(), name, this.major);
   }
+  async renameDatabase(from, to) {
+    await renameDatabase(this.url(), from, to);
+  }
   async stop() {
     if (this.stopped) return;
     this.stopped = true;
@@ -1253,6 +1262,7 @@ export {
   serverInfo,
   serverVersion,
   createDatabase,
+  renameDatabase,
   dropDatabase,
   waitForConnection,
   terminateSessions,

@@ -9,12 +9,13 @@ import {
   newPassword,
   redactText,
   releaseAdmin,
+  renameDatabase,
   serverInfo,
   throwawayName,
   track,
   waitForConnection,
   withDatabase
-} from "./chunk-ZCBJPAVE.js";
+} from "./chunk-P5G7HUQM.js";
 import "./chunk-NEOG2NI4.js";
 import "./chunk-H3F4CYK2.js";
 import "./chunk-CHXII7AT.js";
@@ -173,6 +174,9 @@ var ContainerPostgres = class _ContainerPostgres {
   }
   async dropDatabase(name) {
     await dropDatabase(this.maintenanceUrl, name, this.major);
+  }
+  async renameDatabase(from, to) {
+    await renameDatabase(this.maintenanceUrl, from, to);
   }
   async stop() {
     if (this.stopped) return;

@@ -28,6 +28,7 @@ import {
   redactUrl,
   registerUrl,
   releaseAdmin,
+  renameDatabase,
   serverVersion,
   terminateSessions,
   throwawayName,
@@ -36,7 +37,7 @@ import {
   withDatabase,
   withHint,
   writeOwner
-} from "./chunk-ZCBJPAVE.js";
+} from "./chunk-P5G7HUQM.js";
 import {
   esm_default
 } from "./chunk-NEOG2NI4.js";
@@ -1745,6 +1746,21 @@ var UrlPostgres = class _UrlPostgres {
     }
     this.created.delete(name);
   }
+  /** Renames a database this handle created; any other name is refused. */
+  async renameDatabase(from, to) {
+    if (!this.created.has(from)) {
+      throw new Error(
+        `Refusing to rename database "${from}" on the server given by ${SETTING}: Schemabot did not create it.`
+      );
+    }
+    try {
+      await renameDatabase(this.maintenanceUrl, from, to);
+    } catch (err) {
+      throw this.scrubbed(err);
+    }
+    this.created.delete(from);
+    this.created.add(to);
+  }
   /** Names of the databases created through this handle and not dropped yet. */
   databases() {
     return [...this.created];
@@ -1913,7 +1929,7 @@ function checkVersion(version, frontEnd) {
   }
 }
 async function startContainer(request) {
-  const { ContainerPostgres } = await import("./container-GIYA7YV2.js");
+  const { ContainerPostgres } = await import("./container-OQGYOJDO.js");
   return ContainerPostgres.start({
     version: request.version,
     image: request.image,
@@ -6348,13 +6364,22 @@ var Workspace = class _Workspace {
   }
   /**
    * Puts the database back as `copy` (made by `copy()`) holds it, under the same name so that the
-   * worker stays and only reconnects: the cost of a file copy, not of replaying the migrations.
+   * worker stays and only reconnects: the cost of a file copy, not of replaying the migrations. With
+   * `staged` (made by `stage(copy)` while the workspace went on), the database is only swapped for it.
    */
-  restore(copy) {
-    return this.withoutSessions(async () => {
+  async restore(copy, staged) {
+    const replacement = staged ?? await this.stage(copy);
+    await this.withoutSessions(async () => {
       await this.server.dropDatabase(this.database);
-      await this.server.createDatabase({ name: this.database, template: copy });
+      await this.server.renameDatabase(replacement, this.database);
     });
+  }
+  /**
+   * A new copy of `copy`, to `restore` from later: made while the workspace goes on (nobody is
+   * connected to a copy, so the worker and the inspection connection stay where they are).
+   */
+  stage(copy) {
+    return this.server.createDatabase({ template: copy });
   }
   /** Runs `fn` while no session is connected to the workspace's database, then reconnects. */
   async withoutSessions(fn) {
@@ -7677,10 +7702,24 @@ async function fastAudit(ws, added, reports, log) {
   const saved = /* @__PURE__ */ new Map();
   const save = async (j) => saved.set(j, { watch: watch.save(), copy: await ws.copy() });
   const every = Math.max(20, Math.ceil(2 * Math.sqrt(files.length)));
+  const savedBefore = (j) => Math.max(...[...saved.keys()].filter((k) => k <= j));
+  let staged;
+  const stage = (j) => {
+    const from = savedBefore(j);
+    staged = { from, database: ws.stage(saved.get(from).copy).catch(() => void 0) };
+  };
+  const takeStaged = async (from) => {
+    const taken2 = staged;
+    staged = void 0;
+    const database = await taken2?.database;
+    if (database && taken2.from === from) return database;
+    if (database) ws.defer(ws.dropCopy(database));
+    return void 0;
+  };
   const restoreTo = async (j) => {
-    const from = Math.max(...[...saved.keys()].filter((k) => k <= j));
+    const from = savedBefore(j);
     const { copy, watch: state } = saved.get(from);
-    await ws.restore(copy);
+    await ws.restore(copy, await takeStaged(from));
     watch.resume(state);
     for (let k = from; k < j; k++) {
       if (!(await ws.runner.up(files[k])).ok) return false;
@@ -7711,6 +7750,7 @@ async function fastAudit(ws, added, reports, log) {
       log(
         `${files[i].name}: down did not restore the schema; explaining it and restoring the state before it`
       );
+      stage(i);
       const afterDown = await snapshot(ws);
       const reup = step2.ok ? await ws.runner.up(files[i]) : null;
       let reupDiff = [];
@@ -7730,7 +7770,7 @@ async function fastAudit(ws, added, reports, log) {
       for (const [j, { copy }] of saved) {
         if (j > i) {
           saved.delete(j);
-          await ws.dropCopy(copy);
+          ws.defer(ws.dropCopy(copy));
         }
       }
     }
@@ -7751,6 +7791,7 @@ async function fastAudit(ws, added, reports, log) {
     return { initial, final };
   } finally {
     await watch.stop();
+    await takeStaged(-1);
     for (const { copy } of saved.values()) await ws.dropCopy(copy);
   }
 }
