@@ -119,12 +119,12 @@ async function fastAudit(
     const from = savedBefore(j);
     staged = { from, database: ws.stage(saved.get(from)!.copy).catch(() => undefined) };
   };
-  /** The staged copy of the saved state `from`, if there is one; any other goes. */
-  const takeStaged = async (from: number): Promise<string | undefined> => {
+  /** The staged copy of the saved state `from`, if there is one; any other (all, without `from`) goes. */
+  const takeStaged = async (from?: number): Promise<string | undefined> => {
     const taken = staged;
     staged = undefined;
     const database = await taken?.database;
-    if (database && taken!.from === from) return database;
+    if (database && from !== undefined && taken!.from === from) return database;
     if (database) ws.defer(ws.dropCopy(database));
     return undefined;
   };
@@ -208,7 +208,7 @@ async function fastAudit(
     return { initial, final };
   } finally {
     await watch.stop();
-    await takeStaged(-1);
+    await takeStaged();
     for (const { copy } of saved.values()) await ws.dropCopy(copy);
   }
 }

@@ -70,9 +70,9 @@ export class Workspace implements AsyncDisposable {
         watchUrl: server.url(),
       });
     const candidate = keptCandidate(server, project, options);
-    let early = candidate === undefined ? undefined : openRunner(candidate);
+    let early = candidate && openRunner(candidate.database);
     early?.catch(() => undefined);
-    const kept = await keptStart(server, project, options);
+    const kept = candidate && (await keptStart(server, project, options, candidate));
     if (early && !kept) {
       await early.then((runner) => runner.close()).catch(() => undefined);
       early = undefined;
@@ -339,36 +339,40 @@ async function prepare(
 /** Servers whose kept database a workspace took as its own (it holds the workspace's state now). */
 const taken = new WeakSet<PostgresServer>();
 
-/**
- * The kept cluster's base state as the new workspace's database, when the server started on one that
- * holds a prefix of `options.base` and no workspace took it yet (`takeKeptBase`); undefined otherwise.
- */
-/** The database of the server's kept cluster, when this workspace is the one to try it. */
+/** The server's kept cluster, when it started on one, no workspace took it yet and the cache is on. */
+interface KeptCandidate {
+  database: string;
+  dir: string;
+  base: MigrationFile[];
+}
+
 function keptCandidate(
   server: PostgresServer,
   project: Project,
   options: WorkspaceOptions,
-): string | undefined {
-  if (!server.kept || taken.has(server) || !cacheFolder(project, options) || !options.base?.length) {
-    return undefined;
-  }
-  return server.kept.database;
+): KeptCandidate | undefined {
+  const dir = cacheFolder(project, options);
+  if (!server.kept || taken.has(server) || !dir || !options.base?.length) return undefined;
+  return { database: server.kept.database, dir, base: options.base };
 }
 
+/**
+ * The kept cluster's base state as the new workspace's database, when it holds a prefix of the base
+ * (`takeKeptBase`); undefined otherwise. The server's kept cluster is tried once.
+ */
 async function keptStart(
   server: PostgresServer,
   project: Project,
   options: WorkspaceOptions,
+  candidate: KeptCandidate,
 ): Promise<{ database: string; start: BaseStart } | undefined> {
-  const dir = cacheFolder(project, options);
-  if (keptCandidate(server, project, options) === undefined || !dir || !options.base) return undefined;
   taken.add(server);
   return takeKeptBase({
     server,
     project,
     baseline: hasBaseline(project, options),
-    dir,
-    migrations: options.base,
+    dir: candidate.dir,
+    migrations: candidate.base,
     log: options.log ?? (() => undefined),
   });
 }

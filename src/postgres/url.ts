@@ -248,11 +248,7 @@ export class UrlPostgres implements PostgresServer {
 
   /** Drops a database this handle created; any other name is refused. */
   async dropDatabase(name: string): Promise<void> {
-    if (!this.created.has(name)) {
-      throw new Error(
-        `Refusing to drop database "${name}" on the server given by ${SETTING}: Schemabot did not create it.`,
-      );
-    }
+    this.refuseUnlessCreated('drop', name);
     try {
       await dropDatabase(this.maintenanceUrl, name, this.major);
     } catch (err) {
@@ -263,11 +259,7 @@ export class UrlPostgres implements PostgresServer {
 
   /** Renames a database this handle created; any other name is refused. */
   async renameDatabase(from: string, to: string): Promise<void> {
-    if (!this.created.has(from)) {
-      throw new Error(
-        `Refusing to rename database "${from}" on the server given by ${SETTING}: Schemabot did not create it.`,
-      );
-    }
+    this.refuseUnlessCreated('rename', from);
     try {
       await renameDatabase(this.maintenanceUrl, from, to);
     } catch (err) {
@@ -275,6 +267,14 @@ export class UrlPostgres implements PostgresServer {
     }
     this.created.delete(from);
     this.created.add(to);
+  }
+
+  private refuseUnlessCreated(action: 'drop' | 'rename', name: string): void {
+    if (!this.created.has(name)) {
+      throw new Error(
+        `Refusing to ${action} database "${name}" on the server given by ${SETTING}: Schemabot did not create it.`,
+      );
+    }
   }
 
   /** Names of the databases created through this handle and not dropped yet. */

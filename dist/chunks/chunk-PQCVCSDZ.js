@@ -1734,11 +1734,7 @@ var UrlPostgres = class _UrlPostgres {
   }
   /** Drops a database this handle created; any other name is refused. */
   async dropDatabase(name) {
-    if (!this.created.has(name)) {
-      throw new Error(
-        `Refusing to drop database "${name}" on the server given by ${SETTING}: Schemabot did not create it.`
-      );
-    }
+    this.refuseUnlessCreated("drop", name);
     try {
       await dropDatabase(this.maintenanceUrl, name, this.major);
     } catch (err) {
@@ -1748,11 +1744,7 @@ var UrlPostgres = class _UrlPostgres {
   }
   /** Renames a database this handle created; any other name is refused. */
   async renameDatabase(from, to) {
-    if (!this.created.has(from)) {
-      throw new Error(
-        `Refusing to rename database "${from}" on the server given by ${SETTING}: Schemabot did not create it.`
-      );
-    }
+    this.refuseUnlessCreated("rename", from);
     try {
       await renameDatabase(this.maintenanceUrl, from, to);
     } catch (err) {
@@ -1760,6 +1752,13 @@ var UrlPostgres = class _UrlPostgres {
     }
     this.created.delete(from);
     this.created.add(to);
+  }
+  refuseUnlessCreated(action, name) {
+    if (!this.created.has(name)) {
+      throw new Error(
+        `Refusing to ${action} database "${name}" on the server given by ${SETTING}: Schemabot did not create it.`
+      );
+    }
   }
   /** Names of the databases created through this handle and not dropped yet. */
   databases() {
@@ -6259,9 +6258,9 @@ var Workspace = class _Workspace {
       })
     );
     const candidate = keptCandidate(server, project, options);
-    let early = candidate === void 0 ? void 0 : openRunner(candidate);
+    let early = candidate && openRunner(candidate.database);
     early?.catch(() => void 0);
-    const kept = await keptStart(server, project, options);
+    const kept = candidate && await keptStart(server, project, options, candidate);
     if (early && !kept) {
       await early.then((runner) => runner.close()).catch(() => void 0);
       early = void 0;
@@ -6483,21 +6482,18 @@ async function prepare(server, project, options, database, how) {
 }
 var taken = /* @__PURE__ */ new WeakSet();
 function keptCandidate(server, project, options) {
-  if (!server.kept || taken.has(server) || !cacheFolder(project, options) || !options.base?.length) {
-    return void 0;
-  }
-  return server.kept.database;
-}
-async function keptStart(server, project, options) {
   const dir = cacheFolder(project, options);
-  if (keptCandidate(server, project, options) === void 0 || !dir || !options.base) return void 0;
+  if (!server.kept || taken.has(server) || !dir || !options.base?.length) return void 0;
+  return { database: server.kept.database, dir, base: options.base };
+}
+async function keptStart(server, project, options, candidate) {
   taken.add(server);
   return takeKeptBase({
     server,
     project,
     baseline: hasBaseline(project, options),
-    dir,
-    migrations: options.base,
+    dir: candidate.dir,
+    migrations: candidate.base,
     log: options.log ?? (() => void 0)
   });
 }
@@ -7712,7 +7708,7 @@ async function fastAudit(ws, added, reports, log) {
     const taken2 = staged;
     staged = void 0;
     const database = await taken2?.database;
-    if (database && taken2.from === from) return database;
+    if (database && from !== void 0 && taken2.from === from) return database;
     if (database) ws.defer(ws.dropCopy(database));
     return void 0;
   };
@@ -7791,7 +7787,7 @@ async function fastAudit(ws, added, reports, log) {
     return { initial, final };
   } finally {
     await watch.stop();
-    await takeStaged(-1);
+    await takeStaged();
     for (const { copy } of saved.values()) await ws.dropCopy(copy);
   }
 }
