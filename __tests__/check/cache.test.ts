@@ -81,8 +81,9 @@ test('a cold check saves the base state; a warm one restores it and reports what
     migrations: 0,
     ms: 0,
     statementMs: 0,
-    cache: { hit: true, restored: 3, key: cold.baseReplay.cache!.key },
+    cache: { hit: true, restored: 3, key: cold.baseReplay.cache!.key, source: 'dump' },
   });
+  expect(cold.baseReplay.cache).not.toHaveProperty('source'); // a miss came from nowhere
   expect(warmLogs.join('\n')).toMatch(/Base state restored from the cache \(3 of 3 migrations\)/);
   expect(warmLogs.join('\n')).not.toMatch(/Replaying/);
   // Nothing of the base runs: its files are never checked out (names and blob ids come from git).

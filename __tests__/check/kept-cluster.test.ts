@@ -84,7 +84,7 @@ test('a cold check keeps its cluster; a warm one starts on a copy of it, takes i
     expect(text).not.toMatch(/Replaying|Cluster kept/); // nothing replayed, nothing new to keep
     expect(warm.baseReplay).toMatchObject({
       migrations: 0,
-      cache: { hit: true, restored: 4, key: cold.baseReplay.cache!.key },
+      cache: { hit: true, restored: 4, key: cold.baseReplay.cache!.key, source: 'cluster' },
     });
     expect(comparable(warm)).toEqual(comparable(plain));
     // A run on a copy leaves the kept cluster as it was: the second warm run takes it again.
@@ -115,7 +115,10 @@ test('a base that gained migrations starts on the kept state and keeps the newer
   expect(logs.join('\n')).toMatch(/\(4 of 5 migrations\) in \d+ ms: the database of the kept cluster/);
   expect(logs.join('\n')).toMatch(/Replaying the 1 base migration after the cached state/);
   expect(logs.join('\n')).toMatch(/Cluster kept for the next run/);
-  expect(moved.baseReplay).toMatchObject({ migrations: 1, cache: { hit: true, restored: 4 } });
+  expect(moved.baseReplay).toMatchObject({
+    migrations: 1,
+    cache: { hit: true, restored: 4, source: 'cluster' },
+  });
   expect(comparable(moved)).toEqual(comparable(await check(repo, newer, undefined, [], local)));
   const [folder] = clustersIn(cache);
   expect(JSON.parse(JSON.parse(readFileSync(join(folder!, 'kept.json'), 'utf8')).note)).toMatchObject({
@@ -163,7 +166,10 @@ test('a kept cluster that does not verify, does not start or is of another insta
     /the kept cluster's base state is unusable \(its meta table does not list what was saved\)/,
   );
   expect(altered.join('\n')).toMatch(fromTheDump);
-  expect(unverified.baseReplay).toMatchObject({ migrations: 0, cache: { hit: true, restored: 4 } });
+  expect(unverified.baseReplay).toMatchObject({
+    migrations: 0,
+    cache: { hit: true, restored: 4, source: 'dump' },
+  });
   expect(comparable(unverified)).toEqual(comparable(cold));
 
   // A data directory the server cannot start on: a new cluster, and the folder goes.

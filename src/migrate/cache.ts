@@ -92,7 +92,15 @@ export interface BaseCacheUse {
   key: string;
   /** Time spent looking up, restoring and verifying. */
   ms: number;
+  /**
+   * Where a hit's state came from: `dump`, the saved file restored into a new database; `cluster`, the
+   * database of the cluster the server started on (`takeKeptBase`), taken as it was. Absent on a miss.
+   */
+  source?: BaseSource;
 }
+
+/** See `BaseCacheUse.source`. */
+export type BaseSource = 'dump' | 'cluster';
 
 /** `$XDG_CACHE_HOME/schemabot`, else `~/.cache/schemabot`. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -109,6 +117,8 @@ export interface BaseStart {
   ms: number;
   /** A restore went through but its verification failed: the database must be emptied first. */
   dirty: boolean;
+  /** Where the restored state came from (see `BaseCacheUse.source`). */
+  source: BaseSource;
 }
 
 /** The new, empty database `restoreBase` brings to a cached state. */
@@ -137,11 +147,11 @@ export async function restoreBase(target: RestoreTarget): Promise<BaseStart> {
     await client.connect();
     cache = await BaseStateCache.open(client, target);
     const { restored, dirty } = await cache.restore(client);
-    return { cache, restored, dirty, ms: Math.round(performance.now() - started) };
+    return { cache, restored, dirty, ms: Math.round(performance.now() - started), source: 'dump' };
   } catch (error) {
     target.log(`Base-state cache not used: ${(error as Error).message}`);
     // Without its cache (no key), nothing is saved either.
-    return { cache: cache ?? BaseStateCache.none(target), restored: 0, dirty: false, ms: 0 };
+    return { cache: cache ?? BaseStateCache.none(target), restored: 0, dirty: false, ms: 0, source: 'dump' };
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -208,7 +218,7 @@ export async function takeKeptBase(
     `Base state restored from the cache (${count} of ${target.migrations.length} migrations) in ${ms} ms: ` +
       'the database of the kept cluster',
   );
-  return { database: kept.database, start: { cache, restored: count, dirty: false, ms } };
+  return { database: kept.database, start: { cache, restored: count, dirty: false, ms, source: 'cluster' } };
 }
 
 /**
@@ -229,7 +239,13 @@ export async function replayBase(
   }
   const from = start?.restored ?? 0;
   if (start?.cache.enabled) {
-    replay.cache = { hit: from > 0, restored: from, key: start.cache.key(migrations.length), ms: start.ms };
+    replay.cache = {
+      hit: from > 0,
+      restored: from,
+      key: start.cache.key(migrations.length),
+      ms: start.ms,
+      ...(from > 0 ? { source: start.source } : {}),
+    };
   }
   const rest = migrations.slice(from);
   if (rest.length) {

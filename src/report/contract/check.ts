@@ -67,13 +67,14 @@ export interface CheckReport {
   migrationsPath: string;
   /**
    * Replaying the base branch's migrations to build the starting schema (`migrations`: those replayed;
-   * `cache`: with the base-state cache on, how many of them came from it instead).
+   * `cache`: with the base-state cache on, how many of them came from it instead, and on a hit whether
+   * from the saved dump or from the database of a cluster kept by an earlier run).
    */
   baseReplay: {
     migrations: number;
     ms: number;
     statementMs: number;
-    cache?: { hit: boolean; restored: number; key: string; ms: number };
+    cache?: { hit: boolean; restored: number; key: string; ms: number; source?: 'dump' | 'cluster' };
   };
   migrations: MigrationReport[];
   changes: Change[];

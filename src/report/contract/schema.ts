@@ -69,9 +69,9 @@ const checkFields: Record<string, Schema> = {
       ms: num,
       statementMs: num,
       cache: object(
-        { hit: bool, restored: int(), key: str(64), ms: num },
-        [],
-        'The base-state cache, when it was on: how many base migrations came from it (not replayed), the key of the whole base state.',
+        { hit: bool, restored: int(), key: str(64), ms: num, source: oneOf('dump', 'cluster') },
+        ['source'],
+        'The base-state cache, when it was on: how many base migrations came from it (not replayed), the key of the whole base state, and on a hit where the state came from (dump: the saved file restored; cluster: the database of a cluster kept by an earlier run, with the local provider).',
       ),
     },
     ['cache'],

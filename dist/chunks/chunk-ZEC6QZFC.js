@@ -1123,10 +1123,10 @@ async function restoreBase(target) {
     await client.connect();
     cache = await BaseStateCache.open(client, target);
     const { restored, dirty } = await cache.restore(client);
-    return { cache, restored, dirty, ms: Math.round(performance.now() - started) };
+    return { cache, restored, dirty, ms: Math.round(performance.now() - started), source: "dump" };
   } catch (error) {
     target.log(`Base-state cache not used: ${error.message}`);
-    return { cache: cache ?? BaseStateCache.none(target), restored: 0, dirty: false, ms: 0 };
+    return { cache: cache ?? BaseStateCache.none(target), restored: 0, dirty: false, ms: 0, source: "dump" };
   } finally {
     await client.end().catch(() => void 0);
   }
@@ -1167,7 +1167,7 @@ async function takeKeptBase(target) {
   target.log(
     `Base state restored from the cache (${count} of ${target.migrations.length} migrations) in ${ms2} ms: the database of the kept cluster`
   );
-  return { database: kept.database, start: { cache, restored: count, dirty: false, ms: ms2 } };
+  return { database: kept.database, start: { cache, restored: count, dirty: false, ms: ms2, source: "cluster" } };
 }
 async function replayBase(ws, migrations, replay2, log) {
   const start = ws.takeBaseStart();
@@ -1176,7 +1176,13 @@ async function replayBase(ws, migrations, replay2, log) {
   }
   const from = start?.restored ?? 0;
   if (start?.cache.enabled) {
-    replay2.cache = { hit: from > 0, restored: from, key: start.cache.key(migrations.length), ms: start.ms };
+    replay2.cache = {
+      hit: from > 0,
+      restored: from,
+      key: start.cache.key(migrations.length),
+      ms: start.ms,
+      ...from > 0 ? { source: start.source } : {}
+    };
   }
   const rest = migrations.slice(from);
   if (rest.length) {
