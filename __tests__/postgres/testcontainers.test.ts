@@ -1,7 +1,12 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { startPostgres, PostgresUnavailableError } from '../../src/postgres/index.js';
 import type { ContainerPostgres } from '../../src/postgres/container.js';
+import { buildBundle, runCli } from '../helpers/bundle.js';
 import { dockerApi, dockerTestEngine } from '../helpers/postgres.js';
+import { PROJECT_ROOT } from '../helpers/repo.js';
 
 // A real Docker engine (started by .ci/testcontainers.sh in CI). Without one these tests are
 // reported as skipped, with the reason printed, never passed.
@@ -140,6 +145,34 @@ withDocker('auto chooses testcontainers when the Docker engine answers', async (
     );
   } finally {
     await server.stop();
+  }
+});
+
+// The testcontainers packages are CommonJS, which the bundle imports differently from Node: the bundled
+// CLI (as the action) must start its container too, not fall back to local binaries.
+withDocker('the bundled CLI checks the sample migrations in a container, chosen by auto', () => {
+  const bundle = buildBundle();
+  const out = mkdtempSync(join(tmpdir(), 'schemabot-container-cli-'));
+  try {
+    const json = join(out, 'report.json');
+    const r = runCli(bundle, [
+      'check',
+      '--cwd',
+      PROJECT_ROOT,
+      '--postgres-image',
+      engine.image,
+      '--no-cache',
+      '--json',
+      json,
+    ]);
+    expect(r.stderr).toMatch(/PostgreSQL provider: testcontainers \(auto: a Docker engine answers/);
+    expect(r.stderr).not.toMatch(/falling back/);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as { ok: boolean; postgres: { provider: string } };
+    expect(report).toMatchObject({ ok: true, postgres: { provider: 'testcontainers' } });
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+    rmSync(bundle, { recursive: true, force: true });
   }
 });
 

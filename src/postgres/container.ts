@@ -33,6 +33,29 @@ export function majorOfImage(image: string): number | undefined {
 
 const POSTGRES_PORT = 5432;
 
+/**
+ * The testcontainers packages are CommonJS. Node gives an `import()` of them their named exports, but
+ * the bundle (`dist/`) gives only `default` (their `module.exports`): both are read here, so the bundled
+ * CLI and action start containers as the sources do.
+ */
+async function loadTestcontainers(): Promise<{
+  PostgreSqlContainer: typeof import('@testcontainers/postgresql').PostgreSqlContainer;
+  getContainerRuntimeClient: typeof import('testcontainers').getContainerRuntimeClient;
+}> {
+  type Loaded<T> = T & { default?: Partial<T> };
+  const module = (await import('@testcontainers/postgresql')) as Loaded<
+    typeof import('@testcontainers/postgresql')
+  >;
+  const runtime = (await import('testcontainers')) as Loaded<typeof import('testcontainers')>;
+  const PostgreSqlContainer = module.PostgreSqlContainer ?? module.default?.PostgreSqlContainer;
+  const getContainerRuntimeClient =
+    runtime.getContainerRuntimeClient ?? runtime.default?.getContainerRuntimeClient;
+  if (!PostgreSqlContainer || !getContainerRuntimeClient) {
+    throw new Error('the testcontainers package does not export what Schemabot uses');
+  }
+  return { PostgreSqlContainer, getContainerRuntimeClient };
+}
+
 /** What the wait strategy needs of a dockerode container. */
 interface InspectableContainer {
   inspect(): Promise<{ State: { Running: boolean; Status: string; ExitCode: number } }>;
@@ -63,7 +86,7 @@ class ConnectionWaitStrategy implements WaitStrategy {
   constructor(private readonly urlFor: (host: string, port: number) => string) {}
 
   async waitUntilReady(container: InspectableContainer, boundPorts: BoundPorts): Promise<void> {
-    const { getContainerRuntimeClient } = await import('testcontainers');
+    const { getContainerRuntimeClient } = await loadTestcontainers();
     const host = (await getContainerRuntimeClient()).info.containerRuntime.host;
     const url = this.urlFor(host, boundPorts.getBinding(POSTGRES_PORT));
     let exited: string | undefined;
@@ -152,7 +175,7 @@ export class ContainerPostgres implements PostgresServer {
     const image = options.image ?? defaultImage(options.version ?? DEFAULT_MAJOR);
     const imageMajor = majorOfImage(image);
     // Loaded only here: the CLI starts fast and a machine without Docker never pays for it.
-    const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
+    const { PostgreSqlContainer } = await loadTestcontainers();
     const password = newPassword();
     // PostgreSQL 18's official image keeps its data one level up (/var/lib/postgresql/18/docker).
     const dataMount = (imageMajor ?? 0) >= 18 ? '/var/lib/postgresql' : '/var/lib/postgresql/data';

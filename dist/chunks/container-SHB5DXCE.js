@@ -31,6 +31,16 @@ function majorOfImage(image) {
   return tag ? Number(tag[1]) : void 0;
 }
 var POSTGRES_PORT = 5432;
+async function loadTestcontainers() {
+  const module = await import("./build-WAM6J5IA.js");
+  const runtime = await import("./build-JOLB5MMJ.js");
+  const PostgreSqlContainer = module.PostgreSqlContainer ?? module.default?.PostgreSqlContainer;
+  const getContainerRuntimeClient = runtime.getContainerRuntimeClient ?? runtime.default?.getContainerRuntimeClient;
+  if (!PostgreSqlContainer || !getContainerRuntimeClient) {
+    throw new Error("the testcontainers package does not export what Schemabot uses");
+  }
+  return { PostgreSqlContainer, getContainerRuntimeClient };
+}
 function demuxLogs(raw) {
   const parts = [];
   let i = 0;
@@ -49,7 +59,7 @@ var ConnectionWaitStrategy = class {
   timeoutMs = 12e4;
   timeoutSet = false;
   async waitUntilReady(container, boundPorts) {
-    const { getContainerRuntimeClient } = await import("./build-JOLB5MMJ.js");
+    const { getContainerRuntimeClient } = await loadTestcontainers();
     const host = (await getContainerRuntimeClient()).info.containerRuntime.host;
     const url = this.urlFor(host, boundPorts.getBinding(POSTGRES_PORT));
     let exited;
@@ -115,7 +125,7 @@ var ContainerPostgres = class _ContainerPostgres {
   static async start(options) {
     const image = options.image ?? defaultImage(options.version ?? DEFAULT_MAJOR);
     const imageMajor = majorOfImage(image);
-    const { PostgreSqlContainer } = await import("./build-WAM6J5IA.js");
+    const { PostgreSqlContainer } = await loadTestcontainers();
     const password = newPassword();
     const dataMount = (imageMajor ?? 0) >= 18 ? "/var/lib/postgresql" : "/var/lib/postgresql/data";
     const settings = Object.entries({ ...THROWAWAY_SETTINGS, ...options.settings }).flatMap(([k, v]) => [

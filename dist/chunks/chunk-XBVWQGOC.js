@@ -1934,7 +1934,7 @@ function checkVersion(version, frontEnd) {
   }
 }
 async function startContainer(request) {
-  const { ContainerPostgres } = await import("./container-OQGYOJDO.js");
+  const { ContainerPostgres } = await import("./container-SHB5DXCE.js");
   return ContainerPostgres.start({
     version: request.version,
     image: request.image,
