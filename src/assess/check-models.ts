@@ -17,11 +17,19 @@ import { compareWithModels, modelDriftFindings, resolveModelsEntry } from './mod
 export async function checkModels(
   ws: Workspace,
   final: Snapshot,
-  options: { config: HazardConfig; scope?: 'on' | 'strict'; log: (line: string) => void },
+  options: ModelsOptions,
 ): Promise<{ section: ModelsSection; findings: Finding[] } | undefined> {
   return ws.project.runner === 'alembic'
     ? alembicModels(ws, final, options.config.models !== false, options.log)
     : sequelizeModels(ws.server, ws.project, final, options);
+}
+
+interface ModelsOptions {
+  config: HazardConfig;
+  scope?: 'on' | 'strict';
+  log: (line: string) => void;
+  /** Sequelize: the models' own workspace, opened while the migrations ran (else opened when needed). */
+  workspace?: Promise<Workspace>;
 }
 
 /**
@@ -32,7 +40,7 @@ async function sequelizeModels(
   server: PostgresServer,
   project: Project,
   final: Snapshot,
-  { config, scope, log }: { config: HazardConfig; scope?: 'on' | 'strict'; log: (line: string) => void },
+  { config, scope, log, workspace }: ModelsOptions,
 ): Promise<{ section: ModelsSection; findings: Finding[] } | undefined> {
   let entry: ModelsEntry | null;
   try {
@@ -52,6 +60,7 @@ async function sequelizeModels(
       final,
       scope && (scope === 'on' ? 'migrated' : 'strict'),
       config,
+      workspace,
     );
     return {
       section: { source, tables: schema.tables.length, changes: comparison.changes },

@@ -353,14 +353,18 @@ export interface ModelsSchema {
   tables: ModelTable[];
 }
 
-/** Syncs the models into a workspace of their own on `server` (no baseline) and snapshots it. */
+/**
+ * Syncs the models into a workspace of their own on `server` (no baseline; `opened`, when the caller
+ * opened it ahead, else one opened here) and snapshots it. The workspace is closed when it returns.
+ */
 async function modelsSchema(
   server: PostgresServer,
   project: Project,
   entry: ModelsEntry,
   migrated: Snapshot,
+  opened?: Promise<Workspace>,
 ): Promise<ModelsSchema> {
-  await using ws = await Workspace.open(server, project, { baseline: false });
+  await using ws = await (opened ?? Workspace.open(server, project, { baseline: false }));
   const declared = await syncModels(ws, entry, {
     schemas: Object.values(migrated.schemas).map((s) => s.name),
     extensions: Object.values(migrated.extensions).map((e) => ({ name: e.name, schema: e.schema })),
@@ -382,7 +386,7 @@ async function modelsSchema(
 
 /**
  * The models' schema against `migrated`, on `server`, in the scope asked for (else `.schemabot.yml`'s:
- * `config` when the caller has read it already).
+ * `config` when the caller has read it already), in `workspace` when the caller opened one ahead.
  */
 export async function compareWithModels(
   server: PostgresServer,
@@ -391,8 +395,9 @@ export async function compareWithModels(
   migrated: Snapshot,
   override?: ModelsScope,
   config?: HazardConfig,
+  workspace?: Promise<Workspace>,
 ): Promise<{ comparison: ModelsComparison; schema: ModelsSchema; scope: ModelsScope }> {
-  const schema = await modelsSchema(server, project, entry, migrated);
+  const schema = await modelsSchema(server, project, entry, migrated, workspace);
   const scope = override ?? (config ?? (await loadConfig(project.cwd))).modelsScope ?? 'declared';
   return { comparison: compareModels(migrated, schema.snapshot, schema.tables, scope), schema, scope };
 }

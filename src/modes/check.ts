@@ -72,10 +72,16 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
       base: plan.baseMigrations,
       log,
     });
-    // The models are compared in a workspace of their own: its worker loads the project now, while
-    // the migrations run.
+    // The models are compared in a workspace of their own, opened while the migrations run: a new
+    // database, and a worker that loads the project meanwhile.
+    let modelsWorkspace: Promise<Workspace> | undefined;
     if (options.modelsMode !== 'off' && config.models !== false && project.runner === 'sequelize') {
-      if (await resolveModelsEntry(project, undefined, config).catch(() => null)) warmSpareWorker(project);
+      if (await resolveModelsEntry(project, undefined, config).catch(() => null)) {
+        warmSpareWorker(project);
+        // Should it fail to open, the comparison fails with its error, as if it had opened it then.
+        modelsWorkspace = Workspace.open(server, project, { baseline: false });
+        modelsWorkspace.catch(() => undefined);
+      }
     }
     try {
       const baseReplay = { migrations: 0, ms: 0, statementMs: 0 };
@@ -90,6 +96,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
               config,
               scope: options.modelsMode,
               log,
+              workspace: modelsWorkspace,
             });
       return assess({
         hazards,
@@ -112,7 +119,13 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     } finally {
       // The server's stop() drops every database it created (and a local or container server goes
       // whole); the base checkout goes meanwhile.
-      await Promise.all([ws.close({ keepDatabase: true }), releaseProject(project)]);
+      // The models' workspace is closed already when the comparison ran (closing it again does nothing);
+      // its database, like the others, goes with the server.
+      const closingModels = modelsWorkspace?.then(
+        (models) => models.close({ keepDatabase: true }),
+        () => undefined,
+      );
+      await Promise.all([ws.close({ keepDatabase: true }), releaseProject(project), closingModels]);
       removingTree = plan.baseTree?.remove();
     }
   } finally {

@@ -6741,10 +6741,10 @@ async function resolveModelsEntry(project, explicit, loaded3) {
   if (config.models === false) return null;
   return findModels(project, config.models);
 }
-async function modelsSchema(server, project, entry, migrated) {
+async function modelsSchema(server, project, entry, migrated, opened) {
   var _stack = [];
   try {
-    const ws = __using(_stack, await Workspace.open(server, project, { baseline: false }), true);
+    const ws = __using(_stack, await (opened ?? Workspace.open(server, project, { baseline: false })), true);
     const declared = await syncModels(ws, entry, {
       schemas: Object.values(migrated.schemas).map((s) => s.name),
       extensions: Object.values(migrated.extensions).map((e) => ({ name: e.name, schema: e.schema }))
@@ -6768,8 +6768,8 @@ async function modelsSchema(server, project, entry, migrated) {
     _promise && await _promise;
   }
 }
-async function compareWithModels(server, project, entry, migrated, override, config) {
-  const schema = await modelsSchema(server, project, entry, migrated);
+async function compareWithModels(server, project, entry, migrated, override, config, workspace) {
+  const schema = await modelsSchema(server, project, entry, migrated, workspace);
   const scope = override ?? (config ?? await loadConfig(project.cwd)).modelsScope ?? "declared";
   return { comparison: compareModels(migrated, schema.snapshot, schema.tables, scope), schema, scope };
 }
@@ -6857,7 +6857,7 @@ function isMissingMetadata(error) {
 async function checkModels(ws, final, options) {
   return ws.project.runner === "alembic" ? alembicModels(ws, final, options.config.models !== false, options.log) : sequelizeModels(ws.server, ws.project, final, options);
 }
-async function sequelizeModels(server, project, final, { config, scope, log }) {
+async function sequelizeModels(server, project, final, { config, scope, log, workspace }) {
   let entry;
   try {
     entry = await resolveModelsEntry(project, void 0, config);
@@ -6875,7 +6875,8 @@ async function sequelizeModels(server, project, final, { config, scope, log }) {
       entry,
       final,
       scope && (scope === "on" ? "migrated" : "strict"),
-      config
+      config,
+      workspace
     );
     return {
       section: { source, tables: schema.tables.length, changes: comparison.changes },
@@ -8516,8 +8517,13 @@ async function runCheck(options) {
         base: plan.baseMigrations,
         log
       });
+      let modelsWorkspace;
       if (options.modelsMode !== "off" && config.models !== false && project.runner === "sequelize") {
-        if (await resolveModelsEntry(project, void 0, config).catch(() => null)) warmSpareWorker(project);
+        if (await resolveModelsEntry(project, void 0, config).catch(() => null)) {
+          warmSpareWorker(project);
+          modelsWorkspace = Workspace.open(server, project, { baseline: false });
+          modelsWorkspace.catch(() => void 0);
+        }
       }
       try {
         const baseReplay = { migrations: 0, ms: 0, statementMs: 0 };
@@ -8528,7 +8534,8 @@ async function runCheck(options) {
         const models = !allRan(migrations, replayFailures) || options.modelsMode === "off" ? void 0 : await checkModels(ws, final, {
           config,
           scope: options.modelsMode,
-          log
+          log,
+          workspace: modelsWorkspace
         });
         return assess({
           hazards,
@@ -8549,7 +8556,11 @@ async function runCheck(options) {
           durationMs: performance.now() - started
         });
       } finally {
-        await Promise.all([ws.close({ keepDatabase: true }), releaseProject(project)]);
+        const closingModels = modelsWorkspace?.then(
+          (models) => models.close({ keepDatabase: true }),
+          () => void 0
+        );
+        await Promise.all([ws.close({ keepDatabase: true }), releaseProject(project), closingModels]);
         removingTree = plan.baseTree?.remove();
       }
     } catch (_) {
