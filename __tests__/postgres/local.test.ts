@@ -7,6 +7,7 @@ import {
   readFileSync,
   rmSync,
   statfsSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
@@ -157,6 +158,34 @@ test('`await using` stops the server at the end of the scope', async () => {
   }
   expect(await waitGone(held.pid!)).toBe(true);
   expect(existsSync(held.dataDir!)).toBe(false);
+});
+
+test('a machine without tar copies the cluster with cp', async () => {
+  // Every command of the machine but tar, as the server's start finds them.
+  const bin = mkdtempSync(join(tmpdir(), 'schemabot-notar-'));
+  chmodSync(bin, 0o755);
+  for (const dir of ['/usr/local/bin', '/usr/bin', '/bin']) {
+    for (const name of readdirSync(dir)) {
+      if (name !== 'tar' && !existsSync(join(bin, name))) symlinkSync(join(dir, name), join(bin, name));
+    }
+  }
+  const path = process.env.PATH;
+  process.env.PATH = bin;
+  try {
+    await using server = (await startPostgres({ provider: 'local' })) as LocalPostgres;
+    expect(existsSync(join(server.dataDir, 'PG_VERSION'))).toBe(true);
+    const db = await server.createDatabase();
+    const c = new pg.Client({ connectionString: server.url(db) });
+    await c.connect();
+    try {
+      expect((await c.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await c.end();
+    }
+  } finally {
+    process.env.PATH = path;
+    rmSync(bin, { recursive: true, force: true });
+  }
 });
 
 test('a major version that is not installed fails with the versions that were found', async () => {

@@ -156,6 +156,38 @@ function runAsync(cmd: string, args: string[], runAs: RunAs | undefined): Promis
 }
 
 /**
+ * Copies the folder `from` to `to`, which must not exist, with its files' modes, owners (as root) and
+ * times, without blocking: `tar` into `tar`. On a data directory of thousands of files that takes a
+ * third of what `cp -a` takes (which maps a buffer and copies extended attributes file by file):
+ * 0.10–0.17 s against 0.38–0.44 s for a kept cluster of 2,000 tables (55 MB, 3,700 files). Without
+ * `tar` on the machine, `cp -a` does it.
+ */
+async function copyTree(from: string, to: string, runAs: RunAs | undefined): Promise<void> {
+  makePrivateDir(to, runAs);
+  // A shell's pipe: the archive goes from one tar to the other without passing through this process's
+  // event loop (busy loading the project meanwhile). A `tar -c` that fails can still have written a
+  // readable archive with files missing: its failure is said on stderr, and fails the copy.
+  const script =
+    'command -v tar >/dev/null 2>&1 || { echo "schemabot: no tar" >&2; exit 3; }; ' +
+    '{ tar -C "$1" -cf - . || echo "schemabot: tar -c failed" >&2; } | tar -C "$2" -xpf -';
+  const stderr = await new Promise<string | undefined>((resolveCopy) => {
+    execFile(
+      '/bin/sh',
+      ['-c', script, 'schemabot-copy', from, to],
+      commandOptions(runAs),
+      (err, _out, errOut) =>
+        resolveCopy(err || errOut.includes('schemabot: tar -c failed') ? errOut || err!.message : undefined),
+    );
+  });
+  if (stderr === undefined) return;
+  rmSync(to, { recursive: true, force: true });
+  if (!stderr.includes('schemabot: no tar')) {
+    throw commandFailed('tar', stderr, new Error(`copying ${from} failed`));
+  }
+  await runAsync('cp', ['-a', from, to], runAs);
+}
+
+/**
  * An initialised cluster per installation, made once and copied for every server: copying a data
  * directory on tmpfs takes a fraction of what `initdb` takes.
  */
@@ -447,7 +479,7 @@ export class LocalPostgres implements PostgresServer {
           // The folder is only ever replaced or removed by renaming it first: the same folder before and
           // after the copy means the copy is whole, not parts of two clusters or of a removed one.
           const before = folderId(cluster!);
-          await runAsync('cp', ['-a', kept.data, dataDir], undefined);
+          await copyTree(kept.data, dataDir, undefined);
           if (folderId(cluster!) !== before) throw new Error('it was replaced while being copied');
         } catch (err) {
           options.log?.(
@@ -459,13 +491,13 @@ export class LocalPostgres implements PostgresServer {
       }
       if (!kept) {
         try {
-          await runAsync('cp', ['-a', template, dataDir], runAs);
+          await copyTree(template, dataDir, runAs);
         } catch (err) {
           // Reaped by another run between choosing it and copying it (see `reapOrphans`): make it again.
           if (existsSync(template)) throw err;
           rmSync(dataDir, { recursive: true, force: true });
           template = cachedCluster(bin, root, runAs);
-          await runAsync('cp', ['-a', template, dataDir], runAs);
+          await copyTree(template, dataDir, runAs);
         }
       }
       makePrivateDir(socketDir, runAs);
@@ -676,7 +708,7 @@ export class LocalPostgres implements PostgresServer {
     const temp = `${folder}.tmp-${process.pid}-${Date.now().toString(36)}`;
     try {
       makeDirs(temp, 0o700);
-      await runAsync('cp', ['-a', this.dataDir, join(temp, 'data')], undefined);
+      await copyTree(this.dataDir, join(temp, 'data'), undefined);
       const kept: KeptCluster = { ...keep, binDir: this.binaries.binDir, version: this.binaries.version };
       writeFileSync(join(temp, KEPT_FILE), JSON.stringify(kept) + '\n', { mode: 0o600 });
       const old = `${folder}.old-${process.pid}-${Date.now().toString(36)}`;
