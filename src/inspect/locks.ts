@@ -139,6 +139,7 @@ ORDER BY 2`; // by name, not by creation: a restored base state creates them in 
 /**
  * The replaying session's granted relation locks, and for each watched relation its data file and the
  * number of sequential scans this transaction has started on it (not yet flushed to the statistics).
+ * Reads every relation: for a statement that ran outside a transaction, whose locks are gone.
  */
 const STATE_QUERY = `
 SELECT
@@ -153,6 +154,29 @@ SELECT
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE c.relkind IN ('i', 'I') AND NOT c.oid = ANY($1::oid[])
       AND quote_ident(n.nspname) || '.' || quote_ident(c.relname) = ANY($2::text[])) AS renewed`;
+
+/**
+ * \`STATE_QUERY\` inside the transaction that ran the statement, read only where it can have changed:
+ * a statement rewrites, rebuilds (a new index under an old name) or scans a relation only under a lock,
+ * held to the transaction's end, so the relations this session holds a lock on, and those with a scan
+ * count (a count stays with the session until its statistics are flushed, after the transaction and
+ * after a savepoint rolled back, which releases the lock). What it reads grows with what the migration
+ * touched, not with the schema: the full read, twice per statement, made the replay of a migration of
+ * four statements 35 ms slower at 2,000 tables than at 300.
+ */
+const HELD_STATE_QUERY = `
+WITH held AS (
+  SELECT l.relation AS oid, l.mode FROM pg_locks l
+   WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
+     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))
+SELECT
+  (SELECT coalesce(json_agg(json_build_array(oid, mode)), '[]') FROM held) AS locks,
+  (SELECT coalesce(json_agg(json_build_array(c.oid, c.relfilenode,
+            CASE WHEN c.relkind IN ('r', 'm', 't') THEN pg_stat_get_xact_numscans(c.oid) ELSE 0 END,
+            CASE WHEN c.relkind IN ('i', 'I') THEN quote_ident(n.nspname) || '.' || quote_ident(c.relname) END)), '[]')
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.oid IN (SELECT oid FROM held)
+       OR (c.relkind IN ('r', 'm', 't') AND pg_stat_get_xact_numscans(c.oid) > 0)) AS relations`;
 
 interface Relation {
   name: string;
@@ -268,28 +292,58 @@ async function replay(client: pg.Client, statements: string[]): Promise<Migratio
   const held = new Map<number, Held>();
   let clock = 0;
 
-  const readState = async (): Promise<State> => {
+  const indexNameSet = new Set(indexNames);
+  const heldLocks = (pairs: [number, string][]): Map<number, string> => {
+    const locks = new Map<number, string>();
+    for (const [oid, mode] of pairs) {
+      const o = Number(oid);
+      if (!before.has(o)) continue;
+      const known = locks.get(o);
+      if (known === undefined || rank(mode) > rank(known)) locks.set(o, mode);
+    }
+    return locks;
+  };
+
+  /** The state now: of the relations this transaction locked or scanned (`held`), or of every one. */
+  const readState = async (scope: 'held' | 'all' = 'held'): Promise<State> => {
+    if (scope === 'held') {
+      const res = await client.query<{
+        locks: [number, string][];
+        relations: [number, number, number, string | null][];
+      }>(HELD_STATE_QUERY);
+      const row = res.rows[0]!;
+      const watched = row.relations.filter(([oid]) => before.has(Number(oid)));
+      return {
+        // Kept storage (a binary-compatible type change re-creates the index on the same file): no rebuild.
+        renewed: new Map(
+          row.relations
+            .filter(
+              ([oid, file, , name]) =>
+                name !== null &&
+                !before.has(Number(oid)) &&
+                indexNameSet.has(name) &&
+                fileByName.get(name) !== Number(file),
+            )
+            .map(([oid, , , name]) => [Number(oid), name!]),
+        ),
+        locks: heldLocks(row.locks),
+        files: new Map(watched.map(([oid, file]) => [Number(oid), Number(file)])),
+        scans: new Map(watched.map(([oid, , scans]) => [Number(oid), Number(scans)])),
+      };
+    }
     const res = await client.query<{
       locks: [number, string][];
       relations: [number, number, number][];
       renewed: [string, number, number][];
     }>(STATE_QUERY, [oids, indexNames]);
     const row = res.rows[0]!;
-    const locks = new Map<number, string>();
-    for (const [oid, mode] of row.locks) {
-      const o = Number(oid);
-      if (!before.has(o)) continue;
-      const known = locks.get(o);
-      if (known === undefined || rank(mode) > rank(known)) locks.set(o, mode);
-    }
     return {
-      // Kept storage (a binary-compatible type change re-creates the index on the same file): no rebuild.
       renewed: new Map(
         row.renewed
           .filter(([name, , file]) => fileByName.get(name) !== Number(file))
           .map(([name, oid]) => [Number(oid), name]),
       ),
-      locks,
+      locks: heldLocks(row.locks),
       files: new Map(row.relations.map(([oid, file]) => [Number(oid), Number(file)])),
       scans: new Map(row.relations.map(([oid, , scans]) => [Number(oid), Number(scans)])),
     };
@@ -457,6 +511,7 @@ async function replay(client: pg.Client, statements: string[]): Promise<Migratio
     }
 
     await client.query('BEGIN');
+    // Not nothing: a scan's count stays with the session until its statistics are flushed.
     const start = await readState();
     const result = await run(sql);
     obs.ms = round(result.ms);
@@ -486,7 +541,7 @@ async function replay(client: pg.Client, statements: string[]): Promise<Migratio
     obs.ms = round(outside.ms);
     clock += outside.ms;
     if (outside.error) Object.assign(obs, errorFields(outside.error));
-    obs.rewrites = rewritten(await readState());
+    obs.rewrites = rewritten(await readState('all')); // its locks are gone with it
   }
   if (client.getTransactionStatus() !== 'I') {
     // The migration left its transaction open: its locks were held to the end.

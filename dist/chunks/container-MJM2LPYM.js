@@ -15,7 +15,7 @@ import {
   track,
   waitForConnection,
   withDatabase
-} from "./chunk-P5G7HUQM.js";
+} from "./chunk-RSMF64BD.js";
 import "./chunk-NEOG2NI4.js";
 import "./chunk-H3F4CYK2.js";
 import "./chunk-CHXII7AT.js";

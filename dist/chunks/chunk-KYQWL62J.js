@@ -37,7 +37,7 @@ import {
   withDatabase,
   withHint,
   writeOwner
-} from "./chunk-P5G7HUQM.js";
+} from "./chunk-RSMF64BD.js";
 import {
   esm_default
 } from "./chunk-NEOG2NI4.js";
@@ -1934,7 +1934,7 @@ function checkVersion(version, frontEnd) {
   }
 }
 async function startContainer(request) {
-  const { ContainerPostgres } = await import("./container-SHB5DXCE.js");
+  const { ContainerPostgres } = await import("./container-MJM2LPYM.js");
   return ContainerPostgres.start({
     version: request.version,
     image: request.image,
@@ -7000,6 +7000,19 @@ SELECT
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE c.relkind IN ('i', 'I') AND NOT c.oid = ANY($1::oid[])
       AND quote_ident(n.nspname) || '.' || quote_ident(c.relname) = ANY($2::text[])) AS renewed`;
+var HELD_STATE_QUERY = `
+WITH held AS (
+  SELECT l.relation AS oid, l.mode FROM pg_locks l
+   WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
+     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))
+SELECT
+  (SELECT coalesce(json_agg(json_build_array(oid, mode)), '[]') FROM held) AS locks,
+  (SELECT coalesce(json_agg(json_build_array(c.oid, c.relfilenode,
+            CASE WHEN c.relkind IN ('r', 'm', 't') THEN pg_stat_get_xact_numscans(c.oid) ELSE 0 END,
+            CASE WHEN c.relkind IN ('i', 'I') THEN quote_ident(n.nspname) || '.' || quote_ident(c.relname) END)), '[]')
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.oid IN (SELECT oid FROM held)
+       OR (c.relkind IN ('r', 'm', 't') AND pg_stat_get_xact_numscans(c.oid) > 0)) AS relations`;
 var OUTSIDE_TRANSACTION = "25001";
 function splitQuery(sql) {
   let stmts;
@@ -7059,22 +7072,41 @@ async function replay(client, statements) {
   const renewedSeen = /* @__PURE__ */ new Set();
   const held2 = /* @__PURE__ */ new Map();
   let clock = 0;
-  const readState2 = async () => {
-    const res = await client.query(STATE_QUERY, [oids, indexNames]);
-    const row = res.rows[0];
+  const indexNameSet = new Set(indexNames);
+  const heldLocks = (pairs) => {
     const locks = /* @__PURE__ */ new Map();
-    for (const [oid, mode] of row.locks) {
+    for (const [oid, mode] of pairs) {
       const o = Number(oid);
       if (!before.has(o)) continue;
       const known = locks.get(o);
       if (known === void 0 || rank(mode) > rank(known)) locks.set(o, mode);
     }
+    return locks;
+  };
+  const readState2 = async (scope = "held") => {
+    if (scope === "held") {
+      const res2 = await client.query(HELD_STATE_QUERY);
+      const row2 = res2.rows[0];
+      const watched = row2.relations.filter(([oid]) => before.has(Number(oid)));
+      return {
+        // Kept storage (a binary-compatible type change re-creates the index on the same file): no rebuild.
+        renewed: new Map(
+          row2.relations.filter(
+            ([oid, file, , name]) => name !== null && !before.has(Number(oid)) && indexNameSet.has(name) && fileByName.get(name) !== Number(file)
+          ).map(([oid, , , name]) => [Number(oid), name])
+        ),
+        locks: heldLocks(row2.locks),
+        files: new Map(watched.map(([oid, file]) => [Number(oid), Number(file)])),
+        scans: new Map(watched.map(([oid, , scans]) => [Number(oid), Number(scans)]))
+      };
+    }
+    const res = await client.query(STATE_QUERY, [oids, indexNames]);
+    const row = res.rows[0];
     return {
-      // Kept storage (a binary-compatible type change re-creates the index on the same file): no rebuild.
       renewed: new Map(
         row.renewed.filter(([name, , file]) => fileByName.get(name) !== Number(file)).map(([name, oid]) => [Number(oid), name])
       ),
-      locks,
+      locks: heldLocks(row.locks),
       files: new Map(row.relations.map(([oid, file]) => [Number(oid), Number(file)])),
       scans: new Map(row.relations.map(([oid, , scans]) => [Number(oid), Number(scans)]))
     };
@@ -7241,7 +7273,7 @@ async function replay(client, statements) {
     obs.ms = round(outside.ms);
     clock += outside.ms;
     if (outside.error) Object.assign(obs, errorFields(outside.error));
-    obs.rewrites = rewritten(await readState2());
+    obs.rewrites = rewritten(await readState2("all"));
   }
   if (client.getTransactionStatus() !== "I") {
     release(statements.length - 1);

@@ -733,6 +733,24 @@ function runAsync(cmd, args, runAs) {
     );
   });
 }
+async function copyTree(from, to, runAs) {
+  makePrivateDir(to, runAs);
+  const script = 'command -v tar >/dev/null 2>&1 || { echo "schemabot: no tar" >&2; exit 3; }; { tar -C "$1" -cf - . || echo "schemabot: tar -c failed" >&2; } | tar -C "$2" -xpf -';
+  const stderr = await new Promise((resolveCopy) => {
+    execFile(
+      "/bin/sh",
+      ["-c", script, "schemabot-copy", from, to],
+      commandOptions(runAs),
+      (err, _out, errOut) => resolveCopy(err || errOut.includes("schemabot: tar -c failed") ? errOut || err.message : void 0)
+    );
+  });
+  if (stderr === void 0) return;
+  rmSync2(to, { recursive: true, force: true });
+  if (!stderr.includes("schemabot: no tar")) {
+    throw commandFailed("tar", stderr, new Error(`copying ${from} failed`));
+  }
+  await runAsync("cp", ["-a", from, to], runAs);
+}
 function cachedCluster(bin, root, runAs) {
   const key = createHash("sha256").update(`${bin.binDir}\0${bin.version}\0locked\0wal1`).digest("hex").slice(0, 12);
   const dir = join3(root, `cluster-${bin.major}-${key}`);
@@ -949,7 +967,7 @@ var LocalPostgres = class _LocalPostgres {
       if (kept) {
         try {
           const before = folderId(cluster);
-          await runAsync("cp", ["-a", kept.data, dataDir], void 0);
+          await copyTree(kept.data, dataDir, void 0);
           if (folderId(cluster) !== before) throw new Error("it was replaced while being copied");
         } catch (err) {
           options.log?.(
@@ -961,12 +979,12 @@ var LocalPostgres = class _LocalPostgres {
       }
       if (!kept) {
         try {
-          await runAsync("cp", ["-a", template, dataDir], runAs);
+          await copyTree(template, dataDir, runAs);
         } catch (err) {
           if (existsSync4(template)) throw err;
           rmSync2(dataDir, { recursive: true, force: true });
           template = cachedCluster(bin, root, runAs);
-          await runAsync("cp", ["-a", template, dataDir], runAs);
+          await copyTree(template, dataDir, runAs);
         }
       }
       makePrivateDir(socketDir, runAs);
@@ -1164,7 +1182,7 @@ var LocalPostgres = class _LocalPostgres {
     const temp = `${folder}.tmp-${process.pid}-${Date.now().toString(36)}`;
     try {
       makeDirs(temp, 448);
-      await runAsync("cp", ["-a", this.dataDir, join3(temp, "data")], void 0);
+      await copyTree(this.dataDir, join3(temp, "data"), void 0);
       const kept = { ...keep, binDir: this.binaries.binDir, version: this.binaries.version };
       writeFileSync2(join3(temp, KEPT_FILE), JSON.stringify(kept) + "\n", { mode: 384 });
       const old = `${folder}.old-${process.pid}-${Date.now().toString(36)}`;
