@@ -156,7 +156,7 @@ SELECT
       AND quote_ident(n.nspname) || '.' || quote_ident(c.relname) = ANY($2::text[])) AS renewed`;
 
 /**
- * \`STATE_QUERY\` inside the transaction that ran the statement, read only where it can have changed:
+ * `STATE_QUERY` inside the transaction that ran the statement, read only where it can have changed:
  * a statement rewrites, rebuilds (a new index under an old name) or scans a relation only under a lock,
  * held to the transaction's end, so the relations this session holds a lock on, and those with a scan
  * count (a count stays with the session until its statistics are flushed, after the transaction and
@@ -306,46 +306,40 @@ async function replay(client: pg.Client, statements: string[]): Promise<Migratio
 
   /** The state now: of the relations this transaction locked or scanned (`held`), or of every one. */
   const readState = async (scope: 'held' | 'all' = 'held'): Promise<State> => {
+    let locks: [number, string][];
+    let relations: [number, number, number][];
+    let renewed: [string, number, number][];
     if (scope === 'held') {
       const res = await client.query<{
         locks: [number, string][];
         relations: [number, number, number, string | null][];
       }>(HELD_STATE_QUERY);
       const row = res.rows[0]!;
-      const watched = row.relations.filter(([oid]) => before.has(Number(oid)));
-      return {
-        // Kept storage (a binary-compatible type change re-creates the index on the same file): no rebuild.
-        renewed: new Map(
-          row.relations
-            .filter(
-              ([oid, file, , name]) =>
-                name !== null &&
-                !before.has(Number(oid)) &&
-                indexNameSet.has(name) &&
-                fileByName.get(name) !== Number(file),
-            )
-            .map(([oid, , , name]) => [Number(oid), name!]),
-        ),
-        locks: heldLocks(row.locks),
-        files: new Map(watched.map(([oid, file]) => [Number(oid), Number(file)])),
-        scans: new Map(watched.map(([oid, , scans]) => [Number(oid), Number(scans)])),
-      };
+      locks = row.locks;
+      relations = row.relations
+        .filter(([oid]) => before.has(Number(oid)))
+        .map(([oid, file, scans]) => [oid, file, scans]);
+      renewed = row.relations
+        .filter(([oid, , , name]) => name !== null && !before.has(Number(oid)) && indexNameSet.has(name))
+        .map(([oid, file, , name]) => [name!, oid, file]);
+    } else {
+      const res = await client.query<{
+        locks: [number, string][];
+        relations: [number, number, number][];
+        renewed: [string, number, number][];
+      }>(STATE_QUERY, [oids, indexNames]);
+      ({ locks, relations, renewed } = res.rows[0]!);
     }
-    const res = await client.query<{
-      locks: [number, string][];
-      relations: [number, number, number][];
-      renewed: [string, number, number][];
-    }>(STATE_QUERY, [oids, indexNames]);
-    const row = res.rows[0]!;
     return {
+      // Kept storage (a binary-compatible type change re-creates the index on the same file): no rebuild.
       renewed: new Map(
-        row.renewed
+        renewed
           .filter(([name, , file]) => fileByName.get(name) !== Number(file))
           .map(([name, oid]) => [Number(oid), name]),
       ),
-      locks: heldLocks(row.locks),
-      files: new Map(row.relations.map(([oid, file]) => [Number(oid), Number(file)])),
-      scans: new Map(row.relations.map(([oid, , scans]) => [Number(oid), Number(scans)])),
+      locks: heldLocks(locks),
+      files: new Map(relations.map(([oid, file]) => [Number(oid), Number(file)])),
+      scans: new Map(relations.map(([oid, , scans]) => [Number(oid), Number(scans)])),
     };
   };
 
@@ -511,7 +505,7 @@ async function replay(client: pg.Client, statements: string[]): Promise<Migratio
     }
 
     await client.query('BEGIN');
-    // Not nothing: a scan's count stays with the session until its statistics are flushed.
+    // Read, not assumed empty: a scan's count stays with the session until its statistics are flushed.
     const start = await readState();
     const result = await run(sql);
     obs.ms = round(result.ms);

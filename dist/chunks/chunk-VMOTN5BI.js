@@ -7084,31 +7084,27 @@ async function replay(client, statements) {
     return locks;
   };
   const readState2 = async (scope = "held") => {
+    let locks;
+    let relations2;
+    let renewed;
     if (scope === "held") {
-      const res2 = await client.query(HELD_STATE_QUERY);
-      const row2 = res2.rows[0];
-      const watched = row2.relations.filter(([oid]) => before.has(Number(oid)));
-      return {
-        // Kept storage (a binary-compatible type change re-creates the index on the same file): no rebuild.
-        renewed: new Map(
-          row2.relations.filter(
-            ([oid, file, , name]) => name !== null && !before.has(Number(oid)) && indexNameSet.has(name) && fileByName.get(name) !== Number(file)
-          ).map(([oid, , , name]) => [Number(oid), name])
-        ),
-        locks: heldLocks(row2.locks),
-        files: new Map(watched.map(([oid, file]) => [Number(oid), Number(file)])),
-        scans: new Map(watched.map(([oid, , scans]) => [Number(oid), Number(scans)]))
-      };
+      const res = await client.query(HELD_STATE_QUERY);
+      const row = res.rows[0];
+      locks = row.locks;
+      relations2 = row.relations.filter(([oid]) => before.has(Number(oid))).map(([oid, file, scans]) => [oid, file, scans]);
+      renewed = row.relations.filter(([oid, , , name]) => name !== null && !before.has(Number(oid)) && indexNameSet.has(name)).map(([oid, file, , name]) => [name, oid, file]);
+    } else {
+      const res = await client.query(STATE_QUERY, [oids, indexNames]);
+      ({ locks, relations: relations2, renewed } = res.rows[0]);
     }
-    const res = await client.query(STATE_QUERY, [oids, indexNames]);
-    const row = res.rows[0];
     return {
+      // Kept storage (a binary-compatible type change re-creates the index on the same file): no rebuild.
       renewed: new Map(
-        row.renewed.filter(([name, , file]) => fileByName.get(name) !== Number(file)).map(([name, oid]) => [Number(oid), name])
+        renewed.filter(([name, , file]) => fileByName.get(name) !== Number(file)).map(([name, oid]) => [Number(oid), name])
       ),
-      locks: heldLocks(row.locks),
-      files: new Map(row.relations.map(([oid, file]) => [Number(oid), Number(file)])),
-      scans: new Map(row.relations.map(([oid, , scans]) => [Number(oid), Number(scans)]))
+      locks: heldLocks(locks),
+      files: new Map(relations2.map(([oid, file]) => [Number(oid), Number(file)])),
+      scans: new Map(relations2.map(([oid, , scans]) => [Number(oid), Number(scans)]))
     };
   };
   const rewritten = (state) => {
