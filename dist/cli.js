@@ -46,7 +46,7 @@ import {
   upFailedFinding,
   warmSpareWorker,
   withCaFile
-} from "./chunks/chunk-VMOTN5BI.js";
+} from "./chunks/chunk-MMRJRUXI.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -60,7 +60,7 @@ import {
   redactedJson,
   registerEnvironment,
   signalExitCode
-} from "./chunks/chunk-RSMF64BD.js";
+} from "./chunks/chunk-XK6INZZL.js";
 import {
   esm_default
 } from "./chunks/chunk-NEOG2NI4.js";

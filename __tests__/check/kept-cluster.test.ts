@@ -13,11 +13,18 @@ import pg from 'pg';
 import { KEEP_CLUSTER_FROM } from '../../src/migrate/cache.js';
 import { startPostgres } from '../../src/postgres/index.js';
 import { BASE, check, entries, newRepo, project, PULL, tempDir } from '../helpers/cache-fixture.js';
-import { refusal } from '../helpers/postgres.js';
+import { dockerTestEngine, refusal } from '../helpers/postgres.js';
 import { migration } from '../helpers/repo.js';
 import { comparable } from '../helpers/report-schema.js';
 
 const local = { postgres: 'local' } as const;
+
+// A real Docker engine (started by .ci/testcontainers.sh in CI). Without one the container cases are
+// reported as skipped, with the reason printed, never passed.
+const engine = await dockerTestEngine();
+if (!engine.ok) console.warn(`SKIPPING the kept cluster tests in a container: ${engine.reason}`);
+const withDocker = engine.ok ? test : test.skip;
+const container = { postgres: 'testcontainers', postgresImage: engine.image } as const;
 
 /**
  * The cache fixture's base with 340 more tables first (each with its sequence and key index: 1,020
@@ -39,6 +46,12 @@ const LARGE_BASE: Record<string, string> = {
 const clustersIn = (cache: string) =>
   readdirSync(cache)
     .filter((f) => /^cluster-[0-9a-f]{16}-1[4-8]$/.test(f))
+    .map((f) => join(cache, f));
+
+/** The clusters kept from containers in a cache folder (one per project folder and image). */
+const containerClustersIn = (cache: string) =>
+  readdirSync(cache)
+    .filter((f) => /^cluster-[0-9a-f]{16}-c[0-9a-f]{8}$/.test(f))
     .map((f) => join(cache, f));
 
 /** A login with `password` to `database` on `url`'s server: 'connected', else PostgreSQL's refusal. */
@@ -234,3 +247,93 @@ test('a server started on a kept cluster lets in only its own password, and hold
     note: 'the note',
   });
 });
+
+withDocker(
+  'in a container: a cold check keeps the cluster as an archive; a warm one starts on it and reports the same; a damaged one costs only the restore of the dump',
+  async () => {
+    const { repo, base } = project(LARGE_BASE);
+    const cache = tempDir('schemabot-kept-');
+    const coldLogs: string[] = [];
+    const cold = await check(repo, base, cache, coldLogs, container);
+    expect(coldLogs.join('\n')).toMatch(/Cluster kept for the next run in \d+ ms/);
+    expect(clustersIn(cache)).toEqual([]);
+    const [folder, ...more] = containerClustersIn(cache);
+    expect(more).toEqual([]);
+    expect(statSync(folder!).mode & 0o777).toBe(0o700);
+    expect(readdirSync(folder!).sort()).toEqual(['data.tar', 'kept.json']);
+    expect(statSync(join(folder!, 'data.tar')).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(join(folder!, 'kept.json'), 'utf8'))).toMatchObject({
+      image: engine.image,
+      version: expect.stringMatching(/^\d+\.\d+/),
+    });
+
+    const logs: string[] = [];
+    const warm = await check(repo, base, cache, logs, container);
+    const text = logs.join('\n');
+    expect(text).toMatch(/Started PostgreSQL .* in container .* on the cluster kept by an earlier run/);
+    expect(text).toMatch(
+      /Base state restored from the cache \(4 of 4 migrations\) in \d+ ms: the database of the kept cluster/,
+    );
+    expect(text).not.toMatch(/Replaying|Cluster kept/);
+    expect(warm.baseReplay).toMatchObject({
+      migrations: 0,
+      cache: { hit: true, restored: 4, key: cold.baseReplay.cache!.key, source: 'cluster' },
+    });
+    expect(comparable(warm)).toEqual(comparable(cold));
+
+    // An archive that does not unpack: the container exits, a new one starts and the dump is restored.
+    writeFileSync(join(folder!, 'data.tar'), 'not an archive');
+    const damaged: string[] = [];
+    const restarted = await check(repo, base, cache, damaged, container);
+    expect(damaged.join('\n')).toMatch(/The cluster kept in \S+ did not start \(.+\); starting a new one/);
+    expect(damaged.join('\n')).toMatch(
+      /Base state restored from the cache \(4 of 4 migrations\) in \d+ ms$/m,
+    );
+    expect(existsSync(folder!)).toBe(false);
+    expect(restarted.baseReplay).toMatchObject({ cache: { hit: true, restored: 4, source: 'dump' } });
+    expect(comparable(restarted)).toEqual(comparable(cold));
+  },
+);
+
+withDocker(
+  'in a container: a server started on a kept cluster lets in only its own password (the archive holds none), and holds only the kept database',
+  async () => {
+    const folder = join(tempDir('schemabot-kept-'), 'cluster');
+    const request = { provider: 'testcontainers', image: engine.image, cluster: folder } as const;
+    const first = await startPostgres(request);
+    const earlier = new URL(first.url()).password;
+    const keep = await first.createDatabase();
+    const drop = await first.createDatabase();
+    const client = new pg.Client({ connectionString: first.url(keep) });
+    await client.connect();
+    await client.query('CREATE TABLE kept_table (id int); INSERT INTO kept_table VALUES (7)');
+    await client.end();
+    expect(first.keepAtStop!(keep, 'the note')).toBe(true);
+    await first.stop();
+    const parent = join(folder, '..');
+    const [kept] = readdirSync(parent).filter((f) => /^cluster-c[0-9a-f]{8}$/.test(f));
+    // Neither this run's password nor its verifier is in the archive.
+    const archive = readFileSync(join(parent, kept!, 'data.tar'));
+    expect(archive.includes(earlier)).toBe(false);
+    expect(archive.includes('SCRAM-SHA-256$')).toBe(false);
+
+    const second = await startPostgres(request);
+    try {
+      expect(second.kept).toEqual({ database: keep, note: 'the note' });
+      expect(await login(second.url(), earlier)).toMatch(/password authentication failed/);
+      expect(await login(second.url(), new URL(second.url()).password, keep)).toBe('connected');
+      const reader = new pg.Client({ connectionString: second.url(keep) });
+      await reader.connect();
+      const { rows } = await reader.query<{ id: number }>('SELECT id FROM kept_table');
+      const { rows: names } = await reader.query<{ datname: string }>(
+        'SELECT datname FROM pg_database ORDER BY datname',
+      );
+      await reader.end();
+      expect(rows).toEqual([{ id: 7 }]);
+      expect(names.map((r) => r.datname)).toEqual([keep, 'postgres', 'template0', 'template1'].sort());
+      expect(names.map((r) => r.datname)).not.toContain(drop);
+    } finally {
+      await second.stop();
+    }
+  },
+);

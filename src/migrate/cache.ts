@@ -67,7 +67,8 @@ export const KEEP_CLUSTERS = 2;
  * kept cluster vs 2.77 s restoring the dump at 600, 2.61 vs 2.99 s at 1,000 and 3.2 vs 4.3 s at 2,000.
  */
 export const KEEP_CLUSTER_FROM = 1000;
-const CLUSTER = /^cluster-[0-9a-f]{16}-\d+$/;
+/** A kept cluster's folder: a `local` server's (`-<major>`), a container's (`-c<image hash>`). */
+const CLUSTER = /^cluster-[0-9a-f]{16}-(\d+|c[0-9a-f]{8})$/;
 /** A temporary file older than this was left by a run that ended while writing it. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
 const HEADER = '-- schemabot base state ';

@@ -143,7 +143,12 @@ export async function dropDatabase(
  */
 export async function waitForConnection(
   url: string,
-  options: { timeoutMs: number; stillStarting?: () => string | undefined },
+  options: {
+    timeoutMs: number;
+    stillStarting?: () => string | undefined;
+    /** An error that means the server is up all the same (a refused password, say). */
+    answered?: (error: Error & { code?: string }) => boolean;
+  },
 ): Promise<void> {
   const deadline = Date.now() + options.timeoutMs;
   let last: unknown;
@@ -159,6 +164,7 @@ export async function waitForConnection(
     } catch (err) {
       last = err;
       await client.end().catch(() => undefined);
+      if (options.answered?.(err as Error)) return;
     }
     if (Date.now() > deadline) {
       throw new Error(`PostgreSQL did not accept connections within ${options.timeoutMs} ms`, {

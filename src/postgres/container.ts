@@ -1,5 +1,17 @@
 import { knob, knobValue, type FrontEnd } from '../shared/wording.js';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  createWriteStream,
+  existsSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { StartedPostgreSqlContainer } from '@testcontainers/postgresql';
 import type { BoundPorts, WaitStrategy } from 'testcontainers';
 import {
@@ -10,13 +22,15 @@ import {
   serverInfo,
   throwawayName,
   waitForConnection,
+  withClient,
   withDatabase,
 } from './admin.js';
 import { track } from './cleanup.js';
 import { THROWAWAY_SETTINGS } from './local.js';
 import { newPassword } from '../shared/secrets.js';
 import { redactText } from './redact.js';
-import { PostgresUnavailableError, type PostgresServer } from './types.js';
+import { KEPT_FILE, PostgresUnavailableError, type KeptDatabase, type PostgresServer } from './types.js';
+import { makeDirs, touch } from '../shared/fs.js';
 
 export const DEFAULT_MAJOR = 17;
 
@@ -83,7 +97,14 @@ class ConnectionWaitStrategy implements WaitStrategy {
   private timeoutMs = 120_000;
   private timeoutSet = false;
 
-  constructor(private readonly urlFor: (host: string, port: number) => string) {}
+  /**
+   * `up`: ready once the server answers at all, a refused password included (a kept cluster holds no
+   * password until the run sets its own: see `ContainerPostgres.start`).
+   */
+  constructor(
+    private readonly urlFor: (host: string, port: number) => string,
+    private readonly until: 'login' | 'up' = 'login',
+  ) {}
 
   async waitUntilReady(container: InspectableContainer, boundPorts: BoundPorts): Promise<void> {
     const { getContainerRuntimeClient } = await loadTestcontainers();
@@ -106,7 +127,11 @@ class ConnectionWaitStrategy implements WaitStrategy {
       }
     })();
     try {
-      await waitForConnection(url, { timeoutMs: this.timeoutMs, stillStarting: () => exited });
+      await waitForConnection(url, {
+        timeoutMs: this.timeoutMs,
+        stillStarting: () => exited,
+        answered: this.until === 'up' ? (error) => PASSWORD_REFUSED.has(String(error.code)) : undefined,
+      });
     } finally {
       done = true;
       await watch;
@@ -128,14 +153,85 @@ class ConnectionWaitStrategy implements WaitStrategy {
   }
 }
 
+/** A refused login (a wrong or absent password): the server is up. */
+const PASSWORD_REFUSED = new Set(['28P01', '28000']);
+
+/** Where a kept cluster's archive is mounted in the container, read-only. */
+const KEPT_MOUNT = '/schemabot-kept.tar';
+
+/**
+ * Before the image's own entrypoint: the kept cluster's archive unpacked where the data directory goes
+ * (its one folder is named as the data directory). The entrypoint then finds a cluster and starts it.
+ */
+const UNPACK_KEPT =
+  'set -e; parent="$(dirname "$PGDATA")"; mkdir -p "$parent"; tar -xf ' +
+  KEPT_MOUNT +
+  ' -C "$parent"; exec docker-entrypoint.sh "$@"';
+
+/**
+ * Run as `postgres` in the container before its cluster is kept: a base backup (the server goes on)
+ * into a folder named as the data directory, whose path is printed.
+ */
+const BACKUP_KEPT =
+  'set -e; out=/tmp/schemabot-kept; rm -rf "$out"; mkdir -p "$out"; ' +
+  'dest="$out/$(basename "$PGDATA")"; pg_basebackup -D "$dest" -X fetch -c fast -U postgres -w; echo "$dest"';
+
+/** The new password, set over the container's own socket (the password comes through the environment). */
+const SET_PASSWORD =
+  `printf '%s\\n' "ALTER ROLE postgres PASSWORD :'pw'" | ` +
+  'psql -X -q -v ON_ERROR_STOP=1 -U postgres -d postgres -v pw="$SCHEMABOT_PASSWORD"';
+
+/** In a kept cluster's folder: the archive of its data directory, and `KEPT_FILE`. */
+const KEPT_ARCHIVE = 'data.tar';
+
+/** What `KEPT_FILE` notes of a container's kept cluster. */
+interface KeptContainer extends KeptDatabase {
+  image: string;
+  /** `server_version` of the server that kept it: a server of another version is not started on it. */
+  version: string;
+}
+
+/** The folder of the clusters kept for `cluster` from `image` (one per image). */
+function keptFolder(cluster: string, image: string): string {
+  return `${cluster}-c${createHash('sha256').update(image).digest('hex').slice(0, 8)}`;
+}
+
+/** The cluster kept in `folder` from `image`, if there is one whole. */
+function readKept(folder: string, image: string): KeptContainer | undefined {
+  try {
+    const kept = JSON.parse(readFileSync(join(folder, KEPT_FILE), 'utf8')) as Partial<KeptContainer>;
+    if (
+      kept.image !== image ||
+      typeof kept.database !== 'string' ||
+      typeof kept.note !== 'string' ||
+      typeof kept.version !== 'string' ||
+      !statSync(join(folder, KEPT_ARCHIVE)).isFile()
+    ) {
+      return undefined;
+    }
+    return kept as KeptContainer;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * PostgreSQL in a container started through testcontainers, its data directory on tmpfs and
  * durability off. `stop()` removes the container.
+ *
+ * With a `cluster` folder (a check's base-state cache), a cluster kept there by an earlier run from the
+ * same image is unpacked into the data directory before the server starts: no `initdb`, and the kept
+ * database is there (`kept`). The archive holds no password (the kept role's was removed before the
+ * backup): until this run sets its own, over the container's socket, nobody logs in. Anything wrong with
+ * it (another version, an archive that does not unpack or start, an engine that cannot mount a file of
+ * this machine) costs a new container, never the run.
  */
 export class ContainerPostgres implements PostgresServer {
   readonly provider = 'testcontainers' as const;
   private stopped = false;
   private readonly untrack: () => void;
+  /** What `stop()` keeps (see `PostgresServer.keepAtStop`). */
+  private keeping: KeptDatabase | undefined;
 
   private constructor(
     private readonly container: StartedPostgreSqlContainer,
@@ -143,6 +239,10 @@ export class ContainerPostgres implements PostgresServer {
     readonly image: string,
     readonly version: string,
     readonly major: number,
+    readonly kept: KeptDatabase | undefined,
+    /** Where `keepAtStop` keeps the cluster. */
+    private readonly cluster: string | undefined,
+    private readonly log: ((m: string) => void) | undefined,
   ) {
     this.untrack = track(this);
   }
@@ -153,9 +253,12 @@ export class ContainerPostgres implements PostgresServer {
   /** Runs a program inside the container (its own `pg_dump`, of the server's version). */
   async exec(
     command: string[],
-    options: { user?: string } = {},
+    options: { user?: string; env?: Record<string, string> } = {},
   ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-    const r = await this.container.exec(command, options.user ? { user: options.user } : {});
+    const r = await this.container.exec(command, {
+      ...(options.user ? { user: options.user } : {}),
+      ...(options.env ? { env: options.env } : {}),
+    });
     return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
   }
 
@@ -171,8 +274,32 @@ export class ContainerPostgres implements PostgresServer {
     settings?: Record<string, string>;
     log?: (m: string) => void;
     frontEnd?: FrontEnd;
+    /** A folder that may hold a cluster kept by an earlier run (see the class). */
+    cluster?: string;
   }): Promise<ContainerPostgres> {
     const image = options.image ?? defaultImage(options.version ?? DEFAULT_MAJOR);
+    const folder = options.cluster && keptFolder(options.cluster, image);
+    const kept = folder ? readKept(folder, image) : undefined;
+    if (folder && kept) {
+      try {
+        const server = await ContainerPostgres.launch(image, options, { folder, kept });
+        touch(join(folder, KEPT_FILE)); // last use, for the bound
+        return server;
+      } catch (err) {
+        options.log?.(
+          `The cluster kept in ${folder} did not start (${(err as Error).message.split('\n')[0]}); starting a new one`,
+        );
+        rmSync(folder, { recursive: true, force: true });
+      }
+    }
+    return ContainerPostgres.launch(image, options, folder ? { folder } : undefined);
+  }
+
+  private static async launch(
+    image: string,
+    options: Parameters<typeof ContainerPostgres.start>[0],
+    keep: { folder: string; kept?: KeptContainer } | undefined,
+  ): Promise<ContainerPostgres> {
     const imageMajor = majorOfImage(image);
     // Loaded only here: the CLI starts fast and a machine without Docker never pays for it.
     const { PostgreSqlContainer } = await loadTestcontainers();
@@ -183,24 +310,28 @@ export class ContainerPostgres implements PostgresServer {
       '-c',
       `${k}=${v}`,
     ]);
+    const kept = keep?.kept;
+    const urlFor = (host: string, port: number) =>
+      `postgres://postgres:${password}@${host.includes(':') ? `[${host}]` : host}:${port}/postgres`;
     let container: StartedPostgreSqlContainer;
     const t0 = Date.now();
     try {
-      container = await new PostgreSqlContainer(image)
+      let request = new PostgreSqlContainer(image)
         .withDatabase('postgres')
         .withUsername('postgres')
         .withPassword(password)
         .withTmpFs({ [dataMount]: 'rw' })
         .withCommand(['postgres', ...settings])
         .withLabels({ 'org.schemabot.throwaway': 'true' })
-        .withWaitStrategy(
-          new ConnectionWaitStrategy(
-            (host, port) =>
-              `postgres://postgres:${password}@${host.includes(':') ? `[${host}]` : host}:${port}/postgres`,
-          ),
-        )
-        .start();
+        .withWaitStrategy(new ConnectionWaitStrategy(urlFor, kept ? 'up' : 'login'));
+      if (kept) {
+        request = request
+          .withBindMounts([{ source: join(keep.folder, KEPT_ARCHIVE), target: KEPT_MOUNT, mode: 'ro' }])
+          .withEntrypoint(['sh', '-c', UNPACK_KEPT, 'sh']);
+      }
+      container = await request.start();
     } catch (err) {
+      if (kept) throw err; // the caller starts a new one
       throw new PostgresUnavailableError(
         redactText(
           `Could not start PostgreSQL in a container from image ${image} with testcontainers: ${(err as Error).message}. ` +
@@ -214,9 +345,20 @@ export class ContainerPostgres implements PostgresServer {
     const url = container.getConnectionUri();
     let info: { version: string; major: number };
     try {
+      if (kept) {
+        const set = await container.exec(['sh', '-c', SET_PASSWORD], {
+          user: 'postgres',
+          env: { SCHEMABOT_PASSWORD: password },
+        });
+        if (set.exitCode !== 0) throw new Error(`its password could not be set: ${set.stderr.trim()}`);
+      }
       info = await serverInfo(url);
+      if (kept && info.version !== kept.version) {
+        throw new Error(`it was kept by PostgreSQL ${kept.version}, the image runs ${info.version}`);
+      }
     } catch (err) {
       await container.stop().catch(() => undefined);
+      if (kept) throw new Error(redactText((err as Error).message, [password]), { cause: err });
       throw new PostgresUnavailableError(
         redactText(
           `The container from ${image} started but does not accept connections: ${(err as Error).message}`,
@@ -235,9 +377,73 @@ export class ContainerPostgres implements PostgresServer {
     }
     options.log?.(
       `Started PostgreSQL ${info.version} in container ${container.getId().slice(0, 12)} (${image}, data on tmpfs) ` +
-        `on ${container.getHost()}:${container.getPort()} in ${Date.now() - t0} ms`,
+        `on ${container.getHost()}:${container.getPort()} in ${Date.now() - t0} ms` +
+        (kept ? ', on the cluster kept by an earlier run' : ''),
     );
-    return new ContainerPostgres(container, url, image, info.version, info.major);
+    return new ContainerPostgres(
+      container,
+      url,
+      image,
+      info.version,
+      info.major,
+      kept && { database: kept.database, note: kept.note },
+      keep?.folder,
+      options.log,
+    );
+  }
+
+  /** What `stop()` keeps (see `PostgresServer.keepAtStop`). */
+  keepAtStop(database: string, note: string): boolean {
+    if (!this.cluster || this.stopped) return false;
+    this.keeping = { database, note };
+    return true;
+  }
+
+  /**
+   * Keeps the cluster for the next run: every database but `keep.database` dropped, the superuser's
+   * password removed, then a base backup taken in the container and its archive written next to the
+   * folder and swapped into place. The container is removed afterwards either way.
+   */
+  private async keepCluster(keep: KeptDatabase): Promise<void> {
+    const t0 = performance.now();
+    const folder = this.cluster!;
+    const others = await withClient(this.maintenanceUrl, async (c) => {
+      const { rows } = await c.query<{ name: string }>(
+        `SELECT datname AS name FROM pg_database WHERE datname NOT IN ('postgres', 'template0', 'template1', $1)`,
+        [keep.database],
+      );
+      return rows.map((r) => r.name);
+    });
+    for (const name of others) await this.dropDatabase(name);
+    // The archive lets nobody in: the next run sets its own password before anyone logs in.
+    // VACUUM FULL rewrites the table: the row that held this run's password is gone from its file,
+    // not only out of sight (a plain VACUUM leaves its bytes in the page).
+    await withClient(this.maintenanceUrl, async (c) => {
+      await c.query('ALTER ROLE postgres PASSWORD NULL');
+      await c.query('VACUUM FULL pg_catalog.pg_authid');
+    });
+    await releaseAdmin(this.maintenanceUrl);
+    const backup = await this.container.exec(['sh', '-c', BACKUP_KEPT], { user: 'postgres' });
+    if (backup.exitCode !== 0)
+      throw new Error(`the base backup failed: ${backup.stderr.trim().slice(0, 500)}`);
+    const path = backup.stdout.trim().split('\n').pop()!;
+    makeDirs(dirname(folder), 0o700);
+    const temp = `${folder}.tmp-${process.pid}-${Date.now().toString(36)}`;
+    try {
+      makeDirs(temp, 0o700);
+      const archive = await this.container.copyArchiveFromContainer(path);
+      await pipeline(archive, createWriteStream(join(temp, KEPT_ARCHIVE), { mode: 0o600 }));
+      const kept: KeptContainer = { ...keep, image: this.image, version: this.version };
+      writeFileSync(join(temp, KEPT_FILE), JSON.stringify(kept) + '\n', { mode: 0o600 });
+      const old = `${folder}.old-${process.pid}-${Date.now().toString(36)}`;
+      if (existsSync(folder)) renameSync(folder, old);
+      renameSync(temp, folder);
+      rmSync(old, { recursive: true, force: true });
+    } catch (error) {
+      rmSync(temp, { recursive: true, force: true });
+      throw error;
+    }
+    this.log?.(`Cluster kept for the next run in ${Math.round(performance.now() - t0)} ms`);
   }
 
   url(database?: string): string {
@@ -262,6 +468,13 @@ export class ContainerPostgres implements PostgresServer {
     if (this.stopped) return;
     this.stopped = true;
     this.untrack();
+    if (this.keeping) {
+      try {
+        await this.keepCluster(this.keeping);
+      } catch (error) {
+        this.log?.(`The cluster could not be kept for the next run: ${(error as Error).message}`);
+      }
+    }
     await releaseAdmin(this.maintenanceUrl);
     await this.container.stop({ timeout: 0, remove: true });
   }

@@ -43,6 +43,7 @@ async function startContainer(request: PostgresRequest): Promise<PostgresServer>
     image: request.image,
     log: request.log,
     frontEnd: request.frontEnd,
+    cluster: request.cluster,
   });
 }
 

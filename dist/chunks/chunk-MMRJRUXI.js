@@ -37,7 +37,7 @@ import {
   withDatabase,
   withHint,
   writeOwner
-} from "./chunk-RSMF64BD.js";
+} from "./chunk-XK6INZZL.js";
 import {
   esm_default
 } from "./chunk-NEOG2NI4.js";
@@ -1107,7 +1107,7 @@ var KEEP_PER_PROJECT = 3;
 var KEEP_TOTAL = 12;
 var KEEP_CLUSTERS = 2;
 var KEEP_CLUSTER_FROM = 1e3;
-var CLUSTER = /^cluster-[0-9a-f]{16}-\d+$/;
+var CLUSTER = /^cluster-[0-9a-f]{16}-(\d+|c[0-9a-f]{8})$/;
 var STALE_TEMP_MS = 60 * 60 * 1e3;
 var HEADER = "-- schemabot base state ";
 var ENTRY = /^base-([0-9a-f]{16})-(\d+)-([0-9a-f]{32})\.sql$/;
@@ -1934,12 +1934,13 @@ function checkVersion(version, frontEnd) {
   }
 }
 async function startContainer(request) {
-  const { ContainerPostgres } = await import("./container-MJM2LPYM.js");
+  const { ContainerPostgres } = await import("./container-N467AY4X.js");
   return ContainerPostgres.start({
     version: request.version,
     image: request.image,
     log: request.log,
-    frontEnd: request.frontEnd
+    frontEnd: request.frontEnd,
+    cluster: request.cluster
   });
 }
 async function startAuto(request, searchFrom) {

@@ -232,6 +232,7 @@ async function waitForConnection(url, options) {
     } catch (err) {
       last = err;
       await client.end().catch(() => void 0);
+      if (options.answered?.(err)) return;
     }
     if (Date.now() > deadline) {
       throw new Error(`PostgreSQL did not accept connections within ${options.timeoutMs} ms`, {
@@ -311,6 +312,31 @@ var PostgresUnavailableError = class extends EnvironmentError {
   }
 };
 
+// src/shared/fs.ts
+import { existsSync, mkdirSync, utimesSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+function makeDirs(path, mode) {
+  const missing = [];
+  for (let dir = resolve(path); !existsSync(dir); dir = dirname(dir)) {
+    missing.unshift(dir);
+    if (dirname(dir) === dir) break;
+  }
+  for (const dir of missing) {
+    try {
+      mkdirSync(dir, mode === void 0 ? {} : { mode });
+    } catch (error) {
+      if (error.code !== "EEXIST") throw error;
+    }
+  }
+}
+function touch(file) {
+  const now = /* @__PURE__ */ new Date();
+  try {
+    utimesSync(file, now, now);
+  } catch {
+  }
+}
+
 // src/postgres/cleanup.ts
 var live = /* @__PURE__ */ new Set();
 var graceful = /* @__PURE__ */ new Set();
@@ -370,13 +396,13 @@ import { dirname as dirname3, join as join3, resolve as resolve2 } from "node:pa
 
 // src/postgres/binaries.ts
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { existsSync as existsSync2, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
-import { delimiter, dirname, join } from "node:path";
+import { delimiter, dirname as dirname2, join } from "node:path";
 var versions = /* @__PURE__ */ new Map();
 function probe(binDir, source) {
   const postgres = join(binDir, "postgres");
-  if (!existsSync(postgres) || !existsSync(join(binDir, "initdb"))) return void 0;
+  if (!existsSync2(postgres) || !existsSync2(join(binDir, "initdb"))) return void 0;
   let stamp;
   try {
     const st = statSync(postgres);
@@ -411,7 +437,7 @@ function embeddedPackageDirs(from) {
       dirs.push(...aliasedInstalls(nm, name));
     }
   }
-  return dirs.filter((d) => existsSync(join(d, "native", "bin")));
+  return dirs.filter((d) => existsSync2(join(d, "native", "bin")));
 }
 function aliasedInstalls(nodeModules, name) {
   let entries;
@@ -423,7 +449,7 @@ function aliasedInstalls(nodeModules, name) {
   const out = [];
   for (const entry of entries) {
     const dir = join(nodeModules, entry);
-    if (entry.startsWith(".") || entry.startsWith("@") || !existsSync(join(dir, "native", "bin"))) continue;
+    if (entry.startsWith(".") || entry.startsWith("@") || !existsSync2(join(dir, "native", "bin"))) continue;
     try {
       if (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).name === name) {
         out.push(dir);
@@ -439,7 +465,7 @@ function findPostgresBinaries(searchFrom) {
   const add = (dir, source, known) => {
     let real;
     try {
-      real = dirname(realpathSync(join(dir, "postgres")));
+      real = dirname2(realpathSync(join(dir, "postgres")));
     } catch {
       return;
     }
@@ -450,7 +476,7 @@ function findPostgresBinaries(searchFrom) {
   };
   for (const dir of (process.env.PATH ?? "").split(delimiter)) if (dir) add(dir, "PATH");
   const system = "/usr/lib/postgresql";
-  if (existsSync(system)) {
+  if (existsSync2(system)) {
     const majors = readdirSync(system).filter((d) => /^\d+$/.test(d) && statSync(join(system, d)).isDirectory()).sort((a, b) => Number(b) - Number(a));
     for (const d of majors) add(join(system, d, "bin"), "system");
   }
@@ -467,13 +493,13 @@ function packageVersion(dir) {
 }
 function fromPackageVersion(binDir, version) {
   const m = /^(\d+)\.(\d+)/.exec(version);
-  if (!m || !existsSync(join(binDir, "initdb"))) return void 0;
+  if (!m || !existsSync2(join(binDir, "initdb"))) return void 0;
   return { binDir, major: Number(m[1]), version: `${m[1]}.${m[2]}`, source: "embedded" };
 }
 
 // src/postgres/reap.ts
 import { execFileSync as execFileSync2 } from "node:child_process";
-import { existsSync as existsSync2, readdirSync as readdirSync2, readFileSync as readFileSync2, renameSync, rmSync, statSync as statSync2, writeFileSync } from "node:fs";
+import { existsSync as existsSync3, readdirSync as readdirSync2, readFileSync as readFileSync2, renameSync, rmSync, statSync as statSync2, writeFileSync } from "node:fs";
 import { join as join2 } from "node:path";
 var OWNER_FILE = "owner.json";
 var GRACE_MS = 6e4;
@@ -484,7 +510,7 @@ function processStart(pid) {
     if (fields[0] === "Z") return void 0;
     return fields[19];
   } catch {
-    if (existsSync2("/proc/self/stat")) return void 0;
+    if (existsSync3("/proc/self/stat")) return void 0;
   }
   try {
     const out = execFileSync2("ps", ["-o", "lstart=", "-p", String(pid)], { encoding: "utf8", timeout: 5e3 });
@@ -547,7 +573,7 @@ function readOrigin(clusterDir) {
 function staleCluster(dir, installed2) {
   const origin = readOrigin(dir);
   if (!origin) return olderThan(dir, STALE_UNMARKED_MS);
-  if (!existsSync2(join2(origin.binDir, "postgres"))) return true;
+  if (!existsSync3(join2(origin.binDir, "postgres"))) return true;
   const now = installed2.find((b) => b.binDir === origin.binDir);
   return now !== void 0 && now.version !== origin.version;
 }
@@ -612,31 +638,6 @@ function reapOrphans(root, dataDirOf2, installed2 = []) {
     }
   }
   return reaped;
-}
-
-// src/shared/fs.ts
-import { existsSync as existsSync3, mkdirSync, utimesSync } from "node:fs";
-import { dirname as dirname2, resolve } from "node:path";
-function makeDirs(path, mode) {
-  const missing = [];
-  for (let dir = resolve(path); !existsSync3(dir); dir = dirname2(dir)) {
-    missing.unshift(dir);
-    if (dirname2(dir) === dir) break;
-  }
-  for (const dir of missing) {
-    try {
-      mkdirSync(dir, mode === void 0 ? {} : { mode });
-    } catch (error) {
-      if (error.code !== "EEXIST") throw error;
-    }
-  }
-}
-function touch(file) {
-  const now = /* @__PURE__ */ new Date();
-  try {
-    utimesSync(file, now, now);
-  } catch {
-  }
 }
 
 // src/postgres/local.ts
@@ -1276,6 +1277,7 @@ export {
   quoteIdent,
   throwawayName,
   withDatabase,
+  withClient,
   releaseAdmin,
   serverInfo,
   serverVersion,
