@@ -3,8 +3,9 @@
  * statements trivial, so that what grows faster than the number of migrations shows, and a PR check
  * that adds one migration to each history: with the base replayed, and with a warm base-state cache
  * (which should cost the same whatever the history's length), on the shared server (`url`: the dump is
- * restored) and on a server of its own (`local`: it starts on the kept cluster; `testcontainers`, when a
- * Docker engine answers: the container restores the dump). Prints each size's wall time, its time per
+ * restored) and on a server of its own (`local` and `testcontainers`, when a Docker engine answers: a
+ * base of 1,000 relations or more starts on the cluster the first check kept, a smaller one restores
+ * the dump). Prints each size's wall time, its time per
  * migration, the peak resident memory of Schemabot's whole process tree, and the ratio of the largest to
  * the smallest.
  *

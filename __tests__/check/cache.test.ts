@@ -437,7 +437,9 @@ test('the folder is bounded: the newest 3 states of a project, 12 in all, 2 kept
     plant(join(name, 'kept.json'), age);
     utimesSync(join(cache, name), hoursAgo(age), hoursAgo(age));
   };
-  for (let i = 1; i <= 3; i++) plantCluster(`cluster-${hex(i, 16)}-15`, i);
+  // A local server's (`-<major>`) and containers' (`-c<image hash>`) count alike.
+  plantCluster(`cluster-${hex(1, 16)}-15`, 1);
+  for (let i = 2; i <= 3; i++) plantCluster(`cluster-${hex(i, 16)}-c${hex(i, 8)}`, i);
   plantCluster(`cluster-${hex(9, 16)}-15.tmp-1-stale`, 2);
   plantCluster(`cluster-${hex(9, 16)}-15.tmp-2-fresh`, 0);
   rmSync(join(cache, real!)); // a miss: the state is saved again, and the folder trimmed
@@ -458,7 +460,11 @@ test('the folder is bounded: the newest 3 states of a project, 12 in all, 2 kept
       .filter((f) => f.startsWith('cluster-'))
       .sort(),
   ).toEqual(
-    [`cluster-${hex(1, 16)}-15`, `cluster-${hex(2, 16)}-15`, `cluster-${hex(9, 16)}-15.tmp-2-fresh`].sort(),
+    [
+      `cluster-${hex(1, 16)}-15`,
+      `cluster-${hex(2, 16)}-c${hex(2, 8)}`,
+      `cluster-${hex(9, 16)}-15.tmp-2-fresh`,
+    ].sort(),
   );
   expect(KEEP_CLUSTERS).toBe(2);
 });

@@ -28,11 +28,11 @@
  * folder, then renamed (mode 0600, folder 0700). The folder is bounded: the newest `KEEP_PER_PROJECT`
  * states of each project (same key start) and `KEEP_TOTAL` states in all, by last use.
  *
- * The kept cluster, with the `local` provider and a state of `KEEP_CLUSTER_FROM` relations or more
- * (below, restoring the dump is about as fast as copying a cluster): the copy made for the dump stays
- * in the server, which at its stop keeps its whole data directory in the folder (`cluster-<project
- * folder's hash>-<major>`, the newest `KEEP_CLUSTERS` in all) with a note of the state's key, meta
- * table and catalog. The next check's server starts on a copy of it (`PostgresRequest.cluster`), and
+ * The kept cluster, with the `local` and `testcontainers` providers and a state of `KEEP_CLUSTER_FROM`
+ * relations or more (below, restoring the dump is about as fast as copying a cluster): the copy made for
+ * the dump stays in the server, which at its stop keeps its cluster in the folder (`cluster-<project
+ * folder's hash>-<major>`, its data directory, or `-c<image hash>`, a container's archive; the newest
+ * `KEEP_CLUSTERS` in all) with a note of the state's key, meta table and catalog. The next check's server starts on a copy of it (`PostgresRequest.cluster`), and
  * its workspace takes that database as its own when the note's key is a prefix of today's and the
  * database still matches the note (`takeKeptBase`): no statement of the dump runs, where a restore at
  * 2,000 migrations was a third of a warm check.
@@ -165,7 +165,7 @@ function cacheClient(url: string): pg.Client {
   return client;
 }
 
-/** The folder of the cluster kept for the project in `cwd` (`local` provider: see `takeKeptBase`). */
+/** The folder of the cluster kept for the project in `cwd` (`local`, `testcontainers`: see `takeKeptBase`). */
 export function clusterFolder(cacheDir: string, cwd: string): string {
   return join(cacheDir, `cluster-${sha256(resolve(cwd)).slice(0, 16)}`);
 }
@@ -181,7 +181,7 @@ interface KeptNote {
 
 /**
  * The fastest form of the cache, for a server that started on a cluster kept by an earlier run (the
- * `local` provider): when the kept database holds the state of a prefix of `target.migrations` (its key
+ * `local` and `testcontainers` providers): when the kept database holds the state of a prefix of `target.migrations` (its key
  * is today's, its meta table and catalog are what was noted), that database becomes the workspace's:
  * nothing is restored, nothing copied. Once taken it holds the workspace's state, not the base's: a
  * rebuild restores the base state from the dump as usual. Undefined when it cannot be used: the caller
@@ -543,8 +543,8 @@ export class BaseStateCache {
       return;
     }
     const t0 = performance.now();
-    // A server that keeps its cluster (the `local` provider) keeps the copy in it for the next run, when
-    // the state is large enough for that to pay (see `KEEP_CLUSTER_FROM`).
+    // A server that keeps its cluster (`local`, `testcontainers`) keeps the copy in it for the next run,
+    // when the state is large enough for that to pay (see `KEEP_CLUSTER_FROM`).
     const note: KeptNote = {
       format: FORMAT,
       key: this.keys[count]!,

@@ -17,8 +17,9 @@ export interface PostgresRequest {
   /** Messages name the CLI's flags, or the action's inputs. */
   frontEnd?: FrontEnd;
   /**
-   * `local` only: a folder that may hold a cluster kept by an earlier run (`PostgresServer.keepAtStop`).
-   * The server starts on a copy of it when it was made by the same installation, else as usual.
+   * `local` and `testcontainers`: a folder that may hold a cluster kept by an earlier run
+   * (`PostgresServer.keepAtStop`). The server starts on a copy of it when it was made by the same
+   * installation (the same image), else as usual.
    */
   cluster?: string;
 }
@@ -51,9 +52,10 @@ export interface PostgresServer extends AsyncDisposable {
   /** The database of the kept cluster this server started on (`PostgresRequest.cluster`), if it did. */
   readonly kept?: KeptDatabase;
   /**
-   * `local` only: at `stop()`, the server shuts down cleanly with no database of the run left but
-   * `database`, and its data directory is kept in the request's `cluster` folder with `note`, for the
-   * next run to start on. False when it cannot (no folder asked for): then nothing is kept.
+   * `local` and `testcontainers`: at `stop()`, no database of the run is left but `database`, and the
+   * cluster is kept in the request's `cluster` folder with `note` (a data directory, or a container's
+   * archive), for the next run to start on. False when it cannot (no folder asked for): then nothing
+   * is kept.
    */
   keepAtStop?(database: string, note: string): boolean;
   /** Stops the server (or drops the throwaway databases) and removes its files. Idempotent. */
