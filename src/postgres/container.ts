@@ -191,6 +191,21 @@ interface KeptContainer extends KeptDatabase {
   version: string;
 }
 
+/**
+ * Whether the engine runs on this machine (its containers' ports are on this machine's loopback), so
+ * that it can mount a file of this machine; not an engine reached over the network, nor the host's
+ * engine seen from a job that itself runs in a container.
+ */
+async function engineOnThisMachine(): Promise<boolean> {
+  try {
+    const { getContainerRuntimeClient } = await loadTestcontainers();
+    const host = (await getContainerRuntimeClient()).info.containerRuntime.host;
+    return ['localhost', '127.0.0.1', '::1'].includes(host);
+  } catch {
+    return false;
+  }
+}
+
 /** The folder of the clusters kept for `cluster` from `image` (one per image). */
 function keptFolder(cluster: string, image: string): string {
   return `${cluster}-c${createHash('sha256').update(image).digest('hex').slice(0, 8)}`;
@@ -278,7 +293,8 @@ export class ContainerPostgres implements PostgresServer {
     cluster?: string;
   }): Promise<ContainerPostgres> {
     const image = options.image ?? defaultImage(options.version ?? DEFAULT_MAJOR);
-    const folder = options.cluster && keptFolder(options.cluster, image);
+    // A kept cluster is a file of this machine that the engine mounts: only an engine on this machine can.
+    const folder = options.cluster && (await engineOnThisMachine()) && keptFolder(options.cluster, image);
     const kept = folder ? readKept(folder, image) : undefined;
     if (folder && kept) {
       try {

@@ -1934,7 +1934,7 @@ function checkVersion(version, frontEnd) {
   }
 }
 async function startContainer(request) {
-  const { ContainerPostgres } = await import("./container-N467AY4X.js");
+  const { ContainerPostgres } = await import("./container-TVYBOVZL.js");
   return ContainerPostgres.start({
     version: request.version,
     image: request.image,

@@ -126,6 +126,15 @@ var UNPACK_KEPT = 'set -e; parent="$(dirname "$PGDATA")"; mkdir -p "$parent"; ta
 var BACKUP_KEPT = 'set -e; out=/tmp/schemabot-kept; rm -rf "$out"; mkdir -p "$out"; dest="$out/$(basename "$PGDATA")"; pg_basebackup -D "$dest" -X fetch -c fast -U postgres -w; echo "$dest"';
 var SET_PASSWORD = `printf '%s\\n' "ALTER ROLE postgres PASSWORD :'pw'" | psql -X -q -v ON_ERROR_STOP=1 -U postgres -d postgres -v pw="$SCHEMABOT_PASSWORD"`;
 var KEPT_ARCHIVE = "data.tar";
+async function engineOnThisMachine() {
+  try {
+    const { getContainerRuntimeClient } = await loadTestcontainers();
+    const host = (await getContainerRuntimeClient()).info.containerRuntime.host;
+    return ["localhost", "127.0.0.1", "::1"].includes(host);
+  } catch {
+    return false;
+  }
+}
 function keptFolder(cluster, image) {
   return `${cluster}-c${createHash("sha256").update(image).digest("hex").slice(0, 8)}`;
 }
@@ -181,7 +190,7 @@ var ContainerPostgres = class _ContainerPostgres {
   }
   static async start(options) {
     const image = options.image ?? defaultImage(options.version ?? DEFAULT_MAJOR);
-    const folder = options.cluster && keptFolder(options.cluster, image);
+    const folder = options.cluster && await engineOnThisMachine() && keptFolder(options.cluster, image);
     const kept = folder ? readKept(folder, image) : void 0;
     if (folder && kept) {
       try {
