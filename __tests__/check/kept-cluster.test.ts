@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync 
 import { join } from 'node:path';
 import pg from 'pg';
 import { KEEP_CLUSTER_FROM } from '../../src/migrate/cache.js';
-import { startPostgres } from '../../src/postgres/index.js';
+import { startPostgres, type PostgresRequest } from '../../src/postgres/index.js';
 import { BASE, check, entries, newRepo, project, PULL, tempDir } from '../helpers/cache-fixture.js';
 import { dockerTestEngine, refusal } from '../helpers/postgres.js';
 import { migration } from '../helpers/repo.js';
@@ -61,6 +61,52 @@ function login(url: string, password: string, database = 'postgres'): Promise<st
   target.password = password;
   target.pathname = `/${database}`;
   return refusal({ connectionString: target.toString() });
+}
+
+/**
+ * A server keeps a cluster holding one database with one row (another database of its run is
+ * dropped): what it asked to keep, its password and the dropped database's name.
+ */
+async function keepOne(
+  request: PostgresRequest,
+): Promise<{ keep: string; drop: string; earlier: string; major: number }> {
+  const first = await startPostgres(request);
+  const earlier = new URL(first.url()).password;
+  const keep = await first.createDatabase();
+  const drop = await first.createDatabase();
+  const client = new pg.Client({ connectionString: first.url(keep) });
+  await client.connect();
+  await client.query('CREATE TABLE kept_table (id int); INSERT INTO kept_table VALUES (7)');
+  await client.end();
+  expect(first.keepAtStop!(keep, 'the note')).toBe(true);
+  await first.stop();
+  return { keep, drop, earlier, major: first.major };
+}
+
+/** A server started on what `keepOne` kept lets in only its own password and holds only that database. */
+async function expectStartsOnIt(
+  request: PostgresRequest,
+  kept: Awaited<ReturnType<typeof keepOne>>,
+): Promise<void> {
+  const { keep, drop, earlier } = kept;
+  const second = await startPostgres(request);
+  try {
+    expect(second.kept).toEqual({ database: keep, note: 'the note' });
+    expect(await login(second.url(), earlier)).toMatch(/password authentication failed/);
+    expect(await login(second.url(), new URL(second.url()).password, keep)).toBe('connected');
+    const reader = new pg.Client({ connectionString: second.url(keep) });
+    await reader.connect();
+    const { rows } = await reader.query<{ id: number }>('SELECT id FROM kept_table');
+    const { rows: names } = await reader.query<{ datname: string }>(
+      'SELECT datname FROM pg_database ORDER BY datname',
+    );
+    await reader.end();
+    expect(rows).toEqual([{ id: 7 }]);
+    expect(names.map((r) => r.datname)).toEqual([keep, 'postgres', 'template0', 'template1'].sort());
+    expect(names.map((r) => r.datname)).not.toContain(drop);
+  } finally {
+    await second.stop();
+  }
 }
 
 test('a cold check keeps its cluster; a warm one starts on a copy of it, takes its database and reports the same', async () => {
@@ -214,37 +260,11 @@ test('a kept cluster that does not verify, does not start or is of another insta
 
 test('a server started on a kept cluster lets in only its own password, and holds only the kept database', async () => {
   const folder = join(tempDir('schemabot-kept-'), 'cluster');
-  const first = await startPostgres({ provider: 'local', cluster: folder });
-  const earlier = new URL(first.url()).password;
-  const keep = await first.createDatabase();
-  const drop = await first.createDatabase();
-  const client = new pg.Client({ connectionString: first.url(keep) });
-  await client.connect();
-  await client.query('CREATE TABLE kept_table (id int); INSERT INTO kept_table VALUES (7)');
-  await client.end();
-  expect(first.keepAtStop!(keep, 'the note')).toBe(true);
-  await first.stop();
-
-  const second = await startPostgres({ provider: 'local', cluster: folder });
-  try {
-    expect(second.kept).toEqual({ database: keep, note: 'the note' });
-    expect(await login(second.url(), earlier)).toMatch(/password authentication failed/);
-    expect(await login(second.url(), new URL(second.url()).password, keep)).toBe('connected');
-    const reader = new pg.Client({ connectionString: second.url(keep) });
-    await reader.connect();
-    const { rows } = await reader.query<{ id: number }>('SELECT id FROM kept_table');
-    const { rows: names } = await reader.query<{ datname: string }>(
-      'SELECT datname FROM pg_database ORDER BY datname',
-    );
-    await reader.end();
-    expect(rows).toEqual([{ id: 7 }]);
-    expect(names.map((r) => r.datname)).toEqual([keep, 'postgres', 'template0', 'template1'].sort());
-    expect(names.map((r) => r.datname)).not.toContain(drop);
-  } finally {
-    await second.stop();
-  }
+  const request = { provider: 'local', cluster: folder } as const;
+  const kept = await keepOne(request);
+  await expectStartsOnIt(request, kept);
   // Nothing asked to keep this time: the kept cluster is as the first server left it. One per major.
-  expect(JSON.parse(readFileSync(join(`${folder}-${first.major}`, 'kept.json'), 'utf8'))).toMatchObject({
+  expect(JSON.parse(readFileSync(join(`${folder}-${kept.major}`, 'kept.json'), 'utf8'))).toMatchObject({
     note: 'the note',
   });
 });
@@ -301,40 +321,14 @@ withDocker(
   async () => {
     const folder = join(tempDir('schemabot-kept-'), 'cluster');
     const request = { provider: 'testcontainers', image: engine.image, cluster: folder } as const;
-    const first = await startPostgres(request);
-    const earlier = new URL(first.url()).password;
-    const keep = await first.createDatabase();
-    const drop = await first.createDatabase();
-    const client = new pg.Client({ connectionString: first.url(keep) });
-    await client.connect();
-    await client.query('CREATE TABLE kept_table (id int); INSERT INTO kept_table VALUES (7)');
-    await client.end();
-    expect(first.keepAtStop!(keep, 'the note')).toBe(true);
-    await first.stop();
+    const kept = await keepOne(request);
     const parent = join(folder, '..');
-    const [kept] = readdirSync(parent).filter((f) => /^cluster-c[0-9a-f]{8}$/.test(f));
+    const [archived] = readdirSync(parent).filter((f) => /^cluster-c[0-9a-f]{8}$/.test(f));
     // Neither this run's password nor its verifier is in the archive.
-    const archive = readFileSync(join(parent, kept!, 'data.tar'));
-    expect(archive.includes(earlier)).toBe(false);
+    const archive = readFileSync(join(parent, archived!, 'data.tar'));
+    expect(archive.includes(kept.earlier)).toBe(false);
     expect(archive.includes('SCRAM-SHA-256$')).toBe(false);
 
-    const second = await startPostgres(request);
-    try {
-      expect(second.kept).toEqual({ database: keep, note: 'the note' });
-      expect(await login(second.url(), earlier)).toMatch(/password authentication failed/);
-      expect(await login(second.url(), new URL(second.url()).password, keep)).toBe('connected');
-      const reader = new pg.Client({ connectionString: second.url(keep) });
-      await reader.connect();
-      const { rows } = await reader.query<{ id: number }>('SELECT id FROM kept_table');
-      const { rows: names } = await reader.query<{ datname: string }>(
-        'SELECT datname FROM pg_database ORDER BY datname',
-      );
-      await reader.end();
-      expect(rows).toEqual([{ id: 7 }]);
-      expect(names.map((r) => r.datname)).toEqual([keep, 'postgres', 'template0', 'template1'].sort());
-      expect(names.map((r) => r.datname)).not.toContain(drop);
-    } finally {
-      await second.stop();
-    }
+    await expectStartsOnIt(request, kept);
   },
 );

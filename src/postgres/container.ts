@@ -1,16 +1,8 @@
 import { knob, knobValue, type FrontEnd } from '../shared/wording.js';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  createWriteStream,
-  existsSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { dirname, join } from 'node:path';
+import { createWriteStream, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { StartedPostgreSqlContainer } from '@testcontainers/postgresql';
 import type { BoundPorts, WaitStrategy } from 'testcontainers';
@@ -30,7 +22,7 @@ import { THROWAWAY_SETTINGS } from './local.js';
 import { newPassword } from '../shared/secrets.js';
 import { redactText } from './redact.js';
 import { KEPT_FILE, PostgresUnavailableError, type KeptDatabase, type PostgresServer } from './types.js';
-import { makeDirs, touch } from '../shared/fs.js';
+import { replaceFolder, touch } from '../shared/fs.js';
 
 export const DEFAULT_MAJOR = 17;
 
@@ -443,22 +435,12 @@ export class ContainerPostgres implements PostgresServer {
     if (backup.exitCode !== 0)
       throw new Error(`the base backup failed: ${backup.stderr.trim().slice(0, 500)}`);
     const path = backup.stdout.trim().split('\n').pop()!;
-    makeDirs(dirname(folder), 0o700);
-    const temp = `${folder}.tmp-${process.pid}-${Date.now().toString(36)}`;
-    try {
-      makeDirs(temp, 0o700);
+    await replaceFolder(folder, async (temp) => {
       const archive = await this.container.copyArchiveFromContainer(path);
       await pipeline(archive, createWriteStream(join(temp, KEPT_ARCHIVE), { mode: 0o600 }));
       const kept: KeptContainer = { ...keep, image: this.image, version: this.version };
       writeFileSync(join(temp, KEPT_FILE), JSON.stringify(kept) + '\n', { mode: 0o600 });
-      const old = `${folder}.old-${process.pid}-${Date.now().toString(36)}`;
-      if (existsSync(folder)) renameSync(folder, old);
-      renameSync(temp, folder);
-      rmSync(old, { recursive: true, force: true });
-    } catch (error) {
-      rmSync(temp, { recursive: true, force: true });
-      throw error;
-    }
+    });
     this.log?.(`Cluster kept for the next run in ${Math.round(performance.now() - t0)} ms`);
   }
 

@@ -32,7 +32,7 @@ import {
 import { track } from './cleanup.js';
 import { CLUSTER_MARKER, reapOrphans, writeOwner, type ClusterOrigin } from './reap.js';
 import { KEPT_FILE, PostgresUnavailableError, type KeptDatabase, type PostgresServer } from './types.js';
-import { makeDirs, touch } from '../shared/fs.js';
+import { makeDirs, replaceFolder, touch } from '../shared/fs.js';
 
 /** Settings for a throwaway server: durability off (nothing here must survive a crash). */
 export const THROWAWAY_SETTINGS: Record<string, string> = {
@@ -704,21 +704,11 @@ export class LocalPostgres implements PostgresServer {
     clearTimeout(timer);
     if (existsSync(join(this.dataDir, 'postmaster.pid')))
       throw new Error('the server did not shut down cleanly');
-    makeDirs(dirname(folder), 0o700);
-    const temp = `${folder}.tmp-${process.pid}-${Date.now().toString(36)}`;
-    try {
-      makeDirs(temp, 0o700);
+    await replaceFolder(folder, async (temp) => {
       await copyTree(this.dataDir, join(temp, 'data'), undefined);
       const kept: KeptCluster = { ...keep, binDir: this.binaries.binDir, version: this.binaries.version };
       writeFileSync(join(temp, KEPT_FILE), JSON.stringify(kept) + '\n', { mode: 0o600 });
-      const old = `${folder}.old-${process.pid}-${Date.now().toString(36)}`;
-      if (existsSync(folder)) renameSync(folder, old);
-      renameSync(temp, folder);
-      rmSync(old, { recursive: true, force: true });
-    } catch (error) {
-      rmSync(temp, { recursive: true, force: true });
-      throw error;
-    }
+    });
     this.log?.(`Cluster kept for the next run in ${Math.round(performance.now() - t0)} ms`);
   }
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, utimesSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, utimesSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 /**
@@ -28,5 +28,25 @@ export function touch(file: string): void {
     utimesSync(file, now, now);
   } catch {
     // removed meanwhile by another run: it was read already
+  }
+}
+
+/**
+ * Replaces `folder` (0700) with what `fill` writes into a new folder beside it: a reader sees the old
+ * folder or the new one whole, never half of either. When `fill` throws, nothing is replaced.
+ */
+export async function replaceFolder(folder: string, fill: (temp: string) => Promise<void>): Promise<void> {
+  makeDirs(dirname(folder), 0o700);
+  const temp = `${folder}.tmp-${process.pid}-${Date.now().toString(36)}`;
+  try {
+    makeDirs(temp, 0o700);
+    await fill(temp);
+    const old = `${folder}.old-${process.pid}-${Date.now().toString(36)}`;
+    if (existsSync(folder)) renameSync(folder, old);
+    renameSync(temp, folder);
+    rmSync(old, { recursive: true, force: true });
+  } catch (error) {
+    rmSync(temp, { recursive: true, force: true });
+    throw error;
   }
 }

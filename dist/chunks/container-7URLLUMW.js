@@ -7,11 +7,11 @@ import {
   dropDatabase,
   knob,
   knobValue,
-  makeDirs,
   newPassword,
   redactText,
   releaseAdmin,
   renameDatabase,
+  replaceFolder,
   serverInfo,
   throwawayName,
   touch,
@@ -19,7 +19,7 @@ import {
   waitForConnection,
   withClient,
   withDatabase
-} from "./chunk-XK6INZZL.js";
+} from "./chunk-PUI2S67Y.js";
 import "./chunk-NEOG2NI4.js";
 import "./chunk-H3F4CYK2.js";
 import "./chunk-CHXII7AT.js";
@@ -27,16 +27,8 @@ import "./chunk-CHXII7AT.js";
 // src/postgres/container.ts
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import {
-  createWriteStream,
-  existsSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync
-} from "node:fs";
-import { dirname, join } from "node:path";
+import { createWriteStream, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 var DEFAULT_MAJOR = 17;
 function defaultImage(major = DEFAULT_MAJOR) {
@@ -311,22 +303,12 @@ var ContainerPostgres = class _ContainerPostgres {
     if (backup.exitCode !== 0)
       throw new Error(`the base backup failed: ${backup.stderr.trim().slice(0, 500)}`);
     const path = backup.stdout.trim().split("\n").pop();
-    makeDirs(dirname(folder), 448);
-    const temp = `${folder}.tmp-${process.pid}-${Date.now().toString(36)}`;
-    try {
-      makeDirs(temp, 448);
+    await replaceFolder(folder, async (temp) => {
       const archive = await this.container.copyArchiveFromContainer(path);
       await pipeline(archive, createWriteStream(join(temp, KEPT_ARCHIVE), { mode: 384 }));
       const kept = { ...keep, image: this.image, version: this.version };
       writeFileSync(join(temp, KEPT_FILE), JSON.stringify(kept) + "\n", { mode: 384 });
-      const old = `${folder}.old-${process.pid}-${Date.now().toString(36)}`;
-      if (existsSync(folder)) renameSync(folder, old);
-      renameSync(temp, folder);
-      rmSync(old, { recursive: true, force: true });
-    } catch (error) {
-      rmSync(temp, { recursive: true, force: true });
-      throw error;
-    }
+    });
     this.log?.(`Cluster kept for the next run in ${Math.round(performance.now() - t0)} ms`);
   }
   url(database) {

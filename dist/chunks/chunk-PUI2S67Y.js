@@ -313,7 +313,7 @@ var PostgresUnavailableError = class extends EnvironmentError {
 };
 
 // src/shared/fs.ts
-import { existsSync, mkdirSync, utimesSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, utimesSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 function makeDirs(path, mode) {
   const missing = [];
@@ -334,6 +334,21 @@ function touch(file) {
   try {
     utimesSync(file, now, now);
   } catch {
+  }
+}
+async function replaceFolder(folder, fill) {
+  makeDirs(dirname(folder), 448);
+  const temp = `${folder}.tmp-${process.pid}-${Date.now().toString(36)}`;
+  try {
+    makeDirs(temp, 448);
+    await fill(temp);
+    const old = `${folder}.old-${process.pid}-${Date.now().toString(36)}`;
+    if (existsSync(folder)) renameSync(folder, old);
+    renameSync(temp, folder);
+    rmSync(old, { recursive: true, force: true });
+  } catch (error) {
+    rmSync(temp, { recursive: true, force: true });
+    throw error;
   }
 }
 
@@ -382,8 +397,8 @@ import {
   existsSync as existsSync4,
   mkdirSync as mkdirSync2,
   readFileSync as readFileSync3,
-  renameSync as renameSync2,
-  rmSync as rmSync2,
+  renameSync as renameSync3,
+  rmSync as rmSync3,
   chownSync,
   statSync as statSync3,
   statfsSync,
@@ -499,7 +514,7 @@ function fromPackageVersion(binDir, version) {
 
 // src/postgres/reap.ts
 import { execFileSync as execFileSync2 } from "node:child_process";
-import { existsSync as existsSync3, readdirSync as readdirSync2, readFileSync as readFileSync2, renameSync, rmSync, statSync as statSync2, writeFileSync } from "node:fs";
+import { existsSync as existsSync3, readdirSync as readdirSync2, readFileSync as readFileSync2, renameSync as renameSync2, rmSync as rmSync2, statSync as statSync2, writeFileSync } from "node:fs";
 import { join as join2 } from "node:path";
 var OWNER_FILE = "owner.json";
 var GRACE_MS = 6e4;
@@ -619,8 +634,8 @@ function reapOrphans(root, dataDirOf2, installed2 = []) {
       if (!staleCluster(dir, installed2)) continue;
       const trash = `${dir}.trash-${process.pid}-${Date.now()}`;
       try {
-        renameSync(dir, trash);
-        rmSync(trash, { recursive: true, force: true });
+        renameSync2(dir, trash);
+        rmSync2(trash, { recursive: true, force: true });
         reaped.caches.push(dir);
       } catch {
       }
@@ -632,7 +647,7 @@ function reapOrphans(root, dataDirOf2, installed2 = []) {
       if (postmaster) quitPostmaster(postmaster);
     }
     try {
-      rmSync(dir, { recursive: true, force: true });
+      rmSync2(dir, { recursive: true, force: true });
       reaped.runs.push(dir);
     } catch {
     }
@@ -746,7 +761,7 @@ async function copyTree(from, to, runAs) {
     );
   });
   if (stderr === void 0) return;
-  rmSync2(to, { recursive: true, force: true });
+  rmSync3(to, { recursive: true, force: true });
   if (!stderr.includes("schemabot: no tar")) {
     throw commandFailed("tar", stderr, new Error(`copying ${from} failed`));
   }
@@ -788,9 +803,9 @@ function cachedCluster(bin, root, runAs) {
   writeAs(join3(tmp, CLUSTER_MARKER), JSON.stringify(origin) + "\n", runAs);
   run("touch", [join3(tmp, ".schemabot-ready")], runAs);
   try {
-    renameSync2(tmp, dir);
+    renameSync3(tmp, dir);
   } catch {
-    rmSync2(tmp, { recursive: true, force: true });
+    rmSync3(tmp, { recursive: true, force: true });
   }
   return dir;
 }
@@ -974,7 +989,7 @@ var LocalPostgres = class _LocalPostgres {
           options.log?.(
             `The kept cluster could not be copied (${err.message}); starting a new one`
           );
-          rmSync2(dataDir, { recursive: true, force: true });
+          rmSync3(dataDir, { recursive: true, force: true });
           kept = void 0;
         }
       }
@@ -983,7 +998,7 @@ var LocalPostgres = class _LocalPostgres {
           await copyTree(template, dataDir, runAs);
         } catch (err) {
           if (existsSync4(template)) throw err;
-          rmSync2(dataDir, { recursive: true, force: true });
+          rmSync3(dataDir, { recursive: true, force: true });
           template = cachedCluster(bin, root, runAs);
           await copyTree(template, dataDir, runAs);
         }
@@ -996,7 +1011,7 @@ var LocalPostgres = class _LocalPostgres {
     try {
       await seed();
     } catch (err) {
-      rmSync2(runDir, { recursive: true, force: true });
+      rmSync3(runDir, { recursive: true, force: true });
       throw err;
     }
     for (let attempt = 1; ; attempt++) {
@@ -1063,7 +1078,7 @@ var LocalPostgres = class _LocalPostgres {
             options.log?.(
               `The kept cluster in ${cluster} did not start (${err.message}); starting a new one`
             );
-            rmSync2(cluster, { recursive: true, force: true });
+            rmSync3(cluster, { recursive: true, force: true });
             kept = void 0;
           }
           await new Promise(
@@ -1074,7 +1089,7 @@ var LocalPostgres = class _LocalPostgres {
           await seed();
           continue;
         }
-        rmSync2(runDir, { recursive: true, force: true });
+        rmSync3(runDir, { recursive: true, force: true });
         throw new PostgresUnavailableError(
           `Local PostgreSQL ${bin.version} from ${bin.binDir} did not start: ${err.message}`,
           { cause: err }
@@ -1151,7 +1166,7 @@ var LocalPostgres = class _LocalPostgres {
       await exited;
       clearTimeout(timer);
     }
-    rmSync2(this.runDir, { recursive: true, force: true });
+    rmSync3(this.runDir, { recursive: true, force: true });
   }
   /**
    * Keeps the cluster for the next run: every database but `keep.database` dropped, a clean shutdown
@@ -1179,21 +1194,11 @@ var LocalPostgres = class _LocalPostgres {
     clearTimeout(timer);
     if (existsSync4(join3(this.dataDir, "postmaster.pid")))
       throw new Error("the server did not shut down cleanly");
-    makeDirs(dirname3(folder), 448);
-    const temp = `${folder}.tmp-${process.pid}-${Date.now().toString(36)}`;
-    try {
-      makeDirs(temp, 448);
+    await replaceFolder(folder, async (temp) => {
       await copyTree(this.dataDir, join3(temp, "data"), void 0);
       const kept = { ...keep, binDir: this.binaries.binDir, version: this.binaries.version };
       writeFileSync2(join3(temp, KEPT_FILE), JSON.stringify(kept) + "\n", { mode: 384 });
-      const old = `${folder}.old-${process.pid}-${Date.now().toString(36)}`;
-      if (existsSync4(folder)) renameSync2(folder, old);
-      renameSync2(temp, folder);
-      rmSync2(old, { recursive: true, force: true });
-    } catch (error) {
-      rmSync2(temp, { recursive: true, force: true });
-      throw error;
-    }
+    });
     this.log?.(`Cluster kept for the next run in ${Math.round(performance.now() - t0)} ms`);
   }
   killNow() {
@@ -1201,7 +1206,7 @@ var LocalPostgres = class _LocalPostgres {
     this.stopped = true;
     quitQuietly(this.postmasterPid);
     const s = this.supervisor;
-    if (s.exitCode !== null || s.signalCode !== null) rmSync2(this.runDir, { recursive: true, force: true });
+    if (s.exitCode !== null || s.signalCode !== null) rmSync3(this.runDir, { recursive: true, force: true });
   }
   async [Symbol.asyncDispose]() {
     await this.stop();
@@ -1293,6 +1298,7 @@ export {
   PostgresUnavailableError,
   makeDirs,
   touch,
+  replaceFolder,
   signalExitCode,
   track,
   beforeSignalExit,
