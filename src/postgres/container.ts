@@ -339,7 +339,8 @@ export class ContainerPostgres implements PostgresServer {
       }
       container = await request.start();
     } catch (err) {
-      if (kept) throw err; // the caller starts a new one
+      // With a kept cluster the caller starts a new container.
+      if (kept) throw new Error(redactText((err as Error).message, [password]), { cause: err });
       throw new PostgresUnavailableError(
         redactText(
           `Could not start PostgreSQL in a container from image ${image} with testcontainers: ${(err as Error).message}. ` +

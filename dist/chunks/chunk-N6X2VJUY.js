@@ -1934,7 +1934,7 @@ function checkVersion(version, frontEnd) {
   }
 }
 async function startContainer(request) {
-  const { ContainerPostgres } = await import("./container-7URLLUMW.js");
+  const { ContainerPostgres } = await import("./container-R4V36SRB.js");
   return ContainerPostgres.start({
     version: request.version,
     image: request.image,

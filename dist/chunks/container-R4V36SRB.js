@@ -218,7 +218,7 @@ var ContainerPostgres = class _ContainerPostgres {
       }
       container = await request.start();
     } catch (err) {
-      if (kept) throw err;
+      if (kept) throw new Error(redactText(err.message, [password]), { cause: err });
       throw new PostgresUnavailableError(
         redactText(
           `Could not start PostgreSQL in a container from image ${image} with testcontainers: ${err.message}. Check that Docker is running and the image can be pulled (or is present), or use ${knobValue("postgres", "local", options.frontEnd)} or ${knobValue("postgres", "url", options.frontEnd)}.`,
