@@ -22,7 +22,7 @@ import {
   verdictLine,
   withCaFile,
   writeCaFile
-} from "./chunks/chunk-N6X2VJUY.js";
+} from "./chunks/chunk-OLCKGHJQ.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -34,7 +34,7 @@ import {
   redactStandardStreams,
   redactedJson,
   registerEnvironment
-} from "./chunks/chunk-PUI2S67Y.js";
+} from "./chunks/chunk-RCBTM3BY.js";
 import "./chunks/chunk-NEOG2NI4.js";
 import "./chunks/chunk-H3F4CYK2.js";
 import {

@@ -1,7 +1,7 @@
 /**
  * The kept cluster, the `local` and `testcontainers` providers' form of the base-state cache for large
- * bases: a check that saved a base state of 1,000 relations or more keeps its server's cluster with
- * that state's database in it (a data directory; a container's archive) (a smaller one is not kept:
+ * bases: a check that saved a base state of 1,000 relations or more keeps its server's cluster, a data
+ * directory or a container's archive, with that state's database in it (a smaller one is not kept:
  * cache.test.ts); the next check starts its server on a copy of it and takes that database instead of
  * restoring the dump, and reports what a check without the cache reports. Anything wrong with a kept
  * cluster costs the dump's restore (or a replay), never the check, and a kept cluster lets nobody in

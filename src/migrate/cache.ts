@@ -32,10 +32,11 @@
  * relations or more (below, restoring the dump is about as fast as copying a cluster): the copy made for
  * the dump stays in the server, which at its stop keeps its cluster in the folder (`cluster-<project
  * folder's hash>-<major>`, its data directory, or `-c<image hash>`, a container's archive; the newest
- * `KEEP_CLUSTERS` in all) with a note of the state's key, meta table and catalog. The next check's server starts on a copy of it (`PostgresRequest.cluster`), and
- * its workspace takes that database as its own when the note's key is a prefix of today's and the
- * database still matches the note (`takeKeptBase`): no statement of the dump runs, where a restore at
- * 2,000 migrations was a third of a warm check.
+ * `KEEP_CLUSTERS` in all) with a note of the state's key, meta table and catalog. The next check's
+ * server starts on a copy of it (`PostgresRequest.cluster`), and its workspace takes that database as
+ * its own when the note's key is a prefix of today's and the database still matches the note
+ * (`takeKeptBase`): no statement of the dump runs, where a restore at 2,000 migrations was a third of a
+ * warm check.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
@@ -165,7 +166,7 @@ function cacheClient(url: string): pg.Client {
   return client;
 }
 
-/** The folder of the cluster kept for the project in `cwd` (`local`, `testcontainers`: see `takeKeptBase`). */
+/** The folder of the clusters kept for the project in `cwd` (see `takeKeptBase`). */
 export function clusterFolder(cacheDir: string, cwd: string): string {
   return join(cacheDir, `cluster-${sha256(resolve(cwd)).slice(0, 16)}`);
 }
@@ -181,9 +182,9 @@ interface KeptNote {
 
 /**
  * The fastest form of the cache, for a server that started on a cluster kept by an earlier run (the
- * `local` and `testcontainers` providers): when the kept database holds the state of a prefix of `target.migrations` (its key
- * is today's, its meta table and catalog are what was noted), that database becomes the workspace's:
- * nothing is restored, nothing copied. Once taken it holds the workspace's state, not the base's: a
+ * `local` and `testcontainers` providers): when the kept database holds the state of a prefix of
+ * `target.migrations` (its key is today's, its meta table and catalog are what was noted), that
+ * database becomes the workspace's: nothing is restored, nothing copied. Once taken it holds the workspace's state, not the base's: a
  * rebuild restores the base state from the dump as usual. Undefined when it cannot be used: the caller
  * creates an empty database and restores the state as usual (`restoreBase`). Never throws for a kept
  * state it cannot use.

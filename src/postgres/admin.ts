@@ -138,6 +138,33 @@ export async function dropDatabase(
 }
 
 /**
+ * Before a server's cluster is kept for the next run: every database dropped but `keep` and the
+ * server's own three (`postgres`, `template0`, `template1`).
+ */
+export async function dropAllBut(adminUrl: string, keep: string, major: number): Promise<void> {
+  const others = await withClient(adminUrl, async (c) => {
+    const { rows } = await c.query<{ name: string }>(
+      `SELECT datname AS name FROM pg_database WHERE datname NOT IN ('postgres', 'template0', 'template1', $1)`,
+      [keep],
+    );
+    return rows.map((r) => r.name);
+  });
+  for (const name of others) await dropDatabase(adminUrl, name, major);
+}
+
+/**
+ * The superuser `postgres` left with no password: nobody logs in with one until a password is set
+ * again. VACUUM FULL rewrites the table, so the row that held the old one is gone from its file, not
+ * only out of sight (a plain VACUUM leaves its bytes in the page).
+ */
+export async function removeSuperuserPassword(adminUrl: string): Promise<void> {
+  await withClient(adminUrl, async (c) => {
+    await c.query('ALTER ROLE postgres PASSWORD NULL');
+    await c.query('VACUUM FULL pg_catalog.pg_authid');
+  });
+}
+
+/**
  * Polls until the server accepts a connection. Polling a real connection every few milliseconds is
  * much faster than `pg_ctl -w` (which sleeps in 100 ms steps) and proves the server is usable.
  */

@@ -8,13 +8,14 @@ import type { StartedPostgreSqlContainer } from '@testcontainers/postgresql';
 import type { BoundPorts, WaitStrategy } from 'testcontainers';
 import {
   createDatabase,
+  dropAllBut,
   dropDatabase,
   renameDatabase,
   releaseAdmin,
+  removeSuperuserPassword,
   serverInfo,
   throwawayName,
   waitForConnection,
-  withClient,
   withDatabase,
 } from './admin.js';
 import { track } from './cleanup.js';
@@ -416,21 +417,9 @@ export class ContainerPostgres implements PostgresServer {
   private async keepCluster(keep: KeptDatabase): Promise<void> {
     const t0 = performance.now();
     const folder = this.cluster!;
-    const others = await withClient(this.maintenanceUrl, async (c) => {
-      const { rows } = await c.query<{ name: string }>(
-        `SELECT datname AS name FROM pg_database WHERE datname NOT IN ('postgres', 'template0', 'template1', $1)`,
-        [keep.database],
-      );
-      return rows.map((r) => r.name);
-    });
-    for (const name of others) await this.dropDatabase(name);
+    await dropAllBut(this.maintenanceUrl, keep.database, this.major);
     // The archive lets nobody in: the next run sets its own password before anyone logs in.
-    // VACUUM FULL rewrites the table: the row that held this run's password is gone from its file,
-    // not only out of sight (a plain VACUUM leaves its bytes in the page).
-    await withClient(this.maintenanceUrl, async (c) => {
-      await c.query('ALTER ROLE postgres PASSWORD NULL');
-      await c.query('VACUUM FULL pg_catalog.pg_authid');
-    });
+    await removeSuperuserPassword(this.maintenanceUrl);
     await releaseAdmin(this.maintenanceUrl);
     const backup = await this.container.exec(['sh', '-c', BACKUP_KEPT], { user: 'postgres' });
     if (backup.exitCode !== 0)

@@ -22,12 +22,12 @@ import { newPassword, registerSecret } from '../shared/secrets.js';
 import { findPostgresBinaries, type PostgresBinaries } from './binaries.js';
 import {
   createDatabase,
+  dropAllBut,
   dropDatabase,
   renameDatabase,
   releaseAdmin,
   serverInfo,
   throwawayName,
-  withClient,
 } from './admin.js';
 import { track } from './cleanup.js';
 import { CLUSTER_MARKER, reapOrphans, writeOwner, type ClusterOrigin } from './reap.js';
@@ -685,14 +685,7 @@ export class LocalPostgres implements PostgresServer {
   private async keepCluster(keep: KeptDatabase): Promise<void> {
     const t0 = performance.now();
     const folder = this.cluster!;
-    const others = await withClient(this.url(), async (c) => {
-      const { rows } = await c.query<{ name: string }>(
-        `SELECT datname AS name FROM pg_database WHERE datname NOT IN ('postgres', 'template0', 'template1', $1)`,
-        [keep.database],
-      );
-      return rows.map((r) => r.name);
-    });
-    for (const name of others) await this.dropDatabase(name);
+    await dropAllBut(this.url(), keep.database, this.major);
     await releaseAdmin(this.url());
     // The supervisor leaves the run directory to us once the server has exited.
     writeFileSync(join(this.runDir, 'keep'), '', { mode: 0o600 });

@@ -4,12 +4,14 @@ import {
   PostgresUnavailableError,
   THROWAWAY_SETTINGS,
   createDatabase,
+  dropAllBut,
   dropDatabase,
   knob,
   knobValue,
   newPassword,
   redactText,
   releaseAdmin,
+  removeSuperuserPassword,
   renameDatabase,
   replaceFolder,
   serverInfo,
@@ -17,9 +19,8 @@ import {
   touch,
   track,
   waitForConnection,
-  withClient,
   withDatabase
-} from "./chunk-PUI2S67Y.js";
+} from "./chunk-RCBTM3BY.js";
 import "./chunk-NEOG2NI4.js";
 import "./chunk-H3F4CYK2.js";
 import "./chunk-CHXII7AT.js";
@@ -286,18 +287,8 @@ var ContainerPostgres = class _ContainerPostgres {
   async keepCluster(keep) {
     const t0 = performance.now();
     const folder = this.cluster;
-    const others = await withClient(this.maintenanceUrl, async (c) => {
-      const { rows } = await c.query(
-        `SELECT datname AS name FROM pg_database WHERE datname NOT IN ('postgres', 'template0', 'template1', $1)`,
-        [keep.database]
-      );
-      return rows.map((r) => r.name);
-    });
-    for (const name of others) await this.dropDatabase(name);
-    await withClient(this.maintenanceUrl, async (c) => {
-      await c.query("ALTER ROLE postgres PASSWORD NULL");
-      await c.query("VACUUM FULL pg_catalog.pg_authid");
-    });
+    await dropAllBut(this.maintenanceUrl, keep.database, this.major);
+    await removeSuperuserPassword(this.maintenanceUrl);
     await releaseAdmin(this.maintenanceUrl);
     const backup = await this.container.exec(["sh", "-c", BACKUP_KEPT], { user: "postgres" });
     if (backup.exitCode !== 0)

@@ -217,6 +217,22 @@ async function dropDatabase(adminUrl, name, major, options = {}) {
     (c) => c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}` + (force ? " WITH (FORCE)" : ""))
   );
 }
+async function dropAllBut(adminUrl, keep, major) {
+  const others = await withClient(adminUrl, async (c) => {
+    const { rows } = await c.query(
+      `SELECT datname AS name FROM pg_database WHERE datname NOT IN ('postgres', 'template0', 'template1', $1)`,
+      [keep]
+    );
+    return rows.map((r) => r.name);
+  });
+  for (const name of others) await dropDatabase(adminUrl, name, major);
+}
+async function removeSuperuserPassword(adminUrl) {
+  await withClient(adminUrl, async (c) => {
+    await c.query("ALTER ROLE postgres PASSWORD NULL");
+    await c.query("VACUUM FULL pg_catalog.pg_authid");
+  });
+}
 async function waitForConnection(url, options) {
   const deadline = Date.now() + options.timeoutMs;
   let last;
@@ -1176,14 +1192,7 @@ var LocalPostgres = class _LocalPostgres {
   async keepCluster(keep) {
     const t0 = performance.now();
     const folder = this.cluster;
-    const others = await withClient(this.url(), async (c) => {
-      const { rows } = await c.query(
-        `SELECT datname AS name FROM pg_database WHERE datname NOT IN ('postgres', 'template0', 'template1', $1)`,
-        [keep.database]
-      );
-      return rows.map((r) => r.name);
-    });
-    for (const name of others) await this.dropDatabase(name);
+    await dropAllBut(this.url(), keep.database, this.major);
     await releaseAdmin(this.url());
     writeFileSync2(join3(this.runDir, "keep"), "", { mode: 384 });
     const s = this.supervisor;
@@ -1282,13 +1291,14 @@ export {
   quoteIdent,
   throwawayName,
   withDatabase,
-  withClient,
   releaseAdmin,
   serverInfo,
   serverVersion,
   createDatabase,
   renameDatabase,
   dropDatabase,
+  dropAllBut,
+  removeSuperuserPassword,
   waitForConnection,
   terminateSessions,
   findPostgresBinaries,
