@@ -1,12 +1,20 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { discoverMigrations, loadProject, ProjectError } from '../../src/migrate/index.js';
+import { discoverMigrations, loadProject as loadInWorker, ProjectError } from '../../src/migrate/index.js';
+import { releaseProject, type Project } from '../../src/migrate/project.js';
 import { fixtureProject, type FixtureProject } from './fixture.js';
 
 const projects: FixtureProject[] = [];
 afterAll(() => {
   for (const p of projects) p.remove();
 });
+
+/** What the worker read of the project; the worker that read it (kept for a database) then ends. */
+async function loadProject(options: Parameters<typeof loadInWorker>[0]): Promise<Project> {
+  const loaded = await loadInWorker(options);
+  await releaseProject(loaded);
+  return loaded;
+}
 
 function project(files: Record<string, string>): FixtureProject {
   const p = fixtureProject(files, { nodeModules: false });

@@ -98,6 +98,7 @@ test('runs CommonJS, ES module, async and promise-returning migrations in file o
   const { runner, url } = await open(p);
   await using _r = runner;
   const loaded = await loadProject({ cwd: p.dir });
+  await releaseProject(loaded); // only its migrations folder is needed
   const migrations = discoverMigrations(loaded.migrationsDir);
   expect(migrations.map((m) => m.name)).toEqual([
     '20260101000000-create-users.js',

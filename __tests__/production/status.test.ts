@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { runStamp } from '../../src/modes/stamp.js';
+import { runStatus } from '../../src/modes/status.js';
+import { processesIn } from '../helpers/processes.js';
 import { CREATE_USERS, migration } from '../helpers/repo.js';
 import {
   buildCli,
@@ -126,6 +129,22 @@ describe('status', () => {
     expect(drifted.stdout).toContain('Drift (live schema vs replayed migrations) (2):');
     repo.remove();
   });
+});
+
+test('status and stamp run in-process (the library) end the worker that loaded the project: no rehearsal took it', async () => {
+  const repo = project({ [USERS]: CREATE_USERS, [NAME]: ADD_NAME });
+  const db = await prod.database();
+  const common = { databaseUrl: db.url, cwd: repo.dir };
+  expect(await runStatus(common)).toMatchObject({ ok: true, pending: [USERS, NAME] });
+  expect(processesIn(repo.dir)).toEqual([]);
+  expect(await runStamp({ ...common, to: USERS })).toMatchObject({ ok: true });
+  expect(processesIn(repo.dir)).toEqual([]);
+  // A session that cannot open (the database refuses the role) ends its worker too.
+  const refused = new URL(db.url);
+  refused.password = 'not-the-password';
+  await expect(runStatus({ ...common, databaseUrl: refused.toString() })).rejects.toThrow();
+  expect(processesIn(repo.dir)).toEqual([]);
+  repo.remove();
 });
 
 test('no output, log or report of these runs contains the password', () => {

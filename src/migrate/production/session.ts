@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { takeSnapshot, type Snapshot } from '../../inspect/index.js';
 import { discoverMigrations, type MigrationFile } from '../discover.js';
 import { readAlembicVersion, readApplied } from '../meta.js';
-import { alembicRevisions, loadProject, type Project } from '../project.js';
+import { alembicRevisions, loadProject, releaseProject, type Project } from '../project.js';
 import { MigrationRunner } from '../runner.js';
 import { PostgresUnavailableError, redactUrl } from '../../postgres/index.js';
 import {
@@ -73,13 +73,15 @@ export class ProductionSession implements AsyncDisposable {
       ...(options.runner ? { runner: options.runner } : {}),
       ...(options.python ? { python: options.python } : {}),
     });
-    // Alembic: the revisions, parents first (the order they are applied in); Sequelize: the files.
-    const revisions = project.runner === 'alembic' ? (await alembicRevisions(project)).revisions : undefined;
-    const files = revisions
-      ? revisions.map((r) => ({ name: r.id, path: r.path }))
-      : discoverMigrations(project.migrationsDir);
-    const client = await connect(url, applicationName, ProductionSession.readBounds(options));
+    let client: pg.Client | undefined;
     try {
+      // Alembic: the revisions, parents first (the order they are applied in); Sequelize: the files.
+      const revisions =
+        project.runner === 'alembic' ? (await alembicRevisions(project)).revisions : undefined;
+      const files = revisions
+        ? revisions.map((r) => ({ name: r.id, path: r.path }))
+        : discoverMigrations(project.migrationsDir);
+      client = await connect(url, applicationName, ProductionSession.readBounds(options));
       const session = new ProductionSession(
         url,
         project,
@@ -99,7 +101,8 @@ export class ProductionSession implements AsyncDisposable {
       }
       return session;
     } catch (error) {
-      await client.end().catch(() => undefined);
+      // Nothing of the session stays: its connection, and the worker that loaded the project.
+      await Promise.all([client?.end().catch(() => undefined), releaseProject(project)]);
       throw error;
     }
   }
@@ -285,7 +288,9 @@ export class ProductionSession implements AsyncDisposable {
 
   async close(): Promise<void> {
     await this.watcher.stop();
-    await this.client.end().catch(() => undefined);
+    // The worker that loaded the project waits for a throwaway database that a run without a rehearsal
+    // (status without drift, stamp, a run that stopped early) never opens: it ends with the session.
+    await Promise.all([this.client.end().catch(() => undefined), releaseProject(this.project)]);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -10615,10 +10615,11 @@ var ProductionSession = class _ProductionSession {
       ...options.runner ? { runner: options.runner } : {},
       ...options.python ? { python: options.python } : {}
     });
-    const revisions = project.runner === "alembic" ? (await alembicRevisions(project)).revisions : void 0;
-    const files = revisions ? revisions.map((r) => ({ name: r.id, path: r.path })) : discoverMigrations(project.migrationsDir);
-    const client = await connect2(url, applicationName, _ProductionSession.readBounds(options));
+    let client;
     try {
+      const revisions = project.runner === "alembic" ? (await alembicRevisions(project)).revisions : void 0;
+      const files = revisions ? revisions.map((r) => ({ name: r.id, path: r.path })) : discoverMigrations(project.migrationsDir);
+      client = await connect2(url, applicationName, _ProductionSession.readBounds(options));
       const session = new _ProductionSession(
         url,
         project,
@@ -10637,7 +10638,7 @@ var ProductionSession = class _ProductionSession {
       }
       return session;
     } catch (error) {
-      await client.end().catch(() => void 0);
+      await Promise.all([client?.end().catch(() => void 0), releaseProject(project)]);
       throw error;
     }
   }
@@ -10805,7 +10806,7 @@ var ProductionSession = class _ProductionSession {
   }
   async close() {
     await this.watcher.stop();
-    await this.client.end().catch(() => void 0);
+    await Promise.all([this.client.end().catch(() => void 0), releaseProject(this.project)]);
   }
   async [Symbol.asyncDispose]() {
     await this.close();
