@@ -46,7 +46,7 @@ import {
   upFailedFinding,
   warmSpareWorker,
   withCaFile
-} from "./chunks/chunk-O3YCAT4Y.js";
+} from "./chunks/chunk-2NGCPWBX.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -60,7 +60,7 @@ import {
   redactedJson,
   registerEnvironment,
   signalExitCode
-} from "./chunks/chunk-RCBTM3BY.js";
+} from "./chunks/chunk-ONBNNTIV.js";
 import {
   esm_default
 } from "./chunks/chunk-NEOG2NI4.js";

@@ -22,7 +22,7 @@ import {
   verdictLine,
   withCaFile,
   writeCaFile
-} from "./chunks/chunk-O3YCAT4Y.js";
+} from "./chunks/chunk-2NGCPWBX.js";
 import "./chunks/chunk-C36D5FHX.js";
 import "./chunks/chunk-B4AAWQME.js";
 import {
@@ -34,7 +34,7 @@ import {
   redactStandardStreams,
   redactedJson,
   registerEnvironment
-} from "./chunks/chunk-RCBTM3BY.js";
+} from "./chunks/chunk-ONBNNTIV.js";
 import "./chunks/chunk-NEOG2NI4.js";
 import "./chunks/chunk-H3F4CYK2.js";
 import {

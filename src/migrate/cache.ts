@@ -184,10 +184,10 @@ interface KeptNote {
  * The fastest form of the cache, for a server that started on a cluster kept by an earlier run (the
  * `local` and `testcontainers` providers): when the kept database holds the state of a prefix of
  * `target.migrations` (its key is today's, its meta table and catalog are what was noted), that
- * database becomes the workspace's: nothing is restored, nothing copied. Once taken it holds the workspace's state, not the base's: a
- * rebuild restores the base state from the dump as usual. Undefined when it cannot be used: the caller
- * creates an empty database and restores the state as usual (`restoreBase`). Never throws for a kept
- * state it cannot use.
+ * database becomes the workspace's: nothing is restored, nothing copied. Once taken it holds the
+ * workspace's state, not the base's: a rebuild restores the base state from the dump as usual.
+ * Undefined when it cannot be used: the caller creates an empty database and restores the state as
+ * usual (`restoreBase`). Never throws for a kept state it cannot use.
  */
 export async function takeKeptBase(
   target: Omit<RestoreTarget, 'url'>,

@@ -1,7 +1,7 @@
 import { knob, knobValue, type FrontEnd } from '../shared/wording.js';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { StartedPostgreSqlContainer } from '@testcontainers/postgresql';
@@ -22,7 +22,13 @@ import { track } from './cleanup.js';
 import { THROWAWAY_SETTINGS } from './local.js';
 import { newPassword } from '../shared/secrets.js';
 import { redactText } from './redact.js';
-import { KEPT_FILE, PostgresUnavailableError, type KeptDatabase, type PostgresServer } from './types.js';
+import {
+  KEPT_FILE,
+  PostgresUnavailableError,
+  readKeptFile,
+  type KeptDatabase,
+  type PostgresServer,
+} from './types.js';
 import { replaceFolder, touch } from '../shared/fs.js';
 
 export const DEFAULT_MAJOR = 17;
@@ -206,18 +212,10 @@ function keptFolder(cluster: string, image: string): string {
 
 /** The cluster kept in `folder` from `image`, if there is one whole. */
 function readKept(folder: string, image: string): KeptContainer | undefined {
+  const kept = readKeptFile<KeptContainer>(folder);
+  if (kept?.image !== image || typeof kept.version !== 'string') return undefined;
   try {
-    const kept = JSON.parse(readFileSync(join(folder, KEPT_FILE), 'utf8')) as Partial<KeptContainer>;
-    if (
-      kept.image !== image ||
-      typeof kept.database !== 'string' ||
-      typeof kept.note !== 'string' ||
-      typeof kept.version !== 'string' ||
-      !statSync(join(folder, KEPT_ARCHIVE)).isFile()
-    ) {
-      return undefined;
-    }
-    return kept as KeptContainer;
+    return statSync(join(folder, KEPT_ARCHIVE)).isFile() ? (kept as KeptContainer) : undefined;
   } catch {
     return undefined;
   }

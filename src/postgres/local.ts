@@ -31,7 +31,13 @@ import {
 } from './admin.js';
 import { track } from './cleanup.js';
 import { CLUSTER_MARKER, reapOrphans, writeOwner, type ClusterOrigin } from './reap.js';
-import { KEPT_FILE, PostgresUnavailableError, type KeptDatabase, type PostgresServer } from './types.js';
+import {
+  KEPT_FILE,
+  PostgresUnavailableError,
+  readKeptFile,
+  type KeptDatabase,
+  type PostgresServer,
+} from './types.js';
 import { makeDirs, replaceFolder, touch } from '../shared/fs.js';
 
 /** Settings for a throwaway server: durability off (nothing here must survive a crash). */
@@ -288,23 +294,12 @@ function readKept(
   folder: string | undefined,
   bin: PostgresBinaries,
 ): (KeptDatabase & { data: string }) | undefined {
-  if (!folder) return undefined;
-  try {
-    const kept = JSON.parse(readFileSync(join(folder, KEPT_FILE), 'utf8')) as Partial<KeptCluster>;
-    const data = join(folder, 'data');
-    if (
-      kept.binDir !== bin.binDir ||
-      kept.version !== bin.version ||
-      typeof kept.database !== 'string' ||
-      typeof kept.note !== 'string' ||
-      !existsSync(join(data, 'PG_VERSION'))
-    ) {
-      return undefined;
-    }
-    return { database: kept.database, note: kept.note, data };
-  } catch {
-    return undefined;
-  }
+  const kept = folder ? readKeptFile<KeptCluster>(folder) : undefined;
+  const data = folder && join(folder, 'data');
+  if (!kept || !data || kept.binDir !== bin.binDir || kept.version !== bin.version) return undefined;
+  return existsSync(join(data, 'PG_VERSION'))
+    ? { database: kept.database, note: kept.note, data }
+    : undefined;
 }
 
 /** pg_hba.conf while the run sets its password: only Schemabot's own OS user, over the private socket. */

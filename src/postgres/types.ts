@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FrontEnd } from '../shared/wording.js';
 import { EnvironmentError } from '../shared/errors.js';
 /** The ways Schemabot can get a throwaway PostgreSQL. `auto` picks the first that works. */
@@ -31,6 +33,23 @@ export const KEPT_FILE = 'kept.json';
 export interface KeptDatabase {
   database: string;
   note: string;
+}
+
+/**
+ * What `KEPT_FILE` in `folder` says, when it names a database and a note; the provider checks the rest
+ * (who kept it). Undefined when there is none or it does not read.
+ */
+export function readKeptFile<T extends KeptDatabase>(
+  folder: string,
+): (Partial<T> & KeptDatabase) | undefined {
+  try {
+    const kept = JSON.parse(readFileSync(join(folder, KEPT_FILE), 'utf8')) as Partial<T>;
+    return typeof kept.database === 'string' && typeof kept.note === 'string'
+      ? (kept as Partial<T> & KeptDatabase)
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   knob,
   knobValue,
   newPassword,
+  readKeptFile,
   redactText,
   releaseAdmin,
   removeSuperuserPassword,
@@ -20,7 +21,7 @@ import {
   track,
   waitForConnection,
   withDatabase
-} from "./chunk-RCBTM3BY.js";
+} from "./chunk-ONBNNTIV.js";
 import "./chunk-NEOG2NI4.js";
 import "./chunk-H3F4CYK2.js";
 import "./chunk-CHXII7AT.js";
@@ -28,7 +29,7 @@ import "./chunk-CHXII7AT.js";
 // src/postgres/container.ts
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createWriteStream, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createWriteStream, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 var DEFAULT_MAJOR = 17;
@@ -132,12 +133,10 @@ function keptFolder(cluster, image) {
   return `${cluster}-c${createHash("sha256").update(image).digest("hex").slice(0, 8)}`;
 }
 function readKept(folder, image) {
+  const kept = readKeptFile(folder);
+  if (kept?.image !== image || typeof kept.version !== "string") return void 0;
   try {
-    const kept = JSON.parse(readFileSync(join(folder, KEPT_FILE), "utf8"));
-    if (kept.image !== image || typeof kept.database !== "string" || typeof kept.note !== "string" || typeof kept.version !== "string" || !statSync(join(folder, KEPT_ARCHIVE)).isFile()) {
-      return void 0;
-    }
-    return kept;
+    return statSync(join(folder, KEPT_ARCHIVE)).isFile() ? kept : void 0;
   } catch {
     return void 0;
   }

